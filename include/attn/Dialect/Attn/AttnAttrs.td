@@ -1,0 +1,288 @@
+//===- AttnAttrs.td - masks, score modifications, normalization -*- tablegen -*-===//
+#ifndef ATTN_ATTRS_TD
+#define ATTN_ATTRS_TD
+
+include "attn/Dialect/Attn/AttnBase.td"
+include "attn/Dialect/Attn/AttnInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+class Attn_MaskAttr<string name, string mnemonic, list<Trait> traits = []>
+    : Attn_Attr<name, mnemonic,
+                !listconcat([DeclareAttrInterfaceMethods<Attn_MaskAttrInterface>], traits)>;
+
+def Attn_FullMaskAttr : Attn_MaskAttr<"FullMask", "full"> {
+  let summary = "Every query attends to every key";
+  let description = [{ `keep(b, h, i, j) = true`. Useful inside `#attn.per_head`. }];
+}
+
+def Attn_CausalMaskAttr : Attn_MaskAttr<"CausalMask", "causal"> {
+  let summary = "Causal mask, bottom-right aligned";
+  let description = [{
+    `keep = j <= p` with the aligned query position `p = i + Nk - Nq`.
+    ```mlir
+    mask = #attn.causal
+    ```
+  }];
+}
+
+def Attn_WindowMaskAttr : Attn_MaskAttr<"WindowMask", "window"> {
+  let summary = "Sliding window around the aligned query position";
+  let description = [{
+    `keep = p - left <= j <= p + right`. A causal sliding window of `W`
+    tokens (the query included) is `#attn.window<left = W-1, right = 0>`.
+    Both bounds are non-negative.
+  }];
+  let parameters = (ins "int64_t":$left, "int64_t":$right);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_SinksMaskAttr : Attn_MaskAttr<"SinksMask", "sinks"> {
+  let summary = "The first `count` keys (attention sinks)";
+  let description = [{
+    `keep = j < count`. Combine with a window through `#attn.or` and with
+    causality through `#attn.and` (StreamingLLM).
+  }];
+  let parameters = (ins "int64_t":$count);
+  let assemblyFormat = "`<` $count `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_StridedMaskAttr : Attn_MaskAttr<"StridedMask", "strided"> {
+  let summary = "Keys in every `stride`-th block, offset per head";
+  let description = [{
+    With key block `J = floor(j / block)` and the per-head offset
+    `o_h = offset + h * head_step`:
+    `keep = (J - o_h) mod stride == 0` (mathematical modulo, never negative).
+    S2-Attention's shard of head `h`, `(J + h*sigma + 1) mod S == 0`, is
+    `#attn.strided<stride = S, block = B, offset = -1, head_step = -sigma>`.
+  }];
+  let parameters = (ins "int64_t":$stride,
+                        DefaultValuedParameter<"int64_t", "1">:$block,
+                        DefaultValuedParameter<"int64_t", "0">:$offset,
+                        DefaultValuedParameter<"int64_t", "0">:$head_step);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_DilatedMaskAttr : Attn_MaskAttr<"DilatedMask", "dilated"> {
+  let summary = "Keys at a distance that is a multiple of `rate`";
+  let description = [{
+    `keep = (p - j) mod rate == 0`, the dilated pattern of dilated sliding
+    windows and LongNet; combine with `#attn.window` or `#attn.chunked` to
+    bound it.
+  }];
+  let parameters = (ins "int64_t":$rate);
+  let assemblyFormat = "`<` $rate `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_ChunkedMaskAttr : Attn_MaskAttr<"ChunkedMask", "chunked"> {
+  let summary = "Block-diagonal attention within chunks of `size` tokens";
+  let description = [{ `keep = floor(p / size) == floor(j / size)`. }];
+  let parameters = (ins "int64_t":$size);
+  let assemblyFormat = "`<` $size `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_PrefixLMMaskAttr : Attn_MaskAttr<"PrefixLMMask", "prefix_lm"> {
+  let summary = "Bidirectional over a prefix of `prefix` keys, causal after";
+  let description = [{ `keep = j < prefix or j <= p`. }];
+  let parameters = (ins "int64_t":$prefix);
+  let assemblyFormat = "`<` $prefix `>`";
+  let genVerifyDecl = 1;
+}
+
+def Attn_DocumentMaskAttr : Attn_MaskAttr<"DocumentMask", "document"> {
+  let summary = "Queries attend only to keys of the same document/segment";
+  let description = [{
+    `keep = q_segment_ids[b, i] == kv_segment_ids[b, j]`. Requires the op's
+    `segment_ids` operands (integer tensors `[B, Nq]` and `[B, Nk]`).
+  }];
+  let extraClassDeclaration = [{ bool usesSegmentIds() const { return true; } }];
+}
+
+def Attn_BlockSparseMaskAttr : Attn_MaskAttr<"BlockSparseMask", "block_sparse"> {
+  let summary = "Block-sparse layout given by an operand";
+  let description = [{
+    `keep = layout[b', h', floor(i / block_q), floor(j / block_kv)] != 0`
+    where the op's `block_layout` operand is an integer (or i1) tensor
+    `[B or 1, Hq or 1, ceil(Nq / block_q), ceil(Nk / block_kv)]`, broadcast
+    over batch and heads when the leading extents are 1. Block indices use
+    the raw query index `i`.
+  }];
+  let parameters = (ins "int64_t":$block_q, "int64_t":$block_kv);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{ bool usesBlockLayout() const { return true; } }];
+}
+
+def Attn_NeighborhoodMaskAttr : Attn_MaskAttr<"NeighborhoodMask", "neighborhood"> {
+  let summary = "Neighborhood attention over a 1-D, 2-D or 3-D token grid";
+  let description = [{
+    Tokens are laid out row-major on `grid` (one extent may be `-1`, inferred
+    from the sequence length; the grid must cover the sequence exactly).
+    Per axis with kernel `k`, dilation `d` and coordinates `x` (query) and
+    `y` (key), following NATTEN: both must be in the same dilation group
+    (`x mod d == y mod d`); inside the group (`x' = x div d`, group length
+    `L`), the window is `[s, s + k)` with
+    `s = clamp(x' - k div 2, 0, L - k)` (shifted, not truncated, at borders,
+    so every query sees exactly `k` keys per axis when `L >= k`); with
+    `causal` for that axis the window is `[x' - k + 1, x']`.
+    `dilation` defaults to 1 and `causal` to false on every axis.
+    Requires `Nq == Nk`. Positions use the raw query index.
+  }];
+  let parameters = (ins "::mlir::DenseI64ArrayAttr":$grid,
+                        "::mlir::DenseI64ArrayAttr":$kernel,
+                        OptionalParameter<"::mlir::DenseI64ArrayAttr">:$dilation,
+                        OptionalParameter<"::mlir::DenseBoolArrayAttr">:$causal);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getRank() const { return getGrid().size(); }
+    int64_t getDilationAt(unsigned axis) const {
+      return getDilation() ? getDilation()[axis] : 1;
+    }
+    bool getCausalAt(unsigned axis) const {
+      return getCausal() ? getCausal()[axis] : false;
+    }
+  }];
+}
+
+def Attn_AndMaskAttr : Attn_MaskAttr<"AndMask", "and"> {
+  let summary = "Conjunction of masks";
+  let parameters = (ins ArrayRefParameter<"::attn::MaskAttrInterface">:$masks);
+  let assemblyFormat = "`<` `[` $masks `]` `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool usesSegmentIds() const;
+    bool usesBlockLayout() const;
+  }];
+}
+
+def Attn_OrMaskAttr : Attn_MaskAttr<"OrMask", "or"> {
+  let summary = "Disjunction of masks";
+  let parameters = (ins ArrayRefParameter<"::attn::MaskAttrInterface">:$masks);
+  let assemblyFormat = "`<` `[` $masks `]` `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool usesSegmentIds() const;
+    bool usesBlockLayout() const;
+  }];
+}
+
+def Attn_NotMaskAttr : Attn_MaskAttr<"NotMask", "not"> {
+  let summary = "Complement of a mask";
+  let parameters = (ins "::attn::MaskAttrInterface":$mask);
+  let assemblyFormat = "`<` $mask `>`";
+  let extraClassDeclaration = [{
+    bool usesSegmentIds() const;
+    bool usesBlockLayout() const;
+  }];
+}
+
+def Attn_PerHeadMaskAttr : Attn_MaskAttr<"PerHeadMask", "per_head"> {
+  let summary = "A different mask per query head";
+  let description = [{
+    Query head `h` uses `masks[heads[h]]`; without `heads`, head `h` uses
+    `masks[h]`. The number of query heads must equal the length of `heads`
+    (or of `masks`). DuoAttention's retrieval and streaming heads:
+    ```mlir
+    #attn.per_head<masks = [#attn.causal,
+                            #attn.and<[#attn.causal, #attn.or<[#attn.sinks<4>,
+                                       #attn.window<left = 255, right = 0>]>]>],
+                   heads = [0, 1, 1, 0]>
+    ```
+  }];
+  let parameters = (ins "::mlir::ArrayAttr":$masks,
+                        OptionalParameter<"::mlir::DenseI64ArrayAttr">:$heads);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool usesSegmentIds() const;
+    bool usesBlockLayout() const;
+    /// Number of query heads this mask is written for.
+    int64_t getNumHeads() const {
+      return getHeads() ? getHeads().size() : getMasks().size();
+    }
+    MaskAttrInterface getMaskForHead(int64_t h) const {
+      return ::llvm::cast<MaskAttrInterface>(
+          getMasks()[getHeads() ? getHeads()[h] : h]);
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Score modifications
+//===----------------------------------------------------------------------===//
+
+def Attn_SoftcapAttr : Attn_Attr<"Softcap", "softcap",
+    [DeclareAttrInterfaceMethods<Attn_ScoreModAttrInterface>]> {
+  let summary = "Logit soft-capping `s <- cap * tanh(s / cap)`";
+  let parameters = (ins "::llvm::APFloat":$cap);
+  let hasCustomAssemblyFormat = 1;
+  let extraClassDeclaration = [{
+    double getCapValue() const { return getCap().convertToDouble(); }
+  }];
+  let genVerifyDecl = 1;
+}
+
+def Attn_AlibiAttr : Attn_Attr<"Alibi", "alibi",
+    [DeclareAttrInterfaceMethods<Attn_ScoreModAttrInterface>]> {
+  let summary = "ALiBi linear distance bias `s <- s - m_h * |p - j|`";
+  let description = [{
+    `m_h` comes from the op's `alibi_slopes` operand (`[Hq]`) when present;
+    otherwise it is the paper's geometric sequence for `Hq` heads:
+    `m_h = 2^(-8 (h + 1) / n)` for `n = Hq` a power of two, and for other
+    head counts the slopes of the closest smaller power of two `n` followed by
+    every other slope of `2n` (Press et al., reference implementation).
+    Under a causal mask `|p - j| = p - j`, the paper's form.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Attn_NormalizationKind : I32EnumAttr<"NormalizationKind",
+    "how scores become attention weights", [
+  I32EnumAttrCase<"Softmax", 0, "softmax">,
+  I32EnumAttrCase<"Sigmoid", 1, "sigmoid">,
+  I32EnumAttrCase<"Softplus", 2, "softplus">,
+  I32EnumAttrCase<"Relu", 3, "relu">,
+  I32EnumAttrCase<"Identity", 4, "identity">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
+  let summary = "Normalization of scores into weights";
+  let description = [{
+    * `softmax`: `w_ij = exp(s_ij) / sum_j exp(s_ij)` (online, max-subtracted).
+    * `sigmoid`: `w_ij = sigmoid(s_ij + bias)` (`bias` defaults to 0).
+    * `softplus`: `w_ij = log(1 + exp(s_ij))`.
+    * `relu`: `w_ij = max(s_ij, 0)`.
+    * `identity` (no normalization): `w_ij = s_ij`.
+
+    With `l1`, the weights of a row are divided by their sum (a row whose
+    sum is 0 gives 0). Masked entries have weight 0. `l1` is implied by and
+    not allowed with `softmax`; `bias` is only meaningful for `sigmoid`.
+    ```mlir
+    normalization = #attn.normalize<sigmoid, bias = -5.0>
+    normalization = #attn.normalize<softplus, l1>
+    ```
+  }];
+  let parameters = (ins "::attn::NormalizationKind":$kind,
+                        DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$bias,
+                        DefaultValuedParameter<"bool", "false">:$l1);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    double getBiasValue() const { return getBias().convertToDouble(); }
+  }];
+}
+
+#endif // ATTN_ATTRS_TD

@@ -1,0 +1,345 @@
+//===- AttnOps.cpp - attn dialect operations ------------------------------===//
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace attn;
+
+#define GET_OP_CLASSES
+#include "attn/Dialect/Attn/AttnOps.cpp.inc"
+
+NormalizationKind AttentionOp::getNormalizationKind() {
+  if (NormalizationAttr norm = getNormalizationAttr())
+    return norm.getKind();
+  return NormalizationKind::Softmax;
+}
+
+namespace {
+/// Named dimension extents of an attention problem; kDynamic when unknown.
+struct Extents {
+  int64_t b, hq, hkv, nq, nk, d, dv;
+};
+} // namespace
+
+static bool known(int64_t v) { return !ShapedType::isDynamic(v); }
+
+/// Checks that `actual` equals `expected` when both are static.
+static LogicalResult checkDim(Operation *op, StringRef what, unsigned dim,
+                              int64_t actual, int64_t expected,
+                              StringRef meaning) {
+  if (known(actual) && known(expected) && actual != expected)
+    return op->emitOpError() << what << " dimension " << dim << " (" << meaning
+                             << ") is " << actual << " but must be "
+                             << expected;
+  return success();
+}
+
+/// Like checkDim, but extent 1 broadcasts.
+static LogicalResult checkBroadcastDim(Operation *op, StringRef what,
+                                       unsigned dim, int64_t actual,
+                                       int64_t expected, StringRef meaning) {
+  if (actual == 1)
+    return success();
+  if (known(actual) && known(expected) && actual != expected)
+    return op->emitOpError() << what << " dimension " << dim << " (" << meaning
+                             << ") is " << actual << " but must be 1 or "
+                             << expected;
+  return success();
+}
+
+static int64_t ceilDivStatic(int64_t a, int64_t b) {
+  return known(a) ? (a + b - 1) / b : ShapedType::kDynamic;
+}
+
+/// Collects every mask attribute nested in `mask` (itself included).
+static void collectMasks(MaskAttrInterface mask,
+                         SmallVectorImpl<MaskAttrInterface> &out) {
+  out.push_back(mask);
+  if (auto a = dyn_cast<AndMaskAttr>(mask))
+    for (MaskAttrInterface m : a.getMasks())
+      collectMasks(m, out);
+  else if (auto o = dyn_cast<OrMaskAttr>(mask))
+    for (MaskAttrInterface m : o.getMasks())
+      collectMasks(m, out);
+  else if (auto n = dyn_cast<NotMaskAttr>(mask))
+    collectMasks(n.getMask(), out);
+  else if (auto p = dyn_cast<PerHeadMaskAttr>(mask))
+    for (Attribute m : p.getMasks())
+      collectMasks(cast<MaskAttrInterface>(m), out);
+}
+
+LogicalResult AttentionOp::verify() {
+  Operation *op = getOperation();
+  auto qType = cast<RankedTensorType>(getQuery().getType());
+  auto kType = cast<RankedTensorType>(getKey().getType());
+  auto vType = cast<RankedTensorType>(getValue().getType());
+  auto oType = cast<RankedTensorType>(getOutput().getType());
+
+  Type elementType = qType.getElementType();
+  if (kType.getElementType() != elementType ||
+      vType.getElementType() != elementType)
+    return emitOpError() << "query, key and value must have the same element "
+                            "type, got "
+                         << elementType << ", " << kType.getElementType()
+                         << " and " << vType.getElementType();
+  if (oType.getElementType() != elementType)
+    return emitOpError() << "output element type " << oType.getElementType()
+                         << " must match the query element type "
+                         << elementType;
+
+  Extents e{qType.getDimSize(0), qType.getDimSize(1), kType.getDimSize(1),
+            qType.getDimSize(2), kType.getDimSize(2), qType.getDimSize(3),
+            vType.getDimSize(3)};
+  if (failed(checkDim(op, "key", 0, kType.getDimSize(0), e.b, "batch")) ||
+      failed(checkDim(op, "value", 0, vType.getDimSize(0), e.b, "batch")) ||
+      failed(checkDim(op, "key", 3, kType.getDimSize(3), e.d,
+                      "head_dim of the query")) ||
+      failed(checkDim(op, "value", 1, vType.getDimSize(1), e.hkv,
+                      "key/value heads of the key")) ||
+      failed(checkDim(op, "value", 2, vType.getDimSize(2), e.nk,
+                      "key length of the key")))
+    return failure();
+  if (known(e.hq) && known(e.hkv) && (e.hkv == 0 || e.hq % e.hkv != 0))
+    return emitOpError() << "query heads (" << e.hq
+                         << ") must be a multiple of key/value heads ("
+                         << e.hkv << ") for grouped-query attention";
+  if (known(e.d) && e.d == 0)
+    return emitOpError() << "head_dim must be positive";
+
+  if (failed(checkDim(op, "output", 0, oType.getDimSize(0), e.b, "batch")) ||
+      failed(checkDim(op, "output", 1, oType.getDimSize(1), e.hq,
+                      "query heads")) ||
+      failed(checkDim(op, "output", 2, oType.getDimSize(2), e.nq,
+                      "query length")) ||
+      failed(checkDim(op, "output", 3, oType.getDimSize(3), e.dv,
+                      "value head_dim")))
+    return failure();
+
+  if (Value lse = getLse()) {
+    auto lType = cast<RankedTensorType>(lse.getType());
+    if (lType.getRank() != 3)
+      return emitOpError() << "logsumexp result must have rank 3 "
+                              "[batch, heads, query], got rank "
+                           << lType.getRank();
+    if (failed(checkDim(op, "logsumexp", 0, lType.getDimSize(0), e.b,
+                        "batch")) ||
+        failed(checkDim(op, "logsumexp", 1, lType.getDimSize(1), e.hq,
+                        "query heads")) ||
+        failed(checkDim(op, "logsumexp", 2, lType.getDimSize(2), e.nq,
+                        "query length")))
+      return failure();
+    if (getNormalizationKind() != NormalizationKind::Softmax)
+      return emitOpError() << "the logsumexp result is only defined for "
+                              "softmax normalization, not "
+                           << stringifyNormalizationKind(
+                                  getNormalizationKind());
+  }
+
+  if (FloatAttr scale = getScaleAttr()) {
+    double s = scale.getValueAsDouble();
+    if (!std::isfinite(s) || s == 0.0)
+      return emitOpError() << "scale must be finite and non-zero, got " << s;
+  }
+
+  // Extra operands.
+  if (Value bias = getBias()) {
+    auto bType = cast<RankedTensorType>(bias.getType());
+    if (!isa<FloatType>(bType.getElementType()))
+      return emitOpError() << "bias must have a floating-point element type, "
+                              "got "
+                           << bType.getElementType();
+    if (bType.getRank() != 4)
+      return emitOpError() << "bias must have rank 4 [batch, heads, query, "
+                              "key] (extent-1 dimensions broadcast), got rank "
+                           << bType.getRank();
+    int64_t expected[4] = {e.b, e.hq, e.nq, e.nk};
+    StringRef meaning[4] = {"batch", "query heads", "query length",
+                            "key length"};
+    for (unsigned i = 0; i < 4; ++i)
+      if (failed(checkBroadcastDim(op, "bias", i, bType.getDimSize(i),
+                                   expected[i], meaning[i])))
+        return failure();
+  }
+
+  SmallVector<MaskAttrInterface> masks;
+  if (MaskAttrInterface mask = getMaskAttr())
+    collectMasks(mask, masks);
+  bool usesSegments = llvm::any_of(
+      masks, [](MaskAttrInterface m) { return isa<DocumentMaskAttr>(m); });
+  SmallVector<BlockSparseMaskAttr> blockSparse;
+  bool usesAlibi = false;
+  if (ArrayAttr mods = getScoreModsAttr())
+    usesAlibi = llvm::any_of(mods, [](Attribute a) { return isa<AlibiAttr>(a); });
+  for (MaskAttrInterface m : masks) {
+    if (auto bs = dyn_cast<BlockSparseMaskAttr>(m))
+      blockSparse.push_back(bs);
+    if (auto ph = dyn_cast<PerHeadMaskAttr>(m)) {
+      if (known(e.hq) && ph.getNumHeads() != e.hq)
+        return emitOpError() << "#attn.per_head describes " << ph.getNumHeads()
+                             << " heads but the query has " << e.hq
+                             << " heads";
+    }
+    if (auto nb = dyn_cast<NeighborhoodMaskAttr>(m)) {
+      if (known(e.nq) && known(e.nk) && e.nq != e.nk)
+        return emitOpError() << "#attn.neighborhood needs equal query and key "
+                                "lengths, got "
+                             << e.nq << " and " << e.nk;
+      int64_t product = 1;
+      bool inferred = false;
+      for (int64_t extent : nb.getGrid().asArrayRef()) {
+        if (extent == -1)
+          inferred = true;
+        else
+          product *= extent;
+      }
+      int64_t n = known(e.nq) ? e.nq : e.nk;
+      if (known(n)) {
+        if (!inferred && product != n)
+          return emitOpError() << "#attn.neighborhood grid has " << product
+                               << " tokens but the sequence has " << n;
+        if (inferred && n % product != 0)
+          return emitOpError() << "#attn.neighborhood cannot infer a grid "
+                                  "extent: sequence length "
+                               << n << " is not a multiple of " << product;
+      }
+    }
+  }
+
+  if (usesSegments != static_cast<bool>(getQSegmentIds()))
+    return usesSegments
+               ? emitOpError() << "#attn.document needs the segment_ids "
+                                  "operands"
+               : emitOpError() << "segment_ids are given but no "
+                                  "#attn.document mask reads them";
+  if (getQSegmentIds()) {
+    if (!getKvSegmentIds())
+      return emitOpError() << "segment_ids needs both query and key ids";
+    auto qs = cast<RankedTensorType>(getQSegmentIds().getType());
+    auto ks = cast<RankedTensorType>(getKvSegmentIds().getType());
+    for (auto [type, name, len] :
+         {std::make_tuple(qs, "query segment_ids", e.nq),
+          std::make_tuple(ks, "key segment_ids", e.nk)}) {
+      if (!isa<IntegerType>(type.getElementType()))
+        return emitOpError() << name << " must have an integer element type, "
+                                        "got "
+                             << type.getElementType();
+      if (type.getRank() != 2)
+        return emitOpError() << name << " must have rank 2 [batch, length], "
+                                        "got rank "
+                             << type.getRank();
+      if (failed(checkDim(op, name, 0, type.getDimSize(0), e.b, "batch")) ||
+          failed(checkDim(op, name, 1, type.getDimSize(1), len, "length")))
+        return failure();
+    }
+  }
+
+  if (!blockSparse.empty() != static_cast<bool>(getBlockLayout()))
+    return blockSparse.empty()
+               ? emitOpError() << "block_layout is given but no "
+                                  "#attn.block_sparse mask reads it"
+               : emitOpError() << "#attn.block_sparse needs the block_layout "
+                                  "operand";
+  if (Value layout = getBlockLayout()) {
+    for (BlockSparseMaskAttr bs : blockSparse)
+      if (bs != blockSparse.front())
+        return emitOpError() << "every #attn.block_sparse of one op must use "
+                                "the same block sizes";
+    auto lType = cast<RankedTensorType>(layout.getType());
+    if (!isa<IntegerType>(lType.getElementType()))
+      return emitOpError() << "block_layout must have an integer or i1 "
+                              "element type, got "
+                           << lType.getElementType();
+    if (lType.getRank() != 4)
+      return emitOpError() << "block_layout must have rank 4 [batch, heads, "
+                              "query blocks, key blocks], got rank "
+                           << lType.getRank();
+    BlockSparseMaskAttr bs = blockSparse.front();
+    if (failed(checkBroadcastDim(op, "block_layout", 0, lType.getDimSize(0),
+                                 e.b, "batch")) ||
+        failed(checkBroadcastDim(op, "block_layout", 1, lType.getDimSize(1),
+                                 e.hq, "query heads")) ||
+        failed(checkDim(op, "block_layout", 2, lType.getDimSize(2),
+                        ceilDivStatic(e.nq, bs.getBlockQ()),
+                        "query blocks")) ||
+        failed(checkDim(op, "block_layout", 3, lType.getDimSize(3),
+                        ceilDivStatic(e.nk, bs.getBlockKv()), "key blocks")))
+      return failure();
+  }
+
+  if (Value slopes = getAlibiSlopes()) {
+    if (!usesAlibi)
+      return emitOpError() << "alibi_slopes are given but score_mods has no "
+                              "#attn.alibi";
+    auto sType = cast<RankedTensorType>(slopes.getType());
+    if (!isa<FloatType>(sType.getElementType()) || sType.getRank() != 1)
+      return emitOpError() << "alibi_slopes must be a rank-1 floating-point "
+                              "tensor [query heads], got "
+                           << sType;
+    if (failed(checkDim(op, "alibi_slopes", 0, sType.getDimSize(0), e.hq,
+                        "query heads")))
+      return failure();
+  }
+  return success();
+}
+
+/// Checks one region's signature and body.
+static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
+                                      StringRef name,
+                                      ArrayRef<Type> leadingTypes,
+                                      Type resultType) {
+  if (region.empty())
+    return success();
+  if (!region.hasOneBlock())
+    return op.emitOpError() << "region '" << name
+                            << "' must have exactly one block";
+  Block &block = region.front();
+  SmallVector<Type> expected(leadingTypes);
+  for (Value capture : op.getCaptures())
+    expected.push_back(capture.getType());
+  if (block.getNumArguments() != expected.size())
+    return op.emitOpError()
+           << "region '" << name << "' must take " << expected.size()
+           << " arguments (" << leadingTypes.size() << " + "
+           << op.getNumCaptures() << " captures), got "
+           << block.getNumArguments();
+  for (auto [i, arg, type] : llvm::enumerate(block.getArguments(), expected))
+    if (arg.getType() != type)
+      return op.emitOpError() << "region '" << name << "' argument " << i
+                              << " must have type " << type << ", got "
+                              << arg.getType();
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op.emitOpError() << "region '" << name
+                            << "' must end with attn.yield";
+  if (yield.getValues().size() != 1 ||
+      yield.getValues().front().getType() != resultType)
+    return yield.emitOpError() << "in region '" << name
+                               << "' must yield exactly one " << resultType;
+  for (Operation &nested : block.without_terminator()) {
+    StringRef ns = nested.getDialect() ? nested.getDialect()->getNamespace()
+                                       : StringRef();
+    if (ns == "arith" || ns == "math" || isa<tensor::ExtractOp>(nested) ||
+        isa<tensor::DimOp>(nested))
+      continue;
+    return nested.emitOpError()
+           << "is not supported in an attn region; only arith and math ops, "
+              "tensor.extract and tensor.dim on captures are";
+  }
+  return success();
+}
+
+LogicalResult AttentionOp::verifyRegions() {
+  Builder b(getContext());
+  Type index = b.getIndexType();
+  if (failed(verifyAttnRegion(*this, getMaskFn(), "mask_fn",
+                              {index, index, index, index}, b.getI1Type())))
+    return failure();
+  return verifyAttnRegion(*this, getScoreMod(), "score_mod",
+                          {b.getF32Type(), index, index, index, index},
+                          b.getF32Type());
+}
