@@ -23,7 +23,7 @@ def Attn_CausalMaskAttr : Attn_MaskAttr<"CausalMask", "causal"> {
   let description = [{
     `keep = j <= p` with the aligned query position `p = i + Nk - Nq`.
     ```mlir
-    mask = #attn.causal
+    mask(#attn.causal)
     ```
   }];
 }
@@ -271,8 +271,8 @@ def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
     sum is 0 gives 0). Masked entries have weight 0. `l1` is implied by and
     not allowed with `softmax`; `bias` is only meaningful for `sigmoid`.
     ```mlir
-    normalization = #attn.normalize<sigmoid, bias = -5.0>
-    normalization = #attn.normalize<softplus, l1>
+    normalization(#attn.normalize<sigmoid, bias = -5.0>)
+    normalization(#attn.normalize<softplus, l1>)
     ```
   }];
   let parameters = (ins "::attn::NormalizationKind":$kind,

@@ -47,8 +47,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 
     ```mlir
     %o = attn.attention %q, %k, %v
-           mask = #attn.and<[#attn.causal, #attn.window<left = 4095, right = 0>]>
-           score_mods = [#attn.softcap<50.0>]
+           mask(#attn.and<[#attn.causal, #attn.window<left = 4095, right = 0>]>)
+           score_mods([#attn.softcap<50.0>])
          : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
            -> tensor<?x?x?x?xbf16>
     ```
@@ -79,10 +79,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`block_layout` `(` $block_layout^ `:` type($block_layout) `)`)?
     (`alibi_slopes` `(` $alibi_slopes^ `:` type($alibi_slopes) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
-    (`mask` `=` $mask^)?
-    (`score_mods` `=` $score_mods^)?
-    (`normalization` `=` $normalization^)?
-    (`scale` `=` $scale^)?
+    (`mask` `(` $mask^ `)`)?
+    (`score_mods` `(` $score_mods^ `)`)?
+    (`normalization` `(` $normalization^ `)`)?
+    (`scale` `(` $scale^ `)`)?
     (`mask_fn` $mask_fn^)?
     (`score_mod` $score_mod^)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
