@@ -1,0 +1,49 @@
+//===- Reference.h - float64 reference evaluator ---------------*- C++ -*-===//
+//
+// Evaluates an attn.attention op naively, element by element, in double
+// precision: masks, score modifications and regions are interpreted per
+// (b, h, i, j). It shares no code with tiling, vectorization or code
+// generation: it is the oracle every numeric test compares against.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_REFERENCE_REFERENCE_H
+#define ATTN_REFERENCE_REFERENCE_H
+
+#include "attn/Support/NDArray.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <vector>
+
+namespace attn {
+class AttentionOp;
+
+namespace reference {
+
+/// Concrete operands of one attn.attention op. Arrays may have any dtype;
+/// they are read through NDArray::getDouble. Optional operands must be
+/// present exactly when the op has them; captures are in op order.
+struct Inputs {
+  NDArray query, key, value;
+  std::optional<NDArray> bias, qSegmentIds, kvSegmentIds, blockLayout,
+      alibiSlopes;
+  std::vector<NDArray> captures;
+};
+
+/// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the
+/// logsumexp [B, Hq, Nq] (-inf for fully masked rows).
+struct Outputs {
+  NDArray output;
+  std::optional<NDArray> lse;
+};
+
+/// Evaluates `op` on `inputs`. Shape mismatches against the op's types and
+/// between operands, out-of-range capture indices and unsupported region ops
+/// are returned as errors (never asserts).
+llvm::Expected<Outputs> evaluate(AttentionOp op, const Inputs &inputs);
+
+} // namespace reference
+} // namespace attn
+
+#endif // ATTN_REFERENCE_REFERENCE_H
