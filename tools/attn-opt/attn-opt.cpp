@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -16,6 +18,8 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  attn::registerAttnConversionPasses();
+  attn::registerAttnPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<attn::AttnDialect>();

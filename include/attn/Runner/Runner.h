@@ -1,0 +1,104 @@
+//===- Runner.h - bind a spec to concrete inputs and run it ----*- C++ -*-===//
+//
+// What attn-run and the numeric tests share: find the attention op of a
+// spec function, name the role of each function argument, choose problem
+// sizes, make valid random inputs for every operand, specialize the spec to
+// concrete shapes (so the op verifier checks them), and compare results.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_RUNNER_RUNNER_H
+#define ATTN_RUNNER_RUNNER_H
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Reference/Reference.h"
+#include "attn/Support/NDArray.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace attn {
+
+/// Named extents of one attention problem.
+struct ProblemSize {
+  int64_t b = 2, hq = 4, hkv = 2, nq = 37, nk = 37, d = 16, dv = 16;
+};
+
+enum class ArgRole {
+  Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
+  AlibiSlopes, Capture
+};
+
+/// A spec function whose arguments feed exactly one attn.attention and
+/// whose results are that op's results.
+struct SpecBinding {
+  mutable mlir::func::FuncOp func;
+  mutable AttentionOp op;
+  std::vector<ArgRole> roles;         // per function argument
+  std::vector<unsigned> captureIndex; // per argument (captures only)
+  std::vector<std::string> names;     // per argument, for --operand
+};
+
+/// Binds function `entry` (or, when empty, the only function holding an
+/// attn.attention). Errors are emitted as diagnostics at the offending
+/// location and returned as failure.
+mlir::FailureOr<SpecBinding> bindSpec(mlir::ModuleOp module,
+                                      llvm::StringRef entry);
+
+/// A small problem size the spec accepts: static dims of the signature,
+/// the head count of #attn.per_head and the grid of #attn.neighborhood are
+/// honoured.
+ProblemSize defaultProblemSize(const SpecBinding &binding);
+
+/// Shape of argument `arg` for `size`.
+llvm::Expected<std::vector<int64_t>> argShape(const SpecBinding &binding,
+                                              unsigned arg,
+                                              const ProblemSize &size);
+
+/// Random inputs for every argument in a valid range: N(0,1) for Q/K/V,
+/// bias and float captures; sorted document ids; random block layouts with
+/// the diagonal kept; positive ALiBi slopes; integer captures uniform in the
+/// argument's `attn.range = [lo, hi]` (default [0, 1]).
+llvm::Expected<std::vector<NDArray>>
+makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
+                 uint64_t seed);
+
+/// Problem size read off the shapes of Q, K and V.
+llvm::Expected<ProblemSize> problemSizeOf(const SpecBinding &binding,
+                                          llvm::ArrayRef<NDArray> args);
+
+/// The spec with function `binding.func` specialized to the shapes of
+/// `args` and verified (the verifier reports shape errors at their spec
+/// location). Regions' capture arguments follow the new types.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
+specializeToShapes(const SpecBinding &binding, llvm::ArrayRef<NDArray> args);
+
+/// Result arrays (output, then lse if present) for `size`.
+std::vector<NDArray> allocateResults(const SpecBinding &binding,
+                                     const ProblemSize &size);
+
+/// Reference inputs for the bound op.
+reference::Inputs referenceInputs(const SpecBinding &binding,
+                                  llvm::ArrayRef<NDArray> args);
+
+struct Comparison {
+  double maxAbsError = 0, relFrobeniusError = 0, tolerance = 0;
+  int64_t nonFinite = 0; // NaN/inf where the reference is finite
+  bool passed = false;
+};
+
+/// Tolerance on the relative Frobenius error for results of `dtype`:
+/// 1e-5 for f32, 1e-2 for f16/bf16.
+double toleranceFor(DType dtype);
+
+/// Compares `actual` with `expected` (same shape). -inf entries (lse of
+/// fully masked rows) must match exactly.
+Comparison compareArrays(const NDArray &actual, const NDArray &expected,
+                         double tolerance);
+
+} // namespace attn
+
+#endif // ATTN_RUNNER_RUNNER_H

@@ -1,0 +1,516 @@
+//===- Runner.cpp - bind a spec to concrete inputs and run it -------------===//
+
+#include "attn/Runner/Runner.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace attn;
+
+static llvm::Error makeError(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// The op operand slots in a fixed order: q, k, v, optional operands, then
+/// captures; null for absent optional operands.
+static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
+  SmallVector<std::pair<ArgRole, Value>> slots = {
+      {ArgRole::Query, op.getQuery()},
+      {ArgRole::Key, op.getKey()},
+      {ArgRole::Value, op.getValue()},
+      {ArgRole::Bias, op.getBias()},
+      {ArgRole::QSegmentIds, op.getQSegmentIds()},
+      {ArgRole::KvSegmentIds, op.getKvSegmentIds()},
+      {ArgRole::BlockLayout, op.getBlockLayout()},
+      {ArgRole::AlibiSlopes, op.getAlibiSlopes()}};
+  for (Value c : op.getCaptures())
+    slots.push_back({ArgRole::Capture, c});
+  return slots;
+}
+
+static StringRef roleName(ArgRole role) {
+  switch (role) {
+  case ArgRole::Query: return "q";
+  case ArgRole::Key: return "k";
+  case ArgRole::Value: return "v";
+  case ArgRole::Bias: return "bias";
+  case ArgRole::QSegmentIds: return "q_segment_ids";
+  case ArgRole::KvSegmentIds: return "kv_segment_ids";
+  case ArgRole::BlockLayout: return "block_layout";
+  case ArgRole::AlibiSlopes: return "alibi_slopes";
+  case ArgRole::Capture: return "capture";
+  }
+  return "";
+}
+
+FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
+  SpecBinding binding;
+  if (!entry.empty()) {
+    binding.func = module.lookupSymbol<func::FuncOp>(entry);
+    if (!binding.func)
+      return module.emitError() << "no function named '" << entry << "'";
+  } else {
+    for (auto f : module.getOps<func::FuncOp>()) {
+      bool has = false;
+      f.walk([&](AttentionOp) { has = true; });
+      if (!has)
+        continue;
+      if (binding.func)
+        return f.emitError() << "several functions hold attn.attention; "
+                                "choose one with --entry";
+      binding.func = f;
+    }
+    if (!binding.func)
+      return module.emitError() << "no function holds an attn.attention";
+  }
+  func::FuncOp func = binding.func;
+  if (func.isExternal())
+    return func.emitError() << "the entry function has no body";
+  SmallVector<AttentionOp> ops;
+  func.walk([&](AttentionOp op) { ops.push_back(op); });
+  if (ops.size() != 1)
+    return func.emitError() << "the entry function must hold exactly one "
+                               "attn.attention, found "
+                            << ops.size();
+  AttentionOp op = binding.op = ops.front();
+
+  unsigned numArgs = func.getNumArguments();
+  binding.roles.assign(numArgs, ArgRole::Capture);
+  binding.captureIndex.assign(numArgs, 0);
+  std::vector<bool> bound(numArgs, false);
+  unsigned captureCount = 0;
+  for (auto [role, value] : operandSlots(op)) {
+    if (!value)
+      continue;
+    auto arg = dyn_cast<BlockArgument>(value);
+    if (!arg || arg.getOwner() != &func.getBody().front())
+      return op.emitError() << "attn-run needs every operand of "
+                               "attn.attention to be a function argument; the "
+                            << roleName(role) << " operand is not";
+    unsigned n = arg.getArgNumber();
+    if (role == ArgRole::Capture)
+      ++captureCount;
+    if (bound[n])
+      continue;
+    bound[n] = true;
+    binding.roles[n] = role;
+    binding.captureIndex[n] = role == ArgRole::Capture ? captureCount - 1 : 0;
+  }
+  for (unsigned n = 0; n < numArgs; ++n) {
+    if (!bound[n])
+      return func.emitError() << "argument #" << n
+                              << " is not an operand of attn.attention";
+    std::string name;
+    if (auto attr = func.getArgAttrOfType<StringAttr>(n, "attn.name"))
+      name = attr.str();
+    else if (binding.roles[n] == ArgRole::Capture)
+      name = "capture" + std::to_string(binding.captureIndex[n]);
+    else
+      name = roleName(binding.roles[n]).str();
+    binding.names.push_back(name);
+  }
+
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (ret.getOperands() != ValueRange(op.getResults()))
+    return ret.emitError() << "the entry function must return the results of "
+                              "its attn.attention, in order";
+  return binding;
+}
+
+/// Every mask attribute nested in `mask`.
+static void walkMasks(MaskAttrInterface mask,
+                      function_ref<void(MaskAttrInterface)> fn) {
+  if (!mask)
+    return;
+  fn(mask);
+  if (auto a = dyn_cast<AndMaskAttr>(mask))
+    for (MaskAttrInterface m : a.getMasks())
+      walkMasks(m, fn);
+  else if (auto o = dyn_cast<OrMaskAttr>(mask))
+    for (MaskAttrInterface m : o.getMasks())
+      walkMasks(m, fn);
+  else if (auto n = dyn_cast<NotMaskAttr>(mask))
+    walkMasks(n.getMask(), fn);
+  else if (auto p = dyn_cast<PerHeadMaskAttr>(mask))
+    for (Attribute m : p.getMasks())
+      walkMasks(cast<MaskAttrInterface>(m), fn);
+}
+
+ProblemSize attn::defaultProblemSize(const SpecBinding &binding) {
+  ProblemSize s;
+  AttentionOp op = binding.op;
+  auto q = cast<RankedTensorType>(op.getQuery().getType());
+  auto k = cast<RankedTensorType>(op.getKey().getType());
+  auto v = cast<RankedTensorType>(op.getValue().getType());
+  auto take = [](int64_t &field, int64_t dim) {
+    if (!ShapedType::isDynamic(dim))
+      field = dim;
+  };
+  take(s.b, q.getDimSize(0));
+  take(s.b, k.getDimSize(0));
+  bool staticHkv = !ShapedType::isDynamic(k.getDimSize(1)) ||
+                   !ShapedType::isDynamic(v.getDimSize(1));
+  take(s.hkv, k.getDimSize(1));
+  take(s.hkv, v.getDimSize(1));
+  take(s.hq, q.getDimSize(1));
+  bool staticNq = !ShapedType::isDynamic(q.getDimSize(2));
+  take(s.nq, q.getDimSize(2));
+  take(s.nk, k.getDimSize(2));
+  take(s.nk, v.getDimSize(2));
+  if (!staticNq && ShapedType::isDynamic(k.getDimSize(2)) &&
+      ShapedType::isDynamic(v.getDimSize(2)))
+    s.nq = s.nk;
+  take(s.d, q.getDimSize(3));
+  take(s.d, k.getDimSize(3));
+  take(s.dv, v.getDimSize(3));
+  walkMasks(op.getMaskAttr(), [&](MaskAttrInterface m) {
+    if (auto ph = dyn_cast<PerHeadMaskAttr>(m))
+      s.hq = ph.getNumHeads();
+    if (auto nb = dyn_cast<NeighborhoodMaskAttr>(m)) {
+      int64_t n = 1;
+      for (auto [axis, extent] : llvm::enumerate(nb.getGrid().asArrayRef()))
+        n *= extent == -1 ? std::max<int64_t>(
+                                6, nb.getKernel()[axis] * nb.getDilationAt(axis))
+                          : extent;
+      s.nq = s.nk = n;
+    }
+  });
+  if (s.hq % s.hkv != 0 && !staticHkv)
+    s.hkv = 1;
+  return s;
+}
+
+llvm::Expected<std::vector<int64_t>>
+attn::argShape(const SpecBinding &binding, unsigned arg,
+               const ProblemSize &s) {
+  auto type = cast<RankedTensorType>(binding.func.getArgumentTypes()[arg]);
+  switch (binding.roles[arg]) {
+  case ArgRole::Query: return std::vector<int64_t>{s.b, s.hq, s.nq, s.d};
+  case ArgRole::Key: return std::vector<int64_t>{s.b, s.hkv, s.nk, s.d};
+  case ArgRole::Value: return std::vector<int64_t>{s.b, s.hkv, s.nk, s.dv};
+  case ArgRole::QSegmentIds: return std::vector<int64_t>{s.b, s.nq};
+  case ArgRole::KvSegmentIds: return std::vector<int64_t>{s.b, s.nk};
+  case ArgRole::AlibiSlopes: return std::vector<int64_t>{s.hq};
+  case ArgRole::Bias: {
+    std::vector<int64_t> full = {s.b, s.hq, s.nq, s.nk};
+    for (int64_t d = 0; d < 4 && d < type.getRank(); ++d)
+      if (type.getDimSize(d) == 1)
+        full[d] = 1;
+    return full;
+  }
+  case ArgRole::BlockLayout: {
+    int64_t bq = 1, bk = 1;
+    walkMasks(binding.op.getMaskAttr(), [&](MaskAttrInterface m) {
+      if (auto bs = dyn_cast<BlockSparseMaskAttr>(m)) {
+        bq = bs.getBlockQ();
+        bk = bs.getBlockKv();
+      }
+    });
+    std::vector<int64_t> shape = {s.b, s.hq, (s.nq + bq - 1) / bq,
+                                  (s.nk + bk - 1) / bk};
+    for (int64_t d = 0; d < 2; ++d)
+      if (type.getDimSize(d) == 1)
+        shape[d] = 1;
+    return shape;
+  }
+  case ArgRole::Capture: {
+    std::vector<int64_t> shape;
+    auto dims = binding.func.getArgAttrOfType<ArrayAttr>(arg, "attn.dims");
+    if (dims && static_cast<int64_t>(dims.size()) != type.getRank())
+      return makeError("attn.dims of argument '" + binding.names[arg] +
+                       "' has " + llvm::Twine(dims.size()) +
+                       " entries for a rank-" + llvm::Twine(type.getRank()) +
+                       " tensor");
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (dims) {
+        if (auto i = dyn_cast<IntegerAttr>(dims[d])) {
+          shape.push_back(i.getInt());
+          continue;
+        }
+        auto name = dyn_cast<StringAttr>(dims[d]);
+        std::optional<int64_t> v;
+        if (name) {
+          StringRef n = name.getValue();
+          v = n == "B" ? s.b : n == "Hq" ? s.hq : n == "Hkv" ? s.hkv
+            : n == "Nq" ? s.nq : n == "Nk" ? s.nk : n == "D" ? s.d
+            : n == "Dv" ? std::optional<int64_t>(s.dv) : std::nullopt;
+        }
+        if (!v)
+          return makeError("attn.dims of argument '" + binding.names[arg] +
+                           "': entry " + llvm::Twine(d) +
+                           " must be an integer or one of B, Hq, Hkv, Nq, "
+                           "Nk, D, Dv");
+        shape.push_back(*v);
+      } else if (ShapedType::isDynamic(type.getDimSize(d))) {
+        return makeError("capture argument '" + binding.names[arg] +
+                         "' has a dynamic dimension; give its extents with "
+                         "an argument attribute {attn.dims = [...]}");
+      } else {
+        shape.push_back(type.getDimSize(d));
+      }
+    }
+    return shape;
+  }
+  }
+  return makeError("unknown argument role");
+}
+
+static std::optional<DType> dtypeOfElement(Type t) {
+  if (t.isF64()) return DType::F64;
+  if (t.isF32()) return DType::F32;
+  if (t.isF16()) return DType::F16;
+  if (t.isBF16()) return DType::BF16;
+  if (t.isInteger(64) || t.isIndex()) return DType::I64;
+  if (t.isInteger(32)) return DType::I32;
+  if (t.isInteger(8)) return DType::I8;
+  if (t.isInteger(1)) return DType::I1;
+  return std::nullopt;
+}
+
+llvm::Expected<std::vector<NDArray>>
+attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
+                       uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<NDArray> args;
+  for (unsigned n = 0, e = binding.func.getNumArguments(); n < e; ++n) {
+    auto type = cast<RankedTensorType>(binding.func.getArgumentTypes()[n]);
+    std::optional<DType> dtype = dtypeOfElement(type.getElementType());
+    if (!dtype)
+      return makeError("argument '" + binding.names[n] +
+                       "' has an unsupported element type");
+    auto shape = argShape(binding, n, size);
+    if (!shape)
+      return shape.takeError();
+    NDArray array(*dtype, *shape);
+    switch (binding.roles[n]) {
+    case ArgRole::QSegmentIds:
+    case ArgRole::KvSegmentIds: {
+      // Sorted document ids over the key positions; queries take the id of
+      // their bottom-right aligned key position.
+      std::bernoulli_distribution newDoc(0.12);
+      for (int64_t bi = 0; bi < size.b; ++bi) {
+        std::vector<int64_t> kv(size.nk);
+        int64_t doc = 0;
+        for (int64_t j = 0; j < size.nk; ++j) {
+          if (j > 0 && newDoc(rng))
+            ++doc;
+          kv[j] = doc;
+        }
+        int64_t len = (*shape)[1];
+        for (int64_t t = 0; t < len; ++t) {
+          int64_t pos = binding.roles[n] == ArgRole::KvSegmentIds
+                            ? t
+                            : t + size.nk - size.nq;
+          pos = std::clamp<int64_t>(pos, 0, size.nk - 1);
+          array.setDouble(bi * len + t, static_cast<double>(kv[pos]));
+        }
+      }
+      break;
+    }
+    case ArgRole::BlockLayout: {
+      std::bernoulli_distribution keep(0.5);
+      auto sh = *shape;
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i) {
+        int64_t kb = i % sh[3], qb = (i / sh[3]) % sh[2];
+        array.setDouble(i, (qb == kb || keep(rng)) ? 1.0 : 0.0);
+      }
+      break;
+    }
+    case ArgRole::AlibiSlopes: {
+      std::uniform_real_distribution<double> dist(0.01, 1.0);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+        array.setDouble(i, dist(rng));
+      break;
+    }
+    case ArgRole::Capture:
+      if (!isFloatDType(*dtype)) {
+        int64_t lo = 0, hi = 1;
+        if (auto range =
+                binding.func.getArgAttrOfType<ArrayAttr>(n, "attn.range")) {
+          if (range.size() != 2 || !isa<IntegerAttr>(range[0]) ||
+              !isa<IntegerAttr>(range[1]))
+            return makeError("attn.range of argument '" + binding.names[n] +
+                             "' must be [lo, hi] integers");
+          lo = cast<IntegerAttr>(range[0]).getInt();
+          hi = cast<IntegerAttr>(range[1]).getInt();
+        }
+        array.fillUniformInt(rng, lo, hi);
+        break;
+      }
+      [[fallthrough]];
+    default:
+      array.fillNormal(rng);
+      break;
+    }
+    args.push_back(std::move(array));
+  }
+  return args;
+}
+
+llvm::Expected<ProblemSize> attn::problemSizeOf(const SpecBinding &binding,
+                                                ArrayRef<NDArray> args) {
+  const NDArray *q = nullptr, *k = nullptr, *v = nullptr;
+  for (auto [n, role] : llvm::enumerate(binding.roles)) {
+    if (role == ArgRole::Query) q = &args[n];
+    if (role == ArgRole::Key) k = &args[n];
+    if (role == ArgRole::Value) v = &args[n];
+  }
+  for (auto [name, a] : {std::make_pair("q", q), std::make_pair("k", k),
+                         std::make_pair("v", v)})
+    if (!a || a->rank() != 4)
+      return makeError(llvm::Twine(name) +
+                       " must be a rank-4 array [batch, heads, seq, dim]");
+  ProblemSize s;
+  s.b = q->shape()[0];
+  s.hq = q->shape()[1];
+  s.nq = q->shape()[2];
+  s.d = q->shape()[3];
+  s.hkv = k->shape()[1];
+  s.nk = k->shape()[2];
+  s.dv = v->shape()[3];
+  return s;
+}
+
+FailureOr<OwningOpRef<ModuleOp>>
+attn::specializeToShapes(const SpecBinding &binding, ArrayRef<NDArray> args) {
+  ModuleOp original = binding.func->getParentOfType<ModuleOp>();
+  OwningOpRef<ModuleOp> module(cast<ModuleOp>(original->clone()));
+  auto func = module->lookupSymbol<func::FuncOp>(binding.func.getSymName());
+  if (args.size() != func.getNumArguments())
+    return func.emitError() << "expected " << func.getNumArguments()
+                            << " inputs, got " << args.size();
+  SmallVector<Type> types;
+  for (auto [n, arg] : llvm::enumerate(args)) {
+    auto type = cast<RankedTensorType>(func.getArgumentTypes()[n]);
+    std::optional<DType> want = dtypeOfElement(type.getElementType());
+    if (!want || *want != arg.dtype())
+      return func.emitError()
+             << "input '" << binding.names[n] << "' has dtype "
+             << dtypeName(arg.dtype()) << " but the spec declares "
+             << type.getElementType();
+    if (arg.rank() != type.getRank())
+      return func.emitError() << "input '" << binding.names[n] << "' has rank "
+                              << arg.rank() << " but the spec declares rank "
+                              << type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (!ShapedType::isDynamic(type.getDimSize(d)) &&
+          type.getDimSize(d) != arg.shape()[d])
+        return func.emitError()
+               << "input '" << binding.names[n] << "' dimension " << d
+               << " is " << arg.shape()[d] << " but the spec declares "
+               << type.getDimSize(d);
+    types.push_back(RankedTensorType::get(arg.shape(), type.getElementType()));
+  }
+  Block &entry = func.getBody().front();
+  for (auto [arg, type] : llvm::zip(entry.getArguments(), types))
+    arg.setType(type);
+  // Results get static types too, so that they become caller-owned
+  // out-params when bufferized.
+  auto problem = problemSizeOf(binding, args);
+  if (!problem)
+    return func.emitError() << llvm::toString(problem.takeError());
+  AttentionOp op;
+  func.walk([&](AttentionOp a) { op = a; });
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  int64_t outExtents[4] = {problem->b, problem->hq, problem->nq, problem->dv};
+  for (auto [d, extent] : llvm::enumerate(outExtents))
+    if (!ShapedType::isDynamic(outType.getDimSize(d)) &&
+        outType.getDimSize(d) != extent)
+      return op.emitOpError() << "output dimension " << d << " is declared "
+                              << outType.getDimSize(d) << " but the inputs give "
+                              << extent;
+  op.getOutput().setType(RankedTensorType::get(
+      {problem->b, problem->hq, problem->nq, problem->dv},
+      outType.getElementType()));
+  if (Value lse = op.getLse())
+    lse.setType(RankedTensorType::get({problem->b, problem->hq, problem->nq},
+                                      Float32Type::get(module->getContext())));
+  func.setFunctionType(FunctionType::get(
+      module->getContext(), types,
+      func.getBody().front().getTerminator()->getOperandTypes()));
+  func.walk([&](AttentionOp op) {
+    unsigned numCaptures = op.getNumCaptures();
+    for (Region *region : {&op.getMaskFn(), &op.getScoreMod()}) {
+      if (region->empty())
+        continue;
+      Block &block = region->front();
+      unsigned first = block.getNumArguments() - numCaptures;
+      for (unsigned c = 0; c < numCaptures; ++c)
+        block.getArgument(first + c).setType(op.getCaptures()[c].getType());
+    }
+  });
+  if (failed(verify(*module)))
+    return failure();
+  return module;
+}
+
+std::vector<NDArray> attn::allocateResults(const SpecBinding &binding,
+                                           const ProblemSize &s) {
+  std::vector<NDArray> results;
+  auto outType = cast<RankedTensorType>(binding.op.getOutput().getType());
+  results.emplace_back(*dtypeOfElement(outType.getElementType()),
+                       std::vector<int64_t>{s.b, s.hq, s.nq, s.dv});
+  if (binding.op.getLse())
+    results.emplace_back(DType::F32, std::vector<int64_t>{s.b, s.hq, s.nq});
+  return results;
+}
+
+reference::Inputs attn::referenceInputs(const SpecBinding &binding,
+                                        ArrayRef<NDArray> args) {
+  reference::Inputs in;
+  func::FuncOp func = binding.func;
+  auto argFor = [&](Value v) -> const NDArray & {
+    return args[cast<BlockArgument>(v).getArgNumber()];
+  };
+  (void)func;
+  AttentionOp op = binding.op;
+  in.query = argFor(op.getQuery());
+  in.key = argFor(op.getKey());
+  in.value = argFor(op.getValue());
+  if (Value v = op.getBias()) in.bias = argFor(v);
+  if (Value v = op.getQSegmentIds()) in.qSegmentIds = argFor(v);
+  if (Value v = op.getKvSegmentIds()) in.kvSegmentIds = argFor(v);
+  if (Value v = op.getBlockLayout()) in.blockLayout = argFor(v);
+  if (Value v = op.getAlibiSlopes()) in.alibiSlopes = argFor(v);
+  for (Value c : op.getCaptures())
+    in.captures.push_back(argFor(c));
+  return in;
+}
+
+double attn::toleranceFor(DType dtype) {
+  return dtype == DType::F32 || dtype == DType::F64 ? 1e-5 : 1e-2;
+}
+
+Comparison attn::compareArrays(const NDArray &actual, const NDArray &expected,
+                               double tolerance) {
+  Comparison c;
+  c.tolerance = tolerance;
+  if (actual.shape() != expected.shape()) {
+    c.nonFinite = actual.numElements();
+    return c;
+  }
+  double diff2 = 0, ref2 = 0;
+  int64_t infMismatch = 0;
+  for (int64_t i = 0, e = expected.numElements(); i < e; ++i) {
+    double a = actual.getDouble(i), x = expected.getDouble(i);
+    if (!std::isfinite(x)) {
+      if (a != x)
+        ++infMismatch;
+      continue;
+    }
+    if (!std::isfinite(a)) {
+      ++c.nonFinite;
+      continue;
+    }
+    diff2 += (a - x) * (a - x);
+    ref2 += x * x;
+    c.maxAbsError = std::max(c.maxAbsError, std::abs(a - x));
+  }
+  c.nonFinite += infMismatch;
+  c.relFrobeniusError = ref2 > 0 ? std::sqrt(diff2 / ref2) : std::sqrt(diff2);
+  c.passed = c.nonFinite == 0 && c.relFrobeniusError <= tolerance;
+  return c;
+}

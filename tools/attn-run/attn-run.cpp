@@ -1,0 +1,251 @@
+//===- attn-run.cpp - run an attn spec on the CPU -------------------------===//
+//
+//   attn-run SPEC.mlir --q q.npy --k k.npy --v v.npy [--operand NAME=F.npy]
+//            -o out.npy [--check] [--reference]
+//   attn-run SPEC.mlir --random SEED [--shape B,Hq,Hkv,Nq,Nk,D[,Dv]] --check
+//
+// The spec is specialized to the input shapes (the verifier checks them),
+// compiled through the JIT and run; --check compares with the float64
+// reference and fails past the dtype's tolerance.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/JIT.h"
+#include "attn/Reference/Reference.h"
+#include "attn/Runner/Runner.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace attn;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> specFile(cl::Positional, cl::desc("<spec.mlir>"),
+                                     cl::Required);
+static cl::opt<std::string> qFile("q", cl::desc("query .npy"));
+static cl::opt<std::string> kFile("k", cl::desc("key .npy"));
+static cl::opt<std::string> vFile("v", cl::desc("value .npy"));
+static cl::list<std::string>
+    operandFiles("operand", cl::desc("NAME=FILE.npy for another argument"));
+static cl::opt<std::string> outFile("o", cl::desc("output .npy"));
+static cl::opt<std::string> lseFile("lse-out",
+                                    cl::desc("logsumexp .npy (if the spec "
+                                             "returns it)"));
+static cl::opt<std::string> entry("entry", cl::desc("function to run"));
+static cl::opt<int64_t> randomSeed("random",
+                                   cl::desc("random inputs from this seed"),
+                                   cl::init(-1));
+static cl::opt<std::string>
+    shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] for --random"));
+static cl::opt<bool> check("check",
+                           cl::desc("compare with the float64 reference"));
+static cl::opt<bool> writeReference(
+    "reference", cl::desc("write the reference output instead of running "
+                          "the compiled code"));
+static cl::opt<bool> bf16("bf16", cl::desc("read uint16 .npy inputs as "
+                                           "bfloat16"));
+static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
+                           cl::init(1));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "attn-run: error: " << msg << "\n";
+  return 1;
+}
+
+static int failWith(llvm::Error err) {
+  return fail(llvm::toString(std::move(err)));
+}
+
+static double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
+
+  MLIRContext context;
+  context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
+                      math::MathDialect, tensor::TensorDialect>();
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string errorMessage;
+  auto file = openInputFile(specFile, &errorMessage);
+  if (!file)
+    return fail(errorMessage);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return 1;
+  FailureOr<SpecBinding> binding = bindSpec(*module, entry);
+  if (failed(binding))
+    return 1;
+
+  // Inputs: files or random.
+  std::vector<NDArray> args;
+  ProblemSize size;
+  if (randomSeed >= 0) {
+    if (!qFile.empty() || !kFile.empty() || !vFile.empty() ||
+        !operandFiles.empty())
+      return fail("--random and input files are exclusive");
+    size = defaultProblemSize(*binding);
+    if (!shapeOpt.empty()) {
+      llvm::SmallVector<llvm::StringRef> parts;
+      llvm::StringRef(shapeOpt).split(parts, ',');
+      std::vector<int64_t> v;
+      for (llvm::StringRef p : parts) {
+        int64_t x;
+        if (p.trim().getAsInteger(10, x) || x <= 0)
+          return fail("--shape entries must be positive integers, got '" + p +
+                      "'");
+        v.push_back(x);
+      }
+      if (v.size() != 6 && v.size() != 7)
+        return fail("--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
+      size = {v[0], v[1], v[2], v[3], v[4], v[5], v.size() == 7 ? v[6] : v[5]};
+    }
+    auto inputs = makeRandomInputs(*binding, size, randomSeed);
+    if (!inputs)
+      return failWith(inputs.takeError());
+    args = std::move(*inputs);
+  } else {
+    std::vector<std::string> files(binding->names.size());
+    auto setFile = [&](llvm::StringRef name, llvm::StringRef path) -> bool {
+      for (auto [n, argName] : llvm::enumerate(binding->names))
+        if (argName == name) {
+          files[n] = path.str();
+          return true;
+        }
+      return false;
+    };
+    for (auto [name, path] : {std::make_pair("q", &qFile),
+                              std::make_pair("k", &kFile),
+                              std::make_pair("v", &vFile)})
+      if (!path->empty() && !setFile(name, *path))
+        return fail(llvm::Twine("the spec has no argument named '") + name +
+                    "'");
+    for (const std::string &spec : operandFiles) {
+      auto [name, path] = llvm::StringRef(spec).split('=');
+      if (path.empty())
+        return fail("--operand expects NAME=FILE.npy, got '" + spec + "'");
+      if (!setFile(name, path)) {
+        std::string known;
+        for (auto &n : binding->names)
+          known += " " + n;
+        return fail("the spec has no argument named '" + name +
+                    "'; its arguments are:" + known);
+      }
+    }
+    for (auto [n, path] : llvm::enumerate(files)) {
+      if (path.empty())
+        return fail("no input for argument '" + binding->names[n] +
+                    "' (use --q/--k/--v, --operand NAME=FILE.npy or --random)");
+      auto array = readNpy(path, bf16);
+      if (!array)
+        return failWith(array.takeError());
+      args.push_back(std::move(*array));
+    }
+    auto s = problemSizeOf(*binding, args);
+    if (!s)
+      return failWith(s.takeError());
+    size = *s;
+  }
+
+  // Specializing to the actual shapes makes the verifier check them.
+  auto specialized = specializeToShapes(*binding, args);
+  if (failed(specialized))
+    return 1;
+  FailureOr<SpecBinding> concrete = bindSpec(**specialized,
+                                             binding->func.getSymName());
+  if (failed(concrete))
+    return 1;
+
+  std::vector<NDArray> results = allocateResults(*concrete, size);
+  double compileSeconds = 0, runSeconds = 0;
+  if (!writeReference) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto compiled = CompiledFunction::compile(**specialized,
+                                              concrete->func.getSymName());
+    if (!compiled)
+      return failWith(compiled.takeError());
+    compileSeconds = secondsSince(t0);
+    std::vector<const NDArray *> argPtrs;
+    for (auto &a : args)
+      argPtrs.push_back(&a);
+    std::vector<NDArray *> resultPtrs;
+    for (auto &r : results)
+      resultPtrs.push_back(&r);
+    runSeconds = std::numeric_limits<double>::infinity();
+    for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
+      auto t1 = std::chrono::steady_clock::now();
+      if (llvm::Error err = (*compiled)->run(argPtrs, resultPtrs))
+        return failWith(std::move(err));
+      runSeconds = std::min(runSeconds, secondsSince(t1));
+    }
+  }
+
+  std::optional<reference::Outputs> ref;
+  if (check || writeReference) {
+    auto evaluated =
+        reference::evaluate(concrete->op, referenceInputs(*concrete, args));
+    if (!evaluated)
+      return failWith(evaluated.takeError());
+    ref = std::move(*evaluated);
+  }
+  if (writeReference) {
+    results[0] = ref->output.cast(results[0].dtype());
+    if (ref->lse && results.size() > 1)
+      results[1] = ref->lse->cast(DType::F32);
+  }
+
+  if (!outFile.empty())
+    if (llvm::Error err = writeNpy(outFile, results[0]))
+      return failWith(std::move(err));
+  if (!lseFile.empty()) {
+    if (results.size() < 2)
+      return fail("--lse-out: the spec does not return a logsumexp");
+    if (llvm::Error err = writeNpy(lseFile, results[1]))
+      return failWith(std::move(err));
+  }
+
+  llvm::outs() << "spec " << specFile << " @" << concrete->func.getSymName()
+               << "  shape B=" << size.b << " Hq=" << size.hq
+               << " Hkv=" << size.hkv << " Nq=" << size.nq << " Nk=" << size.nk
+               << " D=" << size.d << " Dv=" << size.dv << "  dtype "
+               << dtypeName(results[0].dtype()) << "\n";
+  if (!writeReference)
+    llvm::outs() << llvm::format("compile %.3f s  run %.6f s\n",
+                                 compileSeconds, runSeconds);
+  if (check && !writeReference) {
+    bool ok = true;
+    double tol = toleranceFor(results[0].dtype());
+    for (size_t r = 0; r < results.size(); ++r) {
+      const NDArray &expected = r == 0 ? ref->output : *ref->lse;
+      Comparison c = compareArrays(results[r], expected,
+                                   r == 0 ? tol : toleranceFor(DType::F32));
+      llvm::outs() << llvm::format(
+          "check %-6s max_abs_err %.3e  rel_fro_err %.3e  tol %.0e  %s\n",
+          r == 0 ? "output" : "lse", c.maxAbsError, c.relFrobeniusError,
+          c.tolerance, c.passed ? "PASS" : "FAIL");
+      if (c.nonFinite)
+        llvm::outs() << "  " << c.nonFinite
+                     << " non-finite values where the reference is finite "
+                        "(or mismatched -inf)\n";
+      ok &= c.passed;
+    }
+    if (!ok)
+      return 2;
+  }
+  return 0;
+}
