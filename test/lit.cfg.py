@@ -17,7 +17,7 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 
 tools = ["attn-opt", "attn-run", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_tools_dir])

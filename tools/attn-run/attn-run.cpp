@@ -54,6 +54,8 @@ static cl::opt<bool> writeReference(
                           "the compiled code"));
 static cl::opt<bool> bf16("bf16", cl::desc("read uint16 .npy inputs as "
                                            "bfloat16"));
+static cl::opt<std::string> dumpInputs(
+    "dump-inputs", cl::desc("write every input as <PREFIX><name>.npy"));
 static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
                            cl::init(1));
 
@@ -161,6 +163,11 @@ int main(int argc, char **argv) {
       return failWith(s.takeError());
     size = *s;
   }
+
+  if (!dumpInputs.empty())
+    for (auto [n, a] : llvm::enumerate(args))
+      if (llvm::Error err = writeNpy(dumpInputs + binding->names[n] + ".npy", a))
+        return failWith(std::move(err));
 
   // Specializing to the actual shapes makes the verifier check them.
   auto specialized = specializeToShapes(*binding, args);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every dependency of attn-opt on a fresh Debian 12 machine
+# (LLVM/MLIR 22, build tools, GoogleTest, Python packages), then configures
+# and builds the project in ./build. Idempotent: re-running only rebuilds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+APT_PACKAGES="llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 \
+  ninja-build cmake ccache libgtest-dev libgmock-dev libbenchmark-dev python3"
+missing=""
+for p in $APT_PACKAGES; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+python3 -c "import numpy, nanobind, pytest" 2>/dev/null || \
+  python3 -m pip install -q --disable-pip-version-check numpy nanobind pytest
+
+export CCACHE_BASEDIR="$ROOT"
+if [ ! -f build/build.ninja ]; then
+  cmake -G Ninja -B build \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DLLVM_USE_LINKER=lld \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-22/bin/lit \
+    -DPython3_EXECUTABLE="$(command -v python3)"
+fi
+ninja -C build -j"$(nproc)"

@@ -1,0 +1,26 @@
+// End-to-end runs of attn-run: random inputs checked against the float64
+// reference, .npy round trips, and the reference writer.
+
+// RUN: attn-run %s --random 1 --check | FileCheck %s --check-prefix=CHECK
+// RUN: attn-run %s --random 2 --shape 1,4,2,1,33,8 --check | FileCheck %s --check-prefix=CHECK
+// RUN: attn-run %s --random 3 --shape 2,6,3,17,41,24,8 --check | FileCheck %s --check-prefix=SHAPE
+// CHECK: compile {{.*}} s  run {{.*}} s
+// CHECK: check output {{.*}} PASS
+// CHECK: check lse {{.*}} PASS
+// SHAPE: B=2 Hq=6 Hkv=3 Nq=17 Nk=41 D=24 Dv=8
+
+// Inputs written by one run and read back by another give the same output.
+// RUN: attn-run %s --random 4 --dump-inputs %t. -o %t.a.npy --lse-out %t.lse.npy
+// RUN: attn-run %s --q %t.q.npy --k %t.k.npy --v %t.v.npy -o %t.b.npy --check | FileCheck %s --check-prefix=CHECK
+// RUN: cmp %t.a.npy %t.b.npy
+// The reference writer produces an output the compiled one matches.
+// RUN: attn-run %s --q %t.q.npy --k %t.k.npy --v %t.v.npy --reference -o %t.r.npy | FileCheck %s --check-prefix=REF
+// REF-NOT: compile
+// REF: spec
+
+func.func @causal_lse(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>)
+    -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {
+  %o, %l = attn.attention %q, %k, %v mask(#attn.causal)
+      : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+}
