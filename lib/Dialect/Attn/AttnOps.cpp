@@ -45,10 +45,14 @@ static LogicalResult checkBroadcastDim(Operation *op, StringRef what,
                                        int64_t expected, StringRef meaning) {
   if (actual == 1)
     return success();
-  if (known(actual) && known(expected) && actual != expected)
-    return op->emitOpError() << what << " dimension " << dim << " (" << meaning
-                             << ") is " << actual << " but must be 1 or "
-                             << expected;
+  if (known(actual) && known(expected) && actual != expected) {
+    InFlightDiagnostic diag = op->emitOpError();
+    diag << what << " dimension " << dim << " (" << meaning << ") is "
+         << actual << " but must be ";
+    if (expected != 1)
+      diag << "1 or ";
+    return diag << expected;
+  }
   return success();
 }
 
@@ -206,18 +210,29 @@ LogicalResult AttentionOp::verify() {
           return emitOpError() << "#attn.neighborhood cannot infer a grid "
                                   "extent: sequence length "
                                << n << " is not a multiple of " << product;
+        // The attribute verifier checks static extents; check the inferred
+        // one here, now that the sequence length is known.
+        for (auto [axis, extent] : llvm::enumerate(nb.getGrid().asArrayRef())) {
+          int64_t window = nb.getKernel()[axis] * nb.getDilationAt(axis);
+          if (extent == -1 && window > n / product)
+            return emitOpError()
+                   << "#attn.neighborhood kernel * dilation of axis " << axis
+                   << " (" << window << ") exceeds the inferred grid extent "
+                   << n / product;
+        }
       }
     }
   }
 
-  if (usesSegments != static_cast<bool>(getQSegmentIds()))
+  bool hasSegmentIds = getQSegmentIds() || getKvSegmentIds();
+  if (usesSegments != hasSegmentIds)
     return usesSegments
                ? emitOpError() << "#attn.document needs the segment_ids "
                                   "operands"
                : emitOpError() << "segment_ids are given but no "
                                   "#attn.document mask reads them";
-  if (getQSegmentIds()) {
-    if (!getKvSegmentIds())
+  if (hasSegmentIds) {
+    if (!getQSegmentIds() || !getKvSegmentIds())
       return emitOpError() << "segment_ids needs both query and key ids";
     auto qs = cast<RankedTensorType>(getQSegmentIds().getType());
     auto ks = cast<RankedTensorType>(getKvSegmentIds().getType());
