@@ -1,0 +1,1095 @@
+//===- Reference.cpp - float64 reference evaluator ------------------------===//
+//
+// A deliberately naive oracle: one loop nest over (b, h, i, j), masks and
+// regions evaluated per element in double precision. Shares no code with
+// the compiler so that a bug there cannot hide in both.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Reference/Reference.h"
+#include "attn/Dialect/Attn/AttnDialect.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <variant>
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::reference;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Small helpers
+//===----------------------------------------------------------------------===//
+
+template <typename... Ts> llvm::Error fail(const Ts &...parts) {
+  std::string msg;
+  llvm::raw_string_ostream os(msg);
+  (os << ... << parts);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+std::string locStr(Location loc) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << loc;
+  return s;
+}
+
+std::string shapeStr(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [k, d] : llvm::enumerate(shape))
+    s += (k ? ", " : "") + std::to_string(d);
+  return s + "]";
+}
+
+/// Mathematical modulo: the result is in [0, m) for m > 0.
+int64_t mathMod(int64_t a, int64_t m) {
+  int64_t r = a % m;
+  return r < 0 ? r + m : r;
+}
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// Element `idx` of an integer-valued array, exact for 64-bit integers
+/// (NDArray::getDouble would round above 2^53).
+int64_t readInt(const NDArray &a, int64_t idx) {
+  const uint8_t *p = static_cast<const uint8_t *>(a.data());
+  switch (a.dtype()) {
+  case DType::I64: {
+    int64_t v;
+    std::memcpy(&v, p + 8 * idx, 8);
+    return v;
+  }
+  case DType::I32: {
+    int32_t v;
+    std::memcpy(&v, p + 4 * idx, 4);
+    return v;
+  }
+  case DType::I8:
+    return static_cast<int8_t>(p[idx]);
+  case DType::I1:
+    return p[idx] != 0;
+  default:
+    return static_cast<int64_t>(a.getDouble(idx));
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Region interpreter
+//===----------------------------------------------------------------------===//
+
+/// A scalar (integer, float, i1) or a tensor (capture or dense constant).
+/// Integers are kept sign-extended from their type's width.
+using RVal = std::variant<int64_t, double, bool, const NDArray *>;
+
+unsigned intWidth(Type t) {
+  if (auto it = dyn_cast<IntegerType>(t))
+    return it.getWidth();
+  return 64; // index
+}
+
+/// Wraps `bits` to the width of `t` (i1 becomes bool).
+RVal makeInt(uint64_t bits, Type t) {
+  unsigned w = intWidth(t);
+  if (w == 1)
+    return static_cast<bool>(bits & 1);
+  if (w < 64) {
+    uint64_t sign = uint64_t(1) << (w - 1);
+    bits &= (sign << 1) - 1;
+    bits = (bits ^ sign) - sign;
+  }
+  return static_cast<int64_t>(bits);
+}
+
+uint64_t rawBits(const RVal &v) {
+  if (auto *i = std::get_if<int64_t>(&v))
+    return static_cast<uint64_t>(*i);
+  if (auto *b = std::get_if<bool>(&v))
+    return *b ? ~uint64_t(0) : 0;
+  if (auto *d = std::get_if<double>(&v))
+    return static_cast<uint64_t>(static_cast<int64_t>(*d));
+  return 0;
+}
+
+double floatOf(const RVal &v) {
+  if (auto *d = std::get_if<double>(&v))
+    return *d;
+  return static_cast<double>(static_cast<int64_t>(rawBits(v)));
+}
+
+double maximumF(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  if (a == b) // +0 is greater than -0
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+double minimumF(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<double>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+using UnaryF = double (*)(double);
+using BinaryF = double (*)(double, double);
+
+const std::pair<llvm::StringLiteral, UnaryF> kUnaryF[] = {
+    {"arith.negf", [](double x) { return -x; }},
+    {"arith.extf", [](double x) { return x; }},
+    // The reference is float64 on purpose: narrowing is not modelled.
+    {"arith.truncf", [](double x) { return x; }},
+    {"math.tanh", [](double x) { return std::tanh(x); }},
+    {"math.exp", [](double x) { return std::exp(x); }},
+    {"math.exp2", [](double x) { return std::exp2(x); }},
+    {"math.expm1", [](double x) { return std::expm1(x); }},
+    {"math.log", [](double x) { return std::log(x); }},
+    {"math.log2", [](double x) { return std::log2(x); }},
+    {"math.log10", [](double x) { return std::log10(x); }},
+    {"math.log1p", [](double x) { return std::log1p(x); }},
+    {"math.sqrt", [](double x) { return std::sqrt(x); }},
+    {"math.rsqrt", [](double x) { return 1.0 / std::sqrt(x); }},
+    {"math.cbrt", [](double x) { return std::cbrt(x); }},
+    {"math.absf", [](double x) { return std::fabs(x); }},
+    {"math.erf", [](double x) { return std::erf(x); }},
+    {"math.erfc", [](double x) { return std::erfc(x); }},
+    {"math.sin", [](double x) { return std::sin(x); }},
+    {"math.cos", [](double x) { return std::cos(x); }},
+    {"math.tan", [](double x) { return std::tan(x); }},
+    {"math.sinh", [](double x) { return std::sinh(x); }},
+    {"math.cosh", [](double x) { return std::cosh(x); }},
+    {"math.asin", [](double x) { return std::asin(x); }},
+    {"math.acos", [](double x) { return std::acos(x); }},
+    {"math.atan", [](double x) { return std::atan(x); }},
+    {"math.asinh", [](double x) { return std::asinh(x); }},
+    {"math.acosh", [](double x) { return std::acosh(x); }},
+    {"math.atanh", [](double x) { return std::atanh(x); }},
+    {"math.floor", [](double x) { return std::floor(x); }},
+    {"math.ceil", [](double x) { return std::ceil(x); }},
+    {"math.trunc", [](double x) { return std::trunc(x); }},
+    {"math.round", [](double x) { return std::round(x); }},
+    {"math.roundeven", [](double x) { return std::nearbyint(x); }},
+};
+
+const std::pair<llvm::StringLiteral, BinaryF> kBinaryF[] = {
+    {"arith.addf", [](double a, double b) { return a + b; }},
+    {"arith.subf", [](double a, double b) { return a - b; }},
+    {"arith.mulf", [](double a, double b) { return a * b; }},
+    {"arith.divf", [](double a, double b) { return a / b; }},
+    {"arith.remf", [](double a, double b) { return std::fmod(a, b); }},
+    {"arith.maximumf", maximumF},
+    {"arith.minimumf", minimumF},
+    {"arith.maxnumf", [](double a, double b) { return std::fmax(a, b); }},
+    {"arith.minnumf", [](double a, double b) { return std::fmin(a, b); }},
+    {"math.powf", [](double a, double b) { return std::pow(a, b); }},
+    {"math.atan2", [](double a, double b) { return std::atan2(a, b); }},
+    {"math.copysign", [](double a, double b) { return std::copysign(a, b); }},
+};
+
+bool isScalar(Type t) { return t.isIntOrIndexOrFloat(); }
+
+class Interpreter {
+public:
+  Interpreter(Region &region, unsigned numLeading,
+              llvm::ArrayRef<NDArray> captures)
+      : region(region), numLeading(numLeading), captures(captures) {}
+
+  bool empty() const { return region.empty(); }
+
+  /// Runs the block on the leading arguments and returns the yielded value.
+  llvm::Expected<RVal> run(llvm::ArrayRef<RVal> leading) {
+    Block &block = region.front();
+    values.clear();
+    for (auto [k, v] : llvm::enumerate(leading))
+      values[block.getArgument(k)] = v;
+    for (auto [c, array] : llvm::enumerate(captures))
+      values[block.getArgument(numLeading + c)] = &array;
+    for (Operation &op : block.without_terminator())
+      if (llvm::Error e = exec(op))
+        return std::move(e);
+    return values.lookup(block.getTerminator()->getOperand(0));
+  }
+
+private:
+  llvm::Error exec(Operation &op);
+  llvm::Error execConstant(arith::ConstantOp op);
+  llvm::Error execExtract(tensor::ExtractOp op);
+
+  RVal get(Value v) const { return values.lookup(v); }
+
+  Region &region;
+  unsigned numLeading;
+  llvm::ArrayRef<NDArray> captures;
+  llvm::DenseMap<Value, RVal> values;
+  /// Dense tensor constants, converted once per op.
+  llvm::DenseMap<Operation *, NDArray> constants;
+};
+
+llvm::Error Interpreter::execConstant(arith::ConstantOp op) {
+  Attribute attr = op.getValue();
+  Value res = op.getResult();
+  if (auto f = dyn_cast<FloatAttr>(attr)) {
+    values[res] = f.getValueAsDouble();
+    return llvm::Error::success();
+  }
+  if (auto i = dyn_cast<IntegerAttr>(attr)) {
+    values[res] = makeInt(i.getValue().getZExtValue(), i.getType());
+    return llvm::Error::success();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(attr);
+  if (!dense || !isa<RankedTensorType>(dense.getType()))
+    return fail("unsupported constant ", attr, " in attn region at ",
+                locStr(op.getLoc()));
+  auto it = constants.find(op);
+  if (it == constants.end()) {
+    auto type = cast<RankedTensorType>(dense.getType());
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    Type elt = type.getElementType();
+    NDArray array(isa<FloatType>(elt) ? DType::F64 : DType::I64, shape);
+    int64_t k = 0;
+    if (isa<FloatType>(elt)) {
+      for (APFloat v : dense.getValues<APFloat>()) {
+        bool lost;
+        v.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &lost);
+        array.setDouble(k++, v.convertToDouble());
+      }
+    } else {
+      for (APInt v : dense.getValues<APInt>()) {
+        int64_t x = intWidth(elt) == 1 ? v.getBoolValue() : v.getSExtValue();
+        std::memcpy(static_cast<uint8_t *>(array.data()) + 8 * k++, &x, 8);
+      }
+    }
+    it = constants.try_emplace(op, std::move(array)).first;
+  }
+  values[res] = &it->second;
+  return llvm::Error::success();
+}
+
+llvm::Error Interpreter::execExtract(tensor::ExtractOp op) {
+  const NDArray *const *src =
+      std::get_if<const NDArray *>(&values[op.getTensor()]);
+  if (!src || !*src)
+    return fail("tensor.extract reads a tensor that is not a capture or a "
+                "constant in attn region at ",
+                locStr(op.getLoc()));
+  const NDArray &array = **src;
+  if (static_cast<int64_t>(op.getIndices().size()) != array.rank())
+    return fail("tensor.extract has ", op.getIndices().size(),
+                " indices but the tensor has rank ", array.rank(),
+                " in attn region at ", locStr(op.getLoc()));
+  int64_t linear = 0;
+  for (auto [d, index] : llvm::enumerate(op.getIndices())) {
+    int64_t x = static_cast<int64_t>(rawBits(get(index)));
+    int64_t n = array.shape()[d];
+    if (x < 0 || x >= n)
+      return fail("tensor.extract index ", x, " out of range [0, ", n,
+                  ") in dimension ", d, " of a tensor of shape ",
+                  shapeStr(array.shape()), " in attn region at ",
+                  locStr(op.getLoc()));
+    linear = linear * n + x;
+  }
+  Type elt = op.getResult().getType();
+  if (isa<FloatType>(elt))
+    values[op.getResult()] = array.getDouble(linear);
+  else if (intWidth(elt) == 1)
+    values[op.getResult()] = readInt(array, linear) != 0;
+  else
+    values[op.getResult()] =
+        makeInt(static_cast<uint64_t>(readInt(array, linear)), elt);
+  return llvm::Error::success();
+}
+
+llvm::Error Interpreter::exec(Operation &op) {
+  StringRef name = op.getName().getStringRef();
+  auto unsupported = [&] {
+    return fail("unsupported op '", name, "' in attn region at ",
+                locStr(op.getLoc()));
+  };
+  if (op.getNumResults() != 1 || op.getNumRegions() != 0)
+    return unsupported();
+  for (Type t : op.getOperandTypes())
+    if (t.isInteger() && intWidth(t) > 64)
+      return fail("integers wider than 64 bits are not supported in attn "
+                  "region at ",
+                  locStr(op.getLoc()));
+  if (auto c = dyn_cast<arith::ConstantOp>(op))
+    return execConstant(c);
+  if (auto e = dyn_cast<tensor::ExtractOp>(op))
+    return execExtract(e);
+
+  Value res = op.getResult(0);
+  Type rt = res.getType();
+  if (!isScalar(rt) || (rt.isInteger() && intWidth(rt) > 64))
+    return unsupported();
+  if (!llvm::all_of(op.getOperandTypes(), isScalar) && !isa<tensor::DimOp>(op))
+    return unsupported();
+
+  auto setF = [&](double x) {
+    values[res] = x;
+    return llvm::Error::success();
+  };
+  auto setI = [&](uint64_t bits) {
+    values[res] = makeInt(bits, rt);
+    return llvm::Error::success();
+  };
+  auto setB = [&](bool b) {
+    values[res] = b;
+    return llvm::Error::success();
+  };
+  auto F = [&](unsigned k) { return floatOf(get(op.getOperand(k))); };
+  auto R = [&](unsigned k) { return rawBits(get(op.getOperand(k))); };
+  auto S = [&](unsigned k) { return static_cast<int64_t>(R(k)); };
+  auto U = [&](unsigned k) {
+    unsigned w = intWidth(op.getOperand(k).getType());
+    uint64_t r = R(k);
+    return w >= 64 ? r : r & ((uint64_t(1) << w) - 1);
+  };
+  auto at = [&] { return locStr(op.getLoc()); };
+
+  for (const auto &[n, fn] : kUnaryF)
+    if (name == n)
+      return setF(fn(F(0)));
+  for (const auto &[n, fn] : kBinaryF)
+    if (name == n)
+      return setF(fn(F(0), F(1)));
+  if (name == "math.fma")
+    return setF(std::fma(F(0), F(1), F(2)));
+
+  // Integer ops: computed on 64-bit patterns, then wrapped to the width.
+  if (name == "arith.addi")
+    return setI(R(0) + R(1));
+  if (name == "arith.subi")
+    return setI(R(0) - R(1));
+  if (name == "arith.muli")
+    return setI(R(0) * R(1));
+  if (name == "arith.andi")
+    return setI(R(0) & R(1));
+  if (name == "arith.ori")
+    return setI(R(0) | R(1));
+  if (name == "arith.xori")
+    return setI(R(0) ^ R(1));
+  if (name == "arith.maxsi")
+    return setI(std::max(S(0), S(1)));
+  if (name == "arith.minsi")
+    return setI(std::min(S(0), S(1)));
+  if (name == "arith.maxui")
+    return setI(std::max(U(0), U(1)));
+  if (name == "arith.minui")
+    return setI(std::min(U(0), U(1)));
+  if (name == "math.absi")
+    return setI(S(0) < 0 ? uint64_t(0) - R(0) : R(0));
+  if (name == "arith.shli" || name == "arith.shrsi" || name == "arith.shrui") {
+    uint64_t amount = U(1);
+    if (amount >= intWidth(rt))
+      return fail("shift amount ", amount, " is not below the bit width ",
+                  intWidth(rt), " in attn region at ", at());
+    if (name == "arith.shli")
+      return setI(R(0) << amount);
+    if (name == "arith.shrsi")
+      return setI(static_cast<uint64_t>(S(0) >> amount));
+    return setI(U(0) >> amount);
+  }
+  if (name == "arith.divsi" || name == "arith.remsi" ||
+      name == "arith.floordivsi" || name == "arith.ceildivsi") {
+    int64_t a = S(0), b = S(1);
+    if (b == 0)
+      return fail("division by zero in attn region at ", at());
+    if (b == -1 && a == std::numeric_limits<int64_t>::min()) {
+      if (name == "arith.remsi")
+        return setI(0);
+      return fail("signed division overflow in attn region at ", at());
+    }
+    if (name == "arith.remsi")
+      return setI(static_cast<uint64_t>(a % b));
+    int64_t q = a / b;
+    if (a % b != 0) {
+      if (name == "arith.floordivsi" && ((a < 0) != (b < 0)))
+        --q;
+      if (name == "arith.ceildivsi" && ((a < 0) == (b < 0)))
+        ++q;
+    }
+    // The quotient must be representable at the type's width (LLVM: poison).
+    if (static_cast<int64_t>(rawBits(makeInt(q, rt))) != q)
+      return fail("signed division overflow in attn region at ", at());
+    return setI(static_cast<uint64_t>(q));
+  }
+  if (name == "arith.divui" || name == "arith.remui" ||
+      name == "arith.ceildivui") {
+    uint64_t a = U(0), b = U(1);
+    if (b == 0)
+      return fail("division by zero in attn region at ", at());
+    if (name == "arith.divui")
+      return setI(a / b);
+    if (name == "arith.remui")
+      return setI(a % b);
+    return setI(a / b + (a % b != 0));
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+    int64_t a = S(0), b = S(1);
+    uint64_t ua = U(0), ub = U(1);
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq:
+      return setB(a == b);
+    case arith::CmpIPredicate::ne:
+      return setB(a != b);
+    case arith::CmpIPredicate::slt:
+      return setB(a < b);
+    case arith::CmpIPredicate::sle:
+      return setB(a <= b);
+    case arith::CmpIPredicate::sgt:
+      return setB(a > b);
+    case arith::CmpIPredicate::sge:
+      return setB(a >= b);
+    case arith::CmpIPredicate::ult:
+      return setB(ua < ub);
+    case arith::CmpIPredicate::ule:
+      return setB(ua <= ub);
+    case arith::CmpIPredicate::ugt:
+      return setB(ua > ub);
+    case arith::CmpIPredicate::uge:
+      return setB(ua >= ub);
+    }
+    return unsupported();
+  }
+  if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+    double a = F(0), b = F(1);
+    bool unordered = std::isnan(a) || std::isnan(b);
+    using P = arith::CmpFPredicate;
+    switch (cmp.getPredicate()) {
+    case P::AlwaysFalse:
+      return setB(false);
+    case P::AlwaysTrue:
+      return setB(true);
+    case P::OEQ:
+      return setB(!unordered && a == b);
+    case P::OGT:
+      return setB(!unordered && a > b);
+    case P::OGE:
+      return setB(!unordered && a >= b);
+    case P::OLT:
+      return setB(!unordered && a < b);
+    case P::OLE:
+      return setB(!unordered && a <= b);
+    case P::ONE:
+      return setB(!unordered && a != b);
+    case P::ORD:
+      return setB(!unordered);
+    case P::UEQ:
+      return setB(unordered || a == b);
+    case P::UGT:
+      return setB(unordered || a > b);
+    case P::UGE:
+      return setB(unordered || a >= b);
+    case P::ULT:
+      return setB(unordered || a < b);
+    case P::ULE:
+      return setB(unordered || a <= b);
+    case P::UNE:
+      return setB(unordered || a != b);
+    case P::UNO:
+      return setB(unordered);
+    }
+    return unsupported();
+  }
+  if (name == "arith.select") {
+    bool cond = rawBits(get(op.getOperand(0))) & 1;
+    values[res] = get(op.getOperand(cond ? 1 : 2));
+    return llvm::Error::success();
+  }
+  // Casts. Stored integers are sign-extended, so raw bits already give sign
+  // extension; U() gives zero extension; makeInt truncates.
+  if (name == "arith.index_cast" || name == "arith.extsi" ||
+      name == "arith.trunci")
+    return setI(R(0));
+  if (name == "arith.index_castui" || name == "arith.extui")
+    return setI(U(0));
+  if (name == "arith.sitofp")
+    return setF(static_cast<double>(S(0)));
+  if (name == "arith.uitofp")
+    return setF(static_cast<double>(U(0)));
+  if (name == "arith.fptosi" || name == "arith.fptoui") {
+    double x = std::trunc(F(0));
+    unsigned w = intWidth(rt);
+    bool isSigned = name == "arith.fptosi";
+    double lo = isSigned ? -std::ldexp(1.0, w - 1) : 0.0;
+    double hi = isSigned ? std::ldexp(1.0, w - 1) : std::ldexp(1.0, w);
+    if (!(x >= lo && x < hi))
+      return fail(name, " of ", F(0), " is out of range for ", rt,
+                  " in attn region at ", at());
+    if (isSigned)
+      return setI(static_cast<uint64_t>(static_cast<int64_t>(x)));
+    return setI(static_cast<uint64_t>(x));
+  }
+  if (auto dim = dyn_cast<tensor::DimOp>(op)) {
+    const NDArray *const *src =
+        std::get_if<const NDArray *>(&values[dim.getSource()]);
+    if (!src || !*src)
+      return unsupported();
+    int64_t d = static_cast<int64_t>(rawBits(get(dim.getIndex())));
+    if (d < 0 || d >= (*src)->rank())
+      return fail("tensor.dim index ", d, " out of range [0, ", (*src)->rank(),
+                  ") in attn region at ", at());
+    return setI(static_cast<uint64_t>((*src)->shape()[d]));
+  }
+  return unsupported();
+}
+
+//===----------------------------------------------------------------------===//
+// Evaluator
+//===----------------------------------------------------------------------===//
+
+/// Slopes of Press et al.'s reference get_slopes(n).
+std::vector<double> alibiSlopes(int64_t n) {
+  auto powerOf2 = [](int64_t m) {
+    std::vector<double> s;
+    for (int64_t h = 0; h < m; ++h)
+      s.push_back(std::exp2(-8.0 * static_cast<double>(h + 1) / m));
+    return s;
+  };
+  if (n <= 0)
+    return {};
+  int64_t n0 = 1;
+  while (n0 * 2 <= n)
+    n0 *= 2;
+  std::vector<double> slopes = powerOf2(n0);
+  if (n0 == n)
+    return slopes;
+  std::vector<double> extra = alibiSlopes(2 * n0);
+  for (size_t k = 0; static_cast<int64_t>(slopes.size()) < n; k += 2)
+    slopes.push_back(extra[k]);
+  return slopes;
+}
+
+class Evaluator {
+public:
+  Evaluator(AttentionOp op, const Inputs &in)
+      : op(op), in(in), maskFn(op.getMaskFn(), 4, in.captures),
+        scoreMod(op.getScoreMod(), 5, in.captures) {}
+
+  llvm::Expected<Outputs> run();
+
+private:
+  llvm::Error validate();
+  llvm::Error validateMask(MaskAttrInterface mask);
+  bool keepAttr(MaskAttrInterface mask, int64_t b, int64_t h, int64_t i,
+                int64_t j) const;
+  bool keepNeighborhood(NeighborhoodMaskAttr nb, int64_t i, int64_t j) const;
+  llvm::Expected<bool> keep(int64_t b, int64_t h, int64_t i, int64_t j);
+  llvm::Expected<double> score(int64_t b, int64_t h, int64_t i, int64_t j);
+
+  AttentionOp op;
+  const Inputs &in;
+  Interpreter maskFn, scoreMod;
+  int64_t B = 0, Hq = 0, Hkv = 0, Nq = 0, Nk = 0, D = 0, Dv = 0;
+  double scale = 1.0;
+  std::vector<double> q, k, v, bias, slopes;
+  llvm::DenseMap<Attribute, llvm::SmallVector<int64_t, 3>> grids;
+  llvm::SmallVector<BlockSparseMaskAttr> blockSparse;
+};
+
+/// Checks `array` against the static dims of `value`'s tensor type.
+llvm::Error checkType(StringRef name, const NDArray &array, Value value) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (array.rank() != type.getRank())
+    return fail(name, " has rank ", array.rank(), " (shape ",
+                shapeStr(array.shape()), ") but the op's type ", type,
+                " has rank ", type.getRank());
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (!type.isDynamicDim(d) && type.getDimSize(d) != array.shape()[d])
+      return fail(name, " has shape ", shapeStr(array.shape()),
+                  " but the op's type is ", type);
+  return llvm::Error::success();
+}
+
+/// Checks `array`'s extents against `expected`; `broadcast` allows 1.
+llvm::Error checkShape(StringRef name, const NDArray &array,
+                       llvm::ArrayRef<int64_t> expected,
+                       llvm::ArrayRef<bool> broadcast = {}) {
+  if (array.rank() != static_cast<int64_t>(expected.size()))
+    return fail(name, " must have rank ", expected.size(), ", got shape ",
+                shapeStr(array.shape()));
+  for (auto [d, e] : llvm::enumerate(expected)) {
+    int64_t a = array.shape()[d];
+    bool bc = d < broadcast.size() && broadcast[d];
+    if (a != e && !(bc && a == 1))
+      return fail(name, " has shape ", shapeStr(array.shape()), " but ",
+                  bc ? "each dimension must be 1 or match " : "must be ",
+                  shapeStr(expected));
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error Evaluator::validateMask(MaskAttrInterface mask) {
+  if (auto bs = dyn_cast<BlockSparseMaskAttr>(mask)) {
+    blockSparse.push_back(bs);
+    return llvm::Error::success();
+  }
+  if (isa<FullMaskAttr, CausalMaskAttr, WindowMaskAttr, SinksMaskAttr,
+          StridedMaskAttr, DilatedMaskAttr, ChunkedMaskAttr, PrefixLMMaskAttr,
+          DocumentMaskAttr>(mask))
+    return llvm::Error::success();
+  if (auto a = dyn_cast<AndMaskAttr>(mask)) {
+    for (MaskAttrInterface m : a.getMasks())
+      if (llvm::Error e = validateMask(m))
+        return e;
+    return llvm::Error::success();
+  }
+  if (auto o = dyn_cast<OrMaskAttr>(mask)) {
+    for (MaskAttrInterface m : o.getMasks())
+      if (llvm::Error e = validateMask(m))
+        return e;
+    return llvm::Error::success();
+  }
+  if (auto n = dyn_cast<NotMaskAttr>(mask))
+    return validateMask(n.getMask());
+  if (auto ph = dyn_cast<PerHeadMaskAttr>(mask)) {
+    if (ph.getNumHeads() != Hq)
+      return fail("#attn.per_head describes ", ph.getNumHeads(),
+                  " heads but the query has ", Hq);
+    for (Attribute m : ph.getMasks())
+      if (llvm::Error e = validateMask(cast<MaskAttrInterface>(m)))
+        return e;
+    return llvm::Error::success();
+  }
+  if (auto nb = dyn_cast<NeighborhoodMaskAttr>(mask)) {
+    if (Nq != Nk)
+      return fail("#attn.neighborhood needs equal query and key lengths, got ",
+                  Nq, " and ", Nk);
+    llvm::SmallVector<int64_t, 3> grid(nb.getGrid().asArrayRef());
+    int64_t product = 1;
+    int64_t inferred = -1;
+    for (auto [axis, extent] : llvm::enumerate(grid)) {
+      if (extent == -1)
+        inferred = axis;
+      else
+        product *= extent;
+    }
+    if (inferred >= 0) {
+      if (product == 0 || Nq % product != 0)
+        return fail("#attn.neighborhood cannot infer a grid extent: sequence "
+                    "length ",
+                    Nq, " is not a multiple of ", product);
+      grid[inferred] = Nq / product;
+      product *= grid[inferred];
+    }
+    if (product != Nq)
+      return fail("#attn.neighborhood grid ", shapeStr(grid), " has ", product,
+                  " tokens but the sequence has ", Nq);
+    grids[nb] = grid;
+    return llvm::Error::success();
+  }
+  return fail("the reference evaluator does not know mask ", mask);
+}
+
+llvm::Error Evaluator::validate() {
+  if (llvm::Error e = checkType("query", in.query, op.getQuery()))
+    return e;
+  if (llvm::Error e = checkType("key", in.key, op.getKey()))
+    return e;
+  if (llvm::Error e = checkType("value", in.value, op.getValue()))
+    return e;
+  auto qs = in.query.shape(), ks = in.key.shape(), vs = in.value.shape();
+  B = qs[0];
+  Hq = qs[1];
+  Nq = qs[2];
+  D = qs[3];
+  Hkv = ks[1];
+  Nk = ks[2];
+  Dv = vs[3];
+  if (ks[0] != B || ks[3] != D)
+    return fail("key shape ", shapeStr(ks), " does not match query shape ",
+                shapeStr(qs), " in batch or head_dim");
+  if (vs[0] != B || vs[1] != Hkv || vs[2] != Nk)
+    return fail("value shape ", shapeStr(vs), " does not match key shape ",
+                shapeStr(ks), " in batch, heads or length");
+  if (Hkv <= 0 || Hq % Hkv != 0)
+    return fail("query heads (", Hq,
+                ") must be a multiple of key/value heads (", Hkv, ")");
+  if (D <= 0)
+    return fail("head_dim must be positive, got ", D);
+
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  int64_t outShape[4] = {B, Hq, Nq, Dv};
+  for (int64_t d = 0; d < 4; ++d)
+    if (!outType.isDynamicDim(d) && outType.getDimSize(d) != outShape[d])
+      return fail("the output type ", outType, " does not match the shape ",
+                  shapeStr(outShape), " implied by the inputs");
+  if (Value lse = op.getLse()) {
+    auto lseType = cast<RankedTensorType>(lse.getType());
+    int64_t lseShape[3] = {B, Hq, Nq};
+    if (lseType.getRank() != 3)
+      return fail("the logsumexp type ", lseType, " must have rank 3");
+    for (int64_t d = 0; d < 3; ++d)
+      if (!lseType.isDynamicDim(d) && lseType.getDimSize(d) != lseShape[d])
+        return fail("the logsumexp type ", lseType,
+                    " does not match the shape ", shapeStr(lseShape),
+                    " implied by the inputs");
+    if (op.getNormalizationKind() != NormalizationKind::Softmax)
+      return fail("the logsumexp result is only defined for softmax");
+  }
+
+  struct OptOperand {
+    StringRef name;
+    Value operand;
+    const std::optional<NDArray> &array;
+  };
+  for (const OptOperand &o :
+       {OptOperand{"bias", op.getBias(), in.bias},
+        OptOperand{"q_segment_ids", op.getQSegmentIds(), in.qSegmentIds},
+        OptOperand{"kv_segment_ids", op.getKvSegmentIds(), in.kvSegmentIds},
+        OptOperand{"block_layout", op.getBlockLayout(), in.blockLayout},
+        OptOperand{"alibi_slopes", op.getAlibiSlopes(), in.alibiSlopes}}) {
+    if (static_cast<bool>(o.operand) != o.array.has_value())
+      return o.operand ? fail("the op has a ", o.name,
+                              " operand but no array was given for it")
+                       : fail("an array was given for ", o.name,
+                              " but the op has no such operand");
+    if (o.operand)
+      if (llvm::Error e = checkType(o.name, *o.array, o.operand))
+        return e;
+  }
+  if (in.bias)
+    if (llvm::Error e = checkShape("bias", *in.bias, {B, Hq, Nq, Nk},
+                                   {true, true, true, true}))
+      return e;
+  if (in.qSegmentIds)
+    if (llvm::Error e = checkShape("q_segment_ids", *in.qSegmentIds, {B, Nq}))
+      return e;
+  if (in.kvSegmentIds)
+    if (llvm::Error e = checkShape("kv_segment_ids", *in.kvSegmentIds, {B, Nk}))
+      return e;
+  if (in.alibiSlopes)
+    if (llvm::Error e = checkShape("alibi_slopes", *in.alibiSlopes, {Hq}))
+      return e;
+
+  if (in.captures.size() != op.getNumCaptures())
+    return fail("the op has ", op.getNumCaptures(), " captures but ",
+                in.captures.size(), " arrays were given");
+  for (auto [c, array] : llvm::enumerate(in.captures))
+    if (llvm::Error e = checkType("capture " + std::to_string(c), array,
+                                  op.getCaptures()[c]))
+      return e;
+
+  if (MaskAttrInterface mask = op.getMaskAttr()) {
+    if (llvm::Error e = validateMask(mask))
+      return e;
+    // Layout extents depend on the block sizes (one per op, verified).
+    for (BlockSparseMaskAttr bs : blockSparse) {
+      if (!in.blockLayout)
+        return fail("#attn.block_sparse needs the block_layout operand");
+      int64_t nqb = (Nq + bs.getBlockQ() - 1) / bs.getBlockQ();
+      int64_t nkb = (Nk + bs.getBlockKv() - 1) / bs.getBlockKv();
+      if (llvm::Error e =
+              checkShape("block_layout", *in.blockLayout, {B, Hq, nqb, nkb},
+                         {true, true, false, false}))
+        return e;
+    }
+  }
+
+  // The op may not have been verified: never walk a malformed region.
+  for (auto [name, region, numLeading] :
+       {std::make_tuple("mask_fn", &op.getMaskFn(), 4u),
+        std::make_tuple("score_mod", &op.getScoreMod(), 5u)}) {
+    if (region->empty())
+      continue;
+    Block &block = region->front();
+    if (!region->hasOneBlock() ||
+        block.getNumArguments() != numLeading + op.getNumCaptures() ||
+        block.empty() || !isa<YieldOp>(block.back()) ||
+        block.back().getNumOperands() != 1)
+      return fail("region '", name, "' is malformed; verify the op first");
+  }
+
+  if (ArrayAttr mods = op.getScoreModsAttr())
+    for (Attribute m : mods)
+      if (!isa<SoftcapAttr, AlibiAttr>(m))
+        return fail("the reference evaluator does not know score mod ", m);
+
+  if (FloatAttr s = op.getScaleAttr())
+    scale = s.getValueAsDouble();
+  else
+    scale = 1.0 / std::sqrt(static_cast<double>(D));
+  if (in.alibiSlopes)
+    slopes = in.alibiSlopes->toDoubles();
+  else
+    slopes = alibiSlopes(Hq);
+  return llvm::Error::success();
+}
+
+bool Evaluator::keepNeighborhood(NeighborhoodMaskAttr nb, int64_t i,
+                                 int64_t j) const {
+  const llvm::SmallVector<int64_t, 3> &grid = grids.find(nb)->second;
+  int64_t rank = grid.size();
+  // Row-major coordinates: the last axis varies fastest.
+  for (int64_t axis = rank - 1; axis >= 0; --axis) {
+    int64_t n = grid[axis];
+    int64_t x = i % n, y = j % n;
+    i /= n;
+    j /= n;
+    int64_t k = nb.getKernel()[axis];
+    int64_t d = nb.getDilationAt(axis);
+    if (x % d != y % d)
+      return false;
+    int64_t g = x % d;
+    int64_t length = (n - g + d - 1) / d;
+    int64_t xg = x / d, yg = y / d;
+    if (nb.getCausalAt(axis)) {
+      if (yg < xg - k + 1 || yg > xg)
+        return false;
+    } else {
+      int64_t start =
+          std::clamp<int64_t>(xg - k / 2, 0, std::max<int64_t>(length - k, 0));
+      if (yg < start || yg >= start + k)
+        return false;
+    }
+  }
+  return true;
+}
+
+bool Evaluator::keepAttr(MaskAttrInterface mask, int64_t b, int64_t h,
+                         int64_t i, int64_t j) const {
+  int64_t p = i + (Nk - Nq);
+  if (isa<FullMaskAttr>(mask))
+    return true;
+  if (isa<CausalMaskAttr>(mask))
+    return j <= p;
+  if (auto w = dyn_cast<WindowMaskAttr>(mask))
+    return p - j <= w.getLeft() && j - p <= w.getRight();
+  if (auto s = dyn_cast<SinksMaskAttr>(mask))
+    return j < s.getCount();
+  if (auto s = dyn_cast<StridedMaskAttr>(mask)) {
+    int64_t offset = s.getOffset() + h * s.getHeadStep();
+    return mathMod(j / s.getBlock() - offset, s.getStride()) == 0;
+  }
+  if (auto d = dyn_cast<DilatedMaskAttr>(mask))
+    return mathMod(p - j, d.getRate()) == 0;
+  if (auto c = dyn_cast<ChunkedMaskAttr>(mask))
+    return floorDiv(p, c.getSize()) == floorDiv(j, c.getSize());
+  if (auto pl = dyn_cast<PrefixLMMaskAttr>(mask))
+    return j < pl.getPrefix() || j <= p;
+  if (isa<DocumentMaskAttr>(mask))
+    return readInt(*in.qSegmentIds, b * Nq + i) ==
+           readInt(*in.kvSegmentIds, b * Nk + j);
+  if (auto bs = dyn_cast<BlockSparseMaskAttr>(mask)) {
+    const NDArray &layout = *in.blockLayout;
+    auto shape = layout.shape();
+    int64_t bb = shape[0] == 1 ? 0 : b, hh = shape[1] == 1 ? 0 : h;
+    int64_t qb = i / bs.getBlockQ(), kb = j / bs.getBlockKv();
+    int64_t idx = ((bb * shape[1] + hh) * shape[2] + qb) * shape[3] + kb;
+    return layout.getDouble(idx) != 0.0;
+  }
+  if (auto nb = dyn_cast<NeighborhoodMaskAttr>(mask))
+    return keepNeighborhood(nb, i, j);
+  if (auto a = dyn_cast<AndMaskAttr>(mask))
+    return llvm::all_of(a.getMasks(), [&](MaskAttrInterface m) {
+      return keepAttr(m, b, h, i, j);
+    });
+  if (auto o = dyn_cast<OrMaskAttr>(mask))
+    return llvm::any_of(o.getMasks(), [&](MaskAttrInterface m) {
+      return keepAttr(m, b, h, i, j);
+    });
+  if (auto n = dyn_cast<NotMaskAttr>(mask))
+    return !keepAttr(n.getMask(), b, h, i, j);
+  if (auto ph = dyn_cast<PerHeadMaskAttr>(mask))
+    return keepAttr(ph.getMaskForHead(h), b, h, i, j);
+  llvm_unreachable("mask kinds are checked by validateMask");
+}
+
+std::string where(const std::string &region, int64_t b, int64_t h, int64_t i,
+                  int64_t j) {
+  return " (evaluating " + region + " at b = " + std::to_string(b) +
+         ", h = " + std::to_string(h) + ", i = " + std::to_string(i) +
+         ", j = " + std::to_string(j) + ")";
+}
+
+llvm::Expected<bool> Evaluator::keep(int64_t b, int64_t h, int64_t i,
+                                     int64_t j) {
+  if (MaskAttrInterface mask = op.getMaskAttr())
+    if (!keepAttr(mask, b, h, i, j))
+      return false; // the region is not evaluated where the attribute masks
+  if (maskFn.empty())
+    return true;
+  RVal args[4] = {b, h, i, j};
+  llvm::Expected<RVal> r = maskFn.run(args);
+  if (!r)
+    return fail(llvm::toString(r.takeError()), where("mask_fn", b, h, i, j));
+  return static_cast<bool>(rawBits(*r) & 1);
+}
+
+llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
+                                        int64_t j) {
+  int64_t hk = h / (Hq / Hkv);
+  const double *qr = &q[((b * Hq + h) * Nq + i) * D];
+  const double *kr = &k[((b * Hkv + hk) * Nk + j) * D];
+  double dot = 0.0;
+  for (int64_t d = 0; d < D; ++d)
+    dot += qr[d] * kr[d];
+  double s = scale * dot;
+  if (in.bias) {
+    auto shape = in.bias->shape();
+    int64_t idx[4] = {b, h, i, j};
+    int64_t linear = 0;
+    for (int d = 0; d < 4; ++d)
+      linear = linear * shape[d] + (shape[d] == 1 ? 0 : idx[d]);
+    s += bias[linear];
+  }
+  if (ArrayAttr mods = op.getScoreModsAttr()) {
+    for (Attribute m : mods) {
+      if (auto cap = dyn_cast<SoftcapAttr>(m)) {
+        double c = cap.getCapValue();
+        s = c * std::tanh(s / c);
+      } else if (isa<AlibiAttr>(m)) {
+        int64_t p = i + (Nk - Nq);
+        s -= slopes[h] * static_cast<double>(std::llabs(p - j));
+      }
+    }
+  }
+  if (!scoreMod.empty()) {
+    RVal args[5] = {s, b, h, i, j};
+    llvm::Expected<RVal> r = scoreMod.run(args);
+    if (!r)
+      return fail(llvm::toString(r.takeError()),
+                  where("score_mod", b, h, i, j));
+    s = floatOf(*r);
+  }
+  return s;
+}
+
+llvm::Expected<Outputs> Evaluator::run() {
+  for (auto [name, array] :
+       {std::make_pair("query", &in.query), std::make_pair("key", &in.key),
+        std::make_pair("value", &in.value)})
+    if (array->rank() != 4)
+      return fail(name,
+                  " must have rank 4 [batch, heads, seq, head_dim], "
+                  "got shape ",
+                  shapeStr(array->shape()));
+  if (llvm::Error e = validate())
+    return std::move(e);
+  q = in.query.toDoubles();
+  k = in.key.toDoubles();
+  v = in.value.toDoubles();
+  if (in.bias)
+    bias = in.bias->toDoubles();
+
+  Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
+  if (op.getLse())
+    out.lse = NDArray(DType::F64, {B, Hq, Nq});
+  NormalizationKind kind = op.getNormalizationKind();
+  NormalizationAttr norm = op.getNormalizationAttr();
+  bool l1 = norm && norm.getL1();
+  double sigmoidBias = norm ? norm.getBiasValue() : 0.0;
+  const double inf = std::numeric_limits<double>::infinity();
+
+  std::vector<double> s(Nk), w(Nk);
+  std::vector<char> kept(Nk);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t h = 0; h < Hq; ++h) {
+      int64_t hk = h / (Hq / Hkv);
+      for (int64_t i = 0; i < Nq; ++i) {
+        for (int64_t j = 0; j < Nk; ++j) {
+          llvm::Expected<bool> kp = keep(b, h, i, j);
+          if (!kp)
+            return kp.takeError();
+          kept[j] = *kp;
+          w[j] = 0.0;
+          if (!kept[j])
+            continue; // score_mod only runs on kept entries
+          llvm::Expected<double> sc = score(b, h, i, j);
+          if (!sc)
+            return sc.takeError();
+          s[j] = *sc;
+        }
+
+        double lse = -inf;
+        if (kind == NormalizationKind::Softmax) {
+          double m = -inf; // NaN scores propagate to the row
+          for (int64_t j = 0; j < Nk; ++j)
+            if (kept[j])
+              m = std::isnan(m) || std::isnan(s[j]) ? s[j] + m
+                                                    : std::max(m, s[j]);
+          // All keys masked (or all scores -inf): the row is 0, lse -inf.
+          if (m != -inf) {
+            double sum = 0.0;
+            for (int64_t j = 0; j < Nk; ++j)
+              if (kept[j])
+                sum += w[j] = std::exp(s[j] - m);
+            for (int64_t j = 0; j < Nk; ++j)
+              w[j] /= sum;
+            lse = m + std::log(sum);
+          }
+        } else {
+          for (int64_t j = 0; j < Nk; ++j) {
+            if (!kept[j])
+              continue;
+            double x = s[j];
+            switch (kind) {
+            case NormalizationKind::Sigmoid: {
+              double t = x + sigmoidBias;
+              w[j] = t >= 0 ? 1.0 / (1.0 + std::exp(-t))
+                            : std::exp(t) / (1.0 + std::exp(t));
+              break;
+            }
+            case NormalizationKind::Softplus:
+              w[j] = x > 0 ? x + std::log1p(std::exp(-x))
+                           : std::log1p(std::exp(x));
+              break;
+            case NormalizationKind::Relu:
+              w[j] = x > 0 ? x : 0.0;
+              break;
+            case NormalizationKind::Identity:
+              w[j] = x;
+              break;
+            case NormalizationKind::Softmax:
+              break;
+            }
+          }
+          if (l1) {
+            double sum = 0.0;
+            for (int64_t j = 0; j < Nk; ++j)
+              sum += w[j];
+            for (int64_t j = 0; j < Nk; ++j)
+              w[j] = sum == 0.0 ? 0.0 : w[j] / sum;
+          }
+        }
+
+        int64_t row = (b * Hq + h) * Nq + i;
+        for (int64_t d = 0; d < Dv; ++d) {
+          double acc = 0.0;
+          for (int64_t j = 0; j < Nk; ++j)
+            if (kept[j])
+              acc += w[j] * v[((b * Hkv + hk) * Nk + j) * Dv + d];
+          out.output.setDouble(row * Dv + d, acc);
+        }
+        if (out.lse)
+          out.lse->setDouble(row, lse);
+      }
+    }
+  }
+  return std::move(out);
+}
+
+} // namespace
+
+llvm::Expected<Outputs> attn::reference::evaluate(AttentionOp op,
+                                                  const Inputs &inputs) {
+  if (!op)
+    return fail("no attn.attention op to evaluate");
+  Evaluator evaluator(op, inputs);
+  return evaluator.run();
+}

@@ -1,0 +1,1 @@
+attn_unittest(ReferenceTest ReferenceTest.cpp LIBS AttnReference AttnDialect AttnSupport MLIR LLVM)
