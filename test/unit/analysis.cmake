@@ -1,0 +1,1 @@
+attn_unittest(BlockClassificationTest BlockClassificationTest.cpp LIBS AttnAnalysis AttnDialect MLIR LLVM)
