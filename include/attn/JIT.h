@@ -1,7 +1,13 @@
 //===- JIT.h - compile attn specs for the CPU and run them -----*- C++ -*-===//
 //
 // In-process compilation of a spec function to native code through MLIR's
-// ExecutionEngine. Errors are values (llvm::Error), never aborts.
+// ExecutionEngine, a thread-safe cache of compiled kernels, and execution on
+// caller-owned buffers. Errors are values (llvm::Error), never aborts.
+//
+//   attn::KernelCache cache;
+//   auto kernel = cache.getOrCompile(specText, "gemma2_local", argTypes, {});
+//   if (!kernel) ... llvm::toString(kernel.takeError()) ...
+//   llvm::Error err = (*kernel)->run(args, results);
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_JIT_H
@@ -10,10 +16,14 @@
 #include "attn/Support/NDArray.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <string>
 
 namespace mlir {
 class ModuleOp;
@@ -22,31 +32,104 @@ class ExecutionEngine;
 
 namespace attn {
 
-/// A spec function compiled for the host CPU.
+/// How a spec is compiled for the CPU.
+struct CompileOptions {
+  /// Tiled, vectorized lowering (convert-attn-to-cpu); false selects the
+  /// untiled baseline (convert-attn-to-loops).
+  bool tiled = true;
+  int64_t tileQ = 0;  // queries per tile; 0: four vectors
+  int64_t tileKv = 64; // keys per tile
+  /// f32 lanes per vector; 0 detects the host (16 with AVX-512F, else 8).
+  int64_t vectorWidth = 0;
+  /// Worker threads for the tiled path; 0 uses every hardware thread.
+  unsigned threads = 0;
+  /// LLVM CPU name and features; empty selects the host.
+  std::string cpu, features;
+
+  /// A stable text form, part of the cache key.
+  std::string key() const;
+};
+
+/// A caller-owned buffer: element type, shape and strides in elements.
+struct BufferView {
+  void *data = nullptr;
+  DType dtype = DType::F32;
+  llvm::SmallVector<int64_t, 4> shape, strides;
+
+  static BufferView of(NDArray &array);
+  static BufferView of(const NDArray &array);
+};
+
+/// The host's f32 vector width (16 with AVX-512F, else 8).
+int64_t hostVectorWidth();
+
+/// A spec function compiled for the host CPU. Safe to run from several
+/// threads at once.
 class CompiledFunction {
 public:
   ~CompiledFunction();
 
   /// Compiles function `funcName` of `spec` (attn ops on tensors). The module
-  /// is cloned; `spec` is not modified.
+  /// is cloned; `spec` is not modified. Specs with static shapes take the
+  /// tiled path; others the untiled one.
   static llvm::Expected<std::unique_ptr<CompiledFunction>>
-  compile(mlir::ModuleOp spec, llvm::StringRef funcName);
+  compile(mlir::ModuleOp spec, llvm::StringRef funcName,
+          const CompileOptions &options = {});
 
-  /// Runs the function. `args` are its arguments in order; `results` its
-  /// results, already shaped by the caller. Element types and ranks are
-  /// checked against the signature.
+  /// Runs with `args` (the function's arguments, in order) and `results`
+  /// (its results, shaped by the caller). Element types, ranks and static
+  /// extents are checked against the signature; buffers must be contiguous
+  /// (row-major strides).
+  llvm::Error run(llvm::ArrayRef<BufferView> args,
+                  llvm::ArrayRef<BufferView> results) const;
   llvm::Error run(llvm::ArrayRef<const NDArray *> args,
-                  llvm::ArrayRef<NDArray *> results);
+                  llvm::ArrayRef<NDArray *> results) const;
+
+  /// Work items of the tiled kernel (0 for the untiled path).
+  int64_t numWorkItems() const { return workItems; }
+  /// Seconds spent in the pipeline and in LLVM.
+  double compileSeconds() const { return seconds; }
 
 private:
   CompiledFunction() = default;
   struct ArgInfo {
     DType dtype;
-    int64_t rank;
+    llvm::SmallVector<int64_t, 4> shape; // -1 for dynamic
   };
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::string entry;
+  void (*packedEntry)(void **) = nullptr;
   std::vector<ArgInfo> argInfo, resultInfo;
+  int64_t workItems = 0;
+  unsigned threads = 1;
+  double seconds = 0;
+};
+
+/// Compiled kernels keyed by spec text, function, argument types and
+/// options. Thread-safe; a kernel is compiled once even when several
+/// threads ask for it at the same time.
+class KernelCache {
+public:
+  /// `specText` is parsed, the function specialized to `argTypes` (one
+  /// (dtype, shape) per argument), verified and compiled on a miss.
+  llvm::Expected<std::shared_ptr<const CompiledFunction>>
+  getOrCompile(llvm::StringRef specText, llvm::StringRef funcName,
+               llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>>
+                   argTypes,
+               const CompileOptions &options = {});
+
+  size_t size() const;
+  size_t hits() const { return hitCount; }
+
+private:
+  struct Entry {
+    std::once_flag once;
+    std::shared_ptr<const CompiledFunction> kernel;
+    std::string error;
+  };
+  mutable std::mutex mutex;
+  std::map<std::string, std::shared_ptr<Entry>> entries;
+  size_t hitCount = 0;
 };
 
 } // namespace attn

@@ -1,18 +1,28 @@
 //===- CPUJit.cpp - compile specs for the CPU and run them ----------------===//
 
 #include "attn/JIT.h"
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Runner/Runner.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 using namespace mlir;
 using namespace attn;
@@ -35,15 +45,50 @@ static std::optional<DType> dtypeOf(Type type) {
   return std::nullopt;
 }
 
-llvm::Expected<std::unique_ptr<CompiledFunction>>
-CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName) {
+std::string CompileOptions::key() const {
+  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileQ) + "/" +
+          llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
+          llvm::Twine(threads) + "/" + cpu + "/" + features)
+      .str();
+}
+
+int64_t attn::hostVectorWidth() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("avx512f") ? 16 : 8;
+}
+
+BufferView BufferView::of(NDArray &array) {
+  BufferView view;
+  view.data = array.data();
+  view.dtype = array.dtype();
+  view.shape.assign(array.shape().begin(), array.shape().end());
+  view.strides.resize(view.shape.size());
+  int64_t stride = 1;
+  for (int64_t d = view.shape.size() - 1; d >= 0; --d) {
+    view.strides[d] = stride;
+    stride *= view.shape[d];
+  }
+  return view;
+}
+
+BufferView BufferView::of(const NDArray &array) {
+  return of(const_cast<NDArray &>(array));
+}
+
+static void initializeTargets() {
   static const bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
     return true;
   }();
   (void)initialized;
+}
 
+llvm::Expected<std::unique_ptr<CompiledFunction>>
+CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
+                          const CompileOptions &options) {
+  initializeTargets();
+  auto start = std::chrono::steady_clock::now();
   MLIRContext *ctx = spec.getContext();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(spec->clone()));
   auto func = module->lookupSymbol<func::FuncOp>(funcName);
@@ -51,21 +96,30 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName) {
     return makeError("no function '" + funcName + "' in the spec");
 
   std::unique_ptr<CompiledFunction> result(new CompiledFunction());
-  for (Type t : func.getArgumentTypes()) {
+  auto describe = [&](Type t, const char *what)
+      -> llvm::Expected<ArgInfo> {
     auto shaped = dyn_cast<RankedTensorType>(t);
-    std::optional<DType> dt = shaped ? dtypeOf(shaped.getElementType())
-                                     : std::nullopt;
+    std::optional<DType> dt =
+        shaped ? dtypeOf(shaped.getElementType()) : std::nullopt;
     if (!dt)
-      return makeError("unsupported argument type in '" + funcName + "'");
-    result->argInfo.push_back({*dt, shaped.getRank()});
+      return makeError(llvm::Twine("unsupported ") + what + " type in '" +
+                       funcName + "'");
+    ArgInfo info{*dt, {}};
+    for (int64_t d : shaped.getShape())
+      info.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    return info;
+  };
+  for (Type t : func.getArgumentTypes()) {
+    auto info = describe(t, "argument");
+    if (!info)
+      return info.takeError();
+    result->argInfo.push_back(*info);
   }
   for (Type t : func.getResultTypes()) {
-    auto shaped = dyn_cast<RankedTensorType>(t);
-    std::optional<DType> dt = shaped ? dtypeOf(shaped.getElementType())
-                                     : std::nullopt;
-    if (!dt)
-      return makeError("unsupported result type in '" + funcName + "'");
-    result->resultInfo.push_back({*dt, shaped.getRank()});
+    auto info = describe(t, "result");
+    if (!info)
+      return info.takeError();
+    result->resultInfo.push_back(*info);
   }
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
 
@@ -82,24 +136,96 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName) {
     return success();
   });
   PassManager pm(ctx, ModuleOp::getOperationName());
-  buildCPUUntiledPipeline(pm);
+  if (options.tiled) {
+    CPUPipelineOptions cpu;
+    cpu.tileQ = options.tileQ;
+    cpu.tileKv = options.tileKv;
+    cpu.vectorWidth =
+        options.vectorWidth ? options.vectorWidth : hostVectorWidth();
+    cpu.workPartition = true;
+    // The work-item count is read between the tiling and the rest.
+    PassManager tiling(ctx, ModuleOp::getOperationName());
+    ConvertAttnToCPUOptions tilingOptions;
+    tilingOptions.tileQ = cpu.tileQ;
+    tilingOptions.tileKv = cpu.tileKv;
+    tilingOptions.vectorWidth = cpu.vectorWidth;
+    tilingOptions.workPartition = true;
+    tiling.addNestedPass<func::FuncOp>(createConvertAttnToCPU(tilingOptions));
+    if (failed(tiling.run(*module)))
+      return makeError("tiling failed:\n" + diagnostics);
+    if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))
+      result->workItems = n.getInt();
+    buildCPULoweringToLLVM(pm);
+  } else {
+    buildCPUUntiledPipeline(pm);
+  }
   if (failed(pm.run(*module)))
     return makeError("lowering to LLVM failed:\n" + diagnostics);
 
-  ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(3, 0, nullptr);
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(*module, options);
+  ExecutionEngineOptions engineOptions;
+  // engineOptions holds a function_ref: the transformer must outlive it.
+  auto transformer = makeOptimizingTransformer(3, 0, nullptr);
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+  if (!options.cpu.empty() || !options.features.empty()) {
+    auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!builder)
+      return builder.takeError();
+    if (!options.cpu.empty())
+      builder->setCPU(options.cpu);
+    if (!options.features.empty()) {
+      llvm::SubtargetFeatures features;
+      features.addFeaturesVector(
+          llvm::SmallVector<std::string>{options.features});
+      builder->getFeatures() = features;
+    }
+    auto tm = builder->createTargetMachine();
+    if (!tm)
+      return tm.takeError();
+    targetMachine = std::move(*tm);
+  }
+  auto engine = targetMachine
+                    ? ExecutionEngine::create(*module, engineOptions,
+                                              std::move(targetMachine))
+                    : ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()) + "\n" + diagnostics);
   result->engine = std::move(*engine);
   result->entry = ("_mlir_ciface_" + funcName).str();
+  // Initialize and look up once: ExecutionEngine::invokePacked initializes
+  // lazily and is not safe to call from several threads at first.
+  result->engine->initialize();
+  auto packed = result->engine->lookupPacked(result->entry);
+  if (!packed)
+    return packed.takeError();
+  result->packedEntry = *packed;
+  result->threads = options.threads ? options.threads
+                                    : std::max(1u, std::thread::hardware_concurrency());
+  result->seconds = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
   return result;
 }
 
+static llvm::ThreadPoolInterface &workerPool() {
+  static llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
+  return pool;
+}
+
 llvm::Error CompiledFunction::run(llvm::ArrayRef<const NDArray *> args,
-                                  llvm::ArrayRef<NDArray *> results) {
+                                  llvm::ArrayRef<NDArray *> results) const {
+  llvm::SmallVector<BufferView> argViews, resultViews;
+  for (const NDArray *a : args)
+    argViews.push_back(BufferView::of(*a));
+  for (NDArray *r : results)
+    resultViews.push_back(BufferView::of(*r));
+  return run(argViews, resultViews);
+}
+
+llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
+                                  llvm::ArrayRef<BufferView> results) const {
   if (args.size() != argInfo.size() || results.size() != resultInfo.size())
     return makeError("expected " + llvm::Twine(argInfo.size()) +
                      " arguments and " + llvm::Twine(resultInfo.size()) +
@@ -108,40 +234,169 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<const NDArray *> args,
   // One strided memref descriptor per buffer: {allocated, aligned, offset,
   // sizes[rank], strides[rank]}, all 64-bit.
   std::vector<std::vector<int64_t>> descriptors;
-  auto addDescriptor = [&](const NDArray &array, const ArgInfo &info,
+  auto addDescriptor = [&](const BufferView &view, const ArgInfo &info,
                            llvm::StringRef what, size_t index) -> llvm::Error {
-    if (array.dtype() != info.dtype || array.rank() != info.rank)
+    int64_t rank = info.shape.size();
+    if (view.dtype != info.dtype || static_cast<int64_t>(view.shape.size()) != rank)
       return makeError(what + " " + llvm::Twine(index) + " must be a rank-" +
-                       llvm::Twine(info.rank) + " " + dtypeName(info.dtype) +
-                       " array, got rank " + llvm::Twine(array.rank()) + " " +
-                       dtypeName(array.dtype()));
-    std::vector<int64_t> desc(3 + 2 * info.rank);
-    auto ptr = reinterpret_cast<int64_t>(array.data());
+                       llvm::Twine(rank) + " " + dtypeName(info.dtype) +
+                       " buffer, got rank " + llvm::Twine(view.shape.size()) +
+                       " " + dtypeName(view.dtype));
+    if (!view.data)
+      return makeError(what + " " + llvm::Twine(index) + " has no data");
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (info.shape[d] >= 0 && view.shape[d] != info.shape[d])
+        return makeError(what + " " + llvm::Twine(index) + " dimension " +
+                         llvm::Twine(d) + " is " + llvm::Twine(view.shape[d]) +
+                         " but the kernel was compiled for " +
+                         llvm::Twine(info.shape[d]));
+      if (view.strides.size() != view.shape.size() ||
+          (view.shape[d] > 1 && view.strides[d] != stride))
+        return makeError(what + " " + llvm::Twine(index) +
+                         " must be contiguous (row-major strides); strided "
+                         "buffers are not supported yet");
+      stride *= view.shape[d];
+    }
+    std::vector<int64_t> desc(3 + 2 * rank);
+    auto ptr = reinterpret_cast<int64_t>(view.data);
     desc[0] = desc[1] = ptr;
     desc[2] = 0;
-    int64_t stride = 1;
-    for (int64_t d = info.rank - 1; d >= 0; --d) {
-      desc[3 + d] = array.shape()[d];
-      desc[3 + info.rank + d] = stride;
-      stride *= array.shape()[d];
+    stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      desc[3 + d] = view.shape[d];
+      desc[3 + rank + d] = stride;
+      stride *= view.shape[d];
     }
     descriptors.push_back(std::move(desc));
     return llvm::Error::success();
   };
   for (auto [i, a] : llvm::enumerate(args))
-    if (llvm::Error err = addDescriptor(*a, argInfo[i], "argument", i))
+    if (llvm::Error err = addDescriptor(a, argInfo[i], "argument", i))
       return err;
   for (auto [i, r] : llvm::enumerate(results))
-    if (llvm::Error err = addDescriptor(*r, resultInfo[i], "result", i))
+    if (llvm::Error err = addDescriptor(r, resultInfo[i], "result", i))
       return err;
 
-  std::vector<void *> descriptorPointers;
-  for (auto &d : descriptors)
-    descriptorPointers.push_back(d.data());
-  llvm::SmallVector<void *> packed;
-  for (void *&p : descriptorPointers)
-    packed.push_back(&p);
-  if (llvm::Error err = engine->invokePacked(entry, packed))
-    return err;
+  size_t numArgs = args.size();
+  auto invoke = [&](int64_t begin, int64_t end) -> llvm::Error {
+    std::vector<void *> descriptorPointers;
+    for (auto &d : descriptors)
+      descriptorPointers.push_back(const_cast<int64_t *>(d.data()));
+    llvm::SmallVector<void *> packed;
+    for (size_t i = 0; i < numArgs; ++i)
+      packed.push_back(&descriptorPointers[i]);
+    if (workItems) {
+      packed.push_back(&begin);
+      packed.push_back(&end);
+    }
+    for (size_t i = numArgs; i < descriptorPointers.size(); ++i)
+      packed.push_back(&descriptorPointers[i]);
+    packedEntry(packed.data());
+    return llvm::Error::success();
+  };
+  if (!workItems || threads <= 1)
+    return invoke(0, workItems);
+
+  // Dynamic scheduling over work items already ordered heaviest first.
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex errorMutex;
+  std::string firstError;
+  llvm::ThreadPoolTaskGroup group(workerPool());
+  unsigned workers = std::min<int64_t>(threads, workItems);
+  for (unsigned t = 0; t < workers; ++t)
+    group.async([&] {
+      while (!failed) {
+        int64_t item = next.fetch_add(1);
+        if (item >= workItems)
+          return;
+        if (llvm::Error err = invoke(item, item + 1)) {
+          std::lock_guard<std::mutex> lock(errorMutex);
+          failed = true;
+          firstError = llvm::toString(std::move(err));
+        }
+      }
+    });
+  group.wait();
+  if (failed)
+    return makeError(firstError);
   return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// KernelCache
+//===----------------------------------------------------------------------===//
+
+size_t KernelCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return entries.size();
+}
+
+llvm::Expected<std::shared_ptr<const CompiledFunction>>
+KernelCache::getOrCompile(
+    llvm::StringRef specText, llvm::StringRef funcName,
+    llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes,
+    const CompileOptions &options) {
+  std::string key = (funcName + "\n" + options.key() + "\n").str();
+  for (auto &[dtype, shape] : argTypes) {
+    key += dtypeName(dtype).str() + ":";
+    for (int64_t d : shape)
+      key += std::to_string(d) + ",";
+    key += ";";
+  }
+  key += "\n";
+  key += specText.str();
+
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto [it, inserted] = entries.try_emplace(key, nullptr);
+    if (inserted)
+      it->second = std::make_shared<Entry>();
+    else
+      ++hitCount;
+    entry = it->second;
+  }
+  std::call_once(entry->once, [&] {
+    // Each kernel gets its own context: compilations never share state.
+    auto context = std::make_unique<MLIRContext>();
+    DialectRegistry registry;
+    registry.insert<AttnDialect, func::FuncDialect>();
+    registerCPUPipelineDependencies(registry);
+    context->appendDialectRegistry(registry);
+    context->loadAllAvailableDialects();
+    std::string diagnostics;
+    llvm::raw_string_ostream diagStream(diagnostics);
+    ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &diag) {
+      diagStream << diag.getLocation() << ": " << diag << "\n";
+      return success();
+    });
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(specText, context.get());
+    if (!module) {
+      entry->error = "cannot parse the spec:\n" + diagnostics;
+      return;
+    }
+    FailureOr<SpecBinding> binding = bindSpec(*module, funcName);
+    if (failed(binding)) {
+      entry->error = diagnostics;
+      return;
+    }
+    auto specialized = specializeToTypes(*binding, argTypes);
+    if (failed(specialized)) {
+      entry->error = diagnostics;
+      return;
+    }
+    auto compiled = CompiledFunction::compile(**specialized, funcName, options);
+    if (!compiled) {
+      entry->error = llvm::toString(compiled.takeError());
+      return;
+    }
+    // The engine owns the generated code; the context may go.
+    entry->kernel = std::shared_ptr<const CompiledFunction>(std::move(*compiled));
+  });
+  if (!entry->kernel)
+    return makeError(entry->error);
+  return entry->kernel;
 }

@@ -12,6 +12,7 @@
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -20,6 +21,21 @@
 using namespace mlir;
 
 void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
+  buildCPULoweringToLLVM(pm);
+}
+
+void attn::buildCPUTiledPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  ConvertAttnToCPUOptions tiling;
+  tiling.tileQ = options.tileQ;
+  tiling.tileKv = options.tileKv;
+  tiling.vectorWidth = options.vectorWidth;
+  tiling.workPartition = options.workPartition;
+  pm.addNestedPass<func::FuncOp>(createConvertAttnToCPU(tiling));
+  buildCPULoweringToLLVM(pm);
+}
+
+void attn::buildCPULoweringToLLVM(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
   pm.addPass(createCanonicalizerPass());
 
@@ -44,6 +60,8 @@ void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expandOptions;
   expandOptions.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expandOptions));
+  pm.addPass(createApproximateVectorMath());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for (tanh, erf, atan, ...) calls libm.
   pm.addPass(createConvertMathToLibmPass());
@@ -56,11 +74,13 @@ void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
 }
 
 void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
-  registry.insert<arith::ArithDialect, bufferization::BufferizationDialect,
+  registry.insert<vector::VectorDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   func::FuncDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
+  // Out-param hoisting and deallocation need memref.alloc's interface.
+  memref::registerAllocationOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
       registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
@@ -72,4 +92,9 @@ void attn::registerAttnPipelines() {
       "attn-cpu-untiled",
       "Lower attn specs to the LLVM dialect for the CPU (untiled lowering)",
       [](OpPassManager &pm) { buildCPUUntiledPipeline(pm); });
+  PassPipelineRegistration<>(
+      "attn-cpu",
+      "Lower attn specs to the LLVM dialect for the CPU: tiled and "
+      "vectorized where shapes are static, untiled otherwise",
+      [](OpPassManager &pm) { buildCPUTiledPipeline(pm, {}); });
 }

@@ -376,6 +376,15 @@ llvm::Expected<ProblemSize> attn::problemSizeOf(const SpecBinding &binding,
 
 FailureOr<OwningOpRef<ModuleOp>>
 attn::specializeToShapes(const SpecBinding &binding, ArrayRef<NDArray> args) {
+  SmallVector<std::pair<DType, SmallVector<int64_t, 4>>> argTypes;
+  for (const NDArray &a : args)
+    argTypes.push_back({a.dtype(), SmallVector<int64_t, 4>(a.shape())});
+  return specializeToTypes(binding, argTypes);
+}
+
+FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
+    const SpecBinding &binding,
+    ArrayRef<std::pair<DType, SmallVector<int64_t, 4>>> args) {
   ModuleOp original = binding.func->getParentOfType<ModuleOp>();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(original->clone()));
   auto func = module->lookupSymbol<func::FuncOp>(binding.func.getSymName());
@@ -386,32 +395,47 @@ attn::specializeToShapes(const SpecBinding &binding, ArrayRef<NDArray> args) {
   for (auto [n, arg] : llvm::enumerate(args)) {
     auto type = cast<RankedTensorType>(func.getArgumentTypes()[n]);
     std::optional<DType> want = dtypeOfElement(type.getElementType());
-    if (!want || *want != arg.dtype())
+    auto &[dtype, shape] = arg;
+    if (!want || *want != dtype)
       return func.emitError()
              << "input '" << binding.names[n] << "' has dtype "
-             << dtypeName(arg.dtype()) << " but the spec declares "
+             << dtypeName(dtype) << " but the spec declares "
              << type.getElementType();
-    if (arg.rank() != type.getRank())
+    if (static_cast<int64_t>(shape.size()) != type.getRank())
       return func.emitError() << "input '" << binding.names[n] << "' has rank "
-                              << arg.rank() << " but the spec declares rank "
+                              << shape.size() << " but the spec declares rank "
                               << type.getRank();
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (!ShapedType::isDynamic(type.getDimSize(d)) &&
-          type.getDimSize(d) != arg.shape()[d])
+          type.getDimSize(d) != shape[d])
         return func.emitError()
                << "input '" << binding.names[n] << "' dimension " << d
-               << " is " << arg.shape()[d] << " but the spec declares "
+               << " is " << shape[d] << " but the spec declares "
                << type.getDimSize(d);
-    types.push_back(RankedTensorType::get(arg.shape(), type.getElementType()));
+    types.push_back(RankedTensorType::get(shape, type.getElementType()));
   }
   Block &entry = func.getBody().front();
   for (auto [arg, type] : llvm::zip(entry.getArguments(), types))
     arg.setType(type);
   // Results get static types too, so that they become caller-owned
   // out-params when bufferized.
-  auto problem = problemSizeOf(binding, args);
-  if (!problem)
-    return func.emitError() << llvm::toString(problem.takeError());
+  std::optional<ProblemSize> problem;
+  {
+    ProblemSize p;
+    auto dims = [&](ArgRole role) -> ArrayRef<int64_t> {
+      for (auto [n, r] : llvm::enumerate(binding.roles))
+        if (r == role)
+          return args[n].second;
+      return {};
+    };
+    ArrayRef<int64_t> q = dims(ArgRole::Query), k = dims(ArgRole::Key),
+                      v = dims(ArgRole::Value);
+    if (q.size() != 4 || k.size() != 4 || v.size() != 4)
+      return func.emitError() << "q, k and v must have rank 4";
+    p.b = q[0]; p.hq = q[1]; p.nq = q[2]; p.d = q[3];
+    p.hkv = k[1]; p.nk = k[2]; p.dv = v[3];
+    problem = p;
+  }
   AttentionOp op;
   func.walk([&](AttentionOp a) { op = a; });
   auto outType = cast<RankedTensorType>(op.getOutput().getType());

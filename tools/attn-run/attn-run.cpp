@@ -56,6 +56,15 @@ static cl::opt<bool> bf16("bf16", cl::desc("read uint16 .npy inputs as "
                                            "bfloat16"));
 static cl::opt<std::string> dumpInputs(
     "dump-inputs", cl::desc("write every input as <PREFIX><name>.npy"));
+static cl::opt<unsigned> threads("num-threads",
+                                 cl::desc("worker threads (0: all)"),
+                                 cl::init(0));
+static cl::opt<bool> untiled("untiled",
+                             cl::desc("use the untiled baseline lowering"));
+static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
+                              cl::init(0));
+static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
+                               cl::init(64));
 static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
                            cl::init(1));
 
@@ -179,11 +188,17 @@ int main(int argc, char **argv) {
     return 1;
 
   std::vector<NDArray> results = allocateResults(*concrete, size);
+
   double compileSeconds = 0, runSeconds = 0;
   if (!writeReference) {
     auto t0 = std::chrono::steady_clock::now();
-    auto compiled = CompiledFunction::compile(**specialized,
-                                              concrete->func.getSymName());
+    CompileOptions options;
+    options.threads = threads;
+    options.tiled = !untiled;
+    options.tileQ = tileQ;
+    options.tileKv = tileKv;
+    auto compiled = CompiledFunction::compile(
+        **specialized, concrete->func.getSymName(), options);
     if (!compiled)
       return failWith(compiled.takeError());
     compileSeconds = secondsSince(t0);

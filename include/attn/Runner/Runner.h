@@ -76,6 +76,11 @@ llvm::Expected<ProblemSize> problemSizeOf(const SpecBinding &binding,
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 specializeToShapes(const SpecBinding &binding, llvm::ArrayRef<NDArray> args);
 
+/// Same, from argument element types and shapes.
+mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> specializeToTypes(
+    const SpecBinding &binding,
+    llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes);
+
 /// Result arrays (output, then lse if present) for `size`.
 std::vector<NDArray> allocateResults(const SpecBinding &binding,
                                      const ProblemSize &size);

@@ -1,0 +1,75 @@
+//===- AttnCodegen.h - scalar code for masks, score mods, regions -*- C++ -*-===//
+//
+// Emits the per-(query, key) scalar code of an attn.attention: every mask
+// attribute as index arithmetic, score modifications, and the inlined
+// bodies of the mask_fn / score_mod regions. Shared by the untiled lowering
+// and by the tiled lowering's partial tiles.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CONVERSION_ATTNCODEGEN_H
+#define ATTN_CONVERSION_ATTNCODEGEN_H
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace attn::codegen {
+
+/// Values available while emitting the code of one (i, j) pair.
+struct PairContext {
+  mutable AttentionOp op;
+  mlir::Value b, h, i, j;
+  mlir::Value p;        // aligned query position i + Nk - Nq
+  mlir::Value nq, nk;   // sequence lengths
+  mlir::Value numHeads; // Hq
+};
+
+class ScalarEmitter {
+public:
+  ScalarEmitter(mlir::OpBuilder &builder, mlir::Location loc)
+      : b(builder), loc(loc) {}
+
+  mlir::Value idx(int64_t v);
+  mlir::Value f32(double v);
+  mlir::Value boolean(bool v);
+  mlir::Value cmp(mlir::arith::CmpIPredicate pred, mlir::Value x, mlir::Value y);
+  mlir::Value andi(mlir::Value x, mlir::Value y);
+  mlir::Value ori(mlir::Value x, mlir::Value y);
+  mlir::Value addi(mlir::Value x, mlir::Value y);
+  mlir::Value subi(mlir::Value x, mlir::Value y);
+  mlir::Value muli(mlir::Value x, mlir::Value y);
+  mlir::Value floordiv(mlir::Value x, mlir::Value y);
+  mlir::Value rem(mlir::Value x, mlir::Value y);
+  mlir::Value maxsi(mlir::Value x, mlir::Value y);
+  mlir::Value minsi(mlir::Value x, mlir::Value y);
+  mlir::Value select(mlir::Value c, mlir::Value x, mlir::Value y);
+  /// Reads `tensor[indices]` where extent-1 dimensions broadcast.
+  mlir::Value extractBroadcast(mlir::Value tensor, llvm::ArrayRef<mlir::Value> indices);
+  /// Converts a float or integer scalar to f32.
+  mlir::Value toF32(mlir::Value v);
+
+  /// The i1 predicate of `mask` at the pair.
+  mlir::Value mask(MaskAttrInterface mask, const PairContext &c);
+  /// The full predicate of the op: mask attribute and mask_fn region.
+  mlir::Value keep(const PairContext &c);
+  /// ALiBi slope of head c.h.
+  mlir::Value alibiSlope(const PairContext &c);
+  /// Applies the bias operand, the score_mods attributes and the score_mod
+  /// region, in that order, to the scaled score `s`.
+  mlir::Value modifyScore(mlir::Value s, const PairContext &c);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+
+private:
+  mlir::Value neighborhood(NeighborhoodMaskAttr attr, const PairContext &c);
+};
+
+/// Clones a region body with its leading arguments bound to `leading` and
+/// its capture arguments to `captures`; returns the yielded value.
+mlir::Value inlineRegion(mlir::OpBuilder &b, mlir::Region &region,
+                         mlir::ValueRange leading, mlir::ValueRange captures);
+
+} // namespace attn::codegen
+
+#endif // ATTN_CONVERSION_ATTNCODEGEN_H

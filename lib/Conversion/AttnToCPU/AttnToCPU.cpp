@@ -1,0 +1,595 @@
+//===- AttnToCPU.cpp - tiled, vectorized attention for CPUs ---------------===//
+//
+// attn.attention (static shapes) -> FlashAttention-2 loop nest over
+// (batch, head, query tile) work items. Queries are the vector dimension:
+// S^T = K Q^T broadcasts key elements against vectors of queries, so the
+// online softmax reduces vertically over key rows, and O^T = V^T P^T
+// broadcasts value elements. See the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Analysis/BlockClassification.h"
+#include "attn/Conversion/AttnCodegen.h"
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/Attn/AttnDialect.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <limits>
+#include <map>
+#include <numeric>
+
+namespace attn {
+#define GEN_PASS_DEF_CONVERTATTNTOCPU
+#include "attn/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::codegen;
+
+namespace {
+
+struct TileConfig {
+  int64_t bq, bk, width, nv;
+  int64_t mr = 3; // key rows (S^T) / value columns (O^T) per micro-kernel
+};
+
+class TiledLowering {
+public:
+  TiledLowering(AttentionOp op, TileConfig cfg)
+      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc) {}
+
+  LogicalResult run(bool workPartition);
+
+private:
+  Value idx(int64_t v) { return e.idx(v); }
+  VectorType vecType() { return VectorType::get({cfg.width}, b.getF32Type()); }
+  Value vsplat(double v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vecType(), b.getF32FloatAttr(v)));
+  }
+  Value loadF32(Value memref, ValueRange indices) {
+    return e.toF32(memref::LoadOp::create(b, loc, memref, indices));
+  }
+  Value vload(Value memref, ValueRange indices) {
+    return vector::LoadOp::create(b, loc, vecType(), memref, indices);
+  }
+  void vstore(Value v, Value memref, ValueRange indices) {
+    vector::StoreOp::create(b, loc, v, memref, indices);
+  }
+  Value global(StringRef prefix, ArrayRef<int32_t> data);
+  /// Loops [lb, ub) step `step` with `body(iv)`.
+  void forLoop(Value lb, Value ub, int64_t step,
+               function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, lb, ub, idx(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value iv, ValueRange) {
+                         body(iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+
+  void emitQKMicroKernel(Value qt, Value kMem, Value k0, Value rowOffset,
+                         Value bb, Value hk, int64_t rows, Value st);
+  void emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk, Value k0,
+                         Value cols, Value pt, Value alphaBuf, Value colOffset,
+                         int64_t count);
+
+  AttentionOp op;
+  TileConfig cfg;
+  OpBuilder b;
+  Location loc;
+  ScalarEmitter e;
+  int64_t B, Hq, Hkv, Nq, Nk, D, Dv;
+};
+
+} // namespace
+
+Value TiledLowering::global(StringRef prefix, ArrayRef<int32_t> data) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto type = MemRefType::get({static_cast<int64_t>(data.size())},
+                              b.getI32Type());
+  auto tensorType =
+      RankedTensorType::get({static_cast<int64_t>(data.size())}, b.getI32Type());
+  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  auto g = memref::GlobalOp::create(
+      mb, loc, prefix, mb.getStringAttr("private"), type,
+      DenseElementsAttr::get(tensorType, data), /*constant=*/true,
+      /*alignment=*/IntegerAttr());
+  SymbolTable(module).insert(g); // uniquifies the name
+  return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
+}
+
+// S^T[rowOffset + r, v] = sum_d K[k0 + rowOffset + r, d] * QT[d, v] for
+// r < rows: broadcast key elements against query vectors.
+void TiledLowering::emitQKMicroKernel(Value qt, Value kMem, Value k0,
+                                      Value rowOffset, Value bb, Value hk,
+                                      int64_t rows, Value st) {
+  int64_t nv = cfg.nv;
+  SmallVector<Value> keyRows, tileRows;
+  for (int64_t r = 0; r < rows; ++r) {
+    // Rows past the sequence end read the last key; they are masked later.
+    Value tileRow = e.addi(rowOffset, idx(r));
+    tileRows.push_back(tileRow);
+    keyRows.push_back(e.minsi(e.addi(k0, tileRow), idx(Nk - 1)));
+  }
+  SmallVector<Value> init(rows * nv, vsplat(0.0));
+  auto loop = scf::ForOp::create(
+      b, loc, idx(0), idx(D), idx(1), init,
+      [&](OpBuilder &, Location, Value d, ValueRange acc) {
+        SmallVector<Value> next(acc.begin(), acc.end());
+        SmallVector<Value> qv;
+        for (int64_t v = 0; v < nv; ++v)
+          qv.push_back(vload(qt, {d, idx(v * cfg.width)}));
+        for (int64_t r = 0; r < rows; ++r) {
+          Value kval = loadF32(kMem, {bb, hk, keyRows[r], d});
+          Value kb = vector::BroadcastOp::create(b, loc, vecType(), kval);
+          for (int64_t v = 0; v < nv; ++v)
+            next[r * nv + v] =
+                math::FmaOp::create(b, loc, kb, qv[v], next[r * nv + v]);
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t v = 0; v < nv; ++v)
+      vstore(loop.getResult(r * nv + v), st, {tileRows[r], idx(v * cfg.width)});
+}
+
+// OT[c, :] = alpha * OT[c, :] + sum_{j < cols} V[k0 + j, c] * PT[j, :] for
+// c in [colOffset, colOffset + count).
+void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
+                                      Value k0, Value cols, Value pt,
+                                      Value alphaBuf, Value colOffset,
+                                      int64_t count) {
+  int64_t nv = cfg.nv;
+  SmallVector<Value> columns;
+  for (int64_t c = 0; c < count; ++c)
+    columns.push_back(e.addi(colOffset, idx(c)));
+  SmallVector<Value> alpha;
+  for (int64_t v = 0; v < nv; ++v)
+    alpha.push_back(vload(alphaBuf, {idx(v * cfg.width)}));
+  SmallVector<Value> init;
+  for (int64_t c = 0; c < count; ++c)
+    for (int64_t v = 0; v < nv; ++v)
+      init.push_back(arith::MulFOp::create(
+          b, loc, vload(ot, {columns[c], idx(v * cfg.width)}),
+          alpha[v]));
+  auto loop = scf::ForOp::create(
+      b, loc, idx(0), cols, idx(1), init,
+      [&](OpBuilder &, Location, Value j, ValueRange acc) {
+        SmallVector<Value> next(acc.begin(), acc.end());
+        SmallVector<Value> pv;
+        for (int64_t v = 0; v < nv; ++v)
+          pv.push_back(vload(pt, {j, idx(v * cfg.width)}));
+        Value row = e.addi(k0, j);
+        for (int64_t c = 0; c < count; ++c) {
+          Value vval = loadF32(vMem, {bb, hk, row, columns[c]});
+          Value vb = vector::BroadcastOp::create(b, loc, vecType(), vval);
+          for (int64_t v = 0; v < nv; ++v)
+            next[c * nv + v] =
+                math::FmaOp::create(b, loc, vb, pv[v], next[c * nv + v]);
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  for (int64_t c = 0; c < count; ++c)
+    for (int64_t v = 0; v < nv; ++v)
+      vstore(loop.getResult(c * nv + v), ot, {columns[c], idx(v * cfg.width)});
+}
+
+/// The compressed tile list of head `h` from the block classification:
+/// numQT + 1 offsets, then for each query tile its non-empty key tiles as
+/// kt * 2 + (1 if full). Tiles reading runtime operands (document,
+/// block_sparse) are partial: their mask is evaluated per element.
+static FailureOr<std::vector<int32_t>>
+buildTileList(AttentionOp op, int64_t h, int64_t nq, int64_t nk, int64_t bq,
+              int64_t bk) {
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  ClassificationProblem problem{qType.getDimSize(1), nq, nk};
+  problem.batch = qType.getDimSize(0);
+  FailureOr<BlockMap> map = classifyBlocks(op, h, problem, TileSizes{bq, bk});
+  if (failed(map))
+    return failure();
+  std::vector<int32_t> offsets = {0}, entries;
+  for (int64_t qt = 0, e = map->numQTiles(); qt < e; ++qt) {
+    for (const TileEntry &t : map->nonEmptyKvTiles(qt))
+      entries.push_back(
+          static_cast<int32_t>(t.kvTile * 2 + (t.kind == TileKind::Full)));
+    offsets.push_back(entries.size());
+  }
+  offsets.insert(offsets.end(), entries.begin(), entries.end());
+  return offsets;
+}
+
+static bool isStatic(Value v) {
+  return cast<RankedTensorType>(v.getType()).hasStaticShape();
+}
+
+LogicalResult TiledLowering::run(bool workPartition) {
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  B = qType.getDimSize(0);
+  Hq = qType.getDimSize(1);
+  Nq = qType.getDimSize(2);
+  D = qType.getDimSize(3);
+  Hkv = kType.getDimSize(1);
+  Nk = kType.getDimSize(2);
+  Dv = vType.getDimSize(3);
+  int64_t group = Hq / Hkv;
+  const int64_t W = cfg.width, nv = cfg.nv, Bq = cfg.bq, Bk = cfg.bk;
+  int64_t numQT = (Nq + Bq - 1) / Bq, numKT = (Nk + Bk - 1) / Bk;
+  const float negInf = -std::numeric_limits<float>::infinity();
+
+  // Compressed tile lists per class of heads with identical lists.
+  std::vector<int32_t> offsets = {0}, entries, headClass(Hq);
+  std::map<std::vector<int32_t>, int32_t> classes;
+  std::vector<std::vector<int64_t>> costPerClass;
+  bool headInvariant = isHeadInvariant(op);
+  for (int64_t h = 0; h < Hq; ++h) {
+    if (headInvariant && h > 0) {
+      headClass[h] = headClass[0];
+      continue;
+    }
+    FailureOr<std::vector<int32_t>> list =
+        buildTileList(op, h, Nq, Nk, Bq, Bk);
+    if (failed(list))
+      return failure();
+    auto [it, inserted] = classes.try_emplace(*list, classes.size());
+    headClass[h] = it->second;
+    if (!inserted)
+      continue;
+    // list layout: numQT+1 offsets followed by entries (kt*2 + full).
+    std::vector<int64_t> costs;
+    int32_t base = entries.size();
+    for (int64_t qt = 0; qt < numQT; ++qt) {
+      costs.push_back((*list)[qt + 1] - (*list)[qt]);
+      offsets.push_back(base + (*list)[qt + 1]);
+    }
+    entries.insert(entries.end(), list->begin() + numQT + 1, list->end());
+    costPerClass.push_back(costs);
+    (void)numKT;
+  }
+  if (entries.empty())
+    entries.push_back(0); // globals must not be empty
+  // Work items (b, h, qt), heaviest first: dynamic scheduling then balances.
+  int64_t numItems = B * Hq * numQT;
+  std::vector<int32_t> order(numItems);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+    auto cost = [&](int32_t item) {
+      int64_t qt = item % numQT, h = (item / numQT) % Hq;
+      return costPerClass[headClass[h]][qt];
+    };
+    return cost(x) > cost(y);
+  });
+
+  auto func = op->getParentOfType<func::FuncOp>();
+  Value workBegin = idx(0), workEnd = idx(numItems);
+  if (workPartition) {
+    unsigned n = func.getNumArguments();
+    if (failed(func.insertArgument(n, b.getIndexType(), {}, loc)) ||
+        failed(func.insertArgument(n + 1, b.getIndexType(), {}, loc)))
+      return op.emitOpError("cannot add work-range arguments");
+    workBegin = func.getArgument(n);
+    workEnd = func.getArgument(n + 1);
+    func->setAttr("attn.num_work_items", b.getI64IntegerAttr(numItems));
+  }
+
+  Value orderTable = global("__attn_work_order", order);
+  Value offsetTable = global("__attn_tile_offsets", offsets);
+  Value entryTable = global("__attn_tiles", entries);
+  Value classTable = global("__attn_head_class", headClass);
+
+  auto memrefOf = [&](Value tensor) -> Value {
+    auto t = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, MemRefType::get(t.getShape(), t.getElementType()), tensor,
+        b.getUnitAttr());
+  };
+  Value qMem = memrefOf(op.getQuery()), kMem = memrefOf(op.getKey()),
+        vMem = memrefOf(op.getValue());
+
+  Type elementType = outType.getElementType();
+  Value outBuffer = memref::AllocOp::create(
+      b, loc, MemRefType::get(outType.getShape(), elementType));
+  Value lseBuffer;
+  if (Value lse = op.getLse())
+    lseBuffer = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get(cast<RankedTensorType>(lse.getType()).getShape(),
+                        b.getF32Type()));
+
+  // Per-thread scratch, allocated once per call (each thread's call has its
+  // own frame): no stack growth inside the loops.
+  Type f32 = b.getF32Type();
+  Value qt = memref::AllocaOp::create(b, loc, MemRefType::get({D, Bq}, f32));
+  Value st = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Bq}, f32));
+  Value ot = memref::AllocaOp::create(b, loc, MemRefType::get({Dv, Bq}, f32));
+  Value mBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+  Value lBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+  Value alphaBuf =
+      memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+
+  NormalizationKind norm = op.getNormalizationKind();
+  NormalizationAttr normAttr = op.getNormalizationAttr();
+  bool l1 = normAttr && normAttr.getL1();
+  double sigmoidBias = normAttr ? normAttr.getBiasValue() : 0.0;
+  double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
+                                   : 1.0 / std::sqrt(static_cast<double>(D));
+  bool scalarMods = op.getBias() || !op.getScoreMod().empty();
+  bool hasMods = op.getScoreModsAttr() && !op.getScoreModsAttr().empty();
+  bool hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
+
+  auto toIndex = [&](Value i32) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
+  };
+
+  forLoop(workBegin, workEnd, 1, [&](Value w) {
+    Value item = toIndex(memref::LoadOp::create(b, loc, orderTable, w));
+    Value qtIdx = arith::RemUIOp::create(b, loc, item, idx(numQT));
+    Value bh = arith::DivUIOp::create(b, loc, item, idx(numQT));
+    Value h = arith::RemUIOp::create(b, loc, bh, idx(Hq));
+    Value bb = arith::DivUIOp::create(b, loc, bh, idx(Hq));
+    Value hk = arith::DivUIOp::create(b, loc, h, idx(group));
+    Value q0 = e.muli(qtIdx, idx(Bq));
+    Value cls = toIndex(memref::LoadOp::create(b, loc, classTable, h));
+    Value row = e.addi(e.muli(cls, idx(numQT)), qtIdx);
+    Value eBegin = toIndex(memref::LoadOp::create(b, loc, offsetTable, row));
+    Value eEnd = toIndex(
+        memref::LoadOp::create(b, loc, offsetTable, e.addi(row, idx(1))));
+    Value offsetNkNq = idx(Nk - Nq);
+
+    // Pack Q^T, scaled; padding queries are zero.
+    forLoop(idx(0), idx(D), 1, [&](Value d) {
+      forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+        Value qi = e.addi(q0, i);
+        Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
+        Value clamped = e.minsi(qi, idx(Nq - 1));
+        Value x = loadF32(qMem, {bb, h, clamped, d});
+        x = arith::MulFOp::create(b, loc, x, e.f32(scale));
+        x = e.select(inside, x, e.f32(0.0));
+        memref::StoreOp::create(b, loc, x, qt, ValueRange{d, i});
+      });
+    });
+    Value initM = vsplat(norm == NormalizationKind::Softmax ? negInf : 0.0);
+    for (int64_t v = 0; v < nv; ++v) {
+      vstore(initM, mBuf, {idx(v * W)});
+      vstore(vsplat(0.0), lBuf, {idx(v * W)});
+    }
+    forLoop(idx(0), idx(Dv), 1, [&](Value c) {
+      for (int64_t v = 0; v < nv; ++v)
+        vstore(vsplat(0.0), ot, {c, idx(v * W)});
+    });
+
+    forLoop(eBegin, eEnd, 1, [&](Value entry) {
+      Value code = toIndex(memref::LoadOp::create(b, loc, entryTable, entry));
+      Value kt = arith::DivUIOp::create(b, loc, code, idx(2));
+      Value isFull = e.cmp(arith::CmpIPredicate::eq,
+                           arith::RemUIOp::create(b, loc, code, idx(2)),
+                           idx(1));
+      Value k0 = e.muli(kt, idx(Bk));
+      Value cols = e.minsi(idx(Bk), e.subi(idx(Nk), k0));
+
+      // S^T = K Q^T.
+      int64_t mainRows = Bk - Bk % cfg.mr;
+      forLoop(idx(0), idx(mainRows), cfg.mr, [&](Value jb) {
+        emitQKMicroKernel(qt, kMem, k0, jb, bb, hk, cfg.mr, st);
+      });
+      if (Bk % cfg.mr)
+        emitQKMicroKernel(qt, kMem, k0, idx(mainRows), bb, hk, Bk % cfg.mr,
+                          st);
+
+      // Mask: partial tiles evaluate the predicate per element; every tile
+      // masks key rows past the sequence end.
+      Value needBounds = e.cmp(arith::CmpIPredicate::slt, cols, idx(Bk));
+      Value needMask = hasMask ? e.ori(arith::XOrIOp::create(
+                                           b, loc, isFull, e.boolean(true)),
+                                       needBounds)
+                               : needBounds;
+      scf::IfOp::create(b, loc, needMask, [&](OpBuilder &, Location) {
+        forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+          forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+            Value qi = e.addi(q0, i), kj = e.addi(k0, j);
+            Value inRange = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+            Value keep = inRange;
+            if (hasMask) {
+              PairContext ctx{op, bb, h, e.minsi(qi, idx(Nq - 1)),
+                              e.minsi(kj, idx(Nk - 1)),
+                              e.addi(qi, offsetNkNq), idx(Nq), idx(Nk),
+                              idx(Hq)};
+              keep = e.andi(keep, e.keep(ctx));
+            }
+            Value s = memref::LoadOp::create(b, loc, st, ValueRange{j, i});
+            s = e.select(keep, s, e.f32(negInf));
+            memref::StoreOp::create(b, loc, s, st, ValueRange{j, i});
+          });
+        });
+        scf::YieldOp::create(b, loc);
+      });
+
+      // Score modifications, after the mask.
+      if (scalarMods || hasMods) {
+        forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+          forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+            Value qi = e.addi(q0, i), kj = e.addi(k0, j);
+            PairContext ctx{op, bb, h, e.minsi(qi, idx(Nq - 1)),
+                            e.minsi(kj, idx(Nk - 1)),
+                            e.addi(qi, offsetNkNq), idx(Nq), idx(Nk), idx(Hq)};
+            Value s = memref::LoadOp::create(b, loc, st, ValueRange{j, i});
+            // Masked entries stay -inf and never evaluate the modification
+            // (a region may index captures only valid for kept pairs).
+            Value kept = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::ONE, s, e.f32(negInf));
+            scf::IfOp::create(b, loc, kept, [&](OpBuilder &, Location) {
+              Value modified = e.modifyScore(s, ctx);
+              memref::StoreOp::create(b, loc, modified, st, ValueRange{j, i});
+              scf::YieldOp::create(b, loc);
+            });
+          });
+        });
+      }
+
+      // Normalization update, vertical over key rows.
+      for (int64_t v = 0; v < nv; ++v) {
+        Value col = idx(v * W);
+        Value mOld = vload(mBuf, {col});
+        Value mNew = mOld, alpha = vsplat(1.0), isEmpty;
+        Value negInfV = vsplat(negInf);
+        if (norm == NormalizationKind::Softmax) {
+          auto maxLoop = scf::ForOp::create(
+              b, loc, idx(0), idx(Bk), idx(1), ValueRange{mOld},
+              [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                Value s = vload(st, {j, col});
+                scf::YieldOp::create(
+                    b, loc,
+                    ValueRange{arith::MaximumFOp::create(b, loc, acc[0], s)});
+              });
+          mNew = maxLoop.getResult(0);
+          isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                          mNew, negInfV);
+          alpha = e.select(
+              isEmpty, vsplat(1.0),
+              math::ExpOp::create(b, loc,
+                                  arith::SubFOp::create(b, loc, mOld, mNew)));
+        }
+        auto sumLoop = scf::ForOp::create(
+            b, loc, idx(0), idx(Bk), idx(1), ValueRange{vsplat(0.0)},
+            [&](OpBuilder &, Location, Value j, ValueRange acc) {
+              Value s = vload(st, {j, col});
+              Value masked = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
+              Value w;
+              switch (norm) {
+              case NormalizationKind::Softmax:
+                w = e.select(isEmpty, vsplat(0.0),
+                             math::ExpOp::create(
+                                 b, loc, arith::SubFOp::create(b, loc, s, mNew)));
+                break;
+              case NormalizationKind::Sigmoid: {
+                Value x = arith::AddFOp::create(b, loc, s, vsplat(sigmoidBias));
+                Value ex = math::ExpOp::create(
+                    b, loc, arith::NegFOp::create(b, loc, x));
+                w = arith::DivFOp::create(
+                    b, loc, vsplat(1.0),
+                    arith::AddFOp::create(b, loc, vsplat(1.0), ex));
+                break;
+              }
+              case NormalizationKind::Softplus: {
+                Value absS = math::AbsFOp::create(b, loc, s);
+                Value tail = math::Log1pOp::create(
+                    b, loc,
+                    math::ExpOp::create(
+                        b, loc, arith::NegFOp::create(b, loc, absS)));
+                w = arith::AddFOp::create(
+                    b, loc, tail,
+                    arith::MaximumFOp::create(b, loc, s, vsplat(0.0)));
+                break;
+              }
+              case NormalizationKind::Relu:
+                w = arith::MaximumFOp::create(b, loc, s, vsplat(0.0));
+                break;
+              case NormalizationKind::Identity:
+                w = s;
+                break;
+              }
+              w = e.select(masked, vsplat(0.0), w);
+              vstore(w, st, {j, col});
+              scf::YieldOp::create(
+                  b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], w)});
+            });
+        Value lOld = vload(lBuf, {col});
+        Value lNew = math::FmaOp::create(b, loc, lOld, alpha,
+                                         sumLoop.getResult(0));
+        vstore(mNew, mBuf, {col});
+        vstore(lNew, lBuf, {col});
+        vstore(alpha, alphaBuf, {col});
+      }
+
+      // O^T = alpha O^T + V^T P^T.
+      int64_t mainCols = Dv - Dv % cfg.mr;
+      forLoop(idx(0), idx(mainCols), cfg.mr, [&](Value c0) {
+        emitPVMicroKernel(ot, vMem, bb, hk, k0, cols, st, alphaBuf, c0, cfg.mr);
+      });
+      if (Dv % cfg.mr)
+        emitPVMicroKernel(ot, vMem, bb, hk, k0, cols, st, alphaBuf,
+                          idx(mainCols), Dv % cfg.mr);
+    });
+
+    // Finalize: O = O^T / l (0 for empty rows), logsumexp.
+    Value rowsValid = e.minsi(idx(Bq), e.subi(idx(Nq), q0));
+    forLoop(idx(0), rowsValid, 1, [&](Value i) {
+      Value l = memref::LoadOp::create(b, loc, lBuf, i);
+      Value inv = e.f32(1.0);
+      if (norm == NormalizationKind::Softmax || l1) {
+        Value nonZero = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
+        inv = e.select(nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l),
+                       e.f32(0.0));
+      }
+      Value qi = e.addi(q0, i);
+      forLoop(idx(0), idx(Dv), 1, [&](Value c) {
+        Value o = memref::LoadOp::create(b, loc, ot, ValueRange{c, i});
+        o = arith::MulFOp::create(b, loc, o, inv);
+        if (!elementType.isF32())
+          o = arith::TruncFOp::create(b, loc, elementType, o);
+        memref::StoreOp::create(b, loc, o, outBuffer, ValueRange{bb, h, qi, c});
+      });
+      if (lseBuffer) {
+        Value m = memref::LoadOp::create(b, loc, mBuf, i);
+        Value positive = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OGT, l, e.f32(0.0));
+        Value lse = arith::AddFOp::create(b, loc, m,
+                                          math::LogOp::create(b, loc, l));
+        lse = e.select(positive, lse, e.f32(negInf));
+        memref::StoreOp::create(b, loc, lse, lseBuffer,
+                                ValueRange{bb, h, qi});
+      }
+    });
+  });
+
+  Value out = bufferization::ToTensorOp::create(b, loc, outType, outBuffer,
+                                                /*restrict=*/true,
+                                                /*writable=*/true);
+  op.getOutput().replaceAllUsesWith(out);
+  if (lseBuffer) {
+    Value lse = bufferization::ToTensorOp::create(
+        b, loc, op.getLse().getType(), lseBuffer, true, true);
+    op.getLse().replaceAllUsesWith(lse);
+  }
+  op.erase();
+  return success();
+}
+
+namespace {
+struct ConvertAttnToCPUPass
+    : public attn::impl::ConvertAttnToCPUBase<ConvertAttnToCPUPass> {
+  using ConvertAttnToCPUBase::ConvertAttnToCPUBase;
+  void runOnOperation() override {
+    if (vectorWidth <= 0 || tileKv <= 0 || tileQ < 0 ||
+        (tileQ && tileQ % vectorWidth)) {
+      getOperation().emitError()
+          << "convert-attn-to-cpu: tile-q must be a multiple of vector-width "
+             "and tile sizes positive";
+      return signalPassFailure();
+    }
+    TileConfig cfg;
+    cfg.width = vectorWidth;
+    cfg.bq = tileQ ? tileQ : 4 * vectorWidth;
+    cfg.nv = cfg.bq / cfg.width;
+    cfg.bk = tileKv;
+    SmallVector<AttentionOp> ops;
+    getOperation().walk([&](AttentionOp op) {
+      if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
+          isStatic(op.getValue()) && isStatic(op.getOutput()))
+        ops.push_back(op);
+    });
+    // One work range per function: only a single op can own it.
+    bool partition = workPartition && ops.size() == 1;
+    for (AttentionOp op : ops)
+      if (failed(TiledLowering(op, cfg).run(partition)))
+        return signalPassFailure();
+  }
+};
+} // namespace
