@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Analysis/BlockClassification.h"
+#include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
@@ -17,8 +17,6 @@
 #include "mlir/IR/SymbolTable.h"
 
 #include <limits>
-#include <map>
-#include <numeric>
 
 namespace attn {
 #define GEN_PASS_DEF_CONVERTATTNTOCPU
@@ -177,30 +175,6 @@ void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
       vstore(loop.getResult(c * nv + v), ot, {columns[c], idx(v * cfg.width)});
 }
 
-/// The compressed tile list of head `h` from the block classification:
-/// numQT + 1 offsets, then for each query tile its non-empty key tiles as
-/// kt * 2 + (1 if full). Tiles reading runtime operands (document,
-/// block_sparse) are partial: their mask is evaluated per element.
-static FailureOr<std::vector<int32_t>>
-buildTileList(AttentionOp op, int64_t h, int64_t nq, int64_t nk, int64_t bq,
-              int64_t bk) {
-  auto qType = cast<RankedTensorType>(op.getQuery().getType());
-  ClassificationProblem problem{qType.getDimSize(1), nq, nk};
-  problem.batch = qType.getDimSize(0);
-  FailureOr<BlockMap> map = classifyBlocks(op, h, problem, TileSizes{bq, bk});
-  if (failed(map))
-    return failure();
-  std::vector<int32_t> offsets = {0}, entries;
-  for (int64_t qt = 0, e = map->numQTiles(); qt < e; ++qt) {
-    for (const TileEntry &t : map->nonEmptyKvTiles(qt))
-      entries.push_back(
-          static_cast<int32_t>(t.kvTile * 2 + (t.kind == TileKind::Full)));
-    offsets.push_back(entries.size());
-  }
-  offsets.insert(offsets.end(), entries.begin(), entries.end());
-  return offsets;
-}
-
 static bool isStatic(Value v) {
   return cast<RankedTensorType>(v.getType()).hasStaticShape();
 }
@@ -222,48 +196,19 @@ LogicalResult TiledLowering::run(bool workPartition) {
   int64_t numQT = (Nq + Bq - 1) / Bq, numKT = (Nk + Bk - 1) / Bk;
   const float negInf = -std::numeric_limits<float>::infinity();
 
-  // Compressed tile lists per class of heads with identical lists.
-  std::vector<int32_t> offsets = {0}, entries, headClass(Hq);
-  std::map<std::vector<int32_t>, int32_t> classes;
-  std::vector<std::vector<int64_t>> costPerClass;
-  bool headInvariant = isHeadInvariant(op);
-  for (int64_t h = 0; h < Hq; ++h) {
-    if (headInvariant && h > 0) {
-      headClass[h] = headClass[0];
-      continue;
-    }
-    FailureOr<std::vector<int32_t>> list =
-        buildTileList(op, h, Nq, Nk, Bq, Bk);
-    if (failed(list))
-      return failure();
-    auto [it, inserted] = classes.try_emplace(*list, classes.size());
-    headClass[h] = it->second;
-    if (!inserted)
-      continue;
-    // list layout: numQT+1 offsets followed by entries (kt*2 + full).
-    std::vector<int64_t> costs;
-    int32_t base = entries.size();
-    for (int64_t qt = 0; qt < numQT; ++qt) {
-      costs.push_back((*list)[qt + 1] - (*list)[qt]);
-      offsets.push_back(base + (*list)[qt + 1]);
-    }
-    entries.insert(entries.end(), list->begin() + numQT + 1, list->end());
-    costPerClass.push_back(costs);
-    (void)numKT;
-  }
+  // The shared schedule: compressed tile lists per class of heads and work
+  // items heaviest first, so that dynamic scheduling balances the threads.
+  FailureOr<TileSchedule> schedule = buildTileSchedule(op, Bq, Bk);
+  if (failed(schedule))
+    return failure();
+  std::vector<int32_t> entries = schedule->entries;
   if (entries.empty())
     entries.push_back(0); // globals must not be empty
-  // Work items (b, h, qt), heaviest first: dynamic scheduling then balances.
-  int64_t numItems = B * Hq * numQT;
-  std::vector<int32_t> order(numItems);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
-    auto cost = [&](int32_t item) {
-      int64_t qt = item % numQT, h = (item / numQT) % Hq;
-      return costPerClass[headClass[h]][qt];
-    };
-    return cost(x) > cost(y);
-  });
+  const std::vector<int32_t> &offsets = schedule->offsets;
+  const std::vector<int32_t> &order = schedule->workOrder;
+  const std::vector<int32_t> &headClass = schedule->headClass;
+  int64_t numItems = order.size();
+  (void)numKT;
 
   auto func = op->getParentOfType<func::FuncOp>();
   Value workBegin = idx(0), workEnd = idx(numItems);
