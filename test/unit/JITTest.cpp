@@ -1,0 +1,167 @@
+//===- JITTest.cpp - the C++ JIT API: cache, errors as values, threads ----===//
+
+#include "attn/JIT.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+using namespace attn;
+
+namespace {
+
+const char *kCausal = R"mlir(
+func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                  %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+)mlir";
+
+using ArgTypes = std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>>;
+
+ArgTypes shapes(int64_t n, int64_t d = 16) {
+  return {{DType::F32, {1, 2, n, d}}, {DType::F32, {1, 2, n, d}},
+          {DType::F32, {1, 2, n, d}}};
+}
+
+struct Buffers {
+  NDArray q, k, v, out;
+  explicit Buffers(int64_t n, int64_t d = 16)
+      : q(DType::F32, {1, 2, n, d}), k(DType::F32, {1, 2, n, d}),
+        v(DType::F32, {1, 2, n, d}), out(DType::F32, {1, 2, n, d}) {
+    std::mt19937_64 rng(n);
+    q.fillNormal(rng);
+    k.fillNormal(rng);
+    v.fillNormal(rng);
+  }
+  llvm::Error run(const CompiledFunction &f) {
+    return f.run({BufferView::of(q), BufferView::of(k), BufferView::of(v)},
+                 {BufferView::of(out)});
+  }
+};
+
+TEST(KernelCacheTest, CompilesOnceUnderConcurrentRequests) {
+  KernelCache cache;
+  std::vector<std::thread> threads;
+  std::vector<const CompiledFunction *> got(6, nullptr);
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&, t] {
+      auto k = cache.getOrCompile(kCausal, "causal", shapes(40));
+      if (k)
+        got[t] = k->get();
+      else
+        llvm::consumeError(k.takeError());
+    });
+  for (auto &t : threads)
+    t.join();
+  for (int t = 0; t < 6; ++t) {
+    ASSERT_NE(got[t], nullptr);
+    EXPECT_EQ(got[t], got[0]);
+  }
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.hits(), 5u);
+}
+
+TEST(KernelCacheTest, KeyIncludesShapesAndOptions) {
+  KernelCache cache;
+  CompileOptions untiled;
+  untiled.tiled = false;
+  auto a = cache.getOrCompile(kCausal, "causal", shapes(40));
+  auto b = cache.getOrCompile(kCausal, "causal", shapes(41));
+  auto c = cache.getOrCompile(kCausal, "causal", shapes(40), untiled);
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(cache.size(), 3u);
+  EXPECT_EQ(cache.hits(), 0u);
+  EXPECT_GT((*a)->numWorkItems(), 0);
+  EXPECT_EQ((*c)->numWorkItems(), 0);
+  // Tiled and untiled agree.
+  Buffers x(40), y(40);
+  y.q = x.q;
+  y.k = x.k;
+  y.v = x.v;
+  ASSERT_FALSE(static_cast<bool>(x.run(**a)));
+  ASSERT_FALSE(static_cast<bool>(y.run(**c)));
+  for (int64_t i = 0; i < x.out.numElements(); ++i)
+    ASSERT_NEAR(x.out.getDouble(i), y.out.getDouble(i), 1e-5) << i;
+}
+
+TEST(KernelCacheTest, ErrorsAreValues) {
+  KernelCache cache;
+  // Malformed text: the error carries the location.
+  auto bad = cache.getOrCompile("func.func @f(", "f", shapes(8));
+  ASSERT_FALSE(static_cast<bool>(bad));
+  std::string message = llvm::toString(bad.takeError());
+  EXPECT_NE(message.find("loc("), std::string::npos) << message;
+  // Shapes the verifier rejects (Hq = 3 is not a multiple of Hkv = 2).
+  ArgTypes gqa = {{DType::F32, {1, 3, 8, 16}},
+                  {DType::F32, {1, 2, 8, 16}},
+                  {DType::F32, {1, 2, 8, 16}}};
+  auto rejected = cache.getOrCompile(kCausal, "causal", gqa);
+  ASSERT_FALSE(static_cast<bool>(rejected));
+  message = llvm::toString(rejected.takeError());
+  EXPECT_NE(message.find("must be a multiple of key/value heads"),
+            std::string::npos)
+      << message;
+  // Wrong dtype and unknown function.
+  ArgTypes half = {{DType::F16, {1, 2, 8, 16}},
+                   {DType::F32, {1, 2, 8, 16}},
+                   {DType::F32, {1, 2, 8, 16}}};
+  auto wrongType = cache.getOrCompile(kCausal, "causal", half);
+  ASSERT_FALSE(static_cast<bool>(wrongType));
+  EXPECT_NE(llvm::toString(wrongType.takeError()).find("dtype f16"),
+            std::string::npos);
+  auto missing = cache.getOrCompile(kCausal, "nope", shapes(8));
+  ASSERT_FALSE(static_cast<bool>(missing));
+  EXPECT_NE(llvm::toString(missing.takeError()).find("no function named"),
+            std::string::npos);
+  // A failed compilation is cached too and reports the same error.
+  auto again = cache.getOrCompile(kCausal, "causal", gqa);
+  ASSERT_FALSE(static_cast<bool>(again));
+  llvm::consumeError(again.takeError());
+}
+
+TEST(CompiledFunctionTest, RunChecksBuffers) {
+  KernelCache cache;
+  auto kernel = cache.getOrCompile(kCausal, "causal", shapes(16));
+  ASSERT_TRUE(static_cast<bool>(kernel));
+  Buffers ok(16), wrongLength(17);
+  EXPECT_FALSE(static_cast<bool>(ok.run(**kernel)));
+  llvm::Error err = wrongLength.run(**kernel);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("compiled for 16"),
+            std::string::npos);
+  // Non-contiguous strides are refused, not misread.
+  BufferView strided = BufferView::of(ok.q);
+  strided.strides[2] *= 2;
+  err = (*kernel)->run({strided, BufferView::of(ok.k), BufferView::of(ok.v)},
+                       {BufferView::of(ok.out)});
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("contiguous"),
+            std::string::npos);
+  // Argument count.
+  err = (*kernel)->run({BufferView::of(ok.q)}, {BufferView::of(ok.out)});
+  ASSERT_TRUE(static_cast<bool>(err));
+  llvm::consumeError(std::move(err));
+}
+
+TEST(CompiledFunctionTest, ThreadCountDoesNotChangeResults) {
+  std::vector<NDArray> outs;
+  for (unsigned threads : {1u, 2u, 5u}) {
+    KernelCache cache;
+    CompileOptions o;
+    o.threads = threads;
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(150), o);
+    ASSERT_TRUE(static_cast<bool>(kernel));
+    Buffers b(150);
+    ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+    outs.push_back(b.out);
+  }
+  for (size_t r = 1; r < outs.size(); ++r)
+    for (int64_t i = 0; i < outs[0].numElements(); ++i)
+      ASSERT_EQ(outs[0].getDouble(i), outs[r].getDouble(i)) << i;
+}
+
+} // namespace
