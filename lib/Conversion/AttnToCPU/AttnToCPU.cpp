@@ -354,8 +354,60 @@ LogicalResult TiledLowering::run(bool workPartition) {
         scf::YieldOp::create(b, loc);
       });
 
-      // Score modifications, after the mask.
-      if (scalarMods || hasMods) {
+      // Score modifications, after the mask. Softcap and ALiBi alone are
+      // vectorized over queries; operands and regions are read per element.
+      if (hasMods && !scalarMods) {
+        Value slope;
+        bool alibi = llvm::any_of(op.getScoreModsAttr(), [](Attribute a) {
+          return isa<AlibiAttr>(a);
+        });
+        if (alibi) {
+          PairContext ctx{op, bb, h, q0, k0, q0, idx(Nq), idx(Nk), idx(Hq)};
+          slope = vector::BroadcastOp::create(b, loc, vecType(),
+                                              e.alibiSlope(ctx));
+        }
+        SmallVector<Attribute> lanes;
+        for (int64_t l = 0; l < W; ++l)
+          lanes.push_back(b.getF32FloatAttr(static_cast<double>(l)));
+        Value iota = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(vecType(), lanes));
+        Value negInfV = vsplat(negInf);
+        forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+          // p - key = (q0 + i + Nk - Nq) - (k0 + j), exactly representable.
+          Value base = arith::SIToFPOp::create(
+              b, loc, b.getF32Type(),
+              arith::IndexCastOp::create(
+                  b, loc, b.getI64Type(),
+                  e.subi(e.addi(q0, offsetNkNq), e.addi(k0, j))));
+          for (int64_t v = 0; v < nv; ++v) {
+            Value col = idx(v * W);
+            Value sv = vload(st, {j, col});
+            Value x = sv;
+            for (Attribute mod : op.getScoreModsAttr()) {
+              if (auto cap = dyn_cast<SoftcapAttr>(mod)) {
+                Value c = vsplat(cap.getCapValue());
+                x = arith::MulFOp::create(
+                    b, loc, c,
+                    math::TanhOp::create(b, loc,
+                                         arith::DivFOp::create(b, loc, x, c)));
+              } else if (isa<AlibiAttr>(mod)) {
+                Value offsetV = arith::AddFOp::create(
+                    b, loc,
+                    vector::BroadcastOp::create(b, loc, vecType(), base),
+                    arith::AddFOp::create(b, loc, iota,
+                                          vsplat(static_cast<double>(v * W))));
+                Value dist = math::AbsFOp::create(b, loc, offsetV);
+                x = arith::SubFOp::create(
+                    b, loc, x, arith::MulFOp::create(b, loc, slope, dist));
+              }
+            }
+            // Masked entries stay masked (softcap(-inf) would be finite).
+            Value masked = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, sv, negInfV);
+            vstore(e.select(masked, negInfV, x), st, {j, col});
+          }
+        });
+      } else if (scalarMods || hasMods) {
         forLoop(idx(0), idx(Bk), 1, [&](Value j) {
           forLoop(idx(0), idx(Bq), 1, [&](Value i) {
             Value qi = e.addi(q0, i), kj = e.addi(k0, j);
