@@ -19,7 +19,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 
-tools = ["attn-opt", "attn-run", "FileCheck", "not", "count", "split-file"]
+tools = ["attn-opt", "attn-run", "attn-blockmap", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_tools_dir])
 
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):

@@ -124,10 +124,12 @@ enum class NodeKind : uint8_t {
 
 bool isLeaf(NodeKind k) { return k < NodeKind::And; }
 
-/// One axis of a neighborhood mask (grid extent, kernel, dilation, causal).
+/// One axis of a neighborhood mask (grid extent, kernel, dilation, causal,
+/// GNA stride).
 struct NbAxis {
   int64_t n, k, d;
   bool causal;
+  int64_t s = 1;
 };
 
 /// The keys a query sees along one neighborhood axis:
@@ -296,7 +298,7 @@ FailureOr<unsigned> MaskClassifier::compile(MaskAttrInterface mask,
     }
     for (unsigned axis = 0; axis < grid.size(); ++axis) {
       NbAxis ax{grid[axis], nb.getKernel()[axis], nb.getDilationAt(axis),
-                nb.getCausalAt(axis)};
+                nb.getCausalAt(axis), nb.getStrideAt(axis)};
       if (ax.k * ax.d > ax.n) {
         error = "#attn.neighborhood kernel * dilation of axis " +
                 std::to_string(axis) + " exceeds the grid extent " +
@@ -585,12 +587,15 @@ void MaskClassifier::nbRowSets(const Node &n, int64_t i, AxisSet *sets) const {
     rest /= ax.n;
     int64_t g = x % ax.d, xg = x / ax.d;
     int64_t length = (ax.n - g + ax.d - 1) / ax.d; // size of x's group
+    // GNA stride: the window of the stride group's leader.
+    int64_t leader = std::min<int64_t>(
+        (xg / ax.s) * ax.s + (ax.causal ? ax.s - 1 : ax.s / 2), length - 1);
     int64_t lo, hi;
     if (ax.causal) {
-      lo = std::max<int64_t>(0, xg - ax.k + 1);
+      lo = std::max<int64_t>(0, leader - ax.k + 1);
       hi = xg;
     } else {
-      lo = std::clamp<int64_t>(xg - ax.k / 2, 0,
+      lo = std::clamp<int64_t>(leader - ax.k / 2, 0,
                                std::max<int64_t>(length - ax.k, 0));
       hi = std::min(lo + ax.k - 1, length - 1);
     }

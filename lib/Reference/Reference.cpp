@@ -393,6 +393,13 @@ llvm::Error Interpreter::exec(Operation &op) {
     return setI(std::min(U(0), U(1)));
   if (name == "math.absi")
     return setI(S(0) < 0 ? uint64_t(0) - R(0) : R(0));
+  if (name == "math.ctlz") { // leading zeros at the operand's width
+    unsigned w = intWidth(rt);
+    uint64_t x = U(0);
+    if (x == 0)
+      return setI(w);
+    return setI(static_cast<uint64_t>(__builtin_clzll(x)) - (64 - w));
+  }
   if (name == "arith.shli" || name == "arith.shrsi" || name == "arith.shrui") {
     uint64_t amount = U(1);
     if (amount >= intWidth(rt))
@@ -579,7 +586,8 @@ class Evaluator {
 public:
   Evaluator(AttentionOp op, const Inputs &in)
       : op(op), in(in), maskFn(op.getMaskFn(), 4, in.captures),
-        scoreMod(op.getScoreMod(), 5, in.captures) {}
+        scoreMod(op.getScoreMod(), 5, in.captures),
+        weightMod(op.getWeightMod(), 6, in.captures) {}
 
   llvm::Expected<Outputs> run();
 
@@ -590,12 +598,16 @@ private:
                 int64_t j) const;
   bool keepNeighborhood(NeighborhoodMaskAttr nb, int64_t i, int64_t j) const;
   llvm::Expected<bool> keep(int64_t b, int64_t h, int64_t i, int64_t j);
-  llvm::Expected<double> score(int64_t b, int64_t h, int64_t i, int64_t j);
+  llvm::Expected<double> score(int64_t b, int64_t h, int64_t i, int64_t j,
+                               double *raw = nullptr);
+  /// Key (or value) head read by query head h of batch b.
+  llvm::Expected<int64_t> headFor(const std::optional<NDArray> &map,
+                                  int64_t heads, int64_t b, int64_t h) const;
 
   AttentionOp op;
   const Inputs &in;
-  Interpreter maskFn, scoreMod;
-  int64_t B = 0, Hq = 0, Hkv = 0, Nq = 0, Nk = 0, D = 0, Dv = 0;
+  Interpreter maskFn, scoreMod, weightMod;
+  int64_t B = 0, Hq = 0, Hkv = 0, Hv = 0, Nq = 0, Nk = 0, D = 0, Dv = 0;
   double scale = 1.0;
   std::vector<double> q, k, v, bias, slopes;
   llvm::DenseMap<Attribute, llvm::SmallVector<int64_t, 3>> grids;
@@ -714,12 +726,17 @@ llvm::Error Evaluator::validate() {
   if (ks[0] != B || ks[3] != D)
     return fail("key shape ", shapeStr(ks), " does not match query shape ",
                 shapeStr(qs), " in batch or head_dim");
-  if (vs[0] != B || vs[1] != Hkv || vs[2] != Nk)
+  Hv = vs[1];
+  bool kMap = static_cast<bool>(op.getKHeadMap());
+  bool vMap = static_cast<bool>(op.getVHeadMap());
+  if (vs[0] != B || (!vMap && vs[1] != Hkv) || vs[2] != Nk)
     return fail("value shape ", shapeStr(vs), " does not match key shape ",
                 shapeStr(ks), " in batch, heads or length");
-  if (Hkv <= 0 || Hq % Hkv != 0)
+  if (Hkv <= 0 || (!kMap && Hq % Hkv != 0))
     return fail("query heads (", Hq,
                 ") must be a multiple of key/value heads (", Hkv, ")");
+  if (Hv <= 0)
+    return fail("value heads must be positive, got ", Hv);
   if (D <= 0)
     return fail("head_dim must be positive, got ", D);
 
@@ -753,7 +770,11 @@ llvm::Error Evaluator::validate() {
         OptOperand{"q_segment_ids", op.getQSegmentIds(), in.qSegmentIds},
         OptOperand{"kv_segment_ids", op.getKvSegmentIds(), in.kvSegmentIds},
         OptOperand{"block_layout", op.getBlockLayout(), in.blockLayout},
-        OptOperand{"alibi_slopes", op.getAlibiSlopes(), in.alibiSlopes}}) {
+        OptOperand{"alibi_slopes", op.getAlibiSlopes(), in.alibiSlopes},
+        OptOperand{"k_head_map", op.getKHeadMap(), in.kHeadMap},
+        OptOperand{"v_head_map", op.getVHeadMap(), in.vHeadMap},
+        OptOperand{"sink_logits", op.getSinkLogits(), in.sinkLogits},
+        OptOperand{"output_gate", op.getOutputGate(), in.outputGate}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -776,6 +797,26 @@ llvm::Error Evaluator::validate() {
   if (in.alibiSlopes)
     if (llvm::Error e = checkShape("alibi_slopes", *in.alibiSlopes, {Hq}))
       return e;
+  for (auto [name, map] : {std::make_pair("k_head_map", &in.kHeadMap),
+                            std::make_pair("v_head_map", &in.vHeadMap)}) {
+    if (!*map)
+      continue;
+    if ((*map)->rank() == 1) {
+      if (llvm::Error e = checkShape(name, **map, {Hq}))
+        return e;
+    } else if (llvm::Error e = checkShape(name, **map, {B, Hq}, {true, false})) {
+      return e;
+    }
+  }
+  if (in.sinkLogits)
+    if (llvm::Error e = checkShape("sink_logits", *in.sinkLogits, {Hq}))
+      return e;
+  if (in.outputGate)
+    if (llvm::Error e = checkShape("output_gate", *in.outputGate, {B, Hq, Nq},
+                                   {true, true, true}))
+      return e;
+  if (in.sinkLogits && op.getNormalizationKind() != NormalizationKind::Softmax)
+    return fail("sink_logits are only defined for softmax");
 
   if (in.captures.size() != op.getNumCaptures())
     return fail("the op has ", op.getNumCaptures(), " captures but ",
@@ -804,7 +845,8 @@ llvm::Error Evaluator::validate() {
   // The op may not have been verified: never walk a malformed region.
   for (auto [name, region, numLeading] :
        {std::make_tuple("mask_fn", &op.getMaskFn(), 4u),
-        std::make_tuple("score_mod", &op.getScoreMod(), 5u)}) {
+        std::make_tuple("score_mod", &op.getScoreMod(), 5u),
+        std::make_tuple("weight_mod", &op.getWeightMod(), 6u)}) {
     if (region->empty())
       continue;
     Block &block = region->front();
@@ -848,12 +890,16 @@ bool Evaluator::keepNeighborhood(NeighborhoodMaskAttr nb, int64_t i,
     int64_t g = x % d;
     int64_t length = (n - g + d - 1) / d;
     int64_t xg = x / d, yg = y / d;
+    // GNA stride: the queries of a stride group share their leader's window.
+    int64_t st = nb.getStrideAt(axis);
+    int64_t leader = std::min<int64_t>(
+        (xg / st) * st + (nb.getCausalAt(axis) ? st - 1 : st / 2), length - 1);
     if (nb.getCausalAt(axis)) {
-      if (yg < xg - k + 1 || yg > xg)
+      if (yg < leader - k + 1 || yg > xg)
         return false;
     } else {
-      int64_t start =
-          std::clamp<int64_t>(xg - k / 2, 0, std::max<int64_t>(length - k, 0));
+      int64_t start = std::clamp<int64_t>(leader - k / 2, 0,
+                                          std::max<int64_t>(length - k, 0));
       if (yg < start || yg >= start + k)
         return false;
     }
@@ -931,15 +977,33 @@ llvm::Expected<bool> Evaluator::keep(int64_t b, int64_t h, int64_t i,
   return static_cast<bool>(rawBits(*r) & 1);
 }
 
+llvm::Expected<int64_t> Evaluator::headFor(const std::optional<NDArray> &map,
+                                           int64_t heads, int64_t b,
+                                           int64_t h) const {
+  if (!map)
+    return h / (Hq / heads);
+  int64_t idx = map->rank() == 1 ? h : (map->shape()[0] == 1 ? 0 : b) * Hq + h;
+  int64_t head = readInt(*map, idx);
+  if (head < 0 || head >= heads)
+    return fail(&map == &in.kHeadMap ? "k_head_map" : "v_head_map", " entry ",
+                head, " of query head ", h, " (batch ", b,
+                ") is outside [0, ", heads, ")");
+  return head;
+}
+
 llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
-                                        int64_t j) {
-  int64_t hk = h / (Hq / Hkv);
+                                        int64_t j, double *raw) {
+  llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
+  if (!hk)
+    return hk.takeError();
   const double *qr = &q[((b * Hq + h) * Nq + i) * D];
-  const double *kr = &k[((b * Hkv + hk) * Nk + j) * D];
+  const double *kr = &k[((b * Hkv + *hk) * Nk + j) * D];
   double dot = 0.0;
   for (int64_t d = 0; d < D; ++d)
     dot += qr[d] * kr[d];
   double s = scale * dot;
+  if (raw)
+    *raw = s;
   if (in.bias) {
     auto shape = in.bias->shape();
     int64_t idx[4] = {b, h, i, j};
@@ -996,11 +1060,19 @@ llvm::Expected<Outputs> Evaluator::run() {
   double sigmoidBias = norm ? norm.getBiasValue() : 0.0;
   const double inf = std::numeric_limits<double>::infinity();
 
-  std::vector<double> s(Nk), w(Nk);
+  std::vector<double> s(Nk), w(Nk), raw(Nk);
   std::vector<char> kept(Nk);
+  std::vector<double> sinks, gates;
+  if (in.sinkLogits)
+    sinks = in.sinkLogits->toDoubles();
+  if (in.outputGate)
+    gates = in.outputGate->toDoubles();
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < Hq; ++h) {
-      int64_t hk = h / (Hq / Hkv);
+      llvm::Expected<int64_t> hvOr = headFor(in.vHeadMap, Hv, b, h);
+      if (!hvOr)
+        return hvOr.takeError();
+      int64_t hv = *hvOr;
       for (int64_t i = 0; i < Nq; ++i) {
         for (int64_t j = 0; j < Nk; ++j) {
           llvm::Expected<bool> kp = keep(b, h, i, j);
@@ -1010,7 +1082,7 @@ llvm::Expected<Outputs> Evaluator::run() {
           w[j] = 0.0;
           if (!kept[j])
             continue; // score_mod only runs on kept entries
-          llvm::Expected<double> sc = score(b, h, i, j);
+          llvm::Expected<double> sc = score(b, h, i, j, &raw[j]);
           if (!sc)
             return sc.takeError();
           s[j] = *sc;
@@ -1023,12 +1095,19 @@ llvm::Expected<Outputs> Evaluator::run() {
             if (kept[j])
               m = std::isnan(m) || std::isnan(s[j]) ? s[j] + m
                                                     : std::max(m, s[j]);
+          // The null key of sink_logits joins the normalizer only.
+          double sink = in.sinkLogits ? sinks[h] : -inf;
+          if (in.sinkLogits)
+            m = std::isnan(m) || std::isnan(sink) ? m + sink
+                                                  : std::max(m, sink);
           // All keys masked (or all scores -inf): the row is 0, lse -inf.
           if (m != -inf) {
             double sum = 0.0;
             for (int64_t j = 0; j < Nk; ++j)
               if (kept[j])
                 sum += w[j] = std::exp(s[j] - m);
+            if (in.sinkLogits)
+              sum += std::exp(sink - m);
             for (int64_t j = 0; j < Nk; ++j)
               w[j] /= sum;
             lse = m + std::log(sum);
@@ -1068,13 +1147,36 @@ llvm::Expected<Outputs> Evaluator::run() {
           }
         }
 
+        // Post-normalization weight modification, on kept keys only.
+        if (!weightMod.empty()) {
+          for (int64_t j = 0; j < Nk; ++j) {
+            if (!kept[j])
+              continue;
+            RVal args[6] = {w[j], raw[j], b, h, i, j};
+            llvm::Expected<RVal> r = weightMod.run(args);
+            if (!r)
+              return fail(llvm::toString(r.takeError()),
+                          where("weight_mod", b, h, i, j));
+            w[j] = floatOf(*r);
+          }
+        }
+        double gate = 1.0;
+        if (in.outputGate) {
+          auto shape = in.outputGate->shape();
+          int64_t idx[3] = {b, h, i};
+          int64_t linear = 0;
+          for (int d = 0; d < 3; ++d)
+            linear = linear * shape[d] + (shape[d] == 1 ? 0 : idx[d]);
+          gate = gates[linear];
+        }
+
         int64_t row = (b * Hq + h) * Nq + i;
         for (int64_t d = 0; d < Dv; ++d) {
           double acc = 0.0;
           for (int64_t j = 0; j < Nk; ++j)
             if (kept[j])
-              acc += w[j] * v[((b * Hkv + hk) * Nk + j) * Dv + d];
-          out.output.setDouble(row * Dv + d, acc);
+              acc += w[j] * v[((b * Hv + hv) * Nk + j) * Dv + d];
+          out.output.setDouble(row * Dv + d, gate * acc);
         }
         if (out.lse)
           out.lse->setDouble(row, lse);

@@ -25,7 +25,11 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::QSegmentIds, op.getQSegmentIds()},
       {ArgRole::KvSegmentIds, op.getKvSegmentIds()},
       {ArgRole::BlockLayout, op.getBlockLayout()},
-      {ArgRole::AlibiSlopes, op.getAlibiSlopes()}};
+      {ArgRole::AlibiSlopes, op.getAlibiSlopes()},
+      {ArgRole::KHeadMap, op.getKHeadMap()},
+      {ArgRole::VHeadMap, op.getVHeadMap()},
+      {ArgRole::SinkLogits, op.getSinkLogits()},
+      {ArgRole::OutputGate, op.getOutputGate()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -41,6 +45,10 @@ static StringRef roleName(ArgRole role) {
   case ArgRole::KvSegmentIds: return "kv_segment_ids";
   case ArgRole::BlockLayout: return "block_layout";
   case ArgRole::AlibiSlopes: return "alibi_slopes";
+  case ArgRole::KHeadMap: return "k_head_map";
+  case ArgRole::VHeadMap: return "v_head_map";
+  case ArgRole::SinkLogits: return "sink_logits";
+  case ArgRole::OutputGate: return "output_gate";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -183,10 +191,55 @@ ProblemSize attn::defaultProblemSize(const SpecBinding &binding) {
   return s;
 }
 
+/// The extent named `name` ("Nk", "Hq", ...) of `s`, if it is one.
+static std::optional<int64_t> namedExtent(StringRef n, const ProblemSize &s) {
+  return n == "B" ? s.b : n == "Hq" ? s.hq : n == "Hkv" ? s.hkv
+       : n == "Nq" ? s.nq : n == "Nk" ? s.nk : n == "D" ? s.d
+       : n == "Dv" ? std::optional<int64_t>(s.dv) : std::nullopt;
+}
+
+/// An integer, or an extent name optionally followed by +N or -N.
+static std::optional<int64_t> extentExpr(Attribute a, const ProblemSize &s) {
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return i.getInt();
+  auto str = dyn_cast<StringAttr>(a);
+  if (!str)
+    return std::nullopt;
+  StringRef text = str.getValue().trim();
+  size_t op = text.find_first_of("+-");
+  std::optional<int64_t> base = namedExtent(text.substr(0, op).trim(), s);
+  if (!base || op == StringRef::npos)
+    return base;
+  int64_t delta;
+  if (text.substr(op + 1).trim().getAsInteger(10, delta))
+    return std::nullopt;
+  return text[op] == '+' ? *base + delta : *base - delta;
+}
+
 llvm::Expected<std::vector<int64_t>>
 attn::argShape(const SpecBinding &binding, unsigned arg,
                const ProblemSize &s) {
   auto type = cast<RankedTensorType>(binding.func.getArgumentTypes()[arg]);
+  if (binding.roles[arg] != ArgRole::Capture) {
+    if (auto dims = binding.func.getArgAttrOfType<ArrayAttr>(arg, "attn.dims")) {
+      if (static_cast<int64_t>(dims.size()) != type.getRank())
+        return makeError("attn.dims of argument '" + binding.names[arg] +
+                         "' has " + llvm::Twine(dims.size()) +
+                         " entries for a rank-" + llvm::Twine(type.getRank()) +
+                         " tensor");
+      std::vector<int64_t> shape;
+      for (auto [d, a] : llvm::enumerate(dims)) {
+        std::optional<int64_t> v = extentExpr(a, s);
+        if (!v || *v < 0)
+          return makeError("attn.dims of argument '" + binding.names[arg] +
+                           "': entry " + llvm::Twine(d) +
+                           " must be an integer or an extent name (B, Hq, "
+                           "Hkv, Nq, Nk, D, Dv, optionally +/- an integer)");
+        shape.push_back(*v);
+      }
+      return shape;
+    }
+  }
   switch (binding.roles[arg]) {
   case ArgRole::Query: return std::vector<int64_t>{s.b, s.hq, s.nq, s.d};
   case ArgRole::Key: return std::vector<int64_t>{s.b, s.hkv, s.nk, s.d};
@@ -194,6 +247,20 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
   case ArgRole::QSegmentIds: return std::vector<int64_t>{s.b, s.nq};
   case ArgRole::KvSegmentIds: return std::vector<int64_t>{s.b, s.nk};
   case ArgRole::AlibiSlopes: return std::vector<int64_t>{s.hq};
+  case ArgRole::SinkLogits: return std::vector<int64_t>{s.hq};
+  case ArgRole::KHeadMap:
+  case ArgRole::VHeadMap: {
+    if (type.getRank() == 1)
+      return std::vector<int64_t>{s.hq};
+    return std::vector<int64_t>{type.getDimSize(0) == 1 ? 1 : s.b, s.hq};
+  }
+  case ArgRole::OutputGate: {
+    std::vector<int64_t> full = {s.b, s.hq, s.nq};
+    for (int64_t d = 0; d < 3 && d < type.getRank(); ++d)
+      if (type.getDimSize(d) == 1)
+        full[d] = 1;
+    return full;
+  }
   case ArgRole::Bias: {
     std::vector<int64_t> full = {s.b, s.hq, s.nq, s.nk};
     for (int64_t d = 0; d < 4 && d < type.getRank(); ++d)
@@ -226,23 +293,12 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
                        " tensor");
     for (int64_t d = 0; d < type.getRank(); ++d) {
       if (dims) {
-        if (auto i = dyn_cast<IntegerAttr>(dims[d])) {
-          shape.push_back(i.getInt());
-          continue;
-        }
-        auto name = dyn_cast<StringAttr>(dims[d]);
-        std::optional<int64_t> v;
-        if (name) {
-          StringRef n = name.getValue();
-          v = n == "B" ? s.b : n == "Hq" ? s.hq : n == "Hkv" ? s.hkv
-            : n == "Nq" ? s.nq : n == "Nk" ? s.nk : n == "D" ? s.d
-            : n == "Dv" ? std::optional<int64_t>(s.dv) : std::nullopt;
-        }
-        if (!v)
+        std::optional<int64_t> v = extentExpr(dims[d], s);
+        if (!v || *v < 0)
           return makeError("attn.dims of argument '" + binding.names[arg] +
                            "': entry " + llvm::Twine(d) +
                            " must be an integer or one of B, Hq, Hkv, Nq, "
-                           "Nk, D, Dv");
+                           "Nk, D, Dv (optionally +/- an integer)");
         shape.push_back(*v);
       } else if (ShapedType::isDynamic(type.getDimSize(d))) {
         return makeError("capture argument '" + binding.names[arg] +
@@ -275,6 +331,16 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
                        uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<NDArray> args;
+  // Head counts of K and V (V may have its own with v_head_map).
+  int64_t keyHeads = size.hkv, valueHeads = size.hkv;
+  for (unsigned n = 0, e = binding.func.getNumArguments(); n < e; ++n) {
+    if (binding.roles[n] != ArgRole::Key && binding.roles[n] != ArgRole::Value)
+      continue;
+    auto shape = argShape(binding, n, size);
+    if (!shape)
+      return shape.takeError();
+    (binding.roles[n] == ArgRole::Key ? keyHeads : valueHeads) = (*shape)[1];
+  }
   for (unsigned n = 0, e = binding.func.getNumArguments(); n < e; ++n) {
     auto type = cast<RankedTensorType>(binding.func.getArgumentTypes()[n]);
     std::optional<DType> dtype = dtypeOfElement(type.getElementType());
@@ -325,23 +391,76 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
         array.setDouble(i, dist(rng));
       break;
     }
+    case ArgRole::KHeadMap:
+    case ArgRole::VHeadMap: {
+      int64_t heads =
+          binding.roles[n] == ArgRole::KHeadMap ? keyHeads : valueHeads;
+      array.fillUniformInt(rng, 0, std::max<int64_t>(heads, 1) - 1);
+      break;
+    }
+    case ArgRole::OutputGate: {
+      std::uniform_real_distribution<double> dist(0.0, 1.0);
+      std::bernoulli_distribution pruned(0.25);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i) {
+        double g = dist(rng);
+        array.setDouble(i, pruned(rng) ? 0.0 : g);
+      }
+      break;
+    }
     case ArgRole::Capture:
       if (!isFloatDType(*dtype)) {
         int64_t lo = 0, hi = 1;
         if (auto range =
                 binding.func.getArgAttrOfType<ArrayAttr>(n, "attn.range")) {
-          if (range.size() != 2 || !isa<IntegerAttr>(range[0]) ||
-              !isa<IntegerAttr>(range[1]))
+          std::optional<int64_t> l, h;
+          if (range.size() == 2) {
+            l = extentExpr(range[0], size);
+            h = extentExpr(range[1], size);
+          }
+          if (!l || !h)
             return makeError("attn.range of argument '" + binding.names[n] +
-                             "' must be [lo, hi] integers");
-          lo = cast<IntegerAttr>(range[0]).getInt();
-          hi = cast<IntegerAttr>(range[1]).getInt();
+                             "' must be [lo, hi] integers (or extent names "
+                             "such as \"Nk-1\")");
+          lo = *l;
+          hi = *h;
         }
         array.fillUniformInt(rng, lo, hi);
         break;
       }
       [[fallthrough]];
     default:
+      if (auto range =
+              binding.func.getArgAttrOfType<ArrayAttr>(n, "attn.range");
+          range && isFloatDType(*dtype)) {
+        // Float arguments with a range: uniform reals, or uniform integers
+        // when both bounds are integers.
+        auto bound = [&](Attribute a) -> std::optional<double> {
+          if (auto f = dyn_cast<FloatAttr>(a))
+            return f.getValueAsDouble();
+          if (std::optional<int64_t> v = extentExpr(a, size))
+            return static_cast<double>(*v);
+          return std::nullopt;
+        };
+        std::optional<double> lo, hi;
+        if (range.size() == 2) {
+          lo = bound(range[0]);
+          hi = bound(range[1]);
+        }
+        if (!lo || !hi || *lo > *hi)
+          return makeError("attn.range of argument '" + binding.names[n] +
+                           "' must be [lo, hi] with lo <= hi (numbers or "
+                           "extent names)");
+        bool integral = !isa<FloatAttr>(range[0]) && !isa<FloatAttr>(range[1]);
+        if (integral) {
+          array.fillUniformInt(rng, static_cast<int64_t>(*lo),
+                               static_cast<int64_t>(*hi));
+        } else {
+          std::uniform_real_distribution<double> dist(*lo, *hi);
+          for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+            array.setDouble(i, dist(rng));
+        }
+        break;
+      }
       array.fillNormal(rng);
       break;
     }
@@ -457,7 +576,8 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
       func.getBody().front().getTerminator()->getOperandTypes()));
   func.walk([&](AttentionOp op) {
     unsigned numCaptures = op.getNumCaptures();
-    for (Region *region : {&op.getMaskFn(), &op.getScoreMod()}) {
+    for (Region *region :
+         {&op.getMaskFn(), &op.getScoreMod(), &op.getWeightMod()}) {
       if (region->empty())
         continue;
       Block &block = region->front();
@@ -499,6 +619,10 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getKvSegmentIds()) in.kvSegmentIds = argFor(v);
   if (Value v = op.getBlockLayout()) in.blockLayout = argFor(v);
   if (Value v = op.getAlibiSlopes()) in.alibiSlopes = argFor(v);
+  if (Value v = op.getKHeadMap()) in.kHeadMap = argFor(v);
+  if (Value v = op.getVHeadMap()) in.vHeadMap = argFor(v);
+  if (Value v = op.getSinkLogits()) in.sinkLogits = argFor(v);
+  if (Value v = op.getOutputGate()) in.outputGate = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

@@ -92,12 +92,16 @@ struct Oracle {
       for (int64_t c = g; c < n; c += d)
         ++length;
       int64_t xs = x[a] / d, ys = y[a] / d;
+      // GNA stride: the stride group's leader owns the window.
+      int64_t s = nb.getStrideAt(a);
+      int64_t leader = std::min<int64_t>(
+          (xs / s) * s + (nb.getCausalAt(a) ? s - 1 : s / 2), length - 1);
       int64_t lo, hi;
       if (nb.getCausalAt(a)) {
-        lo = xs - k + 1;
+        lo = leader - k + 1;
         hi = xs;
       } else {
-        lo = std::clamp<int64_t>(xs - k / 2, 0, length - k);
+        lo = std::clamp<int64_t>(leader - k / 2, 0, length - k);
         hi = lo + k - 1;
       }
       if (ys < lo || ys > hi)
@@ -387,15 +391,17 @@ struct MaskGen {
       n /= d;
     }
     grid.push_back(n);
-    std::vector<int64_t> kernel, dilation;
+    std::vector<int64_t> kernel, dilation, stride;
     llvm::SmallVector<bool> causal;
     bool anyDilation = uniform(0, 1), anyCausal = uniform(0, 1);
+    bool anyStride = uniform(0, 1);
     for (int64_t e : grid) {
       int64_t k = uniform(1, e);
       int64_t d = anyDilation ? uniform(1, e / k) : 1;
       kernel.push_back(k);
       dilation.push_back(d);
       causal.push_back(anyCausal && uniform(0, 1));
+      stride.push_back(anyStride ? uniform(1, k) : 1);
     }
     std::vector<int64_t> printedGrid = grid;
     if (uniform(0, 3) == 0)
@@ -406,7 +412,8 @@ struct MaskGen {
         anyDilation ? DenseI64ArrayAttr::get(ctx, dilation)
                     : DenseI64ArrayAttr(),
         anyCausal ? DenseBoolArrayAttr::get(ctx, causal)
-                  : DenseBoolArrayAttr());
+                  : DenseBoolArrayAttr(),
+        anyStride ? DenseI64ArrayAttr::get(ctx, stride) : DenseI64ArrayAttr());
   }
 
   MaskAttrInterface leaf() {
@@ -989,7 +996,7 @@ TEST_F(BlockClassificationTest, InconsistentProblemsFail) {
   EXPECT_TRUE(failed(classifyBlocks(op, 0, {3, 8, 8}, {4, 4}))); // static Hq
   EXPECT_TRUE(succeeded(classifyBlocks(op, 1, {2, 8, 8}, {4, 4})));
   auto nb = NeighborhoodMaskAttr::get(c, DenseI64ArrayAttr::get(c, {-1}),
-                                      DenseI64ArrayAttr::get(c, {3}), {}, {});
+                                      DenseI64ArrayAttr::get(c, {3}), {}, {}, {});
   // Dynamic shapes: the problem decides, and must fit the masks.
   std::string text =
       "func.func @f(%q: tensor<?x?x?x2xf32>, %k: tensor<?x?x?x2xf32>) -> "

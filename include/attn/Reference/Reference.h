@@ -29,6 +29,8 @@ struct Inputs {
   std::optional<NDArray> bias, qSegmentIds, kvSegmentIds, blockLayout,
       alibiSlopes;
   std::vector<NDArray> captures;
+  /// k_head_map, v_head_map, sink_logits, output_gate.
+  std::optional<NDArray> kHeadMap, vHeadMap, sinkLogits, outputGate;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

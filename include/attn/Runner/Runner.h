@@ -29,7 +29,7 @@ struct ProblemSize {
 
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
-  AlibiSlopes, Capture
+  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Capture
 };
 
 /// A spec function whose arguments feed exactly one attn.attention and
@@ -59,9 +59,20 @@ llvm::Expected<std::vector<int64_t>> argShape(const SpecBinding &binding,
                                               const ProblemSize &size);
 
 /// Random inputs for every argument in a valid range: N(0,1) for Q/K/V,
-/// bias and float captures; sorted document ids; random block layouts with
-/// the diagonal kept; positive ALiBi slopes; integer captures uniform in the
-/// argument's `attn.range = [lo, hi]` (default [0, 1]).
+/// bias, sink logits and float captures; sorted document ids; random block
+/// layouts with the diagonal kept; positive ALiBi slopes; head maps uniform
+/// over the key (value) heads; output gates uniform in [0, 1) with about a
+/// quarter of them exactly 0 (pruned or unrouted heads); integer captures
+/// uniform in the argument's `attn.range = [lo, hi]` (default [0, 1]).
+/// `attn.range` on a float argument (Q/K/V or a capture) draws uniform
+/// values in [lo, hi] instead of N(0,1): integer-valued when both bounds are
+/// integers (e.g. binary spikes with [0, 1]), real otherwise. A bound may
+/// also name an extent, "Nk" or "Nk-1" (B, Hq, Hkv, Nq, Nk, D, Dv, plus or
+/// minus an integer).
+///
+/// Any argument may carry `attn.dims` (integers or extent names) to override
+/// its shape; captures with dynamic dimensions need it, and a value with its
+/// own head count (with v_head_map) uses it.
 llvm::Expected<std::vector<NDArray>>
 makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
                  uint64_t seed);

@@ -137,11 +137,19 @@ Value ScalarEmitter::neighborhood(NeighborhoodMaskAttr attr, const PairContext &
       // Group length: coordinates c in [0, n) with c mod d == g.
       n = arith::DivUIOp::create(b, loc, addi(subi(n, g), idx(dil - 1)), d);
     }
+    int64_t st = attr.getStrideAt(axis);
+    // The stride group's leader (NATTEN's GNA): the query itself for s = 1.
+    Value leader = xs;
+    if (st != 1) {
+      Value base = muli(arith::DivUIOp::create(b, loc, xs, idx(st)), idx(st));
+      int64_t shift = attr.getCausalAt(axis) ? st - 1 : st / 2;
+      leader = minsi(addi(base, idx(shift)), subi(n, idx(1)));
+    }
     if (attr.getCausalAt(axis)) {
-      keep = andi(keep, cmp(P::sle, subi(xs, idx(k - 1)), ys));
+      keep = andi(keep, cmp(P::sle, subi(leader, idx(k - 1)), ys));
       keep = andi(keep, cmp(P::sle, ys, xs));
     } else {
-      Value start = subi(xs, idx(k / 2));
+      Value start = subi(leader, idx(k / 2));
       start = maxsi(minsi(start, subi(n, idx(k))), idx(0));
       keep = andi(keep, cmp(P::sle, start, ys));
       keep = andi(keep, cmp(P::slt, ys, addi(start, idx(k))));

@@ -23,19 +23,40 @@ using namespace mlir;
 using namespace attn;
 using namespace attn::codegen;
 
+/// The head of K (or V) read by query head `h`: `map[b, h]` clamped into
+/// [0, heads) when a head map is given, else `h / (Hq / heads)`.
+static Value headIndex(ScalarEmitter &e, Value map, Value heads, Value hq,
+                       Value b, Value h) {
+  OpBuilder &builder = e.b;
+  Location loc = e.loc;
+  if (!map)
+    return arith::DivUIOp::create(
+        builder, loc, h, arith::DivUIOp::create(builder, loc, hq, heads));
+  auto type = cast<RankedTensorType>(map.getType());
+  Value raw = type.getRank() == 1
+                  ? tensor::ExtractOp::create(builder, loc, map, ValueRange{h})
+                        .getResult()
+                  : e.extractBroadcast(map, {b, h});
+  Value index = raw.getType().isIndex()
+                    ? raw
+                    : arith::IndexCastOp::create(builder, loc,
+                                                 builder.getIndexType(), raw)
+                          .getResult();
+  // Out-of-range entries are clamped: compiled code never reads outside K/V.
+  return e.maxsi(e.minsi(index, e.subi(heads, e.idx(1))), e.idx(0));
+}
+
 static LogicalResult lowerAttention(AttentionOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   ScalarEmitter e(b, loc);
-  using P = arith::CmpIPredicate;
 
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   auto dim = [&](Value t, int64_t d) -> Value {
     return tensor::DimOp::create(b, loc, t, d);
   };
   Value batch = dim(q, 0), hq = dim(q, 1), nq = dim(q, 2), d = dim(q, 3);
-  Value hkv = dim(k, 1), nk = dim(k, 2), dv = dim(v, 3);
-  Value group = arith::DivUIOp::create(b, loc, hq, hkv);
+  Value hkv = dim(k, 1), nk = dim(k, 2), dv = dim(v, 3), hvv = dim(v, 1);
   Value offset = e.subi(nk, nq);
 
   Value scale;
@@ -76,8 +97,11 @@ static LogicalResult lowerAttention(AttentionOp op) {
   NormalizationKind norm = op.getNormalizationKind();
   NormalizationAttr normAttr = op.getNormalizationAttr();
   bool l1 = normAttr && normAttr.getL1();
+  bool softmax = norm == NormalizationKind::Softmax;
   double sigmoidBias = normAttr ? normAttr.getBiasValue() : 0.0;
   const float negInf = -std::numeric_limits<float>::infinity();
+  bool twoPasses = op.needsTwoPasses();
+  Region &weightMod = op.getWeightMod();
 
   Value c0 = e.idx(0), c1 = e.idx(1);
   auto parallel = scf::ParallelOp::create(
@@ -89,8 +113,12 @@ static LogicalResult lowerAttention(AttentionOp op) {
     Value bi = parallel.getInductionVars()[0];
     Value hi = parallel.getInductionVars()[1];
     Value ii = parallel.getInductionVars()[2];
-    Value hk = arith::DivUIOp::create(b, loc, hi, group);
+    Value hk = headIndex(e, op.getKHeadMap(), hkv, hq, bi, hi);
+    Value hv = headIndex(e, op.getVHeadMap(), hvv, hq, bi, hi);
     Value pos = e.addi(ii, offset);
+    Value sink;
+    if (Value sinks = op.getSinkLogits())
+      sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, ValueRange{hi}));
 
     // The f32 accumulator row lives in the output itself when it is f32,
     // else in a scratch buffer: no per-row stack allocation.
@@ -104,110 +132,184 @@ static LogicalResult lowerAttention(AttentionOp op) {
                          scf::YieldOp::create(nb, l);
                        });
 
-    Value initMax = e.f32(norm == NormalizationKind::Softmax ? negInf : 0.0);
-    auto keyLoop = scf::ForOp::create(
-        b, loc, c0, nk, c1, ValueRange{initMax, e.f32(0.0)},
-        [&](OpBuilder &, Location, Value j, ValueRange iter) {
-          Value runMax = iter[0], runSum = iter[1];
-          PairContext ctx{op, bi, hi, ii, j, pos, nq, nk, hq};
-          Value keep = e.keep(ctx);
-          auto ifOp = scf::IfOp::create(
-              b, loc, keep,
-              [&](OpBuilder &, Location) {
-                auto dot = scf::ForOp::create(
-                    b, loc, c0, d, c1, ValueRange{e.f32(0.0)},
-                    [&](OpBuilder &, Location, Value x, ValueRange sum) {
-                      Value qv = e.toF32(tensor::ExtractOp::create(
-                          b, loc, q, ValueRange{bi, hi, ii, x}));
-                      Value kv = e.toF32(tensor::ExtractOp::create(
-                          b, loc, k, ValueRange{bi, hk, j, x}));
-                      Value next = math::FmaOp::create(b, loc, qv, kv, sum[0]);
-                      scf::YieldOp::create(b, loc, next);
-                    });
-                Value s = arith::MulFOp::create(b, loc, dot.getResult(0),
-                                                scale);
-                s = e.modifyScore(s, ctx);
+    // Raw score scale * q.k of key j.
+    auto rawScore = [&](Value j) -> Value {
+      auto dot = scf::ForOp::create(
+          b, loc, c0, d, c1, ValueRange{e.f32(0.0)},
+          [&](OpBuilder &, Location, Value x, ValueRange sum) {
+            Value qv = e.toF32(tensor::ExtractOp::create(
+                b, loc, q, ValueRange{bi, hi, ii, x}));
+            Value kv = e.toF32(tensor::ExtractOp::create(
+                b, loc, k, ValueRange{bi, hk, j, x}));
+            Value next = math::FmaOp::create(b, loc, qv, kv, sum[0]);
+            scf::YieldOp::create(b, loc, next);
+          });
+      return arith::MulFOp::create(b, loc, dot.getResult(0), scale);
+    };
+    // Unnormalized weight of a non-softmax normalization.
+    auto pointwiseWeight = [&](Value s) -> Value {
+      switch (norm) {
+      case NormalizationKind::Sigmoid: {
+        Value x = arith::AddFOp::create(b, loc, s, e.f32(sigmoidBias));
+        Value ex =
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+        return arith::DivFOp::create(
+            b, loc, e.f32(1.0), arith::AddFOp::create(b, loc, e.f32(1.0), ex));
+      }
+      case NormalizationKind::Softplus: {
+        // log1p(exp(-|s|)) + max(s, 0) never overflows.
+        Value absS = math::AbsFOp::create(b, loc, s);
+        Value tail = math::Log1pOp::create(
+            b, loc,
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
+        return arith::AddFOp::create(
+            b, loc, tail, arith::MaximumFOp::create(b, loc, s, e.f32(0.0)));
+      }
+      case NormalizationKind::Relu:
+        return arith::MaximumFOp::create(b, loc, s, e.f32(0.0));
+      case NormalizationKind::Identity:
+        return s;
+      case NormalizationKind::Softmax:
+        break;
+      }
+      llvm_unreachable("softmax has no pointwise weight");
+    };
+    // acc[x] = acc[x] * alpha + weight * V[hv, j, x] (alpha may be null).
+    auto accumulate = [&](Value j, Value weight, Value alpha) {
+      scf::ForOp::create(
+          b, loc, c0, dv, c1, ValueRange{},
+          [&](OpBuilder &, Location, Value x, ValueRange) {
+            Value vv = e.toF32(tensor::ExtractOp::create(
+                b, loc, v, ValueRange{bi, hv, j, x}));
+            Value a = memref::LoadOp::create(b, loc, acc, accRow(b, x));
+            if (alpha)
+              a = arith::MulFOp::create(b, loc, a, alpha);
+            Value next = math::FmaOp::create(b, loc, weight, vv, a);
+            memref::StoreOp::create(b, loc, next, acc, accRow(b, x));
+            scf::YieldOp::create(b, loc);
+          });
+    };
 
-                // Weight of this key and the rescale factor of the
-                // accumulator (1 outside softmax).
-                Value weight, alpha, newMax = runMax, newSum;
-                switch (norm) {
-                case NormalizationKind::Softmax: {
-                  newMax = arith::MaximumFOp::create(b, loc, runMax, s);
-                  alpha = math::ExpOp::create(
-                      b, loc, arith::SubFOp::create(b, loc, runMax, newMax));
-                  weight = math::ExpOp::create(
-                      b, loc, arith::SubFOp::create(b, loc, s, newMax));
-                  break;
-                }
-                case NormalizationKind::Sigmoid: {
-                  Value x = arith::AddFOp::create(b, loc, s, e.f32(sigmoidBias));
-                  Value ex = math::ExpOp::create(
-                      b, loc, arith::NegFOp::create(b, loc, x));
-                  weight = arith::DivFOp::create(
-                      b, loc, e.f32(1.0),
-                      arith::AddFOp::create(b, loc, e.f32(1.0), ex));
-                  break;
-                }
-                case NormalizationKind::Softplus: {
-                  // log1p(exp(-|s|)) + max(s, 0) never overflows.
-                  Value absS = math::AbsFOp::create(b, loc, s);
-                  Value tail = math::Log1pOp::create(
-                      b, loc,
-                      math::ExpOp::create(
-                          b, loc, arith::NegFOp::create(b, loc, absS)));
-                  weight = arith::AddFOp::create(
-                      b, loc, tail,
-                      arith::MaximumFOp::create(b, loc, s, e.f32(0.0)));
-                  break;
-                }
-                case NormalizationKind::Relu:
-                  weight = arith::MaximumFOp::create(b, loc, s, e.f32(0.0));
-                  break;
-                case NormalizationKind::Identity:
-                  weight = s;
-                  break;
-                }
-                if (alpha)
-                  newSum = math::FmaOp::create(b, loc, runSum, alpha, weight);
-                else
-                  newSum = arith::AddFOp::create(b, loc, runSum, weight);
-                scf::ForOp::create(
-                    b, loc, c0, dv, c1, ValueRange{},
-                    [&](OpBuilder &, Location, Value x, ValueRange) {
-                      Value vv = e.toF32(tensor::ExtractOp::create(
-                          b, loc, v, ValueRange{bi, hk, j, x}));
-                      Value a =
-                          memref::LoadOp::create(b, loc, acc, accRow(b, x));
-                      if (alpha)
-                        a = arith::MulFOp::create(b, loc, a, alpha);
-                      Value next = math::FmaOp::create(b, loc, weight, vv, a);
-                      memref::StoreOp::create(b, loc, next, acc, accRow(b, x));
-                      scf::YieldOp::create(b, loc);
-                    });
-                scf::YieldOp::create(b, loc, ValueRange{newMax, newSum});
-              },
-              [&](OpBuilder &, Location) {
-                scf::YieldOp::create(b, loc, ValueRange{runMax, runSum});
-              });
-          scf::YieldOp::create(b, loc, ifOp.getResults());
-        });
+    // Pass over the keys: (running max, running sum). With `accumulateV`
+    // the value rows are accumulated online (one-pass form); otherwise only
+    // the normalizer is computed (pass 1 of the two-pass form).
+    auto statsLoop = [&](bool accumulateV) {
+      Value initMax = e.f32(softmax ? negInf : 0.0);
+      return scf::ForOp::create(
+          b, loc, c0, nk, c1, ValueRange{initMax, e.f32(0.0)},
+          [&](OpBuilder &, Location, Value j, ValueRange iter) {
+            Value runMax = iter[0], runSum = iter[1];
+            PairContext ctx{op, bi, hi, ii, j, pos, nq, nk, hq};
+            Value keep = e.keep(ctx);
+            auto ifOp = scf::IfOp::create(
+                b, loc, keep,
+                [&](OpBuilder &, Location) {
+                  Value raw = rawScore(j);
+                  Value s = e.modifyScore(raw, ctx);
+                  // Weight of this key and the rescale factor of the
+                  // accumulator (1 outside softmax).
+                  Value weight, alpha, newMax = runMax, newSum;
+                  if (softmax) {
+                    newMax = arith::MaximumFOp::create(b, loc, runMax, s);
+                    alpha = math::ExpOp::create(
+                        b, loc, arith::SubFOp::create(b, loc, runMax, newMax));
+                    weight = math::ExpOp::create(
+                        b, loc, arith::SubFOp::create(b, loc, s, newMax));
+                    newSum = math::FmaOp::create(b, loc, runSum, alpha, weight);
+                  } else {
+                    weight = pointwiseWeight(s);
+                    newSum = arith::AddFOp::create(b, loc, runSum, weight);
+                  }
+                  if (accumulateV) {
+                    if (!weightMod.empty())
+                      weight = inlineRegion(b, weightMod,
+                                            {weight, raw, bi, hi, ii, j},
+                                            op.getCaptures());
+                    accumulate(j, weight, alpha);
+                  }
+                  scf::YieldOp::create(b, loc, ValueRange{newMax, newSum});
+                },
+                [&](OpBuilder &, Location) {
+                  scf::YieldOp::create(b, loc, ValueRange{runMax, runSum});
+                });
+            scf::YieldOp::create(b, loc, ifOp.getResults());
+          });
+    };
 
+    auto keyLoop = statsLoop(/*accumulateV=*/!twoPasses);
     Value finalMax = keyLoop.getResult(0), finalSum = keyLoop.getResult(1);
+    // The accumulator holds sum_j exp(s_j - finalMax) v_j for softmax.
+    // A sink logit joins the normalizer: m' = max(m, sink),
+    // l' = l exp(m - m') + exp(sink - m'), and the accumulator is rescaled
+    // by exp(m - m'); a row with m' = -inf is empty.
+    Value accScale = e.f32(1.0);
+    if (sink) {
+      Value newMax = arith::MaximumFOp::create(b, loc, finalMax, sink);
+      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                           newMax, e.f32(negInf));
+      Value safeMax = e.select(finite, newMax, e.f32(0.0));
+      Value alpha = math::ExpOp::create(
+          b, loc, arith::SubFOp::create(b, loc, finalMax, safeMax));
+      Value sinkWeight = math::ExpOp::create(
+          b, loc, arith::SubFOp::create(b, loc, sink, safeMax));
+      Value newSum = math::FmaOp::create(b, loc, finalSum, alpha, sinkWeight);
+      finalSum = e.select(finite, newSum, e.f32(0.0));
+      accScale = e.select(finite, alpha, e.f32(0.0));
+      finalMax = newMax;
+    }
     // Softmax and l1 divide by the row sum; an empty row (sum 0) gives 0.
     Value inv = e.f32(1.0);
-    if (norm == NormalizationKind::Softmax || l1) {
+    if (softmax || l1) {
       Value nonZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
                                             finalSum, e.f32(0.0));
       inv = e.select(nonZero,
                      arith::DivFOp::create(b, loc, e.f32(1.0), finalSum),
                      e.f32(0.0));
     }
+
+    Value outScale;
+    if (twoPasses) {
+      // Pass 2: final weights, weight_mod, accumulation (no rescaling).
+      Value safeMax = finalMax;
+      if (softmax) {
+        Value finite = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OGT, finalMax, e.f32(negInf));
+        safeMax = e.select(finite, finalMax, e.f32(0.0));
+      }
+      scf::ForOp::create(
+          b, loc, c0, nk, c1, ValueRange{},
+          [&](OpBuilder &, Location, Value j, ValueRange) {
+            PairContext ctx{op, bi, hi, ii, j, pos, nq, nk, hq};
+            Value keep = e.keep(ctx);
+            scf::IfOp::create(b, loc, keep, [&](OpBuilder &, Location) {
+              Value raw = rawScore(j);
+              Value s = e.modifyScore(raw, ctx);
+              Value weight =
+                  softmax ? math::ExpOp::create(
+                                b, loc, arith::SubFOp::create(b, loc, s, safeMax))
+                                .getResult()
+                          : pointwiseWeight(s);
+              weight = arith::MulFOp::create(b, loc, weight, inv);
+              weight = inlineRegion(b, weightMod, {weight, raw, bi, hi, ii, j},
+                                    op.getCaptures());
+              accumulate(j, weight, Value());
+              scf::YieldOp::create(b, loc);
+            });
+            scf::YieldOp::create(b, loc);
+          });
+      outScale = e.f32(1.0);
+    } else {
+      outScale = arith::MulFOp::create(b, loc, accScale, inv);
+    }
+    if (Value gate = op.getOutputGate())
+      outScale = arith::MulFOp::create(
+          b, loc, outScale, e.toF32(e.extractBroadcast(gate, {bi, hi, ii})));
+
     scf::ForOp::create(
         b, loc, c0, dv, c1, ValueRange{},
         [&](OpBuilder &, Location, Value x, ValueRange) {
           Value a = memref::LoadOp::create(b, loc, acc, accRow(b, x));
-          Value o = arith::MulFOp::create(b, loc, a, inv);
+          Value o = arith::MulFOp::create(b, loc, a, outScale);
           if (!elementType.isF32())
             o = arith::TruncFOp::create(b, loc, elementType, o);
           memref::StoreOp::create(b, loc, o, outBuffer,

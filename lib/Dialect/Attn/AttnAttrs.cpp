@@ -96,7 +96,8 @@ LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
                                            DenseI64ArrayAttr grid,
                                            DenseI64ArrayAttr kernel,
                                            DenseI64ArrayAttr dilation,
-                                           DenseBoolArrayAttr causal) {
+                                           DenseBoolArrayAttr causal,
+                                           DenseI64ArrayAttr stride) {
   int64_t rank = grid.size();
   if (rank < 1 || rank > 3)
     return emitError() << "#attn.neighborhood grid must have 1 to 3 axes, got "
@@ -109,6 +110,9 @@ LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
                        << " entries but the grid has " << rank << " axes";
   if (causal && causal.size() != rank)
     return emitError() << "#attn.neighborhood causal has " << causal.size()
+                       << " entries but the grid has " << rank << " axes";
+  if (stride && stride.size() != rank)
+    return emitError() << "#attn.neighborhood stride has " << stride.size()
                        << " entries but the grid has " << rank << " axes";
   int numInferred = 0;
   for (int64_t axis = 0; axis < rank; ++axis) {
@@ -127,6 +131,11 @@ LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
     if (d <= 0)
       return emitError() << "#attn.neighborhood dilation of axis " << axis
                          << " must be positive, got " << d;
+    int64_t st = stride ? stride[axis] : 1;
+    if (st < 1 || st > kernel[axis])
+      return emitError() << "#attn.neighborhood stride of axis " << axis
+                         << " must be in [1, kernel] = [1, " << kernel[axis]
+                         << "], got " << st;
     if (extent > 0 && kernel[axis] * d > extent)
       return emitError() << "#attn.neighborhood kernel * dilation of axis "
                          << axis << " (" << kernel[axis] * d

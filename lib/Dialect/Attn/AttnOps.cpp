@@ -19,6 +19,14 @@ NormalizationKind AttentionOp::getNormalizationKind() {
   return NormalizationKind::Softmax;
 }
 
+bool AttentionOp::needsTwoPasses() {
+  if (getWeightMod().empty())
+    return false;
+  NormalizationAttr norm = getNormalizationAttr();
+  return getNormalizationKind() == NormalizationKind::Softmax ||
+         (norm && norm.getL1());
+}
+
 namespace {
 /// Named dimension extents of an attention problem; kDynamic when unknown.
 struct Extents {
@@ -99,19 +107,50 @@ LogicalResult AttentionOp::verify() {
   Extents e{qType.getDimSize(0), qType.getDimSize(1), kType.getDimSize(1),
             qType.getDimSize(2), kType.getDimSize(2), qType.getDimSize(3),
             vType.getDimSize(3)};
+  bool hasKMap = static_cast<bool>(getKHeadMap());
+  bool hasVMap = static_cast<bool>(getVHeadMap());
   if (failed(checkDim(op, "key", 0, kType.getDimSize(0), e.b, "batch")) ||
       failed(checkDim(op, "value", 0, vType.getDimSize(0), e.b, "batch")) ||
       failed(checkDim(op, "key", 3, kType.getDimSize(3), e.d,
                       "head_dim of the query")) ||
-      failed(checkDim(op, "value", 1, vType.getDimSize(1), e.hkv,
-                      "key/value heads of the key")) ||
+      (!hasVMap && failed(checkDim(op, "value", 1, vType.getDimSize(1), e.hkv,
+                                   "key/value heads of the key"))) ||
       failed(checkDim(op, "value", 2, vType.getDimSize(2), e.nk,
                       "key length of the key")))
     return failure();
-  if (known(e.hq) && known(e.hkv) && (e.hkv == 0 || e.hq % e.hkv != 0))
+  if (!hasKMap && known(e.hq) && known(e.hkv) &&
+      (e.hkv == 0 || e.hq % e.hkv != 0))
     return emitOpError() << "query heads (" << e.hq
                          << ") must be a multiple of key/value heads ("
                          << e.hkv << ") for grouped-query attention";
+  int64_t hv = vType.getDimSize(1);
+  if (hasVMap && known(hv) && hv == 0)
+    return emitOpError() << "value heads must be positive";
+  if (hasKMap && known(e.hkv) && e.hkv == 0)
+    return emitOpError() << "key heads must be positive";
+  // Head maps: integer tensors [Hq] or [B|1, Hq].
+  for (auto [map, name] : {std::make_pair(getKHeadMap(), "k_head_map"),
+                           std::make_pair(getVHeadMap(), "v_head_map")}) {
+    if (!map)
+      continue;
+    auto mType = cast<RankedTensorType>(map.getType());
+    if (!isa<IntegerType, IndexType>(mType.getElementType()))
+      return emitOpError() << name << " must have an integer element type, "
+                                      "got "
+                           << mType.getElementType();
+    if (mType.getRank() != 1 && mType.getRank() != 2)
+      return emitOpError() << name << " must have rank 1 [query heads] or 2 "
+                                      "[batch, query heads], got rank "
+                           << mType.getRank();
+    if (mType.getRank() == 2 &&
+        failed(checkBroadcastDim(op, name, 0, mType.getDimSize(0), e.b,
+                                 "batch")))
+      return failure();
+    if (failed(checkDim(op, name, mType.getRank() - 1,
+                        mType.getDimSize(mType.getRank() - 1), e.hq,
+                        "query heads")))
+      return failure();
+  }
   if (known(e.d) && e.d == 0)
     return emitOpError() << "head_dim must be positive";
 
@@ -286,6 +325,41 @@ LogicalResult AttentionOp::verify() {
       return failure();
   }
 
+  if (Value sinks = getSinkLogits()) {
+    auto sType = cast<RankedTensorType>(sinks.getType());
+    if (!isa<FloatType>(sType.getElementType()) || sType.getRank() != 1)
+      return emitOpError() << "sink_logits must be a rank-1 floating-point "
+                              "tensor [query heads], got "
+                           << sType;
+    if (failed(checkDim(op, "sink_logits", 0, sType.getDimSize(0), e.hq,
+                        "query heads")))
+      return failure();
+    if (getNormalizationKind() != NormalizationKind::Softmax)
+      return emitOpError() << "sink_logits are only defined for softmax "
+                              "normalization, not "
+                           << stringifyNormalizationKind(
+                                  getNormalizationKind());
+  }
+
+  if (Value gate = getOutputGate()) {
+    auto gType = cast<RankedTensorType>(gate.getType());
+    if (!isa<FloatType>(gType.getElementType()))
+      return emitOpError() << "output_gate must have a floating-point element "
+                              "type, got "
+                           << gType.getElementType();
+    if (gType.getRank() != 3)
+      return emitOpError() << "output_gate must have rank 3 [batch, heads, "
+                              "query] (extent-1 dimensions broadcast), got "
+                              "rank "
+                           << gType.getRank();
+    int64_t expected[3] = {e.b, e.hq, e.nq};
+    StringRef meaning[3] = {"batch", "query heads", "query length"};
+    for (unsigned i = 0; i < 3; ++i)
+      if (failed(checkBroadcastDim(op, "output_gate", i, gType.getDimSize(i),
+                                   expected[i], meaning[i])))
+        return failure();
+  }
+
   if (Value slopes = getAlibiSlopes()) {
     if (!usesAlibi)
       return emitOpError() << "alibi_slopes are given but score_mods has no "
@@ -351,10 +425,13 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
 LogicalResult AttentionOp::verifyRegions() {
   Builder b(getContext());
   Type index = b.getIndexType();
+  Type f32 = b.getF32Type();
   if (failed(verifyAttnRegion(*this, getMaskFn(), "mask_fn",
                               {index, index, index, index}, b.getI1Type())))
     return failure();
-  return verifyAttnRegion(*this, getScoreMod(), "score_mod",
-                          {b.getF32Type(), index, index, index, index},
-                          b.getF32Type());
+  if (failed(verifyAttnRegion(*this, getScoreMod(), "score_mod",
+                              {f32, index, index, index, index}, f32)))
+    return failure();
+  return verifyAttnRegion(*this, getWeightMod(), "weight_mod",
+                          {f32, f32, index, index, index, index}, f32);
 }

@@ -398,7 +398,7 @@ func.func @segment_ids_key_length(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x16x16
 // Generic form with query ids only (the custom syntax always has both).
 func.func @segment_ids_query_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids needs both query and key ids}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0>, mask = #attn.document}> ({}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -408,7 +408,7 @@ func.func @segment_ids_query_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>)
 // Generic form with key ids only and no #attn.document.
 func.func @segment_ids_key_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids are given but no #attn.document mask reads them}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0>}> ({}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -418,7 +418,7 @@ func.func @segment_ids_key_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -
 // Generic form with key ids only under #attn.document.
 func.func @segment_ids_key_only_document(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids needs both query and key ids}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0>, mask = #attn.document}> ({}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -1320,4 +1320,182 @@ func.func @isolated_from_above(%q: tensor<1x2x8x16xf32>, %n: index) -> tensor<1x
        }
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Head maps are integer tensors.
+func.func @head_map_float(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<4xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op k_head_map must have an integer element type, got 'f32'}}
+  %o = attn.attention %q, %k, %k k_head_map(%m : tensor<4xf32>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Head maps have rank 1 or 2.
+func.func @head_map_rank(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<1x1x4xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op v_head_map must have rank 1 [query heads] or 2 [batch, query heads], got rank 3}}
+  %o = attn.attention %q, %k, %k v_head_map(%m : tensor<1x1x4xi32>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// One map entry per query head.
+func.func @head_map_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<1x3xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op k_head_map dimension 1 (query heads) is 3 but must be 4}}
+  %o = attn.attention %q, %k, %k k_head_map(%m : tensor<1x3xi32>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// The batch extent of a rank-2 map is B or 1.
+func.func @head_map_batch(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %m: tensor<3x4xi32>) -> tensor<2x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op k_head_map dimension 0 (batch) is 3 but must be 1 or 2}}
+  %o = attn.attention %q, %k, %k k_head_map(%m : tensor<3x4xi32>)
+       : tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %o : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// With a key head map the query heads need not be a multiple of the key
+// heads, but the value (without its own map) must then still match the key.
+func.func @value_heads_without_map(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x3x8x16xf32>, %m: tensor<3xi32>) -> tensor<1x3x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op value dimension 1 (key/value heads of the key) is 3 but must be 2}}
+  %o = attn.attention %q, %k, %v k_head_map(%m : tensor<3xi32>)
+       : tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x3x8x16xf32>
+  return %o : tensor<1x3x8x16xf32>
+}
+
+// -----
+
+// Without a key head map, GQA grouping still needs Hq % Hk == 0.
+func.func @value_map_only(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x5x8x16xf32>, %m: tensor<3xi32>) -> tensor<1x3x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op query heads (3) must be a multiple of key/value heads (2) for grouped-query attention}}
+  %o = attn.attention %q, %k, %v v_head_map(%m : tensor<3xi32>)
+       : tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x5x8x16xf32> -> tensor<1x3x8x16xf32>
+  return %o : tensor<1x3x8x16xf32>
+}
+
+// -----
+
+// Sink logits are one float per query head.
+func.func @sink_logits_shape(%q: tensor<1x4x8x16xf32>, %s: tensor<2xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op sink_logits dimension 0 (query heads) is 2 but must be 4}}
+  %o = attn.attention %q, %q, %q sink_logits(%s : tensor<2xf32>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @sink_logits_type(%q: tensor<1x4x8x16xf32>, %s: tensor<4xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op sink_logits must be a rank-1 floating-point tensor [query heads], got 'tensor<4xi32>'}}
+  %o = attn.attention %q, %q, %q sink_logits(%s : tensor<4xi32>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// A null logit only makes sense in a softmax denominator.
+func.func @sink_logits_sigmoid(%q: tensor<1x4x8x16xf32>, %s: tensor<4xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op sink_logits are only defined for softmax normalization, not sigmoid}}
+  %o = attn.attention %q, %q, %q sink_logits(%s : tensor<4xf32>) normalization(#attn.normalize<sigmoid>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// The output gate is [B|1, Hq|1, Nq|1].
+func.func @output_gate_rank(%q: tensor<1x4x8x16xf32>, %g: tensor<4x8xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op output_gate must have rank 3 [batch, heads, query] (extent-1 dimensions broadcast), got rank 2}}
+  %o = attn.attention %q, %q, %q output_gate(%g : tensor<4x8xf32>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @output_gate_extent(%q: tensor<1x4x8x16xf32>, %g: tensor<1x4x7xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op output_gate dimension 2 (query length) is 7 but must be 1 or 8}}
+  %o = attn.attention %q, %q, %q output_gate(%g : tensor<1x4x7xf32>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @output_gate_type(%q: tensor<1x4x8x16xf32>, %g: tensor<1x4x8xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op output_gate must have a floating-point element type, got 'i32'}}
+  %o = attn.attention %q, %q, %q output_gate(%g : tensor<1x4x8xi32>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// weight_mod takes (w, raw score, b, h, i, j, captures...).
+func.func @weight_mod_arity(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op region 'weight_mod' must take 6 arguments (6 + 0 captures), got 5}}
+  %o = attn.attention %q, %q, %q
+       weight_mod {
+       ^bb0(%w: f32, %b: index, %h: index, %i: index, %j: index):
+         attn.yield %w : f32
+       }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weight_mod_arg_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op region 'weight_mod' argument 1 must have type 'f32', got 'index'}}
+  %o = attn.attention %q, %q, %q
+       weight_mod {
+       ^bb0(%w: f32, %r: index, %b: index, %h: index, %i: index, %j: index):
+         attn.yield %w : f32
+       }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weight_mod_yield(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = attn.attention %q, %q, %q
+       weight_mod {
+       ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+         %c = arith.cmpf olt, %w, %r : f32
+         // expected-error @+1 {{'attn.yield' op in region 'weight_mod' must yield exactly one 'f32'}}
+         attn.yield %c : i1
+       }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// GNA stride: one entry per axis, in [1, kernel].
+func.func @neighborhood_stride_count(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
+  // expected-error @+1 {{#attn.neighborhood stride has 1 entries but the grid has 2 axes}}
+  %o = attn.attention %q, %q, %q mask(#attn.neighborhood<grid = [8, 8], kernel = [3, 3], stride = [2]>)
+       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+func.func @neighborhood_stride_range(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
+  // expected-error @+1 {{#attn.neighborhood stride of axis 1 must be in [1, kernel] = [1, 3], got 4}}
+  %o = attn.attention %q, %q, %q mask(#attn.neighborhood<grid = [8, 8], kernel = [3, 3], stride = [1, 4]>)
+       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
 }

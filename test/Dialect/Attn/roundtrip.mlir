@@ -560,3 +560,74 @@ func.func @every_form(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tens
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+//===----------------------------------------------------------------------===//
+// Head maps, sink logits, output gate, weight_mod, GNA stride
+//===----------------------------------------------------------------------===//
+
+// Neighborhood with a GNA stride (stride = kernel: window partition).
+// CHECK-LABEL: func.func @neighborhood_stride
+// CHECK: mask(#attn.neighborhood<grid = [8, 8], kernel = [4, 4], stride = [4, 4]>)
+// CHECK: mask(#attn.neighborhood<grid = [-1], kernel = [7], dilation = [2], causal = [true], stride = [3]>)
+func.func @neighborhood_stride(%q: tensor<1x2x64x16xf32>, %k: tensor<1x2x64x16xf32>, %v: tensor<1x2x64x16xf32>) -> (tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>) {
+  %o0 = attn.attention %q, %k, %v mask(#attn.neighborhood<grid = [8, 8], kernel = [4, 4], stride = [4, 4]>)
+       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
+  %o1 = attn.attention %q, %k, %v mask(#attn.neighborhood<stride = [3], grid = [-1], kernel = [7], dilation = [2], causal = [true]>)
+       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
+  return %o0, %o1 : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>
+}
+
+// Separate key and value head maps (the value has its own head count), a
+// shared K/V map given twice, per-batch maps.
+// CHECK-LABEL: func.func @head_maps
+// CHECK: attn.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} k_head_map(%{{[a-z0-9_]+}} : tensor<6xi32>) v_head_map(%{{[a-z0-9_]+}} : tensor<6xi64>) mask(#attn.causal) : tensor<1x6x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x3x8x32xf32> -> tensor<1x6x8x32xf32>
+// CHECK: attn.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[K:[a-z0-9_]+]] k_head_map(%[[M:[a-z0-9_]+]] : tensor<?x?xi32>) v_head_map(%[[M]] : tensor<?x?xi32>) :
+func.func @head_maps(%q: tensor<1x6x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x3x8x32xf32>,
+                     %km: tensor<6xi32>, %vm: tensor<6xi64>,
+                     %q2: tensor<?x?x?x?xf32>, %k2: tensor<?x?x?x?xf32>, %m: tensor<?x?xi32>) -> (tensor<1x6x8x32xf32>, tensor<?x?x?x?xf32>) {
+  %o0 = attn.attention %q, %k, %v k_head_map(%km : tensor<6xi32>) v_head_map(%vm : tensor<6xi64>) mask(#attn.causal)
+       : tensor<1x6x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x3x8x32xf32> -> tensor<1x6x8x32xf32>
+  %o1 = attn.attention %q2, %k2, %k2 k_head_map(%m : tensor<?x?xi32>) v_head_map(%m : tensor<?x?xi32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o0, %o1 : tensor<1x6x8x32xf32>, tensor<?x?x?x?xf32>
+}
+
+// Sink logits with the logsumexp; an output gate broadcast over the queries.
+// CHECK-LABEL: func.func @sinks_and_gate
+// CHECK: attn.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} sink_logits(%{{[a-z0-9_]+}} : tensor<2xf32>) mask(#attn.causal) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+// CHECK: attn.attention %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}} output_gate(%{{[a-z0-9_]+}} : tensor<1x2x1xbf16>) :
+func.func @sinks_and_gate(%q: tensor<1x2x8x16xf32>, %s: tensor<2xf32>, %g: tensor<1x2x1xbf16>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>) {
+  %o, %l = attn.attention %q, %q, %q sink_logits(%s : tensor<2xf32>) mask(#attn.causal)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  %o1 = attn.attention %q, %q, %q output_gate(%g : tensor<1x2x1xbf16>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o, %l, %o1 : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>, tensor<1x2x8x16xf32>
+}
+
+// A weight_mod region with a capture (signed weights), after a score_mod.
+// CHECK-LABEL: func.func @weight_mod
+// CHECK: captures(%{{[a-z0-9_]+}} : tensor<?xf32>) mask(#attn.causal) score_mod {
+// CHECK: math.absf
+// CHECK: attn.yield %{{[a-z0-9_]+}} : f32
+// CHECK-NEXT: } weight_mod {
+// CHECK-NEXT: ^bb0(%{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: index, %{{[a-z0-9_]+}}: tensor<?xf32>):
+// CHECK: math.copysign
+// CHECK: attn.yield %{{[a-z0-9_]+}} : f32
+// CHECK-NEXT: } :
+func.func @weight_mod(%q: tensor<?x?x?x?xf32>, %t: tensor<?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q captures(%t : tensor<?xf32>) mask(#attn.causal)
+       score_mod {
+       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index, %tt: tensor<?xf32>):
+         %a = math.absf %s : f32
+         attn.yield %a : f32
+       }
+       weight_mod {
+       ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index, %tt: tensor<?xf32>):
+         %x = tensor.extract %tt[%h] : tensor<?xf32>
+         %sw = math.copysign %w, %r : f32
+         %y = arith.mulf %sw, %x : f32
+         attn.yield %y : f32
+       }
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

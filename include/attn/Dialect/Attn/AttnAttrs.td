@@ -133,12 +133,23 @@ def Attn_NeighborhoodMaskAttr : Attn_MaskAttr<"NeighborhoodMask", "neighborhood"
     so every query sees exactly `k` keys per axis when `L >= k`); with
     `causal` for that axis the window is `[x' - k + 1, x']`.
     `dilation` defaults to 1 and `causal` to false on every axis.
+
+    `stride` (`1 <= s <= k`, default 1; Generalized Neighborhood Attention,
+    NATTEN's definition) makes the queries of one stride group share the
+    window of the group's leader: inside the dilation group, query `x'`
+    belongs to group `floor(x' / s)` whose leader is
+    `l = min(floor(x' / s) * s + s div 2, L - 1)`, and the window is
+    `[clamp(l - k div 2, 0, L - k), +k)`; with `causal` the leader is
+    `l = min(floor(x' / s) * s + s - 1, L - 1)` and the window
+    `[max(l - k + 1, 0), x']`. `stride = kernel` on a grid divisible by the
+    kernel is blocked (window-partition) attention, as in Swin or Twins.
     Requires `Nq == Nk`. Positions use the raw query index.
   }];
   let parameters = (ins "::mlir::DenseI64ArrayAttr":$grid,
                         "::mlir::DenseI64ArrayAttr":$kernel,
                         OptionalParameter<"::mlir::DenseI64ArrayAttr">:$dilation,
-                        OptionalParameter<"::mlir::DenseBoolArrayAttr">:$causal);
+                        OptionalParameter<"::mlir::DenseBoolArrayAttr">:$causal,
+                        OptionalParameter<"::mlir::DenseI64ArrayAttr">:$stride);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -148,6 +159,9 @@ def Attn_NeighborhoodMaskAttr : Attn_MaskAttr<"NeighborhoodMask", "neighborhood"
     }
     bool getCausalAt(unsigned axis) const {
       return getCausal() ? getCausal()[axis] : false;
+    }
+    int64_t getStrideAt(unsigned axis) const {
+      return getStride() ? getStride()[axis] : 1;
     }
   }];
 }

@@ -30,14 +30,48 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `block_layout(%l : tensor<B|1 x Hq|1 x NQB x NKB x i>)`: for
       `#attn.block_sparse`.
     * `alibi_slopes(%m : tensor<Hq x f>)`: for `#attn.alibi`.
+    * `k_head_map(%m : tensor<[B|1 x] Hq x i>)` and
+      `v_head_map(%m : tensor<[B|1 x] Hq x i>)`: data-dependent head
+      structure. Query head `h` of batch `b` reads key head `k_head_map[b, h]`
+      (in `[0, Hk)`) instead of `h / (Hq / Hk)`, and value head
+      `v_head_map[b, h]` (in `[0, Hv)`) instead of `h / (Hq / Hv)`. Each map
+      is independent (pass the same tensor twice for a shared K/V map); a
+      rank-1 map `[Hq]` (or leading extent 1) is shared by the batch. Without
+      `k_head_map`, `Hq` must be a multiple of `Hk`; without `v_head_map` the
+      value must have the key's head count. With `v_head_map`, V may have any
+      number of heads `Hv` (separate key and value groupings, DHA/Sigma).
+      Entries outside the range are an error: the reference reports them,
+      compiled code clamps them into range (it never reads out of bounds).
+    * `sink_logits(%s : tensor<Hq x f>)`: a per-head logit of a null key
+      ("softmax with a null logit", attention sinks as learned logits): for
+      softmax, `w_ij = exp(s_ij) / (exp(sink_h) + sum_j' exp(s_ij'))` and the
+      null key contributes no value, so a row's weights sum to less than 1
+      (a fully masked row gives 0). The logsumexp includes the sink term
+      (`log(exp(sink_h) + sum_j exp(s_ij))`, `sink_h` for a fully masked
+      row). Softmax only.
+    * `output_gate(%g : tensor<B|1 x Hq|1 x Nq|1 x f>)`: a per-(b, h, i)
+      factor on the output row, `out[b,h,i,:] = g[b,h,i] * sum_j w_ij v_j`
+      (head routing/pruning: MoH, MoA, SHRP; extent-1 dimensions broadcast).
+      The logsumexp is not affected.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
-    Regions (both optional, both bodies of `arith`/`math` ops, `tensor.extract`
-    on captures, ended by `attn.yield`):
+    Regions (all optional, bodies of `arith`/`math` ops, `tensor.extract`
+    and `tensor.dim` on captures, ended by `attn.yield`):
     * `mask_fn`: `(b, h, i, j : index, captures...) -> i1`, and-ed with `mask`.
     * `score_mod`: `(s : f32, b, h, i, j : index, captures...) -> f32`,
       applied after the `score_mods` attributes.
+    * `weight_mod`: `(w : f32, r : f32, b, h, i, j : index, captures...) ->
+      f32`, a post-normalization weight modification: for every kept key,
+      `w` is the final normalized weight (after softmax including the sink,
+      or after the l1 division) and `r = scale * Q[b,h,i] . K[b,hk,j]` is the
+      raw score (before the bias, `score_mods` and `score_mod`); the yielded
+      `w'` replaces `w` in `out = sum_j w'_ij v_j` (no re-normalization, so
+      weights may be negative or not sum to 1: signed or affine weights).
+      Masked keys keep weight 0 and are not passed to the region. Since `w`
+      needs the final normalizer, softmax and l1 normalizations with a
+      `weight_mod` are lowered in two passes over the keys (pass 1: max and
+      sum; pass 2: weights, `weight_mod`, accumulation).
 
     The optional second result is the logsumexp `[B, Hq, Nq] x f32` of the
     final scores over the kept keys (`-inf` for a fully masked row); it is
@@ -62,6 +96,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$kv_segment_ids,
                        Optional<AnyRankedTensor>:$block_layout,
                        Optional<AnyRankedTensor>:$alibi_slopes,
+                       Optional<AnyRankedTensor>:$k_head_map,
+                       Optional<AnyRankedTensor>:$v_head_map,
+                       Optional<AnyRankedTensor>:$sink_logits,
+                       Optional<AnyRankedTensor>:$output_gate,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
@@ -69,7 +107,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<F64Attr>:$scale);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
-  let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod);
+  let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod,
+                        AnyRegion:$weight_mod);
 
   let assemblyFormat = [{
     $query `,` $key `,` $value
@@ -78,6 +117,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
         type($q_segment_ids) `,` type($kv_segment_ids) `)`)?
     (`block_layout` `(` $block_layout^ `:` type($block_layout) `)`)?
     (`alibi_slopes` `(` $alibi_slopes^ `:` type($alibi_slopes) `)`)?
+    (`k_head_map` `(` $k_head_map^ `:` type($k_head_map) `)`)?
+    (`v_head_map` `(` $v_head_map^ `:` type($v_head_map) `)`)?
+    (`sink_logits` `(` $sink_logits^ `:` type($sink_logits) `)`)?
+    (`output_gate` `(` $output_gate^ `:` type($output_gate) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`mask` `(` $mask^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
@@ -85,6 +128,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`scale` `(` $scale^ `)`)?
     (`mask_fn` $mask_fn^)?
     (`score_mod` $score_mod^)?
+    (`weight_mod` $weight_mod^)?
     attr-dict `:` type($query) `,` type($key) `,` type($value)
     `->` type($output) (`,` type($lse)^)?
   }];
@@ -99,6 +143,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     bool hasExplicitScale() { return getScaleAttr() != nullptr; }
     /// Number of captures appended to each region's block arguments.
     unsigned getNumCaptures() { return getCaptures().size(); }
+    /// Whether the weights need the final normalizer before the accumulation
+    /// (a weight_mod with softmax or l1): the two-pass form.
+    bool needsTwoPasses();
   }];
 }
 
