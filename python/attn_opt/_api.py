@@ -1,0 +1,558 @@
+"""Parsing, compiling, running, the reference, block maps and PTX."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _core
+from .errors import CompileError, SpecError
+from .frontend import Spec
+
+__all__ = [
+    "parse", "parse_file", "verify", "compile", "run", "reference",
+    "block_map", "BlockMap", "ptx", "has_gpu_backend", "compare", "Comparison",
+    "tolerance", "to_bf16", "from_bf16", "cache_info", "Kernel",
+]
+
+SpecLike = Union[Spec, str]
+
+
+# ===----------------------------------------------------------------------=== #
+# Specs
+# ===----------------------------------------------------------------------=== #
+
+
+def _bind_info(spec: Spec) -> dict:
+    try:
+        return _core.bind(spec.text, spec.filename, spec.entry or "")
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+
+
+def parse(text: str, *, filename: str = "<string>", entry: Optional[str] = None,
+          bound: Optional[Mapping[str, np.ndarray]] = None) -> Spec:
+    """Parses and verifies MLIR text holding one ``attn.attention`` function.
+
+    ``entry`` names the function (default: the only one holding an
+    ``attn.attention``). ``bound`` supplies operands by argument name once
+    and for all (e.g. captures). Raises :class:`SpecError` with the location
+    (``filename:line:col``) of every diagnostic.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse() takes the spec text as a str, got {type(text).__name__}")
+    return Spec.from_text(text, filename=filename, entry=entry, bound=bound)
+
+
+def parse_file(path, *, entry: Optional[str] = None,
+               bound: Optional[Mapping[str, np.ndarray]] = None) -> Spec:
+    """Parses and verifies a ``.mlir`` file (diagnostics name the file)."""
+    path = os.fspath(path)
+    with open(path, "r", encoding="utf-8") as f:
+        text = f.read()
+    return Spec.from_text(text, filename=path, entry=entry, bound=bound)
+
+
+def _as_spec(spec: SpecLike) -> Spec:
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, str):
+        return parse(spec)
+    raise TypeError(f"expected an attn_opt.Spec or MLIR text, got {type(spec).__name__}")
+
+
+def verify(spec: SpecLike) -> dict:
+    """Verifies a spec (text or :class:`Spec`) and returns its signature:
+    ``entry``, ``args`` (name, role, dtype, shape with None for dynamic
+    extents), ``output_dtype``, ``has_lse``, ``normalization``, ``mask``."""
+    return _as_spec(spec).info
+
+
+# ===----------------------------------------------------------------------=== #
+# Arguments
+# ===----------------------------------------------------------------------=== #
+
+_FLOAT_NUMPY = {"f32": np.float32, "f16": np.float16, "f64": np.float64}
+_INT_NUMPY = {"index": np.int64, "i64": np.int64, "i32": np.int32, "i8": np.int8,
+              "i1": np.bool_}
+_CORE_DTYPE = {"index": "i64"}
+
+
+def _core_dtype(dtype: str) -> str:
+    return _CORE_DTYPE.get(dtype, dtype)
+
+
+def _bf16_bits(a: np.ndarray) -> Optional[np.ndarray]:
+    if a.dtype == np.uint16:
+        return a
+    if a.dtype.name == "bfloat16":  # ml_dtypes.bfloat16
+        return a.view(np.uint16)
+    return None
+
+
+def _convert(value, arg: dict, strict: bool) -> np.ndarray:
+    """`value` as a contiguous array of the argument's declared type."""
+    name, dtype = arg["name"], arg["dtype"]
+    a = np.asarray(value)
+    if dtype == "bf16":
+        bits = _bf16_bits(a)
+        if bits is None:
+            hint = " (convert with attn_opt.to_bf16(x))" if np.issubdtype(a.dtype, np.floating) else ""
+            raise TypeError(
+                f"argument '{name}' must hold bfloat16 values as a uint16 array "
+                f"(the spec declares bf16), got {a.dtype}{hint}")
+        a = bits
+    elif dtype in _FLOAT_NUMPY:
+        want = np.dtype(_FLOAT_NUMPY[dtype])
+        if a.dtype != want:
+            if strict or not (np.issubdtype(a.dtype, np.floating) or
+                              np.issubdtype(a.dtype, np.integer)):
+                raise TypeError(
+                    f"argument '{name}' must be a {want.name} array (the spec "
+                    f"declares {dtype}), got {a.dtype}")
+            a = a.astype(want)
+    elif dtype in _INT_NUMPY:
+        want = np.dtype(_INT_NUMPY[dtype])
+        if a.dtype != want:
+            if not (np.issubdtype(a.dtype, np.integer) or a.dtype == np.bool_):
+                raise TypeError(
+                    f"argument '{name}' must be an integer array (the spec "
+                    f"declares {dtype}), got {a.dtype}")
+            if want != np.bool_ and a.size and a.dtype != np.bool_:
+                info = np.iinfo(want)
+                if a.min() < info.min or a.max() > info.max:
+                    raise ValueError(
+                        f"argument '{name}' has values outside the range of {dtype}")
+            a = a.astype(want)
+    else:
+        raise TypeError(f"argument '{name}' has an unsupported element type {dtype}")
+    shape = arg["shape"]
+    if a.ndim != len(shape):
+        raise ValueError(f"argument '{name}' must have rank {len(shape)}, got shape {a.shape}")
+    for d, (got, want_d) in enumerate(zip(a.shape, shape)):
+        if want_d is not None and got != want_d:
+            raise ValueError(f"argument '{name}' dimension {d} must be {want_d} (the "
+                             f"spec's static extent), got {got} (shape {a.shape})")
+    return np.ascontiguousarray(a)
+
+
+def _check_qkv(arrays: Dict[str, np.ndarray]):
+    q, k, v = arrays["query"], arrays["key"], arrays["value"]
+    for what, a in (("q", q), ("k", k), ("v", v)):
+        if a.ndim != 4:
+            raise ValueError(f"{what} must have rank 4 [batch, heads, seq, head_dim], "
+                             f"got shape {a.shape}")
+    if k.shape[0] != q.shape[0] or v.shape[0] != q.shape[0]:
+        raise ValueError(f"batch sizes differ: q {q.shape}, k {k.shape}, v {v.shape}")
+    if k.shape[3] != q.shape[3]:
+        raise ValueError(f"k's head_dim {k.shape[3]} differs from q's {q.shape[3]}")
+    if v.shape[2] != k.shape[2]:
+        raise ValueError(f"v has {v.shape[2]} keys but k has {k.shape[2]}")
+    if q.shape[3] == 0:
+        raise ValueError("head_dim must be positive")
+    if k.shape[1] == 0 or q.shape[1] % k.shape[1] != 0:
+        raise ValueError(f"query heads ({q.shape[1]}) must be a multiple of key/value "
+                         f"heads ({k.shape[1]})")
+
+
+def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.ndarray], List[dict]]:
+    """The function's arguments, in order, converted and checked."""
+    info = spec.info
+    operands = dict(operands)
+    if "segment_ids" in operands:
+        ids = operands.pop("segment_ids")
+        operands.setdefault("q_segment_ids", ids)
+        operands.setdefault("kv_segment_ids", ids)
+    names = {a["name"] for a in info["args"]}
+    unknown = [n for n in operands if n not in names]
+    if unknown:
+        extra = [a["name"] for a in info["args"] if a["role"] not in ("query", "key", "value")]
+        raise TypeError(f"unexpected operand(s) {', '.join(map(repr, unknown))}; "
+                        f"this spec's extra operands are: {extra or 'none'}")
+    arrays, args, by_role = [], [], {}
+    for a in info["args"]:
+        role, name = a["role"], a["name"]
+        if role == "query":
+            value = q
+        elif role == "key":
+            value = k
+        elif role == "value":
+            value = v
+        elif name in operands:
+            value = operands[name]
+        elif name in spec.bound:
+            value = spec.bound[name]
+        else:
+            raise TypeError(f"missing operand '{name}' ({role}) of spec @{info['entry']}; "
+                            f"pass it as {name}=array")
+        if value is None:
+            raise TypeError(f"operand '{name}' is None")
+        arr = _convert(value, a, strict=role in ("query", "key", "value"))
+        arrays.append(arr)
+        args.append(a)
+        by_role.setdefault(role, arr)
+    if all(r in by_role for r in ("query", "key", "value")):
+        _check_qkv(by_role)
+    return arrays, args
+
+
+def _spec_for(spec: SpecLike, return_lse: bool) -> Spec:
+    spec = _as_spec(spec)
+    if return_lse and not spec.has_lse:
+        spec = spec.with_lse()
+    return spec
+
+
+def _result_arrays(spec: Spec, q: np.ndarray, v: np.ndarray) -> List[np.ndarray]:
+    out_dtype = spec.info["output_dtype"]
+    np_dtype = np.uint16 if out_dtype == "bf16" else _FLOAT_NUMPY[out_dtype]
+    shape = (q.shape[0], q.shape[1], q.shape[2], v.shape[3])
+    results = [np.empty(shape, dtype=np_dtype)]
+    if spec.info["has_lse"]:
+        results.append(np.empty(shape[:3], dtype=np.float32))
+    return results
+
+
+# ===----------------------------------------------------------------------=== #
+# Compile and run
+# ===----------------------------------------------------------------------=== #
+
+
+class Kernel:
+    """A spec compiled for the CPU for fixed argument shapes and dtypes.
+
+    Call it (or :meth:`run`) with arrays of those shapes. Kernels come from
+    a process-wide cache keyed by spec text, shapes, dtypes and options.
+    """
+
+    def __init__(self, spec: Spec, core_kernel, args: List[dict],
+                 shapes: List[Tuple[int, ...]], options: dict):
+        self.spec = spec
+        self._kernel = core_kernel
+        self._args = args
+        self.shapes = shapes
+        self.options = options
+
+    @property
+    def num_work_items(self) -> int:
+        """Work items of the tiled kernel (0 for the untiled path)."""
+        return self._kernel.num_work_items
+
+    @property
+    def compile_seconds(self) -> float:
+        return self._kernel.compile_seconds
+
+    def run(self, q, k, v, *, return_lse: bool = False, **operands):
+        """Runs on arrays of the compiled shapes; returns the output, or
+        ``(output, lse)`` with ``return_lse=True``."""
+        if return_lse and not self.spec.has_lse:
+            raise ValueError("this kernel was compiled without the logsumexp; "
+                             "compile with return_lse=True")
+        arrays, _ = _collect(self.spec, q, k, v, operands)
+        for a, arr, shape in zip(self._args, arrays, self.shapes):
+            if arr.shape != shape:
+                raise ValueError(f"argument '{a['name']}' has shape {arr.shape} but the "
+                                 f"kernel was compiled for {shape}")
+        return self._run_arrays(arrays, return_lse)
+
+    def _run_arrays(self, arrays, return_lse):
+        qa = arrays[[a["role"] for a in self._args].index("query")]
+        va = arrays[[a["role"] for a in self._args].index("value")]
+        results = _result_arrays(self.spec, qa, va)
+        self._kernel.run(arrays, results)
+        if return_lse:
+            return results[0], results[1]
+        return results[0]
+
+    __call__ = run
+
+    def __repr__(self):
+        return (f"<attn_opt.Kernel @{self.spec.entry} shapes={self.shapes} "
+                f"options={self.options}>")
+
+
+def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
+            tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
+            **operands) -> Kernel:
+    """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
+    arrays (cached: a second call with the same spec, shapes and options
+    reuses the kernel).
+
+    Options: ``tiled`` (tiled vectorized lowering; False: the untiled
+    baseline), ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
+    (keys per tile), ``threads`` (worker threads, 0: all cores).
+    """
+    return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
+                    operands)[0]
+
+
+def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands):
+    for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    if tile_q < 0:
+        raise ValueError(f"tile_q must be >= 0 (0: automatic), got {tile_q}")
+    if tile_kv < 1:
+        raise ValueError(f"tile_kv must be >= 1, got {tile_kv}")
+    if threads < 0:
+        raise ValueError(f"threads must be >= 0 (0: all cores), got {threads}")
+    spec = _spec_for(spec, return_lse)
+    arrays, args = _collect(spec, q, k, v, operands)
+    arg_types = [(_core_dtype(a["dtype"]), list(arr.shape)) for a, arr in zip(args, arrays)]
+    result_dtypes = [_core_dtype(spec.info["output_dtype"])]
+    if spec.info["has_lse"]:
+        result_dtypes.append("f32")
+    try:
+        kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
+                               result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
+                               int(threads))
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+    options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
+                   threads=int(threads))
+    return Kernel(spec, kernel, args, [arr.shape for arr in arrays], options), arrays
+
+
+def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
+        tile_q: int = 0, tile_kv: int = 64, threads: int = 0, **operands):
+    """Compiles (cached) and runs ``spec`` on NumPy arrays.
+
+    ``q``, ``k``, ``v`` are ``[B, H, N, D]`` arrays of the spec's element
+    type: float32, float16, or uint16 holding bfloat16 bits for a bf16 spec
+    (see :func:`to_bf16`). Other operands are keyword arguments named after
+    the function's arguments (``bias``, ``q_segment_ids``/``kv_segment_ids``
+    or ``segment_ids`` for both, ``block_layout``, ``alibi_slopes``,
+    captures); arrays the spec binds itself need not be passed.
+
+    Returns the output ``[B, Hq, Nq, Dv]`` (same dtype as q), or
+    ``(output, lse)`` with ``return_lse=True`` (lse: float32 ``[B, Hq,
+    Nq]``, ``-inf`` for fully masked rows; softmax only).
+    """
+    kernel, arrays = _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads,
+                              return_lse, operands)
+    return kernel._run_arrays(arrays, return_lse)
+
+
+def reference(spec: SpecLike, q, k, v, *, return_lse: bool = False, **operands):
+    """The float64 reference (``lib/Reference``): element by element, sharing
+    no code with the compiler. Same arguments as :func:`run`; returns
+    float64 arrays."""
+    spec = _spec_for(spec, return_lse)
+    arrays, args = _collect(spec, q, k, v, operands)
+    roles = [a["role"] for a in args]
+    qa, va = arrays[roles.index("query")], arrays[roles.index("value")]
+    out = np.empty((qa.shape[0], qa.shape[1], qa.shape[2], va.shape[3]), dtype=np.float64)
+    lse = np.empty(qa.shape[:3], dtype=np.float64) if return_lse else None
+    try:
+        _core.reference(spec.text, spec.filename, spec.entry,
+                        [_core_dtype(a["dtype"]) for a in args], arrays, out, lse)
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+    return (out, lse) if return_lse else out
+
+
+# ===----------------------------------------------------------------------=== #
+# Block maps
+# ===----------------------------------------------------------------------=== #
+
+
+@dataclass
+class BlockMap:
+    """The classification of the (q-tile, kv-tile) pairs of one head.
+
+    ``kinds`` is a ``uint8`` array ``[q_tiles, kv_tiles]`` of
+    :attr:`EMPTY` (0, no kept element: skipped), :attr:`FULL` (1, every
+    element kept: no mask code) and :attr:`PARTIAL` (2). ``density`` is the
+    kept fraction of the Nq x Nk elements (an upper bound unless
+    ``density_exact``).
+    """
+
+    EMPTY = 0
+    FULL = 1
+    PARTIAL = 2
+
+    kinds: np.ndarray
+    density: float
+    density_exact: bool
+    tile_q: int
+    tile_kv: int
+    nq: int
+    nk: int
+    head: int
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        chars = np.array([".", "#", "+"])
+        return "\n".join("".join(chars[row]) for row in self.kinds)
+
+
+def block_map(spec: SpecLike, nq: int, nk: Optional[int] = None, *,
+              num_heads: Optional[int] = None, head: int = 0, tile_q: int = 64,
+              tile_kv: int = 64, batch: Optional[int] = None,
+              exact_counts: bool = False) -> BlockMap:
+    """Classifies the tiles of query head ``head`` of the spec's mask
+    (attribute and ``mask_fn``) for sequence lengths ``nq`` x ``nk``
+    (``nk`` defaults to ``nq``) and tiles of ``tile_q`` x ``tile_kv``.
+
+    ``num_heads`` (Hq) defaults to the head count of a ``per_head`` mask,
+    else ``head + 1``. ``batch`` bounds the batch index seen by region masks.
+    ``exact_counts`` counts the kept elements of partial tiles of
+    compositions exactly (slower), making ``density`` exact more often.
+    """
+    spec = _as_spec(spec)
+    nk = nq if nk is None else nk
+    if num_heads is None:
+        per_head = spec.info.get("per_head_heads", -1)
+        num_heads = per_head if per_head and per_head > 0 else head + 1
+    for name, value in (("nq", nq), ("nk", nk), ("num_heads", num_heads),
+                        ("head", head), ("tile_q", tile_q), ("tile_kv", tile_kv)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    try:
+        kinds, rows, cols, density, exact, empty, full, partial = _core.block_map(
+            spec.text, spec.filename, spec.entry, int(head), int(num_heads), int(nq),
+            int(nk), -1 if batch is None else int(batch), int(tile_q), int(tile_kv),
+            bool(exact_counts))
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+    array = np.frombuffer(kinds, dtype=np.uint8).reshape(rows, cols).copy()
+    return BlockMap(array, density, exact, int(tile_q), int(tile_kv), int(nq), int(nk),
+                    int(head), {"empty": empty, "full": full, "partial": partial})
+
+
+# ===----------------------------------------------------------------------=== #
+# PTX
+# ===----------------------------------------------------------------------=== #
+
+
+def has_gpu_backend() -> bool:
+    """Whether this build includes the GPU backend (``ptx()`` works)."""
+    return bool(getattr(_core, "HAS_GPU", False))
+
+
+def ptx(spec: SpecLike, shapes, arch: str = "sm_80", *, features: Optional[str] = None,
+        opt_level: int = 3) -> str:
+    """The PTX the GPU backend emits for ``spec`` specialized to ``shapes``.
+
+    ``shapes``: one shape per function argument (in order), or a mapping
+    from argument names (``q``, ``k``, ``v``, operand and capture names) to
+    shapes; arrays the spec binds itself (captures) need not be given.
+    ``arch``: ``sm_80``, ``sm_90`` or ``sm_90a``.
+
+    Raises ``NotImplementedError`` when attn_opt was built without the GPU
+    backend (no ``AttnGPU`` library at configure time).
+    """
+    if not has_gpu_backend():
+        raise NotImplementedError(
+            "the GPU backend was not built: this attn_opt was configured without "
+            "the AttnGPU library, so ptx() is unavailable (rebuild once AttnGPU "
+            "is part of the CMake build)")
+    spec = _as_spec(spec)
+    args = spec.info["args"]
+    if isinstance(shapes, Mapping):
+        given = dict(shapes)
+        unknown = [n for n in given if n not in {a["name"] for a in args}]
+        if unknown:
+            raise TypeError(f"unknown argument name(s) {unknown}; the spec's arguments "
+                            f"are {[a['name'] for a in args]}")
+        resolved = []
+        for a in args:
+            if a["name"] in given:
+                resolved.append(tuple(given[a["name"]]))
+            elif a["name"] in spec.bound:
+                resolved.append(np.shape(spec.bound[a["name"]]))
+            else:
+                raise TypeError(f"missing the shape of argument '{a['name']}'")
+    else:
+        resolved = [tuple(s) for s in shapes]
+        if len(resolved) != len(args):
+            raise ValueError(f"spec @{spec.entry} has {len(args)} arguments, got "
+                             f"{len(resolved)} shapes")
+    arg_types = []
+    for a, shape in zip(args, resolved):
+        if len(shape) != len(a["shape"]):
+            raise ValueError(f"argument '{a['name']}' must have rank {len(a['shape'])}, "
+                             f"got shape {shape}")
+        arg_types.append((_core_dtype(a["dtype"]), [int(d) for d in shape]))
+    try:
+        return _core.ptx(spec.text, spec.filename, spec.entry, arg_types, str(arch),
+                         features or "", int(opt_level))
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+
+
+# ===----------------------------------------------------------------------=== #
+# Utilities
+# ===----------------------------------------------------------------------=== #
+
+
+@dataclass
+class Comparison:
+    max_abs_error: float
+    rel_frobenius_error: float
+    tolerance: float
+    non_finite: int
+    passed: bool
+
+    def __bool__(self):
+        return self.passed
+
+
+def tolerance(dtype) -> float:
+    """Tolerance on the relative Frobenius error: 1e-5 for f32, 1e-2 for
+    f16/bf16."""
+    name = dtype if isinstance(dtype, str) else np.dtype(dtype).name
+    name = {"float32": "f32", "float16": "f16", "uint16": "bf16", "float64": "f64",
+            "bfloat16": "bf16"}.get(name, name)
+    return _core.tolerance_for(name)
+
+
+def compare(actual, expected, tol: Optional[float] = None, *, bf16: Optional[bool] = None) -> Comparison:
+    """Compares a result with the float64 reference as attn-run --check does:
+    relative Frobenius error within ``tol`` (default: :func:`tolerance` of the
+    result's dtype), no NaN/inf where the reference is finite, and -inf
+    entries (lse of fully masked rows) matching exactly. uint16 results are
+    bfloat16 bits unless ``bf16=False``."""
+    a = np.ascontiguousarray(actual)
+    e = np.ascontiguousarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        raise ValueError(f"compare: shapes differ, {a.shape} vs {e.shape}")
+    if a.dtype == np.uint16 and bf16 is not False:
+        dtype = "bf16"
+    else:
+        dtype = {"float32": "f32", "float16": "f16", "float64": "f64"}.get(a.dtype.name)
+        if dtype is None:
+            a = a.astype(np.float64)
+            dtype = "f64"
+    if tol is None:
+        tol = _core.tolerance_for(dtype)
+    d = _core.compare(a, dtype, e, float(tol))
+    return Comparison(**d)
+
+
+def to_bf16(x) -> np.ndarray:
+    """bfloat16 bits (uint16) of ``x``, rounded to nearest even."""
+    f = np.ascontiguousarray(x, dtype=np.float32)
+    u = f.view(np.uint32).astype(np.uint64)
+    rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+    nan = np.isnan(f)
+    if nan.any():
+        rounded[nan] = ((u[nan] >> 16) | 0x40).astype(np.uint16)
+    return rounded
+
+
+def from_bf16(bits) -> np.ndarray:
+    """float32 values of bfloat16 bits (a uint16 array)."""
+    b = np.ascontiguousarray(bits)
+    if b.dtype != np.uint16:
+        raise TypeError(f"from_bf16 expects a uint16 array, got {b.dtype}")
+    return (b.astype(np.uint32) << 16).view(np.float32)
+
+
+def cache_info() -> Dict[str, int]:
+    """Kernels in the process-wide cache and cache hits so far."""
+    size, hits = _core.cache_info()
+    return {"kernels": size, "hits": hits}

@@ -1,0 +1,644 @@
+//===- AttnOptModule.cpp - nanobind extension attn_opt._core --------------===//
+//
+// The thin C++ layer of the `attn_opt` Python package. Every entry point
+// takes the spec as text (plus the file name used in diagnostics and the
+// entry function) and NumPy arrays; the Python layer (attn_opt/_api.py)
+// validates arguments and allocates results. Functions:
+//
+//   bind(text, filename, entry) -> dict         parse, verify, bind
+//   compile(text, filename, entry, arg_types, result_dtypes, tiled, tile_q,
+//           tile_kv, threads) -> Kernel                  through a KernelCache
+//   Kernel.run(args, results)                   the GIL is released
+//   reference(text, filename, entry, arg_dtypes, args, out, lse)
+//   block_map(text, filename, entry, head, num_heads, nq, nk, batch,
+//             tile_q, tile_kv, exact) -> tuple
+//   ptx(text, filename, entry, arg_types, chip, features, opt_level) -> str
+//                                               only with ATTN_PYTHON_HAVE_GPU
+//
+// MLIR diagnostics become attn_opt.errors.SpecError (with file, line,
+// column and message of every diagnostic); compilation failures become
+// attn_opt.errors.CompileError.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Analysis/BlockClassification.h"
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/JIT.h"
+#include "attn/Reference/Reference.h"
+#include "attn/Runner/Runner.h"
+#include "attn/Support/NDArray.h"
+#ifdef ATTN_PYTHON_HAVE_GPU
+#include "attn/Target/PTX.h"
+#endif
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nb = nanobind;
+using namespace mlir;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+struct DiagRecord {
+  std::string severity, message, file;
+  int64_t line = 0, col = 0;
+  std::vector<DiagRecord> notes;
+};
+
+/// MLIR diagnostics that made a spec invalid; becomes SpecError.
+struct SpecFailure : std::exception {
+  std::vector<DiagRecord> diagnostics;
+  std::string summary;
+  SpecFailure(std::vector<DiagRecord> d, std::string fallback)
+      : diagnostics(std::move(d)), summary(std::move(fallback)) {}
+  const char *what() const noexcept override { return summary.c_str(); }
+};
+
+/// Failure after a valid spec (lowering, LLVM); becomes CompileError.
+struct CompileFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// A Python-level argument error; becomes ValueError / TypeError.
+struct ArgumentError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+struct ArgumentTypeError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+static void decodeLocation(Location loc, DiagRecord &r) {
+  if (auto flc = loc->findInstanceOf<FileLineColLoc>()) {
+    r.file = flc.getFilename().str();
+    r.line = flc.getLine();
+    r.col = flc.getColumn();
+  }
+}
+
+static std::string severityName(DiagnosticSeverity s) {
+  switch (s) {
+  case DiagnosticSeverity::Error: return "error";
+  case DiagnosticSeverity::Warning: return "warning";
+  case DiagnosticSeverity::Note: return "note";
+  case DiagnosticSeverity::Remark: return "remark";
+  }
+  return "error";
+}
+
+static DiagRecord toRecord(Diagnostic &diag) {
+  DiagRecord r;
+  r.severity = severityName(diag.getSeverity());
+  r.message = diag.str();
+  decodeLocation(diag.getLocation(), r);
+  for (Diagnostic &note : diag.getNotes())
+    r.notes.push_back(toRecord(note));
+  return r;
+}
+
+/// Collects every diagnostic of a context while alive.
+class DiagCollector {
+public:
+  explicit DiagCollector(MLIRContext *ctx)
+      : handler(ctx, [this](Diagnostic &diag) {
+          records.push_back(toRecord(diag));
+          return success();
+        }) {}
+  [[noreturn]] void fail(const std::string &fallback) {
+    throw SpecFailure(records, fallback);
+  }
+  std::vector<DiagRecord> records;
+
+private:
+  ScopedDiagnosticHandler handler;
+};
+
+nb::object recordToPython(const DiagRecord &r) {
+  nb::dict d;
+  d["severity"] = r.severity;
+  d["message"] = r.message;
+  d["file"] = r.file;
+  d["line"] = r.line;
+  d["col"] = r.col;
+  nb::list notes;
+  for (const DiagRecord &n : r.notes)
+    notes.append(recordToPython(n));
+  d["notes"] = notes;
+  return d;
+}
+
+/// Raises `attn_opt.errors.<cls>(*args)`, or `fallback` when the package
+/// module cannot be imported.
+void raisePython(const char *cls, nb::object arg1, nb::object arg2,
+                 PyObject *fallback, const char *fallbackText) {
+  try {
+    nb::object type = nb::module_::import_("attn_opt.errors").attr(cls);
+    nb::object exc = type(arg1, arg2);
+    PyErr_SetObject(type.ptr(), exc.ptr());
+  } catch (...) {
+    PyErr_Clear();
+    PyErr_SetString(fallback, fallbackText);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Contexts, parsing, binding
+//===----------------------------------------------------------------------===//
+
+/// A parsed, verified and bound spec with its own context. Members are
+/// destroyed in reverse order: the binding and module before the context.
+struct Parsed {
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<DiagCollector> diags;
+  OwningOpRef<ModuleOp> module;
+  attn::SpecBinding binding;
+};
+
+static std::unique_ptr<MLIRContext> makeContext() {
+  DialectRegistry registry;
+  registry.insert<attn::AttnDialect, func::FuncDialect, arith::ArithDialect,
+                  math::MathDialect, tensor::TensorDialect>();
+  auto context = std::make_unique<MLIRContext>(
+      registry, MLIRContext::Threading::DISABLED);
+  context->loadAllAvailableDialects();
+  return context;
+}
+
+static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
+                                            const std::string &filename,
+                                            const std::string &entry) {
+  auto p = std::make_unique<Parsed>();
+  p->context = makeContext();
+  p->diags = std::make_unique<DiagCollector>(p->context.get());
+  ParserConfig config(p->context.get());
+  p->module = parseSourceString<ModuleOp>(text, config, filename);
+  if (!p->module)
+    p->diags->fail("cannot parse the spec");
+  FailureOr<attn::SpecBinding> binding = attn::bindSpec(*p->module, entry);
+  if (failed(binding))
+    p->diags->fail("cannot bind the spec");
+  p->binding = *binding;
+  return p;
+}
+
+static std::optional<attn::DType> parseDType(const std::string &name) {
+  using attn::DType;
+  for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64,
+                  DType::I32, DType::I8, DType::I1})
+    if (attn::dtypeName(d) == name)
+      return d;
+  return std::nullopt;
+}
+
+static attn::DType requireDType(const std::string &name) {
+  if (auto d = parseDType(name))
+    return *d;
+  throw ArgumentTypeError("unknown element type '" + name + "'");
+}
+
+/// The element type name used on the Python side ("index" for index).
+static std::string elementTypeName(Type t) {
+  if (t.isIndex())
+    return "index";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+static std::string roleName(attn::ArgRole role) {
+  using attn::ArgRole;
+  switch (role) {
+  case ArgRole::Query: return "query";
+  case ArgRole::Key: return "key";
+  case ArgRole::Value: return "value";
+  case ArgRole::Bias: return "bias";
+  case ArgRole::QSegmentIds: return "q_segment_ids";
+  case ArgRole::KvSegmentIds: return "kv_segment_ids";
+  case ArgRole::BlockLayout: return "block_layout";
+  case ArgRole::AlibiSlopes: return "alibi_slopes";
+  case ArgRole::Capture: return "capture";
+  default: return "operand";
+  }
+}
+
+using ArgTypes = std::vector<std::pair<attn::DType, llvm::SmallVector<int64_t, 4>>>;
+
+static ArgTypes toArgTypes(
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &in) {
+  ArgTypes out;
+  for (auto &[dtype, shape] : in)
+    out.push_back({requireDType(dtype),
+                   llvm::SmallVector<int64_t, 4>(shape.begin(), shape.end())});
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// NumPy arrays
+//===----------------------------------------------------------------------===//
+
+using InArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
+using OutArray = nb::ndarray<nb::c_contig, nb::device::cpu>;
+
+/// Whether a NumPy array's element type can hold `dtype` (bf16 travels as
+/// 16-bit unsigned integers).
+template <typename Array>
+static bool compatible(const Array &a, attn::DType dtype) {
+  using attn::DType;
+  nb::dlpack::dtype t = a.dtype();
+  auto code = static_cast<nb::dlpack::dtype_code>(t.code);
+  switch (dtype) {
+  case DType::F64: return code == nb::dlpack::dtype_code::Float && t.bits == 64;
+  case DType::F32: return code == nb::dlpack::dtype_code::Float && t.bits == 32;
+  case DType::F16: return code == nb::dlpack::dtype_code::Float && t.bits == 16;
+  case DType::BF16:
+    return (code == nb::dlpack::dtype_code::UInt ||
+            code == nb::dlpack::dtype_code::Bfloat) && t.bits == 16;
+  case DType::I64: return code == nb::dlpack::dtype_code::Int && t.bits == 64;
+  case DType::I32: return code == nb::dlpack::dtype_code::Int && t.bits == 32;
+  case DType::I8: return code == nb::dlpack::dtype_code::Int && t.bits == 8;
+  case DType::I1:
+    return (code == nb::dlpack::dtype_code::Bool ||
+            code == nb::dlpack::dtype_code::UInt ||
+            code == nb::dlpack::dtype_code::Int) && t.bits == 8;
+  }
+  return false;
+}
+
+template <typename Array>
+static std::vector<int64_t> shapeOf(const Array &a) {
+  std::vector<int64_t> shape;
+  for (size_t d = 0; d < a.ndim(); ++d)
+    shape.push_back(static_cast<int64_t>(a.shape(d)));
+  return shape;
+}
+
+template <typename Array>
+static void checkArray(const Array &a, attn::DType dtype, const char *what,
+                       size_t index) {
+  if (!compatible(a, dtype))
+    throw ArgumentTypeError(std::string(what) + " " + std::to_string(index) +
+                            " does not hold " +
+                            attn::dtypeName(dtype).str() + " elements");
+}
+
+static attn::BufferView viewOf(void *data, attn::DType dtype,
+                               const std::vector<int64_t> &shape) {
+  attn::BufferView view;
+  view.data = data;
+  view.dtype = dtype;
+  view.shape.assign(shape.begin(), shape.end());
+  view.strides.resize(shape.size());
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    view.strides[d] = stride;
+    stride *= shape[d];
+  }
+  return view;
+}
+
+static attn::NDArray copyToNDArray(const InArray &a, attn::DType dtype) {
+  attn::NDArray array(dtype, shapeOf(a));
+  if (array.sizeInBytes())
+    std::memcpy(array.data(), a.data(), array.sizeInBytes());
+  return array;
+}
+
+/// Writes `src` (any dtype) into the float64 array `dst` of the same size.
+static void copyToDoubles(const attn::NDArray &src, OutArray &dst) {
+  if (static_cast<int64_t>(dst.size()) != src.numElements())
+    throw ArgumentError("result array has " + std::to_string(dst.size()) +
+                        " elements, expected " +
+                        std::to_string(src.numElements()));
+  auto *out = static_cast<double *>(dst.data());
+  for (int64_t i = 0, e = src.numElements(); i < e; ++i)
+    out[i] = src.getDouble(i);
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+/// The process-wide kernel cache. Deliberately leaked: destroying JIT
+/// engines from an exit handler, after LLVM's own statics are gone, crashes.
+attn::KernelCache &kernelCache() {
+  static attn::KernelCache *cache = new attn::KernelCache();
+  return *cache;
+}
+
+struct Kernel {
+  std::shared_ptr<const attn::CompiledFunction> fn;
+  ArgTypes argTypes;
+  std::vector<attn::DType> resultTypes;
+
+  void run(const std::vector<InArray> &args, std::vector<OutArray> &results) {
+    if (args.size() != argTypes.size())
+      throw ArgumentError("the kernel takes " + std::to_string(argTypes.size()) +
+                          " arguments, got " + std::to_string(args.size()));
+    if (results.size() != resultTypes.size())
+      throw ArgumentError("the kernel has " + std::to_string(resultTypes.size()) +
+                          " results, got " + std::to_string(results.size()) +
+                          " result arrays");
+    std::vector<attn::BufferView> argViews, resultViews;
+    for (size_t i = 0; i < args.size(); ++i) {
+      checkArray(args[i], argTypes[i].first, "argument", i);
+      std::vector<int64_t> shape = shapeOf(args[i]);
+      if (llvm::ArrayRef<int64_t>(shape) != llvm::ArrayRef<int64_t>(argTypes[i].second))
+        throw ArgumentError("argument " + std::to_string(i) +
+                            " does not have the shape the kernel was "
+                            "compiled for");
+      argViews.push_back(viewOf(const_cast<void *>(args[i].data()),
+                                argTypes[i].first, shape));
+    }
+    for (size_t i = 0; i < results.size(); ++i) {
+      checkArray(results[i], resultTypes[i], "result", i);
+      resultViews.push_back(
+          viewOf(results[i].data(), resultTypes[i], shapeOf(results[i])));
+    }
+    llvm::Error err = llvm::Error::success();
+    {
+      nb::gil_scoped_release release;
+      err = fn->run(argViews, resultViews);
+    }
+    if (err)
+      throw std::runtime_error(llvm::toString(std::move(err)));
+  }
+};
+
+Kernel compileKernel(
+    const std::string &text, const std::string &filename,
+    const std::string &entry,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
+    const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
+    int64_t tileKv, unsigned threads) {
+  if (tileQ < 0 || tileKv < 1)
+    throw ArgumentError("tile_q must be >= 0 (0: automatic) and tile_kv >= 1");
+  ArgTypes argTypes = toArgTypes(types);
+  attn::CompileOptions options;
+  options.tiled = tiled;
+  options.tileQ = tileQ;
+  options.tileKv = tileKv;
+  options.threads = threads;
+  llvm::Expected<std::shared_ptr<const attn::CompiledFunction>> compiled =
+      std::shared_ptr<const attn::CompiledFunction>();
+  {
+    nb::gil_scoped_release release;
+    compiled = kernelCache().getOrCompile(text, entry, argTypes, options);
+  }
+  if (!compiled) {
+    std::string message = llvm::toString(compiled.takeError());
+    // Find out whether the spec itself is at fault, for a located SpecError.
+    std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+    auto specialized = attn::specializeToTypes(p->binding, argTypes);
+    if (failed(specialized))
+      p->diags->fail("the spec does not accept these inputs");
+    throw CompileFailure(message);
+  }
+  Kernel k;
+  k.fn = std::move(*compiled);
+  k.argTypes = std::move(argTypes);
+  for (const std::string &r : resultDTypes)
+    k.resultTypes.push_back(requireDType(r));
+  return k;
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+nb::dict bindInfo(const std::string &text, const std::string &filename,
+                  const std::string &entry) {
+  std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+  const attn::SpecBinding &b = p->binding;
+  nb::dict info;
+  info["entry"] = b.func.getSymName().str();
+  nb::list args;
+  for (unsigned n = 0; n < b.func.getNumArguments(); ++n) {
+    auto type = cast<RankedTensorType>(b.func.getArgumentTypes()[n]);
+    nb::dict a;
+    a["name"] = b.names[n];
+    a["role"] = roleName(b.roles[n]);
+    a["dtype"] = elementTypeName(type.getElementType());
+    nb::list shape;
+    for (int64_t d : type.getShape())
+      shape.append(ShapedType::isDynamic(d) ? nb::object(nb::none()) : nb::object(nb::int_(d)));
+    a["shape"] = shape;
+    args.append(a);
+  }
+  info["args"] = args;
+  auto outType = cast<RankedTensorType>(b.op.getOutput().getType());
+  info["output_dtype"] = elementTypeName(outType.getElementType());
+  info["has_lse"] = static_cast<bool>(b.op.getLse());
+  info["normalization"] =
+      attn::stringifyNormalizationKind(b.op.getNormalizationKind()).str();
+  std::string printed;
+  {
+    llvm::raw_string_ostream os(printed);
+    if (auto mask = b.op.getMaskAttr())
+      mask.print(os);
+  }
+  info["mask"] = printed.empty() ? nb::object(nb::none()) : nb::str(printed.c_str());
+  info["has_mask_fn"] = !b.op.getMaskFn().empty();
+  info["has_score_mod"] = !b.op.getScoreMod().empty();
+  int64_t perHead = -1;
+  if (auto ph = dyn_cast_or_null<attn::PerHeadMaskAttr>(b.op.getMaskAttr()))
+    perHead = ph.getNumHeads();
+  info["per_head_heads"] = perHead;
+  info["head_invariant"] = attn::isHeadInvariant(b.op);
+  return info;
+}
+
+nb::tuple referenceEval(const std::string &text, const std::string &filename,
+                        const std::string &entry,
+                        const std::vector<std::string> &dtypes,
+                        const std::vector<InArray> &args, OutArray out,
+                        std::optional<OutArray> lse) {
+  std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+  if (dtypes.size() != args.size())
+    throw ArgumentError("one dtype per argument is needed");
+  std::vector<attn::NDArray> arrays;
+  for (size_t i = 0; i < args.size(); ++i) {
+    attn::DType dtype = requireDType(dtypes[i]);
+    checkArray(args[i], dtype, "argument", i);
+    arrays.push_back(copyToNDArray(args[i], dtype));
+  }
+  auto specialized = attn::specializeToShapes(p->binding, arrays);
+  if (failed(specialized))
+    p->diags->fail("the spec does not accept these inputs");
+  FailureOr<attn::SpecBinding> concrete =
+      attn::bindSpec(**specialized, p->binding.func.getSymName());
+  if (failed(concrete))
+    p->diags->fail("cannot bind the specialized spec");
+  llvm::Expected<attn::reference::Outputs> result = attn::reference::evaluate(
+      concrete->op, attn::referenceInputs(*concrete, arrays));
+  if (!result)
+    throw std::runtime_error("reference evaluation failed: " +
+                             llvm::toString(result.takeError()));
+  copyToDoubles(result->output, out);
+  bool wroteLse = false;
+  if (lse && result->lse) {
+    copyToDoubles(*result->lse, *lse);
+    wroteLse = true;
+  }
+  return nb::make_tuple(wroteLse, static_cast<bool>(result->lse));
+}
+
+nb::tuple blockMap(const std::string &text, const std::string &filename,
+                   const std::string &entry, int64_t head, int64_t numHeads,
+                   int64_t nq, int64_t nk, int64_t batch, int64_t tileQ,
+                   int64_t tileKv, bool exactCounts) {
+  std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+  attn::ClassificationProblem problem{numHeads, nq, nk, batch};
+  attn::ClassificationOptions options;
+  options.exactCountsForCompositions = exactCounts;
+  FailureOr<attn::BlockMap> map = attn::classifyBlocks(
+      p->binding.op, head, problem, attn::TileSizes{tileQ, tileKv}, options);
+  if (failed(map))
+    p->diags->fail("cannot classify the blocks of this mask");
+  int64_t rows = map->numQTiles(), cols = map->numKvTiles();
+  std::string kinds(static_cast<size_t>(rows * cols), '\0');
+  for (int64_t t = 0; t < rows; ++t)
+    for (int64_t u = 0; u < cols; ++u)
+      kinds[t * cols + u] = static_cast<char>(map->at(t, u));
+  return nb::make_tuple(nb::bytes(kinds.data(), kinds.size()), rows, cols,
+                        map->density(), map->isDensityExact(),
+                        map->count(attn::TileKind::Empty),
+                        map->count(attn::TileKind::Full),
+                        map->count(attn::TileKind::Partial));
+}
+
+#ifdef ATTN_PYTHON_HAVE_GPU
+std::string emitPtx(
+    const std::string &text, const std::string &filename,
+    const std::string &entry,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
+    const std::string &chip, const std::string &features, int optLevel) {
+  std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+  ArgTypes argTypes = toArgTypes(types);
+  auto specialized = attn::specializeToTypes(p->binding, argTypes);
+  if (failed(specialized))
+    p->diags->fail("the spec does not accept these shapes");
+  attn::gpu::PTXOptions options;
+  options.chip = chip;
+  if (!features.empty())
+    options.features = features;
+  options.optLevel = optLevel;
+  llvm::Expected<std::string> ptx = attn::gpu::emitPTX(
+      **specialized, p->binding.func.getSymName(), options);
+  if (!ptx) {
+    // Diagnostics emitted on the spec's ops while lowering are part of it.
+    std::string message = llvm::toString(ptx.takeError());
+    for (const DiagRecord &r : p->diags->records)
+      message += "\n" + r.file + ":" + std::to_string(r.line) + ":" +
+                 std::to_string(r.col) + ": " + r.message;
+    throw CompileFailure(message);
+  }
+  return *ptx;
+}
+#endif
+
+nb::dict compare(const InArray &actual, const std::string &actualDType,
+                 const InArray &expected, double tolerance) {
+  attn::DType dtype = requireDType(actualDType);
+  checkArray(actual, dtype, "actual", 0);
+  checkArray(expected, attn::DType::F64, "expected", 0);
+  attn::NDArray a = copyToNDArray(actual, dtype);
+  attn::NDArray e = copyToNDArray(expected, attn::DType::F64);
+  if (a.shape() != e.shape())
+    throw ArgumentError("compare: shapes differ");
+  attn::Comparison c = attn::compareArrays(a, e, tolerance);
+  nb::dict d;
+  d["max_abs_error"] = c.maxAbsError;
+  d["rel_frobenius_error"] = c.relFrobeniusError;
+  d["tolerance"] = c.tolerance;
+  d["non_finite"] = c.nonFinite;
+  d["passed"] = c.passed;
+  return d;
+}
+
+} // namespace
+
+NB_MODULE(_core, m) {
+  m.doc() = "attn-opt C++ bindings (use the `attn_opt` package instead)";
+
+  nb::register_exception_translator([](const std::exception_ptr &p, void *) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const SpecFailure &e) {
+      nb::list diags;
+      for (const DiagRecord &r : e.diagnostics)
+        diags.append(recordToPython(r));
+      raisePython("SpecError", nb::str(e.summary.c_str()), diags,
+                  PyExc_ValueError, e.what());
+    } catch (const CompileFailure &e) {
+      raisePython("CompileError", nb::str(e.what()), nb::none(),
+                  PyExc_RuntimeError, e.what());
+    } catch (const ArgumentTypeError &e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const ArgumentError &e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+
+#ifdef ATTN_PYTHON_HAVE_GPU
+  m.attr("HAS_GPU") = true;
+  m.def("ptx", &emitPtx, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"), nb::arg("arg_types"), nb::arg("chip"),
+        nb::arg("features"), nb::arg("opt_level"));
+#else
+  m.attr("HAS_GPU") = false;
+#endif
+
+  m.def("bind", &bindInfo, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"));
+
+  nb::class_<Kernel>(m, "Kernel")
+      .def("run", &Kernel::run, nb::arg("args"), nb::arg("results"))
+      .def_prop_ro("num_work_items",
+                   [](const Kernel &k) { return k.fn->numWorkItems(); })
+      .def_prop_ro("compile_seconds",
+                   [](const Kernel &k) { return k.fn->compileSeconds(); })
+      .def_prop_ro("num_results",
+                   [](const Kernel &k) { return k.resultTypes.size(); });
+
+  m.def("compile", &compileKernel, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"), nb::arg("arg_types"), nb::arg("result_dtypes"),
+        nb::arg("tiled"),
+        nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"));
+  m.def("reference", &referenceEval, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"), nb::arg("dtypes"), nb::arg("args"), nb::arg("out"),
+        nb::arg("lse").none());
+  m.def("block_map", &blockMap, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"), nb::arg("head"), nb::arg("num_heads"),
+        nb::arg("nq"), nb::arg("nk"), nb::arg("batch"), nb::arg("tile_q"),
+        nb::arg("tile_kv"), nb::arg("exact_counts"));
+  m.def("compare", &compare, nb::arg("actual"), nb::arg("actual_dtype"),
+        nb::arg("expected"), nb::arg("tolerance"));
+  m.def("tolerance_for", [](const std::string &dtype) {
+    return attn::toleranceFor(requireDType(dtype));
+  });
+  m.def("cache_info", [] {
+    return nb::make_tuple(kernelCache().size(), kernelCache().hits());
+  });
+  m.def("host_vector_width", &attn::hostVectorWidth);
+}
