@@ -361,6 +361,7 @@ KernelCache::getOrCompile(
   std::call_once(entry->once, [&] {
     // Each kernel gets its own context: compilations never share state.
     auto context = std::make_unique<MLIRContext>();
+    context->printOpOnDiagnostic(false);
     DialectRegistry registry;
     registry.insert<AttnDialect, func::FuncDialect>();
     registerCPUPipelineDependencies(registry);

@@ -33,6 +33,7 @@ struct ApproximateVectorMathPass
     RewritePatternSet patterns(&getContext());
     populateMathPolynomialApproximationPatterns(
         patterns, [](StringRef name) {
+          name.consume_front("math.");
           return name == "exp" || name == "tanh" || name == "log" ||
                  name == "log1p" || name == "expm1" || name == "erf" ||
                  name == "log2" || name == "exp2";

@@ -87,6 +87,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
 
   MLIRContext context;
+  // Diagnostics point at the spec; a dump of the generic form adds noise.
+  context.printOpOnDiagnostic(false);
   context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
                       math::MathDialect, tensor::TensorDialect>();
   llvm::SourceMgr sourceMgr;

@@ -74,6 +74,28 @@ private:
                          Value cols, Value pt, Value alphaBuf, Value colOffset,
                          int64_t count);
 
+  /// Lanes of a vector of queries against one key, as i64 vectors.
+  struct LaneContext {
+    Value p;    // aligned query positions
+    Value j;    // the key index, broadcast
+    Value h;    // scalar head index
+    Value jIdx; // the key index, scalar
+  };
+  /// The vector<W x i1> predicate of `mask`, or null when the mask needs
+  /// per-element scalar code (operands, grids, per-head selection, regions).
+  Value vectorMask(MaskAttrInterface mask, const LaneContext &c);
+  static bool isVectorizableMask(MaskAttrInterface mask);
+  VectorType laneIndexType() {
+    return VectorType::get({cfg.width}, b.getI64Type());
+  }
+  Value vsplatI(int64_t v) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(laneIndexType(), b.getI64IntegerAttr(v)));
+  }
+  Value toI64(Value index) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  }
+
   AttentionOp op;
   TileConfig cfg;
   OpBuilder b;
@@ -117,15 +139,17 @@ void TiledLowering::emitQKMicroKernel(Value qt, Value kMem, Value k0,
       b, loc, idx(0), idx(D), idx(1), init,
       [&](OpBuilder &, Location, Value d, ValueRange acc) {
         SmallVector<Value> next(acc.begin(), acc.end());
-        SmallVector<Value> qv;
-        for (int64_t v = 0; v < nv; ++v)
-          qv.push_back(vload(qt, {d, idx(v * cfg.width)}));
-        for (int64_t r = 0; r < rows; ++r) {
-          Value kval = loadF32(kMem, {bb, hk, keyRows[r], d});
-          Value kb = vector::BroadcastOp::create(b, loc, vecType(), kval);
-          for (int64_t v = 0; v < nv; ++v)
+        // rows broadcasts + one query vector + rows * nv accumulators fit
+        // the 16 AVX2 registers for rows = 3, nv = 4.
+        SmallVector<Value> kb;
+        for (int64_t r = 0; r < rows; ++r)
+          kb.push_back(vector::BroadcastOp::create(
+              b, loc, vecType(), loadF32(kMem, {bb, hk, keyRows[r], d})));
+        for (int64_t v = 0; v < nv; ++v) {
+          Value qv = vload(qt, {d, idx(v * cfg.width)});
+          for (int64_t r = 0; r < rows; ++r)
             next[r * nv + v] =
-                math::FmaOp::create(b, loc, kb, qv[v], next[r * nv + v]);
+                math::FmaOp::create(b, loc, kb[r], qv, next[r * nv + v]);
         }
         scf::YieldOp::create(b, loc, next);
       });
@@ -157,22 +181,104 @@ void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
       b, loc, idx(0), cols, idx(1), init,
       [&](OpBuilder &, Location, Value j, ValueRange acc) {
         SmallVector<Value> next(acc.begin(), acc.end());
-        SmallVector<Value> pv;
-        for (int64_t v = 0; v < nv; ++v)
-          pv.push_back(vload(pt, {j, idx(v * cfg.width)}));
         Value row = e.addi(k0, j);
-        for (int64_t c = 0; c < count; ++c) {
-          Value vval = loadF32(vMem, {bb, hk, row, columns[c]});
-          Value vb = vector::BroadcastOp::create(b, loc, vecType(), vval);
-          for (int64_t v = 0; v < nv; ++v)
+        SmallVector<Value> vb;
+        for (int64_t c = 0; c < count; ++c)
+          vb.push_back(vector::BroadcastOp::create(
+              b, loc, vecType(), loadF32(vMem, {bb, hk, row, columns[c]})));
+        for (int64_t v = 0; v < nv; ++v) {
+          Value pv = vload(pt, {j, idx(v * cfg.width)});
+          for (int64_t c = 0; c < count; ++c)
             next[c * nv + v] =
-                math::FmaOp::create(b, loc, vb, pv[v], next[c * nv + v]);
+                math::FmaOp::create(b, loc, vb[c], pv, next[c * nv + v]);
         }
         scf::YieldOp::create(b, loc, next);
       });
   for (int64_t c = 0; c < count; ++c)
     for (int64_t v = 0; v < nv; ++v)
       vstore(loop.getResult(c * nv + v), ot, {columns[c], idx(v * cfg.width)});
+}
+
+bool TiledLowering::isVectorizableMask(MaskAttrInterface mask) {
+  if (isa<FullMaskAttr, CausalMaskAttr, WindowMaskAttr, SinksMaskAttr,
+          StridedMaskAttr, DilatedMaskAttr, ChunkedMaskAttr, PrefixLMMaskAttr>(
+          mask))
+    return true;
+  if (auto a = dyn_cast<AndMaskAttr>(mask))
+    return llvm::all_of(a.getMasks(), isVectorizableMask);
+  if (auto o = dyn_cast<OrMaskAttr>(mask))
+    return llvm::all_of(o.getMasks(), isVectorizableMask);
+  if (auto n = dyn_cast<NotMaskAttr>(mask))
+    return isVectorizableMask(n.getMask());
+  return false;
+}
+
+Value TiledLowering::vectorMask(MaskAttrInterface mask, const LaneContext &c) {
+  using P = arith::CmpIPredicate;
+  auto cmp = [&](P pred, Value x, Value y) -> Value {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return arith::SubIOp::create(b, loc, x, y);
+  };
+  auto allTrue = [&]() -> Value {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({cfg.width}, b.getI1Type()),
+                               b.getBoolAttr(true)));
+  };
+  auto splatBool = [&](Value scalar) -> Value {
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({cfg.width}, b.getI1Type()), scalar);
+  };
+  if (isa<FullMaskAttr>(mask))
+    return allTrue();
+  if (isa<CausalMaskAttr>(mask))
+    return cmp(P::sle, c.j, c.p);
+  if (auto w = dyn_cast<WindowMaskAttr>(mask))
+    return arith::AndIOp::create(
+        b, loc, cmp(P::sle, sub(c.p, vsplatI(w.getLeft())), c.j),
+        cmp(P::sle, c.j, add(c.p, vsplatI(w.getRight()))));
+  if (auto sk = dyn_cast<SinksMaskAttr>(mask))
+    return cmp(P::slt, c.j, vsplatI(sk.getCount()));
+  if (auto st = dyn_cast<StridedMaskAttr>(mask)) {
+    // Depends on the key and head only: scalar, then broadcast.
+    PairContext ctx{op, Value(), c.h, Value(), c.jIdx, Value(), Value(),
+                    Value(), Value()};
+    return splatBool(e.mask(st, ctx));
+  }
+  if (auto d = dyn_cast<DilatedMaskAttr>(mask))
+    return cmp(P::eq,
+               arith::RemSIOp::create(b, loc, sub(c.p, c.j),
+                                      vsplatI(d.getRate())),
+               vsplatI(0));
+  if (auto ch = dyn_cast<ChunkedMaskAttr>(mask))
+    return cmp(P::eq,
+               arith::FloorDivSIOp::create(b, loc, c.p, vsplatI(ch.getSize())),
+               arith::FloorDivSIOp::create(b, loc, c.j, vsplatI(ch.getSize())));
+  if (auto pl = dyn_cast<PrefixLMMaskAttr>(mask))
+    return arith::OrIOp::create(b, loc,
+                                cmp(P::slt, c.j, vsplatI(pl.getPrefix())),
+                                cmp(P::sle, c.j, c.p));
+  if (auto a = dyn_cast<AndMaskAttr>(mask)) {
+    Value keep = allTrue();
+    for (MaskAttrInterface m : a.getMasks())
+      keep = arith::AndIOp::create(b, loc, keep, vectorMask(m, c));
+    return keep;
+  }
+  if (auto o = dyn_cast<OrMaskAttr>(mask)) {
+    Value keep = arith::XOrIOp::create(b, loc, allTrue(), allTrue());
+    for (MaskAttrInterface m : o.getMasks())
+      keep = arith::OrIOp::create(b, loc, keep, vectorMask(m, c));
+    return keep;
+  }
+  if (auto n = dyn_cast<NotMaskAttr>(mask))
+    return arith::XOrIOp::create(b, loc, vectorMask(n.getMask(), c),
+                                 allTrue());
+  return Value();
 }
 
 static bool isStatic(Value v) {
@@ -333,7 +439,43 @@ LogicalResult TiledLowering::run(bool workPartition) {
                                            b, loc, isFull, e.boolean(true)),
                                        needBounds)
                                : needBounds;
+      bool vectorMaskable =
+          op.getMaskFn().empty() &&
+          (!op.getMaskAttr() || isVectorizableMask(op.getMaskAttr()));
       scf::IfOp::create(b, loc, needMask, [&](OpBuilder &, Location) {
+        if (vectorMaskable) {
+          // Queries in lanes against one key: p = q0 + v*W + lane + Nk - Nq.
+          SmallVector<int64_t> laneIds;
+          for (int64_t l = 0; l < W; ++l)
+            laneIds.push_back(l);
+          Value lanes = arith::ConstantOp::create(
+              b, loc, DenseElementsAttr::get(laneIndexType(),
+                                             ArrayRef<int64_t>(laneIds)));
+          Value pBase = vector::BroadcastOp::create(
+              b, loc, laneIndexType(), toI64(e.addi(q0, offsetNkNq)));
+          Value negInfV = vsplat(negInf);
+          forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+            Value kj = e.addi(k0, j);
+            Value inRange = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+            Value jv =
+                vector::BroadcastOp::create(b, loc, laneIndexType(), toI64(kj));
+            for (int64_t v = 0; v < nv; ++v) {
+              Value p = arith::AddIOp::create(
+                  b, loc, pBase,
+                  arith::AddIOp::create(b, loc, lanes, vsplatI(v * W)));
+              Value keep = vector::BroadcastOp::create(
+                  b, loc, VectorType::get({W}, b.getI1Type()), inRange);
+              if (MaskAttrInterface m = op.getMaskAttr())
+                keep = arith::AndIOp::create(
+                    b, loc, keep, vectorMask(m, LaneContext{p, jv, h, kj}));
+              Value col = idx(v * W);
+              Value sv = vload(st, {j, col});
+              vstore(e.select(keep, sv, negInfV), st, {j, col});
+            }
+          });
+          scf::YieldOp::create(b, loc);
+          return;
+        }
         forLoop(idx(0), idx(Bk), 1, [&](Value j) {
           forLoop(idx(0), idx(Bq), 1, [&](Value i) {
             Value qi = e.addi(q0, i), kj = e.addi(k0, j);
