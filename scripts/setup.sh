@@ -31,3 +31,31 @@ if [ ! -f build/build.ninja ]; then
     -DPython3_EXECUTABLE="$(command -v python3)"
 fi
 ninja -C build -j"$(nproc)"
+
+# Make `import attn_opt` work in any shell: a .pth file in the user's
+# site-packages (or the interpreter's, when user site-packages are disabled,
+# e.g. in a virtual environment) puts build/python_packages on sys.path.
+# Rewritten only when its content changes.
+if [ -d build/python_packages/attn_opt ]; then
+  python3 - "$ROOT/build/python_packages" <<'PY'
+import os, site, sys, sysconfig
+target = sys.argv[1]
+candidates = []
+if site.ENABLE_USER_SITE:
+    candidates.append(site.getusersitepackages())
+candidates.append(sysconfig.get_paths()["purelib"])
+for d in candidates:
+    path = os.path.join(d, "attn_opt_build.pth")
+    try:
+        os.makedirs(d, exist_ok=True)
+        if not (os.path.exists(path) and open(path).read() == target + "\n"):
+            with open(path, "w") as f:
+                f.write(target + "\n")
+            print(f"attn_opt: {path} -> {target}")
+        break
+    except OSError:
+        continue
+else:
+    print("attn_opt: no writable site-packages; use PYTHONPATH=" + target)
+PY
+fi

@@ -227,6 +227,7 @@ class _Trace:
         self.kind = kind
         self.nodes: List[_Node] = []
         self.constants: Dict[Tuple[str, str], Tracer] = {}
+        self.memo: Dict[tuple, Tracer] = {}
         self.captures = captures
         self.capture_uses: set = set()
         self.args = [self._new(t, "arg", (), None, attr=n)
@@ -246,7 +247,11 @@ class _Trace:
                     "not be kept between calls of traced functions)",
                     construct="escaped value")
             ids.append(v._id)
-        return self._new(result_type, opname, ids, fmt)
+        # Every op is pure: an identical op is reused (common subexpressions).
+        key = (opname, tuple(ids), result_type, fmt)
+        if key not in self.memo:
+            self.memo[key] = self._new(result_type, opname, ids, fmt)
+        return self.memo[key]
 
     def const(self, value, type) -> "Tracer":
         if type == BOOL:
@@ -275,8 +280,11 @@ class _Trace:
                 i = int(i)
                 operands.append(self.const(i + c.shape[n] if i < 0 else i, INDEX))
         node_type = F32 if c.kind == F32 else INDEX
-        value = self._new(node_type, "extract", [v._id for v in operands], None,
-                          attr=slot)
+        key = ("extract", slot, tuple(v._id for v in operands))
+        if key not in self.memo:
+            self.memo[key] = self._new(node_type, "extract", [v._id for v in operands],
+                                       None, attr=slot)
+        value = self.memo[key]
         if c.kind == BOOL:
             return _compare("ne", value, 0)
         return value
@@ -493,9 +501,11 @@ class Tracer:
 
     def __array__(self, *args, **kwargs):
         raise TraceError(
-            "a traced value was converted to a NumPy array: NumPy functions "
-            "other than ufuncs (np.exp, np.minimum, ...) and np.where/np.clip "
-            "do not work on traced values; use attn_opt.math",
+            "a traced value was converted to a NumPy array: either a NumPy "
+            "function other than the supported ufuncs and np.where/np.clip was "
+            "called on it (use attn_opt.math), or a NumPy array that is not "
+            "captured was indexed with it (capture the array: closure/global "
+            "variable or attn_opt.capture(array))",
             construct="numpy.asarray")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -1245,16 +1255,18 @@ def _render_region(region: TracedRegion, captures: List[Captured],
 
 def trace_mask(fn: Callable) -> str:
     """The ``mask_fn`` region text of a mask function (for inspection)."""
-    spec = Spec(mask=fn)
-    m = re.search(r"mask_fn \{\n(.*?)\n\s*\}", spec.text, re.S)
-    return m.group(0) if m else ""
+    return _region_text(Spec(mask=fn).text, "mask_fn")
 
 
 def trace_score_mod(fn: Callable) -> str:
     """The ``score_mod`` region text of a score_mod function (for inspection)."""
-    spec = Spec(score_mod=fn)
-    m = re.search(r"score_mod \{\n(.*?)\n\s*\}", spec.text, re.S)
-    return m.group(0) if m else ""
+    return _region_text(Spec(score_mod=fn).text, "score_mod")
+
+
+def _region_text(text: str, label: str) -> str:
+    import textwrap
+    m = re.search(r"^( *)" + label + r" \{\n.*?\n\1\}", text, re.S | re.M)
+    return textwrap.dedent(m.group(0)) if m else ""
 
 
 # ===----------------------------------------------------------------------=== #
