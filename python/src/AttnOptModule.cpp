@@ -237,9 +237,13 @@ static std::string roleName(attn::ArgRole role) {
   case ArgRole::KvSegmentIds: return "kv_segment_ids";
   case ArgRole::BlockLayout: return "block_layout";
   case ArgRole::AlibiSlopes: return "alibi_slopes";
+  case ArgRole::KHeadMap: return "k_head_map";
+  case ArgRole::VHeadMap: return "v_head_map";
+  case ArgRole::SinkLogits: return "sink_logits";
+  case ArgRole::OutputGate: return "output_gate";
   case ArgRole::Capture: return "capture";
-  default: return "operand";
   }
+  return "operand";
 }
 
 using ArgTypes = std::vector<std::pair<attn::DType, llvm::SmallVector<int64_t, 4>>>;

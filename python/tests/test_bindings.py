@@ -310,3 +310,16 @@ def test_public_api_is_documented():
     doc = open(os.path.join(SOURCE_DIR, "docs", "python.md")).read()
     for name in ao.__all__:
         assert name in doc, f"{name} is not in docs/python.md"
+
+
+def test_threads_share_the_cache():
+    """Kernels compile and run from several Python threads (the GIL is
+    released while compiling and running)."""
+    from concurrent.futures import ThreadPoolExecutor
+    spec = ao.Spec(mask=ao.causal() & ao.window(5), name="threaded")
+    inputs = [make_qkv((1, 2, 1, 31, 31, 8), seed=s) for s in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda a: ao.run(spec, *a, threads=1), inputs * 2))
+    for n, a in enumerate(inputs * 2):
+        assert ao.compare(outs[n], ao.reference(spec, *a)).passed
+    np.testing.assert_array_equal(outs[0], outs[4])
