@@ -52,7 +52,9 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::func::FuncOp"> {
     can run disjoint ranges on several threads; the function attribute
     `attn.num_work_items` gives their number.
 
-    Ops it does not handle (dynamic shapes) are left for
+    Ops it does not handle (dynamic shapes, and the features listed by
+    `attn::isSupportedByTiledLowering`: data-dependent head maps, sink
+    logits, output gates, weight_mod regions) are left for
     `convert-attn-to-loops`. Score modifications that read operands (bias,
     regions) and partial-tile masks are evaluated per element with scalar
     code; softcap and ALiBi are vectorized.

@@ -11,6 +11,7 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Conversion/TiledSupport.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -721,7 +722,8 @@ struct ConvertAttnToCPUPass
     SmallVector<AttentionOp> ops;
     getOperation().walk([&](AttentionOp op) {
       if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
-          isStatic(op.getValue()) && isStatic(op.getOutput()))
+          isStatic(op.getValue()) && isStatic(op.getOutput()) &&
+          isSupportedByTiledLowering(op))
         ops.push_back(op);
     });
     // One work range per function: only a single op can own it.
