@@ -31,6 +31,7 @@ import math as _pymath
 import numbers
 import re
 import sys
+import threading
 import traceback
 import types
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -194,14 +195,19 @@ class _Node:
         self.operands, self.fmt, self.attr = operands, fmt, attr
 
 
-_active_traces: List["_Trace"] = []
+class _ActiveTraces(threading.local):
+    def __init__(self):
+        self.stack: List["_Trace"] = []
+
+
+_active = _ActiveTraces()  # per thread: specs may be built concurrently
 
 
 def _current_trace(what: str) -> "_Trace":
-    if not _active_traces:
+    if not _active.stack:
         raise TraceError(f"{what} is only possible while tracing a mask or "
                          "score_mod function", construct=what)
-    return _active_traces[-1]
+    return _active.stack[-1]
 
 
 class _CaptureSet:
@@ -1159,7 +1165,7 @@ def _user_location(tb) -> str:
 
 
 def _run_traced(fn, kind: str, trace: _Trace, args):
-    _active_traces.append(trace)
+    _active.stack.append(trace)
     try:
         return fn(*args)
     except TraceError as e:
@@ -1182,7 +1188,7 @@ def _run_traced(fn, kind: str, trace: _Trace, args):
             msg += f"\n  at {where}"
         raise TraceError(msg, construct="call", where=where) from e
     finally:
-        _active_traces.pop()
+        _active.stack.pop()
 
 
 class TracedRegion:

@@ -181,6 +181,9 @@ static std::unique_ptr<MLIRContext> makeContext() {
   auto context = std::make_unique<MLIRContext>(
       registry, MLIRContext::Threading::DISABLED);
   context->loadAllAvailableDialects();
+  // Diagnostics point into the spec text; the generic form of the op adds
+  // nothing for a Python user.
+  context->printOpOnDiagnostic(false);
   return context;
 }
 

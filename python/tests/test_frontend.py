@@ -266,3 +266,22 @@ def test_spec_text_is_what_runs():
     np.testing.assert_array_equal(ao.run(spec, *args), ao.run(parsed, *args))
     assert spec.entry == "halved" and str(spec) == spec.text
     assert repr(spec) == "<attn_opt.Spec @halved (f32)>"
+
+
+def test_specs_are_traced_per_thread():
+    from concurrent.futures import ThreadPoolExecutor
+    tables = [np.full(4, n, np.int64) for n in range(8)]
+
+    def build(n):
+        t = tables[n]
+        return ao.Spec(mask=lambda b, h, q, kv: kv + t[h] <= q + n, name=f"t{n}")
+    with ThreadPoolExecutor(4) as pool:
+        specs = list(pool.map(build, range(8)))
+    for n, spec in enumerate(specs):
+        assert spec.entry == f"t{n}"
+        np.testing.assert_array_equal(spec.bound["t"], tables[n])
+
+
+def test_empty_text_is_a_spec_error():
+    with pytest.raises(ao.SpecError, match="no function holds an attn.attention"):
+        ao.parse("", filename="empty.mlir")
