@@ -17,7 +17,7 @@ def doc_example():
 
 def test_doc_example_is_short():
     code = doc_example()
-    assert len(code.strip().splitlines()) <= 22
+    assert len(code.strip().splitlines()) <= 20
 
 
 def test_doc_example_runs(capsys):
