@@ -164,4 +164,35 @@ TEST(CompiledFunctionTest, ThreadCountDoesNotChangeResults) {
       ASSERT_EQ(outs[0].getDouble(i), outs[r].getDouble(i)) << i;
 }
 
+/// The AVX-512 configuration (16 lanes, 64-query tiles) is legal on any
+/// x86 host (LLVM splits the vectors) and must agree with 8 lanes.
+TEST(CompiledFunctionTest, VectorWidthsAgree) {
+  std::vector<NDArray> outs;
+  for (int64_t width : {8, 16}) {
+    KernelCache cache;
+    CompileOptions o;
+    o.vectorWidth = width;
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(99, 24), o);
+    ASSERT_TRUE(static_cast<bool>(kernel))
+        << llvm::toString(kernel.takeError());
+    Buffers b(99, 24);
+    ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+    outs.push_back(b.out);
+  }
+  for (int64_t i = 0; i < outs[0].numElements(); ++i)
+    ASSERT_NEAR(outs[0].getDouble(i), outs[1].getDouble(i), 1e-5) << i;
+}
+
+/// An explicit target (CPU name and features) compiles and runs.
+TEST(CompiledFunctionTest, ExplicitTarget) {
+  KernelCache cache;
+  CompileOptions generic;
+  generic.cpu = "x86-64";
+  generic.features = "+avx2,+fma";
+  auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), generic);
+  ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+  Buffers b(20);
+  EXPECT_FALSE(static_cast<bool>(b.run(**kernel)));
+}
+
 } // namespace
