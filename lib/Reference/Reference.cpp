@@ -214,7 +214,9 @@ public:
   /// Runs the block on the leading arguments and returns the yielded value.
   llvm::Expected<RVal> run(llvm::ArrayRef<RVal> leading) {
     Block &block = region.front();
-    values.clear();
+    // `values` is not cleared between runs: the block is straight-line SSA,
+    // so every value is written before it is read; constants (which do not
+    // depend on the arguments) are kept from the first run.
     for (auto [k, v] : llvm::enumerate(leading))
       values[block.getArgument(k)] = v;
     for (auto [c, array] : llvm::enumerate(captures))
@@ -238,6 +240,9 @@ private:
   llvm::DenseMap<Value, RVal> values;
   /// Dense tensor constants, converted once per op.
   llvm::DenseMap<Operation *, NDArray> constants;
+  /// Per op, its entry of the unary/binary float tables (both null when it
+  /// has none), looked up by name once.
+  llvm::DenseMap<Operation *, std::pair<UnaryF, BinaryF>> floatFns;
 };
 
 llvm::Error Interpreter::execConstant(arith::ConstantOp op) {
@@ -327,8 +332,11 @@ llvm::Error Interpreter::exec(Operation &op) {
       return fail("integers wider than 64 bits are not supported in attn "
                   "region at ",
                   locStr(op.getLoc()));
-  if (auto c = dyn_cast<arith::ConstantOp>(op))
+  if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+    if (values.count(c.getResult()))
+      return llvm::Error::success(); // evaluated by an earlier run
     return execConstant(c);
+  }
   if (auto e = dyn_cast<tensor::ExtractOp>(op))
     return execExtract(e);
 
@@ -361,12 +369,21 @@ llvm::Error Interpreter::exec(Operation &op) {
   };
   auto at = [&] { return locStr(op.getLoc()); };
 
-  for (const auto &[n, fn] : kUnaryF)
-    if (name == n)
-      return setF(fn(F(0)));
-  for (const auto &[n, fn] : kBinaryF)
-    if (name == n)
-      return setF(fn(F(0), F(1)));
+  auto cached = floatFns.find(&op);
+  if (cached == floatFns.end()) {
+    std::pair<UnaryF, BinaryF> fns{nullptr, nullptr};
+    for (const auto &[n, fn] : kUnaryF)
+      if (name == n)
+        fns.first = fn;
+    for (const auto &[n, fn] : kBinaryF)
+      if (name == n)
+        fns.second = fn;
+    cached = floatFns.try_emplace(&op, fns).first;
+  }
+  if (UnaryF fn = cached->second.first)
+    return setF(fn(F(0)));
+  if (BinaryF fn = cached->second.second)
+    return setF(fn(F(0), F(1)));
   if (name == "math.fma")
     return setF(std::fma(F(0), F(1), F(2)));
 
