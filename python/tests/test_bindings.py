@@ -323,3 +323,16 @@ def test_threads_share_the_cache():
     for n, a in enumerate(inputs * 2):
         assert ao.compare(outs[n], ao.reference(spec, *a)).passed
     np.testing.assert_array_equal(outs[0], outs[4])
+
+
+def test_cpp_exceptions_cross_the_binding():
+    """The extension is built with C++ exceptions (LLVM's flags may disable
+    them): errors thrown in C++ arrive as Python exceptions, not aborts."""
+    from attn_opt import _core
+    with pytest.raises(TypeError, match="unknown element type 'bogus'"):
+        _core.tolerance_for("bogus")
+    with pytest.raises(ValueError, match="tile_q must be >= 0"):
+        _core.compile(SPEC_TEXT, "x.mlir", "spec", [("f32", [1, 1, 1, 1])] * 3,
+                      ["f32"], True, -1, 64, 0)
+    with pytest.raises(ao.SpecError):
+        _core.bind("garbage", "g.mlir", "")
