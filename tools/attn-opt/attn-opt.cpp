@@ -9,6 +9,7 @@
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Target/GPU.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -22,6 +23,7 @@ int main(int argc, char **argv) {
   attn::registerAttnConversionPasses();
   attn::registerAttnAnalysisTestPasses();
   attn::registerAttnPipelines();
+  attn::gpu::registerGPUPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<attn::AttnDialect>();

@@ -88,4 +88,141 @@ def ApproximateVectorMath : Pass<"attn-approximate-vector-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU code generation
+//===----------------------------------------------------------------------===//
+
+def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Lower attn.attention to block- and thread-level scf.forall "
+                "over shared memory (pre-mapping GPU kernel IR)";
+  let description = [{
+    Lowers every `attn.attention` with static shapes to the FlashAttention-2
+    kernel in its form *before* thread mapping:
+
+    * one block-level `scf.forall` (`#gpu.block<x>`) over the work items
+      (batch, head, query tile), in the heaviest-first order of the shared
+      tile schedule (attn/Analysis/TileList.h); the schedule's tables are
+      tensor constants read inside the block (bufferized to constant
+      globals, which kernel outlining copies into the GPU module);
+    * per work item, shared-memory buffers (`memref.alloc` in
+      `#gpu.address_space<workgroup>`): the scaled Q tile, one K and one V
+      tile, the score/probability tile, the output accumulator and the
+      per-row softmax state (running max, running sum, rescale factor);
+    * sibling thread-level `scf.forall`s (`#gpu.thread<x>`, at most
+      `threads` iterations each, strided `scf.for` inside when a stage has
+      more elements) for: loading Q; then, per key tile of the compressed
+      tile list (empty tiles are never visited), loading K and V, computing
+      S = Q K^T with the mask on partial tiles only and the score
+      modifications, the online-softmax update (one thread per query row),
+      O = alpha O + P V; and finally the normalized output and logsumexp.
+      A barrier is implied between sibling thread-level foralls.
+
+    All arithmetic is f32 (f16/bf16 inputs are extended on load). Fully
+    masked rows give 0 and a logsumexp of -inf. The result is executable on
+    the CPU (`scf-forall-to-for`, `attn-gpu-erase-memory-spaces`, then the
+    CPU lowering), which is how its numerics are tested; the
+    `attn-gpu-ptx` pipeline maps it to `gpu.launch` and PTX.
+
+    Tile sizes default to the largest of (64, 64), (64, 32), (32, 32),
+    (32, 16), (16, 16), (16, 8) whose shared memory fits `max-shared-bytes`.
+    Ops with dynamic shapes are left alone.
+  }];
+  let options = [
+    Option<"tileQ", "tile-q", "int64_t", "0",
+           "Queries per tile (0: the largest that fits max-shared-bytes)">,
+    Option<"tileKv", "tile-kv", "int64_t", "0",
+           "Keys per tile (0: chosen with tile-q)">,
+    Option<"threads", "threads", "int64_t", "128", "Threads per block">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
+           "Shared-memory budget per block for the automatic tile sizes "
+           "(default 99 KiB: every sm_80+ GPU)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::bufferization::BufferizationDialect"
+  ];
+}
+
+def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {
+  let summary = "Drop #gpu.address_space from memref types (run GPU kernel "
+                "IR on the CPU)";
+  let description = [{
+    Rewrites every memref type carrying a `#gpu.address_space<...>` memory
+    space into the same type in the default memory space, everywhere in the
+    operation (results, block arguments, attributes). With
+    `scf-forall-to-for`, this makes the pre-mapping kernel IR of
+    `convert-attn-to-gpu` an ordinary CPU loop nest.
+  }];
+}
+
+def GPUMapForalls : Pass<"attn-gpu-map-foralls", "::mlir::ModuleOp"> {
+  let summary = "Map block/thread-level scf.forall to gpu.launch with the "
+                "upstream GPU transform ops";
+  let description = [{
+    For every top-level `scf.forall` mapped to `#gpu.block<x>`, applies the
+    transform-dialect schedule
+
+    ```mlir
+    %l = transform.gpu.map_forall_to_blocks %forall generate_gpu_launch
+    transform.gpu.map_nested_forall_to_threads %l block_dims = [T, 1, 1]
+    ```
+
+    through the transform interpreter, where T is the largest trip count of
+    the nested `#gpu.thread` foralls. The result is a `gpu.launch` whose
+    body uses `gpu.block_id`/`gpu.thread_id`, with a `gpu.barrier` after
+    every former thread-level forall.
+  }];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect", "::mlir::transform::TransformDialect",
+    "::mlir::arith::ArithDialect", "::mlir::affine::AffineDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
+def GPUDynamicSharedMemory
+    : Pass<"attn-gpu-dynamic-shared-memory", "::mlir::ModuleOp"> {
+  let summary = "Place workgroup memref.allocs of gpu.launch bodies in "
+                "dynamic shared memory";
+  let description = [{
+    Replaces every `memref.alloc` (and `memref.alloca`) with a
+    `#gpu.address_space<workgroup>` result inside a `gpu.launch` by a
+    `memref.view` at a 16-byte aligned offset of `gpu.dynamic_shared_memory`
+    and sets the launch's `dynamic_shared_memory_size` to the total, so that
+    kernels can use more than the 48 KiB of static shared memory.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def GPUFastExp2 : Pass<"attn-gpu-fast-exp2"> {
+  let summary = "Replace libdevice's __nv_exp2f and __nv_fmaf by LLVM "
+                "intrinsics (PTX ex2.approx.f32, fma.rn.f32)";
+  let description = [{
+    Runs after convert-gpu-to-nvvm, which turns f32 `math.exp2` and
+    `math.fma` into calls to libdevice (and rejects the LLVM intrinsics
+    before it). The NVPTX backend selects `ex2.approx.f32` (relative error
+    below 2^-22) for `llvm.exp2.f32` and `fma.rn.f32` for `llvm.fma.f32`.
+    The GPU lowering writes the softmax exponentials as exp2(x * log2(e)),
+    so a plain softmax kernel needs no libdevice at all; tanh, log, log1p
+    and exp of the other normalizations still come from libdevice, which
+    gpu-module-to-binary links from the CUDA toolkit.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def GPUExternDynamicSharedMemory
+    : Pass<"attn-gpu-extern-dynamic-shared-memory"> {
+  let summary = "Give the dynamic shared memory symbol external linkage";
+  let description = [{
+    convert-gpu-to-nvvm declares `gpu.dynamic_shared_memory` as an internal
+    zero-sized `llvm.mlir.global` in address space 3, which the NVPTX
+    backend demotes to a 1-byte static `.shared` variable; with external
+    linkage it becomes `.extern .shared .align 16 .b8 name[]`, the PTX
+    declaration of dynamic shared memory.
+  }];
+}
+
 #endif // ATTN_CONVERSION_PASSES_TD

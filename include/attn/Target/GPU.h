@@ -1,0 +1,97 @@
+//===- GPU.h - GPU pipelines and kernel compilation -------------*- C++ -*-===//
+//
+// The GPU path: convert-attn-to-gpu produces pre-mapping kernel IR
+// (block-level scf.forall over shared-memory tiles and sibling thread-level
+// scf.foralls); the pipelines below run it on the CPU (numerics) or map it
+// to gpu.launch and compile it to PTX. attn/Target/PTX.h's emitPTX is the
+// short form of compileKernel.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_TARGET_GPU_H
+#define ATTN_TARGET_GPU_H
+
+#include "attn/Target/PTX.h"
+
+#include "mlir/Pass/PassManager.h"
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class DialectRegistry;
+} // namespace mlir
+
+namespace attn::gpu {
+
+/// Tiling of the GPU kernels (convert-attn-to-gpu's options).
+struct GPUTileOptions {
+  int64_t tileQ = 0, tileKv = 0; // 0: the largest tiles within maxSharedBytes
+  int64_t threads = 128;
+  int64_t maxSharedBytes = 101376;
+};
+
+/// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
+/// the pre-mapping kernel IR as a sequential CPU loop nest, still on
+/// tensors at the function boundary (ready for the CPU lowering, e.g.
+/// CompiledFunction::compile with tiled = false).
+void buildPreMappingOnCPUPipeline(mlir::OpPassManager &pm,
+                                  const GPUTileOptions &tiles);
+
+/// The above followed by the CPU lowering to LLVM (`attn-opt
+/// --attn-gpu-on-cpu`).
+void buildGPUOnCPUPipeline(mlir::OpPassManager &pm,
+                           const GPUTileOptions &tiles);
+
+/// convert-attn-to-gpu, One-Shot Bufferize (results as out-params),
+/// attn-gpu-map-foralls and attn-gpu-dynamic-shared-memory: host functions
+/// with one gpu.launch per attention op (`attn-opt --attn-gpu-launch`).
+void buildGPULaunchPipeline(mlir::OpPassManager &pm,
+                            const GPUTileOptions &tiles);
+
+/// The above followed by kernel outlining, nvvm-attach-target, the NVVM
+/// conversion and gpu-module-to-binary{format=isa}: every kernel's PTX in a
+/// gpu.binary (`attn-opt --attn-gpu-ptx`). `format` = "bin" assembles the
+/// PTX with the CUDA toolkit's ptxas instead (a cubin in the gpu.binary).
+void buildGPUToPTXPipeline(mlir::OpPassManager &pm, const GPUTileOptions &tiles,
+                           const PTXOptions &ptx,
+                           llvm::StringRef format = "isa");
+
+/// Registers attn-gpu-on-cpu, attn-gpu-launch and attn-gpu-ptx.
+void registerGPUPipelines();
+
+/// Every dialect, interface and LLVM IR translation the GPU pipelines need.
+void registerGPUDependencies(mlir::DialectRegistry &registry);
+
+/// One compiled kernel and how to launch it.
+struct KernelInfo {
+  std::string funcName;   // the spec function
+  std::string kernelName; // the PTX entry
+  std::string ptx;
+  std::array<int64_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+  int64_t dynamicSharedBytes = 0;
+  int64_t tileQ = 0, tileKv = 0;
+  /// Kernel parameters (device pointers) in order: the index of the host
+  /// function argument each one is. Host arguments are the spec function's
+  /// arguments followed by its results (out-params).
+  std::vector<unsigned> params;
+  /// Host function arguments: element type name (f32, f16, bf16, i32, ...)
+  /// and shape.
+  struct Buffer {
+    std::string name, elementType;
+    std::vector<int64_t> shape;
+    bool isResult = false;
+  };
+  std::vector<Buffer> buffers;
+};
+
+/// Compiles function `funcName` of `spec` (static shapes, one
+/// attn.attention) to PTX. The module is cloned, not modified.
+llvm::Expected<KernelInfo> compileKernel(mlir::ModuleOp spec,
+                                         llvm::StringRef funcName,
+                                         const PTXOptions &ptx,
+                                         const GPUTileOptions &tiles = {});
+
+} // namespace attn::gpu
+
+#endif // ATTN_TARGET_GPU_H

@@ -1,0 +1,180 @@
+//===- GPUPipelines.cpp - the GPU pipelines (CPU view, launch, PTX) -------===//
+
+#include "attn/Conversion/Passes.h"
+#include "attn/Pipelines/Pipelines.h"
+#include "attn/Target/GPU.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+
+static attn::ConvertAttnToGPUOptions tilingOptions(
+    const attn::gpu::GPUTileOptions &tiles) {
+  attn::ConvertAttnToGPUOptions o;
+  o.tileQ = tiles.tileQ;
+  o.tileKv = tiles.tileKv;
+  o.threads = tiles.threads;
+  o.maxSharedBytes = tiles.maxSharedBytes;
+  return o;
+}
+
+void attn::gpu::buildPreMappingOnCPUPipeline(OpPassManager &pm,
+                                             const GPUTileOptions &tiles) {
+  pm.addNestedPass<func::FuncOp>(
+      attn::createConvertAttnToGPU(tilingOptions(tiles)));
+  // Sibling thread-level foralls run one after the other: the implied
+  // barriers hold.
+  pm.addPass(createForallToForLoopPass());
+  pm.addPass(attn::createGPUEraseMemorySpaces());
+}
+
+void attn::gpu::buildGPUOnCPUPipeline(OpPassManager &pm,
+                                      const GPUTileOptions &tiles) {
+  buildPreMappingOnCPUPipeline(pm, tiles);
+  buildCPULoweringToLLVM(pm);
+}
+
+void attn::gpu::buildGPULaunchPipeline(OpPassManager &pm,
+                                       const GPUTileOptions &tiles) {
+  pm.addNestedPass<func::FuncOp>(
+      attn::createConvertAttnToGPU(tilingOptions(tiles)));
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // No canonicalization before the mapping: it could fold or merge the
+  // thread-level foralls.
+  pm.addPass(attn::createGPUMapForalls());
+  pm.addPass(attn::createGPUDynamicSharedMemory());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Constants hoisted out of the launch by canonicalization go back in:
+  // they must not become kernel parameters.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+}
+
+void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
+                                      const GPUTileOptions &tiles,
+                                      const PTXOptions &ptx,
+                                      llvm::StringRef format) {
+  buildGPULaunchPipeline(pm, tiles);
+  pm.addPass(createGpuKernelOutliningPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = ptx.chip;
+  target.features = ptx.features;
+  target.optLevel = ptx.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+
+  OpPassManager &device = pm.nest<mlir::gpu::GPUModuleOp>();
+  device.addPass(createSCFToControlFlowPass());
+  device.addPass(memref::createExpandStridedMetadataPass());
+  device.addPass(createLowerAffinePass());
+  ConvertGpuOpsToNVVMOpsOptions nvvm;
+  // Kernel parameters are plain device pointers (static shapes): what the
+  // generated launcher passes.
+  nvvm.useBarePtrCallConv = true;
+  device.addPass(createConvertGpuOpsToNVVMOps(nvvm));
+  device.addPass(attn::createGPUFastExp2());
+  device.addPass(createCanonicalizerPass());
+  device.addPass(createCSEPass());
+  device.addPass(createReconcileUnrealizedCastsPass());
+  device.addPass(attn::createGPUExternDynamicSharedMemory());
+
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = format.str();
+  // The toolkit provides libdevice (linked for tanh, log, ...) and ptxas
+  // (format=bin). MLIR looks at CUDA_ROOT, CUDA_HOME and CUDA_PATH; the
+  // default install location comes last.
+  for (const char *env : {"ATTN_CUDA_PATH", "CUDA_ROOT", "CUDA_HOME",
+                          "CUDA_PATH"})
+    if (const char *path = std::getenv(env); path && *path) {
+      binary.toolkitPath = path;
+      break;
+    }
+  if (binary.toolkitPath.empty() &&
+      llvm::sys::fs::exists("/usr/local/cuda/nvvm/libdevice/libdevice.10.bc"))
+    binary.toolkitPath = "/usr/local/cuda";
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+namespace {
+struct GPUPipelineCLOptions
+    : public PassPipelineOptions<GPUPipelineCLOptions> {
+  Option<int64_t> tileQ{*this, "tile-q",
+                        llvm::cl::desc("Queries per tile (0: automatic)"),
+                        llvm::cl::init(0)};
+  Option<int64_t> tileKv{*this, "tile-kv",
+                         llvm::cl::desc("Keys per tile (0: automatic)"),
+                         llvm::cl::init(0)};
+  Option<int64_t> threads{*this, "threads",
+                          llvm::cl::desc("Threads per block"),
+                          llvm::cl::init(128)};
+  Option<int64_t> maxSharedBytes{
+      *this, "max-shared-bytes",
+      llvm::cl::desc("Shared-memory budget for automatic tiles"),
+      llvm::cl::init(101376)};
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> features{*this, "features",
+                               llvm::cl::desc("PTX features"),
+                               llvm::cl::init("+ptx80")};
+  Option<int> optLevel{*this, "O", llvm::cl::desc("Optimization level"),
+                       llvm::cl::init(3)};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("isa: PTX text; bin: cubin assembled by ptxas"),
+      llvm::cl::init("isa")};
+
+  attn::gpu::GPUTileOptions tiles() const {
+    return {tileQ, tileKv, threads, maxSharedBytes};
+  }
+  attn::gpu::PTXOptions ptx() const {
+    attn::gpu::PTXOptions o;
+    o.chip = chip;
+    o.features = features;
+    o.optLevel = optLevel;
+    return o;
+  }
+};
+} // namespace
+
+void attn::gpu::registerGPUPipelines() {
+  PassPipelineRegistration<GPUPipelineCLOptions>(
+      "attn-gpu-on-cpu",
+      "Run the GPU kernels' pre-mapping IR on the CPU: convert-attn-to-gpu, "
+      "scf-forall-to-for, attn-gpu-erase-memory-spaces, CPU lowering to LLVM",
+      [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
+        buildGPUOnCPUPipeline(pm, o.tiles());
+      });
+  PassPipelineRegistration<GPUPipelineCLOptions>(
+      "attn-gpu-launch",
+      "Lower attn specs to host functions with mapped gpu.launch kernels "
+      "(shared memory, barriers), before outlining",
+      [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
+        buildGPULaunchPipeline(pm, o.tiles());
+      });
+  PassPipelineRegistration<GPUPipelineCLOptions>(
+      "attn-gpu-ptx",
+      "Lower attn specs to GPU kernels and compile them to PTX "
+      "(gpu.binary with format=isa)",
+      [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
+        buildGPUToPTXPipeline(pm, o.tiles(), o.ptx(), o.format);
+      });
+}

@@ -1,0 +1,168 @@
+//===- PTX.cpp - compile attn specs to PTX kernels ------------------------===//
+
+#include "attn/Target/PTX.h"
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Target/GPU.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+
+using namespace mlir;
+
+static llvm::Error makeError(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+void attn::gpu::registerGPUDependencies(DialectRegistry &registry) {
+  registry.insert<attn::AttnDialect>();
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+}
+
+static std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+llvm::Expected<attn::gpu::KernelInfo>
+attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
+                         const PTXOptions &ptx, const GPUTileOptions &tiles) {
+  MLIRContext *ctx = spec.getContext();
+  DialectRegistry registry;
+  registerGPUDependencies(registry);
+  ctx->appendDialectRegistry(registry);
+
+  OwningOpRef<ModuleOp> module(cast<ModuleOp>(spec->clone()));
+  auto func = module->lookupSymbol<func::FuncOp>(funcName);
+  if (!func)
+    return makeError("no function '" + funcName + "' in the spec");
+  KernelInfo info;
+  info.funcName = funcName.str();
+  unsigned numAttn = 0;
+  func.walk([&](AttentionOp op) {
+    ++numAttn;
+    for (Value v : op->getOperands())
+      if (!cast<ShapedType>(v.getType()).hasStaticShape())
+        numAttn = 1000;
+  });
+  if (numAttn != 1)
+    return makeError("'" + funcName +
+                     "' must hold exactly one attn.attention with static "
+                     "shapes (specialize the spec to shapes first)");
+  for (auto [i, t] : llvm::enumerate(func.getArgumentTypes())) {
+    auto shaped = dyn_cast<RankedTensorType>(t);
+    if (!shaped)
+      return makeError("argument " + llvm::Twine(i) + " is not a tensor");
+    KernelInfo::Buffer buf;
+    buf.elementType = typeName(shaped.getElementType());
+    buf.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, "attn.name"))
+      buf.name = name.str();
+    info.buffers.push_back(buf);
+  }
+  for (auto [i, t] : llvm::enumerate(func.getResultTypes())) {
+    auto shaped = cast<RankedTensorType>(t);
+    KernelInfo::Buffer buf;
+    buf.elementType = typeName(shaped.getElementType());
+    buf.shape.assign(shaped.getShape().begin(), shaped.getShape().end());
+    buf.isResult = true;
+    info.buffers.push_back(buf);
+  }
+
+  std::string diagnostics;
+  llvm::raw_string_ostream diagStream(diagnostics);
+  ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error ||
+        diag.getSeverity() == DiagnosticSeverity::Warning)
+      diagStream << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  buildGPUToPTXPipeline(pm, tiles, ptx);
+  if (failed(pm.run(*module)))
+    return makeError("GPU compilation of '" + funcName + "' failed:\n" +
+                     diagnostics);
+
+  func = module->lookupSymbol<func::FuncOp>(funcName);
+  if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_q"))
+    info.tileQ = t.getInt();
+  if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_kv"))
+    info.tileKv = t.getInt();
+  SmallVector<mlir::gpu::LaunchFuncOp> launches;
+  func.walk([&](mlir::gpu::LaunchFuncOp op) { launches.push_back(op); });
+  if (launches.size() != 1)
+    return makeError("expected one kernel launch in '" + funcName + "', got " +
+                     llvm::Twine(launches.size()));
+  mlir::gpu::LaunchFuncOp launch = launches.front();
+  info.kernelName = launch.getKernelName().str();
+  auto constant = [](Value v) -> std::optional<int64_t> {
+    APInt value;
+    if (v && matchPattern(v, m_ConstantInt(&value)))
+      return value.getSExtValue();
+    return std::nullopt;
+  };
+  mlir::gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+  mlir::gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+  Value dims[6] = {grid.x, grid.y, grid.z, block.x, block.y, block.z};
+  for (int d = 0; d < 6; ++d) {
+    std::optional<int64_t> c = constant(dims[d]);
+    if (!c)
+      return makeError("non-constant launch dimensions");
+    (d < 3 ? info.grid[d] : info.block[d - 3]) = *c;
+  }
+  if (Value smem = launch.getDynamicSharedMemorySize()) {
+    std::optional<int64_t> c = constant(smem);
+    if (!c)
+      return makeError("non-constant dynamic shared memory size");
+    info.dynamicSharedBytes = *c;
+  }
+  for (Value operand : launch.getKernelOperands()) {
+    auto arg = dyn_cast<BlockArgument>(operand);
+    if (!arg || arg.getOwner() != &func.getBody().front())
+      return makeError("kernel parameter is not an argument of '" + funcName +
+                       "' (constant tensors captured by the spec are not "
+                       "supported on the GPU yet)");
+    info.params.push_back(arg.getArgNumber());
+  }
+  if (func.getNumArguments() != info.buffers.size())
+    return makeError("unexpected host signature after bufferization");
+
+  auto binary = module->lookupSymbol<mlir::gpu::BinaryOp>(
+      launch.getKernelModuleName());
+  if (!binary || binary.getObjects().empty())
+    return makeError("no gpu.binary for kernel module " +
+                     launch.getKernelModuleName().getValue());
+  auto object = cast<mlir::gpu::ObjectAttr>(binary.getObjects()[0]);
+  info.ptx = object.getObject().getValue().str();
+  // gpu-module-to-binary links libdevice from the CUDA toolkit; without it
+  // the PTX keeps unresolved __nv_* externs that ptxas rejects.
+  size_t pos = info.ptx.find(".extern .func");
+  if (pos != std::string::npos) {
+    size_t end = info.ptx.find('\n', pos);
+    return makeError(
+        "the PTX of '" + funcName + "' calls an undefined function (" +
+        info.ptx.substr(pos, end - pos) +
+        "): libdevice was not linked; set CUDA_PATH to the CUDA toolkit" +
+        (diagnostics.empty() ? "" : ":\n" + diagnostics));
+  }
+  return info;
+}
+
+llvm::Expected<std::string> attn::gpu::emitPTX(ModuleOp spec,
+                                               llvm::StringRef funcName,
+                                               const PTXOptions &options) {
+  auto info = compileKernel(spec, funcName, options);
+  if (!info)
+    return info.takeError();
+  return info->ptx;
+}

@@ -1,0 +1,122 @@
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64}))' | FileCheck %s
+
+// Causal GQA, Nq = Nk = 37: 3 query tiles of 16 and 3 key tiles. The shared
+// tile schedule becomes constant tables read in the block: the causal lower
+// triangle is 6 tiles (kvTile * 2 + full), the diagonal ones partial.
+// CHECK-LABEL: func.func @causal
+// CHECK-SAME:    attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64
+// CHECK:         %[[OUT:.*]] = memref.alloc() : memref<1x2x37x8xf32>
+// One block per work item (batch, head, query tile), heaviest first.
+// CHECK:         scf.forall (%[[W:.*]]) in (6) {
+// CHECK:           %[[ORDER:.*]] = arith.constant dense<[2, 5, 1, 4, 0, 3]> : tensor<6xi32>
+// CHECK:           %[[OFFSETS:.*]] = arith.constant dense<[0, 1, 3, 6]> : tensor<4xi32>
+// CHECK:           %[[TILES:.*]] = arith.constant dense<[0, 1, 2, 1, 3, 4]> : tensor<6xi32>
+// CHECK:           %[[CLASS:.*]] = arith.constant dense<0> : tensor<2xi32>
+// CHECK:           tensor.extract %[[ORDER]][%[[W]]]
+// Shared memory: Q, K (padded), V, S/P (padded), O, m, l, alpha.
+// CHECK:           %[[QS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[KS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[VS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[SS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[OS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[M:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[L:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[ALPHA:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// Q tile: 256 elements over 64 threads, scaled by 1/sqrt(16).
+// CHECK:           scf.forall (%[[T:.*]]) in (64) {
+// CHECK:             scf.for %[[X:.*]] = %[[T]] to %{{.*}} step %{{.*}} {
+// CHECK:               arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK:               memref.store %{{.*}}, %[[QS]]
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:           scf.forall (%{{.*}}) in (16) {
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// The key tiles of the work item's list.
+// CHECK:           scf.for %[[E:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:             memref.store %{{.*}}, %[[KS]]
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// CHECK:             memref.store %{{.*}}, %[[VS]]
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// S = Q K^T; the mask only on partial tiles.
+// CHECK:             scf.forall (%{{.*}}) in (64) {
+// CHECK:               scf.for
+// CHECK:                 math.fma
+// CHECK:               scf.if %{{.*}} -> (i1) {
+// CHECK:                 arith.cmpi sle
+// CHECK:               memref.store %{{.*}}, %[[SS]]
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// Online softmax, one thread per query row; exp as exp2(x * log2(e)).
+// CHECK:             scf.forall (%[[I:.*]]) in (16) {
+// CHECK:               arith.maximumf
+// CHECK:               math.exp2
+// CHECK:               memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// O = alpha O + P V.
+// CHECK:             scf.forall (%{{.*}}) in (64) {
+// CHECK:               memref.load %[[ALPHA]]
+// CHECK:               math.fma
+// CHECK:               memref.store %{{.*}}, %[[OS]]
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// CHECK:           }
+// Finalize: rows past Nq are not written.
+// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:             scf.if
+// CHECK:               arith.divf
+// CHECK:               memref.store %{{.*}}, %[[OUT]]
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:         } {attn.gpu.shared_bytes = 4416 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
+// CHECK-NOT:     attn.attention
+// CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK-NOT:     attn.attention
+func.func @causal(%q: tensor<1x2x37x16xf32>, %k: tensor<1x1x37x16xf32>,
+                  %v: tensor<1x1x37x8xf32>) -> tensor<1x2x37x8xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<1x2x37x16xf32>, tensor<1x1x37x16xf32>, tensor<1x1x37x8xf32>
+         -> tensor<1x2x37x8xf32>
+  return %o : tensor<1x2x37x8xf32>
+}
+
+// -----
+
+// bf16 is widened on load and narrowed on store; no mask: no scf.if in the
+// score stage; the softcap (tanh) applies to kept scores; lse = m + log(l).
+// CHECK-LABEL: func.func @bf16_softcap_lse
+// CHECK:         %[[OUT:.*]] = memref.alloc() : memref<1x1x20x16xbf16>
+// CHECK:         %[[LSE:.*]] = memref.alloc() : memref<1x1x20xf32>
+// CHECK:         scf.forall
+// CHECK:           arith.extf %{{.*}} : bf16 to f32
+// CHECK:           scf.for
+// CHECK:             scf.forall (%{{.*}}) in (64) {
+// CHECK:               math.fma
+// CHECK-NOT:           arith.cmpi sle
+// CHECK:               scf.if %{{.*}} -> (f32) {
+// CHECK:                 math.tanh
+// CHECK:             } {mapping = [#gpu.thread<x>]}
+// CHECK:           arith.truncf %{{.*}} : f32 to bf16
+// CHECK:           memref.store %{{.*}}, %[[OUT]]
+// CHECK:           scf.forall (%{{.*}}) in (16) {
+// CHECK:             math.log
+// CHECK:             memref.store %{{.*}}, %[[LSE]]
+// CHECK:         } {{.*}}mapping = [#gpu.block<x>]}
+func.func @bf16_softcap_lse(%q: tensor<1x1x20x16xbf16>, %k: tensor<1x1x20x16xbf16>,
+                            %v: tensor<1x1x20x16xbf16>)
+    -> (tensor<1x1x20x16xbf16>, tensor<1x1x20xf32>) {
+  %o, %l = attn.attention %q, %k, %v score_mods([#attn.softcap<50.0>])
+       : tensor<1x1x20x16xbf16>, tensor<1x1x20x16xbf16>, tensor<1x1x20x16xbf16>
+         -> tensor<1x1x20x16xbf16>, tensor<1x1x20xf32>
+  return %o, %l : tensor<1x1x20x16xbf16>, tensor<1x1x20xf32>
+}
+
+// -----
+
+// Dynamic shapes are left for the untiled lowering.
+// CHECK-LABEL: func.func @dynamic
+// CHECK:         attn.attention
+// CHECK-NOT:     scf.forall
+func.func @dynamic(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                   %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
