@@ -81,6 +81,11 @@ _INT_NUMPY = {"index": np.int64, "i64": np.int64, "i32": np.int32, "i8": np.int8
 _CORE_DTYPE = {"index": "i64"}
 
 
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """C-contiguous `a` (np.ascontiguousarray would turn 0-d into 1-d)."""
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
 def _core_dtype(dtype: str) -> str:
     return _CORE_DTYPE.get(dtype, dtype)
 
@@ -136,7 +141,7 @@ def _convert(value, arg: dict, strict: bool) -> np.ndarray:
         if want_d is not None and got != want_d:
             raise ValueError(f"argument '{name}' dimension {d} must be {want_d} (the "
                              f"spec's static extent), got {got} (shape {a.shape})")
-    return np.ascontiguousarray(a)
+    return _contiguous(a)
 
 
 def _check_qkv(arrays: Dict[str, np.ndarray]):
@@ -516,8 +521,8 @@ def compare(actual, expected, tol: Optional[float] = None, *, bf16: Optional[boo
     result's dtype), no NaN/inf where the reference is finite, and -inf
     entries (lse of fully masked rows) matching exactly. uint16 results are
     bfloat16 bits unless ``bf16=False``."""
-    a = np.ascontiguousarray(actual)
-    e = np.ascontiguousarray(expected, dtype=np.float64)
+    a = _contiguous(np.asarray(actual))
+    e = _contiguous(np.asarray(expected, dtype=np.float64))
     if a.shape != e.shape:
         raise ValueError(f"compare: shapes differ, {a.shape} vs {e.shape}")
     if a.dtype == np.uint16 and bf16 is not False:
@@ -535,7 +540,7 @@ def compare(actual, expected, tol: Optional[float] = None, *, bf16: Optional[boo
 
 def to_bf16(x) -> np.ndarray:
     """bfloat16 bits (uint16) of ``x``, rounded to nearest even."""
-    f = np.ascontiguousarray(x, dtype=np.float32)
+    f = _contiguous(np.asarray(x, dtype=np.float32))
     u = f.view(np.uint32).astype(np.uint64)
     rounded = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype(np.uint16)
     nan = np.isnan(f)
@@ -546,7 +551,7 @@ def to_bf16(x) -> np.ndarray:
 
 def from_bf16(bits) -> np.ndarray:
     """float32 values of bfloat16 bits (a uint16 array)."""
-    b = np.ascontiguousarray(bits)
+    b = _contiguous(np.asarray(bits))
     if b.dtype != np.uint16:
         raise TypeError(f"from_bf16 expects a uint16 array, got {b.dtype}")
     return (b.astype(np.uint32) << 16).view(np.float32)

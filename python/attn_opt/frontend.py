@@ -85,7 +85,7 @@ class Captured:
                             "only bool, integer and float arrays")
         if a.size == 0:
             raise ValueError("cannot capture an empty array")
-        self.array = np.ascontiguousarray(stored)
+        self.array = stored if stored.flags.c_contiguous else stored.copy(order="C")
         self.source = array
         self.kind = kind
         self.name = name

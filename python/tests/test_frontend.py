@@ -285,3 +285,12 @@ def test_specs_are_traced_per_thread():
 def test_empty_text_is_a_spec_error():
     with pytest.raises(ao.SpecError, match="no function holds an attn.attention"):
         ao.parse("", filename="empty.mlir")
+
+
+def test_scalar_captures():
+    factor = np.array(0.5, np.float32)
+    enabled = np.array(True)
+    spec = run_checked(mask=lambda b, h, q, kv: enabled[()] & (q >= kv),
+                       score_mod=lambda s, b, h, q, kv: s * factor[()])
+    assert "tensor.extract %factor[] : tensor<f32>" in spec.text
+    assert spec.bound["factor"].shape == ()
