@@ -22,5 +22,8 @@ llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 tools = ["attn-opt", "attn-run", "attn-blockmap", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_tools_dir])
 
+# The Python that has numpy (scripts/setup.sh installs it for python3 on PATH).
+config.substitutions.append(("%numpy_python", config.python_executable))
+
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")

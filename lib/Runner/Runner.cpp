@@ -553,6 +553,13 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
       return func.emitError() << "q, k and v must have rank 4";
     p.b = q[0]; p.hq = q[1]; p.nq = q[2]; p.d = q[3];
     p.hkv = k[1]; p.nk = k[2]; p.dv = v[3];
+    for (int64_t extent : {p.b, p.hq, p.nq, p.d, p.hkv, p.nk, p.dv})
+      if (extent <= 0)
+        return func.emitError()
+               << "q, k and v must have non-zero extents, got q [" << q[0] << ", " << q[1] << ", " << q[2] << ", "
+               << q[3] << "], k [" << k[0] << ", " << k[1] << ", " << k[2]
+               << ", " << k[3] << "], v [" << v[0] << ", " << v[1] << ", "
+               << v[2] << ", " << v[3] << "]";
     problem = p;
   }
   AttentionOp op;

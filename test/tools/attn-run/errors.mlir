@@ -32,3 +32,8 @@ func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?
       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Empty sequences are refused with a diagnostic (never an empty kernel).
+// RUN: %numpy_python -c "import numpy as np; np.save('%t.q0.npy', np.zeros((1,2,4,8), np.float32)); np.save('%t.k0.npy', np.zeros((1,2,0,8), np.float32))"
+// RUN: not attn-run %s --q %t.q0.npy --k %t.k0.npy --v %t.k0.npy 2>&1 | FileCheck %s --check-prefix=EMPTY
+// EMPTY: error: q, k and v must have non-zero extents, got q [1, 2, 4, 8], k [1, 2, 0, 8]
