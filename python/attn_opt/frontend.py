@@ -1049,6 +1049,8 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _callable_name(fn) -> str:
+    if isinstance(fn, _ComposedMaskFn):
+        return fn.describe()
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) \
         or type(fn).__name__
 
@@ -1092,6 +1094,8 @@ def _region_arg_names(names: Sequence[str], reserved: set) -> List[str]:
 def _with_captures(fn, captures_by_name: Dict[str, Captured]):
     """`fn` with the NumPy arrays of its closure, globals and defaults
     replaced by Captured proxies (recorded in `captures_by_name`)."""
+    if isinstance(fn, _ComposedMaskFn):
+        return fn.map_leaves(lambda f: _with_captures(f, captures_by_name))
     if not isinstance(fn, types.FunctionType):
         return fn
 
@@ -1209,9 +1213,11 @@ def _trace_fn(fns: Sequence[Callable], kind: str, captures: _CaptureSet,
     for fn in fns:
         if not callable(fn):
             raise TraceError(f"{kind}: {fn!r} is not callable", construct="callable")
-        n = _check_arity(fn, count, "mask function" if kind == "mask_fn"
-                         else "score_mod function", expected)
-        names = names or n
+        leaves = fn.leaves() if isinstance(fn, _ComposedMaskFn) else [fn]
+        for leaf in leaves:
+            n = _check_arity(leaf, count, "mask function" if kind == "mask_fn"
+                             else "score_mod function", expected)
+            names = names or n
     trace = _Trace(kind, _region_arg_names(names, _FUNCTION_NAMES), types_, captures)
     args = list(trace.args)
     result = None
@@ -1424,27 +1430,42 @@ def _fold_not(x):
     return (not x) if isinstance(x, bool) else ~x
 
 
+class _ComposedMaskFn:
+    """Mask functions combined by and_/or_/not_, traced as one function.
+    Its leaves are the user's functions (whose arrays get captured)."""
+
+    def __init__(self, kind: str, children: List[Callable]):
+        self.kind, self.children = kind, children
+
+    def __call__(self, b, h, q_idx, kv_idx):
+        results = [f(b, h, q_idx, kv_idx) for f in self.children]
+        if self.kind == "not":
+            return _fold_not(results[0])
+        result = results[0]
+        for r in results[1:]:
+            result = _bitwise(self.kind, result, r)
+        return result
+
+    def leaves(self) -> List[Callable]:
+        out = []
+        for c in self.children:
+            out += c.leaves() if isinstance(c, _ComposedMaskFn) else [c]
+        return out
+
+    def map_leaves(self, fn) -> "_ComposedMaskFn":
+        return _ComposedMaskFn(self.kind, [
+            c.map_leaves(fn) if isinstance(c, _ComposedMaskFn) else fn(c)
+            for c in self.children])
+
+    def describe(self) -> str:
+        return f"{self.kind}_({', '.join(_callable_name(f) for f in self.children)})"
+
+
 def _fn_of(m: Mask) -> Callable:
     """A single function computing a pure-function mask tree."""
     if isinstance(m, FnMask):
         return m.fn
-    fns = [_fn_of(c) for c in m.children]
-    if m.kind == "not":
-        f = fns[0]
-        return lambda b, h, q, kv: _fold_not(f(b, h, q, kv))
-
-    def combined(b, h, q, kv):
-        result = None
-        for f in fns:
-            r = f(b, h, q, kv)
-            if result is None:
-                result = r
-            elif m.kind == "and":
-                result = _bitwise("and", result, r)
-            else:
-                result = _bitwise("or", result, r)
-        return result
-    return combined
+    return _ComposedMaskFn(m.kind, [_fn_of(c) for c in m.children])
 
 
 def _split_mask(m: Mask):

@@ -294,3 +294,15 @@ def test_scalar_captures():
                        score_mod=lambda s, b, h, q, kv: s * factor[()])
     assert "tensor.extract %factor[] : tensor<f32>" in spec.text
     assert spec.bound["factor"].shape == ()
+
+
+def test_arrays_of_composed_functions_are_captured():
+    allowed = np.array([True, False, True, True])
+    near = np.array([2, 3, 4, 5])
+    m = ao.or_(lambda b, h, q, kv: allowed[h] & (q >= kv),
+               ao.not_(lambda b, h, q, kv: q - kv >= near[h]))
+    spec = run_checked(mask=ao.causal() & m)
+    assert 'attn.name = "allowed"' in spec.text and 'attn.name = "near"' in spec.text
+    with pytest.raises(ao.TraceError) as info:
+        ao.Spec(mask=ao.or_(lambda b, h, q, kv: q > kv, lambda b, h: b))
+    assert info.value.construct == "signature"
