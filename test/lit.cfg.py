@@ -19,7 +19,7 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 
-tools = ["attn-opt", "attn-run", "attn-blockmap", "FileCheck", "not", "count", "split-file"]
+tools = ["attn-opt", "attn-run", "attn-blockmap", "attn-emit-lib", "FileCheck", "not", "count", "split-file"]
 llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_tools_dir])
 
 # The Python that has numpy (scripts/setup.sh installs it for python3 on PATH).
@@ -27,3 +27,20 @@ config.substitutions.append(("%numpy_python", config.python_executable))
 
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
+
+# CUDA toolkit headers and the driver stub library: the generated GPU
+# launchers (attn-emit-lib) compile and link against them; a C compiler
+# builds them.
+cuda_root = next((r for r in (os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"), "/usr/local/cuda")
+                  if r and os.path.exists(os.path.join(r, "include", "cuda.h"))), None)
+if cuda_root and os.path.exists(os.path.join(cuda_root, "lib64", "stubs", "libcuda.so")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%cuda_root", cuda_root))
+c_compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+if c_compiler:
+    config.available_features.add("cc")
+    config.substitutions.append(("%cc", c_compiler))
+cxx_compiler = shutil.which("c++") or shutil.which("g++") or shutil.which("clang++")
+if cxx_compiler:
+    config.available_features.add("c++")
+    config.substitutions.append(("%cxx", cxx_compiler))

@@ -1,0 +1,65 @@
+// attn-emit-lib writes, per spec, the PTX of each architecture, a cubin when
+// ptxas is there, a typed C header and a CUDA driver API launcher.
+// RUN: rm -rf %t && attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80,sm_90 -o %t --resource-usage > %t.out
+// RUN: FileCheck %s --check-prefix=EMIT < %t.out
+// RUN: %if ptxas %{ FileCheck %s --check-prefix=RESOURCES < %t.out %}
+// RUN: FileCheck %s --check-prefix=HEADER < %t/causal_gqa.h
+// RUN: FileCheck %s --check-prefix=LAUNCHER < %t/causal_gqa.c
+// RUN: FileCheck %s --check-prefix=PTX80 < %t/causal_gqa.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=PTX90 < %t/causal_gqa.sm_90.ptx
+// RUN: %if ptxas %{ test -s %t/causal_gqa.sm_80.cubin && test -s %t/causal_gqa.sm_90.cubin %}
+// Errors: a dynamic spec needs --shape; a bad architecture.
+// RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
+// RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
+
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 83200 B dynamic + 0 B static, block 128, grid 16, tiles 64x64
+// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 83200 B dynamic
+// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 83200 B
+
+// HEADER:      q: f16[2][4][100][64]  (input)
+// HEADER:      k: f16[2][2][77][64]  (input)
+// HEADER:      v: f16[2][2][77][64]  (input)
+// HEADER:      out: f16[2][4][100][64]  (output)
+// HEADER:      lse: f32[2][4][100]  (output)
+// HEADER:      #ifndef ATTN_CAUSAL_GQA_H
+// HEADER:      #include <cuda.h>
+// HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
+// HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
+// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 83200
+// HEADER:      CUresult attn_causal_gqa_load(void);
+// HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
+// HEADER:      const char *attn_causal_gqa_last_error(void);
+
+// LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_80[] = {
+// LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_90[] = {
+// LAUNCHER:      {80, attn_causal_gqa_ptx_sm_80},
+// LAUNCHER-NEXT: {90, attn_causal_gqa_ptx_sm_90},
+// LAUNCHER:      CUresult attn_causal_gqa_load(void) {
+// LAUNCHER:        ATTN_CHECK(cuInit(0), "no usable CUDA driver or device");
+// LAUNCHER:        ATTN_CHECK(cuDeviceGet(&dev, 0), "no CUDA device");
+// LAUNCHER:        CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+// LAUNCHER:        r = cuModuleLoadDataEx(&attn_causal_gqa_module, attn_causal_gqa_images[best - 1].ptx, 2, opts, values);
+// LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_function, attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
+// LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES), NULL);
+// LAUNCHER:      CUresult attn_causal_gqa_launch(
+// LAUNCHER:        void *params[5] = {&q, &k, &v, &out, &lse};
+// LAUNCHER:        ATTN_CHECK(cuLaunchKernel(attn_causal_gqa_function, ATTN_CAUSAL_GQA_GRID_X, 1, 1, ATTN_CAUSAL_GQA_BLOCK_X, 1, 1, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES, stream, params, NULL), NULL);
+
+// PTX80: .target sm_80
+// PTX80: .extern .shared .align 16 .b8 __dynamic_shmem__0[];
+// PTX80: .entry causal_gqa_kernel(
+// PTX80-COUNT-5: .param .u64 .ptr .align 1 causal_gqa_kernel_param_
+// PTX80: bar.sync
+// PTX90: .target sm_90
+
+// BADSHAPE: error: 'attn.attention' op
+// BADARCH: error: --arch takes sm_XY[,sm_XY...], got 'gfx90a'
+
+func.func @causal_gqa(%q: tensor<?x?x?x?xf16>, %k: tensor<?x?x?x?xf16>,
+                      %v: tensor<?x?x?x?xf16>)
+    -> (tensor<?x?x?x?xf16>, tensor<?x?x?xf32>) {
+  %o, %l = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<?x?x?x?xf16>, tensor<?x?x?x?xf16>, tensor<?x?x?x?xf16>
+         -> tensor<?x?x?x?xf16>, tensor<?x?x?xf32>
+  return %o, %l : tensor<?x?x?x?xf16>, tensor<?x?x?xf32>
+}

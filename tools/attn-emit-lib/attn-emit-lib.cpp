@@ -1,0 +1,540 @@
+//===- attn-emit-lib.cpp - emit a loadable GPU library for attn specs -----===//
+//
+//   attn-emit-lib SPEC.mlir... --shape B,Hq,Hkv,Nq,Nk,D[,Dv]
+//                 [--arch sm_80,sm_90] [--entry NAME] -o OUTDIR
+//                 [--tile-q N --tile-kv N --block-threads N] [--resource-usage]
+//
+// For every spec: the spec function is specialized to the shape, compiled
+// to PTX per architecture (attn::gpu::compileKernel) and written as
+//   OUTDIR/NAME.ARCH.ptx     the PTX text
+//   OUTDIR/NAME.ARCH.cubin   assembled by ptxas (when the CUDA toolkit is
+//                            present; otherwise skipped with a note)
+//   OUTDIR/NAME.h            the typed launch API
+//   OUTDIR/NAME.c            the host launcher (CUDA driver API, every call
+//                            checked, the PTX of each architecture embedded
+//                            and the best one for the device JIT-loaded)
+// --resource-usage prints ptxas's registers, spills, stack and the shared
+// memory per kernel and architecture.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Runner/Runner.h"
+#include "attn/Target/GPU.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Regex.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <optional>
+
+using namespace mlir;
+using namespace attn;
+namespace cl = llvm::cl;
+
+static cl::list<std::string> specFiles(cl::Positional, cl::OneOrMore,
+                                       cl::desc("<spec.mlir>..."));
+static cl::opt<std::string> outDir("o", cl::desc("output directory"),
+                                   cl::Required);
+static cl::opt<std::string> shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv]"),
+                                     cl::Required);
+static cl::opt<std::string> archOpt("arch",
+                                    cl::desc("comma-separated: sm_80,sm_90"),
+                                    cl::init("sm_80"));
+static cl::opt<std::string> ptxFeatures("ptx-features", cl::desc("PTX features"),
+                                     cl::init("+ptx80"));
+static cl::opt<std::string> entry("entry",
+                                  cl::desc("spec function (default: the one "
+                                           "holding attn.attention)"));
+static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile (0: auto)"),
+                              cl::init(0));
+static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile (0: auto)"),
+                               cl::init(0));
+static cl::opt<int64_t> threadsPerBlock("block-threads", cl::desc("threads per block"),
+                                cl::init(128));
+static cl::opt<bool> resourceUsage("resource-usage",
+                                   cl::desc("print ptxas -v resource usage"));
+static cl::opt<std::string> ptxasPath("ptxas",
+                                      cl::desc("ptxas binary (default: from "
+                                               "CUDA_HOME, PATH or "
+                                               "/usr/local/cuda/bin)"));
+
+static int fail(const llvm::Twine &msg) {
+  llvm::errs() << "attn-emit-lib: error: " << msg << "\n";
+  return 1;
+}
+
+static std::string cIdentifier(llvm::StringRef s) {
+  std::string out;
+  for (char c : s)
+    out += llvm::isAlnum(c) || c == '_' ? c : '_';
+  if (out.empty() || llvm::isDigit(out[0]))
+    out = "_" + out;
+  return out;
+}
+
+static std::optional<DType> elementDType(Type t) {
+  if (t.isF32()) return DType::F32;
+  if (t.isF16()) return DType::F16;
+  if (t.isBF16()) return DType::BF16;
+  if (t.isF64()) return DType::F64;
+  if (t.isInteger(64) || t.isIndex()) return DType::I64;
+  if (t.isInteger(32)) return DType::I32;
+  if (t.isInteger(8)) return DType::I8;
+  if (t.isInteger(1)) return DType::I1;
+  return std::nullopt;
+}
+
+static std::optional<std::string> findPtxas() {
+  if (!ptxasPath.empty())
+    return ptxasPath.getValue();
+  for (const char *env : {"ATTN_CUDA_PATH", "CUDA_ROOT", "CUDA_HOME",
+                          "CUDA_PATH"})
+    if (const char *root = std::getenv(env); root && *root) {
+      std::string p = (llvm::Twine(root) + "/bin/ptxas").str();
+      if (llvm::sys::fs::can_execute(p))
+        return p;
+    }
+  if (auto p = llvm::sys::findProgramByName("ptxas"))
+    return *p;
+  if (llvm::sys::fs::can_execute("/usr/local/cuda/bin/ptxas"))
+    return std::string("/usr/local/cuda/bin/ptxas");
+  return std::nullopt;
+}
+
+static bool writeFile(llvm::StringRef path, llvm::StringRef text) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    llvm::errs() << "attn-emit-lib: error: cannot write " << path << ": "
+                 << ec.message() << "\n";
+    return false;
+  }
+  os << text;
+  return true;
+}
+
+struct PtxasResult {
+  bool ok = false;
+  std::string log;
+};
+
+/// ptxas -v -arch=ARCH PTX -o CUBIN; returns its log.
+static PtxasResult runPtxas(llvm::StringRef ptxas, llvm::StringRef arch,
+                            llvm::StringRef ptx, llvm::StringRef cubin) {
+  PtxasResult r;
+  llvm::SmallString<128> logPath;
+  if (llvm::sys::fs::createTemporaryFile("attn-ptxas", "log", logPath))
+    return r;
+  std::string archArg = ("-arch=" + arch).str();
+  llvm::SmallVector<llvm::StringRef> args = {ptxas, "-v", archArg, ptx, "-o",
+                                             cubin};
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, logPath.str(),
+                                                logPath.str()};
+  std::string err;
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0,
+                                     0, &err);
+  if (auto buf = llvm::MemoryBuffer::getFile(logPath))
+    r.log = (*buf)->getBuffer().str();
+  llvm::sys::fs::remove(logPath);
+  r.ok = rc == 0;
+  if (!err.empty())
+    r.log += err;
+  return r;
+}
+
+/// Numbers from ptxas -v.
+struct Resources {
+  int64_t registers = -1, spillStores = -1, spillLoads = -1, stack = -1,
+          staticSmem = 0;
+};
+
+static Resources parseResources(llvm::StringRef log) {
+  Resources r;
+  llvm::SmallVector<llvm::StringRef> groups;
+  if (llvm::Regex("Used ([0-9]+) registers").match(log, &groups))
+    r.registers = std::stoll(groups[1].str());
+  if (llvm::Regex("([0-9]+) bytes stack frame, ([0-9]+) bytes spill stores, "
+                  "([0-9]+) bytes spill loads")
+          .match(log, &groups)) {
+    r.stack = std::stoll(groups[1].str());
+    r.spillStores = std::stoll(groups[2].str());
+    r.spillLoads = std::stoll(groups[3].str());
+  }
+  if (llvm::Regex("([0-9]+) bytes smem").match(log, &groups))
+    r.staticSmem = std::stoll(groups[1].str());
+  return r;
+}
+
+/// A NUL-terminated byte array initializer (portable to any C compiler,
+/// unlike string literals past 4095 characters).
+static std::string cBytes(llvm::StringRef text) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i % 16 == 0)
+      os << (i ? "\n  " : "  ");
+    unsigned char c = i < text.size() ? text[i] : 0;
+    os << llvm::format_hex(c, 4) << (i < text.size() ? "," : "");
+  }
+  return out;
+}
+
+/// The C header and launcher of one kernel.
+static void emitSources(const gpu::KernelInfo &k,
+                        llvm::ArrayRef<std::pair<std::string, std::string>>
+                            ptxPerArch,
+                        llvm::StringRef specPath, llvm::StringRef shape,
+                        std::string &header, std::string &source) {
+  std::string name = cIdentifier(k.funcName);
+  std::string prefix = "attn_" + name;
+  std::string macro = "ATTN_" + llvm::StringRef(name).upper();
+  llvm::raw_string_ostream h(header), c(source);
+
+  std::string params;
+  for (const auto &buf : k.buffers)
+    params += "CUdeviceptr " + cIdentifier(buf.name) + ", ";
+  params += "CUstream stream";
+
+  h << "/* Generated by attn-emit-lib from " << specPath << " (function @"
+    << k.funcName << ", --shape " << shape << "). Do not edit.\n"
+    << " *\n"
+    << " * " << prefix << "_launch runs the attention kernel on device\n"
+    << " * buffers (contiguous, row-major):\n";
+  for (const auto &buf : k.buffers) {
+    h << " *   " << cIdentifier(buf.name) << ": " << buf.elementType;
+    for (int64_t d : buf.shape)
+      h << "[" << d << "]";
+    h << (buf.isResult ? "  (output)" : "  (input)") << "\n";
+  }
+  h << " * Errors are CUresult values; " << prefix
+    << "_last_error() describes the\n"
+    << " * failing call (e.g. cuInit or cuDeviceGet when there is no device).\n"
+    << " */\n"
+    << "#ifndef " << macro << "_H\n#define " << macro << "_H\n\n"
+    << "#include <cuda.h>\n\n"
+    << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+    << "#define " << macro << "_GRID_X " << k.grid[0] << "\n"
+    << "#define " << macro << "_BLOCK_X " << k.block[0] << "\n"
+    << "#define " << macro << "_DYNAMIC_SHARED_BYTES " << k.dynamicSharedBytes
+    << "\n#define " << macro << "_TILE_Q " << k.tileQ << "\n"
+    << "#define " << macro << "_TILE_KV " << k.tileKv << "\n\n"
+    << "/* Loads the kernel into the current context (the primary context\n"
+    << " * of device 0 when none is current). Called by " << prefix
+    << "_launch\n * on first use; not thread-safe. */\n"
+    << "CUresult " << prefix << "_load(void);\n"
+    << "/* Enqueues the kernel on `stream`. */\n"
+    << "CUresult " << prefix << "_launch(" << params << ");\n"
+    << "/* The last error, or \"\". */\n"
+    << "const char *" << prefix << "_last_error(void);\n"
+    << "/* Unloads the module. */\n"
+    << "void " << prefix << "_unload(void);\n\n"
+    << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+
+  c << "/* Generated by attn-emit-lib from " << specPath << " (function @"
+    << k.funcName << "). Do not edit. */\n"
+    << "#include \"" << name << ".h\"\n\n"
+    << "#include <stdio.h>\n#include <string.h>\n\n";
+  for (const auto &[arch, ptx] : ptxPerArch)
+    c << "/* PTX for " << arch << " (also in " << name << "." << arch
+      << ".ptx). */\n"
+      << "static const unsigned char " << prefix << "_ptx_" << arch
+      << "[] = {\n" << cBytes(ptx) << "\n};\n\n";
+  c << "static const struct { int cc; const unsigned char *ptx; } " << prefix
+    << "_images[] = {\n";
+  for (const auto &[arch, ptx] : ptxPerArch)
+    c << "  {" << llvm::StringRef(arch).drop_front(3).take_while(llvm::isDigit)
+      << ", " << prefix << "_ptx_" << arch << "},\n";
+  c << "};\n\n"
+    << "static CUmodule " << prefix << "_module;\n"
+    << "static CUfunction " << prefix << "_function;\n"
+    << "static char " << prefix << "_error[1024];\n\n"
+    << "/* The name of `r`; the driver stub library answers no names. */\n"
+    << "static const char *" << prefix << "_name(CUresult r) {\n"
+    << "  const char *name = NULL;\n"
+    << "  if (cuGetErrorName(r, &name) == CUDA_SUCCESS && name)\n"
+    << "    return name;\n"
+    << "  switch ((int)r) {\n"
+    << "  case 3: return \"CUDA_ERROR_NOT_INITIALIZED\";\n"
+    << "  case 34: return \"CUDA_ERROR_STUB_LIBRARY (the CUDA driver stub, "
+       "not a driver)\";\n"
+    << "  case 35: return \"CUDA_ERROR_INSUFFICIENT_DRIVER\";\n"
+    << "  case 100: return \"CUDA_ERROR_NO_DEVICE\";\n"
+    << "  case 101: return \"CUDA_ERROR_INVALID_DEVICE\";\n"
+    << "  case 209: return \"CUDA_ERROR_NO_BINARY_FOR_GPU\";\n"
+    << "  case 222: return \"CUDA_ERROR_UNSUPPORTED_PTX_VERSION\";\n"
+    << "  default: return \"CUresult\";\n"
+    << "  }\n}\n\n"
+    << "static CUresult " << prefix
+    << "_fail(const char *call, CUresult r, const char *hint) {\n"
+    << "  const char *name = " << prefix << "_name(r), *text = NULL;\n"
+    << "  if (cuGetErrorString(r, &text) != CUDA_SUCCESS || !text)\n"
+    << "    text = \"\";\n"
+    << "  snprintf(" << prefix << "_error, sizeof " << prefix
+    << "_error, \"" << prefix << ": %s failed: %s (%d)%s%s%s%s\", call, name,\n"
+    << "           (int)r, *text ? \": \" : \"\", text, hint ? \"; \" : \"\",\n"
+    << "           hint ? hint : \"\");\n"
+    << "  return r;\n}\n\n"
+    << "#define ATTN_CHECK(call, hint) \\\n"
+    << "  do { \\\n"
+    << "    CUresult attn_r_ = (call); \\\n"
+    << "    if (attn_r_ != CUDA_SUCCESS) \\\n"
+    << "      return " << prefix << "_fail(#call, attn_r_, hint); \\\n"
+    << "  } while (0)\n\n"
+    << "const char *" << prefix << "_last_error(void) { return " << prefix
+    << "_error; }\n\n"
+    << "CUresult " << prefix << "_load(void) {\n"
+    << "  CUcontext ctx = NULL;\n"
+    << "  CUdevice dev;\n"
+    << "  int major = 0, minor = 0, optin = 0;\n"
+    << "  unsigned i, best = 0;\n"
+    << "  char log[4096];\n"
+    << "  CUjit_option opts[2];\n"
+    << "  void *values[2];\n"
+    << "  CUresult r;\n"
+    << "  if (" << prefix << "_function)\n    return CUDA_SUCCESS;\n"
+    << "  ATTN_CHECK(cuInit(0), \"no usable CUDA driver or device\");\n"
+    << "  ATTN_CHECK(cuCtxGetCurrent(&ctx), NULL);\n"
+    << "  if (!ctx) {\n"
+    << "    ATTN_CHECK(cuDeviceGet(&dev, 0), \"no CUDA device\");\n"
+    << "    ATTN_CHECK(cuDevicePrimaryCtxRetain(&ctx, dev), NULL);\n"
+    << "    ATTN_CHECK(cuCtxSetCurrent(ctx), NULL);\n"
+    << "  }\n"
+    << "  ATTN_CHECK(cuCtxGetDevice(&dev), NULL);\n"
+    << "  ATTN_CHECK(cuDeviceGetAttribute(&major, "
+       "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev), NULL);\n"
+    << "  ATTN_CHECK(cuDeviceGetAttribute(&minor, "
+       "CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev), NULL);\n"
+    << "  /* The newest embedded architecture the device runs. */\n"
+    << "  for (i = 0; i < sizeof " << prefix << "_images / sizeof "
+    << prefix << "_images[0]; ++i)\n"
+    << "    if (" << prefix << "_images[i].cc <= major * 10 + minor &&\n"
+    << "        (!best || " << prefix << "_images[i].cc > " << prefix
+    << "_images[best - 1].cc))\n"
+    << "      best = i + 1;\n"
+    << "  if (!best) {\n"
+    << "    snprintf(" << prefix << "_error, sizeof " << prefix
+    << "_error, \"" << prefix << ": the device (sm_%d%d) is older than every "
+       "embedded architecture\", major, minor);\n"
+    << "    return CUDA_ERROR_NO_BINARY_FOR_GPU;\n  }\n"
+    << "  ATTN_CHECK(cuDeviceGetAttribute(&optin, "
+       "CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev), NULL);\n"
+    << "  if (optin < " << macro << "_DYNAMIC_SHARED_BYTES) {\n"
+    << "    snprintf(" << prefix << "_error, sizeof " << prefix
+    << "_error, \"" << prefix << ": the kernel needs %d bytes of shared "
+       "memory, the device allows %d\", " << macro
+    << "_DYNAMIC_SHARED_BYTES, optin);\n"
+    << "    return CUDA_ERROR_INVALID_VALUE;\n  }\n"
+    << "  log[0] = 0;\n"
+    << "  opts[0] = CU_JIT_ERROR_LOG_BUFFER;\n"
+    << "  values[0] = log;\n"
+    << "  opts[1] = CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES;\n"
+    << "  values[1] = (void *)(size_t)sizeof log;\n"
+    << "  r = cuModuleLoadDataEx(&" << prefix << "_module, " << prefix
+    << "_images[best - 1].ptx, 2, opts, values);\n"
+    << "  if (r != CUDA_SUCCESS)\n"
+    << "    return " << prefix << "_fail(\"cuModuleLoadDataEx\", r, log);\n"
+    << "  ATTN_CHECK(cuModuleGetFunction(&" << prefix << "_function, "
+    << prefix << "_module, \"" << k.kernelName << "\"), NULL);\n"
+    << "  ATTN_CHECK(cuFuncSetAttribute(" << prefix << "_function, "
+       "CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, "
+    << macro << "_DYNAMIC_SHARED_BYTES), NULL);\n"
+    << "  " << prefix << "_error[0] = 0;\n"
+    << "  return CUDA_SUCCESS;\n}\n\n"
+    << "CUresult " << prefix << "_launch(" << params << ") {\n";
+  c << "  void *params[" << std::max<size_t>(k.params.size(), 1) << "] = {";
+  for (auto [i, p] : llvm::enumerate(k.params))
+    c << (i ? ", " : "") << "&" << cIdentifier(k.buffers[p].name);
+  c << "};\n";
+  for (auto [i, buf] : llvm::enumerate(k.buffers))
+    if (!llvm::is_contained(k.params, i))
+      c << "  (void)" << cIdentifier(buf.name) << "; /* not read */\n";
+  c << "  CUresult r = " << prefix << "_load();\n"
+    << "  if (r != CUDA_SUCCESS)\n    return r;\n"
+    << "  ATTN_CHECK(cuLaunchKernel(" << prefix << "_function, " << macro
+    << "_GRID_X, " << k.grid[1] << ", " << k.grid[2] << ", " << macro
+    << "_BLOCK_X, " << k.block[1] << ", " << k.block[2] << ", " << macro
+    << "_DYNAMIC_SHARED_BYTES, stream, params, NULL), NULL);\n"
+    << "  return CUDA_SUCCESS;\n}\n\n"
+    << "void " << prefix << "_unload(void) {\n"
+    << "  if (" << prefix << "_module)\n    cuModuleUnload(" << prefix
+    << "_module);\n"
+    << "  " << prefix << "_module = NULL;\n  " << prefix
+    << "_function = NULL;\n}\n";
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "attn-emit-lib: PTX, cubin, header and CUDA "
+                              "driver launcher for attn specs\n");
+
+  ProblemSize size;
+  {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(shapeOpt).split(parts, ',');
+    if (parts.size() != 6 && parts.size() != 7)
+      return fail("--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
+    int64_t v[7];
+    for (auto [i, p] : llvm::enumerate(parts))
+      if (p.getAsInteger(10, v[i]) || v[i] <= 0)
+        return fail("--shape entries must be positive integers, got '" + p +
+                    "'");
+    size = {v[0], v[1], v[2], v[3], v[4], v[5], parts.size() == 7 ? v[6] : v[5]};
+  }
+  llvm::SmallVector<llvm::StringRef> archs;
+  llvm::StringRef(archOpt).split(archs, ',', -1, false);
+  for (llvm::StringRef a : archs)
+    if (!a.starts_with("sm_") || a.size() < 5 || !llvm::isDigit(a[3]))
+      return fail("--arch takes sm_XY[,sm_XY...], got '" + a + "'");
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create " + outDir + ": " + ec.message());
+  std::optional<std::string> ptxas = findPtxas();
+  if (!ptxas)
+    llvm::errs() << "attn-emit-lib: note: ptxas not found (no CUDA "
+                    "toolkit): no .cubin written\n";
+
+  MLIRContext context;
+  DialectRegistry registry;
+  gpu::registerGPUDependencies(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+
+  gpu::GPUTileOptions tiles;
+  tiles.tileQ = tileQ;
+  tiles.tileKv = tileKv;
+  tiles.threads = threadsPerBlock;
+
+  int status = 0;
+  for (const std::string &specPath : specFiles) {
+    llvm::SourceMgr sourceMgr;
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    auto buffer = llvm::MemoryBuffer::getFile(specPath);
+    if (!buffer) {
+      status = fail("cannot read " + specPath);
+      continue;
+    }
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    OwningOpRef<ModuleOp> module =
+        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module) {
+      status = 1;
+      continue;
+    }
+    FailureOr<SpecBinding> binding = bindSpec(*module, entry);
+    if (failed(binding)) {
+      status = 1;
+      continue;
+    }
+    std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes;
+    bool ok = true;
+    for (unsigned n = 0, e = binding->func.getNumArguments(); n < e; ++n) {
+      auto type = cast<RankedTensorType>(binding->func.getArgumentTypes()[n]);
+      std::optional<DType> dtype = elementDType(type.getElementType());
+      auto shape = argShape(*binding, n, size);
+      if (!dtype || !shape) {
+        if (!shape)
+          fail(specPath + ": " + llvm::toString(shape.takeError()));
+        else
+          fail(specPath + ": unsupported element type of argument '" +
+               binding->names[n] + "'");
+        ok = false;
+        break;
+      }
+      argTypes.push_back({*dtype, llvm::SmallVector<int64_t, 4>(
+                                      shape->begin(), shape->end())});
+    }
+    if (!ok) {
+      status = 1;
+      continue;
+    }
+    auto specialized = specializeToTypes(*binding, argTypes);
+    if (failed(specialized)) {
+      status = 1;
+      continue;
+    }
+    std::string funcName = binding->func.getSymName().str();
+    std::string name = cIdentifier(funcName);
+
+    std::vector<std::pair<std::string, std::string>> ptxPerArch;
+    std::optional<gpu::KernelInfo> info;
+    for (llvm::StringRef arch : archs) {
+      gpu::PTXOptions options;
+      options.chip = arch.str();
+      options.features = ptxFeatures;
+      auto kernel = gpu::compileKernel(**specialized, funcName, options, tiles);
+      if (!kernel) {
+        fail(specPath + ": " + llvm::toString(kernel.takeError()));
+        ok = false;
+        break;
+      }
+      std::string base = (llvm::Twine(outDir) + "/" + name + "." + arch).str();
+      if (!writeFile(base + ".ptx", kernel->ptx)) {
+        ok = false;
+        break;
+      }
+      if (ptxas) {
+        PtxasResult r = runPtxas(*ptxas, arch, base + ".ptx", base + ".cubin");
+        if (!r.ok) {
+          fail(specPath + ": ptxas rejected " + base + ".ptx:\n" + r.log);
+          ok = false;
+          break;
+        }
+        if (resourceUsage) {
+          Resources res = parseResources(r.log);
+          llvm::outs() << name << " " << arch << ": registers "
+                       << res.registers << ", spill stores "
+                       << res.spillStores << " B, spill loads "
+                       << res.spillLoads << " B, stack " << res.stack
+                       << " B, shared " << kernel->dynamicSharedBytes
+                       << " B dynamic + " << res.staticSmem
+                       << " B static, block " << kernel->block[0]
+                       << ", grid " << kernel->grid[0] << ", tiles "
+                       << kernel->tileQ << "x" << kernel->tileKv << "\n";
+        }
+      } else if (resourceUsage) {
+        llvm::outs() << name << " " << arch
+                     << ": no ptxas, no resource usage\n";
+      }
+      ptxPerArch.push_back({arch.str(), kernel->ptx});
+      info = std::move(*kernel);
+    }
+    if (!ok) {
+      status = 1;
+      continue;
+    }
+    // Buffer names: the spec's argument names, then out and lse.
+    for (unsigned n = 0; n < binding->names.size(); ++n)
+      info->buffers[n].name = binding->names[n];
+    unsigned numResults = info->buffers.size() - binding->names.size();
+    for (unsigned r = 0; r < numResults; ++r)
+      info->buffers[binding->names.size() + r].name = r == 0 ? "out" : "lse";
+
+    std::string header, source;
+    emitSources(*info, ptxPerArch, specPath, shapeOpt, header, source);
+    if (!writeFile(outDir + "/" + name + ".h", header) ||
+        !writeFile(outDir + "/" + name + ".c", source)) {
+      status = 1;
+      continue;
+    }
+    llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c} and "
+                 << ptxPerArch.size() << " PTX"
+                 << (ptxas ? " + cubin" : "") << " image(s): grid "
+                 << info->grid[0] << ", block " << info->block[0]
+                 << ", dynamic shared " << info->dynamicSharedBytes
+                 << " B\n";
+  }
+  return status;
+}
