@@ -268,6 +268,16 @@ def test_ptx(spec_text):
     assert ".target sm_80" in text or "sm_80" in text
     text2 = ao.ptx(spec_text, {"q": shapes[0], "k": shapes[1], "v": shapes[2]})
     assert text2 == text
+    # A traced spec: the capture's shape comes from the bound array.
+    slopes = np.array([0.5, 0.25], np.float32)
+    traced = ao.Spec(mask=lambda b, h, q, kv: q >= kv,
+                     score_mod=lambda s, b, h, q, kv: s - slopes[h] * ao.math.to_float(q - kv))
+    assert ".target sm_90a" in ao.ptx(traced, {"q": shapes[0], "k": shapes[1], "v": shapes[2]},
+                                      arch="sm_90a")
+    with pytest.raises(TypeError, match="missing the shape"):
+        ao.ptx(spec_text, {"q": shapes[0]})
+    with pytest.raises(ValueError, match="3 arguments"):
+        ao.ptx(spec_text, shapes[:2])
 
 
 # -- utilities --------------------------------------------------------------- #
