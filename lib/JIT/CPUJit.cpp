@@ -33,18 +33,6 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-static std::optional<DType> dtypeOf(Type type) {
-  if (type.isF64()) return DType::F64;
-  if (type.isF32()) return DType::F32;
-  if (type.isF16()) return DType::F16;
-  if (type.isBF16()) return DType::BF16;
-  if (type.isInteger(64) || type.isIndex()) return DType::I64;
-  if (type.isInteger(32)) return DType::I32;
-  if (type.isInteger(8)) return DType::I8;
-  if (type.isInteger(1)) return DType::I1;
-  return std::nullopt;
-}
-
 std::string CompileOptions::key() const {
   return (llvm::Twine(tiled) + "/" + llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
@@ -100,7 +88,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       -> llvm::Expected<ArgInfo> {
     auto shaped = dyn_cast<RankedTensorType>(t);
     std::optional<DType> dt =
-        shaped ? dtypeOf(shaped.getElementType()) : std::nullopt;
+        shaped ? dtypeOfElement(shaped.getElementType()) : std::nullopt;
     if (!dt)
       return makeError(llvm::Twine("unsupported ") + what + " type in '" +
                        funcName + "'");

@@ -128,25 +128,6 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   return binding;
 }
 
-/// Every mask attribute nested in `mask`.
-static void walkMasks(MaskAttrInterface mask,
-                      function_ref<void(MaskAttrInterface)> fn) {
-  if (!mask)
-    return;
-  fn(mask);
-  if (auto a = dyn_cast<AndMaskAttr>(mask))
-    for (MaskAttrInterface m : a.getMasks())
-      walkMasks(m, fn);
-  else if (auto o = dyn_cast<OrMaskAttr>(mask))
-    for (MaskAttrInterface m : o.getMasks())
-      walkMasks(m, fn);
-  else if (auto n = dyn_cast<NotMaskAttr>(mask))
-    walkMasks(n.getMask(), fn);
-  else if (auto p = dyn_cast<PerHeadMaskAttr>(mask))
-    for (Attribute m : p.getMasks())
-      walkMasks(cast<MaskAttrInterface>(m), fn);
-}
-
 ProblemSize attn::defaultProblemSize(const SpecBinding &binding) {
   ProblemSize s;
   AttentionOp op = binding.op;
@@ -314,7 +295,7 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
   return makeError("unknown argument role");
 }
 
-static std::optional<DType> dtypeOfElement(Type t) {
+std::optional<DType> attn::dtypeOfElement(Type t) {
   if (t.isF64()) return DType::F64;
   if (t.isF32()) return DType::F32;
   if (t.isF16()) return DType::F16;

@@ -17,10 +17,14 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace attn {
+
+/// The host array type of a tensor element type (index as i64), if any.
+std::optional<DType> dtypeOfElement(mlir::Type type);
 
 /// Named extents of one attention problem.
 struct ProblemSize {

@@ -68,21 +68,22 @@ static int64_t ceilDivStatic(int64_t a, int64_t b) {
   return known(a) ? (a + b - 1) / b : ShapedType::kDynamic;
 }
 
-/// Collects every mask attribute nested in `mask` (itself included).
-static void collectMasks(MaskAttrInterface mask,
-                         SmallVectorImpl<MaskAttrInterface> &out) {
-  out.push_back(mask);
+void attn::walkMasks(MaskAttrInterface mask,
+                     llvm::function_ref<void(MaskAttrInterface)> fn) {
+  if (!mask)
+    return;
+  fn(mask);
   if (auto a = dyn_cast<AndMaskAttr>(mask))
     for (MaskAttrInterface m : a.getMasks())
-      collectMasks(m, out);
+      walkMasks(m, fn);
   else if (auto o = dyn_cast<OrMaskAttr>(mask))
     for (MaskAttrInterface m : o.getMasks())
-      collectMasks(m, out);
+      walkMasks(m, fn);
   else if (auto n = dyn_cast<NotMaskAttr>(mask))
-    collectMasks(n.getMask(), out);
+    walkMasks(n.getMask(), fn);
   else if (auto p = dyn_cast<PerHeadMaskAttr>(mask))
     for (Attribute m : p.getMasks())
-      collectMasks(cast<MaskAttrInterface>(m), out);
+      walkMasks(cast<MaskAttrInterface>(m), fn);
 }
 
 LogicalResult AttentionOp::verify() {
@@ -211,7 +212,7 @@ LogicalResult AttentionOp::verify() {
 
   SmallVector<MaskAttrInterface> masks;
   if (MaskAttrInterface mask = getMaskAttr())
-    collectMasks(mask, masks);
+    walkMasks(mask, [&](MaskAttrInterface m) { masks.push_back(m); });
   bool usesSegments = llvm::any_of(
       masks, [](MaskAttrInterface m) { return isa<DocumentMaskAttr>(m); });
   SmallVector<BlockSparseMaskAttr> blockSparse;

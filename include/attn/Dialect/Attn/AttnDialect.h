@@ -21,4 +21,11 @@
 #define GET_OP_CLASSES
 #include "attn/Dialect/Attn/AttnOps.h.inc"
 
+namespace attn {
+/// Calls `fn` on `mask` and on every mask nested in it (and/or/not operands,
+/// per_head entries), parents first. A null mask visits nothing.
+void walkMasks(MaskAttrInterface mask,
+               llvm::function_ref<void(MaskAttrInterface)> fn);
+} // namespace attn
+
 #endif // ATTN_DIALECT_ATTN_ATTNDIALECT_H
