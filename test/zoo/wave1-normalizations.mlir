@@ -6,10 +6,10 @@
 // (attn::isSupportedByTiledLowering).
 
 // N01 LSSA (softplus + l1, length scale) and LSSAR (power re-weighting).
-// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --entry lssa --random 1 --shape 2,4,2,77,77,16 --check | FileCheck %s
-// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --entry lssa --random 2 --shape 1,2,1,300,300,16 --check | FileCheck %s
-// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --entry lssar --random 3 --shape 2,4,2,77,77,16 --check | FileCheck %s
-// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --entry lssar --random 4 --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --random 1 --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --random 2 --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/normalizations/softplus_lssar.mlir --random 3 --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/normalizations/softplus_lssar.mlir --random 4 --shape 1,2,1,300,300,16 --check | FileCheck %s
 // N02 Cog attention (signed weights: weight_mod, two passes).
 // RUN: attn-run %zoo/normalizations/cog.mlir --untiled --random 5 --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/normalizations/cog.mlir --untiled --random 6 --shape 1,2,1,300,300,16 --check | FileCheck %s

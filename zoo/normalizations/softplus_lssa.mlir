@@ -1,4 +1,4 @@
-// LSSA / LSSAR: softplus attention with a length scale and re-weighting.
+// LSSA: length-scaled softplus attention (LSSAR: softplus_lssar.mlir).
 // ZOO.md: N01 `softplus_lssa`.
 //
 // Paper: "Softplus Attention with Re-weighting Boosts Length Extrapolation
@@ -18,13 +18,9 @@
 //     exact factor, e.g. log(n) / log(n_train) or a learned multiple].
 //   - k = 3 for LSSAR [verify: the paper's power].
 // Choices:
-//   - @lssa uses #attn.normalize<softplus, l1> with the scale as a score_mod.
-//   - @lssar computes softplus(lambda s)^k in the score_mod and normalizes
-//     with #attn.normalize<identity, l1> (weights are >= 0, so l1 is the
-//     plain row sum). Both are one pass, no max subtraction.
-//   - [verify] the re-weighting: if the paper's sharpening is not p^k / sum
-//     p^k (e.g. a shifted ReLU before the power), @lssar changes its region
-//     only; listed as partial in docs/zoo.md until checked.
+//   - This file is LSSA: #attn.normalize<softplus, l1> with the scale as a
+//     score_mod, one pass, no max subtraction. LSSAR (the re-weighted
+//     variant) is zoo/normalizations/softplus_lssar.mlir.
 func.func @lssa(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                 %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.attention %q, %k, %v mask(#attn.causal)
@@ -38,35 +34,6 @@ func.func @lssa(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
          %lambda = math.log %n : f32
          %r = arith.mulf %s, %lambda : f32
          attn.yield %r : f32
-       }
-       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
-         -> tensor<?x?x?x?xf32>
-  return %o : tensor<?x?x?x?xf32>
-}
-
-func.func @lssar(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
-                 %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
-  %o = attn.attention %q, %k, %v mask(#attn.causal)
-       normalization(#attn.normalize<identity, l1>)
-       score_mod {
-       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
-         %one = arith.constant 1.0 : f32
-         %zero = arith.constant 0.0 : f32
-         %ii = arith.index_cast %i : index to i64
-         %fi = arith.sitofp %ii : i64 to f32
-         %n = arith.addf %fi, %one : f32
-         %lambda = math.log %n : f32
-         %x = arith.mulf %s, %lambda : f32
-         // softplus(x) = max(x, 0) + log1p(exp(-|x|))
-         %ax = math.absf %x : f32
-         %nax = arith.negf %ax : f32
-         %ex = math.exp %nax : f32
-         %tail = math.log1p %ex : f32
-         %pos = arith.maximumf %x, %zero : f32
-         %sp = arith.addf %pos, %tail : f32
-         %sp2 = arith.mulf %sp, %sp : f32
-         %sp3 = arith.mulf %sp2, %sp : f32
-         attn.yield %sp3 : f32
        }
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>

@@ -11,7 +11,9 @@
 //   propagated predictions. The simplified ("isotropic") variant has one
 //   decay mu_h, one rotation frequency spectrum (RoPE-like) and scalar noise
 //   levels per head, and the cost of standard attention.
-// Formula used here (isotropic, per head h, dt = i - j >= 0):
+// Formula used here (isotropic, per head h, dt = p - j >= 0 with p = i +
+//   Nk - Nq the aligned query position, Nq and Nk read off the extents of
+//   the qn and kn operands with tensor.dim):
 //   e = exp(-mu dt)
 //   V(dt) = sigma2 / (2 mu) (1 - e^2) + eta2 (1 + e^2)   (propagated variance:
 //           process noise accumulated over dt plus the measurement noise of
@@ -55,7 +57,11 @@ func.func @afa(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
          %mu = tensor.extract %tp[%h, %c0] : tensor<?x3xf32>
          %sig2 = tensor.extract %tp[%h, %c1] : tensor<?x3xf32>
          %eta2 = tensor.extract %tp[%h, %c2] : tensor<?x3xf32>
-         %dti = arith.subi %i, %j : index
+         %nqx = tensor.dim %tq, %c2 : tensor<?x?x?xf32>
+         %nkx = tensor.dim %tk, %c2 : tensor<?x?x?xf32>
+         %off = arith.subi %nkx, %nqx : index
+         %p = arith.addi %i, %off : index
+         %dti = arith.subi %p, %j : index
          %dt64 = arith.index_cast %dti : index to i64
          %dt = arith.sitofp %dt64 : i64 to f32
          %mdt = arith.mulf %mu, %dt : f32
