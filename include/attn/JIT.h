@@ -78,8 +78,10 @@ public:
 
   /// Runs with `args` (the function's arguments, in order) and `results`
   /// (its results, shaped by the caller). Element types, ranks and static
-  /// extents are checked against the signature; buffers must be contiguous
-  /// (row-major strides).
+  /// extents are checked against the signature. Views with any non-negative
+  /// strides are accepted: non-contiguous ones are packed into row-major
+  /// temporaries (results scattered back after the run), a copy that
+  /// contiguous buffers avoid.
   llvm::Error run(llvm::ArrayRef<BufferView> args,
                   llvm::ArrayRef<BufferView> results) const;
   llvm::Error run(llvm::ArrayRef<const NDArray *> args,

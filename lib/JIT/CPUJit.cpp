@@ -21,6 +21,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <thread>
 
@@ -212,8 +213,89 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<const NDArray *> args,
   return run(argViews, resultViews);
 }
 
+/// Whether `view` has row-major contiguous strides.
+static bool isContiguous(const BufferView &view) {
+  int64_t stride = 1;
+  for (int64_t d = view.shape.size() - 1; d >= 0; --d) {
+    if (view.shape[d] > 1 && view.strides[d] != stride)
+      return false;
+    stride *= view.shape[d];
+  }
+  return true;
+}
+
+/// Copies between a strided view and a contiguous buffer of the same shape.
+static void copyStrided(const BufferView &view, char *packed, bool toPacked) {
+  size_t elem = dtypeSize(view.dtype);
+  int64_t rank = view.shape.size(), total = 1;
+  for (int64_t d : view.shape)
+    total *= d;
+  llvm::SmallVector<int64_t, 4> index(rank, 0);
+  char *base = static_cast<char *>(view.data);
+  for (int64_t linear = 0; linear < total; ++linear) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * view.strides[d];
+    char *strided = base + offset * static_cast<int64_t>(elem);
+    if (toPacked)
+      std::memcpy(packed + linear * elem, strided, elem);
+    else
+      std::memcpy(strided, packed + linear * elem, elem);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < view.shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
 llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
                                   llvm::ArrayRef<BufferView> results) const {
+  // Strided views (e.g. [B, N, H, D] tensors seen as [B, H, N, D]) are packed
+  // into contiguous temporaries and results scattered back: the kernel is
+  // compiled for row-major buffers.
+  bool anyStrided = false;
+  for (const BufferView &v : llvm::concat<const BufferView>(args, results)) {
+    if (v.strides.size() != v.shape.size())
+      return makeError("a buffer view needs one stride per dimension");
+    for (int64_t st : v.strides)
+      if (st < 0)
+        return makeError("negative strides are not supported");
+    anyStrided |= !isContiguous(v);
+  }
+  if (anyStrided) {
+    std::vector<std::vector<char>> storage;
+    llvm::SmallVector<BufferView> packedArgs, packedResults;
+    auto pack = [&](const BufferView &v, bool copyIn) {
+      if (isContiguous(v))
+        return v;
+      int64_t total = 1;
+      for (int64_t d : v.shape)
+        total *= d;
+      storage.emplace_back(total * dtypeSize(v.dtype));
+      if (copyIn)
+        copyStrided(v, storage.back().data(), /*toPacked=*/true);
+      BufferView c = v;
+      c.data = storage.back().data();
+      int64_t stride = 1;
+      for (int64_t d = c.shape.size() - 1; d >= 0; --d) {
+        c.strides[d] = stride;
+        stride *= c.shape[d];
+      }
+      return c;
+    };
+    storage.reserve(args.size() + results.size());
+    for (const BufferView &v : args)
+      packedArgs.push_back(pack(v, true));
+    for (const BufferView &v : results)
+      packedResults.push_back(pack(v, false));
+    if (llvm::Error err = run(packedArgs, packedResults))
+      return err;
+    for (auto [orig, packed] : llvm::zip(results, packedResults))
+      if (orig.data != packed.data)
+        copyStrided(orig, static_cast<char *>(packed.data), /*toPacked=*/false);
+    return llvm::Error::success();
+  }
   if (args.size() != argInfo.size() || results.size() != resultInfo.size())
     return makeError("expected " + llvm::Twine(argInfo.size()) +
                      " arguments and " + llvm::Twine(resultInfo.size()) +
@@ -239,11 +321,6 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
                          llvm::Twine(d) + " is " + llvm::Twine(view.shape[d]) +
                          " but the kernel was compiled for " +
                          llvm::Twine(info.shape[d]));
-      if (view.strides.size() != view.shape.size() ||
-          (view.shape[d] > 1 && view.strides[d] != stride))
-        return makeError(what + " " + llvm::Twine(index) +
-                         " must be contiguous (row-major strides); strided "
-                         "buffers are not supported yet");
       stride *= view.shape[d];
     }
     std::vector<int64_t> desc(3 + 2 * rank);
