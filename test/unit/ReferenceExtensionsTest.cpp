@@ -1,0 +1,283 @@
+//===- ReferenceExtensionsTest.cpp - reference semantics of the wave-1 ops -===//
+//
+// Closed-form checks of the float64 reference for the operand kinds and
+// regions added for the zoo's first wave: k_head_map / v_head_map,
+// sink_logits, output_gate, weight_mod, and the GNA stride of
+// #attn.neighborhood. Each expectation is computed here by hand.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Reference/Reference.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::reference;
+
+namespace {
+
+const double kInf = std::numeric_limits<double>::infinity();
+
+struct Spec {
+  std::unique_ptr<MLIRContext> ctx;
+  OwningOpRef<ModuleOp> module;
+  AttentionOp op;
+  std::string diagnostics;
+};
+
+std::unique_ptr<Spec> parse(const std::string &src) {
+  auto spec = std::make_unique<Spec>();
+  spec->ctx = std::make_unique<MLIRContext>();
+  spec->ctx->loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
+                         math::MathDialect, tensor::TensorDialect>();
+  ScopedDiagnosticHandler handler(spec->ctx.get(), [&](Diagnostic &d) {
+    spec->diagnostics += d.str() + "\n";
+    return success();
+  });
+  spec->module =
+      parseSourceString<ModuleOp>(src, ParserConfig(spec->ctx.get()));
+  if (spec->module)
+    spec->module->walk([&](AttentionOp a) { spec->op = a; });
+  return spec;
+}
+
+NDArray randn(std::vector<int64_t> shape, uint64_t seed) {
+  NDArray a(DType::F64, std::move(shape));
+  std::mt19937_64 rng(seed);
+  a.fillNormal(rng);
+  return a;
+}
+
+NDArray ints(std::vector<int64_t> shape, std::vector<int64_t> values) {
+  NDArray a(DType::I64, std::move(shape));
+  for (size_t k = 0; k < values.size(); ++k)
+    a.setDouble(k, static_cast<double>(values[k]));
+  return a;
+}
+
+NDArray floats(std::vector<int64_t> shape, std::vector<double> values) {
+  NDArray a(DType::F64, std::move(shape));
+  for (size_t k = 0; k < values.size(); ++k)
+    a.setDouble(k, values[k]);
+  return a;
+}
+
+double at4(const NDArray &a, int64_t b, int64_t h, int64_t i, int64_t d) {
+  auto s = a.shape();
+  return a.getDouble(((b * s[1] + h) * s[2] + i) * s[3] + d);
+}
+
+Inputs qkv(NDArray q, NDArray k, NDArray v) {
+  Inputs in;
+  in.query = std::move(q);
+  in.key = std::move(k);
+  in.value = std::move(v);
+  return in;
+}
+
+/// Plain softmax attention of query head h (batch b, row i) over key head hk
+/// and value head hv, optional causal mask, by hand.
+std::vector<double> plainRow(const Inputs &in, int64_t b, int64_t h,
+                             int64_t i, int64_t hk, int64_t hv, bool causal,
+                             double sink = -kInf, double *lse = nullptr) {
+  auto qs = in.query.shape(), ks = in.key.shape(), vs = in.value.shape();
+  int64_t D = qs[3], Nk = ks[2], Nq = qs[2], Dv = vs[3];
+  std::vector<double> s(Nk);
+  double m = sink;
+  for (int64_t j = 0; j < Nk; ++j) {
+    double dot = 0;
+    for (int64_t d = 0; d < D; ++d)
+      dot += at4(in.query, b, h, i, d) * at4(in.key, b, hk, j, d);
+    s[j] = dot / std::sqrt(double(D));
+    if (!(causal && j > i + Nk - Nq))
+      m = std::max(m, s[j]);
+  }
+  double sum = sink == -kInf ? 0.0 : std::exp(sink - m);
+  std::vector<double> w(Nk, 0.0);
+  for (int64_t j = 0; j < Nk; ++j)
+    if (!(causal && j > i + Nk - Nq))
+      sum += w[j] = std::exp(s[j] - m);
+  std::vector<double> o(Dv, 0.0);
+  for (int64_t j = 0; j < Nk; ++j)
+    for (int64_t d = 0; d < Dv; ++d)
+      o[d] += w[j] / sum * at4(in.value, b, hv, j, d);
+  if (lse)
+    *lse = m + std::log(sum);
+  return o;
+}
+
+#define PARSE(spec, text)                                                      \
+  std::unique_ptr<Spec> spec = parse(text);                                    \
+  ASSERT_TRUE(spec->op) << spec->diagnostics
+
+#define EVAL(out, spec, inputs)                                                \
+  llvm::Expected<Outputs> out##OrErr = evaluate((spec)->op, inputs);           \
+  ASSERT_TRUE(static_cast<bool>(out##OrErr))                                   \
+      << llvm::toString(out##OrErr.takeError());                               \
+  Outputs &out = *out##OrErr
+
+const char *const kT = "tensor<?x?x?x?xf32>";
+
+TEST(ReferenceExtensions, HeadMapsSelectKeyAndValueHeads) {
+  std::string t = kT;
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ", %km: tensor<2x3xi64>, %vm: tensor<3xi64>) {\n"
+                  "  %o = attn.attention %q, %k, %v k_head_map(%km : "
+                  "tensor<2x3xi64>) v_head_map(%vm : tensor<3xi64>) "
+                  "mask(#attn.causal) : " +
+                  t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
+  // Hq = 3 (not a multiple of Hk = 2), V with its own 4 heads.
+  Inputs in = qkv(randn({2, 3, 5, 4}, 1), randn({2, 2, 5, 4}, 2),
+                  randn({2, 4, 5, 3}, 3));
+  in.kHeadMap = ints({2, 3}, {1, 0, 1, 0, 0, 1});
+  in.vHeadMap = ints({3}, {3, 0, 2});
+  EVAL(out, spec, in);
+  int64_t kmap[2][3] = {{1, 0, 1}, {0, 0, 1}}, vmap[3] = {3, 0, 2};
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t h = 0; h < 3; ++h)
+      for (int64_t i = 0; i < 5; ++i) {
+        std::vector<double> o =
+            plainRow(in, b, h, i, kmap[b][h], vmap[h], /*causal=*/true);
+        for (int64_t d = 0; d < 3; ++d)
+          EXPECT_NEAR(at4(out.output, b, h, i, d), o[d], 1e-12);
+      }
+  // Out-of-range entries are an error of the reference.
+  in.vHeadMap = ints({3}, {3, 4, 2});
+  llvm::Expected<Outputs> bad = evaluate(spec->op, in);
+  ASSERT_FALSE(static_cast<bool>(bad));
+  std::string msg = llvm::toString(bad.takeError());
+  EXPECT_NE(msg.find("v_head_map entry 4 of query head 1"), std::string::npos)
+      << msg;
+}
+
+TEST(ReferenceExtensions, SinkLogitJoinsTheDenominatorOnly) {
+  std::string t = kT;
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ", %s: tensor<?xf32>) {\n"
+                  "  %o, %l = attn.attention %q, %k, %v sink_logits(%s : "
+                  "tensor<?xf32>) mask(#attn.causal) : " +
+                  t + ", " + t + ", " + t + " -> " + t +
+                  ", tensor<?x?x?xf32>\n  return\n}\n");
+  // Nq = 6 > Nk = 4: the first two rows have no key at all.
+  Inputs in = qkv(randn({1, 2, 6, 3}, 4), randn({1, 2, 4, 3}, 5),
+                  randn({1, 2, 4, 2}, 6));
+  in.sinkLogits = floats({2}, {0.5, -1.5});
+  EVAL(out, spec, in);
+  double sinks[2] = {0.5, -1.5};
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 0; i < 6; ++i) {
+      double lse = 0;
+      std::vector<double> o =
+          plainRow(in, 0, h, i, h, h, /*causal=*/true, sinks[h], &lse);
+      for (int64_t d = 0; d < 2; ++d)
+        EXPECT_NEAR(at4(out.output, 0, h, i, d), i < 2 ? 0.0 : o[d], 1e-12);
+      double got = out.lse->getDouble(h * 6 + i);
+      EXPECT_NEAR(got, i < 2 ? sinks[h] : lse, 1e-12) << "h=" << h << " i=" << i;
+    }
+}
+
+TEST(ReferenceExtensions, OutputGateScalesRowsWithBroadcast) {
+  std::string t = kT;
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ", %g: tensor<1x?x?xf32>) {\n"
+                  "  %o = attn.attention %q, %k, %v output_gate(%g : "
+                  "tensor<1x?x?xf32>) : " +
+                  t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
+  Inputs in = qkv(randn({2, 2, 3, 4}, 7), randn({2, 1, 5, 4}, 8),
+                  randn({2, 1, 5, 3}, 9));
+  in.outputGate = floats({1, 2, 3}, {0.0, 1.0, 2.0, -1.0, 0.5, 3.0});
+  EVAL(out, spec, in);
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t i = 0; i < 3; ++i) {
+        double g = in.outputGate->getDouble(h * 3 + i);
+        std::vector<double> o = plainRow(in, b, h, i, 0, 0, false);
+        for (int64_t d = 0; d < 3; ++d)
+          EXPECT_NEAR(at4(out.output, b, h, i, d), g * o[d], 1e-12);
+      }
+}
+
+TEST(ReferenceExtensions, WeightModSeesNormalizedWeightAndRawScore) {
+  std::string t = kT;
+  // w' = w * r + 1 on kept keys: out = sum_j (w_ij r_ij + 1) v_j.
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ") {\n"
+                  "  %o = attn.attention %q, %k, %v mask(#attn.causal) "
+                  "score_mods([#attn.softcap<2.0>]) weight_mod {\n"
+                  "  ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, "
+                  "%j: index):\n"
+                  "    %one = arith.constant 1.0 : f32\n"
+                  "    %x = math.fma %w, %r, %one : f32\n"
+                  "    attn.yield %x : f32\n  } : " +
+                  t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
+  Inputs in = qkv(randn({1, 1, 4, 3}, 10), randn({1, 1, 4, 3}, 11),
+                  randn({1, 1, 4, 2}, 12));
+  EVAL(out, spec, in);
+  for (int64_t i = 0; i < 4; ++i) {
+    // Softmax over the soft-capped scores; the region gets the raw score.
+    std::vector<double> raw(4), s(4);
+    double m = -kInf;
+    for (int64_t j = 0; j <= i; ++j) {
+      double dot = 0;
+      for (int64_t d = 0; d < 3; ++d)
+        dot += at4(in.query, 0, 0, i, d) * at4(in.key, 0, 0, j, d);
+      raw[j] = dot / std::sqrt(3.0);
+      s[j] = 2.0 * std::tanh(raw[j] / 2.0);
+      m = std::max(m, s[j]);
+    }
+    double sum = 0;
+    for (int64_t j = 0; j <= i; ++j)
+      sum += std::exp(s[j] - m);
+    for (int64_t d = 0; d < 2; ++d) {
+      double o = 0;
+      for (int64_t j = 0; j <= i; ++j)
+        o += (std::exp(s[j] - m) / sum * raw[j] + 1.0) * at4(in.value, 0, 0, j, d);
+      EXPECT_NEAR(at4(out.output, 0, 0, i, d), o, 1e-12) << "i=" << i;
+    }
+  }
+}
+
+TEST(ReferenceExtensions, NeighborhoodStrideSharesTheLeaderWindow) {
+  std::string t = kT;
+  // 1-D grid of 10, window 4, stride 3: groups {0,1,2}, {3,4,5}, {6,7,8},
+  // {9}; leaders min(3g + 1, 9) = 1, 4, 7, 9; windows start at
+  // clamp(leader - 2, 0, 6) = 0, 2, 5, 6.
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ") {\n  %o = attn.attention %q, %k, %v "
+                  "mask(#attn.neighborhood<grid = [10], kernel = [4], "
+                  "stride = [3]>) : " +
+                  t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
+  // Q = 0 and V = identity: the output row is the uniform weight over the
+  // kept keys.
+  NDArray v(DType::F64, {1, 1, 10, 10});
+  for (int64_t j = 0; j < 10; ++j)
+    v.setDouble(j * 10 + j, 1.0);
+  Inputs in = qkv(NDArray(DType::F64, {1, 1, 10, 2}), randn({1, 1, 10, 2}, 13),
+                  std::move(v));
+  EVAL(out, spec, in);
+  int64_t start[4] = {0, 2, 5, 6};
+  for (int64_t i = 0; i < 10; ++i)
+    for (int64_t j = 0; j < 10; ++j) {
+      int64_t s0 = start[i / 3];
+      bool kept = j >= s0 && j < s0 + 4;
+      EXPECT_NEAR(at4(out.output, 0, 0, i, j), kept ? 0.25 : 0.0, 1e-12)
+          << "i=" << i << " j=" << j;
+    }
+}
+
+} // namespace

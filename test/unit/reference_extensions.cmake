@@ -1,0 +1,2 @@
+attn_unittest(ReferenceExtensionsTest ReferenceExtensionsTest.cpp
+  LIBS AttnReference AttnDialect AttnSupport MLIR LLVM)
