@@ -1,0 +1,109 @@
+//===- fma_peak.cpp - measured f32 FMA peak of the host -------------------===//
+//
+// The denominator of "% of FMA peak" in docs/performance.md: independent
+// chains of 256-bit f32 fused multiply-adds (vfmadd231ps ymm), enough of them
+// (12, each FMA has a latency of 4-5 cycles and the core issues two per
+// cycle) that the FMA pipes, not the dependency chains, are the limit. Run
+// single-threaded and with one thread per hardware thread; the `flops`
+// counter (FLOP/s) counts 2 FLOPs per lane per FMA (8 lanes per vector).
+//
+// The host's AVX-512 and bf16 dot-product support is reported in the context
+// (printed at the top of the output, stored in the JSON): without
+// avx512_bf16 (vdpbf16ps) or AMX there is no bf16 arithmetic, so bf16
+// attention can only convert to f32 and run f32 FMAs.
+//
+//===----------------------------------------------------------------------===//
+
+#include <benchmark/benchmark.h>
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <thread>
+
+namespace {
+
+constexpr int kChains = 12;       // independent accumulators
+constexpr int64_t kInner = 1024;  // FMAs per chain per call
+constexpr double kFlopsPerCall = 2.0 * 8 * kChains * kInner;
+
+__attribute__((target("avx2,fma"), noinline)) float fmaChains(float seed) {
+  // acc = acc * m + c converges to c / (1 - m) = 1: no overflow, no
+  // denormals, and the compiler cannot fold or reassociate FMAs without
+  // fast-math.
+  const __m256 m = _mm256_set1_ps(0.999f);
+  const __m256 c = _mm256_set1_ps(0.001f);
+  __m256 acc[kChains];
+  for (int i = 0; i < kChains; ++i)
+    acc[i] = _mm256_set1_ps(seed + 0.01f * i);
+  for (int64_t n = 0; n < kInner; ++n) {
+#pragma clang loop unroll(full)
+    for (int i = 0; i < kChains; ++i)
+      acc[i] = _mm256_fmadd_ps(acc[i], m, c);
+  }
+  __m256 sum = acc[0];
+  for (int i = 1; i < kChains; ++i)
+    sum = _mm256_add_ps(sum, acc[i]);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, sum);
+  float total = 0;
+  for (float x : lanes)
+    total += x;
+  return total;
+}
+
+void BM_FmaPeakF32(benchmark::State &state) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+    state.SkipWithError("the host has no AVX2+FMA");
+    return;
+  }
+  float seed = 1.0f + 0.001f * state.thread_index();
+  for (auto _ : state) {
+    // The call is pure: make its argument opaque so it is not hoisted.
+    benchmark::DoNotOptimize(seed);
+    float r = fmaChains(seed);
+    benchmark::DoNotOptimize(r);
+  }
+  // Summed over threads, divided by the wall time (UseRealTime).
+  state.counters["flops"] = benchmark::Counter(
+      kFlopsPerCall, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+unsigned hardwareThreads() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+void registerBenchmarks() {
+  auto *b = benchmark::RegisterBenchmark("fma_peak/f32/avx2", BM_FmaPeakF32);
+  b->UseRealTime()->Threads(1);
+  if (hardwareThreads() > 1)
+    b->Threads(static_cast<int>(hardwareThreads()));
+}
+
+const char *yesNo(bool b) { return b ? "yes" : "no"; }
+
+} // namespace
+
+int main(int argc, char **argv) {
+  __builtin_cpu_init();
+  benchmark::AddCustomContext("avx2_fma", yesNo(__builtin_cpu_supports("avx2") &&
+                                                __builtin_cpu_supports("fma")));
+  benchmark::AddCustomContext("avx512f", yesNo(__builtin_cpu_supports("avx512f")));
+  benchmark::AddCustomContext("avx512_bf16",
+                              yesNo(__builtin_cpu_supports("avx512bf16")));
+  benchmark::AddCustomContext(
+      "bf16_note", __builtin_cpu_supports("avx512bf16")
+                       ? "bf16 dot products (vdpbf16ps) available"
+                       : "no avx512_bf16: bf16 dot products are unavailable, "
+                         "bf16 runs as f32 FMAs after conversion");
+  benchmark::AddCustomContext("hardware_threads",
+                              std::to_string(hardwareThreads()));
+  registerBenchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
