@@ -21,6 +21,7 @@
 #include "llvm/TargetParser/Host.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <chrono>
 #include <thread>
@@ -28,7 +29,16 @@
 using namespace mlir;
 using namespace attn;
 
-CompiledFunction::~CompiledFunction() = default;
+/// Set by an atexit handler registered at the first compilation: kernels
+/// destroyed after it (a static KernelCache) leak their engine, whose
+/// destructor would run JIT deinitializers against LLVM statics that are
+/// already gone.
+static std::atomic<bool> processExiting{false};
+
+CompiledFunction::~CompiledFunction() {
+  if (processExiting)
+    (void)engine.release();
+}
 
 static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
@@ -77,6 +87,11 @@ llvm::Expected<std::unique_ptr<CompiledFunction>>
 CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                           const CompileOptions &options) {
   initializeTargets();
+  static const bool exitHandler = [] {
+    std::atexit([] { processExiting = true; });
+    return true;
+  }();
+  (void)exitHandler;
   auto start = std::chrono::steady_clock::now();
   MLIRContext *ctx = spec.getContext();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(spec->clone()));
