@@ -97,6 +97,10 @@ private:
     return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
   }
 
+  /// f32 copies of the current K and V tiles when the inputs are f16/bf16:
+  /// widening once per tile keeps conversions out of the micro-kernels.
+  Value kTileF32, vTileF32;
+
   AttentionOp op;
   TileConfig cfg;
   OpBuilder b;
@@ -145,7 +149,10 @@ void TiledLowering::emitQKMicroKernel(Value qt, Value kMem, Value k0,
         SmallVector<Value> kb;
         for (int64_t r = 0; r < rows; ++r)
           kb.push_back(vector::BroadcastOp::create(
-              b, loc, vecType(), loadF32(kMem, {bb, hk, keyRows[r], d})));
+              b, loc, vecType(),
+              kTileF32 ? Value(memref::LoadOp::create(
+                             b, loc, kTileF32, ValueRange{tileRows[r], d}))
+                       : loadF32(kMem, {bb, hk, keyRows[r], d})));
         for (int64_t v = 0; v < nv; ++v) {
           Value qv = vload(qt, {d, idx(v * cfg.width)});
           for (int64_t r = 0; r < rows; ++r)
@@ -186,7 +193,10 @@ void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
         SmallVector<Value> vb;
         for (int64_t c = 0; c < count; ++c)
           vb.push_back(vector::BroadcastOp::create(
-              b, loc, vecType(), loadF32(vMem, {bb, hk, row, columns[c]})));
+              b, loc, vecType(),
+              vTileF32 ? Value(memref::LoadOp::create(
+                             b, loc, vTileF32, ValueRange{j, columns[c]}))
+                       : loadF32(vMem, {bb, hk, row, columns[c]})));
         for (int64_t v = 0; v < nv; ++v) {
           Value pv = vload(pt, {j, idx(v * cfg.width)});
           for (int64_t c = 0; c < count; ++c)
@@ -363,6 +373,11 @@ LogicalResult TiledLowering::run(bool workPartition) {
   Value lBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
   Value alphaBuf =
       memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+  bool widenTiles = !qType.getElementType().isF32();
+  if (widenTiles) {
+    kTileF32 = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, D}, f32));
+    vTileF32 = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Dv}, f32));
+  }
 
   NormalizationKind norm = op.getNormalizationKind();
   NormalizationAttr normAttr = op.getNormalizationAttr();
@@ -423,6 +438,34 @@ LogicalResult TiledLowering::run(bool workPartition) {
                            idx(1));
       Value k0 = e.muli(kt, idx(Bk));
       Value cols = e.minsi(idx(Bk), e.subi(idx(Nk), k0));
+
+      if (widenTiles) {
+        // Rows past the sequence end repeat the last key; they are masked.
+        // Whole vectors when the head dimension allows it.
+        Type inType = qType.getElementType();
+        auto widenRow = [&](Value src, Value row, Value dst, Value j,
+                            int64_t width) {
+          if (width % W == 0) {
+            for (int64_t c = 0; c < width; c += W) {
+              Value in = vector::LoadOp::create(
+                  b, loc, VectorType::get({W}, inType), src,
+                  ValueRange{bb, hk, row, idx(c)});
+              Value out = arith::ExtFOp::create(b, loc, vecType(), in);
+              vstore(out, dst, {j, idx(c)});
+            }
+            return;
+          }
+          forLoop(idx(0), idx(width), 1, [&](Value c) {
+            memref::StoreOp::create(b, loc, loadF32(src, {bb, hk, row, c}),
+                                    dst, ValueRange{j, c});
+          });
+        };
+        forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+          Value row = e.minsi(e.addi(k0, j), idx(Nk - 1));
+          widenRow(kMem, row, kTileF32, j, D);
+          widenRow(vMem, row, vTileF32, j, Dv);
+        });
+      }
 
       // S^T = K Q^T.
       int64_t mainRows = Bk - Bk % cfg.mr;
