@@ -1,6 +1,6 @@
 //===- attn-emit-lib.cpp - emit a loadable GPU library for attn specs -----===//
 //
-//   attn-emit-lib SPEC.mlir... --shape B,Hq,Hkv,Nq,Nk,D[,Dv]
+//   attn-emit-lib SPEC.mlir... [--shape B,Hq,Hkv,Nq,Nk,D[,Dv]]
 //                 [--arch sm_80,sm_90] [--entry NAME] -o OUTDIR
 //                 [--tile-q N --tile-kv N --block-threads N] [--resource-usage]
 //
@@ -48,8 +48,9 @@ static cl::list<std::string> specFiles(cl::Positional, cl::OneOrMore,
                                        cl::desc("<spec.mlir>..."));
 static cl::opt<std::string> outDir("o", cl::desc("output directory"),
                                    cl::Required);
-static cl::opt<std::string> shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv]"),
-                                     cl::Required);
+static cl::opt<std::string>
+    shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] (default: the spec's "
+                               "small default problem size)"));
 static cl::opt<std::string> archOpt("arch",
                                     cl::desc("comma-separated: sm_80,sm_90"),
                                     cl::init("sm_80"));
@@ -381,8 +382,8 @@ int main(int argc, char **argv) {
                               "attn-emit-lib: PTX, cubin, header and CUDA "
                               "driver launcher for attn specs\n");
 
-  ProblemSize size;
-  {
+  std::optional<ProblemSize> givenSize;
+  if (!shapeOpt.empty()) {
     llvm::SmallVector<llvm::StringRef> parts;
     llvm::StringRef(shapeOpt).split(parts, ',');
     if (parts.size() != 6 && parts.size() != 7)
@@ -392,7 +393,8 @@ int main(int argc, char **argv) {
       if (p.getAsInteger(10, v[i]) || v[i] <= 0)
         return fail("--shape entries must be positive integers, got '" + p +
                     "'");
-    size = {v[0], v[1], v[2], v[3], v[4], v[5], parts.size() == 7 ? v[6] : v[5]};
+    givenSize = ProblemSize{v[0], v[1], v[2], v[3],
+                            v[4], v[5], parts.size() == 7 ? v[6] : v[5]};
   }
   llvm::SmallVector<llvm::StringRef> archs;
   llvm::StringRef(archOpt).split(archs, ',', -1, false);
@@ -433,11 +435,32 @@ int main(int argc, char **argv) {
       status = 1;
       continue;
     }
-    FailureOr<SpecBinding> binding = bindSpec(*module, entry);
+    // Every function holding an attention op, or --entry.
+    std::vector<std::string> entries;
+    if (!entry.empty())
+      entries.push_back(entry);
+    else
+      module->walk([&](func::FuncOp f) {
+        if (!f.getOps<AttentionOp>().empty() ||
+            f.walk([](AttentionOp) { return WalkResult::interrupt(); })
+                .wasInterrupted())
+          entries.push_back(f.getSymName().str());
+      });
+    if (entries.empty())
+      entries.push_back(""); // bindSpec reports it
+    for (const std::string &entryName : entries) {
+    FailureOr<SpecBinding> binding = bindSpec(*module, entryName);
     if (failed(binding)) {
       status = 1;
       continue;
     }
+    ProblemSize size = givenSize ? *givenSize : defaultProblemSize(*binding);
+    std::string shapeText =
+        (llvm::Twine(size.b) + "," + llvm::Twine(size.hq) + "," +
+         llvm::Twine(size.hkv) + "," + llvm::Twine(size.nq) + "," +
+         llvm::Twine(size.nk) + "," + llvm::Twine(size.d) + "," +
+         llvm::Twine(size.dv))
+            .str();
     std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes;
     bool ok = true;
     for (unsigned n = 0, e = binding->func.getNumArguments(); n < e; ++n) {
@@ -523,7 +546,7 @@ int main(int argc, char **argv) {
       info->buffers[binding->names.size() + r].name = r == 0 ? "out" : "lse";
 
     std::string header, source;
-    emitSources(*info, ptxPerArch, specPath, shapeOpt, header, source);
+    emitSources(*info, ptxPerArch, specPath, shapeText, header, source);
     if (!writeFile(outDir + "/" + name + ".h", header) ||
         !writeFile(outDir + "/" + name + ".c", source)) {
       status = 1;
@@ -534,7 +557,8 @@ int main(int argc, char **argv) {
                  << (ptxas ? " + cubin" : "") << " image(s): grid "
                  << info->grid[0] << ", block " << info->block[0]
                  << ", dynamic shared " << info->dynamicSharedBytes
-                 << " B\n";
+                 << " B, shape " << shapeText << "\n";
+    }
   }
   return status;
 }

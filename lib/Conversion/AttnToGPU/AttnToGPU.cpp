@@ -17,6 +17,7 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Conversion/TiledSupport.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -477,6 +478,15 @@ struct ConvertAttnToGPUPass
         ops.push_back(op);
     });
     for (AttentionOp op : ops) {
+      // The GPU kernel shares the tiled lowering's structure and its limits;
+      // there is no untiled GPU fallback.
+      if (!isSupportedByTiledLowering(op)) {
+        op.emitOpError()
+            << "is not supported by the GPU lowering yet: it uses a head map "
+               "(k_head_map/v_head_map or a value head count different from "
+               "the key's), sink_logits, output_gate or a weight_mod region";
+        return signalPassFailure();
+      }
       GPUTileConfig cfg;
       cfg.threads = threads;
       int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
@@ -490,7 +500,8 @@ struct ConvertAttnToGPUPass
         for (auto [bq, bk] : candidates) {
           cfg.bq = bq;
           cfg.bk = bk;
-          if (SharedLayout{bq, bk, d, dv}.bytes() <= maxSharedBytes)
+          if (SharedLayout{bq, bk, d, dv}.bytes() <=
+              static_cast<int64_t>(maxSharedBytes))
             break;
         }
       }
@@ -500,11 +511,26 @@ struct ConvertAttnToGPUPass
                          << " bytes of shared memory per block with tiles of "
                          << cfg.bq << "x" << cfg.bk << " (head dims " << d
                          << ", " << dv << "), more than max-shared-bytes = "
-                         << maxSharedBytes;
+                         << static_cast<int64_t>(maxSharedBytes);
         return signalPassFailure();
       }
       if (failed(GPULowering(op, cfg).run()))
         return signalPassFailure();
+    }
+    // |x| on index (ALiBi distances) has no NVVM lowering: max(x, -x).
+    SmallVector<math::AbsIOp> absOps;
+    getOperation().walk([&](math::AbsIOp abs) {
+      if (abs.getType().isIndex() && abs->getParentOfType<scf::ForallOp>())
+        absOps.push_back(abs);
+    });
+    for (math::AbsIOp abs : absOps) {
+      OpBuilder b(abs);
+      Value x = abs.getOperand();
+      Value zero = arith::ConstantIndexOp::create(b, abs.getLoc(), 0);
+      Value neg = arith::SubIOp::create(b, abs.getLoc(), zero, x);
+      abs.replaceAllUsesWith(
+          arith::MaxSIOp::create(b, abs.getLoc(), x, neg).getResult());
+      abs.erase();
     }
   }
 };

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Registers, spills and shared memory of every zoo spec's GPU kernel.
+
+Runs attn-emit-lib --resource-usage (ptxas -v) on zoo/**/*.mlir for sm_80
+and sm_90 at B=1 Hq=8 Hkv=4 N=1000 D=128 (or Hkv=8, or the spec's default
+size when it does not accept that shape) and prints a Markdown table, the
+one in docs/gpu.md:
+
+    python3 scripts/gpu_resources.py build/bin/attn-emit-lib > table.md
+
+Exits 1 when a kernel spills or fails to compile.
+"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHAPES = ["1,8,4,1000,1000,128", "1,8,8,1000,1000,128", None]
+LINE = re.compile(
+    r"(\S+) (sm_\d+): registers (\d+), spill stores (\d+) B, spill loads (\d+) B, "
+    r"stack (\d+) B, shared (\d+) B dynamic \+ (\d+) B static, block (\d+), "
+    r"grid (\d+), tiles (\S+)")
+WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c\}.* shape (\S+)")
+
+
+def main():
+    emitter = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "build/bin/attn-emit-lib")
+    rows, bad = [], 0
+    with tempfile.TemporaryDirectory() as out:
+        for spec in sorted((ROOT / "zoo").rglob("*.mlir")):
+            rel = spec.relative_to(ROOT)
+            for shape in SHAPES:
+                cmd = [emitter, str(spec), "--arch", "sm_80,sm_90", "-o", out,
+                       "--resource-usage"]
+                if shape:
+                    cmd += ["--shape", shape]
+                run = subprocess.run(cmd, capture_output=True, text=True)
+                if run.returncode == 0:
+                    break
+            if run.returncode != 0:
+                if "not supported by the GPU lowering yet" in run.stderr:
+                    rows.append(f"| {rel} | | not supported by the GPU lowering yet | | | | |")
+                else:
+                    rows.append(f"| {rel} | | compile error | | | | |")
+                    bad += 1
+                continue
+            usage, shapes = {}, {}
+            for line in run.stdout.splitlines():
+                if m := LINE.match(line):
+                    usage[(m[1], m[2])] = m
+                elif m := WROTE.match(line):
+                    shapes[m[1]] = m[2]
+            for func, shape in shapes.items():
+                a, b = usage.get((func, "sm_80")), usage.get((func, "sm_90"))
+                if not a or not b:
+                    rows.append(f"| {rel} | {func} | no ptxas | | | | |")
+                    continue
+                spills = "/".join(f"{int(m[4]) + int(m[5])}" for m in (a, b))
+                if spills != "0/0":
+                    bad += 1
+                rows.append(
+                    f"| {rel} | {func} | {shape} | {a[11]} | {a[3]} / {b[3]} | "
+                    f"{spills} | {int(a[7]) + int(a[8])} |")
+    print("| spec | function | shape B,Hq,Hkv,Nq,Nk,D,Dv | tiles | registers sm_80 / sm_90 "
+          "| spill bytes sm_80/sm_90 | shared bytes |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
