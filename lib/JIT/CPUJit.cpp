@@ -154,7 +154,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     tilingOptions.tileKv = cpu.tileKv;
     tilingOptions.vectorWidth = cpu.vectorWidth;
     tilingOptions.workPartition = true;
-    tiling.addNestedPass<func::FuncOp>(createConvertAttnToCPU(tilingOptions));
+    tiling.addPass(createConvertAttnToCPU(tilingOptions));
     if (failed(tiling.run(*module)))
       return makeError("tiling failed:\n" + diagnostics);
     if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))

@@ -31,7 +31,7 @@ void attn::buildCPUTiledPipeline(OpPassManager &pm,
   tiling.tileKv = options.tileKv;
   tiling.vectorWidth = options.vectorWidth;
   tiling.workPartition = options.workPartition;
-  pm.addNestedPass<func::FuncOp>(createConvertAttnToCPU(tiling));
+  pm.addPass(createConvertAttnToCPU(tiling));
   buildCPULoweringToLLVM(pm);
 }
 

@@ -28,7 +28,7 @@ def ConvertAttnToLoops : Pass<"convert-attn-to-loops", "::mlir::func::FuncOp"> {
   ];
 }
 
-def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::func::FuncOp"> {
+def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
   let summary = "Tile attn.attention into a vectorized FlashAttention-2 loop nest for CPUs";
   let description = [{
     Lowers every `attn.attention` whose Q, K, V and output have static shapes

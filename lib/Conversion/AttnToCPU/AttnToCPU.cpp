@@ -37,8 +37,9 @@ struct TileConfig {
 
 class TiledLowering {
 public:
-  TiledLowering(AttentionOp op, TileConfig cfg)
-      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc) {}
+  TiledLowering(AttentionOp op, TileConfig cfg, SymbolTable &symbols)
+      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc),
+        symbols(symbols) {}
 
   LogicalResult run(bool workPartition);
 
@@ -106,23 +107,27 @@ private:
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
+  /// The module's symbol table: the schedule tables are module globals.
+  SymbolTable &symbols;
   int64_t B, Hq, Hkv, Nq, Nk, D, Dv;
 };
 
 } // namespace
 
 Value TiledLowering::global(StringRef prefix, ArrayRef<int32_t> data) {
-  auto module = op->getParentOfType<ModuleOp>();
   auto type = MemRefType::get({static_cast<int64_t>(data.size())},
                               b.getI32Type());
   auto tensorType =
       RankedTensorType::get({static_cast<int64_t>(data.size())}, b.getI32Type());
-  OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+  // Created detached, then inserted by the symbol table, which renames it
+  // when another function's tables already use the name.
+  OpBuilder detached(b.getContext());
   auto g = memref::GlobalOp::create(
-      mb, loc, prefix, mb.getStringAttr("private"), type,
+      detached, loc, prefix, detached.getStringAttr("private"), type,
       DenseElementsAttr::get(tensorType, data), /*constant=*/true,
       /*alignment=*/IntegerAttr());
-  SymbolTable(module).insert(g); // uniquifies the name
+  auto module = cast<ModuleOp>(symbols.getOp());
+  symbols.insert(g, module.getBody()->begin());
   return memref::GetGlobalOp::create(b, loc, type, g.getSymName());
 }
 
@@ -762,18 +767,22 @@ struct ConvertAttnToCPUPass
     cfg.bq = tileQ ? tileQ : 4 * vectorWidth;
     cfg.nv = cfg.bq / cfg.width;
     cfg.bk = tileKv;
-    SmallVector<AttentionOp> ops;
-    getOperation().walk([&](AttentionOp op) {
-      if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
-          isStatic(op.getValue()) && isStatic(op.getOutput()) &&
-          isSupportedByTiledLowering(op))
-        ops.push_back(op);
-    });
-    // One work range per function: only a single op can own it.
-    bool partition = workPartition && ops.size() == 1;
-    for (AttentionOp op : ops)
-      if (failed(TiledLowering(op, cfg).run(partition)))
-        return signalPassFailure();
+    // A module pass: the schedule tables are module-level globals.
+    SymbolTable symbols(getOperation());
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      SmallVector<AttentionOp> ops;
+      func.walk([&](AttentionOp op) {
+        if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
+            isStatic(op.getValue()) && isStatic(op.getOutput()) &&
+            isSupportedByTiledLowering(op))
+          ops.push_back(op);
+      });
+      // One work range per function: only a single op can own it.
+      bool partition = workPartition && ops.size() == 1;
+      for (AttentionOp op : ops)
+        if (failed(TiledLowering(op, cfg, symbols).run(partition)))
+          return signalPassFailure();
+    }
   }
 };
 } // namespace

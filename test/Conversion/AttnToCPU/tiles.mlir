@@ -1,5 +1,5 @@
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-cpu{work-partition=1}))' | FileCheck %s
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-cpu{tile-q=16 tile-kv=32 vector-width=16}))' | FileCheck %s --check-prefix=W16
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(convert-attn-to-cpu{work-partition=1})' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(convert-attn-to-cpu{tile-q=16 tile-kv=32 vector-width=16})' | FileCheck %s --check-prefix=W16
 
 // Causal 128 x 128 with 32 x 64 tiles: query tiles 0 and 1 visit key tile 0
 // (partial); tiles 2 and 3 visit key tile 0 (full, code 1) and key tile 1
@@ -42,6 +42,22 @@ func.func @window(%q: tensor<1x2x256x16xf32>, %k: tensor<1x2x256x16xf32>, %v: te
   %o = attn.attention %q, %k, %v mask(#attn.and<[#attn.causal, #attn.window<left = 15, right = 0>]>)
        : tensor<1x2x256x16xf32>, tensor<1x2x256x16xf32>, tensor<1x2x256x16xf32> -> tensor<1x2x256x16xf32>
   return %o : tensor<1x2x256x16xf32>
+}
+
+// -----
+
+// Two functions in one module get distinct schedule tables.
+// CHECK-DAG: memref.global "private" constant @__attn_work_order :
+// CHECK-DAG: memref.global "private" constant @__attn_work_order_{{[0-9]+}} :
+// CHECK-LABEL: func.func @first
+// CHECK-LABEL: func.func @second
+func.func @first(%q: tensor<1x1x64x8xf32>, %k: tensor<1x1x64x8xf32>, %v: tensor<1x1x64x8xf32>) -> tensor<1x1x64x8xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal) : tensor<1x1x64x8xf32>, tensor<1x1x64x8xf32>, tensor<1x1x64x8xf32> -> tensor<1x1x64x8xf32>
+  return %o : tensor<1x1x64x8xf32>
+}
+func.func @second(%q: tensor<1x1x64x8xf32>, %k: tensor<1x1x64x8xf32>, %v: tensor<1x1x64x8xf32>) -> tensor<1x1x64x8xf32> {
+  %o = attn.attention %q, %k, %v : tensor<1x1x64x8xf32>, tensor<1x1x64x8xf32>, tensor<1x1x64x8xf32> -> tensor<1x1x64x8xf32>
+  return %o : tensor<1x1x64x8xf32>
 }
 
 // -----
