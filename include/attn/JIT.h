@@ -89,6 +89,10 @@ public:
 
   /// Work items of the tiled kernel (0 for the untiled path).
   int64_t numWorkItems() const { return workItems; }
+  /// Attention ops compiled by the tiled lowering and by the untiled one
+  /// (ops with dynamic shapes, or every op when `tiled` is off).
+  int64_t numTiledOps() const { return tiledOps; }
+  int64_t numUntiledOps() const { return untiledOps; }
   /// Seconds spent in the pipeline and in LLVM.
   double compileSeconds() const { return seconds; }
 
@@ -103,6 +107,7 @@ private:
   void (*packedEntry)(void **) = nullptr;
   std::vector<ArgInfo> argInfo, resultInfo;
   int64_t workItems = 0;
+  int64_t tiledOps = 0, untiledOps = 0;
   unsigned threads = 1;
   double seconds = 0;
 };

@@ -139,6 +139,9 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     diagStream << diag.getLocation() << ": " << diag << "\n";
     return success();
   });
+  int64_t attentionOps = 0;
+  module->walk([&](attn::AttentionOp) { ++attentionOps; });
+  result->untiledOps = attentionOps;
   PassManager pm(ctx, ModuleOp::getOperationName());
   if (options.tiled) {
     CPUPipelineOptions cpu;
@@ -159,6 +162,10 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return makeError("tiling failed:\n" + diagnostics);
     if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))
       result->workItems = n.getInt();
+    int64_t left = 0;
+    module->walk([&](attn::AttentionOp) { ++left; });
+    result->tiledOps = attentionOps - left;
+    result->untiledOps = left;
     buildCPULoweringToLLVM(pm);
   } else {
     buildCPUUntiledPipeline(pm);

@@ -76,7 +76,38 @@ const SpecCase kCases[] = {
      "%j: index):\n  %t = math.tanh %s : f32\n"
      "  %c = arith.constant 1.5 : f32\n  %y = arith.mulf %t, %c : f32\n"
      "  attn.yield %y : f32\n}"},
+    // Operand features (index kFirstOperandCase on): head maps, sink logits,
+    // output gates, weight_mod (single- and two-pass forms).
+    {"head_maps", "mask(#attn.causal)", ", %gk: tensor<?xi32>, %gv: tensor<?x?xi32>",
+     "k_head_map(%gk : tensor<?xi32>) v_head_map(%gv : tensor<?x?xi32>)"},
+    {"sinks", "mask(#attn.window<left = 6, right = 0>)", ", %s: tensor<?xf32>",
+     "sink_logits(%s : tensor<?xf32>)"},
+    {"gate", "mask(#attn.causal)", ", %g: tensor<?x?x?xf32>",
+     "output_gate(%g : tensor<?x?x?xf32>)"},
+    {"weight_mod_softmax",
+     "mask(#attn.causal) weight_mod {\n^bb0(%w: f32, %r: f32, %b: index, "
+     "%h: index, %i: index, %j: index):\n  %t = math.tanh %r : f32\n"
+     "  %y = arith.mulf %w, %t : f32\n  attn.yield %y : f32\n}"},
+    {"weight_mod_sinks_gate",
+     "mask(#attn.and<[#attn.causal, #attn.not<#attn.sinks<1>>]>) weight_mod {\n"
+     "^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):\n"
+     "  %c2 = arith.constant 2 : index\n  %m = arith.remui %j, %c2 : index\n"
+     "  %c0 = arith.constant 0 : index\n"
+     "  %e = arith.cmpi eq, %m, %c0 : index\n  %n = arith.negf %w : f32\n"
+     "  %y = arith.select %e, %w, %n : f32\n  attn.yield %y : f32\n}",
+     ", %s: tensor<?xf32>, %g: tensor<?x?x?xf32>",
+     "sink_logits(%s : tensor<?xf32>) output_gate(%g : tensor<?x?x?xf32>)"},
+    {"weight_mod_relu_l1",
+     "normalization(#attn.normalize<relu, l1>) weight_mod {\n^bb0(%w: f32, "
+     "%r: f32, %b: index, %h: index, %i: index, %j: index):\n"
+     "  %y = arith.addf %w, %r : f32\n  attn.yield %y : f32\n}"},
+    {"weight_mod_sigmoid",
+     "mask(#attn.window<left = 4, right = 4>) "
+     "normalization(#attn.normalize<sigmoid>) weight_mod {\n^bb0(%w: f32, "
+     "%r: f32, %b: index, %h: index, %i: index, %j: index):\n"
+     "  %y = arith.mulf %w, %w : f32\n  attn.yield %y : f32\n}"},
 };
+constexpr int kFirstOperandCase = 17;
 
 struct Shape {
   int64_t b, hq, hkv, nq, nk, d, dv;
@@ -144,8 +175,10 @@ TEST_P(NumericsTest, MatchesReference) {
           **specialized, "spec", optionsFor(elementType, variant));
       ASSERT_TRUE(static_cast<bool>(compiled))
           << llvm::toString(compiled.takeError());
-      if (variant != 2)
+      if (variant != 2) {
         EXPECT_GT((*compiled)->numWorkItems(), 0) << "tiled path not taken";
+        EXPECT_EQ((*compiled)->numUntiledOps(), 0) << "an op fell back";
+      }
       for (uint64_t seed : {1u, 2u, 3u}) {
         SCOPED_TRACE(testing::Message() << "seed " << seed);
         auto args = makeRandomInputs(*binding, size, seed);
@@ -199,6 +232,23 @@ INSTANTIATE_TEST_SUITE_P(
     F32Lse, NumericsTest,
     ::testing::Combine(::testing::Range(0, 5), ::testing::Values("f32"),
                        ::testing::Values(true)),
+    caseName);
+
+// Softmax operand cases with the logsumexp (sinks join it).
+INSTANTIATE_TEST_SUITE_P(
+    F32OperandsLse, NumericsTest,
+    ::testing::Combine(::testing::Range(kFirstOperandCase,
+                                        kFirstOperandCase + 5),
+                       ::testing::Values("f32"), ::testing::Values(true)),
+    caseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    HalfOperands, NumericsTest,
+    ::testing::Combine(::testing::Values(kFirstOperandCase,
+                                         kFirstOperandCase + 4,
+                                         kFirstOperandCase + 5),
+                       ::testing::Values("f16", "bf16"),
+                       ::testing::Values(false)),
     caseName);
 
 INSTANTIATE_TEST_SUITE_P(

@@ -15,4 +15,5 @@
 // RUN: attn-run %zoo/hybrids/gemma2_global.mlir --random 11 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/gemma2_global.mlir --random 12 --shape 2,2,1,17,65,64 --check | FileCheck %s
 
+// CHECK: path tiled
 // CHECK: check output {{.*}} PASS

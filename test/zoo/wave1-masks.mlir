@@ -48,4 +48,5 @@
 // RUN: attn-run %zoo/masks/radial.mlir --random 28 --shape 1,1,1,777,777,8 --check | FileCheck %s
 
 
+// CHECK: path tiled
 // CHECK: check output {{.*}} PASS

@@ -1,8 +1,8 @@
 // Zoo wave 1, score modifications and biases (ZOO.md S01-S04, S06, S07, S09,
 // S10; S08 is not yet expressible, see docs/zoo.md): every spec checked
 // against the float64 reference at two sizes, one not a multiple of the
-// 32 x 64 tiles. Specs that use weight_mod run with --untiled: the tiled
-// lowering does not implement it yet (attn::isSupportedByTiledLowering).
+// 32 x 64 tiles, through the tiled lowering (weight_mod included; `path
+// tiled` asserts no op fell back).
 
 // S01 FlashBias (q' = [q/sqrt(d), u], k' = [k, w]: D = d + R).
 // RUN: attn-run %zoo/score_mods/flashbias.mlir --random 1 --shape 2,4,2,77,77,18 --check | FileCheck %s
@@ -18,8 +18,8 @@
 // RUN: attn-run %zoo/score_mods/selective_attention.mlir --random 7 --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/score_mods/selective_attention.mlir --random 8 --shape 1,2,1,300,300,16 --check | FileCheck %s
 // S06 Luong local-p (window around a real centre, Gaussian weight_mod).
-// RUN: attn-run %zoo/score_mods/luong.mlir --untiled --random 9 --shape 2,4,2,77,50,16 --check | FileCheck %s
-// RUN: attn-run %zoo/score_mods/luong.mlir --untiled --random 10 --shape 1,2,1,100,130,16 --check | FileCheck %s
+// RUN: attn-run %zoo/score_mods/luong.mlir --random 9 --shape 2,4,2,77,50,16 --check | FileCheck %s
+// RUN: attn-run %zoo/score_mods/luong.mlir --random 10 --shape 1,2,1,100,130,16 --check | FileCheck %s
 // S07 Neural attention (MLP scorer, d_head 64).
 // RUN: attn-run %zoo/score_mods/neural_attention.mlir --random 11 --shape 2,4,4,77,77,64 --check | FileCheck %s
 // RUN: attn-run %zoo/score_mods/neural_attention.mlir --random 12 --shape 1,2,2,200,200,64 --check | FileCheck %s
@@ -30,4 +30,5 @@
 // RUN: attn-run %zoo/score_mods/tensor_attention.mlir --random 15 --shape 1,2,2,20,400,16 --check | FileCheck %s
 // RUN: attn-run %zoo/score_mods/tensor_attention.mlir --random 16 --shape 1,2,1,77,49,16 --check | FileCheck %s
 
+// CHECK: path tiled
 // CHECK: check output {{.*}} PASS

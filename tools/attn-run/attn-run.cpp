@@ -192,6 +192,7 @@ int main(int argc, char **argv) {
   std::vector<NDArray> results = allocateResults(*concrete, size);
 
   double compileSeconds = 0, runSeconds = 0;
+  std::string path;
   if (!writeReference) {
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions options;
@@ -204,6 +205,12 @@ int main(int argc, char **argv) {
     if (!compiled)
       return failWith(compiled.takeError());
     compileSeconds = secondsSince(t0);
+    int64_t tiledOps = (*compiled)->numTiledOps(),
+            untiledOps = (*compiled)->numUntiledOps();
+    path = untiledOps == 0   ? "tiled"
+           : tiledOps == 0   ? "untiled"
+                             : "mixed (" + std::to_string(untiledOps) +
+                                 " untiled ops)";
     std::vector<const NDArray *> argPtrs;
     for (auto &a : args)
       argPtrs.push_back(&a);
@@ -249,8 +256,9 @@ int main(int argc, char **argv) {
                << " D=" << size.d << " Dv=" << size.dv << "  dtype "
                << dtypeName(results[0].dtype()) << "\n";
   if (!writeReference)
-    llvm::outs() << llvm::format("compile %.3f s  run %.6f s\n",
-                                 compileSeconds, runSeconds);
+    llvm::outs() << llvm::format("compile %.3f s  run %.6f s  path ",
+                                 compileSeconds, runSeconds)
+                 << path << "\n";
   if (check && !writeReference) {
     bool ok = true;
     double tol = toleranceFor(results[0].dtype());

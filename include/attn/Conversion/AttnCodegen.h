@@ -47,6 +47,11 @@ public:
   mlir::Value extractBroadcast(mlir::Value tensor, llvm::ArrayRef<mlir::Value> indices);
   /// Converts a float or integer scalar to f32.
   mlir::Value toF32(mlir::Value v);
+  /// The head of K (or V) read by query head `h` of batch `batch`:
+  /// `map[batch, h]` (or `map[h]`) clamped into [0, heads) when a head map
+  /// is given, else `h / (hq / heads)`.
+  mlir::Value headIndex(mlir::Value map, mlir::Value heads, mlir::Value hq,
+                        mlir::Value batch, mlir::Value h);
 
   /// The i1 predicate of `mask` at the pair.
   mlir::Value mask(MaskAttrInterface mask, const PairContext &c);

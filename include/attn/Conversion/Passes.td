@@ -52,12 +52,15 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
     can run disjoint ranges on several threads; the function attribute
     `attn.num_work_items` gives their number.
 
-    Ops it does not handle (dynamic shapes, and the features listed by
-    `attn::isSupportedByTiledLowering`: data-dependent head maps, sink
-    logits, output gates, weight_mod regions) are left for
-    `convert-attn-to-loops`. Score modifications that read operands (bias,
-    regions) and partial-tile masks are evaluated per element with scalar
-    code; softcap and ALiBi are vectorized.
+    Every feature of the op is handled: data-dependent head maps (read and
+    clamped once per work item), sink logits (folded into the row
+    statistics before finalizing), output gates (a factor on the finalized
+    row) and `weight_mod` regions (per element on kept entries; with
+    softmax or l1 the tile list is walked twice: statistics first, then
+    final weights, the region and the P V product). Ops with dynamic shapes
+    are left for `convert-attn-to-loops`. Score modifications that read
+    operands (bias, regions) and partial-tile masks are evaluated per
+    element with scalar code; softcap and ALiBi are vectorized.
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",

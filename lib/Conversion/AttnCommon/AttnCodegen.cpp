@@ -57,6 +57,24 @@ Value ScalarEmitter::extractBroadcast(Value tensor, ArrayRef<Value> indices) {
   return tensor::ExtractOp::create(b, loc, tensor, actual);
 }
 
+Value ScalarEmitter::headIndex(Value map, Value heads, Value hq, Value batch,
+                               Value h) {
+  if (!map)
+    return arith::DivUIOp::create(b, loc, h,
+                                  arith::DivUIOp::create(b, loc, hq, heads));
+  auto type = cast<RankedTensorType>(map.getType());
+  Value raw = type.getRank() == 1
+                  ? tensor::ExtractOp::create(b, loc, map, ValueRange{h})
+                        .getResult()
+                  : extractBroadcast(map, {batch, h});
+  Value index = raw.getType().isIndex()
+                    ? raw
+                    : arith::IndexCastOp::create(b, loc, b.getIndexType(), raw)
+                          .getResult();
+  // Out-of-range entries are clamped: compiled code never reads outside K/V.
+  return maxsi(minsi(index, subi(heads, idx(1))), idx(0));
+}
+
 Value ScalarEmitter::toF32(Value v) {
   if (v.getType().isF32())
     return v;

@@ -11,7 +11,6 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
-#include "attn/Conversion/TiledSupport.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -109,7 +108,7 @@ private:
   ScalarEmitter e;
   /// The module's symbol table: the schedule tables are module globals.
   SymbolTable &symbols;
-  int64_t B, Hq, Hkv, Nq, Nk, D, Dv;
+  int64_t B, Hq, Hkv, Hv, Nq, Nk, D, Dv;
 };
 
 } // namespace
@@ -311,9 +310,9 @@ LogicalResult TiledLowering::run(bool workPartition) {
   Nq = qType.getDimSize(2);
   D = qType.getDimSize(3);
   Hkv = kType.getDimSize(1);
+  Hv = vType.getDimSize(1);
   Nk = kType.getDimSize(2);
   Dv = vType.getDimSize(3);
-  int64_t group = Hq / Hkv;
   const int64_t W = cfg.width, nv = cfg.nv, Bq = cfg.bq, Bk = cfg.bk;
   int64_t numQT = (Nq + Bq - 1) / Bq, numKT = (Nk + Bk - 1) / Bk;
   const float negInf = -std::numeric_limits<float>::infinity();
@@ -398,13 +397,30 @@ LogicalResult TiledLowering::run(bool workPartition) {
     return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
   };
 
+  // Optional operands: data-dependent heads, sink logits, output gates and
+  // the weight_mod region (two passes over the tiles for softmax and l1).
+  Value kHeadMap = op.getKHeadMap(), vHeadMap = op.getVHeadMap();
+  Value sinkLogits = op.getSinkLogits(), outputGate = op.getOutputGate();
+  Region &weightMod = op.getWeightMod();
+  bool twoPasses = op.needsTwoPasses();
+  bool softmax = norm == NormalizationKind::Softmax;
+  // Kept entries hold the raw score scale * q.k (masked ones -inf) for the
+  // weight_mod region.
+  Value rawBuf;
+  if (!weightMod.empty())
+    rawBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Bq}, f32));
+  Value invBuf;
+  if (twoPasses)
+    invBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+
   forLoop(workBegin, workEnd, 1, [&](Value w) {
     Value item = toIndex(memref::LoadOp::create(b, loc, orderTable, w));
     Value qtIdx = arith::RemUIOp::create(b, loc, item, idx(numQT));
     Value bh = arith::DivUIOp::create(b, loc, item, idx(numQT));
     Value h = arith::RemUIOp::create(b, loc, bh, idx(Hq));
     Value bb = arith::DivUIOp::create(b, loc, bh, idx(Hq));
-    Value hk = arith::DivUIOp::create(b, loc, h, idx(group));
+    Value hk = e.headIndex(kHeadMap, idx(Hkv), idx(Hq), bb, h);
+    Value hv = e.headIndex(vHeadMap, idx(Hv), idx(Hq), bb, h);
     Value q0 = e.muli(qtIdx, idx(Bq));
     Value cls = toIndex(memref::LoadOp::create(b, loc, classTable, h));
     Value row = e.addi(e.muli(cls, idx(numQT)), qtIdx);
@@ -412,6 +428,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
     Value eEnd = toIndex(
         memref::LoadOp::create(b, loc, offsetTable, e.addi(row, idx(1))));
     Value offsetNkNq = idx(Nk - Nq);
+    Value negInfV = vsplat(negInf);
 
     // Pack Q^T, scaled; padding queries are zero.
     forLoop(idx(0), idx(D), 1, [&](Value d) {
@@ -425,7 +442,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
         memref::StoreOp::create(b, loc, x, qt, ValueRange{d, i});
       });
     });
-    Value initM = vsplat(norm == NormalizationKind::Softmax ? negInf : 0.0);
+    Value initM = vsplat(softmax ? negInf : 0.0);
     for (int64_t v = 0; v < nv; ++v) {
       vstore(initM, mBuf, {idx(v * W)});
       vstore(vsplat(0.0), lBuf, {idx(v * W)});
@@ -435,7 +452,9 @@ LogicalResult TiledLowering::run(bool workPartition) {
         vstore(vsplat(0.0), ot, {c, idx(v * W)});
     });
 
-    forLoop(eBegin, eEnd, 1, [&](Value entry) {
+    // The scores of one tile into S^T: products, mask, modifications.
+    // Returns the tile's first key and its number of valid keys.
+    auto scoreTile = [&](Value entry) -> std::pair<Value, Value> {
       Value code = toIndex(memref::LoadOp::create(b, loc, entryTable, entry));
       Value kt = arith::DivUIOp::create(b, loc, code, idx(2));
       Value isFull = e.cmp(arith::CmpIPredicate::eq,
@@ -448,27 +467,27 @@ LogicalResult TiledLowering::run(bool workPartition) {
         // Rows past the sequence end repeat the last key; they are masked.
         // Whole vectors when the head dimension allows it.
         Type inType = qType.getElementType();
-        auto widenRow = [&](Value src, Value row, Value dst, Value j,
-                            int64_t width) {
+        auto widenRow = [&](Value src, Value head, Value row, Value dst,
+                            Value j, int64_t width) {
           if (width % W == 0) {
             for (int64_t c = 0; c < width; c += W) {
               Value in = vector::LoadOp::create(
                   b, loc, VectorType::get({W}, inType), src,
-                  ValueRange{bb, hk, row, idx(c)});
+                  ValueRange{bb, head, row, idx(c)});
               Value out = arith::ExtFOp::create(b, loc, vecType(), in);
               vstore(out, dst, {j, idx(c)});
             }
             return;
           }
           forLoop(idx(0), idx(width), 1, [&](Value c) {
-            memref::StoreOp::create(b, loc, loadF32(src, {bb, hk, row, c}),
+            memref::StoreOp::create(b, loc, loadF32(src, {bb, head, row, c}),
                                     dst, ValueRange{j, c});
           });
         };
         forLoop(idx(0), idx(Bk), 1, [&](Value j) {
           Value row = e.minsi(e.addi(k0, j), idx(Nk - 1));
-          widenRow(kMem, row, kTileF32, j, D);
-          widenRow(vMem, row, vTileF32, j, Dv);
+          widenRow(kMem, hk, row, kTileF32, j, D);
+          widenRow(vMem, hv, row, vTileF32, j, Dv);
         });
       }
 
@@ -502,7 +521,6 @@ LogicalResult TiledLowering::run(bool workPartition) {
                                              ArrayRef<int64_t>(laneIds)));
           Value pBase = vector::BroadcastOp::create(
               b, loc, laneIndexType(), toI64(e.addi(q0, offsetNkNq)));
-          Value negInfV = vsplat(negInf);
           forLoop(idx(0), idx(Bk), 1, [&](Value j) {
             Value kj = e.addi(k0, j);
             Value inRange = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
@@ -544,6 +562,11 @@ LogicalResult TiledLowering::run(bool workPartition) {
         });
         scf::YieldOp::create(b, loc);
       });
+      if (rawBuf)
+        forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+          for (int64_t v = 0; v < nv; ++v)
+            vstore(vload(st, {j, idx(v * W)}), rawBuf, {j, idx(v * W)});
+        });
 
       // Score modifications, after the mask. Softcap and ALiBi alone are
       // vectorized over queries; operands and regions are read per element.
@@ -562,7 +585,6 @@ LogicalResult TiledLowering::run(bool workPartition) {
           lanes.push_back(b.getF32FloatAttr(static_cast<double>(l)));
         Value iota = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(vecType(), lanes));
-        Value negInfV = vsplat(negInf);
         forLoop(idx(0), idx(Bk), 1, [&](Value j) {
           // p - key = (q0 + i + Nk - Nq) - (k0 + j), exactly representable.
           Value base = arith::SIToFPOp::create(
@@ -618,14 +640,45 @@ LogicalResult TiledLowering::run(bool workPartition) {
           });
         });
       }
+      return {k0, cols};
+    };
 
-      // Normalization update, vertical over key rows.
+    // The pointwise weight of the non-softmax normalizations.
+    auto pointwise = [&](Value s) -> Value {
+      switch (norm) {
+      case NormalizationKind::Sigmoid: {
+        Value x = arith::AddFOp::create(b, loc, s, vsplat(sigmoidBias));
+        Value ex =
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+        return arith::DivFOp::create(
+            b, loc, vsplat(1.0),
+            arith::AddFOp::create(b, loc, vsplat(1.0), ex));
+      }
+      case NormalizationKind::Softplus: {
+        Value absS = math::AbsFOp::create(b, loc, s);
+        Value tail = math::Log1pOp::create(
+            b, loc,
+            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
+        return arith::AddFOp::create(
+            b, loc, tail, arith::MaximumFOp::create(b, loc, s, vsplat(0.0)));
+      }
+      case NormalizationKind::Relu:
+        return arith::MaximumFOp::create(b, loc, s, vsplat(0.0));
+      case NormalizationKind::Identity:
+      case NormalizationKind::Softmax:
+        return s;
+      }
+      llvm_unreachable("normalization kind");
+    };
+
+    // Online normalization update, vertical over key rows: running max and
+    // sum; S^T becomes the tile's weights (relative to the new max).
+    auto updateStatistics = [&]() {
       for (int64_t v = 0; v < nv; ++v) {
         Value col = idx(v * W);
         Value mOld = vload(mBuf, {col});
         Value mNew = mOld, alpha = vsplat(1.0), isEmpty;
-        Value negInfV = vsplat(negInf);
-        if (norm == NormalizationKind::Softmax) {
+        if (softmax) {
           auto maxLoop = scf::ForOp::create(
               b, loc, idx(0), idx(Bk), idx(1), ValueRange{mOld},
               [&](OpBuilder &, Location, Value j, ValueRange acc) {
@@ -648,40 +701,13 @@ LogicalResult TiledLowering::run(bool workPartition) {
               Value s = vload(st, {j, col});
               Value masked = arith::CmpFOp::create(
                   b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
-              Value w;
-              switch (norm) {
-              case NormalizationKind::Softmax:
-                w = e.select(isEmpty, vsplat(0.0),
-                             math::ExpOp::create(
-                                 b, loc, arith::SubFOp::create(b, loc, s, mNew)));
-                break;
-              case NormalizationKind::Sigmoid: {
-                Value x = arith::AddFOp::create(b, loc, s, vsplat(sigmoidBias));
-                Value ex = math::ExpOp::create(
-                    b, loc, arith::NegFOp::create(b, loc, x));
-                w = arith::DivFOp::create(
-                    b, loc, vsplat(1.0),
-                    arith::AddFOp::create(b, loc, vsplat(1.0), ex));
-                break;
-              }
-              case NormalizationKind::Softplus: {
-                Value absS = math::AbsFOp::create(b, loc, s);
-                Value tail = math::Log1pOp::create(
-                    b, loc,
-                    math::ExpOp::create(
-                        b, loc, arith::NegFOp::create(b, loc, absS)));
-                w = arith::AddFOp::create(
-                    b, loc, tail,
-                    arith::MaximumFOp::create(b, loc, s, vsplat(0.0)));
-                break;
-              }
-              case NormalizationKind::Relu:
-                w = arith::MaximumFOp::create(b, loc, s, vsplat(0.0));
-                break;
-              case NormalizationKind::Identity:
-                w = s;
-                break;
-              }
+              Value w =
+                  softmax
+                      ? e.select(isEmpty, vsplat(0.0),
+                                 math::ExpOp::create(
+                                     b, loc,
+                                     arith::SubFOp::create(b, loc, s, mNew)))
+                      : pointwise(s);
               w = e.select(masked, vsplat(0.0), w);
               vstore(w, st, {j, col});
               scf::YieldOp::create(
@@ -694,32 +720,142 @@ LogicalResult TiledLowering::run(bool workPartition) {
         vstore(lNew, lBuf, {col});
         vstore(alpha, alphaBuf, {col});
       }
+    };
 
-      // O^T = alpha O^T + V^T P^T.
+    // weight_mod on the kept entries of the tile: S^T holds final weights.
+    auto applyWeightMod = [&](Value k0) {
+      forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+        forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+          Value raw = memref::LoadOp::create(b, loc, rawBuf, ValueRange{j, i});
+          Value kept = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                             raw, e.f32(negInf));
+          scf::IfOp::create(b, loc, kept, [&](OpBuilder &, Location) {
+            Value qi = e.minsi(e.addi(q0, i), idx(Nq - 1));
+            Value kj = e.minsi(e.addi(k0, j), idx(Nk - 1));
+            Value wgt = memref::LoadOp::create(b, loc, st, ValueRange{j, i});
+            Value modified = inlineRegion(b, weightMod, {wgt, raw, bb, h, qi, kj},
+                                          op.getCaptures());
+            memref::StoreOp::create(b, loc, e.toF32(modified), st,
+                                    ValueRange{j, i});
+            scf::YieldOp::create(b, loc);
+          });
+        });
+      });
+    };
+
+    // O^T = alpha O^T + V^T P^T.
+    auto accumulate = [&](Value k0, Value cols) {
       int64_t mainCols = Dv - Dv % cfg.mr;
       forLoop(idx(0), idx(mainCols), cfg.mr, [&](Value c0) {
-        emitPVMicroKernel(ot, vMem, bb, hk, k0, cols, st, alphaBuf, c0, cfg.mr);
+        emitPVMicroKernel(ot, vMem, bb, hv, k0, cols, st, alphaBuf, c0, cfg.mr);
       });
       if (Dv % cfg.mr)
-        emitPVMicroKernel(ot, vMem, bb, hk, k0, cols, st, alphaBuf,
+        emitPVMicroKernel(ot, vMem, bb, hv, k0, cols, st, alphaBuf,
                           idx(mainCols), Dv % cfg.mr);
-    });
+    };
 
-    // Finalize: O = O^T / l (0 for empty rows), logsumexp.
+    // A sink logit joins the softmax normalizer: m' = max(m, sink),
+    // l' = l exp(m - m') + exp(sink - m'); the accumulator is rescaled by
+    // exp(m - m') (kept in alphaBuf). A row with m' = -inf stays empty.
+    auto foldSink = [&]() {
+      Value sink = e.toF32(
+          tensor::ExtractOp::create(b, loc, sinkLogits, ValueRange{h}));
+      forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+        Value m = memref::LoadOp::create(b, loc, mBuf, i);
+        Value l = memref::LoadOp::create(b, loc, lBuf, i);
+        Value mNew = arith::MaximumFOp::create(b, loc, m, sink);
+        Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                             mNew, e.f32(negInf));
+        Value safe = e.select(finite, mNew, e.f32(0.0));
+        Value rescale = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, m, safe));
+        Value sinkWeight = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, sink, safe));
+        Value lNew = math::FmaOp::create(b, loc, l, rescale, sinkWeight);
+        memref::StoreOp::create(b, loc, mNew, mBuf, i);
+        memref::StoreOp::create(b, loc, e.select(finite, lNew, e.f32(0.0)),
+                                lBuf, i);
+        memref::StoreOp::create(b, loc, e.select(finite, rescale, e.f32(0.0)),
+                                alphaBuf, i);
+      });
+    };
+
+    if (!twoPasses) {
+      forLoop(eBegin, eEnd, 1, [&](Value entry) {
+        auto [k0, cols] = scoreTile(entry);
+        updateStatistics();
+        if (rawBuf)
+          applyWeightMod(k0);
+        accumulate(k0, cols);
+      });
+      if (sinkLogits)
+        foldSink();
+    } else {
+      // Pass 1: the row statistics only.
+      forLoop(eBegin, eEnd, 1, [&](Value entry) {
+        scoreTile(entry);
+        updateStatistics();
+      });
+      if (sinkLogits)
+        foldSink();
+      forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+        Value l = memref::LoadOp::create(b, loc, lBuf, i);
+        Value nonZero = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
+        memref::StoreOp::create(
+            b, loc,
+            e.select(nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l),
+                     e.f32(0.0)),
+            invBuf, i);
+      });
+      for (int64_t v = 0; v < nv; ++v)
+        vstore(vsplat(1.0), alphaBuf, {idx(v * W)});
+      // Pass 2: final weights, weight_mod, accumulation without rescaling.
+      forLoop(eBegin, eEnd, 1, [&](Value entry) {
+        auto [k0, cols] = scoreTile(entry);
+        for (int64_t v = 0; v < nv; ++v) {
+          Value col = idx(v * W);
+          Value m = vload(mBuf, {col}), inv = vload(invBuf, {col});
+          forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+            Value s = vload(st, {j, col});
+            Value masked = arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
+            Value wgt =
+                softmax ? Value(math::ExpOp::create(
+                              b, loc, arith::SubFOp::create(b, loc, s, m)))
+                        : pointwise(s);
+            wgt = arith::MulFOp::create(b, loc, wgt, inv);
+            vstore(e.select(masked, vsplat(0.0), wgt), st, {j, col});
+          });
+        }
+        applyWeightMod(k0);
+        accumulate(k0, cols);
+      });
+    }
+
+    // Finalize: O = O^T / l (0 for empty rows; the two-pass form divided
+    // already), the output gate, the logsumexp.
     Value rowsValid = e.minsi(idx(Bq), e.subi(idx(Nq), q0));
     forLoop(idx(0), rowsValid, 1, [&](Value i) {
       Value l = memref::LoadOp::create(b, loc, lBuf, i);
-      Value inv = e.f32(1.0);
-      if (norm == NormalizationKind::Softmax || l1) {
+      Value outScale = e.f32(1.0);
+      if (!twoPasses && (softmax || l1)) {
         Value nonZero = arith::CmpFOp::create(
             b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
-        inv = e.select(nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l),
-                       e.f32(0.0));
+        outScale = e.select(
+            nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l), e.f32(0.0));
+        if (sinkLogits)
+          outScale = arith::MulFOp::create(
+              b, loc, outScale, memref::LoadOp::create(b, loc, alphaBuf, i));
       }
       Value qi = e.addi(q0, i);
+      if (outputGate)
+        outScale = arith::MulFOp::create(
+            b, loc, outScale,
+            e.toF32(e.extractBroadcast(outputGate, {bb, h, qi})));
       forLoop(idx(0), idx(Dv), 1, [&](Value c) {
         Value o = memref::LoadOp::create(b, loc, ot, ValueRange{c, i});
-        o = arith::MulFOp::create(b, loc, o, inv);
+        o = arith::MulFOp::create(b, loc, o, outScale);
         if (!elementType.isF32())
           o = arith::TruncFOp::create(b, loc, elementType, o);
         memref::StoreOp::create(b, loc, o, outBuffer, ValueRange{bb, h, qi, c});
@@ -773,8 +909,7 @@ struct ConvertAttnToCPUPass
       SmallVector<AttentionOp> ops;
       func.walk([&](AttentionOp op) {
         if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
-            isStatic(op.getValue()) && isStatic(op.getOutput()) &&
-            isSupportedByTiledLowering(op))
+            isStatic(op.getValue()) && isStatic(op.getOutput()))
           ops.push_back(op);
       });
       // One work range per function: only a single op can own it.

@@ -23,29 +23,6 @@ using namespace mlir;
 using namespace attn;
 using namespace attn::codegen;
 
-/// The head of K (or V) read by query head `h`: `map[b, h]` clamped into
-/// [0, heads) when a head map is given, else `h / (Hq / heads)`.
-static Value headIndex(ScalarEmitter &e, Value map, Value heads, Value hq,
-                       Value b, Value h) {
-  OpBuilder &builder = e.b;
-  Location loc = e.loc;
-  if (!map)
-    return arith::DivUIOp::create(
-        builder, loc, h, arith::DivUIOp::create(builder, loc, hq, heads));
-  auto type = cast<RankedTensorType>(map.getType());
-  Value raw = type.getRank() == 1
-                  ? tensor::ExtractOp::create(builder, loc, map, ValueRange{h})
-                        .getResult()
-                  : e.extractBroadcast(map, {b, h});
-  Value index = raw.getType().isIndex()
-                    ? raw
-                    : arith::IndexCastOp::create(builder, loc,
-                                                 builder.getIndexType(), raw)
-                          .getResult();
-  // Out-of-range entries are clamped: compiled code never reads outside K/V.
-  return e.maxsi(e.minsi(index, e.subi(heads, e.idx(1))), e.idx(0));
-}
-
 static LogicalResult lowerAttention(AttentionOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -113,8 +90,8 @@ static LogicalResult lowerAttention(AttentionOp op) {
     Value bi = parallel.getInductionVars()[0];
     Value hi = parallel.getInductionVars()[1];
     Value ii = parallel.getInductionVars()[2];
-    Value hk = headIndex(e, op.getKHeadMap(), hkv, hq, bi, hi);
-    Value hv = headIndex(e, op.getVHeadMap(), hvv, hq, bi, hi);
+    Value hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
+    Value hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
     Value pos = e.addi(ii, offset);
     Value sink;
     if (Value sinks = op.getSinkLogits())

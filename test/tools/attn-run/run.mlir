@@ -4,7 +4,10 @@
 // RUN: attn-run %s --random 1 --check | FileCheck %s --check-prefix=CHECK
 // RUN: attn-run %s --random 2 --shape 1,4,2,1,33,8 --check | FileCheck %s --check-prefix=CHECK
 // RUN: attn-run %s --random 3 --shape 2,6,3,17,41,24,8 --check | FileCheck %s --check-prefix=SHAPE
-// CHECK: compile {{.*}} s  run {{.*}} s
+// RUN: attn-run %s --untiled --random 4 --shape 1,2,1,9,9,8 --check | FileCheck %s --check-prefix=UNTILED
+// CHECK: compile {{.*}} s  run {{.*}} s  path tiled
+// UNTILED: path untiled
+// UNTILED: check output {{.*}} PASS
 // CHECK: check output {{.*}} PASS
 // CHECK: check lse {{.*}} PASS
 // SHAPE: B=2 Hq=6 Hkv=3 Nq=17 Nk=41 D=24 Dv=8
