@@ -298,3 +298,98 @@ TEST(NumericsEdgeTest, FullyMaskedRowsAreZero) {
 }
 
 } // namespace
+
+namespace {
+
+/// A score_mod reading a capture at the key index and dividing by a
+/// captured integer: with `captureLen` < Nk the reads run past the capture
+/// and with divisor 0 the division would trap.
+std::string guardedSpec(int64_t captureLen) {
+  std::string t = "tensor<" + std::to_string(captureLen) + "xf32>";
+  return "func.func @spec(%q: tensor<1x2x9x8xf32>, %k: tensor<1x2x9x8xf32>, "
+         "%v: tensor<1x2x9x8xf32>, %t: " + t + ", %d: tensor<1xi32>) -> "
+         "tensor<1x2x9x8xf32> {\n"
+         "  %o = attn.attention %q, %k, %v captures(%t, %d : " + t +
+         ", tensor<1xi32>) mask(#attn.causal) score_mod {\n"
+         "  ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index, %tt: " +
+         t + ", %dd: tensor<1xi32>):\n"
+         "    %c0 = arith.constant 0 : index\n"
+         "    %x = tensor.extract %tt[%j] : " + t + "\n"
+         "    %den = tensor.extract %dd[%c0] : tensor<1xi32>\n"
+         "    %ji = arith.index_cast %j : index to i32\n"
+         "    %qq = arith.divsi %ji, %den : i32\n"
+         "    %rr = arith.remui %ji, %den : i32\n"
+         "    %sum = arith.addi %qq, %rr : i32\n"
+         "    %qf = arith.sitofp %sum : i32 to f32\n"
+         "    %c = arith.constant 0.25 : f32\n"
+         "    %y = math.fma %qf, %c, %x : f32\n"
+         "    %r = arith.addf %s, %y : f32\n"
+         "    attn.yield %r : f32\n"
+         "  } : tensor<1x2x9x8xf32>, tensor<1x2x9x8xf32>, tensor<1x2x9x8xf32> "
+         "-> tensor<1x2x9x8xf32>\n"
+         "  return %o : tensor<1x2x9x8xf32>\n}\n";
+}
+
+/// Compiled regions never fault: capture indices are clamped into the
+/// capture and integer divisions by zero divide by 1. The result equals the
+/// reference of the sanitized problem (the capture padded with its last
+/// element, the divisor 1); the reference itself reports the raw problem.
+TEST(RegionGuardTest, OutOfRangeCapturesAndZeroDivisors) {
+  MLIRContext context;
+  DialectRegistry registry;
+  registry.insert<AttnDialect, func::FuncDialect>();
+  registerCPUPipelineDependencies(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  auto raw = parseSourceString<ModuleOp>(guardedSpec(4), &context);
+  auto sanitized = parseSourceString<ModuleOp>(guardedSpec(9), &context);
+  ASSERT_TRUE(raw && sanitized);
+  auto rawBinding = bindSpec(*raw, "spec");
+  auto cleanBinding = bindSpec(*sanitized, "spec");
+  ASSERT_TRUE(succeeded(rawBinding) && succeeded(cleanBinding));
+
+  std::mt19937_64 rng(11);
+  NDArray q(DType::F32, {1, 2, 9, 8}), k(DType::F32, {1, 2, 9, 8}),
+      v(DType::F32, {1, 2, 9, 8});
+  q.fillNormal(rng);
+  k.fillNormal(rng);
+  v.fillNormal(rng);
+  NDArray t(DType::F32, {4}), padded(DType::F32, {9});
+  t.fillNormal(rng);
+  for (int64_t j = 0; j < 9; ++j)
+    padded.setDouble(j, t.getDouble(std::min<int64_t>(j, 3)));
+  NDArray zero(DType::I32, {1}), one(DType::I32, {1});
+  zero.setDouble(0, 0);
+  one.setDouble(0, 1);
+
+  std::vector<NDArray> rawArgs = {q, k, v, t, zero};
+  std::vector<NDArray> cleanArgs = {q, k, v, padded, one};
+  auto refRaw = reference::evaluate(rawBinding->op,
+                                    referenceInputs(*rawBinding, rawArgs));
+  EXPECT_FALSE(static_cast<bool>(refRaw)) << "the reference must report it";
+  if (!refRaw)
+    llvm::consumeError(refRaw.takeError());
+  auto ref = reference::evaluate(cleanBinding->op,
+                                 referenceInputs(*cleanBinding, cleanArgs));
+  ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
+
+  for (bool tiled : {true, false}) {
+    SCOPED_TRACE(tiled ? "tiled" : "untiled");
+    CompileOptions options;
+    options.tiled = tiled;
+    auto compiled = CompiledFunction::compile(*raw, "spec", options);
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    NDArray out(DType::F32, {1, 2, 9, 8});
+    std::vector<const NDArray *> argPtrs;
+    for (auto &a : rawArgs)
+      argPtrs.push_back(&a);
+    std::vector<NDArray *> resultPtrs = {&out};
+    llvm::Error err = (*compiled)->run(argPtrs, resultPtrs);
+    ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
+    Comparison c = compareArrays(out, ref->output, 1e-5);
+    EXPECT_TRUE(c.passed) << "rel_fro " << c.relFrobeniusError;
+  }
+}
+
+} // namespace

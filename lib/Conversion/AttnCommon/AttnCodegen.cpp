@@ -298,6 +298,68 @@ Value ScalarEmitter::alibiSlope(const PairContext &c) {
   return math::Exp2Op::create(b, loc, exponent);
 }
 
+/// Region ops whose plain lowering could fault on data the compiler cannot
+/// see: capture reads with out-of-range indices and integer divisions by
+/// zero (or INT_MIN / -1), which trap on x86. Compiled code clamps the
+/// indices into the tensor and divides by 1 instead; the reference reports
+/// both as errors. Clones `op` in guarded form and returns success, or
+/// returns failure when `op` needs no guard.
+static LogicalResult cloneGuarded(OpBuilder &b, Operation &op,
+                                  IRMapping &mapping) {
+  Location loc = op.getLoc();
+  if (auto extract = dyn_cast<tensor::ExtractOp>(op)) {
+    Value tensor = mapping.lookup(extract.getTensor());
+    auto type = cast<RankedTensorType>(tensor.getType());
+    SmallVector<Value> indices;
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    for (auto [d, index] : llvm::enumerate(extract.getIndices())) {
+      Value dim = type.isDynamicDim(d)
+                      ? Value(tensor::DimOp::create(b, loc, tensor, d))
+                      : Value(arith::ConstantIndexOp::create(
+                            b, loc, type.getDimSize(d)));
+      Value last = arith::SubIOp::create(b, loc, dim, one);
+      Value clamped = arith::MinSIOp::create(b, loc, mapping.lookup(index), last);
+      indices.push_back(arith::MaxSIOp::create(b, loc, clamped, zero));
+    }
+    mapping.map(extract.getResult(),
+                tensor::ExtractOp::create(b, loc, tensor, indices).getResult());
+    return success();
+  }
+  bool isUnsigned = isa<arith::DivUIOp, arith::RemUIOp, arith::CeilDivUIOp>(op);
+  bool isSigned = isa<arith::DivSIOp, arith::RemSIOp, arith::FloorDivSIOp,
+                      arith::CeilDivSIOp>(op);
+  if (!isUnsigned && !isSigned)
+    return failure();
+  Type type = op.getResult(0).getType();
+  if (!type.isIntOrIndex())
+    return failure(); // vector divisions are rejected by the verifier
+  unsigned width = type.isIndex() ? 64 : type.getIntOrFloatBitWidth();
+  auto constant = [&](const APInt &v) -> Value {
+    return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, v));
+  };
+  Value x = mapping.lookup(op.getOperand(0));
+  Value d = mapping.lookup(op.getOperand(1));
+  Value one = constant(APInt(width, 1));
+  Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d,
+                                    constant(APInt(width, 0)));
+  if (isSigned) {
+    Value minusOne = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, d, constant(APInt::getAllOnes(width)));
+    Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x,
+                                        constant(APInt::getSignedMinValue(width)));
+    bad = arith::OrIOp::create(
+        b, loc, bad, arith::AndIOp::create(b, loc, minusOne, isMin));
+  }
+  Value safe = arith::SelectOp::create(b, loc, bad, one, d);
+  IRMapping operands;
+  operands.map(op.getOperand(0), x);
+  operands.map(op.getOperand(1), safe);
+  Operation *clone = b.clone(op, operands);
+  mapping.map(op.getResult(0), clone->getResult(0));
+  return success();
+}
+
 Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leading,
                           ValueRange captures) {
   Block &block = region.front();
@@ -307,8 +369,11 @@ Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leadi
     mapping.map(block.getArgument(a), leading[a]);
   for (auto [a, capture] : llvm::enumerate(captures))
     mapping.map(block.getArgument(n + a), capture);
-  for (Operation &op : block.without_terminator())
+  for (Operation &op : block.without_terminator()) {
+    if (succeeded(cloneGuarded(b, op, mapping)))
+      continue;
     b.clone(op, mapping);
+  }
   return mapping.lookup(block.getTerminator()->getOperand(0));
 }
 

@@ -413,9 +413,18 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
   for (Operation &nested : block.without_terminator()) {
     StringRef ns = nested.getDialect() ? nested.getDialect()->getNamespace()
                                        : StringRef();
-    if (ns == "arith" || ns == "math" || isa<tensor::ExtractOp>(nested) ||
-        isa<tensor::DimOp>(nested))
+    if (isa<tensor::ExtractOp, tensor::DimOp>(nested))
       continue;
+    if (ns == "arith" || ns == "math") {
+      // Regions are scalar code: the lowerings inline them per element.
+      auto isScalar = [](Type t) { return t.isIntOrIndexOrFloat(); };
+      if (!llvm::all_of(nested.getOperandTypes(), isScalar) ||
+          !llvm::all_of(nested.getResultTypes(), isScalar))
+        return nested.emitOpError()
+               << "in an attn region must operate on scalars (integer, "
+                  "index or float), not vectors or tensors";
+      continue;
+    }
     return nested.emitOpError()
            << "is not supported in an attn region; only arith and math ops, "
               "tensor.extract and tensor.dim on captures are";

@@ -1288,6 +1288,21 @@ func.func @tensor_insert(%q: tensor<1x2x8x16xf32>, %t: tensor<8xf32>) -> tensor<
 
 // -----
 
+// Region ops are scalar: the lowerings inline them per element.
+func.func @vector_in_region(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = attn.attention %q, %q, %q
+       score_mod {
+       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+         // expected-error @+1 {{'arith.constant' op in an attn region must operate on scalars (integer, index or float), not vectors or tensors}}
+         %c = arith.constant dense<1.0> : vector<4xf32>
+         attn.yield %s : f32
+       }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
 // Control flow is not allowed in a region (use arith.select).
 func.func @scf_if(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = attn.attention %q, %q, %q

@@ -56,8 +56,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
-    Regions (all optional, bodies of `arith`/`math` ops, `tensor.extract`
-    and `tensor.dim` on captures, ended by `attn.yield`):
+    Regions (all optional, bodies of scalar `arith`/`math` ops,
+    `tensor.extract` and `tensor.dim` on captures, ended by `attn.yield`).
+    A capture read with an index outside the capture, and an integer
+    division or remainder by 0 (or of INT_MIN by -1), are errors that the
+    reference reports; compiled code cannot fault on them: it clamps the
+    index into the capture and divides by 1 instead.
+
     * `mask_fn`: `(b, h, i, j : index, captures...) -> i1`, and-ed with `mask`.
     * `score_mod`: `(s : f32, b, h, i, j : index, captures...) -> f32`,
       applied after the `score_mods` attributes.
