@@ -117,6 +117,11 @@ private:
 /// threads ask for it at the same time.
 class KernelCache {
 public:
+  /// Keeps at most `capacity` kernels, evicting the least recently used
+  /// (kernels still held by callers stay alive until released). Failed
+  /// compilations are not kept: the next request retries.
+  explicit KernelCache(size_t capacity = 64) : capacity(capacity) {}
+
   /// `specText` is parsed, the function specialized to `argTypes` (one
   /// (dtype, shape) per argument), verified and compiled on a miss.
   llvm::Expected<std::shared_ptr<const CompiledFunction>>
@@ -126,17 +131,21 @@ public:
                const CompileOptions &options = {});
 
   size_t size() const;
-  size_t hits() const { return hitCount; }
+  size_t hits() const;
+  size_t evictions() const;
 
 private:
   struct Entry {
     std::once_flag once;
     std::shared_ptr<const CompiledFunction> kernel;
     std::string error;
+    uint64_t lastUse = 0;
   };
   mutable std::mutex mutex;
   std::map<std::string, std::shared_ptr<Entry>> entries;
-  size_t hitCount = 0;
+  size_t capacity;
+  size_t hitCount = 0, evictionCount = 0;
+  uint64_t clock = 0;
 };
 
 } // namespace attn

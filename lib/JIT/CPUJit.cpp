@@ -420,6 +420,16 @@ size_t KernelCache::size() const {
   return entries.size();
 }
 
+size_t KernelCache::hits() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return hitCount;
+}
+
+size_t KernelCache::evictions() const {
+  std::lock_guard<std::mutex> lock(mutex);
+  return evictionCount;
+}
+
 llvm::Expected<std::shared_ptr<const CompiledFunction>>
 KernelCache::getOrCompile(
     llvm::StringRef specText, llvm::StringRef funcName,
@@ -444,6 +454,19 @@ KernelCache::getOrCompile(
     else
       ++hitCount;
     entry = it->second;
+    entry->lastUse = ++clock;
+    // Least recently used first; an entry still compiling is kept alive by
+    // its waiters' shared_ptr and simply leaves the map.
+    while (entries.size() > std::max<size_t>(capacity, 1)) {
+      auto victim = entries.end();
+      for (auto e = entries.begin(); e != entries.end(); ++e)
+        if (e->second != entry &&
+            (victim == entries.end() ||
+             e->second->lastUse < victim->second->lastUse))
+          victim = e;
+      entries.erase(victim);
+      ++evictionCount;
+    }
   }
   std::call_once(entry->once, [&] {
     // Each kernel gets its own context: compilations never share state.
@@ -484,7 +507,14 @@ KernelCache::getOrCompile(
     // The engine owns the generated code; the context may go.
     entry->kernel = std::shared_ptr<const CompiledFunction>(std::move(*compiled));
   });
-  if (!entry->kernel)
+  if (!entry->kernel) {
+    // Not kept: a later request compiles again (the failure may have been
+    // transient, and errors must not pin memory).
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = entries.find(key);
+    if (it != entries.end() && it->second == entry)
+      entries.erase(it);
     return makeError(entry->error);
+  }
   return entry->kernel;
 }

@@ -117,10 +117,41 @@ TEST(KernelCacheTest, ErrorsAreValues) {
   ASSERT_FALSE(static_cast<bool>(missing));
   EXPECT_NE(llvm::toString(missing.takeError()).find("no function named"),
             std::string::npos);
-  // A failed compilation is cached too and reports the same error.
+  // Failed compilations are not kept: a retry reports the error again and
+  // the cache holds nothing.
   auto again = cache.getOrCompile(kCausal, "causal", gqa);
   ASSERT_FALSE(static_cast<bool>(again));
-  llvm::consumeError(again.takeError());
+  EXPECT_NE(llvm::toString(again.takeError()).find("must be a multiple"),
+            std::string::npos);
+  EXPECT_EQ(cache.size(), 0u);
+}
+
+TEST(KernelCacheTest, EvictsLeastRecentlyUsed) {
+  KernelCache cache(2);
+  auto a = cache.getOrCompile(kCausal, "causal", shapes(8));
+  ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
+  auto b = cache.getOrCompile(kCausal, "causal", shapes(9));
+  ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
+  // Touch a: b becomes the least recently used.
+  auto a2 = cache.getOrCompile(kCausal, "causal", shapes(8));
+  ASSERT_TRUE(static_cast<bool>(a2));
+  EXPECT_EQ(a2->get(), a->get());
+  auto c = cache.getOrCompile(kCausal, "causal", shapes(10));
+  ASSERT_TRUE(static_cast<bool>(c)) << llvm::toString(c.takeError());
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.evictions(), 1u);
+  // a is still cached (a hit), b was evicted (compiled anew) yet the kernel
+  // the caller holds stays valid and runs.
+  size_t hitsBefore = cache.hits();
+  auto a3 = cache.getOrCompile(kCausal, "causal", shapes(8));
+  ASSERT_TRUE(static_cast<bool>(a3));
+  EXPECT_EQ(cache.hits(), hitsBefore + 1);
+  EXPECT_EQ(a3->get(), a->get());
+  Buffers buffers(9);
+  ASSERT_FALSE(static_cast<bool>(buffers.run(**b)));
+  auto b2 = cache.getOrCompile(kCausal, "causal", shapes(9));
+  ASSERT_TRUE(static_cast<bool>(b2));
+  EXPECT_NE(b2->get(), b->get());
 }
 
 TEST(CompiledFunctionTest, RunChecksBuffers) {

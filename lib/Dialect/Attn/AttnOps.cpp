@@ -413,7 +413,10 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
   for (Operation &nested : block.without_terminator()) {
     StringRef ns = nested.getDialect() ? nested.getDialect()->getNamespace()
                                        : StringRef();
-    if (isa<tensor::ExtractOp, tensor::DimOp>(nested))
+    // Constant tables are read with tensor.extract like captures.
+    if (isa<tensor::ExtractOp, tensor::DimOp>(nested) ||
+        (isa<arith::ConstantOp>(nested) &&
+         isa<RankedTensorType>(nested.getResult(0).getType())))
       continue;
     if (ns == "arith" || ns == "math") {
       // Regions are scalar code: the lowerings inline them per element.
@@ -422,7 +425,8 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
           !llvm::all_of(nested.getResultTypes(), isScalar))
         return nested.emitOpError()
                << "in an attn region must operate on scalars (integer, "
-                  "index or float), not vectors or tensors";
+                  "index or float), not vectors or tensors (tensors are only "
+                  "read, from captures or constant tables)";
       continue;
     }
     return nested.emitOpError()

@@ -1293,7 +1293,7 @@ func.func @vector_in_region(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = attn.attention %q, %q, %q
        score_mod {
        ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
-         // expected-error @+1 {{'arith.constant' op in an attn region must operate on scalars (integer, index or float), not vectors or tensors}}
+         // expected-error @+1 {{'arith.constant' op in an attn region must operate on scalars (integer, index or float), not vectors or tensors (tensors are only read, from captures or constant tables)}}
          %c = arith.constant dense<1.0> : vector<4xf32>
          attn.yield %s : f32
        }

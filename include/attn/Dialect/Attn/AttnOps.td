@@ -56,8 +56,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
-    Regions (all optional, bodies of scalar `arith`/`math` ops,
-    `tensor.extract` and `tensor.dim` on captures, ended by `attn.yield`).
+    Regions (all optional, bodies of scalar `arith`/`math` ops, constant
+    tensor tables, `tensor.extract` and `tensor.dim` on captures and tables,
+    ended by `attn.yield`).
     A capture read with an index outside the capture, and an integer
     division or remainder by 0 (or of INT_MIN by -1), are errors that the
     reference reports; compiled code cannot fault on them: it clamps the
