@@ -239,7 +239,19 @@ LogicalResult SoftcapAttr::verify(EmitErrorFn emitError, llvm::APFloat capValue)
 Attribute SoftcapAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   double cap;
-  if (parser.parseLess() || parser.parseFloat(cap) || parser.parseGreater())
+  // An integer cap (`#attn.softcap<50>`) is as natural as `50.0`.
+  Attribute value;
+  if (parser.parseLess() || parser.parseAttribute(value))
+    return {};
+  if (auto f = dyn_cast<FloatAttr>(value)) {
+    cap = f.getValueAsDouble();
+  } else if (auto i = dyn_cast<IntegerAttr>(value)) {
+    cap = static_cast<double>(i.getValue().getSExtValue());
+  } else {
+    parser.emitError(loc, "#attn.softcap expects a number, got ") << value;
+    return {};
+  }
+  if (parser.parseGreater())
     return {};
   return parser.getChecked<SoftcapAttr>(loc, parser.getContext(),
                                         llvm::APFloat(cap));

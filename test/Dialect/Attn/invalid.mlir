@@ -899,10 +899,10 @@ func.func @not_nested_error(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-// Zero softcap.
+// Zero softcap (an integer cap parses like a float one).
 func.func @softcap_zero(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{#attn.softcap cap must be positive and finite, got 0}}
-  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<0.0>]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<0>]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -920,7 +920,7 @@ func.func @softcap_negative(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // Infinite softcap.
 func.func @softcap_inf(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{#attn.softcap cap must be positive and finite, got INF}}
-  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<0x7FF0000000000000>]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<0x7FF0000000000000 : f64>]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -1017,11 +1017,10 @@ func.func @and_empty(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-// The softcap is a float literal.
-func.func @softcap_integer(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+2 {{unexpected decimal integer literal for a floating point value}}
-  // expected-note @+1 {{add a trailing dot to make the literal a float}}
-  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<50>]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+// The softcap is a number (integer or float), not a string.
+func.func @softcap_string(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.softcap expects a number, got "50"}}
+  %o = attn.attention %q, %q, %q score_mods([#attn.softcap<"50">]) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 

@@ -231,7 +231,7 @@ func.func @per_head_without_heads(%q: tensor<1x3x8x16xf32>, %k: tensor<1x3x8x16x
 // CHECK: mask(#attn.causal) score_mods([#attn.softcap<5.000000e+01>])
 // CHECK: score_mods([#attn.softcap<3.000000e+01>, #attn.softcap<2.500000e-01>])
 func.func @softcap(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
-  %o0 = attn.attention %q, %k, %v mask(#attn.causal) score_mods([#attn.softcap<50.0>])
+  %o0 = attn.attention %q, %k, %v mask(#attn.causal) score_mods([#attn.softcap<50>])
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   %o1 = attn.attention %q, %k, %v score_mods([#attn.softcap<3.0e1>, #attn.softcap<0.25>])
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
