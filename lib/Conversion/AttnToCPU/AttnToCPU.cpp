@@ -52,6 +52,11 @@ private:
   Value loadF32(Value memref, ValueRange indices) {
     return e.toF32(memref::LoadOp::create(b, loc, memref, indices));
   }
+  /// A stack buffer aligned to a cache line: vectors of queries never
+  /// straddle two lines.
+  Value scratch(MemRefType type) {
+    return memref::AllocaOp::create(b, loc, type, b.getI64IntegerAttr(64));
+  }
   Value vload(Value memref, ValueRange indices) {
     return vector::LoadOp::create(b, loc, vecType(), memref, indices);
   }
@@ -370,17 +375,17 @@ LogicalResult TiledLowering::run(bool workPartition) {
   // Per-thread scratch, allocated once per call (each thread's call has its
   // own frame): no stack growth inside the loops.
   Type f32 = b.getF32Type();
-  Value qt = memref::AllocaOp::create(b, loc, MemRefType::get({D, Bq}, f32));
-  Value st = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Bq}, f32));
-  Value ot = memref::AllocaOp::create(b, loc, MemRefType::get({Dv, Bq}, f32));
-  Value mBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
-  Value lBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+  Value qt = scratch(MemRefType::get({D, Bq}, f32));
+  Value st = scratch(MemRefType::get({Bk, Bq}, f32));
+  Value ot = scratch(MemRefType::get({Dv, Bq}, f32));
+  Value mBuf = scratch(MemRefType::get({Bq}, f32));
+  Value lBuf = scratch(MemRefType::get({Bq}, f32));
   Value alphaBuf =
-      memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+      scratch(MemRefType::get({Bq}, f32));
   bool widenTiles = !qType.getElementType().isF32();
   if (widenTiles) {
-    kTileF32 = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, D}, f32));
-    vTileF32 = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Dv}, f32));
+    kTileF32 = scratch(MemRefType::get({Bk, D}, f32));
+    vTileF32 = scratch(MemRefType::get({Bk, Dv}, f32));
   }
 
   NormalizationKind norm = op.getNormalizationKind();
@@ -408,10 +413,10 @@ LogicalResult TiledLowering::run(bool workPartition) {
   // weight_mod region.
   Value rawBuf;
   if (!weightMod.empty())
-    rawBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bk, Bq}, f32));
+    rawBuf = scratch(MemRefType::get({Bk, Bq}, f32));
   Value invBuf;
   if (twoPasses)
-    invBuf = memref::AllocaOp::create(b, loc, MemRefType::get({Bq}, f32));
+    invBuf = scratch(MemRefType::get({Bq}, f32));
 
   forLoop(workBegin, workEnd, 1, [&](Value w) {
     Value item = toIndex(memref::LoadOp::create(b, loc, orderTable, w));
