@@ -23,20 +23,26 @@ func.func @head_maps(%q: tensor<2x4x40x8xf32>, %k: tensor<2x2x40x8xf32>, %v: ten
 
 // -----
 
-// Softmax with weight_mod: two passes over the tile list. The first has no
-// weight_mod and no P V product; the second applies the region to kept
-// entries only, then accumulates. The sink folds in between, the output
-// gate scales the finalized row.
+// Softmax with weight_mod: two walks over the tile list sharing one copy of
+// the score code. Walk 0 updates the statistics (no weight_mod, no P V
+// product); walk 1 applies the region to kept entries only, then
+// accumulates. The sink folds in after walk 0, the output gate scales the
+// finalized row.
 // CHECK-LABEL: func.func @weight_mod_two_passes
 // CHECK-SAME:    %[[SINK:[a-z0-9]+]]: tensor<2xf32>, %[[GATE:[a-z0-9]+]]: tensor<1x2x1xf32>
-// CHECK:         memref.get_global @__attn_tiles
-// CHECK:         scf.for %{{.*}} = %[[B1:[0-9]+]] to %[[E1:[0-9]+]] step
-// CHECK-NOT:       math.tanh
-// CHECK:         tensor.extract %[[SINK]]
-// CHECK:         scf.for %{{.*}} = %[[B1]] to %[[E1]] step
-// CHECK:           arith.cmpf one
-// CHECK:           scf.if
-// CHECK:             math.tanh %{{.*}} : f32
+// CHECK:         scf.for %[[WALK:.*]] = %c0{{.*}} to %c2{{.*}} step
+// CHECK:           %[[SECOND:.*]] = arith.cmpi eq, %[[WALK]], %c1
+// CHECK:           scf.for %{{.*}} = %{{[0-9]+}} to %{{[0-9]+}} step
+// CHECK:             scf.if %[[SECOND]] {
+// CHECK:               arith.cmpf one
+// CHECK:               scf.if
+// CHECK:                 math.tanh %{{.*}} : f32
+// CHECK:             } else {
+// CHECK-NOT:           math.tanh
+// CHECK:               arith.maximumf
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[WALK]], %c0
+// CHECK:           scf.if %[[FIRST]] {
+// CHECK:             tensor.extract %[[SINK]]
 // CHECK:         tensor.extract %[[GATE]]
 func.func @weight_mod_two_passes(%q: tensor<1x2x40x8xf32>, %k: tensor<1x2x40x8xf32>, %v: tensor<1x2x40x8xf32>,
                                  %s: tensor<2xf32>, %g: tensor<1x2x1xf32>) -> tensor<1x2x40x8xf32> {
