@@ -62,6 +62,10 @@ public:
   /// Applies the bias operand, the score_mods attributes and the score_mod
   /// region, in that order, to the scaled score `s`.
   mlir::Value modifyScore(mlir::Value s, const PairContext &c);
+  /// The weight of the final score `s` under the op's non-softmax
+  /// normalization (sigmoid with its bias, softplus, relu, identity),
+  /// before any l1 re-normalization.
+  mlir::Value pointwiseWeight(AttentionOp op, mlir::Value s);
 
   mlir::OpBuilder &b;
   mlir::Location loc;

@@ -122,6 +122,34 @@ Value ScalarEmitter::modifyScore(Value s, const PairContext &c) {
   return s;
 }
 
+Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
+  switch (op.getNormalizationKind()) {
+  case NormalizationKind::Sigmoid: {
+    Value x = arith::AddFOp::create(
+        b, loc, s, f32(op.getNormalizationAttr().getBiasValue()));
+    Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+    return arith::DivFOp::create(b, loc, f32(1.0),
+                                 arith::AddFOp::create(b, loc, f32(1.0), ex));
+  }
+  case NormalizationKind::Softplus: {
+    // log1p(exp(-|s|)) + max(s, 0) never overflows.
+    Value absS = math::AbsFOp::create(b, loc, s);
+    Value tail = math::Log1pOp::create(
+        b, loc,
+        math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
+    return arith::AddFOp::create(
+        b, loc, tail, arith::MaximumFOp::create(b, loc, s, f32(0.0)));
+  }
+  case NormalizationKind::Relu:
+    return arith::MaximumFOp::create(b, loc, s, f32(0.0));
+  case NormalizationKind::Identity:
+    return s;
+  case NormalizationKind::Softmax:
+    break;
+  }
+  llvm_unreachable("softmax has no pointwise weight");
+}
+
 Value ScalarEmitter::neighborhood(NeighborhoodMaskAttr attr, const PairContext &c) {
   using P = arith::CmpIPredicate;
   ArrayRef<int64_t> grid = attr.getGrid().asArrayRef();

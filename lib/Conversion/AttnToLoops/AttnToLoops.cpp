@@ -75,7 +75,6 @@ static LogicalResult lowerAttention(AttentionOp op) {
   NormalizationAttr normAttr = op.getNormalizationAttr();
   bool l1 = normAttr && normAttr.getL1();
   bool softmax = norm == NormalizationKind::Softmax;
-  double sigmoidBias = normAttr ? normAttr.getBiasValue() : 0.0;
   const float negInf = -std::numeric_limits<float>::infinity();
   bool twoPasses = op.needsTwoPasses();
   Region &weightMod = op.getWeightMod();
@@ -123,34 +122,6 @@ static LogicalResult lowerAttention(AttentionOp op) {
           });
       return arith::MulFOp::create(b, loc, dot.getResult(0), scale);
     };
-    // Unnormalized weight of a non-softmax normalization.
-    auto pointwiseWeight = [&](Value s) -> Value {
-      switch (norm) {
-      case NormalizationKind::Sigmoid: {
-        Value x = arith::AddFOp::create(b, loc, s, e.f32(sigmoidBias));
-        Value ex =
-            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-        return arith::DivFOp::create(
-            b, loc, e.f32(1.0), arith::AddFOp::create(b, loc, e.f32(1.0), ex));
-      }
-      case NormalizationKind::Softplus: {
-        // log1p(exp(-|s|)) + max(s, 0) never overflows.
-        Value absS = math::AbsFOp::create(b, loc, s);
-        Value tail = math::Log1pOp::create(
-            b, loc,
-            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
-        return arith::AddFOp::create(
-            b, loc, tail, arith::MaximumFOp::create(b, loc, s, e.f32(0.0)));
-      }
-      case NormalizationKind::Relu:
-        return arith::MaximumFOp::create(b, loc, s, e.f32(0.0));
-      case NormalizationKind::Identity:
-        return s;
-      case NormalizationKind::Softmax:
-        break;
-      }
-      llvm_unreachable("softmax has no pointwise weight");
-    };
     // acc[x] = acc[x] * alpha + weight * V[hv, j, x] (alpha may be null).
     auto accumulate = [&](Value j, Value weight, Value alpha) {
       scf::ForOp::create(
@@ -194,7 +165,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
                         b, loc, arith::SubFOp::create(b, loc, s, newMax));
                     newSum = math::FmaOp::create(b, loc, runSum, alpha, weight);
                   } else {
-                    weight = pointwiseWeight(s);
+                    weight = e.pointwiseWeight(op, s);
                     newSum = arith::AddFOp::create(b, loc, runSum, weight);
                   }
                   if (accumulateV) {
@@ -265,7 +236,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
                   softmax ? math::ExpOp::create(
                                 b, loc, arith::SubFOp::create(b, loc, s, safeMax))
                                 .getResult()
-                          : pointwiseWeight(s);
+                          : e.pointwiseWeight(op, s);
               weight = arith::MulFOp::create(b, loc, weight, inv);
               weight = inlineRegion(b, weightMod, {weight, raw, bi, hi, ii, j},
                                     op.getCaptures());
