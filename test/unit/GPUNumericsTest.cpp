@@ -6,13 +6,13 @@
 // sibling thread-level foralls hold), attn-gpu-erase-memory-spaces drops the
 // workgroup address space, and the CPU lowering compiles the rest. Every zoo
 // spec (zoo/**/*.mlir, found when the test starts) and a set of inline specs
-// covering every normalization, lse, regions and score mods run that way on
-// lengths that are not multiples of the tiles, with several tile
-// configurations, and are compared with the float64 reference.
+// covering every normalization, lse, regions, score mods, head maps, sink
+// logits, output gates and weight_mod regions run that way on lengths that
+// are not multiples of the tiles (and on one token), with several tile
+// configurations and seeds, and are compared with the float64 reference.
 //
 //===----------------------------------------------------------------------===//
 
-#include "attn/Conversion/TiledSupport.h"
 #include "attn/JIT.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Reference/Reference.h"
@@ -57,19 +57,27 @@ void setUpContext(MLIRContext &context) {
   context.loadAllAvailableDialects();
 }
 
-/// Runs `binding`'s function at `size` through the GPU lowering on the CPU
-/// and compares with the reference.
-void checkSpec(const SpecBinding &binding, const ProblemSize &size,
-               const attn::gpu::GPUTileOptions &tiles, uint64_t seed) {
-  StringRef funcName = binding.func.getSymName();
-  auto args = makeRandomInputs(binding, size, seed);
-  ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
-  auto specialized = specializeToShapes(binding, *args);
-  ASSERT_TRUE(succeeded(specialized));
-  auto concrete = bindSpec(**specialized, funcName);
-  ASSERT_TRUE(succeeded(concrete));
+/// A spec function specialized to one problem size, lowered by
+/// convert-attn-to-gpu and compiled for the CPU.
+struct GPUOnCPU {
+  OwningOpRef<ModuleOp> specialized;
+  SpecBinding concrete; // bound to `specialized`
+  std::unique_ptr<CompiledFunction> compiled;
+};
 
-  OwningOpRef<ModuleOp> lowered(cast<ModuleOp>((*specialized)->clone()));
+/// Lowers `binding`'s function at the shapes of `args` through the GPU
+/// lowering and compiles the pre-mapping IR for the CPU.
+void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
+                  const attn::gpu::GPUTileOptions &tiles, GPUOnCPU &k) {
+  StringRef funcName = binding.func.getSymName();
+  auto specialized = specializeToShapes(binding, args);
+  ASSERT_TRUE(succeeded(specialized));
+  k.specialized = std::move(*specialized);
+  auto concrete = bindSpec(*k.specialized, funcName);
+  ASSERT_TRUE(succeeded(concrete));
+  k.concrete = *concrete;
+
+  OwningOpRef<ModuleOp> lowered(cast<ModuleOp>(k.specialized->clone()));
   PassManager pm(lowered->getContext(), ModuleOp::getOperationName());
   attn::gpu::buildPreMappingOnCPUPipeline(pm, tiles);
   ASSERT_TRUE(succeeded(pm.run(*lowered)));
@@ -86,22 +94,29 @@ void checkSpec(const SpecBinding &binding, const ProblemSize &size,
   auto compiled = CompiledFunction::compile(*lowered, funcName, options);
   ASSERT_TRUE(static_cast<bool>(compiled))
       << llvm::toString(compiled.takeError());
-  std::vector<NDArray> results = allocateResults(*concrete, size);
+  k.compiled = std::move(*compiled);
+}
+
+/// Runs the kernel on `args` and compares with the reference evaluated on
+/// `refArgs`.
+void runAndCompare(const GPUOnCPU &k, const ProblemSize &size,
+                   ArrayRef<NDArray> args, ArrayRef<NDArray> refArgs) {
+  std::vector<NDArray> results = allocateResults(k.concrete, size);
   // Poison the outputs so an unwritten element cannot pass.
   for (NDArray &r : results)
     for (int64_t i = 0; i < r.numElements(); ++i)
       r.setDouble(i, std::nan(""));
   std::vector<const NDArray *> argPtrs;
-  for (auto &a : *args)
+  for (const NDArray &a : args)
     argPtrs.push_back(&a);
   std::vector<NDArray *> resultPtrs;
   for (auto &r : results)
     resultPtrs.push_back(&r);
-  llvm::Error err = (*compiled)->run(argPtrs, resultPtrs);
+  llvm::Error err = k.compiled->run(argPtrs, resultPtrs);
   ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
 
-  auto ref =
-      reference::evaluate(concrete->op, referenceInputs(*concrete, *args));
+  auto ref = reference::evaluate(k.concrete.op,
+                                 referenceInputs(k.concrete, refArgs));
   ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
   Comparison out = compareArrays(results[0], ref->output,
                                  toleranceFor(results[0].dtype()));
@@ -112,6 +127,26 @@ void checkSpec(const SpecBinding &binding, const ProblemSize &size,
     Comparison l = compareArrays(results[1], *ref->lse, 1e-5);
     EXPECT_TRUE(l.passed) << "lse rel_fro " << l.relFrobeniusError
                           << " non-finite " << l.nonFinite;
+  }
+}
+
+/// Runs `binding`'s function at `size` through the GPU lowering on the CPU
+/// and compares with the reference, on fresh random inputs for each seed
+/// (compiled once).
+void checkSpec(const SpecBinding &binding, const ProblemSize &size,
+               const attn::gpu::GPUTileOptions &tiles,
+               ArrayRef<uint64_t> seeds) {
+  GPUOnCPU kernel;
+  for (uint64_t seed : seeds) {
+    SCOPED_TRACE(testing::Message() << "seed " << seed);
+    auto args = makeRandomInputs(binding, size, seed);
+    ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
+    if (!kernel.compiled) {
+      compileOnCPU(binding, *args, tiles, kernel);
+      if (testing::Test::HasFatalFailure())
+        return;
+    }
+    runAndCompare(kernel, size, *args, *args);
   }
 }
 
@@ -148,13 +183,6 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << path;
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(binding)) << path;
-  // Head maps, sink logits, output gates and weight_mod regions are only
-  // implemented by the untiled CPU lowering so far (the GPU lowering shares
-  // the tiled lowering's structure and its limits).
-  if (!isSupportedByTiledLowering(binding->op))
-    GTEST_SKIP() << path << " uses operands or regions the tiled/GPU "
-                            "lowerings do not implement yet";
-
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
   std::vector<ProblemSize> sizes = {defaultProblemSize(*binding)};
@@ -178,7 +206,7 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
                    << GetParam() << " tiles " << t.name << " B=" << s.b
                    << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
                    << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
-      checkSpec(*binding, s, t.tiles, /*seed=*/3);
+      checkSpec(*binding, s, t.tiles, /*seeds=*/{3, 4});
     }
 }
 
@@ -196,7 +224,8 @@ INSTANTIATE_TEST_SUITE_P(Zoo, GPUZooTest, ::testing::ValuesIn(zooSpecs()),
 TEST(GPUZooTest, FindsTheZoo) { EXPECT_GE(zooSpecs().size(), 6u); }
 
 //===----------------------------------------------------------------------===//
-// Inline specs: every normalization, lse, regions, bias, dtypes
+// Inline specs: every normalization, lse, regions, bias, dtypes, head maps,
+// sink logits, output gates, weight_mod
 //===----------------------------------------------------------------------===//
 
 struct SpecCase {
@@ -204,7 +233,30 @@ struct SpecCase {
   const char *body;
   bool lse = false;
   const char *elementType = "f32";
+  /// Extra function arguments (", %x: type {attrs}") the body refers to.
+  const char *args = "";
+  /// Attributes of the value argument (a value head count of its own).
+  const char *valueAttrs = "";
 };
+
+// weight_mod regions: w' = w r + 1 (reads the raw score; affine, so a masked
+// key passed to the region would change the result), and w' = a[b, h, i] w +
+// j / 100 (a capture and the indices).
+#define WEIGHT_MOD_RAW                                                         \
+  "weight_mod {\n^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, "     \
+  "%j: index):\n  %one = arith.constant 1.0 : f32\n"                           \
+  "  %x = math.fma %w, %r, %one : f32\n  attn.yield %x : f32\n}"
+#define WEIGHT_MOD_CAPTURE                                                     \
+  "weight_mod {\n^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, "     \
+  "%j: index, %ta: tensor<?x?x?xf32>):\n"                                      \
+  "  %a = tensor.extract %ta[%b, %h, %i] : tensor<?x?x?xf32>\n"                \
+  "  %jj = arith.index_cast %j : index to i64\n"                               \
+  "  %jf = arith.sitofp %jj : i64 to f32\n"                                    \
+  "  %c = arith.constant 0.01 : f32\n  %t = arith.mulf %jf, %c : f32\n"        \
+  "  %x = math.fma %a, %w, %t : f32\n  attn.yield %x : f32\n}"
+#define CAPTURE_ARG                                                            \
+  ", %cap: tensor<?x?x?xf32> {attn.dims = [\"B\", \"Hq\", \"Nq\"]}"
+#define OWN_VALUE_HEADS "{attn.dims = [\"B\", \"Hq-1\", \"Nk\", \"Dv\"]}"
 
 const SpecCase kCases[] = {
     {"dense", ""},
@@ -241,13 +293,109 @@ const SpecCase kCases[] = {
     {"causal_f16", "mask(#attn.causal)", false, "f16"},
     {"softcap_bf16", "mask(#attn.causal) score_mods([#attn.softcap<5.0>])",
      false, "bf16"},
+
+    // Head maps: per-head key heads (any Hk), a value head count of its own
+    // (Hv = Hq - 1), a batch-dependent i64 map, a batch-shared rank-2 map
+    // used for K and V.
+    {"k_head_map_lse", "k_head_map(%km : tensor<?xi32>) mask(#attn.causal)",
+     true, "f32", ", %km: tensor<?xi32>"},
+    {"v_head_map_own_heads",
+     "v_head_map(%vm : tensor<?x?xi64>) mask(#attn.window<left = 5, right = "
+     "3>)",
+     false, "f32", ", %vm: tensor<?x?xi64>", OWN_VALUE_HEADS},
+    {"k_and_v_head_maps",
+     "k_head_map(%km : tensor<?xi32>) v_head_map(%vm : tensor<?xi32>) "
+     "mask(#attn.causal) score_mods([#attn.softcap<2.0>])",
+     false, "f32", ", %km: tensor<?xi32>, %vm: tensor<?xi32>", OWN_VALUE_HEADS},
+    {"shared_head_map_sigmoid",
+     "k_head_map(%m : tensor<1x?xi32>) v_head_map(%m : tensor<1x?xi32>) "
+     "normalization(#attn.normalize<sigmoid, bias = -1.0>)",
+     false, "f32", ", %m: tensor<1x?xi32>"},
+    // Sink logits: the null key joins the normalizer and the lse only.
+    {"sink_lse", "sink_logits(%s : tensor<?xf32>)", true, "f32",
+     ", %s: tensor<?xf32>"},
+    {"sink_causal_lse", "sink_logits(%s : tensor<?xf32>) mask(#attn.causal)",
+     true, "f32", ", %s: tensor<?xf32>"},
+    {"sink_nothing_visible_lse",
+     "sink_logits(%s : tensor<?xf32>) mask(#attn.not<#attn.full>)", true,
+     "f32", ", %s: tensor<?xf32>"},
+    {"sink_softcap_alibi",
+     "sink_logits(%s : tensor<?xf32>) mask(#attn.and<[#attn.causal, "
+     "#attn.window<left = 6, right = 0>]>) score_mods([#attn.softcap<2.0>, "
+     "#attn.alibi])",
+     false, "f32", ", %s: tensor<?xf32>"},
+    // Output gates: per (b, h, i), broadcast, with lse (not gated), with a
+    // normalization without a normalizer.
+    {"gate", "output_gate(%g : tensor<?x?x?xf32>)", false, "f32",
+     ", %g: tensor<?x?x?xf32>"},
+    {"gate_broadcast_causal_lse",
+     "output_gate(%g : tensor<1x?x1xf32>) mask(#attn.causal)", true, "f32",
+     ", %g: tensor<1x?x1xf32>"},
+    {"gate_rows_sigmoid",
+     "output_gate(%g : tensor<?x1x?xf32>) mask(#attn.causal) "
+     "normalization(#attn.normalize<sigmoid, bias = -1.0>)",
+     false, "f32", ", %g: tensor<?x1x?xf32>"},
+    // weight_mod: two passes under softmax and l1, one pass otherwise.
+    {"weight_mod_causal", "mask(#attn.causal) " WEIGHT_MOD_RAW},
+    {"weight_mod_window_lse",
+     "mask(#attn.window<left = 5, right = 3>) score_mods([#attn.softcap<2.0>]) "
+     WEIGHT_MOD_RAW,
+     true},
+    {"weight_mod_nothing_visible_lse",
+     "mask(#attn.not<#attn.full>) " WEIGHT_MOD_RAW, true},
+    {"weight_mod_capture_causal",
+     "captures(%cap : tensor<?x?x?xf32>) mask(#attn.causal) "
+     WEIGHT_MOD_CAPTURE,
+     false, "f32", CAPTURE_ARG},
+    {"weight_mod_softplus_l1",
+     "mask(#attn.causal) normalization(#attn.normalize<softplus, l1>) "
+     WEIGHT_MOD_RAW},
+    {"weight_mod_sigmoid",
+     "mask(#attn.causal) normalization(#attn.normalize<sigmoid, bias = "
+     "-1.0>) " WEIGHT_MOD_RAW},
+    {"weight_mod_relu_region_mask",
+     "normalization(#attn.normalize<relu>) mask_fn {\n^bb0(%b: index, %h: "
+     "index, %i: index, %j: index):\n"
+     "  %c3 = arith.constant 3 : index\n  %r = arith.remui %j, %c3 : index\n"
+     "  %c0 = arith.constant 0 : index\n"
+     "  %ok = arith.cmpi ne, %r, %c0 : index\n  attn.yield %ok : i1\n} "
+     WEIGHT_MOD_RAW},
+    {"weight_mod_sink_lse",
+     "sink_logits(%s : tensor<?xf32>) mask(#attn.causal) " WEIGHT_MOD_RAW, true,
+     "f32", ", %s: tensor<?xf32>"},
+    // Everything at once.
+    {"all_features_lse",
+     "k_head_map(%km : tensor<?x?xi32>) v_head_map(%vm : tensor<?xi64>) "
+     "sink_logits(%s : tensor<?xf32>) output_gate(%g : tensor<?x?x?xf32>) "
+     "captures(%cap : tensor<?x?x?xf32>) mask(#attn.causal) "
+     "score_mods([#attn.softcap<2.0>]) " WEIGHT_MOD_CAPTURE,
+     true, "f32",
+     ", %km: tensor<?x?xi32>, %vm: tensor<?xi64>, %s: tensor<?xf32>, "
+     "%g: tensor<?x?x?xf32>" CAPTURE_ARG,
+     OWN_VALUE_HEADS},
+    // 16-bit inputs (and 16-bit sink logits and gates).
+    {"maps_sink_gate_f16",
+     "k_head_map(%km : tensor<?xi32>) v_head_map(%vm : tensor<?xi32>) "
+     "sink_logits(%s : tensor<?xf16>) output_gate(%g : tensor<?x?x?xf16>) "
+     "mask(#attn.causal)",
+     true, "f16",
+     ", %km: tensor<?xi32>, %vm: tensor<?xi32>, %s: tensor<?xf16>, "
+     "%g: tensor<?x?x?xf16>",
+     OWN_VALUE_HEADS},
+    {"weight_mod_gate_bf16",
+     "output_gate(%g : tensor<?x?x?xbf16>) mask(#attn.causal) " WEIGHT_MOD_RAW,
+     false, "bf16", ", %g: tensor<?x?x?xbf16>"},
+    {"sink_weight_mod_bf16_lse",
+     "sink_logits(%s : tensor<?xbf16>) mask(#attn.causal) "
+     "score_mods([#attn.softcap<5.0>]) " WEIGHT_MOD_RAW,
+     true, "bf16", ", %s: tensor<?xbf16>"},
 };
 
 std::string makeSpec(const SpecCase &c) {
   std::string t = std::string("tensor<?x?x?x?x") + c.elementType + ">";
   std::string results = c.lse ? t + ", tensor<?x?x?xf32>" : t;
   std::string s = "func.func @spec(%q: " + t + ", %k: " + t + ", %v: " + t +
-                  ") -> (" + results + ") {\n";
+                  " " + c.valueAttrs + c.args + ") -> (" + results + ") {\n";
   s += std::string("  ") + (c.lse ? "%o, %l" : "%o") +
        " = attn.attention %q, %k, %v " + c.body + " : " + t + ", " + t +
        ", " + t + " -> " + results + "\n";
@@ -273,14 +421,17 @@ TEST_P(GPUCaseTest, PreMappingIRMatchesReference) {
       {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the tiles
       {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
       {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
+      {2, 4, 2, 1, 1, 8, 8},     // one token (automatic tiles only)
   };
   for (const TileCase &t : kTiles)
     for (const ProblemSize &s : sizes) {
+      if (s.nk == 1 && &t != &kTiles[0])
+        continue;
       SCOPED_TRACE(testing::Message()
                    << c.name << " tiles " << t.name << " B=" << s.b
                    << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
                    << " Nk=" << s.nk);
-      checkSpec(*binding, s, t.tiles, /*seed=*/5);
+      checkSpec(*binding, s, t.tiles, /*seeds=*/{5, 6, 7});
     }
 }
 
@@ -289,5 +440,53 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kCases[info.param].name);
     });
+
+// Head map entries outside [0, heads) are an error of the reference; the
+// compiled kernel clamps them into range (it never reads outside K or V):
+// it matches the reference run on the clamped maps.
+TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
+  MLIRContext context;
+  setUpContext(context);
+  SpecCase c{"clamped",
+             "k_head_map(%km : tensor<?x?xi32>) v_head_map(%vm : "
+             "tensor<?xi64>) mask(#attn.causal)",
+             false,
+             "f32",
+             ", %km: tensor<?x?xi32>, %vm: tensor<?xi64>",
+             OWN_VALUE_HEADS};
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ProblemSize size{2, 4, 2, 37, 37, 16, 16}; // Hk = 2, Hv = Hq - 1 = 3
+  auto args = makeRandomInputs(*binding, size, 9);
+  ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
+  std::vector<NDArray> clamped = *args;
+  const std::pair<ArgRole, std::vector<double>> maps[] = {
+      {ArgRole::KHeadMap, {-3, 0, 5, 1, 100, -1, 1, 2}}, // [B, Hq], Hk = 2
+      {ArgRole::VHeadMap, {7, -2, 1, 3}},                // [Hq], Hv = 3
+  };
+  for (const auto &[role, entries] : maps) {
+    auto it = std::find(binding->roles.begin(), binding->roles.end(), role);
+    ASSERT_NE(it, binding->roles.end());
+    unsigned n = it - binding->roles.begin();
+    int64_t heads = role == ArgRole::KHeadMap ? 2 : 3;
+    ASSERT_EQ((*args)[n].numElements(), static_cast<int64_t>(entries.size()));
+    for (auto [e, v] : llvm::enumerate(entries)) {
+      (*args)[n].setDouble(e, v);
+      clamped[n].setDouble(e, std::clamp<double>(v, 0, heads - 1));
+    }
+  }
+  GPUOnCPU kernel;
+  compileOnCPU(*binding, *args, kTiles[1].tiles, kernel);
+  ASSERT_FALSE(testing::Test::HasFatalFailure());
+  // The entries are out of range: the reference refuses them.
+  auto refused = reference::evaluate(
+      kernel.concrete.op, referenceInputs(kernel.concrete, *args));
+  ASSERT_FALSE(static_cast<bool>(refused));
+  llvm::consumeError(refused.takeError());
+  runAndCompare(kernel, size, *args, clamped);
+}
 
 } // namespace

@@ -114,11 +114,21 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     * sibling thread-level `scf.forall`s (`#gpu.thread<x>`, at most
       `threads` iterations each, strided `scf.for` inside when a stage has
       more elements) for: loading Q; then, per key tile of the compressed
-      tile list (empty tiles are never visited), loading K and V, computing
-      S = Q K^T with the mask on partial tiles only and the score
-      modifications, the online-softmax update (one thread per query row),
-      O = alpha O + P V; and finally the normalized output and logsumexp.
-      A barrier is implied between sibling thread-level foralls.
+      tile list (empty tiles are never visited), loading K and V (of the key
+      and value heads: the GQA group, or the `k_head_map` / `v_head_map`
+      entry of the work item clamped into range), computing S = Q K^T with
+      the mask on partial tiles only and the score modifications, the
+      online-softmax update (one thread per query row), O = alpha O + P V;
+      then, per row, the normalizer (joined by the `sink_logits` null key)
+      and the logsumexp; and finally the normalized output, times the
+      `output_gate`. A barrier is implied between sibling thread-level
+      foralls.
+    * a `weight_mod` region needs the final weights: under softmax or l1
+      the key tiles are visited twice (pass 1: S and the row max and sum,
+      no V; pass 2: the score stage writes the region's value of the final
+      weight and the raw score into P for kept pairs, 0 for masked ones,
+      then O = O + P V); under the other normalizations the weights are
+      final in a single pass.
 
     All arithmetic is f32 (f16/bf16 inputs are extended on load). Fully
     masked rows give 0 and a logsumexp of -inf. The result is executable on

@@ -17,7 +17,6 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
-#include "attn/Conversion/TiledSupport.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -57,10 +56,23 @@ struct SharedLayout {
   }
 };
 
+/// How one pass over a work item's key tiles uses them.
+enum class KeyPass {
+  /// The one-pass form: S, the online row statistics (running max and sum,
+  /// rescale factor alpha) with P overwriting S, then O = alpha O + P V.
+  Online,
+  /// Pass 1 of the two-pass form (a weight_mod under softmax or l1): S and
+  /// the row statistics only; V is not read.
+  Statistics,
+  /// The row normalizer is known before the pass (pass 2 of the two-pass
+  /// form, or a weight_mod under a normalization without one): the score
+  /// stage writes the final, modified weights into P, then O = O + P V.
+  FinalWeights,
+};
+
 class GPULowering {
 public:
-  GPULowering(AttentionOp op, GPUTileConfig cfg)
-      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc) {}
+  GPULowering(AttentionOp op, GPUTileConfig cfg);
 
   LogicalResult run();
 
@@ -145,14 +157,83 @@ private:
     return ifOp.getResult(0);
   }
 
+  // Stages of one work item, in the block-level forall (see run()).
+  /// One pass over the work item's key tiles.
+  void keyTiles(KeyPass pass);
+  /// Rows [k0, k0 + Bk) of `src` (K or V of head `head`) into `dst`.
+  void loadTile(Value src, Value dst, int64_t cols, Value head, Value k0);
+  /// S = Q K^T (masked on partial tiles, then modified), or with
+  /// FinalWeights the final weights of the kept pairs.
+  void scoreStage(Value k0, Value isPartial, KeyPass pass);
+  /// The weight of a kept pair once the row normalizer is known: the
+  /// normalized weight of the modified score, passed through weight_mod with
+  /// the raw score `raw`.
+  Value finalWeight(Value raw, Value i, const PairContext &ctx);
+  /// The online row statistics; with `storeWeights` P overwrites S and the
+  /// rescale factor goes to alpha.
+  void rowStatsStage(bool storeWeights);
+  /// O = alpha O + P V (`rescale`) or O = O + P V.
+  void accumulateStage(bool rescale);
+  /// After the key loop of the statistics: the sink logit joins the
+  /// normalizer, the logsumexp is written, and alpha becomes the output
+  /// factor (one pass) or the inverse normalizer of pass 2 (two passes, the
+  /// final max then in m).
+  void finishRows(bool twoPasses);
+  /// out = O (times alpha with `scaled`, times the output gate).
+  void storeOutput(bool scaled);
+
+  PairContext pair(Value qi, Value kj) {
+    return PairContext{op,
+                       bb,
+                       h,
+                       e.minsi(qi, idx(Nq - 1)),
+                       e.minsi(kj, idx(Nk - 1)),
+                       e.addi(qi, idx(Nk - Nq)),
+                       idx(Nq),
+                       idx(Nk),
+                       idx(Hq)};
+  }
+
   AttentionOp op;
   GPUTileConfig cfg;
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
+
+  // The problem.
+  int64_t Hq, Nq, D, Hkv, Hv, Nk, Dv, Bq, Bk;
+  bool softmax, l1, hasMods, hasMask;
+  double scale;
+  Value qMem, kMem, vMem, outBuffer, lseBuffer;
+
+  // The work item (values of the block-level forall's body): batch, query
+  // head, key and value heads, first query, its key-tile list.
+  Value bb, h, hk, hv, q0, eBegin, eEnd, entryTable;
+  // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
+  // the running sum l and the factor alpha.
+  Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
 };
 
 } // namespace
+
+GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
+    : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc) {
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  Hq = qType.getDimSize(1), Nq = qType.getDimSize(2), D = qType.getDimSize(3);
+  Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
+  Hv = vType.getDimSize(1), Dv = vType.getDimSize(3);
+  Bq = cfg.bq, Bk = cfg.bk;
+  NormalizationAttr normAttr = op.getNormalizationAttr();
+  softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
+  l1 = normAttr && normAttr.getL1();
+  scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
+                            : 1.0 / std::sqrt(static_cast<double>(D));
+  hasMods = op.getBias() || !op.getScoreMod().empty() ||
+            (op.getScoreModsAttr() && !op.getScoreModsAttr().empty());
+  hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
+}
 
 void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
   int64_t t = std::min(n, cfg.threads);
@@ -174,17 +255,11 @@ static bool isStatic(Value v) {
   return cast<RankedTensorType>(v.getType()).hasStaticShape();
 }
 
+static const float negInf = -std::numeric_limits<float>::infinity();
+
 LogicalResult GPULowering::run() {
-  auto qType = cast<RankedTensorType>(op.getQuery().getType());
-  auto kType = cast<RankedTensorType>(op.getKey().getType());
-  auto vType = cast<RankedTensorType>(op.getValue().getType());
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
-  const int64_t Hq = qType.getDimSize(1), Nq = qType.getDimSize(2),
-                D = qType.getDimSize(3), Hkv = kType.getDimSize(1),
-                Nk = kType.getDimSize(2), Dv = vType.getDimSize(3);
-  const int64_t group = Hq / Hkv, Bq = cfg.bq, Bk = cfg.bk;
   const int64_t numQT = (Nq + Bq - 1) / Bq;
-  const float negInf = -std::numeric_limits<float>::infinity();
   SharedLayout layout{Bq, Bk, D, Dv};
 
   FailureOr<TileSchedule> schedule = buildTileSchedule(op, Bq, Bk);
@@ -203,29 +278,17 @@ LogicalResult GPULowering::run() {
         b, loc, MemRefType::get(t.getShape(), t.getElementType()), tensor,
         b.getUnitAttr());
   };
-  Value qMem = memrefOf(op.getQuery()), kMem = memrefOf(op.getKey()),
-        vMem = memrefOf(op.getValue());
+  qMem = memrefOf(op.getQuery());
+  kMem = memrefOf(op.getKey());
+  vMem = memrefOf(op.getValue());
 
-  Type elementType = outType.getElementType();
-  Value outBuffer = memref::AllocOp::create(
-      b, loc, MemRefType::get(outType.getShape(), elementType));
-  Value lseBuffer;
+  outBuffer = memref::AllocOp::create(
+      b, loc, MemRefType::get(outType.getShape(), outType.getElementType()));
   if (Value lse = op.getLse())
     lseBuffer = memref::AllocOp::create(
         b, loc,
         MemRefType::get(cast<RankedTensorType>(lse.getType()).getShape(),
                         b.getF32Type()));
-
-  NormalizationKind norm = op.getNormalizationKind();
-  NormalizationAttr normAttr = op.getNormalizationAttr();
-  bool softmax = norm == NormalizationKind::Softmax;
-  bool l1 = normAttr && normAttr.getL1();
-  double sigmoidBias = normAttr ? normAttr.getBiasValue() : 0.0;
-  double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
-                                   : 1.0 / std::sqrt(static_cast<double>(D));
-  bool hasMods = op.getBias() || !op.getScoreMod().empty() ||
-                 (op.getScoreModsAttr() && !op.getScoreModsAttr().empty());
-  bool hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
 
   auto blockMapping = b.getArrayAttr(
       {gpu::GPUBlockMappingAttr::get(b.getContext(), gpu::MappingId::DimX)});
@@ -247,30 +310,32 @@ LogicalResult GPULowering::run() {
     Value w = blocks.getInductionVar(0);
     Value orderTable = table(order);
     Value offsetTable = table(schedule->offsets);
-    Value entryTable = table(entries);
+    entryTable = table(entries);
     Value classTable = table(schedule->headClass);
 
     // The work item: heaviest first, then its class's tile list.
     Value item = lookup(orderTable, w);
     Value qt = remui(item, numQT);
     Value bh = divui(item, numQT);
-    Value h = remui(bh, Hq);
-    Value bb = divui(bh, Hq);
-    Value hk = divui(h, group);
-    Value q0 = e.muli(qt, idx(Bq));
+    h = remui(bh, Hq);
+    bb = divui(bh, Hq);
+    // Key and value heads: the head maps (clamped into range) or GQA groups.
+    hk = e.headIndex(op.getKHeadMap(), idx(Hkv), idx(Hq), bb, h);
+    hv = e.headIndex(op.getVHeadMap(), idx(Hv), idx(Hq), bb, h);
+    q0 = e.muli(qt, idx(Bq));
     Value cls = lookup(classTable, h);
     Value row = e.addi(e.muli(cls, idx(numQT)), qt);
-    Value eBegin = lookup(offsetTable, row);
-    Value eEnd = lookup(offsetTable, e.addi(row, idx(1)));
+    eBegin = lookup(offsetTable, row);
+    eEnd = lookup(offsetTable, e.addi(row, idx(1)));
 
-    Value qs = sharedBuffer({Bq, D});
-    Value ks = sharedBuffer({Bk, layout.kStride()});
-    Value vs = sharedBuffer({Bk, Dv});
-    Value ss = sharedBuffer({Bq, layout.sStride()});
-    Value os = sharedBuffer({Bq, Dv});
-    Value mBuf = sharedBuffer({Bq});
-    Value lBuf = sharedBuffer({Bq});
-    Value alphaBuf = sharedBuffer({Bq});
+    qs = sharedBuffer({Bq, D});
+    ks = sharedBuffer({Bk, layout.kStride()});
+    vs = sharedBuffer({Bk, Dv});
+    ss = sharedBuffer({Bq, layout.sStride()});
+    os = sharedBuffer({Bq, Dv});
+    mBuf = sharedBuffer({Bq});
+    lBuf = sharedBuffer({Bq});
+    alphaBuf = sharedBuffer({Bq});
 
     // Q tile, scaled; padding queries are zero.
     threadLoop(Bq * D, [&](Value x) {
@@ -281,170 +346,33 @@ LogicalResult GPULowering::run() {
       v = arith::MulFOp::create(b, loc, v, e.f32(scale));
       store(e.select(inside, v, e.f32(0.0)), qs, {i, d});
     });
-    threadLoop(Bq, [&](Value i) {
-      store(e.f32(softmax ? negInf : 0.0), mBuf, {i});
-      store(e.f32(0.0), lBuf, {i});
-    });
+
+    // A weight_mod needs the final weights, i.e. the row normalizer
+    // (softmax, l1) before the accumulation: two passes over the key tiles.
+    // Without a normalizer its weights are final in one pass.
+    bool twoPasses = op.needsTwoPasses();
+    bool weightMod = !op.getWeightMod().empty();
+    bool normalized = softmax || l1;
+    if (!weightMod || twoPasses)
+      threadLoop(Bq, [&](Value i) {
+        store(e.f32(softmax ? negInf : 0.0), mBuf, {i});
+        store(e.f32(0.0), lBuf, {i});
+      });
     threadLoop(Bq * Dv, [&](Value x) {
       store(e.f32(0.0), os, {divui(x, Dv), remui(x, Dv)});
     });
-
-    forLoop(eBegin, eEnd, 1, [&](Value entry) {
-      Value code = lookup(entryTable, entry);
-      Value kt = divui(code, 2);
-      Value isFull =
-          e.cmp(arith::CmpIPredicate::eq, remui(code, 2), idx(1));
-      Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
-      Value k0 = e.muli(kt, idx(Bk));
-
-      // K and V tiles; rows past the sequence end are zero.
-      auto loadTile = [&](Value src, Value dst, int64_t cols) {
-        threadLoop(Bk * cols, [&](Value x) {
-          Value j = divui(x, cols), c = remui(x, cols);
-          Value kj = e.addi(k0, j);
-          Value inside = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
-          Value v =
-              e.toF32(load(src, {bb, hk, e.minsi(kj, idx(Nk - 1)), c}));
-          store(e.select(inside, v, e.f32(0.0)), dst, {j, c});
-        });
-      };
-      loadTile(kMem, ks, D);
-      loadTile(vMem, vs, Dv);
-
-      // S = Q K^T, masked on partial tiles (and past the sequence end),
-      // then modified; masked scores are -inf.
-      threadLoop(Bq * Bk, [&](Value x) {
-        Value i = divui(x, Bk), j = remui(x, Bk);
-        Value qi = e.addi(q0, i), kj = e.addi(k0, j);
-        Value s = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
-          return math::FmaOp::create(b, loc, load(qs, {i, d}),
-                                     load(ks, {j, d}), acc);
-        });
-        PairContext ctx{op,
-                        bb,
-                        h,
-                        e.minsi(qi, idx(Nq - 1)),
-                        e.minsi(kj, idx(Nk - 1)),
-                        e.addi(qi, idx(Nk - Nq)),
-                        idx(Nq),
-                        idx(Nk),
-                        idx(Hq)};
-        Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
-        if (hasMask)
-          keep = e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
-                                     e.boolean(true)));
-        // Masked pairs never evaluate the modification (a region may index
-        // captures only valid for kept pairs).
-        if (hasMods)
-          s = ifElse(keep, [&] { return e.modifyScore(s, ctx); }, s);
-        store(e.select(keep, s, e.f32(negInf)), ss, {i, j});
-      });
-
-      // Online normalization, one thread per query row: P overwrites S.
-      threadLoop(Bq, [&](Value i) {
-        Value mOld = load(mBuf, {i});
-        Value mNew = mOld, alpha = e.f32(1.0), isEmpty;
-        if (softmax) {
-          mNew = reduce(Bk, mOld, [&](Value j, Value acc) {
-            return arith::MaximumFOp::create(b, loc, acc, load(ss, {i, j}));
-          });
-          isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          mNew, e.f32(negInf));
-          alpha = e.select(isEmpty, e.f32(1.0),
-                           exp(arith::SubFOp::create(b, loc, mOld, mNew)));
-        }
-        Value sum = reduce(Bk, e.f32(0.0), [&](Value j, Value acc) {
-          Value s = load(ss, {i, j});
-          Value masked = arith::CmpFOp::create(
-              b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
-          Value w;
-          switch (norm) {
-          case NormalizationKind::Softmax:
-            w = e.select(isEmpty, e.f32(0.0),
-                         exp(arith::SubFOp::create(b, loc, s, mNew)));
-            break;
-          case NormalizationKind::Sigmoid: {
-            Value x = arith::AddFOp::create(b, loc, s, e.f32(sigmoidBias));
-            Value ex =
-                math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-            w = arith::DivFOp::create(
-                b, loc, e.f32(1.0),
-                arith::AddFOp::create(b, loc, e.f32(1.0), ex));
-            break;
-          }
-          case NormalizationKind::Softplus: {
-            Value absS = math::AbsFOp::create(b, loc, s);
-            Value tail = math::Log1pOp::create(
-                b, loc,
-                math::ExpOp::create(b, loc,
-                                    arith::NegFOp::create(b, loc, absS)));
-            w = arith::AddFOp::create(
-                b, loc, tail,
-                arith::MaximumFOp::create(b, loc, s, e.f32(0.0)));
-            break;
-          }
-          case NormalizationKind::Relu:
-            w = arith::MaximumFOp::create(b, loc, s, e.f32(0.0));
-            break;
-          case NormalizationKind::Identity:
-            w = s;
-            break;
-          }
-          w = e.select(masked, e.f32(0.0), w);
-          store(w, ss, {i, j});
-          return arith::AddFOp::create(b, loc, acc, w);
-        });
-        Value lOld = load(lBuf, {i});
-        store(math::FmaOp::create(b, loc, lOld, alpha, sum), lBuf, {i});
-        store(mNew, mBuf, {i});
-        store(alpha, alphaBuf, {i});
-      });
-
-      // O = alpha O + P V.
-      threadLoop(Bq * Dv, [&](Value x) {
-        Value i = divui(x, Dv), c = remui(x, Dv);
-        Value init = arith::MulFOp::create(b, loc, load(os, {i, c}),
-                                           load(alphaBuf, {i}));
-        Value o = reduce(Bk, init, [&](Value j, Value acc) {
-          return math::FmaOp::create(b, loc, load(ss, {i, j}),
-                                     load(vs, {j, c}), acc);
-        });
-        store(o, os, {i, c});
-      });
-    });
-
-    // Finalize: O / l (0 for rows without a kept key), logsumexp.
-    threadLoop(Bq * Dv, [&](Value x) {
-      Value i = divui(x, Dv), c = remui(x, Dv);
-      Value qi = e.addi(q0, i);
-      ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
-        Value o = load(os, {i, c});
-        if (softmax || l1) {
-          Value l = load(lBuf, {i});
-          Value nonZero = arith::CmpFOp::create(
-              b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
-          o = e.select(nonZero, arith::DivFOp::create(b, loc, o, l),
-                       e.f32(0.0));
-        }
-        if (!elementType.isF32())
-          o = arith::TruncFOp::create(b, loc, elementType, o);
-        store(o, outBuffer, {bb, h, qi, c});
-      });
-    });
-    if (lseBuffer) {
-      threadLoop(Bq, [&](Value i) {
-        Value qi = e.addi(q0, i);
-        ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
-          Value l = load(lBuf, {i});
-          Value positive = arith::CmpFOp::create(
-              b, loc, arith::CmpFPredicate::OGT, l, e.f32(0.0));
-          Value lse = arith::AddFOp::create(b, loc, load(mBuf, {i}),
-                                            math::LogOp::create(b, loc, l));
-          store(e.select(positive, lse, e.f32(negInf)), lseBuffer,
-                {bb, h, qi});
-        });
-      });
+    if (twoPasses) {
+      keyTiles(KeyPass::Statistics);
+      finishRows(/*twoPasses=*/true);
+      keyTiles(KeyPass::FinalWeights);
+    } else if (weightMod) {
+      keyTiles(KeyPass::FinalWeights);
+    } else {
+      keyTiles(KeyPass::Online);
+      if (normalized)
+        finishRows(/*twoPasses=*/false);
     }
+    storeOutput(/*scaled=*/normalized && !twoPasses);
   }
 
   Value out = bufferization::ToTensorOp::create(b, loc, outType, outBuffer,
@@ -458,6 +386,195 @@ LogicalResult GPULowering::run() {
   }
   op.erase();
   return success();
+}
+
+void GPULowering::keyTiles(KeyPass pass) {
+  forLoop(eBegin, eEnd, 1, [&](Value entry) {
+    Value code = lookup(entryTable, entry);
+    Value kt = divui(code, 2);
+    Value isFull = e.cmp(arith::CmpIPredicate::eq, remui(code, 2), idx(1));
+    Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
+    Value k0 = e.muli(kt, idx(Bk));
+
+    loadTile(kMem, ks, D, hk, k0);
+    if (pass != KeyPass::Statistics)
+      loadTile(vMem, vs, Dv, hv, k0);
+    scoreStage(k0, isPartial, pass);
+    if (pass != KeyPass::FinalWeights)
+      rowStatsStage(/*storeWeights=*/pass == KeyPass::Online);
+    if (pass != KeyPass::Statistics)
+      accumulateStage(/*rescale=*/pass == KeyPass::Online);
+  });
+}
+
+// K and V tiles; rows past the sequence end are zero.
+void GPULowering::loadTile(Value src, Value dst, int64_t cols, Value head,
+                           Value k0) {
+  threadLoop(Bk * cols, [&](Value x) {
+    Value j = divui(x, cols), c = remui(x, cols);
+    Value kj = e.addi(k0, j);
+    Value inside = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+    Value v = e.toF32(load(src, {bb, head, e.minsi(kj, idx(Nk - 1)), c}));
+    store(e.select(inside, v, e.f32(0.0)), dst, {j, c});
+  });
+}
+
+// S = Q K^T, masked on partial tiles (and past the sequence end), then
+// modified; masked scores are -inf. With final weights, masked pairs get
+// weight 0.
+void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
+  threadLoop(Bq * Bk, [&](Value x) {
+    Value i = divui(x, Bk), j = remui(x, Bk);
+    Value qi = e.addi(q0, i), kj = e.addi(k0, j);
+    Value s = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+      return math::FmaOp::create(b, loc, load(qs, {i, d}), load(ks, {j, d}),
+                                 acc);
+    });
+    PairContext ctx = pair(qi, kj);
+    Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+    if (hasMask)
+      keep = e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
+                                 e.boolean(true)));
+    if (pass == KeyPass::FinalWeights) {
+      store(ifElse(keep, [&] { return finalWeight(s, i, ctx); }, e.f32(0.0)),
+            ss, {i, j});
+      return;
+    }
+    // Masked pairs never evaluate the modification (a region may index
+    // captures only valid for kept pairs).
+    if (hasMods)
+      s = ifElse(keep, [&] { return e.modifyScore(s, ctx); }, s);
+    store(e.select(keep, s, e.f32(negInf)), ss, {i, j});
+  });
+}
+
+Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
+  Value s = hasMods ? e.modifyScore(raw, ctx) : raw;
+  // m holds the final max (0 for an empty row), alpha 1 / the normalizer
+  // (0 for an empty row); see finishRows.
+  Value w = softmax ? exp(arith::SubFOp::create(b, loc, s, load(mBuf, {i})))
+                    : e.pointwiseWeight(op, s);
+  if (softmax || l1)
+    w = arith::MulFOp::create(b, loc, w, load(alphaBuf, {i}));
+  return inlineRegion(b, op.getWeightMod(),
+                      {w, raw, ctx.b, ctx.h, ctx.i, ctx.j}, op.getCaptures());
+}
+
+// Online normalization, one thread per query row.
+void GPULowering::rowStatsStage(bool storeWeights) {
+  threadLoop(Bq, [&](Value i) {
+    Value mOld = load(mBuf, {i});
+    Value mNew = mOld, alpha = e.f32(1.0), isEmpty;
+    if (softmax) {
+      mNew = reduce(Bk, mOld, [&](Value j, Value acc) {
+        return arith::MaximumFOp::create(b, loc, acc, load(ss, {i, j}));
+      });
+      isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
+                                      e.f32(negInf));
+      alpha = e.select(isEmpty, e.f32(1.0),
+                       exp(arith::SubFOp::create(b, loc, mOld, mNew)));
+    }
+    Value sum = reduce(Bk, e.f32(0.0), [&](Value j, Value acc) {
+      Value s = load(ss, {i, j});
+      Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                           s, e.f32(negInf));
+      Value w = softmax ? e.select(isEmpty, e.f32(0.0),
+                                   exp(arith::SubFOp::create(b, loc, s, mNew)))
+                        : e.pointwiseWeight(op, s);
+      w = e.select(masked, e.f32(0.0), w);
+      if (storeWeights)
+        store(w, ss, {i, j});
+      return arith::AddFOp::create(b, loc, acc, w);
+    });
+    Value lOld = load(lBuf, {i});
+    store(math::FmaOp::create(b, loc, lOld, alpha, sum), lBuf, {i});
+    store(mNew, mBuf, {i});
+    if (storeWeights)
+      store(alpha, alphaBuf, {i});
+  });
+}
+
+// O = alpha O + P V.
+void GPULowering::accumulateStage(bool rescale) {
+  threadLoop(Bq * Dv, [&](Value x) {
+    Value i = divui(x, Dv), c = remui(x, Dv);
+    Value init = load(os, {i, c});
+    if (rescale)
+      init = arith::MulFOp::create(b, loc, init, load(alphaBuf, {i}));
+    Value o = reduce(Bk, init, [&](Value j, Value acc) {
+      return math::FmaOp::create(b, loc, load(ss, {i, j}), load(vs, {j, c}),
+                                 acc);
+    });
+    store(o, os, {i, c});
+  });
+}
+
+void GPULowering::finishRows(bool twoPasses) {
+  threadLoop(Bq, [&](Value i) {
+    Value m = load(mBuf, {i}), l = load(lBuf, {i});
+    // The max as an exponent offset: 0 for a row without kept keys (-inf).
+    auto safe = [&](Value max) {
+      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                           max, e.f32(negInf));
+      return e.select(finite, max, e.f32(0.0));
+    };
+    Value accScale; // rescale of O to the max including the sink
+    if (Value sinks = op.getSinkLogits()) {
+      // The null key joins the normalizer only: m' = max(m, sink),
+      // l' = l exp(m - m') + exp(sink - m'). Both exponentials are 0 for a
+      // row with m' = -inf (l = 0), which stays empty.
+      Value sink =
+          e.toF32(tensor::ExtractOp::create(b, loc, sinks, ValueRange{h}));
+      Value mKeys = m;
+      m = arith::MaximumFOp::create(b, loc, m, sink);
+      Value offset = safe(m);
+      accScale = exp(arith::SubFOp::create(b, loc, mKeys, offset));
+      l = math::FmaOp::create(b, loc, l, accScale,
+                              exp(arith::SubFOp::create(b, loc, sink, offset)));
+    }
+    // Softmax and l1 divide by the row sum; an empty row (sum 0) gives 0.
+    Value nonZero =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
+    Value inv = e.select(nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l),
+                         e.f32(0.0));
+    if (twoPasses) {
+      store(safe(m), mBuf, {i});
+      store(inv, alphaBuf, {i});
+    } else {
+      store(accScale ? arith::MulFOp::create(b, loc, accScale, inv) : inv,
+            alphaBuf, {i});
+    }
+    if (lseBuffer) {
+      Value qi = e.addi(q0, i);
+      ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
+        Value positive = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OGT, l, e.f32(0.0));
+        Value lse =
+            arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, l));
+        store(e.select(positive, lse, e.f32(negInf)), lseBuffer, {bb, h, qi});
+      });
+    }
+  });
+}
+
+// Finalize: rows past Nq are not written.
+void GPULowering::storeOutput(bool scaled) {
+  Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
+  threadLoop(Bq * Dv, [&](Value x) {
+    Value i = divui(x, Dv), c = remui(x, Dv);
+    Value qi = e.addi(q0, i);
+    ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
+      Value o = load(os, {i, c});
+      if (scaled)
+        o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
+      if (Value gate = op.getOutputGate())
+        o = arith::MulFOp::create(
+            b, loc, o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
+      if (!elementType.isF32())
+        o = arith::TruncFOp::create(b, loc, elementType, o);
+      store(o, outBuffer, {bb, h, qi, c});
+    });
+  });
 }
 
 namespace {
@@ -478,15 +595,6 @@ struct ConvertAttnToGPUPass
         ops.push_back(op);
     });
     for (AttentionOp op : ops) {
-      // The GPU kernel shares the tiled lowering's structure and its limits;
-      // there is no untiled GPU fallback.
-      if (!isSupportedByTiledLowering(op)) {
-        op.emitOpError()
-            << "is not supported by the GPU lowering yet: it uses a head map "
-               "(k_head_map/v_head_map or a value head count different from "
-               "the key's), sink_logits, output_gate or a weight_mod region";
-        return signalPassFailure();
-      }
       GPUTileConfig cfg;
       cfg.threads = threads;
       int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);

@@ -1,18 +1,6 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))'
 // RUN: not attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16}))' 2>&1 | FileCheck %s --check-prefix=OPTIONS
 
-// Features only the untiled CPU lowering implements are refused: there is
-// no untiled GPU fallback.
-func.func @sink_and_gate(%q: tensor<1x2x5x4xf32>, %s: tensor<2xf32>, %g: tensor<1x2x5xf32>) -> tensor<1x2x5x4xf32> {
-  // expected-error @below {{is not supported by the GPU lowering yet}}
-  %o = attn.attention %q, %q, %q sink_logits(%s : tensor<2xf32>) output_gate(%g : tensor<1x2x5xf32>)
-       mask(#attn.causal)
-       : tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32>, tensor<1x2x5x4xf32> -> tensor<1x2x5x4xf32>
-  return %o : tensor<1x2x5x4xf32>
-}
-
-// -----
-
 // Head dimension 4096: even 16x8 tiles need more shared memory than the
 // default budget of 99 KiB.
 func.func @huge_head(%q: tensor<1x1x8x4096xf32>, %k: tensor<1x1x8x4096xf32>,

@@ -59,10 +59,17 @@
 // CHECK:               memref.store %{{.*}}, %[[OS]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
 // CHECK:           }
-// Finalize: rows past Nq are not written.
+// Per row, the output factor 1 / l (0 for empty rows) into alpha.
+// CHECK:           scf.forall (%[[I:.*]]) in (16) {
+// CHECK:             arith.cmpf one
+// CHECK:             arith.divf
+// CHECK:             memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// Finalize: O times the row factor; rows past Nq are not written.
 // CHECK:           scf.forall (%{{.*}}) in (64) {
 // CHECK:             scf.if
-// CHECK:               arith.divf
+// CHECK:               memref.load %[[ALPHA]]
+// CHECK:               arith.mulf
 // CHECK:               memref.store %{{.*}}, %[[OUT]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // CHECK:         } {attn.gpu.shared_bytes = 4416 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
@@ -80,7 +87,8 @@ func.func @causal(%q: tensor<1x2x37x16xf32>, %k: tensor<1x1x37x16xf32>,
 // -----
 
 // bf16 is widened on load and narrowed on store; no mask: no scf.if in the
-// score stage; the softcap (tanh) applies to kept scores; lse = m + log(l).
+// score stage; the softcap (tanh) applies to kept scores; lse = m + log(l),
+// written per row with the output factor.
 // CHECK-LABEL: func.func @bf16_softcap_lse
 // CHECK:         %[[OUT:.*]] = memref.alloc() : memref<1x1x20x16xbf16>
 // CHECK:         %[[LSE:.*]] = memref.alloc() : memref<1x1x20xf32>
@@ -93,11 +101,13 @@ func.func @causal(%q: tensor<1x2x37x16xf32>, %k: tensor<1x1x37x16xf32>,
 // CHECK:               scf.if %{{.*}} -> (f32) {
 // CHECK:                 math.tanh
 // CHECK:             } {mapping = [#gpu.thread<x>]}
-// CHECK:           arith.truncf %{{.*}} : f32 to bf16
-// CHECK:           memref.store %{{.*}}, %[[OUT]]
 // CHECK:           scf.forall (%{{.*}}) in (16) {
 // CHECK:             math.log
 // CHECK:             memref.store %{{.*}}, %[[LSE]]
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:             arith.truncf %{{.*}} : f32 to bf16
+// CHECK:             memref.store %{{.*}}, %[[OUT]]
 // CHECK:         } {{.*}}mapping = [#gpu.block<x>]}
 func.func @bf16_softcap_lse(%q: tensor<1x1x20x16xbf16>, %k: tensor<1x1x20x16xbf16>,
                             %v: tensor<1x1x20x16xbf16>)

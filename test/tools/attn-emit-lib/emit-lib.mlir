@@ -42,7 +42,9 @@
 // LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_function, attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
 // LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES), NULL);
 // LAUNCHER:      CUresult attn_causal_gqa_launch(
-// LAUNCHER:        void *params[5] = {&q, &k, &v, &out, &lse};
+// The kernel parameters follow their first use in the kernel: the lse is
+// written (per row) before the output.
+// LAUNCHER:        void *params[5] = {&q, &k, &v, &lse, &out};
 // LAUNCHER:        ATTN_CHECK(cuLaunchKernel(attn_causal_gqa_function, ATTN_CAUSAL_GQA_GRID_X, 1, 1, ATTN_CAUSAL_GQA_BLOCK_X, 1, 1, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES, stream, params, NULL), NULL);
 
 // PTX80: .target sm_80
