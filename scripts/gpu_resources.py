@@ -8,6 +8,12 @@ one in docs/gpu.md:
 
     python3 scripts/gpu_resources.py build/bin/attn-emit-lib > table.md
 
+With --dtype f16 or --dtype bf16, Q, K, V and the output of every spec are
+retyped first (attn-emit-lib --element-type), so that the tensor-core
+kernels of the whole zoo are compiled:
+
+    python3 scripts/gpu_resources.py build/bin/attn-emit-lib --dtype f16
+
 Exits 1 when a kernel spills, fails to compile (the emitter's errors go to
 stderr) or has no ptxas report (no CUDA toolkit); test/zoo/gpu-ptxas.mlir runs it under lit where ptxas is available.
 Specs are compiled in parallel (one emitter per CPU).
@@ -29,13 +35,15 @@ LINE = re.compile(
 WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c\}.* shape (\S+)")
 
 
-def emit(emitter, spec, out):
+def emit(emitter, spec, out, dtype=None):
     """Runs the emitter on `spec` with the first shape it accepts."""
     for shape in SHAPES:
         cmd = [emitter, str(spec), "--arch", "sm_80,sm_90", "-o", out,
                "--resource-usage"]
         if shape:
             cmd += ["--shape", shape]
+        if dtype:
+            cmd += ["--element-type", dtype]
         run = subprocess.run(cmd, capture_output=True, text=True)
         if run.returncode == 0:
             break
@@ -43,12 +51,18 @@ def emit(emitter, spec, out):
 
 
 def main():
-    emitter = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "build/bin/attn-emit-lib")
+    args = sys.argv[1:]
+    dtype = None
+    if "--dtype" in args:
+        i = args.index("--dtype")
+        dtype = args[i + 1]
+        del args[i:i + 2]
+    emitter = args[0] if args else str(ROOT / "build/bin/attn-emit-lib")
     specs = sorted((ROOT / "zoo").rglob("*.mlir"))
     rows, bad = [], 0
     with tempfile.TemporaryDirectory() as out, \
             concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        runs = pool.map(lambda ns: emit(emitter, ns[1], f"{out}/{ns[0]}"),
+        runs = pool.map(lambda ns: emit(emitter, ns[1], f"{out}/{ns[0]}", dtype),
                         enumerate(specs))
         for spec, run in zip(specs, runs):
             rel = spec.relative_to(ROOT)

@@ -40,6 +40,23 @@ CompiledFunction::~CompiledFunction() {
     (void)engine.release();
 }
 
+/// LLVM's x86 backend legalizes vector bf16 selects (which the optimizer
+/// forms from scalar ones, e.g. the NaN case of the expanded f32 -> bf16
+/// truncation) through compiler-rt's __truncsfbf2, which neither libgcc 12
+/// nor the JIT's process provides. Round to nearest even, NaN kept quiet.
+extern "C" __bf16 attnJitTruncSFBF2(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  uint16_t out;
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    out = static_cast<uint16_t>((bits >> 16) | 0x40);
+  else
+    out = static_cast<uint16_t>((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+  __bf16 result;
+  std::memcpy(&result, &out, sizeof out);
+  return result;
+}
+
 static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
@@ -204,6 +221,13 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     return makeError("JIT compilation failed: " +
                      llvm::toString(engine.takeError()) + "\n" + diagnostics);
   result->engine = std::move(*engine);
+  result->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("__truncsfbf2")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&attnJitTruncSFBF2),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   result->entry = ("_mlir_ciface_" + funcName).str();
   // Initialize and look up once: ExecutionEngine::invokePacked initializes
   // lazily and is not safe to call from several threads at first.

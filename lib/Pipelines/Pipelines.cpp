@@ -62,6 +62,9 @@ void attn::buildCPULoweringToLLVM(OpPassManager &pm) {
   pm.addPass(arith::createArithExpandOpsPass(expandOptions));
   pm.addPass(createApproximateVectorMath());
   pm.addPass(createConvertVectorToLLVMPass());
+  // Lowered vector.contracts (the GPU kernels' warp-level tile products run
+  // on the CPU) start from ub.poison.
+  pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for (tanh, erf, atan, ...) calls libm.
   pm.addPass(createConvertMathToLibmPass());

@@ -20,6 +20,7 @@
 #include "attn/Target/GPU.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -38,16 +39,28 @@ namespace {
 
 /// Tile configurations: the automatic one (whole sequence in one tile for
 /// the small test sizes), several key tiles with strided thread loops, and
-/// more query tiles than threads per row stage.
+/// more query tiles than threads per row stage. For f16/bf16 specs the
+/// tiles that are not multiples of 16 run the SIMT kernel
+/// (use-tensor-cores=false) and two more run the tensor-core kernel with
+/// one and two warps and several warp tiles per warp; f32 specs skip those.
 struct TileCase {
   const char *name;
   attn::gpu::GPUTileOptions tiles;
+  bool tensorCoresOnly = false;
 };
 const TileCase kTiles[] = {
     {"auto", {0, 0, 128, 101376}},
-    {"q16_kv8_t32", {16, 8, 32, 101376}},
-    {"q8_kv16_t64", {8, 16, 64, 101376}},
+    {"q16_kv8_t32", {16, 8, 32, 101376, false}},
+    {"q8_kv16_t64", {8, 16, 64, 101376, false}},
+    {"tc_q16_kv16_t32", {16, 16, 32, 101376}, true},
+    {"tc_q32_kv16_t64", {32, 16, 64, 101376}, true},
 };
+
+bool isSixteenBit(const SpecBinding &binding) {
+  Type t = cast<RankedTensorType>(binding.op.getQuery().getType())
+               .getElementType();
+  return t.isF16() || t.isBF16();
+}
 
 void setUpContext(MLIRContext &context) {
   DialectRegistry registry;
@@ -88,6 +101,11 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   ASSERT_FALSE(leftover) << "convert-attn-to-gpu left the op";
   auto func = lowered->lookupSymbol<func::FuncOp>(funcName);
   ASSERT_TRUE(func && func->hasAttr("attn.gpu.tile_q"));
+  // The tensor-core kernel (warp-level vector.contract) exactly when asked
+  // for with 16-bit inputs.
+  bool hasContract = false;
+  lowered->walk([&](vector::ContractionOp) { hasContract = true; });
+  EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
 
   CompileOptions options;
   options.tiled = false; // only the CPU lowering of what is already there
@@ -200,7 +218,11 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   // the configuration that has the most tiles.
   for (const TileCase &t : kTiles)
     for (const ProblemSize &s : sizes) {
-      if (&s != &sizes[0] && &t != &kTiles[1])
+      if (t.tensorCoresOnly && !isSixteenBit(*binding))
+        continue;
+      // The other lengths with the configuration that has the most tiles
+      // (and its tensor-core counterpart).
+      if (&s != &sizes[0] && &t != &kTiles[1] && &t != &kTiles[3])
         continue;
       SCOPED_TRACE(testing::Message()
                    << GetParam() << " tiles " << t.name << " B=" << s.b
@@ -220,6 +242,35 @@ std::string zooName(const ::testing::TestParamInfo<std::string> &info) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, GPUZooTest, ::testing::ValuesIn(zooSpecs()),
                          zooName);
+
+/// Every zoo spec with f16 Q, K, V and output (retypeAttentionInputs), on
+/// the tensor cores: automatic tiles and 16x16 tiles with one warp.
+class GPUZooF16Test : public GPUZooTest {};
+
+TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
+  std::string path = std::string(ATTN_ZOO_DIR) + "/" + GetParam();
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  ASSERT_TRUE(static_cast<bool>(buffer)) << path;
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>((*buffer)->getBuffer(), &context);
+  ASSERT_TRUE(module) << path;
+  FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
+  ASSERT_TRUE(succeeded(f32Binding)) << path;
+  std::string funcName = f32Binding->func.getSymName().str();
+  ASSERT_TRUE(succeeded(attn::gpu::retypeAttentionInputs(
+      *module, funcName, Float16Type::get(&context))))
+      << path;
+  FailureOr<SpecBinding> binding = bindSpec(*module, funcName);
+  ASSERT_TRUE(succeeded(binding)) << path;
+  ProblemSize size = defaultProblemSize(*binding);
+  for (const TileCase &t : {kTiles[0], kTiles[3]}) {
+    SCOPED_TRACE(testing::Message() << GetParam() << " f16 tiles " << t.name);
+    checkSpec(*binding, size, t.tiles, /*seeds=*/{7});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(ZooF16, GPUZooF16Test,
+                         ::testing::ValuesIn(zooSpecs()), zooName);
 
 TEST(GPUZooTest, FindsTheZoo) { EXPECT_GE(zooSpecs().size(), 6u); }
 
@@ -291,6 +342,18 @@ const SpecCase kCases[] = {
      "  %c = arith.constant 1.5 : f32\n  %y = arith.mulf %t, %c : f32\n"
      "  attn.yield %y : f32\n}"},
     {"causal_f16", "mask(#attn.causal)", false, "f16"},
+    {"dense_lse_f16", "", true, "f16"},
+    {"window_lse_bf16", "mask(#attn.window<left = 5, right = 3>)", true,
+     "bf16"},
+    {"nothing_visible_lse_f16", "mask(#attn.not<#attn.full>)", true, "f16"},
+    {"sigmoid_f16", "mask(#attn.causal) normalization(#attn.normalize<"
+                    "sigmoid, bias = -1.0>)",
+     false, "f16"},
+    {"relu_l1_bf16", "normalization(#attn.normalize<relu, l1>)", false,
+     "bf16"},
+    {"softcap_alibi_f16",
+     "mask(#attn.causal) score_mods([#attn.softcap<2.0>, #attn.alibi])",
+     false, "f16"},
     {"softcap_bf16", "mask(#attn.causal) score_mods([#attn.softcap<5.0>])",
      false, "bf16"},
 
@@ -417,20 +480,31 @@ TEST_P(GPUCaseTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << source;
   FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
-  const ProblemSize sizes[] = {
+  std::vector<ProblemSize> sizes = {
       {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the tiles
       {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
       {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
       {2, 4, 2, 1, 1, 8, 8},     // one token (automatic tiles only)
   };
+  // Tensor cores: head dims that are not multiples of the mma shape (24 and
+  // 20: padded to 32 and 24), also at one token.
+  if (isSixteenBit(*binding)) {
+    sizes.push_back({1, 2, 1, 1, 1, 24, 20});
+    sizes.push_back({1, 2, 2, 50, 33, 24, 20});
+  }
   for (const TileCase &t : kTiles)
     for (const ProblemSize &s : sizes) {
-      if (s.nk == 1 && &t != &kTiles[0])
+      if (t.tensorCoresOnly && !isSixteenBit(*binding))
+        continue;
+      if (isSixteenBit(*binding) && &t == &kTiles[2])
+        continue; // SIMT 16-bit: q16_kv8_t32 covers it
+      if (s.nk == 1 && &t != &kTiles[0] &&
+          !(isSixteenBit(*binding) && &t == &kTiles[4]))
         continue;
       SCOPED_TRACE(testing::Message()
                    << c.name << " tiles " << t.name << " B=" << s.b
                    << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
-                   << " Nk=" << s.nk);
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
       checkSpec(*binding, s, t.tiles, /*seeds=*/{5, 6, 7});
     }
 }

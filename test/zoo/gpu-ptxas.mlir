@@ -5,6 +5,10 @@
 // ptxas report or a spill; its table is the one in docs/gpu.md.
 // REQUIRES: ptxas
 // RUN: %numpy_python %S/../../scripts/gpu_resources.py attn-emit-lib | FileCheck %s
+// The same in f16 and bf16 (Q, K, V and the output retyped): the
+// tensor-core kernels of every spec, without spills either.
+// RUN: %numpy_python %S/../../scripts/gpu_resources.py attn-emit-lib --dtype f16 | FileCheck %s
+// RUN: %numpy_python %S/../../scripts/gpu_resources.py attn-emit-lib --dtype bf16 | FileCheck %s
 
 // CHECK:     | spec | function |
 // CHECK-NOT: compile error

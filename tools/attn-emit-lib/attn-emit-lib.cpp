@@ -65,6 +65,15 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile (0: auto)"),
                                cl::init(0));
 static cl::opt<int64_t> threadsPerBlock("block-threads", cl::desc("threads per block"),
                                 cl::init(128));
+static cl::opt<bool> tensorCores(
+    "tensor-cores",
+    cl::desc("Q K^T and P V on tensor cores (mma.sync) for f16/bf16 inputs"),
+    cl::init(true));
+static cl::opt<std::string> elementTypeOpt(
+    "element-type",
+    cl::desc("f16 or bf16: retype Q, K, V and the output of each entry first "
+             "(compile an f32 spec as a 16-bit kernel)"),
+    cl::init(""));
 static cl::opt<bool> resourceUsage("resource-usage",
                                    cl::desc("print ptxas -v resource usage"));
 static cl::opt<std::string> ptxasPath("ptxas",
@@ -418,6 +427,7 @@ int main(int argc, char **argv) {
   tiles.tileQ = tileQ;
   tiles.tileKv = tileKv;
   tiles.threads = threadsPerBlock;
+  tiles.useTensorCores = tensorCores;
 
   int status = 0;
   for (const std::string &specPath : specFiles) {
@@ -449,6 +459,21 @@ int main(int argc, char **argv) {
     if (entries.empty())
       entries.push_back(""); // bindSpec reports it
     for (const std::string &entryName : entries) {
+    if (!elementTypeOpt.empty()) {
+      Type t = elementTypeOpt == "f16"    ? Type(Float16Type::get(&context))
+               : elementTypeOpt == "bf16" ? Type(BFloat16Type::get(&context))
+                                          : Type();
+      if (!t) {
+        status = fail("--element-type takes f16 or bf16, got '" +
+                      elementTypeOpt + "'");
+        break;
+      }
+      if (failed(gpu::retypeAttentionInputs(*module, entryName, t))) {
+        status = fail(specPath + ": cannot retype " + entryName +
+                      " (Q, K and V must be arguments of the function)");
+        continue;
+      }
+    }
     FailureOr<SpecBinding> binding = bindSpec(*module, entryName);
     if (failed(binding)) {
       status = 1;

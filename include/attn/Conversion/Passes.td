@@ -130,14 +130,21 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
       then O = O + P V); under the other normalizations the weights are
       final in a single pass.
 
-    All arithmetic is f32 (f16/bf16 inputs are extended on load). Fully
+    f32 inputs (or `use-tensor-cores=false`): all arithmetic is f32
+    (f16/bf16 inputs are extended on load). f16/bf16 inputs with
+    `use-tensor-cores` (the default): Q, K, V and P stay 16-bit in shared
+    memory and S = Q K^T, O += P V are warp-level stages (`#gpu.warp<x>`
+    foralls) of 16x8x16 `vector.contract`s with f32 accumulation, whose
+    loops are marked `attn.gpu.warp_mma` for attn-gpu-warp-mma-to-nvgpu;
+    tiles must then be multiples of 16 and threads a multiple of 32. Fully
     masked rows give 0 and a logsumexp of -inf. The result is executable on
     the CPU (`scf-forall-to-for`, `attn-gpu-erase-memory-spaces`, then the
     CPU lowering), which is how its numerics are tested; the
     `attn-gpu-ptx` pipeline maps it to `gpu.launch` and PTX.
 
     Tile sizes default to the largest of (64, 64), (64, 32), (32, 32),
-    (32, 16), (16, 16), (16, 8) whose shared memory fits `max-shared-bytes`.
+    (32, 16), (16, 16), (16, 8) (without the last for tensor cores) whose
+    shared memory fits `max-shared-bytes`.
     Ops with dynamic shapes are left alone.
   }];
   let options = [
@@ -148,13 +155,18 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     Option<"threads", "threads", "int64_t", "128", "Threads per block">,
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
            "Shared-memory budget per block for the automatic tile sizes "
-           "(default 99 KiB: every sm_80+ GPU)">
+           "(default 99 KiB: every sm_80+ GPU)">,
+    Option<"useTensorCores", "use-tensor-cores", "bool", "true",
+           "Q K^T and P V as warp-level 16x8x16 tile products (tensor "
+           "cores) when Q, K and V are f16 or bf16; f32 always uses the "
+           "SIMT kernel">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::tensor::TensorDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::bufferization::BufferizationDialect"
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect"
   ];
 }
 
@@ -168,6 +180,21 @@ def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {
     `scf-forall-to-for`, this makes the pre-mapping kernel IR of
     `convert-attn-to-gpu` an ordinary CPU loop nest.
   }];
+}
+
+def GPUWidenContractions : Pass<"attn-gpu-widen-contractions"> {
+  let summary = "Extend the 16-bit operands of f32-accumulating "
+                "vector.contracts (run tensor-core stages on the CPU)";
+  let description = [{
+    Rewrites `vector.contract` whose operands have a narrower float type
+    than the accumulator into `arith.extf` of the operands and a contraction
+    in the accumulator's type: the same arithmetic (exact products of the
+    16-bit values, f32 sums), in the single-type form that MLIR 22's
+    contraction lowering (in convert-vector-to-llvm) accepts. Used by the
+    pipeline that runs the pre-mapping GPU kernel IR on the CPU.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPUMapForalls : Pass<"attn-gpu-map-foralls", "::mlir::ModuleOp"> {
@@ -208,6 +235,57 @@ def GPUDynamicSharedMemory
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def GPUWarpMMAToNVGPU : Pass<"attn-gpu-warp-mma-to-nvgpu"> {
+  let summary = "Warp-level tile products (vector.contract 16x8x16) to "
+                "nvgpu.ldmatrix + nvgpu.mma.sync";
+  let description = [{
+    Runs upstream's `convertVectorToNVVMCompatibleMMASync` (the
+    `convert-vector-to-gpu{use-nvgpu=true}` conversion: ldmatrix and
+    mma.sync with upstream's fragment layouts) on each loop that
+    convert-attn-to-gpu marked `attn.gpu.warp_mma`, after thread mapping.
+
+    Not the upstream pass on the whole kernel: in MLIR 22 its analysis
+    starts a slice at every op it considers an MMA elementwise op, scalar
+    ones included, so any index `arith.addi`/`muli`/`subi`/`divui` in the
+    kernel (there are many) enters the set of ops to convert and fails with
+    "unhandled vector to mma type". The marked loops compute their indices
+    with `affine.apply` only.
+
+    bf16: upstream has no bf16 fragment types (vector-to-nvgpu) and no bf16
+    lowering of nvgpu.mma.sync (nvgpu-to-nvvm: "failed to deduce operand PTX
+    types"). The bf16 tiles are read through f16 views of the same shared
+    bytes (ldmatrix only moves 16-bit elements), converted as f16, and the
+    resulting mma.sync is emitted as `nvvm.mma.sync` with bf16
+    multiplicands (A and B as packed i32 registers).
+
+    A vector.contract left anywhere afterwards is an error.
+  }];
+  let dependentDialects = [
+    "::mlir::nvgpu::NVGPUDialect", "::mlir::NVVM::NVVMDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+    "::mlir::affine::AffineDialect", "::mlir::gpu::GPUDialect"
+  ];
+}
+
+def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
+  let summary = "Tell ptxas how many blocks per SM the dynamic shared "
+                "memory allows (nvvm.minctasm)";
+  let description = [{
+    For every `gpu.launch_func` with a constant dynamic shared memory size
+    S, sets `nvvm.minctasm` = clamp(shared-per-sm / S, 1, 32) on its
+    kernel (PTX `.minnctapersm`). With only `.maxntid`, ptxas budgets
+    registers for the occupancy the register file alone would allow (48 per
+    thread at 128 threads) and spills the tensor-core kernels, although
+    their shared memory admits one or two blocks per SM. 0 (unknown
+    architecture) sets nothing.
+  }];
+  let options = [
+    Option<"sharedPerSM", "shared-per-sm", "int64_t", "0",
+           "Shared memory per SM available to blocks, in bytes (0: no hint)">
+  ];
 }
 
 def GPUFastExp2 : Pass<"attn-gpu-fast-exp2"> {

@@ -29,6 +29,9 @@ struct GPUTileOptions {
   int64_t tileQ = 0, tileKv = 0; // 0: the largest tiles within maxSharedBytes
   int64_t threads = 128;
   int64_t maxSharedBytes = 101376;
+  /// Tensor cores for f16/bf16 inputs (convert-attn-to-gpu's
+  /// use-tensor-cores).
+  bool useTensorCores = true;
 };
 
 /// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
@@ -84,6 +87,15 @@ struct KernelInfo {
   };
   std::vector<Buffer> buffers;
 };
+
+/// Gives Q, K, V (when they are arguments of `funcName`) and the output of
+/// the function's attention ops the element type `elementType` (f16, bf16),
+/// in the function's signature too; other operands keep their types. Lets
+/// the f32 specs of the zoo be compiled and tested as 16-bit kernels. Fails
+/// when Q, K or V is not an argument or the result does not verify.
+mlir::LogicalResult retypeAttentionInputs(mlir::ModuleOp module,
+                                          llvm::StringRef funcName,
+                                          mlir::Type elementType);
 
 /// Compiles function `funcName` of `spec` (static shapes, one
 /// attn.attention) to PTX. The module is cloned, not modified.

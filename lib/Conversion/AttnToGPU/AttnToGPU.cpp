@@ -19,6 +19,10 @@
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
+#include "WarpMMA.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -38,6 +42,8 @@ namespace {
 
 struct GPUTileConfig {
   int64_t bq = 0, bk = 0, threads = 128;
+  /// Q K^T and P V on tensor cores (16-bit inputs; see TensorCoreLayout).
+  bool tensorCores = false;
 };
 
 /// Shared-memory layout of one work item (f32 elements). K and the score
@@ -55,6 +61,38 @@ struct SharedLayout {
            align(4 * bq * dv) + 3 * align(4 * bq);
   }
 };
+
+/// Shared-memory layout of the tensor-core kernel: Q, K, V and P in the
+/// 16-bit input type, S and O in f32. Head dims are padded with zeros to the
+/// mma shape (D to 16 for the reduction of Q K^T, Dv to 8 for P V's output
+/// tiles). Rows of 16-bit tiles get 8 extra elements: ldmatrix reads eight
+/// 16-byte rows at once, which then fall in distinct bank groups and stay
+/// 16-byte aligned. S gets 2 extra floats (8-byte aligned vector<2xf32>
+/// fragment stores; the softmax's column walk is 2-way conflicted), O 8.
+struct TensorCoreLayout {
+  int64_t bq, bk, d, dv;
+  static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+  int64_t dPad() const { return roundUp(d, gpu_codegen::kMmaK); }
+  int64_t dvPad() const { return roundUp(dv, gpu_codegen::kMmaN); }
+  int64_t qStride() const { return dPad() + 8; }
+  int64_t kStride() const { return dPad() + 8; }
+  int64_t vStride() const { return dvPad() + 8; }
+  int64_t pStride() const { return bk + 8; }
+  int64_t sStride() const { return bk + 2; }
+  int64_t oStride() const { return dvPad() + 8; }
+  int64_t bytes() const {
+    auto align = SharedLayout::align;
+    return align(2 * bq * qStride()) + align(2 * bk * kStride()) +
+           align(2 * bk * vStride()) + align(4 * bq * sStride()) +
+           align(2 * bq * pStride()) + align(4 * bq * oStride()) +
+           3 * align(4 * bq);
+  }
+};
+
+static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
+  return cfg.tensorCores ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv}.bytes()
+                         : SharedLayout{cfg.bq, cfg.bk, d, dv}.bytes();
+}
 
 /// How one pass over a work item's key tiles uses them.
 enum class KeyPass {
@@ -104,13 +142,13 @@ private:
   Value remui(Value x, int64_t y) {
     return arith::RemUIOp::create(b, loc, x, idx(y));
   }
-  Value sharedBuffer(ArrayRef<int64_t> shape) {
+  Value sharedBuffer(ArrayRef<int64_t> shape, Type elementType = {}) {
     auto space = gpu::AddressSpaceAttr::get(b.getContext(),
                                             gpu::AddressSpace::Workgroup);
     return memref::AllocOp::create(
         b, loc,
-        MemRefType::get(shape, b.getF32Type(), MemRefLayoutAttrInterface(),
-                        space));
+        MemRefType::get(shape, elementType ? elementType : b.getF32Type(),
+                        MemRefLayoutAttrInterface(), space));
   }
   /// exp(x) as exp2(x * log2(e)): PTX ex2.approx on the GPU.
   Value exp(Value x) {
@@ -162,6 +200,10 @@ private:
   void keyTiles(KeyPass pass);
   /// Rows [k0, k0 + Bk) of `src` (K or V of head `head`) into `dst`.
   void loadTile(Value src, Value dst, int64_t cols, Value head, Value k0);
+  /// A 16-bit tile for the tensor cores, copied as is: `rows` x `cols` from
+  /// rows r0.. of src[bb, head], zero past `nRows` and `valid` columns.
+  void loadTile16(Value src, Value dst, Value head, Value r0, int64_t nRows,
+                  int64_t rows, int64_t cols, int64_t valid);
   /// S = Q K^T (masked on partial tiles, then modified), or with
   /// FinalWeights the final weights of the kept pairs.
   void scoreStage(Value k0, Value isPartial, KeyPass pass);
@@ -212,6 +254,12 @@ private:
   // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
   // the running sum l and the factor alpha.
   Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
+  // Tensor cores: P in the input type; the input type; O's columns.
+  bool tc = false;
+  Value ps;
+  Type inElem;
+  int64_t oCols = 0;
+  TensorCoreLayout tcLayout{0, 0, 0, 0};
 };
 
 } // namespace
@@ -233,6 +281,10 @@ GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
   hasMods = op.getBias() || !op.getScoreMod().empty() ||
             (op.getScoreModsAttr() && !op.getScoreModsAttr().empty());
   hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
+  tc = cfg.tensorCores;
+  inElem = qType.getElementType();
+  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv};
+  oCols = tc ? tcLayout.dvPad() : Dv;
 }
 
 void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
@@ -303,7 +355,9 @@ LogicalResult GPULowering::run() {
   blocks->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
   blocks->setAttr("attn.gpu.threads", b.getI64IntegerAttr(cfg.threads));
   blocks->setAttr("attn.gpu.shared_bytes",
-                  b.getI64IntegerAttr(layout.bytes()));
+                  b.getI64IntegerAttr(sharedBytes(cfg, D, Dv)));
+  if (tc)
+    blocks->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(blocks.getBody()->getTerminator());
@@ -328,24 +382,37 @@ LogicalResult GPULowering::run() {
     eBegin = lookup(offsetTable, row);
     eEnd = lookup(offsetTable, e.addi(row, idx(1)));
 
-    qs = sharedBuffer({Bq, D});
-    ks = sharedBuffer({Bk, layout.kStride()});
-    vs = sharedBuffer({Bk, Dv});
-    ss = sharedBuffer({Bq, layout.sStride()});
-    os = sharedBuffer({Bq, Dv});
+    if (tc) {
+      qs = sharedBuffer({Bq, tcLayout.qStride()}, inElem);
+      ks = sharedBuffer({Bk, tcLayout.kStride()}, inElem);
+      vs = sharedBuffer({Bk, tcLayout.vStride()}, inElem);
+      ss = sharedBuffer({Bq, tcLayout.sStride()});
+      ps = sharedBuffer({Bq, tcLayout.pStride()}, inElem);
+      os = sharedBuffer({Bq, tcLayout.oStride()});
+    } else {
+      qs = sharedBuffer({Bq, D});
+      ks = sharedBuffer({Bk, layout.kStride()});
+      vs = sharedBuffer({Bk, Dv});
+      ss = sharedBuffer({Bq, layout.sStride()});
+      os = sharedBuffer({Bq, Dv});
+    }
     mBuf = sharedBuffer({Bq});
     lBuf = sharedBuffer({Bq});
     alphaBuf = sharedBuffer({Bq});
 
-    // Q tile, scaled; padding queries are zero.
-    threadLoop(Bq * D, [&](Value x) {
-      Value i = divui(x, D), d = remui(x, D);
-      Value qi = e.addi(q0, i);
-      Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
-      Value v = e.toF32(load(qMem, {bb, h, e.minsi(qi, idx(Nq - 1)), d}));
-      v = arith::MulFOp::create(b, loc, v, e.f32(scale));
-      store(e.select(inside, v, e.f32(0.0)), qs, {i, d});
-    });
+    // Q tile, scaled; padding queries are zero. The tensor-core kernel keeps
+    // Q in the input type and scales S in f32 instead.
+    if (tc)
+      loadTile16(qMem, qs, h, q0, Nq, Bq, tcLayout.dPad(), D);
+    else
+      threadLoop(Bq * D, [&](Value x) {
+        Value i = divui(x, D), d = remui(x, D);
+        Value qi = e.addi(q0, i);
+        Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
+        Value v = e.toF32(load(qMem, {bb, h, e.minsi(qi, idx(Nq - 1)), d}));
+        v = arith::MulFOp::create(b, loc, v, e.f32(scale));
+        store(e.select(inside, v, e.f32(0.0)), qs, {i, d});
+      });
 
     // A weight_mod needs the final weights, i.e. the row normalizer
     // (softmax, l1) before the accumulation: two passes over the key tiles.
@@ -358,8 +425,8 @@ LogicalResult GPULowering::run() {
         store(e.f32(softmax ? negInf : 0.0), mBuf, {i});
         store(e.f32(0.0), lBuf, {i});
       });
-    threadLoop(Bq * Dv, [&](Value x) {
-      store(e.f32(0.0), os, {divui(x, Dv), remui(x, Dv)});
+    threadLoop(Bq * oCols, [&](Value x) {
+      store(e.f32(0.0), os, {divui(x, oCols), remui(x, oCols)});
     });
     if (twoPasses) {
       keyTiles(KeyPass::Statistics);
@@ -396,9 +463,18 @@ void GPULowering::keyTiles(KeyPass pass) {
     Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
     Value k0 = e.muli(kt, idx(Bk));
 
-    loadTile(kMem, ks, D, hk, k0);
-    if (pass != KeyPass::Statistics)
-      loadTile(vMem, vs, Dv, hv, k0);
+    if (tc) {
+      loadTile16(kMem, ks, hk, k0, Nk, Bk, tcLayout.dPad(), D);
+      if (pass != KeyPass::Statistics)
+        loadTile16(vMem, vs, hv, k0, Nk, Bk, tcLayout.dvPad(), Dv);
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                  {qs, ks, ss, Bq, Bk, tcLayout.dPad(),
+                                   /*bIsNK=*/true, /*accumulate=*/false});
+    } else {
+      loadTile(kMem, ks, D, hk, k0);
+      if (pass != KeyPass::Statistics)
+        loadTile(vMem, vs, Dv, hv, k0);
+    }
     scoreStage(k0, isPartial, pass);
     if (pass != KeyPass::FinalWeights)
       rowStatsStage(/*storeWeights=*/pass == KeyPass::Online);
@@ -419,6 +495,24 @@ void GPULowering::loadTile(Value src, Value dst, int64_t cols, Value head,
   });
 }
 
+void GPULowering::loadTile16(Value src, Value dst, Value head, Value r0,
+                             int64_t nRows, int64_t rows, int64_t cols,
+                             int64_t valid) {
+  threadLoop(rows * cols, [&](Value x) {
+    Value r = divui(x, cols), c = remui(x, cols);
+    Value gr = e.addi(r0, r);
+    Value inside = e.cmp(arith::CmpIPredicate::slt, gr, idx(nRows));
+    if (valid < cols)
+      inside =
+          e.andi(inside, e.cmp(arith::CmpIPredicate::slt, c, idx(valid)));
+    Value v = load(src, {bb, head, e.minsi(gr, idx(nRows - 1)),
+                         e.minsi(c, idx(valid - 1))});
+    store(e.select(inside, v,
+                   arith::ConstantOp::create(b, loc, b.getZeroAttr(inElem))),
+          dst, {r, c});
+  });
+}
+
 // S = Q K^T, masked on partial tiles (and past the sequence end), then
 // modified; masked scores are -inf. With final weights, masked pairs get
 // weight 0.
@@ -426,18 +520,26 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
   threadLoop(Bq * Bk, [&](Value x) {
     Value i = divui(x, Bk), j = remui(x, Bk);
     Value qi = e.addi(q0, i), kj = e.addi(k0, j);
-    Value s = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
-      return math::FmaOp::create(b, loc, load(qs, {i, d}), load(ks, {j, d}),
-                                 acc);
-    });
+    // Tensor cores: S is there (warp stage), unscaled.
+    Value s =
+        tc ? arith::MulFOp::create(b, loc, load(ss, {i, j}), e.f32(scale))
+                 .getResult()
+           : reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+               return math::FmaOp::create(b, loc, load(qs, {i, d}),
+                                          load(ks, {j, d}), acc);
+             });
     PairContext ctx = pair(qi, kj);
     Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
     if (hasMask)
       keep = e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
                                  e.boolean(true)));
     if (pass == KeyPass::FinalWeights) {
-      store(ifElse(keep, [&] { return finalWeight(s, i, ctx); }, e.f32(0.0)),
-            ss, {i, j});
+      Value w =
+          ifElse(keep, [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
+      if (tc) // P in the input type for the tensor cores
+        store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
+      else
+        store(w, ss, {i, j});
       return;
     }
     // Masked pairs never evaluate the modification (a region may index
@@ -482,7 +584,9 @@ void GPULowering::rowStatsStage(bool storeWeights) {
                                    exp(arith::SubFOp::create(b, loc, s, mNew)))
                         : e.pointwiseWeight(op, s);
       w = e.select(masked, e.f32(0.0), w);
-      if (storeWeights)
+      if (storeWeights && tc) // P in the input type for the tensor cores
+        store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
+      else if (storeWeights)
         store(w, ss, {i, j});
       return arith::AddFOp::create(b, loc, acc, w);
     });
@@ -496,6 +600,19 @@ void GPULowering::rowStatsStage(bool storeWeights) {
 
 // O = alpha O + P V.
 void GPULowering::accumulateStage(bool rescale) {
+  if (tc) {
+    if (rescale)
+      threadLoop(Bq * oCols, [&](Value x) {
+        Value i = divui(x, oCols), c = remui(x, oCols);
+        store(arith::MulFOp::create(b, loc, load(os, {i, c}),
+                                    load(alphaBuf, {i})),
+              os, {i, c});
+      });
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                {ps, vs, os, Bq, oCols, Bk, /*bIsNK=*/false,
+                                 /*accumulate=*/true});
+    return;
+  }
   threadLoop(Bq * Dv, [&](Value x) {
     Value i = divui(x, Dv), c = remui(x, Dv);
     Value init = load(os, {i, c});
@@ -581,8 +698,27 @@ namespace {
 struct ConvertAttnToGPUPass
     : public attn::impl::ConvertAttnToGPUBase<ConvertAttnToGPUPass> {
   using ConvertAttnToGPUBase::ConvertAttnToGPUBase;
+
+  /// Tensor cores for f16/bf16 inputs, the SIMT kernel for f32.
+  FailureOr<bool> useTensorCoresFor(AttentionOp op) {
+    if (!useTensorCores)
+      return false;
+    // The op verifier makes Q, K and V share one element type.
+    Type q = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
+    if (!q.isF16() && !q.isBF16())
+      return false; // f32: the SIMT kernel
+    if (threads % 32) {
+      op.emitOpError() << "tensor cores need whole warps, got threads = "
+                       << static_cast<int64_t>(threads)
+                       << " (use-tensor-cores=false for the SIMT kernel)";
+      return failure();
+    }
+    return true;
+  }
+
   void runOnOperation() override {
-    if (threads <= 0 || tileQ < 0 || tileKv < 0 || (tileQ == 0) != (tileKv == 0)) {
+    if (threads <= 0 || tileQ < 0 || tileKv < 0 ||
+        (tileQ == 0) != (tileKv == 0)) {
       getOperation().emitError()
           << "convert-attn-to-gpu: threads must be positive and tile-q, "
              "tile-kv both positive or both 0 (automatic)";
@@ -599,6 +735,10 @@ struct ConvertAttnToGPUPass
       cfg.threads = threads;
       int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
       int64_t dv = cast<RankedTensorType>(op.getValue().getType()).getDimSize(3);
+      FailureOr<bool> tensorCores = useTensorCoresFor(op);
+      if (failed(tensorCores))
+        return signalPassFailure();
+      cfg.tensorCores = *tensorCores;
       if (tileQ) {
         cfg.bq = tileQ;
         cfg.bk = tileKv;
@@ -606,16 +746,25 @@ struct ConvertAttnToGPUPass
         static const int64_t candidates[][2] = {{64, 64}, {64, 32}, {32, 32},
                                                 {32, 16}, {16, 16}, {16, 8}};
         for (auto [bq, bk] : candidates) {
+          // m16n8k16: query and key tiles are multiples of 16.
+          if (cfg.tensorCores && bk % gpu_codegen::kMmaK)
+            continue;
           cfg.bq = bq;
           cfg.bk = bk;
-          if (SharedLayout{bq, bk, d, dv}.bytes() <=
-              static_cast<int64_t>(maxSharedBytes))
+          if (sharedBytes(cfg, d, dv) <= static_cast<int64_t>(maxSharedBytes))
             break;
         }
       }
-      if (SharedLayout{cfg.bq, cfg.bk, d, dv}.bytes() > maxSharedBytes) {
-        op.emitOpError() << "needs "
-                         << SharedLayout{cfg.bq, cfg.bk, d, dv}.bytes()
+      if (cfg.tensorCores &&
+          (cfg.bq % gpu_codegen::kMmaM || cfg.bk % gpu_codegen::kMmaK)) {
+        op.emitOpError() << "tensor cores need tile-q and tile-kv multiples "
+                            "of 16, got "
+                         << cfg.bq << "x" << cfg.bk
+                         << " (use-tensor-cores=false for the SIMT kernel)";
+        return signalPassFailure();
+      }
+      if (sharedBytes(cfg, d, dv) > maxSharedBytes) {
+        op.emitOpError() << "needs " << sharedBytes(cfg, d, dv)
                          << " bytes of shared memory per block with tiles of "
                          << cfg.bq << "x" << cfg.bk << " (head dims " << d
                          << ", " << dv << "), more than max-shared-bytes = "

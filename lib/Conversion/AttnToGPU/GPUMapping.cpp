@@ -95,7 +95,10 @@ struct GPUMapForallsPass
     // Threads per block: the widest thread-level forall.
     int64_t threads = 1;
     WalkResult walk = forall.walk([&](scf::ForallOp nested) {
-      if (!hasMapping(nested, /*blocks=*/false))
+      // A warp-level forall (tensor-core stages) needs 32 threads a warp.
+      bool warps = nested.getMapping() && !nested.getMapping()->empty() &&
+                   isa<gpu::GPUWarpMappingAttr>((*nested.getMapping())[0]);
+      if (!warps && !hasMapping(nested, /*blocks=*/false))
         return WalkResult::advance();
       ArrayRef<int64_t> ubs = nested.getStaticUpperBound();
       if (!nested.isNormalized() ||
@@ -107,7 +110,7 @@ struct GPUMapForallsPass
       int64_t n = 1;
       for (int64_t ub : ubs)
         n *= ub;
-      threads = std::max(threads, n);
+      threads = std::max(threads, warps ? 32 * n : n);
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

@@ -5,6 +5,7 @@
 #include "attn/Target/GPU.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -27,6 +28,7 @@ static attn::ConvertAttnToGPUOptions tilingOptions(
   o.tileKv = tiles.tileKv;
   o.threads = tiles.threads;
   o.maxSharedBytes = tiles.maxSharedBytes;
+  o.useTensorCores = tiles.useTensorCores;
   return o;
 }
 
@@ -38,6 +40,12 @@ void attn::gpu::buildPreMappingOnCPUPipeline(OpPassManager &pm,
   // barriers hold.
   pm.addPass(createForallToForLoopPass());
   pm.addPass(attn::createGPUEraseMemorySpaces());
+  // The tensor-core stages' 2-D transfers: 1-D ones, which the CPU lowering
+  // to LLVM handles (it lowers vector.contract itself).
+  VectorTransferToSCFOptions toSCF;
+  toSCF.enableFullUnroll(true);
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(toSCF));
+  pm.addPass(attn::createGPUWidenContractions());
 }
 
 void attn::gpu::buildGPUOnCPUPipeline(OpPassManager &pm,
@@ -76,6 +84,16 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
                                       llvm::StringRef format) {
   buildGPULaunchPipeline(pm, tiles);
   pm.addPass(createGpuKernelOutliningPass());
+  // Shared memory per SM usable by blocks (CUDA's per-architecture limits).
+  attn::GPUOccupancyHintOptions occupancy;
+  llvm::StringRef chip = ptx.chip;
+  if (chip == "sm_80" || chip == "sm_87")
+    occupancy.sharedPerSM = 167936;
+  else if (chip == "sm_86" || chip == "sm_89")
+    occupancy.sharedPerSM = 102400;
+  else if (chip.starts_with("sm_90"))
+    occupancy.sharedPerSM = 233472;
+  pm.addPass(attn::createGPUOccupancyHint(occupancy));
   GpuNVVMAttachTargetOptions target;
   target.chip = ptx.chip;
   target.features = ptx.features;
@@ -83,6 +101,10 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
   pm.addPass(createGpuNVVMAttachTarget(target));
 
   OpPassManager &device = pm.nest<mlir::gpu::GPUModuleOp>();
+  // Tensor-core stages: ldmatrix + mma.sync, before affine.apply (their
+  // indices) is lowered.
+  device.addPass(attn::createGPUWarpMMAToNVGPU());
+  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createSCFToControlFlowPass());
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
@@ -130,6 +152,9 @@ struct GPUPipelineCLOptions
       *this, "max-shared-bytes",
       llvm::cl::desc("Shared-memory budget for automatic tiles"),
       llvm::cl::init(101376)};
+  Option<bool> useTensorCores{
+      *this, "use-tensor-cores",
+      llvm::cl::desc("Tensor cores for f16/bf16 inputs"), llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
                            llvm::cl::init("sm_80")};
   Option<std::string> features{*this, "features",
@@ -143,7 +168,7 @@ struct GPUPipelineCLOptions
       llvm::cl::init("isa")};
 
   attn::gpu::GPUTileOptions tiles() const {
-    return {tileQ, tileKv, threads, maxSharedBytes};
+    return {tileQ, tileKv, threads, maxSharedBytes, useTensorCores};
   }
   attn::gpu::PTXOptions ptx() const {
     attn::gpu::PTXOptions o;

@@ -9,12 +9,47 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 using namespace mlir;
+
+LogicalResult attn::gpu::retypeAttentionInputs(ModuleOp module,
+                                               llvm::StringRef funcName,
+                                               Type elementType) {
+  auto func = module.lookupSymbol<func::FuncOp>(funcName);
+  if (!func || func.isExternal())
+    return failure();
+  auto retype = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    v.setType(t.clone(elementType));
+  };
+  bool changed = false;
+  WalkResult walk = func.walk([&](AttentionOp op) {
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
+      if (!isa<BlockArgument>(v) ||
+          cast<BlockArgument>(v).getOwner() != &func.front())
+        return WalkResult::interrupt();
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()})
+      if (cast<RankedTensorType>(v.getType()).getElementType() !=
+          elementType) {
+        retype(v);
+        changed = true;
+      }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!changed)
+    return success();
+  func.setType(FunctionType::get(
+      func.getContext(), func.front().getArgumentTypes(),
+      func.front().getTerminator()->getOperandTypes()));
+  return mlir::verify(func);
+}
 
 static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);

@@ -8,13 +8,22 @@
 // RUN: FileCheck %s --check-prefix=PTX80 < %t/causal_gqa.sm_80.ptx
 // RUN: FileCheck %s --check-prefix=PTX90 < %t/causal_gqa.sm_90.ptx
 // RUN: %if ptxas %{ test -s %t/causal_gqa.sm_80.cubin && test -s %t/causal_gqa.sm_90.cubin %}
+// f16: tensor cores by default (mma.sync in the PTX); --tensor-cores=false
+// gives the SIMT kernel with its f32 tiles.
+// RUN: FileCheck %s --check-prefix=MMA < %t/causal_gqa.sm_80.ptx
+// RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --tensor-cores=false -o %t/simt | FileCheck %s --check-prefix=SIMT
+// RUN: not grep mma.sync %t/simt/causal_gqa.sm_80.ptx
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
 
-// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 83200 B dynamic + 0 B static, block 128, grid 16, tiles 64x64
-// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 83200 B dynamic
-// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 83200 B
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 72960 B dynamic + 0 B static, block 128, grid 16, tiles 64x64
+// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 72960 B dynamic
+// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 72960 B
+
+// MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SIMT: dynamic shared 83200 B
 
 // HEADER:      q: f16[2][4][100][64]  (input)
 // HEADER:      k: f16[2][2][77][64]  (input)
@@ -25,7 +34,7 @@
 // HEADER:      #include <cuda.h>
 // HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
 // HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
-// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 83200
+// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 72960
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);

@@ -1,0 +1,53 @@
+//===- OccupancyHint.cpp - blocks per SM from the dynamic shared memory ---===//
+//
+// The kernels declare their block size (.maxntid); without a second fact,
+// ptxas assumes it should fit as many blocks per SM as the register file
+// allows and caps registers accordingly (48 for 128 threads), spilling the
+// tensor-core kernels' fragments although shared memory allows one or two
+// blocks per SM anyway. nvvm.minctasm (PTX .minnctapersm) gives it the real
+// number of resident blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace attn {
+#define GEN_PASS_DEF_GPUOCCUPANCYHINT
+#include "attn/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+
+namespace {
+struct GPUOccupancyHintPass
+    : public attn::impl::GPUOccupancyHintBase<GPUOccupancyHintPass> {
+  using GPUOccupancyHintBase::GPUOccupancyHintBase;
+  void runOnOperation() override {
+    if (sharedPerSM <= 0)
+      return;
+    ModuleOp module = getOperation();
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      Value size = launch.getDynamicSharedMemorySize();
+      if (!size)
+        return;
+      auto cst = size.getDefiningOp<arith::ConstantOp>();
+      auto bytes = cst ? dyn_cast<IntegerAttr>(cst.getValue()) : IntegerAttr();
+      if (!bytes || bytes.getInt() <= 0)
+        return;
+      auto kernel = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+          launch, launch.getKernel());
+      if (!kernel)
+        return;
+      int64_t blocks = std::clamp<int64_t>(sharedPerSM / bytes.getInt(), 1, 32);
+      kernel->setAttr("nvvm.minctasm",
+                      IntegerAttr::get(IntegerType::get(&getContext(), 32),
+                                       blocks));
+    });
+  }
+};
+} // namespace

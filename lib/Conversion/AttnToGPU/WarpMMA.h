@@ -1,0 +1,41 @@
+//===- WarpMMA.h - warp-level tile products for tensor cores ----*- C++ -*-===//
+//
+// Emits C (+)= A B over shared-memory tiles as a warp-level scf.forall
+// (#gpu.warp<x>) of vector.transfer_read / vector.contract (16x8x16, 16-bit
+// inputs, f32 accumulation) / vector.transfer_write. The form runs on the CPU
+// as is; on the GPU, convert-vector-to-gpu{use-nvgpu} turns it into
+// nvgpu.ldmatrix + nvgpu.mma.sync (see docs/gpu.md for why every transfer
+// index is an affine.apply).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_WARPMMA_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_WARPMMA_H
+
+#include "mlir/IR/Builders.h"
+
+namespace attn::gpu_codegen {
+
+/// m16n8k16: the mma.sync shape used for f16 and bf16.
+constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 16;
+
+/// Marks the loop of a warp-level tile product: the root on which
+/// attn-gpu-warp-mma-to-nvgpu runs upstream's vector-to-nvgpu conversion.
+constexpr llvm::StringLiteral kWarpMMAAttr = "attn.gpu.warp_mma";
+
+struct WarpMatmul {
+  mlir::Value a; ///< M x K, 16-bit elements, row-major
+  mlir::Value b; ///< N x K if bIsNK (keys: Q K^T), else K x N (values: P V)
+  mlir::Value c; ///< M x N, f32
+  int64_t m = 0, n = 0, k = 0; ///< multiples of 16, 8 and 16
+  bool bIsNK = true;
+  bool accumulate = false; ///< C += A B (else C = A B)
+};
+
+/// The warp-level stage: `warps` warps take the 16x8 output tiles in turn;
+/// each accumulates over K in registers and writes its tile once.
+void emitWarpMatmul(mlir::OpBuilder &b, mlir::Location loc, int64_t warps,
+                    const WarpMatmul &mm);
+
+} // namespace attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_WARPMMA_H

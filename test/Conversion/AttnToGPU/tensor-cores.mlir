@@ -1,0 +1,93 @@
+// Tensor-core kernels (f16/bf16 inputs): Q, K, V and P in shared memory in
+// the input type with padded rows, S and O in f32, and two warp-level
+// stages of 16x8x16 tile products between the thread-level ones.
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s
+// The option off, f16 takes the SIMT kernel (f32 tiles, no contraction).
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
+// Automatic tiles for D = 128 in f16: 64x64 needs 113920 bytes, more than
+// the default budget, so 64x32 (84224 bytes).
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s --check-prefix=AUTO
+// The CPU form: the warp stage is sequential loops over transfer_read /
+// vector.contract / transfer_write with the operands widened to f32.
+// RUN: attn-opt %s --attn-gpu-on-cpu="tile-q=32 tile-kv=16 threads=64" | FileCheck %s --check-prefix=CPU
+
+// CHECK-LABEL: func.func @causal_f16
+// D = 24 is padded to 32 (+8: 40), Dv = 12 to 16 (+8: 24), S has Bk + 2
+// columns, P Bk + 8.
+// CHECK:         scf.forall
+// CHECK-DAG:       %[[QS:.*]] = memref.alloc() : memref<32x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[KS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[VS:.*]] = memref.alloc() : memref<16x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[SS:.*]] = memref.alloc() : memref<32x18xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[PS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
+// S = Q K^T: 2 warps over the 2x2 output tiles, K steps of 16 over D = 32.
+// CHECK:           scf.forall (%[[W:.*]]) in (2) {
+// CHECK:             scf.for %[[T:.*]] = %[[W]] to %{{.*}} step %{{.*}} {
+// CHECK:               %[[R:.*]] = affine.apply #{{.*}}(%[[T]])
+// CHECK:               %[[C:.*]] = affine.apply #{{.*}}(%[[T]])
+// CHECK:               %[[ACC:.*]] = scf.for %[[KK:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16x8xf32>) {
+// CHECK:                 vector.transfer_read %[[QS]][%[[R]], %[[KK]]]{{.*}} vector<16x16xf16>
+// CHECK:                 vector.transfer_read %[[KS]][%[[C]], %[[KK]]]{{.*}} vector<8x16xf16>
+// CHECK:                 vector.contract {{.*}} : vector<16x16xf16>, vector<8x16xf16> into vector<16x8xf32>
+// CHECK:               vector.transfer_write %[[ACC]], %[[SS]][%[[R]], %[[C]]]
+// CHECK:             } {attn.gpu.warp_mma}
+// CHECK:           } {mapping = [#gpu.warp<x>]}
+// The scores are scaled in f32 (1/sqrt(24)); P is stored in f16 too.
+// CHECK:           memref.load %[[SS]]
+// CHECK:           arith.mulf %{{.*}}, %cst{{.*}} : f32
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:           arith.truncf %{{.*}} : f32 to f16
+// CHECK:           memref.store %{{.*}}, %[[PS]]
+// O = alpha O, then O += P V (V read as K x N: 16x8).
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:           scf.forall (%{{.*}}) in (2) {
+// CHECK:             vector.transfer_read %[[OS]]{{.*}} vector<16x8xf32>
+// CHECK:               vector.transfer_read %[[PS]]{{.*}} vector<16x16xf16>
+// CHECK:               vector.transfer_read %[[VS]]{{.*}} vector<16x8xf16>
+// CHECK:               vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// CHECK:             vector.transfer_write %{{.*}}, %[[OS]]
+// CHECK:           } {mapping = [#gpu.warp<x>]}
+// CHECK:       } {attn.gpu.shared_bytes = 11904 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
+
+// SIMT-LABEL: func.func @causal_f16
+// SIMT-NOT:     vector.contract
+// SIMT-NOT:     gpu.warp
+// SIMT:         memref.alloc() : memref<16x25xf32, #gpu.address_space<workgroup>>
+// SIMT-NOT:     attn.gpu.tensor_cores
+// SIMT-LABEL: func.func @bf16_d128
+
+// CPU-LABEL: llvm.func @causal_f16
+// CPU-NOT:     vector.contract
+// CPU-NOT:     unrealized_conversion_cast
+// CPU:         llvm.fmul {{.*}} : vector<16xf32>
+func.func @causal_f16(%q: tensor<1x2x37x24xf16>, %k: tensor<1x1x37x24xf16>,
+                      %v: tensor<1x1x37x12xf16>) -> tensor<1x2x37x12xf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<1x2x37x24xf16>, tensor<1x1x37x24xf16>, tensor<1x1x37x12xf16> -> tensor<1x2x37x12xf16>
+  return %o : tensor<1x2x37x12xf16>
+}
+
+// CHECK-LABEL: func.func @bf16_d128
+// CHECK:         memref.alloc() : memref<32x136xbf16, #gpu.address_space<workgroup>>
+// CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<8x16xbf16> into vector<16x8xf32>
+// CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
+// AUTO-LABEL: func.func @bf16_d128
+// AUTO:         attn.gpu.shared_bytes = 84224 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 32 : i64, attn.gpu.tile_q = 64 : i64
+func.func @bf16_d128(%q: tensor<1x1x70x128xbf16>, %k: tensor<1x1x70x128xbf16>,
+                     %v: tensor<1x1x70x128xbf16>) -> tensor<1x1x70x128xbf16> {
+  %o = attn.attention %q, %k, %v
+       : tensor<1x1x70x128xbf16>, tensor<1x1x70x128xbf16>, tensor<1x1x70x128xbf16> -> tensor<1x1x70x128xbf16>
+  return %o : tensor<1x1x70x128xbf16>
+}
+
+// f32 inputs keep the SIMT kernel whatever the option says.
+// CHECK-LABEL: func.func @f32_simt
+// CHECK-NOT:     vector.contract
+// CHECK-NOT:     attn.gpu.tensor_cores
+// CHECK:         return
+func.func @f32_simt(%q: tensor<1x1x20x16xf32>) -> tensor<1x1x20x16xf32> {
+  %o = attn.attention %q, %q, %q
+       : tensor<1x1x20x16xf32>, tensor<1x1x20x16xf32>, tensor<1x1x20x16xf32> -> tensor<1x1x20x16xf32>
+  return %o : tensor<1x1x20x16xf32>
+}

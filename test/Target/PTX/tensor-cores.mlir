@@ -1,0 +1,70 @@
+// Tensor-core kernels through the GPU pipeline.
+// After mapping: the warp-level stages are loops over the warp's 16x8
+// tiles (warp id = thread id / 32), still marked for the conversion, with a
+// barrier after each stage.
+// RUN: attn-opt %s --attn-gpu-launch="tile-q=32 tile-kv=16 threads=64" | FileCheck %s --check-prefix=LAUNCH
+// attn-gpu-warp-mma-to-nvgpu: ldmatrix (transposed for V) + mma.sync; for
+// bf16, nvvm.mma.sync with bf16 multiplicands.
+// RUN: attn-opt %s --attn-gpu-launch="tile-q=32 tile-kv=16 threads=64" | attn-opt --attn-gpu-warp-mma-to-nvgpu | FileCheck %s --check-prefix=NVGPU
+// PTX for sm_80 and sm_90.
+// RUN: attn-opt %s --attn-gpu-ptx="tile-q=32 tile-kv=16 threads=64 chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
+// RUN: attn-opt %s --attn-gpu-ptx="tile-q=32 tile-kv=16 threads=64 chip=sm_90" | FileCheck %s --check-prefixes=PTX,SM90
+// ptxas accepts both kernels for both architectures with the default tiles.
+// RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_80 format=bin" | FileCheck %s --check-prefix=BIN %}
+// RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_90 format=bin" | FileCheck %s --check-prefix=BIN %}
+
+// LAUNCH-LABEL: func.func @causal_f16
+// LAUNCH:         gpu.launch
+// LAUNCH:           %[[TID:.*]] = gpu.thread_id x
+// LAUNCH:           gpu.barrier
+// LAUNCH:           %[[WARP:.*]] = affine.apply #{{.*}}()[%[[TID]]]
+// LAUNCH-NEXT:      scf.for %{{.*}} = %[[WARP]] to %{{.*}} step %{{.*}} {
+// LAUNCH:             vector.contract
+// LAUNCH:           } {attn.gpu.warp_mma}
+// LAUNCH-NEXT:      gpu.barrier
+
+// NVGPU-LABEL: func.func @causal_f16
+// NVGPU-NOT:     vector.contract
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = false} : memref<16x40xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
+// NVGPU:         nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = true} : memref<16x24xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
+// NVGPU:         nvgpu.mma.sync
+// NVGPU-LABEL: func.func @softcap_bf16
+// NVGPU-NOT:     vector.contract
+// NVGPU-NOT:     nvgpu.mma.sync
+// NVGPU:         nvgpu.ldmatrix %{{.*}} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// NVGPU:         nvvm.mma.sync A[{{.*}}]  B[{{.*}}]  C[{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// NVGPU:         nvvm.mma.sync
+
+// SM80: .target sm_80
+// SM90: .target sm_90
+// PTX-LABEL: .entry causal_f16_kernel(
+// PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX:         ldmatrix.sync.aligned.m8n8.x2.shared.b16
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX:         bar.sync
+// PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-LABEL: .entry softcap_bf16_kernel(
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
+// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+
+// BIN: gpu.binary @causal_f16_kernel {{.*}}bin = "\7FELF
+// BIN: gpu.binary @softcap_bf16_kernel {{.*}}bin = "\7FELF
+
+func.func @causal_f16(%q: tensor<1x2x37x24xf16>, %k: tensor<1x1x37x24xf16>,
+                      %v: tensor<1x1x37x12xf16>) -> tensor<1x2x37x12xf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<1x2x37x24xf16>, tensor<1x1x37x24xf16>, tensor<1x1x37x12xf16> -> tensor<1x2x37x12xf16>
+  return %o : tensor<1x2x37x12xf16>
+}
+
+func.func @softcap_bf16(%q: tensor<1x2x37x32xbf16>, %k: tensor<1x2x37x32xbf16>,
+                        %v: tensor<1x2x37x32xbf16>) -> tensor<1x2x37x32xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal) score_mods([#attn.softcap<5.0>])
+       : tensor<1x2x37x32xbf16>, tensor<1x2x37x32xbf16>, tensor<1x2x37x32xbf16> -> tensor<1x2x37x32xbf16>
+  return %o : tensor<1x2x37x32xbf16>
+}
