@@ -14,6 +14,10 @@
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --random 10 --shape 1,4,2,99,99,32 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/gemma2_global.mlir --random 11 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/gemma2_global.mlir --random 12 --shape 2,2,1,17,65,64 --check | FileCheck %s
+// Query tiles wider than one micro-kernel pass (4 vectors): a loop over full
+// groups (64 = 2 x 4 x 8 lanes) and an unrolled partial group (40 = 4 + 1).
+// RUN: attn-run %zoo/basics/causal.mlir --random 13 --shape 1,4,2,150,201,24 --tile-q 64 --tile-kv 32 --check | FileCheck %s
+// RUN: attn-run %zoo/hybrids/gemma2.mlir --random 14 --shape 1,4,2,99,99,32 --tile-q 40 --check | FileCheck %s
 
 // CHECK: path tiled
 // CHECK: check output {{.*}} PASS

@@ -29,6 +29,10 @@ using namespace attn::codegen;
 
 namespace {
 
+/// Query vectors per micro-kernel pass: 3 x 4 accumulators, 3 broadcasts
+/// and one operand vector fill the 16 AVX2 registers.
+constexpr int64_t kVectorBlock = 4;
+
 struct TileConfig {
   int64_t bq, bk, width, nv;
   int64_t mr = 3; // key rows (S^T) / value columns (O^T) per micro-kernel
@@ -74,6 +78,18 @@ private:
                        });
   }
 
+  /// Calls `body(firstLane, vectors)` for each group of at most
+  /// kVectorBlock query vectors of the tile: a loop over groups when they
+  /// are all full (one copy of the kernel), else unrolled.
+  void forEachVectorGroup(function_ref<void(Value, int64_t)> body) {
+    if (cfg.nv > kVectorBlock && cfg.nv % kVectorBlock == 0) {
+      forLoop(idx(0), idx(cfg.nv * cfg.width), kVectorBlock * cfg.width,
+              [&](Value laneBase) { body(laneBase, kVectorBlock); });
+      return;
+    }
+    for (int64_t v0 = 0; v0 < cfg.nv; v0 += kVectorBlock)
+      body(idx(v0 * cfg.width), std::min(kVectorBlock, cfg.nv - v0));
+  }
   void emitQKMicroKernel(Value qt, Value kMem, Value k0, Value rowOffset,
                          Value bb, Value hk, int64_t rows, Value st);
   void emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk, Value k0,
@@ -136,11 +152,13 @@ Value TiledLowering::global(StringRef prefix, ArrayRef<int32_t> data) {
 }
 
 // S^T[rowOffset + r, v] = sum_d K[k0 + rowOffset + r, d] * QT[d, v] for
-// r < rows: broadcast key elements against query vectors.
+// r < rows: broadcast key elements against query vectors, in groups of at
+// most `kVectorBlock` query vectors so the accumulators stay in registers
+// whatever the query tile (a wider tile re-reads the key rows from L1 once
+// per group but streams K and V from memory half as often).
 void TiledLowering::emitQKMicroKernel(Value qt, Value kMem, Value k0,
                                       Value rowOffset, Value bb, Value hk,
                                       int64_t rows, Value st) {
-  int64_t nv = cfg.nv;
   SmallVector<Value> keyRows, tileRows;
   for (int64_t r = 0; r < rows; ++r) {
     // Rows past the sequence end read the last key; they are masked later.
@@ -148,75 +166,79 @@ void TiledLowering::emitQKMicroKernel(Value qt, Value kMem, Value k0,
     tileRows.push_back(tileRow);
     keyRows.push_back(e.minsi(e.addi(k0, tileRow), idx(Nk - 1)));
   }
-  SmallVector<Value> init(rows * nv, vsplat(0.0));
-  auto loop = scf::ForOp::create(
-      b, loc, idx(0), idx(D), idx(1), init,
-      [&](OpBuilder &, Location, Value d, ValueRange acc) {
-        SmallVector<Value> next(acc.begin(), acc.end());
-        // rows broadcasts + one query vector + rows * nv accumulators fit
-        // the 16 AVX2 registers for rows = 3, nv = 4.
-        SmallVector<Value> kb;
-        for (int64_t r = 0; r < rows; ++r)
-          kb.push_back(vector::BroadcastOp::create(
-              b, loc, vecType(),
-              kTileF32 ? Value(memref::LoadOp::create(
-                             b, loc, kTileF32, ValueRange{tileRows[r], d}))
-                       : loadF32(kMem, {bb, hk, keyRows[r], d})));
-        for (int64_t v = 0; v < nv; ++v) {
-          Value qv = vload(qt, {d, idx(v * cfg.width)});
+  forEachVectorGroup([&](Value laneBase, int64_t nv) {
+    auto lane = [&](int64_t v) { return e.addi(laneBase, idx(v * cfg.width)); };
+    SmallVector<Value> init(rows * nv, vsplat(0.0));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(D), idx(1), init,
+        [&](OpBuilder &, Location, Value d, ValueRange acc) {
+          SmallVector<Value> next(acc.begin(), acc.end());
+          // rows broadcasts + one query vector + rows * nv accumulators fit
+          // the 16 AVX2 registers for rows = 3, nv = 4.
+          SmallVector<Value> kb;
           for (int64_t r = 0; r < rows; ++r)
-            next[r * nv + v] =
-                math::FmaOp::create(b, loc, kb[r], qv, next[r * nv + v]);
-        }
-        scf::YieldOp::create(b, loc, next);
-      });
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t v = 0; v < nv; ++v)
-      vstore(loop.getResult(r * nv + v), st, {tileRows[r], idx(v * cfg.width)});
+            kb.push_back(vector::BroadcastOp::create(
+                b, loc, vecType(),
+                kTileF32 ? Value(memref::LoadOp::create(
+                               b, loc, kTileF32, ValueRange{tileRows[r], d}))
+                         : loadF32(kMem, {bb, hk, keyRows[r], d})));
+          for (int64_t v = 0; v < nv; ++v) {
+            Value qv = vload(qt, {d, lane(v)});
+            for (int64_t r = 0; r < rows; ++r)
+              next[r * nv + v] =
+                  math::FmaOp::create(b, loc, kb[r], qv, next[r * nv + v]);
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < nv; ++v)
+        vstore(loop.getResult(r * nv + v), st, {tileRows[r], lane(v)});
+  });
 }
 
 // OT[c, :] = alpha * OT[c, :] + sum_{j < cols} V[k0 + j, c] * PT[j, :] for
-// c in [colOffset, colOffset + count).
+// c in [colOffset, colOffset + count), in groups of query vectors as above.
 void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
                                       Value k0, Value cols, Value pt,
                                       Value alphaBuf, Value colOffset,
                                       int64_t count) {
-  int64_t nv = cfg.nv;
   SmallVector<Value> columns;
   for (int64_t c = 0; c < count; ++c)
     columns.push_back(e.addi(colOffset, idx(c)));
-  SmallVector<Value> alpha;
-  for (int64_t v = 0; v < nv; ++v)
-    alpha.push_back(vload(alphaBuf, {idx(v * cfg.width)}));
-  SmallVector<Value> init;
-  for (int64_t c = 0; c < count; ++c)
+  forEachVectorGroup([&](Value laneBase, int64_t nv) {
+    auto lane = [&](int64_t v) { return e.addi(laneBase, idx(v * cfg.width)); };
+    SmallVector<Value> alpha;
     for (int64_t v = 0; v < nv; ++v)
-      init.push_back(arith::MulFOp::create(
-          b, loc, vload(ot, {columns[c], idx(v * cfg.width)}),
-          alpha[v]));
-  auto loop = scf::ForOp::create(
-      b, loc, idx(0), cols, idx(1), init,
-      [&](OpBuilder &, Location, Value j, ValueRange acc) {
-        SmallVector<Value> next(acc.begin(), acc.end());
-        Value row = e.addi(k0, j);
-        SmallVector<Value> vb;
-        for (int64_t c = 0; c < count; ++c)
-          vb.push_back(vector::BroadcastOp::create(
-              b, loc, vecType(),
-              vTileF32 ? Value(memref::LoadOp::create(
-                             b, loc, vTileF32, ValueRange{j, columns[c]}))
-                       : loadF32(vMem, {bb, hk, row, columns[c]})));
-        for (int64_t v = 0; v < nv; ++v) {
-          Value pv = vload(pt, {j, idx(v * cfg.width)});
+      alpha.push_back(vload(alphaBuf, {lane(v)}));
+    SmallVector<Value> init;
+    for (int64_t c = 0; c < count; ++c)
+      for (int64_t v = 0; v < nv; ++v)
+        init.push_back(arith::MulFOp::create(
+            b, loc, vload(ot, {columns[c], lane(v)}), alpha[v]));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), cols, idx(1), init,
+        [&](OpBuilder &, Location, Value j, ValueRange acc) {
+          SmallVector<Value> next(acc.begin(), acc.end());
+          Value row = e.addi(k0, j);
+          SmallVector<Value> vb;
           for (int64_t c = 0; c < count; ++c)
-            next[c * nv + v] =
-                math::FmaOp::create(b, loc, vb[c], pv, next[c * nv + v]);
-        }
-        scf::YieldOp::create(b, loc, next);
-      });
-  for (int64_t c = 0; c < count; ++c)
-    for (int64_t v = 0; v < nv; ++v)
-      vstore(loop.getResult(c * nv + v), ot, {columns[c], idx(v * cfg.width)});
+            vb.push_back(vector::BroadcastOp::create(
+                b, loc, vecType(),
+                vTileF32 ? Value(memref::LoadOp::create(
+                               b, loc, vTileF32, ValueRange{j, columns[c]}))
+                         : loadF32(vMem, {bb, hk, row, columns[c]})));
+          for (int64_t v = 0; v < nv; ++v) {
+            Value pv = vload(pt, {j, lane(v)});
+            for (int64_t c = 0; c < count; ++c)
+              next[c * nv + v] =
+                  math::FmaOp::create(b, loc, vb[c], pv, next[c * nv + v]);
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t c = 0; c < count; ++c)
+      for (int64_t v = 0; v < nv; ++v)
+        vstore(loop.getResult(c * nv + v), ot, {columns[c], lane(v)});
+  });
 }
 
 bool TiledLowering::isVectorizableMask(MaskAttrInterface mask) {
