@@ -19,7 +19,8 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.attn_tools_dir, append_path=True)
 
-tools = ["attn-opt", "attn-run", "attn-blockmap", "attn-emit-lib", "FileCheck", "not", "count", "split-file"]
+tools = ["attn-opt", "attn-run", "attn-blockmap", "attn-emit-lib", "FileCheck", "not", "count", "split-file",
+         "mlir-translate", "llc"]
 llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_tools_dir])
 
 # The Python that has numpy (scripts/setup.sh installs it for python3 on PATH).

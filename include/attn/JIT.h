@@ -45,6 +45,16 @@ struct CompileOptions {
   unsigned threads = 0;
   /// LLVM CPU name and features; empty selects the host.
   std::string cpu, features;
+  /// bf16 dot products (vdpbf16ps) in the tiled kernel's micro-kernels for
+  /// ops whose Q, K and V are bf16 (otherwise bf16 is widened to f32).
+  /// Auto: used when both the target and this host (the JIT runs the code
+  /// here) have avx512bf16, plus avx512vl for 8 lanes. On: the same
+  /// requirement, an error when it is not met (never an illegal
+  /// instruction at run time). Emulate: the same kernels with the dot
+  /// products rewritten into portable vector code (attn-emulate-bf16-dot),
+  /// for testing on any x86-64.
+  enum class BF16Dot { Auto, On, Off, Emulate };
+  BF16Dot bf16Dot = BF16Dot::Auto;
 
   /// A stable text form, part of the cache key.
   std::string key() const;
@@ -62,6 +72,10 @@ struct BufferView {
 
 /// The host's f32 vector width (16 with AVX-512F, else 8).
 int64_t hostVectorWidth();
+
+/// Whether vdpbf16ps on `vectorWidth` f32 lanes (8 or 16) can run on this
+/// host: avx512bf16, plus avx512vl for 8 lanes.
+bool hostHasBF16Dot(int64_t vectorWidth);
 
 /// A spec function compiled for the host CPU. Safe to run from several
 /// threads at once.

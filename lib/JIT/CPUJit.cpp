@@ -16,8 +16,10 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ThreadPool.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
 #include <atomic>
@@ -64,13 +66,73 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 std::string CompileOptions::key() const {
   return (llvm::Twine(tiled) + "/" + llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
-          llvm::Twine(threads) + "/" + cpu + "/" + features)
+          llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
+          llvm::Twine(static_cast<int>(bf16Dot)))
       .str();
 }
 
 int64_t attn::hostVectorWidth() {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
   return features.lookup("avx512f") ? 16 : 8;
+}
+
+/// The features vdpbf16ps needs on `vectorWidth` lanes, in LLVM's names.
+static llvm::SmallVector<llvm::StringRef, 2> bf16DotFeatures(int64_t width) {
+  if (width == 16)
+    return {"avx512bf16", "avx512f"};
+  return {"avx512bf16", "avx512vl"};
+}
+
+bool attn::hostHasBF16Dot(int64_t vectorWidth) {
+  if (vectorWidth != 8 && vectorWidth != 16)
+    return false;
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return llvm::all_of(bf16DotFeatures(vectorWidth), [&](llvm::StringRef f) {
+    return features.lookup(f);
+  });
+}
+
+/// Whether the bf16-dot kernels are compiled (the JIT decides
+/// CompileOptions::BF16Dot::Auto). `target` is the explicit target machine,
+/// null for the host. An explicit request that cannot run is an error: the
+/// JIT executes the code in this process, so the host must have the
+/// instructions too.
+static llvm::Expected<bool>
+resolveBF16Dot(const CompileOptions &options, int64_t width,
+               const llvm::TargetMachine *target) {
+  using Mode = CompileOptions::BF16Dot;
+  if (options.bf16Dot == Mode::Off || !options.tiled)
+    return false;
+  if (options.bf16Dot == Mode::Emulate)
+    return true;
+  bool on = options.bf16Dot == Mode::On;
+  if (width != 8 && width != 16) {
+    if (on)
+      return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
+                       llvm::Twine(width));
+    return false;
+  }
+  std::string needed;
+  for (llvm::StringRef f : bf16DotFeatures(width))
+    needed += (needed.empty() ? "+" : ",+") + f.str();
+  bool targetHas = target ? target->getMCSubtargetInfo()->checkFeatures(needed)
+                          : hostHasBF16Dot(width);
+  bool hostHas = hostHasBF16Dot(width);
+  if (!on)
+    return targetHas && hostHas;
+  if (!targetHas)
+    return makeError("bf16-dot=on: the target (cpu '" +
+                     (options.cpu.empty() ? llvm::sys::getHostCPUName()
+                                          : llvm::StringRef(options.cpu)) +
+                     "', features '" + options.features + "') lacks " +
+                     needed + " for " + llvm::Twine(width) +
+                     "-lane vdpbf16ps; use bf16-dot=emulate or off");
+  if (!hostHas)
+    return makeError("bf16-dot=on: this host (" + llvm::sys::getHostCPUName() +
+                     ") lacks " + needed +
+                     " and the JIT runs the kernel here; cross-compile with "
+                     "attn-opt or use bf16-dot=emulate");
+  return true;
 }
 
 BufferView BufferView::of(NDArray &array) {
@@ -159,42 +221,8 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
   int64_t attentionOps = 0;
   module->walk([&](attn::AttentionOp) { ++attentionOps; });
   result->untiledOps = attentionOps;
-  PassManager pm(ctx, ModuleOp::getOperationName());
-  if (options.tiled) {
-    CPUPipelineOptions cpu;
-    cpu.tileQ = options.tileQ;
-    cpu.tileKv = options.tileKv;
-    cpu.vectorWidth =
-        options.vectorWidth ? options.vectorWidth : hostVectorWidth();
-    cpu.workPartition = true;
-    // The work-item count is read between the tiling and the rest.
-    PassManager tiling(ctx, ModuleOp::getOperationName());
-    ConvertAttnToCPUOptions tilingOptions;
-    tilingOptions.tileQ = cpu.tileQ;
-    tilingOptions.tileKv = cpu.tileKv;
-    tilingOptions.vectorWidth = cpu.vectorWidth;
-    tilingOptions.workPartition = true;
-    tiling.addPass(createConvertAttnToCPU(tilingOptions));
-    if (failed(tiling.run(*module)))
-      return makeError("tiling failed:\n" + diagnostics);
-    if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))
-      result->workItems = n.getInt();
-    int64_t left = 0;
-    module->walk([&](attn::AttentionOp) { ++left; });
-    result->tiledOps = attentionOps - left;
-    result->untiledOps = left;
-    buildCPULoweringToLLVM(pm);
-  } else {
-    buildCPUUntiledPipeline(pm);
-  }
-  if (failed(pm.run(*module)))
-    return makeError("lowering to LLVM failed:\n" + diagnostics);
-
-  ExecutionEngineOptions engineOptions;
-  // engineOptions holds a function_ref: the transformer must outlive it.
-  auto transformer = makeOptimizingTransformer(3, 0, nullptr);
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  // An explicit target is built first: the bf16-dot decision reads its
+  // features.
   std::unique_ptr<llvm::TargetMachine> targetMachine;
   if (!options.cpu.empty() || !options.features.empty()) {
     auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -213,6 +241,50 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return tm.takeError();
     targetMachine = std::move(*tm);
   }
+
+  PassManager pm(ctx, ModuleOp::getOperationName());
+  bool emulateBF16Dot = false;
+  if (options.tiled) {
+    CPUPipelineOptions cpu;
+    cpu.tileQ = options.tileQ;
+    cpu.tileKv = options.tileKv;
+    cpu.vectorWidth =
+        options.vectorWidth ? options.vectorWidth : hostVectorWidth();
+    cpu.workPartition = true;
+    // The work-item count is read between the tiling and the rest.
+    PassManager tiling(ctx, ModuleOp::getOperationName());
+    ConvertAttnToCPUOptions tilingOptions;
+    tilingOptions.tileQ = cpu.tileQ;
+    tilingOptions.tileKv = cpu.tileKv;
+    tilingOptions.vectorWidth = cpu.vectorWidth;
+    tilingOptions.workPartition = true;
+    llvm::Expected<bool> bf16Dot =
+        resolveBF16Dot(options, cpu.vectorWidth, targetMachine.get());
+    if (!bf16Dot)
+      return bf16Dot.takeError();
+    tilingOptions.bf16Dot = *bf16Dot;
+    emulateBF16Dot = options.bf16Dot == CompileOptions::BF16Dot::Emulate;
+    tiling.addPass(createConvertAttnToCPU(tilingOptions));
+    if (failed(tiling.run(*module)))
+      return makeError("tiling failed:\n" + diagnostics);
+    if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))
+      result->workItems = n.getInt();
+    int64_t left = 0;
+    module->walk([&](attn::AttentionOp) { ++left; });
+    result->tiledOps = attentionOps - left;
+    result->untiledOps = left;
+    buildCPULoweringToLLVM(pm, emulateBF16Dot);
+  } else {
+    buildCPUUntiledPipeline(pm);
+  }
+  if (failed(pm.run(*module)))
+    return makeError("lowering to LLVM failed:\n" + diagnostics);
+
+  ExecutionEngineOptions engineOptions;
+  // engineOptions holds a function_ref: the transformer must outlive it.
+  auto transformer = makeOptimizingTransformer(3, 0, nullptr);
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = targetMachine
                     ? ExecutionEngine::create(*module, engineOptions,
                                               std::move(targetMachine))

@@ -31,11 +31,12 @@ void attn::buildCPUTiledPipeline(OpPassManager &pm,
   tiling.tileKv = options.tileKv;
   tiling.vectorWidth = options.vectorWidth;
   tiling.workPartition = options.workPartition;
+  tiling.bf16Dot = options.bf16Dot;
   pm.addPass(createConvertAttnToCPU(tiling));
-  buildCPULoweringToLLVM(pm);
+  buildCPULoweringToLLVM(pm, options.emulateBF16Dot);
 }
 
-void attn::buildCPULoweringToLLVM(OpPassManager &pm) {
+void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
   pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
   pm.addPass(createCanonicalizerPass());
 
@@ -56,12 +57,18 @@ void attn::buildCPULoweringToLLVM(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Before arith-expand: the emulation widens and narrows with arith ops.
+  if (emulateBF16Dot)
+    pm.addPass(createEmulateBF16Dot());
   // bf16 conversions become integer code: the JIT has no bf16 libcalls.
   arith::ArithExpandOpsPassOptions expandOptions;
   expandOptions.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expandOptions));
   pm.addPass(createApproximateVectorMath());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // x86vector ops (the bf16-dot kernels) become x86 intrinsics.
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   // Lowered vector.contracts (the GPU kernels' warp-level tile products run
   // on the CPU) start from ub.poison.
   pm.addPass(createUBToLLVMConversionPass());
@@ -77,7 +84,8 @@ void attn::buildCPULoweringToLLVM(OpPassManager &pm) {
 }
 
 void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
-  registry.insert<vector::VectorDialect, arith::ArithDialect, bufferization::BufferizationDialect,
+  registry.insert<vector::VectorDialect, x86vector::X86VectorDialect,
+                  arith::ArithDialect, bufferization::BufferizationDialect,
                   func::FuncDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect>();

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 using namespace attn;
@@ -258,6 +259,135 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
   ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
   Buffers b(20);
   EXPECT_FALSE(static_cast<bool>(b.run(**kernel)));
+}
+
+const char *kCausalBF16 = R"mlir(
+func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
+                  %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
+         -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+)mlir";
+
+ArgTypes bf16Shapes(int64_t n, int64_t d = 16) {
+  return {{DType::BF16, {1, 2, n, d}}, {DType::BF16, {1, 2, n, d}},
+          {DType::BF16, {1, 2, n, d}}};
+}
+
+/// Runs the bf16 causal kernel compiled with `o` on fixed inputs.
+llvm::Expected<NDArray> runBF16(const CompileOptions &o, int64_t n = 37) {
+  KernelCache cache;
+  auto kernel = cache.getOrCompile(kCausalBF16, "causal", bf16Shapes(n), o);
+  if (!kernel)
+    return kernel.takeError();
+  std::mt19937_64 rng(5);
+  NDArray q(DType::BF16, {1, 2, n, 16}), k(DType::BF16, {1, 2, n, 16}),
+      v(DType::BF16, {1, 2, n, 16}), out(DType::BF16, {1, 2, n, 16});
+  q.fillNormal(rng);
+  k.fillNormal(rng);
+  v.fillNormal(rng);
+  if (llvm::Error err =
+          (*kernel)->run({BufferView::of(q), BufferView::of(k),
+                          BufferView::of(v)},
+                         {BufferView::of(out)}))
+    return std::move(err);
+  return out;
+}
+
+std::string errorText(llvm::Expected<NDArray> r) {
+  if (r)
+    return "";
+  return llvm::toString(r.takeError());
+}
+
+/// bf16-dot=on for a target without avx512bf16 is an error at compile time,
+/// never an illegal instruction at run time.
+TEST(BF16DotTest, OnRefusedForTargetWithoutAVX512BF16) {
+  CompileOptions o;
+  o.cpu = "x86-64";
+  o.features = "+avx2,+fma";
+  o.vectorWidth = 8;
+  o.bf16Dot = CompileOptions::BF16Dot::On;
+  std::string err = errorText(runBF16(o));
+  EXPECT_NE(err.find("bf16-dot=on: the target (cpu 'x86-64'"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("lacks +avx512bf16,+avx512vl"), std::string::npos) << err;
+  // 16 lanes need avx512f rather than avx512vl.
+  o.vectorWidth = 16;
+  err = errorText(runBF16(o));
+  EXPECT_NE(err.find("lacks +avx512bf16,+avx512f"), std::string::npos) << err;
+}
+
+/// A target with avx512bf16 is still refused when this host lacks it: the
+/// JIT runs the kernel in this process.
+TEST(BF16DotTest, OnNeedsTheHostToo) {
+  CompileOptions o;
+  o.cpu = "x86-64";
+  o.features = "+avx2,+fma,+avx512f,+avx512bw,+avx512vl,+avx512bf16";
+  o.vectorWidth = 16;
+  o.bf16Dot = CompileOptions::BF16Dot::On;
+  auto result = runBF16(o);
+  if (hostHasBF16Dot(16)) {
+    EXPECT_TRUE(static_cast<bool>(result))
+        << llvm::toString(result.takeError());
+    return;
+  }
+  std::string err = errorText(std::move(result));
+  EXPECT_NE(err.find("bf16-dot=on: this host"), std::string::npos) << err;
+}
+
+/// The host as target: `on` works exactly where the host has the
+/// instructions.
+TEST(BF16DotTest, OnForTheHost) {
+  for (int64_t width : {8, 16}) {
+    CompileOptions o;
+    o.vectorWidth = width;
+    o.bf16Dot = CompileOptions::BF16Dot::On;
+    auto result = runBF16(o);
+    EXPECT_EQ(static_cast<bool>(result), hostHasBF16Dot(width)) << width;
+    if (!result)
+      llvm::consumeError(result.takeError());
+  }
+}
+
+TEST(BF16DotTest, OnNeedsEightOrSixteenLanes) {
+  CompileOptions o;
+  o.vectorWidth = 4;
+  o.bf16Dot = CompileOptions::BF16Dot::On;
+  std::string err = errorText(runBF16(o));
+  EXPECT_NE(err.find("needs 8 or 16 f32 lanes"), std::string::npos) << err;
+  // The pass itself refuses too (emulation skips the target checks).
+  o.bf16Dot = CompileOptions::BF16Dot::Emulate;
+  err = errorText(runBF16(o));
+  EXPECT_NE(err.find("bf16-dot needs vector-width 8 (avx512vl) or 16, got 4"),
+            std::string::npos)
+      << err;
+}
+
+/// Auto never fails; without the instructions it is the widening path,
+/// bit for bit. Emulate runs anywhere and rounds P to bf16, so it differs
+/// from the widening path a little.
+TEST(BF16DotTest, AutoAndEmulate) {
+  CompileOptions off, autoMode, emulate;
+  off.bf16Dot = CompileOptions::BF16Dot::Off;
+  emulate.bf16Dot = CompileOptions::BF16Dot::Emulate;
+  auto a = runBF16(off), b = runBF16(autoMode), c = runBF16(emulate);
+  ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
+  ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
+  ASSERT_TRUE(static_cast<bool>(c)) << llvm::toString(c.takeError());
+  double maxDiff = 0;
+  for (int64_t i = 0; i < a->numElements(); ++i) {
+    if (!hostHasBF16Dot(hostVectorWidth()))
+      ASSERT_EQ(a->getDouble(i), b->getDouble(i)) << i;
+    maxDiff = std::max(maxDiff, std::abs(a->getDouble(i) - c->getDouble(i)));
+  }
+  EXPECT_GT(maxDiff, 0.0) << "emulate should round P to bf16";
+  EXPECT_LT(maxDiff, 0.05);
+  // The mode is part of the cache key.
+  EXPECT_NE(off.key(), emulate.key());
 }
 
 } // namespace

@@ -12,11 +12,16 @@
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
 
+#include "attn/Conversion/Passes.h"
+
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <map>
 
 using namespace mlir;
 using namespace attn;
@@ -257,6 +262,220 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values("f16", "bf16"),
                        ::testing::Values(false)),
     caseName);
+
+//===----------------------------------------------------------------------===//
+// bf16 dot products (vdpbf16ps micro-kernels)
+//===----------------------------------------------------------------------===//
+
+/// The bf16-dot kernels (packing Q, P and V as bf16 pairs, zero padding of
+/// odd D / odd tile-kv / the sequence end) run here with the dot products
+/// emulated (attn-emulate-bf16-dot), and natively too when this host has
+/// avx512bf16. Shapes: odd head dims, one token, Nq > Nk (causal rows with
+/// no key), lengths that are not multiples of the tiles.
+const Shape kDotShapes[] = {
+    {1, 4, 2, 37, 37, 16, 16}, // GQA, length not a power of two
+    {1, 4, 2, 23, 9, 15, 8},   // odd D; Nq > Nk: causal rows with no key
+    {2, 2, 1, 5, 70, 7, 12},   // odd D, decode-like, several key tiles
+    {1, 2, 2, 1, 1, 1, 3},     // one token, D = 1 (only the odd-D pad)
+    {1, 2, 1, 40, 131, 64, 64}, // whole-vector V packing (Dv % 16 == 0)
+};
+
+/// Whether the tiled lowering of `module` uses x86vector.avx512.dot.
+static bool usesBF16Dot(ModuleOp module, int64_t width) {
+  OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  ConvertAttnToCPUOptions options;
+  options.vectorWidth = width;
+  options.bf16Dot = true;
+  pm.addPass(createConvertAttnToCPU(options));
+  if (failed(pm.run(*clone)))
+    return false;
+  bool found = false;
+  clone->walk([&](x86vector::DotBF16Op) { found = true; });
+  return found;
+}
+
+class BF16DotNumericsTest
+    : public ::testing::TestWithParam<std::tuple<int, int64_t, bool>> {
+protected:
+  void SetUp() override {
+    DialectRegistry registry;
+    registry.insert<AttnDialect, func::FuncDialect>();
+    registerCPUPipelineDependencies(registry);
+    context.appendDialectRegistry(registry);
+    context.loadAllAvailableDialects();
+  }
+  MLIRContext context;
+};
+
+TEST_P(BF16DotNumericsTest, MatchesReference) {
+  auto [caseIndex, width, lse] = GetParam();
+  const SpecCase &c = kCases[caseIndex];
+  std::string source = makeSpec(c, "bf16", lse);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+
+  // Off (widening to f32) is the baseline the printed errors compare with.
+  using Mode = CompileOptions::BF16Dot;
+  std::vector<Mode> modes = {Mode::Off, Mode::Emulate};
+  if (hostHasBF16Dot(width))
+    modes.push_back(Mode::On);
+  std::map<Mode, double> worst;
+  for (Mode mode : modes)
+    for (int variant = 0; variant < 2; ++variant)
+      for (const Shape &s : kDotShapes) {
+        ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+        SCOPED_TRACE(testing::Message()
+                     << c.name << " width " << width << " mode "
+                     << static_cast<int>(mode) << " variant " << variant
+                     << " B=" << s.b << " Hq=" << s.hq << " Hkv=" << s.hkv
+                     << " Nq=" << s.nq << " Nk=" << s.nk << " D=" << s.d
+                     << " Dv=" << s.dv);
+        auto shapeArgs = makeRandomInputs(*binding, size, 0);
+        ASSERT_TRUE(static_cast<bool>(shapeArgs))
+            << llvm::toString(shapeArgs.takeError());
+        auto specialized = specializeToShapes(*binding, *shapeArgs);
+        ASSERT_TRUE(succeeded(specialized));
+        auto concrete = bindSpec(**specialized, "spec");
+        ASSERT_TRUE(succeeded(concrete));
+        if (mode != Mode::Off)
+          ASSERT_TRUE(usesBF16Dot(**specialized, width))
+              << "the bf16-dot kernels were not generated";
+        CompileOptions o;
+        o.vectorWidth = width;
+        o.bf16Dot = mode;
+        if (variant == 1) {
+          // One query vector per tile, an odd key tile: remainder
+          // micro-kernels and a zero-padded key pair in every tile.
+          o.tileQ = width;
+          o.tileKv = 7;
+          o.threads = 2;
+        }
+        auto compiled = CompiledFunction::compile(**specialized, "spec", o);
+        ASSERT_TRUE(static_cast<bool>(compiled))
+            << llvm::toString(compiled.takeError());
+        EXPECT_GT((*compiled)->numWorkItems(), 0) << "tiled path not taken";
+        for (uint64_t seed : {1u, 2u, 3u}) {
+          SCOPED_TRACE(testing::Message() << "seed " << seed);
+          auto args = makeRandomInputs(*binding, size, seed);
+          ASSERT_TRUE(static_cast<bool>(args));
+          std::vector<NDArray> results = allocateResults(*concrete, size);
+          for (NDArray &r : results)
+            for (int64_t i = 0; i < r.numElements(); ++i)
+              r.setDouble(i, std::nan(""));
+          std::vector<const NDArray *> argPtrs;
+          for (auto &a : *args)
+            argPtrs.push_back(&a);
+          std::vector<NDArray *> resultPtrs;
+          for (auto &r : results)
+            resultPtrs.push_back(&r);
+          llvm::Error err = (*compiled)->run(argPtrs, resultPtrs);
+          ASSERT_FALSE(static_cast<bool>(err))
+              << llvm::toString(std::move(err));
+          auto ref = reference::evaluate(concrete->op,
+                                         referenceInputs(*concrete, *args));
+          ASSERT_TRUE(static_cast<bool>(ref))
+              << llvm::toString(ref.takeError());
+          Comparison out = compareArrays(results[0], ref->output,
+                                         toleranceFor(results[0].dtype()));
+          worst[mode] = std::max(worst[mode], out.relFrobeniusError);
+          EXPECT_TRUE(out.passed) << "output rel_fro " << out.relFrobeniusError
+                                  << " max_abs " << out.maxAbsError
+                                  << " non-finite " << out.nonFinite;
+          if (lse) {
+            // Scores are exact bf16 products accumulated in f32.
+            Comparison l = compareArrays(results[1], *ref->lse, 1e-5);
+            EXPECT_TRUE(l.passed) << "lse rel_fro " << l.relFrobeniusError
+                                  << " non-finite " << l.nonFinite;
+          }
+        }
+      }
+  std::printf("[ bf16-dot ] %s width %lld: worst output rel_fro: off %.3g, "
+              "emulate %.3g, on %s\n",
+              c.name, static_cast<long long>(width), worst[Mode::Off],
+              worst[Mode::Emulate],
+              worst.count(Mode::On)
+                  ? std::to_string(worst[Mode::On]).c_str()
+                  : "not run (no avx512bf16 here)");
+}
+
+std::string dotCaseName(
+    const ::testing::TestParamInfo<std::tuple<int, int64_t, bool>> &info) {
+  return std::string(kCases[std::get<0>(info.param)].name) + "_w" +
+         std::to_string(std::get<1>(info.param)) +
+         (std::get<2>(info.param) ? "_lse" : "");
+}
+
+// Softmax with masks, score mods, GQA; the other normalizations; regions.
+INSTANTIATE_TEST_SUITE_P(
+    BF16Dot, BF16DotNumericsTest,
+    ::testing::Combine(::testing::Values(0, 1, 3, 5, 9, 10, 11, 12, 15, 16),
+                       ::testing::Values(int64_t(8), int64_t(16)),
+                       ::testing::Values(false)),
+    dotCaseName);
+INSTANTIATE_TEST_SUITE_P(
+    BF16DotLse, BF16DotNumericsTest,
+    ::testing::Combine(::testing::Values(1, 2), ::testing::Values(int64_t(8)),
+                       ::testing::Values(true)),
+    dotCaseName);
+
+/// Rows with no visible key are exactly 0 on the bf16-dot path too.
+TEST(NumericsEdgeTest, BF16DotFullyMaskedRowsAreZero) {
+  MLIRContext context;
+  DialectRegistry registry;
+  registry.insert<AttnDialect, func::FuncDialect>();
+  registerCPUPipelineDependencies(registry);
+  context.appendDialectRegistry(registry);
+  context.loadAllAvailableDialects();
+  // Causal with Nq > Nk: the first Nq - Nk rows see no key.
+  std::string source = makeSpec({"causal", "mask(#attn.causal)"}, "bf16",
+                                true);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ProblemSize size{1, 2, 1, 19, 6, 5, 4};
+  auto args = makeRandomInputs(*binding, size, 11);
+  ASSERT_TRUE(static_cast<bool>(args));
+  auto specialized = specializeToShapes(*binding, *args);
+  ASSERT_TRUE(succeeded(specialized));
+  auto concrete = bindSpec(**specialized, "spec");
+  ASSERT_TRUE(succeeded(concrete));
+  CompileOptions o;
+  o.vectorWidth = 8;
+  o.tileKv = 5;
+  o.bf16Dot = CompileOptions::BF16Dot::Emulate;
+  auto compiled = CompiledFunction::compile(**specialized, "spec", o);
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  std::vector<NDArray> results = allocateResults(*concrete, size);
+  for (NDArray &r : results)
+    for (int64_t i = 0; i < r.numElements(); ++i)
+      r.setDouble(i, 42.0);
+  std::vector<const NDArray *> argPtrs;
+  for (auto &a : *args)
+    argPtrs.push_back(&a);
+  std::vector<NDArray *> resultPtrs = {&results[0], &results[1]};
+  ASSERT_FALSE(static_cast<bool>((*compiled)->run(argPtrs, resultPtrs)));
+  int64_t emptyRows = size.nq - size.nk, dv = size.dv;
+  for (int64_t h = 0; h < size.hq; ++h)
+    for (int64_t i = 0; i < size.nq; ++i) {
+      double l = results[1].getDouble(h * size.nq + i);
+      for (int64_t c = 0; c < dv; ++c) {
+        double o = results[0].getDouble((h * size.nq + i) * dv + c);
+        if (i < emptyRows)
+          ASSERT_EQ(o, 0.0) << "head " << h << " row " << i;
+        else
+          ASSERT_TRUE(std::isfinite(o)) << "head " << h << " row " << i;
+      }
+      if (i < emptyRows)
+        ASSERT_TRUE(std::isinf(l) && l < 0) << "lse row " << i;
+      else
+        ASSERT_TRUE(std::isfinite(l)) << "lse row " << i;
+    }
+}
 
 /// Fully masked rows give exactly 0 and a logsumexp of -inf, never NaN.
 TEST(NumericsEdgeTest, FullyMaskedRowsAreZero) {

@@ -66,6 +66,18 @@ static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
                               cl::init(0));
 static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
                                cl::init(64));
+static cl::opt<CompileOptions::BF16Dot> bf16Dot(
+    "bf16-dot",
+    cl::desc("bf16 dot products (vdpbf16ps) for bf16 inputs on the tiled path"),
+    cl::values(clEnumValN(CompileOptions::BF16Dot::Auto, "auto",
+                          "where the host has avx512bf16 (default)"),
+               clEnumValN(CompileOptions::BF16Dot::On, "on",
+                          "required: an error without avx512bf16"),
+               clEnumValN(CompileOptions::BF16Dot::Off, "off",
+                          "widen bf16 to f32"),
+               clEnumValN(CompileOptions::BF16Dot::Emulate, "emulate",
+                          "the bf16-dot kernels with emulated dot products")),
+    cl::init(CompileOptions::BF16Dot::Auto));
 static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
                            cl::init(1));
 
@@ -203,6 +215,7 @@ int main(int argc, char **argv) {
     options.tiled = !untiled;
     options.tileQ = tileQ;
     options.tileKv = tileKv;
+    options.bf16Dot = bf16Dot;
     auto compiled = CompiledFunction::compile(
         **specialized, concrete->func.getSymName(), options);
     if (!compiled)

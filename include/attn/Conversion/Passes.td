@@ -61,6 +61,21 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
     are left for `convert-attn-to-loops`. Score modifications that read
     operands (bias, regions) and partial-tile masks are evaluated per
     element with scalar code; softcap and ALiBi are vectorized.
+
+    With `bf16-dot`, ops whose Q, K and V are all bf16 use micro-kernels
+    built on `x86vector.avx512.dot` (vdpbf16ps: dst[i] += a[2i] b[2i] +
+    a[2i+1] b[2i+1]) instead of widening K and V to f32: Q^T is packed once
+    per work item as bf16 pairs along d ([D/2][Bq][2], unscaled; the scale
+    multiplies S), pairs (K[j,d], K[j,d+1]) are broadcast as one 32-bit
+    element; per key tile, P^T is rounded to bf16 and packed as pairs along
+    the keys ([Bk/2][Bq][2], vcvtneps2bf16) and V as pairs
+    (V[j,c], V[j+1,c]) ([Bk/2][Dv][2]); odd D, odd tile-kv and tiles past the
+    sequence end are zero-padded; the packed buffers hold the bf16 bit
+    patterns as i16. The softmax sum uses the unrounded f32 weights.
+    vector-width must be 8 (256-bit form, avx512vl) or 16; other element
+    types keep the f32 path. The ops lower through
+    `convert-vector-to-llvm{enable-x86vector}`, or run anywhere after
+    `attn-emulate-bf16-dot`.
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",
@@ -69,14 +84,40 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
     Option<"vectorWidth", "vector-width", "int64_t", "8",
            "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
     Option<"workPartition", "work-partition", "bool", "false",
-           "Add (begin, end) work-item arguments for a threaded runtime">
+           "Add (begin, end) work-item arguments for a threaded runtime">,
+    Option<"bf16Dot", "bf16-dot", "bool", "false",
+           "bf16 inputs: micro-kernels on bf16 pairs with "
+           "x86vector.avx512.dot (vdpbf16ps; needs avx512bf16, and "
+           "avx512vl for vector-width 8)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
-    "::mlir::bufferization::BufferizationDialect"
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::x86vector::X86VectorDialect"
   ];
+}
+
+def EmulateBF16Dot : Pass<"attn-emulate-bf16-dot"> {
+  let summary = "Rewrite AVX512-BF16 x86vector ops into portable vector code";
+  let description = [{
+    Rewrites `x86vector.avx512.dot` (vdpbf16ps) and
+    `x86vector.avx512.cvt.packed.f32_to_bf16` (vcvtneps2bf16) into `vector`
+    and `arith` ops that any target runs: the dot widens both bf16 operands
+    to f32, splits them into odd and even elements (`vector.deinterleave`)
+    and accumulates odd then even pairs with `math.fma`, the order of Intel's
+    pseudo-code; the conversion is `arith.truncf` (round to nearest even).
+    A product of two bf16 values is exact in f32, so the result matches the
+    instruction except for denormals, which the instruction flushes.
+
+    This lets the bf16-dot micro-kernels of `convert-attn-to-cpu` (packing,
+    indexing, padding) run and be checked against the reference on hosts
+    without avx512bf16.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def ApproximateVectorMath : Pass<"attn-approximate-vector-math"> {

@@ -18,6 +18,12 @@ struct CPUPipelineOptions {
   int64_t tileKv = 64;
   int64_t vectorWidth = 8; // f32 lanes: 8 for AVX2, 16 for AVX-512
   bool workPartition = false;
+  /// bf16 inputs: vdpbf16ps micro-kernels (x86vector.avx512.dot); the
+  /// code needs avx512bf16 (and avx512vl for 8 lanes) unless emulated.
+  bool bf16Dot = false;
+  /// Rewrite the AVX512-BF16 ops into portable vector code
+  /// (attn-emulate-bf16-dot): the bf16-dot kernels run on any x86-64.
+  bool emulateBF16Dot = false;
 };
 
 /// The tiled path: convert-attn-to-cpu (static shapes), then everything
@@ -27,8 +33,11 @@ struct CPUPipelineOptions {
 void buildCPUTiledPipeline(mlir::OpPassManager &pm,
                            const CPUPipelineOptions &options);
 
-/// The part of the CPU pipelines after the attn lowerings.
-void buildCPULoweringToLLVM(mlir::OpPassManager &pm);
+/// The part of the CPU pipelines after the attn lowerings. x86vector ops
+/// lower to LLVM's x86 intrinsics, or to portable vector code with
+/// `emulateBF16Dot`.
+void buildCPULoweringToLLVM(mlir::OpPassManager &pm,
+                            bool emulateBF16Dot = false);
 
 /// Dialects and external interface models (bufferization of arith, tensor,
 /// scf, func) the CPU pipelines need; attn-opt gets them from

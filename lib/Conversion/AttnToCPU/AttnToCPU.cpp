@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BF16DotKernels.h"
+
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
@@ -36,6 +38,7 @@ constexpr int64_t kVectorBlock = 4;
 struct TileConfig {
   int64_t bq, bk, width, nv;
   int64_t mr = 3; // key rows (S^T) / value columns (O^T) per micro-kernel
+  bool bf16Dot = false; // vdpbf16ps micro-kernels for bf16 inputs
 };
 
 class TiledLowering {
@@ -404,7 +407,20 @@ LogicalResult TiledLowering::run(bool workPartition) {
   Value lBuf = scratch(MemRefType::get({Bq}, f32));
   Value alphaBuf =
       scratch(MemRefType::get({Bq}, f32));
-  bool widenTiles = !qType.getElementType().isF32();
+  // bf16 inputs with bf16-dot: micro-kernels on packed bf16 pairs
+  // (BF16DotKernels.h) instead of f32 copies of the K and V tiles.
+  std::optional<cpu::BF16DotEmitter> dot;
+  cpu::BF16DotScratch dotScratch;
+  if (cfg.bf16Dot && qType.getElementType().isBF16() &&
+      kType.getElementType().isBF16() && vType.getElementType().isBF16()) {
+    if (W != 8 && W != 16)
+      return op.emitOpError("bf16-dot needs vector-width 8 (avx512vl) or 16, "
+                            "got ")
+             << W;
+    dot.emplace(b, loc, cpu::BF16DotShape{W, nv, Bq, Bk, Nq, Nk, D, Dv});
+    dotScratch = dot->allocateScratch();
+  }
+  bool widenTiles = !qType.getElementType().isF32() && !dot;
   if (widenTiles) {
     kTileF32 = scratch(MemRefType::get({Bk, D}, f32));
     vTileF32 = scratch(MemRefType::get({Bk, Dv}, f32));
@@ -458,17 +474,20 @@ LogicalResult TiledLowering::run(bool workPartition) {
     Value negInfV = vsplat(negInf);
 
     // Pack Q^T, scaled; padding queries are zero.
-    forLoop(idx(0), idx(D), 1, [&](Value d) {
-      forLoop(idx(0), idx(Bq), 1, [&](Value i) {
-        Value qi = e.addi(q0, i);
-        Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
-        Value clamped = e.minsi(qi, idx(Nq - 1));
-        Value x = loadF32(qMem, {bb, h, clamped, d});
-        x = arith::MulFOp::create(b, loc, x, e.f32(scale));
-        x = e.select(inside, x, e.f32(0.0));
-        memref::StoreOp::create(b, loc, x, qt, ValueRange{d, i});
+    if (dot)
+      dot->packQuery(dotScratch, qMem, bb, h, q0);
+    else
+      forLoop(idx(0), idx(D), 1, [&](Value d) {
+        forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+          Value qi = e.addi(q0, i);
+          Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
+          Value clamped = e.minsi(qi, idx(Nq - 1));
+          Value x = loadF32(qMem, {bb, h, clamped, d});
+          x = arith::MulFOp::create(b, loc, x, e.f32(scale));
+          x = e.select(inside, x, e.f32(0.0));
+          memref::StoreOp::create(b, loc, x, qt, ValueRange{d, i});
+        });
       });
-    });
     Value initM = vsplat(softmax ? negInf : 0.0);
     for (int64_t v = 0; v < nv; ++v) {
       vstore(initM, mBuf, {idx(v * W)});
@@ -520,12 +539,17 @@ LogicalResult TiledLowering::run(bool workPartition) {
 
       // S^T = K Q^T.
       int64_t mainRows = Bk - Bk % cfg.mr;
-      forLoop(idx(0), idx(mainRows), cfg.mr, [&](Value jb) {
-        emitQKMicroKernel(qt, kMem, k0, jb, bb, hk, cfg.mr, st);
-      });
+      auto qk = [&](Value jb, int64_t rows) {
+        if (dot)
+          dot->emitQKMicroKernel(dotScratch, kMem, bb, hk, k0, jb, rows, scale,
+                                 st);
+        else
+          emitQKMicroKernel(qt, kMem, k0, jb, bb, hk, rows, st);
+      };
+      forLoop(idx(0), idx(mainRows), cfg.mr,
+              [&](Value jb) { qk(jb, cfg.mr); });
       if (Bk % cfg.mr)
-        emitQKMicroKernel(qt, kMem, k0, idx(mainRows), bb, hk, Bk % cfg.mr,
-                          st);
+        qk(idx(mainRows), Bk % cfg.mr);
 
       // Mask: partial tiles evaluate the predicate per element; every tile
       // masks key rows past the sequence end.
@@ -773,12 +797,19 @@ LogicalResult TiledLowering::run(bool workPartition) {
     // O^T = alpha O^T + V^T P^T.
     auto accumulate = [&](Value k0, Value cols) {
       int64_t mainCols = Dv - Dv % cfg.mr;
-      forLoop(idx(0), idx(mainCols), cfg.mr, [&](Value c0) {
-        emitPVMicroKernel(ot, vMem, bb, hv, k0, cols, st, alphaBuf, c0, cfg.mr);
-      });
+      if (dot)
+        dot->packPV(dotScratch, st, vMem, bb, hv, k0, cols);
+      auto pv = [&](Value c0, int64_t count) {
+        if (dot)
+          dot->emitPVMicroKernel(dotScratch, ot, cols, alphaBuf, c0, count);
+        else
+          emitPVMicroKernel(ot, vMem, bb, hv, k0, cols, st, alphaBuf, c0,
+                            count);
+      };
+      forLoop(idx(0), idx(mainCols), cfg.mr,
+              [&](Value c0) { pv(c0, cfg.mr); });
       if (Dv % cfg.mr)
-        emitPVMicroKernel(ot, vMem, bb, hv, k0, cols, st, alphaBuf,
-                          idx(mainCols), Dv % cfg.mr);
+        pv(idx(mainCols), Dv % cfg.mr);
     };
 
     // A sink logit joins the softmax normalizer: m' = max(m, sink),
@@ -946,6 +977,7 @@ struct ConvertAttnToCPUPass
     cfg.bq = tileQ ? tileQ : 4 * vectorWidth;
     cfg.nv = cfg.bq / cfg.width;
     cfg.bk = tileKv;
+    cfg.bf16Dot = bf16Dot;
     // A module pass: the schedule tables are module-level globals.
     SymbolTable symbols(getOperation());
     for (auto func : getOperation().getOps<func::FuncOp>()) {
