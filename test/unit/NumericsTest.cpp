@@ -408,10 +408,12 @@ std::string dotCaseName(
          (std::get<2>(info.param) ? "_lse" : "");
 }
 
-// Softmax with masks, score mods, GQA; the other normalizations; regions.
+// Softmax with masks, score mods, GQA; the other normalizations; regions;
+// head maps, sinks, gates and weight_mod (two passes over the tiles).
 INSTANTIATE_TEST_SUITE_P(
     BF16Dot, BF16DotNumericsTest,
-    ::testing::Combine(::testing::Values(0, 1, 3, 5, 9, 10, 11, 12, 15, 16),
+    ::testing::Combine(::testing::Values(0, 1, 3, 5, 9, 10, 11, 12, 15, 16, 17,
+                                         18, 19, 20, 21, 22),
                        ::testing::Values(int64_t(8), int64_t(16)),
                        ::testing::Values(false)),
     dotCaseName);
