@@ -473,7 +473,8 @@ LogicalResult TiledLowering::run(bool workPartition) {
     Value offsetNkNq = idx(Nk - Nq);
     Value negInfV = vsplat(negInf);
 
-    // Pack Q^T, scaled; padding queries are zero.
+    // Pack Q^T, scaled (bf16-dot: unscaled bf16 pairs); padding queries
+    // are zero.
     if (dot)
       dot->packQuery(dotScratch, qMem, bb, h, q0);
     else
