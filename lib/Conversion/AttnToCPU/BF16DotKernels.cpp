@@ -75,9 +75,10 @@ Value BF16DotEmitter::broadcastPair(Value pair) {
 
 BF16DotScratch BF16DotEmitter::allocateScratch() {
   Type i16 = b.getI16Type();
+  // 64-byte aligned like the f32 scratch: the pair loads are whole vectors.
   auto buffer = [&](int64_t rows, int64_t cols) -> Value {
-    return memref::AllocaOp::create(b, loc,
-                                    MemRefType::get({rows, cols}, i16));
+    return memref::AllocaOp::create(b, loc, MemRefType::get({rows, cols}, i16),
+                                    b.getI64IntegerAttr(64));
   };
   return {buffer((s.d + 1) / 2, 2 * s.bq), buffer((s.bk + 1) / 2, 2 * s.bq),
           buffer((s.bk + 1) / 2, 2 * s.dv)};

@@ -8,11 +8,11 @@
 // Packed buffers (bf16 bit patterns as i16): Q^T pairs [ceil(5/2)][2 x 32],
 // P^T pairs [ceil(7/2)][2 x 32], V pairs [ceil(7/2)][2 x Dv = 24].
 // CHECK-LABEL: func.func @odd
-// CHECK-DAG:     %[[QP:.*]] = memref.alloca() : memref<3x64xi16>
-// CHECK-DAG:     %[[PP:.*]] = memref.alloca() : memref<4x64xi16>
-// CHECK-DAG:     %[[VP:.*]] = memref.alloca() : memref<4x24xi16>
+// CHECK-DAG:     %[[QP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<3x64xi16>
+// CHECK-DAG:     %[[PP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4x64xi16>
+// CHECK-DAG:     %[[VP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<4x24xi16>
 // No f32 copies of the K and V tiles on this path.
-// CHECK-NOT:     memref.alloca() : memref<7x5xf32>
+// CHECK-NOT:     memref.alloca() {{.*}}: memref<7x5xf32>
 // Q^T packed once per work item: element (query i, dim d) at [d / 2, 2 i + d % 2].
 // CHECK:         %[[QBITS:.*]] = arith.bitcast %{{.*}} : bf16 to i16
 // CHECK:         %[[QZ:.*]] = arith.select %{{.*}}, %[[QBITS]], %c0_i16 : i16
@@ -68,7 +68,7 @@
 // Without the option: K and V tiles widened to f32, FMAs.
 // OFF-LABEL: func.func @odd
 // OFF-NOT:     x86vector
-// OFF:         memref.alloca() : memref<7x5xf32>
+// OFF:         memref.alloca() {{.*}}: memref<7x5xf32>
 // OFF-NOT:     x86vector
 // OFF:         math.fma
 // OFF-NOT:     x86vector
