@@ -64,9 +64,13 @@ void BM_FmaPeakF32(benchmark::State &state) {
     float r = fmaChains(seed);
     benchmark::DoNotOptimize(r);
   }
-  // Summed over threads, divided by the wall time (UseRealTime).
+  // This thread's FLOPs; Google Benchmark sums counters over threads and
+  // divides rates by the wall time (UseRealTime). (kIsIterationInvariantRate
+  // would multiply by the iterations of all threads: the 2-thread figure was
+  // counted twice.)
   state.counters["flops"] = benchmark::Counter(
-      kFlopsPerCall, benchmark::Counter::kIsIterationInvariantRate);
+      static_cast<double>(kFlopsPerCall) * state.iterations(),
+      benchmark::Counter::kIsRate);
 }
 
 unsigned hardwareThreads() {
