@@ -64,7 +64,7 @@ public:
   mlir::Value modifyScore(mlir::Value s, const PairContext &c);
   /// The weight of the final score `s` under the op's non-softmax
   /// normalization (sigmoid with its bias, softplus, relu, identity),
-  /// before any l1 re-normalization.
+  /// before any l1 re-normalization. `s` is f32 or a vector of f32.
   mlir::Value pointwiseWeight(AttentionOp op, mlir::Value s);
 
   mlir::OpBuilder &b;

@@ -123,13 +123,20 @@ Value ScalarEmitter::modifyScore(Value s, const PairContext &c) {
 }
 
 Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
+  // f32 scalars or vectors of f32 (the tiled CPU kernel's query lanes).
+  auto like = [&](double v) -> Value {
+    if (auto vec = dyn_cast<VectorType>(s.getType()))
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(v)));
+    return f32(v);
+  };
   switch (op.getNormalizationKind()) {
   case NormalizationKind::Sigmoid: {
     Value x = arith::AddFOp::create(
-        b, loc, s, f32(op.getNormalizationAttr().getBiasValue()));
+        b, loc, s, like(op.getNormalizationAttr().getBiasValue()));
     Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    return arith::DivFOp::create(b, loc, f32(1.0),
-                                 arith::AddFOp::create(b, loc, f32(1.0), ex));
+    return arith::DivFOp::create(b, loc, like(1.0),
+                                 arith::AddFOp::create(b, loc, like(1.0), ex));
   }
   case NormalizationKind::Softplus: {
     // log1p(exp(-|s|)) + max(s, 0) never overflows.
@@ -138,10 +145,10 @@ Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
         b, loc,
         math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
     return arith::AddFOp::create(
-        b, loc, tail, arith::MaximumFOp::create(b, loc, s, f32(0.0)));
+        b, loc, tail, arith::MaximumFOp::create(b, loc, s, like(0.0)));
   }
   case NormalizationKind::Relu:
-    return arith::MaximumFOp::create(b, loc, s, f32(0.0));
+    return arith::MaximumFOp::create(b, loc, s, like(0.0));
   case NormalizationKind::Identity:
     return s;
   case NormalizationKind::Softmax:

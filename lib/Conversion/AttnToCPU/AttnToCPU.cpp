@@ -429,7 +429,6 @@ LogicalResult TiledLowering::run(bool workPartition) {
   NormalizationKind norm = op.getNormalizationKind();
   NormalizationAttr normAttr = op.getNormalizationAttr();
   bool l1 = normAttr && normAttr.getL1();
-  double sigmoidBias = normAttr ? normAttr.getBiasValue() : 0.0;
   double scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
                                    : 1.0 / std::sqrt(static_cast<double>(D));
   bool scalarMods = op.getBias() || !op.getScoreMod().empty();
@@ -695,33 +694,8 @@ LogicalResult TiledLowering::run(bool workPartition) {
       return {k0, cols};
     };
 
-    // The pointwise weight of the non-softmax normalizations.
-    auto pointwise = [&](Value s) -> Value {
-      switch (norm) {
-      case NormalizationKind::Sigmoid: {
-        Value x = arith::AddFOp::create(b, loc, s, vsplat(sigmoidBias));
-        Value ex =
-            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-        return arith::DivFOp::create(
-            b, loc, vsplat(1.0),
-            arith::AddFOp::create(b, loc, vsplat(1.0), ex));
-      }
-      case NormalizationKind::Softplus: {
-        Value absS = math::AbsFOp::create(b, loc, s);
-        Value tail = math::Log1pOp::create(
-            b, loc,
-            math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, absS)));
-        return arith::AddFOp::create(
-            b, loc, tail, arith::MaximumFOp::create(b, loc, s, vsplat(0.0)));
-      }
-      case NormalizationKind::Relu:
-        return arith::MaximumFOp::create(b, loc, s, vsplat(0.0));
-      case NormalizationKind::Identity:
-      case NormalizationKind::Softmax:
-        return s;
-      }
-      llvm_unreachable("normalization kind");
-    };
+    // The pointwise weight of the non-softmax normalizations, on vectors.
+    auto pointwise = [&](Value s) -> Value { return e.pointwiseWeight(op, s); };
 
     // Online normalization update, vertical over key rows: running max and
     // sum; S^T becomes the tile's weights (relative to the new max).
