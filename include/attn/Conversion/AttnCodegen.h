@@ -74,6 +74,15 @@ private:
   mlir::Value neighborhood(NeighborhoodMaskAttr attr, const PairContext &c);
 };
 
+/// A read-only memref of a statically shaped tensor operand.
+mlir::Value readBuffer(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value tensor);
+
+/// Replaces `op`'s results with tensors of the buffers a lowering wrote
+/// (`lseBuffer` null when the op has no logsumexp) and erases `op`.
+void replaceWithBuffers(mlir::OpBuilder &b, mlir::Location loc, AttentionOp op,
+                        mlir::Value outBuffer, mlir::Value lseBuffer);
+
 /// Clones a region body with its leading arguments bound to `leading` and
 /// its capture arguments to `captures`; returns the yielded value.
 mlir::Value inlineRegion(mlir::OpBuilder &b, mlir::Region &region,

@@ -3,6 +3,7 @@
 #include "attn/Conversion/AttnCodegen.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
@@ -412,3 +413,26 @@ Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leadi
   return mapping.lookup(block.getTerminator()->getOperand(0));
 }
 
+
+Value attn::codegen::readBuffer(OpBuilder &b, Location loc, Value tensor) {
+  auto t = cast<RankedTensorType>(tensor.getType());
+  return bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(t.getShape(), t.getElementType()), tensor,
+      /*readOnly=*/b.getUnitAttr());
+}
+
+void attn::codegen::replaceWithBuffers(OpBuilder &b, Location loc,
+                                       AttentionOp op, Value outBuffer,
+                                       Value lseBuffer) {
+  Value out = bufferization::ToTensorOp::create(
+      b, loc, op.getOutput().getType(), outBuffer, /*restrict=*/true,
+      /*writable=*/true);
+  op.getOutput().replaceAllUsesWith(out);
+  if (lseBuffer) {
+    Value lse = bufferization::ToTensorOp::create(
+        b, loc, op.getLse().getType(), lseBuffer, /*restrict=*/true,
+        /*writable=*/true);
+    op.getLse().replaceAllUsesWith(lse);
+  }
+  op.erase();
+}

@@ -378,12 +378,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
   Value entryTable = global("__attn_tiles", entries);
   Value classTable = global("__attn_head_class", headClass);
 
-  auto memrefOf = [&](Value tensor) -> Value {
-    auto t = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(t.getShape(), t.getElementType()), tensor,
-        b.getUnitAttr());
-  };
+  auto memrefOf = [&](Value tensor) { return readBuffer(b, loc, tensor); };
   Value qMem = memrefOf(op.getQuery()), kMem = memrefOf(op.getKey()),
         vMem = memrefOf(op.getValue());
 
@@ -831,7 +826,9 @@ LogicalResult TiledLowering::run(bool workPartition) {
       forLoop(idx(0), idx(2), 1, [&](Value walk) {
         Value second = e.cmp(arith::CmpIPredicate::eq, walk, idx(1));
         forLoop(eBegin, eEnd, 1, [&](Value entry) {
-          auto [k0, cols] = scoreTile(entry);
+          // Named values, not structured bindings: the branches capture them.
+          auto [tileStart, tileCols] = scoreTile(entry);
+          Value k0 = tileStart, cols = tileCols;
           scf::IfOp::create(
               b, loc, second,
               [&](OpBuilder &, Location) {
@@ -922,16 +919,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
     });
   });
 
-  Value out = bufferization::ToTensorOp::create(b, loc, outType, outBuffer,
-                                                /*restrict=*/true,
-                                                /*writable=*/true);
-  op.getOutput().replaceAllUsesWith(out);
-  if (lseBuffer) {
-    Value lse = bufferization::ToTensorOp::create(
-        b, loc, op.getLse().getType(), lseBuffer, true, true);
-    op.getLse().replaceAllUsesWith(lse);
-  }
-  op.erase();
+  replaceWithBuffers(b, loc, op, outBuffer, lseBuffer);
   return success();
 }
 

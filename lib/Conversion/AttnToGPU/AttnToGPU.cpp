@@ -324,12 +324,7 @@ LogicalResult GPULowering::run() {
   int64_t numItems = order.size();
 
 
-  auto memrefOf = [&](Value tensor) -> Value {
-    auto t = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, MemRefType::get(t.getShape(), t.getElementType()), tensor,
-        b.getUnitAttr());
-  };
+  auto memrefOf = [&](Value tensor) { return readBuffer(b, loc, tensor); };
   qMem = memrefOf(op.getQuery());
   kMem = memrefOf(op.getKey());
   vMem = memrefOf(op.getValue());
@@ -442,16 +437,7 @@ LogicalResult GPULowering::run() {
     storeOutput(/*scaled=*/normalized && !twoPasses);
   }
 
-  Value out = bufferization::ToTensorOp::create(b, loc, outType, outBuffer,
-                                                /*restrict=*/true,
-                                                /*writable=*/true);
-  op.getOutput().replaceAllUsesWith(out);
-  if (lseBuffer) {
-    Value lse = bufferization::ToTensorOp::create(
-        b, loc, op.getLse().getType(), lseBuffer, true, true);
-    op.getLse().replaceAllUsesWith(lse);
-  }
-  op.erase();
+  replaceWithBuffers(b, loc, op, outBuffer, lseBuffer);
   return success();
 }
 

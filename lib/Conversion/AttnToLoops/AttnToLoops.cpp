@@ -275,15 +275,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
   }
 
   b.setInsertionPointAfter(parallel);
-  Value out = bufferization::ToTensorOp::create(
-      b, loc, outType, outBuffer, /*restrict=*/true, /*writable=*/true);
-  op.getOutput().replaceAllUsesWith(out);
-  if (lseBuffer) {
-    Value lse = bufferization::ToTensorOp::create(
-        b, loc, lseType, lseBuffer, /*restrict=*/true, /*writable=*/true);
-    op.getLse().replaceAllUsesWith(lse);
-  }
-  op.erase();
+  replaceWithBuffers(b, loc, op, outBuffer, lseBuffer);
   return success();
 }
 
