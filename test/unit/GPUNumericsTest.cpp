@@ -43,10 +43,14 @@ namespace {
 /// tiles that are not multiples of 16 run the SIMT kernel
 /// (use-tensor-cores=false) and two more run the tensor-core kernel with
 /// one and two warps and several warp tiles per warp; f32 specs skip those.
+/// All of these double-buffer K and V with asynchronous copies where the
+/// kernel allows it (the default); the last two (inline specs only) copy
+/// synchronously into single buffers.
 struct TileCase {
   const char *name;
   attn::gpu::GPUTileOptions tiles;
   bool tensorCoresOnly = false;
+  bool inlineOnly = false;
 };
 const TileCase kTiles[] = {
     {"auto", {0, 0, 128, 101376}},
@@ -54,6 +58,8 @@ const TileCase kTiles[] = {
     {"q8_kv16_t64", {8, 16, 64, 101376, false}},
     {"tc_q16_kv16_t32", {16, 16, 32, 101376}, true},
     {"tc_q32_kv16_t64", {32, 16, 64, 101376}, true},
+    {"sync_q16_kv8_t32", {16, 8, 32, 101376, false, false}, false, true},
+    {"tc_sync_q16_kv16_t32", {16, 16, 32, 101376, true, false}, true, true},
 };
 
 bool isSixteenBit(const SpecBinding &binding) {
@@ -101,6 +107,17 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   ASSERT_FALSE(leftover) << "convert-attn-to-gpu left the op";
   auto func = lowered->lookupSymbol<func::FuncOp>(funcName);
   ASSERT_TRUE(func && func->hasAttr("attn.gpu.tile_q"));
+  // Double-buffered asynchronous copies wherever the tiles are copied as is
+  // (f32, or 16-bit on tensor cores) in pieces of 4 bytes or more: every
+  // f32 shape, 16-bit head dims that are even (all the tests' sizes fit
+  // the shared memory with double buffers).
+  auto q = cast<RankedTensorType>(k.concrete.op.getQuery().getType());
+  auto v = cast<RankedTensorType>(k.concrete.op.getValue().getType());
+  bool copiedAsIs = isSixteenBit(binding) ? tiles.useTensorCores : true;
+  bool wholeWords = !isSixteenBit(binding) ||
+                    (q.getDimSize(3) % 2 == 0 && v.getDimSize(3) % 2 == 0);
+  EXPECT_EQ(func->hasAttr("attn.gpu.async_copies"),
+            tiles.asyncCopies && copiedAsIs && wholeWords);
   // The tensor-core kernel (warp-level vector.contract) exactly when asked
   // for with 16-bit inputs.
   bool hasContract = false;
@@ -218,7 +235,7 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   // the configuration that has the most tiles.
   for (const TileCase &t : kTiles)
     for (const ProblemSize &s : sizes) {
-      if (t.tensorCoresOnly && !isSixteenBit(*binding))
+      if ((t.tensorCoresOnly && !isSixteenBit(*binding)) || t.inlineOnly)
         continue;
       // The other lengths with the configuration that has the most tiles
       // (and its tensor-core counterpart).
@@ -500,6 +517,14 @@ TEST_P(GPUCaseTest, PreMappingIRMatchesReference) {
         continue; // SIMT 16-bit: q16_kv8_t32 covers it
       if (s.nk == 1 && &t != &kTiles[0] &&
           !(isSixteenBit(*binding) && &t == &kTiles[4]))
+        continue;
+      // Synchronous copies: the first shape (several key tiles), and for
+      // the SIMT kernel the one with rows that see no key; 16-bit SIMT
+      // kernels copy synchronously anyway.
+      const bool syncSimt = &t == &kTiles[5];
+      if (t.inlineOnly && &s != &sizes[0] && !(syncSimt && &s == &sizes[2]))
+        continue;
+      if (syncSimt && isSixteenBit(*binding))
         continue;
       SCOPED_TRACE(testing::Message()
                    << c.name << " tiles " << t.name << " B=" << s.b

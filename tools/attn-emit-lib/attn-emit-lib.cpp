@@ -69,6 +69,11 @@ static cl::opt<bool> tensorCores(
     "tensor-cores",
     cl::desc("Q K^T and P V on tensor cores (mma.sync) for f16/bf16 inputs"),
     cl::init(true));
+static cl::opt<bool> asyncCopies(
+    "async-copies",
+    cl::desc("double-buffered K/V tiles filled by cp.async where the layout "
+             "allows it"),
+    cl::init(true));
 static cl::opt<std::string> elementTypeOpt(
     "element-type",
     cl::desc("f16 or bf16: retype Q, K, V and the output of each entry first "
@@ -227,7 +232,10 @@ static void emitSources(const gpu::KernelInfo &k,
     h << " *   " << cIdentifier(buf.name) << ": " << buf.elementType;
     for (int64_t d : buf.shape)
       h << "[" << d << "]";
-    h << (buf.isResult ? "  (output)" : "  (input)") << "\n";
+    h << (buf.isResult ? "  (output" : "  (input");
+    if (buf.alignment)
+      h << ", " << buf.alignment << "-byte aligned";
+    h << ")\n";
   }
   h << " * Errors are CUresult values; " << prefix
     << "_last_error() describes the\n"
@@ -364,6 +372,18 @@ static void emitSources(const gpu::KernelInfo &k,
     << "  " << prefix << "_error[0] = 0;\n"
     << "  return CUDA_SUCCESS;\n}\n\n"
     << "CUresult " << prefix << "_launch(" << params << ") {\n";
+  // cp.async reads K and V in pieces of `alignment` bytes.
+  for (const auto &buf : k.buffers)
+    if (buf.alignment)
+      c << "  if (" << cIdentifier(buf.name) << " % " << buf.alignment
+        << " != 0) {\n"
+        << "    snprintf(" << prefix << "_error, sizeof " << prefix
+        << "_error, \"" << prefix << "_launch: " << cIdentifier(buf.name)
+        << " (0x%llx) is not " << buf.alignment
+        << "-byte aligned; the kernel copies it with cp.async\",\n"
+        << "             (unsigned long long)" << cIdentifier(buf.name)
+        << ");\n"
+        << "    return CUDA_ERROR_INVALID_VALUE;\n  }\n";
   c << "  void *params[" << std::max<size_t>(k.params.size(), 1) << "] = {";
   for (auto [i, p] : llvm::enumerate(k.params))
     c << (i ? ", " : "") << "&" << cIdentifier(k.buffers[p].name);
@@ -428,6 +448,7 @@ int main(int argc, char **argv) {
   tiles.tileKv = tileKv;
   tiles.threads = threadsPerBlock;
   tiles.useTensorCores = tensorCores;
+  tiles.asyncCopies = asyncCopies;
 
   int status = 0;
   for (const std::string &specPath : specFiles) {
@@ -550,7 +571,9 @@ int main(int argc, char **argv) {
                        << " B dynamic + " << res.staticSmem
                        << " B static, block " << kernel->block[0]
                        << ", grid " << kernel->grid[0] << ", tiles "
-                       << kernel->tileQ << "x" << kernel->tileKv << "\n";
+                       << kernel->tileQ << "x" << kernel->tileKv
+                       << ", K/V copies "
+                       << (kernel->asyncCopies ? "async" : "sync") << "\n";
         }
       } else if (resourceUsage) {
         llvm::outs() << name << " " << arch

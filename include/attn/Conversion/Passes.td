@@ -149,8 +149,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
       tensor constants read inside the block (bufferized to constant
       globals, which kernel outlining copies into the GPU module);
     * per work item, shared-memory buffers (`memref.alloc` in
-      `#gpu.address_space<workgroup>`): the scaled Q tile, one K and one V
-      tile, the score/probability tile, the output accumulator and the
+      `#gpu.address_space<workgroup>`): the scaled Q tile, the K and V
+      tiles (two of each when double-buffered, below), the
+      score/probability tile, the output accumulator and the
       per-row softmax state (running max, running sum, rescale factor);
     * sibling thread-level `scf.forall`s (`#gpu.thread<x>`, at most
       `threads` iterations each, strided `scf.for` inside when a stage has
@@ -183,9 +184,27 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     CPU lowering), which is how its numerics are tested; the
     `attn-gpu-ptx` pipeline maps it to `gpu.launch` and PTX.
 
-    Tile sizes default to the largest of (64, 64), (64, 32), (32, 32),
-    (32, 16), (16, 16), (16, 8) (without the last for tensor cores) whose
-    shared memory fits `max-shared-bytes`.
+    With `async-copies` (the default), K and V tiles are double-buffered:
+    the buffers hold two tiles, the copies of the next key tile
+    (`nvgpu.device_async_copy`, zero-filling past the sequence end and the
+    head dim, committed as one group per thread) are started in a
+    thread-level stage at the top of each key-tile iteration, which also
+    waits (`nvgpu.device_async_wait {numGroups = 1}`) for the current
+    tile's group; the barrier after that stage publishes the tile, and the
+    stages of the iteration overlap with the copies in flight. The first
+    tile is started before the loop. This needs the tile to be copied as
+    is (f32 inputs in the SIMT kernel, 16-bit inputs on tensor cores; a
+    16-bit SIMT kernel converts on load) and 4-, 8- or 16-byte copies that
+    divide the head dim and the shared row stride; otherwise, and with
+    `async-copies=false`, the tiles are single-buffered and copied by
+    plain loads and stores. The function gets `attn.gpu.async_copies` when
+    they are used. On the CPU, `attn-gpu-serialize-async-copies` turns the
+    copies into synchronous ones.
+
+    Tile sizes default to the largest of (64, 64), (64, 32), (64, 16),
+    (32, 32), (32, 16), (16, 16), (16, 8) (without the last for tensor
+    cores) whose shared memory, double buffers included, fits
+    `max-shared-bytes`.
     Ops with dynamic shapes are left alone.
   }];
   let options = [
@@ -200,15 +219,37 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     Option<"useTensorCores", "use-tensor-cores", "bool", "true",
            "Q K^T and P V as warp-level 16x8x16 tile products (tensor "
            "cores) when Q, K and V are f16 or bf16; f32 always uses the "
-           "SIMT kernel">
+           "SIMT kernel">,
+    Option<"asyncCopies", "async-copies", "bool", "true",
+           "Double-buffered K/V tiles filled by nvgpu.device_async_copy "
+           "(cp.async) when the tile layout allows it (see the description)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::tensor::TensorDialect", "::mlir::gpu::GPUDialect",
     "::mlir::bufferization::BufferizationDialect",
-    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect"
+    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect",
+    "::mlir::nvgpu::NVGPUDialect"
   ];
+}
+
+def GPUSerializeAsyncCopies : Pass<"attn-gpu-serialize-async-copies"> {
+  let summary = "Asynchronous global-to-shared copies as synchronous ones "
+                "(run GPU kernel IR on the CPU)";
+  let description = [{
+    Rewrites every `nvgpu.device_async_copy` into the copy it stands for,
+    done at once: element `i` of the `dstElements` elements is the source
+    element when `i < srcElements` (all of them without `srcElements`), else
+    zero, and the source is not read for zero-filled elements. Erases
+    `nvgpu.device_async_create_group` and `nvgpu.device_async_wait`. A
+    sequential execution of the kernel (after `scf-forall-to-for`) then
+    sees every copy complete where the GPU waits for it; the wait and
+    barrier placement itself is not checked by this (see docs/gpu.md).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {

@@ -32,6 +32,9 @@ struct GPUTileOptions {
   /// Tensor cores for f16/bf16 inputs (convert-attn-to-gpu's
   /// use-tensor-cores).
   bool useTensorCores = true;
+  /// Double-buffered K/V tiles copied with cp.async where the layout allows
+  /// (convert-attn-to-gpu's async-copies).
+  bool asyncCopies = true;
 };
 
 /// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
@@ -84,7 +87,12 @@ struct KernelInfo {
     std::string name, elementType;
     std::vector<int64_t> shape;
     bool isResult = false;
+    /// Byte alignment the device pointer needs beyond its element size
+    /// (K and V filled by cp.async: the copy size); 0 when none.
+    int64_t alignment = 0;
   };
+  /// K and V tiles double-buffered and filled by cp.async.
+  bool asyncCopies = false;
   std::vector<Buffer> buffers;
 };
 

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cmath>
@@ -44,6 +45,11 @@ struct GPUTileConfig {
   int64_t bq = 0, bk = 0, threads = 128;
   /// Q K^T and P V on tensor cores (16-bit inputs; see TensorCoreLayout).
   bool tensorCores = false;
+  /// K and V tiles double-buffered and copied with nvgpu.device_async_copy
+  /// (cp.async) of kWidth / vWidth elements each (see asyncCopyWidth).
+  bool asyncCopies = false;
+  int64_t kWidth = 0, vWidth = 0;
+  int64_t slots() const { return asyncCopies ? 2 : 1; }
 };
 
 /// Shared-memory layout of one work item (f32 elements). K and the score
@@ -52,12 +58,14 @@ struct GPUTileConfig {
 /// thread per query row) hit distinct banks.
 struct SharedLayout {
   int64_t bq, bk, d, dv;
+  /// K and V tiles per buffer: 2 when double-buffered.
+  int64_t slots = 1;
   int64_t kStride() const { return d + 1; }
   int64_t sStride() const { return bk + 1; }
   static int64_t align(int64_t bytes) { return (bytes + 15) / 16 * 16; }
   int64_t bytes() const {
-    return align(4 * bq * d) + align(4 * bk * kStride()) +
-           align(4 * bk * dv) + align(4 * bq * sStride()) +
+    return align(4 * bq * d) + align(4 * slots * bk * kStride()) +
+           align(4 * slots * bk * dv) + align(4 * bq * sStride()) +
            align(4 * bq * dv) + 3 * align(4 * bq);
   }
 };
@@ -71,6 +79,7 @@ struct SharedLayout {
 /// fragment stores; the softmax's column walk is 2-way conflicted), O 8.
 struct TensorCoreLayout {
   int64_t bq, bk, d, dv;
+  int64_t slots = 1;
   static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
   int64_t dPad() const { return roundUp(d, gpu_codegen::kMmaK); }
   int64_t dvPad() const { return roundUp(dv, gpu_codegen::kMmaN); }
@@ -82,16 +91,35 @@ struct TensorCoreLayout {
   int64_t oStride() const { return dvPad() + 8; }
   int64_t bytes() const {
     auto align = SharedLayout::align;
-    return align(2 * bq * qStride()) + align(2 * bk * kStride()) +
-           align(2 * bk * vStride()) + align(4 * bq * sStride()) +
+    return align(2 * bq * qStride()) + align(2 * slots * bk * kStride()) +
+           align(2 * slots * bk * vStride()) + align(4 * bq * sStride()) +
            align(2 * bq * pStride()) + align(4 * bq * oStride()) +
            3 * align(4 * bq);
   }
 };
 
 static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
-  return cfg.tensorCores ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv}.bytes()
-                         : SharedLayout{cfg.bq, cfg.bk, d, dv}.bytes();
+  return cfg.tensorCores
+             ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv, cfg.slots()}.bytes()
+             : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots()}.bytes();
+}
+
+/// Elements per cp.async (4, 8 or 16 bytes) for a tile of `cols` valid
+/// columns stored with row stride `stride` and `paddedCols` written columns
+/// (the padding is zero-filled by the same copies): the widest whose copies
+/// never straddle the valid columns' end and whose shared and global
+/// addresses stay aligned (row starts are multiples of the width). 0 when
+/// none fits.
+static int64_t asyncCopyWidth(int64_t elementBytes, int64_t cols,
+                              int64_t stride, int64_t paddedCols) {
+  for (int64_t bytes : {16, 8, 4}) {
+    if (bytes % elementBytes)
+      continue;
+    int64_t w = bytes / elementBytes;
+    if (cols % w == 0 && stride % w == 0 && paddedCols % w == 0)
+      return w;
+  }
+  return 0;
 }
 
 /// How one pass over a work item's key tiles uses them.
@@ -204,6 +232,22 @@ private:
   /// rows r0.. of src[bb, head], zero past `nRows` and `valid` columns.
   void loadTile16(Value src, Value dst, Value head, Value r0, int64_t nRows,
                   int64_t rows, int64_t cols, int64_t valid);
+  /// Double buffering: one thread-level stage that starts the asynchronous
+  /// copies of the K (and with `withV` the V) tile of list entry `entry`
+  /// into the buffers' rows from `slotRow` (if `valid`; the entry is clamped
+  /// into the table), commits them as one group per thread and, with
+  /// `waitPrevious`, waits until only that group is in flight.
+  void asyncCopyStage(Value entry, Value valid, Value slotRow, bool withV,
+                      bool waitPrevious);
+  /// Asynchronous copies of a `Bk` x `cols` tile (`valid` columns, `width`
+  /// elements per copy) of src[bb, head] from row k0, zero-filled past Nk
+  /// and `valid`, into dst's rows from `slotRow`; thread `t` of `T`.
+  void asyncCopyTile(Value t, Value src, Value dst, Value head, Value k0,
+                     Value slotRow, int64_t cols, int64_t valid,
+                     int64_t width);
+  /// The key tile of list entry `entry`: (its first key, whether it is
+  /// partial).
+  std::pair<Value, Value> decodeEntry(Value entry);
   /// S = Q K^T (masked on partial tiles, then modified), or with
   /// FinalWeights the final weights of the kept pairs.
   void scoreStage(Value k0, Value isPartial, KeyPass pass);
@@ -223,6 +267,9 @@ private:
   void finishRows(bool twoPasses);
   /// out = O (times alpha with `scaled`, times the output gate).
   void storeOutput(bool scaled);
+
+  /// The row of K or V tile row `j` in the current slot.
+  Value kvRow(Value j) { return kvRow0 ? e.addi(kvRow0, j) : j; }
 
   PairContext pair(Value qi, Value kj) {
     return PairContext{op,
@@ -251,6 +298,9 @@ private:
   // The work item (values of the block-level forall's body): batch, query
   // head, key and value heads, first query, its key-tile list.
   Value bb, h, hk, hv, q0, eBegin, eEnd, entryTable;
+  int64_t numEntries = 0;
+  // Double buffering: the first K/V buffer row of the current key tile.
+  Value kvRow0;
   // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
   // the running sum l and the factor alpha.
   Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
@@ -283,7 +333,7 @@ GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
   hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
   tc = cfg.tensorCores;
   inElem = qType.getElementType();
-  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv};
+  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv, cfg.slots()};
   oCols = tc ? tcLayout.dvPad() : Dv;
 }
 
@@ -312,7 +362,7 @@ static const float negInf = -std::numeric_limits<float>::infinity();
 LogicalResult GPULowering::run() {
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   const int64_t numQT = (Nq + Bq - 1) / Bq;
-  SharedLayout layout{Bq, Bk, D, Dv};
+  SharedLayout layout{Bq, Bk, D, Dv, cfg.slots()};
 
   FailureOr<TileSchedule> schedule = buildTileSchedule(op, Bq, Bk);
   if (failed(schedule))
@@ -320,6 +370,7 @@ LogicalResult GPULowering::run() {
   std::vector<int32_t> entries = schedule->entries;
   if (entries.empty())
     entries.push_back(0); // tables must not be empty
+  numEntries = entries.size();
   const std::vector<int32_t> &order = schedule->workOrder;
   int64_t numItems = order.size();
 
@@ -353,6 +404,19 @@ LogicalResult GPULowering::run() {
                   b.getI64IntegerAttr(sharedBytes(cfg, D, Dv)));
   if (tc)
     blocks->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
+  if (cfg.asyncCopies) {
+    blocks->setAttr("attn.gpu.async_copies", b.getUnitAttr());
+    // cp.async of w elements needs w-element aligned addresses: the base
+    // pointers of K and V must be (the launcher checks).
+    if (auto func = op->getParentOfType<func::FuncOp>()) {
+      int64_t bytes = inElem.getIntOrFloatBitWidth() / 8;
+      func->setAttr("attn.gpu.async_copies", b.getUnitAttr());
+      func->setAttr("attn.gpu.key_alignment",
+                    b.getI64IntegerAttr(cfg.kWidth * bytes));
+      func->setAttr("attn.gpu.value_alignment",
+                    b.getI64IntegerAttr(cfg.vWidth * bytes));
+    }
+  }
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(blocks.getBody()->getTerminator());
@@ -379,15 +443,15 @@ LogicalResult GPULowering::run() {
 
     if (tc) {
       qs = sharedBuffer({Bq, tcLayout.qStride()}, inElem);
-      ks = sharedBuffer({Bk, tcLayout.kStride()}, inElem);
-      vs = sharedBuffer({Bk, tcLayout.vStride()}, inElem);
+      ks = sharedBuffer({cfg.slots() * Bk, tcLayout.kStride()}, inElem);
+      vs = sharedBuffer({cfg.slots() * Bk, tcLayout.vStride()}, inElem);
       ss = sharedBuffer({Bq, tcLayout.sStride()});
       ps = sharedBuffer({Bq, tcLayout.pStride()}, inElem);
       os = sharedBuffer({Bq, tcLayout.oStride()});
     } else {
       qs = sharedBuffer({Bq, D});
-      ks = sharedBuffer({Bk, layout.kStride()});
-      vs = sharedBuffer({Bk, Dv});
+      ks = sharedBuffer({cfg.slots() * Bk, layout.kStride()});
+      vs = sharedBuffer({cfg.slots() * Bk, Dv});
       ss = sharedBuffer({Bq, layout.sStride()});
       os = sharedBuffer({Bq, Dv});
     }
@@ -441,31 +505,109 @@ LogicalResult GPULowering::run() {
   return success();
 }
 
-void GPULowering::keyTiles(KeyPass pass) {
-  forLoop(eBegin, eEnd, 1, [&](Value entry) {
-    Value code = lookup(entryTable, entry);
-    Value kt = divui(code, 2);
-    Value isFull = e.cmp(arith::CmpIPredicate::eq, remui(code, 2), idx(1));
-    Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
-    Value k0 = e.muli(kt, idx(Bk));
+std::pair<Value, Value> GPULowering::decodeEntry(Value entry) {
+  Value code = lookup(entryTable, entry);
+  Value kt = divui(code, 2);
+  Value isFull = e.cmp(arith::CmpIPredicate::eq, remui(code, 2), idx(1));
+  Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
+  return {e.muli(kt, idx(Bk)), isPartial};
+}
 
-    if (tc) {
+void GPULowering::keyTiles(KeyPass pass) {
+  const bool withV = pass != KeyPass::Statistics;
+  // Double buffering: tile e + 1 streams into one slot while tile e is
+  // used from the other. The first tile is started before the loop.
+  if (cfg.asyncCopies)
+    asyncCopyStage(eBegin, e.cmp(arith::CmpIPredicate::ult, eBegin, eEnd),
+                   idx(0), withV, /*waitPrevious=*/false);
+  forLoop(eBegin, eEnd, 1, [&](Value entry) {
+    auto [k0, isPartial] = decodeEntry(entry);
+    if (cfg.asyncCopies) {
+      Value slot = remui(arith::SubIOp::create(b, loc, entry, eBegin), 2);
+      kvRow0 = e.muli(slot, idx(Bk));
+      Value next = e.addi(entry, idx(1));
+      // The stage also waits for this tile's copies; the barrier after it
+      // makes them visible to the whole block. The slot it fills was last
+      // read before the previous iteration's final barrier.
+      asyncCopyStage(next, e.cmp(arith::CmpIPredicate::ult, next, eEnd),
+                     e.muli(arith::SubIOp::create(b, loc, idx(1), slot),
+                            idx(Bk)),
+                     withV, /*waitPrevious=*/true);
+    } else if (tc) {
       loadTile16(kMem, ks, hk, k0, Nk, Bk, tcLayout.dPad(), D);
-      if (pass != KeyPass::Statistics)
+      if (withV)
         loadTile16(vMem, vs, hv, k0, Nk, Bk, tcLayout.dvPad(), Dv);
-      gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
-                                  {qs, ks, ss, Bq, Bk, tcLayout.dPad(),
-                                   /*bIsNK=*/true, /*accumulate=*/false});
     } else {
       loadTile(kMem, ks, D, hk, k0);
-      if (pass != KeyPass::Statistics)
+      if (withV)
         loadTile(vMem, vs, Dv, hv, k0);
     }
+    if (tc)
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                  {qs, ks, ss, Bq, Bk, tcLayout.dPad(),
+                                   /*bIsNK=*/true, /*accumulate=*/false,
+                                   kvRow0});
     scoreStage(k0, isPartial, pass);
     if (pass != KeyPass::FinalWeights)
       rowStatsStage(/*storeWeights=*/pass == KeyPass::Online);
-    if (pass != KeyPass::Statistics)
+    if (withV)
       accumulateStage(/*rescale=*/pass == KeyPass::Online);
+    kvRow0 = Value();
+  });
+}
+
+void GPULowering::asyncCopyStage(Value entry, Value valid, Value slotRow,
+                                 bool withV, bool waitPrevious) {
+  // Every thread commits a group (possibly empty) and waits, so that the
+  // count of groups in flight is the same in all threads.
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(cfg.threads)},
+      ValueRange{},
+      b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
+          b.getContext(), gpu::MappingId::DimX)}));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value t = forall.getInductionVar(0);
+  ifThen(valid, [&] {
+    Value k0 = decodeEntry(e.minsi(entry, idx(numEntries - 1))).first;
+    int64_t kCols = tc ? tcLayout.dPad() : D;
+    asyncCopyTile(t, kMem, ks, hk, k0, slotRow, kCols, D, cfg.kWidth);
+    if (withV) {
+      int64_t vCols = tc ? tcLayout.dvPad() : Dv;
+      asyncCopyTile(t, vMem, vs, hv, k0, slotRow, vCols, Dv, cfg.vWidth);
+    }
+  });
+  Type token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+  Value group =
+      nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, token, ValueRange{});
+  if (waitPrevious)
+    nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(1));
+}
+
+void GPULowering::asyncCopyTile(Value t, Value src, Value dst, Value head,
+                                Value k0, Value slotRow, int64_t cols,
+                                int64_t valid, int64_t width) {
+  const int64_t perRow = cols / width;
+  forLoop(t, idx(Bk * perRow), cfg.threads, [&](Value x) {
+    Value j = divui(x, perRow);
+    Value c = e.muli(remui(x, perRow), idx(width));
+    Value kj = e.addi(k0, j);
+    Value inside = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+    if (valid < cols)
+      inside = e.andi(inside, e.cmp(arith::CmpIPredicate::slt, c, idx(valid)));
+    // Zero-filled copies (no source bytes) still get an address inside the
+    // tensor.
+    Value count = e.select(inside, idx(width), idx(0));
+    nvgpu::DeviceAsyncCopyOp::create(
+        b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
+        ValueRange{e.addi(slotRow, j), c}, src,
+        ValueRange{bb, head, e.minsi(kj, idx(Nk - 1)),
+                   e.minsi(c, idx(valid - width))},
+        b.getIndexAttr(width), count, /*bypassL1=*/
+        width * cast<MemRefType>(dst.getType()).getElementTypeBitWidth() ==
+                128
+            ? b.getUnitAttr()
+            : UnitAttr());
   });
 }
 
@@ -507,13 +649,16 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
     Value i = divui(x, Bk), j = remui(x, Bk);
     Value qi = e.addi(q0, i), kj = e.addi(k0, j);
     // Tensor cores: S is there (warp stage), unscaled.
-    Value s =
-        tc ? arith::MulFOp::create(b, loc, load(ss, {i, j}), e.f32(scale))
-                 .getResult()
-           : reduce(D, e.f32(0.0), [&](Value d, Value acc) {
-               return math::FmaOp::create(b, loc, load(qs, {i, d}),
-                                          load(ks, {j, d}), acc);
-             });
+    Value s;
+    if (tc) {
+      s = arith::MulFOp::create(b, loc, load(ss, {i, j}), e.f32(scale));
+    } else {
+      Value kRow = kvRow(j);
+      s = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+        return math::FmaOp::create(b, loc, load(qs, {i, d}),
+                                   load(ks, {kRow, d}), acc);
+      });
+    }
     PairContext ctx = pair(qi, kj);
     Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
     if (hasMask)
@@ -596,7 +741,7 @@ void GPULowering::accumulateStage(bool rescale) {
       });
     gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
                                 {ps, vs, os, Bq, oCols, Bk, /*bIsNK=*/false,
-                                 /*accumulate=*/true});
+                                 /*accumulate=*/true, kvRow0});
     return;
   }
   threadLoop(Bq * Dv, [&](Value x) {
@@ -605,8 +750,8 @@ void GPULowering::accumulateStage(bool rescale) {
     if (rescale)
       init = arith::MulFOp::create(b, loc, init, load(alphaBuf, {i}));
     Value o = reduce(Bk, init, [&](Value j, Value acc) {
-      return math::FmaOp::create(b, loc, load(ss, {i, j}), load(vs, {j, c}),
-                                 acc);
+      return math::FmaOp::create(b, loc, load(ss, {i, j}),
+                                 load(vs, {kvRow(j), c}), acc);
     });
     store(o, os, {i, c});
   });
@@ -702,6 +847,27 @@ struct ConvertAttnToGPUPass
     return true;
   }
 
+  /// Double-buffered asynchronous K/V copies where the tiles are copied as
+  /// is (no conversion on load) in whole 4-, 8- or 16-byte pieces.
+  static void setAsyncCopies(AttentionOp op, GPUTileConfig &cfg) {
+    Type elem = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
+    if (!cfg.tensorCores && !elem.isF32())
+      return; // the SIMT kernel extends 16-bit K and V to f32 on load
+    int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
+    int64_t dv = cast<RankedTensorType>(op.getValue().getType()).getDimSize(3);
+    int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
+    if (cfg.tensorCores) {
+      TensorCoreLayout l{0, 0, d, dv};
+      cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), l.dPad());
+      cfg.vWidth = asyncCopyWidth(bytes, dv, l.vStride(), l.dvPad());
+    } else {
+      SharedLayout l{0, 0, d, dv};
+      cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), d);
+      cfg.vWidth = asyncCopyWidth(bytes, dv, dv, dv);
+    }
+    cfg.asyncCopies = cfg.kWidth && cfg.vWidth;
+  }
+
   void runOnOperation() override {
     if (threads <= 0 || tileQ < 0 || tileKv < 0 ||
         (tileQ == 0) != (tileKv == 0)) {
@@ -725,21 +891,34 @@ struct ConvertAttnToGPUPass
       if (failed(tensorCores))
         return signalPassFailure();
       cfg.tensorCores = *tensorCores;
-      if (tileQ) {
-        cfg.bq = tileQ;
-        cfg.bk = tileKv;
-      } else {
-        static const int64_t candidates[][2] = {{64, 64}, {64, 32}, {32, 32},
-                                                {32, 16}, {16, 16}, {16, 8}};
+      if (asyncCopies)
+        setAsyncCopies(op, cfg);
+      auto fits = [&] {
+        return sharedBytes(cfg, d, dv) <= static_cast<int64_t>(maxSharedBytes);
+      };
+      auto chooseTiles = [&] {
+        if (tileQ) {
+          cfg.bq = tileQ;
+          cfg.bk = tileKv;
+          return;
+        }
+        static const int64_t candidates[][2] = {
+            {64, 64}, {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}, {16, 8}};
         for (auto [bq, bk] : candidates) {
           // m16n8k16: query and key tiles are multiples of 16.
           if (cfg.tensorCores && bk % gpu_codegen::kMmaK)
             continue;
           cfg.bq = bq;
           cfg.bk = bk;
-          if (sharedBytes(cfg, d, dv) <= static_cast<int64_t>(maxSharedBytes))
+          if (fits())
             break;
         }
+      };
+      chooseTiles();
+      // Double buffers that do not fit: single buffers, synchronous copies.
+      if (cfg.asyncCopies && !fits()) {
+        cfg.asyncCopies = false;
+        chooseTiles();
       }
       if (cfg.tensorCores &&
           (cfg.bq % gpu_codegen::kMmaM || cfg.bk % gpu_codegen::kMmaK)) {

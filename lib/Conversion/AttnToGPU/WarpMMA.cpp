@@ -77,9 +77,14 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
         Value padB = arith::ConstantOp::create(b, loc, b.getZeroAttr(bElem));
         Value aTile = vector::TransferReadOp::create(
             b, loc, aType, mm.a, ValueRange{row, kk}, padA, inBounds);
+        // B's row: the tile's key (n) or reduction (k) index, offset by
+        // the slot of a double-buffered tile.
+        Value bRow = mm.bIsNK ? col : kk;
+        if (mm.bRow0)
+          bRow = apply(d0 + getAffineDimExpr(1, ctx), {bRow, mm.bRow0});
         Value bTile = vector::TransferReadOp::create(
             b, loc, bType, mm.b,
-            mm.bIsNK ? ValueRange{col, kk} : ValueRange{kk, col}, padB,
+            mm.bIsNK ? ValueRange{bRow, kk} : ValueRange{bRow, col}, padB,
             inBounds);
         Value d = vector::ContractionOp::create(
             b, loc, aTile, bTile, acc[0], b.getAffineMapArrayAttr(maps),

@@ -29,6 +29,8 @@ struct WarpMatmul {
   int64_t m = 0, n = 0, k = 0; ///< multiples of 16, 8 and 16
   bool bIsNK = true;
   bool accumulate = false; ///< C += A B (else C = A B)
+  /// B's first row (a double-buffered K or V tile's slot); none: row 0.
+  mlir::Value bRow0 = {};
 };
 
 /// The warp-level stage: `warps` warps take the 16x8 output tiles in turn;

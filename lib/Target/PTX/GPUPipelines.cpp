@@ -29,6 +29,7 @@ static attn::ConvertAttnToGPUOptions tilingOptions(
   o.threads = tiles.threads;
   o.maxSharedBytes = tiles.maxSharedBytes;
   o.useTensorCores = tiles.useTensorCores;
+  o.asyncCopies = tiles.asyncCopies;
   return o;
 }
 
@@ -36,6 +37,8 @@ void attn::gpu::buildPreMappingOnCPUPipeline(OpPassManager &pm,
                                              const GPUTileOptions &tiles) {
   pm.addNestedPass<func::FuncOp>(
       attn::createConvertAttnToGPU(tilingOptions(tiles)));
+  // Before the memory spaces go: the copies' verifier wants shared memory.
+  pm.addPass(attn::createGPUSerializeAsyncCopies());
   // Sibling thread-level foralls run one after the other: the implied
   // barriers hold.
   pm.addPass(createForallToForLoopPass());
@@ -155,6 +158,10 @@ struct GPUPipelineCLOptions
   Option<bool> useTensorCores{
       *this, "use-tensor-cores",
       llvm::cl::desc("Tensor cores for f16/bf16 inputs"), llvm::cl::init(true)};
+  Option<bool> asyncCopies{
+      *this, "async-copies",
+      llvm::cl::desc("Double-buffered K/V tiles copied with cp.async"),
+      llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
                            llvm::cl::init("sm_80")};
   Option<std::string> features{*this, "features",
@@ -168,7 +175,8 @@ struct GPUPipelineCLOptions
       llvm::cl::init("isa")};
 
   attn::gpu::GPUTileOptions tiles() const {
-    return {tileQ, tileKv, threads, maxSharedBytes, useTensorCores};
+    return {tileQ, tileKv, threads, maxSharedBytes, useTensorCores,
+            asyncCopies};
   }
   attn::gpu::PTXOptions ptx() const {
     attn::gpu::PTXOptions o;

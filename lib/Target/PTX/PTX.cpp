@@ -94,6 +94,18 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     return makeError("'" + funcName +
                      "' must hold exactly one attn.attention with static "
                      "shapes (specialize the spec to shapes first)");
+  // Host arguments that are K and V (cp.async needs them aligned).
+  std::optional<unsigned> keyArg, valueArg;
+  func.walk([&](AttentionOp op) {
+    auto argOf = [&](Value v) -> std::optional<unsigned> {
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        if (arg.getOwner() == &func.getBody().front())
+          return arg.getArgNumber();
+      return std::nullopt;
+    };
+    keyArg = argOf(op.getKey());
+    valueArg = argOf(op.getValue());
+  });
   for (auto [i, t] : llvm::enumerate(func.getArgumentTypes())) {
     auto shaped = dyn_cast<RankedTensorType>(t);
     if (!shaped)
@@ -133,6 +145,16 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     info.tileQ = t.getInt();
   if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_kv"))
     info.tileKv = t.getInt();
+  info.asyncCopies = func->hasAttr("attn.gpu.async_copies");
+  for (auto [arg, attr] : {std::pair{keyArg, "attn.gpu.key_alignment"},
+                           std::pair{valueArg, "attn.gpu.value_alignment"}})
+    if (auto a = func->getAttrOfType<IntegerAttr>(attr)) {
+      if (!arg)
+        return makeError("K or V of '" + funcName +
+                         "' is not a function argument; asynchronous copies "
+                         "need its alignment checked (async-copies=false)");
+      info.buffers[*arg].alignment = a.getInt();
+    }
   SmallVector<mlir::gpu::LaunchFuncOp> launches;
   func.walk([&](mlir::gpu::LaunchFuncOp op) { launches.push_back(op); });
   if (launches.size() != 1)

@@ -1,6 +1,6 @@
 // The SIMT kernel (f32 arithmetic throughout); tensor-cores.mlir has the
 // tensor-core kernel that f16/bf16 get by default.
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false async-copies=false}))' | FileCheck %s
 
 // Causal GQA, Nq = Nk = 37: 3 query tiles of 16 and 3 key tiles. The shared
 // tile schedule becomes constant tables read in the block: the causal lower

@@ -4,8 +4,8 @@
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s
 // The option off, f16 takes the SIMT kernel (f32 tiles, no contraction).
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
-// Automatic tiles for D = 128 in f16: 64x64 needs 113920 bytes, more than
-// the default budget, so 64x32 (84224 bytes).
+// Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x64 and
+// 64x32 (101632 bytes) exceed the default budget (101376), so 64x16.
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s --check-prefix=AUTO
 // The CPU form: the warp stage is sequential loops over transfer_read /
 // vector.contract / transfer_write with the operands widened to f32.
@@ -13,22 +13,35 @@
 
 // CHECK-LABEL: func.func @causal_f16
 // D = 24 is padded to 32 (+8: 40), Dv = 12 to 16 (+8: 24), S has Bk + 2
-// columns, P Bk + 8.
+// columns, P Bk + 8. K and V are double-buffered (2 x 16 rows).
 // CHECK:         scf.forall
 // CHECK-DAG:       %[[QS:.*]] = memref.alloc() : memref<32x40xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:       %[[KS:.*]] = memref.alloc() : memref<16x40xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:       %[[VS:.*]] = memref.alloc() : memref<16x24xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[KS:.*]] = memref.alloc() : memref<32x40xf16, #gpu.address_space<workgroup>>
+// CHECK-DAG:       %[[VS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG:       %[[SS:.*]] = memref.alloc() : memref<32x18xf32, #gpu.address_space<workgroup>>
 // CHECK-DAG:       %[[PS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG:       %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
-// S = Q K^T: 2 warps over the 2x2 output tiles, K steps of 16 over D = 32.
+// Per key tile: the next tile's copies (16-byte pieces of K: D = 24 is a
+// multiple of 8; 8-byte pieces of V: Dv = 12 is not), then the wait for
+// this tile's group (async-copies.mlir has the details).
+// CHECK:           nvgpu.device_async_create_group
+// CHECK:           scf.for %[[E:.*]] = %[[BEGIN:.*]] to
+// CHECK:             %[[REL:.*]] = arith.subi %[[E]], %[[BEGIN]]
+// CHECK:             %[[SLOT:.*]] = arith.remui %[[REL]], %c2
+// CHECK:             %[[ROW0:.*]] = arith.muli %[[SLOT]], %c16
+// CHECK:             nvgpu.device_async_copy %{{.*}}, %[[KS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK:             nvgpu.device_async_copy %{{.*}}, %[[VS]][%{{.*}}, %{{.*}}], 4, %{{.*}} :
+// CHECK:             nvgpu.device_async_wait
+// S = Q K^T: 2 warps over the 2x2 output tiles, K steps of 16 over D = 32,
+// K read from the current slot.
 // CHECK:           scf.forall (%[[W:.*]]) in (2) {
 // CHECK:             scf.for %[[T:.*]] = %[[W]] to %{{.*}} step %{{.*}} {
 // CHECK:               %[[R:.*]] = affine.apply #{{.*}}(%[[T]])
 // CHECK:               %[[C:.*]] = affine.apply #{{.*}}(%[[T]])
 // CHECK:               %[[ACC:.*]] = scf.for %[[KK:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16x8xf32>) {
 // CHECK:                 vector.transfer_read %[[QS]][%[[R]], %[[KK]]]{{.*}} vector<16x16xf16>
-// CHECK:                 vector.transfer_read %[[KS]][%[[C]], %[[KK]]]{{.*}} vector<8x16xf16>
+// CHECK:                 %[[KROW:.*]] = affine.apply #{{.*}}(%[[C]], %[[ROW0]])
+// CHECK:                 vector.transfer_read %[[KS]][%[[KROW]], %[[KK]]]{{.*}} vector<8x16xf16>
 // CHECK:                 vector.contract {{.*}} : vector<16x16xf16>, vector<8x16xf16> into vector<16x8xf32>
 // CHECK:               vector.transfer_write %[[ACC]], %[[SS]][%[[R]], %[[C]]]
 // CHECK:             } {attn.gpu.warp_mma}
@@ -44,11 +57,12 @@
 // CHECK:           scf.forall (%{{.*}}) in (2) {
 // CHECK:             vector.transfer_read %[[OS]]{{.*}} vector<16x8xf32>
 // CHECK:               vector.transfer_read %[[PS]]{{.*}} vector<16x16xf16>
-// CHECK:               vector.transfer_read %[[VS]]{{.*}} vector<16x8xf16>
+// CHECK:               %[[VROW:.*]] = affine.apply #{{.*}}(%{{.*}}, %[[ROW0]])
+// CHECK:               vector.transfer_read %[[VS]][%[[VROW]], %{{.*}}]{{.*}} vector<16x8xf16>
 // CHECK:               vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
 // CHECK:             vector.transfer_write %{{.*}}, %[[OS]]
 // CHECK:           } {mapping = [#gpu.warp<x>]}
-// CHECK:       } {attn.gpu.shared_bytes = 11904 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
+// CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 13952 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
 
 // SIMT-LABEL: func.func @causal_f16
 // SIMT-NOT:     vector.contract
@@ -73,7 +87,7 @@ func.func @causal_f16(%q: tensor<1x2x37x24xf16>, %k: tensor<1x1x37x24xf16>,
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<8x16xbf16> into vector<16x8xf32>
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
 // AUTO-LABEL: func.func @bf16_d128
-// AUTO:         attn.gpu.shared_bytes = 84224 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 32 : i64, attn.gpu.tile_q = 64 : i64
+// AUTO:         attn.gpu.async_copies, attn.gpu.shared_bytes = 78080 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 64 : i64
 func.func @bf16_d128(%q: tensor<1x1x70x128xbf16>, %k: tensor<1x1x70x128xbf16>,
                      %v: tensor<1x1x70x128xbf16>) -> tensor<1x1x70x128xbf16> {
   %o = attn.attention %q, %k, %v
@@ -91,3 +105,4 @@ func.func @f32_simt(%q: tensor<1x1x20x16xf32>) -> tensor<1x1x20x16xf32> {
        : tensor<1x1x20x16xf32>, tensor<1x1x20x16xf32>, tensor<1x1x20x16xf32> -> tensor<1x1x20x16xf32>
   return %o : tensor<1x1x20x16xf32>
 }
+

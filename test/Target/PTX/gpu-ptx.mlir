@@ -1,6 +1,8 @@
 // The mapped kernel: one gpu.launch per attention op, blocks over the work
 // items, 64 threads, shared tiles carved from dynamic shared memory, a
-// barrier after every thread-level stage.
+// barrier after every thread-level stage; K and V double-buffered, the next
+// tile's asynchronous copies started at the top of each key tile, after
+// which each thread waits for the current tile's group before the barrier.
 // RUN: attn-opt %s --attn-gpu-launch="tile-q=16 tile-kv=16 threads=64" | FileCheck %s --check-prefix=LAUNCH
 // PTX for sm_80 and sm_90: shared memory declared as dynamic, barriers,
 // ex2.approx for the softmax exponentials; a plain softmax needs no
@@ -16,11 +18,13 @@
 
 // LAUNCH-LABEL: func.func @causal
 // LAUNCH-SAME:    (%[[Q:.*]]: memref<1x2x37x16xf32>, %[[K:.*]]: memref<1x1x37x16xf32>, %[[V:.*]]: memref<1x1x37x8xf32>, %[[O:.*]]: memref<1x2x37x8xf32>)
-// LAUNCH:         %[[SMEM:.*]] = arith.constant 4416 : i32
+// LAUNCH:         %[[SMEM:.*]] = arith.constant 6016 : i32
 // LAUNCH:         gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c6, %{{.*}} = %c1, %{{.*}} = %c1) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c64, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %[[SMEM]]
 // LAUNCH:           %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // LAUNCH:           memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x16xf32, #gpu.address_space<workgroup>>
-// LAUNCH-COUNT-7:   memref.view %[[DYN]]
+// LAUNCH:           %[[KS:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32x17xf32, #gpu.address_space<workgroup>>
+// LAUNCH:           %[[VS:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32x8xf32, #gpu.address_space<workgroup>>
+// LAUNCH-COUNT-5:   memref.view %[[DYN]]
 // LAUNCH:           %[[BID:.*]] = gpu.block_id x
 // The work order, a constant table read in the kernel.
 // LAUNCH:           %[[ORDER:.*]] = memref.get_global @__constant_6xi32 : memref<6xi32>
@@ -28,13 +32,21 @@
 // LAUNCH:           %[[TID:.*]] = gpu.thread_id x
 // LAUNCH:           scf.for %{{.*}} = %[[TID]] to
 // LAUNCH:           gpu.barrier
+// The first key tile's copies: a group, no wait.
+// LAUNCH:           nvgpu.device_async_copy %[[K]]{{.*}}, %[[KS]]
+// LAUNCH:           nvgpu.device_async_copy %[[V]]{{.*}}, %[[VS]]
+// LAUNCH:           nvgpu.device_async_create_group
+// LAUNCH-NEXT:      gpu.barrier
 // LAUNCH:           scf.for
+// LAUNCH:             nvgpu.device_async_copy %[[K]]{{.*}}, %[[KS]]
+// LAUNCH:             nvgpu.device_async_copy %[[V]]{{.*}}, %[[VS]]
+// LAUNCH:             %[[G:.*]] = nvgpu.device_async_create_group
+// LAUNCH-NEXT:        nvgpu.device_async_wait %[[G]] {numGroups = 1 : i32}
+// LAUNCH-NEXT:        gpu.barrier
 // LAUNCH:             gpu.barrier
 // LAUNCH:             gpu.barrier
 // LAUNCH:             gpu.barrier
-// LAUNCH:             gpu.barrier
-// LAUNCH:             gpu.barrier
-// LAUNCH:           }
+// LAUNCH-NEXT:      }
 // LAUNCH:           memref.store %{{.*}}, %[[O]]
 // LAUNCH:           gpu.barrier
 // LAUNCH:           gpu.terminator
@@ -50,6 +62,15 @@
 // PTX-SAME:    .extern .shared .align 16 .b8 __dynamic_shmem__0[];
 // PTX-SAME:    .global .align 64 .b8 __constant_6xi32[24] = {2, 0, 0, 0, 5,
 // PTX-SAME:    .entry causal_kernel(
+// K in 4-byte pieces (cached), V in 16-byte pieces (L2 only), both with a
+// source size for the zero fill; the prologue's group, then per key tile
+// the next group and the wait for all but it before the barrier.
+// PTX-SAME:    cp.async.ca.shared.global [%rd{{[0-9]+}}], [%rd{{[0-9]+}}], 4, %r{{[0-9]+}};
+// PTX-SAME:    cp.async.cg.shared.global [%rd{{[0-9]+}}+{{[0-9]+}}], [%rd{{[0-9]+}}], 16, %r{{[0-9]+}};
+// PTX-SAME:    cp.async.commit_group;
+// PTX-SAME:    bar.sync
+// PTX-SAME:    cp.async.commit_group;
+// PTX-SAME:    cp.async.wait_group \091;
 // PTX-SAME:    bar.sync
 // PTX-SAME:    ex2.approx.f32
 // PTX-NOT:     .extern .func

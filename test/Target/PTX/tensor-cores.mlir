@@ -26,10 +26,11 @@
 // NVGPU-LABEL: func.func @causal_f16
 // NVGPU-NOT:     vector.contract
 // NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
-// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = false} : memref<16x40xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
+// K and V hold two tiles (double buffering): 32 rows.
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = false} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
 // NVGPU:         nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
-// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = true} : memref<16x24xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
+// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = true} : memref<32x24xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
 // NVGPU:         nvgpu.mma.sync
 // NVGPU-LABEL: func.func @softcap_bf16
 // NVGPU-NOT:     vector.contract
@@ -41,6 +42,12 @@
 // SM80: .target sm_80
 // SM90: .target sm_90
 // PTX-LABEL: .entry causal_f16_kernel(
+// K in 16-byte pieces (L2 only), V in 8-byte ones (Dv = 12), the wait for
+// all groups but the newest one before the barrier.
+// PTX:         cp.async.cg.shared.global {{[^;]*}}, 16, %r{{[0-9]+}};
+// PTX:         cp.async.ca.shared.global {{[^;]*}}, 8, %r{{[0-9]+}};
+// PTX:         cp.async.commit_group;
+// PTX:         cp.async.wait_group \091;\0A\09bar.sync
 // PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX:         ldmatrix.sync.aligned.m8n8.x2.shared.b16
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
@@ -48,6 +55,7 @@
 // PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-LABEL: .entry softcap_bf16_kernel(
+// PTX:         cp.async.wait_group \091;
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

@@ -13,28 +13,35 @@
 // RUN: FileCheck %s --check-prefix=MMA < %t/causal_gqa.sm_80.ptx
 // RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --tensor-cores=false -o %t/simt | FileCheck %s --check-prefix=SIMT
 // RUN: not grep mma.sync %t/simt/causal_gqa.sm_80.ptx
+// --async-copies=false: single K/V buffers filled by loads and stores, no
+// cp.async in the PTX, no alignment requirement in the launcher.
+// RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --async-copies=false -o %t/sync | FileCheck %s --check-prefix=SYNC
+// RUN: not grep cp.async %t/sync/causal_gqa.sm_80.ptx
+// RUN: not grep aligned %t/sync/causal_gqa.c
+// RUN: grep -q cp.async.wait_group %t/causal_gqa.sm_80.ptx
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
 
-// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 72960 B dynamic + 0 B static, block 128, grid 16, tiles 64x64
-// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 72960 B dynamic
-// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 72960 B
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic + 0 B static, block 128, grid 16, tiles 64x64, K/V copies async
+// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic
+// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 91392 B
 
 // MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // SIMT: dynamic shared 83200 B
+// SYNC: dynamic shared 72960 B
 
 // HEADER:      q: f16[2][4][100][64]  (input)
-// HEADER:      k: f16[2][2][77][64]  (input)
-// HEADER:      v: f16[2][2][77][64]  (input)
+// HEADER:      k: f16[2][2][77][64]  (input, 16-byte aligned)
+// HEADER:      v: f16[2][2][77][64]  (input, 16-byte aligned)
 // HEADER:      out: f16[2][4][100][64]  (output)
 // HEADER:      lse: f32[2][4][100]  (output)
 // HEADER:      #ifndef ATTN_CAUSAL_GQA_H
 // HEADER:      #include <cuda.h>
 // HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
 // HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
-// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 72960
+// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 91392
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);
@@ -51,6 +58,10 @@
 // LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_function, attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
 // LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES), NULL);
 // LAUNCHER:      CUresult attn_causal_gqa_launch(
+// K and V are refused unless 16-byte aligned (cp.async of 8 f16).
+// LAUNCHER:        if (k % 16 != 0) {
+// LAUNCHER:          return CUDA_ERROR_INVALID_VALUE;
+// LAUNCHER:        if (v % 16 != 0) {
 // The kernel parameters follow their first use in the kernel: the lse is
 // written (per row) before the output.
 // LAUNCHER:        void *params[5] = {&q, &k, &v, &lse, &out};

@@ -11,6 +11,7 @@
 // RUN: mkdir -p %t/stub && ln -sf %cuda_root/lib64/stubs/libcuda.so %t/stub/libcuda.so.1
 // RUN: env LD_LIBRARY_PATH=%t/stub %t/main | FileCheck %s
 // CHECK: launch returned 34: attn_sliding: cuInit(0) failed: CUDA_ERROR_STUB_LIBRARY (the CUDA driver stub, not a driver) (34); no usable CUDA driver or device
+// CHECK: misaligned launch returned 1: attn_sliding_launch: v (0x4) is not 16-byte aligned; the kernel copies it with cp.async
 
 func.func @sliding(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                    %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
