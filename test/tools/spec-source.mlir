@@ -1,0 +1,60 @@
+// attn-run, attn-blockmap and attn-emit-lib read their specs the same way:
+// a file that cannot be read is the tool's own error, a spec that does not
+// parse is reported at FILE:LINE:COL with its source line, diagnostics
+// emitted after parsing (binding, classification) still point into the
+// file, and the exit code is 1.
+
+// RUN: rm -rf %t && split-file %s %t
+
+// RUN: not attn-run %t/missing.mlir --random 1 2>&1 | FileCheck %s --check-prefix=RUN-NOFILE
+// RUN: not attn-blockmap %t/missing.mlir --nq 64 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=MAP-NOFILE
+// RUN: not attn-emit-lib %t/missing.mlir -o %t/lib 2>&1 | FileCheck %s --check-prefix=EMIT-NOFILE
+// RUN-NOFILE: attn-run: error: cannot open input file '{{.*}}missing.mlir': No such file or directory
+// MAP-NOFILE: attn-blockmap: error: cannot open input file '{{.*}}missing.mlir': No such file or directory
+// EMIT-NOFILE: attn-emit-lib: error: cannot read {{.*}}missing.mlir{{$}}
+
+// RUN: not attn-run %t/bad.mlir --random 1 2>&1 | FileCheck %s --check-prefix=PARSE
+// RUN: not attn-blockmap %t/bad.mlir --nq 64 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=PARSE
+// RUN: not attn-emit-lib %t/bad.mlir -o %t/lib 2>&1 | FileCheck %s --check-prefix=PARSE
+// PARSE: bad.mlir:2:8: error: Dialect `bogus' not found for custom op 'bogus.op'
+// PARSE-NEXT: %x = bogus.op
+// PARSE-NEXT: ^
+
+// RUN: not attn-run %t/unbound.mlir --random 1 2>&1 | FileCheck %s --check-prefix=BIND
+// RUN: not attn-emit-lib %t/unbound.mlir -o %t/lib 2>&1 | FileCheck %s --check-prefix=BIND
+// BIND: unbound.mlir:1:1: error: argument #3 is not an operand of attn.attention
+
+// RUN: not attn-blockmap %t/good.mlir --nq 64 --heads 2 --head 3 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=CLASSIFY
+// CLASSIFY: good.mlir:3:8: error: block classification: head 3 is outside [0, 2)
+
+// attn-emit-lib goes on past specs it cannot read or parse, and exits 1.
+// RUN: not attn-emit-lib %t/missing.mlir %t/bad.mlir %t/good.mlir --arch sm_80 -o %t/lib > %t/emit.out 2> %t/emit.err
+// RUN: FileCheck %s --check-prefix=EMIT-ERR < %t/emit.err
+// RUN: FileCheck %s --check-prefix=EMIT-OUT < %t/emit.out
+// EMIT-ERR: attn-emit-lib: error: cannot read {{.*}}missing.mlir
+// EMIT-ERR: bad.mlir:2:8: error: Dialect `bogus' not found
+// EMIT-OUT: wrote {{.*}}/causal.{h,c} and 1 PTX
+
+//--- bad.mlir
+func.func @f(%q: tensor<1xf32>) {
+  %x = bogus.op
+}
+
+//--- unbound.mlir
+func.func @extra(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                 %v: tensor<?x?x?x?xf32>, %unused: tensor<4xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+//--- good.mlir
+func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                  %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
