@@ -27,6 +27,15 @@
 // RUN: not attn-blockmap %t/good.mlir --nq 64 --heads 2 --head 3 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=CLASSIFY
 // CLASSIFY: good.mlir:3:8: error: block classification: head 3 is outside [0, 2)
 
+// "-" reads the spec from stdin, in all three tools.
+// RUN: attn-run - --random 1 --shape 1,2,2,8,8,4 --check < %t/good.mlir | FileCheck %s --check-prefix=RUN-STDIN
+// RUN: attn-blockmap - --nq 256 -o %t/map.png < %t/good.mlir | FileCheck %s --check-prefix=MAP-STDIN
+// RUN: attn-emit-lib - --arch sm_80 -o %t/stdin < %t/good.mlir | FileCheck %s --check-prefix=EMIT-STDIN
+// RUN-STDIN: spec - @causal
+// RUN-STDIN: check output {{.*}} PASS
+// MAP-STDIN: block map of head 0: nq 256, nk 256
+// EMIT-STDIN: wrote {{.*}}/causal.{h,c} and 1 PTX
+
 // attn-emit-lib goes on past specs it cannot read or parse, and exits 1.
 // RUN: not attn-emit-lib %t/missing.mlir %t/bad.mlir %t/good.mlir --arch sm_80 -o %t/lib > %t/emit.out 2> %t/emit.err
 // RUN: FileCheck %s --check-prefix=EMIT-ERR < %t/emit.err

@@ -14,16 +14,14 @@
 
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Runner/SpecSource.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <png.h>
@@ -125,18 +123,12 @@ int main(int argc, char **argv) {
                               "attn-blockmap: draw a spec's block map\n");
 
   MLIRContext context;
-  context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
-                      math::MathDialect, tensor::TensorDialect>();
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  std::string errorMessage;
-  auto file = openInputFile(specFile, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  loadSpecDialects(context);
+  SpecSource spec(context);
+  std::string readError;
+  OwningOpRef<ModuleOp> module = spec.parseFile(specFile, readError);
   if (!module)
-    return 1;
+    return readError.empty() ? 1 : fail(readError);
 
   SmallVector<AttentionOp> ops;
   module->walk([&](AttentionOp op) {

@@ -20,11 +20,11 @@
 
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/SpecSource.h"
 #include "attn/Target/GPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -34,7 +34,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/Regex.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
@@ -452,18 +451,11 @@ int main(int argc, char **argv) {
 
   int status = 0;
   for (const std::string &specPath : specFiles) {
-    llvm::SourceMgr sourceMgr;
-    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-    auto buffer = llvm::MemoryBuffer::getFile(specPath);
-    if (!buffer) {
-      status = fail("cannot read " + specPath);
-      continue;
-    }
-    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-    OwningOpRef<ModuleOp> module =
-        parseSourceFile<ModuleOp>(sourceMgr, &context);
+    SpecSource spec(context);
+    std::string readError;
+    OwningOpRef<ModuleOp> module = spec.parseFile(specPath, readError);
     if (!module) {
-      status = 1;
+      status = readError.empty() ? 1 : fail("cannot read " + specPath);
       continue;
     }
     // Every function holding an attention op, or --entry.

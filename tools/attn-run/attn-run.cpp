@@ -14,14 +14,12 @@
 #include "attn/JIT.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/SpecSource.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -102,18 +100,12 @@ int main(int argc, char **argv) {
   MLIRContext context;
   // Diagnostics point at the spec; a dump of the generic form adds noise.
   context.printOpOnDiagnostic(false);
-  context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
-                      math::MathDialect, tensor::TensorDialect>();
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
-  std::string errorMessage;
-  auto file = openInputFile(specFile, &errorMessage);
-  if (!file)
-    return fail(errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  loadSpecDialects(context);
+  SpecSource spec(context);
+  std::string readError;
+  OwningOpRef<ModuleOp> module = spec.parseFile(specFile, readError);
   if (!module)
-    return 1;
+    return readError.empty() ? 1 : fail(readError);
   FailureOr<SpecBinding> binding = bindSpec(*module, entry);
   if (failed(binding))
     return 1;

@@ -1,0 +1,49 @@
+//===- SpecSource.cpp - read a spec with located diagnostics --------------===//
+
+#include "attn/Runner/SpecSource.h"
+
+#include "attn/Dialect/Attn/AttnDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/SourceMgr.h"
+
+#include <cassert>
+
+using namespace mlir;
+using namespace attn;
+
+void attn::loadSpecDialects(MLIRContext &context) {
+  context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
+                      math::MathDialect, tensor::TensorDialect>();
+}
+
+struct SpecSource::State {
+  explicit State(MLIRContext &context)
+      : context(context), handler(sourceMgr, &context) {}
+  MLIRContext &context;
+  // Declared before the handler, which refers to it.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler handler;
+};
+
+SpecSource::SpecSource(MLIRContext &context)
+    : state(std::make_unique<State>(context)) {}
+
+SpecSource::~SpecSource() = default;
+
+OwningOpRef<ModuleOp> SpecSource::parseFile(llvm::StringRef path,
+                                            std::string &readError) {
+  // parseSourceFile parses the SourceMgr's main (first) buffer only.
+  assert(state->sourceMgr.getNumBuffers() == 0 &&
+         "one spec file per SpecSource");
+  std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(path, &readError);
+  if (!file)
+    return nullptr;
+  state->sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(state->sourceMgr, &state->context);
+}
