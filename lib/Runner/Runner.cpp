@@ -35,11 +35,11 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
   return slots;
 }
 
-static StringRef roleName(ArgRole role) {
+StringRef attn::argRoleName(ArgRole role) {
   switch (role) {
-  case ArgRole::Query: return "q";
-  case ArgRole::Key: return "k";
-  case ArgRole::Value: return "v";
+  case ArgRole::Query: return "query";
+  case ArgRole::Key: return "key";
+  case ArgRole::Value: return "value";
   case ArgRole::Bias: return "bias";
   case ArgRole::QSegmentIds: return "q_segment_ids";
   case ArgRole::KvSegmentIds: return "kv_segment_ids";
@@ -52,6 +52,17 @@ static StringRef roleName(ArgRole role) {
   case ArgRole::Capture: return "capture";
   }
   return "";
+}
+
+/// The name of an argument without attn.name: q, k and v as in attn-run's
+/// --q/--k/--v, the role name otherwise.
+static StringRef defaultArgName(ArgRole role) {
+  switch (role) {
+  case ArgRole::Query: return "q";
+  case ArgRole::Key: return "k";
+  case ArgRole::Value: return "v";
+  default: return argRoleName(role);
+  }
 }
 
 FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
@@ -97,7 +108,7 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
     if (!arg || arg.getOwner() != &func.getBody().front())
       return op.emitError() << "attn-run needs every operand of "
                                "attn.attention to be a function argument; the "
-                            << roleName(role) << " operand is not";
+                            << defaultArgName(role) << " operand is not";
     unsigned n = arg.getArgNumber();
     if (role == ArgRole::Capture)
       ++captureCount;
@@ -117,7 +128,7 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
     else if (binding.roles[n] == ArgRole::Capture)
       name = "capture" + std::to_string(binding.captureIndex[n]);
     else
-      name = roleName(binding.roles[n]).str();
+      name = defaultArgName(binding.roles[n]).str();
     binding.names.push_back(name);
   }
 

@@ -229,26 +229,6 @@ static std::string elementTypeName(Type t) {
   return s;
 }
 
-static std::string roleName(attn::ArgRole role) {
-  using attn::ArgRole;
-  switch (role) {
-  case ArgRole::Query: return "query";
-  case ArgRole::Key: return "key";
-  case ArgRole::Value: return "value";
-  case ArgRole::Bias: return "bias";
-  case ArgRole::QSegmentIds: return "q_segment_ids";
-  case ArgRole::KvSegmentIds: return "kv_segment_ids";
-  case ArgRole::BlockLayout: return "block_layout";
-  case ArgRole::AlibiSlopes: return "alibi_slopes";
-  case ArgRole::KHeadMap: return "k_head_map";
-  case ArgRole::VHeadMap: return "v_head_map";
-  case ArgRole::SinkLogits: return "sink_logits";
-  case ArgRole::OutputGate: return "output_gate";
-  case ArgRole::Capture: return "capture";
-  }
-  return "operand";
-}
-
 using ArgTypes = std::vector<std::pair<attn::DType, llvm::SmallVector<int64_t, 4>>>;
 
 static ArgTypes toArgTypes(
@@ -444,7 +424,7 @@ nb::dict bindInfo(const std::string &text, const std::string &filename,
     auto type = cast<RankedTensorType>(b.func.getArgumentTypes()[n]);
     nb::dict a;
     a["name"] = b.names[n];
-    a["role"] = roleName(b.roles[n]);
+    a["role"] = attn::argRoleName(b.roles[n]).str();
     a["dtype"] = elementTypeName(type.getElementType());
     nb::list shape;
     for (int64_t d : type.getShape())

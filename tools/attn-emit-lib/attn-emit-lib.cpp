@@ -99,18 +99,6 @@ static std::string cIdentifier(llvm::StringRef s) {
   return out;
 }
 
-static std::optional<DType> elementDType(Type t) {
-  if (t.isF32()) return DType::F32;
-  if (t.isF16()) return DType::F16;
-  if (t.isBF16()) return DType::BF16;
-  if (t.isF64()) return DType::F64;
-  if (t.isInteger(64) || t.isIndex()) return DType::I64;
-  if (t.isInteger(32)) return DType::I32;
-  if (t.isInteger(8)) return DType::I8;
-  if (t.isInteger(1)) return DType::I1;
-  return std::nullopt;
-}
-
 static std::optional<std::string> findPtxas() {
   if (!ptxasPath.empty())
     return ptxasPath.getValue();
@@ -503,7 +491,7 @@ int main(int argc, char **argv) {
     bool ok = true;
     for (unsigned n = 0, e = binding->func.getNumArguments(); n < e; ++n) {
       auto type = cast<RankedTensorType>(binding->func.getArgumentTypes()[n]);
-      std::optional<DType> dtype = elementDType(type.getElementType());
+      std::optional<DType> dtype = dtypeOfElement(type.getElementType());
       auto shape = argShape(*binding, n, size);
       if (!dtype || !shape) {
         if (!shape)

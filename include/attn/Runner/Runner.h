@@ -36,6 +36,9 @@ enum class ArgRole {
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Capture
 };
 
+/// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".
+llvm::StringRef argRoleName(ArgRole role);
+
 /// A spec function whose arguments feed exactly one attn.attention and
 /// whose results are that op's results.
 struct SpecBinding {
