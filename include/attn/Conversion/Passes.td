@@ -151,8 +151,14 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     * per work item, shared-memory buffers (`memref.alloc` in
       `#gpu.address_space<workgroup>`): the scaled Q tile, the K and V
       tiles (two of each when double-buffered, below), the
-      score/probability tile, the output accumulator and the
-      per-row softmax state (running max, running sum, rescale factor);
+      score/probability tile, the output accumulator (tensor cores, or a
+      SIMT O of more than 64 elements per thread) and the per-row softmax
+      state (running max, running sum, rescale factor); the SIMT kernel
+      otherwise keeps O in registers across key tiles: thread t owns the
+      elements t, t + T, ... of the Bq x Dv tile, held in row t of a
+      T x (Bq Dv / T) `memref.alloc` marked `attn.gpu.thread_private`
+      (an array on the CPU, registers on the GPU after
+      `attn-gpu-privatize-thread-state`);
     * sibling thread-level `scf.forall`s (`#gpu.thread<x>`, at most
       `threads` iterations each, strided `scf.for` inside when a stage has
       more elements) for: loading Q; then, per key tile of the compressed
@@ -249,6 +255,28 @@ def GPUSerializeAsyncCopies : Pass<"attn-gpu-serialize-async-copies"> {
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def GPUPrivatizeThreadState : Pass<"attn-gpu-privatize-thread-state"> {
+  let summary = "Give each thread its row of a thread-private buffer as its "
+                "own array (registers)";
+  let description = [{
+    `convert-attn-to-gpu` keeps state that a thread carries across sibling
+    thread-level stages (the SIMT kernel's O accumulator) in a
+    `memref.alloc` of shape T x S... marked `attn.gpu.thread_private`,
+    whose row t only thread t reads and writes; executed sequentially on
+    the CPU it is an ordinary array. After `attn-gpu-map-foralls` every
+    access indexes row `gpu.thread_id x`: this pass replaces the buffer in
+    each `gpu.launch` body by a `memref.alloca` of shape S... at the top of
+    the body, drops the row index from the loads and stores (and erases
+    deallocations), and fully unrolls the `scf.for` loops whose induction
+    variables index it, so that every index folds to a constant (the GPU
+    pipeline canonicalizes next) and LLVM keeps the array in registers. Any other use of the buffer, or an indexing
+    loop without constant bounds, is an error. Marked buffers outside a
+    `gpu.launch` are left alone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }
 

@@ -19,6 +19,7 @@
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
+#include "ThreadPrivate.h"
 #include "WarpMMA.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -50,6 +51,9 @@ struct GPUTileConfig {
   bool asyncCopies = false;
   int64_t kWidth = 0, vWidth = 0;
   int64_t slots() const { return asyncCopies ? 2 : 1; }
+  /// SIMT: O elements per thread when O lives in registers (0: in shared
+  /// memory); see oRegisterCount.
+  int64_t oPerThread = 0;
 };
 
 /// Shared-memory layout of one work item (f32 elements). K and the score
@@ -60,13 +64,15 @@ struct SharedLayout {
   int64_t bq, bk, d, dv;
   /// K and V tiles per buffer: 2 when double-buffered.
   int64_t slots = 1;
+  /// The O accumulator in shared memory (else in registers).
+  bool sharedO = true;
   int64_t kStride() const { return d + 1; }
   int64_t sStride() const { return bk + 1; }
   static int64_t align(int64_t bytes) { return (bytes + 15) / 16 * 16; }
   int64_t bytes() const {
     return align(4 * bq * d) + align(4 * slots * bk * kStride()) +
            align(4 * slots * bk * dv) + align(4 * bq * sStride()) +
-           align(4 * bq * dv) + 3 * align(4 * bq);
+           (sharedO ? align(4 * bq * dv) : 0) + 3 * align(4 * bq);
   }
 };
 
@@ -101,7 +107,22 @@ struct TensorCoreLayout {
 static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
   return cfg.tensorCores
              ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv, cfg.slots()}.bytes()
-             : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots()}.bytes();
+             : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
+                            cfg.oPerThread == 0}
+                   .bytes();
+}
+
+/// The most O elements a SIMT thread keeps in registers across key tiles
+/// (FlashAttention-2's register-resident accumulator); more and O stays in
+/// shared memory.
+constexpr int64_t kMaxORegisters = 64;
+
+/// O elements per thread of the SIMT kernel with O in registers (each thread
+/// owns elements t, t + T, ... of the Bq x Dv tile), or 0 when that is more
+/// than kMaxORegisters.
+static int64_t oRegisterCount(int64_t bq, int64_t dv, int64_t threads) {
+  int64_t n = (bq * dv + threads - 1) / threads;
+  return n <= kMaxORegisters ? n : 0;
 }
 
 /// Elements per cp.async (4, 8 or 16 bytes) for a tile of `cols` valid
@@ -201,9 +222,15 @@ private:
         });
     return loop.getResult(0);
   }
+  /// A `#gpu.thread<x>` forall of `count` iterations: body(thread).
+  void threadForall(int64_t count, function_ref<void(Value)> body);
   /// A thread-level stage over [0, n): a `#gpu.thread<x>` forall of
   /// min(n, threads) iterations, each striding over the elements.
   void threadLoop(int64_t n, function_ref<void(Value)> body);
+  /// A thread-level stage over the O elements in registers: thread t owns
+  /// elements x = t + k T of the Bq x Dv tile, k < oPerThread (slot k of
+  /// its row of oRegs); `body(k, x)` for those below Bq Dv.
+  void ownedOElements(function_ref<void(Value t, Value k, Value x)> body);
   /// `if (cond) body()`.
   void ifThen(Value cond, function_ref<void()> body) {
     auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
@@ -304,6 +331,10 @@ private:
   // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
   // the running sum l and the factor alpha.
   Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
+  // SIMT with O in registers: T x oPerThread, row t private to thread t
+  // (attn.gpu.thread_private; attn-gpu-privatize-thread-state makes it a
+  // per-thread array on the GPU).
+  Value oRegs;
   // Tensor cores: P in the input type; the input type; O's columns.
   bool tc = false;
   Value ps;
@@ -337,20 +368,38 @@ GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
   oCols = tc ? tcLayout.dvPad() : Dv;
 }
 
-void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
-  int64_t t = std::min(n, cfg.threads);
-  auto mapping = b.getArrayAttr(
-      {gpu::GPUThreadMappingAttr::get(b.getContext(), gpu::MappingId::DimX)});
+void GPULowering::threadForall(int64_t count, function_ref<void(Value)> body) {
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(t)}, ValueRange{},
-      mapping);
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)}, ValueRange{},
+      b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
+          b.getContext(), gpu::MappingId::DimX)}));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value tid = forall.getInductionVar(0);
-  if (n <= t)
-    body(tid);
-  else
-    forLoop(tid, idx(n), t, body);
+  body(forall.getInductionVar(0));
+}
+
+void GPULowering::ownedOElements(
+    function_ref<void(Value t, Value k, Value x)> body) {
+  threadForall(cfg.threads, [&](Value t) {
+    forLoop(idx(0), idx(cfg.oPerThread), 1, [&](Value k) {
+      Value x = e.addi(t, e.muli(k, idx(cfg.threads)));
+      if (cfg.oPerThread * cfg.threads == Bq * Dv)
+        body(t, k, x);
+      else
+        ifThen(e.cmp(arith::CmpIPredicate::ult, x, idx(Bq * Dv)),
+               [&] { body(t, k, x); });
+    });
+  });
+}
+
+void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
+  int64_t t = std::min(n, cfg.threads);
+  threadForall(t, [&](Value tid) {
+    if (n <= t)
+      body(tid);
+    else
+      forLoop(tid, idx(n), t, body);
+  });
 }
 
 static bool isStatic(Value v) {
@@ -453,7 +502,15 @@ LogicalResult GPULowering::run() {
       ks = sharedBuffer({cfg.slots() * Bk, layout.kStride()});
       vs = sharedBuffer({cfg.slots() * Bk, Dv});
       ss = sharedBuffer({Bq, layout.sStride()});
-      os = sharedBuffer({Bq, Dv});
+      if (cfg.oPerThread) {
+        auto regs = memref::AllocOp::create(
+            b, loc,
+            MemRefType::get({cfg.threads, cfg.oPerThread}, b.getF32Type()));
+        regs->setAttr(gpu_codegen::kThreadPrivateAttr, b.getUnitAttr());
+        oRegs = regs;
+      } else {
+        os = sharedBuffer({Bq, Dv});
+      }
     }
     mBuf = sharedBuffer({Bq});
     lBuf = sharedBuffer({Bq});
@@ -484,9 +541,14 @@ LogicalResult GPULowering::run() {
         store(e.f32(softmax ? negInf : 0.0), mBuf, {i});
         store(e.f32(0.0), lBuf, {i});
       });
-    threadLoop(Bq * oCols, [&](Value x) {
-      store(e.f32(0.0), os, {divui(x, oCols), remui(x, oCols)});
-    });
+    if (oRegs)
+      ownedOElements([&](Value t, Value k, Value) {
+        store(e.f32(0.0), oRegs, {t, k});
+      });
+    else
+      threadLoop(Bq * oCols, [&](Value x) {
+        store(e.f32(0.0), os, {divui(x, oCols), remui(x, oCols)});
+      });
     if (twoPasses) {
       keyTiles(KeyPass::Statistics);
       finishRows(/*twoPasses=*/true);
@@ -560,28 +622,22 @@ void GPULowering::asyncCopyStage(Value entry, Value valid, Value slotRow,
                                  bool withV, bool waitPrevious) {
   // Every thread commits a group (possibly empty) and waits, so that the
   // count of groups in flight is the same in all threads.
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(cfg.threads)},
-      ValueRange{},
-      b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
-          b.getContext(), gpu::MappingId::DimX)}));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value t = forall.getInductionVar(0);
-  ifThen(valid, [&] {
-    Value k0 = decodeEntry(e.minsi(entry, idx(numEntries - 1))).first;
-    int64_t kCols = tc ? tcLayout.dPad() : D;
-    asyncCopyTile(t, kMem, ks, hk, k0, slotRow, kCols, D, cfg.kWidth);
-    if (withV) {
-      int64_t vCols = tc ? tcLayout.dvPad() : Dv;
-      asyncCopyTile(t, vMem, vs, hv, k0, slotRow, vCols, Dv, cfg.vWidth);
-    }
+  threadForall(cfg.threads, [&](Value t) {
+    ifThen(valid, [&] {
+      Value k0 = decodeEntry(e.minsi(entry, idx(numEntries - 1))).first;
+      int64_t kCols = tc ? tcLayout.dPad() : D;
+      asyncCopyTile(t, kMem, ks, hk, k0, slotRow, kCols, D, cfg.kWidth);
+      if (withV) {
+        int64_t vCols = tc ? tcLayout.dvPad() : Dv;
+        asyncCopyTile(t, vMem, vs, hv, k0, slotRow, vCols, Dv, cfg.vWidth);
+      }
+    });
+    Type token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
+    Value group =
+        nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, token, ValueRange{});
+    if (waitPrevious)
+      nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(1));
   });
-  Type token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
-  Value group =
-      nvgpu::DeviceAsyncCreateGroupOp::create(b, loc, token, ValueRange{});
-  if (waitPrevious)
-    nvgpu::DeviceAsyncWaitOp::create(b, loc, group, b.getI32IntegerAttr(1));
 }
 
 void GPULowering::asyncCopyTile(Value t, Value src, Value dst, Value head,
@@ -744,16 +800,25 @@ void GPULowering::accumulateStage(bool rescale) {
                                  /*accumulate=*/true, kvRow0});
     return;
   }
-  threadLoop(Bq * Dv, [&](Value x) {
+  // O in registers: each thread keeps its elements across key tiles.
+  auto accumulate = [&](Value x, Value init) {
     Value i = divui(x, Dv), c = remui(x, Dv);
-    Value init = load(os, {i, c});
     if (rescale)
       init = arith::MulFOp::create(b, loc, init, load(alphaBuf, {i}));
-    Value o = reduce(Bk, init, [&](Value j, Value acc) {
+    return reduce(Bk, init, [&](Value j, Value acc) {
       return math::FmaOp::create(b, loc, load(ss, {i, j}),
                                  load(vs, {kvRow(j), c}), acc);
     });
-    store(o, os, {i, c});
+  };
+  if (oRegs) {
+    ownedOElements([&](Value t, Value k, Value x) {
+      store(accumulate(x, load(oRegs, {t, k})), oRegs, {t, k});
+    });
+    return;
+  }
+  threadLoop(Bq * Dv, [&](Value x) {
+    Value i = divui(x, Dv), c = remui(x, Dv);
+    store(accumulate(x, load(os, {i, c})), os, {i, c});
   });
 }
 
@@ -808,11 +873,11 @@ void GPULowering::finishRows(bool twoPasses) {
 // Finalize: rows past Nq are not written.
 void GPULowering::storeOutput(bool scaled) {
   Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
-  threadLoop(Bq * Dv, [&](Value x) {
+  auto store1 = [&](Value x, function_ref<Value()> loadO) {
     Value i = divui(x, Dv), c = remui(x, Dv);
     Value qi = e.addi(q0, i);
     ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
-      Value o = load(os, {i, c});
+      Value o = loadO();
       if (scaled)
         o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
       if (Value gate = op.getOutputGate())
@@ -822,6 +887,15 @@ void GPULowering::storeOutput(bool scaled) {
         o = arith::TruncFOp::create(b, loc, elementType, o);
       store(o, outBuffer, {bb, h, qi, c});
     });
+  };
+  if (oRegs) {
+    ownedOElements([&](Value t, Value k, Value x) {
+      store1(x, [&] { return load(oRegs, {t, k}); });
+    });
+    return;
+  }
+  threadLoop(Bq * Dv, [&](Value x) {
+    store1(x, [&] { return load(os, {divui(x, Dv), remui(x, Dv)}); });
   });
 }
 
@@ -896,10 +970,16 @@ struct ConvertAttnToGPUPass
       auto fits = [&] {
         return sharedBytes(cfg, d, dv) <= static_cast<int64_t>(maxSharedBytes);
       };
+      auto setTiles = [&](int64_t bq, int64_t bk) {
+        cfg.bq = bq;
+        cfg.bk = bk;
+        // The SIMT kernel keeps O in registers when it is small enough.
+        cfg.oPerThread =
+            cfg.tensorCores ? 0 : oRegisterCount(bq, dv, cfg.threads);
+      };
       auto chooseTiles = [&] {
         if (tileQ) {
-          cfg.bq = tileQ;
-          cfg.bk = tileKv;
+          setTiles(tileQ, tileKv);
           return;
         }
         static const int64_t candidates[][2] = {
@@ -908,8 +988,7 @@ struct ConvertAttnToGPUPass
           // m16n8k16: query and key tiles are multiples of 16.
           if (cfg.tensorCores && bk % gpu_codegen::kMmaK)
             continue;
-          cfg.bq = bq;
-          cfg.bk = bk;
+          setTiles(bq, bk);
           if (fits())
             break;
         }

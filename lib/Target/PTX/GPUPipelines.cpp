@@ -73,6 +73,7 @@ void attn::gpu::buildGPULaunchPipeline(OpPassManager &pm,
   // No canonicalization before the mapping: it could fold or merge the
   // thread-level foralls.
   pm.addPass(attn::createGPUMapForalls());
+  pm.addPass(attn::createGPUPrivatizeThreadState());
   pm.addPass(attn::createGPUDynamicSharedMemory());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -17,14 +17,16 @@ func.func @odd_head_dim(%q: tensor<1x1x70x7xf16>) -> tensor<1x1x70x7xf16> {
 
 // -----
 
-// f32 with D = 512: no tiles leave room for two K and V tiles (16x8 would
-// need 131904 bytes), so the automatic choice falls back to single buffers
-// (16x8, 99104 bytes) instead of failing.
+// f32 with D = 520 (O too large for registers, 65 per thread): no tiles
+// leave room for two K and V tiles (16x8 would need 133952 bytes), so the
+// automatic choice falls back to single buffers (16x8, 100640 bytes)
+// instead of failing.
 // CHECK-LABEL: func.func @no_room_for_two
 // CHECK-NOT:     nvgpu.
-// CHECK:         attn.gpu.shared_bytes = 99104 : i64, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 8 : i64, attn.gpu.tile_q = 16 : i64
-func.func @no_room_for_two(%q: tensor<1x1x20x512xf32>) -> tensor<1x1x20x512xf32> {
+// CHECK-NOT:     attn.gpu.thread_private
+// CHECK:         attn.gpu.shared_bytes = 100640 : i64, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 8 : i64, attn.gpu.tile_q = 16 : i64
+func.func @no_room_for_two(%q: tensor<1x1x20x520xf32>) -> tensor<1x1x20x520xf32> {
   %o = attn.attention %q, %q, %q
-       : tensor<1x1x20x512xf32>, tensor<1x1x20x512xf32>, tensor<1x1x20x512xf32> -> tensor<1x1x20x512xf32>
-  return %o : tensor<1x1x20x512xf32>
+       : tensor<1x1x20x520xf32>, tensor<1x1x20x520xf32>, tensor<1x1x20x520xf32> -> tensor<1x1x20x520xf32>
+  return %o : tensor<1x1x20x520xf32>
 }

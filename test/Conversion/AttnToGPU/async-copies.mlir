@@ -64,7 +64,7 @@
 // CHECK:               memref.load %[[VS]][%[[VROW]], %{{.*}}]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // CHECK-NEXT:    }
-// CHECK:       attn.gpu.async_copies, attn.gpu.shared_bytes = 6016 : i64
+// CHECK:       attn.gpu.async_copies, attn.gpu.shared_bytes = 5504 : i64
 
 // OFF-LABEL: func.func @causal_gqa
 // OFF-NOT:     attn.gpu.async_copies
@@ -72,7 +72,7 @@
 // OFF-DAG:     memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
 // OFF-DAG:     memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
 // OFF-NOT:     nvgpu.
-// OFF:         attn.gpu.shared_bytes = 4416 : i64
+// OFF:         attn.gpu.shared_bytes = 3904 : i64
 
 // CPU-LABEL: llvm.func @causal_gqa
 // CPU-NOT:     nvgpu

@@ -106,12 +106,12 @@ func.func @sink_gate(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
 // CHECK:           %[[KS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[VS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[SS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
-// CHECK:           %[[OS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[OS:.*]] = memref.alloc() {attn.gpu.thread_private} : memref<64x2xf32>
 // CHECK:           %[[M:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[L:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[ALPHA:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // Pass 1.
-// CHECK:           scf.for %{{.*}} = %[[BEGIN:[^ ]+]] to %[[END:[^ ]+]] step %c1{{(_[0-9]+)?}} {
+// CHECK:           scf.for %{{.*}} = %[[BEGIN:[0-9]+]] to %[[END:[0-9]+]] step %c1{{(_[0-9]+)?}} {
 // CHECK:             memref.store %{{.*}}, %[[KS]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
 // CHECK-NOT:         memref.store %{{.*}}, %[[VS]]
@@ -192,7 +192,7 @@ func.func @weight_mod_softmax(%q: tensor<1x2x37x16xf32>, %k: tensor<1x1x37x16xf3
 // the pointwise weight by 1 / l (no exponential of the max).
 // CHECK-LABEL: func.func @weight_mod_l1
 // CHECK:         scf.forall
-// CHECK:           scf.for %{{.*}} = %[[BEGIN:[^ ]+]] to %[[END:[^ ]+]] step %c1{{(_[0-9]+)?}} {
+// CHECK:           scf.for %{{.*}} = %[[BEGIN:[0-9]+]] to %[[END:[0-9]+]] step %c1{{(_[0-9]+)?}} {
 // CHECK:             math.log1p
 // CHECK:           }
 // CHECK:           scf.forall (%{{.*}}) in (16) {
@@ -228,7 +228,7 @@ func.func @weight_mod_l1(%q: tensor<1x1x20x16xf32>, %k: tensor<1x1x20x16xf32>,
 // CHECK-LABEL: func.func @weight_mod_sigmoid
 // CHECK:         scf.forall
 // CHECK-NOT:       scf.forall (%{{.*}}) in (16)
-// CHECK:           scf.for %{{.*}} = %[[BEGIN:[^ ]+]] to %[[END:[^ ]+]] step %c1{{(_[0-9]+)?}} {
+// CHECK:           scf.for %{{.*}} = %[[BEGIN:[0-9]+]] to %[[END:[0-9]+]] step %c1{{(_[0-9]+)?}} {
 // CHECK:             scf.forall (%{{.*}}) in (64) {
 // CHECK:               scf.if %{{.*}} -> (f32) {
 // CHECK:                 math.exp

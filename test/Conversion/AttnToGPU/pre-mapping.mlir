@@ -15,12 +15,14 @@
 // CHECK:           %[[TILES:.*]] = arith.constant dense<[0, 1, 2, 1, 3, 4]> : tensor<6xi32>
 // CHECK:           %[[CLASS:.*]] = arith.constant dense<0> : tensor<2xi32>
 // CHECK:           tensor.extract %[[ORDER]][%[[W]]]
-// Shared memory: Q, K (padded), V, S/P (padded), O, m, l, alpha.
+// Shared memory: Q, K (padded), V, S/P (padded), m, l, alpha; O in
+// registers: 16 x 8 elements over 64 threads, 2 per thread, row t of a
+// thread-private buffer.
 // CHECK:           %[[QS:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[KS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[VS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[SS:.*]] = memref.alloc() : memref<16x17xf32, #gpu.address_space<workgroup>>
-// CHECK:           %[[OS:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[OREGS:.*]] = memref.alloc() {attn.gpu.thread_private} : memref<64x2xf32>
 // CHECK:           %[[M:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[L:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[ALPHA:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
@@ -32,7 +34,9 @@
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // CHECK:           scf.forall (%{{.*}}) in (16) {
 // CHECK:           } {mapping = [#gpu.thread<x>]}
-// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:           scf.forall (%[[T0:.*]]) in (64) {
+// CHECK:             scf.for %[[K0:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
+// CHECK:               memref.store %cst{{.*}}, %[[OREGS]][%[[T0]], %[[K0]]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // The key tiles of the work item's list.
 // CHECK:           scf.for %[[E:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
@@ -54,11 +58,14 @@
 // CHECK:               math.exp2
 // CHECK:               memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
-// O = alpha O + P V.
-// CHECK:             scf.forall (%{{.*}}) in (64) {
-// CHECK:               memref.load %[[ALPHA]]
-// CHECK:               math.fma
-// CHECK:               memref.store %{{.*}}, %[[OS]]
+// O = alpha O + P V on the thread's own elements t + 64 k.
+// CHECK:             scf.forall (%[[T1:.*]]) in (64) {
+// CHECK:               scf.for %[[K1:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
+// CHECK:                 %[[O:.*]] = memref.load %[[OREGS]][%[[T1]], %[[K1]]]
+// CHECK:                 %[[A:.*]] = memref.load %[[ALPHA]]
+// CHECK:                 arith.mulf %[[O]], %[[A]]
+// CHECK:                 math.fma
+// CHECK:                 memref.store %{{.*}}, %[[OREGS]][%[[T1]], %[[K1]]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
 // CHECK:           }
 // Per row, the output factor 1 / l (0 for empty rows) into alpha.
@@ -68,13 +75,15 @@
 // CHECK:             memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // Finalize: O times the row factor; rows past Nq are not written.
-// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:           scf.forall (%[[T2:.*]]) in (64) {
+// CHECK:             scf.for %[[K2:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
 // CHECK:             scf.if
+// CHECK:               memref.load %[[OREGS]][%[[T2]], %[[K2]]]
 // CHECK:               memref.load %[[ALPHA]]
 // CHECK:               arith.mulf
 // CHECK:               memref.store %{{.*}}, %[[OUT]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
-// CHECK:         } {attn.gpu.shared_bytes = 4416 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
+// CHECK:         } {attn.gpu.shared_bytes = 3904 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
 // CHECK-NOT:     attn.attention
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.attention

@@ -13,18 +13,25 @@
 // assembles with its ptxas (gpu-module-to-binary format=bin runs it) for
 // both architectures with the default tiles.
 // RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_80" | FileCheck %s --check-prefix=LIBDEVICE %}
+// The SIMT kernel's O accumulator (thread-private) stays in registers: no
+// local memory with the test tiles or the default ones.
+// RUN: attn-opt %s --attn-gpu-ptx="tile-q=16 tile-kv=16 threads=64 chip=sm_80" | FileCheck %s --check-prefix=NOLOCAL
+// RUN: attn-opt %s --attn-gpu-ptx="chip=sm_90" | FileCheck %s --check-prefix=NOLOCAL
 // RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_80 format=bin" | FileCheck %s --check-prefix=BIN %}
 // RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_90 format=bin" | FileCheck %s --check-prefix=BIN %}
 
 // LAUNCH-LABEL: func.func @causal
 // LAUNCH-SAME:    (%[[Q:.*]]: memref<1x2x37x16xf32>, %[[K:.*]]: memref<1x1x37x16xf32>, %[[V:.*]]: memref<1x1x37x8xf32>, %[[O:.*]]: memref<1x2x37x8xf32>)
-// LAUNCH:         %[[SMEM:.*]] = arith.constant 6016 : i32
+// LAUNCH:         %[[SMEM:.*]] = arith.constant 5504 : i32
 // LAUNCH:         gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c6, %{{.*}} = %c1, %{{.*}} = %c1) threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c64, %{{.*}} = %c1, %{{.*}} = %c1) dynamic_shared_memory_size %[[SMEM]]
 // LAUNCH:           %[[DYN:.*]] = gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
 // LAUNCH:           memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<16x16xf32, #gpu.address_space<workgroup>>
 // LAUNCH:           %[[KS:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32x17xf32, #gpu.address_space<workgroup>>
 // LAUNCH:           %[[VS:.*]] = memref.view %[[DYN]][%{{.*}}][] : memref<?xi8, #gpu.address_space<workgroup>> to memref<32x8xf32, #gpu.address_space<workgroup>>
-// LAUNCH-COUNT-5:   memref.view %[[DYN]]
+// LAUNCH-COUNT-4:   memref.view %[[DYN]]
+// O in registers: each thread's 2 elements in its own array, indexed by
+// constants (the loops over them unrolled).
+// LAUNCH:           %[[OREGS:.*]] = memref.alloca() : memref<2xf32>
 // LAUNCH:           %[[BID:.*]] = gpu.block_id x
 // The work order, a constant table read in the kernel.
 // LAUNCH:           %[[ORDER:.*]] = memref.get_global @__constant_6xi32 : memref<6xi32>
@@ -47,6 +54,7 @@
 // LAUNCH:             gpu.barrier
 // LAUNCH:             gpu.barrier
 // LAUNCH-NEXT:      }
+// LAUNCH:           memref.load %[[OREGS]][%c1{{(_[0-9]+)?}}]
 // LAUNCH:           memref.store %{{.*}}, %[[O]]
 // LAUNCH:           gpu.barrier
 // LAUNCH:           gpu.terminator
@@ -76,6 +84,10 @@
 // PTX-NOT:     .extern .func
 // PTX:       gpu.binary @softcap_kernel
 // PTX-SAME:    .entry softcap_kernel(
+
+// NOLOCAL:       gpu.binary @causal_kernel
+// NOLOCAL-NOT:   __local_depot
+// NOLOCAL:       gpu.binary @softcap_kernel
 
 // LIBDEVICE:     gpu.binary @softcap_kernel
 // LIBDEVICE-NOT: .extern .func

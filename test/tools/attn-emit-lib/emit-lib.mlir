@@ -29,7 +29,7 @@
 
 // MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// SIMT: dynamic shared 83200 B
+// SIMT: dynamic shared 66816 B
 // SYNC: dynamic shared 72960 B
 
 // HEADER:      q: f16[2][4][100][64]  (input)

@@ -1,0 +1,24 @@
+//===- ThreadPrivate.h - per-thread state of the pre-mapping IR -*- C++ -*-===//
+//
+// A value a thread keeps across sibling thread-level stages (the SIMT
+// kernel's O accumulator) cannot be an SSA value: the stages are separate
+// foralls. It lives in a buffer of T rows, row t read and written only by
+// thread t (the forall's induction variable is the first index). On the CPU
+// that is an ordinary array; on the GPU attn-gpu-privatize-thread-state
+// gives each thread its own row (a stack array that LLVM keeps in
+// registers when every index is a constant).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
+#define ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace attn::gpu_codegen {
+
+/// Marks a memref.alloc of T x ... whose row t only thread t touches.
+constexpr llvm::StringLiteral kThreadPrivateAttr = "attn.gpu.thread_private";
+
+} // namespace attn::gpu_codegen
+
+#endif // ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
