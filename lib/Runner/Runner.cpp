@@ -106,8 +106,9 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
       continue;
     auto arg = dyn_cast<BlockArgument>(value);
     if (!arg || arg.getOwner() != &func.getBody().front())
-      return op.emitError() << "attn-run needs every operand of "
-                               "attn.attention to be a function argument; the "
+      return op.emitError() << "every operand of attn.attention must be an "
+                               "argument of the spec function (the runner "
+                               "binds arguments to operands); the "
                             << defaultArgName(role) << " operand is not";
     unsigned n = arg.getArgNumber();
     if (role == ArgRole::Capture)

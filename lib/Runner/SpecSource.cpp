@@ -32,7 +32,10 @@ struct SpecSource::State {
 };
 
 SpecSource::SpecSource(MLIRContext &context)
-    : state(std::make_unique<State>(context)) {}
+    : state(std::make_unique<State>(context)) {
+  // Diagnostics point at the spec; a dump of the generic form adds noise.
+  context.printOpOnDiagnostic(false);
+}
 
 SpecSource::~SpecSource() = default;
 

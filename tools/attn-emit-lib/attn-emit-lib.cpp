@@ -443,7 +443,7 @@ int main(int argc, char **argv) {
     std::string readError;
     OwningOpRef<ModuleOp> module = spec.parseFile(specPath, readError);
     if (!module) {
-      status = readError.empty() ? 1 : fail("cannot read " + specPath);
+      status = readError.empty() ? 1 : fail(readError);
       continue;
     }
     // Every function holding an attention op, or --entry.

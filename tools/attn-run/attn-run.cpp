@@ -98,8 +98,6 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
 
   MLIRContext context;
-  // Diagnostics point at the spec; a dump of the generic form adds noise.
-  context.printOpOnDiagnostic(false);
   loadSpecDialects(context);
   SpecSource spec(context);
   std::string readError;

@@ -30,8 +30,9 @@ namespace attn {
 void loadSpecDialects(mlir::MLIRContext &context);
 
 /// One spec file and the diagnostic handler that points into it. While it
-/// lives, diagnostics emitted in its context go to stderr; keep it at least
-/// as long as the module it parsed.
+/// lives, diagnostics emitted in its context go to stderr (without a dump of
+/// the offending op: they point into the file); keep it at least as long as
+/// the module it parsed.
 class SpecSource {
 public:
   explicit SpecSource(mlir::MLIRContext &context);
