@@ -39,7 +39,8 @@ struct CompileOptions {
   bool tiled = true;
   int64_t tileQ = 0;  // queries per tile; 0: four vectors
   int64_t tileKv = 64; // keys per tile
-  /// f32 lanes per vector; 0 detects the host (16 with AVX-512F, else 8).
+  /// f32 lanes per vector; 0 takes it from the target (`cpu` and
+  /// `features` when given, else the host): 16 with AVX-512F, else 8.
   int64_t vectorWidth = 0;
   /// Worker threads for the tiled path; 0 uses every hardware thread.
   unsigned threads = 0;
@@ -107,6 +108,8 @@ public:
   /// (ops with dynamic shapes, or every op when `tiled` is off).
   int64_t numTiledOps() const { return tiledOps; }
   int64_t numUntiledOps() const { return untiledOps; }
+  /// f32 lanes per vector of the tiled kernel (0 for the untiled path).
+  int64_t vectorWidth() const { return lanes; }
   /// Seconds spent in the pipeline and in LLVM.
   double compileSeconds() const { return seconds; }
 
@@ -122,6 +125,7 @@ private:
   std::vector<ArgInfo> argInfo, resultInfo;
   int64_t workItems = 0;
   int64_t tiledOps = 0, untiledOps = 0;
+  int64_t lanes = 0;
   unsigned threads = 1;
   double seconds = 0;
 };

@@ -248,8 +248,15 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     CPUPipelineOptions cpu;
     cpu.tileQ = options.tileQ;
     cpu.tileKv = options.tileKv;
-    cpu.vectorWidth =
-        options.vectorWidth ? options.vectorWidth : hostVectorWidth();
+    // An explicit target decides the width, not the host it is built on.
+    cpu.vectorWidth = options.vectorWidth ? options.vectorWidth
+                      : targetMachine
+                          ? (targetMachine->getMCSubtargetInfo()->checkFeatures(
+                                 "+avx512f")
+                                 ? 16
+                                 : 8)
+                          : hostVectorWidth();
+    result->lanes = cpu.vectorWidth;
     cpu.workPartition = true;
     // The work-item count is read between the tiling and the rest.
     PassManager tiling(ctx, ModuleOp::getOperationName());

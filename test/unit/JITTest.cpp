@@ -261,6 +261,27 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
   EXPECT_FALSE(static_cast<bool>(b.run(**kernel)));
 }
 
+/// Without a vector width, the target decides it: an explicit cpu/features
+/// target, not the host the JIT runs on (the AVX-512 kernel is only
+/// compiled: this host may not run it).
+TEST(CompiledFunctionTest, ExplicitTargetDecidesVectorWidth) {
+  KernelCache cache;
+  CompileOptions avx2;
+  avx2.cpu = "x86-64";
+  avx2.features = "+avx2,+fma";
+  auto narrow = cache.getOrCompile(kCausal, "causal", shapes(20), avx2);
+  ASSERT_TRUE(static_cast<bool>(narrow)) << llvm::toString(narrow.takeError());
+  EXPECT_EQ((*narrow)->vectorWidth(), 8);
+  CompileOptions avx512 = avx2;
+  avx512.features = "+avx2,+fma,+avx512f";
+  auto wide = cache.getOrCompile(kCausal, "causal", shapes(20), avx512);
+  ASSERT_TRUE(static_cast<bool>(wide)) << llvm::toString(wide.takeError());
+  EXPECT_EQ((*wide)->vectorWidth(), 16);
+  auto host = cache.getOrCompile(kCausal, "causal", shapes(20), {});
+  ASSERT_TRUE(static_cast<bool>(host)) << llvm::toString(host.takeError());
+  EXPECT_EQ((*host)->vectorWidth(), hostVectorWidth());
+}
+
 const char *kCausalBF16 = R"mlir(
 func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
                   %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {

@@ -119,11 +119,17 @@ LogicalResult AttentionOp::verify() {
       failed(checkDim(op, "value", 2, vType.getDimSize(2), e.nk,
                       "key length of the key")))
     return failure();
-  if (!hasKMap && known(e.hq) && known(e.hkv) &&
+  // Without a map, query head h reads the GQA group h / (Hq / H): the key
+  // heads without a k_head_map, the value heads (then as many as the key
+  // heads) without a v_head_map.
+  if ((!hasKMap || !hasVMap) && known(e.hq) && known(e.hkv) &&
       (e.hkv == 0 || e.hq % e.hkv != 0))
     return emitOpError() << "query heads (" << e.hq
                          << ") must be a multiple of key/value heads ("
-                         << e.hkv << ") for grouped-query attention";
+                         << e.hkv << ") for grouped-query attention"
+                         << (hasKMap ? " (the value heads, without a "
+                                       "v_head_map)"
+                                     : "");
   int64_t hv = vType.getDimSize(1);
   if (hasVMap && known(hv) && hv == 0)
     return emitOpError() << "value heads must be positive";

@@ -1378,12 +1378,24 @@ func.func @head_map_batch(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %m
 
 // -----
 
-// With a key head map the query heads need not be a multiple of the key
-// heads, but the value (without its own map) must then still match the key.
+// With a key head map the key heads are read through the map, but the value
+// (without its own map) must then still match the key.
 func.func @value_heads_without_map(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x3x8x16xf32>, %m: tensor<3xi32>) -> tensor<1x3x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op value dimension 1 (key/value heads of the key) is 3 but must be 2}}
   %o = attn.attention %q, %k, %v k_head_map(%m : tensor<3xi32>)
        : tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x3x8x16xf32>
+  return %o : tensor<1x3x8x16xf32>
+}
+
+// -----
+
+// With a key head map only, the value heads are still read by GQA group
+// (h / (Hq / Hv)), which needs Hq % Hv == 0: 3 query heads over 2 value
+// heads would read value head 2 of 2.
+func.func @key_map_only_ungrouped_values(%q: tensor<1x3x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<3xi32>) -> tensor<1x3x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op query heads (3) must be a multiple of key/value heads (2) for grouped-query attention (the value heads, without a v_head_map)}}
+  %o = attn.attention %q, %k, %k k_head_map(%m : tensor<3xi32>)
+       : tensor<1x3x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x3x8x16xf32>
   return %o : tensor<1x3x8x16xf32>
 }
 
