@@ -19,7 +19,8 @@ from .frontend import (
     Captured, Mask, Normalization, ScoreMod, Spec, Tracer, alibi, and_,
     block_sparse, capture, causal, chunked, dilated, document, full, identity,
     math, neighborhood, not_, or_, per_head, prefix_lm, relu, sigmoid, sinks,
-    softcap, softmax, softplus, strided, trace_mask, trace_score_mod, window,
+    softcap, softmax, softplus, strided, trace_mask, trace_score_mod,
+    trace_weight_mod, window,
 )
 from ._api import (
     BlockMap, Comparison, Kernel, block_map, cache_info, compare, compile,
@@ -45,5 +46,5 @@ __all__ = [
     "dilated", "chunked", "prefix_lm", "document", "block_sparse",
     "neighborhood", "and_", "or_", "not_", "per_head", "softcap", "alibi",
     "softmax", "sigmoid", "softplus", "relu", "identity", "trace_mask",
-    "trace_score_mod",
+    "trace_score_mod", "trace_weight_mod",
 ]

@@ -158,9 +158,13 @@ def _check_qkv(arrays: Dict[str, np.ndarray]):
         raise ValueError(f"v has {v.shape[2]} keys but k has {k.shape[2]}")
     if q.shape[3] == 0:
         raise ValueError("head_dim must be positive")
-    if k.shape[1] == 0 or q.shape[1] % k.shape[1] != 0:
+    # Without a head map, query head h reads key / value head h // (Hq // Hk)
+    # (V has K's head count unless a v_head_map is given).
+    mapped = "k_head_map" in arrays and "v_head_map" in arrays
+    if k.shape[1] == 0 or (not mapped and q.shape[1] % k.shape[1] != 0):
         raise ValueError(f"query heads ({q.shape[1]}) must be a multiple of key/value "
-                         f"heads ({k.shape[1]})")
+                         f"heads ({k.shape[1]}) unless both k_head_map and v_head_map "
+                         "are given")
 
 
 def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.ndarray], List[dict]]:
@@ -330,6 +334,7 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     (see :func:`to_bf16`). Other operands are keyword arguments named after
     the function's arguments (``bias``, ``q_segment_ids``/``kv_segment_ids``
     or ``segment_ids`` for both, ``block_layout``, ``alibi_slopes``,
+    ``k_head_map``, ``v_head_map``, ``sink_logits``, ``output_gate``,
     captures); arrays the spec binds itself need not be passed.
 
     Returns the output ``[B, Hq, Nq, Dv]`` (same dtype as q), or

@@ -3,8 +3,9 @@
 * :class:`SpecError` (a ``ValueError``): the spec is invalid, or does not
   accept the given inputs. Carries the MLIR diagnostics with their location
   (``file:line:col``) in the spec text.
-* :class:`TraceError` (a ``TypeError``): a Python mask / score_mod function
-  uses a construct the tracer cannot turn into the dialect's region form.
+* :class:`TraceError` (a ``TypeError``): a Python mask / score_mod /
+  weight_mod function uses a construct the tracer cannot turn into the
+  dialect's region form.
 * :class:`CompileError` (a ``RuntimeError``): a valid spec failed to compile
   (lowering or LLVM); a bug of the compiler rather than of the spec.
 """
@@ -98,7 +99,7 @@ class SpecError(ValueError):
 
 
 class TraceError(TypeError):
-    """A mask / score_mod function could not be traced.
+    """A mask / score_mod / weight_mod function could not be traced.
 
     Attributes:
         construct: short name of the offending construct (e.g. ``"bool()"``).

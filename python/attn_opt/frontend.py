@@ -45,7 +45,7 @@ __all__ = [
     "full", "causal", "window", "sinks", "strided", "dilated", "chunked",
     "prefix_lm", "document", "block_sparse", "neighborhood", "and_", "or_",
     "not_", "per_head", "softcap", "alibi", "softmax", "sigmoid", "softplus",
-    "relu", "identity", "trace_mask", "trace_score_mod",
+    "relu", "identity", "trace_mask", "trace_score_mod", "trace_weight_mod",
 ]
 
 INDEX, BOOL, F32, I64 = "index", "i1", "f32", "i64"
@@ -205,8 +205,8 @@ _active = _ActiveTraces()  # per thread: specs may be built concurrently
 
 def _current_trace(what: str) -> "_Trace":
     if not _active.stack:
-        raise TraceError(f"{what} is only possible while tracing a mask or "
-                         "score_mod function", construct=what)
+        raise TraceError(f"{what} is only possible while tracing a mask, "
+                         "score_mod or weight_mod function", construct=what)
     return _active.stack[-1]
 
 
@@ -1043,8 +1043,18 @@ _MASK_ARGS = ("b", "h", "q_idx", "kv_idx")
 # region sees the names of the enclosing function). Captures are passed to
 # the function as %cap.<name>, which no Python identifier can clash with.
 _FUNCTION_NAMES = {"q", "k", "v", "o", "lse", "bias", "q_segment_ids",
-                   "kv_segment_ids", "block_layout", "alibi_slopes"}
+                   "kv_segment_ids", "block_layout", "alibi_slopes", "k_head_map",
+                   "v_head_map", "sink_logits", "output_gate"}
 _SCORE_ARGS = ("score", "b", "h", "q_idx", "kv_idx")
+_WEIGHT_ARGS = ("weight", "score", "b", "h", "q_idx", "kv_idx")
+# Region kind: default argument names, argument types (the op's block
+# arguments before the captures), result type, what the function is called.
+# Masks are and-ed; modifications chain through their first argument.
+_REGION_KINDS = {
+    "mask_fn": (_MASK_ARGS, (INDEX,) * 4, BOOL, "mask function"),
+    "score_mod": (_SCORE_ARGS, (F32,) + (INDEX,) * 4, F32, "score_mod function"),
+    "weight_mod": (_WEIGHT_ARGS, (F32, F32) + (INDEX,) * 4, F32, "weight_mod function"),
+}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -1079,9 +1089,10 @@ def _check_arity(fn, count: int, kind: str, expected: Sequence[str]):
     return names
 
 
-def _region_arg_names(names: Sequence[str], reserved: set) -> List[str]:
+def _region_arg_names(names: Sequence[str], defaults: Sequence[str],
+                      reserved: set) -> List[str]:
     out = []
-    for n, default in zip(names, _SCORE_ARGS if len(names) == 5 else _MASK_ARGS):
+    for n, default in zip(names, defaults):
         cand = n if _IDENT.match(n) else default
         if cand in reserved or cand in out:
             cand = default
@@ -1204,35 +1215,32 @@ class TracedRegion:
 
 def _trace_fn(fns: Sequence[Callable], kind: str, captures: _CaptureSet,
               captures_by_name: Dict[str, Captured]) -> TracedRegion:
-    """Traces one region from `fns`: masks are and-ed, score mods chained."""
-    if kind == "mask_fn":
-        count, expected, types_ = 4, _MASK_ARGS, [INDEX] * 4
-    else:
-        count, expected, types_ = 5, _SCORE_ARGS, [F32] + [INDEX] * 4
+    """Traces one region of `kind` (a key of _REGION_KINDS) from `fns`:
+    masks are and-ed, modifications chained."""
+    expected, types_, want, label = _REGION_KINDS[kind]
     names = None
     for fn in fns:
         if not callable(fn):
             raise TraceError(f"{kind}: {fn!r} is not callable", construct="callable")
         leaves = fn.leaves() if isinstance(fn, _ComposedMaskFn) else [fn]
         for leaf in leaves:
-            n = _check_arity(leaf, count, "mask function" if kind == "mask_fn"
-                             else "score_mod function", expected)
+            n = _check_arity(leaf, len(expected), label, expected)
             names = names or n
-    trace = _Trace(kind, _region_arg_names(names, _FUNCTION_NAMES), types_, captures)
+    trace = _Trace(kind, _region_arg_names(names, expected, _FUNCTION_NAMES), types_,
+                   captures)
     args = list(trace.args)
     result = None
     for fn in fns:
         wrapped = _with_captures(fn, captures_by_name)
-        label = "mask function" if kind == "mask_fn" else "score_mod function"
-        if kind == "mask_fn":
-            r = _run_traced(wrapped, label, trace, args)
-            r = _check_result(r, BOOL, fn, label, trace)
+        if want == BOOL:
+            r = _check_result(_run_traced(wrapped, label, trace, args), want, fn, label, trace)
             result = r if result is None else _bitwise("and", result, r)
         else:
-            r = _run_traced(wrapped, label, trace, [args[0] if result is None else result] + args[1:])
-            result = _check_result(r, F32, fn, label, trace)
+            first = args[0] if result is None else result
+            r = _run_traced(wrapped, label, trace, [first] + args[1:])
+            result = _check_result(r, want, fn, label, trace)
     if not isinstance(result, Tracer):
-        result = trace.const(result, BOOL if kind == "mask_fn" else F32)
+        result = trace.const(result, want)
     return TracedRegion(kind, trace, result)
 
 
@@ -1273,6 +1281,11 @@ def trace_mask(fn: Callable) -> str:
 def trace_score_mod(fn: Callable) -> str:
     """The ``score_mod`` region text of a score_mod function (for inspection)."""
     return _region_text(Spec(score_mod=fn).text, "score_mod")
+
+
+def trace_weight_mod(fn: Callable) -> str:
+    """The ``weight_mod`` region text of a weight_mod function (for inspection)."""
+    return _region_text(Spec(weight_mod=fn).text, "weight_mod")
 
 
 def _region_text(text: str, label: str) -> str:
@@ -1747,6 +1760,56 @@ def _dtype_name(dtype) -> str:
     return _DTYPES[key]
 
 
+# Operands given to Spec(...) directly: element type, allowed ranks, the
+# shape of `True`, the expected shape (for messages), whether an array may be
+# bound. `True` or a tuple of 1 (broadcast) / None entries declares an operand
+# passed at run time; an array is bound (spec.bound).
+_SPEC_OPERANDS = {
+    "bias": ("f32", (4,), (None,) * 4, "[B|1, Hq|1, Nq|1, Nk|1]", False),
+    "k_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
+    "v_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
+    "sink_logits": ("f32", (1,), (None,), "[Hq]", True),
+    "output_gate": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nq|1]", True),
+}
+
+
+def _is_one(d) -> bool:
+    return isinstance(d, numbers.Integral) and not isinstance(d, (bool, np.bool_)) and d == 1
+
+
+def _spec_operand(name: str, value) -> Optional[Tuple[str, Optional[np.ndarray]]]:
+    """(tensor type, bound array or None) of the Spec argument `name`, or
+    None when the operand is absent (None or False)."""
+    if value is None or value is False:
+        return None
+    element, ranks, default, shape, bindable = _SPEC_OPERANDS[name]
+    tuples = " or ".join(f"a {r}-tuple" for r in ranks)
+    if value is True or isinstance(value, tuple) or (isinstance(value, list) and not bindable):
+        dims = default if value is True else tuple(value)
+        if len(dims) not in ranks or not all(d is None or _is_one(d) for d in dims):
+            bind = ", or an array to bind" if bindable else ""
+            raise ValueError(
+                f"{name} must be True or {tuples} of 1 (broadcast) or None entries "
+                f"(an operand {shape} passed at run time){bind}; got {value!r}")
+        return "tensor<" + "".join("1x" if d == 1 else "?x" for d in dims) + element + ">", None
+    if not bindable:
+        raise ValueError(f"{name} must be True or {tuples} of 1 (broadcast) or None "
+                         f"entries, got {type(value).__name__}")
+    a = np.asarray(value)
+    is_int = a.dtype != np.bool_ and np.issubdtype(a.dtype, np.integer)
+    if element == "i32":
+        if not is_int:
+            raise TypeError(f"{name} must be an integer array, got dtype {a.dtype}")
+        if a.size and (a.min() < -2 ** 31 or a.max() >= 2 ** 31):
+            raise ValueError(f"{name} has values outside the range of i32")
+    elif not (is_int or np.issubdtype(a.dtype, np.floating)):
+        raise TypeError(f"{name} must be a float array, got dtype {a.dtype}")
+    if a.ndim not in ranks or a.size == 0:
+        raise ValueError(f"{name} must be a non-empty array {shape}, got shape {a.shape}")
+    a = a.astype(np.int32 if element == "i32" else np.float32, order="C")
+    return "tensor<" + "?x" * a.ndim + element + ">", a
+
+
 class Spec:
     """An ``attn.attention`` spec: built from Python, or parsed from text.
 
@@ -1769,7 +1832,19 @@ class Spec:
             or a 4-tuple whose ``1`` entries broadcast (``(1, None, None,
             None)``).
         lse: also return the logsumexp (softmax only).
+        weight_mod: a function ``(weight, score, b, h, q_idx, kv_idx) ->
+            float`` (or a list, chained) applied to each kept key's
+            normalized weight; ``score`` is the raw scaled dot product.
+        k_head_map, v_head_map: integer arrays ``[Hq]`` or ``[B|1, Hq]``:
+            the key / value head read by each query head.
+        sink_logits: a float array ``[Hq]``: a null key's logit (softmax).
+        output_gate: a float array ``[B|1, Hq|1, Nq|1]`` scaling each
+            output row.
         name: the function name.
+
+    The arrays given as ``k_head_map``, ``v_head_map``, ``sink_logits`` and
+    ``output_gate`` are bound (``spec.bound``); ``True`` or a tuple of 1 /
+    None entries (as for ``bias``) declares an operand passed at run time.
 
     Attributes: ``text`` (the MLIR that is compiled), ``entry``,
     ``filename``, ``bound`` (arrays the spec supplies itself: captures,
@@ -1778,12 +1853,17 @@ class Spec:
 
     def __init__(self, mask=None, score_mod=None, *, normalization=None,
                  scale: Optional[float] = None, dtype="f32", bias=False,
-                 lse: bool = False, name: str = "attention"):
+                 lse: bool = False, weight_mod=None, k_head_map=None,
+                 v_head_map=None, sink_logits=None, output_gate=None,
+                 name: str = "attention"):
         if not _IDENT.match(name):
             raise ValueError(f"invalid function name {name!r}")
         self._options = dict(mask=mask, score_mod=score_mod,
                              normalization=normalization, scale=scale,
-                             dtype=dtype, bias=bias, lse=lse, name=name)
+                             dtype=dtype, bias=bias, lse=lse, weight_mod=weight_mod,
+                             k_head_map=k_head_map, v_head_map=v_head_map,
+                             sink_logits=sink_logits, output_gate=output_gate,
+                             name=name)
         self.entry = name
         self.filename = f"<attn_opt.Spec {name}>"
         self.dtype = _dtype_name(dtype)
@@ -1791,7 +1871,7 @@ class Spec:
         self.bound: Dict[str, np.ndarray] = {}
         self._info = None
         self._lse_variant = None
-        self.text = self._build(mask, score_mod, normalization, scale, bias)
+        self.text = self._build(self._options)
         self.verify()
 
     # -- construction from text ------------------------------------------ #
@@ -1852,7 +1932,9 @@ class Spec:
 
     # -- text generation ---------------------------------------------------- #
 
-    def _build(self, mask, score_mod, normalization, scale, bias) -> str:
+    def _build(self, options: dict) -> str:
+        mask, score_mod = options["mask"], options["score_mod"]
+        normalization, scale = options["normalization"], options["scale"]
         t = f"tensor<?x?x?x?x{self.dtype}>"
         lse_t = "tensor<?x?x?xf32>"
         captures = _CaptureSet()
@@ -1884,38 +1966,42 @@ class Spec:
         if normalization is not None and not isinstance(normalization, Normalization):
             raise TypeError(f"not a normalization: {normalization!r}")
 
-        mask_region = _trace_fn(mask_fns, "mask_fn", captures, captures_by_name) \
-            if mask_fns else None
-        score_region = _trace_fn(mod_fns, "score_mod", captures, captures_by_name) \
-            if mod_fns else None
+        weight_mod = options["weight_mod"]
+        weight_fns = [] if weight_mod is None else (
+            list(weight_mod) if isinstance(weight_mod, (list, tuple)) else [weight_mod])
+        for fn in weight_fns:
+            if not callable(fn):
+                raise TypeError(f"not a weight_mod function: {fn!r} (a function "
+                                "(weight, score, b, h, q_idx, kv_idx) -> float)")
+        regions = [(kind, _trace_fn(fns, kind, captures, captures_by_name))
+                   for kind, fns in (("mask_fn", mask_fns), ("score_mod", mod_fns),
+                                     ("weight_mod", weight_fns)) if fns]
 
         # Function arguments, in the op's operand order.
         args, groups = [f"%q: {t}", f"%k: {t}", f"%v: {t}"], []
-        if bias:
-            if bias is True:
-                dims = [None] * 4
-            else:
-                dims = list(bias)
-                if len(dims) != 4 or any(d not in (None, 1) for d in dims):
-                    raise ValueError("bias must be True or a 4-tuple of 1 (broadcast) "
-                                     "or None entries")
-            bt = "tensor<" + "".join("1x" if d == 1 else "?x" for d in dims) + "f32>"
-            args.append(f"%bias: {bt}")
-            groups.append(f"bias(%bias : {bt})")
+
+        def add_operand(keyword, type_text, names=None):
+            names = names or (keyword,)
+            args.extend(f"%{n}: {type_text}" for n in names)
+            groups.append(f"{keyword}({', '.join('%' + n for n in names)} : "
+                          f"{', '.join([type_text] * len(names))})")
+
+        declared = {n: _spec_operand(n, options[n]) for n in _SPEC_OPERANDS}
+        if declared["bias"]:
+            add_operand("bias", declared["bias"][0])
         if "segment_ids" in uses:
-            st = "tensor<?x?xi32>"
-            args += [f"%q_segment_ids: {st}", f"%kv_segment_ids: {st}"]
-            groups.append(f"segment_ids(%q_segment_ids, %kv_segment_ids : {st}, {st})")
+            add_operand("segment_ids", "tensor<?x?xi32>", ("q_segment_ids", "kv_segment_ids"))
         if "block_layout" in uses:
-            lt = "tensor<?x?x?x?xi8>"
-            args.append(f"%block_layout: {lt}")
-            groups.append(f"block_layout(%block_layout : {lt})")
+            add_operand("block_layout", "tensor<?x?x?x?xi8>")
         if "alibi_slopes" in operands:
-            st = "tensor<?xf32>"
-            args.append(f"%alibi_slopes: {st}")
-            groups.append(f"alibi_slopes(%alibi_slopes : {st})")
-        for k, v in operands.items():
-            self.bound[k] = v
+            add_operand("alibi_slopes", "tensor<?xf32>")
+        self.bound.update(operands)
+        for name in ("k_head_map", "v_head_map", "sink_logits", "output_gate"):
+            if declared[name]:
+                type_text, array = declared[name]
+                add_operand(name, type_text)
+                if array is not None:
+                    self.bound[name] = array
         capture_names: List[str] = []
         used_names = set(_FUNCTION_NAMES)
         for n, c in enumerate(captures.items):
@@ -1950,9 +2036,7 @@ class Spec:
         lines.append(head)
         for g in groups:
             lines.append(f"      {g}")
-        for label, region in (("mask_fn", mask_region), ("score_mod", score_region)):
-            if region is None:
-                continue
+        for label, region in regions:
             lines.append(f"      {label} {{")
             lines += _render_region(region, captures.items, capture_names, "      ")
             lines.append("      }")

@@ -447,6 +447,7 @@ nb::dict bindInfo(const std::string &text, const std::string &filename,
   info["mask"] = printed.empty() ? nb::object(nb::none()) : nb::str(printed.c_str());
   info["has_mask_fn"] = !b.op.getMaskFn().empty();
   info["has_score_mod"] = !b.op.getScoreMod().empty();
+  info["has_weight_mod"] = !b.op.getWeightMod().empty();
   int64_t perHead = -1;
   if (auto ph = dyn_cast_or_null<attn::PerHeadMaskAttr>(b.op.getMaskAttr()))
     perHead = ph.getNumHeads();
