@@ -1,4 +1,4 @@
-"""The example of docs/python.md runs as written."""
+"""The examples of docs/python.md run as written."""
 
 import os
 import re
@@ -6,12 +6,13 @@ import re
 from conftest import SOURCE_DIR
 
 
-def doc_example():
+def doc_example(heading="## Example"):
+    """The first ```python block after `heading` in docs/python.md."""
     with open(os.path.join(SOURCE_DIR, "docs", "python.md"), encoding="utf-8") as f:
         doc = f.read()
-    section = doc.split("## Example", 1)[1]
+    section = doc.split(heading + "\n", 1)[1]
     match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match, "no ```python block in the Example section"
+    assert match, f"no ```python block in the section {heading!r}"
     return match.group(1)
 
 
@@ -29,3 +30,14 @@ def test_doc_example_runs(capsys):
     assert "tensor.extract" in printed
     assert namespace["check"].passed
     assert namespace["lse"].shape == (1, 8, 200)
+
+
+def test_operand_example_runs():
+    code = doc_example("### Head maps, sinks, gates, weight_mod")
+    assert len(code.strip().splitlines()) <= 20
+    namespace = {"__name__": "__doc_example__"}
+    exec(compile(code, "docs/python.md", "exec"), namespace)
+    text = namespace["spec"].text
+    for word in ("k_head_map(", "v_head_map(", "sink_logits(", "output_gate(", "weight_mod {"):
+        assert word in text
+    assert set(namespace["spec"].bound) == {"k_head_map", "v_head_map", "sink_logits", "sign_flip"}
