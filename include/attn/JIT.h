@@ -151,6 +151,8 @@ public:
   size_t size() const;
   size_t hits() const;
   size_t evictions() const;
+  /// The most kernels kept at once.
+  size_t maxSize() const { return capacity; }
 
 private:
   struct Entry {

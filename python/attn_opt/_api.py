@@ -563,6 +563,8 @@ def from_bf16(bits) -> np.ndarray:
 
 
 def cache_info() -> Dict[str, int]:
-    """Kernels in the process-wide cache and cache hits so far."""
-    size, hits = _core.cache_info()
-    return {"kernels": size, "hits": hits}
+    """The process-wide kernel cache: kernels held, hits and evictions so
+    far, and the most kernels it holds (the least recently used go first)."""
+    size, hits, evictions, capacity = _core.cache_info()
+    return {"kernels": size, "hits": hits, "evictions": evictions,
+            "capacity": capacity}

@@ -626,7 +626,8 @@ NB_MODULE(_core, m) {
     return attn::toleranceFor(requireDType(dtype));
   });
   m.def("cache_info", [] {
-    return nb::make_tuple(kernelCache().size(), kernelCache().hits());
+    return nb::make_tuple(kernelCache().size(), kernelCache().hits(),
+                          kernelCache().evictions(), kernelCache().maxSize());
   });
   m.def("host_vector_width", &attn::hostVectorWidth);
 }
