@@ -359,7 +359,8 @@ static void emitSources(const gpu::KernelInfo &k,
     << "  " << prefix << "_error[0] = 0;\n"
     << "  return CUDA_SUCCESS;\n}\n\n"
     << "CUresult " << prefix << "_launch(" << params << ") {\n";
-  // cp.async reads K and V in pieces of `alignment` bytes.
+  // cp.async reads K and V (and Q on tensor cores) in pieces of
+  // `alignment` bytes.
   for (const auto &buf : k.buffers)
     if (buf.alignment)
       c << "  if (" << cIdentifier(buf.name) << " % " << buf.alignment

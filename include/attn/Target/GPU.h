@@ -88,7 +88,8 @@ struct KernelInfo {
     std::vector<int64_t> shape;
     bool isResult = false;
     /// Byte alignment the device pointer needs beyond its element size
-    /// (K and V filled by cp.async: the copy size); 0 when none.
+    /// (K, V and on tensor cores Q filled by cp.async: the copy size); 0
+    /// when none.
     int64_t alignment = 0;
   };
   /// K and V tiles double-buffered and filled by cp.async.

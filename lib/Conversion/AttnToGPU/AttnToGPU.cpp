@@ -266,12 +266,12 @@ private:
   /// `waitPrevious`, waits until only that group is in flight.
   void asyncCopyStage(Value entry, Value valid, Value slotRow, bool withV,
                       bool waitPrevious);
-  /// Asynchronous copies of a `Bk` x `cols` tile (`valid` columns, `width`
-  /// elements per copy) of src[bb, head] from row k0, zero-filled past Nk
-  /// and `valid`, into dst's rows from `slotRow`; thread `t` of `T`.
-  void asyncCopyTile(Value t, Value src, Value dst, Value head, Value k0,
-                     Value slotRow, int64_t cols, int64_t valid,
-                     int64_t width);
+  /// Asynchronous copies of a `rows` x `cols` tile (`valid` columns, `width`
+  /// elements per copy) of src[bb, head] from row r0, zero-filled past
+  /// `nRows` and `valid`, into dst's rows from `dstRow`; thread `t` of `T`.
+  void asyncCopyTile(Value t, Value src, Value dst, Value head, Value r0,
+                     int64_t nRows, int64_t rows, Value dstRow, int64_t cols,
+                     int64_t valid, int64_t width);
   /// The key tile of list entry `entry`: (its first key, whether it is
   /// partial).
   std::pair<Value, Value> decodeEntry(Value entry);
@@ -328,6 +328,9 @@ private:
   int64_t numEntries = 0;
   // Double buffering: the first K/V buffer row of the current key tile.
   Value kvRow0;
+  // Tensor cores with async copies: the Q tile joins the first key tile's
+  // copies (the first pass's prologue).
+  bool qWithFirstTile = false;
   // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
   // the running sum l and the factor alpha.
   Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
@@ -464,6 +467,9 @@ LogicalResult GPULowering::run() {
                     b.getI64IntegerAttr(cfg.kWidth * bytes));
       func->setAttr("attn.gpu.value_alignment",
                     b.getI64IntegerAttr(cfg.vWidth * bytes));
+      if (tc) // Q joins the first tile's copies
+        func->setAttr("attn.gpu.query_alignment",
+                      b.getI64IntegerAttr(cfg.kWidth * bytes));
     }
   }
   {
@@ -518,7 +524,9 @@ LogicalResult GPULowering::run() {
 
     // Q tile, scaled; padding queries are zero. The tensor-core kernel keeps
     // Q in the input type and scales S in f32 instead.
-    if (tc)
+    if (tc && cfg.asyncCopies)
+      qWithFirstTile = true; // Q is not used before the first key tile
+    else if (tc)
       loadTile16(qMem, qs, h, q0, Nq, Bq, tcLayout.dPad(), D);
     else
       threadLoop(Bq * D, [&](Value x) {
@@ -622,14 +630,22 @@ void GPULowering::asyncCopyStage(Value entry, Value valid, Value slotRow,
                                  bool withV, bool waitPrevious) {
   // Every thread commits a group (possibly empty) and waits, so that the
   // count of groups in flight is the same in all threads.
+  bool withQ = qWithFirstTile;
+  qWithFirstTile = false;
   threadForall(cfg.threads, [&](Value t) {
     ifThen(valid, [&] {
       Value k0 = decodeEntry(e.minsi(entry, idx(numEntries - 1))).first;
       int64_t kCols = tc ? tcLayout.dPad() : D;
-      asyncCopyTile(t, kMem, ks, hk, k0, slotRow, kCols, D, cfg.kWidth);
+      // Q has K's row layout (tensor cores): the same copy width.
+      if (withQ)
+        asyncCopyTile(t, qMem, qs, h, q0, Nq, Bq, idx(0), kCols, D,
+                      cfg.kWidth);
+      asyncCopyTile(t, kMem, ks, hk, k0, Nk, Bk, slotRow, kCols, D,
+                    cfg.kWidth);
       if (withV) {
         int64_t vCols = tc ? tcLayout.dvPad() : Dv;
-        asyncCopyTile(t, vMem, vs, hv, k0, slotRow, vCols, Dv, cfg.vWidth);
+        asyncCopyTile(t, vMem, vs, hv, k0, Nk, Bk, slotRow, vCols, Dv,
+                      cfg.vWidth);
       }
     });
     Type token = nvgpu::DeviceAsyncTokenType::get(b.getContext());
@@ -641,14 +657,15 @@ void GPULowering::asyncCopyStage(Value entry, Value valid, Value slotRow,
 }
 
 void GPULowering::asyncCopyTile(Value t, Value src, Value dst, Value head,
-                                Value k0, Value slotRow, int64_t cols,
-                                int64_t valid, int64_t width) {
+                                Value r0, int64_t nRows, int64_t rows,
+                                Value dstRow, int64_t cols, int64_t valid,
+                                int64_t width) {
   const int64_t perRow = cols / width;
-  forLoop(t, idx(Bk * perRow), cfg.threads, [&](Value x) {
+  forLoop(t, idx(rows * perRow), cfg.threads, [&](Value x) {
     Value j = divui(x, perRow);
     Value c = e.muli(remui(x, perRow), idx(width));
-    Value kj = e.addi(k0, j);
-    Value inside = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+    Value r = e.addi(r0, j);
+    Value inside = e.cmp(arith::CmpIPredicate::slt, r, idx(nRows));
     if (valid < cols)
       inside = e.andi(inside, e.cmp(arith::CmpIPredicate::slt, c, idx(valid)));
     // Zero-filled copies (no source bytes) still get an address inside the
@@ -656,8 +673,8 @@ void GPULowering::asyncCopyTile(Value t, Value src, Value dst, Value head,
     Value count = e.select(inside, idx(width), idx(0));
     nvgpu::DeviceAsyncCopyOp::create(
         b, loc, nvgpu::DeviceAsyncTokenType::get(b.getContext()), dst,
-        ValueRange{e.addi(slotRow, j), c}, src,
-        ValueRange{bb, head, e.minsi(kj, idx(Nk - 1)),
+        ValueRange{e.addi(dstRow, j), c}, src,
+        ValueRange{bb, head, e.minsi(r, idx(nRows - 1)),
                    e.minsi(c, idx(valid - width))},
         b.getIndexAttr(width), count, /*bypassL1=*/
         width * cast<MemRefType>(dst.getType()).getElementTypeBitWidth() ==

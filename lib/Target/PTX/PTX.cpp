@@ -94,8 +94,8 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     return makeError("'" + funcName +
                      "' must hold exactly one attn.attention with static "
                      "shapes (specialize the spec to shapes first)");
-  // Host arguments that are K and V (cp.async needs them aligned).
-  std::optional<unsigned> keyArg, valueArg;
+  // Host arguments that are Q, K and V (cp.async needs them aligned).
+  std::optional<unsigned> queryArg, keyArg, valueArg;
   func.walk([&](AttentionOp op) {
     auto argOf = [&](Value v) -> std::optional<unsigned> {
       if (auto arg = dyn_cast<BlockArgument>(v))
@@ -103,6 +103,7 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
           return arg.getArgNumber();
       return std::nullopt;
     };
+    queryArg = argOf(op.getQuery());
     keyArg = argOf(op.getKey());
     valueArg = argOf(op.getValue());
   });
@@ -146,11 +147,12 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
   if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_kv"))
     info.tileKv = t.getInt();
   info.asyncCopies = func->hasAttr("attn.gpu.async_copies");
-  for (auto [arg, attr] : {std::pair{keyArg, "attn.gpu.key_alignment"},
+  for (auto [arg, attr] : {std::pair{queryArg, "attn.gpu.query_alignment"},
+                           std::pair{keyArg, "attn.gpu.key_alignment"},
                            std::pair{valueArg, "attn.gpu.value_alignment"}})
     if (auto a = func->getAttrOfType<IntegerAttr>(attr)) {
       if (!arg)
-        return makeError("K or V of '" + funcName +
+        return makeError("Q, K or V of '" + funcName +
                          "' is not a function argument; asynchronous copies "
                          "need its alignment checked (async-copies=false)");
       info.buffers[*arg].alignment = a.getInt();

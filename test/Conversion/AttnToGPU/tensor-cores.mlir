@@ -23,7 +23,10 @@
 // CHECK-DAG:       %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
 // Per key tile: the next tile's copies (16-byte pieces of K: D = 24 is a
 // multiple of 8; 8-byte pieces of V: Dv = 12 is not), then the wait for
-// this tile's group (async-copies.mlir has the details).
+// this tile's group (async-copies.mlir has the details). The Q tile joins
+// the first key tile's copies (same 16-byte pieces as K).
+// CHECK:           nvgpu.device_async_copy %{{.*}}, %[[QS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
+// CHECK:           nvgpu.device_async_copy %{{.*}}, %[[KS]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1}
 // CHECK:           nvgpu.device_async_create_group
 // CHECK:           scf.for %[[E:.*]] = %[[BEGIN:.*]] to
 // CHECK:             %[[REL:.*]] = arith.subi %[[E]], %[[BEGIN]]

@@ -32,7 +32,7 @@
 // SIMT: dynamic shared 66816 B
 // SYNC: dynamic shared 72960 B
 
-// HEADER:      q: f16[2][4][100][64]  (input)
+// HEADER:      q: f16[2][4][100][64]  (input, 16-byte aligned)
 // HEADER:      k: f16[2][2][77][64]  (input, 16-byte aligned)
 // HEADER:      v: f16[2][2][77][64]  (input, 16-byte aligned)
 // HEADER:      out: f16[2][4][100][64]  (output)
@@ -58,7 +58,9 @@
 // LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_function, attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
 // LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES), NULL);
 // LAUNCHER:      CUresult attn_causal_gqa_launch(
-// K and V are refused unless 16-byte aligned (cp.async of 8 f16).
+// Q, K and V are refused unless 16-byte aligned (cp.async of 8 f16).
+// LAUNCHER:        if (q % 16 != 0) {
+// LAUNCHER:          return CUDA_ERROR_INVALID_VALUE;
 // LAUNCHER:        if (k % 16 != 0) {
 // LAUNCHER:          return CUDA_ERROR_INVALID_VALUE;
 // LAUNCHER:        if (v % 16 != 0) {
