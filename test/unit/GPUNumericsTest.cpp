@@ -19,6 +19,8 @@
 #include "attn/Runner/Runner.h"
 #include "attn/Target/GPU.h"
 
+#include "TestContext.h"
+
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -66,14 +68,6 @@ bool isSixteenBit(const SpecBinding &binding) {
   Type t = cast<RankedTensorType>(binding.op.getQuery().getType())
                .getElementType();
   return t.isF16() || t.isBF16();
-}
-
-void setUpContext(MLIRContext &context) {
-  DialectRegistry registry;
-  registry.insert<AttnDialect, func::FuncDialect, mlir::gpu::GPUDialect>();
-  registerCPUPipelineDependencies(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
 }
 
 /// A spec function specialized to one problem size, lowered by
@@ -205,7 +199,9 @@ std::vector<std::string> zooSpecs() {
 
 class GPUZooTest : public ::testing::TestWithParam<std::string> {
 protected:
-  void SetUp() override { setUpContext(context); }
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
   MLIRContext context;
 };
 
@@ -486,7 +482,9 @@ std::string makeSpec(const SpecCase &c) {
 
 class GPUCaseTest : public ::testing::TestWithParam<int> {
 protected:
-  void SetUp() override { setUpContext(context); }
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
   MLIRContext context;
 };
 
@@ -545,7 +543,7 @@ INSTANTIATE_TEST_SUITE_P(
 // it matches the reference run on the clamped maps.
 TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
   MLIRContext context;
-  setUpContext(context);
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
   SpecCase c{"clamped",
              "k_head_map(%km : tensor<?x?xi32>) v_head_map(%vm : "
              "tensor<?xi64>) mask(#attn.causal)",

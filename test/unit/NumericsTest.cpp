@@ -12,6 +12,8 @@
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
 
+#include "TestContext.h"
+
 #include "attn/Conversion/Passes.h"
 
 #include "mlir/Parser/Parser.h"
@@ -143,11 +145,7 @@ class NumericsTest
     : public ::testing::TestWithParam<std::tuple<int, const char *, bool>> {
 protected:
   void SetUp() override {
-    DialectRegistry registry;
-    registry.insert<AttnDialect, func::FuncDialect>();
-    registerCPUPipelineDependencies(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
+    attn::test::setUpCompileContext(context);
   }
   MLIRContext context;
 };
@@ -299,11 +297,7 @@ class BF16DotNumericsTest
     : public ::testing::TestWithParam<std::tuple<int, int64_t, bool>> {
 protected:
   void SetUp() override {
-    DialectRegistry registry;
-    registry.insert<AttnDialect, func::FuncDialect>();
-    registerCPUPipelineDependencies(registry);
-    context.appendDialectRegistry(registry);
-    context.loadAllAvailableDialects();
+    attn::test::setUpCompileContext(context);
   }
   MLIRContext context;
 };
@@ -426,11 +420,7 @@ INSTANTIATE_TEST_SUITE_P(
 /// Rows with no visible key are exactly 0 on the bf16-dot path too.
 TEST(NumericsEdgeTest, BF16DotFullyMaskedRowsAreZero) {
   MLIRContext context;
-  DialectRegistry registry;
-  registry.insert<AttnDialect, func::FuncDialect>();
-  registerCPUPipelineDependencies(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
+  attn::test::setUpCompileContext(context);
   // Causal with Nq > Nk: the first Nq - Nk rows see no key.
   std::string source = makeSpec({"causal", "mask(#attn.causal)"}, "bf16",
                                 true);
@@ -482,11 +472,7 @@ TEST(NumericsEdgeTest, BF16DotFullyMaskedRowsAreZero) {
 /// Fully masked rows give exactly 0 and a logsumexp of -inf, never NaN.
 TEST(NumericsEdgeTest, FullyMaskedRowsAreZero) {
   MLIRContext context;
-  DialectRegistry registry;
-  registry.insert<AttnDialect, func::FuncDialect>();
-  registerCPUPipelineDependencies(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
+  attn::test::setUpCompileContext(context);
   std::string source = makeSpec({"none", "mask(#attn.not<#attn.full>)"}, "f32",
                                 true);
   auto module = parseSourceString<ModuleOp>(source, &context);
@@ -557,11 +543,7 @@ std::string guardedSpec(int64_t captureLen) {
 /// element, the divisor 1); the reference itself reports the raw problem.
 TEST(RegionGuardTest, OutOfRangeCapturesAndZeroDivisors) {
   MLIRContext context;
-  DialectRegistry registry;
-  registry.insert<AttnDialect, func::FuncDialect>();
-  registerCPUPipelineDependencies(registry);
-  context.appendDialectRegistry(registry);
-  context.loadAllAvailableDialects();
+  attn::test::setUpCompileContext(context);
   auto raw = parseSourceString<ModuleOp>(guardedSpec(4), &context);
   auto sanitized = parseSourceString<ModuleOp>(guardedSpec(9), &context);
   ASSERT_TRUE(raw && sanitized);
