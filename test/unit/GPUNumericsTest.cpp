@@ -19,7 +19,7 @@
 #include "attn/Runner/Runner.h"
 #include "attn/Target/GPU.h"
 
-#include "TestContext.h"
+#include "TestSupport.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -126,39 +126,6 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   k.compiled = std::move(*compiled);
 }
 
-/// Runs the kernel on `args` and compares with the reference evaluated on
-/// `refArgs`.
-void runAndCompare(const GPUOnCPU &k, const ProblemSize &size,
-                   ArrayRef<NDArray> args, ArrayRef<NDArray> refArgs) {
-  std::vector<NDArray> results = allocateResults(k.concrete, size);
-  // Poison the outputs so an unwritten element cannot pass.
-  for (NDArray &r : results)
-    for (int64_t i = 0; i < r.numElements(); ++i)
-      r.setDouble(i, std::nan(""));
-  std::vector<const NDArray *> argPtrs;
-  for (const NDArray &a : args)
-    argPtrs.push_back(&a);
-  std::vector<NDArray *> resultPtrs;
-  for (auto &r : results)
-    resultPtrs.push_back(&r);
-  llvm::Error err = k.compiled->run(argPtrs, resultPtrs);
-  ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
-
-  auto ref = reference::evaluate(k.concrete.op,
-                                 referenceInputs(k.concrete, refArgs));
-  ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
-  Comparison out = compareArrays(results[0], ref->output,
-                                 toleranceFor(results[0].dtype()));
-  EXPECT_TRUE(out.passed) << "output rel_fro " << out.relFrobeniusError
-                          << " max_abs " << out.maxAbsError << " non-finite "
-                          << out.nonFinite;
-  if (results.size() > 1 && ref->lse) {
-    Comparison l = compareArrays(results[1], *ref->lse, 1e-5);
-    EXPECT_TRUE(l.passed) << "lse rel_fro " << l.relFrobeniusError
-                          << " non-finite " << l.nonFinite;
-  }
-}
-
 /// Runs `binding`'s function at `size` through the GPU lowering on the CPU
 /// and compares with the reference, on fresh random inputs for each seed
 /// (compiled once).
@@ -175,7 +142,10 @@ void checkSpec(const SpecBinding &binding, const ProblemSize &size,
       if (testing::Test::HasFatalFailure())
         return;
     }
-    runAndCompare(kernel, size, *args, *args);
+    attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size, *args,
+                              *args);
+    if (testing::Test::HasFatalFailure())
+      return;
   }
 }
 
@@ -197,6 +167,18 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
+/// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
+OwningOpRef<ModuleOp> parseZooSpec(const std::string &relPath,
+                                   MLIRContext &context) {
+  std::string path = std::string(ATTN_ZOO_DIR) + "/" + relPath;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    ADD_FAILURE() << "cannot read " << path;
+    return nullptr;
+  }
+  return parseSourceString<ModuleOp>((*buffer)->getBuffer(), &context);
+}
+
 class GPUZooTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
@@ -206,14 +188,10 @@ protected:
 };
 
 TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
-  std::string path = std::string(ATTN_ZOO_DIR) + "/" + GetParam();
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  ASSERT_TRUE(static_cast<bool>(buffer)) << path;
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>((*buffer)->getBuffer(), &context);
-  ASSERT_TRUE(module) << path;
+  OwningOpRef<ModuleOp> module = parseZooSpec(GetParam(), context);
+  ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
-  ASSERT_TRUE(succeeded(binding)) << path;
+  ASSERT_TRUE(succeeded(binding)) << GetParam();
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
   std::vector<ProblemSize> sizes = {defaultProblemSize(*binding)};
@@ -261,20 +239,16 @@ INSTANTIATE_TEST_SUITE_P(Zoo, GPUZooTest, ::testing::ValuesIn(zooSpecs()),
 class GPUZooF16Test : public GPUZooTest {};
 
 TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
-  std::string path = std::string(ATTN_ZOO_DIR) + "/" + GetParam();
-  auto buffer = llvm::MemoryBuffer::getFile(path);
-  ASSERT_TRUE(static_cast<bool>(buffer)) << path;
-  OwningOpRef<ModuleOp> module =
-      parseSourceString<ModuleOp>((*buffer)->getBuffer(), &context);
-  ASSERT_TRUE(module) << path;
+  OwningOpRef<ModuleOp> module = parseZooSpec(GetParam(), context);
+  ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
-  ASSERT_TRUE(succeeded(f32Binding)) << path;
+  ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
   std::string funcName = f32Binding->func.getSymName().str();
   ASSERT_TRUE(succeeded(attn::gpu::retypeAttentionInputs(
       *module, funcName, Float16Type::get(&context))))
-      << path;
+      << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, funcName);
-  ASSERT_TRUE(succeeded(binding)) << path;
+  ASSERT_TRUE(succeeded(binding)) << GetParam();
   ProblemSize size = defaultProblemSize(*binding);
   for (const TileCase &t : {kTiles[0], kTiles[3]}) {
     SCOPED_TRACE(testing::Message() << GetParam() << " f16 tiles " << t.name);
@@ -583,7 +557,8 @@ TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
       kernel.concrete.op, referenceInputs(kernel.concrete, *args));
   ASSERT_FALSE(static_cast<bool>(refused));
   llvm::consumeError(refused.takeError());
-  runAndCompare(kernel, size, *args, clamped);
+  attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size, *args,
+                            clamped);
 }
 
 } // namespace

@@ -11,21 +11,21 @@ using namespace attn;
 
 namespace {
 
-const char *kCausal = R"mlir(
-func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
-                  %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
-  %o = attn.attention %q, %k, %v mask(#attn.causal)
-       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
-         -> tensor<?x?x?x?xf32>
-  return %o : tensor<?x?x?x?xf32>
+/// A causal spec with `elem` (f32, bf16, ...) Q, K, V and output.
+std::string causalSpec(const std::string &elem) {
+  std::string t = "tensor<?x?x?x?x" + elem + ">";
+  return "func.func @causal(%q: " + t + ", %k: " + t + ", %v: " + t +
+         ") -> " + t + " {\n  %o = attn.attention %q, %k, %v "
+         "mask(#attn.causal)\n       : " + t + ", " + t + ", " + t + " -> " +
+         t + "\n  return %o : " + t + "\n}\n";
 }
-)mlir";
+
+const std::string kCausal = causalSpec("f32");
 
 using ArgTypes = std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>>;
 
-ArgTypes shapes(int64_t n, int64_t d = 16) {
-  return {{DType::F32, {1, 2, n, d}}, {DType::F32, {1, 2, n, d}},
-          {DType::F32, {1, 2, n, d}}};
+ArgTypes shapes(int64_t n, int64_t d = 16, DType dtype = DType::F32) {
+  return {{dtype, {1, 2, n, d}}, {dtype, {1, 2, n, d}}, {dtype, {1, 2, n, d}}};
 }
 
 struct Buffers {
@@ -272,25 +272,11 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
   EXPECT_EQ((*host)->vectorWidth(), hostVectorWidth());
 }
 
-const char *kCausalBF16 = R"mlir(
-func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
-                  %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
-  %o = attn.attention %q, %k, %v mask(#attn.causal)
-       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
-         -> tensor<?x?x?x?xbf16>
-  return %o : tensor<?x?x?x?xbf16>
-}
-)mlir";
-
-ArgTypes bf16Shapes(int64_t n, int64_t d = 16) {
-  return {{DType::BF16, {1, 2, n, d}}, {DType::BF16, {1, 2, n, d}},
-          {DType::BF16, {1, 2, n, d}}};
-}
-
 /// Runs the bf16 causal kernel compiled with `o` on fixed inputs.
 llvm::Expected<NDArray> runBF16(const CompileOptions &o, int64_t n = 37) {
   KernelCache cache;
-  auto kernel = cache.getOrCompile(kCausalBF16, "causal", bf16Shapes(n), o);
+  auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
+                                   shapes(n, 16, DType::BF16), o);
   if (!kernel)
     return kernel.takeError();
   std::mt19937_64 rng(5);

@@ -12,7 +12,7 @@
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
 
-#include "TestContext.h"
+#include "TestSupport.h"
 
 #include "attn/Conversion/Passes.h"
 
@@ -186,33 +186,9 @@ TEST_P(NumericsTest, MatchesReference) {
         SCOPED_TRACE(testing::Message() << "seed " << seed);
         auto args = makeRandomInputs(*binding, size, seed);
         ASSERT_TRUE(static_cast<bool>(args));
-        std::vector<NDArray> results = allocateResults(*concrete, size);
-        // Poison the outputs so an unwritten element cannot pass.
-        for (NDArray &r : results)
-          for (int64_t i = 0; i < r.numElements(); ++i)
-            r.setDouble(i, std::nan(""));
-        std::vector<const NDArray *> argPtrs;
-        for (auto &a : *args)
-          argPtrs.push_back(&a);
-        std::vector<NDArray *> resultPtrs;
-        for (auto &r : results)
-          resultPtrs.push_back(&r);
-        llvm::Error err = (*compiled)->run(argPtrs, resultPtrs);
-        ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
-
-        auto ref = reference::evaluate(concrete->op,
-                                       referenceInputs(*concrete, *args));
-        ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
-        Comparison out = compareArrays(results[0], ref->output,
-                                       toleranceFor(results[0].dtype()));
-        EXPECT_TRUE(out.passed) << "output rel_fro " << out.relFrobeniusError
-                                << " max_abs " << out.maxAbsError
-                                << " non-finite " << out.nonFinite;
-        if (lse) {
-          Comparison l = compareArrays(results[1], *ref->lse, 1e-5);
-          EXPECT_TRUE(l.passed) << "lse rel_fro " << l.relFrobeniusError
-                                << " non-finite " << l.nonFinite;
-        }
+        attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
+        if (testing::Test::HasFatalFailure())
+          return;
       }
     }
   }
@@ -355,35 +331,13 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
           SCOPED_TRACE(testing::Message() << "seed " << seed);
           auto args = makeRandomInputs(*binding, size, seed);
           ASSERT_TRUE(static_cast<bool>(args));
-          std::vector<NDArray> results = allocateResults(*concrete, size);
-          for (NDArray &r : results)
-            for (int64_t i = 0; i < r.numElements(); ++i)
-              r.setDouble(i, std::nan(""));
-          std::vector<const NDArray *> argPtrs;
-          for (auto &a : *args)
-            argPtrs.push_back(&a);
-          std::vector<NDArray *> resultPtrs;
-          for (auto &r : results)
-            resultPtrs.push_back(&r);
-          llvm::Error err = (*compiled)->run(argPtrs, resultPtrs);
-          ASSERT_FALSE(static_cast<bool>(err))
-              << llvm::toString(std::move(err));
-          auto ref = reference::evaluate(concrete->op,
-                                         referenceInputs(*concrete, *args));
-          ASSERT_TRUE(static_cast<bool>(ref))
-              << llvm::toString(ref.takeError());
-          Comparison out = compareArrays(results[0], ref->output,
-                                         toleranceFor(results[0].dtype()));
+          // The lse: scores are exact bf16 products accumulated in f32.
+          Comparison out;
+          attn::test::runAndCompare(**compiled, *concrete, size, *args, *args,
+                                    &out);
+          if (testing::Test::HasFatalFailure())
+            return;
           worst[mode] = std::max(worst[mode], out.relFrobeniusError);
-          EXPECT_TRUE(out.passed) << "output rel_fro " << out.relFrobeniusError
-                                  << " max_abs " << out.maxAbsError
-                                  << " non-finite " << out.nonFinite;
-          if (lse) {
-            // Scores are exact bf16 products accumulated in f32.
-            Comparison l = compareArrays(results[1], *ref->lse, 1e-5);
-            EXPECT_TRUE(l.passed) << "lse rel_fro " << l.relFrobeniusError
-                                  << " non-finite " << l.nonFinite;
-          }
         }
       }
   std::printf("[ bf16-dot ] %s width %lld: worst output rel_fro: off %.3g, "
