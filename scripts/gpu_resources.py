@@ -32,7 +32,7 @@ LINE = re.compile(
     r"(\S+) (sm_\d+): registers (\d+), spill stores (\d+) B, spill loads (\d+) B, "
     r"stack (\d+) B, shared (\d+) B dynamic \+ (\d+) B static, block (\d+), "
     r"grid (\d+), tiles (\S+), K/V copies (\S+)")
-WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c\}.* shape (\S+)")
+WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c,json\}.* shape (\S+)")
 
 
 def emit(emitter, spec, out, dtype=None):

@@ -65,6 +65,48 @@ static StringRef defaultArgName(ArgRole role) {
   }
 }
 
+Type attn::sixteenBitElementType(MLIRContext *context, StringRef name) {
+  if (name == "f16")
+    return Float16Type::get(context);
+  if (name == "bf16")
+    return BFloat16Type::get(context);
+  return {};
+}
+
+LogicalResult attn::retypeAttentionInputs(ModuleOp module,
+                                               llvm::StringRef funcName,
+                                               Type elementType) {
+  auto func = module.lookupSymbol<func::FuncOp>(funcName);
+  if (!func || func.isExternal())
+    return failure();
+  auto retype = [&](Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    v.setType(t.clone(elementType));
+  };
+  bool changed = false;
+  WalkResult walk = func.walk([&](AttentionOp op) {
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
+      if (!isa<BlockArgument>(v) ||
+          cast<BlockArgument>(v).getOwner() != &func.front())
+        return WalkResult::interrupt();
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()})
+      if (cast<RankedTensorType>(v.getType()).getElementType() !=
+          elementType) {
+        retype(v);
+        changed = true;
+      }
+    return WalkResult::advance();
+  });
+  if (walk.wasInterrupted())
+    return failure();
+  if (!changed)
+    return success();
+  func.setType(FunctionType::get(
+      func.getContext(), func.front().getArgumentTypes(),
+      func.front().getTerminator()->getOperandTypes()));
+  return mlir::verify(func);
+}
+
 FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   SpecBinding binding;
   if (!entry.empty()) {

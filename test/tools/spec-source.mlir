@@ -36,7 +36,7 @@
 // RUN-STDIN: spec - @causal
 // RUN-STDIN: check output {{.*}} PASS
 // MAP-STDIN: block map of head 0: nq 256, nk 256
-// EMIT-STDIN: wrote {{.*}}/causal.{h,c} and 1 PTX
+// EMIT-STDIN: wrote {{.*}}/causal.{h,c,json} and 1 PTX
 
 // attn-emit-lib goes on past specs it cannot read or parse, and exits 1.
 // RUN: not attn-emit-lib %t/missing.mlir %t/bad.mlir %t/good.mlir --arch sm_80 -o %t/lib > %t/emit.out 2> %t/emit.err
@@ -44,7 +44,7 @@
 // RUN: FileCheck %s --check-prefix=EMIT-OUT < %t/emit.out
 // EMIT-ERR: attn-emit-lib: error: cannot open input file '{{.*}}missing.mlir': No such file or directory
 // EMIT-ERR: bad.mlir:2:8: error: Dialect `bogus' not found
-// EMIT-OUT: wrote {{.*}}/causal.{h,c} and 1 PTX
+// EMIT-OUT: wrote {{.*}}/causal.{h,c,json} and 1 PTX
 
 //--- bad.mlir
 func.func @f(%q: tensor<1xf32>) {

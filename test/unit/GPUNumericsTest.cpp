@@ -244,7 +244,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
   std::string funcName = f32Binding->func.getSymName().str();
-  ASSERT_TRUE(succeeded(attn::gpu::retypeAttentionInputs(
+  ASSERT_TRUE(succeeded(attn::retypeAttentionInputs(
       *module, funcName, Float16Type::get(&context))))
       << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, funcName);

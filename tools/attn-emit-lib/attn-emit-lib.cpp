@@ -13,6 +13,9 @@
 //   OUTDIR/NAME.c            the host launcher (CUDA driver API, every call
 //                            checked, the PTX of each architecture embedded
 //                            and the best one for the device JIT-loaded)
+//   OUTDIR/NAME.json         the same facts for programs (launch symbols,
+//                            grid, block, shared memory, tiles, images and
+//                            each buffer's name, role, type, shape)
 // --resource-usage prints ptxas's registers, spills, stack and the shared
 // memory per kernel and architecture.
 //
@@ -30,6 +33,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -192,6 +196,64 @@ static std::string cBytes(llvm::StringRef text) {
     os << llvm::format_hex(c, 4) << (i < text.size() ? "," : "");
   }
   return out;
+}
+
+/// NAME.json: what the header says, for programs that load the library
+/// without parsing C (bench/gpu/run_gpu_check.py): the launch symbols, the
+/// launch configuration, the images and, per buffer in launch order, its
+/// name, role, element type, shape and alignment.
+static std::string emitManifest(const gpu::KernelInfo &k,
+                                llvm::ArrayRef<std::string> roles,
+                                llvm::ArrayRef<std::string> archs,
+                                bool hasCubin, llvm::StringRef specPath,
+                                llvm::ArrayRef<int64_t> shape) {
+  std::string name = cIdentifier(k.funcName);
+  std::string prefix = "attn_" + name;
+  llvm::json::Array buffers;
+  for (auto [buf, role] : llvm::zip_equal(k.buffers, roles))
+    buffers.push_back(llvm::json::Object{
+        {"name", cIdentifier(buf.name)},
+        {"role", role},
+        {"element_type", buf.elementType},
+        {"shape", llvm::json::Array(buf.shape)},
+        {"output", buf.isResult},
+        {"alignment", buf.alignment}});
+  llvm::json::Object images;
+  for (const std::string &arch : archs) {
+    llvm::json::Object image{{"ptx", name + "." + arch + ".ptx"}};
+    if (hasCubin)
+      image["cubin"] = name + "." + arch + ".cubin";
+    images[arch] = std::move(image);
+  }
+  llvm::json::Object manifest{
+      {"spec", specPath},
+      {"function", k.funcName},
+      {"header", name + ".h"},
+      {"source", name + ".c"},
+      {"launch", prefix + "_launch"},
+      {"load", prefix + "_load"},
+      {"last_error", prefix + "_last_error"},
+      {"unload", prefix + "_unload"},
+      {"problem", llvm::json::Object{{"b", shape[0]},
+                                     {"hq", shape[1]},
+                                     {"hkv", shape[2]},
+                                     {"nq", shape[3]},
+                                     {"nk", shape[4]},
+                                     {"d", shape[5]},
+                                     {"dv", shape[6]}}},
+      {"grid", llvm::json::Array(k.grid)},
+      {"block", llvm::json::Array(k.block)},
+      {"dynamic_shared_bytes", k.dynamicSharedBytes},
+      {"tile_q", k.tileQ},
+      {"tile_kv", k.tileKv},
+      {"tensor_cores", k.tensorCores},
+      {"async_copies", k.asyncCopies},
+      {"images", std::move(images)},
+      {"buffers", std::move(buffers)}};
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(manifest))) << "\n";
+  return text;
 }
 
 /// The C header and launcher of one kernel.
@@ -462,15 +524,13 @@ int main(int argc, char **argv) {
       entries.push_back(""); // bindSpec reports it
     for (const std::string &entryName : entries) {
     if (!elementTypeOpt.empty()) {
-      Type t = elementTypeOpt == "f16"    ? Type(Float16Type::get(&context))
-               : elementTypeOpt == "bf16" ? Type(BFloat16Type::get(&context))
-                                          : Type();
+      Type t = sixteenBitElementType(&context, elementTypeOpt);
       if (!t) {
         status = fail("--element-type takes f16 or bf16, got '" +
                       elementTypeOpt + "'");
         break;
       }
-      if (failed(gpu::retypeAttentionInputs(*module, entryName, t))) {
+      if (failed(retypeAttentionInputs(*module, entryName, t))) {
         status = fail(specPath + ": cannot retype " + entryName +
                       " (Q, K and V must be arguments of the function)");
         continue;
@@ -574,14 +634,26 @@ int main(int argc, char **argv) {
     for (unsigned r = 0; r < numResults; ++r)
       info->buffers[binding->names.size() + r].name = r == 0 ? "out" : "lse";
 
+    std::vector<std::string> roles, archNames;
+    for (ArgRole role : binding->roles)
+      roles.push_back(argRoleName(role).str());
+    for (unsigned r = 0; r < numResults; ++r)
+      roles.push_back(r == 0 ? "output" : "lse");
+    for (const auto &[arch, ptx] : ptxPerArch)
+      archNames.push_back(arch);
     std::string header, source;
     emitSources(*info, ptxPerArch, specPath, shapeText, header, source);
+    std::string manifest =
+        emitManifest(*info, roles, archNames, ptxas.has_value(), specPath,
+                     {size.b, size.hq, size.hkv, size.nq, size.nk, size.d,
+                      size.dv});
     if (!writeFile(outDir + "/" + name + ".h", header) ||
-        !writeFile(outDir + "/" + name + ".c", source)) {
+        !writeFile(outDir + "/" + name + ".c", source) ||
+        !writeFile(outDir + "/" + name + ".json", manifest)) {
       status = 1;
       continue;
     }
-    llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c} and "
+    llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c,json} and "
                  << ptxPerArch.size() << " PTX"
                  << (ptxas ? " + cubin" : "") << " image(s): grid "
                  << info->grid[0] << ", block " << info->block[0]

@@ -53,6 +53,10 @@ static cl::opt<bool> writeReference(
                           "the compiled code"));
 static cl::opt<bool> bf16("bf16", cl::desc("read uint16 .npy inputs as "
                                            "bfloat16"));
+static cl::opt<std::string> elementTypeOpt(
+    "element-type",
+    cl::desc("f16 or bf16: retype Q, K, V and the output first (run an f32 "
+             "spec as a 16-bit one, as attn-emit-lib --element-type)"));
 static cl::opt<std::string> dumpInputs(
     "dump-inputs", cl::desc("write every input as <PREFIX><name>.npy"));
 static cl::opt<unsigned> threads("num-threads",
@@ -104,6 +108,19 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module = spec.parseFile(specFile, readError);
   if (!module)
     return readError.empty() ? 1 : fail(readError);
+  if (!elementTypeOpt.empty()) {
+    Type t = sixteenBitElementType(&context, elementTypeOpt);
+    if (!t)
+      return fail("--element-type takes f16 or bf16, got '" + elementTypeOpt +
+                  "'");
+    FailureOr<SpecBinding> f32Binding = bindSpec(*module, entry);
+    if (failed(f32Binding))
+      return 1;
+    if (failed(retypeAttentionInputs(*module, f32Binding->func.getSymName(),
+                                     t)))
+      return fail("cannot retype @" + f32Binding->func.getSymName() +
+                  " (Q, K and V must be arguments of the function)");
+  }
   FailureOr<SpecBinding> binding = bindSpec(*module, entry);
   if (failed(binding))
     return 1;

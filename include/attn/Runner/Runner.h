@@ -55,6 +55,21 @@ struct SpecBinding {
 mlir::FailureOr<SpecBinding> bindSpec(mlir::ModuleOp module,
                                       llvm::StringRef entry);
 
+/// The 16-bit input type an --element-type names: "f16" or "bf16"; null
+/// for anything else.
+mlir::Type sixteenBitElementType(mlir::MLIRContext *context,
+                                 llvm::StringRef name);
+
+/// Gives Q, K, V (when they are arguments of `funcName`) and the output of
+/// the function's attention ops the element type `elementType` (f16, bf16),
+/// in the function's signature too; other operands keep their types. Lets
+/// the f32 specs of the zoo be compiled and tested as 16-bit kernels
+/// (attn-emit-lib and attn-run --element-type). Fails when Q, K or V is not
+/// an argument or the result does not verify.
+mlir::LogicalResult retypeAttentionInputs(mlir::ModuleOp module,
+                                          llvm::StringRef funcName,
+                                          mlir::Type elementType);
+
 /// A small problem size the spec accepts: static dims of the signature,
 /// the head count of #attn.per_head and the grid of #attn.neighborhood are
 /// honoured.

@@ -94,17 +94,10 @@ struct KernelInfo {
   };
   /// K and V tiles double-buffered and filled by cp.async.
   bool asyncCopies = false;
+  /// Q K^T and P V on tensor cores (mma.sync).
+  bool tensorCores = false;
   std::vector<Buffer> buffers;
 };
-
-/// Gives Q, K, V (when they are arguments of `funcName`) and the output of
-/// the function's attention ops the element type `elementType` (f16, bf16),
-/// in the function's signature too; other operands keep their types. Lets
-/// the f32 specs of the zoo be compiled and tested as 16-bit kernels. Fails
-/// when Q, K or V is not an argument or the result does not verify.
-mlir::LogicalResult retypeAttentionInputs(mlir::ModuleOp module,
-                                          llvm::StringRef funcName,
-                                          mlir::Type elementType);
 
 /// Compiles function `funcName` of `spec` (static shapes, one
 /// attn.attention) to PTX. The module is cloned, not modified.

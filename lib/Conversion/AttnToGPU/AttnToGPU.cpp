@@ -448,6 +448,8 @@ LogicalResult GPULowering::run() {
   if (auto func = op->getParentOfType<func::FuncOp>()) {
     func->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
+    if (tc)
+      func->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
   }
   blocks->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
   blocks->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));

@@ -17,40 +17,6 @@
 
 using namespace mlir;
 
-LogicalResult attn::gpu::retypeAttentionInputs(ModuleOp module,
-                                               llvm::StringRef funcName,
-                                               Type elementType) {
-  auto func = module.lookupSymbol<func::FuncOp>(funcName);
-  if (!func || func.isExternal())
-    return failure();
-  auto retype = [&](Value v) {
-    auto t = cast<RankedTensorType>(v.getType());
-    v.setType(t.clone(elementType));
-  };
-  bool changed = false;
-  WalkResult walk = func.walk([&](AttentionOp op) {
-    for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
-      if (!isa<BlockArgument>(v) ||
-          cast<BlockArgument>(v).getOwner() != &func.front())
-        return WalkResult::interrupt();
-    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()})
-      if (cast<RankedTensorType>(v.getType()).getElementType() !=
-          elementType) {
-        retype(v);
-        changed = true;
-      }
-    return WalkResult::advance();
-  });
-  if (walk.wasInterrupted())
-    return failure();
-  if (!changed)
-    return success();
-  func.setType(FunctionType::get(
-      func.getContext(), func.front().getArgumentTypes(),
-      func.front().getTerminator()->getOperandTypes()));
-  return mlir::verify(func);
-}
-
 static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
@@ -147,6 +113,7 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
   if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_kv"))
     info.tileKv = t.getInt();
   info.asyncCopies = func->hasAttr("attn.gpu.async_copies");
+  info.tensorCores = func->hasAttr("attn.gpu.tensor_cores");
   for (auto [arg, attr] : {std::pair{queryArg, "attn.gpu.query_alignment"},
                            std::pair{keyArg, "attn.gpu.key_alignment"},
                            std::pair{valueArg, "attn.gpu.value_alignment"}})

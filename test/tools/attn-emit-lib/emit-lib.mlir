@@ -5,6 +5,7 @@
 // RUN: %if ptxas %{ FileCheck %s --check-prefix=RESOURCES < %t.out %}
 // RUN: FileCheck %s --check-prefix=HEADER < %t/causal_gqa.h
 // RUN: FileCheck %s --check-prefix=LAUNCHER < %t/causal_gqa.c
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/causal_gqa.json
 // RUN: FileCheck %s --check-prefix=PTX80 < %t/causal_gqa.sm_80.ptx
 // RUN: FileCheck %s --check-prefix=PTX90 < %t/causal_gqa.sm_90.ptx
 // RUN: %if ptxas %{ test -s %t/causal_gqa.sm_80.cubin && test -s %t/causal_gqa.sm_90.cubin %}
@@ -25,7 +26,7 @@
 
 // RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic + 0 B static, block 128, grid 16, tiles 64x64, K/V copies async
 // RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic
-// EMIT: wrote {{.*}}/causal_gqa.{h,c} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 91392 B
+// EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 91392 B
 
 // MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
@@ -45,6 +46,37 @@
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);
+
+// MANIFEST:      "async_copies": true,
+// MANIFEST:      "block": [
+// MANIFEST-NEXT:   128,
+// MANIFEST:      "buffers": [
+// MANIFEST-NEXT:   {
+// MANIFEST-NEXT:     "alignment": 16,
+// MANIFEST-NEXT:     "element_type": "f16",
+// MANIFEST-NEXT:     "name": "q",
+// MANIFEST-NEXT:     "output": false,
+// MANIFEST-NEXT:     "role": "query",
+// MANIFEST-NEXT:     "shape": [
+// MANIFEST-NEXT:       2,
+// MANIFEST-NEXT:       4,
+// MANIFEST-NEXT:       100,
+// MANIFEST-NEXT:       64
+// MANIFEST:          "name": "lse",
+// MANIFEST-NEXT:     "output": true,
+// MANIFEST-NEXT:     "role": "lse",
+// MANIFEST:      "dynamic_shared_bytes": 91392,
+// MANIFEST:      "grid": [
+// MANIFEST-NEXT:   16,
+// MANIFEST:      "images": {
+// MANIFEST-NEXT:   "sm_80": {
+// MANIFEST:          "ptx": "causal_gqa.sm_80.ptx"
+// MANIFEST:      "launch": "attn_causal_gqa_launch",
+// MANIFEST:      "problem": {
+// MANIFEST-NEXT:   "b": 2,
+// MANIFEST:      "tensor_cores": true,
+// MANIFEST-NEXT: "tile_kv": 64,
+// MANIFEST-NEXT: "tile_q": 64
 
 // LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_80[] = {
 // LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_90[] = {

@@ -24,6 +24,9 @@
 // RUN: not attn-run %s --q %t.q.npy --k %t.d6.k.npy --v %t.v.npy 2>&1 | FileCheck %s --check-prefix=DIM
 // DIM: error: 'attn.attention' op key dimension 3 (head_dim of the query) is 6 but must be 4
 
+// RUN: not attn-run %s --random 1 --element-type f64 2>&1 | FileCheck %s --check-prefix=ELEMTYPE
+// ELEMTYPE: --element-type takes f16 or bf16, got 'f64'
+
 // RUN: not attn-run %s --random 1 --entry nope 2>&1 | FileCheck %s --check-prefix=ENTRY
 // ENTRY: no function named 'nope'
 

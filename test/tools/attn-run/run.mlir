@@ -21,6 +21,16 @@
 // REF-NOT: compile
 // REF: spec
 
+// --element-type runs the f32 spec as a 16-bit one (Q, K, V and the output
+// retyped, the lse stays f32), as attn-emit-lib --element-type compiles it.
+// RUN: attn-run %s --element-type bf16 --random 7 --shape 1,4,2,33,70,16 --check | FileCheck %s --check-prefix=BF16
+// RUN: attn-run %s --element-type f16 --random 7 --shape 1,4,2,33,70,16 --check | FileCheck %s --check-prefix=F16
+// BF16: dtype bf16
+// BF16: check output {{.*}} tol 1e-02  PASS
+// BF16: check lse {{.*}} PASS
+// F16: dtype f16
+// F16: check output {{.*}} tol 1e-02  PASS
+
 func.func @causal_lse(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>)
     -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {
   %o, %l = attn.attention %q, %k, %v mask(#attn.causal)
