@@ -41,6 +41,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 using namespace mlir;
@@ -68,6 +69,12 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile (0: auto)"),
                                cl::init(0));
 static cl::opt<int64_t> threadsPerBlock("block-threads", cl::desc("threads per block"),
                                 cl::init(128));
+static cl::opt<int64_t> maxSharedBytes(
+    "max-shared-bytes",
+    cl::desc("shared memory per block the automatic tiles may use (0: per "
+             "--arch, the smallest: two blocks per SM on sm_90/sm_100, "
+             "115712 B; 99 KiB otherwise)"),
+    cl::init(0));
 static cl::opt<bool> tensorCores(
     "tensor-cores",
     cl::desc("Q K^T and P V on tensor cores (mma.sync) for f16/bf16 inputs"),
@@ -499,6 +506,13 @@ int main(int argc, char **argv) {
   tiles.threads = threadsPerBlock;
   tiles.useTensorCores = tensorCores;
   tiles.asyncCopies = asyncCopies;
+  tiles.maxSharedBytes = maxSharedBytes;
+  if (maxSharedBytes <= 0) {
+    tiles.maxSharedBytes = std::numeric_limits<int64_t>::max();
+    for (llvm::StringRef a : archs)
+      tiles.maxSharedBytes =
+          std::min(tiles.maxSharedBytes, gpu::maxSharedBytesFor(a));
+  }
 
   int status = 0;
   for (const std::string &specPath : specFiles) {

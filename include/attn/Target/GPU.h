@@ -37,6 +37,15 @@ struct GPUTileOptions {
   bool asyncCopies = true;
 };
 
+/// The shared memory per block the automatic tiles of a kernel for `chip`
+/// may use: two blocks per SM on sm_90/sm_100 (H100, H200, B200: 228 KiB
+/// per SM, 1 KiB reserved per block: 115712 B; measured on an H200, one
+/// 145 KiB block per SM ran slower than two of 99 KiB, docs/gpu.md), 99 KiB
+/// otherwise (what sm_86/sm_89/sm_120 devices, which also run sm_80 PTX,
+/// can opt in to; GPUTileOptions' default). A library for several chips
+/// takes the smallest.
+int64_t maxSharedBytesFor(llvm::StringRef chip);
+
 /// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
 /// the pre-mapping kernel IR as a sequential CPU loop nest, still on
 /// tensors at the function boundary (ready for the CPU lowering, e.g.

@@ -21,6 +21,15 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+int64_t attn::gpu::maxSharedBytesFor(llvm::StringRef chip) {
+  unsigned cc = 0;
+  if (chip.consume_front("sm_") &&
+      !chip.take_while(llvm::isDigit).getAsInteger(10, cc) &&
+      (cc == 90 || cc == 100))
+    return 115712;
+  return 101376;
+}
+
 void attn::gpu::registerGPUDependencies(DialectRegistry &registry) {
   registry.insert<attn::AttnDialect>();
   registerAllDialects(registry);

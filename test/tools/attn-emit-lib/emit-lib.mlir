@@ -20,6 +20,24 @@
 // RUN: not grep cp.async %t/sync/causal_gqa.sm_80.ptx
 // RUN: not grep aligned %t/sync/causal_gqa.c
 // RUN: grep -q cp.async.wait_group %t/causal_gqa.sm_80.ptx
+// Automatic tiles within the shared memory of the smallest --arch: two
+// blocks per SM on sm_90 (115712 B), 99 KiB with sm_80; --max-shared-bytes
+// overrides it.
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_90 -o %t/smem90 > /dev/null
+// RUN: FileCheck %s --check-prefix=SMEM90 < %t/smem90/causal_gqa.h
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_80,sm_90 -o %t/smem80 > /dev/null
+// RUN: FileCheck %s --check-prefix=SMEM80 < %t/smem80/causal_gqa.h
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_90 --max-shared-bytes=232448 -o %t/smem227 > /dev/null
+// RUN: FileCheck %s --check-prefix=SMEM227 < %t/smem227/causal_gqa.h
+// SMEM90: _DYNAMIC_SHARED_BYTES 101632
+// SMEM90-NEXT: _TILE_Q 64
+// SMEM90-NEXT: _TILE_KV 32
+// SMEM80: _DYNAMIC_SHARED_BYTES 78080
+// SMEM80-NEXT: _TILE_Q 64
+// SMEM80-NEXT: _TILE_KV 16
+// SMEM227: _DYNAMIC_SHARED_BYTES 148736
+// SMEM227-NEXT: _TILE_Q 64
+// SMEM227-NEXT: _TILE_KV 64
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
