@@ -22,6 +22,12 @@ void attn::loadSpecDialects(MLIRContext &context) {
                       math::MathDialect, tensor::TensorDialect>();
 }
 
+void attn::locateImplicitModule(ModuleOp module) {
+  auto loc = dyn_cast<FileLineColLoc>(module.getLoc());
+  if (loc && loc.getLine() == 0)
+    module->setLoc(FileLineColLoc::get(loc.getFilename(), 1, 1));
+}
+
 struct SpecSource::State {
   explicit State(MLIRContext &context)
       : context(context), handler(sourceMgr, &context) {}
@@ -48,5 +54,9 @@ OwningOpRef<ModuleOp> SpecSource::parseFile(llvm::StringRef path,
   if (!file)
     return nullptr;
   state->sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  return parseSourceFile<ModuleOp>(state->sourceMgr, &state->context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(state->sourceMgr, &state->context);
+  if (module)
+    locateImplicitModule(*module);
+  return module;
 }

@@ -26,6 +26,7 @@
 #include "attn/JIT.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Runner/SpecSource.h"
 #include "attn/Support/NDArray.h"
 #ifdef ATTN_PYTHON_HAVE_GPU
 #include "attn/Target/PTX.h"
@@ -197,6 +198,7 @@ static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
   p->module = parseSourceString<ModuleOp>(text, config, filename);
   if (!p->module)
     p->diags->fail("cannot parse the spec");
+  attn::locateImplicitModule(*p->module);
   FailureOr<attn::SpecBinding> binding = attn::bindSpec(*p->module, entry);
   if (failed(binding))
     p->diags->fail("cannot bind the spec");

@@ -305,3 +305,17 @@ def test_malformed_text_reports_location(replace, line, col, match):
         assert e.col == col
     assert match in str(e)
     assert str(e).startswith(f"spec.mlir:{e.line}:{e.col}: error:")
+
+
+def test_module_level_errors_point_at_the_first_line():
+    """Errors about the module as a whole (no or no such entry function) are
+    located at FILE:1:1, not at the 0:0 of the module the parser adds."""
+    text = "func.func @plain() {\n  return\n}\n"
+    for kwargs, match in (({}, "no function holds an attn.attention"),
+                          ({"entry": "nope"}, "no function named 'nope'")):
+        with pytest.raises(ao.SpecError, match=match) as info:
+            ao.parse(text, filename="plain.mlir", **kwargs)
+        e = info.value
+        assert e.location == "plain.mlir:1:1"
+        assert str(e).startswith(f"plain.mlir:1:1: error: {match}\n  func.func @plain()")
+

@@ -283,8 +283,9 @@ def test_specs_are_traced_per_thread():
 
 
 def test_empty_text_is_a_spec_error():
-    with pytest.raises(ao.SpecError, match="no function holds an attn.attention"):
+    with pytest.raises(ao.SpecError, match="no function holds an attn.attention") as info:
         ao.parse("", filename="empty.mlir")
+    assert info.value.location == "empty.mlir:1:1"
 
 
 def test_scalar_captures():

@@ -24,6 +24,28 @@
 // RUN: not attn-emit-lib %t/unbound.mlir -o %t/lib 2>&1 | FileCheck %s --check-prefix=BIND
 // BIND: unbound.mlir:1:1: error: argument #3 is not an operand of attn.attention
 
+// Errors about the module as a whole point at its first line: the module
+// the parser wraps around the file has no position of its own (FILE:0:0).
+// RUN: not attn-run %t/nofunc.mlir --random 1 2>&1 | FileCheck %s --check-prefix=NOFUNC
+// RUN: not attn-emit-lib %t/nofunc.mlir -o %t/lib 2>&1 | FileCheck %s --check-prefix=NOFUNC
+// RUN: not attn-run - --random 1 < %t/nofunc.mlir 2>&1 | FileCheck %s --check-prefix=NOFUNC-STDIN
+// RUN: not attn-run %t/nofunc.mlir --random 1 --entry nope 2>&1 | FileCheck %s --check-prefix=NOENTRY
+// RUN: not attn-run %t/empty.mlir --random 1 2>&1 | FileCheck %s --check-prefix=EMPTY
+// NOFUNC: {{^}}{{.*}}nofunc.mlir:1:1: error: no function holds an attn.attention
+// NOFUNC-NEXT: {{^}}func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
+// NOFUNC-NEXT: {{^}}^
+// NOFUNC-STDIN: {{^}}<stdin>:1:1: error: no function holds an attn.attention
+// NOENTRY: {{^}}{{.*}}nofunc.mlir:1:1: error: no function named 'nope'
+// EMPTY: {{^}}{{.*}}empty.mlir:1:1: error: no function holds an attn.attention
+// A module written in the file keeps its own location.
+// RUN: not attn-run %t/module.mlir --random 1 2>&1 | FileCheck %s --check-prefix=MODULE
+// MODULE: {{^}}{{.*}}module.mlir:2:1: error: no function holds an attn.attention
+// MODULE-NEXT: {{^}}module {
+// The second function holding an attn.attention is the one reported.
+// RUN: not attn-run %t/two.mlir --random 1 2>&1 | FileCheck %s --check-prefix=TWO
+// TWO: {{^}}{{.*}}two.mlir:8:1: error: several functions hold attn.attention; choose one with --entry
+// TWO-NEXT: {{^}}func.func @second(
+
 // RUN: not attn-blockmap %t/good.mlir --nq 64 --heads 2 --head 3 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=CLASSIFY
 // CLASSIFY: good.mlir:3:8: error: block classification: head 3 is outside [0, 2)
 // No dump of the op in generic form after a located diagnostic.
@@ -56,6 +78,34 @@ func.func @extra(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                  %v: tensor<?x?x?x?xf32>, %unused: tensor<4xf32>)
     -> tensor<?x?x?x?xf32> {
   %o = attn.attention %q, %k, %v
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+//--- nofunc.mlir
+func.func @plain(%x: tensor<4xf32>) -> tensor<4xf32> {
+  return %x : tensor<4xf32>
+}
+
+//--- empty.mlir
+
+//--- module.mlir
+// A comment line first.
+module {
+}
+
+//--- two.mlir
+func.func @first(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                 %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+func.func @second(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                  %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>

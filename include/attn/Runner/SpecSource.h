@@ -29,6 +29,13 @@ namespace attn {
 /// tensor.
 void loadSpecDialects(mlir::MLIRContext &context);
 
+/// Moves the module the parser wraps around a file's top-level operations
+/// from FILE:0:0, a position no diagnostic printer can show, to FILE:1:1, so
+/// that errors about the module as a whole (binding: no or no such entry
+/// function) point into the file too. Modules with any other location,
+/// e.g. a `module` written in the file, are left alone.
+void locateImplicitModule(mlir::ModuleOp module);
+
 /// One spec file and the diagnostic handler that points into it. While it
 /// lives, diagnostics emitted in its context go to stderr (without a dump of
 /// the offending op: they point into the file); keep it at least as long as
@@ -43,7 +50,8 @@ public:
   /// Reads and parses `path` ("-" reads stdin); one file per SpecSource.
   /// Null when the file cannot be read, with `readError` saying why (the
   /// tool words its own error from it), or when it does not parse, with the
-  /// parser's diagnostics already printed and `readError` left empty.
+  /// parser's diagnostics already printed and `readError` left empty. The
+  /// module is located with locateImplicitModule.
   mlir::OwningOpRef<mlir::ModuleOp> parseFile(llvm::StringRef path,
                                               std::string &readError);
 

@@ -28,7 +28,7 @@
 // ELEMTYPE: --element-type takes f16 or bf16, got 'f64'
 
 // RUN: not attn-run %s --random 1 --entry nope 2>&1 | FileCheck %s --check-prefix=ENTRY
-// ENTRY: no function named 'nope'
+// ENTRY: {{^}}{{.*}}errors.mlir:1:1: error: no function named 'nope'
 
 func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.attention %q, %k, %v mask(#attn.causal)
