@@ -14,7 +14,8 @@ on NumPy arrays and compare with the float64 reference::
 See docs/python.md for the full reference.
 """
 
-from .errors import CompileError, Diagnostic, SpecError, TraceError
+from .errors import (CompileError, Diagnostic, ReferenceEvaluationError,
+                     SpecError, TraceError)
 from .frontend import (
     Captured, Mask, Normalization, ScoreMod, Spec, Tracer, alibi, and_,
     block_sparse, capture, causal, chunked, dilated, document, full, identity,
@@ -32,7 +33,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     # errors
-    "SpecError", "TraceError", "CompileError", "Diagnostic",
+    "SpecError", "ReferenceEvaluationError", "TraceError", "CompileError",
+    "Diagnostic",
     # specs
     "Spec", "parse", "parse_file", "verify",
     # compile / run

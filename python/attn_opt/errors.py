@@ -3,6 +3,9 @@
 * :class:`SpecError` (a ``ValueError``): the spec is invalid, or does not
   accept the given inputs. Carries the MLIR diagnostics with their location
   (``file:line:col``) in the spec text.
+* :class:`ReferenceEvaluationError` (a ``SpecError`` and a
+  ``RuntimeError``): ``reference()`` cannot evaluate the spec on the given
+  values (a head-map entry or a capture read out of range, a division by 0).
 * :class:`TraceError` (a ``TypeError``): a Python mask / score_mod /
   weight_mod function uses a construct the tracer cannot turn into the
   dialect's region form.
@@ -87,8 +90,9 @@ class SpecError(ValueError):
         super().__init__(self._render())
 
     def with_source(self, source: str) -> "SpecError":
-        """A copy whose message shows the offending lines of ``source``."""
-        err = SpecError(self.summary, self.diagnostics, source)
+        """A copy (of the same class) whose message shows the offending lines
+        of ``source``."""
+        err = type(self)(self.summary, self.diagnostics, source)
         err.__traceback__ = self.__traceback__
         return err
 
@@ -96,6 +100,16 @@ class SpecError(ValueError):
         if not self.diagnostics:
             return self.summary
         return "\n".join(d.format(self.source) for d in self.diagnostics)
+
+
+class ReferenceEvaluationError(SpecError, RuntimeError):
+    """``reference()`` cannot evaluate the spec on the given values.
+
+    A :class:`SpecError` located at the ``attn.attention`` op (the message
+    names the region op at fault, if any). Also a ``RuntimeError``, which
+    ``reference()`` raised for these before, so that existing handlers still
+    catch it.
+    """
 
 
 class TraceError(TypeError):

@@ -16,8 +16,9 @@
 //                                               only with ATTN_PYTHON_HAVE_GPU
 //
 // MLIR diagnostics become attn_opt.errors.SpecError (with file, line,
-// column and message of every diagnostic); compilation failures become
-// attn_opt.errors.CompileError.
+// column and message of every diagnostic), values the reference cannot
+// evaluate its subclass ReferenceEvaluationError; compilation failures
+// become attn_opt.errors.CompileError.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,6 +75,13 @@ struct SpecFailure : std::exception {
   SpecFailure(std::vector<DiagRecord> d, std::string fallback)
       : diagnostics(std::move(d)), summary(std::move(fallback)) {}
   const char *what() const noexcept override { return summary.c_str(); }
+};
+
+/// Values the reference cannot evaluate the spec on; becomes
+/// ReferenceEvaluationError, a SpecError that is also the RuntimeError
+/// reference() raised for these before.
+struct ReferenceFailure : SpecFailure {
+  using SpecFailure::SpecFailure;
 };
 
 /// Failure after a valid spec (lowering, LLVM); becomes CompileError.
@@ -481,9 +489,15 @@ nb::tuple referenceEval(const std::string &text, const std::string &filename,
     p->diags->fail("cannot bind the specialized spec");
   llvm::Expected<attn::reference::Outputs> result = attn::reference::evaluate(
       concrete->op, attn::referenceInputs(*concrete, arrays));
-  if (!result)
-    throw std::runtime_error("reference evaluation failed: " +
-                             llvm::toString(result.takeError()));
+  if (!result) {
+    // Located at the op, so that the error shows the spec line; the
+    // evaluator's message names the region op at fault, if any.
+    concrete->op.emitError()
+        << "reference evaluation failed: " << llvm::toString(result.takeError());
+    throw ReferenceFailure(
+        p->diags->records,
+        "the reference cannot evaluate the spec on these values");
+  }
   copyToDoubles(result->output, out);
   bool wroteLse = false;
   if (lse && result->lse) {
@@ -578,8 +592,10 @@ NB_MODULE(_core, m) {
       nb::list diags;
       for (const DiagRecord &r : e.diagnostics)
         diags.append(recordToPython(r));
-      raisePython("SpecError", nb::str(e.summary.c_str()), diags,
-                  PyExc_ValueError, e.what());
+      bool evaluation = dynamic_cast<const ReferenceFailure *>(&e) != nullptr;
+      raisePython(evaluation ? "ReferenceEvaluationError" : "SpecError",
+                  nb::str(e.summary.c_str()), diags,
+                  evaluation ? PyExc_RuntimeError : PyExc_ValueError, e.what());
     } catch (const CompileFailure &e) {
       raisePython("CompileError", nb::str(e.what()), nb::none(),
                   PyExc_RuntimeError, e.what());

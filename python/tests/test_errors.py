@@ -319,3 +319,29 @@ def test_module_level_errors_point_at_the_first_line():
         assert e.location == "plain.mlir:1:1"
         assert str(e).startswith(f"plain.mlir:1:1: error: {match}\n  func.func @plain()")
 
+
+# -- values the reference cannot evaluate ----------------------------------- #
+
+
+def test_reference_evaluation_errors_are_located_spec_errors():
+    """A capture read out of range: a ReferenceEvaluationError (a SpecError,
+    and the RuntimeError reference() raised before) at the attn.attention
+    op, whose message names the region op that failed."""
+    shifts = np.array([0, 1], np.int32)
+    spec = ao.Spec(mask=lambda b, h, q, kv: kv + shifts[h] <= q, name="shifted")
+    args = make_qkv((1, 4, 4, 8, 8, 4))
+    with pytest.raises(ao.ReferenceEvaluationError) as info:
+        ao.reference(spec, *args)
+    e = info.value
+    assert isinstance(e, ao.SpecError) and isinstance(e, RuntimeError)
+    assert e.file == spec.filename and e.col > 0
+    assert "attn.attention" in spec.text.splitlines()[e.line - 1]
+    extract = next(n for n, l in enumerate(spec.text.splitlines(), 1)
+                   if "tensor.extract" in l)
+    assert e.message.startswith("reference evaluation failed: tensor.extract "
+                                "index 2 out of range [0, 2)")
+    assert f'at loc("{spec.filename}":{extract}:' in e.message
+    assert str(e).startswith(f"{e.location}: error: reference evaluation failed")
+    assert "%o = attn.attention" in str(e)
+    with pytest.raises(RuntimeError, match="out of range"):
+        ao.reference(spec, *args)

@@ -142,8 +142,14 @@ def test_out_of_range_map_entries():
     spec = ao.Spec(k_head_map=True, v_head_map=True)
     args = qkv(1, 3, 2, 2, 9, 9, seed=1)
     bad, clamped = [0, 5, -1], [0, 1, 0]
-    with pytest.raises(RuntimeError, match=r"k_head_map entry 5 of query head 1 .*\[0, 2\)"):
+    with pytest.raises(ao.ReferenceEvaluationError,
+                       match=r"k_head_map entry 5 of query head 1 .*\[0, 2\)") as info:
         ao.reference(spec, *args, k_head_map=bad, v_head_map=[1, 1, 0])
+    # A SpecError located at the op (still the RuntimeError it used to be).
+    e = info.value
+    assert isinstance(e, ao.SpecError) and isinstance(e, RuntimeError)
+    assert e.file == spec.filename
+    assert "attn.attention" in spec.text.splitlines()[e.line - 1]
     for tiled in (True, False):
         np.testing.assert_array_equal(
             ao.run(spec, *args, k_head_map=bad, v_head_map=[1, 1, 0], tiled=tiled),
