@@ -17,6 +17,7 @@
 
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Runner/SpecSource.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -495,10 +496,7 @@ struct MaskGen {
 
 class BlockClassificationTest : public ::testing::Test {
 protected:
-  BlockClassificationTest() {
-    ctx.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
-                    tensor::TensorDialect>();
-  }
+  BlockClassificationTest() { loadSpecDialects(ctx); }
 
   /// Parses one function holding one attn.attention.
   OwningOpRef<ModuleOp> build(int64_t batch, int64_t heads, int64_t nq,

@@ -9,6 +9,7 @@
 
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Reference/Reference.h"
+#include "attn/Runner/SpecSource.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -43,8 +44,7 @@ struct Spec {
 std::unique_ptr<Spec> parse(const std::string &src) {
   auto spec = std::make_unique<Spec>();
   spec->ctx = std::make_unique<MLIRContext>();
-  spec->ctx->loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
-                         math::MathDialect, tensor::TensorDialect>();
+  loadSpecDialects(*spec->ctx);
   ScopedDiagnosticHandler handler(spec->ctx.get(), [&](Diagnostic &d) {
     spec->diagnostics += d.str() + "\n";
     return success();

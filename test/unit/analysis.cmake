@@ -1,1 +1,1 @@
-attn_unittest(BlockClassificationTest BlockClassificationTest.cpp LIBS AttnAnalysis AttnDialect MLIR LLVM)
+attn_unittest(BlockClassificationTest BlockClassificationTest.cpp LIBS AttnAnalysis AttnRunner AttnDialect MLIR LLVM)

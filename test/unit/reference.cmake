@@ -1,1 +1,1 @@
-attn_unittest(ReferenceTest ReferenceTest.cpp LIBS AttnReference AttnDialect AttnSupport MLIR LLVM)
+attn_unittest(ReferenceTest ReferenceTest.cpp LIBS AttnReference AttnRunner AttnDialect AttnSupport MLIR LLVM)

@@ -1,2 +1,2 @@
 attn_unittest(ReferenceExtensionsTest ReferenceExtensionsTest.cpp
-  LIBS AttnReference AttnDialect AttnSupport MLIR LLVM)
+  LIBS AttnReference AttnRunner AttnDialect AttnSupport MLIR LLVM)

@@ -26,7 +26,8 @@ class ModuleOp;
 namespace attn {
 
 /// Loads the dialects a spec is written in: attn, func, arith, math and
-/// tensor.
+/// tensor. The one list, shared by the tools and the unit tests that parse
+/// specs (ReferenceTest, ReferenceExtensionsTest, BlockClassificationTest).
 void loadSpecDialects(mlir::MLIRContext &context);
 
 /// Moves the module the parser wraps around a file's top-level operations
