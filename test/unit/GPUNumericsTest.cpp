@@ -46,8 +46,10 @@ namespace {
 /// (use-tensor-cores=false) and two more run the tensor-core kernel with
 /// one and two warps and several warp tiles per warp; f32 specs skip those.
 /// All of these double-buffer K and V with asynchronous copies where the
-/// kernel allows it (the default); the last two (inline specs only) copy
-/// synchronously into single buffers.
+/// kernel allows it (the default) and keep the tensor-core kernel's O in
+/// its accumulator tiles; the inline specs also run two with synchronous
+/// copies into single buffers and one tensor-core one with O in shared
+/// memory (accumulator-fragments=false).
 struct TileCase {
   const char *name;
   attn::gpu::GPUTileOptions tiles;
@@ -62,6 +64,8 @@ const TileCase kTiles[] = {
     {"tc_q32_kv16_t64", {32, 16, 64, 101376}, true},
     {"sync_q16_kv8_t32", {16, 8, 32, 101376, false, false}, false, true},
     {"tc_sync_q16_kv16_t32", {16, 16, 32, 101376, true, false}, true, true},
+    {"tc_shared_o_q32_kv16_t64", {32, 16, 64, 101376, true, true, false}, true,
+     true},
 };
 
 bool isSixteenBit(const SpecBinding &binding) {

@@ -69,6 +69,11 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile (0: auto)"),
                                cl::init(0));
 static cl::opt<int64_t> threadsPerBlock("block-threads", cl::desc("threads per block"),
                                 cl::init(128));
+static cl::opt<bool> accumulatorFragments(
+    "accumulator-fragments",
+    cl::desc("tensor cores: O in the mma accumulators across key tiles "
+             "(else in shared memory)"),
+    cl::init(true));
 static cl::opt<int64_t> maxSharedBytes(
     "max-shared-bytes",
     cl::desc("shared memory per block the automatic tiles may use (0: per "
@@ -507,6 +512,7 @@ int main(int argc, char **argv) {
   tiles.useTensorCores = tensorCores;
   tiles.asyncCopies = asyncCopies;
   tiles.maxSharedBytes = maxSharedBytes;
+  tiles.accumulatorFragments = accumulatorFragments;
   if (maxSharedBytes <= 0) {
     tiles.maxSharedBytes = std::numeric_limits<int64_t>::max();
     for (llvm::StringRef a : archs)

@@ -207,6 +207,20 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     they are used. On the CPU, `attn-gpu-serialize-async-copies` turns the
     copies into synchronous ones.
 
+    With `accumulator-fragments` (the default), the tensor-core kernel
+    keeps O in the P V stage's mma accumulators across key tiles instead of
+    shared memory: each of the W warps owns O tiles w, w + W, ... of the
+    (Bq / 16) x (Dv / 8) grid, held in a W x N x 16 x 8 `memref.alloc`
+    marked `attn.gpu.warp_private`; the P V stage reads and writes warp w's
+    tiles (`vector.transfer_read/write` at [w, n, 0, 0]), and the stages
+    that initialize, rescale and store O are thread-level stages in which
+    thread 32 w + lane touches exactly the elements of the m16n8
+    accumulator layout that lane holds. On the CPU it is an ordinary array;
+    on the GPU `attn-gpu-privatize-warp-state` turns it into per-lane
+    registers. It applies when the tiles divide evenly among the warps and
+    N is at most 16 (64 floats per lane); otherwise O stays in shared
+    memory.
+
     Tile sizes default to the largest of (64, 64), (64, 32), (64, 16),
     (32, 32), (32, 16), (16, 16), (16, 8) (without the last for tensor
     cores) whose shared memory, double buffers included, fits
@@ -228,7 +242,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
            "SIMT kernel">,
     Option<"asyncCopies", "async-copies", "bool", "true",
            "Double-buffered K/V tiles filled by nvgpu.device_async_copy "
-           "(cp.async) when the tile layout allows it (see the description)">
+           "(cp.async) when the tile layout allows it (see the description)">,
+    Option<"accumulatorFragments", "accumulator-fragments", "bool", "true",
+           "Tensor cores: O stays in the P V stage's mma accumulators "
+           "across key tiles (warp-private buffer) where the tiles allow it">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -278,6 +295,33 @@ def GPUPrivatizeThreadState : Pass<"attn-gpu-privatize-thread-state"> {
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
+}
+
+def GPUPrivatizeWarpState : Pass<"attn-gpu-privatize-warp-state"> {
+  let summary = "Give each lane its elements of a warp-private buffer of "
+                "mma accumulator tiles as its own array (registers)";
+  let description = [{
+    `convert-attn-to-gpu` keeps the tensor-core kernel's O in a
+    `memref.alloc` of W x N x 16 x 8 f32 marked `attn.gpu.warp_private`:
+    tile n of warp w is read and written by warp w's P V stage
+    (`attn-gpu-warp-mma-to-nvgpu` turns its transfers into per-lane loads
+    and stores of the m16n8 accumulator layout) and by thread-level stages
+    in which each thread touches the elements its lane holds in that
+    layout. This pass (in the kernel, after `attn-gpu-warp-mma-to-nvgpu`)
+    fully unrolls the constant-bound `scf.for` loops around the accesses,
+    evaluates every access's indices for each thread of the block (from
+    `gpu.thread_id x` and `gpu.lane_id`; the block has 32 W threads) and
+    checks that the threads partition the buffer, each touching 4 N
+    elements of its own warp, and that each access reaches the same
+    position of every thread's sorted element list. The buffer is then
+    replaced by a per-thread `memref.alloca` of 4 N floats indexed by those
+    positions (constants: LLVM keeps it in registers). An access whose
+    indices are not such functions of the thread id, any other use, or a
+    layout that is not a per-thread partition is an error.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {
@@ -386,11 +430,14 @@ def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
   let description = [{
     For every `gpu.launch_func` with a constant dynamic shared memory size
     S, sets `nvvm.minctasm` = clamp(shared-per-sm / S, 1, 32) on its
-    kernel (PTX `.minnctapersm`). With only `.maxntid`, ptxas budgets
-    registers for the occupancy the register file alone would allow (48 per
-    thread at 128 threads) and spills the tensor-core kernels, although
-    their shared memory admits one or two blocks per SM. 0 (unknown
-    architecture) sets nothing.
+    kernel (PTX `.minnctapersm`), at most 65536 / (128 T) for a constant
+    block of T threads. With only `.maxntid`, ptxas budgets registers for
+    the occupancy the register file alone would allow (48 per thread at
+    128 threads) and spills the tensor-core kernels, although their shared
+    memory admits one or two blocks per SM; the cap keeps at least 128
+    registers per thread where small tiles would admit many blocks (the
+    hint is a lower bound on residency: a kernel needing fewer registers
+    still runs more blocks). 0 (unknown architecture) sets nothing.
   }];
   let options = [
     Option<"sharedPerSM", "shared-per-sm", "int64_t", "0",

@@ -35,6 +35,9 @@ struct GPUTileOptions {
   /// Double-buffered K/V tiles copied with cp.async where the layout allows
   /// (convert-attn-to-gpu's async-copies).
   bool asyncCopies = true;
+  /// Tensor cores: O in mma accumulator fragments across key tiles
+  /// (convert-attn-to-gpu's accumulator-fragments).
+  bool accumulatorFragments = true;
 };
 
 /// The shared memory per block the automatic tiles of a kernel for `chip`

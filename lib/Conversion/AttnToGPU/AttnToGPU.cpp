@@ -54,6 +54,9 @@ struct GPUTileConfig {
   /// SIMT: O elements per thread when O lives in registers (0: in shared
   /// memory); see oRegisterCount.
   int64_t oPerThread = 0;
+  /// Tensor cores: 16x8 O tiles per warp kept in mma accumulator fragments
+  /// across key tiles (0: O in shared memory); see oFragmentCount.
+  int64_t oFragments = 0;
 };
 
 /// Shared-memory layout of one work item (f32 elements). K and the score
@@ -86,6 +89,8 @@ struct SharedLayout {
 struct TensorCoreLayout {
   int64_t bq, bk, d, dv;
   int64_t slots = 1;
+  /// The O accumulator in shared memory (else in mma fragments).
+  bool sharedO = true;
   static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
   int64_t dPad() const { return roundUp(d, gpu_codegen::kMmaK); }
   int64_t dvPad() const { return roundUp(dv, gpu_codegen::kMmaN); }
@@ -99,14 +104,16 @@ struct TensorCoreLayout {
     auto align = SharedLayout::align;
     return align(2 * bq * qStride()) + align(2 * slots * bk * kStride()) +
            align(2 * slots * bk * vStride()) + align(4 * bq * sStride()) +
-           align(2 * bq * pStride()) + align(4 * bq * oStride()) +
-           3 * align(4 * bq);
+           align(2 * bq * pStride()) +
+           (sharedO ? align(4 * bq * oStride()) : 0) + 3 * align(4 * bq);
   }
 };
 
 static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
   return cfg.tensorCores
-             ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv, cfg.slots()}.bytes()
+             ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
+                                cfg.oFragments == 0}
+                   .bytes()
              : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
                             cfg.oPerThread == 0}
                    .bytes();
@@ -123,6 +130,21 @@ constexpr int64_t kMaxORegisters = 64;
 static int64_t oRegisterCount(int64_t bq, int64_t dv, int64_t threads) {
   int64_t n = (bq * dv + threads - 1) / threads;
   return n <= kMaxORegisters ? n : 0;
+}
+
+/// 16x8 O tiles per warp of the tensor-core kernel with O in accumulator
+/// fragments (each of the W warps owns tiles w, w + W, ... of the
+/// (Bq / 16) x (Dv / 8) grid; 4 floats per lane per tile), or 0 when the
+/// tiles do not divide evenly among the warps or need more than
+/// kMaxORegisters floats per lane.
+static int64_t oFragmentCount(int64_t bq, int64_t dvPad, int64_t threads) {
+  int64_t warps = threads / 32;
+  int64_t tiles = (bq / gpu_codegen::kMmaM) * (dvPad / gpu_codegen::kMmaN);
+  if (threads % 32 || warps == 0 || bq % gpu_codegen::kMmaM ||
+      tiles % warps)
+    return 0;
+  int64_t n = tiles / warps;
+  return 4 * n <= kMaxORegisters ? n : 0;
 }
 
 /// Elements per cp.async (4, 8 or 16 bytes) for a tile of `cols` valid
@@ -231,6 +253,13 @@ private:
   /// elements x = t + k T of the Bq x Dv tile, k < oPerThread (slot k of
   /// its row of oRegs); `body(k, x)` for those below Bq Dv.
   void ownedOElements(function_ref<void(Value t, Value k, Value x)> body);
+  /// A thread-level stage over the O elements in mma accumulator fragments
+  /// (oFrags): thread t = 32 w + lane holds, of each of warp w's tiles n
+  /// (O tile w + n W), the elements of the m16n8 accumulator layout: rows
+  /// lane / 4 and lane / 4 + 8, columns 2 (lane % 4) and 2 (lane % 4) + 1.
+  /// `body(indices into oFrags, row and column in the Bq x Dv tile)`.
+  void forEachAccumulatorElement(
+      function_ref<void(ValueRange frag, Value i, Value c)> body);
   /// `if (cond) body()`.
   void ifThen(Value cond, function_ref<void()> body) {
     auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
@@ -338,6 +367,10 @@ private:
   // (attn.gpu.thread_private; attn-gpu-privatize-thread-state makes it a
   // per-thread array on the GPU).
   Value oRegs;
+  // Tensor cores with O in accumulator fragments: W x oFragments x 16 x 8,
+  // attn.gpu.warp_private (attn-gpu-privatize-warp-state gives each lane
+  // its fragments as registers on the GPU).
+  Value oFrags;
   // Tensor cores: P in the input type; the input type; O's columns.
   bool tc = false;
   Value ps;
@@ -367,7 +400,7 @@ GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
   hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
   tc = cfg.tensorCores;
   inElem = qType.getElementType();
-  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv, cfg.slots()};
+  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv, cfg.slots(), cfg.oFragments == 0};
   oCols = tc ? tcLayout.dvPad() : Dv;
 }
 
@@ -392,6 +425,26 @@ void GPULowering::ownedOElements(
         ifThen(e.cmp(arith::CmpIPredicate::ult, x, idx(Bq * Dv)),
                [&] { body(t, k, x); });
     });
+  });
+}
+
+void GPULowering::forEachAccumulatorElement(
+    function_ref<void(ValueRange frag, Value i, Value c)> body) {
+  int64_t warps = cfg.threads / 32, tilesN = oCols / gpu_codegen::kMmaN;
+  threadForall(cfg.threads, [&](Value t) {
+    Value w = divui(t, 32), lane = remui(t, 32);
+    Value laneRow = divui(lane, 4), laneCol = e.muli(remui(lane, 4), idx(2));
+    for (int64_t n = 0; n < cfg.oFragments; ++n) {
+      Value tile = e.addi(w, idx(n * warps));
+      Value row0 = e.muli(divui(tile, tilesN), idx(gpu_codegen::kMmaM));
+      Value col0 = e.muli(remui(tile, tilesN), idx(gpu_codegen::kMmaN));
+      for (int64_t half = 0; half < 2; ++half)
+        for (int64_t pair = 0; pair < 2; ++pair) {
+          Value r = half ? e.addi(laneRow, idx(8)) : laneRow;
+          Value c = pair ? e.addi(laneCol, idx(1)) : laneCol;
+          body({w, idx(n), r, c}, e.addi(row0, r), e.addi(col0, c));
+        }
+    }
   });
 }
 
@@ -504,7 +557,17 @@ LogicalResult GPULowering::run() {
       vs = sharedBuffer({cfg.slots() * Bk, tcLayout.vStride()}, inElem);
       ss = sharedBuffer({Bq, tcLayout.sStride()});
       ps = sharedBuffer({Bq, tcLayout.pStride()}, inElem);
-      os = sharedBuffer({Bq, tcLayout.oStride()});
+      if (cfg.oFragments) {
+        auto frags = memref::AllocOp::create(
+            b, loc,
+            MemRefType::get({cfg.threads / 32, cfg.oFragments,
+                             gpu_codegen::kMmaM, gpu_codegen::kMmaN},
+                            b.getF32Type()));
+        frags->setAttr(gpu_codegen::kWarpPrivateAttr, b.getUnitAttr());
+        oFrags = frags;
+      } else {
+        os = sharedBuffer({Bq, tcLayout.oStride()});
+      }
     } else {
       qs = sharedBuffer({Bq, D});
       ks = sharedBuffer({cfg.slots() * Bk, layout.kStride()});
@@ -554,6 +617,10 @@ LogicalResult GPULowering::run() {
     if (oRegs)
       ownedOElements([&](Value t, Value k, Value) {
         store(e.f32(0.0), oRegs, {t, k});
+      });
+    else if (oFrags)
+      forEachAccumulatorElement([&](ValueRange frag, Value, Value) {
+        store(e.f32(0.0), oFrags, frag);
       });
     else
       threadLoop(Bq * oCols, [&](Value x) {
@@ -806,6 +873,20 @@ void GPULowering::rowStatsStage(bool storeWeights) {
 
 // O = alpha O + P V.
 void GPULowering::accumulateStage(bool rescale) {
+  if (tc && oFrags) {
+    if (rescale)
+      forEachAccumulatorElement([&](ValueRange frag, Value i, Value) {
+        store(arith::MulFOp::create(b, loc, load(oFrags, frag),
+                                    load(alphaBuf, {i})),
+              oFrags, frag);
+      });
+    gpu_codegen::WarpMatmul mm{ps,   vs,   oFrags,          Bq,
+                               oCols, Bk, /*bIsNK=*/false, /*accumulate=*/true,
+                               kvRow0};
+    mm.cWarpPrivate = true;
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32, mm);
+    return;
+  }
   if (tc) {
     if (rescale)
       threadLoop(Bq * oCols, [&](Value x) {
@@ -892,10 +973,12 @@ void GPULowering::finishRows(bool twoPasses) {
 // Finalize: rows past Nq are not written.
 void GPULowering::storeOutput(bool scaled) {
   Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
-  auto store1 = [&](Value x, function_ref<Value()> loadO) {
-    Value i = divui(x, Dv), c = remui(x, Dv);
+  auto storeAt = [&](Value i, Value c, function_ref<Value()> loadO) {
     Value qi = e.addi(q0, i);
-    ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
+    Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
+    if (oFrags) // the fragments also cover the padding columns up to oCols
+      inside = e.andi(inside, e.cmp(arith::CmpIPredicate::slt, c, idx(Dv)));
+    ifThen(inside, [&] {
       Value o = loadO();
       if (scaled)
         o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
@@ -907,6 +990,15 @@ void GPULowering::storeOutput(bool scaled) {
       store(o, outBuffer, {bb, h, qi, c});
     });
   };
+  auto store1 = [&](Value x, function_ref<Value()> loadO) {
+    storeAt(divui(x, Dv), remui(x, Dv), loadO);
+  };
+  if (oFrags) {
+    forEachAccumulatorElement([&](ValueRange frag, Value i, Value c) {
+      storeAt(i, c, [&] { return load(oFrags, frag); });
+    });
+    return;
+  }
   if (oRegs) {
     ownedOElements([&](Value t, Value k, Value x) {
       store1(x, [&] { return load(oRegs, {t, k}); });
@@ -995,6 +1087,12 @@ struct ConvertAttnToGPUPass
         // The SIMT kernel keeps O in registers when it is small enough.
         cfg.oPerThread =
             cfg.tensorCores ? 0 : oRegisterCount(bq, dv, cfg.threads);
+        // The tensor-core kernel keeps O in its mma accumulators.
+        cfg.oFragments =
+            cfg.tensorCores && accumulatorFragments
+                ? oFragmentCount(bq, TensorCoreLayout{0, 0, d, dv}.dvPad(),
+                                 cfg.threads)
+                : 0;
       };
       auto chooseTiles = [&] {
         if (tileQ) {
@@ -1006,6 +1104,11 @@ struct ConvertAttnToGPUPass
         for (auto [bq, bk] : candidates) {
           // m16n8k16: query and key tiles are multiples of 16.
           if (cfg.tensorCores && bk % gpu_codegen::kMmaK)
+            continue;
+          // Tensor cores: on an H200, 64x32 tiles ran 20% faster than 64x64
+          // for D = 64 and 128 (shorter softmax rows, more blocks per SM;
+          // docs/gpu.md, "On a GPU"); the SIMT kernel ran as fast.
+          if (cfg.tensorCores && bq == 64 && bk == 64)
             continue;
           setTiles(bq, bk);
           if (fits())

@@ -5,7 +5,9 @@
 // allows and caps registers accordingly (48 for 128 threads), spilling the
 // tensor-core kernels' fragments although shared memory allows one or two
 // blocks per SM anyway. nvvm.minctasm (PTX .minnctapersm) gives it the real
-// number of resident blocks.
+// number of resident blocks, but never so many that fewer than 128
+// registers per thread remain: where shared memory would allow ten small
+// blocks, ptxas would otherwise cap a kernel at 48 registers and spill.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -44,6 +47,10 @@ struct GPUOccupancyHintPass
       if (!kernel)
         return;
       int64_t blocks = std::clamp<int64_t>(sharedPerSM / bytes.getInt(), 1, 32);
+      // 64K registers per SM; at least 128 per thread.
+      if (auto threads = getConstantIntValue(launch.getBlockSizeX());
+          threads && *threads > 0)
+        blocks = std::clamp<int64_t>(65536 / (*threads * 128), 1, blocks);
       kernel->setAttr("nvvm.minctasm",
                       IntegerAttr::get(IntegerType::get(&getContext(), 32),
                                        blocks));

@@ -108,17 +108,10 @@ struct GPUPrivatizeThreadStatePass
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       user->erase(); // deallocs
     alloc.erase();
-    for (scf::ForOp loop : loops) {
-      if (!getConstantIntValue(loop.getLowerBound()) ||
-          !getConstantIntValue(loop.getUpperBound()) ||
-          !getConstantIntValue(loop.getStep()))
-        return loop.emitOpError("attn-gpu-privatize-thread-state: a loop "
-                                "indexing a thread-private buffer needs "
-                                "constant bounds (it is unrolled)");
-      if (failed(loopUnrollFull(loop)))
-        return loop.emitOpError("attn-gpu-privatize-thread-state: could not "
-                                "unroll");
-    }
+    for (scf::ForOp loop : loops)
+      if (failed(attn::gpu_codegen::unrollIndexingLoop(
+              loop, "attn-gpu-privatize-thread-state", "thread-private")))
+        return failure();
     return success();
   }
 };

@@ -12,12 +12,32 @@
 #ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "llvm/ADT/StringRef.h"
 
 namespace attn::gpu_codegen {
 
 /// Marks a memref.alloc of T x ... whose row t only thread t touches.
 constexpr llvm::StringLiteral kThreadPrivateAttr = "attn.gpu.thread_private";
+
+/// Fully unrolls `loop`, whose induction variable indexes a private buffer
+/// (so that the indices become constants); an error from `pass` on a loop
+/// without constant bounds.
+inline mlir::LogicalResult unrollIndexingLoop(mlir::scf::ForOp loop,
+                                              llvm::StringRef pass,
+                                              llvm::StringRef buffer) {
+  if (!mlir::getConstantIntValue(loop.getLowerBound()) ||
+      !mlir::getConstantIntValue(loop.getUpperBound()) ||
+      !mlir::getConstantIntValue(loop.getStep()))
+    return loop.emitOpError()
+           << pass << ": a loop indexing a " << buffer
+           << " buffer needs constant bounds (it is unrolled)";
+  if (mlir::failed(mlir::loopUnrollFull(loop)))
+    return loop.emitOpError() << pass << ": could not unroll";
+  return mlir::success();
+}
 
 } // namespace attn::gpu_codegen
 

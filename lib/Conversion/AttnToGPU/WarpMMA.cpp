@@ -33,6 +33,8 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
                         : VectorType::get({kMmaK, kMmaN}, bElem);
   auto cType = VectorType::get({kMmaM, kMmaN}, f32);
   const int64_t tilesN = mm.n / kMmaN, tiles = (mm.m / kMmaM) * tilesN;
+  assert((!mm.cWarpPrivate || tiles % warps == 0) &&
+         "warp-private C needs the same tile count per warp");
 
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(warps)}, ValueRange{},
@@ -40,20 +42,31 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getBody()->getTerminator());
   Value warp = forall.getInductionVar(0);
-  auto tileLoop = scf::ForOp::create(b, loc, warp, cst(tiles), cst(warps));
+  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  // Warp-private C: the warp's n-th tile is w + n W, with n counted from 0
+  // so that the privatization sees constant tile indices once unrolled.
+  auto tileLoop =
+      mm.cWarpPrivate
+          ? scf::ForOp::create(b, loc, cst(0), cst(tiles / warps), cst(1))
+          : scf::ForOp::create(b, loc, warp, cst(tiles), cst(warps));
   tileLoop->setAttr(kWarpMMAAttr, b.getUnitAttr());
   b.setInsertionPoint(tileLoop.getBody()->getTerminator());
-  Value t = tileLoop.getInductionVar();
-  AffineExpr d0 = getAffineDimExpr(0, ctx);
+  Value tileIv = tileLoop.getInductionVar();
+  Value t = mm.cWarpPrivate
+                ? apply(d0 + getAffineDimExpr(1, ctx) * warps, {warp, tileIv})
+                : tileIv;
   Value row = apply(d0.floorDiv(tilesN) * kMmaM, t);
   Value col = apply((d0 % tilesN) * kMmaN, t);
   SmallVector<bool> inBounds = {true, true};
   Value zeroF32 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0));
+  Value zeroIdx = cst(0);
+  SmallVector<Value> cIndices =
+      mm.cWarpPrivate ? SmallVector<Value>{warp, tileIv, zeroIdx, zeroIdx}
+                      : SmallVector<Value>{row, col};
   Value init;
   if (mm.accumulate)
-    init = vector::TransferReadOp::create(b, loc, cType, mm.c,
-                                          ValueRange{row, col}, zeroF32,
-                                          inBounds);
+    init = vector::TransferReadOp::create(b, loc, cType, mm.c, cIndices,
+                                          zeroF32, inBounds);
   else
     init = arith::ConstantOp::create(b, loc, cType,
                                      DenseElementsAttr::get(
@@ -91,6 +104,6 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
             b.getArrayAttr({parallel, parallel, reduction}));
         scf::YieldOp::create(b, loc, d);
       });
-  vector::TransferWriteOp::create(b, loc, kLoop.getResult(0), mm.c,
-                                  ValueRange{row, col}, inBounds);
+  vector::TransferWriteOp::create(b, loc, kLoop.getResult(0), mm.c, cIndices,
+                                  inBounds);
 }

@@ -31,7 +31,18 @@ struct WarpMatmul {
   bool accumulate = false; ///< C += A B (else C = A B)
   /// B's first row (a double-buffered K or V tile's slot); none: row 0.
   mlir::Value bRow0 = {};
+  /// C is warp-private (kWarpPrivateAttr): W x tilesPerWarp x 16 x 8, tile
+  /// n of warp w being output tile w + n W (else C is the M x N tile).
+  bool cWarpPrivate = false;
 };
+
+/// Marks a memref.alloc of W x N x 16 x 8 f32 mma accumulator tiles, tile
+/// n of warp w read and written only by warp w: by emitWarpMatmul
+/// (cWarpPrivate) and by thread-level stages in the m16n8 accumulator
+/// layout (forEachAccumulatorElement in AttnToGPU.cpp). On the CPU it is an
+/// ordinary array; on the GPU attn-gpu-privatize-warp-state gives each lane
+/// its elements as a stack array that LLVM keeps in registers.
+constexpr llvm::StringLiteral kWarpPrivateAttr = "attn.gpu.warp_private";
 
 /// The warp-level stage: `warps` warps take the 16x8 output tiles in turn;
 /// each accumulates over K in registers and writes its tile once.

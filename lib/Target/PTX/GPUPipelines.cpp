@@ -30,6 +30,7 @@ static attn::ConvertAttnToGPUOptions tilingOptions(
   o.maxSharedBytes = tiles.maxSharedBytes;
   o.useTensorCores = tiles.useTensorCores;
   o.asyncCopies = tiles.asyncCopies;
+  o.accumulatorFragments = tiles.accumulatorFragments;
   return o;
 }
 
@@ -108,6 +109,8 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
   // Tensor-core stages: ldmatrix + mma.sync, before affine.apply (their
   // indices) is lowered.
   device.addPass(attn::createGPUWarpMMAToNVGPU());
+  // O's accumulator tiles, now per-lane loads and stores: registers.
+  device.addPass(attn::createGPUPrivatizeWarpState());
   device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createSCFToControlFlowPass());
   device.addPass(memref::createExpandStridedMetadataPass());
@@ -163,6 +166,10 @@ struct GPUPipelineCLOptions
       *this, "async-copies",
       llvm::cl::desc("Double-buffered K/V tiles copied with cp.async"),
       llvm::cl::init(true)};
+  Option<bool> accumulatorFragments{
+      *this, "accumulator-fragments",
+      llvm::cl::desc("Tensor cores: O in mma accumulators across key tiles"),
+      llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
                            llvm::cl::init("sm_80")};
   Option<std::string> features{*this, "features",
@@ -176,8 +183,9 @@ struct GPUPipelineCLOptions
       llvm::cl::init("isa")};
 
   attn::gpu::GPUTileOptions tiles() const {
-    return {tileQ, tileKv, threads, maxSharedBytes, useTensorCores,
-            asyncCopies};
+    return {tileQ,          tileKv,      threads,
+            maxSharedBytes, useTensorCores, asyncCopies,
+            accumulatorFragments};
   }
   attn::gpu::PTXOptions ptx() const {
     attn::gpu::PTXOptions o;

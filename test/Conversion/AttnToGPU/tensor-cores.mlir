@@ -1,11 +1,16 @@
 // Tensor-core kernels (f16/bf16 inputs): Q, K, V and P in shared memory in
-// the input type with padded rows, S and O in f32, and two warp-level
-// stages of 16x8x16 tile products between the thread-level ones.
+// the input type with padded rows, S in f32, O in the warps' accumulator
+// tiles (a warp-private buffer), and two warp-level stages of 16x8x16 tile
+// products between the thread-level ones.
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s
+// accumulator-fragments=false: O in shared memory, read and written by the
+// P V stage's tiles, rescaled by a thread-level stage.
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 accumulator-fragments=false}))' | FileCheck %s --check-prefix=SHAREDO
 // The option off, f16 takes the SIMT kernel (f32 tiles, no contraction).
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
-// Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x64 and
-// 64x32 (101632 bytes) exceed the default budget (101376), so 64x16.
+// Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x64
+// (113920 bytes without O) exceeds the default budget (101376), 64x32
+// (66816) fits.
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s --check-prefix=AUTO
 // The CPU form: the warp stage is sequential loops over transfer_read /
 // vector.contract / transfer_write with the operands widened to f32.
@@ -20,7 +25,8 @@
 // CHECK-DAG:       %[[VS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
 // CHECK-DAG:       %[[SS:.*]] = memref.alloc() : memref<32x18xf32, #gpu.address_space<workgroup>>
 // CHECK-DAG:       %[[PS:.*]] = memref.alloc() : memref<32x24xf16, #gpu.address_space<workgroup>>
-// CHECK-DAG:       %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
+// O: 2 warps x 2 of the (32/16) x (16/8) accumulator tiles.
+// CHECK-DAG:       %[[OF:.*]] = memref.alloc() {attn.gpu.warp_private} : memref<2x2x16x8xf32>
 // Per key tile: the next tile's copies (16-byte pieces of K: D = 24 is a
 // multiple of 8; 8-byte pieces of V: Dv = 12 is not), then the wait for
 // this tile's group (async-copies.mlir has the details). The Q tile joins
@@ -55,17 +61,40 @@
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // CHECK:           arith.truncf %{{.*}} : f32 to f16
 // CHECK:           memref.store %{{.*}}, %[[PS]]
-// O = alpha O, then O += P V (V read as K x N: 16x8).
+// O = alpha O in the accumulator layout (thread 32 w + lane scales what its
+// lane holds: rows lane / 4 (+ 8), columns 2 (lane % 4) (+ 1) of warp w's
+// tiles), then O += P V on warp w's tiles n = 0, 1 (V read as K x N: 16x8).
+// CHECK:           scf.forall (%[[TID:.*]]) in (64) {
+// CHECK:             %[[WARP:.*]] = arith.divui %[[TID]], %c32
+// CHECK:             %[[LANE:.*]] = arith.remui %[[TID]], %c32
+// CHECK:             %[[LROW:.*]] = arith.divui %[[LANE]], %c4
+// CHECK:             memref.load %[[OF]][%[[WARP]], %c0{{.*}}, %[[LROW]], %{{.*}}]
+// CHECK:             arith.mulf
+// CHECK:             memref.store %{{.*}}, %[[OF]][%[[WARP]], %c0
 // CHECK:           } {mapping = [#gpu.thread<x>]}
-// CHECK:           scf.forall (%{{.*}}) in (2) {
-// CHECK:             vector.transfer_read %[[OS]]{{.*}} vector<16x8xf32>
+// CHECK:           scf.forall (%[[W2:.*]]) in (2) {
+// CHECK:             scf.for %[[N:.*]] = %c0{{.*}} to %c2{{.*}} step %c1
+// CHECK:             vector.transfer_read %[[OF]][%[[W2]], %[[N]], %c0{{.*}}, %c0{{.*}}]{{.*}} vector<16x8xf32>
 // CHECK:               vector.transfer_read %[[PS]]{{.*}} vector<16x16xf16>
 // CHECK:               %[[VROW:.*]] = affine.apply #{{.*}}(%{{.*}}, %[[ROW0]])
 // CHECK:               vector.transfer_read %[[VS]][%[[VROW]], %{{.*}}]{{.*}} vector<16x8xf16>
 // CHECK:               vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
-// CHECK:             vector.transfer_write %{{.*}}, %[[OS]]
+// CHECK:             vector.transfer_write %{{.*}}, %[[OF]][%[[W2]], %[[N]], %c0{{.*}}, %c0{{.*}}]
 // CHECK:           } {mapping = [#gpu.warp<x>]}
-// CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 13952 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
+// The output from the same layout: columns past Dv = 12 are padding.
+// CHECK:           scf.forall (%{{.*}}) in (64) {
+// CHECK:             memref.load %[[OF]]
+// CHECK:           } {mapping = [#gpu.thread<x>]}
+// CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 10880 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
+
+// SHAREDO-LABEL: func.func @causal_f16
+// SHAREDO:         %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
+// SHAREDO-NOT:     attn.gpu.warp_private
+// SHAREDO:         scf.forall (%{{.*}}) in (2) {
+// SHAREDO:           vector.transfer_read %[[OS]]{{.*}} vector<16x8xf32>
+// SHAREDO:           vector.transfer_write %{{.*}}, %[[OS]]
+// SHAREDO:         } {mapping = [#gpu.warp<x>]}
+// SHAREDO:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 13952 : i64
 
 // SIMT-LABEL: func.func @causal_f16
 // SIMT-NOT:     vector.contract
@@ -90,7 +119,7 @@ func.func @causal_f16(%q: tensor<1x2x37x24xf16>, %k: tensor<1x1x37x24xf16>,
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<8x16xbf16> into vector<16x8xf32>
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
 // AUTO-LABEL: func.func @bf16_d128
-// AUTO:         attn.gpu.async_copies, attn.gpu.shared_bytes = 78080 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 64 : i64
+// AUTO:         attn.gpu.async_copies, attn.gpu.shared_bytes = 66816 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 32 : i64, attn.gpu.tile_q = 64 : i64
 func.func @bf16_d128(%q: tensor<1x1x70x128xbf16>, %k: tensor<1x1x70x128xbf16>,
                      %v: tensor<1x1x70x128xbf16>) -> tensor<1x1x70x128xbf16> {
   %o = attn.attention %q, %k, %v

@@ -42,23 +42,24 @@
 // SM80: .target sm_80
 // SM90: .target sm_90
 // PTX-LABEL: .entry causal_f16_kernel(
+// O lives in the mma accumulators (registers), no local memory.
+// PTX-NOT:     __local_depot
 // K in 16-byte pieces (L2 only), V in 8-byte ones (Dv = 12), the wait for
-// all groups but the newest one before the barrier.
+// all groups but the newest one before the barrier. LLVM's block placement
+// decides the order of the stages in the text.
 // PTX:         cp.async.cg.shared.global {{[^;]*}}, 16, %r{{[0-9]+}};
 // PTX:         cp.async.ca.shared.global {{[^;]*}}, 8, %r{{[0-9]+}};
 // PTX:         cp.async.commit_group;
-// PTX:         cp.async.wait_group \091;\0A\09bar.sync
-// PTX:         ldmatrix.sync.aligned.m8n8.x4.shared.b16
-// PTX:         ldmatrix.sync.aligned.m8n8.x2.shared.b16
-// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// PTX:         bar.sync
-// PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
-// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-DAG:     cp.async.wait_group \091;\0A\09bar.sync
+// PTX-DAG:     ldmatrix.sync.aligned.m8n8.x4.shared.b16
+// PTX-DAG:     ldmatrix.sync.aligned.m8n8.x2.shared.b16
+// PTX-DAG:     ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
+// PTX-DAG:     mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-LABEL: .entry softcap_bf16_kernel(
-// PTX:         cp.async.wait_group \091;
-// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// PTX:         ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
-// PTX:         mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-NOT:     __local_depot
+// PTX-DAG:     cp.async.wait_group \091;
+// PTX-DAG:     mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-DAG:     ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 
 // BIN: gpu.binary @causal_f16_kernel {{.*}}bin = "\7FELF
 // BIN: gpu.binary @softcap_bf16_kernel {{.*}}bin = "\7FELF

@@ -22,34 +22,37 @@
 // RUN: grep -q cp.async.wait_group %t/causal_gqa.sm_80.ptx
 // Automatic tiles within the shared memory of the smallest --arch: two
 // blocks per SM on sm_90 (115712 B), 99 KiB with sm_80; --max-shared-bytes
-// overrides it.
-// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_90 -o %t/smem90 > /dev/null
+// overrides it (D = 192).
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,192 --arch sm_90 -o %t/smem90 > /dev/null
 // RUN: FileCheck %s --check-prefix=SMEM90 < %t/smem90/causal_gqa.h
-// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_80,sm_90 -o %t/smem80 > /dev/null
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,192 --arch sm_80,sm_90 -o %t/smem80 > /dev/null
 // RUN: FileCheck %s --check-prefix=SMEM80 < %t/smem80/causal_gqa.h
-// RUN: attn-emit-lib %s --shape 1,4,2,256,256,128 --arch sm_90 --max-shared-bytes=232448 -o %t/smem227 > /dev/null
-// RUN: FileCheck %s --check-prefix=SMEM227 < %t/smem227/causal_gqa.h
-// SMEM90: _DYNAMIC_SHARED_BYTES 101632
+// RUN: attn-emit-lib %s --shape 1,4,2,256,256,192 --arch sm_90 --max-shared-bytes=60000 -o %t/smem60k > /dev/null
+// RUN: FileCheck %s --check-prefix=SMEM60K < %t/smem60k/causal_gqa.h
+// --accumulator-fragments=false keeps O in shared memory.
+// RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --accumulator-fragments=false -o %t/sharedo | FileCheck %s --check-prefix=SHAREDO
+// SMEM90: _DYNAMIC_SHARED_BYTES 110848
 // SMEM90-NEXT: _TILE_Q 64
-// SMEM90-NEXT: _TILE_KV 32
-// SMEM80: _DYNAMIC_SHARED_BYTES 78080
-// SMEM80-NEXT: _TILE_Q 64
-// SMEM80-NEXT: _TILE_KV 16
-// SMEM227: _DYNAMIC_SHARED_BYTES 148736
-// SMEM227-NEXT: _TILE_Q 64
-// SMEM227-NEXT: _TILE_KV 64
+// SMEM90-NEXT: _TILE_KV 16
+// SMEM80: _DYNAMIC_SHARED_BYTES 71296
+// SMEM80-NEXT: _TILE_Q 32
+// SMEM80-NEXT: _TILE_KV 32
+// SMEM60K: _DYNAMIC_SHARED_BYTES 42624
+// SMEM60K-NEXT: _TILE_Q 32
+// SMEM60K-NEXT: _TILE_KV 16
+// SHAREDO: dynamic shared 60672 B
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
 
-// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic + 0 B static, block 128, grid 16, tiles 64x64, K/V copies async
-// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 91392 B dynamic
-// EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 91392 B
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 42240 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async
+// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 42240 B dynamic
+// EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 42240 B
 
 // MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // SIMT: dynamic shared 66816 B
-// SYNC: dynamic shared 72960 B
+// SYNC: dynamic shared 33024 B
 
 // HEADER:      q: f16[2][4][100][64]  (input, 16-byte aligned)
 // HEADER:      k: f16[2][2][77][64]  (input, 16-byte aligned)
@@ -60,7 +63,7 @@
 // HEADER:      #include <cuda.h>
 // HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
 // HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
-// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 91392
+// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 42240
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);
@@ -83,7 +86,7 @@
 // MANIFEST:          "name": "lse",
 // MANIFEST-NEXT:     "output": true,
 // MANIFEST-NEXT:     "role": "lse",
-// MANIFEST:      "dynamic_shared_bytes": 91392,
+// MANIFEST:      "dynamic_shared_bytes": 42240,
 // MANIFEST:      "grid": [
 // MANIFEST-NEXT:   16,
 // MANIFEST:      "images": {
@@ -93,7 +96,7 @@
 // MANIFEST:      "problem": {
 // MANIFEST-NEXT:   "b": 2,
 // MANIFEST:      "tensor_cores": true,
-// MANIFEST-NEXT: "tile_kv": 64,
+// MANIFEST-NEXT: "tile_kv": 32,
 // MANIFEST-NEXT: "tile_q": 64
 
 // LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_80[] = {

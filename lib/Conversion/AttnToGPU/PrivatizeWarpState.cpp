@@ -1,0 +1,400 @@
+//===- PrivatizeWarpState.cpp - accumulator tiles to per-lane registers ---===//
+//
+// A warp-private buffer (WarpMMA.h) holds W x N mma accumulator tiles of
+// 16 x 8 floats. In the kernel, after attn-gpu-warp-mma-to-nvgpu, it is
+// only read and written by per-lane loads and stores whose indices are
+// functions of the thread id: the P V stage's accumulator transfers and the
+// thread-level stages written in the same m16n8 layout. Each thread touches
+// 4 N elements; they become a per-thread stack array indexed by constants,
+// which LLVM keeps in registers.
+//
+// Rather than pattern-matching the index arithmetic of two different
+// producers, the pass evaluates every access's indices for every thread of
+// the block and derives each access's slot from the result, checking that
+// the threads partition the buffer and that a slot is the same for all of
+// them (else the layouts of the producers disagree: an error, not a silent
+// wrong answer).
+//
+//===----------------------------------------------------------------------===//
+
+#include "ThreadPrivate.h"
+#include "WarpMMA.h"
+
+#include "attn/Conversion/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <set>
+
+namespace attn {
+#define GEN_PASS_DEF_GPUPRIVATIZEWARPSTATE
+#include "attn/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+
+namespace {
+
+/// The value of an index computation for thread `tid` of the block, when it
+/// depends only on constants, gpu.thread_id and gpu.lane_id.
+std::optional<int64_t> evaluate(Value v, int64_t tid);
+
+std::optional<int64_t> evaluateExpr(AffineExpr expr, ArrayRef<int64_t> dims,
+                                    ArrayRef<int64_t> syms) {
+  if (auto c = dyn_cast<AffineConstantExpr>(expr))
+    return c.getValue();
+  if (auto d = dyn_cast<AffineDimExpr>(expr))
+    return dims[d.getPosition()];
+  if (auto s = dyn_cast<AffineSymbolExpr>(expr))
+    return syms[s.getPosition()];
+  auto bin = cast<AffineBinaryOpExpr>(expr);
+  std::optional<int64_t> l = evaluateExpr(bin.getLHS(), dims, syms);
+  std::optional<int64_t> r = evaluateExpr(bin.getRHS(), dims, syms);
+  if (!l || !r)
+    return std::nullopt;
+  switch (bin.getKind()) {
+  case AffineExprKind::Add:
+    return *l + *r;
+  case AffineExprKind::Mul:
+    return *l * *r;
+  case AffineExprKind::Mod:
+    return *r > 0 ? std::optional<int64_t>((*l % *r + *r) % *r)
+                  : std::nullopt;
+  case AffineExprKind::FloorDiv:
+    return *r > 0 ? std::optional<int64_t>(llvm::divideFloorSigned(*l, *r))
+                  : std::nullopt;
+  case AffineExprKind::CeilDiv:
+    return *r > 0 ? std::optional<int64_t>(llvm::divideCeilSigned(*l, *r))
+                  : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<SmallVector<int64_t>> evaluateAll(ValueRange values,
+                                                int64_t tid) {
+  SmallVector<int64_t> out;
+  for (Value v : values) {
+    std::optional<int64_t> x = evaluate(v, tid);
+    if (!x)
+      return std::nullopt;
+    out.push_back(*x);
+  }
+  return out;
+}
+
+std::optional<int64_t> evaluate(Value v, int64_t tid) {
+  if (std::optional<int64_t> c = getConstantIntValue(v))
+    return c;
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return std::nullopt;
+  if (auto id = dyn_cast<gpu::ThreadIdOp>(def))
+    return id.getDimension() == gpu::Dimension::x ? tid : 0;
+  if (isa<gpu::LaneIdOp>(def))
+    return tid % 32;
+  if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtSIOp,
+          arith::ExtUIOp, arith::TruncIOp>(def))
+    return evaluate(def->getOperand(0), tid);
+  if (auto apply = dyn_cast<affine::AffineApplyOp>(def)) {
+    AffineMap map = apply.getAffineMap();
+    auto operands = evaluateAll(apply.getMapOperands(), tid);
+    if (!operands)
+      return std::nullopt;
+    ArrayRef<int64_t> all = *operands;
+    return evaluateExpr(map.getResult(0), all.take_front(map.getNumDims()),
+                        all.drop_front(map.getNumDims()));
+  }
+  if (auto select = dyn_cast<arith::SelectOp>(def)) {
+    std::optional<int64_t> cond = evaluate(select.getCondition(), tid);
+    if (!cond)
+      return std::nullopt;
+    return evaluate(*cond ? select.getTrueValue() : select.getFalseValue(),
+                    tid);
+  }
+  if (def->getNumOperands() != 2 || def->getNumResults() != 1)
+    return std::nullopt;
+  std::optional<int64_t> a = evaluate(def->getOperand(0), tid);
+  std::optional<int64_t> b = evaluate(def->getOperand(1), tid);
+  if (!a || !b)
+    return std::nullopt;
+  if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq: return *a == *b;
+    case arith::CmpIPredicate::ne: return *a != *b;
+    case arith::CmpIPredicate::slt: return *a < *b;
+    case arith::CmpIPredicate::sle: return *a <= *b;
+    case arith::CmpIPredicate::sgt: return *a > *b;
+    case arith::CmpIPredicate::sge: return *a >= *b;
+    case arith::CmpIPredicate::ult: return uint64_t(*a) < uint64_t(*b);
+    case arith::CmpIPredicate::ule: return uint64_t(*a) <= uint64_t(*b);
+    case arith::CmpIPredicate::ugt: return uint64_t(*a) > uint64_t(*b);
+    case arith::CmpIPredicate::uge: return uint64_t(*a) >= uint64_t(*b);
+    }
+  }
+  bool divByZero = *b == 0;
+  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
+      .Case([&](arith::AddIOp) { return *a + *b; })
+      .Case([&](arith::SubIOp) { return *a - *b; })
+      .Case([&](arith::MulIOp) { return *a * *b; })
+      .Case([&](arith::AndIOp) { return *a & *b; })
+      .Case([&](arith::OrIOp) { return *a | *b; })
+      .Case([&](arith::XOrIOp) { return *a ^ *b; })
+      .Case([&](arith::ShLIOp) { return *a << *b; })
+      .Case([&](arith::ShRUIOp) { return int64_t(uint64_t(*a) >> *b); })
+      .Case([&](arith::ShRSIOp) { return *a >> *b; })
+      .Case([&](arith::MinSIOp) { return std::min(*a, *b); })
+      .Case([&](arith::MaxSIOp) { return std::max(*a, *b); })
+      .Case([&](arith::MinUIOp) {
+        return int64_t(std::min(uint64_t(*a), uint64_t(*b)));
+      })
+      .Case([&](arith::MaxUIOp) {
+        return int64_t(std::max(uint64_t(*a), uint64_t(*b)));
+      })
+      .Case([&](arith::DivUIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return int64_t(uint64_t(*a) / uint64_t(*b));
+      })
+      .Case([&](arith::RemUIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return int64_t(uint64_t(*a) % uint64_t(*b));
+      })
+      .Case([&](arith::DivSIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return *a / *b;
+      })
+      .Case([&](arith::RemSIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return *a % *b;
+      })
+      .Case([&](arith::FloorDivSIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return llvm::divideFloorSigned(*a, *b);
+      })
+      .Case([&](arith::CeilDivSIOp) -> std::optional<int64_t> {
+        if (divByZero)
+          return std::nullopt;
+        return llvm::divideCeilSigned(*a, *b);
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// One read or write of the buffer: `width` consecutive elements of the
+/// innermost dimension from `indices` (1 for memref.load/store).
+struct Access {
+  Operation *op;
+  ValueRange indices;
+  int64_t width = 1;
+};
+
+FailureOr<SmallVector<Access>> accessesOf(Value buffer) {
+  SmallVector<Access> accesses;
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    auto vectorWidth = [](VectorType t) -> int64_t {
+      return t.getRank() == 1 ? t.getNumElements() : 0;
+    };
+    if (auto load = dyn_cast<memref::LoadOp>(user)) {
+      accesses.push_back({user, load.getIndices()});
+    } else if (auto store = dyn_cast<memref::StoreOp>(user);
+               store && use.get() == store.getMemRef()) {
+      accesses.push_back({user, store.getIndices()});
+    } else if (auto load = dyn_cast<vector::LoadOp>(user);
+               load && vectorWidth(load.getVectorType())) {
+      accesses.push_back(
+          {user, load.getIndices(), vectorWidth(load.getVectorType())});
+    } else if (auto store = dyn_cast<vector::StoreOp>(user);
+               store && use.get() == store.getBase() &&
+               vectorWidth(store.getVectorType())) {
+      accesses.push_back(
+          {user, store.getIndices(), vectorWidth(store.getVectorType())});
+    } else if (isa<memref::DeallocOp>(user)) {
+      continue;
+    } else {
+      return user->emitOpError()
+             << "attn-gpu-privatize-warp-state: a warp-private buffer must "
+                "only be read and written by memref/vector loads and stores";
+    }
+  }
+  return accesses;
+}
+
+/// Unrolls the constant-bound scf.for loops whose induction variables the
+/// buffer's access indices depend on; fails on one without constant bounds.
+LogicalResult unrollIndexingLoops(Value buffer) {
+  while (true) {
+    FailureOr<SmallVector<Access>> accesses = accessesOf(buffer);
+    if (failed(accesses))
+      return failure();
+    // The first loop whose induction variable an index depends on.
+    scf::ForOp loop;
+    for (const Access &a : *accesses) {
+      SetVector<Operation *> slice;
+      BackwardSliceOptions options;
+      options.inclusive = true;
+      SmallVector<Value> values(a.indices.begin(), a.indices.end());
+      for (Value index : a.indices)
+        if (Operation *def = index.getDefiningOp())
+          (void)getBackwardSlice(def, &slice, options);
+      for (Operation *op : slice)
+        values.append(op->operand_begin(), op->operand_end());
+      for (Value v : values)
+        if ((loop = scf::getForInductionVarOwner(v)))
+          break;
+      if (loop)
+        break;
+    }
+    if (!loop)
+      return success();
+    if (failed(attn::gpu_codegen::unrollIndexingLoop(
+            loop, "attn-gpu-privatize-warp-state", "warp-private")))
+      return failure();
+  }
+}
+
+struct GPUPrivatizeWarpStatePass
+    : public attn::impl::GPUPrivatizeWarpStateBase<GPUPrivatizeWarpStatePass> {
+  void runOnOperation() override {
+    SmallVector<memref::AllocOp> allocs;
+    getOperation()->walk([&](memref::AllocOp alloc) {
+      if (alloc->hasAttr(attn::gpu_codegen::kWarpPrivateAttr) &&
+          (alloc->getParentOfType<gpu::GPUFuncOp>() ||
+           alloc->getParentOfType<gpu::LaunchOp>()))
+        allocs.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : allocs)
+      if (failed(privatize(alloc)))
+        return signalPassFailure();
+  }
+
+  LogicalResult privatize(memref::AllocOp alloc) {
+    MemRefType type = alloc.getType();
+    if (type.getRank() != 4 || !type.hasStaticShape() ||
+        !type.getElementType().isF32())
+      return alloc.emitOpError("attn-gpu-privatize-warp-state: expected a "
+                               "static W x N x 16 x 8 f32 buffer");
+    if (failed(unrollIndexingLoops(alloc)))
+      return failure();
+    FailureOr<SmallVector<Access>> accesses = accessesOf(alloc);
+    if (failed(accesses))
+      return failure();
+
+    const int64_t warps = type.getDimSize(0), threads = 32 * warps;
+    const int64_t total = type.getNumElements();
+    const int64_t perThread = total / threads;
+    // Elements (linearized) per access and thread.
+    auto linear = [&](ArrayRef<int64_t> idx) {
+      int64_t x = 0;
+      for (auto [i, d] : llvm::zip_equal(idx, type.getShape()))
+        x = x * d + i;
+      return x;
+    };
+    std::vector<std::vector<int64_t>> first(accesses->size(),
+                                            std::vector<int64_t>(threads));
+    std::vector<std::set<int64_t>> owned(threads);
+    for (auto [n, a] : llvm::enumerate(*accesses)) {
+      for (int64_t tid = 0; tid < threads; ++tid) {
+        std::optional<SmallVector<int64_t>> idx = evaluateAll(a.indices, tid);
+        if (!idx)
+          return a.op->emitOpError()
+                 << "attn-gpu-privatize-warp-state: the indices of a "
+                    "warp-private access are not functions of the thread id";
+        if ((*idx)[0] != tid / 32)
+          return a.op->emitOpError()
+                 << "attn-gpu-privatize-warp-state: thread " << tid
+                 << " touches tiles of warp " << (*idx)[0];
+        if ((*idx)[1] < 0 || (*idx)[1] >= type.getDimSize(1) ||
+            (*idx)[2] < 0 || (*idx)[2] >= type.getDimSize(2) ||
+            (*idx)[3] < 0 || (*idx)[3] + a.width > type.getDimSize(3))
+          return a.op->emitOpError()
+                 << "attn-gpu-privatize-warp-state: thread " << tid
+                 << " accesses the buffer out of bounds";
+        first[n][tid] = linear(*idx);
+        for (int64_t k = 0; k < a.width; ++k)
+          owned[tid].insert(first[n][tid] + k);
+      }
+    }
+    // A partition: each thread owns perThread elements, no two threads the
+    // same one (with the sizes, every element is owned once).
+    std::set<int64_t> all;
+    for (int64_t tid = 0; tid < threads; ++tid) {
+      if (static_cast<int64_t>(owned[tid].size()) != perThread)
+        return alloc.emitOpError()
+               << "attn-gpu-privatize-warp-state: thread " << tid
+               << " touches " << owned[tid].size() << " elements, not "
+               << perThread
+               << ": the accesses are not in one per-thread layout";
+      all.insert(owned[tid].begin(), owned[tid].end());
+    }
+    if (static_cast<int64_t>(all.size()) != total)
+      return alloc.emitOpError("attn-gpu-privatize-warp-state: threads share "
+                               "elements of a warp-private buffer");
+    // Each access's slot: its element's position in the thread's sorted
+    // list, the same for every thread.
+    std::vector<int64_t> slots(accesses->size());
+    for (auto [n, a] : llvm::enumerate(*accesses)) {
+      for (int64_t tid = 0; tid < threads; ++tid) {
+        const std::set<int64_t> &mine = owned[tid];
+        int64_t pos = std::distance(mine.begin(), mine.find(first[n][tid]));
+        // A vector access needs consecutive slots.
+        for (int64_t k = 1; k < a.width; ++k)
+          if (!mine.count(first[n][tid] + k) ||
+              std::distance(mine.begin(), mine.find(first[n][tid] + k)) !=
+                  pos + k)
+            pos = -1;
+        if (tid == 0)
+          slots[n] = pos;
+        if (pos < 0 || pos != slots[n])
+          return a.op->emitOpError()
+                 << "attn-gpu-privatize-warp-state: the element this access "
+                    "reaches is not at the same position for every thread";
+      }
+    }
+
+    // The per-thread array, at the top of the kernel.
+    Region *body = alloc->getParentOfType<gpu::GPUFuncOp>()
+                       ? &alloc->getParentOfType<gpu::GPUFuncOp>().getBody()
+                       : &alloc->getParentOfType<gpu::LaunchOp>().getBody();
+    OpBuilder b(&body->front(), body->front().begin());
+    auto arrayType = MemRefType::get({perThread}, type.getElementType());
+    Value array = memref::AllocaOp::create(b, alloc.getLoc(), arrayType);
+    for (auto [n, a] : llvm::enumerate(*accesses)) {
+      b.setInsertionPoint(a.op);
+      Value slot = arith::ConstantIndexOp::create(b, a.op->getLoc(), slots[n]);
+      Location loc = a.op->getLoc();
+      if (auto load = dyn_cast<memref::LoadOp>(a.op))
+        load.replaceAllUsesWith(
+            memref::LoadOp::create(b, loc, array, slot).getResult());
+      else if (auto store = dyn_cast<memref::StoreOp>(a.op))
+        memref::StoreOp::create(b, loc, store.getValue(), array, slot);
+      else if (auto load = dyn_cast<vector::LoadOp>(a.op))
+        load.replaceAllUsesWith(vector::LoadOp::create(
+                                    b, loc, load.getVectorType(), array, slot)
+                                    .getResult());
+      else if (auto store = dyn_cast<vector::StoreOp>(a.op))
+        vector::StoreOp::create(b, loc, store.getValueToStore(), array, slot);
+      a.op->erase();
+    }
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      user->erase(); // deallocs
+    alloc.erase();
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,132 @@
+// attn-gpu-privatize-warp-state: a warp-private buffer of mma accumulator
+// tiles whose accesses, evaluated per thread, partition it in one layout
+// becomes a per-thread array indexed by constants.
+// RUN: attn-opt %s --split-input-file --attn-gpu-privatize-warp-state --verify-diagnostics | FileCheck %s
+
+// Two warps, two 16x8 tiles each, written in the m16n8 accumulator layout
+// by a loop (unrolled), read back by a vector load of two floats: thread
+// 32 w + lane holds rows lane / 4 (+ 8), columns 2 (lane % 4) (+ 1) of its
+// warp's tiles, 8 floats, numbered in (tile, row, column) order.
+// CHECK-LABEL: func.func @accumulator_layout
+// CHECK:         gpu.launch
+// CHECK-NEXT:      %[[A:.*]] = memref.alloca() : memref<8xf32>
+// CHECK-NOT:       memref.alloc(
+// CHECK-NOT:       scf.for
+// CHECK-COUNT-8:   memref.store %{{.*}}, %[[A]][%c{{[0-7]}}{{(_[0-9]+)?}}] : memref<8xf32>
+// CHECK:           vector.load %[[A]][%c6{{.*}}] : memref<8xf32>, vector<2xf32>
+// CHECK:           gpu.terminator
+func.func @accumulator_layout(%out: memref<64x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %buf = memref.alloc() {attn.gpu.warp_private} : memref<2x2x16x8xf32>
+    %tid = gpu.thread_id x
+    %w = arith.divui %tid, %c32 : index
+    %lane = arith.remui %tid, %c32 : index
+    %r = arith.divui %lane, %c4 : index
+    %q = arith.remui %lane, %c4 : index
+    %c = arith.muli %q, %c2 : index
+    %r8 = arith.addi %r, %c8 : index
+    %cc = arith.addi %c, %c1 : index
+    scf.for %n = %c0 to %c2 step %c1 {
+      memref.store %f, %buf[%w, %n, %r, %c] : memref<2x2x16x8xf32>
+      memref.store %f, %buf[%w, %n, %r, %cc] : memref<2x2x16x8xf32>
+      memref.store %f, %buf[%w, %n, %r8, %c] : memref<2x2x16x8xf32>
+      memref.store %f, %buf[%w, %n, %r8, %cc] : memref<2x2x16x8xf32>
+    }
+    %v = vector.load %buf[%w, %c1, %r8, %c] : memref<2x2x16x8xf32>, vector<2xf32>
+    vector.store %v, %out[%tid, %c0] : memref<64x2xf32>, vector<2xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// Every thread of a warp writes the same element: not a partition.
+func.func @shared_element() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    // expected-error @below {{thread 0 touches 1 elements, not 4: the accesses are not in one per-thread layout}}
+    %buf = memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x8xf32>
+    %tid = gpu.thread_id x
+    %w = arith.divui %tid, %c32 : index
+    memref.store %f, %buf[%w, %c0, %c0, %c0] : memref<2x1x16x8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A thread touching another warp's tiles.
+func.func @other_warp() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %buf = memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x8xf32>
+    // expected-error @below {{thread 32 touches tiles of warp 0}}
+    memref.store %f, %buf[%c0, %c0, %c0, %c0] : memref<2x1x16x8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// An index that is not a function of the thread id.
+func.func @unknown_index(%i: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %buf = memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x8xf32>
+    %tid = gpu.thread_id x
+    %w = arith.divui %tid, %c32 : index
+    // expected-error @below {{the indices of a warp-private access are not functions of the thread id}}
+    memref.store %f, %buf[%w, %c0, %i, %c0] : memref<2x1x16x8xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
+// A loop indexing the buffer without constant bounds cannot be unrolled.
+func.func @dynamic_loop(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %f = arith.constant 1.0 : f32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %buf = memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x8xf32>
+    %tid = gpu.thread_id x
+    %w = arith.divui %tid, %c32 : index
+    // expected-error @below {{a loop indexing a warp-private buffer needs constant bounds}}
+    scf.for %j = %c0 to %n step %c1 {
+      memref.store %f, %buf[%w, %c0, %j, %c0] : memref<2x1x16x8xf32>
+    }
+    gpu.terminator
+  }
+  return
+}
