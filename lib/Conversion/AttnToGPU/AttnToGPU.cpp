@@ -244,6 +244,37 @@ private:
         });
     return loop.getResult(0);
   }
+  /// A reduction over [0, n) in `ways` interleaved partial accumulators
+  /// (element j into accumulator j mod ways, all starting from `init`),
+  /// combined at the end: independent dependency chains for the GPU's
+  /// latency. Needs `combine` associative and commutative and `init` its
+  /// identity or idempotent under it; a plain reduce when ways does not
+  /// divide n.
+  Value reduceInterleaved(int64_t n, Value init, int64_t ways,
+                          function_ref<Value(Value iv, Value acc)> body,
+                          function_ref<Value(Value, Value)> combine) {
+    if (ways <= 1 || n % ways)
+      return reduce(n, init, body);
+    SmallVector<Value> inits(ways, init);
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), idx(n), idx(ways), inits,
+        [&](OpBuilder &, Location, Value iv, ValueRange acc) {
+          SmallVector<Value> next;
+          for (int64_t w = 0; w < ways; ++w)
+            next.push_back(body(w ? e.addi(iv, idx(w)) : iv, acc[w]));
+          scf::YieldOp::create(b, loc, next);
+        });
+    SmallVector<Value> parts(loop.getResults());
+    while (parts.size() > 1) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i + 1 < parts.size(); i += 2)
+        next.push_back(combine(parts[i], parts[i + 1]));
+      if (parts.size() % 2)
+        next.push_back(parts.back());
+      parts = std::move(next);
+    }
+    return parts.front();
+  }
   /// A `#gpu.thread<x>` forall of `count` iterations: body(thread).
   void threadForall(int64_t count, function_ref<void(Value)> body);
   /// A thread-level stage over [0, n): a `#gpu.thread<x>` forall of
@@ -835,21 +866,33 @@ Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
                       {w, raw, ctx.b, ctx.h, ctx.i, ctx.j}, op.getCaptures());
 }
 
+/// Partial accumulators of the softmax's row max and sum: four independent
+/// chains instead of one loop-carried dependency per element (the stage is
+/// one thread per row, latency-bound on the GPU).
+constexpr int64_t kRowChains = 4;
+
 // Online normalization, one thread per query row.
 void GPULowering::rowStatsStage(bool storeWeights) {
   threadLoop(Bq, [&](Value i) {
     Value mOld = load(mBuf, {i});
     Value mNew = mOld, alpha = e.f32(1.0), isEmpty;
     if (softmax) {
-      mNew = reduce(Bk, mOld, [&](Value j, Value acc) {
-        return arith::MaximumFOp::create(b, loc, acc, load(ss, {i, j}));
-      });
+      auto maximum = [&](Value x, Value y) -> Value {
+        return arith::MaximumFOp::create(b, loc, x, y);
+      };
+      mNew = reduceInterleaved(
+          Bk, mOld, kRowChains,
+          [&](Value j, Value acc) { return maximum(acc, load(ss, {i, j})); },
+          maximum);
       isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
                                       e.f32(negInf));
       alpha = e.select(isEmpty, e.f32(1.0),
                        exp(arith::SubFOp::create(b, loc, mOld, mNew)));
     }
-    Value sum = reduce(Bk, e.f32(0.0), [&](Value j, Value acc) {
+    auto add = [&](Value x, Value y) -> Value {
+      return arith::AddFOp::create(b, loc, x, y);
+    };
+    Value sum = reduceInterleaved(Bk, e.f32(0.0), kRowChains, [&](Value j, Value acc) {
       Value s = load(ss, {i, j});
       Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
                                            s, e.f32(negInf));
@@ -861,8 +904,8 @@ void GPULowering::rowStatsStage(bool storeWeights) {
         store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
       else if (storeWeights)
         store(w, ss, {i, j});
-      return arith::AddFOp::create(b, loc, acc, w);
-    });
+      return add(acc, w);
+    }, add);
     Value lOld = load(lBuf, {i});
     store(math::FmaOp::create(b, loc, lOld, alpha, sum), lBuf, {i});
     store(mNew, mBuf, {i});

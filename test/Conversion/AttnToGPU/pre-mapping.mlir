@@ -52,10 +52,19 @@
 // CHECK:                 arith.cmpi sle
 // CHECK:               memref.store %{{.*}}, %[[SS]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
-// Online softmax, one thread per query row; exp as exp2(x * log2(e)).
+// Online softmax, one thread per query row; exp as exp2(x * log2(e)). The
+// row max and sum are four interleaved partial accumulators (independent
+// dependency chains), combined pairwise after the loop.
 // CHECK:             scf.forall (%[[I:.*]]) in (16) {
-// CHECK:               arith.maximumf
-// CHECK:               math.exp2
+// CHECK:               %[[MAX:.*]]:4 = scf.for %{{.*}} = %c0{{.*}} to %c16{{.*}} step %c4{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32) {
+// CHECK-COUNT-4:         arith.maximumf
+// CHECK:               }
+// CHECK:               %[[M01:.*]] = arith.maximumf %[[MAX]]#0, %[[MAX]]#1
+// CHECK:               %[[M23:.*]] = arith.maximumf %[[MAX]]#2, %[[MAX]]#3
+// CHECK:               arith.maximumf %[[M01]], %[[M23]]
+// CHECK:               scf.for %{{.*}} step %c4{{.*}} -> (f32, f32, f32, f32) {
+// CHECK-COUNT-4:         math.exp2
+// CHECK:               }
 // CHECK:               memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
 // O = alpha O + P V on the thread's own elements t + 64 k.
