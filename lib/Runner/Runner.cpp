@@ -74,8 +74,8 @@ Type attn::sixteenBitElementType(MLIRContext *context, StringRef name) {
 }
 
 LogicalResult attn::retypeAttentionInputs(ModuleOp module,
-                                               llvm::StringRef funcName,
-                                               Type elementType) {
+                                          llvm::StringRef funcName,
+                                          Type elementType) {
   auto func = module.lookupSymbol<func::FuncOp>(funcName);
   if (!func || func.isExternal())
     return failure();

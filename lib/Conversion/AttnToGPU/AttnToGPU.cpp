@@ -916,31 +916,25 @@ void GPULowering::rowStatsStage(bool storeWeights) {
 
 // O = alpha O + P V.
 void GPULowering::accumulateStage(bool rescale) {
-  if (tc && oFrags) {
-    if (rescale)
-      forEachAccumulatorElement([&](ValueRange frag, Value i, Value) {
-        store(arith::MulFOp::create(b, loc, load(oFrags, frag),
-                                    load(alphaBuf, {i})),
-              oFrags, frag);
-      });
-    gpu_codegen::WarpMatmul mm{ps,   vs,   oFrags,          Bq,
-                               oCols, Bk, /*bIsNK=*/false, /*accumulate=*/true,
-                               kvRow0};
-    mm.cWarpPrivate = true;
-    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32, mm);
-    return;
-  }
   if (tc) {
-    if (rescale)
-      threadLoop(Bq * oCols, [&](Value x) {
-        Value i = divui(x, oCols), c = remui(x, oCols);
-        store(arith::MulFOp::create(b, loc, load(os, {i, c}),
-                                    load(alphaBuf, {i})),
-              os, {i, c});
+    // O of row i at `at` (in os or in the accumulator tiles) times alpha.
+    auto scale = [&](Value o, ValueRange at, Value i) {
+      store(arith::MulFOp::create(b, loc, load(o, at), load(alphaBuf, {i})), o,
+            at);
+    };
+    if (rescale && oFrags)
+      forEachAccumulatorElement([&](ValueRange frag, Value i, Value) {
+        scale(oFrags, frag, i);
       });
-    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
-                                {ps, vs, os, Bq, oCols, Bk, /*bIsNK=*/false,
-                                 /*accumulate=*/true, kvRow0});
+    else if (rescale)
+      threadLoop(Bq * oCols, [&](Value x) {
+        Value i = divui(x, oCols);
+        scale(os, {i, remui(x, oCols)}, i);
+      });
+    gpu_codegen::WarpMatmul mm{ps, vs, oFrags ? oFrags : os, Bq, oCols, Bk,
+                               /*bIsNK=*/false, /*accumulate=*/true, kvRow0};
+    mm.cWarpPrivate = static_cast<bool>(oFrags);
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32, mm);
     return;
   }
   // O in registers: each thread keeps its elements across key tiles.
@@ -1033,9 +1027,6 @@ void GPULowering::storeOutput(bool scaled) {
       store(o, outBuffer, {bb, h, qi, c});
     });
   };
-  auto store1 = [&](Value x, function_ref<Value()> loadO) {
-    storeAt(divui(x, Dv), remui(x, Dv), loadO);
-  };
   if (oFrags) {
     forEachAccumulatorElement([&](ValueRange frag, Value i, Value c) {
       storeAt(i, c, [&] { return load(oFrags, frag); });
@@ -1044,12 +1035,14 @@ void GPULowering::storeOutput(bool scaled) {
   }
   if (oRegs) {
     ownedOElements([&](Value t, Value k, Value x) {
-      store1(x, [&] { return load(oRegs, {t, k}); });
+      storeAt(divui(x, Dv), remui(x, Dv),
+              [&] { return load(oRegs, {t, k}); });
     });
     return;
   }
   threadLoop(Bq * Dv, [&](Value x) {
-    store1(x, [&] { return load(os, {divui(x, Dv), remui(x, Dv)}); });
+    Value i = divui(x, Dv), c = remui(x, Dv);
+    storeAt(i, c, [&] { return load(os, {i, c}); });
   });
 }
 
@@ -1142,17 +1135,17 @@ struct ConvertAttnToGPUPass
           setTiles(tileQ, tileKv);
           return;
         }
-        static const int64_t candidates[][2] = {
+        static const int64_t simtCandidates[][2] = {
             {64, 64}, {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}, {16, 8}};
-        for (auto [bq, bk] : candidates) {
-          // m16n8k16: query and key tiles are multiples of 16.
-          if (cfg.tensorCores && bk % gpu_codegen::kMmaK)
-            continue;
-          // Tensor cores: on an H200, 64x32 tiles ran 20% faster than 64x64
-          // for D = 64 and 128 (shorter softmax rows, more blocks per SM;
-          // docs/gpu.md, "On a GPU"); the SIMT kernel ran as fast.
-          if (cfg.tensorCores && bq == 64 && bk == 64)
-            continue;
+        // m16n8k16: multiples of 16. No 64x64: on an H200, 64x32 ran 20%
+        // faster for D = 64 and 128 (shorter softmax rows, more blocks per
+        // SM; docs/gpu.md, "On a GPU"); the SIMT kernel ran as fast either way.
+        static const int64_t tensorCoreCandidates[][2] = {
+            {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}};
+        ArrayRef<int64_t[2]> candidates =
+            cfg.tensorCores ? ArrayRef<int64_t[2]>(tensorCoreCandidates)
+                            : ArrayRef<int64_t[2]>(simtCandidates);
+        for (const auto &[bq, bk] : candidates) {
           setTiles(bq, bk);
           if (fits())
             break;
