@@ -283,6 +283,7 @@ def worker_main(args):
         for case, so in cases:
             print(f"START {case['case']}", flush=True)
             t0 = time.time()
+            sticky = False
             try:
                 if case["kind"] == "check":
                     r = w.check_case(case, so)
@@ -291,15 +292,11 @@ def worker_main(args):
             except Exception as e:  # a launch error, a fault, a bad file
                 r = {"passed": False, "error": f"{type(e).__name__}: {e}"}
                 sticky = "CUDA" in str(e) or "cuda" in str(e)
-                out.write(json.dumps({"case": case["case"], "kind": case["kind"],
-                                      "seconds": time.time() - t0, **r}) + "\n")
-                out.flush()
-                if sticky:
-                    return 3  # the context may be unusable: restart after it
-                continue
             out.write(json.dumps({"case": case["case"], "kind": case["kind"],
                                   "seconds": time.time() - t0, **r}) + "\n")
             out.flush()
+            if sticky:
+                return 3  # the context may be unusable: restart after it
     return 0
 
 
