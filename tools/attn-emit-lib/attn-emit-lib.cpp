@@ -505,6 +505,14 @@ int main(int argc, char **argv) {
   context.appendDialectRegistry(registry);
   context.loadAllAvailableDialects();
 
+  Type retypeTo;
+  if (!elementTypeOpt.empty()) {
+    retypeTo = sixteenBitElementType(&context, elementTypeOpt);
+    if (!retypeTo)
+      return fail("--element-type takes f16 or bf16, got '" + elementTypeOpt +
+                  "'");
+  }
+
   gpu::GPUTileOptions tiles;
   tiles.tileQ = tileQ;
   tiles.tileKv = tileKv;
@@ -543,142 +551,137 @@ int main(int argc, char **argv) {
     if (entries.empty())
       entries.push_back(""); // bindSpec reports it
     for (const std::string &entryName : entries) {
-    if (!elementTypeOpt.empty()) {
-      Type t = sixteenBitElementType(&context, elementTypeOpt);
-      if (!t) {
-        status = fail("--element-type takes f16 or bf16, got '" +
-                      elementTypeOpt + "'");
-        break;
+      if (retypeTo) {
+        if (failed(retypeAttentionInputs(*module, entryName, retypeTo))) {
+          status = fail(specPath + ": cannot retype " + entryName +
+                        " (Q, K and V must be arguments of the function)");
+          continue;
+        }
       }
-      if (failed(retypeAttentionInputs(*module, entryName, t))) {
-        status = fail(specPath + ": cannot retype " + entryName +
-                      " (Q, K and V must be arguments of the function)");
+      FailureOr<SpecBinding> binding = bindSpec(*module, entryName);
+      if (failed(binding)) {
+        status = 1;
         continue;
       }
-    }
-    FailureOr<SpecBinding> binding = bindSpec(*module, entryName);
-    if (failed(binding)) {
-      status = 1;
-      continue;
-    }
-    ProblemSize size = givenSize ? *givenSize : defaultProblemSize(*binding);
-    std::string shapeText =
-        (llvm::Twine(size.b) + "," + llvm::Twine(size.hq) + "," +
-         llvm::Twine(size.hkv) + "," + llvm::Twine(size.nq) + "," +
-         llvm::Twine(size.nk) + "," + llvm::Twine(size.d) + "," +
-         llvm::Twine(size.dv))
-            .str();
-    std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes;
-    bool ok = true;
-    for (unsigned n = 0, e = binding->func.getNumArguments(); n < e; ++n) {
-      auto type = cast<RankedTensorType>(binding->func.getArgumentTypes()[n]);
-      std::optional<DType> dtype = dtypeOfElement(type.getElementType());
-      auto shape = argShape(*binding, n, size);
-      if (!dtype || !shape) {
-        if (!shape)
-          fail(specPath + ": " + llvm::toString(shape.takeError()));
-        else
-          fail(specPath + ": unsupported element type of argument '" +
-               binding->names[n] + "'");
-        ok = false;
-        break;
-      }
-      argTypes.push_back({*dtype, llvm::SmallVector<int64_t, 4>(
-                                      shape->begin(), shape->end())});
-    }
-    if (!ok) {
-      status = 1;
-      continue;
-    }
-    auto specialized = specializeToTypes(*binding, argTypes);
-    if (failed(specialized)) {
-      status = 1;
-      continue;
-    }
-    std::string funcName = binding->func.getSymName().str();
-    std::string name = cIdentifier(funcName);
-
-    std::vector<std::pair<std::string, std::string>> ptxPerArch;
-    std::optional<gpu::KernelInfo> info;
-    for (llvm::StringRef arch : archs) {
-      gpu::PTXOptions options;
-      options.chip = arch.str();
-      options.features = ptxFeatures;
-      auto kernel = gpu::compileKernel(**specialized, funcName, options, tiles);
-      if (!kernel) {
-        fail(specPath + ": " + llvm::toString(kernel.takeError()));
-        ok = false;
-        break;
-      }
-      std::string base = (llvm::Twine(outDir) + "/" + name + "." + arch).str();
-      if (!writeFile(base + ".ptx", kernel->ptx)) {
-        ok = false;
-        break;
-      }
-      if (ptxas) {
-        PtxasResult r = runPtxas(*ptxas, arch, base + ".ptx", base + ".cubin");
-        if (!r.ok) {
-          fail(specPath + ": ptxas rejected " + base + ".ptx:\n" + r.log);
+      ProblemSize size = givenSize ? *givenSize : defaultProblemSize(*binding);
+      std::string shapeText =
+          (llvm::Twine(size.b) + "," + llvm::Twine(size.hq) + "," +
+           llvm::Twine(size.hkv) + "," + llvm::Twine(size.nq) + "," +
+           llvm::Twine(size.nk) + "," + llvm::Twine(size.d) + "," +
+           llvm::Twine(size.dv))
+              .str();
+      std::vector<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes;
+      bool ok = true;
+      for (unsigned n = 0, e = binding->func.getNumArguments(); n < e; ++n) {
+        auto type = cast<RankedTensorType>(binding->func.getArgumentTypes()[n]);
+        std::optional<DType> dtype = dtypeOfElement(type.getElementType());
+        auto shape = argShape(*binding, n, size);
+        if (!dtype || !shape) {
+          if (!shape)
+            fail(specPath + ": " + llvm::toString(shape.takeError()));
+          else
+            fail(specPath + ": unsupported element type of argument '" +
+                 binding->names[n] + "'");
           ok = false;
           break;
         }
-        if (resourceUsage) {
-          Resources res = parseResources(r.log);
-          llvm::outs() << name << " " << arch << ": registers "
-                       << res.registers << ", spill stores "
-                       << res.spillStores << " B, spill loads "
-                       << res.spillLoads << " B, stack " << res.stack
-                       << " B, shared " << kernel->dynamicSharedBytes
-                       << " B dynamic + " << res.staticSmem
-                       << " B static, block " << kernel->block[0]
-                       << ", grid " << kernel->grid[0] << ", tiles "
-                       << kernel->tileQ << "x" << kernel->tileKv
-                       << ", K/V copies "
-                       << (kernel->asyncCopies ? "async" : "sync") << "\n";
-        }
-      } else if (resourceUsage) {
-        llvm::outs() << name << " " << arch
-                     << ": no ptxas, no resource usage\n";
+        argTypes.push_back({*dtype, llvm::SmallVector<int64_t, 4>(
+                                        shape->begin(), shape->end())});
       }
-      ptxPerArch.push_back({arch.str(), kernel->ptx});
-      info = std::move(*kernel);
-    }
-    if (!ok) {
-      status = 1;
-      continue;
-    }
-    // Buffer names: the spec's argument names, then out and lse.
-    for (unsigned n = 0; n < binding->names.size(); ++n)
-      info->buffers[n].name = binding->names[n];
-    unsigned numResults = info->buffers.size() - binding->names.size();
-    for (unsigned r = 0; r < numResults; ++r)
-      info->buffers[binding->names.size() + r].name = r == 0 ? "out" : "lse";
+      if (!ok) {
+        status = 1;
+        continue;
+      }
+      auto specialized = specializeToTypes(*binding, argTypes);
+      if (failed(specialized)) {
+        status = 1;
+        continue;
+      }
+      std::string funcName = binding->func.getSymName().str();
+      std::string name = cIdentifier(funcName);
 
-    std::vector<std::string> roles, archNames;
-    for (ArgRole role : binding->roles)
-      roles.push_back(argRoleName(role).str());
-    for (unsigned r = 0; r < numResults; ++r)
-      roles.push_back(r == 0 ? "output" : "lse");
-    for (const auto &[arch, ptx] : ptxPerArch)
-      archNames.push_back(arch);
-    std::string header, source;
-    emitSources(*info, ptxPerArch, specPath, shapeText, header, source);
-    std::string manifest =
-        emitManifest(*info, roles, archNames, ptxas.has_value(), specPath,
-                     {size.b, size.hq, size.hkv, size.nq, size.nk, size.d,
-                      size.dv});
-    if (!writeFile(outDir + "/" + name + ".h", header) ||
-        !writeFile(outDir + "/" + name + ".c", source) ||
-        !writeFile(outDir + "/" + name + ".json", manifest)) {
-      status = 1;
-      continue;
-    }
-    llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c,json} and "
-                 << ptxPerArch.size() << " PTX"
-                 << (ptxas ? " + cubin" : "") << " image(s): grid "
-                 << info->grid[0] << ", block " << info->block[0]
-                 << ", dynamic shared " << info->dynamicSharedBytes
-                 << " B, shape " << shapeText << "\n";
+      std::vector<std::pair<std::string, std::string>> ptxPerArch;
+      std::optional<gpu::KernelInfo> info;
+      for (llvm::StringRef arch : archs) {
+        gpu::PTXOptions options;
+        options.chip = arch.str();
+        options.features = ptxFeatures;
+        auto kernel =
+            gpu::compileKernel(**specialized, funcName, options, tiles);
+        if (!kernel) {
+          fail(specPath + ": " + llvm::toString(kernel.takeError()));
+          ok = false;
+          break;
+        }
+        std::string base =
+            (llvm::Twine(outDir) + "/" + name + "." + arch).str();
+        if (!writeFile(base + ".ptx", kernel->ptx)) {
+          ok = false;
+          break;
+        }
+        if (ptxas) {
+          PtxasResult r =
+              runPtxas(*ptxas, arch, base + ".ptx", base + ".cubin");
+          if (!r.ok) {
+            fail(specPath + ": ptxas rejected " + base + ".ptx:\n" + r.log);
+            ok = false;
+            break;
+          }
+          if (resourceUsage) {
+            Resources res = parseResources(r.log);
+            llvm::outs() << name << " " << arch << ": registers "
+                         << res.registers << ", spill stores "
+                         << res.spillStores << " B, spill loads "
+                         << res.spillLoads << " B, stack " << res.stack
+                         << " B, shared " << kernel->dynamicSharedBytes
+                         << " B dynamic + " << res.staticSmem
+                         << " B static, block " << kernel->block[0] << ", grid "
+                         << kernel->grid[0] << ", tiles " << kernel->tileQ
+                         << "x" << kernel->tileKv << ", K/V copies "
+                         << (kernel->asyncCopies ? "async" : "sync") << "\n";
+          }
+        } else if (resourceUsage) {
+          llvm::outs() << name << " " << arch
+                       << ": no ptxas, no resource usage\n";
+        }
+        ptxPerArch.push_back({arch.str(), kernel->ptx});
+        info = std::move(*kernel);
+      }
+      if (!ok) {
+        status = 1;
+        continue;
+      }
+      // Buffer names: the spec's argument names, then out and lse.
+      for (unsigned n = 0; n < binding->names.size(); ++n)
+        info->buffers[n].name = binding->names[n];
+      unsigned numResults = info->buffers.size() - binding->names.size();
+      for (unsigned r = 0; r < numResults; ++r)
+        info->buffers[binding->names.size() + r].name = r == 0 ? "out" : "lse";
+
+      std::vector<std::string> roles, archNames;
+      for (ArgRole role : binding->roles)
+        roles.push_back(argRoleName(role).str());
+      for (unsigned r = 0; r < numResults; ++r)
+        roles.push_back(r == 0 ? "output" : "lse");
+      for (const auto &[arch, ptx] : ptxPerArch)
+        archNames.push_back(arch);
+      std::string header, source;
+      emitSources(*info, ptxPerArch, specPath, shapeText, header, source);
+      std::string manifest = emitManifest(
+          *info, roles, archNames, ptxas.has_value(), specPath,
+          {size.b, size.hq, size.hkv, size.nq, size.nk, size.d, size.dv});
+      if (!writeFile(outDir + "/" + name + ".h", header) ||
+          !writeFile(outDir + "/" + name + ".c", source) ||
+          !writeFile(outDir + "/" + name + ".json", manifest)) {
+        status = 1;
+        continue;
+      }
+      llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c,json} and "
+                   << ptxPerArch.size() << " PTX" << (ptxas ? " + cubin" : "")
+                   << " image(s): grid " << info->grid[0] << ", block "
+                   << info->block[0] << ", dynamic shared "
+                   << info->dynamicSharedBytes << " B, shape " << shapeText
+                   << "\n";
     }
   }
   return status;

@@ -44,6 +44,9 @@
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
+// RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --element-type f64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADTYPE
+// BADTYPE: attn-emit-lib: error: --element-type takes f16 or bf16, got 'f64'
+
 
 // RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 42240 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async
 // RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 42240 B dynamic
