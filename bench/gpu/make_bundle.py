@@ -55,7 +55,9 @@ EDGE_CASES = [
 # attention (tensor cores) with D=128 and D=64.
 SWEEP_SHAPES = [("bf16", "4,16,16,2048,2048,128"), ("bf16", "2,16,16,4096,4096,64")]
 SWEEP_FLAGS = [
+    ["--register-softmax=false"],  # S and P in shared memory (session 4)
     ["--accumulator-fragments=false"],  # O in shared memory
+    ["--tile-q=64", "--tile-kv=64"],  # not a default candidate; retime
     ["--tile-q=64", "--tile-kv=64", "--async-copies=false"],
     ["--tile-q=64", "--tile-kv=32"],
     ["--tile-q=32", "--tile-kv=64"],

@@ -46,10 +46,11 @@ namespace {
 /// (use-tensor-cores=false) and two more run the tensor-core kernel with
 /// one and two warps and several warp tiles per warp; f32 specs skip those.
 /// All of these double-buffer K and V with asynchronous copies where the
-/// kernel allows it (the default) and keep the tensor-core kernel's O in
-/// its accumulator tiles; the inline specs also run two with synchronous
-/// copies into single buffers and one tensor-core one with O in shared
-/// memory (accumulator-fragments=false).
+/// kernel allows it (the default) and keep the tensor-core kernel's S, P
+/// and O in its accumulator tiles (register-softmax); the inline specs
+/// also run two with synchronous copies into single buffers, one
+/// tensor-core one with O in shared memory (accumulator-fragments=false)
+/// and one with S and P in shared memory (register-softmax=false).
 struct TileCase {
   const char *name;
   attn::gpu::GPUTileOptions tiles;
@@ -66,6 +67,8 @@ const TileCase kTiles[] = {
     {"tc_sync_q16_kv16_t32", {16, 16, 32, 101376, true, false}, true, true},
     {"tc_shared_o_q32_kv16_t64", {32, 16, 64, 101376, true, true, false}, true,
      true},
+    {"tc_shared_s_q32_kv16_t64",
+     {32, 16, 64, 101376, true, true, true, false}, true, true},
 };
 
 bool isSixteenBit(const SpecBinding &binding) {
@@ -121,6 +124,18 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   bool hasContract = false;
   lowered->walk([&](vector::ContractionOp) { hasContract = true; });
   EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
+  // The register softmax wherever it was asked for, the explicit tiles give
+  // each warp whole 16-row blocks, O fits the accumulators (at most 16
+  // tiles of 16x8 a warp) and the kernel is one-pass (no weight_mod).
+  int64_t warps = tiles.threads / 32;
+  int64_t oTiles = tiles.tileQ / 16 * ((v.getDimSize(3) + 7) / 8);
+  bool registerSoftmax = tiles.tileQ && hasContract &&
+                         tiles.accumulatorFragments && tiles.registerSoftmax &&
+                         (tiles.tileQ / 16) % warps == 0 &&
+                         oTiles / warps <= 16 &&
+                         k.concrete.op.getWeightMod().empty();
+  if (tiles.tileQ)
+    EXPECT_EQ(func->hasAttr("attn.gpu.register_softmax"), registerSoftmax);
 
   CompileOptions options;
   options.tiled = false; // only the CPU lowering of what is already there

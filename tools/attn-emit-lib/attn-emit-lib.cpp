@@ -74,6 +74,11 @@ static cl::opt<bool> accumulatorFragments(
     cl::desc("tensor cores: O in the mma accumulators across key tiles "
              "(else in shared memory)"),
     cl::init(true));
+static cl::opt<bool> registerSoftmax(
+    "register-softmax",
+    cl::desc("tensor cores with O in the accumulators: S, P and the online "
+             "softmax in registers too (else S and P in shared memory)"),
+    cl::init(true));
 static cl::opt<int64_t> maxSharedBytes(
     "max-shared-bytes",
     cl::desc("shared memory per block the automatic tiles may use (0: per "
@@ -521,6 +526,7 @@ int main(int argc, char **argv) {
   tiles.asyncCopies = asyncCopies;
   tiles.maxSharedBytes = maxSharedBytes;
   tiles.accumulatorFragments = accumulatorFragments;
+  tiles.registerSoftmax = registerSoftmax;
   if (maxSharedBytes <= 0) {
     tiles.maxSharedBytes = std::numeric_limits<int64_t>::max();
     for (llvm::StringRef a : archs)

@@ -221,9 +221,37 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     N is at most 16 (64 floats per lane); otherwise O stays in shared
     memory.
 
+    With `register-softmax` (the default) and O in accumulators, a one-pass
+    kernel (no `weight_mod`) whose Bq / 16 row blocks divide among the W
+    warps keeps S and P in registers too (FlashAttention-2): warp w owns
+    whole 16-row blocks of S, P and O (row-blocked warp-private buffers:
+    S and O W x R N x 16 x 8 f32, P W x R x 16 x Bk in the input type);
+    Q K^T writes warp w's S tiles; a thread-level stage scales, masks and
+    modifies the scores in place in the accumulator layout and writes each
+    thread's partial row max to a shared T x 2R buffer marked
+    `attn.gpu.lane_exchange`; the next stage reads the partials of the
+    thread's quad (t xor 1, 2, 3: the 4 lanes holding a row), computes
+    alpha, writes P = exp(S - max) into warp w's P, keeps each thread's
+    running max and partial sum in thread-private T x 2R buffers and scales
+    its O elements by alpha; P V reads A from warp w's P (the A fragment of
+    m16n8k16 is the accumulator layout of two 16x8 tiles). After the key
+    loop the partial sums are added over each quad the same way and m and l
+    go to shared memory for the epilogue. On the CPU all of these are
+    arrays; on the GPU `attn-gpu-lane-exchange` turns the exchanges into
+    warp shuffles, the privatization passes turn the private buffers into
+    registers and `attn-gpu-map-foralls` puts no barrier between the Q K^T,
+    softmax and P V stages (they share only reads of shared memory). The
+    function gets `attn.gpu.register_softmax`. Otherwise S (f32) and P go
+    through shared memory with one thread per query row.
+
+    The function gets `attn.gpu.min_registers` (96 plus the 32-bit
+    registers of the accumulators a thread keeps), the floor
+    `attn-gpu-occupancy-hint` keeps per thread.
+
     Tile sizes default to the largest of (64, 64), (64, 32), (64, 16),
-    (32, 32), (32, 16), (16, 16), (16, 8) (without the last for tensor
-    cores) whose shared memory, double buffers included, fits
+    (32, 32), (32, 16), (16, 16), (16, 8) for the SIMT kernel, and of
+    (64, 32), (64, 16), (32, 32), (32, 16), (16, 16) for tensor cores,
+    whose shared memory, double buffers included, fits
     `max-shared-bytes`.
     Ops with dynamic shapes are left alone.
   }];
@@ -245,7 +273,11 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
            "(cp.async) when the tile layout allows it (see the description)">,
     Option<"accumulatorFragments", "accumulator-fragments", "bool", "true",
            "Tensor cores: O stays in the P V stage's mma accumulators "
-           "across key tiles (warp-private buffer) where the tiles allow it">
+           "across key tiles (warp-private buffer) where the tiles allow it">,
+    Option<"registerSoftmax", "register-softmax", "bool", "true",
+           "Tensor cores with O in accumulators: S, P and the online "
+           "softmax in registers too, where the tiles allow it (see the "
+           "description)">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -301,21 +333,24 @@ def GPUPrivatizeWarpState : Pass<"attn-gpu-privatize-warp-state"> {
   let summary = "Give each lane its elements of a warp-private buffer of "
                 "mma accumulator tiles as its own array (registers)";
   let description = [{
-    `convert-attn-to-gpu` keeps the tensor-core kernel's O in a
-    `memref.alloc` of W x N x 16 x 8 f32 marked `attn.gpu.warp_private`:
-    tile n of warp w is read and written by warp w's P V stage
-    (`attn-gpu-warp-mma-to-nvgpu` turns its transfers into per-lane loads
-    and stores of the m16n8 accumulator layout) and by thread-level stages
-    in which each thread touches the elements its lane holds in that
-    layout. This pass (in the kernel, after `attn-gpu-warp-mma-to-nvgpu`)
+    `convert-attn-to-gpu` keeps the tensor-core kernel's O (and with the
+    register softmax S and P) in `memref.alloc`s marked
+    `attn.gpu.warp_private` of shape W x ...: O and S as W x N x 16 x 8 f32
+    (tile n of warp w), P as W x R x 16 x Bk in the input type (warp w's
+    row blocks). Warp w's tile-product stages read and write its part
+    (`attn-gpu-warp-mma-to-nvgpu` turns their transfers into per-lane loads
+    and stores of the m16n8 accumulator or A-fragment layout) and
+    thread-level stages touch exactly the elements each lane holds in
+    those layouts. This pass (in the kernel, after `attn-gpu-warp-mma-to-nvgpu`)
     fully unrolls the constant-bound `scf.for` loops around the accesses,
     evaluates every access's indices for each thread of the block (from
     `gpu.thread_id x` and `gpu.lane_id`; the block has 32 W threads) and
-    checks that the threads partition the buffer, each touching 4 N
-    elements of its own warp, and that each access reaches the same
-    position of every thread's sorted element list. The buffer is then
-    replaced by a per-thread `memref.alloca` of 4 N floats indexed by those
-    positions (constants: LLVM keeps it in registers). An access whose
+    checks that the threads partition the buffer, each touching
+    (elements / 32 W) elements of its own warp, and that each access
+    reaches the same position of every thread's sorted element list. The
+    buffer is then replaced by a per-thread `memref.alloca` of that many
+    elements indexed by those positions (constants: LLVM keeps it in
+    registers). An access whose
     indices are not such functions of the thread id, any other use, or a
     layout that is not a per-thread partition is an error.
   }];
@@ -351,6 +386,33 @@ def GPUWidenContractions : Pass<"attn-gpu-widen-contractions"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def GPULaneExchange : Pass<"attn-gpu-lane-exchange"> {
+  let summary = "Turn a quad's exchange through shared memory into warp "
+                "shuffles (merging the two stages)";
+  let description = [{
+    The register softmax reduces each query row over the 4 lanes of a quad
+    that hold it in the mma accumulator layout. The pre-mapping IR, which
+    runs sequentially on the CPU, passes the values through a shared
+    T x S `memref.alloc` marked `attn.gpu.lane_exchange`: a thread-level
+    stage stores thread t's values in row t, the next sibling stage loads
+    rows of the same quad (`t xor 1`, ...). On the GPU path, before
+    `attn-gpu-map-foralls`, this pass merges each such pair of stages into
+    one and replaces every load by the value the source thread stored:
+    the thread's own value, a `gpu.shuffle xor` (row `t xor c`) or a
+    `gpu.shuffle idx` (any other row of the same warp). It checks that the
+    stores are at the writer's top level with row `t` and constant
+    columns, that the loads are at the reader's top level (every lane of a
+    warp reaches every shuffle) with constant columns of stored values,
+    that each load's row, evaluated for every thread, is a thread of the
+    same warp, and that neither stage writes block-shared memory the other
+    touches (the merge drops the barrier between them). If any check fails
+    the buffer is left alone: the exchange through shared memory is
+    correct, only slower.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def GPUMapForalls : Pass<"attn-gpu-map-foralls", "::mlir::ModuleOp"> {
   let summary = "Map block/thread-level scf.forall to gpu.launch with the "
                 "upstream GPU transform ops";
@@ -364,9 +426,24 @@ def GPUMapForalls : Pass<"attn-gpu-map-foralls", "::mlir::ModuleOp"> {
     ```
 
     through the transform interpreter, where T is the largest trip count of
-    the nested `#gpu.thread` foralls. The result is a `gpu.launch` whose
-    body uses `gpu.block_id`/`gpu.thread_id`, with a `gpu.barrier` after
-    every former thread-level forall.
+    the nested `#gpu.thread` foralls (32 per `#gpu.warp` iteration). The
+    result is a `gpu.launch` whose body uses `gpu.block_id`/`gpu.thread_id`.
+
+    Barriers: the pre-mapping semantics puts one between sibling stages;
+    this pass places them itself (`sync_after_distribute = false`) where
+    they order something. Walking each block of the block-level forall, it
+    collects the block-shared buffers (by their base allocation; global
+    memory included) read and written since the last barrier and puts a
+    `gpu.barrier` before the next stage (or other op with memory effects)
+    if that op writes one of them or touches one written since. Buffers
+    marked `attn.gpu.thread_private` or `attn.gpu.warp_private` are left
+    out: each element has one owning thread (the privatization passes
+    check it). An effect not tied to a buffer counts as a conflict;
+    `nvgpu.device_async_wait` counts as writing every buffer an
+    asynchronous copy in the kernel writes (the data lands then). Control
+    flow holding stages (the key loop) gets a barrier before it when
+    anything is unpublished and at the end of each of its blocks; the last
+    stage of the kernel gets none.
   }];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::transform::TransformDialect",
@@ -412,7 +489,10 @@ def GPUWarpMMAToNVGPU : Pass<"attn-gpu-warp-mma-to-nvgpu"> {
     types"). The bf16 tiles are read through f16 views of the same shared
     bytes (ldmatrix only moves 16-bit elements), converted as f16, and the
     resulting mma.sync is emitted as `nvvm.mma.sync` with bf16
-    multiplicands (A and B as packed i32 registers).
+    multiplicands (A and B as packed i32 registers). A bf16 operand in a
+    warp-private buffer (the register softmax's P) becomes an f16 buffer of
+    the same bits: its stores store the bitcast values, its loads bitcast
+    back; any other use is an error.
 
     A vector.contract left anywhere afterwards is an error.
   }];
@@ -430,14 +510,17 @@ def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
   let description = [{
     For every `gpu.launch_func` with a constant dynamic shared memory size
     S, sets `nvvm.minctasm` = clamp(shared-per-sm / S, 1, 32) on its
-    kernel (PTX `.minnctapersm`), at most 65536 / (128 T) for a constant
-    block of T threads. With only `.maxntid`, ptxas budgets registers for
-    the occupancy the register file alone would allow (48 per thread at
-    128 threads) and spills the tensor-core kernels, although their shared
-    memory admits one or two blocks per SM; the cap keeps at least 128
-    registers per thread where small tiles would admit many blocks (the
-    hint is a lower bound on residency: a kernel needing fewer registers
-    still runs more blocks). 0 (unknown architecture) sets nothing.
+    kernel (PTX `.minnctapersm`), at most 65536 / (R T) for a constant
+    block of T threads, where R is the host function's
+    `attn.gpu.min_registers` (set by `convert-attn-to-gpu` from the
+    accumulators a thread keeps in registers), at least 128. With only
+    `.maxntid`, ptxas budgets registers for the occupancy the register
+    file alone would allow (48 per thread at 128 threads) and spills the
+    tensor-core kernels, although their shared memory admits one or two
+    blocks per SM; the cap keeps at least R registers per thread where
+    small tiles would admit many blocks (the hint is a lower bound on
+    residency: a kernel needing fewer registers still runs more blocks).
+    0 (unknown architecture) sets nothing.
   }];
   let options = [
     Option<"sharedPerSM", "shared-per-sm", "int64_t", "0",

@@ -38,6 +38,9 @@ struct GPUTileOptions {
   /// Tensor cores: O in mma accumulator fragments across key tiles
   /// (convert-attn-to-gpu's accumulator-fragments).
   bool accumulatorFragments = true;
+  /// Tensor cores with O in fragments: S, P and the online softmax in
+  /// registers (convert-attn-to-gpu's register-softmax).
+  bool registerSoftmax = true;
 };
 
 /// The shared memory per block the automatic tiles of a kernel for `chip`

@@ -28,6 +28,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -57,6 +58,16 @@ struct GPUTileConfig {
   /// Tensor cores: 16x8 O tiles per warp kept in mma accumulator fragments
   /// across key tiles (0: O in shared memory); see oFragmentCount.
   int64_t oFragments = 0;
+  /// Tensor cores, O in fragments, one pass: S, P and the row statistics
+  /// stay in registers too (FlashAttention-2): each warp owns whole 16-row
+  /// blocks of S and O, the softmax works on the accumulator layout and a
+  /// row's max is reduced over the 4 lanes that hold it; see
+  /// registerSoftmaxFits.
+  bool registerSoftmax = false;
+  int64_t warps() const { return threads / 32; }
+  /// Register softmax: 16-row blocks per warp and query rows per thread.
+  int64_t rowBlocksPerWarp() const { return bq / gpu_codegen::kMmaM / warps(); }
+  int64_t rowsPerThread() const { return 2 * rowBlocksPerWarp(); }
 };
 
 /// Shared-memory layout of one work item (f32 elements). K and the score
@@ -91,6 +102,10 @@ struct TensorCoreLayout {
   int64_t slots = 1;
   /// The O accumulator in shared memory (else in mma fragments).
   bool sharedO = true;
+  /// S and P in shared memory (else in registers, with a lane-exchange
+  /// buffer of exchangeBytes for the row reductions).
+  bool sharedScores = true;
+  int64_t exchangeBytes = 0;
   static int64_t roundUp(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
   int64_t dPad() const { return roundUp(d, gpu_codegen::kMmaK); }
   int64_t dvPad() const { return roundUp(dv, gpu_codegen::kMmaN); }
@@ -103,20 +118,38 @@ struct TensorCoreLayout {
   int64_t bytes() const {
     auto align = SharedLayout::align;
     return align(2 * bq * qStride()) + align(2 * slots * bk * kStride()) +
-           align(2 * slots * bk * vStride()) + align(4 * bq * sStride()) +
-           align(2 * bq * pStride()) +
+           align(2 * slots * bk * vStride()) +
+           (sharedScores
+                ? align(4 * bq * sStride()) + align(2 * bq * pStride())
+                : align(exchangeBytes)) +
            (sharedO ? align(4 * bq * oStride()) : 0) + 3 * align(4 * bq);
   }
 };
 
+static TensorCoreLayout tensorCoreLayout(const GPUTileConfig &cfg, int64_t d,
+                                         int64_t dv) {
+  TensorCoreLayout l{cfg.bq, cfg.bk, d, dv, cfg.slots(), cfg.oFragments == 0};
+  l.sharedScores = !cfg.registerSoftmax;
+  if (cfg.registerSoftmax)
+    l.exchangeBytes = 4 * cfg.threads * cfg.rowsPerThread();
+  return l;
+}
+
 static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
   return cfg.tensorCores
-             ? TensorCoreLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
-                                cfg.oFragments == 0}
-                   .bytes()
+             ? tensorCoreLayout(cfg, d, dv).bytes()
              : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
                             cfg.oPerThread == 0}
                    .bytes();
+}
+
+/// The register softmax needs O in fragments, whole 16-row blocks per warp
+/// and the one-pass form (a weight_mod needs the final normalizer first).
+static bool registerSoftmaxFits(AttentionOp op, const GPUTileConfig &cfg) {
+  return cfg.tensorCores && cfg.oFragments && cfg.warps() > 0 &&
+         cfg.bq % gpu_codegen::kMmaM == 0 &&
+         (cfg.bq / gpu_codegen::kMmaM) % cfg.warps() == 0 &&
+         op.getWeightMod().empty() && !op.needsTwoPasses();
 }
 
 /// The most O elements a SIMT thread keeps in registers across key tiles
@@ -338,6 +371,47 @@ private:
   /// S = Q K^T (masked on partial tiles, then modified), or with
   /// FinalWeights the final weights of the kept pairs.
   void scoreStage(Value k0, Value isPartial, KeyPass pass);
+  /// Whether pair `ctx` (key kj) is kept: inside the sequence and, on a
+  /// partial tile, by the mask.
+  Value keepPair(const PairContext &ctx, Value kj, Value isPartial);
+  /// Row i's score `s` (scaled) for key kj: modified if kept, else -inf.
+  Value maskAndModify(Value s, Value i, Value kj, Value isPartial);
+
+  // The register softmax (cfg.registerSoftmax): thread t = 32 w + lane holds
+  // the m16n8 accumulator elements of lane in warp w's row blocks of S, P
+  // and O: rows lane / 4 and lane / 4 + 8 of each block, columns
+  // 2 (lane % 4) and 2 (lane % 4) + 1 of each 8-column tile.
+  /// `body(slot, rb, r, i)` for the rows thread t holds: its slot (0 ..
+  /// rowsPerThread - 1) in mPriv, lPriv and the exchange, the warp's row
+  /// block rb, the row r in the block and i in the Bq tile.
+  void forEachLaneRow(Value t,
+                      function_ref<void(int64_t, int64_t, Value, Value)> body);
+  /// 32-bit registers a thread keeps its accumulators in across stages: O
+  /// (SIMT or tensor cores), and with the register softmax S and P (two
+  /// 16-bit values a register).
+  int64_t accumulatorRegisters() const {
+    int64_t regs = cfg.oPerThread + 4 * cfg.oFragments;
+    if (cfg.registerSoftmax)
+      regs += cfg.rowBlocksPerWarp() * (4 * (Bk / gpu_codegen::kMmaN) +
+                                        Bk / 4);
+    return regs;
+  }
+  /// The two columns of an 8-column tile thread t holds.
+  std::array<Value, 2> laneColumns(Value t);
+  /// A reduction over the columns thread t holds of a row, through
+  /// `tiles` 8-column tiles: body(tile, column in the tile, column, acc).
+  Value reduceLaneColumns(Value t, int64_t tiles, Value init,
+                          function_ref<Value(Value, Value, Value, Value)> body);
+  /// Softmax, first half: S scaled, masked and modified in place; each
+  /// thread's partial row max into the lane exchange.
+  void registerScoresStage(Value k0, Value isPartial);
+  /// The row max over the 4 lanes of the row, alpha, P = exp(S - max) into
+  /// the warp-private P, the thread's partial row sum, O scaled by alpha.
+  /// Without softmax: masked and modified pointwise weights and their sum.
+  void registerWeightsStage(Value k0, Value isPartial);
+  /// After the key loop: the partial row sums added over each row's 4 lanes,
+  /// m and l of each row into mBuf and lBuf (for finishRows).
+  void publishRowStats();
   /// The weight of a kept pair once the row normalizer is known: the
   /// normalized weight of the modified score, passed through weight_mod with
   /// the raw score `raw`.
@@ -402,6 +476,11 @@ private:
   // attn.gpu.warp_private (attn-gpu-privatize-warp-state gives each lane
   // its fragments as registers on the GPU).
   Value oFrags;
+  // Register softmax: S (W x R Bk/8 x 16 x 8 f32) and P (W x R x 16 x Bk,
+  // input type) warp-private; each thread's row max and sum (T x 2R,
+  // thread-private); the lane exchange (T x 2R, shared; row t written by
+  // thread t, read by the 4 lanes of its quad: attn.gpu.lane_exchange).
+  Value sFrags, pFrags, mPriv, lPriv, xbuf;
   // Tensor cores: P in the input type; the input type; O's columns.
   bool tc = false;
   Value ps;
@@ -431,7 +510,7 @@ GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
   hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
   tc = cfg.tensorCores;
   inElem = qType.getElementType();
-  tcLayout = TensorCoreLayout{Bq, Bk, D, Dv, cfg.slots(), cfg.oFragments == 0};
+  tcLayout = tensorCoreLayout(cfg, D, Dv);
   oCols = tc ? tcLayout.dvPad() : Dv;
 }
 
@@ -466,7 +545,10 @@ void GPULowering::forEachAccumulatorElement(
     Value w = divui(t, 32), lane = remui(t, 32);
     Value laneRow = divui(lane, 4), laneCol = e.muli(remui(lane, 4), idx(2));
     for (int64_t n = 0; n < cfg.oFragments; ++n) {
-      Value tile = e.addi(w, idx(n * warps));
+      // Register softmax: warp w owns whole row blocks (see WarpMatmul).
+      Value tile = cfg.registerSoftmax
+                       ? e.addi(e.muli(w, idx(cfg.oFragments)), idx(n))
+                       : e.addi(w, idx(n * warps));
       Value row0 = e.muli(divui(tile, tilesN), idx(gpu_codegen::kMmaM));
       Value col0 = e.muli(remui(tile, tilesN), idx(gpu_codegen::kMmaN));
       for (int64_t half = 0; half < 2; ++half)
@@ -534,6 +616,14 @@ LogicalResult GPULowering::run() {
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
     if (tc)
       func->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
+    if (cfg.registerSoftmax)
+      func->setAttr("attn.gpu.register_softmax", b.getUnitAttr());
+    // Registers a thread needs beyond its accumulators (addresses, indices,
+    // row statistics, score modifications): up to about 96 in the zoo
+    // (ptxas -v; with 64, RCMHA's gathered bias spilled in the register
+    // softmax at 170 registers).
+    if (int64_t acc = accumulatorRegisters())
+      func->setAttr("attn.gpu.min_registers", b.getI64IntegerAttr(96 + acc));
   }
   blocks->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
   blocks->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
@@ -582,20 +672,39 @@ LogicalResult GPULowering::run() {
     eBegin = lookup(offsetTable, row);
     eEnd = lookup(offsetTable, e.addi(row, idx(1)));
 
+    auto privateBuffer = [&](ArrayRef<int64_t> shape, Type type,
+                             StringRef attr) -> Value {
+      auto alloc =
+          memref::AllocOp::create(b, loc, MemRefType::get(shape, type));
+      alloc->setAttr(attr, b.getUnitAttr());
+      return alloc;
+    };
     if (tc) {
       qs = sharedBuffer({Bq, tcLayout.qStride()}, inElem);
       ks = sharedBuffer({cfg.slots() * Bk, tcLayout.kStride()}, inElem);
       vs = sharedBuffer({cfg.slots() * Bk, tcLayout.vStride()}, inElem);
-      ss = sharedBuffer({Bq, tcLayout.sStride()});
-      ps = sharedBuffer({Bq, tcLayout.pStride()}, inElem);
+      if (cfg.registerSoftmax) {
+        int64_t rb = cfg.rowBlocksPerWarp(), rows = cfg.rowsPerThread();
+        sFrags = privateBuffer({cfg.warps(), rb * (Bk / gpu_codegen::kMmaN),
+                                gpu_codegen::kMmaM, gpu_codegen::kMmaN},
+                               b.getF32Type(), gpu_codegen::kWarpPrivateAttr);
+        pFrags = privateBuffer({cfg.warps(), rb, gpu_codegen::kMmaM, Bk},
+                               inElem, gpu_codegen::kWarpPrivateAttr);
+        mPriv = privateBuffer({cfg.threads, rows}, b.getF32Type(),
+                              gpu_codegen::kThreadPrivateAttr);
+        lPriv = privateBuffer({cfg.threads, rows}, b.getF32Type(),
+                              gpu_codegen::kThreadPrivateAttr);
+        xbuf = sharedBuffer({cfg.threads, rows});
+        xbuf.getDefiningOp()->setAttr(gpu_codegen::kLaneExchangeAttr,
+                                      b.getUnitAttr());
+      } else {
+        ss = sharedBuffer({Bq, tcLayout.sStride()});
+        ps = sharedBuffer({Bq, tcLayout.pStride()}, inElem);
+      }
       if (cfg.oFragments) {
-        auto frags = memref::AllocOp::create(
-            b, loc,
-            MemRefType::get({cfg.threads / 32, cfg.oFragments,
-                             gpu_codegen::kMmaM, gpu_codegen::kMmaN},
-                            b.getF32Type()));
-        frags->setAttr(gpu_codegen::kWarpPrivateAttr, b.getUnitAttr());
-        oFrags = frags;
+        oFrags = privateBuffer({cfg.warps(), cfg.oFragments,
+                                gpu_codegen::kMmaM, gpu_codegen::kMmaN},
+                               b.getF32Type(), gpu_codegen::kWarpPrivateAttr);
       } else {
         os = sharedBuffer({Bq, tcLayout.oStride()});
       }
@@ -640,7 +749,14 @@ LogicalResult GPULowering::run() {
     bool twoPasses = op.needsTwoPasses();
     bool weightMod = !op.getWeightMod().empty();
     bool normalized = softmax || l1;
-    if (!weightMod || twoPasses)
+    if (cfg.registerSoftmax)
+      threadForall(cfg.threads, [&](Value t) {
+        forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value) {
+          store(e.f32(softmax ? negInf : 0.0), mPriv, {t, idx(slot)});
+          store(e.f32(0.0), lPriv, {t, idx(slot)});
+        });
+      });
+    else if (!weightMod || twoPasses)
       threadLoop(Bq, [&](Value i) {
         store(e.f32(softmax ? negInf : 0.0), mBuf, {i});
         store(e.f32(0.0), lBuf, {i});
@@ -665,6 +781,8 @@ LogicalResult GPULowering::run() {
       keyTiles(KeyPass::FinalWeights);
     } else {
       keyTiles(KeyPass::Online);
+      if (normalized && cfg.registerSoftmax)
+        publishRowStats();
       if (normalized)
         finishRows(/*twoPasses=*/false);
     }
@@ -711,6 +829,25 @@ void GPULowering::keyTiles(KeyPass pass) {
       loadTile(kMem, ks, D, hk, k0);
       if (withV)
         loadTile(vMem, vs, Dv, hv, k0);
+    }
+    if (cfg.registerSoftmax) {
+      // S, P and O in registers: Q K^T into the warp's S tiles, the softmax
+      // on them, P V from the warp's P tiles.
+      gpu_codegen::WarpMatmul scores{qs, ks, sFrags, Bq, Bk, tcLayout.dPad(),
+                                     /*bIsNK=*/true, /*accumulate=*/false,
+                                     kvRow0};
+      scores.cWarpPrivate = scores.rowBlocked = true;
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), scores);
+      if (softmax)
+        registerScoresStage(k0, isPartial);
+      registerWeightsStage(k0, isPartial);
+      gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
+                                     /*bIsNK=*/false, /*accumulate=*/true,
+                                     kvRow0};
+      values.cWarpPrivate = values.rowBlocked = values.aWarpPrivate = true;
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), values);
+      kvRow0 = Value();
+      return;
     }
     if (tc)
       gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
@@ -832,26 +969,37 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
                                    load(ks, {kRow, d}), acc);
       });
     }
-    PairContext ctx = pair(qi, kj);
-    Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
-    if (hasMask)
-      keep = e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
-                                 e.boolean(true)));
-    if (pass == KeyPass::FinalWeights) {
-      Value w =
-          ifElse(keep, [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
-      if (tc) // P in the input type for the tensor cores
-        store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
-      else
-        store(w, ss, {i, j});
+    if (pass != KeyPass::FinalWeights) {
+      store(maskAndModify(s, i, kj, isPartial), ss, {i, j});
       return;
     }
-    // Masked pairs never evaluate the modification (a region may index
-    // captures only valid for kept pairs).
-    if (hasMods)
-      s = ifElse(keep, [&] { return e.modifyScore(s, ctx); }, s);
-    store(e.select(keep, s, e.f32(negInf)), ss, {i, j});
+    PairContext ctx = pair(qi, kj);
+    Value w = ifElse(keepPair(ctx, kj, isPartial),
+                     [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
+    if (tc) // P in the input type for the tensor cores
+      store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
+    else
+      store(w, ss, {i, j});
   });
+}
+
+Value GPULowering::keepPair(const PairContext &ctx, Value kj, Value isPartial) {
+  Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+  if (!hasMask)
+    return keep;
+  return e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
+                             e.boolean(true)));
+}
+
+Value GPULowering::maskAndModify(Value s, Value i, Value kj,
+                                 Value isPartial) {
+  PairContext ctx = pair(e.addi(q0, i), kj);
+  Value keep = keepPair(ctx, kj, isPartial);
+  // Masked pairs never evaluate the modification (a region may index
+  // captures only valid for kept pairs).
+  if (hasMods)
+    s = ifElse(keep, [&] { return e.modifyScore(s, ctx); }, s);
+  return e.select(keep, s, e.f32(negInf));
 }
 
 Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
@@ -911,6 +1059,148 @@ void GPULowering::rowStatsStage(bool storeWeights) {
     store(mNew, mBuf, {i});
     if (storeWeights)
       store(alpha, alphaBuf, {i});
+  });
+}
+
+void GPULowering::forEachLaneRow(
+    Value t, function_ref<void(int64_t, int64_t, Value, Value)> body) {
+  Value w = divui(t, 32), laneRow = divui(remui(t, 32), 4);
+  const int64_t blocks = cfg.rowBlocksPerWarp();
+  for (int64_t rb = 0; rb < blocks; ++rb)
+    for (int64_t half = 0; half < 2; ++half) {
+      Value r = half ? e.addi(laneRow, idx(8)) : laneRow;
+      Value block = e.addi(e.muli(w, idx(blocks)), idx(rb));
+      body(2 * rb + half, rb, r,
+           e.addi(e.muli(block, idx(gpu_codegen::kMmaM)), r));
+    }
+}
+
+std::array<Value, 2> GPULowering::laneColumns(Value t) {
+  Value c = e.muli(remui(remui(t, 32), 4), idx(2));
+  return {c, e.addi(c, idx(1))};
+}
+
+Value GPULowering::reduceLaneColumns(
+    Value t, int64_t tiles, Value init,
+    function_ref<Value(Value, Value, Value, Value)> body) {
+  return reduce(tiles, init, [&](Value tile, Value acc) {
+    for (Value c : laneColumns(t))
+      acc = body(tile, c, e.addi(e.muli(tile, idx(gpu_codegen::kMmaN)), c),
+                 acc);
+    return acc;
+  });
+}
+
+// The register softmax's first stage: the thread's partial row max goes to
+// the lane exchange (shuffles on the GPU, see attn-gpu-lane-exchange).
+void GPULowering::registerScoresStage(Value k0, Value isPartial) {
+  const int64_t tilesS = Bk / gpu_codegen::kMmaN;
+  threadForall(cfg.threads, [&](Value t) {
+    Value w = divui(t, 32);
+    forEachLaneRow(t, [&](int64_t slot, int64_t rb, Value r, Value i) {
+      Value max = reduceLaneColumns(
+          t, tilesS, e.f32(negInf),
+          [&](Value tile, Value c, Value j, Value acc) -> Value {
+            SmallVector<Value> at = {
+                w, e.addi(idx(rb * tilesS), tile), r, c};
+            Value s = arith::MulFOp::create(b, loc, load(sFrags, at),
+                                            e.f32(scale));
+            s = maskAndModify(s, i, e.addi(k0, j), isPartial);
+            store(s, sFrags, at);
+            return arith::MaximumFOp::create(b, loc, acc, s);
+          });
+      store(max, xbuf, {t, idx(slot)});
+    });
+  });
+}
+
+void GPULowering::registerWeightsStage(Value k0, Value isPartial) {
+  const int64_t tilesS = Bk / gpu_codegen::kMmaN;
+  const int64_t tilesO = oCols / gpu_codegen::kMmaN;
+  threadForall(cfg.threads, [&](Value t) {
+    Value w = divui(t, 32);
+    forEachLaneRow(t, [&](int64_t slot, int64_t rb, Value r, Value i) {
+      Value rowSlot = idx(slot);
+      Value mNew, alpha, isEmpty;
+      if (softmax) {
+        // The row's max over its 4 lanes (t xor 0..3: the quad of t).
+        Value mOld = load(mPriv, {t, rowSlot});
+        mNew = mOld;
+        for (int64_t lane = 0; lane < 4; ++lane)
+          mNew = arith::MaximumFOp::create(
+              b, loc, mNew,
+              load(xbuf, {lane ? arith::XOrIOp::create(b, loc, t, idx(lane))
+                               : t,
+                          rowSlot}));
+        isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        mNew, e.f32(negInf));
+        alpha = e.select(isEmpty, e.f32(1.0),
+                         exp(arith::SubFOp::create(b, loc, mOld, mNew)));
+        store(mNew, mPriv, {t, rowSlot});
+      }
+      Value sum = reduceLaneColumns(
+          t, tilesS, e.f32(0.0),
+          [&](Value tile, Value c, Value j, Value acc) -> Value {
+            Value s = load(sFrags, {w, e.addi(idx(rb * tilesS), tile), r, c});
+            Value p;
+            if (softmax) {
+              Value masked = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
+              p = e.select(e.ori(masked, isEmpty), e.f32(0.0),
+                           exp(arith::SubFOp::create(b, loc, s, mNew)));
+            } else {
+              // Scores are scaled, masked and modified here (no max).
+              s = maskAndModify(
+                  arith::MulFOp::create(b, loc, s, e.f32(scale)), i,
+                  e.addi(k0, j), isPartial);
+              Value masked = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
+              p = e.select(masked, e.f32(0.0), e.pointwiseWeight(op, s));
+            }
+            store(arith::TruncFOp::create(b, loc, inElem, p), pFrags,
+                  {w, idx(rb), r, j});
+            return arith::AddFOp::create(b, loc, acc, p);
+          });
+      Value lOld = load(lPriv, {t, rowSlot});
+      store(alpha ? math::FmaOp::create(b, loc, lOld, alpha, sum).getResult()
+                  : arith::AddFOp::create(b, loc, lOld, sum).getResult(),
+            lPriv, {t, rowSlot});
+      if (!alpha)
+        return;
+      // O's elements of this row to the new max.
+      forLoop(idx(0), idx(tilesO), 1, [&](Value tile) {
+        for (Value c : laneColumns(t)) {
+          SmallVector<Value> at = {w, e.addi(idx(rb * tilesO), tile), r, c};
+          store(arith::MulFOp::create(b, loc, load(oFrags, at), alpha),
+                oFrags, at);
+        }
+      });
+    });
+  });
+}
+
+void GPULowering::publishRowStats() {
+  threadForall(cfg.threads, [&](Value t) {
+    forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value) {
+      store(load(lPriv, {t, idx(slot)}), xbuf, {t, idx(slot)});
+    });
+  });
+  threadForall(cfg.threads, [&](Value t) {
+    Value isFirstLane =
+        e.cmp(arith::CmpIPredicate::eq, remui(t, 4), idx(0));
+    forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value i) {
+      Value l = load(xbuf, {t, idx(slot)});
+      for (int64_t lane = 1; lane < 4; ++lane)
+        l = arith::AddFOp::create(
+            b, loc, l,
+            load(xbuf,
+                 {arith::XOrIOp::create(b, loc, t, idx(lane)), idx(slot)}));
+      Value m = load(mPriv, {t, idx(slot)});
+      ifThen(isFirstLane, [&] {
+        store(m, mBuf, {i});
+        store(l, lBuf, {i});
+      });
+    });
   });
 }
 
@@ -1129,6 +1419,8 @@ struct ConvertAttnToGPUPass
                 ? oFragmentCount(bq, TensorCoreLayout{0, 0, d, dv}.dvPad(),
                                  cfg.threads)
                 : 0;
+        cfg.registerSoftmax =
+            registerSoftmax && registerSoftmaxFits(op, cfg);
       };
       auto chooseTiles = [&] {
         if (tileQ) {

@@ -4,7 +4,18 @@
 // pre-mapping kernel IR to one gpu.launch, through upstream's transform ops
 // (map_forall_to_blocks, map_nested_forall_to_threads).
 //
+// Sibling stages are separated by barriers in the pre-mapping semantics.
+// Upstream's mapping puts one after every stage; this pass places them
+// itself (sync_after_distribute = false) and leaves out those that order
+// nothing: between stages that only share reads of block-shared memory and
+// write only thread- or warp-private buffers (whose elements one thread
+// owns: ThreadPrivate.h, WarpMMA.h), no thread can observe another's
+// progress. The analysis is per buffer and conservative: an effect it
+// cannot attribute to a buffer needs a barrier.
+//
 //===----------------------------------------------------------------------===//
+
+#include "StageEffects.h"
 
 #include "attn/Conversion/Passes.h"
 
@@ -32,6 +43,62 @@ static bool hasMapping(scf::ForallOp forall, bool blocks) {
     return false;
   return blocks ? isa<gpu::GPUBlockMappingAttr>((*mapping)[0])
                 : isa<gpu::GPUThreadMappingAttr>((*mapping)[0]);
+}
+
+/// A forall executed by the threads or warps of a block (a stage).
+static bool isStage(Operation *op) {
+  auto forall = dyn_cast<scf::ForallOp>(op);
+  if (!forall || !forall.getMapping() || forall.getMapping()->empty())
+    return false;
+  Attribute m = (*forall.getMapping())[0];
+  return isa<gpu::GPUThreadMappingAttr, gpu::GPUWarpMappingAttr>(m);
+}
+
+static bool containsStage(Operation *op) {
+  return op
+      ->walk([](Operation *nested) {
+        return isStage(nested) ? WalkResult::interrupt()
+                               : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Puts a gpu.barrier between the stages of `block` (and of the regions of
+/// its ops) where the accesses since the last barrier conflict with the
+/// next stage's, and after the last stage of every block but the block
+/// forall's body (a loop's next iteration, or what follows an if, is not
+/// analysed: it gets a barrier as before).
+static void placeBarriers(Block &block, bool isBlockBody,
+                          ArrayRef<void *> asyncDestinations) {
+  attn::gpu_codegen::SharedAccesses since; // since the last barrier
+  auto barrierBefore = [&](Operation *op) {
+    OpBuilder b(op);
+    gpu::BarrierOp::create(b, op->getLoc());
+    since = attn::gpu_codegen::SharedAccesses();
+  };
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    if (isStage(&op) || !containsStage(&op)) {
+      attn::gpu_codegen::SharedAccesses mine;
+      attn::gpu_codegen::collectSharedAccesses(&op, mine, asyncDestinations);
+      if (mine.empty())
+        continue;
+      if (since.conflictsWith(mine))
+        barrierBefore(&op);
+      since.merge(mine);
+      continue;
+    }
+    // Control flow holding stages: a barrier before it if anything since
+    // the last one is not yet published; its blocks end with one.
+    if (!since.empty())
+      barrierBefore(&op);
+    for (Region &region : op.getRegions())
+      for (Block &nested : region)
+        placeBarriers(nested, /*isBlockBody=*/false, asyncDestinations);
+  }
+  if (!since.empty() && !isBlockBody) {
+    OpBuilder b(block.getTerminator());
+    gpu::BarrierOp::create(b, block.getTerminator()->getLoc());
+  }
 }
 
 struct GPUMapForallsPass
@@ -65,8 +132,7 @@ struct GPUMapForallsPass
       if (!warps && !hasMapping(nested, /*blocks=*/false))
         return WalkResult::advance();
       ArrayRef<int64_t> ubs = nested.getStaticUpperBound();
-      if (!nested.isNormalized() ||
-          llvm::any_of(ubs, ShapedType::isDynamic)) {
+      if (!nested.isNormalized() || llvm::any_of(ubs, ShapedType::isDynamic)) {
         nested.emitOpError("attn-gpu-map-foralls: thread-level foralls need "
                            "static, normalized bounds");
         return WalkResult::interrupt();
@@ -80,9 +146,10 @@ struct GPUMapForallsPass
     if (walk.wasInterrupted())
       return failure();
     if (threads > 1024)
-      return forall.emitOpError()
-             << "attn-gpu-map-foralls: " << threads
-             << " threads per block, more than 1024";
+      return forall.emitOpError() << "attn-gpu-map-foralls: " << threads
+                                  << " threads per block, more than 1024";
+    placeBarriers(*forall.getBody(), /*isBlockBody=*/true,
+                  attn::gpu_codegen::asyncCopyDestinations(forall));
 
     // The schedule: the upstream GPU transform ops, through the interpreter.
     std::string schedule =
@@ -95,7 +162,8 @@ struct GPUMapForallsPass
         "    %mapped = transform.gpu.map_nested_forall_to_threads %launch "
         "block_dims = [" +
         std::to_string(threads) +
-        ", 1, 1] : (!transform.any_op) -> !transform.any_op\n"
+        ", 1, 1] sync_after_distribute = false"
+        " : (!transform.any_op) -> !transform.any_op\n"
         "    transform.yield\n"
         "  }\n"
         "}\n";

@@ -6,8 +6,10 @@
 // tensor-core kernels' fragments although shared memory allows one or two
 // blocks per SM anyway. nvvm.minctasm (PTX .minnctapersm) gives it the real
 // number of resident blocks, but never so many that fewer than 128
-// registers per thread remain: where shared memory would allow ten small
-// blocks, ptxas would otherwise cap a kernel at 48 registers and spill.
+// registers per thread remain (more where the lowering says its
+// accumulators need them: attn.gpu.min_registers): where shared memory would
+// allow ten small blocks, ptxas would otherwise cap a kernel at 48
+// registers and spill.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 namespace attn {
 #define GEN_PASS_DEF_GPUOCCUPANCYHINT
@@ -48,9 +51,13 @@ struct GPUOccupancyHintPass
         return;
       int64_t blocks = std::clamp<int64_t>(sharedPerSM / bytes.getInt(), 1, 32);
       // 64K registers per SM; at least 128 per thread.
+      int64_t registers = 128;
+      if (auto host = launch->getParentOfType<FunctionOpInterface>())
+        if (auto r = host->getAttrOfType<IntegerAttr>("attn.gpu.min_registers"))
+          registers = std::clamp<int64_t>(r.getInt(), registers, 255);
       if (auto threads = getConstantIntValue(launch.getBlockSizeX());
           threads && *threads > 0)
-        blocks = std::clamp<int64_t>(65536 / (*threads * 128), 1, blocks);
+        blocks = std::clamp<int64_t>(65536 / (*threads * registers), 1, blocks);
       kernel->setAttr("nvvm.minctasm",
                       IntegerAttr::get(IntegerType::get(&getContext(), 32),
                                        blocks));

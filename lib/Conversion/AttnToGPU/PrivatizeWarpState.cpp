@@ -284,10 +284,11 @@ struct GPUPrivatizeWarpStatePass
 
   LogicalResult privatize(memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
-    if (type.getRank() != 4 || !type.hasStaticShape() ||
-        !type.getElementType().isF32())
+    if (type.getRank() < 2 || !type.hasStaticShape() ||
+        type.getNumElements() % (32 * type.getDimSize(0)))
       return alloc.emitOpError("attn-gpu-privatize-warp-state: expected a "
-                               "static W x N x 16 x 8 f32 buffer");
+                               "static W x ... buffer with a whole number of "
+                               "elements per thread");
     if (failed(unrollIndexingLoops(alloc)))
       return failure();
     FailureOr<SmallVector<Access>> accesses = accessesOf(alloc);
@@ -318,9 +319,12 @@ struct GPUPrivatizeWarpStatePass
           return a.op->emitOpError()
                  << "attn-gpu-privatize-warp-state: thread " << tid
                  << " touches tiles of warp " << (*idx)[0];
-        if ((*idx)[1] < 0 || (*idx)[1] >= type.getDimSize(1) ||
-            (*idx)[2] < 0 || (*idx)[2] >= type.getDimSize(2) ||
-            (*idx)[3] < 0 || (*idx)[3] + a.width > type.getDimSize(3))
+        bool inBounds = true;
+        for (int64_t d = 1; d < type.getRank(); ++d)
+          inBounds &= (*idx)[d] >= 0 &&
+                      (*idx)[d] + (d + 1 == type.getRank() ? a.width : 1) <=
+                          type.getDimSize(d);
+        if (!inBounds)
           return a.op->emitOpError()
                  << "attn-gpu-privatize-warp-state: thread " << tid
                  << " accesses the buffer out of bounds";

@@ -22,6 +22,14 @@ namespace attn::gpu_codegen {
 /// Marks a memref.alloc of T x ... whose row t only thread t touches.
 constexpr llvm::StringLiteral kThreadPrivateAttr = "attn.gpu.thread_private";
 
+/// Marks a shared T x S memref.alloc through which the threads of a quad
+/// (t xor 0..3) exchange values: in one thread-level stage thread t writes
+/// its row, in the next sibling stage threads read the rows of their quad.
+/// On the CPU the stages run one after the other; on the GPU
+/// attn-gpu-lane-exchange merges the two stages and turns the reads into
+/// warp shuffles of the written values.
+constexpr llvm::StringLiteral kLaneExchangeAttr = "attn.gpu.lane_exchange";
+
 /// Fully unrolls `loop`, whose induction variable indexes a private buffer
 /// (so that the indices become constants); an error from `pass` on a loop
 /// without constant bounds.

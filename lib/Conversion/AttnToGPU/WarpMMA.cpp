@@ -35,6 +35,11 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
   const int64_t tilesN = mm.n / kMmaN, tiles = (mm.m / kMmaM) * tilesN;
   assert((!mm.cWarpPrivate || tiles % warps == 0) &&
          "warp-private C needs the same tile count per warp");
+  assert((!mm.rowBlocked || (mm.m / kMmaM) % warps == 0) &&
+         "row-blocked C needs whole 16-row blocks per warp");
+  assert((!mm.aWarpPrivate || (mm.cWarpPrivate && mm.rowBlocked)) &&
+         "warp-private A needs row-blocked warp-private C");
+  const int64_t perWarp = tiles / warps;
 
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(warps)}, ValueRange{},
@@ -47,14 +52,15 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
   // so that the privatization sees constant tile indices once unrolled.
   auto tileLoop =
       mm.cWarpPrivate
-          ? scf::ForOp::create(b, loc, cst(0), cst(tiles / warps), cst(1))
+          ? scf::ForOp::create(b, loc, cst(0), cst(perWarp), cst(1))
           : scf::ForOp::create(b, loc, warp, cst(tiles), cst(warps));
   tileLoop->setAttr(kWarpMMAAttr, b.getUnitAttr());
   b.setInsertionPoint(tileLoop.getBody()->getTerminator());
   Value tileIv = tileLoop.getInductionVar();
-  Value t = mm.cWarpPrivate
-                ? apply(d0 + getAffineDimExpr(1, ctx) * warps, {warp, tileIv})
-                : tileIv;
+  AffineExpr d1 = getAffineDimExpr(1, ctx);
+  Value t = !mm.cWarpPrivate ? tileIv
+            : mm.rowBlocked  ? apply(d0 * perWarp + d1, {warp, tileIv})
+                             : apply(d0 + d1 * warps, {warp, tileIv});
   Value row = apply(d0.floorDiv(tilesN) * kMmaM, t);
   Value col = apply((d0 % tilesN) * kMmaN, t);
   SmallVector<bool> inBounds = {true, true};
@@ -88,8 +94,14 @@ void attn::gpu_codegen::emitWarpMatmul(OpBuilder &b, Location loc,
       [&](OpBuilder &, Location, Value kk, ValueRange acc) {
         Value padA = arith::ConstantOp::create(b, loc, b.getZeroAttr(aElem));
         Value padB = arith::ConstantOp::create(b, loc, b.getZeroAttr(bElem));
-        Value aTile = vector::TransferReadOp::create(
-            b, loc, aType, mm.a, ValueRange{row, kk}, padA, inBounds);
+        // A warp-private A: the warp's row block of this tile.
+        SmallVector<Value> aIndices =
+            mm.aWarpPrivate
+                ? SmallVector<Value>{warp, apply(d0.floorDiv(tilesN), tileIv),
+                                     zeroIdx, kk}
+                : SmallVector<Value>{row, kk};
+        Value aTile = vector::TransferReadOp::create(b, loc, aType, mm.a,
+                                                     aIndices, padA, inBounds);
         // B's row: the tile's key (n) or reduction (k) index, offset by
         // the slot of a double-buffered tile.
         Value bRow = mm.bIsNK ? col : kk;

@@ -32,8 +32,17 @@ struct WarpMatmul {
   /// B's first row (a double-buffered K or V tile's slot); none: row 0.
   mlir::Value bRow0 = {};
   /// C is warp-private (kWarpPrivateAttr): W x tilesPerWarp x 16 x 8, tile
-  /// n of warp w being output tile w + n W (else C is the M x N tile).
+  /// n of warp w being output tile w + n W, or with rowBlocked w
+  /// tilesPerWarp + n (else C is the M x N tile).
   bool cWarpPrivate = false;
+  /// With cWarpPrivate: each warp owns whole rows of 16 (M / 16 a multiple
+  /// of W), so that a row's reductions stay within its warp.
+  bool rowBlocked = false;
+  /// A is warp-private too (rowBlocked): W x R x 16 x K of the 16-bit type,
+  /// warp w's rows (w R + r) 16.. at [w, r]. The A fragment of an m16n8k16
+  /// mma is the accumulator layout of two adjacent 16x8 tiles, so stages
+  /// that wrote C's layout can feed A without shared memory.
+  bool aWarpPrivate = false;
 };
 
 /// Marks a memref.alloc of W x N x 16 x 8 f32 mma accumulator tiles, tile

@@ -30,11 +30,54 @@ using namespace mlir;
 
 namespace {
 
+/// A bf16 warp-private buffer (the register softmax's P) as an f16 buffer
+/// holding the same bits: its stores and loads bitcast. Returns the new
+/// buffer, or failure on a use other than loads, stores and transfer reads
+/// (those are rewritten by the caller).
+FailureOr<Value> retypeBF16AsF16(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  OpBuilder b(alloc);
+  Type f16 = b.getF16Type();
+  auto f16Type = MemRefType::get(type.getShape(), f16, type.getLayout(),
+                                 type.getMemorySpace());
+  auto retyped = memref::AllocOp::create(b, alloc.getLoc(), f16Type);
+  retyped->setAttrs(alloc->getAttrs());
+  for (Operation *user : llvm::make_early_inc_range(alloc->getUsers())) {
+    OpBuilder ub(user);
+    auto bitcast = [&](Value v, Type to) -> Value {
+      auto vt = dyn_cast<VectorType>(v.getType());
+      return arith::BitcastOp::create(
+          ub, user->getLoc(), vt ? VectorType::get(vt.getShape(), to) : to, v);
+    };
+    if (auto store = dyn_cast<memref::StoreOp>(user);
+        store && store.getValue() != alloc.getResult()) {
+      memref::StoreOp::create(ub, store.getLoc(),
+                              bitcast(store.getValue(), f16), retyped,
+                              store.getIndices());
+      store.erase();
+    } else if (auto load = dyn_cast<memref::LoadOp>(user)) {
+      Value v = memref::LoadOp::create(ub, load.getLoc(), retyped,
+                                       load.getIndices());
+      load.replaceAllUsesWith(bitcast(v, type.getElementType()));
+      load.erase();
+    } else if (isa<memref::DeallocOp>(user)) {
+      user->setOperand(0, retyped);
+    } else if (!isa<vector::TransferReadOp>(user)) {
+      return user->emitOpError("attn-gpu-warp-mma-to-nvgpu: a bf16 "
+                               "warp-private buffer must only be read and "
+                               "written by loads, stores and tile reads");
+    }
+  }
+  return retyped.getResult();
+}
+
 /// bf16 tiles are read as f16 (the same bits: ldmatrix moves 16-bit
 /// elements whatever they mean), since upstream's vector-to-nvgpu has no
 /// bf16 fragment types. Every contraction of the root must then have been
-/// bf16; `isBF16` says so.
-LogicalResult readBF16AsF16(Operation *root, bool &isBF16) {
+/// bf16; `isBF16` says so. A warp-private bf16 operand buffer becomes an
+/// f16 one (`retyped` keeps the replacement of each).
+LogicalResult readBF16AsF16(Operation *root, bool &isBF16,
+                            DenseMap<Operation *, Value> &retyped) {
   SmallVector<vector::ContractionOp> contracts;
   root->walk([&](vector::ContractionOp c) { contracts.push_back(c); });
   isBF16 = false;
@@ -50,19 +93,34 @@ LogicalResult readBF16AsF16(Operation *root, bool &isBF16) {
       auto read = v.getDefiningOp<vector::TransferReadOp>();
       auto view = read ? read.getBase().getDefiningOp<memref::ViewOp>()
                        : memref::ViewOp();
-      if (!view)
+      auto alloc = read ? read.getBase().getDefiningOp<memref::AllocOp>()
+                        : memref::AllocOp();
+      Value f16View;
+      if (view) {
+        auto viewType = view.getType();
+        auto f16ViewType = MemRefType::get(viewType.getShape(), f16,
+                                           viewType.getLayout(),
+                                           viewType.getMemorySpace());
+        OpBuilder vb(view);
+        f16View = memref::ViewOp::create(vb, view.getLoc(), f16ViewType,
+                                         view.getSource(), view.getByteShift(),
+                                         view.getSizes());
+      } else if (alloc &&
+                 alloc->hasAttr(attn::gpu_codegen::kWarpPrivateAttr)) {
+        Value &f16Alloc = retyped[alloc];
+        if (!f16Alloc) {
+          FailureOr<Value> r = retypeBF16AsF16(alloc);
+          if (failed(r))
+            return failure();
+          f16Alloc = *r;
+        }
+        f16View = f16Alloc;
+      } else {
         return c.emitOpError("attn-gpu-warp-mma-to-nvgpu: a bf16 tile "
                              "product must read its operands from views of "
-                             "dynamic shared memory");
+                             "dynamic shared memory or warp-private buffers");
+      }
       OpBuilder rb(read);
-      auto viewType = view.getType();
-      auto f16ViewType = MemRefType::get(viewType.getShape(), f16,
-                                         viewType.getLayout(),
-                                         viewType.getMemorySpace());
-      OpBuilder vb(view);
-      Value f16View = memref::ViewOp::create(
-          vb, view.getLoc(), f16ViewType, view.getSource(),
-          view.getByteShift(), view.getSizes());
       Value pad = arith::ConstantOp::create(rb, read.getLoc(),
                                             rb.getZeroAttr(f16));
       auto f16Read = vector::TransferReadOp::create(
@@ -156,9 +214,10 @@ struct GPUWarpMMAToNVGPUPass
       name.getCanonicalizationPatterns(cleanupPatterns, ctx);
     FrozenRewritePatternSet cleanup(std::move(cleanupPatterns));
 
+    DenseMap<Operation *, Value> retyped;
     for (Operation *root : roots) {
       bool isBF16 = false;
-      if (failed(readBF16AsF16(root, isBF16)))
+      if (failed(readBF16AsF16(root, isBF16, retyped)))
         return signalPassFailure();
       RewritePatternSet prepare(ctx);
       populatePrepareVectorToMMAPatterns(prepare, /*useNvGpu=*/true);
@@ -176,6 +235,16 @@ struct GPUWarpMMAToNVGPUPass
           if (failed(lowerMmaSyncAsBF16(m)))
             return signalPassFailure();
       }
+    }
+    // The bf16 buffers replaced by f16 ones (all their reads rewritten).
+    for (auto &[alloc, f16Alloc] : retyped) {
+      if (!alloc->use_empty()) {
+        alloc->emitOpError("attn-gpu-warp-mma-to-nvgpu: a bf16 warp-private "
+                           "buffer is still read after its tile reads "
+                           "became f16");
+        return signalPassFailure();
+      }
+      alloc->erase();
     }
     // A tile product left behind would become scalar code silently.
     WalkResult left = getOperation()->walk([&](vector::ContractionOp c) {

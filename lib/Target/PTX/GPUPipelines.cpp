@@ -31,6 +31,7 @@ static attn::ConvertAttnToGPUOptions tilingOptions(
   o.useTensorCores = tiles.useTensorCores;
   o.asyncCopies = tiles.asyncCopies;
   o.accumulatorFragments = tiles.accumulatorFragments;
+  o.registerSoftmax = tiles.registerSoftmax;
   return o;
 }
 
@@ -73,6 +74,7 @@ void attn::gpu::buildGPULaunchPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   // No canonicalization before the mapping: it could fold or merge the
   // thread-level foralls.
+  pm.addPass(attn::createGPULaneExchange());
   pm.addPass(attn::createGPUMapForalls());
   pm.addPass(attn::createGPUPrivatizeThreadState());
   pm.addPass(attn::createGPUDynamicSharedMemory());
@@ -170,6 +172,10 @@ struct GPUPipelineCLOptions
       *this, "accumulator-fragments",
       llvm::cl::desc("Tensor cores: O in mma accumulators across key tiles"),
       llvm::cl::init(true)};
+  Option<bool> registerSoftmax{
+      *this, "register-softmax",
+      llvm::cl::desc("Tensor cores: S, P and the softmax in registers"),
+      llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
                            llvm::cl::init("sm_80")};
   Option<std::string> features{*this, "features",
@@ -185,7 +191,7 @@ struct GPUPipelineCLOptions
   attn::gpu::GPUTileOptions tiles() const {
     return {tileQ,          tileKv,      threads,
             maxSharedBytes, useTensorCores, asyncCopies,
-            accumulatorFragments};
+            accumulatorFragments, registerSoftmax};
   }
   attn::gpu::PTXOptions ptx() const {
     attn::gpu::PTXOptions o;

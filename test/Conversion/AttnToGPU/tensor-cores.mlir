@@ -1,16 +1,19 @@
-// Tensor-core kernels (f16/bf16 inputs): Q, K, V and P in shared memory in
-// the input type with padded rows, S in f32, O in the warps' accumulator
-// tiles (a warp-private buffer), and two warp-level stages of 16x8x16 tile
-// products between the thread-level ones.
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s
+// Tensor-core kernels (f16/bf16 inputs): Q, K and V in shared memory in
+// the input type with padded rows, two warp-level stages of 16x8x16 tile
+// products between the thread-level ones. By default (register-softmax) S,
+// P and O are warp-private accumulator tiles and the softmax works on the
+// accumulator layout (REG).
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s --check-prefix=REG
+// register-softmax=false: S (f32) and P in shared memory, one thread per row
+// for the softmax, O in the accumulator tiles.
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 register-softmax=false}))' | FileCheck %s
 // accumulator-fragments=false: O in shared memory, read and written by the
 // P V stage's tiles, rescaled by a thread-level stage.
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 accumulator-fragments=false}))' | FileCheck %s --check-prefix=SHAREDO
 // The option off, f16 takes the SIMT kernel (f32 tiles, no contraction).
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
-// Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x64
-// (113920 bytes without O) exceeds the default budget (101376), 64x32
-// (66816) fits.
+// Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x32
+// (64x64 is not a tensor-core candidate), 54016 bytes (no S, P or O).
 // RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s --check-prefix=AUTO
 // The CPU form: the warp stage is sequential loops over transfer_read /
 // vector.contract / transfer_write with the operands widened to f32.
@@ -87,6 +90,49 @@
 // CHECK:           } {mapping = [#gpu.thread<x>]}
 // CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 10880 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
 
+// REG-LABEL: func.func @causal_f16
+// 2 warps, each one 16-row block: S (2 tiles of 16x8 per warp), P (16 x Bk
+// per warp), O (2 tiles); each thread's row max and sum for its 2 rows; the
+// exchange for the row max (64 threads x 2 rows, shared).
+// REG-DAG:       %[[SF:.*]] = memref.alloc() {attn.gpu.warp_private} : memref<2x2x16x8xf32>
+// REG-DAG:       %[[PF:.*]] = memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x16xf16>
+// REG-DAG:       %[[M:.*]] = memref.alloc() {attn.gpu.thread_private} : memref<64x2xf32>
+// REG-DAG:       %[[X:.*]] = memref.alloc() {attn.gpu.lane_exchange} : memref<64x2xf32, #gpu.address_space<workgroup>>
+// REG-NOT:       memref.alloc() : memref<32x18xf32
+// S = Q K^T into warp w's tiles n (w owns tiles 2 w, 2 w + 1: its row block).
+// REG:           scf.forall (%[[W:.*]]) in (2) {
+// REG:             scf.for %[[N:.*]] = %c0{{.*}} to %c2{{.*}} step %c1
+// REG:               vector.contract
+// REG:             vector.transfer_write %{{.*}}, %[[SF]][%[[W]], %[[N]], %c0{{.*}}, %c0{{.*}}]
+// REG:           } {mapping = [#gpu.warp<x>]}
+// The scores in place, each thread's partial max of its rows to the
+// exchange (row t).
+// REG:           scf.forall (%[[T:.*]]) in (64) {
+// REG:             memref.store %{{.*}}, %[[SF]]
+// REG:             memref.store %{{.*}}, %[[X]][%[[T]], %c0{{.*}}]
+// REG:             memref.store %{{.*}}, %[[X]][%[[T]], %c1{{.*}}]
+// REG:           } {mapping = [#gpu.thread<x>]}
+// The max over the quad (rows t xor 1, 2, 3), P, the sum, O times alpha.
+// REG:           scf.forall (%[[T2:.*]]) in (64) {
+// REG:             memref.load %[[X]][%[[T2]], %c0{{.*}}]
+// REG:             %[[X1:.*]] = arith.xori %[[T2]], %c1{{.*}} : index
+// REG:             memref.load %[[X]][%[[X1]], %c0{{.*}}]
+// REG:             arith.xori %[[T2]], %c2{{.*}} : index
+// REG:             arith.xori %[[T2]], %c3{{.*}} : index
+// REG:             memref.store %{{.*}}, %[[M]][%[[T2]], %c0{{.*}}]
+// REG:             arith.truncf %{{.*}} : f32 to f16
+// REG:             memref.store %{{.*}}, %[[PF]]
+// REG:           } {mapping = [#gpu.thread<x>]}
+// P V with A from warp w's P.
+// REG:           scf.forall (%[[W2:.*]]) in (2) {
+// REG:               vector.transfer_read %[[PF]][%[[W2]], %{{.*}}, %c0{{.*}}, %{{.*}}]{{.*}} vector<16x16xf16>
+// REG:               vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// REG:           } {mapping = [#gpu.warp<x>]}
+// After the key loop, the sums over each quad.
+// REG:           memref.store %{{.*}}, %[[X]]
+// REG:           arith.xori
+// REG:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 7552 : i64
+
 // SHAREDO-LABEL: func.func @causal_f16
 // SHAREDO:         %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
 // SHAREDO-NOT:     attn.gpu.warp_private
@@ -119,7 +165,7 @@ func.func @causal_f16(%q: tensor<1x2x37x24xf16>, %k: tensor<1x1x37x24xf16>,
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<8x16xbf16> into vector<16x8xf32>
 // CHECK:         vector.contract {{.*}} : vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
 // AUTO-LABEL: func.func @bf16_d128
-// AUTO:         attn.gpu.async_copies, attn.gpu.shared_bytes = 66816 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 32 : i64, attn.gpu.tile_q = 64 : i64
+// AUTO:         attn.gpu.async_copies, attn.gpu.shared_bytes = 54016 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 128 : i64, attn.gpu.tile_kv = 32 : i64, attn.gpu.tile_q = 64 : i64
 func.func @bf16_d128(%q: tensor<1x1x70x128xbf16>, %k: tensor<1x1x70x128xbf16>,
                      %v: tensor<1x1x70x128xbf16>) -> tensor<1x1x70x128xbf16> {
   %o = attn.attention %q, %k, %v

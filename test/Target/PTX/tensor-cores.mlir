@@ -1,8 +1,14 @@
 // Tensor-core kernels through the GPU pipeline.
 // After mapping: the warp-level stages are loops over the warp's 16x8
-// tiles (warp id = thread id / 32), still marked for the conversion, with a
-// barrier after each stage.
+// tiles (warp id = thread id / 32), still marked for the conversion. With
+// the register softmax (the default) a key tile has two barriers: after the
+// wait for its copies, and at its end; the Q K^T stage, the softmax (its row
+// max reduced over each quad with shuffles: attn-gpu-lane-exchange) and P V
+// only share reads of shared memory.
 // RUN: attn-opt %s --attn-gpu-launch="tile-q=32 tile-kv=16 threads=64" | FileCheck %s --check-prefix=LAUNCH
+// register-softmax=false: S and P through shared memory, a barrier after
+// each stage that writes them.
+// RUN: attn-opt %s --attn-gpu-launch="tile-q=32 tile-kv=16 threads=64 register-softmax=false" | FileCheck %s --check-prefix=SHAREDS
 // attn-gpu-warp-mma-to-nvgpu: ldmatrix (transposed for V) + mma.sync; for
 // bf16, nvvm.mma.sync with bf16 multiplicands.
 // RUN: attn-opt %s --attn-gpu-launch="tile-q=32 tile-kv=16 threads=64" | attn-opt --attn-gpu-warp-mma-to-nvgpu | FileCheck %s --check-prefix=NVGPU
@@ -15,13 +21,41 @@
 
 // LAUNCH-LABEL: func.func @causal_f16
 // LAUNCH:         gpu.launch
-// LAUNCH:           %[[TID:.*]] = gpu.thread_id x
+// S, P (2 warps x 1 row block x 16 x Bk) and O in warp-private buffers.
+// LAUNCH-DAG:       memref.alloc() {attn.gpu.warp_private} : memref<2x2x16x8xf32>
+// LAUNCH-DAG:       memref.alloc() {attn.gpu.warp_private} : memref<2x1x16x16xf16>
+// LAUNCH-NOT:       attn.gpu.lane_exchange
+// LAUNCH:           scf.for
+// LAUNCH:             nvgpu.device_async_wait
+// LAUNCH-NEXT:        gpu.barrier
+// LAUNCH-NOT:         gpu.barrier
+// LAUNCH:             scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
+// LAUNCH:               vector.contract
+// LAUNCH:             } {attn.gpu.warp_mma}
+// LAUNCH-NOT:         gpu.barrier
+// LAUNCH:             gpu.shuffle  xor %[[MAX:.*]], %c1_i32{{.*}}, %c32_i32
+// LAUNCH:             gpu.shuffle  xor %[[MAX]], %c2_i32{{.*}}, %c32_i32
+// LAUNCH:             gpu.shuffle  xor %[[MAX]], %c3_i32{{.*}}, %c32_i32
+// LAUNCH-NOT:         gpu.barrier
+// LAUNCH:               vector.contract
+// LAUNCH:             } {attn.gpu.warp_mma}
+// LAUNCH-NEXT:        gpu.barrier
+// LAUNCH-NEXT:      }
+// After the key loop: each row's sum over its quad, then m and l to shared
+// memory for the one-thread-per-row epilogue.
+// LAUNCH:           gpu.shuffle  xor
 // LAUNCH:           gpu.barrier
-// LAUNCH:           %[[WARP:.*]] = affine.apply #{{.*}}()[%[[TID]]]
-// LAUNCH-NEXT:      scf.for %{{.*}} = %[[WARP]] to %{{.*}} step %{{.*}} {
-// LAUNCH:             vector.contract
-// LAUNCH:           } {attn.gpu.warp_mma}
-// LAUNCH-NEXT:      gpu.barrier
+
+// SHAREDS-LABEL: func.func @causal_f16
+// SHAREDS:         gpu.launch
+// SHAREDS:           %[[TID:.*]] = gpu.thread_id x
+// SHAREDS:           gpu.barrier
+// SHAREDS:           %[[WARP:.*]] = affine.apply #{{.*}}()[%[[TID]]]
+// SHAREDS-NEXT:      scf.for %{{.*}} = %[[WARP]] to %{{.*}} step %{{.*}} {
+// SHAREDS:             vector.contract
+// SHAREDS:           } {attn.gpu.warp_mma}
+// SHAREDS-NEXT:      gpu.barrier
+// SHAREDS-NOT:       gpu.shuffle
 
 // NVGPU-LABEL: func.func @causal_f16
 // NVGPU-NOT:     vector.contract
@@ -29,7 +63,9 @@
 // K and V hold two tiles (double buffering): 32 rows.
 // NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = false} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
 // NVGPU:         nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-// NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<32x24xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
+// P V: A (P) is the lane's registers of the m16n8k16 A fragment, four
+// 2-element loads from the warp-private P; V through ldmatrix.trans.
+// NVGPU-COUNT-4: vector.load %{{.*}} : memref<2x1x16x16xf16>, vector<2xf16>
 // NVGPU:         nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = true} : memref<32x24xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
 // NVGPU:         nvgpu.mma.sync
 // NVGPU-LABEL: func.func @softcap_bf16
@@ -37,6 +73,10 @@
 // NVGPU-NOT:     nvgpu.mma.sync
 // NVGPU:         nvgpu.ldmatrix %{{.*}} : memref<32x40xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // NVGPU:         nvvm.mma.sync A[{{.*}}]  B[{{.*}}]  C[{{.*}}]  {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// The bf16 P is kept as f16 bits (the same 16 bits) for the f16-typed
+// fragment loads.
+// NVGPU:         arith.bitcast %{{.*}} : bf16 to f16
+// NVGPU:         vector.load %{{.*}} : memref<2x1x16x16xf16>, vector<2xf16>
 // NVGPU:         nvvm.mma.sync
 
 // SM80: .target sm_80
