@@ -31,7 +31,7 @@ SHAPES = ["1,8,4,1000,1000,128", "1,8,8,1000,1000,128", None]
 LINE = re.compile(
     r"(\S+) (sm_\d+): registers (\d+), spill stores (\d+) B, spill loads (\d+) B, "
     r"stack (\d+) B, shared (\d+) B dynamic \+ (\d+) B static, block (\d+), "
-    r"grid (\d+), tiles (\S+), K/V copies (\S+)")
+    r"grid (\d+), tiles (\S+), K/V copies (\w+)(, softmax in registers)?")
 WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c,json\}.* shape (\S+)")
 
 
@@ -67,7 +67,7 @@ def main():
         for spec, run in zip(specs, runs):
             rel = spec.relative_to(ROOT)
             if run.returncode != 0:
-                rows.append(f"| {rel} | | compile error | | | | | | |")
+                rows.append(f"| {rel} | | compile error | | | | | | | |")
                 print(f"{rel}:\n{run.stderr}", file=sys.stderr)
                 bad += 1
                 continue
@@ -80,7 +80,7 @@ def main():
             for func, shape in shapes.items():
                 a, b = usage.get((func, "sm_80")), usage.get((func, "sm_90"))
                 if not a or not b:
-                    rows.append(f"| {rel} | {func} | no ptxas | | | | | | |")
+                    rows.append(f"| {rel} | {func} | no ptxas | | | | | | | |")
                     bad += 1
                     continue
                 spills = "/".join(f"{int(m[4]) + int(m[5])}" for m in (a, b))
@@ -89,12 +89,13 @@ def main():
                 stack = "/".join(m[6] for m in (a, b))
                 rows.append(
                     f"| {rel} | {func} | {shape} | {a[11]} | {a[12]} | "
+                    f"{'registers' if a[13] else 'shared'} | "
                     f"{a[3]} / {b[3]} | {spills} | {stack} | "
                     f"{int(a[7]) + int(a[8])} |")
     print("| spec | function | shape B,Hq,Hkv,Nq,Nk,D,Dv | tiles | K/V copies "
-          "| registers sm_80 / sm_90 | spill bytes sm_80/sm_90 "
+          "| S, P, softmax | registers sm_80 / sm_90 | spill bytes sm_80/sm_90 "
           "| stack bytes sm_80/sm_90 | shared bytes |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 1 if bad else 0
 

@@ -170,7 +170,10 @@ class Worker:
                                              b.view(self.torch.uint8))
                             for a, b in zip(first, outs2))
         result = {"deterministic": deterministic,
-                  "kernel": "tensor cores" if manifest["tensor_cores"] else "SIMT",
+                  "kernel": ("tensor cores" + (", softmax in registers"
+                                              if manifest.get("register_softmax")
+                                              else "")
+                             if manifest["tensor_cores"] else "SIMT"),
                   "config": "{}x{} T={}".format(manifest["tile_q"],
                                                 manifest["tile_kv"],
                                                 manifest["block"][0])}

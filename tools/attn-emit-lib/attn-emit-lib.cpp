@@ -264,6 +264,7 @@ static std::string emitManifest(const gpu::KernelInfo &k,
       {"tile_q", k.tileQ},
       {"tile_kv", k.tileKv},
       {"tensor_cores", k.tensorCores},
+      {"register_softmax", k.registerSoftmax},
       {"async_copies", k.asyncCopies},
       {"images", std::move(images)},
       {"buffers", std::move(buffers)}};
@@ -644,7 +645,10 @@ int main(int argc, char **argv) {
                          << " B static, block " << kernel->block[0] << ", grid "
                          << kernel->grid[0] << ", tiles " << kernel->tileQ
                          << "x" << kernel->tileKv << ", K/V copies "
-                         << (kernel->asyncCopies ? "async" : "sync") << "\n";
+                         << (kernel->asyncCopies ? "async" : "sync")
+                         << (kernel->registerSoftmax ? ", softmax in registers"
+                                                     : "")
+                         << "\n";
           }
         } else if (resourceUsage) {
           llvm::outs() << name << " " << arch

@@ -111,6 +111,8 @@ struct KernelInfo {
   bool asyncCopies = false;
   /// Q K^T and P V on tensor cores (mma.sync).
   bool tensorCores = false;
+  /// Tensor cores with S, P and the softmax in registers (quad shuffles).
+  bool registerSoftmax = false;
   std::vector<Buffer> buffers;
 };
 

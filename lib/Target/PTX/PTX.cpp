@@ -123,6 +123,7 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     info.tileKv = t.getInt();
   info.asyncCopies = func->hasAttr("attn.gpu.async_copies");
   info.tensorCores = func->hasAttr("attn.gpu.tensor_cores");
+  info.registerSoftmax = func->hasAttr("attn.gpu.register_softmax");
   for (auto [arg, attr] : {std::pair{queryArg, "attn.gpu.query_alignment"},
                            std::pair{keyArg, "attn.gpu.key_alignment"},
                            std::pair{valueArg, "attn.gpu.value_alignment"}})

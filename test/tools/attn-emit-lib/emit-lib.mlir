@@ -51,7 +51,7 @@
 // BADTYPE: attn-emit-lib: error: --element-type takes f16 or bf16, got 'f64'
 
 
-// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28416 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28416 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async, softmax in registers
 // RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28416 B dynamic
 // EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 28416 B
 
@@ -101,6 +101,7 @@
 // MANIFEST:      "launch": "attn_causal_gqa_launch",
 // MANIFEST:      "problem": {
 // MANIFEST-NEXT:   "b": 2,
+// MANIFEST:      "register_softmax": true,
 // MANIFEST:      "tensor_cores": true,
 // MANIFEST-NEXT: "tile_kv": 32,
 // MANIFEST-NEXT: "tile_q": 64
