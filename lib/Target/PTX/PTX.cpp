@@ -9,6 +9,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -56,6 +58,24 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
   auto func = module->lookupSymbol<func::FuncOp>(funcName);
   if (!func)
     return makeError("no function '" + funcName + "' in the spec");
+  // Only the kernel and what it references are compiled: another function
+  // of the spec (e.g. one with dynamic shapes) is not this kernel's concern
+  // and would fail the GPU pipeline.
+  llvm::SmallPtrSet<Operation *, 8> used = {func};
+  SmallVector<Operation *> work = {func};
+  while (!work.empty()) {
+    Operation *op = work.pop_back_val();
+    if (auto uses = SymbolTable::getSymbolUses(op))
+      for (const SymbolTable::SymbolUse &use : *uses)
+        if (Operation *callee =
+                SymbolTable::lookupSymbolIn(*module, use.getSymbolRef()))
+          if (used.insert(callee).second)
+            work.push_back(callee);
+  }
+  for (auto other :
+       llvm::make_early_inc_range(module->getOps<FunctionOpInterface>()))
+    if (!used.contains(other))
+      other->erase();
   KernelInfo info;
   info.funcName = funcName.str();
   unsigned numAttn = 0;
