@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "IndexEvaluation.h"
 #include "StageEffects.h"
 #include "ThreadPrivate.h"
 
@@ -29,7 +30,6 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
-#include "llvm/ADT/TypeSwitch.h"
 
 namespace attn {
 #define GEN_PASS_DEF_GPULANEEXCHANGE
@@ -40,38 +40,12 @@ using namespace mlir;
 
 namespace {
 
-/// The value of an index computed from the stage's thread index `iv` (for
-/// thread `t`) with constants and integer arithmetic; nullopt otherwise.
+/// The value of index `v` for thread `t` of a stage whose thread index is
+/// `iv`.
 std::optional<int64_t> evaluate(Value v, Value iv, int64_t t) {
-  if (v == iv)
-    return t;
-  if (std::optional<int64_t> c = getConstantIntValue(v))
-    return c;
-  Operation *def = v.getDefiningOp();
-  if (!def || def->getNumOperands() != 2 || def->getNumResults() != 1)
-    return std::nullopt;
-  std::optional<int64_t> a = evaluate(def->getOperand(0), iv, t);
-  std::optional<int64_t> b = evaluate(def->getOperand(1), iv, t);
-  if (!a || !b)
-    return std::nullopt;
-  return llvm::TypeSwitch<Operation *, std::optional<int64_t>>(def)
-      .Case([&](arith::AddIOp) { return *a + *b; })
-      .Case([&](arith::SubIOp) { return *a - *b; })
-      .Case([&](arith::MulIOp) { return *a * *b; })
-      .Case([&](arith::XOrIOp) { return *a ^ *b; })
-      .Case([&](arith::AndIOp) { return *a & *b; })
-      .Case([&](arith::OrIOp) { return *a | *b; })
-      .Case([&](arith::DivUIOp) -> std::optional<int64_t> {
-        if (*b <= 0 || *a < 0)
-          return std::nullopt;
-        return *a / *b;
-      })
-      .Case([&](arith::RemUIOp) -> std::optional<int64_t> {
-        if (*b <= 0 || *a < 0)
-          return std::nullopt;
-        return *a % *b;
-      })
-      .Default([](Operation *) { return std::nullopt; });
+  return attn::gpu_codegen::evaluateIndex(v, [&](Value x) {
+    return x == iv ? std::optional<int64_t>(t) : std::nullopt;
+  });
 }
 
 bool isThreadStage(Operation *op, int64_t &count) {
