@@ -125,15 +125,14 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   lowered->walk([&](vector::ContractionOp) { hasContract = true; });
   EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
   // The register softmax wherever it was asked for, the explicit tiles give
-  // each warp whole 16-row blocks, O fits the accumulators (at most 16
-  // tiles of 16x8 a warp) and the kernel is one-pass (no weight_mod).
+  // each warp whole 16-row blocks and O fits the accumulators (at most 16
+  // tiles of 16x8 a warp).
   int64_t warps = tiles.threads / 32;
   int64_t oTiles = tiles.tileQ / 16 * ((v.getDimSize(3) + 7) / 8);
   bool registerSoftmax = tiles.tileQ && hasContract &&
                          tiles.accumulatorFragments && tiles.registerSoftmax &&
                          (tiles.tileQ / 16) % warps == 0 &&
-                         oTiles / warps <= 16 &&
-                         k.concrete.op.getWeightMod().empty();
+                         oTiles / warps <= 16;
   if (tiles.tileQ)
     EXPECT_EQ(func->hasAttr("attn.gpu.register_softmax"), registerSoftmax);
 

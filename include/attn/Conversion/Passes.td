@@ -221,9 +221,9 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     N is at most 16 (64 floats per lane); otherwise O stays in shared
     memory.
 
-    With `register-softmax` (the default) and O in accumulators, a one-pass
-    kernel (no `weight_mod`) whose Bq / 16 row blocks divide among the W
-    warps keeps S and P in registers too (FlashAttention-2): warp w owns
+    With `register-softmax` (the default) and O in accumulators, a kernel
+    whose Bq / 16 row blocks divide among the W warps keeps S and P in
+    registers too (FlashAttention-2): warp w owns
     whole 16-row blocks of S, P and O (row-blocked warp-private buffers:
     S and O W x R N x 16 x 8 f32, P W x R x 16 x Bk in the input type);
     Q K^T writes warp w's S tiles; a thread-level stage scales, masks and
@@ -236,7 +236,10 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     its O elements by alpha; P V reads A from warp w's P (the A fragment of
     m16n8k16 is the accumulator layout of two 16x8 tiles). After the key
     loop the partial sums are added over each quad the same way and m and l
-    go to shared memory for the epilogue. On the CPU all of these are
+    go to shared memory for the epilogue. The two-pass form's statistics
+    pass does the same without P and O; its second pass (and a one-pass
+    `weight_mod` kernel) writes the final weights as P from S in one
+    stage. On the CPU all of these are
     arrays; on the GPU `attn-gpu-lane-exchange` turns the exchanges into
     warp shuffles, the privatization passes turn the private buffers into
     registers and `attn-gpu-map-foralls` puts no barrier between the Q K^T,
@@ -406,8 +409,8 @@ def GPULaneExchange : Pass<"attn-gpu-lane-exchange"> {
     that each load's row, evaluated for every thread, is a thread of the
     same warp, and that neither stage writes block-shared memory the other
     touches (the merge drops the barrier between them). If any check fails
-    the buffer is left alone: the exchange through shared memory is
-    correct, only slower.
+    the buffer is left alone with a remark saying why: the exchange
+    through shared memory is correct, only slower.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::arith::ArithDialect"];

@@ -58,8 +58,8 @@ struct GPUTileConfig {
   /// Tensor cores: 16x8 O tiles per warp kept in mma accumulator fragments
   /// across key tiles (0: O in shared memory); see oFragmentCount.
   int64_t oFragments = 0;
-  /// Tensor cores, O in fragments, one pass: S, P and the row statistics
-  /// stay in registers too (FlashAttention-2): each warp owns whole 16-row
+  /// Tensor cores with O in fragments: S, P and the row statistics stay in
+  /// registers too (FlashAttention-2): each warp owns whole 16-row
   /// blocks of S and O, the softmax works on the accumulator layout and a
   /// row's max is reduced over the 4 lanes that hold it; see
   /// registerSoftmaxFits.
@@ -143,13 +143,12 @@ static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
                    .bytes();
 }
 
-/// The register softmax needs O in fragments, whole 16-row blocks per warp
-/// and the one-pass form (a weight_mod needs the final normalizer first).
-static bool registerSoftmaxFits(AttentionOp op, const GPUTileConfig &cfg) {
+/// The register softmax needs O in fragments and whole 16-row blocks per
+/// warp.
+static bool registerSoftmaxFits(const GPUTileConfig &cfg) {
   return cfg.tensorCores && cfg.oFragments && cfg.warps() > 0 &&
          cfg.bq % gpu_codegen::kMmaM == 0 &&
-         (cfg.bq / gpu_codegen::kMmaM) % cfg.warps() == 0 &&
-         op.getWeightMod().empty() && !op.needsTwoPasses();
+         (cfg.bq / gpu_codegen::kMmaM) % cfg.warps() == 0;
 }
 
 /// The most O elements a SIMT thread keeps in registers across key tiles
@@ -319,8 +318,9 @@ private:
   void ownedOElements(function_ref<void(Value t, Value k, Value x)> body);
   /// A thread-level stage over the O elements in mma accumulator fragments
   /// (oFrags): thread t = 32 w + lane holds, of each of warp w's tiles n
-  /// (O tile w + n W), the elements of the m16n8 accumulator layout: rows
-  /// lane / 4 and lane / 4 + 8, columns 2 (lane % 4) and 2 (lane % 4) + 1.
+  /// (O tile w + n W, or w N + n with the register softmax), the elements
+  /// of the m16n8 accumulator layout: rows lane / 4 and lane / 4 + 8,
+  /// columns 2 (lane % 4) and 2 (lane % 4) + 1.
   /// `body(indices into oFrags, row and column in the Bq x Dv tile)`.
   void forEachAccumulatorElement(
       function_ref<void(ValueRange frag, Value i, Value c)> body);
@@ -405,10 +405,12 @@ private:
   /// Softmax, first half: S scaled, masked and modified in place; each
   /// thread's partial row max into the lane exchange.
   void registerScoresStage(Value k0, Value isPartial);
-  /// The row max over the 4 lanes of the row, alpha, P = exp(S - max) into
-  /// the warp-private P, the thread's partial row sum, O scaled by alpha.
-  /// Without softmax: masked and modified pointwise weights and their sum.
-  void registerWeightsStage(Value k0, Value isPartial);
+  /// Online: the row max over the 4 lanes of the row, alpha, P = exp(S -
+  /// max) into the warp-private P, the thread's partial row sum, O scaled
+  /// by alpha (without softmax: masked and modified pointwise weights and
+  /// their sum). Statistics: the max and sum only. FinalWeights: P = the
+  /// final weights (the normalizer known).
+  void registerWeightsStage(Value k0, Value isPartial, KeyPass pass);
   /// After the key loop: the partial row sums added over each row's 4 lanes,
   /// m and l of each row into mBuf and lBuf (for finishRows).
   void publishRowStats();
@@ -749,7 +751,7 @@ LogicalResult GPULowering::run() {
     bool twoPasses = op.needsTwoPasses();
     bool weightMod = !op.getWeightMod().empty();
     bool normalized = softmax || l1;
-    if (cfg.registerSoftmax)
+    if (cfg.registerSoftmax && (!weightMod || twoPasses))
       threadForall(cfg.threads, [&](Value t) {
         forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value) {
           store(e.f32(softmax ? negInf : 0.0), mPriv, {t, idx(slot)});
@@ -775,6 +777,8 @@ LogicalResult GPULowering::run() {
       });
     if (twoPasses) {
       keyTiles(KeyPass::Statistics);
+      if (cfg.registerSoftmax)
+        publishRowStats();
       finishRows(/*twoPasses=*/true);
       keyTiles(KeyPass::FinalWeights);
     } else if (weightMod) {
@@ -838,14 +842,16 @@ void GPULowering::keyTiles(KeyPass pass) {
                                      kvRow0};
       scores.cWarpPrivate = scores.rowBlocked = true;
       gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), scores);
-      if (softmax)
+      if (softmax && pass != KeyPass::FinalWeights)
         registerScoresStage(k0, isPartial);
-      registerWeightsStage(k0, isPartial);
-      gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
-                                     /*bIsNK=*/false, /*accumulate=*/true,
-                                     kvRow0};
-      values.cWarpPrivate = values.rowBlocked = values.aWarpPrivate = true;
-      gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), values);
+      registerWeightsStage(k0, isPartial, pass);
+      if (withV) {
+        gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
+                                       /*bIsNK=*/false, /*accumulate=*/true,
+                                       kvRow0};
+        values.cWarpPrivate = values.rowBlocked = values.aWarpPrivate = true;
+        gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), values);
+      }
       kvRow0 = Value();
       return;
     }
@@ -1114,12 +1120,36 @@ void GPULowering::registerScoresStage(Value k0, Value isPartial) {
   });
 }
 
-void GPULowering::registerWeightsStage(Value k0, Value isPartial) {
+void GPULowering::registerWeightsStage(Value k0, Value isPartial,
+                                       KeyPass pass) {
   const int64_t tilesS = Bk / gpu_codegen::kMmaN;
   const int64_t tilesO = oCols / gpu_codegen::kMmaN;
   threadForall(cfg.threads, [&](Value t) {
     Value w = divui(t, 32);
     forEachLaneRow(t, [&](int64_t slot, int64_t rb, Value r, Value i) {
+      auto sAt = [&](Value tile, Value c) -> SmallVector<Value> {
+        return {w, e.addi(idx(rb * tilesS), tile), r, c};
+      };
+      auto storeP = [&](Value p, Value j) {
+        store(arith::TruncFOp::create(b, loc, inElem, p), pFrags,
+              {w, idx(rb), r, j});
+      };
+      if (pass == KeyPass::FinalWeights) {
+        // The normalizer is known (finishRows): P = the final weights.
+        forLoop(idx(0), idx(tilesS), 1, [&](Value tile) {
+          for (Value c : laneColumns(t)) {
+            Value j = e.addi(e.muli(tile, idx(gpu_codegen::kMmaN)), c);
+            Value kj = e.addi(k0, j);
+            Value s = arith::MulFOp::create(b, loc, load(sFrags, sAt(tile, c)),
+                                            e.f32(scale));
+            PairContext ctx = pair(e.addi(q0, i), kj);
+            storeP(ifElse(keepPair(ctx, kj, isPartial),
+                          [&] { return finalWeight(s, i, ctx); }, e.f32(0.0)),
+                   j);
+          }
+        });
+        return;
+      }
       Value rowSlot = idx(slot);
       Value mNew, alpha, isEmpty;
       if (softmax) {
@@ -1141,7 +1171,7 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial) {
       Value sum = reduceLaneColumns(
           t, tilesS, e.f32(0.0),
           [&](Value tile, Value c, Value j, Value acc) -> Value {
-            Value s = load(sFrags, {w, e.addi(idx(rb * tilesS), tile), r, c});
+            Value s = load(sFrags, sAt(tile, c));
             Value p;
             if (softmax) {
               Value masked = arith::CmpFOp::create(
@@ -1157,15 +1187,15 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial) {
                   b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
               p = e.select(masked, e.f32(0.0), e.pointwiseWeight(op, s));
             }
-            store(arith::TruncFOp::create(b, loc, inElem, p), pFrags,
-                  {w, idx(rb), r, j});
+            if (pass == KeyPass::Online)
+              storeP(p, j);
             return arith::AddFOp::create(b, loc, acc, p);
           });
       Value lOld = load(lPriv, {t, rowSlot});
       store(alpha ? math::FmaOp::create(b, loc, lOld, alpha, sum).getResult()
                   : arith::AddFOp::create(b, loc, lOld, sum).getResult(),
             lPriv, {t, rowSlot});
-      if (!alpha)
+      if (!alpha || pass != KeyPass::Online)
         return;
       // O's elements of this row to the new max.
       forLoop(idx(0), idx(tilesO), 1, [&](Value tile) {
@@ -1420,7 +1450,7 @@ struct ConvertAttnToGPUPass
                                  cfg.threads)
                 : 0;
         cfg.registerSoftmax =
-            registerSoftmax && registerSoftmaxFits(op, cfg);
+            registerSoftmax && registerSoftmaxFits(cfg);
       };
       auto chooseTiles = [&] {
         if (tileQ) {

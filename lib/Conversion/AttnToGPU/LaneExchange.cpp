@@ -30,7 +30,6 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
-
 namespace attn {
 #define GEN_PASS_DEF_GPULANEEXCHANGE
 #include "attn/Conversion/Passes.h.inc"
@@ -74,12 +73,21 @@ struct GPULaneExchangePass
   }
 
   /// Rewrites every (writer, reader) stage pair of `alloc`, or none.
+  /// Leaves the exchange in shared memory, saying why (a remark: correct,
+  /// only slower).
+  static void keepInSharedMemory(memref::AllocOp alloc, const Twine &why) {
+    alloc.emitRemark("attn-gpu-lane-exchange: the exchange stays in shared "
+                     "memory: ")
+        << why;
+  }
+
   void exchangeThroughShuffles(memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
     if (type.getRank() != 2 || !type.hasStaticShape() ||
         !type.getElementType().isIntOrFloat() ||
         type.getElementType().getIntOrFloatBitWidth() != 32)
-      return;
+      return keepInSharedMemory(alloc, "not a static T x S buffer of 32-bit "
+                                       "elements");
     // The stages that store into it, in order; each followed by its reader.
     SmallVector<std::pair<scf::ForallOp, scf::ForallOp>> pairs;
     for (Operation *user : alloc->getUsers()) {
@@ -88,19 +96,22 @@ struct GPULaneExchangePass
       auto store = dyn_cast<memref::StoreOp>(user);
       auto load = dyn_cast<memref::LoadOp>(user);
       if (!store && !load)
-        return;
+        return keepInSharedMemory(alloc, "a use other than loads and stores");
       auto stage = dyn_cast<scf::ForallOp>(user->getParentOp());
       int64_t count;
       if (!stage || !isThreadStage(stage, count) ||
           count != type.getDimSize(0) || count % 32)
-        return; // not at a stage's top level
+        return keepInSharedMemory(
+            alloc, "an access not at the top level of a thread stage of T "
+                   "(whole warps) threads");
       if (store) {
         if (store.getValueToStore() == alloc.getResult())
-          return;
+          return keepInSharedMemory(alloc, "the buffer itself is stored");
         auto reader = dyn_cast_or_null<scf::ForallOp>(stage->getNextNode());
         int64_t readers;
         if (!reader || !isThreadStage(reader, readers) || readers != count)
-          return;
+          return keepInSharedMemory(
+              alloc, "a writer not followed by a thread stage of T threads");
         if (!llvm::is_contained(pairs, std::make_pair(stage, reader)))
           pairs.push_back({stage, reader});
       }
@@ -111,12 +122,14 @@ struct GPULaneExchangePass
         if (!llvm::any_of(pairs, [&](auto &p) {
               return load->getParentOp() == p.second.getOperation();
             }))
-          return;
+          return keepInSharedMemory(alloc, "a load outside the stage after a "
+                                           "writer");
     // Check all pairs before rewriting any.
     SmallVector<DenseMap<int64_t, Value>> stored(pairs.size());
     for (auto [n, p] : llvm::enumerate(pairs))
-      if (!checkPair(alloc, p.first, p.second, stored[n]))
-        return;
+      if (std::optional<std::string> why =
+              checkPair(alloc, p.first, p.second, stored[n]))
+        return keepInSharedMemory(alloc, *why);
     for (auto [n, p] : llvm::enumerate(pairs))
       rewritePair(alloc, p.first, p.second, stored[n]);
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
@@ -124,10 +137,12 @@ struct GPULaneExchangePass
     alloc.erase();
   }
 
-  /// The writer's stored value per column (`stored`), and whether the pair
-  /// can become one stage with shuffles.
-  bool checkPair(memref::AllocOp alloc, scf::ForallOp writer,
-                 scf::ForallOp reader, DenseMap<int64_t, Value> &stored) {
+  /// The writer's stored value per column (`stored`); why the pair cannot
+  /// become one stage with shuffles, or nothing when it can.
+  std::optional<std::string> checkPair(memref::AllocOp alloc,
+                                       scf::ForallOp writer,
+                                       scf::ForallOp reader,
+                                       DenseMap<int64_t, Value> &stored) {
     Value tw = writer.getInductionVar(0), tr = reader.getInductionVar(0);
     const int64_t count = alloc.getType().getDimSize(0);
     for (Operation *user : alloc->getUsers()) {
@@ -136,7 +151,7 @@ struct GPULaneExchangePass
         continue;
       std::optional<int64_t> col = getConstantIntValue(store.getIndices()[1]);
       if (store.getIndices()[0] != tw || !col || stored.count(*col))
-        return false;
+        return "a store not at row t and a constant column of its own";
       stored[*col] = store.getValueToStore();
     }
     for (Operation *user : alloc->getUsers()) {
@@ -145,11 +160,12 @@ struct GPULaneExchangePass
         continue;
       std::optional<int64_t> col = getConstantIntValue(load.getIndices()[1]);
       if (!col || !stored.count(*col))
-        return false;
+        return "a load of a column the writer does not store";
       for (int64_t t = 0; t < count; ++t) {
         std::optional<int64_t> src = evaluate(load.getIndices()[0], tr, t);
         if (!src || *src < 0 || *src >= count || *src / 32 != t / 32)
-          return false;
+          return "thread " + std::to_string(t) +
+                 " loads a row that is not a thread of its warp";
       }
     }
     // Without the barrier between them, neither stage may write
@@ -160,7 +176,10 @@ struct GPULaneExchangePass
     attn::gpu_codegen::SharedAccesses first, second;
     attn::gpu_codegen::collectSharedAccesses(writer, first, async, alloc);
     attn::gpu_codegen::collectSharedAccesses(reader, second, async, alloc);
-    return !first.conflictsWith(second);
+    if (first.conflictsWith(second))
+      return "one stage writes shared memory the other touches (merging "
+             "them drops the barrier between them)";
+    return std::nullopt;
   }
 
   void rewritePair(memref::AllocOp alloc, scf::ForallOp writer,

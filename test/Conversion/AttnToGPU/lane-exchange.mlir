@@ -1,7 +1,8 @@
 // attn-gpu-lane-exchange: a quad exchange through a shared buffer (one
 // stage writes row t, the next reads rows of the same warp) becomes one
-// stage with warp shuffles; anything it cannot prove is left alone.
-// RUN: attn-opt %s --split-input-file --attn-gpu-lane-exchange | FileCheck %s
+// stage with warp shuffles; anything it cannot prove is left alone, with a
+// remark saying why.
+// RUN: attn-opt %s --split-input-file --attn-gpu-lane-exchange --verify-diagnostics | FileCheck %s
 
 // The reader takes its own row (the stored value itself), row t xor 1 (a
 // butterfly shuffle) and row 4 (t / 4) + 2 (an indexed shuffle of lane
@@ -59,6 +60,7 @@ func.func @quad(%in: memref<64xf32>, %out: memref<64xf32>) {
 func.func @other_warp(%in: memref<64xf32>, %out: memref<64xf32>) {
   %c0 = arith.constant 0 : index
   %c32 = arith.constant 32 : index
+  // expected-remark @below {{the exchange stays in shared memory: thread 0 loads a row that is not a thread of its warp}}
   %x = memref.alloc() {attn.gpu.lane_exchange} : memref<64x1xf32, #gpu.address_space<workgroup>>
   scf.forall (%t) in (64) {
     %a = memref.load %in[%t] : memref<64xf32>
@@ -83,6 +85,7 @@ func.func @other_warp(%in: memref<64xf32>, %out: memref<64xf32>) {
 func.func @shared_conflict(%in: memref<64xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  // expected-remark @below {{one stage writes shared memory the other touches}}
   %x = memref.alloc() {attn.gpu.lane_exchange} : memref<64x1xf32, #gpu.address_space<workgroup>>
   %shared = memref.alloc() : memref<64xf32, #gpu.address_space<workgroup>>
   scf.forall (%t) in (64) {
@@ -108,6 +111,7 @@ func.func @shared_conflict(%in: memref<64xf32>) {
 func.func @conditional_store(%in: memref<64xf32>, %out: memref<64xf32>, %c: i1) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  // expected-remark @below {{an access not at the top level of a thread stage}}
   %x = memref.alloc() {attn.gpu.lane_exchange} : memref<64x1xf32, #gpu.address_space<workgroup>>
   scf.forall (%t) in (64) {
     scf.if %c {

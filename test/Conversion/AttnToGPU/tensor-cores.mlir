@@ -184,3 +184,38 @@ func.func @f32_simt(%q: tensor<1x1x20x16xf32>) -> tensor<1x1x20x16xf32> {
   return %o : tensor<1x1x20x16xf32>
 }
 
+
+// A weight_mod under softmax: two passes over the key tiles, both with S in
+// registers. Pass 1 (statistics) has no P V stage: one warp stage (Q K^T)
+// per key tile; the quad sums meet after it; pass 2 writes the final
+// weights into the warp's P and runs P V.
+// REG-LABEL: func.func @weight_mod_two_passes
+// REG-SAME:      attn.gpu.register_softmax
+// REG:         scf.for
+// REG:           scf.forall (%{{.*}}) in (2) {
+// REG:           } {mapping = [#gpu.warp<x>]}
+// REG-NOT:       mapping = [#gpu.warp<x>]
+// REG:           math.exp2
+// REG:         }
+// REG:         arith.xori
+// REG:         scf.for
+// REG:           scf.forall (%{{.*}}) in (2) {
+// REG:           } {mapping = [#gpu.warp<x>]}
+// REG:           math.copysign
+// REG:           memref.store %{{.*}}, %{{.*}} : memref<2x1x16x16xf16>
+// REG:           scf.forall (%{{.*}}) in (2) {
+// REG:             vector.contract {{.*}} : vector<16x16xf16>, vector<16x8xf16> into vector<16x8xf32>
+// REG:           } {mapping = [#gpu.warp<x>]}
+// REG:         }
+func.func @weight_mod_two_passes(%q: tensor<1x2x37x16xf16>,
+                                 %k: tensor<1x2x37x16xf16>,
+                                 %v: tensor<1x2x37x16xf16>) -> tensor<1x2x37x16xf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       weight_mod {
+       ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+         %sw = math.copysign %w, %r : f32
+         attn.yield %sw : f32
+       }
+       : tensor<1x2x37x16xf16>, tensor<1x2x37x16xf16>, tensor<1x2x37x16xf16> -> tensor<1x2x37x16xf16>
+  return %o : tensor<1x2x37x16xf16>
+}
