@@ -72,7 +72,6 @@ struct GPULaneExchangePass
       exchangeThroughShuffles(alloc);
   }
 
-  /// Rewrites every (writer, reader) stage pair of `alloc`, or none.
   /// Leaves the exchange in shared memory, saying why (a remark: correct,
   /// only slower).
   static void keepInSharedMemory(memref::AllocOp alloc, const Twine &why) {
@@ -81,6 +80,7 @@ struct GPULaneExchangePass
         << why;
   }
 
+  /// Rewrites every (writer, reader) stage pair of `alloc`, or none.
   void exchangeThroughShuffles(memref::AllocOp alloc) {
     MemRefType type = alloc.getType();
     if (type.getRank() != 2 || !type.hasStaticShape() ||

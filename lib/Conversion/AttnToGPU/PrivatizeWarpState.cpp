@@ -1,12 +1,13 @@
 //===- PrivatizeWarpState.cpp - accumulator tiles to per-lane registers ---===//
 //
-// A warp-private buffer (WarpMMA.h) holds W x N mma accumulator tiles of
-// 16 x 8 floats. In the kernel, after attn-gpu-warp-mma-to-nvgpu, it is
-// only read and written by per-lane loads and stores whose indices are
-// functions of the thread id: the P V stage's accumulator transfers and the
-// thread-level stages written in the same m16n8 layout. Each thread touches
-// 4 N elements; they become a per-thread stack array indexed by constants,
-// which LLVM keeps in registers.
+// A warp-private buffer (WarpMMA.h) holds a W x ... block of mma fragments:
+// O's or S's accumulator tiles (W x N x 16 x 8 f32), the register softmax's
+// P (W x R x 16 x Bk, 16-bit). In the kernel, after
+// attn-gpu-warp-mma-to-nvgpu, it is only read and written by per-lane
+// loads and stores whose indices are functions of the thread id: the tile
+// products' fragment transfers and the thread-level stages written in the
+// same layouts. Each thread's elements become a per-thread stack array
+// indexed by constants, which LLVM keeps in registers.
 //
 // Rather than pattern-matching the index arithmetic of two different
 // producers, the pass evaluates every access's indices for every thread of

@@ -45,7 +45,8 @@ struct WarpMatmul {
   bool aWarpPrivate = false;
 };
 
-/// Marks a memref.alloc of W x N x 16 x 8 f32 mma accumulator tiles, tile
+/// Marks a memref.alloc of W x N x 16 x 8 f32 mma accumulator tiles (or,
+/// for the register softmax's P, W x R x 16 x K A-fragment rows), tile
 /// n of warp w read and written only by warp w: by emitWarpMatmul
 /// (cWarpPrivate) and by thread-level stages in the m16n8 accumulator
 /// layout (forEachAccumulatorElement in AttnToGPU.cpp). On the CPU it is an
