@@ -36,6 +36,12 @@
 // NOFUNC-NEXT: {{^}}^
 // NOFUNC-STDIN: {{^}}<stdin>:1:1: error: no function holds an attn.attention
 // NOENTRY: {{^}}{{.*}}nofunc.mlir:1:1: error: no function named 'nope'
+// attn-blockmap chooses its function the same way, with the same errors.
+// RUN: not attn-blockmap %t/nofunc.mlir --nq 64 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=NOFUNC
+// RUN: not attn-blockmap %t/nofunc.mlir --nq 64 --entry nope -o %t/map.png 2>&1 | FileCheck %s --check-prefix=NOENTRY
+// RUN: not attn-blockmap %t/two.mlir --nq 64 -o %t/map.png 2>&1 | FileCheck %s --check-prefix=TWO
+// RUN: attn-blockmap %t/two.mlir --nq 64 --entry second -o %t/map.png | FileCheck %s --check-prefix=MAP-SECOND
+// MAP-SECOND: block map of head 0: nq 64
 // EMPTY: {{^}}{{.*}}empty.mlir:1:1: error: no function holds an attn.attention
 // A module written in the file keeps its own location.
 // RUN: not attn-run %t/module.mlir --random 1 2>&1 | FileCheck %s --check-prefix=MODULE

@@ -130,17 +130,41 @@ int main(int argc, char **argv) {
   if (!module)
     return readError.empty() ? 1 : fail(readError);
 
+  // The function: --entry, or the only one holding an attention op; errors
+  // point into the file (SpecSource prints them), as attn-run's do.
+  func::FuncOp func;
+  if (!entry.empty()) {
+    func = module->lookupSymbol<func::FuncOp>(entry);
+    if (!func) {
+      module->emitError() << "no function named '" << entry << "'";
+      return 1;
+    }
+  } else {
+    for (auto f : module->getOps<func::FuncOp>()) {
+      bool has = false;
+      f.walk([&](AttentionOp) { has = true; });
+      if (!has)
+        continue;
+      if (func) {
+        f.emitError() << "several functions hold attn.attention; choose one "
+                         "with --entry";
+        return 1;
+      }
+      func = f;
+    }
+    if (!func) {
+      module->emitError() << "no function holds an attn.attention";
+      return 1;
+    }
+  }
   SmallVector<AttentionOp> ops;
-  module->walk([&](AttentionOp op) {
-    auto func = op->getParentOfType<func::FuncOp>();
-    if (entry.empty() || (func && func.getSymName() == entry))
-      ops.push_back(op);
-  });
-  if (ops.size() != 1)
-    return fail("expected exactly one attn.attention" +
-                (entry.empty() ? llvm::Twine(" (choose a function with --entry)")
-                               : llvm::Twine(" in @") + entry) +
-                ", found " + llvm::Twine(ops.size()));
+  func.walk([&](AttentionOp op) { ops.push_back(op); });
+  if (ops.size() != 1) {
+    func.emitError() << "the entry function must hold exactly one "
+                        "attn.attention, found "
+                     << ops.size();
+    return 1;
+  }
   AttentionOp op = ops.front();
 
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
