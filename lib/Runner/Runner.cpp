@@ -107,11 +107,12 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
   return mlir::verify(func);
 }
 
-FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
-  SpecBinding binding;
+FailureOr<AttentionOp> attn::findSpecAttention(ModuleOp module,
+                                               StringRef entry) {
+  func::FuncOp func;
   if (!entry.empty()) {
-    binding.func = module.lookupSymbol<func::FuncOp>(entry);
-    if (!binding.func)
+    func = module.lookupSymbol<func::FuncOp>(entry);
+    if (!func)
       return module.emitError() << "no function named '" << entry << "'";
   } else {
     for (auto f : module.getOps<func::FuncOp>()) {
@@ -119,15 +120,14 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
       f.walk([&](AttentionOp) { has = true; });
       if (!has)
         continue;
-      if (binding.func)
+      if (func)
         return f.emitError() << "several functions hold attn.attention; "
                                 "choose one with --entry";
-      binding.func = f;
+      func = f;
     }
-    if (!binding.func)
+    if (!func)
       return module.emitError() << "no function holds an attn.attention";
   }
-  func::FuncOp func = binding.func;
   if (func.isExternal())
     return func.emitError() << "the entry function has no body";
   SmallVector<AttentionOp> ops;
@@ -136,7 +136,16 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
     return func.emitError() << "the entry function must hold exactly one "
                                "attn.attention, found "
                             << ops.size();
-  AttentionOp op = binding.op = ops.front();
+  return ops.front();
+}
+
+FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
+  FailureOr<AttentionOp> found = findSpecAttention(module, entry);
+  if (failed(found))
+    return failure();
+  SpecBinding binding;
+  AttentionOp op = binding.op = *found;
+  func::FuncOp func = binding.func = op->getParentOfType<func::FuncOp>();
 
   unsigned numArgs = func.getNumArguments();
   binding.roles.assign(numArgs, ArgRole::Capture);

@@ -14,6 +14,7 @@
 
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Runner/Runner.h"
 #include "attn/Runner/SpecSource.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -130,42 +131,12 @@ int main(int argc, char **argv) {
   if (!module)
     return readError.empty() ? 1 : fail(readError);
 
-  // The function: --entry, or the only one holding an attention op; errors
-  // point into the file (SpecSource prints them), as attn-run's do.
-  func::FuncOp func;
-  if (!entry.empty()) {
-    func = module->lookupSymbol<func::FuncOp>(entry);
-    if (!func) {
-      module->emitError() << "no function named '" << entry << "'";
-      return 1;
-    }
-  } else {
-    for (auto f : module->getOps<func::FuncOp>()) {
-      bool has = false;
-      f.walk([&](AttentionOp) { has = true; });
-      if (!has)
-        continue;
-      if (func) {
-        f.emitError() << "several functions hold attn.attention; choose one "
-                         "with --entry";
-        return 1;
-      }
-      func = f;
-    }
-    if (!func) {
-      module->emitError() << "no function holds an attn.attention";
-      return 1;
-    }
-  }
-  SmallVector<AttentionOp> ops;
-  func.walk([&](AttentionOp op) { ops.push_back(op); });
-  if (ops.size() != 1) {
-    func.emitError() << "the entry function must hold exactly one "
-                        "attn.attention, found "
-                     << ops.size();
+  // The function as attn-run chooses it; errors point into the file
+  // (SpecSource prints them).
+  FailureOr<AttentionOp> found = findSpecAttention(*module, entry);
+  if (failed(found))
     return 1;
-  }
-  AttentionOp op = ops.front();
+  AttentionOp op = *found;
 
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   auto kType = cast<RankedTensorType>(op.getKey().getType());

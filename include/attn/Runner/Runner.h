@@ -49,8 +49,15 @@ struct SpecBinding {
   std::vector<std::string> names;     // per argument, for --operand
 };
 
+/// The attention op of function `entry` (or, when empty, of the only
+/// function holding an attn.attention), which must hold exactly one. Errors
+/// are emitted as diagnostics at the offending location (the module's for
+/// a missing function) and returned as failure.
+mlir::FailureOr<AttentionOp> findSpecAttention(mlir::ModuleOp module,
+                                               llvm::StringRef entry);
+
 /// Binds function `entry` (or, when empty, the only function holding an
-/// attn.attention). Errors are emitted as diagnostics at the offending
+/// attn.attention; see findSpecAttention). Errors are emitted as diagnostics at the offending
 /// location and returned as failure.
 mlir::FailureOr<SpecBinding> bindSpec(mlir::ModuleOp module,
                                       llvm::StringRef entry);
