@@ -17,7 +17,6 @@
 #include "attn/Runner/Runner.h"
 #include "attn/Runner/SpecSource.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
