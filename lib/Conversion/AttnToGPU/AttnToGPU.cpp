@@ -31,6 +31,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 namespace attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPU
@@ -411,6 +412,10 @@ private:
   /// their sum). Statistics: the max and sum only. FinalWeights: P = the
   /// final weights (the normalizer known).
   void registerWeightsStage(Value k0, Value isPartial, KeyPass pass);
+  /// `combine` over the exchange's column `slot` of the rows of t's quad
+  /// (t xor 0..3), starting from `init` if given.
+  Value acrossQuad(Value t, int64_t slot, Value init,
+                   function_ref<Value(Value, Value)> combine);
   /// After the key loop: the partial row sums added over each row's 4 lanes,
   /// m and l of each row into mBuf and lBuf (for finishRows).
   void publishRowStats();
@@ -418,6 +423,16 @@ private:
   /// normalized weight of the modified score, passed through weight_mod with
   /// the raw score `raw`.
   Value finalWeight(Value raw, Value i, const PairContext &ctx);
+  /// The online softmax's step from row max mOld to mNew: whether the row
+  /// is still empty (mNew = -inf) and the factor alpha = exp(mOld - mNew)
+  /// (1 for an empty row).
+  std::pair<Value, Value> rescaleFactor(Value mOld, Value mNew);
+  /// The unnormalized weight of a masked and modified score (masked: -inf,
+  /// weight 0): exp(s - mNew) under softmax (0 in an empty row), else the
+  /// pointwise normalization.
+  Value onlineWeight(Value s, Value mNew, Value isEmpty);
+  /// Pair (i, kj)'s final weight from its scaled raw score, 0 if not kept.
+  Value keptFinalWeight(Value s, Value i, Value kj, Value isPartial);
   /// The online row statistics; with `storeWeights` P overwrites S and the
   /// rescale factor goes to alpha.
   void rowStatsStage(bool storeWeights);
@@ -542,7 +557,7 @@ void GPULowering::ownedOElements(
 
 void GPULowering::forEachAccumulatorElement(
     function_ref<void(ValueRange frag, Value i, Value c)> body) {
-  int64_t warps = cfg.threads / 32, tilesN = oCols / gpu_codegen::kMmaN;
+  int64_t warps = cfg.warps(), tilesN = oCols / gpu_codegen::kMmaN;
   threadForall(cfg.threads, [&](Value t) {
     Value w = divui(t, 32), lane = remui(t, 32);
     Value laneRow = divui(lane, 4), laneCol = e.muli(remui(lane, 4), idx(2));
@@ -856,7 +871,7 @@ void GPULowering::keyTiles(KeyPass pass) {
       return;
     }
     if (tc)
-      gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(),
                                   {qs, ks, ss, Bq, Bk, tcLayout.dPad(),
                                    /*bIsNK=*/true, /*accumulate=*/false,
                                    kvRow0});
@@ -963,7 +978,7 @@ void GPULowering::loadTile16(Value src, Value dst, Value head, Value r0,
 void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
   threadLoop(Bq * Bk, [&](Value x) {
     Value i = divui(x, Bk), j = remui(x, Bk);
-    Value qi = e.addi(q0, i), kj = e.addi(k0, j);
+    Value kj = e.addi(k0, j);
     // Tensor cores: S is there (warp stage), unscaled.
     Value s;
     if (tc) {
@@ -979,9 +994,7 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
       store(maskAndModify(s, i, kj, isPartial), ss, {i, j});
       return;
     }
-    PairContext ctx = pair(qi, kj);
-    Value w = ifElse(keepPair(ctx, kj, isPartial),
-                     [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
+    Value w = keptFinalWeight(s, i, kj, isPartial);
     if (tc) // P in the input type for the tensor cores
       store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
     else
@@ -995,6 +1008,30 @@ Value GPULowering::keepPair(const PairContext &ctx, Value kj, Value isPartial) {
     return keep;
   return e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
                              e.boolean(true)));
+}
+
+Value GPULowering::keptFinalWeight(Value s, Value i, Value kj,
+                                   Value isPartial) {
+  PairContext ctx = pair(e.addi(q0, i), kj);
+  return ifElse(keepPair(ctx, kj, isPartial),
+                [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
+}
+
+std::pair<Value, Value> GPULowering::rescaleFactor(Value mOld, Value mNew) {
+  Value isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                        mNew, e.f32(negInf));
+  Value alpha = e.select(isEmpty, e.f32(1.0),
+                         exp(arith::SubFOp::create(b, loc, mOld, mNew)));
+  return {isEmpty, alpha};
+}
+
+Value GPULowering::onlineWeight(Value s, Value mNew, Value isEmpty) {
+  Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s,
+                                       e.f32(negInf));
+  Value w = softmax ? e.select(isEmpty, e.f32(0.0),
+                               exp(arith::SubFOp::create(b, loc, s, mNew)))
+                    : e.pointwiseWeight(op, s);
+  return e.select(masked, e.f32(0.0), w);
 }
 
 Value GPULowering::maskAndModify(Value s, Value i, Value kj,
@@ -1038,22 +1075,13 @@ void GPULowering::rowStatsStage(bool storeWeights) {
           Bk, mOld, kRowChains,
           [&](Value j, Value acc) { return maximum(acc, load(ss, {i, j})); },
           maximum);
-      isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mNew,
-                                      e.f32(negInf));
-      alpha = e.select(isEmpty, e.f32(1.0),
-                       exp(arith::SubFOp::create(b, loc, mOld, mNew)));
+      std::tie(isEmpty, alpha) = rescaleFactor(mOld, mNew);
     }
     auto add = [&](Value x, Value y) -> Value {
       return arith::AddFOp::create(b, loc, x, y);
     };
     Value sum = reduceInterleaved(Bk, e.f32(0.0), kRowChains, [&](Value j, Value acc) {
-      Value s = load(ss, {i, j});
-      Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                           s, e.f32(negInf));
-      Value w = softmax ? e.select(isEmpty, e.f32(0.0),
-                                   exp(arith::SubFOp::create(b, loc, s, mNew)))
-                        : e.pointwiseWeight(op, s);
-      w = e.select(masked, e.f32(0.0), w);
+      Value w = onlineWeight(load(ss, {i, j}), mNew, isEmpty);
       if (storeWeights && tc) // P in the input type for the tensor cores
         store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
       else if (storeWeights)
@@ -1139,13 +1167,9 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial,
         forLoop(idx(0), idx(tilesS), 1, [&](Value tile) {
           for (Value c : laneColumns(t)) {
             Value j = e.addi(e.muli(tile, idx(gpu_codegen::kMmaN)), c);
-            Value kj = e.addi(k0, j);
             Value s = arith::MulFOp::create(b, loc, load(sFrags, sAt(tile, c)),
                                             e.f32(scale));
-            PairContext ctx = pair(e.addi(q0, i), kj);
-            storeP(ifElse(keepPair(ctx, kj, isPartial),
-                          [&] { return finalWeight(s, i, ctx); }, e.f32(0.0)),
-                   j);
+            storeP(keptFinalWeight(s, i, e.addi(k0, j), isPartial), j);
           }
         });
         return;
@@ -1153,40 +1177,25 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial,
       Value rowSlot = idx(slot);
       Value mNew, alpha, isEmpty;
       if (softmax) {
-        // The row's max over its 4 lanes (t xor 0..3: the quad of t).
+        // The row's max over its 4 lanes.
         Value mOld = load(mPriv, {t, rowSlot});
-        mNew = mOld;
-        for (int64_t lane = 0; lane < 4; ++lane)
-          mNew = arith::MaximumFOp::create(
-              b, loc, mNew,
-              load(xbuf, {lane ? arith::XOrIOp::create(b, loc, t, idx(lane))
-                               : t,
-                          rowSlot}));
-        isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                        mNew, e.f32(negInf));
-        alpha = e.select(isEmpty, e.f32(1.0),
-                         exp(arith::SubFOp::create(b, loc, mOld, mNew)));
+        mNew = acrossQuad(t, slot, mOld, [&](Value x, Value y) -> Value {
+          return arith::MaximumFOp::create(b, loc, x, y);
+        });
+        std::tie(isEmpty, alpha) = rescaleFactor(mOld, mNew);
         store(mNew, mPriv, {t, rowSlot});
       }
       Value sum = reduceLaneColumns(
           t, tilesS, e.f32(0.0),
           [&](Value tile, Value c, Value j, Value acc) -> Value {
             Value s = load(sFrags, sAt(tile, c));
-            Value p;
-            if (softmax) {
-              Value masked = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
-              p = e.select(e.ori(masked, isEmpty), e.f32(0.0),
-                           exp(arith::SubFOp::create(b, loc, s, mNew)));
-            } else {
-              // Scores are scaled, masked and modified here (no max).
+            // Without softmax the scores are scaled, masked and modified
+            // here (there is no max stage).
+            if (!softmax)
               s = maskAndModify(
                   arith::MulFOp::create(b, loc, s, e.f32(scale)), i,
                   e.addi(k0, j), isPartial);
-              Value masked = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OEQ, s, e.f32(negInf));
-              p = e.select(masked, e.f32(0.0), e.pointwiseWeight(op, s));
-            }
+            Value p = onlineWeight(s, mNew, isEmpty);
             if (pass == KeyPass::Online)
               storeP(p, j);
             return arith::AddFOp::create(b, loc, acc, p);
@@ -1209,6 +1218,17 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial,
   });
 }
 
+Value GPULowering::acrossQuad(Value t, int64_t slot, Value init,
+                              function_ref<Value(Value, Value)> combine) {
+  Value acc = init;
+  for (int64_t lane = 0; lane < 4; ++lane) {
+    Value row = lane ? arith::XOrIOp::create(b, loc, t, idx(lane)) : t;
+    Value x = load(xbuf, {row, idx(slot)});
+    acc = acc ? combine(acc, x) : x;
+  }
+  return acc;
+}
+
 void GPULowering::publishRowStats() {
   threadForall(cfg.threads, [&](Value t) {
     forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value) {
@@ -1219,12 +1239,9 @@ void GPULowering::publishRowStats() {
     Value isFirstLane =
         e.cmp(arith::CmpIPredicate::eq, remui(t, 4), idx(0));
     forEachLaneRow(t, [&](int64_t slot, int64_t, Value, Value i) {
-      Value l = load(xbuf, {t, idx(slot)});
-      for (int64_t lane = 1; lane < 4; ++lane)
-        l = arith::AddFOp::create(
-            b, loc, l,
-            load(xbuf,
-                 {arith::XOrIOp::create(b, loc, t, idx(lane)), idx(slot)}));
+      Value l = acrossQuad(t, slot, Value(), [&](Value x, Value y) -> Value {
+        return arith::AddFOp::create(b, loc, x, y);
+      });
       Value m = load(mPriv, {t, idx(slot)});
       ifThen(isFirstLane, [&] {
         store(m, mBuf, {i});
@@ -1254,7 +1271,7 @@ void GPULowering::accumulateStage(bool rescale) {
     gpu_codegen::WarpMatmul mm{ps, vs, oFrags ? oFrags : os, Bq, oCols, Bk,
                                /*bIsNK=*/false, /*accumulate=*/true, kvRow0};
     mm.cWarpPrivate = static_cast<bool>(oFrags);
-    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32, mm);
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), mm);
     return;
   }
   // O in registers: each thread keeps its elements across key tiles.
