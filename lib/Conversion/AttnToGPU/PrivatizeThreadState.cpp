@@ -58,13 +58,10 @@ struct GPUPrivatizeThreadStatePass
     : public attn::impl::GPUPrivatizeThreadStateBase<
           GPUPrivatizeThreadStatePass> {
   void runOnOperation() override {
-    SmallVector<memref::AllocOp> allocs;
-    getOperation()->walk([&](memref::AllocOp alloc) {
-      if (alloc->hasAttr(attn::gpu_codegen::kThreadPrivateAttr) &&
-          alloc->getParentOfType<gpu::LaunchOp>())
-        allocs.push_back(alloc);
-    });
-    for (memref::AllocOp alloc : allocs)
+    // In gpu.launch bodies only: the pass runs right after the mapping.
+    for (memref::AllocOp alloc : attn::gpu_codegen::markedKernelAllocs(
+             getOperation(), attn::gpu_codegen::kThreadPrivateAttr,
+             /*inGPUFunc=*/false))
       if (failed(privatize(alloc)))
         return signalPassFailure();
   }

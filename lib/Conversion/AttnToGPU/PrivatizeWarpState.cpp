@@ -121,14 +121,10 @@ LogicalResult unrollIndexingLoops(Value buffer) {
 struct GPUPrivatizeWarpStatePass
     : public attn::impl::GPUPrivatizeWarpStateBase<GPUPrivatizeWarpStatePass> {
   void runOnOperation() override {
-    SmallVector<memref::AllocOp> allocs;
-    getOperation()->walk([&](memref::AllocOp alloc) {
-      if (alloc->hasAttr(attn::gpu_codegen::kWarpPrivateAttr) &&
-          (alloc->getParentOfType<gpu::GPUFuncOp>() ||
-           alloc->getParentOfType<gpu::LaunchOp>()))
-        allocs.push_back(alloc);
-    });
-    for (memref::AllocOp alloc : allocs)
+    // After outlining (the pass runs in the gpu.module) or before.
+    for (memref::AllocOp alloc : attn::gpu_codegen::markedKernelAllocs(
+             getOperation(), attn::gpu_codegen::kWarpPrivateAttr,
+             /*inGPUFunc=*/true))
       if (failed(privatize(alloc)))
         return signalPassFailure();
   }

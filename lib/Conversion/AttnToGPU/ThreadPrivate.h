@@ -12,6 +12,8 @@
 #ifndef ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
 #define ATTN_LIB_CONVERSION_ATTNTOGPU_THREADPRIVATE_H
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -29,6 +31,22 @@ constexpr llvm::StringLiteral kThreadPrivateAttr = "attn.gpu.thread_private";
 /// attn-gpu-lane-exchange merges the two stages and turns the reads into
 /// warp shuffles of the written values.
 constexpr llvm::StringLiteral kLaneExchangeAttr = "attn.gpu.lane_exchange";
+
+/// The memref.allocs under `root` marked `attr` that lie in a kernel: a
+/// gpu.launch body, and with `inGPUFunc` an outlined gpu.func too (marked
+/// buffers outside kernels, e.g. the CPU form, are left alone).
+inline llvm::SmallVector<mlir::memref::AllocOp>
+markedKernelAllocs(mlir::Operation *root, llvm::StringRef attr,
+                   bool inGPUFunc) {
+  llvm::SmallVector<mlir::memref::AllocOp> allocs;
+  root->walk([&](mlir::memref::AllocOp alloc) {
+    if (alloc->hasAttr(attr) &&
+        (alloc->getParentOfType<mlir::gpu::LaunchOp>() ||
+         (inGPUFunc && alloc->getParentOfType<mlir::gpu::GPUFuncOp>())))
+      allocs.push_back(alloc);
+  });
+  return allocs;
+}
 
 /// Fully unrolls `loop`, whose induction variable indexes a private buffer
 /// (so that the indices become constants); an error from `pass` on a loop
