@@ -91,6 +91,9 @@
 // CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 10880 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
 
 // REG-LABEL: func.func @causal_f16
+// The registers a thread keeps across stages: O 2 x 4, S 2 x 4, P 16 / 4
+// (16-bit pairs), plus 96 (the occupancy hint's floor per thread).
+// REG-SAME:      attn.gpu.min_registers = 116 : i64
 // 2 warps, each one 16-row block: S (2 tiles of 16x8 per warp), P (16 x Bk
 // per warp), O (2 tiles); each thread's row max and sum for its 2 rows; the
 // exchange for the row max (64 threads x 2 rows, shared).
