@@ -44,7 +44,7 @@ CONFIG_TEXT = {
     "nbhd2d": "2-D neighborhood "
               "(`neighborhood<grid = [-1, 64], kernel = [13, 13]>`)",
 }
-PATH_ORDER = ["tiled", "tiled_q24", "tiled_1t", "untiled"]
+PATH_ORDER = ["tiled", "tiled_q24", "tiled_w8", "tiled_widened", "tiled_1t", "untiled"]
 
 
 def to_ms(bench):

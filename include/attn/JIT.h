@@ -37,10 +37,13 @@ struct CompileOptions {
   /// Tiled, vectorized lowering (convert-attn-to-cpu); false selects the
   /// untiled baseline (convert-attn-to-loops).
   bool tiled = true;
-  int64_t tileQ = 0;  // queries per tile; 0: four vectors
+  /// Queries per tile (0: four vectors), rounded up to whole vectors.
+  int64_t tileQ = 0;
   int64_t tileKv = 64; // keys per tile
   /// f32 lanes per vector; 0 takes it from the target (`cpu` and
-  /// `features` when given, else the host): 16 with AVX-512F, else 8.
+  /// `features` when given, else the host): 16 with AVX-512F, else 8, and
+  /// 8 when 16 does not divide a requested `tileQ`. vectorWidth(),
+  /// queryTile() and keyTile() of the compiled function say what ran.
   int64_t vectorWidth = 0;
   /// Worker threads for the tiled path; 0 uses every hardware thread.
   unsigned threads = 0;
@@ -110,6 +113,13 @@ public:
   int64_t numUntiledOps() const { return untiledOps; }
   /// f32 lanes per vector of the tiled kernel (0 for the untiled path).
   int64_t vectorWidth() const { return lanes; }
+  /// Queries and keys per tile of the tiled kernel (0 for the untiled
+  /// path): the requested tiles after rounding to whole vectors.
+  int64_t queryTile() const { return tileQ; }
+  int64_t keyTile() const { return tileKv; }
+  /// How bf16 dot products run: "native" (vdpbf16ps), "emulated" or "off"
+  /// (bf16 widened to f32, or no bf16 operands).
+  llvm::StringRef bf16DotKind() const { return bf16Dot; }
   /// Seconds spent in the pipeline and in LLVM.
   double compileSeconds() const { return seconds; }
 
@@ -126,6 +136,8 @@ private:
   int64_t workItems = 0;
   int64_t tiledOps = 0, untiledOps = 0;
   int64_t lanes = 0;
+  int64_t tileQ = 0, tileKv = 0;
+  const char *bf16Dot = "off";
   unsigned threads = 1;
   double seconds = 0;
 };

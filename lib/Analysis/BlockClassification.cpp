@@ -669,7 +669,7 @@ void MaskClassifier::nbEnsureHull(Node &n, int64_t i0, int64_t i1) {
 namespace {
 class RegionClassifier {
 public:
-  explicit RegionClassifier(Region &region) {
+  RegionClassifier(Region &region, int64_t nq, int64_t nk) : nq(nq), nk(nk) {
     Block &block = region.front();
     auto addSlot = [&](Value v) {
       if (isa<IntegerType, IndexType>(v.getType()))
@@ -701,7 +701,10 @@ public:
       argRanges.clear();
       for (Value operand : op->getOperands())
         argRanges.push_back(rangeOf(operand));
-      if (auto infer = dyn_cast<InferIntRangeInterface>(op)) {
+      if (isa<QueryLengthOp, KeyLengthOp, AlignedQueryOp>(op)) {
+        ranges[slots.lookup(op->getResult(0))] =
+            regionContextRange(op, argRanges);
+      } else if (auto infer = dyn_cast<InferIntRangeInterface>(op)) {
         infer.inferResultRangesFromOptional(
             argRanges, [&](Value v, const IntegerValueRange &range) {
               auto it = slots.find(v);
@@ -730,6 +733,34 @@ public:
   }
 
 private:
+  /// The lengths are the problem's; the aligned position shifts the query
+  /// index's range by Nk - Nq (max range where that overflows).
+  IntegerValueRange
+  regionContextRange(Operation *op,
+                     llvm::ArrayRef<IntegerValueRange> operands) const {
+    unsigned width = ConstantIntRanges::getStorageBitwidth(
+        op->getResult(0).getType());
+    auto exactly = [&](int64_t v) {
+      return IntegerValueRange(
+          ConstantIntRanges::constant(APInt(width, v, /*isSigned=*/true)));
+    };
+    if (isa<QueryLengthOp>(op))
+      return exactly(nq);
+    if (isa<KeyLengthOp>(op))
+      return exactly(nk);
+    const IntegerValueRange &i = operands[0];
+    if (i.isUninitialized())
+      return IntegerValueRange::getMaxRange(op->getResult(0));
+    int64_t lo = i.getValue().smin().getSExtValue(),
+            hi = i.getValue().smax().getSExtValue(), shiftedLo, shiftedHi;
+    if (__builtin_add_overflow(lo, nk - nq, &shiftedLo) ||
+        __builtin_add_overflow(hi, nk - nq, &shiftedHi))
+      return IntegerValueRange::getMaxRange(op->getResult(0));
+    return IntegerValueRange(ConstantIntRanges::fromSigned(
+        APInt(width, shiftedLo, /*isSigned=*/true),
+        APInt(width, shiftedHi, /*isSigned=*/true)));
+  }
+
   void setArg(unsigned k, int64_t lo, int64_t hi) {
     unsigned width = ConstantIntRanges::getStorageBitwidth(args[k].getType());
     ranges[slots.lookup(args[k])] = IntegerValueRange(
@@ -745,6 +776,7 @@ private:
     return ranges[it->second];
   }
 
+  int64_t nq, nk;
   llvm::SmallVector<Operation *> ops;
   llvm::DenseMap<Value, unsigned> slots;
   std::vector<IntegerValueRange> ranges;
@@ -988,7 +1020,7 @@ FailureOr<BlockMap> attn::classifyBlocks(AttentionOp op, int64_t head,
   std::optional<TileKind> regionEverywhere;
   int64_t b0 = 0, b1 = problem.batch > 0 ? problem.batch - 1 : kMax;
   if (!op.getMaskFn().empty() && nq > 0 && nk > 0) {
-    region.emplace(op.getMaskFn());
+    region.emplace(op.getMaskFn(), nq, nk);
     // If the region is decided over the whole matrix it is decided on every
     // tile.
     TileKind whole = region->classify(b0, b1, head, Rect{0, nq - 1, 0, nk - 1});

@@ -76,6 +76,31 @@ int64_t attn::hostVectorWidth() {
   return features.lookup("avx512f") ? 16 : 8;
 }
 
+/// The width a tile runs at when none is requested: the target's widest
+/// (16 lanes with AVX-512F, else 8), halved while it does not divide the
+/// requested query tile, down to 8 lanes. A tile of 24 or 40 queries thus
+/// runs as requested on every host; one that 8 does not divide is rounded up
+/// to whole vectors by the lowering (cpuQueryTile).
+static int64_t automaticVectorWidth(int64_t targetWidth, int64_t tileQ) {
+  int64_t width = targetWidth;
+  while (tileQ > 0 && width > 8 && tileQ % width != 0)
+    width /= 2;
+  return width;
+}
+
+/// Whether an attention op of `module` has bf16 Q, K and V (the ops the
+/// bf16-dot kernels apply to).
+static bool usesBF16Operands(ModuleOp module) {
+  bool found = false;
+  module->walk([&](attn::AttentionOp op) {
+    found |= llvm::all_of(
+        ValueRange{op.getQuery(), op.getKey(), op.getValue()}, [](Value v) {
+          return cast<ShapedType>(v.getType()).getElementType().isBF16();
+        });
+  });
+  return found;
+}
+
 /// The features vdpbf16ps needs on `vectorWidth` lanes, in LLVM's names.
 static llvm::SmallVector<llvm::StringRef, 2> bf16DotFeatures(int64_t width) {
   if (width == 16)
@@ -171,6 +196,16 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     return true;
   }();
   (void)exitHandler;
+  if (options.vectorWidth != 0 && options.vectorWidth != 4 &&
+      options.vectorWidth != 8 && options.vectorWidth != 16)
+    return makeError("vector width must be 0 (automatic), 4, 8 or 16 f32 "
+                     "lanes, got " +
+                     llvm::Twine(options.vectorWidth));
+  if (options.tileQ < 0 || options.tileKv <= 0)
+    return makeError("tile sizes must be positive (tile-q 0: automatic), got "
+                     "tile-q " +
+                     llvm::Twine(options.tileQ) + ", tile-kv " +
+                     llvm::Twine(options.tileKv));
   auto start = std::chrono::steady_clock::now();
   MLIRContext *ctx = spec.getContext();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(spec->clone()));
@@ -249,14 +284,18 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     cpu.tileQ = options.tileQ;
     cpu.tileKv = options.tileKv;
     // An explicit target decides the width, not the host it is built on.
-    cpu.vectorWidth = options.vectorWidth ? options.vectorWidth
-                      : targetMachine
-                          ? (targetMachine->getMCSubtargetInfo()->checkFeatures(
-                                 "+avx512f")
-                                 ? 16
-                                 : 8)
-                          : hostVectorWidth();
+    int64_t targetWidth =
+        targetMachine
+            ? (targetMachine->getMCSubtargetInfo()->checkFeatures("+avx512f")
+                   ? 16
+                   : 8)
+            : hostVectorWidth();
+    cpu.vectorWidth = options.vectorWidth
+                          ? options.vectorWidth
+                          : automaticVectorWidth(targetWidth, options.tileQ);
     result->lanes = cpu.vectorWidth;
+    result->tileQ = cpuQueryTile(cpu.tileQ, cpu.vectorWidth);
+    result->tileKv = cpu.tileKv;
     cpu.workPartition = true;
     // The work-item count is read between the tiling and the rest.
     PassManager tiling(ctx, ModuleOp::getOperationName());
@@ -271,6 +310,8 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return bf16Dot.takeError();
     tilingOptions.bf16Dot = *bf16Dot;
     emulateBF16Dot = options.bf16Dot == CompileOptions::BF16Dot::Emulate;
+    if (*bf16Dot && usesBF16Operands(*module))
+      result->bf16Dot = emulateBF16Dot ? "emulated" : "native";
     tiling.addPass(createConvertAttnToCPU(tilingOptions));
     if (failed(tiling.run(*module)))
       return makeError("tiling failed:\n" + diagnostics);

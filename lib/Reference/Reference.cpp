@@ -211,6 +211,13 @@ public:
 
   bool empty() const { return region.empty(); }
 
+  /// The sequence lengths that attn.query_length, attn.key_length and
+  /// attn.aligned_query read.
+  void setLengths(int64_t nq, int64_t nk) {
+    queryLength = nq;
+    keyLength = nk;
+  }
+
   /// Runs the block on the leading arguments and returns the yielded value.
   llvm::Expected<RVal> run(llvm::ArrayRef<RVal> leading) {
     Block &block = region.front();
@@ -237,6 +244,7 @@ private:
   Region &region;
   unsigned numLeading;
   llvm::ArrayRef<NDArray> captures;
+  int64_t queryLength = 0, keyLength = 0;
   llvm::DenseMap<Value, RVal> values;
   /// Dense tensor constants, converted once per op.
   llvm::DenseMap<Operation *, NDArray> constants;
@@ -339,6 +347,20 @@ llvm::Error Interpreter::exec(Operation &op) {
   }
   if (auto e = dyn_cast<tensor::ExtractOp>(op))
     return execExtract(e);
+  Type indexType = IndexType::get(op.getContext());
+  if (isa<QueryLengthOp>(op)) {
+    values[op.getResult(0)] = makeInt(queryLength, indexType);
+    return llvm::Error::success();
+  }
+  if (isa<KeyLengthOp>(op)) {
+    values[op.getResult(0)] = makeInt(keyLength, indexType);
+    return llvm::Error::success();
+  }
+  if (auto aligned = dyn_cast<AlignedQueryOp>(op)) {
+    int64_t i = static_cast<int64_t>(rawBits(get(aligned.getQueryIndex())));
+    values[op.getResult(0)] = makeInt(i + keyLength - queryLength, indexType);
+    return llvm::Error::success();
+  }
 
   Value res = op.getResult(0);
   Type rt = res.getType();
@@ -740,6 +762,8 @@ llvm::Error Evaluator::validate() {
   Hkv = ks[1];
   Nk = ks[2];
   Dv = vs[3];
+  for (Interpreter *region : {&maskFn, &scoreMod, &weightMod})
+    region->setLengths(Nq, Nk);
   if (ks[0] != B || ks[3] != D)
     return fail("key shape ", shapeStr(ks), " does not match query shape ",
                 shapeStr(qs), " in batch or head_dim");
@@ -1149,7 +1173,8 @@ llvm::Expected<Outputs> Evaluator::run() {
               w[j] = x > 0 ? x : 0.0;
               break;
             case NormalizationKind::Identity:
-              w[j] = x;
+              // -inf is a masked score: weight 0 as in the limits above.
+              w[j] = x == -inf ? 0.0 : x;
               break;
             case NormalizationKind::Softmax:
               break;

@@ -21,12 +21,12 @@ from .frontend import (
     block_sparse, capture, causal, chunked, dilated, document, full, identity,
     math, neighborhood, not_, or_, per_head, prefix_lm, relu, sigmoid, sinks,
     softcap, softmax, softplus, strided, trace_mask, trace_score_mod,
-    trace_weight_mod, window,
+    trace_weight_mod, window, query_length, key_length, top_left, bottom_right,
 )
 from ._api import (
     BlockMap, Comparison, Kernel, block_map, cache_info, compare, compile,
-    from_bf16, has_gpu_backend, parse, parse_file, ptx, reference, run,
-    to_bf16, tolerance, verify,
+    from_bf16, has_gpu_backend, host_has_bf16_dot, host_vector_width, parse,
+    parse_file, ptx, reference, run, to_bf16, tolerance, verify,
 )
 
 __version__ = "0.1.0"
@@ -39,7 +39,8 @@ __all__ = [
     "Spec", "parse", "parse_file", "verify",
     # compile / run
     "compile", "run", "Kernel", "reference", "compare", "Comparison",
-    "tolerance", "to_bf16", "from_bf16", "cache_info",
+    "tolerance", "to_bf16", "from_bf16", "cache_info", "host_vector_width",
+    "host_has_bf16_dot",
     # analysis / GPU
     "block_map", "BlockMap", "ptx", "has_gpu_backend",
     # front end
@@ -48,5 +49,6 @@ __all__ = [
     "dilated", "chunked", "prefix_lm", "document", "block_sparse",
     "neighborhood", "and_", "or_", "not_", "per_head", "softcap", "alibi",
     "softmax", "sigmoid", "softplus", "relu", "identity", "trace_mask",
-    "trace_score_mod", "trace_weight_mod",
+    "trace_score_mod", "trace_weight_mod", "query_length", "key_length",
+    "top_left", "bottom_right",
 ]

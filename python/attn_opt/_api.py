@@ -254,6 +254,28 @@ class Kernel:
     def compile_seconds(self) -> float:
         return self._kernel.compile_seconds
 
+    @property
+    def vector_width(self) -> int:
+        """f32 lanes per vector of the tiled kernel (0 for the untiled path)."""
+        return self._kernel.vector_width
+
+    @property
+    def tile_q(self) -> int:
+        """Queries per tile that ran: the requested ``tile_q`` rounded up to
+        whole vectors (0 for the untiled path)."""
+        return self._kernel.tile_q
+
+    @property
+    def tile_kv(self) -> int:
+        """Keys per tile of the tiled kernel (0 for the untiled path)."""
+        return self._kernel.tile_kv
+
+    @property
+    def bf16_dot(self) -> str:
+        """How bf16 dot products run: "native" (vdpbf16ps), "emulated" or
+        "off"."""
+        return self._kernel.bf16_dot
+
     def run(self, q, k, v, *, return_lse: bool = False, **operands):
         """Runs on arrays of the compiled shapes; returns the output, or
         ``(output, lse)`` with ``return_lse=True``."""
@@ -285,21 +307,27 @@ class Kernel:
 
 def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
             tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
-            **operands) -> Kernel:
+            vector_width: int = 0, **operands) -> Kernel:
     """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
     arrays (cached: a second call with the same spec, shapes and options
     reuses the kernel).
 
     Options: ``tiled`` (tiled vectorized lowering; False: the untiled
     baseline), ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
-    (keys per tile), ``threads`` (worker threads, 0: all cores).
+    (keys per tile), ``threads`` (worker threads, 0: all cores),
+    ``vector_width`` (f32 lanes per vector, 8 or 16; 0: the host's, 16 with
+    AVX-512F, else 8, and 8 when 16 does not divide ``tile_q``). A ``tile_q``
+    that the width does not divide is rounded up to whole vectors: the
+    kernel's ``vector_width``, ``tile_q`` and ``tile_kv`` say what runs.
     """
     return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
-                    operands)[0]
+                    operands, vector_width)[0]
 
 
-def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands):
-    for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads)):
+def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands,
+             vector_width=0):
+    for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads),
+                        ("vector_width", vector_width)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be an integer, got {value!r}")
     if tile_q < 0:
@@ -308,6 +336,8 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         raise ValueError(f"tile_kv must be >= 1, got {tile_kv}")
     if threads < 0:
         raise ValueError(f"threads must be >= 0 (0: all cores), got {threads}")
+    if vector_width not in (0, 8, 16):
+        raise ValueError(f"vector_width must be 0 (automatic), 8 or 16, got {vector_width}")
     spec = _spec_for(spec, return_lse)
     arrays, args = _collect(spec, q, k, v, operands)
     arg_types = [(_core_dtype(a["dtype"]), list(arr.shape)) for a, arr in zip(args, arrays)]
@@ -317,16 +347,17 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
     try:
         kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
                                result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
-                               int(threads))
+                               int(threads), int(vector_width))
     except SpecError as e:
         raise e.with_source(spec.text) from None
     options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
-                   threads=int(threads))
+                   threads=int(threads), vector_width=int(vector_width))
     return Kernel(spec, kernel, args, [arr.shape for arr in arrays], options), arrays
 
 
 def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
-        tile_q: int = 0, tile_kv: int = 64, threads: int = 0, **operands):
+        tile_q: int = 0, tile_kv: int = 64, threads: int = 0, vector_width: int = 0,
+        **operands):
     """Compiles (cached) and runs ``spec`` on NumPy arrays.
 
     ``q``, ``k``, ``v`` are ``[B, H, N, D]`` arrays of the spec's element
@@ -342,7 +373,7 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     Nq]``, ``-inf`` for fully masked rows; softmax only).
     """
     kernel, arrays = _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads,
-                              return_lse, operands)
+                              return_lse, operands, vector_width)
     return kernel._run_arrays(arrays, return_lse)
 
 
@@ -436,6 +467,18 @@ def block_map(spec: SpecLike, nq: int, nk: Optional[int] = None, *,
 # ===----------------------------------------------------------------------=== #
 # PTX
 # ===----------------------------------------------------------------------=== #
+
+
+def host_vector_width() -> int:
+    """f32 lanes per vector the CPU kernels use on this host when none is
+    asked for: 16 with AVX-512F, else 8."""
+    return int(_core.host_vector_width())
+
+
+def host_has_bf16_dot(vector_width: int = 16) -> bool:
+    """Whether this host runs the vdpbf16ps kernels at ``vector_width``
+    lanes (avx512bf16, plus avx512vl for 8 lanes)."""
+    return bool(_core.host_has_bf16_dot(int(vector_width)))
 
 
 def has_gpu_backend() -> bool:

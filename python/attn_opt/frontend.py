@@ -46,6 +46,7 @@ __all__ = [
     "prefix_lm", "document", "block_sparse", "neighborhood", "and_", "or_",
     "not_", "per_head", "softcap", "alibi", "softmax", "sigmoid", "softplus",
     "relu", "identity", "trace_mask", "trace_score_mod", "trace_weight_mod",
+    "query_length", "key_length", "top_left", "bottom_right",
 ]
 
 INDEX, BOOL, F32, I64 = "index", "i1", "f32", "i64"
@@ -992,6 +993,48 @@ def _minmax(kind, a, b):
 
 math = _Math()
 """The math namespace of traced functions (also ``attn_opt.math``)."""
+
+
+# ===----------------------------------------------------------------------=== #
+# Sequence lengths and the two index alignments
+# ===----------------------------------------------------------------------=== #
+
+
+def query_length():
+    """``Nq``, the query sequence length, inside a traced function
+    (``attn.query_length``): regions stay shape-generic."""
+    return _current_trace("query_length()").op(
+        "attn.query_length", [], INDEX, "{op} : index")
+
+
+def key_length():
+    """``Nk``, the key sequence length, inside a traced function
+    (``attn.key_length``), e.g. a sigmoid bias of ``-math.log(Nk)``."""
+    return _current_trace("key_length()").op(
+        "attn.key_length", [], INDEX, "{op} : index")
+
+
+def top_left(q):
+    """The query index as traced functions receive it: query ``q`` and key
+    ``kv`` are raw positions, aligned at the start of both sequences
+    (``kv <= top_left(q)`` is FlexAttention's causal mask). Returns ``q``."""
+    q = _check_operand(q, "top_left")
+    if not isinstance(q, Tracer) or q._type != INDEX:
+        raise TraceError("top_left expects the query index of a traced function",
+                         construct="top_left")
+    return q
+
+
+def bottom_right(q):
+    """The query position aligned to the end of the keys, ``q + Nk - Nq``
+    (``attn.aligned_query``): the convention of the attribute masks, so
+    ``kv <= bottom_right(q)`` is :func:`causal` also when ``Nq != Nk``
+    (decoding with a KV cache)."""
+    q = _check_operand(q, "bottom_right")
+    if not isinstance(q, Tracer) or q._type != INDEX:
+        raise TraceError("bottom_right expects the query index of a traced "
+                         "function", construct="bottom_right")
+    return q._trace.op("attn.aligned_query", [q], INDEX, "{op} {0} : index")
 
 _UFUNCS: Dict[str, Callable] = {
     "add": lambda a, b: _arith("add", a, b),

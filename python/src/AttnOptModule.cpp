@@ -387,15 +387,19 @@ Kernel compileKernel(
     const std::string &entry,
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
-    int64_t tileKv, unsigned threads) {
+    int64_t tileKv, unsigned threads, int64_t vectorWidth) {
   if (tileQ < 0 || tileKv < 1)
     throw ArgumentError("tile_q must be >= 0 (0: automatic) and tile_kv >= 1");
+  if (vectorWidth != 0 && vectorWidth != 8 && vectorWidth != 16)
+    throw ArgumentError("vector_width must be 0 (automatic), 8 or 16, got " +
+                        std::to_string(vectorWidth));
   ArgTypes argTypes = toArgTypes(types);
   attn::CompileOptions options;
   options.tiled = tiled;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
   options.threads = threads;
+  options.vectorWidth = vectorWidth;
   llvm::Expected<std::shared_ptr<const attn::CompiledFunction>> compiled =
       std::shared_ptr<const attn::CompiledFunction>();
   {
@@ -624,13 +628,20 @@ NB_MODULE(_core, m) {
                    [](const Kernel &k) { return k.fn->numWorkItems(); })
       .def_prop_ro("compile_seconds",
                    [](const Kernel &k) { return k.fn->compileSeconds(); })
+      .def_prop_ro("vector_width",
+                   [](const Kernel &k) { return k.fn->vectorWidth(); })
+      .def_prop_ro("tile_q", [](const Kernel &k) { return k.fn->queryTile(); })
+      .def_prop_ro("tile_kv", [](const Kernel &k) { return k.fn->keyTile(); })
+      .def_prop_ro("bf16_dot",
+                   [](const Kernel &k) { return k.fn->bf16DotKind().str(); })
       .def_prop_ro("num_results",
                    [](const Kernel &k) { return k.resultTypes.size(); });
 
   m.def("compile", &compileKernel, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("arg_types"), nb::arg("result_dtypes"),
         nb::arg("tiled"),
-        nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"));
+        nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"),
+        nb::arg("vector_width"));
   m.def("reference", &referenceEval, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("dtypes"), nb::arg("args"), nb::arg("out"),
         nb::arg("lse").none());
@@ -648,4 +659,5 @@ NB_MODULE(_core, m) {
                           kernelCache().evictions(), kernelCache().maxSize());
   });
   m.def("host_vector_width", &attn::hostVectorWidth);
+  m.def("host_has_bf16_dot", &attn::hostHasBF16Dot, nb::arg("vector_width"));
 }

@@ -123,7 +123,9 @@ def test_run_text_spec(spec_text):
 
 @pytest.mark.parametrize("options", [
     dict(tiled=True), dict(tiled=False), dict(tile_q=8, tile_kv=16),
-    dict(tile_q=16, tile_kv=8, threads=1), dict(threads=2)])
+    dict(tile_q=16, tile_kv=8, threads=1), dict(threads=2),
+    dict(vector_width=8), dict(vector_width=16),
+    dict(tile_q=24, vector_width=16), dict(tile_q=12)])
 def test_compile_options(spec_text, options):
     args = make_qkv((1, 4, 1, 45, 45, 8), seed=2)
     kernel = ao.compile(spec_text, *args, **options)
@@ -135,6 +137,29 @@ def test_compile_options(spec_text, options):
         assert kernel.num_work_items == 0
     out = kernel(*args)
     assert ao.compare(out, ao.reference(spec_text, *args)).passed
+
+
+@pytest.mark.parametrize("requested,width,tile_q", [
+    # (tile_q, vector_width) asked for -> (lanes, queries per tile) that ran:
+    # an explicit width is kept and the tile rounded up to whole vectors; an
+    # automatic width is the host's, 8 when 16 does not divide the tile.
+    ((8, 8), 8, 8), ((24, 16), 16, 32), ((12, 8), 8, 16), ((16, 16), 16, 16),
+    ((24, 0), 8, 24), ((40, 0), 8, 40), ((12, 0), 8, 16)])
+def test_tiles_that_ran(spec_text, requested, width, tile_q):
+    args = make_qkv((1, 2, 1, 37, 37, 8), seed=3)
+    kernel = ao.compile(spec_text, *args, tile_q=requested[0],
+                        vector_width=requested[1])
+    assert (kernel.vector_width, kernel.tile_q, kernel.tile_kv) == (width, tile_q, 64)
+    assert ao.compare(kernel(*args), ao.reference(spec_text, *args)).passed
+
+
+def test_automatic_width_is_the_hosts(spec_text):
+    args = make_qkv((1, 2, 1, 37, 37, 8), seed=3)
+    kernel = ao.compile(spec_text, *args)
+    assert kernel.vector_width == ao.host_vector_width()
+    assert kernel.tile_q == 4 * kernel.vector_width
+    untiled = ao.compile(spec_text, *args, tiled=False)
+    assert (untiled.vector_width, untiled.tile_q, untiled.tile_kv) == (0, 0, 0)
 
 
 def test_kernel_cache(spec_text):
@@ -348,6 +373,6 @@ def test_cpp_exceptions_cross_the_binding():
         _core.tolerance_for("bogus")
     with pytest.raises(ValueError, match="tile_q must be >= 0"):
         _core.compile(SPEC_TEXT, "x.mlir", "spec", [("f32", [1, 1, 1, 1])] * 3,
-                      ["f32"], True, -1, 64, 0)
+                      ["f32"], True, -1, 64, 0, 0)
     with pytest.raises(ao.SpecError):
         _core.bind("garbage", "g.mlir", "")

@@ -441,6 +441,31 @@ const SpecCase kCases[] = {
      ", %km: tensor<?x?xi32>, %vm: tensor<?xi64>, %s: tensor<?xf32>, "
      "%g: tensor<?x?x?xf32>" CAPTURE_ARG,
      OWN_VALUE_HEADS},
+    // -inf scores (first key, middle key, every key of the odd rows) under
+    // every normalization, and the region context ops.
+    {"neg_inf_first_key_lse", ATTN_TEST_NEG_INF_FIRST_KEY, true},
+    {"neg_inf_middle_key_causal_lse",
+     "mask(#attn.causal) " ATTN_TEST_NEG_INF_MIDDLE_KEY, true},
+    {"neg_inf_odd_rows_lse", ATTN_TEST_NEG_INF_ODD_ROWS, true},
+    {"neg_inf_first_key_sigmoid",
+     "normalization(#attn.normalize<sigmoid, bias = -1.0>) "
+     ATTN_TEST_NEG_INF_FIRST_KEY},
+    {"neg_inf_middle_key_softplus_l1",
+     "normalization(#attn.normalize<softplus, l1>) "
+     ATTN_TEST_NEG_INF_MIDDLE_KEY},
+    {"neg_inf_odd_rows_relu_l1",
+     "normalization(#attn.normalize<relu, l1>) " ATTN_TEST_NEG_INF_ODD_ROWS},
+    {"neg_inf_first_key_identity",
+     "normalization(#attn.normalize<identity>) " ATTN_TEST_NEG_INF_FIRST_KEY},
+    {"neg_inf_first_key_weight_mod_lse",
+     ATTN_TEST_NEG_INF_FIRST_KEY " " WEIGHT_MOD_RAW, true},
+    {"neg_inf_first_key_lse_f16", ATTN_TEST_NEG_INF_FIRST_KEY, true, "f16"},
+    {"neg_inf_odd_rows_lse_bf16", ATTN_TEST_NEG_INF_ODD_ROWS, true, "bf16"},
+    {"aligned_window_region", ATTN_TEST_ALIGNED_WINDOW_REGION},
+    {"aligned_window_region_f16", ATTN_TEST_ALIGNED_WINDOW_REGION, false,
+     "f16"},
+    {"length_score_mod_lse", "mask(#attn.causal) " ATTN_TEST_LENGTH_SCORE_MOD,
+     true},
     // 16-bit inputs (and 16-bit sink logits and gates).
     {"maps_sink_gate_f16",
      "k_head_map(%km : tensor<?xi32>) v_head_map(%vm : tensor<?xi32>) "

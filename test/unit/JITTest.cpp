@@ -249,6 +249,58 @@ TEST(CompiledFunctionTest, VectorWidthsAgree) {
     ASSERT_NEAR(outs[0].getDouble(i), outs[1].getDouble(i), 1e-5) << i;
 }
 
+/// A query tile is never an error for a valid positive size: an automatic
+/// width divides it (16 lanes halved to 8 on an AVX-512 host), an explicit
+/// width keeps and rounds the tile up to whole vectors; the kernel reports
+/// what it runs. Invalid widths and tiles are refused with a message.
+TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
+  struct Case {
+    int64_t tileQ, width, lanes, tile;
+  } cases[] = {{24, 0, 8, 24},  {40, 0, 8, 40},  {12, 0, 8, 16},
+               {24, 16, 16, 32}, {12, 8, 8, 16}, {16, 16, 16, 16},
+               {0, 8, 8, 32},   {0, 16, 16, 64}, {5, 4, 4, 8}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(testing::Message() << "tile-q " << c.tileQ << " width "
+                                    << c.width);
+    KernelCache cache;
+    CompileOptions o;
+    o.tileQ = c.tileQ;
+    o.vectorWidth = c.width;
+    o.tileKv = 16;
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(45), o);
+    ASSERT_TRUE(static_cast<bool>(kernel))
+        << llvm::toString(kernel.takeError());
+    EXPECT_EQ((*kernel)->vectorWidth(), c.lanes);
+    EXPECT_EQ((*kernel)->queryTile(), c.tile);
+    EXPECT_EQ((*kernel)->keyTile(), 16);
+    EXPECT_EQ((*kernel)->bf16DotKind(), "off");
+    Buffers b(45);
+    ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+  }
+  // On an AVX-512 host the automatic width with the default tile is 16.
+  KernelCache cache;
+  auto host = cache.getOrCompile(kCausal, "causal", shapes(45), {});
+  ASSERT_TRUE(static_cast<bool>(host)) << llvm::toString(host.takeError());
+  EXPECT_EQ((*host)->queryTile(), 4 * hostVectorWidth());
+
+  for (auto [tileQ, tileKv, width, message] :
+       {std::make_tuple(0, 64, 12, "vector width must be 0 (automatic), 4, 8 "
+                                   "or 16 f32 lanes, got 12"),
+        std::make_tuple(-8, 64, 0, "tile sizes must be positive (tile-q 0: "
+                                   "automatic), got tile-q -8, tile-kv 64"),
+        std::make_tuple(0, 0, 8, "tile sizes must be positive (tile-q 0: "
+                                 "automatic), got tile-q 0, tile-kv 0")}) {
+    CompileOptions o;
+    o.tileQ = tileQ;
+    o.tileKv = tileKv;
+    o.vectorWidth = width;
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(45), o);
+    ASSERT_FALSE(static_cast<bool>(kernel));
+    std::string err = llvm::toString(kernel.takeError());
+    EXPECT_NE(err.find(message), std::string::npos) << err;
+  }
+}
+
 /// An explicit target (CPU name and features) compiles and runs. Without a
 /// vector width the target decides it, not the host the JIT runs on (the
 /// AVX-512 kernel is only compiled: this host may not run it).
@@ -348,6 +400,37 @@ TEST(BF16DotTest, OnForTheHost) {
     if (!result)
       llvm::consumeError(result.takeError());
   }
+}
+
+/// The kernel says which bf16 kernels it runs: native vdpbf16ps under auto
+/// exactly where the host has it, emulated on request, off otherwise.
+TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
+  using Mode = CompileOptions::BF16Dot;
+  for (int64_t width : {8, 16})
+    for (Mode mode : {Mode::Auto, Mode::Off, Mode::Emulate}) {
+      KernelCache cache;
+      CompileOptions o;
+      o.vectorWidth = width;
+      o.bf16Dot = mode;
+      auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
+                                       shapes(37, 16, DType::BF16), o);
+      ASSERT_TRUE(static_cast<bool>(kernel))
+          << llvm::toString(kernel.takeError());
+      llvm::StringRef expected =
+          mode == Mode::Off       ? "off"
+          : mode == Mode::Emulate ? "emulated"
+          : hostHasBF16Dot(width) ? "native"
+                                  : "off";
+      EXPECT_EQ((*kernel)->bf16DotKind(), expected)
+          << "width " << width << " mode " << static_cast<int>(mode);
+    }
+  // f32 ops never use them.
+  KernelCache cache;
+  CompileOptions o;
+  o.bf16Dot = Mode::Emulate;
+  auto f32 = cache.getOrCompile(kCausal, "causal", shapes(20), o);
+  ASSERT_TRUE(static_cast<bool>(f32)) << llvm::toString(f32.takeError());
+  EXPECT_EQ((*f32)->bf16DotKind(), "off");
 }
 
 TEST(BF16DotTest, OnNeedsEightOrSixteenLanes) {

@@ -113,8 +113,39 @@ const SpecCase kCases[] = {
      "normalization(#attn.normalize<sigmoid>) weight_mod {\n^bb0(%w: f32, "
      "%r: f32, %b: index, %h: index, %i: index, %j: index):\n"
      "  %y = arith.mulf %w, %w : f32\n  attn.yield %y : f32\n}"},
+    // -inf scores under every normalization; the region context ops
+    // (index kFirstNegInfCase on; the first three are softmax).
+    {"neg_inf_first_key", ATTN_TEST_NEG_INF_FIRST_KEY},
+    {"neg_inf_middle_key_causal", "mask(#attn.causal) " ATTN_TEST_NEG_INF_MIDDLE_KEY},
+    {"neg_inf_odd_rows", ATTN_TEST_NEG_INF_ODD_ROWS},
+    {"neg_inf_first_key_sigmoid",
+     "normalization(#attn.normalize<sigmoid, bias = -1.0>) "
+     ATTN_TEST_NEG_INF_FIRST_KEY},
+    {"neg_inf_middle_key_softplus_l1",
+     "normalization(#attn.normalize<softplus, l1>) "
+     ATTN_TEST_NEG_INF_MIDDLE_KEY},
+    {"neg_inf_odd_rows_relu_l1",
+     "normalization(#attn.normalize<relu, l1>) " ATTN_TEST_NEG_INF_ODD_ROWS},
+    {"neg_inf_first_key_identity",
+     "normalization(#attn.normalize<identity>) " ATTN_TEST_NEG_INF_FIRST_KEY},
+    {"neg_inf_odd_rows_relu", "normalization(#attn.normalize<relu>) "
+     ATTN_TEST_NEG_INF_ODD_ROWS},
+    {"neg_inf_first_key_weight_mod",
+     ATTN_TEST_NEG_INF_FIRST_KEY " weight_mod {\n^bb0(%w: f32, %r: f32, "
+     "%b: index, %h: index, %i: index, %j: index):\n"
+     "  %y = arith.mulf %w, %r : f32\n  attn.yield %y : f32\n}"},
+    {"aligned_window_region", ATTN_TEST_ALIGNED_WINDOW_REGION},
+    {"length_score_mod", "mask(#attn.causal) " ATTN_TEST_LENGTH_SCORE_MOD},
 };
-constexpr int kFirstOperandCase = 17;
+const int kFirstOperandCase = 17;
+/// The index of case `name` (the instantiations below name their first).
+int caseIndex(StringRef name) {
+  for (auto [n, c] : llvm::enumerate(kCases))
+    if (name == c.name)
+      return n;
+  llvm::report_fatal_error("no numerics case named " + name);
+}
+const int kFirstNegInfCase = caseIndex("neg_inf_first_key");
 
 struct Shape {
   int64_t b, hq, hkv, nq, nk, d, dv;
@@ -127,13 +158,17 @@ const Shape kShapes[] = {
     {1, 4, 2, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
 };
 
-/// Compile configurations: the tiled path with default tiles, with tiles
-/// whose sizes leave micro-kernel remainders, and the untiled baseline.
-CompileOptions optionsFor(const char *elementType, int variant) {
+/// Compile configurations at `width` f32 lanes (asked for explicitly: the
+/// suite runs both widths on every host, LLVM legalizes 16 lanes on AVX2):
+/// the tiled path with default tiles, with tiles whose sizes leave
+/// micro-kernel remainders, and the untiled baseline (width-independent,
+/// run once, at 8).
+CompileOptions optionsFor(int64_t width, int variant) {
   CompileOptions o;
+  o.vectorWidth = width;
   if (variant == 1) {
-    o.tileQ = 8;
-    o.tileKv = 7; // 7 % 3 key rows: remainder micro-kernel; many tiles
+    o.tileQ = width; // one query vector per tile
+    o.tileKv = 7;    // 7 % 3 key rows: remainder micro-kernel; many tiles
     o.threads = 2;
   } else if (variant == 2) {
     o.tiled = false;
@@ -141,8 +176,9 @@ CompileOptions optionsFor(const char *elementType, int variant) {
   return o;
 }
 
-class NumericsTest
-    : public ::testing::TestWithParam<std::tuple<int, const char *, bool>> {
+using NumericsParam = std::tuple<int, const char *, bool, int64_t>;
+
+class NumericsTest : public ::testing::TestWithParam<NumericsParam> {
 protected:
   void SetUp() override {
     attn::test::setUpCompileContext(context);
@@ -151,7 +187,7 @@ protected:
 };
 
 TEST_P(NumericsTest, MatchesReference) {
-  auto [caseIndex, elementType, lse] = GetParam();
+  auto [caseIndex, elementType, lse, width] = GetParam();
   const SpecCase &c = kCases[caseIndex];
   std::string source = makeSpec(c, elementType, lse);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
@@ -159,13 +195,15 @@ TEST_P(NumericsTest, MatchesReference) {
   FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
 
-  for (int variant = 0; variant < 3; ++variant) {
+  int variants = width == 8 ? 3 : 2;
+  for (int variant = 0; variant < variants; ++variant) {
     for (const Shape &s : kShapes) {
       ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
       SCOPED_TRACE(testing::Message()
-                   << c.name << " " << elementType << " variant " << variant
-                   << " B=" << s.b << " Hq=" << s.hq << " Hkv=" << s.hkv
-                   << " Nq=" << s.nq << " Nk=" << s.nk);
+                   << c.name << " " << elementType << " width " << width
+                   << " variant " << variant << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk);
       // The kernel depends on shapes only: compile once, run several seeds.
       auto shapeArgs = makeRandomInputs(*binding, size, 0);
       ASSERT_TRUE(static_cast<bool>(shapeArgs))
@@ -174,13 +212,14 @@ TEST_P(NumericsTest, MatchesReference) {
       ASSERT_TRUE(succeeded(specialized));
       auto concrete = bindSpec(**specialized, "spec");
       ASSERT_TRUE(succeeded(concrete));
-      auto compiled = CompiledFunction::compile(
-          **specialized, "spec", optionsFor(elementType, variant));
+      auto compiled = CompiledFunction::compile(**specialized, "spec",
+                                                optionsFor(width, variant));
       ASSERT_TRUE(static_cast<bool>(compiled))
           << llvm::toString(compiled.takeError());
       if (variant != 2) {
         EXPECT_GT((*compiled)->numWorkItems(), 0) << "tiled path not taken";
         EXPECT_EQ((*compiled)->numUntiledOps(), 0) << "an op fell back";
+        EXPECT_EQ((*compiled)->vectorWidth(), width);
       }
       for (uint64_t seed : {1u, 2u, 3u}) {
         SCOPED_TRACE(testing::Message() << "seed " << seed);
@@ -194,23 +233,26 @@ TEST_P(NumericsTest, MatchesReference) {
   }
 }
 
-std::string caseName(
-    const ::testing::TestParamInfo<std::tuple<int, const char *, bool>> &info) {
+std::string caseName(const ::testing::TestParamInfo<NumericsParam> &info) {
   return std::string(kCases[std::get<0>(info.param)].name) + "_" +
-         std::get<1>(info.param) + (std::get<2>(info.param) ? "_lse" : "");
+         std::get<1>(info.param) + (std::get<2>(info.param) ? "_lse" : "") +
+         "_w" + std::to_string(std::get<3>(info.param));
 }
+
+const auto kWidths = ::testing::Values(int64_t(8), int64_t(16));
 
 INSTANTIATE_TEST_SUITE_P(
     F32, NumericsTest,
     ::testing::Combine(::testing::Range(0, int(std::size(kCases))),
-                       ::testing::Values("f32"), ::testing::Values(false)),
+                       ::testing::Values("f32"), ::testing::Values(false),
+                       kWidths),
     caseName);
 
 // logsumexp only exists for softmax: the first cases.
 INSTANTIATE_TEST_SUITE_P(
     F32Lse, NumericsTest,
     ::testing::Combine(::testing::Range(0, 5), ::testing::Values("f32"),
-                       ::testing::Values(true)),
+                       ::testing::Values(true), kWidths),
     caseName);
 
 // Softmax operand cases with the logsumexp (sinks join it).
@@ -218,7 +260,25 @@ INSTANTIATE_TEST_SUITE_P(
     F32OperandsLse, NumericsTest,
     ::testing::Combine(::testing::Range(kFirstOperandCase,
                                         kFirstOperandCase + 5),
-                       ::testing::Values("f32"), ::testing::Values(true)),
+                       ::testing::Values("f32"), ::testing::Values(true),
+                       kWidths),
+    caseName);
+
+// The softmax -inf cases with the logsumexp (-inf for the fully masked rows).
+INSTANTIATE_TEST_SUITE_P(
+    F32NegInfLse, NumericsTest,
+    ::testing::Combine(::testing::Range(kFirstNegInfCase, kFirstNegInfCase + 3),
+                       ::testing::Values("f32"), ::testing::Values(true),
+                       kWidths),
+    caseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    HalfNegInf, NumericsTest,
+    ::testing::Combine(::testing::Values(kFirstNegInfCase,
+                                         kFirstNegInfCase + 2,
+                                         kFirstNegInfCase + 9),
+                       ::testing::Values("f16", "bf16"),
+                       ::testing::Values(false), kWidths),
     caseName);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -227,14 +287,14 @@ INSTANTIATE_TEST_SUITE_P(
                                          kFirstOperandCase + 4,
                                          kFirstOperandCase + 5),
                        ::testing::Values("f16", "bf16"),
-                       ::testing::Values(false)),
+                       ::testing::Values(false), kWidths),
     caseName);
 
 INSTANTIATE_TEST_SUITE_P(
     Half, NumericsTest,
     ::testing::Combine(::testing::Values(0, 1, 3, 9),
                        ::testing::Values("f16", "bf16"),
-                       ::testing::Values(false)),
+                       ::testing::Values(false), kWidths),
     caseName);
 
 //===----------------------------------------------------------------------===//

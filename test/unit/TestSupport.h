@@ -22,6 +22,51 @@
 
 #include <cmath>
 
+// Region bodies shared by the CPU and GPU numerics tests.
+//
+// -inf scores are masked scores on every path: at the first key (the
+// running max is still -inf when the first kept score arrives), at the
+// middle key (Nk / 2, read with attn.key_length), and at every key of the
+// odd rows (fully masked rows: 0 output, lse -inf).
+#define ATTN_TEST_NEG_INF_SCORE_MOD(CONDITION)                                 \
+  "score_mod {\n^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):\n" \
+  "  %c0 = arith.constant 0 : index\n  %c1 = arith.constant 1 : index\n"      \
+  "  %c2 = arith.constant 2 : index\n"                                        \
+  "  %ninf = arith.constant 0xFF800000 : f32\n" CONDITION                      \
+  "  %r = arith.select %at, %ninf, %s : f32\n  attn.yield %r : f32\n}"
+#define ATTN_TEST_NEG_INF_FIRST_KEY                                            \
+  ATTN_TEST_NEG_INF_SCORE_MOD("  %at = arith.cmpi eq, %j, %c0 : index\n")
+#define ATTN_TEST_NEG_INF_MIDDLE_KEY                                           \
+  ATTN_TEST_NEG_INF_SCORE_MOD("  %nk = attn.key_length : index\n"             \
+                              "  %mid = arith.divui %nk, %c2 : index\n"       \
+                              "  %at = arith.cmpi eq, %j, %mid : index\n")
+#define ATTN_TEST_NEG_INF_ODD_ROWS                                             \
+  ATTN_TEST_NEG_INF_SCORE_MOD("  %odd = arith.remui %i, %c2 : index\n"        \
+                              "  %at = arith.cmpi eq, %odd, %c1 : index\n")
+// #attn.causal and #attn.window<left = 4, right = 0> written as a region on
+// the bottom-right aligned position (attn.aligned_query): the same mask when
+// Nq != Nk.
+#define ATTN_TEST_ALIGNED_WINDOW_REGION                                        \
+  "mask_fn {\n^bb0(%b: index, %h: index, %i: index, %j: index):\n"            \
+  "  %p = attn.aligned_query %i : index\n"                                     \
+  "  %c4 = arith.constant 4 : index\n  %lo = arith.subi %p, %c4 : index\n"    \
+  "  %upper = arith.cmpi sle, %j, %p : index\n"                               \
+  "  %lower = arith.cmpi sle, %lo, %j : index\n"                              \
+  "  %ok = arith.andi %upper, %lower : i1\n  attn.yield %ok : i1\n}"
+// A shape-generic score_mod: s - log(Nk) + (Nq - Nk) / 16, from
+// attn.key_length and attn.query_length.
+#define ATTN_TEST_LENGTH_SCORE_MOD                                             \
+  "score_mod {\n^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):\n" \
+  "  %nk = attn.key_length : index\n  %nq = attn.query_length : index\n"      \
+  "  %nki = arith.index_cast %nk : index to i64\n"                             \
+  "  %nkf = arith.sitofp %nki : i64 to f32\n  %l = math.log %nkf : f32\n"      \
+  "  %d = arith.subi %nq, %nk : index\n"                                      \
+  "  %di = arith.index_cast %d : index to i64\n"                               \
+  "  %df = arith.sitofp %di : i64 to f32\n"                                   \
+  "  %c = arith.constant 0.0625 : f32\n  %t = arith.mulf %df, %c : f32\n"     \
+  "  %u = arith.subf %s, %l : f32\n  %r = arith.addf %u, %t : f32\n"          \
+  "  attn.yield %r : f32\n}"
+
 namespace attn::test {
 
 /// The spec dialects and the CPU pipeline's (loaded up front: passes run on

@@ -68,6 +68,12 @@ static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
                               cl::init(0));
 static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
                                cl::init(64));
+static cl::opt<int64_t> vectorWidth(
+    "vector-width",
+    cl::desc("f32 lanes per vector of the tiled path: 8 or 16 (0: the "
+             "host's, 16 with AVX-512F, else 8, and 8 when 16 does not "
+             "divide --tile-q)"),
+    cl::init(0));
 static cl::opt<CompileOptions::BF16Dot> bf16Dot(
     "bf16-dot",
     cl::desc("bf16 dot products (vdpbf16ps) for bf16 inputs on the tiled path"),
@@ -215,6 +221,7 @@ int main(int argc, char **argv) {
   // does not grow with time slicing the way wall time does.
   double compileSeconds = 0, runSeconds = 0, runCpuSeconds = 0;
   std::string path;
+  std::shared_ptr<const CompiledFunction> kernel;
   if (!writeReference) {
     auto t0 = std::chrono::steady_clock::now();
     CompileOptions options;
@@ -222,14 +229,16 @@ int main(int argc, char **argv) {
     options.tiled = !untiled;
     options.tileQ = tileQ;
     options.tileKv = tileKv;
+    options.vectorWidth = vectorWidth;
     options.bf16Dot = bf16Dot;
     auto compiled = CompiledFunction::compile(
         **specialized, concrete->func.getSymName(), options);
     if (!compiled)
       return failWith(compiled.takeError());
     compileSeconds = secondsSince(t0);
-    int64_t tiledOps = (*compiled)->numTiledOps(),
-            untiledOps = (*compiled)->numUntiledOps();
+    kernel = std::move(*compiled);
+    int64_t tiledOps = kernel->numTiledOps(),
+            untiledOps = kernel->numUntiledOps();
     path = untiledOps == 0   ? "tiled"
            : tiledOps == 0   ? "untiled"
                              : "mixed (" + std::to_string(untiledOps) +
@@ -245,7 +254,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < std::max(1, repeat.getValue()); ++r) {
       auto t1 = std::chrono::steady_clock::now();
       std::clock_t c1 = std::clock();
-      if (llvm::Error err = (*compiled)->run(argPtrs, resultPtrs))
+      if (llvm::Error err = kernel->run(argPtrs, resultPtrs))
         return failWith(std::move(err));
       runSeconds = std::min(runSeconds, secondsSince(t1));
       runCpuSeconds = std::min(
@@ -286,6 +295,10 @@ int main(int argc, char **argv) {
     llvm::outs() << llvm::format("compile %.3f s  run %.6f s  path ",
                                  compileSeconds, runSeconds)
                  << path << llvm::format("  run-cpu %.6f s\n", runCpuSeconds);
+  if (kernel && kernel->numTiledOps() > 0)
+    llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
+                 << kernel->queryTile() << "  tile-kv " << kernel->keyTile()
+                 << "  bf16-dot " << kernel->bf16DotKind() << "\n";
   if (check && !writeReference) {
     bool ok = true;
     double tol = toleranceFor(results[0].dtype());

@@ -84,9 +84,12 @@ void replaceWithBuffers(mlir::OpBuilder &b, mlir::Location loc, AttentionOp op,
                         mlir::Value outBuffer, mlir::Value lseBuffer);
 
 /// Clones a region body with its leading arguments bound to `leading` and
-/// its capture arguments to `captures`; returns the yielded value.
+/// its capture arguments to `captures`; attn.query_length and
+/// attn.key_length become `nq` and `nk`, attn.aligned_query `i + nk - nq`.
+/// Returns the yielded value.
 mlir::Value inlineRegion(mlir::OpBuilder &b, mlir::Region &region,
-                         mlir::ValueRange leading, mlir::ValueRange captures);
+                         mlir::ValueRange leading, mlir::ValueRange captures,
+                         mlir::Value nq, mlir::Value nk);
 
 } // namespace attn::codegen
 

@@ -21,6 +21,12 @@ namespace attn {
 #define GEN_PASS_REGISTRATION
 #include "attn/Conversion/Passes.h.inc"
 
+/// The query tile convert-attn-to-cpu uses for a requested `tileQ` (0: four
+/// vectors) at `vectorWidth` f32 lanes: a whole number of vectors, so a tile
+/// that the width does not divide is rounded up (the rows past the sequence
+/// end are computed and never stored, as in any last tile).
+int64_t cpuQueryTile(int64_t tileQ, int64_t vectorWidth);
+
 } // namespace attn
 
 #endif // ATTN_CONVERSION_PASSES_H

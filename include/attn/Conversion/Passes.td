@@ -79,7 +79,8 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",
-           "Queries per tile (a multiple of vector-width; 0: 4 vectors)">,
+           "Queries per tile, rounded up to a multiple of vector-width "
+           "(0: 4 vectors)">,
     Option<"tileKv", "tile-kv", "int64_t", "64", "Keys per tile">,
     Option<"vectorWidth", "vector-width", "int64_t", "8",
            "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,

@@ -92,7 +92,7 @@ Value ScalarEmitter::keep(const PairContext &c) {
     keep = mask(m, c);
   if (!c.op.getMaskFn().empty())
     keep = andi(keep, inlineRegion(b, c.op.getMaskFn(), {c.b, c.h, c.i, c.j},
-                                   c.op.getCaptures()));
+                                   c.op.getCaptures(), c.nq, c.nk));
   return keep;
 }
 
@@ -119,7 +119,7 @@ Value ScalarEmitter::modifyScore(Value s, const PairContext &c) {
   }
   if (!c.op.getScoreMod().empty())
     s = inlineRegion(b, c.op.getScoreMod(), {s, c.b, c.h, c.i, c.j},
-                     c.op.getCaptures());
+                     c.op.getCaptures(), c.nq, c.nk);
   return s;
 }
 
@@ -150,8 +150,13 @@ Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
   }
   case NormalizationKind::Relu:
     return arith::MaximumFOp::create(b, loc, s, like(0.0));
-  case NormalizationKind::Identity:
-    return s;
+  case NormalizationKind::Identity: {
+    // A -inf score is a masked key under every normalization (the others
+    // reach 0 as their limit): weight 0, not -inf.
+    Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s,
+                                         like(-std::numeric_limits<double>::infinity()));
+    return arith::SelectOp::create(b, loc, masked, like(0.0), s);
+  }
   case NormalizationKind::Softmax:
     break;
   }
@@ -396,8 +401,28 @@ static LogicalResult cloneGuarded(OpBuilder &b, Operation &op,
   return success();
 }
 
+/// Binds the result of a region context op (attn.query_length, ...) to its
+/// value at the pair; fails for other ops.
+static LogicalResult mapRegionContext(OpBuilder &b, Operation &op,
+                                      IRMapping &mapping, Value nq, Value nk) {
+  if (isa<QueryLengthOp>(op)) {
+    mapping.map(op.getResult(0), nq);
+  } else if (isa<KeyLengthOp>(op)) {
+    mapping.map(op.getResult(0), nk);
+  } else if (auto aligned = dyn_cast<AlignedQueryOp>(op)) {
+    Location loc = op.getLoc();
+    Value offset = arith::SubIOp::create(b, loc, nk, nq);
+    mapping.map(aligned.getResult(),
+                arith::AddIOp::create(
+                    b, loc, mapping.lookup(aligned.getQueryIndex()), offset));
+  } else {
+    return failure();
+  }
+  return success();
+}
+
 Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leading,
-                          ValueRange captures) {
+                          ValueRange captures, Value nq, Value nk) {
   Block &block = region.front();
   IRMapping mapping;
   unsigned n = leading.size();
@@ -406,7 +431,8 @@ Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leadi
   for (auto [a, capture] : llvm::enumerate(captures))
     mapping.map(block.getArgument(n + a), capture);
   for (Operation &op : block.without_terminator()) {
-    if (succeeded(cloneGuarded(b, op, mapping)))
+    if (succeeded(mapRegionContext(b, op, mapping, nq, nk)) ||
+        succeeded(cloneGuarded(b, op, mapping)))
       continue;
     b.clone(op, mapping);
   }

@@ -754,8 +754,9 @@ LogicalResult TiledLowering::run(bool workPartition) {
             Value qi = e.minsi(e.addi(q0, i), idx(Nq - 1));
             Value kj = e.minsi(e.addi(k0, j), idx(Nk - 1));
             Value wgt = memref::LoadOp::create(b, loc, st, ValueRange{j, i});
-            Value modified = inlineRegion(b, weightMod, {wgt, raw, bb, h, qi, kj},
-                                          op.getCaptures());
+            Value modified =
+                inlineRegion(b, weightMod, {wgt, raw, bb, h, qi, kj},
+                             op.getCaptures(), idx(Nq), idx(Nk));
             memref::StoreOp::create(b, loc, e.toF32(modified), st,
                                     ValueRange{j, i});
             scf::YieldOp::create(b, loc);
@@ -923,21 +924,26 @@ LogicalResult TiledLowering::run(bool workPartition) {
   return success();
 }
 
+int64_t attn::cpuQueryTile(int64_t tileQ, int64_t vectorWidth) {
+  if (tileQ <= 0)
+    return 4 * vectorWidth;
+  return llvm::divideCeil(tileQ, vectorWidth) * vectorWidth;
+}
+
 namespace {
 struct ConvertAttnToCPUPass
     : public attn::impl::ConvertAttnToCPUBase<ConvertAttnToCPUPass> {
   using ConvertAttnToCPUBase::ConvertAttnToCPUBase;
   void runOnOperation() override {
-    if (vectorWidth <= 0 || tileKv <= 0 || tileQ < 0 ||
-        (tileQ && tileQ % vectorWidth)) {
+    if (vectorWidth <= 0 || tileKv <= 0 || tileQ < 0) {
       getOperation().emitError()
-          << "convert-attn-to-cpu: tile-q must be a multiple of vector-width "
-             "and tile sizes positive";
+          << "convert-attn-to-cpu: vector-width and tile-kv must be positive "
+             "and tile-q non-negative";
       return signalPassFailure();
     }
     TileConfig cfg;
     cfg.width = vectorWidth;
-    cfg.bq = tileQ ? tileQ : 4 * vectorWidth;
+    cfg.bq = cpuQueryTile(tileQ, vectorWidth);
     cfg.nv = cfg.bq / cfg.width;
     cfg.bk = tileKv;
     cfg.bf16Dot = bf16Dot;

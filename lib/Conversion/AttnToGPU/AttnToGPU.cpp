@@ -1054,7 +1054,8 @@ Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
   if (softmax || l1)
     w = arith::MulFOp::create(b, loc, w, load(alphaBuf, {i}));
   return inlineRegion(b, op.getWeightMod(),
-                      {w, raw, ctx.b, ctx.h, ctx.i, ctx.j}, op.getCaptures());
+                      {w, raw, ctx.b, ctx.h, ctx.i, ctx.j}, op.getCaptures(),
+                      ctx.nq, ctx.nk);
 }
 
 /// Partial accumulators of the softmax's row max and sum: four independent

@@ -158,11 +158,19 @@ static LogicalResult lowerAttention(AttentionOp op) {
                   // accumulator (1 outside softmax).
                   Value weight, alpha, newMax = runMax, newSum;
                   if (softmax) {
+                    // While every kept score so far is -inf the running
+                    // max is -inf and exp(-inf - -inf) would be NaN: such
+                    // scores are masked ones, shifted by 0 instead (weight
+                    // and alpha 0), as in the tiled lowering.
                     newMax = arith::MaximumFOp::create(b, loc, runMax, s);
+                    Value finite = arith::CmpFOp::create(
+                        b, loc, arith::CmpFPredicate::OGT, newMax,
+                        e.f32(negInf));
+                    Value shift = e.select(finite, newMax, e.f32(0.0));
                     alpha = math::ExpOp::create(
-                        b, loc, arith::SubFOp::create(b, loc, runMax, newMax));
+                        b, loc, arith::SubFOp::create(b, loc, runMax, shift));
                     weight = math::ExpOp::create(
-                        b, loc, arith::SubFOp::create(b, loc, s, newMax));
+                        b, loc, arith::SubFOp::create(b, loc, s, shift));
                     newSum = math::FmaOp::create(b, loc, runSum, alpha, weight);
                   } else {
                     weight = e.pointwiseWeight(op, s);
@@ -172,7 +180,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
                     if (!weightMod.empty())
                       weight = inlineRegion(b, weightMod,
                                             {weight, raw, bi, hi, ii, j},
-                                            op.getCaptures());
+                                            op.getCaptures(), nq, nk);
                     accumulate(j, weight, alpha);
                   }
                   scf::YieldOp::create(b, loc, ValueRange{newMax, newSum});
@@ -239,7 +247,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
                           : e.pointwiseWeight(op, s);
               weight = arith::MulFOp::create(b, loc, weight, inv);
               weight = inlineRegion(b, weightMod, {weight, raw, bi, hi, ii, j},
-                                    op.getCaptures());
+                                    op.getCaptures(), nq, nk);
               accumulate(j, weight, Value());
               scf::YieldOp::create(b, loc);
             });

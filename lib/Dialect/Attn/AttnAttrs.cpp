@@ -236,12 +236,62 @@ LogicalResult SoftcapAttr::verify(EmitErrorFn emitError, llvm::APFloat capValue)
 }
 
 // #attn.softcap<cap>
+//===----------------------------------------------------------------------===//
+// One-parameter masks: `<N>` or `<name = N>`
+//===----------------------------------------------------------------------===//
+
+/// Parses `< N >` or `< keyword = N >`: every attribute takes the keyword
+/// form, the one-parameter ones the short form too.
+static ParseResult parseOneInteger(AsmParser &parser, StringRef keyword,
+                                   int64_t &value) {
+  if (parser.parseLess())
+    return failure();
+  if (succeeded(parser.parseOptionalKeyword(keyword))) {
+    if (parser.parseEqual())
+      return failure();
+  }
+  SMLoc loc = parser.getCurrentLocation();
+  OptionalParseResult parsed = parser.parseOptionalInteger(value);
+  if (!parsed.has_value())
+    return parser.emitError(loc, "expected an integer or '")
+           << keyword << " = <integer>'";
+  if (failed(*parsed))
+    return failure();
+  return parser.parseGreater();
+}
+
+#define ATTN_ONE_INTEGER_ATTR(Class, keyword)                                  \
+  Attribute Class::parse(AsmParser &parser, Type) {                            \
+    SMLoc loc = parser.getCurrentLocation();                                   \
+    int64_t value;                                                             \
+    if (failed(parseOneInteger(parser, keyword, value)))                      \
+      return {};                                                               \
+    return parser.getChecked<Class>(loc, parser.getContext(), value);          \
+  }
+ATTN_ONE_INTEGER_ATTR(SinksMaskAttr, "count")
+ATTN_ONE_INTEGER_ATTR(DilatedMaskAttr, "rate")
+ATTN_ONE_INTEGER_ATTR(ChunkedMaskAttr, "size")
+ATTN_ONE_INTEGER_ATTR(PrefixLMMaskAttr, "prefix")
+#undef ATTN_ONE_INTEGER_ATTR
+
+void SinksMaskAttr::print(AsmPrinter &p) const { p << "<" << getCount() << ">"; }
+void DilatedMaskAttr::print(AsmPrinter &p) const { p << "<" << getRate() << ">"; }
+void ChunkedMaskAttr::print(AsmPrinter &p) const { p << "<" << getSize() << ">"; }
+void PrefixLMMaskAttr::print(AsmPrinter &p) const {
+  p << "<" << getPrefix() << ">";
+}
+
 Attribute SoftcapAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   double cap;
   // An integer cap (`#attn.softcap<50>`) is as natural as `50.0`.
   Attribute value;
-  if (parser.parseLess() || parser.parseAttribute(value))
+  if (parser.parseLess())
+    return {};
+  if (succeeded(parser.parseOptionalKeyword("cap")) && parser.parseEqual())
+    return {};
+  loc = parser.getCurrentLocation();
+  if (parser.parseAttribute(value))
     return {};
   if (auto f = dyn_cast<FloatAttr>(value)) {
     cap = f.getValueAsDouble();

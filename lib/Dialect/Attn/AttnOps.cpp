@@ -420,7 +420,8 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
     StringRef ns = nested.getDialect() ? nested.getDialect()->getNamespace()
                                        : StringRef();
     // Constant tables are read with tensor.extract like captures.
-    if (isa<tensor::ExtractOp, tensor::DimOp>(nested) ||
+    if (isa<tensor::ExtractOp, tensor::DimOp, QueryLengthOp, KeyLengthOp,
+            AlignedQueryOp>(nested) ||
         (isa<arith::ConstantOp>(nested) &&
          isa<RankedTensorType>(nested.getResult(0).getType())))
       continue;
@@ -437,7 +438,8 @@ static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
     }
     return nested.emitOpError()
            << "is not supported in an attn region; only arith and math ops, "
-              "tensor.extract and tensor.dim on captures are";
+              "tensor.extract and tensor.dim on captures, attn.query_length, "
+              "attn.key_length and attn.aligned_query are";
   }
   return success();
 }

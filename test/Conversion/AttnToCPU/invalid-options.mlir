@@ -1,7 +1,8 @@
-// RUN: not attn-opt %s --pass-pipeline='builtin.module(convert-attn-to-cpu{tile-q=12 vector-width=8})' 2>&1 | FileCheck %s
 // RUN: not attn-opt %s --pass-pipeline='builtin.module(convert-attn-to-cpu{tile-kv=0})' 2>&1 | FileCheck %s
+// RUN: not attn-opt %s --pass-pipeline='builtin.module(convert-attn-to-cpu{vector-width=0})' 2>&1 | FileCheck %s
+// RUN: not attn-opt %s --pass-pipeline='builtin.module(convert-attn-to-cpu{tile-q=-8})' 2>&1 | FileCheck %s
 
-// CHECK: error: convert-attn-to-cpu: tile-q must be a multiple of vector-width and tile sizes positive
+// CHECK: error: convert-attn-to-cpu: vector-width and tile-kv must be positive and tile-q non-negative
 func.func @f(%q: tensor<1x1x8x4xf32>, %k: tensor<1x1x8x4xf32>, %v: tensor<1x1x8x4xf32>) -> tensor<1x1x8x4xf32> {
   %o = attn.attention %q, %k, %v : tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32>, tensor<1x1x8x4xf32> -> tensor<1x1x8x4xf32>
   return %o : tensor<1x1x8x4xf32>

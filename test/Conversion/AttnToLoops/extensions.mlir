@@ -55,7 +55,8 @@ func.func @sink_and_gate(%q: tensor<1x2x5x4xf32>, %s: tensor<2xf32>, %g: tensor<
 // CHECK:           %[[STATS:.*]]:2 = scf.for {{.*}} -> (f32, f32)
 // CHECK-NOT:         memref.store
 // CHECK:             scf.yield
-// CHECK:           %[[INV:.*]] = arith.select
+// CHECK:           %[[DIV:.*]] = arith.divf %{{.*}}, %[[STATS]]#1 : f32
+// CHECK:           %[[INV:.*]] = arith.select %{{.*}}, %[[DIV]], %{{.*}} : f32
 // CHECK:           scf.for
 // CHECK:             scf.if
 // CHECK:               %[[RAW:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32

@@ -11,7 +11,11 @@
 // CHECK:             %[[KEEP:.*]] = arith.cmpi sle, %[[J]], %[[P]] : index
 // CHECK:             scf.if %[[KEEP]] -> (f32, f32)
 // CHECK:               math.fma
-// CHECK:               arith.maximumf %[[M]]
+// CHECK:               %[[NEWMAX:.*]] = arith.maximumf %[[M]]
+// While every kept score is -inf the shift is 0, not -inf (no NaN).
+// CHECK:               %[[FINITE:.*]] = arith.cmpf ogt, %[[NEWMAX]], %{{.*}} : f32
+// CHECK:               %[[SHIFT:.*]] = arith.select %[[FINITE]], %[[NEWMAX]], %{{.*}} : f32
+// CHECK:               arith.subf %[[M]], %[[SHIFT]] : f32
 // CHECK:               math.exp
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 func.func @causal(%q: tensor<1x2x5x4xf32>, %k: tensor<1x1x7x4xf32>, %v: tensor<1x1x7x8xf32>) -> tensor<1x2x5x8xf32> {

@@ -1245,7 +1245,7 @@ func.func @func_call(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = attn.attention %q, %q, %q
        score_mod {
        ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
-         // expected-error @+1 {{'func.call' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures are}}
+         // expected-error @+1 {{'func.call' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures, attn.query_length, attn.key_length and attn.aligned_query are}}
          %y = func.call @helper(%s) : (f32) -> f32
          attn.yield %y : f32
        }
@@ -1260,7 +1260,7 @@ func.func @memref_op(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = attn.attention %q, %q, %q
        mask_fn {
        ^bb0(%b: index, %h: index, %i: index, %j: index):
-         // expected-error @+1 {{'memref.alloca' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures are}}
+         // expected-error @+1 {{'memref.alloca' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures, attn.query_length, attn.key_length and attn.aligned_query are}}
          %m = memref.alloca() : memref<4xi1>
          %c = memref.load %m[%j] : memref<4xi1>
          attn.yield %c : i1
@@ -1277,7 +1277,7 @@ func.func @tensor_insert(%q: tensor<1x2x8x16xf32>, %t: tensor<8xf32>) -> tensor<
        captures(%t : tensor<8xf32>)
        score_mod {
        ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index, %tt: tensor<8xf32>):
-         // expected-error @+1 {{'tensor.insert' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures are}}
+         // expected-error @+1 {{'tensor.insert' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures, attn.query_length, attn.key_length and attn.aligned_query are}}
          %u = tensor.insert %s into %tt[%j] : tensor<8xf32>
          attn.yield %s : f32
        }
@@ -1308,7 +1308,7 @@ func.func @scf_if(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
        score_mod {
        ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
          %c = arith.cmpi ule, %j, %i : index
-         // expected-error @+1 {{'scf.if' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures are}}
+         // expected-error @+1 {{'scf.if' op is not supported in an attn region; only arith and math ops, tensor.extract and tensor.dim on captures, attn.query_length, attn.key_length and attn.aligned_query are}}
          %y = scf.if %c -> f32 {
            scf.yield %s : f32
          } else {
@@ -1524,4 +1524,29 @@ func.func @neighborhood_stride_range(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64
   %o = attn.attention %q, %q, %q mask(#attn.neighborhood<grid = [8, 8], kernel = [3, 3], stride = [1, 4]>)
        : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
   return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+// The region context ops only exist inside an attn.attention region.
+func.func @query_length_outside() -> index {
+  // expected-error @+1 {{'attn.query_length' op expects parent op 'attn.attention'}}
+  %n = attn.query_length : index
+  return %n : index
+}
+
+// -----
+
+func.func @aligned_query_type(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = attn.attention %q, %q, %q
+       mask_fn {
+       ^bb0(%b: index, %h: index, %i: index, %j: index):
+         %i64 = arith.index_cast %i : index to i64
+         // expected-error @+1 {{'attn.aligned_query' op operand #0 must be index, but got 'i64'}}
+         %p = "attn.aligned_query"(%i64) : (i64) -> index
+         %ok = arith.cmpi sle, %j, %p : index
+         attn.yield %ok : i1
+       }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
 }

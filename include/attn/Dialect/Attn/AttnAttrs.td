@@ -47,7 +47,8 @@ def Attn_SinksMaskAttr : Attn_MaskAttr<"SinksMask", "sinks"> {
     causality through `#attn.and` (StreamingLLM).
   }];
   let parameters = (ins "int64_t":$count);
-  let assemblyFormat = "`<` $count `>`";
+  // `#attn.sinks<N>` or `#attn.sinks<count = N>` (printed short).
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 
@@ -76,7 +77,8 @@ def Attn_DilatedMaskAttr : Attn_MaskAttr<"DilatedMask", "dilated"> {
     bound it.
   }];
   let parameters = (ins "int64_t":$rate);
-  let assemblyFormat = "`<` $rate `>`";
+  // `#attn.dilated<N>` or `#attn.dilated<rate = N>` (printed short).
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 
@@ -84,7 +86,8 @@ def Attn_ChunkedMaskAttr : Attn_MaskAttr<"ChunkedMask", "chunked"> {
   let summary = "Block-diagonal attention within chunks of `size` tokens";
   let description = [{ `keep = floor(p / size) == floor(j / size)`. }];
   let parameters = (ins "int64_t":$size);
-  let assemblyFormat = "`<` $size `>`";
+  // `#attn.chunked<N>` or `#attn.chunked<size = N>` (printed short).
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 
@@ -92,7 +95,8 @@ def Attn_PrefixLMMaskAttr : Attn_MaskAttr<"PrefixLMMask", "prefix_lm"> {
   let summary = "Bidirectional over a prefix of `prefix` keys, causal after";
   let description = [{ `keep = j < prefix or j <= p`. }];
   let parameters = (ins "int64_t":$prefix);
-  let assemblyFormat = "`<` $prefix `>`";
+  // `#attn.prefix_lm<N>` or `#attn.prefix_lm<prefix = N>` (printed short).
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
 }
 

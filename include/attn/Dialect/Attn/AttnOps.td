@@ -155,6 +155,64 @@ def Attn_AttentionOp : Attn_Op<"attention", [
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Region context: the sequence lengths and the aligned query position
+//===----------------------------------------------------------------------===//
+
+class Attn_RegionContextOp<string mnemonic, list<Trait> traits = []>
+    : Attn_Op<mnemonic, !listconcat([Pure, HasParent<"AttentionOp">], traits)>;
+
+def Attn_QueryLengthOp : Attn_RegionContextOp<"query_length"> {
+  let summary = "The query sequence length `Nq`, inside an `attn.attention` region";
+  let description = [{
+    The length of the query sequence of the enclosing `attn.attention`
+    (dimension 2 of Q), so that regions stay shape-generic: a sigmoid bias of
+    `-log(Nk)`, a predicate that depends on the lengths.
+
+    ```mlir
+    %nq = attn.query_length : index
+    ```
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Attn_KeyLengthOp : Attn_RegionContextOp<"key_length"> {
+  let summary = "The key sequence length `Nk`, inside an `attn.attention` region";
+  let description = [{
+    The length of the key sequence of the enclosing `attn.attention`
+    (dimension 2 of K and V).
+
+    ```mlir
+    %nk = attn.key_length : index
+    ```
+  }];
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
+}
+
+def Attn_AlignedQueryOp : Attn_RegionContextOp<"aligned_query"> {
+  let summary = "The bottom-right aligned query position `i + Nk - Nq`";
+  let description = [{
+    Region arguments are raw indices: query `i` in `[0, Nq)`, key `j` in
+    `[0, Nk)`. Attribute masks (`#attn.causal`, `#attn.window`,
+    `#attn.prefix_lm`, `#attn.chunked`, `#attn.dilated`, `#attn.alibi`)
+    align the last query with the last key instead: they see the query at
+    position `p = i + Nk - Nq`. This op computes `p` from a query index, so a
+    region can use either convention (see "Index conventions" in the dialect
+    reference).
+
+    ```mlir
+    // #attn.causal written as a region: keys up to the aligned position.
+    %p = attn.aligned_query %i : index
+    %keep = arith.cmpi sle, %j, %p : index
+    ```
+  }];
+  let arguments = (ins Index:$query_index);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$query_index attr-dict `:` type($result)";
+}
+
 def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator, HasParent<"AttentionOp">]> {
   let summary = "Yields the value of an `attn.attention` region";
   let arguments = (ins Variadic<AnyType>:$values);
