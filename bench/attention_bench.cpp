@@ -87,9 +87,9 @@ const MaskConfig kMasks[] = {
 constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 
 /// TiledW8: 8 f32 lanes asked for explicitly (on an AVX-512 host the
-/// automatic width is 16); TiledWidened: bf16 widened to f32 instead of the
-/// vdpbf16ps kernels the JIT picks where the host has avx512bf16.
-enum class Path { Tiled, Tiled1T, TiledQ24, TiledW8, TiledWidened, Untiled };
+/// automatic width is 16); TiledBF16Dot: the vdpbf16ps kernels
+/// (bf16-dot=on) for bf16, on hosts with avx512bf16 (the default widens).
+enum class Path { Tiled, Tiled1T, TiledQ24, TiledW8, TiledBF16Dot, Untiled };
 
 const char *pathName(Path p) {
   switch (p) {
@@ -97,7 +97,7 @@ const char *pathName(Path p) {
   case Path::Tiled1T: return "tiled_1t";
   case Path::TiledQ24: return "tiled_q24";
   case Path::TiledW8: return "tiled_w8";
-  case Path::TiledWidened: return "tiled_widened";
+  case Path::TiledBF16Dot: return "tiled_bf16dot";
   case Path::Untiled: return "untiled";
   }
   return "?";
@@ -229,8 +229,8 @@ const Prepared &prepare(const Case &c) {
     options.tileQ = 24;
   if (c.path == Path::TiledW8)
     options.vectorWidth = 8;
-  if (c.path == Path::TiledWidened)
-    options.bf16Dot = CompileOptions::BF16Dot::Off;
+  if (c.path == Path::TiledBF16Dot)
+    options.bf16Dot = CompileOptions::BF16Dot::On;
   auto kernel = CompiledFunction::compile(*p.module, "bench", options);
   if (!kernel) {
     p.error = llvm::toString(kernel.takeError());
@@ -295,8 +295,9 @@ std::vector<Case> allCases() {
   for (const char *dt : dtypes)
     for (int m = 0; m < int(std::size(kMasks)); ++m)
       for (Path p : {Path::Tiled, Path::Tiled1T, Path::TiledQ24,
-                     Path::TiledW8, Path::TiledWidened, Path::Untiled})
-        if (p != Path::TiledWidened || std::string(dt) == "bf16")
+                     Path::TiledW8, Path::TiledBF16Dot, Path::Untiled})
+        if (p != Path::TiledBF16Dot || (std::string(dt) == "bf16" &&
+                                        hostHasBF16Dot(hostVectorWidth())))
           add(cases, {p, m, dt, m == kNbhd ? 1024 : 256, 64, 2});
 
   // Every mask at 1K-4K, every D/H/dtype; the untiled baseline and the
@@ -317,8 +318,8 @@ std::vector<Case> allCases() {
           if (corner && (n == 1024 || n == 4096) && m <= kCausal) {
             add(cases, {Path::TiledQ24, m, dt, n, d, h});
             add(cases, {Path::TiledW8, m, dt, n, d, h});
-            if (std::string(dt) == "bf16")
-              add(cases, {Path::TiledWidened, m, dt, n, d, h});
+            if (std::string(dt) == "bf16" && hostHasBF16Dot(hostVectorWidth()))
+              add(cases, {Path::TiledBF16Dot, m, dt, n, d, h});
           }
         }
 

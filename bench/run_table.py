@@ -44,7 +44,7 @@ CONFIG_TEXT = {
     "nbhd2d": "2-D neighborhood "
               "(`neighborhood<grid = [-1, 64], kernel = [13, 13]>`)",
 }
-PATH_ORDER = ["tiled", "tiled_q24", "tiled_w8", "tiled_widened", "tiled_1t", "untiled"]
+PATH_ORDER = ["tiled", "tiled_q24", "tiled_w8", "tiled_bf16dot", "tiled_1t", "untiled"]
 
 
 def to_ms(bench):
@@ -96,7 +96,14 @@ def fma_peaks(fma_json):
     """
     one = allt = cpu = None
     threads = 1
+    # The widest f32 FMA the host has is the peak of the kernels the JIT
+    # builds for it (16 lanes with AVX-512F).
+    names = [b["name"] for b in fma_json["benchmarks"]]
+    widest = ("fma_peak/f32/avx512" if any(n.startswith("fma_peak/f32/avx512") for n in names)
+              else "fma_peak/f32/avx2")
     for b in fma_json["benchmarks"]:
+        if not b["name"].startswith(widest + "/"):
+            continue
         m = re.search(r"threads:(\d+)", b["name"])
         t = int(m.group(1)) if m else 1
         if t == 1:
@@ -154,11 +161,20 @@ def tables(data):
     w(f"AVX-512F: {fctx.get('avx512f', '?')}, avx512_bf16: "
       f"{fctx.get('avx512_bf16', '?')}.")
     w("")
-    w(f"Measured f32 FMA peak (bench/fma_peak, 256-bit FMAs): "
+    wide = any(b["name"].startswith("fma_peak/f32/avx512") for b in data["fma"]["benchmarks"])
+    w(f"Measured f32 FMA peak (bench/fma_peak, {'512' if wide else '256'}-bit FMAs): "
       f"**{one / 1e9:.1f} GFLOP/s on one thread, {allt / 1e9:.1f} GFLOP/s "
       f"on {threads} threads** (after the run: {one_after / 1e9:.1f} / "
       f"{allt_after / 1e9:.1f}); **{cpu / 1e9:.1f} GFLOP/s per core per "
       f"CPU-second** (FLOPs of the one-thread run over its CPU time).")
+    for name, what in (("fma_peak/f32/avx2", "256-bit f32 FMAs (the 8-lane kernels)"),
+                       ("fma_peak/bf16dot/avx512", "vdpbf16ps zmm (bf16 pairs)")):
+        rates = {re.search(r"threads:(\d+)", b["name"]).group(1): b["flops"]
+                 for b in data["fma"]["benchmarks"] if b["name"].startswith(name + "/")}
+        if wide and rates:
+            w(f"Peak of {what}: " + ", ".join(
+                f"{v / 1e9:.1f} GFLOP/s on {t} thread{'s' if t != '1' else ''}"
+                for t, v in sorted(rates.items())) + ".")
     w("")
     w("Columns: `ms` wall time per call; `CPU ms` CPU time of the whole "
       "process per call (all worker threads); GFLOP/s over wall time; "

@@ -51,12 +51,15 @@ struct CompileOptions {
   std::string cpu, features;
   /// bf16 dot products (vdpbf16ps) in the tiled kernel's micro-kernels for
   /// ops whose Q, K and V are bf16 (otherwise bf16 is widened to f32).
-  /// Auto: used when both the target and this host (the JIT runs the code
-  /// here) have avx512bf16, plus avx512vl for 8 lanes. On: the same
-  /// requirement, an error when it is not met (never an illegal
-  /// instruction at run time). Emulate: the same kernels with the dot
-  /// products rewritten into portable vector code (attn-emulate-bf16-dot),
-  /// for testing on any x86-64.
+  /// Auto: the faster kernels as measured, today the widening ones on every
+  /// host (on the AVX512-BF16 host measured, vdpbf16ps retires half the
+  /// multiply-adds per cycle of an f32 FMA; docs/performance.md). On: the
+  /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes) on
+  /// both the target and this host (the JIT runs the code here), an error
+  /// when that is not met (never an illegal instruction at run time).
+  /// Emulate: the same kernels with the dot products rewritten into
+  /// portable vector code (attn-emulate-bf16-dot), for testing on any
+  /// x86-64.
   enum class BF16Dot { Auto, On, Off, Emulate };
   BF16Dot bf16Dot = BF16Dot::Auto;
 

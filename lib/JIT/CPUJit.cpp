@@ -17,6 +17,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ThreadPool.h"
 #include "llvm/Target/TargetMachine.h"
@@ -71,9 +72,67 @@ std::string CompileOptions::key() const {
       .str();
 }
 
+static void initializeTargets() {
+  static const bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+}
+
+/// The LLVM CPU named by ATTN_HOST_CPU, which the JIT then treats as the
+/// host (its features, not the machine's): an AVX2 host (`haswell`) is
+/// simulated on any newer x86-64, whose hardware runs the code. Empty when
+/// unset.
+static llvm::StringRef simulatedHostCPU() {
+  static const std::string cpu = [] {
+    const char *env = std::getenv("ATTN_HOST_CPU");
+    return std::string(env ? env : "");
+  }();
+  return cpu;
+}
+
+/// The subtarget of the simulated host CPU (null when none is simulated or
+/// LLVM does not know the name).
+static const llvm::MCSubtargetInfo *simulatedHostSubtarget() {
+  static const std::unique_ptr<llvm::MCSubtargetInfo> subtarget =
+      []() -> std::unique_ptr<llvm::MCSubtargetInfo> {
+    if (simulatedHostCPU().empty())
+      return nullptr;
+    initializeTargets();
+    llvm::Triple triple(llvm::sys::getProcessTriple());
+    std::string error;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target)
+      return nullptr;
+    std::unique_ptr<llvm::MCSubtargetInfo> info(
+        target->createMCSubtargetInfo(triple, simulatedHostCPU(), ""));
+    if (!info || !info->isCPUStringValid(simulatedHostCPU()))
+      return nullptr;
+    return info;
+  }();
+  return subtarget.get();
+}
+
+/// Whether the host (the simulated one under ATTN_HOST_CPU) has `feature`
+/// (an LLVM feature name without '+').
+static bool hostHasFeature(llvm::StringRef feature) {
+  if (!simulatedHostCPU().empty()) {
+    const llvm::MCSubtargetInfo *info = simulatedHostSubtarget();
+    return info && info->checkFeatures(("+" + feature).str());
+  }
+  return llvm::sys::getHostCPUFeatures().lookup(feature);
+}
+
+static llvm::StringRef hostCPUName() {
+  return simulatedHostCPU().empty() ? llvm::sys::getHostCPUName()
+                                    : simulatedHostCPU();
+}
+
 int64_t attn::hostVectorWidth() {
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return features.lookup("avx512f") ? 16 : 8;
+  return hostHasFeature("avx512f") ? 16 : 8;
 }
 
 /// The width a tile runs at when none is requested: the target's widest
@@ -111,49 +170,42 @@ static llvm::SmallVector<llvm::StringRef, 2> bf16DotFeatures(int64_t width) {
 bool attn::hostHasBF16Dot(int64_t vectorWidth) {
   if (vectorWidth != 8 && vectorWidth != 16)
     return false;
-  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  return llvm::all_of(bf16DotFeatures(vectorWidth), [&](llvm::StringRef f) {
-    return features.lookup(f);
-  });
+  return llvm::all_of(bf16DotFeatures(vectorWidth), hostHasFeature);
 }
 
-/// Whether the bf16-dot kernels are compiled (the JIT decides
-/// CompileOptions::BF16Dot::Auto). `target` is the explicit target machine,
-/// null for the host. An explicit request that cannot run is an error: the
-/// JIT executes the code in this process, so the host must have the
-/// instructions too.
+/// Whether the bf16-dot kernels are compiled. Auto widens: on the one
+/// AVX512-BF16 host measured, vdpbf16ps zmm retires half the multiply-adds
+/// per cycle of vfmadd231ps zmm and the bf16-dot kernels ran at 0.6-0.75x
+/// of the widening ones (docs/performance.md). `target` is the explicit
+/// target machine, null for the host. An explicit request that cannot run
+/// is an error: the JIT executes the code in this process, so the host must
+/// have the instructions too.
 static llvm::Expected<bool>
 resolveBF16Dot(const CompileOptions &options, int64_t width,
                const llvm::TargetMachine *target) {
   using Mode = CompileOptions::BF16Dot;
-  if (options.bf16Dot == Mode::Off || !options.tiled)
+  if (options.bf16Dot == Mode::Off || options.bf16Dot == Mode::Auto ||
+      !options.tiled)
     return false;
   if (options.bf16Dot == Mode::Emulate)
     return true;
-  bool on = options.bf16Dot == Mode::On;
-  if (width != 8 && width != 16) {
-    if (on)
-      return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
-                       llvm::Twine(width));
-    return false;
-  }
+  if (width != 8 && width != 16)
+    return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
+                     llvm::Twine(width));
   std::string needed;
   for (llvm::StringRef f : bf16DotFeatures(width))
     needed += (needed.empty() ? "+" : ",+") + f.str();
   bool targetHas = target ? target->getMCSubtargetInfo()->checkFeatures(needed)
                           : hostHasBF16Dot(width);
-  bool hostHas = hostHasBF16Dot(width);
-  if (!on)
-    return targetHas && hostHas;
   if (!targetHas)
     return makeError("bf16-dot=on: the target (cpu '" +
-                     (options.cpu.empty() ? llvm::sys::getHostCPUName()
+                     (options.cpu.empty() ? hostCPUName()
                                           : llvm::StringRef(options.cpu)) +
                      "', features '" + options.features + "') lacks " +
                      needed + " for " + llvm::Twine(width) +
                      "-lane vdpbf16ps; use bf16-dot=emulate or off");
-  if (!hostHas)
-    return makeError("bf16-dot=on: this host (" + llvm::sys::getHostCPUName() +
+  if (!hostHasBF16Dot(width))
+    return makeError("bf16-dot=on: this host (" + hostCPUName() +
                      ") lacks " + needed +
                      " and the JIT runs the kernel here; cross-compile with "
                      "attn-opt or use bf16-dot=emulate");
@@ -176,15 +228,6 @@ BufferView BufferView::of(NDArray &array) {
 
 BufferView BufferView::of(const NDArray &array) {
   return of(const_cast<NDArray &>(array));
-}
-
-static void initializeTargets() {
-  static const bool initialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialized;
 }
 
 llvm::Expected<std::unique_ptr<CompiledFunction>>
@@ -259,12 +302,24 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
   // An explicit target is built first: the bf16-dot decision reads its
   // features.
   std::unique_ptr<llvm::TargetMachine> targetMachine;
-  if (!options.cpu.empty() || !options.features.empty()) {
+  std::string cpu = options.cpu;
+  if (cpu.empty() && options.features.empty() && !simulatedHostCPU().empty()) {
+    if (!simulatedHostSubtarget())
+      return makeError("ATTN_HOST_CPU='" + simulatedHostCPU() +
+                       "' is not a CPU that LLVM knows for " +
+                       llvm::sys::getProcessTriple());
+    cpu = simulatedHostCPU().str();
+  }
+  if (!cpu.empty() || !options.features.empty()) {
     auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
     if (!builder)
       return builder.takeError();
-    if (!options.cpu.empty())
-      builder->setCPU(options.cpu);
+    // A CPU name without features means that CPU's features, not the
+    // host's (which detectHost filled in).
+    if (!cpu.empty()) {
+      builder->setCPU(cpu);
+      builder->getFeatures() = llvm::SubtargetFeatures();
+    }
     if (!options.features.empty()) {
       llvm::SubtargetFeatures features;
       features.addFeaturesVector(
