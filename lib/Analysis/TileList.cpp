@@ -18,9 +18,21 @@ FailureOr<TileSchedule> attn::buildTileSchedule(AttentionOp op, int64_t bq,
     return op.emitOpError("tile schedules need static shapes");
   int64_t B = qType.getDimSize(0), Hq = qType.getDimSize(1),
           Nq = qType.getDimSize(2), Nk = kType.getDimSize(2);
+  if (bq < 1 || bk < 1)
+    return op.emitOpError("tile sizes must be positive, got ")
+           << bq << " x " << bk;
   TileSchedule s;
-  s.numQTiles = (Nq + bq - 1) / bq;
-  s.numKvTiles = (Nk + bk - 1) / bk;
+  s.numQTiles = llvm::divideCeil(Nq, bq);
+  s.numKvTiles = llvm::divideCeil(Nk, bk);
+  // The work items index i32 tables: refuse what cannot fit before
+  // building them.
+  int64_t numItems;
+  if (__builtin_mul_overflow(B, Hq, &numItems) ||
+      __builtin_mul_overflow(numItems, s.numQTiles, &numItems) ||
+      numItems > kMaxWorkItems)
+    return op.emitOpError("too many work items: batch ")
+           << B << " x " << Hq << " heads x " << s.numQTiles
+           << " query tiles exceeds " << kMaxWorkItems;
   s.headClass.assign(Hq, 0);
   s.offsets.push_back(0);
   ClassificationProblem problem{Hq, Nq, Nk};
@@ -59,7 +71,6 @@ FailureOr<TileSchedule> attn::buildTileSchedule(AttentionOp op, int64_t bq,
         s.entries.push_back(code);
     }
   }
-  int64_t numItems = B * Hq * s.numQTiles;
   s.workOrder.resize(numItems);
   std::iota(s.workOrder.begin(), s.workOrder.end(), 0);
   auto cost = [&](int32_t item) {

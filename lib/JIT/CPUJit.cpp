@@ -244,9 +244,11 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     return makeError("vector width must be 0 (automatic), 4, 8 or 16 f32 "
                      "lanes, got " +
                      llvm::Twine(options.vectorWidth));
-  if (options.tileQ < 0 || options.tileKv <= 0)
-    return makeError("tile sizes must be positive (tile-q 0: automatic), got "
-                     "tile-q " +
+  if (options.tileQ < 0 || options.tileKv <= 0 ||
+      options.tileQ > kMaxCPUTileQ || options.tileKv > kMaxCPUTileKv)
+    return makeError("tile-q must be in [0, " + llvm::Twine(kMaxCPUTileQ) +
+                     "] (0: automatic) and tile-kv in [1, " +
+                     llvm::Twine(kMaxCPUTileKv) + "], got tile-q " +
                      llvm::Twine(options.tileQ) + ", tile-kv " +
                      llvm::Twine(options.tileKv));
   auto start = std::chrono::steady_clock::now();

@@ -6,6 +6,11 @@
 #include "mlir/IR/Verifier.h"
 
 #include <cmath>
+#include <limits>
+#include <optional>
+#include <random>
+
+#include <unistd.h>
 
 using namespace mlir;
 using namespace attn;
@@ -222,11 +227,17 @@ ProblemSize attn::defaultProblemSize(const SpecBinding &binding) {
     if (auto ph = dyn_cast<PerHeadMaskAttr>(m))
       s.hq = ph.getNumHeads();
     if (auto nb = dyn_cast<NeighborhoodMaskAttr>(m)) {
+      // Saturates: a grid too big to run is refused by checkProblemSize.
       int64_t n = 1;
-      for (auto [axis, extent] : llvm::enumerate(nb.getGrid().asArrayRef()))
-        n *= extent == -1 ? std::max<int64_t>(
-                                6, nb.getKernel()[axis] * nb.getDilationAt(axis))
-                          : extent;
+      for (auto [axis, extent] : llvm::enumerate(nb.getGrid().asArrayRef())) {
+        int64_t span;
+        if (__builtin_mul_overflow(nb.getKernel()[axis],
+                                   nb.getDilationAt(axis), &span))
+          span = std::numeric_limits<int64_t>::max();
+        if (__builtin_mul_overflow(
+                n, extent == -1 ? std::max<int64_t>(6, span) : extent, &n))
+          n = std::numeric_limits<int64_t>::max();
+      }
       s.nq = s.nk = n;
     }
   });
@@ -370,9 +381,89 @@ std::optional<DType> attn::dtypeOfElement(Type t) {
   return std::nullopt;
 }
 
+/// The bytes of an array of `shape` and `dtype`, if that fits in int64.
+static std::optional<int64_t> arrayBytes(llvm::ArrayRef<int64_t> shape,
+                                         DType dtype) {
+  int64_t bytes = static_cast<int64_t>(dtypeSize(dtype));
+  for (int64_t extent : shape)
+    if (extent < 0 || __builtin_mul_overflow(bytes, extent, &bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+static uint64_t physicalMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return uint64_t(1) << 40;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(pageSize);
+}
+
+llvm::Error attn::checkProblemSize(const SpecBinding &binding,
+                                   const ProblemSize &size,
+                                   uint64_t budgetBytes) {
+  struct Array {
+    std::string name;
+    std::vector<int64_t> shape;
+    DType dtype;
+  };
+  std::vector<Array> arrays;
+  for (unsigned n = 0, e = binding.func.getNumArguments(); n < e; ++n) {
+    auto type = cast<RankedTensorType>(binding.func.getArgumentTypes()[n]);
+    std::optional<DType> dtype = dtypeOfElement(type.getElementType());
+    auto shape = argShape(binding, n, size);
+    if (!shape)
+      return shape.takeError();
+    if (dtype)
+      arrays.push_back({"argument '" + binding.names[n] + "'", *shape, *dtype});
+  }
+  auto outType = cast<RankedTensorType>(binding.op.getOutput().getType());
+  if (std::optional<DType> dtype = dtypeOfElement(outType.getElementType()))
+    arrays.push_back(
+        {"the output", {size.b, size.hq, size.nq, size.dv}, *dtype});
+  if (binding.op.getLse())
+    arrays.push_back({"the lse", {size.b, size.hq, size.nq}, DType::F32});
+
+  uint64_t budget = budgetBytes ? budgetBytes : physicalMemoryBytes();
+  uint64_t total = 0;
+  const Array *largest = nullptr;
+  int64_t largestBytes = 0;
+  auto shapeText = [](llvm::ArrayRef<int64_t> shape) {
+    std::string text;
+    for (int64_t x : shape)
+      text += (text.empty() ? "" : "x") + std::to_string(x);
+    return text;
+  };
+  for (const Array &a : arrays) {
+    if (llvm::any_of(a.shape, [](int64_t x) { return x < 0; }))
+      return makeError(a.name + " would have the negative shape " +
+                       shapeText(a.shape));
+    std::optional<int64_t> bytes = arrayBytes(a.shape, a.dtype);
+    if (!bytes)
+      return makeError(a.name + " of shape " + shapeText(a.shape) +
+                       " has more bytes than a 64-bit size can count");
+    total += static_cast<uint64_t>(*bytes);
+    if (*bytes >= largestBytes) {
+      largestBytes = *bytes;
+      largest = &a;
+    }
+    if (total > budget)
+      break;
+  }
+  if (total > budget)
+    return makeError("the arrays of this problem need more than " +
+                     llvm::Twine(budget) + " bytes (" +
+                     (budgetBytes ? "the budget" : "this machine's memory") +
+                     "); the largest, " + largest->name + " of shape " +
+                     shapeText(largest->shape) + ", alone needs " +
+                     llvm::Twine(largestBytes) + " bytes");
+  return llvm::Error::success();
+}
+
 llvm::Expected<std::vector<NDArray>>
 attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
                        uint64_t seed) {
+  if (llvm::Error err = checkProblemSize(binding, size))
+    return std::move(err);
   std::mt19937_64 rng(seed);
   std::vector<NDArray> args;
   // Head counts of K and V (V may have its own with v_head_map).
@@ -696,7 +787,10 @@ Comparison attn::compareArrays(const NDArray &actual, const NDArray &expected,
   for (int64_t i = 0, e = expected.numElements(); i < e; ++i) {
     double a = actual.getDouble(i), x = expected.getDouble(i);
     if (!std::isfinite(x)) {
-      if (a != x)
+      // NaN matches NaN (the reference propagates a NaN input to the rows
+      // that see it); an infinity must match its sign.
+      bool match = std::isnan(x) ? std::isnan(a) : a == x;
+      if (!match)
         ++infMismatch;
       continue;
     }

@@ -330,10 +330,11 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
                         ("vector_width", vector_width)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be an integer, got {value!r}")
-    if tile_q < 0:
-        raise ValueError(f"tile_q must be >= 0 (0: automatic), got {tile_q}")
-    if tile_kv < 1:
-        raise ValueError(f"tile_kv must be >= 1, got {tile_kv}")
+    if not 0 <= tile_q <= _core.MAX_TILE_Q:
+        raise ValueError(f"tile_q must be in [0, {_core.MAX_TILE_Q}] (0: automatic), "
+                         f"got {tile_q}")
+    if not 1 <= tile_kv <= _core.MAX_TILE_KV:
+        raise ValueError(f"tile_kv must be in [1, {_core.MAX_TILE_KV}], got {tile_kv}")
     if threads < 0:
         raise ValueError(f"threads must be >= 0 (0: all cores), got {threads}")
     if vector_width not in (0, 8, 16):
@@ -493,7 +494,10 @@ def ptx(spec: SpecLike, shapes, arch: str = "sm_80", *, features: Optional[str] 
     ``shapes``: one shape per function argument (in order), or a mapping
     from argument names (``q``, ``k``, ``v``, operand and capture names) to
     shapes; arrays the spec binds itself (captures) need not be given.
-    ``arch``: ``sm_80``, ``sm_90`` or ``sm_90a``.
+    ``arch``: ``sm_80``, ``sm_86``, ``sm_87``, ``sm_89``, ``sm_90``,
+    ``sm_90a``, ``sm_100``, ``sm_100a``, ``sm_120`` or ``sm_120a`` (another
+    raises ``ValueError``); ``features`` default to the PTX version the
+    architecture needs.
 
     Raises ``NotImplementedError`` when attn_opt was built without the GPU
     backend (no ``AttnGPU`` library at configure time).

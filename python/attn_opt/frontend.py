@@ -1935,6 +1935,11 @@ class Spec:
         self.entry = info["entry"]
         self.dtype = info["output_dtype"]
         self.has_lse = info["has_lse"]
+        names = [a["name"] for a in info["args"]]
+        unknown = [n for n in self.bound if n not in names]
+        if unknown:
+            raise TypeError(f"bound names argument(s) {unknown} that @{self.entry} "
+                            f"does not have; its arguments are {names}")
         return self
 
     def verify(self) -> dict:

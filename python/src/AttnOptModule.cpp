@@ -24,6 +24,7 @@
 
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Conversion/CPUTiles.h"
 #include "attn/JIT.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
@@ -388,8 +389,12 @@ Kernel compileKernel(
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
     int64_t tileKv, unsigned threads, int64_t vectorWidth) {
-  if (tileQ < 0 || tileKv < 1)
-    throw ArgumentError("tile_q must be >= 0 (0: automatic) and tile_kv >= 1");
+  if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
+      tileKv > attn::kMaxCPUTileKv)
+    throw ArgumentError("tile_q must be in [0, " +
+                        std::to_string(attn::kMaxCPUTileQ) +
+                        "] (0: automatic) and tile_kv in [1, " +
+                        std::to_string(attn::kMaxCPUTileKv) + "]");
   if (vectorWidth != 0 && vectorWidth != 8 && vectorWidth != 16)
     throw ArgumentError("vector_width must be 0 (automatic), 8 or 16, got " +
                         std::to_string(vectorWidth));
@@ -541,16 +546,17 @@ std::string emitPtx(
     const std::string &entry,
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::string &chip, const std::string &features, int optLevel) {
+  attn::gpu::PTXOptions options;
+  options.chip = chip;
+  options.features = features;
+  options.optLevel = optLevel;
+  if (llvm::Error err = attn::gpu::checkPTXOptions(options))
+    throw ArgumentError(llvm::toString(std::move(err)));
   std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
   ArgTypes argTypes = toArgTypes(types);
   auto specialized = attn::specializeToTypes(p->binding, argTypes);
   if (failed(specialized))
     p->diags->fail("the spec does not accept these shapes");
-  attn::gpu::PTXOptions options;
-  options.chip = chip;
-  if (!features.empty())
-    options.features = features;
-  options.optLevel = optLevel;
   llvm::Expected<std::string> ptx = attn::gpu::emitPTX(
       **specialized, p->binding.func.getSymName(), options);
   if (!ptx) {
@@ -659,5 +665,7 @@ NB_MODULE(_core, m) {
                           kernelCache().evictions(), kernelCache().maxSize());
   });
   m.def("host_vector_width", &attn::hostVectorWidth);
+  m.attr("MAX_TILE_Q") = attn::kMaxCPUTileQ;
+  m.attr("MAX_TILE_KV") = attn::kMaxCPUTileKv;
   m.def("host_has_bf16_dot", &attn::hostHasBF16Dot, nb::arg("vector_width"));
 }

@@ -304,6 +304,18 @@ def test_ptx(spec_text):
                      score_mod=lambda s, b, h, q, kv: s - slopes[h] * ao.math.to_float(q - kv))
     assert ".target sm_90a" in ao.ptx(traced, {"q": shapes[0], "k": shapes[1], "v": shapes[2]},
                                       arch="sm_90a")
+    # Newer architectures get the PTX version they need.
+    assert ".version 8.6" in ao.ptx(spec_text, shapes, arch="sm_100")
+    assert ".version 8.7" in ao.ptx(spec_text, shapes, arch="sm_120")
+    # Unsupported architectures and options are refused by name, before
+    # anything is compiled (sm_75 once died in instruction selection).
+    for arch, message in (("sm_75", "'sm_75' is older than sm_80"),
+                          ("", "unsupported GPU architecture ''"),
+                          ("sm_999", "unsupported GPU architecture 'sm_999'")):
+        with pytest.raises(ValueError, match=message):
+            ao.ptx(spec_text, shapes, arch=arch)
+    with pytest.raises(ValueError, match="optimization level must be 0-3"):
+        ao.ptx(spec_text, shapes, opt_level=7)
     with pytest.raises(TypeError, match="missing the shape"):
         ao.ptx(spec_text, {"q": shapes[0]})
     with pytest.raises(ValueError, match="3 arguments"):
@@ -327,6 +339,13 @@ def test_compare():
     c = ao.compare(np.array([1.0, np.nan, -np.inf], np.float32), e)
     assert not c.passed and c.non_finite == 1
     assert not ao.compare(np.array([1.0, 2.0, 0.0], np.float32), e).passed
+    # NaN where the reference is NaN matches; NaN against a number or an
+    # infinity does not, nor does an infinity of the other sign.
+    n = np.array([1.0, np.nan, np.inf])
+    assert ao.compare(np.array([1.0, np.nan, np.inf], np.float32), n).passed
+    assert not ao.compare(np.array([1.0, 2.0, np.inf], np.float32), n).passed
+    assert not ao.compare(np.array([1.0, np.nan, np.nan], np.float32), n).passed
+    assert not ao.compare(np.array([1.0, np.nan, -np.inf], np.float32), n).passed
     with pytest.raises(ValueError):
         ao.compare(np.zeros(2), np.zeros(3))
 
@@ -371,7 +390,7 @@ def test_cpp_exceptions_cross_the_binding():
     from attn_opt import _core
     with pytest.raises(TypeError, match="unknown element type 'bogus'"):
         _core.tolerance_for("bogus")
-    with pytest.raises(ValueError, match="tile_q must be >= 0"):
+    with pytest.raises(ValueError, match="tile_q must be in"):
         _core.compile(SPEC_TEXT, "x.mlir", "spec", [("f32", [1, 1, 1, 1])] * 3,
                       ["f32"], True, -1, 64, 0, 0)
     with pytest.raises(ao.SpecError):

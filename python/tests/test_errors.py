@@ -66,6 +66,15 @@ def test_bad_compile_options():
         ao.run(SPEC_TEXT, *args, tile_kv=0)
     with pytest.raises(ValueError, match="tile_q"):
         ao.run(SPEC_TEXT, *args, tile_q=-1)
+    # Tiles that would not fit (they once crashed or killed the interpreter).
+    with pytest.raises(ValueError, match=r"tile_kv must be in \[1, 4096\], got 32768"):
+        ao.run(SPEC_TEXT, *args, tile_kv=32768)
+    with pytest.raises(ValueError, match="tile_kv must be in"):
+        ao.run(SPEC_TEXT, *args, tile_kv=2 ** 63 - 2)
+    with pytest.raises(ValueError, match=r"tile_q must be in \[0, 1024\]"):
+        ao.run(SPEC_TEXT, *args, tile_q=10 ** 8)
+    with pytest.raises(ValueError, match="vector_width must be 0"):
+        ao.run(SPEC_TEXT, *args, vector_width=12)
     with pytest.raises(TypeError, match="threads"):
         ao.run(SPEC_TEXT, *args, threads=1.5)
 
@@ -345,3 +354,9 @@ def test_reference_evaluation_errors_are_located_spec_errors():
     assert "%o = attn.attention" in str(e)
     with pytest.raises(RuntimeError, match="out of range"):
         ao.reference(spec, *args)
+
+
+def test_parse_bound_names_must_be_arguments():
+    # An unknown name in bound= was once silently ignored.
+    with pytest.raises(TypeError, match=r"bound names argument\(s\) \['colour'\]"):
+        ao.parse(SPEC_TEXT, bound={"colour": np.zeros(3, np.float32)})

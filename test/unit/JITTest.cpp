@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <limits>
 
 #include <cmath>
 #include <thread>
@@ -285,13 +286,20 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
   ASSERT_TRUE(static_cast<bool>(host)) << llvm::toString(host.takeError());
   EXPECT_EQ((*host)->queryTile(), 4 * hostVectorWidth());
 
-  for (auto [tileQ, tileKv, width, message] :
-       {std::make_tuple(0, 64, 12, "vector width must be 0 (automatic), 4, 8 "
-                                   "or 16 f32 lanes, got 12"),
-        std::make_tuple(-8, 64, 0, "tile sizes must be positive (tile-q 0: "
-                                   "automatic), got tile-q -8, tile-kv 64"),
-        std::make_tuple(0, 0, 8, "tile sizes must be positive (tile-q 0: "
-                                 "automatic), got tile-q 0, tile-kv 0")}) {
+  struct Refused {
+    int64_t tileQ, tileKv, width;
+    const char *message;
+  } refused[] = {
+      {0, 64, 12, "vector width must be 0 (automatic), 4, 8 or 16 f32 lanes, "
+                  "got 12"},
+      {-8, 64, 0, "tile-q must be in [0, 1024] (0: automatic) and tile-kv in "
+                  "[1, 4096], got tile-q -8, tile-kv 64"},
+      {0, 0, 8, "got tile-q 0, tile-kv 0"},
+      {0, 32768, 8, "got tile-q 0, tile-kv 32768"},
+      {int64_t(1) << 62, 64, 0, "got tile-q 4611686018427387904, tile-kv 64"},
+      {0, std::numeric_limits<int64_t>::max() - 1, 0,
+       "tile-kv 9223372036854775806"}};
+  for (auto [tileQ, tileKv, width, message] : refused) {
     CompileOptions o;
     o.tileQ = tileQ;
     o.tileKv = tileKv;

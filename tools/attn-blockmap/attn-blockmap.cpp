@@ -137,6 +137,15 @@ int main(int argc, char **argv) {
     return 1;
   AttentionOp op = *found;
 
+  // Sizes given on the command line must be sizes (absent ones come from
+  // the spec).
+  for (cl::opt<int64_t> *size : {&nqOpt, &nkOpt, &headsOpt, &tileQ, &tileKv})
+    if (size->getNumOccurrences() > 0 && *size <= 0)
+      return fail("--" + size->ArgStr + " must be positive, got " +
+                  llvm::Twine(size->getValue()));
+  if (headOpt < 0)
+    return fail("--head must be non-negative, got " + llvm::Twine(headOpt));
+
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   auto kType = cast<RankedTensorType>(op.getKey().getType());
   auto pick = [](int64_t option, int64_t dim, int64_t fallback) {

@@ -55,11 +55,17 @@ static cl::opt<std::string> outDir("o", cl::desc("output directory"),
 static cl::opt<std::string>
     shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] (default: the spec's "
                                "small default problem size)"));
-static cl::opt<std::string> archOpt("arch",
-                                    cl::desc("comma-separated: sm_80,sm_90"),
-                                    cl::init("sm_80"));
-static cl::opt<std::string> ptxFeatures("ptx-features", cl::desc("PTX features"),
-                                     cl::init("+ptx80"));
+static cl::opt<std::string> archOpt(
+    "arch",
+    cl::desc("comma-separated, of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, "
+             "sm_100, sm_100a, sm_120, sm_120a"),
+    cl::init("sm_80"));
+static cl::opt<std::string>
+    ptxFeatures("ptx-features",
+                cl::desc("PTX features (default: the PTX version each "
+                         "--arch needs: +ptx80, +ptx86 for sm_100, +ptx87 "
+                         "for sm_120)"),
+                cl::init(""));
 static cl::opt<std::string> entry("entry",
                                   cl::desc("spec function (default: the one "
                                            "holding attn.attention)"));
@@ -83,7 +89,7 @@ static cl::opt<int64_t> maxSharedBytes(
     "max-shared-bytes",
     cl::desc("shared memory per block the automatic tiles may use (0: per "
              "--arch, the smallest: two blocks per SM on sm_90/sm_100, "
-             "115712 B; 99 KiB otherwise)"),
+             "115712 B; 99 KiB otherwise; at most 232448)"),
     cl::init(0));
 static cl::opt<bool> tensorCores(
     "tensor-cores",
@@ -495,9 +501,18 @@ int main(int argc, char **argv) {
   }
   llvm::SmallVector<llvm::StringRef> archs;
   llvm::StringRef(archOpt).split(archs, ',', -1, false);
-  for (llvm::StringRef a : archs)
-    if (!a.starts_with("sm_") || a.size() < 5 || !llvm::isDigit(a[3]))
-      return fail("--arch takes sm_XY[,sm_XY...], got '" + a + "'");
+  if (archs.empty())
+    return fail("--arch names no architecture");
+  for (llvm::StringRef a : archs) {
+    gpu::PTXOptions options;
+    options.chip = a.str();
+    options.features = ptxFeatures;
+    if (llvm::Error err = gpu::checkPTXOptions(options))
+      return fail("--arch: " + llvm::toString(std::move(err)));
+  }
+  if (maxSharedBytes < 0)
+    return fail("--max-shared-bytes must be >= 0 (0: per --arch), got " +
+                llvm::Twine(maxSharedBytes));
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create " + outDir + ": " + ec.message());
   std::optional<std::string> ptxas = findPtxas();
@@ -528,12 +543,14 @@ int main(int argc, char **argv) {
   tiles.maxSharedBytes = maxSharedBytes;
   tiles.accumulatorFragments = accumulatorFragments;
   tiles.registerSoftmax = registerSoftmax;
-  if (maxSharedBytes <= 0) {
+  if (maxSharedBytes == 0) {
     tiles.maxSharedBytes = std::numeric_limits<int64_t>::max();
     for (llvm::StringRef a : archs)
       tiles.maxSharedBytes =
           std::min(tiles.maxSharedBytes, gpu::maxSharedBytesFor(a));
   }
+  if (llvm::Error err = gpu::checkGPUTileOptions(tiles))
+    return fail(llvm::toString(std::move(err)));
 
   int status = 0;
   for (const std::string &specPath : specFiles) {

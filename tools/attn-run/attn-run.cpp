@@ -160,9 +160,12 @@ int main(int argc, char **argv) {
     args = std::move(*inputs);
   } else {
     std::vector<std::string> files(binding->names.size());
+    std::string repeated;
     auto setFile = [&](llvm::StringRef name, llvm::StringRef path) -> bool {
       for (auto [n, argName] : llvm::enumerate(binding->names))
         if (argName == name) {
+          if (!files[n].empty() && repeated.empty())
+            repeated = name.str();
           files[n] = path.str();
           return true;
         }
@@ -186,6 +189,10 @@ int main(int argc, char **argv) {
                     "'; its arguments are:" + known);
       }
     }
+    if (!repeated.empty())
+      return fail("argument '" + repeated +
+                  "' is given twice (--q/--k/--v and --operand name one "
+                  "argument each)");
     for (auto [n, path] : llvm::enumerate(files)) {
       if (path.empty())
         return fail("no input for argument '" + binding->names[n] +
@@ -199,6 +206,8 @@ int main(int argc, char **argv) {
     if (!s)
       return failWith(s.takeError());
     size = *s;
+    if (llvm::Error err = checkProblemSize(*binding, size))
+      return failWith(std::move(err));
   }
 
   if (!dumpInputs.empty())

@@ -16,6 +16,10 @@
 
 namespace attn {
 
+/// The most work items (batch x query heads x query tiles) a tiled kernel
+/// takes: its schedule tables are i32 and built at compile time.
+constexpr int64_t kMaxWorkItems = int64_t(1) << 26;
+
 struct TileSchedule {
   int64_t numQTiles = 0, numKvTiles = 0;
   /// Per query head, the index of its class (heads with identical lists).

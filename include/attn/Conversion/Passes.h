@@ -13,6 +13,8 @@
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/Pass.h"
 
+#include "attn/Conversion/CPUTiles.h"
+
 namespace attn {
 
 #define GEN_PASS_DECL
@@ -20,12 +22,6 @@ namespace attn {
 
 #define GEN_PASS_REGISTRATION
 #include "attn/Conversion/Passes.h.inc"
-
-/// The query tile convert-attn-to-cpu uses for a requested `tileQ` (0: four
-/// vectors) at `vectorWidth` f32 lanes: a whole number of vectors, so a tile
-/// that the width does not divide is rounded up (the rows past the sequence
-/// end are computed and never stored, as in any last tile).
-int64_t cpuQueryTile(int64_t tileQ, int64_t vectorWidth);
 
 } // namespace attn
 

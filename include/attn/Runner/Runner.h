@@ -101,10 +101,19 @@ llvm::Expected<std::vector<int64_t>> argShape(const SpecBinding &binding,
 ///
 /// Any argument may carry `attn.dims` (integers or extent names) to override
 /// its shape; captures with dynamic dimensions need it, and a value with its
-/// own head count (with v_head_map) uses it.
+/// own head count (with v_head_map) uses it. Sizes are checked first
+/// (checkProblemSize).
 llvm::Expected<std::vector<NDArray>>
 makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
                  uint64_t seed);
+
+/// Checks, before anything is allocated, that the arrays of `size` (every
+/// argument, the output and the lse) can be held: no extent negative, no
+/// byte count overflowing, and their total within `budgetBytes` (0: this
+/// machine's physical memory). The error names the largest array.
+llvm::Error checkProblemSize(const SpecBinding &binding,
+                             const ProblemSize &size,
+                             uint64_t budgetBytes = 0);
 
 /// Problem size read off the shapes of Q, K and V.
 llvm::Expected<ProblemSize> problemSizeOf(const SpecBinding &binding,
@@ -139,8 +148,9 @@ struct Comparison {
 /// 1e-5 for f32, 1e-2 for f16/bf16.
 double toleranceFor(DType dtype);
 
-/// Compares `actual` with `expected` (same shape). -inf entries (lse of
-/// fully masked rows) must match exactly.
+/// Compares `actual` with `expected` (same shape). Where `expected` is not
+/// finite, `actual` must be the same: an infinity of the same sign (the
+/// -inf lse of fully masked rows), or a NaN (any NaN).
 Comparison compareArrays(const NDArray &actual, const NDArray &expected,
                          double tolerance);
 

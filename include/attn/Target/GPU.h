@@ -43,6 +43,17 @@ struct GPUTileOptions {
   bool registerSoftmax = true;
 };
 
+/// The most threads per block (CUDA's limit) and shared memory per block
+/// (sm_90's opt-in maximum) a kernel may ask for.
+constexpr int64_t kMaxThreadsPerBlock = 1024;
+constexpr int64_t kMaxSharedBytesPerBlock = 232448;
+
+/// Checks tile options where they enter (the tools, the Python package,
+/// the pipelines): tiles non-negative and both set or both 0, threads a
+/// positive multiple of 32 up to kMaxThreadsPerBlock, shared memory
+/// positive up to kMaxSharedBytesPerBlock.
+llvm::Error checkGPUTileOptions(const GPUTileOptions &tiles);
+
 /// The shared memory per block the automatic tiles of a kernel for `chip`
 /// may use: two blocks per SM on sm_90/sm_100 (H100, H200, B200: 228 KiB
 /// per SM, 1 KiB reserved per block: 115712 B; measured on an H200, one

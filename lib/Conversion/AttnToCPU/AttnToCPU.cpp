@@ -59,11 +59,7 @@ private:
   Value loadF32(Value memref, ValueRange indices) {
     return e.toF32(memref::LoadOp::create(b, loc, memref, indices));
   }
-  /// A stack buffer aligned to a cache line: vectors of queries never
-  /// straddle two lines.
-  Value scratch(MemRefType type) {
-    return memref::AllocaOp::create(b, loc, type, b.getI64IntegerAttr(64));
-  }
+  Value scratch(MemRefType type) { return cpu::allocateScratch(b, loc, type); }
   Value vload(Value memref, ValueRange indices) {
     return vector::LoadOp::create(b, loc, vecType(), memref, indices);
   }
@@ -935,10 +931,14 @@ struct ConvertAttnToCPUPass
     : public attn::impl::ConvertAttnToCPUBase<ConvertAttnToCPUPass> {
   using ConvertAttnToCPUBase::ConvertAttnToCPUBase;
   void runOnOperation() override {
-    if (vectorWidth <= 0 || tileKv <= 0 || tileQ < 0) {
+    if (vectorWidth <= 0 || vectorWidth > 64 || tileKv <= 0 || tileQ < 0 ||
+        tileQ > kMaxCPUTileQ || tileKv > kMaxCPUTileKv) {
       getOperation().emitError()
-          << "convert-attn-to-cpu: vector-width and tile-kv must be positive "
-             "and tile-q non-negative";
+          << "convert-attn-to-cpu: vector-width must be in [1, 64], tile-q in "
+             "[0, "
+          << kMaxCPUTileQ << "] (0: automatic) and tile-kv in [1, "
+          << kMaxCPUTileKv << "], got " << vectorWidth.getValue() << ", "
+          << tileQ.getValue() << " and " << tileKv.getValue();
       return signalPassFailure();
     }
     TileConfig cfg;

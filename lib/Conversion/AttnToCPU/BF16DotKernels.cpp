@@ -73,12 +73,20 @@ Value BF16DotEmitter::broadcastPair(Value pair) {
   return vector::BitCastOp::create(b, loc, pairVec(), splat);
 }
 
+Value attn::cpu::allocateScratch(OpBuilder &b, Location loc, MemRefType type) {
+  int64_t bytes = type.getNumElements() * type.getElementTypeBitWidth() / 8;
+  IntegerAttr cacheLine = b.getI64IntegerAttr(64);
+  if (bytes > kMaxStackScratchBytes)
+    return memref::AllocOp::create(b, loc, type, cacheLine);
+  return memref::AllocaOp::create(b, loc, type, cacheLine);
+}
+
 BF16DotScratch BF16DotEmitter::allocateScratch() {
   Type i16 = b.getI16Type();
   // 64-byte aligned like the f32 scratch: the pair loads are whole vectors.
   auto buffer = [&](int64_t rows, int64_t cols) -> Value {
-    return memref::AllocaOp::create(b, loc, MemRefType::get({rows, cols}, i16),
-                                    b.getI64IntegerAttr(64));
+    return attn::cpu::allocateScratch(b, loc,
+                                      MemRefType::get({rows, cols}, i16));
   };
   return {buffer((s.d + 1) / 2, 2 * s.bq), buffer((s.bk + 1) / 2, 2 * s.bq),
           buffer((s.bk + 1) / 2, 2 * s.dv)};

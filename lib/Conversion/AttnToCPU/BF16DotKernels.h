@@ -18,8 +18,21 @@
 #define ATTN_LIB_CONVERSION_ATTNTOCPU_BF16DOTKERNELS_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 namespace attn::cpu {
+
+/// Scratch buffers up to this size live on the stack (one frame per call
+/// of the work function, per worker thread); larger ones (big head dims or
+/// tiles) on the heap, freed by the buffer deallocation pipeline, since a
+/// worker thread's stack is only a few MiB.
+constexpr int64_t kMaxStackScratchBytes = 64 * 1024;
+
+/// A per-call scratch buffer of `type` aligned to a cache line (vectors of
+/// queries never straddle two lines): on the stack up to
+/// kMaxStackScratchBytes, else on the heap.
+mlir::Value allocateScratch(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::MemRefType type);
 
 /// Sizes of one tiled attention op, as seen by the bf16-dot kernels.
 struct BF16DotShape {

@@ -10,6 +10,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -39,48 +40,68 @@ void AttnDialect::initialize() {
 
 using EmitErrorFn = function_ref<InFlightDiagnostic()>;
 
+/// Every position, length and mask parameter is below 2^40 in magnitude
+/// (no sequence is that long), so the lowerings' index arithmetic on them
+/// (p - left, p + right, offsets, products of grid extents) cannot
+/// overflow int64.
+static constexpr int64_t kMaxMaskParameter = int64_t(1) << 40;
+
+/// Fails unless `value` is in [lo, kMaxMaskParameter].
+static LogicalResult checkParameter(EmitErrorFn emitError, StringRef attr,
+                                    StringRef name, int64_t value,
+                                    int64_t lo) {
+  if (value >= lo && value <= kMaxMaskParameter)
+    return success();
+  InFlightDiagnostic diag = emitError();
+  diag << "#attn." << attr << " " << name << " must be ";
+  if (value < lo)
+    diag << (lo == 0 ? "non-negative" : "positive");
+  else
+    diag << "at most 2^40 (" << kMaxMaskParameter << ")";
+  return diag << ", got " << value;
+}
+
 LogicalResult WindowMaskAttr::verify(EmitErrorFn emitError, int64_t left,
                                      int64_t right) {
   if (left < 0 || right < 0)
     return emitError() << "#attn.window bounds must be non-negative, got left = "
                        << left << ", right = " << right;
+  if (failed(checkParameter(emitError, "window", "left", left, 0)) ||
+      failed(checkParameter(emitError, "window", "right", right, 0)))
+    return failure();
   return success();
 }
 
 LogicalResult SinksMaskAttr::verify(EmitErrorFn emitError, int64_t count) {
-  if (count < 0)
-    return emitError() << "#attn.sinks count must be non-negative, got "
-                       << count;
-  return success();
+  return checkParameter(emitError, "sinks", "count", count, 0);
 }
 
 LogicalResult StridedMaskAttr::verify(EmitErrorFn emitError, int64_t stride,
-                                      int64_t block, int64_t, int64_t) {
-  if (stride <= 0)
-    return emitError() << "#attn.strided stride must be positive, got "
-                       << stride;
-  if (block <= 0)
-    return emitError() << "#attn.strided block must be positive, got " << block;
+                                      int64_t block, int64_t offset,
+                                      int64_t headStep) {
+  if (failed(checkParameter(emitError, "strided", "stride", stride, 1)) ||
+      failed(checkParameter(emitError, "strided", "block", block, 1)) ||
+      failed(checkParameter(emitError, "strided", "offset magnitude",
+                            offset == INT64_MIN ? INT64_MAX : std::abs(offset),
+                            0)) ||
+      failed(checkParameter(emitError, "strided", "head_step magnitude",
+                            headStep == INT64_MIN ? INT64_MAX
+                                                  : std::abs(headStep),
+                            0)))
+    return failure();
   return success();
 }
 
 LogicalResult DilatedMaskAttr::verify(EmitErrorFn emitError, int64_t rate) {
-  if (rate <= 0)
-    return emitError() << "#attn.dilated rate must be positive, got " << rate;
-  return success();
+  return checkParameter(emitError, "dilated", "rate", rate, 1);
 }
 
 LogicalResult ChunkedMaskAttr::verify(EmitErrorFn emitError, int64_t size) {
-  if (size <= 0)
-    return emitError() << "#attn.chunked size must be positive, got " << size;
-  return success();
+  return checkParameter(emitError, "chunked", "size", size, 1);
 }
 
 LogicalResult PrefixLMMaskAttr::verify(EmitErrorFn emitError, int64_t prefix) {
-  if (prefix < 0)
-    return emitError() << "#attn.prefix_lm prefix must be non-negative, got "
-                       << prefix;
-  return success();
+  return checkParameter(emitError, "prefix_lm", "prefix", prefix, 0);
 }
 
 LogicalResult BlockSparseMaskAttr::verify(EmitErrorFn emitError,
@@ -89,6 +110,9 @@ LogicalResult BlockSparseMaskAttr::verify(EmitErrorFn emitError,
     return emitError() << "#attn.block_sparse block sizes must be positive, "
                           "got block_q = "
                        << blockQ << ", block_kv = " << blockKv;
+  if (failed(checkParameter(emitError, "block_sparse", "block_q", blockQ, 1)) ||
+      failed(checkParameter(emitError, "block_sparse", "block_kv", blockKv, 1)))
+    return failure();
   return success();
 }
 
@@ -127,6 +151,12 @@ LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
     if (kernel[axis] <= 0)
       return emitError() << "#attn.neighborhood kernel of axis " << axis
                          << " must be positive, got " << kernel[axis];
+    if (extent > kMaxMaskParameter || kernel[axis] > kMaxMaskParameter ||
+        (dilation && dilation[axis] > kMaxMaskParameter))
+      return emitError() << "#attn.neighborhood grid, kernel and dilation of "
+                            "axis "
+                         << axis << " must be at most 2^40 ("
+                         << kMaxMaskParameter << ")";
     int64_t d = dilation ? dilation[axis] : 1;
     if (d <= 0)
       return emitError() << "#attn.neighborhood dilation of axis " << axis
@@ -136,14 +166,26 @@ LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
       return emitError() << "#attn.neighborhood stride of axis " << axis
                          << " must be in [1, kernel] = [1, " << kernel[axis]
                          << "], got " << st;
-    if (extent > 0 && kernel[axis] * d > extent)
+    // Both at most 2^40: the span may exceed int64, which is too large too.
+    int64_t span;
+    bool spanOverflows = __builtin_mul_overflow(kernel[axis], d, &span);
+    if (spanOverflows || span > kMaxMaskParameter)
       return emitError() << "#attn.neighborhood kernel * dilation of axis "
-                         << axis << " (" << kernel[axis] * d
+                         << axis << " must be at most 2^40";
+    if (extent > 0 && span > extent)
+      return emitError() << "#attn.neighborhood kernel * dilation of axis "
+                         << axis << " (" << span
                          << ") exceeds the grid extent " << extent;
   }
   if (numInferred > 1)
     return emitError()
            << "#attn.neighborhood grid may infer (-1) at most one extent";
+  int64_t tokens = 1;
+  for (int64_t extent : grid.asArrayRef())
+    if (extent > 0 && (__builtin_mul_overflow(tokens, extent, &tokens) ||
+                       tokens > kMaxMaskParameter))
+      return emitError() << "#attn.neighborhood grid must hold at most 2^40 "
+                            "tokens";
   return success();
 }
 
@@ -236,6 +278,142 @@ LogicalResult SoftcapAttr::verify(EmitErrorFn emitError, llvm::APFloat capValue)
 }
 
 // #attn.softcap<cap>
+//===----------------------------------------------------------------------===//
+// The dialect's attribute parser: nesting depth
+//===----------------------------------------------------------------------===//
+
+/// Attributes nested deeper than this are refused: each level costs a few
+/// KiB of the parser's stack, and thousands of levels overflowed it.
+static constexpr int kMaxAttributeNesting = 128;
+
+/// Attribute nesting of the parse running on this thread.
+static thread_local int attributeNesting = 0;
+
+/// Whether a nested attn attribute already reported why it failed: the
+/// enclosing and/or/not then fail without adding a message per level.
+static thread_local bool nestedFailureReported = false;
+
+Attribute AttnDialect::parseAttribute(DialectAsmParser &parser,
+                                      Type type) const {
+  SMLoc loc = parser.getCurrentLocation();
+  if (attributeNesting == 0)
+    nestedFailureReported = false;
+  if (attributeNesting >= kMaxAttributeNesting) {
+    if (!nestedFailureReported)
+      parser.emitError(loc) << "attn attributes nested deeper than "
+                            << kMaxAttributeNesting << " levels";
+    nestedFailureReported = true;
+    return {};
+  }
+  ++attributeNesting;
+  llvm::scope_exit leave([] { --attributeNesting; });
+  StringRef mnemonic;
+  Attribute attr;
+  OptionalParseResult parsed =
+      generatedAttributeParser(parser, &mnemonic, type, attr);
+  if (!parsed.has_value()) {
+    parser.emitError(loc) << "unknown attribute `" << mnemonic
+                          << "` in dialect `attn`";
+    nestedFailureReported = true;
+    return {};
+  }
+  if (!attr)
+    nestedFailureReported = true;
+  return attr;
+}
+
+void AttnDialect::printAttribute(Attribute attr,
+                                 DialectAsmPrinter &printer) const {
+  (void)generatedAttributePrinter(attr, printer);
+}
+
+//===----------------------------------------------------------------------===//
+// Compositions: `#attn.and<[m, ...]>`, `#attn.or<[m, ...]>`, `#attn.not<m>`
+//===----------------------------------------------------------------------===//
+
+/// Parses one mask operand of a composition. An operand that is an attn
+/// attribute and failed has reported why; only other failures get a
+/// message here.
+static ParseResult parseMaskOperand(AsmParser &parser, StringRef what,
+                                    MaskAttrInterface &mask) {
+  SMLoc loc = parser.getCurrentLocation();
+  Attribute attr;
+  nestedFailureReported = false;
+  if (failed(parser.parseAttribute(attr))) {
+    if (!nestedFailureReported)
+      parser.emitError(loc) << what << " expects masks (#attn.causal, ...)";
+    nestedFailureReported = true;
+    return failure();
+  }
+  mask = dyn_cast<MaskAttrInterface>(attr);
+  if (!mask) {
+    parser.emitError(loc) << what << " expects masks, got " << attr;
+    nestedFailureReported = true;
+    return failure();
+  }
+  return success();
+}
+
+static ParseResult parseMaskList(AsmParser &parser, StringRef what,
+                                 SmallVectorImpl<MaskAttrInterface> &masks) {
+  if (parser.parseLess())
+    return failure();
+  auto parseOne = [&]() -> ParseResult {
+    return parseMaskOperand(parser, what, masks.emplace_back());
+  };
+  if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, parseOne))
+    return failure();
+  return parser.parseGreater();
+}
+
+static void printMaskList(AsmPrinter &printer,
+                          ArrayRef<MaskAttrInterface> masks) {
+  printer << "<[";
+  llvm::interleaveComma(masks, printer,
+                        [&](MaskAttrInterface m) { printer.printAttribute(m); });
+  printer << "]>";
+}
+
+/// `#attn.and` and `#attn.or`: a verified list of masks.
+template <typename CompositionAttr>
+static Attribute parseComposition(AsmParser &parser, StringRef what) {
+  SMLoc loc = parser.getCurrentLocation();
+  SmallVector<MaskAttrInterface> masks;
+  if (failed(parseMaskList(parser, what, masks)))
+    return {};
+  return parser.getChecked<CompositionAttr>(loc, parser.getContext(), masks);
+}
+
+Attribute AndMaskAttr::parse(AsmParser &parser, Type) {
+  return parseComposition<AndMaskAttr>(parser, "#attn.and");
+}
+
+void AndMaskAttr::print(AsmPrinter &printer) const {
+  printMaskList(printer, getMasks());
+}
+
+Attribute OrMaskAttr::parse(AsmParser &parser, Type) {
+  return parseComposition<OrMaskAttr>(parser, "#attn.or");
+}
+
+void OrMaskAttr::print(AsmPrinter &printer) const {
+  printMaskList(printer, getMasks());
+}
+
+Attribute NotMaskAttr::parse(AsmParser &parser, Type) {
+  MaskAttrInterface mask;
+  if (parser.parseLess() || parseMaskOperand(parser, "#attn.not", mask) ||
+      parser.parseGreater())
+    return {};
+  return NotMaskAttr::get(parser.getContext(), mask);
+}
+
+void NotMaskAttr::print(AsmPrinter &printer) const {
+  printer << "<";
+  printer.printAttribute(getMask());
+  printer << ">";
+}
+
 //===----------------------------------------------------------------------===//
 // One-parameter masks: `<N>` or `<name = N>`
 //===----------------------------------------------------------------------===//

@@ -103,7 +103,8 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
   pm.addPass(attn::createGPUOccupancyHint(occupancy));
   GpuNVVMAttachTargetOptions target;
   target.chip = ptx.chip;
-  target.features = ptx.features;
+  target.features =
+      ptx.features.empty() ? ptxFeaturesFor(ptx.chip) : ptx.features;
   target.optLevel = ptx.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
 
@@ -176,11 +177,15 @@ struct GPUPipelineCLOptions
       *this, "register-softmax",
       llvm::cl::desc("Tensor cores: S, P and the softmax in registers"),
       llvm::cl::init(true)};
-  Option<std::string> chip{*this, "chip", llvm::cl::desc("sm_80, sm_90, ..."),
-                           llvm::cl::init("sm_80")};
-  Option<std::string> features{*this, "features",
-                               llvm::cl::desc("PTX features"),
-                               llvm::cl::init("+ptx80")};
+  Option<std::string> chip{
+      *this, "chip",
+      llvm::cl::desc("sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, sm_100, "
+                     "sm_100a, sm_120, sm_120a"),
+      llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("PTX features (default: the PTX version the chip needs)"),
+      llvm::cl::init("")};
   Option<int> optLevel{*this, "O", llvm::cl::desc("Optimization level"),
                        llvm::cl::init(3)};
   Option<std::string> format{
@@ -203,26 +208,65 @@ struct GPUPipelineCLOptions
 };
 } // namespace
 
+namespace {
+/// Reports an invalid pipeline option as a located error on the module and
+/// fails: pipeline registrations build passes and cannot fail themselves.
+struct InvalidOptionPass
+    : public PassWrapper<InvalidOptionPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InvalidOptionPass)
+  InvalidOptionPass(std::string pipeline, std::string message)
+      : pipeline(std::move(pipeline)), message(std::move(message)) {}
+  StringRef getArgument() const override { return "attn-invalid-option"; }
+  void runOnOperation() override {
+    getOperation().emitError() << pipeline << ": " << message;
+    signalPassFailure();
+  }
+  std::string pipeline, message;
+};
+
+/// Adds the pipeline unless `options` are invalid, in which case the
+/// pipeline reports why.
+void buildChecked(OpPassManager &pm, StringRef name, llvm::Error error,
+                  llvm::function_ref<void()> build) {
+  if (error) {
+    pm.addPass(std::make_unique<InvalidOptionPass>(
+        name.str(), llvm::toString(std::move(error))));
+    return;
+  }
+  build();
+}
+} // namespace
+
 void attn::gpu::registerGPUPipelines() {
   PassPipelineRegistration<GPUPipelineCLOptions>(
       "attn-gpu-on-cpu",
       "Run the GPU kernels' pre-mapping IR on the CPU: convert-attn-to-gpu, "
       "scf-forall-to-for, attn-gpu-erase-memory-spaces, CPU lowering to LLVM",
       [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
-        buildGPUOnCPUPipeline(pm, o.tiles());
+        buildChecked(pm, "attn-gpu-on-cpu", checkGPUTileOptions(o.tiles()),
+                     [&] { buildGPUOnCPUPipeline(pm, o.tiles()); });
       });
   PassPipelineRegistration<GPUPipelineCLOptions>(
       "attn-gpu-launch",
       "Lower attn specs to host functions with mapped gpu.launch kernels "
       "(shared memory, barriers), before outlining",
       [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
-        buildGPULaunchPipeline(pm, o.tiles());
+        buildChecked(pm, "attn-gpu-launch", checkGPUTileOptions(o.tiles()),
+                     [&] { buildGPULaunchPipeline(pm, o.tiles()); });
       });
   PassPipelineRegistration<GPUPipelineCLOptions>(
       "attn-gpu-ptx",
       "Lower attn specs to GPU kernels and compile them to PTX "
       "(gpu.binary with format=isa)",
       [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
-        buildGPUToPTXPipeline(pm, o.tiles(), o.ptx(), o.format);
+        llvm::Error error = checkGPUTileOptions(o.tiles());
+        if (!error)
+          error = checkPTXOptions(o.ptx());
+        if (!error && o.format != "isa" && o.format != "bin")
+          error = llvm::createStringError("format must be isa or bin, got '" +
+                                          o.format + "'");
+        buildChecked(pm, "attn-gpu-ptx", std::move(error), [&] {
+          buildGPUToPTXPipeline(pm, o.tiles(), o.ptx(), o.format);
+        });
       });
 }

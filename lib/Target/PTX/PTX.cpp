@@ -23,6 +23,69 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+llvm::ArrayRef<llvm::StringRef> attn::gpu::supportedChips() {
+  static const llvm::StringRef chips[] = {
+      "sm_80", "sm_86",   "sm_87",  "sm_89",  "sm_90",
+      "sm_90a", "sm_100", "sm_100a", "sm_120", "sm_120a"};
+  return chips;
+}
+
+std::string attn::gpu::ptxFeaturesFor(llvm::StringRef chip) {
+  if (chip.starts_with("sm_100"))
+    return "+ptx86";
+  if (chip.starts_with("sm_120"))
+    return "+ptx87";
+  return "+ptx80";
+}
+
+llvm::Error attn::gpu::checkPTXOptions(const PTXOptions &options) {
+  llvm::StringRef chip = options.chip;
+  if (!llvm::is_contained(supportedChips(), chip)) {
+    std::string list;
+    for (llvm::StringRef c : supportedChips())
+      list += (list.empty() ? "" : ", ") + c.str();
+    unsigned cc = 0;
+    llvm::StringRef digits = chip;
+    if (digits.consume_front("sm_") &&
+        !digits.take_while(llvm::isDigit).getAsInteger(10, cc) && cc < 80)
+      return makeError("GPU architecture '" + chip +
+                       "' is older than sm_80, which the kernels need "
+                       "(cp.async, bf16 mma.sync); supported: " +
+                       list);
+    return makeError("unsupported GPU architecture '" + chip +
+                     "'; supported: " + list);
+  }
+  if (options.optLevel < 0 || options.optLevel > 3)
+    return makeError("the PTX optimization level must be 0-3, got " +
+                     llvm::Twine(options.optLevel));
+  llvm::StringRef features = options.features;
+  if (!features.empty() && !features.contains("+ptx"))
+    return makeError("PTX features must name a PTX version (e.g. " +
+                     ptxFeaturesFor(chip) + "), got '" + features + "'");
+  return llvm::Error::success();
+}
+
+llvm::Error attn::gpu::checkGPUTileOptions(const GPUTileOptions &tiles) {
+  if (tiles.tileQ < 0 || tiles.tileKv < 0 ||
+      (tiles.tileQ == 0) != (tiles.tileKv == 0))
+    return makeError("GPU tiles: tile-q and tile-kv must be both positive or "
+                     "both 0 (automatic), got " +
+                     llvm::Twine(tiles.tileQ) + " and " +
+                     llvm::Twine(tiles.tileKv));
+  if (tiles.threads <= 0 || tiles.threads % 32 != 0 ||
+      tiles.threads > kMaxThreadsPerBlock)
+    return makeError("GPU threads per block must be a positive multiple of 32 "
+                     "up to " +
+                     llvm::Twine(kMaxThreadsPerBlock) + ", got " +
+                     llvm::Twine(tiles.threads));
+  if (tiles.maxSharedBytes <= 0 ||
+      tiles.maxSharedBytes > kMaxSharedBytesPerBlock)
+    return makeError("GPU shared memory per block must be in [1, " +
+                     llvm::Twine(kMaxSharedBytesPerBlock) + "] bytes, got " +
+                     llvm::Twine(tiles.maxSharedBytes));
+  return llvm::Error::success();
+}
+
 int64_t attn::gpu::maxSharedBytesFor(llvm::StringRef chip) {
   unsigned cc = 0;
   if (chip.consume_front("sm_") &&
@@ -49,6 +112,10 @@ static std::string typeName(Type t) {
 llvm::Expected<attn::gpu::KernelInfo>
 attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
                          const PTXOptions &ptx, const GPUTileOptions &tiles) {
+  if (llvm::Error err = checkPTXOptions(ptx))
+    return std::move(err);
+  if (llvm::Error err = checkGPUTileOptions(tiles))
+    return std::move(err);
   MLIRContext *ctx = spec.getContext();
   DialectRegistry registry;
   registerGPUDependencies(registry);
@@ -134,7 +201,11 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
   buildGPUToPTXPipeline(pm, tiles, ptx);
   if (failed(pm.run(*module)))
     return makeError("GPU compilation of '" + funcName + "' failed:\n" +
-                     diagnostics);
+                     (diagnostics.empty()
+                          ? std::string("a pass of the GPU pipeline failed "
+                                        "without a diagnostic (a bug: please "
+                                        "report the spec)")
+                          : diagnostics));
 
   func = module->lookupSymbol<func::FuncOp>(funcName);
   if (auto t = func->getAttrOfType<IntegerAttr>("attn.gpu.tile_q"))

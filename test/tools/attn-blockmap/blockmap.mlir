@@ -1,6 +1,16 @@
 // attn-blockmap classifies the (q-tile, kv-tile) pairs of a spec and writes
 // them as a PNG; the file must start with the 8-byte PNG signature.
 
+// Sizes given explicitly must be sizes (--heads 0 was once accepted).
+// RUN: not attn-blockmap %s --nq 256 --heads 0 -o %t4.png 2>&1 | FileCheck %s --check-prefix=HEADS
+// HEADS: attn-blockmap: error: --heads must be positive, got 0
+// RUN: not attn-blockmap %s --nq -3 -o %t4.png 2>&1 | FileCheck %s --check-prefix=NQ
+// NQ: attn-blockmap: error: --nq must be positive, got -3
+// RUN: not attn-blockmap %s --nq 256 --tile-kv 0 -o %t4.png 2>&1 | FileCheck %s --check-prefix=TILE
+// TILE: attn-blockmap: error: --tile-kv must be positive, got 0
+// RUN: not attn-blockmap %s --nq 256 --head -1 -o %t4.png 2>&1 | FileCheck %s --check-prefix=NEGHEAD
+// NEGHEAD: attn-blockmap: error: --head must be non-negative, got -1
+
 // RUN: attn-blockmap %s --nq 256 --tile-q 32 --tile-kv 64 -o %t.png | FileCheck %s
 // RUN: od -An -tx1 -N8 %t.png | FileCheck %s --check-prefix=SIG
 // RUN: attn-blockmap %s --nq 256 --nk 128 --cell 3 -o %t2.png | FileCheck %s --check-prefix=RECT

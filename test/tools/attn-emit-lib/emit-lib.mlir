@@ -137,7 +137,7 @@
 // PTX90: .target sm_90
 
 // BADSHAPE: error: 'attn.attention' op
-// BADARCH: error: --arch takes sm_XY[,sm_XY...], got 'gfx90a'
+// BADARCH: error: --arch: unsupported GPU architecture 'gfx90a'
 
 func.func @causal_gqa(%q: tensor<?x?x?x?xf16>, %k: tensor<?x?x?x?xf16>,
                       %v: tensor<?x?x?x?xf16>)

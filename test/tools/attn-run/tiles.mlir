@@ -12,6 +12,16 @@
 // RUN: attn-run %s --random 1 --shape 1,2,1,45,45,8 --untiled --check | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-run %s --random 1 --vector-width 12 2>&1 | FileCheck %s --check-prefix=BADW
 // RUN: not attn-run %s --random 1 --tile-kv 0 2>&1 | FileCheck %s --check-prefix=BADKV
+// RUN: not attn-run %s --random 1 --tile-kv 32768 2>&1 | FileCheck %s --check-prefix=BIGKV
+// RUN: not attn-run %s --random 1 --tile-kv 9223372036854775806 2>&1 | FileCheck %s --check-prefix=HUGEKV
+// RUN: not attn-run %s --random 1 --tile-q 100000000 2>&1 | FileCheck %s --check-prefix=BIGQ
+// A big head dimension keeps its tile buffers on the heap (a 4 MiB Q^T
+// tile once overflowed the worker's stack).
+// RUN: attn-run %s --random 2 --shape 1,1,1,40,40,16384 --check | FileCheck %s --check-prefix=BIGD
+// BIGKV: got tile-q 0, tile-kv 32768
+// HUGEKV: got tile-q 0, tile-kv 9223372036854775806
+// BIGQ: got tile-q 100000000, tile-kv 64
+// BIGD: check output {{.*}} PASS
 
 // AUTO24: kernel lanes 8  tile-q 24  tile-kv 64  bf16-dot off
 // AUTO24: check output {{.*}} PASS
@@ -29,7 +39,7 @@
 // UNTILED-NOT: kernel lanes
 // UNTILED: check output {{.*}} PASS
 // BADW: attn-run: error: vector width must be 0 (automatic), 4, 8 or 16 f32 lanes, got 12
-// BADKV: attn-run: error: tile sizes must be positive (tile-q 0: automatic), got tile-q 0, tile-kv 0
+// BADKV: attn-run: error: tile-q must be in [0, 1024] (0: automatic) and tile-kv in [1, 4096], got tile-q 0, tile-kv 0
 
 func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.attention %q, %k, %v mask(#attn.causal)

@@ -173,7 +173,9 @@ def Attn_NeighborhoodMaskAttr : Attn_MaskAttr<"NeighborhoodMask", "neighborhood"
 def Attn_AndMaskAttr : Attn_MaskAttr<"AndMask", "and"> {
   let summary = "Conjunction of masks";
   let parameters = (ins ArrayRefParameter<"::attn::MaskAttrInterface">:$masks);
-  let assemblyFormat = "`<` `[` $masks `]` `>`";
+  // `<[mask, ...]>`; a malformed operand is reported once, not once per
+  // enclosing level.
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     bool usesSegmentIds() const;
@@ -184,7 +186,9 @@ def Attn_AndMaskAttr : Attn_MaskAttr<"AndMask", "and"> {
 def Attn_OrMaskAttr : Attn_MaskAttr<"OrMask", "or"> {
   let summary = "Disjunction of masks";
   let parameters = (ins ArrayRefParameter<"::attn::MaskAttrInterface">:$masks);
-  let assemblyFormat = "`<` `[` $masks `]` `>`";
+  // `<[mask, ...]>`; a malformed operand is reported once, not once per
+  // enclosing level.
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     bool usesSegmentIds() const;
@@ -195,7 +199,7 @@ def Attn_OrMaskAttr : Attn_MaskAttr<"OrMask", "or"> {
 def Attn_NotMaskAttr : Attn_MaskAttr<"NotMask", "not"> {
   let summary = "Complement of a mask";
   let parameters = (ins "::attn::MaskAttrInterface":$mask);
-  let assemblyFormat = "`<` $mask `>`";
+  let hasCustomAssemblyFormat = 1;
   let extraClassDeclaration = [{
     bool usesSegmentIds() const;
     bool usesBlockLayout() const;

@@ -37,6 +37,16 @@ def Attn_Dialect : Dialect {
       which pairs exist.
     * A query row whose keys are all masked (or all score `-inf`) produces 0
       (never NaN) and a logsumexp of `-inf`.
+    * Other non-finite values propagate to the rows that use them: a NaN
+      score (from a NaN in Q or K, a bias, a region) makes its whole row NaN
+      (softmax) or its weight NaN; a NaN or infinity in a value row reaches
+      the outputs of
+      the queries that keep that key. Comparisons (`attn-run --check`,
+      `attn_opt.compare`) accept NaN where the reference is NaN and an
+      infinity where it is the same infinity. Known deviation (open): the
+      tiled CPU and GPU kernels multiply a masked key's weight 0 by its
+      value row within a partial tile, so a NaN or infinity in a value row
+      also reaches rows of that tile that mask the key (0 x inf = NaN).
 
     ### Index conventions
 
@@ -89,7 +99,15 @@ def Attn_Dialect : Dialect {
     one-parameter attributes also take the short form (`#attn.prefix_lm<37>`),
     which is how they are printed.
   }];
-  let useDefaultAttributePrinterParser = 1;
+  // The dialect's attribute parser bounds the nesting depth (a mask nested
+  // thousands of levels deep would overflow the parser's stack).
+  let useDefaultAttributePrinterParser = 0;
+  let extraClassDeclaration = [{
+    ::mlir::Attribute parseAttribute(::mlir::DialectAsmParser &parser,
+                                     ::mlir::Type type) const override;
+    void printAttribute(::mlir::Attribute attr,
+                        ::mlir::DialectAsmPrinter &printer) const override;
+  }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
