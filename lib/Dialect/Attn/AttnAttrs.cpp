@@ -511,7 +511,13 @@ LogicalResult NormalizationAttr::verify(EmitErrorFn emitError,
 Attribute NormalizationAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   StringRef keyword;
-  if (parser.parseLess() || parser.parseKeyword(&keyword))
+  if (parser.parseLess())
+    return {};
+  // `kind = sigmoid` as well as `sigmoid`.
+  if (succeeded(parser.parseOptionalKeyword("kind")) && parser.parseEqual())
+    return {};
+  loc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&keyword))
     return {};
   std::optional<NormalizationKind> kind = symbolizeNormalizationKind(keyword);
   if (!kind) {

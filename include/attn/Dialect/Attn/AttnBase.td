@@ -95,7 +95,8 @@ def Attn_Dialect : Dialect {
 
     Every attribute parameter can be written as `name = value`
     (`#attn.window<left = 3, right = 0>`, `#attn.prefix_lm<prefix = 37>`,
-    `#attn.sinks<count = 4>`, `#attn.softcap<cap = 50.0>`); the
+    `#attn.sinks<count = 4>`, `#attn.softcap<cap = 50.0>`,
+    `#attn.normalize<kind = sigmoid, bias = -1.0>`); the
     one-parameter attributes also take the short form (`#attn.prefix_lm<37>`),
     which is how they are printed.
   }];
