@@ -213,6 +213,7 @@ _HANDLERS: Dict[str, Callable] = {
     "hardtanh": lambda x, min_val=-1.0, max_val=1.0, inplace=False: _clamp(x, min_val, max_val),
     "sigmoid": _float_fn(math.sigmoid), "expit": _float_fn(math.sigmoid),
     "logsigmoid": lambda x: -_softplus(-_as_float(x)),
+    "log_sigmoid": lambda x: -_softplus(-_as_float(x)),
 }
 for _name in ("tanh", "exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt",
               "rsqrt", "sin", "cos", "erf"):
@@ -258,10 +259,9 @@ def _getitem(table, index):
 
 
 def _like(name, x, *args, dtype=None, **kwargs):
+    # torch's argument parser has checked that full_like has a fill value.
     value = {"zeros_like": 0, "ones_like": 1}.get(name)
     if value is None:
-        if not args:
-            raise TraceError("full_like needs a fill value", construct="torch.full_like")
         value = _value(args[0])
     return _constant(x, value, dtype)
 
@@ -293,6 +293,7 @@ class TorchTracer(Tracer):
     def __torch_function__(cls, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         name = getattr(func, "__name__", repr(func))
+        name = name[len("special_"):] if name.startswith("special_") else name  # torch.special
         if name == "__getitem__":
             return _getitem(*args)
         if name in _CONSTRUCTORS:
@@ -300,8 +301,6 @@ class TorchTracer(Tracer):
         if func is torch.Tensor.where:  # self.where(condition, other)
             self, cond, other = (list(args) + [kwargs.get("other")])[:3]
             return _where(_value(cond), _value(self), _value(other))
-        if name in _METHODS:
-            return getattr(_value(args[0]), name)(*args[1:], **kwargs)
         handler = _HANDLERS.get(name)
         if handler is None:
             _unsupported(name, "torch function")
@@ -390,7 +389,7 @@ class TorchTracer(Tracer):
 # Tensor methods that are the torch function of the same name.
 _METHOD_FUNCTIONS = [n for n in _HANDLERS if not n.startswith("__") and n not in (
     "where", "expit", "relu6", "gelu", "silu", "softplus", "elu", "leaky_relu",
-    "hardtanh", "logsigmoid")]
+    "hardtanh", "logsigmoid", "log_sigmoid")]
 
 
 def _method(name: str) -> Callable:
@@ -405,10 +404,3 @@ def _method(name: str) -> Callable:
 
 for _name in _METHOD_FUNCTIONS:
     setattr(TorchTracer, _name, _method(_name))
-
-# Methods defined on the class that __torch_function__ forwards to (a real
-# tensor never reaches them: they are called on a tracer).
-_METHODS = frozenset({"to", "type", "float", "double", "half", "bfloat16", "int",
-                      "long", "short", "bool", "contiguous", "clone", "detach",
-                      "new_ones", "new_zeros", "new_full", "new_tensor", "item",
-                      "tolist", "size", "dim", "numel", "is_floating_point"})
