@@ -34,7 +34,7 @@ import torch
 from torch.nn.attention.flex_attention import and_masks, noop_mask, or_masks
 
 from . import _api
-from .frontend import Spec
+from .frontend import Spec, _code_names
 
 __all__ = ["flex_attention", "create_block_mask", "BlockMask", "and_masks",
            "or_masks", "noop_mask", "AuxRequest", "AuxOutput"]
@@ -131,17 +131,21 @@ _specs: "collections.OrderedDict[tuple, Spec]" = collections.OrderedDict()
 
 
 def _function_key(fn):
-    """`fn` and what its closure holds: a closure variable rebound to another
-    tensor must not reuse a spec traced from the old one."""
+    """`fn` and the objects its closure cells and global tensors hold: a
+    variable rebound to another tensor must not reuse a spec traced from the
+    old one (its shape is part of the spec)."""
     if fn is None:
         return None
-    closure = getattr(fn, "__closure__", None) or ()
     held = []
-    for cell in closure:
+    for cell in getattr(fn, "__closure__", None) or ():
         try:
             held.append(id(cell.cell_contents))
         except ValueError:  # an empty cell
             held.append(None)
+    code, globals_ = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    for name in sorted(_code_names(code)) if code else ():
+        if isinstance(globals_.get(name), torch.Tensor):
+            held.append(id(globals_[name]))
     return fn, tuple(held)
 
 

@@ -123,6 +123,24 @@ def test_captured_tensors_are_reread_and_rebinding_retraces():
     torch.testing.assert_close(aot.flex_attention(q, k, v, score_mod=biased), before)
 
 
+GLOBAL_TABLE = torch.zeros(2)
+
+
+def global_bias(score, b, h, q_idx, kv_idx):
+    return score + GLOBAL_TABLE[h]
+
+
+def test_rebinding_a_global_tensor_retraces():
+    global GLOBAL_TABLE
+    q, k, v = qkv()
+    before = aot.flex_attention(q, k, v, score_mod=global_bias)
+    GLOBAL_TABLE = torch.tensor([1.0, -1.0])
+    after = aot.flex_attention(q, k, v, score_mod=global_bias)
+    torch.testing.assert_close(after, tflex.flex_attention(q, k, v, score_mod=global_bias),
+                               rtol=1e-5, atol=1e-5)
+    assert not torch.equal(before, after)
+
+
 def test_tensor_reached_through_an_attribute_is_captured():
     class Table:
         values = torch.tensor([0.5, -0.5])
@@ -330,3 +348,20 @@ def test_bad_options(kwargs, error, match):
 def test_bad_block_masks(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         aot.create_block_mask(causal, *args, **kwargs)
+
+
+def test_doc_example_runs(capsys):
+    from test_docs import doc_example
+    code = doc_example("## From FlexAttention")
+    assert len(code.strip().splitlines()) <= 20
+    namespace = {"__name__": "__doc_example__"}
+    exec(compile(code, "docs/python.md", "exec"), namespace)
+    assert "torch.bfloat16 torch.Size([1, 8, 1000, 64]) torch.Size([1, 8, 1000])" \
+        in capsys.readouterr().out
+    q, k, v, mask, mod = (namespace[n] for n in ("q", "k", "v", "mask", "alibi_softcap"))
+    ref = tflex.flex_attention(q.float(), k.float(), v.float(), score_mod=mod,
+                               block_mask=tflex.create_block_mask(
+                                   mask.mask_mod, None, None, 1000, 1200, device="cpu"),
+                               enable_gqa=True)
+    err = (namespace["out"].float() - ref).norm() / ref.norm()
+    assert err < 1e-2
