@@ -26,7 +26,6 @@ Backward is not implemented: a call that would need gradients raises.
 from __future__ import annotations
 
 import collections
-import types
 from typing import NamedTuple, Optional
 
 import numpy as np

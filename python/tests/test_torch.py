@@ -1,9 +1,7 @@
 """attn_opt.torch: the flex_attention / create_block_mask API, the torch
 tracer (functions, methods, promotion, captures) and every error path."""
 
-import warnings
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip(
@@ -88,7 +86,8 @@ def test_block_mask_attributes_and_map():
     assert bm.seq_lengths == (256, 256) and "causal" in repr(bm)
     kinds = bm.block_map(head=1).kinds
     assert kinds[0, 3] == ao.BlockMap.EMPTY and kinds[3, 0] == ao.BlockMap.FULL
-    assert aot.create_block_mask(causal, None, None, 8, 8, BLOCK_SIZE=(16, 32)).BLOCK_SIZE == (16, 32)
+    rect = aot.create_block_mask(causal, None, None, 8, 8, BLOCK_SIZE=(16, 32))
+    assert rect.BLOCK_SIZE == (16, 32)
 
 
 def test_fully_masked_rows_are_zero():
@@ -235,7 +234,8 @@ def test_activation_functions():
         return (F.elu(score) + F.relu6(score) + F.hardtanh(score) + F.logsigmoid(score)
                 + torch.special.expit(score) + score.exp2() * 0.01 + score.square() * 0.01
                 + torch.clamp_min(score, 0.0) - torch.clamp_max(score, 0.0)
-                + F.relu(q_idx - kv_idx).float() * 0.01 + torch.ceil(score) - torch.floor(q_idx) * 0.0)
+                + F.relu(q_idx - kv_idx).float() * 0.01 + torch.ceil(score)
+                - torch.floor(q_idx) * 0.0)
     q, k, v = qkv()
     torch.testing.assert_close(aot.flex_attention(q, k, v, score_mod=mod),
                                tflex.flex_attention(q, k, v, score_mod=mod),

@@ -5,7 +5,6 @@ multiples of 128. Output and logsumexp are compared."""
 
 import functools
 import math
-import warnings
 
 import pytest
 
