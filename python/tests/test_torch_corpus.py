@@ -76,6 +76,24 @@ def document_causal(b, h, q_idx, kv_idx):
     return same_doc & (q_idx >= kv_idx)
 
 
+def generate_doc_mask_mod(mask_mod, offsets):
+    """attention-gym's document mask: `mask_mod` applied within each
+    document, on positions relative to the document's start."""
+    counts = offsets[1:] - offsets[:-1]
+    document_id = torch.repeat_interleave(torch.arange(len(counts)), counts)
+
+    def doc_mask_mod(b, h, q_idx, kv_idx):
+        same_doc = document_id[q_idx] == document_id[kv_idx]
+        q_logical = q_idx - offsets[document_id[q_idx]]
+        kv_logical = kv_idx - offsets[document_id[kv_idx]]
+        return same_doc & mask_mod(b, h, q_logical, kv_logical)
+    return doc_mask_mod
+
+
+def _relative_window(b, h, q_idx, kv_idx):
+    return (q_idx >= kv_idx) & (q_idx - kv_idx < 16)
+
+
 GRID_W = 10                     # a 10 x 15 image, row-major
 KERNEL = 2
 
@@ -294,6 +312,8 @@ CORPUS = {
     "sink_and_window": (sink_and_window, None),
     "prefix_lm": (tflex.or_masks(prefix_lm, causal), None),
     "document_causal": (document_causal, None),
+    "document_offsets": (generate_doc_mask_mod(
+        _relative_window, torch.tensor([0, 31, 64, 100, 150])), None),
     "neighborhood_2d": (neighborhood_2d, None),
     "tiled_neighborhood": (tiled_neighborhood, None),
     "block_diffusion": (block_diffusion, None),
