@@ -20,6 +20,24 @@ fi
 python3 -c "import numpy, nanobind, pytest" 2>/dev/null || \
   python3 -m pip install -q --disable-pip-version-check numpy nanobind pytest
 
+# torch (optional: attn_opt.torch and its tests). The default Linux wheel
+# depends on several GB of CUDA packages that the CPU never loads; install
+# the wheel alone, its pure-Python dependencies, and exactly the four NVIDIA
+# libraries `import torch` loads (measured: 1.1 GB downloaded, 104 s).
+# ATTN_SKIP_TORCH=1 skips it.
+if [ "${ATTN_SKIP_TORCH:-0}" != 1 ] && ! python3 -c "import torch" 2>/dev/null; then
+  PIP="python3 -m pip install -q --disable-pip-version-check"
+  torch_dir=$(mktemp -d)
+  python3 -m pip download -q --disable-pip-version-check --no-deps \
+    -d "$torch_dir" 'torch==2.15.*'
+  $PIP --no-deps "$torch_dir"/torch-*.whl
+  rm -rf "$torch_dir"
+  $PIP filelock 'typing-extensions>=4.13.0' 'setuptools>=77.0.3' 'sympy>=1.13.3' \
+    'networkx>=2.5.1' jinja2 'fsspec>=0.8.5'
+  $PIP --no-deps nvidia-cusparselt-cu13==0.8.1 nvidia-nvshmem-cu13==3.7.2 \
+    nvidia-cufile nvidia-nccl-cu13==2.30.7
+fi
+
 export CCACHE_BASEDIR="$ROOT"
 if [ ! -f build/build.ninja ]; then
   cmake -G Ninja -B build \

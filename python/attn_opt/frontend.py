@@ -74,7 +74,8 @@ class Captured:
     def __init__(self, array, name: Optional[str] = None):
         if isinstance(array, Captured):
             array, name = array.array, name or array.name
-        a = np.asarray(array)
+        torch_values = _torch_values(array)
+        a = np.asarray(array if torch_values is None else torch_values)
         if a.dtype == np.bool_:
             kind, stored = BOOL, a.astype(np.int64)
         elif np.issubdtype(a.dtype, np.integer):
@@ -124,6 +125,29 @@ class Captured:
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_array_math
     __truediv__ = __rtruediv__ = __lt__ = __le__ = __gt__ = __ge__ = _no_array_math
     __array_ufunc__ = None
+
+
+def _torch_tensor_type():
+    """torch.Tensor when torch is already imported, else None: the front end
+    never imports torch itself (it is an optional dependency)."""
+    torch = sys.modules.get("torch")
+    return getattr(torch, "Tensor", None)
+
+
+def _is_torch_tensor(x) -> bool:
+    tensor = _torch_tensor_type()
+    return tensor is not None and isinstance(x, tensor)
+
+
+def _torch_values(x) -> Optional[np.ndarray]:
+    """The values of a torch tensor as a NumPy array (16-bit floats widened
+    to float32, which NumPy lacks for bf16), or None for other objects."""
+    if not _is_torch_tensor(x):
+        return None
+    t = x.detach().cpu()
+    if t.is_floating_point() and t.element_size() < 4:
+        t = t.float()
+    return t.numpy()
 
 
 class _IndexedCapture:
@@ -219,7 +243,8 @@ class _CaptureSet:
         self._index: Dict[int, int] = {}
 
     def add(self, c: Captured) -> int:
-        key = id(c.source) if isinstance(c.source, np.ndarray) else id(c)
+        shared = isinstance(c.source, np.ndarray) or _is_torch_tensor(c.source)
+        key = id(c.source) if shared else id(c)
         if key not in self._index:
             self._index[key] = len(self.items)
             self.items.append(c)
@@ -230,8 +255,12 @@ class _Trace:
     """Records the ops of one region while a function runs on tracers."""
 
     def __init__(self, kind: str, arg_names: Sequence[str], arg_types: Sequence[str],
-                 captures: _CaptureSet):
+                 captures: _CaptureSet, tracing: str = "python"):
         self.kind = kind
+        # "torch" traces see values that behave like 0-d torch tensors
+        # (methods, torch functions) and follow torch's type promotion.
+        self.promote = tracing == "torch"
+        self.value_class = _torch_value_class() if self.promote else Tracer
         self.nodes: List[_Node] = []
         self.constants: Dict[Tuple[str, str], Tracer] = {}
         self.memo: Dict[tuple, Tracer] = {}
@@ -243,7 +272,7 @@ class _Trace:
     def _new(self, type, op, operands, fmt, attr=None) -> "Tracer":
         node = _Node(len(self.nodes), type, op, tuple(operands), fmt, attr)
         self.nodes.append(node)
-        return Tracer(self, node.id, type)
+        return self.value_class(self, node.id, type)
 
     def op(self, opname, operands, result_type, fmt) -> "Tracer":
         ids = []
@@ -561,8 +590,11 @@ def _from_numpy(x):
 
 
 def _python_scalar(x):
-    """A Python bool/int/float for NumPy scalars; x otherwise."""
+    """A Python bool/int/float for NumPy scalars and 0-d torch tensors (their
+    value is a constant of the trace); x otherwise."""
     if isinstance(x, np.generic):
+        return x.item()
+    if _is_torch_tensor(x) and x.ndim == 0:
         return x.item()
     return x
 
@@ -577,6 +609,12 @@ def _check_operand(x, what):
             "dimension first (table[h, q])", construct=what)
     if isinstance(x, np.ndarray):
         return _from_numpy(x)
+    if _is_torch_tensor(x):
+        raise TraceError(
+            f"{what} between a traced value and a torch tensor of shape "
+            f"{tuple(x.shape)}; read it element-wise by indexing it with traced "
+            "values (table[h, q_idx]), which captures it as an operand",
+            construct="torch tensor")
     raise TraceError(f"{what} with an unsupported operand of type "
                      f"{type(x).__name__}", construct=what)
 
@@ -612,6 +650,8 @@ def _lift(x, type, trace, what) -> Tracer:
 def _unify(a, b, what) -> Tuple[Tracer, Tracer]:
     a, b = _check_operand(a, what), _check_operand(b, what)
     trace = _trace_of(a, b)
+    if trace.promote:
+        return _promote(a, b, trace)
     ta = a._type if isinstance(a, Tracer) else None
     tb = b._type if isinstance(b, Tracer) else None
     if ta and tb and ta != tb:
@@ -624,6 +664,33 @@ def _unify(a, b, what) -> Tuple[Tracer, Tracer]:
                          construct=what)
     t = ta or tb
     return _lift(a, t, trace, what), _lift(b, t, trace, what)
+
+
+# torch's promotion categories of 0-d tensors and Python scalars: the
+# result takes the highest category present (int32 + 8.0 is a float).
+_CATEGORY = {BOOL: 0, INDEX: 1, F32: 2}
+
+
+def _category(x) -> int:
+    if isinstance(x, Tracer):
+        return _CATEGORY[x._type]
+    return 0 if isinstance(x, bool) else 1 if isinstance(x, int) else 2
+
+
+def _convert_to(x: Tracer, type) -> Tracer:
+    if x._type == type:
+        return x
+    if type == F32:
+        return math.to_float(x)
+    return math.where(x, 1, 0)  # a boolean as an integer
+
+
+def _promote(a, b, trace) -> Tuple[Tracer, Tracer]:
+    """Both operands in the type torch's promotion gives them (torch traces)."""
+    type = {0: BOOL, 1: INDEX, 2: F32}[builtins.max(_category(a), _category(b))]
+    a = _convert_to(a, type) if isinstance(a, Tracer) else a
+    b = _convert_to(b, type) if isinstance(b, Tracer) else b
+    return _lift(a, type, trace, "promotion"), _lift(b, type, trace, "promotion")
 
 
 _ARITH_SYMBOL = {"add": "+", "sub": "-", "mul": "*", "truediv": "/",
@@ -639,6 +706,9 @@ def _arith(kind, a, b):
     a, b = _check_operand(a, sym), _check_operand(b, sym)
     if not isinstance(a, Tracer) and not isinstance(b, Tracer):
         return _PY_ARITH[kind](a, b)
+    if kind == "truediv" and _trace_of(a, b).promote:
+        # torch's `/` is true division for integers too.
+        a, b = math.to_float(a), math.to_float(b)
     x, y = _unify(a, b, sym)
     t = x._type
     trace = x._trace
@@ -724,7 +794,7 @@ def _power(a, b):
 
 def _bitwise(kind, a, b):
     sym = {"and": "`&`", "or": "`|`", "xor": "`^`"}[kind]
-    a, b = _check_operand(a, sym), _check_operand(b, sym)
+    a, b = _bool_constant(_check_operand(a, sym)), _bool_constant(_check_operand(b, sym))
     if not isinstance(a, Tracer) and not isinstance(b, Tracer):
         return {"and": a & b, "or": a | b, "xor": a ^ b}[kind]
     # Constant folding with Python bools keeps masks small.
@@ -740,6 +810,16 @@ def _bitwise(kind, a, b):
                          "operator)", construct=sym)
     opname = {"and": "arith.andi", "or": "arith.ori", "xor": "arith.xori"}[kind]
     return x._trace.op(opname, [x, y], x._type, _binary_fmt(x._type))
+
+
+def _bool_constant(x):
+    """A traced boolean constant as a Python bool, so that it folds (torch's
+    and_masks starts from b.new_ones((), dtype=torch.bool))."""
+    if isinstance(x, Tracer) and x._type == BOOL:
+        node = x._trace.nodes[x._id]
+        if node.op == "const":
+            return node.attr == "true"
+    return x
 
 
 def _shift(kind, a, b):
@@ -1154,6 +1234,11 @@ def _with_captures(fn, captures_by_name: Dict[str, Captured]):
         return fn
 
     def proxy(value, name):
+        if _is_torch_tensor(value) and value.ndim > 0:
+            value_key = f"{name}#{id(value)}"
+            if value_key not in captures_by_name:
+                captures_by_name[value_key] = Captured(value, name)
+            return captures_by_name[value_key]
         if isinstance(value, np.ndarray) and value.dtype != object:
             key = f"{name}#{id(value)}"
             if key not in captures_by_name:
@@ -1256,8 +1341,14 @@ class TracedRegion:
         self.kind, self.trace, self.result = kind, trace, result
 
 
+def _torch_value_class():
+    from ._torch_trace import TorchTracer  # imports torch: only for torch traces
+    return TorchTracer
+
+
 def _trace_fn(fns: Sequence[Callable], kind: str, captures: _CaptureSet,
-              captures_by_name: Dict[str, Captured]) -> TracedRegion:
+              captures_by_name: Dict[str, Captured],
+              tracing: str = "python") -> TracedRegion:
     """Traces one region of `kind` (a key of _REGION_KINDS) from `fns`:
     masks are and-ed, modifications chained."""
     expected, types_, want, label = _REGION_KINDS[kind]
@@ -1270,7 +1361,7 @@ def _trace_fn(fns: Sequence[Callable], kind: str, captures: _CaptureSet,
             n = _check_arity(leaf, len(expected), label, expected)
             names = names or n
     trace = _Trace(kind, _region_arg_names(names, expected, _FUNCTION_NAMES), types_,
-                   captures)
+                   captures, tracing)
     args = list(trace.args)
     result = None
     for fn in fns:
@@ -1898,20 +1989,23 @@ class Spec:
                  scale: Optional[float] = None, dtype="f32", bias=False,
                  lse: bool = False, weight_mod=None, k_head_map=None,
                  v_head_map=None, sink_logits=None, output_gate=None,
-                 name: str = "attention"):
+                 name: str = "attention", tracing: str = "python"):
         if not _IDENT.match(name):
             raise ValueError(f"invalid function name {name!r}")
+        if tracing not in ("python", "torch"):
+            raise ValueError(f"tracing must be 'python' or 'torch', got {tracing!r}")
         self._options = dict(mask=mask, score_mod=score_mod,
                              normalization=normalization, scale=scale,
                              dtype=dtype, bias=bias, lse=lse, weight_mod=weight_mod,
                              k_head_map=k_head_map, v_head_map=v_head_map,
                              sink_logits=sink_logits, output_gate=output_gate,
-                             name=name)
+                             name=name, tracing=tracing)
         self.entry = name
         self.filename = f"<attn_opt.Spec {name}>"
         self.dtype = _dtype_name(dtype)
         self.has_lse = bool(lse)
         self.bound: Dict[str, np.ndarray] = {}
+        self.captures: Dict[str, Captured] = {}
         self._info = None
         self._lse_variant = None
         self.text = self._build(self._options)
@@ -1929,6 +2023,7 @@ class Spec:
         self.filename = filename
         self.entry = entry or ""
         self.bound = dict(bound or {})
+        self.captures = {}
         self._info = None
         self._lse_variant = None
         info = self.verify()
@@ -2021,7 +2116,8 @@ class Spec:
             if not callable(fn):
                 raise TypeError(f"not a weight_mod function: {fn!r} (a function "
                                 "(weight, score, b, h, q_idx, kv_idx) -> float)")
-        regions = [(kind, _trace_fn(fns, kind, captures, captures_by_name))
+        regions = [(kind, _trace_fn(fns, kind, captures, captures_by_name,
+                                    options["tracing"]))
                    for kind, fns in (("mask_fn", mask_fns), ("score_mod", mod_fns),
                                      ("weight_mod", weight_fns)) if fns]
 
@@ -2061,6 +2157,7 @@ class Spec:
             capture_names.append(name)
             args.append(f'%cap.{name}: {c.tensor_type} {{attn.name = "{name}"}}')
             self.bound[name] = c.array
+            self.captures[name] = c
         if captures.items:
             groups.append("captures(" + ", ".join(f"%cap.{n}" for n in capture_names) +
                           " : " + ", ".join(c.tensor_type for c in captures.items) + ")")
