@@ -448,17 +448,16 @@ static std::string formatShape(llvm::ArrayRef<int64_t> shape) {
   return text + ")";
 }
 
-/// The byte size of an array of `shape` and `dtype`, or an error when its
-/// element count or byte size exceeds int64 (unchecked, a product such as
-/// 2^62 * 4 wraps to 0 and a huge shape passes for an empty one). Zero
-/// extents stay out of the checked product and only then make the size 0,
-/// as in NumPy: (0, 2^62, 2^62) is refused like (2^62, 2^62, 0).
-static llvm::Expected<uint64_t> checkedByteSize(llvm::ArrayRef<int64_t> shape,
-                                                DType dtype) {
+llvm::Expected<uint64_t> attn::checkedByteSize(DType dtype,
+                                               llvm::ArrayRef<int64_t> shape) {
   int64_t elements = 1;
   bool empty = false;
   for (int64_t d : shape) {
+    if (d < 0)
+      return npyError("shape " + formatShape(shape) +
+                      " has a negative dimension");
     empty |= d == 0;
+    // Zero extents stay out of the product, as in NumPy.
     if (d != 0 && __builtin_mul_overflow(elements, d, &elements))
       return npyError("shape " + formatShape(shape) +
                       " has more than 2^63 - 1 elements");
@@ -532,7 +531,7 @@ static llvm::Expected<NpyHeader> parseNpyHeader(llvm::StringRef bytes,
     return dtype.takeError();
   if (*fields->fortranOrder)
     return npyError("Fortran-ordered arrays are not supported");
-  llvm::Expected<uint64_t> dataBytes = checkedByteSize(*fields->shape, *dtype);
+  llvm::Expected<uint64_t> dataBytes = checkedByteSize(*dtype, *fields->shape);
   if (!dataBytes)
     return dataBytes.takeError();
   return NpyHeader{*dtype, std::move(*fields->shape),

@@ -303,6 +303,18 @@ TEST(NpyParse, RefusesByteSizesBeyondInt64) {
             "bytes");
 }
 
+TEST(CheckedByteSize, CountsBytesAndRefusesNegativeDimensions) {
+  auto bytes = [](DType dtype, std::vector<int64_t> shape) {
+    llvm::Expected<uint64_t> size = checkedByteSize(dtype, shape);
+    return size ? std::to_string(*size) : llvm::toString(size.takeError());
+  };
+  EXPECT_EQ(bytes(DType::F32, {2, 3}), "24");
+  EXPECT_EQ(bytes(DType::F64, {}), "8");
+  EXPECT_EQ(bytes(DType::BF16, {5, 0}), "0");
+  EXPECT_EQ(bytes(DType::F32, {2, -1}), "shape (2, -1) has a negative dimension");
+  EXPECT_EQ(bytes(DType::I8, {int64_t(1) << 61, 2}), k2Pow62);
+}
+
 TEST(NpyParse, RefusesDataShorterThanDeclared) {
   // 2^40 floats declared over 64 bytes: refused before allocating 4 TiB.
   std::string image = npyImage(dict("<f4", "(1, 1, 1048576, 1048576)"),

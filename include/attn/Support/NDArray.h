@@ -68,6 +68,16 @@ private:
   std::vector<uint8_t> bytes_;
 };
 
+/// The byte size of an array of `dtype` and `shape`, or an error when a
+/// dimension is negative or the element count or the byte size exceeds
+/// int64: unchecked, a product such as 2^62 * 4 wraps to 0 and a huge shape
+/// passes for an empty one. A zero extent does not excuse the others'
+/// product overflowing (as in NumPy: (0, 2^62, 2^62) is refused like
+/// (2^62, 2^62, 0)). Check a shape from outside with it before constructing
+/// an NDArray, which allocates whatever it is asked.
+llvm::Expected<uint64_t> checkedByteSize(DType dtype,
+                                         llvm::ArrayRef<int64_t> shape);
+
 /// Limits of the .npy reader. The longest header dict accepted: the limit
 /// NumPy's np.load applies to files it does not trust (max_header_size).
 constexpr uint64_t kMaxNpyHeaderBytes = 10000;
