@@ -2,12 +2,16 @@
 
 #include "attn/Support/NDArray.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 using namespace attn;
 using llvm::createStringError;
@@ -191,8 +195,19 @@ void NDArray::fillUniformInt(std::mt19937_64 &rng, int64_t lo, int64_t hi) {
 // .npy
 //===----------------------------------------------------------------------===//
 
-static llvm::Expected<DType> dtypeFromDescr(llvm::StringRef descr, bool asBf16,
-                                            llvm::StringRef path) {
+/// An error with message `msg`; parseNpy and readNpy put the input's name
+/// in front.
+static llvm::Error npyError(const llvm::Twine &msg) {
+  return llvm::make_error<llvm::StringError>(msg, inconvertibleErrorCode());
+}
+
+/// `err` with "NAME: " in front of its message.
+static llvm::Error prefixed(llvm::StringRef name, llvm::Error err) {
+  return npyError(name + ": " + llvm::toString(std::move(err)));
+}
+
+static llvm::Expected<DType> dtypeFromDescr(llvm::StringRef descr,
+                                            bool asBf16) {
   if (descr == "<f8") return DType::F64;
   if (descr == "<f4") return DType::F32;
   if (descr == "<f2") return DType::F16;
@@ -201,10 +216,10 @@ static llvm::Expected<DType> dtypeFromDescr(llvm::StringRef descr, bool asBf16,
   if (descr == "<i4") return DType::I32;
   if (descr == "|i1") return DType::I8;
   if (descr == "|b1") return DType::I1;
-  return createStringError(inconvertibleErrorCode(),
-                           "%s: unsupported .npy dtype '%s'%s", path.str().c_str(),
-                           descr.str().c_str(),
-                           descr == "<u2" ? " (pass --bf16 for bfloat16 stored as uint16)" : "");
+  return npyError("unsupported .npy dtype '" + descr + "'" +
+                  (descr == "<u2"
+                       ? " (pass --bf16 for bfloat16 stored as uint16)"
+                       : ""));
 }
 
 static llvm::StringRef descrFromDType(DType dtype) {
@@ -221,73 +236,419 @@ static llvm::StringRef descrFromDType(DType dtype) {
   return "";
 }
 
-llvm::Expected<NDArray> attn::readNpy(llvm::StringRef path, bool asBf16) {
-  auto fail = [&](const llvm::Twine &msg) {
-    return createStringError(inconvertibleErrorCode(), "%s: %s",
-                             path.str().c_str(), msg.str().c_str());
-  };
-  auto bufferOr = llvm::MemoryBuffer::getFile(path);
-  if (!bufferOr)
-    return fail("cannot open: " + bufferOr.getError().message());
-  llvm::StringRef buf = (*bufferOr)->getBuffer();
-  if (buf.size() < 10 || !buf.starts_with("\x93NUMPY"))
-    return fail("not a .npy file");
-  uint8_t major = buf[6];
-  size_t headerLen, offset;
-  if (major == 1) {
-    headerLen = static_cast<uint8_t>(buf[8]) | (static_cast<uint8_t>(buf[9]) << 8);
-    offset = 10;
-  } else if (major == 2 || major == 3) {
-    if (buf.size() < 12)
-      return fail("truncated header");
-    headerLen = 0;
-    for (int i = 0; i < 4; ++i)
-      headerLen |= static_cast<size_t>(static_cast<uint8_t>(buf[8 + i])) << (8 * i);
-    offset = 12;
-  } else {
-    return fail("unsupported .npy version " + llvm::Twine(major));
-  }
-  if (offset + headerLen > buf.size())
-    return fail("truncated header");
-  llvm::StringRef header = buf.substr(offset, headerLen);
-  auto field = [&](llvm::StringRef key) -> llvm::StringRef {
-    size_t pos = header.find(("'" + key + "'").str());
-    if (pos == llvm::StringRef::npos)
-      return {};
-    llvm::StringRef rest = header.drop_front(pos + key.size() + 2).ltrim(" :");
-    return rest;
-  };
-  llvm::StringRef descrField = field("descr");
-  if (descrField.empty() || descrField.front() != '\'')
-    return fail("header has no 'descr'");
-  llvm::StringRef descr = descrField.drop_front().split('\'').first;
-  if (!field("fortran_order").starts_with("False"))
-    return fail("Fortran-ordered arrays are not supported");
-  llvm::StringRef shapeField = field("shape");
-  if (shapeField.empty() || shapeField.front() != '(')
-    return fail("header has no 'shape'");
-  llvm::StringRef shapeText = shapeField.drop_front().split(')').first;
+namespace {
+/// Where the header dict of a .npy image lies.
+struct NpyPreamble {
+  uint64_t headerOffset; // 10 (version 1) or 12 (versions 2 and 3)
+  uint64_t headerLength;
+};
+
+/// The entries of a header dict, each present at most once.
+struct HeaderFields {
+  std::optional<llvm::StringRef> descr;
+  std::optional<bool> fortranOrder;
+  std::optional<std::vector<int64_t>> shape;
+};
+
+/// What a valid .npy header declares.
+struct NpyHeader {
+  DType dtype;
   std::vector<int64_t> shape;
-  llvm::SmallVector<llvm::StringRef> parts;
-  shapeText.split(parts, ',');
-  for (llvm::StringRef p : parts) {
-    p = p.trim();
-    if (p.empty())
+  uint64_t dataOffset; // the preamble and the header
+  uint64_t dataBytes;  // fits in int64
+};
+
+/// A recursive-descent parser of the header dict, a Python literal such as
+///   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+/// restricted to what .npy headers hold: string keys; a string, a bool and
+/// a tuple of non-negative integers as values. NumPy evaluates the same text
+/// with ast.literal_eval, so anything Python would not parse is refused;
+/// errors name the character (1-based) where the text goes wrong, or its
+/// end.
+class HeaderParser {
+public:
+  explicit HeaderParser(llvm::StringRef text) : text(text) {}
+  llvm::Expected<HeaderFields> parse();
+
+private:
+  llvm::Error error(const llvm::Twine &msg) const;
+  void skipSpace();
+  bool atEnd();
+  bool consume(char c);
+  llvm::Error expect(char c, const llvm::Twine &what);
+  llvm::Error parseEntry(HeaderFields &fields);
+  llvm::Expected<llvm::StringRef> parseString(const llvm::Twine &what);
+  llvm::Expected<bool> parseBool();
+  llvm::Expected<std::vector<int64_t>> parseShape();
+  llvm::Expected<int64_t> parseDimension();
+  template <typename T>
+  llvm::Error store(std::optional<T> &slot, llvm::StringRef key,
+                    llvm::Expected<T> value);
+
+  llvm::StringRef text;
+  size_t pos = 0;
+};
+} // namespace
+
+llvm::Error HeaderParser::error(const llvm::Twine &msg) const {
+  if (pos >= text.size())
+    return npyError("malformed header at its end: " + msg);
+  return npyError("malformed header at character " + llvm::Twine(pos + 1) +
+                  ": " + msg);
+}
+
+void HeaderParser::skipSpace() {
+  while (pos < text.size() && llvm::isSpace(text[pos]))
+    ++pos;
+}
+
+bool HeaderParser::atEnd() {
+  skipSpace();
+  return pos == text.size();
+}
+
+bool HeaderParser::consume(char c) {
+  if (atEnd() || text[pos] != c)
+    return false;
+  ++pos;
+  return true;
+}
+
+llvm::Error HeaderParser::expect(char c, const llvm::Twine &what) {
+  if (consume(c))
+    return llvm::Error::success();
+  return error("expected " + what);
+}
+
+llvm::Expected<HeaderFields> HeaderParser::parse() {
+  HeaderFields fields;
+  if (llvm::Error err = expect('{', "'{' opening the dict"))
+    return std::move(err);
+  while (!consume('}')) {
+    if (atEnd())
+      return error("expected '}' closing the dict");
+    if (llvm::Error err = parseEntry(fields))
+      return std::move(err);
+    if (consume(','))
       continue;
-    int64_t d;
-    if (p.getAsInteger(10, d) || d < 0)
-      return fail("bad shape entry '" + p + "'");
-    shape.push_back(d);
+    if (llvm::Error err = expect('}', "',' or '}' after a dict entry"))
+      return std::move(err);
+    break;
   }
-  auto dtypeOr = dtypeFromDescr(descr, asBf16, path);
-  if (!dtypeOr)
-    return dtypeOr.takeError();
-  NDArray array(*dtypeOr, shape);
-  size_t dataOffset = offset + headerLen;
-  if (buf.size() - dataOffset < array.sizeInBytes())
-    return fail("data is shorter than the shape says");
-  std::memcpy(array.data(), buf.data() + dataOffset, array.sizeInBytes());
+  if (!atEnd())
+    return error("unexpected text after the dict");
+  return fields;
+}
+
+llvm::Error HeaderParser::parseEntry(HeaderFields &fields) {
+  size_t keyPos = pos;
+  llvm::Expected<llvm::StringRef> key = parseString("a quoted dict key");
+  if (!key)
+    return key.takeError();
+  if (llvm::Error err = expect(':', "':' after the key"))
+    return err;
+  if (*key == "descr")
+    return store(fields.descr, *key, parseString("a quoted dtype string"));
+  if (*key == "fortran_order")
+    return store(fields.fortranOrder, *key, parseBool());
+  if (*key == "shape")
+    return store(fields.shape, *key, parseShape());
+  pos = keyPos;
+  return error("unexpected key '" + *key +
+               "' (a .npy header holds 'descr', 'fortran_order' and 'shape')");
+}
+
+template <typename T>
+llvm::Error HeaderParser::store(std::optional<T> &slot, llvm::StringRef key,
+                                llvm::Expected<T> value) {
+  if (!value)
+    return value.takeError();
+  if (slot)
+    return error("duplicate key '" + key + "'");
+  slot = std::move(*value);
+  return llvm::Error::success();
+}
+
+llvm::Expected<llvm::StringRef>
+HeaderParser::parseString(const llvm::Twine &what) {
+  if (atEnd() || (text[pos] != '\'' && text[pos] != '"'))
+    return error("expected " + what);
+  size_t end = text.find(text[pos], pos + 1);
+  if (end == llvm::StringRef::npos)
+    return error("unterminated string");
+  llvm::StringRef value = text.slice(pos + 1, end);
+  pos = end + 1;
+  return value;
+}
+
+llvm::Expected<bool> HeaderParser::parseBool() {
+  skipSpace();
+  for (auto [word, value] : {std::pair<llvm::StringRef, bool>{"True", true},
+                             std::pair<llvm::StringRef, bool>{"False", false}})
+    if (text.substr(pos).starts_with(word)) {
+      pos += word.size();
+      return value;
+    }
+  return error("expected True or False");
+}
+
+llvm::Expected<std::vector<int64_t>> HeaderParser::parseShape() {
+  if (llvm::Error err = expect('(', "'(' opening the shape tuple"))
+    return std::move(err);
+  std::vector<int64_t> shape;
+  bool trailingComma = false;
+  while (!consume(')')) {
+    if (atEnd())
+      return error("expected ')' closing the shape tuple");
+    // Checked before the push: the header may hold thousands of entries.
+    if (static_cast<int64_t>(shape.size()) == kMaxNpyRank)
+      return error("more than " + llvm::Twine(kMaxNpyRank) +
+                   " dimensions (NumPy's limit)");
+    llvm::Expected<int64_t> dim = parseDimension();
+    if (!dim)
+      return dim.takeError();
+    shape.push_back(*dim);
+    trailingComma = consume(',');
+    if (trailingComma)
+      continue;
+    if (llvm::Error err = expect(')', "',' or ')' in the shape tuple"))
+      return std::move(err);
+    break;
+  }
+  // Python reads "(3)" as the integer 3, which np.load refuses as a shape.
+  if (shape.size() == 1 && !trailingComma)
+    return error("'(N)' is not a tuple: a 1-d shape is written '(N,)'");
+  return shape;
+}
+
+llvm::Expected<int64_t> HeaderParser::parseDimension() {
+  bool negative = consume('-');
+  size_t start = pos;
+  int64_t value = 0;
+  bool overflow = false;
+  for (; pos < text.size() && llvm::isDigit(text[pos]); ++pos)
+    overflow |= __builtin_mul_overflow(value, 10, &value) ||
+                __builtin_add_overflow(value, text[pos] - '0', &value);
+  llvm::StringRef digits = text.slice(start, pos);
+  if (digits.empty())
+    return error("expected a dimension (a non-negative integer)");
+  if (negative)
+    return error("negative dimension -" + digits);
+  if (overflow)
+    return error("dimension " + digits + " does not fit in int64");
+  return value;
+}
+
+static std::string formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string text = "(";
+  for (int64_t d : shape)
+    text += std::to_string(d) + ", ";
+  if (!shape.empty())
+    text.resize(text.size() - 2);
+  return text + ")";
+}
+
+llvm::Expected<uint64_t> attn::checkedByteSize(DType dtype,
+                                               llvm::ArrayRef<int64_t> shape) {
+  int64_t elements = 1;
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d < 0)
+      return npyError("shape " + formatShape(shape) +
+                      " has a negative dimension");
+    empty |= d == 0;
+    // Zero extents stay out of the product, as in NumPy.
+    if (d != 0 && __builtin_mul_overflow(elements, d, &elements))
+      return npyError("shape " + formatShape(shape) +
+                      " has more than 2^63 - 1 elements");
+  }
+  int64_t bytes;
+  if (__builtin_mul_overflow(elements, static_cast<int64_t>(dtypeSize(dtype)),
+                             &bytes))
+    return npyError("shape " + formatShape(shape) + " of " + dtypeName(dtype) +
+                    " takes more than 2^63 - 1 bytes");
+  return empty ? 0 : bytes;
+}
+
+static constexpr llvm::StringLiteral kNpyMagic("\x93NUMPY");
+/// The longest preamble: magic, version, 4-byte header length.
+static constexpr uint64_t kMaxNpyPreambleBytes = 12;
+
+static uint64_t readLittleEndian(llvm::StringRef bytes) {
+  uint64_t value = 0;
+  for (char c : llvm::reverse(bytes))
+    value = value << 8 | static_cast<uint8_t>(c);
+  return value;
+}
+
+static llvm::Expected<NpyPreamble> parsePreamble(llvm::StringRef bytes) {
+  if (!bytes.starts_with(kNpyMagic))
+    return npyError("not a .npy file (no \\x93NUMPY magic string)");
+  if (bytes.size() < kNpyMagic.size() + 2)
+    return npyError("truncated preamble");
+  unsigned major = static_cast<uint8_t>(bytes[6]);
+  unsigned minor = static_cast<uint8_t>(bytes[7]);
+  if (major < 1 || major > 3 || minor != 0)
+    return npyError("unsupported .npy version " + llvm::Twine(major) + "." +
+                    llvm::Twine(minor));
+  // Version 1 stores the header length in 2 bytes, versions 2 and 3 in 4.
+  uint64_t headerOffset = major == 1 ? 10 : 12;
+  if (bytes.size() < headerOffset)
+    return npyError("truncated preamble");
+  uint64_t length = readLittleEndian(bytes.slice(8, headerOffset));
+  if (length > kMaxNpyHeaderBytes)
+    return npyError("header of " + llvm::Twine(length) +
+                    " bytes exceeds the limit of " +
+                    llvm::Twine(kMaxNpyHeaderBytes));
+  if (length > bytes.size() - headerOffset)
+    return npyError("truncated header: " + llvm::Twine(length) +
+                    " bytes declared, " +
+                    llvm::Twine(bytes.size() - headerOffset) + " present");
+  return NpyPreamble{headerOffset, length};
+}
+
+/// The header of the .npy image that starts `bytes`, checked for everything
+/// but the presence of its data (`bytes` may be only the file's beginning).
+static llvm::Expected<NpyHeader> parseNpyHeader(llvm::StringRef bytes,
+                                                bool asBf16) {
+  llvm::Expected<NpyPreamble> preamble = parsePreamble(bytes);
+  if (!preamble)
+    return preamble.takeError();
+  llvm::Expected<HeaderFields> fields =
+      HeaderParser(bytes.substr(preamble->headerOffset,
+                                preamble->headerLength))
+          .parse();
+  if (!fields)
+    return fields.takeError();
+  for (auto [present, key] :
+       {std::pair{fields->descr.has_value(), "descr"},
+        std::pair{fields->fortranOrder.has_value(), "fortran_order"},
+        std::pair{fields->shape.has_value(), "shape"}})
+    if (!present)
+      return npyError(llvm::Twine("header has no '") + key + "'");
+  llvm::Expected<DType> dtype = dtypeFromDescr(*fields->descr, asBf16);
+  if (!dtype)
+    return dtype.takeError();
+  if (*fields->fortranOrder)
+    return npyError("Fortran-ordered arrays are not supported");
+  llvm::Expected<uint64_t> dataBytes = checkedByteSize(*dtype, *fields->shape);
+  if (!dataBytes)
+    return dataBytes.takeError();
+  return NpyHeader{*dtype, std::move(*fields->shape),
+                   preamble->headerOffset + preamble->headerLength,
+                   *dataBytes};
+}
+
+/// Refuses a header whose data extends past the `available` bytes of its
+/// input: the input's size caps every allocation.
+static llvm::Error checkDataPresent(const NpyHeader &header,
+                                    uint64_t available) {
+  uint64_t present =
+      available > header.dataOffset ? available - header.dataOffset : 0;
+  if (header.dataBytes <= present)
+    return llvm::Error::success();
+  return npyError("data is shorter than the header says: " +
+                  llvm::Twine(header.dataBytes) + " bytes declared, " +
+                  llvm::Twine(present) + " present");
+}
+
+llvm::Expected<NDArray> attn::parseNpy(llvm::StringRef bytes,
+                                       llvm::StringRef name, bool asBf16) {
+  llvm::Expected<NpyHeader> header = parseNpyHeader(bytes, asBf16);
+  if (!header)
+    return prefixed(name, header.takeError());
+  if (llvm::Error err = checkDataPresent(*header, bytes.size()))
+    return prefixed(name, std::move(err));
+  NDArray array(header->dtype, std::move(header->shape));
+  // An empty array has no buffer, and memcpy wants non-null pointers.
+  if (header->dataBytes != 0)
+    std::memcpy(array.data(), bytes.data() + header->dataOffset,
+                header->dataBytes);
   return array;
+}
+
+static const char *fileTypeName(llvm::sys::fs::file_type type) {
+  using llvm::sys::fs::file_type;
+  switch (type) {
+  case file_type::directory_file: return "a directory";
+  case file_type::character_file: return "a character device";
+  case file_type::block_file: return "a block device";
+  case file_type::fifo_file: return "a FIFO";
+  case file_type::socket_file: return "a socket";
+  default: return "of unknown type";
+  }
+}
+
+/// The size of the regular file `status` describes, or why it is not one:
+/// a device such as /dev/zero or a FIFO has no size to check the header
+/// against, and reading it may never end.
+static llvm::Expected<uint64_t>
+regularFileSize(const llvm::sys::fs::file_status &status) {
+  if (status.type() == llvm::sys::fs::file_type::regular_file)
+    return status.getSize();
+  return npyError(llvm::Twine("not a regular file (") +
+                  fileTypeName(status.type()) + ")");
+}
+
+/// The first `size` bytes of the open file `fd`. Large slices are mapped,
+/// not copied, as MemoryBuffer does for files.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readPrefix(llvm::sys::fs::file_t fd, llvm::StringRef path, uint64_t size) {
+  auto buffer = llvm::MemoryBuffer::getOpenFileSlice(fd, path, size, 0);
+  if (!buffer)
+    return npyError("cannot read: " + buffer.getError().message());
+  return std::move(*buffer);
+}
+
+/// Opens `path` for reading once it is known to be a regular file: opening
+/// a FIFO would block until a writer comes.
+static llvm::Expected<llvm::sys::fs::file_t> openRegularFile(llvm::StringRef path) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status))
+    return npyError("cannot open: " + ec.message());
+  if (llvm::Expected<uint64_t> size = regularFileSize(status); !size)
+    return size.takeError();
+  llvm::Expected<llvm::sys::fs::file_t> fd =
+      llvm::sys::fs::openNativeFileForRead(path);
+  if (!fd)
+    return npyError("cannot open: " + llvm::toString(fd.takeError()));
+  return *fd;
+}
+
+/// The header and the data it declares of the open .npy file `fd`, no more
+/// (the rest of the file is never read). The size is taken again from the
+/// open file: the path may name another file since it was checked.
+static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readNpyImage(llvm::sys::fs::file_t fd, llvm::StringRef path, bool asBf16) {
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(fd, status))
+    return npyError("cannot read: " + ec.message());
+  llvm::Expected<uint64_t> fileSize = regularFileSize(status);
+  if (!fileSize)
+    return fileSize.takeError();
+  auto head = readPrefix(
+      fd, path, std::min(*fileSize, kMaxNpyPreambleBytes + kMaxNpyHeaderBytes));
+  if (!head)
+    return head.takeError();
+  llvm::Expected<NpyHeader> header =
+      parseNpyHeader((*head)->getBuffer(), asBf16);
+  if (!header)
+    return header.takeError();
+  if (llvm::Error err = checkDataPresent(*header, *fileSize))
+    return std::move(err);
+  return readPrefix(fd, path, header->dataOffset + header->dataBytes);
+}
+
+llvm::Expected<NDArray> attn::readNpy(llvm::StringRef path, bool asBf16) {
+  llvm::Expected<llvm::sys::fs::file_t> fd = openRegularFile(path);
+  if (!fd)
+    return prefixed(path, fd.takeError());
+  auto image = readNpyImage(*fd, path, asBf16);
+  // A mapped image stays valid once the file is closed.
+  llvm::sys::fs::closeFile(*fd);
+  if (!image)
+    return prefixed(path, image.takeError());
+  return parseNpy((*image)->getBuffer(), path, asBf16);
 }
 
 llvm::Error attn::writeNpy(llvm::StringRef path, const NDArray &array) {

@@ -51,6 +51,11 @@ int64_t fdiv(int64_t a, int64_t b) {
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 int64_t fmod(int64_t a, int64_t b) { return a - fdiv(a, b) * b; }
+/// Ceiling division, written without negating a: -INT64_MIN overflows.
+int64_t cdiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  return (a % b != 0 && (a < 0) == (b < 0)) ? q + 1 : q;
+}
 
 /// Runtime inputs of document and block_sparse masks.
 struct RuntimeData {
@@ -336,7 +341,7 @@ struct RegionGen {
       if (op == "arith.remui") return a % static_cast<uint64_t>(c);
       if (op == "arith.floordivsi") return static_cast<uint64_t>(fdiv(S(a), c));
       if (op == "arith.ceildivsi")
-        return static_cast<uint64_t>(-fdiv(-S(a), c));
+        return static_cast<uint64_t>(cdiv(S(a), c));
       if (op == "arith.shrsi") return static_cast<uint64_t>(S(a) >> c);
       if (op == "arith.shrui") return a >> c;
       if (op == "arith.shli") return a << c;

@@ -68,8 +68,49 @@ private:
   std::vector<uint8_t> bytes_;
 };
 
-/// Reads a .npy file (version 1/2/3, C order, little endian). `asBf16`
-/// reinterprets a uint16 array as bfloat16.
+/// The byte size of an array of `dtype` and `shape`, or an error when a
+/// dimension is negative or the element count or the byte size exceeds
+/// int64: unchecked, a product such as 2^62 * 4 wraps to 0 and a huge shape
+/// passes for an empty one. A zero extent does not excuse the others'
+/// product overflowing (as in NumPy: (0, 2^62, 2^62) is refused like
+/// (2^62, 2^62, 0)). Check a shape from outside with it before constructing
+/// an NDArray, which allocates whatever it is asked.
+llvm::Expected<uint64_t> checkedByteSize(DType dtype,
+                                         llvm::ArrayRef<int64_t> shape);
+
+/// Limits of the .npy reader. The longest header dict accepted: the limit
+/// NumPy's np.load applies to files it does not trust (max_header_size).
+constexpr uint64_t kMaxNpyHeaderBytes = 10000;
+/// The most dimensions accepted: NumPy 2's NPY_MAXDIMS.
+constexpr int64_t kMaxNpyRank = 64;
+
+/// Parses a .npy image held in memory (version 1/2/3, C order, little
+/// endian): the preamble, the header dict and the data it declares. `name`
+/// (a path, or what the caller calls the buffer) starts every error message.
+/// `asBf16` reinterprets a uint16 array as bfloat16. Every malformed input
+/// is an error, never a crash, and nothing is allocated before the sizes
+/// are known to be valid:
+///  - a missing or wrong magic string, a version other than 1.0/2.0/3.0, a
+///    header longer than kMaxNpyHeaderBytes or than the input;
+///  - a header dict that is not exactly {'descr': STR, 'fortran_order':
+///    BOOL, 'shape': TUPLE} in Python literal syntax (keys in any order, a
+///    trailing comma allowed, nothing but whitespace after the closing
+///    brace);
+///  - a negative dimension, more than kMaxNpyRank of them, an element count
+///    or byte size beyond int64 (a zero extent does not excuse the others'
+///    product overflowing, as in NumPy);
+///  - an unsupported dtype or Fortran order;
+///  - declared data that extends past the end of `bytes`: the input's own
+///    size caps what is allocated. Bytes after the data are ignored, as
+///    np.load does.
+llvm::Expected<NDArray> parseNpy(llvm::StringRef bytes, llvm::StringRef name,
+                                 bool asBf16 = false);
+
+/// Reads a .npy file with the rules of parseNpy, where the file's size caps
+/// the data. The path must name a regular file (or a link to one): it is
+/// checked before the file is opened, so that a device (/dev/zero) or a FIFO
+/// is refused instead of read without end. Only the header and the data it
+/// declares are read.
 llvm::Expected<NDArray> readNpy(llvm::StringRef path, bool asBf16 = false);
 /// Writes `array` as .npy; bfloat16 is written as uint16.
 llvm::Error writeNpy(llvm::StringRef path, const NDArray &array);

@@ -1,0 +1,1 @@
+attn_unittest(NpyTest NpyTest.cpp LIBS AttnSupport LLVM)
