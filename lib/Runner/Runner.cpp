@@ -268,7 +268,12 @@ static std::optional<int64_t> extentExpr(Attribute a, const ProblemSize &s) {
   int64_t delta;
   if (text.substr(op + 1).trim().getAsInteger(10, delta))
     return std::nullopt;
-  return text[op] == '+' ? *base + delta : *base - delta;
+  // An overflowing extent is malformed (it reports as such), not wrapped.
+  int64_t extent;
+  if (text[op] == '+' ? __builtin_add_overflow(*base, delta, &extent)
+                      : __builtin_sub_overflow(*base, delta, &extent))
+    return std::nullopt;
+  return extent;
 }
 
 llvm::Expected<std::vector<int64_t>>
