@@ -3,9 +3,10 @@
 
 usage: fuzz/make_corpus.py OUT_DIR
 
-OUT_DIR/spec: every zoo/**/*.mlir spec, and every `// -----` case of the
+OUT_DIR/spec: every zoo/**/*.mlir spec, every `// -----` case of the
 dialect's lit tests (test/Dialect/Attn), whose invalid cases lead the
-spec_fuzzer straight into the verifiers' error paths.
+spec_fuzzer straight into the verifiers' error paths, and the fixed findings
+of the fuzzers (test/tools/attn-run/Inputs/fuzz), so that they stay fixed.
 OUT_DIR/npy: .npy files of every dtype the reader knows (float32, float16,
 float64, int32, int64, int8, bool, bfloat16 stored as uint16), a
 Fortran-ordered array, 0-d and empty arrays, version 2.0 and 3.0 headers,
@@ -31,6 +32,8 @@ def spec_seeds():
     for path in sorted((ROOT / "test/Dialect/Attn").glob("*.mlir")):
         for n, case in enumerate(path.read_text().split("// -----")):
             yield f"lit_{path.stem}_{n}.mlir", case
+    for path in sorted((ROOT / "test/tools/attn-run/Inputs/fuzz").glob("*.mlir")):
+        yield "finding_" + path.name, path.read_text()
 
 
 def npy_bytes(array, version=None):
