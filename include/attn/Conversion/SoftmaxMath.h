@@ -1,0 +1,71 @@
+//===- SoftmaxMath.h - online softmax and finalization math -----*- C++ -*-===//
+//
+// The arithmetic of FlashAttention's row statistics, written once for every
+// lowering: the online update of the running max and sum, the sink fold and
+// the finalization (1 / l, logsumexp). Every function takes f32 scalars or
+// vectors of f32; constants are splat to the operand's type.
+//
+// Conventions (the dialect reference, "Non-finite values", states them for
+// users): a running max of -inf means "no kept score yet"; exponentials are
+// then taken relative to 0 instead of the max, so exp(-inf - -inf) = NaN
+// never appears and every weight and rescale factor of such a row is 0. A
+// row whose sum is 0 finalizes to 0 with logsumexp -inf.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CONVERSION_SOFTMAXMATH_H
+#define ATTN_CONVERSION_SOFTMAXMATH_H
+
+#include "mlir/IR/Builders.h"
+
+#include <functional>
+
+namespace attn::codegen {
+
+class SoftmaxMath {
+public:
+  /// `exp` computes e^x of an f32 scalar or vector (default math.exp; the
+  /// GPU lowering passes exp2(x log2 e)).
+  using ExpFn = std::function<mlir::Value(mlir::Value)>;
+  SoftmaxMath(mlir::OpBuilder &b, mlir::Location loc, ExpFn exp = nullptr);
+
+  /// One step of the online update: the running max after `candidateMax`
+  /// joins `oldMax`, the offset its weights are taken relative to, and the
+  /// factor alpha that rescales the running sum and accumulator.
+  struct Step {
+    mlir::Value newMax, offset, alpha;
+  };
+  Step update(mlir::Value oldMax, mlir::Value candidateMax);
+  /// The exponent offset of a running max: the max, or 0 while it is -inf.
+  mlir::Value offsetOf(mlir::Value max);
+  /// The softmax weight exp(s - offset) of a score.
+  mlir::Value weight(mlir::Value score, mlir::Value offset);
+  /// The running sum after a step: l alpha + tileSum.
+  mlir::Value rescaleSum(mlir::Value sum, mlir::Value alpha,
+                         mlir::Value tileSum);
+
+  /// A sink logit joins the normalizer only: m' = max(m, sink),
+  /// l' = l exp(m - m') + exp(sink - m'); the accumulator is rescaled by
+  /// exp(m - m'). A row whose m' is -inf stays empty (l' = 0).
+  struct SinkFold {
+    mlir::Value max, sum, accScale;
+  };
+  SinkFold foldSink(mlir::Value max, mlir::Value sum, mlir::Value sink);
+
+  /// 1 / l, or 0 for an empty row (l = 0).
+  mlir::Value reciprocalOrZero(mlir::Value sum);
+  /// max + log(sum), or -inf for a row without weight (sum <= 0).
+  mlir::Value logSumExp(mlir::Value max, mlir::Value sum);
+
+  /// An f32 constant of `like`'s type (scalar or splat vector).
+  mlir::Value constant(mlir::Type like, double value);
+  mlir::Value exp(mlir::Value x);
+
+private:
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  ExpFn expFn;
+};
+
+} // namespace attn::codegen
+
+#endif // ATTN_CONVERSION_SOFTMAXMATH_H

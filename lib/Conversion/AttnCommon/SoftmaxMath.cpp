@@ -1,0 +1,81 @@
+//===- SoftmaxMath.cpp - online softmax and finalization math -------------===//
+
+#include "attn/Conversion/SoftmaxMath.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace attn::codegen;
+
+static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+SoftmaxMath::SoftmaxMath(OpBuilder &b, Location loc, ExpFn exp)
+    : b(b), loc(loc), expFn(std::move(exp)) {}
+
+Value SoftmaxMath::constant(Type like, double value) {
+  auto f32 = b.getF32FloatAttr(value);
+  if (auto vec = dyn_cast<VectorType>(like))
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(vec, f32.getValue()));
+  return arith::ConstantOp::create(b, loc, f32);
+}
+
+Value SoftmaxMath::exp(Value x) {
+  if (expFn)
+    return expFn(x);
+  return math::ExpOp::create(b, loc, x);
+}
+
+Value SoftmaxMath::offsetOf(Value max) {
+  Type t = max.getType();
+  Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, max,
+                                       constant(t, kNegInf));
+  return arith::SelectOp::create(b, loc, finite, max, constant(t, 0.0));
+}
+
+SoftmaxMath::Step SoftmaxMath::update(Value oldMax, Value candidateMax) {
+  Step step;
+  step.newMax = arith::MaximumFOp::create(b, loc, oldMax, candidateMax);
+  step.offset = offsetOf(step.newMax);
+  step.alpha = exp(arith::SubFOp::create(b, loc, oldMax, step.offset));
+  return step;
+}
+
+Value SoftmaxMath::weight(Value score, Value offset) {
+  return exp(arith::SubFOp::create(b, loc, score, offset));
+}
+
+Value SoftmaxMath::rescaleSum(Value sum, Value alpha, Value tileSum) {
+  return math::FmaOp::create(b, loc, sum, alpha, tileSum);
+}
+
+SoftmaxMath::SinkFold SoftmaxMath::foldSink(Value max, Value sum, Value sink) {
+  SinkFold fold;
+  fold.max = arith::MaximumFOp::create(b, loc, max, sink);
+  Value offset = offsetOf(fold.max);
+  fold.accScale = exp(arith::SubFOp::create(b, loc, max, offset));
+  fold.sum = math::FmaOp::create(b, loc, sum, fold.accScale,
+                                 weight(sink, offset));
+  return fold;
+}
+
+Value SoftmaxMath::reciprocalOrZero(Value sum) {
+  Type t = sum.getType();
+  Value nonZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, sum,
+                                        constant(t, 0.0));
+  Value inv = arith::DivFOp::create(b, loc, constant(t, 1.0), sum);
+  return arith::SelectOp::create(b, loc, nonZero, inv, constant(t, 0.0));
+}
+
+Value SoftmaxMath::logSumExp(Value max, Value sum) {
+  Type t = sum.getType();
+  Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                         sum, constant(t, 0.0));
+  Value lse = arith::AddFOp::create(b, loc, max, math::LogOp::create(b, loc, sum));
+  return arith::SelectOp::create(b, loc, positive, lse, constant(t, kNegInf));
+}
