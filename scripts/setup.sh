@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 APT_PACKAGES="llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 \
-  ninja-build cmake ccache libgtest-dev libgmock-dev libbenchmark-dev libpng-dev python3"
+  ninja-build cmake ccache libgtest-dev libgmock-dev libbenchmark-dev libpng-dev python3 \
+  libclang-rt-22-dev"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
