@@ -37,6 +37,12 @@ struct CompileOptions {
   /// Tiled, vectorized lowering (convert-attn-to-cpu); false selects the
   /// untiled baseline (convert-attn-to-loops).
   bool tiled = true;
+  /// Compile through the tile program (attn-to-tile) and its portable
+  /// loops lowering instead (`tiled` is then ignored): shape-generic, so a
+  /// spec with dynamic shapes compiles once for every length; scalar code,
+  /// one thread, every key tile visited (the tile IR's correctness path).
+  /// tileQ and tileKv give its tiles (tileQ 0: 32).
+  bool tileProgram = false;
   /// Queries per tile (0: four vectors), rounded up to whole vectors.
   int64_t tileQ = 0;
   int64_t tileKv = 64; // keys per tile
@@ -114,6 +120,8 @@ public:
   /// (ops with dynamic shapes, or every op when `tiled` is off).
   int64_t numTiledOps() const { return tiledOps; }
   int64_t numUntiledOps() const { return untiledOps; }
+  /// Attention ops compiled through the tile program (tileProgram).
+  int64_t numTileProgramOps() const { return tileProgramOps; }
   /// f32 lanes per vector of the tiled kernel (0 for the untiled path).
   int64_t vectorWidth() const { return lanes; }
   /// Queries and keys per tile of the tiled kernel (0 for the untiled
@@ -137,7 +145,7 @@ private:
   void (*packedEntry)(void **) = nullptr;
   std::vector<ArgInfo> argInfo, resultInfo;
   int64_t workItems = 0;
-  int64_t tiledOps = 0, untiledOps = 0;
+  int64_t tiledOps = 0, untiledOps = 0, tileProgramOps = 0;
   int64_t lanes = 0;
   int64_t tileQ = 0, tileKv = 0;
   const char *bf16Dot = "off";

@@ -65,7 +65,8 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 }
 
 std::string CompileOptions::key() const {
-  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileQ) + "/" +
+  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) + "/" +
+          llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
           llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
           llvm::Twine(static_cast<int>(bf16Dot)))
@@ -336,7 +337,20 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
 
   PassManager pm(ctx, ModuleOp::getOperationName());
   bool emulateBF16Dot = false;
-  if (options.tiled) {
+  if (options.tileProgram) {
+    TileLoopsPipelineOptions tiles;
+    tiles.tileQ = options.tileQ ? options.tileQ : tiles.tileQ;
+    tiles.tileKv = options.tileKv;
+    if (tiles.tileQ < 1 || tiles.tileKv < 1)
+      return makeError("tile sizes must be positive, got tile-q " +
+                       llvm::Twine(tiles.tileQ) + ", tile-kv " +
+                       llvm::Twine(tiles.tileKv));
+    result->tileQ = tiles.tileQ;
+    result->tileKv = tiles.tileKv;
+    result->untiledOps = 0;
+    result->tileProgramOps = attentionOps;
+    buildCPUTileLoopsPipeline(pm, tiles);
+  } else if (options.tiled) {
     CPUPipelineOptions cpu;
     cpu.tileQ = options.tileQ;
     cpu.tileKv = options.tileKv;

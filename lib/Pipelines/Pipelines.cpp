@@ -2,12 +2,16 @@
 
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
@@ -36,12 +40,24 @@ void attn::buildCPUTiledPipeline(OpPassManager &pm,
   buildCPULoweringToLLVM(pm, options.emulateBF16Dot);
 }
 
+void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
+                                     const TileLoopsPipelineOptions &options) {
+  AttnToTileOptions tiling;
+  tiling.tileQ = options.tileQ;
+  tiling.tileKv = options.tileKv;
+  pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
+  pm.addNestedPass<func::FuncOp>(createConvertAttnTileToLoops());
+  buildCPULoweringToLLVM(pm);
+}
+
 void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
   pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
+  // The tile program threads row statistics through scf.for as new tensors.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
@@ -53,6 +69,10 @@ void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParamOptions));
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+  // The tile program's linalg ops and work-item loop (no-ops otherwise).
+  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
 
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -88,7 +108,9 @@ void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
                   arith::ArithDialect, bufferization::BufferizationDialect,
                   func::FuncDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, scf::SCFDialect,
-                  tensor::TensorDialect>();
+                  tensor::TensorDialect, linalg::LinalgDialect,
+                  tile::AttnTileDialect>();
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   // Out-param hoisting and deallocation need memref.alloc's interface.
   memref::registerAllocationOpInterfaceExternalModels(registry);
@@ -108,4 +130,10 @@ void attn::registerAttnPipelines() {
       "Lower attn specs to the LLVM dialect for the CPU: tiled and "
       "vectorized where shapes are static, untiled otherwise",
       [](OpPassManager &pm) { buildCPUTiledPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "attn-cpu-tile-loops",
+      "Lower attn specs to the LLVM dialect for the CPU through the tile "
+      "program (attn-to-tile) and its portable loops lowering: "
+      "shape-generic, not vectorized",
+      [](OpPassManager &pm) { buildCPUTileLoopsPipeline(pm, {}); });
 }

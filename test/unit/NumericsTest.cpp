@@ -298,6 +298,97 @@ INSTANTIATE_TEST_SUITE_P(
     caseName);
 
 //===----------------------------------------------------------------------===//
+// The tile program (attn-to-tile, convert-attn-tile-to-loops): compiled once
+// from the shape-generic spec, run at every shape
+//===----------------------------------------------------------------------===//
+
+using TileProgramParam = std::tuple<int, const char *, bool>;
+
+class TileProgramNumericsTest
+    : public ::testing::TestWithParam<TileProgramParam> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType, lse] = GetParam();
+  const SpecCase &c = kCases[caseIndex];
+  std::string source = makeSpec(c, elementType, lse);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+
+  // Tiles that divide none of the lengths: every tile crosses an end
+  // somewhere.
+  CompileOptions options;
+  options.tileProgram = true;
+  options.tileQ = 6;
+  options.tileKv = 7;
+  auto compiled = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
+  EXPECT_EQ((*compiled)->queryTile(), 6);
+
+  for (const Shape &s : kShapes) {
+    ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+    SCOPED_TRACE(testing::Message()
+                 << c.name << " " << elementType << " B=" << s.b
+                 << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                 << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+    auto shapeArgs = makeRandomInputs(*binding, size, 0);
+    ASSERT_TRUE(static_cast<bool>(shapeArgs))
+        << llvm::toString(shapeArgs.takeError());
+    auto specialized = specializeToShapes(*binding, *shapeArgs);
+    ASSERT_TRUE(succeeded(specialized));
+    auto concrete = bindSpec(**specialized, "spec");
+    ASSERT_TRUE(succeeded(concrete));
+    for (uint64_t seed : {1u, 2u}) {
+      SCOPED_TRACE(testing::Message() << "seed " << seed);
+      auto args = makeRandomInputs(*binding, size, seed);
+      ASSERT_TRUE(static_cast<bool>(args));
+      attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
+      if (testing::Test::HasFatalFailure())
+        return;
+    }
+  }
+}
+
+std::string tileProgramCaseName(
+    const ::testing::TestParamInfo<TileProgramParam> &info) {
+  return std::string(kCases[std::get<0>(info.param)].name) + "_" +
+         std::get<1>(info.param) + (std::get<2>(info.param) ? "_lse" : "");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    F32, TileProgramNumericsTest,
+    ::testing::Combine(::testing::Range(0, int(std::size(kCases))),
+                       ::testing::Values("f32"), ::testing::Values(false)),
+    tileProgramCaseName);
+
+// Softmax cases with the logsumexp: masks, operands (sinks join it), -inf.
+INSTANTIATE_TEST_SUITE_P(
+    F32Lse, TileProgramNumericsTest,
+    ::testing::Combine(::testing::Values(0, 1, 2, kFirstOperandCase,
+                                         kFirstOperandCase + 1,
+                                         kFirstOperandCase + 4,
+                                         kFirstNegInfCase,
+                                         kFirstNegInfCase + 2),
+                       ::testing::Values("f32"), ::testing::Values(true)),
+    tileProgramCaseName);
+
+INSTANTIATE_TEST_SUITE_P(
+    Half, TileProgramNumericsTest,
+    ::testing::Combine(::testing::Values(0, 1, 9, kFirstOperandCase + 1,
+                                         kFirstOperandCase + 4,
+                                         kFirstNegInfCase + 2),
+                       ::testing::Values("f16", "bf16"),
+                       ::testing::Values(false)),
+    tileProgramCaseName);
+
+//===----------------------------------------------------------------------===//
 // bf16 dot products (vdpbf16ps micro-kernels)
 //===----------------------------------------------------------------------===//
 

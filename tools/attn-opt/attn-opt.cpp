@@ -8,6 +8,8 @@
 #include "attn/Analysis/Passes.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+#include "attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/GPU.h"
 
@@ -21,12 +23,13 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   attn::registerAttnConversionPasses();
+  attn::registerAttnTransformsPasses();
   attn::registerAttnAnalysisTestPasses();
   attn::registerAttnPipelines();
   attn::gpu::registerGPUPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<attn::AttnDialect>();
+  registry.insert<attn::AttnDialect, attn::tile::AttnTileDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

@@ -64,6 +64,10 @@ static cl::opt<unsigned> threads("num-threads",
                                  cl::init(0));
 static cl::opt<bool> untiled("untiled",
                              cl::desc("use the untiled baseline lowering"));
+static cl::opt<bool> tileProgram(
+    "tile-program",
+    cl::desc("compile through the tile program (attn-to-tile) and its "
+             "portable loops lowering"));
 static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
                               cl::init(0));
 static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
@@ -236,6 +240,7 @@ int main(int argc, char **argv) {
     CompileOptions options;
     options.threads = threads;
     options.tiled = !untiled;
+    options.tileProgram = tileProgram;
     options.tileQ = tileQ;
     options.tileKv = tileKv;
     options.vectorWidth = vectorWidth;
@@ -248,7 +253,8 @@ int main(int argc, char **argv) {
     kernel = std::move(*compiled);
     int64_t tiledOps = kernel->numTiledOps(),
             untiledOps = kernel->numUntiledOps();
-    path = untiledOps == 0   ? "tiled"
+    path = kernel->numTileProgramOps() ? "tile program"
+           : untiledOps == 0           ? "tiled"
            : tiledOps == 0   ? "untiled"
                              : "mixed (" + std::to_string(untiledOps) +
                                  " untiled ops)";

@@ -17,7 +17,8 @@ namespace attn::codegen {
 
 /// Values available while emitting the code of one (i, j) pair.
 struct PairContext {
-  mutable AttentionOp op;
+  /// The op carrying the mask, score modifications and their operands.
+  mutable ScoreSpecOpInterface op;
   mlir::Value b, h, i, j;
   mlir::Value p;        // aligned query position i + Nk - Nq
   mlir::Value nq, nk;   // sequence lengths
@@ -66,6 +67,7 @@ public:
   /// normalization (sigmoid with its bias, softplus, relu, identity),
   /// before any l1 re-normalization. `s` is f32 or a vector of f32.
   mlir::Value pointwiseWeight(AttentionOp op, mlir::Value s);
+  mlir::Value pointwiseWeight(NormalizationAttr norm, mlir::Value s);
 
   mlir::OpBuilder &b;
   mlir::Location loc;

@@ -28,6 +28,29 @@ def ConvertAttnToLoops : Pass<"convert-attn-to-loops", "::mlir::func::FuncOp"> {
   ];
 }
 
+def ConvertAttnTileToLoops : Pass<"convert-attn-tile-to-loops",
+                                  "::mlir::func::FuncOp"> {
+  let summary = "Lower the tile program (attn_tile) to linalg and scf on tensors";
+  let description = [{
+    The portable lowering of the tile program: every tile op becomes
+    `linalg.generic` ops (or `tensor.generate` for loads) on tensors whose
+    bodies hold the scalar math of the shared helpers (the online update,
+    sink fold and finalization of `SoftmaxMath`, masks and score
+    modifications of the scalar emitter), and `attn_tile.for_key_tiles`
+    becomes an `scf.for` over the key tiles with the partial flag computed
+    at run time (a tile crossing a sequence end, or every tile of a masked
+    spec). The result is target-neutral and shape-generic; it bufferizes
+    with One-Shot Bufferize and runs through `convert-linalg-to-loops`
+    (the `attn-cpu-tile-loops` pipeline). It is the correctness baseline of
+    the tile program, not a fast path: no vectorization, no tile skipping.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::linalg::LinalgDialect"
+  ];
+}
+
 def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
   let summary = "Tile attn.attention into a vectorized FlashAttention-2 loop nest for CPUs";
   let description = [{

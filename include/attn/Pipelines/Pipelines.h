@@ -33,6 +33,16 @@ struct CPUPipelineOptions {
 void buildCPUTiledPipeline(mlir::OpPassManager &pm,
                            const CPUPipelineOptions &options);
 
+/// Options of the tile-program pipeline.
+struct TileLoopsPipelineOptions {
+  int64_t tileQ = 32;
+  int64_t tileKv = 32;
+};
+/// Through the tile program: attn-to-tile, convert-attn-tile-to-loops, then
+/// the rest as in the untiled pipeline. Shape-generic (dynamic B, H, Nq, Nk,
+/// D), every key tile visited, scalar code: the tile IR's reference path.
+void buildCPUTileLoopsPipeline(mlir::OpPassManager &pm,
+                               const TileLoopsPipelineOptions &options);
 /// The part of the CPU pipelines after the attn lowerings. x86vector ops
 /// lower to LLVM's x86 intrinsics, or to portable vector code with
 /// `emulateBF16Dot`.
@@ -45,7 +55,8 @@ void buildCPULoweringToLLVM(mlir::OpPassManager &pm,
 void registerCPUPipelineDependencies(mlir::DialectRegistry &registry);
 
 /// Registers the pipelines above with the pass registry
-/// (`attn-opt --attn-cpu-untiled`, `attn-opt --attn-cpu`).
+/// (`attn-opt --attn-cpu-untiled`, `attn-opt --attn-cpu`,
+/// `attn-opt --attn-cpu-tile-loops`).
 void registerAttnPipelines();
 
 } // namespace attn

@@ -90,8 +90,8 @@ Value ScalarEmitter::keep(const PairContext &c) {
   Value keep = boolean(true);
   if (MaskAttrInterface m = c.op.getMaskAttr())
     keep = mask(m, c);
-  if (!c.op.getMaskFn().empty())
-    keep = andi(keep, inlineRegion(b, c.op.getMaskFn(), {c.b, c.h, c.i, c.j},
+  if (Region *maskFn = c.op.getMaskFnRegion(); maskFn && !maskFn->empty())
+    keep = andi(keep, inlineRegion(b, *maskFn, {c.b, c.h, c.i, c.j},
                                    c.op.getCaptures(), c.nq, c.nk));
   return keep;
 }
@@ -117,13 +117,18 @@ Value ScalarEmitter::modifyScore(Value s, const PairContext &c) {
       }
     }
   }
-  if (!c.op.getScoreMod().empty())
-    s = inlineRegion(b, c.op.getScoreMod(), {s, c.b, c.h, c.i, c.j},
+  if (Region *scoreMod = c.op.getScoreModRegion();
+      scoreMod && !scoreMod->empty())
+    s = inlineRegion(b, *scoreMod, {s, c.b, c.h, c.i, c.j},
                      c.op.getCaptures(), c.nq, c.nk);
   return s;
 }
 
 Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
+  return pointwiseWeight(op.getNormalizationAttr(), s);
+}
+
+Value ScalarEmitter::pointwiseWeight(NormalizationAttr norm, Value s) {
   // f32 scalars or vectors of f32 (the tiled CPU kernel's query lanes).
   auto like = [&](double v) -> Value {
     if (auto vec = dyn_cast<VectorType>(s.getType()))
@@ -131,10 +136,9 @@ Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
           b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(v)));
     return f32(v);
   };
-  switch (op.getNormalizationKind()) {
+  switch (norm ? norm.getKind() : NormalizationKind::Softmax) {
   case NormalizationKind::Sigmoid: {
-    Value x = arith::AddFOp::create(
-        b, loc, s, like(op.getNormalizationAttr().getBiasValue()));
+    Value x = arith::AddFOp::create(b, loc, s, like(norm.getBiasValue()));
     Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
     return arith::DivFOp::create(b, loc, like(1.0),
                                  arith::AddFOp::create(b, loc, like(1.0), ex));

@@ -11,6 +11,7 @@ using namespace mlir;
 using namespace attn;
 
 #define GET_OP_CLASSES
+#include "attn/Dialect/Attn/AttnOpInterfaces.cpp.inc"
 #include "attn/Dialect/Attn/AttnOps.cpp.inc"
 
 NormalizationKind AttentionOp::getNormalizationKind() {
@@ -384,34 +385,34 @@ LogicalResult AttentionOp::verify() {
 }
 
 /// Checks one region's signature and body.
-static LogicalResult verifyAttnRegion(AttentionOp op, Region &region,
-                                      StringRef name,
-                                      ArrayRef<Type> leadingTypes,
-                                      Type resultType) {
+LogicalResult attn::verifySpecRegion(Operation *op, Region &region,
+                                     StringRef name,
+                                     ArrayRef<Type> leadingTypes,
+                                     ValueRange captures, Type resultType) {
   if (region.empty())
     return success();
   if (!region.hasOneBlock())
-    return op.emitOpError() << "region '" << name
-                            << "' must have exactly one block";
+    return op->emitOpError() << "region '" << name
+                             << "' must have exactly one block";
   Block &block = region.front();
   SmallVector<Type> expected(leadingTypes);
-  for (Value capture : op.getCaptures())
+  for (Value capture : captures)
     expected.push_back(capture.getType());
   if (block.getNumArguments() != expected.size())
-    return op.emitOpError()
+    return op->emitOpError()
            << "region '" << name << "' must take " << expected.size()
            << " arguments (" << leadingTypes.size() << " + "
-           << op.getNumCaptures() << " captures), got "
+           << captures.size() << " captures), got "
            << block.getNumArguments();
   for (auto [i, arg, type] : llvm::enumerate(block.getArguments(), expected))
     if (arg.getType() != type)
-      return op.emitOpError() << "region '" << name << "' argument " << i
+      return op->emitOpError() << "region '" << name << "' argument " << i
                               << " must have type " << type << ", got "
                               << arg.getType();
   auto yield = dyn_cast<YieldOp>(block.getTerminator());
   if (!yield)
-    return op.emitOpError() << "region '" << name
-                            << "' must end with attn.yield";
+    return op->emitOpError() << "region '" << name
+                             << "' must end with attn.yield";
   if (yield.getValues().size() != 1 ||
       yield.getValues().front().getType() != resultType)
     return yield.emitOpError() << "in region '" << name
@@ -448,12 +449,15 @@ LogicalResult AttentionOp::verifyRegions() {
   Builder b(getContext());
   Type index = b.getIndexType();
   Type f32 = b.getF32Type();
-  if (failed(verifyAttnRegion(*this, getMaskFn(), "mask_fn",
-                              {index, index, index, index}, b.getI1Type())))
+  if (failed(verifySpecRegion(*this, getMaskFn(), "mask_fn",
+                              {index, index, index, index}, getCaptures(),
+                              b.getI1Type())))
     return failure();
-  if (failed(verifyAttnRegion(*this, getScoreMod(), "score_mod",
-                              {f32, index, index, index, index}, f32)))
+  if (failed(verifySpecRegion(*this, getScoreMod(), "score_mod",
+                              {f32, index, index, index, index}, getCaptures(),
+                              f32)))
     return failure();
-  return verifyAttnRegion(*this, getWeightMod(), "weight_mod",
-                          {f32, f32, index, index, index, index}, f32);
+  return verifySpecRegion(*this, getWeightMod(), "weight_mod",
+                          {f32, f32, index, index, index, index},
+                          getCaptures(), f32);
 }

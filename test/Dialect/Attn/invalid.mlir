@@ -1230,7 +1230,7 @@ func.func @wrong_terminator(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // attn.yield outside attn.attention.
 func.func @yield_outside(%x: f32) {
-  // expected-error @+1 {{'attn.yield' op expects parent op 'attn.attention'}}
+  // expected-error @+1 {{'attn.yield' op expects parent op 'attn.attention' (or an attn_tile op carrying its regions)}}
   attn.yield %x : f32
 }
 
@@ -1528,7 +1528,7 @@ func.func @neighborhood_stride_range(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64
 
 // The region context ops only exist inside an attn.attention region.
 func.func @query_length_outside() -> index {
-  // expected-error @+1 {{'attn.query_length' op expects parent op 'attn.attention'}}
+  // expected-error @+1 {{'attn.query_length' op expects parent op 'attn.attention' (or an attn_tile op carrying its regions)}}
   %n = attn.query_length : index
   return %n : index
 }

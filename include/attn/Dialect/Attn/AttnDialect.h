@@ -18,10 +18,45 @@
 #define GET_ATTRDEF_CLASSES
 #include "attn/Dialect/Attn/AttnAttrs.h.inc"
 
+#include "attn/Dialect/Attn/AttnOpInterfaces.h.inc"
+
+namespace attn {
+/// Marks ops whose regions hold spec code: attn.attention and the attn_tile
+/// ops that carry its mask_fn, score_mod and weight_mod regions.
+template <typename ConcreteType>
+class SpecRegionHolder
+    : public mlir::OpTrait::TraitBase<ConcreteType, SpecRegionHolder> {};
+
+/// Ops that only make sense directly inside a spec region (attn.yield,
+/// attn.query_length, attn.key_length, attn.aligned_query).
+template <typename ConcreteType>
+class HasSpecRegionParent
+    : public mlir::OpTrait::TraitBase<ConcreteType, HasSpecRegionParent> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
+    mlir::Operation *parent = op->getParentOp();
+    if (parent && parent->hasTrait<SpecRegionHolder>())
+      return mlir::success();
+    return op->emitOpError("expects parent op 'attn.attention' (or an "
+                           "attn_tile op carrying its regions)");
+  }
+};
+} // namespace attn
+
 #define GET_OP_CLASSES
 #include "attn/Dialect/Attn/AttnOps.h.inc"
 
 namespace attn {
+/// Verifies a spec region of `op` (mask_fn, score_mod, weight_mod): one
+/// block taking `leadingTypes` then the captures' types, scalar arith/math
+/// code, tensor reads and the region context ops, ending with one attn.yield
+/// of `resultType`. An empty region is valid (absent).
+mlir::LogicalResult verifySpecRegion(mlir::Operation *op, mlir::Region &region,
+                                     llvm::StringRef name,
+                                     llvm::ArrayRef<mlir::Type> leadingTypes,
+                                     mlir::ValueRange captures,
+                                     mlir::Type resultType);
+
 /// Calls `fn` on `mask` and on every mask nested in it (and/or/not operands,
 /// per_head entries), parents first. A null mask visits nothing.
 void walkMasks(MaskAttrInterface mask,

@@ -13,7 +13,8 @@ def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
 def Attn_AttentionOp : Attn_Op<"attention", [
-    Pure, IsolatedFromAbove, AttrSizedOperandSegments]> {
+    Pure, IsolatedFromAbove, AttrSizedOperandSegments,
+    Attn_ScoreSpecOpInterface, Attn_SpecRegionHolder]> {
   let summary = "Scaled dot-product attention with declarative variations";
   let description = [{
     Computes, for every batch `b`, query head `h` and query `i`,
@@ -160,7 +161,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 //===----------------------------------------------------------------------===//
 
 class Attn_RegionContextOp<string mnemonic, list<Trait> traits = []>
-    : Attn_Op<mnemonic, !listconcat([Pure, HasParent<"AttentionOp">], traits)>;
+    : Attn_Op<mnemonic, !listconcat([Pure, Attn_HasSpecRegionParent], traits)>;
 
 def Attn_QueryLengthOp : Attn_RegionContextOp<"query_length"> {
   let summary = "The query sequence length `Nq`, inside an `attn.attention` region";
@@ -213,7 +214,7 @@ def Attn_AlignedQueryOp : Attn_RegionContextOp<"aligned_query"> {
   let assemblyFormat = "$query_index attr-dict `:` type($result)";
 }
 
-def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator, HasParent<"AttentionOp">]> {
+def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator, Attn_HasSpecRegionParent]> {
   let summary = "Yields the value of an `attn.attention` region";
   let arguments = (ins Variadic<AnyType>:$values);
   let assemblyFormat = "$values attr-dict `:` type($values)";

@@ -1,0 +1,392 @@
+//===- AttnTileOps.td - the tile-level attention dialect ---*- tablegen -*-===//
+#ifndef ATTN_TILE_OPS_TD
+#define ATTN_TILE_OPS_TD
+
+include "attn/Dialect/Attn/AttnAttrs.td"
+include "mlir/IR/OpBase.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def AttnTile_Dialect : Dialect {
+  let name = "attn_tile";
+  let cppNamespace = "::attn::tile";
+  let summary = "The target-neutral FlashAttention program of a spec";
+  let description = [{
+    `attn_tile` is the layer between a spec (`attn.attention`) and the
+    targets: the FlashAttention program of one spec, written once, that the
+    CPU, GPU and portable lowerings consume. `attn-to-tile` builds it; the
+    decisions that do not depend on the target (one pass or two passes over
+    the keys, which key tiles a query tile visits and whether a tile needs
+    its mask, later split-KV, quantized tiles and chunked recurrences) are
+    made here, so each is written once.
+
+    A tile program is made of upstream ops for what upstream already says
+    (`scf.forall` over the work items with `tensor.parallel_insert_slice`
+    of each finished query tile, `linalg.fill` for the initial state,
+    `arith` for indices and head maps) and of the ops below for the
+    attention-specific steps. Tiles are values: ranked f32 tensors of
+    `tile_q x D` queries, `tile_kv x D` keys, `tile_q x tile_kv` scores or
+    weights, `tile_q x Dv` accumulators and `tile_q` row statistics (the
+    running max `m`, the running sum `l`, the rescale factor `alpha`).
+    Entry `(i, j)` of a score tile is query `q0 + i` and key `k0 + j`; rows
+    and columns past the sequence ends are padding, excluded like masked
+    entries.
+
+    The online softmax state is explicit, as in IREE's `online_attention`:
+    `attn_tile.online_update` turns a score tile into weights and new row
+    statistics, `attn_tile.accumulate` adds `P V` into the rescaled
+    accumulator, `attn_tile.fold_sink` and `attn_tile.finalize` end a row.
+    The math of each step exists once, in the lowering helpers
+    (`attn/Conversion/SoftmaxMath.h`, `attn/Conversion/AttnCodegen.h`).
+  }];
+  let dependentDialects = [
+    "::attn::AttnDialect", "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+class AttnTile_Op<string mnemonic, list<Trait> traits = []>
+    : Op<AttnTile_Dialect, mnemonic, traits>;
+
+def AttnTile_F32Tile2D : 2DTensorOf<[F32]>;
+def AttnTile_F32Rows : 1DTensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Tile loads
+//===----------------------------------------------------------------------===//
+
+def AttnTile_LoadOp : AttnTile_Op<"load", [Pure]> {
+  let summary = "Rows of one head of a [B, H, N, D] tensor as an f32 tile";
+  let description = [{
+    `result[r, x] = source[batch, head, row + r, x]` widened to f32, for
+    `r` in `[0, R)` where `R` is the result's first extent; rows at or past
+    the source's extent `N` read as 0 (the padding of the last tile).
+
+    ```mlir
+    %kt = attn_tile.load %k[%b, %hk, %k0]
+        : tensor<2x4x1000x64xbf16> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source, Index:$batch,
+                       Index:$head, Index:$row);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $source `[` $batch `,` $head `,` $row `]` attr-dict
+    `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Scores: Q K^T, masking, modification
+//===----------------------------------------------------------------------===//
+
+def AttnTile_ScoresOp : AttnTile_Op<"scores", [Pure]> {
+  let summary = "The score tile scale * Q K^T";
+  let description = [{
+    `result[i, j] = scale * sum_x query[i, x] * key[j, x]`.
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$query, AttnTile_F32Tile2D:$key,
+                       F32:$scale);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $query `,` $key `scale` $scale attr-dict
+    `:` type($query) `,` type($key) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_MaskOp : AttnTile_Op<"mask", [
+    Pure, IsolatedFromAbove, AttrSizedOperandSegments, Attn_SpecRegionHolder,
+    AllTypesMatch<["scores", "result"]>,
+    DeclareOpInterfaceMethods<Attn_ScoreSpecOpInterface,
+        ["getScoreModsAttr", "getScoreModRegion", "getBias",
+         "getAlibiSlopes"]>]> {
+  let summary = "Excludes the entries of a score tile a spec's mask removes";
+  let description = [{
+    Entry `(i, j)` (query `query + i`, key `key + j`) becomes `-inf` when it
+    lies past `query_length` or `key_length`, or when the `mask` attribute
+    or the `mask_fn` region (same meaning as on `attn.attention`, regions
+    taking `(b, h, i, j, captures...)`) exclude it; the others pass
+    unchanged. With `%partial` false the producer of the tile list
+    guarantees that every entry is in range and kept, and a lowering may
+    skip the predicate (a *full* tile); true means *partial*.
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, Index:$batch, Index:$head,
+                       Index:$query, Index:$key, Index:$query_length,
+                       Index:$key_length, Index:$num_heads, I1:$partial,
+                       Optional<AnyRankedTensor>:$q_segment_ids,
+                       Optional<AnyRankedTensor>:$kv_segment_ids,
+                       Optional<AnyRankedTensor>:$block_layout,
+                       Variadic<AnyRankedTensor>:$captures,
+                       OptionalAttr<Attn_MaskAttrInterface>:$mask);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let regions = (region AnyRegion:$mask_fn);
+  let hasRegionVerifier = 1;
+  let assemblyFormat = [{
+    $scores `at` `(` $batch `,` $head `,` $query `,` $key `)`
+    `lengths` `(` $query_length `,` $key_length `)`
+    `heads` $num_heads `partial` $partial
+    (`segment_ids` `(` $q_segment_ids^ `,` $kv_segment_ids `:`
+        type($q_segment_ids) `,` type($kv_segment_ids) `)`)?
+    (`block_layout` `(` $block_layout^ `:` type($block_layout) `)`)?
+    (`captures` `(` $captures^ `:` type($captures) `)`)?
+    (`mask` `(` $mask^ `)`)?
+    (`mask_fn` $mask_fn^)?
+    attr-dict `:` type($scores)
+  }];
+}
+
+def AttnTile_ModifyOp : AttnTile_Op<"modify", [
+    Pure, IsolatedFromAbove, AttrSizedOperandSegments, Attn_SpecRegionHolder,
+    AllTypesMatch<["scores", "result"]>,
+    DeclareOpInterfaceMethods<Attn_ScoreSpecOpInterface,
+        ["getMaskAttr", "getMaskFnRegion", "getQSegmentIds",
+         "getKvSegmentIds", "getBlockLayout"]>]> {
+  let summary = "Applies a spec's score modifications to a score tile";
+  let description = [{
+    Entries that are not `-inf` (the kept ones) get the additive `bias`
+    operand, the `score_mods` in order and the `score_mod` region (same
+    meaning as on `attn.attention`); `-inf` entries stay `-inf` and never
+    evaluate a modification (a region may read captures only valid for
+    kept pairs).
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, Index:$batch, Index:$head,
+                       Index:$query, Index:$key, Index:$query_length,
+                       Index:$key_length, Index:$num_heads,
+                       Optional<AnyRankedTensor>:$bias,
+                       Optional<AnyRankedTensor>:$alibi_slopes,
+                       Variadic<AnyRankedTensor>:$captures,
+                       OptionalAttr<TypedArrayAttrBase<
+                           Attn_ScoreModAttrInterface,
+                           "array of score modifications">>:$score_mods);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let regions = (region AnyRegion:$score_mod);
+  let hasRegionVerifier = 1;
+  let assemblyFormat = [{
+    $scores `at` `(` $batch `,` $head `,` $query `,` $key `)`
+    `lengths` `(` $query_length `,` $key_length `)` `heads` $num_heads
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    (`alibi_slopes` `(` $alibi_slopes^ `:` type($alibi_slopes) `)`)?
+    (`captures` `(` $captures^ `:` type($captures) `)`)?
+    (`score_mods` `(` $score_mods^ `)`)?
+    (`score_mod` $score_mod^)?
+    attr-dict `:` type($scores)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization: the online update and the two-pass weights
+//===----------------------------------------------------------------------===//
+
+def AttnTile_OnlineUpdateOp : AttnTile_Op<"online_update", [
+    Pure, AllTypesMatch<["scores", "weights"]>,
+    AllTypesMatch<["max", "sum", "new_max", "new_sum", "alpha"]>]> {
+  let summary = "Weights of a score tile and the new row statistics";
+  let description = [{
+    One step of the online normalization over the key tiles of a row.
+
+    * `softmax` (the default): `new_max = max(max, rowmax(scores))`,
+      `alpha = exp(max - o)`, `weights = exp(scores - o)` where the offset
+      `o` is `new_max`, or 0 while `new_max` is `-inf` (no kept score yet:
+      every weight and `alpha` are then 0, never NaN);
+    * a pointwise `normalization` (sigmoid, softplus, relu, identity):
+      `weights = f(scores)` (0 for `-inf` scores), `new_max = max`,
+      `alpha = 1`;
+
+    and in both cases `new_sum = sum * alpha + rowsum(weights)`. The caller
+    rescales its accumulator by `alpha`.
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, AttnTile_F32Rows:$max,
+                       AttnTile_F32Rows:$sum,
+                       OptionalAttr<Attn_NormalizationAttr>:$normalization);
+  let results = (outs AttnTile_F32Tile2D:$weights, AttnTile_F32Rows:$new_max,
+                      AttnTile_F32Rows:$new_sum, AttnTile_F32Rows:$alpha);
+  let assemblyFormat = [{
+    $scores `,` $max `,` $sum (`normalization` `(` $normalization^ `)`)?
+    attr-dict `:` type($scores) `,` type($max)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_FinalWeightsOp : AttnTile_Op<"final_weights", [
+    Pure, AllTypesMatch<["scores", "weights"]>,
+    AllTypesMatch<["max", "sum"]>]> {
+  let summary = "Final weights of a score tile from a row's final statistics";
+  let description = [{
+    The second pass of the two-pass form (a `weight_mod` that must see
+    normalized weights): `weights = exp(scores - o) / sum` for softmax (`o`
+    the final max, or 0 when it is `-inf`) and `f(scores) / sum` for a
+    pointwise normalization with l1; a row whose sum is 0 gets weights 0.
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, AttnTile_F32Rows:$max,
+                       AttnTile_F32Rows:$sum,
+                       OptionalAttr<Attn_NormalizationAttr>:$normalization);
+  let results = (outs AttnTile_F32Tile2D:$weights);
+  let assemblyFormat = [{
+    $scores `,` $max `,` $sum
+    (`normalization` `(` $normalization^ `)`)? attr-dict
+    `:` type($scores) `,` type($max)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_WeightModOp : AttnTile_Op<"weight_mod", [
+    Pure, IsolatedFromAbove, Attn_SpecRegionHolder,
+    AllTypesMatch<["weights", "raw_scores", "result"]>]> {
+  let summary = "Applies a spec's weight_mod region to a weight tile";
+  let description = [{
+    For every entry whose `raw_scores` entry is not `-inf` (a pair the mask
+    keeps), `result = weight_mod(w, raw, b, h, i, j, captures...)` with the
+    region of `attn.attention`; excluded entries stay 0.
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$weights,
+                       AttnTile_F32Tile2D:$raw_scores, Index:$batch,
+                       Index:$head, Index:$query, Index:$key,
+                       Index:$query_length, Index:$key_length,
+                       Variadic<AnyRankedTensor>:$captures);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let hasRegionVerifier = 1;
+  let assemblyFormat = [{
+    $weights `,` $raw_scores `at` `(` $batch `,` $head `,` $query `,` $key `)`
+    `lengths` `(` $query_length `,` $key_length `)`
+    (`captures` `(` $captures^ `:` type($captures) `)`)?
+    $body attr-dict `:` type($weights)
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Accumulation and the end of a row
+//===----------------------------------------------------------------------===//
+
+def AttnTile_AccumulateOp : AttnTile_Op<"accumulate", [
+    Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "acc * alpha + P V";
+  let description = [{
+    `result[i, c] = acc[i, c] * alpha[i] + sum_j weights[i, j] * value[j, c]`
+    (without `alpha`: no rescaling).
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$weights, AttnTile_F32Tile2D:$value,
+                       AttnTile_F32Tile2D:$acc,
+                       Optional<AttnTile_F32Rows>:$alpha);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $weights `,` $value `into` $acc
+    (`rescale` `(` $alpha^ `:` type($alpha) `)`)?
+    attr-dict `:` type($weights) `,` type($value) `->` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_FoldSinkOp : AttnTile_Op<"fold_sink", [
+    Pure, AllTypesMatch<["max", "sum", "new_max", "new_sum", "acc_scale"]>]> {
+  let summary = "A sink logit joins each row's softmax normalizer";
+  let description = [{
+    `new_max = max(max, sink)`, `new_sum = sum * exp(max - o) +
+    exp(sink - o)` and `acc_scale = exp(max - o)`, with `o` the new max (0
+    when it is `-inf`: the row stays empty). The sink adds to the
+    normalizer only, never to the accumulator, which the caller rescales by
+    `acc_scale`.
+  }];
+  let arguments = (ins AttnTile_F32Rows:$max, AttnTile_F32Rows:$sum, F32:$sink);
+  let results = (outs AttnTile_F32Rows:$new_max, AttnTile_F32Rows:$new_sum,
+                      AttnTile_F32Rows:$acc_scale);
+  let assemblyFormat = "$max `,` $sum `,` $sink attr-dict `:` type($max)";
+}
+
+def AttnTile_FinalizeOp : AttnTile_Op<"finalize", [
+    Pure, AttrSizedOperandSegments,
+    AllTypesMatch<["max", "sum"]>]> {
+  let summary = "The output rows (and logsumexp) of a finished query tile";
+  let description = [{
+    `result[i, c] = acc[i, c] * acc_scale[i] * r[i] * gate[b, h, query + i]`
+    converted to the result's element type, where `r[i] = 1 / sum[i]` with
+    `divide` (0 for an empty row whose sum is 0) and 1 without, and a
+    missing `acc_scale` or `gate` is 1. The gate tensor is `[B|1, H|1,
+    N|1]` (extents of 1 broadcast); rows past `query_length` read its last
+    row. With a second result, it is the logsumexp `max + log(sum)` of each
+    row (`-inf` for a row without weight).
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$max,
+                       AttnTile_F32Rows:$sum,
+                       Optional<AttnTile_F32Rows>:$acc_scale,
+                       Optional<AnyRankedTensor>:$gate,
+                       Optional<Index>:$batch, Optional<Index>:$head,
+                       Optional<Index>:$query, Optional<Index>:$query_length,
+                       UnitAttr:$divide);
+  let results = (outs 2DTensorOf<[F32, F16, BF16]>:$result,
+                      Optional<AttnTile_F32Rows>:$lse);
+  let assemblyFormat = [{
+    $acc `,` $max `,` $sum
+    (`rescale` `(` $acc_scale^ `:` type($acc_scale) `)`)?
+    (`gate` `(` $gate^ `:` type($gate) `at` $batch `,` $head `,` $query
+        `,` $query_length `)`)?
+    attr-dict `:` type($acc) `,` type($max) `->` type($result)
+    (`,` type($lse)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The loop over the key tiles of a work item
+//===----------------------------------------------------------------------===//
+
+def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
+    RecursiveMemoryEffects,
+    SingleBlockImplicitTerminator<"::attn::tile::YieldOp">]> {
+  let summary = "The loop over the key tiles one query tile visits";
+  let description = [{
+    Runs the body once per key tile `k0 = 0, tile_kv, 2 tile_kv, ...`
+    below `key_length`, in increasing order, for the query tile starting at
+    `query` of a sequence of `query_length` queries of `tile_q` rows,
+    threading `inits` through the iterations like `scf.for`. The body's
+    block arguments are `(k0 : index, partial : i1, iter_args...)`:
+    `partial` is false only for a tile the schedule proves full (every
+    entry in range and kept), so that `attn_tile.mask` may skip its
+    predicate.
+
+    The schedule: without `masked`, the spec has no mask and a tile is
+    partial only when it crosses the end of the keys or of the queries;
+    with `masked`, every tile is partial and visited (the schedule does not
+    classify the mask at run time yet: no tile is skipped).
+  }];
+  let arguments = (ins Index:$key_length, Index:$query, Index:$query_length,
+                       Variadic<AnyType>:$inits, I64Attr:$tile_q,
+                       I64Attr:$tile_kv, UnitAttr:$masked);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `keys` `(` $key_length `)` `queries` `(` $query `,` $query_length `)`
+    (`iter_args` `(` $inits^ `:` type($inits) `)`)?
+    attr-dict-with-keyword $body (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$keyLength, "::mlir::Value":$query,
+                   "::mlir::Value":$queryLength, "::mlir::ValueRange":$inits,
+                   "int64_t":$tileQ, "int64_t":$tileKv, "bool":$masked)>
+  ];
+  let extraClassDeclaration = [{
+    mlir::Block &getBodyBlock() { return getBody().front(); }
+    mlir::Value getKeyTileStart() { return getBodyBlock().getArgument(0); }
+    mlir::Value getPartial() { return getBodyBlock().getArgument(1); }
+    mlir::Block::BlockArgListType getRegionIterArgs() {
+      return getBodyBlock().getArguments().drop_front(2);
+    }
+  }];
+}
+
+def AttnTile_YieldOp : AttnTile_Op<"yield", [
+    Pure, ReturnLike, Terminator,
+    HasParent<"ForKeyTilesOp">]> {
+  let summary = "Yields the iteration values of attn_tile.for_key_tiles";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let builders = [
+    OpBuilder<(ins), [{ build($_builder, $_state, ::mlir::ValueRange()); }]>
+  ];
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+#endif // ATTN_TILE_OPS_TD

@@ -1,0 +1,538 @@
+//===- TileToLoops.cpp - portable lowering of the tile program ------------===//
+//
+// attn_tile ops -> linalg.generic / tensor.generate on tensors, and
+// attn_tile.for_key_tiles -> scf.for. The result bufferizes with One-Shot
+// Bufferize and runs on any target through convert-linalg-to-loops. The
+// math of each step comes from the shared helpers (SoftmaxMath,
+// ScalarEmitter).
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Conversion/Passes.h"
+
+#include "attn/Conversion/AttnCodegen.h"
+#include "attn/Conversion/SoftmaxMath.h"
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/AffineMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <limits>
+
+namespace attn {
+#define GEN_PASS_DEF_CONVERTATTNTILETOLOOPS
+#include "attn/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::tile;
+using codegen::PairContext;
+using codegen::ScalarEmitter;
+using codegen::SoftmaxMath;
+
+static constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+namespace {
+
+/// Builds the linalg.generic ops of one tile op at its position.
+class TileLowering {
+public:
+  explicit TileLowering(Operation *op)
+      : b(op), loc(op->getLoc()), e(b, loc), math(b, loc) {}
+
+  /// The body computes the yielded values from the block arguments (inputs
+  /// then outputs) and (i, j, ...) from linalg.index.
+  using Body = function_ref<SmallVector<Value>(ValueRange args,
+                                               ValueRange indices)>;
+
+  /// A linalg.generic over `loops` iterators (parallel, or reduction where
+  /// `reduction[d]`) reading `inputs` through `inputMaps` and writing
+  /// `outputs` through `outputMaps`.
+  SmallVector<Value> generic(ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                             ValueRange outputs, ArrayRef<AffineMap> outputMaps,
+                             ArrayRef<bool> reduction, Body body);
+
+  /// Elementwise over a 2-D tile (rows broadcast along columns).
+  SmallVector<Value> map2D(ValueRange tiles, ValueRange rows,
+                           ValueRange outputs, Body body);
+  /// Elementwise over rows.
+  SmallVector<Value> map1D(ValueRange rows, ValueRange outputs, Body body);
+  /// A row reduction of a 2-D tile into `init` (`combine(acc, x)`).
+  Value reduceRows(Value tile, Value init,
+                   function_ref<Value(Value acc, Value x)> combine);
+
+  /// A tensor shaped like `like` (element type `elementType`, f32 when
+  /// null), uninitialized or filled with `value`.
+  Value emptyLike(Value like, Type elementType = {});
+  Value filledLike(Value like, double value);
+  Value filledRows(Value tile, double value);
+
+  /// The pair context of entry (i, j) of a tile op with (b, h, q0, k0,
+  /// nq, nk, heads), indices clamped into the sequences (a region may read
+  /// captures at them; out-of-range entries are excluded anyway).
+  PairContext pair(ScoreSpecOpInterface op, Value bi, Value hi, Value q0,
+                   Value k0, Value nq, Value nk, Value heads, Value i,
+                   Value j);
+
+  OpBuilder b;
+  Location loc;
+  ScalarEmitter e;
+  SoftmaxMath math;
+};
+
+} // namespace
+
+SmallVector<Value> TileLowering::generic(ValueRange inputs,
+                                         ArrayRef<AffineMap> inputMaps,
+                                         ValueRange outputs,
+                                         ArrayRef<AffineMap> outputMaps,
+                                         ArrayRef<bool> reduction, Body body) {
+  SmallVector<AffineMap> maps(inputMaps);
+  llvm::append_range(maps, outputMaps);
+  SmallVector<utils::IteratorType> iterators;
+  for (bool r : reduction)
+    iterators.push_back(r ? utils::IteratorType::reduction
+                          : utils::IteratorType::parallel);
+  auto op = linalg::GenericOp::create(
+      b, loc, ValueRange(outputs).getTypes(), inputs, outputs, maps, iterators,
+      [&](OpBuilder &nested, Location l, ValueRange args) {
+        SmallVector<Value> indices;
+        for (unsigned d = 0; d < reduction.size(); ++d)
+          indices.push_back(linalg::IndexOp::create(nested, l, d));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nested.getInsertionBlock());
+        linalg::YieldOp::create(b, l, body(args, indices));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+SmallVector<Value> TileLowering::map2D(ValueRange tiles, ValueRange rows,
+                                       ValueRange outputs, Body body) {
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+  SmallVector<AffineMap> inMaps(tiles.size(), id);
+  inMaps.append(rows.size(), row);
+  SmallVector<Value> inputs(tiles);
+  llvm::append_range(inputs, rows);
+  SmallVector<AffineMap> outMaps(outputs.size(), id);
+  return generic(inputs, inMaps, outputs, outMaps, {false, false}, body);
+}
+
+SmallVector<Value> TileLowering::map1D(ValueRange rows, ValueRange outputs,
+                                       Body body) {
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, b.getContext());
+  SmallVector<AffineMap> inMaps(rows.size(), id);
+  SmallVector<AffineMap> outMaps(outputs.size(), id);
+  return generic(rows, inMaps, outputs, outMaps, {false}, body);
+}
+
+Value TileLowering::reduceRows(Value tile, Value init,
+                               function_ref<Value(Value, Value)> combine) {
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = AffineMap::get(2, 0, getAffineDimExpr(0, ctx));
+  return generic(tile, id, init, row, {false, true},
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   return {combine(args[1], args[0])};
+                 })[0];
+}
+
+Value TileLowering::emptyLike(Value like, Type elementType) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, like);
+  return tensor::EmptyOp::create(b, loc, sizes,
+                                 elementType ? elementType : b.getF32Type());
+}
+
+Value TileLowering::filledLike(Value like, double value) {
+  return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
+                                ValueRange{emptyLike(like)})
+      .getResult(0);
+}
+
+Value TileLowering::filledRows(Value tile, double value) {
+  Value empty = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, tile, 0)},
+      b.getF32Type());
+  return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
+                                ValueRange{empty})
+      .getResult(0);
+}
+
+PairContext TileLowering::pair(ScoreSpecOpInterface op, Value bi, Value hi,
+                               Value q0, Value k0, Value nq, Value nk,
+                               Value heads, Value i, Value j) {
+  Value qi = e.addi(q0, i), kj = e.addi(k0, j);
+  Value one = e.idx(1);
+  return PairContext{op,
+                     bi,
+                     hi,
+                     e.minsi(qi, e.subi(nq, one)),
+                     e.minsi(kj, e.subi(nk, one)),
+                     e.addi(qi, e.subi(nk, nq)),
+                     nq,
+                     nk,
+                     heads};
+}
+
+//===----------------------------------------------------------------------===//
+// One lowering per op
+//===----------------------------------------------------------------------===//
+
+static Value lowerLoad(LoadOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto type = cast<RankedTensorType>(op.getType());
+  SmallVector<Value> dynamic;
+  if (type.isDynamicDim(1))
+    dynamic.push_back(tensor::DimOp::create(b, loc, op.getSource(), 3));
+  Value rows = tensor::DimOp::create(b, loc, op.getSource(), 2);
+  auto generate = tensor::GenerateOp::create(
+      b, loc, type, dynamic, [&](OpBuilder &, Location, ValueRange index) {
+        Value row = e.addi(op.getRow(), index[0]);
+        Value inside = e.cmp(arith::CmpIPredicate::slt, row, rows);
+        auto read = scf::IfOp::create(
+            b, loc, inside,
+            [&](OpBuilder &, Location) {
+              Value x = tensor::ExtractOp::create(
+                  b, loc, op.getSource(),
+                  ValueRange{op.getBatch(), op.getHead(), row, index[1]});
+              scf::YieldOp::create(b, loc, e.toF32(x));
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(b, loc, e.f32(0.0));
+            });
+        tensor::YieldOp::create(b, loc, read.getResult(0));
+      });
+  return generate.getResult();
+}
+
+static Value lowerScores(ScoresOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  Value dot = t.generic(
+      {op.getQuery(), op.getKey()},
+      {AffineMap::get(3, 0, {i, x}, ctx), AffineMap::get(3, 0, {j, x}, ctx)},
+      t.filledLike(op.getResult(), 0.0), AffineMap::get(3, 0, {i, j}, ctx),
+      {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
+      })[0];
+  return t.map2D(dot, {}, t.emptyLike(dot),
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   return {arith::MulFOp::create(t.b, t.loc, args[0],
+                                                 op.getScale())};
+                 })[0];
+}
+
+static Value lowerMask(MaskOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  Value s = op.getScores();
+  // Full tiles pass unchanged; partial ones evaluate range and mask.
+  auto ifPartial = scf::IfOp::create(
+      t.b, t.loc, op.getPartial(),
+      [&](OpBuilder &, Location) {
+        Value masked =
+            t.map2D(s, {}, t.emptyLike(s),
+                    [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+                      PairContext c = t.pair(
+                          op, op.getBatch(), op.getHead(), op.getQuery(),
+                          op.getKey(), op.getQueryLength(), op.getKeyLength(),
+                          op.getNumHeads(), idx[0], idx[1]);
+                      Value inRange = e.andi(
+                          e.cmp(arith::CmpIPredicate::slt,
+                                e.addi(op.getQuery(), idx[0]),
+                                op.getQueryLength()),
+                          e.cmp(arith::CmpIPredicate::slt,
+                                e.addi(op.getKey(), idx[1]),
+                                op.getKeyLength()));
+                      Value keep = e.andi(inRange, e.keep(c));
+                      return {e.select(keep, args[0], e.f32(kNegInf))};
+                    })[0];
+        scf::YieldOp::create(t.b, t.loc, masked);
+      },
+      [&](OpBuilder &, Location) { scf::YieldOp::create(t.b, t.loc, s); });
+  return ifPartial.getResult(0);
+}
+
+static Value lowerModify(ModifyOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  Value s = op.getScores();
+  return t.map2D(
+      s, {}, t.emptyLike(s),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value kept = arith::CmpFOp::create(t.b, t.loc, arith::CmpFPredicate::ONE,
+                                           args[0], e.f32(kNegInf));
+        // Excluded entries never evaluate a modification.
+        auto modified = scf::IfOp::create(
+            t.b, t.loc, kept,
+            [&](OpBuilder &, Location) {
+              PairContext c = t.pair(op, op.getBatch(), op.getHead(),
+                                     op.getQuery(), op.getKey(),
+                                     op.getQueryLength(), op.getKeyLength(),
+                                     op.getNumHeads(), idx[0], idx[1]);
+              scf::YieldOp::create(t.b, t.loc, e.modifyScore(args[0], c));
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(t.b, t.loc, args[0]);
+            });
+        return {modified.getResult(0)};
+      })[0];
+}
+
+static bool isSoftmax(NormalizationAttr norm) {
+  return !norm || norm.getKind() == NormalizationKind::Softmax;
+}
+
+static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op) {
+  TileLowering t(op);
+  Value s = op.getScores();
+  auto rowSum = [&](Value weights) {
+    return t.reduceRows(weights, t.filledRows(weights, 0.0),
+                        [&](Value acc, Value x) -> Value {
+                          return arith::AddFOp::create(t.b, t.loc, acc, x);
+                        });
+  };
+  auto ones = [&] { return t.filledRows(s, 1.0); };
+  if (!isSoftmax(op.getNormalizationAttr())) {
+    Value weights =
+        t.map2D(s, {}, t.emptyLike(s),
+                [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                  return {t.e.pointwiseWeight(op.getNormalizationAttr(),
+                                              args[0])};
+                })[0];
+    Value sum = t.map1D({op.getSum(), rowSum(weights)}, t.emptyLike(op.getSum()),
+                        [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                          return {arith::AddFOp::create(t.b, t.loc, args[0],
+                                                        args[1])};
+                        })[0];
+    return {weights, op.getMax(), sum, ones()};
+  }
+
+  Value tileMax = t.reduceRows(s, t.filledRows(s, kNegInf),
+                               [&](Value acc, Value x) -> Value {
+                                 return arith::MaximumFOp::create(t.b, t.loc,
+                                                                  acc, x);
+                               });
+  Value rows = op.getMax();
+  SmallVector<Value> step = t.map1D(
+      {rows, tileMax}, {t.emptyLike(rows), t.emptyLike(rows), t.emptyLike(rows)},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        SoftmaxMath::Step st = t.math.update(args[0], args[1]);
+        return {st.newMax, st.offset, st.alpha};
+      });
+  Value weights =
+      t.map2D(s, step[1], t.emptyLike(s),
+              [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                return {t.math.weight(args[0], args[1])};
+              })[0];
+  Value sum = t.map1D({op.getSum(), step[2], rowSum(weights)},
+                      t.emptyLike(rows),
+                      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                        return {t.math.rescaleSum(args[0], args[1], args[2])};
+                      })[0];
+  return {weights, step[0], sum, step[2]};
+}
+
+static Value lowerFinalWeights(FinalWeightsOp op) {
+  TileLowering t(op);
+  NormalizationAttr norm = op.getNormalizationAttr();
+  Value s = op.getScores();
+  return t.map2D(s, {op.getMax(), op.getSum()}, t.emptyLike(s),
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   Value w = isSoftmax(norm)
+                                 ? t.math.weight(args[0],
+                                                 t.math.offsetOf(args[1]))
+                                 : t.e.pointwiseWeight(norm, args[0]);
+                   return {arith::MulFOp::create(
+                       t.b, t.loc, w, t.math.reciprocalOrZero(args[2]))};
+                 })[0];
+}
+
+static Value lowerWeightMod(WeightModOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  Value w = op.getWeights();
+  return t.map2D(
+      {w, op.getRawScores()}, {}, t.emptyLike(w),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value kept = arith::CmpFOp::create(t.b, t.loc, arith::CmpFPredicate::ONE,
+                                           args[1], e.f32(kNegInf));
+        auto modified = scf::IfOp::create(
+            t.b, t.loc, kept,
+            [&](OpBuilder &, Location) {
+              Value one = e.idx(1);
+              Value qi = e.minsi(e.addi(op.getQuery(), idx[0]),
+                                 e.subi(op.getQueryLength(), one));
+              Value kj = e.minsi(e.addi(op.getKey(), idx[1]),
+                                 e.subi(op.getKeyLength(), one));
+              Value result = codegen::inlineRegion(
+                  t.b, op.getBody(),
+                  {args[0], args[1], op.getBatch(), op.getHead(), qi, kj},
+                  op.getCaptures(), op.getQueryLength(), op.getKeyLength());
+              scf::YieldOp::create(t.b, t.loc, e.toF32(result));
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(t.b, t.loc, args[0]);
+            });
+        return {modified.getResult(0)};
+      })[0];
+}
+
+static Value lowerAccumulate(AccumulateOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  Value acc = op.getAcc();
+  if (Value alpha = op.getAlpha())
+    acc = t.map2D(acc, alpha, t.emptyLike(acc),
+                  [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                    return {arith::MulFOp::create(t.b, t.loc, args[0],
+                                                  args[1])};
+                  })[0];
+  AffineExpr i = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx);
+  return t.generic(
+      {op.getWeights(), op.getValue()},
+      {AffineMap::get(3, 0, {i, j}, ctx), AffineMap::get(3, 0, {j, c}, ctx)},
+      acc, AffineMap::get(3, 0, {i, c}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
+      })[0];
+}
+
+static SmallVector<Value> lowerFoldSink(FoldSinkOp op) {
+  TileLowering t(op);
+  Value rows = op.getMax();
+  return t.map1D({rows, op.getSum()},
+                 {t.emptyLike(rows), t.emptyLike(rows), t.emptyLike(rows)},
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   SoftmaxMath::SinkFold fold =
+                       t.math.foldSink(args[0], args[1], op.getSink());
+                   return {fold.max, fold.sum, fold.accScale};
+                 });
+}
+
+static SmallVector<Value> lowerFinalize(FinalizeOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  Value acc = op.getAcc();
+  SmallVector<Value> rows = {op.getSum()};
+  if (Value scale = op.getAccScale())
+    rows.push_back(scale);
+  Type elementType = getElementTypeOrSelf(op.getResult().getType());
+  Value out = t.map2D(
+      acc, rows, t.emptyLike(acc, elementType),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value factor = op.getDivide() ? t.math.reciprocalOrZero(args[1])
+                                      : e.f32(1.0);
+        if (op.getAccScale())
+          factor = arith::MulFOp::create(t.b, t.loc, factor, args[2]);
+        if (Value gate = op.getGate()) {
+          Value qi = e.minsi(e.addi(op.getQuery(), idx[0]),
+                             e.subi(op.getQueryLength(), e.idx(1)));
+          Value g = e.toF32(
+              e.extractBroadcast(gate, {op.getBatch(), op.getHead(), qi}));
+          factor = arith::MulFOp::create(t.b, t.loc, factor, g);
+        }
+        Value o = arith::MulFOp::create(t.b, t.loc, args[0], factor);
+        if (!elementType.isF32())
+          o = arith::TruncFOp::create(t.b, t.loc, elementType, o);
+        return {o};
+      })[0];
+  if (!op.getLse())
+    return {out};
+  Value lse = t.map1D({op.getMax(), op.getSum()}, t.emptyLike(op.getMax()),
+                      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                        return {t.math.logSumExp(args[0], args[1])};
+                      })[0];
+  return {out, lse};
+}
+
+/// for_key_tiles -> scf.for over the key tiles, every one visited; a tile
+/// is partial when the op says `masked` or when it crosses a sequence end.
+static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  int64_t tileQ = op.getTileQ(), tileKv = op.getTileKv();
+  auto loop = scf::ForOp::create(t.b, t.loc, e.idx(0), op.getKeyLength(),
+                                 e.idx(tileKv), op.getInits());
+  Block *body = loop.getBody();
+  OpBuilder::InsertionGuard guard(t.b);
+  t.b.setInsertionPointToStart(body);
+  Value k0 = loop.getInductionVar();
+  Value partial = e.boolean(true);
+  if (!op.getMasked()) {
+    Value keysCrossEnd = e.cmp(arith::CmpIPredicate::sgt,
+                               e.addi(k0, e.idx(tileKv)), op.getKeyLength());
+    Value queriesCrossEnd =
+        e.cmp(arith::CmpIPredicate::sgt, e.addi(op.getQuery(), e.idx(tileQ)),
+              op.getQueryLength());
+    partial = e.ori(keysCrossEnd, queriesCrossEnd);
+  }
+  // The old body moves into the loop; its yield becomes scf.yield.
+  Block &old = op.getBodyBlock();
+  auto yield = cast<tile::YieldOp>(old.getTerminator());
+  t.b.setInsertionPoint(yield);
+  if (!body->empty() && isa<scf::YieldOp>(body->back()))
+    body->back().erase();
+  SmallVector<Value> replacements = {k0, partial};
+  llvm::append_range(replacements, loop.getRegionIterArgs());
+  for (auto [arg, value] : llvm::zip(old.getArguments(), replacements))
+    arg.replaceAllUsesWith(value);
+  body->getOperations().splice(body->end(), old.getOperations());
+  t.b.setInsertionPoint(yield);
+  scf::YieldOp::create(t.b, t.loc, yield.getValues());
+  yield.erase();
+  return SmallVector<Value>(loop.getResults());
+}
+
+/// Lowers `op` (an attn_tile op) and replaces it.
+static void lowerTileOp(Operation *op) {
+  SmallVector<Value> replacements =
+      llvm::TypeSwitch<Operation *, SmallVector<Value>>(op)
+          .Case([](LoadOp o) { return SmallVector<Value>{lowerLoad(o)}; })
+          .Case([](ScoresOp o) { return SmallVector<Value>{lowerScores(o)}; })
+          .Case([](MaskOp o) { return SmallVector<Value>{lowerMask(o)}; })
+          .Case([](ModifyOp o) { return SmallVector<Value>{lowerModify(o)}; })
+          .Case([](OnlineUpdateOp o) { return lowerOnlineUpdate(o); })
+          .Case([](FinalWeightsOp o) {
+            return SmallVector<Value>{lowerFinalWeights(o)};
+          })
+          .Case([](WeightModOp o) {
+            return SmallVector<Value>{lowerWeightMod(o)};
+          })
+          .Case([](AccumulateOp o) {
+            return SmallVector<Value>{lowerAccumulate(o)};
+          })
+          .Case([](FoldSinkOp o) { return lowerFoldSink(o); })
+          .Case([](FinalizeOp o) { return lowerFinalize(o); })
+          .Case([](ForKeyTilesOp o) { return lowerForKeyTiles(o); })
+          .Default([](Operation *) { return SmallVector<Value>{}; });
+  op->replaceAllUsesWith(replacements);
+  op->erase();
+}
+
+namespace {
+struct ConvertAttnTileToLoopsPass
+    : public attn::impl::ConvertAttnTileToLoopsBase<ConvertAttnTileToLoopsPass> {
+  void runOnOperation() override {
+    // Post-order: a key loop's body is lowered before the loop moves it.
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa_and_nonnull<AttnTileDialect>(op->getDialect()) &&
+          !isa<tile::YieldOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops)
+      lowerTileOp(op);
+  }
+};
+} // namespace

@@ -1,0 +1,192 @@
+//===- AttnTileOps.cpp - the tile-level attention dialect -----------------===//
+
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::tile;
+
+#include "attn/Dialect/AttnTile/AttnTileDialect.cpp.inc"
+
+void AttnTileDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "attn/Dialect/AttnTile/AttnTileOps.cpp.inc"
+      >();
+}
+
+#define GET_OP_CLASSES
+#include "attn/Dialect/AttnTile/AttnTileOps.cpp.inc"
+
+/// Whether two extents may be equal (either is dynamic, or they are).
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static int64_t extent(Value v, unsigned dim) {
+  return cast<ShapedType>(v.getType()).getDimSize(dim);
+}
+
+/// Checks that extent `dimA` of `a` matches extent `dimB` of `b`.
+static LogicalResult checkExtent(Operation *op, Value a, unsigned dimA,
+                                 StringRef nameA, Value b, unsigned dimB,
+                                 StringRef nameB) {
+  if (compatible(extent(a, dimA), extent(b, dimB)))
+    return success();
+  return op->emitOpError() << nameA << " extent " << dimA << " ("
+                           << extent(a, dimA) << ") does not match " << nameB
+                           << " extent " << dimB << " (" << extent(b, dimB)
+                           << ")";
+}
+
+LogicalResult LoadOp::verify() {
+  return checkExtent(*this, getResult(), 1, "result", getSource(), 3,
+                     "source");
+}
+
+LogicalResult ScoresOp::verify() {
+  if (failed(checkExtent(*this, getQuery(), 1, "query", getKey(), 1, "key")) ||
+      failed(checkExtent(*this, getResult(), 0, "result", getQuery(), 0,
+                         "query")))
+    return failure();
+  return checkExtent(*this, getResult(), 1, "result", getKey(), 0, "key");
+}
+
+/// Row statistics have one entry per row of `tile`.
+static LogicalResult checkRows(Operation *op, Value rows, StringRef name,
+                               Value tile) {
+  return checkExtent(op, rows, 0, name, tile, 0, "score tile");
+}
+
+LogicalResult OnlineUpdateOp::verify() {
+  return checkRows(*this, getMax(), "max", getScores());
+}
+
+LogicalResult FinalWeightsOp::verify() {
+  return checkRows(*this, getMax(), "max", getScores());
+}
+
+LogicalResult AccumulateOp::verify() {
+  if (failed(checkExtent(*this, getWeights(), 1, "weights", getValue(), 0,
+                         "value")) ||
+      failed(checkExtent(*this, getAcc(), 0, "accumulator", getWeights(), 0,
+                         "weights")) ||
+      failed(checkExtent(*this, getAcc(), 1, "accumulator", getValue(), 1,
+                         "value")))
+    return failure();
+  if (Value alpha = getAlpha())
+    return checkExtent(*this, alpha, 0, "rescale", getAcc(), 0,
+                       "accumulator");
+  return success();
+}
+
+LogicalResult FinalizeOp::verify() {
+  if (failed(checkExtent(*this, getResult(), 0, "result", getAcc(), 0,
+                         "accumulator")) ||
+      failed(checkExtent(*this, getResult(), 1, "result", getAcc(), 1,
+                         "accumulator")) ||
+      failed(checkExtent(*this, getMax(), 0, "max", getAcc(), 0,
+                         "accumulator")))
+    return failure();
+  if (getGate() && (!getBatch() || !getHead() || !getQuery() ||
+                    !getQueryLength()))
+    return emitOpError("a gate needs the batch, head, query and query length "
+                       "it is read at");
+  if (Value gate = getGate()) {
+    auto type = cast<RankedTensorType>(gate.getType());
+    if (type.getRank() != 3)
+      return emitOpError("the gate must be a 3-D tensor [B|1, H|1, N|1], got ")
+             << type;
+  }
+  if (Value lse = getLse())
+    return checkExtent(*this, lse, 0, "logsumexp", getAcc(), 0,
+                       "accumulator");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Ops carrying spec regions
+//===----------------------------------------------------------------------===//
+
+LogicalResult MaskOp::verifyRegions() {
+  Type index = IndexType::get(getContext());
+  return verifySpecRegion(*this, getMaskFn(), "mask_fn",
+                          {index, index, index, index}, getCaptures(),
+                          IntegerType::get(getContext(), 1));
+}
+
+ArrayAttr MaskOp::getScoreModsAttr() { return nullptr; }
+Region *MaskOp::getScoreModRegion() { return nullptr; }
+Value MaskOp::getBias() { return nullptr; }
+Value MaskOp::getAlibiSlopes() { return nullptr; }
+
+LogicalResult ModifyOp::verifyRegions() {
+  Type index = IndexType::get(getContext());
+  Type f32 = Float32Type::get(getContext());
+  return verifySpecRegion(*this, getScoreMod(), "score_mod",
+                          {f32, index, index, index, index}, getCaptures(),
+                          f32);
+}
+
+MaskAttrInterface ModifyOp::getMaskAttr() { return nullptr; }
+Region *ModifyOp::getMaskFnRegion() { return nullptr; }
+Value ModifyOp::getQSegmentIds() { return nullptr; }
+Value ModifyOp::getKvSegmentIds() { return nullptr; }
+Value ModifyOp::getBlockLayout() { return nullptr; }
+
+LogicalResult WeightModOp::verifyRegions() {
+  Type index = IndexType::get(getContext());
+  Type f32 = Float32Type::get(getContext());
+  if (getBody().empty())
+    return emitOpError("needs its weight_mod region");
+  return verifySpecRegion(*this, getBody(), "weight_mod",
+                          {f32, f32, index, index, index, index},
+                          getCaptures(), f32);
+}
+
+//===----------------------------------------------------------------------===//
+// ForKeyTilesOp
+//===----------------------------------------------------------------------===//
+
+void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
+                          Value query, Value queryLength, ValueRange inits,
+                          int64_t tileQ, int64_t tileKv, bool masked) {
+  state.addOperands({keyLength, query, queryLength});
+  state.addOperands(inits);
+  state.addAttribute(getTileQAttrName(state.name), b.getI64IntegerAttr(tileQ));
+  state.addAttribute(getTileKvAttrName(state.name),
+                     b.getI64IntegerAttr(tileKv));
+  if (masked)
+    state.addAttribute(getMaskedAttrName(state.name), b.getUnitAttr());
+  state.addTypes(inits.getTypes());
+  Region *body = state.addRegion();
+  Block *block = new Block();
+  body->push_back(block);
+  block->addArgument(b.getIndexType(), state.location);
+  block->addArgument(b.getI1Type(), state.location);
+  for (Value init : inits)
+    block->addArgument(init.getType(), state.location);
+}
+
+LogicalResult ForKeyTilesOp::verify() {
+  if (getTileQ() < 1 || getTileKv() < 1)
+    return emitOpError("tile sizes must be positive, got tile_q = ")
+           << getTileQ() << ", tile_kv = " << getTileKv();
+  Block &block = getBodyBlock();
+  SmallVector<Type> expected = {IndexType::get(getContext()),
+                                IntegerType::get(getContext(), 1)};
+  llvm::append_range(expected, getInits().getTypes());
+  if (block.getArgumentTypes() != ArrayRef<Type>(expected))
+    return emitOpError("body must take (index, i1) then the types of the "
+                       "iteration values");
+  if (getResultTypes() != getInits().getTypes())
+    return emitOpError("results must have the types of the iteration values");
+  auto yield = cast<YieldOp>(block.getTerminator());
+  if (yield.getValues().getTypes() != getInits().getTypes())
+    return yield.emitOpError("must yield the types of the iteration values");
+  return success();
+}

@@ -1,0 +1,349 @@
+//===- AttnToTile.cpp - spec -> tile program ------------------------------===//
+//
+// attn.attention -> scf.forall over (batch, query head, query tile) holding
+// the attn_tile program of one work item. The one-pass / two-pass choice is
+// made here; see the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "attn/Transforms/Passes.h"
+
+#include "attn/Conversion/AttnCodegen.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <limits>
+
+namespace attn {
+#define GEN_PASS_DEF_ATTNTOTILE
+#include "attn/Transforms/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::tile;
+
+namespace {
+
+/// The row statistics and accumulator a key loop threads.
+struct RowState {
+  Value max, sum, acc;
+};
+
+class TileProgramBuilder {
+public:
+  TileProgramBuilder(AttentionOp op, int64_t tileQ, int64_t tileKv)
+      : op(op), b(op), loc(op.getLoc()), e(b, loc), tileQ(tileQ),
+        tileKv(tileKv) {}
+
+  void build();
+
+private:
+  Value dim(Value tensor, int64_t d) {
+    return tensor::DimOp::create(b, loc, tensor, d);
+  }
+  /// A `rows x extent(source, 3)` f32 tile type.
+  RankedTensorType tileType(int64_t rows, Value source) {
+    return RankedTensorType::get(
+        {rows, cast<RankedTensorType>(source.getType()).getDimSize(3)},
+        b.getF32Type());
+  }
+  /// A tensor of `type` filled with `value` (dynamic extents from `dims`).
+  Value filled(RankedTensorType type, double value, ValueRange dims = {});
+  Value scale();
+  void buildWorkItem(ValueRange ivs, ValueRange sharedOuts);
+
+  /// Scores of key tile `k0` after the mask (the raw scores weight_mod
+  /// reads) and after the score modifications.
+  std::pair<Value, Value> scoreTile(Value k0, Value partial);
+  RowState onePass(RowState init);
+  RowState twoPasses(RowState init);
+  Value applyWeightMod(Value weights, Value masked, Value k0);
+
+  AttentionOp op;
+  OpBuilder b;
+  Location loc;
+  codegen::ScalarEmitter e;
+  int64_t tileQ, tileKv;
+
+  // Problem extents and per-work-item values.
+  Value batch, hq, nq, nk, dv, scaleValue;
+  Value bi, hi, q0, hk, hv, qTile;
+  RankedTensorType rowsType, scoreType;
+};
+
+} // namespace
+
+Value TileProgramBuilder::filled(RankedTensorType type, double value,
+                                 ValueRange dims) {
+  Value empty = tensor::EmptyOp::create(b, loc, type, dims);
+  return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
+                                ValueRange{empty})
+      .getResult(0);
+}
+
+Value TileProgramBuilder::scale() {
+  if (FloatAttr s = op.getScaleAttr())
+    return e.f32(s.getValueAsDouble());
+  Value d = dim(op.getQuery(), 3);
+  Value df = arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), d));
+  return math::RsqrtOp::create(b, loc, df);
+}
+
+std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
+                                                      Value partial) {
+  Value kTile = LoadOp::create(b, loc, tileType(tileKv, op.getKey()),
+                               op.getKey(), bi, hk, k0);
+  Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+
+  bool maskFn = !op.getMaskFn().empty();
+  auto mask = MaskOp::create(
+      b, loc, scoreType, s, bi, hi, q0, k0, nq, nk, hq, partial,
+      op.getQSegmentIds(), op.getKvSegmentIds(), op.getBlockLayout(),
+      maskFn ? op.getCaptures() : ValueRange{}, op.getMaskAttr());
+  if (maskFn) {
+    IRMapping mapping;
+    op.getMaskFn().cloneInto(&mask.getMaskFn(), mapping);
+  }
+  Value masked = mask.getResult();
+
+  bool scoreMod = !op.getScoreMod().empty();
+  if (!op.getBias() && !op.getScoreModsAttr() && !scoreMod)
+    return {masked, masked};
+  auto modify = ModifyOp::create(
+      b, loc, scoreType, masked, bi, hi, q0, k0, nq, nk, hq, op.getBias(),
+      op.getAlibiSlopes(), scoreMod ? op.getCaptures() : ValueRange{},
+      op.getScoreModsAttr());
+  if (scoreMod) {
+    IRMapping mapping;
+    op.getScoreMod().cloneInto(&modify.getScoreMod(), mapping);
+  }
+  return {masked, modify.getResult()};
+}
+
+Value TileProgramBuilder::applyWeightMod(Value weights, Value masked,
+                                         Value k0) {
+  auto mod = WeightModOp::create(b, loc, scoreType, weights, masked, bi, hi,
+                                 q0, k0, nq, nk, op.getCaptures());
+  IRMapping mapping;
+  op.getWeightMod().cloneInto(&mod.getBody(), mapping);
+  return mod.getResult();
+}
+
+/// One pass over the keys: online statistics and P V.
+RowState TileProgramBuilder::onePass(RowState init) {
+  bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
+  auto loop = ForKeyTilesOp::create(
+      b, loc, nk, q0, nq, ValueRange{init.max, init.sum, init.acc}, tileQ,
+      tileKv, /*masked=*/op.getMaskAttr() || !op.getMaskFn().empty());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&loop.getBodyBlock());
+    auto iter = loop.getRegionIterArgs();
+    Value k0 = loop.getKeyTileStart();
+    auto [masked, scores] = scoreTile(k0, loop.getPartial());
+    auto update = OnlineUpdateOp::create(
+        b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
+        iter[0], iter[1], op.getNormalizationAttr());
+    Value weights = update.getWeights();
+    if (!op.getWeightMod().empty())
+      weights = applyWeightMod(weights, masked, k0);
+    Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
+                                 op.getValue(), bi, hv, k0);
+    Value acc = AccumulateOp::create(b, loc, iter[2].getType(), weights, vTile,
+                                     iter[2],
+                                     softmax ? update.getAlpha() : Value());
+    tile::YieldOp::create(b, loc,
+                    ValueRange{update.getNewMax(), update.getNewSum(), acc});
+  }
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+}
+
+/// Two passes: the row statistics, then final weights, weight_mod and P V.
+RowState TileProgramBuilder::twoPasses(RowState init) {
+  bool masked = op.getMaskAttr() || !op.getMaskFn().empty();
+  auto stats = ForKeyTilesOp::create(b, loc, nk, q0, nq,
+                                     ValueRange{init.max, init.sum}, tileQ,
+                                     tileKv, masked);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&stats.getBodyBlock());
+    auto iter = stats.getRegionIterArgs();
+    Value scores = scoreTile(stats.getKeyTileStart(), stats.getPartial()).second;
+    auto update = OnlineUpdateOp::create(
+        b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
+        iter[0], iter[1], op.getNormalizationAttr());
+    tile::YieldOp::create(b, loc, ValueRange{update.getNewMax(), update.getNewSum()});
+  }
+  Value max = stats.getResult(0), sum = stats.getResult(1);
+  if (Value sinks = op.getSinkLogits()) {
+    Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
+    auto fold = FoldSinkOp::create(
+        b, loc, TypeRange{rowsType, rowsType, rowsType}, max, sum, sink);
+    max = fold.getNewMax();
+    sum = fold.getNewSum();
+  }
+
+  auto accumulate = ForKeyTilesOp::create(b, loc, nk, q0, nq,
+                                          ValueRange{init.acc}, tileQ, tileKv,
+                                          masked);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&accumulate.getBodyBlock());
+    Value k0 = accumulate.getKeyTileStart();
+    auto [maskedScores, scores] = scoreTile(k0, accumulate.getPartial());
+    Value weights = FinalWeightsOp::create(b, loc, scoreType, scores, max, sum,
+                                           op.getNormalizationAttr());
+    weights = applyWeightMod(weights, maskedScores, k0);
+    Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
+                                 op.getValue(), bi, hv, k0);
+    Value acc = AccumulateOp::create(b, loc, init.acc.getType(), weights,
+                                     vTile, accumulate.getRegionIterArgs()[0],
+                                     Value());
+    tile::YieldOp::create(b, loc, acc);
+  }
+  return {max, sum, accumulate.getResult(0)};
+}
+
+void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
+  bi = ivs[0];
+  hi = ivs[1];
+  q0 = e.muli(ivs[2], e.idx(tileQ));
+  Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
+  hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
+  hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
+  qTile = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                         op.getQuery(), bi, hi, q0);
+
+  bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
+  NormalizationAttr norm = op.getNormalizationAttr();
+  bool divide = softmax || (norm && norm.getL1());
+  auto accType = tileType(tileQ, op.getValue());
+  SmallVector<Value> accDims;
+  if (accType.isDynamicDim(1))
+    accDims.push_back(dv);
+  RowState init{
+      filled(rowsType, softmax ? -std::numeric_limits<double>::infinity() : 0.0),
+      filled(rowsType, 0.0), filled(accType, 0.0, accDims)};
+
+  bool twoPass = op.needsTwoPasses();
+  RowState state = twoPass ? twoPasses(init) : onePass(init);
+  Value accScale;
+  if (Value sinks = op.getSinkLogits(); sinks && !twoPass) {
+    Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
+    auto fold = FoldSinkOp::create(
+        b, loc, TypeRange{rowsType, rowsType, rowsType}, state.max, state.sum,
+        sink);
+    state.max = fold.getNewMax();
+    state.sum = fold.getNewSum();
+    accScale = fold.getAccScale();
+  }
+
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  auto resultType = RankedTensorType::get(accType.getShape(),
+                                          outType.getElementType());
+  Value gate = op.getOutputGate();
+  Type lseType = op.getLse() ? Type(rowsType) : Type();
+  auto finalize = FinalizeOp::create(
+      b, loc, resultType, lseType, state.acc, state.max, state.sum, accScale,
+      gate, gate ? bi : Value(), gate ? hi : Value(), gate ? q0 : Value(),
+      gate ? nq : Value(), /*divide=*/divide && !twoPass);
+
+  // The rows of the tile inside the sequence go to the results.
+  Value rows = e.minsi(e.idx(tileQ), e.subi(nq, q0));
+  auto terminator =
+      cast<scf::InParallelOp>(b.getInsertionBlock()->getTerminator());
+  OpBuilder::InsertionGuard guard(b);
+  Value outRows = tensor::ExtractSliceOp::create(
+      b, loc, finalize.getResult(),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{rows, tensor::getMixedSize(b, loc,
+                                                        finalize.getResult(), 1)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  Value lseRows;
+  if (Value lse = finalize.getLse())
+    lseRows = tensor::ExtractSliceOp::create(
+        b, loc, lse, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rows}, ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+  OpFoldResult cols = tensor::getMixedSize(b, loc, outRows, 1);
+  b.setInsertionPointToStart(terminator.getBody());
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, outRows, sharedOuts[0],
+      ArrayRef<OpFoldResult>{bi, hi, q0, zero},
+      ArrayRef<OpFoldResult>{one, one, rows, cols},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+  if (lseRows)
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, lseRows, sharedOuts[1], ArrayRef<OpFoldResult>{bi, hi, q0},
+        ArrayRef<OpFoldResult>{one, one, rows},
+        ArrayRef<OpFoldResult>{one, one, one});
+}
+
+void TileProgramBuilder::build() {
+  Value q = op.getQuery();
+  batch = dim(q, 0);
+  hq = dim(q, 1);
+  nq = dim(q, 2);
+  nk = dim(op.getKey(), 2);
+  dv = dim(op.getValue(), 3);
+  scaleValue = scale();
+  rowsType = RankedTensorType::get({tileQ}, b.getF32Type());
+  scoreType = RankedTensorType::get({tileQ, tileKv}, b.getF32Type());
+
+  // Result tensors, each filled row by row by the work items.
+  SmallVector<Value> outs;
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  SmallVector<Value> outDims;
+  Value extents[] = {batch, hq, nq, dv};
+  for (auto [index, size] : llvm::enumerate(outType.getShape()))
+    if (ShapedType::isDynamic(size))
+      outDims.push_back(extents[index]);
+  outs.push_back(tensor::EmptyOp::create(b, loc, outType, outDims));
+  if (Value lse = op.getLse()) {
+    auto lseType = cast<RankedTensorType>(lse.getType());
+    SmallVector<Value> lseDims;
+    for (auto [index, size] : llvm::enumerate(lseType.getShape()))
+      if (ShapedType::isDynamic(size))
+        lseDims.push_back(extents[index]);
+    outs.push_back(tensor::EmptyOp::create(b, loc, lseType, lseDims));
+  }
+
+  Value numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{zero, zero, zero},
+      ArrayRef<OpFoldResult>{batch, hq, numQTiles},
+      ArrayRef<OpFoldResult>{one, one, one}, outs, std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getBody()->getTerminator());
+    buildWorkItem(forall.getInductionVars(), forall.getRegionIterArgs());
+  }
+  op.getOutput().replaceAllUsesWith(forall.getResult(0));
+  if (Value lse = op.getLse())
+    lse.replaceAllUsesWith(forall.getResult(1));
+  op.erase();
+}
+
+namespace {
+struct AttnToTilePass : public attn::impl::AttnToTileBase<AttnToTilePass> {
+  using Base::Base;
+  void runOnOperation() override {
+    if (tileQ < 1 || tileKv < 1 || tileQ > (int64_t(1) << 16) ||
+        tileKv > (int64_t(1) << 16)) {
+      getOperation().emitError()
+          << "attn-to-tile: tile-q and tile-kv must be in [1, 65536], got "
+          << tileQ.getValue() << " and " << tileKv.getValue();
+      return signalPassFailure();
+    }
+    SmallVector<AttentionOp> ops;
+    getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
+    for (AttentionOp op : ops)
+      TileProgramBuilder(op, tileQ, tileKv).build();
+  }
+};
+} // namespace

@@ -1,0 +1,150 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// One case per diagnostic of the attn_tile verifiers
+// (lib/Dialect/AttnTile/AttnTileOps.cpp).
+
+func.func @load_width(%k: tensor<1x1x8x64xf32>, %i: index) -> tensor<8x32xf32> {
+  // expected-error @+1 {{result extent 1 (32) does not match source extent 3 (64)}}
+  %t = attn_tile.load %k[%i, %i, %i] : tensor<1x1x8x64xf32> -> tensor<8x32xf32>
+  return %t : tensor<8x32xf32>
+}
+
+// -----
+
+func.func @scores_depth(%q: tensor<4x16xf32>, %k: tensor<8x32xf32>, %s: f32) -> tensor<4x8xf32> {
+  // expected-error @+1 {{query extent 1 (16) does not match key extent 1 (32)}}
+  %t = attn_tile.scores %q, %k scale %s : tensor<4x16xf32>, tensor<8x32xf32> -> tensor<4x8xf32>
+  return %t : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @scores_shape(%q: tensor<4x16xf32>, %k: tensor<8x16xf32>, %s: f32) -> tensor<4x4xf32> {
+  // expected-error @+1 {{result extent 1 (4) does not match key extent 0 (8)}}
+  %t = attn_tile.scores %q, %k scale %s : tensor<4x16xf32>, tensor<8x16xf32> -> tensor<4x4xf32>
+  return %t : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @rows(%s: tensor<4x8xf32>, %m: tensor<5xf32>) {
+  // expected-error @+1 {{max extent 0 (5) does not match score tile extent 0 (4)}}
+  %w, %m1, %l1, %a = attn_tile.online_update %s, %m, %m : tensor<4x8xf32>, tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @final_rows(%s: tensor<4x8xf32>, %m: tensor<5xf32>) {
+  // expected-error @+1 {{max extent 0 (5) does not match score tile extent 0 (4)}}
+  %w = attn_tile.final_weights %s, %m, %m : tensor<4x8xf32>, tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @pv(%w: tensor<4x8xf32>, %v: tensor<6x16xf32>, %acc: tensor<4x16xf32>) {
+  // expected-error @+1 {{weights extent 1 (8) does not match value extent 0 (6)}}
+  %r = attn_tile.accumulate %w, %v into %acc : tensor<4x8xf32>, tensor<6x16xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @pv_alpha(%w: tensor<4x8xf32>, %v: tensor<8x16xf32>, %acc: tensor<4x16xf32>, %a: tensor<3xf32>) {
+  // expected-error @+1 {{rescale extent 0 (3) does not match accumulator extent 0 (4)}}
+  %r = attn_tile.accumulate %w, %v into %acc rescale(%a : tensor<3xf32>) : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @finalize_shape(%acc: tensor<4x16xf32>, %m: tensor<4xf32>) {
+  // expected-error @+1 {{result extent 1 (8) does not match accumulator extent 1 (16)}}
+  %o = attn_tile.finalize %acc, %m, %m : tensor<4x16xf32>, tensor<4xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @gate_rank(%acc: tensor<4x16xf32>, %m: tensor<4xf32>, %g: tensor<4xf32>, %i: index) {
+  // expected-error @+1 {{the gate must be a 3-D tensor [B|1, H|1, N|1]}}
+  %o = attn_tile.finalize %acc, %m, %m gate(%g : tensor<4xf32> at %i, %i, %i, %i) : tensor<4x16xf32>, tensor<4xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @tiles(%n: index) {
+  // expected-error @+1 {{tile sizes must be positive, got tile_q = 0, tile_kv = 8}}
+  attn_tile.for_key_tiles keys(%n) queries(%n, %n) attributes {tile_q = 0 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %p: i1):
+    attn_tile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @body_args(%n: index, %x: tensor<4xf32>) {
+  // expected-error @+1 {{body must take (index, i1) then the types of the iteration values}}
+  %r = attn_tile.for_key_tiles keys(%n) queries(%n, %n) iter_args(%x : tensor<4xf32>) attributes {tile_q = 4 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %p: i1):
+    attn_tile.yield %x : tensor<4xf32>
+  } -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @yield_types(%n: index, %x: tensor<4xf32>, %y: tensor<5xf32>) {
+  %r = attn_tile.for_key_tiles keys(%n) queries(%n, %n) iter_args(%x : tensor<4xf32>) attributes {tile_q = 4 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %p: i1, %a: tensor<4xf32>):
+    // expected-error @+1 {{must yield the types of the iteration values}}
+    attn_tile.yield %y : tensor<5xf32>
+  } -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @mask_region(%s: tensor<4x8xf32>, %i: index, %p: i1) {
+  // expected-error @+1 {{region 'mask_fn' must take 4 arguments (4 + 0 captures), got 3}}
+  %r = attn_tile.mask %s at(%i, %i, %i, %i) lengths(%i, %i) heads %i partial %p mask_fn {
+  ^bb0(%b: index, %h: index, %q: index):
+    %t = arith.constant true
+    attn.yield %t : i1
+  } : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @modify_region(%s: tensor<4x8xf32>, %i: index) {
+  %r = attn_tile.modify %s at(%i, %i, %i, %i) lengths(%i, %i) heads %i score_mod {
+  ^bb0(%x: f32, %b: index, %h: index, %q: index, %k: index):
+    %c = arith.constant 1 : index
+    // expected-error @+1 {{in region 'score_mod' must yield exactly one 'f32'}}
+    attn.yield %c : index
+  } : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @weight_mod_region(%s: tensor<4x8xf32>, %i: index) {
+  // expected-error @+1 {{region 'weight_mod' argument 1 must have type 'f32', got 'index'}}
+  %r = attn_tile.weight_mod %s, %s at(%i, %i, %i, %i) lengths(%i, %i) {
+  ^bb0(%w: f32, %raw: index, %b: index, %h: index, %q: index, %k: index):
+    attn.yield %w : f32
+  } : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @context_op_outside(%i: index) -> index {
+  // expected-error @+1 {{'attn.query_length' op expects parent op 'attn.attention' (or an attn_tile op carrying its regions)}}
+  %n = attn.query_length : index
+  return %n : index
+}

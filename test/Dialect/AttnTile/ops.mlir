@@ -1,0 +1,73 @@
+// RUN: attn-opt %s | FileCheck %s
+// RUN: attn-opt %s | attn-opt | FileCheck %s
+
+// Every attn_tile op round-trips through its printed form.
+
+// CHECK-LABEL: func.func @one_pass
+func.func @one_pass(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x4x100x64xbf16>,
+                    %v: tensor<2x4x100x32xbf16>, %b: index, %h: index,
+                    %q0: index, %nq: index, %nk: index, %heads: index,
+                    %scale: f32, %sink: f32, %gate: tensor<1x4x100xf32>)
+    -> (tensor<16x32xbf16>, tensor<16xf32>) {
+  // CHECK: attn_tile.load %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x4x100x64xbf16> -> tensor<16x64xf32>
+  %qt = attn_tile.load %q[%b, %h, %q0] : tensor<2x4x100x64xbf16> -> tensor<16x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<16xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<16xf32>) -> tensor<16xf32>
+  %l0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<16xf32>) -> tensor<16xf32>
+  %e1 = tensor.empty() : tensor<16x32xf32>
+  %a0 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<16x32xf32>) -> tensor<16x32xf32>
+  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) queries(%{{.*}}, %{{.*}}) iter_args({{.*}}) attributes {masked, tile_kv = 8 : i64, tile_q = 16 : i64}
+  %r:3 = attn_tile.for_key_tiles keys(%nk) queries(%q0, %nq)
+      iter_args(%m0, %l0, %a0 : tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>)
+      attributes {masked, tile_q = 16 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %partial: i1, %m: tensor<16xf32>, %l: tensor<16xf32>, %acc: tensor<16x32xf32>):
+    %kt = attn_tile.load %k[%b, %h, %k0] : tensor<2x4x100x64xbf16> -> tensor<8x64xf32>
+    // CHECK: attn_tile.scores %{{.*}}, %{{.*}} scale %{{.*}} : tensor<16x64xf32>, tensor<8x64xf32> -> tensor<16x8xf32>
+    %s = attn_tile.scores %qt, %kt scale %scale : tensor<16x64xf32>, tensor<8x64xf32> -> tensor<16x8xf32>
+    // CHECK: attn_tile.mask {{.*}} partial %{{.*}} mask(#attn.causal) mask_fn
+    %sm = attn_tile.mask %s at(%b, %h, %q0, %k0) lengths(%nq, %nk) heads %heads
+        partial %partial mask(#attn.causal) mask_fn {
+    ^bb0(%bb: index, %hh: index, %i: index, %j: index):
+      %keep = arith.cmpi ne, %i, %j : index
+      attn.yield %keep : i1
+    } : tensor<16x8xf32>
+    // CHECK: attn_tile.modify {{.*}} score_mods([#attn.softcap<3.000000e+01>]) score_mod
+    %sf = attn_tile.modify %sm at(%b, %h, %q0, %k0) lengths(%nq, %nk) heads %heads
+        score_mods([#attn.softcap<cap = 30.0>]) score_mod {
+    ^bb0(%x: f32, %bb: index, %hh: index, %i: index, %j: index):
+      %y = attn.query_length : index
+      attn.yield %x : f32
+    } : tensor<16x8xf32>
+    // CHECK: attn_tile.online_update
+    %w, %m1, %l1, %alpha = attn_tile.online_update %sf, %m, %l : tensor<16x8xf32>, tensor<16xf32>
+    // CHECK: attn_tile.weight_mod
+    %w2 = attn_tile.weight_mod %w, %sm at(%b, %h, %q0, %k0) lengths(%nq, %nk) {
+    ^bb0(%x: f32, %raw: f32, %bb: index, %hh: index, %i: index, %j: index):
+      %y = arith.mulf %x, %raw : f32
+      attn.yield %y : f32
+    } : tensor<16x8xf32>
+    %vt = attn_tile.load %v[%b, %h, %k0] : tensor<2x4x100x32xbf16> -> tensor<8x32xf32>
+    // CHECK: attn_tile.accumulate %{{.*}}, %{{.*}} into %{{.*}} rescale(%{{.*}} : tensor<16xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
+    %acc1 = attn_tile.accumulate %w2, %vt into %acc rescale(%alpha : tensor<16xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
+    attn_tile.yield %m1, %l1, %acc1 : tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>
+  } -> tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>
+  // CHECK: attn_tile.fold_sink %{{.*}}, %{{.*}}, %{{.*}} : tensor<16xf32>
+  %m2, %l2, %rescale = attn_tile.fold_sink %r#0, %r#1, %sink : tensor<16xf32>
+  // CHECK: attn_tile.finalize {{.*}} rescale(%{{.*}} : tensor<16xf32>) gate(%{{.*}} : tensor<1x4x100xf32> at {{.*}}) {divide} : tensor<16x32xf32>, tensor<16xf32> -> tensor<16x32xbf16>, tensor<16xf32>
+  %o, %lse = attn_tile.finalize %r#2, %m2, %l2 rescale(%rescale : tensor<16xf32>)
+      gate(%gate : tensor<1x4x100xf32> at %b, %h, %q0, %nq) {divide}
+      : tensor<16x32xf32>, tensor<16xf32> -> tensor<16x32xbf16>, tensor<16xf32>
+  return %o, %lse : tensor<16x32xbf16>, tensor<16xf32>
+}
+
+// CHECK-LABEL: func.func @final_weights
+func.func @final_weights(%s: tensor<4x?xf32>, %m: tensor<4xf32>, %l: tensor<4xf32>)
+    -> (tensor<4x?xf32>, tensor<4x?xf32>) {
+  // CHECK: attn_tile.final_weights %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x?xf32>, tensor<4xf32>
+  %w = attn_tile.final_weights %s, %m, %l : tensor<4x?xf32>, tensor<4xf32>
+  // CHECK: attn_tile.final_weights {{.*}} normalization(<relu, l1>)
+  %p = attn_tile.final_weights %s, %m, %l normalization(#attn.normalize<relu, l1>) : tensor<4x?xf32>, tensor<4xf32>
+  return %w, %p : tensor<4x?xf32>, tensor<4x?xf32>
+}

@@ -1,0 +1,103 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' -split-input-file | FileCheck %s
+// RUN: not attn-opt %s -attn-to-tile='tile-q=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
+
+// BAD: attn-to-tile: tile-q and tile-kv must be in [1, 65536], got 0 and 32
+
+// One pass: a work-item forall, the key loop with the online update and
+// P V rescaled by alpha, the division by the row sum in finalize.
+// CHECK-LABEL: func.func @causal
+// CHECK: %[[NQT:.*]] = arith.ceildivui %{{.*}}, %c16
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[QT:.*]]) in (%{{.*}}, %{{.*}}, %[[NQT]]) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:   %[[Q0:.*]] = arith.muli %[[QT]], %c16
+// CHECK:   %[[QTILE:.*]] = attn_tile.load %arg0[%[[B]], %[[H]], %[[Q0]]] : tensor<2x4x40x16xf32> -> tensor<16x16xf32>
+// CHECK:   attn_tile.for_key_tiles keys(%{{.*}}) queries(%[[Q0]], %{{.*}}) iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x16xf32>) attributes {masked, tile_kv = 8 : i64, tile_q = 16 : i64}
+// CHECK:   ^bb0(%[[K0:.*]]: index, %[[PARTIAL:.*]]: i1,
+// CHECK:     attn_tile.scores %[[QTILE]], %{{.*}} scale %{{.*}} : tensor<16x16xf32>, tensor<8x16xf32> -> tensor<16x8xf32>
+// CHECK:     attn_tile.mask {{.*}} partial %[[PARTIAL]] mask(#attn.causal)
+// CHECK-NOT: attn_tile.modify
+// CHECK:     %{{.*}}, %{{.*}}, %{{.*}}, %[[ALPHA:.*]] = attn_tile.online_update
+// CHECK:     attn_tile.accumulate {{.*}} rescale(%[[ALPHA]] : tensor<16xf32>)
+// CHECK:   attn_tile.finalize {{.*}} {divide} : tensor<16x16xf32>, tensor<16xf32> -> tensor<16x16xf32>
+// CHECK:   scf.forall.in_parallel
+// CHECK:     tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[H]], %[[Q0]], 0]
+func.func @causal(%q: tensor<2x4x40x16xf32>, %k: tensor<2x4x40x16xf32>,
+                  %v: tensor<2x4x40x16xf32>) -> tensor<2x4x40x16xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<2x4x40x16xf32>, tensor<2x4x40x16xf32>, tensor<2x4x40x16xf32>
+         -> tensor<2x4x40x16xf32>
+  return %o : tensor<2x4x40x16xf32>
+}
+
+// -----
+
+// No mask: the key loop is not `masked` (tiles are partial only at the
+// sequence ends); score modifications, sinks, a gate and the logsumexp.
+// CHECK-LABEL: func.func @mods_sinks_gate_lse
+// CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %{{.*}}, %[[LSE:.*]] = %{{.*}}) -> (tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>)
+// CHECK:   attn_tile.for_key_tiles {{.*}} attributes {tile_kv = 8 : i64, tile_q = 16 : i64}
+// CHECK:     attn_tile.mask
+// CHECK-NOT: mask(
+// CHECK:     attn_tile.modify {{.*}} bias(%{{.*}} : tensor<1x?x?x?xf32>) score_mods([#attn.softcap<5.000000e+01>])
+// CHECK:   %[[SINK:.*]] = arith.extf
+// CHECK:   %{{.*}}, %{{.*}}, %[[SCALE:.*]] = attn_tile.fold_sink %{{.*}}, %{{.*}}, %[[SINK]] : tensor<16xf32>
+// CHECK:   attn_tile.finalize {{.*}} rescale(%[[SCALE]] : tensor<16xf32>) gate(%{{.*}} : tensor<?x?x?xf32> at {{.*}}) {divide} : tensor<16x?xf32>, tensor<16xf32> -> tensor<16x?xbf16>, tensor<16xf32>
+// CHECK:   tensor.parallel_insert_slice %{{.*}} into %[[LSE]]
+func.func @mods_sinks_gate_lse(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
+                               %v: tensor<?x?x?x?xbf16>, %bias: tensor<1x?x?x?xf32>,
+                               %sinks: tensor<?xbf16>, %gate: tensor<?x?x?xf32>)
+    -> (tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>) {
+  %o, %lse = attn.attention %q, %k, %v bias(%bias : tensor<1x?x?x?xf32>)
+       sink_logits(%sinks : tensor<?xbf16>) output_gate(%gate : tensor<?x?x?xf32>)
+       score_mods([#attn.softcap<50.0>])
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
+         -> tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
+  return %o, %lse : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>
+}
+
+// -----
+
+// A weight_mod under softmax needs normalized weights: two key loops, the
+// first for the statistics, the second for final weights and P V; the
+// finalization then divides nothing.
+// CHECK-LABEL: func.func @two_passes
+// CHECK: %[[STATS:.*]]:2 = attn_tile.for_key_tiles {{.*}} iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>)
+// CHECK:   attn_tile.online_update
+// CHECK-NOT: attn_tile.accumulate
+// CHECK: attn_tile.for_key_tiles {{.*}} iter_args({{.*}} : tensor<16x16xf32>)
+// CHECK:   %[[MASKED:.*]] = attn_tile.mask
+// CHECK:   %[[W:.*]] = attn_tile.final_weights %{{.*}}, %[[STATS]]#0, %[[STATS]]#1
+// CHECK:   %[[W2:.*]] = attn_tile.weight_mod %[[W]], %[[MASKED]]
+// CHECK:   attn_tile.accumulate %[[W2]], %{{.*}} into %{{.*}} : tensor<16x8xf32>
+// CHECK: attn_tile.finalize
+// CHECK-NOT: divide
+// CHECK-SAME: -> tensor<16x16xf32>
+func.func @two_passes(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                      %v: tensor<1x2x20x16xf32>) -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal) weight_mod {
+  ^bb0(%w: f32, %raw: f32, %b: index, %h: index, %i: index, %j: index):
+    %two = arith.constant 2.0 : f32
+    %y = arith.mulf %w, %two : f32
+    attn.yield %y : f32
+  } : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+      -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// A pointwise normalization without l1: one pass, no rescale, no division.
+// CHECK-LABEL: func.func @sigmoid
+// CHECK: attn_tile.online_update {{.*}} normalization(<sigmoid>)
+// CHECK: attn_tile.accumulate
+// CHECK-NOT: rescale
+// CHECK-SAME: -> tensor<16x16xf32>
+// CHECK: attn_tile.finalize
+// CHECK-NOT: divide
+// CHECK-SAME: -> tensor<16x16xf32>
+func.func @sigmoid(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                   %v: tensor<1x2x20x16xf32>) -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Reruns every `attn-run %zoo/... --check` line of the zoo's lit files with
+extra options (e.g. --tile-program), so that a new lowering is checked
+against the float64 reference on exactly the specs, seeds and shapes the
+zoo tests already use (shapes that are not multiples of the tiles, Nq !=
+Nk, GQA, one query...).
+
+    rerun_checks.py ZOO_DIR TEST_DIR OPTION...
+
+Prints one line per run and a summary; exits 1 if any run fails.
+"""
+import glob
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+RUN = re.compile(r"^// RUN: attn-run %zoo/(\S+)\s+(.*?)\s*\|\s*FileCheck")
+
+
+def main():
+    zoo, tests, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+    runs = []
+    for path in sorted(glob.glob(os.path.join(tests, "*.mlir"))):
+        with open(path) as f:
+            for line in f:
+                m = RUN.match(line)
+                if m and "--check" in m.group(2).split():
+                    args = [a for a in shlex.split(m.group(2)) if a != "--untiled"]
+                    runs.append([os.path.join(zoo, m.group(1))] + args)
+    failed = 0
+    for args in runs:
+        cmd = ["attn-run"] + args + extra
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        out = proc.stdout + proc.stderr
+        ok = proc.returncode == 0 and "PASS" in out and "FAIL" not in out
+        verdict = "ok" if ok else "FAILED"
+        print(f"{verdict}: {' '.join(cmd[1:])}")
+        if not ok:
+            failed += 1
+            print(out)
+    print(f"{len(runs) - failed} of {len(runs)} runs passed")
+    return 1 if failed or not runs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+// Every zoo check (the specs, seeds and shapes of the other files here)
+// again through the tile program and its portable loops lowering
+// (attn-run --tile-program: attn-to-tile, convert-attn-tile-to-loops),
+// against the float64 reference.
+// RUN: %numpy_python %S/Inputs/rerun_checks.py %zoo %S --tile-program | FileCheck %s
+// CHECK-NOT: FAILED
+// CHECK: [[N:[0-9]+]] of [[N]] runs passed
