@@ -138,7 +138,7 @@ RowState TileProgramBuilder::onePass(RowState init) {
   bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
   auto loop = ForKeyTilesOp::create(
       b, loc, nk, q0, nq, ValueRange{init.max, init.sum, init.acc}, tileQ,
-      tileKv, /*masked=*/op.getMaskAttr() || !op.getMaskFn().empty());
+      tileKv, op.getMaskAttr(), !op.getMaskFn().empty());
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&loop.getBodyBlock());
@@ -164,10 +164,10 @@ RowState TileProgramBuilder::onePass(RowState init) {
 
 /// Two passes: the row statistics, then final weights, weight_mod and P V.
 RowState TileProgramBuilder::twoPasses(RowState init) {
-  bool masked = op.getMaskAttr() || !op.getMaskFn().empty();
+  bool regionMasked = !op.getMaskFn().empty();
   auto stats = ForKeyTilesOp::create(b, loc, nk, q0, nq,
                                      ValueRange{init.max, init.sum}, tileQ,
-                                     tileKv, masked);
+                                     tileKv, op.getMaskAttr(), regionMasked);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&stats.getBodyBlock());
@@ -189,7 +189,7 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
 
   auto accumulate = ForKeyTilesOp::create(b, loc, nk, q0, nq,
                                           ValueRange{init.acc}, tileQ, tileKv,
-                                          masked);
+                                          op.getMaskAttr(), regionMasked);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&accumulate.getBodyBlock());

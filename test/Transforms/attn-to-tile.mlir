@@ -10,7 +10,7 @@
 // CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %[[QT:.*]]) in (%{{.*}}, %{{.*}}, %[[NQT]]) shared_outs(%[[OUT:.*]] = %{{.*}})
 // CHECK:   %[[Q0:.*]] = arith.muli %[[QT]], %c16
 // CHECK:   %[[QTILE:.*]] = attn_tile.load %arg0[%[[B]], %[[H]], %[[Q0]]] : tensor<2x4x40x16xf32> -> tensor<16x16xf32>
-// CHECK:   attn_tile.for_key_tiles keys(%{{.*}}) queries(%[[Q0]], %{{.*}}) iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x16xf32>) attributes {masked, tile_kv = 8 : i64, tile_q = 16 : i64}
+// CHECK:   attn_tile.for_key_tiles keys(%{{.*}}) queries(%[[Q0]], %{{.*}}) iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x16xf32>) attributes {mask = #attn.causal, tile_kv = 8 : i64, tile_q = 16 : i64}
 // CHECK:   ^bb0(%[[K0:.*]]: index, %[[PARTIAL:.*]]: i1,
 // CHECK:     attn_tile.scores %[[QTILE]], %{{.*}} scale %{{.*}} : tensor<16x16xf32>, tensor<8x16xf32> -> tensor<16x8xf32>
 // CHECK:     attn_tile.mask {{.*}} partial %[[PARTIAL]] mask(#attn.causal)
@@ -30,8 +30,8 @@ func.func @causal(%q: tensor<2x4x40x16xf32>, %k: tensor<2x4x40x16xf32>,
 
 // -----
 
-// No mask: the key loop is not `masked` (tiles are partial only at the
-// sequence ends); score modifications, sinks, a gate and the logsumexp.
+// No mask: the key loop has no mask to classify (tiles are partial only at
+// the sequence ends); score modifications, sinks, a gate and the logsumexp.
 // CHECK-LABEL: func.func @mods_sinks_gate_lse
 // CHECK: scf.forall {{.*}} shared_outs(%{{.*}} = %{{.*}}, %[[LSE:.*]] = %{{.*}}) -> (tensor<?x?x?x?xbf16>, tensor<?x?x?xf32>)
 // CHECK:   attn_tile.for_key_tiles {{.*}} attributes {tile_kv = 8 : i64, tile_q = 16 : i64}
@@ -60,7 +60,7 @@ func.func @mods_sinks_gate_lse(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16
 // first for the statistics, the second for final weights and P V; the
 // finalization then divides nothing.
 // CHECK-LABEL: func.func @two_passes
-// CHECK: %[[STATS:.*]]:2 = attn_tile.for_key_tiles {{.*}} iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>)
+// CHECK: %[[STATS:.*]]:2 = attn_tile.for_key_tiles {{.*}} iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>) attributes {mask = #attn.causal,
 // CHECK:   attn_tile.online_update
 // CHECK-NOT: attn_tile.accumulate
 // CHECK: attn_tile.for_key_tiles {{.*}} iter_args({{.*}} : tensor<16x16xf32>)
@@ -78,6 +78,24 @@ func.func @two_passes(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
     %two = arith.constant 2.0 : f32
     %y = arith.mulf %w, %two : f32
     attn.yield %y : f32
+  } : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+      -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// A mask_fn region: every tile is partial (region_masked), the attribute
+// mask still classifies (skips) tiles.
+// CHECK-LABEL: func.func @region
+// CHECK: attn_tile.for_key_tiles {{.*}} attributes {mask = #attn.window<left = 3, right = 3>, region_masked,
+// CHECK:   attn_tile.mask {{.*}} mask(#attn.window<left = 3, right = 3>) mask_fn
+func.func @region(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                  %v: tensor<1x2x20x16xf32>) -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.window<left = 3, right = 3>) mask_fn {
+  ^bb0(%b: index, %h: index, %i: index, %j: index):
+    %ok = arith.cmpi ne, %i, %j : index
+    attn.yield %ok : i1
   } : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
       -> tensor<1x2x20x16xf32>
   return %o : tensor<1x2x20x16xf32>

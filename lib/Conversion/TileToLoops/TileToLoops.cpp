@@ -12,6 +12,7 @@
 
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/SoftmaxMath.h"
+#include "attn/Conversion/TileClassification.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -456,41 +457,58 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op) {
   return {out, lse};
 }
 
-/// for_key_tiles -> scf.for over the key tiles, every one visited; a tile
-/// is partial when the op says `masked` or when it crosses a sequence end.
+/// for_key_tiles -> scf.for over the key tiles. The tile's class under the
+/// loop's mask is computed per tile on the actual lengths: empty tiles skip
+/// the body (scf.if), full ones run it with partial = false.
 static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
-  int64_t tileQ = op.getTileQ(), tileKv = op.getTileKv();
-  auto loop = scf::ForOp::create(t.b, t.loc, e.idx(0), op.getKeyLength(),
-                                 e.idx(tileKv), op.getInits());
+  using P = arith::CmpIPredicate;
+  Value tileQ = e.idx(op.getTileQ()), tileKv = e.idx(op.getTileKv());
+  Value nq = op.getQueryLength(), nk = op.getKeyLength(), q0 = op.getQuery();
+  auto loop =
+      scf::ForOp::create(t.b, t.loc, e.idx(0), nk, tileKv, op.getInits());
   Block *body = loop.getBody();
+  if (!body->empty() && isa<scf::YieldOp>(body->back()))
+    body->back().erase();
   OpBuilder::InsertionGuard guard(t.b);
   t.b.setInsertionPointToStart(body);
   Value k0 = loop.getInductionVar();
-  Value partial = e.boolean(true);
-  if (!op.getMasked()) {
-    Value keysCrossEnd = e.cmp(arith::CmpIPredicate::sgt,
-                               e.addi(k0, e.idx(tileKv)), op.getKeyLength());
-    Value queriesCrossEnd =
-        e.cmp(arith::CmpIPredicate::sgt, e.addi(op.getQuery(), e.idx(tileQ)),
-              op.getQueryLength());
-    partial = e.ori(keysCrossEnd, queriesCrossEnd);
-  }
-  // The old body moves into the loop; its yield becomes scf.yield.
+  Value kEnd = e.addi(k0, tileKv), qEnd = e.addi(q0, tileQ);
+  Value crossesEnd = e.ori(e.cmp(P::sgt, kEnd, nk), e.cmp(P::sgt, qEnd, nq));
+  codegen::TileClass cls = codegen::classifyTile(
+      e, op.getMaskAttr(),
+      {q0, e.minsi(qEnd, nq), k0, e.minsi(kEnd, nk), nq, nk});
+  auto negate = [&](Value flag) -> Value {
+    return arith::XOrIOp::create(t.b, t.loc, flag, e.boolean(true));
+  };
+  Value partial = op.getRegionMasked() ? e.boolean(true)
+                                       : e.ori(crossesEnd, negate(cls.full));
+
+  // The old body runs under `not empty`; its yield becomes scf.yield.
   Block &old = op.getBodyBlock();
   auto yield = cast<tile::YieldOp>(old.getTerminator());
-  t.b.setInsertionPoint(yield);
-  if (!body->empty() && isa<scf::YieldOp>(body->back()))
-    body->back().erase();
+  TypeRange types = op.getResultTypes();
+  auto visit = scf::IfOp::create(t.b, t.loc, types, negate(cls.empty),
+                                 /*withElseRegion=*/true);
+  Block *then = &visit.getThenRegion().front();
+  if (!then->empty())
+    then->back().erase();
   SmallVector<Value> replacements = {k0, partial};
   llvm::append_range(replacements, loop.getRegionIterArgs());
   for (auto [arg, value] : llvm::zip(old.getArguments(), replacements))
     arg.replaceAllUsesWith(value);
-  body->getOperations().splice(body->end(), old.getOperations());
+  then->getOperations().splice(then->end(), old.getOperations());
   t.b.setInsertionPoint(yield);
   scf::YieldOp::create(t.b, t.loc, yield.getValues());
   yield.erase();
+  Block *otherwise = &visit.getElseRegion().front();
+  if (!otherwise->empty())
+    otherwise->back().erase();
+  t.b.setInsertionPointToEnd(otherwise);
+  scf::YieldOp::create(t.b, t.loc, loop.getRegionIterArgs());
+  t.b.setInsertionPointAfter(visit);
+  scf::YieldOp::create(t.b, t.loc, visit.getResults());
   return SmallVector<Value>(loop.getResults());
 }
 

@@ -154,14 +154,17 @@ LogicalResult WeightModOp::verifyRegions() {
 
 void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
                           Value query, Value queryLength, ValueRange inits,
-                          int64_t tileQ, int64_t tileKv, bool masked) {
+                          int64_t tileQ, int64_t tileKv,
+                          MaskAttrInterface mask, bool regionMasked) {
   state.addOperands({keyLength, query, queryLength});
   state.addOperands(inits);
   state.addAttribute(getTileQAttrName(state.name), b.getI64IntegerAttr(tileQ));
   state.addAttribute(getTileKvAttrName(state.name),
                      b.getI64IntegerAttr(tileKv));
-  if (masked)
-    state.addAttribute(getMaskedAttrName(state.name), b.getUnitAttr());
+  if (mask)
+    state.addAttribute(getMaskAttrName(state.name), mask);
+  if (regionMasked)
+    state.addAttribute(getRegionMaskedAttrName(state.name), b.getUnitAttr());
   state.addTypes(inits.getTypes());
   Region *body = state.addRegion();
   Block *block = new Block();

@@ -13,14 +13,30 @@
 // CHECK:     arith.cmpi slt
 // CHECK:     scf.if
 // CHECK:       tensor.extract %arg0
-// CHECK:   %[[LOOP:.*]]:3 = scf.for %[[K0:.*]] = %c0{{.*}} to %{{.*}} step %c8{{.*}} iter_args
+// CHECK:   %[[LOOP:.*]]:3 = scf.for %[[K0:.*]] = %c0{{.*}} to %[[NK:.*]] step %c8{{.*}} iter_args
+// The tile's class on the actual lengths: does it cross a sequence end,
+// then the causal bound j <= p and the window's p - 7 <= j (p the aligned
+// position of the first and last row). Empty tiles skip the body; full
+// ones (inside both sequences) run it without the mask.
+// CHECK:     %[[KEND:.*]] = arith.addi %[[K0]], %c8
+// CHECK:     %[[KCROSS:.*]] = arith.cmpi sgt, %[[KEND]], %[[NK]]
+// CHECK:     %[[CROSS:.*]] = arith.ori %[[KCROSS]], %{{.*}} : i1
+// CHECK:     %[[CAUSAL_EMPTY:.*]] = arith.cmpi sgt, %[[K0]], %[[PLAST:.*]] : index
+// CHECK:     %[[C7:.*]] = arith.constant 7 : index
+// CHECK:     arith.subi %{{.*}}, %[[C7]]
+// CHECK:     %[[EMPTY:.*]] = arith.ori %[[CAUSAL_EMPTY]], %{{.*}} : i1
+// CHECK:     %[[FULL:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// CHECK:     %[[NOT_FULL:.*]] = arith.xori %[[FULL]], %true
+// CHECK:     %[[PARTIAL:.*]] = arith.ori %[[CROSS]], %[[NOT_FULL]]
+// CHECK:     %[[VISIT:.*]] = arith.xori %[[EMPTY]], %true
+// CHECK:     %[[TILE:.*]]:3 = scf.if %[[VISIT]] -> (tensor<16xf32>, tensor<16xf32>, tensor<16x?xf32>)
 // Scores: Q K^T as a reduction over the head dimension, then the scale.
 // CHECK:     linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK:       math.fma
 // CHECK:     linalg.generic
 // CHECK:       arith.mulf
-// The mask under the tile's partial flag (always true for a masked spec).
-// CHECK:     scf.if %true
+// The mask, for partial tiles only.
+// CHECK:     scf.if %[[PARTIAL]]
 // CHECK:       linalg.generic
 // CHECK:         %[[NEGINF:.*]] = arith.constant 0xFF800000
 // CHECK:         arith.select %{{.*}}, %{{.*}}, %[[NEGINF]]
@@ -41,7 +57,10 @@
 // CHECK:       arith.mulf
 // CHECK:     linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK:       math.fma
-// CHECK:     scf.yield
+// CHECK:       scf.yield
+// CHECK:     } else {
+// CHECK:       scf.yield %{{.*}}, %{{.*}}, %{{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x?xf32>
+// CHECK:     scf.yield %[[TILE]]#0, %[[TILE]]#1, %[[TILE]]#2
 // Finalization: 1 / l (0 for an empty row).
 // CHECK:   linalg.generic
 // CHECK:     arith.divf
@@ -61,13 +80,17 @@ func.func @window(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
 }
 
 // CHECK-LABEL: func.func @dense
-// Without a mask a tile is partial only where it crosses a sequence end.
+// Without a mask a tile is partial only where it crosses a sequence end
+// and no tile is skipped.
 // CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %{{.*}} step %c8
 // CHECK:   %[[KEND:.*]] = arith.addi %[[K0]], %c8
 // CHECK:   %[[KCROSS:.*]] = arith.cmpi sgt, %[[KEND]]
 // CHECK:   %[[QCROSS:.*]] = arith.cmpi sgt
-// CHECK:   %[[PARTIAL:.*]] = arith.ori %[[KCROSS]], %[[QCROSS]]
-// CHECK:   scf.if %[[PARTIAL]]
+// CHECK:   %[[CROSS:.*]] = arith.ori %[[KCROSS]], %[[QCROSS]]
+// CHECK:   %[[PARTIAL:.*]] = arith.ori %[[CROSS]], %{{.*}} : i1
+// CHECK:   %[[VISIT:.*]] = arith.xori %false, %true
+// CHECK:   scf.if %[[VISIT]]
+// CHECK:     scf.if %[[PARTIAL]]
 func.func @dense(%q: tensor<1x1x20x4xf32>, %k: tensor<1x1x20x4xf32>,
                  %v: tensor<1x1x20x4xf32>) -> tensor<1x1x20x4xf32> {
   %o = attn.attention %q, %k, %v

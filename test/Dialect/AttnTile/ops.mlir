@@ -18,10 +18,10 @@ func.func @one_pass(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x4x100x64xbf16>,
   %l0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<16xf32>) -> tensor<16xf32>
   %e1 = tensor.empty() : tensor<16x32xf32>
   %a0 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<16x32xf32>) -> tensor<16x32xf32>
-  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) queries(%{{.*}}, %{{.*}}) iter_args({{.*}}) attributes {masked, tile_kv = 8 : i64, tile_q = 16 : i64}
+  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) queries(%{{.*}}, %{{.*}}) iter_args({{.*}}) attributes {mask = #attn.causal, region_masked, tile_kv = 8 : i64, tile_q = 16 : i64}
   %r:3 = attn_tile.for_key_tiles keys(%nk) queries(%q0, %nq)
       iter_args(%m0, %l0, %a0 : tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>)
-      attributes {masked, tile_q = 16 : i64, tile_kv = 8 : i64} {
+      attributes {mask = #attn.causal, region_masked, tile_q = 16 : i64, tile_kv = 8 : i64} {
   ^bb0(%k0: index, %partial: i1, %m: tensor<16xf32>, %l: tensor<16xf32>, %acc: tensor<16x32xf32>):
     %kt = attn_tile.load %k[%b, %h, %k0] : tensor<2x4x100x64xbf16> -> tensor<8x64xf32>
     // CHECK: attn_tile.scores %{{.*}}, %{{.*}} scale %{{.*}} : tensor<16x64xf32>, tensor<8x64xf32> -> tensor<16x8xf32>

@@ -346,14 +346,26 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
     entry in range and kept), so that `attn_tile.mask` may skip its
     predicate.
 
-    The schedule: without `masked`, the spec has no mask and a tile is
-    partial only when it crosses the end of the keys or of the queries;
-    with `masked`, every tile is partial and visited (the schedule does not
-    classify the mask at run time yet: no tile is skipped).
+    The schedule is evaluated at run time, on the actual lengths, so one
+    program serves every length:
+
+    * without `mask` and `region_masked`, every tile is visited and a tile
+      is partial only when it crosses the end of the keys or of the
+      queries;
+    * with `mask` (the spec's mask attribute), the tile's class under the
+      mask's closed form is computed per tile: tiles the mask keeps nothing
+      of are skipped, tiles it keeps whole (and inside both sequences) are
+      full, the others partial. Position masks (causal, window, sinks,
+      chunked, prefix_lm and their and/or/not) are classified exactly; the
+      others make every tile partial (sound, nothing skipped);
+    * `region_masked` says that a `mask_fn` region also applies: no tile is
+      proven full (the region is not classified at run time).
   }];
   let arguments = (ins Index:$key_length, Index:$query, Index:$query_length,
                        Variadic<AnyType>:$inits, I64Attr:$tile_q,
-                       I64Attr:$tile_kv, UnitAttr:$masked);
+                       I64Attr:$tile_kv,
+                       OptionalAttr<Attn_MaskAttrInterface>:$mask,
+                       UnitAttr:$region_masked);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
@@ -366,7 +378,8 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
   let builders = [
     OpBuilder<(ins "::mlir::Value":$keyLength, "::mlir::Value":$query,
                    "::mlir::Value":$queryLength, "::mlir::ValueRange":$inits,
-                   "int64_t":$tileQ, "int64_t":$tileKv, "bool":$masked)>
+                   "int64_t":$tileQ, "int64_t":$tileKv,
+                   "::attn::MaskAttrInterface":$mask, "bool":$regionMasked)>
   ];
   let extraClassDeclaration = [{
     mlir::Block &getBodyBlock() { return getBody().front(); }

@@ -1,0 +1,1 @@
+attn_unittest(TileClassificationTest TileClassificationTest.cpp LIBS AttnCodegen AttnDialect MLIR LLVM)
