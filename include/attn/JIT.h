@@ -43,6 +43,9 @@ struct CompileOptions {
   /// one thread, every key tile visited (the tile IR's correctness path).
   /// tileQ and tileKv give its tiles (tileQ 0: 32).
   bool tileProgram = false;
+  /// Tile program only: the split-KV form with at most this many key splits
+  /// per query tile, merged by their logsumexp (1: no split).
+  int64_t splitKv = 1;
   /// Queries per tile (0: four vectors), rounded up to whole vectors.
   int64_t tileQ = 0;
   int64_t tileKv = 64; // keys per tile

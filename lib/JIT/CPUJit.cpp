@@ -4,6 +4,7 @@
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
+#include "attn/Transforms/TileProgramLimits.h"
 #include "attn/Runner/Runner.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -65,7 +66,8 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 }
 
 std::string CompileOptions::key() const {
-  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) + "/" +
+  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) + "/split" +
+          llvm::Twine(splitKv) + "/" +
           llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
           llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
@@ -245,8 +247,10 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     return makeError("vector width must be 0 (automatic), 4, 8 or 16 f32 "
                      "lanes, got " +
                      llvm::Twine(options.vectorWidth));
-  if (options.tileQ < 0 || options.tileKv <= 0 ||
-      options.tileQ > kMaxCPUTileQ || options.tileKv > kMaxCPUTileKv)
+  // The tile program's tiles are checked with its own bounds below.
+  if (!options.tileProgram &&
+      (options.tileQ < 0 || options.tileKv <= 0 ||
+       options.tileQ > kMaxCPUTileQ || options.tileKv > kMaxCPUTileKv))
     return makeError("tile-q must be in [0, " + llvm::Twine(kMaxCPUTileQ) +
                      "] (0: automatic) and tile-kv in [1, " +
                      llvm::Twine(kMaxCPUTileKv) + "], got tile-q " +
@@ -341,10 +345,11 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     TileLoopsPipelineOptions tiles;
     tiles.tileQ = options.tileQ ? options.tileQ : tiles.tileQ;
     tiles.tileKv = options.tileKv;
-    if (tiles.tileQ < 1 || tiles.tileKv < 1)
-      return makeError("tile sizes must be positive, got tile-q " +
-                       llvm::Twine(tiles.tileQ) + ", tile-kv " +
-                       llvm::Twine(tiles.tileKv));
+    tiles.splitKv = options.splitKv;
+    std::string invalid =
+        checkTileProgramOptions(tiles.tileQ, tiles.tileKv, tiles.splitKv);
+    if (!invalid.empty())
+      return makeError(invalid);
     result->tileQ = tiles.tileQ;
     result->tileKv = tiles.tileKv;
     result->untiledOps = 0;

@@ -45,6 +45,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   AttnToTileOptions tiling;
   tiling.tileQ = options.tileQ;
   tiling.tileKv = options.tileKv;
+  tiling.splitKv = options.splitKv;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
   pm.addNestedPass<func::FuncOp>(createConvertAttnTileToLoops());
   buildCPULoweringToLLVM(pm);

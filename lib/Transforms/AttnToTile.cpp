@@ -9,6 +9,7 @@
 #include "attn/Transforms/Passes.h"
 
 #include "attn/Conversion/AttnCodegen.h"
+#include "attn/Transforms/TileProgramLimits.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
@@ -33,9 +34,10 @@ struct RowState {
 
 class TileProgramBuilder {
 public:
-  TileProgramBuilder(AttentionOp op, int64_t tileQ, int64_t tileKv)
+  TileProgramBuilder(AttentionOp op, int64_t tileQ, int64_t tileKv,
+                     int64_t splitKv)
       : op(op), b(op), loc(op.getLoc()), e(b, loc), tileQ(tileQ),
-        tileKv(tileKv) {}
+        tileKv(tileKv), splitKv(splitKv) {}
 
   void build();
 
@@ -52,12 +54,25 @@ private:
   /// A tensor of `type` filled with `value` (dynamic extents from `dims`).
   Value filled(RankedTensorType type, double value, ValueRange dims = {});
   Value scale();
-  void buildWorkItem(ValueRange ivs, ValueRange sharedOuts);
+  /// A forall over (batch, query head, query tile[, split]) writing `outs`;
+  /// `body` fills one iteration (its shared outs as arguments).
+  scf::ForallOp workLoop(ArrayRef<OpFoldResult> extraUpperBound,
+                         ValueRange outs,
+                         function_ref<void(ValueRange ivs, ValueRange)> body);
+  /// Sets the per-work-item values (indices, head maps, the query tile).
+  void beginWorkItem(ValueRange ivs);
+  RowState initialState();
+  /// Sink fold, finalization and the insertion of the tile's rows into the
+  /// output (and logsumexp) `sharedOuts`.
+  void finishWorkItem(RowState state, Value accScale, ValueRange sharedOuts);
+  void buildOnePassOrTwoPasses(ValueRange ivs, ValueRange sharedOuts);
+  void buildSplitKv(ValueRange outs);
 
   /// Scores of key tile `k0` after the mask (the raw scores weight_mod
   /// reads) and after the score modifications.
   std::pair<Value, Value> scoreTile(Value k0, Value partial);
-  RowState onePass(RowState init);
+  /// One pass over the key tiles in [keyBegin, keyEnd) (all when null).
+  RowState onePass(RowState init, Value keyBegin = {}, Value keyEnd = {});
   RowState twoPasses(RowState init);
   Value applyWeightMod(Value weights, Value masked, Value k0);
 
@@ -65,10 +80,10 @@ private:
   OpBuilder b;
   Location loc;
   codegen::ScalarEmitter e;
-  int64_t tileQ, tileKv;
+  int64_t tileQ, tileKv, splitKv;
 
   // Problem extents and per-work-item values.
-  Value batch, hq, nq, nk, dv, scaleValue;
+  Value batch, hq, nq, nk, dv, scaleValue, numQTiles;
   Value bi, hi, q0, hk, hv, qTile;
   RankedTensorType rowsType, scoreType;
 };
@@ -134,11 +149,14 @@ Value TileProgramBuilder::applyWeightMod(Value weights, Value masked,
 }
 
 /// One pass over the keys: online statistics and P V.
-RowState TileProgramBuilder::onePass(RowState init) {
+RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
+                                     Value keyEnd) {
   bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
   auto loop = ForKeyTilesOp::create(
       b, loc, nk, q0, nq, ValueRange{init.max, init.sum, init.acc}, tileQ,
       tileKv, op.getMaskAttr(), !op.getMaskFn().empty());
+  if (keyBegin)
+    loop.setKeyRange(keyBegin, keyEnd);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&loop.getBodyBlock());
@@ -208,7 +226,7 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
   return {max, sum, accumulate.getResult(0)};
 }
 
-void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
+void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   bi = ivs[0];
   hi = ivs[1];
   q0 = e.muli(ivs[2], e.idx(tileQ));
@@ -217,20 +235,26 @@ void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
   qTile = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
                          op.getQuery(), bi, hi, q0);
+}
 
+RowState TileProgramBuilder::initialState() {
   bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
-  NormalizationAttr norm = op.getNormalizationAttr();
-  bool divide = softmax || (norm && norm.getL1());
   auto accType = tileType(tileQ, op.getValue());
   SmallVector<Value> accDims;
   if (accType.isDynamicDim(1))
     accDims.push_back(dv);
-  RowState init{
+  return RowState{
       filled(rowsType, softmax ? -std::numeric_limits<double>::infinity() : 0.0),
       filled(rowsType, 0.0), filled(accType, 0.0, accDims)};
+}
 
+void TileProgramBuilder::buildOnePassOrTwoPasses(ValueRange ivs,
+                                                 ValueRange sharedOuts) {
+  beginWorkItem(ivs);
+  RowState init = initialState();
   bool twoPass = op.needsTwoPasses();
   RowState state = twoPass ? twoPasses(init) : onePass(init);
+  // The two-pass form folds the sink before its second loop.
   Value accScale;
   if (Value sinks = op.getSinkLogits(); sinks && !twoPass) {
     Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
@@ -241,7 +265,15 @@ void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
     state.sum = fold.getNewSum();
     accScale = fold.getAccScale();
   }
+  finishWorkItem(state, accScale, sharedOuts);
+}
 
+void TileProgramBuilder::finishWorkItem(RowState state, Value accScale,
+                                        ValueRange sharedOuts) {
+  bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
+  NormalizationAttr norm = op.getNormalizationAttr();
+  bool divide = (softmax || (norm && norm.getL1())) && !op.needsTwoPasses();
+  auto accType = cast<RankedTensorType>(state.acc.getType());
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   auto resultType = RankedTensorType::get(accType.getShape(),
                                           outType.getElementType());
@@ -250,7 +282,7 @@ void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
   auto finalize = FinalizeOp::create(
       b, loc, resultType, lseType, state.acc, state.max, state.sum, accScale,
       gate, gate ? bi : Value(), gate ? hi : Value(), gate ? q0 : Value(),
-      gate ? nq : Value(), /*divide=*/divide && !twoPass);
+      gate ? nq : Value(), divide);
 
   // The rows of the tile inside the sequence go to the results.
   Value rows = e.minsi(e.idx(tileQ), e.subi(nq, q0));
@@ -283,6 +315,122 @@ void TileProgramBuilder::buildWorkItem(ValueRange ivs, ValueRange sharedOuts) {
         ArrayRef<OpFoldResult>{one, one, one});
 }
 
+scf::ForallOp TileProgramBuilder::workLoop(
+    ArrayRef<OpFoldResult> extraUpperBound, ValueRange outs,
+    function_ref<void(ValueRange, ValueRange)> body) {
+  SmallVector<OpFoldResult> upper = {batch, hq, numQTiles};
+  llvm::append_range(upper, extraUpperBound);
+  SmallVector<OpFoldResult> lower(upper.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> steps(upper.size(), b.getIndexAttr(1));
+  auto forall =
+      scf::ForallOp::create(b, loc, lower, upper, steps, outs, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  body(forall.getInductionVars(), forall.getRegionIterArgs());
+  return forall;
+}
+
+/// The split-KV form: work items (batch, head, query tile, split), each
+/// running the key tiles of its split into an unnormalized partial result
+/// (accumulator and row statistics, whole tiles of rows), then one work
+/// item per query tile merging its splits (attn_tile.merge) and finishing
+/// the rows. The split count is min(split-kv, key tiles) at run time.
+void TileProgramBuilder::buildSplitKv(ValueRange outs) {
+  Value numKTiles = arith::CeilDivUIOp::create(b, loc, nk, e.idx(tileKv));
+  Value splits =
+      e.maxsi(e.idx(1), e.minsi(e.idx(splitKv), numKTiles));
+  Value tilesPerSplit = arith::CeilDivUIOp::create(b, loc, numKTiles, splits);
+  Value paddedRows = e.muli(numQTiles, e.idx(tileQ));
+  auto accType = tileType(tileQ, op.getValue());
+  int64_t dvStatic = accType.getDimSize(1);
+  auto partialAccType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic,
+       ShapedType::kDynamic, dvStatic},
+      b.getF32Type());
+  auto partialRowsType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic,
+       ShapedType::kDynamic},
+      b.getF32Type());
+  SmallVector<Value> accDims = {batch, hq, splits, paddedRows};
+  if (ShapedType::isDynamic(dvStatic))
+    accDims.push_back(dv);
+  SmallVector<Value> partialInits = {
+      tensor::EmptyOp::create(b, loc, partialAccType, accDims),
+      tensor::EmptyOp::create(b, loc, partialRowsType,
+                              ValueRange{batch, hq, splits, paddedRows}),
+      tensor::EmptyOp::create(b, loc, partialRowsType,
+                              ValueRange{batch, hq, splits, paddedRows})};
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  OpFoldResult rowsQ = b.getIndexAttr(tileQ);
+
+  scf::ForallOp partials = workLoop(
+      {splits}, partialInits, [&](ValueRange ivs, ValueRange sharedOuts) {
+        beginWorkItem(ivs);
+        Value split = ivs[3];
+        Value span = e.muli(tilesPerSplit, e.idx(tileKv));
+        Value keyBegin = e.minsi(e.muli(split, span), nk);
+        Value keyEnd = e.minsi(e.addi(keyBegin, span), nk);
+        RowState state = onePass(initialState(), keyBegin, keyEnd);
+        OpFoldResult cols = tensor::getMixedSize(b, loc, state.acc, 1);
+        auto terminator =
+            cast<scf::InParallelOp>(b.getInsertionBlock()->getTerminator());
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(terminator.getBody());
+        tensor::ParallelInsertSliceOp::create(
+            b, loc, state.acc, sharedOuts[0],
+            ArrayRef<OpFoldResult>{bi, hi, split, q0, zero},
+            ArrayRef<OpFoldResult>{one, one, one, rowsQ, cols},
+            ArrayRef<OpFoldResult>{one, one, one, one, one});
+        SmallVector<Value> stats = {state.max, state.sum};
+        for (auto [rows, out] : llvm::zip(stats, sharedOuts.drop_front()))
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, rows, out, ArrayRef<OpFoldResult>{bi, hi, split, q0},
+              ArrayRef<OpFoldResult>{one, one, one, rowsQ},
+              ArrayRef<OpFoldResult>{one, one, one, one});
+      });
+
+  scf::ForallOp merged = workLoop(
+      {}, outs, [&](ValueRange ivs, ValueRange sharedOuts) {
+        beginWorkItem(ivs);
+        OpFoldResult cols = tensor::getMixedSize(b, loc, partials.getResult(0), 4);
+        auto accsType = RankedTensorType::get(
+            {ShapedType::kDynamic, tileQ, dvStatic}, b.getF32Type());
+        auto statsType =
+            RankedTensorType::get({ShapedType::kDynamic, tileQ}, b.getF32Type());
+        Value accs = tensor::ExtractSliceOp::create(
+            b, loc, accsType, partials.getResult(0),
+            ArrayRef<OpFoldResult>{bi, hi, zero, q0, zero},
+            ArrayRef<OpFoldResult>{one, one, splits, rowsQ, cols},
+            ArrayRef<OpFoldResult>{one, one, one, one, one});
+        SmallVector<Value> stats;
+        for (Value partial : partials.getResults().drop_front())
+          stats.push_back(tensor::ExtractSliceOp::create(
+              b, loc, statsType, partial,
+              ArrayRef<OpFoldResult>{bi, hi, zero, q0},
+              ArrayRef<OpFoldResult>{one, one, splits, rowsQ},
+              ArrayRef<OpFoldResult>{one, one, one, one}));
+        auto merge = MergeOp::create(
+            b, loc, TypeRange{accType, rowsType, rowsType}, accs, stats[0],
+            stats[1], op.getNormalizationAttr());
+        RowState state{merge.getNewMax(), merge.getNewSum(), merge.getAcc()};
+        Value accScale;
+        if (Value sinks = op.getSinkLogits()) {
+          Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
+          auto fold = FoldSinkOp::create(
+              b, loc, TypeRange{rowsType, rowsType, rowsType}, state.max,
+              state.sum, sink);
+          state.max = fold.getNewMax();
+          state.sum = fold.getNewSum();
+          accScale = fold.getAccScale();
+        }
+        finishWorkItem(state, accScale, sharedOuts);
+      });
+  op.getOutput().replaceAllUsesWith(merged.getResult(0));
+  if (Value lse = op.getLse())
+    lse.replaceAllUsesWith(merged.getResult(1));
+  op.erase();
+}
+
 void TileProgramBuilder::build() {
   Value q = op.getQuery();
   batch = dim(q, 0);
@@ -312,17 +460,15 @@ void TileProgramBuilder::build() {
     outs.push_back(tensor::EmptyOp::create(b, loc, lseType, lseDims));
   }
 
-  Value numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
-  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{zero, zero, zero},
-      ArrayRef<OpFoldResult>{batch, hq, numQTiles},
-      ArrayRef<OpFoldResult>{one, one, one}, outs, std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getBody()->getTerminator());
-    buildWorkItem(forall.getInductionVars(), forall.getRegionIterArgs());
+  numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
+  if (splitKv > 1 && !op.needsTwoPasses()) {
+    buildSplitKv(outs);
+    return;
   }
+  scf::ForallOp forall =
+      workLoop({}, outs, [&](ValueRange ivs, ValueRange sharedOuts) {
+        buildOnePassOrTwoPasses(ivs, sharedOuts);
+      });
   op.getOutput().replaceAllUsesWith(forall.getResult(0));
   if (Value lse = op.getLse())
     lse.replaceAllUsesWith(forall.getResult(1));
@@ -333,17 +479,15 @@ namespace {
 struct AttnToTilePass : public attn::impl::AttnToTileBase<AttnToTilePass> {
   using Base::Base;
   void runOnOperation() override {
-    if (tileQ < 1 || tileKv < 1 || tileQ > (int64_t(1) << 16) ||
-        tileKv > (int64_t(1) << 16)) {
-      getOperation().emitError()
-          << "attn-to-tile: tile-q and tile-kv must be in [1, 65536], got "
-          << tileQ.getValue() << " and " << tileKv.getValue();
+    std::string invalid = checkTileProgramOptions(tileQ, tileKv, splitKv);
+    if (!invalid.empty()) {
+      getOperation().emitError() << "attn-to-tile: " << invalid;
       return signalPassFailure();
     }
     SmallVector<AttentionOp> ops;
     getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
     for (AttentionOp op : ops)
-      TileProgramBuilder(op, tileQ, tileKv).build();
+      TileProgramBuilder(op, tileQ, tileKv, splitKv).build();
   }
 };
 } // namespace

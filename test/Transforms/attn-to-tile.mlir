@@ -1,7 +1,35 @@
 // RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' -split-input-file | FileCheck %s
 // RUN: not attn-opt %s -attn-to-tile='tile-q=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: attn-to-tile: tile-q and tile-kv must be in [1, 65536], got 0 and 32
+// RUN: not attn-opt %s -attn-to-tile='split-kv=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSPLIT
+// RUN: not attn-opt %s -attn-to-tile='tile-q=2048 tile-kv=1024' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADAREA
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=4' -split-input-file | FileCheck %s --check-prefix=SPLIT
+
+// BAD: attn-to-tile: tile-program tiles must be in [1, 4096], got tile-q 0, tile-kv 32
+// BADSPLIT: attn-to-tile: split-kv must be in [1, 4096], got 0
+// BADAREA: attn-to-tile: tile-program score tiles hold at most 1048576 elements, got tile-q 2048 x tile-kv 1024
+
+// The split-KV form: min(4, key tiles) splits at run time, work items
+// (batch, head, query tile, split) each writing an unnormalized partial
+// result of whole tiles, then one work item per query tile merging them.
+// SPLIT-LABEL: func.func @causal
+// SPLIT: %[[NKT:.*]] = arith.ceildivui %{{.*}}, %c8
+// SPLIT: %[[FEW:.*]] = arith.minsi %c4{{.*}}, %[[NKT]]
+// SPLIT: %[[SPLITS:.*]] = arith.maxsi %c1{{.*}}, %[[FEW]]
+// SPLIT: %[[PARTS:.*]]:3 = scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}, %[[S:.*]]) in (%{{.*}}, %{{.*}}, %{{.*}}, %[[SPLITS]]) shared_outs({{.*}}) -> (tensor<?x?x?x?x16xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>)
+// SPLIT:   attn_tile.for_key_tiles keys(%{{.*}}) range(%{{.*}}, %{{.*}}) queries
+// SPLIT-NOT: attn_tile.finalize
+// SPLIT:   tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[B]], %[[H]], %[[S]], %{{.*}}, 0] [1, 1, 1, 16, 16]
+// SPLIT: scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in
+// SPLIT:   %[[ACCS:.*]] = tensor.extract_slice %[[PARTS]]#0{{.*}} to tensor<?x16x16xf32>
+// SPLIT:   attn_tile.merge %[[ACCS]], %{{.*}}, %{{.*}} : tensor<?x16x16xf32>, tensor<?x16xf32> -> tensor<16x16xf32>, tensor<16xf32>
+// SPLIT:   attn_tile.finalize
+// Two-pass specs keep one forall.
+// SPLIT-LABEL: func.func @two_passes
+// SPLIT-NOT: attn_tile.merge
+// SPLIT-LABEL: func.func @region
+// SPLIT-LABEL: func.func @sigmoid
+// SPLIT: attn_tile.merge {{.*}} normalization(<sigmoid>)
 
 // One pass: a work-item forall, the key loop with the online update and
 // P V rescaled by alpha, the division by the row sum in finalize.

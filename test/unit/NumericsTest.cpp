@@ -321,11 +321,13 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
   ASSERT_TRUE(succeeded(binding));
 
   // Tiles that divide none of the lengths: every tile crosses an end
-  // somewhere.
+  // somewhere. Without and with the split-KV form (up to 3 key splits).
+  for (int64_t splitKv : {1, 3}) {
   CompileOptions options;
   options.tileProgram = true;
   options.tileQ = 6;
   options.tileKv = 7;
+  options.splitKv = splitKv;
   auto compiled = CompiledFunction::compile(*module, "spec", options);
   ASSERT_TRUE(static_cast<bool>(compiled))
       << llvm::toString(compiled.takeError());
@@ -335,7 +337,8 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
   for (const Shape &s : kShapes) {
     ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
     SCOPED_TRACE(testing::Message()
-                 << c.name << " " << elementType << " B=" << s.b
+                 << c.name << " " << elementType << " split-kv " << splitKv
+                 << " B=" << s.b
                  << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
                  << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
     auto shapeArgs = makeRandomInputs(*binding, size, 0);
@@ -354,6 +357,37 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
         return;
     }
   }
+  }
+}
+
+TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  std::string source = makeSpec(kCases[1], "f32", false);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  auto expectError = [&](CompileOptions options, StringRef message) {
+    options.tileProgram = true;
+    auto compiled = CompiledFunction::compile(*module, "spec", options);
+    ASSERT_FALSE(static_cast<bool>(compiled));
+    std::string text = llvm::toString(compiled.takeError());
+    EXPECT_NE(text.find(message.str()), std::string::npos) << text;
+  };
+  CompileOptions o;
+  o.splitKv = 0;
+  expectError(o, "split-kv must be in [1, 4096], got 0");
+  o.splitKv = 5000;
+  expectError(o, "split-kv must be in [1, 4096], got 5000");
+  o = CompileOptions();
+  o.tileQ = 70000;
+  expectError(o, "tile-program tiles must be in [1, 4096], got tile-q 70000");
+  o = CompileOptions();
+  o.tileQ = 4096;
+  o.tileKv = 4096;
+  expectError(o, "score tiles hold at most 1048576 elements");
+  o = CompileOptions();
+  o.tileKv = -3;
+  expectError(o, "got tile-q 32, tile-kv -3");
 }
 
 std::string tileProgramCaseName(

@@ -68,6 +68,11 @@ static cl::opt<bool> tileProgram(
     "tile-program",
     cl::desc("compile through the tile program (attn-to-tile) and its "
              "portable loops lowering"));
+static cl::opt<int64_t> splitKv(
+    "split-kv",
+    cl::desc("with --tile-program: the split-KV form with at most this many "
+             "key splits per query tile (1: none)"),
+    cl::init(1));
 static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
                               cl::init(0));
 static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
@@ -241,6 +246,7 @@ int main(int argc, char **argv) {
     options.threads = threads;
     options.tiled = !untiled;
     options.tileProgram = tileProgram;
+    options.splitKv = splitKv;
     options.tileQ = tileQ;
     options.tileKv = tileKv;
     options.vectorWidth = vectorWidth;

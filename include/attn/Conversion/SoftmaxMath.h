@@ -43,6 +43,14 @@ public:
   mlir::Value rescaleSum(mlir::Value sum, mlir::Value alpha,
                          mlir::Value tileSum);
 
+  /// Merging a partial result whose max is `partialMax` into a running one
+  /// whose max is `max` (the LSE merge of split-KV): the new max and the
+  /// factors rescaling the running side (alpha) and the partial (beta).
+  struct MergeStep {
+    mlir::Value newMax, alpha, beta;
+  };
+  MergeStep merge(mlir::Value max, mlir::Value partialMax);
+
   /// A sink logit joins the normalizer only: m' = max(m, sink),
   /// l' = l exp(m - m') + exp(sink - m'); the accumulator is rescaled by
   /// exp(m - m'). A row whose m' is -inf stays empty (l' = 0).

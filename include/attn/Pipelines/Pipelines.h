@@ -37,6 +37,8 @@ void buildCPUTiledPipeline(mlir::OpPassManager &pm,
 struct TileLoopsPipelineOptions {
   int64_t tileQ = 32;
   int64_t tileKv = 32;
+  /// The split-KV form with at most this many key splits (1: none).
+  int64_t splitKv = 1;
 };
 /// Through the tile program: attn-to-tile, convert-attn-tile-to-loops, then
 /// the rest as in the untiled pipeline. Shape-generic (dynamic B, H, Nq, Nk,

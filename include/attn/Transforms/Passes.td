@@ -26,13 +26,25 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     verifies has a tile program. Shapes may be dynamic: the program reads
     the extents with `tensor.dim`.
 
-    The key-tile schedule is the conservative one for now: a spec with a
-    mask visits every key tile as a partial tile (the block classification
-    is not yet consulted, see `attn_tile.for_key_tiles`).
+    With `split-kv` > 1 (one-pass specs), the split-KV form: work items
+    (batch, head, query tile, split) each run one range of the key tiles
+    into an unnormalized partial result, and a second `scf.forall` merges
+    the splits of each query tile (`attn_tile.merge`, the LSE merge) before
+    the sink fold and the finalization. It is the decode form (few queries,
+    long keys): more work items than query tiles.
+
+    The key-tile schedule is evaluated at run time by
+    `attn_tile.for_key_tiles` from the spec's mask attribute.
   }];
   let options = [
-    Option<"tileQ", "tile-q", "int64_t", "32", "Queries per tile">,
-    Option<"tileKv", "tile-kv", "int64_t", "32", "Keys per tile">
+    Option<"tileQ", "tile-q", "int64_t", "32",
+           "Queries per tile (1-4096; tile-q x tile-kv <= 2^20)">,
+    Option<"tileKv", "tile-kv", "int64_t", "32", "Keys per tile (1-4096)">,
+    Option<"splitKv", "split-kv", "int64_t", "1",
+           "Split the key tiles of each query tile into at most this many "
+           "ranges run as separate work items, merged by their logsumexp "
+           "(1: no split; the count is min(split-kv, key tiles) at run "
+           "time; two-pass specs are not split)">
   ];
   let dependentDialects = [
     "::attn::tile::AttnTileDialect", "::mlir::arith::ArithDialect",

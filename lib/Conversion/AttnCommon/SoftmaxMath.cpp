@@ -54,6 +54,11 @@ Value SoftmaxMath::rescaleSum(Value sum, Value alpha, Value tileSum) {
   return math::FmaOp::create(b, loc, sum, alpha, tileSum);
 }
 
+SoftmaxMath::MergeStep SoftmaxMath::merge(Value max, Value partialMax) {
+  Step step = update(max, partialMax);
+  return {step.newMax, step.alpha, weight(partialMax, step.offset)};
+}
+
 SoftmaxMath::SinkFold SoftmaxMath::foldSink(Value max, Value sum, Value sink) {
   SinkFold fold;
   fold.max = arith::MaximumFOp::create(b, loc, max, sink);

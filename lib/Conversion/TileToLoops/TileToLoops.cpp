@@ -220,7 +220,17 @@ static Value lowerScores(ScoresOp op) {
   Value dot = t.generic(
       {op.getQuery(), op.getKey()},
       {AffineMap::get(3, 0, {i, x}, ctx), AffineMap::get(3, 0, {j, x}, ctx)},
-      t.filledLike(op.getResult(), 0.0), AffineMap::get(3, 0, {i, j}, ctx),
+      // S is query rows x key rows (sizes from the operands, not the result).
+      linalg::FillOp::create(
+          t.b, t.loc, ValueRange{t.e.f32(0.0)},
+          ValueRange{tensor::EmptyOp::create(
+              t.b, t.loc,
+              ArrayRef<OpFoldResult>{
+                  tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
+                  tensor::getMixedSize(t.b, t.loc, op.getKey(), 0)},
+              t.b.getF32Type())})
+          .getResult(0),
+      AffineMap::get(3, 0, {i, j}, ctx),
       {false, false, true},
       [&](ValueRange args, ValueRange) -> SmallVector<Value> {
         return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
@@ -457,6 +467,79 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op) {
   return {out, lse};
 }
 
+/// merge -> scf.for over the splits, each folded into the running result
+/// with the LSE merge step.
+static SmallVector<Value> lowerMerge(MergeOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  bool softmax = isSoftmax(op.getNormalizationAttr());
+  // Sizes from the operands: the results do not exist yet.
+  Value accs = op.getAccs();
+  Value acc0 = linalg::FillOp::create(
+                   t.b, t.loc, ValueRange{e.f32(0.0)},
+                   ValueRange{tensor::EmptyOp::create(
+                       t.b, t.loc,
+                       ArrayRef<OpFoldResult>{
+                           tensor::getMixedSize(t.b, t.loc, accs, 1),
+                           tensor::getMixedSize(t.b, t.loc, accs, 2)},
+                       t.b.getF32Type())})
+                   .getResult(0);
+  Value max0 = t.filledRows(acc0, softmax ? kNegInf : 0.0);
+  Value sum0 = t.filledRows(acc0, 0.0);
+  Value splits = tensor::DimOp::create(t.b, t.loc, op.getAccs(), 0);
+  auto loop = scf::ForOp::create(t.b, t.loc, e.idx(0), splits, e.idx(1),
+                                 ValueRange{acc0, max0, sum0});
+  Block *body = loop.getBody();
+  if (!body->empty() && isa<scf::YieldOp>(body->back()))
+    body->back().erase();
+  OpBuilder::InsertionGuard guard(t.b);
+  t.b.setInsertionPointToEnd(body);
+  Value s = loop.getInductionVar();
+  ValueRange iter = loop.getRegionIterArgs();
+  auto rowsOf = [&](Value stats) -> Value {
+    auto type = cast<RankedTensorType>(op.getNewMax().getType());
+    return tensor::ExtractSliceOp::create(
+        t.b, t.loc, type, stats, ArrayRef<OpFoldResult>{s, t.b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{t.b.getIndexAttr(1),
+                               tensor::getMixedSize(t.b, t.loc, stats, 1)},
+        ArrayRef<OpFoldResult>{t.b.getIndexAttr(1), t.b.getIndexAttr(1)});
+  };
+  Value partialMax = rowsOf(op.getMaxes()), partialSum = rowsOf(op.getSums());
+  Value partialAcc = tensor::ExtractSliceOp::create(
+      t.b, t.loc, cast<RankedTensorType>(op.getAcc().getType()), op.getAccs(),
+      ArrayRef<OpFoldResult>{s, t.b.getIndexAttr(0), t.b.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{t.b.getIndexAttr(1),
+                             tensor::getMixedSize(t.b, t.loc, op.getAccs(), 1),
+                             tensor::getMixedSize(t.b, t.loc, op.getAccs(), 2)},
+      ArrayRef<OpFoldResult>{t.b.getIndexAttr(1), t.b.getIndexAttr(1),
+                             t.b.getIndexAttr(1)});
+  Value max = iter[1], alpha, beta;
+  if (softmax) {
+    SmallVector<Value> step = t.map1D(
+        {iter[1], partialMax},
+        {t.emptyLike(max), t.emptyLike(max), t.emptyLike(max)},
+        [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+          SoftmaxMath::MergeStep m = t.math.merge(args[0], args[1]);
+          return {m.newMax, m.alpha, m.beta};
+        });
+    max = step[0];
+    alpha = step[1];
+    beta = step[2];
+  } else {
+    alpha = beta = t.filledLike(max, 1.0);
+  }
+  auto combine = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+    Value running = arith::MulFOp::create(t.b, t.loc, args[0], args[2]);
+    return {math::FmaOp::create(t.b, t.loc, args[1], args[3], running)};
+  };
+  Value sum = t.map1D({iter[2], partialSum, alpha, beta}, t.emptyLike(max),
+                      combine)[0];
+  Value acc = t.map2D({iter[0], partialAcc}, {alpha, beta},
+                      t.emptyLike(iter[0]), combine)[0];
+  scf::YieldOp::create(t.b, t.loc, ValueRange{acc, max, sum});
+  return SmallVector<Value>(loop.getResults());
+}
+
 /// for_key_tiles -> scf.for over the key tiles. The tile's class under the
 /// loop's mask is computed per tile on the actual lengths: empty tiles skip
 /// the body (scf.if), full ones run it with partial = false.
@@ -466,8 +549,9 @@ static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
   using P = arith::CmpIPredicate;
   Value tileQ = e.idx(op.getTileQ()), tileKv = e.idx(op.getTileKv());
   Value nq = op.getQueryLength(), nk = op.getKeyLength(), q0 = op.getQuery();
-  auto loop =
-      scf::ForOp::create(t.b, t.loc, e.idx(0), nk, tileKv, op.getInits());
+  Value begin = op.getKeyBegin() ? op.getKeyBegin() : e.idx(0);
+  Value end = op.getKeyEnd() ? op.getKeyEnd() : nk;
+  auto loop = scf::ForOp::create(t.b, t.loc, begin, end, tileKv, op.getInits());
   Block *body = loop.getBody();
   if (!body->empty() && isa<scf::YieldOp>(body->back()))
     body->back().erase();
@@ -531,6 +615,7 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerAccumulate(o)};
           })
           .Case([](FoldSinkOp o) { return lowerFoldSink(o); })
+          .Case([](MergeOp o) { return lowerMerge(o); })
           .Case([](FinalizeOp o) { return lowerFinalize(o); })
           .Case([](ForKeyTilesOp o) { return lowerForKeyTiles(o); })
           .Default([](Operation *) { return SmallVector<Value>{}; });

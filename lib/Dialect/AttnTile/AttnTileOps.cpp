@@ -108,6 +108,19 @@ LogicalResult FinalizeOp::verify() {
   return success();
 }
 
+LogicalResult MergeOp::verify() {
+  if (failed(checkExtent(*this, getAccs(), 0, "accumulators", getMaxes(), 0,
+                         "maxes")) ||
+      failed(checkExtent(*this, getAccs(), 1, "accumulators", getMaxes(), 1,
+                         "maxes")) ||
+      failed(checkExtent(*this, getAcc(), 0, "result", getAccs(), 1,
+                         "accumulators")) ||
+      failed(checkExtent(*this, getAcc(), 1, "result", getAccs(), 2,
+                         "accumulators")))
+    return failure();
+  return checkExtent(*this, getNewMax(), 0, "max", getMaxes(), 1, "maxes");
+}
+
 //===----------------------------------------------------------------------===//
 // Ops carrying spec regions
 //===----------------------------------------------------------------------===//
@@ -158,6 +171,9 @@ void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
                           MaskAttrInterface mask, bool regionMasked) {
   state.addOperands({keyLength, query, queryLength});
   state.addOperands(inits);
+  state.addAttribute(
+      getOperandSegmentSizesAttrName(state.name),
+      b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, int32_t(inits.size())}));
   state.addAttribute(getTileQAttrName(state.name), b.getI64IntegerAttr(tileQ));
   state.addAttribute(getTileKvAttrName(state.name),
                      b.getI64IntegerAttr(tileKv));
@@ -175,7 +191,14 @@ void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
     block->addArgument(init.getType(), state.location);
 }
 
+void ForKeyTilesOp::setKeyRange(Value begin, Value end) {
+  getKeyBeginMutable().assign(begin);
+  getKeyEndMutable().assign(end);
+}
+
 LogicalResult ForKeyTilesOp::verify() {
+  if (bool(getKeyBegin()) != bool(getKeyEnd()))
+    return emitOpError("a key range needs its begin and its end");
   if (getTileQ() < 1 || getTileKv() < 1)
     return emitOpError("tile sizes must be positive, got tile_q = ")
            << getTileQ() << ", tile_kv = " << getTileKv();

@@ -148,3 +148,19 @@ func.func @context_op_outside(%i: index) -> index {
   %n = attn.query_length : index
   return %n : index
 }
+
+// -----
+
+func.func @merge_rows(%a: tensor<3x4x8xf32>, %m: tensor<3x5xf32>) {
+  // expected-error @+1 {{accumulators extent 1 (4) does not match maxes extent 1 (5)}}
+  %acc, %max, %sum = attn_tile.merge %a, %m, %m : tensor<3x4x8xf32>, tensor<3x5xf32> -> tensor<4x8xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @merge_splits(%a: tensor<3x4x8xf32>, %m: tensor<2x4xf32>) {
+  // expected-error @+1 {{accumulators extent 0 (3) does not match maxes extent 0 (2)}}
+  %acc, %max, %sum = attn_tile.merge %a, %m, %m : tensor<3x4x8xf32>, tensor<2x4xf32> -> tensor<4x8xf32>, tensor<4xf32>
+  return
+}

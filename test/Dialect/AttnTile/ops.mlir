@@ -62,6 +62,21 @@ func.func @one_pass(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x4x100x64xbf16>,
   return %o, %lse : tensor<16x32xbf16>, tensor<16xf32>
 }
 
+// CHECK-LABEL: func.func @split
+func.func @split(%accs: tensor<?x16x32xf32>, %m: tensor<?x16xf32>, %l: tensor<?x16xf32>,
+                 %nk: index, %q0: index, %nq: index, %lo: index, %hi: index,
+                 %i0: tensor<16xf32>) -> (tensor<16x32xf32>, tensor<16xf32>) {
+  // CHECK: attn_tile.merge %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x16x32xf32>, tensor<?x16xf32> -> tensor<16x32xf32>, tensor<16xf32>
+  %acc, %max, %sum = attn_tile.merge %accs, %m, %l : tensor<?x16x32xf32>, tensor<?x16xf32> -> tensor<16x32xf32>, tensor<16xf32>
+  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) range(%{{.*}}, %{{.*}}) queries
+  %r = attn_tile.for_key_tiles keys(%nk) range(%lo, %hi) queries(%q0, %nq)
+      iter_args(%i0 : tensor<16xf32>) attributes {tile_q = 16 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %p: i1, %x: tensor<16xf32>):
+    attn_tile.yield %x : tensor<16xf32>
+  } -> tensor<16xf32>
+  return %acc, %r : tensor<16x32xf32>, tensor<16xf32>
+}
+
 // CHECK-LABEL: func.func @final_weights
 func.func @final_weights(%s: tensor<4x?xf32>, %m: tensor<4xf32>, %l: tensor<4xf32>)
     -> (tensor<4x?xf32>, tensor<4x?xf32>) {

@@ -328,17 +328,45 @@ def AttnTile_FinalizeOp : AttnTile_Op<"finalize", [
   let hasVerifier = 1;
 }
 
+def AttnTile_MergeOp : AttnTile_Op<"merge", [
+    Pure, AllTypesMatch<["maxes", "sums"]>,
+    AllTypesMatch<["new_max", "new_sum"]>]> {
+  let summary = "Merges the partial results of the splits of the keys";
+  let description = [{
+    The split-KV form runs the key tiles of a query tile in `S` splits,
+    each ending with an unnormalized accumulator and its row statistics;
+    this op combines them (the LSE merge): with `M = max_s maxes[s]` (0 as
+    the offset while it is `-inf`), `sum = sum_s sums[s] exp(maxes[s] - M)`
+    and `acc = sum_s accs[s] exp(maxes[s] - M)`; for a pointwise
+    normalization the factors are 1 and the merge is a plain sum. The
+    result finalizes like the accumulator of one unsplit loop.
+  }];
+  let arguments = (ins 3DTensorOf<[F32]>:$accs, 2DTensorOf<[F32]>:$maxes,
+                       2DTensorOf<[F32]>:$sums,
+                       OptionalAttr<Attn_NormalizationAttr>:$normalization);
+  let results = (outs AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$new_max,
+                      AttnTile_F32Rows:$new_sum);
+  let assemblyFormat = [{
+    $accs `,` $maxes `,` $sums (`normalization` `(` $normalization^ `)`)?
+    attr-dict `:` type($accs) `,` type($maxes) `->` type($acc) `,`
+    type($new_max)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // The loop over the key tiles of a work item
 //===----------------------------------------------------------------------===//
 
 def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
-    RecursiveMemoryEffects,
+    RecursiveMemoryEffects, AttrSizedOperandSegments,
     SingleBlockImplicitTerminator<"::attn::tile::YieldOp">]> {
   let summary = "The loop over the key tiles one query tile visits";
   let description = [{
     Runs the body once per key tile `k0 = 0, tile_kv, 2 tile_kv, ...`
-    below `key_length`, in increasing order, for the query tile starting at
+    below `key_length` (with `range(%begin, %end)`: the tiles starting in
+    `[begin, end)`, `begin` a multiple of `tile_kv`, one split of the keys
+    of the split-KV form), in increasing order, for the query tile starting at
     `query` of a sequence of `query_length` queries of `tile_q` rows,
     threading `inits` through the iterations like `scf.for`. The body's
     block arguments are `(k0 : index, partial : i1, iter_args...)`:
@@ -362,6 +390,7 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
       proven full (the region is not classified at run time).
   }];
   let arguments = (ins Index:$key_length, Index:$query, Index:$query_length,
+                       Optional<Index>:$key_begin, Optional<Index>:$key_end,
                        Variadic<AnyType>:$inits, I64Attr:$tile_q,
                        I64Attr:$tile_kv,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
@@ -369,7 +398,9 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    `keys` `(` $key_length `)` `queries` `(` $query `,` $query_length `)`
+    `keys` `(` $key_length `)`
+    (`range` `(` $key_begin^ `,` $key_end `)`)?
+    `queries` `(` $query `,` $query_length `)`
     (`iter_args` `(` $inits^ `:` type($inits) `)`)?
     attr-dict-with-keyword $body (`->` type($results)^)?
   }];
@@ -382,6 +413,8 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
                    "::attn::MaskAttrInterface":$mask, "bool":$regionMasked)>
   ];
   let extraClassDeclaration = [{
+    /// The keys one split visits, when the op has a range.
+    void setKeyRange(mlir::Value begin, mlir::Value end);
     mlir::Block &getBodyBlock() { return getBody().front(); }
     mlir::Value getKeyTileStart() { return getBodyBlock().getArgument(0); }
     mlir::Value getPartial() { return getBodyBlock().getArgument(1); }

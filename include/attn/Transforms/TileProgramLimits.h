@@ -1,0 +1,42 @@
+//===- TileProgramLimits.h - bounds on the tile program's options -*- C++ -*-===//
+//
+// One place for the bounds of attn-to-tile's options, checked by the pass,
+// the JIT and the Python package before anything is compiled or allocated:
+// a tile program holds a tile_q x tile_kv score tile (and its weights) per
+// work item, so the product is bounded too.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_TRANSFORMS_TILEPROGRAMLIMITS_H
+#define ATTN_TRANSFORMS_TILEPROGRAMLIMITS_H
+
+#include <cstdint>
+#include <string>
+
+namespace attn {
+
+constexpr int64_t kMaxTileProgramTile = 4096;
+/// Score-tile elements (4 MiB of f32).
+constexpr int64_t kMaxTileProgramScores = int64_t(1) << 20;
+constexpr int64_t kMaxTileProgramSplits = 4096;
+
+/// An empty string when the options are valid, else why not.
+inline std::string checkTileProgramOptions(int64_t tileQ, int64_t tileKv,
+                                           int64_t splitKv) {
+  if (tileQ < 1 || tileKv < 1 || tileQ > kMaxTileProgramTile ||
+      tileKv > kMaxTileProgramTile)
+    return "tile-program tiles must be in [1, " +
+           std::to_string(kMaxTileProgramTile) + "], got tile-q " +
+           std::to_string(tileQ) + ", tile-kv " + std::to_string(tileKv);
+  if (tileQ * tileKv > kMaxTileProgramScores)
+    return "tile-program score tiles hold at most " +
+           std::to_string(kMaxTileProgramScores) + " elements, got tile-q " +
+           std::to_string(tileQ) + " x tile-kv " + std::to_string(tileKv);
+  if (splitKv < 1 || splitKv > kMaxTileProgramSplits)
+    return "split-kv must be in [1, " + std::to_string(kMaxTileProgramSplits) +
+           "], got " + std::to_string(splitKv);
+  return "";
+}
+
+} // namespace attn
+
+#endif // ATTN_TRANSFORMS_TILEPROGRAMLIMITS_H
