@@ -167,7 +167,10 @@ public:
   explicit KernelCache(size_t capacity = 64) : capacity(capacity) {}
 
   /// `specText` is parsed, the function specialized to `argTypes` (one
-  /// (dtype, shape) per argument), verified and compiled on a miss.
+  /// (dtype, shape) per argument), verified and compiled on a miss. An
+  /// extent of -1 keeps the spec's (specializeToTypes): with
+  /// options.tileProgram, shapes of -1 wherever the spec is dynamic give one
+  /// kernel for every length, and a key without the lengths.
   llvm::Expected<std::shared_ptr<const CompiledFunction>>
   getOrCompile(llvm::StringRef specText, llvm::StringRef funcName,
                llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>>

@@ -651,6 +651,9 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
     return func.emitError() << "expected " << func.getNumArguments()
                             << " inputs, got " << args.size();
   SmallVector<Type> types;
+  // The extents after specialization: -1 (kDynamicExtent) keeps the spec's
+  // extent (dynamic, or the static one it declares) as it is.
+  SmallVector<SmallVector<int64_t, 4>> extents;
   for (auto [n, arg] : llvm::enumerate(args)) {
     auto type = cast<RankedTensorType>(func.getArgumentTypes()[n]);
     std::optional<DType> want = dtypeOfElement(type.getElementType());
@@ -664,27 +667,41 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
       return func.emitError() << "input '" << binding.names[n] << "' has rank "
                               << shape.size() << " but the spec declares rank "
                               << type.getRank();
-    for (int64_t d = 0; d < type.getRank(); ++d)
-      if (!ShapedType::isDynamic(type.getDimSize(d)) &&
-          type.getDimSize(d) != shape[d])
+    SmallVector<int64_t, 4> resolved;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t declared = type.getDimSize(d);
+      if (shape[d] == kDynamicExtent) {
+        resolved.push_back(declared);
+        continue;
+      }
+      if (shape[d] < 0)
+        return func.emitError()
+               << "input '" << binding.names[n] << "' dimension " << d
+               << " is " << shape[d]
+               << " (an extent, or -1 to keep the spec's)";
+      if (!ShapedType::isDynamic(declared) && declared != shape[d])
         return func.emitError()
                << "input '" << binding.names[n] << "' dimension " << d
                << " is " << shape[d] << " but the spec declares "
-               << type.getDimSize(d);
-    types.push_back(RankedTensorType::get(shape, type.getElementType()));
+               << declared;
+      resolved.push_back(shape[d]);
+    }
+    types.push_back(RankedTensorType::get(resolved, type.getElementType()));
+    extents.push_back(std::move(resolved));
   }
   Block &entry = func.getBody().front();
   for (auto [arg, type] : llvm::zip(entry.getArguments(), types))
     arg.setType(type);
-  // Results get static types too, so that they become caller-owned
-  // out-params when bufferized.
+  // Results get the extents the inputs give (static where those are), so
+  // that fully static results become caller-owned out-params when
+  // bufferized.
   std::optional<ProblemSize> problem;
   {
     ProblemSize p;
     auto dims = [&](ArgRole role) -> ArrayRef<int64_t> {
       for (auto [n, r] : llvm::enumerate(binding.roles))
         if (r == role)
-          return args[n].second;
+          return extents[n];
       return {};
     };
     ArrayRef<int64_t> q = dims(ArgRole::Query), k = dims(ArgRole::Key),
@@ -693,31 +710,48 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
       return func.emitError() << "q, k and v must have rank 4";
     p.b = q[0]; p.hq = q[1]; p.nq = q[2]; p.d = q[3];
     p.hkv = k[1]; p.nk = k[2]; p.dv = v[3];
+    // Extents left dynamic are checked when the kernel runs.
+    auto print = [](int64_t e) {
+      return ShapedType::isDynamic(e) ? std::string("?") : std::to_string(e);
+    };
     for (int64_t extent : {p.b, p.hq, p.nq, p.d, p.hkv, p.nk, p.dv})
-      if (extent <= 0)
+      if (!ShapedType::isDynamic(extent) && extent <= 0)
         return func.emitError()
-               << "q, k and v must have non-zero extents, got q [" << q[0] << ", " << q[1] << ", " << q[2] << ", "
-               << q[3] << "], k [" << k[0] << ", " << k[1] << ", " << k[2]
-               << ", " << k[3] << "], v [" << v[0] << ", " << v[1] << ", "
-               << v[2] << ", " << v[3] << "]";
+               << "q, k and v must have non-zero extents, got q ["
+               << print(q[0]) << ", " << print(q[1]) << ", " << print(q[2])
+               << ", " << print(q[3]) << "], k [" << print(k[0]) << ", "
+               << print(k[1]) << ", " << print(k[2]) << ", " << print(k[3])
+               << "], v [" << print(v[0]) << ", " << print(v[1]) << ", "
+               << print(v[2]) << ", " << print(v[3]) << "]";
     problem = p;
   }
   AttentionOp op;
   func.walk([&](AttentionOp a) { op = a; });
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   int64_t outExtents[4] = {problem->b, problem->hq, problem->nq, problem->dv};
-  for (auto [d, extent] : llvm::enumerate(outExtents))
-    if (!ShapedType::isDynamic(outType.getDimSize(d)) &&
-        outType.getDimSize(d) != extent)
+  SmallVector<int64_t, 4> outShape;
+  for (auto [d, extent] : llvm::enumerate(outExtents)) {
+    int64_t declared = outType.getDimSize(d);
+    if (ShapedType::isDynamic(extent)) {
+      outShape.push_back(declared);
+      continue;
+    }
+    if (!ShapedType::isDynamic(declared) && declared != extent)
       return op.emitOpError() << "output dimension " << d << " is declared "
-                              << outType.getDimSize(d) << " but the inputs give "
-                              << extent;
-  op.getOutput().setType(RankedTensorType::get(
-      {problem->b, problem->hq, problem->nq, problem->dv},
-      outType.getElementType()));
-  if (Value lse = op.getLse())
-    lse.setType(RankedTensorType::get({problem->b, problem->hq, problem->nq},
+                              << declared << " but the inputs give " << extent;
+    outShape.push_back(extent);
+  }
+  op.getOutput().setType(
+      RankedTensorType::get(outShape, outType.getElementType()));
+  if (Value lse = op.getLse()) {
+    auto lseType = cast<RankedTensorType>(lse.getType());
+    SmallVector<int64_t, 3> lseShape(outShape.begin(), outShape.begin() + 3);
+    for (int64_t d = 0; d < 3; ++d)
+      if (ShapedType::isDynamic(lseShape[d]))
+        lseShape[d] = lseType.getDimSize(d);
+    lse.setType(RankedTensorType::get(lseShape,
                                       Float32Type::get(module->getContext())));
+  }
   func.setFunctionType(FunctionType::get(
       module->getContext(), types,
       func.getBody().front().getTerminator()->getOperandTypes()));

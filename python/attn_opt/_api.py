@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -208,6 +209,37 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
     return arrays, args
 
 
+# Argument types (dtype and shape per argument) a spec's verifier accepted,
+# per spec: what a tile-program kernel checks before running on new shapes.
+_CHECKED_TYPES_SIZE = 1024
+_checked_types: "collections.OrderedDict[tuple, bool]" = collections.OrderedDict()
+
+
+def _check_types(spec: Spec, args: List[dict], arrays: List[np.ndarray]):
+    """Raises what a static specialization to these arrays' shapes would
+    (SpecError from the op verifier: bias, segment ids, head maps, captures
+    inconsistent with q, k, v...). A kernel compiled with dynamic extents
+    checks only element types, ranks and static extents itself, and would
+    read out of bounds on arrays that disagree."""
+    types = tuple((_core_dtype(a["dtype"]), tuple(int(d) for d in arr.shape))
+                  for a, arr in zip(args, arrays))
+    key = (spec.text, spec.filename, spec.entry, types)
+    if key in _checked_types:
+        try:
+            _checked_types.move_to_end(key)
+        except KeyError:  # another thread dropped it meanwhile
+            pass
+        return
+    try:
+        _core.check_types(spec.text, spec.filename, spec.entry,
+                          [(dtype, list(shape)) for dtype, shape in types])
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+    _checked_types[key] = True
+    if len(_checked_types) > _CHECKED_TYPES_SIZE:
+        _checked_types.popitem(last=False)
+
+
 def _spec_for(spec: SpecLike, return_lse: bool) -> Spec:
     spec = _as_spec(spec)
     if return_lse and not spec.has_lse:
@@ -231,10 +263,14 @@ def _result_arrays(spec: Spec, q: np.ndarray, v: np.ndarray) -> List[np.ndarray]
 
 
 class Kernel:
-    """A spec compiled for the CPU for fixed argument shapes and dtypes.
+    """A spec compiled for the CPU for fixed argument shapes and dtypes, or,
+    with ``tile_program=True``, for every extent the spec leaves dynamic.
 
-    Call it (or :meth:`run`) with arrays of those shapes. Kernels come from
-    a process-wide cache keyed by spec text, shapes, dtypes and options.
+    Call it (or :meth:`run`) with arrays of those shapes (``shapes`` has
+    ``None`` for the dynamic extents of a tile-program kernel). Kernels come
+    from a process-wide cache keyed by spec text, shapes, dtypes and
+    options; a tile-program kernel's key has no dynamic extents, so one
+    kernel serves every length.
     """
 
     def __init__(self, spec: Spec, core_kernel, args: List[dict],
@@ -271,22 +307,35 @@ class Kernel:
         return self._kernel.tile_kv
 
     @property
+    def tile_program(self) -> bool:
+        """Whether the kernel was compiled through the tile program
+        (``tile_program=True``): scalar code on one thread, one kernel for
+        every dynamic extent."""
+        return bool(self._kernel.tile_program)
+
+    @property
     def bf16_dot(self) -> str:
         """How bf16 dot products run: "native" (vdpbf16ps), "emulated" or
         "off"."""
         return self._kernel.bf16_dot
 
     def run(self, q, k, v, *, return_lse: bool = False, **operands):
-        """Runs on arrays of the compiled shapes; returns the output, or
-        ``(output, lse)`` with ``return_lse=True``."""
+        """Runs on arrays of the compiled shapes (a tile-program kernel: of
+        any shape the spec accepts); returns the output, or ``(output,
+        lse)`` with ``return_lse=True``."""
         if return_lse and not self.spec.has_lse:
             raise ValueError("this kernel was compiled without the logsumexp; "
                              "compile with return_lse=True")
         arrays, _ = _collect(self.spec, q, k, v, operands)
-        for a, arr, shape in zip(self._args, arrays, self.shapes):
-            if arr.shape != shape:
-                raise ValueError(f"argument '{a['name']}' has shape {arr.shape} but the "
-                                 f"kernel was compiled for {shape}")
+        if self.options.get("tile_program"):
+            # Ranks, dtypes and static extents were checked by _collect; the
+            # verifier checks the rest, as a specialization would.
+            _check_types(self.spec, self._args, arrays)
+        else:
+            for a, arr, shape in zip(self._args, arrays, self.shapes):
+                if arr.shape != shape:
+                    raise ValueError(f"argument '{a['name']}' has shape {arr.shape} but "
+                                     f"the kernel was compiled for {shape}")
         return self._run_arrays(arrays, return_lse)
 
     def _run_arrays(self, arrays, return_lse):
@@ -301,16 +350,28 @@ class Kernel:
     __call__ = run
 
     def __repr__(self):
-        return (f"<attn_opt.Kernel @{self.spec.entry} shapes={self.shapes} "
+        path = "tile_program=True (any length) " if self.tile_program else ""
+        return (f"<attn_opt.Kernel @{self.spec.entry} {path}shapes={self.shapes} "
                 f"options={self.options}>")
 
 
 def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
             tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
-            vector_width: int = 0, **operands) -> Kernel:
+            vector_width: int = 0, tile_program: bool = False,
+            **operands) -> Kernel:
     """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
     arrays (cached: a second call with the same spec, shapes and options
     reuses the kernel).
+
+    ``tile_program=True`` compiles through the tile program instead, without
+    specializing the spec's dynamic extents: the arrays give (and are
+    checked for) element types, ranks and the spec's static extents only,
+    the cache key holds no lengths, and the kernel runs on arrays of any
+    shape the spec accepts (checked at every call as a specialization
+    would). Scalar code on one thread: a correctness path, slower than the
+    tiled kernel. ``tile_q`` (0: 32) and ``tile_kv`` give its tiles;
+    ``threads`` is accepted and ignored; ``tiled=False`` and a nonzero
+    ``vector_width`` select other lowerings and raise ``ValueError``.
 
     Options: ``tiled`` (tiled vectorized lowering; False: the untiled
     baseline), ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
@@ -321,11 +382,11 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     kernel's ``vector_width``, ``tile_q`` and ``tile_kv`` say what runs.
     """
     return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
-                    operands, vector_width)[0]
+                    operands, vector_width, tile_program)[0]
 
 
 def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands,
-             vector_width=0):
+             vector_width=0, tile_program=False):
     for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads),
                         ("vector_width", vector_width)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -339,26 +400,43 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         raise ValueError(f"threads must be >= 0 (0: all cores), got {threads}")
     if vector_width not in (0, 8, 16):
         raise ValueError(f"vector_width must be 0 (automatic), 8 or 16, got {vector_width}")
+    if not isinstance(tile_program, (bool, np.bool_)):
+        raise TypeError(f"tile_program must be a bool, got {tile_program!r}")
+    if tile_program and not tiled:
+        raise ValueError("tile_program=True compiles through the tile program and "
+                         "tiled=False selects the untiled lowering: pass one of them")
+    if tile_program and vector_width:
+        raise ValueError("the tile program is scalar code: vector_width must be 0 "
+                         f"with tile_program=True, got {vector_width}")
     spec = _spec_for(spec, return_lse)
     arrays, args = _collect(spec, q, k, v, operands)
-    arg_types = [(_core_dtype(a["dtype"]), list(arr.shape)) for a, arr in zip(args, arrays)]
+    if tile_program:
+        # Dynamic extents stay dynamic (-1): one kernel for every length.
+        _check_types(spec, args, arrays)
+        shapes = [tuple(a["shape"]) for a in args]
+        arg_types = [(_core_dtype(a["dtype"]), [-1 if d is None else int(d) for d in a["shape"]])
+                     for a in args]
+    else:
+        shapes = [arr.shape for arr in arrays]
+        arg_types = [(_core_dtype(a["dtype"]), list(arr.shape)) for a, arr in zip(args, arrays)]
     result_dtypes = [_core_dtype(spec.info["output_dtype"])]
     if spec.info["has_lse"]:
         result_dtypes.append("f32")
     try:
         kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
                                result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
-                               int(threads), int(vector_width))
+                               int(threads), int(vector_width), bool(tile_program))
     except SpecError as e:
         raise e.with_source(spec.text) from None
     options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
-                   threads=int(threads), vector_width=int(vector_width))
-    return Kernel(spec, kernel, args, [arr.shape for arr in arrays], options), arrays
+                   threads=int(threads), vector_width=int(vector_width),
+                   tile_program=bool(tile_program))
+    return Kernel(spec, kernel, args, shapes, options), arrays
 
 
 def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
         tile_q: int = 0, tile_kv: int = 64, threads: int = 0, vector_width: int = 0,
-        **operands):
+        tile_program: bool = False, **operands):
     """Compiles (cached) and runs ``spec`` on NumPy arrays.
 
     ``q``, ``k``, ``v`` are ``[B, H, N, D]`` arrays of the spec's element
@@ -372,9 +450,12 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     Returns the output ``[B, Hq, Nq, Dv]`` (same dtype as q), or
     ``(output, lse)`` with ``return_lse=True`` (lse: float32 ``[B, Hq,
     Nq]``, ``-inf`` for fully masked rows; softmax only).
+
+    ``tile_program=True``: see :func:`compile`; the cached kernel then
+    serves every length (no recompilation when only the lengths change).
     """
     kernel, arrays = _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads,
-                              return_lse, operands, vector_width)
+                              return_lse, operands, vector_width, tile_program)
     return kernel._run_arrays(arrays, return_lse)
 
 

@@ -7,7 +7,12 @@
 //
 //   bind(text, filename, entry) -> dict         parse, verify, bind
 //   compile(text, filename, entry, arg_types, result_dtypes, tiled, tile_q,
-//           tile_kv, threads) -> Kernel                  through a KernelCache
+//           tile_kv, threads, vector_width, tile_program) -> Kernel
+//                                               through a KernelCache; with
+//                                               tile_program, extents of -1
+//                                               stay dynamic
+//   check_types(text, filename, entry, arg_types)
+//                                               the verifier on these shapes
 //   Kernel.run(args, results)                   the GIL is released
 //   reference(text, filename, entry, arg_dtypes, args, out, lse)
 //   block_map(text, filename, entry, head, num_heads, nq, nk, batch,
@@ -48,6 +53,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -346,8 +352,10 @@ attn::KernelCache &kernelCache() {
 
 struct Kernel {
   std::shared_ptr<const attn::CompiledFunction> fn;
+  /// Extents of -1 are dynamic (a tile-program kernel): any extent runs.
   ArgTypes argTypes;
   std::vector<attn::DType> resultTypes;
+  bool tileProgram = false;
 
   void run(const std::vector<InArray> &args, std::vector<OutArray> &results) {
     if (args.size() != argTypes.size())
@@ -361,7 +369,11 @@ struct Kernel {
     for (size_t i = 0; i < args.size(); ++i) {
       checkArray(args[i], argTypes[i].first, "argument", i);
       std::vector<int64_t> shape = shapeOf(args[i]);
-      if (llvm::ArrayRef<int64_t>(shape) != llvm::ArrayRef<int64_t>(argTypes[i].second))
+      const llvm::SmallVector<int64_t, 4> &want = argTypes[i].second;
+      bool matches = shape.size() == want.size();
+      for (size_t d = 0; matches && d < shape.size(); ++d)
+        matches = want[d] == attn::kDynamicExtent || want[d] == shape[d];
+      if (!matches)
         throw ArgumentError("argument " + std::to_string(i) +
                             " does not have the shape the kernel was "
                             "compiled for");
@@ -388,7 +400,7 @@ Kernel compileKernel(
     const std::string &entry,
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
-    int64_t tileKv, unsigned threads, int64_t vectorWidth) {
+    int64_t tileKv, unsigned threads, int64_t vectorWidth, bool tileProgram) {
   if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
       tileKv > attn::kMaxCPUTileKv)
     throw ArgumentError("tile_q must be in [0, " +
@@ -399,12 +411,26 @@ Kernel compileKernel(
     throw ArgumentError("vector_width must be 0 (automatic), 8 or 16, got " +
                         std::to_string(vectorWidth));
   ArgTypes argTypes = toArgTypes(types);
+  if (!tileProgram)
+    for (auto &[dtype, shape] : argTypes)
+      for (int64_t d : shape)
+        if (d < 0)
+          throw ArgumentError("dynamic extents (-1) need tile_program");
   attn::CompileOptions options;
-  options.tiled = tiled;
+  options.tileProgram = tileProgram;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
-  options.threads = threads;
-  options.vectorWidth = vectorWidth;
+  if (tileProgram) {
+    // Scalar code on one thread: the options of the other paths do not
+    // apply, and are left at one value so that they split no cache entry.
+    options.tiled = true;
+    options.threads = 1;
+    options.vectorWidth = 0;
+  } else {
+    options.tiled = tiled;
+    options.threads = threads;
+    options.vectorWidth = vectorWidth;
+  }
   llvm::Expected<std::shared_ptr<const attn::CompiledFunction>> compiled =
       std::shared_ptr<const attn::CompiledFunction>();
   {
@@ -423,9 +449,28 @@ Kernel compileKernel(
   Kernel k;
   k.fn = std::move(*compiled);
   k.argTypes = std::move(argTypes);
+  k.tileProgram = tileProgram;
   for (const std::string &r : resultDTypes)
     k.resultTypes.push_back(requireDType(r));
   return k;
+}
+
+/// The checks a static specialization makes (the verifier's, located in
+/// the spec), for shapes a dynamic kernel is about to run on: the kernel
+/// itself only checks element types, ranks and static extents.
+void checkTypes(
+    const std::string &text, const std::string &filename,
+    const std::string &entry,
+    const std::vector<std::pair<std::string, std::vector<int64_t>>> &types) {
+  ArgTypes argTypes = toArgTypes(types);
+  for (auto &[dtype, shape] : argTypes)
+    for (int64_t d : shape)
+      if (d < 0)
+        throw ArgumentError("check_types takes actual extents, got " +
+                            std::to_string(d));
+  std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
+  if (failed(attn::specializeToTypes(p->binding, argTypes)))
+    p->diags->fail("the spec does not accept these inputs");
 }
 
 //===----------------------------------------------------------------------===//
@@ -641,13 +686,24 @@ NB_MODULE(_core, m) {
       .def_prop_ro("bf16_dot",
                    [](const Kernel &k) { return k.fn->bf16DotKind().str(); })
       .def_prop_ro("num_results",
-                   [](const Kernel &k) { return k.resultTypes.size(); });
+                   [](const Kernel &k) { return k.resultTypes.size(); })
+      .def_prop_ro("tile_program",
+                   [](const Kernel &k) {
+                     return k.tileProgram && k.fn->numTileProgramOps() > 0;
+                   })
+      // Which compiled function serves this kernel (the cache shares one
+      // between Kernel objects): for tests.
+      .def_prop_ro("function_id", [](const Kernel &k) {
+        return reinterpret_cast<uintptr_t>(k.fn.get());
+      });
 
   m.def("compile", &compileKernel, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("arg_types"), nb::arg("result_dtypes"),
         nb::arg("tiled"),
         nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"),
-        nb::arg("vector_width"));
+        nb::arg("vector_width"), nb::arg("tile_program") = false);
+  m.def("check_types", &checkTypes, nb::arg("text"), nb::arg("filename"),
+        nb::arg("entry"), nb::arg("arg_types"));
   m.def("reference", &referenceEval, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("dtypes"), nb::arg("args"), nb::arg("out"),
         nb::arg("lse").none());

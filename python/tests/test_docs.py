@@ -41,3 +41,13 @@ def test_operand_example_runs():
     for word in ("k_head_map(", "v_head_map(", "sink_logits(", "output_gate(", "weight_mod {"):
         assert word in text
     assert set(namespace["spec"].bound) == {"k_head_map", "v_head_map", "sink_logits", "sign_flip"}
+
+
+def test_tile_program_example_runs(capsys):
+    code = doc_example("## Compile once, run at any length")
+    assert len(code.strip().splitlines()) <= 20
+    namespace = {"__name__": "__doc_example__"}
+    exec(compile(code, "docs/python.md", "exec"), namespace)
+    assert "tile_program=True" in capsys.readouterr().out
+    assert namespace["kernel"].tile_program
+    assert namespace["out"].shape == (1, 8, 300, 64)

@@ -92,6 +92,56 @@ TEST(KernelCacheTest, KeyIncludesShapesAndOptions) {
     ASSERT_NEAR(x.out.getDouble(i), y.out.getDouble(i), 1e-5) << i;
 }
 
+TEST(KernelCacheTest, DynamicExtentsCompileOnceForEveryLength) {
+  KernelCache cache;
+  CompileOptions options;
+  options.tileProgram = true;
+  options.tileQ = 8;
+  options.tileKv = 16;
+  // -1 keeps the spec's dynamic extents: one kernel, a key without lengths.
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  auto a = cache.getOrCompile(kCausal, "causal", dynamic, options);
+  auto b = cache.getOrCompile(kCausal, "causal", dynamic, options);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->get(), b->get());
+  EXPECT_EQ(cache.size(), 1u);
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ((*a)->numTileProgramOps(), 1);
+  // Every length agrees with the tiled kernel compiled for it.
+  for (int64_t n : {1, 37, 100}) {
+    SCOPED_TRACE(n);
+    auto fixed = cache.getOrCompile(kCausal, "causal", shapes(n));
+    ASSERT_TRUE(static_cast<bool>(fixed));
+    Buffers x(n), y(n);
+    y.q = x.q;
+    y.k = x.k;
+    y.v = x.v;
+    ASSERT_FALSE(static_cast<bool>(x.run(**a)));
+    ASSERT_FALSE(static_cast<bool>(y.run(**fixed)));
+    for (int64_t i = 0; i < x.out.numElements(); ++i)
+      ASSERT_NEAR(x.out.getDouble(i), y.out.getDouble(i), 1e-5) << i;
+  }
+  EXPECT_EQ(cache.size(), 4u);
+  // A static extent of the spec stays static under -1 and is checked when
+  // the kernel runs; other negative extents are refused.
+  std::string staticD = kCausal;
+  for (size_t at; (at = staticD.find("?x?x?x?xf32")) != std::string::npos;)
+    staticD.replace(at, 11, "?x?x?x16xf32");
+  auto d16 = cache.getOrCompile(staticD, "causal", dynamic, options);
+  ASSERT_TRUE(static_cast<bool>(d16)) << llvm::toString(d16.takeError());
+  Buffers ok(5), wrongD(5, 8);
+  EXPECT_FALSE(static_cast<bool>(ok.run(**d16)));
+  llvm::Error err = wrongD.run(**d16);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("dimension 3 is 8"),
+            std::string::npos);
+  ArgTypes negative(3, {DType::F32, {1, 2, -2, 16}});
+  auto refused = cache.getOrCompile(kCausal, "causal", negative, options);
+  ASSERT_FALSE(static_cast<bool>(refused));
+  EXPECT_NE(llvm::toString(refused.takeError()).find("dimension 2 is -2"),
+            std::string::npos);
+}
+
 TEST(KernelCacheTest, ErrorsAreValues) {
   KernelCache cache;
   // Malformed text: the error carries the location.

@@ -125,7 +125,14 @@ llvm::Expected<ProblemSize> problemSizeOf(const SpecBinding &binding,
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>>
 specializeToShapes(const SpecBinding &binding, llvm::ArrayRef<NDArray> args);
 
-/// Same, from argument element types and shapes.
+/// An extent of specializeToTypes' shapes that keeps the spec's own.
+constexpr int64_t kDynamicExtent = -1;
+
+/// Same, from argument element types and shapes. An extent of -1
+/// (kDynamicExtent) keeps the spec's extent as it is declared: dynamic
+/// extents stay dynamic (the result then compiles once for every length,
+/// with CompileOptions::tileProgram), static ones stay static; the output
+/// and lse take the extents of q, k and v that are known.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> specializeToTypes(
     const SpecBinding &binding,
     llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes);
