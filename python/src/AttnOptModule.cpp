@@ -27,6 +27,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "attn/Transforms/TileProgramLimits.h"
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Conversion/CPUTiles.h"
@@ -410,6 +411,12 @@ Kernel compileKernel(
   if (vectorWidth != 0 && vectorWidth != 8 && vectorWidth != 16)
     throw ArgumentError("vector_width must be 0 (automatic), 8 or 16, got " +
                         std::to_string(vectorWidth));
+  if (tileProgram) {
+    std::string invalid =
+        attn::checkTileProgramOptions(tileQ ? tileQ : 32, tileKv, 1);
+    if (!invalid.empty())
+      throw ArgumentError(invalid);
+  }
   ArgTypes argTypes = toArgTypes(types);
   if (!tileProgram)
     for (auto &[dtype, shape] : argTypes)

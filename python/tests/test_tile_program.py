@@ -143,8 +143,9 @@ def test_tile_sizes():
     default = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True)
     assert (default.tile_q, default.tile_kv) == (32, 64)  # tile_q 0: 32
     assert default.vector_width == 0 and default.num_work_items == 0
-    # Tiles dividing none of the lengths; the largest the JIT accepts.
-    for tile_q, tile_kv in [(6, 7), (1, 1), (ao._api._core.MAX_TILE_Q, ao._api._core.MAX_TILE_KV)]:
+    # Tiles dividing none of the lengths; the largest score tile the tile
+    # program accepts (2^20 elements).
+    for tile_q, tile_kv in [(6, 7), (1, 1), (1024, 1024)]:
         kernel = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
                             tile_q=tile_q, tile_kv=tile_kv)
         assert (kernel.tile_q, kernel.tile_kv) == (tile_q, tile_kv)
@@ -202,6 +203,9 @@ def test_invalid_options():
                dict(tile_kv=ao._api._core.MAX_TILE_KV + 1)):
         with pytest.raises(ValueError, match="tile_"):
             ao.compile(spec, *args, tile_program=True, **kw)
+    # A score tile over 2^20 elements (one per work item) is refused.
+    with pytest.raises(ValueError, match="score tiles hold at most 1048576 elements"):
+        ao.compile(spec, *args, tile_program=True, tile_q=1024, tile_kv=4096)
     # The C++ layer refuses them too (ValueError, not CompileError).
     with pytest.raises(ValueError, match="tile_q must be in"):
         ao._api._core.compile(spec.text, spec.filename, spec.entry,
