@@ -75,6 +75,11 @@ private:
   RowState onePass(RowState init, Value keyBegin = {}, Value keyEnd = {});
   RowState twoPasses(RowState init);
   Value applyWeightMod(Value weights, Value masked, Value k0);
+  /// A block layout the mask reads becomes the loop's run-time tile list.
+  void scheduleLayout(ForKeyTilesOp loop) {
+    if (Value layout = op.getBlockLayout())
+      loop.setBlockLayout(layout, bi, hi);
+  }
 
   AttentionOp op;
   OpBuilder b;
@@ -157,6 +162,7 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
       tileKv, op.getMaskAttr(), !op.getMaskFn().empty());
   if (keyBegin)
     loop.setKeyRange(keyBegin, keyEnd);
+  scheduleLayout(loop);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&loop.getBodyBlock());
@@ -186,6 +192,7 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
   auto stats = ForKeyTilesOp::create(b, loc, nk, q0, nq,
                                      ValueRange{init.max, init.sum}, tileQ,
                                      tileKv, op.getMaskAttr(), regionMasked);
+  scheduleLayout(stats);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&stats.getBodyBlock());
@@ -208,6 +215,7 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
   auto accumulate = ForKeyTilesOp::create(b, loc, nk, q0, nq,
                                           ValueRange{init.acc}, tileQ, tileKv,
                                           op.getMaskAttr(), regionMasked);
+  scheduleLayout(accumulate);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&accumulate.getBodyBlock());

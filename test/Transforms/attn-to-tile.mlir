@@ -28,6 +28,7 @@
 // SPLIT-LABEL: func.func @two_passes
 // SPLIT-NOT: attn_tile.merge
 // SPLIT-LABEL: func.func @region
+// SPLIT-LABEL: func.func @block_sparse
 // SPLIT-LABEL: func.func @sigmoid
 // SPLIT: attn_tile.merge {{.*}} normalization(<sigmoid>)
 
@@ -126,6 +127,23 @@ func.func @region(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
     attn.yield %ok : i1
   } : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
       -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// A block layout the mask reads is the schedule's run-time tile list.
+// CHECK-LABEL: func.func @block_sparse
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}) in
+// CHECK:   attn_tile.for_key_tiles {{.*}} layout(%arg3 : tensor<1x?x5x5xi8> at %[[B]], %[[H]]) {{.*}}attributes {mask = #attn.block_sparse<block_q = 4, block_kv = 4>,
+// CHECK:     attn_tile.mask {{.*}} block_layout(%arg3 : tensor<1x?x5x5xi8>) mask(#attn.block_sparse<block_q = 4, block_kv = 4>)
+func.func @block_sparse(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                        %v: tensor<1x2x20x16xf32>, %l: tensor<1x?x5x5xi8>)
+    -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v block_layout(%l : tensor<1x?x5x5xi8>)
+       mask(#attn.block_sparse<block_q = 4, block_kv = 4>)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
   return %o : tensor<1x2x20x16xf32>
 }
 

@@ -136,6 +136,12 @@ const SpecCase kCases[] = {
      "  %y = arith.mulf %w, %r : f32\n  attn.yield %y : f32\n}"},
     {"aligned_window_region", ATTN_TEST_ALIGNED_WINDOW_REGION},
     {"length_score_mod", "mask(#attn.causal) " ATTN_TEST_LENGTH_SCORE_MOD},
+    // A random block layout (and a causal bound): the tile program reads
+    // it as its run-time tile list.
+    {"block_sparse_causal",
+     "mask(#attn.and<[#attn.causal, #attn.block_sparse<block_q = 4, "
+     "block_kv = 5>]>)",
+     ", %l: tensor<?x?x?x?xi8>", "block_layout(%l : tensor<?x?x?x?xi8>)"},
 };
 const int kFirstOperandCase = 17;
 /// The index of case `name` (the instantiations below name their first).

@@ -12,6 +12,7 @@
 #include "attn/Conversion/TileClassification.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Parser/Parser.h"
@@ -30,6 +31,9 @@ struct Problem {
   int64_t nq, nk, tileQ, tileKv;
 };
 
+const Problem kProblems[] = {{12, 12, 3, 4}, {5, 13, 2, 3}, {13, 5, 4, 2},
+                             {1, 9, 4, 4}, {7, 7, 7, 7}};
+
 /// The classes of every tile and the keep bit of every pair, as constants.
 struct Folded {
   std::vector<bool> empty, full, keep;
@@ -39,7 +43,8 @@ class TileClassificationTest : public ::testing::Test {
 protected:
   void SetUp() override {
     context.loadDialect<AttnDialect, func::FuncDialect, arith::ArithDialect,
-                        tensor::TensorDialect, math::MathDialect>();
+                        tensor::TensorDialect, math::MathDialect,
+                        scf::SCFDialect>();
   }
 
   MaskAttrInterface parseMask(StringRef text) {
@@ -48,44 +53,59 @@ protected:
   }
 
   /// Emits the classes and pair bits into one function, canonicalizes it
-  /// and reads the returned constants.
-  Folded fold(MaskAttrInterface mask, const Problem &p) {
+  /// and reads the returned constants. `layout` (row-major flags of
+  /// ceil(nq / tileQ) x ceil(nk / tileKv) blocks, or empty) becomes the
+  /// op's block_layout constant: with one block per tile, the layout loops
+  /// run once and fold.
+  Folded fold(MaskAttrInterface mask, const Problem &p,
+              ArrayRef<int8_t> layout = {}) {
     OpBuilder b(&context);
     Location loc = b.getUnknownLoc();
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
     b.setInsertionPointToEnd(module->getBody());
     // A spec op gives the pair context its operand accessors (none used by
     // position masks).
-    auto f32 = RankedTensorType::get({1, 1, p.nq, 4}, b.getF32Type());
+    auto qType = RankedTensorType::get({1, 1, p.nq, 4}, b.getF32Type());
+    auto kType = RankedTensorType::get({1, 1, p.nk, 4}, b.getF32Type());
     auto fn = func::FuncOp::create(b, loc, "f",
-                                   b.getFunctionType({f32}, {}));
+                                   b.getFunctionType({qType, kType}, {}));
     Block *entry = fn.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    Value q = entry->getArgument(0);
+    Value q = entry->getArgument(0), k = entry->getArgument(1);
+    Value layoutValue;
+    if (!layout.empty()) {
+      auto type = RankedTensorType::get(
+          {1, 1, (p.nq + p.tileQ - 1) / p.tileQ, (p.nk + p.tileKv - 1) / p.tileKv},
+          b.getI8Type());
+      layoutValue = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, layout));
+    }
     auto spec = AttentionOp::create(
-        b, loc, TypeRange{f32}, q, q, q, Value(), Value(), Value(), Value(),
-        Value(), Value(), Value(), Value(), Value(), ValueRange{}, mask,
-        nullptr, nullptr, nullptr);
+        b, loc, TypeRange{qType}, q, k, k, Value(), Value(), Value(),
+        layoutValue, Value(), Value(), Value(), Value(), Value(),
+        ValueRange{}, mask, nullptr, nullptr, nullptr);
     ScalarEmitter e(b, loc);
     Value nq = e.idx(p.nq), nk = e.idx(p.nk);
+    Value zero = e.idx(0);
     SmallVector<Value> results;
     for (int64_t q0 = 0; q0 < p.nq; q0 += p.tileQ)
       for (int64_t k0 = 0; k0 < p.nk; k0 += p.tileKv) {
         TileClass c = classifyTile(
             e, mask,
             {e.idx(q0), e.idx(std::min(q0 + p.tileQ, p.nq)), e.idx(k0),
-             e.idx(std::min(k0 + p.tileKv, p.nk)), nq, nk});
+             e.idx(std::min(k0 + p.tileKv, p.nk)), nq, nk, layoutValue, zero,
+             zero});
         results.push_back(c.empty);
         results.push_back(c.full);
       }
     for (int64_t i = 0; i < p.nq; ++i)
       for (int64_t j = 0; j < p.nk; ++j) {
-        Value zero = e.idx(0);
         PairContext ctx{spec, zero, zero, e.idx(i), e.idx(j),
                         e.idx(i + p.nk - p.nq), nq, nk, e.idx(1)};
         results.push_back(e.mask(mask, ctx));
       }
-    fn.setType(b.getFunctionType({f32}, TypeRange(ValueRange(results))));
+    fn.setType(
+        b.getFunctionType({qType, kType}, TypeRange(ValueRange(results))));
     func::ReturnOp::create(b, loc, results);
 
     PassManager pm(&context);
@@ -109,17 +129,21 @@ protected:
 
   /// `closedForm`: hasClosedForm's answer; `exact`: the classes equal the
   /// brute-force ones on every tile.
-  void check(StringRef maskText, bool closedForm, bool exact) {
+  void check(StringRef maskText, bool closedForm, bool exact,
+             ArrayRef<Problem> problems = kProblems,
+             function_ref<std::vector<int8_t>(const Problem &)> layoutOf = {}) {
     MaskAttrInterface mask = parseMask(maskText);
     ASSERT_TRUE(mask) << maskText.str();
-    EXPECT_EQ(hasClosedForm(mask), closedForm) << maskText.str();
-    for (Problem p : {Problem{12, 12, 3, 4}, Problem{5, 13, 2, 3},
-                      Problem{13, 5, 4, 2}, Problem{1, 9, 4, 4},
-                      Problem{7, 7, 7, 7}}) {
+    EXPECT_EQ(hasClosedForm(mask, bool(layoutOf)), closedForm)
+        << maskText.str();
+    for (const Problem &p : problems) {
       SCOPED_TRACE(testing::Message() << maskText.str() << " Nq=" << p.nq
                                       << " Nk=" << p.nk << " tiles " << p.tileQ
                                       << "x" << p.tileKv);
-      Folded f = fold(mask, p);
+      std::vector<int8_t> layout;
+      if (layoutOf)
+        layout = layoutOf(p);
+      Folded f = fold(mask, p, layout);
       if (testing::Test::HasFailure())
         return;
       size_t t = 0;
@@ -175,6 +199,29 @@ TEST_F(TileClassificationTest, OtherMasksArePartial) {
                       "#attn.strided<stride = 3, block = 2, offset = 0, "
                       "head_step = 0>"})
     check(m, /*closedForm=*/false, /*exact=*/false);
+}
+
+TEST_F(TileClassificationTest, BlockLayoutIsTheTileList) {
+  // Blocks the size of the tiles, a pseudo-random layout: empty tiles are
+  // exactly the unset blocks, full ones the set blocks; composed with a
+  // causal bound the classes stay sound.
+  auto layoutOf = [](const Problem &p) {
+    int64_t blocks = ((p.nq + p.tileQ - 1) / p.tileQ) *
+                     ((p.nk + p.tileKv - 1) / p.tileKv);
+    std::vector<int8_t> flags;
+    for (int64_t i = 0; i < blocks; ++i)
+      flags.push_back((i * 7 + 3) % 5 < 3);
+    return flags;
+  };
+  for (Problem p : kProblems) {
+    std::string mask = "#attn.block_sparse<block_q = " + std::to_string(p.tileQ) +
+                       ", block_kv = " + std::to_string(p.tileKv) + ">";
+    check(mask, true, true, p, layoutOf);
+    check("#attn.and<[#attn.causal, " + mask + "]>", true, false, p, layoutOf);
+  }
+  // Without the layout operand the schedule cannot read it.
+  EXPECT_FALSE(hasClosedForm(
+      parseMask("#attn.block_sparse<block_q = 2, block_kv = 2>")));
 }
 
 } // namespace

@@ -20,9 +20,12 @@
 namespace attn::codegen {
 
 /// The tile: query rows [queryBegin, queryEnd) and keys [keyBegin, keyEnd),
-/// both non-empty and inside the sequences of nq queries and nk keys.
+/// both non-empty and inside the sequences of nq queries and nk keys. With
+/// `blockLayout` (the op's block_layout operand) and the tile's batch and
+/// head, `#attn.block_sparse` is classified from the layout's flags too.
 struct TileBounds {
   mlir::Value queryBegin, queryEnd, keyBegin, keyEnd, nq, nk;
+  mlir::Value blockLayout = {}, batch = {}, head = {};
 };
 
 /// i1 values: `empty` when the mask keeps no pair of the tile, `full` when
@@ -36,8 +39,9 @@ TileClass classifyTile(ScalarEmitter &e, MaskAttrInterface mask,
                        const TileBounds &tile);
 
 /// Whether classifyTile can prove tiles of `mask` empty or full (it has a
-/// closed form for every mask in it); otherwise every tile is partial.
-bool hasClosedForm(MaskAttrInterface mask);
+/// closed form for every mask in it, `block_sparse` counting when
+/// `withLayout`); otherwise every tile is partial.
+bool hasClosedForm(MaskAttrInterface mask, bool withLayout = false);
 
 } // namespace attn::codegen
 

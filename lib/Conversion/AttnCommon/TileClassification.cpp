@@ -2,6 +2,7 @@
 
 #include "attn/Conversion/TileClassification.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -50,6 +51,7 @@ private:
   TileClass either(TileClass x, TileClass y) {
     return {e.andi(x.empty, y.empty), e.ori(x.full, y.full)};
   }
+  TileClass blockSparse(BlockSparseMaskAttr a);
 
   ScalarEmitter &e;
   const TileBounds &t;
@@ -82,6 +84,9 @@ TileClass Classifier::classify(MaskAttrInterface mask) {
                             e.cmp(P::eq, pcFirst, kcFirst));
         return TileClass{empty, full};
       })
+      .Case([&](BlockSparseMaskAttr a) {
+        return t.blockLayout ? blockSparse(a) : constant(false, false);
+      })
       .Case([&](PrefixLMMaskAttr a) {
         return either(below(e.idx(a.getPrefix())), atMost(pFirst, pLast));
       })
@@ -106,23 +111,57 @@ TileClass Classifier::classify(MaskAttrInterface mask) {
       .Default([&](Attribute) { return constant(false, false); });
 }
 
+/// Reads the layout flags of every block the tile touches (usually one or
+/// two: tiles are at most a few blocks wide): empty when none is set, full
+/// when all are.
+TileClass Classifier::blockSparse(BlockSparseMaskAttr a) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Value bq = e.idx(a.getBlockQ()), bk = e.idx(a.getBlockKv());
+  Value one = e.idx(1);
+  Value qbFirst = e.floordiv(t.queryBegin, bq);
+  Value qbEnd = e.addi(e.floordiv(e.subi(t.queryEnd, one), bq), one);
+  Value kbFirst = e.floordiv(t.keyBegin, bk);
+  Value kbEnd = e.addi(e.floordiv(kLast, bk), one);
+  auto rows = scf::ForOp::create(
+      b, loc, qbFirst, qbEnd, one, ValueRange{e.boolean(false), e.boolean(true)},
+      [&](OpBuilder &, Location, Value qb, ValueRange outer) {
+        auto cols = scf::ForOp::create(
+            b, loc, kbFirst, kbEnd, one, outer,
+            [&](OpBuilder &, Location, Value kb, ValueRange inner) {
+              Value flag = e.extractBroadcast(t.blockLayout,
+                                              {t.batch, t.head, qb, kb});
+              Value zero = arith::ConstantOp::create(
+                  b, loc, b.getIntegerAttr(flag.getType(), 0));
+              Value set = e.cmp(P::ne, flag, zero);
+              scf::YieldOp::create(
+                  b, loc, ValueRange{e.ori(inner[0], set), e.andi(inner[1], set)});
+            });
+        scf::YieldOp::create(b, loc, cols.getResults());
+      });
+  Value anySet = rows.getResult(0), allSet = rows.getResult(1);
+  return {arith::XOrIOp::create(b, loc, anySet, e.boolean(true)), allSet};
+}
+
 TileClass attn::codegen::classifyTile(ScalarEmitter &e, MaskAttrInterface mask,
                                       const TileBounds &tile) {
   return Classifier(e, tile).classify(mask);
 }
 
-bool attn::codegen::hasClosedForm(MaskAttrInterface mask) {
+bool attn::codegen::hasClosedForm(MaskAttrInterface mask, bool withLayout) {
   if (!mask)
     return true;
+  auto all = [&](ArrayRef<MaskAttrInterface> masks) {
+    return llvm::all_of(masks, [&](MaskAttrInterface m) {
+      return hasClosedForm(m, withLayout);
+    });
+  };
   return llvm::TypeSwitch<Attribute, bool>(mask)
       .Case<FullMaskAttr, CausalMaskAttr, WindowMaskAttr, SinksMaskAttr,
             ChunkedMaskAttr, PrefixLMMaskAttr>([](auto) { return true; })
-      .Case([](AndMaskAttr a) {
-        return llvm::all_of(a.getMasks(), hasClosedForm);
-      })
-      .Case([](OrMaskAttr a) {
-        return llvm::all_of(a.getMasks(), hasClosedForm);
-      })
-      .Case([](NotMaskAttr a) { return hasClosedForm(a.getMask()); })
+      .Case([&](BlockSparseMaskAttr) { return withLayout; })
+      .Case([&](AndMaskAttr a) { return all(a.getMasks()); })
+      .Case([&](OrMaskAttr a) { return all(a.getMasks()); })
+      .Case([&](NotMaskAttr a) { return hasClosedForm(a.getMask(), withLayout); })
       .Default([](Attribute) { return false; });
 }

@@ -562,7 +562,8 @@ static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
   Value crossesEnd = e.ori(e.cmp(P::sgt, kEnd, nk), e.cmp(P::sgt, qEnd, nq));
   codegen::TileClass cls = codegen::classifyTile(
       e, op.getMaskAttr(),
-      {q0, e.minsi(qEnd, nq), k0, e.minsi(kEnd, nk), nq, nk});
+      {q0, e.minsi(qEnd, nq), k0, e.minsi(kEnd, nk), nq, nk,
+       op.getBlockLayout(), op.getBatch(), op.getHead()});
   auto negate = [&](Value flag) -> Value {
     return arith::XOrIOp::create(t.b, t.loc, flag, e.boolean(true));
   };

@@ -173,7 +173,7 @@ void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
   state.addOperands(inits);
   state.addAttribute(
       getOperandSegmentSizesAttrName(state.name),
-      b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, int32_t(inits.size())}));
+      b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, 0, 0, 0, int32_t(inits.size())}));
   state.addAttribute(getTileQAttrName(state.name), b.getI64IntegerAttr(tileQ));
   state.addAttribute(getTileKvAttrName(state.name),
                      b.getI64IntegerAttr(tileKv));
@@ -196,9 +196,22 @@ void ForKeyTilesOp::setKeyRange(Value begin, Value end) {
   getKeyEndMutable().assign(end);
 }
 
+void ForKeyTilesOp::setBlockLayout(Value layout, Value batch, Value head) {
+  getBlockLayoutMutable().assign(layout);
+  getBatchMutable().assign(batch);
+  getHeadMutable().assign(head);
+}
+
 LogicalResult ForKeyTilesOp::verify() {
   if (bool(getKeyBegin()) != bool(getKeyEnd()))
     return emitOpError("a key range needs its begin and its end");
+  if (bool(getBlockLayout()) != bool(getBatch()) ||
+      bool(getBlockLayout()) != bool(getHead()))
+    return emitOpError("a block layout needs the batch and head it is read at");
+  if (Value layout = getBlockLayout())
+    if (cast<RankedTensorType>(layout.getType()).getRank() != 4)
+      return emitOpError("the block layout must be a 4-D tensor, got ")
+             << layout.getType();
   if (getTileQ() < 1 || getTileKv() < 1)
     return emitOpError("tile sizes must be positive, got tile_q = ")
            << getTileQ() << ", tile_kv = " << getTileKv();

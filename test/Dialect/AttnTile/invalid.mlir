@@ -164,3 +164,14 @@ func.func @merge_splits(%a: tensor<3x4x8xf32>, %m: tensor<2x4xf32>) {
   %acc, %max, %sum = attn_tile.merge %a, %m, %m : tensor<3x4x8xf32>, tensor<2x4xf32> -> tensor<4x8xf32>, tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @layout_rank(%n: index, %l: tensor<4x4xi8>) {
+  // expected-error @+1 {{the block layout must be a 4-D tensor, got 'tensor<4x4xi8>'}}
+  attn_tile.for_key_tiles keys(%n) queries(%n, %n) layout(%l : tensor<4x4xi8> at %n, %n) attributes {tile_q = 4 : i64, tile_kv = 8 : i64} {
+  ^bb0(%k0: index, %p: i1):
+    attn_tile.yield
+  }
+  return
+}

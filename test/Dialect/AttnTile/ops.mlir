@@ -68,8 +68,10 @@ func.func @split(%accs: tensor<?x16x32xf32>, %m: tensor<?x16xf32>, %l: tensor<?x
                  %i0: tensor<16xf32>) -> (tensor<16x32xf32>, tensor<16xf32>) {
   // CHECK: attn_tile.merge %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x16x32xf32>, tensor<?x16xf32> -> tensor<16x32xf32>, tensor<16xf32>
   %acc, %max, %sum = attn_tile.merge %accs, %m, %l : tensor<?x16x32xf32>, tensor<?x16xf32> -> tensor<16x32xf32>, tensor<16xf32>
-  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) range(%{{.*}}, %{{.*}}) queries
+  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) range(%{{.*}}, %{{.*}}) queries(%{{.*}}, %{{.*}}) layout(%{{.*}} : tensor<1x1x4x4xi8> at %{{.*}}, %{{.*}})
+  %layout = arith.constant dense<1> : tensor<1x1x4x4xi8>
   %r = attn_tile.for_key_tiles keys(%nk) range(%lo, %hi) queries(%q0, %nq)
+      layout(%layout : tensor<1x1x4x4xi8> at %lo, %lo)
       iter_args(%i0 : tensor<16xf32>) attributes {tile_q = 16 : i64, tile_kv = 8 : i64} {
   ^bb0(%k0: index, %p: i1, %x: tensor<16xf32>):
     attn_tile.yield %x : tensor<16xf32>

@@ -386,11 +386,18 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
       full, the others partial. Position masks (causal, window, sinks,
       chunked, prefix_lm and their and/or/not) are classified exactly; the
       others make every tile partial (sound, nothing skipped);
+    * with `layout(%l : type at %b, %h)` (the spec's `block_layout`
+      operand), a `#attn.block_sparse` in the mask is classified from the
+      layout's flags at the work item's batch and head: tiles whose layout
+      blocks are all 0 are not visited (the layout is the run-time tile
+      list), tiles whose blocks are all set are full;
     * `region_masked` says that a `mask_fn` region also applies: no tile is
       proven full (the region is not classified at run time).
   }];
   let arguments = (ins Index:$key_length, Index:$query, Index:$query_length,
                        Optional<Index>:$key_begin, Optional<Index>:$key_end,
+                       Optional<AnyRankedTensor>:$block_layout,
+                       Optional<Index>:$batch, Optional<Index>:$head,
                        Variadic<AnyType>:$inits, I64Attr:$tile_q,
                        I64Attr:$tile_kv,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
@@ -401,6 +408,8 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
     `keys` `(` $key_length `)`
     (`range` `(` $key_begin^ `,` $key_end `)`)?
     `queries` `(` $query `,` $query_length `)`
+    (`layout` `(` $block_layout^ `:` type($block_layout) `at` $batch `,`
+        $head `)`)?
     (`iter_args` `(` $inits^ `:` type($inits) `)`)?
     attr-dict-with-keyword $body (`->` type($results)^)?
   }];
@@ -415,6 +424,10 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
   let extraClassDeclaration = [{
     /// The keys one split visits, when the op has a range.
     void setKeyRange(mlir::Value begin, mlir::Value end);
+    /// The block_sparse layout the schedule reads, at the work item's
+    /// batch and head.
+    void setBlockLayout(mlir::Value layout, mlir::Value batch,
+                        mlir::Value head);
     mlir::Block &getBodyBlock() { return getBody().front(); }
     mlir::Value getKeyTileStart() { return getBodyBlock().getArgument(0); }
     mlir::Value getPartial() { return getBodyBlock().getArgument(1); }
