@@ -75,6 +75,12 @@ private:
   RowState onePass(RowState init, Value keyBegin = {}, Value keyEnd = {});
   RowState twoPasses(RowState init);
   Value applyWeightMod(Value weights, Value masked, Value k0);
+  /// The masked scores whose -inf entries P V skips (excluded keys never
+  /// read their value rows); null without a mask, where only the padding
+  /// past the ends is excluded and it reads as 0.
+  Value exclusions(Value masked) {
+    return op.getMaskAttr() || !op.getMaskFn().empty() ? masked : Value();
+  }
   /// A block layout the mask reads becomes the loop's run-time tile list.
   void scheduleLayout(ForKeyTilesOp loop) {
     if (Value layout = op.getBlockLayout())
@@ -179,7 +185,8 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
                                  op.getValue(), bi, hv, k0);
     Value acc = AccumulateOp::create(b, loc, iter[2].getType(), weights, vTile,
                                      iter[2],
-                                     softmax ? update.getAlpha() : Value());
+                                     softmax ? update.getAlpha() : Value(),
+                                     exclusions(masked));
     tile::YieldOp::create(b, loc,
                     ValueRange{update.getNewMax(), update.getNewSum(), acc});
   }
@@ -228,7 +235,7 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
                                  op.getValue(), bi, hv, k0);
     Value acc = AccumulateOp::create(b, loc, init.acc.getType(), weights,
                                      vTile, accumulate.getRegionIterArgs()[0],
-                                     Value());
+                                     Value(), exclusions(maskedScores));
     tile::YieldOp::create(b, loc, acc);
   }
   return {max, sum, accumulate.getResult(0)};

@@ -42,10 +42,11 @@
 // CHECK:   attn_tile.for_key_tiles keys(%{{.*}}) queries(%[[Q0]], %{{.*}}) iter_args({{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x16xf32>) attributes {mask = #attn.causal, tile_kv = 8 : i64, tile_q = 16 : i64}
 // CHECK:   ^bb0(%[[K0:.*]]: index, %[[PARTIAL:.*]]: i1,
 // CHECK:     attn_tile.scores %[[QTILE]], %{{.*}} scale %{{.*}} : tensor<16x16xf32>, tensor<8x16xf32> -> tensor<16x8xf32>
-// CHECK:     attn_tile.mask {{.*}} partial %[[PARTIAL]] mask(#attn.causal)
+// CHECK:     %[[MASKED:.*]] = attn_tile.mask {{.*}} partial %[[PARTIAL]] mask(#attn.causal)
 // CHECK-NOT: attn_tile.modify
 // CHECK:     %{{.*}}, %{{.*}}, %{{.*}}, %[[ALPHA:.*]] = attn_tile.online_update
-// CHECK:     attn_tile.accumulate {{.*}} rescale(%[[ALPHA]] : tensor<16xf32>)
+// P V skips the pairs the mask excludes (their value rows may hold NaN).
+// CHECK:     attn_tile.accumulate {{.*}} rescale(%[[ALPHA]] : tensor<16xf32>) excluding(%[[MASKED]] : tensor<16x8xf32>)
 // CHECK:   attn_tile.finalize {{.*}} {divide} : tensor<16x16xf32>, tensor<16xf32> -> tensor<16x16xf32>
 // CHECK:   scf.forall.in_parallel
 // CHECK:     tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%[[B]], %[[H]], %[[Q0]], 0]
@@ -96,7 +97,7 @@ func.func @mods_sinks_gate_lse(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16
 // CHECK:   %[[MASKED:.*]] = attn_tile.mask
 // CHECK:   %[[W:.*]] = attn_tile.final_weights %{{.*}}, %[[STATS]]#0, %[[STATS]]#1
 // CHECK:   %[[W2:.*]] = attn_tile.weight_mod %[[W]], %[[MASKED]]
-// CHECK:   attn_tile.accumulate %[[W2]], %{{.*}} into %{{.*}} : tensor<16x8xf32>
+// CHECK:   attn_tile.accumulate %[[W2]], %{{.*}} into %{{.*}} excluding(%[[MASKED]] : tensor<16x8xf32>) : tensor<16x8xf32>
 // CHECK: attn_tile.finalize
 // CHECK-NOT: divide
 // CHECK-SAME: -> tensor<16x16xf32>

@@ -366,6 +366,61 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
   }
 }
 
+// A NaN and an infinity in value rows that the mask excludes for some
+// rows of a tile: the tile program's P V skips excluded pairs
+// (attn_tile.accumulate ... excluding), so the rows that exclude those keys
+// stay finite and equal the reference, and the rows that keep them get
+// NaN / infinity as in the reference. With and without split-KV.
+TEST(TileProgramEdgeTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  for (const char *mask :
+       {"mask(#attn.causal)",
+        "mask(#attn.and<[#attn.causal, #attn.window<left = 3, right = 0>]>)"}) {
+    std::string source = makeSpec({"edge", mask}, "f32", false);
+    auto module = parseSourceString<ModuleOp>(source, &context);
+    ASSERT_TRUE(module);
+    auto binding = bindSpec(*module, "spec");
+    ASSERT_TRUE(succeeded(binding));
+    ProblemSize size{1, 2, 2, 16, 16, 8, 8};
+    auto args = makeRandomInputs(*binding, size, 5);
+    ASSERT_TRUE(static_cast<bool>(args));
+    NDArray &v = (*args)[2];
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t x = 0; x < 8; ++x) {
+        v.setDouble(((h * 16) + 5) * 8 + x, std::nan(""));
+        v.setDouble(((h * 16) + 9) * 8 + x,
+                    std::numeric_limits<double>::infinity());
+      }
+    auto specialized = specializeToShapes(*binding, *args);
+    ASSERT_TRUE(succeeded(specialized));
+    auto concrete = bindSpec(**specialized, "spec");
+    ASSERT_TRUE(succeeded(concrete));
+    // The reference: rows keeping key 5 are NaN, the rows before it finite.
+    auto ref = reference::evaluate(concrete->op,
+                                   referenceInputs(*concrete, *args));
+    ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
+    EXPECT_TRUE(std::isnan(ref->output.getDouble(5 * 8)));
+    EXPECT_TRUE(std::isfinite(ref->output.getDouble(4 * 8)));
+    for (int64_t splitKv : {1, 2}) {
+      SCOPED_TRACE(testing::Message() << mask << " split-kv " << splitKv);
+      CompileOptions options;
+      options.tileProgram = true;
+      options.tileQ = 6;
+      options.tileKv = 7;
+      options.splitKv = splitKv;
+      auto compiled = CompiledFunction::compile(*module, "spec", options);
+      ASSERT_TRUE(static_cast<bool>(compiled))
+          << llvm::toString(compiled.takeError());
+      // NaN matches NaN; a leak would be NaN where the reference is finite.
+      Comparison out;
+      attn::test::runAndCompare(**compiled, *concrete, size, *args, *args,
+                                &out);
+      EXPECT_EQ(out.nonFinite, 0);
+    }
+  }
+}
+
 TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);

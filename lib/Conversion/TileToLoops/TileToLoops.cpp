@@ -410,12 +410,26 @@ static Value lowerAccumulate(AccumulateOp op) {
                   })[0];
   AffineExpr i = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
              j = getAffineDimExpr(2, ctx);
+  AffineMap ij = AffineMap::get(3, 0, {i, j}, ctx);
+  SmallVector<Value> inputs = {op.getWeights(), op.getValue()};
+  SmallVector<AffineMap> maps = {ij, AffineMap::get(3, 0, {j, c}, ctx)};
+  Value masked = op.getMaskedScores();
+  if (masked) {
+    inputs.push_back(masked);
+    maps.push_back(ij);
+  }
   return t.generic(
-      {op.getWeights(), op.getValue()},
-      {AffineMap::get(3, 0, {i, j}, ctx), AffineMap::get(3, 0, {j, c}, ctx)},
-      acc, AffineMap::get(3, 0, {i, c}, ctx), {false, false, true},
+      inputs, maps, acc, AffineMap::get(3, 0, {i, c}, ctx),
+      {false, false, true},
       [&](ValueRange args, ValueRange) -> SmallVector<Value> {
-        return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
+        Value sum = math::FmaOp::create(t.b, t.loc, args[0], args[1],
+                                        args.back());
+        if (!masked)
+          return {sum};
+        // An excluded pair adds nothing: its value row may hold anything.
+        Value excluded = arith::CmpFOp::create(
+            t.b, t.loc, arith::CmpFPredicate::OEQ, args[2], t.e.f32(kNegInf));
+        return {t.e.select(excluded, args.back(), sum)};
       })[0];
 }
 

@@ -78,6 +78,10 @@ LogicalResult AccumulateOp::verify() {
       failed(checkExtent(*this, getAcc(), 1, "accumulator", getValue(), 1,
                          "value")))
     return failure();
+  if (Value masked = getMaskedScores())
+    if (masked.getType() != getWeights().getType())
+      return emitOpError("masked scores must have the weights' type ")
+             << getWeights().getType() << ", got " << masked.getType();
   if (Value alpha = getAlpha())
     return checkExtent(*this, alpha, 0, "rescale", getAcc(), 0,
                        "accumulator");

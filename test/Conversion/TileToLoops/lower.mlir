@@ -52,11 +52,13 @@
 // CHECK:       arith.addf
 // CHECK:     linalg.generic
 // CHECK:       math.fma
-// P V into the rescaled accumulator.
+// P V into the rescaled accumulator, excluded pairs skipped.
 // CHECK:     linalg.generic
 // CHECK:       arith.mulf
 // CHECK:     linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK:       math.fma
+// CHECK:       %[[PV:.*]] = math.fma
+// CHECK:       %[[EXCLUDED:.*]] = arith.cmpf oeq
+// CHECK:       arith.select %[[EXCLUDED]], %{{.*}}, %[[PV]]
 // CHECK:       scf.yield
 // CHECK:     } else {
 // CHECK:       scf.yield %{{.*}}, %{{.*}}, %{{.*}} : tensor<16xf32>, tensor<16xf32>, tensor<16x?xf32>

@@ -51,6 +51,14 @@ func.func @pv(%w: tensor<4x8xf32>, %v: tensor<6x16xf32>, %acc: tensor<4x16xf32>)
 
 // -----
 
+func.func @pv_excluding(%w: tensor<4x8xf32>, %v: tensor<8x16xf32>, %acc: tensor<4x16xf32>, %m: tensor<4x7xf32>) {
+  // expected-error @+1 {{masked scores must have the weights' type 'tensor<4x8xf32>', got 'tensor<4x7xf32>'}}
+  %r = attn_tile.accumulate %w, %v into %acc excluding(%m : tensor<4x7xf32>) : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
 func.func @pv_alpha(%w: tensor<4x8xf32>, %v: tensor<8x16xf32>, %acc: tensor<4x16xf32>, %a: tensor<3xf32>) {
   // expected-error @+1 {{rescale extent 0 (3) does not match accumulator extent 0 (4)}}
   %r = attn_tile.accumulate %w, %v into %acc rescale(%a : tensor<3xf32>) : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>

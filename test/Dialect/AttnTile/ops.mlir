@@ -49,8 +49,8 @@ func.func @one_pass(%q: tensor<2x4x100x64xbf16>, %k: tensor<2x4x100x64xbf16>,
       attn.yield %y : f32
     } : tensor<16x8xf32>
     %vt = attn_tile.load %v[%b, %h, %k0] : tensor<2x4x100x32xbf16> -> tensor<8x32xf32>
-    // CHECK: attn_tile.accumulate %{{.*}}, %{{.*}} into %{{.*}} rescale(%{{.*}} : tensor<16xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
-    %acc1 = attn_tile.accumulate %w2, %vt into %acc rescale(%alpha : tensor<16xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
+    // CHECK: attn_tile.accumulate %{{.*}}, %{{.*}} into %{{.*}} rescale(%{{.*}} : tensor<16xf32>) excluding(%{{.*}} : tensor<16x8xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
+    %acc1 = attn_tile.accumulate %w2, %vt into %acc rescale(%alpha : tensor<16xf32>) excluding(%sm : tensor<16x8xf32>) : tensor<16x8xf32>, tensor<8x32xf32> -> tensor<16x32xf32>
     attn_tile.yield %m1, %l1, %acc1 : tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>
   } -> tensor<16xf32>, tensor<16xf32>, tensor<16x32xf32>
   // CHECK: attn_tile.fold_sink %{{.*}}, %{{.*}}, %{{.*}} : tensor<16xf32>

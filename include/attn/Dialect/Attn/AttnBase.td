@@ -43,10 +43,15 @@ def Attn_Dialect : Dialect {
       the outputs of
       the queries that keep that key. Comparisons (`attn-run --check`,
       `attn_opt.compare`) accept NaN where the reference is NaN and an
-      infinity where it is the same infinity. Known deviation (open): the
-      tiled CPU and GPU kernels multiply a masked key's weight 0 by its
-      value row within a partial tile, so a NaN or infinity in a value row
-      also reaches rows of that tile that mask the key (0 x inf = NaN).
+      infinity where it is the same infinity. A key the mask excludes
+      never reads its value row: the reference skips it, and so do the
+      untiled lowering and the tile program (`attn_tile.accumulate ...
+      excluding`, the semantics every back end ported onto the tile program
+      inherits). Known deviation (open): the tiled CPU and GPU kernels
+      (`convert-attn-to-cpu`, `convert-attn-to-gpu`) multiply a masked key's
+      weight 0 by its value row within a partial tile, so a NaN or infinity
+      in a value row also reaches rows of that tile that mask the key
+      (0 x inf = NaN).
 
     ### Index conventions
 

@@ -261,19 +261,27 @@ def AttnTile_WeightModOp : AttnTile_Op<"weight_mod", [
 //===----------------------------------------------------------------------===//
 
 def AttnTile_AccumulateOp : AttnTile_Op<"accumulate", [
-    Pure, AllTypesMatch<["acc", "result"]>]> {
+    Pure, AttrSizedOperandSegments, AllTypesMatch<["acc", "result"]>]> {
   let summary = "acc * alpha + P V";
   let description = [{
     `result[i, c] = acc[i, c] * alpha[i] + sum_j weights[i, j] * value[j, c]`
-    (without `alpha`: no rescaling).
+    (without `alpha`: no rescaling). With `excluding(%masked)` (the output
+    of `attn_tile.mask`), the pairs whose masked score is `-inf` (excluded
+    by the mask, or past the sequence ends) contribute nothing, whatever
+    their value row holds: a NaN or infinity in the value row of a key the
+    mask excludes never reaches the rows that exclude it, as in the
+    reference. Kept pairs multiply by IEEE rules (a kept key's infinite
+    value times a weight of 0 is NaN).
   }];
   let arguments = (ins AttnTile_F32Tile2D:$weights, AttnTile_F32Tile2D:$value,
                        AttnTile_F32Tile2D:$acc,
-                       Optional<AttnTile_F32Rows>:$alpha);
+                       Optional<AttnTile_F32Rows>:$alpha,
+                       Optional<AttnTile_F32Tile2D>:$masked_scores);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = [{
     $weights `,` $value `into` $acc
     (`rescale` `(` $alpha^ `:` type($alpha) `)`)?
+    (`excluding` `(` $masked_scores^ `:` type($masked_scores) `)`)?
     attr-dict `:` type($weights) `,` type($value) `->` type($acc)
   }];
   let hasVerifier = 1;
