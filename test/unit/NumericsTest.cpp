@@ -310,6 +310,17 @@ INSTANTIATE_TEST_SUITE_P(
 
 using TileProgramParam = std::tuple<int, const char *, bool>;
 
+/// The tile program with tiles that divide none of the test lengths (every
+/// tile crosses an end somewhere) and `splitKv` key splits.
+CompileOptions tileProgramOptions(int64_t splitKv) {
+  CompileOptions options;
+  options.tileProgram = true;
+  options.tileQ = 6;
+  options.tileKv = 7;
+  options.splitKv = splitKv;
+  return options;
+}
+
 class TileProgramNumericsTest
     : public ::testing::TestWithParam<TileProgramParam> {
 protected:
@@ -326,43 +337,38 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
   FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
 
-  // Tiles that divide none of the lengths: every tile crosses an end
-  // somewhere. Without and with the split-KV form (up to 3 key splits).
+  // Without and with the split-KV form (up to 3 key splits).
   for (int64_t splitKv : {1, 3}) {
-  CompileOptions options;
-  options.tileProgram = true;
-  options.tileQ = 6;
-  options.tileKv = 7;
-  options.splitKv = splitKv;
-  auto compiled = CompiledFunction::compile(*module, "spec", options);
-  ASSERT_TRUE(static_cast<bool>(compiled))
-      << llvm::toString(compiled.takeError());
-  EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
-  EXPECT_EQ((*compiled)->queryTile(), 6);
+    auto compiled = CompiledFunction::compile(*module, "spec",
+                                              tileProgramOptions(splitKv));
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
+    EXPECT_EQ((*compiled)->queryTile(), 6);
 
-  for (const Shape &s : kShapes) {
-    ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
-    SCOPED_TRACE(testing::Message()
-                 << c.name << " " << elementType << " split-kv " << splitKv
-                 << " B=" << s.b
-                 << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
-                 << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
-    auto shapeArgs = makeRandomInputs(*binding, size, 0);
-    ASSERT_TRUE(static_cast<bool>(shapeArgs))
-        << llvm::toString(shapeArgs.takeError());
-    auto specialized = specializeToShapes(*binding, *shapeArgs);
-    ASSERT_TRUE(succeeded(specialized));
-    auto concrete = bindSpec(**specialized, "spec");
-    ASSERT_TRUE(succeeded(concrete));
-    for (uint64_t seed : {1u, 2u}) {
-      SCOPED_TRACE(testing::Message() << "seed " << seed);
-      auto args = makeRandomInputs(*binding, size, seed);
-      ASSERT_TRUE(static_cast<bool>(args));
-      attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
-      if (testing::Test::HasFatalFailure())
-        return;
+    for (const Shape &s : kShapes) {
+      ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " " << elementType << " split-kv " << splitKv
+                   << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+      auto shapeArgs = makeRandomInputs(*binding, size, 0);
+      ASSERT_TRUE(static_cast<bool>(shapeArgs))
+          << llvm::toString(shapeArgs.takeError());
+      auto specialized = specializeToShapes(*binding, *shapeArgs);
+      ASSERT_TRUE(succeeded(specialized));
+      auto concrete = bindSpec(**specialized, "spec");
+      ASSERT_TRUE(succeeded(concrete));
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, size, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
+        if (testing::Test::HasFatalFailure())
+          return;
+      }
     }
-  }
   }
 }
 
@@ -404,12 +410,8 @@ TEST(TileProgramEdgeTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
     EXPECT_TRUE(std::isfinite(ref->output.getDouble(4 * 8)));
     for (int64_t splitKv : {1, 2}) {
       SCOPED_TRACE(testing::Message() << mask << " split-kv " << splitKv);
-      CompileOptions options;
-      options.tileProgram = true;
-      options.tileQ = 6;
-      options.tileKv = 7;
-      options.splitKv = splitKv;
-      auto compiled = CompiledFunction::compile(*module, "spec", options);
+      auto compiled = CompiledFunction::compile(*module, "spec",
+                                                tileProgramOptions(splitKv));
       ASSERT_TRUE(static_cast<bool>(compiled))
           << llvm::toString(compiled.takeError());
       // NaN matches NaN; a leak would be NaN where the reference is finite.

@@ -60,6 +60,10 @@ public:
                            ValueRange outputs, Body body);
   /// Elementwise over rows.
   SmallVector<Value> map1D(ValueRange rows, ValueRange outputs, Body body);
+  /// Elementwise over 2-D tiles: entries whose `tiles[flag]` is not -inf
+  /// (kept pairs) get `kept(args, indices)` under an scf.if (a region may
+  /// read captures only valid for kept pairs), the others `tiles[0]`.
+  Value mapKept(ValueRange tiles, unsigned flag, Body kept);
   /// A row reduction of a 2-D tile into `init` (`combine(acc, x)`).
   Value reduceRows(Value tile, Value init,
                    function_ref<Value(Value acc, Value x)> combine);
@@ -128,6 +132,24 @@ SmallVector<Value> TileLowering::map1D(ValueRange rows, ValueRange outputs,
   SmallVector<AffineMap> inMaps(rows.size(), id);
   SmallVector<AffineMap> outMaps(outputs.size(), id);
   return generic(rows, inMaps, outputs, outMaps, {false}, body);
+}
+
+Value TileLowering::mapKept(ValueRange tiles, unsigned flag, Body kept) {
+  return map2D(
+      tiles, {}, emptyLike(tiles[0]),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value isKept = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::ONE, args[flag], e.f32(kNegInf));
+        auto select = scf::IfOp::create(
+            b, loc, isKept,
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(b, loc, kept(args, idx));
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(b, loc, args[0]);
+            });
+        return {select.getResult(0)};
+      })[0];
 }
 
 Value TileLowering::reduceRows(Value tile, Value init,
@@ -275,28 +297,14 @@ static Value lowerMask(MaskOp op) {
 
 static Value lowerModify(ModifyOp op) {
   TileLowering t(op);
-  ScalarEmitter &e = t.e;
-  Value s = op.getScores();
-  return t.map2D(
-      s, {}, t.emptyLike(s),
-      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
-        Value kept = arith::CmpFOp::create(t.b, t.loc, arith::CmpFPredicate::ONE,
-                                           args[0], e.f32(kNegInf));
-        // Excluded entries never evaluate a modification.
-        auto modified = scf::IfOp::create(
-            t.b, t.loc, kept,
-            [&](OpBuilder &, Location) {
-              PairContext c = t.pair(op, op.getBatch(), op.getHead(),
-                                     op.getQuery(), op.getKey(),
-                                     op.getQueryLength(), op.getKeyLength(),
-                                     op.getNumHeads(), idx[0], idx[1]);
-              scf::YieldOp::create(t.b, t.loc, e.modifyScore(args[0], c));
-            },
-            [&](OpBuilder &, Location) {
-              scf::YieldOp::create(t.b, t.loc, args[0]);
-            });
-        return {modified.getResult(0)};
-      })[0];
+  return t.mapKept(op.getScores(), 0,
+                   [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+                     PairContext c = t.pair(
+                         op, op.getBatch(), op.getHead(), op.getQuery(),
+                         op.getKey(), op.getQueryLength(), op.getKeyLength(),
+                         op.getNumHeads(), idx[0], idx[1]);
+                     return {t.e.modifyScore(args[0], c)};
+                   });
 }
 
 static bool isSoftmax(NormalizationAttr norm) {
@@ -371,31 +379,21 @@ static Value lowerFinalWeights(FinalWeightsOp op) {
 static Value lowerWeightMod(WeightModOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
-  Value w = op.getWeights();
-  return t.map2D(
-      {w, op.getRawScores()}, {}, t.emptyLike(w),
+  // Pairs the mask keeps (raw score not -inf) take the region.
+  return t.mapKept(
+      {op.getWeights(), op.getRawScores()}, 1,
       [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
-        Value kept = arith::CmpFOp::create(t.b, t.loc, arith::CmpFPredicate::ONE,
-                                           args[1], e.f32(kNegInf));
-        auto modified = scf::IfOp::create(
-            t.b, t.loc, kept,
-            [&](OpBuilder &, Location) {
-              Value one = e.idx(1);
-              Value qi = e.minsi(e.addi(op.getQuery(), idx[0]),
-                                 e.subi(op.getQueryLength(), one));
-              Value kj = e.minsi(e.addi(op.getKey(), idx[1]),
-                                 e.subi(op.getKeyLength(), one));
-              Value result = codegen::inlineRegion(
-                  t.b, op.getBody(),
-                  {args[0], args[1], op.getBatch(), op.getHead(), qi, kj},
-                  op.getCaptures(), op.getQueryLength(), op.getKeyLength());
-              scf::YieldOp::create(t.b, t.loc, e.toF32(result));
-            },
-            [&](OpBuilder &, Location) {
-              scf::YieldOp::create(t.b, t.loc, args[0]);
-            });
-        return {modified.getResult(0)};
-      })[0];
+        Value one = e.idx(1);
+        Value qi = e.minsi(e.addi(op.getQuery(), idx[0]),
+                           e.subi(op.getQueryLength(), one));
+        Value kj = e.minsi(e.addi(op.getKey(), idx[1]),
+                           e.subi(op.getKeyLength(), one));
+        Value result = codegen::inlineRegion(
+            t.b, op.getBody(),
+            {args[0], args[1], op.getBatch(), op.getHead(), qi, kj},
+            op.getCaptures(), op.getQueryLength(), op.getKeyLength());
+        return {e.toF32(result)};
+      });
 }
 
 static Value lowerAccumulate(AccumulateOp op) {
