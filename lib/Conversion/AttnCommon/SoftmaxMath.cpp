@@ -50,6 +50,17 @@ Value SoftmaxMath::weight(Value score, Value offset) {
   return exp(arith::SubFOp::create(b, loc, score, offset));
 }
 
+Value SoftmaxMath::maskedWeight(Value score, Value max) {
+  Type t = score.getType();
+  Value zero = constant(t, 0.0), negInf = constant(t, kNegInf);
+  Value masked =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, score, negInf);
+  Value empty =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, max, negInf);
+  Value w = arith::SelectOp::create(b, loc, empty, zero, weight(score, max));
+  return arith::SelectOp::create(b, loc, masked, zero, w);
+}
+
 Value SoftmaxMath::rescaleSum(Value sum, Value alpha, Value tileSum) {
   return math::FmaOp::create(b, loc, sum, alpha, tileSum);
 }

@@ -13,6 +13,7 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -44,7 +45,7 @@ struct TileConfig {
 class TiledLowering {
 public:
   TiledLowering(AttentionOp op, TileConfig cfg, SymbolTable &symbols)
-      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc),
+      : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc), sm(b, loc),
         symbols(symbols) {}
 
   LogicalResult run(bool workPartition);
@@ -126,6 +127,7 @@ private:
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
+  SoftmaxMath sm;
   /// The module's symbol table: the schedule tables are module globals.
   SymbolTable &symbols;
   int64_t B, Hq, Hkv, Hv, Nq, Nk, D, Dv;
@@ -687,6 +689,13 @@ LogicalResult TiledLowering::run(bool workPartition) {
 
     // The pointwise weight of the non-softmax normalizations, on vectors.
     auto pointwise = [&](Value s) -> Value { return e.pointwiseWeight(op, s); };
+    // Weight `w` of score `s`, 0 where s is masked (-inf): f(-inf) is not 0
+    // for every pointwise normalization (softmax's exp is).
+    auto zeroMasked = [&](Value s, Value w) -> Value {
+      Value masked =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
+      return e.select(masked, vsplat(0.0), w);
+    };
 
     // Online normalization update, vertical over key rows: running max and
     // sum; S^T becomes the tile's weights (relative to the new max).
@@ -694,45 +703,33 @@ LogicalResult TiledLowering::run(bool workPartition) {
       for (int64_t v = 0; v < nv; ++v) {
         Value col = idx(v * W);
         Value mOld = vload(mBuf, {col});
-        Value mNew = mOld, alpha = vsplat(1.0), isEmpty;
+        Value mNew = mOld, alpha = vsplat(1.0), offset;
         if (softmax) {
           auto maxLoop = scf::ForOp::create(
-              b, loc, idx(0), idx(Bk), idx(1), ValueRange{mOld},
+              b, loc, idx(0), idx(Bk), idx(1), ValueRange{negInfV},
               [&](OpBuilder &, Location, Value j, ValueRange acc) {
                 Value s = vload(st, {j, col});
                 scf::YieldOp::create(
                     b, loc,
                     ValueRange{arith::MaximumFOp::create(b, loc, acc[0], s)});
               });
-          mNew = maxLoop.getResult(0);
-          isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                          mNew, negInfV);
-          alpha = e.select(
-              isEmpty, vsplat(1.0),
-              math::ExpOp::create(b, loc,
-                                  arith::SubFOp::create(b, loc, mOld, mNew)));
+          SoftmaxMath::Step step = sm.update(mOld, maxLoop.getResult(0));
+          mNew = step.newMax;
+          alpha = step.alpha;
+          offset = step.offset;
         }
         auto sumLoop = scf::ForOp::create(
             b, loc, idx(0), idx(Bk), idx(1), ValueRange{vsplat(0.0)},
             [&](OpBuilder &, Location, Value j, ValueRange acc) {
               Value s = vload(st, {j, col});
-              Value masked = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
-              Value w =
-                  softmax
-                      ? e.select(isEmpty, vsplat(0.0),
-                                 math::ExpOp::create(
-                                     b, loc,
-                                     arith::SubFOp::create(b, loc, s, mNew)))
-                      : pointwise(s);
-              w = e.select(masked, vsplat(0.0), w);
+              Value w = softmax ? sm.weight(s, offset)
+                                : zeroMasked(s, pointwise(s));
               vstore(w, st, {j, col});
               scf::YieldOp::create(
                   b, loc, ValueRange{arith::AddFOp::create(b, loc, acc[0], w)});
             });
         Value lOld = vload(lBuf, {col});
-        Value lNew = math::FmaOp::create(b, loc, lOld, alpha,
-                                         sumLoop.getResult(0));
+        Value lNew = sm.rescaleSum(lOld, alpha, sumLoop.getResult(0));
         vstore(mNew, mBuf, {col});
         vstore(lNew, lBuf, {col});
         vstore(alpha, alphaBuf, {col});
@@ -779,29 +776,18 @@ LogicalResult TiledLowering::run(bool workPartition) {
         pv(idx(mainCols), Dv % cfg.mr);
     };
 
-    // A sink logit joins the softmax normalizer: m' = max(m, sink),
-    // l' = l exp(m - m') + exp(sink - m'); the accumulator is rescaled by
-    // exp(m - m') (kept in alphaBuf). A row with m' = -inf stays empty.
+    // The sink logit joins the softmax normalizer; the accumulator's
+    // rescale waits in alphaBuf for the finalization.
     auto foldSink = [&]() {
       Value sink = e.toF32(
           tensor::ExtractOp::create(b, loc, sinkLogits, ValueRange{h}));
       forLoop(idx(0), idx(Bq), 1, [&](Value i) {
         Value m = memref::LoadOp::create(b, loc, mBuf, i);
         Value l = memref::LoadOp::create(b, loc, lBuf, i);
-        Value mNew = arith::MaximumFOp::create(b, loc, m, sink);
-        Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                             mNew, e.f32(negInf));
-        Value safe = e.select(finite, mNew, e.f32(0.0));
-        Value rescale = math::ExpOp::create(
-            b, loc, arith::SubFOp::create(b, loc, m, safe));
-        Value sinkWeight = math::ExpOp::create(
-            b, loc, arith::SubFOp::create(b, loc, sink, safe));
-        Value lNew = math::FmaOp::create(b, loc, l, rescale, sinkWeight);
-        memref::StoreOp::create(b, loc, mNew, mBuf, i);
-        memref::StoreOp::create(b, loc, e.select(finite, lNew, e.f32(0.0)),
-                                lBuf, i);
-        memref::StoreOp::create(b, loc, e.select(finite, rescale, e.f32(0.0)),
-                                alphaBuf, i);
+        SoftmaxMath::SinkFold fold = sm.foldSink(m, l, sink);
+        memref::StoreOp::create(b, loc, fold.max, mBuf, i);
+        memref::StoreOp::create(b, loc, fold.sum, lBuf, i);
+        memref::StoreOp::create(b, loc, fold.accScale, alphaBuf, i);
       });
     };
 
@@ -831,18 +817,14 @@ LogicalResult TiledLowering::run(bool workPartition) {
               [&](OpBuilder &, Location) {
                 for (int64_t v = 0; v < nv; ++v) {
                   Value col = idx(v * W);
-                  Value m = vload(mBuf, {col}), inv = vload(invBuf, {col});
+                  Value offset =
+                      softmax ? sm.offsetOf(vload(mBuf, {col})) : Value();
+                  Value inv = vload(invBuf, {col});
                   forLoop(idx(0), idx(Bk), 1, [&](Value j) {
                     Value s = vload(st, {j, col});
-                    Value masked = arith::CmpFOp::create(
-                        b, loc, arith::CmpFPredicate::OEQ, s, negInfV);
-                    Value wgt =
-                        softmax
-                            ? Value(math::ExpOp::create(
-                                  b, loc, arith::SubFOp::create(b, loc, s, m)))
-                            : pointwise(s);
+                    Value wgt = softmax ? sm.weight(s, offset) : pointwise(s);
                     wgt = arith::MulFOp::create(b, loc, wgt, inv);
-                    vstore(e.select(masked, vsplat(0.0), wgt), st, {j, col});
+                    vstore(softmax ? wgt : zeroMasked(s, wgt), st, {j, col});
                   });
                 }
                 applyWeightMod(k0);
@@ -860,14 +842,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
             foldSink();
           forLoop(idx(0), idx(Bq), 1, [&](Value i) {
             Value l = memref::LoadOp::create(b, loc, lBuf, i);
-            Value nonZero = arith::CmpFOp::create(
-                b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
-            memref::StoreOp::create(
-                b, loc,
-                e.select(nonZero,
-                         arith::DivFOp::create(b, loc, e.f32(1.0), l),
-                         e.f32(0.0)),
-                invBuf, i);
+            memref::StoreOp::create(b, loc, sm.reciprocalOrZero(l), invBuf, i);
           });
           for (int64_t v = 0; v < nv; ++v)
             vstore(vsplat(1.0), alphaBuf, {idx(v * W)});
@@ -883,10 +858,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
       Value l = memref::LoadOp::create(b, loc, lBuf, i);
       Value outScale = e.f32(1.0);
       if (!twoPasses && (softmax || l1)) {
-        Value nonZero = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
-        outScale = e.select(
-            nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l), e.f32(0.0));
+        outScale = sm.reciprocalOrZero(l);
         if (sinkLogits)
           outScale = arith::MulFOp::create(
               b, loc, outScale, memref::LoadOp::create(b, loc, alphaBuf, i));
@@ -905,12 +877,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
       });
       if (lseBuffer) {
         Value m = memref::LoadOp::create(b, loc, mBuf, i);
-        Value positive = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OGT, l, e.f32(0.0));
-        Value lse = arith::AddFOp::create(b, loc, m,
-                                          math::LogOp::create(b, loc, l));
-        lse = e.select(positive, lse, e.f32(negInf));
-        memref::StoreOp::create(b, loc, lse, lseBuffer,
+        memref::StoreOp::create(b, loc, sm.logSumExp(m, l), lseBuffer,
                                 ValueRange{bb, h, qi});
       }
     });

@@ -17,6 +17,7 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/Passes.h"
+#include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "ThreadPrivate.h"
@@ -31,7 +32,6 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <tuple>
 
 namespace attn {
 #define GEN_PASS_DEF_CONVERTATTNTOGPU
@@ -423,14 +423,10 @@ private:
   /// normalized weight of the modified score, passed through weight_mod with
   /// the raw score `raw`.
   Value finalWeight(Value raw, Value i, const PairContext &ctx);
-  /// The online softmax's step from row max mOld to mNew: whether the row
-  /// is still empty (mNew = -inf) and the factor alpha = exp(mOld - mNew)
-  /// (1 for an empty row).
-  std::pair<Value, Value> rescaleFactor(Value mOld, Value mNew);
-  /// The unnormalized weight of a masked and modified score (masked: -inf,
-  /// weight 0): exp(s - mNew) under softmax (0 in an empty row), else the
-  /// pointwise normalization.
-  Value onlineWeight(Value s, Value mNew, Value isEmpty);
+  /// The pointwise normalization's weight of a masked and modified score,
+  /// 0 where it is masked (-inf): f(-inf) is not 0 for every f (softmax's
+  /// weights come from SoftmaxMath).
+  Value pointwiseOnlineWeight(Value s);
   /// Pair (i, kj)'s final weight from its scaled raw score, 0 if not kept.
   Value keptFinalWeight(Value s, Value i, Value kj, Value isPartial);
   /// The online row statistics; with `storeWeights` P overwrites S and the
@@ -466,6 +462,7 @@ private:
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
+  SoftmaxMath sm;
 
   // The problem.
   int64_t Hq, Nq, D, Hkv, Hv, Nk, Dv, Bq, Bk;
@@ -509,7 +506,8 @@ private:
 } // namespace
 
 GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
-    : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc) {
+    : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc),
+      sm(b, loc, [this](Value x) { return exp(x); }) {
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   auto kType = cast<RankedTensorType>(op.getKey().getType());
   auto vType = cast<RankedTensorType>(op.getValue().getType());
@@ -1017,21 +1015,10 @@ Value GPULowering::keptFinalWeight(Value s, Value i, Value kj,
                 [&] { return finalWeight(s, i, ctx); }, e.f32(0.0));
 }
 
-std::pair<Value, Value> GPULowering::rescaleFactor(Value mOld, Value mNew) {
-  Value isEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                        mNew, e.f32(negInf));
-  Value alpha = e.select(isEmpty, e.f32(1.0),
-                         exp(arith::SubFOp::create(b, loc, mOld, mNew)));
-  return {isEmpty, alpha};
-}
-
-Value GPULowering::onlineWeight(Value s, Value mNew, Value isEmpty) {
+Value GPULowering::pointwiseOnlineWeight(Value s) {
   Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s,
                                        e.f32(negInf));
-  Value w = softmax ? e.select(isEmpty, e.f32(0.0),
-                               exp(arith::SubFOp::create(b, loc, s, mNew)))
-                    : e.pointwiseWeight(op, s);
-  return e.select(masked, e.f32(0.0), w);
+  return e.select(masked, e.f32(0.0), e.pointwiseWeight(op, s));
 }
 
 Value GPULowering::maskAndModify(Value s, Value i, Value kj,
@@ -1047,9 +1034,9 @@ Value GPULowering::maskAndModify(Value s, Value i, Value kj,
 
 Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
   Value s = hasMods ? e.modifyScore(raw, ctx) : raw;
-  // m holds the final max (0 for an empty row), alpha 1 / the normalizer
-  // (0 for an empty row); see finishRows.
-  Value w = softmax ? exp(arith::SubFOp::create(b, loc, s, load(mBuf, {i})))
+  // m holds the final max's exponent offset, alpha 1 / the normalizer (0
+  // for an empty row); see finishRows.
+  Value w = softmax ? sm.weight(s, load(mBuf, {i}))
                     : e.pointwiseWeight(op, s);
   if (softmax || l1)
     w = arith::MulFOp::create(b, loc, w, load(alphaBuf, {i}));
@@ -1067,22 +1054,26 @@ constexpr int64_t kRowChains = 4;
 void GPULowering::rowStatsStage(bool storeWeights) {
   threadLoop(Bq, [&](Value i) {
     Value mOld = load(mBuf, {i});
-    Value mNew = mOld, alpha = e.f32(1.0), isEmpty;
+    Value mNew = mOld, alpha = e.f32(1.0), offset;
     if (softmax) {
       auto maximum = [&](Value x, Value y) -> Value {
         return arith::MaximumFOp::create(b, loc, x, y);
       };
-      mNew = reduceInterleaved(
-          Bk, mOld, kRowChains,
+      Value tileMax = reduceInterleaved(
+          Bk, e.f32(negInf), kRowChains,
           [&](Value j, Value acc) { return maximum(acc, load(ss, {i, j})); },
           maximum);
-      std::tie(isEmpty, alpha) = rescaleFactor(mOld, mNew);
+      SoftmaxMath::Step step = sm.update(mOld, tileMax);
+      mNew = step.newMax;
+      alpha = step.alpha;
+      offset = step.offset;
     }
     auto add = [&](Value x, Value y) -> Value {
       return arith::AddFOp::create(b, loc, x, y);
     };
     Value sum = reduceInterleaved(Bk, e.f32(0.0), kRowChains, [&](Value j, Value acc) {
-      Value w = onlineWeight(load(ss, {i, j}), mNew, isEmpty);
+      Value s = load(ss, {i, j});
+      Value w = softmax ? sm.weight(s, offset) : pointwiseOnlineWeight(s);
       if (storeWeights && tc) // P in the input type for the tensor cores
         store(arith::TruncFOp::create(b, loc, inElem, w), ps, {i, j});
       else if (storeWeights)
@@ -1090,7 +1081,7 @@ void GPULowering::rowStatsStage(bool storeWeights) {
       return add(acc, w);
     }, add);
     Value lOld = load(lBuf, {i});
-    store(math::FmaOp::create(b, loc, lOld, alpha, sum), lBuf, {i});
+    store(sm.rescaleSum(lOld, alpha, sum), lBuf, {i});
     store(mNew, mBuf, {i});
     if (storeWeights)
       store(alpha, alphaBuf, {i});
@@ -1176,14 +1167,17 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial,
         return;
       }
       Value rowSlot = idx(slot);
-      Value mNew, alpha, isEmpty;
+      Value alpha, mNew;
       if (softmax) {
-        // The row's max over its 4 lanes.
+        // The tile's row max over the row's 4 lanes.
         Value mOld = load(mPriv, {t, rowSlot});
-        mNew = acrossQuad(t, slot, mOld, [&](Value x, Value y) -> Value {
-          return arith::MaximumFOp::create(b, loc, x, y);
-        });
-        std::tie(isEmpty, alpha) = rescaleFactor(mOld, mNew);
+        Value tileMax =
+            acrossQuad(t, slot, Value(), [&](Value x, Value y) -> Value {
+              return arith::MaximumFOp::create(b, loc, x, y);
+            });
+        SoftmaxMath::Step step = sm.update(mOld, tileMax);
+        alpha = step.alpha;
+        mNew = step.newMax;
         store(mNew, mPriv, {t, rowSlot});
       }
       Value sum = reduceLaneColumns(
@@ -1196,13 +1190,14 @@ void GPULowering::registerWeightsStage(Value k0, Value isPartial,
               s = maskAndModify(
                   arith::MulFOp::create(b, loc, s, e.f32(scale)), i,
                   e.addi(k0, j), isPartial);
-            Value p = onlineWeight(s, mNew, isEmpty);
+            Value p = softmax ? sm.maskedWeight(s, mNew)
+                              : pointwiseOnlineWeight(s);
             if (pass == KeyPass::Online)
               storeP(p, j);
             return arith::AddFOp::create(b, loc, acc, p);
           });
       Value lOld = load(lPriv, {t, rowSlot});
-      store(alpha ? math::FmaOp::create(b, loc, lOld, alpha, sum).getResult()
+      store(alpha ? sm.rescaleSum(lOld, alpha, sum)
                   : arith::AddFOp::create(b, loc, lOld, sum).getResult(),
             lPriv, {t, rowSlot});
       if (!alpha || pass != KeyPass::Online)
@@ -1300,33 +1295,19 @@ void GPULowering::accumulateStage(bool rescale) {
 void GPULowering::finishRows(bool twoPasses) {
   threadLoop(Bq, [&](Value i) {
     Value m = load(mBuf, {i}), l = load(lBuf, {i});
-    // The max as an exponent offset: 0 for a row without kept keys (-inf).
-    auto safe = [&](Value max) {
-      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                           max, e.f32(negInf));
-      return e.select(finite, max, e.f32(0.0));
-    };
     Value accScale; // rescale of O to the max including the sink
     if (Value sinks = op.getSinkLogits()) {
-      // The null key joins the normalizer only: m' = max(m, sink),
-      // l' = l exp(m - m') + exp(sink - m'). Both exponentials are 0 for a
-      // row with m' = -inf (l = 0), which stays empty.
       Value sink =
           e.toF32(tensor::ExtractOp::create(b, loc, sinks, ValueRange{h}));
-      Value mKeys = m;
-      m = arith::MaximumFOp::create(b, loc, m, sink);
-      Value offset = safe(m);
-      accScale = exp(arith::SubFOp::create(b, loc, mKeys, offset));
-      l = math::FmaOp::create(b, loc, l, accScale,
-                              exp(arith::SubFOp::create(b, loc, sink, offset)));
+      SoftmaxMath::SinkFold fold = sm.foldSink(m, l, sink);
+      m = fold.max;
+      l = fold.sum;
+      accScale = fold.accScale;
     }
-    // Softmax and l1 divide by the row sum; an empty row (sum 0) gives 0.
-    Value nonZero =
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, l, e.f32(0.0));
-    Value inv = e.select(nonZero, arith::DivFOp::create(b, loc, e.f32(1.0), l),
-                         e.f32(0.0));
+    // Softmax and l1 divide by the row sum.
+    Value inv = sm.reciprocalOrZero(l);
     if (twoPasses) {
-      store(safe(m), mBuf, {i});
+      store(sm.offsetOf(m), mBuf, {i});
       store(inv, alphaBuf, {i});
     } else {
       store(accScale ? arith::MulFOp::create(b, loc, accScale, inv) : inv,
@@ -1334,13 +1315,8 @@ void GPULowering::finishRows(bool twoPasses) {
     }
     if (lseBuffer) {
       Value qi = e.addi(q0, i);
-      ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
-        Value positive = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OGT, l, e.f32(0.0));
-        Value lse =
-            arith::AddFOp::create(b, loc, m, math::LogOp::create(b, loc, l));
-        store(e.select(positive, lse, e.f32(negInf)), lseBuffer, {bb, h, qi});
-      });
+      ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)),
+             [&] { store(sm.logSumExp(m, l), lseBuffer, {bb, h, qi}); });
     }
   });
 }

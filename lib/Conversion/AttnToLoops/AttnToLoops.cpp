@@ -10,6 +10,7 @@
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "attn/Conversion/AttnCodegen.h"
+#include "attn/Conversion/SoftmaxMath.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -27,6 +28,7 @@ static LogicalResult lowerAttention(AttentionOp op) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   ScalarEmitter e(b, loc);
+  SoftmaxMath sm(b, loc);
 
   Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
   auto dim = [&](Value t, int64_t d) -> Value {
@@ -158,20 +160,11 @@ static LogicalResult lowerAttention(AttentionOp op) {
                   // accumulator (1 outside softmax).
                   Value weight, alpha, newMax = runMax, newSum;
                   if (softmax) {
-                    // While every kept score so far is -inf the running
-                    // max is -inf and exp(-inf - -inf) would be NaN: such
-                    // scores are masked ones, shifted by 0 instead (weight
-                    // and alpha 0), as in the tiled lowering.
-                    newMax = arith::MaximumFOp::create(b, loc, runMax, s);
-                    Value finite = arith::CmpFOp::create(
-                        b, loc, arith::CmpFPredicate::OGT, newMax,
-                        e.f32(negInf));
-                    Value shift = e.select(finite, newMax, e.f32(0.0));
-                    alpha = math::ExpOp::create(
-                        b, loc, arith::SubFOp::create(b, loc, runMax, shift));
-                    weight = math::ExpOp::create(
-                        b, loc, arith::SubFOp::create(b, loc, s, shift));
-                    newSum = math::FmaOp::create(b, loc, runSum, alpha, weight);
+                    SoftmaxMath::Step step = sm.update(runMax, s);
+                    newMax = step.newMax;
+                    alpha = step.alpha;
+                    weight = sm.weight(s, step.offset);
+                    newSum = sm.rescaleSum(runSum, alpha, weight);
                   } else {
                     weight = e.pointwiseWeight(op, s);
                     newSum = arith::AddFOp::create(b, loc, runSum, weight);
@@ -195,43 +188,22 @@ static LogicalResult lowerAttention(AttentionOp op) {
     auto keyLoop = statsLoop(/*accumulateV=*/!twoPasses);
     Value finalMax = keyLoop.getResult(0), finalSum = keyLoop.getResult(1);
     // The accumulator holds sum_j exp(s_j - finalMax) v_j for softmax.
-    // A sink logit joins the normalizer: m' = max(m, sink),
-    // l' = l exp(m - m') + exp(sink - m'), and the accumulator is rescaled
-    // by exp(m - m'); a row with m' = -inf is empty.
     Value accScale = e.f32(1.0);
     if (sink) {
-      Value newMax = arith::MaximumFOp::create(b, loc, finalMax, sink);
-      Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                           newMax, e.f32(negInf));
-      Value safeMax = e.select(finite, newMax, e.f32(0.0));
-      Value alpha = math::ExpOp::create(
-          b, loc, arith::SubFOp::create(b, loc, finalMax, safeMax));
-      Value sinkWeight = math::ExpOp::create(
-          b, loc, arith::SubFOp::create(b, loc, sink, safeMax));
-      Value newSum = math::FmaOp::create(b, loc, finalSum, alpha, sinkWeight);
-      finalSum = e.select(finite, newSum, e.f32(0.0));
-      accScale = e.select(finite, alpha, e.f32(0.0));
-      finalMax = newMax;
+      SoftmaxMath::SinkFold fold = sm.foldSink(finalMax, finalSum, sink);
+      finalMax = fold.max;
+      finalSum = fold.sum;
+      accScale = fold.accScale;
     }
-    // Softmax and l1 divide by the row sum; an empty row (sum 0) gives 0.
+    // Softmax and l1 divide by the row sum.
     Value inv = e.f32(1.0);
-    if (softmax || l1) {
-      Value nonZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
-                                            finalSum, e.f32(0.0));
-      inv = e.select(nonZero,
-                     arith::DivFOp::create(b, loc, e.f32(1.0), finalSum),
-                     e.f32(0.0));
-    }
+    if (softmax || l1)
+      inv = sm.reciprocalOrZero(finalSum);
 
     Value outScale;
     if (twoPasses) {
       // Pass 2: final weights, weight_mod, accumulation (no rescaling).
-      Value safeMax = finalMax;
-      if (softmax) {
-        Value finite = arith::CmpFOp::create(
-            b, loc, arith::CmpFPredicate::OGT, finalMax, e.f32(negInf));
-        safeMax = e.select(finite, finalMax, e.f32(0.0));
-      }
+      Value offset = softmax ? sm.offsetOf(finalMax) : Value();
       scf::ForOp::create(
           b, loc, c0, nk, c1, ValueRange{},
           [&](OpBuilder &, Location, Value j, ValueRange) {
@@ -240,11 +212,8 @@ static LogicalResult lowerAttention(AttentionOp op) {
             scf::IfOp::create(b, loc, keep, [&](OpBuilder &, Location) {
               Value raw = rawScore(j);
               Value s = e.modifyScore(raw, ctx);
-              Value weight =
-                  softmax ? math::ExpOp::create(
-                                b, loc, arith::SubFOp::create(b, loc, s, safeMax))
-                                .getResult()
-                          : e.pointwiseWeight(op, s);
+              Value weight = softmax ? sm.weight(s, offset)
+                                     : e.pointwiseWeight(op, s);
               weight = arith::MulFOp::create(b, loc, weight, inv);
               weight = inlineRegion(b, weightMod, {weight, raw, bi, hi, ii, j},
                                     op.getCaptures(), nq, nk);
@@ -272,14 +241,9 @@ static LogicalResult lowerAttention(AttentionOp op) {
                                   ValueRange{bi, hi, ii, x});
           scf::YieldOp::create(b, loc);
         });
-    if (lseBuffer) {
-      Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
-                                             finalSum, e.f32(0.0));
-      Value lse = arith::AddFOp::create(
-          b, loc, finalMax, math::LogOp::create(b, loc, finalSum));
-      lse = e.select(positive, lse, e.f32(negInf));
-      memref::StoreOp::create(b, loc, lse, lseBuffer, ValueRange{bi, hi, ii});
-    }
+    if (lseBuffer)
+      memref::StoreOp::create(b, loc, sm.logSumExp(finalMax, finalSum),
+                              lseBuffer, ValueRange{bi, hi, ii});
   }
 
   b.setInsertionPointAfter(parallel);
