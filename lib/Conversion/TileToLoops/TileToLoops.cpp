@@ -328,7 +328,7 @@ static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op) {
                   return {t.e.pointwiseWeight(op.getNormalizationAttr(),
                                               args[0])};
                 })[0];
-    Value sum = t.map1D({op.getSum(), rowSum(weights)}, t.emptyLike(op.getSum()),
+    Value sum = t.map1D({op.getSum(), rowSum(weights)}, op.getSum(),
                         [&](ValueRange args, ValueRange) -> SmallVector<Value> {
                           return {arith::AddFOp::create(t.b, t.loc, args[0],
                                                         args[1])};
@@ -341,9 +341,12 @@ static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op) {
                                  return arith::MaximumFOp::create(t.b, t.loc,
                                                                   acc, x);
                                });
+  // The new statistics overwrite the running ones (destination-passing
+  // style): inside the key loop they bufferize in place, so no iteration
+  // yields a fresh allocation.
   Value rows = op.getMax();
   SmallVector<Value> step = t.map1D(
-      {rows, tileMax}, {t.emptyLike(rows), t.emptyLike(rows), t.emptyLike(rows)},
+      {rows, tileMax}, {rows, t.emptyLike(rows), t.emptyLike(rows)},
       [&](ValueRange args, ValueRange) -> SmallVector<Value> {
         SoftmaxMath::Step st = t.math.update(args[0], args[1]);
         return {st.newMax, st.offset, st.alpha};
@@ -353,8 +356,7 @@ static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op) {
               [&](ValueRange args, ValueRange) -> SmallVector<Value> {
                 return {t.math.weight(args[0], args[1])};
               })[0];
-  Value sum = t.map1D({op.getSum(), step[2], rowSum(weights)},
-                      t.emptyLike(rows),
+  Value sum = t.map1D({op.getSum(), step[2], rowSum(weights)}, op.getSum(),
                       [&](ValueRange args, ValueRange) -> SmallVector<Value> {
                         return {t.math.rescaleSum(args[0], args[1], args[2])};
                       })[0];
@@ -401,7 +403,7 @@ static Value lowerAccumulate(AccumulateOp op) {
   MLIRContext *ctx = op.getContext();
   Value acc = op.getAcc();
   if (Value alpha = op.getAlpha())
-    acc = t.map2D(acc, alpha, t.emptyLike(acc),
+    acc = t.map2D(acc, alpha, acc,
                   [&](ValueRange args, ValueRange) -> SmallVector<Value> {
                     return {arith::MulFOp::create(t.b, t.loc, args[0],
                                                   args[1])};
