@@ -62,6 +62,10 @@ private:
   /// Sets the per-work-item values (indices, head maps, the query tile).
   void beginWorkItem(ValueRange ivs);
   RowState initialState();
+  /// Folds the head's sink logit (if the op has one) into the row
+  /// statistics of `state`; returns the accumulator's rescale (null
+  /// without sinks).
+  Value foldSink(RowState &state);
   /// Sink fold, finalization and the insertion of the tile's rows into the
   /// output (and logsumexp) `sharedOuts`.
   void finishWorkItem(RowState state, Value accScale, ValueRange sharedOuts);
@@ -211,13 +215,10 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
     tile::YieldOp::create(b, loc, ValueRange{update.getNewMax(), update.getNewSum()});
   }
   Value max = stats.getResult(0), sum = stats.getResult(1);
-  if (Value sinks = op.getSinkLogits()) {
-    Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
-    auto fold = FoldSinkOp::create(
-        b, loc, TypeRange{rowsType, rowsType, rowsType}, max, sum, sink);
-    max = fold.getNewMax();
-    sum = fold.getNewSum();
-  }
+  RowState folded{max, sum, Value()};
+  foldSink(folded);
+  max = folded.max;
+  sum = folded.sum;
 
   auto accumulate = ForKeyTilesOp::create(b, loc, nk, q0, nq,
                                           ValueRange{init.acc}, tileQ, tileKv,
@@ -263,6 +264,19 @@ RowState TileProgramBuilder::initialState() {
       filled(rowsType, 0.0), filled(accType, 0.0, accDims)};
 }
 
+Value TileProgramBuilder::foldSink(RowState &state) {
+  Value sinks = op.getSinkLogits();
+  if (!sinks)
+    return Value();
+  Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
+  auto fold = FoldSinkOp::create(b, loc,
+                                 TypeRange{rowsType, rowsType, rowsType},
+                                 state.max, state.sum, sink);
+  state.max = fold.getNewMax();
+  state.sum = fold.getNewSum();
+  return fold.getAccScale();
+}
+
 void TileProgramBuilder::buildOnePassOrTwoPasses(ValueRange ivs,
                                                  ValueRange sharedOuts) {
   beginWorkItem(ivs);
@@ -270,16 +284,7 @@ void TileProgramBuilder::buildOnePassOrTwoPasses(ValueRange ivs,
   bool twoPass = op.needsTwoPasses();
   RowState state = twoPass ? twoPasses(init) : onePass(init);
   // The two-pass form folds the sink before its second loop.
-  Value accScale;
-  if (Value sinks = op.getSinkLogits(); sinks && !twoPass) {
-    Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
-    auto fold = FoldSinkOp::create(
-        b, loc, TypeRange{rowsType, rowsType, rowsType}, state.max, state.sum,
-        sink);
-    state.max = fold.getNewMax();
-    state.sum = fold.getNewSum();
-    accScale = fold.getAccScale();
-  }
+  Value accScale = twoPass ? Value() : foldSink(state);
   finishWorkItem(state, accScale, sharedOuts);
 }
 
@@ -428,16 +433,7 @@ void TileProgramBuilder::buildSplitKv(ValueRange outs) {
             b, loc, TypeRange{accType, rowsType, rowsType}, accs, stats[0],
             stats[1], op.getNormalizationAttr());
         RowState state{merge.getNewMax(), merge.getNewSum(), merge.getAcc()};
-        Value accScale;
-        if (Value sinks = op.getSinkLogits()) {
-          Value sink = e.toF32(tensor::ExtractOp::create(b, loc, sinks, hi));
-          auto fold = FoldSinkOp::create(
-              b, loc, TypeRange{rowsType, rowsType, rowsType}, state.max,
-              state.sum, sink);
-          state.max = fold.getNewMax();
-          state.sum = fold.getNewSum();
-          accScale = fold.getAccScale();
-        }
+        Value accScale = foldSink(state);
         finishWorkItem(state, accScale, sharedOuts);
       });
   op.getOutput().replaceAllUsesWith(merged.getResult(0));
