@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <malloc.h>
 #include <limits>
 
 #include <cmath>
@@ -140,6 +141,32 @@ TEST(KernelCacheTest, DynamicExtentsCompileOnceForEveryLength) {
   ASSERT_FALSE(static_cast<bool>(refused));
   EXPECT_NE(llvm::toString(refused.takeError()).find("dimension 2 is -2"),
             std::string::npos);
+}
+
+/// Every buffer the tile program allocates per work item and key tile is
+/// freed: the heap does not grow over repeated calls. (The deallocation
+/// pipeline needs scf's and arith's deallocation interfaces registered in
+/// the JIT's context; without them it left the work items' buffers alive.)
+/// mallinfo2 counts the calling thread's arena, so the kernel runs there.
+TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
+  for (int64_t splitKv : {1, 3}) {
+    SCOPED_TRACE(splitKv);
+    KernelCache cache;
+    CompileOptions options;
+    options.tileProgram = true;
+    options.tileQ = 6;
+    options.tileKv = 7;
+    options.splitKv = splitKv;
+    options.threads = 1;
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(40), options);
+    ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+    Buffers b(40);
+    ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+    size_t before = mallinfo2().uordblks;
+    for (int i = 0; i < 20; ++i)
+      ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+    EXPECT_EQ(mallinfo2().uordblks, before);
+  }
 }
 
 TEST(KernelCacheTest, ErrorsAreValues) {
