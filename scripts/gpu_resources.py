@@ -50,6 +50,10 @@ def emit(emitter, spec, out, dtype=None):
     return run
 
 
+# The diagnostic of convert-attn-to-gpu for a spec the GPU cannot lower yet.
+NO_GPU_LOWERING = "has no GPU lowering yet"
+
+
 def main():
     args = sys.argv[1:]
     dtype = None
@@ -66,6 +70,10 @@ def main():
                         enumerate(specs))
         for spec, run in zip(specs, runs):
             rel = spec.relative_to(ROOT)
+            if run.returncode != 0 and NO_GPU_LOWERING in run.stderr:
+                # Linear attention runs on the CPU tile program only so far.
+                rows.append(f"| {rel} | | no GPU lowering yet | | | | | | | |")
+                continue
             if run.returncode != 0:
                 rows.append(f"| {rel} | | compile error | | | | | | | |")
                 print(f"{rel}:\n{run.stderr}", file=sys.stderr)

@@ -46,6 +46,9 @@ struct CompileOptions {
   /// Tile program only: the split-KV form with at most this many key splits
   /// per query tile, merged by their logsumexp (1: no split).
   int64_t splitKv = 1;
+  /// Tile program only: positions per chunk of the chunked (O(N)) form of
+  /// causal linear attention (0: its quadratic form).
+  int64_t linearChunk = 64;
   /// Queries per tile (0: four vectors), rounded up to whole vectors.
   int64_t tileQ = 0;
   int64_t tileKv = 64; // keys per tile

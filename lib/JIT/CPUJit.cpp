@@ -67,7 +67,7 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 
 std::string CompileOptions::key() const {
   return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) + "/split" +
-          llvm::Twine(splitKv) + "/" +
+          llvm::Twine(splitKv) + "/chunk" + llvm::Twine(linearChunk) + "/" +
           llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
           llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
@@ -346,8 +346,9 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     tiles.tileQ = options.tileQ ? options.tileQ : tiles.tileQ;
     tiles.tileKv = options.tileKv;
     tiles.splitKv = options.splitKv;
-    std::string invalid =
-        checkTileProgramOptions(tiles.tileQ, tiles.tileKv, tiles.splitKv);
+    tiles.linearChunk = options.linearChunk;
+    std::string invalid = checkTileProgramOptions(
+        tiles.tileQ, tiles.tileKv, tiles.splitKv, tiles.linearChunk);
     if (!invalid.empty())
       return makeError(invalid);
     result->tileQ = tiles.tileQ;

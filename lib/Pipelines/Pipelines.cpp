@@ -48,6 +48,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   tiling.tileQ = options.tileQ;
   tiling.tileKv = options.tileKv;
   tiling.splitKv = options.splitKv;
+  tiling.linearChunk = options.linearChunk;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
   pm.addNestedPass<func::FuncOp>(createConvertAttnTileToLoops());
   buildCPULoweringToLLVM(pm);

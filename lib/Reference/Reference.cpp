@@ -639,6 +639,8 @@ private:
   llvm::Expected<bool> keep(int64_t b, int64_t h, int64_t i, int64_t j);
   llvm::Expected<double> score(int64_t b, int64_t h, int64_t i, int64_t j,
                                double *raw = nullptr);
+  /// Multiplies the weights of row (b, h, i) by prod_{r=j+1..p} decay[r].
+  void applyDecay(int64_t b, int64_t h, int64_t i, std::vector<double> &w);
   /// Key (or value) head read by query head h of batch b.
   llvm::Expected<int64_t> headFor(const std::optional<NDArray> &map,
                                   int64_t heads, int64_t b, int64_t h) const;
@@ -652,6 +654,23 @@ private:
   llvm::DenseMap<Attribute, llvm::SmallVector<int64_t, 3>> grids;
   llvm::SmallVector<BlockSparseMaskAttr> blockSparse;
 };
+
+/// The feature map of linear attention, in double precision.
+double featureMap(FeatureMapKind kind, double x) {
+  switch (kind) {
+  case FeatureMapKind::EluPlusOne:
+    return x > 0 ? x + 1.0 : std::exp(x);
+  case FeatureMapKind::Relu:
+    return x > 0 ? x : 0.0;
+  case FeatureMapKind::Sigmoid:
+    return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x));
+  case FeatureMapKind::Exp:
+    return std::exp(x);
+  case FeatureMapKind::Silu:
+    return x >= 0 ? x / (1.0 + std::exp(-x)) : x * std::exp(x) / (1.0 + std::exp(x));
+  }
+  return x;
+}
 
 /// Checks `array` against the static dims of `value`'s tensor type.
 llvm::Error checkType(StringRef name, const NDArray &array, Value value) {
@@ -815,7 +834,8 @@ llvm::Error Evaluator::validate() {
         OptOperand{"k_head_map", op.getKHeadMap(), in.kHeadMap},
         OptOperand{"v_head_map", op.getVHeadMap(), in.vHeadMap},
         OptOperand{"sink_logits", op.getSinkLogits(), in.sinkLogits},
-        OptOperand{"output_gate", op.getOutputGate(), in.outputGate}}) {
+        OptOperand{"output_gate", op.getOutputGate(), in.outputGate},
+        OptOperand{"decay", op.getDecay(), in.decay}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -858,6 +878,17 @@ llvm::Error Evaluator::validate() {
       return e;
   if (in.sinkLogits && op.getNormalizationKind() != NormalizationKind::Softmax)
     return fail("sink_logits are only defined for softmax");
+  if (in.decay) {
+    if (llvm::Error e = checkShape("decay", *in.decay, {B, Hq, Nk},
+                                   {true, true, true}))
+      return e;
+    for (int64_t x = 0, n = in.decay->numElements(); x < n; ++x) {
+      double a = in.decay->getDouble(x);
+      if (!(a > 0.0 && a <= 1.0))
+        return fail("decay element ", x, " is ", a,
+                    ": a decay must lie in (0, 1]");
+    }
+  }
 
   if (in.captures.size() != op.getNumCaptures())
     return fail("the op has ", op.getNumCaptures(), " captures but ",
@@ -1032,6 +1063,23 @@ llvm::Expected<int64_t> Evaluator::headFor(const std::optional<NDArray> &map,
   return head;
 }
 
+void Evaluator::applyDecay(int64_t b, int64_t h, int64_t i,
+                           std::vector<double> &w) {
+  auto shape = in.decay->shape();
+  int64_t base = ((shape[0] == 1 ? 0 : b) * shape[1] + (shape[1] == 1 ? 0 : h)) *
+                 shape[2];
+  auto decayAt = [&](int64_t r) {
+    return in.decay->getDouble(base + (shape[2] == 1 ? 0 : r));
+  };
+  // The verifier requires a causal mask: keys after p have weight 0.
+  int64_t p = std::min(i + Nk - Nq, Nk - 1);
+  double product = 1.0;
+  for (int64_t j = p; j >= 0; --j) {
+    w[j] *= product;
+    product *= decayAt(j);
+  }
+}
+
 llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
                                         int64_t j, double *raw) {
   llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
@@ -1089,6 +1137,12 @@ llvm::Expected<Outputs> Evaluator::run() {
   q = in.query.toDoubles();
   k = in.key.toDoubles();
   v = in.value.toDoubles();
+  if (FeatureMapAttr map = op.getFeatureMapAttr()) {
+    for (double &x : q)
+      x = featureMap(map.getKind(), x);
+    for (double &x : k)
+      x = featureMap(map.getKind(), x);
+  }
   if (in.bias)
     bias = in.bias->toDoubles();
 
@@ -1180,6 +1234,8 @@ llvm::Expected<Outputs> Evaluator::run() {
               break;
             }
           }
+          if (in.decay)
+            applyDecay(b, h, i, w);
           if (l1) {
             double sum = 0.0;
             for (int64_t j = 0; j < Nk; ++j)

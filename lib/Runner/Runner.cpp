@@ -34,7 +34,8 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::KHeadMap, op.getKHeadMap()},
       {ArgRole::VHeadMap, op.getVHeadMap()},
       {ArgRole::SinkLogits, op.getSinkLogits()},
-      {ArgRole::OutputGate, op.getOutputGate()}};
+      {ArgRole::OutputGate, op.getOutputGate()},
+      {ArgRole::Decay, op.getDecay()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -54,6 +55,7 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::VHeadMap: return "v_head_map";
   case ArgRole::SinkLogits: return "sink_logits";
   case ArgRole::OutputGate: return "output_gate";
+  case ArgRole::Decay: return "decay";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -314,6 +316,13 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
       return std::vector<int64_t>{s.hq};
     return std::vector<int64_t>{type.getDimSize(0) == 1 ? 1 : s.b, s.hq};
   }
+  case ArgRole::Decay: {
+    std::vector<int64_t> full = {s.b, s.hq, s.nk};
+    for (int64_t d = 0; d < 3 && d < type.getRank(); ++d)
+      if (type.getDimSize(d) == 1)
+        full[d] = 1;
+    return full;
+  }
   case ArgRole::OutputGate: {
     std::vector<int64_t> full = {s.b, s.hq, s.nq};
     for (int64_t d = 0; d < 3 && d < type.getRank(); ++d)
@@ -536,6 +545,15 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       int64_t heads =
           binding.roles[n] == ArgRole::KHeadMap ? keyHeads : valueHeads;
       array.fillUniformInt(rng, 0, std::max<int64_t>(heads, 1) - 1);
+      break;
+    }
+    case ArgRole::Decay: {
+      // Decays close to 1, as trained models have them (RetNet: 1 - 2^-5
+      // .. 1 - 2^-9), with a few strong ones.
+      std::uniform_real_distribution<double> dist(0.8, 1.0);
+      std::bernoulli_distribution strong(0.05);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+        array.setDouble(i, strong(rng) ? 0.1 : dist(rng));
       break;
     }
     case ArgRole::OutputGate: {
@@ -783,6 +801,22 @@ std::vector<NDArray> attn::allocateResults(const SpecBinding &binding,
   return results;
 }
 
+llvm::Error attn::checkOperandValues(const SpecBinding &binding,
+                                     llvm::ArrayRef<NDArray> args) {
+  for (auto [n, role] : llvm::enumerate(binding.roles)) {
+    if (role != ArgRole::Decay || n >= args.size())
+      continue;
+    for (int64_t i = 0, e = args[n].numElements(); i < e; ++i) {
+      double a = args[n].getDouble(i);
+      if (!(a > 0.0 && a <= 1.0))
+        return makeError("argument '" + binding.names[n] + "': element " +
+                         llvm::Twine(i) + " is " + llvm::Twine(std::to_string(a)) +
+                         ": a decay must lie in (0, 1]");
+    }
+  }
+  return llvm::Error::success();
+}
+
 reference::Inputs attn::referenceInputs(const SpecBinding &binding,
                                         ArrayRef<NDArray> args) {
   reference::Inputs in;
@@ -804,6 +838,7 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getVHeadMap()) in.vHeadMap = argFor(v);
   if (Value v = op.getSinkLogits()) in.sinkLogits = argFor(v);
   if (Value v = op.getOutputGate()) in.outputGate = argFor(v);
+  if (Value v = op.getDecay()) in.decay = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

@@ -35,9 +35,9 @@ struct RowState {
 class TileProgramBuilder {
 public:
   TileProgramBuilder(AttentionOp op, int64_t tileQ, int64_t tileKv,
-                     int64_t splitKv)
+                     int64_t splitKv, int64_t linearChunk)
       : op(op), b(op), loc(op.getLoc()), e(b, loc), tileQ(tileQ),
-        tileKv(tileKv), splitKv(splitKv) {}
+        tileKv(tileKv), splitKv(splitKv), linearChunk(linearChunk) {}
 
   void build();
 
@@ -71,6 +71,15 @@ private:
   void finishWorkItem(RowState state, Value accScale, ValueRange sharedOuts);
   void buildOnePassOrTwoPasses(ValueRange ivs, ValueRange sharedOuts);
   void buildSplitKv(ValueRange outs);
+  /// Whether the spec is causal linear attention that the chunked form
+  /// computes exactly (see the pass description).
+  bool isChunkableLinear();
+  /// The chunked O(N) form: work items (batch, head), chunks in order.
+  void buildChunkedLinear(ValueRange outs);
+  /// One chunk at key position `c0`: its output rows inserted into `rows`;
+  /// returns the new (state, key sum, rows).
+  SmallVector<Value> chunkStep(Value c0, Value state, Value keySum,
+                               Value rows);
 
   /// Scores of key tile `k0` after the mask (the raw scores weight_mod
   /// reads) and after the score modifications.
@@ -79,6 +88,20 @@ private:
   RowState onePass(RowState init, Value keyBegin = {}, Value keyEnd = {});
   RowState twoPasses(RowState init);
   Value applyWeightMod(Value weights, Value masked, Value k0);
+  /// phi of the spec's feature map on a loaded Q or K tile (linear
+  /// attention); the tile itself without one.
+  Value applyFeatureMap(Value tile) {
+    FeatureMapAttr map = op.getFeatureMapAttr();
+    return map ? FeatureMapOp::create(b, loc, tile.getType(), tile, map).getResult() : tile;
+  }
+  /// The decay between each key and query of the tile at `k0` (identity
+  /// normalization: the weights are these scores); `scores` without one.
+  Value applyDecay(Value scores, Value k0) {
+    if (!decayPrefix)
+      return scores;
+    return DecayOp::create(b, loc, scores.getType(), scores, decayPrefix, q0,
+                           k0, nq, nk);
+  }
   /// The masked scores whose -inf entries P V skips (excluded keys never
   /// read their value rows); null without a mask, where only the padding
   /// past the ends is excluded and it reads as 0.
@@ -95,11 +118,13 @@ private:
   OpBuilder b;
   Location loc;
   codegen::ScalarEmitter e;
-  int64_t tileQ, tileKv, splitKv;
+  int64_t tileQ, tileKv, splitKv, linearChunk;
 
   // Problem extents and per-work-item values.
   Value batch, hq, nq, nk, dv, scaleValue, numQTiles;
   Value bi, hi, q0, hk, hv, qTile;
+  /// Prefix sums of the log decay of (bi, hi), with a decay operand.
+  Value decayPrefix;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -125,8 +150,8 @@ Value TileProgramBuilder::scale() {
 
 std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
                                                       Value partial) {
-  Value kTile = LoadOp::create(b, loc, tileType(tileKv, op.getKey()),
-                               op.getKey(), bi, hk, k0);
+  Value kTile = applyFeatureMap(LoadOp::create(
+      b, loc, tileType(tileKv, op.getKey()), op.getKey(), bi, hk, k0));
   Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
 
   bool maskFn = !op.getMaskFn().empty();
@@ -142,7 +167,7 @@ std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
 
   bool scoreMod = !op.getScoreMod().empty();
   if (!op.getBias() && !op.getScoreModsAttr() && !scoreMod)
-    return {masked, masked};
+    return {masked, applyDecay(masked, k0)};
   auto modify = ModifyOp::create(
       b, loc, scoreType, masked, bi, hi, q0, k0, nq, nk, hq, op.getBias(),
       op.getAlibiSlopes(), scoreMod ? op.getCaptures() : ValueRange{},
@@ -151,7 +176,7 @@ std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
     IRMapping mapping;
     op.getScoreMod().cloneInto(&modify.getScoreMod(), mapping);
   }
-  return {masked, modify.getResult()};
+  return {masked, applyDecay(modify.getResult(), k0)};
 }
 
 Value TileProgramBuilder::applyWeightMod(Value weights, Value masked,
@@ -249,8 +274,12 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
-  qTile = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
-                         op.getQuery(), bi, hi, q0);
+  qTile = applyFeatureMap(LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                                         op.getQuery(), bi, hi, q0));
+  if (Value decay = op.getDecay())
+    decayPrefix = DecayPrefixOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
+        decay, bi, hi, nk);
 }
 
 RowState TileProgramBuilder::initialState() {
@@ -442,6 +471,126 @@ void TileProgramBuilder::buildSplitKv(ValueRange outs) {
   op.erase();
 }
 
+bool TileProgramBuilder::isChunkableLinear() {
+  return linearChunk > 0 &&
+         op.getNormalizationKind() == NormalizationKind::Identity &&
+         isa_and_nonnull<CausalMaskAttr>(op.getMaskAttr()) &&
+         op.getMaskFn().empty() && op.getScoreMod().empty() &&
+         op.getWeightMod().empty() && !op.getScoreModsAttr() &&
+         !op.getBias() && !op.getOutputGate() && !op.getLse();
+}
+
+SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
+                                                 Value keySum, Value rows) {
+  NormalizationAttr norm = op.getNormalizationAttr();
+  // The chunk's queries: aligned positions c0 .. c0 + C - 1, i.e. query
+  // rows from q0 = c0 - (Nk - Nq), which may start before row 0 (those
+  // rows read 0 and are not written).
+  q0 = e.subi(c0, e.subi(nk, nq));
+  qTile = applyFeatureMap(LoadOp::create(
+      b, loc, tileType(linearChunk, op.getQuery()), op.getQuery(), bi, hi, q0));
+  Value kTile = applyFeatureMap(LoadOp::create(
+      b, loc, tileType(linearChunk, op.getKey()), op.getKey(), bi, hk, c0));
+  Value vTile = LoadOp::create(b, loc, tileType(linearChunk, op.getValue()),
+                               op.getValue(), bi, hv, c0);
+  Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+  Value masked = MaskOp::create(b, loc, scoreType, s, bi, hi, q0, c0, nq, nk,
+                                hq, e.boolean(true), Value(), Value(), Value(),
+                                ValueRange{}, op.getMaskAttr());
+  Value scores = applyDecay(masked, c0);
+  // The state's part first; the chunk's own keys accumulate on top of it.
+  auto stateRead = ReadStateOp::create(
+      b, loc, TypeRange{tileType(linearChunk, op.getValue()), rowsType},
+      qTile, state, keySum, scaleValue, c0, nk, decayPrefix);
+  auto update = OnlineUpdateOp::create(
+      b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
+      filled(rowsType, 0.0), stateRead.getSum(), norm);
+  Value acc = AccumulateOp::create(b, loc, stateRead.getAcc().getType(),
+                                   update.getWeights(), vTile,
+                                   stateRead.getAcc(), Value(), masked);
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  auto accType = cast<RankedTensorType>(acc.getType());
+  auto finalize = FinalizeOp::create(
+      b, loc, RankedTensorType::get(accType.getShape(), outType.getElementType()),
+      Type(), acc, update.getNewMax(), update.getNewSum(), Value(), Value(),
+      Value(), Value(), Value(), Value(), norm && norm.getL1());
+
+  // Rows [max(q0, 0), min(q0 + C, Nq)) of the output.
+  Value first = e.maxsi(q0, e.idx(0));
+  Value count = e.maxsi(
+      e.subi(e.minsi(e.addi(q0, e.idx(linearChunk)), nq), first), e.idx(0));
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  OpFoldResult cols = tensor::getMixedSize(b, loc, rows, 1);
+  Value written = tensor::ExtractSliceOp::create(
+      b, loc, finalize.getResult(),
+      ArrayRef<OpFoldResult>{e.subi(first, q0), zero},
+      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
+  Value newRows = tensor::InsertSliceOp::create(
+      b, loc, written, rows, ArrayRef<OpFoldResult>{first, zero},
+      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
+  auto stateUpdate = UpdateStateOp::create(
+      b, loc, TypeRange{state.getType(), keySum.getType()}, state, keySum,
+      kTile, vTile, c0, nk, decayPrefix);
+  return {stateUpdate.getNewState(), stateUpdate.getNewKeySum(), newRows};
+}
+
+void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
+  rowsType = RankedTensorType::get({linearChunk}, b.getF32Type());
+  scoreType = RankedTensorType::get({linearChunk, linearChunk}, b.getF32Type());
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  Value d = dim(op.getQuery(), 3);
+  SmallVector<OpFoldResult> lower(2, b.getIndexAttr(0)), steps(2, b.getIndexAttr(1));
+  auto forall = scf::ForallOp::create(
+      b, loc, lower, ArrayRef<OpFoldResult>{batch, hq}, steps, outs,
+      std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(forall.getBody()->getTerminator());
+    bi = forall.getInductionVars()[0];
+    hi = forall.getInductionVars()[1];
+    hk = e.headIndex(op.getKHeadMap(), dim(op.getKey(), 1), hq, bi, hi);
+    hv = e.headIndex(op.getVHeadMap(), dim(op.getValue(), 1), hq, bi, hi);
+    if (Value decay = op.getDecay())
+      decayPrefix = DecayPrefixOp::create(
+          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
+          decay, bi, hi, nk);
+    auto dynamic2D = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+    Value state = filled(dynamic2D, 0.0, ValueRange{d, dv});
+    Value keySum = filled(RankedTensorType::get({ShapedType::kDynamic},
+                                                b.getF32Type()),
+                          0.0, ValueRange{d});
+    // The (batch, head)'s output rows; rows no chunk reaches (queries
+    // before the first key under the bottom-right alignment) stay 0.
+    auto rowsOutType = RankedTensorType::get(
+        {ShapedType::kDynamic, ShapedType::kDynamic}, outType.getElementType());
+    Value zero = arith::ConstantOp::create(
+        b, loc, b.getZeroAttr(outType.getElementType()));
+    Value rows = linalg::FillOp::create(
+                     b, loc, ValueRange{zero},
+                     ValueRange{tensor::EmptyOp::create(b, loc, rowsOutType,
+                                                        ValueRange{nq, dv})})
+                     .getResult(0);
+    auto chunks = scf::ForOp::create(
+        b, loc, e.idx(0), nk, e.idx(linearChunk),
+        ValueRange{state, keySum, rows},
+        [&](OpBuilder &, Location, Value c0, ValueRange iter) {
+          scf::YieldOp::create(b, loc,
+                               chunkStep(c0, iter[0], iter[1], iter[2]));
+        });
+    auto terminator = forall.getTerminator();
+    b.setInsertionPointToStart(terminator.getBody());
+    OpFoldResult one = b.getIndexAttr(1), zeroIndex = b.getIndexAttr(0);
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, chunks.getResult(2), forall.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{bi, hi, zeroIndex, zeroIndex},
+        ArrayRef<OpFoldResult>{one, one, nq, dv},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+  }
+  op.getOutput().replaceAllUsesWith(forall.getResult(0));
+  op.erase();
+}
+
 void TileProgramBuilder::build() {
   Value q = op.getQuery();
   batch = dim(q, 0);
@@ -471,6 +620,10 @@ void TileProgramBuilder::build() {
     outs.push_back(tensor::EmptyOp::create(b, loc, lseType, lseDims));
   }
 
+  if (isChunkableLinear()) {
+    buildChunkedLinear(outs);
+    return;
+  }
   numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
   if (splitKv > 1 && !op.needsTwoPasses()) {
     buildSplitKv(outs);
@@ -490,7 +643,8 @@ namespace {
 struct AttnToTilePass : public attn::impl::AttnToTileBase<AttnToTilePass> {
   using Base::Base;
   void runOnOperation() override {
-    std::string invalid = checkTileProgramOptions(tileQ, tileKv, splitKv);
+    std::string invalid =
+        checkTileProgramOptions(tileQ, tileKv, splitKv, linearChunk);
     if (!invalid.empty()) {
       getOperation().emitError() << "attn-to-tile: " << invalid;
       return signalPassFailure();
@@ -498,7 +652,7 @@ struct AttnToTilePass : public attn::impl::AttnToTileBase<AttnToTilePass> {
     SmallVector<AttentionOp> ops;
     getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
     for (AttentionOp op : ops)
-      TileProgramBuilder(op, tileQ, tileKv, splitKv).build();
+      TileProgramBuilder(op, tileQ, tileKv, splitKv, linearChunk).build();
   }
 };
 } // namespace

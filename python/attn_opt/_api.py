@@ -168,6 +168,16 @@ def _check_qkv(arrays: Dict[str, np.ndarray]):
                          "are given")
 
 
+def _check_decay(name: str, arr: np.ndarray) -> None:
+    """A decay lies in (0, 1]: compiled kernels do not check it."""
+    values = arr.astype(np.float64, copy=False)
+    bad = ~((values > 0.0) & (values <= 1.0))
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is "
+                         f"{values.reshape(-1)[index]}: a decay must lie in (0, 1]")
+
+
 def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.ndarray], List[dict]]:
     """The function's arguments, in order, converted and checked."""
     info = spec.info
@@ -201,6 +211,8 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
         if value is None:
             raise TypeError(f"operand '{name}' is None")
         arr = _convert(value, a, strict=role in ("query", "key", "value"))
+        if role == "decay":
+            _check_decay(name, arr)
         arrays.append(arr)
         args.append(a)
         by_role.setdefault(role, arr)
@@ -445,7 +457,8 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     the function's arguments (``bias``, ``q_segment_ids``/``kv_segment_ids``
     or ``segment_ids`` for both, ``block_layout``, ``alibi_slopes``,
     ``k_head_map``, ``v_head_map``, ``sink_logits``, ``output_gate``,
-    captures); arrays the spec binds itself need not be passed.
+    ``decay``, captures); arrays the spec binds itself need not be passed.
+    A decay outside (0, 1] raises ``ValueError``.
 
     Returns the output ``[B, Hq, Nq, Dv]`` (same dtype as q), or
     ``(output, lse)`` with ``return_lse=True`` (lse: float32 ``[B, Hq,

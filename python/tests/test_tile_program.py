@@ -266,3 +266,39 @@ def test_errors_after_compile():
         ao.compile(ao.Spec(bias=True, mask=ao.causal()), q, k, v,
                    bias=np.zeros((1, 2, 8, 7), np.float32), tile_program=True)
     assert compiled_kernels() == before
+
+
+LINEAR = """\
+func.func @ssd(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+               %v: tensor<?x?x?x?xf32>, %a: tensor<?x?x?xf32> {attn.name = "a"})
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?xf32>)
+       feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+"""
+
+
+def test_linear_attention_with_decay():
+    """Linear attention (feature map, data-dependent decay) runs through the
+    tile program only; decays outside (0, 1] are refused before running."""
+    spec = ao.parse(LINEAR)
+    rng = np.random.default_rng(0)
+    for b, h, n in [(1, 2, 1), (2, 2, 37), (1, 4, 100)]:
+        q, k, v = make_qkv((b, h, h, n, n, 8), "f32", n)
+        a = rng.uniform(0.5, 1.0, (b, h, n)).astype(np.float32)
+        out = ao.run(spec, q, k, v, a=a, tile_program=True)
+        check(out, ao.reference(spec, q, k, v, a=a), "f32")
+    q, k, v = make_qkv((1, 2, 2, 5, 5, 8))
+    for bad in (0.0, -1.0, 1.5, np.nan):
+        a = np.full((1, 2, 5), 0.9, np.float32)
+        a[0, 1, 3] = bad
+        with pytest.raises(ValueError, match=r"argument 'a': element 8 is .*: a decay must lie in \(0, 1\]"):
+            ao.run(spec, q, k, v, a=a, tile_program=True)
+        with pytest.raises(ValueError, match="a decay must lie in"):
+            ao.reference(spec, q, k, v, a=a)
+    with pytest.raises(ao.CompileError, match="lowered through the tile program only"):
+        ao.run(spec, q, k, v, a=np.full((1, 2, 5), 0.9, np.float32))

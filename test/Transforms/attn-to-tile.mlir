@@ -4,6 +4,9 @@
 // RUN: not attn-opt %s -attn-to-tile='split-kv=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSPLIT
 // RUN: not attn-opt %s -attn-to-tile='tile-q=2048 tile-kv=1024' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADAREA
 // RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=4' -split-input-file | FileCheck %s --check-prefix=SPLIT
+// RUN: attn-opt %s -attn-to-tile='linear-chunk=5' -split-input-file | FileCheck %s --check-prefix=CHUNK
+// RUN: not attn-opt %s -attn-to-tile='linear-chunk=2000' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADCHUNK
+// BADCHUNK: attn-to-tile: linear-chunk must be in [0, 1024] (0: the quadratic form), got 2000
 
 // BAD: attn-to-tile: tile-program tiles must be in [1, 4096], got tile-q 0, tile-kv 32
 // BADSPLIT: attn-to-tile: split-kv must be in [1, 4096], got 0
@@ -162,6 +165,73 @@ func.func @block_sparse(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
 func.func @sigmoid(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
                    %v: tensor<1x2x20x16xf32>) -> tensor<1x2x20x16xf32> {
   %o = attn.attention %q, %k, %v normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// Linear attention in the quadratic form (a mask other than #attn.causal
+// alone): phi on the query tile (once per work item) and on each key tile,
+// the log-decay prefix sums once per work item, and the decay on the scores
+// after masking, before the (identity + l1) update.
+// CHECK-LABEL: func.func @linear
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}) in
+// CHECK:   %[[QT:.*]] = attn_tile.load %arg0
+// CHECK:   %[[FQ:.*]] = attn_tile.feature_map %[[QT]] map(<elu_plus_one>) : tensor<16x16xf32>
+// CHECK:   %[[C:.*]] = attn_tile.decay_prefix %arg3[%[[B]], %[[H]]] length %{{.*}} : tensor<1x2x20xf32> -> tensor<?xf64>
+// CHECK:   attn_tile.for_key_tiles
+// CHECK:     %[[KT:.*]] = attn_tile.load %arg1
+// CHECK:     %[[FK:.*]] = attn_tile.feature_map %[[KT]] map(<elu_plus_one>)
+// CHECK:     %[[S:.*]] = attn_tile.scores %[[FQ]], %[[FK]]
+// CHECK:     %[[M:.*]] = attn_tile.mask %[[S]]
+// CHECK:     %[[D:.*]] = attn_tile.decay %[[M]], %[[C]] at(
+// CHECK:     attn_tile.online_update %[[D]], {{.*}} normalization(<identity, l1>)
+// CHECK:   attn_tile.finalize {{.*}} {divide}
+func.func @linear(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                  %v: tensor<1x2x20x16xf32>, %a: tensor<1x2x20xf32>)
+    -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<1x2x20xf32>)
+       feature_map(#attn.feature_map<elu_plus_one>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 9, right = 0>]>)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// Causal linear attention: the chunked form (linear-chunk, default 64; 5
+// with CHUNK). Work items are (batch, head); an scf.for walks the chunks in
+// order carrying the state [D, Dv], its key sum [D] and the head's output
+// rows. Per chunk: the intra-chunk quadratic part on top of the state's
+// part, the rows of the chunk inserted, then the state update.
+// CHECK-LABEL: func.func @linear_chunked
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]]) in (%{{.*}}, %{{.*}}) shared_outs
+// CHECK:   %[[C:.*]] = attn_tile.decay_prefix %arg3[%[[B]], %[[H]]]
+// CHECK:   %[[LOOP:.*]]:3 = scf.for %[[C0:.*]] = %{{.*}} to %{{.*}} step %c64 iter_args(%[[S:.*]] = %{{.*}}, %[[Z:.*]] = %{{.*}}, %[[ROWS:.*]] = %{{.*}}) -> (tensor<?x?xf32>, tensor<?xf32>, tensor<?x?xf32>)
+// CHECK:     %[[FQ:.*]] = attn_tile.feature_map {{.*}} : tensor<64x16xf32>
+// CHECK:     %[[FK:.*]] = attn_tile.feature_map
+// CHECK:     %[[SC:.*]] = attn_tile.scores %[[FQ]], %[[FK]]
+// CHECK:     %[[M:.*]] = attn_tile.mask %[[SC]] {{.*}} partial %true mask(#attn.causal)
+// CHECK:     %[[D:.*]] = attn_tile.decay %[[M]], %[[C]]
+// CHECK:     %[[ACC:.*]], %[[SUM:.*]] = attn_tile.read_state %[[FQ]], %[[S]], %[[Z]] scale %{{.*}} at %[[C0]] length %{{.*}} decay(%[[C]] : tensor<?xf64>)
+// CHECK:     %{{.*}}, %{{.*}}, %[[NEWSUM:.*]], %{{.*}} = attn_tile.online_update %[[D]], %{{.*}}, %[[SUM]] normalization(<identity, l1>)
+// CHECK:     %[[OUT:.*]] = attn_tile.accumulate {{.*}} into %[[ACC]] excluding(%[[M]]
+// CHECK:     attn_tile.finalize %[[OUT]], %{{.*}}, %[[NEWSUM]] {divide}
+// CHECK:     tensor.insert_slice {{.*}} into %[[ROWS]]
+// CHECK:     attn_tile.update_state %[[S]], %[[Z]], %[[FK]], {{.*}} at %[[C0]] length %{{.*}} decay(%[[C]] : tensor<?xf64>)
+// CHECK:   tensor.parallel_insert_slice %[[LOOP]]#2 into %{{.*}}[%[[B]], %[[H]], 0, 0]
+// CHUNK-LABEL: func.func @linear_chunked
+// CHUNK: scf.for {{.*}} step %c5
+func.func @linear_chunked(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                          %v: tensor<1x2x20x16xf32>, %a: tensor<1x2x20xf32>)
+    -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<1x2x20xf32>)
+       feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
        : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
          -> tensor<1x2x20x16xf32>
   return %o : tensor<1x2x20x16xf32>

@@ -185,6 +185,11 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
+/// Linear-attention kernels (feature_map, decay) are lowered by the tile
+/// program only; convert-attn-to-gpu refuses them (test/zoo/wave2-linear.mlir).
+const char *const kNoGPUKernels =
+    "linear attention has no GPU lowering yet (CPU tile program only)";
+
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
 OwningOpRef<ModuleOp> parseZooSpec(const std::string &relPath,
                                    MLIRContext &context) {
@@ -210,6 +215,8 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(binding)) << GetParam();
+  if (binding->op.hasLinearKernel())
+    GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
   std::vector<ProblemSize> sizes = {defaultProblemSize(*binding)};
@@ -261,6 +268,8 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
+  if (f32Binding->op.hasLinearKernel())
+    GTEST_SKIP() << kNoGPUKernels;
   std::string funcName = f32Binding->func.getSymName().str();
   ASSERT_TRUE(succeeded(attn::retypeAttentionInputs(
       *module, funcName, Float16Type::get(&context))))

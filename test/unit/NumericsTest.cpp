@@ -328,19 +328,27 @@ protected:
   MLIRContext context;
 };
 
-TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
-  auto [caseIndex, elementType, lse] = GetParam();
-  const SpecCase &c = kCases[caseIndex];
+/// One tile-program compilation of `c` (without and with up to 3 key
+/// splits) against the reference at every shape of kShapes, two seeds each.
+void checkTileProgramAtEveryShape(MLIRContext &context, const SpecCase &c,
+                                  const char *elementType, bool lse,
+                                  ArrayRef<int64_t> linearChunks = {64}) {
   std::string source = makeSpec(c, elementType, lse);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   ASSERT_TRUE(module) << source;
   FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
 
-  // Without and with the split-KV form (up to 3 key splits).
-  for (int64_t splitKv : {1, 3}) {
-    auto compiled = CompiledFunction::compile(*module, "spec",
-                                              tileProgramOptions(splitKv));
+  // Without and with the split-KV form (up to 3 key splits), and each
+  // chunk size of the chunked linear form (0: its quadratic form).
+  SmallVector<std::pair<int64_t, int64_t>> configs;
+  for (int64_t splitKv : {1, 3})
+    for (int64_t chunk : linearChunks)
+      configs.push_back({splitKv, chunk});
+  for (auto [splitKv, chunk] : configs) {
+    CompileOptions options = tileProgramOptions(splitKv);
+    options.linearChunk = chunk;
+    auto compiled = CompiledFunction::compile(*module, "spec", options);
     ASSERT_TRUE(static_cast<bool>(compiled))
         << llvm::toString(compiled.takeError());
     EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
@@ -350,7 +358,7 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
       ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
       SCOPED_TRACE(testing::Message()
                    << c.name << " " << elementType << " split-kv " << splitKv
-                   << " B=" << s.b
+                   << " linear-chunk " << chunk << " B=" << s.b
                    << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
                    << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
       auto shapeArgs = makeRandomInputs(*binding, size, 0);
@@ -369,6 +377,115 @@ TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
           return;
       }
     }
+  }
+}
+
+TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType, lse] = GetParam();
+  checkTileProgramAtEveryShape(context, kCases[caseIndex], elementType, lse);
+}
+
+//===----------------------------------------------------------------------===//
+// Linear attention (feature maps, decay): the tile program is its only
+// lowering
+//===----------------------------------------------------------------------===//
+
+#define ATTN_TEST_LINEAR "normalization(#attn.normalize<identity, l1>) scale(1.0)"
+#define ATTN_TEST_DECAY_HEAD ", %a: tensor<1x?x1xf32>", "decay(%a : tensor<1x?x1xf32>)"
+#define ATTN_TEST_DECAY_TOKEN ", %a: tensor<?x?x?xf32>", "decay(%a : tensor<?x?x?xf32>)"
+
+const SpecCase kLinearCases[] = {
+    {"elu_causal_l1",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) " ATTN_TEST_LINEAR},
+    // The default scale 1/sqrt(D) applies to phi(q) . phi(k) too.
+    {"relu_dense_l1",
+     "feature_map(#attn.feature_map<relu>) normalization(#attn.normalize<identity, l1>)"},
+    {"sigmoid_window_l1",
+     "feature_map(#attn.feature_map<sigmoid>) "
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_LINEAR},
+    {"exp_causal_unnormalized",
+     "feature_map(#attn.feature_map<exp>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(0.125)"},
+    {"silu_causal_softmax",
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal)"},
+    {"decay_per_head",
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+     ATTN_TEST_DECAY_HEAD},
+    {"decay_per_token_elu_l1",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) " ATTN_TEST_LINEAR,
+     ATTN_TEST_DECAY_TOKEN},
+    {"decay_causal_window",
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     ATTN_TEST_DECAY_TOKEN},
+    // A -inf score of a kept key stays excluded under the decay.
+    {"decay_neg_inf_first_key",
+     "mask(#attn.causal) normalization(#attn.normalize<identity, l1>) "
+     ATTN_TEST_NEG_INF_FIRST_KEY,
+     ATTN_TEST_DECAY_TOKEN},
+};
+
+class LinearAttentionNumericsTest
+    : public ::testing::TestWithParam<std::tuple<int, const char *>> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+TEST_P(LinearAttentionNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType] = GetParam();
+  // Chunks that divide none of the lengths, and wider than all of them.
+  checkTileProgramAtEveryShape(context, kLinearCases[caseIndex], elementType,
+                               false, {0, 5, 64});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, LinearAttentionNumericsTest,
+    ::testing::Combine(::testing::Range(0, int(std::size(kLinearCases))),
+                       ::testing::Values("f32", "bf16")),
+    [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
+      return std::string(kLinearCases[std::get<0>(info.param)].name) + "_" +
+             std::get<1>(info.param);
+    });
+
+// Long sequences: the decay products are differences of f64 prefix sums of
+// the log decay, so neither decays near 1 over 4096 tokens (0.999^4096 =
+// 0.017) nor near 0 (1e-3: one step is 1e-3, two underflow to 0) overflow,
+// underflow into NaN or lose accuracy.
+TEST(LinearAttentionEdgeTest, LongSequencesWithDecaysNearZeroAndOne) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  SpecCase c{"long", "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+             ATTN_TEST_DECAY_HEAD};
+  std::string source = makeSpec(c, "f32", false);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ProblemSize size{1, 2, 2, 4096, 4096, 8, 8};
+  auto args = makeRandomInputs(*binding, size, 3);
+  ASSERT_TRUE(static_cast<bool>(args));
+  NDArray &decay = (*args)[3];
+  decay.setDouble(0, 0.999);
+  decay.setDouble(1, 1e-3);
+  auto specialized = specializeToShapes(*binding, *args);
+  ASSERT_TRUE(succeeded(specialized));
+  auto concrete = bindSpec(**specialized, "spec");
+  ASSERT_TRUE(succeeded(concrete));
+  // The quadratic form and the chunked one.
+  for (int64_t chunk : {0, 64}) {
+    SCOPED_TRACE(testing::Message() << "linear-chunk " << chunk);
+    CompileOptions options;
+    options.tileProgram = true;
+    options.tileQ = 64;
+    options.tileKv = 64;
+    options.linearChunk = chunk;
+    auto compiled = CompiledFunction::compile(*module, "spec", options);
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    Comparison out;
+    attn::test::runAndCompare(**compiled, *concrete, size, *args, *args, &out);
+    EXPECT_EQ(out.nonFinite, 0);
   }
 }
 

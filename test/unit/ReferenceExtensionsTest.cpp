@@ -281,3 +281,88 @@ TEST(ReferenceExtensions, NeighborhoodStrideSharesTheLeaderWindow) {
 }
 
 } // namespace
+
+namespace {
+
+/// Causal linear attention by its recurrence, independently of the
+/// reference's quadratic form: S_t = a_t S_{t-1} + phi(k_t) v_t^T,
+/// z_t = a_t z_{t-1} + phi(k_t), o_t = phi(q_t)^T S_t (/ phi(q_t)^T z_t).
+std::vector<double> recurrentLinear(const Inputs &in, int64_t b, int64_t h,
+                                    bool l1) {
+  auto qs = in.query.shape(), vs = in.value.shape();
+  int64_t N = qs[2], D = qs[3], Dv = vs[3];
+  auto phi = [](double x) { return x > 0 ? x + 1.0 : std::exp(x); };
+  std::vector<double> state(D * Dv, 0.0), z(D, 0.0), out(N * Dv, 0.0);
+  for (int64_t t = 0; t < N; ++t) {
+    double a = in.decay->getDouble((b * qs[1] + h) * N + t);
+    for (int64_t x = 0; x < D; ++x) {
+      double fk = phi(at4(in.key, b, h, t, x));
+      z[x] = a * z[x] + fk;
+      for (int64_t y = 0; y < Dv; ++y)
+        state[x * Dv + y] = a * state[x * Dv + y] + fk * at4(in.value, b, h, t, y);
+    }
+    double denominator = 0.0;
+    for (int64_t x = 0; x < D; ++x)
+      denominator += phi(at4(in.query, b, h, t, x)) * z[x];
+    for (int64_t y = 0; y < Dv; ++y) {
+      double o = 0.0;
+      for (int64_t x = 0; x < D; ++x)
+        o += phi(at4(in.query, b, h, t, x)) * state[x * Dv + y];
+      out[t * Dv + y] = l1 ? o / denominator : o;
+    }
+  }
+  return out;
+}
+
+std::string linearSpec(const char *normalization) {
+  std::string t = kT;
+  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+         ", %a: tensor<?x?x?xf32>) {\n"
+         "  %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?xf32>) "
+         "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+         "normalization(" +
+         normalization + ") scale(1.0) : " + t + ", " + t + ", " + t +
+         " -> " + t + "\n  return\n}\n";
+}
+
+} // namespace
+
+// The quadratic form with the product of decays equals the recurrence, with
+// and without the l1 denominator, for decays from 0.05 to 1.
+TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
+  for (bool l1 : {false, true}) {
+    PARSE(spec, linearSpec(l1 ? "#attn.normalize<identity, l1>"
+                              : "#attn.normalize<identity>"));
+    Inputs in = qkv(randn({2, 2, 9, 4}, 11), randn({2, 2, 9, 4}, 12),
+                    randn({2, 2, 9, 3}, 13));
+    NDArray decay(DType::F64, {2, 2, 9});
+    std::mt19937_64 rng(14);
+    std::uniform_real_distribution<double> dist(0.05, 1.0);
+    for (int64_t x = 0; x < decay.numElements(); ++x)
+      decay.setDouble(x, x % 5 == 0 ? 1.0 : dist(rng));
+    in.decay = decay;
+    EVAL(out, spec, in);
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t h = 0; h < 2; ++h) {
+        std::vector<double> expected = recurrentLinear(in, b, h, l1);
+        for (int64_t t = 0; t < 9; ++t)
+          for (int64_t y = 0; y < 3; ++y)
+            EXPECT_NEAR(at4(out.output, b, h, t, y), expected[t * 3 + y],
+                        1e-10 * (1.0 + std::abs(expected[t * 3 + y])))
+                << "l1 " << l1 << " b " << b << " h " << h << " t " << t;
+      }
+  }
+}
+
+TEST(ReferenceExtensions, DecayOutsideTheUnitIntervalIsAnError) {
+  PARSE(spec, linearSpec("#attn.normalize<identity>"));
+  for (double bad : {0.0, -0.5, 1.5, std::nan("")}) {
+    Inputs in = qkv(randn({1, 1, 4, 2}, 1), randn({1, 1, 4, 2}, 2),
+                    randn({1, 1, 4, 2}, 3));
+    in.decay = floats({1, 1, 4}, {0.9, 0.9, bad, 0.9});
+    llvm::Expected<Outputs> out = evaluate(spec->op, in);
+    ASSERT_FALSE(static_cast<bool>(out));
+    EXPECT_NE(llvm::toString(out.takeError()).find("a decay must lie in (0, 1]"),
+              std::string::npos);
+  }
+}

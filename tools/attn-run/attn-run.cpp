@@ -73,6 +73,11 @@ static cl::opt<int64_t> splitKv(
     cl::desc("with --tile-program: the split-KV form with at most this many "
              "key splits per query tile (1: none)"),
     cl::init(1));
+static cl::opt<int64_t> linearChunk(
+    "linear-chunk",
+    cl::desc("with --tile-program: positions per chunk of the chunked form "
+             "of causal linear attention (0: the quadratic form)"),
+    cl::init(64));
 static cl::opt<int64_t> tileQ("tile-q", cl::desc("queries per tile"),
                               cl::init(0));
 static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
@@ -219,6 +224,9 @@ int main(int argc, char **argv) {
       return failWith(std::move(err));
   }
 
+  if (llvm::Error err = checkOperandValues(*binding, args))
+    return failWith(std::move(err));
+
   if (!dumpInputs.empty())
     for (auto [n, a] : llvm::enumerate(args))
       if (llvm::Error err = writeNpy(dumpInputs + binding->names[n] + ".npy", a))
@@ -247,6 +255,7 @@ int main(int argc, char **argv) {
     options.tiled = !untiled;
     options.tileProgram = tileProgram;
     options.splitKv = splitKv;
+    options.linearChunk = linearChunk;
     options.tileQ = tileQ;
     options.tileKv = tileKv;
     options.vectorWidth = vectorWidth;

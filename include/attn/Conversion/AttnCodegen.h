@@ -68,6 +68,12 @@ public:
   /// before any l1 re-normalization. `s` is f32 or a vector of f32.
   mlir::Value pointwiseWeight(AttentionOp op, mlir::Value s);
   mlir::Value pointwiseWeight(NormalizationAttr norm, mlir::Value s);
+  /// An f32 constant shaped like `shaped` (f32 or a vector of f32).
+  mlir::Value constantLike(mlir::Value shaped, double v);
+  /// 1 / (1 + exp(-x)), 0 (not NaN) where exp(-x) overflows.
+  mlir::Value sigmoid(mlir::Value x);
+  /// phi(x) of a linear-attention feature map; `x` is f32 or a vector of f32.
+  mlir::Value featureMap(FeatureMapKind kind, mlir::Value x);
 
   mlir::OpBuilder &b;
   mlir::Location loc;

@@ -39,6 +39,8 @@ struct TileLoopsPipelineOptions {
   int64_t tileKv = 32;
   /// The split-KV form with at most this many key splits (1: none).
   int64_t splitKv = 1;
+  /// Chunk of the chunked linear-attention form (0: quadratic form).
+  int64_t linearChunk = 64;
 };
 /// Through the tile program: attn-to-tile, convert-attn-tile-to-loops, then
 /// the rest as in the untiled pipeline. Shape-generic (dynamic B, H, Nq, Nk,

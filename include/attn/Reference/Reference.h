@@ -31,6 +31,8 @@ struct Inputs {
   std::vector<NDArray> captures;
   /// k_head_map, v_head_map, sink_logits, output_gate.
   std::optional<NDArray> kHeadMap, vHeadMap, sinkLogits, outputGate;
+  /// The decay per key position of linear attention, [B|1, Hq|1, Nk].
+  std::optional<NDArray> decay;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

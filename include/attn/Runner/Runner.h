@@ -33,7 +33,7 @@ struct ProblemSize {
 
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
-  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Capture
+  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".
@@ -142,6 +142,11 @@ std::vector<NDArray> allocateResults(const SpecBinding &binding,
                                      const ProblemSize &size);
 
 /// Reference inputs for the bound op.
+/// Checks the values of operands whose domain is restricted (a decay lies in
+/// (0, 1]) before they reach a compiled kernel, which does not check them.
+llvm::Error checkOperandValues(const SpecBinding &binding,
+                               llvm::ArrayRef<NDArray> args);
+
 reference::Inputs referenceInputs(const SpecBinding &binding,
                                   llvm::ArrayRef<NDArray> args);
 

@@ -35,6 +35,19 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
 
     The key-tile schedule is evaluated at run time by
     `attn_tile.for_key_tiles` from the spec's mask attribute.
+
+    Linear attention (the identity normalization, optionally with `l1`,
+    under exactly `#attn.causal`, with a `feature_map` and/or `decay` or
+    neither, and no bias, score modification, region, output gate or
+    logsumexp) takes the chunked O(N) form when `linear-chunk` > 0: work
+    items (batch, head), each walking its keys in order in chunks of
+    `linear-chunk` positions with an `scf.for` that carries the state
+    `S = sum_j d_j phi(k_j) v_j^T`, its key sum and the output rows. Per
+    chunk: the quadratic part inside the chunk with the score-tile ops
+    (`scores`, causal `mask`, `decay`, `online_update`, `accumulate`) on top
+    of the state's part (`attn_tile.read_state`), `finalize`, then
+    `attn_tile.update_state`. Other specs, and `linear-chunk` = 0, keep the
+    quadratic form above (which is also the one under `split-kv`).
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "32",
@@ -44,7 +57,10 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
            "Split the key tiles of each query tile into at most this many "
            "ranges run as separate work items, merged by their logsumexp "
            "(1: no split; the count is min(split-kv, key tiles) at run "
-           "time; two-pass specs are not split)">
+           "time; two-pass specs are not split)">,
+    Option<"linearChunk", "linear-chunk", "int64_t", "64",
+           "Positions per chunk of the chunked linear-attention form "
+           "(0-1024; 0: the quadratic form)">
   ];
   let dependentDialects = [
     "::attn::tile::AttnTileDialect", "::mlir::arith::ArithDialect",

@@ -18,10 +18,13 @@ constexpr int64_t kMaxTileProgramTile = 4096;
 /// Score-tile elements (4 MiB of f32).
 constexpr int64_t kMaxTileProgramScores = int64_t(1) << 20;
 constexpr int64_t kMaxTileProgramSplits = 4096;
+/// A chunk's C x C score tile obeys the score-tile bound.
+constexpr int64_t kMaxLinearChunk = 1024;
 
 /// An empty string when the options are valid, else why not.
 inline std::string checkTileProgramOptions(int64_t tileQ, int64_t tileKv,
-                                           int64_t splitKv) {
+                                           int64_t splitKv,
+                                           int64_t linearChunk = 64) {
   if (tileQ < 1 || tileKv < 1 || tileQ > kMaxTileProgramTile ||
       tileKv > kMaxTileProgramTile)
     return "tile-program tiles must be in [1, " +
@@ -34,6 +37,9 @@ inline std::string checkTileProgramOptions(int64_t tileQ, int64_t tileKv,
   if (splitKv < 1 || splitKv > kMaxTileProgramSplits)
     return "split-kv must be in [1, " + std::to_string(kMaxTileProgramSplits) +
            "], got " + std::to_string(splitKv);
+  if (linearChunk < 0 || linearChunk > kMaxLinearChunk)
+    return "linear-chunk must be in [0, " + std::to_string(kMaxLinearChunk) +
+           "] (0: the quadratic form), got " + std::to_string(linearChunk);
   return "";
 }
 

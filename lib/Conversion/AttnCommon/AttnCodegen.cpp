@@ -128,21 +128,28 @@ Value ScalarEmitter::pointwiseWeight(AttentionOp op, Value s) {
   return pointwiseWeight(op.getNormalizationAttr(), s);
 }
 
-Value ScalarEmitter::pointwiseWeight(NormalizationAttr norm, Value s) {
+Value ScalarEmitter::constantLike(Value shaped, double v) {
   // f32 scalars or vectors of f32 (the tiled CPU kernel's query lanes).
-  auto like = [&](double v) -> Value {
-    if (auto vec = dyn_cast<VectorType>(s.getType()))
-      return arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(v)));
-    return f32(v);
-  };
+  if (auto vec = dyn_cast<VectorType>(shaped.getType()))
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(vec, b.getF32FloatAttr(v)));
+  return f32(v);
+}
+
+Value ScalarEmitter::sigmoid(Value x) {
+  // exp(-x) overflows to inf for very negative x, which gives the limit 0.
+  Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(
+      b, loc, constantLike(x, 1.0),
+      arith::AddFOp::create(b, loc, constantLike(x, 1.0), ex));
+}
+
+Value ScalarEmitter::pointwiseWeight(NormalizationAttr norm, Value s) {
+  auto like = [&](double v) { return constantLike(s, v); };
   switch (norm ? norm.getKind() : NormalizationKind::Softmax) {
-  case NormalizationKind::Sigmoid: {
-    Value x = arith::AddFOp::create(b, loc, s, like(norm.getBiasValue()));
-    Value ex = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-    return arith::DivFOp::create(b, loc, like(1.0),
-                                 arith::AddFOp::create(b, loc, like(1.0), ex));
-  }
+  case NormalizationKind::Sigmoid:
+    return sigmoid(
+        arith::AddFOp::create(b, loc, s, like(norm.getBiasValue())));
   case NormalizationKind::Softplus: {
     // log1p(exp(-|s|)) + max(s, 0) never overflows.
     Value absS = math::AbsFOp::create(b, loc, s);
@@ -165,6 +172,28 @@ Value ScalarEmitter::pointwiseWeight(NormalizationAttr norm, Value s) {
     break;
   }
   llvm_unreachable("softmax has no pointwise weight");
+}
+
+Value ScalarEmitter::featureMap(FeatureMapKind kind, Value x) {
+  auto like = [&](double v) { return constantLike(x, v); };
+  switch (kind) {
+  case FeatureMapKind::EluPlusOne: {
+    Value positive =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, like(0.0));
+    return arith::SelectOp::create(
+        b, loc, positive, arith::AddFOp::create(b, loc, x, like(1.0)),
+        math::ExpOp::create(b, loc, x));
+  }
+  case FeatureMapKind::Relu:
+    return arith::MaximumFOp::create(b, loc, x, like(0.0));
+  case FeatureMapKind::Sigmoid:
+    return sigmoid(x);
+  case FeatureMapKind::Exp:
+    return math::ExpOp::create(b, loc, x);
+  case FeatureMapKind::Silu:
+    return arith::MulFOp::create(b, loc, x, sigmoid(x));
+  }
+  llvm_unreachable("unknown feature map");
 }
 
 Value ScalarEmitter::neighborhood(NeighborhoodMaskAttr attr, const PairContext &c) {

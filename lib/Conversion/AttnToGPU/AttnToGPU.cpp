@@ -1412,11 +1412,20 @@ struct ConvertAttnToGPUPass
       return signalPassFailure();
     }
     SmallVector<AttentionOp> ops;
-    getOperation().walk([&](AttentionOp op) {
+    WalkResult kernels = getOperation().walk([&](AttentionOp op) {
+      if (op.hasLinearKernel()) {
+        op.emitOpError() << "declares a kernel (feature_map or decay): "
+                            "linear attention has no GPU lowering yet (it "
+                            "runs on the CPU through the tile program)";
+        return WalkResult::interrupt();
+      }
       if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
           isStatic(op.getValue()) && isStatic(op.getOutput()))
         ops.push_back(op);
+      return WalkResult::advance();
     });
+    if (kernels.wasInterrupted())
+      return signalPassFailure();
     for (AttentionOp op : ops) {
       GPUTileConfig cfg;
       cfg.threads = threads;

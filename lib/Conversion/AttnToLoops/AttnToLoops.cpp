@@ -257,9 +257,18 @@ struct ConvertAttnToLoopsPass
   void runOnOperation() override {
     SmallVector<AttentionOp> ops;
     getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
-    for (AttentionOp op : ops)
+    for (AttentionOp op : ops) {
+      // Kernels are a tile-program feature; this lowering is being retired.
+      if (op.hasLinearKernel()) {
+        op.emitOpError() << "declares a kernel (feature_map or decay): linear attention is lowered "
+            "through the tile program only (attn-to-tile; attn-run "
+            "--tile-program, CompileOptions::tileProgram, "
+            "ao.compile(tile_program=True))";
+        return signalPassFailure();
+      }
       if (failed(lowerAttention(op)))
         return signalPassFailure();
+    }
   }
 };
 } // namespace

@@ -217,7 +217,8 @@ static Value lowerLoad(LoadOp op) {
   auto generate = tensor::GenerateOp::create(
       b, loc, type, dynamic, [&](OpBuilder &, Location, ValueRange index) {
         Value row = e.addi(op.getRow(), index[0]);
-        Value inside = e.cmp(arith::CmpIPredicate::slt, row, rows);
+        Value inside = e.andi(e.cmp(arith::CmpIPredicate::sge, row, e.idx(0)),
+                              e.cmp(arith::CmpIPredicate::slt, row, rows));
         auto read = scf::IfOp::create(
             b, loc, inside,
             [&](OpBuilder &, Location) {
@@ -305,6 +306,202 @@ static Value lowerModify(ModifyOp op) {
                          op.getNumHeads(), idx[0], idx[1]);
                      return {t.e.modifyScore(args[0], c)};
                    });
+}
+
+static Value lowerFeatureMap(FeatureMapOp op) {
+  TileLowering t(op);
+  FeatureMapKind kind = op.getMap().getKind();
+  return t.map2D(op.getTile(), {}, t.emptyLike(op.getTile()),
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   return {t.e.featureMap(kind, args[0])};
+                 })[0];
+}
+
+/// A sequential scan: prefix[x] = prefix[x-1] + log(decay[b', h', x]).
+static Value lowerDecayPrefix(DecayPrefixOp op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value n = op.getKeyLength();
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{n}, f64);
+  Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  auto loop = scf::ForOp::create(
+      b, loc, t.e.idx(0), n, t.e.idx(1), ValueRange{init, zero},
+      [&](OpBuilder &, Location, Value x, ValueRange iter) {
+        Value a = t.e.extractBroadcast(
+            op.getDecay(), {op.getBatch(), op.getHead(), x});
+        Value a64 = arith::ExtFOp::create(b, loc, f64, t.e.toF32(a));
+        Value sum = arith::AddFOp::create(b, loc, iter[1],
+                                          math::LogOp::create(b, loc, a64));
+        Value prefix = tensor::InsertOp::create(b, loc, sum, iter[0], x);
+        scf::YieldOp::create(b, loc, ValueRange{prefix, sum});
+      });
+  return loop.getResult(0);
+}
+
+static Value lowerDecay(DecayOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value nk = op.getKeyLength();
+  Value shift = e.subi(nk, op.getQueryLength());
+  return t.map2D(
+      op.getScores(), {}, t.emptyLike(op.getScores()),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value p = e.addi(e.addi(op.getQuery(), idx[0]), shift);
+        Value j = e.addi(op.getKey(), idx[1]);
+        using P = arith::CmpIPredicate;
+        Value inside = e.andi(e.andi(e.cmp(P::sle, j, p), e.cmp(P::slt, p, nk)),
+                              e.cmp(P::sge, j, e.idx(0)));
+        // Indices clamped into the prefix; the select drops the others.
+        Value last = e.subi(nk, e.idx(1));
+        Value pc = e.maxsi(e.minsi(p, last), e.idx(0));
+        Value jc = e.maxsi(e.minsi(j, last), e.idx(0));
+        Value logDecay = arith::SubFOp::create(
+            b, loc, tensor::ExtractOp::create(b, loc, op.getPrefix(), pc),
+            tensor::ExtractOp::create(b, loc, op.getPrefix(), jc));
+        Value factor = math::ExpOp::create(
+            b, loc, arith::TruncFOp::create(b, loc, b.getF32Type(), logDecay));
+        Value decayed = arith::MulFOp::create(b, loc, args[0], factor);
+        return {e.select(inside, decayed, args[0])};
+      })[0];
+}
+
+/// prefix[x] as f64 for x in [0, n), 0 for x = -1 (the empty product).
+static Value prefixAt(TileLowering &t, Value prefix, Value x) {
+  ScalarEmitter &e = t.e;
+  Value clamped = e.maxsi(x, e.idx(0));
+  Value value = tensor::ExtractOp::create(t.b, t.loc, prefix, clamped);
+  Value zero = arith::ConstantOp::create(t.b, t.loc, t.b.getF64FloatAttr(0.0));
+  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
+}
+
+/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
+static Value decayBetween(TileLowering &t, Value prefix, Value from,
+                          Value to) {
+  if (!prefix)
+    return t.e.f32(1.0);
+  Value diff = arith::SubFOp::create(t.b, t.loc, prefixAt(t, prefix, to),
+                                     prefixAt(t, prefix, from));
+  return math::ExpOp::create(
+      t.b, t.loc, arith::TruncFOp::create(t.b, t.loc, t.b.getF32Type(), diff));
+}
+
+/// One f32 per row of `tile`: `body(r)`.
+static Value generateRows(TileLowering &t, Value tile,
+                          function_ref<Value(Value row)> body) {
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(tile.getType()).getDimSize(0)},
+      t.b.getF32Type());
+  SmallVector<Value> dynamic;
+  if (type.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(t.b, t.loc, tile, 0));
+  return tensor::GenerateOp::create(
+             t.b, t.loc, type, dynamic,
+             [&](OpBuilder &, Location, ValueRange index) {
+               tensor::YieldOp::create(t.b, t.loc, body(index[0]));
+             })
+      .getResult();
+}
+
+static SmallVector<Value> lowerReadState(ReadStateOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  ScalarEmitter &e = t.e;
+  Value last = e.subi(op.getKeyLength(), e.idx(1));
+  // scale * (decay since the state) per query row.
+  Value factors = generateRows(t, op.getQuery(), [&](Value r) {
+    Value p = e.minsi(e.addi(op.getChunk(), r), last);
+    Value f = decayBetween(t, op.getPrefix(),
+                           e.subi(op.getChunk(), e.idx(1)), p);
+    return arith::MulFOp::create(t.b, t.loc, f, op.getScale()).getResult();
+  });
+  AffineExpr r = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  auto fma = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+    return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
+  };
+  Value accInit = linalg::FillOp::create(
+                      t.b, t.loc, ValueRange{e.f32(0.0)},
+                      ValueRange{tensor::EmptyOp::create(
+                          t.b, t.loc,
+                          ArrayRef<OpFoldResult>{
+                              tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
+                              tensor::getMixedSize(t.b, t.loc, op.getState(), 1)},
+                          t.b.getF32Type())})
+                      .getResult(0);
+  Value acc = t.generic({op.getQuery(), op.getState()},
+                        {AffineMap::get(3, 0, {r, x}, ctx),
+                         AffineMap::get(3, 0, {x, y}, ctx)},
+                        accInit, AffineMap::get(3, 0, {r, y}, ctx),
+                        {false, false, true}, fma)[0];
+  AffineExpr r2 = getAffineDimExpr(0, ctx), x2 = getAffineDimExpr(1, ctx);
+  Value sum = t.generic({op.getQuery(), op.getKeySum()},
+                        {AffineMap::get(2, 0, {r2, x2}, ctx),
+                         AffineMap::get(2, 0, {x2}, ctx)},
+                        t.filledRows(op.getQuery(), 0.0),
+                        AffineMap::get(2, 0, {r2}, ctx), {false, true}, fma)[0];
+  auto times = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+    return {arith::MulFOp::create(t.b, t.loc, args[0], args[1])};
+  };
+  acc = t.map2D(acc, factors, t.emptyLike(acc), times)[0];
+  sum = t.map1D({sum, factors}, t.emptyLike(sum), times)[0];
+  return {acc, sum};
+}
+
+static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value chunk = op.getChunk(), prefix = op.getPrefix();
+  Value rows = tensor::DimOp::create(b, loc, op.getKey(), 0);
+  Value last = e.subi(e.minsi(e.addi(chunk, rows), op.getKeyLength()),
+                      e.idx(1));
+  Value stateDecay = decayBetween(t, prefix, e.subi(chunk, e.idx(1)), last);
+  // Per key row: its decay to the chunk's end, 0 past the keys.
+  Value keyDecay = generateRows(t, op.getKey(), [&](Value c) {
+    Value j = e.addi(chunk, c);
+    return e.select(e.cmp(arith::CmpIPredicate::sle, j, last),
+                    decayBetween(t, prefix, j, last), e.f32(0.0));
+  });
+  auto scaled = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+    return {arith::MulFOp::create(b, loc, args[0], stateDecay)};
+  };
+  Value stateInit =
+      t.map2D(op.getState(), {}, t.emptyLike(op.getState()), scaled)[0];
+  Value sumInit =
+      t.map1D(op.getKeySum(), t.emptyLike(op.getKeySum()), scaled)[0];
+  // Terms of keys past the end are skipped (never 0 * inf).
+  auto addTerm = [&](Value c, Value term, Value acc) -> Value {
+    Value inside = e.cmp(arith::CmpIPredicate::sle, e.addi(chunk, c), last);
+    return e.select(inside, arith::AddFOp::create(b, loc, acc, term), acc);
+  };
+  AffineExpr x = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
+             c = getAffineDimExpr(2, ctx);
+  Value state = t.generic(
+      {op.getKey(), op.getValue(), keyDecay},
+      {AffineMap::get(3, 0, {c, x}, ctx), AffineMap::get(3, 0, {c, y}, ctx),
+       AffineMap::get(3, 0, {c}, ctx)},
+      stateInit, AffineMap::get(3, 0, {x, y}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value kv = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value term = arith::MulFOp::create(b, loc, kv, args[2]);
+        return {addTerm(idx[2], term, args[3])};
+      })[0];
+  AffineExpr x2 = getAffineDimExpr(0, ctx), c2 = getAffineDimExpr(1, ctx);
+  Value keySum = t.generic(
+      {op.getKey(), keyDecay},
+      {AffineMap::get(2, 0, {c2, x2}, ctx), AffineMap::get(2, 0, {c2}, ctx)},
+      sumInit, AffineMap::get(2, 0, {x2}, ctx), {false, true},
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value term = arith::MulFOp::create(b, loc, args[0], args[1]);
+        return {addTerm(idx[1], term, args[2])};
+      })[0];
+  return {state, keySum};
 }
 
 static bool isSoftmax(NormalizationAttr norm) {
@@ -619,6 +816,15 @@ static void lowerTileOp(Operation *op) {
           .Case([](ScoresOp o) { return SmallVector<Value>{lowerScores(o)}; })
           .Case([](MaskOp o) { return SmallVector<Value>{lowerMask(o)}; })
           .Case([](ModifyOp o) { return SmallVector<Value>{lowerModify(o)}; })
+          .Case([](FeatureMapOp o) {
+            return SmallVector<Value>{lowerFeatureMap(o)};
+          })
+          .Case([](DecayPrefixOp o) {
+            return SmallVector<Value>{lowerDecayPrefix(o)};
+          })
+          .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
+          .Case([](ReadStateOp o) { return lowerReadState(o); })
+          .Case([](UpdateStateOp o) { return lowerUpdateState(o); })
           .Case([](OnlineUpdateOp o) { return lowerOnlineUpdate(o); })
           .Case([](FinalWeightsOp o) {
             return SmallVector<Value>{lowerFinalWeights(o)};

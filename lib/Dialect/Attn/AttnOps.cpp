@@ -87,6 +87,39 @@ void attn::walkMasks(MaskAttrInterface mask,
       walkMasks(cast<MaskAttrInterface>(m), fn);
 }
 
+/// The decay operand: [B|1, Hq|1, Nk] floats, with the identity
+/// normalization and a causal mask (the product runs over keys j+1..p).
+static LogicalResult verifyDecayOperand(AttentionOp op, Value decay,
+                                        const Extents &e) {
+  auto dType = cast<RankedTensorType>(decay.getType());
+  if (!isa<FloatType>(dType.getElementType()) || dType.getRank() != 3)
+    return op.emitOpError() << "decay must be a rank-3 floating-point tensor "
+                               "[batch, query heads, key length] (any of them "
+                               "may have extent 1), got "
+                            << dType;
+  if (failed(checkBroadcastDim(op, "decay", 0, dType.getDimSize(0), e.b,
+                               "batch")) ||
+      failed(checkBroadcastDim(op, "decay", 1, dType.getDimSize(1), e.hq,
+                               "query heads")) ||
+      failed(checkBroadcastDim(op, "decay", 2, dType.getDimSize(2), e.nk,
+                               "key length")))
+    return failure();
+  if (op.getNormalizationKind() != NormalizationKind::Identity)
+    return op.emitOpError() << "decay needs the identity normalization "
+                               "(optionally with l1), not "
+                            << stringifyNormalizationKind(
+                                   op.getNormalizationKind());
+  auto isCausal = [](Attribute m) { return isa_and_nonnull<CausalMaskAttr>(m); };
+  bool causal = isCausal(op.getMaskAttr());
+  if (auto all = dyn_cast_or_null<AndMaskAttr>(op.getMaskAttr()))
+    causal = llvm::any_of(all.getMasks(), isCausal);
+  if (!causal)
+    return op.emitOpError() << "decay needs a causal mask (#attn.causal, "
+                               "alone or inside #attn.and): the decay of key "
+                               "j runs over the keys after j up to the query";
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
   auto qType = cast<RankedTensorType>(getQuery().getType());
@@ -367,6 +400,10 @@ LogicalResult AttentionOp::verify() {
                                    expected[i], meaning[i])))
         return failure();
   }
+
+  if (Value decay = getDecay())
+    if (failed(verifyDecayOperand(*this, decay, e)))
+      return failure();
 
   if (Value slopes = getAlibiSlopes()) {
     if (!usesAlibi)

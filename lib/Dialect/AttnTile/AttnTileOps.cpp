@@ -233,3 +233,25 @@ LogicalResult ForKeyTilesOp::verify() {
     return yield.emitOpError("must yield the types of the iteration values");
   return success();
 }
+
+LogicalResult ReadStateOp::verify() {
+  if (failed(checkExtent(*this, getQuery(), 1, "query", getState(), 0,
+                         "state")) ||
+      failed(checkExtent(*this, getKeySum(), 0, "key sum", getState(), 0,
+                         "state")) ||
+      failed(checkExtent(*this, getAcc(), 0, "accumulator", getQuery(), 0,
+                         "query")) ||
+      failed(checkExtent(*this, getAcc(), 1, "accumulator", getState(), 1,
+                         "state")))
+    return failure();
+  return checkExtent(*this, getSum(), 0, "sum", getQuery(), 0, "query");
+}
+
+LogicalResult UpdateStateOp::verify() {
+  if (failed(checkExtent(*this, getKey(), 1, "key", getState(), 0, "state")) ||
+      failed(checkExtent(*this, getValue(), 1, "value", getState(), 1,
+                         "state")) ||
+      failed(checkExtent(*this, getValue(), 0, "value", getKey(), 0, "key")))
+    return failure();
+  return checkExtent(*this, getKeySum(), 0, "key sum", getState(), 0, "state");
+}

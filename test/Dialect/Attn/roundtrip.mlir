@@ -631,3 +631,27 @@ func.func @weight_mod(%q: tensor<?x?x?x?xf32>, %t: tensor<?xf32>) -> tensor<?x?x
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Linear attention: a feature map on q and k, a decay per key position.
+// CHECK-LABEL: func.func @linear
+// CHECK: attn.attention %{{.*}}, %{{.*}}, %{{.*}} decay(%{{.*}} : tensor<?x?x?xf32>) feature_map(<elu_plus_one>) mask(#attn.causal) normalization(<identity, l1>) scale(1.000000e+00)
+func.func @linear(%q: tensor<?x?x?x?xf32>, %a: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q decay(%a : tensor<?x?x?xf32>)
+       feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @feature_maps
+// CHECK: feature_map(<relu>)
+// CHECK: feature_map(<sigmoid>)
+// CHECK: feature_map(<exp>)
+// CHECK: feature_map(<silu>)
+func.func @feature_maps(%q: tensor<1x1x4x8xf32>) -> (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) {
+  %a = attn.attention %q, %q, %q feature_map(#attn.feature_map<relu>) : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
+  %b = attn.attention %q, %q, %q feature_map(#attn.feature_map<sigmoid>) : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
+  %c = attn.attention %q, %q, %q feature_map(#attn.feature_map<exp>) : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
+  %d = attn.attention %q, %q, %q feature_map(#attn.feature_map<silu>) : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
+  return %a, %b, %c, %d : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>
+}

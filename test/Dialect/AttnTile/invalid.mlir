@@ -183,3 +183,39 @@ func.func @layout_rank(%n: index, %l: tensor<4x4xi8>) {
   }
   return
 }
+
+// -----
+
+func.func @read_state_width(%fq: tensor<8x16xf32>, %s: tensor<12x4xf32>, %z: tensor<12xf32>, %x: f32, %n: index) {
+  // expected-error @+1 {{query extent 1 (16) does not match state extent 0 (12)}}
+  %acc, %sum = attn_tile.read_state %fq, %s, %z scale %x at %n length %n
+      : tensor<8x16xf32>, tensor<12x4xf32>, tensor<12xf32> -> tensor<8x4xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @read_state_rows(%fq: tensor<8x16xf32>, %s: tensor<16x4xf32>, %z: tensor<16xf32>, %x: f32, %n: index) {
+  // expected-error @+1 {{accumulator extent 0 (4) does not match query extent 0 (8)}}
+  %acc, %sum = attn_tile.read_state %fq, %s, %z scale %x at %n length %n
+      : tensor<8x16xf32>, tensor<16x4xf32>, tensor<16xf32> -> tensor<4x4xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @update_state_value(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tensor<8x16xf32>, %v: tensor<8x5xf32>, %n: index) {
+  // expected-error @+1 {{value extent 1 (5) does not match state extent 1 (4)}}
+  %s2, %z2 = attn_tile.update_state %s, %z, %k, %v at %n length %n
+      : tensor<16x4xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x5xf32>
+  return
+}
+
+// -----
+
+func.func @update_state_rows(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tensor<8x16xf32>, %v: tensor<7x4xf32>, %n: index) {
+  // expected-error @+1 {{value extent 0 (7) does not match key extent 0 (8)}}
+  %s2, %z2 = attn_tile.update_state %s, %z, %k, %v at %n length %n
+      : tensor<16x4xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<7x4xf32>
+  return
+}

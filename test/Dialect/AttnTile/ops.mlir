@@ -88,3 +88,30 @@ func.func @final_weights(%s: tensor<4x?xf32>, %m: tensor<4xf32>, %l: tensor<4xf3
   %p = attn_tile.final_weights %s, %m, %l normalization(#attn.normalize<relu, l1>) : tensor<4x?xf32>, tensor<4xf32>
   return %w, %p : tensor<4x?xf32>, tensor<4x?xf32>
 }
+
+// CHECK-LABEL: func.func @linear
+func.func @linear(%t: tensor<16x32xf32>, %s: tensor<16x8xf32>, %a: tensor<?x?x?xf32>,
+                  %b: index, %h: index, %q0: index, %k0: index, %nq: index, %nk: index)
+    -> (tensor<16x32xf32>, tensor<16x8xf32>) {
+  // CHECK: attn_tile.feature_map %{{.*}} map(<elu_plus_one>) : tensor<16x32xf32>
+  %f = attn_tile.feature_map %t map(#attn.feature_map<elu_plus_one>) : tensor<16x32xf32>
+  // CHECK: attn_tile.decay_prefix %{{.*}}[%{{.*}}, %{{.*}}] length %{{.*}} : tensor<?x?x?xf32> -> tensor<?xf64>
+  %c = attn_tile.decay_prefix %a[%b, %h] length %nk : tensor<?x?x?xf32> -> tensor<?xf64>
+  // CHECK: attn_tile.decay %{{.*}}, %{{.*}} at(%{{.*}}, %{{.*}}) lengths(%{{.*}}, %{{.*}}) : tensor<16x8xf32>, tensor<?xf64>
+  %d = attn_tile.decay %s, %c at(%q0, %k0) lengths(%nq, %nk) : tensor<16x8xf32>, tensor<?xf64>
+  return %f, %d : tensor<16x32xf32>, tensor<16x8xf32>
+}
+
+// CHECK-LABEL: func.func @linear_state
+func.func @linear_state(%fq: tensor<8x16xf32>, %fk: tensor<8x16xf32>, %v: tensor<8x?xf32>,
+                        %s: tensor<16x?xf32>, %z: tensor<16xf32>, %c: tensor<?xf64>,
+                        %scale: f32, %c0: index, %nk: index)
+    -> (tensor<8x?xf32>, tensor<8xf32>, tensor<16x?xf32>, tensor<16xf32>) {
+  // CHECK: attn_tile.read_state %{{.*}}, %{{.*}}, %{{.*}} scale %{{.*}} at %{{.*}} length %{{.*}} decay(%{{.*}} : tensor<?xf64>) : tensor<8x16xf32>, tensor<16x?xf32>, tensor<16xf32> -> tensor<8x?xf32>, tensor<8xf32>
+  %acc, %sum = attn_tile.read_state %fq, %s, %z scale %scale at %c0 length %nk decay(%c : tensor<?xf64>)
+      : tensor<8x16xf32>, tensor<16x?xf32>, tensor<16xf32> -> tensor<8x?xf32>, tensor<8xf32>
+  // CHECK: attn_tile.update_state %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} length %{{.*}} : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
+  %s2, %z2 = attn_tile.update_state %s, %z, %fk, %v at %c0 length %nk
+      : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
+  return %acc, %sum, %s2, %z2 : tensor<8x?xf32>, tensor<8xf32>, tensor<16x?xf32>, tensor<16xf32>
+}

@@ -19,6 +19,22 @@ import sys
 RUN = re.compile(r"^// RUN: attn-run %zoo/(\S+)\s+(.*?)\s*\|\s*FileCheck")
 
 
+def without_options(args, extra):
+    """`args` less --untiled and the options `extra` sets (with their value
+    where `extra` gives one), so that no option is given twice."""
+    valued = {extra[i] for i in range(len(extra) - 1)
+              if extra[i].startswith("--") and not extra[i + 1].startswith("--")}
+    kept, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--untiled" or a in extra and a.startswith("--"):
+            skip = a in valued
+        else:
+            kept.append(a)
+    return kept
+
+
 def main():
     zoo, tests, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
     runs = []
@@ -27,7 +43,7 @@ def main():
             for line in f:
                 m = RUN.match(line)
                 if m and "--check" in m.group(2).split():
-                    args = [a for a in shlex.split(m.group(2)) if a != "--untiled"]
+                    args = without_options(shlex.split(m.group(2)), extra)
                     runs.append([os.path.join(zoo, m.group(1))] + args)
     failed = 0
     for args in runs:

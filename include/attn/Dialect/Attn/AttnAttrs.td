@@ -307,4 +307,46 @@ def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Kernels (linear attention)
+//===----------------------------------------------------------------------===//
+
+def Attn_FeatureMapKind : I32EnumAttr<"FeatureMapKind",
+    "elementwise feature map phi applied to queries and keys", [
+  I32EnumAttrCase<"EluPlusOne", 0, "elu_plus_one">,
+  I32EnumAttrCase<"Relu", 1, "relu">,
+  I32EnumAttrCase<"Sigmoid", 2, "sigmoid">,
+  I32EnumAttrCase<"Exp", 3, "exp">,
+  I32EnumAttrCase<"Silu", 4, "silu">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
+  let summary = "Kernel feature map phi on queries and keys (linear attention)";
+  let description = [{
+    Replaces the dot product `Q[i] . K[j]` of the scores by
+    `phi(Q[i]) . phi(K[j])`, with `phi` applied to every element:
+
+    * `elu_plus_one`: `phi(x) = x + 1` for `x > 0`, `exp(x)` otherwise
+      (Katharopoulos et al.);
+    * `relu`: `max(x, 0)`;
+    * `sigmoid`: `1 / (1 + exp(-x))`;
+    * `exp`: `exp(x)`;
+    * `silu`: `x * sigmoid(x)` (Swish, TransNormerLLM/Lightning).
+
+    With `normalization(#attn.normalize<identity, l1>)` and `scale(1.0)` the
+    spec is normalized linear attention,
+    `o_i = sum_j phi(q_i).phi(k_j) v_j / sum_j phi(q_i).phi(k_j)`; with
+    `identity` alone it is unnormalized linear attention. Everything else
+    (masks, score modifications, the `decay` operand) composes as for any
+    score. Lowered through the tile program only.
+    ```mlir
+    feature_map(#attn.feature_map<elu_plus_one>)
+    ```
+  }];
+  let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind);
+  let assemblyFormat = "`<` $kind `>`";
+}
+
 #endif // ATTN_ATTRS_TD

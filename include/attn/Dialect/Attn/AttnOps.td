@@ -54,6 +54,17 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       factor on the output row, `out[b,h,i,:] = g[b,h,i] * sum_j w_ij v_j`
       (head routing/pruning: MoH, MoA, SHRP; extent-1 dimensions broadcast).
       The logsumexp is not affected.
+    * `decay(%a : tensor<B|1 x Hq|1 x Nk|1 x f>)`: a decay per key position,
+      `a[b, h, r]` in `(0, 1]` (linear attention and state-space duality:
+      RetNet/Lightning with a constant per head, Mamba-2 SSD with
+      `a_r = exp(dt_r * A_h)`); extent-1 dimensions broadcast (`[1, Hq, 1]`
+      is a constant per head). The weight of a kept key `j` is multiplied by
+      `prod_{r = j+1 .. p} a[b, h, r]` with `p = i + Nk - Nq` the aligned
+      query position, before the `l1` division. Needs the `identity`
+      normalization (optionally `l1`) and a causal mask (`#attn.causal`,
+      alone or inside `#attn.and`): the product is over the keys after `j`
+      up to the query. A decay outside `(0, 1]` is an error that the
+      reference and the runner report. Lowered through the tile program only.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
@@ -107,11 +118,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$v_head_map,
                        Optional<AnyRankedTensor>:$sink_logits,
                        Optional<AnyRankedTensor>:$output_gate,
+                       Optional<AnyRankedTensor>:$decay,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
                        OptionalAttr<Attn_NormalizationAttr>:$normalization,
-                       OptionalAttr<F64Attr>:$scale);
+                       OptionalAttr<F64Attr>:$scale,
+                       OptionalAttr<Attn_FeatureMapAttr>:$feature_map);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
   let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod,
@@ -128,7 +141,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`v_head_map` `(` $v_head_map^ `:` type($v_head_map) `)`)?
     (`sink_logits` `(` $sink_logits^ `:` type($sink_logits) `)`)?
     (`output_gate` `(` $output_gate^ `:` type($output_gate) `)`)?
+    (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
+    (`feature_map` `(` $feature_map^ `)`)?
     (`mask` `(` $mask^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
@@ -153,6 +168,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     /// Whether the weights need the final normalizer before the accumulation
     /// (a weight_mod with softmax or l1): the two-pass form.
     bool needsTwoPasses();
+    /// Whether the spec declares a kernel (feature map or decay): lowered
+    /// through the tile program only.
+    bool hasLinearKernel() { return getFeatureMapAttr() || getDecay(); }
   }];
 }
 

@@ -59,8 +59,9 @@ def AttnTile_LoadOp : AttnTile_Op<"load", [Pure]> {
   let summary = "Rows of one head of a [B, H, N, D] tensor as an f32 tile";
   let description = [{
     `result[r, x] = source[batch, head, row + r, x]` widened to f32, for
-    `r` in `[0, R)` where `R` is the result's first extent; rows at or past
-    the source's extent `N` read as 0 (the padding of the last tile).
+    `r` in `[0, R)` where `R` is the result's first extent; rows outside
+    `[0, N)` read as 0 (the padding of the last tile, and of the first
+    query chunk of the chunked linear form, whose rows may start before 0).
 
     ```mlir
     %kt = attn_tile.load %k[%b, %hk, %k0]
@@ -75,6 +76,24 @@ def AttnTile_LoadOp : AttnTile_Op<"load", [Pure]> {
     `:` type($source) `->` type($result)
   }];
   let hasVerifier = 1;
+}
+
+def AttnTile_FeatureMapOp : AttnTile_Op<"feature_map", [
+    Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "Applies a kernel feature map phi to every element of a tile";
+  let description = [{
+    `result[r, x] = phi(tile[r, x])` with `phi` the `#attn.feature_map` of
+    the spec (linear attention: `phi(Q) phi(K)^T` replaces `Q K^T`). The
+    padding rows of a loaded tile become `phi(0)`; the mask excludes the
+    padded keys, and padded queries are not written.
+
+    ```mlir
+    %fk = attn_tile.feature_map %kt map(<elu_plus_one>) : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$tile, Attn_FeatureMapAttr:$map);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = "$tile `map` `(` $map `)` attr-dict `:` type($tile)";
 }
 
 //===----------------------------------------------------------------------===//
@@ -173,6 +192,122 @@ def AttnTile_ModifyOp : AttnTile_Op<"modify", [
     (`score_mod` $score_mod^)?
     attr-dict `:` type($scores)
   }];
+}
+
+def AttnTile_DecayPrefixOp : AttnTile_Op<"decay_prefix", [Pure]> {
+  let summary = "Prefix sums of the log decay of one (batch, head), in f64";
+  let description = [{
+    `result[x] = sum_{r <= x} log(decay[b', h', r])` for `x` in
+    `[0, key_length)`, with `b' = 0` (`h' = 0`) where the decay's batch (head)
+    extent is 1. Computed once per work item; f64 keeps the differences of
+    two long sums exact enough for `exp(result[p] - result[j])`, the product
+    of the decays of keys `j+1 .. p`.
+
+    ```mlir
+    %c = attn_tile.decay_prefix %a[%b, %h] length %nk
+        : tensor<?x?x?xf32> -> tensor<?xf64>
+    ```
+  }];
+  let arguments = (ins 3DTensorOf<[F32, F16, BF16]>:$decay, Index:$batch,
+                       Index:$head, Index:$key_length);
+  let results = (outs 1DTensorOf<[F64]>:$result);
+  let assemblyFormat = [{
+    $decay `[` $batch `,` $head `]` `length` $key_length attr-dict
+    `:` type($decay) `->` type($result)
+  }];
+}
+
+def AttnTile_DecayOp : AttnTile_Op<"decay", [
+    Pure, AllTypesMatch<["scores", "result"]>]> {
+  let summary = "Multiplies a score tile by the decay between key and query";
+  let description = [{
+    For the entry `(r, c)` of the tile at query `query` and key `key`, with
+    the aligned query position `p = query + r + key_length - query_length`
+    and the key `j = key + c`: `result = scores * exp(prefix[p] -
+    prefix[j])` when `j <= p` and both lie in `[0, key_length)`; other
+    entries are unchanged (the causal mask the spec must have made them
+    `-inf`). Only meaningful with the identity normalization, whose weights
+    are the scores (the verifier of `attn.attention` requires it).
+
+    ```mlir
+    %d = attn_tile.decay %s, %c at(%q0, %k0) lengths(%nq, %nk)
+        : tensor<32x64xf32>, tensor<?xf64>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, 1DTensorOf<[F64]>:$prefix,
+                       Index:$query, Index:$key, Index:$query_length,
+                       Index:$key_length);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $scores `,` $prefix `at` `(` $query `,` $key `)`
+    `lengths` `(` $query_length `,` $key_length `)` attr-dict
+    `:` type($scores) `,` type($prefix)
+  }];
+}
+
+def AttnTile_ReadStateOp : AttnTile_Op<"read_state", [Pure]> {
+  let summary = "The carried linear-attention state's part of a query chunk";
+  let description = [{
+    The chunked (O(N)) form of linear attention keeps, per work item, the
+    state `S = sum_j d_j phi(k_j) v_j^T` (`[D, Dv]`) and its key sum
+    `z = sum_j d_j phi(k_j)` (`[D]`) of the keys before the chunk at `chunk`.
+    For query row `r` of the chunk (aligned position `p = chunk + r`):
+    `acc[r, :] = scale * f_r * sum_x query[r, x] S[x, :]` and
+    `sum[r] = scale * f_r * sum_x query[r, x] z[x]`, with the decay since the
+    state, `f_r = exp(prefix[p] - prefix[chunk - 1])` (`prefix[-1] = 0`;
+    1 without a prefix; `p` clamped into `[0, key_length)`).
+
+    ```mlir
+    %acc, %sum = attn_tile.read_state %fq, %s, %z scale %c1 at %c0
+        length %nk decay(%prefix : tensor<?xf64>)
+        : tensor<64x16xf32>, tensor<16x?xf32>, tensor<16xf32>
+          -> tensor<64x?xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$query, AttnTile_F32Tile2D:$state,
+                       AttnTile_F32Rows:$key_sum, F32:$scale, Index:$chunk,
+                       Index:$key_length, Optional<1DTensorOf<[F64]>>:$prefix);
+  let results = (outs AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$sum);
+  let assemblyFormat = [{
+    $query `,` $state `,` $key_sum `scale` $scale `at` $chunk
+    `length` $key_length (`decay` `(` $prefix^ `:` type($prefix) `)`)?
+    attr-dict `:` type($query) `,` type($state) `,` type($key_sum)
+    `->` type($acc) `,` type($sum)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
+    Pure, AllTypesMatch<["state", "new_state"]>,
+    AllTypesMatch<["key_sum", "new_key_sum"]>]> {
+  let summary = "Folds a key chunk into the carried linear-attention state";
+  let description = [{
+    With `last = min(chunk + C, key_length) - 1` (`C` the chunk's rows):
+    `S' = e * S + sum_{c : chunk + c <= last} g_c key[c]^T value[c]` and
+    `z' = e * z + sum_c g_c key[c]`, where `e = exp(prefix[last] -
+    prefix[chunk - 1])` and `g_c = exp(prefix[last] - prefix[chunk + c])`
+    (1 without a prefix). Padding rows past `key_length` are not read, so a
+    non-finite padding never reaches the state.
+
+    ```mlir
+    %s2, %z2 = attn_tile.update_state %s, %z, %fk, %vt at %c0 length %nk
+        decay(%prefix : tensor<?xf64>)
+        : tensor<16x?xf32>, tensor<16xf32>, tensor<64x16xf32>, tensor<64x?xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$state, AttnTile_F32Rows:$key_sum,
+                       AttnTile_F32Tile2D:$key, AttnTile_F32Tile2D:$value,
+                       Index:$chunk, Index:$key_length,
+                       Optional<1DTensorOf<[F64]>>:$prefix);
+  let results = (outs AttnTile_F32Tile2D:$new_state,
+                      AttnTile_F32Rows:$new_key_sum);
+  let assemblyFormat = [{
+    $state `,` $key_sum `,` $key `,` $value `at` $chunk `length` $key_length
+    (`decay` `(` $prefix^ `:` type($prefix) `)`)?
+    attr-dict `:` type($state) `,` type($key_sum) `,` type($key) `,`
+    type($value)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

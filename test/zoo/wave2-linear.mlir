@@ -1,0 +1,44 @@
+// Zoo wave 2, linear attention (ZOO.md L02, L03, and the linear transformer
+// that L04/L10/L12 build on): every spec checked against the float64
+// reference, which evaluates the quadratic form (phi(q) . phi(k) times the
+// product of the decays, over the causal keys) directly, at sizes that are
+// not multiples of the tiles, one token, a decode step (Nq 1 < Nk) and the
+// split-KV form. Lowered through the tile program (`path tile program`):
+// causal specs in the chunked O(N) form (chunks of 64 by default, 7 and 0 =
+// the quadratic form on some lines).
+
+// L02 Lightning Attention-2 (a decay constant per head, [1, H, 1]).
+// RUN: attn-run %zoo/linear/lightning2.mlir --random 1 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning2.mlir --random 2 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning2.mlir --random 3 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning2.mlir --random 11 --tile-program --linear-chunk 7 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning2.mlir --random 12 --tile-program --linear-chunk 0 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// L03 Mamba-2 SSD (a data-dependent decay per token and head, GQA-shared B and C).
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 4 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 5 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 6 --tile-program --shape 1,2,1,1,130,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 7 --tile-program --split-kv 3 --shape 1,2,1,100,333,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 13 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 14 --tile-program --linear-chunk 0 --shape 1,2,1,100,333,16 --check | FileCheck %s
+// Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
+// RUN: attn-run %zoo/linear/linear_transformer.mlir --random 8 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/linear_transformer.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/linear_transformer.mlir --random 10 --tile-program --split-kv 3 --shape 1,2,1,1,200,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/linear_transformer.mlir --random 15 --tile-program --linear-chunk 7 --shape 1,2,1,150,100,16 --check | FileCheck %s
+
+// The tiled and untiled lowerings and the GPU refuse kernels with a
+// located diagnostic (the tile program is their only lowering).
+// RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
+// RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+
+// A chunk size outside [0, 1024] is refused.
+// RUN: not attn-run %zoo/linear/mamba2_ssd.mlir --random 1 --tile-program --linear-chunk -1 2>&1 | FileCheck %s --check-prefix=BADCHUNK
+// BADCHUNK: linear-chunk must be in [0, 1024] (0: the quadratic form), got -1
+
+// CHECK: path tile program
+// CHECK: PASS
+// CHECK-NOT: FAIL
+// CPU: lightning2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention is lowered through the tile program only
+// UNTILED: linear_transformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel
+// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention has no GPU lowering yet
