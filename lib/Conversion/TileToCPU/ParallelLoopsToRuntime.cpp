@@ -16,6 +16,7 @@
 #include "mlir/Analysis/DataLayoutAnalysis.h"
 #include "mlir/Conversion/LLVMCommon/TypeConverter.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -105,10 +106,35 @@ LogicalResult checkOutlinable(scf::ParallelOp loop,
 
 /// max(ceildiv(ub - lb, step), 0): the loop's trip count on one dimension.
 Value tripCount(OpBuilder &b, Location loc, Value lb, Value ub, Value step) {
+  std::optional<int64_t> lbConst = getConstantIntValue(lb),
+                         ubConst = getConstantIntValue(ub),
+                         stepConst = getConstantIntValue(step);
+  if (lbConst && ubConst && stepConst && *stepConst > 0)
+    return arith::ConstantIndexOp::create(
+        b, loc,
+        std::max<int64_t>(llvm::divideCeilSigned(*ubConst - *lbConst,
+                                                 *stepConst),
+                          0));
   Value diff = b.createOrFold<arith::SubIOp>(loc, ub, lb);
   Value count = b.createOrFold<arith::CeilDivSIOp>(loc, diff, step);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  return b.createOrFold<arith::MaxSIOp>(loc, count, zero);
+  return arith::MaxSIOp::create(b, loc, count, zero);
+}
+
+/// The loop's number of items when its bounds are constants.
+std::optional<int64_t> constantItemCount(scf::ParallelOp loop) {
+  int64_t items = 1;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> lbConst = getConstantIntValue(lb),
+                           ubConst = getConstantIntValue(ub),
+                           stepConst = getConstantIntValue(step);
+    if (!lbConst || !ubConst || !stepConst || *stepConst <= 0)
+      return std::nullopt;
+    items *= std::max<int64_t>(
+        llvm::divideCeilSigned(*ubConst - *lbConst, *stepConst), 0);
+  }
+  return items;
 }
 
 SmallVector<Value> tripCounts(OpBuilder &b, scf::ParallelOp loop) {
@@ -152,20 +178,21 @@ Value fieldAddress(OpBuilder &b, Location loc, Type structType, Value context,
 }
 
 /// The body's view of the loop's induction variables, rebuilt from the
-/// row-major item index: iv_d = lb_d + (item / stride_d mod count_d) step_d.
+/// row-major item index; `innerCounts` are the trip counts of dimensions 1..n-1
+/// (the outermost one needs none).
 SmallVector<Value> delinearize(OpBuilder &b, Location loc, Value item,
                                ArrayRef<Value> lbs, ArrayRef<Value> steps,
-                               ArrayRef<Value> counts) {
-  SmallVector<Value> ivs(counts.size());
+                               ArrayRef<Value> innerCounts) {
+  SmallVector<Value> ivs(lbs.size());
   Value rest = item;
-  for (int64_t d = counts.size() - 1; d >= 0; --d) {
+  for (int64_t d = lbs.size() - 1; d >= 0; --d) {
     Value index = rest;
     if (d > 0) {
-      index = arith::RemUIOp::create(b, loc, rest, counts[d]);
-      rest = arith::DivUIOp::create(b, loc, rest, counts[d]);
+      index = arith::RemUIOp::create(b, loc, rest, innerCounts[d - 1]);
+      rest = arith::DivUIOp::create(b, loc, rest, innerCounts[d - 1]);
     }
-    Value offset = arith::MulIOp::create(b, loc, index, steps[d]);
-    ivs[d] = arith::AddIOp::create(b, loc, lbs[d], offset);
+    Value offset = b.createOrFold<arith::MulIOp>(loc, index, steps[d]);
+    ivs[d] = b.createOrFold<arith::AddIOp>(loc, lbs[d], offset);
   }
   return ivs;
 }
@@ -176,9 +203,10 @@ FunctionType bodyType(MLIRContext *ctx) {
   return FunctionType::get(ctx, {ptrType, IntegerType::get(ctx, 64)}, {});
 }
 
-/// The function holding `loop`'s body; `counts` are the parent's trip counts.
+/// The function holding `loop`'s body; `innerCounts` are the parent's trip
+/// counts of dimensions 1..n-1.
 func::FuncOp outlineBody(scf::ParallelOp loop, func::FuncOp parent,
-                         const Captures &captures, ArrayRef<Value> counts,
+                         const Captures &captures, ArrayRef<Value> innerCounts,
                          SymbolTable &symbols) {
   MLIRContext *ctx = loop.getContext();
   Location loc = loop.getLoc();
@@ -187,7 +215,7 @@ func::FuncOp outlineBody(scf::ParallelOp loop, func::FuncOp parent,
                                    (parent.getSymName() + "_work_item").str(),
                                    bodyType(ctx));
   body.setPrivate();
-  symbols.insert(body, std::next(Block::iterator(parent)));
+  symbols.insert(body);
   Block *entry = body.addEntryBlock();
   b.setInsertionPointToStart(entry);
 
@@ -212,7 +240,7 @@ func::FuncOp outlineBody(scf::ParallelOp loop, func::FuncOp parent,
                                           entry->getArgument(1));
   SmallVector<Value> ivs =
       delinearize(b, loc, item, lookup(loop.getLowerBound()),
-                  lookup(loop.getStep()), lookup(counts));
+                  lookup(loop.getStep()), lookup(innerCounts));
   mapping.map(loop.getInductionVars(), ivs);
   for (Operation &op : loop.getBody()->without_terminator())
     b.clone(op, mapping);
@@ -247,10 +275,31 @@ Value buildContext(OpBuilder &b, scf::ParallelOp loop, func::FuncOp parent,
   return context;
 }
 
+void callRuntime(OpBuilder &b, Location loc, Value count, func::FuncOp body,
+                 func::FuncOp runtime, Value context) {
+  Value countI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  Value fn = func::ConstantOp::create(b, loc, body.getFunctionType(),
+                                      SymbolRefAttr::get(body));
+  func::CallOp::create(b, loc, runtime, ValueRange{countI64, fn, context});
+}
+
+void callBodyOnce(OpBuilder &b, Location loc, func::FuncOp body,
+                  Value context) {
+  Value first = arith::ConstantIntOp::create(b, loc, 0, 64);
+  func::CallOp::create(b, loc, body, ValueRange{context, first});
+}
+
 /// count > 1: the runtime; count == 1: the body, directly; else nothing.
+/// Decided here when the count is a constant.
 void dispatch(OpBuilder &b, Location loc, Value count, func::FuncOp body,
               func::FuncOp runtime, Value context) {
-  Value countI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), count);
+  if (std::optional<int64_t> known = getConstantIntValue(count)) {
+    if (*known > 1)
+      callRuntime(b, loc, count, body, runtime, context);
+    else if (*known == 1)
+      callBodyOnce(b, loc, body, context);
+    return;
+  }
   Value one = arith::ConstantIndexOp::create(b, loc, 1);
   Value many = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, count,
                                      one);
@@ -259,19 +308,15 @@ void dispatch(OpBuilder &b, Location loc, Value count, func::FuncOp body,
   scf::IfOp::create(
       b, loc, many,
       [&](OpBuilder &then, Location at) {
-        Value fn = func::ConstantOp::create(then, at, body.getFunctionType(),
-                                            SymbolRefAttr::get(body));
-        func::CallOp::create(then, at, runtime,
-                             ValueRange{countI64, fn, context});
+        callRuntime(then, at, count, body, runtime, context);
         scf::YieldOp::create(then, at);
       },
       [&](OpBuilder &otherwise, Location at) {
-        scf::IfOp::create(otherwise, at, single, [&](OpBuilder &inner,
-                                                     Location at) {
-          Value first = arith::ConstantIntOp::create(inner, at, 0, 64);
-          func::CallOp::create(inner, at, body, ValueRange{context, first});
-          scf::YieldOp::create(inner, at);
-        });
+        scf::IfOp::create(otherwise, at, single,
+                          [&](OpBuilder &inner, Location at) {
+                            callBodyOnce(inner, at, body, context);
+                            scf::YieldOp::create(inner, at);
+                          });
         scf::YieldOp::create(otherwise, at);
       });
 }
@@ -308,49 +353,56 @@ struct ParallelLoopsToRuntimePass
           ParallelLoopsToRuntimePass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<scf::ParallelOp> loops = outermostLoops(module);
-    if (loops.empty())
-      return;
     SymbolTable symbols(module);
-    FailureOr<func::FuncOp> runtime = lookupRuntime(module, symbols);
-    if (failed(runtime))
-      return signalPassFailure();
     LowerToLLVMOptions options(
         &getContext(),
         getAnalysis<DataLayoutAnalysis>().getAtOrAbove(module));
     LLVMTypeConverter converter(&getContext(), options);
-    for (scf::ParallelOp loop : loops)
-      (void)outline(loop, *runtime, converter, symbols);
+    for (scf::ParallelOp loop : outermostLoops(module))
+      if (failed(outline(loop, module, converter, symbols)))
+        return signalPassFailure();
   }
 
+  /// Those of `module` itself: a nested module has its own symbols.
   static SmallVector<scf::ParallelOp> outermostLoops(ModuleOp module) {
     SmallVector<scf::ParallelOp> loops;
     module.walk<WalkOrder::PreOrder>([&](scf::ParallelOp loop) {
-      if (!isInsideParallelRegion(loop))
+      if (!isInsideParallelRegion(loop) &&
+          loop->getParentOfType<ModuleOp>() == module)
         loops.push_back(loop);
       return WalkResult::skip();
     });
     return loops;
   }
 
-  /// Replaces `loop` by its outlined body and the dispatch; leaves it as it
-  /// is (with a remark) when it cannot.
-  static LogicalResult outline(scf::ParallelOp loop, func::FuncOp runtime,
+  /// Replaces `loop` by its outlined body and the dispatch, or leaves it as
+  /// it is (with a remark when that is a limitation). Fails only on a clash
+  /// with the runtime's symbol.
+  static LogicalResult outline(scf::ParallelOp loop, ModuleOp module,
                                const LLVMTypeConverter &converter,
                                SymbolTable &symbols) {
     if (failed(checkOutlinable(loop, converter)))
+      return success();
+    // Known to have at most one item: the sequential loop is all it needs.
+    if (std::optional<int64_t> items = constantItemCount(loop);
+        items && *items <= 1)
+      return success();
+    FailureOr<func::FuncOp> runtime = lookupRuntime(module, symbols);
+    if (failed(runtime))
       return failure();
     auto parent = loop->getParentOfType<func::FuncOp>();
     OpBuilder b(loop);
     SmallVector<Value> counts = tripCounts(b, loop);
     SmallVector<Value> bounds(loop.getLowerBound());
     llvm::append_range(bounds, loop.getStep());
-    llvm::append_range(bounds, counts);
+    ArrayRef<Value> innerCounts = ArrayRef(counts).drop_front();
+    llvm::append_range(bounds, innerCounts);
     Captures captures = collectCaptures(loop, bounds, converter);
-    func::FuncOp body = outlineBody(loop, parent, captures, counts, symbols);
+    func::FuncOp body =
+        outlineBody(loop, parent, captures, innerCounts, symbols);
     Value context = buildContext(b, loop, parent, captures);
     dispatch(b, loop.getLoc(), product(b, loop.getLoc(), counts), body,
-             runtime, context);
+             *runtime, context);
     loop.erase();
     return success();
   }
