@@ -2,8 +2,11 @@
 
 #include "attn/JIT.h"
 
+#include "llvm/Support/ThreadPool.h"
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <malloc.h>
 #include <limits>
@@ -167,6 +170,140 @@ TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
       ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
     EXPECT_EQ(mallinfo2().uordblks, before);
   }
+}
+
+/// Inputs of B1 H2 with Nq queries and Nk keys, D 16, and an output.
+struct DecodeBuffers {
+  NDArray q, k, v, out;
+  DecodeBuffers(int64_t nq, int64_t nk)
+      : q(DType::F32, {1, 2, nq, 16}), k(DType::F32, {1, 2, nk, 16}),
+        v(DType::F32, {1, 2, nk, 16}), out(DType::F32, {1, 2, nq, 16}) {
+    std::mt19937_64 rng(nq * 1000 + nk);
+    q.fillNormal(rng);
+    k.fillNormal(rng);
+    v.fillNormal(rng);
+  }
+  llvm::Error run(const CompiledFunction &f) {
+    return f.run({BufferView::of(q), BufferView::of(k), BufferView::of(v)},
+                 {BufferView::of(out)});
+  }
+};
+
+CompileOptions tileProgramThreads(int64_t splitKv, unsigned threads) {
+  CompileOptions options;
+  options.tileProgram = true;
+  options.tileQ = 8;
+  options.tileKv = 16;
+  options.splitKv = splitKv;
+  options.threads = threads;
+  return options;
+}
+
+void expectSameBits(const NDArray &a, const NDArray &b) {
+  ASSERT_EQ(a.numElements(), b.numElements());
+  for (int64_t i = 0; i < a.numElements(); ++i)
+    ASSERT_EQ(a.getDouble(i), b.getDouble(i)) << i;
+}
+
+/// The tile program's work items (and split-KV's partials and merge) run on
+/// 1, 2 or 5 threads with the same bits: each item is computed the same way
+/// wherever it runs. Shape-generic and static kernels; lengths that the
+/// tiles do not divide, a single token, and a decode shape (1 query, many
+/// keys) where the splits are the only parallelism.
+TEST(CompiledFunctionTest, TileProgramThreadCountDoesNotChangeResults) {
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  const std::pair<int64_t, int64_t> lengths[] = {{1, 1}, {37, 37}, {100, 100},
+                                                 {1, 100}, {5, 77}};
+  for (int64_t splitKv : {1, 3}) {
+    for (bool shapeGeneric : {true, false}) {
+      KernelCache cache;
+      for (auto [nq, nk] : lengths) {
+        // Static kernels compile per length: fewer of them.
+        if (!shapeGeneric && nq == 100)
+          continue;
+        SCOPED_TRACE(testing::Message()
+                     << "split-kv " << splitKv << " generic " << shapeGeneric
+                     << " Nq " << nq << " Nk " << nk);
+        ArgTypes fixed = {{DType::F32, {1, 2, nq, 16}},
+                          {DType::F32, {1, 2, nk, 16}},
+                          {DType::F32, {1, 2, nk, 16}}};
+        std::vector<NDArray> outs;
+        for (unsigned threads : {1u, 2u, 5u}) {
+          auto kernel = cache.getOrCompile(
+              kCausal, "causal", shapeGeneric ? dynamic : fixed,
+              tileProgramThreads(splitKv, threads));
+          ASSERT_TRUE(static_cast<bool>(kernel))
+              << llvm::toString(kernel.takeError());
+          DecodeBuffers b(nq, nk);
+          ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+          outs.push_back(b.out);
+        }
+        for (size_t r = 1; r < outs.size(); ++r)
+          expectSameBits(outs[0], outs[r]);
+      }
+    }
+  }
+}
+
+/// One tile-program kernel called from several threads at once: each call
+/// dispatches its own work items and waits for its own, with the same bits
+/// as a call on one thread.
+TEST(CompiledFunctionTest, TileProgramConcurrentCallsAgree) {
+  KernelCache cache;
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  auto single = cache.getOrCompile(kCausal, "causal", dynamic,
+                                   tileProgramThreads(3, 1));
+  auto kernel = cache.getOrCompile(kCausal, "causal", dynamic,
+                                   tileProgramThreads(3, 2));
+  ASSERT_TRUE(single && kernel);
+  DecodeBuffers expected(45, 90);
+  ASSERT_FALSE(static_cast<bool>(expected.run(**single)));
+  std::vector<DecodeBuffers> buffers(6, DecodeBuffers(45, 90));
+  std::vector<std::thread> callers;
+  std::atomic<int> failures{0};
+  for (DecodeBuffers &b : buffers)
+    callers.emplace_back([&] {
+      for (int i = 0; i < 3; ++i)
+        if (llvm::Error err = b.run(**kernel)) {
+          llvm::consumeError(std::move(err));
+          ++failures;
+        }
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(failures, 0);
+  for (DecodeBuffers &b : buffers)
+    expectSameBits(expected.out, b.out);
+}
+
+/// Kernels called from tasks of the pool that runs their work items: more
+/// callers than pool threads, each waiting for its own items. Waiting from a
+/// pool thread runs pending tasks instead of blocking, so this returns.
+TEST(CompiledFunctionTest, TileProgramCalledFromItsOwnPool) {
+  KernelCache cache;
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  auto single = cache.getOrCompile(kCausal, "causal", dynamic,
+                                   tileProgramThreads(3, 1));
+  auto kernel = cache.getOrCompile(kCausal, "causal", dynamic,
+                                   tileProgramThreads(3, 5));
+  ASSERT_TRUE(single && kernel);
+  DecodeBuffers expected(30, 61);
+  ASSERT_FALSE(static_cast<bool>(expected.run(**single)));
+  unsigned callers = 2 * workerThreadPool().getMaxConcurrency() + 1;
+  std::vector<DecodeBuffers> buffers(callers, DecodeBuffers(30, 61));
+  std::atomic<int> failures{0};
+  llvm::ThreadPoolTaskGroup group(workerThreadPool());
+  for (DecodeBuffers &b : buffers)
+    group.async([&] {
+      if (llvm::Error err = b.run(**kernel)) {
+        llvm::consumeError(std::move(err));
+        ++failures;
+      }
+    });
+  group.wait();
+  EXPECT_EQ(failures, 0);
+  for (DecodeBuffers &b : buffers)
+    expectSameBits(expected.out, b.out);
 }
 
 TEST(KernelCacheTest, ErrorsAreValues) {
