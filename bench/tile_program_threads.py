@@ -7,7 +7,8 @@
 Runs attn-run on two cases, each at every thread count:
   * causal prefill: B1 H8 N2048 D64 f32 (zoo/basics/causal.mlir), split-kv 1;
   * decode: one query against 32768 keys, H8 D64 f32, no mask, split-kv 8
-    (and split-kv 1, where the 8 heads are the only work items);
+    with a query tile of 1 (and split-kv 1, where the 8 heads are the only
+    work items; and the default query tile of 32, 31 rows of padding);
 and prints a markdown table (best wall time of --repeat runs, process CPU
 time of that run, useful GFLOP/s over wall time, speed-up over one thread)
 followed by the commands that produced it, the CPU and the load. Not a
@@ -36,11 +37,12 @@ RUN = re.compile(r"run (?P<wall>[0-9.e+-]+) s .* run-cpu (?P<cpu>[0-9.e+-]+) s")
 def cases(dense_spec):
     causal = os.path.join(ROOT, "zoo", "basics", "causal.mlir")
     n = 2048
-    # (name, spec, B, H, Nq, Nk, D, split-kv, kept fraction of the scores)
+    # (name, spec, B, H, Nq, Nk, D, tile-q, split-kv, kept fraction)
     return [
-        ("causal prefill", causal, 1, 8, n, n, 64, 1, (n + 1) / (2 * n)),
-        ("decode", dense_spec, 1, 8, 1, 32768, 64, 8, 1.0),
-        ("decode", dense_spec, 1, 8, 1, 32768, 64, 1, 1.0),
+        ("causal prefill", causal, 1, 8, n, n, 64, 32, 1, (n + 1) / (2 * n)),
+        ("decode", dense_spec, 1, 8, 1, 32768, 64, 1, 8, 1.0),
+        ("decode", dense_spec, 1, 8, 1, 32768, 64, 1, 1, 1.0),
+        ("decode", dense_spec, 1, 8, 1, 32768, 64, 32, 8, 1.0),
     ]
 
 
@@ -79,28 +81,30 @@ def main():
         dense_spec = f.name
     rows, commands = [], []
     try:
-        for name, spec, b, h, nq, nk, d, split, density in cases(dense_spec):
+        for name, spec, b, h, nq, nk, d, tq, split, density in cases(
+                dense_spec):
             flops = 4 * b * h * nq * nk * d * density
             one = None
             for t in threads:
                 cmd = [attn_run, spec, "--random", "0",
                        "--shape", f"{b},{h},{h},{nq},{nk},{d}",
-                       "--tile-program", "--split-kv", str(split),
+                       "--tile-program", "--tile-q", str(tq),
+                       "--split-kv", str(split),
                        "--num-threads", str(t), "--repeat", str(args.repeat)]
                 commands.append(" ".join(cmd))
                 wall, cpu = run(cmd)
                 one = one or wall
-                rows.append((name, b, h, nq, nk, d, split, t, wall * 1e3,
+                rows.append((name, b, h, nq, nk, d, tq, split, t, wall * 1e3,
                              cpu * 1e3, flops / wall / 1e9, one / wall))
     finally:
         os.unlink(dense_spec)
 
-    print("| case | B | H | Nq | Nk | D | split-kv | threads | ms | CPU ms "
-          "| useful GFLOP/s | vs 1 thread |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| case | B | H | Nq | Nk | D | tile-q | split-kv | threads | ms "
+          "| CPU ms | useful GFLOP/s | vs 1 thread |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %d | %d | %d | %d | %d | %d | %d | %.1f | %.1f | %.2f "
-              "| %.2fx |" % r)
+        print("| %s | %d | %d | %d | %d | %d | %d | %d | %d | %.1f | %.1f "
+              "| %.2f | %.2fx |" % r)
     print()
     print("Host: %s, %d CPUs; load average before / after: %s / %s."
           % (model, cpus, load_before, host()[2]))
