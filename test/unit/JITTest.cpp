@@ -37,10 +37,12 @@ ArgTypes shapes(int64_t n, int64_t d = 16, DType dtype = DType::F32) {
 
 struct Buffers {
   NDArray q, k, v, out;
-  explicit Buffers(int64_t n, int64_t d = 16)
-      : q(DType::F32, {1, 2, n, d}), k(DType::F32, {1, 2, n, d}),
-        v(DType::F32, {1, 2, n, d}), out(DType::F32, {1, 2, n, d}) {
-    std::mt19937_64 rng(n);
+  explicit Buffers(int64_t n, int64_t d = 16) : Buffers(n, n, d, n) {}
+  /// Nq queries and Nk keys (a decode step: Nq = 1).
+  Buffers(int64_t nq, int64_t nk, int64_t d, uint64_t seed)
+      : q(DType::F32, {1, 2, nq, d}), k(DType::F32, {1, 2, nk, d}),
+        v(DType::F32, {1, 2, nk, d}), out(DType::F32, {1, 2, nq, d}) {
+    std::mt19937_64 rng(seed);
     q.fillNormal(rng);
     k.fillNormal(rng);
     v.fillNormal(rng);
@@ -172,22 +174,10 @@ TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
   }
 }
 
-/// Inputs of B1 H2 with Nq queries and Nk keys, D 16, and an output.
-struct DecodeBuffers {
-  NDArray q, k, v, out;
-  DecodeBuffers(int64_t nq, int64_t nk)
-      : q(DType::F32, {1, 2, nq, 16}), k(DType::F32, {1, 2, nk, 16}),
-        v(DType::F32, {1, 2, nk, 16}), out(DType::F32, {1, 2, nq, 16}) {
-    std::mt19937_64 rng(nq * 1000 + nk);
-    q.fillNormal(rng);
-    k.fillNormal(rng);
-    v.fillNormal(rng);
-  }
-  llvm::Error run(const CompiledFunction &f) {
-    return f.run({BufferView::of(q), BufferView::of(k), BufferView::of(v)},
-                 {BufferView::of(out)});
-  }
-};
+/// Buffers of B1 H2 D16 with Nq queries and Nk keys.
+Buffers decodeBuffers(int64_t nq, int64_t nk) {
+  return Buffers(nq, nk, 16, nq * 1000 + nk);
+}
 
 CompileOptions tileProgramThreads(int64_t splitKv, unsigned threads) {
   CompileOptions options;
@@ -234,7 +224,7 @@ TEST(CompiledFunctionTest, TileProgramThreadCountDoesNotChangeResults) {
               tileProgramThreads(splitKv, threads));
           ASSERT_TRUE(static_cast<bool>(kernel))
               << llvm::toString(kernel.takeError());
-          DecodeBuffers b(nq, nk);
+          Buffers b = decodeBuffers(nq, nk);
           ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
           outs.push_back(b.out);
         }
@@ -245,65 +235,76 @@ TEST(CompiledFunctionTest, TileProgramThreadCountDoesNotChangeResults) {
   }
 }
 
+/// A shape-generic split-KV tile program on `threads` threads and the output
+/// of the same program on one thread for (nq, nk).
+struct ThreadedTileProgram {
+  KernelCache cache;
+  std::shared_ptr<const CompiledFunction> kernel;
+  Buffers expected;
+
+  ThreadedTileProgram(unsigned threads, int64_t nq, int64_t nk)
+      : expected(decodeBuffers(nq, nk)) {
+    ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+    auto single = cache.getOrCompile(kCausal, "causal", dynamic,
+                                     tileProgramThreads(3, 1));
+    auto threaded = cache.getOrCompile(kCausal, "causal", dynamic,
+                                       tileProgramThreads(3, threads));
+    EXPECT_TRUE(single && threaded);
+    if (!single || !threaded) {
+      llvm::consumeError(single.takeError());
+      llvm::consumeError(threaded.takeError());
+      return;
+    }
+    kernel = *threaded;
+    EXPECT_FALSE(static_cast<bool>(expected.run(**single)));
+  }
+
+  /// Runs on `b`, counting failures (callable from any thread).
+  void run(Buffers &b, std::atomic<int> &failures) const {
+    if (llvm::Error err = b.run(*kernel)) {
+      llvm::consumeError(std::move(err));
+      ++failures;
+    }
+  }
+};
+
 /// One tile-program kernel called from several threads at once: each call
 /// dispatches its own work items and waits for its own, with the same bits
 /// as a call on one thread.
 TEST(CompiledFunctionTest, TileProgramConcurrentCallsAgree) {
-  KernelCache cache;
-  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
-  auto single = cache.getOrCompile(kCausal, "causal", dynamic,
-                                   tileProgramThreads(3, 1));
-  auto kernel = cache.getOrCompile(kCausal, "causal", dynamic,
-                                   tileProgramThreads(3, 2));
-  ASSERT_TRUE(single && kernel);
-  DecodeBuffers expected(45, 90);
-  ASSERT_FALSE(static_cast<bool>(expected.run(**single)));
-  std::vector<DecodeBuffers> buffers(6, DecodeBuffers(45, 90));
+  ThreadedTileProgram program(2, 45, 90);
+  ASSERT_TRUE(program.kernel);
+  std::vector<Buffers> buffers(6, decodeBuffers(45, 90));
   std::vector<std::thread> callers;
   std::atomic<int> failures{0};
-  for (DecodeBuffers &b : buffers)
+  for (Buffers &b : buffers)
     callers.emplace_back([&] {
       for (int i = 0; i < 3; ++i)
-        if (llvm::Error err = b.run(**kernel)) {
-          llvm::consumeError(std::move(err));
-          ++failures;
-        }
+        program.run(b, failures);
     });
   for (std::thread &t : callers)
     t.join();
   EXPECT_EQ(failures, 0);
-  for (DecodeBuffers &b : buffers)
-    expectSameBits(expected.out, b.out);
+  for (Buffers &b : buffers)
+    expectSameBits(program.expected.out, b.out);
 }
 
 /// Kernels called from tasks of the pool that runs their work items: more
 /// callers than pool threads, each waiting for its own items. Waiting from a
 /// pool thread runs pending tasks instead of blocking, so this returns.
 TEST(CompiledFunctionTest, TileProgramCalledFromItsOwnPool) {
-  KernelCache cache;
-  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
-  auto single = cache.getOrCompile(kCausal, "causal", dynamic,
-                                   tileProgramThreads(3, 1));
-  auto kernel = cache.getOrCompile(kCausal, "causal", dynamic,
-                                   tileProgramThreads(3, 5));
-  ASSERT_TRUE(single && kernel);
-  DecodeBuffers expected(30, 61);
-  ASSERT_FALSE(static_cast<bool>(expected.run(**single)));
+  ThreadedTileProgram program(5, 30, 61);
+  ASSERT_TRUE(program.kernel);
   unsigned callers = 2 * workerThreadPool().getMaxConcurrency() + 1;
-  std::vector<DecodeBuffers> buffers(callers, DecodeBuffers(30, 61));
+  std::vector<Buffers> buffers(callers, decodeBuffers(30, 61));
   std::atomic<int> failures{0};
   llvm::ThreadPoolTaskGroup group(workerThreadPool());
-  for (DecodeBuffers &b : buffers)
-    group.async([&] {
-      if (llvm::Error err = b.run(**kernel)) {
-        llvm::consumeError(std::move(err));
-        ++failures;
-      }
-    });
+  for (Buffers &b : buffers)
+    group.async([&] { program.run(b, failures); });
   group.wait();
   EXPECT_EQ(failures, 0);
-  for (DecodeBuffers &b : buffers)
-    expectSameBits(expected.out, b.out);
+  for (Buffers &b : buffers)
+    expectSameBits(program.expected.out, b.out);
 }
 
 TEST(KernelCacheTest, ErrorsAreValues) {
