@@ -9,8 +9,7 @@
 // CHECK:       %[[BODY:.*]] = llvm.mlir.addressof @causal_work_item : !llvm.ptr
 // CHECK:       llvm.call @attn_parallel_for(%{{.*}}, %[[BODY]], %{{.*}}) : (i64, !llvm.ptr, !llvm.ptr) -> ()
 // CHECK:       llvm.call @causal_work_item(%{{.*}}, %{{.*}}) : (!llvm.ptr, i64) -> ()
-// CHECK-LABEL: llvm.func @causal_work_item(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
-// CHECK-SAME:    sym_visibility = "private"
+// CHECK-LABEL: llvm.func internal @causal_work_item(%{{.*}}: !llvm.ptr, %{{.*}}: i64)
 // CHECK:       llvm.load
 // CHECK:       llvm.call @malloc
 
@@ -20,8 +19,8 @@
 // SPLIT-DAG:   %[[MERGE:.*]] = llvm.mlir.addressof @causal_work_item_0 :
 // SPLIT:       llvm.call @attn_parallel_for(%{{.*}}, %[[PARTIALS]], %{{.*}})
 // SPLIT:       llvm.call @attn_parallel_for(%{{.*}}, %[[MERGE]], %{{.*}})
-// SPLIT-LABEL: llvm.func @causal_work_item(
-// SPLIT-LABEL: llvm.func @causal_work_item_0(
+// SPLIT-LABEL: llvm.func internal @causal_work_item(
+// SPLIT-LABEL: llvm.func internal @causal_work_item_0(
 func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                   %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
     attributes {llvm.emit_c_interface} {

@@ -168,8 +168,8 @@ def ParallelLoopsToRuntime
     after `scf-forall-to-parallel`) becomes:
 
     * a private function `<parent>_work_item(!llvm.ptr ctx, i64 item)`
-      holding the loop body; the item index is delinearized row-major over
-      the loop's dimensions;
+      (internal linkage in LLVM) holding the loop body; the item index is
+      delinearized row-major over the loop's dimensions;
     * in the parent, a stack struct (the context) holding the values the
       body uses from above: scalars as they are, indices as integers of the
       index width, memrefs as their LLVM descriptors (unrealized casts that

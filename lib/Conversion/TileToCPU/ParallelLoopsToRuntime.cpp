@@ -215,6 +215,9 @@ func::FuncOp outlineBody(scf::ParallelOp loop, func::FuncOp parent,
                                    (parent.getSymName() + "_work_item").str(),
                                    bodyType(ctx));
   body.setPrivate();
+  // Private to the module in LLVM too: nothing outside calls it by name.
+  body->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   symbols.insert(body);
   Block *entry = body.addEntryBlock();
   b.setInsertionPointToStart(entry);

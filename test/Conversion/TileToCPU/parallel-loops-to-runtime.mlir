@@ -40,7 +40,7 @@
 // CHECK:         return
 
 // CHECK-LABEL: func.func private @items_work_item
-// CHECK-SAME:    (%[[BCTX:.*]]: !llvm.ptr, %[[ITEM:.*]]: i64)
+// CHECK-SAME:    (%[[BCTX:.*]]: !llvm.ptr, %[[ITEM:.*]]: i64) attributes {llvm.linkage = #llvm.linkage<internal>}
 // CHECK:         %[[G0:.*]] = llvm.getelementptr %[[BCTX]][0, 0]
 // CHECK:         %[[L0:.*]] = llvm.load %[[G0]]
 // CHECK:         %[[BIN:.*]] = builtin.unrealized_conversion_cast %[[L0]] : !llvm.struct<{{.*}}> to memref<?x?xf32>
