@@ -25,6 +25,10 @@
 #include <mutex>
 #include <string>
 
+namespace llvm {
+class ThreadPoolInterface;
+} // namespace llvm
+
 namespace mlir {
 class ModuleOp;
 class ExecutionEngine;
@@ -40,7 +44,8 @@ struct CompileOptions {
   /// Compile through the tile program (attn-to-tile) and its portable
   /// loops lowering instead (`tiled` is then ignored): shape-generic, so a
   /// spec with dynamic shapes compiles once for every length; scalar code,
-  /// one thread, every key tile visited (the tile IR's correctness path).
+  /// work items on `threads` threads, every key tile visited (the tile IR's
+  /// correctness path).
   /// tileQ and tileKv give its tiles (tileQ 0: 32).
   bool tileProgram = false;
   /// Tile program only: the split-KV form with at most this many key splits
@@ -57,7 +62,11 @@ struct CompileOptions {
   /// 8 when 16 does not divide a requested `tileQ`. vectorWidth(),
   /// queryTile() and keyTile() of the compiled function say what ran.
   int64_t vectorWidth = 0;
-  /// Worker threads for the tiled path; 0 uses every hardware thread.
+  /// Worker threads (the calling one included for the tile program); 0 uses
+  /// every hardware thread, 1 runs everything on the calling thread. The
+  /// tiled path runs ranges of its static work items on them, the tile
+  /// program the work items of each of its parallel loops (both split-KV
+  /// phases), from inside one kernel call.
   unsigned threads = 0;
   /// LLVM CPU name and features; empty selects the host.
   std::string cpu, features;
@@ -95,6 +104,11 @@ int64_t hostVectorWidth();
 /// Whether vdpbf16ps on `vectorWidth` f32 lanes (8 or 16) can run on this
 /// host: avx512bf16, plus avx512vl for 8 lanes.
 bool hostHasBF16Dot(int64_t vectorWidth);
+
+/// The pool that runs kernels' work items (one thread per hardware thread).
+/// Its tasks may call kernels: waiting for their own work items runs
+/// pending tasks instead of blocking.
+llvm::ThreadPoolInterface &workerThreadPool();
 
 /// A spec function compiled for the host CPU. Safe to run from several
 /// threads at once.

@@ -1,6 +1,8 @@
 //===- CPUJit.cpp - compile specs for the CPU and run them ----------------===//
 
 #include "attn/JIT.h"
+#include "ParallelRuntime.h"
+#include "attn/Conversion/ParallelRuntime.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Pipelines/Pipelines.h"
@@ -423,6 +425,10 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     symbols[interner("__truncsfbf2")] = {
         llvm::orc::ExecutorAddr::fromPtr(&attnJitTruncSFBF2),
         llvm::JITSymbolFlags::Exported};
+    // The tile program's work items (attn-parallel-loops-to-runtime).
+    symbols[interner(kParallelForFunction)] = {
+        llvm::orc::ExecutorAddr::fromPtr(&attnJitParallelFor),
+        llvm::JITSymbolFlags::Exported};
     return symbols;
   });
   result->entry = ("_mlir_ciface_" + funcName).str();
@@ -441,7 +447,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
   return result;
 }
 
-static llvm::ThreadPoolInterface &workerPool() {
+llvm::ThreadPoolInterface &attn::workerThreadPool() {
   static llvm::DefaultThreadPool pool(llvm::hardware_concurrency());
   return pool;
 }
@@ -603,7 +609,12 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
     packedEntry(packed.data());
     return llvm::Error::success();
   };
-  if (!workItems || threads <= 1)
+  if (!workItems) {
+    // A tile program dispatches its own work items (attn_parallel_for).
+    ParallelForScope scope(workerThreadPool(), threads);
+    return invoke(0, 0);
+  }
+  if (threads <= 1)
     return invoke(0, workItems);
 
   // Dynamic scheduling over work items already ordered heaviest first.
@@ -611,7 +622,7 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
   std::atomic<bool> failed{false};
   std::mutex errorMutex;
   std::string firstError;
-  llvm::ThreadPoolTaskGroup group(workerPool());
+  llvm::ThreadPoolTaskGroup group(workerThreadPool());
   unsigned workers = std::min<int64_t>(threads, workItems);
   for (unsigned t = 0; t < workers; ++t)
     group.async([&] {

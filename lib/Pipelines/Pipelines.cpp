@@ -26,6 +26,64 @@
 
 using namespace mlir;
 
+/// From attn ops on tensors to loops on buffers (scf.parallel for work
+/// items), every buffer freed.
+static void addBufferizationToLoops(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
+  pm.addPass(createCanonicalizerPass());
+
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = true;
+  // The tile program threads row statistics through scf.for as new tensors.
+  bufferizeOptions.allowReturnAllocsFromLoops = true;
+  bufferizeOptions.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // Results become caller-owned out-params; static allocations are written
+  // in place instead of copied.
+  bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
+  outParamOptions.modifyPublicFunctions = true;
+  outParamOptions.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParamOptions));
+  bufferization::BufferDeallocationPipelineOptions deallocOptions;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
+  // The tile program's linalg ops and work-item loop (no-ops otherwise).
+  pm.addNestedPass<func::FuncOp>(attn::createCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+}
+
+/// From loops on buffers to the LLVM dialect.
+static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Before arith-expand: the emulation widens and narrows with arith ops.
+  if (emulateBF16Dot)
+    pm.addPass(attn::createEmulateBF16Dot());
+  // bf16 conversions become integer code: the JIT has no bf16 libcalls.
+  arith::ArithExpandOpsPassOptions expandOptions;
+  expandOptions.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
+  pm.addPass(attn::createApproximateVectorMath());
+  // x86vector ops (the bf16-dot kernels) become x86 intrinsics.
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
+  // Lowered vector.contracts (the GPU kernels' warp-level tile products run
+  // on the CPU) start from ub.poison.
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  // What LLVM has no intrinsic for (tanh, erf, atan, ...) calls libm.
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
 void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
   buildCPULoweringToLLVM(pm);
 }
@@ -51,60 +109,15 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   tiling.linearChunk = options.linearChunk;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
   pm.addNestedPass<func::FuncOp>(createConvertAttnTileToLoops());
-  buildCPULoweringToLLVM(pm);
+  addBufferizationToLoops(pm);
+  // Work items allocate and free their own buffers by now: independent.
+  pm.addPass(createParallelLoopsToRuntime());
+  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false);
 }
 
 void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
-  pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
-  pm.addPass(createCanonicalizerPass());
-
-  bufferization::OneShotBufferizePassOptions bufferizeOptions;
-  bufferizeOptions.bufferizeFunctionBoundaries = true;
-  // The tile program threads row statistics through scf.for as new tensors.
-  bufferizeOptions.allowReturnAllocsFromLoops = true;
-  bufferizeOptions.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
-  // Results become caller-owned out-params; static allocations are written
-  // in place instead of copied.
-  bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
-  outParamOptions.modifyPublicFunctions = true;
-  outParamOptions.hoistStaticAllocs = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParamOptions));
-  bufferization::BufferDeallocationPipelineOptions deallocOptions;
-  bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
-  // The tile program's linalg ops and work-item loop (no-ops otherwise).
-  pm.addNestedPass<func::FuncOp>(createCopiesToLinalg());
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
-
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  // Before arith-expand: the emulation widens and narrows with arith ops.
-  if (emulateBF16Dot)
-    pm.addPass(createEmulateBF16Dot());
-  // bf16 conversions become integer code: the JIT has no bf16 libcalls.
-  arith::ArithExpandOpsPassOptions expandOptions;
-  expandOptions.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expandOptions));
-  pm.addPass(createApproximateVectorMath());
-  // x86vector ops (the bf16-dot kernels) become x86 intrinsics.
-  ConvertVectorToLLVMPassOptions vectorOptions;
-  vectorOptions.x86Vector = true;
-  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
-  // Lowered vector.contracts (the GPU kernels' warp-level tile products run
-  // on the CPU) start from ub.poison.
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  // What LLVM has no intrinsic for (tanh, erf, atan, ...) calls libm.
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addBufferizationToLoops(pm);
+  addLoopsToLLVM(pm, emulateBF16Dot);
 }
 
 void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {

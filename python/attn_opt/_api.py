@@ -321,8 +321,8 @@ class Kernel:
     @property
     def tile_program(self) -> bool:
         """Whether the kernel was compiled through the tile program
-        (``tile_program=True``): scalar code on one thread, one kernel for
-        every dynamic extent."""
+        (``tile_program=True``): scalar code, one kernel for every dynamic
+        extent."""
         return bool(self._kernel.tile_program)
 
     @property
@@ -380,9 +380,9 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     checked for) element types, ranks and the spec's static extents only,
     the cache key holds no lengths, and the kernel runs on arrays of any
     shape the spec accepts (checked at every call as a specialization
-    would). Scalar code on one thread: a correctness path, slower than the
-    tiled kernel. ``tile_q`` (0: 32) and ``tile_kv`` give its tiles;
-    ``threads`` is accepted and ignored; ``tiled=False`` and a nonzero
+    would). Scalar code, its work items on ``threads`` threads: a
+    correctness path, slower than the tiled kernel. ``tile_q`` (0: 32) and
+    ``tile_kv`` give its tiles; ``tiled=False`` and a nonzero
     ``vector_width`` select other lowerings and raise ``ValueError``.
 
     Options: ``tiled`` (tiled vectorized lowering; False: the untiled

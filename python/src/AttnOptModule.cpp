@@ -427,15 +427,14 @@ Kernel compileKernel(
   options.tileProgram = tileProgram;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
+  options.threads = threads;
   if (tileProgram) {
-    // Scalar code on one thread: the options of the other paths do not
-    // apply, and are left at one value so that they split no cache entry.
+    // Scalar code: the options of the other paths do not apply, and are
+    // left at one value so that they split no cache entry.
     options.tiled = true;
-    options.threads = 1;
     options.vectorWidth = 0;
   } else {
     options.tiled = tiled;
-    options.threads = threads;
     options.vectorWidth = vectorWidth;
   }
   llvm::Expected<std::shared_ptr<const attn::CompiledFunction>> compiled =

@@ -2,8 +2,11 @@
 
 #include "attn/JIT.h"
 
+#include "llvm/Support/ThreadPool.h"
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <malloc.h>
 #include <limits>
@@ -34,10 +37,12 @@ ArgTypes shapes(int64_t n, int64_t d = 16, DType dtype = DType::F32) {
 
 struct Buffers {
   NDArray q, k, v, out;
-  explicit Buffers(int64_t n, int64_t d = 16)
-      : q(DType::F32, {1, 2, n, d}), k(DType::F32, {1, 2, n, d}),
-        v(DType::F32, {1, 2, n, d}), out(DType::F32, {1, 2, n, d}) {
-    std::mt19937_64 rng(n);
+  explicit Buffers(int64_t n, int64_t d = 16) : Buffers(n, n, d, n) {}
+  /// Nq queries and Nk keys (a decode step: Nq = 1).
+  Buffers(int64_t nq, int64_t nk, int64_t d, uint64_t seed)
+      : q(DType::F32, {1, 2, nq, d}), k(DType::F32, {1, 2, nk, d}),
+        v(DType::F32, {1, 2, nk, d}), out(DType::F32, {1, 2, nq, d}) {
+    std::mt19937_64 rng(seed);
     q.fillNormal(rng);
     k.fillNormal(rng);
     v.fillNormal(rng);
@@ -167,6 +172,139 @@ TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
       ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
     EXPECT_EQ(mallinfo2().uordblks, before);
   }
+}
+
+/// Buffers of B1 H2 D16 with Nq queries and Nk keys.
+Buffers decodeBuffers(int64_t nq, int64_t nk) {
+  return Buffers(nq, nk, 16, nq * 1000 + nk);
+}
+
+CompileOptions tileProgramThreads(int64_t splitKv, unsigned threads) {
+  CompileOptions options;
+  options.tileProgram = true;
+  options.tileQ = 8;
+  options.tileKv = 16;
+  options.splitKv = splitKv;
+  options.threads = threads;
+  return options;
+}
+
+void expectSameBits(const NDArray &a, const NDArray &b) {
+  ASSERT_EQ(a.numElements(), b.numElements());
+  for (int64_t i = 0; i < a.numElements(); ++i)
+    ASSERT_EQ(a.getDouble(i), b.getDouble(i)) << i;
+}
+
+/// The tile program's work items (and split-KV's partials and merge) run on
+/// 1, 2 or 5 threads with the same bits: each item is computed the same way
+/// wherever it runs. Shape-generic and static kernels; lengths that the
+/// tiles do not divide, a single token, and a decode shape (1 query, many
+/// keys) where the splits are the only parallelism.
+TEST(CompiledFunctionTest, TileProgramThreadCountDoesNotChangeResults) {
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  const std::pair<int64_t, int64_t> lengths[] = {{1, 1}, {37, 37}, {100, 100},
+                                                 {1, 100}, {5, 77}};
+  for (int64_t splitKv : {1, 3}) {
+    for (bool shapeGeneric : {true, false}) {
+      KernelCache cache;
+      for (auto [nq, nk] : lengths) {
+        // Static kernels compile per length: fewer of them.
+        if (!shapeGeneric && nq == 100)
+          continue;
+        SCOPED_TRACE(testing::Message()
+                     << "split-kv " << splitKv << " generic " << shapeGeneric
+                     << " Nq " << nq << " Nk " << nk);
+        ArgTypes fixed = {{DType::F32, {1, 2, nq, 16}},
+                          {DType::F32, {1, 2, nk, 16}},
+                          {DType::F32, {1, 2, nk, 16}}};
+        std::vector<NDArray> outs;
+        for (unsigned threads : {1u, 2u, 5u}) {
+          auto kernel = cache.getOrCompile(
+              kCausal, "causal", shapeGeneric ? dynamic : fixed,
+              tileProgramThreads(splitKv, threads));
+          ASSERT_TRUE(static_cast<bool>(kernel))
+              << llvm::toString(kernel.takeError());
+          Buffers b = decodeBuffers(nq, nk);
+          ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+          outs.push_back(b.out);
+        }
+        for (size_t r = 1; r < outs.size(); ++r)
+          expectSameBits(outs[0], outs[r]);
+      }
+    }
+  }
+}
+
+/// A shape-generic split-KV tile program on `threads` threads and the output
+/// of the same program on one thread for (nq, nk).
+struct ThreadedTileProgram {
+  KernelCache cache;
+  std::shared_ptr<const CompiledFunction> kernel;
+  Buffers expected;
+
+  ThreadedTileProgram(unsigned threads, int64_t nq, int64_t nk)
+      : expected(decodeBuffers(nq, nk)) {
+    ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+    auto single = cache.getOrCompile(kCausal, "causal", dynamic,
+                                     tileProgramThreads(3, 1));
+    auto threaded = cache.getOrCompile(kCausal, "causal", dynamic,
+                                       tileProgramThreads(3, threads));
+    EXPECT_TRUE(single && threaded);
+    if (!single || !threaded) {
+      llvm::consumeError(single.takeError());
+      llvm::consumeError(threaded.takeError());
+      return;
+    }
+    kernel = *threaded;
+    EXPECT_FALSE(static_cast<bool>(expected.run(**single)));
+  }
+
+  /// Runs on `b`, counting failures (callable from any thread).
+  void run(Buffers &b, std::atomic<int> &failures) const {
+    if (llvm::Error err = b.run(*kernel)) {
+      llvm::consumeError(std::move(err));
+      ++failures;
+    }
+  }
+};
+
+/// One tile-program kernel called from several threads at once: each call
+/// dispatches its own work items and waits for its own, with the same bits
+/// as a call on one thread.
+TEST(CompiledFunctionTest, TileProgramConcurrentCallsAgree) {
+  ThreadedTileProgram program(2, 45, 90);
+  ASSERT_TRUE(program.kernel);
+  std::vector<Buffers> buffers(6, decodeBuffers(45, 90));
+  std::vector<std::thread> callers;
+  std::atomic<int> failures{0};
+  for (Buffers &b : buffers)
+    callers.emplace_back([&] {
+      for (int i = 0; i < 3; ++i)
+        program.run(b, failures);
+    });
+  for (std::thread &t : callers)
+    t.join();
+  EXPECT_EQ(failures, 0);
+  for (Buffers &b : buffers)
+    expectSameBits(program.expected.out, b.out);
+}
+
+/// Kernels called from tasks of the pool that runs their work items: more
+/// callers than pool threads, each waiting for its own items. Waiting from a
+/// pool thread runs pending tasks instead of blocking, so this returns.
+TEST(CompiledFunctionTest, TileProgramCalledFromItsOwnPool) {
+  ThreadedTileProgram program(5, 30, 61);
+  ASSERT_TRUE(program.kernel);
+  unsigned callers = 2 * workerThreadPool().getMaxConcurrency() + 1;
+  std::vector<Buffers> buffers(callers, decodeBuffers(30, 61));
+  std::atomic<int> failures{0};
+  llvm::ThreadPoolTaskGroup group(workerThreadPool());
+  for (Buffers &b : buffers)
+    group.async([&] { program.run(b, failures); });
+  group.wait();
+  EXPECT_EQ(failures, 0);
+  for (Buffers &b : buffers)
+    expectSameBits(program.expected.out, b.out);
 }
 
 TEST(KernelCacheTest, ErrorsAreValues) {

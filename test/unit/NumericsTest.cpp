@@ -311,10 +311,12 @@ INSTANTIATE_TEST_SUITE_P(
 using TileProgramParam = std::tuple<int, const char *, bool>;
 
 /// The tile program with tiles that divide none of the test lengths (every
-/// tile crosses an end somewhere) and `splitKv` key splits.
+/// tile crosses an end somewhere) and `splitKv` key splits, its work items on
+/// 3 threads (on any host: the pool's threads and the caller).
 CompileOptions tileProgramOptions(int64_t splitKv) {
   CompileOptions options;
   options.tileProgram = true;
+  options.threads = 3;
   options.tileQ = 6;
   options.tileKv = 7;
   options.splitKv = splitKv;

@@ -156,6 +156,43 @@ def ApproximateVectorMath : Pass<"attn-approximate-vector-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ParallelLoopsToRuntime
+    : Pass<"attn-parallel-loops-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Run the work items of outermost scf.parallel loops through "
+                "the attn_parallel_for runtime entry point";
+  let description = [{
+    Runs on buffers, after bufferization and buffer deallocation (each work
+    item then allocates and frees its own buffers, so items are
+    independent). Every outermost `scf.parallel` without results (the tile
+    program's `scf.forall` over (batch, head, query tile[, key split])
+    after `scf-forall-to-parallel`) becomes:
+
+    * a private function `<parent>_work_item(!llvm.ptr ctx, i64 item)`
+      (internal linkage in LLVM) holding the loop body; the item index is
+      delinearized row-major over the loop's dimensions;
+    * in the parent, a stack struct (the context) holding the values the
+      body uses from above: scalars as they are, indices as integers of the
+      index width, memrefs as their LLVM descriptors (unrealized casts that
+      the conversions to the LLVM dialect resolve); constants are cloned
+      into the body instead;
+    * `attn_parallel_for(i64 count, ptr body, ptr ctx)` when the loop has
+      more than one item, a direct call of the body for a single item and
+      nothing for none.
+
+    `attn_parallel_for` must run `body(ctx, i)` for every `i` in
+    `[0, count)`, in any order and on any threads, and return when all
+    have finished: the JIT defines it over its thread pool
+    (`attn/Conversion/ParallelRuntime.h`). Loops nested in another
+    `scf.parallel` or `scf.forall` stay sequential. A loop that cannot be
+    outlined (reductions, a captured value with no LLVM form, no enclosing
+    `func.func`) gets a remark and stays sequential.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::scf::SCFDialect"
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // GPU code generation
 //===----------------------------------------------------------------------===//
