@@ -57,7 +57,7 @@ def attn_run(args, spec, n, extra):
     cmd = [os.path.join(args.build, "bin", "attn-run"),
            os.path.join(ROOT, "zoo", spec), "--random", "1",
            "--shape", f"1,{args.heads},{args.heads},{n},{n},{args.dim}",
-           "--threads", str(args.threads), "--repeat", str(args.repeat)] + extra
+           "--num-threads", str(args.threads), "--repeat", str(args.repeat)] + extra
     out = subprocess.run(cmd, capture_output=True, text=True)
     m = RUN_TIME.search(out.stdout)
     if out.returncode != 0 or not m:

@@ -49,7 +49,8 @@ struct CompileOptions {
   /// tileQ and tileKv give its tiles (tileQ 0: 32).
   bool tileProgram = false;
   /// Tile program only: the split-KV form with at most this many key splits
-  /// per query tile, merged by their logsumexp (1: no split).
+  /// per query tile, merged by their logsumexp (1: no split; 0: automatic,
+  /// chosen at run time for about 64 work items: the decode setting).
   int64_t splitKv = 1;
   /// Tile program only: positions per chunk of the chunked (O(N)) form of
   /// causal linear attention (0: its quadratic form).

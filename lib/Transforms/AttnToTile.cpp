@@ -71,6 +71,16 @@ private:
   void finishWorkItem(RowState state, Value accScale, ValueRange sharedOuts);
   void buildOnePassOrTwoPasses(ValueRange ivs, ValueRange sharedOuts);
   void buildSplitKv(ValueRange outs);
+  /// split-kv = 0: ceil(target items / query-tile items), at most one split
+  /// per kMinTilesPerSplit key tiles (run time).
+  Value automaticSplits(Value numKTiles) {
+    Value items = e.muli(e.muli(batch, hq), numQTiles);
+    Value wanted = arith::CeilDivUIOp::create(
+        b, loc, e.idx(kSplitKvTargetItems), e.maxsi(items, e.idx(1)));
+    Value most = arith::CeilDivUIOp::create(b, loc, numKTiles,
+                                            e.idx(kMinTilesPerSplit));
+    return e.minsi(wanted, most);
+  }
   /// Whether the spec is causal linear attention that the chunked form
   /// computes exactly (see the pass description).
   bool isChunkableLinear();
@@ -383,11 +393,13 @@ scf::ForallOp TileProgramBuilder::workLoop(
 /// running the key tiles of its split into an unnormalized partial result
 /// (accumulator and row statistics, whole tiles of rows), then one work
 /// item per query tile merging its splits (attn_tile.merge) and finishing
-/// the rows. The split count is min(split-kv, key tiles) at run time.
+/// the rows. The split count is min(split-kv, key tiles) at run time, or
+/// with split-kv = 0 the one that brings the first phase to about
+/// kSplitKvTargetItems work items (1 for long query sequences).
 void TileProgramBuilder::buildSplitKv(ValueRange outs) {
   Value numKTiles = arith::CeilDivUIOp::create(b, loc, nk, e.idx(tileKv));
-  Value splits =
-      e.maxsi(e.idx(1), e.minsi(e.idx(splitKv), numKTiles));
+  Value requested = splitKv > 0 ? e.idx(splitKv) : automaticSplits(numKTiles);
+  Value splits = e.maxsi(e.idx(1), e.minsi(requested, numKTiles));
   Value tilesPerSplit = arith::CeilDivUIOp::create(b, loc, numKTiles, splits);
   Value paddedRows = e.muli(numQTiles, e.idx(tileQ));
   auto accType = tileType(tileQ, op.getValue());
@@ -599,6 +611,11 @@ void TileProgramBuilder::build() {
   nk = dim(op.getKey(), 2);
   dv = dim(op.getValue(), 3);
   scaleValue = scale();
+  // tile-q is an upper bound: a tile taller than a static query length is
+  // padding only (a decode step: one query).
+  int64_t staticNq = cast<RankedTensorType>(q.getType()).getDimSize(2);
+  if (!ShapedType::isDynamic(staticNq) && staticNq > 0 && staticNq < tileQ)
+    tileQ = staticNq;
   rowsType = RankedTensorType::get({tileQ}, b.getF32Type());
   scoreType = RankedTensorType::get({tileQ, tileKv}, b.getF32Type());
 
@@ -625,7 +642,7 @@ void TileProgramBuilder::build() {
     return;
   }
   numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
-  if (splitKv > 1 && !op.needsTwoPasses()) {
+  if ((splitKv == 0 || splitKv > 1) && !op.needsTwoPasses()) {
     buildSplitKv(outs);
     return;
   }

@@ -1,15 +1,30 @@
 // RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' -split-input-file | FileCheck %s
 // RUN: not attn-opt %s -attn-to-tile='tile-q=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
-// RUN: not attn-opt %s -attn-to-tile='split-kv=0' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSPLIT
+// RUN: not attn-opt %s -attn-to-tile='split-kv=-1' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADSPLIT
 // RUN: not attn-opt %s -attn-to-tile='tile-q=2048 tile-kv=1024' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADAREA
 // RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=4' -split-input-file | FileCheck %s --check-prefix=SPLIT
 // RUN: attn-opt %s -attn-to-tile='linear-chunk=5' -split-input-file | FileCheck %s --check-prefix=CHUNK
+// RUN: attn-opt %s -attn-to-tile='split-kv=0' -split-input-file | FileCheck %s --check-prefix=AUTO
+
+// split-kv = 0: the split count is computed at run time, aiming at 64
+// first-phase work items with at least 4 key tiles per split.
+// AUTO-LABEL: func.func @causal
+// AUTO: %[[QT:.*]] = arith.ceildivui %{{.*}}, %c32 : index
+// AUTO: %[[KT:.*]] = arith.ceildivui %{{.*}}, %c32{{.*}} : index
+// AUTO: %[[BH:.*]] = arith.muli
+// AUTO: %[[ITEMS:.*]] = arith.muli %[[BH]], %[[QT]]
+// AUTO: %[[NZ:.*]] = arith.maxsi %[[ITEMS]], %c1
+// AUTO: %[[WANT:.*]] = arith.ceildivui %c64, %[[NZ]]
+// AUTO: %[[MOST:.*]] = arith.ceildivui %[[KT]], %c4
+// AUTO: arith.minsi %[[WANT]], %[[MOST]]
+// AUTO: scf.forall ({{.*}}) in ({{.*}}) shared_outs
+// AUTO: attn_tile.merge
 // RUN: not attn-opt %s -attn-to-tile='linear-chunk=2000' -split-input-file 2>&1 | FileCheck %s --check-prefix=BADCHUNK
 // BADCHUNK: attn-to-tile: linear-chunk must be in [0, 1024] (0: the quadratic form), got 2000
 
 // BAD: attn-to-tile: tile-program tiles must be in [1, 4096], got tile-q 0, tile-kv 32
-// BADSPLIT: attn-to-tile: split-kv must be in [1, 4096], got 0
+// BADSPLIT: attn-to-tile: split-kv must be in [0, 4096] (0: automatic), got -1
 // BADAREA: attn-to-tile: tile-program score tiles hold at most 1048576 elements, got tile-q 2048 x tile-kv 1024
 
 // The split-KV form: min(4, key tiles) splits at run time, work items
@@ -235,4 +250,18 @@ func.func @linear_chunked(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
        : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
          -> tensor<1x2x20x16xf32>
   return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
+// tile-q is an upper bound: one static query makes a one-row query tile.
+// CHECK-LABEL: func.func @decode
+// CHECK: attn_tile.load %arg0[{{.*}}] : tensor<2x4x1x16xf32> -> tensor<1x16xf32>
+// CHECK: attn_tile.scores {{.*}} -> tensor<1x8xf32>
+func.func @decode(%q: tensor<2x4x1x16xf32>, %k: tensor<2x4x40x16xf32>,
+                  %v: tensor<2x4x40x16xf32>) -> tensor<2x4x1x16xf32> {
+  %o = attn.attention %q, %k, %v
+       : tensor<2x4x1x16xf32>, tensor<2x4x40x16xf32>, tensor<2x4x40x16xf32>
+         -> tensor<2x4x1x16xf32>
+  return %o : tensor<2x4x1x16xf32>
 }

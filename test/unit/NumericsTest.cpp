@@ -334,7 +334,9 @@ protected:
 /// splits) against the reference at every shape of kShapes, two seeds each.
 void checkTileProgramAtEveryShape(MLIRContext &context, const SpecCase &c,
                                   const char *elementType, bool lse,
-                                  ArrayRef<int64_t> linearChunks = {64}) {
+                                  ArrayRef<int64_t> linearChunks = {64},
+                                  ArrayRef<int64_t> splits = {1, 3},
+                                  ArrayRef<Shape> shapes = kShapes) {
   std::string source = makeSpec(c, elementType, lse);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   ASSERT_TRUE(module) << source;
@@ -344,7 +346,7 @@ void checkTileProgramAtEveryShape(MLIRContext &context, const SpecCase &c,
   // Without and with the split-KV form (up to 3 key splits), and each
   // chunk size of the chunked linear form (0: its quadratic form).
   SmallVector<std::pair<int64_t, int64_t>> configs;
-  for (int64_t splitKv : {1, 3})
+  for (int64_t splitKv : splits)
     for (int64_t chunk : linearChunks)
       configs.push_back({splitKv, chunk});
   for (auto [splitKv, chunk] : configs) {
@@ -356,7 +358,7 @@ void checkTileProgramAtEveryShape(MLIRContext &context, const SpecCase &c,
     EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
     EXPECT_EQ((*compiled)->queryTile(), 6);
 
-    for (const Shape &s : kShapes) {
+    for (const Shape &s : shapes) {
       ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
       SCOPED_TRACE(testing::Message()
                    << c.name << " " << elementType << " split-kv " << splitKv
@@ -385,6 +387,24 @@ void checkTileProgramAtEveryShape(MLIRContext &context, const SpecCase &c,
 TEST_P(TileProgramNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
   auto [caseIndex, elementType, lse] = GetParam();
   checkTileProgramAtEveryShape(context, kCases[caseIndex], elementType, lse);
+}
+
+// split-kv = 0: the split count chosen at run time (decode shapes with many
+// key tiles split, long query sequences do not), masks, sinks and the lse.
+TEST(TileProgramAutoSplitTest, MatchesReferenceAtDecodeAndPrefillShapes) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const Shape shapes[] = {
+      {1, 2, 1, 1, 300, 16, 16},  // one query, 43 key tiles: 11 splits
+      {2, 4, 2, 3, 200, 8, 12},   // three queries, GQA
+      {1, 4, 2, 37, 37, 16, 16},  // prefill: 1 split
+  };
+  for (const char *name : {"dense", "causal", "streaming", "sinks"}) {
+    SCOPED_TRACE(name);
+    for (bool lse : {false, true})
+      checkTileProgramAtEveryShape(context, kCases[caseIndex(name)], "f32",
+                                   lse, {64}, {0}, shapes);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -556,10 +576,10 @@ TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {
     EXPECT_NE(text.find(message.str()), std::string::npos) << text;
   };
   CompileOptions o;
-  o.splitKv = 0;
-  expectError(o, "split-kv must be in [1, 4096], got 0");
+  o.splitKv = -1;
+  expectError(o, "split-kv must be in [0, 4096] (0: automatic), got -1");
   o.splitKv = 5000;
-  expectError(o, "split-kv must be in [1, 4096], got 5000");
+  expectError(o, "split-kv must be in [0, 4096] (0: automatic), got 5000");
   o = CompileOptions();
   o.tileQ = 70000;
   expectError(o, "tile-program tiles must be in [1, 4096], got tile-q 70000");

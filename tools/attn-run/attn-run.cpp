@@ -71,7 +71,7 @@ static cl::opt<bool> tileProgram(
 static cl::opt<int64_t> splitKv(
     "split-kv",
     cl::desc("with --tile-program: the split-KV form with at most this many "
-             "key splits per query tile (1: none)"),
+             "key splits per query tile (1: none; 0: automatic, for decode)"),
     cl::init(1));
 static cl::opt<int64_t> linearChunk(
     "linear-chunk",

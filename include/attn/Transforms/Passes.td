@@ -51,13 +51,15 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "32",
-           "Queries per tile (1-4096; tile-q x tile-kv <= 2^20)">,
+           "Queries per tile (1-4096; tile-q x tile-kv <= 2^20); an upper "
+           "bound: a static query length below it is the tile">,
     Option<"tileKv", "tile-kv", "int64_t", "32", "Keys per tile (1-4096)">,
     Option<"splitKv", "split-kv", "int64_t", "1",
            "Split the key tiles of each query tile into at most this many "
            "ranges run as separate work items, merged by their logsumexp "
            "(1: no split; the count is min(split-kv, key tiles) at run "
-           "time; two-pass specs are not split)">,
+           "time; 0: automatic, about 64 first-phase work items, at least 4 "
+           "key tiles per split; two-pass specs are not split)">,
     Option<"linearChunk", "linear-chunk", "int64_t", "64",
            "Positions per chunk of the chunked linear-attention form "
            "(0-1024; 0: the quadratic form)">

@@ -18,6 +18,11 @@ constexpr int64_t kMaxTileProgramTile = 4096;
 /// Score-tile elements (4 MiB of f32).
 constexpr int64_t kMaxTileProgramScores = int64_t(1) << 20;
 constexpr int64_t kMaxTileProgramSplits = 4096;
+/// split-kv = 0 (automatic) aims at this many work items in the first phase
+/// (enough for the threads of a many-core host), with at least
+/// kMinTilesPerSplit key tiles per split (a split must outweigh its merge).
+constexpr int64_t kSplitKvTargetItems = 64;
+constexpr int64_t kMinTilesPerSplit = 4;
 /// A chunk's C x C score tile obeys the score-tile bound.
 constexpr int64_t kMaxLinearChunk = 1024;
 
@@ -34,9 +39,9 @@ inline std::string checkTileProgramOptions(int64_t tileQ, int64_t tileKv,
     return "tile-program score tiles hold at most " +
            std::to_string(kMaxTileProgramScores) + " elements, got tile-q " +
            std::to_string(tileQ) + " x tile-kv " + std::to_string(tileKv);
-  if (splitKv < 1 || splitKv > kMaxTileProgramSplits)
-    return "split-kv must be in [1, " + std::to_string(kMaxTileProgramSplits) +
-           "], got " + std::to_string(splitKv);
+  if (splitKv < 0 || splitKv > kMaxTileProgramSplits)
+    return "split-kv must be in [0, " + std::to_string(kMaxTileProgramSplits) +
+           "] (0: automatic), got " + std::to_string(splitKv);
   if (linearChunk < 0 || linearChunk > kMaxLinearChunk)
     return "linear-chunk must be in [0, " + std::to_string(kMaxLinearChunk) +
            "] (0: the quadratic form), got " + std::to_string(linearChunk);
