@@ -17,11 +17,12 @@ See docs/python.md for the full reference.
 from .errors import (CompileError, Diagnostic, ReferenceEvaluationError,
                      SpecError, TraceError)
 from .frontend import (
-    Captured, Mask, Normalization, ScoreMod, Spec, Tracer, alibi, and_,
-    block_sparse, capture, causal, chunked, dilated, document, full, identity,
-    math, neighborhood, not_, or_, per_head, prefix_lm, relu, sigmoid, sinks,
-    softcap, softmax, softplus, strided, trace_mask, trace_score_mod,
-    trace_weight_mod, window, query_length, key_length, top_left, bottom_right,
+    Captured, FeatureMap, Mask, Normalization, ScoreMod, Spec, Tracer, alibi,
+    and_, block_sparse, capture, causal, chunked, dilated, document, full,
+    identity, math, neighborhood, not_, or_, per_head, prefix_lm, relu,
+    sigmoid, sinks, softcap, softmax, softplus, strided, trace_mask,
+    trace_score_mod, trace_weight_mod, window, query_length, key_length,
+    top_left, bottom_right,
 )
 from ._api import (
     BlockMap, Comparison, Kernel, block_map, cache_info, compare, compile,
@@ -45,7 +46,7 @@ __all__ = [
     "block_map", "BlockMap", "ptx", "has_gpu_backend",
     # front end
     "math", "capture", "Captured", "Tracer", "Mask", "ScoreMod",
-    "Normalization", "full", "causal", "window", "sinks", "strided",
+    "Normalization", "FeatureMap", "full", "causal", "window", "sinks", "strided",
     "dilated", "chunked", "prefix_lm", "document", "block_sparse",
     "neighborhood", "and_", "or_", "not_", "per_head", "softcap", "alibi",
     "softmax", "sigmoid", "softplus", "relu", "identity", "trace_mask",

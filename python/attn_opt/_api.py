@@ -68,7 +68,8 @@ def _as_spec(spec: SpecLike) -> Spec:
 def verify(spec: SpecLike) -> dict:
     """Verifies a spec (text or :class:`Spec`) and returns its signature:
     ``entry``, ``args`` (name, role, dtype, shape with None for dynamic
-    extents), ``output_dtype``, ``has_lse``, ``normalization``, ``mask``."""
+    extents), ``output_dtype``, ``has_lse``, ``normalization``, ``mask``,
+    ``feature_map`` (its name or None), ``has_decay``."""
     return _as_spec(spec).info
 
 
@@ -319,6 +320,12 @@ class Kernel:
         return self._kernel.tile_kv
 
     @property
+    def linear_chunk(self) -> Optional[int]:
+        """Positions per chunk of causal linear attention's O(N) form (0:
+        the quadratic form) for a tile-program kernel, else None."""
+        return self.options.get("linear_chunk")
+
+    @property
     def tile_program(self) -> bool:
         """Whether the kernel was compiled through the tile program
         (``tile_program=True``): scalar code, one kernel for every dynamic
@@ -370,7 +377,7 @@ class Kernel:
 def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
             tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
             vector_width: int = 0, tile_program: bool = False,
-            **operands) -> Kernel:
+            linear_chunk: int = 64, **operands) -> Kernel:
     """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
     arrays (cached: a second call with the same spec, shapes and options
     reuses the kernel).
@@ -384,6 +391,17 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     correctness path, slower than the tiled kernel. ``tile_q`` (0: 32) and
     ``tile_kv`` give its tiles; ``tiled=False`` and a nonzero
     ``vector_width`` select other lowerings and raise ``ValueError``.
+    Specs with a ``feature_map`` or a ``decay`` (linear attention) are
+    lowered through the tile program only: without ``tile_program=True``
+    they raise :class:`CompileError`.
+
+    ``linear_chunk`` (tile program only; int in [0, 1024], default 64):
+    positions per chunk of the chunked O(N) form of causal linear
+    attention (identity normalization, optionally ``l1``, under exactly
+    ``causal()``, with no bias, score modification, function, gate or
+    logsumexp); 0 selects the quadratic O(N^2) form, which other linear
+    specs always take. Both are exact; the chunk size changes speed and
+    rounding only. Part of the kernel cache key.
 
     Options: ``tiled`` (tiled vectorized lowering; False: the untiled
     baseline), ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
@@ -394,13 +412,13 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     kernel's ``vector_width``, ``tile_q`` and ``tile_kv`` say what runs.
     """
     return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
-                    operands, vector_width, tile_program)[0]
+                    operands, vector_width, tile_program, linear_chunk)[0]
 
 
 def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands,
-             vector_width=0, tile_program=False):
+             vector_width=0, tile_program=False, linear_chunk=64):
     for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads),
-                        ("vector_width", vector_width)):
+                        ("vector_width", vector_width), ("linear_chunk", linear_chunk)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name} must be an integer, got {value!r}")
     if not 0 <= tile_q <= _core.MAX_TILE_Q:
@@ -420,7 +438,21 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
     if tile_program and vector_width:
         raise ValueError("the tile program is scalar code: vector_width must be 0 "
                          f"with tile_program=True, got {vector_width}")
+    if tile_program:
+        invalid = _core.check_tile_program_options(
+            int(tile_q) or 32, int(tile_kv), 1, int(linear_chunk))
+        if invalid:
+            raise ValueError(invalid)
+    elif linear_chunk != 64:
+        raise ValueError("linear_chunk is an option of the tile program: pass "
+                         f"tile_program=True with linear_chunk={linear_chunk}")
     spec = _spec_for(spec, return_lse)
+    if not tile_program and (spec.info["feature_map"] or spec.info["has_decay"]):
+        raise CompileError(
+            f"spec @{spec.entry} is linear attention (it has a "
+            f"{'feature_map' if spec.info['feature_map'] else 'decay'}), which is "
+            "lowered through the tile program only: compile or run it with "
+            "tile_program=True")
     arrays, args = _collect(spec, q, k, v, operands)
     if tile_program:
         # Dynamic extents stay dynamic (-1): one kernel for every length.
@@ -437,18 +469,21 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
     try:
         kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
                                result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
-                               int(threads), int(vector_width), bool(tile_program))
+                               int(threads), int(vector_width), bool(tile_program),
+                               int(linear_chunk))
     except SpecError as e:
         raise e.with_source(spec.text) from None
     options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
                    threads=int(threads), vector_width=int(vector_width),
                    tile_program=bool(tile_program))
+    if tile_program:
+        options["linear_chunk"] = int(linear_chunk)
     return Kernel(spec, kernel, args, shapes, options), arrays
 
 
 def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
         tile_q: int = 0, tile_kv: int = 64, threads: int = 0, vector_width: int = 0,
-        tile_program: bool = False, **operands):
+        tile_program: bool = False, linear_chunk: int = 64, **operands):
     """Compiles (cached) and runs ``spec`` on NumPy arrays.
 
     ``q``, ``k``, ``v`` are ``[B, H, N, D]`` arrays of the spec's element
@@ -466,9 +501,12 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
 
     ``tile_program=True``: see :func:`compile`; the cached kernel then
     serves every length (no recompilation when only the lengths change).
+    ``linear_chunk``: the chunk of causal linear attention's O(N) form
+    (tile program only, 0: the quadratic form; see :func:`compile`).
     """
     kernel, arrays = _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads,
-                              return_lse, operands, vector_width, tile_program)
+                              return_lse, operands, vector_width, tile_program,
+                              linear_chunk)
     return kernel._run_arrays(arrays, return_lse)
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from .errors import TraceError
 
 __all__ = [
-    "Spec", "Mask", "ScoreMod", "Normalization", "capture", "math",
+    "Spec", "Mask", "ScoreMod", "Normalization", "FeatureMap", "capture", "math",
     "full", "causal", "window", "sinks", "strided", "dilated", "chunked",
     "prefix_lm", "document", "block_sparse", "neighborhood", "and_", "or_",
     "not_", "per_head", "softcap", "alibi", "softmax", "sigmoid", "softplus",
@@ -1868,8 +1868,53 @@ def relu(l1: bool = False) -> Normalization:
 
 
 def identity(l1: bool = False) -> Normalization:
-    """No normalization: ``w = s``."""
+    """No normalization: ``w = s``; with ``l1=True`` each row's weights are
+    divided by their sum (normalized linear attention)."""
     return Normalization("identity", 0.0, l1)
+
+
+class FeatureMap:
+    """The kernel feature map ``phi`` of linear attention
+    (``#attn.feature_map<...>``): ``phi(q) . phi(k)`` replaces ``q . k`` in
+    the scores, ``phi`` applied to every element.
+
+    Kinds: ``"elu_plus_one"`` (``x + 1`` for ``x > 0``, else ``exp(x)``;
+    Katharopoulos et al.), ``"relu"`` (``max(x, 0)``), ``"sigmoid"``,
+    ``"exp"`` and ``"silu"`` (``x * sigmoid(x)``). ``Spec(feature_map=...)``
+    takes a kind name or a FeatureMap.
+    """
+
+    KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu")
+
+    def __init__(self, kind: str):
+        if not isinstance(kind, str):
+            raise TypeError(f"a feature map is named by a str, one of {self.KINDS}; "
+                            f"got {type(kind).__name__}")
+        if kind not in self.KINDS:
+            raise ValueError(f"unknown feature map {kind!r}; one of {self.KINDS}")
+        self.kind = kind
+
+    @property
+    def text(self) -> str:
+        return f"#attn.feature_map<{self.kind}>"
+
+    def __eq__(self, other):
+        return isinstance(other, FeatureMap) and other.kind == self.kind
+
+    def __hash__(self):
+        return hash(("FeatureMap", self.kind))
+
+    def __repr__(self):
+        return self.text
+
+
+def _as_feature_map(value) -> Optional[FeatureMap]:
+    if value is None or isinstance(value, FeatureMap):
+        return value
+    if isinstance(value, str):
+        return FeatureMap(value)
+    raise TypeError(f"feature_map must be a name ({', '.join(FeatureMap.KINDS)}) or "
+                    f"an attn_opt.FeatureMap, got {type(value).__name__}")
 
 
 # ===----------------------------------------------------------------------=== #
@@ -1904,6 +1949,7 @@ _SPEC_OPERANDS = {
     "v_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
     "sink_logits": ("f32", (1,), (None,), "[Hq]", True),
     "output_gate": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nq|1]", True),
+    "decay": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nk|1]", True),
 }
 
 
@@ -1974,11 +2020,29 @@ class Spec:
         sink_logits: a float array ``[Hq]``: a null key's logit (softmax).
         output_gate: a float array ``[B|1, Hq|1, Nq|1]`` scaling each
             output row.
+        feature_map: linear attention's kernel feature map ``phi``, a
+            :class:`FeatureMap` or its name (``"elu_plus_one"``,
+            ``"relu"``, ``"sigmoid"``, ``"exp"``, ``"silu"``):
+            ``phi(q) . phi(k)`` replaces ``q . k`` in the scores. With
+            ``normalization=identity(l1=True)`` and ``scale=1.0`` the spec
+            is normalized linear attention; with ``identity()``,
+            unnormalized.
+        decay: a float array ``[B|1, Hq|1, Nk|1]`` with values in (0, 1]:
+            the weight of key ``j`` for the query at aligned position ``p``
+            is multiplied by ``decay[b, h, j+1] * ... * decay[b, h, p]``
+            (RetNet / Lightning: a constant per head, ``[1, Hq, 1]``;
+            Mamba-2: one per token, ``[B, Hq, Nk]``). Needs the identity
+            normalization (``l1`` optional) and a causal mask.
         name: the function name.
 
-    The arrays given as ``k_head_map``, ``v_head_map``, ``sink_logits`` and
-    ``output_gate`` are bound (``spec.bound``); ``True`` or a tuple of 1 /
-    None entries (as for ``bias``) declares an operand passed at run time.
+    The arrays given as ``k_head_map``, ``v_head_map``, ``sink_logits``,
+    ``output_gate`` and ``decay`` are bound (``spec.bound``); ``True`` or a
+    tuple of 1 / None entries (as for ``bias``) declares an operand passed
+    at run time (``decay=(1, None, 1)``: one decay per head).
+
+    Specs with a ``feature_map`` or a ``decay`` compile with
+    ``tile_program=True`` only (see :func:`attn_opt.compile`, whose
+    ``linear_chunk`` picks the chunked O(N) form of causal ones).
 
     Attributes: ``text`` (the MLIR that is compiled), ``entry``,
     ``filename``, ``bound`` (arrays the spec supplies itself: captures,
@@ -1989,6 +2053,7 @@ class Spec:
                  scale: Optional[float] = None, dtype="f32", bias=False,
                  lse: bool = False, weight_mod=None, k_head_map=None,
                  v_head_map=None, sink_logits=None, output_gate=None,
+                 feature_map=None, decay=None,
                  name: str = "attention", tracing: str = "python"):
         if not _IDENT.match(name):
             raise ValueError(f"invalid function name {name!r}")
@@ -1999,6 +2064,7 @@ class Spec:
                              dtype=dtype, bias=bias, lse=lse, weight_mod=weight_mod,
                              k_head_map=k_head_map, v_head_map=v_head_map,
                              sink_logits=sink_logits, output_gate=output_gate,
+                             feature_map=feature_map, decay=decay,
                              name=name, tracing=tracing)
         self.entry = name
         self.filename = f"<attn_opt.Spec {name}>"
@@ -2108,6 +2174,7 @@ class Spec:
             normalization = Normalization(normalization)
         if normalization is not None and not isinstance(normalization, Normalization):
             raise TypeError(f"not a normalization: {normalization!r}")
+        feature_map = _as_feature_map(options["feature_map"])
 
         weight_mod = options["weight_mod"]
         weight_fns = [] if weight_mod is None else (
@@ -2140,11 +2207,14 @@ class Spec:
         if "alibi_slopes" in operands:
             add_operand("alibi_slopes", "tensor<?xf32>")
         self.bound.update(operands)
-        for name in ("k_head_map", "v_head_map", "sink_logits", "output_gate"):
+        for name in ("k_head_map", "v_head_map", "sink_logits", "output_gate", "decay"):
             if declared[name]:
                 type_text, array = declared[name]
                 add_operand(name, type_text)
                 if array is not None:
+                    if name == "decay":
+                        from ._api import _check_decay
+                        _check_decay(name, array)
                     self.bound[name] = array
         capture_names: List[str] = []
         used_names = set(_FUNCTION_NAMES)
@@ -2161,6 +2231,8 @@ class Spec:
         if captures.items:
             groups.append("captures(" + ", ".join(f"%cap.{n}" for n in capture_names) +
                           " : " + ", ".join(c.tensor_type for c in captures.items) + ")")
+        if feature_map is not None:
+            groups.append(f"feature_map({feature_map.text})")
         if mask_attr:
             groups.append(f"mask({mask_attr})")
         if mod_attrs:

@@ -7,10 +7,12 @@
 //
 //   bind(text, filename, entry) -> dict         parse, verify, bind
 //   compile(text, filename, entry, arg_types, result_dtypes, tiled, tile_q,
-//           tile_kv, threads, vector_width, tile_program) -> Kernel
-//                                               through a KernelCache; with
+//           tile_kv, threads, vector_width, tile_program, linear_chunk)
+//           -> Kernel                           through a KernelCache; with
 //                                               tile_program, extents of -1
 //                                               stay dynamic
+//   check_tile_program_options(tile_q, tile_kv, split_kv, linear_chunk)
+//           -> str                              why they are invalid ("": valid)
 //   check_types(text, filename, entry, arg_types)
 //                                               the verifier on these shapes
 //   Kernel.run(args, results)                   the GIL is released
@@ -401,7 +403,8 @@ Kernel compileKernel(
     const std::string &entry,
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
-    int64_t tileKv, unsigned threads, int64_t vectorWidth, bool tileProgram) {
+    int64_t tileKv, unsigned threads, int64_t vectorWidth, bool tileProgram,
+    int64_t linearChunk) {
   if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
       tileKv > attn::kMaxCPUTileKv)
     throw ArgumentError("tile_q must be in [0, " +
@@ -413,7 +416,7 @@ Kernel compileKernel(
                         std::to_string(vectorWidth));
   if (tileProgram) {
     std::string invalid =
-        attn::checkTileProgramOptions(tileQ ? tileQ : 32, tileKv, 1);
+        attn::checkTileProgramOptions(tileQ ? tileQ : 32, tileKv, 1, linearChunk);
     if (!invalid.empty())
       throw ArgumentError(invalid);
   }
@@ -433,7 +436,9 @@ Kernel compileKernel(
     // left at one value so that they split no cache entry.
     options.tiled = true;
     options.vectorWidth = 0;
+    options.linearChunk = linearChunk;
   } else {
+    // linearChunk stays at its default: the other paths do not read it.
     options.tiled = tiled;
     options.vectorWidth = vectorWidth;
   }
@@ -523,6 +528,12 @@ nb::dict bindInfo(const std::string &text, const std::string &filename,
     perHead = ph.getNumHeads();
   info["per_head_heads"] = perHead;
   info["head_invariant"] = attn::isHeadInvariant(b.op);
+  std::string featureMap;
+  if (auto fm = b.op.getFeatureMapAttr())
+    featureMap = attn::stringifyFeatureMapKind(fm.getKind()).str();
+  info["feature_map"] =
+      featureMap.empty() ? nb::object(nb::none()) : nb::str(featureMap.c_str());
+  info["has_decay"] = static_cast<bool>(b.op.getDecay());
   return info;
 }
 
@@ -707,7 +718,11 @@ NB_MODULE(_core, m) {
         nb::arg("entry"), nb::arg("arg_types"), nb::arg("result_dtypes"),
         nb::arg("tiled"),
         nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"),
-        nb::arg("vector_width"), nb::arg("tile_program") = false);
+        nb::arg("vector_width"), nb::arg("tile_program") = false,
+        nb::arg("linear_chunk") = 64);
+  m.def("check_tile_program_options", &attn::checkTileProgramOptions,
+        nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("split_kv"),
+        nb::arg("linear_chunk"));
   m.def("check_types", &checkTypes, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("arg_types"));
   m.def("reference", &referenceEval, nb::arg("text"), nb::arg("filename"),
@@ -729,5 +744,6 @@ NB_MODULE(_core, m) {
   m.def("host_vector_width", &attn::hostVectorWidth);
   m.attr("MAX_TILE_Q") = attn::kMaxCPUTileQ;
   m.attr("MAX_TILE_KV") = attn::kMaxCPUTileKv;
+  m.attr("MAX_LINEAR_CHUNK") = attn::kMaxLinearChunk;
   m.def("host_has_bf16_dot", &attn::hostHasBF16Dot, nb::arg("vector_width"));
 }

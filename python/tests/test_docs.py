@@ -51,3 +51,13 @@ def test_tile_program_example_runs(capsys):
     assert "tile_program=True" in capsys.readouterr().out
     assert namespace["kernel"].tile_program
     assert namespace["out"].shape == (1, 8, 300, 64)
+
+
+def test_linear_example_runs():
+    code = doc_example("## Linear attention")
+    assert len(code.strip().splitlines()) <= 20
+    namespace = {"__name__": "__doc_example__"}
+    exec(compile(code, "docs/python.md", "exec"), namespace)
+    assert "feature_map(#attn.feature_map<elu_plus_one>)" in namespace["linear"].text
+    assert "decay(%decay" in namespace["ssd"].text
+    assert namespace["out"].shape == namespace["y"].shape == (1, 4, 200, 64)
