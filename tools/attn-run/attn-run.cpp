@@ -119,7 +119,16 @@ static double secondsSince(std::chrono::steady_clock::time_point t0) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // LLVM registers an unrelated `--threads`; hidden, and refused below, so
+  // that it is not mistaken for --num-threads (it would run on every core).
+  auto &registered = cl::getRegisteredOptions();
+  cl::Option *llvmThreads = registered.lookup("threads");
+  if (llvmThreads)
+    llvmThreads->setHiddenFlag(cl::ReallyHidden);
   cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
+  if (llvmThreads && llvmThreads->getNumOccurrences())
+    return fail("--threads is not an attn-run option; the worker threads are "
+                "--num-threads");
 
   MLIRContext context;
   loadSpecDialects(context);

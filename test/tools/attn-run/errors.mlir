@@ -36,6 +36,11 @@ func.func @causal(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?
   return %o : tensor<?x?x?x?xf32>
 }
 
+// LLVM's unrelated --threads is refused rather than silently ignored (the
+// worker threads are --num-threads).
+// RUN: not attn-run %s --random 1 --threads 2 2>&1 | FileCheck %s --check-prefix=THREADS
+// THREADS: attn-run: error: --threads is not an attn-run option; the worker threads are --num-threads
+
 // Empty sequences are refused with a diagnostic (never an empty kernel).
 // RUN: %numpy_python -c "import numpy as np; np.save('%t.q0.npy', np.zeros((1,2,4,8), np.float32)); np.save('%t.k0.npy', np.zeros((1,2,0,8), np.float32))"
 // RUN: not attn-run %s --q %t.q0.npy --k %t.k0.npy --v %t.k0.npy 2>&1 | FileCheck %s --check-prefix=EMPTY
