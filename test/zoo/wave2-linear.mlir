@@ -1,4 +1,4 @@
-// Zoo wave 2, linear attention (ZOO.md L02, L03, and the linear transformer
+// Zoo wave 2, linear attention (ZOO.md L02, L03, L07, and the linear transformer
 // that L04/L10/L12 build on): every spec checked against the float64
 // reference, which evaluates the quadratic form (phi(q) . phi(k) times the
 // product of the decays, over the causal keys) directly, at sizes that are
@@ -20,6 +20,12 @@
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 7 --tile-program --split-kv 3 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 13 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 14 --tile-program --linear-chunk 0 --shape 1,2,1,100,333,16 --check | FileCheck %s
+// L07 FAST (second-order Taylor score, l1): no kernel declaration, so also
+// through the default tiled path (path tiled).
+// RUN: attn-run %zoo/linear/fastmax.mlir --random 16 --shape 2,4,2,77,77,16 --check | FileCheck %s --check-prefix=TILED
+// RUN: attn-run %zoo/linear/fastmax.mlir --random 17 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// TILED: path tiled
+// TILED: PASS
 // Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 8 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
