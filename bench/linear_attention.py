@@ -33,24 +33,10 @@ import subprocess
 import sys
 import time
 
+from compare_builds import cpu_description, load_average
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN_TIME = re.compile(r"\brun ([0-9.]+) s")
-
-
-def cpu_description():
-    model, flags = "?", set()
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True,
-                             check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        out = ""
-    for line in out.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() == "Model name":
-            model = value.strip()
-        elif key.strip() == "Flags":
-            flags.update(value.split())
-    return model, " ".join(sorted(f for f in flags if f.startswith("avx512")))
 
 
 def attn_run(args, spec, n, extra):
@@ -154,8 +140,7 @@ def main():
     for c in commands:
         print(f"    attn-run {c}")
     print(f"CPU: {model}; AVX-512 flags: {flags or 'none'}")
-    with open("/proc/loadavg") as f:
-        print(f"load: {f.read().strip()}")
+    print(f"load: {load_average()}")
 
 
 if __name__ == "__main__":
