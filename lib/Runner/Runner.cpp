@@ -278,6 +278,17 @@ static std::optional<int64_t> extentExpr(Attribute a, const ProblemSize &s) {
   return extent;
 }
 
+/// `full`, with 1 wherever the argument's type has a static extent of 1 (an
+/// operand that broadcasts along that dimension).
+static std::vector<int64_t> broadcastShape(std::vector<int64_t> full,
+                                           RankedTensorType type) {
+  for (int64_t d = 0, e = std::min<int64_t>(full.size(), type.getRank());
+       d < e; ++d)
+    if (type.getDimSize(d) == 1)
+      full[d] = 1;
+  return full;
+}
+
 llvm::Expected<std::vector<int64_t>>
 attn::argShape(const SpecBinding &binding, unsigned arg,
                const ProblemSize &s) {
@@ -316,27 +327,12 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
       return std::vector<int64_t>{s.hq};
     return std::vector<int64_t>{type.getDimSize(0) == 1 ? 1 : s.b, s.hq};
   }
-  case ArgRole::Decay: {
-    std::vector<int64_t> full = {s.b, s.hq, s.nk};
-    for (int64_t d = 0; d < 3 && d < type.getRank(); ++d)
-      if (type.getDimSize(d) == 1)
-        full[d] = 1;
-    return full;
-  }
-  case ArgRole::OutputGate: {
-    std::vector<int64_t> full = {s.b, s.hq, s.nq};
-    for (int64_t d = 0; d < 3 && d < type.getRank(); ++d)
-      if (type.getDimSize(d) == 1)
-        full[d] = 1;
-    return full;
-  }
-  case ArgRole::Bias: {
-    std::vector<int64_t> full = {s.b, s.hq, s.nq, s.nk};
-    for (int64_t d = 0; d < 4 && d < type.getRank(); ++d)
-      if (type.getDimSize(d) == 1)
-        full[d] = 1;
-    return full;
-  }
+  case ArgRole::Decay:
+    return broadcastShape({s.b, s.hq, s.nk}, type);
+  case ArgRole::OutputGate:
+    return broadcastShape({s.b, s.hq, s.nq}, type);
+  case ArgRole::Bias:
+    return broadcastShape({s.b, s.hq, s.nq, s.nk}, type);
   case ArgRole::BlockLayout: {
     int64_t bq = 1, bk = 1;
     walkMasks(binding.op.getMaskAttr(), [&](MaskAttrInterface m) {
