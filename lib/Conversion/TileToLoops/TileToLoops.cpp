@@ -73,6 +73,8 @@ public:
   Value emptyLike(Value like, Type elementType = {});
   Value filledLike(Value like, double value);
   Value filledRows(Value tile, double value);
+  /// An f32 tensor of `sizes` filled with `value`.
+  Value filled(ArrayRef<OpFoldResult> sizes, double value);
 
   /// The pair context of entry (i, j) of a tile op with (b, h, q0, k0,
   /// nq, nk, heads), indices clamped into the sequences (a region may read
@@ -169,19 +171,19 @@ Value TileLowering::emptyLike(Value like, Type elementType) {
                                  elementType ? elementType : b.getF32Type());
 }
 
-Value TileLowering::filledLike(Value like, double value) {
-  return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
-                                ValueRange{emptyLike(like)})
-      .getResult(0);
-}
-
-Value TileLowering::filledRows(Value tile, double value) {
-  Value empty = tensor::EmptyOp::create(
-      b, loc, ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, tile, 0)},
-      b.getF32Type());
+Value TileLowering::filled(ArrayRef<OpFoldResult> sizes, double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
   return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
                                 ValueRange{empty})
       .getResult(0);
+}
+
+Value TileLowering::filledLike(Value like, double value) {
+  return filled(tensor::getMixedSizes(b, loc, like), value);
+}
+
+Value TileLowering::filledRows(Value tile, double value) {
+  return filled({tensor::getMixedSize(b, loc, tile, 0)}, value);
 }
 
 PairContext TileLowering::pair(ScoreSpecOpInterface op, Value bi, Value hi,
@@ -244,15 +246,9 @@ static Value lowerScores(ScoresOp op) {
       {op.getQuery(), op.getKey()},
       {AffineMap::get(3, 0, {i, x}, ctx), AffineMap::get(3, 0, {j, x}, ctx)},
       // S is query rows x key rows (sizes from the operands, not the result).
-      linalg::FillOp::create(
-          t.b, t.loc, ValueRange{t.e.f32(0.0)},
-          ValueRange{tensor::EmptyOp::create(
-              t.b, t.loc,
-              ArrayRef<OpFoldResult>{
-                  tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
-                  tensor::getMixedSize(t.b, t.loc, op.getKey(), 0)},
-              t.b.getF32Type())})
-          .getResult(0),
+      t.filled({tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
+                tensor::getMixedSize(t.b, t.loc, op.getKey(), 0)},
+               0.0),
       AffineMap::get(3, 0, {i, j}, ctx),
       {false, false, true},
       [&](ValueRange args, ValueRange) -> SmallVector<Value> {
@@ -340,6 +336,29 @@ static Value lowerDecayPrefix(DecayPrefixOp op) {
   return loop.getResult(0);
 }
 
+/// prefix[x] as f64: 0 for x < 0 (the empty product), the last entry for
+/// x past the end. Every read stays inside the prefix, also for the padding
+/// rows and columns whose value a select drops afterwards.
+static Value prefixAt(TileLowering &t, Value prefix, Value x) {
+  ScalarEmitter &e = t.e;
+  Value last = e.subi(tensor::DimOp::create(t.b, t.loc, prefix, 0), e.idx(1));
+  Value clamped = e.maxsi(e.minsi(x, last), e.idx(0));
+  Value value = tensor::ExtractOp::create(t.b, t.loc, prefix, clamped);
+  Value zero = arith::ConstantOp::create(t.b, t.loc, t.b.getF64FloatAttr(0.0));
+  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
+}
+
+/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
+static Value decayBetween(TileLowering &t, Value prefix, Value from,
+                          Value to) {
+  if (!prefix)
+    return t.e.f32(1.0);
+  Value diff = arith::SubFOp::create(t.b, t.loc, prefixAt(t, prefix, to),
+                                     prefixAt(t, prefix, from));
+  return math::ExpOp::create(
+      t.b, t.loc, arith::TruncFOp::create(t.b, t.loc, t.b.getF32Type(), diff));
+}
+
 static Value lowerDecay(DecayOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
@@ -355,38 +374,11 @@ static Value lowerDecay(DecayOp op) {
         using P = arith::CmpIPredicate;
         Value inside = e.andi(e.andi(e.cmp(P::sle, j, p), e.cmp(P::slt, p, nk)),
                               e.cmp(P::sge, j, e.idx(0)));
-        // Indices clamped into the prefix; the select drops the others.
-        Value last = e.subi(nk, e.idx(1));
-        Value pc = e.maxsi(e.minsi(p, last), e.idx(0));
-        Value jc = e.maxsi(e.minsi(j, last), e.idx(0));
-        Value logDecay = arith::SubFOp::create(
-            b, loc, tensor::ExtractOp::create(b, loc, op.getPrefix(), pc),
-            tensor::ExtractOp::create(b, loc, op.getPrefix(), jc));
-        Value factor = math::ExpOp::create(
-            b, loc, arith::TruncFOp::create(b, loc, b.getF32Type(), logDecay));
+        // The select drops the pairs outside the keys.
+        Value factor = decayBetween(t, op.getPrefix(), j, p);
         Value decayed = arith::MulFOp::create(b, loc, args[0], factor);
         return {e.select(inside, decayed, args[0])};
       })[0];
-}
-
-/// prefix[x] as f64 for x in [0, n), 0 for x = -1 (the empty product).
-static Value prefixAt(TileLowering &t, Value prefix, Value x) {
-  ScalarEmitter &e = t.e;
-  Value clamped = e.maxsi(x, e.idx(0));
-  Value value = tensor::ExtractOp::create(t.b, t.loc, prefix, clamped);
-  Value zero = arith::ConstantOp::create(t.b, t.loc, t.b.getF64FloatAttr(0.0));
-  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
-}
-
-/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
-static Value decayBetween(TileLowering &t, Value prefix, Value from,
-                          Value to) {
-  if (!prefix)
-    return t.e.f32(1.0);
-  Value diff = arith::SubFOp::create(t.b, t.loc, prefixAt(t, prefix, to),
-                                     prefixAt(t, prefix, from));
-  return math::ExpOp::create(
-      t.b, t.loc, arith::TruncFOp::create(t.b, t.loc, t.b.getF32Type(), diff));
 }
 
 /// One f32 per row of `tile`: `body(r)`.
@@ -410,12 +402,11 @@ static SmallVector<Value> lowerReadState(ReadStateOp op) {
   TileLowering t(op);
   MLIRContext *ctx = op.getContext();
   ScalarEmitter &e = t.e;
-  Value last = e.subi(op.getKeyLength(), e.idx(1));
-  // scale * (decay since the state) per query row.
+  // scale * (decay since the state) per query row (rows past the keys read
+  // the prefix's last entry).
   Value factors = generateRows(t, op.getQuery(), [&](Value r) {
-    Value p = e.minsi(e.addi(op.getChunk(), r), last);
-    Value f = decayBetween(t, op.getPrefix(),
-                           e.subi(op.getChunk(), e.idx(1)), p);
+    Value f = decayBetween(t, op.getPrefix(), e.subi(op.getChunk(), e.idx(1)),
+                           e.addi(op.getChunk(), r));
     return arith::MulFOp::create(t.b, t.loc, f, op.getScale()).getResult();
   });
   AffineExpr r = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
@@ -423,15 +414,10 @@ static SmallVector<Value> lowerReadState(ReadStateOp op) {
   auto fma = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
     return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
   };
-  Value accInit = linalg::FillOp::create(
-                      t.b, t.loc, ValueRange{e.f32(0.0)},
-                      ValueRange{tensor::EmptyOp::create(
-                          t.b, t.loc,
-                          ArrayRef<OpFoldResult>{
-                              tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
-                              tensor::getMixedSize(t.b, t.loc, op.getState(), 1)},
-                          t.b.getF32Type())})
-                      .getResult(0);
+  Value accInit =
+      t.filled({tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
+                tensor::getMixedSize(t.b, t.loc, op.getState(), 1)},
+               0.0);
   Value acc = t.generic({op.getQuery(), op.getState()},
                         {AffineMap::get(3, 0, {r, x}, ctx),
                          AffineMap::get(3, 0, {x, y}, ctx)},
@@ -686,15 +672,9 @@ static SmallVector<Value> lowerMerge(MergeOp op) {
   bool softmax = isSoftmax(op.getNormalizationAttr());
   // Sizes from the operands: the results do not exist yet.
   Value accs = op.getAccs();
-  Value acc0 = linalg::FillOp::create(
-                   t.b, t.loc, ValueRange{e.f32(0.0)},
-                   ValueRange{tensor::EmptyOp::create(
-                       t.b, t.loc,
-                       ArrayRef<OpFoldResult>{
-                           tensor::getMixedSize(t.b, t.loc, accs, 1),
-                           tensor::getMixedSize(t.b, t.loc, accs, 2)},
-                       t.b.getF32Type())})
-                   .getResult(0);
+  Value acc0 = t.filled({tensor::getMixedSize(t.b, t.loc, accs, 1),
+                         tensor::getMixedSize(t.b, t.loc, accs, 2)},
+                        0.0);
   Value max0 = t.filledRows(acc0, softmax ? kNegInf : 0.0);
   Value sum0 = t.filledRows(acc0, 0.0);
   Value splits = tensor::DimOp::create(t.b, t.loc, op.getAccs(), 0);

@@ -36,8 +36,14 @@ func.func @decay_prefix(%a: tensor<1x?x?xf32>, %b: index, %h: index, %nk: index)
 // CHECK:   %[[P:.*]] = arith.addi %[[QI]]
 // CHECK:   %[[J:.*]] = arith.addi %arg3
 // CHECK:   arith.cmpi sle, %[[J]], %[[P]]
-// CHECK:   %[[CP:.*]] = tensor.extract %arg1[
-// CHECK:   %[[CJ:.*]] = tensor.extract %arg1[
+// Both reads are clamped into the prefix (the select drops the pairs past
+// the keys, but the read happens first).
+// CHECK:   arith.minsi %[[P]],
+// CHECK:   tensor.extract %arg1[
+// CHECK:   %[[CP:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f64
+// CHECK:   arith.minsi %[[J]],
+// CHECK:   tensor.extract %arg1[
+// CHECK:   %[[CJ:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f64
 // CHECK:   %[[DIFF:.*]] = arith.subf %[[CP]], %[[CJ]] : f64
 // CHECK:   %[[NARROW:.*]] = arith.truncf %[[DIFF]] : f64 to f32
 // CHECK:   %[[FACTOR:.*]] = math.exp %[[NARROW]] : f32
