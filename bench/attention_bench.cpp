@@ -89,7 +89,19 @@ constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 /// TiledW8: 8 f32 lanes asked for explicitly (on an AVX-512 host the
 /// automatic width is 16); TiledBF16Dot: the vdpbf16ps kernels
 /// (bf16-dot=on) for bf16, on hosts with avx512bf16 (the default widens).
-enum class Path { Tiled, Tiled1T, TiledQ24, TiledW8, TiledBF16Dot, Untiled };
+/// Tile, TilePortable: the tile program (shape-generic) with its vector
+/// kernels at the host's width, and with the portable scalar lowering only.
+enum class Path {
+  Tiled,
+  Tiled1T,
+  TiledQ24,
+  TiledW8,
+  TiledBF16Dot,
+  Untiled,
+  Tile,
+  Tile1T,
+  TilePortable
+};
 
 const char *pathName(Path p) {
   switch (p) {
@@ -99,6 +111,9 @@ const char *pathName(Path p) {
   case Path::TiledW8: return "tiled_w8";
   case Path::TiledBF16Dot: return "tiled_bf16dot";
   case Path::Untiled: return "untiled";
+  case Path::Tile: return "tile";
+  case Path::Tile1T: return "tile_1t";
+  case Path::TilePortable: return "tile_portable";
   }
   return "?";
 }
@@ -224,7 +239,10 @@ const Prepared &prepare(const Case &c) {
   }
   CompileOptions options;
   options.tiled = c.path != Path::Untiled;
-  options.threads = c.path == Path::Tiled1T ? 1 : 0;
+  options.threads = c.path == Path::Tiled1T || c.path == Path::Tile1T ? 1 : 0;
+  options.tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
+                        c.path == Path::TilePortable;
+  options.portableTiles = c.path == Path::TilePortable;
   if (c.path == Path::TiledQ24)
     options.tileQ = 24;
   if (c.path == Path::TiledW8)
@@ -295,7 +313,8 @@ std::vector<Case> allCases() {
   for (const char *dt : dtypes)
     for (int m = 0; m < int(std::size(kMasks)); ++m)
       for (Path p : {Path::Tiled, Path::Tiled1T, Path::TiledQ24,
-                     Path::TiledW8, Path::TiledBF16Dot, Path::Untiled})
+                     Path::TiledW8, Path::TiledBF16Dot, Path::Untiled,
+                     Path::Tile, Path::TilePortable})
         if (p != Path::TiledBF16Dot || (std::string(dt) == "bf16" &&
                                         hostHasBF16Dot(hostVectorWidth())))
           add(cases, {p, m, dt, m == kNbhd ? 1024 : 256, 64, 2});
@@ -315,6 +334,17 @@ std::vector<Case> allCases() {
           }
           if (n == 4096 && corner && m <= kCausal && std::string(dt) == "f32")
             add(cases, {Path::Tiled1T, m, dt, n, d, h});
+          // The tile program next to the tiled path (its portable form,
+          // the previous main's, at 1K only: it is scalar).
+          if (corner && (n == 1024 || n == 4096) && m <= kSw256) {
+            add(cases, {Path::Tile, m, dt, n, d, h});
+            if (n == 1024)
+              add(cases, {Path::TilePortable, m, dt, n, d, h});
+            if (n == 1024 || std::string(dt) == "f32") {
+              add(cases, {Path::Tiled1T, m, dt, n, d, h});
+              add(cases, {Path::Tile1T, m, dt, n, d, h});
+            }
+          }
           if (corner && (n == 1024 || n == 4096) && m <= kCausal) {
             add(cases, {Path::TiledQ24, m, dt, n, d, h});
             add(cases, {Path::TiledW8, m, dt, n, d, h});

@@ -62,8 +62,8 @@ def bench_command(build, args):
     return cmd
 
 
-def run_once(cmd):
-    """{benchmark name: (wall ms, CPU ms) per call} of one run."""
+def run_benchmarks(cmd):
+    """The iteration entries (JSON dicts) of one attention_bench run."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
         out = tmp.name
     try:
@@ -74,10 +74,15 @@ def run_once(cmd):
             data = json.load(f)
     finally:
         os.unlink(out)
+    return [b for b in data["benchmarks"]
+            if b.get("run_type", "iteration") == "iteration"
+            and "error_occurred" not in b]
+
+
+def run_once(cmd):
+    """{benchmark name: (wall ms, CPU ms) per call} of one run."""
     times = {}
-    for b in data["benchmarks"]:
-        if b.get("run_type", "iteration") != "iteration" or "error_occurred" in b:
-            continue
+    for b in run_benchmarks(cmd):
         scale = UNIT_MS[b["time_unit"]]
         times[b["name"]] = (b["real_time"] * scale, b["cpu_time"] * scale)
     return times

@@ -41,13 +41,16 @@ struct CompileOptions {
   /// Tiled, vectorized lowering (convert-attn-to-cpu); false selects the
   /// untiled baseline (convert-attn-to-loops).
   bool tiled = true;
-  /// Compile through the tile program (attn-to-tile) and its portable
-  /// loops lowering instead (`tiled` is then ignored): shape-generic, so a
-  /// spec with dynamic shapes compiles once for every length; scalar code,
-  /// work items on `threads` threads, every key tile visited (the tile IR's
-  /// correctness path).
+  /// Compile through the tile program (attn-to-tile) instead (`tiled` is
+  /// then ignored): shape-generic, so a spec with dynamic shapes compiles
+  /// once for every length; the key loop's vector kernels
+  /// (convert-attn-tile-to-vector) at `vectorWidth` lanes, everything else
+  /// through the portable lowering; work items on `threads` threads.
   /// tileQ and tileKv give its tiles (tileQ 0: 32).
   bool tileProgram = false;
+  /// Tile program only: the portable scalar lowering alone, without the
+  /// vector kernels (the tile IR's correctness baseline).
+  bool portableTiles = false;
   /// Tile program only: the split-KV form with at most this many key splits
   /// per query tile, merged by their logsumexp (1: no split; 0: automatic,
   /// chosen at run time for about 64 work items: the decode setting).

@@ -68,7 +68,8 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 }
 
 std::string CompileOptions::key() const {
-  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) + "/split" +
+  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) +
+          (portableTiles ? "/portable" : "") + "/split" +
           llvm::Twine(splitKv) + "/chunk" + llvm::Twine(linearChunk) + "/" +
           llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
@@ -343,6 +344,13 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
 
   PassManager pm(ctx, ModuleOp::getOperationName());
   bool emulateBF16Dot = false;
+  // An explicit target decides the width, not the host it is built on.
+  int64_t targetWidth =
+      targetMachine
+          ? (targetMachine->getMCSubtargetInfo()->checkFeatures("+avx512f")
+                 ? 16
+                 : 8)
+          : hostVectorWidth();
   if (options.tileProgram) {
     TileLoopsPipelineOptions tiles;
     tiles.tileQ = options.tileQ ? options.tileQ : tiles.tileQ;
@@ -355,6 +363,11 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return makeError(invalid);
     result->tileQ = tiles.tileQ;
     result->tileKv = tiles.tileKv;
+    if (!options.portableTiles) {
+      tiles.vectorWidth = options.vectorWidth ? options.vectorWidth
+                                              : targetWidth;
+      result->lanes = tiles.vectorWidth;
+    }
     result->untiledOps = 0;
     result->tileProgramOps = attentionOps;
     buildCPUTileLoopsPipeline(pm, tiles);
@@ -362,13 +375,6 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     CPUPipelineOptions cpu;
     cpu.tileQ = options.tileQ;
     cpu.tileKv = options.tileKv;
-    // An explicit target decides the width, not the host it is built on.
-    int64_t targetWidth =
-        targetMachine
-            ? (targetMachine->getMCSubtargetInfo()->checkFeatures("+avx512f")
-                   ? 16
-                   : 8)
-            : hostVectorWidth();
     cpu.vectorWidth = options.vectorWidth
                           ? options.vectorWidth
                           : automaticVectorWidth(targetWidth, options.tileQ);

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -108,6 +109,12 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   tiling.splitKv = options.splitKv;
   tiling.linearChunk = options.linearChunk;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
+  if (options.vectorWidth) {
+    ConvertAttnTileToVectorOptions vectorOptions;
+    vectorOptions.vectorWidth = options.vectorWidth;
+    pm.addNestedPass<func::FuncOp>(
+        createConvertAttnTileToVector(vectorOptions));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertAttnTileToLoops());
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
@@ -140,6 +147,8 @@ void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
       registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  // The tile program's vector kernels read and write tensors.
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void attn::registerAttnPipelines() {
@@ -158,4 +167,13 @@ void attn::registerAttnPipelines() {
       "program (attn-to-tile) and its portable loops lowering: "
       "shape-generic, not vectorized",
       [](OpPassManager &pm) { buildCPUTileLoopsPipeline(pm, {}); });
+  PassPipelineRegistration<>(
+      "attn-cpu-tile-vector",
+      "Lower attn specs to the LLVM dialect for the CPU through the tile "
+      "program with the key loop's vector kernels (8 f32 lanes)",
+      [](OpPassManager &pm) {
+        TileLoopsPipelineOptions options;
+        options.vectorWidth = 8;
+        buildCPUTileLoopsPipeline(pm, options);
+      });
 }

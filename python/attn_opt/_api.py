@@ -377,7 +377,8 @@ class Kernel:
 def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
             tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
             vector_width: int = 0, tile_program: bool = False,
-            linear_chunk: int = 64, **operands) -> Kernel:
+            linear_chunk: int = 64, portable_tiles: bool = False,
+            **operands) -> Kernel:
     """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
     arrays (cached: a second call with the same spec, shapes and options
     reuses the kernel).
@@ -387,10 +388,13 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     checked for) element types, ranks and the spec's static extents only,
     the cache key holds no lengths, and the kernel runs on arrays of any
     shape the spec accepts (checked at every call as a specialization
-    would). Scalar code, its work items on ``threads`` threads: a
-    correctness path, slower than the tiled kernel. ``tile_q`` (0: 32) and
-    ``tile_kv`` give its tiles; ``tiled=False`` and a nonzero
-    ``vector_width`` select other lowerings and raise ``ValueError``.
+    would). Its key loop runs vector kernels at ``vector_width`` lanes (0:
+    the host's), the rest portable code, the work items on ``threads``
+    threads; ``portable_tiles=True`` keeps the portable scalar lowering
+    alone (the correctness baseline). ``tile_q`` (0: 32) and ``tile_kv``
+    give its tiles (the kernels need whole vectors in ``tile_kv`` and
+    leave other tiles to the portable code); ``tiled=False`` selects
+    another lowering and raises ``ValueError``.
     Specs with a ``feature_map`` or a ``decay`` (linear attention) are
     lowered through the tile program only: without ``tile_program=True``
     they raise :class:`CompileError`.
@@ -412,11 +416,13 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     kernel's ``vector_width``, ``tile_q`` and ``tile_kv`` say what runs.
     """
     return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
-                    operands, vector_width, tile_program, linear_chunk)[0]
+                    operands, vector_width, tile_program, linear_chunk,
+                    portable_tiles)[0]
 
 
 def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands,
-             vector_width=0, tile_program=False, linear_chunk=64):
+             vector_width=0, tile_program=False, linear_chunk=64,
+             portable_tiles=False):
     for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads),
                         ("vector_width", vector_width), ("linear_chunk", linear_chunk)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -435,9 +441,14 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
     if tile_program and not tiled:
         raise ValueError("tile_program=True compiles through the tile program and "
                          "tiled=False selects the untiled lowering: pass one of them")
-    if tile_program and vector_width:
-        raise ValueError("the tile program is scalar code: vector_width must be 0 "
-                         f"with tile_program=True, got {vector_width}")
+    if not isinstance(portable_tiles, (bool, np.bool_)):
+        raise TypeError(f"portable_tiles must be a bool, got {portable_tiles!r}")
+    if portable_tiles and not tile_program:
+        raise ValueError("portable_tiles is an option of the tile program: pass "
+                         "tile_program=True with portable_tiles=True")
+    if portable_tiles and vector_width:
+        raise ValueError("portable_tiles=True runs no vector kernels: vector_width "
+                         f"must be 0 with it, got {vector_width}")
     if tile_program:
         invalid = _core.check_tile_program_options(
             int(tile_q) or 32, int(tile_kv), 1, int(linear_chunk))
@@ -470,7 +481,7 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
                                result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
                                int(threads), int(vector_width), bool(tile_program),
-                               int(linear_chunk))
+                               int(linear_chunk), bool(portable_tiles))
     except SpecError as e:
         raise e.with_source(spec.text) from None
     options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
@@ -478,12 +489,14 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
                    tile_program=bool(tile_program))
     if tile_program:
         options["linear_chunk"] = int(linear_chunk)
+        options["portable_tiles"] = bool(portable_tiles)
     return Kernel(spec, kernel, args, shapes, options), arrays
 
 
 def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
         tile_q: int = 0, tile_kv: int = 64, threads: int = 0, vector_width: int = 0,
-        tile_program: bool = False, linear_chunk: int = 64, **operands):
+        tile_program: bool = False, linear_chunk: int = 64,
+        portable_tiles: bool = False, **operands):
     """Compiles (cached) and runs ``spec`` on NumPy arrays.
 
     ``q``, ``k``, ``v`` are ``[B, H, N, D]`` arrays of the spec's element
@@ -503,10 +516,11 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     serves every length (no recompilation when only the lengths change).
     ``linear_chunk``: the chunk of causal linear attention's O(N) form
     (tile program only, 0: the quadratic form; see :func:`compile`).
+    ``portable_tiles``: the tile program's portable lowering alone.
     """
     kernel, arrays = _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads,
                               return_lse, operands, vector_width, tile_program,
-                              linear_chunk)
+                              linear_chunk, portable_tiles)
     return kernel._run_arrays(arrays, return_lse)
 
 

@@ -404,7 +404,7 @@ Kernel compileKernel(
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
     const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
     int64_t tileKv, unsigned threads, int64_t vectorWidth, bool tileProgram,
-    int64_t linearChunk) {
+    int64_t linearChunk, bool portableTiles) {
   if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
       tileKv > attn::kMaxCPUTileKv)
     throw ArgumentError("tile_q must be in [0, " +
@@ -431,11 +431,14 @@ Kernel compileKernel(
   options.tileQ = tileQ;
   options.tileKv = tileKv;
   options.threads = threads;
+  if (portableTiles && (!tileProgram || vectorWidth))
+    throw ArgumentError("portable_tiles needs tile_program and vector_width 0");
   if (tileProgram) {
-    // Scalar code: the options of the other paths do not apply, and are
-    // left at one value so that they split no cache entry.
+    // The options of the other paths do not apply, and are left at one
+    // value so that they split no cache entry.
     options.tiled = true;
-    options.vectorWidth = 0;
+    options.vectorWidth = vectorWidth;
+    options.portableTiles = portableTiles;
     options.linearChunk = linearChunk;
   } else {
     // linearChunk stays at its default: the other paths do not read it.
@@ -719,7 +722,7 @@ NB_MODULE(_core, m) {
         nb::arg("tiled"),
         nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"),
         nb::arg("vector_width"), nb::arg("tile_program") = false,
-        nb::arg("linear_chunk") = 64);
+        nb::arg("linear_chunk") = 64, nb::arg("portable_tiles") = false);
   m.def("check_tile_program_options", &attn::checkTileProgramOptions,
         nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("split_kv"),
         nb::arg("linear_chunk"));

@@ -142,7 +142,20 @@ def test_tile_sizes():
     spec = ao.Spec(mask=ao.causal() & ao.window(W - 1))
     default = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True)
     assert (default.tile_q, default.tile_kv) == (32, 64)  # tile_q 0: 32
-    assert default.vector_width == 0 and default.num_work_items == 0
+    # The key loop's vector kernels at the host's width, unless asked.
+    assert default.vector_width == ao.host_vector_width()
+    assert default.num_work_items == 0
+    portable = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
+                          portable_tiles=True)
+    assert portable.vector_width == 0
+    for width in (8, 16):
+        kernel = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
+                            vector_width=width, tile_q=10, tile_kv=16)
+        assert kernel.vector_width == width
+        for shape in [(1, 4, 2, 37, 37, 16), (1, 4, 4, 5, 29, 8)]:
+            args = make_qkv(shape, "f32", 3)
+            check(kernel(*args), ao.reference(spec, *args), "f32")
+            check(portable(*args), ao.reference(spec, *args), "f32")
     # Tiles dividing none of the lengths; the largest score tile the tile
     # program accepts (2^20 elements).
     for tile_q, tile_kv in [(6, 7), (1, 1), (1024, 1024)]:
@@ -211,7 +224,13 @@ def test_invalid_options():
     with pytest.raises(ValueError, match="tiled=False"):
         ao.compile(spec, *args, tile_program=True, tiled=False)
     with pytest.raises(ValueError, match="vector_width"):
-        ao.run(spec, *args, tile_program=True, vector_width=8)
+        ao.run(spec, *args, tile_program=True, vector_width=12)
+    with pytest.raises(ValueError, match="portable_tiles"):
+        ao.run(spec, *args, tile_program=True, portable_tiles=True, vector_width=8)
+    with pytest.raises(ValueError, match="portable_tiles"):
+        ao.compile(spec, *args, portable_tiles=True)
+    with pytest.raises(TypeError, match="portable_tiles must be a bool"):
+        ao.compile(spec, *args, tile_program=True, portable_tiles=1)
     with pytest.raises(TypeError, match="tile_program must be a bool"):
         ao.compile(spec, *args, tile_program="yes")
     for kw in (dict(tile_q=-1), dict(tile_kv=0), dict(tile_q=ao._api._core.MAX_TILE_Q + 1),

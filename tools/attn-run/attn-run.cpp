@@ -66,8 +66,12 @@ static cl::opt<bool> untiled("untiled",
                              cl::desc("use the untiled baseline lowering"));
 static cl::opt<bool> tileProgram(
     "tile-program",
-    cl::desc("compile through the tile program (attn-to-tile) and its "
-             "portable loops lowering"));
+    cl::desc("compile through the tile program (attn-to-tile): vector "
+             "kernels for the key loop, the portable lowering for the rest"));
+static cl::opt<bool> portableTiles(
+    "portable-tiles",
+    cl::desc("with --tile-program: the portable scalar lowering only (no "
+             "vector kernels)"));
 static cl::opt<int64_t> splitKv(
     "split-kv",
     cl::desc("with --tile-program: the split-KV form with at most this many "
@@ -84,7 +88,8 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
                                cl::init(64));
 static cl::opt<int64_t> vectorWidth(
     "vector-width",
-    cl::desc("f32 lanes per vector of the tiled path: 8 or 16 (0: the "
+    cl::desc("f32 lanes per vector of the tiled path and the tile "
+             "program's kernels: 8 or 16 (0: the "
              "host's, 16 with AVX-512F, else 8, and 8 when 16 does not "
              "divide --tile-q)"),
     cl::init(0));
@@ -263,6 +268,7 @@ int main(int argc, char **argv) {
     options.threads = threads;
     options.tiled = !untiled;
     options.tileProgram = tileProgram;
+    options.portableTiles = portableTiles;
     options.splitKv = splitKv;
     options.linearChunk = linearChunk;
     options.tileQ = tileQ;

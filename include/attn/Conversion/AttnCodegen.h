@@ -82,6 +82,25 @@ private:
   mlir::Value neighborhood(NeighborhoodMaskAttr attr, const PairContext &c);
 };
 
+/// A mask leaf a caller evaluates itself on lanes (null: not handled).
+using LaneLeafFn = llvm::function_ref<mlir::Value(MaskAttrInterface)>;
+
+/// Whether laneMask evaluates `mask`: every leaf is an index-arithmetic
+/// mask (full, causal, window, sinks, dilated, chunked, prefix_lm) under
+/// and/or/not, or a leaf `extraLeaf` accepts.
+bool isLaneMask(MaskAttrInterface mask,
+                llvm::function_ref<bool(MaskAttrInterface)> extraLeaf =
+                    nullptr);
+
+/// The vector<W x i1> predicate of `mask` on lanes of pairs whose aligned
+/// query positions are `p` and key indices `j` (vector<W x i64> each; one
+/// of them is usually a broadcast): the same predicate whichever of the two
+/// varies along the lanes. Leaves go to `leaf` first. Null when `mask` is
+/// not a lane mask.
+mlir::Value laneMask(mlir::OpBuilder &b, mlir::Location loc,
+                     MaskAttrInterface mask, mlir::Value p, mlir::Value j,
+                     LaneLeafFn leaf = nullptr);
+
 /// A read-only memref of a statically shaped tensor operand.
 mlir::Value readBuffer(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value tensor);

@@ -28,6 +28,46 @@ def ConvertAttnToLoops : Pass<"convert-attn-to-loops", "::mlir::func::FuncOp"> {
   ];
 }
 
+def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
+                                   "::mlir::func::FuncOp"> {
+  let summary = "Vector micro-kernels for the key loop of the tile program (CPU)";
+  let description = [{
+    The CPU fast path of the tile program, run before
+    `convert-attn-tile-to-loops`, which lowers whatever this pass leaves.
+    On tensors, for `vector-width` f32 lanes:
+
+    * `attn_tile.load`: row vectors with the element conversion, zero rows
+      outside the sequence;
+    * `attn_tile.scores` inside a key loop: the key operand is transposed
+      once per call before the work items (`[B, H, N, D]` to
+      `[B, H, D, N]`, f32, a `linalg.generic`), and the tile is computed by
+      a register-blocked kernel (key vectors against broadcast query
+      elements); query tiles narrower than a vector, and scores outside a
+      key loop, take row dot products instead (no transpose);
+    * `attn_tile.mask` with a lane mask (index-arithmetic masks under
+      and/or/not): partial tiles compare key lanes per row; masks reading
+      operands or regions stay for the portable lowering;
+    * `attn_tile.online_update` (softmax and pointwise normalizations): row
+      max and sum by vector reductions, weights by vector exponentials;
+    * `attn_tile.accumulate`: a register-blocked P V kernel; with
+      `excluding`, a key tile whose values hold an infinity or NaN takes the
+      portable per-pair select instead, so excluded pairs add nothing.
+
+    Tiles whose key extent the width does not divide, and every other op
+    (modify, weight_mod, linear-attention state, merge, finalize), are left
+    to the portable lowering: correct, scalar.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "f32 lanes per vector (4, 8 or 16)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::linalg::LinalgDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 def ConvertAttnTileToLoops : Pass<"convert-attn-tile-to-loops",
                                   "::mlir::func::FuncOp"> {
   let summary = "Lower the tile program (attn_tile) to linalg and scf on tensors";

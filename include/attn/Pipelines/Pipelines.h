@@ -41,10 +41,14 @@ struct TileLoopsPipelineOptions {
   int64_t splitKv = 1;
   /// Chunk of the chunked linear-attention form (0: quadratic form).
   int64_t linearChunk = 64;
+  /// f32 lanes of the key loop's vector kernels
+  /// (convert-attn-tile-to-vector); 0 keeps the portable scalar lowering
+  /// only.
+  int64_t vectorWidth = 0;
 };
-/// Through the tile program: attn-to-tile, convert-attn-tile-to-loops, then
-/// the rest as in the untiled pipeline. Shape-generic (dynamic B, H, Nq, Nk,
-/// D), every key tile visited, scalar code: the tile IR's reference path.
+/// Through the tile program: attn-to-tile, convert-attn-tile-to-vector (with
+/// a vector width), convert-attn-tile-to-loops, then the rest as in the
+/// untiled pipeline. Shape-generic (dynamic B, H, Nq, Nk, D).
 void buildCPUTileLoopsPipeline(mlir::OpPassManager &pm,
                                const TileLoopsPipelineOptions &options);
 /// The part of the CPU pipelines after the attn lowerings. x86vector ops

@@ -495,3 +495,102 @@ void attn::codegen::replaceWithBuffers(OpBuilder &b, Location loc,
   }
   op.erase();
 }
+
+bool attn::codegen::isLaneMask(
+    MaskAttrInterface mask,
+    function_ref<bool(MaskAttrInterface)> extraLeaf) {
+  if (extraLeaf && extraLeaf(mask))
+    return true;
+  if (isa<FullMaskAttr, CausalMaskAttr, WindowMaskAttr, SinksMaskAttr,
+          DilatedMaskAttr, ChunkedMaskAttr, PrefixLMMaskAttr>(mask))
+    return true;
+  auto all = [&](ArrayRef<MaskAttrInterface> masks) {
+    return llvm::all_of(masks, [&](MaskAttrInterface m) {
+      return isLaneMask(m, extraLeaf);
+    });
+  };
+  if (auto a = dyn_cast<AndMaskAttr>(mask))
+    return all(a.getMasks());
+  if (auto o = dyn_cast<OrMaskAttr>(mask))
+    return all(o.getMasks());
+  if (auto n = dyn_cast<NotMaskAttr>(mask))
+    return isLaneMask(n.getMask(), extraLeaf);
+  return false;
+}
+
+Value attn::codegen::laneMask(OpBuilder &b, Location loc,
+                              MaskAttrInterface mask, Value p, Value j,
+                              LaneLeafFn leaf) {
+  if (leaf)
+    if (Value v = leaf(mask))
+      return v;
+  using P = arith::CmpIPredicate;
+  auto laneType = cast<VectorType>(p.getType());
+  auto boolType = VectorType::get(laneType.getShape(), b.getI1Type());
+  auto cmp = [&](P pred, Value x, Value y) -> Value {
+    return arith::CmpIOp::create(b, loc, pred, x, y);
+  };
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(laneType, b.getI64IntegerAttr(v)));
+  };
+  auto constant = [&](bool v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(boolType, b.getBoolAttr(v)));
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddIOp::create(b, loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return arith::SubIOp::create(b, loc, x, y);
+  };
+  auto recurse = [&](MaskAttrInterface m) {
+    return laneMask(b, loc, m, p, j, leaf);
+  };
+  if (isa<FullMaskAttr>(mask))
+    return constant(true);
+  if (isa<CausalMaskAttr>(mask))
+    return cmp(P::sle, j, p);
+  if (auto w = dyn_cast<WindowMaskAttr>(mask))
+    return arith::AndIOp::create(
+        b, loc, cmp(P::sle, sub(p, splat(w.getLeft())), j),
+        cmp(P::sle, j, add(p, splat(w.getRight()))));
+  if (auto sk = dyn_cast<SinksMaskAttr>(mask))
+    return cmp(P::slt, j, splat(sk.getCount()));
+  if (auto d = dyn_cast<DilatedMaskAttr>(mask))
+    return cmp(P::eq,
+               arith::RemSIOp::create(b, loc, sub(p, j), splat(d.getRate())),
+               splat(0));
+  if (auto ch = dyn_cast<ChunkedMaskAttr>(mask))
+    return cmp(P::eq, arith::FloorDivSIOp::create(b, loc, p, splat(ch.getSize())),
+               arith::FloorDivSIOp::create(b, loc, j, splat(ch.getSize())));
+  if (auto pl = dyn_cast<PrefixLMMaskAttr>(mask))
+    return arith::OrIOp::create(b, loc, cmp(P::slt, j, splat(pl.getPrefix())),
+                                cmp(P::sle, j, p));
+  if (auto a = dyn_cast<AndMaskAttr>(mask)) {
+    Value keep = constant(true);
+    for (MaskAttrInterface m : a.getMasks()) {
+      Value leafKeep = recurse(m);
+      if (!leafKeep)
+        return Value();
+      keep = arith::AndIOp::create(b, loc, keep, leafKeep);
+    }
+    return keep;
+  }
+  if (auto o = dyn_cast<OrMaskAttr>(mask)) {
+    Value keep = constant(false);
+    for (MaskAttrInterface m : o.getMasks()) {
+      Value leafKeep = recurse(m);
+      if (!leafKeep)
+        return Value();
+      keep = arith::OrIOp::create(b, loc, keep, leafKeep);
+    }
+    return keep;
+  }
+  if (auto n = dyn_cast<NotMaskAttr>(mask)) {
+    Value inner = recurse(n.getMask());
+    return inner ? arith::XOrIOp::create(b, loc, inner, constant(true))
+                 : Value();
+  }
+  return Value();
+}

@@ -243,85 +243,23 @@ void TiledLowering::emitPVMicroKernel(Value ot, Value vMem, Value bb, Value hk,
 }
 
 bool TiledLowering::isVectorizableMask(MaskAttrInterface mask) {
-  if (isa<FullMaskAttr, CausalMaskAttr, WindowMaskAttr, SinksMaskAttr,
-          StridedMaskAttr, DilatedMaskAttr, ChunkedMaskAttr, PrefixLMMaskAttr>(
-          mask))
-    return true;
-  if (auto a = dyn_cast<AndMaskAttr>(mask))
-    return llvm::all_of(a.getMasks(), isVectorizableMask);
-  if (auto o = dyn_cast<OrMaskAttr>(mask))
-    return llvm::all_of(o.getMasks(), isVectorizableMask);
-  if (auto n = dyn_cast<NotMaskAttr>(mask))
-    return isVectorizableMask(n.getMask());
-  return false;
+  return isLaneMask(mask, [](MaskAttrInterface m) {
+    return isa<StridedMaskAttr>(m);
+  });
 }
 
 Value TiledLowering::vectorMask(MaskAttrInterface mask, const LaneContext &c) {
-  using P = arith::CmpIPredicate;
-  auto cmp = [&](P pred, Value x, Value y) -> Value {
-    return arith::CmpIOp::create(b, loc, pred, x, y);
-  };
-  auto add = [&](Value x, Value y) -> Value {
-    return arith::AddIOp::create(b, loc, x, y);
-  };
-  auto sub = [&](Value x, Value y) -> Value {
-    return arith::SubIOp::create(b, loc, x, y);
-  };
-  auto allTrue = [&]() -> Value {
-    return arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(VectorType::get({cfg.width}, b.getI1Type()),
-                               b.getBoolAttr(true)));
-  };
-  auto splatBool = [&](Value scalar) -> Value {
-    return vector::BroadcastOp::create(
-        b, loc, VectorType::get({cfg.width}, b.getI1Type()), scalar);
-  };
-  if (isa<FullMaskAttr>(mask))
-    return allTrue();
-  if (isa<CausalMaskAttr>(mask))
-    return cmp(P::sle, c.j, c.p);
-  if (auto w = dyn_cast<WindowMaskAttr>(mask))
-    return arith::AndIOp::create(
-        b, loc, cmp(P::sle, sub(c.p, vsplatI(w.getLeft())), c.j),
-        cmp(P::sle, c.j, add(c.p, vsplatI(w.getRight()))));
-  if (auto sk = dyn_cast<SinksMaskAttr>(mask))
-    return cmp(P::slt, c.j, vsplatI(sk.getCount()));
-  if (auto st = dyn_cast<StridedMaskAttr>(mask)) {
-    // Depends on the key and head only: scalar, then broadcast.
+  // Strided depends on the key and head only: scalar, then broadcast.
+  auto strided = [&](MaskAttrInterface m) -> Value {
+    auto st = dyn_cast<StridedMaskAttr>(m);
+    if (!st)
+      return Value();
     PairContext ctx{op, Value(), c.h, Value(), c.jIdx, Value(), Value(),
                     Value(), Value()};
-    return splatBool(e.mask(st, ctx));
-  }
-  if (auto d = dyn_cast<DilatedMaskAttr>(mask))
-    return cmp(P::eq,
-               arith::RemSIOp::create(b, loc, sub(c.p, c.j),
-                                      vsplatI(d.getRate())),
-               vsplatI(0));
-  if (auto ch = dyn_cast<ChunkedMaskAttr>(mask))
-    return cmp(P::eq,
-               arith::FloorDivSIOp::create(b, loc, c.p, vsplatI(ch.getSize())),
-               arith::FloorDivSIOp::create(b, loc, c.j, vsplatI(ch.getSize())));
-  if (auto pl = dyn_cast<PrefixLMMaskAttr>(mask))
-    return arith::OrIOp::create(b, loc,
-                                cmp(P::slt, c.j, vsplatI(pl.getPrefix())),
-                                cmp(P::sle, c.j, c.p));
-  if (auto a = dyn_cast<AndMaskAttr>(mask)) {
-    Value keep = allTrue();
-    for (MaskAttrInterface m : a.getMasks())
-      keep = arith::AndIOp::create(b, loc, keep, vectorMask(m, c));
-    return keep;
-  }
-  if (auto o = dyn_cast<OrMaskAttr>(mask)) {
-    Value keep = arith::XOrIOp::create(b, loc, allTrue(), allTrue());
-    for (MaskAttrInterface m : o.getMasks())
-      keep = arith::OrIOp::create(b, loc, keep, vectorMask(m, c));
-    return keep;
-  }
-  if (auto n = dyn_cast<NotMaskAttr>(mask))
-    return arith::XOrIOp::create(b, loc, vectorMask(n.getMask(), c),
-                                 allTrue());
-  return Value();
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({cfg.width}, b.getI1Type()), e.mask(st, ctx));
+  };
+  return laneMask(b, loc, mask, c.p, c.j, strided);
 }
 
 static bool isStatic(Value v) {

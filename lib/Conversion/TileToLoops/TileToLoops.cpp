@@ -490,10 +490,6 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
   return {state, keySum};
 }
 
-static bool isSoftmax(NormalizationAttr norm) {
-  return !norm || norm.getKind() == NormalizationKind::Softmax;
-}
-
 static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op) {
   TileLowering t(op);
   Value s = op.getScores();
@@ -820,6 +816,13 @@ static void lowerTileOp(Operation *op) {
           .Case([](FinalizeOp o) { return lowerFinalize(o); })
           .Case([](ForKeyTilesOp o) { return lowerForKeyTiles(o); })
           .Default([](Operation *) { return SmallVector<Value>{}; });
+  // A lowering may size a result from operands that are less static than
+  // the op's declared result (read_state's state is ?x?): users keep
+  // seeing the declared type.
+  OpBuilder b(op);
+  for (auto [value, result] : llvm::zip(replacements, op->getResults()))
+    if (value.getType() != result.getType())
+      value = tensor::CastOp::create(b, op->getLoc(), result.getType(), value);
   op->replaceAllUsesWith(replacements);
   op->erase();
 }

@@ -13,4 +13,11 @@
 #define GET_OP_CLASSES
 #include "attn/Dialect/AttnTile/AttnTileOps.h.inc"
 
+namespace attn::tile {
+/// Whether a tile op's `normalization` (absent: the default) is softmax.
+inline bool isSoftmax(NormalizationAttr norm) {
+  return !norm || norm.getKind() == NormalizationKind::Softmax;
+}
+} // namespace attn::tile
+
 #endif // ATTN_DIALECT_ATTNTILE_ATTNTILEDIALECT_H

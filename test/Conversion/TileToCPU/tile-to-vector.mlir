@@ -1,0 +1,96 @@
+// RUN: attn-opt %s -split-input-file -attn-to-tile='tile-q=16 tile-kv=32' -convert-attn-tile-to-vector='vector-width=16' -canonicalize -cse | FileCheck %s
+// RUN: attn-opt %s -split-input-file -attn-to-tile='tile-q=16 tile-kv=32' -convert-attn-tile-to-vector='vector-width=8' -convert-attn-tile-to-loops | FileCheck %s --check-prefix=W8
+// RUN: attn-opt %s -split-input-file -attn-to-tile='tile-q=16 tile-kv=20' -convert-attn-tile-to-vector='vector-width=16' | FileCheck %s --check-prefix=ODD
+// RUN: not attn-opt %s -split-input-file -convert-attn-tile-to-vector='vector-width=12' 2>&1 | FileCheck %s --check-prefix=WIDTH
+
+// The key loop's ops become vector kernels on tensors; what the pass does
+// not take stays attn_tile for the portable lowering (with 8 lanes: nothing of
+// attn_tile is left once it has run).
+
+// WIDTH: vector-width must be 4, 8 or 16, got 12
+
+// Key tiles that whole vectors do not divide keep the portable scores.
+// ODD-LABEL: func.func @causal
+// ODD: attn_tile.scores
+// ODD-LABEL: func.func @decode
+// ODD: attn_tile.scores
+
+// CHECK-LABEL: func.func @causal
+// The keys, transposed to [B, H, D, N] in f32 once, before the work items.
+// CHECK:       %[[KT:.*]] = linalg.generic
+// CHECK-SAME:      ins(%arg1 : tensor<?x?x?x?xbf16>) outs(%{{.*}} : tensor<?x?x?x?xf32>)
+// CHECK:         arith.extf %{{.*}} : bf16 to f32
+// CHECK:       scf.forall
+// The query tile: row vectors of bf16 widened to f32.
+// CHECK:         vector.transfer_read %arg0{{.*}} : tensor<?x?x?x?xbf16>, vector<16xbf16>
+// CHECK:         arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// CHECK:         attn_tile.for_key_tiles
+// Q K^T: 4 query rows x 2 key vectors of accumulators over the head dimension.
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c4
+// CHECK:             scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:               vector.transfer_read %[[KT]]
+// CHECK-COUNT-4:       math.fma {{.*}} : vector<16xf32>
+// CHECK:               vector.transfer_read %[[KT]]
+// CHECK-COUNT-4:       math.fma {{.*}} : vector<16xf32>
+// The causal mask on partial tiles: key lanes against the row's position.
+// CHECK:           scf.if %{{.*}} -> (tensor<16x32xf32>)
+// CHECK:             arith.cmpi slt, %{{.*}} : vector<16xi64>
+// CHECK:             arith.cmpi sle, %{{.*}} : vector<16xi64>
+// CHECK:             arith.select %{{.*}} : vector<16xi1>, vector<16xf32>
+// The online update, row by row.
+// CHECK:           vector.reduction <maximumf>
+// CHECK:           math.exp %{{.*}} : vector<16xf32>
+// CHECK:           vector.reduction <add>
+// P V: tiles with only finite values run the kernel, the others keep the
+// op (an excluded key's NaN must not reach any row).
+// CHECK:           %[[PROBE:.*]] = vector.reduction <add>
+// CHECK:           %[[FINITE:.*]] = arith.cmpf oeq, %[[PROBE]]
+// CHECK:           scf.if %[[FINITE]]
+// CHECK:             math.fma {{.*}} : vector<16xf32>
+// CHECK:           } else {
+// CHECK:             attn_tile.accumulate {{.*}} excluding
+// The epilogue stays portable.
+// CHECK:         attn_tile.finalize
+
+// W8-LABEL: func.func @causal
+// W8-NOT: attn_tile.
+// W8: math.fma {{.*}} : vector<8xf32>
+// W8-NOT: attn_tile.
+func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
+                  %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>
+         -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// -----
+
+// One query per tile (decode): row dot products, no transposed keys; a
+// mask reading a region and a score modification stay for the portable
+// lowering.
+// CHECK-LABEL: func.func @decode
+// CHECK-NOT:   linalg.generic
+// CHECK:       attn_tile.for_key_tiles
+// CHECK:         vector.transfer_read {{.*}} : tensor<32x64xf32>, vector<16xf32>
+// CHECK:         math.fma
+// CHECK:         vector.reduction <add>
+// CHECK:         attn_tile.mask {{.*}} mask_fn
+// CHECK:         attn_tile.modify
+// W8-LABEL: func.func @decode
+// W8-NOT: attn_tile.
+func.func @decode(%q: tensor<1x2x1x64xf32>, %k: tensor<1x2x100x64xf32>,
+                  %v: tensor<1x2x100x64xf32>) -> tensor<1x2x1x64xf32> {
+  %o = attn.attention %q, %k, %v score_mods([#attn.softcap<30.0>])
+       mask_fn {
+       ^bb0(%b: index, %h: index, %i: index, %j: index):
+         %c3 = arith.constant 3 : index
+         %r = arith.remui %j, %c3 : index
+         %c0 = arith.constant 0 : index
+         %keep = arith.cmpi ne, %r, %c0 : index
+         attn.yield %keep : i1
+       }
+       : tensor<1x2x1x64xf32>, tensor<1x2x100x64xf32>, tensor<1x2x100x64xf32>
+         -> tensor<1x2x1x64xf32>
+  return %o : tensor<1x2x1x64xf32>
+}
