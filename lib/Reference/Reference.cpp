@@ -626,9 +626,12 @@ public:
   Evaluator(AttentionOp op, const Inputs &in)
       : op(op), in(in), maskFn(op.getMaskFn(), 4, in.captures),
         scoreMod(op.getScoreMod(), 5, in.captures),
-        weightMod(op.getWeightMod(), 6, in.captures) {}
+        weightMod(op.getWeightMod(), 6, in.captures),
+        selection(op.getSelectionAttr()) {}
 
   llvm::Expected<Outputs> run();
+  /// The selection's flags [B, Hq, Nq, blocks] (1: selected).
+  llvm::Expected<NDArray> selectedBlocks();
 
 private:
   llvm::Error validate();
@@ -644,6 +647,11 @@ private:
   /// Key (or value) head read by query head h of batch b.
   llvm::Expected<int64_t> headFor(const std::optional<NDArray> &map,
                                   int64_t heads, int64_t b, int64_t h) const;
+  /// Pooled keys of every (batch, key head, block) of the selection.
+  void poolKeys();
+  /// The key blocks the selection keeps for row (b, h, i) into rowBlocks.
+  llvm::Error selectBlocks(int64_t b, int64_t h, int64_t i);
+
 
   AttentionOp op;
   const Inputs &in;
@@ -653,6 +661,12 @@ private:
   std::vector<double> q, k, v, bias, slopes;
   llvm::DenseMap<Attribute, llvm::SmallVector<int64_t, 3>> grids;
   llvm::SmallVector<BlockSparseMaskAttr> blockSparse;
+  /// The selection (null without one), its block count, pooled keys
+  /// [B, Hkv, blocks, D] and the blocks of the row being evaluated.
+  TopKBlocksAttr selection;
+  int64_t numBlocks = 0;
+  std::vector<double> pooled;
+  std::vector<char> rowBlocks;
 };
 
 /// The feature map of linear attention, in double precision.
@@ -1040,6 +1054,8 @@ llvm::Expected<bool> Evaluator::keep(int64_t b, int64_t h, int64_t i,
   if (MaskAttrInterface mask = op.getMaskAttr())
     if (!keepAttr(mask, b, h, i, j))
       return false; // the region is not evaluated where the attribute masks
+  if (selection && !rowBlocks[j / selection.getBlock()])
+    return false; // nor where the selection drops the key's block
   if (maskFn.empty())
     return true;
   RVal args[4] = {b, h, i, j};
@@ -1078,6 +1094,99 @@ void Evaluator::applyDecay(int64_t b, int64_t h, int64_t i,
     w[j] *= product;
     product *= decayAt(j);
   }
+}
+
+/// pool over the block's keys; a NaN element propagates (max and min
+/// included), as the gate's NaN rule expects.
+void Evaluator::poolKeys() {
+  int64_t block = selection.getBlock();
+  numBlocks = Nk == 0 ? 0 : (Nk - 1) / block + 1;
+  pooled.assign(B * Hkv * numBlocks * D, 0.0);
+  PoolKind kind = selection.getPool();
+  for (int64_t bh = 0; bh < B * Hkv; ++bh)
+    for (int64_t c = 0; c < numBlocks; ++c)
+      for (int64_t x = 0; x < D; ++x) {
+        int64_t first = c * block, last = std::min(first + block, Nk);
+        double acc = k[(bh * Nk + first) * D + x];
+        for (int64_t j = first + 1; j < last; ++j) {
+          double y = k[(bh * Nk + j) * D + x];
+          if (std::isnan(acc) || std::isnan(y))
+            acc = acc + y;
+          else if (kind == PoolKind::Mean)
+            acc += y;
+          else if (kind == PoolKind::Max)
+            acc = std::max(acc, y);
+          else
+            acc = std::min(acc, y);
+        }
+        if (kind == PoolKind::Mean)
+          acc /= static_cast<double>(last - first);
+        pooled[(bh * numBlocks + c) * D + x] = acc;
+      }
+}
+
+/// Ranks the eligible blocks (c * block <= p) of row (b, h, i): the current
+/// block first (keep_current), then gates highest first, equal gates by
+/// lower index, NaN gates last (by index); keeps the first k.
+llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
+  rowBlocks.assign(numBlocks, 0);
+  llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
+  if (!hk)
+    return hk.takeError();
+  int64_t block = selection.getBlock(), p = i + Nk - Nq;
+  if (p < 0)
+    return llvm::Error::success();
+  int64_t eligible = std::min(numBlocks, p / block + 1);
+  int64_t current = selection.getKeepCurrent() ? p / block : -1;
+  const double *qr = &q[((b * Hq + h) * Nq + i) * D];
+  std::vector<double> gate(eligible);
+  for (int64_t c = 0; c < eligible; ++c) {
+    const double *kr = &pooled[((b * Hkv + *hk) * numBlocks + c) * D];
+    double dot = 0.0;
+    for (int64_t x = 0; x < D; ++x)
+      dot += qr[x] * kr[x];
+    gate[c] = dot;
+  }
+  // A strict total order: whether block a ranks before block b.
+  auto before = [&](int64_t a, int64_t c) {
+    if (a == current || c == current)
+      return a == current;
+    bool aNaN = std::isnan(gate[a]), cNaN = std::isnan(gate[c]);
+    if (aNaN != cNaN)
+      return cNaN;
+    if (!aNaN && gate[a] != gate[c])
+      return gate[a] > gate[c];
+    return a < c;
+  };
+  std::vector<int64_t> order(eligible);
+  for (int64_t c = 0; c < eligible; ++c)
+    order[c] = c;
+  std::sort(order.begin(), order.end(), before);
+  int64_t kept = std::min<int64_t>(selection.getK(), eligible);
+  for (int64_t r = 0; r < kept; ++r)
+    rowBlocks[order[r]] = 1;
+  return llvm::Error::success();
+}
+
+llvm::Expected<NDArray> Evaluator::selectedBlocks() {
+  if (!selection)
+    return fail("the op has no selection");
+  if (llvm::Error e = validate())
+    return std::move(e);
+  q = in.query.toDoubles();
+  k = in.key.toDoubles();
+  poolKeys();
+  NDArray flags(DType::I8, {B, Hq, Nq, numBlocks});
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h)
+      for (int64_t i = 0; i < Nq; ++i) {
+        if (llvm::Error e = selectBlocks(b, h, i))
+          return std::move(e);
+        int64_t row = (b * Hq + h) * Nq + i;
+        for (int64_t c = 0; c < numBlocks; ++c)
+          flags.setDouble(row * numBlocks + c, rowBlocks[c]);
+      }
+  return std::move(flags);
 }
 
 llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
@@ -1145,6 +1254,8 @@ llvm::Expected<Outputs> Evaluator::run() {
   }
   if (in.bias)
     bias = in.bias->toDoubles();
+  if (selection)
+    poolKeys();
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())
@@ -1169,6 +1280,9 @@ llvm::Expected<Outputs> Evaluator::run() {
         return hvOr.takeError();
       int64_t hv = *hvOr;
       for (int64_t i = 0; i < Nq; ++i) {
+        if (selection)
+          if (llvm::Error e = selectBlocks(b, h, i))
+            return std::move(e);
         for (int64_t j = 0; j < Nk; ++j) {
           llvm::Expected<bool> kp = keep(b, h, i, j);
           if (!kp)
@@ -1285,6 +1399,14 @@ llvm::Expected<Outputs> Evaluator::run() {
 }
 
 } // namespace
+
+llvm::Expected<NDArray> attn::reference::selectedBlocks(AttentionOp op,
+                                                       const Inputs &inputs) {
+  if (!op)
+    return fail("no attn.attention op to evaluate");
+  Evaluator evaluator(op, inputs);
+  return evaluator.selectedBlocks();
+}
 
 llvm::Expected<Outputs> attn::reference::evaluate(AttentionOp op,
                                                   const Inputs &inputs) {

@@ -116,12 +116,28 @@ private:
   /// read their value rows); null without a mask, where only the padding
   /// past the ends is excluded and it reads as 0.
   Value exclusions(Value masked) {
-    return op.getMaskAttr() || !op.getMaskFn().empty() ? masked : Value();
+    return op.getMaskAttr() || !op.getMaskFn().empty() || op.hasSelection()
+               ? masked
+               : Value();
   }
   /// A block layout the mask reads becomes the loop's run-time tile list.
   void scheduleLayout(ForKeyTilesOp loop) {
     if (Value layout = op.getBlockLayout())
       loop.setBlockLayout(layout, bi, hi);
+    if (TopKBlocksAttr selection = op.getSelectionAttr())
+      loop.setSelectedBlocks(visitedBlocks, selection.getBlock());
+  }
+  /// The selection's blocks for the work item's query rows (members per
+  /// row, and the blocks any row visits), from the pooled keys.
+  void selectBlocks();
+  /// Excludes the pairs whose key block the row did not select.
+  Value keepSelected(Value masked, Value k0) {
+    TopKBlocksAttr selection = op.getSelectionAttr();
+    if (!selection)
+      return masked;
+    return KeepSelectedOp::create(b, loc, masked.getType(), masked,
+                                  memberBlocks, k0, nk,
+                                  selection.getBlock());
   }
 
   AttentionOp op;
@@ -135,6 +151,9 @@ private:
   Value bi, hi, q0, hk, hv, qTile;
   /// Prefix sums of the log decay of (bi, hi), with a decay operand.
   Value decayPrefix;
+  /// With a selection: the pooled keys of the call, and the work item's
+  /// selected blocks per row and in any row.
+  Value pooledKeys, memberBlocks, visitedBlocks;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -173,7 +192,7 @@ std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
     IRMapping mapping;
     op.getMaskFn().cloneInto(&mask.getMaskFn(), mapping);
   }
-  Value masked = mask.getResult();
+  Value masked = keepSelected(mask.getResult(), k0);
 
   bool scoreMod = !op.getScoreMod().empty();
   if (!op.getBias() && !op.getScoreModsAttr() && !scoreMod)
@@ -290,6 +309,19 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
     decayPrefix = DecayPrefixOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
         decay, bi, hi, nk);
+  if (op.hasSelection())
+    selectBlocks();
+}
+
+void TileProgramBuilder::selectBlocks() {
+  auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
+                                       b.getI1Type());
+  auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
+  auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
+                                       qTile, pooledKeys, bi, hk, q0, nq, nk,
+                                       op.getSelectionAttr());
+  memberBlocks = select.getMembers();
+  visitedBlocks = select.getVisited();
 }
 
 RowState TileProgramBuilder::initialState() {
@@ -487,7 +519,8 @@ bool TileProgramBuilder::isChunkableLinear() {
   return linearChunk > 0 &&
          op.getNormalizationKind() == NormalizationKind::Identity &&
          isa_and_nonnull<CausalMaskAttr>(op.getMaskAttr()) &&
-         op.getMaskFn().empty() && op.getScoreMod().empty() &&
+         !op.hasSelection() && op.getMaskFn().empty() &&
+         op.getScoreMod().empty() &&
          op.getWeightMod().empty() && !op.getScoreModsAttr() &&
          !op.getBias() && !op.getOutputGate() && !op.getLse();
 }
@@ -642,7 +675,18 @@ void TileProgramBuilder::build() {
     return;
   }
   numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
-  if ((splitKv == 0 || splitKv > 1) && !op.needsTwoPasses()) {
+  // Pooled once per call, before the work items that select from them.
+  if (TopKBlocksAttr selection = op.getSelectionAttr()) {
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    auto pooledType = RankedTensorType::get(
+        {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
+         kType.getDimSize(3)},
+        b.getF32Type());
+    pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
+  }
+  // A selection's key tiles are its own run-time list: not split (yet).
+  if ((splitKv == 0 || splitKv > 1) && !op.needsTwoPasses() &&
+      !op.hasSelection()) {
     buildSplitKv(outs);
     return;
   }

@@ -185,10 +185,12 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
-/// Linear-attention kernels (feature_map, decay) are lowered by the tile
-/// program only; convert-attn-to-gpu refuses them (test/zoo/wave2-linear.mlir).
+/// Linear-attention kernels (feature_map, decay) and selections are lowered
+/// by the tile program only; convert-attn-to-gpu refuses them
+/// (test/zoo/wave2-linear.mlir, wave2-selection.mlir).
 const char *const kNoGPUKernels =
-    "linear attention has no GPU lowering yet (CPU tile program only)";
+    "linear attention and block selection have no GPU lowering yet (CPU "
+    "tile program only)";
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
 OwningOpRef<ModuleOp> parseZooSpec(const std::string &relPath,
@@ -215,7 +217,7 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(binding)) << GetParam();
-  if (binding->op.hasLinearKernel())
+  if (binding->op.hasLinearKernel() || binding->op.hasSelection())
     GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
@@ -268,7 +270,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
-  if (f32Binding->op.hasLinearKernel())
+  if (f32Binding->op.hasLinearKernel() || f32Binding->op.hasSelection())
     GTEST_SKIP() << kNoGPUKernels;
   std::string funcName = f32Binding->func.getSymName().str();
   ASSERT_TRUE(succeeded(attn::retypeAttentionInputs(

@@ -47,6 +47,12 @@ struct Outputs {
 /// are returned as errors (never asserts).
 llvm::Expected<Outputs> evaluate(AttentionOp op, const Inputs &inputs);
 
+/// The key blocks the op's selection (`#attn.topk_blocks`) keeps for every
+/// query token, evaluated like `evaluate` does: flags [B, Hq, Nq,
+/// ceil(Nk / block)] of dtype i8, 1 for a selected block. An error when the
+/// op has no selection or the inputs do not match it.
+llvm::Expected<NDArray> selectedBlocks(AttentionOp op, const Inputs &inputs);
+
 } // namespace reference
 } // namespace attn
 

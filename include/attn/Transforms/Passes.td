@@ -36,6 +36,14 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     The key-tile schedule is evaluated at run time by
     `attn_tile.for_key_tiles` from the spec's mask attribute.
 
+    A `selection` (`#attn.topk_blocks`) pools the keys once per call
+    (`attn_tile.pool_keys`, before the work items); each work item selects
+    the blocks of its query rows (`attn_tile.select_blocks`), its key loops
+    visit only the tiles that overlap a block some row selected
+    (`for_key_tiles ... selected(...)`), and `attn_tile.keep_selected`
+    excludes, after the mask, the pairs whose block the row did not
+    select. Such specs are not split (`split-kv` is ignored).
+
     Linear attention (the identity normalization, optionally with `l1`,
     under exactly `#attn.causal`, with a `feature_map` and/or `decay` or
     neither, and no bias, score modification, region, output gate or

@@ -857,10 +857,11 @@ struct ConvertAttnToCPUPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<AttentionOp> ops;
       func.walk([&](AttentionOp op) {
-        // Kernels are left to convert-attn-to-loops, which refuses them.
+        // Kernels and selections are left to convert-attn-to-loops, which
+        // refuses them.
         if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
             isStatic(op.getValue()) && isStatic(op.getOutput()) &&
-            !op.hasLinearKernel())
+            !op.hasLinearKernel() && !op.hasSelection())
           ops.push_back(op);
       });
       // One work range per function: only a single op can own it.

@@ -1419,6 +1419,12 @@ struct ConvertAttnToGPUPass
                             "runs on the CPU through the tile program)";
         return WalkResult::interrupt();
       }
+      if (op.hasSelection()) {
+        op.emitOpError() << "declares a selection (#attn.topk_blocks): block "
+                            "selection has no GPU lowering yet (it runs on "
+                            "the CPU through the tile program)";
+        return WalkResult::interrupt();
+      }
       if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
           isStatic(op.getValue()) && isStatic(op.getOutput()))
         ops.push_back(op);

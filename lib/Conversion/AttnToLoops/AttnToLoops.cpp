@@ -266,6 +266,13 @@ struct ConvertAttnToLoopsPass
             "ao.compile(tile_program=True))";
         return signalPassFailure();
       }
+      if (op.hasSelection()) {
+        op.emitOpError() << "declares a selection (#attn.topk_blocks): block "
+            "selection is lowered through the tile program only "
+            "(attn-to-tile; attn-run --tile-program, "
+            "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+        return signalPassFailure();
+      }
       if (failed(lowerAttention(op)))
         return signalPassFailure();
     }

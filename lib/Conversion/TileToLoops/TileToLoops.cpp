@@ -381,6 +381,233 @@ static Value lowerDecay(DecayOp op) {
       })[0];
 }
 
+//===----------------------------------------------------------------------===//
+// Pooling and selection
+//===----------------------------------------------------------------------===//
+
+/// The dynamic extents of a tensor of `type` whose extent d is `extents[d]`.
+static SmallVector<Value> dynamicExtents(RankedTensorType type,
+                                         ArrayRef<Value> extents) {
+  SmallVector<Value> dynamic;
+  for (auto [d, size] : llvm::enumerate(type.getShape()))
+    if (ShapedType::isDynamic(size))
+      dynamic.push_back(extents[d]);
+  return dynamic;
+}
+
+/// One step of `kind` pooling; max and min propagate NaN like the sum.
+static Value poolStep(TileLowering &t, PoolKind kind, Value acc, Value x) {
+  switch (kind) {
+  case PoolKind::Mean:
+    return arith::AddFOp::create(t.b, t.loc, acc, x);
+  case PoolKind::Max:
+    return arith::MaximumFOp::create(t.b, t.loc, acc, x);
+  case PoolKind::Min:
+    return arith::MinimumFOp::create(t.b, t.loc, acc, x);
+  }
+  llvm_unreachable("unknown pool kind");
+}
+
+/// Each pooled element is a loop over the actual keys of its block.
+static Value lowerPoolKeys(PoolKeysOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  TopKBlocksAttr selection = op.getSelection();
+  Value key = op.getKey(), block = e.idx(selection.getBlock());
+  Value nk = tensor::DimOp::create(b, loc, key, 2);
+  Value blocks = arith::CeilDivUIOp::create(b, loc, nk, block);
+  auto type = cast<RankedTensorType>(op.getType());
+  Value extents[] = {tensor::DimOp::create(b, loc, key, 0),
+                     tensor::DimOp::create(b, loc, key, 1), blocks,
+                     tensor::DimOp::create(b, loc, key, 3)};
+  auto generate = tensor::GenerateOp::create(
+      b, loc, type, dynamicExtents(type, extents),
+      [&](OpBuilder &, Location, ValueRange index) {
+        auto read = [&](Value j) {
+          return e.toF32(tensor::ExtractOp::create(
+              b, loc, key, ValueRange{index[0], index[1], j, index[3]}));
+        };
+        Value first = e.muli(index[2], block);
+        Value last = e.minsi(e.addi(first, block), nk);
+        auto loop = scf::ForOp::create(
+            b, loc, e.addi(first, e.idx(1)), last, e.idx(1),
+            ValueRange{read(first)},
+            [&](OpBuilder &, Location, Value j, ValueRange acc) {
+              scf::YieldOp::create(
+                  b, loc, poolStep(t, selection.getPool(), acc[0], read(j)));
+            });
+        Value pooled = loop.getResult(0);
+        if (selection.getPool() == PoolKind::Mean) {
+          Value count = arith::UIToFPOp::create(
+              b, loc, b.getF32Type(),
+              arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                           e.subi(last, first)));
+          pooled = arith::DivFOp::create(b, loc, pooled, count);
+        }
+        tensor::YieldOp::create(b, loc, pooled);
+      });
+  return generate.getResult();
+}
+
+/// Whether block `a` (gate `ga`) ranks before block `c` (gate `gc`) in
+/// row order: the current block first (when kept), then higher gates,
+/// equal gates by lower index, NaN gates last (by index). Strict: never
+/// for a == c.
+static Value ranksBefore(TileLowering &t, Value a, Value ga, Value c,
+                         Value gc, Value current) {
+  ScalarEmitter &e = t.e;
+  using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
+  auto cmpf = [&](F pred, Value x, Value y) -> Value {
+    return arith::CmpFOp::create(t.b, t.loc, pred, x, y);
+  };
+  Value aNaN = cmpf(F::UNO, ga, ga), cNaN = cmpf(F::UNO, gc, gc);
+  Value lower = e.cmp(P::ult, a, c);
+  Value numeric = e.ori(e.ori(cNaN, cmpf(F::OGT, ga, gc)),
+                        e.andi(cmpf(F::OEQ, ga, gc), lower));
+  Value byGate = e.select(aNaN, e.andi(cNaN, lower), numeric);
+  if (!current)
+    return byGate;
+  Value first = e.ori(e.cmp(P::eq, a, current),
+                      e.andi(e.cmp(P::ne, c, current), byGate));
+  return e.andi(e.cmp(P::ne, a, c), first);
+}
+
+/// members[r, c] = block c is among the first k eligible blocks of row r
+/// in ranksBefore order, computed by counting the blocks that rank before
+/// it (O(blocks^2) per row; deterministic, no sort). visited[c] = any row
+/// selects c.
+static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  MLIRContext *ctx = op.getContext();
+  using P = arith::CmpIPredicate;
+  TopKBlocksAttr selection = op.getSelection();
+  Value pooled = op.getPooled(), query = op.getQuery();
+  Value blocks = tensor::DimOp::create(b, loc, pooled, 2);
+  Value rows = tensor::DimOp::create(b, loc, query, 0);
+  auto keysType = RankedTensorType::get(
+      {ShapedType::kDynamic,
+       cast<RankedTensorType>(pooled.getType()).getDimSize(3)},
+      b.getF32Type());
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  Value keys = tensor::ExtractSliceOp::create(
+      b, loc, keysType, pooled,
+      ArrayRef<OpFoldResult>{op.getBatch(), op.getHead(), zero, zero},
+      ArrayRef<OpFoldResult>{one, one, blocks,
+                             tensor::getMixedSize(b, loc, pooled, 3)},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+
+  // gates[r, c] = query[r] . keys[c] (the raw dot product).
+  AffineExpr r = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  Value gates = t.generic(
+      {query, keys},
+      {AffineMap::get(3, 0, {r, x}, ctx), AffineMap::get(3, 0, {c, x}, ctx)},
+      t.filled({OpFoldResult(rows), OpFoldResult(blocks)}, 0.0),
+      AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        return {math::FmaOp::create(b, loc, args[0], args[1], args[2])};
+      })[0];
+
+  Value block = e.idx(selection.getBlock());
+  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  auto membersType = cast<RankedTensorType>(op.getMembers().getType());
+  Value members = tensor::GenerateOp::create(
+      b, loc, membersType, dynamicExtents(membersType, {rows, blocks}),
+      [&](OpBuilder &, Location, ValueRange index) {
+        Value row = e.addi(op.getQueryStart(), index[0]);
+        Value p = e.addi(row, shift);
+        Value past = e.cmp(P::slt, p, e.idx(0));
+        Value pos = e.maxsi(p, e.idx(0));
+        // Blocks [0, eligible) start at or before p (none when p < 0).
+        Value eligible = e.select(
+            past, e.idx(0),
+            e.minsi(blocks, e.addi(arith::DivUIOp::create(b, loc, pos, block),
+                                   e.idx(1))));
+        Value current = selection.getKeepCurrent()
+                            ? arith::DivUIOp::create(b, loc, pos, block)
+                            : Value();
+        Value candidate =
+            e.andi(e.cmp(P::slt, row, op.getQueryLength()),
+                   e.cmp(P::ult, index[1], eligible));
+        Value gate = tensor::ExtractOp::create(b, loc, gates, index);
+        // Only a candidate counts the blocks ranking before it.
+        auto count = scf::ForOp::create(
+            b, loc, e.idx(0), e.select(candidate, eligible, e.idx(0)),
+            e.idx(1), ValueRange{e.idx(0)},
+            [&](OpBuilder &, Location, Value other, ValueRange acc) {
+              Value otherGate = tensor::ExtractOp::create(
+                  b, loc, gates, ValueRange{index[0], other});
+              Value before =
+                  ranksBefore(t, other, otherGate, index[1], gate, current);
+              scf::YieldOp::create(
+                  b, loc, e.select(before, e.addi(acc[0], e.idx(1)), acc[0]));
+            });
+        Value selected =
+            e.andi(candidate, e.cmp(P::ult, count.getResult(0),
+                                    e.idx(selection.getK())));
+        tensor::YieldOp::create(b, loc, selected);
+      });
+
+  // visited[c] = or over the rows of members[r, c].
+  Value none = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  Value visitedInit = linalg::FillOp::create(
+      b, loc, ValueRange{none},
+      ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{blocks},
+                                         b.getI1Type())})
+      .getResult(0);
+  AffineMap rc = AffineMap::getMultiDimIdentityMap(2, ctx);
+  Value visited = t.generic(
+      members, rc, visitedInit, AffineMap::get(2, 0, {c}, ctx),
+      {true, false},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        return {e.ori(args[0], args[1])};
+      })[0];
+  return {members, visited};
+}
+
+static Value lowerKeepSelected(KeepSelectedOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  Value members = op.getMembers();
+  Value last = e.subi(tensor::DimOp::create(t.b, t.loc, members, 1), e.idx(1));
+  Value block = e.idx(op.getBlock());
+  return t.map2D(
+      op.getScores(), {}, t.emptyLike(op.getScores()),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value j = e.addi(op.getKey(), idx[1]);
+        Value inRange = e.cmp(arith::CmpIPredicate::slt, j, op.getKeyLength());
+        // Clamped: padding keys past the end read a real flag, then drop.
+        Value blockIndex = e.maxsi(
+            e.minsi(arith::DivUIOp::create(t.b, t.loc, j, block), last),
+            e.idx(0));
+        Value member = tensor::ExtractOp::create(
+            t.b, t.loc, members, ValueRange{idx[0], blockIndex});
+        return {e.select(e.andi(inRange, member), args[0], e.f32(kNegInf))};
+      })[0];
+}
+
+/// Whether any block overlapping keys [k0, kEnd) is set in `visited`.
+static Value anyBlockVisited(TileLowering &t, Value visited, int64_t block,
+                             Value k0, Value kEnd) {
+  ScalarEmitter &e = t.e;
+  Value size = e.idx(block);
+  Value first = arith::DivUIOp::create(t.b, t.loc, k0, size);
+  Value end = arith::CeilDivUIOp::create(t.b, t.loc, kEnd, size);
+  auto loop = scf::ForOp::create(
+      t.b, t.loc, first, end, e.idx(1), ValueRange{e.boolean(false)},
+      [&](OpBuilder &, Location, Value c, ValueRange any) {
+        Value set = tensor::ExtractOp::create(t.b, t.loc, visited, c);
+        scf::YieldOp::create(t.b, t.loc, e.ori(any[0], set));
+      });
+  return loop.getResult(0);
+}
+
 /// One f32 per row of `tile`: `body(r)`.
 static Value generateRows(TileLowering &t, Value tile,
                           function_ref<Value(Value row)> body) {
@@ -756,12 +983,17 @@ static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
   };
   Value partial = op.getRegionMasked() ? e.boolean(true)
                                        : e.ori(crossesEnd, negate(cls.full));
+  Value visitTile = negate(cls.empty);
+  if (Value visited = op.getSelectedBlocks())
+    visitTile = e.andi(visitTile,
+                       anyBlockVisited(t, visited, *op.getSelectionBlock(),
+                                       k0, e.minsi(kEnd, nk)));
 
   // The old body runs under `not empty`; its yield becomes scf.yield.
   Block &old = op.getBodyBlock();
   auto yield = cast<tile::YieldOp>(old.getTerminator());
   TypeRange types = op.getResultTypes();
-  auto visit = scf::IfOp::create(t.b, t.loc, types, negate(cls.empty),
+  auto visit = scf::IfOp::create(t.b, t.loc, types, visitTile,
                                  /*withElseRegion=*/true);
   Block *then = &visit.getThenRegion().front();
   if (!then->empty())
@@ -799,6 +1031,13 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerDecayPrefix(o)};
           })
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
+          .Case([](PoolKeysOp o) {
+            return SmallVector<Value>{lowerPoolKeys(o)};
+          })
+          .Case([](SelectBlocksOp o) { return lowerSelectBlocks(o); })
+          .Case([](KeepSelectedOp o) {
+            return SmallVector<Value>{lowerKeepSelected(o)};
+          })
           .Case([](ReadStateOp o) { return lowerReadState(o); })
           .Case([](UpdateStateOp o) { return lowerUpdateState(o); })
           .Case([](OnlineUpdateOp o) { return lowerOnlineUpdate(o); })

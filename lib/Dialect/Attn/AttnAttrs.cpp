@@ -116,6 +116,14 @@ LogicalResult BlockSparseMaskAttr::verify(EmitErrorFn emitError,
   return success();
 }
 
+LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
+                                     int64_t k, PoolKind, bool) {
+  if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
+      failed(checkParameter(emitError, "topk_blocks", "k", k, 1)))
+    return failure();
+  return success();
+}
+
 LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
                                            DenseI64ArrayAttr grid,
                                            DenseI64ArrayAttr kernel,

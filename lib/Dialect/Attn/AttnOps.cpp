@@ -404,6 +404,10 @@ LogicalResult AttentionOp::verify() {
   if (Value decay = getDecay())
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
+  // The gate reads the raw q . kbar; a kernel would change what it ranks.
+  if (hasSelection() && hasLinearKernel())
+    return emitOpError() << "selection cannot be combined with a kernel "
+                            "(feature_map or decay)";
 
   if (Value slopes = getAlibiSlopes()) {
     if (!usesAlibi)

@@ -177,7 +177,7 @@ void ForKeyTilesOp::build(OpBuilder &b, OperationState &state, Value keyLength,
   state.addOperands(inits);
   state.addAttribute(
       getOperandSegmentSizesAttrName(state.name),
-      b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, 0, 0, 0, int32_t(inits.size())}));
+      b.getDenseI32ArrayAttr({1, 1, 1, 0, 0, 0, 0, 0, 0, int32_t(inits.size())}));
   state.addAttribute(getTileQAttrName(state.name), b.getI64IntegerAttr(tileQ));
   state.addAttribute(getTileKvAttrName(state.name),
                      b.getI64IntegerAttr(tileKv));
@@ -206,7 +206,18 @@ void ForKeyTilesOp::setBlockLayout(Value layout, Value batch, Value head) {
   getHeadMutable().assign(head);
 }
 
+void ForKeyTilesOp::setSelectedBlocks(Value visited, int64_t block) {
+  getSelectedBlocksMutable().assign(visited);
+  setSelectionBlockAttr(OpBuilder(getContext()).getI64IntegerAttr(block));
+}
+
 LogicalResult ForKeyTilesOp::verify() {
+  if (bool(getSelectedBlocks()) != bool(getSelectionBlockAttr()))
+    return emitOpError("selected blocks need their block size and a block "
+                       "size needs the selected blocks");
+  if (getSelectionBlockAttr() && *getSelectionBlock() < 1)
+    return emitOpError("the selection block must be positive, got ")
+           << *getSelectionBlock();
   if (bool(getKeyBegin()) != bool(getKeyEnd()))
     return emitOpError("a key range needs its begin and its end");
   if (bool(getBlockLayout()) != bool(getBatch()) ||
@@ -254,4 +265,35 @@ LogicalResult UpdateStateOp::verify() {
       failed(checkExtent(*this, getValue(), 0, "value", getKey(), 0, "key")))
     return failure();
   return checkExtent(*this, getKeySum(), 0, "key sum", getState(), 0, "state");
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling and selection
+//===----------------------------------------------------------------------===//
+
+LogicalResult PoolKeysOp::verify() {
+  for (unsigned d : {0u, 1u, 3u})
+    if (failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
+                           "key")))
+      return failure();
+  return success();
+}
+
+LogicalResult SelectBlocksOp::verify() {
+  if (failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
+                         "pooled keys")) ||
+      failed(checkExtent(*this, getMembers(), 0, "members", getQuery(), 0,
+                         "query")) ||
+      failed(checkExtent(*this, getMembers(), 1, "members", getPooled(), 2,
+                         "pooled keys")))
+    return failure();
+  return checkExtent(*this, getVisited(), 0, "visited", getPooled(), 2,
+                     "pooled keys");
+}
+
+LogicalResult KeepSelectedOp::verify() {
+  if (getBlock() < 1)
+    return emitOpError("block must be positive, got ") << getBlock();
+  return checkExtent(*this, getMembers(), 0, "members", getScores(), 0,
+                     "scores");
 }

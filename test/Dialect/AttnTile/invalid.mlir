@@ -219,3 +219,72 @@ func.func @update_state_rows(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tenso
       : tensor<16x4xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<7x4xf32>
   return
 }
+
+// -----
+
+func.func @pool_keys_extent(%k: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{result extent 3 (32) does not match key extent 3 (64)}}
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x7x32xf32>
+  return
+}
+
+// -----
+
+func.func @select_blocks_rows(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %i: index) {
+  // expected-error @+1 {{members extent 0 (8) does not match query extent 0 (16)}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32> -> tensor<8x7xi1>, tensor<7xi1>
+  return
+}
+
+// -----
+
+func.func @select_blocks_visited(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %i: index) {
+  // expected-error @+1 {{visited extent 0 (6) does not match pooled keys extent 2 (7)}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32> -> tensor<16x7xi1>, tensor<6xi1>
+  return
+}
+
+// -----
+
+func.func @keep_selected_block(%s: tensor<16x8xf32>, %m: tensor<16x7xi1>, %i: index) {
+  // expected-error @+1 {{block must be positive, got 0}}
+  %kept = attn_tile.keep_selected %s, %m at %i length %i block 0 : tensor<16x8xf32>, tensor<16x7xi1>
+  return
+}
+
+// -----
+
+func.func @keep_selected_rows(%s: tensor<16x8xf32>, %m: tensor<15x7xi1>, %i: index) {
+  // expected-error @+1 {{members extent 0 (15) does not match scores extent 0 (16)}}
+  %kept = attn_tile.keep_selected %s, %m at %i length %i block 4 : tensor<16x8xf32>, tensor<15x7xi1>
+  return
+}
+
+// -----
+
+func.func @for_key_tiles_selection_block(%n: index, %v: tensor<7xi1>) {
+  // expected-error @+1 {{the selection block must be positive, got 0}}
+  attn_tile.for_key_tiles keys(%n) queries(%n, %n) selected(%v : tensor<7xi1> block 0)
+      attributes {tile_kv = 8 : i64, tile_q = 16 : i64} {
+  ^bb0(%t0: index, %partial: i1):
+    attn_tile.yield
+  }
+  return
+}
+
+// -----
+
+func.func @for_key_tiles_selection_without_blocks(%n: index) {
+  // expected-error @+1 {{selected blocks need their block size and a block size needs the selected blocks}}
+  attn_tile.for_key_tiles keys(%n) queries(%n, %n)
+      attributes {selection_block = 4 : i64, tile_kv = 8 : i64, tile_q = 16 : i64} {
+  ^bb0(%t0: index, %partial: i1):
+    attn_tile.yield
+  }
+  return
+}

@@ -115,3 +115,26 @@ func.func @linear_state(%fq: tensor<8x16xf32>, %fk: tensor<8x16xf32>, %v: tensor
       : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
   return %acc, %sum, %s2, %z2 : tensor<8x?xf32>, tensor<8xf32>, tensor<16x?xf32>, tensor<16xf32>
 }
+
+// CHECK-LABEL: func.func @selection
+func.func @selection(%k: tensor<2x4x100x64xbf16>, %qt: tensor<16x64xf32>,
+                     %s: tensor<16x8xf32>, %b: index, %h: index, %q0: index,
+                     %k0: index, %nq: index, %nk: index, %a0: tensor<16xf32>)
+    -> (tensor<16x8xf32>, tensor<16xf32>) {
+  // CHECK: attn_tile.pool_keys %{{.*}} selection(<block = 16, k = 3, pool = mean>) : tensor<2x4x100x64xbf16> -> tensor<2x4x7x64xf32>
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<2x4x100x64xbf16> -> tensor<2x4x7x64xf32>
+  // CHECK: attn_tile.select_blocks %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] at %{{.*}} lengths(%{{.*}}, %{{.*}}) selection(<block = 16, k = 3, pool = mean, keep_current = false>) : tensor<16x64xf32>, tensor<2x4x7x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%b, %h] at %q0 lengths(%nq, %nk)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, keep_current = false>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  // CHECK: attn_tile.keep_selected %{{.*}}, %{{.*}} at %{{.*}} length %{{.*}} block 16 : tensor<16x8xf32>, tensor<16x7xi1>
+  %kept = attn_tile.keep_selected %s, %m at %k0 length %nk block 16 : tensor<16x8xf32>, tensor<16x7xi1>
+  // CHECK: attn_tile.for_key_tiles keys(%{{.*}}) queries(%{{.*}}, %{{.*}}) selected(%{{.*}} : tensor<7xi1> block 16) iter_args
+  %r = attn_tile.for_key_tiles keys(%nk) queries(%q0, %nq) selected(%v : tensor<7xi1> block 16)
+      iter_args(%a0 : tensor<16xf32>) attributes {tile_kv = 8 : i64, tile_q = 16 : i64} {
+  ^bb0(%t0: index, %partial: i1, %a: tensor<16xf32>):
+    attn_tile.yield %a : tensor<16xf32>
+  } -> tensor<16xf32>
+  return %kept, %r : tensor<16x8xf32>, tensor<16xf32>
+}

@@ -349,4 +349,61 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
   let assemblyFormat = "`<` $kind `>`";
 }
 
+//===----------------------------------------------------------------------===//
+// Pooling and selection
+//===----------------------------------------------------------------------===//
+
+def Attn_PoolKind : I32EnumAttr<"PoolKind",
+    "how the keys of a block are pooled into one key", [
+  I32EnumAttrCase<"Mean", 0, "mean">,
+  I32EnumAttrCase<"Max", 1, "max">,
+  I32EnumAttrCase<"Min", 2, "min">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
+  let summary = "Per query token, the top-k key blocks by a pooled-key gate (MoBA)";
+  let description = [{
+    A data-dependent selection of key blocks, and-ed with the op's mask: a
+    key `j` is kept for query `i` only if its block `floor(j / block)` is
+    among the blocks selected for `(b, h, i)`. Selection is per query token.
+
+    * Blocks: block `c` holds keys `[c * block, min((c + 1) * block, Nk))`;
+      there are `ceil(Nk / block)` of them, the last one partial when
+      `block` does not divide `Nk`.
+    * Pooled keys: `kbar[b, hk, c, x] = pool(K[b, hk, j, x] for j in c)`
+      over the block's actual keys (`mean` divides by their count; `max`,
+      `min` elementwise), with `hk` the key head of query head `h` (GQA,
+      `k_head_map`). A NaN key element makes that element of its block's
+      pooled key NaN.
+    * Gate: `g[c] = sum_x Q[b, h, i, x] * kbar[b, hk, c, x]`: the raw dot
+      product (no `scale`, bias or score modification).
+    * Eligible blocks are those not in the future of the aligned query
+      position `p = i + Nk - Nq`: `c * block <= p` (none when `p < 0`).
+      With `keep_current` (the default) the current block
+      `floor(p / block)` ranks first. The others rank by gate, highest
+      first; equal gates rank by lower block index; NaN gates rank after
+      every number (including `-inf`), among themselves by index.
+    * The first `min(k, eligible blocks)` in this order are selected: `k`
+      counts the current block (MoBA's code forces its gate to `+inf`
+      before the top-k), and a `k` larger than the number of eligible
+      blocks takes all of them.
+
+    The current block stays causal inside through the op's mask
+    (`mask(#attn.causal)`): MoBA is
+    ```mlir
+    mask(#attn.causal)
+    selection(#attn.topk_blocks<block = 64, k = 3, pool = mean>)
+    ```
+    Lowered through the tile program only: the blocks a query tile's rows
+    select are its run-time key-tile list.
+  }];
+  let parameters = (ins "int64_t":$block, "int64_t":$k,
+                        EnumParameter<Attn_PoolKind>:$pool,
+                        DefaultValuedParameter<"bool", "true">:$keep_current);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // ATTN_ATTRS_TD

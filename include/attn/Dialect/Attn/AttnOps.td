@@ -68,6 +68,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
+    Selection (optional): `selection(#attn.topk_blocks<...>)` keeps, for
+    each query token, only the keys of the key blocks it selects by a gate
+    on pooled keys (MoBA); it is and-ed with `mask` and `mask_fn` (see
+    `#attn.topk_blocks` for the pooling, the gate, the eligible blocks and
+    the tie-break). Not combined with `feature_map` or `decay`. Lowered
+    through the tile program only.
+
     Regions (all optional, bodies of scalar `arith`/`math` ops, constant
     tensor tables, `tensor.extract` and `tensor.dim` on captures and tables,
     ended by `attn.yield`).
@@ -124,7 +131,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
                        OptionalAttr<Attn_NormalizationAttr>:$normalization,
                        OptionalAttr<F64Attr>:$scale,
-                       OptionalAttr<Attn_FeatureMapAttr>:$feature_map);
+                       OptionalAttr<Attn_FeatureMapAttr>:$feature_map,
+                       OptionalAttr<Attn_TopKBlocksAttr>:$selection);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
   let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod,
@@ -145,6 +153,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^ `)`)?
     (`mask` `(` $mask^ `)`)?
+    (`selection` `(` $selection^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
     (`scale` `(` $scale^ `)`)?
@@ -171,6 +180,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     /// Whether the spec declares a kernel (feature map or decay): lowered
     /// through the tile program only.
     bool hasLinearKernel() { return getFeatureMapAttr() || getDecay(); }
+    /// Whether the spec selects key blocks per query (a selection
+    /// attribute): lowered through the tile program only.
+    bool hasSelection() { return getSelectionAttr() != nullptr; }
   }];
 }
 

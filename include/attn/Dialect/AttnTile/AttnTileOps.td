@@ -311,6 +311,93 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
 }
 
 //===----------------------------------------------------------------------===//
+// Pooling and selection
+//===----------------------------------------------------------------------===//
+
+def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
+  let summary = "The pooled key of every block of every (batch, key head)";
+  let description = [{
+    `result[b, h, c, x] = pool(key[b, h, j, x] for j in [c * block,
+    min((c + 1) * block, N)))` with the `block` and `pool` of the
+    selection: `mean` over the block's actual keys (the last block may be
+    partial), `max` or `min` elementwise; a NaN element propagates. The
+    result has `ceil(N / block)` blocks. Computed once per call, before the
+    work items, which read it.
+
+    ```mlir
+    %kbar = attn_tile.pool_keys %k
+        selection(<block = 64, k = 3, pool = mean>)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$key,
+                       Attn_TopKBlocksAttr:$selection);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $key `selection` `(` $selection `)` attr-dict
+    `:` type($key) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [Pure]> {
+  let summary = "The key blocks each query row of a tile selects";
+  let description = [{
+    For row `r` of the query tile at `query_start` (aligned position
+    `p = query_start + r + key_length - query_length`), the blocks that
+    `#attn.topk_blocks` selects (gates `query[r] . pooled[batch, head, c]`,
+    eligible blocks `c * block <= p`, the current block first with
+    `keep_current`, then gates highest first, ties by lower index, NaN
+    last; the first `k`): `members[r, c]` is true for a selected block.
+    Rows past `query_length` select nothing. `visited[c]` is true when any
+    row selects block `c`: the key tiles the query tile must visit.
+
+    ```mlir
+    %members, %visited = attn_tile.select_blocks %qt, %kbar[%b, %hk]
+        at %q0 lengths(%nq, %nk) selection(<block = 64, k = 3, pool = mean>)
+        : tensor<32x?xf32>, tensor<?x?x?x?xf32>
+          -> tensor<32x?xi1>, tensor<?xi1>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$query, 4DTensorOf<[F32]>:$pooled,
+                       Index:$batch, Index:$head, Index:$query_start,
+                       Index:$query_length, Index:$key_length,
+                       Attn_TopKBlocksAttr:$selection);
+  let results = (outs 2DTensorOf<[I1]>:$members, 1DTensorOf<[I1]>:$visited);
+  let assemblyFormat = [{
+    $query `,` $pooled `[` $batch `,` $head `]` `at` $query_start
+    `lengths` `(` $query_length `,` $key_length `)`
+    `selection` `(` $selection `)` attr-dict
+    `:` type($query) `,` type($pooled) `->` type($members) `,` type($visited)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_KeepSelectedOp : AttnTile_Op<"keep_selected", [
+    Pure, AllTypesMatch<["scores", "result"]>]> {
+  let summary = "Excludes the entries whose key block the row did not select";
+  let description = [{
+    Entry `(r, c)` of the score tile at key `key` passes unchanged when
+    `key + c < key_length` and `members[r, (key + c) / block]` (the output
+    of `attn_tile.select_blocks`); otherwise it becomes `-inf`, like an
+    entry the mask excludes.
+
+    ```mlir
+    %s2 = attn_tile.keep_selected %s, %members at %k0 length %nk block 64
+        : tensor<32x64xf32>, tensor<32x?xi1>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$scores, 2DTensorOf<[I1]>:$members,
+                       Index:$key, Index:$key_length, I64Attr:$block);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $scores `,` $members `at` $key `length` $key_length `block` $block
+    attr-dict `:` type($scores) `,` type($members)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Normalization: the online update and the two-pass weights
 //===----------------------------------------------------------------------===//
 
@@ -535,16 +622,23 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
       blocks are all 0 are not visited (the layout is the run-time tile
       list), tiles whose blocks are all set are full;
     * `region_masked` says that a `mask_fn` region also applies: no tile is
-      proven full (the region is not classified at run time).
+      proven full (the region is not classified at run time);
+    * with `selected(%v : type block B)` (the `visited` flags of
+      `attn_tile.select_blocks`), a tile that overlaps no block `c` with
+      `v[c]` set is not visited: the selection is the run-time tile list.
+      The selection does not make a tile full or partial; the body
+      excludes the unselected pairs (`attn_tile.keep_selected`).
   }];
   let arguments = (ins Index:$key_length, Index:$query, Index:$query_length,
                        Optional<Index>:$key_begin, Optional<Index>:$key_end,
                        Optional<AnyRankedTensor>:$block_layout,
                        Optional<Index>:$batch, Optional<Index>:$head,
+                       Optional<1DTensorOf<[I1]>>:$selected_blocks,
                        Variadic<AnyType>:$inits, I64Attr:$tile_q,
                        I64Attr:$tile_kv,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
-                       UnitAttr:$region_masked);
+                       UnitAttr:$region_masked,
+                       OptionalAttr<I64Attr>:$selection_block);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
@@ -553,6 +647,8 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
     `queries` `(` $query `,` $query_length `)`
     (`layout` `(` $block_layout^ `:` type($block_layout) `at` $batch `,`
         $head `)`)?
+    (`selected` `(` $selected_blocks^ `:` type($selected_blocks) `block`
+        $selection_block `)`)?
     (`iter_args` `(` $inits^ `:` type($inits) `)`)?
     attr-dict-with-keyword $body (`->` type($results)^)?
   }];
@@ -571,6 +667,9 @@ def AttnTile_ForKeyTilesOp : AttnTile_Op<"for_key_tiles", [
     /// batch and head.
     void setBlockLayout(mlir::Value layout, mlir::Value batch,
                         mlir::Value head);
+    /// The key blocks of a selection (one flag per block of `block` keys):
+    /// tiles overlapping none of the set blocks are not visited.
+    void setSelectedBlocks(mlir::Value visited, int64_t block);
     mlir::Block &getBodyBlock() { return getBody().front(); }
     mlir::Value getKeyTileStart() { return getBodyBlock().getArgument(0); }
     mlir::Value getPartial() { return getBodyBlock().getArgument(1); }

@@ -1,0 +1,65 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' -convert-attn-tile-to-loops | FileCheck %s
+
+// The portable lowering of the selection ops:
+// - pool_keys: one tensor.generate, each element a loop over its block's
+//   actual keys (the last block partial), the mean divided by their count;
+// - select_blocks: the gates as a (row, block, x) contraction, each
+//   member counting the eligible blocks that rank before it (loop bound 0
+//   for rows past the queries and ineligible blocks), the visited blocks
+//   an or-reduction over the rows;
+// - keep_selected: -inf unless the key's block is a member;
+// - for_key_tiles: a tile runs only when its class is not empty and some
+//   block it overlaps is visited.
+
+// CHECK-LABEL: func.func @moba
+// pool_keys
+// CHECK: arith.ceildivui %{{.*}}, %c64
+// CHECK: tensor.generate
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: arith.uitofp
+// CHECK: arith.divf
+// CHECK: scf.forall
+// select_blocks: gates, members (rank count), visited (or over rows)
+// CHECK: tensor.extract_slice {{.*}} to tensor<?x?xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: math.fma
+// CHECK: tensor.generate
+// CHECK: scf.for {{.*}} -> (index)
+// CHECK: arith.cmpf uno
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf oeq
+// CHECK: tensor.yield %{{.*}} : i1
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
+// CHECK: arith.ori
+// the key loop: visited blocks of the tile
+// CHECK: scf.for
+// CHECK: scf.for {{.*}} -> (i1)
+// CHECK: tensor.extract %{{.*}} : tensor<?xi1>
+// CHECK: scf.if
+// keep_selected
+// CHECK: arith.divui %{{.*}}, %c64
+// CHECK: tensor.extract %{{.*}} : tensor<16x?xi1>
+func.func @moba(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 3, pool = mean>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// max and min pooling propagate NaN (maximumf / minimumf, not maxnumf).
+// CHECK-LABEL: func.func @max_pool
+// CHECK: arith.maximumf
+// CHECK-LABEL: func.func @min_pool
+// CHECK: arith.minimumf
+func.func @max_pool(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 8, k = 1, pool = max>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+func.func @min_pool(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 8, k = 1, pool = min>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -1,0 +1,88 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// Every diagnostic of the selection declaration (#attn.topk_blocks on
+// attn.attention's `selection`): its parameters and what it cannot be
+// combined with.
+
+func.func @k_zero(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks k must be positive, got 0}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 0, pool = mean>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @k_negative(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks k must be positive, got -2}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = -2, pool = mean>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @block_zero(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks block must be positive, got 0}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 0, k = 2, pool = mean>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @block_too_large(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks block must be at most 2^40 (1099511627776), got 1099511627777}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 1099511627777, k = 2, pool = mean>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @pool_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+2 {{expected ::attn::PoolKind to be one of: mean, max, min}}
+  // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'pool'}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = median>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @pool_missing(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{struct is missing required parameter: pool}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @unknown_parameter(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{duplicate or unknown struct parameter name: threshold}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, threshold = 3>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @not_a_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{invalid kind of attribute specified}}
+  %o = attn.attention %q, %q, %q selection(#attn.causal)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// The gate ranks raw q . kbar; a kernel would change the scores it selects for.
+func.func @with_feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection cannot be combined with a kernel (feature_map or decay)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<relu>)
+       selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
+       normalization(#attn.normalize<identity, l1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -1,0 +1,32 @@
+// RUN: attn-opt %s | attn-opt | FileCheck %s
+// RUN: attn-opt %s --mlir-print-op-generic | attn-opt | FileCheck %s
+
+// The selection declaration round-trips: every pool kind, keep_current
+// both ways (true is the default and is not printed), with a mask.
+
+// CHECK-LABEL: func.func @moba
+// CHECK: mask(#attn.causal) selection(<block = 64, k = 3, pool = mean>)
+func.func @moba(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 3, pool = mean, keep_current = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @max_without_current
+// CHECK: selection(<block = 16, k = 1, pool = max, keep_current = false>)
+func.func @max_without_current(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 16, k = 1, pool = max, keep_current = false>)
+       : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
+  return %o : tensor<1x2x8x16xbf16>
+}
+
+// CHECK-LABEL: func.func @min_with_lse
+// CHECK: selection(<block = 3, k = 1000000, pool = min>)
+func.func @min_with_lse(%q: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8xf32>) {
+  %o, %l = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 3, k = 1000000, pool = min>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+  return %o, %l : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+}

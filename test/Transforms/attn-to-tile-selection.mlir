@@ -1,0 +1,51 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' | FileCheck %s
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=4' | FileCheck %s
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=0' | FileCheck %s
+
+// A selection: the keys are pooled once per call, before the work items;
+// each work item selects its rows' blocks from its query tile, the key
+// loop visits only the tiles of selected blocks (`selected(...)`), and the
+// scores of unselected pairs are excluded after the mask (also in P V).
+// The split-KV form is not used (a selection is its own key-tile list).
+
+// CHECK-LABEL: func.func @moba
+// CHECK: %[[KBAR:.*]] = attn_tile.pool_keys %[[K:[a-z0-9]+]] selection(<block = 64, k = 3, pool = mean>) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: scf.forall
+// CHECK-NOT: scf.forall
+// CHECK: %[[QT:.*]] = attn_tile.load
+// CHECK: %[[MEM:.*]], %[[VIS:.*]] = attn_tile.select_blocks %[[QT]], %[[KBAR]][%{{.*}}, %{{.*}}] at %{{.*}} lengths(%{{.*}}, %{{.*}}) selection(<block = 64, k = 3, pool = mean>) : tensor<16x?xf32>, tensor<?x?x?x?xf32> -> tensor<16x?xi1>, tensor<?xi1>
+// CHECK: attn_tile.for_key_tiles keys(%{{.*}}) queries(%{{.*}}, %{{.*}}) selected(%[[VIS]] : tensor<?xi1> block 64)
+// CHECK: %[[MASKED:.*]] = attn_tile.mask
+// CHECK: %[[KEPT:.*]] = attn_tile.keep_selected %[[MASKED]], %[[MEM]] at %{{.*}} length %{{.*}} block 64 : tensor<16x8xf32>, tensor<16x?xi1>
+// CHECK: attn_tile.online_update %[[KEPT]]
+// CHECK: attn_tile.accumulate {{.*}} excluding(%[[KEPT]] : tensor<16x8xf32>)
+// CHECK-NOT: attn_tile.merge
+func.func @moba(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 3, pool = mean>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Two passes (weight_mod): both key loops visit the selection.
+// CHECK-LABEL: func.func @two_passes
+// CHECK: attn_tile.pool_keys
+// CHECK: attn_tile.select_blocks
+// CHECK: attn_tile.for_key_tiles {{.*}} selected(%{{.*}} : tensor<?xi1> block 4)
+// CHECK: attn_tile.keep_selected
+// CHECK: attn_tile.for_key_tiles {{.*}} selected(%{{.*}} : tensor<?xi1> block 4)
+// CHECK: attn_tile.keep_selected
+// CHECK: attn_tile.weight_mod
+func.func @two_passes(%q: tensor<1x2x40x8xbf16>, %k: tensor<1x2x40x8xbf16>,
+                      %v: tensor<1x2x40x8xbf16>) -> tensor<1x2x40x8xbf16> {
+  %o = attn.attention %q, %k, %v
+       selection(#attn.topk_blocks<block = 4, k = 2, pool = max, keep_current = false>)
+       weight_mod {
+  ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+    %y = arith.mulf %w, %r : f32
+    attn.yield %y : f32
+  }
+       : tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16> -> tensor<1x2x40x8xbf16>
+  return %o : tensor<1x2x40x8xbf16>
+}

@@ -1,0 +1,390 @@
+//===- SelectionNumericsTest.cpp - block selection vs the reference -------===//
+//
+// Specs with a selection (#attn.topk_blocks, MoBA) compiled once through the
+// tile program (its only lowering) and compared with the float64 reference
+// on fresh inputs at lengths that are not multiples of the blocks or tiles;
+// the keys have a few strong directions per block, so that the gates are
+// well apart and the selection is far from "every block". The selected
+// block sets themselves are compared through a probe (one-hot values per
+// block), and the reference's selection is checked by hand on the
+// documented rules (tie-break, k above the eligible blocks, NaN gates).
+//
+//===----------------------------------------------------------------------===//
+
+#include "TestSupport.h"
+
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using namespace mlir;
+using namespace attn;
+
+namespace {
+
+struct SelectionCase {
+  const char *name;
+  const char *body; // op attributes/regions between the operands and ':'
+  const char *extraArgs = "";
+  const char *extraOperands = "";
+  bool lse = false; // the spec also returns the logsumexp
+};
+
+std::string makeSpec(const SelectionCase &c, StringRef elementType,
+                     bool lse = false) {
+  std::string t = ("tensor<?x?x?x?x" + elementType + ">").str();
+  std::string results = lse ? t + ", tensor<?x?x?xf32>" : t;
+  return "func.func @spec(%q: " + t + ", %k: " + t + ", %v: " + t +
+         c.extraArgs + ") -> (" + results + ") {\n  " +
+         (lse ? "%o, %l" : "%o") + " = attn.attention %q, %k, %v " +
+         c.extraOperands + " " + c.body + " : " + t + ", " + t + ", " + t +
+         " -> " + results + "\n  return " + (lse ? "%o, %l : " : "%o : ") +
+         results + "\n}\n";
+}
+
+const SelectionCase kCases[] = {
+    {"moba_mean_k3",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = mean>)",
+     "", "", /*lse=*/true},
+    // No mask: the current block is whole, future blocks still excluded.
+    {"max_k2_no_current_bidirectional",
+     "selection(#attn.topk_blocks<block = 8, k = 2, pool = max, "
+     "keep_current = false>)"},
+    {"min_k1_current_only", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                            "block = 5, k = 1, pool = min>)"},
+    // k above every block count of the shapes: every eligible block.
+    {"k_above_blocks", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                       "block = 16, k = 1000, pool = mean>)"},
+    // Blocks longer than every key tile and longer than some sequences.
+    {"large_block_window",
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 40, right = 0>]>) "
+     "selection(#attn.topk_blocks<block = 64, k = 2, pool = mean>)",
+     "", "", /*lse=*/true},
+    // The two-pass form (weight_mod) visits the selection in both loops.
+    {"weight_mod_sinks",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean>) weight_mod {\n^bb0(%w: f32, %r: f32, %b: index, "
+     "%h: index, %i: index, %j: index):\n  %t = math.tanh %r : f32\n"
+     "  %y = arith.mulf %w, %t : f32\n  attn.yield %y : f32\n}",
+     ", %s: tensor<?xf32>", "sink_logits(%s : tensor<?xf32>)"},
+    {"head_maps_sigmoid",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean>) normalization(#attn.normalize<sigmoid>)",
+     ", %gk: tensor<?xi32>", "k_head_map(%gk : tensor<?xi32>)"},
+};
+
+struct Shape {
+  int64_t b, hq, hkv, nq, nk, d, dv;
+};
+
+const Shape kShapes[] = {
+    {1, 2, 1, 1, 1, 8, 8},       // one token
+    {1, 4, 2, 37, 37, 16, 16},   // GQA, not a multiple of blocks or tiles
+    {1, 2, 2, 200, 200, 16, 12}, // Dv != D
+    {1, 2, 1, 513, 513, 16, 16}, // one past a power of two
+    {1, 2, 1, 50, 300, 16, 16},  // Nq < Nk (decode-like)
+    {1, 2, 1, 300, 50, 16, 16},  // Nq > Nk: early rows have no eligible block
+};
+
+/// Keys with a few strong directions: every key of block c (of `block`
+/// keys) gets strength s_c along direction c mod 3, and every query a
+/// positive component along the three directions, so that the gates
+/// differ by whole units between blocks and rank them clearly.
+void addStrongDirections(NDArray &q, NDArray &k, int64_t block,
+                         uint64_t seed) {
+  auto ks = k.shape(), qs = q.shape();
+  int64_t d = ks[3];
+  for (int64_t row = 0; row < ks[0] * ks[1] * ks[2]; ++row) {
+    int64_t c = (row % ks[2]) / block;
+    // A fixed pseudo-random strength in [-3, 3] per (block, seed).
+    double s = static_cast<double>((c * 7919 + seed * 104729) % 13) / 2.0 - 3.0;
+    int64_t x = (c % 3) % d;
+    k.setDouble(row * d + x, k.getDouble(row * d + x) + s);
+  }
+  for (int64_t row = 0; row < qs[0] * qs[1] * qs[2]; ++row)
+    for (int64_t x = 0; x < std::min<int64_t>(3, d); ++x)
+      q.setDouble(row * d + x, q.getDouble(row * d + x) + 1.0 + x);
+}
+
+int64_t blockOf(const SelectionCase &c) {
+  StringRef body(c.body);
+  size_t at = body.find("block = ");
+  int64_t block = 0;
+  body.drop_front(at + 8).consumeInteger(10, block);
+  return block;
+}
+
+CompileOptions selectionOptions(int64_t tileQ, int64_t tileKv) {
+  CompileOptions options;
+  options.tileProgram = true;
+  options.threads = 3;
+  options.tileQ = tileQ;
+  options.tileKv = tileKv;
+  options.splitKv = 3; // a selection is not split: the option is ignored
+  return options;
+}
+
+class SelectionNumericsTest
+    : public ::testing::TestWithParam<std::tuple<int, const char *>> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+/// One compilation per tile configuration (key tiles smaller than, equal
+/// to and larger than the block, none dividing the lengths), every shape,
+/// three seeds, against the reference.
+TEST_P(SelectionNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType] = GetParam();
+  const SelectionCase &c = kCases[caseIndex];
+  int64_t block = blockOf(c);
+  std::string source = makeSpec(c, elementType, c.lse);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  for (auto [tileQ, tileKv] : {std::pair<int64_t, int64_t>{6, 7},
+                               {8, block},
+                               {32, 2 * block + 3}}) {
+    auto compiled = CompiledFunction::compile(
+        *module, "spec", selectionOptions(tileQ, tileKv));
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    for (const Shape &s : kShapes) {
+      ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " " << elementType << " tiles " << tileQ
+                   << "x" << tileKv << " Hq=" << s.hq << " Hkv=" << s.hkv
+                   << " Nq=" << s.nq << " Nk=" << s.nk);
+      auto shapeArgs = makeRandomInputs(*binding, size, 0);
+      ASSERT_TRUE(static_cast<bool>(shapeArgs));
+      auto specialized = specializeToShapes(*binding, *shapeArgs);
+      ASSERT_TRUE(succeeded(specialized));
+      auto concrete = bindSpec(**specialized, "spec");
+      ASSERT_TRUE(succeeded(concrete));
+      for (uint64_t seed : {1u, 2u, 3u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, size, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        addStrongDirections((*args)[0], (*args)[1], block, seed);
+        attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
+        if (testing::Test::HasFatalFailure())
+          return;
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, SelectionNumericsTest,
+    ::testing::Combine(::testing::Range(0, int(std::size(kCases))),
+                       ::testing::Values("f32", "bf16")),
+    [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
+      return std::string(kCases[std::get<0>(info.param)].name) + "_" +
+             std::get<1>(info.param);
+    });
+
+//===----------------------------------------------------------------------===//
+// The selected block sets
+//===----------------------------------------------------------------------===//
+
+/// Compiles `selection` with one-hot values per block (V[j] = e_{j / block},
+/// Dv = blocks) and a small scale, so that output column c of row i is
+/// positive exactly when the row selects block c (softmax weights do not
+/// underflow), and compares those sets with reference::selectedBlocks.
+/// Rows the compiled code makes NaN (a NaN key) must be those whose
+/// reference selection holds `nanBlock`.
+void checkSelectedBlocks(MLIRContext &context, const char *selection,
+                         int64_t block, const Shape &s, uint64_t seed,
+                         int64_t nanBlock = -1) {
+  SelectionCase c{"probe", selection};
+  std::string body = std::string(selection) + " scale(0.05)";
+  c.body = body.c_str();
+  auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  int64_t blocks = (s.nk + block - 1) / block;
+  ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, blocks};
+  auto args = makeRandomInputs(*binding, size, seed);
+  ASSERT_TRUE(static_cast<bool>(args));
+  addStrongDirections((*args)[0], (*args)[1], block, seed);
+  NDArray &v = (*args)[2];
+  for (int64_t row = 0; row < s.b * s.hkv * s.nk; ++row)
+    for (int64_t x = 0; x < blocks; ++x)
+      v.setDouble(row * blocks + x, x == (row % s.nk) / block ? 1.0 : 0.0);
+  if (nanBlock >= 0) // the block's first key: every row selecting it sees it
+    for (int64_t bh = 0; bh < s.b * s.hkv; ++bh)
+      (*args)[1].setDouble((bh * s.nk + nanBlock * block) * s.d, std::nan(""));
+  auto specialized = specializeToShapes(*binding, *args);
+  ASSERT_TRUE(succeeded(specialized));
+  auto concrete = bindSpec(**specialized, "spec");
+  ASSERT_TRUE(succeeded(concrete));
+  auto compiled =
+      CompiledFunction::compile(*module, "spec", selectionOptions(6, 7));
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  std::vector<NDArray> results = allocateResults(*concrete, size);
+  ASSERT_FALSE(static_cast<bool>((*compiled)->run(
+      {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0]})));
+  auto flags = reference::selectedBlocks(concrete->op,
+                                         referenceInputs(*concrete, *args));
+  ASSERT_TRUE(static_cast<bool>(flags)) << llvm::toString(flags.takeError());
+  ASSERT_EQ(std::vector<int64_t>(flags->shape().begin(), flags->shape().end()),
+            (std::vector<int64_t>{s.b, s.hq, s.nq, blocks}));
+  int64_t selectedPairs = 0, nanRows = 0;
+  for (int64_t row = 0; row < s.b * s.hq * s.nq; ++row) {
+    bool rowNaN = false;
+    for (int64_t x = 0; x < blocks; ++x)
+      rowNaN |= std::isnan(results[0].getDouble(row * blocks + x));
+    if (nanBlock >= 0) {
+      EXPECT_EQ(rowNaN, flags->getDouble(row * blocks + nanBlock) != 0)
+          << "row " << row;
+      nanRows += rowNaN;
+      if (rowNaN)
+        continue;
+    }
+    for (int64_t x = 0; x < blocks; ++x) {
+      bool compiledSelects = results[0].getDouble(row * blocks + x) > 0;
+      bool referenceSelects = flags->getDouble(row * blocks + x) != 0;
+      EXPECT_EQ(compiledSelects, referenceSelects)
+          << "row " << row << " block " << x;
+      selectedPairs += referenceSelects;
+    }
+  }
+  // Not trivial: neither every block nor none.
+  EXPECT_GT(selectedPairs, 0);
+  EXPECT_LT(selectedPairs, s.b * s.hq * s.nq * blocks);
+  if (nanBlock >= 0) {
+    EXPECT_GT(nanRows, 0);
+    EXPECT_LT(nanRows, s.b * s.hq * (s.nq - nanBlock * block));
+  }
+}
+
+TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *causal3 =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+      "pool = mean>)";
+  const char *bidirectional =
+      "selection(#attn.topk_blocks<block = 9, k = 2, pool = max, "
+      "keep_current = false>)";
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(seed);
+    checkSelectedBlocks(context, causal3, 16, {1, 4, 2, 200, 200, 16, 0},
+                        seed);
+    checkSelectedBlocks(context, causal3, 16, {1, 2, 1, 60, 513, 16, 0},
+                        seed);
+    checkSelectedBlocks(context, bidirectional, 9, {2, 2, 1, 37, 37, 8, 0},
+                        seed);
+  }
+}
+
+// A NaN in a key makes its block's pooled key and gate NaN: the block ranks
+// last (selected only as the current block or when fewer than k others are
+// eligible), and rows that select it are NaN (its key's score is NaN).
+TEST(SelectionBlocksTest, NaNGateRanksLast) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  checkSelectedBlocks(
+      context,
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+      "pool = mean>)",
+      8, {1, 2, 1, 120, 120, 8, 0}, 5, /*nanBlock=*/2);
+}
+
+//===----------------------------------------------------------------------===//
+// The reference's selection on hand-made gates
+//===----------------------------------------------------------------------===//
+
+/// The reference's flags of one head, D = 1, q = 1 (the gate is the pooled
+/// key), for keys `keys`, as a string per query row ("1" = selected).
+std::vector<std::string> referenceRows(MLIRContext &context,
+                                       const char *selection,
+                                       ArrayRef<double> keys, int64_t nq) {
+  SelectionCase c{"hand", selection};
+  auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
+  EXPECT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  EXPECT_TRUE(succeeded(binding));
+  int64_t nk = keys.size();
+  ProblemSize size{1, 1, 1, nq, nk, 1, 1};
+  auto args = makeRandomInputs(*binding, size, 1);
+  EXPECT_TRUE(static_cast<bool>(args));
+  for (int64_t i = 0; i < nq; ++i)
+    (*args)[0].setDouble(i, 1.0);
+  for (int64_t j = 0; j < nk; ++j)
+    (*args)[1].setDouble(j, keys[j]);
+  auto specialized = specializeToShapes(*binding, *args);
+  auto concrete = bindSpec(**specialized, "spec");
+  auto flags = reference::selectedBlocks(concrete->op,
+                                         referenceInputs(*concrete, *args));
+  EXPECT_TRUE(static_cast<bool>(flags));
+  int64_t blocks = flags->shape()[3];
+  std::vector<std::string> rows;
+  for (int64_t i = 0; i < nq; ++i) {
+    std::string row;
+    for (int64_t x = 0; x < blocks; ++x)
+      row += flags->getDouble(i * blocks + x) != 0 ? '1' : '0';
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST(SelectionReferenceTest, DocumentedRules) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  double nan = std::nan("");
+  // Blocks of 2 over 9 keys (the last block is key 8 alone): pooled means
+  // 1, 3, 3, 2, 5.
+  std::vector<double> keys = {0, 2, 3, 3, 4, 2, 1, 3, 5};
+  auto rows = referenceRows(
+      context,
+      "selection(#attn.topk_blocks<block = 2, k = 2, pool = mean>)", keys, 9);
+  // Query 0-1: only block 0 eligible (k above the eligible blocks).
+  EXPECT_EQ(rows[0], "10000");
+  EXPECT_EQ(rows[1], "10000");
+  // Query 4: current block 2 first, then the best other: 1 (gate 3).
+  EXPECT_EQ(rows[4], "01100");
+  // Query 6: current 3, then block 1 and 2 tie at 3: the lower index wins.
+  EXPECT_EQ(rows[6], "01010");
+  // Query 8: current 4 (the partial block, mean over its one key = 5).
+  EXPECT_EQ(rows[8], "01001");
+
+  // Without the current block, the two best gates (3 and 3: both).
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = mean, keep_current = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[8], "01001");
+  EXPECT_EQ(rows[6], "01100");
+  // max pooling: maxima 2, 3, 4, 3, 5.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 1, "
+                       "pool = max, keep_current = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[7], "00100");
+  EXPECT_EQ(rows[8], "00001");
+  // NaN gates rank after -inf ones; among NaNs the lower index.
+  double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> special = {nan, 0, -inf, -inf, nan, 1, 7, 7};
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 3, "
+                       "pool = min, keep_current = false>)",
+                       special, 8);
+  // Minima: NaN, -inf, NaN, 7. Query 7: 7, then -inf, then NaN (block 0).
+  EXPECT_EQ(rows[7], "1101");
+  // Query 5: eligible blocks 0-2: -inf, then NaN blocks 0 and 2 by index.
+  EXPECT_EQ(rows[5], "1110");
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = min, keep_current = false>)",
+                       special, 8);
+  EXPECT_EQ(rows[5], "1100");
+}
+
+} // namespace

@@ -1,0 +1,27 @@
+// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA): checked against the
+// float64 reference, which pools the keys, ranks the gates and selects the
+// blocks itself, at lengths that are not multiples of the 64-key blocks or
+// the tiles, GQA, a decode step (Nq 1 < Nk), Nq > Nk (early queries have
+// no eligible block: rows of 0), tiles smaller and larger than the block.
+// Lowered through the tile program only (`path tile program`); --split-kv
+// is accepted and ignored (a selection is its own key-tile list).
+
+// RUN: attn-run %zoo/selection/moba.mlir --random 1 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 2 --tile-program --shape 2,4,2,200,200,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 3 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 4 --tile-program --shape 1,2,1,300,130,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 5 --tile-program --shape 1,2,2,37,37,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 6 --tile-program --tile-q 16 --tile-kv 24 --shape 1,2,1,257,257,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/moba.mlir --random 7 --tile-program --tile-kv 128 --split-kv 3 --shape 1,2,1,333,333,16 --check | FileCheck %s
+
+// CHECK: path tile program
+// CHECK: check output {{.*}} PASS
+
+// The tiled and untiled lowerings and the GPU refuse a selection with a
+// located diagnostic (the tile program is its only lowering).
+// RUN: not attn-run %zoo/selection/moba.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/selection/moba.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
+// RUN: not attn-emit-lib %zoo/selection/moba.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+// CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
+// UNTILED: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
+// GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
