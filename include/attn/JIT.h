@@ -46,7 +46,8 @@ struct CompileOptions {
   /// once for every length; the key loop's vector kernels
   /// (convert-attn-tile-to-vector) at `vectorWidth` lanes, everything else
   /// through the portable lowering; work items on `threads` threads.
-  /// tileQ and tileKv give its tiles (tileQ 0: 32).
+  /// tileQ and tileKv give its tiles (tileQ 0: four vectors, 32 rows with
+  /// portableTiles).
   bool tileProgram = false;
   /// Tile program only: the portable scalar lowering alone, without the
   /// vector kernels (the tile IR's correctness baseline).

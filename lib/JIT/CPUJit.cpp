@@ -353,7 +353,14 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
           : hostVectorWidth();
   if (options.tileProgram) {
     TileLoopsPipelineOptions tiles;
-    tiles.tileQ = options.tileQ ? options.tileQ : tiles.tileQ;
+    if (!options.portableTiles)
+      tiles.vectorWidth =
+          options.vectorWidth ? options.vectorWidth : targetWidth;
+    // Automatic query tiles: four vectors for the vector kernels (as the
+    // tiled kernel), 32 rows for the portable lowering.
+    tiles.tileQ = options.tileQ ? options.tileQ
+                  : tiles.vectorWidth ? 4 * tiles.vectorWidth
+                                      : tiles.tileQ;
     tiles.tileKv = options.tileKv;
     tiles.splitKv = options.splitKv;
     tiles.linearChunk = options.linearChunk;
@@ -363,11 +370,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return makeError(invalid);
     result->tileQ = tiles.tileQ;
     result->tileKv = tiles.tileKv;
-    if (!options.portableTiles) {
-      tiles.vectorWidth = options.vectorWidth ? options.vectorWidth
-                                              : targetWidth;
-      result->lanes = tiles.vectorWidth;
-    }
+    result->lanes = tiles.vectorWidth;
     result->untiledOps = 0;
     result->tileProgramOps = attentionOps;
     buildCPUTileLoopsPipeline(pm, tiles);

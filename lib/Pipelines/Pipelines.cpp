@@ -151,6 +151,20 @@ void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
   vector::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
+namespace {
+/// The textual options of attn-cpu-tile-vector.
+struct TileVectorPipelineOptions
+    : public PassPipelineOptions<TileVectorPipelineOptions> {
+  Option<int64_t> tileQ{*this, "tile-q", llvm::cl::desc("queries per tile"),
+                        llvm::cl::init(32)};
+  Option<int64_t> tileKv{*this, "tile-kv", llvm::cl::desc("keys per tile"),
+                         llvm::cl::init(64)};
+  Option<int64_t> vectorWidth{*this, "vector-width",
+                              llvm::cl::desc("f32 lanes (4, 8 or 16)"),
+                              llvm::cl::init(8)};
+};
+} // namespace
+
 void attn::registerAttnPipelines() {
   PassPipelineRegistration<>(
       "attn-cpu-untiled",
@@ -167,13 +181,15 @@ void attn::registerAttnPipelines() {
       "program (attn-to-tile) and its portable loops lowering: "
       "shape-generic, not vectorized",
       [](OpPassManager &pm) { buildCPUTileLoopsPipeline(pm, {}); });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<TileVectorPipelineOptions>(
       "attn-cpu-tile-vector",
       "Lower attn specs to the LLVM dialect for the CPU through the tile "
-      "program with the key loop's vector kernels (8 f32 lanes)",
-      [](OpPassManager &pm) {
+      "program with the key loop's vector kernels",
+      [](OpPassManager &pm, const TileVectorPipelineOptions &textOptions) {
         TileLoopsPipelineOptions options;
-        options.vectorWidth = 8;
+        options.tileQ = textOptions.tileQ;
+        options.tileKv = textOptions.tileKv;
+        options.vectorWidth = textOptions.vectorWidth;
         buildCPUTileLoopsPipeline(pm, options);
       });
 }

@@ -391,7 +391,8 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     would). Its key loop runs vector kernels at ``vector_width`` lanes (0:
     the host's), the rest portable code, the work items on ``threads``
     threads; ``portable_tiles=True`` keeps the portable scalar lowering
-    alone (the correctness baseline). ``tile_q`` (0: 32) and ``tile_kv``
+    alone (the correctness baseline). ``tile_q`` (0: four vectors, 32 with
+    ``portable_tiles``) and ``tile_kv``
     give its tiles (the kernels need whole vectors in ``tile_kv`` and
     leave other tiles to the portable code); ``tiled=False`` selects
     another lowering and raises ``ValueError``.

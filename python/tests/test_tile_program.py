@@ -141,13 +141,14 @@ def test_operands_follow_the_lengths():
 def test_tile_sizes():
     spec = ao.Spec(mask=ao.causal() & ao.window(W - 1))
     default = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True)
-    assert (default.tile_q, default.tile_kv) == (32, 64)  # tile_q 0: 32
+    # tile_q 0: four vectors (32 rows without the vector kernels).
+    assert (default.tile_q, default.tile_kv) == (4 * ao.host_vector_width(), 64)
     # The key loop's vector kernels at the host's width, unless asked.
     assert default.vector_width == ao.host_vector_width()
     assert default.num_work_items == 0
     portable = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
                           portable_tiles=True)
-    assert portable.vector_width == 0
+    assert portable.vector_width == 0 and portable.tile_q == 32
     for width in (8, 16):
         kernel = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
                             vector_width=width, tile_q=10, tile_kv=16)

@@ -675,6 +675,7 @@ TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {
   expectError(o, "score tiles hold at most 1048576 elements");
   o = CompileOptions();
   o.tileKv = -3;
+  o.portableTiles = true; // its automatic query tile: 32
   expectError(o, "got tile-q 32, tile-kv -3");
 }
 

@@ -40,7 +40,8 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       outside the sequence;
     * `attn_tile.scores` inside a key loop: the key operand is transposed
       once per call before the work items (`[B, H, N, D]` to
-      `[B, H, D, N]`, f32, a `linalg.generic`), and the tile is computed by
+      `[B, H, D, N]`, f32, an `scf.forall` over (batch, head) of
+      `linalg.generic` transposes), and the tile is computed by
       a register-blocked kernel (key vectors against broadcast query
       elements); query tiles narrower than a vector, and scores outside a
       key loop, take row dot products instead (no transpose);
@@ -49,9 +50,11 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       operands or regions stay for the portable lowering;
     * `attn_tile.online_update` (softmax and pointwise normalizations): row
       max and sum by vector reductions, weights by vector exponentials;
-    * `attn_tile.accumulate`: a register-blocked P V kernel; with
-      `excluding`, a key tile whose values hold an infinity or NaN takes the
-      portable per-pair select instead, so excluded pairs add nothing.
+    * `attn_tile.accumulate`: a register-blocked P V kernel reading a
+      value tile loaded at the key loop's tile start from the source (rows
+      inside the sequence only); with `excluding`, a key tile whose values
+      hold an infinity or NaN loads the tile and takes the portable
+      per-pair select instead, so excluded pairs add nothing.
 
     Tiles whose key extent the width does not divide, and every other op
     (modify, weight_mod, linear-attention state, merge, finalize), are left

@@ -82,6 +82,26 @@ public:
       v = arith::ExtFOp::create(b, loc, vectorType(), v);
     return v;
   }
+  /// The lanes of a read at `index` along a dimension of `size`: a mask
+  /// to compute once outside a loop that reads there repeatedly.
+  Value lanesBefore(Value size, Value index) {
+    return vector::CreateMaskOp::create(
+        b, loc, VectorType::get({width}, b.getI1Type()),
+        ValueRange{e.subi(size, index)});
+  }
+  /// A read of the lanes `mask` sets (the others 0), as f32.
+  Value readMasked(Value source, ValueRange indices, Value mask) {
+    Type element = getElementTypeOrSelf(source.getType());
+    Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+    auto rank = cast<ShapedType>(source.getType()).getRank();
+    Value v = vector::TransferReadOp::create(
+        b, loc, vectorType(element), source, indices,
+        AffineMap::getMinorIdentityMap(rank, 1, b.getContext()), pad, mask,
+        b.getBoolArrayAttr({true}));
+    if (!element.isF32())
+      v = arith::ExtFOp::create(b, loc, vectorType(), v);
+    return v;
+  }
   /// `dest` with `v` written at `indices` (lanes past the end dropped
   /// unless `inBounds`).
   Value write(Value v, Value dest, ValueRange indices, bool inBounds) {
@@ -95,8 +115,23 @@ public:
   Value insert(Value scalar, Value tensor, ValueRange indices) {
     return tensor::InsertOp::create(b, loc, scalar, tensor, indices);
   }
+  /// The horizontal ADD or MAXIMUMF of `v` by a tree of halves (log2
+  /// steps): LLVM lowers an f32 vector.reduction without reassociation to
+  /// a serial chain of scalar adds, which the online update would pay
+  /// for every row of every tile.
   Value reduce(vector::CombiningKind kind, Value v) {
-    return vector::ReductionOp::create(b, loc, kind, v);
+    auto type = cast<VectorType>(v.getType());
+    for (int64_t n = type.getDimSize(0); n > 1; n /= 2) {
+      auto half = [&](int64_t offset) -> Value {
+        return vector::ExtractStridedSliceOp::create(b, loc, v, {offset},
+                                                     {n / 2}, {1});
+      };
+      Value lo = half(0), hi = half(n / 2);
+      v = kind == vector::CombiningKind::ADD
+              ? Value(arith::AddFOp::create(b, loc, lo, hi))
+              : Value(arith::MaximumFOp::create(b, loc, lo, hi));
+    }
+    return vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
   }
   Value empty(ArrayRef<OpFoldResult> sizes) {
     return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
@@ -238,6 +273,13 @@ static Value scoresFromTransposedKeys(ScoresOp op, LoadOp key, Value keysT,
     for (int64_t g = 0; g < keyVectors; g += blocking.vectors) {
       int64_t count = std::min(blocking.vectors, keyVectors - g);
       SmallVector<Value> init(rows * count, v.splat(0.0));
+      // The keys past the sequence end read 0 (the mask drops them later):
+      // one mask per key vector, outside the loop over the head dimension.
+      SmallVector<Value> starts, masks;
+      for (int64_t c = 0; c < count; ++c) {
+        starts.push_back(e.addi(key.getRow(), e.idx((g + c) * width)));
+        masks.push_back(v.lanesBefore(v.dim(keysT, 3), starts.back()));
+      }
       ValueRange sums = v.loop(
           e.idx(0), depth, 1, init,
           [&](Value d, ValueRange iter) -> SmallVector<Value> {
@@ -247,9 +289,9 @@ static Value scoresFromTransposedKeys(ScoresOp op, LoadOp key, Value keysT,
                   return v.extract(q, {e.addi(i0, e.idx(r)), d});
                 },
                 [&](int64_t c) {
-                  Value k0 = e.addi(key.getRow(), e.idx((g + c) * width));
-                  return v.read(keysT,
-                                {key.getBatch(), key.getHead(), d, k0}, false);
+                  return v.readMasked(
+                      keysT, {key.getBatch(), key.getHead(), d, starts[c]},
+                      masks[c]);
                 });
           });
       for (int64_t r = 0; r < rows; ++r)
@@ -360,78 +402,176 @@ static Value lowerMask(MaskOp op, int64_t width) {
 // Normalization
 //===----------------------------------------------------------------------===//
 
-/// One row at a time: the row's max and sum by vector reductions, the
-/// weights by vector exponentials (or the pointwise normalization).
-static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op, int64_t width) {
-  VectorEmitter v(op, width);
+/// `body(r0, inBounds)` over the rows of a [rows] statistics tensor, a
+/// vector of rows at a time (the last vector masked when `width` does not
+/// divide `rows`), threading `inits`.
+static ValueRange overRowVectors(
+    VectorEmitter &v, int64_t rows, ValueRange inits,
+    function_ref<SmallVector<Value>(Value r0, bool inBounds, ValueRange)>
+        body) {
+  bool inBounds = rows % v.width == 0;
+  return v.loop(v.e.idx(0), v.e.idx(rows), v.width, inits,
+                [&](Value r0, ValueRange iter) {
+                  return body(r0, inBounds, iter);
+                });
+}
+
+/// A pointwise normalization: weights f(s) row by row, no rescaling.
+static SmallVector<Value> pointwiseUpdate(OnlineUpdateOp op, VectorEmitter &v) {
+  ScalarEmitter &e = v.e;
+  Value s = op.getScores();
+  int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
+  Value weights0 = v.empty({v.b.getIndexAttr(tq), v.b.getIndexAttr(tk)});
+  ValueRange results = v.loop(
+      e.idx(0), e.idx(tq), 1, {weights0, op.getSum()},
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value tile = iter[0], rowSum = v.splat(0.0);
+        for (int64_t c = 0; c < tk / v.width; ++c) {
+          Value w = e.pointwiseWeight(op.getNormalizationAttr(),
+                                      v.read(s, {i, e.idx(c * v.width)}, true));
+          rowSum = arith::AddFOp::create(v.b, v.loc, rowSum, w);
+          tile = v.write(w, tile, {i, e.idx(c * v.width)}, true);
+        }
+        Value sum = arith::AddFOp::create(
+            v.b, v.loc, v.extract(iter[1], {i}),
+            v.reduce(vector::CombiningKind::ADD, rowSum));
+        return {tile, v.insert(sum, iter[1], {i})};
+      });
+  Value ones = linalg::FillOp::create(v.b, v.loc, ValueRange{e.f32(1.0)},
+                                      ValueRange{v.empty({v.b.getIndexAttr(tq)})})
+                   .getResult(0);
+  return {results[0], op.getMax(), results[1], ones};
+}
+
+/// Softmax: row maxima row by row (vector reductions), the statistics step
+/// for a vector of rows at a time (its exponentials stay vector code),
+/// then the weights and row sums row by row, and the new sums by row
+/// vectors again.
+static SmallVector<Value> softmaxUpdate(OnlineUpdateOp op, VectorEmitter &v) {
   ScalarEmitter &e = v.e;
   OpBuilder &b = v.b;
   Location loc = v.loc;
-  NormalizationAttr norm = op.getNormalizationAttr();
-  bool softmax = isSoftmax(norm);
   Value s = op.getScores();
   int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
-  int64_t vectors = tk / width;
-  Value weights0 = v.empty({b.getIndexAttr(tq), b.getIndexAttr(tk)});
-  auto rowsLike = [&]() { return v.empty({b.getIndexAttr(tq)}); };
-  // New statistics overwrite the running ones in place (as in the portable
-  // lowering): no iteration of the key loop yields a fresh allocation.
-  SmallVector<Value> inits = {weights0, op.getMax(), op.getSum(), rowsLike()};
-  ValueRange results = v.loop(
-      e.idx(0), e.idx(tq), 1, inits,
+  int64_t vectors = tk / v.width;
+  auto rowsTensor = [&]() { return v.empty({b.getIndexAttr(tq)}); };
+  auto rowVector = [&](Value i, int64_t c) {
+    return v.read(s, {i, e.idx(c * v.width)}, true);
+  };
+
+  Value tileMax = v.loop(
+      e.idx(0), e.idx(tq), 1, rowsTensor(),
       [&](Value i, ValueRange iter) -> SmallVector<Value> {
-        SmallVector<Value> row;
-        for (int64_t c = 0; c < vectors; ++c)
-          row.push_back(v.read(s, {i, e.idx(c * width)}, true));
-        Value oldMax = v.extract(iter[1], {i});
-        Value newMax = oldMax, alpha = e.f32(1.0);
-        SmallVector<Value> w;
-        if (softmax) {
-          Value rowMax = row[0];
-          for (int64_t c = 1; c < vectors; ++c)
-            rowMax = arith::MaximumFOp::create(b, loc, rowMax, row[c]);
-          SoftmaxMath::Step step = v.math.update(
-              oldMax, v.reduce(vector::CombiningKind::MAXIMUMF, rowMax));
-          newMax = step.newMax;
-          alpha = step.alpha;
-          Value offset = v.broadcast(step.offset);
-          for (Value x : row)
-            w.push_back(v.math.weight(x, offset));
-        } else {
-          for (Value x : row)
-            w.push_back(e.pointwiseWeight(norm, x));
-        }
-        Value rowSum = w[0];
+        Value m = rowVector(i, 0);
         for (int64_t c = 1; c < vectors; ++c)
-          rowSum = arith::AddFOp::create(b, loc, rowSum, w[c]);
-        Value sum = v.math.rescaleSum(
-            v.extract(iter[2], {i}), alpha,
-            v.reduce(vector::CombiningKind::ADD, rowSum));
-        Value tile = iter[0];
-        for (int64_t c = 0; c < vectors; ++c)
-          tile = v.write(w[c], tile, {i, e.idx(c * width)}, true);
-        return {tile, v.insert(newMax, iter[1], {i}),
-                v.insert(sum, iter[2], {i}), v.insert(alpha, iter[3], {i})};
+          m = arith::MaximumFOp::create(b, loc, m, rowVector(i, c));
+        return {v.insert(v.reduce(vector::CombiningKind::MAXIMUMF, m), iter[0],
+                         {i})};
+      })[0];
+  // The new maxima overwrite the running ones in place (as in the portable
+  // lowering): no iteration of the key loop yields a fresh allocation.
+  ValueRange step = overRowVectors(
+      v, tq, {op.getMax(), rowsTensor(), rowsTensor()},
+      [&](Value r0, bool inBounds, ValueRange iter) -> SmallVector<Value> {
+        SoftmaxMath::Step st = v.math.update(v.read(iter[0], {r0}, inBounds),
+                                             v.read(tileMax, {r0}, inBounds));
+        return {v.write(st.newMax, iter[0], {r0}, inBounds),
+                v.write(st.offset, iter[1], {r0}, inBounds),
+                v.write(st.alpha, iter[2], {r0}, inBounds)};
       });
-  return SmallVector<Value>(results);
+  Value newMax = step[0], offsets = step[1], alpha = step[2];
+  Value weights0 = v.empty({b.getIndexAttr(tq), b.getIndexAttr(tk)});
+  ValueRange weighted = v.loop(
+      e.idx(0), e.idx(tq), 1, {weights0, rowsTensor()},
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value offset = v.broadcast(v.extract(offsets, {i}));
+        Value tile = iter[0], rowSum = v.splat(0.0);
+        for (int64_t c = 0; c < vectors; ++c) {
+          Value w = v.math.weight(rowVector(i, c), offset);
+          rowSum = arith::AddFOp::create(b, loc, rowSum, w);
+          tile = v.write(w, tile, {i, e.idx(c * v.width)}, true);
+        }
+        return {tile, v.insert(v.reduce(vector::CombiningKind::ADD, rowSum),
+                               iter[1], {i})};
+      });
+  Value sum = overRowVectors(
+      v, tq, op.getSum(),
+      [&](Value r0, bool inBounds, ValueRange iter) -> SmallVector<Value> {
+        Value next = v.math.rescaleSum(v.read(iter[0], {r0}, inBounds),
+                                       v.read(alpha, {r0}, inBounds),
+                                       v.read(weighted[1], {r0}, inBounds));
+        return {v.write(next, iter[0], {r0}, inBounds)};
+      })[0];
+  return {weighted[0], newMax, sum, alpha};
+}
+
+static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  return isSoftmax(op.getNormalizationAttr()) ? softmaxUpdate(op, v)
+                                              : pointwiseUpdate(op, v);
 }
 
 //===----------------------------------------------------------------------===//
 // P V
 //===----------------------------------------------------------------------===//
 
-/// 0 when every element of `tile` is finite, NaN otherwise (x * 0 is NaN
-/// exactly for infinities and NaNs).
-static Value nonFiniteProbe(VectorEmitter &v, Value tile) {
+/// Whether `load` reads a key loop's tile: its row is the loop's tile
+/// start (never negative).
+static bool isKeyLoopTile(LoadOp load) {
+  auto start = dyn_cast<BlockArgument>(load.getRow());
+  return start && start.getArgNumber() == 0 &&
+         isa<ForKeyTilesOp>(start.getOwner()->getParentOp());
+}
+
+namespace {
+/// The value rows P V reads: the value tile, or, for a tile loaded at a key
+/// loop's tile start, the loaded rows of the source itself (no copy). Rows
+/// past the sequence end are never read: their weights are 0 (the mask
+/// drops them), so skipping them adds exactly what they would.
+struct ValueRows {
+  Value tensor;              // [rows, Dv] tile, or the [B, H, N, Dv] source
+  SmallVector<Value> prefix; // (batch, head) of the source
+  Value first, count;        // the rows read: [first, first + count)
+
+  ValueRows(VectorEmitter &v, Value value) {
+    ScalarEmitter &e = v.e;
+    auto load = value.getDefiningOp<LoadOp>();
+    if (!load || !isKeyLoopTile(load)) {
+      tensor = value;
+      first = e.idx(0);
+      count = e.idx(staticDim(value, 0));
+      return;
+    }
+    tensor = load.getSource();
+    prefix = {load.getBatch(), load.getHead()};
+    first = load.getRow();
+    Value left = e.subi(v.dim(tensor, 2), first);
+    count = e.maxsi(e.minsi(left, e.idx(staticDim(value, 0))), e.idx(0));
+  }
+  Value columns(VectorEmitter &v) const {
+    return v.dim(tensor, cast<ShapedType>(tensor.getType()).getRank() - 1);
+  }
+  Value read(VectorEmitter &v, Value j, Value c, bool inBounds) const {
+    SmallVector<Value> indices(prefix);
+    indices.push_back(v.e.addi(first, j));
+    indices.push_back(c);
+    return v.read(tensor, indices, inBounds);
+  }
+};
+} // namespace
+
+/// 0 when every value the P V kernel reads is finite, NaN otherwise (x * 0
+/// is NaN exactly for infinities and NaNs).
+static Value nonFiniteProbe(VectorEmitter &v, const ValueRows &rows) {
   ScalarEmitter &e = v.e;
-  Value cols = v.dim(tile, 1);
+  Value cols = rows.columns(v);
   Value probe = v.loop(
-      e.idx(0), e.idx(staticDim(tile, 0)), 1, v.splat(0.0),
+      e.idx(0), rows.count, 1, v.splat(0.0),
       [&](Value j, ValueRange acc) -> SmallVector<Value> {
         return {v.loop(e.idx(0), cols, v.width, acc[0],
                        [&](Value c, ValueRange a) -> SmallVector<Value> {
                          return {math::FmaOp::create(
-                             v.b, v.loc, v.read(tile, {j, c}, false),
+                             v.b, v.loc, rows.read(v, j, c, false),
                              v.splat(0.0), a[0])};
                        })[0]};
       })[0];
@@ -447,8 +587,9 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
   ScalarEmitter &e = v.e;
   OpBuilder &b = v.b;
   Location loc = v.loc;
-  Value p = op.getWeights(), value = op.getValue(), alpha = op.getAlpha();
-  int64_t tq = staticDim(p, 0), tk = staticDim(p, 1);
+  Value p = op.getWeights(), alpha = op.getAlpha();
+  ValueRows value(v, op.getValue());
+  int64_t tq = staticDim(p, 0);
   Value cols = v.dim(op.getAcc(), 1);
   int64_t group = blocking.vectors * width;
   Value wholeCols = e.muli(e.floordiv(cols, e.idx(group)), e.idx(group));
@@ -466,7 +607,7 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
       }
     }
     ValueRange sums = v.loop(
-        e.idx(0), e.idx(tk), 1, init,
+        e.idx(0), value.count, 1, init,
         [&](Value j, ValueRange iter) -> SmallVector<Value> {
           return outerProductStep(
               v, iter, rows, count,
@@ -474,8 +615,8 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
                 return v.extract(p, {e.addi(i0, e.idx(r)), j});
               },
               [&](int64_t c) {
-                return v.read(value, {j, e.addi(c0, e.idx(c * width))},
-                              inBounds);
+                return value.read(v, j, e.addi(c0, e.idx(c * width)),
+                                  inBounds);
               });
         });
     for (int64_t r = 0; r < rows; ++r)
@@ -508,7 +649,7 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
   if (!op.getMaskedScores())
     return accumulateKernel(op, width, blocking);
   VectorEmitter v(op, width);
-  Value probe = nonFiniteProbe(v, op.getValue());
+  Value probe = nonFiniteProbe(v, ValueRows(v, op.getValue()));
   Value finite = arith::CmpFOp::create(v.b, v.loc, arith::CmpFPredicate::OEQ,
                                        probe, v.e.f32(0.0));
   auto choice = scf::IfOp::create(v.b, v.loc, op.getType(), finite,
@@ -523,7 +664,11 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
     yield->setOperand(0, accumulateKernel(kernelAt, width, blocking));
     kernelAt.erase();
     v.b.setInsertionPointToStart(&choice.getElseRegion().front());
-    Operation *portable = v.b.clone(*op);
+    // The value tile is loaded there only: the kernel reads the source.
+    IRMapping mapping;
+    if (auto load = op.getValue().getDefiningOp<LoadOp>())
+      v.b.clone(*load, mapping);
+    Operation *portable = v.b.clone(*op, mapping);
     scf::YieldOp::create(v.b, v.loc, portable->getResult(0));
   }
   return choice.getResult(0);
@@ -533,17 +678,14 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
 // The pass
 //===----------------------------------------------------------------------===//
 
-/// f32 keys with the head dimension before the sequence: [B, H, D, N].
-static Value transposeKeys(OpBuilder &b, Location loc, Value keys) {
+/// One head's keys [N, D] transposed into `init` [D, N] as f32.
+static Value transposeHead(OpBuilder &b, Location loc, Value keys,
+                           Value init) {
   MLIRContext *ctx = b.getContext();
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, keys);
-  std::swap(sizes[2], sizes[3]);
-  Value init = tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-             d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {d0, d1, d3, d2}, ctx),
-                                 AffineMap::getMultiDimIdentityMap(4, ctx)};
-  SmallVector<utils::IteratorType> parallel(4, utils::IteratorType::parallel);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1, d0}, ctx),
+                                 AffineMap::getMultiDimIdentityMap(2, ctx)};
+  SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
   return linalg::GenericOp::create(
              b, loc, init.getType(), keys, init, maps, parallel,
              [&](OpBuilder &nested, Location l, ValueRange args) {
@@ -553,6 +695,41 @@ static Value transposeKeys(OpBuilder &b, Location loc, Value keys) {
                linalg::YieldOp::create(nested, l, x);
              })
       .getResult(0);
+}
+
+/// f32 keys with the head dimension before the sequence: [B, H, D, N], one
+/// (batch, head) per work item of an scf.forall, so the work-item runtime
+/// spreads the transpose over the threads like the attention itself.
+static Value transposeKeys(OpBuilder &b, Location loc, Value keys) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, keys);
+  SmallVector<OpFoldResult> transposedSizes = sizes;
+  std::swap(transposedSizes[2], transposedSizes[3]);
+  Value init =
+      tensor::EmptyOp::create(b, loc, transposedSizes, b.getF32Type());
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{zero, zero},
+      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
+      ArrayRef<OpFoldResult>{one, one}, ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
+  SmallVector<OpFoldResult> unit = {one, one, one, one};
+  auto keyType = cast<RankedTensorType>(keys.getType());
+  auto headType = RankedTensorType::get(
+      {keyType.getDimSize(2), keyType.getDimSize(3)}, keyType.getElementType());
+  Value head = tensor::ExtractSliceOp::create(
+      b, loc, headType, keys, ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+      ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]}, unit);
+  Value headInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{sizes[3], sizes[2]}, b.getF32Type());
+  Value transposed = transposeHead(b, loc, head, headInit);
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, transposed, forall.getRegionIterArgs()[0],
+      ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+      ArrayRef<OpFoldResult>{one, one, sizes[3], sizes[2]}, unit);
+  return forall.getResult(0);
 }
 
 namespace {
@@ -568,18 +745,25 @@ struct ConvertAttnTileToVectorPass
           << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
-    blocking = vectorWidth == 16 ? Blocking{4, 4} : Blocking{3, 4};
+    blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<LoadOp, ScoresOp, MaskOp, OnlineUpdateOp, AccumulateOp>(op))
         ops.push_back(op);
     });
-    // Scores first: they decide which key loads die.
-    for (Operation *op : ops)
+    // Scores and P V first: they read keys and values from the sources
+    // where they can, so the loads they leave unused die instead of being
+    // copied.
+    for (Operation *op : ops) {
       if (auto scores = dyn_cast<ScoresOp>(op))
         lowerScores(scores);
+      else if (auto acc = dyn_cast<AccumulateOp>(op))
+        if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
+            staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
+          replace(op, {lowerAccumulate(acc, vectorWidth, blocking)});
+    }
     for (Operation *op : ops) {
-      if (isa<ScoresOp>(op))
+      if (isa<ScoresOp, AccumulateOp>(op))
         continue;
       if (auto load = dyn_cast<LoadOp>(op)) {
         if (load->use_empty()) {
@@ -595,10 +779,6 @@ struct ConvertAttnTileToVectorPass
       } else if (auto update = dyn_cast<OnlineUpdateOp>(op)) {
         if (lanesDivide(update.getScores(), 1))
           replace(op, lowerOnlineUpdate(update, vectorWidth));
-      } else if (auto acc = dyn_cast<AccumulateOp>(op)) {
-        if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
-            staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
-          replace(op, {lowerAccumulate(acc, vectorWidth, blocking)});
       }
     }
   }
@@ -627,12 +807,9 @@ private:
       return;
     int64_t tq = staticDim(op.getResult(), 0);
     auto key = op.getKey().getDefiningOp<LoadOp>();
-    // Keys read at a key loop's tile start (never negative, never past the
-    // transposed keys' start) may come from the transposed copy.
-    auto start = key ? dyn_cast<BlockArgument>(key.getRow()) : BlockArgument();
-    bool keyLoopTile = start && start.getArgNumber() == 0 &&
-                       isa<ForKeyTilesOp>(start.getOwner()->getParentOp());
-    if (tq < vectorWidth || !keyLoopTile) {
+    // Keys read at a key loop's tile start (never negative) may come from
+    // the transposed copy.
+    if (tq < vectorWidth || !key || !isKeyLoopTile(key)) {
       replace(op, {scoresFromRowDots(op, vectorWidth)});
       return;
     }

@@ -16,39 +16,48 @@
 // ODD: attn_tile.scores
 
 // CHECK-LABEL: func.func @causal
-// The keys, transposed to [B, H, D, N] in f32 once, before the work items.
-// CHECK:       %[[KT:.*]] = linalg.generic
-// CHECK-SAME:      ins(%arg1 : tensor<?x?x?x?xbf16>) outs(%{{.*}} : tensor<?x?x?x?xf32>)
-// CHECK:         arith.extf %{{.*}} : bf16 to f32
+// The keys, transposed to [B, H, D, N] in f32 once, before the work items,
+// one (batch, head) per item of their own parallel loop.
+// CHECK:       %[[KT:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in {{.*}} -> (tensor<?x?x?x?xf32>)
+// CHECK:         %[[HEAD:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], 0, 0]
+// CHECK:         linalg.generic {{.*}} ins(%[[HEAD]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:           arith.extf %{{.*}} : bf16 to f32
+// CHECK:         tensor.parallel_insert_slice
 // CHECK:       scf.forall
 // The query tile: row vectors of bf16 widened to f32.
 // CHECK:         vector.transfer_read %arg0{{.*}} : tensor<?x?x?x?xbf16>, vector<16xbf16>
 // CHECK:         arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
 // CHECK:         attn_tile.for_key_tiles
-// Q K^T: 4 query rows x 2 key vectors of accumulators over the head dimension.
-// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c4
-// CHECK:             scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:               vector.transfer_read %[[KT]]
-// CHECK-COUNT-4:       math.fma {{.*}} : vector<16xf32>
-// CHECK:               vector.transfer_read %[[KT]]
-// CHECK-COUNT-4:       math.fma {{.*}} : vector<16xf32>
+// Q K^T: 6 query rows x 2 key vectors of accumulators over the head
+// dimension (16 rows: two blocks of 6, then 4), key lanes past the end
+// masked by one mask per key vector made outside that loop.
+// CHECK:           scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK:             vector.create_mask
+// CHECK:             scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:               vector.transfer_read %[[KT]]{{.*}}, %{{.*}} {in_bounds = [true]}
+// CHECK-COUNT-6:       math.fma {{.*}} : vector<16xf32>
 // The causal mask on partial tiles: key lanes against the row's position.
 // CHECK:           scf.if %{{.*}} -> (tensor<16x32xf32>)
 // CHECK:             arith.cmpi slt, %{{.*}} : vector<16xi64>
 // CHECK:             arith.cmpi sle, %{{.*}} : vector<16xi64>
 // CHECK:             arith.select %{{.*}} : vector<16xi1>, vector<16xf32>
-// The online update, row by row.
-// CHECK:           vector.reduction <maximumf>
+// The online update: row maxima by a tree of halves, the statistics step
+// on a vector of rows (exp of 16 rows at once), then the weights.
+// CHECK:           arith.maximumf %{{.*}} : vector<8xf32>
+// CHECK:           arith.maximumf %{{.*}} : vector<1xf32>
 // CHECK:           math.exp %{{.*}} : vector<16xf32>
-// CHECK:           vector.reduction <add>
-// P V: tiles with only finite values run the kernel, the others keep the
-// op (an excluded key's NaN must not reach any row).
-// CHECK:           %[[PROBE:.*]] = vector.reduction <add>
-// CHECK:           %[[FINITE:.*]] = arith.cmpf oeq, %[[PROBE]]
+// CHECK:           math.exp %{{.*}} : vector<16xf32>
+// CHECK:           arith.addf %{{.*}} : vector<1xf32>
+// P V reads the values from the source (no copy). Values with only finite
+// numbers run the kernel, the others load the tile and keep the op (an
+// excluded key's NaN must not reach any row).
+// CHECK:           %[[FINITE:.*]] = arith.cmpf oeq
 // CHECK:           scf.if %[[FINITE]]
+// CHECK:             vector.transfer_read %arg2{{.*}} : tensor<?x?x?x?xbf16>, vector<16xbf16>
 // CHECK:             math.fma {{.*}} : vector<16xf32>
 // CHECK:           } else {
-// CHECK:             attn_tile.accumulate {{.*}} excluding
+// CHECK-NEXT:        attn_tile.load %arg2
+// CHECK-NEXT:        attn_tile.accumulate {{.*}} excluding
 // The epilogue stays portable.
 // CHECK:         attn_tile.finalize
 
@@ -74,7 +83,7 @@ func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
 // CHECK:       attn_tile.for_key_tiles
 // CHECK:         vector.transfer_read {{.*}} : tensor<32x64xf32>, vector<16xf32>
 // CHECK:         math.fma
-// CHECK:         vector.reduction <add>
+// CHECK:         arith.addf %{{.*}} : vector<1xf32>
 // CHECK:         attn_tile.mask {{.*}} mask_fn
 // CHECK:         attn_tile.modify
 // W8-LABEL: func.func @decode
