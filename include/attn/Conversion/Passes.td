@@ -56,9 +56,14 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       hold an infinity or NaN loads the tile and takes the portable
       per-pair select instead, so excluded pairs add nothing.
 
+    * linear attention: `attn_tile.feature_map` on row vectors,
+      `attn_tile.decay` by f64 key lanes and vector exponentials,
+      `attn_tile.read_state` and `attn_tile.update_state` as outer-product
+      kernels over the state's or the chunk's rows.
+
     Tiles whose key extent the width does not divide, and every other op
-    (modify, weight_mod, linear-attention state, merge, finalize), are left
-    to the portable lowering: correct, scalar.
+    (modify, weight_mod, merge, finalize, the selection ops), are left to
+    the portable lowering: correct, scalar.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

@@ -168,6 +168,21 @@ public:
     return acc;
   }
 
+  /// The same over a dynamic count of rows: whole blocks, then the rest
+  /// one row at a time.
+  Value rowBlocks(Value rows, int64_t block, Value init,
+                  function_ref<Value(Value row, int64_t count, Value)> body) {
+    Value whole = e.muli(e.floordiv(rows, e.idx(block)), e.idx(block));
+    Value acc = loop(e.idx(0), whole, block, init,
+                     [&](Value row, ValueRange iter) -> SmallVector<Value> {
+                       return {body(row, block, iter[0])};
+                     })[0];
+    return loop(whole, rows, 1, acc,
+                [&](Value row, ValueRange iter) -> SmallVector<Value> {
+                  return {body(row, 1, iter[0])};
+                })[0];
+  }
+
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
@@ -539,7 +554,7 @@ struct ValueRows {
     if (!load || !isKeyLoopTile(load)) {
       tensor = value;
       first = e.idx(0);
-      count = e.idx(staticDim(value, 0));
+      count = v.dim(value, 0);
       return;
     }
     tensor = load.getSource();
@@ -548,6 +563,9 @@ struct ValueRows {
     Value left = e.subi(v.dim(tensor, 2), first);
     count = e.maxsi(e.minsi(left, e.idx(staticDim(value, 0))), e.idx(0));
   }
+  /// The first `count` rows of a tile.
+  ValueRows(VectorEmitter &v, Value tile, Value count)
+      : tensor(tile), first(v.e.idx(0)), count(count) {}
   Value columns(VectorEmitter &v) const {
     return v.dim(tensor, cast<ShapedType>(tensor.getType()).getRank() - 1);
   }
@@ -578,19 +596,18 @@ static Value nonFiniteProbe(VectorEmitter &v, const ValueRows &rows) {
   return v.reduce(vector::CombiningKind::ADD, probe);
 }
 
-/// acc[i, c] = acc[i, c] * alpha[i] + sum_j P[i, j] V[j, c]: value vectors
-/// against broadcast weights, `rows` x `vectors` accumulators per pass over
-/// whole groups of columns, then single (masked) vectors for the rest.
-static Value accumulateKernel(AccumulateOp op, int64_t width,
-                              Blocking blocking) {
-  VectorEmitter v(op, width);
+/// acc[i, c] = acc[i, c] * alpha(i) + sum_j weight(i, j) V[j, c] over the
+/// rows j of `value`: value vectors against broadcast weights, `rows` x
+/// `vectors` accumulators per pass over whole groups of columns, then single
+/// (masked) vectors for the rest. `alpha` may be null (no rescaling).
+using RowScalar = function_ref<Value(Value row)>;
+using PairScalar = function_ref<Value(Value row, Value j)>;
+static Value outerProductAccumulate(VectorEmitter &v, Value acc,
+                                    const ValueRows &value, PairScalar weight,
+                                    RowScalar alpha, Blocking blocking) {
   ScalarEmitter &e = v.e;
-  OpBuilder &b = v.b;
-  Location loc = v.loc;
-  Value p = op.getWeights(), alpha = op.getAlpha();
-  ValueRows value(v, op.getValue());
-  int64_t tq = staticDim(p, 0);
-  Value cols = v.dim(op.getAcc(), 1);
+  int64_t width = v.width;
+  Value cols = v.dim(acc, 1);
   int64_t group = blocking.vectors * width;
   Value wholeCols = e.muli(e.floordiv(cols, e.idx(group)), e.idx(group));
 
@@ -600,10 +617,11 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
     SmallVector<Value> init;
     for (int64_t r = 0; r < rows; ++r) {
       Value row = e.addi(i0, e.idx(r));
-      Value scale = alpha ? v.broadcast(v.extract(alpha, {row})) : Value();
+      Value scale = alpha ? v.broadcast(alpha(row)) : Value();
       for (int64_t c = 0; c < count; ++c) {
         Value x = v.read(acc, {row, e.addi(c0, e.idx(c * width))}, inBounds);
-        init.push_back(scale ? arith::MulFOp::create(b, loc, x, scale) : x);
+        init.push_back(scale ? arith::MulFOp::create(v.b, v.loc, x, scale)
+                             : x);
       }
     }
     ValueRange sums = v.loop(
@@ -611,9 +629,7 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
         [&](Value j, ValueRange iter) -> SmallVector<Value> {
           return outerProductStep(
               v, iter, rows, count,
-              [&](int64_t r) {
-                return v.extract(p, {e.addi(i0, e.idx(r)), j});
-              },
+              [&](int64_t r) { return weight(e.addi(i0, e.idx(r)), j); },
               [&](int64_t c) {
                 return value.read(v, j, e.addi(c0, e.idx(c * width)),
                                   inBounds);
@@ -626,18 +642,32 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
                       inBounds);
     return acc;
   };
-  return v.rowBlocks(
-      tq, blocking.rows, op.getAcc(), [&](Value i0, int64_t rows, Value acc) {
-        acc = v.loop(e.idx(0), wholeCols, group, acc,
-                     [&](Value c0, ValueRange it) -> SmallVector<Value> {
-                       return {pass(i0, rows, c0, blocking.vectors, true,
-                                    it[0])};
-                     })[0];
-        return v.loop(wholeCols, cols, width, acc,
-                      [&](Value c0, ValueRange it) -> SmallVector<Value> {
-                        return {pass(i0, rows, c0, 1, false, it[0])};
-                      })[0];
-      });
+  auto block = [&](Value i0, int64_t rows, Value acc) {
+    acc = v.loop(e.idx(0), wholeCols, group, acc,
+                 [&](Value c0, ValueRange it) -> SmallVector<Value> {
+                   return {pass(i0, rows, c0, blocking.vectors, true, it[0])};
+                 })[0];
+    return v.loop(wholeCols, cols, width, acc,
+                  [&](Value c0, ValueRange it) -> SmallVector<Value> {
+                    return {pass(i0, rows, c0, 1, false, it[0])};
+                  })[0];
+  };
+  int64_t staticRows = staticDim(acc, 0);
+  return staticRows != ShapedType::kDynamic
+             ? v.rowBlocks(staticRows, blocking.rows, acc, block)
+             : v.rowBlocks(v.dim(acc, 0), blocking.rows, acc, block);
+}
+
+/// acc * alpha + P V.
+static Value accumulateKernel(AccumulateOp op, int64_t width,
+                              Blocking blocking) {
+  VectorEmitter v(op, width);
+  Value p = op.getWeights(), alpha = op.getAlpha();
+  auto rescale = [&](Value row) { return v.extract(alpha, {row}); };
+  return outerProductAccumulate(
+      v, op.getAcc(), ValueRows(v, op.getValue()),
+      [&](Value row, Value j) { return v.extract(p, {row, j}); },
+      alpha ? RowScalar(rescale) : RowScalar(), blocking);
 }
 
 /// An excluded pair must add nothing even where its value row holds an
@@ -672,6 +702,199 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
     scf::YieldOp::create(v.b, v.loc, portable->getResult(0));
   }
   return choice.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Linear attention: decays and the carried state
+//===----------------------------------------------------------------------===//
+
+/// prefix[x] as f64 with the portable lowering's clamps: 0 for x < 0 (the
+/// empty product), the last entry past the end.
+static Value prefixAt(VectorEmitter &v, Value prefix, Value x) {
+  ScalarEmitter &e = v.e;
+  Value last = e.subi(v.dim(prefix, 0), e.idx(1));
+  Value value = v.extract(prefix, {e.maxsi(e.minsi(x, last), e.idx(0))});
+  Value zero = arith::ConstantOp::create(v.b, v.loc, v.b.getF64FloatAttr(0.0));
+  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
+}
+
+/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
+static Value decayBetween(VectorEmitter &v, Value prefix, Value from,
+                          Value to) {
+  if (!prefix)
+    return v.e.f32(1.0);
+  Value diff = arith::SubFOp::create(v.b, v.loc, prefixAt(v, prefix, to),
+                                     prefixAt(v, prefix, from));
+  return math::ExpOp::create(
+      v.b, v.loc, arith::TruncFOp::create(v.b, v.loc, v.b.getF32Type(), diff));
+}
+
+/// Per row, key lanes: the f64 prefix of W keys read at once, its
+/// difference to the row's, then one vector exponential.
+static Value lowerDecay(DecayOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value s = op.getScores(), prefix = op.getPrefix();
+  int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
+  Value nk = op.getKeyLength();
+  Value shift = e.subi(nk, op.getQueryLength());
+  auto i64Lanes = v.vectorType(b.getI64Type());
+  auto toI64 = [&](Value index) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
+  };
+  SmallVector<Attribute> lanes;
+  for (int64_t x = 0; x < width; ++x)
+    lanes.push_back(b.getI64IntegerAttr(x));
+  Value iota =
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i64Lanes, lanes));
+  Value zero64 = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  auto f64Lanes = v.vectorType(b.getF64Type());
+  using P = arith::CmpIPredicate;
+  return v.loop(
+      e.idx(0), e.idx(tq), 1, s,
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value p = e.addi(e.addi(op.getQuery(), i), shift);
+        Value rowPrefix = v.broadcast(prefixAt(v, prefix, p));
+        Value rowInside = v.broadcast(e.cmp(P::slt, p, nk));
+        Value pLanes = v.broadcast(toI64(p));
+        Value tile = iter[0];
+        for (int64_t c = 0; c < tk / width; ++c) {
+          Value j0 = e.addi(op.getKey(), e.idx(c * width));
+          Value j = arith::AddIOp::create(b, loc, v.broadcast(toI64(j0)), iota);
+          // Keys past the end read 0; the select below drops them.
+          Value keyPrefix = vector::TransferReadOp::create(
+              b, loc, f64Lanes, prefix, ValueRange{j0}, zero64,
+              ArrayRef<bool>{false});
+          Value diff = arith::SubFOp::create(b, loc, rowPrefix, keyPrefix);
+          Value factor = math::ExpOp::create(
+              b, loc, arith::TruncFOp::create(b, loc, v.vectorType(), diff));
+          Value inside = e.andi(
+              e.andi(arith::CmpIOp::create(b, loc, P::sle, j, pLanes),
+                     rowInside),
+              arith::CmpIOp::create(b, loc, P::sge, j, v.broadcast(toI64(
+                                                           e.idx(0)))));
+          Value x = v.read(tile, {i, e.idx(c * width)}, true);
+          Value decayed = arith::MulFOp::create(b, loc, x, factor);
+          tile = v.write(e.select(inside, decayed, x), tile,
+                         {i, e.idx(c * width)}, true);
+        }
+        return {tile};
+      })[0];
+}
+
+/// phi of a Q or K tile, row vectors along the head dimension.
+static Value lowerFeatureMap(FeatureMapOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  Value tile = op.getTile();
+  Value depth = v.dim(tile, 1);
+  return v.loop(
+      e.idx(0), e.idx(staticDim(tile, 0)), 1, tile,
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        return {v.loop(e.idx(0), depth, width, iter[0],
+                       [&](Value d, ValueRange it) -> SmallVector<Value> {
+                         Value x = v.read(tile, {r, d}, false);
+                         Value phi = e.featureMap(op.getMap().getKind(), x);
+                         return {v.write(phi, it[0], {r, d}, false)};
+                       })[0]};
+      })[0];
+}
+
+/// A [rows] f32 tensor of `body(r)`.
+static Value rowsOf(VectorEmitter &v, int64_t rows,
+                    function_ref<Value(Value row)> body) {
+  return v.loop(v.e.idx(0), v.e.idx(rows), 1,
+                v.empty({v.b.getIndexAttr(rows)}),
+                [&](Value r, ValueRange iter) -> SmallVector<Value> {
+                  return {v.insert(body(r), iter[0], {r})};
+                })[0];
+}
+
+/// acc = f * (phi(q) S), sum = f * (phi(q) . z) per query row, f the
+/// row's scale and decay since the state.
+static SmallVector<Value> lowerReadState(ReadStateOp op, int64_t width,
+                                         Blocking blocking) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  Value q = op.getQuery(), chunk = op.getChunk();
+  int64_t rows = staticDim(q, 0);
+  Value factors = rowsOf(v, rows, [&](Value r) -> Value {
+    Value f = decayBetween(v, op.getPrefix(), e.subi(chunk, e.idx(1)),
+                           e.addi(chunk, r));
+    return arith::MulFOp::create(v.b, v.loc, f, op.getScale());
+  });
+  auto accType = cast<RankedTensorType>(op.getAcc().getType());
+  Value dv = v.dim(op.getState(), 1);
+  Value zeros = linalg::FillOp::create(
+                    v.b, v.loc, ValueRange{e.f32(0.0)},
+                    ValueRange{tensor::EmptyOp::create(
+                        v.b, v.loc, accType.getShape(), v.b.getF32Type(),
+                        accType.isDynamicDim(1) ? ValueRange{dv}
+                                                : ValueRange{})})
+                    .getResult(0);
+  // The row's factor goes into its broadcast weights.
+  Value acc = outerProductAccumulate(
+      v, zeros, ValueRows(v, op.getState()),
+      [&](Value r, Value x) -> Value {
+        return arith::MulFOp::create(v.b, v.loc, v.extract(q, {r, x}),
+                                     v.extract(factors, {r}));
+      },
+      RowScalar(), blocking);
+  Value depth = v.dim(q, 1);
+  Value sum = rowsOf(v, rows, [&](Value r) -> Value {
+    Value dot = v.loop(e.idx(0), depth, width, v.splat(0.0),
+                       [&](Value x, ValueRange a) -> SmallVector<Value> {
+                         return {math::FmaOp::create(
+                             v.b, v.loc, v.read(q, {r, x}, false),
+                             v.read(op.getKeySum(), {x}, false), a[0])};
+                       })[0];
+    return arith::MulFOp::create(v.b, v.loc,
+                                 v.reduce(vector::CombiningKind::ADD, dot),
+                                 v.extract(factors, {r}));
+  });
+  return {acc, sum};
+}
+
+/// S' = e S + sum_c g_c phi(k_c)^T v_c and z' = e z + sum_c g_c phi(k_c)
+/// over the chunk's rows inside the keys (padding rows are never read).
+static SmallVector<Value> lowerUpdateState(UpdateStateOp op, int64_t width,
+                                           Blocking blocking) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  Value chunk = op.getChunk(), prefix = op.getPrefix(), k = op.getKey();
+  int64_t rows = staticDim(k, 0);
+  Value last = e.subi(e.minsi(e.addi(chunk, e.idx(rows)), op.getKeyLength()),
+                      e.idx(1));
+  Value count = e.maxsi(e.addi(e.subi(last, chunk), e.idx(1)), e.idx(0));
+  Value stateDecay = decayBetween(v, prefix, e.subi(chunk, e.idx(1)), last);
+  Value keyDecay = rowsOf(v, rows, [&](Value c) -> Value {
+    return decayBetween(v, prefix, e.addi(chunk, c), last);
+  });
+  Value state = outerProductAccumulate(
+      v, op.getState(), ValueRows(v, op.getValue(), count),
+      [&](Value x, Value c) -> Value {
+        return arith::MulFOp::create(v.b, v.loc, v.extract(k, {c, x}),
+                                     v.extract(keyDecay, {c}));
+      },
+      [&](Value) { return stateDecay; }, blocking);
+  Value depth = v.dim(k, 1);
+  Value keySum = v.loop(
+      e.idx(0), depth, width, op.getKeySum(),
+      [&](Value x, ValueRange iter) -> SmallVector<Value> {
+        Value z = arith::MulFOp::create(v.b, v.loc,
+                                        v.read(iter[0], {x}, false),
+                                        v.broadcast(stateDecay));
+        z = v.loop(e.idx(0), count, 1, z,
+                   [&](Value c, ValueRange a) -> SmallVector<Value> {
+                     return {math::FmaOp::create(
+                         v.b, v.loc, v.broadcast(v.extract(keyDecay, {c})),
+                         v.read(k, {c, x}, false), a[0])};
+                   })[0];
+        return {v.write(z, iter[0], {x}, false)};
+      })[0];
+  return {state, keySum};
 }
 
 //===----------------------------------------------------------------------===//
@@ -746,15 +969,18 @@ struct ConvertAttnTileToVectorPass
       return signalPassFailure();
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
-    SmallVector<Operation *> ops;
-    getOperation().walk([&](Operation *op) {
-      if (isa<LoadOp, ScoresOp, MaskOp, OnlineUpdateOp, AccumulateOp>(op))
-        ops.push_back(op);
-    });
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
-    for (Operation *op : ops) {
+    SmallVector<Operation *> readers, ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<ScoresOp, AccumulateOp>(op))
+        readers.push_back(op);
+      else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
+                   UpdateStateOp, FeatureMapOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : readers) {
       if (auto scores = dyn_cast<ScoresOp>(op))
         lowerScores(scores);
       else if (auto acc = dyn_cast<AccumulateOp>(op))
@@ -763,8 +989,6 @@ struct ConvertAttnTileToVectorPass
           replace(op, {lowerAccumulate(acc, vectorWidth, blocking)});
     }
     for (Operation *op : ops) {
-      if (isa<ScoresOp, AccumulateOp>(op))
-        continue;
       if (auto load = dyn_cast<LoadOp>(op)) {
         if (load->use_empty()) {
           load.erase();
@@ -779,6 +1003,18 @@ struct ConvertAttnTileToVectorPass
       } else if (auto update = dyn_cast<OnlineUpdateOp>(op)) {
         if (lanesDivide(update.getScores(), 1))
           replace(op, lowerOnlineUpdate(update, vectorWidth));
+      } else if (auto phi = dyn_cast<FeatureMapOp>(op)) {
+        if (lanesDivide(phi.getTile(), -1))
+          replace(op, {lowerFeatureMap(phi, vectorWidth)});
+      } else if (auto decay = dyn_cast<DecayOp>(op)) {
+        if (lanesDivide(decay.getScores(), 1))
+          replace(op, {lowerDecay(decay, vectorWidth)});
+      } else if (auto read = dyn_cast<ReadStateOp>(op)) {
+        if (lanesDivide(read.getQuery(), -1))
+          replace(op, lowerReadState(read, vectorWidth, blocking));
+      } else if (auto fold = dyn_cast<UpdateStateOp>(op)) {
+        if (lanesDivide(fold.getKey(), -1))
+          replace(op, lowerUpdateState(fold, vectorWidth, blocking));
       }
     }
   }

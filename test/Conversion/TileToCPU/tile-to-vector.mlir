@@ -103,3 +103,33 @@ func.func @decode(%q: tensor<1x2x1x64xf32>, %k: tensor<1x2x100x64xf32>,
          -> tensor<1x2x1x64xf32>
   return %o : tensor<1x2x1x64xf32>
 }
+
+// -----
+
+// Chunked linear attention with a decay: the feature map on row vectors,
+// the decay factors by f64 key lanes
+// and one vector exponential per row and vector; the state's read and
+// update as outer-product kernels (nothing of them left for the portable
+// lowering).
+// CHECK-LABEL: func.func @decayed_linear
+// CHECK-NOT:   attn_tile.decay {{.*}}:
+// CHECK-NOT:   attn_tile.feature_map
+// CHECK:       attn_tile.decay_prefix
+// CHECK:       vector.transfer_read %{{.*}} : tensor<?xf64>, vector<16xf64>
+// CHECK:       arith.truncf %{{.*}} : vector<16xf64> to vector<16xf32>
+// CHECK:       math.exp %{{.*}} : vector<16xf32>
+// CHECK-NOT:   attn_tile.read_state
+// CHECK-NOT:   attn_tile.update_state
+// W8-LABEL: func.func @decayed_linear
+// W8-NOT: attn_tile.
+// ODD-LABEL: func.func @decayed_linear
+func.func @decayed_linear(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                          %v: tensor<?x?x?x?xf32>, %a: tensor<?x?x?xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?xf32>)
+       feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
