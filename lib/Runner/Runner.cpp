@@ -585,13 +585,13 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Query:
     case ArgRole::Key:
-      // Pre-quantized (i8) Q and K: the symmetric range [-127, 127].
+      // Pre-quantized (i8) Q and K: the symmetric range [-127, 127]; float
+      // ones as any float argument (attn.range, else normal).
       if (*dtype == DType::I8) {
         array.fillUniformInt(rng, -127, 127);
         break;
       }
-      array.fillNormal(rng);
-      break;
+      [[fallthrough]];
     case ArgRole::Capture:
       if (!isFloatDType(*dtype)) {
         int64_t lo = 0, hi = 1;
