@@ -627,7 +627,7 @@ public:
       : op(op), in(in), maskFn(op.getMaskFn(), 4, in.captures),
         scoreMod(op.getScoreMod(), 5, in.captures),
         weightMod(op.getWeightMod(), 6, in.captures),
-        selection(op.getSelectionAttr()) {}
+        selection(op.getSelectionAttr()), quant(op.getQuantizationAttr()) {}
 
   llvm::Expected<Outputs> run();
   /// The selection's flags [B, Hq, Nq, blocks] (1: selected).
@@ -649,6 +649,10 @@ private:
                                   int64_t heads, int64_t b, int64_t h) const;
   /// Pooled keys of every (batch, key head, block) of the selection.
   void poolKeys();
+  /// Checks the quantization's scale operands and i8 values.
+  llvm::Error validateQuantization();
+  /// Replaces q and k by their quantized integers and sets the row scales.
+  void quantizeQK();
   /// The key blocks the selection keeps for row (b, h, i) into rowBlocks.
   llvm::Error selectBlocks(int64_t b, int64_t h, int64_t i);
 
@@ -667,6 +671,10 @@ private:
   int64_t numBlocks = 0;
   std::vector<double> pooled;
   std::vector<char> rowBlocks;
+  /// With quantized Q K^T: the scale of every query row [B, Hq, Nq] and
+  /// key row [B, Hkv, Nk] (q and k then hold the integers).
+  QuantizedQKAttr quant;
+  std::vector<double> qRowScale, kRowScale;
 };
 
 /// The feature map of linear attention, in double precision.
@@ -849,7 +857,9 @@ llvm::Error Evaluator::validate() {
         OptOperand{"v_head_map", op.getVHeadMap(), in.vHeadMap},
         OptOperand{"sink_logits", op.getSinkLogits(), in.sinkLogits},
         OptOperand{"output_gate", op.getOutputGate(), in.outputGate},
-        OptOperand{"decay", op.getDecay(), in.decay}}) {
+        OptOperand{"decay", op.getDecay(), in.decay},
+        OptOperand{"q_scale", op.getQScale(), in.qScale},
+        OptOperand{"k_scale", op.getKScale(), in.kScale}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -903,6 +913,9 @@ llvm::Error Evaluator::validate() {
                     ": a decay must lie in (0, 1]");
     }
   }
+
+  if (llvm::Error e = validateQuantization())
+    return e;
 
   if (in.captures.size() != op.getNumCaptures())
     return fail("the op has ", op.getNumCaptures(), " captures but ",
@@ -1189,6 +1202,136 @@ llvm::Expected<NDArray> Evaluator::selectedBlocks() {
   return std::move(flags);
 }
 
+llvm::Error Evaluator::validateQuantization() {
+  if (!quant)
+    return llvm::Error::success();
+  for (auto [name, array, heads, length, block] :
+       {std::make_tuple("q_scale", &in.qScale, Hq, Nq, quant.getQBlock()),
+        std::make_tuple("k_scale", &in.kScale, Hkv, Nk, quant.getKBlock())}) {
+    if (!*array)
+      continue;
+    if (llvm::Error e = checkShape(name, **array,
+                                   {B, heads, (length + block - 1) / block},
+                                   {true, true, true}))
+      return e;
+    for (int64_t x = 0, n = (*array)->numElements(); x < n; ++x) {
+      double a = (*array)->getDouble(x);
+      if (!(a > 0.0 && std::isfinite(a)))
+        return fail(name, " element ", x, " is ", a,
+                    ": a quantization scale must be finite and positive");
+    }
+  }
+  for (auto [name, array] : {std::make_pair("query", &in.query),
+                             std::make_pair("key", &in.key)}) {
+    if (array->dtype() != DType::I8)
+      continue;
+    for (int64_t x = 0, n = array->numElements(); x < n; ++x)
+      if (array->getDouble(x) < -127.0)
+        return fail(name, " element ", x, " is ", array->getDouble(x),
+                    ": quantized values are symmetric, in [-127, 127]");
+  }
+  return llvm::Error::success();
+}
+
+namespace {
+/// Quantizes one [B, H, N, D] operand of quantized Q K^T in place (to the
+/// integers, as doubles) and returns its row scales [B, H, N]. Written
+/// from the semantics of #attn.quantized_qk, not from the compiler's code.
+struct RowQuantizer {
+  int64_t B, H, N, D;
+  QuantScheme scheme;
+  int64_t block;
+
+  /// Scale operand entry of row (b, h, t); 1 without an operand.
+  double scaleAt(const std::optional<NDArray> &scales, int64_t b, int64_t h,
+                 int64_t t) const {
+    if (!scales)
+      return 1.0;
+    auto shape = scales->shape();
+    int64_t idx[3] = {b, h, t / block}, linear = 0;
+    for (int d = 0; d < 3; ++d)
+      linear = linear * shape[d] + (shape[d] == 1 ? 0 : idx[d]);
+    return scales->getDouble(linear);
+  }
+
+  /// The f32 mean over the tokens of (b, h, channel x): summed in double
+  /// in token order, then rounded to float.
+  std::vector<float> tokenMeans(const std::vector<double> &x) const {
+    std::vector<float> mean(B * H * D);
+    for (int64_t bh = 0; bh < B * H; ++bh)
+      for (int64_t c = 0; c < D; ++c) {
+        double sum = 0.0;
+        for (int64_t t = 0; t < N; ++t)
+          sum += static_cast<double>(static_cast<float>(x[(bh * N + t) * D + c]));
+        mean[bh * D + c] = static_cast<float>(sum / static_cast<double>(N));
+      }
+    return mean;
+  }
+
+  /// In-spec INT8: per block, s = absmax / 127 in float and
+  /// q = clamp(roundeven(x / s), -127, 127), a NaN quotient giving 0.
+  std::vector<double> int8(std::vector<double> &x, bool smooth) const {
+    std::vector<float> mean = smooth ? tokenMeans(x) : std::vector<float>();
+    auto valueAt = [&](int64_t bh, int64_t t, int64_t c) {
+      float v = static_cast<float>(x[(bh * N + t) * D + c]);
+      return smooth ? v - mean[bh * D + c] : v;
+    };
+    std::vector<double> rowScale(B * H * N);
+    std::vector<double> out(x.size());
+    for (int64_t bh = 0; bh < B * H; ++bh)
+      for (int64_t first = 0; first < N; first += block) {
+        int64_t last = std::min(first + block, N);
+        float absmax = 0.0f;
+        bool nan = false;
+        for (int64_t t = first; t < last; ++t)
+          for (int64_t c = 0; c < D; ++c) {
+            float a = std::fabs(valueAt(bh, t, c));
+            nan |= std::isnan(a);
+            absmax = std::max(absmax, a);
+          }
+        float s = nan ? std::numeric_limits<float>::quiet_NaN()
+                      : absmax / 127.0f;
+        for (int64_t t = first; t < last; ++t) {
+          rowScale[bh * N + t] = s;
+          for (int64_t c = 0; c < D; ++c) {
+            float quotient = valueAt(bh, t, c) / s;
+            float r = std::nearbyint(quotient); // ties to even
+            out[(bh * N + t) * D + c] =
+                std::isnan(quotient) ? 0.0
+                                     : std::clamp(r, -127.0f, 127.0f);
+          }
+        }
+      }
+    x = std::move(out);
+    return rowScale;
+  }
+
+  std::vector<double> run(std::vector<double> &x, bool isInt8Input,
+                          const std::optional<NDArray> &scales,
+                          bool smooth) const {
+    if (scheme == QuantScheme::Int8 && !isInt8Input)
+      return int8(x, smooth);
+    if (scheme == QuantScheme::Sign)
+      for (double &v : x)
+        v = v < 0.0 ? -1.0 : 1.0; // 0, -0 and NaN are +1
+    std::vector<double> rowScale(B * H * N);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t h = 0; h < H; ++h)
+        for (int64_t t = 0; t < N; ++t)
+          rowScale[(b * H + h) * N + t] = scaleAt(scales, b, h, t);
+    return rowScale;
+  }
+};
+} // namespace
+
+void Evaluator::quantizeQK() {
+  RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
+  qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
+  RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
+  kRowScale = keys.run(k, in.key.dtype() == DType::I8, in.kScale,
+                       quant.getSmoothK());
+}
+
 llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
                                         int64_t j, double *raw) {
   llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
@@ -1196,10 +1339,14 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     return hk.takeError();
   const double *qr = &q[((b * Hq + h) * Nq + i) * D];
   const double *kr = &k[((b * Hkv + *hk) * Nk + j) * D];
+  // Quantized rows hold integers: the sum is exact in double
+  // (|dot| <= D * 127^2 < 2^53), then the row scales apply.
   double dot = 0.0;
   for (int64_t d = 0; d < D; ++d)
     dot += qr[d] * kr[d];
   double s = scale * dot;
+  if (quant)
+    s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
   if (raw)
     *raw = s;
   if (in.bias) {
@@ -1256,6 +1403,8 @@ llvm::Expected<Outputs> Evaluator::run() {
     bias = in.bias->toDoubles();
   if (selection)
     poolKeys();
+  if (quant)
+    quantizeQK();
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())

@@ -35,7 +35,9 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::VHeadMap, op.getVHeadMap()},
       {ArgRole::SinkLogits, op.getSinkLogits()},
       {ArgRole::OutputGate, op.getOutputGate()},
-      {ArgRole::Decay, op.getDecay()}};
+      {ArgRole::Decay, op.getDecay()},
+      {ArgRole::QScale, op.getQScale()},
+      {ArgRole::KScale, op.getKScale()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -56,6 +58,8 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::SinkLogits: return "sink_logits";
   case ArgRole::OutputGate: return "output_gate";
   case ArgRole::Decay: return "decay";
+  case ArgRole::QScale: return "q_scale";
+  case ArgRole::KScale: return "k_scale";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -329,6 +333,15 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
   }
   case ArgRole::Decay:
     return broadcastShape({s.b, s.hq, s.nk}, type);
+  case ArgRole::QScale:
+  case ArgRole::KScale: {
+    QuantizedQKAttr quant = binding.op.getQuantizationAttr();
+    bool query = binding.roles[arg] == ArgRole::QScale;
+    int64_t block = !quant ? 1 : query ? quant.getQBlock() : quant.getKBlock();
+    int64_t tokens = query ? s.nq : s.nk;
+    return broadcastShape(
+        {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
+  }
   case ArgRole::OutputGate:
     return broadcastShape({s.b, s.hq, s.nq}, type);
   case ArgRole::Bias:
@@ -552,6 +565,15 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
         array.setDouble(i, strong(rng) ? 0.1 : dist(rng));
       break;
     }
+    case ArgRole::QScale:
+    case ArgRole::KScale: {
+      // Scales of i8 values spread over [-127, 127]: dequantized values of
+      // magnitude about 1, as absmax / 127 scales give.
+      std::uniform_real_distribution<double> dist(0.5 / 127, 2.0 / 127);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+        array.setDouble(i, dist(rng));
+      break;
+    }
     case ArgRole::OutputGate: {
       std::uniform_real_distribution<double> dist(0.0, 1.0);
       std::bernoulli_distribution pruned(0.25);
@@ -561,6 +583,15 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       }
       break;
     }
+    case ArgRole::Query:
+    case ArgRole::Key:
+      // Pre-quantized (i8) Q and K: the symmetric range [-127, 127]; float
+      // ones as any float argument (attn.range, else normal).
+      if (*dtype == DType::I8) {
+        array.fillUniformInt(rng, -127, 127);
+        break;
+      }
+      [[fallthrough]];
     case ArgRole::Capture:
       if (!isFloatDType(*dtype)) {
         int64_t lo = 0, hi = 1;
@@ -797,17 +828,51 @@ std::vector<NDArray> attn::allocateResults(const SpecBinding &binding,
   return results;
 }
 
+/// Whether the values of an argument of `role` and `dtype` obey a rule that
+/// compiled kernels do not check.
+static bool hasValueRule(ArgRole role, DType dtype) {
+  switch (role) {
+  case ArgRole::Decay:
+  case ArgRole::QScale:
+  case ArgRole::KScale:
+    return true;
+  case ArgRole::Query:
+  case ArgRole::Key:
+    return dtype == DType::I8; // pre-quantized
+  default:
+    return false;
+  }
+}
+
+/// The rule value `a` of `role` breaks, or "" when it obeys it.
+static StringRef brokenValueRule(ArgRole role, double a) {
+  switch (role) {
+  case ArgRole::Decay:
+    return a > 0.0 && a <= 1.0 ? "" : "a decay must lie in (0, 1]";
+  case ArgRole::QScale:
+  case ArgRole::KScale:
+    return a > 0.0 && std::isfinite(a)
+               ? ""
+               : "a quantization scale must be finite and positive";
+  default:
+    return a >= -127.0 ? ""
+                       : "quantized values are symmetric, in [-127, 127] "
+                         "(-128 is not allowed)";
+  }
+}
+
 llvm::Error attn::checkOperandValues(const SpecBinding &binding,
                                      llvm::ArrayRef<NDArray> args) {
   for (auto [n, role] : llvm::enumerate(binding.roles)) {
-    if (role != ArgRole::Decay || n >= args.size())
+    if (n >= args.size() || !hasValueRule(role, args[n].dtype()))
       continue;
     for (int64_t i = 0, e = args[n].numElements(); i < e; ++i) {
       double a = args[n].getDouble(i);
-      if (!(a > 0.0 && a <= 1.0))
+      StringRef rule = brokenValueRule(role, a);
+      if (!rule.empty())
         return makeError("argument '" + binding.names[n] + "': element " +
-                         llvm::Twine(i) + " is " + llvm::Twine(std::to_string(a)) +
-                         ": a decay must lie in (0, 1]");
+                         llvm::Twine(i) + " is " +
+                         llvm::Twine(std::to_string(a)) + ": " + rule);
     }
   }
   return llvm::Error::success();
@@ -835,6 +900,8 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getSinkLogits()) in.sinkLogits = argFor(v);
   if (Value v = op.getOutputGate()) in.outputGate = argFor(v);
   if (Value v = op.getDecay()) in.decay = argFor(v);
+  if (Value v = op.getQScale()) in.qScale = argFor(v);
+  if (Value v = op.getKScale()) in.kScale = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

@@ -51,6 +51,23 @@ private:
         {rows, cast<RankedTensorType>(source.getType()).getDimSize(3)},
         b.getF32Type());
   }
+  /// A `rows x extent(source, 3)` i8 tile type (quantized rows).
+  RankedTensorType quantizedTileType(int64_t rows, Value source) {
+    return RankedTensorType::get(
+        {rows, cast<RankedTensorType>(source.getType()).getDimSize(3)},
+        b.getI8Type());
+  }
+  /// With quantized Q K^T: the i8 Q and K of the whole call (given, or
+  /// quantized/signed once before the work items) and their scales.
+  void quantizeOperands();
+  /// The i8 rows of `values` (Q or K) at `row` of (bi, head) and their
+  /// scales.
+  std::pair<Value, Value> loadQuantized(Value values, Value scales,
+                                        int64_t block, Value head, Value row,
+                                        int64_t rows);
+  /// The score tile of key tile `k0` before the mask: scale * Q K^T, or
+  /// its quantized form.
+  Value rawScores(Value k0);
   /// A tensor of `type` filled with `value` (dynamic extents from `dims`).
   Value filled(RankedTensorType type, double value, ValueRange dims = {});
   Value scale();
@@ -154,6 +171,9 @@ private:
   /// With a selection: the pooled keys of the call, and the work item's
   /// selected blocks per row and in any row.
   Value pooledKeys, memberBlocks, visitedBlocks;
+  /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
+  /// 1), and the work item's query row scales.
+  Value qValues, qScales, kValues, kScales, qRowScales;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -177,11 +197,54 @@ Value TileProgramBuilder::scale() {
   return math::RsqrtOp::create(b, loc, df);
 }
 
-std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
-                                                      Value partial) {
+void TileProgramBuilder::quantizeOperands() {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
+                     bool center) -> std::pair<Value, Value> {
+    auto type = cast<RankedTensorType>(operand.getType());
+    if (type.getElementType().isInteger(8))
+      return {operand, scaleOperand};
+    auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
+    if (quant.getScheme() == QuantScheme::Sign)
+      return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
+    auto scalesType = RankedTensorType::get(
+        {type.getDimSize(0), type.getDimSize(1), ShapedType::kDynamic},
+        b.getF32Type());
+    auto quantize = QuantizeOp::create(b, loc, valuesType, scalesType,
+                                       operand, block, center);
+    return {quantize.getValues(), quantize.getScales()};
+  };
+  std::tie(qValues, qScales) =
+      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false);
+  std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
+                                       quant.getKBlock(), quant.getSmoothK());
+}
+
+std::pair<Value, Value>
+TileProgramBuilder::loadQuantized(Value values, Value scales, int64_t block,
+                                  Value head, Value row, int64_t rows) {
+  auto load = LoadQuantizedOp::create(
+      b, loc, quantizedTileType(rows, values),
+      RankedTensorType::get({rows}, b.getF32Type()), values, bi, head, row,
+      scales, block);
+  return {load.getValues(), load.getRowScales()};
+}
+
+Value TileProgramBuilder::rawScores(Value k0) {
+  if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
+    auto [kTile, kRowScales] =
+        loadQuantized(kValues, kScales, quant.getKBlock(), hk, k0, tileKv);
+    return QuantizedScoresOp::create(b, loc, scoreType, qTile, kTile,
+                                     qRowScales, kRowScales, scaleValue);
+  }
   Value kTile = applyFeatureMap(LoadOp::create(
       b, loc, tileType(tileKv, op.getKey()), op.getKey(), bi, hk, k0));
-  Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+  return ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+}
+
+std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
+                                                      Value partial) {
+  Value s = rawScores(k0);
 
   bool maskFn = !op.getMaskFn().empty();
   auto mask = MaskOp::create(
@@ -303,8 +366,12 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
-  qTile = applyFeatureMap(LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
-                                         op.getQuery(), bi, hi, q0));
+  if (QuantizedQKAttr quant = op.getQuantizationAttr())
+    std::tie(qTile, qRowScales) =
+        loadQuantized(qValues, qScales, quant.getQBlock(), hi, q0, tileQ);
+  else
+    qTile = applyFeatureMap(LoadOp::create(
+        b, loc, tileType(tileQ, op.getQuery()), op.getQuery(), bi, hi, q0));
   if (Value decay = op.getDecay())
     decayPrefix = DecayPrefixOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
@@ -675,6 +742,9 @@ void TileProgramBuilder::build() {
     return;
   }
   numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
+  // Quantized once per call, before the work items that load the rows.
+  if (op.hasQuantizedQK())
+    quantizeOperands();
   // Pooled once per call, before the work items that select from them.
   if (TopKBlocksAttr selection = op.getSelectionAttr()) {
     auto kType = cast<RankedTensorType>(op.getKey().getType());

@@ -185,12 +185,18 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
-/// Linear-attention kernels (feature_map, decay) and selections are lowered
-/// by the tile program only; convert-attn-to-gpu refuses them
-/// (test/zoo/wave2-linear.mlir, wave2-selection.mlir).
+/// Linear-attention kernels (feature_map, decay), selections and quantized
+/// Q K^T are lowered by the tile program only; convert-attn-to-gpu refuses
+/// them (test/zoo/wave2-linear.mlir, wave2-selection.mlir,
+/// wave2-quant.mlir).
 const char *const kNoGPUKernels =
-    "linear attention and block selection have no GPU lowering yet (CPU "
-    "tile program only)";
+    "linear attention, block selection and quantization have no GPU "
+    "lowering yet (CPU tile program only)";
+
+/// Whether the GPU conversion refuses the spec (see kNoGPUKernels).
+bool hasNoGPULowering(AttentionOp op) {
+  return op.hasLinearKernel() || op.hasSelection() || op.hasQuantizedQK();
+}
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
 OwningOpRef<ModuleOp> parseZooSpec(const std::string &relPath,
@@ -217,7 +223,7 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(binding)) << GetParam();
-  if (binding->op.hasLinearKernel() || binding->op.hasSelection())
+  if (hasNoGPULowering(binding->op))
     GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
@@ -270,7 +276,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
-  if (f32Binding->op.hasLinearKernel() || f32Binding->op.hasSelection())
+  if (hasNoGPULowering(f32Binding->op))
     GTEST_SKIP() << kNoGPUKernels;
   std::string funcName = f32Binding->func.getSymName().str();
   ASSERT_TRUE(succeeded(attn::retypeAttentionInputs(

@@ -33,6 +33,8 @@ struct Inputs {
   std::optional<NDArray> kHeadMap, vHeadMap, sinkLogits, outputGate;
   /// The decay per key position of linear attention, [B|1, Hq|1, Nk].
   std::optional<NDArray> decay;
+  /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
+  std::optional<NDArray> qScale, kScale;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

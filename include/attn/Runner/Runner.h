@@ -33,7 +33,8 @@ struct ProblemSize {
 
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
-  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, Capture
+  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
+  KScale, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".
@@ -143,7 +144,8 @@ std::vector<NDArray> allocateResults(const SpecBinding &binding,
 
 /// Reference inputs for the bound op.
 /// Checks the values of operands whose domain is restricted (a decay lies in
-/// (0, 1]) before they reach a compiled kernel, which does not check them.
+/// (0, 1], quantization scales are finite and positive, i8 Q and K avoid
+/// -128) before they reach a compiled kernel, which does not check them.
 llvm::Error checkOperandValues(const SpecBinding &binding,
                                llvm::ArrayRef<NDArray> args);
 

@@ -861,7 +861,8 @@ struct ConvertAttnToCPUPass
         // refuses them.
         if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
             isStatic(op.getValue()) && isStatic(op.getOutput()) &&
-            !op.hasLinearKernel() && !op.hasSelection())
+            !op.hasLinearKernel() && !op.hasSelection() &&
+            !op.hasQuantizedQK())
           ops.push_back(op);
       });
       // One work range per function: only a single op can own it.

@@ -1425,6 +1425,12 @@ struct ConvertAttnToGPUPass
                             "the CPU through the tile program)";
         return WalkResult::interrupt();
       }
+      if (op.hasQuantizedQK()) {
+        op.emitOpError() << "declares quantized Q K^T (#attn.quantized_qk): "
+                            "quantization has no GPU lowering yet (it runs "
+                            "on the CPU through the tile program)";
+        return WalkResult::interrupt();
+      }
       if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
           isStatic(op.getValue()) && isStatic(op.getOutput()))
         ops.push_back(op);

@@ -273,6 +273,13 @@ struct ConvertAttnToLoopsPass
             "CompileOptions::tileProgram, ao.compile(tile_program=True))";
         return signalPassFailure();
       }
+      if (op.hasQuantizedQK()) {
+        op.emitOpError() << "declares quantized Q K^T (#attn.quantized_qk): "
+            "quantization is lowered through the tile program only "
+            "(attn-to-tile; attn-run --tile-program, "
+            "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+        return signalPassFailure();
+      }
       if (failed(lowerAttention(op)))
         return signalPassFailure();
     }

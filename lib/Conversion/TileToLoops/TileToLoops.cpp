@@ -75,6 +75,11 @@ public:
   Value filledRows(Value tile, double value);
   /// An f32 tensor of `sizes` filled with `value`.
   Value filled(ArrayRef<OpFoldResult> sizes, double value);
+  /// A tensor of `type` computed elementwise by `element(index)` into a
+  /// linalg.generic: unlike tensor.generate, which canonicalization folds
+  /// into every tensor.extract of it, it is computed once.
+  Value materialize(RankedTensorType type, ValueRange dynamicSizes,
+                    function_ref<Value(ValueRange index)> element);
 
   /// The pair context of entry (i, j) of a tile op with (b, h, q0, k0,
   /// nq, nk, heads), indices clamped into the sequences (a region may read
@@ -176,6 +181,19 @@ Value TileLowering::filled(ArrayRef<OpFoldResult> sizes, double value) {
   return linalg::FillOp::create(b, loc, ValueRange{e.f32(value)},
                                 ValueRange{empty})
       .getResult(0);
+}
+
+Value TileLowering::materialize(RankedTensorType type,
+                                ValueRange dynamicSizes,
+                                function_ref<Value(ValueRange)> element) {
+  Value empty = tensor::EmptyOp::create(b, loc, type, dynamicSizes);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(type.getRank(),
+                                                   b.getContext());
+  SmallVector<bool> parallel(type.getRank(), false);
+  return generic({}, {}, empty, id, parallel,
+                 [&](ValueRange, ValueRange index) -> SmallVector<Value> {
+                   return {element(index)};
+                 })[0];
 }
 
 Value TileLowering::filledLike(Value like, double value) {
@@ -1016,6 +1034,266 @@ static SmallVector<Value> lowerForKeyTiles(ForKeyTilesOp op) {
   return SmallVector<Value>(loop.getResults());
 }
 
+//===----------------------------------------------------------------------===//
+// Quantized Q K^T
+//===----------------------------------------------------------------------===//
+
+/// An i8 or i32 constant of `type`.
+static Value intConstant(TileLowering &t, Type type, int64_t value) {
+  return arith::ConstantOp::create(t.b, t.loc, type,
+                                   t.b.getIntegerAttr(type, value));
+}
+
+/// The mean of `source` [B, H, N, D] over its tokens, [B, H, D] f32:
+/// accumulated in f64 in token order, then rounded to f32 (the order and
+/// roundings the reference uses, so both smooth identically).
+static Value tokenMean(TileLowering &t, Value source) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value n = tensor::DimOp::create(b, loc, source, 2);
+  auto type = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic},
+      b.getF32Type());
+  SmallVector<Value> dims = {tensor::DimOp::create(b, loc, source, 0),
+                             tensor::DimOp::create(b, loc, source, 1),
+                             tensor::DimOp::create(b, loc, source, 3)};
+  return t.materialize(type, dims, [&](ValueRange index) -> Value {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+    auto sum = scf::ForOp::create(
+        b, loc, e.idx(0), n, e.idx(1), ValueRange{zero},
+        [&](OpBuilder &, Location, Value j, ValueRange acc) {
+          Value x = e.toF32(tensor::ExtractOp::create(
+              b, loc, source, ValueRange{index[0], index[1], j, index[2]}));
+          Value x64 = arith::ExtFOp::create(b, loc, f64, x);
+          scf::YieldOp::create(
+              b, loc, arith::AddFOp::create(b, loc, acc[0], x64).getResult());
+        });
+    Value count = arith::UIToFPOp::create(
+        b, loc, f64, arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n));
+    Value mean = arith::DivFOp::create(b, loc, sum.getResult(0), count);
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), mean);
+  });
+}
+
+/// The block's absmax over its tokens [first, last) and all channels of
+/// (bi, hi), read through `read`; a NaN propagates (maximumf).
+static Value blockAbsMax(TileLowering &t, Value first, Value last,
+                         Value channels,
+                         function_ref<Value(Value j, Value x)> read) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto tokens = scf::ForOp::create(
+      b, loc, first, last, e.idx(1), ValueRange{e.f32(0.0)},
+      [&](OpBuilder &, Location, Value j, ValueRange tokenAcc) {
+        auto inner = scf::ForOp::create(
+            b, loc, e.idx(0), channels, e.idx(1), tokenAcc,
+            [&](OpBuilder &, Location, Value x, ValueRange acc) {
+              Value a = math::AbsFOp::create(b, loc, read(j, x));
+              scf::YieldOp::create(
+                  b, loc,
+                  arith::MaximumFOp::create(b, loc, acc[0], a).getResult());
+            });
+        scf::YieldOp::create(b, loc, inner.getResults());
+      });
+  return tokens.getResult(0);
+}
+
+/// clamp(roundeven(x / scale), -127, 127) as i8; 0 for a NaN quotient.
+static Value quantizeElement(TileLowering &t, Value x, Value scale) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value quotient = arith::DivFOp::create(b, loc, x, scale);
+  Value rounded = math::RoundEvenOp::create(b, loc, quotient);
+  Value clamped = arith::MinimumFOp::create(
+      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-127.0)),
+      t.e.f32(127.0));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                      quotient, quotient);
+  Value q = t.e.select(isNaN, t.e.f32(0.0), clamped);
+  return arith::FPToSIOp::create(b, loc, b.getI8Type(), q);
+}
+
+/// scales[b, h, c] = absmax of the block's (centered) elements / 127, and
+/// the values quantized with them.
+static SmallVector<Value> lowerQuantize(QuantizeOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource(), block = e.idx(op.getBlock());
+  Value mean = op.getCenter() ? tokenMean(t, source) : Value();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  Value n = extents[2];
+  auto read = [&](Value bi, Value hi, Value j, Value x) -> Value {
+    Value v = e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, x}));
+    if (!mean)
+      return v;
+    Value m = tensor::ExtractOp::create(b, loc, mean, ValueRange{bi, hi, x});
+    return arith::SubFOp::create(b, loc, v, m);
+  };
+
+  auto scalesType = cast<RankedTensorType>(op.getScales().getType());
+  Value blockExtents[] = {extents[0], extents[1],
+                          arith::CeilDivUIOp::create(b, loc, n, block)};
+  Value scales = t.materialize(
+      scalesType, dynamicExtents(scalesType, blockExtents),
+      [&](ValueRange index) -> Value {
+        Value first = e.muli(index[2], block);
+        Value last = e.minsi(e.addi(first, block), n);
+        Value absMax = blockAbsMax(t, first, last, extents[3],
+                                   [&](Value j, Value x) {
+                                     return read(index[0], index[1], j, x);
+                                   });
+        return arith::DivFOp::create(b, loc, absMax, e.f32(127.0));
+      });
+
+  auto valuesType = cast<RankedTensorType>(op.getValues().getType());
+  Value values = t.materialize(
+      valuesType, dynamicExtents(valuesType, extents),
+      [&](ValueRange index) {
+        Value blockIndex = arith::DivUIOp::create(b, loc, index[2], block);
+        Value scale = tensor::ExtractOp::create(
+            b, loc, scales, ValueRange{index[0], index[1], blockIndex});
+        return quantizeElement(
+            t, read(index[0], index[1], index[2], index[3]), scale);
+      });
+  return {values, scales};
+}
+
+/// x < 0 ? -1 : +1 (0, -0 and NaN give +1).
+static Value lowerSign(SignOp op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  auto type = cast<RankedTensorType>(op.getType());
+  SmallVector<Value> extents;
+  for (int64_t d = 0; d < 4; ++d)
+    extents.push_back(tensor::DimOp::create(b, loc, source, d));
+  Type i8 = b.getI8Type();
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) {
+        Value x = t.e.toF32(tensor::ExtractOp::create(b, loc, source, index));
+        Value negative = arith::CmpFOp::create(
+            b, loc, arith::CmpFPredicate::OLT, x, t.e.f32(0.0));
+        return t.e.select(negative, intConstant(t, i8, -1),
+                          intConstant(t, i8, 1));
+      });
+}
+
+/// The tile's i8 rows (-128 read as -127, rows outside the sequence 0) and
+/// their scales (1 without a scale tensor, 0 outside the sequence).
+static SmallVector<Value> lowerLoadQuantized(LoadQuantizedOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  Value rows = tensor::DimOp::create(b, loc, source, 2);
+  auto inside = [&](Value row) {
+    return e.andi(e.cmp(arith::CmpIPredicate::sge, row, e.idx(0)),
+                  e.cmp(arith::CmpIPredicate::slt, row, rows));
+  };
+  /// `read()` where the row is inside the sequence, else `outside`.
+  auto guarded = [&](Value row, Type type, function_ref<Value()> read,
+                     Value outside) {
+    auto branch = scf::IfOp::create(
+        b, loc, inside(row),
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, read()); },
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, outside); });
+    return branch.getResult(0);
+  };
+  Type i8 = b.getI8Type();
+  auto valuesType = cast<RankedTensorType>(op.getValues().getType());
+  SmallVector<Value> dynamic;
+  if (valuesType.isDynamicDim(1))
+    dynamic.push_back(tensor::DimOp::create(b, loc, source, 3));
+  Value values = tensor::GenerateOp::create(
+      b, loc, valuesType, dynamic,
+      [&](OpBuilder &, Location, ValueRange index) {
+        Value row = e.addi(op.getRow(), index[0]);
+        Value v = guarded(
+            row, i8,
+            [&] {
+              Value x = tensor::ExtractOp::create(
+                  b, loc, source,
+                  ValueRange{op.getBatch(), op.getHead(), row, index[1]});
+              return arith::MaxSIOp::create(b, loc, x,
+                                            intConstant(t, i8, -127))
+                  .getResult();
+            },
+            intConstant(t, i8, 0));
+        tensor::YieldOp::create(b, loc, v);
+      });
+  auto scalesType = cast<RankedTensorType>(op.getRowScales().getType());
+  Value scales = tensor::GenerateOp::create(
+      b, loc, scalesType, ValueRange{},
+      [&](OpBuilder &, Location, ValueRange index) {
+        Value row = e.addi(op.getRow(), index[0]);
+        Value scale = guarded(
+            row, b.getF32Type(),
+            [&] {
+              if (!op.getScales())
+                return e.f32(1.0);
+              Value blockIndex =
+                  arith::DivUIOp::create(b, loc, row, e.idx(op.getBlock()));
+              return e.toF32(e.extractBroadcast(
+                  op.getScales(), {op.getBatch(), op.getHead(), blockIndex}));
+            },
+            e.f32(0.0));
+        tensor::YieldOp::create(b, loc, scale);
+      });
+  return {values, scales};
+}
+
+/// The exact i32 dot products, then f32(dot) * sq[i] * sk[j] * scale.
+static Value lowerQuantizedScores(QuantizedScoresOp op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  MLIRContext *ctx = op.getContext();
+  Type i32 = b.getI32Type();
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  Value zeros = linalg::FillOp::create(
+                    b, loc, ValueRange{intConstant(t, i32, 0)},
+                    ValueRange{tensor::EmptyOp::create(
+                        b, loc,
+                        ArrayRef<OpFoldResult>{
+                            tensor::getMixedSize(b, loc, op.getQuery(), 0),
+                            tensor::getMixedSize(b, loc, op.getKey(), 0)},
+                        i32)})
+                    .getResult(0);
+  Value dot = t.generic(
+      {op.getQuery(), op.getKey()},
+      {AffineMap::get(3, 0, {i, x}, ctx), AffineMap::get(3, 0, {j, x}, ctx)},
+      zeros, AffineMap::get(3, 0, {i, j}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value qx = arith::ExtSIOp::create(b, loc, i32, args[0]);
+        Value kx = arith::ExtSIOp::create(b, loc, i32, args[1]);
+        return {arith::AddIOp::create(
+            b, loc, args[2], arith::MulIOp::create(b, loc, qx, kx))};
+      })[0];
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  return t.generic(
+      {dot, op.getQScales(), op.getKScales()},
+      {id, AffineMap::get(2, 0, {i}, ctx), AffineMap::get(2, 0, {j}, ctx)},
+      t.emptyLike(dot), id, {false, false},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value d = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[0]);
+        Value s = arith::MulFOp::create(b, loc, d, args[1]);
+        s = arith::MulFOp::create(b, loc, s, args[2]);
+        return {arith::MulFOp::create(b, loc, s, op.getScale())};
+      })[0];
+}
+
 /// Lowers `op` (an attn_tile op) and replaces it.
 static void lowerTileOp(Operation *op) {
   SmallVector<Value> replacements =
@@ -1031,6 +1309,12 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerDecayPrefix(o)};
           })
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
+          .Case([](QuantizeOp o) { return lowerQuantize(o); })
+          .Case([](SignOp o) { return SmallVector<Value>{lowerSign(o)}; })
+          .Case([](LoadQuantizedOp o) { return lowerLoadQuantized(o); })
+          .Case([](QuantizedScoresOp o) {
+            return SmallVector<Value>{lowerQuantizedScores(o)};
+          })
           .Case([](PoolKeysOp o) {
             return SmallVector<Value>{lowerPoolKeys(o)};
           })

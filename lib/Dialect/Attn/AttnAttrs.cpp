@@ -124,6 +124,18 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
   return success();
 }
 
+LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
+                                      QuantScheme scheme, int64_t qBlock,
+                                      int64_t kBlock, bool smoothK) {
+  if (failed(checkParameter(emitError, "quantized_qk", "q_block", qBlock, 1)) ||
+      failed(checkParameter(emitError, "quantized_qk", "k_block", kBlock, 1)))
+    return failure();
+  // Signs have no mean to subtract: smoothing is an int8 option.
+  if (smoothK && scheme != QuantScheme::Int8)
+    return emitError() << "#attn.quantized_qk: smooth_k needs scheme = int8";
+  return success();
+}
+
 LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
                                            DenseI64ArrayAttr grid,
                                            DenseI64ArrayAttr kernel,

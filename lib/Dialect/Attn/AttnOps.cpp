@@ -120,6 +120,90 @@ static LogicalResult verifyDecayOperand(AttentionOp op, Value decay,
   return success();
 }
 
+/// A scale operand of quantized Q K^T: [B|1, H|1, 1|ceil(N / block)]
+/// floats.
+static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
+                                        StringRef name, int64_t batch,
+                                        int64_t heads, int64_t length,
+                                        int64_t block) {
+  auto type = cast<RankedTensorType>(scale.getType());
+  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+    return op.emitOpError() << name << " must be a rank-3 floating-point "
+                               "tensor [batch, heads, token blocks] (any of "
+                               "them may have extent 1), got "
+                            << type;
+  return failure(
+      failed(checkBroadcastDim(op, name, 0, type.getDimSize(0), batch,
+                               "batch")) ||
+      failed(checkBroadcastDim(op, name, 1, type.getDimSize(1), heads,
+                               "heads")) ||
+      failed(checkBroadcastDim(op, name, 2, type.getDimSize(2),
+                               ceilDivStatic(length, block),
+                               "token blocks, ceil(length / block)")));
+}
+
+/// The largest head dimension whose INT8 dot product cannot overflow an
+/// i32 accumulator: D * 127^2 < 2^31.
+static constexpr int64_t kMaxInt8HeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
+
+/// `quantization` and its scale operands: which operands are i8, which
+/// scales are given, their shapes, and what it does not combine with.
+static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  Value qScale = op.getQScale(), kScale = op.getKScale();
+  if (!quant) {
+    if (qScale || kScale)
+      return op.emitOpError() << (qScale ? "q_scale" : "k_scale")
+                              << " is given but there is no "
+                                 "quantization(#attn.quantized_qk<...>)";
+    return success();
+  }
+  if (op.hasLinearKernel() || op.hasSelection())
+    return op.emitOpError() << "quantization cannot be combined with "
+                            << (op.hasSelection() ? "a selection"
+                                                  : "a kernel (feature_map "
+                                                    "or decay)");
+  bool int8 = quant.getScheme() == QuantScheme::Int8;
+  auto isI8 = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType().isInteger(8);
+  };
+  for (auto [operand, scale, role, name] :
+       {std::make_tuple(op.getQuery(), qScale, "query", "q_scale"),
+        std::make_tuple(op.getKey(), kScale, "key", "k_scale")}) {
+    if (int8 && isI8(operand) && !scale)
+      return op.emitOpError() << "an i8 " << role << " needs its " << name
+                              << " operand";
+    if (int8 && !isI8(operand) && scale)
+      return op.emitOpError()
+             << name << " is given for a float " << role
+             << ", which the compiler quantizes itself (absmax / 127 per "
+                "block); pass an i8 tensor to give the scales";
+  }
+  if (qScale && failed(verifyScaleOperand(op, qScale, "q_scale", e.b, e.hq,
+                                          e.nq, quant.getQBlock())))
+    return failure();
+  if (kScale && failed(verifyScaleOperand(op, kScale, "k_scale", e.b, e.hkv,
+                                          e.nk, quant.getKBlock())))
+    return failure();
+  if (quant.getSmoothK()) {
+    if (isI8(op.getKey()))
+      return op.emitOpError() << "smooth_k needs a float key (the compiler "
+                                 "smooths before it quantizes), got an i8 key";
+    if (op.getNormalizationKind() != NormalizationKind::Softmax)
+      return op.emitOpError() << "smooth_k needs softmax normalization (the "
+                                 "per-row shift q . mean cancels only there), "
+                                 "not "
+                              << stringifyNormalizationKind(
+                                     op.getNormalizationKind());
+  }
+  if (int8 && known(e.d) && e.d > kMaxInt8HeadDim)
+    return op.emitOpError() << "head_dim " << e.d << " is too large for int8 "
+                               "Q K^T: the i32 accumulator holds D * 127^2 "
+                               "only for D <= "
+                            << kMaxInt8HeadDim;
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
   auto qType = cast<RankedTensorType>(getQuery().getType());
@@ -127,16 +211,33 @@ LogicalResult AttentionOp::verify() {
   auto vType = cast<RankedTensorType>(getValue().getType());
   auto oType = cast<RankedTensorType>(getOutput().getType());
 
-  Type elementType = qType.getElementType();
-  if (kType.getElementType() != elementType ||
-      vType.getElementType() != elementType)
-    return emitOpError() << "query, key and value must have the same element "
-                            "type, got "
-                         << elementType << ", " << kType.getElementType()
-                         << " and " << vType.getElementType();
+  // The float type of the spec is V's: an i8 (pre-quantized) Q or K has
+  // none of its own.
+  Type elementType = vType.getElementType();
+  for (auto [type, name] : {std::make_pair(qType, "query"),
+                            std::make_pair(kType, "key")}) {
+    if (type.getElementType().isInteger(8)) {
+      if (!getQuantizationAttr() ||
+          getQuantizationAttr().getScheme() != QuantScheme::Int8)
+        return emitOpError() << "an i8 " << name << " needs "
+                                "quantization(#attn.quantized_qk<scheme = "
+                                "int8, ...>) and a "
+                             << (StringRef(name) == "query" ? "q_scale"
+                                                            : "k_scale")
+                             << " operand";
+      continue;
+    }
+    if (type.getElementType() != elementType)
+      return emitOpError() << "query, key and value must have the same "
+                              "element type (or i8 for a quantized query or "
+                              "key), got "
+                           << qType.getElementType() << ", "
+                           << kType.getElementType() << " and "
+                           << elementType;
+  }
   if (oType.getElementType() != elementType)
     return emitOpError() << "output element type " << oType.getElementType()
-                         << " must match the query element type "
+                         << " must match the value element type "
                          << elementType;
 
   Extents e{qType.getDimSize(0), qType.getDimSize(1), kType.getDimSize(1),
@@ -404,6 +505,8 @@ LogicalResult AttentionOp::verify() {
   if (Value decay = getDecay())
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
+  if (failed(verifyQuantization(*this, e)))
+    return failure();
   // The gate reads the raw q . kbar; a kernel would change what it ranks.
   if (hasSelection() && hasLinearKernel())
     return emitOpError() << "selection cannot be combined with a kernel "

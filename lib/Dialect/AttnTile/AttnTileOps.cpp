@@ -297,3 +297,59 @@ LogicalResult KeepSelectedOp::verify() {
   return checkExtent(*this, getMembers(), 0, "members", getScores(), 0,
                      "scores");
 }
+
+LogicalResult QuantizeOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getValues(), d, "values", getSource(), d,
+                           "source")))
+      return failure();
+  for (unsigned d = 0; d < 2; ++d)
+    if (failed(checkExtent(*this, getScales(), d, "scales", getSource(), d,
+                           "source")))
+      return failure();
+  int64_t n = extent(getSource(), 2), blocks = extent(getScales(), 2);
+  if (!ShapedType::isDynamic(n) && !ShapedType::isDynamic(blocks) &&
+      blocks != (n + getBlock() - 1) / getBlock())
+    return emitOpError() << "scales extent 2 (" << blocks
+                         << ") must be ceil(source tokens / block) = "
+                         << (n + getBlock() - 1) / getBlock();
+  return success();
+}
+
+LogicalResult SignOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
+LogicalResult LoadQuantizedOp::verify() {
+  if (failed(checkExtent(*this, getValues(), 1, "values", getSource(), 3,
+                         "source")))
+    return failure();
+  return checkExtent(*this, getRowScales(), 0, "row_scales", getValues(), 0,
+                     "values");
+}
+
+LogicalResult QuantizedScoresOp::verify() {
+  if (failed(checkExtent(*this, getQuery(), 1, "query", getKey(), 1, "key")) ||
+      failed(checkExtent(*this, getResult(), 0, "result", getQuery(), 0,
+                         "query")) ||
+      failed(checkExtent(*this, getResult(), 1, "result", getKey(), 0,
+                         "key")) ||
+      failed(checkExtent(*this, getQScales(), 0, "q_scales", getQuery(), 0,
+                         "query")) ||
+      failed(checkExtent(*this, getKScales(), 0, "k_scales", getKey(), 0,
+                         "key")))
+    return failure();
+  // The i32 accumulator holds D * 127^2 only up to this D.
+  constexpr int64_t kMaxHeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
+  int64_t d = extent(getQuery(), 1);
+  if (!ShapedType::isDynamic(d) && d > kMaxHeadDim)
+    return emitOpError() << "head_dim " << d
+                         << " could overflow the i32 accumulator (D * 127^2 "
+                            ">= 2^31); at most "
+                         << kMaxHeadDim;
+  return success();
+}

@@ -288,3 +288,75 @@ func.func @for_key_tiles_selection_without_blocks(%n: index) {
   }
   return
 }
+
+// -----
+
+func.func @quantize_blocks(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x3xf32> {
+  // expected-error @+1 {{scales extent 2 (3) must be ceil(source tokens / block) = 2}}
+  %v, %s = attn_tile.quantize %x block(64) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xi8>, tensor<1x2x3xf32>
+  return %s : tensor<1x2x3xf32>
+}
+
+// -----
+
+func.func @quantize_block_zero(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x?xf32> {
+  // expected-error @+1 {{attribute 'block' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %v, %s = attn_tile.quantize %x block(0) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xi8>, tensor<1x2x?xf32>
+  return %s : tensor<1x2x?xf32>
+}
+
+// -----
+
+func.func @quantize_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xi8> {
+  // expected-error @+1 {{values extent 3 (4) does not match source extent 3 (8)}}
+  %v, %s = attn_tile.quantize %x block(1) : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xi8>, tensor<1x2x100xf32>
+  return %v : tensor<1x2x100x4xi8>
+}
+
+// -----
+
+func.func @sign_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x3x100x8xi8> {
+  // expected-error @+1 {{result extent 1 (3) does not match source extent 1 (2)}}
+  %v = attn_tile.sign %x : tensor<1x2x100x8xf32> -> tensor<1x3x100x8xi8>
+  return %v : tensor<1x3x100x8xi8>
+}
+
+// -----
+
+func.func @load_quantized_rows(%x: tensor<1x2x100x8xi8>, %i: index) -> tensor<4xf32> {
+  // expected-error @+1 {{row_scales extent 0 (4) does not match values extent 0 (16)}}
+  %v, %s = attn_tile.load_quantized %x[%i, %i, %i] : tensor<1x2x100x8xi8> -> tensor<16x8xi8>, tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+func.func @load_quantized_float(%x: tensor<1x2x100x8xf32>, %i: index) -> tensor<16xf32> {
+  // expected-error @+1 {{operand #0 must be 4D tensor of 8-bit signless integer values}}
+  %v, %s = attn_tile.load_quantized %x[%i, %i, %i] : tensor<1x2x100x8xf32> -> tensor<16x8xi8>, tensor<16xf32>
+  return %s : tensor<16xf32>
+}
+
+// -----
+
+func.func @quantized_scores_depth(%q: tensor<4x16xi8>, %k: tensor<8x32xi8>, %qs: tensor<4xf32>, %ks: tensor<8xf32>, %s: f32) -> tensor<4x8xf32> {
+  // expected-error @+1 {{query extent 1 (16) does not match key extent 1 (32)}}
+  %t = attn_tile.quantized_scores %q, %k rows(%qs, %ks) scale %s : tensor<4x16xi8>, tensor<8x32xi8>, tensor<4xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %t : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @quantized_scores_rows(%q: tensor<4x16xi8>, %k: tensor<8x16xi8>, %qs: tensor<4xf32>, %ks: tensor<7xf32>, %s: f32) -> tensor<4x8xf32> {
+  // expected-error @+1 {{k_scales extent 0 (7) does not match key extent 0 (8)}}
+  %t = attn_tile.quantized_scores %q, %k rows(%qs, %ks) scale %s : tensor<4x16xi8>, tensor<8x16xi8>, tensor<4xf32>, tensor<7xf32> -> tensor<4x8xf32>
+  return %t : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @quantized_scores_overflow(%q: tensor<4x133145xi8>, %k: tensor<8x133145xi8>, %qs: tensor<4xf32>, %ks: tensor<8xf32>, %s: f32) -> tensor<4x8xf32> {
+  // expected-error @+1 {{head_dim 133145 could overflow the i32 accumulator (D * 127^2 >= 2^31); at most 133144}}
+  %t = attn_tile.quantized_scores %q, %k rows(%qs, %ks) scale %s : tensor<4x133145xi8>, tensor<8x133145xi8>, tensor<4xf32>, tensor<8xf32> -> tensor<4x8xf32>
+  return %t : tensor<4x8xf32>
+}

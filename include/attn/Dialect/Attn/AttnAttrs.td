@@ -406,4 +406,87 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
   let genVerifyDecl = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
+    "how Q and K are reduced to integers for Q K^T", [
+  I32EnumAttrCase<"Int8", 0, "int8">,
+  I32EnumAttrCase<"Sign", 1, "sign">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
+  let summary = "Q K^T on quantized Q and K: INT8 with scales, or 1-bit signs";
+  let description = [{
+    Replaces `Q[b,h,i] . K[b,hk,j]` in the score by the integer dot product
+    of quantized rows times their scales:
+
+    `s_ij = scale * sq[b,h,i] * sk[b,hk,j] * sum_x qq[b,h,i,x] * kq[b,hk,j,x]`
+
+    with the sum exact in integers; then bias, `score_mods`, `score_mod`,
+    mask, normalization, `weight_mod` (whose raw score `r` is this
+    dequantized `scale * sq * sk * dot`), sinks, gates and the logsumexp
+    apply exactly as for a float spec. `hk` is the key head of query head
+    `h` (GQA, `k_head_map`).
+
+    Token granularity: `q_block` (`k_block`) consecutive query (key)
+    tokens share one scale: token `t` has scale index `t / q_block`
+    (floor). Both default to 1 (one scale per token).
+
+    `scheme = int8`, per operand by its element type:
+    * an `i8` query (key) is already quantized: `qq = Q` and its scales
+      come from the `q_scale` (`k_scale`) operand, a float tensor
+      `[B|1, Hq|1, T]` (`[B|1, Hk|1, T]` for keys) with `T` 1 or
+      `ceil(N / block)`; extent-1 dimensions broadcast, so `[1, 1, 1]` is
+      per tensor, `[1, H, 1]` per head, `[B, H, N]` with block 1 per
+      token. Values must lie in `[-127, 127]` (symmetric): the reference
+      and the runner report -128, compiled code reads it as -127. Scales
+      must be finite and positive (reported by the reference and the
+      runner, like a decay out of range).
+    * an f32/f16/bf16 query (key) is quantized by the compiler (SageAttention's
+      scheme, no scale operand): per (b, head, block of `block` tokens),
+      `s = absmax / 127` over the block's actual tokens and all `D`
+      channels (the last block may be shorter), computed in f32, and
+      `qq = clamp(roundeven(x / s), -127, 127)` with the f32 quotient
+      (round to nearest, ties to even). A block of zeros has `s = 0` and
+      `qq = 0`. A NaN in a block makes its `s` NaN (scores reading it are
+      NaN), and a NaN quotient quantizes to 0.
+    * `smooth_k` (float keys only, softmax only): before quantizing, the
+      per-(b, key head, channel) mean of K over all `Nk` tokens
+      (accumulated in f64, rounded to f32) is subtracted from every key
+      (in f32). The scores are those of the smoothed keys: under softmax
+      this shifts each row by `q . mean`, which the normalization cancels
+      (SageAttention's K smoothing), but the logsumexp, a bias,
+      `score_mods` or regions see the shifted scores.
+
+    Overflow: `|sum| <= D * 127^2 < 2^31` for `D <= 133144`, so the integer
+    dot product accumulates in i32; the verifier refuses a larger static
+    `D` (the runner specializes every spec to static shapes first).
+
+    `scheme = sign` (1-bit, BinaryAttention): Q and K are float and are
+    reduced to signs, `qq = x < 0 ? -1 : +1` (0, -0 and NaN map to +1), so
+    the dot product is `D - 2 * popcount(bits(q) xor bits(k))`; the scales
+    default to 1, and optional `q_scale` / `k_scale` operands (same shapes
+    as for int8) give per-tensor, per-head or per-token factors. A
+    learnable bias is the op's `bias` operand. `smooth_k` is refused.
+
+    Not combined with `feature_map`, `decay` or `selection`. Lowered through
+    the tile program only.
+
+    ```mlir
+    quantization(#attn.quantized_qk<scheme = int8, q_block = 128,
+                                    k_block = 64, smooth_k = true>)
+    ```
+  }];
+  let parameters = (ins EnumParameter<Attn_QuantScheme>:$scheme,
+                        DefaultValuedParameter<"int64_t", "1">:$q_block,
+                        DefaultValuedParameter<"int64_t", "1">:$k_block,
+                        DefaultValuedParameter<"bool", "false">:$smooth_k);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // ATTN_ATTRS_TD

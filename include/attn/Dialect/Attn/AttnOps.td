@@ -9,6 +9,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/RegionKindInterface.td"
 
 def Attn_FloatTensor4D : 4DTensorOf<[F32, F16, BF16]>;
+// Q and K may be pre-quantized (i8, with a `quantization` declaration).
+def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8]>;
 def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
@@ -65,6 +67,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       alone or inside `#attn.and`): the product is over the keys after `j`
       up to the query. A decay outside `(0, 1]` is an error that the
       reference and the runner report. Lowered through the tile program only.
+    * `q_scale(%s : tensor<B|1 x Hq|1 x T x f>)`,
+      `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
+      an `i8` query or key (or optional factors of `scheme = sign`), with
+      `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
@@ -74,6 +80,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     `#attn.topk_blocks` for the pooling, the gate, the eligible blocks and
     the tie-break). Not combined with `feature_map` or `decay`. Lowered
     through the tile program only.
+
+    Quantization (optional): `quantization(#attn.quantized_qk<...>)`
+    computes `Q . K` as an exact integer dot product of INT8 or 1-bit
+    (sign) rows times their scales (SageAttention, BinaryAttention); Q and
+    K may then be `i8` tensors (pre-quantized, with `q_scale`/`k_scale`)
+    or float ones that the compiler quantizes. The output has V's element
+    type. Everything after the dot product (bias, score modifications,
+    masks, normalization) is unchanged. Not combined with `feature_map`,
+    `decay` or `selection`. Lowered through the tile program only.
 
     Regions (all optional, bodies of scalar `arith`/`math` ops, constant
     tensor tables, `tensor.extract` and `tensor.dim` on captures and tables,
@@ -113,8 +128,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     ```
   }];
 
-  let arguments = (ins Attn_FloatTensor4D:$query,
-                       Attn_FloatTensor4D:$key,
+  let arguments = (ins Attn_QKTensor4D:$query,
+                       Attn_QKTensor4D:$key,
                        Attn_FloatTensor4D:$value,
                        Optional<AnyRankedTensor>:$bias,
                        Optional<AnyRankedTensor>:$q_segment_ids,
@@ -126,13 +141,16 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$sink_logits,
                        Optional<AnyRankedTensor>:$output_gate,
                        Optional<AnyRankedTensor>:$decay,
+                       Optional<AnyRankedTensor>:$q_scale,
+                       Optional<AnyRankedTensor>:$k_scale,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
                        OptionalAttr<Attn_NormalizationAttr>:$normalization,
                        OptionalAttr<F64Attr>:$scale,
                        OptionalAttr<Attn_FeatureMapAttr>:$feature_map,
-                       OptionalAttr<Attn_TopKBlocksAttr>:$selection);
+                       OptionalAttr<Attn_TopKBlocksAttr>:$selection,
+                       OptionalAttr<Attn_QuantizedQKAttr>:$quantization);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
   let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod,
@@ -150,10 +168,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`sink_logits` `(` $sink_logits^ `:` type($sink_logits) `)`)?
     (`output_gate` `(` $output_gate^ `:` type($output_gate) `)`)?
     (`decay` `(` $decay^ `:` type($decay) `)`)?
+    (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
+    (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^ `)`)?
     (`mask` `(` $mask^ `)`)?
     (`selection` `(` $selection^ `)`)?
+    (`quantization` `(` $quantization^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
     (`scale` `(` $scale^ `)`)?
@@ -180,6 +201,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     /// Whether the spec declares a kernel (feature map or decay): lowered
     /// through the tile program only.
     bool hasLinearKernel() { return getFeatureMapAttr() || getDecay(); }
+    /// Whether Q K^T is quantized (a quantization attribute): lowered
+    /// through the tile program only.
+    bool hasQuantizedQK() { return getQuantizationAttr() != nullptr; }
     /// Whether the spec selects key blocks per query (a selection
     /// attribute): lowered through the tile program only.
     bool hasSelection() { return getSelectionAttr() != nullptr; }

@@ -311,6 +311,116 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
 }
 
 //===----------------------------------------------------------------------===//
+// Quantized Q K^T
+//===----------------------------------------------------------------------===//
+
+def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
+  let summary = "Symmetric INT8 quantization of a [B, H, N, D] tensor per block of tokens";
+  let description = [{
+    Per (b, h, token block `c`) of `block` tokens (the last block may be
+    shorter), with `x` the source widened to f32 (minus the token mean
+    with `center`, see below):
+
+    `scales[b, h, c] = absmax(x over the block's tokens and all D) / 127`
+    (f32; a NaN propagates) and
+    `values[b, h, t, :] = clamp(roundeven(x / scales[b, h, t / block]),
+    -127, 127)` with the f32 quotient; a NaN quotient (a zero block, or a
+    NaN element) gives 0.
+
+    `center` (K smoothing): `x = source - mean` with
+    `mean[b, h, :]` the f32-rounded f64 mean of the source over all `N`
+    tokens. Computed once per call, before the work items (O(N D)).
+
+    ```mlir
+    %kq, %ks = attn_tile.quantize %k block(64) center
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$block,
+                       UnitAttr:$center);
+  let results = (outs 4DTensorOf<[I8]>:$values, 3DTensorOf<[F32]>:$scales);
+  let assemblyFormat = [{
+    $source `block` `(` $block `)` (`center` $center^)? attr-dict
+    `:` type($source) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
+  let summary = "The signs of a [B, H, N, D] tensor as i8 +1/-1";
+  let description = [{
+    `result = source < 0 ? -1 : +1` elementwise (0, -0 and NaN give +1):
+    the 1-bit Q and K of BinaryAttention, whose dot product is
+    `D - 2 * popcount(bits(q) xor bits(k))`. Computed once per call.
+
+    ```mlir
+    %qs = attn_tile.sign %q : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source);
+  let results = (outs 4DTensorOf<[I8]>:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def AttnTile_LoadQuantizedOp : AttnTile_Op<"load_quantized", [Pure]> {
+  let summary = "Rows of one head of an i8 tensor and their dequantization scales";
+  let description = [{
+    `values[r, x] = max(source[batch, head, row + r, x], -127)` and
+    `row_scales[r] = scales[batch', head', (row + r) / block]` for `r` in
+    `[0, R)`, where extent-1 dimensions of `scales` broadcast (`batch'`,
+    `head'` are 0 there, and a token extent of 1 is one scale for all
+    tokens). Without `scales` every row scale is 1. Rows outside `[0, N)`
+    read value 0 and scale 0. -128 is read as -127 (the symmetric range;
+    the runner and the reference refuse it).
+
+    ```mlir
+    %kt, %ks = attn_tile.load_quantized %kq[%b, %hk, %k0] scales(%s block 64)
+        : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<64x?xi8>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[I8]>:$source, Index:$batch, Index:$head,
+                       Index:$row, Optional<3DTensorOf<[F32, F16, BF16]>>:$scales,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>,
+                                         "1">:$block);
+  let results = (outs 2DTensorOf<[I8]>:$values, AttnTile_F32Rows:$row_scales);
+  let assemblyFormat = [{
+    $source `[` $batch `,` $head `,` $row `]`
+    (`scales` `(` $scales^ `block` $block `)`)? attr-dict
+    `:` type($source) (`,` type($scales)^)? `->` type($values) `,` type($row_scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_QuantizedScoresOp : AttnTile_Op<"quantized_scores", [Pure]> {
+  let summary = "The score tile of quantized rows: scale * sq * sk * (Q K^T in i32)";
+  let description = [{
+    `result[i, j] = f32(dot) * q_scales[i] * k_scales[j] * scale` with
+    `dot = sum_x i32(query[i, x]) * i32(key[j, x])` accumulated exactly in
+    i32: with values in `[-127, 127]`, `|dot| <= D * 127^2 < 2^31` for
+    `D <= 133144` (the verifier refuses a larger static `D`; the spec's
+    verifier has already refused it for every shape the runner compiles).
+
+    ```mlir
+    %s = attn_tile.quantized_scores %qt, %kt rows(%qs, %ks) scale %scale
+        : tensor<32x?xi8>, tensor<64x?xi8>, tensor<32xf32>, tensor<64xf32>
+          -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins 2DTensorOf<[I8]>:$query, 2DTensorOf<[I8]>:$key,
+                       AttnTile_F32Rows:$q_scales, AttnTile_F32Rows:$k_scales,
+                       F32:$scale);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $query `,` $key `rows` `(` $q_scales `,` $k_scales `)` `scale` $scale
+    attr-dict `:` type($query) `,` type($key) `,` type($q_scales) `,`
+    type($k_scales) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Pooling and selection
 //===----------------------------------------------------------------------===//
 

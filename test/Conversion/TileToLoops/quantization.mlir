@@ -1,0 +1,76 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' -convert-attn-tile-to-loops | FileCheck %s
+
+// The portable lowering of the quantization ops:
+// - quantize: the token mean (with `center`) as an f64 sum in token order
+//   rounded to f32; the block scales absmax / 127 (maximumf propagates a
+//   NaN); the values clamp(roundeven(x / scale), -127, 127), 0 for a NaN
+//   quotient. Each is a linalg.generic over an empty tensor, computed once
+//   per call (a tensor.generate would be folded into every read of it);
+// - load_quantized: i8 rows with -128 read as -127, row scales by token
+//   block (1 without a scale tensor, 0 past the sequence);
+// - quantized_scores: an i32 contraction of sign-extended i8 products,
+//   then f32(dot) * sq * sk * scale.
+
+// CHECK-LABEL: func.func @sage
+// Query block scales (no centering) and values.
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?xf32>)
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: arith.divf %{{.*}}, %cst{{.*}} : f32
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xi8>)
+// CHECK: arith.divf
+// CHECK: math.roundeven
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: arith.cmpf uno
+// CHECK: arith.fptosi %{{.*}} : f32 to i8
+// Key smoothing: the mean in f64, then centered block scales and values.
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?xf32>)
+// CHECK: scf.for {{.*}} -> (f64)
+// CHECK: arith.extf %{{.*}} : f32 to f64
+// CHECK: arith.addf %{{.*}} : f64
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?xf32>)
+// CHECK: arith.subf
+// CHECK: math.absf
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xi8>)
+// CHECK: arith.subf
+// CHECK: math.roundeven
+// The work items: query rows once, key rows per tile, the i32 contraction.
+// CHECK: scf.forall
+// CHECK: tensor.generate
+// CHECK: arith.maxsi %{{.*}}, %c-127_i8 : i8
+// CHECK: tensor.generate
+// CHECK: arith.divui
+// CHECK: scf.for
+// CHECK: arith.maxsi %{{.*}}, %c-127_i8 : i8
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}}ins(%{{.*}}, %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>) outs(%{{.*}} : tensor<16x8xi32>)
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.muli %{{.*}} : i32
+// CHECK: arith.addi %{{.*}} : i32
+// CHECK: linalg.generic {{.*}}ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<16x8xi32>, tensor<16xf32>, tensor<8xf32>)
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK-NOT: attn_tile.
+func.func @sage(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int8, q_block = 16, k_block = 8, smooth_k = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Signs: x < 0 ? -1 : +1, computed once per tensor.
+// CHECK-LABEL: func.func @signs
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xi8>)
+// CHECK: arith.cmpf olt
+// CHECK: arith.select %{{.*}}, %c-1_i8, %c1_i8 : i8
+func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -1,0 +1,235 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// Every diagnostic of the quantization declaration (#attn.quantized_qk on
+// attn.attention's `quantization`, the q_scale / k_scale operands): the
+// attribute's parameters, element types, which scales must or must not be
+// given, scale shapes, K smoothing, the i32 overflow bound on the head
+// dimension and what it cannot be combined with. Value checks (scales <= 0
+// or NaN, -128) are run-time checks: test/zoo/wave2-quant.mlir.
+
+// Attribute parameters.
+func.func @block_zero(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk q_block must be positive, got 0}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, q_block = 0>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @block_negative(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk k_block must be positive, got -64}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, k_block = -64>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @block_huge(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk k_block must be at most 2^40}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, k_block = 2199023255553>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @smooth_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_k = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Element types and which scales are given.
+func.func @i8_without_quantization(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i8 query needs quantization(#attn.quantized_qk<scheme = int8, ...>) and a q_scale operand}}
+  %o = attn.attention %q, %q, %v
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i8_with_sign(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i8 key needs quantization(#attn.quantized_qk<scheme = int8, ...>) and a k_scale operand}}
+  %o = attn.attention %v, %q, %v quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i8_without_scale(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i8 key needs its k_scale operand}}
+  %o = attn.attention %q, %q, %v q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_for_float(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale is given for a float query, which the compiler quantizes itself (absmax / 127 per block); pass an i8 tensor to give the scales}}
+  %o = attn.attention %q, %q, %q q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_without_quantization(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale is given but there is no quantization(#attn.quantized_qk<...>)}}
+  %o = attn.attention %q, %q, %q k_scale(%s : tensor<1x1x1xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @value_i8(%q: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{operand #2 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %o = attn.attention %q, %q, %q q_scale(%s : tensor<1x1x1xf32>) k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mixed_floats(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
+  // expected-error @+1 {{query, key and value must have the same element type (or i8 for a quantized query or key), got 'f32', 'f32' and 'bf16'}}
+  %o = attn.attention %q, %q, %v quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
+  return %o : tensor<1x2x8x16xbf16>
+}
+
+// -----
+
+func.func @output_type(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xbf16>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{output element type 'f32' must match the value element type 'bf16'}}
+  %o = attn.attention %q, %q, %v q_scale(%s : tensor<1x1x1xf32>) k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Scale shapes.
+func.func @scale_rank(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<2x8xf32>, %sk: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale must be a rank-3 floating-point tensor [batch, heads, token blocks] (any of them may have extent 1), got 'tensor<2x8xf32>'}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<2x8xf32>) k_scale(%sk : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_int(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<1x1x1xf32>, %sk: tensor<1x2x8xi32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale must be a rank-3 floating-point tensor}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<1x1x1xf32>) k_scale(%sk : tensor<1x2x8xi32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_batch(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<3x1x1xf32>, %sk: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale dimension 0 (batch) is 3 but must be 1}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<3x1x1xf32>) k_scale(%sk : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_heads(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<1x3x1xf32>, %sk: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale dimension 1 (heads) is 3 but must be 1 or 2}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<1x3x1xf32>) k_scale(%sk : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_tokens(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<1x2x7xf32>, %sk: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale dimension 2 (token blocks, ceil(length / block)) is 7 but must be 1 or 8}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<1x2x7xf32>) k_scale(%sk : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_blocks(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<1x2x8xf32>, %sk: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{q_scale dimension 2 (token blocks, ceil(length / block)) is 8 but must be 1 or 3}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<1x2x8xf32>) k_scale(%sk : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 3>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_key_blocks(%q: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %sq: tensor<1x1x1xf32>, %sk: tensor<1x2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale dimension 2 (token blocks, ceil(length / block)) is 4 but must be 1 or 8}}
+  %o = attn.attention %q, %q, %v q_scale(%sq : tensor<1x1x1xf32>) k_scale(%sk : tensor<1x2x4xf32>) quantization(#attn.quantized_qk<scheme = int8, q_block = 1>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scale_key_heads(%q: tensor<1x4x8x16xi8>, %k: tensor<1x2x8x16xi8>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>, %sk: tensor<1x4x1xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{k_scale dimension 1 (heads) is 4 but must be 1 or 2}}
+  %o = attn.attention %q, %k, %v q_scale(%s : tensor<1x1x1xf32>) k_scale(%sk : tensor<1x4x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x4x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Smoothing, head dimension, combinations.
+func.func @smooth_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_k needs a float key (the compiler smooths before it quantizes), got an i8 key}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_k = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @smooth_sigmoid(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_k needs softmax normalization (the per-row shift q . mean cancels only there), not sigmoid}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, smooth_k = true>) normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @head_dim_overflow(%q: tensor<1x1x2x133145xf32>) -> tensor<1x1x2x133145xf32> {
+  // expected-error @+1 {{head_dim 133145 is too large for int8 Q K^T: the i32 accumulator holds D * 127^2 only for D <= 133144}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x1x2x133145xf32>, tensor<1x1x2x133145xf32>, tensor<1x1x2x133145xf32> -> tensor<1x1x2x133145xf32>
+  return %o : tensor<1x1x2x133145xf32>
+}
+
+// -----
+
+func.func @with_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{quantization cannot be combined with a selection}}
+  %o = attn.attention %q, %q, %q mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @with_feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{quantization cannot be combined with a kernel (feature_map or decay)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<elu_plus_one>) quantization(#attn.quantized_qk<scheme = int8>) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -1,0 +1,63 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8' | FileCheck %s
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 split-kv=3' | FileCheck %s --check-prefix=SPLIT
+
+// Quantized Q K^T: float operands are quantized (or reduced to signs) once
+// per call, before the work items; i8 operands and their scale operands are
+// read as they are. Each work item loads its i8 query rows with their row
+// scales once; the key loop loads i8 key rows with theirs and forms the
+// score tile with attn_tile.quantized_scores; the mask, modifications and
+// online update follow as for a float spec.
+
+// CHECK-LABEL: func.func @sage
+// CHECK: %[[QV:.*]], %[[QS:.*]] = attn_tile.quantize %[[Q:[a-z0-9]+]] block(128) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: %[[KV:.*]], %[[KS:.*]] = attn_tile.quantize %{{.*}} block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: scf.forall
+// CHECK: %[[QT:.*]], %[[QR:.*]] = attn_tile.load_quantized %[[QV]][%{{.*}}, %{{.*}}, %{{.*}}] scales(%[[QS]] block 128) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KT:.*]], %[[KR:.*]] = attn_tile.load_quantized %[[KV]][%{{.*}}, %{{.*}}, %{{.*}}] scales(%[[KS]] block 64) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<8x?xi8>, tensor<8xf32>
+// CHECK: %[[S:.*]] = attn_tile.quantized_scores %[[QT]], %[[KT]] rows(%[[QR]], %[[KR]]) scale %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
+// CHECK: attn_tile.mask %[[S]]
+// CHECK-NOT: attn_tile.scores
+// SPLIT-LABEL: func.func @sage
+// SPLIT: attn_tile.quantize
+// SPLIT: attn_tile.quantize
+// SPLIT: scf.forall
+// SPLIT: attn_tile.quantized_scores
+// SPLIT: attn_tile.merge
+func.func @sage(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int8, q_block = 128, k_block = 64, smooth_k = true>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// Pre-quantized: no quantize op, the scale operands go to the loads.
+// CHECK-LABEL: func.func @int8_operands
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %{{.*}}: tensor<?x?x?x?xf32>, %[[SQ:[a-z0-9]+]]: tensor<1x1x1xf32>, %[[SK:[a-z0-9]+]]: tensor<?x?x?xf32>
+// CHECK-NOT: attn_tile.quantize
+// CHECK: attn_tile.load_quantized %[[Q]][{{.*}}] scales(%[[SQ]] block 1) : tensor<?x?x?x?xi8>, tensor<1x1x1xf32> -> tensor<16x?xi8>, tensor<16xf32>
+// CHECK: attn_tile.load_quantized %[[K]][{{.*}}] scales(%[[SK]] block 32) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<8x?xi8>, tensor<8xf32>
+// CHECK: attn_tile.quantized_scores
+func.func @int8_operands(%q: tensor<?x?x?x?xi8>, %k: tensor<?x?x?x?xi8>, %v: tensor<?x?x?x?xf32>,
+                         %sq: tensor<1x1x1xf32>, %sk: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v q_scale(%sq : tensor<1x1x1xf32>) k_scale(%sk : tensor<?x?x?xf32>)
+       quantization(#attn.quantized_qk<scheme = int8, k_block = 32>)
+       : tensor<?x?x?x?xi8>, tensor<?x?x?x?xi8>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Signs: attn_tile.sign per operand; unscaled keys load without scales.
+// CHECK-LABEL: func.func @signs
+// CHECK: %[[QB:.*]] = attn_tile.sign %{{.*}} : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>
+// CHECK: %[[KB:.*]] = attn_tile.sign %{{.*}} : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>
+// CHECK: attn_tile.load_quantized %[[QB]][{{.*}}] scales(%{{.*}} block 1) : tensor<?x?x?x?xi8>, tensor<1x?x1xf32> -> tensor<16x?xi8>, tensor<16xf32>
+// CHECK: attn_tile.load_quantized %[[KB]][{{.*}}] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
+// CHECK: attn_tile.quantized_scores
+// CHECK: attn_tile.modify
+func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,
+                 %a: tensor<1x?x1xf32>, %b: tensor<1x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v bias(%b : tensor<1x?x?x?xf32>) q_scale(%a : tensor<1x?x1xf32>)
+       quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

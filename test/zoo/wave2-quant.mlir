@@ -1,0 +1,30 @@
+// Zoo wave 2, quantization: SageAttention-style INT8 Q K^T with in-spec
+// per-block quantization and K smoothing (zoo/quantization/sage_int8.mlir,
+// bf16, not a roster entry) and BinaryAttention (ZOO.md Q03, 1-bit signs
+// with a per-head scale and a learnable bias). Checked against the float64
+// reference, which quantizes (or takes signs) itself and multiplies the
+// exact integer dot products by the scales, at lengths that are not
+// multiples of the blocks or the tiles, GQA, a decode step, Nq > Nk, the
+// portable lowering alone and the split-KV form. Lowered through the tile
+// program only (`path tile program`).
+
+// RUN: attn-run %zoo/quantization/sage_int8.mlir --random 1 --tile-program --shape 1,2,2,200,200,64 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/sage_int8.mlir --random 2 --tile-program --shape 2,4,2,37,37,32 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/sage_int8.mlir --random 3 --tile-program --shape 1,2,1,1,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/sage_int8.mlir --random 4 --tile-program --portable-tiles --tile-q 16 --tile-kv 24 --shape 1,2,1,150,70,16 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/sage_int8.mlir --random 5 --tile-program --split-kv 3 --shape 1,2,2,130,257,32 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/binaryattention.mlir --random 6 --tile-program --shape 1,2,2,200,200,64 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/binaryattention.mlir --random 7 --tile-program --shape 2,4,4,37,45,16 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/binaryattention.mlir --random 8 --tile-program --portable-tiles --tile-q 8 --tile-kv 5 --shape 1,2,2,1,1,8 --check | FileCheck %s
+
+// CHECK: path tile program
+// CHECK: check output {{.*}} PASS
+
+// The tiled and untiled lowerings and the GPU refuse quantized Q K^T with a
+// located diagnostic (the tile program is its only lowering).
+// RUN: not attn-run %zoo/quantization/sage_int8.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/binaryattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
+// RUN: not attn-emit-lib %zoo/quantization/sage_int8.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+// CPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
+// UNTILED: binaryattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
+// GPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization has no GPU lowering yet
