@@ -179,6 +179,27 @@ def _check_decay(name: str, arr: np.ndarray) -> None:
                          f"{values.reshape(-1)[index]}: a decay must lie in (0, 1]")
 
 
+def _check_scale(name: str, arr: np.ndarray) -> None:
+    """A quantization scale is finite and positive (as attn-run and the
+    reference require): compiled kernels do not check it."""
+    values = arr.astype(np.float64, copy=False)
+    bad = ~(np.isfinite(values) & (values > 0.0))
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is "
+                         f"{values.reshape(-1)[index]}: a quantization scale must be "
+                         "finite and positive")
+
+
+def _check_int8(name: str, arr: np.ndarray) -> None:
+    """Pre-quantized Q and K lie in the symmetric range [-127, 127]."""
+    bad = arr == -128
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is -128: quantized "
+                         "values lie in [-127, 127] (-128 is not allowed)")
+
+
 def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.ndarray], List[dict]]:
     """The function's arguments, in order, converted and checked."""
     info = spec.info
@@ -214,6 +235,10 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
         arr = _convert(value, a, strict=role in ("query", "key", "value"))
         if role == "decay":
             _check_decay(name, arr)
+        elif role in ("q_scale", "k_scale"):
+            _check_scale(name, arr)
+        elif role in ("query", "key") and arr.dtype == np.int8:
+            _check_int8(name, arr)
         arrays.append(arr)
         args.append(a)
         by_role.setdefault(role, arr)
@@ -507,7 +532,9 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     or ``segment_ids`` for both, ``block_layout``, ``alibi_slopes``,
     ``k_head_map``, ``v_head_map``, ``sink_logits``, ``output_gate``,
     ``decay``, captures); arrays the spec binds itself need not be passed.
-    A decay outside (0, 1] raises ``ValueError``.
+    A decay outside (0, 1], a quantization scale (``q_scale``/``k_scale``)
+    that is not finite and positive, and -128 in pre-quantized int8 q or k
+    raise ``ValueError``.
 
     Returns the output ``[B, Hq, Nq, Dv]`` (same dtype as q), or
     ``(output, lse)`` with ``return_lse=True`` (lse: float32 ``[B, Hq,

@@ -59,3 +59,28 @@ def test_binaryattention_default_path_refuses():
     bias = np.zeros((1, 2, 20, 20), np.float32)
     with pytest.raises(CompileError, match="quantization is lowered through the tile program only"):
         ao.run(spec, q, k, v, q_scale=alpha, bias=bias)
+
+
+def test_bad_scales_and_int8_values_raise():
+    # Compiled kernels do not check values: the package does, as attn-run.
+    spec = ao.parse(INT8_SPEC)
+    rng = np.random.default_rng(4)
+    b, h, n, d = 1, 2, 20, 16
+    q = rng.integers(-127, 128, (b, h, n, d)).astype(np.int8)
+    k = rng.integers(-127, 128, (b, h, n, d)).astype(np.int8)
+    v = rng.standard_normal((b, h, n, d)).astype(np.float32)
+    sq = np.full((1, h, 1), 0.01, np.float32)
+    sk = np.full((b, h, 2), 0.01, np.float32)
+    for bad in (0.0, -0.01, np.inf, np.nan):
+        wrong = sk.copy()
+        wrong[0, 1, 1] = bad
+        with pytest.raises(ValueError, match="argument 'sk': element 3 .* finite and positive"):
+            ao.run(spec, q, k, v, sq=sq, sk=wrong, tile_program=True)
+        wrong_q = sq.copy()
+        wrong_q[0, 1, 0] = bad
+        with pytest.raises(ValueError, match="argument 'sq': element 1 .* finite"):
+            ao.reference(spec, q, k, v, sq=wrong_q, sk=sk)
+    q128 = q.copy()
+    q128[0, 0, 3, 5] = -128
+    with pytest.raises(ValueError, match=r"argument 'q': element 53 is -128"):
+        ao.run(spec, q128, k, v, sq=sq, sk=sk, tile_program=True)
