@@ -40,6 +40,8 @@ static void addBufferizationToLoops(OpPassManager &pm) {
   bufferizeOptions.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  // One buffer per key loop instead of a malloc per key tile.
+  pm.addNestedPass<func::FuncOp>(attn::createHoistLoopBuffers());
   // Results become caller-owned out-params; static allocations are written
   // in place instead of copied.
   bufferization::BufferResultsToOutParamsPassOptions outParamOptions;

@@ -40,8 +40,10 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       outside the sequence;
     * `attn_tile.scores` inside a key loop: the key operand is transposed
       once per call before the work items (`[B, H, N, D]` to
-      `[B, H, D, N]`, f32, an `scf.forall` over (batch, head) of
-      `linalg.generic` transposes), and the tile is computed by
+      `[B, H, D, N]`, f32, an `scf.forall` over (batch, head): square
+      blocks of `vector-width` rows transposed in registers by shuffles
+      when the width divides D, a `linalg.generic` otherwise), and the
+      tile is computed by
       a register-blocked kernel (key vectors against broadcast query
       elements); query tiles narrower than a vector, and scores outside a
       key loop, take row dot products instead (no transpose);
@@ -54,7 +56,10 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       value tile loaded at the key loop's tile start from the source (rows
       inside the sequence only); with `excluding`, a key tile whose values
       hold an infinity or NaN loads the tile and takes the portable
-      per-pair select instead, so excluded pairs add nothing.
+      per-pair select instead, so excluded pairs add nothing. The probe of
+      every key tile of a value operand is computed once per call, before
+      the work items (`[B, H, ceil(N / tile_kv)]`), for query tiles of at
+      least a vector; narrower ones (decode) probe their own tile.
 
     * linear attention: `attn_tile.feature_map` on row vectors,
       `attn_tile.decay` by f64 key lanes and vector exponentials,

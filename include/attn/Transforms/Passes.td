@@ -91,4 +91,30 @@ def CopiesToLinalg : Pass<"attn-copies-to-linalg", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def HoistLoopBuffers : Pass<"attn-hoist-loop-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Hoist per-iteration buffers out of sequential loops, not "
+                "out of parallel ones";
+  let description = [{
+    After bufferization, every temporary tile of the tile program's key loop
+    (the score tile, the weights, row statistics) is a `memref.alloc` inside
+    the loop body: one malloc and free per key tile. This pass moves such an
+    allocation before the `scf.for` (or `scf.if`) that holds it, as far out
+    as it stays legal, so one buffer serves every iteration:
+
+    * only out of `scf.for` and `scf.if`: never out of `scf.forall` or
+      `scf.parallel`, whose iterations run concurrently and need a buffer
+      each (upstream `buffer-loop-hoisting` treats every loop alike and
+      would share one buffer between threads), nor out of any other region;
+    * only a buffer that no iteration passes to the next or out of the loop:
+      no alias of it (`BufferViewFlowAnalysis`) is a loop result or a region
+      iteration argument, so a fresh allocation per iteration and one reused
+      allocation hold the same values wherever they are read;
+    * only when the sizes are defined outside the loop.
+
+    Run it after one-shot bufferization and before the deallocation
+    pipeline, which then frees each hoisted buffer once, after its loop.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

@@ -57,6 +57,9 @@ class VectorEmitter {
 public:
   VectorEmitter(Operation *op, int64_t width)
       : b(op), loc(op->getLoc()), e(b, loc), math(b, loc), width(width) {}
+  /// At `builder`'s insertion point.
+  VectorEmitter(const OpBuilder &builder, Location loc, int64_t width)
+      : b(builder), loc(loc), e(b, loc), math(b, loc), width(width) {}
 
   VectorType vectorType(Type element = {}) {
     return VectorType::get({width}, element ? element : b.getF32Type());
@@ -563,6 +566,15 @@ struct ValueRows {
     Value left = e.subi(v.dim(tensor, 2), first);
     count = e.maxsi(e.minsi(left, e.idx(staticDim(value, 0))), e.idx(0));
   }
+  /// Rows [first, first + rows) of the source [B, H, N, Dv] at `prefix`,
+  /// clipped to N.
+  ValueRows(VectorEmitter &v, Value source, ValueRange prefix, Value first,
+            int64_t rows)
+      : tensor(source), prefix(prefix), first(first) {
+    ScalarEmitter &e = v.e;
+    Value left = e.subi(v.dim(source, 2), first);
+    count = e.maxsi(e.minsi(left, e.idx(rows)), e.idx(0));
+  }
   /// The first `count` rows of a tile.
   ValueRows(VectorEmitter &v, Value tile, Value count)
       : tensor(tile), first(v.e.idx(0)), count(count) {}
@@ -673,13 +685,25 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
 /// An excluded pair must add nothing even where its value row holds an
 /// infinity or NaN (0 * inf is NaN): tiles whose values are all finite run
 /// the kernel, where an excluded pair's weight of 0 adds exactly 0; others
-/// keep the op for the portable lowering's per-pair select.
+/// keep the op for the portable lowering's per-pair select. `finiteTiles`,
+/// when given, holds the probe of every key tile of the value source
+/// (computed once per call, see `probeValueTiles`); otherwise each tile
+/// probes its own rows.
 static Value lowerAccumulate(AccumulateOp op, int64_t width,
-                             Blocking blocking) {
+                             Blocking blocking, Value finiteTiles) {
   if (!op.getMaskedScores())
     return accumulateKernel(op, width, blocking);
   VectorEmitter v(op, width);
-  Value probe = nonFiniteProbe(v, ValueRows(v, op.getValue()));
+  Value probe;
+  if (finiteTiles) {
+    auto load = op.getValue().getDefiningOp<LoadOp>();
+    auto loop = cast<ForKeyTilesOp>(
+        cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
+    Value tile = v.e.floordiv(load.getRow(), v.e.idx(loop.getTileKv()));
+    probe = v.extract(finiteTiles, {load.getBatch(), load.getHead(), tile});
+  } else {
+    probe = nonFiniteProbe(v, ValueRows(v, op.getValue()));
+  }
   Value finite = arith::CmpFOp::create(v.b, v.loc, arith::CmpFPredicate::OEQ,
                                        probe, v.e.f32(0.0));
   auto choice = scf::IfOp::create(v.b, v.loc, op.getType(), finite,
@@ -901,9 +925,10 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op, int64_t width,
 // The pass
 //===----------------------------------------------------------------------===//
 
-/// One head's keys [N, D] transposed into `init` [D, N] as f32.
-static Value transposeHead(OpBuilder &b, Location loc, Value keys,
-                           Value init) {
+/// One head's keys [N, D] transposed into `init` [D, N] as f32, element by
+/// element (any D).
+static Value transposeHeadByElements(OpBuilder &b, Location loc, Value keys,
+                                     Value init) {
   MLIRContext *ctx = b.getContext();
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
   SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1, d0}, ctx),
@@ -920,10 +945,86 @@ static Value transposeHead(OpBuilder &b, Location loc, Value keys,
       .getResult(0);
 }
 
+/// `rows` (a square block of `width` vectors) transposed in registers:
+/// log2(width) rounds of perfect shuffles, each pairing row k with row
+/// k + width / 2 and interleaving their low and high halves (one two-source
+/// permute per output vector on AVX-512).
+static SmallVector<Value> transposeInRegisters(VectorEmitter &v,
+                                               SmallVector<Value> rows) {
+  int64_t n = v.width;
+  SmallVector<int64_t> low, high;
+  for (int64_t x = 0; x < n / 2; ++x) {
+    low.append({x, n + x});
+    high.append({n / 2 + x, n + n / 2 + x});
+  }
+  for (int64_t round = 1; round < n; round *= 2) {
+    SmallVector<Value> next(n);
+    for (int64_t k = 0; k < n / 2; ++k) {
+      Value a = rows[k], c = rows[k + n / 2];
+      next[2 * k] = vector::ShuffleOp::create(v.b, v.loc, a, c, low);
+      next[2 * k + 1] = vector::ShuffleOp::create(v.b, v.loc, a, c, high);
+    }
+    rows = std::move(next);
+  }
+  return rows;
+}
+
+/// The same by square blocks of `width` x `width` transposed in registers,
+/// for D a multiple of `width`: rows past N read the last row (a valid
+/// address) and their lanes are dropped by the masked writes.
+static Value transposeHeadByBlocks(VectorEmitter &v, Value keys, Value init) {
+  ScalarEmitter &e = v.e;
+  int64_t w = v.width;
+  Value n = v.dim(keys, 0), d = v.dim(keys, 1);
+  Value lastRow = e.subi(n, e.idx(1));
+  return v.loop(e.idx(0), n, w, init, [&](Value j0, ValueRange outer) {
+    return SmallVector<Value>{v.loop(
+        e.idx(0), d, w, outer[0],
+        [&](Value d0, ValueRange inner) -> SmallVector<Value> {
+          SmallVector<Value> rows;
+          for (int64_t r = 0; r < w; ++r)
+            rows.push_back(v.read(
+                keys, {e.minsi(e.addi(j0, e.idx(r)), lastRow), d0}, true));
+          Value out = inner[0];
+          for (auto [c, column] :
+               llvm::enumerate(transposeInRegisters(v, rows)))
+            out = v.write(column, out,
+                          {e.addi(d0, e.idx(static_cast<int64_t>(c))), j0},
+                          false);
+          return {out};
+        })[0]};
+  })[0];
+}
+
+/// One head's keys [N, D] transposed into `init` [D, N] as f32: by blocks
+/// in registers when `width` divides D (a run-time test: D is dynamic in a
+/// shape-generic kernel), element by element otherwise.
+static Value transposeHead(OpBuilder &b, Location loc, Value keys, Value init,
+                           int64_t width) {
+  ScalarEmitter e(b, loc);
+  Value d = tensor::DimOp::create(b, loc, keys, 1);
+  Value whole = e.cmp(arith::CmpIPredicate::eq,
+                      arith::RemUIOp::create(b, loc, d, e.idx(width)),
+                      e.idx(0));
+  auto choice = scf::IfOp::create(
+      b, loc, whole,
+      [&](OpBuilder &nested, Location) {
+        VectorEmitter v(nested, loc, width);
+        scf::YieldOp::create(nested, loc,
+                             transposeHeadByBlocks(v, keys, init));
+      },
+      [&](OpBuilder &nested, Location) {
+        scf::YieldOp::create(nested, loc,
+                             transposeHeadByElements(nested, loc, keys, init));
+      });
+  return choice.getResult(0);
+}
+
 /// f32 keys with the head dimension before the sequence: [B, H, D, N], one
 /// (batch, head) per work item of an scf.forall, so the work-item runtime
 /// spreads the transpose over the threads like the attention itself.
-static Value transposeKeys(OpBuilder &b, Location loc, Value keys) {
+static Value transposeKeys(OpBuilder &b, Location loc, Value keys,
+                           int64_t width) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, keys);
   SmallVector<OpFoldResult> transposedSizes = sizes;
   std::swap(transposedSizes[2], transposedSizes[3]);
@@ -946,12 +1047,53 @@ static Value transposeKeys(OpBuilder &b, Location loc, Value keys) {
       ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]}, unit);
   Value headInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<OpFoldResult>{sizes[3], sizes[2]}, b.getF32Type());
-  Value transposed = transposeHead(b, loc, head, headInit);
+  Value transposed = transposeHead(b, loc, head, headInit, width);
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(
       b, loc, transposed, forall.getRegionIterArgs()[0],
       ArrayRef<OpFoldResult>{bi, hi, zero, zero},
       ArrayRef<OpFoldResult>{one, one, sizes[3], sizes[2]}, unit);
+  return forall.getResult(0);
+}
+
+/// The non-finite probe (see `nonFiniteProbe`) of every `tileKv`-row tile
+/// of every (batch, head) of `values` [B, H, N, Dv]: [B, H, ceil(N / tileKv)]
+/// f32, 0 for a tile whose values are all finite. One pass over the values
+/// per call instead of one per (query tile, key tile) pair; an scf.forall
+/// over (batch, head) like the key transpose.
+static Value probeValueTiles(OpBuilder &b, Location loc, Value values,
+                             int64_t tileKv, int64_t width) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  ScalarEmitter e(b, loc);
+  Value rows = getValueOrCreateConstantIndexOp(b, loc, sizes[2]);
+  Value tiles = arith::CeilDivUIOp::create(b, loc, rows, e.idx(tileKv));
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{sizes[0], sizes[1], tiles},
+      b.getF32Type());
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{zero, zero},
+      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
+      ArrayRef<OpFoldResult>{one, one}, ValueRange{init}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
+  VectorEmitter v(forall.getBody()->getTerminator(), width);
+  Value headProbes = v.loop(
+      v.e.idx(0), tiles, 1,
+      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
+                              b.getF32Type())
+          .getResult(),
+      [&](Value t, ValueRange iter) -> SmallVector<Value> {
+        ValueRows tileRows(v, values, {bi, hi}, v.e.muli(t, v.e.idx(tileKv)),
+                           tileKv);
+        return {v.insert(nonFiniteProbe(v, tileRows), iter[0], {t})};
+      })[0];
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, headProbes, forall.getRegionIterArgs()[0],
+      ArrayRef<OpFoldResult>{bi, hi, zero}, ArrayRef<OpFoldResult>{one, one, tiles},
+      ArrayRef<OpFoldResult>{one, one, one});
   return forall.getResult(0);
 }
 
@@ -986,7 +1128,8 @@ struct ConvertAttnTileToVectorPass
       else if (auto acc = dyn_cast<AccumulateOp>(op))
         if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
             staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
-          replace(op, {lowerAccumulate(acc, vectorWidth, blocking)});
+          replace(op, {lowerAccumulate(acc, vectorWidth, blocking,
+                                       valueProbes(acc))});
     }
     for (Operation *op : ops) {
       if (auto load = dyn_cast<LoadOp>(op)) {
@@ -1054,6 +1197,30 @@ private:
                                           blocking)});
   }
 
+  /// The per-call probes of the value tiles `acc` reads, where they pay:
+  /// values loaded at a key loop's tile start, for query tiles of at least
+  /// a vector (a decode step would read the values twice).
+  Value valueProbes(AccumulateOp acc) {
+    auto load = acc.getValue().getDefiningOp<LoadOp>();
+    if (!acc.getMaskedScores() || !load || !isKeyLoopTile(load) ||
+        staticDim(acc.getWeights(), 0) < vectorWidth)
+      return {};
+    auto loop = cast<ForKeyTilesOp>(
+        cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
+    Value &probes = probed[{load.getSource(), loop.getTileKv()}];
+    if (probes)
+      return probes;
+    Value values = load.getSource();
+    OpBuilder b(values.getContext());
+    if (Operation *def = values.getDefiningOp())
+      b.setInsertionPointAfter(def);
+    else
+      b.setInsertionPointToStart(cast<BlockArgument>(values).getOwner());
+    probes = probeValueTiles(b, values.getLoc(), values, loop.getTileKv(),
+                             vectorWidth);
+    return probes;
+  }
+
   /// One transposed copy per key operand, where the operand is defined.
   Value transposedKeys(Value keys) {
     Value &t = transposed[keys];
@@ -1064,7 +1231,7 @@ private:
       b.setInsertionPointAfter(def);
     else
       b.setInsertionPointToStart(cast<BlockArgument>(keys).getOwner());
-    t = transposeKeys(b, keys.getLoc(), keys);
+    t = transposeKeys(b, keys.getLoc(), keys, vectorWidth);
     return t;
   }
 
@@ -1075,5 +1242,6 @@ private:
 
   Blocking blocking{4, 4};
   llvm::DenseMap<Value, Value> transposed;
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> probed;
 };
 } // namespace

@@ -16,12 +16,23 @@
 // ODD: attn_tile.scores
 
 // CHECK-LABEL: func.func @causal
+// The value tiles probed for infinities and NaNs once per call, one probe
+// per (batch, head, key tile), in a parallel loop of their own.
+// CHECK:       %[[PROBES:.*]] = scf.forall ({{.*}}) in {{.*}} -> (tensor<?x?x?xf32>)
+// CHECK:         math.fma {{.*}} : vector<16xf32>
+// CHECK:         tensor.parallel_insert_slice
 // The keys, transposed to [B, H, D, N] in f32 once, before the work items,
-// one (batch, head) per item of their own parallel loop.
+// one (batch, head) per item of their own parallel loop: by 16 x 16 blocks
+// in registers (four rounds of shuffles) when 16 divides D, element by
+// element otherwise.
 // CHECK:       %[[KT:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in {{.*}} -> (tensor<?x?x?x?xf32>)
 // CHECK:         %[[HEAD:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], 0, 0]
-// CHECK:         linalg.generic {{.*}} ins(%[[HEAD]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?x?xf32>)
-// CHECK:           arith.extf %{{.*}} : bf16 to f32
+// CHECK:         scf.if
+// CHECK-COUNT-64:  vector.shuffle
+// CHECK-NOT:       vector.shuffle
+// CHECK:         } else {
+// CHECK:           linalg.generic {{.*}} ins(%[[HEAD]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?x?xf32>)
+// CHECK:             arith.extf %{{.*}} : bf16 to f32
 // CHECK:         tensor.parallel_insert_slice
 // CHECK:       scf.forall
 // The query tile: row vectors of bf16 widened to f32.
@@ -51,7 +62,8 @@
 // P V reads the values from the source (no copy). Values with only finite
 // numbers run the kernel, the others load the tile and keep the op (an
 // excluded key's NaN must not reach any row).
-// CHECK:           %[[FINITE:.*]] = arith.cmpf oeq
+// CHECK:           %[[PROBE:.*]] = tensor.extract %[[PROBES]]
+// CHECK:           %[[FINITE:.*]] = arith.cmpf oeq, %[[PROBE]]
 // CHECK:           scf.if %[[FINITE]]
 // CHECK:             vector.transfer_read %arg2{{.*}} : tensor<?x?x?x?xbf16>, vector<16xbf16>
 // CHECK:             math.fma {{.*}} : vector<16xf32>
