@@ -45,8 +45,10 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       when the width divides D, a `linalg.generic` otherwise), and the
       tile is computed by
       a register-blocked kernel (key vectors against broadcast query
-      elements); query tiles narrower than a vector, and scores outside a
-      key loop, take row dot products instead (no transpose);
+      elements; key vectors inside the sequence read without lane masks,
+      a branch per register block); query tiles narrower than a vector,
+      and scores outside a key loop, take row dot products instead (no
+      transpose);
     * `attn_tile.mask` with a lane mask (index-arithmetic masks under
       and/or/not): partial tiles compare key lanes per row; masks reading
       operands or regions stay for the portable lowering;
@@ -66,9 +68,12 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       `attn_tile.read_state` and `attn_tile.update_state` as outer-product
       kernels over the state's or the chunk's rows.
 
+    * `attn_tile.finalize`: each row's factor (1 / sum, rescale, gate) once,
+      the row scaled by vectors and narrowed to the result type.
+
     Tiles whose key extent the width does not divide, and every other op
-    (modify, weight_mod, merge, finalize, the selection ops), are left to
-    the portable lowering: correct, scalar.
+    (modify, weight_mod, merge, the selection ops), are left to the
+    portable lowering: correct, scalar.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",

@@ -276,42 +276,76 @@ static Value lowerLoad(LoadOp op, int64_t width) {
 /// S[i, j] = scale * sum_d Q[i, d] KT[b, h, d, k0 + j]: key vectors of the
 /// transposed keys against broadcast query elements, `rows` x `vectors`
 /// accumulators per pass.
+/// One block of the score tile against the transposed keys: `rows` x
+/// `starts.size()` accumulators over the head dimension, key vectors
+/// against broadcast query elements. With `masks`, keys past the sequence
+/// end read 0 (the mask drops them later).
+static SmallVector<Value> transposedKeysBlock(VectorEmitter &v, ScoresOp op,
+                                              LoadOp key, Value keysT,
+                                              Value i0, int64_t rows,
+                                              ArrayRef<Value> starts,
+                                              ArrayRef<Value> masks) {
+  ScalarEmitter &e = v.e;
+  Value q = op.getQuery();
+  int64_t count = starts.size();
+  SmallVector<Value> init(rows * count, v.splat(0.0));
+  return v.loop(
+      e.idx(0), v.dim(q, 1), 1, init,
+      [&](Value d, ValueRange iter) -> SmallVector<Value> {
+        return outerProductStep(
+            v, iter, rows, count,
+            [&](int64_t r) { return v.extract(q, {e.addi(i0, e.idx(r)), d}); },
+            [&](int64_t c) {
+              SmallVector<Value> at = {key.getBatch(), key.getHead(), d,
+                                       starts[c]};
+              return masks.empty() ? v.read(keysT, at, true)
+                                   : v.readMasked(keysT, at, masks[c]);
+            });
+      });
+}
+
+/// The score tile against the transposed keys, by register blocks. Key
+/// vectors inside the sequence take the block without lane masks (a
+/// branch per block, on vectors): the masks would cost a compare per key
+/// vector and head-dimension step (LLVM rematerializes them there, with 24
+/// accumulators no register is left to keep them in) and spills. Only the
+/// last key tile of a sequence masks.
 static Value scoresFromTransposedKeys(ScoresOp op, LoadOp key, Value keysT,
                                       int64_t width, Blocking blocking) {
   VectorEmitter v(op, width);
   ScalarEmitter &e = v.e;
-  Value q = op.getQuery();
   int64_t tq = staticDim(op.getResult(), 0), tk = staticDim(op.getResult(), 1);
-  Value depth = v.dim(q, 1);
   Value scale = v.broadcast(op.getScale());
   Value s = v.empty({v.b.getIndexAttr(tq), v.b.getIndexAttr(tk)});
+  Value keys = v.dim(keysT, 3);
   int64_t keyVectors = tk / width;
   return v.rowBlocks(tq, blocking.rows, s, [&](Value i0, int64_t rows,
                                                Value acc) {
     for (int64_t g = 0; g < keyVectors; g += blocking.vectors) {
       int64_t count = std::min(blocking.vectors, keyVectors - g);
-      SmallVector<Value> init(rows * count, v.splat(0.0));
-      // The keys past the sequence end read 0 (the mask drops them later):
-      // one mask per key vector, outside the loop over the head dimension.
-      SmallVector<Value> starts, masks;
-      for (int64_t c = 0; c < count; ++c) {
+      SmallVector<Value> starts;
+      for (int64_t c = 0; c < count; ++c)
         starts.push_back(e.addi(key.getRow(), e.idx((g + c) * width)));
-        masks.push_back(v.lanesBefore(v.dim(keysT, 3), starts.back()));
+      Value inside = e.cmp(arith::CmpIPredicate::sle,
+                           e.addi(starts.back(), e.idx(width)), keys);
+      SmallVector<Type> types(rows * count, v.vectorType());
+      auto block = scf::IfOp::create(
+          v.b, v.loc, types, inside, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard guard(v.b);
+        v.b.setInsertionPointToStart(&block.getThenRegion().front());
+        scf::YieldOp::create(v.b, v.loc,
+                             transposedKeysBlock(v, op, key, keysT, i0, rows,
+                                                 starts, {}));
+        v.b.setInsertionPointToStart(&block.getElseRegion().front());
+        SmallVector<Value> masks;
+        for (Value start : starts)
+          masks.push_back(v.lanesBefore(keys, start));
+        scf::YieldOp::create(v.b, v.loc,
+                             transposedKeysBlock(v, op, key, keysT, i0, rows,
+                                                 starts, masks));
       }
-      ValueRange sums = v.loop(
-          e.idx(0), depth, 1, init,
-          [&](Value d, ValueRange iter) -> SmallVector<Value> {
-            return outerProductStep(
-                v, iter, rows, count,
-                [&](int64_t r) {
-                  return v.extract(q, {e.addi(i0, e.idx(r)), d});
-                },
-                [&](int64_t c) {
-                  return v.readMasked(
-                      keysT, {key.getBatch(), key.getHead(), d, starts[c]},
-                      masks[c]);
-                });
-          });
+      ValueRange sums = block.getResults();
       for (int64_t r = 0; r < rows; ++r)
         for (int64_t c = 0; c < count; ++c) {
           Value scaled =
@@ -729,6 +763,74 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
 }
 
 //===----------------------------------------------------------------------===//
+// The end of a query tile
+//===----------------------------------------------------------------------===//
+
+/// finalize: each row's factor (1 / sum, the rescale, the gate) once as a
+/// scalar, then the row times it by vectors (whole vectors, then one masked
+/// vector for the last columns), converted to the result's element type;
+/// the logsumexp row by row.
+static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value acc = op.getAcc();
+  int64_t tq = staticDim(acc, 0);
+  Type elementType = getElementTypeOrSelf(op.getResult().getType());
+  Value cols = v.dim(acc, 1);
+  Value wholeCols = e.muli(e.floordiv(cols, e.idx(width)), e.idx(width));
+  Value out0 = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(tq), OpFoldResult(cols)},
+      elementType);
+  auto rowFactor = [&](Value i) {
+    Value factor = op.getDivide()
+                       ? v.math.reciprocalOrZero(v.extract(op.getSum(), {i}))
+                       : e.f32(1.0);
+    if (Value scale = op.getAccScale())
+      factor = arith::MulFOp::create(b, loc, factor, v.extract(scale, {i}));
+    if (Value gate = op.getGate()) {
+      Value qi = e.minsi(e.addi(op.getQuery(), i),
+                         e.subi(op.getQueryLength(), e.idx(1)));
+      factor = arith::MulFOp::create(
+          b, loc, factor,
+          e.toF32(e.extractBroadcast(gate, {op.getBatch(), op.getHead(), qi})));
+    }
+    return v.broadcast(factor);
+  };
+  Value out = v.loop(
+      e.idx(0), e.idx(tq), 1, out0,
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value factor = rowFactor(i);
+        auto scaleColumns = [&](Value from, Value to, bool inBounds,
+                                Value tile) {
+          return v.loop(
+              from, to, width, tile,
+              [&](Value c, ValueRange it) -> SmallVector<Value> {
+                Value o = arith::MulFOp::create(
+                    b, loc, v.read(acc, {i, c}, inBounds), factor);
+                if (!elementType.isF32())
+                  o = arith::TruncFOp::create(b, loc,
+                                              v.vectorType(elementType), o);
+                return {v.write(o, it[0], {i, c}, inBounds)};
+              })[0];
+        };
+        Value tile = scaleColumns(e.idx(0), wholeCols, true, iter[0]);
+        return {scaleColumns(wholeCols, cols, false, tile)};
+      })[0];
+  if (!op.getLse())
+    return {out};
+  Value lse = v.loop(
+      e.idx(0), e.idx(tq), 1, v.empty({b.getIndexAttr(tq)}),
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value row = v.math.logSumExp(v.extract(op.getMax(), {i}),
+                                     v.extract(op.getSum(), {i}));
+        return {v.insert(row, iter[0], {i})};
+      })[0];
+  return {out, lse};
+}
+
+//===----------------------------------------------------------------------===//
 // Linear attention: decays and the carried state
 //===----------------------------------------------------------------------===//
 
@@ -1119,7 +1221,7 @@ struct ConvertAttnTileToVectorPass
       if (isa<ScoresOp, AccumulateOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
-                   UpdateStateOp, FeatureMapOp>(op))
+                   UpdateStateOp, FeatureMapOp, FinalizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1155,6 +1257,9 @@ struct ConvertAttnTileToVectorPass
       } else if (auto read = dyn_cast<ReadStateOp>(op)) {
         if (lanesDivide(read.getQuery(), -1))
           replace(op, lowerReadState(read, vectorWidth, blocking));
+      } else if (auto finalize = dyn_cast<FinalizeOp>(op)) {
+        if (lanesDivide(finalize.getAcc(), -1))
+          replace(op, lowerFinalize(finalize, vectorWidth));
       } else if (auto fold = dyn_cast<UpdateStateOp>(op)) {
         if (lanesDivide(fold.getKey(), -1))
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
