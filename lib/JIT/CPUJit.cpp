@@ -74,7 +74,8 @@ std::string CompileOptions::key() const {
           llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
           llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
-          llvm::Twine(static_cast<int>(bf16Dot)))
+          llvm::Twine(static_cast<int>(bf16Dot)) + "/int8dot" +
+          llvm::Twine(static_cast<int>(int8Dot)))
       .str();
 }
 
@@ -216,6 +217,42 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
                      " and the JIT runs the kernel here; cross-compile with "
                      "attn-opt or use bf16-dot=emulate");
   return true;
+}
+
+/// The features vpdpbusd needs on `vectorWidth` i32 lanes, in LLVM's names.
+static llvm::SmallVector<llvm::StringRef, 2> int8DotFeatures(int64_t width) {
+  if (width == 16)
+    return {"avx512vnni"};
+  return {"avx512vnni", "avx512vl"};
+}
+
+bool attn::hostHasInt8Dot(int64_t vectorWidth) {
+  if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16)
+    return false;
+  return llvm::all_of(int8DotFeatures(vectorWidth), hostHasFeature);
+}
+
+/// Whether the quantized Q K^T kernel uses vpdpbusd (else its emulation).
+/// Auto takes it where both the target and this host (which runs the JIT's
+/// code) have the features; an explicit VNNI that cannot run is an error,
+/// never an illegal instruction at run time.
+static llvm::Expected<bool>
+resolveInt8Dot(const CompileOptions &options, int64_t width,
+               const llvm::TargetMachine *target) {
+  using Mode = CompileOptions::Int8Dot;
+  if (options.int8Dot == Mode::Emulated)
+    return false;
+  std::string needed;
+  for (llvm::StringRef f : int8DotFeatures(width))
+    needed += (needed.empty() ? "+" : ",+") + f.str();
+  bool targetHas = !target || target->getMCSubtargetInfo()->checkFeatures(needed);
+  bool usable = targetHas && hostHasInt8Dot(width);
+  if (options.int8Dot == Mode::Auto || usable)
+    return usable;
+  std::string who =
+      targetHas ? "this host (" + hostCPUName().str() + ")" : "the target";
+  return makeError("int8-dot=vnni: " + who + " lacks " + needed + " for " +
+                   llvm::Twine(width) + "-lane vpdpbusd; use int8-dot=emulated");
 }
 
 BufferView BufferView::of(NDArray &array) {
@@ -362,6 +399,14 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                   : tiles.vectorWidth ? 4 * tiles.vectorWidth
                                       : tiles.tileQ;
     tiles.tileKv = options.tileKv;
+    if (tiles.vectorWidth) {
+      llvm::Expected<bool> vnni =
+          resolveInt8Dot(options, tiles.vectorWidth, targetMachine.get());
+      if (!vnni)
+        return vnni.takeError();
+      tiles.vnniInt8Dot = *vnni;
+      result->int8Dot = *vnni ? "vnni" : "emulated";
+    }
     tiles.splitKv = options.splitKv;
     tiles.linearChunk = options.linearChunk;
     std::string invalid = checkTileProgramOptions(

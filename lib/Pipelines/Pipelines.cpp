@@ -55,7 +55,13 @@ static void addBufferizationToLoops(OpPassManager &pm) {
 }
 
 /// From loops on buffers to the LLVM dialect.
-static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
+static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
+                           bool vnniInt8Dot = false) {
+  // The quantized Q K^T kernel's byte dot products: buffer deallocation
+  // (above) refuses llvm.call_intrinsic, so vpdpbusd is emitted here.
+  attn::LowerInt8DotOptions int8Options;
+  int8Options.int8Dot = vnniInt8Dot ? "vnni" : "emulated";
+  pm.addPass(attn::createLowerInt8Dot(int8Options));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -119,7 +125,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
   pm.addPass(createParallelLoopsToRuntime());
-  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false);
+  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.vnniInt8Dot);
 }
 
 void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {

@@ -109,14 +109,19 @@ const Shape kShapes[] = {
     {1, 2, 1, 200, 37, 16, 16},  // Nq > Nk: early rows fully masked (causal)
 };
 
-CompileOptions quantOptions(int64_t tileQ, int64_t tileKv, bool portable) {
+/// The vector kernels' i8 dot products default to the emulated form, so a
+/// test runs the same code on every host; Int8DotFormsTest runs VNNI.
+CompileOptions quantOptions(
+    int64_t tileQ, int64_t tileKv, bool portable, int64_t width = 8,
+    CompileOptions::Int8Dot dot = CompileOptions::Int8Dot::Emulated) {
   CompileOptions options;
   options.tileProgram = true;
   options.threads = 2;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
   options.portableTiles = portable;
-  options.vectorWidth = 8;
+  options.vectorWidth = width;
+  options.int8Dot = dot;
   return options;
 }
 
@@ -175,6 +180,118 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
       return std::string(kCases[std::get<0>(info.param)].name) + "_" +
              std::get<1>(info.param);
+    });
+
+/// The quantized Q K^T vector kernel (convert-attn-tile-to-vector) at 8 and
+/// 16 lanes with both i8 dot forms: vpdpbusd (only on hosts with
+/// avx512vnni, and avx512vl for 8 lanes; not run elsewhere) and its
+/// emulation. Each matches the reference, and the two forms of a width give
+/// the same bits (the i32 sums are exact either way). Shapes: kShapes
+/// (N = 1, lengths not multiples of the tiles, fully masked rows), a head
+/// dimension of 13 (not a multiple of 4) and a decode step.
+class Int8DotFormsTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+/// The results of `kernel` on `args`.
+std::vector<NDArray> runKernel(const CompiledFunction &kernel,
+                               const SpecBinding &concrete,
+                               const ProblemSize &size,
+                               llvm::ArrayRef<NDArray> args) {
+  std::vector<NDArray> results = allocateResults(concrete, size);
+  std::vector<const NDArray *> argPtrs;
+  for (const NDArray &a : args)
+    argPtrs.push_back(&a);
+  std::vector<NDArray *> resultPtrs;
+  for (NDArray &r : results)
+    resultPtrs.push_back(&r);
+  llvm::Error err = kernel.run(argPtrs, resultPtrs);
+  EXPECT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
+  return results;
+}
+
+/// Whether `a` and `b` hold the same values (NaN where the other has NaN).
+void expectSameBits(llvm::ArrayRef<NDArray> a, llvm::ArrayRef<NDArray> b) {
+  for (size_t r = 0; r < a.size(); ++r)
+    for (int64_t i = 0; i < a[r].numElements(); ++i) {
+      double x = a[r].getDouble(i), y = b[r].getDouble(i);
+      ASSERT_TRUE(x == y || (std::isnan(x) && std::isnan(y)))
+          << "result " << r << " element " << i << ": emulated " << x
+          << ", vnni " << y;
+    }
+}
+
+TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
+  const QuantCase &c = kCases[GetParam()];
+  std::string source = makeSpec(c, "f32");
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  using Dot = CompileOptions::Int8Dot;
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  shapes.push_back({1, 2, 2, 45, 70, 13, 8}); // D not a multiple of 4
+  shapes.push_back({2, 1, 1, 1, 33, 6, 6});   // decode
+  for (int64_t width : {8, 16}) {
+    auto compile = [&](Dot dot) -> std::unique_ptr<CompiledFunction> {
+      auto compiled = CompiledFunction::compile(
+          *module, "spec",
+          quantOptions(2 * width, 2 * width, false, width, dot));
+      if (!compiled) {
+        ADD_FAILURE() << llvm::toString(compiled.takeError());
+        return nullptr;
+      }
+      return std::move(*compiled);
+    };
+    std::unique_ptr<CompiledFunction> emulated = compile(Dot::Emulated), vnni;
+    ASSERT_TRUE(emulated);
+    EXPECT_EQ(emulated->int8DotKind(), "emulated");
+    if (hostHasInt8Dot(width)) {
+      vnni = compile(Dot::VNNI);
+      ASSERT_TRUE(vnni);
+      EXPECT_EQ(vnni->int8DotKind(), "vnni");
+    } else {
+      std::printf("this host lacks avx512vnni%s: the %lld-lane vpdpbusd "
+                  "form is not run\n",
+                  width < 16 ? "/avx512vl" : "",
+                  static_cast<long long>(width));
+    }
+    for (const Shape &s : shapes) {
+      ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " " << width << " lanes Hq=" << s.hq
+                   << " Nq=" << s.nq << " Nk=" << s.nk << " D=" << s.d);
+      auto shapeArgs = makeRandomInputs(*binding, size, 0);
+      ASSERT_TRUE(static_cast<bool>(shapeArgs));
+      auto specialized = specializeToShapes(*binding, *shapeArgs);
+      ASSERT_TRUE(succeeded(specialized));
+      auto concrete = bindSpec(**specialized, "spec");
+      ASSERT_TRUE(succeeded(concrete));
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, size, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        attn::test::runAndCompare(*emulated, *concrete, size, *args, *args);
+        if (!vnni)
+          continue;
+        attn::test::runAndCompare(*vnni, *concrete, size, *args, *args);
+        expectSameBits(runKernel(*emulated, *concrete, size, *args),
+                       runKernel(*vnni, *concrete, size, *args));
+        if (testing::Test::HasFatalFailure())
+          return;
+      }
+    }
+  }
+}
+
+// Pre-quantized i8 (causal, logsumexp), in-spec blocks with K smoothing
+// (causal), signs with a key scale per token (causal).
+INSTANTIATE_TEST_SUITE_P(
+    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2, 6),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kCases[info.param].name);
     });
 
 //===----------------------------------------------------------------------===//

@@ -18,6 +18,8 @@
 
 #include "attn/Conversion/Passes.h"
 
+#include "QuantizedScoresToVector.h"
+
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
@@ -969,12 +971,13 @@ struct ConvertAttnTileToVectorPass
       return signalPassFailure();
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
+    QuantizedScoresLowering quantized(vectorWidth);
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
     SmallVector<Operation *> readers, ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<ScoresOp, AccumulateOp>(op))
+      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
                    UpdateStateOp, FeatureMapOp>(op))
@@ -983,6 +986,8 @@ struct ConvertAttnTileToVectorPass
     for (Operation *op : readers) {
       if (auto scores = dyn_cast<ScoresOp>(op))
         lowerScores(scores);
+      else if (auto qk = dyn_cast<QuantizedScoresOp>(op))
+        quantized.lower(qk); // QuantizedScoresToVector.cpp
       else if (auto acc = dyn_cast<AccumulateOp>(op))
         if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
             staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)

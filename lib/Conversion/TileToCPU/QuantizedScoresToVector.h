@@ -1,0 +1,46 @@
+//===- QuantizedScoresToVector.h - INT8 Q K^T vector kernel -----*- C++ -*-===//
+//
+// The vector kernel of attn_tile.quantized_scores for
+// convert-attn-tile-to-vector: i8 dot products four bytes per i32 lane
+// (attn_tile.dot_bytes, which attn-lower-int8-dot turns into AVX512-VNNI
+// vpdpbusd or portable vector code).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
+#define ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
+
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace attn::tile {
+
+/// Lowers quantized_scores ops of a function, sharing the packed keys of a
+/// key operand and the packed rows of a query tile between the ops that
+/// read them.
+class QuantizedScoresLowering {
+public:
+  explicit QuantizedScoresLowering(int64_t width) : width(width) {}
+
+  /// Replaces `op` by the kernel when its key tile is a load_quantized at a
+  /// key loop's tile start and `width` divides its key extent; otherwise
+  /// leaves it to the portable lowering and returns false.
+  bool lower(QuantizedScoresOp op);
+
+private:
+  /// The query tile zero-padded to whole groups of 4 bytes, and each row's
+  /// 128 * sum(q) (what the unsigned keys add to its dot products).
+  struct PackedQuery {
+    mlir::Value bytes, offsets;
+  };
+  mlir::Value packedKeys(mlir::Value keys);
+  PackedQuery packedQuery(mlir::Value query);
+
+  int64_t width;
+  llvm::DenseMap<mlir::Value, mlir::Value> keys;
+  llvm::DenseMap<mlir::Value, PackedQuery> queries;
+};
+
+} // namespace attn::tile
+
+#endif // ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
