@@ -168,6 +168,11 @@ struct TileVectorPipelineOptions
   Option<int64_t> vectorWidth{*this, "vector-width",
                               llvm::cl::desc("f32 lanes (4, 8 or 16)"),
                               llvm::cl::init(8)};
+  Option<bool> vnniInt8Dot{
+      *this, "vnni-int8-dot",
+      llvm::cl::desc("quantized Q K^T by vpdpbusd (needs avx512vnni, and "
+                     "avx512vl below 16 lanes) instead of its emulation"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -196,6 +201,7 @@ void attn::registerAttnPipelines() {
         options.tileQ = textOptions.tileQ;
         options.tileKv = textOptions.tileKv;
         options.vectorWidth = textOptions.vectorWidth;
+        options.vnniInt8Dot = textOptions.vnniInt8Dot;
         buildCPUTileLoopsPipeline(pm, options);
       });
 }
