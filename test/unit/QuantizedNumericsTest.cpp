@@ -287,9 +287,9 @@ TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
 }
 
 // Pre-quantized i8 (causal, logsumexp), in-spec blocks with K smoothing
-// (causal), signs with a key scale per token (causal).
+// (causal).
 INSTANTIATE_TEST_SUITE_P(
-    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2, 6),
+    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2),
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kCases[info.param].name);
     });
@@ -518,19 +518,25 @@ TEST_F(QuantizedEdgeTest, InSpecQuantizationRoundsTiesToEven) {
   ASSERT_TRUE(succeeded(specialized));
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
-  auto compiled = CompiledFunction::compile(*module, "spec",
-                                            quantOptions(1, 1, true));
-  ASSERT_TRUE(static_cast<bool>(compiled));
-  std::vector<NDArray> results = allocateResults(*concrete, size);
-  ASSERT_FALSE(static_cast<bool>((*compiled)->run(
-      {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0], &results[1]})));
   auto ref = reference::evaluate(concrete->op, referenceInputs(*concrete, *args));
   ASSERT_TRUE(static_cast<bool>(ref));
-  for (int64_t b = 0; b < d; ++b) {
-    // q scale 1 (absmax 127), k scale 1: the score is the integer dot.
-    double score = expected[b] * 127.0;
-    EXPECT_EQ(results[1].getDouble(b), score) << "channel " << b;
-    EXPECT_EQ(ref->lse->getDouble(b), score) << "channel " << b;
+  // The portable lowering, and the vector kernels (attn_tile.quantize by
+  // vectors of channels, D = 5: one partial vector).
+  for (bool portable : {true, false}) {
+    auto compiled = CompiledFunction::compile(
+        *module, "spec", quantOptions(portable ? 1 : 8, portable ? 1 : 8,
+                                      portable));
+    ASSERT_TRUE(static_cast<bool>(compiled));
+    std::vector<NDArray> results = allocateResults(*concrete, size);
+    ASSERT_FALSE(static_cast<bool>((*compiled)->run(
+        {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0], &results[1]})));
+    for (int64_t b = 0; b < d; ++b) {
+      // q scale 1 (absmax 127), k scale 1: the score is the integer dot.
+      double score = expected[b] * 127.0;
+      EXPECT_EQ(results[1].getDouble(b), score)
+          << "channel " << b << (portable ? " portable" : " vector");
+      EXPECT_EQ(ref->lse->getDouble(b), score) << "channel " << b;
+    }
   }
 }
 
@@ -560,15 +566,19 @@ TEST_F(QuantizedEdgeTest, ZeroAndNaNBlocks) {
   ASSERT_TRUE(succeeded(specialized));
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
-  auto compiled = CompiledFunction::compile(*module, "spec",
-                                            quantOptions(4, 4, true));
-  ASSERT_TRUE(static_cast<bool>(compiled));
-  Comparison out;
-  attn::test::runAndCompare(**compiled, *concrete, size, *args, *args, &out);
-  // Rows 8..11 see key block 2 and are NaN in both, rows 0..7 are finite
-  // in both (compareArrays matches NaN with NaN only); rows 4..7 have
-  // scores 0 (uniform weights).
-  EXPECT_EQ(out.nonFinite, 0);
+  for (bool portable : {true, false}) {
+    SCOPED_TRACE(portable ? "portable" : "vector kernels");
+    auto compiled = CompiledFunction::compile(
+        *module, "spec", quantOptions(portable ? 4 : 8, portable ? 4 : 8,
+                                      portable));
+    ASSERT_TRUE(static_cast<bool>(compiled));
+    Comparison out;
+    attn::test::runAndCompare(**compiled, *concrete, size, *args, *args, &out);
+    // Rows 8..11 see key block 2 and are NaN in both, rows 0..7 are finite
+    // in both (compareArrays matches NaN with NaN only); rows 4..7 have
+    // scores 0 (uniform weights).
+    EXPECT_EQ(out.nonFinite, 0);
+  }
 }
 
 } // namespace

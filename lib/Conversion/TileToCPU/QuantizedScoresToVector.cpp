@@ -17,7 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "QuantizedScoresToVector.h"
+#include "QuantizedToVector.h"
 
 #include "attn/Conversion/AttnCodegen.h"
 

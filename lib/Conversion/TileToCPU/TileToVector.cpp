@@ -18,7 +18,7 @@
 
 #include "attn/Conversion/Passes.h"
 
-#include "QuantizedScoresToVector.h"
+#include "QuantizedToVector.h"
 
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/SoftmaxMath.h"
@@ -980,7 +980,7 @@ struct ConvertAttnTileToVectorPass
       if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
-                   UpdateStateOp, FeatureMapOp>(op))
+                   UpdateStateOp, FeatureMapOp, QuantizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1020,6 +1020,8 @@ struct ConvertAttnTileToVectorPass
       } else if (auto fold = dyn_cast<UpdateStateOp>(op)) {
         if (lanesDivide(fold.getKey(), -1))
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
+      } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
+        lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
       }
     }
   }

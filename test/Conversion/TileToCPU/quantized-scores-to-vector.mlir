@@ -10,12 +10,30 @@
 // minus 128 * sum(q) per query row, then the portable lowering's f32 scaling.
 
 // CHECK-LABEL: func.func @sage
+// The in-spec quantization by vectors of channels, one (batch, head) per
+// work item: Q per 128 tokens (each block's absmax by vector maxima, then
+// its values), K centered first (f64 sums token by token, the mean rounded
+// to f32) and per 64 tokens.
+// CHECK-NOT:   attn_tile.quantize
+// CHECK:       scf.forall ({{.*}}) -> (tensor<?x?x?x?xi8>, tensor<?x?x?xf32>)
+// CHECK:         arith.maximumf %{{.*}} : vector<[[W:8|16]]xf32>
+// CHECK:         vector.reduction <maximumf>, %{{.*}} : vector<[[W]]xf32> into f32
+// CHECK:         arith.divf %{{.*}} : vector<[[W]]xf32>
+// CHECK:         math.roundeven %{{.*}} : vector<[[W]]xf32>
+// CHECK:         arith.fptosi %{{.*}} : vector<[[W]]xf32> to vector<[[W]]xi8>
+// CHECK:       %[[KQ:.*]]:2 = scf.forall ({{.*}}) -> (tensor<?x?x?x?xi8>, tensor<?x?x?xf32>)
+// CHECK:         arith.extf %{{.*}} : vector<[[W]]xf32> to vector<[[W]]xf64>
+// CHECK:         arith.addf %{{.*}} : vector<[[W]]xf64>
+// CHECK:         arith.divf %{{.*}} : vector<[[W]]xf64>
+// CHECK:         arith.truncf %{{.*}} : vector<[[W]]xf64> to vector<[[W]]xf32>
+// CHECK:         arith.subf
+// CHECK:         vector.reduction <maximumf>
+// CHECK:         math.roundeven
 // The keys' packing: [B, H, ceil(D/4), 4N] i8, one (batch, head) per work
 // item, each byte the key's sign bit flipped (k + 128), 0 past D.
-// CHECK:       %[[KQ:.*]], %{{.*}} = attn_tile.quantize %arg1 block(64) center
 // CHECK:       %[[PACKED:.*]] = scf.forall (%{{.*}}, %{{.*}}) in {{.*}} -> (tensor<?x?x?x?xi8>)
 // CHECK:         tensor.generate
-// CHECK:           tensor.extract %[[KQ]]
+// CHECK:           tensor.extract %[[KQ]]#0
 // CHECK:           arith.maxsi %{{.*}}, %c-127_i8
 // CHECK:           arith.xori %{{.*}}, %c-128_i8
 // CHECK:         tensor.parallel_insert_slice

@@ -1,13 +1,14 @@
-//===- QuantizedScoresToVector.h - INT8 Q K^T vector kernel -----*- C++ -*-===//
+//===- QuantizedToVector.h - INT8 Q K^T vector kernels ------------*- C++ -*-===//
 //
-// The vector kernel of attn_tile.quantized_scores for
-// convert-attn-tile-to-vector: i8 dot products four bytes per i32 lane
-// (attn_tile.dot_bytes, which attn-lower-int8-dot turns into AVX512-VNNI
-// vpdpbusd or portable vector code).
+// The vector code of convert-attn-tile-to-vector for quantized Q K^T: the
+// kernel of attn_tile.quantized_scores, i8 dot products four bytes per i32
+// lane (attn_tile.dot_bytes, which attn-lower-int8-dot turns into
+// AVX512-VNNI vpdpbusd or portable vector code), and attn_tile.quantize by
+// vectors of channels.
 //
 //===----------------------------------------------------------------------===//
-#ifndef ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
-#define ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
+#ifndef ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
+#define ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
 
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
 
@@ -41,6 +42,11 @@ private:
   llvm::DenseMap<mlir::Value, PackedQuery> queries;
 };
 
+/// Replaces `op` by vector code over `width` channels, one (batch, head)
+/// per work item of an scf.forall, with the portable lowering's results
+/// bit for bit (QuantizeToVector.cpp).
+void lowerQuantizeToVector(QuantizeOp op, int64_t width);
+
 } // namespace attn::tile
 
-#endif // ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDSCORESTOVECTOR_H
+#endif // ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
