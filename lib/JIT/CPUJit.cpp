@@ -167,6 +167,14 @@ static bool usesBF16Operands(ModuleOp module) {
   return found;
 }
 
+/// `features` as a target feature string: "+a,+b".
+static std::string featureString(llvm::ArrayRef<llvm::StringRef> features) {
+  std::string text;
+  for (llvm::StringRef f : features)
+    text += (text.empty() ? "+" : ",+") + f.str();
+  return text;
+}
+
 /// The features vdpbf16ps needs on `vectorWidth` lanes, in LLVM's names.
 static llvm::SmallVector<llvm::StringRef, 2> bf16DotFeatures(int64_t width) {
   if (width == 16)
@@ -199,9 +207,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
   if (width != 8 && width != 16)
     return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
                      llvm::Twine(width));
-  std::string needed;
-  for (llvm::StringRef f : bf16DotFeatures(width))
-    needed += (needed.empty() ? "+" : ",+") + f.str();
+  std::string needed = featureString(bf16DotFeatures(width));
   bool targetHas = target ? target->getMCSubtargetInfo()->checkFeatures(needed)
                           : hostHasBF16Dot(width);
   if (!targetHas)
@@ -242,9 +248,7 @@ resolveInt8Dot(const CompileOptions &options, int64_t width,
   using Mode = CompileOptions::Int8Dot;
   if (options.int8Dot == Mode::Emulated)
     return false;
-  std::string needed;
-  for (llvm::StringRef f : int8DotFeatures(width))
-    needed += (needed.empty() ? "+" : ",+") + f.str();
+  std::string needed = featureString(int8DotFeatures(width));
   bool targetHas = !target || target->getMCSubtargetInfo()->checkFeatures(needed);
   bool usable = targetHas && hostHasInt8Dot(width);
   if (options.int8Dot == Mode::Auto || usable)

@@ -195,23 +195,6 @@ protected:
   MLIRContext context;
 };
 
-/// The results of `kernel` on `args`.
-std::vector<NDArray> runKernel(const CompiledFunction &kernel,
-                               const SpecBinding &concrete,
-                               const ProblemSize &size,
-                               llvm::ArrayRef<NDArray> args) {
-  std::vector<NDArray> results = allocateResults(concrete, size);
-  std::vector<const NDArray *> argPtrs;
-  for (const NDArray &a : args)
-    argPtrs.push_back(&a);
-  std::vector<NDArray *> resultPtrs;
-  for (NDArray &r : results)
-    resultPtrs.push_back(&r);
-  llvm::Error err = kernel.run(argPtrs, resultPtrs);
-  EXPECT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
-  return results;
-}
-
 /// Whether `a` and `b` hold the same values (NaN where the other has NaN).
 void expectSameBits(llvm::ArrayRef<NDArray> a, llvm::ArrayRef<NDArray> b) {
   for (size_t r = 0; r < a.size(); ++r)
@@ -277,8 +260,10 @@ TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
         if (!vnni)
           continue;
         attn::test::runAndCompare(*vnni, *concrete, size, *args, *args);
-        expectSameBits(runKernel(*emulated, *concrete, size, *args),
-                       runKernel(*vnni, *concrete, size, *args));
+        std::vector<NDArray> a, b;
+        attn::test::runKernel(*emulated, *concrete, size, *args, a);
+        attn::test::runKernel(*vnni, *concrete, size, *args, b);
+        expectSameBits(a, b);
         if (testing::Test::HasFatalFailure())
           return;
       }

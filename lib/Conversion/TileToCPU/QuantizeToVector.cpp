@@ -201,6 +201,34 @@ static Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
   return tensor::CastOp::create(b, loc, type, value);
 }
 
+ValueRange attn::tile::forEachHead(
+    OpBuilder &b, Location loc, OpFoldResult batches, OpFoldResult heads,
+    ValueRange inits, function_ref<SmallVector<Value>(Value, Value)> body) {
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{zero, zero},
+      ArrayRef<OpFoldResult>{batches, heads}, ArrayRef<OpFoldResult>{one, one},
+      inits, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
+  SmallVector<Value> slices = body(bi, hi);
+  SmallVector<SmallVector<OpFoldResult>> sizes;
+  for (Value slice : slices)
+    sizes.push_back(tensor::getMixedSizes(b, loc, slice));
+  b.setInsertionPointToEnd(forall.getTerminator().getBody());
+  for (auto [slice, dest, sliceSizes] :
+       llvm::zip(slices, forall.getRegionIterArgs(), sizes)) {
+    SmallVector<OpFoldResult> offsets(sliceSizes.size(), zero),
+        allSizes = {one, one}, strides(sliceSizes.size() + 2, one);
+    offsets.insert(offsets.begin(), {bi, hi});
+    allSizes.append(sliceSizes);
+    tensor::ParallelInsertSliceOp::create(b, loc, slice, dest, offsets,
+                                          allSizes, strides);
+  }
+  return forall.getResults();
+}
+
 void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -214,33 +242,16 @@ void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
   Value scalesInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<OpFoldResult>{sizes[0], sizes[1], blocks},
       b.getF32Type());
-  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{zero, zero},
-      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
-      ArrayRef<OpFoldResult>{one, one}, ValueRange{valuesInit, scalesInit},
-      std::nullopt);
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(forall.getBody()->getTerminator());
-    Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
-    HeadQuantizer head(b, loc, width, source, bi, hi);
-    auto [values, scales] = head.run(op.getBlock(), op.getCenter(), blocks);
-    b.setInsertionPointToEnd(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, values, forall.getRegionIterArgs()[0],
-        ArrayRef<OpFoldResult>{bi, hi, zero, zero},
-        ArrayRef<OpFoldResult>{one, one, head.tokens, head.depth},
-        ArrayRef<OpFoldResult>{one, one, one, one});
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, scales, forall.getRegionIterArgs()[1],
-        ArrayRef<OpFoldResult>{bi, hi, zero},
-        ArrayRef<OpFoldResult>{one, one, blocks},
-        ArrayRef<OpFoldResult>{one, one, one});
-  }
+  ValueRange results = forEachHead(
+      b, loc, sizes[0], sizes[1], {valuesInit, scalesInit},
+      [&](Value bi, Value hi) -> SmallVector<Value> {
+        HeadQuantizer head(b, loc, width, source, bi, hi);
+        auto [values, scales] = head.run(op.getBlock(), op.getCenter(), blocks);
+        return {values, scales};
+      });
   op.getValues().replaceAllUsesWith(
-      castTo(b, loc, forall.getResult(0), op.getValues().getType()));
+      castTo(b, loc, results[0], op.getValues().getType()));
   op.getScales().replaceAllUsesWith(
-      castTo(b, loc, forall.getResult(1), op.getScales().getType()));
+      castTo(b, loc, results[1], op.getScales().getType()));
   op.erase();
 }

@@ -82,9 +82,8 @@ static Value packHead(OpBuilder &b, Location loc, Value keys, Value bi,
       .getResult();
 }
 
-/// The packed keys [B, H, ceil(D/4), 4N] of an i8 key operand, one (batch,
-/// head) per work item of an scf.forall, which the work-item runtime
-/// spreads over the threads like the attention.
+/// The packed keys [B, H, ceil(D/4), 4N] of an i8 key operand, one
+/// (batch, head) per work item.
 static Value packKeys(OpBuilder &b, Location loc, Value keys) {
   ScalarEmitter e(b, loc);
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, keys);
@@ -93,22 +92,11 @@ static Value packKeys(OpBuilder &b, Location loc, Value keys) {
   Value bytes = e.muli(tensor::DimOp::create(b, loc, keys, 2), e.idx(4));
   SmallVector<OpFoldResult> packedSizes = {sizes[0], sizes[1], groups, bytes};
   Value init = tensor::EmptyOp::create(b, loc, packedSizes, b.getI8Type());
-  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{zero, zero},
-      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
-      ArrayRef<OpFoldResult>{one, one}, ValueRange{init}, std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
-  Value head = packHead(b, loc, keys, bi, hi, groups, bytes, depth);
-  b.setInsertionPointToEnd(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, loc, head, forall.getRegionIterArgs()[0],
-      ArrayRef<OpFoldResult>{bi, hi, zero, zero},
-      ArrayRef<OpFoldResult>{one, one, groups, bytes},
-      ArrayRef<OpFoldResult>{one, one, one, one});
-  return forall.getResult(0);
+  return forEachHead(b, loc, sizes[0], sizes[1], init,
+                     [&](Value bi, Value hi) -> SmallVector<Value> {
+                       return {packHead(b, loc, keys, bi, hi, groups, bytes,
+                                        depth)};
+                     })[0];
 }
 
 Value QuantizedScoresLowering::packedKeys(Value source) {

@@ -42,6 +42,18 @@ private:
   llvm::DenseMap<mlir::Value, PackedQuery> queries;
 };
 
+/// An scf.forall over (batch, head) in [0, batches) x [0, heads) whose
+/// items write `body(bi, hi)`'s tensors as the [bi, hi, 0, ...] slices of
+/// `inits` (each of rank 2 less than its init): one (batch, head) per work
+/// item, which the work-item runtime spreads over the threads like the
+/// attention. Returns the forall's results.
+mlir::ValueRange forEachHead(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult batches,
+    mlir::OpFoldResult heads, mlir::ValueRange inits,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value bi,
+                                                      mlir::Value hi)>
+        body);
+
 /// Replaces `op` by vector code over `width` channels, one (batch, head)
 /// per work item of an scf.forall, with the portable lowering's results
 /// bit for bit (QuantizeToVector.cpp).
