@@ -566,4 +566,27 @@ TEST_F(QuantizedEdgeTest, ZeroAndNaNBlocks) {
   }
 }
 
+/// VNNI asked for on a target without avx512vnni (an explicit CPU, so on
+/// any host) is an error at compile time, never an illegal instruction;
+/// Auto takes the emulation there.
+TEST_F(QuantizedEdgeTest, VnniOnATargetWithoutItIsAnError) {
+  auto module = parseSourceString<ModuleOp>(kI8Spec, &context);
+  ASSERT_TRUE(module);
+  CompileOptions options = quantOptions(16, 16, false, 8,
+                                        CompileOptions::Int8Dot::VNNI);
+  options.cpu = "haswell";
+  auto refused = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_FALSE(static_cast<bool>(refused));
+  std::string message = llvm::toString(refused.takeError());
+  EXPECT_NE(message.find("int8-dot=vnni: the target lacks "
+                         "+avx512vnni,+avx512vl for 8-lane vpdpbusd"),
+            std::string::npos)
+      << message;
+  options.int8Dot = CompileOptions::Int8Dot::Auto;
+  auto automatic = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_TRUE(static_cast<bool>(automatic))
+      << llvm::toString(automatic.takeError());
+  EXPECT_EQ((*automatic)->int8DotKind(), "emulated");
+}
+
 } // namespace
