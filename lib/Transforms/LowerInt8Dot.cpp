@@ -34,26 +34,39 @@ static Value vnniDot(RewriterBase &rewriter, DotBytesOp op) {
       .getResult(0);
 }
 
+/// The op's bytes as i32 lanes, 4 bytes each (byte 4l + t is bits
+/// [8t, 8t + 8) of lane l: little-endian, as x86).
+static Value lanesOf(RewriterBase &rewriter, Location loc, Value bytes,
+                     VectorType i32s) {
+  return vector::BitCastOp::create(rewriter, loc, i32s, bytes);
+}
+
 /// For each byte position t of the 4: the lanes' bytes t, widened to i32
-/// (unsigned and signed), multiplied and added. Exact: |sum| < 2^17.
+/// by shifts (unsigned: shift right and mask; signed: shift it to the top,
+/// then arithmetic shift right), multiplied and added. Exact: |sum| < 2^17.
+/// Shifts rather than byte shuffles: they keep the IR (and the compile
+/// time of the unrolled kernels) small and run as plain vector shifts.
 static Value emulatedDot(RewriterBase &rewriter, DotBytesOp op) {
   Location loc = op.getLoc();
   VectorType i32s = op.getType();
-  int64_t lanes = i32s.getDimSize(0);
+  auto splat = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(i32s, rewriter.getI32IntegerAttr(v)));
+  };
+  Value u = lanesOf(rewriter, loc, op.getUnsignedBytes(), i32s);
+  Value s = lanesOf(rewriter, loc, op.getSignedBytes(), i32s);
   Value acc = op.getAcc();
   for (int64_t t = 0; t < 4; ++t) {
-    SmallVector<int64_t> picks;
-    for (int64_t l = 0; l < lanes; ++l)
-      picks.push_back(4 * l + t);
-    auto pick = [&](Value bytes) {
-      return vector::ShuffleOp::create(rewriter, loc, bytes, bytes, picks);
-    };
-    Value u = arith::ExtUIOp::create(rewriter, loc, i32s,
-                                     pick(op.getUnsignedBytes()));
-    Value s =
-        arith::ExtSIOp::create(rewriter, loc, i32s, pick(op.getSignedBytes()));
+    Value ut = t == 0 ? u : arith::ShRUIOp::create(rewriter, loc, u,
+                                                   splat(8 * t));
+    if (t < 3)
+      ut = arith::AndIOp::create(rewriter, loc, ut, splat(255));
+    Value st = t == 3 ? s : arith::ShLIOp::create(rewriter, loc, s,
+                                                  splat(24 - 8 * t));
+    st = arith::ShRSIOp::create(rewriter, loc, st, splat(24));
     acc = arith::AddIOp::create(rewriter, loc, acc,
-                                arith::MulIOp::create(rewriter, loc, u, s));
+                                arith::MulIOp::create(rewriter, loc, ut, st));
   }
   return acc;
 }
