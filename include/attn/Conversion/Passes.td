@@ -191,9 +191,10 @@ def LowerInt8Dot : Pass<"attn-lower-int8-dot"> {
     "llvm.x86.avx512.vpdpbusd.{128,256,512}"` for 4, 8 or 16 lanes
     (`vpdpbusd`: the target must have avx512vnni, and avx512vl below 16
     lanes; the JIT chooses it from the host's features). `int8-dot=emulated`:
-    per byte position of the 4, the bytes picked by `vector.shuffle`,
-    widened (unsigned, signed) to i32, multiplied and added: the same exact
-    sums on any target.
+    both operands as i32 lanes (`vector.bitcast`, little-endian as x86),
+    per byte position of the 4 the unsigned byte by a shift right and a
+    mask and the signed one by a shift left and an arithmetic shift right,
+    multiplied and added: the same exact sums on any little-endian target.
   }];
   let options = [
     Option<"int8Dot", "int8-dot", "std::string", /*default=*/"\"emulated\"",
