@@ -69,10 +69,13 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       offset's `128 * sum(q)` per row: exact, and the same f32 scaling as
       the portable lowering. The byte products are `attn_tile.dot_bytes`
       ops (`vpdpbusd`'s semantics), which `attn-lower-int8-dot` lowers
-      after bufferization.
+      after bufferization;
+    * `attn_tile.quantize`: one (batch, head) per work item of an
+      `scf.forall`, the token mean, block absmax and values by vectors of
+      channels, bit for bit the portable lowering's results.
 
     Tiles whose key extent the width does not divide, and every other op
-    (modify, weight_mod, merge, finalize, the selection ops), are left to
+    (modify, weight_mod, merge, finalize, the selection ops, sign), are left to
     the portable lowering: correct, scalar.
   }];
   let options = [
