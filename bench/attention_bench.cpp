@@ -49,6 +49,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -91,6 +92,11 @@ constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 /// (bf16-dot=on) for bf16, on hosts with avx512bf16 (the default widens).
 /// Tile, TilePortable: the tile program (shape-generic) with its vector
 /// kernels at the host's width, and with the portable scalar lowering only.
+/// TileInt8: the tile program's kernels on the same float inputs with
+/// SageAttention's INT8 Q K^T declared (kInt8QK: the compiler quantizes Q
+/// per 128 tokens and smoothed K per 64; P V stays f32), vpdpbusd where
+/// the host has AVX512-VNNI; its counters cos_vs_f32 and rel_err_vs_f32
+/// compare its output with the `tile` path's on the same inputs.
 enum class Path {
   Tiled,
   Tiled1T,
@@ -100,7 +106,8 @@ enum class Path {
   Untiled,
   Tile,
   Tile1T,
-  TilePortable
+  TilePortable,
+  TileInt8
 };
 
 const char *pathName(Path p) {
@@ -114,6 +121,7 @@ const char *pathName(Path p) {
   case Path::Tile: return "tile";
   case Path::Tile1T: return "tile_1t";
   case Path::TilePortable: return "tile_portable";
+  case Path::TileInt8: return "tile_int8";
   }
   return "?";
 }
@@ -137,10 +145,16 @@ struct Case {
   }
 };
 
-std::string makeSpec(const MaskConfig &mask, const std::string &dtype) {
+const char *const kInt8QK =
+    "quantization(#attn.quantized_qk<scheme = int8, q_block = 128, "
+    "k_block = 64, smooth_k = true>)";
+
+std::string makeSpec(const MaskConfig &mask, const std::string &dtype,
+                     const std::string &quantization = "") {
   std::string t = "tensor<?x?x?x?x" + dtype + ">";
   return "func.func @bench(%q: " + t + ", %k: " + t + ", %v: " + t + ") -> " +
-         t + " {\n  %o = attn.attention %q, %k, %v " + mask.clause + " : " + t +
+         t + " {\n  %o = attn.attention %q, %k, %v " + mask.clause + " " +
+         quantization + " : " + t +
          ", " + t + ", " + t + " -> " + t + "\n  return %o : " + t + "\n}\n";
 }
 
@@ -174,10 +188,49 @@ struct Prepared {
   std::unique_ptr<CompiledFunction> kernel;
   double density = 1;
   bool densityExact = true;
+  /// TileInt8: against the f32 tile program's output (NaN otherwise).
+  double cosine = std::nan(""), relativeError = std::nan("");
 };
 Prepared &prepared() {
   static Prepared p;
   return p;
+}
+
+/// Cosine similarity and relative Frobenius error of p's kernel (INT8
+/// Q K^T) against the same spec without quantization through the tile
+/// program, on the current inputs (as QuantizedNumericsTest measures them).
+llvm::Error measureAccuracy(Prepared &p, const Case &c,
+                            const CompileOptions &options) {
+  OwningOpRef<ModuleOp> f32 = parseSourceString<ModuleOp>(
+      makeSpec(kMasks[c.mask], c.dtype), &context());
+  auto exact = CompiledFunction::compile(*f32, "bench", options);
+  if (!exact)
+    return exact.takeError();
+  Buffers &buf = buffers();
+  std::vector<const NDArray *> args;
+  for (NDArray &a : buf.args)
+    args.push_back(&a);
+  FailureOr<SpecBinding> concrete = bindSpec(*p.module, "bench");
+  if (failed(concrete))
+    return llvm::createStringError("cannot bind the specialized spec");
+  ProblemSize size{1, c.h, c.h, c.n, c.n, c.d, c.d};
+  std::vector<NDArray> quantized = allocateResults(*concrete, size),
+                       full = allocateResults(*concrete, size);
+  if (llvm::Error err = p.kernel->run(args, {&quantized[0]}))
+    return err;
+  if (llvm::Error err = (*exact)->run(args, {&full[0]}))
+    return err;
+  double dot = 0, q2 = 0, f2 = 0, d2 = 0;
+  for (int64_t i = 0; i < full[0].numElements(); ++i) {
+    double q = quantized[0].getDouble(i), f = full[0].getDouble(i);
+    dot += q * f;
+    q2 += q * q;
+    f2 += f * f;
+    d2 += (q - f) * (q - f);
+  }
+  p.cosine = dot / std::sqrt(q2 * f2);
+  p.relativeError = std::sqrt(d2 / f2);
+  return llvm::Error::success();
 }
 
 /// Compiles the kernel of `c` and makes its inputs, unless already done.
@@ -189,7 +242,8 @@ const Prepared &prepare(const Case &c) {
   p = Prepared();
   p.key = key;
   MLIRContext &ctx = context();
-  std::string text = makeSpec(kMasks[c.mask], c.dtype);
+  std::string text = makeSpec(kMasks[c.mask], c.dtype,
+                              c.path == Path::TileInt8 ? kInt8QK : "");
   OwningOpRef<ModuleOp> generic = parseSourceString<ModuleOp>(text, &ctx);
   if (!generic) {
     p.error = "cannot parse the spec";
@@ -241,7 +295,8 @@ const Prepared &prepare(const Case &c) {
   options.tiled = c.path != Path::Untiled;
   options.threads = c.path == Path::Tiled1T || c.path == Path::Tile1T ? 1 : 0;
   options.tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
-                        c.path == Path::TilePortable;
+                        c.path == Path::TilePortable ||
+                        c.path == Path::TileInt8;
   options.portableTiles = c.path == Path::TilePortable;
   if (c.path == Path::TiledQ24)
     options.tileQ = 24;
@@ -255,6 +310,11 @@ const Prepared &prepare(const Case &c) {
     return p;
   }
   p.kernel = std::move(*kernel);
+  if (c.path == Path::TileInt8)
+    if (llvm::Error err = measureAccuracy(p, c, options)) {
+      p.error = llvm::toString(std::move(err));
+      p.kernel.reset();
+    }
   return p;
 }
 
@@ -288,6 +348,11 @@ void runAttention(benchmark::State &state, Case c) {
   state.counters["density_exact"] = p.densityExact ? 1 : 0;
   state.counters["compile_s"] = p.kernel->compileSeconds();
   state.counters["work_items"] = double(p.kernel->numWorkItems());
+  if (c.path == Path::TileInt8) {
+    state.counters["cos_vs_f32"] = p.cosine;
+    state.counters["rel_err_vs_f32"] = p.relativeError;
+    state.counters["vnni"] = p.kernel->int8DotKind() == "vnni" ? 1 : 0;
+  }
 }
 
 void add(std::vector<Case> &cases, Case c) {
@@ -318,6 +383,8 @@ std::vector<Case> allCases() {
         if (p != Path::TiledBF16Dot || (std::string(dt) == "bf16" &&
                                         hostHasBF16Dot(hostVectorWidth())))
           add(cases, {p, m, dt, m == kNbhd ? 1024 : 256, 64, 2});
+  for (int m : {kDense, kCausal})
+    add(cases, {Path::TileInt8, m, "f32", 256, 64, 2});
 
   // Every mask at 1K-4K, every D/H/dtype; the untiled baseline and the
   // one-thread tiled run at 1K (and a few more at D = 64, H = 8).
@@ -352,6 +419,13 @@ std::vector<Case> allCases() {
               add(cases, {Path::TiledBF16Dot, m, dt, n, d, h});
           }
         }
+
+  // INT8 Q K^T against f32 on the tile program (dense, causal, 1024-key
+  // window).
+  for (int m : {kDense, kCausal, kSw1024}) {
+    add(cases, {Path::Tile, m, "f32", 4096, 128, 16});
+    add(cases, {Path::TileInt8, m, "f32", 4096, 128, 16});
+  }
 
   // Long sequences: the cheap (sparse) masks at 8K and 16K; dense and
   // causal at 8K (f32) for the causal speed-up, dense at 16K (f32, D = 64,

@@ -34,11 +34,20 @@ def bench_command(args):
     return cmd
 
 
-def run_once(cmd):
-    """{benchmark name: (wall ms per call, useful GFLOP/s)} of one run."""
-    return {b["name"]: (b["real_time"] * UNIT_MS[b["time_unit"]],
-                        b.get("useful", 0.0) / 1e9)
-            for b in run_benchmarks(cmd)}
+ACCURACY = ("cos_vs_f32", "rel_err_vs_f32")
+
+
+def run_once(cmd, accuracy):
+    """{benchmark name: (wall ms per call, useful GFLOP/s)} of one run;
+    `accuracy` collects {name: (cos, rel err)} where a path reports them
+    (tile_int8 against the f32 tile program)."""
+    runs = {}
+    for b in run_benchmarks(cmd):
+        runs[b["name"]] = (b["real_time"] * UNIT_MS[b["time_unit"]],
+                           b.get("useful", 0.0) / 1e9)
+        if ACCURACY[0] in b:
+            accuracy[split_name(b["name"])] = tuple(b[k] for k in ACCURACY)
+    return runs
 
 
 def split_name(name):
@@ -48,7 +57,7 @@ def split_name(name):
     return path, rest.replace("/process_time", "").replace("/real_time", "")
 
 
-def table(runs, paths):
+def table(runs, paths, accuracy):
     cases = []
     for run in runs:
         for name in run:
@@ -59,6 +68,8 @@ def table(runs, paths):
     for p in paths:
         head += [f"{p} ms", f"{p} GFLOP/s"]
     head += [f"{p}/{paths[0]}" for p in paths[1:]]
+    measured = [p for p in paths if any(k[0] == p for k in accuracy)]
+    head += [f"{p} cos / rel err vs f32" for p in measured]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for case in cases:
         cells, times = [case], {}
@@ -75,6 +86,9 @@ def table(runs, paths):
         for p in paths[1:]:
             cells.append(f"{times[p] / times[paths[0]]:.3f}"
                          if p in times and paths[0] in times else "-")
+        for p in measured:
+            a = accuracy.get((p, case))
+            cells.append(f"{a[0]:.6f} / {a[1]:.2e}" if a else "-")
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -100,13 +114,15 @@ def main():
         p.error(f"--build: no executable {binary}")
 
     load_before = load_average()
-    runs = [run_once(bench_command(args)) for _ in range(args.repetitions)]
+    accuracy = {}
+    runs = [run_once(bench_command(args), accuracy)
+            for _ in range(args.repetitions)]
     load_after = load_average()
     if not any(runs):
         sys.exit("no benchmark matches (see attention_bench "
                  "--benchmark_list_tests)")
     model, avx512 = cpu_description()
-    print(table(runs, args.paths))
+    print(table(runs, args.paths, accuracy))
     print()
     print(f"Medians of {args.repetitions} runs; wall time per call.")
     print("Command: `" + shlex.join([sys.executable] + sys.argv) + "`")

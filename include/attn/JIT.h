@@ -88,6 +88,13 @@ struct CompileOptions {
   /// x86-64.
   enum class BF16Dot { Auto, On, Off, Emulate };
   BF16Dot bf16Dot = BF16Dot::Auto;
+  /// Tile program with vector kernels only: the i8 dot products of
+  /// quantized Q K^T (attn_tile.quantized_scores). Auto: VNNI where the
+  /// target and this host have it (avx512vnni, plus avx512vl below 16
+  /// lanes), else emulated. VNNI: vpdpbusd, an error where that is not met.
+  /// Emulated: the same exact sums in portable vector code (any x86-64).
+  enum class Int8Dot { Auto, VNNI, Emulated };
+  Int8Dot int8Dot = Int8Dot::Auto;
 
   /// A stable text form, part of the cache key.
   std::string key() const;
@@ -109,6 +116,10 @@ int64_t hostVectorWidth();
 /// Whether vdpbf16ps on `vectorWidth` f32 lanes (8 or 16) can run on this
 /// host: avx512bf16, plus avx512vl for 8 lanes.
 bool hostHasBF16Dot(int64_t vectorWidth);
+
+/// Whether vpdpbusd on `vectorWidth` i32 lanes (4, 8 or 16) can run on this
+/// host: avx512vnni, plus avx512vl below 16 lanes.
+bool hostHasInt8Dot(int64_t vectorWidth);
 
 /// The pool that runs kernels' work items (one thread per hardware thread).
 /// Its tasks may call kernels: waiting for their own work items runs
@@ -156,6 +167,9 @@ public:
   /// How bf16 dot products run: "native" (vdpbf16ps), "emulated" or "off"
   /// (bf16 widened to f32, or no bf16 operands).
   llvm::StringRef bf16DotKind() const { return bf16Dot; }
+  /// How the tile program's quantized Q K^T kernel computes its i8 dot
+  /// products: "vnni", "emulated", or "off" (the portable lowering).
+  llvm::StringRef int8DotKind() const { return int8Dot; }
   /// Seconds spent in the pipeline and in LLVM.
   double compileSeconds() const { return seconds; }
 
@@ -174,6 +188,7 @@ private:
   int64_t lanes = 0;
   int64_t tileQ = 0, tileKv = 0;
   const char *bf16Dot = "off";
+  const char *int8Dot = "off";
   unsigned threads = 1;
   double seconds = 0;
 };

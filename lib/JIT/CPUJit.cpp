@@ -74,7 +74,8 @@ std::string CompileOptions::key() const {
           llvm::Twine(tileQ) + "/" +
           llvm::Twine(tileKv) + "/" + llvm::Twine(vectorWidth) + "/" +
           llvm::Twine(threads) + "/" + cpu + "/" + features + "/bf16dot" +
-          llvm::Twine(static_cast<int>(bf16Dot)))
+          llvm::Twine(static_cast<int>(bf16Dot)) + "/int8dot" +
+          llvm::Twine(static_cast<int>(int8Dot)))
       .str();
 }
 
@@ -166,6 +167,14 @@ static bool usesBF16Operands(ModuleOp module) {
   return found;
 }
 
+/// `features` as a target feature string: "+a,+b".
+static std::string featureString(llvm::ArrayRef<llvm::StringRef> features) {
+  std::string text;
+  for (llvm::StringRef f : features)
+    text += (text.empty() ? "+" : ",+") + f.str();
+  return text;
+}
+
 /// The features vdpbf16ps needs on `vectorWidth` lanes, in LLVM's names.
 static llvm::SmallVector<llvm::StringRef, 2> bf16DotFeatures(int64_t width) {
   if (width == 16)
@@ -198,9 +207,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
   if (width != 8 && width != 16)
     return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
                      llvm::Twine(width));
-  std::string needed;
-  for (llvm::StringRef f : bf16DotFeatures(width))
-    needed += (needed.empty() ? "+" : ",+") + f.str();
+  std::string needed = featureString(bf16DotFeatures(width));
   bool targetHas = target ? target->getMCSubtargetInfo()->checkFeatures(needed)
                           : hostHasBF16Dot(width);
   if (!targetHas)
@@ -216,6 +223,40 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
                      " and the JIT runs the kernel here; cross-compile with "
                      "attn-opt or use bf16-dot=emulate");
   return true;
+}
+
+/// The features vpdpbusd needs on `vectorWidth` i32 lanes, in LLVM's names.
+static llvm::SmallVector<llvm::StringRef, 2> int8DotFeatures(int64_t width) {
+  if (width == 16)
+    return {"avx512vnni"};
+  return {"avx512vnni", "avx512vl"};
+}
+
+bool attn::hostHasInt8Dot(int64_t vectorWidth) {
+  if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16)
+    return false;
+  return llvm::all_of(int8DotFeatures(vectorWidth), hostHasFeature);
+}
+
+/// Whether the quantized Q K^T kernel uses vpdpbusd (else its emulation).
+/// Auto takes it where both the target and this host (which runs the JIT's
+/// code) have the features; an explicit VNNI that cannot run is an error,
+/// never an illegal instruction at run time.
+static llvm::Expected<bool>
+resolveInt8Dot(const CompileOptions &options, int64_t width,
+               const llvm::TargetMachine *target) {
+  using Mode = CompileOptions::Int8Dot;
+  if (options.int8Dot == Mode::Emulated)
+    return false;
+  std::string needed = featureString(int8DotFeatures(width));
+  bool targetHas = !target || target->getMCSubtargetInfo()->checkFeatures(needed);
+  bool usable = targetHas && hostHasInt8Dot(width);
+  if (options.int8Dot == Mode::Auto || usable)
+    return usable;
+  std::string who =
+      targetHas ? "this host (" + hostCPUName().str() + ")" : "the target";
+  return makeError("int8-dot=vnni: " + who + " lacks " + needed + " for " +
+                   llvm::Twine(width) + "-lane vpdpbusd; use int8-dot=emulated");
 }
 
 BufferView BufferView::of(NDArray &array) {
@@ -362,6 +403,14 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                   : tiles.vectorWidth ? 4 * tiles.vectorWidth
                                       : tiles.tileQ;
     tiles.tileKv = options.tileKv;
+    if (tiles.vectorWidth) {
+      llvm::Expected<bool> vnni =
+          resolveInt8Dot(options, tiles.vectorWidth, targetMachine.get());
+      if (!vnni)
+        return vnni.takeError();
+      tiles.vnniInt8Dot = *vnni;
+      result->int8Dot = *vnni ? "vnni" : "emulated";
+    }
     tiles.splitKv = options.splitKv;
     tiles.linearChunk = options.linearChunk;
     std::string invalid = checkTileProgramOptions(

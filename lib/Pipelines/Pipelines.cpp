@@ -57,7 +57,13 @@ static void addBufferizationToLoops(OpPassManager &pm) {
 }
 
 /// From loops on buffers to the LLVM dialect.
-static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
+static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
+                           bool vnniInt8Dot = false) {
+  // The quantized Q K^T kernel's byte dot products: buffer deallocation
+  // (above) refuses llvm.call_intrinsic, so vpdpbusd is emitted here.
+  attn::LowerInt8DotOptions int8Options;
+  int8Options.int8Dot = vnniInt8Dot ? "vnni" : "emulated";
+  pm.addPass(attn::createLowerInt8Dot(int8Options));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -121,7 +127,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
   pm.addPass(createParallelLoopsToRuntime());
-  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false);
+  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.vnniInt8Dot);
 }
 
 void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
@@ -164,6 +170,11 @@ struct TileVectorPipelineOptions
   Option<int64_t> vectorWidth{*this, "vector-width",
                               llvm::cl::desc("f32 lanes (4, 8 or 16)"),
                               llvm::cl::init(8)};
+  Option<bool> vnniInt8Dot{
+      *this, "vnni-int8-dot",
+      llvm::cl::desc("quantized Q K^T by vpdpbusd (needs avx512vnni, and "
+                     "avx512vl below 16 lanes) instead of its emulation"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -192,6 +203,7 @@ void attn::registerAttnPipelines() {
         options.tileQ = textOptions.tileQ;
         options.tileKv = textOptions.tileKv;
         options.vectorWidth = textOptions.vectorWidth;
+        options.vnniInt8Dot = textOptions.vnniInt8Dot;
         buildCPUTileLoopsPipeline(pm, options);
       });
 }

@@ -26,7 +26,8 @@ from .frontend import (
 )
 from ._api import (
     BlockMap, Comparison, Kernel, block_map, cache_info, compare, compile,
-    from_bf16, has_gpu_backend, host_has_bf16_dot, host_vector_width, parse,
+    from_bf16, has_gpu_backend, host_has_bf16_dot, host_has_int8_dot,
+    host_vector_width, parse,
     parse_file, ptx, reference, run, to_bf16, tolerance, verify,
 )
 
@@ -41,7 +42,7 @@ __all__ = [
     # compile / run
     "compile", "run", "Kernel", "reference", "compare", "Comparison",
     "tolerance", "to_bf16", "from_bf16", "cache_info", "host_vector_width",
-    "host_has_bf16_dot",
+    "host_has_bf16_dot", "host_has_int8_dot",
     # analysis / GPU
     "block_map", "BlockMap", "ptx", "has_gpu_backend",
     # front end

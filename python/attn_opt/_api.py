@@ -363,6 +363,13 @@ class Kernel:
         "off"."""
         return self._kernel.bf16_dot
 
+    @property
+    def int8_dot(self) -> str:
+        """How the tile program's INT8 Q K^T kernel computes its byte dot
+        products: "vnni" (vpdpbusd), "emulated", or "off" (no vector
+        kernels)."""
+        return self._kernel.int8_dot
+
     def run(self, q, k, v, *, return_lse: bool = False, **operands):
         """Runs on arrays of the compiled shapes (a tile-program kernel: of
         any shape the spec accepts); returns the output, or ``(output,
@@ -654,6 +661,12 @@ def host_has_bf16_dot(vector_width: int = 16) -> bool:
     """Whether this host runs the vdpbf16ps kernels at ``vector_width``
     lanes (avx512bf16, plus avx512vl for 8 lanes)."""
     return bool(_core.host_has_bf16_dot(int(vector_width)))
+
+
+def host_has_int8_dot(vector_width: int = 16) -> bool:
+    """Whether this host runs the INT8 Q K^T kernel's vpdpbusd at
+    ``vector_width`` lanes (avx512vnni, plus avx512vl below 16 lanes)."""
+    return bool(_core.host_has_int8_dot(int(vector_width)))
 
 
 def has_gpu_backend() -> bool:

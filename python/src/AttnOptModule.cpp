@@ -705,6 +705,8 @@ NB_MODULE(_core, m) {
       .def_prop_ro("tile_kv", [](const Kernel &k) { return k.fn->keyTile(); })
       .def_prop_ro("bf16_dot",
                    [](const Kernel &k) { return k.fn->bf16DotKind().str(); })
+      .def_prop_ro("int8_dot",
+                   [](const Kernel &k) { return k.fn->int8DotKind().str(); })
       .def_prop_ro("num_results",
                    [](const Kernel &k) { return k.resultTypes.size(); })
       .def_prop_ro("tile_program",
@@ -749,4 +751,5 @@ NB_MODULE(_core, m) {
   m.attr("MAX_TILE_KV") = attn::kMaxCPUTileKv;
   m.attr("MAX_LINEAR_CHUNK") = attn::kMaxLinearChunk;
   m.def("host_has_bf16_dot", &attn::hostHasBF16Dot, nb::arg("vector_width"));
+  m.def("host_has_int8_dot", &attn::hostHasInt8Dot, nb::arg("vector_width"));
 }

@@ -29,6 +29,19 @@ func.func @int8(%q: tensor<?x?x?x?xi8>, %k: tensor<?x?x?x?xi8>, %v: tensor<?x?x?
 """
 
 
+def test_int8_dot_kind_follows_the_host():
+    """The tile program's INT8 Q K^T kernel uses vpdpbusd exactly where
+    the host has it (the JIT's automatic choice), else its emulation."""
+    spec = ao.parse_file(os.path.join(ZOO, "sage_int8.mlir"))
+    q, k, v = make_qkv((1, 2, 2, 40, 40, 16), "bf16", 0)
+    kernel = ao.compile(spec, q, k, v, tile_program=True)
+    expected = "vnni" if ao.host_has_int8_dot(kernel.vector_width) else "emulated"
+    assert kernel.int8_dot == expected
+    assert ao.compare(kernel(q, k, v), ao.reference(spec, q, k, v)).passed
+    portable = ao.compile(spec, q, k, v, tile_program=True, portable_tiles=True)
+    assert portable.int8_dot == "off"
+
+
 @pytest.mark.parametrize("shape", [(1, 2, 1, 1, 1, 8), (1, 2, 2, 37, 100, 16)])
 def test_sage_int8_matches_reference(shape):
     spec = ao.parse_file(os.path.join(ZOO, "sage_int8.mlir"))

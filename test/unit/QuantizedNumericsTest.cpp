@@ -109,14 +109,19 @@ const Shape kShapes[] = {
     {1, 2, 1, 200, 37, 16, 16},  // Nq > Nk: early rows fully masked (causal)
 };
 
-CompileOptions quantOptions(int64_t tileQ, int64_t tileKv, bool portable) {
+/// The vector kernels' i8 dot products default to the emulated form, so a
+/// test runs the same code on every host; Int8DotFormsTest runs VNNI.
+CompileOptions quantOptions(
+    int64_t tileQ, int64_t tileKv, bool portable, int64_t width = 8,
+    CompileOptions::Int8Dot dot = CompileOptions::Int8Dot::Emulated) {
   CompileOptions options;
   options.tileProgram = true;
   options.threads = 2;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
   options.portableTiles = portable;
-  options.vectorWidth = 8;
+  options.vectorWidth = width;
+  options.int8Dot = dot;
   return options;
 }
 
@@ -175,6 +180,103 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
       return std::string(kCases[std::get<0>(info.param)].name) + "_" +
              std::get<1>(info.param);
+    });
+
+/// The quantized Q K^T vector kernel (convert-attn-tile-to-vector) at 8 and
+/// 16 lanes with both i8 dot forms: vpdpbusd (only on hosts with
+/// avx512vnni, and avx512vl for 8 lanes; not run elsewhere) and its
+/// emulation. Each matches the reference, and the two forms of a width give
+/// the same bits (the i32 sums are exact either way). Shapes: kShapes
+/// (N = 1, lengths not multiples of the tiles, fully masked rows), a head
+/// dimension of 13 (not a multiple of 4) and a decode step.
+class Int8DotFormsTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+/// Whether `a` and `b` hold the same values (NaN where the other has NaN).
+void expectSameBits(llvm::ArrayRef<NDArray> a, llvm::ArrayRef<NDArray> b) {
+  for (size_t r = 0; r < a.size(); ++r)
+    for (int64_t i = 0; i < a[r].numElements(); ++i) {
+      double x = a[r].getDouble(i), y = b[r].getDouble(i);
+      ASSERT_TRUE(x == y || (std::isnan(x) && std::isnan(y)))
+          << "result " << r << " element " << i << ": emulated " << x
+          << ", vnni " << y;
+    }
+}
+
+TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
+  const QuantCase &c = kCases[GetParam()];
+  std::string source = makeSpec(c, "f32");
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  using Dot = CompileOptions::Int8Dot;
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  shapes.push_back({1, 2, 2, 45, 70, 13, 8}); // D not a multiple of 4
+  shapes.push_back({2, 1, 1, 1, 33, 6, 6});   // decode
+  for (int64_t width : {8, 16}) {
+    auto compile = [&](Dot dot) -> std::unique_ptr<CompiledFunction> {
+      auto compiled = CompiledFunction::compile(
+          *module, "spec",
+          quantOptions(2 * width, 2 * width, false, width, dot));
+      if (!compiled) {
+        ADD_FAILURE() << llvm::toString(compiled.takeError());
+        return nullptr;
+      }
+      return std::move(*compiled);
+    };
+    std::unique_ptr<CompiledFunction> emulated = compile(Dot::Emulated), vnni;
+    ASSERT_TRUE(emulated);
+    EXPECT_EQ(emulated->int8DotKind(), "emulated");
+    if (hostHasInt8Dot(width)) {
+      vnni = compile(Dot::VNNI);
+      ASSERT_TRUE(vnni);
+      EXPECT_EQ(vnni->int8DotKind(), "vnni");
+    } else {
+      std::printf("this host lacks avx512vnni%s: the %lld-lane vpdpbusd "
+                  "form is not run\n",
+                  width < 16 ? "/avx512vl" : "",
+                  static_cast<long long>(width));
+    }
+    for (const Shape &s : shapes) {
+      ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " " << width << " lanes Hq=" << s.hq
+                   << " Nq=" << s.nq << " Nk=" << s.nk << " D=" << s.d);
+      auto shapeArgs = makeRandomInputs(*binding, size, 0);
+      ASSERT_TRUE(static_cast<bool>(shapeArgs));
+      auto specialized = specializeToShapes(*binding, *shapeArgs);
+      ASSERT_TRUE(succeeded(specialized));
+      auto concrete = bindSpec(**specialized, "spec");
+      ASSERT_TRUE(succeeded(concrete));
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, size, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        attn::test::runAndCompare(*emulated, *concrete, size, *args, *args);
+        if (!vnni)
+          continue;
+        attn::test::runAndCompare(*vnni, *concrete, size, *args, *args);
+        std::vector<NDArray> a, b;
+        attn::test::runKernel(*emulated, *concrete, size, *args, a);
+        attn::test::runKernel(*vnni, *concrete, size, *args, b);
+        expectSameBits(a, b);
+        if (testing::Test::HasFatalFailure())
+          return;
+      }
+    }
+  }
+}
+
+// Pre-quantized i8 (causal, logsumexp), in-spec blocks with K smoothing
+// (causal).
+INSTANTIATE_TEST_SUITE_P(
+    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kCases[info.param].name);
     });
 
 //===----------------------------------------------------------------------===//
@@ -401,19 +503,25 @@ TEST_F(QuantizedEdgeTest, InSpecQuantizationRoundsTiesToEven) {
   ASSERT_TRUE(succeeded(specialized));
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
-  auto compiled = CompiledFunction::compile(*module, "spec",
-                                            quantOptions(1, 1, true));
-  ASSERT_TRUE(static_cast<bool>(compiled));
-  std::vector<NDArray> results = allocateResults(*concrete, size);
-  ASSERT_FALSE(static_cast<bool>((*compiled)->run(
-      {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0], &results[1]})));
   auto ref = reference::evaluate(concrete->op, referenceInputs(*concrete, *args));
   ASSERT_TRUE(static_cast<bool>(ref));
-  for (int64_t b = 0; b < d; ++b) {
-    // q scale 1 (absmax 127), k scale 1: the score is the integer dot.
-    double score = expected[b] * 127.0;
-    EXPECT_EQ(results[1].getDouble(b), score) << "channel " << b;
-    EXPECT_EQ(ref->lse->getDouble(b), score) << "channel " << b;
+  // The portable lowering, and the vector kernels (attn_tile.quantize by
+  // vectors of channels, D = 5: one partial vector).
+  for (bool portable : {true, false}) {
+    auto compiled = CompiledFunction::compile(
+        *module, "spec", quantOptions(portable ? 1 : 8, portable ? 1 : 8,
+                                      portable));
+    ASSERT_TRUE(static_cast<bool>(compiled));
+    std::vector<NDArray> results = allocateResults(*concrete, size);
+    ASSERT_FALSE(static_cast<bool>((*compiled)->run(
+        {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0], &results[1]})));
+    for (int64_t b = 0; b < d; ++b) {
+      // q scale 1 (absmax 127), k scale 1: the score is the integer dot.
+      double score = expected[b] * 127.0;
+      EXPECT_EQ(results[1].getDouble(b), score)
+          << "channel " << b << (portable ? " portable" : " vector");
+      EXPECT_EQ(ref->lse->getDouble(b), score) << "channel " << b;
+    }
   }
 }
 
@@ -443,15 +551,42 @@ TEST_F(QuantizedEdgeTest, ZeroAndNaNBlocks) {
   ASSERT_TRUE(succeeded(specialized));
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
-  auto compiled = CompiledFunction::compile(*module, "spec",
-                                            quantOptions(4, 4, true));
-  ASSERT_TRUE(static_cast<bool>(compiled));
-  Comparison out;
-  attn::test::runAndCompare(**compiled, *concrete, size, *args, *args, &out);
-  // Rows 8..11 see key block 2 and are NaN in both, rows 0..7 are finite
-  // in both (compareArrays matches NaN with NaN only); rows 4..7 have
-  // scores 0 (uniform weights).
-  EXPECT_EQ(out.nonFinite, 0);
+  for (bool portable : {true, false}) {
+    SCOPED_TRACE(portable ? "portable" : "vector kernels");
+    auto compiled = CompiledFunction::compile(
+        *module, "spec", quantOptions(portable ? 4 : 8, portable ? 4 : 8,
+                                      portable));
+    ASSERT_TRUE(static_cast<bool>(compiled));
+    Comparison out;
+    attn::test::runAndCompare(**compiled, *concrete, size, *args, *args, &out);
+    // Rows 8..11 see key block 2 and are NaN in both, rows 0..7 are finite
+    // in both (compareArrays matches NaN with NaN only); rows 4..7 have
+    // scores 0 (uniform weights).
+    EXPECT_EQ(out.nonFinite, 0);
+  }
+}
+
+/// VNNI asked for on a target without avx512vnni (an explicit CPU, so on
+/// any host) is an error at compile time, never an illegal instruction;
+/// Auto takes the emulation there.
+TEST_F(QuantizedEdgeTest, VnniOnATargetWithoutItIsAnError) {
+  auto module = parseSourceString<ModuleOp>(kI8Spec, &context);
+  ASSERT_TRUE(module);
+  CompileOptions options = quantOptions(16, 16, false, 8,
+                                        CompileOptions::Int8Dot::VNNI);
+  options.cpu = "haswell";
+  auto refused = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_FALSE(static_cast<bool>(refused));
+  std::string message = llvm::toString(refused.takeError());
+  EXPECT_NE(message.find("int8-dot=vnni: the target lacks "
+                         "+avx512vnni,+avx512vl for 8-lane vpdpbusd"),
+            std::string::npos)
+      << message;
+  options.int8Dot = CompileOptions::Int8Dot::Auto;
+  auto automatic = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_TRUE(static_cast<bool>(automatic))
+      << llvm::toString(automatic.takeError());
+  EXPECT_EQ((*automatic)->int8DotKind(), "emulated");
 }
 
 } // namespace

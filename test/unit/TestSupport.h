@@ -85,12 +85,13 @@ void setUpCompileContext(mlir::MLIRContext &context) {
 /// reference of `concrete` evaluated on `refArgs`: the output within the
 /// tolerance of its dtype, the logsumexp (when the spec returns one) within
 /// 1e-5. `output`, if given, receives the output's comparison.
-inline void runAndCompare(const CompiledFunction &kernel,
-                          const SpecBinding &concrete, const ProblemSize &size,
-                          llvm::ArrayRef<NDArray> args,
-                          llvm::ArrayRef<NDArray> refArgs,
-                          Comparison *output = nullptr) {
-  std::vector<NDArray> results = allocateResults(concrete, size);
+/// `results`: `kernel` run on `args`, into arrays first filled with NaN
+/// (an element the kernel does not write shows).
+inline void runKernel(const CompiledFunction &kernel,
+                      const SpecBinding &concrete, const ProblemSize &size,
+                      llvm::ArrayRef<NDArray> args,
+                      std::vector<NDArray> &results) {
+  results = allocateResults(concrete, size);
   for (NDArray &r : results)
     for (int64_t i = 0; i < r.numElements(); ++i)
       r.setDouble(i, std::nan(""));
@@ -102,6 +103,17 @@ inline void runAndCompare(const CompiledFunction &kernel,
     resultPtrs.push_back(&r);
   llvm::Error err = kernel.run(argPtrs, resultPtrs);
   ASSERT_FALSE(static_cast<bool>(err)) << llvm::toString(std::move(err));
+}
+
+inline void runAndCompare(const CompiledFunction &kernel,
+                          const SpecBinding &concrete, const ProblemSize &size,
+                          llvm::ArrayRef<NDArray> args,
+                          llvm::ArrayRef<NDArray> refArgs,
+                          Comparison *output = nullptr) {
+  std::vector<NDArray> results;
+  runKernel(kernel, concrete, size, args, results);
+  if (testing::Test::HasFatalFailure())
+    return;
 
   auto ref = reference::evaluate(concrete.op,
                                  referenceInputs(concrete, refArgs));

@@ -105,6 +105,18 @@ static cl::opt<CompileOptions::BF16Dot> bf16Dot(
                clEnumValN(CompileOptions::BF16Dot::Emulate, "emulate",
                           "the bf16-dot kernels with emulated dot products")),
     cl::init(CompileOptions::BF16Dot::Auto));
+static cl::opt<CompileOptions::Int8Dot> int8Dot(
+    "int8-dot",
+    cl::desc("i8 dot products of quantized Q K^T in the tile program's "
+             "vector kernels"),
+    cl::values(clEnumValN(CompileOptions::Int8Dot::Auto, "auto",
+                          "vpdpbusd where the host has avx512vnni (and "
+                          "avx512vl below 16 lanes), else emulated (default)"),
+               clEnumValN(CompileOptions::Int8Dot::VNNI, "vnni",
+                          "vpdpbusd: an error without avx512vnni"),
+               clEnumValN(CompileOptions::Int8Dot::Emulated, "emulated",
+                          "portable vector code, any host")),
+    cl::init(CompileOptions::Int8Dot::Auto));
 static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
                            cl::init(1));
 
@@ -275,6 +287,7 @@ int main(int argc, char **argv) {
     options.tileKv = tileKv;
     options.vectorWidth = vectorWidth;
     options.bf16Dot = bf16Dot;
+    options.int8Dot = int8Dot;
     auto compiled = CompiledFunction::compile(
         **specialized, concrete->func.getSymName(), options);
     if (!compiled)

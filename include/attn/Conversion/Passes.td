@@ -67,12 +67,25 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       `attn_tile.decay` by f64 key lanes and vector exponentials,
       `attn_tile.read_state` and `attn_tile.update_state` as outer-product
       kernels over the state's or the chunk's rows.
+    * `attn_tile.quantized_scores` whose keys are a `load_quantized` at
+      the key loop's tile start: each i8 key operand is packed once per
+      call before the work items (`[B, H, ceil(D/4), 4N]`, the 4 bytes of
+      a channel group key after key, offset by 128 to unsigned), and the
+      tile is a register-blocked kernel of i32 lanes each accumulating 4
+      byte products per step against a broadcast query group, minus the
+      offset's `128 * sum(q)` per row: exact, and the same f32 scaling as
+      the portable lowering. The byte products are `attn_tile.dot_bytes`
+      ops (`vpdpbusd`'s semantics), which `attn-lower-int8-dot` lowers
+      after bufferization;
+    * `attn_tile.quantize`: one (batch, head) per work item of an
+      `scf.forall`, the token mean, block absmax and values by vectors of
+      channels, bit for bit the portable lowering's results.
 
     * `attn_tile.finalize`: each row's factor (1 / sum, rescale, gate) once,
       the row scaled by vectors and narrowed to the result type.
 
     Tiles whose key extent the width does not divide, and every other op
-    (modify, weight_mod, merge, the selection ops), are left to the
+    (modify, weight_mod, merge, the selection ops, sign), are left to the
     portable lowering: correct, scalar.
   }];
   let options = [
@@ -179,6 +192,30 @@ def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::x86vector::X86VectorDialect"
   ];
+}
+
+def LowerInt8Dot : Pass<"attn-lower-int8-dot"> {
+  let summary = "Lower attn_tile.dot_bytes to AVX512-VNNI or portable vector code";
+  let description = [{
+    The i8 dot products of the quantized Q K^T vector kernel
+    (`attn_tile.dot_bytes`, emitted by `convert-attn-tile-to-vector`), run
+    after bufferization and buffer deallocation (which refuse
+    `llvm.call_intrinsic`). `int8-dot=vnni`: `llvm.call_intrinsic
+    "llvm.x86.avx512.vpdpbusd.{128,256,512}"` for 4, 8 or 16 lanes
+    (`vpdpbusd`: the target must have avx512vnni, and avx512vl below 16
+    lanes; the JIT chooses it from the host's features). `int8-dot=emulated`:
+    both operands as i32 lanes (`vector.bitcast`, little-endian as x86),
+    per byte position of the 4 the unsigned byte by a shift right and a
+    mask and the signed one by a shift left and an arithmetic shift right,
+    multiplied and added: the same exact sums on any little-endian target.
+  }];
+  let options = [
+    Option<"int8Dot", "int8-dot", "std::string", /*default=*/"\"emulated\"",
+           "vnni (vpdpbusd) or emulated">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::LLVM::LLVMDialect"];
 }
 
 def EmulateBF16Dot : Pass<"attn-emulate-bf16-dot"> {

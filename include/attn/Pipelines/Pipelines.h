@@ -45,6 +45,9 @@ struct TileLoopsPipelineOptions {
   /// (convert-attn-tile-to-vector); 0 keeps the portable scalar lowering
   /// only.
   int64_t vectorWidth = 0;
+  /// The vector kernels' i8 dot products (quantized Q K^T): vpdpbusd
+  /// (needs avx512vnni, plus avx512vl below 16 lanes) or emulated.
+  bool vnniInt8Dot = false;
 };
 /// Through the tile program: attn-to-tile, convert-attn-tile-to-vector (with
 /// a vector width), convert-attn-tile-to-loops, then the rest as in the

@@ -18,6 +18,8 @@
 
 #include "attn/Conversion/Passes.h"
 
+#include "QuantizedToVector.h"
+
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
@@ -1213,20 +1215,23 @@ struct ConvertAttnTileToVectorPass
       return signalPassFailure();
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
+    QuantizedScoresLowering quantized(vectorWidth);
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
     SmallVector<Operation *> readers, ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<ScoresOp, AccumulateOp>(op))
+      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
-                   UpdateStateOp, FeatureMapOp, FinalizeOp>(op))
+                   UpdateStateOp, FeatureMapOp, FinalizeOp, QuantizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
       if (auto scores = dyn_cast<ScoresOp>(op))
         lowerScores(scores);
+      else if (auto qk = dyn_cast<QuantizedScoresOp>(op))
+        quantized.lower(qk); // QuantizedScoresToVector.cpp
       else if (auto acc = dyn_cast<AccumulateOp>(op))
         if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
             staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
@@ -1263,6 +1268,8 @@ struct ConvertAttnTileToVectorPass
       } else if (auto fold = dyn_cast<UpdateStateOp>(op)) {
         if (lanesDivide(fold.getKey(), -1))
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
+      } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
+        lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
       }
     }
   }

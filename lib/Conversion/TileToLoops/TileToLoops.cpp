@@ -1358,7 +1358,7 @@ struct ConvertAttnTileToLoopsPass
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa_and_nonnull<AttnTileDialect>(op->getDialect()) &&
-          !isa<tile::YieldOp>(op))
+          !isa<tile::YieldOp, DotBytesOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops)

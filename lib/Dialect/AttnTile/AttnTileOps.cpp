@@ -332,6 +332,15 @@ LogicalResult LoadQuantizedOp::verify() {
                      "values");
 }
 
+LogicalResult DotBytesOp::verify() {
+  int64_t lanes = getAcc().getType().getDimSize(0);
+  int64_t bytes = getUnsignedBytes().getType().getDimSize(0);
+  if (bytes != 4 * lanes)
+    return emitOpError("needs 4 bytes per i32 lane: ")
+           << bytes << " bytes for " << lanes << " lanes";
+  return success();
+}
+
 LogicalResult QuantizedScoresOp::verify() {
   if (failed(checkExtent(*this, getQuery(), 1, "query", getKey(), 1, "key")) ||
       failed(checkExtent(*this, getResult(), 0, "result", getQuery(), 0,

@@ -360,3 +360,11 @@ func.func @quantized_scores_overflow(%q: tensor<4x133145xi8>, %k: tensor<8x13314
   %t = attn_tile.quantized_scores %q, %k rows(%qs, %ks) scale %s : tensor<4x133145xi8>, tensor<8x133145xi8>, tensor<4xf32>, tensor<8xf32> -> tensor<4x8xf32>
   return %t : tensor<4x8xf32>
 }
+
+// -----
+
+func.func @dot_bytes_lanes(%acc: vector<16xi32>, %u: vector<32xi8>, %s: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{needs 4 bytes per i32 lane: 32 bytes for 16 lanes}}
+  %r = attn_tile.dot_bytes %acc, %u, %s : vector<32xi8> -> vector<16xi32>
+  return %r : vector<16xi32>
+}

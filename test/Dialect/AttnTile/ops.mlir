@@ -159,3 +159,10 @@ func.func @quantized(%x: tensor<?x?x?x?xbf16>, %y: tensor<2x4x100x64xf32>, %b: i
       : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
   return %s, %yv, %ys : tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
 }
+
+// CHECK-LABEL: func.func @dot_bytes
+// CHECK:       attn_tile.dot_bytes %{{.*}}, %{{.*}}, %{{.*}} : vector<64xi8> -> vector<16xi32>
+func.func @dot_bytes(%acc: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>) -> vector<16xi32> {
+  %r = attn_tile.dot_bytes %acc, %u, %s : vector<64xi8> -> vector<16xi32>
+  return %r : vector<16xi32>
+}

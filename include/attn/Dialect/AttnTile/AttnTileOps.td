@@ -420,6 +420,35 @@ def AttnTile_QuantizedScoresOp : AttnTile_Op<"quantized_scores", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_DotBytesOp : AttnTile_Op<"dot_bytes", [Pure,
+    AllTypesMatch<["acc", "result"]>,
+    AllTypesMatch<["unsigned_bytes", "signed_bytes"]>]> {
+  let summary = "Per i32 lane: the accumulator plus 4 unsigned-by-signed byte products";
+  let description = [{
+    `result[l] = acc[l] + sum_{t < 4} zext(unsigned_bytes[4 l + t]) *
+    sext(signed_bytes[4 l + t])` in i32, wrapping (AVX512-VNNI
+    `vpdpbusd`'s semantics). Not a tile op: the vector code of
+    `convert-attn-tile-to-vector`'s quantized Q K^T kernel, which the
+    portable lowering leaves alone. `attn-lower-int8-dot` turns it into
+    `vpdpbusd` or portable vector code after bufferization; it stays a pure
+    op until then because buffer deallocation refuses
+    `llvm.call_intrinsic` (its memory effects are unknown).
+
+    ```mlir
+    %r = attn_tile.dot_bytes %acc, %keys, %query : vector<64xi8> -> vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$unsigned_bytes,
+                       VectorOfRankAndType<[1], [I8]>:$signed_bytes);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $unsigned_bytes `,` $signed_bytes attr-dict
+    `:` type($unsigned_bytes) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling and selection
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,64 @@
+//===- QuantizedToVector.h - INT8 Q K^T vector kernels ------------*- C++ -*-===//
+//
+// The vector code of convert-attn-tile-to-vector for quantized Q K^T: the
+// kernel of attn_tile.quantized_scores, i8 dot products four bytes per i32
+// lane (attn_tile.dot_bytes, which attn-lower-int8-dot turns into
+// AVX512-VNNI vpdpbusd or portable vector code), and attn_tile.quantize by
+// vectors of channels.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
+#define ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
+
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
+
+namespace attn::tile {
+
+/// Lowers quantized_scores ops of a function, sharing the packed keys of a
+/// key operand and the packed rows of a query tile between the ops that
+/// read them.
+class QuantizedScoresLowering {
+public:
+  explicit QuantizedScoresLowering(int64_t width) : width(width) {}
+
+  /// Replaces `op` by the kernel when its key tile is a load_quantized at a
+  /// key loop's tile start and `width` divides its key extent; otherwise
+  /// leaves it to the portable lowering and returns false.
+  bool lower(QuantizedScoresOp op);
+
+private:
+  /// The query tile zero-padded to whole groups of 4 bytes, and each row's
+  /// 128 * sum(q) (what the unsigned keys add to its dot products).
+  struct PackedQuery {
+    mlir::Value bytes, offsets;
+  };
+  mlir::Value packedKeys(mlir::Value keys);
+  PackedQuery packedQuery(mlir::Value query);
+
+  int64_t width;
+  llvm::DenseMap<mlir::Value, mlir::Value> keys;
+  llvm::DenseMap<mlir::Value, PackedQuery> queries;
+};
+
+/// An scf.forall over (batch, head) in [0, batches) x [0, heads) whose
+/// items write `body(bi, hi)`'s tensors as the [bi, hi, 0, ...] slices of
+/// `inits` (each of rank 2 less than its init): one (batch, head) per work
+/// item, which the work-item runtime spreads over the threads like the
+/// attention. Returns the forall's results.
+mlir::ValueRange forEachHead(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult batches,
+    mlir::OpFoldResult heads, mlir::ValueRange inits,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value bi,
+                                                      mlir::Value hi)>
+        body);
+
+/// Replaces `op` by vector code over `width` channels, one (batch, head)
+/// per work item of an scf.forall, with the portable lowering's results
+/// bit for bit (QuantizeToVector.cpp).
+void lowerQuantizeToVector(QuantizeOp op, int64_t width);
+
+} // namespace attn::tile
+
+#endif // ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
