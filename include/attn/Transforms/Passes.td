@@ -80,15 +80,30 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
 }
 
 def CopiesToLinalg : Pass<"attn-copies-to-linalg", "::mlir::func::FuncOp"> {
-  let summary = "Rewrite memref.copy into linalg.copy";
+  let summary = "Rewrite memref.copy into vector moves or linalg.copy";
   let description = [{
     memref-to-llvm lowers a `memref.copy` between non-contiguous memrefs
     (a tile into a strided view of a result, after bufferization) to a
     call of the `memrefCopy` runtime function, which neither the JIT nor a
-    generated library links. As `linalg.copy` the copy becomes a loop nest
-    through `convert-linalg-to-loops`.
+    generated library links. A copy whose last dimension is contiguous on
+    both sides (static stride 1) becomes a loop nest over the other
+    dimensions around `vector-width`-element vector moves (whole vectors,
+    then one masked vector): the tile program's tiles into the output and
+    the transposed keys into their buffer, which as scalar loops
+    (`linalg.copy` through `convert-linalg-to-loops`, dynamic strides that
+    LLVM does not vectorize) cost a few percent of an attention. Other
+    copies become `linalg.copy`, a loop nest through
+    `convert-linalg-to-loops`. `vector-width=0` keeps every copy a
+    `linalg.copy`.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
+           "elements per vector move (0: linalg.copy only)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
 }
 
 def HoistLoopBuffers : Pass<"attn-hoist-loop-buffers", "::mlir::func::FuncOp"> {

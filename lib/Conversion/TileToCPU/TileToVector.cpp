@@ -1134,30 +1134,22 @@ static Value transposeKeys(OpBuilder &b, Location loc, Value keys,
   std::swap(transposedSizes[2], transposedSizes[3]);
   Value init =
       tensor::EmptyOp::create(b, loc, transposedSizes, b.getF32Type());
-  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{zero, zero},
-      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
-      ArrayRef<OpFoldResult>{one, one}, ValueRange{init}, std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
-  SmallVector<OpFoldResult> unit = {one, one, one, one};
   auto keyType = cast<RankedTensorType>(keys.getType());
   auto headType = RankedTensorType::get(
       {keyType.getDimSize(2), keyType.getDimSize(3)}, keyType.getElementType());
-  Value head = tensor::ExtractSliceOp::create(
-      b, loc, headType, keys, ArrayRef<OpFoldResult>{bi, hi, zero, zero},
-      ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]}, unit);
-  Value headInit = tensor::EmptyOp::create(
-      b, loc, ArrayRef<OpFoldResult>{sizes[3], sizes[2]}, b.getF32Type());
-  Value transposed = transposeHead(b, loc, head, headInit, width);
-  b.setInsertionPointToEnd(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, loc, transposed, forall.getRegionIterArgs()[0],
-      ArrayRef<OpFoldResult>{bi, hi, zero, zero},
-      ArrayRef<OpFoldResult>{one, one, sizes[3], sizes[2]}, unit);
-  return forall.getResult(0);
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  return forEachHead(
+      b, loc, sizes[0], sizes[1], init,
+      [&](Value bi, Value hi) -> SmallVector<Value> {
+        Value head = tensor::ExtractSliceOp::create(
+            b, loc, headType, keys, ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+            ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+        Value headInit = tensor::EmptyOp::create(
+            b, loc, ArrayRef<OpFoldResult>{sizes[3], sizes[2]},
+            b.getF32Type());
+        return {transposeHead(b, loc, head, headInit, width)};
+      })[0];
 }
 
 /// The non-finite probe (see `nonFiniteProbe`) of every `tileKv`-row tile
@@ -1174,31 +1166,20 @@ static Value probeValueTiles(OpBuilder &b, Location loc, Value values,
   Value init = tensor::EmptyOp::create(
       b, loc, ArrayRef<OpFoldResult>{sizes[0], sizes[1], tiles},
       b.getF32Type());
-  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{zero, zero},
-      ArrayRef<OpFoldResult>{sizes[0], sizes[1]},
-      ArrayRef<OpFoldResult>{one, one}, ValueRange{init}, std::nullopt);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
-  VectorEmitter v(forall.getBody()->getTerminator(), width);
-  Value headProbes = v.loop(
-      v.e.idx(0), tiles, 1,
-      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{tiles},
-                              b.getF32Type())
-          .getResult(),
-      [&](Value t, ValueRange iter) -> SmallVector<Value> {
-        ValueRows tileRows(v, values, {bi, hi}, v.e.muli(t, v.e.idx(tileKv)),
-                           tileKv);
-        return {v.insert(nonFiniteProbe(v, tileRows), iter[0], {t})};
+  return forEachHead(
+      b, loc, sizes[0], sizes[1], init,
+      [&](Value bi, Value hi) -> SmallVector<Value> {
+        VectorEmitter v(b, loc, width);
+        Value headProbes = tensor::EmptyOp::create(
+            b, loc, ArrayRef<OpFoldResult>{tiles}, b.getF32Type());
+        return {v.loop(
+            v.e.idx(0), tiles, 1, headProbes,
+            [&](Value t, ValueRange iter) -> SmallVector<Value> {
+              ValueRows tileRows(v, values, {bi, hi},
+                                 v.e.muli(t, v.e.idx(tileKv)), tileKv);
+              return {v.insert(nonFiniteProbe(v, tileRows), iter[0], {t})};
+            })[0]};
       })[0];
-  b.setInsertionPointToEnd(forall.getTerminator().getBody());
-  tensor::ParallelInsertSliceOp::create(
-      b, loc, headProbes, forall.getRegionIterArgs()[0],
-      ArrayRef<OpFoldResult>{bi, hi, zero}, ArrayRef<OpFoldResult>{one, one, tiles},
-      ArrayRef<OpFoldResult>{one, one, one});
-  return forall.getResult(0);
 }
 
 namespace {
