@@ -48,6 +48,15 @@ public:
   mlir::Value extractBroadcast(mlir::Value tensor, llvm::ArrayRef<mlir::Value> indices);
   /// Converts a float or integer scalar to f32.
   mlir::Value toF32(mlir::Value v);
+  /// `prefix[x]` of a 1-D f64 prefix of log decays (attn_tile.decay_prefix):
+  /// 0 for x < 0 (the empty product), the last entry past the end: every
+  /// read stays inside the prefix, also for padding rows and columns whose
+  /// value a select drops afterwards.
+  mlir::Value decayPrefixAt(mlir::Value prefix, mlir::Value x);
+  /// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix): the decay
+  /// between two positions, differenced in f64 and truncated once.
+  mlir::Value decayBetween(mlir::Value prefix, mlir::Value from,
+                           mlir::Value to);
   /// The head of K (or V) read by query head `h` of batch `batch`:
   /// `map[batch, h]` (or `map[h]`) clamped into [0, heads) when a head map
   /// is given, else `h / (hq / heads)`.

@@ -836,27 +836,6 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
 // Linear attention: decays and the carried state
 //===----------------------------------------------------------------------===//
 
-/// prefix[x] as f64 with the portable lowering's clamps: 0 for x < 0 (the
-/// empty product), the last entry past the end.
-static Value prefixAt(VectorEmitter &v, Value prefix, Value x) {
-  ScalarEmitter &e = v.e;
-  Value last = e.subi(v.dim(prefix, 0), e.idx(1));
-  Value value = v.extract(prefix, {e.maxsi(e.minsi(x, last), e.idx(0))});
-  Value zero = arith::ConstantOp::create(v.b, v.loc, v.b.getF64FloatAttr(0.0));
-  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
-}
-
-/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
-static Value decayBetween(VectorEmitter &v, Value prefix, Value from,
-                          Value to) {
-  if (!prefix)
-    return v.e.f32(1.0);
-  Value diff = arith::SubFOp::create(v.b, v.loc, prefixAt(v, prefix, to),
-                                     prefixAt(v, prefix, from));
-  return math::ExpOp::create(
-      v.b, v.loc, arith::TruncFOp::create(v.b, v.loc, v.b.getF32Type(), diff));
-}
-
 /// Per row, key lanes: the f64 prefix of W keys read at once, its
 /// difference to the row's, then one vector exponential.
 static Value lowerDecay(DecayOp op, int64_t width) {
@@ -884,7 +863,7 @@ static Value lowerDecay(DecayOp op, int64_t width) {
       e.idx(0), e.idx(tq), 1, s,
       [&](Value i, ValueRange iter) -> SmallVector<Value> {
         Value p = e.addi(e.addi(op.getQuery(), i), shift);
-        Value rowPrefix = v.broadcast(prefixAt(v, prefix, p));
+        Value rowPrefix = v.broadcast(v.e.decayPrefixAt(prefix, p));
         Value rowInside = v.broadcast(e.cmp(P::slt, p, nk));
         Value pLanes = v.broadcast(toI64(p));
         Value tile = iter[0];
@@ -949,7 +928,7 @@ static SmallVector<Value> lowerReadState(ReadStateOp op, int64_t width,
   Value q = op.getQuery(), chunk = op.getChunk();
   int64_t rows = staticDim(q, 0);
   Value factors = rowsOf(v, rows, [&](Value r) -> Value {
-    Value f = decayBetween(v, op.getPrefix(), e.subi(chunk, e.idx(1)),
+    Value f = v.e.decayBetween(op.getPrefix(), e.subi(chunk, e.idx(1)),
                            e.addi(chunk, r));
     return arith::MulFOp::create(v.b, v.loc, f, op.getScale());
   });
@@ -996,9 +975,9 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op, int64_t width,
   Value last = e.subi(e.minsi(e.addi(chunk, e.idx(rows)), op.getKeyLength()),
                       e.idx(1));
   Value count = e.maxsi(e.addi(e.subi(last, chunk), e.idx(1)), e.idx(0));
-  Value stateDecay = decayBetween(v, prefix, e.subi(chunk, e.idx(1)), last);
+  Value stateDecay = v.e.decayBetween(prefix, e.subi(chunk, e.idx(1)), last);
   Value keyDecay = rowsOf(v, rows, [&](Value c) -> Value {
-    return decayBetween(v, prefix, e.addi(chunk, c), last);
+    return v.e.decayBetween(prefix, e.addi(chunk, c), last);
   });
   Value state = outerProductAccumulate(
       v, op.getState(), ValueRows(v, op.getValue(), count),

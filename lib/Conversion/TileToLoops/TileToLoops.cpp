@@ -354,29 +354,6 @@ static Value lowerDecayPrefix(DecayPrefixOp op) {
   return loop.getResult(0);
 }
 
-/// prefix[x] as f64: 0 for x < 0 (the empty product), the last entry for
-/// x past the end. Every read stays inside the prefix, also for the padding
-/// rows and columns whose value a select drops afterwards.
-static Value prefixAt(TileLowering &t, Value prefix, Value x) {
-  ScalarEmitter &e = t.e;
-  Value last = e.subi(tensor::DimOp::create(t.b, t.loc, prefix, 0), e.idx(1));
-  Value clamped = e.maxsi(e.minsi(x, last), e.idx(0));
-  Value value = tensor::ExtractOp::create(t.b, t.loc, prefix, clamped);
-  Value zero = arith::ConstantOp::create(t.b, t.loc, t.b.getF64FloatAttr(0.0));
-  return e.select(e.cmp(arith::CmpIPredicate::slt, x, e.idx(0)), zero, value);
-}
-
-/// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix).
-static Value decayBetween(TileLowering &t, Value prefix, Value from,
-                          Value to) {
-  if (!prefix)
-    return t.e.f32(1.0);
-  Value diff = arith::SubFOp::create(t.b, t.loc, prefixAt(t, prefix, to),
-                                     prefixAt(t, prefix, from));
-  return math::ExpOp::create(
-      t.b, t.loc, arith::TruncFOp::create(t.b, t.loc, t.b.getF32Type(), diff));
-}
-
 static Value lowerDecay(DecayOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
@@ -393,7 +370,7 @@ static Value lowerDecay(DecayOp op) {
         Value inside = e.andi(e.andi(e.cmp(P::sle, j, p), e.cmp(P::slt, p, nk)),
                               e.cmp(P::sge, j, e.idx(0)));
         // The select drops the pairs outside the keys.
-        Value factor = decayBetween(t, op.getPrefix(), j, p);
+        Value factor = t.e.decayBetween(op.getPrefix(), j, p);
         Value decayed = arith::MulFOp::create(b, loc, args[0], factor);
         return {e.select(inside, decayed, args[0])};
       })[0];
@@ -650,7 +627,7 @@ static SmallVector<Value> lowerReadState(ReadStateOp op) {
   // scale * (decay since the state) per query row (rows past the keys read
   // the prefix's last entry).
   Value factors = generateRows(t, op.getQuery(), [&](Value r) {
-    Value f = decayBetween(t, op.getPrefix(), e.subi(op.getChunk(), e.idx(1)),
+    Value f = t.e.decayBetween(op.getPrefix(), e.subi(op.getChunk(), e.idx(1)),
                            e.addi(op.getChunk(), r));
     return arith::MulFOp::create(t.b, t.loc, f, op.getScale()).getResult();
   });
@@ -692,12 +669,12 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
   Value rows = tensor::DimOp::create(b, loc, op.getKey(), 0);
   Value last = e.subi(e.minsi(e.addi(chunk, rows), op.getKeyLength()),
                       e.idx(1));
-  Value stateDecay = decayBetween(t, prefix, e.subi(chunk, e.idx(1)), last);
+  Value stateDecay = t.e.decayBetween(prefix, e.subi(chunk, e.idx(1)), last);
   // Per key row: its decay to the chunk's end, 0 past the keys.
   Value keyDecay = generateRows(t, op.getKey(), [&](Value c) {
     Value j = e.addi(chunk, c);
     return e.select(e.cmp(arith::CmpIPredicate::sle, j, last),
-                    decayBetween(t, prefix, j, last), e.f32(0.0));
+                    t.e.decayBetween(prefix, j, last), e.f32(0.0));
   });
   auto scaled = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
     return {arith::MulFOp::create(b, loc, args[0], stateDecay)};
