@@ -649,6 +649,8 @@ private:
                                   int64_t heads, int64_t b, int64_t h) const;
   /// Pooled keys of every (batch, key head, block) of the selection.
   void poolKeys();
+  /// Pooled queries of every (batch, head, query block) with q_block.
+  void poolQueries();
   /// Checks the quantization's scale operands and i8 values.
   llvm::Error validateQuantization();
   /// Replaces q and k by their quantized integers and sets the row scales.
@@ -671,6 +673,10 @@ private:
   int64_t numBlocks = 0;
   std::vector<double> pooled;
   std::vector<char> rowBlocks;
+  /// With q_block: the query block count and pooled queries
+  /// [B, Hq, query blocks, D].
+  int64_t numQueryBlocks = 0;
+  std::vector<double> pooledQueries;
   /// With quantized Q K^T: the scale of every query row [B, Hq, Nq] and
   /// key row [B, Hkv, Nk] (q and k then hold the integers).
   QuantizedQKAttr quant;
@@ -1138,20 +1144,80 @@ void Evaluator::poolKeys() {
       }
 }
 
-/// Ranks the eligible blocks (c * block <= p) of row (b, h, i): the current
-/// block first (keep_current), then gates highest first, equal gates by
-/// lower index, NaN gates last (by index); keeps the first k.
+/// The mean of the actual queries of every query block (q_block > 0); a
+/// NaN propagates.
+void Evaluator::poolQueries() {
+  int64_t qBlock = selection.getQBlock();
+  numQueryBlocks = Nq == 0 ? 0 : (Nq - 1) / qBlock + 1;
+  pooledQueries.assign(B * Hq * numQueryBlocks * D, 0.0);
+  for (int64_t bh = 0; bh < B * Hq; ++bh)
+    for (int64_t r = 0; r < numQueryBlocks; ++r) {
+      int64_t first = r * qBlock, last = std::min(first + qBlock, Nq);
+      for (int64_t x = 0; x < D; ++x) {
+        double sum = 0.0;
+        for (int64_t i = first; i < last; ++i)
+          sum += q[(bh * Nq + i) * D + x];
+        pooledQueries[(bh * numQueryBlocks + r) * D + x] =
+            sum / static_cast<double>(last - first);
+      }
+    }
+}
+
+/// The softmax masses of the scaled gates (NaN gates have none, NaN): the
+/// entries at the maximum weigh 1 before normalization, so +inf gates and
+/// an all -inf row share the mass equally.
+static std::vector<double> blockMasses(const std::vector<double> &gate,
+                                       int64_t headDim) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  double scale = 1.0 / std::sqrt(static_cast<double>(headDim));
+  double m = -std::numeric_limits<double>::infinity();
+  bool any = false;
+  for (double g : gate)
+    if (!std::isnan(g)) {
+      m = any ? std::max(m, g * scale) : g * scale;
+      any = true;
+    }
+  std::vector<double> w(gate.size(), nan);
+  double sum = 0.0;
+  for (size_t c = 0; c < gate.size(); ++c)
+    if (!std::isnan(gate[c])) {
+      double u = gate[c] * scale;
+      w[c] = u == m ? 1.0 : std::exp(u - m);
+      sum += w[c];
+    }
+  for (double &x : w)
+    x /= sum;
+  return w;
+}
+
+/// Selects for row (b, h, i), or for its query block with q_block, the
+/// eligible blocks (c * block <= p1): the always-kept ones (current,
+/// sinks, local), then in ranking order (gates highest first, equal gates
+/// by lower index, NaN last) those with fewer than k blocks before them
+/// that pass the rule (top-k, threshold on the mass, cumulative mass).
 llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   rowBlocks.assign(numBlocks, 0);
   llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
   if (!hk)
     return hk.takeError();
-  int64_t block = selection.getBlock(), p = i + Nk - Nq;
-  if (p < 0)
+  int64_t block = selection.getBlock(), qBlock = selection.getQBlock();
+  int64_t firstRow = qBlock ? i / qBlock * qBlock : i;
+  int64_t lastRow = qBlock ? std::min(firstRow + qBlock, Nq) - 1 : i;
+  int64_t p0 = firstRow + Nk - Nq, p1 = lastRow + Nk - Nq;
+  if (p1 < 0)
     return llvm::Error::success();
-  int64_t eligible = std::min(numBlocks, p / block + 1);
-  int64_t current = selection.getKeepCurrent() ? p / block : -1;
-  const double *qr = &q[((b * Hq + h) * Nq + i) * D];
+  int64_t eligible = std::min(numBlocks, p1 / block + 1);
+  int64_t currentFirst = std::max<int64_t>(p0, 0) / block;
+  int64_t currentLast = p1 / block;
+  auto alwaysKept = [&](int64_t c) {
+    return (selection.getKeepCurrent() && c >= currentFirst &&
+            c <= currentLast) ||
+           c < selection.getSinks() ||
+           (c < currentFirst && c >= currentFirst - selection.getLocal());
+  };
+  const double *qr =
+      qBlock ? &pooledQueries[((b * Hq + h) * numQueryBlocks + i / qBlock) * D]
+             : &q[((b * Hq + h) * Nq + i) * D];
   std::vector<double> gate(eligible);
   for (int64_t c = 0; c < eligible; ++c) {
     const double *kr = &pooled[((b * Hkv + *hk) * numBlocks + c) * D];
@@ -1160,14 +1226,15 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
       dot += qr[x] * kr[x];
     gate[c] = dot;
   }
-  // A strict total order: whether block a ranks before block b.
+  // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
-    if (a == current || c == current)
-      return a == current;
+    bool aKept = alwaysKept(a), cKept = alwaysKept(c);
+    if (aKept != cKept)
+      return aKept;
     bool aNaN = std::isnan(gate[a]), cNaN = std::isnan(gate[c]);
-    if (aNaN != cNaN)
+    if (!aKept && aNaN != cNaN)
       return cNaN;
-    if (!aNaN && gate[a] != gate[c])
+    if (!aKept && !aNaN && gate[a] != gate[c])
       return gate[a] > gate[c];
     return a < c;
   };
@@ -1175,9 +1242,20 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   for (int64_t c = 0; c < eligible; ++c)
     order[c] = c;
   std::sort(order.begin(), order.end(), before);
-  int64_t kept = std::min<int64_t>(selection.getK(), eligible);
-  for (int64_t r = 0; r < kept; ++r)
-    rowBlocks[order[r]] = 1;
+  std::vector<double> mass = blockMasses(gate, D);
+  FloatAttr threshold = selection.getThreshold(), gamma = selection.getMass();
+  double prefix = 0.0; // mass of the blocks ranking before order[r]
+  for (int64_t r = 0; r < eligible; ++r) {
+    int64_t c = order[r];
+    bool passes = r < selection.getK();
+    if (threshold)
+      passes &= mass[c] >= threshold.getValueAsDouble();
+    if (gamma)
+      passes &= !std::isnan(mass[c]) && prefix < gamma.getValueAsDouble();
+    rowBlocks[c] = alwaysKept(c) || passes;
+    if (!std::isnan(mass[c]))
+      prefix += mass[c];
+  }
   return llvm::Error::success();
 }
 
@@ -1189,6 +1267,8 @@ llvm::Expected<NDArray> Evaluator::selectedBlocks() {
   q = in.query.toDoubles();
   k = in.key.toDoubles();
   poolKeys();
+  if (selection.perQueryBlock())
+    poolQueries();
   NDArray flags(DType::I8, {B, Hq, Nq, numBlocks});
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < Hq; ++h)
@@ -1403,6 +1483,8 @@ llvm::Expected<Outputs> Evaluator::run() {
     bias = in.bias->toDoubles();
   if (selection)
     poolKeys();
+  if (selection && selection.perQueryBlock())
+    poolQueries();
   if (quant)
     quantizeQK();
 

@@ -171,6 +171,8 @@ private:
   /// With a selection: the pooled keys of the call, and the work item's
   /// selected blocks per row and in any row.
   Value pooledKeys, memberBlocks, visitedBlocks;
+  /// With a per-query-block selection: the mean query of every query block.
+  Value pooledQueries;
   /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
   /// 1), and the work item's query row scales.
   Value qValues, qScales, kValues, kScales, qRowScales;
@@ -384,8 +386,11 @@ void TileProgramBuilder::selectBlocks() {
   auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
                                        b.getI1Type());
   auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
+  // Per query block: the rows read their block's mean query, by query head.
+  Value queryHead = pooledQueries ? hi : Value();
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi, hk, q0, nq, nk,
+                                       qTile, pooledKeys, bi, hk,
+                                       pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());
   memberBlocks = select.getMembers();
   visitedBlocks = select.getVisited();
@@ -753,6 +758,16 @@ void TileProgramBuilder::build() {
          kType.getDimSize(3)},
         b.getF32Type());
     pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
+    // A query block may straddle query tiles: pooled once, like the keys.
+    if (selection.perQueryBlock()) {
+      auto qType = cast<RankedTensorType>(op.getQuery().getType());
+      auto pooledQType = RankedTensorType::get(
+          {qType.getDimSize(0), qType.getDimSize(1), ShapedType::kDynamic,
+           qType.getDimSize(3)},
+          b.getF32Type());
+      pooledQueries = PoolQueriesOp::create(b, loc, pooledQType,
+                                            op.getQuery(), selection);
+    }
   }
   // A selection's key tiles are its own run-time list: not split (yet).
   if ((splitKv == 0 || splitKv > 1) && !op.needsTwoPasses() &&

@@ -49,3 +49,21 @@ func.func @two_passes(%q: tensor<1x2x40x8xbf16>, %k: tensor<1x2x40x8xbf16>,
        : tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16> -> tensor<1x2x40x8xbf16>
   return %o : tensor<1x2x40x8xbf16>
 }
+
+// Per query block: the queries are pooled once per call too (a query block
+// may straddle query tiles); each work item reads its rows' pooled query
+// by the query head, so the rows of a query block share one selection.
+// CHECK-LABEL: func.func @query_block
+// CHECK: %[[KBAR:.*]] = attn_tile.pool_keys %{{.*}} selection(<block = 32, k = 1000, pool = mean, q_block = 32, mass = 9.000000e-01 : f64>)
+// CHECK: %[[QBAR:.*]] = attn_tile.pool_queries %{{.*}} selection(<block = 32, k = 1000, pool = mean, q_block = 32, mass = 9.000000e-01 : f64>) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: scf.forall (%{{.*}}, %[[H:.*]], %{{.*}}) in
+// CHECK: attn_tile.select_blocks %{{.*}}, %[[KBAR]][%{{.*}}, %{{.*}}] queries %[[QBAR]][%[[H]]] at
+// CHECK: attn_tile.for_key_tiles {{.*}} selected(%{{.*}} : tensor<?xi1> block 32)
+// CHECK: attn_tile.keep_selected
+func.func @query_block(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                       %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 32, k = 1000, pool = mean, q_block = 32, mass = 0.9>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

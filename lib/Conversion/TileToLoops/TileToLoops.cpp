@@ -380,6 +380,23 @@ static Value lowerDecay(DecayOp op) {
 // Pooling and selection
 //===----------------------------------------------------------------------===//
 
+/// One f32 per row of `tile`: `body(r)`.
+static Value generateRows(TileLowering &t, Value tile,
+                          function_ref<Value(Value row)> body) {
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(tile.getType()).getDimSize(0)},
+      t.b.getF32Type());
+  SmallVector<Value> dynamic;
+  if (type.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(t.b, t.loc, tile, 0));
+  return tensor::GenerateOp::create(
+             t.b, t.loc, type, dynamic,
+             [&](OpBuilder &, Location, ValueRange index) {
+               tensor::YieldOp::create(t.b, t.loc, body(index[0]));
+             })
+      .getResult();
+}
+
 /// The dynamic extents of a tensor of `type` whose extent d is `extents[d]`.
 static SmallVector<Value> dynamicExtents(RankedTensorType type,
                                          ArrayRef<Value> extents) {
@@ -403,38 +420,38 @@ static Value poolStep(TileLowering &t, PoolKind kind, Value acc, Value x) {
   llvm_unreachable("unknown pool kind");
 }
 
-/// Each pooled element is a loop over the actual keys of its block.
-static Value lowerPoolKeys(PoolKeysOp op) {
-  TileLowering t(op);
+/// `result[b, h, c, x] = pool(input[b, h, t, x] for t in block c)`: each
+/// pooled element is a loop over the actual tokens of its block (the last
+/// block may be partial). Keys and queries pool alike.
+static Value poolBlocks(TileLowering &t, Value input, int64_t size,
+                        PoolKind kind, RankedTensorType type) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
-  TopKBlocksAttr selection = op.getSelection();
-  Value key = op.getKey(), block = e.idx(selection.getBlock());
-  Value nk = tensor::DimOp::create(b, loc, key, 2);
-  Value blocks = arith::CeilDivUIOp::create(b, loc, nk, block);
-  auto type = cast<RankedTensorType>(op.getType());
-  Value extents[] = {tensor::DimOp::create(b, loc, key, 0),
-                     tensor::DimOp::create(b, loc, key, 1), blocks,
-                     tensor::DimOp::create(b, loc, key, 3)};
+  Value block = e.idx(size);
+  Value n = tensor::DimOp::create(b, loc, input, 2);
+  Value blocks = arith::CeilDivUIOp::create(b, loc, n, block);
+  Value extents[] = {tensor::DimOp::create(b, loc, input, 0),
+                     tensor::DimOp::create(b, loc, input, 1), blocks,
+                     tensor::DimOp::create(b, loc, input, 3)};
   auto generate = tensor::GenerateOp::create(
       b, loc, type, dynamicExtents(type, extents),
       [&](OpBuilder &, Location, ValueRange index) {
         auto read = [&](Value j) {
           return e.toF32(tensor::ExtractOp::create(
-              b, loc, key, ValueRange{index[0], index[1], j, index[3]}));
+              b, loc, input, ValueRange{index[0], index[1], j, index[3]}));
         };
         Value first = e.muli(index[2], block);
-        Value last = e.minsi(e.addi(first, block), nk);
+        Value last = e.minsi(e.addi(first, block), n);
         auto loop = scf::ForOp::create(
             b, loc, e.addi(first, e.idx(1)), last, e.idx(1),
             ValueRange{read(first)},
             [&](OpBuilder &, Location, Value j, ValueRange acc) {
-              scf::YieldOp::create(
-                  b, loc, poolStep(t, selection.getPool(), acc[0], read(j)));
+              scf::YieldOp::create(b, loc,
+                                   poolStep(t, kind, acc[0], read(j)));
             });
         Value pooled = loop.getResult(0);
-        if (selection.getPool() == PoolKind::Mean) {
+        if (kind == PoolKind::Mean) {
           Value count = arith::UIToFPOp::create(
               b, loc, b.getF32Type(),
               arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
@@ -446,12 +463,26 @@ static Value lowerPoolKeys(PoolKeysOp op) {
   return generate.getResult();
 }
 
-/// Whether block `a` (gate `ga`) ranks before block `c` (gate `gc`) in
-/// row order: the current block first (when kept), then higher gates,
-/// equal gates by lower index, NaN gates last (by index). Strict: never
-/// for a == c.
-static Value ranksBefore(TileLowering &t, Value a, Value ga, Value c,
-                         Value gc, Value current) {
+static Value lowerPoolKeys(PoolKeysOp op) {
+  TileLowering t(op);
+  TopKBlocksAttr selection = op.getSelection();
+  return poolBlocks(t, op.getKey(), selection.getBlock(), selection.getPool(),
+                    cast<RankedTensorType>(op.getType()));
+}
+
+/// Query blocks are mean-pooled (SeerAttention, FlexPrefill, SpargeAttn).
+static Value lowerPoolQueries(PoolQueriesOp op) {
+  TileLowering t(op);
+  return poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
+                    PoolKind::Mean, cast<RankedTensorType>(op.getType()));
+}
+
+/// Whether block `a` (gate `ga`, always kept `keptA`) ranks before block
+/// `c` in row order: the always-kept blocks first (by index), then higher
+/// gates, equal gates by lower index, NaN gates last (by index). Strict:
+/// never for a == c.
+static Value ranksBefore(TileLowering &t, Value a, Value ga, Value keptA,
+                         Value c, Value gc, Value keptC) {
   ScalarEmitter &e = t.e;
   using P = arith::CmpIPredicate;
   using F = arith::CmpFPredicate;
@@ -463,16 +494,149 @@ static Value ranksBefore(TileLowering &t, Value a, Value ga, Value c,
   Value numeric = e.ori(e.ori(cNaN, cmpf(F::OGT, ga, gc)),
                         e.andi(cmpf(F::OEQ, ga, gc), lower));
   Value byGate = e.select(aNaN, e.andi(cNaN, lower), numeric);
-  if (!current)
-    return byGate;
-  Value first = e.ori(e.cmp(P::eq, a, current),
-                      e.andi(e.cmp(P::ne, c, current), byGate));
-  return e.andi(e.cmp(P::ne, a, c), first);
+  Value sameKind = e.cmp(P::eq, keptA, keptC);
+  return e.select(sameKind, e.select(keptA, lower, byGate), keptA);
 }
 
-/// members[r, c] = block c is among the first k eligible blocks of row r
-/// in ranksBefore order, computed by counting the blocks that rank before
-/// it (O(blocks^2) per row; deterministic, no sort). visited[c] = any row
+namespace {
+/// The blocks a row of a select_blocks tile may select: `[0, eligible)`
+/// (c * block <= p1), the current ones `[currentFirst, currentLast]`, and
+/// whether the row is a real query (inside query_length).
+struct RowBlocks {
+  Value eligible, currentFirst, currentLast, real;
+};
+} // namespace
+
+/// Row `r`'s aligned positions [p0, p1] (its query block's with q_block,
+/// else its own) give its eligible and current blocks.
+static RowBlocks rowBlocks(TileLowering &t, SelectBlocksOp op, Value r,
+                           Value blocks) {
+  ScalarEmitter &e = t.e;
+  using P = arith::CmpIPredicate;
+  TopKBlocksAttr selection = op.getSelection();
+  Value row = e.addi(op.getQueryStart(), r);
+  Value first = row, last = row;
+  if (selection.perQueryBlock()) {
+    Value qBlock = e.idx(selection.getQBlock());
+    first = e.muli(arith::DivUIOp::create(t.b, t.loc, row, qBlock), qBlock);
+    last = e.subi(e.minsi(e.addi(first, qBlock), op.getQueryLength()),
+                  e.idx(1));
+  }
+  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  Value p0 = e.maxsi(e.addi(first, shift), e.idx(0));
+  Value p1 = e.addi(last, shift);
+  Value block = e.idx(selection.getBlock());
+  Value currentLast =
+      arith::DivUIOp::create(t.b, t.loc, e.maxsi(p1, e.idx(0)), block);
+  Value eligible = e.select(e.cmp(P::slt, p1, e.idx(0)), e.idx(0),
+                            e.minsi(blocks, e.addi(currentLast, e.idx(1))));
+  return {eligible, arith::DivUIOp::create(t.b, t.loc, p0, block),
+          currentLast, e.cmp(P::slt, row, op.getQueryLength())};
+}
+
+/// Whether block `c` is always kept for a row: current (keep_current), a
+/// sink block, or one of the `local` blocks before the current ones.
+static Value alwaysKept(TileLowering &t, TopKBlocksAttr selection,
+                        const RowBlocks &row, Value c) {
+  ScalarEmitter &e = t.e;
+  using P = arith::CmpIPredicate;
+  Value kept = e.cmp(P::ult, c, e.idx(selection.getSinks()));
+  Value beforeCurrent = e.cmp(P::ult, c, row.currentFirst);
+  Value inWindow = e.cmp(P::uge, e.addi(c, e.idx(selection.getLocal())),
+                         row.currentFirst);
+  kept = e.ori(kept, e.andi(beforeCurrent, inWindow));
+  if (selection.getKeepCurrent())
+    kept = e.ori(kept, e.andi(e.cmp(P::uge, c, row.currentFirst),
+                              e.cmp(P::ule, c, row.currentLast)));
+  return kept;
+}
+
+/// Each row's gate query: `query[r]` per token, else the pooled query of
+/// the row's query block (clamped: rows past the end select nothing).
+static Value gateQueries(TileLowering &t, SelectBlocksOp op) {
+  Value query = op.getQuery(), queries = op.getQueries();
+  if (!queries)
+    return query;
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto type = cast<RankedTensorType>(query.getType());
+  Value extents[] = {tensor::DimOp::create(b, loc, query, 0),
+                     tensor::DimOp::create(b, loc, query, 1)};
+  Value lastBlock =
+      e.subi(tensor::DimOp::create(b, loc, queries, 2), e.idx(1));
+  Value qBlock = e.idx(op.getSelection().getQBlock());
+  return tensor::GenerateOp::create(
+             b, loc, type, dynamicExtents(type, extents),
+             [&](OpBuilder &, Location, ValueRange index) {
+               Value row = e.addi(op.getQueryStart(), index[0]);
+               Value block = e.minsi(
+                   arith::DivUIOp::create(b, loc, row, qBlock), lastBlock);
+               tensor::YieldOp::create(
+                   b, loc,
+                   tensor::ExtractOp::create(
+                       b, loc, queries,
+                       ValueRange{op.getBatch(), op.getQueryHead(), block,
+                                  index[1]}));
+             })
+      .getResult();
+}
+
+/// A block's unnormalized softmax weight: 1 at the row maximum `m` (so
+/// +inf gates and an all -inf row share the mass), `exp(u - m)` elsewhere.
+static Value blockWeight(TileLowering &t, Value u, Value m) {
+  Value atMax =
+      arith::CmpFOp::create(t.b, t.loc, arith::CmpFPredicate::OEQ, u, m);
+  Value w = math::ExpOp::create(t.b, t.loc,
+                                arith::SubFOp::create(t.b, t.loc, u, m));
+  return t.e.select(atMax, t.e.f32(1.0), w);
+}
+
+/// The softmax statistics of each row's scaled gates `u = g / sqrt(D)`
+/// over its eligible blocks with a number as gate: the maximum `m` and
+/// `sum e`, `e = 1` at the maximum and `exp(u - m)` elsewhere.
+static std::pair<Value, Value> gateSoftmax(TileLowering &t, SelectBlocksOp op,
+                                           Value gates, Value blocks,
+                                           Value scale) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto overEligible = [&](Value r, Value init,
+                          function_ref<Value(Value acc, Value u)> step) {
+    RowBlocks row = rowBlocks(t, op, r, blocks);
+    auto loop = scf::ForOp::create(
+        b, loc, e.idx(0), row.eligible, e.idx(1), ValueRange{init},
+        [&](OpBuilder &, Location, Value c, ValueRange acc) {
+          Value g = tensor::ExtractOp::create(b, loc, gates, ValueRange{r, c});
+          Value u = arith::MulFOp::create(b, loc, g, scale);
+          scf::YieldOp::create(b, loc, step(acc[0], u));
+        });
+    return loop.getResult(0);
+  };
+  // maxnumf skips NaN gates.
+  Value maxima = generateRows(t, gates, [&](Value r) {
+    return overEligible(r, e.f32(kNegInf), [&](Value acc, Value u) -> Value {
+      return arith::MaxNumFOp::create(b, loc, acc, u);
+    });
+  });
+  Value sums = generateRows(t, gates, [&](Value r) {
+    Value m = tensor::ExtractOp::create(b, loc, maxima, r);
+    return overEligible(r, e.f32(0.0), [&](Value acc, Value u) -> Value {
+      Value term = blockWeight(t, u, m);
+      Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                          u, u);
+      return arith::AddFOp::create(b, loc, acc,
+                                   e.select(isNaN, e.f32(0.0), term));
+    });
+  });
+  return {maxima, sums};
+}
+
+/// members[r, c]: block c is eligible for row r and always kept, or fewer
+/// than k blocks rank before it (ranksBefore order) and it passes the rule
+/// (top-k; threshold on its mass; cumulative: the masses ranking before it
+/// sum below gamma). Counted per (row, block) over the other blocks
+/// (O(blocks^2) per row; deterministic, no sort). visited[c] = any row
 /// selects c.
 static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
   TileLowering t(op);
@@ -481,8 +645,9 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
   Location loc = t.loc;
   MLIRContext *ctx = op.getContext();
   using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
   TopKBlocksAttr selection = op.getSelection();
-  Value pooled = op.getPooled(), query = op.getQuery();
+  Value pooled = op.getPooled(), query = gateQueries(t, op);
   Value blocks = tensor::DimOp::create(b, loc, pooled, 2);
   Value rows = tensor::DimOp::create(b, loc, query, 0);
   auto keysType = RankedTensorType::get(
@@ -509,44 +674,75 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         return {math::FmaOp::create(b, loc, args[0], args[1], args[2])};
       })[0];
 
-  Value block = e.idx(selection.getBlock());
-  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  // The masses: softmax of gates / sqrt(D) over the eligible blocks.
+  Value scale, maxima, sums;
+  if (selection.hasMassRule()) {
+    Value d = tensor::DimOp::create(b, loc, query, 1);
+    scale = math::RsqrtOp::create(
+        b, loc,
+        arith::UIToFPOp::create(
+            b, loc, b.getF32Type(),
+            arith::IndexCastUIOp::create(b, loc, b.getI64Type(), d)));
+    std::tie(maxima, sums) = gateSoftmax(t, op, gates, blocks, scale);
+  }
+  auto massOf = [&](Value row, Value gate) -> Value {
+    Value u = arith::MulFOp::create(b, loc, gate, scale);
+    Value m = tensor::ExtractOp::create(b, loc, maxima, row);
+    Value sum = tensor::ExtractOp::create(b, loc, sums, row);
+    return arith::DivFOp::create(b, loc, blockWeight(t, u, m), sum);
+  };
+
   auto membersType = cast<RankedTensorType>(op.getMembers().getType());
   Value members = tensor::GenerateOp::create(
       b, loc, membersType, dynamicExtents(membersType, {rows, blocks}),
       [&](OpBuilder &, Location, ValueRange index) {
-        Value row = e.addi(op.getQueryStart(), index[0]);
-        Value p = e.addi(row, shift);
-        Value past = e.cmp(P::slt, p, e.idx(0));
-        Value pos = e.maxsi(p, e.idx(0));
-        // Blocks [0, eligible) start at or before p (none when p < 0).
-        Value eligible = e.select(
-            past, e.idx(0),
-            e.minsi(blocks, e.addi(arith::DivUIOp::create(b, loc, pos, block),
-                                   e.idx(1))));
-        Value current = selection.getKeepCurrent()
-                            ? arith::DivUIOp::create(b, loc, pos, block)
-                            : Value();
+        RowBlocks row = rowBlocks(t, op, index[0], blocks);
         Value candidate =
-            e.andi(e.cmp(P::slt, row, op.getQueryLength()),
-                   e.cmp(P::ult, index[1], eligible));
+            e.andi(row.real, e.cmp(P::ult, index[1], row.eligible));
+        Value kept = alwaysKept(t, selection, row, index[1]);
         Value gate = tensor::ExtractOp::create(b, loc, gates, index);
-        // Only a candidate counts the blocks ranking before it.
+        // Only a candidate counts the blocks ranking before it, and the
+        // mass they hold.
+        // The prefix mass is carried only by a cumulative rule.
+        SmallVector<Value> init = {e.idx(0)};
+        if (selection.getMass())
+          init.push_back(e.f32(0.0));
         auto count = scf::ForOp::create(
-            b, loc, e.idx(0), e.select(candidate, eligible, e.idx(0)),
-            e.idx(1), ValueRange{e.idx(0)},
+            b, loc, e.idx(0), e.select(candidate, row.eligible, e.idx(0)),
+            e.idx(1), init,
             [&](OpBuilder &, Location, Value other, ValueRange acc) {
               Value otherGate = tensor::ExtractOp::create(
                   b, loc, gates, ValueRange{index[0], other});
-              Value before =
-                  ranksBefore(t, other, otherGate, index[1], gate, current);
-              scf::YieldOp::create(
-                  b, loc, e.select(before, e.addi(acc[0], e.idx(1)), acc[0]));
+              Value before = ranksBefore(
+                  t, other, otherGate, alwaysKept(t, selection, row, other),
+                  index[1], gate, kept);
+              SmallVector<Value> next = {
+                  e.select(before, e.addi(acc[0], e.idx(1)), acc[0])};
+              if (selection.getMass()) {
+                Value m = massOf(index[0], otherGate);
+                Value add = e.andi(before, arith::CmpFOp::create(
+                                               b, loc, F::ORD, m, m));
+                next.push_back(e.select(
+                    add, arith::AddFOp::create(b, loc, acc[1], m), acc[1]));
+              }
+              scf::YieldOp::create(b, loc, next);
             });
-        Value selected =
-            e.andi(candidate, e.cmp(P::ult, count.getResult(0),
-                                    e.idx(selection.getK())));
-        tensor::YieldOp::create(b, loc, selected);
+        Value passes = e.cmp(P::ult, count.getResult(0),
+                             e.idx(selection.getK()));
+        if (FloatAttr threshold = selection.getThreshold())
+          passes = e.andi(passes, arith::CmpFOp::create(
+                                      b, loc, F::OGE, massOf(index[0], gate),
+                                      e.f32(threshold.getValueAsDouble())));
+        if (FloatAttr gamma = selection.getMass()) {
+          Value m = massOf(index[0], gate);
+          passes = e.andi(
+              passes,
+              e.andi(arith::CmpFOp::create(b, loc, F::ORD, m, m),
+                     arith::CmpFOp::create(b, loc, F::OLT, count.getResult(1),
+                                           e.f32(gamma.getValueAsDouble()))));
+        }
+        tensor::YieldOp::create(b, loc,
+                                e.andi(candidate, e.ori(kept, passes)));
       });
 
   // visited[c] = or over the rows of members[r, c].
@@ -603,22 +799,6 @@ static Value anyBlockVisited(TileLowering &t, Value visited, int64_t block,
   return loop.getResult(0);
 }
 
-/// One f32 per row of `tile`: `body(r)`.
-static Value generateRows(TileLowering &t, Value tile,
-                          function_ref<Value(Value row)> body) {
-  auto type = RankedTensorType::get(
-      {cast<RankedTensorType>(tile.getType()).getDimSize(0)},
-      t.b.getF32Type());
-  SmallVector<Value> dynamic;
-  if (type.isDynamicDim(0))
-    dynamic.push_back(tensor::DimOp::create(t.b, t.loc, tile, 0));
-  return tensor::GenerateOp::create(
-             t.b, t.loc, type, dynamic,
-             [&](OpBuilder &, Location, ValueRange index) {
-               tensor::YieldOp::create(t.b, t.loc, body(index[0]));
-             })
-      .getResult();
-}
 
 static SmallVector<Value> lowerReadState(ReadStateOp op) {
   TileLowering t(op);
@@ -1294,6 +1474,9 @@ static void lowerTileOp(Operation *op) {
           })
           .Case([](PoolKeysOp o) {
             return SmallVector<Value>{lowerPoolKeys(o)};
+          })
+          .Case([](PoolQueriesOp o) {
+            return SmallVector<Value>{lowerPoolQueries(o)};
           })
           .Case([](SelectBlocksOp o) { return lowerSelectBlocks(o); })
           .Case([](KeepSelectedOp o) {

@@ -116,10 +116,35 @@ LogicalResult BlockSparseMaskAttr::verify(EmitErrorFn emitError,
   return success();
 }
 
+/// Fails unless the optional fraction `value` lies in [lo, 1] (`lo`
+/// included when `loInclusive`).
+static LogicalResult checkFraction(EmitErrorFn emitError, StringRef name,
+                                   FloatAttr value, bool loInclusive) {
+  if (!value)
+    return success();
+  double v = value.getValueAsDouble();
+  if ((loInclusive ? v >= 0.0 : v > 0.0) && v <= 1.0)
+    return success();
+  return emitError() << "#attn.topk_blocks " << name << " must be in "
+                     << (loInclusive ? "[0, 1]" : "(0, 1]") << ", got " << v;
+}
+
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
-                                     int64_t k, PoolKind, bool) {
+                                     int64_t k, PoolKind, bool,
+                                     int64_t qBlock, FloatAttr threshold,
+                                     FloatAttr mass, int64_t sinks,
+                                     int64_t local) {
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
-      failed(checkParameter(emitError, "topk_blocks", "k", k, 1)))
+      failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
+      failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
+      failed(checkParameter(emitError, "topk_blocks", "sinks", sinks, 0)) ||
+      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)))
+    return failure();
+  // One rule: a threshold and a cumulative mass would each decide alone.
+  if (threshold && mass)
+    return emitError() << "#attn.topk_blocks takes threshold or mass, not both";
+  if (failed(checkFraction(emitError, "threshold", threshold, true)) ||
+      failed(checkFraction(emitError, "mass", mass, false)))
     return failure();
   return success();
 }

@@ -279,7 +279,29 @@ LogicalResult PoolKeysOp::verify() {
   return success();
 }
 
+LogicalResult PoolQueriesOp::verify() {
+  if (!getSelection().perQueryBlock())
+    return emitOpError("needs a per-query-block selection (q_block > 0)");
+  for (unsigned d : {0u, 1u, 3u})
+    if (failed(checkExtent(*this, getResult(), d, "result", getQuery(), d,
+                           "query")))
+      return failure();
+  return success();
+}
+
 LogicalResult SelectBlocksOp::verify() {
+  // The pooled queries come with their head, and only per query block.
+  if (bool(getQueries()) != bool(getQueryHead()))
+    return emitOpError("takes the pooled queries with their query head");
+  if (bool(getQueries()) != getSelection().perQueryBlock())
+    return emitOpError(getSelection().perQueryBlock()
+                           ? "needs the pooled queries of a per-query-block "
+                             "selection"
+                           : "takes pooled queries only with q_block > 0");
+  if (Value queries = getQueries())
+    if (failed(checkExtent(*this, queries, 3, "pooled queries", getPooled(),
+                           3, "pooled keys")))
+      return failure();
   if (failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
                          "pooled keys")) ||
       failed(checkExtent(*this, getMembers(), 0, "members", getQuery(), 0,

@@ -60,8 +60,8 @@ func.func @pool_missing(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @unknown_parameter(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{duplicate or unknown struct parameter name: threshold}}
-  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, threshold = 3>)
+  // expected-error @+1 {{duplicate or unknown struct parameter name: gamma}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, gamma = 3>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -83,6 +83,78 @@ func.func @with_feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<relu>)
        selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
        normalization(#attn.normalize<identity, l1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @negative_q_block(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks q_block must be non-negative, got -1}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = -1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @negative_sinks(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks sinks must be non-negative, got -2}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, sinks = -2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @huge_local(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks local must be at most 2^40 (1099511627776), got 1099511627777}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, local = 1099511627777>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @threshold_and_mass(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks takes threshold or mass, not both}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, threshold = 0.1, mass = 0.9>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @threshold_above_one(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks threshold must be in [0, 1], got 1.500000e+00}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, threshold = 1.5>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @negative_threshold(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks threshold must be in [0, 1], got -2.500000e-01}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, threshold = -0.25>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @zero_mass(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks mass must be in (0, 1], got 0.000000e+00}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, mass = 0.0>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @mass_above_one(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks mass must be in (0, 1], got 1.250000e+00}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 8, mass = 1.25>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -2,7 +2,9 @@
 // RUN: attn-opt %s --mlir-print-op-generic | attn-opt | FileCheck %s
 
 // The selection declaration round-trips: every pool kind, keep_current
-// both ways (true is the default and is not printed), with a mask.
+// both ways (true is the default and is not printed), with a mask; per
+// query block (q_block), the threshold and cumulative-mass rules, sinks
+// and local blocks (0, the defaults, are not printed).
 
 // CHECK-LABEL: func.func @moba
 // CHECK: mask(#attn.causal) selection(<block = 64, k = 3, pool = mean>)
@@ -29,4 +31,22 @@ func.func @min_with_lse(%q: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tens
        selection(#attn.topk_blocks<block = 3, k = 1000000, pool = min>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
   return %o, %l : tensor<1x2x8x16xf32>, tensor<1x2x8xf32>
+}
+
+// CHECK-LABEL: func.func @query_block_mass
+// CHECK: selection(<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 9.000000e-01 : f64, sinks = 1>)
+func.func @query_block_mass(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 0.9, sinks = 1, local = 0>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @token_threshold_local
+// CHECK: selection(<block = 16, k = 4, pool = max, threshold = 5.000000e-02 : f64, local = 2>)
+func.func @token_threshold_local(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 16, k = 4, pool = max, q_block = 0, threshold = 0.05, local = 2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
 }

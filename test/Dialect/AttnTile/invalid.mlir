@@ -368,3 +368,42 @@ func.func @dot_bytes_lanes(%acc: vector<16xi32>, %u: vector<32xi8>, %s: vector<3
   %r = attn_tile.dot_bytes %acc, %u, %s : vector<32xi8> -> vector<16xi32>
   return %r : vector<16xi32>
 }
+
+// -----
+
+func.func @pool_queries_per_token(%q: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{needs a per-query-block selection (q_block > 0)}}
+  %qbar = attn_tile.pool_queries %q selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x7x64xf32>
+  return
+}
+
+// -----
+
+func.func @select_blocks_missing_queries(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %i: index) {
+  // expected-error @+1 {{needs the pooled queries of a per-query-block selection}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return
+}
+
+// -----
+
+func.func @select_blocks_per_token_queries(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %qbar: tensor<2x4x4x64xf32>, %i: index) {
+  // expected-error @+1 {{takes pooled queries only with q_block > 0}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return
+}
+
+// -----
+
+func.func @select_blocks_queries_width(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %qbar: tensor<2x4x4x32xf32>, %i: index) {
+  // expected-error @+1 {{pooled queries extent 3 (32) does not match pooled keys extent 3 (64)}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x32xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return
+}

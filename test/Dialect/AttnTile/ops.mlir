@@ -166,3 +166,18 @@ func.func @dot_bytes(%acc: vector<16xi32>, %u: vector<64xi8>, %s: vector<64xi8>)
   %r = attn_tile.dot_bytes %acc, %u, %s : vector<64xi8> -> vector<16xi32>
   return %r : vector<16xi32>
 }
+
+// CHECK-LABEL: func.func @query_block_selection
+func.func @query_block_selection(%q: tensor<2x4x100x64xf32>, %qt: tensor<16x64xf32>,
+                                 %kbar: tensor<2x4x7x64xf32>, %b: index, %h: index,
+                                 %q0: index, %nq: index, %nk: index)
+    -> (tensor<16x7xi1>, tensor<7xi1>) {
+  // CHECK: attn_tile.pool_queries %{{.*}} selection(<block = 16, k = 3, pool = mean, q_block = 32>) : tensor<2x4x100x64xf32> -> tensor<2x4x4x64xf32>
+  %qbar = attn_tile.pool_queries %q selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x4x64xf32>
+  // CHECK: attn_tile.select_blocks %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] queries %{{.*}}[%{{.*}}] at %{{.*}} lengths(%{{.*}}, %{{.*}}) selection(<block = 16, k = 3, pool = mean, q_block = 32>) : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%b, %h] queries %qbar[%h] at %q0 lengths(%nq, %nk)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return %m, %v : tensor<16x7xi1>, tensor<7xi1>
+}

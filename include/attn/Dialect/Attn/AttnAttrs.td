@@ -363,11 +363,11 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
 }
 
 def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
-  let summary = "Per query token, the top-k key blocks by a pooled-key gate (MoBA)";
+  let summary = "Key blocks selected per query token or per query block by a pooled gate (MoBA, FlexPrefill, SpargeAttn)";
   let description = [{
     A data-dependent selection of key blocks, and-ed with the op's mask: a
     key `j` is kept for query `i` only if its block `floor(j / block)` is
-    among the blocks selected for `(b, h, i)`. Selection is per query token.
+    among the blocks selected for `(b, h, i)`.
 
     * Blocks: block `c` holds keys `[c * block, min((c + 1) * block, Nk))`;
       there are `ceil(Nk / block)` of them, the last one partial when
@@ -377,18 +377,50 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       `min` elementwise), with `hk` the key head of query head `h` (GQA,
       `k_head_map`). A NaN key element makes that element of its block's
       pooled key NaN.
-    * Gate: `g[c] = sum_x Q[b, h, i, x] * kbar[b, hk, c, x]`: the raw dot
-      product (no `scale`, bias or score modification).
-    * Eligible blocks are those not in the future of the aligned query
-      position `p = i + Nk - Nq`: `c * block <= p` (none when `p < 0`).
-      With `keep_current` (the default) the current block
-      `floor(p / block)` ranks first. The others rank by gate, highest
-      first; equal gates rank by lower block index; NaN gates rank after
-      every number (including `-inf`), among themselves by index.
-    * The first `min(k, eligible blocks)` in this order are selected: `k`
-      counts the current block (MoBA's code forces its gate to `+inf`
-      before the top-k), and a `k` larger than the number of eligible
-      blocks takes all of them.
+    * Granularity. Without `q_block` (or `q_block = 0`) the selection is
+      per query token: the gate query of row `i` is `Q[b, h, i]` and its
+      aligned positions are `[p, p]` with `p = i + Nk - Nq`. With
+      `q_block = Bq > 0` it is per query block: block `r` holds queries
+      `[r * Bq, min((r + 1) * Bq, Nq))`, its gate query is their mean
+      `qbar[b, h, r, x]` (over the block's actual queries; a NaN
+      propagates), its aligned positions are `[p0, p1]` (`p0`, `p1` of its
+      first and last query), and every row of the block shares one
+      selection (SeerAttention, FlexPrefill, SpargeAttn: a query tile
+      inside one query block visits only that block's key tiles).
+    * Gate (block score): `g[c] = sum_x gq[x] * kbar[b, hk, c, x]` with the
+      gate query `gq`: the raw dot product (no `scale`, bias or score
+      modification).
+    * Eligible blocks are those not entirely in the future of the last
+      aligned position: `c * block <= p1` (none when `p1 < 0`).
+    * Always-kept blocks (among the eligible ones): with `keep_current`
+      (the default) the current blocks, those holding an aligned position
+      of the row or query block, `floor(max(p0, 0) / block)` to
+      `floor(p1 / block)` (one block per token); the `sinks` first blocks
+      (`c < sinks`, default 0); the `local` blocks before the first current
+      block (default 0). They are always selected, even beyond `k`.
+    * Ranking of the eligible blocks: the always-kept blocks first (by
+      index), then gates highest first, equal gates by lower block index,
+      NaN gates after every number (including `-inf`), among themselves by
+      index. A block is selected if it is always kept, or if fewer than
+      `k` blocks rank before it and it passes the rule:
+      - top-k (neither `threshold` nor `mass`): no further condition. `k`
+        counts the always-kept blocks (MoBA's code forces the current
+        gate to `+inf` before the top-k); `k` above the eligible blocks
+        takes all of them.
+      - `threshold = t` (in `[0, 1]`): its mass `w[c] >= t`;
+      - `mass = gamma` (in `(0, 1]`), cumulative: the masses of the blocks
+        ranking before it sum to less than `gamma`, i.e. the shortest
+        prefix of the ranking whose mass reaches `gamma` (FlexPrefill,
+        SpargeAttn); `k` caps it.
+      The mass is the softmax of the scaled gates over the eligible blocks
+      with a number as gate: `u[c] = g[c] / sqrt(D)` (D the query head
+      dim), `m = max u`, `e[c] = 1` where `u[c] == m` (so `+inf` and an
+      all `-inf` row share the mass equally) and `exp(u[c] - m)`
+      otherwise, `w[c] = e[c] / sum e`. A NaN gate has no mass and never
+      passes a rule (it is selected only when always kept). The compiled
+      code computes gates and masses in f32, the reference in f64: a mass
+      within rounding of `t` or a prefix sum within rounding of `gamma`
+      may select differently.
 
     The current block stays causal inside through the op's mask
     (`mask(#attn.causal)`): MoBA is
@@ -396,14 +428,32 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
     mask(#attn.causal)
     selection(#attn.topk_blocks<block = 64, k = 3, pool = mean>)
     ```
+    and a query-block cumulative selection (FlexPrefill's query-aware
+    pattern per query block) is
+    ```mlir
+    mask(#attn.causal)
+    selection(#attn.topk_blocks<block = 128, k = 1000000, pool = mean,
+                                q_block = 128, mass = 0.9, sinks = 1>)
+    ```
     Lowered through the tile program only: the blocks a query tile's rows
     select are its run-time key-tile list.
   }];
   let parameters = (ins "int64_t":$block, "int64_t":$k,
                         EnumParameter<Attn_PoolKind>:$pool,
-                        DefaultValuedParameter<"bool", "true">:$keep_current);
+                        DefaultValuedParameter<"bool", "true">:$keep_current,
+                        DefaultValuedParameter<"int64_t", "0">:$q_block,
+                        OptionalParameter<"::mlir::FloatAttr">:$threshold,
+                        OptionalParameter<"::mlir::FloatAttr">:$mass,
+                        DefaultValuedParameter<"int64_t", "0">:$sinks,
+                        DefaultValuedParameter<"int64_t", "0">:$local);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether one selection is shared by the rows of a query block.
+    bool perQueryBlock() const { return getQBlock() > 0; }
+    /// Whether a rule (threshold or cumulative mass) needs the masses.
+    bool hasMassRule() const { return getThreshold() || getMass(); }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -479,15 +479,47 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
   let hasVerifier = 1;
 }
 
-def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [Pure]> {
+def AttnTile_PoolQueriesOp : AttnTile_Op<"pool_queries", [Pure]> {
+  let summary = "The mean query of every query block of every (batch, head)";
+  let description = [{
+    `result[b, h, r, x] = mean(query[b, h, i, x] for i in [r * q_block,
+    min((r + 1) * q_block, N)))` with the `q_block` of a per-query-block
+    selection: over the block's actual queries (the last block may be
+    partial); a NaN element propagates. The result has `ceil(N / q_block)`
+    blocks. Computed once per call, before the work items: a query block
+    may straddle query tiles, and every row of it must read the same gate
+    query.
+
+    ```mlir
+    %qbar = attn_tile.pool_queries %q
+        selection(<block = 64, k = 3, pool = mean, q_block = 64>)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$query,
+                       Attn_TopKBlocksAttr:$selection);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $query `selection` `(` $selection `)` attr-dict
+    `:` type($query) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
+    Pure, AttrSizedOperandSegments]> {
   let summary = "The key blocks each query row of a tile selects";
   let description = [{
-    For row `r` of the query tile at `query_start` (aligned position
-    `p = query_start + r + key_length - query_length`), the blocks that
-    `#attn.topk_blocks` selects (gates `query[r] . pooled[batch, head, c]`,
-    eligible blocks `c * block <= p`, the current block first with
-    `keep_current`, then gates highest first, ties by lower index, NaN
-    last; the first `k`): `members[r, c]` is true for a selected block.
+    For row `r` of the query tile at `query_start`, the blocks that
+    `#attn.topk_blocks` selects (see its description: gates, eligible
+    blocks, always-kept blocks, ranking, top-k / threshold / cumulative
+    mass): `members[r, c]` is true for a selected block. Per token the
+    gate query is `query[r]` and the aligned position is
+    `p = query_start + r + key_length - query_length`. Per query block
+    (`q_block > 0`) the `queries` operand is required: the gate query is
+    `queries[batch, query_head, (query_start + r) / q_block]` (from
+    `attn_tile.pool_queries`) and the positions are those of the row's
+    query block, so the rows of a query block select the same blocks.
     Rows past `query_length` select nothing. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
 
@@ -499,15 +531,21 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [Pure]> {
     ```
   }];
   let arguments = (ins AttnTile_F32Tile2D:$query, 4DTensorOf<[F32]>:$pooled,
-                       Index:$batch, Index:$head, Index:$query_start,
+                       Index:$batch, Index:$head,
+                       Optional<4DTensorOf<[F32]>>:$queries,
+                       Optional<Index>:$query_head,
+                       Index:$query_start,
                        Index:$query_length, Index:$key_length,
                        Attn_TopKBlocksAttr:$selection);
   let results = (outs 2DTensorOf<[I1]>:$members, 1DTensorOf<[I1]>:$visited);
   let assemblyFormat = [{
-    $query `,` $pooled `[` $batch `,` $head `]` `at` $query_start
+    $query `,` $pooled `[` $batch `,` $head `]`
+    (`queries` $queries^ `[` $query_head `]`)?
+    `at` $query_start
     `lengths` `(` $query_length `,` $key_length `)`
     `selection` `(` $selection `)` attr-dict
-    `:` type($query) `,` type($pooled) `->` type($members) `,` type($visited)
+    `:` type($query) `,` type($pooled) (`,` type($queries)^)?
+    `->` type($members) `,` type($visited)
   }];
   let hasVerifier = 1;
 }
