@@ -1,6 +1,8 @@
 //===- SelectionNumericsTest.cpp - block selection vs the reference -------===//
 //
-// Specs with a selection (#attn.topk_blocks, MoBA) compiled once through the
+// Specs with a selection (#attn.topk_blocks: MoBA per token, per query
+// block with q_block, threshold and cumulative-mass rules, sinks and local
+// blocks) compiled once through the
 // tile program (its only lowering) and compared with the float64 reference
 // on fresh inputs at lengths that are not multiples of the blocks or tiles;
 // the keys have a few strong directions per block, so that the gates are
@@ -74,6 +76,23 @@ const SelectionCase kCases[] = {
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
      "pool = mean>) normalization(#attn.normalize<sigmoid>)",
      ", %gk: tensor<?xi32>", "k_head_map(%gk : tensor<?xi32>)"},
+    // Per query block: query blocks equal to the key blocks (SeerAttention,
+    // FlexPrefill), then longer than them and not a multiple of the tiles.
+    {"query_block_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = mean, q_block = 16>)",
+     "", "", /*lse=*/true},
+    {"query_block_mass_sinks",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)"},
+    // Bidirectional query blocks by threshold, no current block.
+    {"query_block_threshold_no_current",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 20, threshold = 0.2>)"},
+    // Per token, threshold with a local block.
+    {"token_threshold_local",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
+     "pool = max, threshold = 0.05, local = 1>)"},
 };
 
 struct Shape {
@@ -201,6 +220,7 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
                          int64_t block, const Shape &s, uint64_t seed,
                          int64_t nanBlock = -1) {
   SelectionCase c{"probe", selection};
+  bool causal = StringRef(selection).contains("#attn.causal");
   std::string body = std::string(selection) + " scale(0.05)";
   c.body = body.c_str();
   auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
@@ -247,10 +267,15 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
       if (rowNaN)
         continue;
     }
+    // Under a causal mask a selected block shows only if the row sees one
+    // of its keys (per query block, a current block may lie in the row's
+    // future).
+    int64_t position = row % s.nq + s.nk - s.nq;
     for (int64_t x = 0; x < blocks; ++x) {
       bool compiledSelects = results[0].getDouble(row * blocks + x) > 0;
       bool referenceSelects = flags->getDouble(row * blocks + x) != 0;
-      EXPECT_EQ(compiledSelects, referenceSelects)
+      bool visible = !causal || x * block <= position;
+      EXPECT_EQ(compiledSelects, referenceSelects && visible)
           << "row " << row << " block " << x;
       selectedPairs += referenceSelects;
     }
@@ -284,6 +309,35 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
   }
 }
 
+// Per query block, the rules and the always-kept blocks: the rows of a
+// query block must select what the reference selects for the block.
+TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *topk =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+      "pool = mean, q_block = 16>)";
+  const char *mass =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+      "pool = mean, q_block = 24, mass = 0.7, sinks = 1>)";
+  const char *threshold =
+      "selection(#attn.topk_blocks<block = 9, k = 4, pool = max, "
+      "keep_current = false, q_block = 5, threshold = 0.1>)";
+  const char *tokenMass =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+      "pool = min, mass = 0.6, local = 2>)";
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(seed);
+    checkSelectedBlocks(context, topk, 16, {1, 4, 2, 200, 200, 16, 0}, seed);
+    checkSelectedBlocks(context, topk, 16, {1, 2, 1, 60, 513, 16, 0}, seed);
+    checkSelectedBlocks(context, mass, 16, {1, 2, 1, 150, 150, 16, 0}, seed);
+    checkSelectedBlocks(context, mass, 16, {1, 2, 2, 77, 101, 16, 0}, seed);
+    checkSelectedBlocks(context, threshold, 9, {2, 2, 1, 37, 37, 8, 0}, seed);
+    checkSelectedBlocks(context, tokenMass, 8, {1, 2, 1, 90, 90, 8, 0},
+                        seed);
+  }
+}
+
 // A NaN in a key makes its block's pooled key and gate NaN: the block ranks
 // last (selected only as the current block or when fewer than k others are
 // eligible), and rows that select it are NaN (its key's score is NaN).
@@ -294,6 +348,18 @@ TEST(SelectionBlocksTest, NaNGateRanksLast) {
       context,
       "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
       "pool = mean>)",
+      8, {1, 2, 1, 120, 120, 8, 0}, 5, /*nanBlock=*/2);
+}
+
+// Under a mass rule a NaN gate has no mass and never passes: the block is
+// selected only as a current block (rows of its own query block).
+TEST(SelectionBlocksTest, NaNGateHasNoMass) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  checkSelectedBlocks(
+      context,
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 100, "
+      "pool = mean, q_block = 8, mass = 0.9>)",
       8, {1, 2, 1, 120, 120, 8, 0}, 5, /*nanBlock=*/2);
 }
 
@@ -385,6 +451,73 @@ TEST(SelectionReferenceTest, DocumentedRules) {
                        "pool = min, keep_current = false>)",
                        special, 8);
   EXPECT_EQ(rows[5], "1100");
+}
+
+TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  // Blocks of 2 over 9 keys: pooled means 1, 3, 3, 2, 5; D = 1, q = 1, so
+  // the masses are softmax(1, 3, 3, 2, 5) over the eligible blocks:
+  // 0.0137, 0.1011, 0.1011, 0.0372, 0.7470 for all five.
+  std::vector<double> keys = {0, 2, 3, 3, 4, 2, 1, 3, 5};
+  // Query blocks of 4 rows: rows 4-7 (positions 4..7) hold current blocks
+  // 2 and 3, which k = 2 counts; row 8 alone: current 4, then block 1
+  // (gate 3, tied with block 2: the lower index).
+  auto rows = referenceRows(context,
+                            "selection(#attn.topk_blocks<block = 2, k = 2, "
+                            "pool = mean, q_block = 4>)",
+                            keys, 9);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(rows[i], "11000") << i;
+  for (int i = 4; i < 8; ++i)
+    EXPECT_EQ(rows[i], "00110") << i;
+  EXPECT_EQ(rows[8], "01001");
+  // Cumulative mass: the shortest prefix of the ranking reaching gamma.
+  const char *massRules[][2] = {{"0.5", "00001"},
+                                {"0.8", "01001"},
+                                {"0.9", "01101"},
+                                {"1.0", "11111"}};
+  for (auto [gamma, expected] : massRules) {
+    std::string selection =
+        std::string("selection(#attn.topk_blocks<block = 2, k = 10, pool = "
+                    "mean, keep_current = false, mass = ") +
+        gamma + ">)";
+    EXPECT_EQ(referenceRows(context, selection.c_str(), keys, 9)[8], expected)
+        << gamma;
+  }
+  // k caps the cumulative set.
+  EXPECT_EQ(referenceRows(context,
+                          "selection(#attn.topk_blocks<block = 2, k = 2, "
+                          "pool = mean, keep_current = false, mass = 0.9>)",
+                          keys, 9)[8],
+            "01001");
+  // Threshold on each mass.
+  EXPECT_EQ(referenceRows(context,
+                          "selection(#attn.topk_blocks<block = 2, k = 10, "
+                          "pool = mean, keep_current = false, threshold = "
+                          "0.1>)",
+                          keys, 9)[8],
+            "01101");
+  EXPECT_EQ(referenceRows(context,
+                          "selection(#attn.topk_blocks<block = 2, k = 10, "
+                          "pool = mean, keep_current = false, threshold = "
+                          "0.2>)",
+                          keys, 9)[8],
+            "00001");
+  // Sinks and local blocks are kept beyond k (k = 1: only them).
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 1, pool = "
+                       "mean, sinks = 1, local = 1>)",
+                       keys, 9);
+  EXPECT_EQ(rows[8], "10011");
+  EXPECT_EQ(rows[6], "10110");
+  EXPECT_EQ(rows[1], "10000");
+  // The current block passes a rule it fails: kept, and its mass counts.
+  EXPECT_EQ(referenceRows(context,
+                          "selection(#attn.topk_blocks<block = 2, k = 10, "
+                          "pool = mean, threshold = 0.5>)",
+                          keys, 9)[6],
+            "00010");
 }
 
 } // namespace

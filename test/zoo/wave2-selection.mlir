@@ -1,4 +1,5 @@
-// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA): checked against the
+// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P22
+// FlexPrefill's query-aware selection): checked against the
 // float64 reference, which pools the keys, ranks the gates and selects the
 // blocks itself, at lengths that are not multiples of the 64-key blocks or
 // the tiles, GQA, a decode step (Nq 1 < Nk), Nq > Nk (early queries have
@@ -17,6 +18,22 @@
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS
 
+// FlashMoBA: MoBA with 16-key blocks, k = 4; lengths not multiples of the
+// blocks or tiles, GQA, a decode step, Nq < Nk.
+// RUN: attn-run %zoo/selection/flashmoba.mlir --random 11 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flashmoba.mlir --random 12 --tile-program --shape 2,4,2,256,256,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flashmoba.mlir --random 13 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flashmoba.mlir --random 14 --tile-program --tile-q 16 --tile-kv 24 --shape 1,2,1,77,700,16 --check | FileCheck %s
+
+// FlexPrefill: per query block of 128, cumulative mass 0.9 (the pooled
+// queries are shared by the rows of a query block across query tiles);
+// 128-multiples and not, GQA, a decode step, Nq < Nk and Nq > Nk.
+// RUN: attn-run %zoo/selection/flexprefill.mlir --random 21 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flexprefill.mlir --random 22 --tile-program --shape 2,4,2,512,512,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flexprefill.mlir --random 23 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flexprefill.mlir --random 24 --tile-program --tile-q 48 --tile-kv 40 --shape 1,2,2,77,700,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/flexprefill.mlir --random 25 --tile-program --tile-q 16 --shape 1,2,1,400,270,16 --check | FileCheck %s
+
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).
 // RUN: not attn-run %zoo/selection/moba.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
@@ -25,3 +42,5 @@
 // CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // UNTILED: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
+// RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 2>&1 | FileCheck %s --check-prefix=QBLOCK
+// QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only

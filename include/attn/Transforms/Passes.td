@@ -37,8 +37,11 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     `attn_tile.for_key_tiles` from the spec's mask attribute.
 
     A `selection` (`#attn.topk_blocks`) pools the keys once per call
-    (`attn_tile.pool_keys`, before the work items); each work item selects
-    the blocks of its query rows (`attn_tile.select_blocks`), its key loops
+    (`attn_tile.pool_keys`, before the work items), and with `q_block` the
+    queries too (`attn_tile.pool_queries`: a query block may straddle query
+    tiles); each work item selects the blocks of its query rows
+    (`attn_tile.select_blocks`, reading a row's pooled query per query
+    block), its key loops
     visit only the tiles that overlap a block some row selected
     (`for_key_tiles ... selected(...)`), and `attn_tile.keep_selected`
     excludes, after the mask, the pairs whose block the row did not
