@@ -512,6 +512,35 @@ TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {
   EXPECT_EQ(rows[8], "10011");
   EXPECT_EQ(rows[6], "10110");
   EXPECT_EQ(rows[1], "10000");
+  // Infinite gates: the blocks at the maximum share the mass (+inf ones,
+  // or every block of an all -inf row), the others have 0. A NaN gate has
+  // no mass: never selected by a rule, the others' masses are those
+  // without it. Each case: the last row's blocks, no current block.
+  double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> plusInf = {inf, inf, 1, 1, inf, inf};
+  std::vector<double> minusInf = {-inf, -inf, -inf, -inf};
+  std::vector<double> withNaN = {std::nan(""), 0, 3, 3, 1, 1};
+  struct SpecialCase {
+    const char *rule;
+    const std::vector<double> *keys;
+    const char *expected;
+  } specialCases[] = {{"threshold = 0.5", &plusInf, "101"},
+                      {"mass = 0.5", &plusInf, "100"},
+                      {"threshold = 0.5", &minusInf, "11"},
+                      {"mass = 0.4", &minusInf, "10"},
+                      {"mass = 1.0", &withNaN, "011"},
+                      {"threshold = 0.0", &withNaN, "011"}};
+  for (const SpecialCase &c : specialCases) {
+    std::string selection = std::string("selection(#attn.topk_blocks<block "
+                                        "= 2, k = 10, pool = mean, "
+                                        "keep_current = false, ") +
+                            c.rule + ">)";
+    EXPECT_EQ(referenceRows(context, selection.c_str(), *c.keys,
+                            c.keys->size())
+                  .back(),
+              c.expected)
+        << c.rule;
+  }
   // The current block passes a rule it fails: kept, and its mass counts.
   EXPECT_EQ(referenceRows(context,
                           "selection(#attn.topk_blocks<block = 2, k = 10, "
