@@ -651,6 +651,7 @@ private:
   void poolKeys();
   /// Pooled queries of every (batch, head, query block) with q_block.
   void poolQueries();
+  void poolQueryGroups();
   /// Checks the quantization's scale operands and i8 values.
   llvm::Error validateQuantization();
   /// Replaces q and k by their quantized integers and sets the row scales.
@@ -1161,6 +1162,22 @@ void Evaluator::poolQueries() {
             sum / static_cast<double>(last - first);
       }
     }
+  if (selection.getHeadGroup())
+    poolQueryGroups();
+}
+
+/// With head_group: the mean of the pooled queries over the query heads of
+/// each key head's GQA group (h / (Hq / Hkv)), [B, Hkv, query blocks, D].
+void Evaluator::poolQueryGroups() {
+  int64_t group = Hq / Hkv, stride = numQueryBlocks * D;
+  std::vector<double> groups(B * Hkv * stride, 0.0);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h)
+      for (int64_t e = 0; e < stride; ++e)
+        groups[(b * Hkv + h / group) * stride + e] +=
+            pooledQueries[(b * Hq + h) * stride + e] /
+            static_cast<double>(group);
+  pooledQueries = std::move(groups);
 }
 
 /// The softmax masses of the scaled gates (NaN gates have none, NaN): the
@@ -1215,8 +1232,14 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
            c < selection.getSinks() ||
            (c < currentFirst && c >= currentFirst - selection.getLocal());
   };
+  // Per query block the gate query is the pooled one, of the head or of
+  // its group.
+  int64_t gateHead = selection.getHeadGroup() ? *hk : h;
+  int64_t gateHeads = selection.getHeadGroup() ? Hkv : Hq;
   const double *qr =
-      qBlock ? &pooledQueries[((b * Hq + h) * numQueryBlocks + i / qBlock) * D]
+      qBlock ? &pooledQueries[((b * gateHeads + gateHead) * numQueryBlocks +
+                               i / qBlock) *
+                              D]
              : &q[((b * Hq + h) * Nq + i) * D];
   std::vector<double> gate(eligible);
   for (int64_t c = 0; c < eligible; ++c) {

@@ -387,7 +387,9 @@ void TileProgramBuilder::selectBlocks() {
                                        b.getI1Type());
   auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
   // Per query block: the rows read their block's mean query, by query head.
-  Value queryHead = pooledQueries ? hi : Value();
+  Value queryHead = !pooledQueries                           ? Value()
+                   : op.getSelectionAttr().getHeadGroup() ? hk
+                                                          : hi;
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
                                        qTile, pooledKeys, bi, hk,
                                        pooledQueries, queryHead, q0, nq, nk,
@@ -759,14 +761,18 @@ void TileProgramBuilder::build() {
         b.getF32Type());
     pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
     // A query block may straddle query tiles: pooled once, like the keys.
+    // A head group's rows read one pooled query per key head.
     if (selection.perQueryBlock()) {
       auto qType = cast<RankedTensorType>(op.getQuery().getType());
+      bool grouped = selection.getHeadGroup();
       auto pooledQType = RankedTensorType::get(
-          {qType.getDimSize(0), qType.getDimSize(1), ShapedType::kDynamic,
-           qType.getDimSize(3)},
+          {qType.getDimSize(0),
+           grouped ? kType.getDimSize(1) : qType.getDimSize(1),
+           ShapedType::kDynamic, qType.getDimSize(3)},
           b.getF32Type());
+      Value groups = grouped ? dim(op.getKey(), 1) : Value();
       pooledQueries = PoolQueriesOp::create(b, loc, pooledQType,
-                                            op.getQuery(), selection);
+                                            op.getQuery(), groups, selection);
     }
   }
   // A selection's key tiles are its own run-time list: not split (yet).

@@ -67,3 +67,18 @@ func.func @query_block(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A head group: the pooled queries are averaged per key head (groups: the
+// key head count) and each work item reads its key head's.
+// CHECK-LABEL: func.func @head_group
+// CHECK: %[[QBAR:.*]] = attn_tile.pool_queries %{{.*}} groups %{{.*}} selection(<block = 8, k = 2, pool = mean, q_block = 8, head_group = true>) : tensor<1x4x40x16xf32> -> tensor<1x2x?x16xf32>
+// CHECK: scf.forall (%{{.*}}, %[[HQ:[a-z0-9]+]], %{{.*}}) in
+// CHECK: %[[HK:.*]] = arith.divui %[[HQ]], %{{.*}} : index
+// CHECK: attn_tile.select_blocks %{{.*}}, %{{.*}}[%{{.*}}, %[[HK]]] queries %[[QBAR]][%[[HK]]] at
+func.func @head_group(%q: tensor<1x4x40x16xf32>, %k: tensor<1x2x40x16xf32>,
+                      %v: tensor<1x2x40x16xf32>) -> tensor<1x4x40x16xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, q_block = 8, head_group = true>)
+       : tensor<1x4x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x4x40x16xf32>
+  return %o : tensor<1x4x40x16xf32>
+}

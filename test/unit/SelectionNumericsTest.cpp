@@ -89,6 +89,10 @@ const SelectionCase kCases[] = {
     {"query_block_threshold_no_current",
      "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
      "keep_current = false, q_block = 20, threshold = 0.2>)"},
+    // One selection per GQA group (the shapes' key heads).
+    {"query_block_head_group",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean, q_block = 16, mass = 0.9, head_group = true>)"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
@@ -280,6 +284,15 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
       selectedPairs += referenceSelects;
     }
   }
+  // A head group's heads share their rows' blocks (GQA by the shapes).
+  if (StringRef(selection).contains("head_group = true")) {
+    int64_t group = s.hq / s.hkv, rowLength = s.nq * blocks;
+    for (int64_t bh = 0; bh < s.b * s.hq; ++bh)
+      for (int64_t e = 0; e < rowLength; ++e)
+        EXPECT_EQ(flags->getDouble(bh * rowLength + e),
+                  flags->getDouble((bh - bh % s.hq % group) * rowLength + e))
+            << "head " << bh % s.hq;
+  }
   // Not trivial: neither every block nor none.
   EXPECT_GT(selectedPairs, 0);
   EXPECT_LT(selectedPairs, s.b * s.hq * s.nq * blocks);
@@ -323,6 +336,9 @@ TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
   const char *threshold =
       "selection(#attn.topk_blocks<block = 9, k = 4, pool = max, "
       "keep_current = false, q_block = 5, threshold = 0.1>)";
+  const char *group =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+      "pool = max, q_block = 12, head_group = true>)";
   const char *tokenMass =
       "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
       "pool = min, mass = 0.6, local = 2>)";
@@ -335,6 +351,7 @@ TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
     checkSelectedBlocks(context, threshold, 9, {2, 2, 1, 37, 37, 8, 0}, seed);
     checkSelectedBlocks(context, tokenMass, 8, {1, 2, 1, 90, 90, 8, 0},
                         seed);
+    checkSelectedBlocks(context, group, 8, {2, 6, 2, 70, 85, 8, 0}, seed);
   }
 }
 

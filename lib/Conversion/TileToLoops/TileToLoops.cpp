@@ -470,11 +470,54 @@ static Value lowerPoolKeys(PoolKeysOp op) {
                     cast<RankedTensorType>(op.getType()));
 }
 
-/// Query blocks are mean-pooled (SeerAttention, FlexPrefill, SpargeAttn).
+/// Query blocks are mean-pooled (SeerAttention, FlexPrefill, SpargeAttn);
+/// with groups, then averaged over the heads of each group.
 static Value lowerPoolQueries(PoolQueriesOp op) {
   TileLowering t(op);
-  return poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
-                    PoolKind::Mean, cast<RankedTensorType>(op.getType()));
+  auto type = cast<RankedTensorType>(op.getType());
+  Value groups = op.getGroups();
+  if (!groups)
+    return poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
+                      PoolKind::Mean, type);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+  auto perHeadType = RankedTensorType::get(
+      {queryType.getDimSize(0), queryType.getDimSize(1), ShapedType::kDynamic,
+       queryType.getDimSize(3)},
+      b.getF32Type());
+  Value perHead = poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
+                             PoolKind::Mean, perHeadType);
+  Value size = arith::DivUIOp::create(
+      b, loc, tensor::DimOp::create(b, loc, perHead, 1), groups);
+  Value sizeF = arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI64Type(), size));
+  Value extents[] = {tensor::DimOp::create(b, loc, perHead, 0), groups,
+                     tensor::DimOp::create(b, loc, perHead, 2),
+                     tensor::DimOp::create(b, loc, perHead, 3)};
+  return tensor::GenerateOp::create(
+             b, loc, type, dynamicExtents(type, extents),
+             [&](OpBuilder &, Location, ValueRange index) {
+               Value first = e.muli(index[1], size);
+               auto loop = scf::ForOp::create(
+                   b, loc, first, e.addi(first, size), e.idx(1),
+                   ValueRange{e.f32(0.0)},
+                   [&](OpBuilder &, Location, Value h, ValueRange acc) {
+                     Value x = tensor::ExtractOp::create(
+                         b, loc, perHead,
+                         ValueRange{index[0], h, index[2], index[3]});
+                     scf::YieldOp::create(
+                         b, loc,
+                         arith::AddFOp::create(b, loc, acc[0], x).getResult());
+                   });
+               tensor::YieldOp::create(
+                   b, loc,
+                   arith::DivFOp::create(b, loc, loop.getResult(0), sizeF)
+                       .getResult());
+             })
+      .getResult();
 }
 
 /// Whether block `a` (gate `ga`, always kept `keptA`) ranks before block

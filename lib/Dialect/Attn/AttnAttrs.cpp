@@ -133,13 +133,17 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t k, PoolKind, bool,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
-                                     int64_t local) {
+                                     int64_t local, bool headGroup) {
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
       failed(checkParameter(emitError, "topk_blocks", "sinks", sinks, 0)) ||
       failed(checkParameter(emitError, "topk_blocks", "local", local, 0)))
     return failure();
+  // A group shares the pooled query of each query block: per token there
+  // is none.
+  if (headGroup && qBlock == 0)
+    return emitError() << "#attn.topk_blocks head_group needs q_block";
   // One rule: a threshold and a cumulative mass would each decide alone.
   if (threshold && mass)
     return emitError() << "#attn.topk_blocks takes threshold or mass, not both";

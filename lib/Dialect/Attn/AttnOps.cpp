@@ -507,6 +507,12 @@ LogicalResult AttentionOp::verify() {
       return failure();
   if (failed(verifyQuantization(*this, e)))
     return failure();
+  // A head group is the GQA group of the shapes; a map may make groups of
+  // any size, which the pooled group query does not follow.
+  if (TopKBlocksAttr selection = getSelectionAttr())
+    if (selection.getHeadGroup() && getKHeadMap())
+      return emitOpError() << "selection with head_group cannot be combined "
+                              "with k_head_map";
   // The gate reads the raw q . kbar; a kernel would change what it ranks.
   if (hasSelection() && hasLinearKernel())
     return emitOpError() << "selection cannot be combined with a kernel "

@@ -282,8 +282,14 @@ LogicalResult PoolKeysOp::verify() {
 LogicalResult PoolQueriesOp::verify() {
   if (!getSelection().perQueryBlock())
     return emitOpError("needs a per-query-block selection (q_block > 0)");
+  if (bool(getGroups()) != getSelection().getHeadGroup())
+    return emitOpError(getSelection().getHeadGroup()
+                           ? "needs the group count of a head_group selection"
+                           : "takes a group count only with head_group");
+  // With groups, the result's heads are the groups.
   for (unsigned d : {0u, 1u, 3u})
-    if (failed(checkExtent(*this, getResult(), d, "result", getQuery(), d,
+    if ((d != 1 || !getGroups()) &&
+        failed(checkExtent(*this, getResult(), d, "result", getQuery(), d,
                            "query")))
       return failure();
   return success();

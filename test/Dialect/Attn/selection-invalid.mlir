@@ -158,3 +158,23 @@ func.func @mass_above_one(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+func.func @head_group_per_token(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks head_group needs q_block}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, head_group = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A head group is the GQA group of the shapes, not a map's.
+func.func @head_group_with_map(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<4xi32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection with head_group cannot be combined with k_head_map}}
+  %o = attn.attention %q, %k, %k k_head_map(%m : tensor<4xi32>)
+       selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

@@ -4,7 +4,7 @@
 // The selection declaration round-trips: every pool kind, keep_current
 // both ways (true is the default and is not printed), with a mask; per
 // query block (q_block), the threshold and cumulative-mass rules, sinks
-// and local blocks (0, the defaults, are not printed).
+// and local blocks (0, the defaults, are not printed), a head group.
 
 // CHECK-LABEL: func.func @moba
 // CHECK: mask(#attn.causal) selection(<block = 64, k = 3, pool = mean>)
@@ -49,4 +49,13 @@ func.func @token_threshold_local(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf3
        selection(#attn.topk_blocks<block = 16, k = 4, pool = max, q_block = 0, threshold = 0.05, local = 2>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
+}
+
+// CHECK-LABEL: func.func @head_group
+// CHECK: selection(<block = 8, k = 2, pool = mean, q_block = 8, head_group = true>)
+func.func @head_group(%q: tensor<1x4x16x16xf32>, %k: tensor<1x2x16x16xf32>) -> tensor<1x4x16x16xf32> {
+  %o = attn.attention %q, %k, %k mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, q_block = 8, head_group = true>)
+       : tensor<1x4x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32> -> tensor<1x4x16x16xf32>
+  return %o : tensor<1x4x16x16xf32>
 }

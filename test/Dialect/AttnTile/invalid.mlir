@@ -407,3 +407,21 @@ func.func @select_blocks_queries_width(%qt: tensor<16x64xf32>, %kbar: tensor<2x4
       : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x32xf32> -> tensor<16x7xi1>, tensor<7xi1>
   return
 }
+
+// -----
+
+func.func @pool_queries_group_missing(%q: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{needs the group count of a head_group selection}}
+  %qbar = attn_tile.pool_queries %q selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32, head_group = true>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @pool_queries_group_extra(%q: tensor<2x4x100x64xf32>, %g: index) {
+  // expected-error @+1 {{takes a group count only with head_group}}
+  %qbar = attn_tile.pool_queries %q groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x4x64xf32>
+  return
+}

@@ -181,3 +181,11 @@ func.func @query_block_selection(%q: tensor<2x4x100x64xf32>, %qt: tensor<16x64xf
       : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
   return %m, %v : tensor<16x7xi1>, tensor<7xi1>
 }
+
+// CHECK-LABEL: func.func @head_group_queries
+func.func @head_group_queries(%q: tensor<2x4x100x64xf32>, %g: index) -> tensor<2x2x4x64xf32> {
+  // CHECK: attn_tile.pool_queries %{{.*}} groups %{{.*}} selection(<block = 16, k = 3, pool = mean, q_block = 32, head_group = true>) : tensor<2x4x100x64xf32> -> tensor<2x2x4x64xf32>
+  %qbar = attn_tile.pool_queries %q groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32, head_group = true>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x4x64xf32>
+  return %qbar : tensor<2x2x4x64xf32>
+}

@@ -387,6 +387,12 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       first and last query), and every row of the block shares one
       selection (SeerAttention, FlexPrefill, SpargeAttn: a query tile
       inside one query block visits only that block's key tiles).
+    * Head group (`head_group = true`, needs `q_block`): one selection per
+      (b, key head, query block), shared by the query heads that read the
+      key head (`h / (Hq / Hk)`, the GQA of the shapes; not with
+      `k_head_map`): the gate query is the mean of `qbar` over those heads,
+      so the gate is the group's mean gate (and the mass the softmax of
+      that mean gate, not a mean of per-head masses).
     * Gate (block score): `g[c] = sum_x gq[x] * kbar[b, hk, c, x]` with the
       gate query `gq`: the raw dot product (no `scale`, bias or score
       modification).
@@ -445,7 +451,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         OptionalParameter<"::mlir::FloatAttr">:$threshold,
                         OptionalParameter<"::mlir::FloatAttr">:$mass,
                         DefaultValuedParameter<"int64_t", "0">:$sinks,
-                        DefaultValuedParameter<"int64_t", "0">:$local);
+                        DefaultValuedParameter<"int64_t", "0">:$local,
+                        DefaultValuedParameter<"bool", "false">:$head_group);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

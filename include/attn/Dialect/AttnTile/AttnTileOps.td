@@ -488,19 +488,26 @@ def AttnTile_PoolQueriesOp : AttnTile_Op<"pool_queries", [Pure]> {
     partial); a NaN element propagates. The result has `ceil(N / q_block)`
     blocks. Computed once per call, before the work items: a query block
     may straddle query tiles, and every row of it must read the same gate
-    query.
+    query. With `head_group` the `groups` operand (the key heads) is
+    required and the result has one entry per group: the mean of the
+    pooled queries of heads `[g * G, (g + 1) * G)`, `G = H / groups`.
 
     ```mlir
     %qbar = attn_tile.pool_queries %q
         selection(<block = 64, k = 3, pool = mean, q_block = 64>)
         : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    %qgroup = attn_tile.pool_queries %q groups %hk
+        selection(<block = 64, k = 3, pool = mean, q_block = 64,
+                   head_group = true>)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
     ```
   }];
   let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$query,
+                       Optional<Index>:$groups,
                        Attn_TopKBlocksAttr:$selection);
   let results = (outs 4DTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $query `selection` `(` $selection `)` attr-dict
+    $query (`groups` $groups^)? `selection` `(` $selection `)` attr-dict
     `:` type($query) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -518,7 +525,8 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     `p = query_start + r + key_length - query_length`. Per query block
     (`q_block > 0`) the `queries` operand is required: the gate query is
     `queries[batch, query_head, (query_start + r) / q_block]` (from
-    `attn_tile.pool_queries`) and the positions are those of the row's
+    `attn_tile.pool_queries`; `query_head` is the key head with
+    `head_group`) and the positions are those of the row's
     query block, so the rows of a query block select the same blocks.
     Rows past `query_length` select nothing. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
