@@ -470,25 +470,13 @@ static Value lowerPoolKeys(PoolKeysOp op) {
                     cast<RankedTensorType>(op.getType()));
 }
 
-/// Query blocks are mean-pooled (SeerAttention, FlexPrefill, SpargeAttn);
-/// with groups, then averaged over the heads of each group.
-static Value lowerPoolQueries(PoolQueriesOp op) {
-  TileLowering t(op);
-  auto type = cast<RankedTensorType>(op.getType());
-  Value groups = op.getGroups();
-  if (!groups)
-    return poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
-                      PoolKind::Mean, type);
+/// `result[b, g, r, x]`: the mean of `perHead[b, h, r, x]` over the heads
+/// `[g * G, (g + 1) * G)` of group `g`, `G = heads / groups`.
+static Value averageGroups(TileLowering &t, Value perHead, Value groups,
+                           RankedTensorType type) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
-  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
-  auto perHeadType = RankedTensorType::get(
-      {queryType.getDimSize(0), queryType.getDimSize(1), ShapedType::kDynamic,
-       queryType.getDimSize(3)},
-      b.getF32Type());
-  Value perHead = poolBlocks(t, op.getQuery(), op.getSelection().getQBlock(),
-                             PoolKind::Mean, perHeadType);
   Value size = arith::DivUIOp::create(
       b, loc, tensor::DimOp::create(b, loc, perHead, 1), groups);
   Value sizeF = arith::UIToFPOp::create(
@@ -497,27 +485,43 @@ static Value lowerPoolQueries(PoolQueriesOp op) {
   Value extents[] = {tensor::DimOp::create(b, loc, perHead, 0), groups,
                      tensor::DimOp::create(b, loc, perHead, 2),
                      tensor::DimOp::create(b, loc, perHead, 3)};
-  return tensor::GenerateOp::create(
-             b, loc, type, dynamicExtents(type, extents),
-             [&](OpBuilder &, Location, ValueRange index) {
-               Value first = e.muli(index[1], size);
-               auto loop = scf::ForOp::create(
-                   b, loc, first, e.addi(first, size), e.idx(1),
-                   ValueRange{e.f32(0.0)},
-                   [&](OpBuilder &, Location, Value h, ValueRange acc) {
-                     Value x = tensor::ExtractOp::create(
-                         b, loc, perHead,
-                         ValueRange{index[0], h, index[2], index[3]});
-                     scf::YieldOp::create(
-                         b, loc,
-                         arith::AddFOp::create(b, loc, acc[0], x).getResult());
-                   });
-               tensor::YieldOp::create(
-                   b, loc,
-                   arith::DivFOp::create(b, loc, loop.getResult(0), sizeF)
-                       .getResult());
-             })
-      .getResult();
+  auto generate = tensor::GenerateOp::create(
+      b, loc, type, dynamicExtents(type, extents),
+      [&](OpBuilder &, Location, ValueRange index) {
+        Value first = e.muli(index[1], size);
+        auto loop = scf::ForOp::create(
+            b, loc, first, e.addi(first, size), e.idx(1),
+            ValueRange{e.f32(0.0)},
+            [&](OpBuilder &, Location, Value h, ValueRange acc) {
+              Value x = tensor::ExtractOp::create(
+                  b, loc, perHead, ValueRange{index[0], h, index[2], index[3]});
+              scf::YieldOp::create(
+                  b, loc, arith::AddFOp::create(b, loc, acc[0], x).getResult());
+            });
+        tensor::YieldOp::create(
+            b, loc,
+            arith::DivFOp::create(b, loc, loop.getResult(0), sizeF).getResult());
+      });
+  return generate.getResult();
+}
+
+/// Query blocks are mean-pooled (SeerAttention, FlexPrefill, SpargeAttn);
+/// with groups, then averaged over the heads of each group.
+static Value lowerPoolQueries(PoolQueriesOp op) {
+  TileLowering t(op);
+  auto type = cast<RankedTensorType>(op.getType());
+  int64_t qBlock = op.getSelection().getQBlock();
+  Value groups = op.getGroups();
+  if (!groups)
+    return poolBlocks(t, op.getQuery(), qBlock, PoolKind::Mean, type);
+  auto queryType = cast<RankedTensorType>(op.getQuery().getType());
+  auto perHeadType = RankedTensorType::get(
+      {queryType.getDimSize(0), queryType.getDimSize(1), ShapedType::kDynamic,
+       queryType.getDimSize(3)},
+      t.b.getF32Type());
+  Value perHead =
+      poolBlocks(t, op.getQuery(), qBlock, PoolKind::Mean, perHeadType);
+  return averageGroups(t, perHead, groups, type);
 }
 
 /// Whether block `a` (gate `ga`, always kept `keptA`) ranks before block
@@ -675,6 +679,30 @@ static std::pair<Value, Value> gateSoftmax(TileLowering &t, SelectBlocksOp op,
   return {maxima, sums};
 }
 
+/// Whether a block that is not always kept is selected: fewer than k
+/// blocks rank before it (`before`), and its rule holds: a threshold on its
+/// `mass`, or a cumulative mass whose blocks before it (`prefix`) stay
+/// below gamma; a NaN mass never passes.
+static Value passesRule(TileLowering &t, TopKBlocksAttr selection,
+                        Value before, Value mass, Value prefix) {
+  ScalarEmitter &e = t.e;
+  using F = arith::CmpFPredicate;
+  auto cmpf = [&](F pred, Value x, double y) -> Value {
+    return arith::CmpFOp::create(t.b, t.loc, pred, x, e.f32(y));
+  };
+  Value passes = e.cmp(arith::CmpIPredicate::ult, before,
+                       e.idx(selection.getK()));
+  if (FloatAttr threshold = selection.getThreshold())
+    passes = e.andi(passes, cmpf(F::OGE, mass, threshold.getValueAsDouble()));
+  if (FloatAttr gamma = selection.getMass()) {
+    Value isNumber =
+        arith::CmpFOp::create(t.b, t.loc, F::ORD, mass, mass);
+    passes = e.andi(passes, e.andi(isNumber, cmpf(F::OLT, prefix,
+                                                  gamma.getValueAsDouble())));
+  }
+  return passes;
+}
+
 /// members[r, c]: block c is eligible for row r and always kept, or fewer
 /// than k blocks rank before it (ranksBefore order) and it passes the rule
 /// (top-k; threshold on its mass; cumulative: the masses ranking before it
@@ -745,8 +773,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         Value kept = alwaysKept(t, selection, row, index[1]);
         Value gate = tensor::ExtractOp::create(b, loc, gates, index);
         // Only a candidate counts the blocks ranking before it, and the
-        // mass they hold.
-        // The prefix mass is carried only by a cumulative rule.
+        // mass they hold (carried only by a cumulative rule).
         SmallVector<Value> init = {e.idx(0)};
         if (selection.getMass())
           init.push_back(e.f32(0.0));
@@ -770,20 +797,10 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
               }
               scf::YieldOp::create(b, loc, next);
             });
-        Value passes = e.cmp(P::ult, count.getResult(0),
-                             e.idx(selection.getK()));
-        if (FloatAttr threshold = selection.getThreshold())
-          passes = e.andi(passes, arith::CmpFOp::create(
-                                      b, loc, F::OGE, massOf(index[0], gate),
-                                      e.f32(threshold.getValueAsDouble())));
-        if (FloatAttr gamma = selection.getMass()) {
-          Value m = massOf(index[0], gate);
-          passes = e.andi(
-              passes,
-              e.andi(arith::CmpFOp::create(b, loc, F::ORD, m, m),
-                     arith::CmpFOp::create(b, loc, F::OLT, count.getResult(1),
-                                           e.f32(gamma.getValueAsDouble()))));
-        }
+        Value prefix = selection.getMass() ? count.getResult(1) : Value();
+        Value mass = selection.hasMassRule() ? massOf(index[0], gate) : Value();
+        Value passes =
+            passesRule(t, selection, count.getResult(0), mass, prefix);
         tensor::YieldOp::create(b, loc,
                                 e.andi(candidate, e.ori(kept, passes)));
       });
