@@ -20,6 +20,12 @@
 //     K = conv(K); a convolution of the routing keys alone is not
 //     expressible: the selection pools the attention's own keys (it would
 //     need separate routing-key operands).
+//   - The authors' interface (flash_moba_varlen_func: moba_chunk_size,
+//     moba_topk, causal) takes MoBA's parameters; its docstring calls
+//     moba_topk "the number of top-k key blocks to select for each query
+//     block" [verify: per token as MoBA, or per query block]. This spec
+//     is per token; the per-query-block reading is the same declaration
+//     with q_block = 16 (pooled queries).
 //   - Same tie-break, NaN and k rules as moba.mlir (#attn.topk_blocks).
 //   - Lowered through the tile program only (attn-run --tile-program).
 func.func @flashmoba(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
