@@ -1132,7 +1132,7 @@ void Evaluator::poolKeys() {
           double y = k[(bh * Nk + j) * D + x];
           if (std::isnan(acc) || std::isnan(y))
             acc = acc + y;
-          else if (kind == PoolKind::Mean)
+          else if (kind == PoolKind::Mean || kind == PoolKind::Sum)
             acc += y;
           else if (kind == PoolKind::Max)
             acc = std::max(acc, y);

@@ -342,6 +342,8 @@ TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
   const char *tokenMass =
       "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
       "pool = min, mass = 0.6, local = 2>)";
+  const char *sum = "mask(#attn.causal) selection(#attn.topk_blocks<block = "
+                    "10, k = 2, pool = sum, q_block = 6>)";
   for (uint64_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE(seed);
     checkSelectedBlocks(context, topk, 16, {1, 4, 2, 200, 200, 16, 0}, seed);
@@ -352,6 +354,7 @@ TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
     checkSelectedBlocks(context, tokenMass, 8, {1, 2, 1, 90, 90, 8, 0},
                         seed);
     checkSelectedBlocks(context, group, 8, {2, 6, 2, 70, 85, 8, 0}, seed);
+    checkSelectedBlocks(context, sum, 10, {1, 2, 1, 95, 95, 8, 0}, seed);
   }
 }
 
@@ -502,6 +505,13 @@ TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {
     EXPECT_EQ(referenceRows(context, selection.c_str(), keys, 9)[8], expected)
         << gamma;
   }
+  // sum pooling: 2, 6, 6, 4, 5 (the partial last block, first with mean,
+  // weighs less): row 8 keeps the two best, blocks 1 and 2.
+  EXPECT_EQ(referenceRows(context,
+                          "selection(#attn.topk_blocks<block = 2, k = 2, "
+                          "pool = sum, keep_current = false>)",
+                          keys, 9)[8],
+            "01100");
   // k caps the cumulative set.
   EXPECT_EQ(referenceRows(context,
                           "selection(#attn.topk_blocks<block = 2, k = 2, "

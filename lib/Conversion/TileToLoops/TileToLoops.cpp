@@ -411,6 +411,7 @@ static SmallVector<Value> dynamicExtents(RankedTensorType type,
 static Value poolStep(TileLowering &t, PoolKind kind, Value acc, Value x) {
   switch (kind) {
   case PoolKind::Mean:
+  case PoolKind::Sum:
     return arith::AddFOp::create(t.b, t.loc, acc, x);
   case PoolKind::Max:
     return arith::MaximumFOp::create(t.b, t.loc, acc, x);

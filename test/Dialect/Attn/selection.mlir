@@ -59,3 +59,12 @@ func.func @head_group(%q: tensor<1x4x16x16xf32>, %k: tensor<1x2x16x16xf32>) -> t
        : tensor<1x4x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32> -> tensor<1x4x16x16xf32>
   return %o : tensor<1x4x16x16xf32>
 }
+
+// CHECK-LABEL: func.func @sum_pool
+// CHECK: selection(<block = 8, k = 2, pool = sum>)
+func.func @sum_pool(%q: tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = sum>)
+       : tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32> -> tensor<1x2x16x16xf32>
+  return %o : tensor<1x2x16x16xf32>
+}

@@ -357,7 +357,8 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
     "how the keys of a block are pooled into one key", [
   I32EnumAttrCase<"Mean", 0, "mean">,
   I32EnumAttrCase<"Max", 1, "max">,
-  I32EnumAttrCase<"Min", 2, "min">]> {
+  I32EnumAttrCase<"Min", 2, "min">,
+  I32EnumAttrCase<"Sum", 3, "sum">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -373,8 +374,9 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       there are `ceil(Nk / block)` of them, the last one partial when
       `block` does not divide `Nk`.
     * Pooled keys: `kbar[b, hk, c, x] = pool(K[b, hk, j, x] for j in c)`
-      over the block's actual keys (`mean` divides by their count; `max`,
-      `min` elementwise), with `hk` the key head of query head `h` (GQA,
+      over the block's actual keys (`mean` divides by their count, `sum`
+      does not, so a partial last block weighs less; `max`, `min`
+      elementwise), with `hk` the key head of query head `h` (GQA,
       `k_head_map`). A NaN key element makes that element of its block's
       pooled key NaN.
     * Granularity. Without `q_block` (or `q_block = 0`) the selection is

@@ -458,8 +458,9 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
   let description = [{
     `result[b, h, c, x] = pool(key[b, h, j, x] for j in [c * block,
     min((c + 1) * block, N)))` with the `block` and `pool` of the
-    selection: `mean` over the block's actual keys (the last block may be
-    partial), `max` or `min` elementwise; a NaN element propagates. The
+    selection: `mean` or `sum` over the block's actual keys (the last
+    block may be partial), `max` or `min` elementwise; a NaN element
+    propagates. The
     result has `ceil(N / block)` blocks. Computed once per call, before the
     work items, which read it.
 
