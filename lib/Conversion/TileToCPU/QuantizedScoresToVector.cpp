@@ -42,9 +42,7 @@ static Value i8Constant(OpBuilder &b, Location loc, int64_t v) {
                                    b.getIntegerAttr(b.getI8Type(), v));
 }
 
-/// Where a value used by the ops of a whole call is best computed: right
-/// after its definition (a block argument: the block's start).
-static void setInsertionAfterDefinition(OpBuilder &b, Value v) {
+void attn::tile::setInsertionAfterDefinition(OpBuilder &b, Value v) {
   if (Operation *def = v.getDefiningOp())
     b.setInsertionPointAfter(def);
   else
@@ -232,9 +230,7 @@ public:
 };
 } // namespace
 
-/// Whether `load` reads a key loop's tile: its row is the loop's tile
-/// start (never negative), so the packed keys can stand for it.
-static bool isKeyLoopTile(LoadQuantizedOp load) {
+bool attn::tile::isKeyLoopTile(LoadQuantizedOp load) {
   auto start = dyn_cast<BlockArgument>(load.getRow());
   return start && start.getArgNumber() == 0 &&
          isa<ForKeyTilesOp>(start.getOwner()->getParentOp());

@@ -316,6 +316,44 @@ LogicalResult QuantizeOp::verify() {
   return success();
 }
 
+LogicalResult QuantizeChannelsOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getValues(), d, "values", getSource(), d,
+                           "source")))
+      return failure();
+  for (unsigned d = 0; d < 2; ++d)
+    if (failed(checkExtent(*this, getScales(), d, "scales", getSource(), d,
+                           "source")))
+      return failure();
+  return checkExtent(*this, getScales(), 2, "scales", getSource(), 3,
+                     "source");
+}
+
+LogicalResult QuantizedAccumulateOp::verify() {
+  if (failed(checkExtent(*this, getWeights(), 1, "weights", getValue(), 0,
+                         "value")) ||
+      failed(checkExtent(*this, getAcc(), 0, "accumulator", getWeights(), 0,
+                         "weights")) ||
+      failed(checkExtent(*this, getAcc(), 1, "accumulator", getValue(), 1,
+                         "value")) ||
+      failed(checkExtent(*this, getScales(), 0, "scales", getValue(), 1,
+                         "value")))
+    return failure();
+  if (Value alpha = getAlpha())
+    if (failed(checkExtent(*this, alpha, 0, "rescale", getAcc(), 0,
+                           "accumulator")))
+      return failure();
+  // Each key adds at most 255 * 127 to an i32 sum.
+  constexpr int64_t kMaxKeys = ((int64_t(1) << 31) - 1) / (255 * 127);
+  int64_t keys = extent(getValue(), 0);
+  if (!ShapedType::isDynamic(keys) && keys > kMaxKeys)
+    return emitOpError() << "key extent " << keys
+                         << " could overflow the i32 sums (255 * 127 per "
+                            "key); at most "
+                         << kMaxKeys;
+  return success();
+}
+
 LogicalResult SignOp::verify() {
   for (unsigned d = 0; d < 4; ++d)
     if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
