@@ -9,7 +9,9 @@
 // other, so the i8 values are packed once per call, before the work items,
 // into [B, H, ceil(N/4), 4D] (for each group of 4 keys, each channel's 4
 // bytes one channel after the other: a vector of `width` channels is
-// 4 * width contiguous bytes; 0 past N). The weights are already in
+// 4 * width contiguous bytes; 0 past N), by vectors: a byte-by-byte scalar
+// packing cost about 15 ms of a 4096-token, 16-head call on two threads.
+// The weights are already in
 // [0, 1]: their bytes u = roundeven(255 w) are unsigned without an offset,
 // a row's 4 bytes of a group broadcast to every lane.
 //
@@ -43,46 +45,79 @@ static Value i8Constant(OpBuilder &b, Location loc, int64_t v) {
 // Packing
 //===----------------------------------------------------------------------===//
 
+/// Interleaves 4 vectors of `width` bytes: result[4c + t] = rows[t][c].
+static Value interleave4(OpBuilder &b, Location loc, ArrayRef<Value> rows,
+                         int64_t width) {
+  SmallVector<int64_t> pairs, quads;
+  for (int64_t c = 0; c < width; ++c)
+    pairs.append({c, width + c});
+  for (int64_t c = 0; c < width; ++c)
+    quads.append({2 * c, 2 * c + 1, 2 * width + 2 * c, 2 * width + 2 * c + 1});
+  Value low = vector::ShuffleOp::create(b, loc, rows[0], rows[1], pairs);
+  Value high = vector::ShuffleOp::create(b, loc, rows[2], rows[3], pairs);
+  return vector::ShuffleOp::create(b, loc, low, high, quads);
+}
+
 /// One head's values [N, D] as [ceil(N/4), 4D]: byte 4c + t of group g is
-/// max(v[4g + t, c], -127), 0 past N (-128 reads as -127, as
-/// load_quantized reads it).
-static Value packHeadValues(OpBuilder &b, Location loc, Value values,
-                            Value bi, Value hi, Value groups, Value bytes,
-                            Value tokens) {
+/// v[4g + t, c], 0 past N. By vectors of `width` channels: the 4 rows of a
+/// group read whole and interleaved (two rounds of shuffles), instead of a
+/// scalar loop over every byte. The values come from quantize_channels,
+/// in [-127, 127] (no -128 to read as -127).
+static Value packHeadValues(OpBuilder &b, Location loc, int64_t width,
+                            Value values, Value bi, Value hi, Value groups,
+                            Value tokens, Value depth) {
   ScalarEmitter e(b, loc);
-  auto type = RankedTensorType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI8Type());
-  return tensor::GenerateOp::create(
-             b, loc, type, ValueRange{groups, bytes},
-             [&](OpBuilder &, Location, ValueRange index) {
-               Value c = arith::DivUIOp::create(b, loc, index[1], e.idx(4));
-               Value t = arith::RemUIOp::create(b, loc, index[1], e.idx(4));
-               Value j = e.addi(e.muli(index[0], e.idx(4)), t);
-               Value inside = e.cmp(arith::CmpIPredicate::slt, j, tokens);
-               Value clamped = e.minsi(j, e.subi(tokens, e.idx(1)));
-               Value v = tensor::ExtractOp::create(
-                   b, loc, values, ValueRange{bi, hi, clamped, c});
-               v = arith::MaxSIOp::create(b, loc, v, i8Constant(b, loc, -127));
-               tensor::YieldOp::create(
-                   b, loc, e.select(inside, v, i8Constant(b, loc, 0)));
-             })
-      .getResult();
+  auto rowType = VectorType::get({width}, b.getI8Type());
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(rowType, b.getI8IntegerAttr(0)));
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{groups, e.muli(depth, e.idx(4))},
+      b.getI8Type());
+  auto forLoop = [&](Value ub, int64_t step, Value acc,
+                     function_ref<Value(Value, Value)> body) {
+    return scf::ForOp::create(
+               b, loc, e.idx(0), ub, e.idx(step), ValueRange{acc},
+               [&](OpBuilder &, Location, Value iv, ValueRange iter) {
+                 scf::YieldOp::create(b, loc, body(iv, iter[0]));
+               })
+        .getResult(0);
+  };
+  return forLoop(groups, 1, init, [&](Value g, Value packed) {
+    return forLoop(depth, width, packed, [&](Value x0, Value packed) {
+      SmallVector<Value> rows;
+      for (int64_t t = 0; t < 4; ++t) {
+        Value j = e.addi(e.muli(g, e.idx(4)), e.idx(t));
+        Value inside = e.cmp(arith::CmpIPredicate::slt, j, tokens);
+        Value row = vector::TransferReadOp::create(
+            b, loc, rowType, values,
+            ValueRange{bi, hi, e.minsi(j, e.subi(tokens, e.idx(1))), x0},
+            i8Constant(b, loc, 0), ArrayRef<bool>{false});
+        rows.push_back(arith::SelectOp::create(b, loc, inside, row, zeros));
+      }
+      return vector::TransferWriteOp::create(
+                 b, loc, interleave4(b, loc, rows, width), packed,
+                 ValueRange{g, e.muli(x0, e.idx(4))}, ArrayRef<bool>{false})
+          .getResult();
+    });
+  });
 }
 
 /// The packed values [B, H, ceil(N/4), 4D] of an i8 value operand, one
 /// (batch, head) per work item.
-static Value packValues(OpBuilder &b, Location loc, Value values) {
+static Value packValues(OpBuilder &b, Location loc, int64_t width,
+                        Value values) {
   ScalarEmitter e(b, loc);
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
   Value tokens = tensor::DimOp::create(b, loc, values, 2);
+  Value depth = tensor::DimOp::create(b, loc, values, 3);
   Value groups = arith::CeilDivUIOp::create(b, loc, tokens, e.idx(4));
-  Value bytes = e.muli(tensor::DimOp::create(b, loc, values, 3), e.idx(4));
-  SmallVector<OpFoldResult> packedSizes = {sizes[0], sizes[1], groups, bytes};
+  SmallVector<OpFoldResult> packedSizes = {sizes[0], sizes[1], groups,
+                                           e.muli(depth, e.idx(4))};
   Value init = tensor::EmptyOp::create(b, loc, packedSizes, b.getI8Type());
   return forEachHead(b, loc, sizes[0], sizes[1], init,
                      [&](Value bi, Value hi) -> SmallVector<Value> {
-                       return {packHeadValues(b, loc, values, bi, hi, groups,
-                                              bytes, tokens)};
+                       return {packHeadValues(b, loc, width, values, bi, hi,
+                                              groups, tokens, depth)};
                      })[0];
 }
 
@@ -91,7 +126,7 @@ Value QuantizedAccumulateLowering::packedValues(Value source) {
   if (!packed) {
     OpBuilder b(source.getContext());
     setInsertionAfterDefinition(b, source);
-    packed = packValues(b, source.getLoc(), source);
+    packed = packValues(b, source.getLoc(), width, source);
   }
   return packed;
 }

@@ -89,6 +89,10 @@ mlir::ValueRange forEachHead(
 /// bit for bit (QuantizeToVector.cpp).
 void lowerQuantizeToVector(QuantizeOp op, int64_t width);
 
+/// The same for quantize_channels: per (batch, head) work item, the
+/// channels' absmax by vectors token by token, then the values.
+void lowerQuantizeChannelsToVector(QuantizeChannelsOp op, int64_t width);
+
 } // namespace attn::tile
 
 #endif // ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H

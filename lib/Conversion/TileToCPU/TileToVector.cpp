@@ -1186,7 +1186,8 @@ struct ConvertAttnTileToVectorPass
               QuantizedAccumulateOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
-                   UpdateStateOp, FeatureMapOp, FinalizeOp, QuantizeOp>(op))
+                   UpdateStateOp, FeatureMapOp, FinalizeOp, QuantizeOp,
+                   QuantizeChannelsOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1234,6 +1235,8 @@ struct ConvertAttnTileToVectorPass
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
       } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
         lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
+      } else if (auto channels = dyn_cast<QuantizeChannelsOp>(op)) {
+        lowerQuantizeChannelsToVector(channels, vectorWidth);
       }
     }
   }

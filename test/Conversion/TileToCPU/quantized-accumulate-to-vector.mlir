@@ -4,9 +4,9 @@
 // RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=32' -convert-attn-tile-to-vector='vector-width=16' -convert-attn-tile-to-loops | FileCheck %s --check-prefix=LOOPS
 
 // attn_tile.quantized_accumulate (pv = int8) with values loaded at the key
-// loop's tile start: the i8 values packed once per call into
-// [B, H, ceil(N/4), 4D] (groups of 4 keys, channel after channel, 0 past
-// N), then per tile the weights as bytes u = roundeven(255 w) clamped to
+// loop's tile start: V quantized per channel (attn_tile.quantize_channels
+// by vectors) and packed once per call into [B, H, ceil(N/4), 4D] (groups
+// of 4 keys, channel after channel, 0 past N), then per tile the weights as bytes u = roundeven(255 w) clamped to
 // [0, 255] (maxnumf: NaN gives 0), and i32 lanes of channels, each the
 // 4-byte dot products of a row's broadcast weight bytes (unsigned) and the
 // packed values (signed) (attn_tile.dot_bytes: vpdpbusd's semantics), then
@@ -14,18 +14,31 @@
 // order.
 
 // CHECK-LABEL: func.func @int8_pv
-// The values' packing: no offset (the weights are the unsigned operand).
-// CHECK:       %[[VQ:[a-z0-9_]+]], %[[VS:[a-z0-9_]+]] = attn_tile.quantize_channels
+// V quantized per channel by vectors of channels (absmax token by token,
+// then the values), one (batch, head) per work item.
+// CHECK-NOT:   attn_tile.quantize_channels
+// (After Q's and K's quantization and the keys' packing.)
+// CHECK:       arith.xori %{{.*}}, %c-128_i8
+// CHECK:       %[[VQ:.*]]:2 = scf.forall ({{.*}}) -> (tensor<?x?x?x?xi8>, tensor<?x?x?xf32>)
+// CHECK:         math.absf %{{.*}} : vector<[[W:8|16]]xf32>
+// CHECK:         arith.maximumf %{{.*}} : vector<[[W]]xf32>
+// CHECK:         arith.divf %{{.*}} : vector<[[W]]xf32>
+// CHECK:         math.roundeven %{{.*}} : vector<[[W]]xf32>
+// CHECK:         arith.fptosi %{{.*}} : vector<[[W]]xf32> to vector<[[W]]xi8>
+// The values' packing: the 4 rows of a group of keys interleaved by two
+// rounds of shuffles (no offset: the weights are the unsigned operand).
 // CHECK:       %[[PACKED:.*]] = scf.forall (%{{.*}}, %{{.*}}) in {{.*}} -> (tensor<?x?x?x?xi8>)
-// CHECK:         tensor.generate
-// CHECK:           tensor.extract %[[VQ]]
-// CHECK:           arith.maxsi %{{.*}}, %c-127_i8
-// CHECK-NOT:       arith.xori
+// CHECK:         vector.transfer_read %[[VQ]]#0
+// (the pairs' shuffles canonicalize to vector.interleave)
+// W16:           vector.interleave {{.*}} : vector<16xi8> -> vector<32xi8>
+// W16:           vector.shuffle {{.*}} : vector<32xi8>, vector<32xi8>
+// W8:            vector.interleave {{.*}} : vector<8xi8> -> vector<16xi8>
+// W8:            vector.shuffle {{.*}} : vector<16xi8>, vector<16xi8>
 // CHECK:         tensor.parallel_insert_slice
 // CHECK:       scf.forall
 // CHECK:         attn_tile.for_key_tiles
 // The weight bytes, by vectors of keys.
-// CHECK:           math.roundeven %{{.*}} : vector<[[W:8|16]]xf32>
+// CHECK:           math.roundeven %{{.*}} : vector<[[W]]xf32>
 // CHECK:           arith.maxnumf %{{.*}} : vector<[[W]]xf32>
 // CHECK:           arith.minnumf %{{.*}} : vector<[[W]]xf32>
 // CHECK:           arith.fptosi %{{.*}} : vector<[[W]]xf32> to vector<[[W]]xi32>
