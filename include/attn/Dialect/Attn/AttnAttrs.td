@@ -493,7 +493,8 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
       `sv[b, hv, c] = absmax(V[b, hv, :, c]) / 127` and
       `vq = clamp(roundeven(v / sv), -127, 127)`, in f32 as for Q and K
       (a zero channel has `sv = 0`, `vq = 0`; a NaN or infinity anywhere in
-      a channel, even in a key no row keeps, makes its output NaN).
+      a channel, even in a key no row keeps, makes its output NaN in every
+      row that keeps a key; a row that keeps none may read 0 or NaN).
     * the weights, with `m` the row's final softmax max (over its kept
       scores and the sink) and `p_j = exp(s_j - m)` in `[0, 1]`:
       `u_j = roundeven(255 * p_j)` (an unsigned byte, fixed scale 1/255,
