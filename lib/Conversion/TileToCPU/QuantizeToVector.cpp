@@ -247,6 +247,15 @@ static Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
   return tensor::CastOp::create(b, loc, type, value);
 }
 
+/// Replaces the (values, scales) of a quantization op by `results` and
+/// erases it.
+static void replaceQuantization(OpBuilder &b, Location loc, Operation *op,
+                                ValueRange results) {
+  for (auto [old, result] : llvm::zip(op->getResults(), results))
+    old.replaceAllUsesWith(castTo(b, loc, result, old.getType()));
+  op->erase();
+}
+
 ValueRange attn::tile::forEachHead(
     OpBuilder &b, Location loc, OpFoldResult batches, OpFoldResult heads,
     ValueRange inits, function_ref<SmallVector<Value>(Value, Value)> body) {
@@ -295,11 +304,7 @@ void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
         auto [values, scales] = head.run(op.getBlock(), op.getCenter(), blocks);
         return {values, scales};
       });
-  op.getValues().replaceAllUsesWith(
-      castTo(b, loc, results[0], op.getValues().getType()));
-  op.getScales().replaceAllUsesWith(
-      castTo(b, loc, results[1], op.getScales().getType()));
-  op.erase();
+  replaceQuantization(b, loc, op, results);
 }
 
 void attn::tile::lowerQuantizeChannelsToVector(QuantizeChannelsOp op,
@@ -319,9 +324,5 @@ void attn::tile::lowerQuantizeChannelsToVector(QuantizeChannelsOp op,
         auto [values, scales] = head.runPerChannel();
         return {values, scales};
       });
-  op.getValues().replaceAllUsesWith(
-      castTo(b, loc, results[0], op.getValues().getType()));
-  op.getScales().replaceAllUsesWith(
-      castTo(b, loc, results[1], op.getScales().getType()));
-  op.erase();
+  replaceQuantization(b, loc, op, results);
 }

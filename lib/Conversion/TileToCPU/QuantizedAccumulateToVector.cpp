@@ -179,22 +179,6 @@ public:
     return loop.getResult(0);
   }
 
-  /// Group `group` (4 bytes) of weight row `row`, broadcast to every lane.
-  Value weightGroup(Value bytes, Value row, Value group) {
-    Value quad = vector::TransferReadOp::create(
-        b, loc, VectorType::get({4}, b.getI8Type()), bytes,
-        ValueRange{row, e.muli(group, e.idx(4))}, i8Constant(b, loc, 0),
-        ArrayRef<bool>{true});
-    Value word = vector::ExtractOp::create(
-        b, loc,
-        vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
-                                  quad),
-        ArrayRef<int64_t>{0});
-    Value words =
-        vector::BroadcastOp::create(b, loc, lanes(b.getI32Type()), word);
-    return vector::BitCastOp::create(b, loc, byteLanes(), words);
-  }
-
   OpBuilder b;
   Location loc;
   ScalarEmitter e;
@@ -242,7 +226,8 @@ bool QuantizedAccumulateLowering::lower(QuantizedAccumulateOp op) {
           SmallVector<Value> next(sums);
           SmallVector<Value> rowBytes;
           for (int64_t r = 0; r < rows; ++r)
-            rowBytes.push_back(v.weightGroup(bytes, e.addi(i0, e.idx(r)), g));
+            rowBytes.push_back(
+                broadcastGroup(b, loc, width, bytes, e.addi(i0, e.idx(r)), g));
           for (int64_t c = 0; c < count; ++c) {
             Value start = e.muli(e.addi(c0, e.idx(c * width)), e.idx(4));
             Value valueBytes = vector::TransferReadOp::create(

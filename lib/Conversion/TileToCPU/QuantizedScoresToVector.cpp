@@ -167,6 +167,24 @@ QuantizedScoresLowering::packedQuery(Value query) {
   return packed;
 }
 
+Value attn::tile::broadcastGroup(OpBuilder &b, Location loc, int64_t width,
+                                 Value bytes, Value row, Value group) {
+  ScalarEmitter e(b, loc);
+  Value quad = vector::TransferReadOp::create(
+      b, loc, VectorType::get({4}, b.getI8Type()), bytes,
+      ValueRange{row, e.muli(group, e.idx(4))}, i8Constant(b, loc, 0),
+      ArrayRef<bool>{true});
+  Value word = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
+                                quad),
+      ArrayRef<int64_t>{0});
+  Value words = vector::BroadcastOp::create(
+      b, loc, VectorType::get({width}, b.getI32Type()), word);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({4 * width}, b.getI8Type()), words);
+}
+
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
@@ -191,18 +209,7 @@ public:
 
   /// Group `group` (4 bytes) of query row `row`, broadcast to every lane.
   Value queryGroup(Value bytes, Value row, Value group) {
-    Value pad = i8Constant(b, loc, 0);
-    Value quad = vector::TransferReadOp::create(
-        b, loc, VectorType::get({4}, b.getI8Type()), bytes,
-        ValueRange{row, e.muli(group, e.idx(4))}, pad, ArrayRef<bool>{true});
-    Value word = vector::ExtractOp::create(
-        b, loc,
-        vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
-                                  quad),
-        ArrayRef<int64_t>{0});
-    Value words = vector::BroadcastOp::create(b, loc, lanes(b.getI32Type()),
-                                              word);
-    return vector::BitCastOp::create(b, loc, byteLanes(), words);
+    return broadcastGroup(b, loc, width, bytes, row, group);
   }
 
   /// Blocks of `block` rows over [0, rows): a loop over the whole blocks,

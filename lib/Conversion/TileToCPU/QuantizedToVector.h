@@ -68,6 +68,13 @@ private:
 /// stand for it.
 bool isKeyLoopTile(LoadQuantizedOp load);
 
+/// Bytes [4 * group, 4 * group + 4) of row `row` of the i8 tile `bytes`,
+/// broadcast as one i32 word to `width` lanes (vector<4 * width x i8>):
+/// the broadcast operand of attn_tile.dot_bytes.
+mlir::Value broadcastGroup(mlir::OpBuilder &b, mlir::Location loc,
+                           int64_t width, mlir::Value bytes, mlir::Value row,
+                           mlir::Value group);
+
 /// Where a value used by the ops of a whole call is best computed: right
 /// after its definition (a block argument: the block's start).
 void setInsertionAfterDefinition(mlir::OpBuilder &b, mlir::Value v);
