@@ -189,6 +189,15 @@ INSTANTIATE_TEST_SUITE_P(
 /// the same bits (the i32 sums are exact either way). Shapes: kShapes
 /// (N = 1, lengths not multiples of the tiles, fully masked rows), a head
 /// dimension of 13 (not a multiple of 4) and a decode step.
+/// kShapes plus a head dimension of 13 (D and Dv not multiples of 4) and
+/// a decode step: what the kernels' tests run.
+std::vector<Shape> kernelShapes() {
+  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
+  shapes.push_back({1, 2, 2, 45, 70, 13, 8});
+  shapes.push_back({2, 1, 1, 1, 33, 6, 6});
+  return shapes;
+}
+
 class Int8DotFormsTest : public ::testing::TestWithParam<int> {
 protected:
   void SetUp() override { attn::test::setUpCompileContext(context); }
@@ -214,9 +223,7 @@ TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
   auto binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
   using Dot = CompileOptions::Int8Dot;
-  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
-  shapes.push_back({1, 2, 2, 45, 70, 13, 8}); // D not a multiple of 4
-  shapes.push_back({2, 1, 1, 1, 33, 6, 6});   // decode
+  std::vector<Shape> shapes = kernelShapes();
   for (int64_t width : {8, 16}) {
     auto compile = [&](Dot dot) -> std::unique_ptr<CompiledFunction> {
       auto compiled = CompiledFunction::compile(
@@ -509,10 +516,7 @@ TEST_P(QuantizedPVTest, KernelsAreWithinTheDerivedBoundOfTheReference) {
         << llvm::toString(compiled.takeError());
     kernels.push_back(std::move(*compiled));
   }
-  std::vector<Shape> shapes(std::begin(kShapes), std::end(kShapes));
-  shapes.push_back({1, 2, 2, 45, 70, 13, 8}); // D, Dv not multiples of 4
-  shapes.push_back({2, 1, 1, 1, 33, 6, 6});   // decode
-  for (const Shape &s : shapes) {
+  for (const Shape &s : kernelShapes()) {
     ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
     auto shapeArgs = makeRandomInputs(*binding, size, 0);
     ASSERT_TRUE(static_cast<bool>(shapeArgs));

@@ -36,11 +36,6 @@ static int64_t staticDim(Value tensor, int64_t d) {
   return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
 }
 
-static Value i8Constant(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI8Type(),
-                                   b.getIntegerAttr(b.getI8Type(), v));
-}
-
 //===----------------------------------------------------------------------===//
 // Packing
 //===----------------------------------------------------------------------===//
@@ -290,19 +285,7 @@ bool QuantizedAccumulateLowering::lower(QuantizedAccumulateOp op) {
                })
         .getResult(0);
   };
-  int64_t whole = tq / blockRows * blockRows;
-  Value acc = op.getAcc();
-  if (whole > 0)
-    acc = scf::ForOp::create(
-              b, loc, e.idx(0), e.idx(whole), e.idx(blockRows),
-              ValueRange{acc},
-              [&](OpBuilder &, Location, Value row, ValueRange iter) {
-                scf::YieldOp::create(b, loc,
-                                     block(row, blockRows, iter[0]));
-              })
-              .getResult(0);
-  if (whole < tq)
-    acc = block(e.idx(whole), tq - whole, acc);
+  Value acc = rowBlocks(b, loc, tq, blockRows, op.getAcc(), block);
   op.getResult().replaceAllUsesWith(acc);
   op.erase();
   return true;

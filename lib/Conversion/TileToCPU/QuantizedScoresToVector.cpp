@@ -37,7 +37,7 @@ static int64_t staticDim(Value tensor, int64_t d) {
   return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
 }
 
-static Value i8Constant(OpBuilder &b, Location loc, int64_t v) {
+Value attn::tile::i8Constant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantOp::create(b, loc, b.getI8Type(),
                                    b.getIntegerAttr(b.getI8Type(), v));
 }
@@ -167,6 +167,24 @@ QuantizedScoresLowering::packedQuery(Value query) {
   return packed;
 }
 
+Value attn::tile::rowBlocks(OpBuilder &b, Location loc, int64_t rows,
+                            int64_t block, Value init,
+                            function_ref<Value(Value, int64_t, Value)> body) {
+  ScalarEmitter e(b, loc);
+  int64_t whole = rows / block * block;
+  Value acc = init;
+  if (whole > 0)
+    acc = scf::ForOp::create(
+              b, loc, e.idx(0), e.idx(whole), e.idx(block), acc,
+              [&](OpBuilder &, Location, Value row, ValueRange iter) {
+                scf::YieldOp::create(b, loc, body(row, block, iter[0]));
+              })
+              .getResult(0);
+  if (whole < rows)
+    acc = body(e.idx(whole), rows - whole, acc);
+  return acc;
+}
+
 Value attn::tile::broadcastGroup(OpBuilder &b, Location loc, int64_t width,
                                  Value bytes, Value row, Value group) {
   ScalarEmitter e(b, loc);
@@ -216,18 +234,7 @@ public:
   /// then one shorter block.
   Value rowBlocks(int64_t rows, int64_t block, Value init,
                   function_ref<Value(Value, int64_t, Value)> body) {
-    int64_t whole = rows / block * block;
-    Value acc = init;
-    if (whole > 0)
-      acc = scf::ForOp::create(
-                b, loc, e.idx(0), e.idx(whole), e.idx(block), acc,
-                [&](OpBuilder &, Location, Value row, ValueRange iter) {
-                  scf::YieldOp::create(b, loc, body(row, block, iter[0]));
-                })
-                .getResult(0);
-    if (whole < rows)
-      acc = body(e.idx(whole), rows - whole, acc);
-    return acc;
+    return attn::tile::rowBlocks(b, loc, rows, block, init, body);
   }
 
   OpBuilder b;

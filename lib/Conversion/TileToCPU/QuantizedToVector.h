@@ -68,6 +68,17 @@ private:
 /// stand for it.
 bool isKeyLoopTile(LoadQuantizedOp load);
 
+/// Blocks of `block` rows over [0, rows): an scf.for over the whole blocks
+/// threading `init`, then one shorter block; `body(first row, rows, acc)`.
+mlir::Value
+rowBlocks(mlir::OpBuilder &b, mlir::Location loc, int64_t rows, int64_t block,
+          mlir::Value init,
+          llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)>
+              body);
+
+/// An i8 constant.
+mlir::Value i8Constant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
 /// Bytes [4 * group, 4 * group + 4) of row `row` of the i8 tile `bytes`,
 /// broadcast as one i32 word to `width` lanes (vector<4 * width x i8>):
 /// the broadcast operand of attn_tile.dot_bytes.
