@@ -431,6 +431,18 @@ const QuantCase kPVCases[] = {
     // Signs for Q K^T, INT8 P V: the two are independent.
     {"pv_sign_scores", "f", "f",
      "quantization(#attn.quantized_qk<scheme = sign, pv = int8>)"},
+    // -inf scores from a score_mod (every third key; with N = 1 the whole
+    // row) next to an output gate, which scales the bound.
+    {"pv_minus_inf_scores_gate", "f", "f",
+     "output_gate(%g : tensor<?x?x?xf32>) "
+     "quantization(#attn.quantized_qk<scheme = int8, pv = int8>) "
+     "score_mod {\n^bb0(%s: f32, %b: index, %h: index, %i: index, "
+     "%j: index):\n  %c3 = arith.constant 3 : index\n"
+     "  %r = arith.remui %j, %c3 : index\n  %c0 = arith.constant 0 : index\n"
+     "  %z = arith.cmpi eq, %r, %c0 : index\n"
+     "  %n = arith.constant 0xFF800000 : f32\n"
+     "  %y = arith.select %z, %n, %s : f32\n  attn.yield %y : f32\n}",
+     ", %g: tensor<?x?x?xf32>", /*lse=*/true},
 };
 
 /// Largest |kernel - reference| / bound seen (reported, not asserted).
