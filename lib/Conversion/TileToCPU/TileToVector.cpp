@@ -1288,16 +1288,18 @@ struct ConvertAttnTileToVectorPass
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
     QuantizedScoresLowering quantized(vectorWidth);
+    QuantizedAccumulateLowering quantizedPV(vectorWidth);
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
     SmallVector<Operation *> readers, ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp>(op))
+      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp,
+              QuantizedAccumulateOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
                    ReadStateOp, UpdateStateOp, FeatureMapOp, FinalizeOp,
-                   QuantizeOp>(op))
+                   QuantizeOp, QuantizeChannelsOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1305,6 +1307,8 @@ struct ConvertAttnTileToVectorPass
         lowerScores(scores);
       else if (auto qk = dyn_cast<QuantizedScoresOp>(op))
         quantized.lower(qk); // QuantizedScoresToVector.cpp
+      else if (auto pv = dyn_cast<QuantizedAccumulateOp>(op))
+        quantizedPV.lower(pv); // QuantizedAccumulateToVector.cpp
       else if (auto acc = dyn_cast<AccumulateOp>(op))
         if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
             staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
@@ -1346,6 +1350,8 @@ struct ConvertAttnTileToVectorPass
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
       } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
         lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
+      } else if (auto channels = dyn_cast<QuantizeChannelsOp>(op)) {
+        lowerQuantizeChannelsToVector(channels, vectorWidth);
       }
     }
   }

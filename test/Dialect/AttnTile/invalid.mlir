@@ -368,3 +368,35 @@ func.func @dot_bytes_lanes(%acc: vector<16xi32>, %u: vector<32xi8>, %s: vector<3
   %r = attn_tile.dot_bytes %acc, %u, %s : vector<32xi8> -> vector<16xi32>
   return %r : vector<16xi32>
 }
+
+// -----
+
+func.func @quantize_channels_scales(%v: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{scales extent 2 (8) does not match source extent 3 (16)}}
+  %vq, %vs = attn_tile.quantize_channels %v : tensor<1x2x8x16xf32> -> tensor<1x2x8x16xi8>, tensor<1x2x8xf32>
+  return %vs : tensor<1x2x8xf32>
+}
+
+// -----
+
+func.func @quantized_accumulate_scales(%p: tensor<4x8xf32>, %v: tensor<8x16xi8>, %s: tensor<15xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{scales extent 0 (15) does not match value extent 1 (16)}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x8xf32>, tensor<8x16xi8>, tensor<15xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @quantized_accumulate_keys(%p: tensor<4x7xf32>, %v: tensor<8x16xi8>, %s: tensor<16xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{weights extent 1 (7) does not match value extent 0 (8)}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x7xf32>, tensor<8x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @quantized_accumulate_overflow(%p: tensor<4x66312xf32>, %v: tensor<66312x16xi8>, %s: tensor<16xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{key extent 66312 could overflow the i32 sums (255 * 127 per key); at most 66311}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x66312xf32>, tensor<66312x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
