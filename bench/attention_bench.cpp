@@ -97,6 +97,8 @@ constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 /// per 128 tokens and smoothed K per 64; P V stays f32), vpdpbusd where
 /// the host has AVX512-VNNI; its counters cos_vs_f32 and rel_err_vs_f32
 /// compare its output with the `tile` path's on the same inputs.
+/// TileInt8PV: the same with INT8 P V too (kInt8QKPV: pv = int8, the
+/// weights as u8 of scale 1/255, V per channel), same counters.
 enum class Path {
   Tiled,
   Tiled1T,
@@ -107,7 +109,8 @@ enum class Path {
   Tile,
   Tile1T,
   TilePortable,
-  TileInt8
+  TileInt8,
+  TileInt8PV
 };
 
 const char *pathName(Path p) {
@@ -122,6 +125,7 @@ const char *pathName(Path p) {
   case Path::Tile1T: return "tile_1t";
   case Path::TilePortable: return "tile_portable";
   case Path::TileInt8: return "tile_int8";
+  case Path::TileInt8PV: return "tile_int8pv";
   }
   return "?";
 }
@@ -148,6 +152,11 @@ struct Case {
 const char *const kInt8QK =
     "quantization(#attn.quantized_qk<scheme = int8, q_block = 128, "
     "k_block = 64, smooth_k = true>)";
+const char *const kInt8QKPV =
+    "quantization(#attn.quantized_qk<scheme = int8, q_block = 128, "
+    "k_block = 64, smooth_k = true, pv = int8>)";
+
+bool isQuantized(Path p) { return p == Path::TileInt8 || p == Path::TileInt8PV; }
 
 std::string makeSpec(const MaskConfig &mask, const std::string &dtype,
                      const std::string &quantization = "") {
@@ -243,7 +252,9 @@ const Prepared &prepare(const Case &c) {
   p.key = key;
   MLIRContext &ctx = context();
   std::string text = makeSpec(kMasks[c.mask], c.dtype,
-                              c.path == Path::TileInt8 ? kInt8QK : "");
+                              c.path == Path::TileInt8     ? kInt8QK
+                              : c.path == Path::TileInt8PV ? kInt8QKPV
+                                                           : "");
   OwningOpRef<ModuleOp> generic = parseSourceString<ModuleOp>(text, &ctx);
   if (!generic) {
     p.error = "cannot parse the spec";
@@ -295,8 +306,7 @@ const Prepared &prepare(const Case &c) {
   options.tiled = c.path != Path::Untiled;
   options.threads = c.path == Path::Tiled1T || c.path == Path::Tile1T ? 1 : 0;
   options.tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
-                        c.path == Path::TilePortable ||
-                        c.path == Path::TileInt8;
+                        c.path == Path::TilePortable || isQuantized(c.path);
   options.portableTiles = c.path == Path::TilePortable;
   if (c.path == Path::TiledQ24)
     options.tileQ = 24;
@@ -310,7 +320,7 @@ const Prepared &prepare(const Case &c) {
     return p;
   }
   p.kernel = std::move(*kernel);
-  if (c.path == Path::TileInt8)
+  if (isQuantized(c.path))
     if (llvm::Error err = measureAccuracy(p, c, options)) {
       p.error = llvm::toString(std::move(err));
       p.kernel.reset();
@@ -348,7 +358,7 @@ void runAttention(benchmark::State &state, Case c) {
   state.counters["density_exact"] = p.densityExact ? 1 : 0;
   state.counters["compile_s"] = p.kernel->compileSeconds();
   state.counters["work_items"] = double(p.kernel->numWorkItems());
-  if (c.path == Path::TileInt8) {
+  if (isQuantized(c.path)) {
     state.counters["cos_vs_f32"] = p.cosine;
     state.counters["rel_err_vs_f32"] = p.relativeError;
     state.counters["vnni"] = p.kernel->int8DotKind() == "vnni" ? 1 : 0;
@@ -383,8 +393,10 @@ std::vector<Case> allCases() {
         if (p != Path::TiledBF16Dot || (std::string(dt) == "bf16" &&
                                         hostHasBF16Dot(hostVectorWidth())))
           add(cases, {p, m, dt, m == kNbhd ? 1024 : 256, 64, 2});
-  for (int m : {kDense, kCausal})
+  for (int m : {kDense, kCausal}) {
     add(cases, {Path::TileInt8, m, "f32", 256, 64, 2});
+    add(cases, {Path::TileInt8PV, m, "f32", 256, 64, 2});
+  }
 
   // Every mask at 1K-4K, every D/H/dtype; the untiled baseline and the
   // one-thread tiled run at 1K (and a few more at D = 64, H = 8).
@@ -425,6 +437,7 @@ std::vector<Case> allCases() {
   for (int m : {kDense, kCausal, kSw1024}) {
     add(cases, {Path::Tile, m, "f32", 4096, 128, 16});
     add(cases, {Path::TileInt8, m, "f32", 4096, 128, 16});
+    add(cases, {Path::TileInt8PV, m, "f32", 4096, 128, 16});
   }
 
   // Long sequences: the cheap (sparse) masks at 8K and 16K; dense and

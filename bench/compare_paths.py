@@ -40,7 +40,7 @@ ACCURACY = ("cos_vs_f32", "rel_err_vs_f32")
 def run_once(cmd, accuracy):
     """{benchmark name: (wall ms per call, useful GFLOP/s)} of one run;
     `accuracy` collects {name: (cos, rel err)} where a path reports them
-    (tile_int8 against the f32 tile program)."""
+    (tile_int8 and tile_int8pv against the f32 tile program)."""
     runs = {}
     for b in run_benchmarks(cmd):
         runs[b["name"]] = (b["real_time"] * UNIT_MS[b["time_unit"]],

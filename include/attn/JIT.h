@@ -50,7 +50,10 @@ struct CompileOptions {
   /// portableTiles).
   bool tileProgram = false;
   /// Tile program only: the portable scalar lowering alone, without the
-  /// vector kernels (the tile IR's correctness baseline).
+  /// vector kernels (the tile IR's correctness baseline). compile() refuses
+  /// this and the other "tile program only" options below (splitKv,
+  /// linearChunk, int8Dot) when they differ from their defaults without
+  /// tileProgram, and bf16Dot On or Emulate with it: each would be ignored.
   bool portableTiles = false;
   /// Tile program only: the split-KV form with at most this many key splits
   /// per query tile, merged by their logsumexp (1: no split; 0: automatic,

@@ -277,6 +277,29 @@ BufferView BufferView::of(const NDArray &array) {
   return of(const_cast<NDArray &>(array));
 }
 
+/// An option of one lowering path set for another (empty when none): it
+/// would be ignored, and the kernel would not be the one asked for.
+static std::string optionsForOtherPath(const CompileOptions &options) {
+  CompileOptions defaults;
+  if (!options.tileProgram) {
+    if (options.portableTiles)
+      return "portable tiles apply to the tile program only (set tile program)";
+    if (options.splitKv != defaults.splitKv)
+      return "split-kv applies to the tile program only (set tile program)";
+    if (options.linearChunk != defaults.linearChunk)
+      return "linear-chunk applies to the tile program only (set tile "
+             "program)";
+    if (options.int8Dot != defaults.int8Dot)
+      return "int8-dot applies to the tile program only (set tile program)";
+    return {};
+  }
+  if (options.bf16Dot == CompileOptions::BF16Dot::On ||
+      options.bf16Dot == CompileOptions::BF16Dot::Emulate)
+    return "bf16-dot=on and bf16-dot=emulate apply to the tiled path only "
+           "(the tile program widens bf16 to f32)";
+  return {};
+}
+
 llvm::Expected<std::unique_ptr<CompiledFunction>>
 CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                           const CompileOptions &options) {
@@ -300,6 +323,8 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                      llvm::Twine(kMaxCPUTileKv) + "], got tile-q " +
                      llvm::Twine(options.tileQ) + ", tile-kv " +
                      llvm::Twine(options.tileKv));
+  if (std::string mismatch = optionsForOtherPath(options); !mismatch.empty())
+    return makeError(mismatch);
   auto start = std::chrono::steady_clock::now();
   MLIRContext *ctx = spec.getContext();
   OwningOpRef<ModuleOp> module(cast<ModuleOp>(spec->clone()));

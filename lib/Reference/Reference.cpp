@@ -682,6 +682,12 @@ private:
   /// key row [B, Hkv, Nk] (q and k then hold the integers).
   QuantizedQKAttr quant;
   std::vector<double> qRowScale, kRowScale;
+  /// With pv = int8: v holds the integers and vScale [B, Hv, Dv] the
+  /// scale of each channel.
+  bool int8PV = false;
+  std::vector<double> vScale;
+  /// Quantizes v per (b, value head, channel) (pv = int8).
+  void quantizeValues();
 };
 
 /// The feature map of linear attention, in double precision.
@@ -1427,6 +1433,29 @@ struct RowQuantizer {
 };
 } // namespace
 
+void Evaluator::quantizeValues() {
+  vScale.assign(B * Hv * Dv, 0.0);
+  for (int64_t bh = 0; bh < B * Hv; ++bh)
+    for (int64_t c = 0; c < Dv; ++c) {
+      auto at = [&](int64_t t) -> double & { return v[(bh * Nk + t) * Dv + c]; };
+      float absmax = 0.0f;
+      bool nan = false;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float a = std::fabs(static_cast<float>(at(t)));
+        nan |= std::isnan(a);
+        absmax = std::max(absmax, a);
+      }
+      float s = nan ? std::numeric_limits<float>::quiet_NaN() : absmax / 127.0f;
+      vScale[bh * Dv + c] = s;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float quotient = static_cast<float>(at(t)) / s;
+        at(t) = std::isnan(quotient)
+                    ? 0.0
+                    : std::clamp(std::nearbyint(quotient), -127.0f, 127.0f);
+      }
+    }
+}
+
 void Evaluator::quantizeQK() {
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
   qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
@@ -1510,10 +1539,15 @@ llvm::Expected<Outputs> Evaluator::run() {
     poolQueries();
   if (quant)
     quantizeQK();
+  int8PV = quant && quant.getPv() == PVPrecision::Int8;
+  if (int8PV)
+    quantizeValues();
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())
     out.lse = NDArray(DType::F64, {B, Hq, Nq});
+  if (int8PV)
+    out.int8PVBound = NDArray(DType::F64, {B, Hq, Nq, Dv});
   NormalizationKind kind = op.getNormalizationKind();
   NormalizationAttr norm = op.getNormalizationAttr();
   bool l1 = norm && norm.getL1();
@@ -1552,6 +1586,7 @@ llvm::Expected<Outputs> Evaluator::run() {
         }
 
         double lse = -inf;
+        double rowNormalizer = 0.0; // l of softmax (0: an empty row)
         if (kind == NormalizationKind::Softmax) {
           double m = -inf; // NaN scores propagate to the row
           for (int64_t j = 0; j < Nk; ++j)
@@ -1571,8 +1606,14 @@ llvm::Expected<Outputs> Evaluator::run() {
                 sum += w[j] = std::exp(s[j] - m);
             if (in.sinkLogits)
               sum += std::exp(sink - m);
+            // pv = int8: the numerator weighs by u / 255 with
+            // u = roundeven(255 p), the normalizer keeps p.
+            if (int8PV)
+              for (int64_t j = 0; j < Nk; ++j)
+                w[j] = std::nearbyint(255.0 * w[j]) / 255.0;
             for (int64_t j = 0; j < Nk; ++j)
               w[j] /= sum;
+            rowNormalizer = sum;
             lse = m + std::log(sum);
           }
         } else {
@@ -1642,6 +1683,18 @@ llvm::Expected<Outputs> Evaluator::run() {
           for (int64_t j = 0; j < Nk; ++j)
             if (kept[j])
               acc += w[j] * v[((b * Hv + hv) * Nk + j) * Dv + d];
+          if (int8PV) {
+            double sv = vScale[(b * Hv + hv) * Dv + d], spread = 0.0;
+            for (int64_t j = 0; j < Nk; ++j)
+              if (kept[j])
+                spread += std::fabs(v[((b * Hv + hv) * Nk + j) * Dv + d] * sv);
+            // w[j] is u / 255 / l: 1 / l is the weight of u = 255.
+            double perWeight = rowNormalizer > 0 ? 1.0 / 255.0 / rowNormalizer
+                                                 : 0.0;
+            out.int8PVBound->setDouble(row * Dv + d,
+                                       std::fabs(gate) * perWeight * spread);
+            acc *= sv;
+          }
           out.output.setDouble(row * Dv + d, gate * acc);
         }
         if (out.lse)

@@ -115,6 +115,10 @@ private:
   RowState onePass(RowState init, Value keyBegin = {}, Value keyEnd = {});
   RowState twoPasses(RowState init);
   Value applyWeightMod(Value weights, Value masked, Value k0);
+  /// acc * alpha + P V on the value tile at k0 (f32, or quantized with
+  /// pv = int8).
+  Value accumulate(Value weights, Value acc, Value alpha, Value masked,
+                   Value k0);
   /// phi of the spec's feature map on a loaded Q or K tile (linear
   /// attention); the tile itself without one.
   Value applyFeatureMap(Value tile) {
@@ -176,6 +180,9 @@ private:
   /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
   /// 1), and the work item's query row scales.
   Value qValues, qScales, kValues, kScales, qRowScales;
+  /// With pv = int8: the i8 V of the call, its channel scales [B, Hv, Dv]
+  /// and the work item's value head's scales [Dv].
+  Value vValues, vScales, vChannelScales;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -220,6 +227,32 @@ void TileProgramBuilder::quantizeOperands() {
       prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false);
   std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK());
+  if (quant.getPv() != PVPrecision::Int8)
+    return;
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  auto quantize = QuantizeChannelsOp::create(
+      b, loc, RankedTensorType::get(vType.getShape(), b.getI8Type()),
+      RankedTensorType::get({vType.getDimSize(0), vType.getDimSize(1),
+                             vType.getDimSize(3)},
+                            b.getF32Type()),
+      op.getValue());
+  vValues = quantize.getValues();
+  vScales = quantize.getScales();
+}
+
+/// acc * alpha + P V on the value tile at k0, in f32 or (pv = int8) on u8
+/// weights and i8 values.
+Value TileProgramBuilder::accumulate(Value weights, Value acc, Value alpha,
+                                     Value masked, Value k0) {
+  if (vValues) {
+    Value vTile = loadQuantized(vValues, Value(), 1, hv, k0, tileKv).first;
+    return QuantizedAccumulateOp::create(b, loc, acc.getType(), weights, vTile,
+                                         vChannelScales, acc, alpha);
+  }
+  Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
+                               op.getValue(), bi, hv, k0);
+  return AccumulateOp::create(b, loc, acc.getType(), weights, vTile, acc,
+                              alpha, masked);
 }
 
 std::pair<Value, Value>
@@ -304,12 +337,9 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
     Value weights = update.getWeights();
     if (!op.getWeightMod().empty())
       weights = applyWeightMod(weights, masked, k0);
-    Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
-                                 op.getValue(), bi, hv, k0);
-    Value acc = AccumulateOp::create(b, loc, iter[2].getType(), weights, vTile,
-                                     iter[2],
-                                     softmax ? update.getAlpha() : Value(),
-                                     exclusions(masked));
+    Value acc = accumulate(weights, iter[2],
+                           softmax ? update.getAlpha() : Value(),
+                           exclusions(masked), k0);
     tile::YieldOp::create(b, loc,
                     ValueRange{update.getNewMax(), update.getNewSum(), acc});
   }
@@ -374,6 +404,16 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   else
     qTile = applyFeatureMap(LoadOp::create(
         b, loc, tileType(tileQ, op.getQuery()), op.getQuery(), bi, hi, q0));
+  if (vScales) {
+    // The value head's channel scales, read by every key tile.
+    OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+    auto vType = cast<RankedTensorType>(op.getValue().getType());
+    vChannelScales = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({vType.getDimSize(3)}, b.getF32Type()),
+        vScales, ArrayRef<OpFoldResult>{bi, hv, zero},
+        ArrayRef<OpFoldResult>{one, one, tensor::getMixedSize(b, loc, vScales, 2)},
+        ArrayRef<OpFoldResult>{one, one, one});
+  }
   if (Value decay = op.getDecay())
     decayPrefix = DecayPrefixOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),

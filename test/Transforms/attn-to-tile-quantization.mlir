@@ -61,3 +61,29 @@ func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// pv = int8: V is quantized per channel once per call; each work item
+// slices its value head's channel scales; the key loop loads i8 value rows
+// (no row scales) and accumulates with attn_tile.quantized_accumulate,
+// rescaled by the online update's alpha; no f32 value tile is loaded.
+// CHECK-LABEL: func.func @int8_pv
+// CHECK: attn_tile.quantize %{{.*}} block(1)
+// CHECK: attn_tile.quantize %{{.*}} block(1)
+// CHECK: %[[VQ:[a-z0-9_]+]], %[[VS:[a-z0-9_]+]] = attn_tile.quantize_channels %{{.*}} : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: scf.forall
+// CHECK: %[[CS:.*]] = tensor.extract_slice %[[VS]][%{{.*}}, %{{.*}}, 0] [1, 1, %{{.*}}] [1, 1, 1] : tensor<?x?x?xf32> to tensor<?xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[W:[a-z0-9_]+]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[ALPHA:[a-z0-9_]+]] = attn_tile.online_update
+// CHECK: %[[VT:[a-z0-9_]+]], %{{[a-z0-9_]+}} = attn_tile.load_quantized %[[VQ]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
+// CHECK: attn_tile.quantized_accumulate %[[W]], %[[VT]] scales(%[[CS]]) into %{{.*}} rescale(%[[ALPHA]] : tensor<16xf32>) : tensor<16x8xf32>, tensor<8x?xi8>, tensor<?xf32> -> tensor<16x?xf32>
+// CHECK-NOT: attn_tile.accumulate
+// SPLIT-LABEL: func.func @int8_pv
+// SPLIT: attn_tile.quantize_channels
+// SPLIT: attn_tile.quantized_accumulate
+// SPLIT: attn_tile.merge
+func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int8, pv = int8>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

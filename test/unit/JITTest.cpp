@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <malloc.h>
 #include <limits>
 
@@ -524,6 +525,45 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
     std::string err = llvm::toString(kernel.takeError());
     EXPECT_NE(err.find(message), std::string::npos) << err;
   }
+}
+
+/// An option of one lowering path set for the other is refused by name: it
+/// would be ignored and the kernel would not be the one asked for.
+TEST(CompiledFunctionTest, OptionsOfTheOtherPathAreRefused) {
+  KernelCache cache;
+  struct Refused {
+    std::function<void(CompileOptions &)> set;
+    const char *message;
+  } refused[] = {
+      {[](CompileOptions &o) { o.portableTiles = true; },
+       "portable tiles apply to the tile program only"},
+      {[](CompileOptions &o) { o.splitKv = 3; },
+       "split-kv applies to the tile program only"},
+      {[](CompileOptions &o) { o.linearChunk = 16; },
+       "linear-chunk applies to the tile program only"},
+      {[](CompileOptions &o) { o.int8Dot = CompileOptions::Int8Dot::Emulated; },
+       "int8-dot applies to the tile program only"},
+      {[](CompileOptions &o) {
+         o.tileProgram = true;
+         o.bf16Dot = CompileOptions::BF16Dot::Emulate;
+       },
+       "bf16-dot=on and bf16-dot=emulate apply to the tiled path only"},
+  };
+  for (const Refused &r : refused) {
+    CompileOptions o;
+    r.set(o);
+    auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), o);
+    ASSERT_FALSE(static_cast<bool>(kernel)) << r.message;
+    std::string err = llvm::toString(kernel.takeError());
+    EXPECT_NE(err.find(r.message), std::string::npos) << err;
+  }
+  // The same options where they apply compile.
+  CompileOptions tileProgram;
+  tileProgram.tileProgram = true;
+  tileProgram.splitKv = 3;
+  tileProgram.int8Dot = CompileOptions::Int8Dot::Emulated;
+  auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), tileProgram);
+  EXPECT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
 }
 
 /// ATTN_HOST_CPU=haswell (the host-avx2/ tests) simulates an AVX2-only host:

@@ -113,6 +113,12 @@ const SpecCase kCases[] = {
      "normalization(#attn.normalize<sigmoid>) weight_mod {\n^bb0(%w: f32, "
      "%r: f32, %b: index, %h: index, %i: index, %j: index):\n"
      "  %y = arith.mulf %w, %w : f32\n  attn.yield %y : f32\n}"},
+    // ALiBi slopes from an operand, then a softcap, under a pointwise
+    // normalization (the tile program's vector `modify`).
+    {"alibi_slopes_softcap_sigmoid",
+     "mask(#attn.causal) score_mods([#attn.alibi, #attn.softcap<3.0>]) "
+     "normalization(#attn.normalize<sigmoid, bias = -1.0>)",
+     ", %sl: tensor<?xf32>", "alibi_slopes(%sl : tensor<?xf32>)"},
     // -inf scores under every normalization; the region context ops
     // (index kFirstNegInfCase on; the first three are softmax).
     {"neg_inf_first_key", ATTN_TEST_NEG_INF_FIRST_KEY},
@@ -433,6 +439,24 @@ TEST(TileProgramAutoSplitTest, MatchesReferenceAtDecodeAndPrefillShapes) {
     for (bool lse : {false, true})
       checkTileProgramAtEveryShape(context, kCases[caseIndex(name)], "f32",
                                    lse, {64}, {0}, shapes);
+  }
+}
+
+// Head dimensions that whole vectors do not divide: the packed keys pad D
+// to whole vectors (channels past D read as 0, never read by the score
+// kernel), at 8 and 16 lanes, with key lengths that end inside a tile.
+TEST(TileProgramPackedKeysTest, HeadDimsThatVectorsDoNotDivide) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const Shape shapes[] = {
+      {1, 2, 1, 21, 45, 20, 12}, // D = 16 + 4
+      {1, 2, 2, 17, 33, 7, 8},   // D below one vector
+      {1, 1, 1, 33, 50, 33, 5},  // D = 2 * 16 + 1
+  };
+  for (const char *name : {"dense", "causal"}) {
+    SCOPED_TRACE(name);
+    checkTileProgramAtEveryShape(context, kCases[caseIndex(name)], "f32",
+                                 /*lse=*/false, {64}, {1}, shapes);
   }
 }
 

@@ -127,6 +127,24 @@ mlir::Value inlineRegion(mlir::OpBuilder &b, mlir::Region &region,
                          mlir::ValueRange leading, mlir::ValueRange captures,
                          mlir::Value nq, mlir::Value nk);
 
+/// Whether inlineRegionOnLanes can clone `region` with the leading
+/// arguments flagged in `varying` bound to vectors: every op that depends
+/// on a varying value is an elementwise arith or math op (integer
+/// divisions guarded per lane as inlineRegion guards them; no capture reads
+/// at a varying index); the others (uniform: the same for every lane) may
+/// be anything inlineRegion takes.
+bool isLaneRegion(mlir::Region &region, llvm::ArrayRef<bool> varying);
+
+/// inlineRegion for `width` lanes at once: leading arguments of vector type
+/// vary across lanes, the others are uniform scalars. Ops that depend on a
+/// varying value are built on vectors (uniform operands broadcast), the
+/// others as inlineRegion builds them, once. The region must pass
+/// isLaneRegion. Returns the yielded value, a vector or a uniform scalar.
+mlir::Value inlineRegionOnLanes(mlir::OpBuilder &b, mlir::Region &region,
+                                mlir::ValueRange leading,
+                                mlir::ValueRange captures, mlir::Value nq,
+                                mlir::Value nk, int64_t width);
+
 } // namespace attn::codegen
 
 #endif // ATTN_CONVERSION_ATTNCODEGEN_H

@@ -38,12 +38,13 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
 
     * `attn_tile.load`: row vectors with the element conversion, zero rows
       outside the sequence;
-    * `attn_tile.scores` inside a key loop: the key operand is transposed
-      once per call before the work items (`[B, H, N, D]` to
-      `[B, H, D, N]`, f32, an `scf.forall` over (batch, head): square
-      blocks of `vector-width` rows transposed in registers by shuffles
-      when the width divides D, a `linalg.generic` otherwise), and the
-      tile is computed by
+    * `attn_tile.scores` inside a key loop: the key operand is packed
+      once per call before the work items, by key tiles with the head
+      dimension first (`[B, H, N, D]` to `[B, H, ceil(N / tile_kv), Dp,
+      tile_kv]`, f32, D padded to whole vectors, an `scf.forall` over
+      (batch, head): square blocks of `vector-width` rows transposed in
+      registers by shuffles), so that a key tile is one contiguous panel,
+      and the tile is computed by
       a register-blocked kernel (key vectors against broadcast query
       elements; key vectors inside the sequence read without lane masks,
       a branch per register block); query tiles narrower than a vector,
@@ -51,7 +52,12 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       transpose);
     * `attn_tile.mask` with a lane mask (index-arithmetic masks under
       and/or/not): partial tiles compare key lanes per row; masks reading
-      operands or regions stay for the portable lowering;
+      segment ids or block layouts stay for the portable lowering;
+    * `attn_tile.modify` (softcap, ALiBi, a `score_mod` region) and the
+      `mask_fn` region of `attn_tile.mask`: on key vectors, regions cloned
+      on lanes (ops on the score or key index on vectors, the others once);
+      a bias operand, segment ids, block layouts and regions that read a
+      capture at a key-dependent index stay for the portable lowering;
     * `attn_tile.online_update` (softmax and pointwise normalizations): row
       max and sum by vector reductions, weights by vector exponentials;
     * `attn_tile.accumulate`: a register-blocked P V kernel reading a

@@ -42,6 +42,12 @@ struct Inputs {
 struct Outputs {
   NDArray output;
   std::optional<NDArray> lse;
+  /// With #attn.quantized_qk<pv = int8>: per output element,
+  /// |gate| * (1 / 255) * sum_j |vq[j, c] * sv[c]| / l over the row's kept
+  /// keys, the derived bound between this output and a kernel that
+  /// quantizes the weights with a running max (each weight within 1/255 of
+  /// the reference's, see the attribute), before f32 rounding.
+  std::optional<NDArray> int8PVBound = std::nullopt;
 };
 
 /// Evaluates `op` on `inputs`. Shape mismatches against the op's types and

@@ -6,7 +6,9 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
@@ -395,6 +397,45 @@ Value ScalarEmitter::alibiSlope(const PairContext &c) {
 /// indices into the tensor and divides by 1 instead; the reference reports
 /// both as errors. Clones `op` in guarded form and returns success, or
 /// returns failure when `op` needs no guard.
+static bool isSignedDivision(Operation &op) {
+  return isa<arith::DivSIOp, arith::RemSIOp, arith::FloorDivSIOp,
+             arith::CeilDivSIOp>(op);
+}
+
+static bool isIntegerDivision(Operation &op) {
+  return isSignedDivision(op) ||
+         isa<arith::DivUIOp, arith::RemUIOp, arith::CeilDivUIOp>(op);
+}
+
+/// The divisor `d` of integer division `op` of `x`, with 1 where it would
+/// be undefined (d = 0, or signed INT_MIN / -1): the quotient is then x, the
+/// remainder 0 (the dialect's documented region semantics). Scalars or
+/// vectors of integers.
+static Value safeDivisor(OpBuilder &b, Location loc, Operation &op, Value x,
+                         Value d) {
+  Type type = d.getType();
+  Type element = getElementTypeOrSelf(type);
+  unsigned width = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
+  auto constant = [&](const APInt &v) -> Value {
+    TypedAttr value = b.getIntegerAttr(element, v);
+    if (auto vec = dyn_cast<VectorType>(type))
+      value = DenseElementsAttr::get(vec, cast<Attribute>(value));
+    return arith::ConstantOp::create(b, loc, type, value);
+  };
+  Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d,
+                                    constant(APInt(width, 0)));
+  if (isSignedDivision(op)) {
+    Value minusOne = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                           d, constant(APInt::getAllOnes(width)));
+    Value isMin =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x,
+                              constant(APInt::getSignedMinValue(width)));
+    bad = arith::OrIOp::create(b, loc, bad,
+                               arith::AndIOp::create(b, loc, minusOne, isMin));
+  }
+  return arith::SelectOp::create(b, loc, bad, constant(APInt(width, 1)), d);
+}
+
 static LogicalResult cloneGuarded(OpBuilder &b, Operation &op,
                                   IRMapping &mapping) {
   Location loc = op.getLoc();
@@ -417,35 +458,16 @@ static LogicalResult cloneGuarded(OpBuilder &b, Operation &op,
                 tensor::ExtractOp::create(b, loc, tensor, indices).getResult());
     return success();
   }
-  bool isUnsigned = isa<arith::DivUIOp, arith::RemUIOp, arith::CeilDivUIOp>(op);
-  bool isSigned = isa<arith::DivSIOp, arith::RemSIOp, arith::FloorDivSIOp,
-                      arith::CeilDivSIOp>(op);
-  if (!isUnsigned && !isSigned)
+  if (!isIntegerDivision(op))
     return failure();
   Type type = op.getResult(0).getType();
   if (!type.isIntOrIndex())
     return failure(); // vector divisions are rejected by the verifier
-  unsigned width = type.isIndex() ? 64 : type.getIntOrFloatBitWidth();
-  auto constant = [&](const APInt &v) -> Value {
-    return arith::ConstantOp::create(b, loc, type, b.getIntegerAttr(type, v));
-  };
   Value x = mapping.lookup(op.getOperand(0));
-  Value d = mapping.lookup(op.getOperand(1));
-  Value one = constant(APInt(width, 1));
-  Value bad = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, d,
-                                    constant(APInt(width, 0)));
-  if (isSigned) {
-    Value minusOne = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::eq, d, constant(APInt::getAllOnes(width)));
-    Value isMin = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x,
-                                        constant(APInt::getSignedMinValue(width)));
-    bad = arith::OrIOp::create(
-        b, loc, bad, arith::AndIOp::create(b, loc, minusOne, isMin));
-  }
-  Value safe = arith::SelectOp::create(b, loc, bad, one, d);
   IRMapping operands;
   operands.map(op.getOperand(0), x);
-  operands.map(op.getOperand(1), safe);
+  operands.map(op.getOperand(1),
+               safeDivisor(b, loc, op, x, mapping.lookup(op.getOperand(1))));
   Operation *clone = b.clone(op, operands);
   mapping.map(op.getResult(0), clone->getResult(0));
   return success();
@@ -471,24 +493,105 @@ static LogicalResult mapRegionContext(OpBuilder &b, Operation &op,
   return success();
 }
 
-Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leading,
-                          ValueRange captures, Value nq, Value nk) {
-  Block &block = region.front();
+/// The region's leading arguments bound to `leading`, its capture
+/// arguments to `captures`.
+static IRMapping bindArguments(Block &block, ValueRange leading,
+                               ValueRange captures) {
   IRMapping mapping;
   unsigned n = leading.size();
   for (unsigned a = 0; a < n; ++a)
     mapping.map(block.getArgument(a), leading[a]);
   for (auto [a, capture] : llvm::enumerate(captures))
     mapping.map(block.getArgument(n + a), capture);
-  for (Operation &op : block.without_terminator()) {
-    if (succeeded(mapRegionContext(b, op, mapping, nq, nk)) ||
-        succeeded(cloneGuarded(b, op, mapping)))
-      continue;
-    b.clone(op, mapping);
-  }
+  return mapping;
+}
+
+/// One region op as inlineRegion builds it (context ops bound, captures
+/// read clamped, divisions guarded, anything else cloned).
+static void cloneRegionOp(OpBuilder &b, Operation &op, IRMapping &mapping,
+                          Value nq, Value nk) {
+  if (succeeded(mapRegionContext(b, op, mapping, nq, nk)) ||
+      succeeded(cloneGuarded(b, op, mapping)))
+    return;
+  b.clone(op, mapping);
+}
+
+Value attn::codegen::inlineRegion(OpBuilder &b, Region &region, ValueRange leading,
+                          ValueRange captures, Value nq, Value nk) {
+  Block &block = region.front();
+  IRMapping mapping = bindArguments(block, leading, captures);
+  for (Operation &op : block.without_terminator())
+    cloneRegionOp(b, op, mapping, nq, nk);
   return mapping.lookup(block.getTerminator()->getOperand(0));
 }
 
+/// The ops inlineRegionOnLanes may build on vectors: elementwise arith and
+/// math ops (integer divisions with their divisor guarded per lane).
+static bool isLaneOp(Operation &op) {
+  return op.getNumRegions() == 0 && op.getNumResults() == 1 &&
+         op.hasTrait<OpTrait::Elementwise>() &&
+         isa<arith::ArithDialect, math::MathDialect>(op.getDialect());
+}
+
+/// The values of `block` that vary across lanes when the leading arguments
+/// flagged in `varying` do; null when an op depending on them is not a
+/// lane op.
+static std::optional<llvm::DenseSet<Value>>
+varyingValues(Block &block, ArrayRef<bool> varying) {
+  llvm::DenseSet<Value> result;
+  for (auto [a, isVarying] : llvm::enumerate(varying))
+    if (isVarying)
+      result.insert(block.getArgument(a));
+  for (Operation &op : block.without_terminator()) {
+    if (llvm::none_of(op.getOperands(),
+                      [&](Value v) { return result.contains(v); }))
+      continue;
+    if (!isLaneOp(op))
+      return std::nullopt;
+    result.insert(op.getResult(0));
+  }
+  return result;
+}
+
+bool attn::codegen::isLaneRegion(Region &region, ArrayRef<bool> varying) {
+  return region.hasOneBlock() &&
+         varyingValues(region.front(), varying).has_value();
+}
+
+Value attn::codegen::inlineRegionOnLanes(OpBuilder &b, Region &region,
+                                         ValueRange leading,
+                                         ValueRange captures, Value nq,
+                                         Value nk, int64_t width) {
+  Block &block = region.front();
+  SmallVector<bool> varying;
+  for (Value v : leading)
+    varying.push_back(isa<VectorType>(v.getType()));
+  llvm::DenseSet<Value> lanes = *varyingValues(block, varying);
+  IRMapping mapping = bindArguments(block, leading, captures);
+  auto onLanes = [&](Type t) { return VectorType::get({width}, t); };
+  for (Operation &op : block.without_terminator()) {
+    Location loc = op.getLoc();
+    if (op.getNumResults() != 1 || !lanes.contains(op.getResult(0))) {
+      cloneRegionOp(b, op, mapping, nq, nk);
+      continue;
+    }
+    SmallVector<Value> operands;
+    for (Value operand : op.getOperands()) {
+      Value mapped = mapping.lookup(operand);
+      if (!isa<VectorType>(mapped.getType()))
+        mapped = vector::BroadcastOp::create(
+            b, loc, onLanes(mapped.getType()), mapped);
+      operands.push_back(mapped);
+    }
+    if (isIntegerDivision(op))
+      operands[1] = safeDivisor(b, loc, op, operands[0], operands[1]);
+    OperationState state(loc, op.getName(), operands,
+                         {onLanes(op.getResult(0).getType())},
+                         op.getAttrs());
+    mapping.map(op.getResult(0), b.create(state)->getResult(0));
+  }
+  return mapping.lookup(block.getTerminator()->getOperand(0));
+}
 
 Value attn::codegen::readBuffer(OpBuilder &b, Location loc, Value tensor) {
   auto t = cast<RankedTensorType>(tensor.getType());

@@ -8,6 +8,8 @@
 // mean, one for the absmax, one for the values over all of Q and K). Every
 // lane does the portable lowering's arithmetic in its order (the f64 mean
 // in token order, maximumf, the f32 quotient), so both give the same bits.
+// attn_tile.quantize_channels (the values of quantized P V: absmax per
+// channel over all tokens) the same way, the channels along the lanes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -186,6 +188,50 @@ public:
     return {results[0], results[1]};
   }
 
+  /// Per channel (quantize_channels): the head's values [N, D] i8 and
+  /// channel scales [D] f32, absmax / 127 over all tokens. Token by token,
+  /// by vectors of channels: the rows are read in order.
+  std::pair<Value, Value> runPerChannel() {
+    Value init = linalg::FillOp::create(
+                     b, loc, ValueRange{e.f32(0.0)},
+                     ValueRange{tensor::EmptyOp::create(
+                         b, loc, ArrayRef<OpFoldResult>{depth},
+                         b.getF32Type())})
+                     .getResult(0);
+    Value absMax = loop(
+        e.idx(0), tokens, 1, init, [&](Value j, ValueRange tokenIter) {
+          return SmallVector<Value>{loop(
+              e.idx(0), depth, width, tokenIter,
+              [&](Value x0, ValueRange iter) -> SmallVector<Value> {
+                Value a = math::AbsFOp::create(b, loc,
+                                               read(source, {bi, hi, j, x0}));
+                Value m = arith::MaximumFOp::create(
+                    b, loc, read(iter[0], {x0}), a);
+                return {write(m, iter[0], {x0})};
+              })[0]};
+        })[0];
+    Value scales = loop(
+        e.idx(0), depth, width, absMax,
+        [&](Value x0, ValueRange iter) -> SmallVector<Value> {
+          Value s = arith::DivFOp::create(b, loc, read(iter[0], {x0}),
+                                          splat(127.0));
+          return {write(s, iter[0], {x0})};
+        })[0];
+    Value values = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{tokens, depth}, b.getI8Type());
+    values = loop(
+        e.idx(0), tokens, 1, values, [&](Value j, ValueRange tokenIter) {
+          return SmallVector<Value>{loop(
+              e.idx(0), depth, width, tokenIter,
+              [&](Value x0, ValueRange iter) -> SmallVector<Value> {
+                Value q = quantize(read(source, {bi, hi, j, x0}),
+                                   read(scales, {x0}));
+                return {write(q, iter[0], {j, x0})};
+              })[0]};
+        })[0];
+    return {values, scales};
+  }
+
   OpBuilder &b;
   Location loc;
   ScalarEmitter e;
@@ -199,6 +245,15 @@ static Value castTo(OpBuilder &b, Location loc, Value value, Type type) {
   if (value.getType() == type)
     return value;
   return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// Replaces the (values, scales) of a quantization op by `results` and
+/// erases it.
+static void replaceQuantization(OpBuilder &b, Location loc, Operation *op,
+                                ValueRange results) {
+  for (auto [old, result] : llvm::zip(op->getResults(), results))
+    old.replaceAllUsesWith(castTo(b, loc, result, old.getType()));
+  op->erase();
 }
 
 ValueRange attn::tile::forEachHead(
@@ -249,9 +304,25 @@ void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
         auto [values, scales] = head.run(op.getBlock(), op.getCenter(), blocks);
         return {values, scales};
       });
-  op.getValues().replaceAllUsesWith(
-      castTo(b, loc, results[0], op.getValues().getType()));
-  op.getScales().replaceAllUsesWith(
-      castTo(b, loc, results[1], op.getScales().getType()));
-  op.erase();
+  replaceQuantization(b, loc, op, results);
+}
+
+void attn::tile::lowerQuantizeChannelsToVector(QuantizeChannelsOp op,
+                                               int64_t width) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value source = op.getSource();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, source);
+  Value valuesInit = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
+  Value scalesInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{sizes[0], sizes[1], sizes[3]},
+      b.getF32Type());
+  ValueRange results = forEachHead(
+      b, loc, sizes[0], sizes[1], {valuesInit, scalesInit},
+      [&](Value bi, Value hi) -> SmallVector<Value> {
+        HeadQuantizer head(b, loc, width, source, bi, hi);
+        auto [values, scales] = head.runPerChannel();
+        return {values, scales};
+      });
+  replaceQuantization(b, loc, op, results);
 }

@@ -37,14 +37,12 @@ static int64_t staticDim(Value tensor, int64_t d) {
   return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
 }
 
-static Value i8Constant(OpBuilder &b, Location loc, int64_t v) {
+Value attn::tile::i8Constant(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantOp::create(b, loc, b.getI8Type(),
                                    b.getIntegerAttr(b.getI8Type(), v));
 }
 
-/// Where a value used by the ops of a whole call is best computed: right
-/// after its definition (a block argument: the block's start).
-static void setInsertionAfterDefinition(OpBuilder &b, Value v) {
+void attn::tile::setInsertionAfterDefinition(OpBuilder &b, Value v) {
   if (Operation *def = v.getDefiningOp())
     b.setInsertionPointAfter(def);
   else
@@ -169,6 +167,42 @@ QuantizedScoresLowering::packedQuery(Value query) {
   return packed;
 }
 
+Value attn::tile::rowBlocks(OpBuilder &b, Location loc, int64_t rows,
+                            int64_t block, Value init,
+                            function_ref<Value(Value, int64_t, Value)> body) {
+  ScalarEmitter e(b, loc);
+  int64_t whole = rows / block * block;
+  Value acc = init;
+  if (whole > 0)
+    acc = scf::ForOp::create(
+              b, loc, e.idx(0), e.idx(whole), e.idx(block), acc,
+              [&](OpBuilder &, Location, Value row, ValueRange iter) {
+                scf::YieldOp::create(b, loc, body(row, block, iter[0]));
+              })
+              .getResult(0);
+  if (whole < rows)
+    acc = body(e.idx(whole), rows - whole, acc);
+  return acc;
+}
+
+Value attn::tile::broadcastGroup(OpBuilder &b, Location loc, int64_t width,
+                                 Value bytes, Value row, Value group) {
+  ScalarEmitter e(b, loc);
+  Value quad = vector::TransferReadOp::create(
+      b, loc, VectorType::get({4}, b.getI8Type()), bytes,
+      ValueRange{row, e.muli(group, e.idx(4))}, i8Constant(b, loc, 0),
+      ArrayRef<bool>{true});
+  Value word = vector::ExtractOp::create(
+      b, loc,
+      vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
+                                quad),
+      ArrayRef<int64_t>{0});
+  Value words = vector::BroadcastOp::create(
+      b, loc, VectorType::get({width}, b.getI32Type()), word);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({4 * width}, b.getI8Type()), words);
+}
+
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
@@ -193,36 +227,14 @@ public:
 
   /// Group `group` (4 bytes) of query row `row`, broadcast to every lane.
   Value queryGroup(Value bytes, Value row, Value group) {
-    Value pad = i8Constant(b, loc, 0);
-    Value quad = vector::TransferReadOp::create(
-        b, loc, VectorType::get({4}, b.getI8Type()), bytes,
-        ValueRange{row, e.muli(group, e.idx(4))}, pad, ArrayRef<bool>{true});
-    Value word = vector::ExtractOp::create(
-        b, loc,
-        vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()),
-                                  quad),
-        ArrayRef<int64_t>{0});
-    Value words = vector::BroadcastOp::create(b, loc, lanes(b.getI32Type()),
-                                              word);
-    return vector::BitCastOp::create(b, loc, byteLanes(), words);
+    return broadcastGroup(b, loc, width, bytes, row, group);
   }
 
   /// Blocks of `block` rows over [0, rows): a loop over the whole blocks,
   /// then one shorter block.
   Value rowBlocks(int64_t rows, int64_t block, Value init,
                   function_ref<Value(Value, int64_t, Value)> body) {
-    int64_t whole = rows / block * block;
-    Value acc = init;
-    if (whole > 0)
-      acc = scf::ForOp::create(
-                b, loc, e.idx(0), e.idx(whole), e.idx(block), acc,
-                [&](OpBuilder &, Location, Value row, ValueRange iter) {
-                  scf::YieldOp::create(b, loc, body(row, block, iter[0]));
-                })
-                .getResult(0);
-    if (whole < rows)
-      acc = body(e.idx(whole), rows - whole, acc);
-    return acc;
+    return attn::tile::rowBlocks(b, loc, rows, block, init, body);
   }
 
   OpBuilder b;
@@ -232,9 +244,7 @@ public:
 };
 } // namespace
 
-/// Whether `load` reads a key loop's tile: its row is the loop's tile
-/// start (never negative), so the packed keys can stand for it.
-static bool isKeyLoopTile(LoadQuantizedOp load) {
+bool attn::tile::isKeyLoopTile(LoadQuantizedOp load) {
   auto start = dyn_cast<BlockArgument>(load.getRow());
   return start && start.getArgNumber() == 0 &&
          isa<ForKeyTilesOp>(start.getOwner()->getParentOp());

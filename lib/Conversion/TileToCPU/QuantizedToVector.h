@@ -3,8 +3,9 @@
 // The vector code of convert-attn-tile-to-vector for quantized Q K^T: the
 // kernel of attn_tile.quantized_scores, i8 dot products four bytes per i32
 // lane (attn_tile.dot_bytes, which attn-lower-int8-dot turns into
-// AVX512-VNNI vpdpbusd or portable vector code), and attn_tile.quantize by
-// vectors of channels.
+// AVX512-VNNI vpdpbusd or portable vector code), attn_tile.quantize by
+// vectors of channels, and the INT8 P V kernel of
+// attn_tile.quantized_accumulate (u8 weights by i8 values, same op).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_LIB_CONVERSION_TILETOCPU_QUANTIZEDTOVECTOR_H
@@ -42,6 +43,53 @@ private:
   llvm::DenseMap<mlir::Value, PackedQuery> queries;
 };
 
+/// Lowers quantized_accumulate ops of a function (pv = int8), sharing the
+/// packed values of a value operand between the ops that read them
+/// (QuantizedAccumulateToVector.cpp).
+class QuantizedAccumulateLowering {
+public:
+  explicit QuantizedAccumulateLowering(int64_t width) : width(width) {}
+
+  /// Replaces `op` by the kernel when its value tile is a load_quantized
+  /// without scales at a key loop's tile start, and `width` and 4 divide
+  /// its key extent; otherwise leaves it to the portable lowering and
+  /// returns false.
+  bool lower(QuantizedAccumulateOp op);
+
+private:
+  mlir::Value packedValues(mlir::Value values);
+
+  int64_t width;
+  llvm::DenseMap<mlir::Value, mlir::Value> values;
+};
+
+/// Whether `load` reads a key loop's tile: its row is the loop's tile
+/// start (never negative, a multiple of the tile), so packed operands can
+/// stand for it.
+bool isKeyLoopTile(LoadQuantizedOp load);
+
+/// Blocks of `block` rows over [0, rows): an scf.for over the whole blocks
+/// threading `init`, then one shorter block; `body(first row, rows, acc)`.
+mlir::Value
+rowBlocks(mlir::OpBuilder &b, mlir::Location loc, int64_t rows, int64_t block,
+          mlir::Value init,
+          llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)>
+              body);
+
+/// An i8 constant.
+mlir::Value i8Constant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+
+/// Bytes [4 * group, 4 * group + 4) of row `row` of the i8 tile `bytes`,
+/// broadcast as one i32 word to `width` lanes (vector<4 * width x i8>):
+/// the broadcast operand of attn_tile.dot_bytes.
+mlir::Value broadcastGroup(mlir::OpBuilder &b, mlir::Location loc,
+                           int64_t width, mlir::Value bytes, mlir::Value row,
+                           mlir::Value group);
+
+/// Where a value used by the ops of a whole call is best computed: right
+/// after its definition (a block argument: the block's start).
+void setInsertionAfterDefinition(mlir::OpBuilder &b, mlir::Value v);
+
 /// An scf.forall over (batch, head) in [0, batches) x [0, heads) whose
 /// items write `body(bi, hi)`'s tensors as the [bi, hi, 0, ...] slices of
 /// `inits` (each of rank 2 less than its init): one (batch, head) per work
@@ -58,6 +106,10 @@ mlir::ValueRange forEachHead(
 /// per work item of an scf.forall, with the portable lowering's results
 /// bit for bit (QuantizeToVector.cpp).
 void lowerQuantizeToVector(QuantizeOp op, int64_t width);
+
+/// The same for quantize_channels: per (batch, head) work item, the
+/// channels' absmax by vectors token by token, then the values.
+void lowerQuantizeChannelsToVector(QuantizeChannelsOp op, int64_t width);
 
 } // namespace attn::tile
 

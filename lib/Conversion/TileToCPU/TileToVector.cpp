@@ -9,10 +9,12 @@
 //
 // Layout: score tiles keep the tile IR's [query, key] layout with keys
 // along the lanes. Q K^T then needs each key tile transposed; the pass
-// transposes every key operand once per call, before the work items
-// ([B, H, N, D] -> [B, H, D, N] in f32), so every query tile of a head
-// reads the same transposed keys. Query tiles narrower than a vector
-// (decode) take row dot products over the head dimension instead.
+// packs every key operand once per call, before the work items, by key
+// tiles with the head dimension first ([B, H, N, D] -> [B, H, ceil(N /
+// tile_kv), D, tile_kv] in f32), so every query tile of a head reads the
+// same packed keys, each key tile one contiguous panel. Query tiles
+// narrower than a vector (decode) take row dot products over the head
+// dimension instead.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,6 +75,20 @@ public:
   Value broadcast(Value scalar) {
     return vector::BroadcastOp::create(b, loc, vectorType(scalar.getType()),
                                        scalar);
+  }
+  /// The lane indices 0, 1, ..., width - 1 as i64.
+  Value laneIndices() {
+    auto lanes = vectorType(b.getI64Type());
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(lanes, llvm::to_vector(llvm::map_range(
+                                          llvm::seq<int64_t>(0, width),
+                                          [&](int64_t x) -> Attribute {
+                                            return b.getI64IntegerAttr(x);
+                                          }))));
+  }
+  Value toI64(Value index) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
   }
   /// `width` elements along the last dimension of `source` at `indices`
   /// as f32; lanes past the end of that dimension read 0 unless
@@ -275,89 +291,94 @@ static Value lowerLoad(LoadOp op, int64_t width) {
 // Q K^T
 //===----------------------------------------------------------------------===//
 
-/// S[i, j] = scale * sum_d Q[i, d] KT[b, h, d, k0 + j]: key vectors of the
-/// transposed keys against broadcast query elements, `rows` x `vectors`
-/// accumulators per pass.
-/// One block of the score tile against the transposed keys: `rows` x
-/// `starts.size()` accumulators over the head dimension, key vectors
+/// One block of the score tile against the packed keys (see packKeys):
+/// S[i, j] = sum_d Q[i, d] KP[b, h, tile, d, j], `rows` x `columns.size()`
+/// accumulators over the head dimension, key vectors of the tile's panel
 /// against broadcast query elements. With `masks`, keys past the sequence
 /// end read 0 (the mask drops them later).
-static SmallVector<Value> transposedKeysBlock(VectorEmitter &v, ScoresOp op,
-                                              LoadOp key, Value keysT,
-                                              Value i0, int64_t rows,
-                                              ArrayRef<Value> starts,
-                                              ArrayRef<Value> masks) {
+static SmallVector<Value> packedKeysBlock(VectorEmitter &v, ScoresOp op,
+                                          LoadOp key, Value packed, Value tile,
+                                          Value i0, int64_t rows,
+                                          ArrayRef<Value> columns,
+                                          ArrayRef<Value> masks) {
   ScalarEmitter &e = v.e;
   Value q = op.getQuery();
-  int64_t count = starts.size();
+  int64_t count = columns.size();
   SmallVector<Value> init(rows * count, v.splat(0.0));
-  return v.loop(
-      e.idx(0), v.dim(q, 1), 1, init,
-      [&](Value d, ValueRange iter) -> SmallVector<Value> {
-        return outerProductStep(
-            v, iter, rows, count,
-            [&](int64_t r) { return v.extract(q, {e.addi(i0, e.idx(r)), d}); },
-            [&](int64_t c) {
-              SmallVector<Value> at = {key.getBatch(), key.getHead(), d,
-                                       starts[c]};
-              return masks.empty() ? v.read(keysT, at, true)
-                                   : v.readMasked(keysT, at, masks[c]);
-            });
-      });
+  return v.loop(e.idx(0), v.dim(q, 1), 1, init,
+                [&](Value d, ValueRange iter) -> SmallVector<Value> {
+                  return outerProductStep(
+                      v, iter, rows, count,
+                      [&](int64_t r) {
+                        return v.extract(q, {e.addi(i0, e.idx(r)), d});
+                      },
+                      [&](int64_t c) {
+                        SmallVector<Value> at = {key.getBatch(), key.getHead(),
+                                                 tile, d, columns[c]};
+                        return masks.empty()
+                                   ? v.read(packed, at, true)
+                                   : v.readMasked(packed, at, masks[c]);
+                      });
+                });
 }
 
-/// The score tile against the transposed keys, by register blocks. Key
+/// The score tile against the packed keys, by register blocks. Key
 /// vectors inside the sequence take the block without lane masks (a
 /// branch per block, on vectors): the masks would cost a compare per key
 /// vector and head-dimension step (LLVM rematerializes them there, with 24
 /// accumulators no register is left to keep them in) and spills. Only the
 /// last key tile of a sequence masks.
-static Value scoresFromTransposedKeys(ScoresOp op, LoadOp key, Value keysT,
-                                      int64_t width, Blocking blocking) {
+static Value scoresFromPackedKeys(ScoresOp op, LoadOp key, Value packed,
+                                  int64_t width, Blocking blocking) {
   VectorEmitter v(op, width);
   ScalarEmitter &e = v.e;
   int64_t tq = staticDim(op.getResult(), 0), tk = staticDim(op.getResult(), 1);
   Value scale = v.broadcast(op.getScale());
   Value s = v.empty({v.b.getIndexAttr(tq), v.b.getIndexAttr(tk)});
-  Value keys = v.dim(keysT, 3);
+  Value keys = v.dim(key.getSource(), 2);
+  // Key tiles start at multiples of tk (attn_tile.for_key_tiles).
+  Value tile = e.floordiv(key.getRow(), e.idx(tk));
   int64_t keyVectors = tk / width;
-  return v.rowBlocks(tq, blocking.rows, s, [&](Value i0, int64_t rows,
-                                               Value acc) {
-    for (int64_t g = 0; g < keyVectors; g += blocking.vectors) {
-      int64_t count = std::min(blocking.vectors, keyVectors - g);
-      SmallVector<Value> starts;
-      for (int64_t c = 0; c < count; ++c)
-        starts.push_back(e.addi(key.getRow(), e.idx((g + c) * width)));
-      Value inside = e.cmp(arith::CmpIPredicate::sle,
-                           e.addi(starts.back(), e.idx(width)), keys);
-      SmallVector<Type> types(rows * count, v.vectorType());
-      auto block = scf::IfOp::create(
-          v.b, v.loc, types, inside, /*withElseRegion=*/true);
-      {
-        OpBuilder::InsertionGuard guard(v.b);
-        v.b.setInsertionPointToStart(&block.getThenRegion().front());
-        scf::YieldOp::create(v.b, v.loc,
-                             transposedKeysBlock(v, op, key, keysT, i0, rows,
-                                                 starts, {}));
-        v.b.setInsertionPointToStart(&block.getElseRegion().front());
-        SmallVector<Value> masks;
-        for (Value start : starts)
-          masks.push_back(v.lanesBefore(keys, start));
-        scf::YieldOp::create(v.b, v.loc,
-                             transposedKeysBlock(v, op, key, keysT, i0, rows,
-                                                 starts, masks));
-      }
-      ValueRange sums = block.getResults();
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < count; ++c) {
-          Value scaled =
-              arith::MulFOp::create(v.b, v.loc, sums[r * count + c], scale);
-          acc = v.write(scaled, acc,
-                        {e.addi(i0, e.idx(r)), e.idx((g + c) * width)}, true);
+  return v.rowBlocks(
+      tq, blocking.rows, s, [&](Value i0, int64_t rows, Value acc) {
+        for (int64_t g = 0; g < keyVectors; g += blocking.vectors) {
+          int64_t count = std::min(blocking.vectors, keyVectors - g);
+          SmallVector<Value> starts, columns;
+          for (int64_t c = 0; c < count; ++c) {
+            columns.push_back(e.idx((g + c) * width));
+            starts.push_back(e.addi(key.getRow(), columns.back()));
+          }
+          Value inside = e.cmp(arith::CmpIPredicate::sle,
+                               e.addi(starts.back(), e.idx(width)), keys);
+          SmallVector<Type> types(rows * count, v.vectorType());
+          auto block = scf::IfOp::create(v.b, v.loc, types, inside,
+                                         /*withElseRegion=*/true);
+          {
+            OpBuilder::InsertionGuard guard(v.b);
+            v.b.setInsertionPointToStart(&block.getThenRegion().front());
+            scf::YieldOp::create(v.b, v.loc,
+                                 packedKeysBlock(v, op, key, packed, tile, i0,
+                                                 rows, columns, {}));
+            v.b.setInsertionPointToStart(&block.getElseRegion().front());
+            SmallVector<Value> masks;
+            for (Value start : starts)
+              masks.push_back(v.lanesBefore(keys, start));
+            scf::YieldOp::create(v.b, v.loc,
+                                 packedKeysBlock(v, op, key, packed, tile, i0,
+                                                 rows, columns, masks));
+          }
+          ValueRange sums = block.getResults();
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t c = 0; c < count; ++c) {
+              Value scaled =
+                  arith::MulFOp::create(v.b, v.loc, sums[r * count + c], scale);
+              acc =
+                  v.write(scaled, acc,
+                          {e.addi(i0, e.idx(r)), e.idx((g + c) * width)}, true);
+            }
         }
-    }
-    return acc;
-  });
+        return acc;
+      });
 }
 
 /// S[i, j] = scale * (Q[i, :] . K[j, :]) by vectors along the head
@@ -396,8 +417,14 @@ static Value scoresFromRowDots(ScoresOp op, int64_t width) {
 // Masks
 //===----------------------------------------------------------------------===//
 
+/// A region with a body (region operands of attn_tile ops are optional).
+static bool hasRegion(Region &region) {
+  return !region.empty() && !region.front().empty();
+}
+
 /// Partial tiles: per row, lanes of keys against the row's aligned query
-/// position; full tiles pass unchanged.
+/// position (the mask attribute's closed form) and the mask_fn region on
+/// lanes; full tiles pass unchanged.
 static Value lowerMask(MaskOp op, int64_t width) {
   VectorEmitter v(op, width);
   ScalarEmitter &e = v.e;
@@ -405,23 +432,16 @@ static Value lowerMask(MaskOp op, int64_t width) {
   Location loc = v.loc;
   Value s = op.getScores();
   int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
-  auto i64Lanes = v.vectorType(b.getI64Type());
-  auto toI64 = [&](Value index) -> Value {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
-  };
-  Value iota = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(
-          i64Lanes, llvm::to_vector(llvm::map_range(
-                        llvm::seq<int64_t>(0, width), [&](int64_t x) {
-                          return Attribute(b.getI64IntegerAttr(x));
-                        }))));
+  auto toI64 = [&](Value index) { return v.toI64(index); };
+  Value iota = v.laneIndices();
   auto ifPartial = scf::IfOp::create(
       b, loc, op.getPartial(),
       [&](OpBuilder &, Location) {
         Value nq = op.getQueryLength(), nk = op.getKeyLength();
         Value nkLanes = v.broadcast(toI64(nk));
         Value shift = e.subi(nk, nq);
+        Value lastQuery = e.subi(nq, e.idx(1));
+        auto indexLanes = VectorType::get({width}, b.getIndexType());
         Value masked = v.loop(
             e.idx(0), e.idx(tq), 1, s,
             [&](Value i, ValueRange iter) -> SmallVector<Value> {
@@ -436,10 +456,24 @@ static Value lowerMask(MaskOp op, int64_t width) {
                     v.broadcast(toI64(e.addi(op.getKey(), e.idx(c * width)))),
                     iota);
                 Value keep = e.andi(
-                    e.andi(rowInside, arith::CmpIOp::create(
-                                          b, loc, arith::CmpIPredicate::slt,
-                                          j, nkLanes)),
-                    codegen::laneMask(b, loc, *op.getMask(), p, j));
+                    rowInside, arith::CmpIOp::create(
+                                   b, loc, arith::CmpIPredicate::slt, j, nkLanes));
+                if (op.getMask())
+                  keep = e.andi(keep,
+                                codegen::laneMask(b, loc, *op.getMask(), p, j));
+                if (hasRegion(op.getMaskFn())) {
+                  // Arguments (b, h, i, j) as the portable form binds them
+                  // for kept pairs.
+                  Value keys = arith::IndexCastOp::create(b, loc, indexLanes, j);
+                  Value fn = codegen::inlineRegionOnLanes(
+                      b, op.getMaskFn(),
+                      {op.getBatch(), op.getHead(), e.minsi(query, lastQuery),
+                       keys},
+                      op.getCaptures(), nq, nk, width);
+                  if (!isa<VectorType>(fn.getType()))
+                    fn = v.broadcast(fn);
+                  keep = e.andi(keep, fn);
+                }
                 Value x = v.read(tile, {i, e.idx(c * width)}, true);
                 tile = v.write(e.select(keep, x, v.splat(kNegInf)), tile,
                                {i, e.idx(c * width)}, true);
@@ -450,6 +484,104 @@ static Value lowerMask(MaskOp op, int64_t width) {
       },
       [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, s); });
   return ifPartial.getResult(0);
+}
+
+//===----------------------------------------------------------------------===//
+// Score modifications
+//===----------------------------------------------------------------------===//
+
+/// What lowerModify takes: softcap, ALiBi and a score_mod region whose ops
+/// on the score and the key index are elementwise (captures read at the
+/// batch, head and query only). A bias operand (read per element) and
+/// other regions stay for the portable lowering.
+static bool isLaneModifyOp(ModifyOp op) {
+  if (op.getBias())
+    return false;
+  Region &region = op.getScoreMod();
+  if (!hasRegion(region))
+    return op.getScoreModsAttr() != nullptr;
+  // Arguments (s, b, h, i, j): the score and the key vary across lanes.
+  return codegen::isLaneRegion(region, {true, false, false, false, true});
+}
+
+/// The score modifications of kept entries on key vectors, in the order of
+/// `score_mods`: softcap c * tanh(s / c); ALiBi s - slope * |p - j| with
+/// the distance in i64 lanes, converted once (as the scalar form); then the
+/// score_mod region on lanes (codegen::inlineRegionOnLanes). -inf (masked)
+/// and NaN entries keep their value, as the portable lowering, which skips
+/// them (a region sees their lanes, but only elementwise ops on them).
+static Value lowerModify(ModifyOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value s = op.getScores();
+  int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
+  ArrayRef<Attribute> mods;
+  if (ArrayAttr attr = op.getScoreModsAttr())
+    mods = attr.getValue();
+  Value slope, iota = v.laneIndices();
+  Region &region = op.getScoreMod();
+  if (llvm::any_of(mods, [](Attribute m) { return isa<AlibiAttr>(m); })) {
+    // The slope reads the head (and the slopes operand) only.
+    codegen::PairContext head;
+    head.op = op;
+    head.b = op.getBatch();
+    head.h = op.getHead();
+    head.numHeads = op.getNumHeads();
+    slope = v.broadcast(e.alibiSlope(head));
+  }
+  Value lastQuery = e.subi(op.getQueryLength(), e.idx(1));
+  auto indexLanes = VectorType::get({width}, b.getIndexType());
+  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  return v.loop(
+      e.idx(0), e.idx(tq), 1, s,
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value query = e.addi(op.getQuery(), i);
+        Value p = e.addi(query, shift);
+        Value tile = iter[0];
+        for (int64_t c = 0; c < tk / width; ++c) {
+          Value col = e.idx(c * width);
+          Value score = v.read(tile, {i, col}, true);
+          Value x = score;
+          for (Attribute mod : mods) {
+            if (auto cap = dyn_cast<SoftcapAttr>(mod)) {
+              Value capValue = v.splat(cap.getCapValue());
+              x = arith::MulFOp::create(
+                  b, loc, capValue,
+                  math::TanhOp::create(
+                      b, loc, arith::DivFOp::create(b, loc, x, capValue)));
+            } else if (isa<AlibiAttr>(mod)) {
+              // p - j for the lanes' keys j = key + col + lane.
+              Value first = v.toI64(e.subi(p, e.addi(op.getKey(), col)));
+              Value dist = math::AbsIOp::create(
+                  b, loc,
+                  arith::SubIOp::create(b, loc, v.broadcast(first), iota));
+              Value distF =
+                  arith::SIToFPOp::create(b, loc, v.vectorType(), dist);
+              x = arith::SubFOp::create(
+                  b, loc, x, arith::MulFOp::create(b, loc, slope, distF));
+            }
+          }
+          if (hasRegion(region)) {
+            Value keys = arith::AddIOp::create(
+                b, loc, v.broadcast(e.addi(op.getKey(), col)),
+                arith::IndexCastOp::create(b, loc, indexLanes, iota));
+            x = codegen::inlineRegionOnLanes(
+                b, region,
+                {x, op.getBatch(), op.getHead(), e.minsi(query, lastQuery),
+                 keys},
+                op.getCaptures(), op.getQueryLength(), op.getKeyLength(),
+                width);
+            if (!isa<VectorType>(x.getType()))
+              x = v.broadcast(x);
+          }
+          Value kept = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                             score, v.splat(kNegInf));
+          tile = v.write(e.select(kept, x, score), tile, {i, col}, true);
+        }
+        return {tile};
+      })[0];
 }
 
 //===----------------------------------------------------------------------===//
@@ -575,6 +707,12 @@ static bool isKeyLoopTile(LoadOp load) {
   auto start = dyn_cast<BlockArgument>(load.getRow());
   return start && start.getArgNumber() == 0 &&
          isa<ForKeyTilesOp>(start.getOwner()->getParentOp());
+}
+
+/// The key loop whose tile start `load` reads at (isKeyLoopTile).
+static ForKeyTilesOp keyLoopOf(LoadOp load) {
+  return cast<ForKeyTilesOp>(
+      cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
 }
 
 namespace {
@@ -733,9 +871,8 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
   Value probe;
   if (finiteTiles) {
     auto load = op.getValue().getDefiningOp<LoadOp>();
-    auto loop = cast<ForKeyTilesOp>(
-        cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
-    Value tile = v.e.floordiv(load.getRow(), v.e.idx(loop.getTileKv()));
+    Value tile =
+        v.e.floordiv(load.getRow(), v.e.idx(keyLoopOf(load).getTileKv()));
     probe = v.extract(finiteTiles, {load.getBatch(), load.getHead(), tile});
   } else {
     probe = nonFiniteProbe(v, ValueRows(v, op.getValue()));
@@ -1008,26 +1145,6 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op, int64_t width,
 // The pass
 //===----------------------------------------------------------------------===//
 
-/// One head's keys [N, D] transposed into `init` [D, N] as f32, element by
-/// element (any D).
-static Value transposeHeadByElements(OpBuilder &b, Location loc, Value keys,
-                                     Value init) {
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d1, d0}, ctx),
-                                 AffineMap::getMultiDimIdentityMap(2, ctx)};
-  SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, init.getType(), keys, init, maps, parallel,
-             [&](OpBuilder &nested, Location l, ValueRange args) {
-               Value x = args[0];
-               if (!x.getType().isF32())
-                 x = arith::ExtFOp::create(nested, l, nested.getF32Type(), x);
-               linalg::YieldOp::create(nested, l, x);
-             })
-      .getResult(0);
-}
-
 /// `rows` (a square block of `width` vectors) transposed in registers:
 /// log2(width) rounds of perfect shuffles, each pairing row k with row
 /// k + width / 2 and interleaving their low and high halves (one two-source
@@ -1052,67 +1169,62 @@ static SmallVector<Value> transposeInRegisters(VectorEmitter &v,
   return rows;
 }
 
-/// The same by square blocks of `width` x `width` transposed in registers,
-/// for D a multiple of `width`: rows past N read the last row (a valid
-/// address) and their lanes are dropped by the masked writes.
-static Value transposeHeadByBlocks(VectorEmitter &v, Value keys, Value init) {
+/// One head's keys [N, D] packed into `init` [T, Dp, tileKv] as f32: key
+/// tile t holds keys [t * tileKv, (t + 1) * tileKv) with the head dimension
+/// first, D padded to whole vectors (Dp). By square blocks of `width` x
+/// `width` transposed in registers: rows past N read the last row (a valid
+/// address), channels past D read 0; the score kernel reads neither (its
+/// head-dimension loop stops at D, its last key vectors are masked).
+static Value packHeadByBlocks(VectorEmitter &v, Value keys, Value init,
+                              int64_t tileKv) {
   ScalarEmitter &e = v.e;
   int64_t w = v.width;
   Value n = v.dim(keys, 0), d = v.dim(keys, 1);
+  Value paddedD = v.dim(init, 1);
   Value lastRow = e.subi(n, e.idx(1));
   return v.loop(e.idx(0), n, w, init, [&](Value j0, ValueRange outer) {
+    Value tile = e.floordiv(j0, e.idx(tileKv));
+    Value column = e.subi(j0, e.muli(tile, e.idx(tileKv)));
     return SmallVector<Value>{v.loop(
-        e.idx(0), d, w, outer[0],
+        e.idx(0), paddedD, w, outer[0],
         [&](Value d0, ValueRange inner) -> SmallVector<Value> {
+          Value channels = v.lanesBefore(d, d0);
           SmallVector<Value> rows;
           for (int64_t r = 0; r < w; ++r)
-            rows.push_back(v.read(
-                keys, {e.minsi(e.addi(j0, e.idx(r)), lastRow), d0}, true));
+            rows.push_back(v.readMasked(
+                keys, {e.minsi(e.addi(j0, e.idx(r)), lastRow), d0}, channels));
           Value out = inner[0];
-          for (auto [c, column] :
-               llvm::enumerate(transposeInRegisters(v, rows)))
-            out = v.write(column, out,
-                          {e.addi(d0, e.idx(static_cast<int64_t>(c))), j0},
-                          false);
+          for (auto [c, vec] : llvm::enumerate(transposeInRegisters(v, rows)))
+            out = v.write(
+                vec, out,
+                {tile, e.addi(d0, e.idx(static_cast<int64_t>(c))), column},
+                true);
           return {out};
         })[0]};
   })[0];
 }
 
-/// One head's keys [N, D] transposed into `init` [D, N] as f32: by blocks
-/// in registers when `width` divides D (a run-time test: D is dynamic in a
-/// shape-generic kernel), element by element otherwise.
-static Value transposeHead(OpBuilder &b, Location loc, Value keys, Value init,
-                           int64_t width) {
-  ScalarEmitter e(b, loc);
-  Value d = tensor::DimOp::create(b, loc, keys, 1);
-  Value whole = e.cmp(arith::CmpIPredicate::eq,
-                      arith::RemUIOp::create(b, loc, d, e.idx(width)),
-                      e.idx(0));
-  auto choice = scf::IfOp::create(
-      b, loc, whole,
-      [&](OpBuilder &nested, Location) {
-        VectorEmitter v(nested, loc, width);
-        scf::YieldOp::create(nested, loc,
-                             transposeHeadByBlocks(v, keys, init));
-      },
-      [&](OpBuilder &nested, Location) {
-        scf::YieldOp::create(nested, loc,
-                             transposeHeadByElements(nested, loc, keys, init));
-      });
-  return choice.getResult(0);
-}
-
-/// f32 keys with the head dimension before the sequence: [B, H, D, N], one
-/// (batch, head) per work item of an scf.forall, so the work-item runtime
-/// spreads the transpose over the threads like the attention itself.
-static Value transposeKeys(OpBuilder &b, Location loc, Value keys,
-                           int64_t width) {
+/// f32 keys packed by key tiles, [B, H, ceil(N / tileKv), Dp, tileKv] (see
+/// packHeadByBlocks), one (batch, head) per work item of an scf.forall, so
+/// the work-item runtime spreads the packing over the threads like the
+/// attention itself. A key tile is one contiguous panel: the score kernel
+/// steps through it by `tileKv` floats per channel, where [B, H, D, N]
+/// strided by N floats (16 KiB at N = 4096) mapped every channel of a tile
+/// to the same L1 sets.
+static Value packKeys(OpBuilder &b, Location loc, Value keys, int64_t width,
+                      int64_t tileKv) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, keys);
-  SmallVector<OpFoldResult> transposedSizes = sizes;
-  std::swap(transposedSizes[2], transposedSizes[3]);
-  Value init =
-      tensor::EmptyOp::create(b, loc, transposedSizes, b.getF32Type());
+  ScalarEmitter e(b, loc);
+  Value n = getValueOrCreateConstantIndexOp(b, loc, sizes[2]);
+  Value d = getValueOrCreateConstantIndexOp(b, loc, sizes[3]);
+  OpFoldResult tiles =
+      arith::CeilDivUIOp::create(b, loc, n, e.idx(tileKv)).getResult();
+  OpFoldResult paddedD =
+      e.muli(arith::CeilDivUIOp::create(b, loc, d, e.idx(width)), e.idx(width));
+  OpFoldResult tk = b.getIndexAttr(tileKv);
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{sizes[0], sizes[1], tiles, paddedD, tk},
+      b.getF32Type());
   auto keyType = cast<RankedTensorType>(keys.getType());
   auto headType = RankedTensorType::get(
       {keyType.getDimSize(2), keyType.getDimSize(3)}, keyType.getElementType());
@@ -1125,9 +1237,9 @@ static Value transposeKeys(OpBuilder &b, Location loc, Value keys,
             ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]},
             ArrayRef<OpFoldResult>{one, one, one, one});
         Value headInit = tensor::EmptyOp::create(
-            b, loc, ArrayRef<OpFoldResult>{sizes[3], sizes[2]},
-            b.getF32Type());
-        return {transposeHead(b, loc, head, headInit, width)};
+            b, loc, ArrayRef<OpFoldResult>{tiles, paddedD, tk}, b.getF32Type());
+        VectorEmitter v(b, loc, width);
+        return {packHeadByBlocks(v, head, headInit, tileKv)};
       })[0];
 }
 
@@ -1135,7 +1247,7 @@ static Value transposeKeys(OpBuilder &b, Location loc, Value keys,
 /// of every (batch, head) of `values` [B, H, N, Dv]: [B, H, ceil(N / tileKv)]
 /// f32, 0 for a tile whose values are all finite. One pass over the values
 /// per call instead of one per (query tile, key tile) pair; an scf.forall
-/// over (batch, head) like the key transpose.
+/// over (batch, head) like the key packing.
 static Value probeValueTiles(OpBuilder &b, Location loc, Value values,
                              int64_t tileKv, int64_t width) {
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
@@ -1176,15 +1288,18 @@ struct ConvertAttnTileToVectorPass
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
     QuantizedScoresLowering quantized(vectorWidth);
+    QuantizedAccumulateLowering quantizedPV(vectorWidth);
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
     SmallVector<Operation *> readers, ops;
     getOperation().walk([&](Operation *op) {
-      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp>(op))
+      if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp,
+              QuantizedAccumulateOp>(op))
         readers.push_back(op);
-      else if (isa<LoadOp, MaskOp, OnlineUpdateOp, DecayOp, ReadStateOp,
-                   UpdateStateOp, FeatureMapOp, FinalizeOp, QuantizeOp>(op))
+      else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
+                   ReadStateOp, UpdateStateOp, FeatureMapOp, FinalizeOp,
+                   QuantizeOp, QuantizeChannelsOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1192,6 +1307,8 @@ struct ConvertAttnTileToVectorPass
         lowerScores(scores);
       else if (auto qk = dyn_cast<QuantizedScoresOp>(op))
         quantized.lower(qk); // QuantizedScoresToVector.cpp
+      else if (auto pv = dyn_cast<QuantizedAccumulateOp>(op))
+        quantizedPV.lower(pv); // QuantizedAccumulateToVector.cpp
       else if (auto acc = dyn_cast<AccumulateOp>(op))
         if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
             staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
@@ -1210,6 +1327,9 @@ struct ConvertAttnTileToVectorPass
       } else if (auto mask = dyn_cast<MaskOp>(op)) {
         if (isLaneMaskOp(mask))
           replace(op, {lowerMask(mask, vectorWidth)});
+      } else if (auto modify = dyn_cast<ModifyOp>(op)) {
+        if (lanesDivide(modify.getScores(), 1) && isLaneModifyOp(modify))
+          replace(op, {lowerModify(modify, vectorWidth)});
       } else if (auto update = dyn_cast<OnlineUpdateOp>(op)) {
         if (lanesDivide(update.getScores(), 1))
           replace(op, lowerOnlineUpdate(update, vectorWidth));
@@ -1230,6 +1350,8 @@ struct ConvertAttnTileToVectorPass
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
       } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
         lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
+      } else if (auto channels = dyn_cast<QuantizeChannelsOp>(op)) {
+        lowerQuantizeChannelsToVector(channels, vectorWidth);
       }
     }
   }
@@ -1246,11 +1368,19 @@ private:
     return size != ShapedType::kDynamic && size % vectorWidth == 0;
   }
 
+  /// A mask attribute of closed forms and a mask_fn region elementwise in
+  /// the key index (captures read at uniform indices only); segment ids
+  /// and block layouts stay for the portable lowering.
   bool isLaneMaskOp(MaskOp mask) {
-    return lanesDivide(mask.getScores(), 1) && mask.getMask() &&
-           mask.getMaskFn().empty() && !mask.getQSegmentIds() &&
-           !mask.getBlockLayout() && mask.getCaptures().empty() &&
-           codegen::isLaneMask(*mask.getMask());
+    if (!lanesDivide(mask.getScores(), 1) || mask.getQSegmentIds() ||
+        mask.getKvSegmentIds() || mask.getBlockLayout())
+      return false;
+    if (mask.getMask() && !codegen::isLaneMask(*mask.getMask()))
+      return false;
+    if (!hasRegion(mask.getMaskFn()))
+      return mask.getMask() && mask.getCaptures().empty();
+    // Arguments (b, h, i, j): the key varies across lanes.
+    return codegen::isLaneRegion(mask.getMaskFn(), {false, false, false, true});
   }
 
   void lowerScores(ScoresOp op) {
@@ -1259,14 +1389,16 @@ private:
     int64_t tq = staticDim(op.getResult(), 0);
     auto key = op.getKey().getDefiningOp<LoadOp>();
     // Keys read at a key loop's tile start (never negative) may come from
-    // the transposed copy.
-    if (tq < vectorWidth || !key || !isKeyLoopTile(key)) {
+    // the packed copy, whose panels are the loop's tiles.
+    if (tq < vectorWidth || !key || !isKeyLoopTile(key) ||
+        staticDim(op.getResult(), 1) !=
+            static_cast<int64_t>(keyLoopOf(key).getTileKv())) {
       replace(op, {scoresFromRowDots(op, vectorWidth)});
       return;
     }
-    Value keysT = transposedKeys(key.getSource());
-    replace(op, {scoresFromTransposedKeys(op, key, keysT, vectorWidth,
-                                          blocking)});
+    Value packed = packedKeys(key.getSource(), keyLoopOf(key).getTileKv());
+    replace(op,
+            {scoresFromPackedKeys(op, key, packed, vectorWidth, blocking)});
   }
 
   /// The per-call probes of the value tiles `acc` reads, where they pay:
@@ -1277,8 +1409,7 @@ private:
     if (!acc.getMaskedScores() || !load || !isKeyLoopTile(load) ||
         staticDim(acc.getWeights(), 0) < vectorWidth)
       return {};
-    auto loop = cast<ForKeyTilesOp>(
-        cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
+    ForKeyTilesOp loop = keyLoopOf(load);
     Value &probes = probed[{load.getSource(), loop.getTileKv()}];
     if (probes)
       return probes;
@@ -1293,9 +1424,10 @@ private:
     return probes;
   }
 
-  /// One transposed copy per key operand, where the operand is defined.
-  Value transposedKeys(Value keys) {
-    Value &t = transposed[keys];
+  /// One packed copy per key operand and tile size, where the operand is
+  /// defined.
+  Value packedKeys(Value keys, int64_t tileKv) {
+    Value &t = packed[{keys, tileKv}];
     if (t)
       return t;
     OpBuilder b(keys.getContext());
@@ -1303,7 +1435,7 @@ private:
       b.setInsertionPointAfter(def);
     else
       b.setInsertionPointToStart(cast<BlockArgument>(keys).getOwner());
-    t = transposeKeys(b, keys.getLoc(), keys, vectorWidth);
+    t = packKeys(b, keys.getLoc(), keys, vectorWidth, tileKv);
     return t;
   }
 
@@ -1313,7 +1445,7 @@ private:
   }
 
   Blocking blocking{4, 4};
-  llvm::DenseMap<Value, Value> transposed;
+  llvm::DenseMap<std::pair<Value, int64_t>, Value> packed;
   llvm::DenseMap<std::pair<Value, int64_t>, Value> probed;
 };
 } // namespace

@@ -1385,6 +1385,108 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   return {values, scales};
 }
 
+/// scales[b, h, c] = absmax of channel c over all tokens / 127, and the
+/// values quantized with them (the values of quantized P V).
+static SmallVector<Value> lowerQuantizeChannels(QuantizeChannelsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  auto read = [&](Value bi, Value hi, Value j, Value c) -> Value {
+    return e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
+  };
+  auto scalesType = cast<RankedTensorType>(op.getScales().getType());
+  Value scaleExtents[] = {extents[0], extents[1], extents[3]};
+  Value scales = t.materialize(
+      scalesType, dynamicExtents(scalesType, scaleExtents),
+      [&](ValueRange index) -> Value {
+        // One channel: the tokens [0, N) of a single column.
+        Value absMax =
+            blockAbsMax(t, e.idx(0), extents[2], e.idx(1), [&](Value j, Value) {
+              return read(index[0], index[1], j, index[2]);
+            });
+        return arith::DivFOp::create(b, loc, absMax, e.f32(127.0));
+      });
+  auto valuesType = cast<RankedTensorType>(op.getValues().getType());
+  Value values = t.materialize(
+      valuesType, dynamicExtents(valuesType, extents),
+      [&](ValueRange index) {
+        Value scale = tensor::ExtractOp::create(
+            b, loc, scales, ValueRange{index[0], index[1], index[3]});
+        return quantizeElement(
+            t, read(index[0], index[1], index[2], index[3]), scale);
+      });
+  return {values, scales};
+}
+
+/// u(w) = min(max(roundeven(w * 255), 0), 255) as i32; NaN gives 0
+/// (maxnumf returns the number).
+static Value weightByte(TileLowering &t, Value w) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value scaled = arith::MulFOp::create(b, loc, w, t.e.f32(255.0));
+  Value rounded = math::RoundEvenOp::create(b, loc, scaled);
+  Value clamped = arith::MinNumFOp::create(
+      b, loc, arith::MaxNumFOp::create(b, loc, rounded, t.e.f32(0.0)),
+      t.e.f32(255.0));
+  return arith::FPToSIOp::create(b, loc, b.getI32Type(), clamped);
+}
+
+/// acc * alpha + f32(sum_j u(w[i, j]) * v[j, c]) * (scales[c] / 255).
+static Value lowerQuantizedAccumulate(QuantizedAccumulateOp op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  MLIRContext *ctx = op.getContext();
+  Type i32 = b.getI32Type();
+  Value weights = op.getWeights();
+  Value bytes = t.map2D(weights, {}, t.emptyLike(weights, i32),
+                        [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                          return {weightByte(t, args[0])};
+                        })[0];
+  AffineExpr i = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx);
+  Value zeros = linalg::FillOp::create(
+                    b, loc, ValueRange{intConstant(t, i32, 0)},
+                    ValueRange{t.emptyLike(op.getAcc(), i32)})
+                    .getResult(0);
+  Value dot = t.generic(
+      {bytes, op.getValue()},
+      {AffineMap::get(3, 0, {i, j}, ctx), AffineMap::get(3, 0, {j, c}, ctx)},
+      zeros, AffineMap::get(3, 0, {i, c}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value v = arith::ExtSIOp::create(b, loc, i32, args[1]);
+        Value product = arith::MulIOp::create(b, loc, args[0], v);
+        return {arith::AddIOp::create(b, loc, args[2], product).getResult()};
+      })[0];
+  AffineMap ic = AffineMap::get(2, 0, {i, c}, ctx);
+  SmallVector<Value> inputs = {op.getAcc(), dot, op.getScales()};
+  SmallVector<AffineMap> maps = {ic, ic, AffineMap::get(2, 0, {c}, ctx)};
+  Value alpha = op.getAlpha();
+  if (alpha) {
+    inputs.push_back(alpha);
+    maps.push_back(AffineMap::get(2, 0, {i}, ctx));
+  }
+  return t.generic(
+      inputs, maps, t.emptyLike(op.getAcc()), ic, {false, false},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value acc = args[0];
+        if (alpha)
+          acc = arith::MulFOp::create(b, loc, acc, args[3]);
+        Value factor = arith::MulFOp::create(b, loc, args[2],
+                                             t.e.f32(1.0 / 255.0));
+        Value sum = arith::SIToFPOp::create(b, loc, b.getF32Type(), args[1]);
+        sum = arith::MulFOp::create(b, loc, sum, factor);
+        return {arith::AddFOp::create(b, loc, acc, sum).getResult()};
+      })[0];
+}
+
 /// x < 0 ? -1 : +1 (0, -0 and NaN give +1).
 static Value lowerSign(SignOp op) {
   TileLowering t(op);
@@ -1528,6 +1630,10 @@ static void lowerTileOp(Operation *op) {
           })
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
+          .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
+          .Case([](QuantizedAccumulateOp o) {
+            return SmallVector<Value>{lowerQuantizedAccumulate(o)};
+          })
           .Case([](SignOp o) { return SmallVector<Value>{lowerSign(o)}; })
           .Case([](LoadQuantizedOp o) { return lowerLoadQuantized(o); })
           .Case([](QuantizedScoresOp o) {

@@ -155,7 +155,8 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
 
 LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
                                       QuantScheme scheme, int64_t qBlock,
-                                      int64_t kBlock, bool smoothK) {
+                                      int64_t kBlock, bool smoothK,
+                                      PVPrecision pv) {
   if (failed(checkParameter(emitError, "quantized_qk", "q_block", qBlock, 1)) ||
       failed(checkParameter(emitError, "quantized_qk", "k_block", kBlock, 1)))
     return failure();

@@ -196,6 +196,19 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                               << stringifyNormalizationKind(
                                      op.getNormalizationKind());
   }
+  if (quant.getPv() == PVPrecision::Int8) {
+    // u8 = roundeven(255 p) needs p in [0, 1]: softmax's exp(s - max).
+    if (op.getNormalizationKind() != NormalizationKind::Softmax)
+      return op.emitOpError()
+             << "pv = int8 needs softmax normalization (its weights "
+                "exp(s - max) lie in [0, 1], quantized with the fixed scale "
+                "1/255), not "
+             << stringifyNormalizationKind(op.getNormalizationKind());
+    if (!op.getWeightMod().empty())
+      return op.emitOpError() << "pv = int8 cannot be combined with a "
+                                 "weight_mod (modified weights are not in "
+                                 "[0, 1])";
+  }
   if (int8 && known(e.d) && e.d > kMaxInt8HeadDim)
     return op.emitOpError() << "head_dim " << e.d << " is too large for int8 "
                                "Q K^T: the i32 accumulator holds D * 127^2 "

@@ -70,21 +70,28 @@ LogicalResult FinalWeightsOp::verify() {
   return checkRows(*this, getMax(), "max", getScores());
 }
 
+/// P V's operands: weights [R, K], value [K, C], accumulator [R, C] and
+/// the rescale [R] when given.
+static LogicalResult checkAccumulateShapes(Operation *op, Value weights,
+                                           Value value, Value acc,
+                                           Value alpha) {
+  if (failed(checkExtent(op, weights, 1, "weights", value, 0, "value")) ||
+      failed(checkExtent(op, acc, 0, "accumulator", weights, 0, "weights")) ||
+      failed(checkExtent(op, acc, 1, "accumulator", value, 1, "value")))
+    return failure();
+  if (alpha)
+    return checkExtent(op, alpha, 0, "rescale", acc, 0, "accumulator");
+  return success();
+}
+
 LogicalResult AccumulateOp::verify() {
-  if (failed(checkExtent(*this, getWeights(), 1, "weights", getValue(), 0,
-                         "value")) ||
-      failed(checkExtent(*this, getAcc(), 0, "accumulator", getWeights(), 0,
-                         "weights")) ||
-      failed(checkExtent(*this, getAcc(), 1, "accumulator", getValue(), 1,
-                         "value")))
+  if (failed(checkAccumulateShapes(*this, getWeights(), getValue(), getAcc(),
+                                   getAlpha())))
     return failure();
   if (Value masked = getMaskedScores())
     if (masked.getType() != getWeights().getType())
       return emitOpError("masked scores must have the weights' type ")
              << getWeights().getType() << ", got " << masked.getType();
-  if (Value alpha = getAlpha())
-    return checkExtent(*this, alpha, 0, "rescale", getAcc(), 0,
-                       "accumulator");
   return success();
 }
 
@@ -326,21 +333,55 @@ LogicalResult KeepSelectedOp::verify() {
                      "scores");
 }
 
-LogicalResult QuantizeOp::verify() {
+/// The values of a quantization op have the source's shape, its scales the
+/// source's batch and head extents.
+static LogicalResult checkQuantizedShapes(Operation *op, Value source,
+                                          Value values, Value scales) {
   for (unsigned d = 0; d < 4; ++d)
-    if (failed(checkExtent(*this, getValues(), d, "values", getSource(), d,
-                           "source")))
+    if (failed(checkExtent(op, values, d, "values", source, d, "source")))
       return failure();
   for (unsigned d = 0; d < 2; ++d)
-    if (failed(checkExtent(*this, getScales(), d, "scales", getSource(), d,
-                           "source")))
+    if (failed(checkExtent(op, scales, d, "scales", source, d, "source")))
       return failure();
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(checkQuantizedShapes(*this, getSource(), getValues(),
+                                  getScales())))
+    return failure();
   int64_t n = extent(getSource(), 2), blocks = extent(getScales(), 2);
+  int64_t block = static_cast<int64_t>(getBlock());
   if (!ShapedType::isDynamic(n) && !ShapedType::isDynamic(blocks) &&
-      blocks != (n + getBlock() - 1) / getBlock())
+      blocks != (n + block - 1) / block)
     return emitOpError() << "scales extent 2 (" << blocks
                          << ") must be ceil(source tokens / block) = "
-                         << (n + getBlock() - 1) / getBlock();
+                         << (n + block - 1) / block;
+  return success();
+}
+
+LogicalResult QuantizeChannelsOp::verify() {
+  if (failed(checkQuantizedShapes(*this, getSource(), getValues(),
+                                  getScales())))
+    return failure();
+  return checkExtent(*this, getScales(), 2, "scales", getSource(), 3,
+                     "source");
+}
+
+LogicalResult QuantizedAccumulateOp::verify() {
+  if (failed(checkAccumulateShapes(*this, getWeights(), getValue(), getAcc(),
+                                   getAlpha())) ||
+      failed(checkExtent(*this, getScales(), 0, "scales", getValue(), 1,
+                         "value")))
+    return failure();
+  // Each key adds at most 255 * 127 to an i32 sum.
+  constexpr int64_t kMaxKeys = ((int64_t(1) << 31) - 1) / (255 * 127);
+  int64_t keys = extent(getValue(), 0);
+  if (!ShapedType::isDynamic(keys) && keys > kMaxKeys)
+    return emitOpError() << "key extent " << keys
+                         << " could overflow the i32 sums (255 * 127 per "
+                            "key); at most "
+                         << kMaxKeys;
   return success();
 }
 

@@ -21,18 +21,18 @@
 // CHECK:       %[[PROBES:.*]] = scf.forall ({{.*}}) in {{.*}} -> (tensor<?x?x?xf32>)
 // CHECK:         math.fma {{.*}} : vector<16xf32>
 // CHECK:         tensor.parallel_insert_slice
-// The keys, transposed to [B, H, D, N] in f32 once, before the work items,
-// one (batch, head) per item of their own parallel loop: by 16 x 16 blocks
-// in registers (four rounds of shuffles) when 16 divides D, element by
-// element otherwise.
-// CHECK:       %[[KT:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in {{.*}} -> (tensor<?x?x?x?xf32>)
+// The keys, packed by key tiles to [B, H, ceil(N / 32), D, 32] in f32
+// once, before the work items, one (batch, head) per item of their own
+// parallel loop: by 16 x 16 blocks in registers (four rounds of shuffles),
+// channels past D read as 0 (D padded to whole vectors), each block written
+// into its key tile's panel.
+// CHECK:       %[[KT:.*]] = scf.forall (%[[B:.*]], %[[H:.*]]) in {{.*}} -> (tensor<?x?x?x?x32xf32>)
 // CHECK:         %[[HEAD:.*]] = tensor.extract_slice %arg1[%[[B]], %[[H]], 0, 0]
-// CHECK:         scf.if
+// CHECK:         vector.create_mask
+// CHECK:         vector.transfer_read %[[HEAD]]{{.*}} : tensor<?x?xbf16>, vector<16xbf16>
 // CHECK-COUNT-64:  vector.shuffle
 // CHECK-NOT:       vector.shuffle
-// CHECK:         } else {
-// CHECK:           linalg.generic {{.*}} ins(%[[HEAD]] : tensor<?x?xbf16>) outs(%{{.*}} : tensor<?x?xf32>)
-// CHECK:             arith.extf %{{.*}} : bf16 to f32
+// CHECK:           vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<?x?x32xf32>
 // CHECK:         tensor.parallel_insert_slice
 // CHECK:       scf.forall
 // The query tile: row vectors of bf16 widened to f32.
@@ -48,7 +48,7 @@
 // CHECK:             scf.if %[[INSIDE]] -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-NOT:           vector.create_mask
 // CHECK:               scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:                 vector.transfer_read %[[KT]]{{.*}} {in_bounds = [true]} : tensor<?x?x?x?xf32>, vector<16xf32>
+// CHECK:                 vector.transfer_read %[[KT]]{{.*}} {in_bounds = [true]} : tensor<?x?x?x?x32xf32>, vector<16xf32>
 // CHECK-COUNT-6:         math.fma {{.*}} : vector<16xf32>
 // CHECK:             } else {
 // CHECK:               vector.create_mask
@@ -99,17 +99,22 @@ func.func @causal(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
 
 // -----
 
-// One query per tile (decode): row dot products, no transposed keys; a
-// mask reading a region and a score modification stay for the portable
-// lowering.
+// One query per tile (decode): row dot products, no packed keys; the
+// mask_fn region runs on key lanes (j % 3 on index vectors, its divisor
+// guarded per lane, folded here for the constant 3), the softcap is vector
+// code (kept entries only: -inf stays -inf).
 // CHECK-LABEL: func.func @decode
 // CHECK-NOT:   linalg.generic
 // CHECK:       attn_tile.for_key_tiles
 // CHECK:         vector.transfer_read {{.*}} : tensor<32x64xf32>, vector<16xf32>
 // CHECK:         math.fma
 // CHECK:         arith.addf %{{.*}} : vector<1xf32>
-// CHECK:         attn_tile.mask {{.*}} mask_fn
-// CHECK:         attn_tile.modify
+// CHECK-NOT:     attn_tile.mask
+// CHECK:         arith.remui %{{.*}} : vector<16xindex>
+// CHECK-NOT:     attn_tile.modify
+// CHECK:         math.tanh %{{.*}} : vector<16xf32>
+// CHECK:         arith.cmpf one, %{{.*}} : vector<16xf32>
+// CHECK:         arith.select %{{.*}} : vector<16xi1>, vector<16xf32>
 // W8-LABEL: func.func @decode
 // W8-NOT: attn_tile.
 func.func @decode(%q: tensor<1x2x1x64xf32>, %k: tensor<1x2x100x64xf32>,
@@ -153,6 +158,113 @@ func.func @decayed_linear(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
   %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?xf32>)
        feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal)
        normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// ALiBi on key vectors (the distance p - j in i64 lanes, converted once);
+// a bias operand keeps the portable `modify` (read per element).
+// CHECK-LABEL: func.func @alibi
+// CHECK-NOT:   attn_tile.modify
+// CHECK:       math.absi %{{.*}} : vector<16xi64>
+// CHECK:       arith.sitofp %{{.*}} : vector<16xi64> to vector<16xf32>
+// W8-LABEL: func.func @alibi
+// W8-NOT: attn_tile.
+func.func @alibi(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                 %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal) score_mods([#attn.alibi])
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @biased
+// CHECK:       attn_tile.modify {{.*}} bias
+func.func @biased(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                  %v: tensor<?x?x?x?xf32>, %bias: tensor<?x?x?x?xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v bias(%bias : tensor<?x?x?x?xf32>)
+       score_mods([#attn.softcap<30.0>])
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// A score_mod region on lanes: ops on the score or the key index become
+// vector ops (index lanes for j), ops on uniform values (the key length,
+// its division) stay scalar, built once per vector.
+// CHECK-LABEL: func.func @region_lanes
+// CHECK-NOT:   attn_tile.modify
+// CHECK:       arith.divui %{{.*}} : index
+// CHECK:       arith.cmpi eq, %{{.*}} : vector<16xindex>
+// CHECK:       arith.select %{{.*}} : vector<16xi1>, vector<16xf32>
+// W8-LABEL: func.func @region_lanes
+// W8-NOT: attn_tile.
+func.func @region_lanes(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                        %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal) score_mod {
+       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+         %nk = attn.key_length : index
+         %c2 = arith.constant 2 : index
+         %mid = arith.divui %nk, %c2 : index
+         %at = arith.cmpi eq, %j, %mid : index
+         %ninf = arith.constant 0xFF800000 : f32
+         %r = arith.select %at, %ninf, %s : f32
+         attn.yield %r : f32
+       }
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// A capture read at the key index (a gather) keeps the portable `modify`;
+// a division of a lane value runs on lanes with its divisor guarded per
+// lane (1 where it is 0, as the scalar form; canonicalization folds the
+// guard of a constant divisor).
+// CHECK-LABEL: func.func @region_gather
+// CHECK:       attn_tile.modify
+// CHECK-LABEL: func.func @region_division
+// CHECK-NOT:   attn_tile.modify
+// CHECK:       arith.remui %{{.*}} : vector<16xindex>
+// W8-LABEL: func.func @region_division
+// W8:          %[[SAFE:.*]] = arith.select %{{.*}} : vector<8xi1>, vector<8xindex>
+// W8:          arith.remui %{{.*}}, %[[SAFE]] : vector<8xindex>
+func.func @region_gather(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                         %v: tensor<?x?x?x?xf32>, %w: tensor<?xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v captures(%w : tensor<?xf32>) score_mod {
+       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index,
+            %cw: tensor<?xf32>):
+         %x = tensor.extract %cw[%j] : tensor<?xf32>
+         %r = arith.addf %s, %x : f32
+         attn.yield %r : f32
+       }
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @region_division(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                           %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v score_mod {
+       ^bb0(%s: f32, %b: index, %h: index, %i: index, %j: index):
+         %c3 = arith.constant 3 : index
+         %r3 = arith.remui %j, %c3 : index
+         %c0 = arith.constant 0 : index
+         %at = arith.cmpi eq, %r3, %c0 : index
+         %ninf = arith.constant 0xFF800000 : f32
+         %r = arith.select %at, %ninf, %s : f32
+         attn.yield %r : f32
+       }
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>

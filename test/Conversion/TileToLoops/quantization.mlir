@@ -74,3 +74,41 @@ func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// pv = int8: quantize_channels as per-channel absmax / 127 over all tokens
+// and the same element rule; quantized_accumulate as the weight bytes
+// (roundeven(255 w) clamped by maxnumf/minnumf: NaN gives 0), an i32
+// contraction with the sign-extended values, then
+// acc * alpha + f32(dot) * (scale * f32(1/255)).
+// CHECK-LABEL: func.func @int8_pv
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?xf32>)
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: arith.divf %{{.*}}, %cst{{.*}} : f32
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xi8>)
+// CHECK: math.roundeven
+// CHECK: arith.fptosi %{{.*}} : f32 to i8
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}}ins(%{{.*}} : tensor<16x8xf32>) outs(%{{.*}} : tensor<16x8xi32>)
+// CHECK: arith.mulf
+// CHECK: math.roundeven
+// CHECK: arith.maxnumf
+// CHECK: arith.minnumf
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<16x8xi32>, tensor<8x?xi8>) outs(%{{.*}} : tensor<16x?xi32>)
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.sitofp %{{.*}} : i32 to f32
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: attn_tile.quantized_accumulate
+func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int8, pv = int8>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

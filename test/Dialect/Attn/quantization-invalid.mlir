@@ -233,3 +233,34 @@ func.func @with_feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// Quantized P V (pv = int8): its weights must be softmax's, in [0, 1].
+func.func @pv_sigmoid(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = int8 needs softmax normalization (its weights exp(s - max) lie in [0, 1], quantized with the fixed scale 1/255), not sigmoid}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = int8>) normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @pv_weight_mod(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = int8 cannot be combined with a weight_mod (modified weights are not in [0, 1])}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = int8>) weight_mod {
+  ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+    attn.yield %w : f32
+  } : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @pv_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+2 {{expected ::attn::PVPrecision to be one of: f32, int8}}
+  // expected-error @+1 {{failed to parse Attn_QuantizedQKAttr parameter 'pv'}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -380,6 +380,14 @@ func.func @pool_queries_per_token(%q: tensor<2x4x100x64xf32>) {
 
 // -----
 
+func.func @quantize_channels_scales(%v: tensor<1x2x8x16xf32>) -> tensor<1x2x8xf32> {
+  // expected-error @+1 {{scales extent 2 (8) does not match source extent 3 (16)}}
+  %vq, %vs = attn_tile.quantize_channels %v : tensor<1x2x8x16xf32> -> tensor<1x2x8x16xi8>, tensor<1x2x8xf32>
+  return %vs : tensor<1x2x8xf32>
+}
+
+// -----
+
 func.func @select_blocks_missing_queries(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %i: index) {
   // expected-error @+1 {{needs the pooled queries of a per-query-block selection}}
   %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] at %i lengths(%i, %i)
@@ -390,12 +398,28 @@ func.func @select_blocks_missing_queries(%qt: tensor<16x64xf32>, %kbar: tensor<2
 
 // -----
 
+func.func @quantized_accumulate_scales(%p: tensor<4x8xf32>, %v: tensor<8x16xi8>, %s: tensor<15xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{scales extent 0 (15) does not match value extent 1 (16)}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x8xf32>, tensor<8x16xi8>, tensor<15xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// -----
+
 func.func @select_blocks_per_token_queries(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %qbar: tensor<2x4x4x64xf32>, %i: index) {
   // expected-error @+1 {{takes pooled queries only with q_block > 0}}
   %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] at %i lengths(%i, %i)
       selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
       : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
   return
+}
+
+// -----
+
+func.func @quantized_accumulate_keys(%p: tensor<4x7xf32>, %v: tensor<8x16xi8>, %s: tensor<16xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{weights extent 1 (7) does not match value extent 0 (8)}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x7xf32>, tensor<8x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
 }
 
 // -----
@@ -424,4 +448,12 @@ func.func @pool_queries_group_extra(%q: tensor<2x4x100x64xf32>, %g: index) {
   %qbar = attn_tile.pool_queries %q groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32>)
       : tensor<2x4x100x64xf32> -> tensor<2x4x4x64xf32>
   return
+}
+
+// -----
+
+func.func @quantized_accumulate_overflow(%p: tensor<4x66312xf32>, %v: tensor<66312x16xi8>, %s: tensor<16xf32>, %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{key extent 66312 could overflow the i32 sums (255 * 127 per key); at most 66311}}
+  %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x66312xf32>, tensor<66312x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
 }

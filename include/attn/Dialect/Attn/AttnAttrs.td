@@ -477,6 +477,19 @@ def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
   let genSpecializedAttr = 0;
 }
 
+def Attn_PVPrecision : I32EnumAttr<"PVPrecision",
+    "the arithmetic of P V under quantized Q K^T", [
+  I32EnumAttrCase<"F32", 0, "f32">,
+  I32EnumAttrCase<"Int8", 1, "int8">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+// `pv` of #attn.quantized_qk: f32 unless given.
+def Attn_PVPrecisionParameter : EnumParameter<Attn_PVPrecision> {
+  let defaultValue = "::attn::PVPrecision::F32";
+}
+
 def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
   let summary = "Q K^T on quantized Q and K: INT8 with scales, or 1-bit signs";
   let description = [{
@@ -532,18 +545,45 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     as for int8) give per-tensor, per-head or per-token factors. A
     learnable bias is the op's `bias` operand. `smooth_k` is refused.
 
+    `pv` (the arithmetic of P V, either scheme): `f32` (the default) weighs
+    the float values by the float weights. `pv = int8` quantizes both
+    operands of P V (softmax only, without `weight_mod`; V must be float):
+    * V per (b, value head, channel `c`) over all `Nk` tokens:
+      `sv[b, hv, c] = absmax(V[b, hv, :, c]) / 127` and
+      `vq = clamp(roundeven(v / sv), -127, 127)`, in f32 as for Q and K
+      (a zero channel has `sv = 0`, `vq = 0`; a NaN or infinity anywhere in
+      a channel, even in a key no row keeps, makes its output NaN in every
+      row that keeps a key; a row that keeps none may read 0 or NaN).
+    * the weights, with `m` the row's final softmax max (over its kept
+      scores and the sink) and `p_j = exp(s_j - m)` in `[0, 1]`:
+      `u_j = roundeven(255 * p_j)` (an unsigned byte, fixed scale 1/255,
+      no offset), and
+      `out[c] = sum_j u_j * vq[j, c] * sv[c] / 255 / l` with the unquantized
+      normalizer `l = sum_j p_j (+ the sink's)`; the logsumexp, gates and
+      sinks are as with f32.
+    This is what the float64 reference computes. The compiled kernel
+    quantizes each key tile with the running max `m_t <= m` instead (the
+    online softmax does not know `m` yet) and rescales by `exp(m_t - m)`:
+    each of its weights is within `0.5 / 255` of `p_j` as the reference's
+    is, so the two differ by at most `1 / 255` per weight (plus the f32
+    rounding of the exponentials), i.e. per output
+    `|out - ref| <= (1 / 255) * sum_j |vq[j, c] * sv[c]| / l` plus f32
+    rounding; the tile order changes nothing else. The i32 sums are exact
+    (`|sum| <= tile_kv * 255 * 127` per key tile).
+
     Not combined with `feature_map`, `decay` or `selection`. Lowered through
     the tile program only.
 
     ```mlir
     quantization(#attn.quantized_qk<scheme = int8, q_block = 128,
-                                    k_block = 64, smooth_k = true>)
+                                    k_block = 64, smooth_k = true, pv = int8>)
     ```
   }];
   let parameters = (ins EnumParameter<Attn_QuantScheme>:$scheme,
                         DefaultValuedParameter<"int64_t", "1">:$q_block,
                         DefaultValuedParameter<"int64_t", "1">:$k_block,
-                        DefaultValuedParameter<"bool", "false">:$smooth_k);
+                        DefaultValuedParameter<"bool", "false">:$smooth_k,
+                        Attn_PVPrecisionParameter:$pv);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -347,6 +347,30 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_QuantizeChannelsOp : AttnTile_Op<"quantize_channels", [Pure]> {
+  let summary = "Symmetric INT8 quantization of a [B, H, N, D] tensor per channel";
+  let description = [{
+    The values of quantized P V (`#attn.quantized_qk<pv = int8>`): per
+    (b, h, channel `c`) over all `N` tokens, with `x` the source widened
+    to f32, `scales[b, h, c] = absmax(x[b, h, :, c]) / 127` (f32; a NaN
+    propagates) and `values[b, h, t, c] = clamp(roundeven(x / scales[b, h,
+    c]), -127, 127)` with the f32 quotient; a NaN quotient (a zero
+    channel, or a NaN element) gives 0. Computed once per call, before the
+    work items.
+
+    ```mlir
+    %vq, %vs = attn_tile.quantize_channels %v
+        : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source);
+  let results = (outs 4DTensorOf<[I8]>:$values, 3DTensorOf<[F32]>:$scales);
+  let assemblyFormat = [{
+    $source attr-dict `:` type($source) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
   let summary = "The signs of a [B, H, N, D] tensor as i8 +1/-1";
   let description = [{
@@ -691,6 +715,42 @@ def AttnTile_AccumulateOp : AttnTile_Op<"accumulate", [
     (`rescale` `(` $alpha^ `:` type($alpha) `)`)?
     (`excluding` `(` $masked_scores^ `:` type($masked_scores) `)`)?
     attr-dict `:` type($weights) `,` type($value) `->` type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_QuantizedAccumulateOp : AttnTile_Op<"quantized_accumulate", [
+    Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "acc * alpha + P V with u8 weights and i8 values, i32 sums";
+  let description = [{
+    `result[i, c] = acc[i, c] * alpha[i] + f32(dot[i, c]) * (scales[c] *
+    f32(1 / 255))` (without `alpha`: no rescaling; one f32 rounding per
+    step in this order) with
+    `dot[i, c] = sum_j u(weights[i, j]) * i32(value[j, c])` exact in i32
+    and `u(w) = min(max(roundeven(w * 255), 0), 255)` (NaN gives 0): the
+    softmax weights `exp(s - max)` of the tile, in `[0, 1]`, as unsigned
+    bytes of fixed scale 1/255. `value` holds the tile's quantized value
+    rows (`attn_tile.quantize_channels`, 0 past the sequence) and `scales`
+    their channel scales. An excluded pair has weight 0 and an integer
+    value: it adds exactly 0, so there is no `excluding` operand.
+    `|dot| <= rows(value) * 255 * 127`: the verifier refuses a static key
+    extent above 66311, where i32 could overflow.
+
+    ```mlir
+    %acc1 = attn_tile.quantized_accumulate %p, %vt scales(%vs) into %acc
+        rescale(%alpha : tensor<32xf32>)
+        : tensor<32x64xf32>, tensor<64x?xi8>, tensor<?xf32> -> tensor<32x?xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$weights, 2DTensorOf<[I8]>:$value,
+                       AttnTile_F32Rows:$scales, AttnTile_F32Tile2D:$acc,
+                       Optional<AttnTile_F32Rows>:$alpha);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $weights `,` $value `scales` `(` $scales `)` `into` $acc
+    (`rescale` `(` $alpha^ `:` type($alpha) `)`)?
+    attr-dict `:` type($weights) `,` type($value) `,` type($scales)
+    `->` type($acc)
   }];
   let hasVerifier = 1;
 }
