@@ -984,15 +984,8 @@ static Value lowerDecay(DecayOp op, int64_t width) {
   int64_t tq = staticDim(s, 0), tk = staticDim(s, 1);
   Value nk = op.getKeyLength();
   Value shift = e.subi(nk, op.getQueryLength());
-  auto i64Lanes = v.vectorType(b.getI64Type());
-  auto toI64 = [&](Value index) -> Value {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
-  };
-  SmallVector<Attribute> lanes;
-  for (int64_t x = 0; x < width; ++x)
-    lanes.push_back(b.getI64IntegerAttr(x));
-  Value iota =
-      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i64Lanes, lanes));
+  auto toI64 = [&](Value index) { return v.toI64(index); };
+  Value iota = v.laneIndices();
   Value zero64 = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
   auto f64Lanes = v.vectorType(b.getF64Type());
   using P = arith::CmpIPredicate;
