@@ -622,54 +622,90 @@ TEST(LinearAttentionEdgeTest, SixtyFiveThousandTokensMatchTheRecurrence) {
 }
 
 // A NaN and an infinity in value rows that the mask excludes for some
-// rows of a tile: the tile program's P V skips excluded pairs
-// (attn_tile.accumulate ... excluding), so the rows that exclude those keys
-// stay finite and equal the reference, and the rows that keep them get
-// NaN / infinity as in the reference. With and without split-KV.
-TEST(TileProgramEdgeTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
+// rows of a tile: P V skips excluded pairs (the tile program's
+// attn_tile.accumulate ... excluding; the tiled kernel's probe of a partial
+// tile's values), so the rows that exclude those keys stay finite and equal
+// the reference, and the rows that keep them get NaN / infinity as in the
+// reference. The tile program with and without split-KV; the tiled kernel
+// with tiles that make the NaN's tile partial or full for some rows, and
+// its bf16-dot kernels (emulated, on bf16 inputs).
+namespace {
+struct CompiledPath {
+  const char *name;
+  CompileOptions options;
+  bool specialized; // the tiled kernel needs static shapes
+};
+
+void checkExcludedNonFiniteValues(MLIRContext &context, const char *mask,
+                                  const char *type,
+                                  std::vector<CompiledPath> paths) {
+  std::string source = makeSpec({"edge", mask}, type, false);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ProblemSize size{1, 2, 2, 16, 16, 8, 8};
+  auto args = makeRandomInputs(*binding, size, 5);
+  ASSERT_TRUE(static_cast<bool>(args));
+  NDArray &v = (*args)[2];
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t x = 0; x < 8; ++x) {
+      v.setDouble(((h * 16) + 5) * 8 + x, std::nan(""));
+      v.setDouble(((h * 16) + 9) * 8 + x,
+                  std::numeric_limits<double>::infinity());
+    }
+  auto specialized = specializeToShapes(*binding, *args);
+  ASSERT_TRUE(succeeded(specialized));
+  auto concrete = bindSpec(**specialized, "spec");
+  ASSERT_TRUE(succeeded(concrete));
+  // The reference: rows keeping key 5 are NaN, the rows before it finite.
+  auto ref =
+      reference::evaluate(concrete->op, referenceInputs(*concrete, *args));
+  ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
+  EXPECT_TRUE(std::isnan(ref->output.getDouble(5 * 8)));
+  EXPECT_TRUE(std::isfinite(ref->output.getDouble(4 * 8)));
+  if (StringRef(type) == "bf16") {
+    CompiledPath dot = paths.back();
+    dot.name = "tiled bf16-dot (emulated)";
+    dot.options.bf16Dot = CompileOptions::BF16Dot::Emulate;
+    paths.push_back(dot);
+  }
+  for (const CompiledPath &path : paths) {
+    SCOPED_TRACE(testing::Message()
+                 << mask << " " << type << " " << path.name << " tiles "
+                 << path.options.tileQ << " x " << path.options.tileKv);
+    auto compiled = CompiledFunction::compile(
+        path.specialized ? **specialized : *module, "spec", path.options);
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    // NaN matches NaN; a leak would be NaN where the reference is finite.
+    Comparison out;
+    attn::test::runAndCompare(**compiled, *concrete, size, *args, *args,
+                              &out);
+    EXPECT_EQ(out.nonFinite, 0);
+  }
+}
+} // namespace
+
+TEST(ExcludedValuesTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);
+  std::vector<CompiledPath> paths = {
+      {"tile program", tileProgramOptions(1), false},
+      {"tile program split-kv 2", tileProgramOptions(2), false}};
+  for (auto [tileQ, tileKv] :
+       {std::pair<int64_t, int64_t>{16, 64}, {8, 4}, {16, 8}}) {
+    CompileOptions tiled;
+    tiled.tileQ = tileQ;
+    tiled.tileKv = tileKv;
+    tiled.vectorWidth = 8;
+    paths.push_back({"tiled", tiled, true});
+  }
   for (const char *mask :
        {"mask(#attn.causal)",
-        "mask(#attn.and<[#attn.causal, #attn.window<left = 3, right = 0>]>)"}) {
-    std::string source = makeSpec({"edge", mask}, "f32", false);
-    auto module = parseSourceString<ModuleOp>(source, &context);
-    ASSERT_TRUE(module);
-    auto binding = bindSpec(*module, "spec");
-    ASSERT_TRUE(succeeded(binding));
-    ProblemSize size{1, 2, 2, 16, 16, 8, 8};
-    auto args = makeRandomInputs(*binding, size, 5);
-    ASSERT_TRUE(static_cast<bool>(args));
-    NDArray &v = (*args)[2];
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t x = 0; x < 8; ++x) {
-        v.setDouble(((h * 16) + 5) * 8 + x, std::nan(""));
-        v.setDouble(((h * 16) + 9) * 8 + x,
-                    std::numeric_limits<double>::infinity());
-      }
-    auto specialized = specializeToShapes(*binding, *args);
-    ASSERT_TRUE(succeeded(specialized));
-    auto concrete = bindSpec(**specialized, "spec");
-    ASSERT_TRUE(succeeded(concrete));
-    // The reference: rows keeping key 5 are NaN, the rows before it finite.
-    auto ref = reference::evaluate(concrete->op,
-                                   referenceInputs(*concrete, *args));
-    ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
-    EXPECT_TRUE(std::isnan(ref->output.getDouble(5 * 8)));
-    EXPECT_TRUE(std::isfinite(ref->output.getDouble(4 * 8)));
-    for (int64_t splitKv : {1, 2}) {
-      SCOPED_TRACE(testing::Message() << mask << " split-kv " << splitKv);
-      auto compiled = CompiledFunction::compile(*module, "spec",
-                                                tileProgramOptions(splitKv));
-      ASSERT_TRUE(static_cast<bool>(compiled))
-          << llvm::toString(compiled.takeError());
-      // NaN matches NaN; a leak would be NaN where the reference is finite.
-      Comparison out;
-      attn::test::runAndCompare(**compiled, *concrete, size, *args, *args,
-                                &out);
-      EXPECT_EQ(out.nonFinite, 0);
-    }
-  }
+        "mask(#attn.and<[#attn.causal, #attn.window<left = 3, right = 0>]>)"})
+    for (const char *type : {"f32", "bf16"})
+      checkExcludedNonFiniteValues(context, mask, type, paths);
 }
 
 TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {

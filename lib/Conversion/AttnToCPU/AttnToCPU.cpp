@@ -430,8 +430,12 @@ LogicalResult TiledLowering::run(bool workPartition) {
     });
 
     // The scores of one tile into S^T: products, mask, modifications.
-    // Returns the tile's first key and its number of valid keys.
-    auto scoreTile = [&](Value entry) -> std::pair<Value, Value> {
+    // Returns the tile's first key, its number of valid keys and whether
+    // the mask keeps every pair of it.
+    struct ScoreTile {
+      Value k0, cols, isFull;
+    };
+    auto scoreTile = [&](Value entry) -> ScoreTile {
       Value code = toIndex(memref::LoadOp::create(b, loc, entryTable, entry));
       Value kt = arith::DivUIOp::create(b, loc, code, idx(2));
       Value isFull = e.cmp(arith::CmpIPredicate::eq,
@@ -622,7 +626,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
           });
         });
       }
-      return {k0, cols};
+      return {k0, cols, isFull};
     };
 
     // The pointwise weight of the non-softmax normalizations, on vectors.
@@ -696,8 +700,65 @@ LogicalResult TiledLowering::run(bool workPartition) {
       });
     };
 
+    // Whether the values of keys [k0, k0 + cols) are all finite: sum(v * 0)
+    // is 0 exactly then (x * 0 is NaN for infinities and NaNs).
+    auto valuesFinite = [&](Value k0, Value cols) -> Value {
+      Type element = cast<MemRefType>(vMem.getType()).getElementType();
+      auto rowType = VectorType::get({W}, element);
+      Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+      auto rows = scf::ForOp::create(
+          b, loc, idx(0), cols, idx(1), ValueRange{vsplat(0.0)},
+          [&](OpBuilder &, Location, Value j, ValueRange acc) {
+            Value probe = acc[0];
+            for (int64_t c = 0; c < Dv; c += W) {
+              Value x = vector::TransferReadOp::create(
+                  b, loc, rowType, vMem,
+                  ValueRange{bb, hv, e.addi(k0, j), idx(c)}, pad,
+                  ArrayRef<bool>{c + W <= Dv});
+              if (!element.isF32())
+                x = arith::ExtFOp::create(b, loc, vecType(), x);
+              probe = math::FmaOp::create(b, loc, x, vsplat(0.0), probe);
+            }
+            scf::YieldOp::create(b, loc, probe);
+          });
+      Value sum = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, rows.getResult(0));
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, sum,
+                                   e.f32(0.0));
+    };
+
+    // O^T = alpha O^T + V^T P^T over the pairs the mask keeps only, one
+    // element at a time: the kernels add 0 * V[j] for an excluded key j,
+    // which is NaN where V[j] holds an infinity or NaN (the reference never
+    // reads it). Taken by partial tiles whose values are not all finite.
+    auto keptPairsAccumulate = [&](Value k0, Value cols) {
+      forLoop(idx(0), idx(Dv), 1, [&](Value c) {
+        forLoop(idx(0), idx(Bq), 1, [&](Value i) {
+          Value qi = e.addi(q0, i);
+          Value init = arith::MulFOp::create(
+              b, loc, memref::LoadOp::create(b, loc, ot, ValueRange{c, i}),
+              memref::LoadOp::create(b, loc, alphaBuf, ValueRange{i}));
+          auto sum = scf::ForOp::create(
+              b, loc, idx(0), cols, idx(1), ValueRange{init},
+              [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                Value kj = e.addi(k0, j);
+                PairContext ctx{op,  bb, h, e.minsi(qi, idx(Nq - 1)), kj,
+                                e.addi(qi, offsetNkNq), idx(Nq), idx(Nk),
+                                idx(Hq)};
+                Value w = memref::LoadOp::create(b, loc, st, ValueRange{j, i});
+                Value x = loadF32(vMem, {bb, hv, kj, c});
+                Value added = math::FmaOp::create(b, loc, w, x, acc[0]);
+                scf::YieldOp::create(b, loc,
+                                     e.select(e.keep(ctx), added, acc[0]));
+              });
+          memref::StoreOp::create(b, loc, sum.getResult(0), ot,
+                                  ValueRange{c, i});
+        });
+      });
+    };
+
     // O^T = alpha O^T + V^T P^T.
-    auto accumulate = [&](Value k0, Value cols) {
+    auto kernelAccumulate = [&](Value k0, Value cols) {
       int64_t mainCols = Dv - Dv % cfg.mr;
       if (dot)
         dot->packPV(dotScratch, st, vMem, bb, hv, k0, cols);
@@ -712,6 +773,31 @@ LogicalResult TiledLowering::run(bool workPartition) {
               [&](Value c0) { pv(c0, cfg.mr); });
       if (Dv % cfg.mr)
         pv(idx(mainCols), Dv % cfg.mr);
+    };
+    auto accumulate = [&](const ScoreTile &tile) {
+      if (!hasMask) {
+        kernelAccumulate(tile.k0, tile.cols);
+        return;
+      }
+      // Full tiles keep every pair; partial ones probe their values.
+      auto probe = scf::IfOp::create(
+          b, loc, tile.isFull,
+          [&](OpBuilder &, Location) {
+            scf::YieldOp::create(b, loc, e.boolean(true));
+          },
+          [&](OpBuilder &, Location) {
+            scf::YieldOp::create(b, loc, valuesFinite(tile.k0, tile.cols));
+          });
+      scf::IfOp::create(
+          b, loc, probe.getResult(0),
+          [&](OpBuilder &, Location) {
+            kernelAccumulate(tile.k0, tile.cols);
+            scf::YieldOp::create(b, loc);
+          },
+          [&](OpBuilder &, Location) {
+            keptPairsAccumulate(tile.k0, tile.cols);
+            scf::YieldOp::create(b, loc);
+          });
     };
 
     // The sink logit joins the softmax normalizer; the accumulator's
@@ -731,11 +817,11 @@ LogicalResult TiledLowering::run(bool workPartition) {
 
     if (!twoPasses) {
       forLoop(eBegin, eEnd, 1, [&](Value entry) {
-        auto [k0, cols] = scoreTile(entry);
+        ScoreTile tile = scoreTile(entry);
         updateStatistics();
         if (rawBuf)
-          applyWeightMod(k0);
-        accumulate(k0, cols);
+          applyWeightMod(tile.k0);
+        accumulate(tile);
       });
       if (sinkLogits)
         foldSink();
@@ -747,9 +833,7 @@ LogicalResult TiledLowering::run(bool workPartition) {
       forLoop(idx(0), idx(2), 1, [&](Value walk) {
         Value second = e.cmp(arith::CmpIPredicate::eq, walk, idx(1));
         forLoop(eBegin, eEnd, 1, [&](Value entry) {
-          // Named values, not structured bindings: the branches capture them.
-          auto [tileStart, tileCols] = scoreTile(entry);
-          Value k0 = tileStart, cols = tileCols;
+          ScoreTile tile = scoreTile(entry);
           scf::IfOp::create(
               b, loc, second,
               [&](OpBuilder &, Location) {
@@ -765,8 +849,8 @@ LogicalResult TiledLowering::run(bool workPartition) {
                     vstore(softmax ? wgt : zeroMasked(s, wgt), st, {j, col});
                   });
                 }
-                applyWeightMod(k0);
-                accumulate(k0, cols);
+                applyWeightMod(tile.k0);
+                accumulate(tile);
                 scf::YieldOp::create(b, loc);
               },
               [&](OpBuilder &, Location) {
