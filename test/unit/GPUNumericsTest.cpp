@@ -575,6 +575,52 @@ INSTANTIATE_TEST_SUITE_P(
 // Head map entries outside [0, heads) are an error of the reference; the
 // compiled kernel clamps them into range (it never reads outside K or V):
 // it matches the reference run on the clamped maps.
+// A NaN and an infinity in value rows that the causal mask excludes for
+// some rows: those rows must stay finite and equal the reference (see
+// ExcludedValuesTest in NumericsTest.cpp), on the SIMT and the tensor-core
+// kernels. Known to fail: the GPU kernels' P V adds 0 x NaN for an excluded
+// key (every tiling of this test, f32 and f16: 160 non-finite outputs where
+// the reference is finite); the CPU paths skip such pairs. Skipped until the
+// GPU lowering moves onto the tile program (issue 15), whose accumulate
+// already excludes them; docs/gpu.md lists it.
+TEST(GPUExcludedValuesTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
+  GTEST_SKIP() << "known: the GPU kernels' P V adds 0 x NaN for an excluded "
+                  "key (docs/gpu.md)";
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  for (const char *type : {"f32", "f16"}) {
+    SpecCase c{"excluded", "mask(#attn.causal)", false, type};
+    std::string source = makeSpec(c);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(source, &context);
+    ASSERT_TRUE(module) << source;
+    FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+    ASSERT_TRUE(succeeded(binding));
+    ProblemSize size{1, 2, 2, 37, 37, 16, 16};
+    auto args = makeRandomInputs(*binding, size, 5);
+    ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
+    NDArray &v = (*args)[2];
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t x = 0; x < 16; ++x) {
+        v.setDouble(((h * 37) + 5) * 16 + x, std::nan(""));
+        v.setDouble(((h * 37) + 20) * 16 + x,
+                    std::numeric_limits<double>::infinity());
+      }
+    for (const TileCase &t : kTiles) {
+      if (t.tensorCoresOnly != (StringRef(type) == "f16"))
+        continue;
+      SCOPED_TRACE(testing::Message() << type << " tiles " << t.name);
+      GPUOnCPU kernel;
+      compileOnCPU(*binding, *args, t.tiles, kernel);
+      ASSERT_FALSE(testing::Test::HasFatalFailure());
+      Comparison out;
+      attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size,
+                                *args, *args, &out);
+      EXPECT_EQ(out.nonFinite, 0);
+    }
+  }
+}
+
 TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
   MLIRContext context;
   attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
