@@ -827,8 +827,10 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
   if (hostHasBF16Dot(width))
     modes.push_back(Mode::On);
   std::map<Mode, double> worst;
+  // The odd tiles (variant 1) exercise the dot kernels' remainders and
+  // key-pair padding; the widening baseline runs the default tiles only.
   for (Mode mode : modes)
-    for (int variant = 0; variant < 2; ++variant)
+    for (int variant = 0; variant < (mode == Mode::Off ? 1 : 2); ++variant)
       for (const Shape &s : kDotShapes) {
         ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
         SCOPED_TRACE(testing::Message()

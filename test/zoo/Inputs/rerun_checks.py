@@ -5,7 +5,12 @@ against the float64 reference on exactly the specs, seeds and shapes the
 zoo tests already use (shapes that are not multiples of the tiles, Nq !=
 Nk, GQA, one query...).
 
-    rerun_checks.py ZOO_DIR TEST_DIR OPTION...
+    rerun_checks.py [--last-per-spec] ZOO_DIR TEST_DIR OPTION...
+
+--last-per-spec keeps one run per spec, its last check in file order (most
+often its odd size: Nq != Nk, GQA, lengths that are not multiples of the
+tiles), for a second form of a lowering that a full rerun already checks
+on every run: 62 of the 154 runs.
 
 Prints one line per run and a summary; exits 1 if any run fails.
 """
@@ -36,7 +41,11 @@ def without_options(args, extra):
 
 
 def main():
-    zoo, tests, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+    argv = sys.argv[1:]
+    last_per_spec = argv[:1] == ["--last-per-spec"]
+    if last_per_spec:
+        argv = argv[1:]
+    zoo, tests, extra = argv[0], argv[1], argv[2:]
     runs = []
     for path in sorted(glob.glob(os.path.join(tests, "*.mlir"))):
         with open(path) as f:
@@ -45,6 +54,8 @@ def main():
                 if m and "--check" in m.group(2).split():
                     args = without_options(shlex.split(m.group(2)), extra)
                     runs.append([os.path.join(zoo, m.group(1))] + args)
+    if last_per_spec:
+        runs = list({args[0]: args for args in runs}.values())
     failed = 0
     for args in runs:
         cmd = ["attn-run"] + args + extra
