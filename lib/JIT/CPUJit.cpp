@@ -8,6 +8,7 @@
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Transforms/TileProgramLimits.h"
 #include "attn/Runner/Runner.h"
+#include "attn/Support/SourceNesting.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -798,6 +799,12 @@ KernelCache::getOrCompile(
       diagStream << diag.getLocation() << ": " << diag << "\n";
       return success();
     });
+    if (std::optional<SourcePosition> deep = findExcessiveNesting(specText)) {
+      entry->error = "cannot parse the spec: " + std::to_string(deep->line) +
+                     ":" + std::to_string(deep->column) + ": " +
+                     excessiveNestingMessage();
+      return;
+    }
     OwningOpRef<ModuleOp> module =
         parseSourceString<ModuleOp>(specText, context.get());
     if (!module) {

@@ -1,6 +1,7 @@
 //===- SpecSource.cpp - read a spec with located diagnostics --------------===//
 
 #include "attn/Runner/SpecSource.h"
+#include "attn/Support/SourceNesting.h"
 
 #include "attn/Dialect/Attn/AttnDialect.h"
 
@@ -53,7 +54,15 @@ OwningOpRef<ModuleOp> SpecSource::parseFile(llvm::StringRef path,
   std::unique_ptr<llvm::MemoryBuffer> file = openInputFile(path, &readError);
   if (!file)
     return nullptr;
+  llvm::StringRef text = file->getBuffer();
+  std::string name = file->getBufferIdentifier().str();
   state->sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  if (std::optional<SourcePosition> deep = findExcessiveNesting(text)) {
+    emitError(FileLineColLoc::get(&state->context, name, deep->line,
+                                  deep->column))
+        << excessiveNestingMessage();
+    return nullptr;
+  }
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(state->sourceMgr, &state->context);
   if (module)

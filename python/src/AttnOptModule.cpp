@@ -37,6 +37,7 @@
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
 #include "attn/Runner/SpecSource.h"
+#include "attn/Support/SourceNesting.h"
 #include "attn/Support/NDArray.h"
 #ifdef ATTN_PYTHON_HAVE_GPU
 #include "attn/Target/PTX.h"
@@ -212,6 +213,13 @@ static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
   auto p = std::make_unique<Parsed>();
   p->context = makeContext();
   p->diags = std::make_unique<DiagCollector>(p->context.get());
+  if (std::optional<attn::SourcePosition> deep =
+          attn::findExcessiveNesting(text)) {
+    emitError(FileLineColLoc::get(p->context.get(), filename, deep->line,
+                                  deep->column))
+        << attn::excessiveNestingMessage();
+    p->diags->fail("cannot parse the spec");
+  }
   ParserConfig config(p->context.get());
   p->module = parseSourceString<ModuleOp>(text, config, filename);
   if (!p->module)

@@ -316,6 +316,21 @@ def test_malformed_text_reports_location(replace, line, col, match):
     assert str(e).startswith(f"spec.mlir:{e.line}:{e.col}: error:")
 
 
+def test_nesting_too_deep_to_parse_is_refused_before_parsing():
+    """Brackets nested deeper than 1024 levels would overflow the MLIR
+    parser's stack (a killed interpreter): a SpecError at the first bracket
+    past the bound instead; in a string literal they do not count."""
+    too_deep = SPEC_TEXT.replace(
+        " {\n", " attributes {a = " + "[" * 1024 + "]" * 1024 + "} {\n", 1)
+    with pytest.raises(ao.SpecError, match="nested deeper than 1024 levels") as info:
+        ao.parse(too_deep, filename="deep.mlir")
+    e = info.value
+    assert (e.file, e.line) == ("deep.mlir", 2) and e.col > 1024
+    quoted = SPEC_TEXT.replace(
+        " {\n", ' attributes {note = "' + "[" * 2000 + '"} {\n', 1)
+    ao.parse(quoted)
+
+
 def test_module_level_errors_point_at_the_first_line():
     """Errors about the module as a whole (no or no such entry function) are
     located at FILE:1:1, not at the 0:0 of the module the parser adds."""

@@ -15,4 +15,4 @@
 // RUN: not attn-run %S/Inputs/fuzz/runner-dims-extent-expression.mlir --random 1 2>&1 | FileCheck %s --check-prefix=DIMS
 // DIMS: attn-run: error: attn.dims of argument 'capture0': entry 0 must be an integer or one of
 // RUN: not attn-run %S/Inputs/fuzz/deep-mask-nesting.mlir --random 1 2>&1 | FileCheck %s --check-prefix=DEEP
-// DEEP: deep-mask-nesting.mlir:3:{{[0-9]+}}: error: attn attributes nested deeper than 128 levels
+// DEEP: deep-mask-nesting.mlir:3:{{[0-9]+}}: error: brackets nested deeper than 1024 levels
