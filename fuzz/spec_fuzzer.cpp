@@ -20,6 +20,7 @@
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Runner/Runner.h"
 #include "attn/Runner/SpecSource.h"
+#include "attn/Support/SourceNesting.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -121,13 +122,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   context.printOpOnDiagnostic(false);
   ScopedDiagnosticHandler dropAll(&context,
                                   [](Diagnostic &) { return success(); });
+  // Every tool refuses a source nested too deep before parsing it (the
+  // parser's recursion would overflow the stack; SourceNesting.h).
+  llvm::StringRef text(reinterpret_cast<const char *>(data), size);
+  if (attn::findExcessiveNesting(text))
+    return 0;
   // A copy: the lexer, like the tools' MemoryBuffer, relies on a trailing
   // NUL that libFuzzer's buffer lacks.
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(
-      llvm::MemoryBuffer::getMemBufferCopy(
-          llvm::StringRef(reinterpret_cast<const char *>(data), size),
-          "fuzz-input.mlir"),
+      llvm::MemoryBuffer::getMemBufferCopy(text, "fuzz-input.mlir"),
       llvm::SMLoc());
   OwningOpRef<ModuleOp> module =
       parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
