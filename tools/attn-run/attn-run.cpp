@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -44,8 +45,12 @@ static cl::opt<std::string> entry("entry", cl::desc("function to run"));
 static cl::opt<int64_t> randomSeed("random",
                                    cl::desc("random inputs from this seed"),
                                    cl::init(-1));
-static cl::opt<std::string>
-    shapeOpt("shape", cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] for --random"));
+static cl::list<std::string> shapeOpts(
+    "shape",
+    cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] for --random, or `default` (the spec's "
+             "default size); repeated, one run per shape with seeds SEED, "
+             "SEED + 1, ..., compiled once with --tile-program (the kernel "
+             "is shape-generic), once per shape otherwise"));
 static cl::opt<bool> check("check",
                            cl::desc("compare with the float64 reference"));
 static cl::opt<bool> writeReference(
@@ -134,136 +139,135 @@ static double secondsSince(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
-int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
-  // LLVM registers an unrelated `--threads`; hidden, and refused below, so
-  // that it is not mistaken for --num-threads (it would run on every core).
-  auto &registered = cl::getRegisteredOptions();
-  cl::Option *llvmThreads = registered.lookup("threads");
-  if (llvmThreads)
-    llvmThreads->setHiddenFlag(cl::ReallyHidden);
-  cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
-  if (llvmThreads && llvmThreads->getNumOccurrences())
-    return fail("--threads is not an attn-run option; the worker threads are "
-                "--num-threads");
-
-  MLIRContext context;
-  loadSpecDialects(context);
-  SpecSource spec(context);
-  std::string readError;
-  OwningOpRef<ModuleOp> module = spec.parseFile(specFile, readError);
-  if (!module)
-    return readError.empty() ? 1 : fail(readError);
-  if (!elementTypeOpt.empty()) {
-    Type t = sixteenBitElementType(&context, elementTypeOpt);
-    if (!t)
-      return fail("--element-type takes f16 or bf16, got '" + elementTypeOpt +
-                  "'");
-    FailureOr<SpecBinding> f32Binding = bindSpec(*module, entry);
-    if (failed(f32Binding))
-      return 1;
-    if (failed(retypeAttentionInputs(*module, f32Binding->func.getSymName(),
-                                     t)))
-      return fail("cannot retype @" + f32Binding->func.getSymName() +
-                  " (Q, K and V must be arguments of the function)");
+/// The problem size `--shape` gives: B,Hq,Hkv,Nq,Nk,D[,Dv], or `default`.
+static llvm::Expected<ProblemSize> parseShape(llvm::StringRef text,
+                                              const SpecBinding &binding) {
+  if (text.trim() == "default")
+    return defaultProblemSize(binding);
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, ',');
+  std::vector<int64_t> v;
+  for (llvm::StringRef p : parts) {
+    int64_t x;
+    if (p.trim().getAsInteger(10, x) || x <= 0)
+      return llvm::createStringError(
+          "--shape entries must be positive integers, got '" + p + "'");
+    v.push_back(x);
   }
-  FailureOr<SpecBinding> binding = bindSpec(*module, entry);
-  if (failed(binding))
-    return 1;
+  if (v.size() != 6 && v.size() != 7)
+    return llvm::createStringError(
+        "--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv] or default");
+  return ProblemSize{v[0], v[1], v[2], v[3], v[4], v[5],
+                     v.size() == 7 ? v[6] : v[5]};
+}
 
-  // Inputs: files or random.
+/// The arguments read from --q/--k/--v and --operand, and their size.
+static llvm::Expected<std::pair<std::vector<NDArray>, ProblemSize>>
+readInputFiles(const SpecBinding &binding) {
+  std::vector<std::string> files(binding.names.size());
+  std::string repeated;
+  auto setFile = [&](llvm::StringRef name, llvm::StringRef path) -> bool {
+    for (auto [n, argName] : llvm::enumerate(binding.names))
+      if (argName == name) {
+        if (!files[n].empty() && repeated.empty())
+          repeated = name.str();
+        files[n] = path.str();
+        return true;
+      }
+    return false;
+  };
+  for (auto [name, path] : {std::make_pair("q", &qFile),
+                            std::make_pair("k", &kFile),
+                            std::make_pair("v", &vFile)})
+    if (!path->empty() && !setFile(name, *path))
+      return llvm::createStringError(
+          llvm::Twine("the spec has no argument named '") + name + "'");
+  for (const std::string &spec : operandFiles) {
+    auto [name, path] = llvm::StringRef(spec).split('=');
+    if (path.empty())
+      return llvm::createStringError("--operand expects NAME=FILE.npy, got '" +
+                                     spec + "'");
+    if (!setFile(name, path)) {
+      std::string known;
+      for (auto &n : binding.names)
+        known += " " + n;
+      return llvm::createStringError("the spec has no argument named '" +
+                                     name + "'; its arguments are:" + known);
+    }
+  }
+  if (!repeated.empty())
+    return llvm::createStringError(
+        "argument '" + repeated +
+        "' is given twice (--q/--k/--v and --operand name one argument each)");
   std::vector<NDArray> args;
-  ProblemSize size;
-  if (randomSeed >= 0) {
-    if (!qFile.empty() || !kFile.empty() || !vFile.empty() ||
-        !operandFiles.empty())
-      return fail("--random and input files are exclusive");
-    size = defaultProblemSize(*binding);
-    if (!shapeOpt.empty()) {
-      llvm::SmallVector<llvm::StringRef> parts;
-      llvm::StringRef(shapeOpt).split(parts, ',');
-      std::vector<int64_t> v;
-      for (llvm::StringRef p : parts) {
-        int64_t x;
-        if (p.trim().getAsInteger(10, x) || x <= 0)
-          return fail("--shape entries must be positive integers, got '" + p +
-                      "'");
-        v.push_back(x);
-      }
-      if (v.size() != 6 && v.size() != 7)
-        return fail("--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
-      size = {v[0], v[1], v[2], v[3], v[4], v[5], v.size() == 7 ? v[6] : v[5]};
-    }
-    auto inputs = makeRandomInputs(*binding, size, randomSeed);
-    if (!inputs)
-      return failWith(inputs.takeError());
-    args = std::move(*inputs);
-  } else {
-    std::vector<std::string> files(binding->names.size());
-    std::string repeated;
-    auto setFile = [&](llvm::StringRef name, llvm::StringRef path) -> bool {
-      for (auto [n, argName] : llvm::enumerate(binding->names))
-        if (argName == name) {
-          if (!files[n].empty() && repeated.empty())
-            repeated = name.str();
-          files[n] = path.str();
-          return true;
-        }
-      return false;
-    };
-    for (auto [name, path] : {std::make_pair("q", &qFile),
-                              std::make_pair("k", &kFile),
-                              std::make_pair("v", &vFile)})
-      if (!path->empty() && !setFile(name, *path))
-        return fail(llvm::Twine("the spec has no argument named '") + name +
-                    "'");
-    for (const std::string &spec : operandFiles) {
-      auto [name, path] = llvm::StringRef(spec).split('=');
-      if (path.empty())
-        return fail("--operand expects NAME=FILE.npy, got '" + spec + "'");
-      if (!setFile(name, path)) {
-        std::string known;
-        for (auto &n : binding->names)
-          known += " " + n;
-        return fail("the spec has no argument named '" + name +
-                    "'; its arguments are:" + known);
-      }
-    }
-    if (!repeated.empty())
-      return fail("argument '" + repeated +
-                  "' is given twice (--q/--k/--v and --operand name one "
-                  "argument each)");
-    for (auto [n, path] : llvm::enumerate(files)) {
-      if (path.empty())
-        return fail("no input for argument '" + binding->names[n] +
-                    "' (use --q/--k/--v, --operand NAME=FILE.npy or --random)");
-      auto array = readNpy(path, bf16);
-      if (!array)
-        return failWith(array.takeError());
-      args.push_back(std::move(*array));
-    }
-    auto s = problemSizeOf(*binding, args);
-    if (!s)
-      return failWith(s.takeError());
-    size = *s;
-    if (llvm::Error err = checkProblemSize(*binding, size))
-      return failWith(std::move(err));
+  for (auto [n, path] : llvm::enumerate(files)) {
+    if (path.empty())
+      return llvm::createStringError(
+          "no input for argument '" + binding.names[n] +
+          "' (use --q/--k/--v, --operand NAME=FILE.npy or --random)");
+    auto array = readNpy(path, bf16);
+    if (!array)
+      return array.takeError();
+    args.push_back(std::move(*array));
   }
+  auto size = problemSizeOf(binding, args);
+  if (!size)
+    return size.takeError();
+  if (llvm::Error err = checkProblemSize(binding, *size))
+    return std::move(err);
+  return std::make_pair(std::move(args), *size);
+}
 
-  if (llvm::Error err = checkOperandValues(*binding, args))
+static CompileOptions compileOptions() {
+  CompileOptions options;
+  options.threads = threads;
+  options.tiled = !untiled;
+  options.tileProgram = tileProgram;
+  options.portableTiles = portableTiles;
+  options.splitKv = splitKv;
+  options.linearChunk = linearChunk;
+  options.tileQ = tileQ;
+  options.tileKv = tileKv;
+  options.vectorWidth = vectorWidth;
+  options.bf16Dot = bf16Dot;
+  options.int8Dot = int8Dot;
+  return options;
+}
+
+/// The lowering a compiled function took, as printed.
+static std::string pathOf(const CompiledFunction &kernel) {
+  int64_t tiledOps = kernel.numTiledOps(), untiledOps = kernel.numUntiledOps();
+  if (kernel.numTileProgramOps())
+    return "tile program";
+  if (untiledOps == 0)
+    return "tiled";
+  if (tiledOps == 0)
+    return "untiled";
+  return "mixed (" + std::to_string(untiledOps) + " untiled ops)";
+}
+
+/// One problem: specialized to its shapes (the verifier checks them),
+/// compiled (or run with `shared`, a shape-generic kernel), run, written,
+/// printed and checked. The exit status: 0, 1 (an error) or 2 (a check
+/// failed).
+static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
+                      const ProblemSize &size,
+                      std::shared_ptr<const CompiledFunction> kernel) {
+  const bool shared = static_cast<bool>(kernel);
+  if (llvm::Error err = checkOperandValues(binding, args))
     return failWith(std::move(err));
 
   if (!dumpInputs.empty())
     for (auto [n, a] : llvm::enumerate(args))
-      if (llvm::Error err = writeNpy(dumpInputs + binding->names[n] + ".npy", a))
+      if (llvm::Error err = writeNpy(dumpInputs + binding.names[n] + ".npy", a))
         return failWith(std::move(err));
 
   // Specializing to the actual shapes makes the verifier check them.
-  auto specialized = specializeToShapes(*binding, args);
+  auto specialized = specializeToShapes(binding, args);
   if (failed(specialized))
     return 1;
   FailureOr<SpecBinding> concrete = bindSpec(**specialized,
-                                             binding->func.getSymName());
+                                             binding.func.getSymName());
   if (failed(concrete))
     return 1;
 
@@ -273,34 +277,17 @@ int main(int argc, char **argv) {
   // does not grow with time slicing the way wall time does.
   double compileSeconds = 0, runSeconds = 0, runCpuSeconds = 0;
   std::string path;
-  std::shared_ptr<const CompiledFunction> kernel;
   if (!writeReference) {
     auto t0 = std::chrono::steady_clock::now();
-    CompileOptions options;
-    options.threads = threads;
-    options.tiled = !untiled;
-    options.tileProgram = tileProgram;
-    options.portableTiles = portableTiles;
-    options.splitKv = splitKv;
-    options.linearChunk = linearChunk;
-    options.tileQ = tileQ;
-    options.tileKv = tileKv;
-    options.vectorWidth = vectorWidth;
-    options.bf16Dot = bf16Dot;
-    options.int8Dot = int8Dot;
-    auto compiled = CompiledFunction::compile(
-        **specialized, concrete->func.getSymName(), options);
-    if (!compiled)
-      return failWith(compiled.takeError());
-    compileSeconds = secondsSince(t0);
-    kernel = std::move(*compiled);
-    int64_t tiledOps = kernel->numTiledOps(),
-            untiledOps = kernel->numUntiledOps();
-    path = kernel->numTileProgramOps() ? "tile program"
-           : untiledOps == 0           ? "tiled"
-           : tiledOps == 0   ? "untiled"
-                             : "mixed (" + std::to_string(untiledOps) +
-                                 " untiled ops)";
+    if (!kernel) {
+      auto compiled = CompiledFunction::compile(
+          **specialized, concrete->func.getSymName(), compileOptions());
+      if (!compiled)
+        return failWith(compiled.takeError());
+      kernel = std::move(*compiled);
+      compileSeconds = secondsSince(t0);
+    }
+    path = pathOf(*kernel);
     std::vector<const NDArray *> argPtrs;
     for (auto &a : args)
       argPtrs.push_back(&a);
@@ -350,9 +337,11 @@ int main(int argc, char **argv) {
                << " D=" << size.d << " Dv=" << size.dv << "  dtype "
                << dtypeName(results[0].dtype()) << "\n";
   if (!writeReference)
-    llvm::outs() << llvm::format("compile %.3f s  run %.6f s  path ",
-                                 compileSeconds, runSeconds)
-                 << path << llvm::format("  run-cpu %.6f s\n", runCpuSeconds);
+    llvm::outs() << (shared ? std::string("compile shared")
+                            : llvm::formatv("compile {0:F3} s", compileSeconds)
+                                  .str())
+                 << llvm::format("  run %.6f s  path ", runSeconds) << path
+                 << llvm::format("  run-cpu %.6f s\n", runCpuSeconds);
   if (kernel && kernel->numTiledOps() > 0)
     llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
                  << kernel->queryTile() << "  tile-kv " << kernel->keyTile()
@@ -378,4 +367,93 @@ int main(int argc, char **argv) {
       return 2;
   }
   return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  // LLVM registers an unrelated `--threads`; hidden, and refused below, so
+  // that it is not mistaken for --num-threads (it would run on every core).
+  auto &registered = cl::getRegisteredOptions();
+  cl::Option *llvmThreads = registered.lookup("threads");
+  if (llvmThreads)
+    llvmThreads->setHiddenFlag(cl::ReallyHidden);
+  cl::ParseCommandLineOptions(argc, argv, "attn-run: run an attn spec\n");
+  if (llvmThreads && llvmThreads->getNumOccurrences())
+    return fail("--threads is not an attn-run option; the worker threads are "
+                "--num-threads");
+
+  MLIRContext context;
+  loadSpecDialects(context);
+  SpecSource spec(context);
+  std::string readError;
+  OwningOpRef<ModuleOp> module = spec.parseFile(specFile, readError);
+  if (!module)
+    return readError.empty() ? 1 : fail(readError);
+  if (!elementTypeOpt.empty()) {
+    Type t = sixteenBitElementType(&context, elementTypeOpt);
+    if (!t)
+      return fail("--element-type takes f16 or bf16, got '" + elementTypeOpt +
+                  "'");
+    FailureOr<SpecBinding> f32Binding = bindSpec(*module, entry);
+    if (failed(f32Binding))
+      return 1;
+    if (failed(retypeAttentionInputs(*module, f32Binding->func.getSymName(),
+                                     t)))
+      return fail("cannot retype @" + f32Binding->func.getSymName() +
+                  " (Q, K and V must be arguments of the function)");
+  }
+  FailureOr<SpecBinding> binding = bindSpec(*module, entry);
+  if (failed(binding))
+    return 1;
+
+  if (randomSeed < 0) {
+    if (!shapeOpts.empty())
+      return fail("--shape takes effect with --random only");
+    auto inputs = readInputFiles(*binding);
+    if (!inputs)
+      return failWith(inputs.takeError());
+    return runProblem(*binding, std::move(inputs->first), inputs->second,
+                      nullptr);
+  }
+  if (!qFile.empty() || !kFile.empty() || !vFile.empty() ||
+      !operandFiles.empty())
+    return fail("--random and input files are exclusive");
+  std::vector<ProblemSize> sizes;
+  for (const std::string &shape : shapeOpts) {
+    auto size = parseShape(shape, *binding);
+    if (!size)
+      return failWith(size.takeError());
+    sizes.push_back(*size);
+  }
+  if (sizes.empty())
+    sizes.push_back(defaultProblemSize(*binding));
+  if (sizes.size() > 1 &&
+      (!outFile.empty() || !lseFile.empty() || !dumpInputs.empty()))
+    return fail("-o, --lse-out and --dump-inputs write one run's arrays: "
+                "give one --shape with them");
+  // Several shapes through the tile program share one shape-generic
+  // compilation (the JIT's cache holds one kernel per spec and options).
+  std::shared_ptr<const CompiledFunction> shared;
+  if (sizes.size() > 1 && tileProgram && !writeReference) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto compiled = CompiledFunction::compile(
+        *module, binding->func.getSymName(), compileOptions());
+    if (!compiled)
+      return failWith(compiled.takeError());
+    shared = std::move(*compiled);
+    llvm::outs() << llvm::format("compile %.3f s", secondsSince(t0))
+                 << "  one shape-generic kernel for " << sizes.size()
+                 << " shapes\n";
+  }
+  int status = 0;
+  for (auto [n, size] : llvm::enumerate(sizes)) {
+    auto inputs = makeRandomInputs(*binding, size, randomSeed + n);
+    if (!inputs)
+      return failWith(inputs.takeError());
+    int runStatus = runProblem(*binding, std::move(*inputs), size, shared);
+    if (runStatus == 1)
+      return 1;
+    status = std::max(status, runStatus);
+  }
+  return status;
 }

@@ -3,7 +3,9 @@
 extra options (e.g. --tile-program), so that a new lowering is checked
 against the float64 reference on exactly the specs, seeds and shapes the
 zoo tests already use (shapes that are not multiples of the tiles, Nq !=
-Nk, GQA, one query...).
+Nk, GQA, one query...). The runs of one spec go to one attn-run with their
+shapes (`--shape` repeated, seeds from the first run's on), so that the
+tile program compiles each spec once for all its shapes.
 
     rerun_checks.py [--last-per-spec] ZOO_DIR TEST_DIR OPTION...
 
@@ -57,18 +59,52 @@ def main():
     if last_per_spec:
         runs = list({args[0]: args for args in runs}.values())
     failed = 0
-    for args in runs:
-        cmd = ["attn-run"] + args + extra
+    for group in grouped(runs):
+        cmd = ["attn-run"] + group + extra
         proc = subprocess.run(cmd, capture_output=True, text=True)
         out = proc.stdout + proc.stderr
-        ok = proc.returncode == 0 and "PASS" in out and "FAIL" not in out
+        shapes = max(1, group.count("--shape"))
+        ok = (proc.returncode == 0 and out.count("PASS") >= shapes and
+              "FAIL" not in out)
         verdict = "ok" if ok else "FAILED"
         print(f"{verdict}: {' '.join(cmd[1:])}")
         if not ok:
-            failed += 1
+            failed += shapes
             print(out)
     print(f"{len(runs) - failed} of {len(runs)} runs passed")
     return 1 if failed or not runs else 0
+
+
+def grouped(runs):
+    """Runs of one spec with the same options but --random and --shape, as
+    one attn-run per spec with its shapes repeated (`default` where a run
+    gives none) and the first run's seed: with --tile-program one
+    shape-generic compilation serves them all."""
+    groups = {}
+    for args in runs:
+        rest, seed, shape = [], None, "default"
+        i = 0
+        while i < len(args):
+            if args[i] in ("--random", "--shape") and i + 1 < len(args):
+                if args[i] == "--random":
+                    seed = args[i + 1]
+                else:
+                    shape = args[i + 1]
+                i += 2
+            else:
+                rest.append(args[i])
+                i += 1
+        if seed is None:  # not a random run: as it is
+            groups[tuple(args)] = (list(args), None, [])
+            continue
+        key = tuple(rest)
+        groups.setdefault(key, (rest, seed, []))[2].append(shape)
+    for rest, seed, shapes in groups.values():
+        if seed is None:
+            yield rest
+        else:
+            yield rest + ["--random", seed] + [
+                w for shape in shapes for w in ("--shape", shape)]
 
 
 if __name__ == "__main__":
