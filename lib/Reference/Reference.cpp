@@ -688,6 +688,21 @@ private:
   std::vector<double> vScale;
   /// Quantizes v per (b, value head, channel) (pv = int8).
   void quantizeValues();
+
+  /// With a feature map that changes the feature dimension (hedgehog,
+  /// taylor2): F' features per row, and phi of the query rows [Nq, F'] and
+  /// of the key rows [Nk, F'] (read by query head h) of the (b, h) last
+  /// mapped.
+  bool expandedFeatures = false, taylorFeatures = false;
+  int64_t numFeatures = 0;
+  int64_t phiB = -1, phiH = -1;
+  std::vector<double> phiQ, phiK, featureWeight, featureBias;
+  /// Checks the feature map's weight and bias operands and sets F'.
+  llvm::Error validateFeatureMap();
+  /// phi of the D elements at `x` for query head h, into `out` (F').
+  void expandRow(const double *x, int64_t h, double *out) const;
+  /// Maps the query rows of (b, h) and the key rows it reads.
+  void expandHead(int64_t b, int64_t h, int64_t hk);
 };
 
 /// The feature map of linear attention, in double precision.
@@ -703,6 +718,9 @@ double featureMap(FeatureMapKind kind, double x) {
     return std::exp(x);
   case FeatureMapKind::Silu:
     return x >= 0 ? x / (1.0 + std::exp(-x)) : x * std::exp(x) / (1.0 + std::exp(x));
+  case FeatureMapKind::Hedgehog:
+  case FeatureMapKind::Taylor2:
+    break; // whole rows: Evaluator::expandRow
   }
   return x;
 }
@@ -737,6 +755,76 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
                   shapeStr(expected));
   }
   return llvm::Error::success();
+}
+
+llvm::Error Evaluator::validateFeatureMap() {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  expandedFeatures = map && !map.isElementwise();
+  if (!expandedFeatures)
+    return llvm::Error::success();
+  if (!map.hasWeights()) {
+    taylorFeatures = true;
+    numFeatures = 1 + D + D * D;
+    return llvm::Error::success();
+  }
+  if (!in.featureWeight || !in.featureBias)
+    return fail("#attn.feature_map<hedgehog> needs the feature_map weight "
+                "and bias operands");
+  const NDArray &w = *in.featureWeight, &bias = *in.featureBias;
+  if (w.rank() != 3 || bias.rank() != 2)
+    return fail("the feature_map weight must have rank 3 [Hq|1, F, D] and "
+                "its bias rank 2 [Hq|1, F], got shapes ",
+                shapeStr(w.shape()), " and ", shapeStr(bias.shape()));
+  int64_t f = w.shape()[1];
+  if (f < 1)
+    return fail("the feature_map weight has ", f,
+                " features (F, dimension 1): F must be at least 1");
+  if (llvm::Error e = checkShape("feature_map weight", w, {Hq, f, D},
+                                 {true, false, false}))
+    return e;
+  if (llvm::Error e = checkShape("feature_map bias", bias, {Hq, f},
+                                 {true, false}))
+    return e;
+  numFeatures = 2 * f;
+  featureWeight = w.toDoubles();
+  featureBias = bias.toDoubles();
+  return llvm::Error::success();
+}
+
+void Evaluator::expandRow(const double *x, int64_t h, double *out) const {
+  if (taylorFeatures) {
+    out[0] = 1.0;
+    for (int64_t a = 0; a < D; ++a)
+      out[1 + a] = x[a];
+    for (int64_t a = 0; a < D; ++a)
+      for (int64_t c = 0; c < D; ++c)
+        out[1 + D + a * D + c] = x[a] * x[c] / std::sqrt(2.0);
+    return;
+  }
+  // hedgehog: [exp(W x + b) || exp(-W x - b)] with head h's W and b.
+  int64_t f = numFeatures / 2;
+  int64_t hw = in.featureWeight->shape()[0] == 1 ? 0 : h;
+  int64_t hb = in.featureBias->shape()[0] == 1 ? 0 : h;
+  for (int64_t r = 0; r < f; ++r) {
+    double u = featureBias[hb * f + r];
+    for (int64_t a = 0; a < D; ++a)
+      u += featureWeight[(hw * f + r) * D + a] * x[a];
+    out[r] = std::exp(u);
+    out[f + r] = std::exp(-u);
+  }
+}
+
+void Evaluator::expandHead(int64_t b, int64_t h, int64_t hk) {
+  if (phiB == b && phiH == h)
+    return;
+  phiB = b;
+  phiH = h;
+  phiQ.assign(Nq * numFeatures, 0.0);
+  phiK.assign(Nk * numFeatures, 0.0);
+  for (int64_t i = 0; i < Nq; ++i)
+    expandRow(&q[((b * Hq + h) * Nq + i) * D], h, &phiQ[i * numFeatures]);
+  for (int64_t j = 0; j < Nk; ++j)
+    expandRow(&k[((b * Hkv + hk) * Nk + j) * D], h, &phiK[j * numFeatures]);
 }
 
 llvm::Error Evaluator::validateMask(MaskAttrInterface mask) {
@@ -872,7 +960,11 @@ llvm::Error Evaluator::validate() {
         OptOperand{"output_gate", op.getOutputGate(), in.outputGate},
         OptOperand{"decay", op.getDecay(), in.decay},
         OptOperand{"q_scale", op.getQScale(), in.qScale},
-        OptOperand{"k_scale", op.getKScale(), in.kScale}}) {
+        OptOperand{"k_scale", op.getKScale(), in.kScale},
+        OptOperand{"feature_map weight", op.getFeatureWeight(),
+                   in.featureWeight},
+        OptOperand{"feature_map bias", op.getFeatureBias(),
+                   in.featureBias}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -928,6 +1020,8 @@ llvm::Error Evaluator::validate() {
   }
 
   if (llvm::Error e = validateQuantization())
+    return e;
+  if (llvm::Error e = validateFeatureMap())
     return e;
 
   if (in.captures.size() != op.getNumCaptures())
@@ -1471,10 +1565,18 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     return hk.takeError();
   const double *qr = &q[((b * Hq + h) * Nq + i) * D];
   const double *kr = &k[((b * Hkv + *hk) * Nk + j) * D];
+  int64_t depth = D;
+  if (expandedFeatures) {
+    // phi(q) . phi(k) over the F' features of the map.
+    expandHead(b, h, *hk);
+    qr = &phiQ[i * numFeatures];
+    kr = &phiK[j * numFeatures];
+    depth = numFeatures;
+  }
   // Quantized rows hold integers: the sum is exact in double
   // (|dot| <= D * 127^2 < 2^53), then the row scales apply.
   double dot = 0.0;
-  for (int64_t d = 0; d < D; ++d)
+  for (int64_t d = 0; d < depth; ++d)
     dot += qr[d] * kr[d];
   double s = scale * dot;
   if (quant)
@@ -1525,7 +1627,8 @@ llvm::Expected<Outputs> Evaluator::run() {
   q = in.query.toDoubles();
   k = in.key.toDoubles();
   v = in.value.toDoubles();
-  if (FeatureMapAttr map = op.getFeatureMapAttr()) {
+  if (FeatureMapAttr map = op.getFeatureMapAttr();
+      map && map.isElementwise()) {
     for (double &x : q)
       x = featureMap(map.getKind(), x);
     for (double &x : k)

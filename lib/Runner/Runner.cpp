@@ -37,7 +37,9 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::OutputGate, op.getOutputGate()},
       {ArgRole::Decay, op.getDecay()},
       {ArgRole::QScale, op.getQScale()},
-      {ArgRole::KScale, op.getKScale()}};
+      {ArgRole::KScale, op.getKScale()},
+      {ArgRole::FeatureWeight, op.getFeatureWeight()},
+      {ArgRole::FeatureBias, op.getFeatureBias()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -60,6 +62,8 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::Decay: return "decay";
   case ArgRole::QScale: return "q_scale";
   case ArgRole::KScale: return "k_scale";
+  case ArgRole::FeatureWeight: return "feature_weight";
+  case ArgRole::FeatureBias: return "feature_bias";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -344,6 +348,25 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
   }
   case ArgRole::OutputGate:
     return broadcastShape({s.b, s.hq, s.nq}, type);
+  case ArgRole::FeatureWeight:
+  case ArgRole::FeatureBias: {
+    // [Hq|1, F, D] and [Hq|1, F]: F is the weight's static extent, else D.
+    int64_t f = s.d;
+    if (Value w = binding.op.getFeatureWeight()) {
+      int64_t declared = cast<RankedTensorType>(w.getType()).getDimSize(1);
+      if (!ShapedType::isDynamic(declared))
+        f = declared;
+    }
+    if (Value bias = binding.op.getFeatureBias()) {
+      int64_t declared =
+          cast<RankedTensorType>(bias.getType()).getDimSize(1);
+      if (!ShapedType::isDynamic(declared))
+        f = declared;
+    }
+    if (binding.roles[arg] == ArgRole::FeatureWeight)
+      return broadcastShape({s.hq, f, s.d}, type);
+    return broadcastShape({s.hq, f}, type);
+  }
   case ArgRole::Bias:
     return broadcastShape({s.b, s.hq, s.nq, s.nk}, type);
   case ArgRole::BlockLayout: {
@@ -570,6 +593,19 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       // Scales of i8 values spread over [-127, 127]: dequantized values of
       // magnitude about 1, as absmax / 127 scales give.
       std::uniform_real_distribution<double> dist(0.5 / 127, 2.0 / 127);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+        array.setDouble(i, dist(rng));
+      break;
+    }
+    case ArgRole::FeatureWeight: {
+      // N(0, 1 / D): the projection W x of a unit-variance row is about
+      // N(0, 1), so exp(+-(W x + b)) stays moderate (Hedgehog).
+      array.fillNormal(rng, 1.0 / std::sqrt(static_cast<double>(
+                                     std::max<int64_t>((*shape)[2], 1))));
+      break;
+    }
+    case ArgRole::FeatureBias: {
+      std::uniform_real_distribution<double> dist(-0.5, 0.5);
       for (int64_t i = 0, total = array.numElements(); i < total; ++i)
         array.setDouble(i, dist(rng));
       break;
@@ -902,6 +938,8 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getDecay()) in.decay = argFor(v);
   if (Value v = op.getQScale()) in.qScale = argFor(v);
   if (Value v = op.getKScale()) in.kScale = argFor(v);
+  if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
+  if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

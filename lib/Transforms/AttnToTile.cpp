@@ -123,8 +123,17 @@ private:
   /// attention); the tile itself without one.
   Value applyFeatureMap(Value tile) {
     FeatureMapAttr map = op.getFeatureMapAttr();
+    if (map && !map.isElementwise())
+      return expandFeatures(tile, map);
     return map ? FeatureMapOp::create(b, loc, tile.getType(), tile, map).getResult() : tile;
   }
+  /// phi of a map that changes the feature dimension (hedgehog, taylor2):
+  /// `rows x F'` (the query head's weights for hedgehog).
+  Value expandFeatures(Value tile, FeatureMapAttr map);
+  /// The extent F' of phi's features (D for the elementwise maps).
+  Value featureDim();
+  /// F' when the spec's types give it statically.
+  int64_t staticFeatureDim();
   /// The decay between each key and query of the tile at `k0` (identity
   /// normalization: the weights are these scores); `scores` without one.
   Value applyDecay(Value scores, Value k0) {
@@ -344,6 +353,42 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
                     ValueRange{update.getNewMax(), update.getNewSum(), acc});
   }
   return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+}
+
+int64_t TileProgramBuilder::staticFeatureDim() {
+  int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || map.isElementwise())
+    return d;
+  if (map.hasWeights()) {
+    int64_t f =
+        cast<RankedTensorType>(op.getFeatureWeight().getType()).getDimSize(1);
+    return ShapedType::isDynamic(f) ? f : 2 * f;
+  }
+  return ShapedType::isDynamic(d) ? d : 1 + d + d * d;
+}
+
+Value TileProgramBuilder::featureDim() {
+  Value d = dim(op.getQuery(), 3);
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || map.isElementwise())
+    return d;
+  if (map.hasWeights())
+    return e.muli(e.idx(2), dim(op.getFeatureWeight(), 1));
+  return e.addi(e.addi(e.idx(1), d), e.muli(d, d));
+}
+
+Value TileProgramBuilder::expandFeatures(Value tile, FeatureMapAttr map) {
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(tile.getType()).getDimSize(0),
+       staticFeatureDim()},
+      b.getF32Type());
+  if (!map.hasWeights())
+    return ExpandFeaturesOp::create(b, loc, type, tile, map, Value(), Value(),
+                                    Value());
+  return ExpandFeaturesOp::create(b, loc, type, tile, map,
+                                  op.getFeatureWeight(), op.getFeatureBias(),
+                                  hi);
 }
 
 /// Two passes: the row statistics, then final weights, weight_mod and P V.
@@ -697,7 +742,6 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
   rowsType = RankedTensorType::get({linearChunk}, b.getF32Type());
   scoreType = RankedTensorType::get({linearChunk, linearChunk}, b.getF32Type());
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
-  Value d = dim(op.getQuery(), 3);
   SmallVector<OpFoldResult> lower(2, b.getIndexAttr(0)), steps(2, b.getIndexAttr(1));
   auto forall = scf::ForallOp::create(
       b, loc, lower, ArrayRef<OpFoldResult>{batch, hq}, steps, outs,
@@ -715,10 +759,12 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
           decay, bi, hi, nk);
     auto dynamic2D = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    Value state = filled(dynamic2D, 0.0, ValueRange{d, dv});
+    // The state is [F' x Dv] (F' = D for the elementwise feature maps).
+    Value features = featureDim();
+    Value state = filled(dynamic2D, 0.0, ValueRange{features, dv});
     Value keySum = filled(RankedTensorType::get({ShapedType::kDynamic},
                                                 b.getF32Type()),
-                          0.0, ValueRange{d});
+                          0.0, ValueRange{features});
     // The (batch, head)'s output rows; rows no chunk reaches (queries
     // before the first key under the bottom-right alignment) stay 0.
     auto rowsOutType = RankedTensorType::get(

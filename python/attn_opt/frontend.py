@@ -1167,7 +1167,8 @@ _MASK_ARGS = ("b", "h", "q_idx", "kv_idx")
 # the function as %cap.<name>, which no Python identifier can clash with.
 _FUNCTION_NAMES = {"q", "k", "v", "o", "lse", "bias", "q_segment_ids",
                    "kv_segment_ids", "block_layout", "alibi_slopes", "k_head_map",
-                   "v_head_map", "sink_logits", "output_gate"}
+                   "v_head_map", "sink_logits", "output_gate", "feature_weight",
+                   "feature_bias"}
 _SCORE_ARGS = ("score", "b", "h", "q_idx", "kv_idx")
 _WEIGHT_ARGS = ("weight", "score", "b", "h", "q_idx", "kv_idx")
 # Region kind: default argument names, argument types (the op's block
@@ -1876,15 +1877,22 @@ def identity(l1: bool = False) -> Normalization:
 class FeatureMap:
     """The kernel feature map ``phi`` of linear attention
     (``#attn.feature_map<...>``): ``phi(q) . phi(k)`` replaces ``q . k`` in
-    the scores, ``phi`` applied to every element.
+    the scores.
 
-    Kinds: ``"elu_plus_one"`` (``x + 1`` for ``x > 0``, else ``exp(x)``;
-    Katharopoulos et al.), ``"relu"`` (``max(x, 0)``), ``"sigmoid"``,
-    ``"exp"`` and ``"silu"`` (``x * sigmoid(x)``). ``Spec(feature_map=...)``
+    Elementwise kinds (``phi`` applied to every element): ``"elu_plus_one"``
+    (``x + 1`` for ``x > 0``, else ``exp(x)``; Katharopoulos et al.),
+    ``"relu"`` (``max(x, 0)``), ``"sigmoid"``, ``"exp"`` and ``"silu"``
+    (``x * sigmoid(x)``). Kinds that map a whole row to ``F'`` features:
+    ``"taylor2"`` (Based: ``[1, x, vec(x x^T) / sqrt(2)]``, ``1 + D + D^2``
+    features) and ``"hedgehog"`` (learned: ``[exp(W x + b) || exp(-W x -
+    b)]``, ``2F`` features, with ``Spec(feature_weight=..., feature_bias=...)``
+    giving ``W [Hq|1, F, D]`` and ``b [Hq|1, F]``). ``Spec(feature_map=...)``
     takes a kind name or a FeatureMap.
     """
 
-    KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu")
+    KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu", "hedgehog", "taylor2")
+    # The kinds that read Spec(feature_weight=..., feature_bias=...).
+    WEIGHTED = ("hedgehog",)
 
     def __init__(self, kind: str):
         if not isinstance(kind, str):
@@ -1950,6 +1958,8 @@ _SPEC_OPERANDS = {
     "sink_logits": ("f32", (1,), (None,), "[Hq]", True),
     "output_gate": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nq|1]", True),
     "decay": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nk|1]", True),
+    "feature_weight": ("f32", (3,), (None,) * 3, "[Hq|1, F, D]", True),
+    "feature_bias": ("f32", (2,), (None,) * 2, "[Hq|1, F]", True),
 }
 
 
@@ -2027,6 +2037,10 @@ class Spec:
             ``normalization=identity(l1=True)`` and ``scale=1.0`` the spec
             is normalized linear attention; with ``identity()``,
             unnormalized.
+        feature_weight, feature_bias: the weight ``[Hq|1, F, D]`` and bias
+            ``[Hq|1, F]`` of ``feature_map="hedgehog"`` (one map per query
+            head, or shared with extent 1), float arrays to bind or ``True``
+            (a tuple of 1 / None entries) to pass at run time.
         decay: a float array ``[B|1, Hq|1, Nk|1]`` with values in (0, 1]:
             the weight of key ``j`` for the query at aligned position ``p``
             is multiplied by ``decay[b, h, j+1] * ... * decay[b, h, p]``
@@ -2036,7 +2050,8 @@ class Spec:
         name: the function name.
 
     The arrays given as ``k_head_map``, ``v_head_map``, ``sink_logits``,
-    ``output_gate`` and ``decay`` are bound (``spec.bound``); ``True`` or a
+    ``output_gate``, ``decay``, ``feature_weight`` and ``feature_bias`` are
+    bound (``spec.bound``); ``True`` or a
     tuple of 1 / None entries (as for ``bias``) declares an operand passed
     at run time (``decay=(1, None, 1)``: one decay per head).
 
@@ -2053,7 +2068,8 @@ class Spec:
                  scale: Optional[float] = None, dtype="f32", bias=False,
                  lse: bool = False, weight_mod=None, k_head_map=None,
                  v_head_map=None, sink_logits=None, output_gate=None,
-                 feature_map=None, decay=None,
+                 feature_map=None, decay=None, feature_weight=None,
+                 feature_bias=None,
                  name: str = "attention", tracing: str = "python"):
         if not _IDENT.match(name):
             raise ValueError(f"invalid function name {name!r}")
@@ -2065,6 +2081,8 @@ class Spec:
                              k_head_map=k_head_map, v_head_map=v_head_map,
                              sink_logits=sink_logits, output_gate=output_gate,
                              feature_map=feature_map, decay=decay,
+                             feature_weight=feature_weight,
+                             feature_bias=feature_bias,
                              name=name, tracing=tracing)
         self.entry = name
         self.filename = f"<attn_opt.Spec {name}>"
@@ -2216,6 +2234,16 @@ class Spec:
                         from ._api import _check_decay
                         _check_decay(name, array)
                     self.bound[name] = array
+        # The feature map's weight and bias: arguments here (the op's
+        # operand order), operands of the feature_map group below.
+        feature_operands = []
+        for name in ("feature_weight", "feature_bias"):
+            if declared[name]:
+                type_text, array = declared[name]
+                args.append(f"%{name}: {type_text}")
+                feature_operands.append((name, type_text))
+                if array is not None:
+                    self.bound[name] = array
         capture_names: List[str] = []
         used_names = set(_FUNCTION_NAMES)
         for n, c in enumerate(captures.items):
@@ -2231,7 +2259,18 @@ class Spec:
         if captures.items:
             groups.append("captures(" + ", ".join(f"%cap.{n}" for n in capture_names) +
                           " : " + ", ".join(c.tensor_type for c in captures.items) + ")")
-        if feature_map is not None:
+        if len(feature_operands) == 1:
+            raise ValueError("feature_weight and feature_bias come together: the "
+                             "weight [Hq|1, F, D] and bias [Hq|1, F] of "
+                             "feature_map='hedgehog'")
+        if feature_operands and feature_map is None:
+            raise ValueError("feature_weight and feature_bias are the operands of "
+                             "feature_map='hedgehog'; there is no feature_map")
+        if feature_map is not None and feature_operands:
+            groups.append(f"feature_map({feature_map.text}, " +
+                          ", ".join(f"%{n}" for n, _ in feature_operands) + " : " +
+                          ", ".join(t for _, t in feature_operands) + ")")
+        elif feature_map is not None:
             groups.append(f"feature_map({feature_map.text})")
         if mask_attr:
             groups.append(f"mask({mask_attr})")

@@ -22,7 +22,7 @@ CHUNKS = [0, 5, 64]
 DTYPES = ["f32", "bf16"]
 # Feature maps whose values are positive: the l1 denominators of these
 # stay away from 0 (relu's can be 0 and silu's cancel: l1 is ill-posed).
-POSITIVE_MAPS = ("elu_plus_one", "sigmoid", "exp")
+POSITIVE_MAPS = ("elu_plus_one", "sigmoid", "exp", "taylor2", "hedgehog")
 
 
 def compiled_kernels():
@@ -72,7 +72,9 @@ def run_everywhere(spec, dtype, operands_for=lambda shape, rng: {}, shapes=SHAPE
         assert compiled_kernels() == after
 
 
+# hedgehog reads its weights: test_hedgehog below.
 FEATURE_MAP_CASES = [(fm, l1) for fm in ao.FeatureMap.KINDS
+                     if fm not in ao.FeatureMap.WEIGHTED
                      for l1 in ((False, True) if fm in POSITIVE_MAPS else (False,))]
 
 
@@ -85,6 +87,45 @@ def test_feature_map(fm, l1, dtype):
     assert f"feature_map(#attn.feature_map<{fm}>)" in spec.text
     assert spec.info["feature_map"] == fm and not spec.info["has_decay"]
     run_everywhere(spec, dtype)
+
+
+def hedgehog_weights(heads, f, d, rng):
+    """W ~ N(0, 1/D) (the projection of a unit row is about N(0, 1)) and a
+    small bias, as the runner draws them."""
+    w = (rng.standard_normal((heads, f, d)) / np.sqrt(d)).astype(np.float32)
+    return w, rng.uniform(-0.5, 0.5, (heads, f)).astype(np.float32)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shared", [False, True])
+def test_hedgehog(shared, dtype):
+    """Hedgehog's learned map, its weights passed at run time: one map per
+    query head or one shared ([1, F, D]), F = 6 != D (2F = 12 features)."""
+    spec = ao.Spec(mask=ao.causal(), feature_map="hedgehog", dtype=dtype,
+                   feature_weight=(1, None, None) if shared else True,
+                   feature_bias=(1, None) if shared else True,
+                   normalization=ao.identity(l1=True), scale=1.0)
+    assert ("feature_map(#attn.feature_map<hedgehog>, %feature_weight, %feature_bias : "
+            in spec.text)
+    assert spec.info["feature_map"] == "hedgehog"
+    assert {"feature_weight", "feature_bias"} <= set(spec.arg_names)
+
+    def operands(shape, rng):
+        w, b = hedgehog_weights(1 if shared else shape[1], 6, shape[5], rng)
+        return {"feature_weight": w, "feature_bias": b}
+
+    run_everywhere(spec, dtype, operands)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bound_hedgehog_weights(dtype):
+    """Arrays given to Spec are bound; a quadratic (windowed) form too."""
+    w, b = hedgehog_weights(4, 24, 8, np.random.default_rng(3))
+    spec = ao.Spec(mask=ao.causal() & ao.window(6), feature_map="hedgehog",
+                   feature_weight=w, feature_bias=b, dtype=dtype,
+                   normalization=ao.identity(l1=True))
+    assert set(spec.bound) == {"feature_weight", "feature_bias"}
+    run_everywhere(spec, dtype, shapes=[s for s in SHAPES if s[1] == 4 and s[5] == 8])
 
 
 # (feature map, l1): Mamba-2 SSD (no feature map, unnormalized), Lightning /
@@ -224,6 +265,55 @@ def test_feature_map_arguments():
         ao.Spec(feature_map=ao.relu())
     with pytest.raises(TypeError, match="a feature map is named by a str"):
         ao.FeatureMap(None)
+
+
+def test_feature_weight_arguments():
+    causal_linear = dict(mask=ao.causal(), normalization=ao.identity(l1=True))
+    w, b = hedgehog_weights(2, 3, 8, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="feature_weight and feature_bias are the operands of "
+                                         "feature_map='hedgehog'; there is no feature_map"):
+        ao.Spec(feature_weight=w, feature_bias=b, **causal_linear)
+    with pytest.raises(ValueError, match=r"feature_weight must be a non-empty array "
+                                         r"\[Hq\|1, F, D\], got shape \(3, 8\)"):
+        ao.Spec(feature_map="hedgehog", feature_weight=w[0], feature_bias=b, **causal_linear)
+    with pytest.raises(ValueError, match="feature_bias must be True or a 2-tuple"):
+        ao.Spec(feature_map="hedgehog", feature_weight=w, feature_bias=(None,), **causal_linear)
+    # The verifier's messages, located in the spec.
+    cases = [
+        (dict(feature_map="hedgehog"), "needs its weight and bias operands"),
+        (dict(feature_map="hedgehog", feature_weight=w),
+         "feature_weight and feature_bias come together"),
+        (dict(feature_map="relu", feature_weight=w, feature_bias=b),
+         r"#attn.feature_map<relu> takes none \(only hedgehog does\)"),
+        (dict(feature_map="hedgehog", feature_weight=np.zeros((2, 0, 8)), feature_bias=True),
+         "must be a non-empty array"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises((SpecError, ValueError), match=message) as e:
+            ao.Spec(**kwargs, **causal_linear)
+        if e.type is SpecError:
+            assert e.value.location.startswith("<attn_opt.Spec attention>:2:")
+    # Run time: shapes against the inputs (head count, head dim, F = 0).
+    spec = ao.Spec(feature_map="hedgehog", feature_weight=True, feature_bias=True,
+                   **causal_linear)
+    q, k, v = make_qkv((1, 2, 2, 5, 5, 8))
+    with pytest.raises(SpecError, match=r"feature_map weight dimension 2 \(head_dim\) is 4 but must be 8"):
+        ao.run(spec, q, k, v, tile_program=True, feature_weight=np.ones((2, 3, 4), np.float32),
+               feature_bias=np.ones((2, 3), np.float32))
+    with pytest.raises(SpecError, match=r"feature_map weight dimension 0 \(query heads\) is 3 but must be 1 or 2"):
+        ao.reference(spec, q, k, v, feature_weight=np.ones((3, 3, 8), np.float32),
+                     feature_bias=np.ones((3, 3), np.float32))
+    with pytest.raises(SpecError, match="F must be at least 1"):
+        ao.run(spec, q, k, v, tile_program=True, feature_weight=np.ones((2, 0, 8), np.float32),
+               feature_bias=np.ones((2, 0), np.float32))
+    # Bound arrays are typed by their rank only: checked when the shapes are.
+    mismatched = ao.Spec(feature_map="hedgehog", feature_weight=w, feature_bias=b[:, :2],
+                         **causal_linear)
+    with pytest.raises(SpecError, match=r"feature_map bias dimension 1 \(features F of the "
+                                        r"weight\) is 2 but must be 3"):
+        ao.run(mismatched, q, k, v, tile_program=True)
+    with pytest.raises(TypeError, match="missing operand 'feature_bias'"):
+        ao.run(spec, q, k, v, tile_program=True, feature_weight=np.ones((2, 3, 8), np.float32))
 
 
 def test_decay_arguments():

@@ -468,6 +468,9 @@ TEST(TileProgramPackedKeysTest, HeadDimsThatVectorsDoNotDivide) {
 #define ATTN_TEST_LINEAR "normalization(#attn.normalize<identity, l1>) scale(1.0)"
 #define ATTN_TEST_DECAY_HEAD ", %a: tensor<1x?x1xf32>", "decay(%a : tensor<1x?x1xf32>)"
 #define ATTN_TEST_DECAY_TOKEN ", %a: tensor<?x?x?xf32>", "decay(%a : tensor<?x?x?xf32>)"
+// The weight and bias arguments of #attn.feature_map<hedgehog>.
+#define ATTN_TEST_HEDGEHOG_ARGS(w, b)                                         \
+  ", %w: tensor<" w "xf32>, %fb: tensor<" b "xf32>"
 
 const SpecCase kLinearCases[] = {
     {"elu_causal_l1",
@@ -502,7 +505,42 @@ const SpecCase kLinearCases[] = {
      "mask(#attn.causal) normalization(#attn.normalize<identity, l1>) "
      ATTN_TEST_NEG_INF_FIRST_KEY,
      ATTN_TEST_DECAY_TOKEN},
+    // Feature maps that change the feature dimension (index
+    // kFirstExpandedCase on): hedgehog's learned exp map with F != D (a
+    // static F in the weight's type: 6 below every D of the shapes, 24
+    // above; a map per head or one shared) and Based's taylor2
+    // (1 + D + D^2 features), in the chunked form (causal) and the
+    // quadratic one (other masks), with l1, softmax, unnormalized and a
+    // decay.
+    {"hedgehog_causal_l1",
+     "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<?x6x?xf32>, "
+     "tensor<?x6xf32>) mask(#attn.causal) " ATTN_TEST_LINEAR,
+     ATTN_TEST_HEDGEHOG_ARGS("?x6x?", "?x6")},
+    {"hedgehog_shared_window_l1",
+     "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<1x24x?xf32>, "
+     "tensor<1x24xf32>) mask(#attn.window<left = 5, right = 3>) "
+     "normalization(#attn.normalize<identity, l1>)",
+     ATTN_TEST_HEDGEHOG_ARGS("1x24x?", "1x24")},
+    {"hedgehog_causal_softmax",
+     "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<?x?x?xf32>, "
+     "tensor<?x?xf32>) mask(#attn.causal)",
+     ATTN_TEST_HEDGEHOG_ARGS("?x?x?", "?x?")},
+    {"hedgehog_decay_l1",
+     "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<?x6x?xf32>, "
+     "tensor<?x6xf32>) mask(#attn.causal) " ATTN_TEST_LINEAR,
+     ATTN_TEST_HEDGEHOG_ARGS("?x6x?", "?x6") ", %a: tensor<?x?x?xf32>",
+     "decay(%a : tensor<?x?x?xf32>)"},
+    {"taylor2_causal_l1",
+     "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) " ATTN_TEST_LINEAR},
+    {"taylor2_window_l1",
+     "feature_map(#attn.feature_map<taylor2>) "
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_LINEAR},
+    {"taylor2_decay_unnormalized",
+     "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(0.125)",
+     ATTN_TEST_DECAY_HEAD},
 };
+constexpr int kFirstExpandedCase = 9;
 
 class LinearAttentionNumericsTest
     : public ::testing::TestWithParam<std::tuple<int, const char *>> {
@@ -526,6 +564,27 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(kLinearCases[std::get<0>(info.param)].name) + "_" +
              std::get<1>(info.param);
     });
+
+// The maps that change the feature dimension at one token, at a head
+// dimension no vector divides (5, and Dv 12), and at lengths of several
+// chunks that no chunk divides: the state is [F' x Dv] whatever D is.
+TEST(LinearAttentionEdgeTest, ExpandedFeatureMapsAtOneTokenAndOddDims) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const Shape shapes[] = {
+      {1, 2, 2, 1, 1, 8, 8},     // N = 1
+      {2, 2, 1, 130, 130, 5, 12}, // D = 5, Dv = 12, 130 = 2 * 64 + 2
+      {1, 2, 2, 3, 70, 4, 4},    // Nq < Nk (a decode step of 3 queries)
+  };
+  ASSERT_STREQ(kLinearCases[kFirstExpandedCase].name, "hedgehog_causal_l1");
+  for (int i = kFirstExpandedCase; i < int(std::size(kLinearCases)); ++i) {
+    SCOPED_TRACE(kLinearCases[i].name);
+    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false,
+                                 {0, 5, 64}, {1}, shapes);
+    if (testing::Test::HasFatalFailure())
+      return;
+  }
+}
 
 // Long sequences: the decay products are differences of f64 prefix sums of
 // the log decay, so neither decays near 1 over 4096 tokens (0.999^4096 =

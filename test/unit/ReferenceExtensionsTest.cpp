@@ -366,3 +366,130 @@ TEST(ReferenceExtensions, DecayOutsideTheUnitIntervalIsAnError) {
               std::string::npos);
   }
 }
+
+// taylor2: phi(q) . phi(k) = 1 + s + s^2 / 2 with s = q . k, checked against
+// that closed form (causal, l1, scale 0.5, GQA, Nq < Nk).
+TEST(ReferenceExtensions, Taylor2FeatureMapIsTheSecondOrderExpansion) {
+  std::string t = kT;
+  PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                  ") {\n  %o = attn.attention %q, %k, %v "
+                  "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) "
+                  "normalization(#attn.normalize<identity, l1>) scale(0.5) : " +
+                  t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
+  Inputs in = qkv(randn({1, 2, 5, 3}, 21), randn({1, 1, 7, 3}, 22),
+                  randn({1, 1, 7, 2}, 23));
+  EVAL(out, spec, in);
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 0; i < 5; ++i) {
+      std::vector<double> w(7, 0.0);
+      double sum = 0.0;
+      for (int64_t j = 0; j <= i + 2; ++j) {
+        double s = 0.0;
+        for (int64_t x = 0; x < 3; ++x)
+          s += at4(in.query, 0, h, i, x) * at4(in.key, 0, 0, j, x);
+        sum += w[j] = 0.5 * (1.0 + s + s * s / 2.0);
+      }
+      for (int64_t y = 0; y < 2; ++y) {
+        double o = 0.0;
+        for (int64_t j = 0; j < 7; ++j)
+          o += w[j] / sum * at4(in.value, 0, 0, j, y);
+        EXPECT_NEAR(at4(out.output, 0, h, i, y), o, 1e-12 * (1.0 + std::abs(o)))
+            << "h " << h << " i " << i;
+      }
+    }
+}
+
+namespace {
+std::string hedgehogSpec(const char *weightType, const char *biasType) {
+  std::string t = kT;
+  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+         ", %w: " + weightType + ", %b: " + biasType +
+         ") {\n  %o = attn.attention %q, %k, %v "
+         "feature_map(#attn.feature_map<hedgehog>, %w, %b : " +
+         weightType + ", " + biasType +
+         ") mask(#attn.causal) normalization(#attn.normalize<identity, l1>) "
+         "scale(1.0) : " +
+         t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n";
+}
+} // namespace
+
+// hedgehog: the causal recurrence over phi_h(x) = [exp(W_h x + b_h) ||
+// exp(-W_h x - b_h)] (2F = 6 features for D = 4), each query head with its
+// own W and b, also on the keys of the shared key head (GQA), computed here.
+TEST(ReferenceExtensions, HedgehogIsTheRecurrenceOverItsLearnedFeatures) {
+  PARSE(spec, hedgehogSpec("tensor<?x?x?xf32>", "tensor<?x?xf32>"));
+  const int64_t N = 6, D = 4, F = 3, Dv = 2;
+  Inputs in = qkv(randn({1, 2, N, D}, 31), randn({1, 1, N, D}, 32),
+                  randn({1, 1, N, Dv}, 33));
+  in.featureWeight = randn({2, F, D}, 34);
+  in.featureBias = randn({2, F}, 35);
+  EVAL(out, spec, in);
+  for (int64_t h = 0; h < 2; ++h) {
+    auto phi = [&](const NDArray &x, int64_t head, int64_t t) {
+      std::vector<double> f(2 * F);
+      for (int64_t r = 0; r < F; ++r) {
+        double u = in.featureBias->getDouble(h * F + r);
+        for (int64_t a = 0; a < D; ++a)
+          u += in.featureWeight->getDouble((h * F + r) * D + a) *
+               at4(x, 0, head, t, a);
+        f[r] = std::exp(u);
+        f[F + r] = std::exp(-u);
+      }
+      return f;
+    };
+    std::vector<double> state(2 * F * Dv, 0.0), z(2 * F, 0.0);
+    for (int64_t t = 0; t < N; ++t) {
+      std::vector<double> fk = phi(in.key, 0, t), fq = phi(in.query, h, t);
+      for (int64_t x = 0; x < 2 * F; ++x) {
+        z[x] += fk[x];
+        for (int64_t y = 0; y < Dv; ++y)
+          state[x * Dv + y] += fk[x] * at4(in.value, 0, 0, t, y);
+      }
+      double denominator = 0.0;
+      for (int64_t x = 0; x < 2 * F; ++x)
+        denominator += fq[x] * z[x];
+      for (int64_t y = 0; y < Dv; ++y) {
+        double o = 0.0;
+        for (int64_t x = 0; x < 2 * F; ++x)
+          o += fq[x] * state[x * Dv + y];
+        o /= denominator;
+        EXPECT_NEAR(at4(out.output, 0, h, t, y), o,
+                    1e-10 * (1.0 + std::abs(o)))
+            << "h " << h << " t " << t;
+      }
+    }
+  }
+}
+
+// A weight or bias whose arrays do not match the spec's other operands, or
+// F = 0, is an error (the types are dynamic: the verifier cannot see them).
+TEST(ReferenceExtensions, HedgehogWeightShapesAreChecked) {
+  PARSE(spec, hedgehogSpec("tensor<?x?x?xf32>", "tensor<?x?xf32>"));
+  struct Case {
+    std::vector<int64_t> weight, bias;
+    const char *message;
+  } cases[] = {
+      {{2, 3, 5}, {2, 3}, "feature_map weight has shape [2, 3, 5]"},
+      {{3, 3, 4}, {2, 3}, "feature_map weight has shape [3, 3, 4]"},
+      {{2, 3, 4}, {2, 2}, "feature_map bias has shape [2, 2]"},
+      {{2, 0, 4}, {2, 0}, "F must be at least 1"},
+  };
+  for (const Case &c : cases) {
+    Inputs in = qkv(randn({1, 2, 3, 4}, 1), randn({1, 1, 3, 4}, 2),
+                    randn({1, 1, 3, 2}, 3));
+    in.featureWeight = randn(c.weight, 4);
+    in.featureBias = randn(c.bias, 5);
+    llvm::Expected<Outputs> out = evaluate(spec->op, in);
+    ASSERT_FALSE(static_cast<bool>(out)) << c.message;
+    std::string message = llvm::toString(out.takeError());
+    EXPECT_NE(message.find(c.message), std::string::npos) << message;
+  }
+  // A missing array is an error too.
+  Inputs in = qkv(randn({1, 2, 3, 4}, 1), randn({1, 1, 3, 4}, 2),
+                  randn({1, 1, 3, 2}, 3));
+  llvm::Expected<Outputs> out = evaluate(spec->op, in);
+  ASSERT_FALSE(static_cast<bool>(out));
+  EXPECT_NE(llvm::toString(out.takeError())
+                .find("the op has a feature_map weight operand but no array"),
+            std::string::npos);
+}

@@ -1,6 +1,6 @@
-// Zoo wave 2, linear attention (ZOO.md L02, L03, L07, and the linear transformer
-// that L04/L10/L12 build on): every spec checked against the float64
-// reference, which evaluates the quadratic form (phi(q) . phi(k) times the
+// Zoo wave 2, linear attention (ZOO.md L02, L03, L04, L07, the linear
+// branch of Y03, and the linear transformer that L10/L12 build on): every
+// spec checked against the float64 reference, which evaluates the quadratic form (phi(q) . phi(k) times the
 // product of the decays, over the causal keys) directly, at sizes that are
 // not multiples of the tiles, one token, a decode step (Nq 1 < Nk) and the
 // split-KV form. Lowered through the tile program (`path tile program`):
@@ -26,6 +26,18 @@
 // RUN: attn-run %zoo/linear/fastmax.mlir --random 17 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // TILED: path tiled
 // TILED: PASS
+// L04 Hedgehog (learned exp feature map, 2F features from W [H, F, D] and
+// b [H, F]; F = D for the random inputs, F != D in LinearAttentionNumericsTest).
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 18 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 19 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 20 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 21 --tile-program --linear-chunk 7 --shape 1,2,1,100,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 22 --tile-program --linear-chunk 0 --shape 1,2,1,100,133,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/hedgehog.mlir --random 23 --tile-program --element-type bf16 --shape 1,4,2,150,150,16 --check | FileCheck %s
+// Y03 Based, its linear branch (taylor2: 1 + D + D^2 features).
+// RUN: attn-run %zoo/linear/based_linear.mlir --random 24 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/based_linear.mlir --random 25 --tile-program --shape 1,2,1,200,200,8 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/based_linear.mlir --random 26 --tile-program --linear-chunk 0 --element-type bf16 --shape 1,2,1,100,100,16 --check | FileCheck %s
 // Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 8 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s

@@ -70,6 +70,12 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
       least a vector; narrower ones (decode) probe their own tile.
 
     * linear attention: `attn_tile.feature_map` on row vectors,
+      `attn_tile.expand_features` row by row (taylor2: the linear part and
+      each product segment `x_a * x / sqrt(2)` as masked vectors along the
+      head dimension; hedgehog: each feature's projection `W[h'] . x` as a
+      dot product along the head dimension, then `exp(u)` and `exp(-u)` as
+      vectors along the features; a tile without static rows, which
+      attn-to-tile never builds, stays for the portable lowering),
       `attn_tile.decay` by f64 key lanes and vector exponentials,
       `attn_tile.read_state` and `attn_tile.update_state` as outer-product
       kernels over the state's or the chunk's rows.

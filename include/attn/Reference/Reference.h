@@ -35,6 +35,9 @@ struct Inputs {
   std::optional<NDArray> decay;
   /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
   std::optional<NDArray> qScale, kScale;
+  /// The weight [Hq|1, F, D] and bias [Hq|1, F] of a learned feature map
+  /// (#attn.feature_map<hedgehog>).
+  std::optional<NDArray> featureWeight, featureBias;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

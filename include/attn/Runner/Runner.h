@@ -34,7 +34,7 @@ struct ProblemSize {
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, Capture
+  KScale, FeatureWeight, FeatureBias, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".

@@ -59,6 +59,14 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     of the state's part (`attn_tile.read_state`), `finalize`, then
     `attn_tile.update_state`. Other specs, and `linear-chunk` = 0, keep the
     quadratic form above (which is also the one under `split-kv`).
+
+    Feature maps: the elementwise ones are `attn_tile.feature_map` on each
+    loaded Q and K tile; `hedgehog` and `taylor2`, which change the feature
+    dimension, are `attn_tile.expand_features` (hedgehog with the query
+    head's weight and bias). The score tiles are then `phi(Q) phi(K)^T`
+    over the `F'` features, and the chunked form's state is `[F' x Dv]`
+    and its key sum `[F']` (`F' = 2F` for hedgehog, `1 + D + D^2` for
+    taylor2, `D` otherwise).
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "32",

@@ -211,8 +211,12 @@ Value ScalarEmitter::featureMap(FeatureMapKind kind, Value x) {
     return math::ExpOp::create(b, loc, x);
   case FeatureMapKind::Silu:
     return arith::MulFOp::create(b, loc, x, sigmoid(x));
+  case FeatureMapKind::Hedgehog:
+  case FeatureMapKind::Taylor2:
+    // Not elementwise: attn_tile.expand_features.
+    break;
   }
-  llvm_unreachable("unknown feature map");
+  llvm_unreachable("not an elementwise feature map");
 }
 
 Value ScalarEmitter::neighborhood(NeighborhoodMaskAttr attr, const PairContext &c) {

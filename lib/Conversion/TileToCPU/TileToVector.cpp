@@ -32,6 +32,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include <cmath>
 #include <limits>
 
 namespace attn {
@@ -1039,6 +1040,119 @@ static Value lowerFeatureMap(FeatureMapOp op, int64_t width) {
       })[0];
 }
 
+/// `v` written at `indices` of `dest` on the lanes `mask` sets (the last
+/// dimension), the others left as they are.
+static Value writeMasked(VectorEmitter &v, Value vec, Value dest,
+                         ValueRange indices, Value mask) {
+  auto rank = cast<ShapedType>(dest.getType()).getRank();
+  return vector::TransferWriteOp::create(
+             v.b, v.loc, vec, dest, indices,
+             AffineMapAttr::get(
+                 AffineMap::getMinorIdentityMap(rank, 1, v.b.getContext())),
+             mask, v.b.getBoolArrayAttr({true}))
+      .getResult();
+}
+
+/// phi of the maps that change the feature dimension, row by row (see
+/// attn_tile.expand_features). taylor2: 1, then x, then the products
+/// x_a * x / sqrt(2) as vectors along the head dimension. hedgehog: each
+/// feature's projection u_f = W[h', f] . x + b[h', f] as a dot product
+/// along the head dimension (rows of W are contiguous), then exp(u) and
+/// exp(-u) as vectors along the features.
+static Value lowerExpandFeatures(ExpandFeaturesOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  using P = arith::CmpIPredicate;
+  Value tile = op.getTile();
+  int64_t rows = staticDim(tile, 0);
+  Value depth = v.dim(tile, 1);
+  bool taylor = op.getMap().getKind() == FeatureMapKind::Taylor2;
+  Value weight = op.getWeight(), bias = op.getBias();
+  Value f = taylor ? Value() : v.dim(weight, 1);
+  Value features = taylor ? e.addi(e.addi(e.idx(1), depth),
+                                   e.muli(depth, depth))
+                          : e.muli(e.idx(2), f);
+  int64_t staticFeatures = staticDim(op.getResult(), 1);
+  Value result = v.empty(
+      {b.getIndexAttr(rows), staticFeatures == ShapedType::kDynamic
+                                 ? OpFoldResult(features)
+                                 : b.getIndexAttr(staticFeatures)});
+  // Along the head dimension: `body(x, lanes)` for every vector of a row.
+  auto overDepth = [&](Value init, function_ref<Value(Value, Value, Value)> body) {
+    return v.loop(e.idx(0), depth, width, init,
+                  [&](Value x, ValueRange it) -> SmallVector<Value> {
+                    return {body(x, v.lanesBefore(depth, x), it[0])};
+                  })[0];
+  };
+
+  if (taylor) {
+    Value invSqrt2 = e.f32(1.0 / std::sqrt(2.0));
+    Value linearEnd = e.addi(e.idx(1), depth);
+    return v.loop(
+        e.idx(0), e.idx(rows), 1, result,
+        [&](Value r, ValueRange iter) -> SmallVector<Value> {
+          Value res = v.insert(e.f32(1.0), iter[0], {r, e.idx(0)});
+          res = overDepth(res, [&](Value x, Value lanes, Value acc) {
+            return writeMasked(v, v.readMasked(tile, {r, x}, lanes), acc,
+                               {r, e.addi(e.idx(1), x)}, lanes);
+          });
+          return {v.loop(
+              e.idx(0), depth, 1, res,
+              [&](Value a, ValueRange it) -> SmallVector<Value> {
+                Value xa = v.broadcast(arith::MulFOp::create(
+                    b, loc, v.extract(tile, {r, a}), invSqrt2));
+                Value base = e.addi(linearEnd, e.muli(a, depth));
+                return {overDepth(it[0], [&](Value x, Value lanes, Value acc) {
+                  Value product = arith::MulFOp::create(
+                      b, loc, xa, v.readMasked(tile, {r, x}, lanes));
+                  return writeMasked(v, product, acc, {r, e.addi(base, x)},
+                                     lanes);
+                })};
+              })[0]};
+        })[0];
+  }
+
+  auto headOf = [&](Value operand) {
+    return e.select(e.cmp(P::eq, v.dim(operand, 0), e.idx(1)), e.idx(0),
+                    op.getHead());
+  };
+  Value hw = headOf(weight), hb = headOf(bias);
+  return v.loop(
+      e.idx(0), e.idx(rows), 1, result,
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        // u_f into the first F entries of the row, then exp(-u) into the
+        // second half and exp(u) over u.
+        Value res = v.loop(
+            e.idx(0), f, 1, iter[0],
+            [&](Value c, ValueRange it) -> SmallVector<Value> {
+              Value dot = overDepth(v.splat(0.0), [&](Value x, Value lanes,
+                                                      Value acc) {
+                return math::FmaOp::create(
+                           b, loc, v.readMasked(tile, {r, x}, lanes),
+                           v.readMasked(weight, {hw, c, x}, lanes), acc)
+                    .getResult();
+              });
+              Value u = arith::AddFOp::create(
+                  b, loc, v.reduce(vector::CombiningKind::ADD, dot),
+                  e.toF32(v.extract(bias, {hb, c})));
+              return {v.insert(u, it[0], {r, c})};
+            })[0];
+        return {v.loop(
+            e.idx(0), f, width, res,
+            [&](Value c, ValueRange it) -> SmallVector<Value> {
+              Value lanes = v.lanesBefore(f, c);
+              Value u = v.readMasked(it[0], {r, c}, lanes);
+              Value out = writeMasked(
+                  v, math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, u)),
+                  it[0], {r, e.addi(f, c)}, lanes);
+              return {writeMasked(v, math::ExpOp::create(b, loc, u), out,
+                                  {r, c}, lanes)};
+            })[0]};
+      })[0];
+}
+
 /// A [rows] f32 tensor of `body(r)`.
 static Value rowsOf(VectorEmitter &v, int64_t rows,
                     function_ref<Value(Value row)> body) {
@@ -1291,7 +1405,8 @@ struct ConvertAttnTileToVectorPass
               QuantizedAccumulateOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
-                   ReadStateOp, UpdateStateOp, FeatureMapOp, FinalizeOp,
+                   ReadStateOp, UpdateStateOp, FeatureMapOp,
+                   ExpandFeaturesOp, FinalizeOp,
                    QuantizeOp, QuantizeChannelsOp>(op))
         ops.push_back(op);
     });
@@ -1329,6 +1444,9 @@ struct ConvertAttnTileToVectorPass
       } else if (auto phi = dyn_cast<FeatureMapOp>(op)) {
         if (lanesDivide(phi.getTile(), -1))
           replace(op, {lowerFeatureMap(phi, vectorWidth)});
+      } else if (auto expand = dyn_cast<ExpandFeaturesOp>(op)) {
+        if (lanesDivide(expand.getTile(), -1))
+          replace(op, {lowerExpandFeatures(expand, vectorWidth)});
       } else if (auto decay = dyn_cast<DecayOp>(op)) {
         if (lanesDivide(decay.getScores(), 1))
           replace(op, {lowerDecay(decay, vectorWidth)});

@@ -19,6 +19,7 @@
 #include "mlir/IR/AffineMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <limits>
 
 namespace attn {
@@ -329,6 +330,106 @@ static Value lowerFeatureMap(FeatureMapOp op) {
                  [&](ValueRange args, ValueRange) -> SmallVector<Value> {
                    return {t.e.featureMap(kind, args[0])};
                  })[0];
+}
+
+/// phi of the maps that change the feature dimension: hedgehog (the head's
+/// projection W x + b, then exp of it and of its negation) and taylor2
+/// (1, x, then x_a x_c / sqrt(2)); see attn_tile.expand_features.
+static Value lowerExpandFeatures(ExpandFeaturesOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  using P = arith::CmpIPredicate;
+  Value tile = op.getTile();
+  auto type = cast<RankedTensorType>(op.getType());
+  Value d = tensor::DimOp::create(b, loc, tile, 1);
+  auto dynamicSizes = [&](Value features) {
+    SmallVector<Value> sizes;
+    if (type.isDynamicDim(0))
+      sizes.push_back(tensor::DimOp::create(b, loc, tile, 0));
+    if (type.isDynamicDim(1))
+      sizes.push_back(features);
+    return sizes;
+  };
+  auto at = [&](Value source, Value r, Value c) -> Value {
+    return tensor::ExtractOp::create(b, loc, source, ValueRange{r, c});
+  };
+
+  if (op.getMap().getKind() == FeatureMapKind::Taylor2) {
+    Value linearEnd = e.addi(e.idx(1), d);
+    Value features = e.addi(linearEnd, e.muli(d, d));
+    Value lastColumn = e.subi(d, e.idx(1));
+    return t.materialize(
+        type, dynamicSizes(features), [&](ValueRange index) -> Value {
+          Value r = index[0], c = index[1];
+          // Every index is clamped into the tile: the selects below pick
+          // the term that applies.
+          Value x = at(tile, r, e.minsi(e.maxsi(e.subi(c, e.idx(1)),
+                                                e.idx(0)),
+                                        lastColumn));
+          Value u = e.maxsi(e.subi(c, linearEnd), e.idx(0));
+          Value a = e.minsi(e.floordiv(u, d), lastColumn);
+          Value product = arith::MulFOp::create(
+              b, loc, at(tile, r, a), at(tile, r, e.rem(u, d)));
+          product = arith::MulFOp::create(b, loc, product,
+                                          e.f32(1.0 / std::sqrt(2.0)));
+          Value linear = e.select(e.cmp(P::slt, c, linearEnd), x, product);
+          return e.select(e.cmp(P::eq, c, e.idx(0)), e.f32(1.0), linear);
+        });
+  }
+
+  // hedgehog: the head's weight [F, D] and bias [F] (head 0 where the
+  // operand's head extent is 1).
+  Value weight = op.getWeight(), bias = op.getBias();
+  auto headOf = [&](Value operand) {
+    Value heads = tensor::DimOp::create(b, loc, operand, 0);
+    return e.select(e.cmp(P::eq, heads, e.idx(1)), e.idx(0), op.getHead());
+  };
+  Value f = tensor::DimOp::create(b, loc, weight, 1);
+  auto wType = cast<RankedTensorType>(weight.getType());
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  Value w = tensor::ExtractSliceOp::create(
+      b, loc,
+      RankedTensorType::get({wType.getDimSize(1), wType.getDimSize(2)},
+                            wType.getElementType()),
+      weight, ArrayRef<OpFoldResult>{headOf(weight), zero, zero},
+      ArrayRef<OpFoldResult>{one, tensor::getMixedSize(b, loc, weight, 1),
+                             tensor::getMixedSize(b, loc, weight, 2)},
+      ArrayRef<OpFoldResult>{one, one, one});
+  Value hb = headOf(bias);
+  // u[r, f] = b[f] + sum_x W[f, x] tile[r, x].
+  auto projType = RankedTensorType::get(
+      {type.getDimSize(0), wType.getDimSize(1)}, b.getF32Type());
+  SmallVector<Value> projSizes;
+  if (projType.isDynamicDim(0))
+    projSizes.push_back(tensor::DimOp::create(b, loc, tile, 0));
+  if (projType.isDynamicDim(1))
+    projSizes.push_back(f);
+  Value init = t.materialize(projType, projSizes, [&](ValueRange index) {
+    return e.toF32(
+        tensor::ExtractOp::create(b, loc, bias, ValueRange{hb, index[1]}));
+  });
+  MLIRContext *ctx = op.getContext();
+  AffineExpr r = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  Value proj = t.generic(
+      {tile, w},
+      {AffineMap::get(3, 0, {r, x}, ctx), AffineMap::get(3, 0, {c, x}, ctx)},
+      init, AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        return {math::FmaOp::create(b, loc, args[0], e.toF32(args[1]),
+                                    args[2])};
+      })[0];
+  return t.materialize(
+      type, dynamicSizes(e.muli(e.idx(2), f)), [&](ValueRange index) -> Value {
+        Value c = index[1];
+        Value positive = e.cmp(P::slt, c, f);
+        Value u = at(proj, index[0], e.select(positive, c, e.subi(c, f)));
+        Value signedU =
+            e.select(positive, u, arith::NegFOp::create(b, loc, u));
+        return math::ExpOp::create(b, loc, signedU);
+      });
 }
 
 /// A sequential scan: prefix[x] = prefix[x-1] + log(decay[b', h', x]).
@@ -1624,6 +1725,9 @@ static void lowerTileOp(Operation *op) {
           .Case([](ModifyOp o) { return SmallVector<Value>{lowerModify(o)}; })
           .Case([](FeatureMapOp o) {
             return SmallVector<Value>{lowerFeatureMap(o)};
+          })
+          .Case([](ExpandFeaturesOp o) {
+            return SmallVector<Value>{lowerExpandFeatures(o)};
           })
           .Case([](DecayPrefixOp o) {
             return SmallVector<Value>{lowerDecayPrefix(o)};

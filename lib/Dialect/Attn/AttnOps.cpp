@@ -120,6 +120,56 @@ static LogicalResult verifyDecayOperand(AttentionOp op, Value decay,
   return success();
 }
 
+/// The feature map's weight [Hq|1, F, D] and bias [Hq|1, F] operands:
+/// given exactly for a map that reads them (hedgehog), float, F >= 1.
+static LogicalResult verifyFeatureMapOperands(AttentionOp op,
+                                              const Extents &e) {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  Value weight = op.getFeatureWeight(), bias = op.getFeatureBias();
+  if (!map || !map.hasWeights()) {
+    if (!weight && !bias)
+      return success();
+    InFlightDiagnostic diag = op.emitOpError();
+    diag << "feature_map weight and bias operands are given but ";
+    if (!map)
+      return diag << "there is no feature_map";
+    return diag << "#attn.feature_map<"
+                << stringifyFeatureMapKind(map.getKind())
+                << "> takes none (only hedgehog does)";
+  }
+  if (!weight || !bias)
+    return op.emitOpError()
+           << "#attn.feature_map<hedgehog> needs its weight and bias "
+              "operands: feature_map(#attn.feature_map<hedgehog>, %w, %b : "
+              "tensor<Hq x F x D x f>, tensor<Hq x F x f>)";
+  auto wType = cast<RankedTensorType>(weight.getType());
+  auto bType = cast<RankedTensorType>(bias.getType());
+  if (!isa<FloatType>(wType.getElementType()) || wType.getRank() != 3)
+    return op.emitOpError() << "the feature_map weight must be a rank-3 "
+                               "floating-point tensor [query heads (or 1), "
+                               "features F, head_dim], got "
+                            << wType;
+  if (!isa<FloatType>(bType.getElementType()) || bType.getRank() != 2)
+    return op.emitOpError() << "the feature_map bias must be a rank-2 "
+                               "floating-point tensor [query heads (or 1), "
+                               "features F], got "
+                            << bType;
+  int64_t f = wType.getDimSize(1);
+  if (known(f) && f == 0)
+    return op.emitOpError() << "the feature_map weight has 0 features (F, "
+                               "dimension 1): F must be at least 1";
+  if (failed(checkBroadcastDim(op, "feature_map weight", 0,
+                               wType.getDimSize(0), e.hq, "query heads")) ||
+      failed(checkDim(op, "feature_map weight", 2, wType.getDimSize(2), e.d,
+                      "head_dim")) ||
+      failed(checkBroadcastDim(op, "feature_map bias", 0, bType.getDimSize(0),
+                               e.hq, "query heads")) ||
+      failed(checkDim(op, "feature_map bias", 1, bType.getDimSize(1), f,
+                      "features F of the weight")))
+    return failure();
+  return success();
+}
+
 /// A scale operand of quantized Q K^T: [B|1, H|1, 1|ceil(N / block)]
 /// floats.
 static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
@@ -518,6 +568,8 @@ LogicalResult AttentionOp::verify() {
   if (Value decay = getDecay())
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
+  if (failed(verifyFeatureMapOperands(*this, e)))
+    return failure();
   if (failed(verifyQuantization(*this, e)))
     return failure();
   // A head group is the GQA group of the shapes; a map may make groups of

@@ -48,6 +48,45 @@ LogicalResult LoadOp::verify() {
                      "source");
 }
 
+LogicalResult ExpandFeaturesOp::verify() {
+  FeatureMapAttr map = getMap();
+  if (map.isElementwise())
+    return emitOpError() << "takes the maps that change the feature "
+                            "dimension (hedgehog, taylor2); #attn.feature_map<"
+                         << stringifyFeatureMapKind(map.getKind())
+                         << "> is attn_tile.feature_map";
+  if (failed(checkExtent(*this, getResult(), 0, "result", getTile(), 0,
+                         "tile")))
+    return failure();
+  int64_t d = extent(getTile(), 1), features = extent(getResult(), 1);
+  if (!map.hasWeights()) {
+    if (getWeight())
+      return emitOpError() << "#attn.feature_map<"
+                           << stringifyFeatureMapKind(map.getKind())
+                           << "> takes no weights";
+    if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(features) &&
+        features != 1 + d + d * d)
+      return emitOpError() << "result extent 1 (" << features
+                           << ") must be 1 + D + D^2 = " << 1 + d + d * d;
+    return success();
+  }
+  if (!getWeight() || !getBias() || !getHead())
+    return emitOpError() << "#attn.feature_map<hedgehog> needs weights(...) "
+                            "and a head";
+  if (failed(checkExtent(*this, getWeight(), 2, "weight", getTile(), 1,
+                         "tile")) ||
+      failed(checkExtent(*this, getBias(), 1, "bias", getWeight(), 1,
+                         "weight")))
+    return failure();
+  int64_t f = extent(getWeight(), 1);
+  if (!ShapedType::isDynamic(f) && !ShapedType::isDynamic(features) &&
+      features != 2 * f)
+    return emitOpError() << "result extent 1 (" << features
+                         << ") must be twice the weight's features ("
+                         << 2 * f << ")";
+  return success();
+}
+
 LogicalResult ScoresOp::verify() {
   if (failed(checkExtent(*this, getQuery(), 1, "query", getKey(), 1, "key")) ||
       failed(checkExtent(*this, getResult(), 0, "result", getQuery(), 0,

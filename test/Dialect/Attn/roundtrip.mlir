@@ -655,3 +655,24 @@ func.func @feature_maps(%q: tensor<1x1x4x8xf32>) -> (tensor<1x1x4x8xf32>, tensor
   %d = attn.attention %q, %q, %q feature_map(#attn.feature_map<silu>) : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32> -> tensor<1x1x4x8xf32>
   return %a, %b, %c, %d : tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>
 }
+
+// Feature maps that change the feature dimension: hedgehog with its weight
+// and bias in the feature_map group (one map per head, or shared), taylor2.
+// CHECK-LABEL: func.func @expanding_feature_maps
+// CHECK: feature_map(<hedgehog>, %{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<?x?xf32>) mask(#attn.causal) normalization(<identity, l1>)
+// CHECK: feature_map(<hedgehog>, %{{.*}}, %{{.*}} : tensor<1x3x8xbf16>, tensor<1x3xf32>)
+// CHECK: feature_map(<taylor2>) mask(#attn.causal)
+func.func @expanding_feature_maps(%q: tensor<?x?x?x?xf32>, %w: tensor<?x?x?xf32>, %b: tensor<?x?xf32>,
+                                  %p: tensor<1x2x4x8xf32>, %w1: tensor<1x3x8xbf16>, %b1: tensor<1x3xf32>)
+    -> (tensor<?x?x?x?xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>) {
+  %a = attn.attention %q, %q, %q
+       feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<?x?x?xf32>, tensor<?x?xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  %c = attn.attention %p, %p, %p
+       feature_map(#attn.feature_map<hedgehog>, %w1, %b1 : tensor<1x3x8xbf16>, tensor<1x3xf32>)
+       : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  %d = attn.attention %p, %p, %p feature_map(#attn.feature_map<taylor2>) mask(#attn.causal)
+       : tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return %a, %c, %d : tensor<?x?x?x?xf32>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>
+}

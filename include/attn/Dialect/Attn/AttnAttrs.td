@@ -312,12 +312,14 @@ def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
 //===----------------------------------------------------------------------===//
 
 def Attn_FeatureMapKind : I32EnumAttr<"FeatureMapKind",
-    "elementwise feature map phi applied to queries and keys", [
+    "feature map phi applied to queries and keys", [
   I32EnumAttrCase<"EluPlusOne", 0, "elu_plus_one">,
   I32EnumAttrCase<"Relu", 1, "relu">,
   I32EnumAttrCase<"Sigmoid", 2, "sigmoid">,
   I32EnumAttrCase<"Exp", 3, "exp">,
-  I32EnumAttrCase<"Silu", 4, "silu">]> {
+  I32EnumAttrCase<"Silu", 4, "silu">,
+  I32EnumAttrCase<"Hedgehog", 5, "hedgehog">,
+  I32EnumAttrCase<"Taylor2", 6, "taylor2">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -335,6 +337,27 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     * `exp`: `exp(x)`;
     * `silu`: `x * sigmoid(x)` (Swish, TransNormerLLM/Lightning).
 
+    Two maps act on a whole row `x` (`D` elements) and give a feature
+    vector of another length `F'`, independent of `D`; the score is
+    `scale * phi(q_i) . phi(k_j)` over the `F'` features, and the chunked
+    form's state is `[F' x Dv]`:
+
+    * `hedgehog` (Hedgehog, Zhang et al. 2024; learned):
+      `phi_h(x) = [exp(W[h] x + b[h]) || exp(-W[h] x - b[h])]`, `F' = 2F`,
+      with the op's `feature_map(..., %w, %b : ...)` operands `W`
+      (`[Hq|1, F, D]`) and `b` (`[Hq|1, F]`), `F >= 1`; a head extent of 1
+      shares one map by all heads. Query head `h` maps its query rows and
+      the key rows it reads (its GQA key head, or `k_head_map`'s) with
+      `W[h]`, `b[h]`. Every feature is positive, so the `l1` normalizer is.
+    * `taylor2` (Based, Arora et al. 2024: the second-order Taylor
+      expansion of `exp`): `phi(x) = [1, x, vec(x x^T) / sqrt(2)]`,
+      `F' = 1 + D + D^2` (feature `1 + D + a * D + c` is
+      `x_a x_c / sqrt(2)`), so that
+      `phi(q) . phi(k) = 1 + q . k + (q . k)^2 / 2` (positive). Based
+      divides `q` and `k` by `D^(1/4)` first (then `phi(q) . phi(k)` is the
+      expansion of `exp(q . k / sqrt(D))`); that prescaling is the caller's
+      (it folds into the projections).
+
     With `normalization(#attn.normalize<identity, l1>)` and `scale(1.0)` the
     spec is normalized linear attention,
     `o_i = sum_j phi(q_i).phi(k_j) v_j / sum_j phi(q_i).phi(k_j)`; with
@@ -343,10 +366,23 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     score. Lowered through the tile program only.
     ```mlir
     feature_map(#attn.feature_map<elu_plus_one>)
+    feature_map(#attn.feature_map<taylor2>)
+    feature_map(#attn.feature_map<hedgehog>, %w, %b
+                : tensor<?x?x?xf32>, tensor<?x?xf32>)
     ```
   }];
   let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind);
   let assemblyFormat = "`<` $kind `>`";
+  let extraClassDeclaration = [{
+    /// Whether phi acts on each element alone (the feature dimension stays
+    /// D); hedgehog and taylor2 map whole rows to F' features.
+    bool isElementwise() const {
+      return getKind() != FeatureMapKind::Hedgehog &&
+             getKind() != FeatureMapKind::Taylor2;
+    }
+    /// Whether phi reads the op's feature_map weight and bias operands.
+    bool hasWeights() const { return getKind() == FeatureMapKind::Hedgehog; }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -71,6 +71,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
       an `i8` query or key (or optional factors of `scheme = sign`), with
       `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
+      x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
+      feature map, given after the attribute in the same group (see
+      `#attn.feature_map`); only `hedgehog` takes them, and it needs them.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
@@ -143,6 +147,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$feature_weight,
+                       Optional<AnyRankedTensor>:$feature_bias,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
@@ -171,7 +177,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
-    (`feature_map` `(` $feature_map^ `)`)?
+    (`feature_map` `(` $feature_map^
+        (`,` $feature_weight^ `,` $feature_bias `:` type($feature_weight) `,`
+            type($feature_bias))? `)`)?
     (`mask` `(` $mask^ `)`)?
     (`selection` `(` $selection^ `)`)?
     (`quantization` `(` $quantization^ `)`)?

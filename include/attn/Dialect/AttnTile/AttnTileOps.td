@@ -80,7 +80,7 @@ def AttnTile_LoadOp : AttnTile_Op<"load", [Pure]> {
 
 def AttnTile_FeatureMapOp : AttnTile_Op<"feature_map", [
     Pure, AllTypesMatch<["tile", "result"]>]> {
-  let summary = "Applies a kernel feature map phi to every element of a tile";
+  let summary = "Applies an elementwise kernel feature map phi to every element of a tile";
   let description = [{
     `result[r, x] = phi(tile[r, x])` with `phi` the `#attn.feature_map` of
     the spec (linear attention: `phi(Q) phi(K)^T` replaces `Q K^T`). The
@@ -94,6 +94,47 @@ def AttnTile_FeatureMapOp : AttnTile_Op<"feature_map", [
   let arguments = (ins AttnTile_F32Tile2D:$tile, Attn_FeatureMapAttr:$map);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = "$tile `map` `(` $map `)` attr-dict `:` type($tile)";
+}
+
+def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
+    Pure, AttrSizedOperandSegments]> {
+  let summary = "Maps every row of a tile to a feature vector of another length";
+  let description = [{
+    The feature maps of `#attn.feature_map` that act on whole rows: row `r`
+    of `tile` (`[R, D]`) becomes row `r` of the result (`[R, F']`).
+
+    * `hedgehog`: `result[r, f] = exp(u)` and `result[r, F + f] = exp(-u)`
+      for `f` in `[0, F)`, with
+      `u = sum_x weight[h', f, x] * tile[r, x] + bias[h', f]` and
+      `h' = head` (`0` where the weight's, or the bias's, head extent is 1);
+      `F' = 2F`. Needs `weights(...)` and `head`.
+    * `taylor2`: `result[r, 0] = 1`, `result[r, 1 + x] = tile[r, x]`,
+      `result[r, 1 + D + a * D + c] = tile[r, a] * tile[r, c] / sqrt(2)`;
+      `F' = 1 + D + D^2`. Takes no weights.
+
+    The elementwise maps are `attn_tile.feature_map`. The padding rows of
+    a loaded tile become `phi(0)` (as there).
+
+    ```mlir
+    %fk = attn_tile.expand_features %kt map(<hedgehog>)
+        weights(%w, %bias : tensor<?x?x?xf32>, tensor<?x?xf32>) head %h
+        : tensor<32x16xf32> -> tensor<32x?xf32>
+    %fq = attn_tile.expand_features %qt map(<taylor2>)
+        : tensor<32x16xf32> -> tensor<32x273xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$tile, Attn_FeatureMapAttr:$map,
+                       Optional<3DTensorOf<[F32, F16, BF16]>>:$weight,
+                       Optional<2DTensorOf<[F32, F16, BF16]>>:$bias,
+                       Optional<Index>:$head);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $tile `map` `(` $map `)`
+    (`weights` `(` $weight^ `,` $bias `:` type($weight) `,` type($bias) `)`
+        `head` $head)?
+    attr-dict `:` type($tile) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,162 @@
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// The feature maps that change the feature dimension (hedgehog, taylor2):
+// the weight and bias operands of hedgehog (which maps take them, ranks,
+// element types, every extent, F = 0) and what a feature map cannot be
+// combined with. Value checks happen in the runner and the reference.
+
+func.func @hedgehog_without_weights(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op #attn.feature_map<hedgehog> needs its weight and bias operands: feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq x F x D x f>, tensor<Hq x F x f>)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weights_for_an_elementwise_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map weight and bias operands are given but #attn.feature_map<relu> takes none (only hedgehog does)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<relu>, %w, %b : tensor<2x4x16xf32>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weights_for_taylor2(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map weight and bias operands are given but #attn.feature_map<taylor2> takes none (only hedgehog does)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>, %w, %b : tensor<2x4x16xf32>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// The generic form can give the operands without the attribute.
+func.func @weights_without_feature_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map weight and bias operands are given but there is no feature_map}}
+  %o = "attn.attention"(%q, %q, %q, %w, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0>}> ({}, {}, {})
+       : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>, tensor<2x4xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @only_a_weight(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op #attn.feature_map<hedgehog> needs its weight and bias operands}}
+  %o = "attn.attention"(%q, %q, %q, %w) <{feature_map = #attn.feature_map<hedgehog>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0>}> ({}, {}, {})
+       : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @one_operand(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{expected ','}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w : tensor<2x4x16xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weight_rank(%q: tensor<1x2x8x16xf32>, %w: tensor<4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op the feature_map weight must be a rank-3 floating-point tensor [query heads (or 1), features F, head_dim], got 'tensor<4x16xf32>'}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<4x16xf32>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @integer_weight(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xi8>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op the feature_map weight must be a rank-3 floating-point tensor [query heads (or 1), features F, head_dim], got 'tensor<2x4x16xi8>'}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xi8>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @bias_rank(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op the feature_map bias must be a rank-2 floating-point tensor [query heads (or 1), features F], got 'tensor<2x4x1xf32>'}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xf32>, tensor<2x4x1xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @no_features(%q: tensor<1x2x8x16xf32>, %w: tensor<2x0x16xf32>, %b: tensor<2x0xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op the feature_map weight has 0 features (F, dimension 1): F must be at least 1}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x0x16xf32>, tensor<2x0xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weight_heads(%q: tensor<1x2x8x16xf32>, %w: tensor<3x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map weight dimension 0 (query heads) is 3 but must be 1 or 2}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<3x4x16xf32>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @weight_head_dim(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x8xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map weight dimension 2 (head_dim) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x8xf32>, tensor<2x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @bias_heads(%q: tensor<1x2x8x16xf32>, %w: tensor<1x4x16xf32>, %b: tensor<4x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map bias dimension 0 (query heads) is 4 but must be 1 or 2}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<1x4x16xf32>, tensor<4x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @bias_features(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x5xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op feature_map bias dimension 1 (features F of the weight) is 5 but must be 4}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xf32>, tensor<2x5xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @hedgehog_quantized(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op quantization cannot be combined with a kernel (feature_map or decay)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xf32>, tensor<2x4xf32>)
+       quantization(#attn.quantized_qk<scheme = int8>) normalization(#attn.normalize<identity, l1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @taylor2_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection cannot be combined with a kernel (feature_map or decay)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>) mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
+       normalization(#attn.normalize<identity, l1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A decay still needs its causal mask and identity normalization.
+func.func @taylor2_decay_softmax(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op decay needs the identity normalization (optionally with l1), not softmax}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1xf32>) feature_map(#attn.feature_map<taylor2>) mask(#attn.causal)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

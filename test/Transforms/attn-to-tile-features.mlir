@@ -1,0 +1,68 @@
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 linear-chunk=0' -split-input-file | FileCheck %s
+// RUN: attn-opt %s -attn-to-tile='linear-chunk=5' -split-input-file | FileCheck %s --check-prefix=CHUNK
+// RUN: attn-opt %s -attn-to-tile='tile-q=16 tile-kv=8 linear-chunk=0' -convert-attn-tile-to-loops -split-input-file | FileCheck %s --check-prefix=LOOPS
+// RUN: attn-opt %s -attn-to-tile='linear-chunk=5' -convert-attn-tile-to-vector='vector-width=8' -convert-attn-tile-to-loops -split-input-file | FileCheck %s --check-prefix=LOOPS
+
+// The feature maps that change the feature dimension (hedgehog, taylor2)
+// in the tile program: attn_tile.expand_features on each loaded Q and K
+// tile (the query head's weights for hedgehog), scores over the F'
+// features; the chunked form's state is [F' x Dv] (2F for hedgehog,
+// 1 + D + D^2 for taylor2). Both tile lowerings lower every op
+// (expand_features by the portable one).
+
+// CHECK-LABEL: func.func @hedgehog
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}) in
+// CHECK: %[[QT:.*]] = attn_tile.load %{{.*}}[%[[B]], %[[H]], %{{.*}}] : tensor<?x?x?x?xf32> -> tensor<16x?xf32>
+// CHECK: %[[FQ:.*]] = attn_tile.expand_features %[[QT]] map(<hedgehog>) weights(%{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<?x?xf32>) head %[[H]] : tensor<16x?xf32> -> tensor<16x?xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KT:.*]] = attn_tile.load %{{.*}} : tensor<?x?x?x?xf32> -> tensor<8x?xf32>
+// CHECK: %[[FK:.*]] = attn_tile.expand_features %[[KT]] map(<hedgehog>) weights(%{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<?x?xf32>) head %[[H]] : tensor<8x?xf32> -> tensor<8x?xf32>
+// CHECK: attn_tile.scores %[[FQ]], %[[FK]] scale %{{.*}} : tensor<16x?xf32>, tensor<8x?xf32> -> tensor<16x8xf32>
+// CHUNK-LABEL: func.func @hedgehog
+// CHUNK: scf.forall (%{{.*}}, %[[H:.*]]) in
+// CHUNK: %[[C2:.*]] = arith.constant 2 : index
+// CHUNK: %[[F:.*]] = tensor.dim %{{.*}}, %c1{{.*}} : tensor<?x?x?xf32>
+// CHUNK: %[[FF:.*]] = arith.muli %[[C2]], %[[F]] : index
+// CHUNK: tensor.empty(%[[FF]], %{{.*}}) : tensor<?x?xf32>
+// CHUNK: tensor.empty(%[[FF]]) : tensor<?xf32>
+// CHUNK: scf.for
+// CHUNK: attn_tile.expand_features %{{.*}} map(<hedgehog>) weights({{.*}}) head %[[H]] : tensor<5x?xf32> -> tensor<5x?xf32>
+// CHUNK: attn_tile.expand_features %{{.*}} map(<hedgehog>) weights({{.*}}) head %[[H]] : tensor<5x?xf32> -> tensor<5x?xf32>
+// CHUNK: attn_tile.read_state
+// CHUNK: attn_tile.update_state
+// LOOPS-LABEL: func.func @hedgehog
+// LOOPS-NOT: attn_tile.
+// LOOPS: math.exp
+// LOOPS-NOT: attn_tile.
+func.func @hedgehog(%q: tensor<?x?x?x?xf32>, %w: tensor<?x?x?xf32>, %b: tensor<?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<?x?x?xf32>, tensor<?x?xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
+// A static head dimension gives static features: 1 + 8 + 64 = 73.
+// CHECK-LABEL: func.func @taylor2
+// CHECK: attn_tile.expand_features %{{.*}} map(<taylor2>) : tensor<16x8xf32> -> tensor<16x73xf32>
+// CHECK: attn_tile.expand_features %{{.*}} map(<taylor2>) : tensor<8x8xf32> -> tensor<8x73xf32>
+// CHECK: attn_tile.scores %{{.*}}, %{{.*}} scale %{{.*}} : tensor<16x73xf32>, tensor<8x73xf32> -> tensor<16x8xf32>
+// CHUNK-LABEL: func.func @taylor2
+// CHUNK: scf.forall
+// CHUNK: %[[D:.*]] = tensor.dim %{{.*}}, %c3{{.*}} : tensor<2x4x40x8xf32>
+// CHUNK: %[[D1:.*]] = arith.addi %c1{{.*}}, %[[D]] : index
+// CHUNK: %[[DD:.*]] = arith.muli %[[D]], %[[D]] : index
+// CHUNK: %[[FF:.*]] = arith.addi %[[D1]], %[[DD]] : index
+// CHUNK: tensor.empty(%[[FF]], %{{.*}}) : tensor<?x?xf32>
+// CHUNK: attn_tile.expand_features %{{.*}} map(<taylor2>) : tensor<5x8xf32> -> tensor<5x73xf32>
+// LOOPS-LABEL: func.func @taylor2
+// LOOPS-NOT: attn_tile.
+// LOOPS: return
+func.func @taylor2(%q: tensor<2x4x40x8xf32>) -> tensor<2x4x40x8xf32> {
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>)
+       : tensor<2x4x40x8xf32>, tensor<2x4x40x8xf32>, tensor<2x4x40x8xf32> -> tensor<2x4x40x8xf32>
+  return %o : tensor<2x4x40x8xf32>
+}
