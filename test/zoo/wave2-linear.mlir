@@ -1,4 +1,4 @@
-// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L07, L13's global
+// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L07, L10 and L13 in
 // part, and the linear transformer that L04/L10/L12 build on): every spec
 // checked against the float64
 // reference, which evaluates the quadratic form (phi(q) . phi(k) times the
@@ -47,6 +47,11 @@
 // RUN: attn-run %zoo/linear/inline_attn.mlir --random 24 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/inline_attn.mlir --random 25 --tile-program --shape 1,2,1,1,130,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/inline_attn.mlir --random 26 --tile-program --portable-tiles --shape 1,2,1,50,70,24 --check | FileCheck %s
+// L10 MALA, its affine normalization and element-wise gate (ELU+1,
+// weights (1 + 1/z) s - z/N with s = w/N; non-causal, quadratic form).
+// RUN: attn-run %zoo/linear/mala.mlir --random 27 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mala.mlir --random 28 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mala.mlir --random 29 --tile-program --portable-tiles --shape 1,2,1,1,70,24 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse kernels with a
 // located diagnostic (the tile program is their only lowering).
