@@ -29,6 +29,9 @@ namespace {
 
 /// The row statistics and accumulator a key loop threads.
 struct RowState {
+  RowState(Value max, Value sum, Value acc, Value count = {},
+           Value valueSum = {})
+      : max(max), sum(sum), acc(acc), count(count), valueSum(valueSum) {}
   Value max, sum, acc;
   /// With an affine normalization (subtractive, mala): the count of kept
   /// keys and the sum of their value rows.
@@ -107,7 +110,8 @@ private:
   /// The chunked O(N) form: work items (batch, head), chunks in order.
   void buildChunkedLinear(ValueRange outs);
   /// One chunk at key position `c0`: its output rows inserted into `rows`;
-  /// returns the new (state, key sum, rows).
+  /// returns the new (state, key sum, rows) and, with an affine
+  /// normalization, the advanced `affineCarry`.
   SmallVector<Value> chunkStep(Value c0, Value state, Value keySum,
                                Value rows, ValueRange affineCarry = {});
   /// With an affine normalization, the chunk's kept-key counts and value
