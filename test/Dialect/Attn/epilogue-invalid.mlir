@@ -162,6 +162,14 @@ func.func @kept_sums_rows(%m: tensor<4x8xf32>, %v: tensor<8x16xf32>, %n: tensor<
 
 // -----
 
+func.func @kept_sums_value_sum_rows(%m: tensor<4x8xf32>, %v: tensor<8x16xf32>, %n: tensor<4xf32>, %s: tensor<5x16xf32>) {
+  // expected-error @+1 {{value sum extent 0 (5) does not match masked scores extent 0 (4)}}
+  %n1, %s1 = attn_tile.kept_sums %m, %v into %n, %s : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4xf32>, tensor<5x16xf32>
+  return
+}
+
+// -----
+
 func.func @affine_normalize_without_correction(%a: tensor<4x16xf32>, %s: tensor<4xf32>) -> tensor<4x16xf32> {
   // expected-error @+1 {{needs a normalization with an affine correction (subtractive or mala), got #attn.normalize<identity, l1>}}
   %o = attn_tile.affine_normalize %a, %s, %s, %a normalization(#attn.normalize<identity, l1>) : tensor<4x16xf32>, tensor<4xf32>
