@@ -1001,10 +1001,16 @@ llvm::Error Evaluator::validate() {
   if (in.sinkLogits)
     if (llvm::Error e = checkShape("sink_logits", *in.sinkLogits, {Hq}))
       return e;
-  if (in.outputGate)
-    if (llvm::Error e = checkShape("output_gate", *in.outputGate, {B, Hq, Nq},
-                                   {true, true, true}))
+  if (in.outputGate) {
+    // Rank 4: one gate per output element.
+    bool elementwise = in.outputGate->rank() == 4;
+    std::vector<int64_t> gateShape = {B, Hq, Nq};
+    if (elementwise)
+      gateShape.push_back(Dv);
+    if (llvm::Error e = checkShape("output_gate", *in.outputGate, gateShape,
+                                   {true, true, true, true}))
       return e;
+  }
   if (in.sinkLogits && op.getNormalizationKind() != NormalizationKind::Softmax)
     return fail("sink_logits are only defined for softmax");
   if (in.decay) {
@@ -1613,6 +1619,42 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   return s;
 }
 
+/// The affine row correction (subtractive, mala) of the weights `w` of one
+/// row; `kept` flags the keys the masks keep.
+static void affineWeights(AffineNormKind kind, std::vector<double> &w,
+                          const std::vector<char> &kept) {
+  // N kept keys, their weight sum S.
+  double count = 0.0, sum = 0.0;
+  for (size_t j = 0; j < w.size(); ++j)
+    if (kept[j]) {
+      count += 1.0;
+      sum += w[j];
+    }
+  for (size_t j = 0; j < w.size(); ++j) {
+    if (!kept[j])
+      continue;
+    if (kind == AffineNormKind::Subtractive) {
+      // w - S / N + 1 / N.
+      w[j] = w[j] - sum / count + 1.0 / count;
+    } else if (kind == AffineNormKind::Mala) {
+      // s = w / N, z = S / N: (1 + 1 / z) s - z / N; 0 when z = 0.
+      double z = sum / count;
+      w[j] = z == 0.0 ? 0.0 : (1.0 + 1.0 / z) * (w[j] / count) - z / count;
+    }
+  }
+}
+
+/// rms_norm of one output row: x / sqrt(mean x^2 + eps).
+static void rmsNorm(std::vector<double> &row, double eps) {
+  double squares = 0.0;
+  for (double x : row)
+    squares += x * x;
+  double factor =
+      1.0 / std::sqrt(squares / static_cast<double>(row.size()) + eps);
+  for (double &x : row)
+    x *= factor;
+}
+
 llvm::Expected<Outputs> Evaluator::run() {
   for (auto [name, array] :
        {std::make_pair("query", &in.query), std::make_pair("key", &in.key),
@@ -1755,6 +1797,8 @@ llvm::Expected<Outputs> Evaluator::run() {
             for (int64_t j = 0; j < Nk; ++j)
               w[j] = sum == 0.0 ? 0.0 : w[j] / sum;
           }
+          if (norm && norm.hasAffine())
+            affineWeights(norm.getAffine(), w, kept);
         }
 
         // Post-normalization weight modification, on kept keys only.
@@ -1770,18 +1814,23 @@ llvm::Expected<Outputs> Evaluator::run() {
             w[j] = floatOf(*r);
           }
         }
-        double gate = 1.0;
-        if (in.outputGate) {
+        // The gate of element (b, h, i, d): one per row (rank 3) or per
+        // element (rank 4); extent-1 dimensions broadcast.
+        auto gateAt = [&](int64_t d) {
+          if (!in.outputGate)
+            return 1.0;
           auto shape = in.outputGate->shape();
-          int64_t idx[3] = {b, h, i};
+          int64_t idx[4] = {b, h, i, d};
           int64_t linear = 0;
-          for (int d = 0; d < 3; ++d)
-            linear = linear * shape[d] + (shape[d] == 1 ? 0 : idx[d]);
-          gate = gates[linear];
-        }
+          for (size_t x = 0; x < shape.size(); ++x)
+            linear = linear * shape[x] + (shape[x] == 1 ? 0 : idx[x]);
+          return gates[linear];
+        };
 
         int64_t row = (b * Hq + h) * Nq + i;
+        std::vector<double> outRow(Dv);
         for (int64_t d = 0; d < Dv; ++d) {
+          double gate = gateAt(d);
           double acc = 0.0;
           for (int64_t j = 0; j < Nk; ++j)
             if (kept[j])
@@ -1798,8 +1847,13 @@ llvm::Expected<Outputs> Evaluator::run() {
                                        std::fabs(gate) * perWeight * spread);
             acc *= sv;
           }
-          out.output.setDouble(row * Dv + d, gate * acc);
+          outRow[d] = acc;
         }
+        // The row epilogue, then the gate.
+        if (EpilogueAttr epilogue = op.getEpilogueAttr())
+          rmsNorm(outRow, epilogue.getEpsValue());
+        for (int64_t d = 0; d < Dv; ++d)
+          out.output.setDouble(row * Dv + d, gateAt(d) * outRow[d]);
         if (out.lse)
           out.lse->setDouble(row, lse);
       }

@@ -347,6 +347,9 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
         {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
   }
   case ArgRole::OutputGate:
+    // Rank 4: one gate per output element.
+    if (type.getRank() == 4)
+      return broadcastShape({s.b, s.hq, s.nq, s.dv}, type);
     return broadcastShape({s.b, s.hq, s.nq}, type);
   case ArgRole::FeatureWeight:
   case ArgRole::FeatureBias: {

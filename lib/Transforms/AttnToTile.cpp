@@ -29,7 +29,13 @@ namespace {
 
 /// The row statistics and accumulator a key loop threads.
 struct RowState {
+  RowState(Value max, Value sum, Value acc, Value count = {},
+           Value valueSum = {})
+      : max(max), sum(sum), acc(acc), count(count), valueSum(valueSum) {}
   Value max, sum, acc;
+  /// With an affine normalization (subtractive, mala): the count of kept
+  /// keys and the sum of their value rows.
+  Value count, valueSum;
 };
 
 class TileProgramBuilder {
@@ -104,9 +110,24 @@ private:
   /// The chunked O(N) form: work items (batch, head), chunks in order.
   void buildChunkedLinear(ValueRange outs);
   /// One chunk at key position `c0`: its output rows inserted into `rows`;
-  /// returns the new (state, key sum, rows).
+  /// returns the new (state, key sum, rows) and, with an affine
+  /// normalization, the advanced `affineCarry`.
   SmallVector<Value> chunkStep(Value c0, Value state, Value keySum,
-                               Value rows);
+                               Value rows, ValueRange affineCarry = {});
+  /// With an affine normalization, the chunk's kept-key counts and value
+  /// sums (the carried ones read, the chunk's own keys on top, as for
+  /// the feature state) and the corrected accumulator; `affineCarry`
+  /// (value sum [1, Dv], count [1]) is advanced past the chunk.
+  Value affineChunkRows(Value c0, Value masked, Value vTile, Value acc,
+                        Value weightSum, SmallVector<Value> &affineCarry);
+  /// The affine correction (subtractive, mala) of a finished accumulator;
+  /// `acc` itself without one.
+  Value affineNormalize(Value acc, Value sum, Value count, Value valueSum) {
+    if (!op.hasAffineNormalization())
+      return acc;
+    return AffineNormalizeOp::create(b, loc, acc.getType(), acc, sum, count,
+                                     valueSum, op.getNormalizationAttr());
+  }
 
   /// Scores of key tile `k0` after the mask (the raw scores weight_mod
   /// reads) and after the score modifications.
@@ -328,9 +349,11 @@ Value TileProgramBuilder::applyWeightMod(Value weights, Value masked,
 RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
                                      Value keyEnd) {
   bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
-  auto loop = ForKeyTilesOp::create(
-      b, loc, nk, q0, nq, ValueRange{init.max, init.sum, init.acc}, tileQ,
-      tileKv, op.getMaskAttr(), !op.getMaskFn().empty());
+  SmallVector<Value> inits = {init.max, init.sum, init.acc};
+  if (init.count)
+    inits.append({init.count, init.valueSum});
+  auto loop = ForKeyTilesOp::create(b, loc, nk, q0, nq, inits, tileQ, tileKv,
+                                    op.getMaskAttr(), !op.getMaskFn().empty());
   if (keyBegin)
     loop.setKeyRange(keyBegin, keyEnd);
   scheduleLayout(loop);
@@ -349,10 +372,23 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
     Value acc = accumulate(weights, iter[2],
                            softmax ? update.getAlpha() : Value(),
                            exclusions(masked), k0);
-    tile::YieldOp::create(b, loc,
-                    ValueRange{update.getNewMax(), update.getNewSum(), acc});
+    SmallVector<Value> next = {update.getNewMax(), update.getNewSum(), acc};
+    if (init.count) {
+      Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
+                                   op.getValue(), bi, hv, k0);
+      auto kept = KeptSumsOp::create(
+          b, loc, TypeRange{iter[3].getType(), iter[4].getType()}, masked,
+          vTile, iter[3], iter[4]);
+      next.append({kept.getNewCount(), kept.getNewValueSum()});
+    }
+    tile::YieldOp::create(b, loc, next);
   }
-  return {loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  RowState result{loop.getResult(0), loop.getResult(1), loop.getResult(2)};
+  if (init.count) {
+    result.count = loop.getResult(3);
+    result.valueSum = loop.getResult(4);
+  }
+  return result;
 }
 
 int64_t TileProgramBuilder::staticFeatureDim() {
@@ -489,9 +525,14 @@ RowState TileProgramBuilder::initialState() {
   SmallVector<Value> accDims;
   if (accType.isDynamicDim(1))
     accDims.push_back(dv);
-  return RowState{
+  RowState state{
       filled(rowsType, softmax ? -std::numeric_limits<double>::infinity() : 0.0),
       filled(rowsType, 0.0), filled(accType, 0.0, accDims)};
+  if (op.hasAffineNormalization()) {
+    state.count = filled(rowsType, 0.0);
+    state.valueSum = filled(accType, 0.0, accDims);
+  }
+  return state;
 }
 
 Value TileProgramBuilder::foldSink(RowState &state) {
@@ -529,10 +570,12 @@ void TileProgramBuilder::finishWorkItem(RowState state, Value accScale,
                                           outType.getElementType());
   Value gate = op.getOutputGate();
   Type lseType = op.getLse() ? Type(rowsType) : Type();
+  Value acc = affineNormalize(state.acc, state.sum, state.count,
+                              state.valueSum);
   auto finalize = FinalizeOp::create(
-      b, loc, resultType, lseType, state.acc, state.max, state.sum, accScale,
+      b, loc, resultType, lseType, acc, state.max, state.sum, accScale,
       gate, gate ? bi : Value(), gate ? hi : Value(), gate ? q0 : Value(),
-      gate ? nq : Value(), divide);
+      gate ? nq : Value(), divide, op.getEpilogueAttr());
 
   // The rows of the tile inside the sequence go to the results.
   Value rows = e.minsi(e.idx(tileQ), e.subi(nq, q0));
@@ -681,11 +724,12 @@ bool TileProgramBuilder::isChunkableLinear() {
          !op.hasSelection() && op.getMaskFn().empty() &&
          op.getScoreMod().empty() &&
          op.getWeightMod().empty() && !op.getScoreModsAttr() &&
-         !op.getBias() && !op.getOutputGate() && !op.getLse();
+         !op.getBias() && !op.getLse();
 }
 
 SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
-                                                 Value keySum, Value rows) {
+                                                 Value keySum, Value rows,
+                                                 ValueRange affineCarry) {
   NormalizationAttr norm = op.getNormalizationAttr();
   // The chunk's queries: aligned positions c0 .. c0 + C - 1, i.e. query
   // rows from q0 = c0 - (Nk - Nq), which may start before row 0 (those
@@ -712,12 +756,17 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   Value acc = AccumulateOp::create(b, loc, stateRead.getAcc().getType(),
                                    update.getWeights(), vTile,
                                    stateRead.getAcc(), Value(), masked);
+  SmallVector<Value> carry(affineCarry);
+  if (!carry.empty())
+    acc = affineChunkRows(c0, masked, vTile, acc, update.getNewSum(), carry);
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   auto accType = cast<RankedTensorType>(acc.getType());
+  Value gate = op.getOutputGate();
   auto finalize = FinalizeOp::create(
       b, loc, RankedTensorType::get(accType.getShape(), outType.getElementType()),
-      Type(), acc, update.getNewMax(), update.getNewSum(), Value(), Value(),
-      Value(), Value(), Value(), Value(), norm && norm.getL1());
+      Type(), acc, update.getNewMax(), update.getNewSum(), Value(), gate,
+      gate ? bi : Value(), gate ? hi : Value(), gate ? q0 : Value(),
+      gate ? nq : Value(), norm && norm.getL1(), op.getEpilogueAttr());
 
   // Rows [max(q0, 0), min(q0 + C, Nq)) of the output.
   Value first = e.maxsi(q0, e.idx(0));
@@ -735,7 +784,33 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   auto stateUpdate = UpdateStateOp::create(
       b, loc, TypeRange{state.getType(), keySum.getType()}, state, keySum,
       kTile, vTile, c0, nk, decayPrefix);
-  return {stateUpdate.getNewState(), stateUpdate.getNewKeySum(), newRows};
+  SmallVector<Value> next = {stateUpdate.getNewState(),
+                             stateUpdate.getNewKeySum(), newRows};
+  llvm::append_range(next, carry);
+  return next;
+}
+
+Value TileProgramBuilder::affineChunkRows(Value c0, Value masked, Value vTile,
+                                          Value acc, Value weightSum,
+                                          SmallVector<Value> &affineCarry) {
+  // The kept keys' count and value sum are the state of the constant
+  // feature 1, undecayed: read with a ones query, folded with ones keys.
+  Value ones = filled(RankedTensorType::get({linearChunk, 1}, b.getF32Type()),
+                      1.0);
+  Value valueSum = affineCarry[0], count = affineCarry[1];
+  auto carried = ReadStateOp::create(
+      b, loc, TypeRange{acc.getType(), rowsType}, ones, valueSum, count,
+      e.f32(1.0), c0, nk, Value());
+  // Under the causal mask the chunk's row r keeps its keys up to p.
+  auto kept = KeptSumsOp::create(b, loc, TypeRange{rowsType, acc.getType()},
+                                 masked, vTile, carried.getSum(),
+                                 carried.getAcc());
+  auto fold = UpdateStateOp::create(
+      b, loc, TypeRange{valueSum.getType(), count.getType()}, valueSum, count,
+      ones, vTile, c0, nk, Value());
+  affineCarry = {fold.getNewState(), fold.getNewKeySum()};
+  return affineNormalize(acc, weightSum, kept.getNewCount(),
+                         kept.getNewValueSum());
 }
 
 void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
@@ -776,12 +851,19 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
                      ValueRange{tensor::EmptyOp::create(b, loc, rowsOutType,
                                                         ValueRange{nq, dv})})
                      .getResult(0);
+    SmallVector<Value> inits = {state, keySum, rows};
+    if (op.hasAffineNormalization())
+      inits.append(
+          {filled(RankedTensorType::get({1, ShapedType::kDynamic},
+                                        b.getF32Type()),
+                  0.0, ValueRange{dv}),
+           filled(RankedTensorType::get({1}, b.getF32Type()), 0.0)});
     auto chunks = scf::ForOp::create(
-        b, loc, e.idx(0), nk, e.idx(linearChunk),
-        ValueRange{state, keySum, rows},
+        b, loc, e.idx(0), nk, e.idx(linearChunk), inits,
         [&](OpBuilder &, Location, Value c0, ValueRange iter) {
           scf::YieldOp::create(b, loc,
-                               chunkStep(c0, iter[0], iter[1], iter[2]));
+                               chunkStep(c0, iter[0], iter[1], iter[2],
+                                         iter.drop_front(3)));
         });
     auto terminator = forall.getTerminator();
     b.setInsertionPointToStart(terminator.getBody());
@@ -862,8 +944,10 @@ void TileProgramBuilder::build() {
     }
   }
   // A selection's key tiles are its own run-time list: not split (yet).
+  // Nor are the kept-key sums of an affine normalization (the merge does
+  // not carry them).
   if ((splitKv == 0 || splitKv > 1) && !op.needsTwoPasses() &&
-      !op.hasSelection()) {
+      !op.hasSelection() && !op.hasAffineNormalization()) {
     buildSplitKv(outs);
     return;
   }

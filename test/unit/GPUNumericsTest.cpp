@@ -190,12 +190,13 @@ std::vector<std::string> zooSpecs() {
 /// them (test/zoo/wave2-linear.mlir, wave2-selection.mlir,
 /// wave2-quant.mlir).
 const char *const kNoGPUKernels =
-    "linear attention, block selection and quantization have no GPU "
-    "lowering yet (CPU tile program only)";
+    "linear attention, block selection, quantization, row epilogues and "
+    "affine normalizations have no GPU lowering yet (CPU tile program only)";
 
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels).
 bool hasNoGPULowering(AttentionOp op) {
-  return op.hasLinearKernel() || op.hasSelection() || op.hasQuantizedQK();
+  return op.hasLinearKernel() || op.hasSelection() || op.hasQuantizedQK() ||
+         op.hasRowEpilogue() || op.hasAffineNormalization();
 }
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.

@@ -586,6 +586,129 @@ TEST(LinearAttentionEdgeTest, ExpandedFeatureMapsAtOneTokenAndOddDims) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Row epilogues (rms_norm, element-wise output gates) and affine
+// normalizations (subtractive, mala): tile program only
+//===----------------------------------------------------------------------===//
+
+#define ATTN_TEST_RMS "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)"
+#define ATTN_TEST_GATE4 ", %g: tensor<?x?x?x?xf32>", "output_gate(%g : tensor<?x?x?x?xf32>)"
+
+const SpecCase kLinearNormCases[] = {
+    // L01 TNL: silu, a decay per head, no denominator, SRMSNorm times an
+    // element-wise gate (the chunked form finalizes the norm and gate).
+    {"tnl_rms_gate",
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0) " ATTN_TEST_RMS,
+     ", %a: tensor<1x?x1xf32>, %g: tensor<?x?x?x?xf32>",
+     "output_gate(%g : tensor<?x?x?x?xf32>) decay(%a : tensor<1x?x1xf32>)"},
+    // A gate broadcast over the batch and the rows ([1, H, 1, Dv]), a
+    // larger eps, l1.
+    {"l1_rms_gate_per_head_channel",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-03>)",
+     ", %g: tensor<1x?x1x?xf32>", "output_gate(%g : tensor<1x?x1x?xf32>)"},
+    // Softmax composes: a window, a gate per row broadcast over channels
+    // ([B, H, N, 1]).
+    {"softmax_window_rms_gate",
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_RMS,
+     ", %g: tensor<?x?x?x1xf32>", "output_gate(%g : tensor<?x?x?x1xf32>)"},
+    // Sinks (the fold before the norm) and a per-row gate.
+    {"softmax_sinks_rms_gate_row",
+     "mask(#attn.causal) epilogue(#attn.epilogue<rms_norm>)",
+     ", %s: tensor<?xf32>, %g: tensor<?x?x?xf32>",
+     "sink_logits(%s : tensor<?xf32>) output_gate(%g : tensor<?x?x?xf32>)"},
+    // The two-pass form (weight_mod) finalizes through the same op.
+    {"weight_mod_rms",
+     "mask(#attn.causal) " ATTN_TEST_RMS " weight_mod {\n^bb0(%w: f32, "
+     "%r: f32, %b: index, %h: index, %i: index, %j: index):\n"
+     "  %t = math.tanh %r : f32\n  %y = arith.mulf %w, %t : f32\n"
+     "  attn.yield %y : f32\n}"},
+    // L13 InLine: subtractive under the causal mask (the chunked form
+    // carries the value sum and the count), without a mask (N = Nk), with
+    // a window (N varies per row), with a per-token decay, and with the
+    // epilogue and gate on top.
+    {"subtractive_causal_relu",
+     "feature_map(#attn.feature_map<relu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, subtractive>)"},
+    {"subtractive_dense_elu",
+     "feature_map(#attn.feature_map<elu_plus_one>) "
+     "normalization(#attn.normalize<identity, subtractive>) scale(0.25)"},
+    {"subtractive_window",
+     "feature_map(#attn.feature_map<relu>) "
+     "mask(#attn.window<left = 4, right = 2>) "
+     "normalization(#attn.normalize<identity, subtractive>)"},
+    {"subtractive_decay_token",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, subtractive>) scale(0.25)",
+     ATTN_TEST_DECAY_TOKEN},
+    {"subtractive_rms_gate",
+     "feature_map(#attn.feature_map<relu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, subtractive>) " ATTN_TEST_RMS,
+     ATTN_TEST_GATE4},
+    // A pointwise normalization other than identity, no feature map.
+    {"sigmoid_subtractive_window",
+     "mask(#attn.window<left = 3, right = 3>) "
+     "normalization(#attn.normalize<sigmoid, bias = -1.0, subtractive>)"},
+    // A kept key whose score is -inf counts in N with weight 0.
+    {"subtractive_neg_inf_first_key",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, subtractive>) "
+     ATTN_TEST_NEG_INF_FIRST_KEY},
+    // L10 MALA's affine form (without RoPE and LePE), global and causal
+    // with a decay.
+    {"mala_dense_elu",
+     "feature_map(#attn.feature_map<elu_plus_one>) "
+     "normalization(#attn.normalize<identity, mala>)"},
+    {"mala_causal_decay",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, mala>) scale(1.0)",
+     ATTN_TEST_DECAY_HEAD},
+};
+
+/// kShapes and: one token (Nq = Nk = 1), and 70 tokens (two chunks of 64,
+/// 14 of 5) with value channels that vectors do not divide.
+const Shape kLinearNormShapes[] = {
+    {1, 4, 2, 37, 37, 16, 16}, {2, 4, 4, 5, 29, 8, 12},
+    {1, 4, 1, 1, 19, 16, 16},  {1, 4, 2, 23, 9, 16, 8},
+    {1, 2, 2, 1, 1, 16, 16},   {1, 2, 1, 70, 70, 16, 20},
+};
+
+class LinearNormNumericsTest
+    : public ::testing::TestWithParam<std::tuple<int, const char *>> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+TEST_P(LinearNormNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType] = GetParam();
+  checkTileProgramAtEveryShape(context, kLinearNormCases[caseIndex],
+                               elementType, false, {0, 5, 64}, {1, 3},
+                               kLinearNormShapes);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, LinearNormNumericsTest,
+    ::testing::Combine(::testing::Range(0, int(std::size(kLinearNormCases))),
+                       ::testing::Values("f32", "bf16")),
+    [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
+      return std::string(kLinearNormCases[std::get<0>(info.param)].name) +
+             "_" + std::get<1>(info.param);
+    });
+
+// The logsumexp is not affected by the epilogue and the gate; the split-KV
+// form (softmax) merges before the norm.
+TEST(LinearNormEdgeTest, EpilogueWithLogsumexpAndSplits) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  SpecCase c{"softmax_rms_gate_lse", "mask(#attn.causal) " ATTN_TEST_RMS,
+             ATTN_TEST_GATE4};
+  checkTileProgramAtEveryShape(context, c, "f32", /*lse=*/true, {64}, {1, 3},
+                               kLinearNormShapes);
+}
+
 // Long sequences: the decay products are differences of f64 prefix sums of
 // the log decay, so neither decays near 1 over 4096 tokens (0.999^4096 =
 // 0.017) nor near 0 (1e-3: one step is 1e-3, two underflow to 0) overflow,

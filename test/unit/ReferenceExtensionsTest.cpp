@@ -3,7 +3,9 @@
 // Closed-form checks of the float64 reference for the operand kinds and
 // regions added for the zoo's first wave: k_head_map / v_head_map,
 // sink_logits, output_gate, weight_mod, and the GNA stride of
-// #attn.neighborhood. Each expectation is computed here by hand.
+// #attn.neighborhood; and of linear attention's decay, affine
+// normalizations (subtractive, mala) and row epilogue (rms_norm, element-wise
+// gates). Each expectation is computed here by hand.
 //
 //===----------------------------------------------------------------------===//
 
@@ -492,4 +494,109 @@ TEST(ReferenceExtensions, HedgehogWeightShapesAreChecked) {
   EXPECT_NE(llvm::toString(out.takeError())
                 .find("the op has a feature_map weight operand but no array"),
             std::string::npos);
+}
+
+namespace {
+
+std::string affineSpec(const char *normalization, const char *mask) {
+  std::string t = kT;
+  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+         ") {\n  %o = attn.attention %q, %k, %v "
+         "feature_map(#attn.feature_map<elu_plus_one>) " +
+         mask + " normalization(" + normalization + ") scale(1.0) : " + t +
+         ", " + t + ", " + t + " -> " + t + "\n  return\n}\n";
+}
+
+} // namespace
+
+// The affine normalizations by hand from their papers' formulas, causal
+// (N = i + 1 keys for row i, Nq = Nk): InLine's
+// o_i = sum_j [s_ij - (1/N) sum_s s_is + 1/N] v_j and MALA's
+// o_i = (1 + 1/z_i) sum_j (s_ij / N) v_j - (z_i / N) sum_j v_j with
+// z_i = sum_j s_ij / N; and their weights sum to 1 (ones as values give 1).
+TEST(ReferenceExtensions, SubtractiveAndMalaNormalizations) {
+  for (const char *kind : {"subtractive", "mala"}) {
+    bool mala = std::string(kind) == "mala";
+    std::string norm = std::string("#attn.normalize<identity, ") + kind + ">";
+    PARSE(spec, affineSpec(norm.c_str(), "mask(#attn.causal)"));
+    Inputs in = qkv(randn({1, 2, 7, 4}, 21), randn({1, 2, 7, 4}, 22),
+                    randn({1, 2, 7, 3}, 23));
+    EVAL(out, spec, in);
+    auto phi = [](double x) { return x > 0 ? x + 1.0 : std::exp(x); };
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t i = 0; i < 7; ++i) {
+        double n = static_cast<double>(i + 1), total = 0.0;
+        std::vector<double> s(i + 1);
+        for (int64_t j = 0; j <= i; ++j) {
+          for (int64_t x = 0; x < 4; ++x)
+            s[j] += phi(at4(in.query, 0, h, i, x)) * phi(at4(in.key, 0, h, j, x));
+          total += s[j];
+        }
+        for (int64_t y = 0; y < 3; ++y) {
+          double expected = 0.0, values = 0.0, weighted = 0.0;
+          for (int64_t j = 0; j <= i; ++j) {
+            double v = at4(in.value, 0, h, j, y);
+            values += v;
+            weighted += s[j] / n * v;
+            expected += (s[j] - total / n + 1.0 / n) * v;
+          }
+          if (mala) {
+            double z = total / n;
+            expected = (1.0 + 1.0 / z) * weighted - z / n * values;
+          }
+          EXPECT_NEAR(at4(out.output, 0, h, i, y), expected,
+                      1e-10 * (1.0 + std::abs(expected)))
+              << kind << " h " << h << " i " << i;
+        }
+      }
+    // Ones as values: every row's weights sum to 1, also under a window
+    // (N varies by row) and with Nq > Nk (rows without a key give 0).
+    PARSE(windowed, affineSpec(norm.c_str(),
+                               "mask(#attn.and<[#attn.causal, "
+                               "#attn.window<left = 2, right = 0>]>)"));
+    NDArray ones(DType::F64, {1, 1, 5, 2});
+    for (int64_t x = 0; x < ones.numElements(); ++x)
+      ones.setDouble(x, 1.0);
+    Inputs shifted = qkv(randn({1, 1, 8, 3}, 24), randn({1, 1, 5, 3}, 25),
+                         std::move(ones));
+    EVAL(sums, windowed, shifted);
+    for (int64_t i = 0; i < 8; ++i)
+      for (int64_t y = 0; y < 2; ++y)
+        EXPECT_NEAR(at4(sums.output, 0, 0, i, y), i < 3 ? 0.0 : 1.0, 1e-12)
+            << kind << " row " << i;
+  }
+}
+
+// rms_norm over Dv of the softmax row, then the element-wise gate with its
+// extent-1 dimensions broadcast ([1, H, N, Dv] and [B, H, N, 1]).
+TEST(ReferenceExtensions, RmsNormEpilogueThenElementwiseGate) {
+  for (bool perChannel : {true, false}) {
+    std::string t = kT, g = "tensor<?x?x?x?xf32>";
+    PARSE(spec, "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+                    ", %g: " + g + ") {\n  %o = attn.attention %q, %k, %v "
+                    "output_gate(%g : " + g + ") mask(#attn.causal) "
+                    "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-02>) : " +
+                    t + ", " + t + ", " + t + " -> " + t +
+                    "\n  return\n}\n");
+    Inputs in = qkv(randn({2, 2, 5, 4}, 31), randn({2, 2, 5, 4}, 32),
+                    randn({2, 2, 5, 3}, 33));
+    in.outputGate = perChannel ? randn({1, 2, 5, 3}, 34) : randn({2, 2, 5, 1}, 35);
+    EVAL(out, spec, in);
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t h = 0; h < 2; ++h)
+        for (int64_t i = 0; i < 5; ++i) {
+          std::vector<double> o = plainRow(in, b, h, i, h, h, true);
+          double squares = 0.0;
+          for (double x : o)
+            squares += x * x;
+          double factor = 1.0 / std::sqrt(squares / 3.0 + 1e-2);
+          for (int64_t y = 0; y < 3; ++y) {
+            double gate = perChannel ? at4(*in.outputGate, 0, h, i, y)
+                                     : at4(*in.outputGate, b, h, i, 0);
+            EXPECT_NEAR(at4(out.output, b, h, i, y), gate * factor * o[y],
+                        1e-12)
+                << "b " << b << " h " << h << " i " << i;
+          }
+        }
+  }
 }

@@ -1,6 +1,7 @@
-// Zoo wave 2, linear attention (ZOO.md L02, L03, L04, L07, the linear
-// branch of Y03, and the linear transformer that L10/L12 build on): every
-// spec checked against the float64 reference, which evaluates the quadratic form (phi(q) . phi(k) times the
+// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L04, L07, L10 and
+// L13 in part, the linear branch of Y03, and the linear transformer that
+// L10/L12 build on): every spec checked against the float64 reference,
+// which evaluates the quadratic form (phi(q) . phi(k) times the
 // product of the decays, over the causal keys) directly, at sizes that are
 // not multiples of the tiles, one token, a decode step (Nq 1 < Nk) and the
 // split-KV form. Lowered through the tile program (`path tile program`):
@@ -43,6 +44,26 @@
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 10 --tile-program --split-kv 3 --shape 1,2,1,1,200,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 15 --tile-program --linear-chunk 7 --shape 1,2,1,150,100,16 --check | FileCheck %s
+// L01 TransNormerLLM / Lightning (silu, a decay per head, no denominator,
+// SRMSNorm times an element-wise gate: the epilogue in each chunk's
+// finalization).
+// RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 18 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 19 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 20 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 21 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,24 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 22 --tile-program --linear-chunk 0 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// L13 InLine, global part (relu, the subtractive normalization: weights
+// phi(q).phi(k) - mean + 1/N; non-causal, the quadratic form with kept-key
+// counts and value sums).
+// RUN: attn-run %zoo/linear/inline_attn.mlir --random 23 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/inline_attn.mlir --random 24 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/inline_attn.mlir --random 25 --tile-program --shape 1,2,1,1,130,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/inline_attn.mlir --random 26 --tile-program --portable-tiles --shape 1,2,1,50,70,24 --check | FileCheck %s
+// L10 MALA, its affine normalization and element-wise gate (ELU+1,
+// weights (1 + 1/z) s - z/N with s = w/N; non-causal, quadratic form).
+// RUN: attn-run %zoo/linear/mala.mlir --random 27 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mala.mlir --random 28 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/mala.mlir --random 29 --tile-program --portable-tiles --shape 1,2,1,1,70,24 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse kernels with a
 // located diagnostic (the tile program is their only lowering).

@@ -73,6 +73,18 @@ public:
   /// max + log(sum), or -inf for a row without weight (sum <= 0).
   mlir::Value logSumExp(mlir::Value max, mlir::Value sum);
 
+  /// The row factors of an affine normalization's output
+  /// `scale * acc + valueScale * valueSum`, from the row's weight sum `S`
+  /// and kept-key count `N`: subtractive `1` and `(1 - S) / N`; mala
+  /// `1 / N + 1 / S` and `-S / N^2`. Both are 0 for a row with `N = 0`
+  /// (mala: or `S = 0`), whose accumulator and value sum are 0.
+  struct AffineFactors {
+    mlir::Value scale, valueScale;
+  };
+  AffineFactors affineFactors(bool mala, mlir::Value sum, mlir::Value count);
+  /// rms_norm's row factor `1 / sqrt(sumOfSquares / columns + eps)`.
+  mlir::Value rmsFactor(mlir::Value sumOfSquares, mlir::Value columns,
+                        double eps);
   /// An f32 constant of `like`'s type (scalar or splat vector).
   mlir::Value constant(mlir::Type like, double value);
   mlir::Value exp(mlir::Value x);

@@ -47,17 +47,29 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     excludes, after the mask, the pairs whose block the row did not
     select. Such specs are not split (`split-kv` is ignored).
 
+    An affine normalization (`#attn.normalize<..., subtractive | mala>`)
+    threads two more values through the key loop, the count of the kept
+    keys and the sum of their value rows (`attn_tile.kept_sums`), and
+    corrects the accumulator before the finalization
+    (`attn_tile.affine_normalize`); such specs are not split either. A row
+    `epilogue` and an element-wise (rank-4) `output_gate` are applied by
+    `attn_tile.finalize`, in every form.
+
     Linear attention (the identity normalization, optionally with `l1`,
-    under exactly `#attn.causal`, with a `feature_map` and/or `decay` or
-    neither, and no bias, score modification, region, output gate or
-    logsumexp) takes the chunked O(N) form when `linear-chunk` > 0: work
+    `subtractive` or `mala`, under exactly `#attn.causal`, with a
+    `feature_map` and/or `decay` or neither, and no bias, score
+    modification, region or logsumexp; an output gate and an epilogue are
+    applied per chunk) takes the chunked O(N) form when `linear-chunk` > 0: work
     items (batch, head), each walking its keys in order in chunks of
     `linear-chunk` positions with an `scf.for` that carries the state
     `S = sum_j d_j phi(k_j) v_j^T`, its key sum and the output rows. Per
     chunk: the quadratic part inside the chunk with the score-tile ops
     (`scores`, causal `mask`, `decay`, `online_update`, `accumulate`) on top
     of the state's part (`attn_tile.read_state`), `finalize`, then
-    `attn_tile.update_state`. Other specs, and `linear-chunk` = 0, keep the
+    `attn_tile.update_state`. An affine normalization carries the value sum
+    `[1, Dv]` and the key count `[1]` as the state of the constant feature
+    1 (read with a ones query, the chunk's kept keys added by `kept_sums`,
+    folded with ones keys, no decay). Other specs, and `linear-chunk` = 0, keep the
     quadratic form above (which is also the one under `split-kv`).
 
     Feature maps: the elementwise ones are `attn_tile.feature_map` on each

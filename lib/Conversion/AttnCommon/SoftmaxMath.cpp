@@ -95,3 +95,38 @@ Value SoftmaxMath::logSumExp(Value max, Value sum) {
   Value lse = arith::AddFOp::create(b, loc, max, math::LogOp::create(b, loc, sum));
   return arith::SelectOp::create(b, loc, positive, lse, constant(t, kNegInf));
 }
+
+SoftmaxMath::AffineFactors SoftmaxMath::affineFactors(bool mala, Value sum,
+                                                      Value count) {
+  Type t = sum.getType();
+  Value zero = constant(t, 0.0), one = constant(t, 1.0);
+  Value nonEmpty = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT,
+                                         count, zero);
+  Value scale, valueScale;
+  if (mala) {
+    // 1 / N + 1 / S and -S / N^2.
+    nonEmpty = arith::AndIOp::create(
+        b, loc, nonEmpty,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, sum, zero));
+    scale = arith::AddFOp::create(b, loc,
+                                  arith::DivFOp::create(b, loc, one, count),
+                                  arith::DivFOp::create(b, loc, one, sum));
+    Value perKey = arith::DivFOp::create(b, loc, sum, count);
+    valueScale = arith::NegFOp::create(
+        b, loc, arith::DivFOp::create(b, loc, perKey, count));
+  } else {
+    // 1 and (1 - S) / N.
+    scale = one;
+    valueScale = arith::DivFOp::create(
+        b, loc, arith::SubFOp::create(b, loc, one, sum), count);
+  }
+  return {arith::SelectOp::create(b, loc, nonEmpty, scale, zero),
+          arith::SelectOp::create(b, loc, nonEmpty, valueScale, zero)};
+}
+
+Value SoftmaxMath::rmsFactor(Value sumOfSquares, Value columns, double eps) {
+  Value mean = arith::DivFOp::create(b, loc, sumOfSquares, columns);
+  return math::RsqrtOp::create(
+      b, loc,
+      arith::AddFOp::create(b, loc, mean, constant(sumOfSquares.getType(), eps)));
+}

@@ -941,12 +941,13 @@ struct ConvertAttnToCPUPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       SmallVector<AttentionOp> ops;
       func.walk([&](AttentionOp op) {
-        // Kernels and selections are left to convert-attn-to-loops, which
-        // refuses them.
+        // Kernels, selections, row epilogues and affine normalizations are
+        // left to convert-attn-to-loops, which refuses them.
         if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
             isStatic(op.getValue()) && isStatic(op.getOutput()) &&
             !op.hasLinearKernel() && !op.hasSelection() &&
-            !op.hasQuantizedQK())
+            !op.hasQuantizedQK() && !op.hasRowEpilogue() &&
+            !op.hasAffineNormalization())
           ops.push_back(op);
       });
       // One work range per function: only a single op can own it.

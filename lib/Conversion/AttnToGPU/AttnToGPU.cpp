@@ -1431,6 +1431,16 @@ struct ConvertAttnToGPUPass
                             "on the CPU through the tile program)";
         return WalkResult::interrupt();
       }
+      if (op.hasRowEpilogue() || op.hasAffineNormalization()) {
+        op.emitOpError()
+            << "declares "
+            << (op.hasRowEpilogue()
+                    ? "a row epilogue or an element-wise output_gate"
+                    : "an affine normalization (subtractive or mala)")
+            << ": it has no GPU lowering yet (it runs on the CPU through "
+               "the tile program)";
+        return WalkResult::interrupt();
+      }
       if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
           isStatic(op.getValue()) && isStatic(op.getOutput()))
         ops.push_back(op);

@@ -280,6 +280,16 @@ struct ConvertAttnToLoopsPass
             "CompileOptions::tileProgram, ao.compile(tile_program=True))";
         return signalPassFailure();
       }
+      if (op.hasRowEpilogue() || op.hasAffineNormalization()) {
+        op.emitOpError() << "declares "
+            << (op.hasRowEpilogue()
+                    ? "a row epilogue or an element-wise output_gate"
+                    : "an affine normalization (subtractive or mala)")
+            << ": it is lowered through the tile program only "
+               "(attn-to-tile; attn-run --tile-program, "
+               "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+        return signalPassFailure();
+      }
       if (failed(lowerAttention(op)))
         return signalPassFailure();
     }

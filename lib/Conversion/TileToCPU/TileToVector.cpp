@@ -909,7 +909,9 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
 /// finalize: each row's factor (1 / sum, the rescale, the gate) once as a
 /// scalar, then the row times it by vectors (whole vectors, then one masked
 /// vector for the last columns), converted to the result's element type;
-/// the logsumexp row by row.
+/// the logsumexp row by row. With an epilogue (rms_norm) a first pass over
+/// the row's vectors sums the squares of the scaled row into the factor;
+/// an element-wise gate is read by vectors along the columns.
 static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
   VectorEmitter v(op, width);
   ScalarEmitter &e = v.e;
@@ -920,28 +922,95 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
   Type elementType = getElementTypeOrSelf(op.getResult().getType());
   Value cols = v.dim(acc, 1);
   Value wholeCols = e.muli(e.floordiv(cols, e.idx(width)), e.idx(width));
+  // Static columns stay static: the result replaces the op's.
   Value out0 = tensor::EmptyOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(tq), OpFoldResult(cols)},
+      b, loc,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(tq),
+                             tensor::getMixedSize(b, loc, acc, 1)},
       elementType);
+  Value gate = op.getGate();
+  auto gateType = gate ? cast<RankedTensorType>(gate.getType())
+                       : RankedTensorType();
+  bool elementGate = gate && gateType.getRank() == 4;
+  EpilogueAttr epilogue = op.getEpilogueAttr();
+  // The gate's indices of row i: extents of 1 broadcast, rows clamped into
+  // [0, query_length) (rows before 0, of a chunk of the linear form, are
+  // not written).
+  auto gateRow = [&](Value i) {
+    Value qi = e.maxsi(e.minsi(e.addi(op.getQuery(), i),
+                               e.subi(op.getQueryLength(), e.idx(1))),
+                       e.idx(0));
+    SmallVector<Value> at;
+    for (auto [d, index] :
+         llvm::enumerate(ArrayRef<Value>{op.getBatch(), op.getHead(), qi})) {
+      int64_t size = gateType.getDimSize(d);
+      if (size == 1)
+        at.push_back(e.idx(0));
+      else if (ShapedType::isDynamic(size))
+        at.push_back(e.select(
+            e.cmp(arith::CmpIPredicate::eq, v.dim(gate, d), e.idx(1)),
+            e.idx(0), index));
+      else
+        at.push_back(index);
+    }
+    return at;
+  };
+  // The element-wise gate's lanes at column c of row `at`.
+  auto gateLanes = [&](ArrayRef<Value> at, Value c, bool inBounds) -> Value {
+    int64_t size = gateType.getDimSize(3);
+    SmallVector<Value> first(at);
+    first.push_back(e.idx(0));
+    if (size == 1)
+      return v.broadcast(e.toF32(v.extract(gate, first)));
+    SmallVector<Value> here(at);
+    here.push_back(c);
+    if (!ShapedType::isDynamic(size))
+      return v.read(gate, here, inBounds);
+    // Dynamic: an extent of 1 broadcasts (the masked read stays in bounds).
+    Value one = e.cmp(arith::CmpIPredicate::eq, v.dim(gate, 3), e.idx(1));
+    return e.select(one, v.broadcast(e.toF32(v.extract(gate, first))),
+                    v.read(gate, here, false));
+  };
   auto rowFactor = [&](Value i) {
     Value factor = op.getDivide()
                        ? v.math.reciprocalOrZero(v.extract(op.getSum(), {i}))
                        : e.f32(1.0);
     if (Value scale = op.getAccScale())
       factor = arith::MulFOp::create(b, loc, factor, v.extract(scale, {i}));
-    if (Value gate = op.getGate()) {
-      Value qi = e.minsi(e.addi(op.getQuery(), i),
-                         e.subi(op.getQueryLength(), e.idx(1)));
+    if (epilogue) {
+      // Sum of the squares of the scaled row, then the norm's factor.
+      Value scaled = v.broadcast(factor);
+      auto squares = [&](Value from, Value to, bool inBounds, Value sum) {
+        return v.loop(from, to, width, sum,
+                      [&](Value c, ValueRange it) -> SmallVector<Value> {
+                        Value o = arith::MulFOp::create(
+                            b, loc, v.read(acc, {i, c}, inBounds), scaled);
+                        return {math::FmaOp::create(b, loc, o, o, it[0])
+                                    .getResult()};
+                      })[0];
+      };
+      Value sum = squares(e.idx(0), wholeCols, true, v.splat(0.0));
+      sum = squares(wholeCols, cols, false, sum);
+      Value columns = arith::UIToFPOp::create(
+          b, loc, b.getF32Type(),
+          arith::IndexCastUIOp::create(b, loc, b.getI64Type(), cols));
       factor = arith::MulFOp::create(
           b, loc, factor,
-          e.toF32(e.extractBroadcast(gate, {op.getBatch(), op.getHead(), qi})));
+          v.math.rmsFactor(v.reduce(vector::CombiningKind::ADD, sum), columns,
+                           epilogue.getEpsValue()));
     }
+    if (gate && !elementGate)
+      factor = arith::MulFOp::create(
+          b, loc, factor, e.toF32(v.extract(gate, gateRow(i))));
     return v.broadcast(factor);
   };
   Value out = v.loop(
       e.idx(0), e.idx(tq), 1, out0,
       [&](Value i, ValueRange iter) -> SmallVector<Value> {
         Value factor = rowFactor(i);
+        SmallVector<Value> at;
+        if (elementGate)
+          at = gateRow(i);
         auto scaleColumns = [&](Value from, Value to, bool inBounds,
                                 Value tile) {
           return v.loop(
@@ -949,6 +1018,9 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
               [&](Value c, ValueRange it) -> SmallVector<Value> {
                 Value o = arith::MulFOp::create(
                     b, loc, v.read(acc, {i, c}, inBounds), factor);
+                if (elementGate)
+                  o = arith::MulFOp::create(b, loc, o,
+                                            gateLanes(at, c, inBounds));
                 if (!elementType.isF32())
                   o = arith::TruncFOp::create(b, loc,
                                               v.vectorType(elementType), o);
@@ -968,6 +1040,94 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
         return {v.insert(row, iter[0], {i})};
       })[0];
   return {out, lse};
+}
+
+//===----------------------------------------------------------------------===//
+// Affine normalizations: kept-key sums and the row correction
+//===----------------------------------------------------------------------===//
+
+/// kept_sums: per row, the kept keys counted by scalars and, per vector of
+/// columns, their value rows summed in a register (an excluded pair adds
+/// 0 by a select, never reading its value into the sum).
+static SmallVector<Value> lowerKeptSums(KeptSumsOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value masked = op.getMaskedScores(), values = op.getValue();
+  int64_t tq = staticDim(masked, 0);
+  Value keys = v.dim(masked, 1);
+  Value cols = v.dim(values, 1);
+  Value wholeCols = e.muli(e.floordiv(cols, e.idx(width)), e.idx(width));
+  auto isKept = [&](Value i, Value j) -> Value {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE,
+                                 v.extract(masked, {i, j}), e.f32(kNegInf));
+  };
+  ValueRange rows = v.loop(
+      e.idx(0), e.idx(tq), 1, ValueRange{op.getCount(), op.getValueSum()},
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        Value count = v.loop(e.idx(0), keys, 1, v.extract(iter[0], {i}),
+                             [&](Value j, ValueRange it) -> SmallVector<Value> {
+                               Value more = arith::AddFOp::create(
+                                   b, loc, it[0], e.f32(1.0));
+                               return {e.select(isKept(i, j), more, it[0])};
+                             })[0];
+        auto sumColumns = [&](Value from, Value to, bool inBounds,
+                              Value tile) {
+          return v.loop(
+              from, to, width, tile,
+              [&](Value c, ValueRange it) -> SmallVector<Value> {
+                Value sum = v.loop(
+                    e.idx(0), keys, 1, v.read(it[0], {i, c}, inBounds),
+                    [&](Value j, ValueRange s) -> SmallVector<Value> {
+                      Value added = arith::AddFOp::create(
+                          b, loc, s[0], v.read(values, {j, c}, inBounds));
+                      return {e.select(isKept(i, j), added, s[0])};
+                    })[0];
+                return {v.write(sum, it[0], {i, c}, inBounds)};
+              })[0];
+        };
+        Value tile = sumColumns(e.idx(0), wholeCols, true, iter[1]);
+        tile = sumColumns(wholeCols, cols, false, tile);
+        return {v.insert(count, iter[0], {i}), tile};
+      });
+  return {rows[0], rows[1]};
+}
+
+/// affine_normalize: per row the two factors as scalars, then
+/// `a * acc + c * value_sum` by vectors along the columns.
+static Value lowerAffineNormalize(AffineNormalizeOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value acc = op.getAcc(), valueSum = op.getValueSum();
+  int64_t tq = staticDim(acc, 0);
+  bool mala = op.getNormalization().getAffine() == AffineNormKind::Mala;
+  Value cols = v.dim(acc, 1);
+  Value wholeCols = e.muli(e.floordiv(cols, e.idx(width)), e.idx(width));
+  return v.loop(
+      e.idx(0), e.idx(tq), 1, acc,
+      [&](Value i, ValueRange iter) -> SmallVector<Value> {
+        SoftmaxMath::AffineFactors f = v.math.affineFactors(
+            mala, v.extract(op.getSum(), {i}), v.extract(op.getCount(), {i}));
+        Value scale = v.broadcast(f.scale);
+        Value valueScale = v.broadcast(f.valueScale);
+        auto columns = [&](Value from, Value to, bool inBounds, Value tile) {
+          return v.loop(
+              from, to, width, tile,
+              [&](Value c, ValueRange it) -> SmallVector<Value> {
+                Value scaled = arith::MulFOp::create(
+                    b, loc, v.read(acc, {i, c}, inBounds), scale);
+                Value o = math::FmaOp::create(
+                    b, loc, v.read(valueSum, {i, c}, inBounds), valueScale,
+                    scaled);
+                return {v.write(o, it[0], {i, c}, inBounds)};
+              })[0];
+        };
+        Value tile = columns(e.idx(0), wholeCols, true, iter[0]);
+        return {columns(wholeCols, cols, false, tile)};
+      })[0];
 }
 
 //===----------------------------------------------------------------------===//
@@ -1406,8 +1566,8 @@ struct ConvertAttnTileToVectorPass
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
                    ReadStateOp, UpdateStateOp, FeatureMapOp,
-                   ExpandFeaturesOp, FinalizeOp,
-                   QuantizeOp, QuantizeChannelsOp>(op))
+                   ExpandFeaturesOp, FinalizeOp, QuantizeOp,
+                   QuantizeChannelsOp, KeptSumsOp, AffineNormalizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1459,6 +1619,12 @@ struct ConvertAttnTileToVectorPass
       } else if (auto fold = dyn_cast<UpdateStateOp>(op)) {
         if (lanesDivide(fold.getKey(), -1))
           replace(op, lowerUpdateState(fold, vectorWidth, blocking));
+      } else if (auto kept = dyn_cast<KeptSumsOp>(op)) {
+        if (lanesDivide(kept.getMaskedScores(), -1))
+          replace(op, lowerKeptSums(kept, vectorWidth));
+      } else if (auto affine = dyn_cast<AffineNormalizeOp>(op)) {
+        if (lanesDivide(affine.getAcc(), -1))
+          replace(op, {lowerAffineNormalize(affine, vectorWidth)});
       } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
         lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
       } else if (auto channels = dyn_cast<QuantizeChannelsOp>(op)) {

@@ -1188,7 +1188,142 @@ static SmallVector<Value> lowerFoldSink(FoldSinkOp op) {
                  });
 }
 
+/// kept_sums: the row counts of the kept entries, and the value rows of the
+/// kept keys summed into the value sums (excluded pairs skipped).
+static SmallVector<Value> lowerKeptSums(KeptSumsOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto isKept = [&](Value masked) -> Value {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, masked,
+                                 e.f32(kNegInf));
+  };
+  Value count = t.reduceRows(
+      op.getMaskedScores(), op.getCount(), [&](Value sum, Value m) -> Value {
+        return e.select(isKept(m),
+                        arith::AddFOp::create(b, loc, sum, e.f32(1.0)), sum);
+      });
+  AffineExpr i = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
+             j = getAffineDimExpr(2, ctx);
+  Value valueSum = t.generic(
+      {op.getMaskedScores(), op.getValue()},
+      {AffineMap::get(3, 0, {i, j}, ctx), AffineMap::get(3, 0, {j, c}, ctx)},
+      op.getValueSum(), AffineMap::get(3, 0, {i, c}, ctx),
+      {false, false, true},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value sum = arith::AddFOp::create(b, loc, args[2], args[1]);
+        return {e.select(isKept(args[0]), sum, args[2])};
+      })[0];
+  return {count, valueSum};
+}
+
+/// affine_normalize: per row the factors (a, c) of `a * acc + c * vsum`
+/// (subtractive: 1 and (1 - S) / N; mala: (1 + N / S) / N and -S / N^2;
+/// both 0 for an empty row), then the rows.
+static Value lowerAffineNormalize(AffineNormalizeOp op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  bool mala = op.getNormalization().getAffine() == AffineNormKind::Mala;
+  Value acc = op.getAcc();
+  SmallVector<Value> factors = t.map1D(
+      {op.getSum(), op.getCount()},
+      {t.emptyLike(op.getSum()), t.emptyLike(op.getSum())},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        SoftmaxMath::AffineFactors f =
+            t.math.affineFactors(mala, args[0], args[1]);
+        return {f.scale, f.valueScale};
+      });
+  return t.map2D({acc, op.getValueSum()}, factors, t.emptyLike(acc),
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   Value scaled = arith::MulFOp::create(b, loc, args[0], args[2]);
+                   return {math::FmaOp::create(b, loc, args[3], args[1], scaled)};
+                 })[0];
+}
+
+/// The gate of a finalize at row `i` (and column `c`, for an element-wise
+/// gate): query rows clamped into [0, query_length).
+static Value finalizeGate(TileLowering &t, FinalizeOp op, Value i, Value c) {
+  ScalarEmitter &e = t.e;
+  Value gate = op.getGate();
+  Value qi = e.maxsi(e.minsi(e.addi(op.getQuery(), i),
+                             e.subi(op.getQueryLength(), e.idx(1))),
+                     e.idx(0));
+  SmallVector<Value> at = {op.getBatch(), op.getHead(), qi};
+  if (cast<RankedTensorType>(gate.getType()).getRank() == 4)
+    at.push_back(c);
+  return e.toF32(e.extractBroadcast(gate, at));
+}
+
+/// finalize with an epilogue or an element-wise gate: the scaled rows in
+/// f32, each row's epilogue factor (rms_norm: 1 / sqrt(mean o^2 + eps)),
+/// then the rows times it and the gate.
+static SmallVector<Value> lowerFinalizeWithEpilogue(FinalizeOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value acc = op.getAcc();
+  SmallVector<Value> rows = {op.getSum()};
+  if (Value scale = op.getAccScale())
+    rows.push_back(scale);
+  Value scaled = t.map2D(
+      acc, rows, t.emptyLike(acc),
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value factor = op.getDivide() ? t.math.reciprocalOrZero(args[1])
+                                      : e.f32(1.0);
+        if (op.getAccScale())
+          factor = arith::MulFOp::create(b, loc, factor, args[2]);
+        return {arith::MulFOp::create(b, loc, args[0], factor)};
+      })[0];
+  SmallVector<Value> norms;
+  if (EpilogueAttr epilogue = op.getEpilogueAttr()) {
+    Value squares = t.reduceRows(scaled, t.filledRows(scaled, 0.0),
+                                 [&](Value sum, Value x) -> Value {
+                                   return math::FmaOp::create(b, loc, x, x,
+                                                              sum);
+                                 });
+    Value cols = arith::UIToFPOp::create(
+        b, loc, b.getF32Type(),
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                     tensor::DimOp::create(b, loc, acc, 1)));
+    norms.push_back(t.map1D(
+        squares, t.emptyLike(squares),
+        [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+          return {t.math.rmsFactor(args[0], cols, epilogue.getEpsValue())};
+        })[0]);
+  }
+  Type elementType = getElementTypeOrSelf(op.getResult().getType());
+  Value out = t.map2D(
+      scaled, norms, t.emptyLike(acc, elementType),
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        Value o = args[0];
+        if (!norms.empty())
+          o = arith::MulFOp::create(b, loc, o, args[1]);
+        if (op.getGate())
+          o = arith::MulFOp::create(b, loc, o,
+                                    finalizeGate(t, op, idx[0], idx[1]));
+        if (!elementType.isF32())
+          o = arith::TruncFOp::create(b, loc, elementType, o);
+        return {o};
+      })[0];
+  if (!op.getLse())
+    return {out};
+  Value lse = t.map1D({op.getMax(), op.getSum()}, t.emptyLike(op.getMax()),
+                      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                        return {t.math.logSumExp(args[0], args[1])};
+                      })[0];
+  return {out, lse};
+}
+
 static SmallVector<Value> lowerFinalize(FinalizeOp op) {
+  Value gateOperand = op.getGate();
+  if (op.getEpilogueAttr() ||
+      (gateOperand &&
+       cast<RankedTensorType>(gateOperand.getType()).getRank() == 4))
+    return lowerFinalizeWithEpilogue(op);
   TileLowering t(op);
   ScalarEmitter &e = t.e;
   Value acc = op.getAcc();
@@ -1203,13 +1338,9 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op) {
                                       : e.f32(1.0);
         if (op.getAccScale())
           factor = arith::MulFOp::create(t.b, t.loc, factor, args[2]);
-        if (Value gate = op.getGate()) {
-          Value qi = e.minsi(e.addi(op.getQuery(), idx[0]),
-                             e.subi(op.getQueryLength(), e.idx(1)));
-          Value g = e.toF32(
-              e.extractBroadcast(gate, {op.getBatch(), op.getHead(), qi}));
-          factor = arith::MulFOp::create(t.b, t.loc, factor, g);
-        }
+        if (op.getGate())
+          factor = arith::MulFOp::create(t.b, t.loc, factor,
+                                         finalizeGate(t, op, idx[0], Value()));
         Value o = arith::MulFOp::create(t.b, t.loc, args[0], factor);
         if (!elementType.isF32())
           o = arith::TruncFOp::create(t.b, t.loc, elementType, o);
@@ -1768,6 +1899,10 @@ static void lowerTileOp(Operation *op) {
           .Case([](FoldSinkOp o) { return lowerFoldSink(o); })
           .Case([](MergeOp o) { return lowerMerge(o); })
           .Case([](FinalizeOp o) { return lowerFinalize(o); })
+          .Case([](KeptSumsOp o) { return lowerKeptSums(o); })
+          .Case([](AffineNormalizeOp o) {
+            return SmallVector<Value>{lowerAffineNormalize(o)};
+          })
           .Case([](ForKeyTilesOp o) { return lowerForKeyTiles(o); })
           .Default([](Operation *) { return SmallVector<Value>{}; });
   // A lowering may size a result from operands that are less static than

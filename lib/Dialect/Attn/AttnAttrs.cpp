@@ -13,6 +13,9 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 using namespace mlir;
 using namespace attn;
 
@@ -543,11 +546,23 @@ void SoftcapAttr::print(AsmPrinter &printer) const {
 
 LogicalResult NormalizationAttr::verify(EmitErrorFn emitError,
                                         NormalizationKind kind,
-                                        llvm::APFloat biasValue, bool l1) {
+                                        llvm::APFloat biasValue, bool l1,
+                                        AffineNormKind affine) {
   double bias = biasValue.convertToDouble();
   if (kind == NormalizationKind::Softmax && l1)
     return emitError() << "#attn.normalize<softmax> is already l1-normalized; "
                           "'l1' is not allowed with it";
+  if (affine != AffineNormKind::None) {
+    if (kind == NormalizationKind::Softmax)
+      return emitError() << "#attn.normalize '"
+                         << stringifyAffineNormKind(affine)
+                         << "' corrects pointwise weights; softmax weights "
+                            "are already normalized";
+    if (l1)
+      return emitError() << "#attn.normalize '"
+                         << stringifyAffineNormKind(affine)
+                         << "' replaces 'l1'; they are not allowed together";
+  }
   if (kind != NormalizationKind::Sigmoid && bias != 0.0)
     return emitError() << "#attn.normalize bias is only defined for sigmoid, "
                           "not for "
@@ -578,26 +593,36 @@ Attribute NormalizationAttr::parse(AsmParser &parser, Type) {
   }
   double bias = 0.0;
   bool l1 = false;
+  AffineNormKind affine = AffineNormKind::None;
   while (succeeded(parser.parseOptionalComma())) {
     SMLoc optLoc = parser.getCurrentLocation();
     StringRef option;
     if (parser.parseKeyword(&option))
       return {};
+    std::optional<AffineNormKind> correction = symbolizeAffineNormKind(option);
     if (option == "bias") {
       if (parser.parseEqual() || parser.parseFloat(bias))
         return {};
     } else if (option == "l1") {
       l1 = true;
+    } else if (correction && *correction != AffineNormKind::None) {
+      if (affine != AffineNormKind::None) {
+        parser.emitError(optLoc) << "#attn.normalize takes one affine "
+                                    "correction (subtractive or mala)";
+        return {};
+      }
+      affine = *correction;
     } else {
       parser.emitError(optLoc) << "unknown #attn.normalize option '" << option
-                               << "'; expected 'bias = <float>' or 'l1'";
+                               << "'; expected 'bias = <float>', 'l1', "
+                                  "'subtractive' or 'mala'";
       return {};
     }
   }
   if (parser.parseGreater())
     return {};
   return parser.getChecked<NormalizationAttr>(loc, parser.getContext(), *kind,
-                                              llvm::APFloat(bias), l1);
+                                              llvm::APFloat(bias), l1, affine);
 }
 
 void NormalizationAttr::print(AsmPrinter &printer) const {
@@ -608,5 +633,65 @@ void NormalizationAttr::print(AsmPrinter &printer) const {
   }
   if (getL1())
     printer << ", l1";
+  if (hasAffine())
+    printer << ", " << stringifyAffineNormKind(getAffine());
   printer << ">";
+}
+
+LogicalResult EpilogueAttr::verify(EmitErrorFn emitError, EpilogueKind kind,
+                                   llvm::APFloat epsValue) {
+  double eps = epsValue.convertToDouble();
+  if (!(eps > 0.0) || !std::isfinite(eps))
+    return emitError() << "#attn.epilogue<" << stringifyEpilogueKind(kind)
+                       << "> eps must be positive and finite, got " << eps;
+  return success();
+}
+
+// #attn.epilogue<kind (, eps = <float>)?>
+Attribute EpilogueAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseLess())
+    return {};
+  SMLoc kindLoc = parser.getCurrentLocation();
+  if (parser.parseKeyword(&keyword))
+    return {};
+  std::optional<EpilogueKind> kind = symbolizeEpilogueKind(keyword);
+  if (!kind) {
+    parser.emitError(kindLoc) << "unknown epilogue '" << keyword
+                              << "'; expected rms_norm";
+    return {};
+  }
+  double eps = 1.0e-6;
+  if (succeeded(parser.parseOptionalComma())) {
+    SMLoc optLoc = parser.getCurrentLocation();
+    StringRef option;
+    if (parser.parseKeyword(&option))
+      return {};
+    if (option != "eps") {
+      parser.emitError(optLoc) << "unknown #attn.epilogue option '" << option
+                               << "'; expected 'eps = <float>'";
+      return {};
+    }
+    if (parser.parseEqual() || parser.parseFloat(eps))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<EpilogueAttr>(loc, parser.getContext(), *kind,
+                                         llvm::APFloat(eps));
+}
+
+void EpilogueAttr::print(AsmPrinter &printer) const {
+  // The shortest scientific form that reads back as the same double
+  // (`1.0e-06`, not `9.9999999999999995E-7`).
+  double eps = getEpsValue();
+  char text[64];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof(text), "%.*e", digits, eps);
+    if (std::strtod(text, nullptr) == eps)
+      break;
+  }
+  printer << "<" << stringifyEpilogueKind(getKind()) << ", eps = " << text
+          << ">";
 }

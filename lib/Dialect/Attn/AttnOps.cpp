@@ -170,6 +170,30 @@ static LogicalResult verifyFeatureMapOperands(AttentionOp op,
   return success();
 }
 
+bool AttentionOp::hasRowEpilogue() {
+  if (getEpilogueAttr())
+    return true;
+  Value gate = getOutputGate();
+  return gate && cast<RankedTensorType>(gate.getType()).getRank() == 4;
+}
+
+/// The affine row corrections of the normalization (subtractive, mala) and
+/// the row epilogue: what they do not combine with.
+static LogicalResult verifyRowTerms(AttentionOp op) {
+  NormalizationAttr norm = op.getNormalizationAttr();
+  if (norm && norm.hasAffine() && !op.getWeightMod().empty())
+    return op.emitOpError()
+           << "the " << stringifyAffineNormKind(norm.getAffine())
+           << " normalization cannot be combined with a weight_mod (its "
+              "weights need the row's kept-key count and weight sum first)";
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (op.getEpilogueAttr() && quant && quant.getPv() == PVPrecision::Int8)
+    return op.emitOpError() << "an epilogue cannot be combined with pv = int8 "
+                               "(the derived error bound of the u8 weights "
+                               "does not hold through the row norm)";
+  return success();
+}
+
 /// A scale operand of quantized Q K^T: [B|1, H|1, 1|ceil(N / block)]
 /// floats.
 static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
@@ -552,14 +576,16 @@ LogicalResult AttentionOp::verify() {
       return emitOpError() << "output_gate must have a floating-point element "
                               "type, got "
                            << gType.getElementType();
-    if (gType.getRank() != 3)
+    if (gType.getRank() != 3 && gType.getRank() != 4)
       return emitOpError() << "output_gate must have rank 3 [batch, heads, "
-                              "query] (extent-1 dimensions broadcast), got "
+                              "query] or 4 [batch, heads, query, value "
+                              "head_dim] (extent-1 dimensions broadcast), got "
                               "rank "
                            << gType.getRank();
-    int64_t expected[3] = {e.b, e.hq, e.nq};
-    StringRef meaning[3] = {"batch", "query heads", "query length"};
-    for (unsigned i = 0; i < 3; ++i)
+    int64_t expected[4] = {e.b, e.hq, e.nq, e.dv};
+    StringRef meaning[4] = {"batch", "query heads", "query length",
+                            "value head_dim"};
+    for (unsigned i = 0; i < gType.getRank(); ++i)
       if (failed(checkBroadcastDim(op, "output_gate", i, gType.getDimSize(i),
                                    expected[i], meaning[i])))
         return failure();
@@ -569,6 +595,8 @@ LogicalResult AttentionOp::verify() {
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
   if (failed(verifyFeatureMapOperands(*this, e)))
+    return failure();
+  if (failed(verifyRowTerms(*this)))
     return failure();
   if (failed(verifyQuantization(*this, e)))
     return failure();

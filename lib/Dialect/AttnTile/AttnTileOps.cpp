@@ -148,14 +148,39 @@ LogicalResult FinalizeOp::verify() {
                        "it is read at");
   if (Value gate = getGate()) {
     auto type = cast<RankedTensorType>(gate.getType());
-    if (type.getRank() != 3)
-      return emitOpError("the gate must be a 3-D tensor [B|1, H|1, N|1], got ")
+    if (type.getRank() != 3 && type.getRank() != 4)
+      return emitOpError("the gate must be a 3-D tensor [B|1, H|1, N|1] or a "
+                         "4-D tensor [B|1, H|1, N|1, C|1], got ")
              << type;
+    int64_t columns = type.getRank() == 4 ? type.getDimSize(3) : 1;
+    if (columns != 1 && failed(checkExtent(*this, gate, 3, "gate", getAcc(),
+                                           1, "accumulator")))
+      return failure();
   }
   if (Value lse = getLse())
     return checkExtent(*this, lse, 0, "logsumexp", getAcc(), 0,
                        "accumulator");
   return success();
+}
+
+LogicalResult KeptSumsOp::verify() {
+  if (failed(checkExtent(*this, getMaskedScores(), 1, "masked scores",
+                         getValue(), 0, "value")) ||
+      failed(checkExtent(*this, getCount(), 0, "count", getMaskedScores(), 0,
+                         "masked scores")) ||
+      failed(checkExtent(*this, getValueSum(), 0, "value sum",
+                         getMaskedScores(), 0, "masked scores")))
+    return failure();
+  return checkExtent(*this, getValueSum(), 1, "value sum", getValue(), 1,
+                     "value");
+}
+
+LogicalResult AffineNormalizeOp::verify() {
+  if (!getNormalization().hasAffine())
+    return emitOpError("needs a normalization with an affine correction "
+                       "(subtractive or mala), got ")
+           << getNormalization();
+  return checkExtent(*this, getSum(), 0, "sum", getAcc(), 0, "accumulator");
 }
 
 LogicalResult MergeOp::verify() {

@@ -972,7 +972,7 @@ func.func @normalize_unknown_kind(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf
 
 // Unknown normalization option.
 func.func @normalize_unknown_option(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{unknown #attn.normalize option 'temperature'; expected 'bias = <float>' or 'l1'}}
+  // expected-error @+1 {{unknown #attn.normalize option 'temperature'; expected 'bias = <float>', 'l1', 'subtractive' or 'mala'}}
   %o = attn.attention %q, %q, %q normalization(#attn.normalize<sigmoid, temperature = 2.0>) : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -1440,7 +1440,7 @@ func.func @sink_logits_sigmoid(%q: tensor<1x4x8x16xf32>, %s: tensor<4xf32>) -> t
 
 // The output gate is [B|1, Hq|1, Nq|1].
 func.func @output_gate_rank(%q: tensor<1x4x8x16xf32>, %g: tensor<4x8xf32>) -> tensor<1x4x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op output_gate must have rank 3 [batch, heads, query] (extent-1 dimensions broadcast), got rank 2}}
+  // expected-error @+1 {{'attn.attention' op output_gate must have rank 3 [batch, heads, query] or 4 [batch, heads, query, value head_dim] (extent-1 dimensions broadcast), got rank 2}}
   %o = attn.attention %q, %q, %q output_gate(%g : tensor<4x8xf32>)
        : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>

@@ -280,6 +280,15 @@ def Attn_NormalizationKind : I32EnumAttr<"NormalizationKind",
   let genSpecializedAttr = 0;
 }
 
+def Attn_AffineNormKind : I32EnumAttr<"AffineNormKind",
+    "an affine row correction of pointwise weights (subtractive, MALA)", [
+  I32EnumAttrCase<"None", 0, "none">,
+  I32EnumAttrCase<"Subtractive", 1, "subtractive">,
+  I32EnumAttrCase<"Mala", 2, "mala">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
 def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
   let summary = "Normalization of scores into weights";
   let description = [{
@@ -292,18 +301,44 @@ def Attn_NormalizationAttr : Attn_Attr<"Normalization", "normalize"> {
     With `l1`, the weights of a row are divided by their sum (a row whose
     sum is 0 gives 0). Masked entries have weight 0. `l1` is implied by and
     not allowed with `softmax`; `bias` is only meaningful for `sigmoid`.
+
+    Affine row corrections (instead of `l1`, pointwise kinds only): with
+    `w_ij` the pointwise weights of row `i` (after the `decay`),
+    `N_i` the number of keys the masks keep for the row (`mask`, `mask_fn`,
+    a block layout, a selection; a kept key whose score is `-inf` counts,
+    with weight 0), `S_i = sum_j w_ij` and `V_i = sum_j v_j` over those
+    keys (a row with `N_i = 0` is 0):
+
+    * `subtractive` (InLine attention): `a_ij = w_ij - S_i / N_i + 1 / N_i`,
+      i.e. `out_i = sum_j w_ij v_j + (1 - S_i) / N_i * V_i`. The weights of
+      a row sum to 1 and are injective in the scores. Under a causal mask
+      `N_i = p + 1` (the keys `0 .. p` of the aligned query position `p`).
+    * `mala` (Magnitude-Aware Linear Attention): with `s_ij = w_ij / N_i`
+      and `z_i = sum_j s_ij = S_i / N_i`,
+      `a_ij = (1 + 1 / z_i) s_ij - z_i / N_i`, i.e.
+      `out_i = (1 + 1 / z_i) / N_i * sum_j w_ij v_j - z_i / N_i * V_i`
+      (the weights of a row sum to 1; a row with `z_i = 0` is 0).
+
+    Neither is combined with `weight_mod`. They are lowered through the
+    tile program only.
     ```mlir
     normalization(#attn.normalize<sigmoid, bias = -5.0>)
     normalization(#attn.normalize<softplus, l1>)
+    normalization(#attn.normalize<identity, subtractive>)
     ```
   }];
   let parameters = (ins "::attn::NormalizationKind":$kind,
                         DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(0.0)">:$bias,
-                        DefaultValuedParameter<"bool", "false">:$l1);
+                        DefaultValuedParameter<"bool", "false">:$l1,
+                        DefaultValuedParameter<"::attn::AffineNormKind", "::attn::AffineNormKind::None">:$affine);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     double getBiasValue() const { return getBias().convertToDouble(); }
+    /// Whether the weights take an affine row correction (subtractive,
+    /// mala): the count of kept keys and the sum of their values join the
+    /// row state.
+    bool hasAffine() const { return getAffine() != AffineNormKind::None; }
   }];
 }
 
@@ -382,6 +417,45 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     }
     /// Whether phi reads the op's feature_map weight and bias operands.
     bool hasWeights() const { return getKind() == FeatureMapKind::Hedgehog; }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Output epilogues
+//===----------------------------------------------------------------------===//
+
+def Attn_EpilogueKind : I32EnumAttr<"EpilogueKind",
+    "a normalization of each output row", [
+  I32EnumAttrCase<"RmsNorm", 0, "rms_norm">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_EpilogueAttr : Attn_Attr<"Epilogue", "epilogue"> {
+  let summary = "A normalization of each output row before the output gate";
+  let description = [{
+    Applied to each output row `o = out[b, h, i, :]` (`Dv` values, after
+    the normalization's division, the affine correction and the sink)
+    before the `output_gate`:
+
+    * `rms_norm` (TransNormerLLM's SRMSNorm, Lightning Attention; RetNet
+      and GLA normalize each head the same way):
+      `o_c <- o_c / sqrt(mean_c' o_c'^2 + eps)` over the value dimension
+      `Dv` of one head. No learned weight: a per-channel weight `w[c]`
+      folds into an element-wise `output_gate` (`g * w`).
+
+    `eps` (default `1e-6`, TransNormerLLM's) must be positive and finite.
+    The logsumexp is not affected. Lowered through the tile program only.
+    ```mlir
+    epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)
+    ```
+  }];
+  let parameters = (ins EnumParameter<Attn_EpilogueKind>:$kind,
+                        DefaultValuedParameter<"::llvm::APFloat", "::llvm::APFloat(1.0e-6)">:$eps);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    double getEpsValue() const { return getEps().convertToDouble(); }
   }];
 }
 

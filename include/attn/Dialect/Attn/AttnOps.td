@@ -55,7 +55,11 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `output_gate(%g : tensor<B|1 x Hq|1 x Nq|1 x f>)`: a per-(b, h, i)
       factor on the output row, `out[b,h,i,:] = g[b,h,i] * sum_j w_ij v_j`
       (head routing/pruning: MoH, MoA, SHRP; extent-1 dimensions broadcast).
-      The logsumexp is not affected.
+      The logsumexp is not affected. A rank-4 gate
+      `tensor<B|1 x Hq|1 x Nq|1 x Dv|1 x f>` is element-wise,
+      `out[b,h,i,c] = g[b,h,i,c] * o[b,h,i,c]` (TransNormerLLM's output
+      gate; lowered through the tile program only). With an `epilogue`,
+      `o` is the normalized row: `out = g * epilogue(sum_j w_ij v_j)`.
     * `decay(%a : tensor<B|1 x Hq|1 x Nk|1 x f>)`: a decay per key position,
       `a[b, h, r]` in `(0, 1]` (linear attention and state-space duality:
       RetNet/Lightning with a constant per head, Mamba-2 SSD with
@@ -83,6 +87,14 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     on pooled keys (MoBA); it is and-ed with `mask` and `mask_fn` (see
     `#attn.topk_blocks` for the pooling, the gate, the eligible blocks and
     the tie-break). Not combined with `feature_map` or `decay`. Lowered
+    through the tile program only.
+
+    Epilogue (optional): `epilogue(#attn.epilogue<rms_norm, eps = e>)`
+    normalizes each output row over `Dv` before the `output_gate`:
+    `out[b,h,i,:] = g * o / sqrt(mean_c o_c^2 + e)` with
+    `o = sum_j w_ij v_j` (normalized, corrected and sink-folded as the
+    normalization says). A row epilogue composes with every normalization
+    (softmax included) and mask. Not combined with `pv = int8`. Lowered
     through the tile program only.
 
     Quantization (optional): `quantization(#attn.quantized_qk<...>)`
@@ -156,7 +168,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<F64Attr>:$scale,
                        OptionalAttr<Attn_FeatureMapAttr>:$feature_map,
                        OptionalAttr<Attn_TopKBlocksAttr>:$selection,
-                       OptionalAttr<Attn_QuantizedQKAttr>:$quantization);
+                       OptionalAttr<Attn_QuantizedQKAttr>:$quantization,
+                       OptionalAttr<Attn_EpilogueAttr>:$epilogue);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
   let regions = (region AnyRegion:$mask_fn, AnyRegion:$score_mod,
@@ -186,6 +199,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
     (`scale` `(` $scale^ `)`)?
+    (`epilogue` `(` $epilogue^ `)`)?
     (`mask_fn` $mask_fn^)?
     (`score_mod` $score_mod^)?
     (`weight_mod` $weight_mod^)?
@@ -215,6 +229,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     /// Whether the spec selects key blocks per query (a selection
     /// attribute): lowered through the tile program only.
     bool hasSelection() { return getSelectionAttr() != nullptr; }
+    /// Whether the output rows take an epilogue or an element-wise (rank-4)
+    /// output gate: lowered through the tile program only.
+    bool hasRowEpilogue();
+    /// Whether the normalization has an affine row correction
+    /// (subtractive, mala): lowered through the tile program only.
+    bool hasAffineNormalization() {
+      NormalizationAttr norm = getNormalizationAttr();
+      return norm && norm.hasAffine();
+    }
   }];
 }
 

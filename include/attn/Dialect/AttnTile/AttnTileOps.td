@@ -796,6 +796,70 @@ def AttnTile_QuantizedAccumulateOp : AttnTile_Op<"quantized_accumulate", [
   let hasVerifier = 1;
 }
 
+def AttnTile_KeptSumsOp : AttnTile_Op<"kept_sums", [
+    Pure, AllTypesMatch<["count", "new_count"]>,
+    AllTypesMatch<["value_sum", "new_value_sum"]>]> {
+  let summary = "Counts the kept keys of each row and sums their values";
+  let description = [{
+    The row state of an affine normalization (`subtractive`, `mala`): for
+    the entries whose `masked_scores` (the output of `attn_tile.mask`) is
+    not `-inf` (the keys the masks keep; padding past the sequence ends is
+    `-inf` there),
+    `new_count[i] = count[i] + #{j kept}` and
+    `new_value_sum[i, c] = value_sum[i, c] + sum_{j kept} value[j, c]`.
+    Excluded pairs add nothing, whatever their value row holds.
+
+    ```mlir
+    %n1, %vs1 = attn_tile.kept_sums %m, %vt into %n, %vs
+        : tensor<32x64xf32>, tensor<64x?xf32> -> tensor<32xf32>, tensor<32x?xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$masked_scores,
+                       AttnTile_F32Tile2D:$value, AttnTile_F32Rows:$count,
+                       AttnTile_F32Tile2D:$value_sum);
+  let results = (outs AttnTile_F32Rows:$new_count,
+                      AttnTile_F32Tile2D:$new_value_sum);
+  let assemblyFormat = [{
+    $masked_scores `,` $value `into` $count `,` $value_sum attr-dict
+    `:` type($masked_scores) `,` type($value) `->` type($count) `,`
+    type($value_sum)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_AffineNormalizeOp : AttnTile_Op<"affine_normalize", [
+    Pure, AllTypesMatch<["acc", "value_sum", "result"]>,
+    AllTypesMatch<["sum", "count"]>]> {
+  let summary = "The affine row correction of pointwise weights";
+  let description = [{
+    The end of a row under `#attn.normalize<..., subtractive | mala>`, from
+    the accumulator `A = sum_j w_ij v_j`, the weight sum `S = sum_j w_ij`,
+    the count `N` of kept keys and their value sum `V` (`attn_tile.kept_sums`):
+
+    * `subtractive`: `result = A + (1 - S) / N * V`;
+    * `mala`: `result = (1 + N / S) / N * A - S / N^2 * V`.
+
+    A row with `N = 0` (or, for `mala`, `S = 0`) gives 0. The normalization
+    attribute must carry the correction.
+
+    ```mlir
+    %o = attn_tile.affine_normalize %acc, %sum, %n, %vs
+        normalization(#attn.normalize<identity, subtractive>)
+        : tensor<32x?xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$sum,
+                       AttnTile_F32Rows:$count, AttnTile_F32Tile2D:$value_sum,
+                       Attn_NormalizationAttr:$normalization);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $acc `,` $sum `,` $count `,` $value_sum
+    `normalization` `(` $normalization `)` attr-dict
+    `:` type($acc) `,` type($sum)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_FoldSinkOp : AttnTile_Op<"fold_sink", [
     Pure, AllTypesMatch<["max", "sum", "new_max", "new_sum", "acc_scale"]>]> {
   let summary = "A sink logit joins each row's softmax normalizer";
@@ -817,13 +881,18 @@ def AttnTile_FinalizeOp : AttnTile_Op<"finalize", [
     AllTypesMatch<["max", "sum"]>]> {
   let summary = "The output rows (and logsumexp) of a finished query tile";
   let description = [{
-    `result[i, c] = acc[i, c] * acc_scale[i] * r[i] * gate[b, h, query + i]`
-    converted to the result's element type, where `r[i] = 1 / sum[i]` with
-    `divide` (0 for an empty row whose sum is 0) and 1 without, and a
-    missing `acc_scale` or `gate` is 1. The gate tensor is `[B|1, H|1,
-    N|1]` (extents of 1 broadcast); rows past `query_length` read its last
-    row. With a second result, it is the logsumexp `max + log(sum)` of each
-    row (`-inf` for a row without weight).
+    `result[i, c] = gate[b, h, query + i(, c)] * E(o)[i, c]` converted to
+    the result's element type, with `o[i, c] = acc[i, c] * acc_scale[i] *
+    r[i]`, where `r[i] = 1 / sum[i]` with `divide` (0 for an empty row
+    whose sum is 0) and 1 without, and a missing `acc_scale` or `gate` is
+    1. `E` is the `epilogue` (the identity without one):
+    `rms_norm` gives `o[i, c] / sqrt(mean_c' o[i, c']^2 + eps)` over the
+    row's columns. The gate tensor is `[B|1, H|1, N|1]` (one factor per
+    row) or `[B|1, H|1, N|1, C|1]` (one per element; extents of 1
+    broadcast); rows outside `[0, query_length)` read its nearest row (a
+    chunk of the linear form may start before row 0; those rows are not
+    written). With a second result, it is the logsumexp `max + log(sum)` of
+    each row (`-inf` for a row without weight).
   }];
   let arguments = (ins AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$max,
                        AttnTile_F32Rows:$sum,
@@ -831,7 +900,8 @@ def AttnTile_FinalizeOp : AttnTile_Op<"finalize", [
                        Optional<AnyRankedTensor>:$gate,
                        Optional<Index>:$batch, Optional<Index>:$head,
                        Optional<Index>:$query, Optional<Index>:$query_length,
-                       UnitAttr:$divide);
+                       UnitAttr:$divide,
+                       OptionalAttr<Attn_EpilogueAttr>:$epilogue);
   let results = (outs 2DTensorOf<[F32, F16, BF16]>:$result,
                       Optional<AttnTile_F32Rows>:$lse);
   let assemblyFormat = [{
