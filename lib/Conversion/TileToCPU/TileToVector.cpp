@@ -940,9 +940,11 @@ static SmallVector<Value> lowerFinalize(FinalizeOp op, int64_t width) {
     Value qi = e.maxsi(e.minsi(e.addi(op.getQuery(), i),
                                e.subi(op.getQueryLength(), e.idx(1))),
                        e.idx(0));
+    // Named: a braced list inside the range expression would not outlive
+    // the loop's first step.
+    SmallVector<Value, 3> indices = {op.getBatch(), op.getHead(), qi};
     SmallVector<Value> at;
-    for (auto [d, index] :
-         llvm::enumerate(ArrayRef<Value>{op.getBatch(), op.getHead(), qi})) {
+    for (auto [d, index] : llvm::enumerate(indices)) {
       int64_t size = gateType.getDimSize(d);
       if (size == 1)
         at.push_back(e.idx(0));
