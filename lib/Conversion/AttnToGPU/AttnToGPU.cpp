@@ -59,6 +59,9 @@ struct GPUTileConfig {
   /// Tensor cores: 16x8 O tiles per warp kept in mma accumulator fragments
   /// across key tiles (0: O in shared memory); see oFragmentCount.
   int64_t oFragments = 0;
+  /// A mask can exclude pairs: partial key tiles probe their value tile for
+  /// non-finite numbers (one shared i32, see excludeNonFiniteValues).
+  bool valueProbe = false;
   /// Tensor cores with O in fragments: S, P and the row statistics stay in
   /// registers too (FlashAttention-2): each warp owns whole 16-row
   /// blocks of S and O, the softmax works on the accumulator layout and a
@@ -81,13 +84,16 @@ struct SharedLayout {
   int64_t slots = 1;
   /// The O accumulator in shared memory (else in registers).
   bool sharedO = true;
+  /// The value probe's flag (GPUTileConfig::valueProbe).
+  bool valueProbe = false;
   int64_t kStride() const { return d + 1; }
   int64_t sStride() const { return bk + 1; }
   static int64_t align(int64_t bytes) { return (bytes + 15) / 16 * 16; }
   int64_t bytes() const {
     return align(4 * bq * d) + align(4 * slots * bk * kStride()) +
            align(4 * slots * bk * dv) + align(4 * bq * sStride()) +
-           (sharedO ? align(4 * bq * dv) : 0) + 3 * align(4 * bq);
+           (sharedO ? align(4 * bq * dv) : 0) + 3 * align(4 * bq) +
+           (valueProbe ? align(4) : 0);
   }
 };
 
@@ -103,6 +109,8 @@ struct TensorCoreLayout {
   int64_t slots = 1;
   /// The O accumulator in shared memory (else in mma fragments).
   bool sharedO = true;
+  /// The value probe's flag (GPUTileConfig::valueProbe).
+  bool valueProbe = false;
   /// S and P in shared memory (else in registers, with a lane-exchange
   /// buffer of exchangeBytes for the row reductions).
   bool sharedScores = true;
@@ -123,7 +131,8 @@ struct TensorCoreLayout {
            (sharedScores
                 ? align(4 * bq * sStride()) + align(2 * bq * pStride())
                 : align(exchangeBytes)) +
-           (sharedO ? align(4 * bq * oStride()) : 0) + 3 * align(4 * bq);
+           (sharedO ? align(4 * bq * oStride()) : 0) + 3 * align(4 * bq) +
+           (valueProbe ? align(4) : 0);
   }
 };
 
@@ -131,6 +140,7 @@ static TensorCoreLayout tensorCoreLayout(const GPUTileConfig &cfg, int64_t d,
                                          int64_t dv) {
   TensorCoreLayout l{cfg.bq, cfg.bk, d, dv, cfg.slots(), cfg.oFragments == 0};
   l.sharedScores = !cfg.registerSoftmax;
+  l.valueProbe = cfg.valueProbe;
   if (cfg.registerSoftmax)
     l.exchangeBytes = 4 * cfg.threads * cfg.rowsPerThread();
   return l;
@@ -140,7 +150,7 @@ static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
   return cfg.tensorCores
              ? tensorCoreLayout(cfg, d, dv).bytes()
              : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
-                            cfg.oPerThread == 0}
+                            cfg.oPerThread == 0, cfg.valueProbe}
                    .bytes();
 }
 
@@ -432,8 +442,32 @@ private:
   /// The online row statistics; with `storeWeights` P overwrites S and the
   /// rescale factor goes to alpha.
   void rowStatsStage(bool storeWeights);
-  /// O = alpha O + P V (`rescale`) or O = O + P V.
-  void accumulateStage(bool rescale);
+  /// O = alpha O + P V (`rescale`) or O = O + P V. With a mask, on a
+  /// partial key tile (list entry `entry`, first key k0) whose values are
+  /// not all finite, the pairs the mask excludes add nothing (see
+  /// probeValues).
+  void accumulateStage(bool rescale, Value entry, Value k0, Value isPartial);
+  /// An excluded pair's weight is 0, but 0 times a NaN or infinity in its
+  /// value row is NaN. So before P V a partial key tile's values are probed
+  /// (one stage): whether one is not finite (uniform over the block). Rare,
+  /// and then P V excludes those pairs: the SIMT kernel skips them, the
+  /// tensor cores (which cannot skip single products) get
+  /// excludeNonFiniteValues.
+  Value probeValues(Value entry);
+  /// After O's rescale and before the tensor cores' P V, on a tile whose
+  /// values are not all finite: each O element adds the non-finite values
+  /// of the keys its row keeps (whatever their weight), then those values
+  /// become 0 in the tile.
+  void excludeNonFiniteValues(Value k0);
+  /// NaN or +-infinity.
+  Value notFinite(Value v);
+  /// A thread-level stage over O's elements wherever O lives (registers,
+  /// fragments or shared memory): body(O, its indices, row, column), the
+  /// column clamped into [0, Dv) and `inside` false for padding columns.
+  void forEachOElement(
+      function_ref<void(Value o, ValueRange at, Value i, Value c,
+                        Value inside)>
+          body);
   /// After the key loop of the statistics: the sink logit joins the
   /// normalizer, the logsumexp is written, and alpha becomes the output
   /// factor (one pass) or the inverse normalizer of pass 2 (two passes, the
@@ -482,6 +516,9 @@ private:
   // Its shared buffers: Q, K, V, S/P, O tiles; per row the running max m,
   // the running sum l and the factor alpha.
   Value qs, ks, vs, ss, os, mBuf, lBuf, alphaBuf;
+  // With a mask (cfg.valueProbe): the last key-tile entry (i32) whose value
+  // tile held a non-finite number; -1 before the first.
+  Value nonFiniteEntry;
   // SIMT with O in registers: T x oPerThread, row t private to thread t
   // (attn.gpu.thread_private; attn-gpu-privatize-thread-state makes it a
   // per-thread array on the GPU).
@@ -741,6 +778,13 @@ LogicalResult GPULowering::run() {
     mBuf = sharedBuffer({Bq});
     lBuf = sharedBuffer({Bq});
     alphaBuf = sharedBuffer({Bq});
+    if (cfg.valueProbe) {
+      nonFiniteEntry = sharedBuffer({1}, b.getI32Type());
+      threadLoop(1, [&](Value) {
+        store(arith::ConstantIntOp::create(b, loc, -1, 32), nonFiniteEntry,
+              {idx(0)});
+      });
+    }
 
     // Q tile, scaled; padding queries are zero. The tensor-core kernel keeps
     // Q in the input type and scales S in f32 instead.
@@ -859,6 +903,10 @@ void GPULowering::keyTiles(KeyPass pass) {
         registerScoresStage(k0, isPartial);
       registerWeightsStage(k0, isPartial, pass);
       if (withV) {
+        if (cfg.valueProbe)
+          ifThen(isPartial, [&] {
+            ifThen(probeValues(entry), [&] { excludeNonFiniteValues(k0); });
+          });
         gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
                                        /*bIsNK=*/false, /*accumulate=*/true,
                                        kvRow0};
@@ -877,7 +925,8 @@ void GPULowering::keyTiles(KeyPass pass) {
     if (pass != KeyPass::FinalWeights)
       rowStatsStage(/*storeWeights=*/pass == KeyPass::Online);
     if (withV)
-      accumulateStage(/*rescale=*/pass == KeyPass::Online);
+      accumulateStage(/*rescale=*/pass == KeyPass::Online, entry, k0,
+                      isPartial);
     kvRow0 = Value();
   });
 }
@@ -1248,7 +1297,12 @@ void GPULowering::publishRowStats() {
 }
 
 // O = alpha O + P V.
-void GPULowering::accumulateStage(bool rescale) {
+void GPULowering::accumulateStage(bool rescale, Value entry, Value k0,
+                                  Value isPartial) {
+  Value excluding;
+  if (cfg.valueProbe)
+    excluding = ifElse(isPartial, [&] { return probeValues(entry); },
+                       e.boolean(false));
   if (tc) {
     // O of row i at `at` (in os or in the accumulator tiles) times alpha.
     auto scale = [&](Value o, ValueRange at, Value i) {
@@ -1264,6 +1318,8 @@ void GPULowering::accumulateStage(bool rescale) {
         Value i = divui(x, oCols);
         scale(os, {i, remui(x, oCols)}, i);
       });
+    if (excluding)
+      ifThen(excluding, [&] { excludeNonFiniteValues(k0); });
     gpu_codegen::WarpMatmul mm{ps, vs, oFrags ? oFrags : os, Bq, oCols, Bk,
                                /*bIsNK=*/false, /*accumulate=*/true, kvRow0};
     mm.cWarpPrivate = static_cast<bool>(oFrags);
@@ -1275,10 +1331,26 @@ void GPULowering::accumulateStage(bool rescale) {
     Value i = divui(x, Dv), c = remui(x, Dv);
     if (rescale)
       init = arith::MulFOp::create(b, loc, init, load(alphaBuf, {i}));
-    return reduce(Bk, init, [&](Value j, Value acc) {
+    auto product = [&](Value j, Value acc) -> Value {
       return math::FmaOp::create(b, loc, load(ss, {i, j}),
                                  load(vs, {kvRow(j), c}), acc);
-    });
+    };
+    if (!excluding)
+      return reduce(Bk, init, product);
+    // A weight of 0 is an excluded pair's or an underflow's: only those
+    // evaluate the mask.
+    Value qi = e.addi(q0, i);
+    auto keptProduct = [&](Value j, Value acc) -> Value {
+      Value zero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                         load(ss, {i, j}), e.f32(0.0));
+      Value kj = e.addi(k0, j);
+      Value keep = ifElse(
+          zero, [&] { return keepPair(pair(qi, kj), kj, e.boolean(true)); },
+          e.boolean(true));
+      return ifElse(keep, [&] { return product(j, acc); }, acc);
+    };
+    return ifElse(excluding, [&] { return reduce(Bk, init, keptProduct); },
+                  reduce(Bk, init, product));
   };
   if (oRegs) {
     ownedOElements([&](Value t, Value k, Value x) {
@@ -1289,6 +1361,86 @@ void GPULowering::accumulateStage(bool rescale) {
   threadLoop(Bq * Dv, [&](Value x) {
     Value i = divui(x, Dv), c = remui(x, Dv);
     store(accumulate(x, load(os, {i, c})), os, {i, c});
+  });
+}
+
+void GPULowering::forEachOElement(
+    function_ref<void(Value o, ValueRange at, Value i, Value c, Value inside)>
+        body) {
+  auto clamped = [&](Value c) {
+    return std::make_pair(e.minsi(c, idx(Dv - 1)),
+                          e.cmp(arith::CmpIPredicate::ult, c, idx(Dv)));
+  };
+  if (oRegs) {
+    ownedOElements([&](Value t, Value k, Value x) {
+      body(oRegs, {t, k}, divui(x, Dv), remui(x, Dv), e.boolean(true));
+    });
+  } else if (oFrags) {
+    forEachAccumulatorElement([&](ValueRange frag, Value i, Value c) {
+      auto [column, inside] = clamped(c);
+      body(oFrags, frag, i, column, inside);
+    });
+  } else {
+    threadLoop(Bq * oCols, [&](Value x) {
+      Value i = divui(x, oCols), c = remui(x, oCols);
+      auto [column, inside] = clamped(c);
+      body(os, {i, c}, i, column, inside);
+    });
+  }
+}
+
+Value GPULowering::notFinite(Value v) {
+  return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE,
+                               math::AbsFOp::create(b, loc, v),
+                               e.f32(std::numeric_limits<float>::infinity()));
+}
+
+Value GPULowering::probeValues(Value entry) {
+  // Any thread that sees one writes the entry (all the same value); the
+  // flag is never reset: an entry is probed once per pass.
+  Value tag = arith::IndexCastOp::create(b, loc, b.getI32Type(), entry);
+  threadLoop(Bk * Dv, [&](Value x) {
+    Value j = divui(x, Dv), c = remui(x, Dv);
+    ifThen(notFinite(e.toF32(load(vs, {kvRow(j), c}))),
+           [&] { store(tag, nonFiniteEntry, {idx(0)}); });
+  });
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                               load(nonFiniteEntry, {idx(0)}), tag);
+}
+
+void GPULowering::excludeNonFiniteValues(Value k0) {
+  Type vElem = cast<MemRefType>(vs.getType()).getElementType();
+  auto value = [&](Value j, Value c) {
+    return e.toF32(load(vs, {kvRow(j), c}));
+  };
+  // Each row adds what P V would have added for its kept keys, whatever
+  // the weight (a NaN stays NaN, an infinity stays infinite unless the
+  // weight underflowed to 0, where P V would give NaN).
+  forEachOElement(
+      [&](Value o, ValueRange at, Value i, Value c, Value inside) {
+        Value qi = e.addi(q0, i);
+        Value sum = reduce(Bk, load(o, at), [&](Value j, Value acc) {
+          Value v = value(j, c);
+          return ifElse(
+              e.andi(inside, notFinite(v)),
+              [&]() -> Value {
+                Value kj = e.addi(k0, j);
+                Value keep =
+                    keepPair(pair(qi, kj), kj, e.boolean(true));
+                return e.select(keep, arith::AddFOp::create(b, loc, acc, v),
+                                acc);
+              },
+              acc);
+        });
+        store(sum, o, at);
+      });
+  threadLoop(Bk * Dv, [&](Value x) {
+    Value j = divui(x, Dv), c = remui(x, Dv);
+    Value row = kvRow(j);
+    ifThen(notFinite(value(j, c)), [&] {
+      store(arith::ConstantOp::create(b, loc, b.getZeroAttr(vElem)), vs,
+            {row, c});
+    });
   });
 }
 
@@ -1457,6 +1609,7 @@ struct ConvertAttnToGPUPass
       if (failed(tensorCores))
         return signalPassFailure();
       cfg.tensorCores = *tensorCores;
+      cfg.valueProbe = op.getMaskAttr() || !op.getMaskFn().empty();
       if (asyncCopies)
         setAsyncCopies(op, cfg);
       auto fits = [&] {

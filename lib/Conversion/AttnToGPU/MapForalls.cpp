@@ -10,8 +10,11 @@
 // nothing: between stages that only share reads of block-shared memory and
 // write only thread- or warp-private buffers (whose elements one thread
 // owns: ThreadPrivate.h, WarpMMA.h), no thread can observe another's
-// progress. The analysis is per buffer and conservative: an effect it
-// cannot attribute to a buffer needs a barrier.
+// progress. The same holds at uniform control flow holding stages (the
+// key-tile loop, a partial tile's branch): a barrier before it only where
+// its contents conflict with what is not yet published. The analysis is
+// per buffer and conservative: an effect it cannot attribute to a buffer
+// needs a barrier.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,40 +68,65 @@ static bool containsStage(Operation *op) {
 
 /// Puts a gpu.barrier between the stages of `block` (and of the regions of
 /// its ops) where the accesses since the last barrier conflict with the
-/// next stage's, and after the last stage of every block but the block
-/// forall's body (a loop's next iteration, or what follows an if, is not
-/// analysed: it gets a barrier as before).
-static void placeBarriers(Block &block, bool isBlockBody,
-                          ArrayRef<void *> asyncDestinations) {
-  attn::gpu_codegen::SharedAccesses since; // since the last barrier
+/// next stage's. `since` holds the accesses not yet published when the
+/// block starts (those before a control-flow op that needed no barrier).
+/// The block ends with a barrier if its own accesses since its last one are
+/// not yet published and conflict with `following` (a loop's body: its next
+/// iteration is not analysed, so `following` is unknown); else they are
+/// returned, for the parent to track.
+static attn::gpu_codegen::SharedAccesses
+placeBarriers(Block &block, const attn::gpu_codegen::SharedAccesses &following,
+              ArrayRef<void *> asyncDestinations,
+              attn::gpu_codegen::SharedAccesses since = {}) {
+  attn::gpu_codegen::SharedAccesses own; // this block's, since its last barrier
   auto barrierBefore = [&](Operation *op) {
     OpBuilder b(op);
     gpu::BarrierOp::create(b, op->getLoc());
-    since = attn::gpu_codegen::SharedAccesses();
+    since = own = attn::gpu_codegen::SharedAccesses();
   };
   for (Operation &op : llvm::make_early_inc_range(block)) {
+    attn::gpu_codegen::SharedAccesses mine;
+    attn::gpu_codegen::collectSharedAccesses(&op, mine, asyncDestinations);
     if (isStage(&op) || !containsStage(&op)) {
-      attn::gpu_codegen::SharedAccesses mine;
-      attn::gpu_codegen::collectSharedAccesses(&op, mine, asyncDestinations);
       if (mine.empty())
         continue;
       if (since.conflictsWith(mine))
         barrierBefore(&op);
       since.merge(mine);
+      own.merge(mine);
       continue;
     }
-    // Control flow holding stages: a barrier before it if anything since
-    // the last one is not yet published; its blocks end with one.
-    if (!since.empty())
+    // Control flow holding stages (uniform across the block): a barrier
+    // before it only if something inside conflicts with what is not yet
+    // published (e.g. a partial key tile's value probe needs none after
+    // the softmax); its blocks start from that state. A branch (run once,
+    // then this block goes on) publishes at its end only what the rest of
+    // this block would conflict with, so that the barrier is paid where the
+    // branch is taken; the rest joins ours. A loop's body publishes its own
+    // at its end.
+    if (since.conflictsWith(mine))
       barrierBefore(&op);
+    attn::gpu_codegen::SharedAccesses following;
+    if (isa<scf::IfOp>(op))
+      for (Operation &next :
+           llvm::make_range(std::next(op.getIterator()), block.end()))
+        attn::gpu_codegen::collectSharedAccesses(&next, following,
+                                                 asyncDestinations);
+    else
+      following.unknown = true;
+    attn::gpu_codegen::SharedAccesses left;
     for (Region &region : op.getRegions())
       for (Block &nested : region)
-        placeBarriers(nested, /*isBlockBody=*/false, asyncDestinations);
+        left.merge(placeBarriers(nested, following, asyncDestinations, since));
+    since.merge(left);
+    own.merge(left);
   }
-  if (!since.empty() && !isBlockBody) {
+  if (!own.empty() && own.conflictsWith(following)) {
     OpBuilder b(block.getTerminator());
     gpu::BarrierOp::create(b, block.getTerminator()->getLoc());
+    own = attn::gpu_codegen::SharedAccesses();
   }
+  return own;
 }
 
 struct GPUMapForallsPass
@@ -148,7 +176,8 @@ struct GPUMapForallsPass
     if (threads > 1024)
       return forall.emitOpError() << "attn-gpu-map-foralls: " << threads
                                   << " threads per block, more than 1024";
-    placeBarriers(*forall.getBody(), /*isBlockBody=*/true,
+    // The block forall's body: nothing follows it.
+    placeBarriers(*forall.getBody(), attn::gpu_codegen::SharedAccesses(),
                   attn::gpu_codegen::asyncCopyDestinations(forall));
 
     // The schedule: the upstream GPU transform ops, through the interpreter.

@@ -26,6 +26,11 @@
 // CHECK:           %[[M:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[L:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
 // CHECK:           %[[ALPHA:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// With a mask: the list entry of the last key tile whose values held a NaN
+// or an infinity (one i32, -1 at first).
+// CHECK:           %[[NONFINITE:.*]] = memref.alloc() : memref<1xi32, #gpu.address_space<workgroup>>
+// CHECK:           scf.forall (%{{.*}}) in (1) {
+// CHECK:             memref.store %c-1{{.*}}, %[[NONFINITE]]
 // Q tile: 256 elements over 64 threads, scaled by 1/sqrt(16).
 // CHECK:           scf.forall (%[[T:.*]]) in (64) {
 // CHECK:             scf.for %[[X:.*]] = %[[T]] to %{{.*}} step %{{.*}} {
@@ -67,13 +72,26 @@
 // CHECK:               }
 // CHECK:               memref.store %{{.*}}, %[[ALPHA]][%[[I]]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
-// O = alpha O + P V on the thread's own elements t + 64 k.
+// A partial tile probes its values first (an excluded pair's weight is 0,
+// but 0 x NaN is NaN): a thread that sees a NaN or an infinity writes the
+// tile's entry.
+// CHECK:             %[[EXCLUDING:.*]] = scf.if %{{.*}} -> (i1) {
+// CHECK:               scf.forall (%{{.*}}) in (64) {
+// CHECK:                 arith.cmpf uge
+// CHECK:                 memref.store %{{.*}}, %[[NONFINITE]]
+// CHECK:               } {mapping = [#gpu.thread<x>]}
+// CHECK:               %[[FOUND:.*]] = memref.load %[[NONFINITE]]
+// CHECK:               arith.cmpi eq, %[[FOUND]]
+// O = alpha O + P V on the thread's own elements t + 64 k; on a tile whose
+// values are not all finite, the pairs the mask excludes are skipped (the
+// mask is evaluated where the weight is 0).
 // CHECK:             scf.forall (%[[T1:.*]]) in (64) {
 // CHECK:               scf.for %[[K1:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
 // CHECK:                 %[[O:.*]] = memref.load %[[OREGS]][%[[T1]], %[[K1]]]
 // CHECK:                 %[[A:.*]] = memref.load %[[ALPHA]]
 // CHECK:                 arith.mulf %[[O]], %[[A]]
 // CHECK:                 math.fma
+// CHECK:                 scf.if %[[EXCLUDING]] -> (f32) {
 // CHECK:                 memref.store %{{.*}}, %[[OREGS]][%[[T1]], %[[K1]]]
 // CHECK:             } {mapping = [#gpu.thread<x>]}
 // CHECK:           }
@@ -92,7 +110,7 @@
 // CHECK:               arith.mulf
 // CHECK:               memref.store %{{.*}}, %[[OUT]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
-// CHECK:         } {attn.gpu.shared_bytes = 3904 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
+// CHECK:         } {attn.gpu.shared_bytes = 3920 : i64, attn.gpu.threads = 64 : i64, attn.gpu.tile_kv = 16 : i64, attn.gpu.tile_q = 16 : i64, mapping = [#gpu.block<x>]}
 // CHECK-NOT:     attn.attention
 // CHECK:         bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK-NOT:     attn.attention
