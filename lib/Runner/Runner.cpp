@@ -206,6 +206,21 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   return binding;
 }
 
+llvm::Expected<ProblemSize> attn::parseProblemSize(llvm::StringRef text,
+                                                   llvm::StringRef option) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  text.split(parts, ',');
+  if (parts.size() != 6 && parts.size() != 7)
+    return llvm::createStringError(option + " takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
+  int64_t v[7];
+  for (auto [i, p] : llvm::enumerate(parts))
+    if (p.trim().getAsInteger(10, v[i]) || v[i] <= 0)
+      return llvm::createStringError(
+          option + " entries must be positive integers, got '" + p + "'");
+  return ProblemSize{v[0], v[1], v[2], v[3],
+                     v[4], v[5], parts.size() == 7 ? v[6] : v[5]};
+}
+
 ProblemSize attn::defaultProblemSize(const SpecBinding &binding) {
   ProblemSize s;
   AttentionOp op = binding.op;

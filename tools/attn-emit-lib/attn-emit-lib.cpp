@@ -487,17 +487,10 @@ int main(int argc, char **argv) {
 
   std::optional<ProblemSize> givenSize;
   if (!shapeOpt.empty()) {
-    llvm::SmallVector<llvm::StringRef> parts;
-    llvm::StringRef(shapeOpt).split(parts, ',');
-    if (parts.size() != 6 && parts.size() != 7)
-      return fail("--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
-    int64_t v[7];
-    for (auto [i, p] : llvm::enumerate(parts))
-      if (p.getAsInteger(10, v[i]) || v[i] <= 0)
-        return fail("--shape entries must be positive integers, got '" + p +
-                    "'");
-    givenSize = ProblemSize{v[0], v[1], v[2], v[3],
-                            v[4], v[5], parts.size() == 7 ? v[6] : v[5]};
+    auto size = parseProblemSize(shapeOpt, "--shape");
+    if (!size)
+      return fail(llvm::toString(size.takeError()));
+    givenSize = *size;
   }
   llvm::SmallVector<llvm::StringRef> archs;
   llvm::StringRef(archOpt).split(archs, ',', -1, false);

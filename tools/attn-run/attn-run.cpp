@@ -144,21 +144,11 @@ static llvm::Expected<ProblemSize> parseShape(llvm::StringRef text,
                                               const SpecBinding &binding) {
   if (text.trim() == "default")
     return defaultProblemSize(binding);
-  llvm::SmallVector<llvm::StringRef> parts;
-  text.split(parts, ',');
-  std::vector<int64_t> v;
-  for (llvm::StringRef p : parts) {
-    int64_t x;
-    if (p.trim().getAsInteger(10, x) || x <= 0)
-      return llvm::createStringError(
-          "--shape entries must be positive integers, got '" + p + "'");
-    v.push_back(x);
-  }
-  if (v.size() != 6 && v.size() != 7)
-    return llvm::createStringError(
-        "--shape takes B,Hq,Hkv,Nq,Nk,D[,Dv] or default");
-  return ProblemSize{v[0], v[1], v[2], v[3], v[4], v[5],
-                     v.size() == 7 ? v[6] : v[5]};
+  auto size = parseProblemSize(text, "--shape");
+  if (!size)
+    return llvm::createStringError(llvm::toString(size.takeError()) +
+                                   " (or default)");
+  return size;
 }
 
 /// The arguments read from --q/--k/--v and --operand, and their size.

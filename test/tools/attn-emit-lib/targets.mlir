@@ -22,6 +22,11 @@
 // THREADS: GPU threads per block must be a positive multiple of 32 up to 1024, got 100000000
 // RUN: not attn-emit-lib %s --block-threads 48 -o %t.d 2>&1 | FileCheck %s --check-prefix=THREADS48
 // THREADS48: got 48
+// --shape is parsed as attn-run parses it (attn::parseProblemSize).
+// RUN: not attn-emit-lib %s --shape 1,2,0,8,8,4 -o %t.d 2>&1 | FileCheck %s --check-prefix=SHAPEZERO
+// SHAPEZERO: attn-emit-lib: error: --shape entries must be positive integers, got '0'
+// RUN: not attn-emit-lib %s --shape 1,2,2,8 -o %t.d 2>&1 | FileCheck %s --check-prefix=SHAPESHORT
+// SHAPESHORT: attn-emit-lib: error: --shape takes B,Hq,Hkv,Nq,Nk,D[,Dv]
 
 // The same through attn-opt's pipeline: a located error, never a crash.
 // RUN: not attn-opt %s --attn-gpu-ptx="chip=sm_75" 2>&1 | FileCheck %s --check-prefix=OPT75
