@@ -1477,9 +1477,11 @@ struct RowQuantizer {
     return mean;
   }
 
-  /// In-spec INT8: per block, s = absmax / 127 in float and
-  /// q = clamp(roundeven(x / s), -127, 127), a NaN quotient giving 0.
-  std::vector<double> int8(std::vector<double> &x, bool smooth) const {
+  /// In-spec INT8 (INT4): per block, s = absmax / M in float and
+  /// q = clamp(roundeven(x / s), -M, M), a NaN quotient giving 0, with
+  /// M = 127 (7).
+  std::vector<double> integers(std::vector<double> &x, bool smooth) const {
+    float range = scheme == QuantScheme::Int4 ? 7.0f : 127.0f;
     std::vector<float> mean = smooth ? tokenMeans(x) : std::vector<float>();
     auto valueAt = [&](int64_t bh, int64_t t, int64_t c) {
       float v = static_cast<float>(x[(bh * N + t) * D + c]);
@@ -1499,15 +1501,14 @@ struct RowQuantizer {
             absmax = std::max(absmax, a);
           }
         float s = nan ? std::numeric_limits<float>::quiet_NaN()
-                      : absmax / 127.0f;
+                      : absmax / range;
         for (int64_t t = first; t < last; ++t) {
           rowScale[bh * N + t] = s;
           for (int64_t c = 0; c < D; ++c) {
             float quotient = valueAt(bh, t, c) / s;
             float r = std::nearbyint(quotient); // ties to even
             out[(bh * N + t) * D + c] =
-                std::isnan(quotient) ? 0.0
-                                     : std::clamp(r, -127.0f, 127.0f);
+                std::isnan(quotient) ? 0.0 : std::clamp(r, -range, range);
           }
         }
       }
@@ -1518,8 +1519,9 @@ struct RowQuantizer {
   std::vector<double> run(std::vector<double> &x, bool isInt8Input,
                           const std::optional<NDArray> &scales,
                           bool smooth) const {
-    if (scheme == QuantScheme::Int8 && !isInt8Input)
-      return int8(x, smooth);
+    if ((scheme == QuantScheme::Int8 && !isInt8Input) ||
+        scheme == QuantScheme::Int4)
+      return integers(x, smooth);
     if (scheme == QuantScheme::Sign)
       for (double &v : x)
         v = v < 0.0 ? -1.0 : 1.0; // 0, -0 and NaN are +1

@@ -249,8 +249,10 @@ void TileProgramBuilder::quantizeOperands() {
     auto scalesType = RankedTensorType::get(
         {type.getDimSize(0), type.getDimSize(1), ShapedType::kDynamic},
         b.getF32Type());
+    // INT4 is the same quantization to [-7, 7], held in i8 lanes.
+    int64_t range = quant.getScheme() == QuantScheme::Int4 ? 7 : 127;
     auto quantize = QuantizeOp::create(b, loc, valuesType, scalesType,
-                                       operand, block, center);
+                                       operand, block, center, range);
     return {quantize.getValues(), quantize.getScales()};
   };
   std::tie(qValues, qScales) =

@@ -31,6 +31,19 @@ func.func @sage(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?
   return %o : tensor<?x?x?x?xbf16>
 }
 
+// INT4: the same quantize ops with range 7 (values in i8 lanes), the same
+// quantized_scores.
+// CHECK-LABEL: func.func @sage_int4
+// CHECK: attn_tile.quantize %{{.*}} block(32) range(7) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: attn_tile.quantize %{{.*}} block(64) range(7) center : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: attn_tile.quantized_scores
+func.func @sage_int4(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // Pre-quantized: no quantize op, the scale operands go to the loads.
 // CHECK-LABEL: func.func @int8_operands
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %{{.*}}: tensor<?x?x?x?xf32>, %[[SQ:[a-z0-9]+]]: tensor<1x1x1xf32>, %[[SK:[a-z0-9]+]]: tensor<?x?x?xf32>

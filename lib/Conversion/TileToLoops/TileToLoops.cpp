@@ -1551,28 +1551,30 @@ static Value blockAbsMax(TileLowering &t, Value first, Value last,
   return tokens.getResult(0);
 }
 
-/// clamp(roundeven(x / scale), -127, 127) as i8; 0 for a NaN quotient.
-static Value quantizeElement(TileLowering &t, Value x, Value scale) {
+/// clamp(roundeven(x / scale), -range, range) as i8; 0 for a NaN quotient.
+static Value quantizeElement(TileLowering &t, Value x, Value scale,
+                             double range = 127.0) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value quotient = arith::DivFOp::create(b, loc, x, scale);
   Value rounded = math::RoundEvenOp::create(b, loc, quotient);
   Value clamped = arith::MinimumFOp::create(
-      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-127.0)),
-      t.e.f32(127.0));
+      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-range)),
+      t.e.f32(range));
   Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                       quotient, quotient);
   Value q = t.e.select(isNaN, t.e.f32(0.0), clamped);
   return arith::FPToSIOp::create(b, loc, b.getI8Type(), q);
 }
 
-/// scales[b, h, c] = absmax of the block's (centered) elements / 127, and
-/// the values quantized with them.
+/// scales[b, h, c] = absmax of the block's (centered) elements / range,
+/// and the values quantized with them.
 static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
+  double range = static_cast<double>(op.getRange());
   Value source = op.getSource(), block = e.idx(op.getBlock());
   Value mean = op.getCenter() ? tokenMean(t, source) : Value();
   Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
@@ -1601,7 +1603,7 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
                                    [&](Value j, Value x) {
                                      return read(index[0], index[1], j, x);
                                    });
-        return arith::DivFOp::create(b, loc, absMax, e.f32(127.0));
+        return arith::DivFOp::create(b, loc, absMax, e.f32(range));
       });
 
   auto valuesType = cast<RankedTensorType>(op.getValues().getType());
@@ -1612,7 +1614,7 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
         Value scale = tensor::ExtractOp::create(
             b, loc, scales, ValueRange{index[0], index[1], blockIndex});
         return quantizeElement(
-            t, read(index[0], index[1], index[2], index[3]), scale);
+            t, read(index[0], index[1], index[2], index[3]), scale, range);
       });
   return {values, scales};
 }

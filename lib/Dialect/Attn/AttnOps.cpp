@@ -216,9 +216,10 @@ static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
                                "token blocks, ceil(length / block)")));
 }
 
-/// The largest head dimension whose INT8 dot product cannot overflow an
-/// i32 accumulator: D * 127^2 < 2^31.
+/// The largest head dimensions whose INT8 (INT4) dot product cannot
+/// overflow an i32 accumulator: D * 127^2 (D * 7^2) < 2^31.
 static constexpr int64_t kMaxInt8HeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
+static constexpr int64_t kMaxInt4HeadDim = ((int64_t(1) << 31) - 1) / (7 * 7);
 
 /// `quantization` and its scale operands: which operands are i8, which
 /// scales are given, their shapes, and what it does not combine with.
@@ -238,6 +239,7 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                                   : "a kernel (feature_map "
                                                     "or decay)");
   bool int8 = quant.getScheme() == QuantScheme::Int8;
+  bool int4 = quant.getScheme() == QuantScheme::Int4;
   auto isI8 = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType().isInteger(8);
   };
@@ -252,6 +254,13 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
              << name << " is given for a float " << role
              << ", which the compiler quantizes itself (absmax / 127 per "
                 "block); pass an i8 tensor to give the scales";
+    // Not implemented yet: pre-quantized i4 operands (the runner, the
+    // reference and the tile loads have no i4 element type).
+    if (int4 && scale)
+      return op.emitOpError()
+             << name << " is given with scheme = int4, whose pre-quantized "
+                "i4 operands are not supported yet; pass a float "
+             << role << " (the compiler quantizes it, absmax / 7 per block)";
   }
   if (qScale && failed(verifyScaleOperand(op, qScale, "q_scale", e.b, e.hq,
                                           e.nq, quant.getQBlock())))
@@ -288,6 +297,11 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                "Q K^T: the i32 accumulator holds D * 127^2 "
                                "only for D <= "
                             << kMaxInt8HeadDim;
+  if (int4 && known(e.d) && e.d > kMaxInt4HeadDim)
+    return op.emitOpError() << "head_dim " << e.d << " is too large for int4 "
+                               "Q K^T: the i32 accumulator holds D * 7^2 "
+                               "only for D <= "
+                            << kMaxInt4HeadDim;
   return success();
 }
 

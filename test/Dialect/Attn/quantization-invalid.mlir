@@ -36,7 +36,7 @@ func.func @block_huge(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @smooth_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8}}
+  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8 or int4}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_k = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -262,5 +262,34 @@ func.func @pv_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{failed to parse Attn_QuantizedQKAttr parameter 'pv'}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = int4>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// INT4: the i32 accumulator holds D * 7^2.
+func.func @int4_head_dim_overflow(%q: tensor<1x1x1x43826197xf32>) -> tensor<1x1x1x43826197xf32> {
+  // expected-error @+1 {{head_dim 43826197 is too large for int4 Q K^T: the i32 accumulator holds D * 7^2 only for D <= 43826196}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x1x1x43826197xf32>, tensor<1x1x1x43826197xf32>, tensor<1x1x1x43826197xf32> -> tensor<1x1x1x43826197xf32>
+  return %o : tensor<1x1x1x43826197xf32>
+}
+
+// -----
+
+// Pre-quantized i4 operands are not implemented: a scale with int4 is refused.
+func.func @int4_scale(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale is given with scheme = int4, whose pre-quantized i4 operands are not supported yet; pass a float key (the compiler quantizes it, absmax / 7 per block)}}
+  %o = attn.attention %q, %q, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @int4_i4_query(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{operand #0 must be}}
+  %o = attn.attention %q, %v, %v q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -307,6 +307,15 @@ func.func @quantize_block_zero(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x?xf32> {
 
 // -----
 
+// INT8 (127) or INT4 (7) in i8 lanes: a range must fit an i8.
+func.func @quantize_range(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x4xf32> {
+  // expected-error @+1 {{attribute 'range' failed to satisfy constraint: 64-bit signless integer attribute whose minimum value is 1 whose maximum value is 127}}
+  %v, %s = attn_tile.quantize %x block(32) range(128) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xi8>, tensor<1x2x4xf32>
+  return %s : tensor<1x2x4xf32>
+}
+
+// -----
+
 func.func @quantize_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xi8> {
   // expected-error @+1 {{values extent 3 (4) does not match source extent 3 (8)}}
   %v, %s = attn_tile.quantize %x block(1) : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xi8>, tensor<1x2x100xf32>

@@ -143,6 +143,7 @@ func.func @selection(%k: tensor<2x4x100x64xbf16>, %qt: tensor<16x64xf32>,
 // CHECK-LABEL: func.func @quantized
 // CHECK: attn_tile.quantize %{{.*}} block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
 // CHECK: attn_tile.quantize %{{.*}} block(3) : tensor<2x4x100x64xf32> -> tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+// CHECK: attn_tile.quantize %{{.*}} block(32) range(7) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
 // CHECK: attn_tile.sign %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] scales(%{{.*}} block 64) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
@@ -151,6 +152,7 @@ func.func @quantized(%x: tensor<?x?x?x?xbf16>, %y: tensor<2x4x100x64xf32>, %b: i
                      %r: index, %scale: f32) -> (tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>) {
   %kv, %ks = attn_tile.quantize %x block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
   %yv, %ys = attn_tile.quantize %y block(3) : tensor<2x4x100x64xf32> -> tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+  %i4v, %i4s = attn_tile.quantize %x block(32) range(7) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
   %signs = attn_tile.sign %x : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>
   %qt, %qs = attn_tile.load_quantized %kv[%b, %h, %r] scales(%ks block 64)
       : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>

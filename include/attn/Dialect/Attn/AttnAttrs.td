@@ -582,7 +582,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
 def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
     "how Q and K are reduced to integers for Q K^T", [
   I32EnumAttrCase<"Int8", 0, "int8">,
-  I32EnumAttrCase<"Sign", 1, "sign">]> {
+  I32EnumAttrCase<"Sign", 1, "sign">,
+  I32EnumAttrCase<"Int4", 2, "int4">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -601,7 +602,7 @@ def Attn_PVPrecisionParameter : EnumParameter<Attn_PVPrecision> {
 }
 
 def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
-  let summary = "Q K^T on quantized Q and K: INT8 with scales, or 1-bit signs";
+  let summary = "Q K^T on quantized Q and K: INT8 or INT4 with scales, or 1-bit signs";
   let description = [{
     Replaces `Q[b,h,i] . K[b,hk,j]` in the score by the integer dot product
     of quantized rows times their scales:
@@ -647,6 +648,19 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     Overflow: `|sum| <= D * 127^2 < 2^31` for `D <= 133144`, so the integer
     dot product accumulates in i32; the verifier refuses a larger static
     `D` (the runner specializes every spec to static shapes first).
+
+    `scheme = int4` (SageAttention2's INT4 Q K^T): as `int8` with the
+    symmetric range `[-7, 7]` instead of `[-127, 127]`: a float query
+    (key) is quantized by the compiler with `s = absmax / 7` per block
+    and `qq = clamp(roundeven(x / s), -7, 7)` (same blocks, NaN and zero
+    rules, same `smooth_k`); a pre-quantized operand is an `i4` tensor
+    with its `q_scale` (`k_scale`) operand, values in `[-7, 7]` (-8 is
+    reported by the reference and the runner and read as -7 by compiled
+    code). Overflow: `|sum| <= D * 49 < 2^31` for `D <= 43826196` (the
+    verifier's bound). On CPU the int4 values are held one per i8 lane
+    and go through the same VNNI or emulated i8 dot product as int8
+    (no packed nibble arithmetic): int4 changes the accuracy, not the
+    speed.
 
     `scheme = sign` (1-bit, BinaryAttention): Q and K are float and are
     reduced to signs, `qq = x < 0 ? -1 : +1` (0, -0 and NaN map to +1), so

@@ -356,16 +356,17 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
 //===----------------------------------------------------------------------===//
 
 def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
-  let summary = "Symmetric INT8 quantization of a [B, H, N, D] tensor per block of tokens";
+  let summary = "Symmetric INT8 (or INT4 in i8 lanes) quantization of a [B, H, N, D] tensor per block of tokens";
   let description = [{
     Per (b, h, token block `c`) of `block` tokens (the last block may be
     shorter), with `x` the source widened to f32 (minus the token mean
-    with `center`, see below):
+    with `center`, see below) and `M` the `range` (127 unless given; 7
+    for INT4, whose values are held one per i8 lane):
 
-    `scales[b, h, c] = absmax(x over the block's tokens and all D) / 127`
+    `scales[b, h, c] = absmax(x over the block's tokens and all D) / M`
     (f32; a NaN propagates) and
     `values[b, h, t, :] = clamp(roundeven(x / scales[b, h, t / block]),
-    -127, 127)` with the f32 quotient; a NaN quotient (a zero block, or a
+    -M, M)` with the f32 quotient; a NaN quotient (a zero block, or a
     NaN element) gives 0.
 
     `center` (K smoothing): `x = source - mean` with
@@ -375,14 +376,19 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
     ```mlir
     %kq, %ks = attn_tile.quantize %k block(64) center
         : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+    %qq, %qs = attn_tile.quantize %q block(32) range(7)
+        : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
     ```
   }];
   let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
                        ConfinedAttr<I64Attr, [IntPositive]>:$block,
-                       UnitAttr:$center);
+                       UnitAttr:$center,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr,
+                           [IntMinValue<1>, IntMaxValue<127>]>, "127">:$range);
   let results = (outs 4DTensorOf<[I8]>:$values, 3DTensorOf<[F32]>:$scales);
   let assemblyFormat = [{
-    $source `block` `(` $block `)` (`center` $center^)? attr-dict
+    $source `block` `(` $block `)` (`range` `(` $range^ `)`)?
+    (`center` $center^)? attr-dict
     `:` type($source) `->` type($values) `,` type($scales)
   }];
   let hasVerifier = 1;
