@@ -656,6 +656,14 @@ private:
   llvm::Error validateQuantization();
   /// Replaces q and k by their quantized integers and sets the row scales.
   void quantizeQK();
+  /// smooth_q: replaces q by its residual from the query block means,
+  /// keeping the means [B, Hq, blocks, D] and the float keys k' (smoothed
+  /// with smooth_k) [B, Hkv, Nk, D] of the correction.
+  void smoothQuery();
+  std::vector<double> qBlockMean, kFloat;
+  /// qm[b, h, i / q_block] . k'[b, hk, j] (without the softmax scale).
+  double smoothingCorrection(int64_t b, int64_t h, int64_t hk, int64_t i,
+                             int64_t j) const;
   /// The key blocks the selection keeps for row (b, h, i) into rowBlocks.
   llvm::Error selectBlocks(int64_t b, int64_t h, int64_t i);
 
@@ -1558,7 +1566,56 @@ void Evaluator::quantizeValues() {
     }
 }
 
+void Evaluator::smoothQuery() {
+  int64_t block = quant.getQBlock();
+  int64_t blocks = (Nq + block - 1) / block;
+  qBlockMean.assign(B * Hq * blocks * D, 0.0);
+  for (int64_t bh = 0; bh < B * Hq; ++bh)
+    for (int64_t c = 0; c < blocks; ++c) {
+      int64_t first = c * block, last = std::min(first + block, Nq);
+      for (int64_t x = 0; x < D; ++x) {
+        // The block mean: f64 sum in token order of the f32 values, rounded
+        // to f32; each row keeps its f32 residual.
+        double sum = 0.0;
+        for (int64_t t = first; t < last; ++t)
+          sum += static_cast<double>(static_cast<float>(q[(bh * Nq + t) * D + x]));
+        float mean = static_cast<float>(sum / static_cast<double>(last - first));
+        qBlockMean[(bh * blocks + c) * D + x] = mean;
+        for (int64_t t = first; t < last; ++t) {
+          double &v = q[(bh * Nq + t) * D + x];
+          v = static_cast<float>(v) - mean;
+        }
+      }
+    }
+  // The float keys of the correction, as the scores see them.
+  RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
+  std::vector<float> kMean =
+      quant.getSmoothK() ? keys.tokenMeans(k) : std::vector<float>();
+  kFloat.resize(k.size());
+  for (int64_t bh = 0; bh < B * Hkv; ++bh)
+    for (int64_t t = 0; t < Nk; ++t)
+      for (int64_t x = 0; x < D; ++x) {
+        float v = static_cast<float>(k[(bh * Nk + t) * D + x]);
+        kFloat[(bh * Nk + t) * D + x] =
+            quant.getSmoothK() ? v - kMean[bh * D + x] : v;
+      }
+}
+
+double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
+                                      int64_t i, int64_t j) const {
+  int64_t block = quant.getQBlock();
+  int64_t blocks = (Nq + block - 1) / block;
+  const double *m = &qBlockMean[((b * Hq + h) * blocks + i / block) * D];
+  const double *kr = &kFloat[((b * Hkv + hk) * Nk + j) * D];
+  double dot = 0.0;
+  for (int64_t x = 0; x < D; ++x)
+    dot += m[x] * kr[x];
+  return dot;
+}
+
 void Evaluator::quantizeQK() {
+  if (quant.getSmoothQ())
+    smoothQuery(); // q becomes the residual, quantized below
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
   qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
@@ -1589,6 +1646,8 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   double s = scale * dot;
   if (quant)
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
+  if (quant && quant.getSmoothQ())
+    s += scale * smoothingCorrection(b, h, *hk, i, j);
   if (raw)
     *raw = s;
   if (in.bias) {

@@ -66,6 +66,12 @@ private:
   /// With quantized Q K^T: the i8 Q and K of the whole call (given, or
   /// quantized/signed once before the work items) and their scales.
   void quantizeOperands();
+  /// With smooth_q: centers Q per query block (and K over all tokens with
+  /// smooth_k) once per call, recording the residuals to quantize, the
+  /// query means and the float keys of the correction.
+  void smoothQuery();
+  /// The residuals smoothQuery recorded to quantize (null: the operand).
+  Value qResidual, kResidual;
   /// The i8 rows of `values` (Q or K) at `row` of (bi, head) and their
   /// scales.
   std::pair<Value, Value> loadQuantized(Value values, Value scales,
@@ -210,6 +216,11 @@ private:
   /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
   /// 1), and the work item's query row scales.
   Value qValues, qScales, kValues, kScales, qRowScales;
+  /// With smooth_q: the query block means of the call (each token's row
+  /// its block's mean, [B, Hq, Nq, D] f32), the float keys the correction
+  /// reads (K, or K minus its token mean with smooth_k) and the work
+  /// item's tile of query means.
+  Value qMeans, kFloat, qMeanTile;
   /// With pv = int8: the i8 V of the call, its channel scales [B, Hv, Dv]
   /// and the work item's value head's scales [Dv].
   Value vValues, vScales, vChannelScales;
@@ -236,13 +247,37 @@ Value TileProgramBuilder::scale() {
   return math::RsqrtOp::create(b, loc, df);
 }
 
+void TileProgramBuilder::smoothQuery() {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  auto centered = [&](Value operand, std::optional<int64_t> block) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    auto f32Type = RankedTensorType::get(type.getShape(), b.getF32Type());
+    auto center = CenterOp::create(
+        b, loc, f32Type, f32Type, operand,
+        block ? b.getI64IntegerAttr(*block) : IntegerAttr());
+    return std::make_pair(center.getResidual(), center.getMeans());
+  };
+  std::tie(qResidual, qMeans) = centered(op.getQuery(), quant.getQBlock());
+  kFloat = op.getKey();
+  if (quant.getSmoothK())
+    kFloat = kResidual = centered(op.getKey(), std::nullopt).first;
+}
+
 void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (quant.getSmoothQ())
+    smoothQuery();
   auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
-                     bool center) -> std::pair<Value, Value> {
+                     bool center, Value residual) -> std::pair<Value, Value> {
     auto type = cast<RankedTensorType>(operand.getType());
     if (type.getElementType().isInteger(8))
       return {operand, scaleOperand};
+    if (residual) {
+      // Quantize the residual of Q (smooth_q) or of K (smooth_k next to
+      // smooth_q: the correction needs the centered float keys).
+      operand = residual;
+      center = false;
+    }
     auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
     if (quant.getScheme() == QuantScheme::Sign)
       return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
@@ -256,9 +291,11 @@ void TileProgramBuilder::quantizeOperands() {
     return {quantize.getValues(), quantize.getScales()};
   };
   std::tie(qValues, qScales) =
-      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false);
+      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false,
+              qResidual);
   std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
-                                       quant.getKBlock(), quant.getSmoothK());
+                                       quant.getKBlock(), quant.getSmoothK(),
+                                       kResidual);
   if (quant.getPv() != PVPrecision::Int8)
     return;
   auto vType = cast<RankedTensorType>(op.getValue().getType());
@@ -301,8 +338,17 @@ Value TileProgramBuilder::rawScores(Value k0) {
   if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
     auto [kTile, kRowScales] =
         loadQuantized(kValues, kScales, quant.getKBlock(), hk, k0, tileKv);
+    Value correction;
+    if (qMeanTile) {
+      // smooth_q: scale * qm . k' on the float keys, added to the tile.
+      Value kFloatTile = LoadOp::create(b, loc, tileType(tileKv, kFloat),
+                                        kFloat, bi, hk, k0);
+      correction = ScoresOp::create(b, loc, scoreType, qMeanTile, kFloatTile,
+                                    scaleValue);
+    }
     return QuantizedScoresOp::create(b, loc, scoreType, qTile, kTile,
-                                     qRowScales, kRowScales, scaleValue);
+                                     qRowScales, kRowScales, scaleValue,
+                                     correction);
   }
   Value kTile = applyFeatureMap(LoadOp::create(
       b, loc, tileType(tileKv, op.getKey()), op.getKey(), bi, hk, k0));
@@ -481,9 +527,13 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
-  if (QuantizedQKAttr quant = op.getQuantizationAttr())
+  if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
     std::tie(qTile, qRowScales) =
         loadQuantized(qValues, qScales, quant.getQBlock(), hi, q0, tileQ);
+    if (qMeans)
+      qMeanTile = LoadOp::create(b, loc, tileType(tileQ, qMeans), qMeans, bi,
+                                 hi, q0);
+  }
   else
     qTile = applyFeatureMap(LoadOp::create(
         b, loc, tileType(tileQ, op.getQuery()), op.getQuery(), bi, hi, q0));

@@ -100,3 +100,25 @@ func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Q smoothing: Q is centered per query block and K over all tokens (with
+// smooth_k) once per call; the residuals are quantized; each work item
+// loads its query means; each key tile adds scale * qm . k' (a float score
+// tile on the centered keys) to the quantized scores.
+// CHECK-LABEL: func.func @smooth_q
+// CHECK: %[[QR:.*]], %[[QM:.*]] = attn_tile.center %{{.*}} block(32) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: %[[KR:.*]], %{{.*}} = attn_tile.center %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize %[[QR]] block(32) range(7) : tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize %[[KR]] block(64) range(7) : tensor<?x?x?x?xf32>
+// CHECK: scf.forall
+// CHECK: %[[QMT:.*]] = attn_tile.load %[[QM]]
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KF:.*]] = attn_tile.load %[[KR]]
+// CHECK: %[[C:.*]] = attn_tile.scores %[[QMT]], %[[KF]] scale
+// CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} plus %[[C]]
+func.func @smooth_q(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true, smooth_q = true>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}

@@ -1527,6 +1527,71 @@ static Value tokenMean(TileLowering &t, Value source) {
   });
 }
 
+/// Smoothing: the f32-rounded f64 mean of each block of tokens (all tokens
+/// without `block`), written to every token of the block, and the source
+/// minus it in f32. The block means are materialized first ([B, H, C, D]),
+/// so each is summed once, as tokenMean sums them.
+static SmallVector<Value> lowerCenter(CenterOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value source = op.getSource();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  Value n = extents[2];
+  // Without a block, one block of all N tokens (at least 1: no division
+  // by zero when N = 0, where nothing is read).
+  Value block = op.getBlock() ? e.idx(static_cast<int64_t>(*op.getBlock()))
+                              : e.maxsi(n, e.idx(1));
+  Value blockExtents[] = {extents[0], extents[1],
+                          arith::CeilDivUIOp::create(b, loc, n, block),
+                          extents[3]};
+  auto dynamic4 = RankedTensorType::get(
+      SmallVector<int64_t>(4, ShapedType::kDynamic), b.getF32Type());
+  Value blockMeans = t.materialize(
+      dynamic4, blockExtents, [&](ValueRange index) -> Value {
+        Value first = e.muli(index[2], block);
+        Value last = e.minsi(e.addi(first, block), n);
+        Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+        auto sum = scf::ForOp::create(
+            b, loc, first, last, e.idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value j, ValueRange acc) {
+              Value x = e.toF32(tensor::ExtractOp::create(
+                  b, loc, source, ValueRange{index[0], index[1], j, index[3]}));
+              Value x64 = arith::ExtFOp::create(b, loc, f64, x);
+              scf::YieldOp::create(
+                  b, loc,
+                  arith::AddFOp::create(b, loc, acc[0], x64).getResult());
+            });
+        Value count = arith::UIToFPOp::create(
+            b, loc, f64,
+            arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                         e.subi(last, first)));
+        Value mean = arith::DivFOp::create(b, loc, sum.getResult(0), count);
+        return arith::TruncFOp::create(b, loc, b.getF32Type(), mean);
+      });
+  auto meanOf = [&](ValueRange index) -> Value {
+    Value c = arith::DivUIOp::create(b, loc, index[2], block);
+    return tensor::ExtractOp::create(
+        b, loc, blockMeans, ValueRange{index[0], index[1], c, index[3]});
+  };
+  auto residualType = cast<RankedTensorType>(op.getResidual().getType());
+  auto meansType = cast<RankedTensorType>(op.getMeans().getType());
+  Value residual = t.materialize(
+      residualType, dynamicExtents(residualType, extents),
+      [&](ValueRange index) -> Value {
+        Value x = e.toF32(tensor::ExtractOp::create(b, loc, source, index));
+        return arith::SubFOp::create(b, loc, x, meanOf(index));
+      });
+  Value means = t.materialize(meansType, dynamicExtents(meansType, extents),
+                              meanOf);
+  return {residual, means};
+}
+
 /// The block's absmax over its tokens [first, last) and all channels of
 /// (bi, hi), read through `read`; a NaN propagates (maximumf).
 static Value blockAbsMax(TileLowering &t, Value first, Value last,
@@ -1836,7 +1901,7 @@ static Value lowerQuantizedScores(QuantizedScoresOp op) {
             b, loc, args[2], arith::MulIOp::create(b, loc, qx, kx))};
       })[0];
   AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
-  return t.generic(
+  Value scaled = t.generic(
       {dot, op.getQScales(), op.getKScales()},
       {id, AffineMap::get(2, 0, {i}, ctx), AffineMap::get(2, 0, {j}, ctx)},
       t.emptyLike(dot), id, {false, false},
@@ -1846,6 +1911,14 @@ static Value lowerQuantizedScores(QuantizedScoresOp op) {
         s = arith::MulFOp::create(b, loc, s, args[2]);
         return {arith::MulFOp::create(b, loc, s, op.getScale())};
       })[0];
+  if (!op.getPlus())
+    return scaled;
+  // Q smoothing's float correction, added after the product.
+  return t.generic({scaled, op.getPlus()}, {id, id}, t.emptyLike(scaled), id,
+                   {false, false},
+                   [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                     return {arith::AddFOp::create(b, loc, args[0], args[1])};
+                   })[0];
 }
 
 /// Lowers `op` (an attn_tile op) and replaces it.
@@ -1868,6 +1941,7 @@ static void lowerTileOp(Operation *op) {
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
+          .Case([](CenterOp o) { return lowerCenter(o); })
           .Case([](QuantizedAccumulateOp o) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })

@@ -159,7 +159,7 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
 LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
                                       QuantScheme scheme, int64_t qBlock,
                                       int64_t kBlock, bool smoothK,
-                                      PVPrecision pv) {
+                                      PVPrecision pv, bool smoothQ) {
   if (failed(checkParameter(emitError, "quantized_qk", "q_block", qBlock, 1)) ||
       failed(checkParameter(emitError, "quantized_qk", "k_block", kBlock, 1)))
     return failure();
@@ -167,6 +167,9 @@ LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
   if (smoothK && scheme == QuantScheme::Sign)
     return emitError()
            << "#attn.quantized_qk: smooth_k needs scheme = int8 or int4";
+  if (smoothQ && scheme == QuantScheme::Sign)
+    return emitError()
+           << "#attn.quantized_qk: smooth_q needs scheme = int8 or int4";
   return success();
 }
 

@@ -279,6 +279,18 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                               << stringifyNormalizationKind(
                                      op.getNormalizationKind());
   }
+  // Q smoothing subtracts the query's block means before quantizing and
+  // adds back qm . k with the float keys: both must be float.
+  if (quant.getSmoothQ())
+    for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                                 std::make_pair(op.getKey(), "key")})
+      if (isI8(operand))
+        return op.emitOpError()
+               << "smooth_q needs a float query and a float key (the "
+                  "compiler subtracts the query block means before it "
+                  "quantizes and adds back their dot products with the "
+                  "float keys), got an i8 "
+               << role;
   if (quant.getPv() == PVPrecision::Int8) {
     // u8 = roundeven(255 p) needs p in [0, 1]: softmax's exp(s - max).
     if (op.getNormalizationKind() != NormalizationKind::Softmax)

@@ -112,3 +112,19 @@ func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Q smoothing: attn_tile.center as block means (an f64 sum per block of
+// tokens, rounded to f32), then the residual and the means per token; the
+// quantized scores plus the float correction tile.
+// CHECK-LABEL: func.func @smooth_q
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f64)
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK: arith.subf
+// CHECK-NOT: attn_tile.
+// CHECK: return
+func.func @smooth_q(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 16, smooth_q = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

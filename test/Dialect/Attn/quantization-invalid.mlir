@@ -293,3 +293,31 @@ func.func @int4_i4_query(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>, %s: 
        : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+func.func @smooth_q_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: smooth_q needs scheme = int8 or int4}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Q smoothing needs float Q (it centers it) and float K (the correction).
+func.func @smooth_q_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 key}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @smooth_q_i8_query(%q: tensor<1x2x8x16xi8>, %k: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 query}}
+  %o = attn.attention %q, %k, %k q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -148,6 +148,9 @@ func.func @selection(%k: tensor<2x4x100x64xbf16>, %qt: tensor<16x64xf32>,
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] scales(%{{.*}} block 64) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
 // CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
+// CHECK: attn_tile.center %{{.*}} block(16) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.center %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} plus %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
 func.func @quantized(%x: tensor<?x?x?x?xbf16>, %y: tensor<2x4x100x64xf32>, %b: index, %h: index,
                      %r: index, %scale: f32) -> (tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>) {
   %kv, %ks = attn_tile.quantize %x block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
@@ -159,7 +162,11 @@ func.func @quantized(%x: tensor<?x?x?x?xbf16>, %y: tensor<2x4x100x64xf32>, %b: i
   %kt, %kr = attn_tile.load_quantized %signs[%b, %h, %r] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
   %s = attn_tile.quantized_scores %qt, %kt rows(%qs, %kr) scale %scale
       : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
-  return %s, %yv, %ys : tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+  %cr, %cm = attn_tile.center %x block(16) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+  %ar, %am = attn_tile.center %x : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+  %s2 = attn_tile.quantized_scores %qt, %kt rows(%qs, %kr) scale %scale plus %s
+      : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
+  return %s2, %yv, %ys : tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
 }
 
 // CHECK-LABEL: func.func @dot_bytes

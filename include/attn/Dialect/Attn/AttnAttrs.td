@@ -649,6 +649,24 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     dot product accumulates in i32; the verifier refuses a larger static
     `D` (the runner specializes every spec to static shapes first).
 
+    `smooth_q` (SageAttention2's Q smoothing; float query and float key,
+    `int8` or `int4`): per (b, query head h, query block `c` of `q_block`
+    tokens) the block mean `qm[b, h, c, :]` of the query (summed in f64 in
+    token order over the block's actual tokens, rounded to f32) is
+    subtracted from each of the block's rows (in f32) before quantizing,
+    so `qq` and `sq` are those of the residual `q - qm`, and the exact
+    correction is added back to every score of the block's rows:
+
+    `s_ij = scale * (sq_i * sk_j * sum_x qq_ix kq_jx + qm[c(i)] . k'_j)`
+
+    with `k'_j` the float key as the scores see it (widened to f32; minus
+    the `smooth_k` mean in f32 when `smooth_k` is set) and `c(i) = i /
+    q_block`. The correction is a float dot product (f32 in compiled code,
+    f64 in the reference), so the scores are those of the unsmoothed query
+    up to the quantization of the residual only (not an approximation
+    that softmax cancels): any normalization, bias or `score_mods` see
+    them. A NaN in a block makes its mean NaN (its rows' scores NaN).
+
     `scheme = int4` (SageAttention2's INT4 Q K^T): as `int8` with the
     symmetric range `[-7, 7]` instead of `[-127, 127]`: a float query
     (key) is quantized by the compiler with `s = absmax / 7` per block
@@ -701,13 +719,17 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     ```mlir
     quantization(#attn.quantized_qk<scheme = int8, q_block = 128,
                                     k_block = 64, smooth_k = true, pv = int8>)
+    quantization(#attn.quantized_qk<scheme = int4, q_block = 32,
+                                    k_block = 64, smooth_k = true,
+                                    smooth_q = true>)
     ```
   }];
   let parameters = (ins EnumParameter<Attn_QuantScheme>:$scheme,
                         DefaultValuedParameter<"int64_t", "1">:$q_block,
                         DefaultValuedParameter<"int64_t", "1">:$k_block,
                         DefaultValuedParameter<"bool", "false">:$smooth_k,
-                        Attn_PVPrecisionParameter:$pv);
+                        Attn_PVPrecisionParameter:$pv,
+                        DefaultValuedParameter<"bool", "false">:$smooth_q);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -394,6 +394,34 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_CenterOp : AttnTile_Op<"center", [Pure]> {
+  let summary = "A [B, H, N, D] tensor minus its token means, per block of tokens or over all";
+  let description = [{
+    Q and K smoothing before quantization (`#attn.quantized_qk<smooth_q>`,
+    and `smooth_k` when Q is smoothed too), with `x` the source widened to
+    f32: per (b, h, channel), the mean over each block of `block`
+    consecutive tokens (the last one may be shorter; without `block`, over
+    all `N` tokens), summed in f64 in token order and rounded to f32, is
+    written to every token of the block,
+    `means[b, h, t, x] = f32(sum_{u in block(t)} f64(x[b, h, u, x]) / count)`,
+    and `residual = x - means` in f32 (bit for bit what
+    `attn_tile.quantize ... center` subtracts). Computed once per call.
+
+    ```mlir
+    %r, %m = attn_tile.center %q block(32)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$block);
+  let results = (outs 4DTensorOf<[F32]>:$residual, 4DTensorOf<[F32]>:$means);
+  let assemblyFormat = [{
+    $source (`block` `(` $block^ `)`)? attr-dict
+    `:` type($source) `->` type($residual) `,` type($means)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_QuantizeChannelsOp : AttnTile_Op<"quantize_channels", [Pure]> {
   let summary = "Symmetric INT8 quantization of a [B, H, N, D] tensor per channel";
   let description = [{
@@ -472,21 +500,27 @@ def AttnTile_QuantizedScoresOp : AttnTile_Op<"quantized_scores", [Pure]> {
     i32: with values in `[-127, 127]`, `|dot| <= D * 127^2 < 2^31` for
     `D <= 133144` (the verifier refuses a larger static `D`; the spec's
     verifier has already refused it for every shape the runner compiles).
+    With `plus`, `result[i, j] += plus[i, j]` after the product (in f32):
+    the float correction of Q smoothing, `scale * qm . k'`.
 
     ```mlir
     %s = attn_tile.quantized_scores %qt, %kt rows(%qs, %ks) scale %scale
         : tensor<32x?xi8>, tensor<64x?xi8>, tensor<32xf32>, tensor<64xf32>
           -> tensor<32x64xf32>
+    %t = attn_tile.quantized_scores %qt, %kt rows(%qs, %ks) scale %scale
+        plus %c : tensor<32x?xi8>, tensor<64x?xi8>, tensor<32xf32>,
+        tensor<64xf32>, tensor<32x64xf32> -> tensor<32x64xf32>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I8]>:$query, 2DTensorOf<[I8]>:$key,
                        AttnTile_F32Rows:$q_scales, AttnTile_F32Rows:$k_scales,
-                       F32:$scale);
+                       F32:$scale, Optional<AttnTile_F32Tile2D>:$plus);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = [{
     $query `,` $key `rows` `(` $q_scales `,` $k_scales `)` `scale` $scale
+    (`plus` $plus^)?
     attr-dict `:` type($query) `,` type($key) `,` type($q_scales) `,`
-    type($k_scales) `->` type($result)
+    type($k_scales) (`,` type($plus)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
