@@ -696,6 +696,10 @@ private:
   std::vector<double> vScale;
   /// Quantizes v per (b, value head, channel) (pv = int8).
   void quantizeValues();
+  /// With pv = fp8_*: v holds the FP8 values (as doubles) and vScale the
+  /// channel scales absmax / F.
+  bool fp8PV = false;
+  void quantizeValuesFP8();
 
   /// With a feature map that changes the feature dimension (hedgehog,
   /// taylor2): F' features per row, and phi of the query rows [Nq, F'] and
@@ -1543,6 +1547,60 @@ struct RowQuantizer {
 };
 } // namespace
 
+namespace {
+/// FP8 e4m3 (e4m3fn) or e5m2 as the attribute defines it: round to
+/// nearest, ties to even, at the format's spacing in x's binade (the
+/// subnormal spacing below the smallest normal), saturating to the largest
+/// finite value F; a NaN stays NaN. Written with frexp/ldexp, in double.
+struct FP8Format {
+  int mantissa, emin;
+  double max;
+  explicit FP8Format(bool e5m2)
+      : mantissa(e5m2 ? 2 : 3), emin(e5m2 ? -14 : -6),
+        max(e5m2 ? 57344.0 : 448.0) {}
+  double round(double x) const {
+    if (std::isnan(x))
+      return x;
+    double a = std::fabs(x);
+    if (a == 0.0)
+      return x;
+    int exponent;
+    std::frexp(a, &exponent); // a = f * 2^exponent, f in [0.5, 1)
+    int e = std::max(exponent - 1, emin);
+    double step = std::ldexp(1.0, e - mantissa);
+    double r = std::min(std::nearbyint(a / step) * step, max);
+    return std::copysign(r, x);
+  }
+  /// Relative rounding error bound (half an ulp) and the absolute one of
+  /// the subnormals (half the smallest subnormal step).
+  double relative() const { return std::ldexp(1.0, -mantissa - 1); }
+  double absolute() const { return std::ldexp(1.0, emin - mantissa - 1); }
+};
+} // namespace
+
+void Evaluator::quantizeValuesFP8() {
+  FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+  vScale.assign(B * Hv * Dv, 0.0);
+  for (int64_t bh = 0; bh < B * Hv; ++bh)
+    for (int64_t c = 0; c < Dv; ++c) {
+      auto at = [&](int64_t t) -> double & { return v[(bh * Nk + t) * Dv + c]; };
+      float absmax = 0.0f;
+      bool nan = false;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float a = std::fabs(static_cast<float>(at(t)));
+        nan |= std::isnan(a);
+        absmax = std::max(absmax, a);
+      }
+      float s = nan ? std::numeric_limits<float>::quiet_NaN()
+                    : absmax / static_cast<float>(fp8.max);
+      vScale[bh * Dv + c] = s;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float quotient = static_cast<float>(at(t)) / s;
+        at(t) = std::isnan(quotient) ? 0.0 : fp8.round(quotient);
+      }
+    }
+}
+
 void Evaluator::quantizeValues() {
   vScale.assign(B * Hv * Dv, 0.0);
   for (int64_t bh = 0; bh < B * Hv; ++bh)
@@ -1746,13 +1804,17 @@ llvm::Expected<Outputs> Evaluator::run() {
   if (quant)
     quantizeQK();
   int8PV = quant && quant.getPv() == PVPrecision::Int8;
+  fp8PV = quant && (quant.getPv() == PVPrecision::Fp8E4M3 ||
+                    quant.getPv() == PVPrecision::Fp8E5M2);
   if (int8PV)
     quantizeValues();
+  if (fp8PV)
+    quantizeValuesFP8();
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())
     out.lse = NDArray(DType::F64, {B, Hq, Nq});
-  if (int8PV)
+  if (int8PV || fp8PV)
     out.int8PVBound = NDArray(DType::F64, {B, Hq, Nq, Dv});
   NormalizationKind kind = op.getNormalizationKind();
   NormalizationAttr norm = op.getNormalizationAttr();
@@ -1793,6 +1855,7 @@ llvm::Expected<Outputs> Evaluator::run() {
 
         double lse = -inf;
         double rowNormalizer = 0.0; // l of softmax (0: an empty row)
+        std::vector<double> unroundedWeights; // p with pv = fp8_*
         if (kind == NormalizationKind::Softmax) {
           double m = -inf; // NaN scores propagate to the row
           for (int64_t j = 0; j < Nk; ++j)
@@ -1817,6 +1880,14 @@ llvm::Expected<Outputs> Evaluator::run() {
             if (int8PV)
               for (int64_t j = 0; j < Nk; ++j)
                 w[j] = std::nearbyint(255.0 * w[j]) / 255.0;
+            // pv = fp8_*: u = fp8(F p) weighs V's FP8 values, the
+            // normalizer keeps p; the unrounded p is kept for the bound.
+            if (fp8PV) {
+              FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+              unroundedWeights = w;
+              for (int64_t j = 0; j < Nk; ++j)
+                w[j] = fp8.round(fp8.max * w[j]) / fp8.max;
+            }
             for (int64_t j = 0; j < Nk; ++j)
               w[j] /= sum;
             rowNormalizer = sum;
@@ -1906,6 +1977,21 @@ llvm::Expected<Outputs> Evaluator::run() {
                                                  : 0.0;
             out.int8PVBound->setDouble(row * Dv + d,
                                        std::fabs(gate) * perWeight * spread);
+            acc *= sv;
+          }
+          if (fp8PV) {
+            // Each weight of the reference and of a kernel rounding with a
+            // running max is within r p + h of p: 2 (r p + h) apart.
+            FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+            double sv = vScale[(b * Hv + hv) * Dv + d], spread = 0.0;
+            for (int64_t j = 0; j < Nk && rowNormalizer > 0; ++j)
+              if (kept[j])
+                spread += 2.0 *
+                          (fp8.relative() * unroundedWeights[j] +
+                           fp8.absolute() / fp8.max) *
+                          std::fabs(v[((b * Hv + hv) * Nk + j) * Dv + d] * sv);
+            double bound = rowNormalizer > 0 ? spread / rowNormalizer : 0.0;
+            out.int8PVBound->setDouble(row * Dv + d, std::fabs(gate) * bound);
             acc *= sv;
           }
           outRow[d] = acc;

@@ -224,6 +224,10 @@ private:
   /// With pv = int8: the i8 V of the call, its channel scales [B, Hv, Dv]
   /// and the work item's value head's scales [Dv].
   Value vValues, vScales, vChannelScales;
+  /// With pv = fp8_e4m3 / fp8_e5m2: V rounded to FP8 per channel scale,
+  /// dequantized in f32 [B, Hv, Nk, Dv], and the format.
+  Value vFP8;
+  bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -296,9 +300,18 @@ void TileProgramBuilder::quantizeOperands() {
   std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK(),
                                        kResidual);
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  if (quant.getPv() == PVPrecision::Fp8E4M3 ||
+      quant.getPv() == PVPrecision::Fp8E5M2) {
+    // FP8 V, held dequantized in f32 (the CPU has no FP8 arithmetic).
+    fp8E5M2 = quant.getPv() == PVPrecision::Fp8E5M2;
+    vFP8 = FP8ChannelsOp::create(
+        b, loc, RankedTensorType::get(vType.getShape(), b.getF32Type()),
+        op.getValue(), fp8E5M2);
+    return;
+  }
   if (quant.getPv() != PVPrecision::Int8)
     return;
-  auto vType = cast<RankedTensorType>(op.getValue().getType());
   auto quantize = QuantizeChannelsOp::create(
       b, loc, RankedTensorType::get(vType.getShape(), b.getI8Type()),
       RankedTensorType::get({vType.getDimSize(0), vType.getDimSize(1),
@@ -318,8 +331,15 @@ Value TileProgramBuilder::accumulate(Value weights, Value acc, Value alpha,
     return QuantizedAccumulateOp::create(b, loc, acc.getType(), weights, vTile,
                                          vChannelScales, acc, alpha);
   }
-  Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
-                               op.getValue(), bi, hv, k0);
+  Value values = op.getValue();
+  if (vFP8) {
+    // FP8 P V: the tile's weights exp(s - m_t) rounded at scale F, the
+    // FP8 values of the call.
+    values = vFP8;
+    weights = RoundFP8Op::create(b, loc, weights.getType(), weights, fp8E5M2);
+  }
+  Value vTile =
+      LoadOp::create(b, loc, tileType(tileKv, values), values, bi, hv, k0);
   return AccumulateOp::create(b, loc, acc.getType(), weights, vTile, acc,
                               alpha, masked);
 }

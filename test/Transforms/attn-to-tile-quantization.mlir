@@ -122,3 +122,18 @@ func.func @smooth_q(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tens
        : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
   return %o : tensor<?x?x?x?xbf16>
 }
+
+// FP8 P V: V rounded to FP8 per channel once per call (held in f32), each
+// key tile's weights rounded at the fixed scale before the f32 accumulate.
+// CHECK-LABEL: func.func @fp8_pv
+// CHECK: %[[VF:.*]] = attn_tile.fp8_channels %{{.*}} e5m2 : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[W:.*]] = attn_tile.round_fp8 %{{.*}} e5m2 : tensor<16x8xf32>
+// CHECK: %[[VT:.*]] = attn_tile.load %[[VF]]
+// CHECK: attn_tile.accumulate %[[W]], %[[VT]]
+func.func @fp8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e5m2>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -1724,6 +1724,100 @@ static SmallVector<Value> lowerQuantizeChannels(QuantizeChannelsOp op) {
   return {values, scales};
 }
 
+/// The largest finite value of FP8 e4m3 (e4m3fn) or e5m2.
+static double fp8Max(bool e5m2) { return e5m2 ? 57344.0 : 448.0; }
+
+/// `x` (f32) rounded to FP8 e4m3 or e5m2 in f32 arithmetic, as the CPU has
+/// no FP8: the format's step at x's binade, 2^(max(e, emin) - mantissa
+/// bits) with e the f32 exponent field (emin -6 or -14: subnormals below
+/// it), divides |x| exactly, roundeven rounds to nearest even, the step
+/// multiplies back exactly; then saturation to F (minimumf keeps a NaN,
+/// an infinity becomes F) and x's sign.
+static Value roundToFP8(TileLowering &t, Value x, bool e5m2) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type i32 = b.getI32Type();
+  int64_t mantissa = e5m2 ? 2 : 3, emin = e5m2 ? -14 : -6;
+  Value a = math::AbsFOp::create(b, loc, x);
+  Value bits = arith::BitcastOp::create(b, loc, i32, a);
+  Value exponent = arith::SubIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, intConstant(t, i32, 23)),
+      intConstant(t, i32, 127));
+  exponent = arith::MaxSIOp::create(b, loc, exponent, intConstant(t, i32, emin));
+  Value stepBits = arith::ShLIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, exponent,
+                            intConstant(t, i32, 127 - mantissa)),
+      intConstant(t, i32, 23));
+  Value step = arith::BitcastOp::create(b, loc, b.getF32Type(), stepBits);
+  Value r = math::RoundEvenOp::create(
+      b, loc, arith::DivFOp::create(b, loc, a, step));
+  r = arith::MulFOp::create(b, loc, r, step);
+  r = arith::MinimumFOp::create(b, loc, r, t.e.f32(fp8Max(e5m2)));
+  return math::CopySignOp::create(b, loc, r, x);
+}
+
+/// V per channel: s = absmax / F, then fp8(x / s) * s in f32 (a NaN
+/// quotient gives 0), as quantize_channels does for INT8.
+static Value lowerFP8Channels(FP8ChannelsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  auto read = [&](Value bi, Value hi, Value j, Value c) -> Value {
+    return e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
+  };
+  auto scalesType = RankedTensorType::get(
+      SmallVector<int64_t>(3, ShapedType::kDynamic), b.getF32Type());
+  Value scaleExtents[] = {extents[0], extents[1], extents[3]};
+  Value scales = t.materialize(
+      scalesType, scaleExtents, [&](ValueRange index) -> Value {
+        Value absMax =
+            blockAbsMax(t, e.idx(0), extents[2], e.idx(1), [&](Value j, Value) {
+              return read(index[0], index[1], j, index[2]);
+            });
+        return arith::DivFOp::create(b, loc, absMax,
+                                     e.f32(fp8Max(op.getE5m2())));
+      });
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  return t.materialize(
+      resultType, dynamicExtents(resultType, extents),
+      [&](ValueRange index) -> Value {
+        Value scale = tensor::ExtractOp::create(
+            b, loc, scales, ValueRange{index[0], index[1], index[3]});
+        Value quotient = arith::DivFOp::create(
+            b, loc, read(index[0], index[1], index[2], index[3]), scale);
+        Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                            quotient, quotient);
+        Value q = e.select(isNaN, e.f32(0.0),
+                           roundToFP8(t, quotient, op.getE5m2()));
+        return arith::MulFOp::create(b, loc, q, scale);
+      });
+}
+
+/// fp8(F * w) / F per weight.
+static Value lowerRoundFP8(RoundFP8Op op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, op.getContext());
+  Value weights = op.getWeights();
+  double f = fp8Max(op.getE5m2());
+  return t.generic(
+      {weights}, {id}, t.emptyLike(weights), id, {false, false},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value scaled = arith::MulFOp::create(b, loc, args[0], t.e.f32(f));
+        return {arith::DivFOp::create(
+            b, loc, roundToFP8(t, scaled, op.getE5m2()), t.e.f32(f))};
+      })[0];
+}
+
 /// u(w) = min(max(roundeven(w * 255), 0), 255) as i32; NaN gives 0
 /// (maxnumf returns the number).
 static Value weightByte(TileLowering &t, Value w) {
@@ -1942,6 +2036,12 @@ static void lowerTileOp(Operation *op) {
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
           .Case([](CenterOp o) { return lowerCenter(o); })
+          .Case([](FP8ChannelsOp o) {
+            return SmallVector<Value>{lowerFP8Channels(o)};
+          })
+          .Case([](RoundFP8Op o) {
+            return SmallVector<Value>{lowerRoundFP8(o)};
+          })
           .Case([](QuantizedAccumulateOp o) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })

@@ -187,10 +187,11 @@ static LogicalResult verifyRowTerms(AttentionOp op) {
            << " normalization cannot be combined with a weight_mod (its "
               "weights need the row's kept-key count and weight sum first)";
   QuantizedQKAttr quant = op.getQuantizationAttr();
-  if (op.getEpilogueAttr() && quant && quant.getPv() == PVPrecision::Int8)
-    return op.emitOpError() << "an epilogue cannot be combined with pv = int8 "
-                               "(the derived error bound of the u8 weights "
-                               "does not hold through the row norm)";
+  if (op.getEpilogueAttr() && quant && quant.getPv() != PVPrecision::F32)
+    return op.emitOpError() << "an epilogue cannot be combined with pv = "
+                            << stringifyPVPrecision(quant.getPv())
+                            << " (the derived error bound of the quantized "
+                               "weights does not hold through the row norm)";
   return success();
 }
 
@@ -303,6 +304,21 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
       return op.emitOpError() << "pv = int8 cannot be combined with a "
                                  "weight_mod (modified weights are not in "
                                  "[0, 1])";
+  }
+  if (quant.getPv() == PVPrecision::Fp8E4M3 ||
+      quant.getPv() == PVPrecision::Fp8E5M2) {
+    // fp8(FMAX p) needs p in [0, 1]: softmax's exp(s - max).
+    StringRef pv = stringifyPVPrecision(quant.getPv());
+    if (op.getNormalizationKind() != NormalizationKind::Softmax)
+      return op.emitOpError()
+             << "pv = " << pv
+             << " needs softmax normalization (its weights exp(s - max) lie "
+                "in [0, 1], scaled by the fixed FP8 maximum), not "
+             << stringifyNormalizationKind(op.getNormalizationKind());
+    if (!op.getWeightMod().empty())
+      return op.emitOpError() << "pv = " << pv
+                              << " cannot be combined with a weight_mod "
+                                 "(modified weights are not in [0, 1])";
   }
   if (int8 && known(e.d) && e.d > kMaxInt8HeadDim)
     return op.emitOpError() << "head_dim " << e.d << " is too large for int8 "

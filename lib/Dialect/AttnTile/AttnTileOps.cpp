@@ -434,6 +434,14 @@ LogicalResult CenterOp::verify() {
   return success();
 }
 
+LogicalResult FP8ChannelsOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
 LogicalResult QuantizeChannelsOp::verify() {
   if (failed(checkQuantizedShapes(*this, getSource(), getValues(),
                                   getScales())))

@@ -321,3 +321,34 @@ func.func @smooth_q_i8_query(%q: tensor<1x2x8x16xi8>, %k: tensor<1x2x8x16xf32>, 
        : tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// FP8 P V: fp8(F p) needs softmax's p in [0, 1].
+func.func @fp8_pv_sigmoid(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = fp8_e4m3 needs softmax normalization (its weights exp(s - max) lie in [0, 1], scaled by the fixed FP8 maximum), not sigmoid}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e4m3>) normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @fp8_pv_weight_mod(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = fp8_e5m2 cannot be combined with a weight_mod (modified weights are not in [0, 1])}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e5m2>) weight_mod {
+  ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+    attn.yield %w : f32
+  }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @fp8_pv_epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an epilogue cannot be combined with pv = fp8_e4m3 (the derived error bound of the quantized weights does not hold through the row norm)}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4, pv = fp8_e4m3>) epilogue(#attn.epilogue<rms_norm>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

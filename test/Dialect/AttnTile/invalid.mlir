@@ -482,3 +482,11 @@ func.func @quantized_accumulate_overflow(%p: tensor<4x66312xf32>, %v: tensor<663
   %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x66312xf32>, tensor<66312x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
 }
+
+// -----
+
+func.func @fp8_channels_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xf32> {
+  // expected-error @+1 {{result extent 3 (4) does not match source extent 3 (8)}}
+  %r = attn_tile.fp8_channels %x : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xf32>
+  return %r : tensor<1x2x100x4xf32>
+}

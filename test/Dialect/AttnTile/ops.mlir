@@ -198,3 +198,17 @@ func.func @head_group_queries(%q: tensor<2x4x100x64xf32>, %g: index) -> tensor<2
       : tensor<2x4x100x64xf32> -> tensor<2x2x4x64xf32>
   return %qbar : tensor<2x2x4x64xf32>
 }
+
+// FP8 P V.
+// CHECK-LABEL: func.func @fp8
+// CHECK: attn_tile.fp8_channels %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.fp8_channels %{{.*}} e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.round_fp8 %{{.*}} : tensor<16x8xf32>
+// CHECK: attn_tile.round_fp8 %{{.*}} e5m2 : tensor<16x8xf32>
+func.func @fp8(%v: tensor<?x?x?x?xbf16>, %w: tensor<16x8xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>) {
+  %a = attn_tile.fp8_channels %v : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %b = attn_tile.fp8_channels %v e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %c = attn_tile.round_fp8 %w : tensor<16x8xf32>
+  %d = attn_tile.round_fp8 %w e5m2 : tensor<16x8xf32>
+  return %a, %b, %c, %d : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>
+}

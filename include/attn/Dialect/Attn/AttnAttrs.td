@@ -591,7 +591,9 @@ def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
 def Attn_PVPrecision : I32EnumAttr<"PVPrecision",
     "the arithmetic of P V under quantized Q K^T", [
   I32EnumAttrCase<"F32", 0, "f32">,
-  I32EnumAttrCase<"Int8", 1, "int8">]> {
+  I32EnumAttrCase<"Int8", 1, "int8">,
+  I32EnumAttrCase<"Fp8E4M3", 2, "fp8_e4m3">,
+  I32EnumAttrCase<"Fp8E5M2", 3, "fp8_e5m2">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -712,6 +714,30 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     `|out - ref| <= (1 / 255) * sum_j |vq[j, c] * sv[c]| / l` plus f32
     rounding; the tile order changes nothing else. The i32 sums are exact
     (`|sum| <= tile_kv * 255 * 127` per key tile).
+
+    `pv = fp8_e4m3` / `pv = fp8_e5m2` (SageAttention2's FP8 P V; softmax
+    only, without `weight_mod` or an epilogue, V float): with `F` the
+    format's largest finite value (448 for e4m3, 57344 for e5m2) and
+    `fp8(x)` rounding an f32 to the format (round to nearest, ties to
+    even, saturating to `[-F, F]`; subnormals kept; a NaN stays NaN):
+    * V per (b, value head, channel `c`) over all `Nk` tokens:
+      `sv[c] = absmax(V[:, c]) / F` (f32) and `vq = fp8(v / sv)` (a zero
+      channel gives `sv = 0`, `vq = 0`; NaN as for `pv = int8`);
+    * the weights `u_j = fp8(F * p_j)` with `p_j = exp(s_j - m)`, `m` the
+      row's final max, and
+      `out[c] = sum_j u_j * vq[j, c] * sv[c] / F / l` with the unquantized
+      `l`; the logsumexp, gates and sinks are as with f32.
+    The float64 reference computes this. The compiled kernel rounds each
+    key tile's weights with its running max `m_t <= m` and rescales by
+    `exp(m_t - m)`; each of its weights and each of the reference's is
+    within a relative `r` (2^-4 for e4m3, 2^-3 for e5m2) of `p_j` plus half
+    the smallest subnormal step over `F` (2^-10 / 448, 2^-17 / 57344), so
+    per output `|out - ref| <= sum_j (2 r p_j + 2 h) |vq[j, c] sv[c]| / l`
+    plus f32 rounding (the reference reports it as its P V bound). The
+    products of two FP8 values are exact in f32; the sums are f32. The CPU
+    has no FP8 arithmetic: the rounding is emulated in f32 arithmetic
+    (exponent from the bit pattern, `roundeven` at the format's step,
+    saturation), and V and the weights are held as f32 values.
 
     Not combined with `feature_map`, `decay` or `selection`. Lowered through
     the tile program only.

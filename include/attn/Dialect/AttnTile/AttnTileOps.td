@@ -446,6 +446,52 @@ def AttnTile_QuantizeChannelsOp : AttnTile_Op<"quantize_channels", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_FP8ChannelsOp : AttnTile_Op<"fp8_channels", [Pure]> {
+  let summary = "V rounded to FP8 per channel scale, held dequantized in f32";
+  let description = [{
+    The values of FP8 P V (`#attn.quantized_qk<pv = fp8_e4m3 | fp8_e5m2>`):
+    per (b, h, channel `c`) over all `N` tokens, with `x` the source widened
+    to f32 and `F` the format's largest finite value (448 for e4m3, the
+    default; 57344 with `e5m2`), `s = absmax(x[b, h, :, c]) / F` (f32; a NaN
+    propagates) and `result[b, h, t, c] = fp8(x / s) * s` in f32, where
+    `fp8` rounds to the format (nearest, ties to even, saturating to
+    `[-F, F]`, subnormals kept) and a NaN quotient (a zero channel, or a
+    NaN element) gives 0. Emulated in f32 arithmetic (no FP8 type is
+    involved). Computed once per call.
+
+    ```mlir
+    %vf = attn_tile.fp8_channels %v e5m2
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source, UnitAttr:$e5m2);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source (`e5m2` $e5m2^)? attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_RoundFP8Op : AttnTile_Op<"round_fp8", [Pure,
+    AllTypesMatch<["weights", "result"]>]> {
+  let summary = "Softmax weights in [0, 1] rounded to FP8 at the fixed scale F";
+  let description = [{
+    `result[i, j] = fp8(F * weights[i, j]) / F` in f32 (`F` = 448 for e4m3,
+    the default, 57344 with `e5m2`; `fp8` as in `attn_tile.fp8_channels`):
+    the weights of FP8 P V, each key tile's `exp(s - m_t)` before
+    `attn_tile.accumulate`. Emulated in f32 arithmetic.
+
+    ```mlir
+    %w8 = attn_tile.round_fp8 %w : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$weights, UnitAttr:$e5m2);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $weights (`e5m2` $e5m2^)? attr-dict `:` type($weights)
+  }];
+}
+
 def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
   let summary = "The signs of a [B, H, N, D] tensor as i8 +1/-1";
   let description = [{
