@@ -295,10 +295,10 @@ TEST_P(Int8DotFormsTest, MatchTheReferenceAndEachOther) {
 }
 
 // Pre-quantized i8 (causal, logsumexp), in-spec blocks with K smoothing
-// (causal), INT4 in i8 lanes (causal), INT4 with Q smoothing (the
-// correction added in the kernel).
+// (causal), INT4 in i8 lanes with Q smoothing (causal; the correction
+// added in the kernel).
 INSTANTIATE_TEST_SUITE_P(
-    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2, 3, 4),
+    Int8Cases, Int8DotFormsTest, ::testing::Values(0, 2, 4),
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kCases[info.param].name);
     });
@@ -415,16 +415,14 @@ TEST_F(QuantizedAccuracyTest, Int8IsCloseToFullPrecision) {
 /// 0.9761-0.9771, relative error 0.217-0.223; causal cos 0.9835-0.9845,
 /// 0.179-0.183. INT4's step absmax / 7 is about 18x INT8's, and the error
 /// grows about as much (INT8: 1.05e-2 to 1.29e-2). Asserted (seed 1) with
-/// about 2x margin on the error: cos > 0.95, relative error < 0.4. Real
+/// about 2x margin on the error (dense only, to keep the test short):
+/// cos > 0.95, relative error < 0.4. Real
 /// activations are far from Gaussian; SageAttention2 smooths Q as well
 /// (smooth_q) to win some of this back.
 TEST_F(QuantizedAccuracyTest, Int4IsWithinItsBoundOfFullPrecision) {
   const char *kinds[][2] = {
       {"", "quantization(#attn.quantized_qk<scheme = int4, q_block = 32, "
-           "k_block = 64, smooth_k = true>)"},
-      {"mask(#attn.causal)",
-       "quantization(#attn.quantized_qk<scheme = int4, q_block = 32, "
-       "k_block = 64, smooth_k = true>)"}};
+           "k_block = 64, smooth_k = true>)"}};
   for (auto [mask, quant] : kinds)
     for (uint64_t seed : {1u}) {
       Accuracy a = measure(mask, quant, seed);
