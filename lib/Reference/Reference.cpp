@@ -656,6 +656,14 @@ private:
   llvm::Error validateQuantization();
   /// Replaces q and k by their quantized integers and sets the row scales.
   void quantizeQK();
+  /// smooth_q: replaces q by its residual from the query block means,
+  /// keeping the means [B, Hq, blocks, D] and the float keys k' (smoothed
+  /// with smooth_k) [B, Hkv, Nk, D] of the correction.
+  void smoothQuery();
+  std::vector<double> qBlockMean, kFloat;
+  /// qm[b, h, i / q_block] . k'[b, hk, j] (without the softmax scale).
+  double smoothingCorrection(int64_t b, int64_t h, int64_t hk, int64_t i,
+                             int64_t j) const;
   /// The key blocks the selection keeps for row (b, h, i) into rowBlocks.
   llvm::Error selectBlocks(int64_t b, int64_t h, int64_t i);
 
@@ -688,6 +696,10 @@ private:
   std::vector<double> vScale;
   /// Quantizes v per (b, value head, channel) (pv = int8).
   void quantizeValues();
+  /// With pv = fp8_*: v holds the FP8 values (as doubles) and vScale the
+  /// channel scales absmax / F.
+  bool fp8PV = false;
+  void quantizeValuesFP8();
 
   /// With a feature map that changes the feature dimension (hedgehog,
   /// taylor2): F' features per row, and phi of the query rows [Nq, F'] and
@@ -1477,9 +1489,11 @@ struct RowQuantizer {
     return mean;
   }
 
-  /// In-spec INT8: per block, s = absmax / 127 in float and
-  /// q = clamp(roundeven(x / s), -127, 127), a NaN quotient giving 0.
-  std::vector<double> int8(std::vector<double> &x, bool smooth) const {
+  /// In-spec INT8 (INT4): per block, s = absmax / M in float and
+  /// q = clamp(roundeven(x / s), -M, M), a NaN quotient giving 0, with
+  /// M = 127 (7).
+  std::vector<double> integers(std::vector<double> &x, bool smooth) const {
+    float range = scheme == QuantScheme::Int4 ? 7.0f : 127.0f;
     std::vector<float> mean = smooth ? tokenMeans(x) : std::vector<float>();
     auto valueAt = [&](int64_t bh, int64_t t, int64_t c) {
       float v = static_cast<float>(x[(bh * N + t) * D + c]);
@@ -1499,15 +1513,14 @@ struct RowQuantizer {
             absmax = std::max(absmax, a);
           }
         float s = nan ? std::numeric_limits<float>::quiet_NaN()
-                      : absmax / 127.0f;
+                      : absmax / range;
         for (int64_t t = first; t < last; ++t) {
           rowScale[bh * N + t] = s;
           for (int64_t c = 0; c < D; ++c) {
             float quotient = valueAt(bh, t, c) / s;
             float r = std::nearbyint(quotient); // ties to even
             out[(bh * N + t) * D + c] =
-                std::isnan(quotient) ? 0.0
-                                     : std::clamp(r, -127.0f, 127.0f);
+                std::isnan(quotient) ? 0.0 : std::clamp(r, -range, range);
           }
         }
       }
@@ -1518,8 +1531,9 @@ struct RowQuantizer {
   std::vector<double> run(std::vector<double> &x, bool isInt8Input,
                           const std::optional<NDArray> &scales,
                           bool smooth) const {
-    if (scheme == QuantScheme::Int8 && !isInt8Input)
-      return int8(x, smooth);
+    if ((scheme == QuantScheme::Int8 && !isInt8Input) ||
+        scheme == QuantScheme::Int4)
+      return integers(x, smooth);
     if (scheme == QuantScheme::Sign)
       for (double &v : x)
         v = v < 0.0 ? -1.0 : 1.0; // 0, -0 and NaN are +1
@@ -1532,6 +1546,60 @@ struct RowQuantizer {
   }
 };
 } // namespace
+
+namespace {
+/// FP8 e4m3 (e4m3fn) or e5m2 as the attribute defines it: round to
+/// nearest, ties to even, at the format's spacing in x's binade (the
+/// subnormal spacing below the smallest normal), saturating to the largest
+/// finite value F; a NaN stays NaN. Written with frexp/ldexp, in double.
+struct FP8Format {
+  int mantissa, emin;
+  double max;
+  explicit FP8Format(bool e5m2)
+      : mantissa(e5m2 ? 2 : 3), emin(e5m2 ? -14 : -6),
+        max(e5m2 ? 57344.0 : 448.0) {}
+  double round(double x) const {
+    if (std::isnan(x))
+      return x;
+    double a = std::fabs(x);
+    if (a == 0.0)
+      return x;
+    int exponent;
+    std::frexp(a, &exponent); // a = f * 2^exponent, f in [0.5, 1)
+    int e = std::max(exponent - 1, emin);
+    double step = std::ldexp(1.0, e - mantissa);
+    double r = std::min(std::nearbyint(a / step) * step, max);
+    return std::copysign(r, x);
+  }
+  /// Relative rounding error bound (half an ulp) and the absolute one of
+  /// the subnormals (half the smallest subnormal step).
+  double relative() const { return std::ldexp(1.0, -mantissa - 1); }
+  double absolute() const { return std::ldexp(1.0, emin - mantissa - 1); }
+};
+} // namespace
+
+void Evaluator::quantizeValuesFP8() {
+  FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+  vScale.assign(B * Hv * Dv, 0.0);
+  for (int64_t bh = 0; bh < B * Hv; ++bh)
+    for (int64_t c = 0; c < Dv; ++c) {
+      auto at = [&](int64_t t) -> double & { return v[(bh * Nk + t) * Dv + c]; };
+      float absmax = 0.0f;
+      bool nan = false;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float a = std::fabs(static_cast<float>(at(t)));
+        nan |= std::isnan(a);
+        absmax = std::max(absmax, a);
+      }
+      float s = nan ? std::numeric_limits<float>::quiet_NaN()
+                    : absmax / static_cast<float>(fp8.max);
+      vScale[bh * Dv + c] = s;
+      for (int64_t t = 0; t < Nk; ++t) {
+        float quotient = static_cast<float>(at(t)) / s;
+        at(t) = std::isnan(quotient) ? 0.0 : fp8.round(quotient);
+      }
+    }
+}
 
 void Evaluator::quantizeValues() {
   vScale.assign(B * Hv * Dv, 0.0);
@@ -1556,7 +1624,56 @@ void Evaluator::quantizeValues() {
     }
 }
 
+void Evaluator::smoothQuery() {
+  int64_t block = quant.getQBlock();
+  int64_t blocks = (Nq + block - 1) / block;
+  qBlockMean.assign(B * Hq * blocks * D, 0.0);
+  for (int64_t bh = 0; bh < B * Hq; ++bh)
+    for (int64_t c = 0; c < blocks; ++c) {
+      int64_t first = c * block, last = std::min(first + block, Nq);
+      for (int64_t x = 0; x < D; ++x) {
+        // The block mean: f64 sum in token order of the f32 values, rounded
+        // to f32; each row keeps its f32 residual.
+        double sum = 0.0;
+        for (int64_t t = first; t < last; ++t)
+          sum += static_cast<double>(static_cast<float>(q[(bh * Nq + t) * D + x]));
+        float mean = static_cast<float>(sum / static_cast<double>(last - first));
+        qBlockMean[(bh * blocks + c) * D + x] = mean;
+        for (int64_t t = first; t < last; ++t) {
+          double &v = q[(bh * Nq + t) * D + x];
+          v = static_cast<float>(v) - mean;
+        }
+      }
+    }
+  // The float keys of the correction, as the scores see them.
+  RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
+  std::vector<float> kMean =
+      quant.getSmoothK() ? keys.tokenMeans(k) : std::vector<float>();
+  kFloat.resize(k.size());
+  for (int64_t bh = 0; bh < B * Hkv; ++bh)
+    for (int64_t t = 0; t < Nk; ++t)
+      for (int64_t x = 0; x < D; ++x) {
+        float v = static_cast<float>(k[(bh * Nk + t) * D + x]);
+        kFloat[(bh * Nk + t) * D + x] =
+            quant.getSmoothK() ? v - kMean[bh * D + x] : v;
+      }
+}
+
+double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
+                                      int64_t i, int64_t j) const {
+  int64_t block = quant.getQBlock();
+  int64_t blocks = (Nq + block - 1) / block;
+  const double *m = &qBlockMean[((b * Hq + h) * blocks + i / block) * D];
+  const double *kr = &kFloat[((b * Hkv + hk) * Nk + j) * D];
+  double dot = 0.0;
+  for (int64_t x = 0; x < D; ++x)
+    dot += m[x] * kr[x];
+  return dot;
+}
+
 void Evaluator::quantizeQK() {
+  if (quant.getSmoothQ())
+    smoothQuery(); // q becomes the residual, quantized below
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
   qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
@@ -1587,6 +1704,8 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   double s = scale * dot;
   if (quant)
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
+  if (quant && quant.getSmoothQ())
+    s += scale * smoothingCorrection(b, h, *hk, i, j);
   if (raw)
     *raw = s;
   if (in.bias) {
@@ -1685,13 +1804,17 @@ llvm::Expected<Outputs> Evaluator::run() {
   if (quant)
     quantizeQK();
   int8PV = quant && quant.getPv() == PVPrecision::Int8;
+  fp8PV = quant && (quant.getPv() == PVPrecision::Fp8E4M3 ||
+                    quant.getPv() == PVPrecision::Fp8E5M2);
   if (int8PV)
     quantizeValues();
+  if (fp8PV)
+    quantizeValuesFP8();
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())
     out.lse = NDArray(DType::F64, {B, Hq, Nq});
-  if (int8PV)
+  if (int8PV || fp8PV)
     out.int8PVBound = NDArray(DType::F64, {B, Hq, Nq, Dv});
   NormalizationKind kind = op.getNormalizationKind();
   NormalizationAttr norm = op.getNormalizationAttr();
@@ -1732,6 +1855,7 @@ llvm::Expected<Outputs> Evaluator::run() {
 
         double lse = -inf;
         double rowNormalizer = 0.0; // l of softmax (0: an empty row)
+        std::vector<double> unroundedWeights; // p with pv = fp8_*
         if (kind == NormalizationKind::Softmax) {
           double m = -inf; // NaN scores propagate to the row
           for (int64_t j = 0; j < Nk; ++j)
@@ -1756,6 +1880,14 @@ llvm::Expected<Outputs> Evaluator::run() {
             if (int8PV)
               for (int64_t j = 0; j < Nk; ++j)
                 w[j] = std::nearbyint(255.0 * w[j]) / 255.0;
+            // pv = fp8_*: u = fp8(F p) weighs V's FP8 values, the
+            // normalizer keeps p; the unrounded p is kept for the bound.
+            if (fp8PV) {
+              FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+              unroundedWeights = w;
+              for (int64_t j = 0; j < Nk; ++j)
+                w[j] = fp8.round(fp8.max * w[j]) / fp8.max;
+            }
             for (int64_t j = 0; j < Nk; ++j)
               w[j] /= sum;
             rowNormalizer = sum;
@@ -1845,6 +1977,21 @@ llvm::Expected<Outputs> Evaluator::run() {
                                                  : 0.0;
             out.int8PVBound->setDouble(row * Dv + d,
                                        std::fabs(gate) * perWeight * spread);
+            acc *= sv;
+          }
+          if (fp8PV) {
+            // Each weight of the reference and of a kernel rounding with a
+            // running max is within r p + h of p: 2 (r p + h) apart.
+            FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+            double sv = vScale[(b * Hv + hv) * Dv + d], spread = 0.0;
+            for (int64_t j = 0; j < Nk && rowNormalizer > 0; ++j)
+              if (kept[j])
+                spread += 2.0 *
+                          (fp8.relative() * unroundedWeights[j] +
+                           fp8.absolute() / fp8.max) *
+                          std::fabs(v[((b * Hv + hv) * Nk + j) * Dv + d] * sv);
+            double bound = rowNormalizer > 0 ? spread / rowNormalizer : 0.0;
+            out.int8PVBound->setDouble(row * Dv + d, std::fabs(gate) * bound);
             acc *= sv;
           }
           outRow[d] = acc;

@@ -66,6 +66,12 @@ private:
   /// With quantized Q K^T: the i8 Q and K of the whole call (given, or
   /// quantized/signed once before the work items) and their scales.
   void quantizeOperands();
+  /// With smooth_q: centers Q per query block (and K over all tokens with
+  /// smooth_k) once per call, recording the residuals to quantize, the
+  /// query means and the float keys of the correction.
+  void smoothQuery();
+  /// The residuals smoothQuery recorded to quantize (null: the operand).
+  Value qResidual, kResidual;
   /// The i8 rows of `values` (Q or K) at `row` of (bi, head) and their
   /// scales.
   std::pair<Value, Value> loadQuantized(Value values, Value scales,
@@ -210,9 +216,18 @@ private:
   /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
   /// 1), and the work item's query row scales.
   Value qValues, qScales, kValues, kScales, qRowScales;
+  /// With smooth_q: the query block means of the call (each token's row
+  /// its block's mean, [B, Hq, Nq, D] f32), the float keys the correction
+  /// reads (K, or K minus its token mean with smooth_k) and the work
+  /// item's tile of query means.
+  Value qMeans, kFloat, qMeanTile;
   /// With pv = int8: the i8 V of the call, its channel scales [B, Hv, Dv]
   /// and the work item's value head's scales [Dv].
   Value vValues, vScales, vChannelScales;
+  /// With pv = fp8_e4m3 / fp8_e5m2: V rounded to FP8 per channel scale,
+  /// dequantized in f32 [B, Hv, Nk, Dv], and the format.
+  Value vFP8;
+  bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
 
@@ -236,30 +251,67 @@ Value TileProgramBuilder::scale() {
   return math::RsqrtOp::create(b, loc, df);
 }
 
+void TileProgramBuilder::smoothQuery() {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  auto centered = [&](Value operand, std::optional<int64_t> block) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    auto f32Type = RankedTensorType::get(type.getShape(), b.getF32Type());
+    auto center = CenterOp::create(
+        b, loc, f32Type, f32Type, operand,
+        block ? b.getI64IntegerAttr(*block) : IntegerAttr());
+    return std::make_pair(center.getResidual(), center.getMeans());
+  };
+  std::tie(qResidual, qMeans) = centered(op.getQuery(), quant.getQBlock());
+  kFloat = op.getKey();
+  if (quant.getSmoothK())
+    kFloat = kResidual = centered(op.getKey(), std::nullopt).first;
+}
+
 void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (quant.getSmoothQ())
+    smoothQuery();
   auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
-                     bool center) -> std::pair<Value, Value> {
+                     bool center, Value residual) -> std::pair<Value, Value> {
     auto type = cast<RankedTensorType>(operand.getType());
     if (type.getElementType().isInteger(8))
       return {operand, scaleOperand};
+    if (residual) {
+      // Quantize the residual of Q (smooth_q) or of K (smooth_k next to
+      // smooth_q: the correction needs the centered float keys).
+      operand = residual;
+      center = false;
+    }
     auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
     if (quant.getScheme() == QuantScheme::Sign)
       return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
     auto scalesType = RankedTensorType::get(
         {type.getDimSize(0), type.getDimSize(1), ShapedType::kDynamic},
         b.getF32Type());
+    // INT4 is the same quantization to [-7, 7], held in i8 lanes.
+    int64_t range = quant.getScheme() == QuantScheme::Int4 ? 7 : 127;
     auto quantize = QuantizeOp::create(b, loc, valuesType, scalesType,
-                                       operand, block, center);
+                                       operand, block, center, range);
     return {quantize.getValues(), quantize.getScales()};
   };
   std::tie(qValues, qScales) =
-      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false);
+      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false,
+              qResidual);
   std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
-                                       quant.getKBlock(), quant.getSmoothK());
+                                       quant.getKBlock(), quant.getSmoothK(),
+                                       kResidual);
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  if (quant.getPv() == PVPrecision::Fp8E4M3 ||
+      quant.getPv() == PVPrecision::Fp8E5M2) {
+    // FP8 V, held dequantized in f32 (the CPU has no FP8 arithmetic).
+    fp8E5M2 = quant.getPv() == PVPrecision::Fp8E5M2;
+    vFP8 = FP8ChannelsOp::create(
+        b, loc, RankedTensorType::get(vType.getShape(), b.getF32Type()),
+        op.getValue(), fp8E5M2);
+    return;
+  }
   if (quant.getPv() != PVPrecision::Int8)
     return;
-  auto vType = cast<RankedTensorType>(op.getValue().getType());
   auto quantize = QuantizeChannelsOp::create(
       b, loc, RankedTensorType::get(vType.getShape(), b.getI8Type()),
       RankedTensorType::get({vType.getDimSize(0), vType.getDimSize(1),
@@ -279,8 +331,15 @@ Value TileProgramBuilder::accumulate(Value weights, Value acc, Value alpha,
     return QuantizedAccumulateOp::create(b, loc, acc.getType(), weights, vTile,
                                          vChannelScales, acc, alpha);
   }
-  Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
-                               op.getValue(), bi, hv, k0);
+  Value values = op.getValue();
+  if (vFP8) {
+    // FP8 P V: the tile's weights exp(s - m_t) rounded at scale F, the
+    // FP8 values of the call.
+    values = vFP8;
+    weights = RoundFP8Op::create(b, loc, weights.getType(), weights, fp8E5M2);
+  }
+  Value vTile =
+      LoadOp::create(b, loc, tileType(tileKv, values), values, bi, hv, k0);
   return AccumulateOp::create(b, loc, acc.getType(), weights, vTile, acc,
                               alpha, masked);
 }
@@ -299,8 +358,17 @@ Value TileProgramBuilder::rawScores(Value k0) {
   if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
     auto [kTile, kRowScales] =
         loadQuantized(kValues, kScales, quant.getKBlock(), hk, k0, tileKv);
+    Value correction;
+    if (qMeanTile) {
+      // smooth_q: scale * qm . k' on the float keys, added to the tile.
+      Value kFloatTile = LoadOp::create(b, loc, tileType(tileKv, kFloat),
+                                        kFloat, bi, hk, k0);
+      correction = ScoresOp::create(b, loc, scoreType, qMeanTile, kFloatTile,
+                                    scaleValue);
+    }
     return QuantizedScoresOp::create(b, loc, scoreType, qTile, kTile,
-                                     qRowScales, kRowScales, scaleValue);
+                                     qRowScales, kRowScales, scaleValue,
+                                     correction);
   }
   Value kTile = applyFeatureMap(LoadOp::create(
       b, loc, tileType(tileKv, op.getKey()), op.getKey(), bi, hk, k0));
@@ -479,9 +547,13 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
-  if (QuantizedQKAttr quant = op.getQuantizationAttr())
+  if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
     std::tie(qTile, qRowScales) =
         loadQuantized(qValues, qScales, quant.getQBlock(), hi, q0, tileQ);
+    if (qMeans)
+      qMeanTile = LoadOp::create(b, loc, tileType(tileQ, qMeans), qMeans, bi,
+                                 hi, q0);
+  }
   else
     qTile = applyFeatureMap(LoadOp::create(
         b, loc, tileType(tileQ, op.getQuery()), op.getQuery(), bi, hi, q0));

@@ -31,6 +31,19 @@ func.func @sage(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?
   return %o : tensor<?x?x?x?xbf16>
 }
 
+// INT4: the same quantize ops with range 7 (values in i8 lanes), the same
+// quantized_scores.
+// CHECK-LABEL: func.func @sage_int4
+// CHECK: attn_tile.quantize %{{.*}} block(32) range(7) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: attn_tile.quantize %{{.*}} block(64) range(7) center : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+// CHECK: attn_tile.quantized_scores
+func.func @sage_int4(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // Pre-quantized: no quantize op, the scale operands go to the loads.
 // CHECK-LABEL: func.func @int8_operands
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %{{.*}}: tensor<?x?x?x?xf32>, %[[SQ:[a-z0-9]+]]: tensor<1x1x1xf32>, %[[SK:[a-z0-9]+]]: tensor<?x?x?xf32>
@@ -84,6 +97,43 @@ func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x
 func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   %o = attn.attention %q, %k, %v mask(#attn.causal)
        quantization(#attn.quantized_qk<scheme = int8, pv = int8>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Q smoothing: Q is centered per query block and K over all tokens (with
+// smooth_k) once per call; the residuals are quantized; each work item
+// loads its query means; each key tile adds scale * qm . k' (a float score
+// tile on the centered keys) to the quantized scores.
+// CHECK-LABEL: func.func @smooth_q
+// CHECK: %[[QR:.*]], %[[QM:.*]] = attn_tile.center %{{.*}} block(32) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: %[[KR:.*]], %{{.*}} = attn_tile.center %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize %[[QR]] block(32) range(7) : tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize %[[KR]] block(64) range(7) : tensor<?x?x?x?xf32>
+// CHECK: scf.forall
+// CHECK: %[[QMT:.*]] = attn_tile.load %[[QM]]
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KF:.*]] = attn_tile.load %[[KR]]
+// CHECK: %[[C:.*]] = attn_tile.scores %[[QMT]], %[[KF]] scale
+// CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} plus %[[C]]
+func.func @smooth_q(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true, smooth_q = true>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// FP8 P V: V rounded to FP8 per channel once per call (held in f32), each
+// key tile's weights rounded at the fixed scale before the f32 accumulate.
+// CHECK-LABEL: func.func @fp8_pv
+// CHECK: %[[VF:.*]] = attn_tile.fp8_channels %{{.*}} e5m2 : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[W:.*]] = attn_tile.round_fp8 %{{.*}} e5m2 : tensor<16x8xf32>
+// CHECK: %[[VT:.*]] = attn_tile.load %[[VF]]
+// CHECK: attn_tile.accumulate %[[W]], %[[VT]]
+func.func @fp8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e5m2>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }

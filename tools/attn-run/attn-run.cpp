@@ -236,6 +236,32 @@ static std::string pathOf(const CompiledFunction &kernel) {
   return "mixed (" + std::to_string(untiledOps) + " untiled ops)";
 }
 
+/// Quantized P V (pv = int8 / fp8_*): the kernel rounds each key tile's
+/// weights with its running max, the reference with the row's final max,
+/// so the two may differ by up to the reference's derived bound per
+/// element (#attn.quantized_qk); the relative Frobenius check above then
+/// only holds for a single key tile. Each element must be within the bound
+/// plus the dtype's tolerance relative to it.
+static bool checkPVBound(const NDArray &actual, const NDArray &expected,
+                         const NDArray &bound, double tol) {
+  double worst = 0.0;
+  int64_t over = 0;
+  for (int64_t i = 0, n = expected.numElements(); i < n; ++i) {
+    double a = actual.getDouble(i), r = expected.getDouble(i);
+    if (!std::isfinite(r))
+      continue; // compared above
+    double slack = 1.001 * bound.getDouble(i) + tol * std::fabs(r) + 1e-6;
+    double err = std::fabs(a - r);
+    worst = std::max(worst, err / slack);
+    over += !(err <= slack);
+  }
+  llvm::outs() << llvm::format(
+      "check output within the quantized P V bound: worst err / (bound + tol "
+      "|ref|) %.3f  %s\n",
+      worst, over ? "FAIL" : "PASS");
+  return over == 0;
+}
+
 /// One problem: specialized to its shapes (the verifier checks them),
 /// compiled (or run with `shared`, a shape-generic kernel), run, written,
 /// printed and checked. The exit status: 0, 1 (an error) or 2 (a check
@@ -346,13 +372,19 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
       llvm::outs() << llvm::format(
           "check %-6s max_abs_err %.3e  rel_fro_err %.3e  tol %.0e  %s\n",
           r == 0 ? "output" : "lse", c.maxAbsError, c.relFrobeniusError,
-          c.tolerance, c.passed ? "PASS" : "FAIL");
+          c.tolerance,
+          c.passed                                   ? "PASS"
+          : r == 0 && ref->int8PVBound.has_value() ? "(quantized P V: see its bound)"
+                                                   : "FAIL");
       if (c.nonFinite)
         llvm::outs() << "  " << c.nonFinite
                      << " non-finite values where the reference is finite "
                         "(or mismatched -inf)\n";
-      ok &= c.passed;
+      // With quantized P V the output is judged by its bound below.
+      ok &= c.passed || (r == 0 && ref->int8PVBound.has_value());
     }
+    if (ref->int8PVBound)
+      ok &= checkPVBound(results[0], ref->output, *ref->int8PVBound, tol);
     if (!ok)
       return 2;
   }

@@ -141,13 +141,14 @@ public:
                                        lanesMax);
   }
 
-  /// clamp(roundeven(x / scale), -127, 127) as i8, 0 for a NaN quotient.
-  Value quantize(Value x, Value scales) {
+  /// clamp(roundeven(x / scale), -range, range) as i8, 0 for a NaN
+  /// quotient (range 127 for INT8, 7 for INT4 held in i8 lanes).
+  Value quantize(Value x, Value scales, double range = 127.0) {
     Value quotient = arith::DivFOp::create(b, loc, x, scales);
     Value rounded = math::RoundEvenOp::create(b, loc, quotient);
     Value clamped = arith::MinimumFOp::create(
-        b, loc, arith::MaximumFOp::create(b, loc, rounded, splat(-127.0)),
-        splat(127.0));
+        b, loc, arith::MaximumFOp::create(b, loc, rounded, splat(-range)),
+        splat(range));
     Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                         quotient, quotient);
     Value q = arith::SelectOp::create(b, loc, isNaN, splat(0.0), clamped);
@@ -155,7 +156,8 @@ public:
   }
 
   /// The head's values [N, D] i8 and block scales [C] f32.
-  std::pair<Value, Value> run(int64_t block, bool center, Value blocks) {
+  std::pair<Value, Value> run(int64_t block, bool center, double range,
+                              Value blocks) {
     Value mu = center ? mean() : Value();
     Value values = tensor::EmptyOp::create(
         b, loc, ArrayRef<OpFoldResult>{tokens, depth}, b.getI8Type());
@@ -167,7 +169,7 @@ public:
           Value first = e.muli(c, e.idx(block));
           Value last = e.minsi(e.addi(first, e.idx(block)), tokens);
           Value scale = arith::DivFOp::create(
-              b, loc, absMax(first, last, mu), e.f32(127.0));
+              b, loc, absMax(first, last, mu), e.f32(range));
           Value scaleLanes =
               vector::BroadcastOp::create(b, loc, lanes(b.getF32Type()), scale);
           Value v = loop(first, last, 1, iter[0],
@@ -177,7 +179,7 @@ public:
                                [&](Value x0, ValueRange it)
                                    -> SmallVector<Value> {
                                  Value q = quantize(centered(j, x0, mu),
-                                                    scaleLanes);
+                                                    scaleLanes, range);
                                  return {write(q, it[0], {j, x0})};
                                })[0]};
                          })[0];
@@ -301,7 +303,9 @@ void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
       b, loc, sizes[0], sizes[1], {valuesInit, scalesInit},
       [&](Value bi, Value hi) -> SmallVector<Value> {
         HeadQuantizer head(b, loc, width, source, bi, hi);
-        auto [values, scales] = head.run(op.getBlock(), op.getCenter(), blocks);
+        auto [values, scales] = head.run(op.getBlock(), op.getCenter(),
+                                          static_cast<double>(op.getRange()),
+                                          blocks);
         return {values, scales};
       });
   replaceQuantization(b, loc, op, results);

@@ -333,6 +333,13 @@ bool QuantizedScoresLowering::lower(QuantizedScoresOp op) {
               ArrayRef<bool>{true});
           s = arith::MulFOp::create(b, loc, s, keyScales);
           s = arith::MulFOp::create(b, loc, s, scale);
+          if (Value plus = op.getPlus()) // Q smoothing's float correction
+            s = arith::AddFOp::create(
+                b, loc, s,
+                vector::TransferReadOp::create(
+                    b, loc, f32s, plus, ValueRange{row, column},
+                    arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0)),
+                    ArrayRef<bool>{true}));
           tile = vector::TransferWriteOp::create(b, loc, s, tile,
                                                  ValueRange{row, column},
                                                  ArrayRef<bool>{true})

@@ -1527,6 +1527,71 @@ static Value tokenMean(TileLowering &t, Value source) {
   });
 }
 
+/// Smoothing: the f32-rounded f64 mean of each block of tokens (all tokens
+/// without `block`), written to every token of the block, and the source
+/// minus it in f32. The block means are materialized first ([B, H, C, D]),
+/// so each is summed once, as tokenMean sums them.
+static SmallVector<Value> lowerCenter(CenterOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value source = op.getSource();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  Value n = extents[2];
+  // Without a block, one block of all N tokens (at least 1: no division
+  // by zero when N = 0, where nothing is read).
+  Value block = op.getBlock() ? e.idx(static_cast<int64_t>(*op.getBlock()))
+                              : e.maxsi(n, e.idx(1));
+  Value blockExtents[] = {extents[0], extents[1],
+                          arith::CeilDivUIOp::create(b, loc, n, block),
+                          extents[3]};
+  auto dynamic4 = RankedTensorType::get(
+      SmallVector<int64_t>(4, ShapedType::kDynamic), b.getF32Type());
+  Value blockMeans = t.materialize(
+      dynamic4, blockExtents, [&](ValueRange index) -> Value {
+        Value first = e.muli(index[2], block);
+        Value last = e.minsi(e.addi(first, block), n);
+        Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+        auto sum = scf::ForOp::create(
+            b, loc, first, last, e.idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value j, ValueRange acc) {
+              Value x = e.toF32(tensor::ExtractOp::create(
+                  b, loc, source, ValueRange{index[0], index[1], j, index[3]}));
+              Value x64 = arith::ExtFOp::create(b, loc, f64, x);
+              scf::YieldOp::create(
+                  b, loc,
+                  arith::AddFOp::create(b, loc, acc[0], x64).getResult());
+            });
+        Value count = arith::UIToFPOp::create(
+            b, loc, f64,
+            arith::IndexCastUIOp::create(b, loc, b.getI64Type(),
+                                         e.subi(last, first)));
+        Value mean = arith::DivFOp::create(b, loc, sum.getResult(0), count);
+        return arith::TruncFOp::create(b, loc, b.getF32Type(), mean);
+      });
+  auto meanOf = [&](ValueRange index) -> Value {
+    Value c = arith::DivUIOp::create(b, loc, index[2], block);
+    return tensor::ExtractOp::create(
+        b, loc, blockMeans, ValueRange{index[0], index[1], c, index[3]});
+  };
+  auto residualType = cast<RankedTensorType>(op.getResidual().getType());
+  auto meansType = cast<RankedTensorType>(op.getMeans().getType());
+  Value residual = t.materialize(
+      residualType, dynamicExtents(residualType, extents),
+      [&](ValueRange index) -> Value {
+        Value x = e.toF32(tensor::ExtractOp::create(b, loc, source, index));
+        return arith::SubFOp::create(b, loc, x, meanOf(index));
+      });
+  Value means = t.materialize(meansType, dynamicExtents(meansType, extents),
+                              meanOf);
+  return {residual, means};
+}
+
 /// The block's absmax over its tokens [first, last) and all channels of
 /// (bi, hi), read through `read`; a NaN propagates (maximumf).
 static Value blockAbsMax(TileLowering &t, Value first, Value last,
@@ -1551,28 +1616,30 @@ static Value blockAbsMax(TileLowering &t, Value first, Value last,
   return tokens.getResult(0);
 }
 
-/// clamp(roundeven(x / scale), -127, 127) as i8; 0 for a NaN quotient.
-static Value quantizeElement(TileLowering &t, Value x, Value scale) {
+/// clamp(roundeven(x / scale), -range, range) as i8; 0 for a NaN quotient.
+static Value quantizeElement(TileLowering &t, Value x, Value scale,
+                             double range = 127.0) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value quotient = arith::DivFOp::create(b, loc, x, scale);
   Value rounded = math::RoundEvenOp::create(b, loc, quotient);
   Value clamped = arith::MinimumFOp::create(
-      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-127.0)),
-      t.e.f32(127.0));
+      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-range)),
+      t.e.f32(range));
   Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                       quotient, quotient);
   Value q = t.e.select(isNaN, t.e.f32(0.0), clamped);
   return arith::FPToSIOp::create(b, loc, b.getI8Type(), q);
 }
 
-/// scales[b, h, c] = absmax of the block's (centered) elements / 127, and
-/// the values quantized with them.
+/// scales[b, h, c] = absmax of the block's (centered) elements / range,
+/// and the values quantized with them.
 static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
+  double range = static_cast<double>(op.getRange());
   Value source = op.getSource(), block = e.idx(op.getBlock());
   Value mean = op.getCenter() ? tokenMean(t, source) : Value();
   Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
@@ -1601,7 +1668,7 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
                                    [&](Value j, Value x) {
                                      return read(index[0], index[1], j, x);
                                    });
-        return arith::DivFOp::create(b, loc, absMax, e.f32(127.0));
+        return arith::DivFOp::create(b, loc, absMax, e.f32(range));
       });
 
   auto valuesType = cast<RankedTensorType>(op.getValues().getType());
@@ -1612,7 +1679,7 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
         Value scale = tensor::ExtractOp::create(
             b, loc, scales, ValueRange{index[0], index[1], blockIndex});
         return quantizeElement(
-            t, read(index[0], index[1], index[2], index[3]), scale);
+            t, read(index[0], index[1], index[2], index[3]), scale, range);
       });
   return {values, scales};
 }
@@ -1655,6 +1722,100 @@ static SmallVector<Value> lowerQuantizeChannels(QuantizeChannelsOp op) {
             t, read(index[0], index[1], index[2], index[3]), scale);
       });
   return {values, scales};
+}
+
+/// The largest finite value of FP8 e4m3 (e4m3fn) or e5m2.
+static double fp8Max(bool e5m2) { return e5m2 ? 57344.0 : 448.0; }
+
+/// `x` (f32) rounded to FP8 e4m3 or e5m2 in f32 arithmetic, as the CPU has
+/// no FP8: the format's step at x's binade, 2^(max(e, emin) - mantissa
+/// bits) with e the f32 exponent field (emin -6 or -14: subnormals below
+/// it), divides |x| exactly, roundeven rounds to nearest even, the step
+/// multiplies back exactly; then saturation to F (minimumf keeps a NaN,
+/// an infinity becomes F) and x's sign.
+static Value roundToFP8(TileLowering &t, Value x, bool e5m2) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type i32 = b.getI32Type();
+  int64_t mantissa = e5m2 ? 2 : 3, emin = e5m2 ? -14 : -6;
+  Value a = math::AbsFOp::create(b, loc, x);
+  Value bits = arith::BitcastOp::create(b, loc, i32, a);
+  Value exponent = arith::SubIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, intConstant(t, i32, 23)),
+      intConstant(t, i32, 127));
+  exponent = arith::MaxSIOp::create(b, loc, exponent, intConstant(t, i32, emin));
+  Value stepBits = arith::ShLIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, exponent,
+                            intConstant(t, i32, 127 - mantissa)),
+      intConstant(t, i32, 23));
+  Value step = arith::BitcastOp::create(b, loc, b.getF32Type(), stepBits);
+  Value r = math::RoundEvenOp::create(
+      b, loc, arith::DivFOp::create(b, loc, a, step));
+  r = arith::MulFOp::create(b, loc, r, step);
+  r = arith::MinimumFOp::create(b, loc, r, t.e.f32(fp8Max(e5m2)));
+  return math::CopySignOp::create(b, loc, r, x);
+}
+
+/// V per channel: s = absmax / F, then fp8(x / s) * s in f32 (a NaN
+/// quotient gives 0), as quantize_channels does for INT8.
+static Value lowerFP8Channels(FP8ChannelsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
+                     tensor::DimOp::create(b, loc, source, 1),
+                     tensor::DimOp::create(b, loc, source, 2),
+                     tensor::DimOp::create(b, loc, source, 3)};
+  auto read = [&](Value bi, Value hi, Value j, Value c) -> Value {
+    return e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
+  };
+  auto scalesType = RankedTensorType::get(
+      SmallVector<int64_t>(3, ShapedType::kDynamic), b.getF32Type());
+  Value scaleExtents[] = {extents[0], extents[1], extents[3]};
+  Value scales = t.materialize(
+      scalesType, scaleExtents, [&](ValueRange index) -> Value {
+        Value absMax =
+            blockAbsMax(t, e.idx(0), extents[2], e.idx(1), [&](Value j, Value) {
+              return read(index[0], index[1], j, index[2]);
+            });
+        return arith::DivFOp::create(b, loc, absMax,
+                                     e.f32(fp8Max(op.getE5m2())));
+      });
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  return t.materialize(
+      resultType, dynamicExtents(resultType, extents),
+      [&](ValueRange index) -> Value {
+        Value scale = tensor::ExtractOp::create(
+            b, loc, scales, ValueRange{index[0], index[1], index[3]});
+        Value quotient = arith::DivFOp::create(
+            b, loc, read(index[0], index[1], index[2], index[3]), scale);
+        Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                            quotient, quotient);
+        Value q = e.select(isNaN, e.f32(0.0),
+                           roundToFP8(t, quotient, op.getE5m2()));
+        return arith::MulFOp::create(b, loc, q, scale);
+      });
+}
+
+/// fp8(F * w) / F per weight.
+static Value lowerRoundFP8(RoundFP8Op op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, op.getContext());
+  Value weights = op.getWeights();
+  double f = fp8Max(op.getE5m2());
+  return t.generic(
+      {weights}, {id}, t.emptyLike(weights), id, {false, false},
+      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+        Value scaled = arith::MulFOp::create(b, loc, args[0], t.e.f32(f));
+        return {arith::DivFOp::create(
+            b, loc, roundToFP8(t, scaled, op.getE5m2()), t.e.f32(f))};
+      })[0];
 }
 
 /// u(w) = min(max(roundeven(w * 255), 0), 255) as i32; NaN gives 0
@@ -1834,7 +1995,7 @@ static Value lowerQuantizedScores(QuantizedScoresOp op) {
             b, loc, args[2], arith::MulIOp::create(b, loc, qx, kx))};
       })[0];
   AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
-  return t.generic(
+  Value scaled = t.generic(
       {dot, op.getQScales(), op.getKScales()},
       {id, AffineMap::get(2, 0, {i}, ctx), AffineMap::get(2, 0, {j}, ctx)},
       t.emptyLike(dot), id, {false, false},
@@ -1844,6 +2005,14 @@ static Value lowerQuantizedScores(QuantizedScoresOp op) {
         s = arith::MulFOp::create(b, loc, s, args[2]);
         return {arith::MulFOp::create(b, loc, s, op.getScale())};
       })[0];
+  if (!op.getPlus())
+    return scaled;
+  // Q smoothing's float correction, added after the product.
+  return t.generic({scaled, op.getPlus()}, {id, id}, t.emptyLike(scaled), id,
+                   {false, false},
+                   [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                     return {arith::AddFOp::create(b, loc, args[0], args[1])};
+                   })[0];
 }
 
 /// Lowers `op` (an attn_tile op) and replaces it.
@@ -1866,6 +2035,13 @@ static void lowerTileOp(Operation *op) {
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
+          .Case([](CenterOp o) { return lowerCenter(o); })
+          .Case([](FP8ChannelsOp o) {
+            return SmallVector<Value>{lowerFP8Channels(o)};
+          })
+          .Case([](RoundFP8Op o) {
+            return SmallVector<Value>{lowerRoundFP8(o)};
+          })
           .Case([](QuantizedAccumulateOp o) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })

@@ -159,13 +159,17 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
 LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
                                       QuantScheme scheme, int64_t qBlock,
                                       int64_t kBlock, bool smoothK,
-                                      PVPrecision pv) {
+                                      PVPrecision pv, bool smoothQ) {
   if (failed(checkParameter(emitError, "quantized_qk", "q_block", qBlock, 1)) ||
       failed(checkParameter(emitError, "quantized_qk", "k_block", kBlock, 1)))
     return failure();
-  // Signs have no mean to subtract: smoothing is an int8 option.
-  if (smoothK && scheme != QuantScheme::Int8)
-    return emitError() << "#attn.quantized_qk: smooth_k needs scheme = int8";
+  // Signs have no mean to subtract: smoothing is an integer-scheme option.
+  if (smoothK && scheme == QuantScheme::Sign)
+    return emitError()
+           << "#attn.quantized_qk: smooth_k needs scheme = int8 or int4";
+  if (smoothQ && scheme == QuantScheme::Sign)
+    return emitError()
+           << "#attn.quantized_qk: smooth_q needs scheme = int8 or int4";
   return success();
 }
 

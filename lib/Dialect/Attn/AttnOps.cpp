@@ -187,10 +187,11 @@ static LogicalResult verifyRowTerms(AttentionOp op) {
            << " normalization cannot be combined with a weight_mod (its "
               "weights need the row's kept-key count and weight sum first)";
   QuantizedQKAttr quant = op.getQuantizationAttr();
-  if (op.getEpilogueAttr() && quant && quant.getPv() == PVPrecision::Int8)
-    return op.emitOpError() << "an epilogue cannot be combined with pv = int8 "
-                               "(the derived error bound of the u8 weights "
-                               "does not hold through the row norm)";
+  if (op.getEpilogueAttr() && quant && quant.getPv() != PVPrecision::F32)
+    return op.emitOpError() << "an epilogue cannot be combined with pv = "
+                            << stringifyPVPrecision(quant.getPv())
+                            << " (the derived error bound of the quantized "
+                               "weights does not hold through the row norm)";
   return success();
 }
 
@@ -216,9 +217,10 @@ static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
                                "token blocks, ceil(length / block)")));
 }
 
-/// The largest head dimension whose INT8 dot product cannot overflow an
-/// i32 accumulator: D * 127^2 < 2^31.
+/// The largest head dimensions whose INT8 (INT4) dot product cannot
+/// overflow an i32 accumulator: D * 127^2 (D * 7^2) < 2^31.
 static constexpr int64_t kMaxInt8HeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
+static constexpr int64_t kMaxInt4HeadDim = ((int64_t(1) << 31) - 1) / (7 * 7);
 
 /// `quantization` and its scale operands: which operands are i8, which
 /// scales are given, their shapes, and what it does not combine with.
@@ -238,6 +240,7 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                                   : "a kernel (feature_map "
                                                     "or decay)");
   bool int8 = quant.getScheme() == QuantScheme::Int8;
+  bool int4 = quant.getScheme() == QuantScheme::Int4;
   auto isI8 = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType().isInteger(8);
   };
@@ -252,6 +255,13 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
              << name << " is given for a float " << role
              << ", which the compiler quantizes itself (absmax / 127 per "
                 "block); pass an i8 tensor to give the scales";
+    // Not implemented yet: pre-quantized i4 operands (the runner, the
+    // reference and the tile loads have no i4 element type).
+    if (int4 && scale)
+      return op.emitOpError()
+             << name << " is given with scheme = int4, whose pre-quantized "
+                "i4 operands are not supported yet; pass a float "
+             << role << " (the compiler quantizes it, absmax / 7 per block)";
   }
   if (qScale && failed(verifyScaleOperand(op, qScale, "q_scale", e.b, e.hq,
                                           e.nq, quant.getQBlock())))
@@ -270,6 +280,18 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                               << stringifyNormalizationKind(
                                      op.getNormalizationKind());
   }
+  // Q smoothing subtracts the query's block means before quantizing and
+  // adds back qm . k with the float keys: both must be float.
+  if (quant.getSmoothQ())
+    for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                                 std::make_pair(op.getKey(), "key")})
+      if (isI8(operand))
+        return op.emitOpError()
+               << "smooth_q needs a float query and a float key (the "
+                  "compiler subtracts the query block means before it "
+                  "quantizes and adds back their dot products with the "
+                  "float keys), got an i8 "
+               << role;
   if (quant.getPv() == PVPrecision::Int8) {
     // u8 = roundeven(255 p) needs p in [0, 1]: softmax's exp(s - max).
     if (op.getNormalizationKind() != NormalizationKind::Softmax)
@@ -283,11 +305,31 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                  "weight_mod (modified weights are not in "
                                  "[0, 1])";
   }
+  if (quant.getPv() == PVPrecision::Fp8E4M3 ||
+      quant.getPv() == PVPrecision::Fp8E5M2) {
+    // fp8(FMAX p) needs p in [0, 1]: softmax's exp(s - max).
+    StringRef pv = stringifyPVPrecision(quant.getPv());
+    if (op.getNormalizationKind() != NormalizationKind::Softmax)
+      return op.emitOpError()
+             << "pv = " << pv
+             << " needs softmax normalization (its weights exp(s - max) lie "
+                "in [0, 1], scaled by the fixed FP8 maximum), not "
+             << stringifyNormalizationKind(op.getNormalizationKind());
+    if (!op.getWeightMod().empty())
+      return op.emitOpError() << "pv = " << pv
+                              << " cannot be combined with a weight_mod "
+                                 "(modified weights are not in [0, 1])";
+  }
   if (int8 && known(e.d) && e.d > kMaxInt8HeadDim)
     return op.emitOpError() << "head_dim " << e.d << " is too large for int8 "
                                "Q K^T: the i32 accumulator holds D * 127^2 "
                                "only for D <= "
                             << kMaxInt8HeadDim;
+  if (int4 && known(e.d) && e.d > kMaxInt4HeadDim)
+    return op.emitOpError() << "head_dim " << e.d << " is too large for int4 "
+                               "Q K^T: the i32 accumulator holds D * 7^2 "
+                               "only for D <= "
+                            << kMaxInt4HeadDim;
   return success();
 }
 

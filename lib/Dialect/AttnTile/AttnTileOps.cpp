@@ -424,6 +424,24 @@ LogicalResult QuantizeOp::verify() {
   return success();
 }
 
+LogicalResult CenterOp::verify() {
+  for (auto [result, name] : {std::make_pair(getResidual(), "residual"),
+                              std::make_pair(getMeans(), "means")})
+    for (unsigned d = 0; d < 4; ++d)
+      if (failed(checkExtent(*this, result, d, name, getSource(), d,
+                             "source")))
+        return failure();
+  return success();
+}
+
+LogicalResult FP8ChannelsOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
 LogicalResult QuantizeChannelsOp::verify() {
   if (failed(checkQuantizedShapes(*this, getSource(), getValues(),
                                   getScales())))
@@ -485,6 +503,11 @@ LogicalResult QuantizedScoresOp::verify() {
       failed(checkExtent(*this, getKScales(), 0, "k_scales", getKey(), 0,
                          "key")))
     return failure();
+  if (Value plus = getPlus())
+    for (unsigned d = 0; d < 2; ++d)
+      if (failed(checkExtent(*this, plus, d, "plus", getResult(), d,
+                             "result")))
+        return failure();
   // The i32 accumulator holds D * 127^2 only up to this D.
   constexpr int64_t kMaxHeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
   int64_t d = extent(getQuery(), 1);

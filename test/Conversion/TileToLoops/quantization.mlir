@@ -112,3 +112,39 @@ func.func @int8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Q smoothing: attn_tile.center as block means (an f64 sum per block of
+// tokens, rounded to f32), then the residual and the means per token; the
+// quantized scores plus the float correction tile.
+// CHECK-LABEL: func.func @smooth_q
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f64)
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+// CHECK: arith.subf
+// CHECK-NOT: attn_tile.
+// CHECK: return
+func.func @smooth_q(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 16, smooth_q = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// FP8 rounding emulated in f32 arithmetic: the exponent field of |x|
+// (shrui 23, minus 127, at least emin), the step 2^(e - mantissa bits) as
+// bits, roundeven of the exact quotient, saturation, the sign back.
+// CHECK-LABEL: func.func @fp8_pv
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.shrui
+// CHECK: arith.maxsi
+// CHECK: arith.shli
+// CHECK: math.roundeven
+// CHECK: arith.minimumf
+// CHECK: math.copysign
+// CHECK-NOT: attn_tile.
+// CHECK: return
+func.func @fp8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e4m3>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -36,7 +36,7 @@ func.func @block_huge(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @smooth_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8}}
+  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8 or int4}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_k = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -261,6 +261,94 @@ func.func @pv_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+2 {{expected ::attn::PVPrecision to be one of: f32, int8}}
   // expected-error @+1 {{failed to parse Attn_QuantizedQKAttr parameter 'pv'}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// INT4: the i32 accumulator holds D * 7^2.
+func.func @int4_head_dim_overflow(%q: tensor<1x1x1x43826197xf32>) -> tensor<1x1x1x43826197xf32> {
+  // expected-error @+1 {{head_dim 43826197 is too large for int4 Q K^T: the i32 accumulator holds D * 7^2 only for D <= 43826196}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x1x1x43826197xf32>, tensor<1x1x1x43826197xf32>, tensor<1x1x1x43826197xf32> -> tensor<1x1x1x43826197xf32>
+  return %o : tensor<1x1x1x43826197xf32>
+}
+
+// -----
+
+// Pre-quantized i4 operands are not implemented: a scale with int4 is refused.
+func.func @int4_scale(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale is given with scheme = int4, whose pre-quantized i4 operands are not supported yet; pass a float key (the compiler quantizes it, absmax / 7 per block)}}
+  %o = attn.attention %q, %q, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @int4_i4_query(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{operand #0 must be}}
+  %o = attn.attention %q, %v, %v q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @smooth_q_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: smooth_q needs scheme = int8 or int4}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Q smoothing needs float Q (it centers it) and float K (the correction).
+func.func @smooth_q_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 key}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @smooth_q_i8_query(%q: tensor<1x2x8x16xi8>, %k: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 query}}
+  %o = attn.attention %q, %k, %k q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// FP8 P V: fp8(F p) needs softmax's p in [0, 1].
+func.func @fp8_pv_sigmoid(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = fp8_e4m3 needs softmax normalization (its weights exp(s - max) lie in [0, 1], scaled by the fixed FP8 maximum), not sigmoid}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e4m3>) normalization(#attn.normalize<sigmoid>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @fp8_pv_weight_mod(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{pv = fp8_e5m2 cannot be combined with a weight_mod (modified weights are not in [0, 1])}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, pv = fp8_e5m2>) weight_mod {
+  ^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: index, %j: index):
+    attn.yield %w : f32
+  }
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @fp8_pv_epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an epilogue cannot be combined with pv = fp8_e4m3 (the derived error bound of the quantized weights does not hold through the row norm)}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4, pv = fp8_e4m3>) epilogue(#attn.epilogue<rms_norm>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

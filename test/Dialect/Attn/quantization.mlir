@@ -74,3 +74,13 @@ func.func @signs_unscaled(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
        : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
   return %o : tensor<1x2x8x16xbf16>
 }
+
+// SageAttention2's pieces: INT4 with K and Q smoothing.
+// CHECK-LABEL: func.func @int4_smooth_q
+// CHECK: quantization(<scheme = int4, q_block = 32, k_block = 64, smooth_k = true, smooth_q = true>)
+func.func @int4_smooth_q(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true, smooth_q = true>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}

@@ -307,6 +307,31 @@ func.func @quantize_block_zero(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x?xf32> {
 
 // -----
 
+func.func @center_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xf32> {
+  // expected-error @+1 {{means extent 3 (4) does not match source extent 3 (8)}}
+  %r, %m = attn_tile.center %x block(32) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xf32>, tensor<1x2x100x4xf32>
+  return %m : tensor<1x2x100x4xf32>
+}
+
+// -----
+
+func.func @quantized_scores_plus(%q: tensor<16x8xi8>, %k: tensor<8x8xi8>, %qs: tensor<16xf32>, %ks: tensor<8xf32>, %c: tensor<16x4xf32>, %s: f32) -> tensor<16x8xf32> {
+  // expected-error @+1 {{plus extent 1 (4) does not match result extent 1 (8)}}
+  %t = attn_tile.quantized_scores %q, %k rows(%qs, %ks) scale %s plus %c : tensor<16x8xi8>, tensor<8x8xi8>, tensor<16xf32>, tensor<8xf32>, tensor<16x4xf32> -> tensor<16x8xf32>
+  return %t : tensor<16x8xf32>
+}
+
+// -----
+
+// INT8 (127) or INT4 (7) in i8 lanes: a range must fit an i8.
+func.func @quantize_range(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x4xf32> {
+  // expected-error @+1 {{attribute 'range' failed to satisfy constraint: 64-bit signless integer attribute whose minimum value is 1 whose maximum value is 127}}
+  %v, %s = attn_tile.quantize %x block(32) range(128) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xi8>, tensor<1x2x4xf32>
+  return %s : tensor<1x2x4xf32>
+}
+
+// -----
+
 func.func @quantize_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xi8> {
   // expected-error @+1 {{values extent 3 (4) does not match source extent 3 (8)}}
   %v, %s = attn_tile.quantize %x block(1) : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xi8>, tensor<1x2x100xf32>
@@ -456,4 +481,12 @@ func.func @quantized_accumulate_overflow(%p: tensor<4x66312xf32>, %v: tensor<663
   // expected-error @+1 {{key extent 66312 could overflow the i32 sums (255 * 127 per key); at most 66311}}
   %r = attn_tile.quantized_accumulate %p, %v scales(%s) into %acc : tensor<4x66312xf32>, tensor<66312x16xi8>, tensor<16xf32> -> tensor<4x16xf32>
   return %r : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @fp8_channels_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xf32> {
+  // expected-error @+1 {{result extent 3 (4) does not match source extent 3 (8)}}
+  %r = attn_tile.fp8_channels %x : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xf32>
+  return %r : tensor<1x2x100x4xf32>
 }

@@ -143,21 +143,30 @@ func.func @selection(%k: tensor<2x4x100x64xbf16>, %qt: tensor<16x64xf32>,
 // CHECK-LABEL: func.func @quantized
 // CHECK: attn_tile.quantize %{{.*}} block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
 // CHECK: attn_tile.quantize %{{.*}} block(3) : tensor<2x4x100x64xf32> -> tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+// CHECK: attn_tile.quantize %{{.*}} block(32) range(7) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
 // CHECK: attn_tile.sign %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] scales(%{{.*}} block 64) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>
 // CHECK: attn_tile.load_quantized %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
 // CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
+// CHECK: attn_tile.center %{{.*}} block(16) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.center %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantized_scores %{{.*}}, %{{.*}} rows(%{{.*}}, %{{.*}}) scale %{{.*}} plus %{{.*}} : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
 func.func @quantized(%x: tensor<?x?x?x?xbf16>, %y: tensor<2x4x100x64xf32>, %b: index, %h: index,
                      %r: index, %scale: f32) -> (tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>) {
   %kv, %ks = attn_tile.quantize %x block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
   %yv, %ys = attn_tile.quantize %y block(3) : tensor<2x4x100x64xf32> -> tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+  %i4v, %i4s = attn_tile.quantize %x block(32) range(7) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
   %signs = attn_tile.sign %x : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>
   %qt, %qs = attn_tile.load_quantized %kv[%b, %h, %r] scales(%ks block 64)
       : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<16x?xi8>, tensor<16xf32>
   %kt, %kr = attn_tile.load_quantized %signs[%b, %h, %r] : tensor<?x?x?x?xi8> -> tensor<8x?xi8>, tensor<8xf32>
   %s = attn_tile.quantized_scores %qt, %kt rows(%qs, %kr) scale %scale
       : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32> -> tensor<16x8xf32>
-  return %s, %yv, %ys : tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
+  %cr, %cm = attn_tile.center %x block(16) : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+  %ar, %am = attn_tile.center %x : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+  %s2 = attn_tile.quantized_scores %qt, %kt rows(%qs, %kr) scale %scale plus %s
+      : tensor<16x?xi8>, tensor<8x?xi8>, tensor<16xf32>, tensor<8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
+  return %s2, %yv, %ys : tensor<16x8xf32>, tensor<2x4x100x64xi8>, tensor<2x4x34xf32>
 }
 
 // CHECK-LABEL: func.func @dot_bytes
@@ -188,4 +197,18 @@ func.func @head_group_queries(%q: tensor<2x4x100x64xf32>, %g: index) -> tensor<2
   %qbar = attn_tile.pool_queries %q groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32, head_group = true>)
       : tensor<2x4x100x64xf32> -> tensor<2x2x4x64xf32>
   return %qbar : tensor<2x2x4x64xf32>
+}
+
+// FP8 P V.
+// CHECK-LABEL: func.func @fp8
+// CHECK: attn_tile.fp8_channels %{{.*}} : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.fp8_channels %{{.*}} e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.round_fp8 %{{.*}} : tensor<16x8xf32>
+// CHECK: attn_tile.round_fp8 %{{.*}} e5m2 : tensor<16x8xf32>
+func.func @fp8(%v: tensor<?x?x?x?xbf16>, %w: tensor<16x8xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>) {
+  %a = attn_tile.fp8_channels %v : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %b = attn_tile.fp8_channels %v e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %c = attn_tile.round_fp8 %w : tensor<16x8xf32>
+  %d = attn_tile.round_fp8 %w e5m2 : tensor<16x8xf32>
+  return %a, %b, %c, %d : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>
 }

@@ -582,7 +582,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
 def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
     "how Q and K are reduced to integers for Q K^T", [
   I32EnumAttrCase<"Int8", 0, "int8">,
-  I32EnumAttrCase<"Sign", 1, "sign">]> {
+  I32EnumAttrCase<"Sign", 1, "sign">,
+  I32EnumAttrCase<"Int4", 2, "int4">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -590,7 +591,9 @@ def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
 def Attn_PVPrecision : I32EnumAttr<"PVPrecision",
     "the arithmetic of P V under quantized Q K^T", [
   I32EnumAttrCase<"F32", 0, "f32">,
-  I32EnumAttrCase<"Int8", 1, "int8">]> {
+  I32EnumAttrCase<"Int8", 1, "int8">,
+  I32EnumAttrCase<"Fp8E4M3", 2, "fp8_e4m3">,
+  I32EnumAttrCase<"Fp8E5M2", 3, "fp8_e5m2">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -601,7 +604,7 @@ def Attn_PVPrecisionParameter : EnumParameter<Attn_PVPrecision> {
 }
 
 def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
-  let summary = "Q K^T on quantized Q and K: INT8 with scales, or 1-bit signs";
+  let summary = "Q K^T on quantized Q and K: INT8 or INT4 with scales, or 1-bit signs";
   let description = [{
     Replaces `Q[b,h,i] . K[b,hk,j]` in the score by the integer dot product
     of quantized rows times their scales:
@@ -648,6 +651,37 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     dot product accumulates in i32; the verifier refuses a larger static
     `D` (the runner specializes every spec to static shapes first).
 
+    `smooth_q` (SageAttention2's Q smoothing; float query and float key,
+    `int8` or `int4`): per (b, query head h, query block `c` of `q_block`
+    tokens) the block mean `qm[b, h, c, :]` of the query (summed in f64 in
+    token order over the block's actual tokens, rounded to f32) is
+    subtracted from each of the block's rows (in f32) before quantizing,
+    so `qq` and `sq` are those of the residual `q - qm`, and the exact
+    correction is added back to every score of the block's rows:
+
+    `s_ij = scale * (sq_i * sk_j * sum_x qq_ix kq_jx + qm[c(i)] . k'_j)`
+
+    with `k'_j` the float key as the scores see it (widened to f32; minus
+    the `smooth_k` mean in f32 when `smooth_k` is set) and `c(i) = i /
+    q_block`. The correction is a float dot product (f32 in compiled code,
+    f64 in the reference), so the scores are those of the unsmoothed query
+    up to the quantization of the residual only (not an approximation
+    that softmax cancels): any normalization, bias or `score_mods` see
+    them. A NaN in a block makes its mean NaN (its rows' scores NaN).
+
+    `scheme = int4` (SageAttention2's INT4 Q K^T): as `int8` with the
+    symmetric range `[-7, 7]` instead of `[-127, 127]`: a float query
+    (key) is quantized by the compiler with `s = absmax / 7` per block
+    and `qq = clamp(roundeven(x / s), -7, 7)` (same blocks, NaN and zero
+    rules, same `smooth_k`); a pre-quantized operand is an `i4` tensor
+    with its `q_scale` (`k_scale`) operand, values in `[-7, 7]` (-8 is
+    reported by the reference and the runner and read as -7 by compiled
+    code). Overflow: `|sum| <= D * 49 < 2^31` for `D <= 43826196` (the
+    verifier's bound). On CPU the int4 values are held one per i8 lane
+    and go through the same VNNI or emulated i8 dot product as int8
+    (no packed nibble arithmetic): int4 changes the accuracy, not the
+    speed.
+
     `scheme = sign` (1-bit, BinaryAttention): Q and K are float and are
     reduced to signs, `qq = x < 0 ? -1 : +1` (0, -0 and NaN map to +1), so
     the dot product is `D - 2 * popcount(bits(q) xor bits(k))`; the scales
@@ -681,19 +715,47 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     rounding; the tile order changes nothing else. The i32 sums are exact
     (`|sum| <= tile_kv * 255 * 127` per key tile).
 
+    `pv = fp8_e4m3` / `pv = fp8_e5m2` (SageAttention2's FP8 P V; softmax
+    only, without `weight_mod` or an epilogue, V float): with `F` the
+    format's largest finite value (448 for e4m3, 57344 for e5m2) and
+    `fp8(x)` rounding an f32 to the format (round to nearest, ties to
+    even, saturating to `[-F, F]`; subnormals kept; a NaN stays NaN):
+    * V per (b, value head, channel `c`) over all `Nk` tokens:
+      `sv[c] = absmax(V[:, c]) / F` (f32) and `vq = fp8(v / sv)` (a zero
+      channel gives `sv = 0`, `vq = 0`; NaN as for `pv = int8`);
+    * the weights `u_j = fp8(F * p_j)` with `p_j = exp(s_j - m)`, `m` the
+      row's final max, and
+      `out[c] = sum_j u_j * vq[j, c] * sv[c] / F / l` with the unquantized
+      `l`; the logsumexp, gates and sinks are as with f32.
+    The float64 reference computes this. The compiled kernel rounds each
+    key tile's weights with its running max `m_t <= m` and rescales by
+    `exp(m_t - m)`; each of its weights and each of the reference's is
+    within a relative `r` (2^-4 for e4m3, 2^-3 for e5m2) of `p_j` plus half
+    the smallest subnormal step over `F` (2^-10 / 448, 2^-17 / 57344), so
+    per output `|out - ref| <= sum_j (2 r p_j + 2 h) |vq[j, c] sv[c]| / l`
+    plus f32 rounding (the reference reports it as its P V bound). The
+    products of two FP8 values are exact in f32; the sums are f32. The CPU
+    has no FP8 arithmetic: the rounding is emulated in f32 arithmetic
+    (exponent from the bit pattern, `roundeven` at the format's step,
+    saturation), and V and the weights are held as f32 values.
+
     Not combined with `feature_map`, `decay` or `selection`. Lowered through
     the tile program only.
 
     ```mlir
     quantization(#attn.quantized_qk<scheme = int8, q_block = 128,
                                     k_block = 64, smooth_k = true, pv = int8>)
+    quantization(#attn.quantized_qk<scheme = int4, q_block = 32,
+                                    k_block = 64, smooth_k = true,
+                                    smooth_q = true>)
     ```
   }];
   let parameters = (ins EnumParameter<Attn_QuantScheme>:$scheme,
                         DefaultValuedParameter<"int64_t", "1">:$q_block,
                         DefaultValuedParameter<"int64_t", "1">:$k_block,
                         DefaultValuedParameter<"bool", "false">:$smooth_k,
-                        Attn_PVPrecisionParameter:$pv);
+                        Attn_PVPrecisionParameter:$pv,
+                        DefaultValuedParameter<"bool", "false">:$smooth_q);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

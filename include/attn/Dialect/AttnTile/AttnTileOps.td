@@ -356,16 +356,17 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
 //===----------------------------------------------------------------------===//
 
 def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
-  let summary = "Symmetric INT8 quantization of a [B, H, N, D] tensor per block of tokens";
+  let summary = "Symmetric INT8 (or INT4 in i8 lanes) quantization of a [B, H, N, D] tensor per block of tokens";
   let description = [{
     Per (b, h, token block `c`) of `block` tokens (the last block may be
     shorter), with `x` the source widened to f32 (minus the token mean
-    with `center`, see below):
+    with `center`, see below) and `M` the `range` (127 unless given; 7
+    for INT4, whose values are held one per i8 lane):
 
-    `scales[b, h, c] = absmax(x over the block's tokens and all D) / 127`
+    `scales[b, h, c] = absmax(x over the block's tokens and all D) / M`
     (f32; a NaN propagates) and
     `values[b, h, t, :] = clamp(roundeven(x / scales[b, h, t / block]),
-    -127, 127)` with the f32 quotient; a NaN quotient (a zero block, or a
+    -M, M)` with the f32 quotient; a NaN quotient (a zero block, or a
     NaN element) gives 0.
 
     `center` (K smoothing): `x = source - mean` with
@@ -375,15 +376,48 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
     ```mlir
     %kq, %ks = attn_tile.quantize %k block(64) center
         : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
+    %qq, %qs = attn_tile.quantize %q block(32) range(7)
+        : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
     ```
   }];
   let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
                        ConfinedAttr<I64Attr, [IntPositive]>:$block,
-                       UnitAttr:$center);
+                       UnitAttr:$center,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr,
+                           [IntMinValue<1>, IntMaxValue<127>]>, "127">:$range);
   let results = (outs 4DTensorOf<[I8]>:$values, 3DTensorOf<[F32]>:$scales);
   let assemblyFormat = [{
-    $source `block` `(` $block `)` (`center` $center^)? attr-dict
+    $source `block` `(` $block `)` (`range` `(` $range^ `)`)?
+    (`center` $center^)? attr-dict
     `:` type($source) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_CenterOp : AttnTile_Op<"center", [Pure]> {
+  let summary = "A [B, H, N, D] tensor minus its token means, per block of tokens or over all";
+  let description = [{
+    Q and K smoothing before quantization (`#attn.quantized_qk<smooth_q>`,
+    and `smooth_k` when Q is smoothed too), with `x` the source widened to
+    f32: per (b, h, channel), the mean over each block of `block`
+    consecutive tokens (the last one may be shorter; without `block`, over
+    all `N` tokens), summed in f64 in token order and rounded to f32, is
+    written to every token of the block,
+    `means[b, h, t, x] = f32(sum_{u in block(t)} f64(x[b, h, u, x]) / count)`,
+    and `residual = x - means` in f32 (bit for bit what
+    `attn_tile.quantize ... center` subtracts). Computed once per call.
+
+    ```mlir
+    %r, %m = attn_tile.center %q block(32)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$block);
+  let results = (outs 4DTensorOf<[F32]>:$residual, 4DTensorOf<[F32]>:$means);
+  let assemblyFormat = [{
+    $source (`block` `(` $block^ `)`)? attr-dict
+    `:` type($source) `->` type($residual) `,` type($means)
   }];
   let hasVerifier = 1;
 }
@@ -410,6 +444,52 @@ def AttnTile_QuantizeChannelsOp : AttnTile_Op<"quantize_channels", [Pure]> {
     $source attr-dict `:` type($source) `->` type($values) `,` type($scales)
   }];
   let hasVerifier = 1;
+}
+
+def AttnTile_FP8ChannelsOp : AttnTile_Op<"fp8_channels", [Pure]> {
+  let summary = "V rounded to FP8 per channel scale, held dequantized in f32";
+  let description = [{
+    The values of FP8 P V (`#attn.quantized_qk<pv = fp8_e4m3 | fp8_e5m2>`):
+    per (b, h, channel `c`) over all `N` tokens, with `x` the source widened
+    to f32 and `F` the format's largest finite value (448 for e4m3, the
+    default; 57344 with `e5m2`), `s = absmax(x[b, h, :, c]) / F` (f32; a NaN
+    propagates) and `result[b, h, t, c] = fp8(x / s) * s` in f32, where
+    `fp8` rounds to the format (nearest, ties to even, saturating to
+    `[-F, F]`, subnormals kept) and a NaN quotient (a zero channel, or a
+    NaN element) gives 0. Emulated in f32 arithmetic (no FP8 type is
+    involved). Computed once per call.
+
+    ```mlir
+    %vf = attn_tile.fp8_channels %v e5m2
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source, UnitAttr:$e5m2);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source (`e5m2` $e5m2^)? attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_RoundFP8Op : AttnTile_Op<"round_fp8", [Pure,
+    AllTypesMatch<["weights", "result"]>]> {
+  let summary = "Softmax weights in [0, 1] rounded to FP8 at the fixed scale F";
+  let description = [{
+    `result[i, j] = fp8(F * weights[i, j]) / F` in f32 (`F` = 448 for e4m3,
+    the default, 57344 with `e5m2`; `fp8` as in `attn_tile.fp8_channels`):
+    the weights of FP8 P V, each key tile's `exp(s - m_t)` before
+    `attn_tile.accumulate`. Emulated in f32 arithmetic.
+
+    ```mlir
+    %w8 = attn_tile.round_fp8 %w : tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$weights, UnitAttr:$e5m2);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $weights (`e5m2` $e5m2^)? attr-dict `:` type($weights)
+  }];
 }
 
 def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
@@ -466,21 +546,27 @@ def AttnTile_QuantizedScoresOp : AttnTile_Op<"quantized_scores", [Pure]> {
     i32: with values in `[-127, 127]`, `|dot| <= D * 127^2 < 2^31` for
     `D <= 133144` (the verifier refuses a larger static `D`; the spec's
     verifier has already refused it for every shape the runner compiles).
+    With `plus`, `result[i, j] += plus[i, j]` after the product (in f32):
+    the float correction of Q smoothing, `scale * qm . k'`.
 
     ```mlir
     %s = attn_tile.quantized_scores %qt, %kt rows(%qs, %ks) scale %scale
         : tensor<32x?xi8>, tensor<64x?xi8>, tensor<32xf32>, tensor<64xf32>
           -> tensor<32x64xf32>
+    %t = attn_tile.quantized_scores %qt, %kt rows(%qs, %ks) scale %scale
+        plus %c : tensor<32x?xi8>, tensor<64x?xi8>, tensor<32xf32>,
+        tensor<64xf32>, tensor<32x64xf32> -> tensor<32x64xf32>
     ```
   }];
   let arguments = (ins 2DTensorOf<[I8]>:$query, 2DTensorOf<[I8]>:$key,
                        AttnTile_F32Rows:$q_scales, AttnTile_F32Rows:$k_scales,
-                       F32:$scale);
+                       F32:$scale, Optional<AttnTile_F32Tile2D>:$plus);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = [{
     $query `,` $key `rows` `(` $q_scales `,` $k_scales `)` `scale` $scale
+    (`plus` $plus^)?
     attr-dict `:` type($query) `,` type($key) `,` type($q_scales) `,`
-    type($k_scales) `->` type($result)
+    type($k_scales) (`,` type($plus)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
