@@ -196,8 +196,8 @@ Value attn::tile::overlappingRowBlocks(
              [&](OpBuilder &, Location, Value row, ValueRange iter) {
                // The last block starts at rows - block, not at a multiple
                // of block.
-               Value start = arith::MinSIOp::create(b, loc, row,
-                                                    e.idx(rows - block));
+               Value start =
+                   arith::MinSIOp::create(b, loc, row, e.idx(rows - block));
                scf::YieldOp::create(b, loc, body(start, block, iter[0]));
              })
       .getResult(0);
@@ -295,10 +295,7 @@ bool QuantizedScoresLowering::lower(QuantizedScoresOp op) {
                                        b.getF32Type());
   int64_t keyVectors = tk / width;
 
-  // Each entry is written with the same value by every block covering its
-  // row: the blocks may overlap.
-  Value result = attn::tile::overlappingRowBlocks(
-      b, loc, tq, blockRows, init, [&](Value i0, int64_t rows, Value tile) {
+  auto block = [&](Value i0, int64_t rows, Value tile) -> Value {
     for (int64_t g = 0; g < keyVectors; g += blockVectors) {
       int64_t count = std::min(blockVectors, keyVectors - g);
       // Byte offsets of the key vectors, and masks of the bytes inside the
@@ -361,7 +358,11 @@ bool QuantizedScoresLowering::lower(QuantizedScoresOp op) {
       }
     }
     return tile;
-  });
+  };
+  // Each entry is written with the same value by every block covering its
+  // row: the blocks may overlap.
+  Value result =
+      attn::tile::overlappingRowBlocks(b, loc, tq, blockRows, init, block);
   op.getResult().replaceAllUsesWith(result);
   op.erase();
   return true;
