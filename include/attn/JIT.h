@@ -175,6 +175,14 @@ public:
   llvm::StringRef int8DotKind() const { return int8Dot; }
   /// Seconds spent in the pipeline and in LLVM.
   double compileSeconds() const { return seconds; }
+  /// The phases of compileSeconds (wall): the MLIR pass pipeline (spec to
+  /// LLVM dialect), LLVM's IR optimizer, and the rest of the JIT (translation
+  /// to LLVM IR, code generation, linking). bench/compile_time.py reads them.
+  double pipelineSeconds() const { return mlirSeconds; }
+  double llvmOptSeconds() const { return optSeconds; }
+  double codegenSeconds() const { return seconds - mlirSeconds - optSeconds; }
+  /// LLVM IR instructions handed to the optimizer (its input size).
+  int64_t llvmInstructions() const { return irInstructions; }
 
 private:
   CompiledFunction() = default;
@@ -194,6 +202,8 @@ private:
   const char *int8Dot = "off";
   unsigned threads = 1;
   double seconds = 0;
+  double mlirSeconds = 0, optSeconds = 0;
+  int64_t irInstructions = 0;
 };
 
 /// Compiled kernels keyed by spec text, function, argument types and

@@ -58,7 +58,7 @@ static void addBufferizationToLoops(OpPassManager &pm) {
 
 /// From loops on buffers to the LLVM dialect.
 static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
-                           bool vnniInt8Dot = false) {
+                           bool vnniInt8Dot = false, bool cse = false) {
   // The quantized Q K^T kernel's byte dot products: buffer deallocation
   // (above) refuses llvm.call_intrinsic, so vpdpbusd is emitted here.
   attn::LowerInt8DotOptions int8Options;
@@ -91,6 +91,13 @@ static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // Every memref access lowers to its own extractvalues of the descriptor
+  // and its own index arithmetic; on shape-generic code (dynamic strides)
+  // that is most of the module. One CSE here removes about a fifth of the
+  // LLVM IR that translation, LLVM's optimizer and code generation would
+  // otherwise carry until their own CSE (compile time, docs/performance.md).
+  if (cse)
+    pm.addPass(createCSEPass());
 }
 
 void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
@@ -127,7 +134,8 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
   pm.addPass(createParallelLoopsToRuntime());
-  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.vnniInt8Dot);
+  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.vnniInt8Dot,
+                 /*cse=*/true);
 }
 
 void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {

@@ -166,6 +166,12 @@ TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
     options.threads = 1;
     auto kernel = cache.getOrCompile(kCausal, "causal", shapes(40), options);
     ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+    // The compile time's phases (attn-run --compile-phases) are parts of it.
+    const CompiledFunction &fn = **kernel;
+    EXPECT_GT(fn.llvmInstructions(), 0);
+    EXPECT_GT(fn.pipelineSeconds(), 0.0);
+    EXPECT_GT(fn.llvmOptSeconds(), 0.0);
+    EXPECT_GT(fn.codegenSeconds(), 0.0);
     Buffers b(40);
     ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
     size_t before = mallinfo2().uordblks;

@@ -124,6 +124,11 @@ static cl::opt<CompileOptions::Int8Dot> int8Dot(
     cl::init(CompileOptions::Int8Dot::Auto));
 static cl::opt<int> repeat("repeat", cl::desc("timed runs (best is shown)"),
                            cl::init(1));
+static cl::opt<bool> compilePhases(
+    "compile-phases",
+    cl::desc("print the compile time's phases (MLIR pipeline, LLVM "
+             "optimizer, translation and code generation) and the LLVM IR "
+             "size (bench/compile_time.py)"));
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "attn-run: error: " << msg << "\n";
@@ -358,6 +363,12 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
                                   .str())
                  << llvm::format("  run %.6f s  path ", runSeconds) << path
                  << llvm::format("  run-cpu %.6f s\n", runCpuSeconds);
+  if (kernel && compilePhases && !shared)
+    llvm::outs() << llvm::format(
+        "compile phases  mlir %.4f s  llvm-opt %.4f s  codegen %.4f s  "
+        "llvm-ir %lld instructions\n",
+        kernel->pipelineSeconds(), kernel->llvmOptSeconds(),
+        kernel->codegenSeconds(), (long long)kernel->llvmInstructions());
   if (kernel && kernel->numTiledOps() > 0)
     llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
                  << kernel->queryTile() << "  tile-kv " << kernel->keyTile()

@@ -185,6 +185,24 @@ Value attn::tile::rowBlocks(OpBuilder &b, Location loc, int64_t rows,
   return acc;
 }
 
+Value attn::tile::overlappingRowBlocks(
+    OpBuilder &b, Location loc, int64_t rows, int64_t block, Value init,
+    function_ref<Value(Value, int64_t, Value)> body) {
+  if (rows <= block || rows % block == 0)
+    return rowBlocks(b, loc, rows, block, init, body);
+  ScalarEmitter e(b, loc);
+  return scf::ForOp::create(
+             b, loc, e.idx(0), e.idx(rows), e.idx(block), init,
+             [&](OpBuilder &, Location, Value row, ValueRange iter) {
+               // The last block starts at rows - block, not at a multiple
+               // of block.
+               Value start =
+                   arith::MinSIOp::create(b, loc, row, e.idx(rows - block));
+               scf::YieldOp::create(b, loc, body(start, block, iter[0]));
+             })
+      .getResult(0);
+}
+
 Value attn::tile::broadcastGroup(OpBuilder &b, Location loc, int64_t width,
                                  Value bytes, Value row, Value group) {
   ScalarEmitter e(b, loc);
@@ -277,8 +295,7 @@ bool QuantizedScoresLowering::lower(QuantizedScoresOp op) {
                                        b.getF32Type());
   int64_t keyVectors = tk / width;
 
-  Value result = v.rowBlocks(tq, blockRows, init, [&](Value i0, int64_t rows,
-                                                      Value tile) {
+  auto block = [&](Value i0, int64_t rows, Value tile) -> Value {
     for (int64_t g = 0; g < keyVectors; g += blockVectors) {
       int64_t count = std::min(blockVectors, keyVectors - g);
       // Byte offsets of the key vectors, and masks of the bytes inside the
@@ -348,7 +365,11 @@ bool QuantizedScoresLowering::lower(QuantizedScoresOp op) {
       }
     }
     return tile;
-  });
+  };
+  // Each entry is written with the same value by every block covering its
+  // row: the blocks may overlap.
+  Value result =
+      attn::tile::overlappingRowBlocks(b, loc, tq, blockRows, init, block);
   op.getResult().replaceAllUsesWith(result);
   op.erase();
   return true;

@@ -76,6 +76,18 @@ rowBlocks(mlir::OpBuilder &b, mlir::Location loc, int64_t rows, int64_t block,
           llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)>
               body);
 
+/// Blocks of `block` rows over [0, rows) for a kernel that only writes its
+/// rows, each entry always with the same value (no read-modify-write): the
+/// whole blocks, then, where rows are left, one more whole block ending at
+/// the last row, which recomputes and rewrites a few rows of the block
+/// before it. One kernel body instead of rowBlocks' two: the shorter copy
+/// for the rest cost as much compile time as the main one. Falls back to
+/// rowBlocks when rows < block.
+mlir::Value overlappingRowBlocks(
+    mlir::OpBuilder &b, mlir::Location loc, int64_t rows, int64_t block,
+    mlir::Value init,
+    llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)> body);
+
 /// An i8 constant.
 mlir::Value i8Constant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

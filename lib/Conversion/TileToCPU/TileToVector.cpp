@@ -190,6 +190,13 @@ public:
     return acc;
   }
 
+  /// Whole blocks that may overlap (attn::tile::overlappingRowBlocks).
+  Value overlappingRowBlocks(
+      int64_t rows, int64_t block, Value init,
+      function_ref<Value(Value row, int64_t count, Value)> body) {
+    return attn::tile::overlappingRowBlocks(b, loc, rows, block, init, body);
+  }
+
   /// The same over a dynamic count of rows: whole blocks, then the rest
   /// one row at a time.
   Value rowBlocks(Value rows, int64_t block, Value init,
@@ -340,7 +347,9 @@ static Value scoresFromPackedKeys(ScoresOp op, LoadOp key, Value packed,
   // Key tiles start at multiples of tk (attn_tile.for_key_tiles).
   Value tile = e.floordiv(key.getRow(), e.idx(tk));
   int64_t keyVectors = tk / width;
-  return v.rowBlocks(
+  // Each entry is written once per block that covers its row, always with
+  // the same value (the same FMA order): blocks may overlap.
+  return v.overlappingRowBlocks(
       tq, blocking.rows, s, [&](Value i0, int64_t rows, Value acc) {
         for (int64_t g = 0; g < keyVectors; g += blocking.vectors) {
           int64_t count = std::min(blocking.vectors, keyVectors - g);

@@ -40,10 +40,12 @@
 // CHECK:         arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
 // CHECK:         attn_tile.for_key_tiles
 // Q K^T: 6 query rows x 2 key vectors of accumulators over the head
-// dimension (16 rows: two blocks of 6, then 4). Key vectors inside the
+// dimension (16 rows: three blocks of 6, the last one starting at row 10,
+// overlapping the second: one copy of the kernel). Key vectors inside the
 // sequence read without masks; past its end, one mask per key vector made
 // outside that loop.
-// CHECK:           scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK:           scf.for %{{.*}} = %c0 to %c16 step %c6
+// CHECK-NEXT:        arith.minsi %{{.*}}, %c10
 // CHECK:             %[[INSIDE:.*]] = arith.cmpi sle
 // CHECK:             scf.if %[[INSIDE]] -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-NOT:           vector.create_mask
