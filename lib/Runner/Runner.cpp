@@ -206,12 +206,15 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   return binding;
 }
 
-llvm::Expected<ProblemSize> attn::parseProblemSize(llvm::StringRef text,
-                                                   llvm::StringRef option) {
+llvm::Expected<ProblemSize>
+attn::parseProblemSize(llvm::StringRef text, llvm::StringRef option,
+                       llvm::StringRef alternative) {
   llvm::SmallVector<llvm::StringRef> parts;
   text.split(parts, ',');
   if (parts.size() != 6 && parts.size() != 7)
-    return llvm::createStringError(option + " takes B,Hq,Hkv,Nq,Nk,D[,Dv]");
+    return llvm::createStringError(
+        option + " takes B,Hq,Hkv,Nq,Nk,D[,Dv]" +
+        (alternative.empty() ? "" : " or " + alternative.str()));
   int64_t v[7];
   for (auto [i, p] : llvm::enumerate(parts))
     if (p.trim().getAsInteger(10, v[i]) || v[i] <= 0)

@@ -149,11 +149,7 @@ static llvm::Expected<ProblemSize> parseShape(llvm::StringRef text,
                                               const SpecBinding &binding) {
   if (text.trim() == "default")
     return defaultProblemSize(binding);
-  auto size = parseProblemSize(text, "--shape");
-  if (!size)
-    return llvm::createStringError(llvm::toString(size.takeError()) +
-                                   " (or default)");
-  return size;
+  return parseProblemSize(text, "--shape", "default");
 }
 
 /// The arguments read from --q/--k/--v and --operand, and their size.

@@ -80,10 +80,12 @@ mlir::LogicalResult retypeAttentionInputs(mlir::ModuleOp module,
 
 /// `B,Hq,Hkv,Nq,Nk,D[,Dv]` (Dv defaults to D; spaces around entries are
 /// allowed), as the tools' `--shape` takes it: an error naming `option` if
-/// an entry is not a positive integer or there are not 6 or 7 of them.
+/// an entry is not a positive integer or there are not 6 or 7 of them
+/// (`alternative`, e.g. "default", is named as the other accepted form).
 /// Whether the spec accepts the size is checkProblemSize's business.
 llvm::Expected<ProblemSize> parseProblemSize(llvm::StringRef text,
-                                             llvm::StringRef option);
+                                             llvm::StringRef option,
+                                             llvm::StringRef alternative = "");
 
 /// A small problem size the spec accepts: static dims of the signature,
 /// the head count of #attn.per_head and the grid of #attn.neighborhood are

@@ -461,6 +461,10 @@ private:
   void excludeNonFiniteValues(Value k0);
   /// NaN or +-infinity.
   Value notFinite(Value v);
+  /// The SIMT kernel's P V on a tile whose values are not all finite: the
+  /// zero weights of kept pairs become -0, so that the excluded pairs are
+  /// those whose weight is +0.
+  void markKeptZeroWeights(Value k0);
   /// A thread-level stage over O's elements wherever O lives (registers,
   /// fragments or shared memory): body(O, its indices, row, column), the
   /// column clamped into [0, Dv) and `inside` false for padding columns.
@@ -1326,41 +1330,64 @@ void GPULowering::accumulateStage(bool rescale, Value entry, Value k0,
     gpu_codegen::emitWarpMatmul(b, loc, cfg.warps(), mm);
     return;
   }
-  // O in registers: each thread keeps its elements across key tiles.
-  auto accumulate = [&](Value x, Value init) {
+  // O in registers: each thread keeps its elements across key tiles. With
+  // `keptOnly`, pairs whose weight is +0 (the excluded ones, once
+  // markKeptZeroWeights made the kept ones -0) add nothing: 0 x NaN would.
+  auto accumulate = [&](Value x, Value init, bool keptOnly) {
     Value i = divui(x, Dv), c = remui(x, Dv);
     if (rescale)
       init = arith::MulFOp::create(b, loc, init, load(alphaBuf, {i}));
-    auto product = [&](Value j, Value acc) -> Value {
-      return math::FmaOp::create(b, loc, load(ss, {i, j}),
-                                 load(vs, {kvRow(j), c}), acc);
-    };
-    if (!excluding)
-      return reduce(Bk, init, product);
-    // A weight of 0 is an excluded pair's or an underflow's: only those
-    // evaluate the mask.
-    Value qi = e.addi(q0, i);
-    auto keptProduct = [&](Value j, Value acc) -> Value {
-      Value zero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                         load(ss, {i, j}), e.f32(0.0));
-      Value kj = e.addi(k0, j);
-      Value keep = ifElse(
-          zero, [&] { return keepPair(pair(qi, kj), kj, e.boolean(true)); },
-          e.boolean(true));
-      return ifElse(keep, [&] { return product(j, acc); }, acc);
-    };
-    return ifElse(excluding, [&] { return reduce(Bk, init, keptProduct); },
-                  reduce(Bk, init, product));
-  };
-  if (oRegs) {
-    ownedOElements([&](Value t, Value k, Value x) {
-      store(accumulate(x, load(oRegs, {t, k})), oRegs, {t, k});
+    return reduce(Bk, init, [&](Value j, Value acc) -> Value {
+      Value p = load(ss, {i, j});
+      Value sum = math::FmaOp::create(b, loc, p, load(vs, {kvRow(j), c}), acc);
+      if (!keptOnly)
+        return sum;
+      Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), p);
+      Value excluded =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
+                                arith::ConstantIntOp::create(b, loc, 0, 32));
+      return e.select(excluded, acc, sum);
     });
+  };
+  auto stage = [&](bool keptOnly) {
+    if (oRegs) {
+      ownedOElements([&](Value t, Value k, Value x) {
+        store(accumulate(x, load(oRegs, {t, k}), keptOnly), oRegs, {t, k});
+      });
+      return;
+    }
+    threadLoop(Bq * Dv, [&](Value x) {
+      Value i = divui(x, Dv), c = remui(x, Dv);
+      store(accumulate(x, load(os, {i, c}), keptOnly), os, {i, c});
+    });
+  };
+  if (!excluding) {
+    stage(/*keptOnly=*/false);
     return;
   }
-  threadLoop(Bq * Dv, [&](Value x) {
-    Value i = divui(x, Dv), c = remui(x, Dv);
-    store(accumulate(x, load(os, {i, c})), os, {i, c});
+  // A tile whose values are not all finite (rare, a uniform branch).
+  auto branch = scf::IfOp::create(b, loc, excluding, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(branch.thenBlock()->getTerminator());
+  markKeptZeroWeights(k0);
+  stage(/*keptOnly=*/true);
+  b.setInsertionPoint(branch.elseBlock()->getTerminator());
+  stage(/*keptOnly=*/false);
+}
+
+void GPULowering::markKeptZeroWeights(Value k0) {
+  // The mask only where the weight is 0: an excluded pair's, or a kept
+  // one's (an underflow, a -inf score) that becomes -0.
+  threadLoop(Bq * Bk, [&](Value x) {
+    Value i = divui(x, Bk), j = remui(x, Bk);
+    Value p = load(ss, {i, j});
+    Value zero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, p,
+                                       e.f32(0.0));
+    ifThen(zero, [&] {
+      Value kj = e.addi(k0, j);
+      Value keep = keepPair(pair(e.addi(q0, i), kj), kj, e.boolean(true));
+      store(e.select(keep, e.f32(-0.0), e.f32(0.0)), ss, {i, j});
+    });
   });
 }
 

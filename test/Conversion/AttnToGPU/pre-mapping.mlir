@@ -82,18 +82,32 @@
 // CHECK:               } {mapping = [#gpu.thread<x>]}
 // CHECK:               %[[FOUND:.*]] = memref.load %[[NONFINITE]]
 // CHECK:               arith.cmpi eq, %[[FOUND]]
-// O = alpha O + P V on the thread's own elements t + 64 k; on a tile whose
-// values are not all finite, the pairs the mask excludes are skipped (the
-// mask is evaluated where the weight is 0).
-// CHECK:             scf.forall (%[[T1:.*]]) in (64) {
-// CHECK:               scf.for %[[K1:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
-// CHECK:                 %[[O:.*]] = memref.load %[[OREGS]][%[[T1]], %[[K1]]]
-// CHECK:                 %[[A:.*]] = memref.load %[[ALPHA]]
-// CHECK:                 arith.mulf %[[O]], %[[A]]
-// CHECK:                 math.fma
-// CHECK:                 scf.if %[[EXCLUDING]] -> (f32) {
-// CHECK:                 memref.store %{{.*}}, %[[OREGS]][%[[T1]], %[[K1]]]
-// CHECK:             } {mapping = [#gpu.thread<x>]}
+// O = alpha O + P V on the thread's own elements t + 64 k. On a tile whose
+// values are not all finite (a uniform branch), the zero weights of the
+// pairs the mask keeps become -0 (the mask evaluated where the weight is
+// 0), and P V skips the weights that are +0: the excluded pairs.
+// CHECK:             scf.if %[[EXCLUDING]] {
+// CHECK:               scf.forall (%{{.*}}) in (64) {
+// CHECK:                 arith.cmpf oeq
+// CHECK:                 arith.constant -0.000000e+00 : f32
+// CHECK:                 memref.store %{{.*}}, %[[SS]]
+// CHECK:               } {mapping = [#gpu.thread<x>]}
+// CHECK:               scf.forall (%{{.*}}) in (64) {
+// CHECK:                   %[[FMA:.*]] = math.fma
+// CHECK:                   arith.bitcast %{{.*}} : f32 to i32
+// CHECK:                   arith.select %{{.*}}, %{{.*}}, %[[FMA]] : f32
+// CHECK:               } {mapping = [#gpu.thread<x>]}
+// CHECK:             } else {
+// CHECK:               scf.forall (%[[T1:.*]]) in (64) {
+// CHECK:                 scf.for %[[K1:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
+// CHECK:                   %[[O:.*]] = memref.load %[[OREGS]][%[[T1]], %[[K1]]]
+// CHECK:                   %[[A:.*]] = memref.load %[[ALPHA]]
+// CHECK:                   arith.mulf %[[O]], %[[A]]
+// CHECK:                   math.fma
+// CHECK-NOT:               arith.select
+// CHECK:                   memref.store %{{.*}}, %[[OREGS]][%[[T1]], %[[K1]]]
+// CHECK:               } {mapping = [#gpu.thread<x>]}
+// CHECK:             }
 // CHECK:           }
 // Per row, the output factor 1 / l (0 for empty rows) into alpha.
 // CHECK:           scf.forall (%[[I:.*]]) in (16) {

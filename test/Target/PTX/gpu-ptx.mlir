@@ -65,6 +65,13 @@
 // LAUNCH-NOT:           gpu.barrier
 // LAUNCH:             }
 // LAUNCH-NEXT:        gpu.barrier
+// P V: where the probe found one, the kept zero weights marked -0 first
+// (one barrier); the common branch has none.
+// LAUNCH-NEXT:        scf.if %{{.*}} {
+// LAUNCH:               gpu.barrier
+// LAUNCH-NOT:           gpu.barrier
+// LAUNCH:             } else {
+// LAUNCH-NOT:           gpu.barrier
 // LAUNCH:             gpu.barrier
 // LAUNCH-NEXT:      }
 // LAUNCH:           memref.load %[[OREGS]][%c1{{(_[0-9]+)?}}]
