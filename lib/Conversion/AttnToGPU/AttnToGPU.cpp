@@ -59,8 +59,9 @@ struct GPUTileConfig {
   /// Tensor cores: 16x8 O tiles per warp kept in mma accumulator fragments
   /// across key tiles (0: O in shared memory); see oFragmentCount.
   int64_t oFragments = 0;
-  /// A mask can exclude pairs: partial key tiles probe their value tile for
-  /// non-finite numbers (one shared i32, see excludeNonFiniteValues).
+  /// A mask can exclude pairs: the SIMT kernel's partial key tiles probe
+  /// their value tile for non-finite numbers (one shared i32, see
+  /// probeValues).
   bool valueProbe = false;
   /// Tensor cores with O in fragments: S, P and the row statistics stay in
   /// registers too (FlashAttention-2): each warp owns whole 16-row
@@ -448,30 +449,17 @@ private:
   /// probeValues).
   void accumulateStage(bool rescale, Value entry, Value k0, Value isPartial);
   /// An excluded pair's weight is 0, but 0 times a NaN or infinity in its
-  /// value row is NaN. So before P V a partial key tile's values are probed
-  /// (one stage): whether one is not finite (uniform over the block). Rare,
-  /// and then P V excludes those pairs: the SIMT kernel skips them, the
-  /// tensor cores (which cannot skip single products) get
-  /// excludeNonFiniteValues.
+  /// value row is NaN. So before P V the SIMT kernel probes a partial key
+  /// tile's values (one stage): whether one is not finite (uniform over the
+  /// block). Rare, and then P V skips the excluded pairs
+  /// (markKeptZeroWeights).
   Value probeValues(Value entry);
-  /// After O's rescale and before the tensor cores' P V, on a tile whose
-  /// values are not all finite: each O element adds the non-finite values
-  /// of the keys its row keeps (whatever their weight), then those values
-  /// become 0 in the tile.
-  void excludeNonFiniteValues(Value k0);
   /// NaN or +-infinity.
   Value notFinite(Value v);
   /// The SIMT kernel's P V on a tile whose values are not all finite: the
   /// zero weights of kept pairs become -0, so that the excluded pairs are
   /// those whose weight is +0.
   void markKeptZeroWeights(Value k0);
-  /// A thread-level stage over O's elements wherever O lives (registers,
-  /// fragments or shared memory): body(O, its indices, row, column), the
-  /// column clamped into [0, Dv) and `inside` false for padding columns.
-  void forEachOElement(
-      function_ref<void(Value o, ValueRange at, Value i, Value c,
-                        Value inside)>
-          body);
   /// After the key loop of the statistics: the sink logit joins the
   /// normalizer, the logsumexp is written, and alpha becomes the output
   /// factor (one pass) or the inverse normalizer of pass 2 (two passes, the
@@ -907,10 +895,6 @@ void GPULowering::keyTiles(KeyPass pass) {
         registerScoresStage(k0, isPartial);
       registerWeightsStage(k0, isPartial, pass);
       if (withV) {
-        if (cfg.valueProbe)
-          ifThen(isPartial, [&] {
-            ifThen(probeValues(entry), [&] { excludeNonFiniteValues(k0); });
-          });
         gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
                                        /*bIsNK=*/false, /*accumulate=*/true,
                                        kvRow0};
@@ -1322,8 +1306,6 @@ void GPULowering::accumulateStage(bool rescale, Value entry, Value k0,
         Value i = divui(x, oCols);
         scale(os, {i, remui(x, oCols)}, i);
       });
-    if (excluding)
-      ifThen(excluding, [&] { excludeNonFiniteValues(k0); });
     gpu_codegen::WarpMatmul mm{ps, vs, oFrags ? oFrags : os, Bq, oCols, Bk,
                                /*bIsNK=*/false, /*accumulate=*/true, kvRow0};
     mm.cWarpPrivate = static_cast<bool>(oFrags);
@@ -1391,31 +1373,6 @@ void GPULowering::markKeptZeroWeights(Value k0) {
   });
 }
 
-void GPULowering::forEachOElement(
-    function_ref<void(Value o, ValueRange at, Value i, Value c, Value inside)>
-        body) {
-  auto clamped = [&](Value c) {
-    return std::make_pair(e.minsi(c, idx(Dv - 1)),
-                          e.cmp(arith::CmpIPredicate::ult, c, idx(Dv)));
-  };
-  if (oRegs) {
-    ownedOElements([&](Value t, Value k, Value x) {
-      body(oRegs, {t, k}, divui(x, Dv), remui(x, Dv), e.boolean(true));
-    });
-  } else if (oFrags) {
-    forEachAccumulatorElement([&](ValueRange frag, Value i, Value c) {
-      auto [column, inside] = clamped(c);
-      body(oFrags, frag, i, column, inside);
-    });
-  } else {
-    threadLoop(Bq * oCols, [&](Value x) {
-      Value i = divui(x, oCols), c = remui(x, oCols);
-      auto [column, inside] = clamped(c);
-      body(os, {i, c}, i, column, inside);
-    });
-  }
-}
-
 Value GPULowering::notFinite(Value v) {
   return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UGE,
                                math::AbsFOp::create(b, loc, v),
@@ -1433,42 +1390,6 @@ Value GPULowering::probeValues(Value entry) {
   });
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                load(nonFiniteEntry, {idx(0)}), tag);
-}
-
-void GPULowering::excludeNonFiniteValues(Value k0) {
-  Type vElem = cast<MemRefType>(vs.getType()).getElementType();
-  auto value = [&](Value j, Value c) {
-    return e.toF32(load(vs, {kvRow(j), c}));
-  };
-  // Each row adds what P V would have added for its kept keys, whatever
-  // the weight (a NaN stays NaN, an infinity stays infinite unless the
-  // weight underflowed to 0, where P V would give NaN).
-  forEachOElement(
-      [&](Value o, ValueRange at, Value i, Value c, Value inside) {
-        Value qi = e.addi(q0, i);
-        Value sum = reduce(Bk, load(o, at), [&](Value j, Value acc) {
-          Value v = value(j, c);
-          return ifElse(
-              e.andi(inside, notFinite(v)),
-              [&]() -> Value {
-                Value kj = e.addi(k0, j);
-                Value keep =
-                    keepPair(pair(qi, kj), kj, e.boolean(true));
-                return e.select(keep, arith::AddFOp::create(b, loc, acc, v),
-                                acc);
-              },
-              acc);
-        });
-        store(sum, o, at);
-      });
-  threadLoop(Bk * Dv, [&](Value x) {
-    Value j = divui(x, Dv), c = remui(x, Dv);
-    Value row = kvRow(j);
-    ifThen(notFinite(value(j, c)), [&] {
-      store(arith::ConstantOp::create(b, loc, b.getZeroAttr(vElem)), vs,
-            {row, c});
-    });
-  });
 }
 
 void GPULowering::finishRows(bool twoPasses) {
@@ -1636,7 +1557,10 @@ struct ConvertAttnToGPUPass
       if (failed(tensorCores))
         return signalPassFailure();
       cfg.tensorCores = *tensorCores;
-      cfg.valueProbe = op.getMaskAttr() || !op.getMaskFn().empty();
+      // Not on tensor cores yet: their exclusion cost 90 registers and
+      // several times the compile time (docs/gpu.md, "What is missing").
+      cfg.valueProbe = !cfg.tensorCores &&
+                       (op.getMaskAttr() || !op.getMaskFn().empty());
       if (asyncCopies)
         setAsyncCopies(op, cfg);
       auto fits = [&] {
