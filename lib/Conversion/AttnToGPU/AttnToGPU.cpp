@@ -336,6 +336,9 @@ private:
   /// `body(indices into oFrags, row and column in the Bq x Dv tile)`.
   void forEachAccumulatorElement(
       function_ref<void(ValueRange frag, Value i, Value c)> body);
+  /// The same elements of thread t, inside a stage.
+  void accumulatorElementsOf(
+      Value t, function_ref<void(ValueRange frag, Value i, Value c)> body);
   /// `if (cond) body()`.
   void ifThen(Value cond, function_ref<void()> body) {
     auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
@@ -456,6 +459,13 @@ private:
   Value probeValues(Value entry);
   /// NaN or +-infinity.
   Value notFinite(Value v);
+  /// The tensor cores' P V on a tile whose values are not all finite (they
+  /// cannot skip single products): after O's rescale each O element adds
+  /// the non-finite values of the keys its row keeps (whatever the weight),
+  /// then those values become 0 in the tile. One stage whose loop over the
+  /// tile's keys holds the thread's elements (not the other way round: a
+  /// loop per element cost ~90 registers and 25x the compile time).
+  void excludeNonFiniteValues(Value k0);
   /// The SIMT kernel's P V on a tile whose values are not all finite: the
   /// zero weights of kept pairs become -0, so that the excluded pairs are
   /// those whose weight is +0.
@@ -584,8 +594,14 @@ void GPULowering::ownedOElements(
 
 void GPULowering::forEachAccumulatorElement(
     function_ref<void(ValueRange frag, Value i, Value c)> body) {
+  threadForall(cfg.threads,
+               [&](Value t) { accumulatorElementsOf(t, body); });
+}
+
+void GPULowering::accumulatorElementsOf(
+    Value t, function_ref<void(ValueRange frag, Value i, Value c)> body) {
   int64_t warps = cfg.warps(), tilesN = oCols / gpu_codegen::kMmaN;
-  threadForall(cfg.threads, [&](Value t) {
+  {
     Value w = divui(t, 32), lane = remui(t, 32);
     Value laneRow = divui(lane, 4), laneCol = e.muli(remui(lane, 4), idx(2));
     for (int64_t n = 0; n < cfg.oFragments; ++n) {
@@ -602,7 +618,7 @@ void GPULowering::forEachAccumulatorElement(
           body({w, idx(n), r, c}, e.addi(row0, r), e.addi(col0, c));
         }
     }
-  });
+  }
 }
 
 void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
@@ -895,6 +911,10 @@ void GPULowering::keyTiles(KeyPass pass) {
         registerScoresStage(k0, isPartial);
       registerWeightsStage(k0, isPartial, pass);
       if (withV) {
+        if (cfg.valueProbe)
+          ifThen(isPartial, [&] {
+            ifThen(probeValues(entry), [&] { excludeNonFiniteValues(k0); });
+          });
         gpu_codegen::WarpMatmul values{pFrags, vs, oFrags, Bq, oCols, Bk,
                                        /*bIsNK=*/false, /*accumulate=*/true,
                                        kvRow0};
@@ -1306,6 +1326,8 @@ void GPULowering::accumulateStage(bool rescale, Value entry, Value k0,
         Value i = divui(x, oCols);
         scale(os, {i, remui(x, oCols)}, i);
       });
+    if (excluding)
+      ifThen(excluding, [&] { excludeNonFiniteValues(k0); });
     gpu_codegen::WarpMatmul mm{ps, vs, oFrags ? oFrags : os, Bq, oCols, Bk,
                                /*bIsNK=*/false, /*accumulate=*/true, kvRow0};
     mm.cWarpPrivate = static_cast<bool>(oFrags);
@@ -1390,6 +1412,44 @@ Value GPULowering::probeValues(Value entry) {
   });
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                load(nonFiniteEntry, {idx(0)}), tag);
+}
+
+void GPULowering::excludeNonFiniteValues(Value k0) {
+  Type vElem = cast<MemRefType>(vs.getType()).getElementType();
+  threadForall(cfg.threads, [&](Value t) {
+    forLoop(idx(0), idx(Bk), 1, [&](Value j) {
+      Value kj = e.addi(k0, j), row = kvRow(j);
+      // O element (i, c) at `at` of `o` adds V[j, c] if it is not finite
+      // and row i keeps key kj (padding columns c >= Dv never do).
+      auto add = [&](Value o, ValueRange at, Value i, Value c) {
+        Value inside = e.cmp(arith::CmpIPredicate::ult, c, idx(Dv));
+        Value v = e.toF32(load(vs, {row, e.minsi(c, idx(Dv - 1))}));
+        Value keep = keepPair(pair(e.addi(q0, i), kj), kj, e.boolean(true));
+        Value take = e.andi(e.andi(inside, notFinite(v)), keep);
+        Value acc = load(o, at);
+        store(e.select(take, arith::AddFOp::create(b, loc, acc, v), acc), o,
+              at);
+      };
+      if (oFrags) {
+        accumulatorElementsOf(t, [&](ValueRange frag, Value i, Value c) {
+          add(oFrags, frag, i, c);
+        });
+        return;
+      }
+      forLoop(t, idx(Bq * oCols), cfg.threads, [&](Value x) {
+        Value i = divui(x, oCols), c = remui(x, oCols);
+        add(os, {i, c}, i, c);
+      });
+    });
+  });
+  threadLoop(Bk * Dv, [&](Value x) {
+    Value j = divui(x, Dv), c = remui(x, Dv);
+    Value row = kvRow(j);
+    ifThen(notFinite(e.toF32(load(vs, {row, c}))), [&] {
+      store(arith::ConstantOp::create(b, loc, b.getZeroAttr(vElem)), vs,
+            {row, c});
+    });
+  });
 }
 
 void GPULowering::finishRows(bool twoPasses) {
@@ -1557,10 +1617,7 @@ struct ConvertAttnToGPUPass
       if (failed(tensorCores))
         return signalPassFailure();
       cfg.tensorCores = *tensorCores;
-      // Not on tensor cores yet: their exclusion cost 90 registers and
-      // several times the compile time (docs/gpu.md, "What is missing").
-      cfg.valueProbe = !cfg.tensorCores &&
-                       (op.getMaskAttr() || !op.getMaskFn().empty());
+      cfg.valueProbe = op.getMaskAttr() || !op.getMaskFn().empty();
       if (asyncCopies)
         setAsyncCopies(op, cfg);
       auto fits = [&] {

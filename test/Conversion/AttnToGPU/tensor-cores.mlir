@@ -88,7 +88,7 @@
 // CHECK:           scf.forall (%{{.*}}) in (64) {
 // CHECK:             memref.load %[[OF]]
 // CHECK:           } {mapping = [#gpu.thread<x>]}
-// CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 10880 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
+// CHECK:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 10896 : i64, attn.gpu.tensor_cores, attn.gpu.threads = 64 : i64
 
 // REG-LABEL: func.func @causal_f16
 // The registers a thread keeps across stages: O 2 x 4, S 2 x 4, P 16 / 4
@@ -134,7 +134,7 @@
 // After the key loop, the sums over each quad.
 // REG:           memref.store %{{.*}}, %[[X]]
 // REG:           arith.xori
-// REG:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 7552 : i64
+// REG:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 7568 : i64
 
 // SHAREDO-LABEL: func.func @causal_f16
 // SHAREDO:         %[[OS:.*]] = memref.alloc() : memref<32x24xf32, #gpu.address_space<workgroup>>
@@ -143,7 +143,7 @@
 // SHAREDO:           vector.transfer_read %[[OS]]{{.*}} vector<16x8xf32>
 // SHAREDO:           vector.transfer_write %{{.*}}, %[[OS]]
 // SHAREDO:         } {mapping = [#gpu.warp<x>]}
-// SHAREDO:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 13952 : i64
+// SHAREDO:       } {attn.gpu.async_copies, attn.gpu.shared_bytes = 13968 : i64
 
 // SIMT-LABEL: func.func @causal_f16
 // SIMT-NOT:     vector.contract

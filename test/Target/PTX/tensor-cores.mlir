@@ -37,6 +37,21 @@
 // LAUNCH:             gpu.shuffle  xor %[[MAX]], %c2_i32{{.*}}, %c32_i32
 // LAUNCH:             gpu.shuffle  xor %[[MAX]], %c3_i32{{.*}}, %c32_i32
 // LAUNCH-NOT:         gpu.barrier
+// Before P V a partial key tile probes its values (an excluded pair's
+// 0 x NaN; GPULowering::probeValues) in its own branch, with no barrier
+// before it: a full tile still has one barrier. When a value is not
+// finite, the rows add the kept ones and the tile's copies become 0 (the
+// only stores into the V tile).
+// LAUNCH:             scf.if %{{.*}} {
+// LAUNCH-NEXT:          arith.index_cast %{{.*}} : index to i32
+// LAUNCH:                 arith.cmpf uge
+// LAUNCH:               gpu.barrier
+// LAUNCH:                   memref.store %{{.*}} : memref<32x24xf16, #gpu.address_space<workgroup>>
+// The branch publishes the zeroed values for P V itself (partial tiles only).
+// LAUNCH:               gpu.barrier
+// LAUNCH-NEXT:        }
+// LAUNCH-NEXT:        scf.for
+// LAUNCH-NOT:         gpu.barrier
 // LAUNCH:               vector.contract
 // LAUNCH:             } {attn.gpu.warp_mma}
 // LAUNCH-NEXT:        gpu.barrier

@@ -31,19 +31,19 @@
 // RUN: FileCheck %s --check-prefix=SMEM60K < %t/smem60k/causal_gqa.h
 // --accumulator-fragments=false keeps O in shared memory.
 // RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --accumulator-fragments=false -o %t/sharedo | FileCheck %s --check-prefix=SHAREDO
-// SMEM90: _DYNAMIC_SHARED_BYTES 110848
+// SMEM90: _DYNAMIC_SHARED_BYTES 110864
 // SMEM90-NEXT: _TILE_Q 64
 // SMEM90-NEXT: _TILE_KV 16
-// SMEM80: _DYNAMIC_SHARED_BYTES 71296
+// SMEM80: _DYNAMIC_SHARED_BYTES 71312
 // SMEM80-NEXT: _TILE_Q 32
 // SMEM80-NEXT: _TILE_KV 32
-// SMEM60K: _DYNAMIC_SHARED_BYTES 42624
+// SMEM60K: _DYNAMIC_SHARED_BYTES 42640
 // SMEM60K-NEXT: _TILE_Q 32
 // SMEM60K-NEXT: _TILE_KV 16
-// SHAREDO: dynamic shared 60672 B
+// SHAREDO: dynamic shared 60688 B
 // --register-softmax=false keeps S and P in shared memory (f32 S, f16 P).
 // RUN: attn-emit-lib %s --shape 2,4,2,100,77,64 --arch sm_80 --register-softmax=false -o %t/shareds | FileCheck %s --check-prefix=SHAREDS
-// SHAREDS: dynamic shared 42240 B
+// SHAREDS: dynamic shared 42256 B
 // Errors: a dynamic spec needs --shape; a bad architecture.
 // RUN: not attn-emit-lib %s --shape 2,4,3,100,77,64 -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADSHAPE
 // RUN: not attn-emit-lib %s --shape 2,4,2,100,77,64 --arch gfx90a -o %t/bad 2>&1 | FileCheck %s --check-prefix=BADARCH
@@ -51,14 +51,14 @@
 // BADTYPE: attn-emit-lib: error: --element-type takes f16 or bf16, got 'f64'
 
 
-// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28416 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async, softmax in registers
-// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28416 B dynamic
-// EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 28416 B
+// RESOURCES: causal_gqa sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28432 B dynamic + 0 B static, block 128, grid 16, tiles 64x32, K/V copies async, softmax in registers
+// RESOURCES: causal_gqa sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B, shared 28432 B dynamic
+// EMIT: wrote {{.*}}/causal_gqa.{h,c,json} and 2 PTX{{.*}} image(s): grid 16, block 128, dynamic shared 28432 B
 
 // MMA: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // MMA: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // SIMT: dynamic shared 66832 B
-// SYNC: dynamic shared 19200 B
+// SYNC: dynamic shared 19216 B
 
 // HEADER:      q: f16[2][4][100][64]  (input, 16-byte aligned)
 // HEADER:      k: f16[2][2][77][64]  (input, 16-byte aligned)
@@ -69,7 +69,7 @@
 // HEADER:      #include <cuda.h>
 // HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
 // HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
-// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 28416
+// HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 28432
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);
@@ -92,7 +92,7 @@
 // MANIFEST:          "name": "lse",
 // MANIFEST-NEXT:     "output": true,
 // MANIFEST-NEXT:     "role": "lse",
-// MANIFEST:      "dynamic_shared_bytes": 28416,
+// MANIFEST:      "dynamic_shared_bytes": 28432,
 // MANIFEST:      "grid": [
 // MANIFEST-NEXT:   16,
 // MANIFEST:      "images": {
