@@ -694,12 +694,14 @@ private:
   /// scale of each channel.
   bool int8PV = false;
   std::vector<double> vScale;
-  /// Quantizes v per (b, value head, channel) (pv = int8).
-  void quantizeValues();
   /// With pv = fp8_*: v holds the FP8 values (as doubles) and vScale the
   /// channel scales absmax / F.
   bool fp8PV = false;
-  void quantizeValuesFP8();
+  /// Quantizes v per (b, value head, channel): vScale = absmax / `max`
+  /// (NaN if the channel has one), v = `round`(v / scale), 0 for a NaN
+  /// quotient (pv = int8: max 127, round to the nearest even, clamped;
+  /// pv = fp8_*: the format's max and rounding).
+  void quantizeValues(float max, llvm::function_ref<double(float)> round);
 
   /// With a feature map that changes the feature dimension (hedgehog,
   /// taylor2): F' features per row, and phi of the query rows [Nq, F'] and
@@ -1578,8 +1580,8 @@ struct FP8Format {
 };
 } // namespace
 
-void Evaluator::quantizeValuesFP8() {
-  FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+void Evaluator::quantizeValues(float max,
+                               llvm::function_ref<double(float)> round) {
   vScale.assign(B * Hv * Dv, 0.0);
   for (int64_t bh = 0; bh < B * Hv; ++bh)
     for (int64_t c = 0; c < Dv; ++c) {
@@ -1591,35 +1593,11 @@ void Evaluator::quantizeValuesFP8() {
         nan |= std::isnan(a);
         absmax = std::max(absmax, a);
       }
-      float s = nan ? std::numeric_limits<float>::quiet_NaN()
-                    : absmax / static_cast<float>(fp8.max);
+      float s = nan ? std::numeric_limits<float>::quiet_NaN() : absmax / max;
       vScale[bh * Dv + c] = s;
       for (int64_t t = 0; t < Nk; ++t) {
         float quotient = static_cast<float>(at(t)) / s;
-        at(t) = std::isnan(quotient) ? 0.0 : fp8.round(quotient);
-      }
-    }
-}
-
-void Evaluator::quantizeValues() {
-  vScale.assign(B * Hv * Dv, 0.0);
-  for (int64_t bh = 0; bh < B * Hv; ++bh)
-    for (int64_t c = 0; c < Dv; ++c) {
-      auto at = [&](int64_t t) -> double & { return v[(bh * Nk + t) * Dv + c]; };
-      float absmax = 0.0f;
-      bool nan = false;
-      for (int64_t t = 0; t < Nk; ++t) {
-        float a = std::fabs(static_cast<float>(at(t)));
-        nan |= std::isnan(a);
-        absmax = std::max(absmax, a);
-      }
-      float s = nan ? std::numeric_limits<float>::quiet_NaN() : absmax / 127.0f;
-      vScale[bh * Dv + c] = s;
-      for (int64_t t = 0; t < Nk; ++t) {
-        float quotient = static_cast<float>(at(t)) / s;
-        at(t) = std::isnan(quotient)
-                    ? 0.0
-                    : std::clamp(std::nearbyint(quotient), -127.0f, 127.0f);
+        at(t) = std::isnan(quotient) ? 0.0 : round(quotient);
       }
     }
 }
@@ -1807,9 +1785,14 @@ llvm::Expected<Outputs> Evaluator::run() {
   fp8PV = quant && (quant.getPv() == PVPrecision::Fp8E4M3 ||
                     quant.getPv() == PVPrecision::Fp8E5M2);
   if (int8PV)
-    quantizeValues();
-  if (fp8PV)
-    quantizeValuesFP8();
+    quantizeValues(127.0f, [](float q) -> double {
+      return std::clamp(std::nearbyint(q), -127.0f, 127.0f);
+    });
+  if (fp8PV) {
+    FP8Format fp8(quant.getPv() == PVPrecision::Fp8E5M2);
+    quantizeValues(static_cast<float>(fp8.max),
+                   [&](float q) { return fp8.round(q); });
+  }
 
   Outputs out{NDArray(DType::F64, {B, Hq, Nq, Dv}), std::nullopt};
   if (op.getLse())
