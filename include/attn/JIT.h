@@ -124,6 +124,21 @@ bool hostHasBF16Dot(int64_t vectorWidth);
 /// host: avx512vnni, plus avx512vl below 16 lanes.
 bool hostHasInt8Dot(int64_t vectorWidth);
 
+/// JIT kernels allocate their buffers through the runtime, which keeps
+/// freed blocks of 1 MiB or more (up to 16 blocks and 1 GiB) for the next
+/// allocation they fit: a kernel's per-call buffers (the tile program's
+/// packed keys) are then not faulted in again on every call. Not under
+/// AddressSanitizer, which must see every free.
+struct WorkspaceCacheStats {
+  size_t blocks = 0; // cached, free blocks
+  size_t bytes = 0;  // their capacity
+  size_t reuses = 0; // allocations served from the cache so far
+};
+WorkspaceCacheStats workspaceCacheStats();
+/// Frees every cached block (blocks in use by running kernels are not
+/// cached, so this is safe at any time).
+void releaseWorkspaceCache();
+
 /// The pool that runs kernels' work items (one thread per hardware thread).
 /// Its tasks may call kernels: waiting for their own work items runs
 /// pending tasks instead of blocking.
@@ -189,6 +204,10 @@ private:
   struct ArgInfo {
     DType dtype;
     llvm::SmallVector<int64_t, 4> shape; // -1 for dynamic
+    /// Results: per dimension, the (argument, dimension) whose extent it
+    /// has, checked before every run (the kernel writes the caller's
+    /// buffer in place); argument -1 for a static extent of the signature.
+    llvm::SmallVector<std::pair<int, int64_t>, 4> extentOf;
   };
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::string entry;

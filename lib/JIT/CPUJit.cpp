@@ -2,6 +2,7 @@
 
 #include "attn/JIT.h"
 #include "ParallelRuntime.h"
+#include "Workspace.h"
 #include "attn/Conversion/ParallelRuntime.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
@@ -11,6 +12,8 @@
 #include "attn/Support/SourceNesting.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -307,6 +310,82 @@ static double secondsSince(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
+/// The (argument, dimension) of `func` whose extent dimension `dim` of
+/// `value` has, through ops that reify their result shapes (attn.attention)
+/// and elementwise ops; argument -1 when it is a constant of the
+/// signature; nullopt when it cannot be told.
+static std::optional<std::pair<int, int64_t>>
+argumentExtent(func::FuncOp func, Value value, int64_t dim, OpBuilder &b) {
+  for (int depth = 0; depth < 64; ++depth) {
+    if (auto arg = dyn_cast<BlockArgument>(value)) {
+      if (arg.getOwner() != &func.getBody().front())
+        return std::nullopt;
+      return std::make_pair(static_cast<int>(arg.getArgNumber()), dim);
+    }
+    Operation *op = value.getDefiningOp();
+    if (auto reify = dyn_cast<ReifyRankedShapedTypeOpInterface>(op)) {
+      ReifiedRankedShapedTypeDims shapes;
+      b.setInsertionPoint(op);
+      if (failed(reify.reifyResultShapes(b, shapes)))
+        return std::nullopt;
+      OpFoldResult reified =
+          shapes[cast<OpResult>(value).getResultNumber()][dim];
+      // A constant: the extent the signature's static shapes fix.
+      if (isa<Attribute>(reified))
+        return std::make_pair(-1, int64_t(0));
+      auto size = cast<Value>(reified);
+      auto dimOp = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
+      std::optional<int64_t> index =
+          dimOp ? dimOp.getConstantIndex() : std::nullopt;
+      if (!index)
+        return std::nullopt;
+      value = dimOp.getSource();
+      dim = *index;
+      continue;
+    }
+    if (op->hasTrait<OpTrait::Elementwise>() && op->getNumOperands() > 0 &&
+        isa<RankedTensorType>(op->getOperand(0).getType())) {
+      value = op->getOperand(0);
+      continue;
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+using ResultExtents =
+    llvm::SmallVector<llvm::SmallVector<std::pair<int, int64_t>, 4>>;
+
+/// Per result and dimension of `func`, the argument extent it equals (see
+/// argumentExtent), found on a clone: reifying creates tensor.dim ops.
+static llvm::Expected<ResultExtents> resultExtents(func::FuncOp func) {
+  OwningOpRef<func::FuncOp> copy(func.clone());
+  OpBuilder b(copy->getContext());
+  Operation *ret = copy->getBody().front().getTerminator();
+  bool staticArguments = llvm::all_of(func.getArgumentTypes(), [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && shaped.hasStaticShape();
+  });
+  ResultExtents extents;
+  for (auto [i, value] : llvm::enumerate(ret->getOperands())) {
+    auto type = cast<RankedTensorType>(value.getType());
+    auto &dims = extents.emplace_back();
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      auto source = argumentExtent(*copy, value, d, b);
+      // Static shapes throughout: the signature fixes every extent.
+      if (!source && !type.isDynamicDim(d) && staticArguments)
+        source = std::make_pair(-1, int64_t(0));
+      if (!source)
+        return makeError("result " + llvm::Twine(i) + " dimension " +
+                         llvm::Twine(d) + " of '" + func.getName() +
+                         "' is not an extent of an argument: the kernel "
+                         "could not check the caller's result buffer");
+      dims.push_back(*source);
+    }
+  }
+  return extents;
+}
+
 llvm::Expected<std::unique_ptr<CompiledFunction>>
 CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                           const CompileOptions &options) {
@@ -348,7 +427,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     if (!dt)
       return makeError(llvm::Twine("unsupported ") + what + " type in '" +
                        funcName + "'");
-    ArgInfo info{*dt, {}};
+    ArgInfo info{*dt, {}, {}};
     for (int64_t d : shaped.getShape())
       info.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
     return info;
@@ -365,6 +444,11 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
       return info.takeError();
     result->resultInfo.push_back(*info);
   }
+  auto extents = resultExtents(func);
+  if (!extents)
+    return extents.takeError();
+  for (auto [info, dims] : llvm::zip(result->resultInfo, *extents))
+    info.extentOf = dims;
   func->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
 
   DialectRegistry registry;
@@ -454,6 +538,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     result->lanes = tiles.vectorWidth;
     result->untiledOps = 0;
     result->tileProgramOps = attentionOps;
+    tiles.runtimeAllocator = true;
     buildCPUTileLoopsPipeline(pm, tiles);
   } else if (options.tiled) {
     CPUPipelineOptions cpu;
@@ -490,9 +575,9 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     module->walk([&](attn::AttentionOp) { ++left; });
     result->tiledOps = attentionOps - left;
     result->untiledOps = left;
-    buildCPULoweringToLLVM(pm, emulateBF16Dot);
+    buildCPULoweringToLLVM(pm, emulateBF16Dot, /*runtimeAllocator=*/true);
   } else {
-    buildCPUUntiledPipeline(pm);
+    buildCPUUntiledPipeline(pm, /*runtimeAllocator=*/true);
   }
   if (failed(pm.run(*module)))
     return makeError("lowering to LLVM failed:\n" + diagnostics);
@@ -528,6 +613,16 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     // The tile program's work items (attn-parallel-loops-to-runtime).
     symbols[interner(kParallelForFunction)] = {
         llvm::orc::ExecutorAddr::fromPtr(&attnJitParallelFor),
+        llvm::JITSymbolFlags::Exported};
+    // memref.alloc / dealloc (use-generic-functions): Workspace.h.
+    symbols[interner("_mlir_memref_to_llvm_alloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&attnJitAlloc),
+        llvm::JITSymbolFlags::Exported};
+    symbols[interner("_mlir_memref_to_llvm_aligned_alloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&attnJitAlignedAlloc),
+        llvm::JITSymbolFlags::Exported};
+    symbols[interner("_mlir_memref_to_llvm_free")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&attnJitFree),
         llvm::JITSymbolFlags::Exported};
     return symbols;
   });
@@ -689,6 +784,20 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
   for (auto [i, r] : llvm::enumerate(results))
     if (llvm::Error err = addDescriptor(r, resultInfo[i], "result", i))
       return err;
+  // The kernel writes each result in place with the extents the arguments
+  // give it.
+  for (auto [i, r] : llvm::enumerate(results))
+    for (auto [d, source] : llvm::enumerate(resultInfo[i].extentOf)) {
+      if (source.first < 0)
+        continue;
+      int64_t expected = args[source.first].shape[source.second];
+      if (r.shape[d] != expected)
+        return makeError("result " + llvm::Twine(i) + " dimension " +
+                         llvm::Twine(d) + " is " + llvm::Twine(r.shape[d]) +
+                         " but must be " + llvm::Twine(expected) +
+                         " (argument " + llvm::Twine(source.first) +
+                         " dimension " + llvm::Twine(source.second) + ")");
+    }
 
   size_t numArgs = args.size();
   auto invoke = [&](int64_t begin, int64_t end) -> llvm::Error {

@@ -42,11 +42,13 @@ static void addBufferizationToLoops(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   // One buffer per key loop instead of a malloc per key tile.
   pm.addNestedPass<func::FuncOp>(attn::createHoistLoopBuffers());
-  // Results become caller-owned out-params; static allocations are written
-  // in place instead of copied.
+  // Results become caller-owned out-params, written in place instead of
+  // copied (dynamic shapes too: the caller's buffer has the result's
+  // extents, which CompiledFunction::run checks against the arguments').
   bufferization::BufferResultsToOutParamsPassOptions outParamOptions;
   outParamOptions.modifyPublicFunctions = true;
   outParamOptions.hoistStaticAllocs = true;
+  outParamOptions.hoistDynamicAllocs = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParamOptions));
   bufferization::BufferDeallocationPipelineOptions deallocOptions;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOptions);
@@ -58,7 +60,8 @@ static void addBufferizationToLoops(OpPassManager &pm) {
 
 /// From loops on buffers to the LLVM dialect.
 static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
-                           bool vnniInt8Dot = false, bool cse = false) {
+                           bool runtimeAllocator, bool vnniInt8Dot = false,
+                           bool cse = false) {
   // The quantized Q K^T kernel's byte dot products: buffer deallocation
   // (above) refuses llvm.call_intrinsic, so vpdpbusd is emitted here.
   attn::LowerInt8DotOptions int8Options;
@@ -85,7 +88,12 @@ static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
   pm.addPass(createConvertMathToLLVMPass());
   // What LLVM has no intrinsic for (tanh, erf, atan, ...) calls libm.
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // With a runtime allocator, memref.alloc / dealloc call the generic
+  // _mlir_memref_to_llvm_* functions, which the JIT binds to its workspace
+  // cache (lib/JIT/Workspace.h); otherwise malloc and free.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = runtimeAllocator;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
@@ -100,8 +108,8 @@ static void addLoopsToLLVM(OpPassManager &pm, bool emulateBF16Dot,
     pm.addPass(createCSEPass());
 }
 
-void attn::buildCPUUntiledPipeline(OpPassManager &pm) {
-  buildCPULoweringToLLVM(pm);
+void attn::buildCPUUntiledPipeline(OpPassManager &pm, bool runtimeAllocator) {
+  buildCPULoweringToLLVM(pm, /*emulateBF16Dot=*/false, runtimeAllocator);
 }
 
 void attn::buildCPUTiledPipeline(OpPassManager &pm,
@@ -113,7 +121,7 @@ void attn::buildCPUTiledPipeline(OpPassManager &pm,
   tiling.workPartition = options.workPartition;
   tiling.bf16Dot = options.bf16Dot;
   pm.addPass(createConvertAttnToCPU(tiling));
-  buildCPULoweringToLLVM(pm, options.emulateBF16Dot);
+  buildCPULoweringToLLVM(pm, options.emulateBF16Dot, options.runtimeAllocator);
 }
 
 void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
@@ -134,13 +142,14 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
   pm.addPass(createParallelLoopsToRuntime());
-  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.vnniInt8Dot,
-                 /*cse=*/true);
+  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.runtimeAllocator,
+                 options.vnniInt8Dot, /*cse=*/true);
 }
 
-void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot) {
+void attn::buildCPULoweringToLLVM(OpPassManager &pm, bool emulateBF16Dot,
+                                  bool runtimeAllocator) {
   addBufferizationToLoops(pm);
-  addLoopsToLLVM(pm, emulateBF16Dot);
+  addLoopsToLLVM(pm, emulateBF16Dot, runtimeAllocator);
 }
 
 void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {

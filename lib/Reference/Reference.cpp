@@ -1798,7 +1798,7 @@ llvm::Expected<Outputs> Evaluator::run() {
   if (op.getLse())
     out.lse = NDArray(DType::F64, {B, Hq, Nq});
   if (int8PV || fp8PV)
-    out.int8PVBound = NDArray(DType::F64, {B, Hq, Nq, Dv});
+    out.quantizedPVBound = NDArray(DType::F64, {B, Hq, Nq, Dv});
   NormalizationKind kind = op.getNormalizationKind();
   NormalizationAttr norm = op.getNormalizationAttr();
   bool l1 = norm && norm.getL1();
@@ -1958,7 +1958,7 @@ llvm::Expected<Outputs> Evaluator::run() {
             // w[j] is u / 255 / l: 1 / l is the weight of u = 255.
             double perWeight = rowNormalizer > 0 ? 1.0 / 255.0 / rowNormalizer
                                                  : 0.0;
-            out.int8PVBound->setDouble(row * Dv + d,
+            out.quantizedPVBound->setDouble(row * Dv + d,
                                        std::fabs(gate) * perWeight * spread);
             acc *= sv;
           }
@@ -1974,7 +1974,7 @@ llvm::Expected<Outputs> Evaluator::run() {
                            fp8.absolute() / fp8.max) *
                           std::fabs(v[((b * Hv + hv) * Nk + j) * Dv + d] * sv);
             double bound = rowNormalizer > 0 ? spread / rowNormalizer : 0.0;
-            out.int8PVBound->setDouble(row * Dv + d, std::fabs(gate) * bound);
+            out.quantizedPVBound->setDouble(row * Dv + d, std::fabs(gate) * bound);
             acc *= sv;
           }
           outRow[d] = acc;

@@ -404,6 +404,107 @@ TEST(CompiledFunctionTest, RunChecksBuffers) {
   llvm::consumeError(std::move(err));
 }
 
+/// Kernels write their results in place, so a result buffer whose extents
+/// differ from those the arguments give is refused before the kernel runs
+/// (it would be written out of bounds): shape-generic kernels (tile
+/// program and untiled loops) and a static result extent against a dynamic
+/// argument.
+TEST(CompiledFunctionTest, ResultExtentsAreCheckedAgainstTheArguments) {
+  KernelCache cache;
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  CompileOptions tileProgram, untiled;
+  tileProgram.tileProgram = true;
+  untiled.tiled = false;
+  for (const CompileOptions &options : {tileProgram, untiled}) {
+    SCOPED_TRACE(options.key());
+    auto kernel = cache.getOrCompile(kCausal, "causal", dynamic, options);
+    ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+    Buffers b(9);
+    ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
+    for (auto [dim, extent] : {std::pair<int64_t, int64_t>{2, 8}, {2, 10},
+                               {0, 2}, {1, 1}, {3, 15}}) {
+      std::vector<int64_t> shape = {1, 2, 9, 16};
+      shape[dim] = extent;
+      NDArray wrong(DType::F32, shape);
+      llvm::Error err = (*kernel)->run(
+          {BufferView::of(b.q), BufferView::of(b.k), BufferView::of(b.v)},
+          {BufferView::of(wrong)});
+      ASSERT_TRUE(static_cast<bool>(err)) << dim << " " << extent;
+      std::string text = llvm::toString(std::move(err));
+      EXPECT_NE(text.find("result 0 dimension " + std::to_string(dim) +
+                          " is " + std::to_string(extent) + " but must be"),
+                std::string::npos)
+          << text;
+    }
+  }
+  // Output length fixed at 9 by the signature, queries dynamic.
+  std::string fixedOut = kCausal;
+  size_t arrow = fixedOut.find(") -> ");
+  fixedOut.replace(fixedOut.find("?x?x?x?xf32", arrow), 11, "1x2x9x16xf32");
+  size_t resultType = fixedOut.rfind("-> tensor<?x?x?x?xf32>");
+  fixedOut.replace(resultType, 22, "-> tensor<1x2x9x16xf32>");
+  fixedOut.replace(fixedOut.rfind("return %o : tensor<?x?x?x?xf32>"), 31,
+                   "return %o : tensor<1x2x9x16xf32>");
+  auto kernel = cache.getOrCompile(fixedOut, "causal", dynamic, tileProgram);
+  ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+  Buffers nine(9), ten(10);
+  ten.out = NDArray(DType::F32, {1, 2, 9, 16});
+  EXPECT_FALSE(static_cast<bool>(nine.run(**kernel)));
+  llvm::Error err = ten.run(**kernel);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err))
+                .find("result 0 dimension 2 is 9 but must be 10 (argument 0 "
+                      "dimension 2)"),
+            std::string::npos);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define ATTN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ATTN_ASAN 1
+#endif
+#endif
+
+/// A shape-generic kernel's large per-call buffers (the packed keys, 2 MiB
+/// here) come back from the workspace cache on the next call instead of
+/// being mapped and faulted in again; the results do not change, and
+/// releasing the cache frees its blocks.
+TEST(CompiledFunctionTest, TileProgramReusesItsLargeBuffers) {
+#ifdef ATTN_ASAN
+  GTEST_SKIP() << "the workspace cache is off under AddressSanitizer";
+#endif
+  KernelCache cache;
+  CompileOptions options;
+  options.tileProgram = true;
+  options.vectorWidth = 8;
+  options.threads = 1; // the heads' blocks in the same order on every call
+  ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
+  auto kernel = cache.getOrCompile(kCausal, "causal", dynamic, options);
+  ASSERT_TRUE(static_cast<bool>(kernel)) << llvm::toString(kernel.takeError());
+  releaseWorkspaceCache();
+  EXPECT_EQ(workspaceCacheStats().blocks, 0u);
+  Buffers first(2048, 2048, 128, 7);
+  ASSERT_FALSE(static_cast<bool>(first.run(**kernel)));
+  WorkspaceCacheStats afterFirst = workspaceCacheStats();
+  EXPECT_GE(afterFirst.blocks, 1u);
+  EXPECT_GE(afterFirst.bytes, size_t(2) << 20);
+  NDArray firstOut = first.out;
+  ASSERT_FALSE(static_cast<bool>(first.run(**kernel)));
+  WorkspaceCacheStats afterSecond = workspaceCacheStats();
+  EXPECT_GT(afterSecond.reuses, afterFirst.reuses);
+  EXPECT_EQ(afterSecond.blocks, afterFirst.blocks);
+  expectSameBits(first.out, firstOut);
+  // A shorter call fits the cached blocks; a much shorter one does not take
+  // a block more than twice its size.
+  Buffers shorter(1500, 1500, 128, 8);
+  ASSERT_FALSE(static_cast<bool>(shorter.run(**kernel)));
+  EXPECT_GT(workspaceCacheStats().reuses, afterSecond.reuses);
+  releaseWorkspaceCache();
+  EXPECT_EQ(workspaceCacheStats().blocks, 0u);
+  EXPECT_EQ(workspaceCacheStats().bytes, 0u);
+}
+
 TEST(CompiledFunctionTest, ThreadCountDoesNotChangeResults) {
   std::vector<NDArray> outs;
   for (unsigned threads : {1u, 2u, 5u}) {

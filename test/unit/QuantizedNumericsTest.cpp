@@ -550,10 +550,10 @@ void expectWithinPVBound(const CompiledFunction &kernel,
     return;
   auto ref = reference::evaluate(concrete.op, referenceInputs(concrete, args));
   ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
-  ASSERT_TRUE(ref->int8PVBound.has_value());
+  ASSERT_TRUE(ref->quantizedPVBound.has_value());
   for (int64_t i = 0; i < ref->output.numElements(); ++i) {
     double a = results[0].getDouble(i), r = ref->output.getDouble(i);
-    double bound = ref->int8PVBound->getDouble(i);
+    double bound = ref->quantizedPVBound->getDouble(i);
     double err = std::fabs(a - r);
     // 1.001: the f32 exponentials (a few ulp each) move a weight by at most
     // 1e-3 of a byte step; 1e-5: the f32 sums and scales.

@@ -385,17 +385,17 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
           r == 0 ? "output" : "lse", c.maxAbsError, c.relFrobeniusError,
           c.tolerance,
           c.passed                                   ? "PASS"
-          : r == 0 && ref->int8PVBound.has_value() ? "(quantized P V: see its bound)"
+          : r == 0 && ref->quantizedPVBound.has_value() ? "(quantized P V: see its bound)"
                                                    : "FAIL");
       if (c.nonFinite)
         llvm::outs() << "  " << c.nonFinite
                      << " non-finite values where the reference is finite "
                         "(or mismatched -inf)\n";
       // With quantized P V the output is judged by its bound below.
-      ok &= c.passed || (r == 0 && ref->int8PVBound.has_value());
+      ok &= c.passed || (r == 0 && ref->quantizedPVBound.has_value());
     }
-    if (ref->int8PVBound)
-      ok &= checkPVBound(results[0], ref->output, *ref->int8PVBound, tol);
+    if (ref->quantizedPVBound)
+      ok &= checkPVBound(results[0], ref->output, *ref->quantizedPVBound, tol);
     if (!ok)
       return 2;
   }

@@ -10,7 +10,11 @@ namespace attn {
 /// untiled lowering: convert-attn-to-loops, One-Shot Bufferize with
 /// identity-layout function boundaries, results as out-params, buffer
 /// deallocation, and the upstream conversions to LLVM.
-void buildCPUUntiledPipeline(mlir::OpPassManager &pm);
+/// `runtimeAllocator`: allocations call the generic
+/// _mlir_memref_to_llvm_alloc/_free functions, which the caller provides
+/// (the JIT's workspace cache), instead of malloc and free.
+void buildCPUUntiledPipeline(mlir::OpPassManager &pm,
+                             bool runtimeAllocator = false);
 
 /// Options of the tiled CPU pipeline.
 struct CPUPipelineOptions {
@@ -24,6 +28,8 @@ struct CPUPipelineOptions {
   /// Rewrite the AVX512-BF16 ops into portable vector code
   /// (attn-emulate-bf16-dot): the bf16-dot kernels run on any x86-64.
   bool emulateBF16Dot = false;
+  /// See buildCPUUntiledPipeline.
+  bool runtimeAllocator = false;
 };
 
 /// The tiled path: convert-attn-to-cpu (static shapes), then everything
@@ -48,6 +54,8 @@ struct TileLoopsPipelineOptions {
   /// The vector kernels' i8 dot products (quantized Q K^T): vpdpbusd
   /// (needs avx512vnni, plus avx512vl below 16 lanes) or emulated.
   bool vnniInt8Dot = false;
+  /// See buildCPUUntiledPipeline.
+  bool runtimeAllocator = false;
 };
 /// Through the tile program: attn-to-tile, convert-attn-tile-to-vector (with
 /// a vector width), convert-attn-tile-to-loops, then the rest as in the
@@ -58,7 +66,8 @@ void buildCPUTileLoopsPipeline(mlir::OpPassManager &pm,
 /// lower to LLVM's x86 intrinsics, or to portable vector code with
 /// `emulateBF16Dot`.
 void buildCPULoweringToLLVM(mlir::OpPassManager &pm,
-                            bool emulateBF16Dot = false);
+                            bool emulateBF16Dot = false,
+                            bool runtimeAllocator = false);
 
 /// Dialects and external interface models (bufferization of arith, tensor,
 /// scf, func) the CPU pipelines need; attn-opt gets them from

@@ -49,8 +49,10 @@ struct Outputs {
   /// |gate| * (1 / 255) * sum_j |vq[j, c] * sv[c]| / l over the row's kept
   /// keys, the derived bound between this output and a kernel that
   /// quantizes the weights with a running max (each weight within 1/255 of
-  /// the reference's, see the attribute), before f32 rounding.
-  std::optional<NDArray> int8PVBound = std::nullopt;
+  /// the reference's, see the attribute), before f32 rounding. With
+  /// pv = fp8_e4m3 / fp8_e5m2, the same per element for FP8 weights and
+  /// values (docs/pipeline.md, "FP8 P V on the CPU").
+  std::optional<NDArray> quantizedPVBound = std::nullopt;
 };
 
 /// Evaluates `op` on `inputs`. Shape mismatches against the op's types and

@@ -730,6 +730,23 @@ LogicalResult attn::verifySpecRegion(Operation *op, Region &region,
   return success();
 }
 
+/// The output is [B, Hq, Nq, Dv] and the logsumexp [B, Hq, Nq]: B, Hq and Nq
+/// are the query's extents, Dv the value's (the verifier's Extents).
+LogicalResult
+AttentionOp::reifyResultShapes(OpBuilder &b,
+                               ReifiedRankedShapedTypeDims &shapes) {
+  Location loc = getLoc();
+  SmallVector<OpFoldResult> rows;
+  for (int64_t d = 0; d < 3; ++d)
+    rows.push_back(tensor::getMixedSize(b, loc, getQuery(), d));
+  SmallVector<OpFoldResult> output = rows;
+  output.push_back(tensor::getMixedSize(b, loc, getValue(), 3));
+  shapes.push_back(output);
+  if (getLse())
+    shapes.push_back(rows);
+  return success();
+}
+
 LogicalResult AttentionOp::verifyRegions() {
   Builder b(getContext());
   Type index = b.getIndexType();

@@ -16,7 +16,9 @@ def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
 
 def Attn_AttentionOp : Attn_Op<"attention", [
     Pure, IsolatedFromAbove, AttrSizedOperandSegments,
-    Attn_ScoreSpecOpInterface, Attn_SpecRegionHolder]> {
+    Attn_ScoreSpecOpInterface, Attn_SpecRegionHolder,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
   let summary = "Scaled dot-product attention with declarative variations";
   let description = [{
     Computes, for every batch `b`, query head `h` and query `i`,
