@@ -717,6 +717,10 @@ private:
   void expandRow(const double *x, int64_t h, double *out) const;
   /// Maps the query rows of (b, h) and the key rows it reads.
   void expandHead(int64_t b, int64_t h, int64_t hk);
+  /// phi of a map that keeps D on `x` ([B, H, n, D] in place): element by
+  /// element, softmax over each row's D features, or (key maps) over the
+  /// n tokens of each (b, h, feature).
+  void mapRows(std::vector<double> &x, FeatureMapKind kind, int64_t n) const;
 };
 
 /// The feature map of linear attention, in double precision.
@@ -732,9 +736,14 @@ double featureMap(FeatureMapKind kind, double x) {
     return std::exp(x);
   case FeatureMapKind::Silu:
     return x >= 0 ? x / (1.0 + std::exp(-x)) : x * std::exp(x) / (1.0 + std::exp(x));
+  case FeatureMapKind::Identity:
+    return x;
   case FeatureMapKind::Hedgehog:
   case FeatureMapKind::Taylor2:
-    break; // whole rows: Evaluator::expandRow
+  case FeatureMapKind::Softmax:
+  case FeatureMapKind::SequenceSoftmax:
+  case FeatureMapKind::SequenceScale:
+    break; // rows or sequences: Evaluator::expandRow, Evaluator::mapRows
   }
   return x;
 }
@@ -773,7 +782,7 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
 
 llvm::Error Evaluator::validateFeatureMap() {
   FeatureMapAttr map = op.getFeatureMapAttr();
-  expandedFeatures = map && !map.isElementwise();
+  expandedFeatures = map && !map.keepsFeatureDim();
   if (!expandedFeatures)
     return llvm::Error::success();
   if (!map.hasWeights()) {
@@ -1752,6 +1761,44 @@ static void rmsNorm(std::vector<double> &row, double eps) {
     x *= factor;
 }
 
+/// exp(x_i - max) / sum_j exp(x_j - max) over the `count` values at
+/// `x` with stride `stride`.
+static void softmaxInPlace(double *x, int64_t count, int64_t stride) {
+  double max = -std::numeric_limits<double>::infinity(), sum = 0.0;
+  for (int64_t i = 0; i < count; ++i)
+    max = std::max(max, x[i * stride]);
+  for (int64_t i = 0; i < count; ++i)
+    sum += std::exp(x[i * stride] - max);
+  for (int64_t i = 0; i < count; ++i)
+    x[i * stride] = std::exp(x[i * stride] - max) / sum;
+}
+
+void Evaluator::mapRows(std::vector<double> &x, FeatureMapKind kind,
+                        int64_t n) const {
+  int64_t heads = static_cast<int64_t>(x.size()) / std::max<int64_t>(
+                      1, B * n * D);
+  switch (kind) {
+  case FeatureMapKind::Identity:
+    return;
+  case FeatureMapKind::Softmax:
+    for (int64_t row = 0; row < B * heads * n; ++row)
+      softmaxInPlace(&x[row * D], D, 1);
+    return;
+  case FeatureMapKind::SequenceSoftmax:
+    for (int64_t bh = 0; bh < B * heads; ++bh)
+      for (int64_t a = 0; a < D; ++a)
+        softmaxInPlace(&x[bh * n * D + a], n, D);
+    return;
+  case FeatureMapKind::SequenceScale:
+    for (double &value : x)
+      value /= static_cast<double>(n);
+    return;
+  default:
+    for (double &value : x)
+      value = featureMap(kind, value);
+  }
+}
+
 llvm::Expected<Outputs> Evaluator::run() {
   for (auto [name, array] :
        {std::make_pair("query", &in.query), std::make_pair("key", &in.key),
@@ -1767,11 +1814,9 @@ llvm::Expected<Outputs> Evaluator::run() {
   k = in.key.toDoubles();
   v = in.value.toDoubles();
   if (FeatureMapAttr map = op.getFeatureMapAttr();
-      map && map.isElementwise()) {
-    for (double &x : q)
-      x = featureMap(map.getKind(), x);
-    for (double &x : k)
-      x = featureMap(map.getKind(), x);
+      map && map.keepsFeatureDim()) {
+    mapRows(q, map.getQueryKind(), Nq);
+    mapRows(k, map.getKeyKind(), Nk);
   }
   if (in.bias)
     bias = in.bias->toDoubles();

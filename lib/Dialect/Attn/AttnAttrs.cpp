@@ -699,3 +699,70 @@ void EpilogueAttr::print(AsmPrinter &printer) const {
   printer << "<" << stringifyEpilogueKind(getKind()) << ", eps = " << text
           << ">";
 }
+
+// #attn.feature_map<kind (, keys = kind)?>
+static std::optional<FeatureMapKind> parseFeatureMapKind(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return std::nullopt;
+  std::optional<FeatureMapKind> kind = symbolizeFeatureMapKind(keyword);
+  if (!kind)
+    parser.emitError(loc) << "unknown feature map '" << keyword
+                          << "'; expected elu_plus_one, relu, sigmoid, exp, "
+                             "silu, hedgehog, taylor2, identity, softmax, "
+                             "sequence_softmax or sequence_scale";
+  return kind;
+}
+
+Attribute FeatureMapAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess())
+    return {};
+  std::optional<FeatureMapKind> kind = parseFeatureMapKind(parser);
+  if (!kind)
+    return {};
+  std::optional<FeatureMapKind> keys = kind;
+  if (succeeded(parser.parseOptionalComma())) {
+    SMLoc optLoc = parser.getCurrentLocation();
+    if (failed(parser.parseOptionalKeyword("keys"))) {
+      parser.emitError(optLoc)
+          << "expected 'keys = <feature map>' after the query map";
+      return {};
+    }
+    if (parser.parseEqual() || !(keys = parseFeatureMapKind(parser)))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<FeatureMapAttr>(loc, parser.getContext(), *kind,
+                                           *keys);
+}
+
+void FeatureMapAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyFeatureMapKind(getKind());
+  if (getKeys() != getKind())
+    printer << ", keys = " << stringifyFeatureMapKind(getKeys());
+  printer << ">";
+}
+
+LogicalResult
+FeatureMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       FeatureMapKind kind, FeatureMapKind keys) {
+  if (isSequenceKind(kind))
+    return emitError() << "#attn.feature_map<" << stringifyFeatureMapKind(kind)
+                       << "> normalizes over the key sequence: it is a key "
+                          "map only (#attn.feature_map<identity, keys = "
+                       << stringifyFeatureMapKind(kind) << ">)";
+  if (kind == keys)
+    return success();
+  // Separate maps must give the same feature count: the row maps that
+  // change it (hedgehog, taylor2) map queries and keys alike.
+  for (FeatureMapKind k : {kind, keys})
+    if (k == FeatureMapKind::Hedgehog || k == FeatureMapKind::Taylor2)
+      return emitError() << "#attn.feature_map<" << stringifyFeatureMapKind(k)
+                         << "> changes the feature dimension and cannot be "
+                            "combined with another map (keys = "
+                         << stringifyFeatureMapKind(keys) << ")";
+  return success();
+}

@@ -170,6 +170,29 @@ static LogicalResult verifyFeatureMapOperands(AttentionOp op,
   return success();
 }
 
+/// A key map over the whole key sequence (sequence_softmax,
+/// sequence_scale) is a non-causal normalization of K: every query would
+/// read every key through it, so no causal mask anywhere in the mask (a
+/// decay needs one, so it is refused too).
+static LogicalResult verifySequenceKeyMap(AttentionOp op) {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || !map.hasSequenceKeys())
+    return success();
+  StringRef name = stringifyFeatureMapKind(map.getKeyKind());
+  bool causal = false;
+  if (auto mask = dyn_cast_or_null<MaskAttrInterface>(op.getMaskAttr()))
+    walkMasks(mask, [&](MaskAttrInterface m) {
+      causal |= isa<CausalMaskAttr>(m);
+    });
+  if (causal)
+    return op.emitOpError()
+           << "keys = " << name
+           << " normalizes each key feature over all the keys, which a "
+              "causal mask forbids (there is no causal or chunked form of "
+              "it); use it without #attn.causal";
+  return success();
+}
+
 bool AttentionOp::hasRowEpilogue() {
   if (getEpilogueAttr())
     return true;
@@ -636,7 +659,8 @@ LogicalResult AttentionOp::verify() {
   if (Value decay = getDecay())
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
-  if (failed(verifyFeatureMapOperands(*this, e)))
+  if (failed(verifyFeatureMapOperands(*this, e)) ||
+      failed(verifySequenceKeyMap(*this)))
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();

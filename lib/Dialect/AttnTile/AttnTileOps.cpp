@@ -48,13 +48,60 @@ LogicalResult LoadOp::verify() {
                      "source");
 }
 
+/// A tile op applies one map: the spec's query map or its key map.
+static LogicalResult checkOneMap(Operation *op, FeatureMapAttr map) {
+  if (map.getKeys() == map.getKind())
+    return success();
+  return op->emitOpError() << "applies one feature map, got "
+                           << Attribute(map)
+                           << " (pass the query or the key map alone)";
+}
+
+LogicalResult FeatureMapOp::verify() {
+  FeatureMapAttr map = getMap();
+  if (failed(checkOneMap(*this, map)))
+    return failure();
+  if (!FeatureMapAttr::isElementwiseKind(map.getKind()))
+    return emitOpError() << "takes the elementwise maps; #attn.feature_map<"
+                         << stringifyFeatureMapKind(map.getKind()) << "> is "
+                         << (FeatureMapAttr::isSequenceKind(map.getKind())
+                                 ? "attn_tile.sequence_map"
+                                 : "attn_tile.expand_features");
+  return success();
+}
+
+LogicalResult SequenceMapOp::verify() {
+  if (!getMap().hasSequenceKeys())
+    return emitOpError() << "applies a sequence key map (keys = "
+                            "sequence_softmax or sequence_scale), got "
+                         << Attribute(getMap());
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
+/// The extent F' of a row map without weights (taylor2, softmax).
+static int64_t unweightedFeatures(FeatureMapKind kind, int64_t d) {
+  if (ShapedType::isDynamic(d))
+    return d;
+  return kind == FeatureMapKind::Taylor2 ? 1 + d + d * d : d;
+}
+
 LogicalResult ExpandFeaturesOp::verify() {
   FeatureMapAttr map = getMap();
-  if (map.isElementwise())
-    return emitOpError() << "takes the maps that change the feature "
-                            "dimension (hedgehog, taylor2); #attn.feature_map<"
-                         << stringifyFeatureMapKind(map.getKind())
-                         << "> is attn_tile.feature_map";
+  if (failed(checkOneMap(*this, map)))
+    return failure();
+  FeatureMapKind kind = map.getKind();
+  if (FeatureMapAttr::isElementwiseKind(kind) ||
+      FeatureMapAttr::isSequenceKind(kind))
+    return emitOpError() << "takes the maps of whole rows (hedgehog, "
+                            "taylor2, softmax); #attn.feature_map<"
+                         << stringifyFeatureMapKind(kind) << "> is "
+                         << (FeatureMapAttr::isSequenceKind(kind)
+                                 ? "attn_tile.sequence_map"
+                                 : "attn_tile.feature_map");
   if (failed(checkExtent(*this, getResult(), 0, "result", getTile(), 0,
                          "tile")))
     return failure();
@@ -62,12 +109,16 @@ LogicalResult ExpandFeaturesOp::verify() {
   if (!map.hasWeights()) {
     if (getWeight())
       return emitOpError() << "#attn.feature_map<"
-                           << stringifyFeatureMapKind(map.getKind())
+                           << stringifyFeatureMapKind(kind)
                            << "> takes no weights";
-    if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(features) &&
-        features != 1 + d + d * d)
-      return emitOpError() << "result extent 1 (" << features
-                           << ") must be 1 + D + D^2 = " << 1 + d + d * d;
+    int64_t expected = unweightedFeatures(kind, d);
+    if (!ShapedType::isDynamic(expected) && !ShapedType::isDynamic(features) &&
+        features != expected)
+      return emitOpError() << "result extent 1 (" << features << ") must be "
+                           << (kind == FeatureMapKind::Taylor2
+                                   ? "1 + D + D^2 = "
+                                   : "D = ")
+                           << expected;
     return success();
   }
   if (!getWeight() || !getBias() || !getHead())

@@ -160,3 +160,64 @@ func.func @taylor2_decay_softmax(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// Separate query and key maps (Efficient Attention): a sequence map is a
+// key map only, maps that change the feature dimension take no partner,
+// and a sequence key map is non-causal.
+
+func.func @sequence_map_on_queries(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.feature_map<sequence_softmax> normalizes over the key sequence: it is a key map only (#attn.feature_map<identity, keys = sequence_softmax>)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<sequence_softmax>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @taylor2_with_another_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.feature_map<taylor2> changes the feature dimension and cannot be combined with another map (keys = relu)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2, keys = relu>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @unknown_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{unknown feature map 'softmin'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax or sequence_scale}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = softmin>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @missing_keys_keyword(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{expected 'keys = <feature map>' after the query map}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, sequence_softmax>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @sequence_softmax_causal(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = sequence_softmax normalizes each key feature over all the keys, which a causal mask forbids (there is no causal or chunked form of it); use it without #attn.causal}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Causal anywhere in the mask counts.
+func.func @sequence_scale_causal_window(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = sequence_scale normalizes each key feature over all the keys, which a causal mask forbids}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<identity, keys = sequence_scale>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

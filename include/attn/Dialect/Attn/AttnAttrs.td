@@ -354,7 +354,11 @@ def Attn_FeatureMapKind : I32EnumAttr<"FeatureMapKind",
   I32EnumAttrCase<"Exp", 3, "exp">,
   I32EnumAttrCase<"Silu", 4, "silu">,
   I32EnumAttrCase<"Hedgehog", 5, "hedgehog">,
-  I32EnumAttrCase<"Taylor2", 6, "taylor2">]> {
+  I32EnumAttrCase<"Taylor2", 6, "taylor2">,
+  I32EnumAttrCase<"Identity", 7, "identity">,
+  I32EnumAttrCase<"Softmax", 8, "softmax">,
+  I32EnumAttrCase<"SequenceSoftmax", 9, "sequence_softmax">,
+  I32EnumAttrCase<"SequenceScale", 10, "sequence_scale">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -393,6 +397,31 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
       expansion of `exp(q . k / sqrt(D))`); that prescaling is the caller's
       (it folds into the projections).
 
+    `softmax` acts on a whole row too and keeps its length: `phi(x)_a =
+    exp(x_a) / sum_c exp(x_c)` over the `D` features of the row (Efficient
+    Attention's `rho_q`, Shen et al. 2021).
+
+    **A key map of its own.** `#attn.feature_map<QMAP, keys = KMAP>` maps
+    the queries with `QMAP` and the keys with `KMAP` (without `keys`, both
+    with the one map). `identity` is `phi(x) = x`. Two key maps read the
+    whole key sequence of a (batch, key head) (all `Nk` keys, whatever the
+    mask keeps) and exist only as `keys = ...`:
+
+    * `sequence_softmax` (Efficient Attention's `rho_k`): each key feature
+      normalized over the sequence, `phi(K)[j, a] = exp(K[j, a]) /
+      sum_{t < Nk} exp(K[t, a])`;
+    * `sequence_scale` (its scaling variant, `rho_q(Y) = rho_k(Y) = Y /
+      sqrt(n)`, written with the whole `1/n` on the keys):
+      `phi(K)[j, a] = K[j, a] / Nk`.
+
+    Efficient Attention, `E = rho_q(Q) (rho_k(K)^T V)`, is
+    `#attn.feature_map<softmax, keys = sequence_softmax>` with the identity
+    normalization and `scale(1.0)`. The two maps must keep the feature
+    dimension (elementwise maps, `identity`, `softmax`: not `hedgehog` or
+    `taylor2` next to another map), and a sequence map is refused with a
+    causal mask and with a `decay` (it is a non-causal normalization: a
+    query would read every key through it).
+
     With `normalization(#attn.normalize<identity, l1>)` and `scale(1.0)` the
     spec is normalized linear attention,
     `o_i = sum_j phi(q_i).phi(k_j) v_j / sum_j phi(q_i).phi(k_j)`; with
@@ -404,17 +433,41 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     feature_map(#attn.feature_map<taylor2>)
     feature_map(#attn.feature_map<hedgehog>, %w, %b
                 : tensor<?x?x?xf32>, tensor<?x?xf32>)
+    feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
     ```
   }];
-  let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind);
-  let assemblyFormat = "`<` $kind `>`";
+  // `keys` equals `kind` when the keys take the query map.
+  let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind,
+                        EnumParameter<Attn_FeatureMapKind>:$keys);
+  let builders = [
+    AttrBuilder<(ins "::attn::FeatureMapKind":$kind), [{
+      return $_get($_ctxt, kind, kind);
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    /// Whether phi acts on each element alone (the feature dimension stays
-    /// D); hedgehog and taylor2 map whole rows to F' features.
-    bool isElementwise() const {
+    /// phi(x) of each element alone (identity included).
+    static bool isElementwiseKind(FeatureMapKind kind) {
+      return kind != FeatureMapKind::Hedgehog &&
+             kind != FeatureMapKind::Taylor2 &&
+             kind != FeatureMapKind::Softmax && !isSequenceKind(kind);
+    }
+    /// A key map over the whole key sequence (a per-call prologue).
+    static bool isSequenceKind(FeatureMapKind kind) {
+      return kind == FeatureMapKind::SequenceSoftmax ||
+             kind == FeatureMapKind::SequenceScale;
+    }
+    /// Whether the feature dimension stays D for queries and keys;
+    /// hedgehog and taylor2 map whole rows to F' features.
+    bool keepsFeatureDim() const {
       return getKind() != FeatureMapKind::Hedgehog &&
              getKind() != FeatureMapKind::Taylor2;
     }
+    /// The map of the queries and of the keys.
+    FeatureMapKind getQueryKind() const { return getKind(); }
+    FeatureMapKind getKeyKind() const { return getKeys(); }
+    bool hasSequenceKeys() const { return isSequenceKind(getKeys()); }
     /// Whether phi reads the op's feature_map weight and bias operands.
     bool hasWeights() const { return getKind() == FeatureMapKind::Hedgehog; }
   }];

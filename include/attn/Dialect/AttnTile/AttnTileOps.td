@@ -90,10 +90,14 @@ def AttnTile_FeatureMapOp : AttnTile_Op<"feature_map", [
     ```mlir
     %fk = attn_tile.feature_map %kt map(<elu_plus_one>) : tensor<32x64xf32>
     ```
+
+    `map` is one elementwise map (no `keys`: the builder passes the query
+    or the key map of the spec).
   }];
   let arguments = (ins AttnTile_F32Tile2D:$tile, Attn_FeatureMapAttr:$map);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = "$tile `map` `(` $map `)` attr-dict `:` type($tile)";
+  let hasVerifier = 1;
 }
 
 def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
@@ -111,8 +115,10 @@ def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
     * `taylor2`: `result[r, 0] = 1`, `result[r, 1 + x] = tile[r, x]`,
       `result[r, 1 + D + a * D + c] = tile[r, a] * tile[r, c] / sqrt(2)`;
       `F' = 1 + D + D^2`. Takes no weights.
+    * `softmax`: `result[r, x] = exp(tile[r, x] - m_r) / sum_c exp(tile[r,
+      c] - m_r)`, `m_r` the row's maximum; `F' = D`. Takes no weights.
 
-    The elementwise maps are `attn_tile.feature_map`. The padding rows of
+    `map` is one map (no `keys`). The elementwise maps are `attn_tile.feature_map`. The padding rows of
     a loaded tile become `phi(0)` (as there).
 
     ```mlir
@@ -390,6 +396,35 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
     $source `block` `(` $block `)` (`range` `(` $range^ `)`)?
     (`center` $center^)? attr-dict
     `:` type($source) `->` type($values) `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_SequenceMapOp : AttnTile_Op<"sequence_map", [Pure]> {
+  let summary = "A key feature map over the whole key sequence of a [B, H, N, D] tensor";
+  let description = [{
+    The key maps of `#attn.feature_map<..., keys = sequence_softmax |
+    sequence_scale>`, once per call before the work items, with `x` the
+    source widened to f32, per (b, h, channel `c`) over all `N` tokens:
+
+    * `sequence_softmax`: `result[b, h, t, c] = exp(x[b, h, t, c] - m) / s`
+      with `m` the channel's maximum (f32) and `s = sum_u exp(x[b, h, u, c]
+      - m)` summed in f64 in token order, rounded to f32 (Efficient
+      Attention's `rho_k`);
+    * `sequence_scale`: `result = x / N` (f32).
+
+    The key tiles of the work items are loaded from the result.
+
+    ```mlir
+    %pk = attn_tile.sequence_map %k map(<identity, keys = sequence_softmax>)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       Attn_FeatureMapAttr:$map);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source `map` `(` $map `)` attr-dict `:` type($source) `->` type($result)
   }];
   let hasVerifier = 1;
 }
