@@ -187,6 +187,11 @@ private:
   /// The selection's blocks for the work item's query rows (members per
   /// row, and the blocks any row visits), from the pooled keys.
   void selectBlocks();
+  /// The selection's pooled keys (and queries per query block), once per
+  /// call; with a learned gate, projected to the gate width.
+  void poolSelection();
+  /// `pooled` times the learned weight `w` per head: [B, H, n, Dg].
+  Value projectPooled(Value pooled, Value w);
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
@@ -573,6 +578,43 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
         decay, bi, hi, nk);
   if (op.hasSelection())
     selectBlocks();
+}
+
+void TileProgramBuilder::poolSelection() {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  int64_t d = kType.getDimSize(3);
+  auto pooledType = RankedTensorType::get(
+      {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
+       ShapedType::isDynamic(d) ? d : selection.numPools() * d},
+      b.getF32Type());
+  pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
+  if (selection.isLearned())
+    pooledKeys = projectPooled(pooledKeys, op.getGateKWeight());
+  if (!selection.perQueryBlock())
+    return;
+  // A query block may straddle query tiles: pooled once, like the keys.
+  // A head group's rows read one pooled query per key head.
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  bool grouped = selection.getHeadGroup();
+  auto pooledQType = RankedTensorType::get(
+      {qType.getDimSize(0), grouped ? kType.getDimSize(1) : qType.getDimSize(1),
+       ShapedType::kDynamic, qType.getDimSize(3)},
+      b.getF32Type());
+  Value groups = grouped ? dim(op.getKey(), 1) : Value();
+  pooledQueries = PoolQueriesOp::create(b, loc, pooledQType, op.getQuery(),
+                                        groups, selection);
+  if (selection.isLearned())
+    pooledQueries = projectPooled(pooledQueries, op.getGateQWeight());
+}
+
+Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
+  auto pType = cast<RankedTensorType>(pooled.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto type = RankedTensorType::get({pType.getDimSize(0), pType.getDimSize(1),
+                                     pType.getDimSize(2), wType.getDimSize(2)},
+                                    b.getF32Type());
+  return ProjectPooledOp::create(b, loc, type, pooled, w);
 }
 
 void TileProgramBuilder::selectBlocks() {
@@ -993,28 +1035,8 @@ void TileProgramBuilder::build() {
   if (op.hasQuantizedQK())
     quantizeOperands();
   // Pooled once per call, before the work items that select from them.
-  if (TopKBlocksAttr selection = op.getSelectionAttr()) {
-    auto kType = cast<RankedTensorType>(op.getKey().getType());
-    auto pooledType = RankedTensorType::get(
-        {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
-         kType.getDimSize(3)},
-        b.getF32Type());
-    pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
-    // A query block may straddle query tiles: pooled once, like the keys.
-    // A head group's rows read one pooled query per key head.
-    if (selection.perQueryBlock()) {
-      auto qType = cast<RankedTensorType>(op.getQuery().getType());
-      bool grouped = selection.getHeadGroup();
-      auto pooledQType = RankedTensorType::get(
-          {qType.getDimSize(0),
-           grouped ? kType.getDimSize(1) : qType.getDimSize(1),
-           ShapedType::kDynamic, qType.getDimSize(3)},
-          b.getF32Type());
-      Value groups = grouped ? dim(op.getKey(), 1) : Value();
-      pooledQueries = PoolQueriesOp::create(b, loc, pooledQType,
-                                            op.getQuery(), groups, selection);
-    }
-  }
+  if (op.hasSelection())
+    poolSelection();
   // A selection's key tiles are its own run-time list: not split (yet).
   // Nor are the kept-key sums of an affine normalization (the merge does
   // not carry them).

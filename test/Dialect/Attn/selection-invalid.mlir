@@ -41,7 +41,7 @@ func.func @block_too_large(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @pool_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+2 {{expected ::attn::PoolKind to be one of: mean, max, min}}
+  // expected-error @+2 {{expected one of [mean, max, min, sum] for how the keys of a block are pooled into one key, got: median}}
   // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'pool'}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = median>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
