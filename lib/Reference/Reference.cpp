@@ -649,6 +649,14 @@ private:
                                   int64_t heads, int64_t b, int64_t h) const;
   /// Pooled keys of every (batch, key head, block) of the selection.
   void poolKeys();
+  /// The head groups of a head_group selection: proxy_heads, else the key
+  /// heads (GQA groups).
+  int64_t gateGroups() const {
+    return selection.getProxyHeads() > 0 ? selection.getProxyHeads() : Hkv;
+  }
+  std::vector<double> groupMeans(const std::vector<double> &perHead,
+                                 int64_t heads, int64_t groups,
+                                 int64_t stride) const;
   /// With a learned gate: checks its projections and keeps them.
   llvm::Error validateGate();
   /// The gate of row (b, h) against every eligible block: the raw dot
@@ -689,6 +697,8 @@ private:
   int64_t numBlocks = 0;
   /// The width of a pooled key: the pools times D.
   int64_t pooledWidth = 0;
+  /// The pooled keys' heads: Hkv, or the proxy heads (their means).
+  int64_t keyHeads = 0;
   std::vector<double> pooled;
   /// With a learned gate: Wq [Hq|1, D, Dg], Wk [Hk|1, P*D, Dg] and Dg.
   std::vector<double> gateQWeight, gateKWeight;
@@ -973,6 +983,10 @@ llvm::Error Evaluator::validate() {
                 ") must be a multiple of key/value heads (", Hkv, ")");
   if (Hv <= 0)
     return fail("value heads must be positive, got ", Hv);
+  if (int64_t g = selection ? selection.getProxyHeads() : 0;
+      g > 0 && (Hq % g != 0 || Hkv % g != 0))
+    return fail("selection proxy_heads = ", g, " must divide the query heads (",
+                Hq, ") and the key heads (", Hkv, ")");
   if (D <= 0)
     return fail("head_dim must be positive, got ", D);
 
@@ -1285,6 +1299,7 @@ void Evaluator::poolKeys() {
   int64_t block = selection.getBlock();
   numBlocks = Nk == 0 ? 0 : (Nk - 1) / block + 1;
   pooledWidth = selection.numPools() * D;
+  keyHeads = Hkv;
   pooled.assign(B * Hkv * numBlocks * pooledWidth, 0.0);
   for (auto [p, kind] : llvm::enumerate(selection.getPool()))
     for (int64_t bh = 0; bh < B * Hkv; ++bh)
@@ -1308,6 +1323,11 @@ void Evaluator::poolKeys() {
           // The pools are concatenated in the order written.
           pooled[(bh * numBlocks + c) * pooledWidth + p * D + x] = acc;
         }
+  // Proxy heads: one pooled key per group of key heads, their mean.
+  if (selection.getProxyHeads() > 0) {
+    keyHeads = selection.getProxyHeads();
+    pooled = groupMeans(pooled, Hkv, keyHeads, numBlocks * pooledWidth);
+  }
 }
 
 std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
@@ -1315,7 +1335,7 @@ std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
                                           int64_t eligible) const {
   std::vector<double> gate(eligible, 0.0);
   auto keyRow = [&](int64_t c) {
-    return &pooled[((b * Hkv + hk) * numBlocks + c) * pooledWidth];
+    return &pooled[((b * keyHeads + hk) * numBlocks + c) * pooledWidth];
   };
   if (!selection.isLearned()) {
     for (int64_t c = 0; c < eligible; ++c)
@@ -1367,15 +1387,23 @@ void Evaluator::poolQueries() {
 /// With head_group: the mean of the pooled queries over the query heads of
 /// each key head's GQA group (h / (Hq / Hkv)), [B, Hkv, query blocks, D].
 void Evaluator::poolQueryGroups() {
-  int64_t group = Hq / Hkv, stride = numQueryBlocks * D;
-  std::vector<double> groups(B * Hkv * stride, 0.0);
+  pooledQueries =
+      groupMeans(pooledQueries, Hq, gateGroups(), numQueryBlocks * D);
+}
+
+/// The mean over contiguous groups of heads: [B, heads, stride] to
+/// [B, groups, stride], group g holding heads [g * G, (g + 1) * G).
+std::vector<double> Evaluator::groupMeans(const std::vector<double> &perHead,
+                                          int64_t heads, int64_t groups,
+                                          int64_t stride) const {
+  int64_t group = heads / groups;
+  std::vector<double> means(B * groups * stride, 0.0);
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < Hq; ++h)
+    for (int64_t h = 0; h < heads; ++h)
       for (int64_t e = 0; e < stride; ++e)
-        groups[(b * Hkv + h / group) * stride + e] +=
-            pooledQueries[(b * Hq + h) * stride + e] /
-            static_cast<double>(group);
-  pooledQueries = std::move(groups);
+        means[(b * groups + h / group) * stride + e] +=
+            perHead[(b * heads + h) * stride + e] / static_cast<double>(group);
+  return means;
 }
 
 /// The softmax masses of the scaled gates (NaN gates have none, NaN): the
@@ -1431,15 +1459,19 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
            (c < currentFirst && c >= currentFirst - selection.getLocal());
   };
   // Per query block the gate query is the pooled one, of the head or of
-  // its group.
-  int64_t gateHead = selection.getHeadGroup() ? *hk : h;
-  int64_t gateHeads = selection.getHeadGroup() ? Hkv : Hq;
+  // its group (the key head's GQA group, or its proxy head's).
+  int64_t proxies = selection.getProxyHeads();
+  int64_t gateHead = !selection.getHeadGroup() ? h
+                     : proxies > 0           ? h / (Hq / proxies)
+                                             : *hk;
+  int64_t gateHeads = selection.getHeadGroup() ? gateGroups() : Hq;
+  int64_t keyHead = proxies > 0 ? gateHead : *hk;
   const double *qr =
       qBlock ? &pooledQueries[((b * gateHeads + gateHead) * numQueryBlocks +
                                i / qBlock) *
                               D]
              : &q[((b * Hq + h) * Nq + i) * D];
-  std::vector<double> gate = blockGates(qr, b, h, *hk, eligible);
+  std::vector<double> gate = blockGates(qr, b, h, keyHead, eligible);
   // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
     bool aKept = alwaysKept(a), cKept = alwaysKept(c);

@@ -588,7 +588,16 @@ void TileProgramBuilder::poolSelection() {
       {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
        ShapedType::isDynamic(d) ? d : selection.numPools() * d},
       b.getF32Type());
-  pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
+  // Proxy heads: the pooled keys of each group of key heads, averaged.
+  int64_t proxies = selection.getProxyHeads();
+  Value keyGroups = proxies > 0 ? e.idx(proxies) : Value();
+  if (proxies > 0)
+    pooledType = RankedTensorType::get(
+        {pooledType.getDimSize(0), proxies, ShapedType::kDynamic,
+         pooledType.getDimSize(3)},
+        b.getF32Type());
+  pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), keyGroups,
+                                  selection);
   if (selection.isLearned())
     pooledKeys = projectPooled(pooledKeys, op.getGateKWeight());
   if (!selection.perQueryBlock())
@@ -597,11 +606,14 @@ void TileProgramBuilder::poolSelection() {
   // A head group's rows read one pooled query per key head.
   auto qType = cast<RankedTensorType>(op.getQuery().getType());
   bool grouped = selection.getHeadGroup();
+  int64_t groupCount = proxies > 0 ? proxies : kType.getDimSize(1);
   auto pooledQType = RankedTensorType::get(
-      {qType.getDimSize(0), grouped ? kType.getDimSize(1) : qType.getDimSize(1),
+      {qType.getDimSize(0), grouped ? groupCount : qType.getDimSize(1),
        ShapedType::kDynamic, qType.getDimSize(3)},
       b.getF32Type());
-  Value groups = grouped ? dim(op.getKey(), 1) : Value();
+  Value groups = !grouped       ? Value()
+                 : proxies > 0 ? keyGroups
+                               : dim(op.getKey(), 1);
   pooledQueries = PoolQueriesOp::create(b, loc, pooledQType, op.getQuery(),
                                         groups, selection);
   if (selection.isLearned())
@@ -621,12 +633,23 @@ void TileProgramBuilder::selectBlocks() {
   auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
                                        b.getI1Type());
   auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
-  // Per query block: the rows read their block's mean query, by query head.
-  Value queryHead = !pooledQueries                           ? Value()
-                   : op.getSelectionAttr().getHeadGroup() ? hk
-                                                          : hi;
+  // Per query block: the rows read their block's mean query, by query head,
+  // or by group (the key head's, or the proxy head's: h / (Hq / G)).
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  int64_t proxies = selection.getProxyHeads();
+  Value proxy = proxies > 0 ? arith::DivUIOp::create(
+                                  b, loc, hi,
+                                  arith::DivUIOp::create(b, loc, hq,
+                                                         e.idx(proxies)))
+                                  .getResult()
+                            : Value();
+  Value queryHead = !pooledQueries             ? Value()
+                   : !selection.getHeadGroup() ? hi
+                   : proxy                     ? proxy
+                                               : hk;
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi, hk,
+                                       qTile, pooledKeys, bi,
+                                       proxy ? proxy : hk,
                                        pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());
   memberBlocks = select.getMembers();

@@ -118,3 +118,22 @@ func.func @learned_gate_static(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x4xf32
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
   return %o : tensor<1x2x40x16xf32>
 }
+
+// Proxy heads (ProxyAttn): the keys and queries are pooled per group of
+// heads (2 groups), and each work item selects from its query head's group
+// h / (Hq / 2), for the keys and the queries alike.
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK: %[[KBAR:.*]] = attn_tile.pool_keys %{{.*}} groups %[[G:[a-z0-9_]+]] selection({{.*}}proxy_heads = 2>) : tensor<1x4x?x16xf32> -> tensor<1x2x?x16xf32>
+// CHECK: %[[QBAR:.*]] = attn_tile.pool_queries %{{.*}} groups %[[G]] selection({{.*}}) : tensor<1x8x?x16xf32> -> tensor<1x2x?x16xf32>
+// CHECK: scf.forall (%{{.*}}, %[[H:[a-z0-9]+]], %{{.*}}) in
+// CHECK: %[[G2:.*]] = arith.constant 2 : index
+// CHECK-NEXT: %[[SIZE:.*]] = arith.divui %{{.*}}, %[[G2]]
+// CHECK-NEXT: %[[P:.*]] = arith.divui %[[H]], %[[SIZE]]
+// CHECK: attn_tile.select_blocks %{{.*}}, %[[KBAR]][%{{.*}}, %[[P]]] queries %[[QBAR]][%[[P]]]
+func.func @proxy_heads(%q: tensor<1x8x?x16xf32>, %k: tensor<1x4x?x16xf32>,
+                       %v: tensor<1x4x?x16xf32>) -> tensor<1x8x?x16xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 0.9, head_group = true, proxy_heads = 2>)
+       : tensor<1x8x?x16xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32> -> tensor<1x8x?x16xf32>
+  return %o : tensor<1x8x?x16xf32>
+}

@@ -93,6 +93,11 @@ const SelectionCase kCases[] = {
     {"query_block_head_group",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
      "pool = mean, q_block = 16, mass = 0.9, head_group = true>)"},
+    // Proxy heads (ProxyAttn): every head pooled into one proxy head, so
+    // all heads of a (b, query block) share one selection.
+    {"query_block_proxy_heads",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
@@ -301,9 +306,14 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
       selectedPairs += referenceSelects;
     }
   }
-  // A head group's heads share their rows' blocks (GQA by the shapes).
+  // A head group's heads share their rows' blocks (GQA by the shapes, or
+  // proxy_heads groups).
   if (StringRef(selection).contains("head_group = true")) {
-    int64_t group = s.hq / s.hkv, rowLength = s.nq * blocks;
+    int64_t groups = s.hkv;
+    StringRef sel(selection);
+    if (size_t at = sel.find("proxy_heads = "); at != StringRef::npos)
+      sel.drop_front(at + 14).consumeInteger(10, groups);
+    int64_t group = s.hq / groups, rowLength = s.nq * blocks;
     for (int64_t bh = 0; bh < s.b * s.hq; ++bh)
       for (int64_t e = 0; e < rowLength; ++e)
         EXPECT_EQ(flags->getDouble(bh * rowLength + e),
@@ -368,6 +378,22 @@ TEST(SelectionBlocksTest, LearnedGateSelectionIsTheReferences) {
   for (uint64_t seed : {1u, 2u})
     checkSelectedBlocks(context, perToken, 9, {2, 2, 1, 37, 37, 8, 0}, seed,
                         -1, sharedArgs);
+}
+
+// Proxy heads: two groups of pooled heads (Hq = 4, Hk = 2), each shared by
+// its heads; the compiled block sets are the reference's.
+TEST(SelectionBlocksTest, ProxyHeadSelectionIsTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *proxy =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+      "pool = mean, q_block = 16, mass = 0.8, head_group = true, "
+      "proxy_heads = 2>)";
+  for (uint64_t seed : {1u, 2u})
+    checkSelectedBlocks(context, proxy, 16,
+                        seed == 1 ? Shape{1, 4, 2, 200, 200, 16, 0}
+                                  : Shape{2, 4, 4, 60, 513, 16, 0},
+                        seed);
 }
 
 // Per query block, the rules and the always-kept blocks: the rows of a

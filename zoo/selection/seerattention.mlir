@@ -9,16 +9,18 @@
 //     kbar_c = [max_j k_j, min_j k_j, mean_j k_j]  (j in block c) [3D]
 //     g_{r,c} = (qbar_r Wq_h) . (kbar_c Wk_hk)                  width Dg
 //     a_{r,c} = softmax_c(g_{r,c} / sqrt(Dg))        over c*B <= p1
-//     S_r = {current blocks} + the blocks with a_{r,c} >= t
+//     S_r = {current blocks} + the best gates, k blocks in all
+//           (or, with a threshold t instead, the blocks with a_{r,c} >= t)
 //     o_i = softmax_{j in S_r(i), j <= p}(q_i.k_j / sqrt(d)) v
-// Parameters: B = 64 (the paper's block size), threshold t = 0.01 (the
-// inference option besides top-k [verify: the value is the caller's]).
+// Parameters: B = 64 (the paper's block size), k = 4 (top-k, k counting
+// the current block); the paper's other inference option is a threshold
+// t on a_{r,c} [verify: the values are the caller's].
 // Choices:
 //   - #attn.topk_blocks<pool = [max, min, mean], gate = learned,
-//     q_block = 64, threshold = 0.01>: the gate's projections Wq
-//     [Hq, D, Dg] and Wk [Hk, 3D, Dg] are operands (trained weights; the
-//     gate width Dg is the weights' extent). k = 1000000 sets no cap; a
-//     top-k variant is the same declaration with k = K and no threshold.
+//     q_block = 64, k = 4>: the gate's projections Wq [Hq, D, Dg] and Wk
+//     [Hk, 3D, Dg] are operands (trained weights; the gate width Dg is the
+//     weights' extent). The threshold variant is the same declaration
+//     with k = 1000000 and threshold = t (masses on g / sqrt(Dg)).
 //   - The current (diagonal) blocks are always kept (keep_current, the
 //     default): the causal block-sparse kernel always computes them
 //     [verify]; they are causal inside through mask(#attn.causal).

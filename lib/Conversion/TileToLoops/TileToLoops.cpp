@@ -565,6 +565,9 @@ static Value poolBlocks(TileLowering &t, Value input, int64_t size,
   return generate.getResult();
 }
 
+static Value averageGroups(TileLowering &t, Value perHead, Value groups,
+                           RankedTensorType type);
+
 /// One pool, or the concatenation of several (SeerAttention's [max, min,
 /// mean]): each pool is D wide and goes to its slice of the result.
 static Value lowerPoolKeys(PoolKeysOp op) {
@@ -572,6 +575,17 @@ static Value lowerPoolKeys(PoolKeysOp op) {
   TopKBlocksAttr selection = op.getSelection();
   auto type = cast<RankedTensorType>(op.getType());
   ArrayRef<PoolKind> pools = selection.getPool();
+  // Proxy heads: pooled per key head, then averaged per group.
+  if (Value groups = op.getGroups()) {
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    auto perHeadType = RankedTensorType::get(
+        {keyType.getDimSize(0), keyType.getDimSize(1), ShapedType::kDynamic,
+         keyType.getDimSize(3)},
+        t.b.getF32Type());
+    Value perHead = poolBlocks(t, op.getKey(), selection.getBlock(),
+                               pools.front(), perHeadType);
+    return averageGroups(t, perHead, groups, type);
+  }
   if (pools.size() == 1)
     return poolBlocks(t, op.getKey(), selection.getBlock(), pools.front(),
                       type);

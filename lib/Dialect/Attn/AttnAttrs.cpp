@@ -198,15 +198,20 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
                                      int64_t local, bool headGroup,
-                                     GateKind gate) {
+                                     int64_t proxyHeads, GateKind gate) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
       failed(checkParameter(emitError, "topk_blocks", "sinks", sinks, 0)) ||
-      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)))
+      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)) ||
+      failed(checkParameter(emitError, "topk_blocks", "proxy_heads",
+                            proxyHeads, 0)))
     return failure();
+  // Proxy heads pool the heads of a group: without a group there is none.
+  if (proxyHeads > 0 && !headGroup)
+    return emitError() << "#attn.topk_blocks proxy_heads needs head_group";
   // A group shares the pooled query of each query block: per token there
   // is none.
   if (headGroup && qBlock == 0)

@@ -695,10 +695,19 @@ LogicalResult AttentionOp::verify() {
     return failure();
   // A head group is the GQA group of the shapes; a map may make groups of
   // any size, which the pooled group query does not follow.
-  if (TopKBlocksAttr selection = getSelectionAttr())
+  if (TopKBlocksAttr selection = getSelectionAttr()) {
     if (selection.getHeadGroup() && getKHeadMap())
       return emitOpError() << "selection with head_group cannot be combined "
                               "with k_head_map";
+    // Proxy heads split the query and the key heads into G equal groups.
+    int64_t g = selection.getProxyHeads();
+    for (auto [heads, what] : {std::make_pair(e.hq, "query heads"),
+                               std::make_pair(e.hkv, "key heads")})
+      if (g > 0 && known(heads) && heads % g != 0)
+        return emitOpError() << "selection proxy_heads = " << g
+                             << " must divide the " << what << " (" << heads
+                             << ")";
+  }
   // The gate reads the raw q . kbar; a kernel would change what it ranks.
   if (hasSelection() && hasLinearKernel())
     return emitOpError() << "selection cannot be combined with a kernel "

@@ -343,8 +343,15 @@ LogicalResult UpdateStateOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PoolKeysOp::verify() {
+  bool proxies = getSelection().getProxyHeads() > 0;
+  if (bool(getGroups()) != proxies)
+    return emitOpError(proxies
+                           ? "needs the group count of a proxy_heads selection"
+                           : "takes a group count only with proxy_heads");
+  // With groups, the result's heads are the groups.
   for (unsigned d : {0u, 1u})
-    if (failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
+    if ((d != 1 || !getGroups()) &&
+        failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
                            "key")))
       return failure();
   // Concatenated pools: P key rows side by side.

@@ -94,3 +94,21 @@ func.func @learned_gate(%q: tensor<1x2x40x16xf32>, %wq: tensor<1x16x4xf32>,
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
   return %o : tensor<1x2x40x16xf32>
 }
+
+// Proxy heads: the pooled keys are pooled per key head, then averaged over
+// each group of heads (a loop over the group's heads per element).
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK: tensor.generate
+// CHECK: } : tensor<1x4x?x16xf32>
+// CHECK: tensor.generate
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: } : tensor<1x2x?x16xf32>
+// CHECK: scf.forall
+func.func @proxy_heads(%q: tensor<1x4x40x16xf32>) -> tensor<1x4x40x16xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, q_block = 8, head_group = true, proxy_heads = 2>)
+       : tensor<1x4x40x16xf32>, tensor<1x4x40x16xf32>, tensor<1x4x40x16xf32> -> tensor<1x4x40x16xf32>
+  return %o : tensor<1x4x40x16xf32>
+}

@@ -89,3 +89,13 @@ func.func @one_pool_listed(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x4xf32>, %
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
   return %o : tensor<1x2x40x16xf32>
 }
+
+// Proxy heads (ProxyAttn): a head group of G pooled heads.
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK: selection(<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 9.000000e-01 : f64, head_group = true, proxy_heads = 2>)
+func.func @proxy_heads(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 0.9, head_group = true, proxy_heads = 2>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -523,3 +523,21 @@ func.func @project_pooled_result(%p: tensor<2x4x7x192xf32>, %w: tensor<1x192x8xf
   %g = attn_tile.project_pooled %p, %w : tensor<2x4x7x192xf32>, tensor<1x192x8xf32> -> tensor<2x4x7x4xf32>
   return
 }
+
+// -----
+
+func.func @pool_keys_proxy_without_groups(%k: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{needs the group count of a proxy_heads selection}}
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16, head_group = true, proxy_heads = 2>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x7x64xf32>
+  return
+}
+
+// -----
+
+func.func @pool_keys_groups_without_proxy(%k: tensor<2x4x100x64xf32>, %g: index) {
+  // expected-error @+1 {{takes a group count only with proxy_heads}}
+  %kbar = attn_tile.pool_keys %k groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16, head_group = true>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x7x64xf32>
+  return
+}

@@ -237,3 +237,12 @@ func.func @learned_gate(%k: tensor<2x4x100x64xbf16>, %q: tensor<2x4x100x64xf32>,
       : tensor<16x64xf32>, tensor<2x4x7x8xf32>, tensor<2x4x4x8xf32> -> tensor<16x7xi1>, tensor<7xi1>
   return %m, %v : tensor<16x7xi1>, tensor<7xi1>
 }
+
+// Proxy heads: the pooled keys averaged over groups of key heads.
+// CHECK-LABEL: func.func @proxy_heads
+func.func @proxy_heads(%k: tensor<2x4x100x64xbf16>, %g: index) -> tensor<2x2x7x64xf32> {
+  // CHECK: attn_tile.pool_keys %{{.*}} groups %{{.*}} selection(<block = 16, k = 3, pool = mean, q_block = 32, head_group = true, proxy_heads = 2>) : tensor<2x4x100x64xbf16> -> tensor<2x2x7x64xf32>
+  %kbar = attn_tile.pool_keys %k groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32, head_group = true, proxy_heads = 2>)
+      : tensor<2x4x100x64xbf16> -> tensor<2x2x7x64xf32>
+  return %kbar : tensor<2x2x7x64xf32>
+}

@@ -525,6 +525,15 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       `k_head_map`): the gate query is the mean of `qbar` over those heads,
       so the gate is the group's mean gate (and the mass the softmax of
       that mean gate, not a mean of per-head masses).
+    * Proxy heads (`proxy_heads = G > 0`, with `head_group`; ProxyAttn's
+      pooled heads): the groups are `G` contiguous groups of heads instead,
+      query head `h` in group `h / (Hq / G)` with the key heads
+      `hk / (Hk / G)` of the same group; the gate query is the mean of the
+      group's pooled queries and the gate key of block `c` is the mean of
+      the pooled keys of the group's key heads (one pooled "proxy head"),
+      so every head of a group shares one selection. `Hq` and `Hk` must be
+      multiples of `G`; `proxy_heads = 0` (the default) is the GQA group
+      above (`G = Hk`, one key head per group).
     * Gate (block score): `g[c] = sum_x gq[x] * kbar[b, hk, c, x]` with the
       gate query `gq`: the raw dot product (no `scale`, bias or score
       modification).
@@ -605,6 +614,7 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"int64_t", "0">:$sinks,
                         DefaultValuedParameter<"int64_t", "0">:$local,
                         DefaultValuedParameter<"bool", "false">:$head_group,
+                        DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
                         DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -615,7 +615,10 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
     key is their concatenation in the order written,
     `result[b, h, c, p * D + x]` for pool `p`, `P * D` wide. The
     result has `ceil(N / block)` blocks. Computed once per call, before the
-    work items, which read it.
+    work items, which read it. With `proxy_heads` the `groups` operand (the
+    proxy head count `G`) is required and the result has one entry per
+    group: the mean of the pooled keys of heads `[g * G', (g + 1) * G')`,
+    `G' = H / groups`.
 
     ```mlir
     %kbar = attn_tile.pool_keys %k
@@ -624,10 +627,11 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
     ```
   }];
   let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$key,
+                       Optional<Index>:$groups,
                        Attn_TopKBlocksAttr:$selection);
   let results = (outs 4DTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $key `selection` `(` $selection `)` attr-dict
+    $key (`groups` $groups^)? `selection` `(` $selection `)` attr-dict
     `:` type($key) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -642,8 +646,8 @@ def AttnTile_PoolQueriesOp : AttnTile_Op<"pool_queries", [Pure]> {
     partial); a NaN element propagates. The result has `ceil(N / q_block)`
     blocks. Computed once per call, before the work items: a query block
     may straddle query tiles, and every row of it must read the same gate
-    query. With `head_group` the `groups` operand (the key heads) is
-    required and the result has one entry per group: the mean of the
+    query. With `head_group` the `groups` operand (the key heads, or the
+    `proxy_heads`) is required and the result has one entry per group: the mean of the
     pooled queries of heads `[g * G, (g + 1) * G)`, `G = H / groups`.
 
     ```mlir
