@@ -216,6 +216,11 @@ private:
   /// The selection's blocks for the work item's query rows (members per
   /// row, and the blocks any row visits), from the pooled keys.
   void selectBlocks();
+  /// The selection's pooled keys (and queries per query block), once per
+  /// call; with a learned gate, projected to the gate width.
+  void poolSelection();
+  /// `pooled` times the learned weight `w` per head: [B, H, n, Dg].
+  Value projectPooled(Value pooled, Value w);
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
@@ -610,16 +615,76 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
     selectBlocks();
 }
 
+void TileProgramBuilder::poolSelection() {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  int64_t d = kType.getDimSize(3);
+  auto pooledType = RankedTensorType::get(
+      {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
+       ShapedType::isDynamic(d) ? d : selection.numPools() * d},
+      b.getF32Type());
+  // Proxy heads: the pooled keys of each group of key heads, averaged.
+  int64_t proxies = selection.getProxyHeads();
+  Value keyGroups = proxies > 0 ? e.idx(proxies) : Value();
+  if (proxies > 0)
+    pooledType = RankedTensorType::get(
+        {pooledType.getDimSize(0), proxies, ShapedType::kDynamic,
+         pooledType.getDimSize(3)},
+        b.getF32Type());
+  pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), keyGroups,
+                                  selection);
+  if (selection.isLearned())
+    pooledKeys = projectPooled(pooledKeys, op.getGateKWeight());
+  if (!selection.perQueryBlock())
+    return;
+  // A query block may straddle query tiles: pooled once, like the keys.
+  // A head group's rows read one pooled query per key head.
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  bool grouped = selection.getHeadGroup();
+  int64_t groupCount = proxies > 0 ? proxies : kType.getDimSize(1);
+  auto pooledQType = RankedTensorType::get(
+      {qType.getDimSize(0), grouped ? groupCount : qType.getDimSize(1),
+       ShapedType::kDynamic, qType.getDimSize(3)},
+      b.getF32Type());
+  Value groups = !grouped       ? Value()
+                 : proxies > 0 ? keyGroups
+                               : dim(op.getKey(), 1);
+  pooledQueries = PoolQueriesOp::create(b, loc, pooledQType, op.getQuery(),
+                                        groups, selection);
+  if (selection.isLearned())
+    pooledQueries = projectPooled(pooledQueries, op.getGateQWeight());
+}
+
+Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
+  auto pType = cast<RankedTensorType>(pooled.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto type = RankedTensorType::get({pType.getDimSize(0), pType.getDimSize(1),
+                                     pType.getDimSize(2), wType.getDimSize(2)},
+                                    b.getF32Type());
+  return ProjectPooledOp::create(b, loc, type, pooled, w);
+}
+
 void TileProgramBuilder::selectBlocks() {
   auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
                                        b.getI1Type());
   auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
-  // Per query block: the rows read their block's mean query, by query head.
-  Value queryHead = !pooledQueries                           ? Value()
-                   : op.getSelectionAttr().getHeadGroup() ? hk
-                                                          : hi;
+  // Per query block: the rows read their block's mean query, by query head,
+  // or by group (the key head's, or the proxy head's: h / (Hq / G)).
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  int64_t proxies = selection.getProxyHeads();
+  Value proxy = proxies > 0 ? arith::DivUIOp::create(
+                                  b, loc, hi,
+                                  arith::DivUIOp::create(b, loc, hq,
+                                                         e.idx(proxies)))
+                                  .getResult()
+                            : Value();
+  Value queryHead = !pooledQueries             ? Value()
+                   : !selection.getHeadGroup() ? hi
+                   : proxy                     ? proxy
+                                               : hk;
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi, hk,
+                                       qTile, pooledKeys, bi,
+                                       proxy ? proxy : hk,
                                        pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());
   memberBlocks = select.getMembers();
@@ -1116,28 +1181,8 @@ void TileProgramBuilder::build() {
   if (op.hasQuantizedQK())
     quantizeOperands();
   // Pooled once per call, before the work items that select from them.
-  if (TopKBlocksAttr selection = op.getSelectionAttr()) {
-    auto kType = cast<RankedTensorType>(op.getKey().getType());
-    auto pooledType = RankedTensorType::get(
-        {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
-         kType.getDimSize(3)},
-        b.getF32Type());
-    pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
-    // A query block may straddle query tiles: pooled once, like the keys.
-    // A head group's rows read one pooled query per key head.
-    if (selection.perQueryBlock()) {
-      auto qType = cast<RankedTensorType>(op.getQuery().getType());
-      bool grouped = selection.getHeadGroup();
-      auto pooledQType = RankedTensorType::get(
-          {qType.getDimSize(0),
-           grouped ? kType.getDimSize(1) : qType.getDimSize(1),
-           ShapedType::kDynamic, qType.getDimSize(3)},
-          b.getF32Type());
-      Value groups = grouped ? dim(op.getKey(), 1) : Value();
-      pooledQueries = PoolQueriesOp::create(b, loc, pooledQType,
-                                            op.getQuery(), groups, selection);
-    }
-  }
+  if (op.hasSelection())
+    poolSelection();
   // A selection's key tiles are its own run-time list: not split (yet).
   // Nor are the kept-key sums of an affine normalization (the merge does
   // not carry them).

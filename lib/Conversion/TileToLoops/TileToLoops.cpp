@@ -615,11 +615,97 @@ static Value poolBlocks(TileLowering &t, Value input, int64_t size,
   return generate.getResult();
 }
 
+static Value averageGroups(TileLowering &t, Value perHead, Value groups,
+                           RankedTensorType type);
+
+/// One pool, or the concatenation of several (SeerAttention's [max, min,
+/// mean]): each pool is D wide and goes to its slice of the result.
 static Value lowerPoolKeys(PoolKeysOp op) {
   TileLowering t(op);
   TopKBlocksAttr selection = op.getSelection();
-  return poolBlocks(t, op.getKey(), selection.getBlock(), selection.getPool(),
-                    cast<RankedTensorType>(op.getType()));
+  auto type = cast<RankedTensorType>(op.getType());
+  ArrayRef<PoolKind> pools = selection.getPool();
+  // Proxy heads: pooled per key head, then averaged per group.
+  if (Value groups = op.getGroups()) {
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    auto perHeadType = RankedTensorType::get(
+        {keyType.getDimSize(0), keyType.getDimSize(1), ShapedType::kDynamic,
+         keyType.getDimSize(3)},
+        t.b.getF32Type());
+    Value perHead = poolBlocks(t, op.getKey(), selection.getBlock(),
+                               pools.front(), perHeadType);
+    return averageGroups(t, perHead, groups, type);
+  }
+  if (pools.size() == 1)
+    return poolBlocks(t, op.getKey(), selection.getBlock(), pools.front(),
+                      type);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value key = op.getKey();
+  auto kType = cast<RankedTensorType>(key.getType());
+  auto poolType = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(1), type.getDimSize(2),
+       kType.getDimSize(3)},
+      b.getF32Type());
+  Value d = tensor::DimOp::create(b, loc, key, 3);
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, tensor::DimOp::create(b, loc, key, 2),
+      t.e.idx(selection.getBlock()));
+  Value extents[] = {tensor::DimOp::create(b, loc, key, 0),
+                     tensor::DimOp::create(b, loc, key, 1), blocks,
+                     t.e.muli(d, t.e.idx(pools.size()))};
+  Value result = tensor::EmptyOp::create(b, loc, type,
+                                         dynamicExtents(type, extents));
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  for (auto [p, kind] : llvm::enumerate(pools)) {
+    Value pooled = poolBlocks(t, key, selection.getBlock(), kind, poolType);
+    result = tensor::InsertSliceOp::create(
+        b, loc, pooled, result,
+        ArrayRef<OpFoldResult>{zero, zero, zero,
+                               t.e.muli(d, t.e.idx(p))},
+        tensor::getMixedSizes(b, loc, pooled),
+        ArrayRef<OpFoldResult>{one, one, one, one});
+  }
+  return result;
+}
+
+/// `result[b, h, n, g] = sum_x pooled[b, h, n, x] * weight[h or 0, x, g]`:
+/// a loop over x per element (computed once per call, O(n x Dg x width)
+/// per head).
+static Value lowerProjectPooled(ProjectPooledOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value pooled = op.getPooled(), weight = op.getWeight();
+  auto type = cast<RankedTensorType>(op.getType());
+  Value width = tensor::DimOp::create(b, loc, pooled, 3);
+  Value shared = e.cmp(arith::CmpIPredicate::eq,
+                       tensor::DimOp::create(b, loc, weight, 0), e.idx(1));
+  Value extents[] = {tensor::DimOp::create(b, loc, pooled, 0),
+                     tensor::DimOp::create(b, loc, pooled, 1),
+                     tensor::DimOp::create(b, loc, pooled, 2),
+                     tensor::DimOp::create(b, loc, weight, 2)};
+  return tensor::GenerateOp::create(
+             b, loc, type, dynamicExtents(type, extents),
+             [&](OpBuilder &, Location, ValueRange index) {
+               Value head = e.select(shared, e.idx(0), index[1]);
+               auto loop = scf::ForOp::create(
+                   b, loc, e.idx(0), width, e.idx(1), ValueRange{e.f32(0.0)},
+                   [&](OpBuilder &, Location, Value x, ValueRange acc) {
+                     Value row = tensor::ExtractOp::create(
+                         b, loc, pooled,
+                         ValueRange{index[0], index[1], index[2], x});
+                     Value w = e.toF32(tensor::ExtractOp::create(
+                         b, loc, weight, ValueRange{head, x, index[3]}));
+                     scf::YieldOp::create(
+                         b, loc,
+                         math::FmaOp::create(b, loc, row, w, acc[0])
+                             .getResult());
+                   });
+               tensor::YieldOp::create(b, loc, loop.getResult(0));
+             })
+      .getResult();
 }
 
 /// `result[b, g, r, x]`: the mean of `perHead[b, h, r, x]` over the heads
@@ -759,9 +845,13 @@ static Value gateQueries(TileLowering &t, SelectBlocksOp op) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
-  auto type = cast<RankedTensorType>(query.getType());
+  // The width of the pooled queries: D, or Dg when they are projected.
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(query.getType()).getDimSize(0),
+       cast<RankedTensorType>(queries.getType()).getDimSize(3)},
+      b.getF32Type());
   Value extents[] = {tensor::DimOp::create(b, loc, query, 0),
-                     tensor::DimOp::create(b, loc, query, 1)};
+                     tensor::DimOp::create(b, loc, queries, 3)};
   Value lastBlock =
       e.subi(tensor::DimOp::create(b, loc, queries, 2), e.idx(1));
   Value qBlock = e.idx(op.getSelection().getQBlock());
@@ -2174,6 +2264,9 @@ static void lowerTileOp(Operation *op) {
           })
           .Case([](PoolQueriesOp o) {
             return SmallVector<Value>{lowerPoolQueries(o)};
+          })
+          .Case([](ProjectPooledOp o) {
+            return SmallVector<Value>{lowerProjectPooled(o)};
           })
           .Case([](SelectBlocksOp o) { return lowerSelectBlocks(o); })
           .Case([](KeepSelectedOp o) {

@@ -132,17 +132,86 @@ static LogicalResult checkFraction(EmitErrorFn emitError, StringRef name,
                      << (loInclusive ? "[0, 1]" : "(0, 1]") << ", got " << v;
 }
 
+FailureOr<SmallVector<PoolKind>> attn::parsePoolList(AsmParser &parser) {
+  SmallVector<PoolKind> pools;
+  auto parseOne = [&]() -> ParseResult {
+    FailureOr<PoolKind> kind = FieldParser<PoolKind>::parse(parser);
+    if (failed(kind))
+      return failure();
+    pools.push_back(*kind);
+    return success();
+  };
+  // One kind, or a list (a concatenation); an empty list reaches the
+  // verifier, which says why it is wrong.
+  if (succeeded(parser.parseOptionalLSquare())) {
+    if (succeeded(parser.parseOptionalRSquare()))
+      return pools;
+    if (parser.parseCommaSeparatedList(parseOne) || parser.parseRSquare())
+      return failure();
+    return pools;
+  }
+  if (parseOne())
+    return failure();
+  return pools;
+}
+
+void attn::printPoolList(AsmPrinter &printer, ArrayRef<PoolKind> pools) {
+  if (pools.size() == 1) {
+    printer << stringifyPoolKind(pools.front());
+    return;
+  }
+  printer << '[';
+  llvm::interleaveComma(pools, printer, [&](PoolKind kind) {
+    printer << stringifyPoolKind(kind);
+  });
+  printer << ']';
+}
+
+/// The pools and the gate: a concatenated pooled key is wider than the
+/// query, so only a learned projection can score it; a learned gate reads
+/// the pooled queries of each query block, per query head.
+static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
+                               int64_t qBlock, bool headGroup, GateKind gate) {
+  if (pool.empty())
+    return emitError() << "#attn.topk_blocks pool must name at least one "
+                          "pooling kind";
+  if (gate != GateKind::Learned) {
+    if (pool.size() > 1)
+      return emitError() << "#attn.topk_blocks with " << pool.size()
+                         << " concatenated pools needs gate = learned (the "
+                            "pooled key is "
+                         << pool.size() << " x D wide)";
+    return success();
+  }
+  if (qBlock == 0)
+    return emitError() << "#attn.topk_blocks gate = learned needs q_block "
+                          "(the gate projects pooled queries; q_block = 1 is "
+                          "per token)";
+  if (headGroup)
+    return emitError() << "#attn.topk_blocks gate = learned cannot be "
+                          "combined with head_group";
+  return success();
+}
+
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
-                                     int64_t k, PoolKind, bool,
+                                     int64_t k, ArrayRef<PoolKind> pool, bool,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
-                                     int64_t local, bool headGroup) {
+                                     int64_t local, bool headGroup,
+                                     int64_t proxyHeads, GateKind gate) {
+  if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
+    return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
       failed(checkParameter(emitError, "topk_blocks", "sinks", sinks, 0)) ||
-      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)))
+      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)) ||
+      failed(checkParameter(emitError, "topk_blocks", "proxy_heads",
+                            proxyHeads, 0)))
     return failure();
+  // Proxy heads pool the heads of a group: without a group there is none.
+  if (proxyHeads > 0 && !headGroup)
+    return emitError() << "#attn.topk_blocks proxy_heads needs head_group";
   // A group shares the pooled query of each query block: per token there
   // is none.
   if (headGroup && qBlock == 0)

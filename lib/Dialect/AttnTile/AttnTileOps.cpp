@@ -394,11 +394,43 @@ LogicalResult UpdateStateOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PoolKeysOp::verify() {
-  for (unsigned d : {0u, 1u, 3u})
-    if (failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
+  bool proxies = getSelection().getProxyHeads() > 0;
+  if (bool(getGroups()) != proxies)
+    return emitOpError(proxies
+                           ? "needs the group count of a proxy_heads selection"
+                           : "takes a group count only with proxy_heads");
+  // With groups, the result's heads are the groups.
+  for (unsigned d : {0u, 1u})
+    if ((d != 1 || !getGroups()) &&
+        failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
                            "key")))
       return failure();
+  // Concatenated pools: P key rows side by side.
+  int64_t pools = getSelection().numPools();
+  int64_t d = extent(getKey(), 3), width = extent(getResult(), 3);
+  if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(width) &&
+      width != pools * d)
+    return emitOpError("result extent 3 (")
+           << width << ") must be the " << pools << " pools x key extent 3 ("
+           << d << ")";
   return success();
+}
+
+LogicalResult ProjectPooledOp::verify() {
+  int64_t heads = extent(getWeight(), 0);
+  if (heads != 1 &&
+      failed(checkExtent(*this, getWeight(), 0, "weight", getPooled(), 1,
+                         "pooled")))
+    return failure();
+  for (unsigned d : {0u, 1u, 2u})
+    if (failed(checkExtent(*this, getResult(), d, "result", getPooled(), d,
+                           "pooled")))
+      return failure();
+  if (failed(checkExtent(*this, getWeight(), 1, "weight", getPooled(), 3,
+                         "pooled")))
+    return failure();
+  return checkExtent(*this, getResult(), 3, "result", getWeight(), 2,
+                     "weight");
 }
 
 LogicalResult PoolQueriesOp::verify() {
@@ -430,8 +462,10 @@ LogicalResult SelectBlocksOp::verify() {
     if (failed(checkExtent(*this, queries, 3, "pooled queries", getPooled(),
                            3, "pooled keys")))
       return failure();
-  if (failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
-                         "pooled keys")) ||
+  // A learned gate reads projected rows, not the query tile's.
+  if ((!getSelection().isLearned() &&
+       failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
+                          "pooled keys"))) ||
       failed(checkExtent(*this, getMembers(), 0, "members", getQuery(), 0,
                          "query")) ||
       failed(checkExtent(*this, getMembers(), 1, "members", getPooled(), 2,
