@@ -649,6 +649,21 @@ private:
                                   int64_t heads, int64_t b, int64_t h) const;
   /// Pooled keys of every (batch, key head, block) of the selection.
   void poolKeys();
+  /// The head groups of a head_group selection: proxy_heads, else the key
+  /// heads (GQA groups).
+  int64_t gateGroups() const {
+    return selection.getProxyHeads() > 0 ? selection.getProxyHeads() : Hkv;
+  }
+  std::vector<double> groupMeans(const std::vector<double> &perHead,
+                                 int64_t heads, int64_t groups,
+                                 int64_t stride) const;
+  /// With a learned gate: checks its projections and keeps them.
+  llvm::Error validateGate();
+  /// The gate of row (b, h) against every eligible block: the raw dot
+  /// product of the gate query `qr` with the pooled keys, or of their
+  /// learned projections.
+  std::vector<double> blockGates(const double *qr, int64_t b, int64_t h,
+                                 int64_t hk, int64_t eligible) const;
   /// Pooled queries of every (batch, head, query block) with q_block.
   void poolQueries();
   void poolQueryGroups();
@@ -680,7 +695,15 @@ private:
   /// [B, Hkv, blocks, D] and the blocks of the row being evaluated.
   TopKBlocksAttr selection;
   int64_t numBlocks = 0;
+  /// The width of a pooled key: the pools times D.
+  int64_t pooledWidth = 0;
+  /// The pooled keys' heads: Hkv, or the proxy heads (their means).
+  int64_t keyHeads = 0;
   std::vector<double> pooled;
+  /// With a learned gate: Wq [Hq|1, D, Dg], Wk [Hk|1, P*D, Dg] and Dg.
+  std::vector<double> gateQWeight, gateKWeight;
+  int64_t gateDim = 0;
+  bool sharedGateQ = false, sharedGateK = false;
   std::vector<char> rowBlocks;
   /// With q_block: the query block count and pooled queries
   /// [B, Hq, query blocks, D].
@@ -717,6 +740,10 @@ private:
   void expandRow(const double *x, int64_t h, double *out) const;
   /// Maps the query rows of (b, h) and the key rows it reads.
   void expandHead(int64_t b, int64_t h, int64_t hk);
+  /// phi of a map that keeps D on `x` ([B, H, n, D] in place): element by
+  /// element, softmax over each row's D features, or (key maps) over the
+  /// n tokens of each (b, h, feature).
+  void mapRows(std::vector<double> &x, FeatureMapKind kind, int64_t n) const;
 };
 
 /// The feature map of linear attention, in double precision.
@@ -732,9 +759,14 @@ double featureMap(FeatureMapKind kind, double x) {
     return std::exp(x);
   case FeatureMapKind::Silu:
     return x >= 0 ? x / (1.0 + std::exp(-x)) : x * std::exp(x) / (1.0 + std::exp(x));
+  case FeatureMapKind::Identity:
+    return x;
   case FeatureMapKind::Hedgehog:
   case FeatureMapKind::Taylor2:
-    break; // whole rows: Evaluator::expandRow
+  case FeatureMapKind::Softmax:
+  case FeatureMapKind::SequenceSoftmax:
+  case FeatureMapKind::SequenceScale:
+    break; // rows or sequences: Evaluator::expandRow, Evaluator::mapRows
   }
   return x;
 }
@@ -771,9 +803,35 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
   return llvm::Error::success();
 }
 
+llvm::Error Evaluator::validateGate() {
+  if (!selection || !selection.isLearned())
+    return llvm::Error::success();
+  const NDArray &wq = *in.gateQWeight, &wk = *in.gateKWeight;
+  if (wq.rank() != 3 || wk.rank() != 3)
+    return fail("the selection's gate_q_weight and gate_k_weight must have "
+                "rank 3, got shapes ",
+                shapeStr(wq.shape()), " and ", shapeStr(wk.shape()));
+  gateDim = wq.shape()[2];
+  if (gateDim < 1)
+    return fail("the selection's gate_q_weight has gate width ", gateDim,
+                " (Dg, dimension 2): Dg must be at least 1");
+  int64_t width = selection.numPools() * D;
+  if (llvm::Error e = checkShape("gate_q_weight", wq, {Hq, D, gateDim},
+                                 {true, false, false}))
+    return e;
+  if (llvm::Error e = checkShape("gate_k_weight", wk, {Hkv, width, gateDim},
+                                 {true, false, false}))
+    return e;
+  sharedGateQ = wq.shape()[0] == 1;
+  sharedGateK = wk.shape()[0] == 1;
+  gateQWeight = wq.toDoubles();
+  gateKWeight = wk.toDoubles();
+  return llvm::Error::success();
+}
+
 llvm::Error Evaluator::validateFeatureMap() {
   FeatureMapAttr map = op.getFeatureMapAttr();
-  expandedFeatures = map && !map.isElementwise();
+  expandedFeatures = map && !map.keepsFeatureDim();
   if (!expandedFeatures)
     return llvm::Error::success();
   if (!map.hasWeights()) {
@@ -934,6 +992,10 @@ llvm::Error Evaluator::validate() {
                 ") must be a multiple of key/value heads (", Hkv, ")");
   if (Hv <= 0)
     return fail("value heads must be positive, got ", Hv);
+  if (int64_t g = selection ? selection.getProxyHeads() : 0;
+      g > 0 && (Hq % g != 0 || Hkv % g != 0))
+    return fail("selection proxy_heads = ", g, " must divide the query heads (",
+                Hq, ") and the key heads (", Hkv, ")");
   if (D <= 0)
     return fail("head_dim must be positive, got ", D);
 
@@ -978,7 +1040,9 @@ llvm::Error Evaluator::validate() {
         OptOperand{"feature_map weight", op.getFeatureWeight(),
                    in.featureWeight},
         OptOperand{"feature_map bias", op.getFeatureBias(),
-                   in.featureBias}}) {
+                   in.featureBias},
+        OptOperand{"gate_q_weight", op.getGateQWeight(), in.gateQWeight},
+        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -1042,6 +1106,8 @@ llvm::Error Evaluator::validate() {
   if (llvm::Error e = validateQuantization())
     return e;
   if (llvm::Error e = validateFeatureMap())
+    return e;
+  if (llvm::Error e = validateGate())
     return e;
 
   if (in.captures.size() != op.getNumCaptures())
@@ -1241,28 +1307,69 @@ void Evaluator::applyDecay(int64_t b, int64_t h, int64_t i,
 void Evaluator::poolKeys() {
   int64_t block = selection.getBlock();
   numBlocks = Nk == 0 ? 0 : (Nk - 1) / block + 1;
-  pooled.assign(B * Hkv * numBlocks * D, 0.0);
-  PoolKind kind = selection.getPool();
-  for (int64_t bh = 0; bh < B * Hkv; ++bh)
-    for (int64_t c = 0; c < numBlocks; ++c)
-      for (int64_t x = 0; x < D; ++x) {
-        int64_t first = c * block, last = std::min(first + block, Nk);
-        double acc = k[(bh * Nk + first) * D + x];
-        for (int64_t j = first + 1; j < last; ++j) {
-          double y = k[(bh * Nk + j) * D + x];
-          if (std::isnan(acc) || std::isnan(y))
-            acc = acc + y;
-          else if (kind == PoolKind::Mean || kind == PoolKind::Sum)
-            acc += y;
-          else if (kind == PoolKind::Max)
-            acc = std::max(acc, y);
-          else
-            acc = std::min(acc, y);
+  pooledWidth = selection.numPools() * D;
+  keyHeads = Hkv;
+  pooled.assign(B * Hkv * numBlocks * pooledWidth, 0.0);
+  for (auto [p, kind] : llvm::enumerate(selection.getPool()))
+    for (int64_t bh = 0; bh < B * Hkv; ++bh)
+      for (int64_t c = 0; c < numBlocks; ++c)
+        for (int64_t x = 0; x < D; ++x) {
+          int64_t first = c * block, last = std::min(first + block, Nk);
+          double acc = k[(bh * Nk + first) * D + x];
+          for (int64_t j = first + 1; j < last; ++j) {
+            double y = k[(bh * Nk + j) * D + x];
+            if (std::isnan(acc) || std::isnan(y))
+              acc = acc + y;
+            else if (kind == PoolKind::Mean || kind == PoolKind::Sum)
+              acc += y;
+            else if (kind == PoolKind::Max)
+              acc = std::max(acc, y);
+            else
+              acc = std::min(acc, y);
+          }
+          if (kind == PoolKind::Mean)
+            acc /= static_cast<double>(last - first);
+          // The pools are concatenated in the order written.
+          pooled[(bh * numBlocks + c) * pooledWidth + p * D + x] = acc;
         }
-        if (kind == PoolKind::Mean)
-          acc /= static_cast<double>(last - first);
-        pooled[(bh * numBlocks + c) * D + x] = acc;
-      }
+  // Proxy heads: one pooled key per group of key heads, their mean.
+  if (selection.getProxyHeads() > 0) {
+    keyHeads = selection.getProxyHeads();
+    pooled = groupMeans(pooled, Hkv, keyHeads, numBlocks * pooledWidth);
+  }
+}
+
+std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
+                                          int64_t h, int64_t hk,
+                                          int64_t eligible) const {
+  std::vector<double> gate(eligible, 0.0);
+  auto keyRow = [&](int64_t c) {
+    return &pooled[((b * keyHeads + hk) * numBlocks + c) * pooledWidth];
+  };
+  if (!selection.isLearned()) {
+    for (int64_t c = 0; c < eligible; ++c)
+      for (int64_t x = 0; x < D; ++x)
+        gate[c] += qr[x] * keyRow(c)[x];
+    return gate;
+  }
+  // (qbar Wq) . (kbar Wk): both projections, then their dot product.
+  const double *wq = &gateQWeight[(sharedGateQ ? 0 : h) * D * gateDim];
+  const double *wk =
+      &gateKWeight[(sharedGateK ? 0 : hk) * pooledWidth * gateDim];
+  std::vector<double> qg(gateDim, 0.0);
+  for (int64_t x = 0; x < D; ++x)
+    for (int64_t g = 0; g < gateDim; ++g)
+      qg[g] += qr[x] * wq[x * gateDim + g];
+  for (int64_t c = 0; c < eligible; ++c) {
+    const double *kr = keyRow(c);
+    for (int64_t g = 0; g < gateDim; ++g) {
+      double kg = 0.0;
+      for (int64_t y = 0; y < pooledWidth; ++y)
+        kg += kr[y] * wk[y * gateDim + g];
+      gate[c] += qg[g] * kg;
+    }
+  }
+  return gate;
 }
 
 /// The mean of the actual queries of every query block (q_block > 0); a
@@ -1289,15 +1396,23 @@ void Evaluator::poolQueries() {
 /// With head_group: the mean of the pooled queries over the query heads of
 /// each key head's GQA group (h / (Hq / Hkv)), [B, Hkv, query blocks, D].
 void Evaluator::poolQueryGroups() {
-  int64_t group = Hq / Hkv, stride = numQueryBlocks * D;
-  std::vector<double> groups(B * Hkv * stride, 0.0);
+  pooledQueries =
+      groupMeans(pooledQueries, Hq, gateGroups(), numQueryBlocks * D);
+}
+
+/// The mean over contiguous groups of heads: [B, heads, stride] to
+/// [B, groups, stride], group g holding heads [g * G, (g + 1) * G).
+std::vector<double> Evaluator::groupMeans(const std::vector<double> &perHead,
+                                          int64_t heads, int64_t groups,
+                                          int64_t stride) const {
+  int64_t group = heads / groups;
+  std::vector<double> means(B * groups * stride, 0.0);
   for (int64_t b = 0; b < B; ++b)
-    for (int64_t h = 0; h < Hq; ++h)
+    for (int64_t h = 0; h < heads; ++h)
       for (int64_t e = 0; e < stride; ++e)
-        groups[(b * Hkv + h / group) * stride + e] +=
-            pooledQueries[(b * Hq + h) * stride + e] /
-            static_cast<double>(group);
-  pooledQueries = std::move(groups);
+        means[(b * groups + h / group) * stride + e] +=
+            perHead[(b * heads + h) * stride + e] / static_cast<double>(group);
+  return means;
 }
 
 /// The softmax masses of the scaled gates (NaN gates have none, NaN): the
@@ -1353,22 +1468,19 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
            (c < currentFirst && c >= currentFirst - selection.getLocal());
   };
   // Per query block the gate query is the pooled one, of the head or of
-  // its group.
-  int64_t gateHead = selection.getHeadGroup() ? *hk : h;
-  int64_t gateHeads = selection.getHeadGroup() ? Hkv : Hq;
+  // its group (the key head's GQA group, or its proxy head's).
+  int64_t proxies = selection.getProxyHeads();
+  int64_t gateHead = !selection.getHeadGroup() ? h
+                     : proxies > 0           ? h / (Hq / proxies)
+                                             : *hk;
+  int64_t gateHeads = selection.getHeadGroup() ? gateGroups() : Hq;
+  int64_t keyHead = proxies > 0 ? gateHead : *hk;
   const double *qr =
       qBlock ? &pooledQueries[((b * gateHeads + gateHead) * numQueryBlocks +
                                i / qBlock) *
                               D]
              : &q[((b * Hq + h) * Nq + i) * D];
-  std::vector<double> gate(eligible);
-  for (int64_t c = 0; c < eligible; ++c) {
-    const double *kr = &pooled[((b * Hkv + *hk) * numBlocks + c) * D];
-    double dot = 0.0;
-    for (int64_t x = 0; x < D; ++x)
-      dot += qr[x] * kr[x];
-    gate[c] = dot;
-  }
+  std::vector<double> gate = blockGates(qr, b, h, keyHead, eligible);
   // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
     bool aKept = alwaysKept(a), cKept = alwaysKept(c);
@@ -1385,7 +1497,8 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   for (int64_t c = 0; c < eligible; ++c)
     order[c] = c;
   std::sort(order.begin(), order.end(), before);
-  std::vector<double> mass = blockMasses(gate, D);
+  std::vector<double> mass =
+      blockMasses(gate, selection.isLearned() ? gateDim : D);
   FloatAttr threshold = selection.getThreshold(), gamma = selection.getMass();
   double prefix = 0.0; // mass of the blocks ranking before order[r]
   for (int64_t r = 0; r < eligible; ++r) {
@@ -1752,6 +1865,44 @@ static void rmsNorm(std::vector<double> &row, double eps) {
     x *= factor;
 }
 
+/// exp(x_i - max) / sum_j exp(x_j - max) over the `count` values at
+/// `x` with stride `stride`.
+static void softmaxInPlace(double *x, int64_t count, int64_t stride) {
+  double max = -std::numeric_limits<double>::infinity(), sum = 0.0;
+  for (int64_t i = 0; i < count; ++i)
+    max = std::max(max, x[i * stride]);
+  for (int64_t i = 0; i < count; ++i)
+    sum += std::exp(x[i * stride] - max);
+  for (int64_t i = 0; i < count; ++i)
+    x[i * stride] = std::exp(x[i * stride] - max) / sum;
+}
+
+void Evaluator::mapRows(std::vector<double> &x, FeatureMapKind kind,
+                        int64_t n) const {
+  int64_t heads = static_cast<int64_t>(x.size()) / std::max<int64_t>(
+                      1, B * n * D);
+  switch (kind) {
+  case FeatureMapKind::Identity:
+    return;
+  case FeatureMapKind::Softmax:
+    for (int64_t row = 0; row < B * heads * n; ++row)
+      softmaxInPlace(&x[row * D], D, 1);
+    return;
+  case FeatureMapKind::SequenceSoftmax:
+    for (int64_t bh = 0; bh < B * heads; ++bh)
+      for (int64_t a = 0; a < D; ++a)
+        softmaxInPlace(&x[bh * n * D + a], n, D);
+    return;
+  case FeatureMapKind::SequenceScale:
+    for (double &value : x)
+      value /= static_cast<double>(n);
+    return;
+  default:
+    for (double &value : x)
+      value = featureMap(kind, value);
+  }
+}
+
 llvm::Expected<Outputs> Evaluator::run() {
   for (auto [name, array] :
        {std::make_pair("query", &in.query), std::make_pair("key", &in.key),
@@ -1767,11 +1918,9 @@ llvm::Expected<Outputs> Evaluator::run() {
   k = in.key.toDoubles();
   v = in.value.toDoubles();
   if (FeatureMapAttr map = op.getFeatureMapAttr();
-      map && map.isElementwise()) {
-    for (double &x : q)
-      x = featureMap(map.getKind(), x);
-    for (double &x : k)
-      x = featureMap(map.getKind(), x);
+      map && map.keepsFeatureDim()) {
+    mapRows(q, map.getQueryKind(), Nq);
+    mapRows(k, map.getKeyKind(), Nk);
   }
   if (in.bias)
     bias = in.bias->toDoubles();

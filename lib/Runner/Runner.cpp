@@ -39,7 +39,9 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::QScale, op.getQScale()},
       {ArgRole::KScale, op.getKScale()},
       {ArgRole::FeatureWeight, op.getFeatureWeight()},
-      {ArgRole::FeatureBias, op.getFeatureBias()}};
+      {ArgRole::FeatureBias, op.getFeatureBias()},
+      {ArgRole::GateQWeight, op.getGateQWeight()},
+      {ArgRole::GateKWeight, op.getGateKWeight()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -64,6 +66,8 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::KScale: return "k_scale";
   case ArgRole::FeatureWeight: return "feature_weight";
   case ArgRole::FeatureBias: return "feature_bias";
+  case ArgRole::GateQWeight: return "gate_q_weight";
+  case ArgRole::GateKWeight: return "gate_k_weight";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -388,6 +392,21 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
       return broadcastShape({s.hq, f, s.d}, type);
     return broadcastShape({s.hq, f}, type);
   }
+  case ArgRole::GateQWeight:
+  case ArgRole::GateKWeight: {
+    // [Hq|1, D, Dg] and [Hk|1, P*D, Dg]: Dg is a weight's static extent,
+    // else D.
+    int64_t dg = s.d;
+    for (Value w : {binding.op.getGateQWeight(), binding.op.getGateKWeight()}) {
+      int64_t declared = cast<RankedTensorType>(w.getType()).getDimSize(2);
+      if (!ShapedType::isDynamic(declared))
+        dg = declared;
+    }
+    if (binding.roles[arg] == ArgRole::GateQWeight)
+      return broadcastShape({s.hq, s.d, dg}, type);
+    int64_t pools = binding.op.getSelectionAttr().numPools();
+    return broadcastShape({s.hkv, pools * s.d, dg}, type);
+  }
   case ArgRole::Bias:
     return broadcastShape({s.b, s.hq, s.nq, s.nk}, type);
   case ArgRole::BlockLayout: {
@@ -623,6 +642,13 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       // N(0, 1), so exp(+-(W x + b)) stays moderate (Hedgehog).
       array.fillNormal(rng, 1.0 / std::sqrt(static_cast<double>(
                                      std::max<int64_t>((*shape)[2], 1))));
+      break;
+    }
+    case ArgRole::GateQWeight:
+    case ArgRole::GateKWeight: {
+      // N(0, 1 / rows): a projected unit-variance row is about N(0, 1).
+      array.fillNormal(rng, 1.0 / std::sqrt(static_cast<double>(
+                                     std::max<int64_t>((*shape)[1], 1))));
       break;
     }
     case ArgRole::FeatureBias: {
@@ -961,6 +987,8 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getKScale()) in.kScale = argFor(v);
   if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
   if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
+  if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);
+  if (Value v = op.getGateKWeight()) in.gateKWeight = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

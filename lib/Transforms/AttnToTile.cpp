@@ -115,6 +115,24 @@ private:
   bool isChunkableLinear();
   /// The chunked O(N) form: work items (batch, head), chunks in order.
   void buildChunkedLinear(ValueRange outs);
+  /// Whether the spec is non-causal linear attention without a mask that
+  /// the global form computes exactly (one state of all the keys).
+  bool isGlobalLinear();
+  /// The global O(N) form: per (batch, head) the state of all the keys,
+  /// then every query chunk reads it.
+  void buildGlobalLinear(ValueRange outs);
+  /// The scf.forall over (batch, head) of the linear forms, its output
+  /// rows [Nq, Dv] (0 where no chunk writes) computed by `body` from the
+  /// zero rows, the zero state [F' x Dv] and key sum [F'].
+  void buildLinearWorkItems(
+      ValueRange outs,
+      function_ref<Value(Value rows, Value state, Value keySum)> body);
+  /// `finalized` (the rows of the query chunk from q0) inserted into
+  /// `rows`: rows [max(q0, 0), min(q0 + C, Nq)).
+  Value insertChunkRows(Value finalized, Value rows);
+  /// The finalization of a query chunk's accumulator (l1 division, gate,
+  /// epilogue) in the output's element type.
+  Value finalizeChunk(Value acc, Value max, Value sum);
   /// One chunk at key position `c0`: its output rows inserted into `rows`;
   /// returns the new (state, key sum, rows) and, with an affine
   /// normalization, the advanced `affineCarry`.
@@ -148,12 +166,23 @@ private:
                    Value k0);
   /// phi of the spec's feature map on a loaded Q or K tile (linear
   /// attention); the tile itself without one.
-  Value applyFeatureMap(Value tile) {
+  Value applyFeatureMap(Value tile, bool keys) {
     FeatureMapAttr map = op.getFeatureMapAttr();
-    if (map && !map.isElementwise())
-      return expandFeatures(tile, map);
-    return map ? FeatureMapOp::create(b, loc, tile.getType(), tile, map).getResult() : tile;
+    if (!map)
+      return tile;
+    FeatureMapKind kind = keys ? map.getKeyKind() : map.getQueryKind();
+    // Sequence maps were applied to all the keys before the work items.
+    if (kind == FeatureMapKind::Identity ||
+        FeatureMapAttr::isSequenceKind(kind))
+      return tile;
+    auto one = FeatureMapAttr::get(b.getContext(), kind);
+    if (!FeatureMapAttr::isElementwiseKind(kind))
+      return expandFeatures(tile, one);
+    return FeatureMapOp::create(b, loc, tile.getType(), tile, one).getResult();
   }
+  /// The keys the score tiles load: K, or with a sequence key map
+  /// (Efficient Attention) K mapped over its whole sequence, once per call.
+  Value keysForScores();
   /// phi of a map that changes the feature dimension (hedgehog, taylor2):
   /// `rows x F'` (the query head's weights for hedgehog).
   Value expandFeatures(Value tile, FeatureMapAttr map);
@@ -187,6 +216,11 @@ private:
   /// The selection's blocks for the work item's query rows (members per
   /// row, and the blocks any row visits), from the pooled keys.
   void selectBlocks();
+  /// The selection's pooled keys (and queries per query block), once per
+  /// call; with a learned gate, projected to the gate width.
+  void poolSelection();
+  /// `pooled` times the learned weight `w` per head: [B, H, n, Dg].
+  Value projectPooled(Value pooled, Value w);
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
@@ -227,6 +261,8 @@ private:
   /// With pv = fp8_e4m3 / fp8_e5m2: V rounded to FP8 per channel scale,
   /// dequantized in f32 [B, Hv, Nk, Dv], and the format.
   Value vFP8;
+  /// The keys of the score tiles (keysForScores).
+  Value keySource;
   bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
@@ -370,8 +406,10 @@ Value TileProgramBuilder::rawScores(Value k0) {
                                      qRowScales, kRowScales, scaleValue,
                                      correction);
   }
-  Value kTile = applyFeatureMap(LoadOp::create(
-      b, loc, tileType(tileKv, op.getKey()), op.getKey(), bi, hk, k0));
+  Value kTile = applyFeatureMap(
+      LoadOp::create(b, loc, tileType(tileKv, keySource), keySource, bi, hk,
+                     k0),
+      /*keys=*/true);
   return ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
 }
 
@@ -462,7 +500,7 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
 int64_t TileProgramBuilder::staticFeatureDim() {
   int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
   FeatureMapAttr map = op.getFeatureMapAttr();
-  if (!map || map.isElementwise())
+  if (!map || map.keepsFeatureDim())
     return d;
   if (map.hasWeights()) {
     int64_t f =
@@ -475,7 +513,7 @@ int64_t TileProgramBuilder::staticFeatureDim() {
 Value TileProgramBuilder::featureDim() {
   Value d = dim(op.getQuery(), 3);
   FeatureMapAttr map = op.getFeatureMapAttr();
-  if (!map || map.isElementwise())
+  if (!map || map.keepsFeatureDim())
     return d;
   if (map.hasWeights())
     return e.muli(e.idx(2), dim(op.getFeatureWeight(), 1));
@@ -555,8 +593,10 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
                                  hi, q0);
   }
   else
-    qTile = applyFeatureMap(LoadOp::create(
-        b, loc, tileType(tileQ, op.getQuery()), op.getQuery(), bi, hi, q0));
+    qTile = applyFeatureMap(LoadOp::create(b, loc,
+                                           tileType(tileQ, op.getQuery()),
+                                           op.getQuery(), bi, hi, q0),
+                            /*keys=*/false);
   if (vScales) {
     // The value head's channel scales, read by every key tile.
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
@@ -575,16 +615,76 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
     selectBlocks();
 }
 
+void TileProgramBuilder::poolSelection() {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  int64_t d = kType.getDimSize(3);
+  auto pooledType = RankedTensorType::get(
+      {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
+       ShapedType::isDynamic(d) ? d : selection.numPools() * d},
+      b.getF32Type());
+  // Proxy heads: the pooled keys of each group of key heads, averaged.
+  int64_t proxies = selection.getProxyHeads();
+  Value keyGroups = proxies > 0 ? e.idx(proxies) : Value();
+  if (proxies > 0)
+    pooledType = RankedTensorType::get(
+        {pooledType.getDimSize(0), proxies, ShapedType::kDynamic,
+         pooledType.getDimSize(3)},
+        b.getF32Type());
+  pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), keyGroups,
+                                  selection);
+  if (selection.isLearned())
+    pooledKeys = projectPooled(pooledKeys, op.getGateKWeight());
+  if (!selection.perQueryBlock())
+    return;
+  // A query block may straddle query tiles: pooled once, like the keys.
+  // A head group's rows read one pooled query per key head.
+  auto qType = cast<RankedTensorType>(op.getQuery().getType());
+  bool grouped = selection.getHeadGroup();
+  int64_t groupCount = proxies > 0 ? proxies : kType.getDimSize(1);
+  auto pooledQType = RankedTensorType::get(
+      {qType.getDimSize(0), grouped ? groupCount : qType.getDimSize(1),
+       ShapedType::kDynamic, qType.getDimSize(3)},
+      b.getF32Type());
+  Value groups = !grouped       ? Value()
+                 : proxies > 0 ? keyGroups
+                               : dim(op.getKey(), 1);
+  pooledQueries = PoolQueriesOp::create(b, loc, pooledQType, op.getQuery(),
+                                        groups, selection);
+  if (selection.isLearned())
+    pooledQueries = projectPooled(pooledQueries, op.getGateQWeight());
+}
+
+Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
+  auto pType = cast<RankedTensorType>(pooled.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto type = RankedTensorType::get({pType.getDimSize(0), pType.getDimSize(1),
+                                     pType.getDimSize(2), wType.getDimSize(2)},
+                                    b.getF32Type());
+  return ProjectPooledOp::create(b, loc, type, pooled, w);
+}
+
 void TileProgramBuilder::selectBlocks() {
   auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
                                        b.getI1Type());
   auto visited = RankedTensorType::get({ShapedType::kDynamic}, b.getI1Type());
-  // Per query block: the rows read their block's mean query, by query head.
-  Value queryHead = !pooledQueries                           ? Value()
-                   : op.getSelectionAttr().getHeadGroup() ? hk
-                                                          : hi;
+  // Per query block: the rows read their block's mean query, by query head,
+  // or by group (the key head's, or the proxy head's: h / (Hq / G)).
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  int64_t proxies = selection.getProxyHeads();
+  Value proxy = proxies > 0 ? arith::DivUIOp::create(
+                                  b, loc, hi,
+                                  arith::DivUIOp::create(b, loc, hq,
+                                                         e.idx(proxies)))
+                                  .getResult()
+                            : Value();
+  Value queryHead = !pooledQueries             ? Value()
+                   : !selection.getHeadGroup() ? hi
+                   : proxy                     ? proxy
+                                               : hk;
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi, hk,
+                                       qTile, pooledKeys, bi,
+                                       proxy ? proxy : hk,
                                        pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());
   memberBlocks = select.getMembers();
@@ -789,8 +889,19 @@ void TileProgramBuilder::buildSplitKv(ValueRange outs) {
   op.erase();
 }
 
+Value TileProgramBuilder::keysForScores() {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || !map.hasSequenceKeys())
+    return op.getKey();
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  return SequenceMapOp::create(
+      b, loc, RankedTensorType::get(kType.getShape(), b.getF32Type()),
+      op.getKey(), map);
+}
+
 bool TileProgramBuilder::isChunkableLinear() {
-  return linearChunk > 0 &&
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  return linearChunk > 0 && !(map && map.hasSequenceKeys()) &&
          op.getNormalizationKind() == NormalizationKind::Identity &&
          isa_and_nonnull<CausalMaskAttr>(op.getMaskAttr()) &&
          !op.hasSelection() && op.getMaskFn().empty() &&
@@ -807,10 +918,14 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   // rows from q0 = c0 - (Nk - Nq), which may start before row 0 (those
   // rows read 0 and are not written).
   q0 = e.subi(c0, e.subi(nk, nq));
-  qTile = applyFeatureMap(LoadOp::create(
-      b, loc, tileType(linearChunk, op.getQuery()), op.getQuery(), bi, hi, q0));
-  Value kTile = applyFeatureMap(LoadOp::create(
-      b, loc, tileType(linearChunk, op.getKey()), op.getKey(), bi, hk, c0));
+  qTile = applyFeatureMap(LoadOp::create(b, loc,
+                                         tileType(linearChunk, op.getQuery()),
+                                         op.getQuery(), bi, hi, q0),
+                          /*keys=*/false);
+  Value kTile = applyFeatureMap(LoadOp::create(b, loc,
+                                               tileType(linearChunk, op.getKey()),
+                                               op.getKey(), bi, hk, c0),
+                                /*keys=*/true);
   Value vTile = LoadOp::create(b, loc, tileType(linearChunk, op.getValue()),
                                op.getValue(), bi, hv, c0);
   Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
@@ -831,28 +946,8 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   SmallVector<Value> carry(affineCarry);
   if (!carry.empty())
     acc = affineChunkRows(c0, masked, vTile, acc, update.getNewSum(), carry);
-  auto outType = cast<RankedTensorType>(op.getOutput().getType());
-  auto accType = cast<RankedTensorType>(acc.getType());
-  Value gate = op.getOutputGate();
-  auto finalize = FinalizeOp::create(
-      b, loc, RankedTensorType::get(accType.getShape(), outType.getElementType()),
-      Type(), acc, update.getNewMax(), update.getNewSum(), Value(), gate,
-      gate ? bi : Value(), gate ? hi : Value(), gate ? q0 : Value(),
-      gate ? nq : Value(), norm && norm.getL1(), op.getEpilogueAttr());
-
-  // Rows [max(q0, 0), min(q0 + C, Nq)) of the output.
-  Value first = e.maxsi(q0, e.idx(0));
-  Value count = e.maxsi(
-      e.subi(e.minsi(e.addi(q0, e.idx(linearChunk)), nq), first), e.idx(0));
-  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
-  OpFoldResult cols = tensor::getMixedSize(b, loc, rows, 1);
-  Value written = tensor::ExtractSliceOp::create(
-      b, loc, finalize.getResult(),
-      ArrayRef<OpFoldResult>{e.subi(first, q0), zero},
-      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
-  Value newRows = tensor::InsertSliceOp::create(
-      b, loc, written, rows, ArrayRef<OpFoldResult>{first, zero},
-      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
+  Value newRows = insertChunkRows(
+      finalizeChunk(acc, update.getNewMax(), update.getNewSum()), rows);
   auto stateUpdate = UpdateStateOp::create(
       b, loc, TypeRange{state.getType(), keySum.getType()}, state, keySum,
       kTile, vTile, c0, nk, decayPrefix);
@@ -860,6 +955,35 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
                              stateUpdate.getNewKeySum(), newRows};
   llvm::append_range(next, carry);
   return next;
+}
+
+Value TileProgramBuilder::finalizeChunk(Value acc, Value max, Value sum) {
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  auto accType = cast<RankedTensorType>(acc.getType());
+  NormalizationAttr norm = op.getNormalizationAttr();
+  Value gate = op.getOutputGate();
+  return FinalizeOp::create(
+             b, loc,
+             RankedTensorType::get(accType.getShape(),
+                                   outType.getElementType()),
+             Type(), acc, max, sum, Value(), gate, gate ? bi : Value(),
+             gate ? hi : Value(), gate ? q0 : Value(), gate ? nq : Value(),
+             norm && norm.getL1(), op.getEpilogueAttr())
+      .getResult();
+}
+
+Value TileProgramBuilder::insertChunkRows(Value finalized, Value rows) {
+  Value first = e.maxsi(q0, e.idx(0));
+  Value count = e.maxsi(
+      e.subi(e.minsi(e.addi(q0, e.idx(linearChunk)), nq), first), e.idx(0));
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  OpFoldResult cols = tensor::getMixedSize(b, loc, rows, 1);
+  Value written = tensor::ExtractSliceOp::create(
+      b, loc, finalized, ArrayRef<OpFoldResult>{e.subi(first, q0), zero},
+      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
+  return tensor::InsertSliceOp::create(
+      b, loc, written, rows, ArrayRef<OpFoldResult>{first, zero},
+      ArrayRef<OpFoldResult>{count, cols}, ArrayRef<OpFoldResult>{one, one});
 }
 
 Value TileProgramBuilder::affineChunkRows(Value c0, Value masked, Value vTile,
@@ -885,7 +1009,9 @@ Value TileProgramBuilder::affineChunkRows(Value c0, Value masked, Value vTile,
                          kept.getNewValueSum());
 }
 
-void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
+void TileProgramBuilder::buildLinearWorkItems(
+    ValueRange outs,
+    function_ref<Value(Value rows, Value state, Value keySum)> body) {
   rowsType = RankedTensorType::get({linearChunk}, b.getF32Type());
   scoreType = RankedTensorType::get({linearChunk, linearChunk}, b.getF32Type());
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
@@ -900,13 +1026,9 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
     hi = forall.getInductionVars()[1];
     hk = e.headIndex(op.getKHeadMap(), dim(op.getKey(), 1), hq, bi, hi);
     hv = e.headIndex(op.getVHeadMap(), dim(op.getValue(), 1), hq, bi, hi);
-    if (Value decay = op.getDecay())
-      decayPrefix = DecayPrefixOp::create(
-          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
-          decay, bi, hi, nk);
     auto dynamic2D = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
-    // The state is [F' x Dv] (F' = D for the elementwise feature maps).
+    // The state is [F' x Dv] (F' = D for the maps that keep D).
     Value features = featureDim();
     Value state = filled(dynamic2D, 0.0, ValueRange{features, dv});
     Value keySum = filled(RankedTensorType::get({ShapedType::kDynamic},
@@ -923,6 +1045,26 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
                      ValueRange{tensor::EmptyOp::create(b, loc, rowsOutType,
                                                         ValueRange{nq, dv})})
                      .getResult(0);
+    Value result = body(rows, state, keySum);
+    auto terminator = forall.getTerminator();
+    b.setInsertionPointToStart(terminator.getBody());
+    OpFoldResult one = b.getIndexAttr(1), zeroIndex = b.getIndexAttr(0);
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, result, forall.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{bi, hi, zeroIndex, zeroIndex},
+        ArrayRef<OpFoldResult>{one, one, nq, dv},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+  }
+  op.getOutput().replaceAllUsesWith(forall.getResult(0));
+  op.erase();
+}
+
+void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
+  buildLinearWorkItems(outs, [&](Value rows, Value state, Value keySum) {
+    if (Value decay = op.getDecay())
+      decayPrefix = DecayPrefixOp::create(
+          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
+          decay, bi, hi, nk);
     SmallVector<Value> inits = {state, keySum, rows};
     if (op.hasAffineNormalization())
       inits.append(
@@ -937,17 +1079,58 @@ void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
                                chunkStep(c0, iter[0], iter[1], iter[2],
                                          iter.drop_front(3)));
         });
-    auto terminator = forall.getTerminator();
-    b.setInsertionPointToStart(terminator.getBody());
-    OpFoldResult one = b.getIndexAttr(1), zeroIndex = b.getIndexAttr(0);
-    tensor::ParallelInsertSliceOp::create(
-        b, loc, chunks.getResult(2), forall.getRegionIterArgs()[0],
-        ArrayRef<OpFoldResult>{bi, hi, zeroIndex, zeroIndex},
-        ArrayRef<OpFoldResult>{one, one, nq, dv},
-        ArrayRef<OpFoldResult>{one, one, one, one});
-  }
-  op.getOutput().replaceAllUsesWith(forall.getResult(0));
-  op.erase();
+    return chunks.getResult(2);
+  });
+}
+
+bool TileProgramBuilder::isGlobalLinear() {
+  NormalizationAttr norm = op.getNormalizationAttr();
+  return linearChunk > 0 &&
+         op.getNormalizationKind() == NormalizationKind::Identity &&
+         !(norm && norm.hasAffine()) && !op.getMaskAttr() &&
+         !op.getDecay() && !op.getSinkLogits() && !op.hasSelection() &&
+         op.getMaskFn().empty() && op.getScoreMod().empty() &&
+         op.getWeightMod().empty() && !op.getScoreModsAttr() &&
+         !op.getBias() && !op.getLse();
+}
+
+void TileProgramBuilder::buildGlobalLinear(ValueRange outs) {
+  buildLinearWorkItems(outs, [&](Value rows, Value state, Value keySum) {
+    // The state of all the keys: S = sum_j phi(k_j) v_j^T, z = sum_j phi(k_j).
+    auto keyChunks = scf::ForOp::create(
+        b, loc, e.idx(0), nk, e.idx(linearChunk), ValueRange{state, keySum},
+        [&](OpBuilder &, Location, Value c0, ValueRange iter) {
+          Value kTile = applyFeatureMap(
+              LoadOp::create(b, loc, tileType(linearChunk, keySource),
+                             keySource, bi, hk, c0),
+              /*keys=*/true);
+          Value vTile = LoadOp::create(
+              b, loc, tileType(linearChunk, op.getValue()), op.getValue(), bi,
+              hv, c0);
+          auto update = UpdateStateOp::create(
+              b, loc, TypeRange{iter[0].getType(), iter[1].getType()},
+              iter[0], iter[1], kTile, vTile, c0, nk, Value());
+          scf::YieldOp::create(b, loc, update.getResults());
+        });
+    // Every query row reads it: scale * phi(q) S and phi(q) z.
+    auto queryChunks = scf::ForOp::create(
+        b, loc, e.idx(0), nq, e.idx(linearChunk), ValueRange{rows},
+        [&](OpBuilder &, Location, Value c0, ValueRange iter) {
+          q0 = c0;
+          qTile = applyFeatureMap(
+              LoadOp::create(b, loc, tileType(linearChunk, op.getQuery()),
+                             op.getQuery(), bi, hi, q0),
+              /*keys=*/false);
+          auto read = ReadStateOp::create(
+              b, loc, TypeRange{tileType(linearChunk, op.getValue()), rowsType},
+              qTile, keyChunks.getResult(0), keyChunks.getResult(1),
+              scaleValue, nk, nk, Value());
+          Value finalized =
+              finalizeChunk(read.getAcc(), filled(rowsType, 0.0), read.getSum());
+          scf::YieldOp::create(b, loc, insertChunkRows(finalized, iter[0]));
+        });
+    return queryChunks.getResult(0);
+  });
 }
 
 void TileProgramBuilder::build() {
@@ -988,33 +1171,18 @@ void TileProgramBuilder::build() {
     buildChunkedLinear(outs);
     return;
   }
+  keySource = keysForScores();
+  if (isGlobalLinear()) {
+    buildGlobalLinear(outs);
+    return;
+  }
   numQTiles = arith::CeilDivUIOp::create(b, loc, nq, e.idx(tileQ));
   // Quantized once per call, before the work items that load the rows.
   if (op.hasQuantizedQK())
     quantizeOperands();
   // Pooled once per call, before the work items that select from them.
-  if (TopKBlocksAttr selection = op.getSelectionAttr()) {
-    auto kType = cast<RankedTensorType>(op.getKey().getType());
-    auto pooledType = RankedTensorType::get(
-        {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic,
-         kType.getDimSize(3)},
-        b.getF32Type());
-    pooledKeys = PoolKeysOp::create(b, loc, pooledType, op.getKey(), selection);
-    // A query block may straddle query tiles: pooled once, like the keys.
-    // A head group's rows read one pooled query per key head.
-    if (selection.perQueryBlock()) {
-      auto qType = cast<RankedTensorType>(op.getQuery().getType());
-      bool grouped = selection.getHeadGroup();
-      auto pooledQType = RankedTensorType::get(
-          {qType.getDimSize(0),
-           grouped ? kType.getDimSize(1) : qType.getDimSize(1),
-           ShapedType::kDynamic, qType.getDimSize(3)},
-          b.getF32Type());
-      Value groups = grouped ? dim(op.getKey(), 1) : Value();
-      pooledQueries = PoolQueriesOp::create(b, loc, pooledQType,
-                                            op.getQuery(), groups, selection);
-    }
-  }
+  if (op.hasSelection())
+    poolSelection();
   // A selection's key tiles are its own run-time list: not split (yet).
   // Nor are the kept-key sums of an affine normalization (the merge does
   // not carry them).

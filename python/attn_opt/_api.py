@@ -612,19 +612,35 @@ class BlockMap:
         return "\n".join("".join(chars[row]) for row in self.kinds)
 
 
-def block_map(spec: SpecLike, nq: int, nk: Optional[int] = None, *,
+def block_map(spec: SpecLike, nq, nk=None, v=None, *,
               num_heads: Optional[int] = None, head: int = 0, tile_q: int = 64,
               tile_kv: int = 64, batch: Optional[int] = None,
-              exact_counts: bool = False) -> BlockMap:
-    """Classifies the tiles of query head ``head`` of the spec's mask
-    (attribute and ``mask_fn``) for sequence lengths ``nq`` x ``nk``
-    (``nk`` defaults to ``nq``) and tiles of ``tile_q`` x ``tile_kv``.
+              exact_counts: bool = False, **operands):
+    """Two maps, by the arguments.
 
-    ``num_heads`` (Hq) defaults to the head count of a ``per_head`` mask,
-    else ``head + 1``. ``batch`` bounds the batch index seen by region masks.
-    ``exact_counts`` counts the kept elements of partial tiles of
-    compositions exactly (slower), making ``density`` exact more often.
+    ``block_map(spec, nq, nk)``: classifies the tiles of query head ``head``
+    of the spec's mask (attribute and ``mask_fn``) for sequence lengths
+    ``nq`` x ``nk`` (``nk`` defaults to ``nq``) and tiles of ``tile_q`` x
+    ``tile_kv``; returns a :class:`BlockMap`. ``num_heads`` (Hq) defaults to
+    the head count of a ``per_head`` mask, else ``head + 1``. ``batch``
+    bounds the batch index seen by region masks. ``exact_counts`` counts the
+    kept elements of partial tiles of compositions exactly (slower), making
+    ``density`` exact more often.
+
+    ``block_map(spec, q, k, v, **operands)`` (arrays, as for :func:`run`):
+    the key blocks a selection spec (``#attn.topk_blocks``) selects on these
+    inputs, by the float64 reference's rules (pooling, gates, tie-break,
+    always-kept blocks): a ``bool`` array ``[B, Hq, Nq, key blocks]``, or
+    ``[B, Hq, query blocks, key blocks]`` for a selection per query block
+    (``q_block``: its rows share one selection). The selection alone: the
+    mask (e.g. causal inside the current block) is not applied.
     """
+    if isinstance(nq, np.ndarray) or not isinstance(nq, (int, np.integer)) \
+            and hasattr(nq, "__array__"):
+        return _selected_block_map(spec, nq, nk, v, operands)
+    if v is not None or operands:
+        raise TypeError("block_map(spec, nq, nk) takes sequence lengths; pass "
+                        "q, k, v as arrays for a selection's blocks")
     spec = _as_spec(spec)
     nk = nq if nk is None else nk
     if num_heads is None:
@@ -644,6 +660,24 @@ def block_map(spec: SpecLike, nq: int, nk: Optional[int] = None, *,
     array = np.frombuffer(kinds, dtype=np.uint8).reshape(rows, cols).copy()
     return BlockMap(array, density, exact, int(tile_q), int(tile_kv), int(nq), int(nk),
                     int(head), {"empty": empty, "full": full, "partial": partial})
+
+
+def _selected_block_map(spec: SpecLike, q, k, v, operands) -> np.ndarray:
+    """The selection's blocks of :func:`block_map` with arrays."""
+    if k is None or v is None:
+        raise TypeError("block_map(spec, q, k, v) needs the three arrays q, k "
+                        "and v (and the spec's operands)")
+    spec = _as_spec(spec)
+    arrays, args = _collect(spec, q, k, v, operands)
+    try:
+        flags, shape, q_block = _core.selected_blocks(
+            spec.text, spec.filename, spec.entry,
+            [_core_dtype(a["dtype"]) for a in args], arrays)
+    except SpecError as e:
+        raise e.with_source(spec.text) from None
+    blocks = np.frombuffer(flags, dtype=np.uint8).reshape(shape).astype(bool)
+    # Rows of a query block share its selection: one row per query block.
+    return blocks[:, :, ::q_block, :].copy() if q_block > 0 else blocks
 
 
 # ===----------------------------------------------------------------------=== #

@@ -1881,36 +1881,58 @@ class FeatureMap:
 
     Elementwise kinds (``phi`` applied to every element): ``"elu_plus_one"``
     (``x + 1`` for ``x > 0``, else ``exp(x)``; Katharopoulos et al.),
-    ``"relu"`` (``max(x, 0)``), ``"sigmoid"``, ``"exp"`` and ``"silu"``
-    (``x * sigmoid(x)``). Kinds that map a whole row to ``F'`` features:
-    ``"taylor2"`` (Based: ``[1, x, vec(x x^T) / sqrt(2)]``, ``1 + D + D^2``
-    features) and ``"hedgehog"`` (learned: ``[exp(W x + b) || exp(-W x -
-    b)]``, ``2F`` features, with ``Spec(feature_weight=..., feature_bias=...)``
-    giving ``W [Hq|1, F, D]`` and ``b [Hq|1, F]``). ``Spec(feature_map=...)``
-    takes a kind name or a FeatureMap.
+    ``"relu"`` (``max(x, 0)``), ``"sigmoid"``, ``"exp"``, ``"silu"``
+    (``x * sigmoid(x)``) and ``"identity"``. ``"softmax"`` normalizes each
+    row over its ``D`` features. Kinds that map a whole row to ``F'``
+    features: ``"taylor2"`` (Based: ``[1, x, vec(x x^T) / sqrt(2)]``,
+    ``1 + D + D^2`` features) and ``"hedgehog"`` (learned: ``[exp(W x + b)
+    || exp(-W x - b)]``, ``2F`` features, with
+    ``Spec(feature_weight=..., feature_bias=...)`` giving ``W [Hq|1, F, D]``
+    and ``b [Hq|1, F]``). ``Spec(feature_map=...)`` takes a kind name or a
+    FeatureMap.
+
+    ``keys`` gives the keys a map of their own (default: ``kind``), any of
+    the kinds that keep ``D`` or a map over the whole key sequence:
+    ``"sequence_softmax"`` (each key feature normalized over all the keys)
+    or ``"sequence_scale"`` (K divided by the key count). Efficient
+    Attention is ``FeatureMap("softmax", keys="sequence_softmax")`` with
+    ``normalization=identity()`` and ``scale=1.0``, non-causal (the
+    verifier refuses a sequence key map under a causal mask).
     """
 
-    KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu", "hedgehog", "taylor2")
+    KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu", "hedgehog", "taylor2",
+             "identity", "softmax")
+    # Key maps only: they read the whole key sequence.
+    SEQUENCE_KINDS = ("sequence_softmax", "sequence_scale")
     # The kinds that read Spec(feature_weight=..., feature_bias=...).
     WEIGHTED = ("hedgehog",)
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, keys: Optional[str] = None):
+        self.kind = self._checked(kind, self.KINDS)
+        self.keys = kind if keys is None else self._checked(
+            keys, self.KINDS + self.SEQUENCE_KINDS)
+
+    @staticmethod
+    def _checked(kind, kinds):
         if not isinstance(kind, str):
-            raise TypeError(f"a feature map is named by a str, one of {self.KINDS}; "
+            raise TypeError(f"a feature map is named by a str, one of {kinds}; "
                             f"got {type(kind).__name__}")
-        if kind not in self.KINDS:
-            raise ValueError(f"unknown feature map {kind!r}; one of {self.KINDS}")
-        self.kind = kind
+        if kind not in kinds:
+            raise ValueError(f"unknown feature map {kind!r}; one of {kinds}")
+        return kind
 
     @property
     def text(self) -> str:
-        return f"#attn.feature_map<{self.kind}>"
+        if self.keys == self.kind:
+            return f"#attn.feature_map<{self.kind}>"
+        return f"#attn.feature_map<{self.kind}, keys = {self.keys}>"
 
     def __eq__(self, other):
-        return isinstance(other, FeatureMap) and other.kind == self.kind
+        return (isinstance(other, FeatureMap) and other.kind == self.kind
+                and other.keys == self.keys)
 
     def __hash__(self):
-        return hash(("FeatureMap", self.kind))
+        return hash(("FeatureMap", self.kind, self.keys))
 
     def __repr__(self):
         return self.text

@@ -548,11 +548,13 @@ nb::dict bindInfo(const std::string &text, const std::string &filename,
   return info;
 }
 
-nb::tuple referenceEval(const std::string &text, const std::string &filename,
-                        const std::string &entry,
-                        const std::vector<std::string> &dtypes,
-                        const std::vector<InArray> &args, OutArray out,
-                        std::optional<OutArray> lse) {
+/// Parses the spec, specializes it to the shapes of `args` and calls `fn`
+/// with the bound concrete spec and the arrays (the reference's inputs).
+template <typename Fn>
+auto withConcreteSpec(const std::string &text, const std::string &filename,
+                      const std::string &entry,
+                      const std::vector<std::string> &dtypes,
+                      const std::vector<InArray> &args, Fn fn) {
   std::unique_ptr<Parsed> p = parseAndBind(text, filename, entry);
   if (dtypes.size() != args.size())
     throw ArgumentError("one dtype per argument is needed");
@@ -569,24 +571,73 @@ nb::tuple referenceEval(const std::string &text, const std::string &filename,
       attn::bindSpec(**specialized, p->binding.func.getSymName());
   if (failed(concrete))
     p->diags->fail("cannot bind the specialized spec");
-  llvm::Expected<attn::reference::Outputs> result = attn::reference::evaluate(
-      concrete->op, attn::referenceInputs(*concrete, arrays));
-  if (!result) {
-    // Located at the op, so that the error shows the spec line; the
-    // evaluator's message names the region op at fault, if any.
-    concrete->op.emitError()
-        << "reference evaluation failed: " << llvm::toString(result.takeError());
-    throw ReferenceFailure(
-        p->diags->records,
-        "the reference cannot evaluate the spec on these values");
-  }
-  copyToDoubles(result->output, out);
-  bool wroteLse = false;
-  if (lse && result->lse) {
-    copyToDoubles(*result->lse, *lse);
-    wroteLse = true;
-  }
-  return nb::make_tuple(wroteLse, static_cast<bool>(result->lse));
+  return fn(*p, *concrete, arrays);
+}
+
+/// Throws a ReferenceFailure located at the op for a reference error.
+[[noreturn]] void referenceFailed(Parsed &p, const attn::SpecBinding &concrete,
+                                  llvm::Error error) {
+  // Located at the op, so that the error shows the spec line; the
+  // evaluator's message names the region op at fault, if any.
+  concrete.op.emitError() << "reference evaluation failed: "
+                          << llvm::toString(std::move(error));
+  throw ReferenceFailure(p.diags->records,
+                         "the reference cannot evaluate the spec on these values");
+}
+
+nb::tuple referenceEval(const std::string &text, const std::string &filename,
+                        const std::string &entry,
+                        const std::vector<std::string> &dtypes,
+                        const std::vector<InArray> &args, OutArray out,
+                        std::optional<OutArray> lse) {
+  return withConcreteSpec(
+      text, filename, entry, dtypes, args,
+      [&](Parsed &p, const attn::SpecBinding &concrete,
+          const std::vector<attn::NDArray> &arrays) {
+        llvm::Expected<attn::reference::Outputs> result =
+            attn::reference::evaluate(concrete.op,
+                                      attn::referenceInputs(concrete, arrays));
+        if (!result)
+          referenceFailed(p, concrete, result.takeError());
+        copyToDoubles(result->output, out);
+        bool wroteLse = false;
+        if (lse && result->lse) {
+          copyToDoubles(*result->lse, *lse);
+          wroteLse = true;
+        }
+        return nb::make_tuple(wroteLse, static_cast<bool>(result->lse));
+      });
+}
+
+/// The key blocks the spec's selection keeps for every query token
+/// (reference::selectedBlocks): (flags as bytes [B, Hq, Nq, blocks], that
+/// shape, the selection's q_block). A spec without a selection is an
+/// ArgumentError.
+nb::tuple selectedBlocks(const std::string &text, const std::string &filename,
+                         const std::string &entry,
+                         const std::vector<std::string> &dtypes,
+                         const std::vector<InArray> &args) {
+  return withConcreteSpec(
+      text, filename, entry, dtypes, args,
+      [&](Parsed &p, const attn::SpecBinding &concrete,
+          const std::vector<attn::NDArray> &arrays) {
+        attn::TopKBlocksAttr selection = concrete.op.getSelectionAttr();
+        if (!selection)
+          throw ArgumentError("the spec declares no selection "
+                              "(#attn.topk_blocks): block_map(spec, q, k, v) "
+                              "shows selected blocks; block_map(spec, nq, nk) "
+                              "classifies a mask");
+        llvm::Expected<attn::NDArray> flags = attn::reference::selectedBlocks(
+            concrete.op, attn::referenceInputs(concrete, arrays));
+        if (!flags)
+          referenceFailed(p, concrete, flags.takeError());
+        std::string bytes(flags->numElements(), '\0');
+        for (int64_t i = 0, e = flags->numElements(); i < e; ++i)
+          bytes[i] = flags->getDouble(i) != 0 ? 1 : 0;
+        std::vector<int64_t> shape(flags->shape().begin(), flags->shape().end());
+        return nb::make_tuple(nb::bytes(bytes.data(), bytes.size()), shape,
+                              selection.getQBlock());
+      });
 }
 
 nb::tuple blockMap(const std::string &text, const std::string &filename,
@@ -741,6 +792,9 @@ NB_MODULE(_core, m) {
   m.def("reference", &referenceEval, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("dtypes"), nb::arg("args"), nb::arg("out"),
         nb::arg("lse").none());
+  m.def("selected_blocks", &selectedBlocks, nb::arg("text"),
+        nb::arg("filename"), nb::arg("entry"), nb::arg("dtypes"),
+        nb::arg("args"));
   m.def("block_map", &blockMap, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("head"), nb::arg("num_heads"),
         nb::arg("nq"), nb::arg("nk"), nb::arg("batch"), nb::arg("tile_q"),

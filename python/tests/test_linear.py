@@ -72,9 +72,11 @@ def run_everywhere(spec, dtype, operands_for=lambda shape, rng: {}, shapes=SHAPE
         assert compiled_kernels() == after
 
 
-# hedgehog reads its weights: test_hedgehog below.
+# hedgehog reads its weights: test_hedgehog below; identity and softmax are
+# Efficient Attention's query maps (test_quadratic_forms, and the C++
+# LinearAttentionNumericsTest).
 FEATURE_MAP_CASES = [(fm, l1) for fm in ao.FeatureMap.KINDS
-                     if fm not in ao.FeatureMap.WEIGHTED
+                     if fm not in ao.FeatureMap.WEIGHTED + ("identity", "softmax")
                      for l1 in ((False, True) if fm in POSITIVE_MAPS else (False,))]
 
 
@@ -189,6 +191,9 @@ def test_quadratic_forms(dtype):
                          normalization=ao.identity(l1=True), output_gate=True),
         "softmax over a feature map": ao.Spec(mask=ao.causal(), feature_map="silu",
                                               dtype=dtype),
+        "efficient attention": ao.Spec(
+            feature_map=ao.FeatureMap("softmax", keys="sequence_softmax"),
+            normalization=ao.identity(), scale=1.0, dtype=dtype),
     }
 
     def operands_for(name):
@@ -258,7 +263,13 @@ def test_feature_map_arguments():
     with pytest.raises(ValueError, match=r"unknown feature map 'elu'; one of \('elu_plus_one'"):
         ao.Spec(feature_map="elu")
     with pytest.raises(ValueError, match="unknown feature map"):
-        ao.FeatureMap("softmax")
+        ao.FeatureMap("softmin")
+    # A sequence map is a key map only.
+    with pytest.raises(ValueError, match="unknown feature map 'sequence_softmax'"):
+        ao.FeatureMap("sequence_softmax")
+    assert (repr(ao.FeatureMap("softmax", keys="sequence_softmax"))
+            == "#attn.feature_map<softmax, keys = sequence_softmax>")
+    assert ao.FeatureMap("relu", keys="relu") == ao.FeatureMap("relu")
     with pytest.raises(TypeError, match="feature_map must be a name .* got int"):
         ao.Spec(feature_map=3)
     with pytest.raises(TypeError, match="feature_map must be a name .* got Normalization"):

@@ -66,3 +66,63 @@ func.func @taylor2(%q: tensor<2x4x40x8xf32>) -> tensor<2x4x40x8xf32> {
        : tensor<2x4x40x8xf32>, tensor<2x4x40x8xf32>, tensor<2x4x40x8xf32> -> tensor<2x4x40x8xf32>
   return %o : tensor<2x4x40x8xf32>
 }
+
+// -----
+
+// Efficient Attention: a query map and a key map of their own. The key map
+// over the sequence (sequence_softmax) is one attn_tile.sequence_map before
+// the work items; the key tiles load its result unmapped, the query tile
+// takes the row softmax (expand_features, F' = D). Non-causal without a
+// mask: with linear-chunk = 5 the global O(N) form, the state of all the
+// keys (update_state over key chunks) read by every query chunk.
+
+// CHECK-LABEL: func.func @efficient
+// CHECK: %[[PK:.*]] = attn_tile.sequence_map %[[K:.*]] map(<softmax, keys = sequence_softmax>) : tensor<1x2x40x8xbf16> -> tensor<1x2x40x8xf32>
+// CHECK: scf.forall
+// CHECK: %[[QT:.*]] = attn_tile.load %{{.*}} : tensor<1x2x40x8xbf16> -> tensor<16x8xf32>
+// CHECK: %[[FQ:.*]] = attn_tile.expand_features %[[QT]] map(<softmax>) : tensor<16x8xf32> -> tensor<16x8xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KT:.*]] = attn_tile.load %[[PK]][{{.*}}] : tensor<1x2x40x8xf32> -> tensor<8x8xf32>
+// CHECK-NOT: attn_tile.feature_map
+// CHECK: attn_tile.scores %[[FQ]], %[[KT]] scale %{{.*}} : tensor<16x8xf32>, tensor<8x8xf32> -> tensor<16x8xf32>
+// CHUNK-LABEL: func.func @efficient
+// CHUNK: %[[PK:.*]] = attn_tile.sequence_map
+// CHUNK: scf.forall
+// CHUNK: %[[ST:.*]]:2 = scf.for %{{.*}} step %c5
+// CHUNK: %[[KT:.*]] = attn_tile.load %[[PK]]
+// CHUNK: attn_tile.update_state %{{.*}}, %{{.*}}, %[[KT]], %{{.*}} at
+// CHUNK: scf.for %{{.*}} step %c5
+// CHUNK: %[[FQ:.*]] = attn_tile.expand_features %{{.*}} map(<softmax>) : tensor<5x8xf32> -> tensor<5x8xf32>
+// CHUNK: attn_tile.read_state %[[FQ]], %[[ST]]#0, %[[ST]]#1
+// CHUNK: attn_tile.finalize
+// CHUNK-NOT: attn_tile.for_key_tiles
+// CHUNK-LABEL: func.func @efficient_scaled
+// LOOPS-LABEL: func.func @efficient
+// LOOPS-NOT: attn_tile.
+// LOOPS: return
+func.func @efficient(%q: tensor<1x2x40x8xbf16>, %k: tensor<1x2x40x8xbf16>) -> tensor<1x2x40x8xbf16> {
+  %o = attn.attention %q, %k, %k feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16>, tensor<1x2x40x8xbf16> -> tensor<1x2x40x8xbf16>
+  return %o : tensor<1x2x40x8xbf16>
+}
+
+// -----
+
+// Its scaling variant: K / Nk before the work items, the queries unmapped.
+
+// CHECK-LABEL: func.func @efficient_scaled
+// CHECK: %[[PK:.*]] = attn_tile.sequence_map %{{.*}} map(<identity, keys = sequence_scale>) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: scf.forall
+// CHECK-NOT: attn_tile.feature_map
+// CHECK-NOT: attn_tile.expand_features
+// CHECK: attn_tile.load %[[PK]]
+// LOOPS-LABEL: func.func @efficient_scaled
+// LOOPS-NOT: attn_tile.
+// LOOPS: return
+func.func @efficient_scaled(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<identity, keys = sequence_scale>)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -560,8 +560,26 @@ const SpecCase kLinearCases[] = {
      "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) "
      "normalization(#attn.normalize<identity>) scale(0.125)",
      ATTN_TEST_DECAY_HEAD},
+    // Separate query and key maps (Efficient Attention, L06): the row
+    // softmax on the queries, the key maps over the whole key sequence
+    // (once per call: for Nq != Nk the keys' own length), unnormalized
+    // (rows sum to 1 by construction), with l1 under a window (the mask
+    // does not change the sequence normalization), under softmax, and the
+    // 1/Nk scaling variant.
+    {"efficient_softmax",
+     "feature_map(#attn.feature_map<softmax, keys = sequence_softmax>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)"},
+    {"efficient_window_l1",
+     "feature_map(#attn.feature_map<softmax, keys = sequence_softmax>) "
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_LINEAR},
+    {"sigmoid_sequence_softmax_keys_softmax",
+     "feature_map(#attn.feature_map<sigmoid, keys = sequence_softmax>)"},
+    {"efficient_scaled",
+     "feature_map(#attn.feature_map<identity, keys = sequence_scale>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)"},
 };
 constexpr int kFirstExpandedCase = 9;
+constexpr int kFirstSeparateMapsCase = 16;
 
 class LinearAttentionNumericsTest
     : public ::testing::TestWithParam<std::tuple<int, const char *>> {
@@ -599,10 +617,33 @@ TEST(LinearAttentionEdgeTest, ExpandedFeatureMapsAtOneTokenAndOddDims) {
       {1, 2, 2, 3, 70, 4, 4},    // Nq < Nk (a decode step of 3 queries)
   };
   ASSERT_STREQ(kLinearCases[kFirstExpandedCase].name, "hedgehog_causal_l1");
-  for (int i = kFirstExpandedCase; i < int(std::size(kLinearCases)); ++i) {
+  ASSERT_STREQ(kLinearCases[kFirstSeparateMapsCase].name, "efficient_softmax");
+  for (int i = kFirstExpandedCase; i < kFirstSeparateMapsCase; ++i) {
     SCOPED_TRACE(kLinearCases[i].name);
     checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false,
                                  {0, 5, 64}, {1}, shapes);
+    if (testing::Test::HasFatalFailure())
+      return;
+  }
+}
+
+// The maps over the key sequence at one key (the softmax over one key is
+// 1), at a head dimension no vector divides, and with many more keys than
+// queries (each key feature normalized over all Nk = 300 keys). Non-causal:
+// the quadratic form only, so one chunk setting.
+TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const Shape shapes[] = {
+      {1, 2, 2, 1, 1, 8, 8},     // N = 1
+      {2, 2, 1, 70, 70, 5, 12},  // D = 5, Dv = 12
+      {1, 2, 2, 3, 300, 4, 4},   // Nq < Nk
+  };
+  ASSERT_STREQ(kLinearCases[kFirstSeparateMapsCase].name, "efficient_softmax");
+  for (int i = kFirstSeparateMapsCase; i < int(std::size(kLinearCases)); ++i) {
+    SCOPED_TRACE(kLinearCases[i].name);
+    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false, {0},
+                                 {2}, shapes);
     if (testing::Test::HasFatalFailure())
       return;
   }

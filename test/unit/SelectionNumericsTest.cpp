@@ -93,10 +93,30 @@ const SelectionCase kCases[] = {
     {"query_block_head_group",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
      "pool = mean, q_block = 16, mass = 0.9, head_group = true>)"},
+    // Proxy heads (ProxyAttn): every head pooled into one proxy head, so
+    // all heads of a (b, query block) share one selection.
+    {"query_block_proxy_heads",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
      "pool = max, threshold = 0.05, local = 1>)"},
+    // Learned gates (SeerAttention's AttnGate): keys pooled by [max, min,
+    // mean], per-head projections Wq [Hq, D, Dg] and Wk [Hk, 3D, Dg] of
+    // dynamic width; a threshold on the block softmax of g / sqrt(Dg).
+    {"learned_gate_threshold",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = [max, min, mean], q_block = 16, threshold = 0.15, "
+     "gate = learned>, %wq, %wk : tensor<?x?x?xf32>, tensor<?x?x?xf32>)",
+     ", %wq: tensor<?x?x?xf32>, %wk: tensor<?x?x?xf32>", "", /*lse=*/true},
+    // Shared projections (extent-1 heads) of static width 8, per token
+    // (q_block = 1), two pools, top-k without the current block.
+    {"learned_gate_shared_topk",
+     "selection(#attn.topk_blocks<block = 8, k = 2, pool = [mean, max], "
+     "keep_current = false, q_block = 1, gate = learned>, %wq, %wk : "
+     "tensor<1x?x8xbf16>, tensor<1x?x8xf32>)",
+     ", %wq: tensor<1x?x8xbf16>, %wk: tensor<1x?x8xf32>"},
 };
 
 struct Shape {
@@ -222,8 +242,8 @@ INSTANTIATE_TEST_SUITE_P(
 /// reference selection holds `nanBlock`.
 void checkSelectedBlocks(MLIRContext &context, const char *selection,
                          int64_t block, const Shape &s, uint64_t seed,
-                         int64_t nanBlock = -1) {
-  SelectionCase c{"probe", selection};
+                         int64_t nanBlock = -1, const char *extraArgs = "") {
+  SelectionCase c{"probe", selection, extraArgs};
   bool causal = StringRef(selection).contains("#attn.causal");
   std::string body = std::string(selection) + " scale(0.05)";
   c.body = body.c_str();
@@ -252,8 +272,10 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
   ASSERT_TRUE(static_cast<bool>(compiled))
       << llvm::toString(compiled.takeError());
   std::vector<NDArray> results = allocateResults(*concrete, size);
-  ASSERT_FALSE(static_cast<bool>((*compiled)->run(
-      {&(*args)[0], &(*args)[1], &(*args)[2]}, {&results[0]})));
+  std::vector<const NDArray *> inputs;
+  for (const NDArray &a : *args)
+    inputs.push_back(&a);
+  ASSERT_FALSE(static_cast<bool>((*compiled)->run(inputs, {&results[0]})));
   auto flags = reference::selectedBlocks(concrete->op,
                                          referenceInputs(*concrete, *args));
   ASSERT_TRUE(static_cast<bool>(flags)) << llvm::toString(flags.takeError());
@@ -284,9 +306,14 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
       selectedPairs += referenceSelects;
     }
   }
-  // A head group's heads share their rows' blocks (GQA by the shapes).
+  // A head group's heads share their rows' blocks (GQA by the shapes, or
+  // proxy_heads groups).
   if (StringRef(selection).contains("head_group = true")) {
-    int64_t group = s.hq / s.hkv, rowLength = s.nq * blocks;
+    int64_t groups = s.hkv;
+    StringRef sel(selection);
+    if (size_t at = sel.find("proxy_heads = "); at != StringRef::npos)
+      sel.drop_front(at + 14).consumeInteger(10, groups);
+    int64_t group = s.hq / groups, rowLength = s.nq * blocks;
     for (int64_t bh = 0; bh < s.b * s.hq; ++bh)
       for (int64_t e = 0; e < rowLength; ++e)
         EXPECT_EQ(flags->getDouble(bh * rowLength + e),
@@ -320,6 +347,53 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
     checkSelectedBlocks(context, bidirectional, 9, {2, 2, 1, 37, 37, 8, 0},
                         seed);
   }
+}
+
+// A learned gate (SeerAttention): the projected pooled rows rank the blocks;
+// per query block by a cumulative mass, and per token (q_block = 1) by top-k
+// with shared projections.
+TEST(SelectionBlocksTest, LearnedGateSelectionIsTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *seer =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+      "pool = [max, min, mean], q_block = 16, mass = 0.7, gate = learned>, "
+      "%wq, %wk : tensor<?x?x?xf32>, tensor<?x?x?xf32>)";
+  const char *perToken =
+      "selection(#attn.topk_blocks<block = 9, k = 2, pool = [min, mean], "
+      "keep_current = false, q_block = 1, gate = learned>, %wq, %wk : "
+      "tensor<1x?x?xf32>, tensor<1x?x?xf32>)";
+  const char *args = ", %wq: tensor<?x?x?xf32>, %wk: tensor<?x?x?xf32>";
+  const char *sharedArgs =
+      ", %wq: tensor<1x?x?xf32>, %wk: tensor<1x?x?xf32>";
+  // Shapes rotate over the seeds (each check compiles once).
+  const Shape seerShapes[] = {{1, 4, 2, 200, 200, 16, 0},
+                              {1, 2, 1, 60, 513, 16, 0},
+                              {1, 2, 2, 130, 77, 16, 0}};
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(seed);
+    checkSelectedBlocks(context, seer, 16, seerShapes[seed - 1], seed, -1,
+                        args);
+  }
+  for (uint64_t seed : {1u, 2u})
+    checkSelectedBlocks(context, perToken, 9, {2, 2, 1, 37, 37, 8, 0}, seed,
+                        -1, sharedArgs);
+}
+
+// Proxy heads: two groups of pooled heads (Hq = 4, Hk = 2), each shared by
+// its heads; the compiled block sets are the reference's.
+TEST(SelectionBlocksTest, ProxyHeadSelectionIsTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *proxy =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+      "pool = mean, q_block = 16, mass = 0.8, head_group = true, "
+      "proxy_heads = 2>)";
+  for (uint64_t seed : {1u, 2u})
+    checkSelectedBlocks(context, proxy, 16,
+                        seed == 1 ? Shape{1, 4, 2, 200, 200, 16, 0}
+                                  : Shape{2, 4, 4, 60, 513, 16, 0},
+                        seed);
 }
 
 // Per query block, the rules and the always-kept blocks: the rows of a

@@ -8,6 +8,7 @@
 // RUN: attn-opt %zoo/basics/alibi.mlir | FileCheck %s --check-prefix=ALIBI
 // RUN: attn-opt %zoo/hybrids/gemma2.mlir | FileCheck %s --check-prefix=GEMMA2
 // RUN: attn-opt %zoo/hybrids/gemma2_global.mlir | FileCheck %s --check-prefix=GEMMA2G
+// RUN: attn-opt %zoo/linear/efficient_attention.mlir | attn-opt | FileCheck %s --check-prefix=EFFICIENT
 
 // CAUSAL-LABEL: func.func @causal(
 // CAUSAL-SAME: %[[Q:[a-z0-9_]+]]: tensor<?x?x?x?xf32>, %[[K:[a-z0-9_]+]]: tensor<?x?x?x?xf32>, %[[V:[a-z0-9_]+]]: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32>
@@ -39,3 +40,8 @@
 // GEMMA2G-SAME: %[[Q:[a-z0-9_]+]]: tensor<?x?x?x?xbf16>, %[[K:[a-z0-9_]+]]: tensor<?x?x?x?xbf16>, %[[V:[a-z0-9_]+]]: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16>
 // GEMMA2G: attn.attention %[[Q]], %[[K]], %[[V]] mask(#attn.causal) score_mods([#attn.softcap<5.000000e+01>]) :
 // GEMMA2G-NOT: func.func
+
+// A query map and a key map of their own print as one attribute.
+// EFFICIENT-LABEL: func.func @efficient_attention(
+// EFFICIENT: attn.attention %{{.*}}, %{{.*}}, %{{.*}} feature_map(<softmax, keys = sequence_softmax>) normalization(<identity>) scale(1.000000e+00) :
+// EFFICIENT-NOT: func.func

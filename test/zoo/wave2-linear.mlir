@@ -1,5 +1,5 @@
-// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L04, L07, L10 and
-// L13 in part, the linear branch of Y03, and the linear transformer that
+// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L04, L06, L07, L10 and
+// L13 in part, Y03's two attention layers, and the linear transformer that
 // L10/L12 build on): every spec checked against the float64 reference,
 // which evaluates the quadratic form (phi(q) . phi(k) times the
 // product of the decays, over the causal keys) directly, at sizes that are
@@ -39,6 +39,13 @@
 // RUN: attn-run %zoo/linear/based_linear.mlir --random 24 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/based_linear.mlir --random 25 --tile-program --shape 1,2,1,200,200,8 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/based_linear.mlir --random 26 --tile-program --linear-chunk 0 --element-type bf16 --shape 1,2,1,100,100,16 --check | FileCheck %s
+// Y03 Based, its sliding-window layer (causal softmax over the query and
+// the 64 keys before it; Based mixes the two attention layers across the
+// model's layers: zoo/hybrids/based_window.mlir): the tiled path and the
+// tile program, a window that crosses the 64-key tiles.
+// RUN: attn-run %zoo/hybrids/based_window.mlir --random 32 --shape 2,4,2,77,77,16 --check | FileCheck %s --check-prefix=TILED
+// RUN: attn-run %zoo/hybrids/based_window.mlir --random 33 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/hybrids/based_window.mlir --random 34 --tile-program --element-type bf16 --shape 1,2,2,1,130,16 --check | FileCheck %s
 // Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 8 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/linear_transformer.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
@@ -52,6 +59,15 @@
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 20 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 21 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,24 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 22 --tile-program --linear-chunk 0 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// L06 Efficient Attention (the row softmax on the queries, the softmax over
+// the key sequence on the keys: one per-call map of all Nk keys before the
+// work items; non-causal, so the quadratic form) and its 1/n scaling
+// variant (K / Nk).
+// RUN: attn-run %zoo/linear/efficient_attention.mlir --random 27 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/efficient_attention.mlir --random 28 --tile-program --shape 1,2,1,300,333,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/efficient_attention.mlir --random 29 --tile-program --element-type bf16 --shape 1,2,2,1,1,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/efficient_attention_scaled.mlir --random 30 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/efficient_attention_scaled.mlir --random 31 --tile-program --split-kv 3 --shape 1,2,1,100,333,32 --check | FileCheck %s
 // L13 InLine, global part (relu, the subtractive normalization: weights
 // phi(q).phi(k) - mean + 1/N; non-causal, the quadratic form with kept-key
 // counts and value sums).

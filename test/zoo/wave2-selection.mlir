@@ -1,5 +1,7 @@
-// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P22
-// FlexPrefill's query-aware selection): checked against the
+// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P16
+// ProxyAttn's proxy heads, P20 SeerAttention's learned gate, P22
+// FlexPrefill's query-aware selection):
+// checked against the
 // float64 reference, which pools the keys, ranks the gates and selects the
 // blocks itself, at lengths that are not multiples of the 64-key blocks or
 // the tiles, GQA, a decode step (Nq 1 < Nk), Nq > Nk (early queries have
@@ -34,6 +36,25 @@
 // RUN: attn-run %zoo/selection/flexprefill.mlir --random 24 --tile-program --tile-q 48 --tile-kv 40 --shape 1,2,2,77,700,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/flexprefill.mlir --random 25 --tile-program --tile-q 16 --shape 1,2,1,400,270,16 --check | FileCheck %s
 
+// SeerAttention: a learned gate on [max, min, mean]-pooled keys and
+// mean-pooled queries per query block of 64 (random projections Wq, Wk of
+// gate width D), top-4 blocks; 64-multiples and not, GQA, a decode step,
+// Nq < Nk, tiles that straddle the query blocks.
+// RUN: attn-run %zoo/selection/seerattention.mlir --random 31 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/seerattention.mlir --random 32 --tile-program --shape 2,4,2,512,512,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/seerattention.mlir --random 33 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/seerattention.mlir --random 34 --tile-program --tile-q 48 --tile-kv 40 --shape 1,2,2,77,700,16 --check | FileCheck %s
+
+// ProxyAttn: 2 proxy heads (pooled groups of query and key heads), per
+// query block of 64, cumulative mass 0.9; 64-multiples and not, GQA and
+// MHA, a decode step, Nq < Nk; heads that 2 does not divide are refused.
+// RUN: attn-run %zoo/selection/proxyattn.mlir --random 41 --tile-program --shape 1,4,2,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/proxyattn.mlir --random 42 --tile-program --shape 2,4,4,512,512,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/proxyattn.mlir --random 43 --tile-program --shape 1,8,2,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/proxyattn.mlir --random 44 --tile-program --tile-q 48 --tile-kv 40 --shape 1,4,2,77,700,16 --check | FileCheck %s
+// RUN: not attn-run %zoo/selection/proxyattn.mlir --random 45 --tile-program --shape 1,2,1,64,64,16 2>&1 | FileCheck %s --check-prefix=PROXY
+// PROXY: proxyattn.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'attn.attention' op selection proxy_heads = 2 must divide the key heads (1)
+
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).
 // RUN: not attn-run %zoo/selection/moba.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
@@ -44,3 +65,8 @@
 // GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
 // RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 2>&1 | FileCheck %s --check-prefix=QBLOCK
 // QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
+// RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 2>&1 | FileCheck %s --check-prefix=SEER
+// RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=SEER
+// RUN: not attn-emit-lib %zoo/selection/seerattention.mlir -o %t 2>&1 | FileCheck %s --check-prefix=SEERGPU
+// SEER: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
+// SEERGPU: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet

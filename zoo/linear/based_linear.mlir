@@ -1,7 +1,8 @@
-// Based, the linear branch alone: causal linear attention with the
+// Based, its linear attention layer: causal linear attention with the
 // second-order Taylor feature map.
-// ZOO.md: Y03 `based` (its linear branch; Y03 also needs an exact sliding
-// window softmax branch combined with this one in a layer, not written).
+// ZOO.md: Y03 `based` (with its sliding-window layer,
+// zoo/hybrids/based_window.mlir: Based mixes the two across the model's
+// layers, not within one).
 //
 // Paper: "Simple linear attention language models balance the
 //   recall-throughput tradeoff" (Arora et al.), ICML 2024.

@@ -38,6 +38,9 @@ struct Inputs {
   /// The weight [Hq|1, F, D] and bias [Hq|1, F] of a learned feature map
   /// (#attn.feature_map<hedgehog>).
   std::optional<NDArray> featureWeight, featureBias;
+  /// The projections [Hq|1, D, Dg] and [Hk|1, P*D, Dg] of a learned block
+  /// gate (#attn.topk_blocks<..., gate = learned>).
+  std::optional<NDArray> gateQWeight, gateKWeight;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

@@ -34,7 +34,7 @@ struct ProblemSize {
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, FeatureWeight, FeatureBias, Capture
+  KScale, FeatureWeight, FeatureBias, GateQWeight, GateKWeight, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".

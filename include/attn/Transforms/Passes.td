@@ -69,8 +69,14 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     `attn_tile.update_state`. An affine normalization carries the value sum
     `[1, Dv]` and the key count `[1]` as the state of the constant feature
     1 (read with a ones query, the chunk's kept keys added by `kept_sums`,
-    folded with ones keys, no decay). Other specs, and `linear-chunk` = 0, keep the
-    quadratic form above (which is also the one under `split-kv`).
+    folded with ones keys, no decay). Non-causal linear attention without
+    any mask (the identity normalization, optionally `l1`; no decay, bias,
+    score modification, region, sink, affine correction or logsumexp)
+    takes the global O(N) form for `linear-chunk` > 0: per (batch, head)
+    `update_state` folds every key chunk into one state, then every query
+    chunk reads it (`read_state`, `finalize`). Other specs, and
+    `linear-chunk` = 0, keep the quadratic form above (which is also the
+    one under `split-kv`).
 
     Feature maps: the elementwise ones are `attn_tile.feature_map` on each
     loaded Q and K tile; `hedgehog` and `taylor2`, which change the feature
@@ -78,7 +84,13 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     head's weight and bias). The score tiles are then `phi(Q) phi(K)^T`
     over the `F'` features, and the chunked form's state is `[F' x Dv]`
     and its key sum `[F']` (`F' = 2F` for hedgehog, `1 + D + D^2` for
-    taylor2, `D` otherwise).
+    taylor2, `D` otherwise). A spec with a key map of its own
+    (`#attn.feature_map<Q, keys = K>`) maps each tile with its role's map;
+    `softmax` (a row map keeping `D`) is `expand_features`, and the key
+    maps over the whole sequence (`sequence_softmax`, `sequence_scale`:
+    Efficient Attention) are one `attn_tile.sequence_map` of all the keys
+    before the work items, whose result the key tiles load (non-causal:
+    never the chunked form).
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "32",

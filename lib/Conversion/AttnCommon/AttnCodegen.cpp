@@ -211,9 +211,15 @@ Value ScalarEmitter::featureMap(FeatureMapKind kind, Value x) {
     return math::ExpOp::create(b, loc, x);
   case FeatureMapKind::Silu:
     return arith::MulFOp::create(b, loc, x, sigmoid(x));
+  case FeatureMapKind::Identity:
+    return x;
   case FeatureMapKind::Hedgehog:
   case FeatureMapKind::Taylor2:
+  case FeatureMapKind::Softmax:
     // Not elementwise: attn_tile.expand_features.
+  case FeatureMapKind::SequenceSoftmax:
+  case FeatureMapKind::SequenceScale:
+    // Over the key sequence: attn_tile.sequence_map.
     break;
   }
   llvm_unreachable("not an elementwise feature map");

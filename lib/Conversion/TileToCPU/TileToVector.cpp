@@ -1616,7 +1616,10 @@ struct ConvertAttnTileToVectorPass
         if (lanesDivide(phi.getTile(), -1))
           replace(op, {lowerFeatureMap(phi, vectorWidth)});
       } else if (auto expand = dyn_cast<ExpandFeaturesOp>(op)) {
-        if (lanesDivide(expand.getTile(), -1))
+        // The row softmax (Efficient Attention's query map, once per work
+        // item) stays portable.
+        if (lanesDivide(expand.getTile(), -1) &&
+            expand.getMap().getKind() != FeatureMapKind::Softmax)
           replace(op, {lowerExpandFeatures(expand, vectorWidth)});
       } else if (auto decay = dyn_cast<DecayOp>(op)) {
         if (lanesDivide(decay.getScores(), 1))

@@ -332,6 +332,54 @@ static Value lowerFeatureMap(FeatureMapOp op) {
                  })[0];
 }
 
+/// The softmax of each row of `tile` over its columns, exp(x - max) / sum
+/// with the row's f32 maximum and an f32 sum in column order.
+static Value lowerRowSoftmax(TileLowering &t, Value tile,
+                             RankedTensorType type,
+                             SmallVector<Value> sizes) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value rows = tensor::DimOp::create(b, loc, tile, 0);
+  Value cols = tensor::DimOp::create(b, loc, tile, 1);
+  auto rowType = RankedTensorType::get({type.getDimSize(0)}, b.getF32Type());
+  SmallVector<Value> rowSizes;
+  if (type.isDynamicDim(0))
+    rowSizes.push_back(rows);
+  // Reduces the columns of row r from `init` with `step(acc, x)`.
+  auto overRow = [&](Value r, Value init,
+                     function_ref<Value(Value, Value)> step) -> Value {
+    return scf::ForOp::create(
+               b, loc, e.idx(0), cols, e.idx(1), ValueRange{init},
+               [&](OpBuilder &, Location, Value c, ValueRange acc) {
+                 Value x =
+                     tensor::ExtractOp::create(b, loc, tile, ValueRange{r, c});
+                 scf::YieldOp::create(b, loc, step(acc[0], x));
+               })
+        .getResult(0);
+  };
+  Value max = t.materialize(rowType, rowSizes, [&](ValueRange index) {
+    return overRow(index[0], e.f32(-INFINITY), [&](Value acc, Value x) {
+      return arith::MaximumFOp::create(b, loc, acc, x).getResult();
+    });
+  });
+  auto shifted = [&](Value r, Value x) -> Value {
+    Value m = tensor::ExtractOp::create(b, loc, max, ValueRange{r});
+    return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, m));
+  };
+  Value sum = t.materialize(rowType, rowSizes, [&](ValueRange index) {
+    return overRow(index[0], e.f32(0.0), [&](Value acc, Value x) {
+      return arith::AddFOp::create(b, loc, acc, shifted(index[0], x))
+          .getResult();
+    });
+  });
+  return t.materialize(type, sizes, [&](ValueRange index) -> Value {
+    Value x = tensor::ExtractOp::create(b, loc, tile, index);
+    Value s = tensor::ExtractOp::create(b, loc, sum, ValueRange{index[0]});
+    return arith::DivFOp::create(b, loc, shifted(index[0], x), s);
+  });
+}
+
 /// phi of the maps that change the feature dimension: hedgehog (the head's
 /// projection W x + b, then exp of it and of its negation) and taylor2
 /// (1, x, then x_a x_c / sqrt(2)); see attn_tile.expand_features.
@@ -356,6 +404,8 @@ static Value lowerExpandFeatures(ExpandFeaturesOp op) {
     return tensor::ExtractOp::create(b, loc, source, ValueRange{r, c});
   };
 
+  if (op.getMap().getKind() == FeatureMapKind::Softmax)
+    return lowerRowSoftmax(t, tile, type, dynamicSizes(d));
   if (op.getMap().getKind() == FeatureMapKind::Taylor2) {
     Value linearEnd = e.addi(e.idx(1), d);
     Value features = e.addi(linearEnd, e.muli(d, d));
@@ -565,11 +615,97 @@ static Value poolBlocks(TileLowering &t, Value input, int64_t size,
   return generate.getResult();
 }
 
+static Value averageGroups(TileLowering &t, Value perHead, Value groups,
+                           RankedTensorType type);
+
+/// One pool, or the concatenation of several (SeerAttention's [max, min,
+/// mean]): each pool is D wide and goes to its slice of the result.
 static Value lowerPoolKeys(PoolKeysOp op) {
   TileLowering t(op);
   TopKBlocksAttr selection = op.getSelection();
-  return poolBlocks(t, op.getKey(), selection.getBlock(), selection.getPool(),
-                    cast<RankedTensorType>(op.getType()));
+  auto type = cast<RankedTensorType>(op.getType());
+  ArrayRef<PoolKind> pools = selection.getPool();
+  // Proxy heads: pooled per key head, then averaged per group.
+  if (Value groups = op.getGroups()) {
+    auto keyType = cast<RankedTensorType>(op.getKey().getType());
+    auto perHeadType = RankedTensorType::get(
+        {keyType.getDimSize(0), keyType.getDimSize(1), ShapedType::kDynamic,
+         keyType.getDimSize(3)},
+        t.b.getF32Type());
+    Value perHead = poolBlocks(t, op.getKey(), selection.getBlock(),
+                               pools.front(), perHeadType);
+    return averageGroups(t, perHead, groups, type);
+  }
+  if (pools.size() == 1)
+    return poolBlocks(t, op.getKey(), selection.getBlock(), pools.front(),
+                      type);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value key = op.getKey();
+  auto kType = cast<RankedTensorType>(key.getType());
+  auto poolType = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(1), type.getDimSize(2),
+       kType.getDimSize(3)},
+      b.getF32Type());
+  Value d = tensor::DimOp::create(b, loc, key, 3);
+  Value blocks = arith::CeilDivUIOp::create(
+      b, loc, tensor::DimOp::create(b, loc, key, 2),
+      t.e.idx(selection.getBlock()));
+  Value extents[] = {tensor::DimOp::create(b, loc, key, 0),
+                     tensor::DimOp::create(b, loc, key, 1), blocks,
+                     t.e.muli(d, t.e.idx(pools.size()))};
+  Value result = tensor::EmptyOp::create(b, loc, type,
+                                         dynamicExtents(type, extents));
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  for (auto [p, kind] : llvm::enumerate(pools)) {
+    Value pooled = poolBlocks(t, key, selection.getBlock(), kind, poolType);
+    result = tensor::InsertSliceOp::create(
+        b, loc, pooled, result,
+        ArrayRef<OpFoldResult>{zero, zero, zero,
+                               t.e.muli(d, t.e.idx(p))},
+        tensor::getMixedSizes(b, loc, pooled),
+        ArrayRef<OpFoldResult>{one, one, one, one});
+  }
+  return result;
+}
+
+/// `result[b, h, n, g] = sum_x pooled[b, h, n, x] * weight[h or 0, x, g]`:
+/// a loop over x per element (computed once per call, O(n x Dg x width)
+/// per head).
+static Value lowerProjectPooled(ProjectPooledOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value pooled = op.getPooled(), weight = op.getWeight();
+  auto type = cast<RankedTensorType>(op.getType());
+  Value width = tensor::DimOp::create(b, loc, pooled, 3);
+  Value shared = e.cmp(arith::CmpIPredicate::eq,
+                       tensor::DimOp::create(b, loc, weight, 0), e.idx(1));
+  Value extents[] = {tensor::DimOp::create(b, loc, pooled, 0),
+                     tensor::DimOp::create(b, loc, pooled, 1),
+                     tensor::DimOp::create(b, loc, pooled, 2),
+                     tensor::DimOp::create(b, loc, weight, 2)};
+  return tensor::GenerateOp::create(
+             b, loc, type, dynamicExtents(type, extents),
+             [&](OpBuilder &, Location, ValueRange index) {
+               Value head = e.select(shared, e.idx(0), index[1]);
+               auto loop = scf::ForOp::create(
+                   b, loc, e.idx(0), width, e.idx(1), ValueRange{e.f32(0.0)},
+                   [&](OpBuilder &, Location, Value x, ValueRange acc) {
+                     Value row = tensor::ExtractOp::create(
+                         b, loc, pooled,
+                         ValueRange{index[0], index[1], index[2], x});
+                     Value w = e.toF32(tensor::ExtractOp::create(
+                         b, loc, weight, ValueRange{head, x, index[3]}));
+                     scf::YieldOp::create(
+                         b, loc,
+                         math::FmaOp::create(b, loc, row, w, acc[0])
+                             .getResult());
+                   });
+               tensor::YieldOp::create(b, loc, loop.getResult(0));
+             })
+      .getResult();
 }
 
 /// `result[b, g, r, x]`: the mean of `perHead[b, h, r, x]` over the heads
@@ -709,9 +845,13 @@ static Value gateQueries(TileLowering &t, SelectBlocksOp op) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
-  auto type = cast<RankedTensorType>(query.getType());
+  // The width of the pooled queries: D, or Dg when they are projected.
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(query.getType()).getDimSize(0),
+       cast<RankedTensorType>(queries.getType()).getDimSize(3)},
+      b.getF32Type());
   Value extents[] = {tensor::DimOp::create(b, loc, query, 0),
-                     tensor::DimOp::create(b, loc, query, 1)};
+                     tensor::DimOp::create(b, loc, queries, 3)};
   Value lastBlock =
       e.subi(tensor::DimOp::create(b, loc, queries, 2), e.idx(1));
   Value qBlock = e.idx(op.getSelection().getQBlock());
@@ -1527,6 +1667,14 @@ static Value tokenMean(TileLowering &t, Value source) {
   });
 }
 
+/// The four extents of a [B, H, N, D] tensor.
+static SmallVector<Value, 4> extentsOf(TileLowering &t, Value source) {
+  SmallVector<Value, 4> extents;
+  for (int64_t d = 0; d < 4; ++d)
+    extents.push_back(tensor::DimOp::create(t.b, t.loc, source, d));
+  return extents;
+}
+
 /// Smoothing: the f32-rounded f64 mean of each block of tokens (all tokens
 /// without `block`), written to every token of the block, and the source
 /// minus it in f32. The block means are materialized first ([B, H, C, D]),
@@ -1538,10 +1686,7 @@ static SmallVector<Value> lowerCenter(CenterOp op) {
   Location loc = t.loc;
   Type f64 = b.getF64Type();
   Value source = op.getSource();
-  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
-                     tensor::DimOp::create(b, loc, source, 1),
-                     tensor::DimOp::create(b, loc, source, 2),
-                     tensor::DimOp::create(b, loc, source, 3)};
+  SmallVector<Value, 4> extents = extentsOf(t, source);
   Value n = extents[2];
   // Without a block, one block of all N tokens (at least 1: no division
   // by zero when N = 0, where nothing is read).
@@ -1590,6 +1735,76 @@ static SmallVector<Value> lowerCenter(CenterOp op) {
   Value means = t.materialize(meansType, dynamicExtents(meansType, extents),
                               meanOf);
   return {residual, means};
+}
+
+/// A key map over the whole sequence (attn_tile.sequence_map): per (b, h,
+/// channel), sequence_softmax's f32 maximum and f64 sum of exp(x - max) in
+/// token order, or sequence_scale's 1 / N; then every element.
+static Value lowerSequenceMap(SequenceMapOp op) {
+  TileLowering t(op);
+  auto type = cast<RankedTensorType>(op.getType());
+  Value source = op.getSource();
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  Value n = extents[2];
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  auto read = [&](Value bi, Value hi, Value j, Value c) {
+    return e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
+  };
+  if (op.getMap().getKeyKind() == FeatureMapKind::SequenceScale) {
+    Value count = arith::UIToFPOp::create(
+        b, loc, b.getF32Type(),
+        arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n));
+    return t.materialize(type, dynamicExtents(type, extents),
+                         [&](ValueRange index) -> Value {
+                           Value x = read(index[0], index[1], index[2],
+                                          index[3]);
+                           return arith::DivFOp::create(b, loc, x, count);
+                         });
+  }
+  auto channels = RankedTensorType::get(
+      SmallVector<int64_t>(3, ShapedType::kDynamic), b.getF32Type());
+  SmallVector<Value> channelExtents = {extents[0], extents[1], extents[3]};
+  // Reduces the tokens of channel (b, h, c) from `init` with `step`.
+  auto overTokens = [&](ValueRange index, Value init,
+                        function_ref<Value(Value, Value)> step) -> Value {
+    return scf::ForOp::create(
+               b, loc, e.idx(0), n, e.idx(1), ValueRange{init},
+               [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                 Value x = read(index[0], index[1], j, index[2]);
+                 scf::YieldOp::create(b, loc, step(acc[0], x));
+               })
+        .getResult(0);
+  };
+  Value max = t.materialize(channels, channelExtents, [&](ValueRange index) {
+    return overTokens(index, e.f32(-INFINITY), [&](Value acc, Value x) {
+      return arith::MaximumFOp::create(b, loc, acc, x).getResult();
+    });
+  });
+  auto shifted = [&](Value bi, Value hi, Value c, Value x) -> Value {
+    Value m = tensor::ExtractOp::create(b, loc, max, ValueRange{bi, hi, c});
+    return math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, x, m));
+  };
+  Value sum = t.materialize(channels, channelExtents, [&](ValueRange index) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+    Value total = overTokens(index, zero, [&](Value acc, Value x) {
+      Value p = shifted(index[0], index[1], index[2], x);
+      return arith::AddFOp::create(
+                 b, loc, acc, arith::ExtFOp::create(b, loc, b.getF64Type(), p))
+          .getResult();
+    });
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), total).getResult();
+  });
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) -> Value {
+        Value x = read(index[0], index[1], index[2], index[3]);
+        Value s = tensor::ExtractOp::create(
+            b, loc, sum, ValueRange{index[0], index[1], index[3]});
+        return arith::DivFOp::create(
+            b, loc, shifted(index[0], index[1], index[3], x), s);
+      });
 }
 
 /// The block's absmax over its tokens [first, last) and all channels of
@@ -1642,10 +1857,7 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   double range = static_cast<double>(op.getRange());
   Value source = op.getSource(), block = e.idx(op.getBlock());
   Value mean = op.getCenter() ? tokenMean(t, source) : Value();
-  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
-                     tensor::DimOp::create(b, loc, source, 1),
-                     tensor::DimOp::create(b, loc, source, 2),
-                     tensor::DimOp::create(b, loc, source, 3)};
+  SmallVector<Value, 4> extents = extentsOf(t, source);
   Value n = extents[2];
   auto read = [&](Value bi, Value hi, Value j, Value x) -> Value {
     Value v = e.toF32(
@@ -1692,10 +1904,7 @@ static SmallVector<Value> lowerQuantizeChannels(QuantizeChannelsOp op) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value source = op.getSource();
-  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
-                     tensor::DimOp::create(b, loc, source, 1),
-                     tensor::DimOp::create(b, loc, source, 2),
-                     tensor::DimOp::create(b, loc, source, 3)};
+  SmallVector<Value, 4> extents = extentsOf(t, source);
   auto read = [&](Value bi, Value hi, Value j, Value c) -> Value {
     return e.toF32(
         tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
@@ -1765,10 +1974,7 @@ static Value lowerFP8Channels(FP8ChannelsOp op) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value source = op.getSource();
-  Value extents[] = {tensor::DimOp::create(b, loc, source, 0),
-                     tensor::DimOp::create(b, loc, source, 1),
-                     tensor::DimOp::create(b, loc, source, 2),
-                     tensor::DimOp::create(b, loc, source, 3)};
+  SmallVector<Value, 4> extents = extentsOf(t, source);
   auto read = [&](Value bi, Value hi, Value j, Value c) -> Value {
     return e.toF32(
         tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
@@ -2036,6 +2242,9 @@ static void lowerTileOp(Operation *op) {
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
           .Case([](CenterOp o) { return lowerCenter(o); })
+          .Case([](SequenceMapOp o) {
+            return SmallVector<Value>{lowerSequenceMap(o)};
+          })
           .Case([](FP8ChannelsOp o) {
             return SmallVector<Value>{lowerFP8Channels(o)};
           })
@@ -2055,6 +2264,9 @@ static void lowerTileOp(Operation *op) {
           })
           .Case([](PoolQueriesOp o) {
             return SmallVector<Value>{lowerPoolQueries(o)};
+          })
+          .Case([](ProjectPooledOp o) {
+            return SmallVector<Value>{lowerProjectPooled(o)};
           })
           .Case([](SelectBlocksOp o) { return lowerSelectBlocks(o); })
           .Case([](KeepSelectedOp o) {

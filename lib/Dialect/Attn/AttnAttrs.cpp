@@ -132,17 +132,86 @@ static LogicalResult checkFraction(EmitErrorFn emitError, StringRef name,
                      << (loInclusive ? "[0, 1]" : "(0, 1]") << ", got " << v;
 }
 
+FailureOr<SmallVector<PoolKind>> attn::parsePoolList(AsmParser &parser) {
+  SmallVector<PoolKind> pools;
+  auto parseOne = [&]() -> ParseResult {
+    FailureOr<PoolKind> kind = FieldParser<PoolKind>::parse(parser);
+    if (failed(kind))
+      return failure();
+    pools.push_back(*kind);
+    return success();
+  };
+  // One kind, or a list (a concatenation); an empty list reaches the
+  // verifier, which says why it is wrong.
+  if (succeeded(parser.parseOptionalLSquare())) {
+    if (succeeded(parser.parseOptionalRSquare()))
+      return pools;
+    if (parser.parseCommaSeparatedList(parseOne) || parser.parseRSquare())
+      return failure();
+    return pools;
+  }
+  if (parseOne())
+    return failure();
+  return pools;
+}
+
+void attn::printPoolList(AsmPrinter &printer, ArrayRef<PoolKind> pools) {
+  if (pools.size() == 1) {
+    printer << stringifyPoolKind(pools.front());
+    return;
+  }
+  printer << '[';
+  llvm::interleaveComma(pools, printer, [&](PoolKind kind) {
+    printer << stringifyPoolKind(kind);
+  });
+  printer << ']';
+}
+
+/// The pools and the gate: a concatenated pooled key is wider than the
+/// query, so only a learned projection can score it; a learned gate reads
+/// the pooled queries of each query block, per query head.
+static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
+                               int64_t qBlock, bool headGroup, GateKind gate) {
+  if (pool.empty())
+    return emitError() << "#attn.topk_blocks pool must name at least one "
+                          "pooling kind";
+  if (gate != GateKind::Learned) {
+    if (pool.size() > 1)
+      return emitError() << "#attn.topk_blocks with " << pool.size()
+                         << " concatenated pools needs gate = learned (the "
+                            "pooled key is "
+                         << pool.size() << " x D wide)";
+    return success();
+  }
+  if (qBlock == 0)
+    return emitError() << "#attn.topk_blocks gate = learned needs q_block "
+                          "(the gate projects pooled queries; q_block = 1 is "
+                          "per token)";
+  if (headGroup)
+    return emitError() << "#attn.topk_blocks gate = learned cannot be "
+                          "combined with head_group";
+  return success();
+}
+
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
-                                     int64_t k, PoolKind, bool,
+                                     int64_t k, ArrayRef<PoolKind> pool, bool,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
-                                     int64_t local, bool headGroup) {
+                                     int64_t local, bool headGroup,
+                                     int64_t proxyHeads, GateKind gate) {
+  if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
+    return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
       failed(checkParameter(emitError, "topk_blocks", "sinks", sinks, 0)) ||
-      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)))
+      failed(checkParameter(emitError, "topk_blocks", "local", local, 0)) ||
+      failed(checkParameter(emitError, "topk_blocks", "proxy_heads",
+                            proxyHeads, 0)))
     return failure();
+  // Proxy heads pool the heads of a group: without a group there is none.
+  if (proxyHeads > 0 && !headGroup)
+    return emitError() << "#attn.topk_blocks proxy_heads needs head_group";
   // A group shares the pooled query of each query block: per token there
   // is none.
   if (headGroup && qBlock == 0)
@@ -698,4 +767,71 @@ void EpilogueAttr::print(AsmPrinter &printer) const {
   }
   printer << "<" << stringifyEpilogueKind(getKind()) << ", eps = " << text
           << ">";
+}
+
+// #attn.feature_map<kind (, keys = kind)?>
+static std::optional<FeatureMapKind> parseFeatureMapKind(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return std::nullopt;
+  std::optional<FeatureMapKind> kind = symbolizeFeatureMapKind(keyword);
+  if (!kind)
+    parser.emitError(loc) << "unknown feature map '" << keyword
+                          << "'; expected elu_plus_one, relu, sigmoid, exp, "
+                             "silu, hedgehog, taylor2, identity, softmax, "
+                             "sequence_softmax or sequence_scale";
+  return kind;
+}
+
+Attribute FeatureMapAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess())
+    return {};
+  std::optional<FeatureMapKind> kind = parseFeatureMapKind(parser);
+  if (!kind)
+    return {};
+  std::optional<FeatureMapKind> keys = kind;
+  if (succeeded(parser.parseOptionalComma())) {
+    SMLoc optLoc = parser.getCurrentLocation();
+    if (failed(parser.parseOptionalKeyword("keys"))) {
+      parser.emitError(optLoc)
+          << "expected 'keys = <feature map>' after the query map";
+      return {};
+    }
+    if (parser.parseEqual() || !(keys = parseFeatureMapKind(parser)))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return parser.getChecked<FeatureMapAttr>(loc, parser.getContext(), *kind,
+                                           *keys);
+}
+
+void FeatureMapAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyFeatureMapKind(getKind());
+  if (getKeys() != getKind())
+    printer << ", keys = " << stringifyFeatureMapKind(getKeys());
+  printer << ">";
+}
+
+LogicalResult
+FeatureMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       FeatureMapKind kind, FeatureMapKind keys) {
+  if (isSequenceKind(kind))
+    return emitError() << "#attn.feature_map<" << stringifyFeatureMapKind(kind)
+                       << "> normalizes over the key sequence: it is a key "
+                          "map only (#attn.feature_map<identity, keys = "
+                       << stringifyFeatureMapKind(kind) << ">)";
+  if (kind == keys)
+    return success();
+  // Separate maps must give the same feature count: the row maps that
+  // change it (hedgehog, taylor2) map queries and keys alike.
+  for (FeatureMapKind k : {kind, keys})
+    if (k == FeatureMapKind::Hedgehog || k == FeatureMapKind::Taylor2)
+      return emitError() << "#attn.feature_map<" << stringifyFeatureMapKind(k)
+                         << "> changes the feature dimension and cannot be "
+                            "combined with another map (keys = "
+                         << stringifyFeatureMapKind(keys) << ")";
+  return success();
 }

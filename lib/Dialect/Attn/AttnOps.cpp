@@ -170,6 +170,78 @@ static LogicalResult verifyFeatureMapOperands(AttentionOp op,
   return success();
 }
 
+/// A key map over the whole key sequence (sequence_softmax,
+/// sequence_scale) is a non-causal normalization of K: every query would
+/// read every key through it, so no causal mask anywhere in the mask (a
+/// decay needs one, so it is refused too).
+static LogicalResult verifySequenceKeyMap(AttentionOp op) {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || !map.hasSequenceKeys())
+    return success();
+  StringRef name = stringifyFeatureMapKind(map.getKeyKind());
+  bool causal = false;
+  if (auto mask = dyn_cast_or_null<MaskAttrInterface>(op.getMaskAttr()))
+    walkMasks(mask, [&](MaskAttrInterface m) {
+      causal |= isa<CausalMaskAttr>(m);
+    });
+  if (causal)
+    return op.emitOpError()
+           << "keys = " << name
+           << " normalizes each key feature over all the keys, which a "
+              "causal mask forbids (there is no causal or chunked form of "
+              "it); use it without #attn.causal";
+  return success();
+}
+
+/// The projections of a learned block gate: Wq [Hq|1, D, Dg] and Wk
+/// [Hk|1, P*D, Dg], given exactly when the selection's gate is learned.
+static LogicalResult verifyGateWeights(AttentionOp op, const Extents &e) {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  Value wq = op.getGateQWeight(), wk = op.getGateKWeight();
+  if (!selection || !selection.isLearned()) {
+    if (!wq && !wk)
+      return success();
+    return op.emitOpError()
+           << "gate weight operands are given but "
+           << (selection ? "the selection's gate is not learned (gate = "
+                           "learned takes them)"
+                         : "there is no selection");
+  }
+  if (!wq || !wk)
+    return op.emitOpError()
+           << "a learned selection gate needs its projections: "
+              "selection(#attn.topk_blocks<..., gate = learned>, %wq, %wk : "
+              "tensor<Hq x D x Dg x f>, tensor<Hk x P*D x Dg x f>)";
+  auto wqType = cast<RankedTensorType>(wq.getType());
+  auto wkType = cast<RankedTensorType>(wk.getType());
+  for (auto [name, type] : {std::make_pair("gate_q_weight", wqType),
+                            std::make_pair("gate_k_weight", wkType)})
+    if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+      return op.emitOpError()
+             << "the selection's " << name
+             << " must be a rank-3 floating-point tensor [heads (or 1), "
+                "pooled width, gate width Dg], got "
+             << type;
+  int64_t dg = wqType.getDimSize(2);
+  if (known(dg) && dg == 0)
+    return op.emitOpError() << "the selection's gate_q_weight has gate width "
+                               "0 (Dg, dimension 2): Dg must be at least 1";
+  int64_t pooledWidth =
+      known(e.d) ? selection.numPools() * e.d : ShapedType::kDynamic;
+  if (failed(checkBroadcastDim(op, "gate_q_weight", 0, wqType.getDimSize(0),
+                               e.hq, "query heads")) ||
+      failed(checkDim(op, "gate_q_weight", 1, wqType.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkBroadcastDim(op, "gate_k_weight", 0, wkType.getDimSize(0),
+                               e.hkv, "key heads")) ||
+      failed(checkDim(op, "gate_k_weight", 1, wkType.getDimSize(1),
+                      pooledWidth, "pools x head_dim")) ||
+      failed(checkDim(op, "gate_k_weight", 2, wkType.getDimSize(2), dg,
+                      "gate width Dg of gate_q_weight")))
+    return failure();
+  return success();
+}
+
 bool AttentionOp::hasRowEpilogue() {
   if (getEpilogueAttr())
     return true;
@@ -636,18 +708,30 @@ LogicalResult AttentionOp::verify() {
   if (Value decay = getDecay())
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
-  if (failed(verifyFeatureMapOperands(*this, e)))
+  if (failed(verifyFeatureMapOperands(*this, e)) ||
+      failed(verifySequenceKeyMap(*this)))
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();
   if (failed(verifyQuantization(*this, e)))
     return failure();
+  if (failed(verifyGateWeights(*this, e)))
+    return failure();
   // A head group is the GQA group of the shapes; a map may make groups of
   // any size, which the pooled group query does not follow.
-  if (TopKBlocksAttr selection = getSelectionAttr())
+  if (TopKBlocksAttr selection = getSelectionAttr()) {
     if (selection.getHeadGroup() && getKHeadMap())
       return emitOpError() << "selection with head_group cannot be combined "
                               "with k_head_map";
+    // Proxy heads split the query and the key heads into G equal groups.
+    int64_t g = selection.getProxyHeads();
+    for (auto [heads, what] : {std::make_pair(e.hq, "query heads"),
+                               std::make_pair(e.hkv, "key heads")})
+      if (g > 0 && known(heads) && heads % g != 0)
+        return emitOpError() << "selection proxy_heads = " << g
+                             << " must divide the " << what << " (" << heads
+                             << ")";
+  }
   // The gate reads the raw q . kbar; a kernel would change what it ranks.
   if (hasSelection() && hasLinearKernel())
     return emitOpError() << "selection cannot be combined with a kernel "

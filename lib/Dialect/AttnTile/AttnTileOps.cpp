@@ -48,13 +48,60 @@ LogicalResult LoadOp::verify() {
                      "source");
 }
 
+/// A tile op applies one map: the spec's query map or its key map.
+static LogicalResult checkOneMap(Operation *op, FeatureMapAttr map) {
+  if (map.getKeys() == map.getKind())
+    return success();
+  return op->emitOpError() << "applies one feature map, got "
+                           << Attribute(map)
+                           << " (pass the query or the key map alone)";
+}
+
+LogicalResult FeatureMapOp::verify() {
+  FeatureMapAttr map = getMap();
+  if (failed(checkOneMap(*this, map)))
+    return failure();
+  if (!FeatureMapAttr::isElementwiseKind(map.getKind()))
+    return emitOpError() << "takes the elementwise maps; #attn.feature_map<"
+                         << stringifyFeatureMapKind(map.getKind()) << "> is "
+                         << (FeatureMapAttr::isSequenceKind(map.getKind())
+                                 ? "attn_tile.sequence_map"
+                                 : "attn_tile.expand_features");
+  return success();
+}
+
+LogicalResult SequenceMapOp::verify() {
+  if (!getMap().hasSequenceKeys())
+    return emitOpError() << "applies a sequence key map (keys = "
+                            "sequence_softmax or sequence_scale), got "
+                         << Attribute(getMap());
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
+/// The extent F' of a row map without weights (taylor2, softmax).
+static int64_t unweightedFeatures(FeatureMapKind kind, int64_t d) {
+  if (ShapedType::isDynamic(d))
+    return d;
+  return kind == FeatureMapKind::Taylor2 ? 1 + d + d * d : d;
+}
+
 LogicalResult ExpandFeaturesOp::verify() {
   FeatureMapAttr map = getMap();
-  if (map.isElementwise())
-    return emitOpError() << "takes the maps that change the feature "
-                            "dimension (hedgehog, taylor2); #attn.feature_map<"
-                         << stringifyFeatureMapKind(map.getKind())
-                         << "> is attn_tile.feature_map";
+  if (failed(checkOneMap(*this, map)))
+    return failure();
+  FeatureMapKind kind = map.getKind();
+  if (FeatureMapAttr::isElementwiseKind(kind) ||
+      FeatureMapAttr::isSequenceKind(kind))
+    return emitOpError() << "takes the maps of whole rows (hedgehog, "
+                            "taylor2, softmax); #attn.feature_map<"
+                         << stringifyFeatureMapKind(kind) << "> is "
+                         << (FeatureMapAttr::isSequenceKind(kind)
+                                 ? "attn_tile.sequence_map"
+                                 : "attn_tile.feature_map");
   if (failed(checkExtent(*this, getResult(), 0, "result", getTile(), 0,
                          "tile")))
     return failure();
@@ -62,12 +109,16 @@ LogicalResult ExpandFeaturesOp::verify() {
   if (!map.hasWeights()) {
     if (getWeight())
       return emitOpError() << "#attn.feature_map<"
-                           << stringifyFeatureMapKind(map.getKind())
+                           << stringifyFeatureMapKind(kind)
                            << "> takes no weights";
-    if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(features) &&
-        features != 1 + d + d * d)
-      return emitOpError() << "result extent 1 (" << features
-                           << ") must be 1 + D + D^2 = " << 1 + d + d * d;
+    int64_t expected = unweightedFeatures(kind, d);
+    if (!ShapedType::isDynamic(expected) && !ShapedType::isDynamic(features) &&
+        features != expected)
+      return emitOpError() << "result extent 1 (" << features << ") must be "
+                           << (kind == FeatureMapKind::Taylor2
+                                   ? "1 + D + D^2 = "
+                                   : "D = ")
+                           << expected;
     return success();
   }
   if (!getWeight() || !getBias() || !getHead())
@@ -343,11 +394,43 @@ LogicalResult UpdateStateOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult PoolKeysOp::verify() {
-  for (unsigned d : {0u, 1u, 3u})
-    if (failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
+  bool proxies = getSelection().getProxyHeads() > 0;
+  if (bool(getGroups()) != proxies)
+    return emitOpError(proxies
+                           ? "needs the group count of a proxy_heads selection"
+                           : "takes a group count only with proxy_heads");
+  // With groups, the result's heads are the groups.
+  for (unsigned d : {0u, 1u})
+    if ((d != 1 || !getGroups()) &&
+        failed(checkExtent(*this, getResult(), d, "result", getKey(), d,
                            "key")))
       return failure();
+  // Concatenated pools: P key rows side by side.
+  int64_t pools = getSelection().numPools();
+  int64_t d = extent(getKey(), 3), width = extent(getResult(), 3);
+  if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(width) &&
+      width != pools * d)
+    return emitOpError("result extent 3 (")
+           << width << ") must be the " << pools << " pools x key extent 3 ("
+           << d << ")";
   return success();
+}
+
+LogicalResult ProjectPooledOp::verify() {
+  int64_t heads = extent(getWeight(), 0);
+  if (heads != 1 &&
+      failed(checkExtent(*this, getWeight(), 0, "weight", getPooled(), 1,
+                         "pooled")))
+    return failure();
+  for (unsigned d : {0u, 1u, 2u})
+    if (failed(checkExtent(*this, getResult(), d, "result", getPooled(), d,
+                           "pooled")))
+      return failure();
+  if (failed(checkExtent(*this, getWeight(), 1, "weight", getPooled(), 3,
+                         "pooled")))
+    return failure();
+  return checkExtent(*this, getResult(), 3, "result", getWeight(), 2,
+                     "weight");
 }
 
 LogicalResult PoolQueriesOp::verify() {
@@ -379,8 +462,10 @@ LogicalResult SelectBlocksOp::verify() {
     if (failed(checkExtent(*this, queries, 3, "pooled queries", getPooled(),
                            3, "pooled keys")))
       return failure();
-  if (failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
-                         "pooled keys")) ||
+  // A learned gate reads projected rows, not the query tile's.
+  if ((!getSelection().isLearned() &&
+       failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
+                          "pooled keys"))) ||
       failed(checkExtent(*this, getMembers(), 0, "members", getQuery(), 0,
                          "query")) ||
       failed(checkExtent(*this, getMembers(), 1, "members", getPooled(), 2,

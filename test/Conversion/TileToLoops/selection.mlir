@@ -63,3 +63,52 @@ func.func @min_pool(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A learned gate: the concatenated pools fill their slices of one pooled
+// key (tensor.insert_slice at p x D), each projection is a loop over the
+// pooled width per element (the weight's head 0 when it is shared), and
+// the masses scale the gates by 1 / sqrt(Dg) (the projected width).
+// CHECK-LABEL: func.func @learned_gate
+// CHECK: tensor.empty(%{{.*}}) : tensor<1x2x?x32xf32>
+// CHECK: tensor.generate
+// CHECK: arith.maximumf
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, %{{.*}}] [1, 2, %{{.*}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> into tensor<1x2x?x32xf32>
+// CHECK: tensor.generate
+// CHECK: arith.divf
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, %{{.*}}] [1, 2, %{{.*}}, 16] [1, 1, 1, 1] : tensor<1x2x?x16xf32> into tensor<1x2x?x32xf32>
+// CHECK: arith.cmpi eq
+// CHECK: tensor.generate
+// CHECK: arith.select
+// CHECK: scf.for
+// CHECK: math.fma
+// CHECK: scf.forall
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<16x4xf32>, tensor<?x4xf32>)
+// CHECK: %[[DG:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<16x4xf32>
+// CHECK: arith.index_castui %[[DG]]
+// CHECK: math.rsqrt
+func.func @learned_gate(%q: tensor<1x2x40x16xf32>, %wq: tensor<1x16x4xf32>,
+                        %wk: tensor<2x32x4xbf16>) -> tensor<1x2x40x16xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = [max, mean], q_block = 1, threshold = 0.1, gate = learned>,
+                 %wq, %wk : tensor<1x16x4xf32>, tensor<2x32x4xbf16>)
+       : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
+  return %o : tensor<1x2x40x16xf32>
+}
+
+// Proxy heads: the pooled keys are pooled per key head, then averaged over
+// each group of heads (a loop over the group's heads per element).
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK: tensor.generate
+// CHECK: } : tensor<1x4x?x16xf32>
+// CHECK: tensor.generate
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: } : tensor<1x2x?x16xf32>
+// CHECK: scf.forall
+func.func @proxy_heads(%q: tensor<1x4x40x16xf32>) -> tensor<1x4x40x16xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, q_block = 8, head_group = true, proxy_heads = 2>)
+       : tensor<1x4x40x16xf32>, tensor<1x4x40x16xf32>, tensor<1x4x40x16xf32> -> tensor<1x4x40x16xf32>
+  return %o : tensor<1x4x40x16xf32>
+}

@@ -35,7 +35,7 @@ func.func @weights_for_taylor2(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>,
 // The generic form can give the operands without the attribute.
 func.func @weights_without_feature_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op feature_map weight and bias operands are given but there is no feature_map}}
-  %o = "attn.attention"(%q, %q, %q, %w, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0>}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %w, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>, tensor<2x4xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -44,7 +44,7 @@ func.func @weights_without_feature_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x
 
 func.func @only_a_weight(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op #attn.feature_map<hedgehog> needs its weight and bias operands}}
-  %o = "attn.attention"(%q, %q, %q, %w) <{feature_map = #attn.feature_map<hedgehog>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0>}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %w) <{feature_map = #attn.feature_map<hedgehog>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -157,6 +157,67 @@ func.func @taylor2_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 func.func @taylor2_decay_softmax(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op decay needs the identity normalization (optionally with l1), not softmax}}
   %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1xf32>) feature_map(#attn.feature_map<taylor2>) mask(#attn.causal)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Separate query and key maps (Efficient Attention): a sequence map is a
+// key map only, maps that change the feature dimension take no partner,
+// and a sequence key map is non-causal.
+
+func.func @sequence_map_on_queries(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.feature_map<sequence_softmax> normalizes over the key sequence: it is a key map only (#attn.feature_map<identity, keys = sequence_softmax>)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<sequence_softmax>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @taylor2_with_another_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.feature_map<taylor2> changes the feature dimension and cannot be combined with another map (keys = relu)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2, keys = relu>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @unknown_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{unknown feature map 'softmin'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax or sequence_scale}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = softmin>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @missing_keys_keyword(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{expected 'keys = <feature map>' after the query map}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, sequence_softmax>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @sequence_softmax_causal(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = sequence_softmax normalizes each key feature over all the keys, which a causal mask forbids (there is no causal or chunked form of it); use it without #attn.causal}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Causal anywhere in the mask counts.
+func.func @sequence_scale_causal_window(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = sequence_scale normalizes each key feature over all the keys, which a causal mask forbids}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<identity, keys = sequence_scale>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>) normalization(#attn.normalize<identity>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

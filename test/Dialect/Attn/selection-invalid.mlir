@@ -41,7 +41,7 @@ func.func @block_too_large(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @pool_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+2 {{expected ::attn::PoolKind to be one of: mean, max, min}}
+  // expected-error @+2 {{expected one of [mean, max, min, sum] for how the keys of a block are pooled into one key, got: median}}
   // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'pool'}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = median>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
@@ -177,4 +177,40 @@ func.func @head_group_with_map(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32
        selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true>)
        : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @proxy_heads_without_group(%q: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks proxy_heads needs head_group}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, proxy_heads = 2>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @proxy_heads_negative(%q: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks proxy_heads must be non-negative, got -1}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true, proxy_heads = -1>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @proxy_heads_query_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x3x8x16xf32>) -> tensor<1x6x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection proxy_heads = 4 must divide the query heads (6)}}
+  %o = attn.attention %q, %k, %k selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true, proxy_heads = 4>)
+       : tensor<1x6x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x6x8x16xf32>
+  return %o : tensor<1x6x8x16xf32>
+}
+
+// -----
+
+func.func @proxy_heads_key_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x3x8x16xf32>) -> tensor<1x6x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection proxy_heads = 2 must divide the key heads (3)}}
+  %o = attn.attention %q, %k, %k selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true, proxy_heads = 2>)
+       : tensor<1x6x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x6x8x16xf32>
+  return %o : tensor<1x6x8x16xf32>
 }

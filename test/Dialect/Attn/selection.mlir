@@ -68,3 +68,34 @@ func.func @sum_pool(%q: tensor<1x2x16x16xf32>) -> tensor<1x2x16x16xf32> {
        : tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32> -> tensor<1x2x16x16xf32>
   return %o : tensor<1x2x16x16xf32>
 }
+
+// A learned gate (SeerAttention): concatenated pools printed as a list, a
+// single pool as one kind, and the projection operands in the group.
+// CHECK-LABEL: func.func @seer_learned
+// CHECK: selection(<block = 64, k = 4, pool = [max, min, mean], q_block = 64, gate = learned>, %{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<1x?x32xbf16>)
+func.func @seer_learned(%q: tensor<?x?x?x?xf32>, %wq: tensor<?x?x?xf32>, %wk: tensor<1x?x32xbf16>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 4, pool = [max, min, mean], q_block = 64, gate = learned>,
+                 %wq, %wk : tensor<?x?x?xf32>, tensor<1x?x32xbf16>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @one_pool_listed
+// CHECK: selection(<block = 8, k = 2, pool = sum, q_block = 1, gate = learned>, %{{.*}}, %{{.*}} : tensor<2x16x4xf32>, tensor<2x16x4xf32>)
+func.func @one_pool_listed(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x4xf32>, %wk: tensor<2x16x4xf32>) -> tensor<1x2x40x16xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = [sum], q_block = 1, gate = learned>, %wq, %wk : tensor<2x16x4xf32>, tensor<2x16x4xf32>)
+       : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
+  return %o : tensor<1x2x40x16xf32>
+}
+
+// Proxy heads (ProxyAttn): a head group of G pooled heads.
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK: selection(<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 9.000000e-01 : f64, head_group = true, proxy_heads = 2>)
+func.func @proxy_heads(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 64, k = 1000000, pool = mean, q_block = 64, mass = 0.9, head_group = true, proxy_heads = 2>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

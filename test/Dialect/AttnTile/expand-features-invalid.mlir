@@ -4,7 +4,7 @@
 // (lib/Dialect/AttnTile/AttnTileOps.cpp).
 
 func.func @elementwise(%t: tensor<16x8xf32>) -> tensor<16x8xf32> {
-  // expected-error @+1 {{'attn_tile.expand_features' op takes the maps that change the feature dimension (hedgehog, taylor2); #attn.feature_map<relu> is attn_tile.feature_map}}
+  // expected-error @+1 {{'attn_tile.expand_features' op takes the maps of whole rows (hedgehog, taylor2, softmax); #attn.feature_map<relu> is attn_tile.feature_map}}
   %a = attn_tile.expand_features %t map(#attn.feature_map<relu>) : tensor<16x8xf32> -> tensor<16x8xf32>
   return %a : tensor<16x8xf32>
 }
@@ -67,4 +67,20 @@ func.func @hedgehog_features(%t: tensor<16x8xf32>, %w: tensor<1x3x8xf32>, %b: te
   %a = attn_tile.expand_features %t map(#attn.feature_map<hedgehog>) weights(%w, %b : tensor<1x3x8xf32>, tensor<1x3xf32>) head %h
       : tensor<16x8xf32> -> tensor<16x3xf32>
   return %a : tensor<16x3xf32>
+}
+
+// -----
+
+func.func @sequence_map_here(%t: tensor<16x8xf32>) -> tensor<16x8xf32> {
+  // expected-error @+1 {{'attn_tile.expand_features' op applies one feature map, got #attn.feature_map<identity, keys = sequence_softmax> (pass the query or the key map alone)}}
+  %a = attn_tile.expand_features %t map(#attn.feature_map<identity, keys = sequence_softmax>) : tensor<16x8xf32> -> tensor<16x8xf32>
+  return %a : tensor<16x8xf32>
+}
+
+// -----
+
+func.func @softmax_features(%t: tensor<16x8xf32>) -> tensor<16x9xf32> {
+  // expected-error @+1 {{'attn_tile.expand_features' op result extent 1 (9) must be D = 8}}
+  %a = attn_tile.expand_features %t map(#attn.feature_map<softmax>) : tensor<16x8xf32> -> tensor<16x9xf32>
+  return %a : tensor<16x9xf32>
 }

@@ -223,7 +223,7 @@ func.func @update_state_rows(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tenso
 // -----
 
 func.func @pool_keys_extent(%k: tensor<2x4x100x64xf32>) {
-  // expected-error @+1 {{result extent 3 (32) does not match key extent 3 (64)}}
+  // expected-error @+1 {{result extent 3 (32) must be the 1 pools x key extent 3 (64)}}
   %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)
       : tensor<2x4x100x64xf32> -> tensor<2x4x7x32xf32>
   return
@@ -489,4 +489,55 @@ func.func @fp8_channels_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xf32
   // expected-error @+1 {{result extent 3 (4) does not match source extent 3 (8)}}
   %r = attn_tile.fp8_channels %x : tensor<1x2x100x8xf32> -> tensor<1x2x100x4xf32>
   return %r : tensor<1x2x100x4xf32>
+}
+
+// -----
+
+func.func @pool_keys_concat_width(%k: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{result extent 3 (64) must be the 3 pools x key extent 3 (64)}}
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = [max, min, mean], q_block = 16, gate = learned>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x7x64xf32>
+  return
+}
+
+// -----
+
+func.func @project_pooled_heads(%p: tensor<2x4x7x192xf32>, %w: tensor<2x192x8xf32>) {
+  // expected-error @+1 {{weight extent 0 (2) does not match pooled extent 1 (4)}}
+  %g = attn_tile.project_pooled %p, %w : tensor<2x4x7x192xf32>, tensor<2x192x8xf32> -> tensor<2x4x7x8xf32>
+  return
+}
+
+// -----
+
+func.func @project_pooled_width(%p: tensor<2x4x7x192xf32>, %w: tensor<4x64x8xf32>) {
+  // expected-error @+1 {{weight extent 1 (64) does not match pooled extent 3 (192)}}
+  %g = attn_tile.project_pooled %p, %w : tensor<2x4x7x192xf32>, tensor<4x64x8xf32> -> tensor<2x4x7x8xf32>
+  return
+}
+
+// -----
+
+func.func @project_pooled_result(%p: tensor<2x4x7x192xf32>, %w: tensor<1x192x8xf32>) {
+  // expected-error @+1 {{result extent 3 (4) does not match weight extent 2 (8)}}
+  %g = attn_tile.project_pooled %p, %w : tensor<2x4x7x192xf32>, tensor<1x192x8xf32> -> tensor<2x4x7x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_keys_proxy_without_groups(%k: tensor<2x4x100x64xf32>) {
+  // expected-error @+1 {{needs the group count of a proxy_heads selection}}
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16, head_group = true, proxy_heads = 2>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x7x64xf32>
+  return
+}
+
+// -----
+
+func.func @pool_keys_groups_without_proxy(%k: tensor<2x4x100x64xf32>, %g: index) {
+  // expected-error @+1 {{takes a group count only with proxy_heads}}
+  %kbar = attn_tile.pool_keys %k groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16, head_group = true>)
+      : tensor<2x4x100x64xf32> -> tensor<2x2x7x64xf32>
+  return
 }

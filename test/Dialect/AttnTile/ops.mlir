@@ -212,3 +212,37 @@ func.func @fp8(%v: tensor<?x?x?x?xbf16>, %w: tensor<16x8xf32>) -> (tensor<?x?x?x
   %d = attn_tile.round_fp8 %w e5m2 : tensor<16x8xf32>
   return %a, %b, %c, %d : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>
 }
+
+// A learned gate: concatenated pools (3 x 64 wide), projected per head (and
+// by a shared weight) to the gate width, then select_blocks on the
+// projected rows (the query tile keeps its own width).
+// CHECK-LABEL: func.func @learned_gate
+func.func @learned_gate(%k: tensor<2x4x100x64xbf16>, %q: tensor<2x4x100x64xf32>,
+                        %wk: tensor<4x192x8xf32>, %wq: tensor<1x64x8xbf16>,
+                        %qt: tensor<16x64xf32>, %b: index, %h: index,
+                        %q0: index, %nq: index, %nk: index)
+    -> (tensor<16x7xi1>, tensor<7xi1>) {
+  // CHECK: attn_tile.pool_keys %{{.*}} selection(<block = 16, k = 3, pool = [max, min, mean], q_block = 32, gate = learned>) : tensor<2x4x100x64xbf16> -> tensor<2x4x7x192xf32>
+  %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = [max, min, mean], q_block = 32, gate = learned>)
+      : tensor<2x4x100x64xbf16> -> tensor<2x4x7x192xf32>
+  // CHECK: attn_tile.project_pooled %{{.*}}, %{{.*}} : tensor<2x4x7x192xf32>, tensor<4x192x8xf32> -> tensor<2x4x7x8xf32>
+  %kg = attn_tile.project_pooled %kbar, %wk : tensor<2x4x7x192xf32>, tensor<4x192x8xf32> -> tensor<2x4x7x8xf32>
+  %qbar = attn_tile.pool_queries %q selection(#attn.topk_blocks<block = 16, k = 3, pool = [max, min, mean], q_block = 32, gate = learned>)
+      : tensor<2x4x100x64xf32> -> tensor<2x4x4x64xf32>
+  // CHECK: attn_tile.project_pooled %{{.*}}, %{{.*}} : tensor<2x4x4x64xf32>, tensor<1x64x8xbf16> -> tensor<2x4x4x8xf32>
+  %qg = attn_tile.project_pooled %qbar, %wq : tensor<2x4x4x64xf32>, tensor<1x64x8xbf16> -> tensor<2x4x4x8xf32>
+  // CHECK: attn_tile.select_blocks %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] queries %{{.*}}[%{{.*}}] at {{.*}} : tensor<16x64xf32>, tensor<2x4x7x8xf32>, tensor<2x4x4x8xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  %m, %v = attn_tile.select_blocks %qt, %kg[%b, %h] queries %qg[%h] at %q0 lengths(%nq, %nk)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = [max, min, mean], q_block = 32, gate = learned>)
+      : tensor<16x64xf32>, tensor<2x4x7x8xf32>, tensor<2x4x4x8xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return %m, %v : tensor<16x7xi1>, tensor<7xi1>
+}
+
+// Proxy heads: the pooled keys averaged over groups of key heads.
+// CHECK-LABEL: func.func @proxy_heads
+func.func @proxy_heads(%k: tensor<2x4x100x64xbf16>, %g: index) -> tensor<2x2x7x64xf32> {
+  // CHECK: attn_tile.pool_keys %{{.*}} groups %{{.*}} selection(<block = 16, k = 3, pool = mean, q_block = 32, head_group = true, proxy_heads = 2>) : tensor<2x4x100x64xbf16> -> tensor<2x2x7x64xf32>
+  %kbar = attn_tile.pool_keys %k groups %g selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 32, head_group = true, proxy_heads = 2>)
+      : tensor<2x4x100x64xbf16> -> tensor<2x2x7x64xf32>
+  return %kbar : tensor<2x2x7x64xf32>
+}

@@ -354,7 +354,11 @@ def Attn_FeatureMapKind : I32EnumAttr<"FeatureMapKind",
   I32EnumAttrCase<"Exp", 3, "exp">,
   I32EnumAttrCase<"Silu", 4, "silu">,
   I32EnumAttrCase<"Hedgehog", 5, "hedgehog">,
-  I32EnumAttrCase<"Taylor2", 6, "taylor2">]> {
+  I32EnumAttrCase<"Taylor2", 6, "taylor2">,
+  I32EnumAttrCase<"Identity", 7, "identity">,
+  I32EnumAttrCase<"Softmax", 8, "softmax">,
+  I32EnumAttrCase<"SequenceSoftmax", 9, "sequence_softmax">,
+  I32EnumAttrCase<"SequenceScale", 10, "sequence_scale">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -393,6 +397,31 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
       expansion of `exp(q . k / sqrt(D))`); that prescaling is the caller's
       (it folds into the projections).
 
+    `softmax` acts on a whole row too and keeps its length: `phi(x)_a =
+    exp(x_a) / sum_c exp(x_c)` over the `D` features of the row (Efficient
+    Attention's `rho_q`, Shen et al. 2021).
+
+    **A key map of its own.** `#attn.feature_map<QMAP, keys = KMAP>` maps
+    the queries with `QMAP` and the keys with `KMAP` (without `keys`, both
+    with the one map). `identity` is `phi(x) = x`. Two key maps read the
+    whole key sequence of a (batch, key head) (all `Nk` keys, whatever the
+    mask keeps) and exist only as `keys = ...`:
+
+    * `sequence_softmax` (Efficient Attention's `rho_k`): each key feature
+      normalized over the sequence, `phi(K)[j, a] = exp(K[j, a]) /
+      sum_{t < Nk} exp(K[t, a])`;
+    * `sequence_scale` (its scaling variant, `rho_q(Y) = rho_k(Y) = Y /
+      sqrt(n)`, written with the whole `1/n` on the keys):
+      `phi(K)[j, a] = K[j, a] / Nk`.
+
+    Efficient Attention, `E = rho_q(Q) (rho_k(K)^T V)`, is
+    `#attn.feature_map<softmax, keys = sequence_softmax>` with the identity
+    normalization and `scale(1.0)`. The two maps must keep the feature
+    dimension (elementwise maps, `identity`, `softmax`: not `hedgehog` or
+    `taylor2` next to another map), and a sequence map is refused with a
+    causal mask and with a `decay` (it is a non-causal normalization: a
+    query would read every key through it).
+
     With `normalization(#attn.normalize<identity, l1>)` and `scale(1.0)` the
     spec is normalized linear attention,
     `o_i = sum_j phi(q_i).phi(k_j) v_j / sum_j phi(q_i).phi(k_j)`; with
@@ -404,17 +433,41 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     feature_map(#attn.feature_map<taylor2>)
     feature_map(#attn.feature_map<hedgehog>, %w, %b
                 : tensor<?x?x?xf32>, tensor<?x?xf32>)
+    feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
     ```
   }];
-  let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind);
-  let assemblyFormat = "`<` $kind `>`";
+  // `keys` equals `kind` when the keys take the query map.
+  let parameters = (ins EnumParameter<Attn_FeatureMapKind>:$kind,
+                        EnumParameter<Attn_FeatureMapKind>:$keys);
+  let builders = [
+    AttrBuilder<(ins "::attn::FeatureMapKind":$kind), [{
+      return $_get($_ctxt, kind, kind);
+    }]>
+  ];
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    /// Whether phi acts on each element alone (the feature dimension stays
-    /// D); hedgehog and taylor2 map whole rows to F' features.
-    bool isElementwise() const {
+    /// phi(x) of each element alone (identity included).
+    static bool isElementwiseKind(FeatureMapKind kind) {
+      return kind != FeatureMapKind::Hedgehog &&
+             kind != FeatureMapKind::Taylor2 &&
+             kind != FeatureMapKind::Softmax && !isSequenceKind(kind);
+    }
+    /// A key map over the whole key sequence (a per-call prologue).
+    static bool isSequenceKind(FeatureMapKind kind) {
+      return kind == FeatureMapKind::SequenceSoftmax ||
+             kind == FeatureMapKind::SequenceScale;
+    }
+    /// Whether the feature dimension stays D for queries and keys;
+    /// hedgehog and taylor2 map whole rows to F' features.
+    bool keepsFeatureDim() const {
       return getKind() != FeatureMapKind::Hedgehog &&
              getKind() != FeatureMapKind::Taylor2;
     }
+    /// The map of the queries and of the keys.
+    FeatureMapKind getQueryKind() const { return getKind(); }
+    FeatureMapKind getKeyKind() const { return getKeys(); }
+    bool hasSequenceKeys() const { return isSequenceKind(getKeys()); }
     /// Whether phi reads the op's feature_map weight and bias operands.
     bool hasWeights() const { return getKind() == FeatureMapKind::Hedgehog; }
   }];
@@ -473,6 +526,22 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
   let genSpecializedAttr = 0;
 }
 
+def Attn_GateKind : I32EnumAttr<"GateKind",
+    "how the block gate is computed from the pooled queries and keys", [
+  I32EnumAttrCase<"Dot", 0, "dot">,
+  I32EnumAttrCase<"Learned", 1, "learned">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+// `pool` of #attn.topk_blocks: one kind (`pool = mean`) or a concatenation
+// (`pool = [max, min, mean]`), printed the way it is written.
+def Attn_PoolListParameter : ArrayRefParameter<"::attn::PoolKind",
+                                               "pooling kinds"> {
+  let parser = "::attn::parsePoolList($_parser)";
+  let printer = "::attn::printPoolList($_printer, $_self)";
+}
+
 def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
   let summary = "Key blocks selected per query token or per query block by a pooled gate (MoBA, FlexPrefill, SpargeAttn)";
   let description = [{
@@ -489,6 +558,10 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       elementwise), with `hk` the key head of query head `h` (GQA,
       `k_head_map`). A NaN key element makes that element of its block's
       pooled key NaN.
+    * Concatenated pools (`pool = [max, min, mean]`, needs
+      `gate = learned`): the pooled key is the concatenation of the pools
+      in the order written, `kbar[b, hk, c, p * D + x] = pool_p(...)`,
+      `P * D` wide for `P` pools (SeerAttention's AttnGate).
     * Granularity. Without `q_block` (or `q_block = 0`) the selection is
       per query token: the gate query of row `i` is `Q[b, h, i]` and its
       aligned positions are `[p, p]` with `p = i + Nk - Nq`. With
@@ -505,9 +578,29 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       `k_head_map`): the gate query is the mean of `qbar` over those heads,
       so the gate is the group's mean gate (and the mass the softmax of
       that mean gate, not a mean of per-head masses).
+    * Proxy heads (`proxy_heads = G > 0`, with `head_group`; ProxyAttn's
+      pooled heads): the groups are `G` contiguous groups of heads instead,
+      query head `h` in group `h / (Hq / G)` with the key heads
+      `hk / (Hk / G)` of the same group; the gate query is the mean of the
+      group's pooled queries and the gate key of block `c` is the mean of
+      the pooled keys of the group's key heads (one pooled "proxy head"),
+      so every head of a group shares one selection. `Hq` and `Hk` must be
+      multiples of `G`; `proxy_heads = 0` (the default) is the GQA group
+      above (`G = Hk`, one key head per group).
     * Gate (block score): `g[c] = sum_x gq[x] * kbar[b, hk, c, x]` with the
       gate query `gq`: the raw dot product (no `scale`, bias or score
       modification).
+    * Learned gate (`gate = learned`, SeerAttention's AttnGate): the op
+      takes two projection operands after the attribute,
+      `selection(#attn.topk_blocks<...>, %wq, %wk : tensor<Hq|1 x D x Dg x f>,
+      tensor<Hk|1 x P*D x Dg x f>)`, and the gate is
+      `g[c] = sum_e (sum_x gq[x] Wq[h, x, e]) (sum_y kbar[b, hk, c, y]
+      Wk[hk, y, e])` (`h`, `hk` are 0 for an extent-1 first dimension),
+      a dot product of width `Dg`. It needs `q_block` (the gate query is
+      the pooled one; `q_block = 1` is per token) and is not combined with
+      `head_group`. The masses of the rules below scale it by `1 / sqrt(Dg)`
+      instead of `1 / sqrt(D)`. RoPE on the gate's pooled rows is not
+      expressed.
     * Eligible blocks are those not entirely in the future of the last
       aligned position: `c * block <= p1` (none when `p1 < 0`).
     * Always-kept blocks (among the eligible ones): with `keep_current`
@@ -532,7 +625,7 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
         SpargeAttn); `k` caps it.
       The mass is the softmax of the scaled gates over the eligible blocks
       with a number as gate: `u[c] = g[c] / sqrt(D)` (D the query head
-      dim), `m = max u`, `e[c] = 1` where `u[c] == m` (so `+inf` and an
+      dim, `Dg` with a learned gate), `m = max u`, `e[c] = 1` where `u[c] == m` (so `+inf` and an
       all `-inf` row share the mass equally) and `exp(u[c] - m)`
       otherwise, `w[c] = e[c] / sum e`. A NaN gate has no mass and never
       passes a rule (it is selected only when always kept). The compiled
@@ -553,21 +646,36 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
     selection(#attn.topk_blocks<block = 128, k = 1000000, pool = mean,
                                 q_block = 128, mass = 0.9, sinks = 1>)
     ```
+    and SeerAttention's learned gate (per query block of 64, threshold
+    on the block softmax) is
+    ```mlir
+    mask(#attn.causal)
+    selection(#attn.topk_blocks<block = 64, k = 1000000,
+                                pool = [max, min, mean], q_block = 64,
+                                threshold = 0.01, gate = learned>,
+              %wq, %wk : tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+    ```
     Lowered through the tile program only: the blocks a query tile's rows
     select are its run-time key-tile list.
   }];
   let parameters = (ins "int64_t":$block, "int64_t":$k,
-                        EnumParameter<Attn_PoolKind>:$pool,
+                        Attn_PoolListParameter:$pool,
                         DefaultValuedParameter<"bool", "true">:$keep_current,
                         DefaultValuedParameter<"int64_t", "0">:$q_block,
                         OptionalParameter<"::mlir::FloatAttr">:$threshold,
                         OptionalParameter<"::mlir::FloatAttr">:$mass,
                         DefaultValuedParameter<"int64_t", "0">:$sinks,
                         DefaultValuedParameter<"int64_t", "0">:$local,
-                        DefaultValuedParameter<"bool", "false">:$head_group);
+                        DefaultValuedParameter<"bool", "false">:$head_group,
+                        DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
+                        DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// Whether the gate projects the pooled rows by learned weights.
+    bool isLearned() const { return getGate() == GateKind::Learned; }
+    /// The number of pools concatenated into a pooled key.
+    int64_t numPools() const { return getPool().size(); }
     /// Whether one selection is shared by the rows of a query block.
     bool perQueryBlock() const { return getQBlock() > 0; }
     /// Whether a rule (threshold or cumulative mass) needs the masses.

@@ -16,6 +16,14 @@
 #include "attn/Dialect/Attn/AttnEnums.h.inc"
 #include "attn/Dialect/Attn/AttnAttrInterfaces.h.inc"
 
+namespace attn {
+/// `pool` of #attn.topk_blocks: one kind (`mean`) or a bracketed list of
+/// kinds (`[max, min, mean]`, a concatenation of pools).
+mlir::FailureOr<llvm::SmallVector<PoolKind>>
+parsePoolList(mlir::AsmParser &parser);
+void printPoolList(mlir::AsmPrinter &printer, llvm::ArrayRef<PoolKind> pools);
+} // namespace attn
+
 #define GET_ATTRDEF_CLASSES
 #include "attn/Dialect/Attn/AttnAttrs.h.inc"
 

@@ -81,6 +81,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
       `#attn.feature_map`); only `hedgehog` takes them, and it needs them.
+    * `selection(#attn.topk_blocks<..., gate = learned>, %wq, %wk :
+      tensor<Hq|1 x D x Dg x f>, tensor<Hk|1 x P*D x Dg x f>)`: the
+      projections of a learned block gate (SeerAttention's AttnGate), given
+      after the attribute in the same group: `Wq` projects the pooled
+      queries, `Wk` the pooled keys (`P` concatenated pools of width `D`)
+      to the gate width `Dg` (see `#attn.topk_blocks`); only a learned gate
+      takes them, and it needs them.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
@@ -163,6 +170,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$k_scale,
                        Optional<AnyRankedTensor>:$feature_weight,
                        Optional<AnyRankedTensor>:$feature_bias,
+                       Optional<AnyRankedTensor>:$gate_q_weight,
+                       Optional<AnyRankedTensor>:$gate_k_weight,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
@@ -196,7 +205,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
         (`,` $feature_weight^ `,` $feature_bias `:` type($feature_weight) `,`
             type($feature_bias))? `)`)?
     (`mask` `(` $mask^ `)`)?
-    (`selection` `(` $selection^ `)`)?
+    (`selection` `(` $selection^
+        (`,` $gate_q_weight^ `,` $gate_k_weight `:` type($gate_q_weight) `,`
+            type($gate_k_weight))? `)`)?
     (`quantization` `(` $quantization^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?

@@ -90,10 +90,14 @@ def AttnTile_FeatureMapOp : AttnTile_Op<"feature_map", [
     ```mlir
     %fk = attn_tile.feature_map %kt map(<elu_plus_one>) : tensor<32x64xf32>
     ```
+
+    `map` is one elementwise map (no `keys`: the builder passes the query
+    or the key map of the spec).
   }];
   let arguments = (ins AttnTile_F32Tile2D:$tile, Attn_FeatureMapAttr:$map);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = "$tile `map` `(` $map `)` attr-dict `:` type($tile)";
+  let hasVerifier = 1;
 }
 
 def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
@@ -111,8 +115,10 @@ def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
     * `taylor2`: `result[r, 0] = 1`, `result[r, 1 + x] = tile[r, x]`,
       `result[r, 1 + D + a * D + c] = tile[r, a] * tile[r, c] / sqrt(2)`;
       `F' = 1 + D + D^2`. Takes no weights.
+    * `softmax`: `result[r, x] = exp(tile[r, x] - m_r) / sum_c exp(tile[r,
+      c] - m_r)`, `m_r` the row's maximum; `F' = D`. Takes no weights.
 
-    The elementwise maps are `attn_tile.feature_map`. The padding rows of
+    `map` is one map (no `keys`). The elementwise maps are `attn_tile.feature_map`. The padding rows of
     a loaded tile become `phi(0)` (as there).
 
     ```mlir
@@ -394,6 +400,35 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_SequenceMapOp : AttnTile_Op<"sequence_map", [Pure]> {
+  let summary = "A key feature map over the whole key sequence of a [B, H, N, D] tensor";
+  let description = [{
+    The key maps of `#attn.feature_map<..., keys = sequence_softmax |
+    sequence_scale>`, once per call before the work items, with `x` the
+    source widened to f32, per (b, h, channel `c`) over all `N` tokens:
+
+    * `sequence_softmax`: `result[b, h, t, c] = exp(x[b, h, t, c] - m) / s`
+      with `m` the channel's maximum (f32) and `s = sum_u exp(x[b, h, u, c]
+      - m)` summed in f64 in token order, rounded to f32 (Efficient
+      Attention's `rho_k`);
+    * `sequence_scale`: `result = x / N` (f32).
+
+    The key tiles of the work items are loaded from the result.
+
+    ```mlir
+    %pk = attn_tile.sequence_map %k map(<identity, keys = sequence_softmax>)
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       Attn_FeatureMapAttr:$map);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source `map` `(` $map `)` attr-dict `:` type($source) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_CenterOp : AttnTile_Op<"center", [Pure]> {
   let summary = "A [B, H, N, D] tensor minus its token means, per block of tokens or over all";
   let description = [{
@@ -611,9 +646,14 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
     min((c + 1) * block, N)))` with the `block` and `pool` of the
     selection: `mean` or `sum` over the block's actual keys (the last
     block may be partial), `max` or `min` elementwise; a NaN element
-    propagates. The
+    propagates. With several pools (`pool = [max, min, mean]`) the pooled
+    key is their concatenation in the order written,
+    `result[b, h, c, p * D + x]` for pool `p`, `P * D` wide. The
     result has `ceil(N / block)` blocks. Computed once per call, before the
-    work items, which read it.
+    work items, which read it. With `proxy_heads` the `groups` operand (the
+    proxy head count `G`) is required and the result has one entry per
+    group: the mean of the pooled keys of heads `[g * G', (g + 1) * G')`,
+    `G' = H / groups`.
 
     ```mlir
     %kbar = attn_tile.pool_keys %k
@@ -622,10 +662,11 @@ def AttnTile_PoolKeysOp : AttnTile_Op<"pool_keys", [Pure]> {
     ```
   }];
   let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$key,
+                       Optional<Index>:$groups,
                        Attn_TopKBlocksAttr:$selection);
   let results = (outs 4DTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $key `selection` `(` $selection `)` attr-dict
+    $key (`groups` $groups^)? `selection` `(` $selection `)` attr-dict
     `:` type($key) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -640,8 +681,8 @@ def AttnTile_PoolQueriesOp : AttnTile_Op<"pool_queries", [Pure]> {
     partial); a NaN element propagates. The result has `ceil(N / q_block)`
     blocks. Computed once per call, before the work items: a query block
     may straddle query tiles, and every row of it must read the same gate
-    query. With `head_group` the `groups` operand (the key heads) is
-    required and the result has one entry per group: the mean of the
+    query. With `head_group` the `groups` operand (the key heads, or the
+    `proxy_heads`) is required and the result has one entry per group: the mean of the
     pooled queries of heads `[g * G, (g + 1) * G)`, `G = H / groups`.
 
     ```mlir
@@ -665,6 +706,32 @@ def AttnTile_PoolQueriesOp : AttnTile_Op<"pool_queries", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_ProjectPooledOp : AttnTile_Op<"project_pooled", [Pure]> {
+  let summary = "Pooled rows times a learned projection per head";
+  let description = [{
+    `result[b, h, n, g] = sum_x pooled[b, h, n, x] * weight[w, x, g]` with
+    `w = h`, or 0 when the weight's first extent is 1 (one projection for
+    all heads): the learned gate of a selection (`gate = learned`,
+    SeerAttention's AttnGate) projects the pooled keys by `Wk` and the
+    pooled queries by `Wq` to the gate width `Dg`. Computed once per call,
+    before the work items, so that `attn_tile.select_blocks` reads the
+    projected rows (`[B, Hk, blocks, Dg]` for the keys).
+
+    ```mlir
+    %kg = attn_tile.project_pooled %kbar, %wk
+        : tensor<?x?x?x?xf32>, tensor<?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32]>:$pooled,
+                       3DTensorOf<[F32, F16, BF16]>:$weight);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $pooled `,` $weight attr-dict `:` type($pooled) `,` type($weight)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     Pure, AttrSizedOperandSegments]> {
   let summary = "The key blocks each query row of a tile selects";
@@ -680,6 +747,10 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     `attn_tile.pool_queries`; `query_head` is the key head with
     `head_group`) and the positions are those of the row's
     query block, so the rows of a query block select the same blocks.
+    With a learned gate (`gate = learned`) `pooled` and `queries` are the
+    projected rows (`attn_tile.project_pooled`, width `Dg`): the gate is
+    their dot product, the masses scale it by `1 / sqrt(Dg)`, and the query
+    tile gives only the rows' positions.
     Rows past `query_length` select nothing. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
 
