@@ -155,14 +155,11 @@ public:
     return arith::FPToSIOp::create(b, loc, lanes(b.getI8Type()), q);
   }
 
-  /// The head's values [N, D] i8 and block scales [C] f32.
+  /// The head's values [N, D] i8 and block scales [C] f32, written into
+  /// `values` and `scales`.
   std::pair<Value, Value> run(int64_t block, bool center, double range,
-                              Value blocks) {
+                              Value blocks, Value values, Value scales) {
     Value mu = center ? mean() : Value();
-    Value values = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{tokens, depth}, b.getI8Type());
-    Value scales = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{blocks}, b.getF32Type());
     ValueRange results = loop(
         e.idx(0), blocks, 1, {values, scales},
         [&](Value c, ValueRange iter) -> SmallVector<Value> {
@@ -191,14 +188,12 @@ public:
   }
 
   /// Per channel (quantize_channels): the head's values [N, D] i8 and
-  /// channel scales [D] f32, absmax / 127 over all tokens. Token by token,
-  /// by vectors of channels: the rows are read in order.
-  std::pair<Value, Value> runPerChannel() {
-    Value init = linalg::FillOp::create(
-                     b, loc, ValueRange{e.f32(0.0)},
-                     ValueRange{tensor::EmptyOp::create(
-                         b, loc, ArrayRef<OpFoldResult>{depth},
-                         b.getF32Type())})
+  /// channel scales [D] f32, absmax / 127 over all tokens, written into
+  /// `values` and `scales`. Token by token, by vectors of channels: the
+  /// rows are read in order.
+  std::pair<Value, Value> runPerChannel(Value values, Value scales) {
+    Value init = linalg::FillOp::create(b, loc, ValueRange{e.f32(0.0)},
+                                        ValueRange{scales})
                      .getResult(0);
     Value absMax = loop(
         e.idx(0), tokens, 1, init, [&](Value j, ValueRange tokenIter) {
@@ -212,15 +207,13 @@ public:
                 return {write(m, iter[0], {x0})};
               })[0]};
         })[0];
-    Value scales = loop(
+    scales = loop(
         e.idx(0), depth, width, absMax,
         [&](Value x0, ValueRange iter) -> SmallVector<Value> {
           Value s = arith::DivFOp::create(b, loc, read(iter[0], {x0}),
                                           splat(127.0));
           return {write(s, iter[0], {x0})};
         })[0];
-    Value values = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{tokens, depth}, b.getI8Type());
     values = loop(
         e.idx(0), tokens, 1, values, [&](Value j, ValueRange tokenIter) {
           return SmallVector<Value>{loop(
@@ -258,9 +251,43 @@ static void replaceQuantization(OpBuilder &b, Location loc, Operation *op,
   op->erase();
 }
 
+namespace {
+/// The [bi, hi, 0, ...] slice of a shared output of forEachHead whose
+/// trailing extents are `headSizes`.
+struct HeadSlice {
+  HeadSlice(OpBuilder &b, Value bi, Value hi, ArrayRef<OpFoldResult> headSizes)
+      : offsets{bi, hi}, sizes(2, b.getIndexAttr(1)),
+        strides(headSizes.size() + 2, b.getIndexAttr(1)) {
+    offsets.append(headSizes.size(), b.getIndexAttr(0));
+    sizes.append(headSizes.begin(), headSizes.end());
+  }
+
+  /// The slice of `shared`, its two unit dimensions dropped.
+  Value extract(OpBuilder &b, Location loc, Value shared) const {
+    SmallVector<int64_t> staticSizes;
+    SmallVector<Value> dynamicSizes;
+    dispatchIndexOpFoldResults(ArrayRef(sizes).drop_front(2), dynamicSizes,
+                               staticSizes);
+    auto type = RankedTensorType::get(
+        staticSizes, cast<RankedTensorType>(shared.getType()).getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, type, shared, offsets, sizes,
+                                          strides);
+  }
+
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+} // namespace
+
 ValueRange attn::tile::forEachHead(
     OpBuilder &b, Location loc, OpFoldResult batches, OpFoldResult heads,
-    ValueRange inits, function_ref<SmallVector<Value>(Value, Value)> body) {
+    ValueRange inits,
+    function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+  // The heads' extents before the loop, so that they dominate both the
+  // destination slices and the parallel_insert_slice ops.
+  SmallVector<SmallVector<OpFoldResult>> headSizes;
+  for (Value init : inits)
+    headSizes.push_back(llvm::to_vector(
+        ArrayRef(tensor::getMixedSizes(b, loc, init)).drop_front(2)));
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{zero, zero},
@@ -269,19 +296,25 @@ ValueRange attn::tile::forEachHead(
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getBody()->getTerminator());
   Value bi = forall.getInductionVars()[0], hi = forall.getInductionVars()[1];
-  SmallVector<Value> slices = body(bi, hi);
-  SmallVector<SmallVector<OpFoldResult>> sizes;
-  for (Value slice : slices)
-    sizes.push_back(tensor::getMixedSizes(b, loc, slice));
+  // The bodies write into their slices of the shared outputs: with a
+  // tensor.empty of their own, One-Shot Bufferize allocated a buffer per
+  // (batch, head) and copied it into the shared one.
+  SmallVector<HeadSlice> slices;
+  SmallVector<Value> destinations;
+  for (auto [shared, sizes] :
+       llvm::zip(forall.getRegionIterArgs(), headSizes)) {
+    slices.emplace_back(b, bi, hi, sizes);
+    destinations.push_back(slices.back().extract(b, loc, shared));
+  }
+  SmallVector<Value> results = body(bi, hi, destinations);
   b.setInsertionPointToEnd(forall.getTerminator().getBody());
-  for (auto [slice, dest, sliceSizes] :
-       llvm::zip(slices, forall.getRegionIterArgs(), sizes)) {
-    SmallVector<OpFoldResult> offsets(sliceSizes.size(), zero),
-        allSizes = {one, one}, strides(sliceSizes.size() + 2, one);
-    offsets.insert(offsets.begin(), {bi, hi});
-    allSizes.append(sliceSizes);
-    tensor::ParallelInsertSliceOp::create(b, loc, slice, dest, offsets,
-                                          allSizes, strides);
+  for (auto [result, shared, destination, slice] : llvm::zip(
+           results, forall.getRegionIterArgs(), destinations, slices)) {
+    assert(result.getType() == destination.getType() &&
+           "a head's result must have its destination's type");
+    tensor::ParallelInsertSliceOp::create(b, loc, result, shared,
+                                          slice.offsets, slice.sizes,
+                                          slice.strides);
   }
   return forall.getResults();
 }
@@ -301,11 +334,11 @@ void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
       b.getF32Type());
   ValueRange results = forEachHead(
       b, loc, sizes[0], sizes[1], {valuesInit, scalesInit},
-      [&](Value bi, Value hi) -> SmallVector<Value> {
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
         HeadQuantizer head(b, loc, width, source, bi, hi);
         auto [values, scales] = head.run(op.getBlock(), op.getCenter(),
                                           static_cast<double>(op.getRange()),
-                                          blocks);
+                                          blocks, heads[0], heads[1]);
         return {values, scales};
       });
   replaceQuantization(b, loc, op, results);
@@ -323,9 +356,9 @@ void attn::tile::lowerQuantizeChannelsToVector(QuantizeChannelsOp op,
       b.getF32Type());
   ValueRange results = forEachHead(
       b, loc, sizes[0], sizes[1], {valuesInit, scalesInit},
-      [&](Value bi, Value hi) -> SmallVector<Value> {
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
         HeadQuantizer head(b, loc, width, source, bi, hi);
-        auto [values, scales] = head.runPerChannel();
+        auto [values, scales] = head.runPerChannel(heads[0], heads[1]);
         return {values, scales};
       });
   replaceQuantization(b, loc, op, results);

@@ -60,14 +60,11 @@ static Value interleave4(OpBuilder &b, Location loc, ArrayRef<Value> rows,
 /// in [-127, 127] (no -128 to read as -127).
 static Value packHeadValues(OpBuilder &b, Location loc, int64_t width,
                             Value values, Value bi, Value hi, Value groups,
-                            Value tokens, Value depth) {
+                            Value tokens, Value depth, Value init) {
   ScalarEmitter e(b, loc);
   auto rowType = VectorType::get({width}, b.getI8Type());
   Value zeros = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(rowType, b.getI8IntegerAttr(0)));
-  Value init = tensor::EmptyOp::create(
-      b, loc, ArrayRef<OpFoldResult>{groups, e.muli(depth, e.idx(4))},
-      b.getI8Type());
   auto forLoop = [&](Value ub, int64_t step, Value acc,
                      function_ref<Value(Value, Value)> body) {
     return scf::ForOp::create(
@@ -109,11 +106,12 @@ static Value packValues(OpBuilder &b, Location loc, int64_t width,
   SmallVector<OpFoldResult> packedSizes = {sizes[0], sizes[1], groups,
                                            e.muli(depth, e.idx(4))};
   Value init = tensor::EmptyOp::create(b, loc, packedSizes, b.getI8Type());
-  return forEachHead(b, loc, sizes[0], sizes[1], init,
-                     [&](Value bi, Value hi) -> SmallVector<Value> {
-                       return {packHeadValues(b, loc, width, values, bi, hi,
-                                              groups, tokens, depth)};
-                     })[0];
+  return forEachHead(
+      b, loc, sizes[0], sizes[1], init,
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
+        return {packHeadValues(b, loc, width, values, bi, hi, groups, tokens,
+                               depth, heads[0])};
+      })[0];
 }
 
 Value QuantizedAccumulateLowering::packedValues(Value source) {

@@ -53,31 +53,34 @@ void attn::tile::setInsertionAfterDefinition(OpBuilder &b, Value v) {
 // Packing
 //===----------------------------------------------------------------------===//
 
-/// One head's keys [N, D] as [ceil(D/4), 4N]: byte 4j + t of group g is
-/// u8(max(k[j, 4g + t], -127) + 128), 128 past D. -128 reads as -127, as
-/// load_quantized reads it.
+/// One head's keys [N, D] as [ceil(D/4), 4N], written into `init`: byte
+/// 4j + t of group g is u8(max(k[j, 4g + t], -127) + 128), 128 past D.
+/// -128 reads as -127, as load_quantized reads it.
 static Value packHead(OpBuilder &b, Location loc, Value keys, Value bi,
-                      Value hi, Value groups, Value bytes, Value depth) {
+                      Value hi, Value depth, Value init) {
   ScalarEmitter e(b, loc);
-  auto type = RankedTensorType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic}, b.getI8Type());
-  return tensor::GenerateOp::create(
-      b, loc, type, ValueRange{groups, bytes},
-      [&](OpBuilder &, Location, ValueRange index) {
-        Value j = arith::DivUIOp::create(b, loc, index[1], e.idx(4));
-        Value t = arith::RemUIOp::create(b, loc, index[1], e.idx(4));
-        Value x = e.addi(e.muli(index[0], e.idx(4)), t);
-        Value inside = e.cmp(arith::CmpIPredicate::slt, x, depth);
-        Value clamped = e.minsi(x, e.subi(depth, e.idx(1)));
-        Value k = tensor::ExtractOp::create(b, loc, keys,
-                                            ValueRange{bi, hi, j, clamped});
-        k = arith::MaxSIOp::create(b, loc, k, i8Constant(b, loc, -127));
-        k = e.select(inside, k, i8Constant(b, loc, 0));
-        // k + 128 as an unsigned byte: flipping the sign bit.
-        Value u = arith::XOrIOp::create(b, loc, k, i8Constant(b, loc, -128));
-        tensor::YieldOp::create(b, loc, u);
-      })
-      .getResult();
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{}, ValueRange{init},
+             ArrayRef<AffineMap>{b.getMultiDimIdentityMap(2)},
+             SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+             [&](OpBuilder &, Location, ValueRange) {
+               Value group = linalg::IndexOp::create(b, loc, 0);
+               Value byte = linalg::IndexOp::create(b, loc, 1);
+               Value j = arith::DivUIOp::create(b, loc, byte, e.idx(4));
+               Value t = arith::RemUIOp::create(b, loc, byte, e.idx(4));
+               Value x = e.addi(e.muli(group, e.idx(4)), t);
+               Value inside = e.cmp(arith::CmpIPredicate::slt, x, depth);
+               Value clamped = e.minsi(x, e.subi(depth, e.idx(1)));
+               Value k = tensor::ExtractOp::create(
+                   b, loc, keys, ValueRange{bi, hi, j, clamped});
+               k = arith::MaxSIOp::create(b, loc, k, i8Constant(b, loc, -127));
+               k = e.select(inside, k, i8Constant(b, loc, 0));
+               // k + 128 as an unsigned byte: flipping the sign bit.
+               Value u =
+                   arith::XOrIOp::create(b, loc, k, i8Constant(b, loc, -128));
+               linalg::YieldOp::create(b, loc, u);
+             })
+      .getResult(0);
 }
 
 /// The packed keys [B, H, ceil(D/4), 4N] of an i8 key operand, one
@@ -90,11 +93,11 @@ static Value packKeys(OpBuilder &b, Location loc, Value keys) {
   Value bytes = e.muli(tensor::DimOp::create(b, loc, keys, 2), e.idx(4));
   SmallVector<OpFoldResult> packedSizes = {sizes[0], sizes[1], groups, bytes};
   Value init = tensor::EmptyOp::create(b, loc, packedSizes, b.getI8Type());
-  return forEachHead(b, loc, sizes[0], sizes[1], init,
-                     [&](Value bi, Value hi) -> SmallVector<Value> {
-                       return {packHead(b, loc, keys, bi, hi, groups, bytes,
-                                        depth)};
-                     })[0];
+  return forEachHead(
+      b, loc, sizes[0], sizes[1], init,
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
+        return {packHead(b, loc, keys, bi, hi, depth, heads[0])};
+      })[0];
 }
 
 Value QuantizedScoresLowering::packedKeys(Value source) {

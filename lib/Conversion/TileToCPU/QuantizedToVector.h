@@ -103,15 +103,18 @@ mlir::Value broadcastGroup(mlir::OpBuilder &b, mlir::Location loc,
 void setInsertionAfterDefinition(mlir::OpBuilder &b, mlir::Value v);
 
 /// An scf.forall over (batch, head) in [0, batches) x [0, heads) whose
-/// items write `body(bi, hi)`'s tensors as the [bi, hi, 0, ...] slices of
-/// `inits` (each of rank 2 less than its init): one (batch, head) per work
-/// item, which the work-item runtime spreads over the threads like the
-/// attention. Returns the forall's results.
+/// items write `body(bi, hi, destinations)`'s tensors as the [bi, hi, 0,
+/// ...] slices of `inits` (each of rank 2 less than its init): one (batch,
+/// head) per work item, which the work-item runtime spreads over the
+/// threads like the attention. `destinations` are those slices of the
+/// shared outputs: the body writes into them (its results of their types),
+/// so that bufferization neither allocates per head nor copies. Returns
+/// the forall's results.
 mlir::ValueRange forEachHead(
     mlir::OpBuilder &b, mlir::Location loc, mlir::OpFoldResult batches,
     mlir::OpFoldResult heads, mlir::ValueRange inits,
-    llvm::function_ref<llvm::SmallVector<mlir::Value>(mlir::Value bi,
-                                                      mlir::Value hi)>
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(
+        mlir::Value bi, mlir::Value hi, mlir::ValueRange destinations)>
         body);
 
 /// Replaces `op` by vector code over `width` channels, one (batch, head)

@@ -1509,15 +1509,13 @@ static Value packKeys(OpBuilder &b, Location loc, Value keys, int64_t width,
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   return forEachHead(
       b, loc, sizes[0], sizes[1], init,
-      [&](Value bi, Value hi) -> SmallVector<Value> {
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
         Value head = tensor::ExtractSliceOp::create(
             b, loc, headType, keys, ArrayRef<OpFoldResult>{bi, hi, zero, zero},
             ArrayRef<OpFoldResult>{one, one, sizes[2], sizes[3]},
             ArrayRef<OpFoldResult>{one, one, one, one});
-        Value headInit = tensor::EmptyOp::create(
-            b, loc, ArrayRef<OpFoldResult>{tiles, paddedD, tk}, b.getF32Type());
         VectorEmitter v(b, loc, width);
-        return {packHeadByBlocks(v, head, headInit, tileKv)};
+        return {packHeadByBlocks(v, head, heads[0], tileKv)};
       })[0];
 }
 
@@ -1537,12 +1535,10 @@ static Value probeValueTiles(OpBuilder &b, Location loc, Value values,
       b.getF32Type());
   return forEachHead(
       b, loc, sizes[0], sizes[1], init,
-      [&](Value bi, Value hi) -> SmallVector<Value> {
+      [&](Value bi, Value hi, ValueRange heads) -> SmallVector<Value> {
         VectorEmitter v(b, loc, width);
-        Value headProbes = tensor::EmptyOp::create(
-            b, loc, ArrayRef<OpFoldResult>{tiles}, b.getF32Type());
         return {v.loop(
-            v.e.idx(0), tiles, 1, headProbes,
+            v.e.idx(0), tiles, 1, heads[0],
             [&](Value t, ValueRange iter) -> SmallVector<Value> {
               ValueRows tileRows(v, values, {bi, hi},
                                  v.e.muli(t, v.e.idx(tileKv)), tileKv);

@@ -30,9 +30,11 @@
 // CHECK:         vector.reduction <maximumf>
 // CHECK:         math.roundeven
 // The keys' packing: [B, H, ceil(D/4), 4N] i8, one (batch, head) per work
-// item, each byte the key's sign bit flipped (k + 128), 0 past D.
-// CHECK:       %[[PACKED:.*]] = scf.forall (%{{.*}}, %{{.*}}) in {{.*}} -> (tensor<?x?x?x?xi8>)
-// CHECK:         tensor.generate
+// item written into its slice of the packed keys, each byte the key's sign
+// bit flipped (k + 128), 0 past D.
+// CHECK:       %[[PACKED:.*]] = scf.forall (%{{.*}}, %{{.*}}) in {{.*}} shared_outs(%[[ALL:.*]] = %{{.*}}) -> (tensor<?x?x?x?xi8>)
+// CHECK:         %[[HEAD:.*]] = tensor.extract_slice %[[ALL]]
+// CHECK:         linalg.generic {{.*}} outs(%[[HEAD]] : tensor<?x?xi8>)
 // CHECK:           tensor.extract %[[KQ]]#0
 // CHECK:           arith.maxsi %{{.*}}, %c-127_i8
 // CHECK:           arith.xori %{{.*}}, %c-128_i8
