@@ -540,12 +540,12 @@ static Value generateRows(TileLowering &t, Value tile,
   SmallVector<Value> dynamic;
   if (type.isDynamicDim(0))
     dynamic.push_back(tensor::DimOp::create(t.b, t.loc, tile, 0));
-  return tensor::GenerateOp::create(
-             t.b, t.loc, type, dynamic,
-             [&](OpBuilder &, Location, ValueRange index) {
-               tensor::YieldOp::create(t.b, t.loc, body(index[0]));
-             })
-      .getResult();
+  // A linalg.generic, not a tensor.generate: canonicalization inlines a
+  // generate's body at every tensor.extract of it, which recomputed each
+  // row's loop wherever an element was read.
+  return t.materialize(type, dynamic, [&](ValueRange index) {
+    return body(index[0]);
+  });
 }
 
 /// The dynamic extents of a tensor of `type` whose extent d is `extents[d]`.
@@ -1006,9 +1006,11 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
   };
 
   auto membersType = cast<RankedTensorType>(op.getMembers().getType());
-  Value members = tensor::GenerateOp::create(
-      b, loc, membersType, dynamicExtents(membersType, {rows, blocks}),
-      [&](OpBuilder &, Location, ValueRange index) {
+  // Materialized (see generateRows): keep_selected reads an element per
+  // (row, key) pair, and an inlined generate recounted the ranking each time.
+  Value members = t.materialize(
+      membersType, dynamicExtents(membersType, {rows, blocks}),
+      [&](ValueRange index) -> Value {
         RowBlocks row = rowBlocks(t, op, index[0], blocks);
         Value candidate =
             e.andi(row.real, e.cmp(P::ult, index[1], row.eligible));
@@ -1043,8 +1045,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         Value mass = selection.hasMassRule() ? massOf(index[0], gate) : Value();
         Value passes =
             passesRule(t, selection, count.getResult(0), mass, prefix);
-        tensor::YieldOp::create(b, loc,
-                                e.andi(candidate, e.ori(kept, passes)));
+        return e.andi(candidate, e.ori(kept, passes));
       });
 
   // visited[c] = or over the rows of members[r, c].

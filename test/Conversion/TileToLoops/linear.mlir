@@ -58,7 +58,7 @@ func.func @decay(%s: tensor<16x8xf32>, %c: tensor<?xf64>, %q0: index, %k0: index
 // The state's part of a query chunk: Q S and Q z (reductions over D),
 // then scale times the decay since the state per row.
 // CHECK-LABEL: func.func @read_state
-// CHECK: %[[F:.*]] = tensor.generate
+// CHECK: %[[F:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8xf32>)
 // CHECK:   arith.subf {{.*}} : f64
 // CHECK:   math.exp
 // CHECK:   arith.mulf {{.*}}, %arg3 : f32
@@ -81,7 +81,7 @@ func.func @read_state(%fq: tensor<8x16xf32>, %s: tensor<16x?xf32>, %z: tensor<16
 // CHECK: %[[LASTEND:.*]] = arith.minsi
 // CHECK: %[[LAST:.*]] = arith.subi %[[LASTEND]]
 // CHECK: %[[E:.*]] = math.exp {{.*}} : f32
-// CHECK: %[[G:.*]] = tensor.generate
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8xf32>)
 // CHECK:   arith.cmpi sle, %{{.*}}, %[[LAST]]
 // CHECK: %[[S0:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<16x?xf32>)
 // CHECK:   arith.mulf %{{.*}}, %[[E]]

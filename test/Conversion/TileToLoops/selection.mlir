@@ -4,7 +4,9 @@
 // - pool_keys: one tensor.generate, each element a loop over its block's
 //   actual keys (the last block partial), the mean divided by their count;
 // - select_blocks: the gates as a (row, block, x) contraction, each
-//   member counting the eligible blocks that rank before it (loop bound 0
+//   member (a linalg.generic, not a tensor.generate: canonicalization
+//   would inline a generate's body into keep_selected's reads, recounting
+//   per (row, key) pair) counting the eligible blocks that rank before it (loop bound 0
 //   for rows past the queries and ineligible blocks), the visited blocks
 //   an or-reduction over the rows;
 // - keep_selected: -inf unless the key's block is a member;
@@ -24,12 +26,12 @@
 // CHECK: tensor.extract_slice {{.*}} to tensor<?x?xf32>
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: math.fma
-// CHECK: tensor.generate
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<16x?xi1>)
 // CHECK: scf.for {{.*}} -> (index)
 // CHECK: arith.cmpf uno
 // CHECK: arith.cmpf ogt
 // CHECK: arith.cmpf oeq
-// CHECK: tensor.yield %{{.*}} : i1
+// CHECK: linalg.yield %{{.*}} : i1
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
 // CHECK: arith.ori
 // the key loop: visited blocks of the tile
