@@ -130,7 +130,8 @@ bool hostHasInt8Dot(int64_t vectorWidth);
 /// packed keys) are then not faulted in again on every call. Not under
 /// AddressSanitizer, which must see every free.
 struct WorkspaceCacheStats {
-  size_t blocks = 0; // cached, free blocks
+  bool caching = false; // blocks are kept at all (not under ASan)
+  size_t blocks = 0;    // cached, free blocks
   size_t bytes = 0;  // their capacity
   size_t reuses = 0; // allocations served from the cache so far
 };

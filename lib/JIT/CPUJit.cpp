@@ -333,8 +333,7 @@ argumentExtent(func::FuncOp func, Value value, int64_t dim, OpBuilder &b) {
       // A constant: the extent the signature's static shapes fix.
       if (isa<Attribute>(reified))
         return std::make_pair(-1, int64_t(0));
-      auto size = cast<Value>(reified);
-      auto dimOp = size ? size.getDefiningOp<tensor::DimOp>() : nullptr;
+      auto dimOp = cast<Value>(reified).getDefiningOp<tensor::DimOp>();
       std::optional<int64_t> index =
           dimOp ? dimOp.getConstantIndex() : std::nullopt;
       if (!index)

@@ -52,6 +52,12 @@ void *newBlock(uint64_t alignment, uint64_t size) {
   return payload;
 }
 
+/// The largest power of two dividing the payload's address.
+uint64_t alignmentOf(void *payload) {
+  auto address = reinterpret_cast<uintptr_t>(payload);
+  return address & -address;
+}
+
 void deleteBlock(void *payload) {
   std::free(static_cast<char *>(payload) - headerOf(payload)->headerBytes);
 }
@@ -69,27 +75,21 @@ constexpr bool kCacheBlocks = true;
 constexpr bool kCacheBlocks = true;
 #endif
 
-struct CachedBlock {
-  void *payload;
-  uint64_t alignment;
-};
-
 class BlockCache {
 public:
   void *take(uint64_t alignment, uint64_t size) {
     std::lock_guard<std::mutex> lock(mutex);
     auto best = blocks.end();
     for (auto it = blocks.begin(); it != blocks.end(); ++it) {
-      uint64_t capacity = headerOf(it->payload)->capacity;
-      if (it->alignment >= alignment && capacity >= size &&
+      uint64_t capacity = headerOf(*it)->capacity;
+      if (alignmentOf(*it) >= alignment && capacity >= size &&
           capacity - size <= size &&
-          (best == blocks.end() ||
-           capacity < headerOf(best->payload)->capacity))
+          (best == blocks.end() || capacity < headerOf(*best)->capacity))
         best = it;
     }
     if (best == blocks.end())
       return nullptr;
-    void *payload = best->payload;
+    void *payload = *best;
     bytes -= headerOf(payload)->capacity;
     blocks.erase(best);
     ++reuses;
@@ -97,16 +97,16 @@ public:
   }
 
   /// Keeps `payload`, evicting the oldest blocks beyond the limits.
-  void give(void *payload, uint64_t alignment) {
+  void give(void *payload) {
     std::vector<void *> evicted;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      blocks.push_back({payload, alignment});
+      blocks.push_back(payload);
       bytes += headerOf(payload)->capacity;
       while (!blocks.empty() &&
              (bytes > kMaxCachedBytes || blocks.size() > kMaxCachedBlocks)) {
-        evicted.push_back(blocks.front().payload);
-        bytes -= headerOf(blocks.front().payload)->capacity;
+        evicted.push_back(blocks.front());
+        bytes -= headerOf(blocks.front())->capacity;
         blocks.erase(blocks.begin());
       }
     }
@@ -115,24 +115,24 @@ public:
   }
 
   void release() {
-    std::vector<CachedBlock> taken;
+    std::vector<void *> taken;
     {
       std::lock_guard<std::mutex> lock(mutex);
       taken.swap(blocks);
       bytes = 0;
     }
-    for (const CachedBlock &block : taken)
-      deleteBlock(block.payload);
+    for (void *payload : taken)
+      deleteBlock(payload);
   }
 
   WorkspaceCacheStats stats() {
     std::lock_guard<std::mutex> lock(mutex);
-    return {blocks.size(), static_cast<size_t>(bytes), reuses};
+    return {kCacheBlocks, blocks.size(), static_cast<size_t>(bytes), reuses};
   }
 
 private:
   std::mutex mutex;
-  std::vector<CachedBlock> blocks; // oldest first
+  std::vector<void *> blocks; // payloads, oldest first
   uint64_t bytes = 0;
   size_t reuses = 0;
 };
@@ -168,8 +168,7 @@ extern "C" void attn::attnJitFree(void *ptr) {
   Header *header = headerOf(ptr);
   if (!cacheable(header->capacity))
     return deleteBlock(ptr);
-  auto address = reinterpret_cast<uintptr_t>(ptr);
-  cache().give(ptr, address & -address); // the alignment it has
+  cache().give(ptr);
 }
 
 WorkspaceCacheStats attn::workspaceCacheStats() { return cache().stats(); }
