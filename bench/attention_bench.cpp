@@ -303,10 +303,13 @@ const Prepared &prepare(const Case &c) {
     p.densityExact = map->isDensityExact();
   }
   CompileOptions options;
-  options.tiled = c.path != Path::Untiled;
+  bool tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
+                     c.path == Path::TilePortable || isQuantized(c.path);
+  options.lowering = tileProgram ? CompileOptions::Lowering::TileProgram
+                     : c.path == Path::Untiled
+                         ? CompileOptions::Lowering::Untiled
+                         : CompileOptions::Lowering::TiledKernel;
   options.threads = c.path == Path::Tiled1T || c.path == Path::Tile1T ? 1 : 0;
-  options.tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
-                        c.path == Path::TilePortable || isQuantized(c.path);
   options.portableTiles = c.path == Path::TilePortable;
   if (c.path == Path::TiledQ24)
     options.tileQ = 24;

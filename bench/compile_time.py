@@ -7,8 +7,8 @@
 For each spec of a representative set (dense, causal, sliding window, a
 score_mod spec, bf16, linear attention, quantized) this runs
 `attn-run SPEC --random 1 --shape SHAPE --compile-phases` through the tiled
-kernel (`convert-attn-to-cpu`, the JIT default) and through the tile program
-(`--tile-program`), each --runs times, alternating the two (a load that comes
+kernel (`--tiled-kernel`, `convert-attn-to-cpu`) and through the tile program
+(`--tile-program`, the JIT default since 2026-12-07), each --runs times, alternating the two (a load that comes
 and goes falls on both alike). The shape is tiny, so the process's CPU time
 (user + system, from wait4) is the compile time plus the process's start and
 a sub-millisecond run; the table gives its median, and the median of the
@@ -101,7 +101,9 @@ def main():
         cmd = [os.path.join(build, "bin", "attn-run"),
                os.path.join(root, spec), "--random", "1", "--shape",
                args.shape, "--compile-phases"] + extra
-        return cmd + (["--tile-program"] if tile else [])
+        # The tile program is attn-run's default since 2026-12-07; the flag
+        # keeps older builds (--old) on it too.
+        return cmd + (["--tile-program"] if tile else ["--tiled-kernel"])
 
     specs = SPECS
     if args.specs:

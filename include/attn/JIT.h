@@ -38,22 +38,31 @@ namespace attn {
 
 /// How a spec is compiled for the CPU.
 struct CompileOptions {
-  /// Tiled, vectorized lowering (convert-attn-to-cpu); false selects the
-  /// untiled baseline (convert-attn-to-loops).
-  bool tiled = true;
-  /// Compile through the tile program (attn-to-tile) instead (`tiled` is
-  /// then ignored): shape-generic, so a spec with dynamic shapes compiles
-  /// once for every length; the key loop's vector kernels
-  /// (convert-attn-tile-to-vector) at `vectorWidth` lanes, everything else
-  /// through the portable lowering; work items on `threads` threads.
-  /// tileQ and tileKv give its tiles (tileQ 0: four vectors, 32 rows with
-  /// portableTiles).
-  bool tileProgram = false;
+  /// Which lowering compiles the attention ops.
+  enum class Lowering {
+    /// The tile program (attn-to-tile), the default: shape-generic, so a
+    /// spec with dynamic shapes compiles once for every length; the key
+    /// loop's vector kernels (convert-attn-tile-to-vector) at `vectorWidth`
+    /// lanes, everything else through the portable lowering; work items on
+    /// `threads` threads. tileQ and tileKv give its tiles (tileQ 0: four
+    /// vectors, 32 rows with portableTiles).
+    TileProgram,
+    /// The monolithic tiled kernel (convert-attn-to-cpu), static shapes
+    /// only (ops with dynamic shapes take the untiled lowering); kept for
+    /// comparison and for the bf16-dot kernels until the tile program has
+    /// them, then deleted (issue 15).
+    TiledKernel,
+    /// The untiled baseline (convert-attn-to-loops).
+    Untiled,
+  };
+  Lowering lowering = Lowering::TileProgram;
+  /// Whether `lowering` is the tile program.
+  bool tileProgram() const { return lowering == Lowering::TileProgram; }
   /// Tile program only: the portable scalar lowering alone, without the
   /// vector kernels (the tile IR's correctness baseline). compile() refuses
   /// this and the other "tile program only" options below (splitKv,
-  /// linearChunk, int8Dot) when they differ from their defaults without
-  /// tileProgram, and bf16Dot On or Emulate with it: each would be ignored.
+  /// linearChunk, int8Dot) when they differ from their defaults with another
+  /// lowering, and bf16Dot On or Emulate with it: each would be ignored.
   bool portableTiles = false;
   /// Tile program only: the split-KV form with at most this many key splits
   /// per query tile, merged by their logsumexp (1: no split; 0: automatic,
@@ -152,8 +161,8 @@ public:
   ~CompiledFunction();
 
   /// Compiles function `funcName` of `spec` (attn ops on tensors). The module
-  /// is cloned; `spec` is not modified. Specs with static shapes take the
-  /// tiled path; others the untiled one.
+  /// is cloned; `spec` is not modified. options.lowering says how; with
+  /// the tiled kernel, ops with dynamic shapes take the untiled lowering.
   static llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(mlir::ModuleOp spec, llvm::StringRef funcName,
           const CompileOptions &options = {});
@@ -172,10 +181,10 @@ public:
   /// Work items of the tiled kernel (0 for the untiled path).
   int64_t numWorkItems() const { return workItems; }
   /// Attention ops compiled by the tiled lowering and by the untiled one
-  /// (ops with dynamic shapes, or every op when `tiled` is off).
+  /// (ops with dynamic shapes, or every op with Lowering::Untiled).
   int64_t numTiledOps() const { return tiledOps; }
   int64_t numUntiledOps() const { return untiledOps; }
-  /// Attention ops compiled through the tile program (tileProgram).
+  /// Attention ops compiled through the tile program.
   int64_t numTileProgramOps() const { return tileProgramOps; }
   /// f32 lanes per vector of the tiled kernel (0 for the untiled path).
   int64_t vectorWidth() const { return lanes; }
@@ -238,9 +247,9 @@ public:
 
   /// `specText` is parsed, the function specialized to `argTypes` (one
   /// (dtype, shape) per argument), verified and compiled on a miss. An
-  /// extent of -1 keeps the spec's (specializeToTypes): with
-  /// options.tileProgram, shapes of -1 wherever the spec is dynamic give one
-  /// kernel for every length, and a key without the lengths.
+  /// extent of -1 keeps the spec's (specializeToTypes): with the tile
+  /// program, shapes of -1 wherever the spec is dynamic give one kernel for
+  /// every length, and a key without the lengths.
   llvm::Expected<std::shared_ptr<const CompiledFunction>>
   getOrCompile(llvm::StringRef specText, llvm::StringRef funcName,
                llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>>

@@ -73,7 +73,7 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 }
 
 std::string CompileOptions::key() const {
-  return (llvm::Twine(tiled) + "/" + llvm::Twine(tileProgram) +
+  return ("lowering" + llvm::Twine(static_cast<int>(lowering)) +
           (portableTiles ? "/portable" : "") + "/split" +
           llvm::Twine(splitKv) + "/chunk" + llvm::Twine(linearChunk) + "/" +
           llvm::Twine(tileQ) + "/" +
@@ -205,7 +205,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
                const llvm::TargetMachine *target) {
   using Mode = CompileOptions::BF16Dot;
   if (options.bf16Dot == Mode::Off || options.bf16Dot == Mode::Auto ||
-      !options.tiled)
+      options.lowering != CompileOptions::Lowering::TiledKernel)
     return false;
   if (options.bf16Dot == Mode::Emulate)
     return true;
@@ -286,21 +286,20 @@ BufferView BufferView::of(const NDArray &array) {
 /// would be ignored, and the kernel would not be the one asked for.
 static std::string optionsForOtherPath(const CompileOptions &options) {
   CompileOptions defaults;
-  if (!options.tileProgram) {
+  if (!options.tileProgram()) {
     if (options.portableTiles)
-      return "portable tiles apply to the tile program only (set tile program)";
+      return "portable tiles apply to the tile program only";
     if (options.splitKv != defaults.splitKv)
-      return "split-kv applies to the tile program only (set tile program)";
+      return "split-kv applies to the tile program only";
     if (options.linearChunk != defaults.linearChunk)
-      return "linear-chunk applies to the tile program only (set tile "
-             "program)";
+      return "linear-chunk applies to the tile program only";
     if (options.int8Dot != defaults.int8Dot)
-      return "int8-dot applies to the tile program only (set tile program)";
+      return "int8-dot applies to the tile program only";
     return {};
   }
   if (options.bf16Dot == CompileOptions::BF16Dot::On ||
       options.bf16Dot == CompileOptions::BF16Dot::Emulate)
-    return "bf16-dot=on and bf16-dot=emulate apply to the tiled path only "
+    return "bf16-dot=on and bf16-dot=emulate apply to the tiled kernel only "
            "(the tile program widens bf16 to f32)";
   return {};
 }
@@ -400,7 +399,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                      "lanes, got " +
                      llvm::Twine(options.vectorWidth));
   // The tile program's tiles are checked with its own bounds below.
-  if (!options.tileProgram &&
+  if (!options.tileProgram() &&
       (options.tileQ < 0 || options.tileKv <= 0 ||
        options.tileQ > kMaxCPUTileQ || options.tileKv > kMaxCPUTileKv))
     return makeError("tile-q must be in [0, " + llvm::Twine(kMaxCPUTileQ) +
@@ -507,7 +506,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
                  ? 16
                  : 8)
           : hostVectorWidth();
-  if (options.tileProgram) {
+  if (options.tileProgram()) {
     TileLoopsPipelineOptions tiles;
     if (!options.portableTiles)
       tiles.vectorWidth =
@@ -539,7 +538,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     result->tileProgramOps = attentionOps;
     tiles.runtimeAllocator = true;
     buildCPUTileLoopsPipeline(pm, tiles);
-  } else if (options.tiled) {
+  } else if (options.lowering == CompileOptions::Lowering::TiledKernel) {
     CPUPipelineOptions cpu;
     cpu.tileQ = options.tileQ;
     cpu.tileKv = options.tileKv;

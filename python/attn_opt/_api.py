@@ -301,8 +301,9 @@ def _result_arrays(spec: Spec, q: np.ndarray, v: np.ndarray) -> List[np.ndarray]
 
 
 class Kernel:
-    """A spec compiled for the CPU for fixed argument shapes and dtypes, or,
-    with ``tile_program=True``, for every extent the spec leaves dynamic.
+    """A spec compiled for the CPU: through the tile program (the default)
+    for every extent the spec leaves dynamic, or, with the other lowerings
+    (``tile_program=False``, ``tiled=False``), for fixed shapes.
 
     Call it (or :meth:`run`) with arrays of those shapes (``shapes`` has
     ``None`` for the dynamic extents of a tile-program kernel). Kernels come
@@ -352,9 +353,8 @@ class Kernel:
 
     @property
     def tile_program(self) -> bool:
-        """Whether the kernel was compiled through the tile program
-        (``tile_program=True``): scalar code, one kernel for every dynamic
-        extent."""
+        """Whether the kernel was compiled through the tile program (the
+        default lowering): one kernel for every dynamic extent."""
         return bool(self._kernel.tile_program)
 
     @property
@@ -401,22 +401,22 @@ class Kernel:
     __call__ = run
 
     def __repr__(self):
-        path = "tile_program=True (any length) " if self.tile_program else ""
+        path = "tile program (any length) " if self.tile_program else ""
         return (f"<attn_opt.Kernel @{self.spec.entry} {path}shapes={self.shapes} "
                 f"options={self.options}>")
 
 
 def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
             tile_kv: int = 64, threads: int = 0, return_lse: bool = False,
-            vector_width: int = 0, tile_program: bool = False,
+            vector_width: int = 0, tile_program: Optional[bool] = None,
             linear_chunk: int = 64, portable_tiles: bool = False,
             **operands) -> Kernel:
     """Compiles ``spec`` for the CPU for the shapes and dtypes of the given
     arrays (cached: a second call with the same spec, shapes and options
     reuses the kernel).
 
-    ``tile_program=True`` compiles through the tile program instead, without
-    specializing the spec's dynamic extents: the arrays give (and are
+    By default (``tile_program`` None or True) it compiles through the tile
+    program, without specializing the spec's dynamic extents: the arrays give (and are
     checked for) element types, ranks and the spec's static extents only,
     the cache key holds no lengths, and the kernel runs on arrays of any
     shape the spec accepts (checked at every call as a specialization
@@ -426,11 +426,16 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     alone (the correctness baseline). ``tile_q`` (0: four vectors, 32 with
     ``portable_tiles``) and ``tile_kv``
     give its tiles (the kernels need whole vectors in ``tile_kv`` and
-    leave other tiles to the portable code); ``tiled=False`` selects
-    another lowering and raises ``ValueError``.
-    Specs with a ``feature_map`` or a ``decay`` (linear attention) are
-    lowered through the tile program only: without ``tile_program=True``
-    they raise :class:`CompileError`.
+    leave other tiles to the portable code).
+
+    ``tile_program=False`` selects the monolithic tiled kernel
+    (``convert-attn-to-cpu``, to be deleted: kept for comparison) and
+    ``tiled=False`` the untiled baseline (``tile_program=True`` with it
+    raises ``ValueError``); both compile for the arrays' shapes. Specs
+    with a ``feature_map`` or a ``decay`` (linear attention), a selection,
+    quantization, an epilogue or an affine normalization are lowered
+    through the tile program only: the other lowerings raise
+    :class:`CompileError` for them.
 
     ``linear_chunk`` (tile program only; int in [0, 1024], default 64):
     positions per chunk of the chunked O(N) form of causal linear
@@ -440,8 +445,7 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     specs always take. Both are exact; the chunk size changes speed and
     rounding only. Part of the kernel cache key.
 
-    Options: ``tiled`` (tiled vectorized lowering; False: the untiled
-    baseline), ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
+    Options: ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
     (keys per tile), ``threads`` (worker threads, 0: all cores),
     ``vector_width`` (f32 lanes per vector, 8 or 16; 0: the host's, 16 with
     AVX-512F, else 8, and 8 when 16 does not divide ``tile_q``). A ``tile_q``
@@ -454,7 +458,7 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
 
 
 def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operands,
-             vector_width=0, tile_program=False, linear_chunk=64,
+             vector_width=0, tile_program=None, linear_chunk=64,
              portable_tiles=False):
     for name, value in (("tile_q", tile_q), ("tile_kv", tile_kv), ("threads", threads),
                         ("vector_width", vector_width), ("linear_chunk", linear_chunk)):
@@ -469,16 +473,22 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         raise ValueError(f"threads must be >= 0 (0: all cores), got {threads}")
     if vector_width not in (0, 8, 16):
         raise ValueError(f"vector_width must be 0 (automatic), 8 or 16, got {vector_width}")
-    if not isinstance(tile_program, (bool, np.bool_)):
-        raise TypeError(f"tile_program must be a bool, got {tile_program!r}")
+    if tile_program is not None and not isinstance(tile_program, (bool, np.bool_)):
+        raise TypeError(f"tile_program must be a bool or None, got {tile_program!r}")
+    if not isinstance(tiled, (bool, np.bool_)):
+        raise TypeError(f"tiled must be a bool, got {tiled!r}")
     if tile_program and not tiled:
         raise ValueError("tile_program=True compiles through the tile program and "
                          "tiled=False selects the untiled lowering: pass one of them")
+    if tile_program is None:
+        tile_program = bool(tiled)
+    lowering = ("tile_program" if tile_program else
+                "tiled_kernel" if tiled else "untiled")
     if not isinstance(portable_tiles, (bool, np.bool_)):
         raise TypeError(f"portable_tiles must be a bool, got {portable_tiles!r}")
     if portable_tiles and not tile_program:
-        raise ValueError("portable_tiles is an option of the tile program: pass "
-                         "tile_program=True with portable_tiles=True")
+        raise ValueError("portable_tiles is an option of the tile program, not of "
+                         f"the {lowering.replace('_', ' ')} lowering")
     if portable_tiles and vector_width:
         raise ValueError("portable_tiles=True runs no vector kernels: vector_width "
                          f"must be 0 with it, got {vector_width}")
@@ -488,15 +498,15 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         if invalid:
             raise ValueError(invalid)
     elif linear_chunk != 64:
-        raise ValueError("linear_chunk is an option of the tile program: pass "
-                         f"tile_program=True with linear_chunk={linear_chunk}")
+        raise ValueError("linear_chunk is an option of the tile program, not of "
+                         f"the {lowering.replace('_', ' ')} lowering")
     spec = _spec_for(spec, return_lse)
     if not tile_program and (spec.info["feature_map"] or spec.info["has_decay"]):
         raise CompileError(
             f"spec @{spec.entry} is linear attention (it has a "
             f"{'feature_map' if spec.info['feature_map'] else 'decay'}), which is "
             "lowered through the tile program only: compile or run it with "
-            "tile_program=True")
+            "the default lowering (not tile_program=False or tiled=False)")
     arrays, args = _collect(spec, q, k, v, operands)
     if tile_program:
         # Dynamic extents stay dynamic (-1): one kernel for every length.
@@ -512,9 +522,9 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
         result_dtypes.append("f32")
     try:
         kernel = _core.compile(spec.text, spec.filename, spec.entry, arg_types,
-                               result_dtypes, bool(tiled), int(tile_q), int(tile_kv),
-                               int(threads), int(vector_width), bool(tile_program),
-                               int(linear_chunk), bool(portable_tiles))
+                               result_dtypes, lowering, int(tile_q), int(tile_kv),
+                               int(threads), int(vector_width), int(linear_chunk),
+                               bool(portable_tiles))
     except SpecError as e:
         raise e.with_source(spec.text) from None
     options = dict(tiled=bool(tiled), tile_q=int(tile_q), tile_kv=int(tile_kv),
@@ -528,7 +538,7 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
 
 def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True,
         tile_q: int = 0, tile_kv: int = 64, threads: int = 0, vector_width: int = 0,
-        tile_program: bool = False, linear_chunk: int = 64,
+        tile_program: Optional[bool] = None, linear_chunk: int = 64,
         portable_tiles: bool = False, **operands):
     """Compiles (cached) and runs ``spec`` on NumPy arrays.
 
@@ -547,8 +557,9 @@ def run(spec: SpecLike, q, k, v, *, return_lse: bool = False, tiled: bool = True
     ``(output, lse)`` with ``return_lse=True`` (lse: float32 ``[B, Hq,
     Nq]``, ``-inf`` for fully masked rows; softmax only).
 
-    ``tile_program=True``: see :func:`compile`; the cached kernel then
-    serves every length (no recompilation when only the lengths change).
+    The lowering (``tile_program``, ``tiled``): see :func:`compile`; the
+    tile program's cached kernel serves every length (no recompilation when
+    only the lengths change).
     ``linear_chunk``: the chunk of causal linear attention's O(N) form
     (tile program only, 0: the quadratic form; see :func:`compile`).
     ``portable_tiles``: the tile program's portable lowering alone.

@@ -2077,9 +2077,9 @@ class Spec:
     tuple of 1 / None entries (as for ``bias``) declares an operand passed
     at run time (``decay=(1, None, 1)``: one decay per head).
 
-    Specs with a ``feature_map`` or a ``decay`` compile with
-    ``tile_program=True`` only (see :func:`attn_opt.compile`, whose
-    ``linear_chunk`` picks the chunked O(N) form of causal ones).
+    Specs with a ``feature_map`` or a ``decay`` compile through the tile
+    program (the default lowering) only (see :func:`attn_opt.compile`,
+    whose ``linear_chunk`` picks the chunked O(N) form of causal ones).
 
     Attributes: ``text`` (the MLIR that is compiled), ``entry``,
     ``filename``, ``bound`` (arrays the spec supplies itself: captures,

@@ -6,11 +6,12 @@
 // validates arguments and allocates results. Functions:
 //
 //   bind(text, filename, entry) -> dict         parse, verify, bind
-//   compile(text, filename, entry, arg_types, result_dtypes, tiled, tile_q,
-//           tile_kv, threads, vector_width, tile_program, linear_chunk)
+//   compile(text, filename, entry, arg_types, result_dtypes, lowering,
+//           tile_q, tile_kv, threads, vector_width, linear_chunk,
+//           portable_tiles)
 //           -> Kernel                           through a KernelCache; with
-//                                               tile_program, extents of -1
-//                                               stay dynamic
+//                                               lowering "tile_program",
+//                                               extents of -1 stay dynamic
 //   check_tile_program_options(tile_q, tile_kv, split_kv, linear_chunk)
 //           -> str                              why they are invalid ("": valid)
 //   check_types(text, filename, entry, arg_types)
@@ -410,9 +411,20 @@ Kernel compileKernel(
     const std::string &text, const std::string &filename,
     const std::string &entry,
     const std::vector<std::pair<std::string, std::vector<int64_t>>> &types,
-    const std::vector<std::string> &resultDTypes, bool tiled, int64_t tileQ,
-    int64_t tileKv, unsigned threads, int64_t vectorWidth, bool tileProgram,
+    const std::vector<std::string> &resultDTypes, const std::string &lowering,
+    int64_t tileQ, int64_t tileKv, unsigned threads, int64_t vectorWidth,
     int64_t linearChunk, bool portableTiles) {
+  attn::CompileOptions options;
+  if (lowering == "tile_program")
+    options.lowering = attn::CompileOptions::Lowering::TileProgram;
+  else if (lowering == "tiled_kernel")
+    options.lowering = attn::CompileOptions::Lowering::TiledKernel;
+  else if (lowering == "untiled")
+    options.lowering = attn::CompileOptions::Lowering::Untiled;
+  else
+    throw ArgumentError("lowering must be tile_program, tiled_kernel or "
+                        "untiled, got '" + lowering + "'");
+  bool tileProgram = options.tileProgram();
   if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
       tileKv > attn::kMaxCPUTileKv)
     throw ArgumentError("tile_q must be in [0, " +
@@ -434,24 +446,17 @@ Kernel compileKernel(
       for (int64_t d : shape)
         if (d < 0)
           throw ArgumentError("dynamic extents (-1) need tile_program");
-  attn::CompileOptions options;
-  options.tileProgram = tileProgram;
   options.tileQ = tileQ;
   options.tileKv = tileKv;
   options.threads = threads;
   if (portableTiles && (!tileProgram || vectorWidth))
     throw ArgumentError("portable_tiles needs tile_program and vector_width 0");
+  options.vectorWidth = vectorWidth;
+  // linearChunk stays at its default elsewhere: the other lowerings do not
+  // read it, and a value would split cache entries.
   if (tileProgram) {
-    // The options of the other paths do not apply, and are left at one
-    // value so that they split no cache entry.
-    options.tiled = true;
-    options.vectorWidth = vectorWidth;
     options.portableTiles = portableTiles;
     options.linearChunk = linearChunk;
-  } else {
-    // linearChunk stays at its default: the other paths do not read it.
-    options.tiled = tiled;
-    options.vectorWidth = vectorWidth;
   }
   llvm::Expected<std::shared_ptr<const attn::CompiledFunction>> compiled =
       std::shared_ptr<const attn::CompiledFunction>();
@@ -780,9 +785,8 @@ NB_MODULE(_core, m) {
 
   m.def("compile", &compileKernel, nb::arg("text"), nb::arg("filename"),
         nb::arg("entry"), nb::arg("arg_types"), nb::arg("result_dtypes"),
-        nb::arg("tiled"),
-        nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("threads"),
-        nb::arg("vector_width"), nb::arg("tile_program") = false,
+        nb::arg("lowering"), nb::arg("tile_q"), nb::arg("tile_kv"),
+        nb::arg("threads"), nb::arg("vector_width"),
         nb::arg("linear_chunk") = 64, nb::arg("portable_tiles") = false);
   m.def("check_tile_program_options", &attn::checkTileProgramOptions,
         nb::arg("tile_q"), nb::arg("tile_kv"), nb::arg("split_kv"),

@@ -122,7 +122,8 @@ def test_run_text_spec(spec_text):
 
 
 @pytest.mark.parametrize("options", [
-    dict(tiled=True), dict(tiled=False), dict(tile_q=8, tile_kv=16),
+    dict(tiled=True), dict(tiled=False), dict(tile_program=False),
+    dict(tile_program=False, tile_q=8, tile_kv=16), dict(tile_q=8, tile_kv=16),
     dict(tile_q=16, tile_kv=8, threads=1), dict(threads=2),
     dict(vector_width=8), dict(vector_width=16),
     dict(tile_q=24, vector_width=16), dict(tile_q=12)])
@@ -131,7 +132,11 @@ def test_compile_options(spec_text, options):
     kernel = ao.compile(spec_text, *args, **options)
     assert isinstance(kernel, ao.Kernel)
     assert kernel.compile_seconds >= 0
-    if options.get("tiled", True):
+    # Work items are counted at compile time by the tiled kernel only (the
+    # tile program's depend on the lengths of each call).
+    tiled_kernel = options.get("tiled", True) and options.get("tile_program") is False
+    assert kernel.tile_program == (options.get("tiled", True) and not tiled_kernel)
+    if tiled_kernel:
         assert kernel.num_work_items > 0
     else:
         assert kernel.num_work_items == 0
@@ -146,9 +151,10 @@ def test_compile_options(spec_text, options):
     ((8, 8), 8, 8), ((24, 16), 16, 32), ((12, 8), 8, 16), ((16, 16), 16, 16),
     ((24, 0), 8, 24), ((40, 0), 8, 40), ((12, 0), 8, 16)])
 def test_tiles_that_ran(spec_text, requested, width, tile_q):
+    """The tiled kernel's tile rounding (the tile program keeps tile_q)."""
     args = make_qkv((1, 2, 1, 37, 37, 8), seed=3)
     kernel = ao.compile(spec_text, *args, tile_q=requested[0],
-                        vector_width=requested[1])
+                        vector_width=requested[1], tile_program=False)
     assert (kernel.vector_width, kernel.tile_q, kernel.tile_kv) == (width, tile_q, 64)
     assert ao.compare(kernel(*args), ao.reference(spec_text, *args)).passed
 
@@ -180,9 +186,15 @@ def test_kernel_cache(spec_text):
 
 
 def test_kernel_rejects_other_shapes(spec_text):
-    kernel = ao.compile(spec_text, *make_qkv((1, 2, 2, 8, 8, 4)))
-    with pytest.raises(ValueError, match="compiled for"):
-        kernel(*make_qkv((1, 2, 2, 9, 9, 4)))
+    """A kernel specialized to its shapes (the lowerings other than the
+    default tile program) refuses others; the tile program's serves them."""
+    for lowering in (dict(tile_program=False), dict(tiled=False)):
+        kernel = ao.compile(spec_text, *make_qkv((1, 2, 2, 8, 8, 4)), **lowering)
+        with pytest.raises(ValueError, match="compiled for"):
+            kernel(*make_qkv((1, 2, 2, 9, 9, 4)))
+    generic = ao.compile(spec_text, *make_qkv((1, 2, 2, 8, 8, 4)))
+    args = make_qkv((1, 2, 2, 9, 9, 4))
+    assert ao.compare(generic(*args), ao.reference(spec_text, *args)).passed
 
 
 def test_run_lse():
@@ -392,6 +404,6 @@ def test_cpp_exceptions_cross_the_binding():
         _core.tolerance_for("bogus")
     with pytest.raises(ValueError, match="tile_q must be in"):
         _core.compile(SPEC_TEXT, "x.mlir", "spec", [("f32", [1, 1, 1, 1])] * 3,
-                      ["f32"], True, -1, 64, 0, 0)
+                      ["f32"], "tile_program", -1, 64, 0, 0)
     with pytest.raises(ao.SpecError):
         _core.bind("garbage", "g.mlir", "")

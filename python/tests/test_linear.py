@@ -226,7 +226,8 @@ def test_linear_chunk_is_part_of_the_cache_key():
     assert np.int64(5) == ao.compile(spec, q, k, v, tile_program=True,
                                      linear_chunk=np.int64(5), decay=a).linear_chunk
     # Other lowerings do not read it.
-    assert ao.compile(ao.Spec(mask=ao.causal()), q, k, v).linear_chunk is None
+    assert ao.compile(ao.Spec(mask=ao.causal()), q, k, v,
+                      tile_program=False).linear_chunk is None
 
 
 def test_wrong_expectations_fail():
@@ -390,7 +391,7 @@ def test_linear_chunk_argument():
         with pytest.raises(TypeError, match="linear_chunk must be an integer"):
             ao.run(spec, q, k, v, tile_program=True, linear_chunk=bad)
     with pytest.raises(ValueError, match="linear_chunk is an option of the tile program"):
-        ao.run(ao.Spec(mask=ao.causal()), q, k, v, linear_chunk=0)
+        ao.run(ao.Spec(mask=ao.causal()), q, k, v, linear_chunk=0, tile_program=False)
     assert compiled_kernels() == before
     # The bounds themselves compile.
     for chunk in (0, 1024):
@@ -409,9 +410,9 @@ def test_linear_specs_need_the_tile_program():
     before = compiled_kernels()
     for spec in specs:
         operands = {"decay": a} if spec.info["has_decay"] else {}
-        for tiled in (True, False):
+        for lowering in (dict(tile_program=False), dict(tiled=False)):
             with pytest.raises(CompileError, match="lowered through the tile program only"):
-                ao.compile(spec, q, k, v, tiled=tiled, **operands)
-            with pytest.raises(CompileError, match="tile_program=True"):
-                ao.run(spec, q, k, v, tiled=tiled, **operands)
+                ao.compile(spec, q, k, v, **lowering, **operands)
+            with pytest.raises(CompileError, match="with the default lowering"):
+                ao.run(spec, q, k, v, **lowering, **operands)
     assert compiled_kernels() == before

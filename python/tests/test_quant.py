@@ -65,13 +65,14 @@ def test_int8_operands_match_reference():
     assert c.passed, str(c)
 
 
-def test_binaryattention_default_path_refuses():
+def test_binaryattention_other_lowerings_refuse():
     spec = ao.parse_file(os.path.join(ZOO, "binaryattention.mlir"))
     q, k, v = make_qkv((1, 2, 2, 20, 20, 8), "f32", 0)
     alpha = np.ones((1, 2, 1), np.float32)
     bias = np.zeros((1, 2, 20, 20), np.float32)
-    with pytest.raises(CompileError, match="quantization is lowered through the tile program only"):
-        ao.run(spec, q, k, v, q_scale=alpha, bias=bias)
+    for lowering in (dict(tile_program=False), dict(tiled=False)):
+        with pytest.raises(CompileError, match="quantization is lowered through the tile program only"):
+            ao.run(spec, q, k, v, q_scale=alpha, bias=bias, **lowering)
 
 
 def test_bad_scales_and_int8_values_raise():

@@ -34,7 +34,10 @@ def test_moba_tile_program_matches_reference(moba, shape, seed):
     assert c.passed, str(c)
 
 
-def test_moba_default_path_refuses(moba):
+def test_moba_other_lowerings_refuse(moba):
     q, k, v = make_qkv((1, 2, 1, 100, 100, 16), "f32", 0)
-    with pytest.raises(CompileError, match="block selection is lowered through the tile program only"):
-        ao.run(moba, q, k, v)
+    for lowering in (dict(tile_program=False), dict(tiled=False)):
+        with pytest.raises(CompileError, match="block selection is lowered through the tile program only"):
+            ao.run(moba, q, k, v, **lowering)
+    c = ao.compare(ao.run(moba, q, k, v), ao.reference(moba, q, k, v))  # the default
+    assert c.passed, str(c)

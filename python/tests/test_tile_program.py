@@ -93,7 +93,7 @@ def test_cache_key_has_no_lengths():
     assert compiled_kernels() == before
     assert ao.cache_info()["hits"] == hits + 5
     # A static compilation is keyed by its shapes, as before.
-    static = ao.compile(spec, *make_qkv((1, 4, 2, 37, 37, 16)))
+    static = ao.compile(spec, *make_qkv((1, 4, 2, 37, 37, 16)), tile_program=False)
     assert not static.tile_program
     assert static._kernel.function_id != first._kernel.function_id
     assert compiled_kernels() == before + 1
@@ -211,11 +211,14 @@ def test_repr_and_options():
     assert kernel.tile_program is True
     assert kernel.options["tile_program"] is True
     assert kernel.shapes == [(None, None, None, None)] * 3
-    assert "tile_program=True" in repr(kernel)
-    static = ao.compile(spec, *args)
+    assert "tile program (any length)" in repr(kernel)
+    # The default is the tile program.
+    default = ao.compile(spec, *args, threads=3)
+    assert default.tile_program and default._kernel.function_id == kernel._kernel.function_id
+    static = ao.compile(spec, *args, tile_program=False)
     assert static.tile_program is False
     assert static.options["tile_program"] is False
-    assert "tile_program" not in repr(static).split("options=")[0]
+    assert "tile program" not in repr(static).split("options=")[0]
     assert static.shapes == [(1, 2, 8, 8)] * 3
 
 
@@ -228,11 +231,17 @@ def test_invalid_options():
         ao.run(spec, *args, tile_program=True, vector_width=12)
     with pytest.raises(ValueError, match="portable_tiles"):
         ao.run(spec, *args, tile_program=True, portable_tiles=True, vector_width=8)
-    with pytest.raises(ValueError, match="portable_tiles"):
-        ao.compile(spec, *args, portable_tiles=True)
+    with pytest.raises(ValueError, match="portable_tiles is an option of the tile program, "
+                       "not of the tiled kernel lowering"):
+        ao.compile(spec, *args, tile_program=False, portable_tiles=True)
+    with pytest.raises(ValueError, match="portable_tiles is an option of the tile program, "
+                       "not of the untiled lowering"):
+        ao.compile(spec, *args, tiled=False, portable_tiles=True)
+    with pytest.raises(TypeError, match="tiled must be a bool"):
+        ao.compile(spec, *args, tiled=None)
     with pytest.raises(TypeError, match="portable_tiles must be a bool"):
         ao.compile(spec, *args, tile_program=True, portable_tiles=1)
-    with pytest.raises(TypeError, match="tile_program must be a bool"):
+    with pytest.raises(TypeError, match="tile_program must be a bool or None"):
         ao.compile(spec, *args, tile_program="yes")
     for kw in (dict(tile_q=-1), dict(tile_kv=0), dict(tile_q=ao._api._core.MAX_TILE_Q + 1),
                dict(tile_kv=ao._api._core.MAX_TILE_KV + 1)):
@@ -244,11 +253,15 @@ def test_invalid_options():
     # The C++ layer refuses them too (ValueError, not CompileError).
     with pytest.raises(ValueError, match="tile_q must be in"):
         ao._api._core.compile(spec.text, spec.filename, spec.entry,
-                              [("f32", [-1] * 4)] * 3, ["f32"], True, 0, 0, 0, 0, True)
-    # Dynamic extents without the tile program.
-    with pytest.raises(ValueError, match="need tile_program"):
+                              [("f32", [-1] * 4)] * 3, ["f32"], "tile_program", 0, 0, 0, 0)
+    with pytest.raises(ValueError, match="lowering must be tile_program, tiled_kernel or untiled"):
         ao._api._core.compile(spec.text, spec.filename, spec.entry,
-                              [("f32", [-1] * 4)] * 3, ["f32"], True, 0, 64, 0, 0, False)
+                              [("f32", [-1] * 4)] * 3, ["f32"], "tiled", 0, 64, 0, 0)
+    # Dynamic extents without the tile program.
+    for lowering in ("tiled_kernel", "untiled"):
+        with pytest.raises(ValueError, match="need tile_program"):
+            ao._api._core.compile(spec.text, spec.filename, spec.entry,
+                                  [("f32", [-1] * 4)] * 3, ["f32"], lowering, 0, 64, 0, 0)
 
 
 def test_errors_after_compile():
@@ -336,4 +349,4 @@ def test_linear_attention_with_decay():
         with pytest.raises(ValueError, match="a decay must lie in"):
             ao.reference(spec, q, k, v, a=a)
     with pytest.raises(ao.CompileError, match="lowered through the tile program only"):
-        ao.run(spec, q, k, v, a=np.full((1, 2, 5), 0.9, np.float32))
+        ao.run(spec, q, k, v, a=np.full((1, 2, 5), 0.9, np.float32), tile_program=False)

@@ -137,7 +137,8 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
     EXPECT_EQ(func->hasAttr("attn.gpu.register_softmax"), registerSoftmax);
 
   CompileOptions options;
-  options.tiled = false; // only the CPU lowering of what is already there
+  // Only the CPU lowering of what is already there.
+  options.lowering = CompileOptions::Lowering::Untiled;
   auto compiled = CompiledFunction::compile(*lowered, funcName, options);
   ASSERT_TRUE(static_cast<bool>(compiled))
       << llvm::toString(compiled.takeError());

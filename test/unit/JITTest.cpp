@@ -79,16 +79,16 @@ TEST(KernelCacheTest, CompilesOnceUnderConcurrentRequests) {
 TEST(KernelCacheTest, KeyIncludesShapesAndOptions) {
   KernelCache cache;
   CompileOptions untiled;
-  untiled.tiled = false;
+  untiled.lowering = CompileOptions::Lowering::Untiled;
   auto a = cache.getOrCompile(kCausal, "causal", shapes(40));
   auto b = cache.getOrCompile(kCausal, "causal", shapes(41));
   auto c = cache.getOrCompile(kCausal, "causal", shapes(40), untiled);
   ASSERT_TRUE(a && b && c);
   EXPECT_EQ(cache.size(), 3u);
   EXPECT_EQ(cache.hits(), 0u);
-  EXPECT_GT((*a)->numWorkItems(), 0);
-  EXPECT_EQ((*c)->numWorkItems(), 0);
-  // Tiled and untiled agree.
+  EXPECT_EQ((*a)->numTileProgramOps(), 1); // the default lowering
+  EXPECT_EQ((*c)->numUntiledOps(), 1);
+  // The tile program and the untiled loops agree.
   Buffers x(40), y(40);
   y.q = x.q;
   y.k = x.k;
@@ -102,7 +102,7 @@ TEST(KernelCacheTest, KeyIncludesShapesAndOptions) {
 TEST(KernelCacheTest, DynamicExtentsCompileOnceForEveryLength) {
   KernelCache cache;
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.tileQ = 8;
   options.tileKv = 16;
   // -1 keeps the spec's dynamic extents: one kernel, a key without lengths.
@@ -159,7 +159,7 @@ TEST(CompiledFunctionTest, TileProgramFreesItsBuffers) {
     SCOPED_TRACE(splitKv);
     KernelCache cache;
     CompileOptions options;
-    options.tileProgram = true;
+    options.lowering = CompileOptions::Lowering::TileProgram;
     options.tileQ = 6;
     options.tileKv = 7;
     options.splitKv = splitKv;
@@ -188,7 +188,7 @@ Buffers decodeBuffers(int64_t nq, int64_t nk) {
 
 CompileOptions tileProgramThreads(int64_t splitKv, unsigned threads) {
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.tileQ = 8;
   options.tileKv = 16;
   options.splitKv = splitKv;
@@ -413,8 +413,8 @@ TEST(CompiledFunctionTest, ResultExtentsAreCheckedAgainstTheArguments) {
   KernelCache cache;
   ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
   CompileOptions tileProgram, untiled;
-  tileProgram.tileProgram = true;
-  untiled.tiled = false;
+  tileProgram.lowering = CompileOptions::Lowering::TileProgram;
+  untiled.lowering = CompileOptions::Lowering::Untiled;
   for (const CompileOptions &options : {tileProgram, untiled}) {
     SCOPED_TRACE(options.key());
     auto kernel = cache.getOrCompile(kCausal, "causal", dynamic, options);
@@ -467,7 +467,7 @@ TEST(CompiledFunctionTest, TileProgramReusesItsLargeBuffers) {
     GTEST_SKIP() << "the workspace cache is off (AddressSanitizer)";
   KernelCache cache;
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.vectorWidth = 8;
   options.threads = 1; // the heads' blocks in the same order on every call
   ArgTypes dynamic(3, {DType::F32, {-1, -1, -1, -1}});
@@ -581,6 +581,7 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
                                     << c.width);
     KernelCache cache;
     CompileOptions o;
+    o.lowering = CompileOptions::Lowering::TiledKernel;
     o.tileQ = c.tileQ;
     o.vectorWidth = c.width;
     o.tileKv = 16;
@@ -596,7 +597,9 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
   }
   // On an AVX-512 host the automatic width with the default tile is 16.
   KernelCache cache;
-  auto host = cache.getOrCompile(kCausal, "causal", shapes(45), {});
+  CompileOptions tiledKernel;
+  tiledKernel.lowering = CompileOptions::Lowering::TiledKernel;
+  auto host = cache.getOrCompile(kCausal, "causal", shapes(45), tiledKernel);
   ASSERT_TRUE(static_cast<bool>(host)) << llvm::toString(host.takeError());
   EXPECT_EQ((*host)->queryTile(), 4 * hostVectorWidth());
 
@@ -614,7 +617,7 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
       {0, std::numeric_limits<int64_t>::max() - 1, 0,
        "tile-kv 9223372036854775806"}};
   for (auto [tileQ, tileKv, width, message] : refused) {
-    CompileOptions o;
+    CompileOptions o = tiledKernel;
     o.tileQ = tileQ;
     o.tileKv = tileKv;
     o.vectorWidth = width;
@@ -642,13 +645,14 @@ TEST(CompiledFunctionTest, OptionsOfTheOtherPathAreRefused) {
       {[](CompileOptions &o) { o.int8Dot = CompileOptions::Int8Dot::Emulated; },
        "int8-dot applies to the tile program only"},
       {[](CompileOptions &o) {
-         o.tileProgram = true;
+         o.lowering = CompileOptions::Lowering::TileProgram;
          o.bf16Dot = CompileOptions::BF16Dot::Emulate;
        },
-       "bf16-dot=on and bf16-dot=emulate apply to the tiled path only"},
+       "bf16-dot=on and bf16-dot=emulate apply to the tiled kernel only"},
   };
   for (const Refused &r : refused) {
     CompileOptions o;
+    o.lowering = CompileOptions::Lowering::TiledKernel;
     r.set(o);
     auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), o);
     ASSERT_FALSE(static_cast<bool>(kernel)) << r.message;
@@ -657,7 +661,7 @@ TEST(CompiledFunctionTest, OptionsOfTheOtherPathAreRefused) {
   }
   // The same options where they apply compile.
   CompileOptions tileProgram;
-  tileProgram.tileProgram = true;
+  tileProgram.lowering = CompileOptions::Lowering::TileProgram;
   tileProgram.splitKv = 3;
   tileProgram.int8Dot = CompileOptions::Int8Dot::Emulated;
   auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), tileProgram);
@@ -703,8 +707,12 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
   EXPECT_EQ((*host)->vectorWidth(), hostVectorWidth());
 }
 
-/// Runs the bf16 causal kernel compiled with `o` on fixed inputs.
-llvm::Expected<NDArray> runBF16(const CompileOptions &o, int64_t n = 37) {
+/// Runs the bf16 causal kernel compiled with `options` by the tiled kernel
+/// (the bf16-dot kernels are its own) on fixed inputs.
+llvm::Expected<NDArray> runBF16(const CompileOptions &options,
+                                int64_t n = 37) {
+  CompileOptions o = options;
+  o.lowering = CompileOptions::Lowering::TiledKernel;
   KernelCache cache;
   auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
                                    shapes(n, 16, DType::BF16), o);
@@ -789,6 +797,7 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
     for (Mode mode : {Mode::Auto, Mode::Off, Mode::Emulate}) {
       KernelCache cache;
       CompileOptions o;
+      o.lowering = CompileOptions::Lowering::TiledKernel;
       o.vectorWidth = width;
       o.bf16Dot = mode;
       auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
@@ -805,6 +814,7 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
       continue;
     KernelCache cache;
     CompileOptions o;
+    o.lowering = CompileOptions::Lowering::TiledKernel;
     o.vectorWidth = width;
     o.bf16Dot = Mode::On;
     auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
@@ -816,6 +826,7 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
   // f32 ops never use them.
   KernelCache cache;
   CompileOptions o;
+  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.bf16Dot = Mode::Emulate;
   auto f32 = cache.getOrCompile(kCausal, "causal", shapes(20), o);
   ASSERT_TRUE(static_cast<bool>(f32)) << llvm::toString(f32.takeError());

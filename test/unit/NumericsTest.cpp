@@ -172,18 +172,19 @@ const Shape kShapes[] = {
 
 /// Compile configurations at `width` f32 lanes (asked for explicitly: the
 /// suite runs both widths on every host, LLVM legalizes 16 lanes on AVX2):
-/// the tiled path with default tiles, with tiles whose sizes leave
+/// the tiled kernel with default tiles, with tiles whose sizes leave
 /// micro-kernel remainders, and the untiled baseline (width-independent,
-/// run once, at 8).
+/// run once, at 8). The tile program has its own suites below.
 CompileOptions optionsFor(int64_t width, int variant) {
   CompileOptions o;
+  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.vectorWidth = width;
   if (variant == 1) {
     o.tileQ = width; // one query vector per tile
     o.tileKv = 7;    // 7 % 3 key rows: remainder micro-kernel; many tiles
     o.threads = 2;
   } else if (variant == 2) {
-    o.tiled = false;
+    o.lowering = CompileOptions::Lowering::Untiled;
   }
   return o;
 }
@@ -321,7 +322,7 @@ using TileProgramParam = std::tuple<int, const char *, bool>;
 /// 3 threads (on any host: the pool's threads and the caller).
 CompileOptions tileProgramOptions(int64_t splitKv) {
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.threads = 3;
   options.tileQ = 6;
   options.tileKv = 7;
@@ -800,7 +801,7 @@ TEST(LinearAttentionEdgeTest, LongSequencesWithDecaysNearZeroAndOne) {
   for (int64_t chunk : {0, 64}) {
     SCOPED_TRACE(testing::Message() << "linear-chunk " << chunk);
     CompileOptions options;
-    options.tileProgram = true;
+    options.lowering = CompileOptions::Lowering::TileProgram;
     options.tileQ = 64;
     options.tileKv = 64;
     options.linearChunk = chunk;
@@ -834,7 +835,7 @@ TEST(LinearAttentionEdgeTest, SixtyFiveThousandTokensMatchTheRecurrence) {
   for (int64_t h = 0; h < heads; ++h)
     (*args)[3].setDouble(h, decays[h]);
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   auto compiled = CompiledFunction::compile(*module, "spec", options);
   ASSERT_TRUE(static_cast<bool>(compiled)) << llvm::toString(compiled.takeError());
   NDArray out(DType::F32, {1, heads, n, d});
@@ -936,7 +937,7 @@ TEST(ExcludedValuesTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);
   CompileOptions untiled, portable = tileProgramOptions(1);
-  untiled.tiled = false;
+  untiled.lowering = CompileOptions::Lowering::Untiled;
   portable.portableTiles = true;
   std::vector<CompiledPath> paths = {
       {"untiled loops", untiled, true},
@@ -946,6 +947,7 @@ TEST(ExcludedValuesTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
   for (auto [tileQ, tileKv] :
        {std::pair<int64_t, int64_t>{16, 64}, {8, 4}, {16, 8}}) {
     CompileOptions tiled;
+    tiled.lowering = CompileOptions::Lowering::TiledKernel;
     tiled.tileQ = tileQ;
     tiled.tileKv = tileKv;
     tiled.vectorWidth = 8;
@@ -965,7 +967,7 @@ TEST(TileProgramOptionsTest, BadTilesAndSplitsAreErrors) {
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
   ASSERT_TRUE(module);
   auto expectError = [&](CompileOptions options, StringRef message) {
-    options.tileProgram = true;
+    options.lowering = CompileOptions::Lowering::TileProgram;
     auto compiled = CompiledFunction::compile(*module, "spec", options);
     ASSERT_FALSE(static_cast<bool>(compiled));
     std::string text = llvm::toString(compiled.takeError());
@@ -1100,6 +1102,7 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
           ASSERT_TRUE(usesBF16Dot(**specialized, width))
               << "the bf16-dot kernels were not generated";
         CompileOptions o;
+        o.lowering = CompileOptions::Lowering::TiledKernel;
         o.vectorWidth = width;
         o.bf16Dot = mode;
         if (variant == 1) {
@@ -1176,6 +1179,7 @@ TEST(NumericsEdgeTest, BF16DotFullyMaskedRowsAreZero) {
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
   CompileOptions o;
+  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.vectorWidth = 8;
   o.tileKv = 5;
   o.bf16Dot = CompileOptions::BF16Dot::Emulate;
@@ -1316,10 +1320,13 @@ TEST(RegionGuardTest, OutOfRangeCapturesAndZeroDivisors) {
                                  referenceInputs(*cleanBinding, cleanArgs));
   ASSERT_TRUE(static_cast<bool>(ref)) << llvm::toString(ref.takeError());
 
-  for (bool tiled : {true, false}) {
-    SCOPED_TRACE(tiled ? "tiled" : "untiled");
+  for (CompileOptions::Lowering lowering :
+       {CompileOptions::Lowering::TileProgram,
+        CompileOptions::Lowering::TiledKernel,
+        CompileOptions::Lowering::Untiled}) {
+    SCOPED_TRACE(static_cast<int>(lowering));
     CompileOptions options;
-    options.tiled = tiled;
+    options.lowering = lowering;
     auto compiled = CompiledFunction::compile(*raw, "spec", options);
     ASSERT_TRUE(static_cast<bool>(compiled))
         << llvm::toString(compiled.takeError());

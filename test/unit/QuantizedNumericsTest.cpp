@@ -131,7 +131,7 @@ CompileOptions quantOptions(
     int64_t tileQ, int64_t tileKv, bool portable, int64_t width = 8,
     CompileOptions::Int8Dot dot = CompileOptions::Int8Dot::Emulated) {
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.threads = 2;
   options.tileQ = tileQ;
   options.tileKv = tileKv;

@@ -162,7 +162,7 @@ int64_t blockOf(const SelectionCase &c) {
 
 CompileOptions selectionOptions(int64_t tileQ, int64_t tileKv) {
   CompileOptions options;
-  options.tileProgram = true;
+  options.lowering = CompileOptions::Lowering::TileProgram;
   options.threads = 3;
   options.tileQ = tileQ;
   options.tileKv = tileKv;

@@ -19,5 +19,5 @@
 // RUN: attn-run %zoo/basics/causal.mlir --random 13 --shape 1,4,2,150,201,24 --tile-q 64 --tile-kv 32 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --random 14 --shape 1,4,2,99,99,32 --tile-q 40 --check | FileCheck %s
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS

@@ -1,7 +1,8 @@
 // Zoo wave 1, head structure (ZOO.md H01-H15): every spec checked against
 // the float64 reference at two sizes, one not a multiple of the 32 x 64
-// tiles, through the tiled lowering (head maps, value head counts of their
-// own and output gates included; `path tiled` asserts no op fell back).
+// tiles, through the tile program, the default lowering (head maps, value
+// head counts of their own and output gates included; `path tile program`
+// asserts no op fell back).
 
 // H01 MoH (per-token head gates, a quarter of them 0).
 // RUN: attn-run %zoo/heads/moh.mlir --random 1 --shape 2,4,2,77,77,16 --check | FileCheck %s
@@ -54,5 +55,5 @@
 // RUN: attn-run %zoo/heads/mla.mlir --random 31 --shape 1,4,1,77,77,576,512 --check | FileCheck %s
 // RUN: attn-run %zoo/heads/mla.mlir --random 32 --shape 1,2,1,1,100,576,512 --check | FileCheck %s
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS

@@ -7,5 +7,5 @@
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --random 2 --shape 1,2,1,4200,4200,8 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/gemma2_global.mlir --random 3 --shape 1,4,2,100,100,32 --check | FileCheck %s
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS

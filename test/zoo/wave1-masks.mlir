@@ -1,5 +1,5 @@
 // Zoo wave 1, masks (ZOO.md M01-M13): every spec compiled for the CPU
-// (tiled lowering for these static shapes) and checked against the float64
+// (through the tile program, the default lowering) and checked against the float64
 // reference at two sizes, one of them not a multiple of the 32 x 64 tiles.
 // 2-D grids take N = rows * width of the spec's grid.
 
@@ -48,5 +48,5 @@
 // RUN: attn-run %zoo/masks/radial.mlir --random 28 --shape 1,1,1,777,777,8 --check | FileCheck %s
 
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS

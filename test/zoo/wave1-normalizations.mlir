@@ -1,8 +1,9 @@
 // Zoo wave 1, normalizations (ZOO.md N01-N04, N07-N09; N05 LLA and N06
 // entmax are not yet expressible, see docs/zoo.md): every spec checked
 // against the float64 reference at two sizes, one not a multiple of the
-// 32 x 64 tiles, through the tiled lowering (weight_mod in its two-pass
-// form and sink_logits included; `path tiled` asserts no op fell back).
+// 32 x 64 tiles, through the tile program, the default lowering (weight_mod
+// in its two-pass form and sink_logits included; `path tile program`
+// asserts no op fell back).
 
 // N01 LSSA (softplus + l1, length scale) and LSSAR (power re-weighting).
 // RUN: attn-run %zoo/normalizations/softplus_lssa.mlir --random 1 --shape 2,4,2,77,77,16 --check | FileCheck %s
@@ -28,6 +29,6 @@
 // RUN: attn-run %zoo/normalizations/karat.mlir --random 15 --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/normalizations/karat.mlir --random 16 --shape 1,2,1,200,200,16 --check | FileCheck %s
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS
 // LSE: check lse {{.*}} PASS

@@ -1,8 +1,8 @@
 // Zoo wave 1, score modifications and biases (ZOO.md S01-S04, S06, S07, S09,
 // S10; S08 is not yet expressible, see docs/zoo.md): every spec checked
 // against the float64 reference at two sizes, one not a multiple of the
-// 32 x 64 tiles, through the tiled lowering (weight_mod included; `path
-// tiled` asserts no op fell back).
+// 32 x 64 tiles, through the tile program, the default lowering (weight_mod
+// included; `path tile program` asserts no op fell back).
 
 // S01 FlashBias (q' = [q/sqrt(d), u], k' = [k, w]: D = d + R).
 // RUN: attn-run %zoo/score_mods/flashbias.mlir --random 1 --shape 2,4,2,77,77,18 --check | FileCheck %s
@@ -30,5 +30,5 @@
 // RUN: attn-run %zoo/score_mods/tensor_attention.mlir --random 15 --shape 1,2,2,20,400,16 --check | FileCheck %s
 // RUN: attn-run %zoo/score_mods/tensor_attention.mlir --random 16 --shape 1,2,1,77,49,16 --check | FileCheck %s
 
-// CHECK: path tiled
+// CHECK: path tile program
 // CHECK: check output {{.*}} PASS

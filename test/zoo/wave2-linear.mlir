@@ -22,8 +22,8 @@
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 13 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 14 --tile-program --linear-chunk 0 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // L07 FAST (second-order Taylor score, l1): no kernel declaration, so also
-// through the default tiled path (path tiled).
-// RUN: attn-run %zoo/linear/fastmax.mlir --random 16 --shape 2,4,2,77,77,16 --check | FileCheck %s --check-prefix=TILED
+// through the tiled kernel (--tiled-kernel: path tiled).
+// RUN: attn-run %zoo/linear/fastmax.mlir --random 16 --shape 2,4,2,77,77,16 --tiled-kernel --check | FileCheck %s --check-prefix=TILED
 // RUN: attn-run %zoo/linear/fastmax.mlir --random 17 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // TILED: path tiled
 // TILED: PASS
@@ -43,7 +43,7 @@
 // the 64 keys before it; Based mixes the two attention layers across the
 // model's layers: zoo/hybrids/based_window.mlir): the tiled path and the
 // tile program, a window that crosses the 64-key tiles.
-// RUN: attn-run %zoo/hybrids/based_window.mlir --random 32 --shape 2,4,2,77,77,16 --check | FileCheck %s --check-prefix=TILED
+// RUN: attn-run %zoo/hybrids/based_window.mlir --random 32 --shape 2,4,2,77,77,16 --tiled-kernel --check | FileCheck %s --check-prefix=TILED
 // RUN: attn-run %zoo/hybrids/based_window.mlir --random 33 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/based_window.mlir --random 34 --tile-program --element-type bf16 --shape 1,2,2,1,130,16 --check | FileCheck %s
 // Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
@@ -83,7 +83,7 @@
 
 // The tiled and untiled lowerings and the GPU refuse kernels with a
 // located diagnostic (the tile program is their only lowering).
-// RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 

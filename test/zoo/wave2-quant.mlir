@@ -22,7 +22,7 @@
 
 // The tiled and untiled lowerings and the GPU refuse quantized Q K^T with a
 // located diagnostic (the tile program is its only lowering).
-// RUN: not attn-run %zoo/quantization/sage_int8.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/sage_int8.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/quantization/binaryattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/quantization/sage_int8.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only

@@ -57,15 +57,15 @@
 
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).
-// RUN: not attn-run %zoo/selection/moba.mlir --random 1 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/selection/moba.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/selection/moba.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/selection/moba.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // UNTILED: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
-// RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 2>&1 | FileCheck %s --check-prefix=QBLOCK
+// RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=QBLOCK
 // QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 2>&1 | FileCheck %s --check-prefix=SEER
+// RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-emit-lib %zoo/selection/seerattention.mlir -o %t 2>&1 | FileCheck %s --check-prefix=SEERGPU
 // SEER: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only

@@ -69,10 +69,16 @@ static cl::opt<unsigned> threads("num-threads",
                                  cl::init(0));
 static cl::opt<bool> untiled("untiled",
                              cl::desc("use the untiled baseline lowering"));
+static cl::opt<bool> tiledKernel(
+    "tiled-kernel",
+    cl::desc("use the monolithic tiled kernel (convert-attn-to-cpu, static "
+             "shapes; to be deleted) instead of the tile program"));
 static cl::opt<bool> tileProgram(
     "tile-program",
-    cl::desc("compile through the tile program (attn-to-tile): vector "
-             "kernels for the key loop, the portable lowering for the rest"));
+    cl::desc("compile through the tile program (attn-to-tile; the default): "
+             "vector kernels for the key loop, the portable lowering for the "
+             "rest"),
+    cl::init(true));
 static cl::opt<bool> portableTiles(
     "portable-tiles",
     cl::desc("with --tile-program: the portable scalar lowering only (no "
@@ -212,8 +218,9 @@ readInputFiles(const SpecBinding &binding) {
 static CompileOptions compileOptions() {
   CompileOptions options;
   options.threads = threads;
-  options.tiled = !untiled;
-  options.tileProgram = tileProgram;
+  options.lowering = untiled       ? CompileOptions::Lowering::Untiled
+                     : tiledKernel ? CompileOptions::Lowering::TiledKernel
+                                   : CompileOptions::Lowering::TileProgram;
   options.portableTiles = portableTiles;
   options.splitKv = splitKv;
   options.linearChunk = linearChunk;
@@ -414,6 +421,16 @@ int main(int argc, char **argv) {
   if (llvmThreads && llvmThreads->getNumOccurrences())
     return fail("--threads is not an attn-run option; the worker threads are "
                 "--num-threads");
+  if (untiled && tiledKernel)
+    return fail("--untiled and --tiled-kernel select two lowerings: pass one");
+  if ((untiled || tiledKernel) && tileProgram.getNumOccurrences() &&
+      tileProgram)
+    return fail(llvm::Twine("--tile-program and --") +
+                (untiled ? "untiled" : "tiled-kernel") +
+                " select two lowerings: pass one");
+  // --tile-program=false alone keeps its old meaning: the tiled kernel.
+  if (!tileProgram && !untiled)
+    tiledKernel = true;
 
   MLIRContext context;
   loadSpecDialects(context);
@@ -467,7 +484,7 @@ int main(int argc, char **argv) {
   // Several shapes through the tile program share one shape-generic
   // compilation (the JIT's cache holds one kernel per spec and options).
   std::shared_ptr<const CompiledFunction> shared;
-  if (sizes.size() > 1 && tileProgram && !writeReference) {
+  if (sizes.size() > 1 && compileOptions().tileProgram() && !writeReference) {
     auto t0 = std::chrono::steady_clock::now();
     auto compiled = CompiledFunction::compile(
         *module, binding->func.getSymName(), compileOptions());

@@ -140,9 +140,9 @@ constexpr int64_t kDynamicExtent = -1;
 
 /// Same, from argument element types and shapes. An extent of -1
 /// (kDynamicExtent) keeps the spec's extent as it is declared: dynamic
-/// extents stay dynamic (the result then compiles once for every length,
-/// with CompileOptions::tileProgram), static ones stay static; the output
-/// and lse take the extents of q, k and v that are known.
+/// extents stay dynamic (the result then compiles once for every length
+/// with the tile program, the default lowering), static ones stay static;
+/// the output and lse take the extents of q, k and v that are known.
 mlir::FailureOr<mlir::OwningOpRef<mlir::ModuleOp>> specializeToTypes(
     const SpecBinding &binding,
     llvm::ArrayRef<std::pair<DType, llvm::SmallVector<int64_t, 4>>> argTypes);

@@ -66,7 +66,7 @@ int64_t maxSharedBytesFor(llvm::StringRef chip);
 /// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
 /// the pre-mapping kernel IR as a sequential CPU loop nest, still on
 /// tensors at the function boundary (ready for the CPU lowering, e.g.
-/// CompiledFunction::compile with tiled = false).
+/// CompiledFunction::compile with Lowering::Untiled).
 void buildPreMappingOnCPUPipeline(mlir::OpPassManager &pm,
                                   const GPUTileOptions &tiles);
 

@@ -261,23 +261,22 @@ struct ConvertAttnToLoopsPass
       // Kernels are a tile-program feature; this lowering is being retired.
       if (op.hasLinearKernel()) {
         op.emitOpError() << "declares a kernel (feature_map or decay): linear attention is lowered "
-            "through the tile program only (attn-to-tile; attn-run "
-            "--tile-program, CompileOptions::tileProgram, "
-            "ao.compile(tile_program=True))";
+            "through the tile program only (attn-to-tile; the JIT's, "
+            "attn-run's and ao.compile's default lowering)";
         return signalPassFailure();
       }
       if (op.hasSelection()) {
         op.emitOpError() << "declares a selection (#attn.topk_blocks): block "
             "selection is lowered through the tile program only "
-            "(attn-to-tile; attn-run --tile-program, "
-            "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+            "(attn-to-tile; the JIT's, attn-run's and ao.compile's default "
+            "lowering)";
         return signalPassFailure();
       }
       if (op.hasQuantizedQK()) {
         op.emitOpError() << "declares quantized Q K^T (#attn.quantized_qk): "
             "quantization is lowered through the tile program only "
-            "(attn-to-tile; attn-run --tile-program, "
-            "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+            "(attn-to-tile; the JIT's, attn-run's and ao.compile's default "
+            "lowering)";
         return signalPassFailure();
       }
       if (op.hasRowEpilogue() || op.hasAffineNormalization()) {
@@ -286,8 +285,8 @@ struct ConvertAttnToLoopsPass
                     ? "a row epilogue or an element-wise output_gate"
                     : "an affine normalization (subtractive or mala)")
             << ": it is lowered through the tile program only "
-               "(attn-to-tile; attn-run --tile-program, "
-               "CompileOptions::tileProgram, ao.compile(tile_program=True))";
+               "(attn-to-tile; the JIT's, attn-run's and ao.compile's default "
+               "lowering)";
         return signalPassFailure();
       }
       if (failed(lowerAttention(op)))

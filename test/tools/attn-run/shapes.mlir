@@ -1,6 +1,7 @@
 // A repeated --shape runs each problem size in turn (seeds SEED, SEED + 1,
-// ...). Through the tile program one shape-generic compilation serves every
-// size; the tiled path compiles per size (it specializes to the shapes).
+// ...). Through the tile program (the default) one shape-generic
+// compilation serves every size; the tiled kernel (--tiled-kernel) compiles
+// per size (it specializes to the shapes).
 
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --tile-program --random 3 --shape default --shape 1,4,2,99,77,32 --shape 2,2,1,1,130,16,8 --check | FileCheck %s --check-prefix=GENERIC
 // GENERIC: compile {{[0-9.]+}} s  one shape-generic kernel for 3 shapes
@@ -14,7 +15,8 @@
 // GENERIC-NEXT: compile shared {{.*}}path tile program
 // GENERIC-NEXT: check output {{.*}} PASS
 
-// RUN: attn-run %zoo/hybrids/gemma2.mlir --random 3 --shape 1,4,2,99,77,32 --shape default --check | FileCheck %s --check-prefix=TILED
+// RUN: attn-run %zoo/hybrids/gemma2.mlir --random 3 --shape default --shape 1,4,2,99,77,32 --shape 2,2,1,1,130,16,8 --check | FileCheck %s --check-prefix=GENERIC
+// RUN: attn-run %zoo/hybrids/gemma2.mlir --tiled-kernel --random 3 --shape 1,4,2,99,77,32 --shape default --check | FileCheck %s --check-prefix=TILED
 // TILED-NOT: shape-generic
 // TILED: shape B=1 Hq=4 Hkv=2 Nq=99 Nk=77
 // TILED-NEXT: compile {{[0-9.]+}} s {{.*}}path tiled

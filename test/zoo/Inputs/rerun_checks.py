@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Reruns every `attn-run %zoo/... --check` line of the zoo's lit files with
-extra options (e.g. --tile-program), so that a new lowering is checked
-against the float64 reference on exactly the specs, seeds and shapes the
-zoo tests already use (shapes that are not multiples of the tiles, Nq !=
-Nk, GQA, one query...). The runs of one spec go to one attn-run with their
-shapes (`--shape` repeated, seeds from the first run's on), so that the
-tile program compiles each spec once for all its shapes.
+extra options (e.g. --tiled-kernel, or --split-kv 3), so that another
+lowering or form is checked against the float64 reference on exactly the
+specs, seeds and shapes the zoo tests already use (shapes that are not
+multiples of the tiles, Nq != Nk, GQA, one query...). The runs of one spec
+go to one attn-run with their shapes (`--shape` repeated, seeds from the
+first run's on), so that the tile program compiles each spec once for all
+its shapes. A run's own lowering flag is dropped for the one `extra`
+implies; with --tiled-kernel (or --untiled) in `extra`, runs that use an
+option of the tile program only (its linear, selection and quantized specs
+give one) are skipped: that lowering does not take them.
 
     rerun_checks.py [--last-per-spec] ZOO_DIR TEST_DIR OPTION...
 
@@ -24,18 +28,22 @@ import subprocess
 import sys
 
 RUN = re.compile(r"^// RUN: attn-run %zoo/(\S+)\s+(.*?)\s*\|\s*FileCheck")
+LOWERINGS = ("--untiled", "--tiled-kernel", "--tile-program")
+TILE_PROGRAM_ONLY = ("--tile-program", "--split-kv", "--linear-chunk",
+                     "--portable-tiles", "--int8-dot")
 
 
 def without_options(args, extra):
-    """`args` less --untiled and the options `extra` sets (with their value
-    where `extra` gives one), so that no option is given twice."""
+    """`args` less their lowering flag and the options `extra` sets (with
+    their value where `extra` gives one), so that no option is given twice
+    and no two lowerings are asked for."""
     valued = {extra[i] for i in range(len(extra) - 1)
               if extra[i].startswith("--") and not extra[i + 1].startswith("--")}
     kept, skip = [], False
     for a in args:
         if skip:
             skip = False
-        elif a == "--untiled" or a in extra and a.startswith("--"):
+        elif a in LOWERINGS or a in extra and a.startswith("--"):
             skip = a in valued
         else:
             kept.append(a)
@@ -48,13 +56,18 @@ def main():
     if last_per_spec:
         argv = argv[1:]
     zoo, tests, extra = argv[0], argv[1], argv[2:]
+    other_lowering = "--tiled-kernel" in extra or "--untiled" in extra
     runs = []
     for path in sorted(glob.glob(os.path.join(tests, "*.mlir"))):
         with open(path) as f:
             for line in f:
                 m = RUN.match(line)
                 if m and "--check" in m.group(2).split():
-                    args = without_options(shlex.split(m.group(2)), extra)
+                    words = shlex.split(m.group(2))
+                    if other_lowering and any(
+                            w.split("=")[0] in TILE_PROGRAM_ONLY for w in words):
+                        continue
+                    args = without_options(words, extra)
                     runs.append([os.path.join(zoo, m.group(1))] + args)
     if last_per_spec:
         runs = list({args[0]: args for args in runs}.values())
