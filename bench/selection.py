@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import load_average, print_footer
+
 import numpy as np
 
 RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu")
@@ -45,20 +47,6 @@ SPEC = """func.func @{name}(%q: tensor<?x?x?x?x{t}>, %k: tensor<?x?x?x?x{t}>,
   return %o : tensor<?x?x?x?x{t}>
 }}
 """
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-def cpu_flags():
-    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    name = re.search(r"Model name:\s*(.*)", out)
-    flags = re.search(r"Flags:\s*(.*)", out)
-    wanted = [f for f in (flags.group(1).split() if flags else [])
-              if f.startswith("avx512") or f in ("avx2", "fma")]
-    return f"{name.group(1) if name else '?'}; {' '.join(sorted(wanted))}"
 
 
 def write_spec(tmp, name, dtype, attrs):
@@ -139,7 +127,6 @@ def main():
                 kept = kept_fraction(args.build, moba, shape, n, args.block, tmp,
                                      commands)
                 rows.append((n, dtype, t_moba, t_dense, kept, t_cur, t_chunk))
-    after = load_average()
     print(f"B1 H{args.heads} D{args.dim}, block {args.block}, top-{args.topk} + "
           f"the current block, causal; best of {args.repeat}, threads "
           f"{args.threads or 'all'}\n")
@@ -152,11 +139,7 @@ def main():
         share = max(0.0, t_cur - t_chunk) / t_moba
         print(f"| {n} | {dtype} | {t_moba:.3f} | {dense} | {kept:.4f} | {ratio} | "
               f"{t_cur:.3f} | {t_chunk:.3f} | {share:.1%} |")
-    print(f"\nload average before: {before}; after: {after}")
-    print(f"CPU: {cpu_flags()}")
-    print("commands:")
-    for c in commands:
-        print(f"    {c}")
+    print_footer(before, commands)
 
 
 if __name__ == "__main__":

@@ -29,25 +29,10 @@ import subprocess
 import sys
 import tempfile
 
+from benchlib import load_average, print_footer
+
 RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu ([0-9.e+-]+) s")
 COMPILE = re.compile(r"^compile ([0-9.]+) s")
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return " ".join(f.read().split()[:3])
-
-
-def cpu_flags():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    except OSError:
-        return "unknown"
-    name = re.search(r"Model name:\s*(.*)", out)
-    flags = re.search(r"Flags:\s*(.*)", out)
-    wanted = [f for f in (flags.group(1).split() if flags else [])
-              if f.startswith("avx512") or f in ("avx2", "fma", "avx_vnni")]
-    return f"{name.group(1) if name else '?'}; {' '.join(sorted(wanted))}"
 
 
 def attn_run(build, args, commands):
@@ -112,7 +97,6 @@ def main():
         none, _ = attn_run(args.build, [args.spec] + common + shape +
                            ["--split-kv", "1", "--tile-q", str(max(nq, 1))], commands)
         decode.append((nq, auto[0][0], none[0][0]))
-    after = load_average()
 
     print(f"spec {os.path.relpath(args.spec, root)}, B1 H{h} D{d}, best of "
           f"{args.repeat}, threads {args.threads or 'all'}\n")
@@ -128,11 +112,7 @@ def main():
     print("|---|---|---|---|")
     for nq, a, n in decode:
         print(f"| {nq} | {a * 1e3:.3f} | {n * 1e3:.3f} | {n / a:.2f}x |")
-    print(f"\nload average before: {before}; after: {after}")
-    print(f"CPU: {cpu_flags()}")
-    print("commands:")
-    for c in commands:
-        print(f"    {c}")
+    print_footer(before, commands)
 
 
 if __name__ == "__main__":
