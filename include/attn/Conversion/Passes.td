@@ -308,8 +308,79 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Lower attn.attention to block- and thread-level scf.forall "
                 "over shared memory (pre-mapping GPU kernel IR)";
   let description = [{
-    Lowers every `attn.attention` with static shapes to the FlashAttention-2
-    kernel in its form *before* thread mapping:
+    The kernel of `convert-attn-tile-to-gpu` read from the `attn.attention`
+    op itself instead of its tile program: the same kernel, kept until the
+    pipelines run `attn-to-tile` and `convert-attn-tile-to-gpu`. Ops with
+    dynamic shapes are left alone; linear attention, selection,
+    quantization, affine normalizations, row epilogues and element-wise
+    output gates are refused ("has no GPU lowering yet").
+  }];
+  let options = [
+    Option<"tileQ", "tile-q", "int64_t", "0",
+           "Queries per tile (0: the largest that fits max-shared-bytes)">,
+    Option<"tileKv", "tile-kv", "int64_t", "0",
+           "Keys per tile (0: chosen with tile-q)">,
+    Option<"threads", "threads", "int64_t", "128", "Threads per block">,
+    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
+           "Shared-memory budget per block for the automatic tile sizes "
+           "(default 99 KiB: every sm_80+ GPU)">,
+    Option<"useTensorCores", "use-tensor-cores", "bool", "true",
+           "Q K^T and P V as warp-level 16x8x16 tile products (tensor "
+           "cores) when Q, K and V are f16 or bf16; f32 always uses the "
+           "SIMT kernel">,
+    Option<"asyncCopies", "async-copies", "bool", "true",
+           "Double-buffered K/V tiles filled by nvgpu.device_async_copy "
+           "(cp.async) when the tile layout allows it (see the description)">,
+    Option<"accumulatorFragments", "accumulator-fragments", "bool", "true",
+           "Tensor cores: O stays in the P V stage's mma accumulators "
+           "across key tiles (warp-private buffer) where the tiles allow it">,
+    Option<"registerSoftmax", "register-softmax", "bool", "true",
+           "Tensor cores with O in accumulators: S, P and the online "
+           "softmax in registers too, where the tiles allow it (see the "
+           "description)">
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect",
+    "::mlir::nvgpu::NVGPUDialect"
+  ];
+}
+
+def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Lower the tile program (attn_tile) to block- and thread-level "
+                "scf.forall over shared memory (pre-mapping GPU kernel IR)";
+  let description = [{
+    Lowers the tile program of every spec with static shapes (the
+    `scf.forall` over the work items that `attn-to-tile` builds, with
+    `linear-chunk=0` and `split-kv=1`) to the FlashAttention-2 kernel in its
+    form *before* thread mapping. What a work item computes is read from the
+    tile ops: the `attn_tile.load`s of Q, K and V (and the head maps their
+    head indices read), the scale of `attn_tile.scores`, the mask attribute
+    and `mask_fn` region of `attn_tile.mask`, the bias, `score_mods` and
+    `score_mod` region of `attn_tile.modify`, the normalization of
+    `attn_tile.online_update`, one loop over the key tiles or two (the
+    statistics, then `attn_tile.final_weights`), `attn_tile.weight_mod`,
+    `attn_tile.fold_sink` (the sink logits), and the gate and logsumexp of
+    `attn_tile.finalize`; the per-pair and per-row math is the shared
+    scalar code (AttnCodegen, SoftmaxMath). The key-tile schedule is the
+    static one of the block classification, computed here from the mask op
+    at the static lengths (region masks through range analysis), not the
+    run-time one of `attn_tile.for_key_tiles`. The kernel's tiles are this
+    pass's (its options below, or the automatic choice), not the tile
+    program's `tile_q` / `tile_kv`: the tile ops are per-tile math that
+    holds for any tile size.
+
+    Other forms are refused on the tile op that needs them, "has no GPU
+    lowering yet": linear attention (feature maps, decay, the carried
+    state of the chunked and global forms), quantization, block selection,
+    affine normalizations (`kept_sums`), row epilogues and element-wise
+    output gates, and the split-KV form (`attn_tile.merge`, key ranges).
+    Tile programs whose shapes are dynamic are refused too.
+
+    The kernel:
 
     * one block-level `scf.forall` (`#gpu.block<x>`) over the work items
       (batch, head, query tile), in the heaviest-first order of the shared
@@ -424,7 +495,6 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     (64, 32), (64, 16), (32, 32), (32, 16), (16, 16) for tensor cores,
     whose shared memory, double buffers included, fits
     `max-shared-bytes`.
-    Ops with dynamic shapes are left alone.
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",

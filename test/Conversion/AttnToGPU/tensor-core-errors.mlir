@@ -21,7 +21,7 @@ func.func @tc_tiles_bf16(%q: tensor<1x1x20x16xbf16>) -> tensor<1x1x20x16xbf16> {
   return %o : tensor<1x1x20x16xbf16>
 }
 
-// WARPS: error: 'attn.attention' op tensor cores need whole warps, got threads = 48 (use-tensor-cores=false for the SIMT kernel)
+// WARPS: error: tensor cores need whole warps, got threads = 48 (use-tensor-cores=false for the SIMT kernel)
 // SIMT-LABEL: func.func @tc_tiles
 // SIMT-NOT:     vector.contract
 // SIMT:         attn.gpu.tile_kv = 8
