@@ -304,51 +304,6 @@ def ParallelLoopsToRuntime
 // GPU code generation
 //===----------------------------------------------------------------------===//
 
-def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
-  let summary = "Lower attn.attention to block- and thread-level scf.forall "
-                "over shared memory (pre-mapping GPU kernel IR)";
-  let description = [{
-    The kernel of `convert-attn-tile-to-gpu` read from the `attn.attention`
-    op itself instead of its tile program: the same kernel, kept until the
-    pipelines run `attn-to-tile` and `convert-attn-tile-to-gpu`. Ops with
-    dynamic shapes are left alone; linear attention, selection,
-    quantization, affine normalizations, row epilogues and element-wise
-    output gates are refused ("has no GPU lowering yet").
-  }];
-  let options = [
-    Option<"tileQ", "tile-q", "int64_t", "0",
-           "Queries per tile (0: the largest that fits max-shared-bytes)">,
-    Option<"tileKv", "tile-kv", "int64_t", "0",
-           "Keys per tile (0: chosen with tile-q)">,
-    Option<"threads", "threads", "int64_t", "128", "Threads per block">,
-    Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
-           "Shared-memory budget per block for the automatic tile sizes "
-           "(default 99 KiB: every sm_80+ GPU)">,
-    Option<"useTensorCores", "use-tensor-cores", "bool", "true",
-           "Q K^T and P V as warp-level 16x8x16 tile products (tensor "
-           "cores) when Q, K and V are f16 or bf16; f32 always uses the "
-           "SIMT kernel">,
-    Option<"asyncCopies", "async-copies", "bool", "true",
-           "Double-buffered K/V tiles filled by nvgpu.device_async_copy "
-           "(cp.async) when the tile layout allows it (see the description)">,
-    Option<"accumulatorFragments", "accumulator-fragments", "bool", "true",
-           "Tensor cores: O stays in the P V stage's mma accumulators "
-           "across key tiles (warp-private buffer) where the tiles allow it">,
-    Option<"registerSoftmax", "register-softmax", "bool", "true",
-           "Tensor cores with O in accumulators: S, P and the online "
-           "softmax in registers too, where the tiles allow it (see the "
-           "description)">
-  ];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::tensor::TensorDialect", "::mlir::gpu::GPUDialect",
-    "::mlir::bufferization::BufferizationDialect",
-    "::mlir::affine::AffineDialect", "::mlir::vector::VectorDialect",
-    "::mlir::nvgpu::NVGPUDialect"
-  ];
-}
-
 def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Lower the tile program (attn_tile) to block- and thread-level "
                 "scf.forall over shared memory (pre-mapping GPU kernel IR)";
@@ -552,7 +507,7 @@ def GPUPrivatizeThreadState : Pass<"attn-gpu-privatize-thread-state"> {
   let summary = "Give each thread its row of a thread-private buffer as its "
                 "own array (registers)";
   let description = [{
-    `convert-attn-to-gpu` keeps state that a thread carries across sibling
+    `convert-attn-tile-to-gpu` keeps state that a thread carries across sibling
     thread-level stages (the SIMT kernel's O accumulator) in a
     `memref.alloc` of shape T x S... marked `attn.gpu.thread_private`,
     whose row t only thread t reads and writes; executed sequentially on
@@ -574,7 +529,7 @@ def GPUPrivatizeWarpState : Pass<"attn-gpu-privatize-warp-state"> {
   let summary = "Give each lane its elements of a warp-private buffer of "
                 "mma accumulator tiles as its own array (registers)";
   let description = [{
-    `convert-attn-to-gpu` keeps the tensor-core kernel's O (and with the
+    `convert-attn-tile-to-gpu` keeps the tensor-core kernel's O (and with the
     register softmax S and P) in `memref.alloc`s marked
     `attn.gpu.warp_private` of shape W x ...: O and S as W x N x 16 x 8 f32
     (tile n of warp w), P as W x R x 16 x Bk in the input type (warp w's
@@ -608,7 +563,7 @@ def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {
     space into the same type in the default memory space, everywhere in the
     operation (results, block arguments, attributes). With
     `scf-forall-to-for`, this makes the pre-mapping kernel IR of
-    `convert-attn-to-gpu` an ordinary CPU loop nest.
+    `convert-attn-tile-to-gpu` an ordinary CPU loop nest.
   }];
 }
 
@@ -716,7 +671,7 @@ def GPUWarpMMAToNVGPU : Pass<"attn-gpu-warp-mma-to-nvgpu"> {
     Runs upstream's `convertVectorToNVVMCompatibleMMASync` (the
     `convert-vector-to-gpu{use-nvgpu=true}` conversion: ldmatrix and
     mma.sync with upstream's fragment layouts) on each loop that
-    convert-attn-to-gpu marked `attn.gpu.warp_mma`, after thread mapping.
+    convert-attn-tile-to-gpu marked `attn.gpu.warp_mma`, after thread mapping.
 
     Not the upstream pass on the whole kernel: in MLIR 22 its analysis
     starts a slice at every op it considers an MMA elementwise op, scalar
@@ -753,7 +708,7 @@ def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
     S, sets `nvvm.minctasm` = clamp(shared-per-sm / S, 1, 32) on its
     kernel (PTX `.minnctapersm`), at most 65536 / (R T) for a constant
     block of T threads, where R is the host function's
-    `attn.gpu.min_registers` (set by `convert-attn-to-gpu` from the
+    `attn.gpu.min_registers` (set by `convert-attn-tile-to-gpu` from the
     accumulators a thread keeps in registers), at least 128. With only
     `.maxntid`, ptxas budgets registers for the occupancy the register
     file alone would allow (48 per thread at 128 threads) and spills the

@@ -1556,14 +1556,12 @@ void GPULowering::replaceRoot() {
   // The producers of the root's operands and of the values its regions
   // use: erased below once nothing else uses them.
   llvm::SetVector<Operation *> producers;
-  if (spec.eraseDeadProducers) {
-    llvm::SetVector<Value> used;
-    getUsedValuesDefinedAbove(spec.root->getRegions(), used);
-    used.insert(spec.root->operand_begin(), spec.root->operand_end());
-    for (Value v : used)
-      if (Operation *producer = v.getDefiningOp())
-        producers.insert(producer);
-  }
+  llvm::SetVector<Value> used;
+  getUsedValuesDefinedAbove(spec.root->getRegions(), used);
+  used.insert(spec.root->operand_begin(), spec.root->operand_end());
+  for (Value v : used)
+    if (Operation *producer = v.getDefiningOp())
+      producers.insert(producer);
   auto replace = [&](Value result, Value buffer) {
     Value tensor = bufferization::ToTensorOp::create(
         b, loc, result.getType(), buffer, /*restrict=*/true,

@@ -34,9 +34,8 @@ struct GPUSpec {
   /// kernel is built before it, and diagnostics go to it.
   mlir::Operation *root = nullptr;
   mlir::Value output, lse;
-  /// With `eraseDeadProducers`, the ops that computed root's operands and
-  /// the values its regions use, once dead, are erased with it.
-  bool eraseDeadProducers = false;
+  /// The ops that computed root's operands and the values its regions
+  /// use are erased with it once dead.
   /// Q, K, V: [B, H, N, D] tensors of static shape.
   mlir::Value query, key, value;
   /// The head maps of K and V (null: GQA groups).

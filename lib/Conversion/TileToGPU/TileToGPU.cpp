@@ -226,7 +226,6 @@ LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
 FailureOr<GPUSpec> TileProgramReader::read() {
   GPUSpec spec;
   spec.root = root;
-  spec.eraseDeadProducers = true;
   if (failed(readLoops(spec)) || failed(readRowEnd(spec)))
     return failure();
   return spec;

@@ -2,7 +2,6 @@
 // kernel: refused on the op that makes them.
 // RUN: not attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{split-kv=2 linear-chunk=0},convert-attn-tile-to-gpu))' 2>&1 | FileCheck %s --check-prefix=SPLIT
 // RUN: not attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu))' 2>&1 | FileCheck %s --check-prefix=CHUNKED
-// RUN: not attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile,convert-attn-tile-to-gpu{tile-q=16}))' 2>&1 | FileCheck %s --check-prefix=OPTIONS
 
 func.func @linear(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
   %o = attn.attention %q, %q, %q mask(#attn.causal)
@@ -11,6 +10,5 @@ func.func @linear(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
   return %o : tensor<1x2x64x16xf32>
 }
 
-// SPLIT: unsupported-forms.mlir:8:8: error: 'attn_tile.for_key_tiles' op the split-KV form (attn-to-tile with split-kv = 1 keeps one work item per query tile) has no GPU lowering yet
-// CHUNKED: unsupported-forms.mlir:8:8: error: 'attn_tile.read_state' op linear attention's carried state has no GPU lowering yet
-// OPTIONS: convert-attn-tile-to-gpu: threads must be positive and tile-q, tile-kv both positive or both 0 (automatic)
+// SPLIT: unsupported-forms.mlir:7:8: error: 'attn_tile.for_key_tiles' op the split-KV form (attn-to-tile with split-kv = 1 keeps one work item per query tile) has no GPU lowering yet
+// CHUNKED: unsupported-forms.mlir:7:8: error: 'attn_tile.read_state' op linear attention's carried state has no GPU lowering yet
