@@ -10,22 +10,15 @@
 #ifndef ATTN_CONVERSION_TILETOGPU_GPUKERNEL_H
 #define ATTN_CONVERSION_TILETOGPU_GPUKERNEL_H
 
+#include "attn/Conversion/Passes.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "mlir/IR/Builders.h"
 
 namespace attn::gpu_kernel {
 
-/// The kernel's options (the pass options of convert-attn-tile-to-gpu).
-struct KernelOptions {
-  int64_t tileQ = 0, tileKv = 0; // 0: the largest tiles that fit
-  int64_t threads = 128;
-  int64_t maxSharedBytes = 101376;
-  bool useTensorCores = true;
-  bool asyncCopies = true;
-  bool accumulatorFragments = true;
-  bool registerSoftmax = true;
-};
+/// The kernel's options: those of convert-attn-tile-to-gpu.
+using KernelOptions = ConvertAttnTileToGPUOptions;
 
 /// What the kernel computes: the operands and the per-pair and per-row
 /// steps of one spec, with static shapes.

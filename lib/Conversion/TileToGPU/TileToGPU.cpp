@@ -236,16 +236,9 @@ struct ConvertAttnTileToGPUPass
   using Base::Base;
 
   KernelOptions kernelOptions() const {
-    KernelOptions options;
-    options.tileQ = tileQ;
-    options.tileKv = tileKv;
-    options.threads = threads;
-    options.maxSharedBytes = maxSharedBytes;
-    options.useTensorCores = useTensorCores;
-    options.asyncCopies = asyncCopies;
-    options.accumulatorFragments = accumulatorFragments;
-    options.registerSoftmax = registerSoftmax;
-    return options;
+    return {tileQ,       tileKv,        threads,
+            maxSharedBytes, useTensorCores, asyncCopies,
+            accumulatorFragments, registerSoftmax};
   }
 
   /// The tile programs' work-item foralls (the outermost scf.foralls
