@@ -50,7 +50,8 @@ def emit(emitter, spec, out, dtype=None):
     return run
 
 
-# The diagnostic of convert-attn-to-gpu for a spec the GPU cannot lower yet.
+# The diagnostic of convert-attn-tile-to-gpu for a spec the GPU cannot lower
+# yet.
 NO_GPU_LOWERING = "has no GPU lowering yet"
 
 

@@ -894,12 +894,16 @@ static bool isMaskHeadInvariant(MaskAttrInterface mask) {
 }
 
 bool attn::isHeadInvariant(AttentionOp op) {
-  if (MaskAttrInterface mask = op.getMaskAttr())
+  return isHeadInvariant(cast<ScoreSpecOpInterface>(op.getOperation()));
+}
+
+bool attn::isHeadInvariant(ScoreSpecOpInterface spec) {
+  if (MaskAttrInterface mask = spec.getMaskAttr())
     if (!isMaskHeadInvariant(mask))
       return false;
-  Region &region = op.getMaskFn();
-  if (!region.empty() && region.front().getNumArguments() > 1 &&
-      !region.front().getArgument(1).use_empty())
+  Region *region = spec.getMaskFnRegion();
+  if (region && !region->empty() && region->front().getNumArguments() > 1 &&
+      !region->front().getArgument(1).use_empty())
     return false;
   return true;
 }
@@ -944,8 +948,20 @@ FailureOr<BlockMap> attn::classifyBlocks(AttentionOp op, int64_t head,
                                          const ClassificationProblem &problem,
                                          TileSizes tiles,
                                          const ClassificationOptions &options) {
+  return classifyBlocks(cast<ScoreSpecOpInterface>(op.getOperation()),
+                        cast<RankedTensorType>(op.getQuery().getType()),
+                        cast<RankedTensorType>(op.getKey().getType()), head,
+                        problem, tiles, options);
+}
+
+FailureOr<BlockMap> attn::classifyBlocks(ScoreSpecOpInterface op,
+                                         RankedTensorType qType,
+                                         RankedTensorType kType, int64_t head,
+                                         const ClassificationProblem &problem,
+                                         TileSizes tiles,
+                                         const ClassificationOptions &options) {
   auto fail = [&](const llvm::Twine &message) -> FailureOr<BlockMap> {
-    op.emitError() << "block classification: " << message;
+    op->emitError() << "block classification: " << message;
     return failure();
   };
   int64_t nq = problem.nq, nk = problem.nk;
@@ -962,8 +978,6 @@ FailureOr<BlockMap> attn::classifyBlocks(AttentionOp op, int64_t head,
   int64_t area;
   if (__builtin_mul_overflow(nq, nk, &area))
     return fail("Nq * Nk overflows");
-  auto qType = cast<RankedTensorType>(op.getQuery().getType());
-  auto kType = cast<RankedTensorType>(op.getKey().getType());
   struct {
     int64_t actual, given;
     const char *what;
@@ -1019,8 +1033,9 @@ FailureOr<BlockMap> attn::classifyBlocks(AttentionOp op, int64_t head,
   std::optional<RegionClassifier> region;
   std::optional<TileKind> regionEverywhere;
   int64_t b0 = 0, b1 = problem.batch > 0 ? problem.batch - 1 : kMax;
-  if (!op.getMaskFn().empty() && nq > 0 && nk > 0) {
-    region.emplace(op.getMaskFn(), nq, nk);
+  Region *maskFn = op.getMaskFnRegion();
+  if (maskFn && !maskFn->empty() && nq > 0 && nk > 0) {
+    region.emplace(*maskFn, nq, nk);
     // If the region is decided over the whole matrix it is decided on every
     // tile.
     TileKind whole = region->classify(b0, b1, head, Rect{0, nq - 1, 0, nk - 1});

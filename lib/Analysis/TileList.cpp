@@ -12,14 +12,21 @@ using namespace attn;
 
 FailureOr<TileSchedule> attn::buildTileSchedule(AttentionOp op, int64_t bq,
                                                 int64_t bk) {
-  auto qType = cast<RankedTensorType>(op.getQuery().getType());
-  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  return buildTileSchedule(cast<ScoreSpecOpInterface>(op.getOperation()),
+                           cast<RankedTensorType>(op.getQuery().getType()),
+                           cast<RankedTensorType>(op.getKey().getType()), bq,
+                           bk);
+}
+
+FailureOr<TileSchedule>
+attn::buildTileSchedule(ScoreSpecOpInterface op, RankedTensorType qType,
+                        RankedTensorType kType, int64_t bq, int64_t bk) {
   if (!qType.hasStaticShape() || !kType.hasStaticShape())
-    return op.emitOpError("tile schedules need static shapes");
+    return op->emitOpError("tile schedules need static shapes");
   int64_t B = qType.getDimSize(0), Hq = qType.getDimSize(1),
           Nq = qType.getDimSize(2), Nk = kType.getDimSize(2);
   if (bq < 1 || bk < 1)
-    return op.emitOpError("tile sizes must be positive, got ")
+    return op->emitOpError("tile sizes must be positive, got ")
            << bq << " x " << bk;
   TileSchedule s;
   s.numQTiles = llvm::divideCeil(Nq, bq);
@@ -30,7 +37,7 @@ FailureOr<TileSchedule> attn::buildTileSchedule(AttentionOp op, int64_t bq,
   if (__builtin_mul_overflow(B, Hq, &numItems) ||
       __builtin_mul_overflow(numItems, s.numQTiles, &numItems) ||
       numItems > kMaxWorkItems)
-    return op.emitOpError("too many work items: batch ")
+    return op->emitOpError("too many work items: batch ")
            << B << " x " << Hq << " heads x " << s.numQTiles
            << " query tiles exceeds " << kMaxWorkItems;
   s.headClass.assign(Hq, 0);
@@ -45,7 +52,8 @@ FailureOr<TileSchedule> attn::buildTileSchedule(AttentionOp op, int64_t bq,
       s.headClass[h] = s.headClass[0];
       continue;
     }
-    FailureOr<BlockMap> map = classifyBlocks(op, h, problem, TileSizes{bq, bk});
+    FailureOr<BlockMap> map =
+        classifyBlocks(op, qType, kType, h, problem, TileSizes{bq, bk});
     if (failed(map))
       return failure();
     // Key of the class: the per-tile entries with query-tile separators.

@@ -45,9 +45,21 @@ public:
       : op(op), b(op), loc(op.getLoc()), e(b, loc), tileQ(tileQ),
         tileKv(tileKv), splitKv(splitKv), linearChunk(linearChunk) {}
 
-  void build();
+  void build() {
+    buildForms();
+    // The value head dim is read only where it is dynamic: not left dead
+    // (the GPU kernel replaces the program and its producers, not this).
+    if (Operation *d = dv.getDefiningOp(); d && d->use_empty()) {
+      Operation *index = d->getOperand(1).getDefiningOp();
+      d->erase();
+      if (index && index->use_empty())
+        index->erase();
+    }
+  }
 
 private:
+  /// The program of the form the spec takes.
+  void buildForms();
   Value dim(Value tensor, int64_t d) {
     return tensor::DimOp::create(b, loc, tensor, d);
   }
@@ -1133,7 +1145,7 @@ void TileProgramBuilder::buildGlobalLinear(ValueRange outs) {
   });
 }
 
-void TileProgramBuilder::build() {
+void TileProgramBuilder::buildForms() {
   Value q = op.getQuery();
   batch = dim(q, 0);
   hq = dim(q, 1);

@@ -1,6 +1,7 @@
 //===- GPUNumericsTest.cpp - GPU kernels' pre-mapping IR vs the reference -===//
 //
-// The GPU lowering (convert-attn-to-gpu) is written so that its IR before
+// The GPU lowering (attn-to-tile, then convert-attn-tile-to-gpu) is written
+// so that its IR before
 // thread mapping runs on the CPU: scf-forall-to-for turns the block- and
 // thread-level foralls into sequential loops (the barriers implied between
 // sibling thread-level foralls hold), attn-gpu-erase-memory-spaces drops the
@@ -77,8 +78,8 @@ bool isSixteenBit(const SpecBinding &binding) {
   return t.isF16() || t.isBF16();
 }
 
-/// A spec function specialized to one problem size, lowered by
-/// convert-attn-to-gpu and compiled for the CPU.
+/// A spec function specialized to one problem size, lowered by attn-to-tile
+/// and convert-attn-tile-to-gpu and compiled for the CPU.
 struct GPUOnCPU {
   OwningOpRef<ModuleOp> specialized;
   SpecBinding concrete; // bound to `specialized`
@@ -101,11 +102,14 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   PassManager pm(lowered->getContext(), ModuleOp::getOperationName());
   attn::gpu::buildPreMappingOnCPUPipeline(pm, tiles);
   ASSERT_TRUE(succeeded(pm.run(*lowered)));
-  // The GPU lowering was taken: no attention op is left and the function
-  // records its tiles.
+  // The GPU lowering was taken: no attention op or tile program is left
+  // and the function records its tiles.
   bool leftover = false;
-  lowered->walk([&](AttentionOp) { leftover = true; });
-  ASSERT_FALSE(leftover) << "convert-attn-to-gpu left the op";
+  lowered->walk([&](Operation *op) {
+    StringRef dialect = op->getName().getDialectNamespace();
+    leftover |= dialect == "attn" || dialect == "attn_tile";
+  });
+  ASSERT_FALSE(leftover) << "the GPU lowering left attn or attn_tile ops";
   auto func = lowered->lookupSymbol<func::FuncOp>(funcName);
   ASSERT_TRUE(func && func->hasAttr("attn.gpu.tile_q"));
   // Double-buffered asynchronous copies wherever the tiles are copied as is
@@ -187,7 +191,7 @@ std::vector<std::string> zooSpecs() {
 }
 
 /// Linear-attention kernels (feature_map, decay), selections and quantized
-/// Q K^T are lowered by the tile program only; convert-attn-to-gpu refuses
+/// Q K^T are lowered by the tile program only; convert-attn-tile-to-gpu refuses
 /// them (test/zoo/wave2-linear.mlir, wave2-selection.mlir,
 /// wave2-quant.mlir).
 const char *const kNoGPUKernels =

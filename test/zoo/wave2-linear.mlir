@@ -96,4 +96,4 @@
 // CHECK-NOT: FAIL
 // CPU: lightning2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention is lowered through the tile program only
 // UNTILED: linear_transformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel
-// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention has no GPU lowering yet
+// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.decay_prefix' op a decay has no GPU lowering yet

@@ -27,4 +27,4 @@
 // RUN: not attn-emit-lib %zoo/quantization/sage_int8.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // UNTILED: binaryattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
-// GPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization has no GPU lowering yet
+// GPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.quantize' op quantization has no GPU lowering yet

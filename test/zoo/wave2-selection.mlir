@@ -62,11 +62,11 @@
 // RUN: not attn-emit-lib %zoo/selection/moba.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // UNTILED: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
+// GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.pool_keys' op block selection has no GPU lowering yet
 // RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=QBLOCK
 // QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-emit-lib %zoo/selection/seerattention.mlir -o %t 2>&1 | FileCheck %s --check-prefix=SEERGPU
 // SEER: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// SEERGPU: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection has no GPU lowering yet
+// SEERGPU: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.pool_keys' op block selection has no GPU lowering yet

@@ -153,6 +153,9 @@ private:
 /// masks, whose classification does not depend on the head, do not break
 /// invariance.)
 bool isHeadInvariant(AttentionOp op);
+/// The same for the mask of any op carrying one (attn.attention, or the
+/// `attn_tile.mask` of a tile program).
+bool isHeadInvariant(ScoreSpecOpInterface spec);
 
 /// Classifies the tiles of query head `head` for the op's `mask` attribute
 /// AND-ed with its `mask_fn` region.
@@ -178,6 +181,14 @@ bool isHeadInvariant(AttentionOp op);
 llvm::FailureOr<BlockMap>
 classifyBlocks(AttentionOp op, int64_t head, const ClassificationProblem &problem,
                TileSizes tiles, const ClassificationOptions &options = {});
+/// The same for the mask of `spec` (attn.attention, or the `attn_tile.mask`
+/// of a tile program) on queries and keys of types `query` and `key`
+/// ([B, H, N, D]; their static extents are checked against the problem).
+llvm::FailureOr<BlockMap>
+classifyBlocks(ScoreSpecOpInterface spec, mlir::RankedTensorType query,
+               mlir::RankedTensorType key, int64_t head,
+               const ClassificationProblem &problem, TileSizes tiles,
+               const ClassificationOptions &options = {});
 
 } // namespace attn
 

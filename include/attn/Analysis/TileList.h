@@ -40,6 +40,11 @@ struct TileSchedule {
 /// classification does.
 mlir::FailureOr<TileSchedule> buildTileSchedule(AttentionOp op, int64_t bq,
                                                 int64_t bk);
+/// The same for the mask of `spec` (attn.attention, or the `attn_tile.mask`
+/// of a tile program) on queries and keys of types `query` and `key`.
+mlir::FailureOr<TileSchedule>
+buildTileSchedule(ScoreSpecOpInterface spec, mlir::RankedTensorType query,
+                  mlir::RankedTensorType key, int64_t bq, int64_t bk);
 
 } // namespace attn
 

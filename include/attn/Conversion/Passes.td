@@ -304,12 +304,38 @@ def ParallelLoopsToRuntime
 // GPU code generation
 //===----------------------------------------------------------------------===//
 
-def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
-  let summary = "Lower attn.attention to block- and thread-level scf.forall "
-                "over shared memory (pre-mapping GPU kernel IR)";
+def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncOp"> {
+  let summary = "Lower the tile program (attn_tile) to block- and thread-level "
+                "scf.forall over shared memory (pre-mapping GPU kernel IR)";
   let description = [{
-    Lowers every `attn.attention` with static shapes to the FlashAttention-2
-    kernel in its form *before* thread mapping:
+    Lowers the tile program of every spec with static shapes (the
+    `scf.forall` over the work items that `attn-to-tile` builds, with
+    `linear-chunk=0` and `split-kv=1`) to the FlashAttention-2 kernel in its
+    form *before* thread mapping. What a work item computes is read from the
+    tile ops: the `attn_tile.load`s of Q, K and V (and the head maps their
+    head indices read), the scale of `attn_tile.scores`, the mask attribute
+    and `mask_fn` region of `attn_tile.mask`, the bias, `score_mods` and
+    `score_mod` region of `attn_tile.modify`, the normalization of
+    `attn_tile.online_update`, one loop over the key tiles or two (the
+    statistics, then `attn_tile.final_weights`), `attn_tile.weight_mod`,
+    `attn_tile.fold_sink` (the sink logits), and the gate and logsumexp of
+    `attn_tile.finalize`; the per-pair and per-row math is the shared
+    scalar code (AttnCodegen, SoftmaxMath). The key-tile schedule is the
+    static one of the block classification, computed here from the mask op
+    at the static lengths (region masks through range analysis), not the
+    run-time one of `attn_tile.for_key_tiles`. The kernel's tiles are this
+    pass's (its options below, or the automatic choice), not the tile
+    program's `tile_q` / `tile_kv`: the tile ops are per-tile math that
+    holds for any tile size.
+
+    Other forms are refused on the tile op that needs them, "has no GPU
+    lowering yet": linear attention (feature maps, decay, the carried
+    state of the chunked and global forms), quantization, block selection,
+    affine normalizations (`kept_sums`), row epilogues and element-wise
+    output gates, and the split-KV form (`attn_tile.merge`, key ranges).
+    Tile programs whose shapes are dynamic are refused too.
+
+    The kernel:
 
     * one block-level `scf.forall` (`#gpu.block<x>`) over the work items
       (batch, head, query tile), in the heaviest-first order of the shared
@@ -424,7 +450,6 @@ def ConvertAttnToGPU : Pass<"convert-attn-to-gpu", "::mlir::func::FuncOp"> {
     (64, 32), (64, 16), (32, 32), (32, 16), (16, 16) for tensor cores,
     whose shared memory, double buffers included, fits
     `max-shared-bytes`.
-    Ops with dynamic shapes are left alone.
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",
@@ -482,7 +507,7 @@ def GPUPrivatizeThreadState : Pass<"attn-gpu-privatize-thread-state"> {
   let summary = "Give each thread its row of a thread-private buffer as its "
                 "own array (registers)";
   let description = [{
-    `convert-attn-to-gpu` keeps state that a thread carries across sibling
+    `convert-attn-tile-to-gpu` keeps state that a thread carries across sibling
     thread-level stages (the SIMT kernel's O accumulator) in a
     `memref.alloc` of shape T x S... marked `attn.gpu.thread_private`,
     whose row t only thread t reads and writes; executed sequentially on
@@ -504,7 +529,7 @@ def GPUPrivatizeWarpState : Pass<"attn-gpu-privatize-warp-state"> {
   let summary = "Give each lane its elements of a warp-private buffer of "
                 "mma accumulator tiles as its own array (registers)";
   let description = [{
-    `convert-attn-to-gpu` keeps the tensor-core kernel's O (and with the
+    `convert-attn-tile-to-gpu` keeps the tensor-core kernel's O (and with the
     register softmax S and P) in `memref.alloc`s marked
     `attn.gpu.warp_private` of shape W x ...: O and S as W x N x 16 x 8 f32
     (tile n of warp w), P as W x R x 16 x Bk in the input type (warp w's
@@ -538,7 +563,7 @@ def GPUEraseMemorySpaces : Pass<"attn-gpu-erase-memory-spaces"> {
     space into the same type in the default memory space, everywhere in the
     operation (results, block arguments, attributes). With
     `scf-forall-to-for`, this makes the pre-mapping kernel IR of
-    `convert-attn-to-gpu` an ordinary CPU loop nest.
+    `convert-attn-tile-to-gpu` an ordinary CPU loop nest.
   }];
 }
 
@@ -646,7 +671,7 @@ def GPUWarpMMAToNVGPU : Pass<"attn-gpu-warp-mma-to-nvgpu"> {
     Runs upstream's `convertVectorToNVVMCompatibleMMASync` (the
     `convert-vector-to-gpu{use-nvgpu=true}` conversion: ldmatrix and
     mma.sync with upstream's fragment layouts) on each loop that
-    convert-attn-to-gpu marked `attn.gpu.warp_mma`, after thread mapping.
+    convert-attn-tile-to-gpu marked `attn.gpu.warp_mma`, after thread mapping.
 
     Not the upstream pass on the whole kernel: in MLIR 22 its analysis
     starts a slice at every op it considers an MMA elementwise op, scalar
@@ -683,7 +708,7 @@ def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
     S, sets `nvvm.minctasm` = clamp(shared-per-sm / S, 1, 32) on its
     kernel (PTX `.minnctapersm`), at most 65536 / (R T) for a constant
     block of T threads, where R is the host function's
-    `attn.gpu.min_registers` (set by `convert-attn-to-gpu` from the
+    `attn.gpu.min_registers` (set by `convert-attn-tile-to-gpu` from the
     accumulators a thread keeps in registers), at least 128. With only
     `.maxntid`, ptxas budgets registers for the occupancy the register
     file alone would allow (48 per thread at 128 threads) and spills the

@@ -1,7 +1,8 @@
 //===- GPU.h - GPU pipelines and kernel compilation -------------*- C++ -*-===//
 //
-// The GPU path: convert-attn-to-gpu produces pre-mapping kernel IR
-// (block-level scf.forall over shared-memory tiles and sibling thread-level
+// The GPU path: attn-to-tile builds the tile program, and
+// convert-attn-tile-to-gpu the pre-mapping kernel IR from it (block-level
+// scf.forall over shared-memory tiles and sibling thread-level
 // scf.foralls); the pipelines below run it on the CPU (numerics) or map it
 // to gpu.launch and compile it to PTX. attn/Target/PTX.h's emitPTX is the
 // short form of compileKernel.
@@ -24,22 +25,22 @@ class DialectRegistry;
 
 namespace attn::gpu {
 
-/// Tiling of the GPU kernels (convert-attn-to-gpu's options).
+/// Tiling of the GPU kernels (convert-attn-tile-to-gpu's options).
 struct GPUTileOptions {
   int64_t tileQ = 0, tileKv = 0; // 0: the largest tiles within maxSharedBytes
   int64_t threads = 128;
   int64_t maxSharedBytes = 101376;
-  /// Tensor cores for f16/bf16 inputs (convert-attn-to-gpu's
+  /// Tensor cores for f16/bf16 inputs (convert-attn-tile-to-gpu's
   /// use-tensor-cores).
   bool useTensorCores = true;
   /// Double-buffered K/V tiles copied with cp.async where the layout allows
-  /// (convert-attn-to-gpu's async-copies).
+  /// (convert-attn-tile-to-gpu's async-copies).
   bool asyncCopies = true;
   /// Tensor cores: O in mma accumulator fragments across key tiles
-  /// (convert-attn-to-gpu's accumulator-fragments).
+  /// (convert-attn-tile-to-gpu's accumulator-fragments).
   bool accumulatorFragments = true;
   /// Tensor cores with O in fragments: S, P and the online softmax in
-  /// registers (convert-attn-to-gpu's register-softmax).
+  /// registers (convert-attn-tile-to-gpu's register-softmax).
   bool registerSoftmax = true;
 };
 
@@ -63,10 +64,10 @@ llvm::Error checkGPUTileOptions(const GPUTileOptions &tiles);
 /// takes the smallest.
 int64_t maxSharedBytesFor(llvm::StringRef chip);
 
-/// convert-attn-to-gpu, scf-forall-to-for and attn-gpu-erase-memory-spaces:
-/// the pre-mapping kernel IR as a sequential CPU loop nest, still on
-/// tensors at the function boundary (ready for the CPU lowering, e.g.
-/// CompiledFunction::compile with Lowering::Untiled).
+/// attn-to-tile, convert-attn-tile-to-gpu, scf-forall-to-for and
+/// attn-gpu-erase-memory-spaces: the pre-mapping kernel IR as a sequential
+/// CPU loop nest, still on tensors at the function boundary (ready for the
+/// CPU lowering, e.g. CompiledFunction::compile with Lowering::Untiled).
 void buildPreMappingOnCPUPipeline(mlir::OpPassManager &pm,
                                   const GPUTileOptions &tiles);
 
@@ -75,8 +76,9 @@ void buildPreMappingOnCPUPipeline(mlir::OpPassManager &pm,
 void buildGPUOnCPUPipeline(mlir::OpPassManager &pm,
                            const GPUTileOptions &tiles);
 
-/// convert-attn-to-gpu, One-Shot Bufferize (results as out-params),
-/// attn-gpu-map-foralls and attn-gpu-dynamic-shared-memory: host functions
+/// attn-to-tile, convert-attn-tile-to-gpu, One-Shot Bufferize (results as
+/// out-params), attn-gpu-map-foralls and attn-gpu-dynamic-shared-memory:
+/// host functions
 /// with one gpu.launch per attention op (`attn-opt --attn-gpu-launch`).
 void buildGPULaunchPipeline(mlir::OpPassManager &pm,
                             const GPUTileOptions &tiles);

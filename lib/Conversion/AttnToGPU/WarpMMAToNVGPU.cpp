@@ -1,7 +1,7 @@
 //===- WarpMMAToNVGPU.cpp - warp-level tile products to mma.sync ----------===//
 //
 // Runs upstream's vector-to-nvgpu conversion (ldmatrix + mma.sync, upstream
-// fragment layouts) on the warp-level tile products that convert-attn-to-gpu
+// fragment layouts) on the warp-level tile products that convert-attn-tile-to-gpu
 // marks, one marked loop at a time. See the pass description in Passes.td
 // for why the upstream pass cannot simply run on the whole kernel, and for
 // the bf16 handling.

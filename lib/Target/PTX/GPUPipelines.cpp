@@ -1,6 +1,7 @@
 //===- GPUPipelines.cpp - the GPU pipelines (CPU view, launch, PTX) -------===//
 
 #include "attn/Conversion/Passes.h"
+#include "attn/Transforms/Passes.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/GPU.h"
 
@@ -21,9 +22,9 @@
 
 using namespace mlir;
 
-static attn::ConvertAttnToGPUOptions tilingOptions(
+static attn::ConvertAttnTileToGPUOptions tilingOptions(
     const attn::gpu::GPUTileOptions &tiles) {
-  attn::ConvertAttnToGPUOptions o;
+  attn::ConvertAttnTileToGPUOptions o;
   o.tileQ = tiles.tileQ;
   o.tileKv = tiles.tileKv;
   o.threads = tiles.threads;
@@ -35,10 +36,29 @@ static attn::ConvertAttnToGPUOptions tilingOptions(
   return o;
 }
 
+/// attn-to-tile and convert-attn-tile-to-gpu: the pre-mapping kernel of
+/// every spec, read from its tile program.
+static void addKernelPasses(OpPassManager &pm,
+                            const attn::gpu::GPUTileOptions &tiles) {
+  // The forms the GPU kernel implements: one work item per query tile (no
+  // split-KV) and the quadratic form of linear attention, which the kernel
+  // runs where the spec has no feature map or decay. The kernel chooses
+  // its own tiles (convert-attn-tile-to-gpu); given ones go to both.
+  attn::AttnToTileOptions program;
+  if (tiles.tileQ > 0) {
+    program.tileQ = tiles.tileQ;
+    program.tileKv = tiles.tileKv;
+  }
+  program.splitKv = 1;
+  program.linearChunk = 0;
+  pm.addNestedPass<func::FuncOp>(attn::createAttnToTile(program));
+  pm.addNestedPass<func::FuncOp>(
+      attn::createConvertAttnTileToGPU(tilingOptions(tiles)));
+}
+
 void attn::gpu::buildPreMappingOnCPUPipeline(OpPassManager &pm,
                                              const GPUTileOptions &tiles) {
-  pm.addNestedPass<func::FuncOp>(
-      attn::createConvertAttnToGPU(tilingOptions(tiles)));
+  addKernelPasses(pm, tiles);
   // Before the memory spaces go: the copies' verifier wants shared memory.
   pm.addPass(attn::createGPUSerializeAsyncCopies());
   // Sibling thread-level foralls run one after the other: the implied
@@ -61,8 +81,7 @@ void attn::gpu::buildGPUOnCPUPipeline(OpPassManager &pm,
 
 void attn::gpu::buildGPULaunchPipeline(OpPassManager &pm,
                                        const GPUTileOptions &tiles) {
-  pm.addNestedPass<func::FuncOp>(
-      attn::createConvertAttnToGPU(tilingOptions(tiles)));
+  addKernelPasses(pm, tiles);
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = true;
   bufferizeOptions.functionBoundaryTypeConversion =
@@ -240,7 +259,8 @@ void buildChecked(OpPassManager &pm, StringRef name, llvm::Error error,
 void attn::gpu::registerGPUPipelines() {
   PassPipelineRegistration<GPUPipelineCLOptions>(
       "attn-gpu-on-cpu",
-      "Run the GPU kernels' pre-mapping IR on the CPU: convert-attn-to-gpu, "
+      "Run the GPU kernels' pre-mapping IR on the CPU: attn-to-tile, "
+      "convert-attn-tile-to-gpu, "
       "scf-forall-to-for, attn-gpu-erase-memory-spaces, CPU lowering to LLVM",
       [](OpPassManager &pm, const GPUPipelineCLOptions &o) {
         buildChecked(pm, "attn-gpu-on-cpu", checkGPUTileOptions(o.tiles()),

@@ -1,46 +1,54 @@
-//===- AttnToGPU.cpp - attention as pre-mapping GPU kernel IR -------------===//
+//===- GPUKernel.cpp - the pre-mapping GPU kernel of one spec -------------===//
 //
-// attn.attention (static shapes) -> one block-level scf.forall over the work
-// items (batch, head, query tile) holding shared-memory tiles and sibling
-// thread-level scf.foralls, one per stage of FlashAttention-2. A barrier is
-// implied between sibling thread-level foralls: sequentially (on the CPU,
-// after scf-forall-to-for) and on the GPU (map_nested_forall_to_threads
-// inserts gpu.barrier after each). See the pass description in Passes.td.
+// A GPUSpec -> one block-level scf.forall over the work items (batch, head,
+// query tile) holding shared-memory tiles and sibling thread-level
+// scf.foralls, one per stage of FlashAttention-2. A barrier is implied
+// between sibling thread-level foralls: sequentially (on the CPU, after
+// scf-forall-to-for) and on the GPU (map_nested_forall_to_threads inserts
+// gpu.barrier after each). See convert-attn-tile-to-gpu in Passes.td.
 //
 // Work items, the key tiles each one visits and whether a tile is full or
 // partial come from the shared tile schedule (attn/Analysis/TileList.h);
 // masks and score modifications from the shared scalar emitter
-// (attn/Conversion/AttnCodegen.h).
+// (attn/Conversion/AttnCodegen.h), row statistics from SoftmaxMath.
 //
 //===----------------------------------------------------------------------===//
 
+#include "GPUKernel.h"
+
+
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
-#include "attn/Conversion/Passes.h"
 #include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
-#include "ThreadPrivate.h"
-#include "WarpMMA.h"
+#include "../AttnToGPU/ThreadPrivate.h"
+#include "../AttnToGPU/WarpMMA.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <array>
 #include <cmath>
 #include <limits>
 
-namespace attn {
-#define GEN_PASS_DEF_CONVERTATTNTOGPU
-#include "attn/Conversion/Passes.h.inc"
-} // namespace attn
-
 using namespace mlir;
 using namespace attn;
 using namespace attn::codegen;
+using namespace attn::gpu_kernel;
 
 namespace {
 
@@ -209,6 +217,23 @@ static int64_t asyncCopyWidth(int64_t elementBytes, int64_t cols,
   return 0;
 }
 
+/// Whether `mods` changes a score: a bias, a named modification or a
+/// score_mod region.
+static bool hasScoreMods(ScoreSpecOpInterface mods) {
+  if (!mods)
+    return false;
+  ArrayAttr named = mods.getScoreModsAttr();
+  Region *region = mods.getScoreModRegion();
+  return mods.getBias() || (named && !named.empty()) ||
+         (region && !region->empty());
+}
+
+/// Whether `mask` excludes pairs: a mask attribute or a mask_fn region.
+static bool hasMaskOf(ScoreSpecOpInterface mask) {
+  Region *region = mask.getMaskFnRegion();
+  return mask.getMaskAttr() || (region && !region->empty());
+}
+
 /// How one pass over a work item's key tiles uses them.
 enum class KeyPass {
   /// The one-pass form: S, the online row statistics (running max and sum,
@@ -225,7 +250,7 @@ enum class KeyPass {
 
 class GPULowering {
 public:
-  GPULowering(AttentionOp op, GPUTileConfig cfg);
+  GPULowering(const GPUSpec &spec, GPUTileConfig cfg);
 
   LogicalResult run();
 
@@ -481,8 +506,17 @@ private:
   /// The row of K or V tile row `j` in the current slot.
   Value kvRow(Value j) { return kvRow0 ? e.addi(kvRow0, j) : j; }
 
+  /// The pair's score modifications (the spec's scoreMods op; the
+  /// context's op carries the mask).
+  Value modifyScore(Value s, PairContext ctx) {
+    ctx.op = spec.scoreMods;
+    return e.modifyScore(s, ctx);
+  }
+  /// The kernel's buffers replace the root's results; the root goes.
+  void replaceRoot();
+
   PairContext pair(Value qi, Value kj) {
-    return PairContext{op,
+    return PairContext{spec.mask,
                        bb,
                        h,
                        e.minsi(qi, idx(Nq - 1)),
@@ -493,7 +527,7 @@ private:
                        idx(Hq)};
   }
 
-  AttentionOp op;
+  const GPUSpec &spec;
   GPUTileConfig cfg;
   OpBuilder b;
   Location loc;
@@ -544,24 +578,22 @@ private:
 
 } // namespace
 
-GPULowering::GPULowering(AttentionOp op, GPUTileConfig cfg)
-    : op(op), cfg(cfg), b(op), loc(op.getLoc()), e(b, loc),
+GPULowering::GPULowering(const GPUSpec &spec, GPUTileConfig cfg)
+    : spec(spec), cfg(cfg), b(spec.root), loc(spec.root->getLoc()), e(b, loc),
       sm(b, loc, [this](Value x) { return exp(x); }) {
-  auto qType = cast<RankedTensorType>(op.getQuery().getType());
-  auto kType = cast<RankedTensorType>(op.getKey().getType());
-  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  auto qType = cast<RankedTensorType>(spec.query.getType());
+  auto kType = cast<RankedTensorType>(spec.key.getType());
+  auto vType = cast<RankedTensorType>(spec.value.getType());
   Hq = qType.getDimSize(1), Nq = qType.getDimSize(2), D = qType.getDimSize(3);
   Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
   Hv = vType.getDimSize(1), Dv = vType.getDimSize(3);
   Bq = cfg.bq, Bk = cfg.bk;
-  NormalizationAttr normAttr = op.getNormalizationAttr();
-  softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
+  NormalizationAttr normAttr = spec.normalization;
+  softmax = !normAttr || normAttr.getKind() == NormalizationKind::Softmax;
   l1 = normAttr && normAttr.getL1();
-  scale = op.getScaleAttr() ? op.getScaleAttr().getValueAsDouble()
-                            : 1.0 / std::sqrt(static_cast<double>(D));
-  hasMods = op.getBias() || !op.getScoreMod().empty() ||
-            (op.getScoreModsAttr() && !op.getScoreModsAttr().empty());
-  hasMask = op.getMaskAttr() || !op.getMaskFn().empty();
+  scale = spec.scale;
+  hasMods = hasScoreMods(spec.scoreMods);
+  hasMask = hasMaskOf(spec.mask);
   tc = cfg.tensorCores;
   inElem = qType.getElementType();
   tcLayout = tensorCoreLayout(cfg, D, Dv);
@@ -631,18 +663,16 @@ void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
   });
 }
 
-static bool isStatic(Value v) {
-  return cast<RankedTensorType>(v.getType()).hasStaticShape();
-}
-
 static const float negInf = -std::numeric_limits<float>::infinity();
 
 LogicalResult GPULowering::run() {
-  auto outType = cast<RankedTensorType>(op.getOutput().getType());
+  auto outType = cast<RankedTensorType>(spec.output.getType());
   const int64_t numQT = (Nq + Bq - 1) / Bq;
   SharedLayout layout{Bq, Bk, D, Dv, cfg.slots()};
 
-  FailureOr<TileSchedule> schedule = buildTileSchedule(op, Bq, Bk);
+  FailureOr<TileSchedule> schedule =
+      buildTileSchedule(spec.mask, cast<RankedTensorType>(spec.query.getType()),
+                        cast<RankedTensorType>(spec.key.getType()), Bq, Bk);
   if (failed(schedule))
     return failure();
   std::vector<int32_t> entries = schedule->entries;
@@ -654,13 +684,13 @@ LogicalResult GPULowering::run() {
 
 
   auto memrefOf = [&](Value tensor) { return readBuffer(b, loc, tensor); };
-  qMem = memrefOf(op.getQuery());
-  kMem = memrefOf(op.getKey());
-  vMem = memrefOf(op.getValue());
+  qMem = memrefOf(spec.query);
+  kMem = memrefOf(spec.key);
+  vMem = memrefOf(spec.value);
 
   outBuffer = memref::AllocOp::create(
       b, loc, MemRefType::get(outType.getShape(), outType.getElementType()));
-  if (Value lse = op.getLse())
+  if (Value lse = spec.lse)
     lseBuffer = memref::AllocOp::create(
         b, loc,
         MemRefType::get(cast<RankedTensorType>(lse.getType()).getShape(),
@@ -671,7 +701,7 @@ LogicalResult GPULowering::run() {
   auto blocks = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(numItems)}, ValueRange{},
       blockMapping);
-  if (auto func = op->getParentOfType<func::FuncOp>()) {
+  if (auto func = spec.root->getParentOfType<func::FuncOp>()) {
     func->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
     if (tc)
@@ -696,7 +726,7 @@ LogicalResult GPULowering::run() {
     blocks->setAttr("attn.gpu.async_copies", b.getUnitAttr());
     // cp.async of w elements needs w-element aligned addresses: the base
     // pointers of K and V must be (the launcher checks).
-    if (auto func = op->getParentOfType<func::FuncOp>()) {
+    if (auto func = spec.root->getParentOfType<func::FuncOp>()) {
       int64_t bytes = inElem.getIntOrFloatBitWidth() / 8;
       func->setAttr("attn.gpu.async_copies", b.getUnitAttr());
       func->setAttr("attn.gpu.key_alignment",
@@ -724,8 +754,8 @@ LogicalResult GPULowering::run() {
     h = remui(bh, Hq);
     bb = divui(bh, Hq);
     // Key and value heads: the head maps (clamped into range) or GQA groups.
-    hk = e.headIndex(op.getKHeadMap(), idx(Hkv), idx(Hq), bb, h);
-    hv = e.headIndex(op.getVHeadMap(), idx(Hv), idx(Hq), bb, h);
+    hk = e.headIndex(spec.kHeadMap, idx(Hkv), idx(Hq), bb, h);
+    hv = e.headIndex(spec.vHeadMap, idx(Hv), idx(Hq), bb, h);
     q0 = e.muli(qt, idx(Bq));
     Value cls = lookup(classTable, h);
     Value row = e.addi(e.muli(cls, idx(numQT)), qt);
@@ -813,8 +843,8 @@ LogicalResult GPULowering::run() {
     // A weight_mod needs the final weights, i.e. the row normalizer
     // (softmax, l1) before the accumulation: two passes over the key tiles.
     // Without a normalizer its weights are final in one pass.
-    bool twoPasses = op.needsTwoPasses();
-    bool weightMod = !op.getWeightMod().empty();
+    bool twoPasses = spec.twoPasses;
+    bool weightMod = spec.weightMod != nullptr;
     bool normalized = softmax || l1;
     if (cfg.registerSoftmax && (!weightMod || twoPasses))
       threadForall(cfg.threads, [&](Value t) {
@@ -858,7 +888,7 @@ LogicalResult GPULowering::run() {
     storeOutput(/*scaled=*/normalized && !twoPasses);
   }
 
-  replaceWithBuffers(b, loc, op, outBuffer, lseBuffer);
+  replaceRoot();
   return success();
 }
 
@@ -1075,7 +1105,8 @@ Value GPULowering::keptFinalWeight(Value s, Value i, Value kj,
 Value GPULowering::pointwiseOnlineWeight(Value s) {
   Value masked = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, s,
                                        e.f32(negInf));
-  return e.select(masked, e.f32(0.0), e.pointwiseWeight(op, s));
+  return e.select(masked, e.f32(0.0),
+                  e.pointwiseWeight(spec.normalization, s));
 }
 
 Value GPULowering::maskAndModify(Value s, Value i, Value kj,
@@ -1085,20 +1116,21 @@ Value GPULowering::maskAndModify(Value s, Value i, Value kj,
   // Masked pairs never evaluate the modification (a region may index
   // captures only valid for kept pairs).
   if (hasMods)
-    s = ifElse(keep, [&] { return e.modifyScore(s, ctx); }, s);
+    s = ifElse(keep, [&] { return modifyScore(s, ctx); }, s);
   return e.select(keep, s, e.f32(negInf));
 }
 
 Value GPULowering::finalWeight(Value raw, Value i, const PairContext &ctx) {
-  Value s = hasMods ? e.modifyScore(raw, ctx) : raw;
+  Value s = hasMods ? modifyScore(raw, ctx) : raw;
   // m holds the final max's exponent offset, alpha 1 / the normalizer (0
   // for an empty row); see finishRows.
   Value w = softmax ? sm.weight(s, load(mBuf, {i}))
-                    : e.pointwiseWeight(op, s);
+                    : e.pointwiseWeight(spec.normalization, s);
   if (softmax || l1)
     w = arith::MulFOp::create(b, loc, w, load(alphaBuf, {i}));
-  return inlineRegion(b, op.getWeightMod(),
-                      {w, raw, ctx.b, ctx.h, ctx.i, ctx.j}, op.getCaptures(),
+  return inlineRegion(b, *spec.weightMod,
+                      {w, raw, ctx.b, ctx.h, ctx.i, ctx.j},
+                      spec.weightModCaptures,
                       ctx.nq, ctx.nk);
 }
 
@@ -1456,7 +1488,7 @@ void GPULowering::finishRows(bool twoPasses) {
   threadLoop(Bq, [&](Value i) {
     Value m = load(mBuf, {i}), l = load(lBuf, {i});
     Value accScale; // rescale of O to the max including the sink
-    if (Value sinks = op.getSinkLogits()) {
+    if (Value sinks = spec.sinkLogits) {
       Value sink =
           e.toF32(tensor::ExtractOp::create(b, loc, sinks, ValueRange{h}));
       SoftmaxMath::SinkFold fold = sm.foldSink(m, l, sink);
@@ -1493,7 +1525,7 @@ void GPULowering::storeOutput(bool scaled) {
       Value o = loadO();
       if (scaled)
         o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
-      if (Value gate = op.getOutputGate())
+      if (Value gate = spec.outputGate)
         o = arith::MulFOp::create(
             b, loc, o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
       if (!elementType.isF32())
@@ -1520,185 +1552,199 @@ void GPULowering::storeOutput(bool scaled) {
   });
 }
 
-namespace {
-struct ConvertAttnToGPUPass
-    : public attn::impl::ConvertAttnToGPUBase<ConvertAttnToGPUPass> {
-  using ConvertAttnToGPUBase::ConvertAttnToGPUBase;
+void GPULowering::replaceRoot() {
+  // The producers of the root's operands and of the values its regions
+  // use: erased below once nothing else uses them.
+  llvm::SetVector<Operation *> producers;
+  llvm::SetVector<Value> used;
+  getUsedValuesDefinedAbove(spec.root->getRegions(), used);
+  used.insert(spec.root->operand_begin(), spec.root->operand_end());
+  for (Value v : used)
+    if (Operation *producer = v.getDefiningOp())
+      producers.insert(producer);
+  auto replace = [&](Value result, Value buffer) {
+    Value tensor = bufferization::ToTensorOp::create(
+        b, loc, result.getType(), buffer, /*restrict=*/true,
+        /*writable=*/true);
+    result.replaceAllUsesWith(tensor);
+  };
+  replace(spec.output, outBuffer);
+  if (lseBuffer)
+    replace(spec.lse, lseBuffer);
+  spec.root->erase();
+  while (!producers.empty()) {
+    Operation *producer = producers.pop_back_val();
+    if (!isOpTriviallyDead(producer))
+      continue;
+    for (Value operand : producer->getOperands())
+      if (Operation *next = operand.getDefiningOp())
+        producers.insert(next);
+    producer->erase();
+  }
+}
 
-  /// Tensor cores for f16/bf16 inputs, the SIMT kernel for f32.
-  FailureOr<bool> useTensorCoresFor(AttentionOp op) {
-    if (!useTensorCores)
-      return false;
-    // The op verifier makes Q, K and V share one element type.
-    Type q = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
-    if (!q.isF16() && !q.isBF16())
-      return false; // f32: the SIMT kernel
-    if (threads % 32) {
-      op.emitOpError() << "tensor cores need whole warps, got threads = "
-                       << static_cast<int64_t>(threads)
-                       << " (use-tensor-cores=false for the SIMT kernel)";
-      return failure();
-    }
-    return true;
+//===----------------------------------------------------------------------===//
+// The kernel's configuration
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Chooses the GPUTileConfig of a spec from the options: the kernel
+/// variant (SIMT or tensor cores), the copies, the tiles and where O, S and
+/// P live.
+class KernelConfigurator {
+public:
+  KernelConfigurator(const GPUSpec &spec, const KernelOptions &options)
+      : spec(spec), options(options) {
+    auto qType = cast<RankedTensorType>(spec.query.getType());
+    elem = qType.getElementType();
+    d = qType.getDimSize(3);
+    dv = cast<RankedTensorType>(spec.value.getType()).getDimSize(3);
   }
 
+  FailureOr<GPUTileConfig> choose();
+
+private:
+  /// Tensor cores for f16/bf16 inputs, the SIMT kernel for f32.
+  FailureOr<bool> useTensorCores();
   /// Double-buffered asynchronous K/V copies where the tiles are copied as
   /// is (no conversion on load) in whole 4-, 8- or 16-byte pieces.
-  static void setAsyncCopies(AttentionOp op, GPUTileConfig &cfg) {
-    Type elem = cast<RankedTensorType>(op.getQuery().getType()).getElementType();
-    if (!cfg.tensorCores && !elem.isF32())
-      return; // the SIMT kernel extends 16-bit K and V to f32 on load
-    int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
-    int64_t dv = cast<RankedTensorType>(op.getValue().getType()).getDimSize(3);
-    int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
-    if (cfg.tensorCores) {
-      TensorCoreLayout l{0, 0, d, dv};
-      cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), l.dPad());
-      cfg.vWidth = asyncCopyWidth(bytes, dv, l.vStride(), l.dvPad());
-    } else {
-      SharedLayout l{0, 0, d, dv};
-      cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), d);
-      cfg.vWidth = asyncCopyWidth(bytes, dv, dv, dv);
-    }
-    cfg.asyncCopies = cfg.kWidth && cfg.vWidth;
+  void setAsyncCopies();
+  void setTiles(int64_t bq, int64_t bk);
+  /// The given tiles, or the largest candidates that fit.
+  void chooseTiles();
+  bool fits() const {
+    return sharedBytes(cfg, d, dv) <= options.maxSharedBytes;
   }
 
-  void runOnOperation() override {
-    if (threads <= 0 || tileQ < 0 || tileKv < 0 ||
-        (tileQ == 0) != (tileKv == 0)) {
-      getOperation().emitError()
-          << "convert-attn-to-gpu: threads must be positive and tile-q, "
-             "tile-kv both positive or both 0 (automatic)";
-      return signalPassFailure();
-    }
-    SmallVector<AttentionOp> ops;
-    WalkResult kernels = getOperation().walk([&](AttentionOp op) {
-      if (op.hasLinearKernel()) {
-        op.emitOpError() << "declares a kernel (feature_map or decay): "
-                            "linear attention has no GPU lowering yet (it "
-                            "runs on the CPU through the tile program)";
-        return WalkResult::interrupt();
-      }
-      if (op.hasSelection()) {
-        op.emitOpError() << "declares a selection (#attn.topk_blocks): block "
-                            "selection has no GPU lowering yet (it runs on "
-                            "the CPU through the tile program)";
-        return WalkResult::interrupt();
-      }
-      if (op.hasQuantizedQK()) {
-        op.emitOpError() << "declares quantized Q K^T (#attn.quantized_qk): "
-                            "quantization has no GPU lowering yet (it runs "
-                            "on the CPU through the tile program)";
-        return WalkResult::interrupt();
-      }
-      if (op.hasRowEpilogue() || op.hasAffineNormalization()) {
-        op.emitOpError()
-            << "declares "
-            << (op.hasRowEpilogue()
-                    ? "a row epilogue or an element-wise output_gate"
-                    : "an affine normalization (subtractive or mala)")
-            << ": it has no GPU lowering yet (it runs on the CPU through "
-               "the tile program)";
-        return WalkResult::interrupt();
-      }
-      if (isStatic(op.getQuery()) && isStatic(op.getKey()) &&
-          isStatic(op.getValue()) && isStatic(op.getOutput()))
-        ops.push_back(op);
-      return WalkResult::advance();
-    });
-    if (kernels.wasInterrupted())
-      return signalPassFailure();
-    for (AttentionOp op : ops) {
-      GPUTileConfig cfg;
-      cfg.threads = threads;
-      int64_t d = cast<RankedTensorType>(op.getQuery().getType()).getDimSize(3);
-      int64_t dv = cast<RankedTensorType>(op.getValue().getType()).getDimSize(3);
-      FailureOr<bool> tensorCores = useTensorCoresFor(op);
-      if (failed(tensorCores))
-        return signalPassFailure();
-      cfg.tensorCores = *tensorCores;
-      cfg.valueProbe = op.getMaskAttr() || !op.getMaskFn().empty();
-      if (asyncCopies)
-        setAsyncCopies(op, cfg);
-      auto fits = [&] {
-        return sharedBytes(cfg, d, dv) <= static_cast<int64_t>(maxSharedBytes);
-      };
-      auto setTiles = [&](int64_t bq, int64_t bk) {
-        cfg.bq = bq;
-        cfg.bk = bk;
-        // The SIMT kernel keeps O in registers when it is small enough.
-        cfg.oPerThread =
-            cfg.tensorCores ? 0 : oRegisterCount(bq, dv, cfg.threads);
-        // The tensor-core kernel keeps O in its mma accumulators.
-        cfg.oFragments =
-            cfg.tensorCores && accumulatorFragments
-                ? oFragmentCount(bq, TensorCoreLayout{0, 0, d, dv}.dvPad(),
-                                 cfg.threads)
-                : 0;
-        cfg.registerSoftmax =
-            registerSoftmax && registerSoftmaxFits(cfg);
-      };
-      auto chooseTiles = [&] {
-        if (tileQ) {
-          setTiles(tileQ, tileKv);
-          return;
-        }
-        static const int64_t simtCandidates[][2] = {
-            {64, 64}, {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}, {16, 8}};
-        // m16n8k16: multiples of 16. No 64x64: on an H200, 64x32 ran 20%
-        // faster for D = 64 and 128 (shorter softmax rows, more blocks per
-        // SM; docs/gpu.md, "On a GPU"); the SIMT kernel ran as fast either way.
-        static const int64_t tensorCoreCandidates[][2] = {
-            {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}};
-        ArrayRef<int64_t[2]> candidates =
-            cfg.tensorCores ? ArrayRef<int64_t[2]>(tensorCoreCandidates)
-                            : ArrayRef<int64_t[2]>(simtCandidates);
-        for (const auto &[bq, bk] : candidates) {
-          setTiles(bq, bk);
-          if (fits())
-            break;
-        }
-      };
-      chooseTiles();
-      // Double buffers that do not fit: single buffers, synchronous copies.
-      if (cfg.asyncCopies && !fits()) {
-        cfg.asyncCopies = false;
-        chooseTiles();
-      }
-      if (cfg.tensorCores &&
-          (cfg.bq % gpu_codegen::kMmaM || cfg.bk % gpu_codegen::kMmaK)) {
-        op.emitOpError() << "tensor cores need tile-q and tile-kv multiples "
-                            "of 16, got "
-                         << cfg.bq << "x" << cfg.bk
-                         << " (use-tensor-cores=false for the SIMT kernel)";
-        return signalPassFailure();
-      }
-      if (sharedBytes(cfg, d, dv) > maxSharedBytes) {
-        op.emitOpError() << "needs " << sharedBytes(cfg, d, dv)
-                         << " bytes of shared memory per block with tiles of "
-                         << cfg.bq << "x" << cfg.bk << " (head dims " << d
-                         << ", " << dv << "), more than max-shared-bytes = "
-                         << static_cast<int64_t>(maxSharedBytes);
-        return signalPassFailure();
-      }
-      if (failed(GPULowering(op, cfg).run()))
-        return signalPassFailure();
-    }
-    // |x| on index (ALiBi distances) has no NVVM lowering: max(x, -x).
-    SmallVector<math::AbsIOp> absOps;
-    getOperation().walk([&](math::AbsIOp abs) {
-      if (abs.getType().isIndex() && abs->getParentOfType<scf::ForallOp>())
-        absOps.push_back(abs);
-    });
-    for (math::AbsIOp abs : absOps) {
-      OpBuilder b(abs);
-      Value x = abs.getOperand();
-      Value zero = arith::ConstantIndexOp::create(b, abs.getLoc(), 0);
-      Value neg = arith::SubIOp::create(b, abs.getLoc(), zero, x);
-      abs.replaceAllUsesWith(
-          arith::MaxSIOp::create(b, abs.getLoc(), x, neg).getResult());
-      abs.erase();
-    }
-  }
+  const GPUSpec &spec;
+  const KernelOptions &options;
+  GPUTileConfig cfg;
+  Type elem;
+  int64_t d = 0, dv = 0;
 };
 } // namespace
+
+FailureOr<bool> KernelConfigurator::useTensorCores() {
+  if (!options.useTensorCores)
+    return false;
+  if (!elem.isF16() && !elem.isBF16())
+    return false; // f32: the SIMT kernel
+  if (options.threads % 32) {
+    spec.root->emitError()
+        << "tensor cores need whole warps, got threads = " << options.threads
+        << " (use-tensor-cores=false for the SIMT kernel)";
+    return failure();
+  }
+  return true;
+}
+
+void KernelConfigurator::setAsyncCopies() {
+  if (!cfg.tensorCores && !elem.isF32())
+    return; // the SIMT kernel extends 16-bit K and V to f32 on load
+  int64_t bytes = elem.getIntOrFloatBitWidth() / 8;
+  if (cfg.tensorCores) {
+    TensorCoreLayout l{0, 0, d, dv};
+    cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), l.dPad());
+    cfg.vWidth = asyncCopyWidth(bytes, dv, l.vStride(), l.dvPad());
+  } else {
+    SharedLayout l{0, 0, d, dv};
+    cfg.kWidth = asyncCopyWidth(bytes, d, l.kStride(), d);
+    cfg.vWidth = asyncCopyWidth(bytes, dv, dv, dv);
+  }
+  cfg.asyncCopies = cfg.kWidth && cfg.vWidth;
+}
+
+void KernelConfigurator::setTiles(int64_t bq, int64_t bk) {
+  cfg.bq = bq;
+  cfg.bk = bk;
+  // The SIMT kernel keeps O in registers when it is small enough.
+  cfg.oPerThread = cfg.tensorCores ? 0 : oRegisterCount(bq, dv, cfg.threads);
+  // The tensor-core kernel keeps O in its mma accumulators.
+  cfg.oFragments =
+      cfg.tensorCores && options.accumulatorFragments
+          ? oFragmentCount(bq, TensorCoreLayout{0, 0, d, dv}.dvPad(),
+                           cfg.threads)
+          : 0;
+  cfg.registerSoftmax = options.registerSoftmax && registerSoftmaxFits(cfg);
+}
+
+void KernelConfigurator::chooseTiles() {
+  if (options.tileQ) {
+    setTiles(options.tileQ, options.tileKv);
+    return;
+  }
+  static const int64_t simtCandidates[][2] = {
+      {64, 64}, {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}, {16, 8}};
+  // m16n8k16: multiples of 16. No 64x64: on an H200, 64x32 ran 20%
+  // faster for D = 64 and 128 (shorter softmax rows, more blocks per
+  // SM; docs/gpu.md, "On a GPU"); the SIMT kernel ran as fast either way.
+  static const int64_t tensorCoreCandidates[][2] = {
+      {64, 32}, {64, 16}, {32, 32}, {32, 16}, {16, 16}};
+  ArrayRef<int64_t[2]> candidates =
+      cfg.tensorCores ? ArrayRef<int64_t[2]>(tensorCoreCandidates)
+                      : ArrayRef<int64_t[2]>(simtCandidates);
+  for (const auto &[bq, bk] : candidates) {
+    setTiles(bq, bk);
+    if (fits())
+      break;
+  }
+}
+
+FailureOr<GPUTileConfig> KernelConfigurator::choose() {
+  cfg.threads = options.threads;
+  FailureOr<bool> tensorCores = useTensorCores();
+  if (failed(tensorCores))
+    return failure();
+  cfg.tensorCores = *tensorCores;
+  cfg.valueProbe = hasMaskOf(spec.mask);
+  if (options.asyncCopies)
+    setAsyncCopies();
+  chooseTiles();
+  // Double buffers that do not fit: single buffers, synchronous copies.
+  if (cfg.asyncCopies && !fits()) {
+    cfg.asyncCopies = false;
+    chooseTiles();
+  }
+  if (cfg.tensorCores &&
+      (cfg.bq % gpu_codegen::kMmaM || cfg.bk % gpu_codegen::kMmaK)) {
+    spec.root->emitError()
+        << "tensor cores need tile-q and tile-kv multiples of 16, got "
+        << cfg.bq << "x" << cfg.bk
+        << " (use-tensor-cores=false for the SIMT kernel)";
+    return failure();
+  }
+  if (!fits()) {
+    spec.root->emitError()
+        << "needs " << sharedBytes(cfg, d, dv)
+        << " bytes of shared memory per block with tiles of " << cfg.bq
+        << "x" << cfg.bk << " (head dims " << d << ", " << dv
+        << "), more than max-shared-bytes = " << options.maxSharedBytes;
+    return failure();
+  }
+  return cfg;
+}
+
+LogicalResult attn::gpu_kernel::buildGPUKernel(const GPUSpec &spec,
+                                               const KernelOptions &options) {
+  FailureOr<GPUTileConfig> cfg = KernelConfigurator(spec, options).choose();
+  if (failed(cfg))
+    return failure();
+  return GPULowering(spec, *cfg).run();
+}
+
+void attn::gpu_kernel::expandIndexAbs(Operation *root) {
+  SmallVector<math::AbsIOp> absOps;
+  root->walk([&](math::AbsIOp abs) {
+    if (abs.getType().isIndex() && abs->getParentOfType<scf::ForallOp>())
+      absOps.push_back(abs);
+  });
+  for (math::AbsIOp abs : absOps) {
+    OpBuilder b(abs);
+    Value x = abs.getOperand();
+    Value zero = arith::ConstantIndexOp::create(b, abs.getLoc(), 0);
+    Value neg = arith::SubIOp::create(b, abs.getLoc(), zero, x);
+    abs.replaceAllUsesWith(
+        arith::MaxSIOp::create(b, abs.getLoc(), x, neg).getResult());
+    abs.erase();
+  }
+}

@@ -1,8 +1,8 @@
 // Double-buffered K/V tiles filled by asynchronous copies (cp.async), the
 // default of convert-attn-to-gpu where the tiles are copied as is.
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s
 // Off: single buffers and plain loads and stores.
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false async-copies=false}))' | FileCheck %s --check-prefix=OFF
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false async-copies=false}))' | FileCheck %s --check-prefix=OFF
 // The CPU form: the copies are plain loads and stores, zero past the end.
 // RUN: attn-opt %s -split-input-file --attn-gpu-on-cpu="tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false" | FileCheck %s --check-prefix=CPU
 

@@ -3,18 +3,18 @@
 // products between the thread-level ones. By default (register-softmax) S,
 // P and O are warp-private accumulator tiles and the softmax works on the
 // accumulator layout (REG).
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s --check-prefix=REG
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=32 tile-kv=16 threads=64}))' | FileCheck %s --check-prefix=REG
 // register-softmax=false: S (f32) and P in shared memory, one thread per row
 // for the softmax, O in the accumulator tiles.
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 register-softmax=false}))' | FileCheck %s
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=32 tile-kv=16 threads=64 register-softmax=false}))' | FileCheck %s
 // accumulator-fragments=false: O in shared memory, read and written by the
 // P V stage's tiles, rescaled by a thread-level stage.
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 accumulator-fragments=false}))' | FileCheck %s --check-prefix=SHAREDO
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=32 tile-kv=16 threads=64 accumulator-fragments=false}))' | FileCheck %s --check-prefix=SHAREDO
 // The option off, f16 takes the SIMT kernel (f32 tiles, no contraction).
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=32 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
 // Automatic tiles for D = 128 in bf16 with double-buffered K/V: 64x32
 // (64x64 is not a tensor-core candidate), 54016 bytes (no S, P or O).
-// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s --check-prefix=AUTO
+// RUN: attn-opt %s --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu))' | FileCheck %s --check-prefix=AUTO
 // The CPU form: the warp stage is sequential loops over transfer_read /
 // vector.contract / transfer_write with the operands widened to f32.
 // RUN: attn-opt %s --attn-gpu-on-cpu="tile-q=32 tile-kv=16 threads=64" | FileCheck %s --check-prefix=CPU

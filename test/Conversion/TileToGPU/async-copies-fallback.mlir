@@ -1,6 +1,6 @@
 // Where double-buffered asynchronous copies do not apply, the automatic
 // configuration falls back to single buffers filled by loads and stores.
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu))' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu))' | FileCheck %s
 
 // An odd head dim in f16: no 4-byte piece divides it, so K and V are
 // single-buffered and copied by loads and stores.

@@ -1,4 +1,4 @@
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 async-copies=false}))' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64 async-copies=false}))' | FileCheck %s
 
 // Head maps: once per work item, the key head is k_head_map[b, h] and the
 // value head v_head_map[h], each clamped into [0, heads) (Hk = 2, Hv = 3);

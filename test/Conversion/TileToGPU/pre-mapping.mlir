@@ -1,6 +1,6 @@
 // The SIMT kernel (f32 arithmetic throughout); tensor-cores.mlir has the
 // tensor-core kernel that f16/bf16 get by default.
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(convert-attn-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false async-copies=false}))' | FileCheck %s
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false async-copies=false}))' | FileCheck %s
 
 // Causal GQA, Nq = Nk = 37: 3 query tiles of 16 and 3 key tiles. The shared
 // tile schedule becomes constant tables read in the block: the causal lower
@@ -168,17 +168,4 @@ func.func @bf16_softcap_lse(%q: tensor<1x1x20x16xbf16>, %k: tensor<1x1x20x16xbf1
        : tensor<1x1x20x16xbf16>, tensor<1x1x20x16xbf16>, tensor<1x1x20x16xbf16>
          -> tensor<1x1x20x16xbf16>, tensor<1x1x20xf32>
   return %o, %l : tensor<1x1x20x16xbf16>, tensor<1x1x20xf32>
-}
-
-// -----
-
-// Dynamic shapes are left for the untiled lowering.
-// CHECK-LABEL: func.func @dynamic
-// CHECK:         attn.attention
-// CHECK-NOT:     scf.forall
-func.func @dynamic(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
-                   %v: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
-  %o = attn.attention %q, %k, %v
-       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
-  return %o : tensor<?x?x?x?xf32>
 }

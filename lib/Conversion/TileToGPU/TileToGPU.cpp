@@ -1,0 +1,319 @@
+//===- TileToGPU.cpp - the tile program as pre-mapping GPU kernel IR ------===//
+//
+// convert-attn-tile-to-gpu: recognizes the tile program (attn_tile) of a
+// static-shape spec, reads from its ops what a work item computes (the
+// loads and their head maps, the scale, the mask and score modifications,
+// the online update or the two-pass form, weight_mod, the sink fold, the
+// output gate, the logsumexp) into a GPUSpec, and replaces the program's
+// work-item scf.forall with the GPU kernel (GPUKernel.h). Forms the kernel
+// does not implement are refused on the op that needs them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GPUKernel.h"
+
+#include "attn/Conversion/Passes.h"
+#include "attn/Dialect/AttnTile/AttnTileDialect.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+namespace attn {
+#define GEN_PASS_DEF_CONVERTATTNTILETOGPU
+#include "attn/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::tile;
+using namespace attn::gpu_kernel;
+
+namespace {
+
+/// Why the GPU kernel cannot run an attn_tile op that appears in a tile
+/// program (empty: the kernel implements the op).
+std::string unsupportedFeature(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp>([](auto) {
+        return "a linear-attention feature map";
+      })
+      .Case<DecayPrefixOp, DecayOp>([](auto) { return "a decay"; })
+      .Case<ReadStateOp, UpdateStateOp>(
+          [](auto) { return "linear attention's carried state"; })
+      .Case<QuantizeOp, QuantizeChannelsOp, FP8ChannelsOp, RoundFP8Op, SignOp,
+            LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
+            QuantizedAccumulateOp, CenterOp>(
+          [](auto) { return "quantization"; })
+      .Case<PoolKeysOp, PoolQueriesOp, ProjectPooledOp, SelectBlocksOp,
+            KeepSelectedOp>([](auto) { return "block selection"; })
+      .Case<KeptSumsOp, AffineNormalizeOp>([](auto) {
+        return "an affine normalization (subtractive or mala)";
+      })
+      .Case<MergeOp>([](auto) {
+        return "the split-KV form (attn-to-tile with split-kv = 1 keeps "
+               "one work item per query tile)";
+      })
+      .Case<FinalizeOp>([](FinalizeOp finalize) -> std::string {
+        if (finalize.getEpilogueAttr())
+          return "a row epilogue";
+        if (Value gate = finalize.getGate();
+            gate && cast<RankedTensorType>(gate.getType()).getRank() == 4)
+          return "an element-wise output_gate";
+        return "";
+      })
+      .Case<ForKeyTilesOp>([](ForKeyTilesOp loop) -> std::string {
+        if (loop.getKeyBegin())
+          return "the split-KV form (attn-to-tile with split-kv = 1 keeps "
+                 "one work item per query tile)";
+        return "";
+      })
+      .Case<LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp,
+            FinalWeightsOp, WeightModOp, AccumulateOp, FoldSinkOp,
+            tile::YieldOp>([](auto) { return ""; })
+      .Default([](Operation *) { return "this op"; });
+}
+
+/// The tensor a scalar of the tile program was extracted from (a head
+/// map, the sink logits): the first tensor.extract among the ops inside
+/// `root` that compute `v`; null when there is none.
+Value extractedTensor(Value v, Operation *root) {
+  SmallVector<Value> work{v};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!def || !root->isProperAncestor(def) || !seen.insert(def).second)
+      continue;
+    if (auto extract = dyn_cast<tensor::ExtractOp>(def))
+      return extract.getTensor();
+    llvm::append_range(work, def->getOperands());
+  }
+  return Value();
+}
+
+/// The first op of type OpTy in `region` (not nested deeper), or null.
+template <typename OpTy> OpTy firstIn(Region &region) {
+  for (Operation &op : region.front())
+    if (auto typed = dyn_cast<OpTy>(op))
+      return typed;
+  return OpTy();
+}
+
+/// Reads the GPUSpec of one tile program (the work-item forall `root`,
+/// whose attn_tile ops the kernel implements).
+class TileProgramReader {
+public:
+  explicit TileProgramReader(scf::ForallOp root) : root(root) {}
+
+  /// Fails with an error on the op the kernel cannot run.
+  FailureOr<GPUSpec> read();
+
+private:
+  LogicalResult fail(Operation *op, const Twine &message) {
+    op->emitOpError() << message;
+    return failure();
+  }
+  /// The source tensor of the attn_tile.load producing `tile`, and its
+  /// head map (null: GQA groups).
+  FailureOr<std::pair<Value, Value>> loadedTensor(Value tile,
+                                                  Operation *user);
+  /// scale * Q K^T: a constant, or 1 / sqrt(D) (rsqrt of the head dim).
+  FailureOr<double> scaleOf(ScoresOp scores, int64_t d);
+  /// The loops, their score, mask and update ops.
+  LogicalResult readLoops(GPUSpec &spec);
+  LogicalResult readRowEnd(GPUSpec &spec);
+
+  scf::ForallOp root;
+};
+
+FailureOr<std::pair<Value, Value>>
+TileProgramReader::loadedTensor(Value tile, Operation *user) {
+  auto load = tile.getDefiningOp<LoadOp>();
+  if (!load) {
+    (void)fail(user, "reads a tile that is not an attn_tile.load: this form "
+                     "has no GPU lowering yet");
+    return failure();
+  }
+  return std::pair<Value, Value>(load.getSource(),
+                                 extractedTensor(load.getHead(), root));
+}
+
+FailureOr<double> TileProgramReader::scaleOf(ScoresOp scores, int64_t d) {
+  Value scale = scores.getScale();
+  if (auto constant = scale.getDefiningOp<arith::ConstantFloatOp>())
+    return constant.value().convertToDouble();
+  // attn-to-tile's default scale, rsqrt(D) at run time.
+  if (scale.getDefiningOp<math::RsqrtOp>())
+    return 1.0 / std::sqrt(static_cast<double>(d));
+  (void)fail(scores, "has a scale that is neither a constant nor the "
+                     "default 1 / sqrt(D): no GPU lowering yet");
+  return failure();
+}
+
+LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
+  SmallVector<ForKeyTilesOp> loops;
+  for (Operation &op : root.getBody()->without_terminator())
+    if (auto loop = dyn_cast<ForKeyTilesOp>(op))
+      loops.push_back(loop);
+  if (loops.empty() || loops.size() > 2)
+    return fail(root, "is not a tile program of one or two loops over the "
+                      "key tiles: this form has no GPU lowering yet");
+  // One pass, or the two-pass form: statistics, then the final weights.
+  Region &first = loops.front().getBody(), &last = loops.back().getBody();
+  spec.twoPasses = loops.size() == 2;
+  auto scores = firstIn<ScoresOp>(first);
+  auto mask = firstIn<MaskOp>(first);
+  auto update = firstIn<OnlineUpdateOp>(first);
+  auto accumulate = firstIn<AccumulateOp>(last);
+  if (!scores || !mask || !update || !accumulate ||
+      (spec.twoPasses && !firstIn<FinalWeightsOp>(last)))
+    return fail(loops.front(), "is not a loop of the softmax or pointwise "
+                               "forms: no GPU lowering yet");
+  FailureOr<std::pair<Value, Value>> q = loadedTensor(scores.getQuery(), scores);
+  FailureOr<std::pair<Value, Value>> k = loadedTensor(scores.getKey(), scores);
+  FailureOr<std::pair<Value, Value>> v =
+      loadedTensor(accumulate.getValue(), accumulate);
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  spec.query = q->first;
+  spec.key = k->first;
+  spec.kHeadMap = k->second;
+  spec.value = v->first;
+  spec.vHeadMap = v->second;
+  for (Value operand : {spec.query, spec.key, spec.value})
+    if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
+      return fail(root, "reads Q, K or V of dynamic shape: the GPU kernel "
+                        "needs static shapes (specialize the spec first)");
+  int64_t d = cast<RankedTensorType>(spec.query.getType()).getDimSize(3);
+  FailureOr<double> scale = scaleOf(scores, d);
+  if (failed(scale))
+    return failure();
+  spec.scale = *scale;
+  spec.normalization = update.getNormalizationAttr();
+  spec.mask = cast<ScoreSpecOpInterface>(mask.getOperation());
+  if (auto modify = firstIn<ModifyOp>(first))
+    spec.scoreMods = cast<ScoreSpecOpInterface>(modify.getOperation());
+  if (auto weightMod = firstIn<WeightModOp>(last)) {
+    spec.weightMod = &weightMod.getBody();
+    spec.weightModCaptures = weightMod.getCaptures();
+  }
+  return success();
+}
+
+LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
+  auto finalize = firstIn<FinalizeOp>(root.getBodyRegion());
+  if (!finalize)
+    return fail(root, "has no attn_tile.finalize: no GPU lowering yet");
+  spec.outputGate = finalize.getGate();
+  if (auto fold = firstIn<FoldSinkOp>(root.getBodyRegion())) {
+    spec.sinkLogits = extractedTensor(fold.getSink(), root);
+    if (!spec.sinkLogits)
+      return fail(fold, "folds a sink that is not read from a tensor: no "
+                        "GPU lowering yet");
+  }
+  spec.output = root.getResult(0);
+  if (finalize.getLse())
+    spec.lse = root.getResult(1);
+  if (!cast<RankedTensorType>(spec.output.getType()).hasStaticShape())
+    return fail(root, "has an output of dynamic shape: the GPU kernel needs "
+                      "static shapes (specialize the spec first)");
+  return success();
+}
+
+FailureOr<GPUSpec> TileProgramReader::read() {
+  GPUSpec spec;
+  spec.root = root;
+  if (failed(readLoops(spec)) || failed(readRowEnd(spec)))
+    return failure();
+  return spec;
+}
+
+struct ConvertAttnTileToGPUPass
+    : public attn::impl::ConvertAttnTileToGPUBase<ConvertAttnTileToGPUPass> {
+  using Base::Base;
+
+  KernelOptions kernelOptions() const {
+    return {tileQ,       tileKv,        threads,
+            maxSharedBytes, useTensorCores, asyncCopies,
+            accumulatorFragments, registerSoftmax};
+  }
+
+  /// The tile programs' work-item foralls (the outermost scf.foralls
+  /// holding attn_tile ops); fails on an attn_tile op the kernel does not
+  /// implement, in them or outside of them (the per-call ops of
+  /// quantization, selection and sequence maps).
+  FailureOr<SmallVector<scf::ForallOp>> tilePrograms() {
+    SmallVector<scf::ForallOp> programs;
+    auto refuse = [](Operation *op, StringRef feature) {
+      op->emitOpError() << feature
+                        << " has no GPU lowering yet (it runs on the CPU "
+                           "through the tile program)";
+      return WalkResult::interrupt();
+    };
+    WalkResult walk = getOperation().walk<WalkOrder::PreOrder>(
+        [&](Operation *op) {
+          if (auto forall = dyn_cast<scf::ForallOp>(op)) {
+            Operation *tileOp = nullptr, *unsupported = nullptr;
+            std::string feature;
+            forall.walk([&](Operation *inner) {
+              if (!isa<AttnTileDialect>(inner->getDialect()))
+                return WalkResult::advance();
+              tileOp = tileOp ? tileOp : inner;
+              feature = unsupportedFeature(inner);
+              if (feature.empty())
+                return WalkResult::advance();
+              unsupported = inner;
+              return WalkResult::interrupt();
+            });
+            if (!tileOp)
+              return WalkResult::advance();
+            if (unsupported)
+              return refuse(unsupported, feature);
+            if (!firstIn<ForKeyTilesOp>(forall.getBodyRegion()))
+              return refuse(tileOp, "this form of the tile program");
+            programs.push_back(forall);
+            return WalkResult::skip();
+          }
+          if (!isa<AttnTileDialect>(op->getDialect()))
+            return WalkResult::advance();
+          std::string feature = unsupportedFeature(op);
+          return refuse(op, feature.empty() ? "this op outside a work item"
+                                            : feature);
+        });
+    if (walk.wasInterrupted())
+      return failure();
+    return programs;
+  }
+
+  void runOnOperation() override {
+    if (threads <= 0 || tileQ < 0 || tileKv < 0 ||
+        (tileQ == 0) != (tileKv == 0)) {
+      getOperation().emitError()
+          << "convert-attn-tile-to-gpu: threads must be positive and tile-q, "
+             "tile-kv both positive or both 0 (automatic)";
+      return signalPassFailure();
+    }
+    FailureOr<SmallVector<scf::ForallOp>> programs = tilePrograms();
+    if (failed(programs))
+      return signalPassFailure();
+    // Read every program before building any kernel: a refusal leaves the
+    // function as it was.
+    SmallVector<GPUSpec> specs;
+    for (scf::ForallOp program : *programs) {
+      FailureOr<GPUSpec> spec = TileProgramReader(program).read();
+      if (failed(spec))
+        return signalPassFailure();
+      specs.push_back(*spec);
+    }
+    KernelOptions options = kernelOptions();
+    for (const GPUSpec &spec : specs)
+      if (failed(buildGPUKernel(spec, options)))
+        return signalPassFailure();
+    expandIndexAbs(getOperation());
+  }
+};
+
+} // namespace
