@@ -705,6 +705,9 @@ private:
   int64_t gateDim = 0;
   bool sharedGateQ = false, sharedGateK = false;
   std::vector<char> rowBlocks;
+  /// A per-token selection's float queries when quantization replaces q by
+  /// its integers (the gate is float).
+  std::vector<double> gateQueries;
   /// With q_block: the query block count and pooled queries
   /// [B, Hq, query blocks, D].
   int64_t numQueryBlocks = 0;
@@ -1479,7 +1482,9 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
       qBlock ? &pooledQueries[((b * gateHeads + gateHead) * numQueryBlocks +
                                i / qBlock) *
                               D]
-             : &q[((b * Hq + h) * Nq + i) * D];
+             : &(gateQueries.empty() ? q : gateQueries)[((b * Hq + h) * Nq +
+                                                          i) *
+                                                         D];
   std::vector<double> gate = blockGates(qr, b, h, keyHead, eligible);
   // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
@@ -1559,12 +1564,14 @@ llvm::Error Evaluator::validateQuantization() {
   }
   for (auto [name, array] : {std::make_pair("query", &in.query),
                              std::make_pair("key", &in.key)}) {
-    if (array->dtype() != DType::I8)
+    if (array->dtype() != DType::I8 && array->dtype() != DType::I4)
       continue;
+    int64_t m = array->dtype() == DType::I8 ? 127 : 7;
     for (int64_t x = 0, n = array->numElements(); x < n; ++x)
-      if (array->getDouble(x) < -127.0)
+      if (array->getDouble(x) < static_cast<double>(-m))
         return fail(name, " element ", x, " is ", array->getDouble(x),
-                    ": quantized values are symmetric, in [-127, 127]");
+                    ": quantized values are symmetric, in [", -m, ", ", m,
+                    "]");
   }
   return llvm::Error::success();
 }
@@ -1643,11 +1650,10 @@ struct RowQuantizer {
     return rowScale;
   }
 
-  std::vector<double> run(std::vector<double> &x, bool isInt8Input,
+  std::vector<double> run(std::vector<double> &x, bool preQuantized,
                           const std::optional<NDArray> &scales,
                           bool smooth) const {
-    if ((scheme == QuantScheme::Int8 && !isInt8Input) ||
-        scheme == QuantScheme::Int4)
+    if (scheme != QuantScheme::Sign && !preQuantized)
       return integers(x, smooth);
     if (scheme == QuantScheme::Sign)
       for (double &v : x)
@@ -1766,9 +1772,13 @@ void Evaluator::quantizeQK() {
   if (quant.getSmoothQ())
     smoothQuery(); // q becomes the residual, quantized below
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
-  qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
+  // Pre-quantized: i8 (int8) or i4 (int4) operands with their scales.
+  auto given = [](const NDArray &a) {
+    return a.dtype() == DType::I8 || a.dtype() == DType::I4;
+  };
+  qRowScale = queries.run(q, given(in.query), in.qScale, false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
-  kRowScale = keys.run(k, in.key.dtype() == DType::I8, in.kScale,
+  kRowScale = keys.run(k, given(in.key), in.kScale,
                        quant.getSmoothK());
 }
 
@@ -1928,6 +1938,8 @@ llvm::Expected<Outputs> Evaluator::run() {
     poolKeys();
   if (selection && selection.perQueryBlock())
     poolQueries();
+  if (selection && !selection.perQueryBlock() && quant)
+    gateQueries = q;
   if (quant)
     quantizeQK();
   int8PV = quant && quant.getPv() == PVPrecision::Int8;

@@ -464,6 +464,7 @@ std::optional<DType> attn::dtypeOfElement(Type t) {
   if (t.isInteger(32)) return DType::I32;
   if (t.isInteger(8)) return DType::I8;
   if (t.isInteger(1)) return DType::I1;
+  if (t.isInteger(4)) return DType::I4;
   return std::nullopt;
 }
 
@@ -668,10 +669,12 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Query:
     case ArgRole::Key:
-      // Pre-quantized (i8) Q and K: the symmetric range [-127, 127]; float
-      // ones as any float argument (attn.range, else normal).
-      if (*dtype == DType::I8) {
-        array.fillUniformInt(rng, -127, 127);
+      // Pre-quantized Q and K: the symmetric range, [-127, 127] for i8 and
+      // [-7, 7] for i4; float ones as any float argument (attn.range, else
+      // normal).
+      if (*dtype == DType::I8 || *dtype == DType::I4) {
+        int64_t m = *dtype == DType::I8 ? 127 : 7;
+        array.fillUniformInt(rng, -m, m);
         break;
       }
       [[fallthrough]];
@@ -921,14 +924,15 @@ static bool hasValueRule(ArgRole role, DType dtype) {
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
-    return dtype == DType::I8; // pre-quantized
+    return dtype == DType::I8 || dtype == DType::I4; // pre-quantized
   default:
     return false;
   }
 }
 
-/// The rule value `a` of `role` breaks, or "" when it obeys it.
-static StringRef brokenValueRule(ArgRole role, double a) {
+/// The rule value `a` of `role` (an argument of `dtype`) breaks, or "" when
+/// it obeys it.
+static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
   switch (role) {
   case ArgRole::Decay:
     return a > 0.0 && a <= 1.0 ? "" : "a decay must lie in (0, 1]";
@@ -938,6 +942,10 @@ static StringRef brokenValueRule(ArgRole role, double a) {
                ? ""
                : "a quantization scale must be finite and positive";
   default:
+    if (dtype == DType::I4)
+      return a >= -7.0 ? ""
+                       : "quantized values are symmetric, in [-7, 7] (-8 "
+                         "is not allowed)";
     return a >= -127.0 ? ""
                        : "quantized values are symmetric, in [-127, 127] "
                          "(-128 is not allowed)";
@@ -951,7 +959,7 @@ llvm::Error attn::checkOperandValues(const SpecBinding &binding,
       continue;
     for (int64_t i = 0, e = args[n].numElements(); i < e; ++i) {
       double a = args[n].getDouble(i);
-      StringRef rule = brokenValueRule(role, a);
+      StringRef rule = brokenValueRule(role, args[n].dtype(), a);
       if (!rule.empty())
         return makeError("argument '" + binding.names[n] + "': element " +
                          llvm::Twine(i) + " is " +

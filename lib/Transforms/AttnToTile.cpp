@@ -312,13 +312,16 @@ void TileProgramBuilder::quantizeOperands() {
     auto type = cast<RankedTensorType>(operand.getType());
     if (type.getElementType().isInteger(8))
       return {operand, scaleOperand};
+    auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
+    // Pre-quantized INT4: held in i8 lanes, as the compiler's own INT4.
+    if (type.getElementType().isInteger(4))
+      return {UnpackInt4Op::create(b, loc, valuesType, operand), scaleOperand};
     if (residual) {
       // Quantize the residual of Q (smooth_q) or of K (smooth_k next to
       // smooth_q: the correction needs the centered float keys).
       operand = residual;
       center = false;
     }
-    auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
     if (quant.getScheme() == QuantScheme::Sign)
       return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
     auto scalesType = RankedTensorType::get(
@@ -682,8 +685,13 @@ void TileProgramBuilder::selectBlocks() {
                    : !selection.getHeadGroup() ? hi
                    : proxy                     ? proxy
                                                : hk;
+  // The gate is float: a quantized spec's rows are reloaded as floats.
+  Value gateRows = qTile;
+  if (op.hasQuantizedQK())
+    gateRows = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                              op.getQuery(), bi, hi, q0);
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi,
+                                       gateRows, pooledKeys, bi,
                                        proxy ? proxy : hk,
                                        pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());

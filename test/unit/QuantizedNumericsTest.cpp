@@ -28,7 +28,7 @@ namespace {
 
 struct QuantCase {
   const char *name;
-  const char *qType; // "f" (the float type of the case) or "i8"
+  const char *qType; // "f" (the float type of the case), "i8" or "i4"
   const char *kType;
   const char *body; // op operands/attributes/regions before ':'
   const char *extraArgs = "";
@@ -36,11 +36,10 @@ struct QuantCase {
 };
 
 /// `func.func @spec(%q, %k, %v extra...)`: float operands of type
-/// `elementType`, i8 ones where the case says so.
+/// `elementType`, i8 or i4 ones where the case says so.
 std::string makeSpec(const QuantCase &c, StringRef elementType) {
   auto tensor = [&](StringRef kind) {
-    return ("tensor<?x?x?x?x" + (kind == "i8" ? StringRef("i8") : elementType) +
-            ">")
+    return ("tensor<?x?x?x?x" + (kind == "f" ? elementType : kind) + ">")
         .str();
   };
   std::string q = tensor(c.qType), k = tensor(c.kType), v = tensor("f");
@@ -111,6 +110,33 @@ const QuantCase kCases[] = {
      "k_scale(%sk : tensor<?x?x?xf32>) mask(#attn.causal) "
      "quantization(#attn.quantized_qk<scheme = sign>)",
      ", %sk: tensor<?x?x?xf32>", /*lse=*/true},
+    // Pre-quantized INT4 Q and K (packed two per byte): query scales per
+    // (head, block of 16 tokens), key scales per (batch, head, token).
+    {"i4_block_and_token_scales_causal", "i4", "i4",
+     "q_scale(%sq : tensor<1x?x?xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int4, "
+     "q_block = 16>)",
+     ", %sq: tensor<1x?x?xf32>, %sk: tensor<?x?x?xf32>", /*lse=*/true},
+    // A float query the compiler quantizes to INT4 against a packed i4 key
+    // cache with scales per block of 7 keys; a sliding window.
+    {"float_query_i4_keys_window", "f", "i4",
+     "k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 20, right = 0>]>) "
+     "quantization(#attn.quantized_qk<scheme = int4, q_block = 5, "
+     "k_block = 7>)",
+     ", %sk: tensor<?x?x?xf32>"},
+    // SpargeAttn (ZOO.md Q01): a per-query-block cumulative-mass selection
+    // on the float rows with SageAttention's INT8 Q K^T (blocks, K
+    // smoothing); and a per-token top-k selection with INT4.
+    {"sparge_mass_int8_smooth_k_causal", "f", "f",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>) "
+     "quantization(#attn.quantized_qk<scheme = int8, q_block = 24, "
+     "k_block = 16, smooth_k = true>)",
+     "", /*lse=*/true},
+    {"topk_per_token_int4", "f", "f",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = max>) quantization(#attn.quantized_qk<scheme = int4>)"},
 };
 
 struct Shape {
@@ -792,23 +818,31 @@ protected:
   MLIRContext context;
 };
 
-const char *const kI8Spec =
-    "func.func @spec(%q: tensor<?x?x?x?xi8>, %k: tensor<?x?x?x?xi8>, "
-    "%v: tensor<?x?x?x?xf32>, %sq: tensor<1x?x1xf32>, %sk: "
-    "tensor<?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {\n"
-    "  %o, %l = attn.attention %q, %k, %v q_scale(%sq : tensor<1x?x1xf32>) "
-    "k_scale(%sk : tensor<?x?x?xf32>) mask(#attn.causal) "
-    "quantization(#attn.quantized_qk<scheme = int8>) scale(1.0) : "
-    "tensor<?x?x?x?xi8>, tensor<?x?x?x?xi8>, tensor<?x?x?x?xf32> -> "
-    "tensor<?x?x?x?xf32>, tensor<?x?x?xf32>\n"
-    "  return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>\n}\n";
+/// Pre-quantized `type` (i8 or i4) Q and K with per-head query and
+/// per-token key scales, causal, with the logsumexp.
+std::string preQuantizedSpec(StringRef type) {
+  std::string t = ("tensor<?x?x?x?x" + type + ">").str();
+  return "func.func @spec(%q: " + t + ", %k: " + t +
+         ", %v: tensor<?x?x?x?xf32>, %sq: tensor<1x?x1xf32>, %sk: "
+         "tensor<?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {\n"
+         "  %o, %l = attn.attention %q, %k, %v q_scale(%sq : "
+         "tensor<1x?x1xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+         "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = " +
+         (type == "i8" ? "int8" : "int4") + ">) scale(1.0) : " + t + ", " +
+         t + ", tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, "
+         "tensor<?x?x?xf32>\n"
+         "  return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>\n}\n";
+}
 
-/// Scales that are 0, negative, infinite or NaN and i8 values of -128 are
-/// refused by the runner's value check and by the reference; compiled code
-/// does not check them, and reads -128 as -127 (documented).
-TEST_F(QuantizedEdgeTest, BadValuesAreRefusedAndMinus128Saturates) {
-  auto module = parseSourceString<ModuleOp>(kI8Spec, &context);
-  ASSERT_TRUE(module);
+/// Scales that are 0, negative, infinite or NaN and the lowest value of the
+/// type (-128 for i8, -8 for i4) are refused by the runner's value check
+/// and by the reference; compiled code does not check them, and reads the
+/// lowest value as the symmetric bound (-127, -7; documented).
+void checkBadValuesAndSaturation(MLIRContext &context, StringRef type,
+                                 double lowest, StringRef rangeMessage) {
+  std::string source = preQuantizedSpec(type);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
   auto binding = bindSpec(*module, "spec");
   ASSERT_TRUE(succeeded(binding));
   ProblemSize size{1, 2, 2, 9, 9, 8, 8};
@@ -820,17 +854,13 @@ TEST_F(QuantizedEdgeTest, BadValuesAreRefusedAndMinus128Saturates) {
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
 
+  const char *scaleRule = "a quantization scale must be finite and positive";
   for (auto [arg, value, message] :
-       {std::make_tuple(3, 0.0, "a quantization scale must be finite and "
-                                "positive"),
-        std::make_tuple(4, -0.5, "a quantization scale must be finite and "
-                                 "positive"),
-        std::make_tuple(4, std::nan(""), "a quantization scale must be "
-                                         "finite and positive"),
-        std::make_tuple(3, HUGE_VAL, "a quantization scale must be finite "
-                                     "and positive"),
-        std::make_tuple(1, -128.0, "quantized values are symmetric, in "
-                                   "[-127, 127]")}) {
+       {std::make_tuple(3, 0.0, StringRef(scaleRule)),
+        std::make_tuple(4, -0.5, StringRef(scaleRule)),
+        std::make_tuple(4, std::nan(""), StringRef(scaleRule)),
+        std::make_tuple(3, HUGE_VAL, StringRef(scaleRule)),
+        std::make_tuple(1, lowest, rangeMessage)}) {
     std::vector<NDArray> bad = *args;
     bad[arg].setDouble(bad[arg].numElements() - 1, value);
     llvm::Error err = checkOperandValues(*binding, bad);
@@ -841,16 +871,60 @@ TEST_F(QuantizedEdgeTest, BadValuesAreRefusedAndMinus128Saturates) {
     EXPECT_NE(llvm::toString(ref.takeError()).find(message), std::string::npos);
   }
 
-  // -128 in K: the compiled result equals the reference with -127 there.
-  std::vector<NDArray> minus128 = *args, minus127 = *args;
-  for (int64_t i = 0; i < minus128[1].numElements(); i += 5) {
-    minus128[1].setDouble(i, -128.0);
-    minus127[1].setDouble(i, -127.0);
+  // The lowest value in K: the compiled result equals the reference with
+  // the symmetric bound there.
+  std::vector<NDArray> lowestArgs = *args, boundArgs = *args;
+  for (int64_t i = 0; i < lowestArgs[1].numElements(); i += 5) {
+    lowestArgs[1].setDouble(i, lowest);
+    boundArgs[1].setDouble(i, lowest + 1);
   }
   auto compiled = CompiledFunction::compile(*module, "spec",
                                             quantOptions(4, 3, true));
   ASSERT_TRUE(static_cast<bool>(compiled));
-  attn::test::runAndCompare(**compiled, *concrete, size, minus128, minus127);
+  attn::test::runAndCompare(**compiled, *concrete, size, lowestArgs, boundArgs);
+}
+
+TEST_F(QuantizedEdgeTest, BadValuesAreRefusedAndMinus128Saturates) {
+  checkBadValuesAndSaturation(context, "i8", -128.0,
+                              "quantized values are symmetric, in [-127, 127]");
+}
+
+TEST_F(QuantizedEdgeTest, BadInt4ValuesAreRefusedAndMinus8Saturates) {
+  checkBadValuesAndSaturation(context, "i4", -8.0,
+                              "quantized values are symmetric, in [-7, 7]");
+}
+
+/// The i4 calling convention: two values per byte, element 2c in the low
+/// nibble of byte c and 2c + 1 in the high one; a last extent that is odd
+/// cannot be passed (the JIT's error, before the kernel runs).
+TEST_F(QuantizedEdgeTest, Int4IsPassedPackedTwoPerByte) {
+  NDArray packed(DType::I4, {1, 1, 1, 4});
+  ASSERT_EQ(packed.sizeInBytes(), 2u);
+  const double values[] = {-1.0, -8.0, 7.0, 0.0};
+  for (auto [i, value] : llvm::enumerate(values))
+    packed.setDouble(i, value);
+  const auto *bytes = static_cast<const uint8_t *>(packed.data());
+  EXPECT_EQ(bytes[0], 0x8f);
+  EXPECT_EQ(bytes[1], 0x07);
+  EXPECT_EQ(packed.getDouble(1), -8.0);
+  EXPECT_EQ(packed.cast(DType::I8).getDouble(0), -1.0);
+
+  auto module = parseSourceString<ModuleOp>(preQuantizedSpec("i4"), &context);
+  ASSERT_TRUE(module);
+  auto compiled = CompiledFunction::compile(*module, "spec",
+                                            quantOptions(4, 3, true));
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  NDArray q(DType::I4, {1, 2, 3, 7}), k(DType::I4, {1, 2, 3, 7}),
+      v(DType::F32, {1, 2, 3, 7}), sq(DType::F32, {1, 2, 1}),
+      sk(DType::F32, {1, 2, 3}), o(DType::F32, {1, 2, 3, 7}),
+      l(DType::F32, {1, 2, 3});
+  llvm::Error err = (*compiled)->run({&q, &k, &v, &sq, &sk}, {&o, &l});
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err))
+                .find("is i4, packed two values per byte along its last "
+                      "dimension, which must be even"),
+            std::string::npos);
 }
 
 /// In-spec quantization rounds to nearest, ties to even: with absmax 127 in
@@ -952,7 +1026,7 @@ TEST_F(QuantizedEdgeTest, ZeroAndNaNBlocks) {
 /// any host) is an error at compile time, never an illegal instruction;
 /// Auto takes the emulation there.
 TEST_F(QuantizedEdgeTest, VnniOnATargetWithoutItIsAnError) {
-  auto module = parseSourceString<ModuleOp>(kI8Spec, &context);
+  auto module = parseSourceString<ModuleOp>(preQuantizedSpec("i8"), &context);
   ASSERT_TRUE(module);
   CompileOptions options = quantOptions(16, 16, false, 8,
                                         CompileOptions::Int8Dot::VNNI);

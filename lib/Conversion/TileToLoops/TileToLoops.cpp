@@ -2108,6 +2108,51 @@ static Value lowerSign(SignOp op) {
       });
 }
 
+/// Signed 4-bit values into i8 lanes, -8 read as -7: from an i4 tensor, or
+/// from its packed bytes (channel x in the low nibble of byte x / 2 for even
+/// x, the high one for odd x).
+static Value lowerUnpackInt4(UnpackInt4Op op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  auto type = cast<RankedTensorType>(op.getType());
+  bool packed = op.isPacked();
+  SmallVector<Value> extents;
+  for (int64_t d = 0; d < 4; ++d)
+    extents.push_back(tensor::DimOp::create(b, loc, source, d));
+  Value two = arith::ConstantIndexOp::create(b, loc, 2);
+  if (packed)
+    extents[3] = arith::MulIOp::create(b, loc, extents[3], two);
+  Type i8 = b.getI8Type();
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) {
+        Value value;
+        if (packed) {
+          SmallVector<Value> at(index);
+          at[3] = arith::DivUIOp::create(b, loc, index[3], two);
+          Value byte = tensor::ExtractOp::create(b, loc, source, at);
+          // Odd channels: the high nibble, sign-extended by the arithmetic
+          // shift; even ones: the low nibble moved up first.
+          Value odd = arith::IndexCastUIOp::create(
+              b, loc, i8, arith::RemUIOp::create(b, loc, index[3], two));
+          Value four = intConstant(t, i8, 4);
+          Value up = arith::ShLIOp::create(
+              b, loc, byte,
+              arith::MulIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, intConstant(t, i8, 1),
+                                                odd),
+                  four));
+          value = arith::ShRSIOp::create(b, loc, up, four);
+        } else {
+          value = arith::ExtSIOp::create(
+              b, loc, i8, tensor::ExtractOp::create(b, loc, source, index));
+        }
+        return arith::MaxSIOp::create(b, loc, value, intConstant(t, i8, -7))
+            .getResult();
+      });
+}
+
 /// The tile's i8 rows (-128 read as -127, rows outside the sequence 0) and
 /// their scales (1 without a scale tensor, 0 outside the sequence).
 static SmallVector<Value> lowerLoadQuantized(LoadQuantizedOp op) {
@@ -2256,6 +2301,9 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })
           .Case([](SignOp o) { return SmallVector<Value>{lowerSign(o)}; })
+          .Case([](UnpackInt4Op o) {
+            return SmallVector<Value>{lowerUnpackInt4(o)};
+          })
           .Case([](LoadQuantizedOp o) { return lowerLoadQuantized(o); })
           .Case([](QuantizedScoresOp o) {
             return SmallVector<Value>{lowerQuantizedScores(o)};

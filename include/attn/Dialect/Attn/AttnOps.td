@@ -9,8 +9,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/RegionKindInterface.td"
 
 def Attn_FloatTensor4D : 4DTensorOf<[F32, F16, BF16]>;
-// Q and K may be pre-quantized (i8, with a `quantization` declaration).
-def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8]>;
+// Q and K may be pre-quantized (i8 or i4, with a `quantization` declaration).
+def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8, I<4>]>;
 def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
@@ -75,8 +75,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       reference and the runner report. Lowered through the tile program only.
     * `q_scale(%s : tensor<B|1 x Hq|1 x T x f>)`,
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
-      an `i8` query or key (or optional factors of `scheme = sign`), with
-      `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+      an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
+      with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
     * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
@@ -107,13 +107,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     through the tile program only.
 
     Quantization (optional): `quantization(#attn.quantized_qk<...>)`
-    computes `Q . K` as an exact integer dot product of INT8 or 1-bit
-    (sign) rows times their scales (SageAttention, BinaryAttention); Q and
-    K may then be `i8` tensors (pre-quantized, with `q_scale`/`k_scale`)
-    or float ones that the compiler quantizes. The output has V's element
-    type. Everything after the dot product (bias, score modifications,
-    masks, normalization) is unchanged. Not combined with `feature_map`,
-    `decay` or `selection`. Lowered through the tile program only.
+    computes `Q . K` as an exact integer dot product of INT8, INT4 or
+    1-bit (sign) rows times their scales (SageAttention, BinaryAttention);
+    Q and K may then be `i8` (`int8`) or `i4` (`int4`, passed packed two
+    per byte) tensors, pre-quantized with `q_scale`/`k_scale`, or float
+    ones that the compiler quantizes. The output has V's element type.
+    Everything after the dot product (bias, score modifications, masks,
+    normalization) is unchanged. Not combined with `feature_map` or
+    `decay`; with a `selection` the blocks are ranked on the float rows
+    (SpargeAttn). Lowered through the tile program only.
 
     Regions (all optional, bodies of scalar `arith`/`math` ops, constant
     tensor tables, `tensor.extract` and `tensor.dim` on captures and tables,

@@ -544,6 +544,35 @@ def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_UnpackInt4Op : AttnTile_Op<"unpack_int4", [Pure]> {
+  let summary = "Pre-quantized i4 Q or K [B, H, N, D] into i8 lanes";
+  let description = [{
+    `result[b, h, t, x]` is the signed 4-bit value of channel `x` of the
+    source, one per i8 lane, with -8 read as -7 (the symmetric range of
+    `scheme = int4`; the runner and the reference refuse -8). The source is
+    either the `i4` operand of the spec (`[B, H, N, D]`) or, after
+    `attn-pack-int4-arguments`, its packed bytes `[B, H, N, D / 2]` (`i8`):
+    channel `x` is the low nibble of byte `x / 2` for even `x`, the high
+    nibble for odd `x`, in two's complement. Computed once per call, before
+    the work items (O(N D)).
+
+    ```mlir
+    %kq = attn_tile.unpack_int4 %k : tensor<?x?x?x?xi4> -> tensor<?x?x?x?xi8>
+    %kq = attn_tile.unpack_int4 %kbytes : tensor<1x2x64x8xi8> -> tensor<1x2x64x16xi8>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[I<4>, I8]>:$source);
+  let results = (outs 4DTensorOf<[I8]>:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let extraClassDeclaration = [{
+    /// Whether the source holds two values per byte (packed i8).
+    bool isPacked() {
+      return getSource().getType().getElementType().isInteger(8);
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_LoadQuantizedOp : AttnTile_Op<"load_quantized", [Pure]> {
   let summary = "Rows of one head of an i8 tensor and their dequantization scales";
   let description = [{
