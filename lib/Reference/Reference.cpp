@@ -1040,6 +1040,7 @@ llvm::Error Evaluator::validate() {
         OptOperand{"decay", op.getDecay(), in.decay},
         OptOperand{"q_scale", op.getQScale(), in.qScale},
         OptOperand{"k_scale", op.getKScale(), in.kScale},
+        OptOperand{"rotation", op.getRotation(), in.rotation},
         OptOperand{"feature_map weight", op.getFeatureWeight(),
                    in.featureWeight},
         OptOperand{"feature_map bias", op.getFeatureBias(),
@@ -1562,6 +1563,10 @@ llvm::Error Evaluator::validateQuantization() {
                     ": a quantization scale must be finite and positive");
     }
   }
+  if (in.rotation)
+    if (llvm::Error e = checkShape("rotation", *in.rotation, {Hkv, D, D},
+                                   {true, false, false}))
+      return e;
   for (auto [name, array] : {std::make_pair("query", &in.query),
                              std::make_pair("key", &in.key)}) {
     if (array->dtype() != DType::I8 && array->dtype() != DType::I4)
@@ -1768,7 +1773,36 @@ double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
   return dot;
 }
 
+/// Rows [B, H, N, D] of `x` times the rotation of their key head:
+/// f32(sum_c x[c] * R[c, y]), products exact and the sum in double in
+/// channel order, as the attribute defines it.
+static void rotateRows(std::vector<double> &x, const NDArray &rotation,
+                       int64_t B, int64_t H, int64_t N, int64_t D,
+                       int64_t headsPerRotation) {
+  std::vector<double> r = rotation.toDoubles(), row(D);
+  int64_t rotations = rotation.shape()[0];
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      const double *m = &r[(rotations == 1 ? 0 : h / headsPerRotation) * D * D];
+      for (int64_t t = 0; t < N; ++t) {
+        double *v = &x[((b * H + h) * N + t) * D];
+        for (int64_t y = 0; y < D; ++y) {
+          double sum = 0.0;
+          for (int64_t c = 0; c < D; ++c)
+            sum += static_cast<double>(static_cast<float>(v[c])) *
+                   static_cast<double>(static_cast<float>(m[c * D + y]));
+          row[y] = static_cast<float>(sum);
+        }
+        std::copy(row.begin(), row.end(), v);
+      }
+    }
+}
+
 void Evaluator::quantizeQK() {
+  if (in.rotation) {
+    rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
+    rotateRows(k, *in.rotation, B, Hkv, Nk, D, 1);
+  }
   if (quant.getSmoothQ())
     smoothQuery(); // q becomes the residual, quantized below
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};

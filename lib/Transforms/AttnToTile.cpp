@@ -66,10 +66,16 @@ private:
   /// With quantized Q K^T: the i8 Q and K of the whole call (given, or
   /// quantized/signed once before the work items) and their scales.
   void quantizeOperands();
+  /// With a rotation: Q and K times their key head's matrix, once per call
+  /// (qSource, kSource: what smoothing and quantization read).
+  void rotate();
   /// With smooth_q: centers Q per query block (and K over all tokens with
   /// smooth_k) once per call, recording the residuals to quantize, the
   /// query means and the float keys of the correction.
   void smoothQuery();
+  /// The float Q and K that quantized Q K^T starts from: the operands, or
+  /// their rotations.
+  Value qSource, kSource;
   /// The residuals smoothQuery recorded to quantize (null: the operand).
   Value qResidual, kResidual;
   /// The i8 rows of `values` (Q or K) at `row` of (bi, head) and their
@@ -287,6 +293,20 @@ Value TileProgramBuilder::scale() {
   return math::RsqrtOp::create(b, loc, df);
 }
 
+void TileProgramBuilder::rotate() {
+  Value rotation = op.getRotation();
+  if (!rotation)
+    return;
+  auto rotated = [&](Value operand) -> Value {
+    auto type = cast<RankedTensorType>(operand.getType());
+    return RotateOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), b.getF32Type()),
+        operand, rotation);
+  };
+  qSource = rotated(qSource);
+  kSource = rotated(kSource);
+}
+
 void TileProgramBuilder::smoothQuery() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
   auto centered = [&](Value operand, std::optional<int64_t> block) {
@@ -297,14 +317,17 @@ void TileProgramBuilder::smoothQuery() {
         block ? b.getI64IntegerAttr(*block) : IntegerAttr());
     return std::make_pair(center.getResidual(), center.getMeans());
   };
-  std::tie(qResidual, qMeans) = centered(op.getQuery(), quant.getQBlock());
-  kFloat = op.getKey();
+  std::tie(qResidual, qMeans) = centered(qSource, quant.getQBlock());
+  kFloat = kSource;
   if (quant.getSmoothK())
-    kFloat = kResidual = centered(op.getKey(), std::nullopt).first;
+    kFloat = kResidual = centered(kSource, std::nullopt).first;
 }
 
 void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
+  qSource = op.getQuery();
+  kSource = op.getKey();
+  rotate();
   if (quant.getSmoothQ())
     smoothQuery();
   auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
@@ -334,9 +357,8 @@ void TileProgramBuilder::quantizeOperands() {
     return {quantize.getValues(), quantize.getScales()};
   };
   std::tie(qValues, qScales) =
-      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false,
-              qResidual);
-  std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
+      prepare(qSource, op.getQScale(), quant.getQBlock(), false, qResidual);
+  std::tie(kValues, kScales) = prepare(kSource, op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK(),
                                        kResidual);
   auto vType = cast<RankedTensorType>(op.getValue().getType());

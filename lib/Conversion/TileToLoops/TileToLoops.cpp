@@ -2108,6 +2108,50 @@ static Value lowerSign(SignOp op) {
       });
 }
 
+/// Each row times its head's matrix: products exact in f64, summed in
+/// channel order, rounded once to f32 (the reference's arithmetic).
+static Value lowerRotate(RotateOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value source = op.getSource(), rotation = op.getRotation();
+  auto type = cast<RankedTensorType>(op.getType());
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  // Heads per matrix: H / Hr (a shared matrix when Hr is 1).
+  Value matrices = tensor::DimOp::create(b, loc, rotation, 0);
+  Value perMatrix = arith::DivUIOp::create(b, loc, extents[1],
+                                           e.maxsi(matrices, e.idx(1)));
+  Value shared = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       matrices, e.idx(1));
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) -> Value {
+        Value matrix = arith::SelectOp::create(
+            b, loc, shared, e.idx(0),
+            arith::DivUIOp::create(b, loc, index[1],
+                                   e.maxsi(perMatrix, e.idx(1))));
+        Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+        auto sum = scf::ForOp::create(
+            b, loc, e.idx(0), extents[3], e.idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value x, ValueRange acc) {
+              Value v = e.toF32(tensor::ExtractOp::create(
+                  b, loc, source,
+                  ValueRange{index[0], index[1], index[2], x}));
+              Value r = e.toF32(tensor::ExtractOp::create(
+                  b, loc, rotation, ValueRange{matrix, x, index[3]}));
+              Value product = arith::MulFOp::create(
+                  b, loc, arith::ExtFOp::create(b, loc, f64, v),
+                  arith::ExtFOp::create(b, loc, f64, r));
+              scf::YieldOp::create(
+                  b, loc,
+                  arith::AddFOp::create(b, loc, acc[0], product).getResult());
+            });
+        return arith::TruncFOp::create(b, loc, b.getF32Type(),
+                                       sum.getResult(0));
+      });
+}
+
 /// Signed 4-bit values into i8 lanes, -8 read as -7: from an i4 tensor, or
 /// from its packed bytes (channel x in the low nibble of byte x / 2 for even
 /// x, the high one for odd x).
@@ -2118,9 +2162,7 @@ static Value lowerUnpackInt4(UnpackInt4Op op) {
   Value source = op.getSource();
   auto type = cast<RankedTensorType>(op.getType());
   bool packed = op.isPacked();
-  SmallVector<Value> extents;
-  for (int64_t d = 0; d < 4; ++d)
-    extents.push_back(tensor::DimOp::create(b, loc, source, d));
+  SmallVector<Value, 4> extents = extentsOf(t, source);
   Value two = arith::ConstantIndexOp::create(b, loc, 2);
   if (packed)
     extents[3] = arith::MulIOp::create(b, loc, extents[3], two);
@@ -2301,6 +2343,7 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })
           .Case([](SignOp o) { return SmallVector<Value>{lowerSign(o)}; })
+          .Case([](RotateOp o) { return SmallVector<Value>{lowerRotate(o)}; })
           .Case([](UnpackInt4Op o) {
             return SmallVector<Value>{lowerUnpackInt4(o)};
           })

@@ -309,6 +309,47 @@ static LogicalResult verifyPackedInt4(AttentionOp op, const Extents &e) {
   return success();
 }
 
+/// `rotation`: [Hk|1, D, D] floats applied to the float Q and K of quantized
+/// Q K^T before they are quantized.
+static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
+  Value rotation = op.getRotation();
+  if (!rotation)
+    return success();
+  if (!op.getQuantizationAttr())
+    return op.emitOpError()
+           << "rotation needs quantization(#attn.quantized_qk<...>): it "
+              "rotates q and k before they are quantized (q R . k R = q . k "
+              "for an orthogonal R)";
+  for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                               std::make_pair(op.getKey(), "key")})
+    if (!isa<FloatType>(
+            cast<RankedTensorType>(operand.getType()).getElementType()))
+      return op.emitOpError() << "rotation needs a float " << role
+                              << " (the compiler rotates before it "
+                                 "quantizes), got "
+                              << operand.getType();
+  if (op.hasSelection())
+    return op.emitOpError() << "rotation cannot be combined with a selection";
+  auto type = cast<RankedTensorType>(rotation.getType());
+  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+    return op.emitOpError() << "rotation must be a rank-3 floating-point "
+                               "tensor [key heads (or 1), head_dim, "
+                               "head_dim], got "
+                            << type;
+  if (op.getKHeadMap() && type.getDimSize(0) != 1)
+    return op.emitOpError() << "a rotation per key head needs the GQA of the "
+                               "shapes: with a k_head_map the rotation must "
+                               "be shared, [1, D, D], got "
+                            << type;
+  return failure(
+      failed(checkBroadcastDim(op, "rotation", 0, type.getDimSize(0), e.hkv,
+                               "key heads")) ||
+      failed(checkDim(op, "rotation", 1, type.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "rotation", 2, type.getDimSize(2), e.d,
+                      "head_dim")));
+}
+
 /// `quantization` and its scale operands: which operands are i8 or i4, which
 /// scales are given, their shapes, and what it does not combine with.
 static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
@@ -740,7 +781,7 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();
-  if (failed(verifyQuantization(*this, e)))
+  if (failed(verifyQuantization(*this, e)) || failed(verifyRotation(*this, e)))
     return failure();
   if (failed(verifyGateWeights(*this, e)))
     return failure();

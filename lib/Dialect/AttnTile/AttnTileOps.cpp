@@ -560,6 +560,19 @@ LogicalResult SignOp::verify() {
   return success();
 }
 
+LogicalResult RotateOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  if (failed(checkExtent(*this, getRotation(), 1, "rotation", getSource(), 3,
+                         "source")) ||
+      failed(checkExtent(*this, getRotation(), 2, "rotation", getSource(), 3,
+                         "source")))
+    return failure();
+  return success();
+}
+
 LogicalResult UnpackInt4Op::verify() {
   for (unsigned d = 0; d < 3; ++d)
     if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,

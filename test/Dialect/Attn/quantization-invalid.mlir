@@ -410,3 +410,68 @@ func.func @fp8_pv_epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// A rotation: with quantization only, float Q and K, [Hk|1, D, D], shared
+// under a k_head_map, not with a selection.
+func.func @rotation_without_quantization(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation needs quantization(#attn.quantized_qk<...>): it rotates q and k before they are quantized (q R . k R = q . k for an orthogonal R)}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<1x16x16xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation needs a float key (the compiler rotates before it quantizes), got 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) rotation(%r : tensor<1x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %r: tensor<4x16x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{rotation dimension 0 (key heads) is 4 but must be 1 or 2}}
+  %o = attn.attention %q, %k, %k rotation(%r : tensor<4x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_dim(%q: tensor<1x2x8x16xf32>, %r: tensor<2x16x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation dimension 2 (head_dim) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<2x16x8xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_rank(%q: tensor<1x2x8x16xf32>, %r: tensor<16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation must be a rank-3 floating-point tensor [key heads (or 1), head_dim, head_dim], got 'tensor<16x16xf32>'}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<16x16xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_head_map(%q: tensor<1x2x8x16xf32>, %m: tensor<2xi32>, %r: tensor<2x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a rotation per key head needs the GQA of the shapes: with a k_head_map the rotation must be shared, [1, D, D], got 'tensor<2x16x16xf32>'}}
+  %o = attn.attention %q, %q, %q k_head_map(%m : tensor<2xi32>) rotation(%r : tensor<2x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_selection(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation cannot be combined with a selection}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<1x16x16xf32>) mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

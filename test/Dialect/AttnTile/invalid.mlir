@@ -573,3 +573,11 @@ func.func @unpack_int4_unpacked_width(%x: tensor<1x2x100x8xi4>) -> tensor<1x2x10
   %v = attn_tile.unpack_int4 %x : tensor<1x2x100x8xi4> -> tensor<1x2x100x16xi8>
   return %v : tensor<1x2x100x16xi8>
 }
+
+// -----
+
+func.func @rotate_width(%x: tensor<1x2x100x8xf32>, %r: tensor<1x8x4xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{rotation extent 2 (4) does not match source extent 3 (8)}}
+  %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x8x4xf32> -> tensor<1x2x100x8xf32>
+  return %v : tensor<1x2x100x8xf32>
+}

@@ -77,6 +77,19 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
       an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
       with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `rotation(%r : tensor<Hk|1 x D x D x f>)`: with quantized Q K^T
+      (float Q and K), every query and key row is multiplied by the
+      matrix of its key head before anything else of the quantization
+      (smoothing, quantizing, signs): `q'[y] = f32(sum_x q[x] * R[hk, x,
+      y])` and `k'` alike, each product exact and the sum in f64 in
+      channel order, rounded once to f32 (OSCAR's and QuaRot's offline
+      rotations). For an orthogonal `R`, `q' . k' = q . k`: the rotation
+      changes only what the quantization loses (it spreads outlier
+      channels). Any `R` is computed as declared (the scores are those of
+      `q R` and `k R`; orthogonality is not checked). `hk` is the key head
+      of query head `h` by the GQA of the shapes (`h / (Hq / Hk)`); with a
+      `k_head_map` the rotation must be shared (`[1, D, D]`). Not combined
+      with pre-quantized operands or a `selection`.
     * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
@@ -170,6 +183,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$rotation,
                        Optional<AnyRankedTensor>:$feature_weight,
                        Optional<AnyRankedTensor>:$feature_bias,
                        Optional<AnyRankedTensor>:$gate_q_weight,
@@ -202,6 +216,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
+    (`rotation` `(` $rotation^ `:` type($rotation) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^
         (`,` $feature_weight^ `,` $feature_bias `:` type($feature_weight) `,`

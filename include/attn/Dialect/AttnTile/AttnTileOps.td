@@ -544,6 +544,30 @@ def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_RotateOp : AttnTile_Op<"rotate", [Pure]> {
+  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, D] matrix per head";
+  let description = [{
+    `result[b, h, t, y] = f32(sum_x f64(source[b, h, t, x]) *
+    f64(rotation[r, x, y]))` with `r = h / (H / Hr)` (0 when `Hr` is 1),
+    the sum in channel order: each product of two f32 values is exact in
+    f64 and the sum is rounded once, so an FMA gives the same bits (the
+    reference's arithmetic). The rotation of quantized Q K^T (OSCAR),
+    computed once per call, before the work items (O(N D^2) per head).
+
+    ```mlir
+    %qr = attn_tile.rotate %q, %r : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       3DTensorOf<[F32, F16, BF16]>:$rotation);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source `,` $rotation attr-dict `:` type($source) `,` type($rotation)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_UnpackInt4Op : AttnTile_Op<"unpack_int4", [Pure]> {
   let summary = "Pre-quantized i4 Q or K [B, H, N, D] into i8 lanes";
   let description = [{
