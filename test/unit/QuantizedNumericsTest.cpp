@@ -475,6 +475,35 @@ TEST_F(QuantizedAccuracyTest, Int4IsWithinItsBoundOfFullPrecision) {
     }
 }
 
+/// SpargeAttn (zoo Q01, zoo/quantization/spargeattn.mlir's declaration at
+/// f32): the block selection (TopCdf at tau = 0.9 over mean-pooled blocks,
+/// Q 128, K 64) and SageAttention's INT8 Q K^T together, against dense
+/// causal full-precision attention (the reference without selection or
+/// quantization), same inputs as Int8IsCloseToFullPrecision. Gaussian rows
+/// pool to nearly equal gates, so the masses of a query block's 2, 4, 6 or
+/// 8 eligible key blocks are nearly uniform and reaching tau = 0.9 takes
+/// all of them: the selection drops nothing here and the error is INT8's.
+/// Measured (seeds 1, 2): cos 0.99995 / 0.99994, relative error 1.047e-2 /
+/// 1.063e-2; asserted as INT8's bound (cos > 0.9997, error < 0.025). What
+/// the selection drops on structured inputs is input-dependent (the block
+/// sets are checked against the reference in SelectionNumericsTest).
+TEST_F(QuantizedAccuracyTest, SpargeSelectionWithInt8AgainstDenseFullPrecision) {
+  for (uint64_t seed : {1u, 2u}) {
+    Accuracy a = measure(
+        "mask(#attn.causal)",
+        "selection(#attn.topk_blocks<block = 64, k = 1000000, pool = mean, "
+        "q_block = 128, mass = 0.9>) quantization(#attn.quantized_qk<scheme "
+        "= int8, q_block = 128, k_block = 64, smooth_k = true>)",
+        seed);
+    std::printf("sparge (tau 0.9) + int8 vs dense f32, seed %llu: cos %.5f "
+                "rel_err %.3e\n",
+                static_cast<unsigned long long>(seed), a.cosine,
+                a.relativeError);
+    EXPECT_GT(a.cosine, 0.9997);
+    EXPECT_LT(a.relativeError, 0.025);
+  }
+}
+
 /// Smoothing matters when K has a common offset: the offset inflates the
 /// per-block absmax (coarser steps) but cancels in softmax. Measured with
 /// offset 8: relative error 2.85e-2 without smoothing, 1.26e-2 with it (as
