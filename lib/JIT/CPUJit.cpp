@@ -702,6 +702,10 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
       if (st < 0)
         return makeError("negative strides are not supported");
     anyStrided |= !isContiguous(v);
+    // Packed i4 (two per byte) has no per-element address to stride.
+    if (v.dtype == DType::I4 && !isContiguous(v))
+      return makeError("an i4 buffer must be contiguous (row-major): its "
+                       "values are packed two per byte");
   }
   if (anyStrided) {
     std::vector<std::vector<char>> storage;
@@ -763,15 +767,25 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
                          llvm::Twine(info.shape[d]));
       stride *= view.shape[d];
     }
+    // i4 is passed as its packed bytes, half the last extent
+    // (attn-pack-int4-arguments).
+    llvm::SmallVector<int64_t, 4> sizes(view.shape);
+    if (info.dtype == DType::I4) {
+      if (rank == 0 || sizes.back() % 2 != 0)
+        return makeError(what + " " + llvm::Twine(index) +
+                         " is i4, packed two values per byte along its last "
+                         "dimension, which must be even");
+      sizes.back() /= 2;
+    }
     std::vector<int64_t> desc(3 + 2 * rank);
     auto ptr = reinterpret_cast<int64_t>(view.data);
     desc[0] = desc[1] = ptr;
     desc[2] = 0;
     stride = 1;
     for (int64_t d = rank - 1; d >= 0; --d) {
-      desc[3 + d] = view.shape[d];
+      desc[3 + d] = sizes[d];
       desc[3 + rank + d] = stride;
-      stride *= view.shape[d];
+      stride *= sizes[d];
     }
     descriptors.push_back(std::move(desc));
     return llvm::Error::success();

@@ -132,6 +132,8 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   tiling.splitKv = options.splitKv;
   tiling.linearChunk = options.linearChunk;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
+  // Pre-quantized INT4 operands arrive packed two per byte.
+  pm.addNestedPass<func::FuncOp>(createPackInt4Arguments());
   if (options.vectorWidth) {
     ConvertAttnTileToVectorOptions vectorOptions;
     vectorOptions.vectorWidth = options.vectorWidth;

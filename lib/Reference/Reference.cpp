@@ -705,6 +705,9 @@ private:
   int64_t gateDim = 0;
   bool sharedGateQ = false, sharedGateK = false;
   std::vector<char> rowBlocks;
+  /// A per-token selection's float queries when quantization replaces q by
+  /// its integers (the gate is float).
+  std::vector<double> gateQueries;
   /// With q_block: the query block count and pooled queries
   /// [B, Hq, query blocks, D].
   int64_t numQueryBlocks = 0;
@@ -1037,6 +1040,7 @@ llvm::Error Evaluator::validate() {
         OptOperand{"decay", op.getDecay(), in.decay},
         OptOperand{"q_scale", op.getQScale(), in.qScale},
         OptOperand{"k_scale", op.getKScale(), in.kScale},
+        OptOperand{"rotation", op.getRotation(), in.rotation},
         OptOperand{"feature_map weight", op.getFeatureWeight(),
                    in.featureWeight},
         OptOperand{"feature_map bias", op.getFeatureBias(),
@@ -1479,7 +1483,9 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
       qBlock ? &pooledQueries[((b * gateHeads + gateHead) * numQueryBlocks +
                                i / qBlock) *
                               D]
-             : &q[((b * Hq + h) * Nq + i) * D];
+             : &(gateQueries.empty() ? q : gateQueries)[((b * Hq + h) * Nq +
+                                                          i) *
+                                                         D];
   std::vector<double> gate = blockGates(qr, b, h, keyHead, eligible);
   // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
@@ -1557,14 +1563,20 @@ llvm::Error Evaluator::validateQuantization() {
                     ": a quantization scale must be finite and positive");
     }
   }
+  if (in.rotation)
+    if (llvm::Error e = checkShape("rotation", *in.rotation, {Hkv, D, D},
+                                   {true, false, false}))
+      return e;
   for (auto [name, array] : {std::make_pair("query", &in.query),
                              std::make_pair("key", &in.key)}) {
-    if (array->dtype() != DType::I8)
+    if (array->dtype() != DType::I8 && array->dtype() != DType::I4)
       continue;
+    int64_t m = array->dtype() == DType::I8 ? 127 : 7;
     for (int64_t x = 0, n = array->numElements(); x < n; ++x)
-      if (array->getDouble(x) < -127.0)
+      if (array->getDouble(x) < static_cast<double>(-m))
         return fail(name, " element ", x, " is ", array->getDouble(x),
-                    ": quantized values are symmetric, in [-127, 127]");
+                    ": quantized values are symmetric, in [", -m, ", ", m,
+                    "]");
   }
   return llvm::Error::success();
 }
@@ -1643,11 +1655,10 @@ struct RowQuantizer {
     return rowScale;
   }
 
-  std::vector<double> run(std::vector<double> &x, bool isInt8Input,
+  std::vector<double> run(std::vector<double> &x, bool preQuantized,
                           const std::optional<NDArray> &scales,
                           bool smooth) const {
-    if ((scheme == QuantScheme::Int8 && !isInt8Input) ||
-        scheme == QuantScheme::Int4)
+    if (scheme != QuantScheme::Sign && !preQuantized)
       return integers(x, smooth);
     if (scheme == QuantScheme::Sign)
       for (double &v : x)
@@ -1762,13 +1773,46 @@ double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
   return dot;
 }
 
+/// Rows [B, H, N, D] of `x` times the rotation of their key head:
+/// f32(sum_c x[c] * R[c, y]), products exact and the sum in double in
+/// channel order, as the attribute defines it.
+static void rotateRows(std::vector<double> &x, const NDArray &rotation,
+                       int64_t B, int64_t H, int64_t N, int64_t D,
+                       int64_t headsPerRotation) {
+  std::vector<double> r = rotation.toDoubles(), row(D);
+  int64_t rotations = rotation.shape()[0];
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      const double *m = &r[(rotations == 1 ? 0 : h / headsPerRotation) * D * D];
+      for (int64_t t = 0; t < N; ++t) {
+        double *v = &x[((b * H + h) * N + t) * D];
+        for (int64_t y = 0; y < D; ++y) {
+          double sum = 0.0;
+          for (int64_t c = 0; c < D; ++c)
+            sum += static_cast<double>(static_cast<float>(v[c])) *
+                   static_cast<double>(static_cast<float>(m[c * D + y]));
+          row[y] = static_cast<float>(sum);
+        }
+        std::copy(row.begin(), row.end(), v);
+      }
+    }
+}
+
 void Evaluator::quantizeQK() {
+  if (in.rotation) {
+    rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
+    rotateRows(k, *in.rotation, B, Hkv, Nk, D, 1);
+  }
   if (quant.getSmoothQ())
     smoothQuery(); // q becomes the residual, quantized below
   RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
-  qRowScale = queries.run(q, in.query.dtype() == DType::I8, in.qScale, false);
+  // Pre-quantized: i8 (int8) or i4 (int4) operands with their scales.
+  auto given = [](const NDArray &a) {
+    return a.dtype() == DType::I8 || a.dtype() == DType::I4;
+  };
+  qRowScale = queries.run(q, given(in.query), in.qScale, false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
-  kRowScale = keys.run(k, in.key.dtype() == DType::I8, in.kScale,
+  kRowScale = keys.run(k, given(in.key), in.kScale,
                        quant.getSmoothK());
 }
 
@@ -1928,6 +1972,8 @@ llvm::Expected<Outputs> Evaluator::run() {
     poolKeys();
   if (selection && selection.perQueryBlock())
     poolQueries();
+  if (selection && !selection.perQueryBlock() && quant)
+    gateQueries = q;
   if (quant)
     quantizeQK();
   int8PV = quant && quant.getPv() == PVPrecision::Int8;

@@ -38,6 +38,7 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::Decay, op.getDecay()},
       {ArgRole::QScale, op.getQScale()},
       {ArgRole::KScale, op.getKScale()},
+      {ArgRole::Rotation, op.getRotation()},
       {ArgRole::FeatureWeight, op.getFeatureWeight()},
       {ArgRole::FeatureBias, op.getFeatureBias()},
       {ArgRole::GateQWeight, op.getGateQWeight()},
@@ -64,6 +65,7 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::Decay: return "decay";
   case ArgRole::QScale: return "q_scale";
   case ArgRole::KScale: return "k_scale";
+  case ArgRole::Rotation: return "rotation";
   case ArgRole::FeatureWeight: return "feature_weight";
   case ArgRole::FeatureBias: return "feature_bias";
   case ArgRole::GateQWeight: return "gate_q_weight";
@@ -368,6 +370,8 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape(
         {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
   }
+  case ArgRole::Rotation:
+    return broadcastShape({s.hkv, s.d, s.d}, type);
   case ArgRole::OutputGate:
     // Rank 4: one gate per output element.
     if (type.getRank() == 4)
@@ -464,7 +468,39 @@ std::optional<DType> attn::dtypeOfElement(Type t) {
   if (t.isInteger(32)) return DType::I32;
   if (t.isInteger(8)) return DType::I8;
   if (t.isInteger(1)) return DType::I1;
+  if (t.isInteger(4)) return DType::I4;
   return std::nullopt;
+}
+
+/// Fills `array` [H, D, D] with random orthogonal matrices (Gram-Schmidt on
+/// Gaussian columns, in double, then rounded to the array's type): the
+/// rotations of quantized Q K^T.
+static void fillOrthogonal(NDArray &array, std::mt19937_64 &rng) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  int64_t d = array.shape()[2], heads = array.shape()[0];
+  std::vector<double> m(d * d);
+  for (int64_t h = 0; h < heads; ++h) {
+    for (double &x : m)
+      x = normal(rng);
+    // Columns c of m, orthonormalized in order (modified Gram-Schmidt).
+    for (int64_t c = 0; c < d; ++c) {
+      for (int64_t p = 0; p < c; ++p) {
+        double dot = 0.0;
+        for (int64_t r = 0; r < d; ++r)
+          dot += m[r * d + c] * m[r * d + p];
+        for (int64_t r = 0; r < d; ++r)
+          m[r * d + c] -= dot * m[r * d + p];
+      }
+      double norm = 0.0;
+      for (int64_t r = 0; r < d; ++r)
+        norm += m[r * d + c] * m[r * d + c];
+      norm = std::sqrt(norm);
+      for (int64_t r = 0; r < d; ++r)
+        m[r * d + c] /= norm;
+    }
+    for (int64_t x = 0; x < d * d; ++x)
+      array.setDouble(h * d * d + x, m[x]);
+  }
 }
 
 /// The bytes of an array of `shape` and `dtype`, if that fits in int64.
@@ -628,11 +664,23 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
         array.setDouble(i, strong(rng) ? 0.1 : dist(rng));
       break;
     }
+    case ArgRole::Rotation:
+      fillOrthogonal(array, rng);
+      break;
     case ArgRole::QScale:
     case ArgRole::KScale: {
-      // Scales of i8 values spread over [-127, 127]: dequantized values of
-      // magnitude about 1, as absmax / 127 scales give.
-      std::uniform_real_distribution<double> dist(0.5 / 127, 2.0 / 127);
+      // Scales of i8 (i4) values spread over [-127, 127] ([-7, 7]):
+      // dequantized values of magnitude about 1, as absmax / 127 scales
+      // give.
+      Value scaled = binding.roles[n] == ArgRole::QScale
+                         ? binding.op.getQuery()
+                         : binding.op.getKey();
+      double m = cast<RankedTensorType>(scaled.getType())
+                         .getElementType()
+                         .isInteger(4)
+                     ? 7.0
+                     : 127.0;
+      std::uniform_real_distribution<double> dist(0.5 / m, 2.0 / m);
       for (int64_t i = 0, total = array.numElements(); i < total; ++i)
         array.setDouble(i, dist(rng));
       break;
@@ -668,10 +716,12 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Query:
     case ArgRole::Key:
-      // Pre-quantized (i8) Q and K: the symmetric range [-127, 127]; float
-      // ones as any float argument (attn.range, else normal).
-      if (*dtype == DType::I8) {
-        array.fillUniformInt(rng, -127, 127);
+      // Pre-quantized Q and K: the symmetric range, [-127, 127] for i8 and
+      // [-7, 7] for i4; float ones as any float argument (attn.range, else
+      // normal).
+      if (*dtype == DType::I8 || *dtype == DType::I4) {
+        int64_t m = *dtype == DType::I8 ? 127 : 7;
+        array.fillUniformInt(rng, -m, m);
         break;
       }
       [[fallthrough]];
@@ -921,14 +971,15 @@ static bool hasValueRule(ArgRole role, DType dtype) {
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
-    return dtype == DType::I8; // pre-quantized
+    return dtype == DType::I8 || dtype == DType::I4; // pre-quantized
   default:
     return false;
   }
 }
 
-/// The rule value `a` of `role` breaks, or "" when it obeys it.
-static StringRef brokenValueRule(ArgRole role, double a) {
+/// The rule value `a` of `role` (an argument of `dtype`) breaks, or "" when
+/// it obeys it.
+static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
   switch (role) {
   case ArgRole::Decay:
     return a > 0.0 && a <= 1.0 ? "" : "a decay must lie in (0, 1]";
@@ -938,6 +989,10 @@ static StringRef brokenValueRule(ArgRole role, double a) {
                ? ""
                : "a quantization scale must be finite and positive";
   default:
+    if (dtype == DType::I4)
+      return a >= -7.0 ? ""
+                       : "quantized values are symmetric, in [-7, 7] (-8 "
+                         "is not allowed)";
     return a >= -127.0 ? ""
                        : "quantized values are symmetric, in [-127, 127] "
                          "(-128 is not allowed)";
@@ -951,7 +1006,7 @@ llvm::Error attn::checkOperandValues(const SpecBinding &binding,
       continue;
     for (int64_t i = 0, e = args[n].numElements(); i < e; ++i) {
       double a = args[n].getDouble(i);
-      StringRef rule = brokenValueRule(role, a);
+      StringRef rule = brokenValueRule(role, args[n].dtype(), a);
       if (!rule.empty())
         return makeError("argument '" + binding.names[n] + "': element " +
                          llvm::Twine(i) + " is " +
@@ -985,6 +1040,7 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getDecay()) in.decay = argFor(v);
   if (Value v = op.getQScale()) in.qScale = argFor(v);
   if (Value v = op.getKScale()) in.kScale = argFor(v);
+  if (Value v = op.getRotation()) in.rotation = argFor(v);
   if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
   if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
   if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);

@@ -30,9 +30,14 @@ size_t attn::dtypeSize(DType dtype) {
     return 2;
   case DType::I8:
   case DType::I1:
+  case DType::I4:
     return 1;
   }
   return 0;
+}
+
+uint64_t attn::storageBytes(DType dtype, uint64_t elements) {
+  return dtype == DType::I4 ? (elements + 1) / 2 : elements * dtypeSize(dtype);
 }
 
 llvm::StringRef attn::dtypeName(DType dtype) {
@@ -45,6 +50,7 @@ llvm::StringRef attn::dtypeName(DType dtype) {
   case DType::I32: return "i32";
   case DType::I8: return "i8";
   case DType::I1: return "i1";
+  case DType::I4: return "i4";
   }
   return "?";
 }
@@ -126,7 +132,7 @@ uint16_t attn::floatToBf16(float value) {
 
 NDArray::NDArray(DType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)) {
-  bytes_.assign(numElements() * dtypeSize(dtype_), 0);
+  bytes_.assign(storageBytes(dtype_, numElements()), 0);
 }
 
 int64_t NDArray::numElements() const {
@@ -136,7 +142,16 @@ int64_t NDArray::numElements() const {
   return n;
 }
 
+/// The signed nibble of element `i` of packed i4 `bytes`.
+static int8_t nibbleAt(const uint8_t *bytes, int64_t i) {
+  uint8_t byte = bytes[i / 2];
+  uint8_t nibble = i % 2 ? byte >> 4 : byte & 0xf;
+  return static_cast<int8_t>(nibble << 4) >> 4;
+}
+
 double NDArray::getDouble(int64_t i) const {
+  if (dtype_ == DType::I4)
+    return nibbleAt(bytes_.data(), i);
   const uint8_t *p = bytes_.data() + i * dtypeSize(dtype_);
   switch (dtype_) {
   case DType::F64: { double v; std::memcpy(&v, p, 8); return v; }
@@ -147,11 +162,19 @@ double NDArray::getDouble(int64_t i) const {
   case DType::I32: { int32_t v; std::memcpy(&v, p, 4); return v; }
   case DType::I8: { int8_t v; std::memcpy(&v, p, 1); return v; }
   case DType::I1: return *p ? 1.0 : 0.0;
+  case DType::I4: break; // above
   }
   return 0.0;
 }
 
 void NDArray::setDouble(int64_t i, double value) {
+  if (dtype_ == DType::I4) {
+    // The low 4 bits of the integer (values outside [-8, 7] wrap).
+    auto nibble = static_cast<uint8_t>(static_cast<int64_t>(value) & 0xf);
+    uint8_t &byte = bytes_[i / 2];
+    byte = i % 2 ? (byte & 0x0f) | (nibble << 4) : (byte & 0xf0) | nibble;
+    return;
+  }
   uint8_t *p = bytes_.data() + i * dtypeSize(dtype_);
   switch (dtype_) {
   case DType::F64: std::memcpy(p, &value, 8); return;
@@ -162,6 +185,7 @@ void NDArray::setDouble(int64_t i, double value) {
   case DType::I32: { int32_t v = static_cast<int32_t>(value); std::memcpy(p, &v, 4); return; }
   case DType::I8: { int8_t v = static_cast<int8_t>(value); std::memcpy(p, &v, 1); return; }
   case DType::I1: *p = value != 0.0; return;
+  case DType::I4: return; // above
   }
 }
 
@@ -232,6 +256,7 @@ static llvm::StringRef descrFromDType(DType dtype) {
   case DType::I32: return "<i4";
   case DType::I8: return "|i1";
   case DType::I1: return "|b1";
+  case DType::I4: return ""; // no NumPy dtype: written as |i1 (writeNpy)
   }
   return "";
 }
@@ -467,7 +492,7 @@ llvm::Expected<uint64_t> attn::checkedByteSize(DType dtype,
                              &bytes))
     return npyError("shape " + formatShape(shape) + " of " + dtypeName(dtype) +
                     " takes more than 2^63 - 1 bytes");
-  return empty ? 0 : bytes;
+  return empty ? 0 : static_cast<int64_t>(storageBytes(dtype, elements));
 }
 
 static constexpr llvm::StringLiteral kNpyMagic("\x93NUMPY");
@@ -652,6 +677,9 @@ llvm::Expected<NDArray> attn::readNpy(llvm::StringRef path, bool asBf16) {
 }
 
 llvm::Error attn::writeNpy(llvm::StringRef path, const NDArray &array) {
+  // NumPy has no 4-bit integers: i4 is written unpacked, one per byte.
+  if (array.dtype() == DType::I4)
+    return writeNpy(path, array.cast(DType::I8));
   std::string header = "{'descr': '" + descrFromDType(array.dtype()).str() +
                        "', 'fortran_order': False, 'shape': (";
   for (int64_t d : array.shape())

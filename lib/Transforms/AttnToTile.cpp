@@ -78,10 +78,16 @@ private:
   /// With quantized Q K^T: the i8 Q and K of the whole call (given, or
   /// quantized/signed once before the work items) and their scales.
   void quantizeOperands();
+  /// With a rotation: Q and K times their key head's matrix, once per call
+  /// (qSource, kSource: what smoothing and quantization read).
+  void rotate();
   /// With smooth_q: centers Q per query block (and K over all tokens with
   /// smooth_k) once per call, recording the residuals to quantize, the
   /// query means and the float keys of the correction.
   void smoothQuery();
+  /// The float Q and K that quantized Q K^T starts from: the operands, or
+  /// their rotations.
+  Value qSource, kSource;
   /// The residuals smoothQuery recorded to quantize (null: the operand).
   Value qResidual, kResidual;
   /// The i8 rows of `values` (Q or K) at `row` of (bi, head) and their
@@ -299,6 +305,20 @@ Value TileProgramBuilder::scale() {
   return math::RsqrtOp::create(b, loc, df);
 }
 
+void TileProgramBuilder::rotate() {
+  Value rotation = op.getRotation();
+  if (!rotation)
+    return;
+  auto rotated = [&](Value operand) -> Value {
+    auto type = cast<RankedTensorType>(operand.getType());
+    return RotateOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), b.getF32Type()),
+        operand, rotation);
+  };
+  qSource = rotated(qSource);
+  kSource = rotated(kSource);
+}
+
 void TileProgramBuilder::smoothQuery() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
   auto centered = [&](Value operand, std::optional<int64_t> block) {
@@ -309,14 +329,17 @@ void TileProgramBuilder::smoothQuery() {
         block ? b.getI64IntegerAttr(*block) : IntegerAttr());
     return std::make_pair(center.getResidual(), center.getMeans());
   };
-  std::tie(qResidual, qMeans) = centered(op.getQuery(), quant.getQBlock());
-  kFloat = op.getKey();
+  std::tie(qResidual, qMeans) = centered(qSource, quant.getQBlock());
+  kFloat = kSource;
   if (quant.getSmoothK())
-    kFloat = kResidual = centered(op.getKey(), std::nullopt).first;
+    kFloat = kResidual = centered(kSource, std::nullopt).first;
 }
 
 void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
+  qSource = op.getQuery();
+  kSource = op.getKey();
+  rotate();
   if (quant.getSmoothQ())
     smoothQuery();
   auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
@@ -324,13 +347,16 @@ void TileProgramBuilder::quantizeOperands() {
     auto type = cast<RankedTensorType>(operand.getType());
     if (type.getElementType().isInteger(8))
       return {operand, scaleOperand};
+    auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
+    // Pre-quantized INT4: held in i8 lanes, as the compiler's own INT4.
+    if (type.getElementType().isInteger(4))
+      return {UnpackInt4Op::create(b, loc, valuesType, operand), scaleOperand};
     if (residual) {
       // Quantize the residual of Q (smooth_q) or of K (smooth_k next to
       // smooth_q: the correction needs the centered float keys).
       operand = residual;
       center = false;
     }
-    auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
     if (quant.getScheme() == QuantScheme::Sign)
       return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
     auto scalesType = RankedTensorType::get(
@@ -343,9 +369,8 @@ void TileProgramBuilder::quantizeOperands() {
     return {quantize.getValues(), quantize.getScales()};
   };
   std::tie(qValues, qScales) =
-      prepare(op.getQuery(), op.getQScale(), quant.getQBlock(), false,
-              qResidual);
-  std::tie(kValues, kScales) = prepare(op.getKey(), op.getKScale(),
+      prepare(qSource, op.getQScale(), quant.getQBlock(), false, qResidual);
+  std::tie(kValues, kScales) = prepare(kSource, op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK(),
                                        kResidual);
   auto vType = cast<RankedTensorType>(op.getValue().getType());
@@ -694,8 +719,13 @@ void TileProgramBuilder::selectBlocks() {
                    : !selection.getHeadGroup() ? hi
                    : proxy                     ? proxy
                                                : hk;
+  // The gate is float: a quantized spec's rows are reloaded as floats.
+  Value gateRows = qTile;
+  if (op.hasQuantizedQK())
+    gateRows = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                              op.getQuery(), bi, hi, q0);
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       qTile, pooledKeys, bi,
+                                       gateRows, pooledKeys, bi,
                                        proxy ? proxy : hk,
                                        pooledQueries, queryHead, q0, nq, nk,
                                        op.getSelectionAttr());

@@ -297,6 +297,8 @@ static bool compatible(const Array &a, attn::DType dtype) {
     return (code == nb::dlpack::dtype_code::Bool ||
             code == nb::dlpack::dtype_code::UInt ||
             code == nb::dlpack::dtype_code::Int) && t.bits == 8;
+  case DType::I4:
+    return false; // packed nibbles have no NumPy dtype: not passed yet
   }
   return false;
 }

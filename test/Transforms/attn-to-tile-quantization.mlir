@@ -59,6 +59,40 @@ func.func @int8_operands(%q: tensor<?x?x?x?xi8>, %k: tensor<?x?x?x?xi8>, %v: ten
   return %o : tensor<?x?x?x?xf32>
 }
 
+// A rotation: Q and K times their key head's matrix once per call, then the
+// rotated rows are smoothed and quantized.
+// CHECK-LABEL: func.func @rotated
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xbf16>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xbf16>, %{{.*}}: tensor<?x?x?x?xbf16>, %[[R:[a-z0-9]+]]: tensor<?x?x?xf32>
+// CHECK: %[[QR:.*]] = attn_tile.rotate %[[Q]], %[[R]] : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: %[[KR:.*]] = attn_tile.rotate %[[K]], %[[R]] : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize %[[QR]] block(32) range(7)
+// CHECK: attn_tile.quantize %[[KR]] block(64) range(7) center
+func.func @rotated(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>,
+                   %r: tensor<?x?x?xf32>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v rotation(%r : tensor<?x?x?xf32>)
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// Pre-quantized INT4: each i4 operand is unpacked into i8 lanes once per
+// call (-8 read as -7), then read as an i8 operand with its scales.
+// CHECK-LABEL: func.func @int4_operands
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xi4>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xi4>, %{{.*}}: tensor<?x?x?x?xf32>, %[[SQ:[a-z0-9]+]]: tensor<1x1x1xf32>, %[[SK:[a-z0-9]+]]: tensor<?x?x?xf32>
+// CHECK-NOT: attn_tile.quantize
+// CHECK: %[[QL:.*]] = attn_tile.unpack_int4 %[[Q]] : tensor<?x?x?x?xi4> -> tensor<?x?x?x?xi8>
+// CHECK: %[[KL:.*]] = attn_tile.unpack_int4 %[[K]] : tensor<?x?x?x?xi4> -> tensor<?x?x?x?xi8>
+// CHECK: attn_tile.load_quantized %[[QL]][{{.*}}] scales(%[[SQ]] block 1) : tensor<?x?x?x?xi8>, tensor<1x1x1xf32> -> tensor<16x?xi8>, tensor<16xf32>
+// CHECK: attn_tile.load_quantized %[[KL]][{{.*}}] scales(%[[SK]] block 32) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<8x?xi8>, tensor<8xf32>
+// CHECK: attn_tile.quantized_scores
+func.func @int4_operands(%q: tensor<?x?x?x?xi4>, %k: tensor<?x?x?x?xi4>, %v: tensor<?x?x?x?xf32>,
+                         %sq: tensor<1x1x1xf32>, %sk: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v q_scale(%sq : tensor<1x1x1xf32>) k_scale(%sk : tensor<?x?x?xf32>)
+       quantization(#attn.quantized_qk<scheme = int4, k_block = 32>)
+       : tensor<?x?x?x?xi4>, tensor<?x?x?x?xi4>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
 // Signs: attn_tile.sign per operand; unscaled keys load without scales.
 // CHECK-LABEL: func.func @signs
 // CHECK: %[[QB:.*]] = attn_tile.sign %{{.*}} : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xi8>

@@ -432,6 +432,32 @@ TEST(SelectionBlocksTest, QueryBlockRulesAreTheReferences) {
   }
 }
 
+// A selection composed with quantized Q K^T (SpargeAttn, ZOO.md Q01): the
+// gates and masses are computed on the float rows (the reference keeps a
+// float copy of per-token queries), the scores of the kept keys on the
+// quantized ones. Per query block by cumulative mass with SageAttention's
+// INT8 blocks and K smoothing, and per token by top-k with INT4.
+TEST(SelectionBlocksTest, QuantizedSpecSelectsTheReferencesBlocks) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *sparge =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+      "pool = mean, q_block = 24, mass = 0.7>) "
+      "quantization(#attn.quantized_qk<scheme = int8, q_block = 24, "
+      "k_block = 16, smooth_k = true>)";
+  const char *perToken =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+      "pool = mean>) quantization(#attn.quantized_qk<scheme = int4>)";
+  for (uint64_t seed : {1u, 2u}) {
+    SCOPED_TRACE(seed);
+    checkSelectedBlocks(context, sparge, 16, {1, 2, 1, 150, 150, 16, 0},
+                        seed);
+    checkSelectedBlocks(context, sparge, 16, {1, 4, 2, 77, 101, 16, 0}, seed);
+    checkSelectedBlocks(context, perToken, 16, {1, 2, 1, 60, 213, 16, 0},
+                        seed);
+  }
+}
+
 // A NaN in a key makes its block's pooled key and gate NaN: the block ranks
 // last (selected only as the current block or when fewer than k others are
 // eligible), and rows that select it are NaN (its key's score is NaN).

@@ -158,6 +158,27 @@ static llvm::Expected<ProblemSize> parseShape(llvm::StringRef text,
   return parseProblemSize(text, "--shape", "default");
 }
 
+/// NumPy has no 4-bit integers: an i4 argument is read from an int8 .npy
+/// of its values (in [-8, 7]) and packed; other arguments pass unchanged.
+static llvm::Expected<NDArray> packInt4Argument(const SpecBinding &binding,
+                                                size_t n, NDArray array) {
+  auto type = dyn_cast<RankedTensorType>(
+      binding.func.getArgumentTypes()[n]);
+  if (!type || !type.getElementType().isInteger(4) ||
+      array.dtype() != DType::I8)
+    return std::move(array);
+  for (int64_t i = 0, e = array.numElements(); i < e; ++i) {
+    double a = array.getDouble(i);
+    if (a < -8.0 || a > 7.0)
+      return llvm::createStringError(
+          "argument '" + binding.names[n] + "': element " + llvm::Twine(i) +
+          " is " + llvm::Twine(static_cast<int64_t>(a)) +
+          ", outside the i4 range [-8, 7] (an i4 argument is read from an "
+          "int8 .npy of its values)");
+  }
+  return array.cast(DType::I4);
+}
+
 /// The arguments read from --q/--k/--v and --operand, and their size.
 static llvm::Expected<std::pair<std::vector<NDArray>, ProblemSize>>
 readInputFiles(const SpecBinding &binding) {
@@ -205,7 +226,10 @@ readInputFiles(const SpecBinding &binding) {
     auto array = readNpy(path, bf16);
     if (!array)
       return array.takeError();
-    args.push_back(std::move(*array));
+    auto packed = packInt4Argument(binding, n, std::move(*array));
+    if (!packed)
+      return packed.takeError();
+    args.push_back(std::move(*packed));
   }
   auto size = problemSizeOf(binding, args);
   if (!size)

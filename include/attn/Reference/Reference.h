@@ -35,6 +35,8 @@ struct Inputs {
   std::optional<NDArray> decay;
   /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
   std::optional<NDArray> qScale, kScale;
+  /// The rotation [Hk|1, D, D] of the float Q and K of quantized Q K^T.
+  std::optional<NDArray> rotation;
   /// The weight [Hq|1, F, D] and bias [Hq|1, F] of a learned feature map
   /// (#attn.feature_map<hedgehog>).
   std::optional<NDArray> featureWeight, featureBias;

@@ -34,7 +34,8 @@ struct ProblemSize {
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, FeatureWeight, FeatureBias, GateQWeight, GateKWeight, Capture
+  KScale, Rotation, FeatureWeight, FeatureBias, GateQWeight, GateKWeight,
+  Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".

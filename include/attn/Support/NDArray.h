@@ -20,10 +20,18 @@
 
 namespace attn {
 
-enum class DType { F64, F32, F16, BF16, I64, I32, I8, I1 };
+/// I4 is signed 4-bit, packed two per byte in row-major order: element `i`
+/// is the low nibble of byte `i / 2` for even `i`, the high nibble for odd
+/// `i` (two's complement); the JIT passes it so to pre-quantized INT4
+/// operands (attn-pack-int4-arguments).
+enum class DType { F64, F32, F16, BF16, I64, I32, I8, I1, I4 };
 
-/// Bytes per element of `dtype` (i1 is stored as one byte).
+/// Bytes per element of `dtype` (i1 is stored as one byte); 1 for i4, whose
+/// arrays take half of that (storageBytes).
 size_t dtypeSize(DType dtype);
+/// Bytes of `elements` elements of `dtype` (half a byte each for i4,
+/// rounded up); the caller checks overflow of `elements * dtypeSize`.
+uint64_t storageBytes(DType dtype, uint64_t elements);
 llvm::StringRef dtypeName(DType dtype);
 bool isFloatDType(DType dtype);
 

@@ -114,6 +114,28 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
   ];
 }
 
+def PackInt4Arguments : Pass<"attn-pack-int4-arguments", "::mlir::func::FuncOp"> {
+  let summary = "Pass i4 arguments as packed bytes, two values per byte";
+  let description = [{
+    A pre-quantized INT4 query or key (`tensor<B x H x N x D x i4>`, see
+    `#attn.quantized_qk`) reaches the compiled function packed: its
+    argument becomes `tensor<B x H x N x D/2 x i8>`, channel `x` in the low
+    nibble of byte `x / 2` for even `x` and in the high nibble for odd `x`
+    (two's complement). This is the calling convention of the runner and
+    the JIT (`DType::I4`, `NDArray`): half the bytes of an i8 cache.
+
+    Run after `attn-to-tile`, which reads such an argument only through
+    `attn_tile.unpack_int4` (rewired to the packed bytes) and `tensor.dim`
+    (rewritten: the head dimension is twice the packed extent). Any other
+    user, an odd static head dimension, or a rank-0 i4 argument is a
+    located error.
+  }];
+  let dependentDialects = [
+    "::attn::tile::AttnTileDialect", "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CopiesToLinalg : Pass<"attn-copies-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Rewrite memref.copy into vector moves or linalg.copy";
   let description = [{

@@ -2108,6 +2108,93 @@ static Value lowerSign(SignOp op) {
       });
 }
 
+/// Each row times its head's matrix: products exact in f64, summed in
+/// channel order, rounded once to f32 (the reference's arithmetic).
+static Value lowerRotate(RotateOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type f64 = b.getF64Type();
+  Value source = op.getSource(), rotation = op.getRotation();
+  auto type = cast<RankedTensorType>(op.getType());
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  // Heads per matrix: H / Hr (a shared matrix when Hr is 1).
+  Value matrices = tensor::DimOp::create(b, loc, rotation, 0);
+  Value perMatrix = arith::DivUIOp::create(b, loc, extents[1],
+                                           e.maxsi(matrices, e.idx(1)));
+  Value shared = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       matrices, e.idx(1));
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) -> Value {
+        Value matrix = arith::SelectOp::create(
+            b, loc, shared, e.idx(0),
+            arith::DivUIOp::create(b, loc, index[1],
+                                   e.maxsi(perMatrix, e.idx(1))));
+        Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+        auto sum = scf::ForOp::create(
+            b, loc, e.idx(0), extents[3], e.idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value x, ValueRange acc) {
+              Value v = e.toF32(tensor::ExtractOp::create(
+                  b, loc, source,
+                  ValueRange{index[0], index[1], index[2], x}));
+              Value r = e.toF32(tensor::ExtractOp::create(
+                  b, loc, rotation, ValueRange{matrix, x, index[3]}));
+              Value product = arith::MulFOp::create(
+                  b, loc, arith::ExtFOp::create(b, loc, f64, v),
+                  arith::ExtFOp::create(b, loc, f64, r));
+              scf::YieldOp::create(
+                  b, loc,
+                  arith::AddFOp::create(b, loc, acc[0], product).getResult());
+            });
+        return arith::TruncFOp::create(b, loc, b.getF32Type(),
+                                       sum.getResult(0));
+      });
+}
+
+/// Signed 4-bit values into i8 lanes, -8 read as -7: from an i4 tensor, or
+/// from its packed bytes (channel x in the low nibble of byte x / 2 for even
+/// x, the high one for odd x).
+static Value lowerUnpackInt4(UnpackInt4Op op) {
+  TileLowering t(op);
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  auto type = cast<RankedTensorType>(op.getType());
+  bool packed = op.isPacked();
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  Value two = arith::ConstantIndexOp::create(b, loc, 2);
+  if (packed)
+    extents[3] = arith::MulIOp::create(b, loc, extents[3], two);
+  Type i8 = b.getI8Type();
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) {
+        Value value;
+        if (packed) {
+          SmallVector<Value> at(index);
+          at[3] = arith::DivUIOp::create(b, loc, index[3], two);
+          Value byte = tensor::ExtractOp::create(b, loc, source, at);
+          // Odd channels: the high nibble, sign-extended by the arithmetic
+          // shift; even ones: the low nibble moved up first.
+          Value odd = arith::IndexCastUIOp::create(
+              b, loc, i8, arith::RemUIOp::create(b, loc, index[3], two));
+          Value four = intConstant(t, i8, 4);
+          Value up = arith::ShLIOp::create(
+              b, loc, byte,
+              arith::MulIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, intConstant(t, i8, 1),
+                                                odd),
+                  four));
+          value = arith::ShRSIOp::create(b, loc, up, four);
+        } else {
+          value = arith::ExtSIOp::create(
+              b, loc, i8, tensor::ExtractOp::create(b, loc, source, index));
+        }
+        return arith::MaxSIOp::create(b, loc, value, intConstant(t, i8, -7))
+            .getResult();
+      });
+}
+
 /// The tile's i8 rows (-128 read as -127, rows outside the sequence 0) and
 /// their scales (1 without a scale tensor, 0 outside the sequence).
 static SmallVector<Value> lowerLoadQuantized(LoadQuantizedOp op) {
@@ -2256,6 +2343,10 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })
           .Case([](SignOp o) { return SmallVector<Value>{lowerSign(o)}; })
+          .Case([](RotateOp o) { return SmallVector<Value>{lowerRotate(o)}; })
+          .Case([](UnpackInt4Op o) {
+            return SmallVector<Value>{lowerUnpackInt4(o)};
+          })
           .Case([](LoadQuantizedOp o) { return lowerLoadQuantized(o); })
           .Case([](QuantizedScoresOp o) {
             return SmallVector<Value>{lowerQuantizedScores(o)};

@@ -294,7 +294,63 @@ static LogicalResult verifyScaleOperand(AttentionOp op, Value scale,
 static constexpr int64_t kMaxInt8HeadDim = ((int64_t(1) << 31) - 1) / (127 * 127);
 static constexpr int64_t kMaxInt4HeadDim = ((int64_t(1) << 31) - 1) / (7 * 7);
 
-/// `quantization` and its scale operands: which operands are i8, which
+/// Pre-quantized i4 operands are passed packed two per byte along the head
+/// dimension (attn-pack-int4-arguments), so a row must fill whole bytes.
+static LogicalResult verifyPackedInt4(AttentionOp op, const Extents &e) {
+  for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                               std::make_pair(op.getKey(), "key")}) {
+    auto type = cast<RankedTensorType>(operand.getType());
+    if (type.getElementType().isInteger(4) && known(e.d) && e.d % 2 != 0)
+      return op.emitOpError()
+             << "an i4 " << role << " is passed packed two values per byte "
+             << "along the head dimension, which must be even, got head_dim "
+             << e.d;
+  }
+  return success();
+}
+
+/// `rotation`: [Hk|1, D, D] floats applied to the float Q and K of quantized
+/// Q K^T before they are quantized.
+static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
+  Value rotation = op.getRotation();
+  if (!rotation)
+    return success();
+  if (!op.getQuantizationAttr())
+    return op.emitOpError()
+           << "rotation needs quantization(#attn.quantized_qk<...>): it "
+              "rotates q and k before they are quantized (q R . k R = q . k "
+              "for an orthogonal R)";
+  for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                               std::make_pair(op.getKey(), "key")})
+    if (!isa<FloatType>(
+            cast<RankedTensorType>(operand.getType()).getElementType()))
+      return op.emitOpError() << "rotation needs a float " << role
+                              << " (the compiler rotates before it "
+                                 "quantizes), got "
+                              << operand.getType();
+  if (op.hasSelection())
+    return op.emitOpError() << "rotation cannot be combined with a selection";
+  auto type = cast<RankedTensorType>(rotation.getType());
+  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+    return op.emitOpError() << "rotation must be a rank-3 floating-point "
+                               "tensor [key heads (or 1), head_dim, "
+                               "head_dim], got "
+                            << type;
+  if (op.getKHeadMap() && type.getDimSize(0) != 1)
+    return op.emitOpError() << "a rotation per key head needs the GQA of the "
+                               "shapes: with a k_head_map the rotation must "
+                               "be shared, [1, D, D], got "
+                            << type;
+  return failure(
+      failed(checkBroadcastDim(op, "rotation", 0, type.getDimSize(0), e.hkv,
+                               "key heads")) ||
+      failed(checkDim(op, "rotation", 1, type.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "rotation", 2, type.getDimSize(2), e.d,
+                      "head_dim")));
+}
+
+/// `quantization` and its scale operands: which operands are i8 or i4, which
 /// scales are given, their shapes, and what it does not combine with.
 static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
   QuantizedQKAttr quant = op.getQuantizationAttr();
@@ -306,35 +362,41 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                  "quantization(#attn.quantized_qk<...>)";
     return success();
   }
-  if (op.hasLinearKernel() || op.hasSelection())
-    return op.emitOpError() << "quantization cannot be combined with "
-                            << (op.hasSelection() ? "a selection"
-                                                  : "a kernel (feature_map "
-                                                    "or decay)");
+  if (op.hasLinearKernel())
+    return op.emitOpError() << "quantization cannot be combined with a "
+                               "kernel (feature_map or decay)";
   bool int8 = quant.getScheme() == QuantScheme::Int8;
   bool int4 = quant.getScheme() == QuantScheme::Int4;
-  auto isI8 = [](Value v) {
-    return cast<RankedTensorType>(v.getType()).getElementType().isInteger(8);
+  // Pre-quantized: an i8 operand (int8) or an i4 one (int4).
+  auto isPreQuantized = [](Value v) {
+    return isa<IntegerType>(
+        cast<RankedTensorType>(v.getType()).getElementType());
   };
   for (auto [operand, scale, role, name] :
        {std::make_tuple(op.getQuery(), qScale, "query", "q_scale"),
         std::make_tuple(op.getKey(), kScale, "key", "k_scale")}) {
-    if (int8 && isI8(operand) && !scale)
-      return op.emitOpError() << "an i8 " << role << " needs its " << name
-                              << " operand";
-    if (int8 && !isI8(operand) && scale)
+    if ((int8 || int4) && isPreQuantized(operand) && !scale)
+      return op.emitOpError() << "an " << (int8 ? "i8 " : "i4 ") << role
+                              << " needs its " << name << " operand";
+    if ((int8 || int4) && !isPreQuantized(operand) && scale)
       return op.emitOpError()
              << name << " is given for a float " << role
-             << ", which the compiler quantizes itself (absmax / 127 per "
-                "block); pass an i8 tensor to give the scales";
-    // Not implemented yet: pre-quantized i4 operands (the runner, the
-    // reference and the tile loads have no i4 element type).
-    if (int4 && scale)
-      return op.emitOpError()
-             << name << " is given with scheme = int4, whose pre-quantized "
-                "i4 operands are not supported yet; pass a float "
-             << role << " (the compiler quantizes it, absmax / 7 per block)";
+             << ", which the compiler quantizes itself (absmax / "
+             << (int8 ? "127" : "7") << " per block); pass an "
+             << (int8 ? "i8" : "i4") << " tensor to give the scales";
   }
+  if (failed(verifyPackedInt4(op, e)))
+    return failure();
+  // A selection ranks blocks by the float gate q . pool(K) (SpargeAttn's
+  // stage 1 before its quantized attention): it needs the float rows.
+  if (op.hasSelection())
+    for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                                 std::make_pair(op.getKey(), "key")})
+      if (isPreQuantized(operand))
+        return op.emitOpError()
+               << "a selection pools and ranks the float " << role
+               << " rows, got a pre-quantized " << role << " "
+               << operand.getType();
   if (qScale && failed(verifyScaleOperand(op, qScale, "q_scale", e.b, e.hq,
                                           e.nq, quant.getQBlock())))
     return failure();
@@ -342,9 +404,10 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                           e.nk, quant.getKBlock())))
     return failure();
   if (quant.getSmoothK()) {
-    if (isI8(op.getKey()))
+    if (isPreQuantized(op.getKey()))
       return op.emitOpError() << "smooth_k needs a float key (the compiler "
-                                 "smooths before it quantizes), got an i8 key";
+                                 "smooths before it quantizes), got "
+                              << op.getKey().getType();
     if (op.getNormalizationKind() != NormalizationKind::Softmax)
       return op.emitOpError() << "smooth_k needs softmax normalization (the "
                                  "per-row shift q . mean cancels only there), "
@@ -357,13 +420,13 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
   if (quant.getSmoothQ())
     for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
                                  std::make_pair(op.getKey(), "key")})
-      if (isI8(operand))
+      if (isPreQuantized(operand))
         return op.emitOpError()
                << "smooth_q needs a float query and a float key (the "
                   "compiler subtracts the query block means before it "
                   "quantizes and adds back their dot products with the "
-                  "float keys), got an i8 "
-               << role;
+                  "float keys), got a pre-quantized "
+               << role << " " << operand.getType();
   if (quant.getPv() == PVPrecision::Int8) {
     // u8 = roundeven(255 p) needs p in [0, 1]: softmax's exp(s - max).
     if (op.getNormalizationKind() != NormalizationKind::Softmax)
@@ -417,12 +480,17 @@ LogicalResult AttentionOp::verify() {
   Type elementType = vType.getElementType();
   for (auto [type, name] : {std::make_pair(qType, "query"),
                             std::make_pair(kType, "key")}) {
-    if (type.getElementType().isInteger(8)) {
+    if (auto integer = dyn_cast<IntegerType>(type.getElementType())) {
+      // i8 is the int8 scheme's pre-quantized form, i4 the int4 one's.
+      QuantScheme scheme =
+          integer.getWidth() == 8 ? QuantScheme::Int8 : QuantScheme::Int4;
       if (!getQuantizationAttr() ||
-          getQuantizationAttr().getScheme() != QuantScheme::Int8)
-        return emitOpError() << "an i8 " << name << " needs "
-                                "quantization(#attn.quantized_qk<scheme = "
-                                "int8, ...>) and a "
+          getQuantizationAttr().getScheme() != scheme)
+        return emitOpError() << "an i" << integer.getWidth() << " " << name
+                             << " needs "
+                             << "quantization(#attn.quantized_qk<scheme = "
+                             << stringifyQuantScheme(scheme)
+                             << ", ...>) and a "
                              << (StringRef(name) == "query" ? "q_scale"
                                                             : "k_scale")
                              << " operand";
@@ -430,8 +498,8 @@ LogicalResult AttentionOp::verify() {
     }
     if (type.getElementType() != elementType)
       return emitOpError() << "query, key and value must have the same "
-                              "element type (or i8 for a quantized query or "
-                              "key), got "
+                              "element type (or i8/i4 for a quantized query "
+                              "or key), got "
                            << qType.getElementType() << ", "
                            << kType.getElementType() << " and "
                            << elementType;
@@ -713,7 +781,7 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();
-  if (failed(verifyQuantization(*this, e)))
+  if (failed(verifyQuantization(*this, e)) || failed(verifyRotation(*this, e)))
     return failure();
   if (failed(verifyGateWeights(*this, e)))
     return failure();

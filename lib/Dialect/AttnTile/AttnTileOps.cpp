@@ -560,6 +560,42 @@ LogicalResult SignOp::verify() {
   return success();
 }
 
+LogicalResult RotateOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  if (failed(checkExtent(*this, getRotation(), 1, "rotation", getSource(), 3,
+                         "source")) ||
+      failed(checkExtent(*this, getRotation(), 2, "rotation", getSource(), 3,
+                         "source")))
+    return failure();
+  return success();
+}
+
+LogicalResult UnpackInt4Op::verify() {
+  for (unsigned d = 0; d < 3; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  int64_t channels = getResult().getType().getDimSize(3);
+  int64_t source = getSource().getType().getDimSize(3);
+  if (!isPacked())
+    return checkExtent(*this, getResult(), 3, "result", getSource(), 3,
+                       "source");
+  // Packed: two channels per byte.
+  if (!ShapedType::isDynamic(channels) && channels % 2 != 0)
+    return emitOpError() << "packed i4 values fill whole bytes: the result's "
+                            "head dimension must be even, got "
+                         << channels;
+  if (!ShapedType::isDynamic(channels) && !ShapedType::isDynamic(source) &&
+      channels != 2 * source)
+    return emitOpError() << "packed source extent 3 (" << source
+                         << " bytes) must hold the result's " << channels
+                         << " channels, two per byte";
+  return success();
+}
+
 LogicalResult LoadQuantizedOp::verify() {
   if (failed(checkExtent(*this, getValues(), 1, "values", getSource(), 3,
                          "source")))

@@ -100,7 +100,7 @@ func.func @value_i8(%q: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x
 // -----
 
 func.func @mixed_floats(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
-  // expected-error @+1 {{query, key and value must have the same element type (or i8 for a quantized query or key), got 'f32', 'f32' and 'bf16'}}
+  // expected-error @+1 {{query, key and value must have the same element type (or i8/i4 for a quantized query or key), got 'f32', 'f32' and 'bf16'}}
   %o = attn.attention %q, %q, %v quantization(#attn.quantized_qk<scheme = int8>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
   return %o : tensor<1x2x8x16xbf16>
@@ -192,7 +192,7 @@ func.func @scale_key_heads(%q: tensor<1x4x8x16xi8>, %k: tensor<1x2x8x16xi8>, %v:
 
 // Smoothing, head dimension, combinations.
 func.func @smooth_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{smooth_k needs a float key (the compiler smooths before it quantizes), got an i8 key}}
+  // expected-error @+1 {{smooth_k needs a float key (the compiler smooths before it quantizes), got 'tensor<1x2x8x16xi8>'}}
   %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_k = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -218,10 +218,21 @@ func.func @head_dim_overflow(%q: tensor<1x1x2x133145xf32>) -> tensor<1x1x2x13314
 
 // -----
 
-func.func @with_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{quantization cannot be combined with a selection}}
-  %o = attn.attention %q, %q, %q mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) quantization(#attn.quantized_qk<scheme = int8>)
-       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+// A selection (SpargeAttn) ranks blocks by float gates: pre-quantized Q or
+// K cannot be pooled.
+func.func @selection_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a selection pools and ranks the float key rows, got a pre-quantized key 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @selection_i4_query(%q: tensor<1x2x8x16xi4>, %k: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a selection pools and ranks the float query rows, got a pre-quantized query 'tensor<1x2x8x16xi4>'}}
+  %o = attn.attention %q, %k, %k q_scale(%s : tensor<1x1x1xf32>) mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
@@ -277,9 +288,11 @@ func.func @int4_head_dim_overflow(%q: tensor<1x1x1x43826197xf32>) -> tensor<1x1x
 
 // -----
 
-// Pre-quantized i4 operands are not implemented: a scale with int4 is refused.
-func.func @int4_scale(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{k_scale is given with scheme = int4, whose pre-quantized i4 operands are not supported yet; pass a float key (the compiler quantizes it, absmax / 7 per block)}}
+// Pre-quantized i4 operands (scheme = int4): scales required, only with
+// int4, never for a float operand, an even head dimension (packed two per
+// byte), no smoothing.
+func.func @int4_scale_float_key(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_scale is given for a float key, which the compiler quantizes itself (absmax / 7 per block); pass an i4 tensor to give the scales}}
   %o = attn.attention %q, %q, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -287,9 +300,54 @@ func.func @int4_scale(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor
 
 // -----
 
-func.func @int4_i4_query(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{operand #0 must be}}
-  %o = attn.attention %q, %v, %v q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+func.func @int4_i4_query_no_scale(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i4 query needs its q_scale operand}}
+  %o = attn.attention %q, %v, %v quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i4_key_with_int8(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi4>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i4 key needs quantization(#attn.quantized_qk<scheme = int4, ...>) and a k_scale operand}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i8_key_with_int4(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i8 key needs quantization(#attn.quantized_qk<scheme = int8, ...>) and a k_scale operand}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i4_odd_head_dim(%q: tensor<1x2x8x13xi4>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i4 query is passed packed two values per byte along the head dimension, which must be even, got head_dim 13}}
+  %o = attn.attention %q, %q, %v q_scale(%s : tensor<1x1x1xf32>) k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x13xi4>, tensor<1x2x8x13xi4>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i4_key_smooth_k(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi4>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{smooth_k needs a float key (the compiler smooths before it quantizes), got 'tensor<1x2x8x16xi4>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int4, smooth_k = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @i4_sign(%q: tensor<1x2x8x16xi4>, %v: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{an i4 query needs quantization(#attn.quantized_qk<scheme = int4, ...>) and a q_scale operand}}
+  %o = attn.attention %q, %v, %v q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = sign>)
        : tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -307,7 +365,7 @@ func.func @smooth_q_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // Q smoothing needs float Q (it centers it) and float K (the correction).
 func.func @smooth_q_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 key}}
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got a pre-quantized key 'tensor<1x2x8x16xi8>'}}
   %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -316,7 +374,7 @@ func.func @smooth_q_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s
 // -----
 
 func.func @smooth_q_i8_query(%q: tensor<1x2x8x16xi8>, %k: tensor<1x2x8x16xf32>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got an i8 query}}
+  // expected-error @+1 {{smooth_q needs a float query and a float key (the compiler subtracts the query block means before it quantizes and adds back their dot products with the float keys), got a pre-quantized query 'tensor<1x2x8x16xi8>'}}
   %o = attn.attention %q, %k, %k q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
        : tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -349,6 +407,71 @@ func.func @fp8_pv_weight_mod(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 func.func @fp8_pv_epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{an epilogue cannot be combined with pv = fp8_e4m3 (the derived error bound of the quantized weights does not hold through the row norm)}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4, pv = fp8_e4m3>) epilogue(#attn.epilogue<rms_norm>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A rotation: with quantization only, float Q and K, [Hk|1, D, D], shared
+// under a k_head_map, not with a selection.
+func.func @rotation_without_quantization(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation needs quantization(#attn.quantized_qk<...>): it rotates q and k before they are quantized (q R . k R = q . k for an orthogonal R)}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<1x16x16xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation needs a float key (the compiler rotates before it quantizes), got 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) rotation(%r : tensor<1x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %r: tensor<4x16x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{rotation dimension 0 (key heads) is 4 but must be 1 or 2}}
+  %o = attn.attention %q, %k, %k rotation(%r : tensor<4x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_dim(%q: tensor<1x2x8x16xf32>, %r: tensor<2x16x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation dimension 2 (head_dim) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<2x16x8xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_rank(%q: tensor<1x2x8x16xf32>, %r: tensor<16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation must be a rank-3 floating-point tensor [key heads (or 1), head_dim, head_dim], got 'tensor<16x16xf32>'}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<16x16xf32>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_head_map(%q: tensor<1x2x8x16xf32>, %m: tensor<2xi32>, %r: tensor<2x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a rotation per key head needs the GQA of the shapes: with a k_head_map the rotation must be shared, [1, D, D], got 'tensor<2x16x16xf32>'}}
+  %o = attn.attention %q, %q, %q k_head_map(%m : tensor<2xi32>) rotation(%r : tensor<2x16x16xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @rotation_selection(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{rotation cannot be combined with a selection}}
+  %o = attn.attention %q, %q, %q rotation(%r : tensor<1x16x16xf32>) mask(#attn.causal) selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) quantization(#attn.quantized_qk<scheme = int8>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

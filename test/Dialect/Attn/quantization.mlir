@@ -57,6 +57,30 @@ func.func @mixed(%q: tensor<?x?x?x?xf16>, %k: tensor<?x?x?x?xi8>, %v: tensor<?x?
   return %o : tensor<?x?x?x?xf16>
 }
 
+// A pre-quantized INT4 key cache (i4, packed two per byte when passed) with
+// per-(head, block) scales against a float query the compiler quantizes.
+// CHECK-LABEL: func.func @int4_cache
+// CHECK: k_scale(%{{.*}} : tensor<1x?x?xf32>) mask(#attn.causal) quantization(<scheme = int4, k_block = 64>)
+func.func @int4_cache(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x128xi4>, %v: tensor<?x?x?x?xbf16>,
+                      %sk: tensor<1x?x?xf32>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v k_scale(%sk : tensor<1x?x?xf32>) mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int4, k_block = 64>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x128xi4>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// OSCAR's rotation: one orthogonal matrix per key head, applied to q and k
+// before they are quantized.
+// CHECK-LABEL: func.func @rotated
+// CHECK: rotation(%{{.*}} : tensor<?x128x128xf32>) mask(#attn.causal) quantization(<scheme = int4, k_block = 64, smooth_k = true>)
+func.func @rotated(%q: tensor<?x?x?x128xbf16>, %k: tensor<?x?x?x128xbf16>, %v: tensor<?x?x?x?xbf16>,
+                   %r: tensor<?x128x128xf32>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v rotation(%r : tensor<?x128x128xf32>) mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = int4, k_block = 64, smooth_k = true>)
+       : tensor<?x?x?x128xbf16>, tensor<?x?x?x128xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
 // CHECK-LABEL: func.func @signs
 // CHECK: bias(%{{.*}} : tensor<1x?x?x?xf32>) q_scale(%{{.*}} : tensor<1x?x1xf32>) quantization(<scheme = sign>)
 func.func @signs(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,

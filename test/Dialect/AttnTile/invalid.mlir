@@ -541,3 +541,43 @@ func.func @pool_keys_groups_without_proxy(%k: tensor<2x4x100x64xf32>, %g: index)
       : tensor<2x4x100x64xf32> -> tensor<2x2x7x64xf32>
   return
 }
+
+// -----
+
+func.func @unpack_int4_odd(%x: tensor<1x2x100x4xi8>) -> tensor<1x2x100x7xi8> {
+  // expected-error @+1 {{packed i4 values fill whole bytes: the result's head dimension must be even, got 7}}
+  %v = attn_tile.unpack_int4 %x : tensor<1x2x100x4xi8> -> tensor<1x2x100x7xi8>
+  return %v : tensor<1x2x100x7xi8>
+}
+
+// -----
+
+func.func @unpack_int4_bytes(%x: tensor<1x2x100x4xi8>) -> tensor<1x2x100x16xi8> {
+  // expected-error @+1 {{packed source extent 3 (4 bytes) must hold the result's 16 channels, two per byte}}
+  %v = attn_tile.unpack_int4 %x : tensor<1x2x100x4xi8> -> tensor<1x2x100x16xi8>
+  return %v : tensor<1x2x100x16xi8>
+}
+
+// -----
+
+func.func @unpack_int4_shape(%x: tensor<1x2x100x8xi4>) -> tensor<1x2x99x8xi8> {
+  // expected-error @+1 {{result extent 2 (99) does not match source extent 2 (100)}}
+  %v = attn_tile.unpack_int4 %x : tensor<1x2x100x8xi4> -> tensor<1x2x99x8xi8>
+  return %v : tensor<1x2x99x8xi8>
+}
+
+// -----
+
+func.func @unpack_int4_unpacked_width(%x: tensor<1x2x100x8xi4>) -> tensor<1x2x100x16xi8> {
+  // expected-error @+1 {{result extent 3 (16) does not match source extent 3 (8)}}
+  %v = attn_tile.unpack_int4 %x : tensor<1x2x100x8xi4> -> tensor<1x2x100x16xi8>
+  return %v : tensor<1x2x100x16xi8>
+}
+
+// -----
+
+func.func @rotate_width(%x: tensor<1x2x100x8xf32>, %r: tensor<1x8x4xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{rotation extent 2 (4) does not match source extent 3 (8)}}
+  %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x8x4xf32> -> tensor<1x2x100x8xf32>
+  return %v : tensor<1x2x100x8xf32>
+}

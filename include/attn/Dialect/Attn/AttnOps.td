@@ -9,8 +9,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/IR/RegionKindInterface.td"
 
 def Attn_FloatTensor4D : 4DTensorOf<[F32, F16, BF16]>;
-// Q and K may be pre-quantized (i8, with a `quantization` declaration).
-def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8]>;
+// Q and K may be pre-quantized (i8 or i4, with a `quantization` declaration).
+def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8, I<4>]>;
 def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
@@ -75,8 +75,21 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       reference and the runner report. Lowered through the tile program only.
     * `q_scale(%s : tensor<B|1 x Hq|1 x T x f>)`,
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
-      an `i8` query or key (or optional factors of `scheme = sign`), with
-      `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+      an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
+      with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `rotation(%r : tensor<Hk|1 x D x D x f>)`: with quantized Q K^T
+      (float Q and K), every query and key row is multiplied by the
+      matrix of its key head before anything else of the quantization
+      (smoothing, quantizing, signs): `q'[y] = f32(sum_x q[x] * R[hk, x,
+      y])` and `k'` alike, each product exact and the sum in f64 in
+      channel order, rounded once to f32 (OSCAR's and QuaRot's offline
+      rotations). For an orthogonal `R`, `q' . k' = q . k`: the rotation
+      changes only what the quantization loses (it spreads outlier
+      channels). Any `R` is computed as declared (the scores are those of
+      `q R` and `k R`; orthogonality is not checked). `hk` is the key head
+      of query head `h` by the GQA of the shapes (`h / (Hq / Hk)`); with a
+      `k_head_map` the rotation must be shared (`[1, D, D]`). Not combined
+      with pre-quantized operands or a `selection`.
     * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
@@ -107,13 +120,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     through the tile program only.
 
     Quantization (optional): `quantization(#attn.quantized_qk<...>)`
-    computes `Q . K` as an exact integer dot product of INT8 or 1-bit
-    (sign) rows times their scales (SageAttention, BinaryAttention); Q and
-    K may then be `i8` tensors (pre-quantized, with `q_scale`/`k_scale`)
-    or float ones that the compiler quantizes. The output has V's element
-    type. Everything after the dot product (bias, score modifications,
-    masks, normalization) is unchanged. Not combined with `feature_map`,
-    `decay` or `selection`. Lowered through the tile program only.
+    computes `Q . K` as an exact integer dot product of INT8, INT4 or
+    1-bit (sign) rows times their scales (SageAttention, BinaryAttention);
+    Q and K may then be `i8` (`int8`) or `i4` (`int4`, passed packed two
+    per byte) tensors, pre-quantized with `q_scale`/`k_scale`, or float
+    ones that the compiler quantizes. The output has V's element type.
+    Everything after the dot product (bias, score modifications, masks,
+    normalization) is unchanged. Not combined with `feature_map` or
+    `decay`; with a `selection` the blocks are ranked on the float rows
+    (SpargeAttn). Lowered through the tile program only.
 
     Regions (all optional, bodies of scalar `arith`/`math` ops, constant
     tensor tables, `tensor.extract` and `tensor.dim` on captures and tables,
@@ -168,6 +183,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$rotation,
                        Optional<AnyRankedTensor>:$feature_weight,
                        Optional<AnyRankedTensor>:$feature_bias,
                        Optional<AnyRankedTensor>:$gate_q_weight,
@@ -200,6 +216,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
+    (`rotation` `(` $rotation^ `:` type($rotation) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^
         (`,` $feature_weight^ `,` $feature_bias `:` type($feature_weight) `,`

@@ -544,6 +544,59 @@ def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_RotateOp : AttnTile_Op<"rotate", [Pure]> {
+  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, D] matrix per head";
+  let description = [{
+    `result[b, h, t, y] = f32(sum_x f64(source[b, h, t, x]) *
+    f64(rotation[r, x, y]))` with `r = h / (H / Hr)` (0 when `Hr` is 1),
+    the sum in channel order: each product of two f32 values is exact in
+    f64 and the sum is rounded once, so an FMA gives the same bits (the
+    reference's arithmetic). The rotation of quantized Q K^T (OSCAR),
+    computed once per call, before the work items (O(N D^2) per head).
+
+    ```mlir
+    %qr = attn_tile.rotate %q, %r : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       3DTensorOf<[F32, F16, BF16]>:$rotation);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source `,` $rotation attr-dict `:` type($source) `,` type($rotation)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_UnpackInt4Op : AttnTile_Op<"unpack_int4", [Pure]> {
+  let summary = "Pre-quantized i4 Q or K [B, H, N, D] into i8 lanes";
+  let description = [{
+    `result[b, h, t, x]` is the signed 4-bit value of channel `x` of the
+    source, one per i8 lane, with -8 read as -7 (the symmetric range of
+    `scheme = int4`; the runner and the reference refuse -8). The source is
+    either the `i4` operand of the spec (`[B, H, N, D]`) or, after
+    `attn-pack-int4-arguments`, its packed bytes `[B, H, N, D / 2]` (`i8`):
+    channel `x` is the low nibble of byte `x / 2` for even `x`, the high
+    nibble for odd `x`, in two's complement. Computed once per call, before
+    the work items (O(N D)).
+
+    ```mlir
+    %kq = attn_tile.unpack_int4 %k : tensor<?x?x?x?xi4> -> tensor<?x?x?x?xi8>
+    %kq = attn_tile.unpack_int4 %kbytes : tensor<1x2x64x8xi8> -> tensor<1x2x64x16xi8>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[I<4>, I8]>:$source);
+  let results = (outs 4DTensorOf<[I8]>:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let extraClassDeclaration = [{
+    /// Whether the source holds two values per byte (packed i8).
+    bool isPacked() {
+      return getSource().getType().getElementType().isInteger(8);
+    }
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_LoadQuantizedOp : AttnTile_Op<"load_quantized", [Pure]> {
   let summary = "Rows of one head of an i8 tensor and their dequantization scales";
   let description = [{
