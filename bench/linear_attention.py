@@ -22,6 +22,9 @@ times, as the best of --repeat runs:
   * with --old-build, the chunked form of another build (side by side, the
     runs of the two builds alternating per length).
 
+With --cpu-time every column is CPU seconds of the process instead of wall
+time (one thread: the time it ran, whatever else shares the cores).
+
 and prints one markdown table: ms per call and GFLOP/s of the chunked
 algorithm's FLOPs (2 N C D + 2 N C Dv inside the chunks, 4 N D Dv for the
 state, per head; C = the chunk), the growth from the previous length, and the
@@ -41,6 +44,7 @@ from compare_builds import cpu_description, load_average
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUN_TIME = re.compile(r"\brun ([0-9.]+) s")
+RUN_CPU = re.compile(r"\brun-cpu ([0-9.]+) s")
 
 
 def attn_run(args, spec, n, extra, build=None):
@@ -51,7 +55,7 @@ def attn_run(args, spec, n, extra, build=None):
     if args.dtype != "f32":
         cmd += ["--element-type", args.dtype]
     out = subprocess.run(cmd, capture_output=True, text=True)
-    m = RUN_TIME.search(out.stdout)
+    m = (RUN_CPU if args.cpu_time else RUN_TIME).search(out.stdout)
     if out.returncode != 0 or not m:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}{out.stderr}")
     return float(m.group(1)), " ".join(cmd[1:])
@@ -92,9 +96,10 @@ def torch_chunked(args, n):
         run()
         best = float("inf")
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
+            clock = time.process_time if args.cpu_time else time.perf_counter
+            t0 = clock()
             run()
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, clock() - t0)
     return best
 
 
@@ -111,6 +116,10 @@ def main():
     p.add_argument("--softmax-max", type=int, default=8192)
     p.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     p.add_argument("--old-build", default=None)
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time CPU seconds of the process (attn-run's run-cpu, "
+                        "torch under time.process_time) instead of wall time: "
+                        "steadier on a shared, loaded host (one thread only)")
     args = p.parse_args()
     lengths = [int(x) for x in args.lengths.split(",")]
 
@@ -146,7 +155,8 @@ def main():
                if reference else "- | - |"))
     model, flags = cpu_description()
     print(f"Causal linear attention (ELU+1, l1), {args.dtype}, B 1, H {args.heads}, "
-          f"D = Dv = {args.dim}, chunk {args.chunk}, {args.threads} thread(s)\n")
+          f"D = Dv = {args.dim}, chunk {args.chunk}, {args.threads} thread(s), "
+          f"{'CPU' if args.cpu_time else 'wall'} time\n")
     old_columns = "| old build chunked ms | old / new " if args.old_build else ""
     print("| N | attn-opt chunked ms | GFLOP/s | time vs previous N "
           + old_columns +

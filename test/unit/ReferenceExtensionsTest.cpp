@@ -333,19 +333,23 @@ std::string linearSpec(const char *normalization,
 
 } // namespace
 
-// The quadratic form with the product of decays equals the recurrence, with
-// and without the l1 denominator, for decays from 0.05 to 1.
-TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
+/// The reference (quadratic form) against the recurrence, with and without
+/// the l1 denominator, for decays of `decayShape` from 0.05 to 1 (every
+/// `ones`-th one exactly 1), B = H = 2, N = 9, D = 4, Dv = 3.
+static void expectDecayedIsTheRecurrence(std::vector<int64_t> decayShape,
+                                  const char *decayType, int64_t ones,
+                                  unsigned seed) {
   for (bool l1 : {false, true}) {
     PARSE(spec, linearSpec(l1 ? "#attn.normalize<identity, l1>"
-                              : "#attn.normalize<identity>"));
-    Inputs in = qkv(randn({2, 2, 9, 4}, 11), randn({2, 2, 9, 4}, 12),
-                    randn({2, 2, 9, 3}, 13));
-    NDArray decay(DType::F64, {2, 2, 9});
-    std::mt19937_64 rng(14);
+                              : "#attn.normalize<identity>",
+                           decayType));
+    Inputs in = qkv(randn({2, 2, 9, 4}, seed), randn({2, 2, 9, 4}, seed + 1),
+                    randn({2, 2, 9, 3}, seed + 2));
+    NDArray decay(DType::F64, decayShape);
+    std::mt19937_64 rng(seed + 3);
     std::uniform_real_distribution<double> dist(0.05, 1.0);
     for (int64_t x = 0; x < decay.numElements(); ++x)
-      decay.setDouble(x, x % 5 == 0 ? 1.0 : dist(rng));
+      decay.setDouble(x, x % ones == 0 ? 1.0 : dist(rng));
     in.decay = decay;
     EVAL(out, spec, in);
     for (int64_t b = 0; b < 2; ++b)
@@ -360,34 +364,16 @@ TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
   }
 }
 
+// The quadratic form with the product of decays equals the recurrence.
+TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
+  expectDecayedIsTheRecurrence({2, 2, 9}, "tensor<?x?x?xf32>", 5, 11);
+}
+
 // A gate per key channel (GLA): the quadratic form, whose score multiplies
 // each channel's gates out directly, equals the recurrence
-// S_t = diag(a_t) S_{t-1} + phi(k_t) v_t^T, with and without l1, for gates
-// from 0.05 to 1 and some channels never decaying.
+// S_t = diag(a_t) S_{t-1} + phi(k_t) v_t^T, some channels never decaying.
 TEST(ReferenceExtensions, ChannelGatedLinearAttentionIsTheRecurrence) {
-  for (bool l1 : {false, true}) {
-    PARSE(spec, linearSpec(l1 ? "#attn.normalize<identity, l1>"
-                              : "#attn.normalize<identity>",
-                           "tensor<?x?x?x?xf32>"));
-    Inputs in = qkv(randn({2, 2, 9, 4}, 21), randn({2, 2, 9, 4}, 22),
-                    randn({2, 2, 9, 3}, 23));
-    NDArray decay(DType::F64, {2, 2, 9, 4});
-    std::mt19937_64 rng(24);
-    std::uniform_real_distribution<double> dist(0.05, 1.0);
-    for (int64_t x = 0; x < decay.numElements(); ++x)
-      decay.setDouble(x, x % 7 == 0 ? 1.0 : dist(rng));
-    in.decay = decay;
-    EVAL(out, spec, in);
-    for (int64_t b = 0; b < 2; ++b)
-      for (int64_t h = 0; h < 2; ++h) {
-        std::vector<double> expected = recurrentLinear(in, b, h, l1);
-        for (int64_t t = 0; t < 9; ++t)
-          for (int64_t y = 0; y < 3; ++y)
-            EXPECT_NEAR(at4(out.output, b, h, t, y), expected[t * 3 + y],
-                        1e-10 * (1.0 + std::abs(expected[t * 3 + y])))
-                << "l1 " << l1 << " b " << b << " h " << h << " t " << t;
-      }
-  }
+  expectDecayedIsTheRecurrence({2, 2, 9, 4}, "tensor<?x?x?x?xf32>", 7, 21);
 }
 
 // A gate of the wrong width or outside (0, 1] is an error of the reference.
