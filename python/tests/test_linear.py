@@ -348,7 +348,8 @@ def test_decay_arguments():
         ao.Spec(decay=(1, None), **causal_linear)
     with pytest.raises(ValueError, match="decay must be True or a 3-tuple"):
         ao.Spec(decay=(2, None, None), **causal_linear)
-    with pytest.raises(ValueError, match=r"decay must be a non-empty array \[B\|1, Hq\|1, Nk\|1\], got shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"decay must be a non-empty array \[B\|1, Hq\|1, Nk\|1\] or "
+                                         r"\[B\|1, Hq\|1, Nk\|1, D\], got shape \(2, 3\)"):
         ao.Spec(decay=np.full((2, 3), 0.5), **causal_linear)
     with pytest.raises(TypeError, match="decay must be a float array"):
         ao.Spec(decay=np.array([[["a"]]]), **causal_linear)
