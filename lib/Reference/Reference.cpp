@@ -644,6 +644,10 @@ private:
                                double *raw = nullptr);
   /// Multiplies the weights of row (b, h, i) by prod_{r=j+1..p} decay[r].
   void applyDecay(int64_t b, int64_t h, int64_t i, std::vector<double> &w);
+  /// With a gate per key channel: the products prod_{r=j+1..p} a[r, c] of
+  /// row (b, h, i) into channelGates (0 for keys after p), multiplied out
+  /// directly from the last key down, no logarithms.
+  void rowChannelGates(int64_t b, int64_t h, int64_t i);
   /// Key (or value) head read by query head h of batch b.
   llvm::Expected<int64_t> headFor(const std::optional<NDArray> &map,
                                   int64_t heads, int64_t b, int64_t h) const;
@@ -689,6 +693,10 @@ private:
   int64_t B = 0, Hq = 0, Hkv = 0, Hv = 0, Nq = 0, Nk = 0, D = 0, Dv = 0;
   double scale = 1.0;
   std::vector<double> q, k, v, bias, slopes;
+  /// A decay per key channel (rank 4, GLA), and the current row's products
+  /// of the gates [Nk x D].
+  bool channelDecay = false;
+  std::vector<double> channelGates;
   llvm::DenseMap<Attribute, llvm::SmallVector<int64_t, 3>> grids;
   llvm::SmallVector<BlockSparseMaskAttr> blockSparse;
   /// The selection (null without one), its block count, pooled keys
@@ -1096,8 +1104,12 @@ llvm::Error Evaluator::validate() {
   if (in.sinkLogits && op.getNormalizationKind() != NormalizationKind::Softmax)
     return fail("sink_logits are only defined for softmax");
   if (in.decay) {
-    if (llvm::Error e = checkShape("decay", *in.decay, {B, Hq, Nk},
-                                   {true, true, true}))
+    channelDecay = in.decay->rank() == 4;
+    std::vector<int64_t> decayShape = {B, Hq, Nk};
+    if (channelDecay)
+      decayShape.push_back(D);
+    if (llvm::Error e = checkShape("decay", *in.decay, decayShape,
+                                   {true, true, true, false}))
       return e;
     for (int64_t x = 0, n = in.decay->numElements(); x < n; ++x) {
       double a = in.decay->getDouble(x);
@@ -1287,6 +1299,23 @@ llvm::Expected<int64_t> Evaluator::headFor(const std::optional<NDArray> &map,
                 head, " of query head ", h, " (batch ", b,
                 ") is outside [0, ", heads, ")");
   return head;
+}
+
+void Evaluator::rowChannelGates(int64_t b, int64_t h, int64_t i) {
+  auto shape = in.decay->shape();
+  int64_t base = ((shape[0] == 1 ? 0 : b) * shape[1] + (shape[1] == 1 ? 0 : h)) *
+                 shape[2];
+  auto gateAt = [&](int64_t r, int64_t c) {
+    return in.decay->getDouble((base + (shape[2] == 1 ? 0 : r)) * D + c);
+  };
+  channelGates.assign(Nk * D, 0.0);
+  int64_t p = std::min(i + Nk - Nq, Nk - 1);
+  std::vector<double> product(D, 1.0);
+  for (int64_t j = p; j >= 0; --j)
+    for (int64_t c = 0; c < D; ++c) {
+      channelGates[j * D + c] = product[c];
+      product[c] *= gateAt(j, c);
+    }
 }
 
 void Evaluator::applyDecay(int64_t b, int64_t h, int64_t i,
@@ -1834,8 +1863,12 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   // Quantized rows hold integers: the sum is exact in double
   // (|dot| <= D * 127^2 < 2^53), then the row scales apply.
   double dot = 0.0;
-  for (int64_t d = 0; d < depth; ++d)
-    dot += qr[d] * kr[d];
+  if (channelDecay)
+    for (int64_t d = 0; d < depth; ++d)
+      dot += qr[d] * kr[d] * channelGates[j * D + d];
+  else
+    for (int64_t d = 0; d < depth; ++d)
+      dot += qr[d] * kr[d];
   double s = scale * dot;
   if (quant)
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
@@ -2017,6 +2050,8 @@ llvm::Expected<Outputs> Evaluator::run() {
         if (selection)
           if (llvm::Error e = selectBlocks(b, h, i))
             return std::move(e);
+        if (channelDecay)
+          rowChannelGates(b, h, i);
         for (int64_t j = 0; j < Nk; ++j) {
           llvm::Expected<bool> kp = keep(b, h, i, j);
           if (!kp)
@@ -2098,7 +2133,7 @@ llvm::Expected<Outputs> Evaluator::run() {
               break;
             }
           }
-          if (in.decay)
+          if (in.decay && !channelDecay)
             applyDecay(b, h, i, w);
           if (l1) {
             double sum = 0.0;

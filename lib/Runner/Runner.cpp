@@ -360,6 +360,9 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return std::vector<int64_t>{type.getDimSize(0) == 1 ? 1 : s.b, s.hq};
   }
   case ArgRole::Decay:
+    // Rank 4: a gate per key channel (GLA), one per feature of D.
+    if (type.getRank() == 4)
+      return broadcastShape({s.b, s.hq, s.nk, s.d}, type);
     return broadcastShape({s.b, s.hq, s.nk}, type);
   case ArgRole::QScale:
   case ArgRole::KScale: {

@@ -211,10 +211,33 @@ private:
   /// The decay between each key and query of the tile at `k0` (identity
   /// normalization: the weights are these scores); `scores` without one.
   Value applyDecay(Value scores, Value k0) {
-    if (!decayPrefix)
+    // A gate per channel is inside the score already (gatedOrPlainScores).
+    if (!decayPrefix || op.hasChannelDecay())
       return scores;
     return DecayOp::create(b, loc, scores.getType(), scores, decayPrefix, q0,
                            k0, nq, nk);
+  }
+  /// `scale * phi(Q) phi(K)^T` of the query tile at `qPos` and the key
+  /// tile at `kPos`, with a gate per key channel inside the dot product
+  /// when the spec has one (GLA).
+  Value gatedOrPlainScores(Value qt, Value kt, Value qPos, Value kPos) {
+    if (!op.hasChannelDecay())
+      return ScoresOp::create(b, loc, scoreType, qt, kt, scaleValue);
+    return GatedScoresOp::create(b, loc, scoreType, qt, kt, decayPrefix,
+                                 scaleValue, qPos, kPos, nq, nk);
+  }
+  /// The f64 prefix sums of the log decay of the work item (per key, or
+  /// per key and channel for a gate per channel).
+  Value buildDecayPrefix() {
+    Value decay = op.getDecay();
+    if (!decay)
+      return Value();
+    SmallVector<int64_t> shape = {ShapedType::kDynamic};
+    if (op.hasChannelDecay())
+      shape.push_back(ShapedType::kDynamic);
+    return DecayPrefixOp::create(
+        b, loc, RankedTensorType::get(shape, b.getF64Type()), decay, bi, hi,
+        nk);
   }
   /// The masked scores whose -inf entries P V skips (excluded keys never
   /// read their value rows); null without a mask, where only the padding
@@ -447,7 +470,7 @@ Value TileProgramBuilder::rawScores(Value k0) {
       LoadOp::create(b, loc, tileType(tileKv, keySource), keySource, bi, hk,
                      k0),
       /*keys=*/true);
-  return ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+  return gatedOrPlainScores(qTile, kTile, q0, k0);
 }
 
 std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
@@ -644,10 +667,7 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
         ArrayRef<OpFoldResult>{one, one, tensor::getMixedSize(b, loc, vScales, 2)},
         ArrayRef<OpFoldResult>{one, one, one});
   }
-  if (Value decay = op.getDecay())
-    decayPrefix = DecayPrefixOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
-        decay, bi, hi, nk);
+  decayPrefix = buildDecayPrefix();
   if (op.hasSelection())
     selectBlocks();
 }
@@ -970,7 +990,11 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
                                 /*keys=*/true);
   Value vTile = LoadOp::create(b, loc, tileType(linearChunk, op.getValue()),
                                op.getValue(), bi, hv, c0);
-  Value s = ScoresOp::create(b, loc, scoreType, qTile, kTile, scaleValue);
+  Value s = gatedOrPlainScores(qTile, kTile, q0, c0);
+  // Row r and key r of a chunk are the same position: under the causal
+  // mask the products above the diagonal are never needed.
+  if (auto plain = s.getDefiningOp<ScoresOp>())
+    plain.setLowerTriangular(true);
   Value masked = MaskOp::create(b, loc, scoreType, s, bi, hi, q0, c0, nq, nk,
                                 hq, e.boolean(true), Value(), Value(), Value(),
                                 ValueRange{}, op.getMaskAttr());
@@ -982,9 +1006,11 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   auto update = OnlineUpdateOp::create(
       b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
       filled(rowsType, 0.0), stateRead.getSum(), norm);
-  Value acc = AccumulateOp::create(b, loc, stateRead.getAcc().getType(),
-                                   update.getWeights(), vTile,
-                                   stateRead.getAcc(), Value(), masked);
+  auto accumulate = AccumulateOp::create(
+      b, loc, stateRead.getAcc().getType(), update.getWeights(), vTile,
+      stateRead.getAcc(), Value(), masked);
+  accumulate.setLowerTriangular(true);
+  Value acc = accumulate;
   SmallVector<Value> carry(affineCarry);
   if (!carry.empty())
     acc = affineChunkRows(c0, masked, vTile, acc, update.getNewSum(), carry);
@@ -1103,10 +1129,7 @@ void TileProgramBuilder::buildLinearWorkItems(
 
 void TileProgramBuilder::buildChunkedLinear(ValueRange outs) {
   buildLinearWorkItems(outs, [&](Value rows, Value state, Value keySum) {
-    if (Value decay = op.getDecay())
-      decayPrefix = DecayPrefixOp::create(
-          b, loc, RankedTensorType::get({ShapedType::kDynamic}, b.getF64Type()),
-          decay, bi, hi, nk);
+    decayPrefix = buildDecayPrefix();
     SmallVector<Value> inits = {state, keySum, rows};
     if (op.hasAffineNormalization())
       inits.append(

@@ -1979,7 +1979,7 @@ _SPEC_OPERANDS = {
     "v_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
     "sink_logits": ("f32", (1,), (None,), "[Hq]", True),
     "output_gate": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nq|1]", True),
-    "decay": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nk|1]", True),
+    "decay": ("f32", (3, 4), (None,) * 3, "[B|1, Hq|1, Nk|1] or [B|1, Hq|1, Nk|1, D]", True),
     "feature_weight": ("f32", (3,), (None,) * 3, "[Hq|1, F, D]", True),
     "feature_bias": ("f32", (2,), (None,) * 2, "[Hq|1, F]", True),
 }
@@ -2068,7 +2068,12 @@ class Spec:
             is multiplied by ``decay[b, h, j+1] * ... * decay[b, h, p]``
             (RetNet / Lightning: a constant per head, ``[1, Hq, 1]``;
             Mamba-2: one per token, ``[B, Hq, Nk]``). Needs the identity
-            normalization (``l1`` optional) and a causal mask.
+            normalization (``l1`` optional) and a causal mask. A rank-4
+            array ``[B|1, Hq|1, Nk|1, D]`` (or a 4-tuple of 1 / None) is a
+            gate per key channel (GLA): the score of key ``j`` becomes
+            ``scale * sum_c phi(q)_c phi(k_j)_c prod_{r=j+1..p} decay[b, h,
+            r, c]``, with a feature map that keeps D and no score
+            modification.
         name: the function name.
 
     The arrays given as ``k_head_map``, ``v_head_map``, ``sink_logits``,

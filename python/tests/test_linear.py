@@ -153,6 +153,21 @@ def test_decay_operand(fm, l1, kind, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fm,l1", [(None, False), ("elu_plus_one", True)])
+def test_channel_gate(fm, l1, dtype):
+    """A gate per key channel (GLA), [B, Hq, Nk, D], passed at run time."""
+    spec = ao.Spec(mask=ao.causal(), feature_map=fm, normalization=ao.identity(l1=l1),
+                   scale=1.0, dtype=dtype, decay=(None, None, None, None))
+    assert spec.info["has_decay"] and "decay" in spec.arg_names
+
+    def operands(shape, rng):
+        b, h, _, _, nk, d = shape[:6]
+        return {"decay": rng.uniform(0.5, 1.0, (b, h, nk, d)).astype(np.float32)}
+
+    run_everywhere(spec, dtype, operands)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_bound_decay(dtype):
     """A decay array given to Spec is bound: constant per head (RetNet's
     1 - 2^(-5-h)) for any length, or per token for one length."""
@@ -334,7 +349,8 @@ def test_decay_arguments():
         ao.Spec(decay=(1, None), **causal_linear)
     with pytest.raises(ValueError, match="decay must be True or a 3-tuple"):
         ao.Spec(decay=(2, None, None), **causal_linear)
-    with pytest.raises(ValueError, match=r"decay must be a non-empty array \[B\|1, Hq\|1, Nk\|1\], got shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"decay must be a non-empty array \[B\|1, Hq\|1, Nk\|1\] or "
+                                         r"\[B\|1, Hq\|1, Nk\|1, D\], got shape \(2, 3\)"):
         ao.Spec(decay=np.full((2, 3), 0.5), **causal_linear)
     with pytest.raises(TypeError, match="decay must be a float array"):
         ao.Spec(decay=np.array([[["a"]]]), **causal_linear)

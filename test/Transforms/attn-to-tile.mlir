@@ -254,6 +254,50 @@ func.func @linear_chunked(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
 
 // -----
 
+// A gate per key channel (GLA, rank-4 decay): per-channel prefix sums once
+// per work item, the gate inside each chunk's scores (gated_scores, no
+// decay op after the mask), and the state read and folded per channel.
+// CHECK-LABEL: func.func @gla_chunked
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]]) in (%{{.*}}, %{{.*}}) shared_outs
+// CHECK:   %[[G:.*]] = attn_tile.decay_prefix %arg3[%[[B]], %[[H]]] length %{{.*}} : tensor<1x2x20x16xf32> -> tensor<?x?xf64>
+// CHECK:   scf.for %[[C0:.*]] = %{{.*}} to %{{.*}} step %c64
+// CHECK:     %[[QT:.*]] = attn_tile.load %arg0
+// CHECK:     %[[KT:.*]] = attn_tile.load %arg1
+// CHECK:     %[[SC:.*]] = attn_tile.gated_scores %[[QT]], %[[KT]], %[[G]] scale %{{.*}} at(%{{.*}}, %[[C0]])
+// CHECK:     %[[M:.*]] = attn_tile.mask %[[SC]]
+// CHECK-NOT: attn_tile.decay %
+// CHECK:     attn_tile.read_state %[[QT]], {{.*}} decay(%[[G]] : tensor<?x?xf64>)
+// CHECK:     attn_tile.online_update %[[M]]
+// CHECK:     attn_tile.update_state {{.*}}, %[[KT]], {{.*}} decay(%[[G]] : tensor<?x?xf64>)
+// The quadratic form: the gated scores of each key tile.
+// CHECK-LABEL: func.func @gla_window
+// CHECK:   attn_tile.decay_prefix {{.*}} -> tensor<?x?xf64>
+// CHECK:   attn_tile.for_key_tiles
+// CHECK:     %[[QS:.*]] = attn_tile.gated_scores
+// CHECK:     %[[QM:.*]] = attn_tile.mask %[[QS]]
+// CHECK:     attn_tile.online_update %[[QM]]
+func.func @gla_chunked(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                       %v: tensor<1x2x20x16xf32>, %a: tensor<1x2x20x16xf32>)
+    -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<1x2x20x16xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+func.func @gla_window(%q: tensor<1x2x20x16xf32>, %k: tensor<1x2x20x16xf32>,
+                      %v: tensor<1x2x20x16xf32>, %a: tensor<1x2x20x16xf32>)
+    -> tensor<1x2x20x16xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<1x2x20x16xf32>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 9, right = 0>]>)
+       normalization(#attn.normalize<identity>)
+       : tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>, tensor<1x2x20x16xf32>
+         -> tensor<1x2x20x16xf32>
+  return %o : tensor<1x2x20x16xf32>
+}
+
+// -----
+
 // tile-q is an upper bound: one static query makes a one-row query tile.
 // CHECK-LABEL: func.func @decode
 // CHECK: attn_tile.load %arg0[{{.*}}] : tensor<2x4x1x16xf32> -> tensor<1x16xf32>

@@ -17,13 +17,16 @@
 #include "attn/Conversion/Passes.h"
 
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <random>
 
 using namespace mlir;
 using namespace attn;
@@ -648,6 +651,275 @@ TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
     if (testing::Test::HasFatalFailure())
       return;
   }
+}
+
+//===----------------------------------------------------------------------===//
+// Gated linear attention: a decay per key channel (GLA's diagonal gates),
+// tile program only
+//===----------------------------------------------------------------------===//
+
+#define ATTN_TEST_GATE_TOKEN ", %a: tensor<?x?x?x?xf32>", "decay(%a : tensor<?x?x?x?xf32>)"
+#define ATTN_TEST_UNNORMALIZED "normalization(#attn.normalize<identity>) scale(1.0)"
+
+const SpecCase kGatedCases[] = {
+    // GLA itself: raw q, k, a gate per token and channel, no denominator.
+    {"gla_causal", "mask(#attn.causal) " ATTN_TEST_UNNORMALIZED,
+     ATTN_TEST_GATE_TOKEN},
+    {"gla_elu_l1",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) " ATTN_TEST_LINEAR,
+     ATTN_TEST_GATE_TOKEN},
+    // One gate per (head, channel), shared by the tokens and the batch.
+    {"gla_head_channels_silu",
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(0.25)",
+     ", %a: tensor<1x?x1x?xf32>", "decay(%a : tensor<1x?x1x?xf32>)"},
+    // Another mask than causal alone: the quadratic form only.
+    {"gla_causal_window",
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>) " ATTN_TEST_UNNORMALIZED,
+     ATTN_TEST_GATE_TOKEN},
+    // GLA's output: the row's RMS norm times an element-wise gate.
+    {"gla_rms_gate",
+     "mask(#attn.causal) " ATTN_TEST_UNNORMALIZED
+     " epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)",
+     ", %a: tensor<?x?x?x?xf32>, %g: tensor<?x?x?x?xf32>",
+     "output_gate(%g : tensor<?x?x?x?xf32>) decay(%a : tensor<?x?x?x?xf32>)"},
+};
+
+class GatedLinearAttentionNumericsTest
+    : public ::testing::TestWithParam<std::tuple<int, const char *>> {
+protected:
+  void SetUp() override { attn::test::setUpCompileContext(context); }
+  MLIRContext context;
+};
+
+TEST_P(GatedLinearAttentionNumericsTest, OneCompilationMatchesReferenceAtEveryShape) {
+  auto [caseIndex, elementType] = GetParam();
+  checkTileProgramAtEveryShape(context, kGatedCases[caseIndex], elementType,
+                               false, {0, 5, 64}, {1, 3}, kShapes,
+                               ChunkPairing::Rotate);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, GatedLinearAttentionNumericsTest,
+    ::testing::Combine(::testing::Range(0, int(std::size(kGatedCases))),
+                       ::testing::Values("f32", "bf16")),
+    [](const ::testing::TestParamInfo<std::tuple<int, const char *>> &info) {
+      return std::string(kGatedCases[std::get<0>(info.param)].name) + "_" +
+             std::get<1>(info.param);
+    });
+
+/// Random inputs of `size` for the spec of `c` (f32) with every gate of
+/// channel x set to gates[x % gates.size()].
+static std::optional<std::vector<NDArray>>
+gatedInputs(const SpecBinding &binding, const ProblemSize &size,
+            ArrayRef<double> gates, unsigned seed) {
+  auto args = makeRandomInputs(binding, size, seed);
+  if (!args) {
+    llvm::consumeError(args.takeError());
+    return std::nullopt;
+  }
+  NDArray &decay = (*args)[3];
+  int64_t channels = decay.shape()[3];
+  for (int64_t x = 0, n = decay.numElements(); x < n; ++x)
+    decay.setDouble(x, gates[(x % channels) % gates.size()]);
+  return std::move(*args);
+}
+
+// N = 1, lengths no chunk divides, gates near 0 (1e-3: two steps
+// underflow) and near 1 (0.999, 1 - 2^-12) in neighbouring channels of
+// the same head, against the reference at chunks 0, 5 and 64.
+TEST(GatedLinearAttentionEdgeTest, GatesNearZeroAndOneAtOneTokenAndOddLengths) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  std::string source = makeSpec(kGatedCases[0], "f32", false);
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  const ProblemSize sizes[] = {{1, 2, 2, 1, 1, 8, 8},
+                               {1, 2, 1, 300, 300, 6, 5},
+                               {1, 1, 1, 7, 70, 16, 4}};
+  const double gates[] = {0.999, 1e-3, 1.0 - 1.0 / 4096, 0.5};
+  // One compilation per chunk size serves every shape.
+  for (int64_t chunk : {0, 5, 64}) {
+    SCOPED_TRACE(testing::Message() << "linear-chunk " << chunk);
+    CompileOptions options;
+    options.lowering = CompileOptions::Lowering::TileProgram;
+    options.linearChunk = chunk;
+    auto compiled = CompiledFunction::compile(*module, "spec", options);
+    ASSERT_TRUE(static_cast<bool>(compiled))
+        << llvm::toString(compiled.takeError());
+    for (const ProblemSize &size : sizes) {
+      SCOPED_TRACE(testing::Message() << "N " << size.nk << " D " << size.d);
+      auto args = gatedInputs(*binding, size, gates, 5);
+      ASSERT_TRUE(args.has_value());
+      auto specialized = specializeToShapes(*binding, *args);
+      ASSERT_TRUE(succeeded(specialized));
+      auto concrete = bindSpec(**specialized, "spec");
+      ASSERT_TRUE(succeeded(concrete));
+      Comparison out;
+      attn::test::runAndCompare(**compiled, *concrete, size, *args, *args,
+                                &out);
+      EXPECT_EQ(out.nonFinite, 0);
+    }
+  }
+}
+
+// 16384 tokens through the chunked form against the gated recurrence in
+// float64 (S_t = diag(a_t) S_{t-1} + k_t v_t^T, o_t = q_t S_t): gates 0.999,
+// 1 - 2^-12, 1e-3 and 1 in the channels, no overflow, no NaN.
+TEST(GatedLinearAttentionEdgeTest, SixteenThousandTokensMatchTheRecurrence) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  auto module = parseSourceString<ModuleOp>(
+      makeSpec(kGatedCases[0], "f32", false), &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  const int64_t n = 16384, d = 4;
+  ProblemSize size{1, 1, 1, n, n, d, d};
+  const double gates[] = {0.999, 1.0 - 1.0 / 4096, 1e-3, 1.0};
+  auto args = gatedInputs(*binding, size, gates, 7);
+  ASSERT_TRUE(args.has_value());
+  CompileOptions options;
+  options.lowering = CompileOptions::Lowering::TileProgram;
+  auto compiled = CompiledFunction::compile(*module, "spec", options);
+  ASSERT_TRUE(static_cast<bool>(compiled)) << llvm::toString(compiled.takeError());
+  NDArray out(DType::F32, {1, 1, n, d});
+  ASSERT_FALSE(static_cast<bool>((*compiled)->run(
+      {&(*args)[0], &(*args)[1], &(*args)[2], &(*args)[3]}, {&out})));
+  auto at = [&](const NDArray &a, int64_t t, int64_t x) {
+    return a.getDouble(t * d + x);
+  };
+  std::vector<double> state(d * d, 0.0);
+  double worst = 0.0, largest = 0.0;
+  for (int64_t t = 0; t < n; ++t) {
+    for (int64_t x = 0; x < d; ++x)
+      for (int64_t y = 0; y < d; ++y)
+        state[x * d + y] = gates[x] * state[x * d + y] +
+                           at((*args)[1], t, x) * at((*args)[2], t, y);
+    for (int64_t y = 0; y < d; ++y) {
+      double o = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        o += at((*args)[0], t, x) * state[x * d + y];
+      double got = at(out, t, y);
+      ASSERT_TRUE(std::isfinite(got)) << "t " << t;
+      worst = std::max(worst, std::abs(got - o));
+      largest = std::max(largest, std::abs(o));
+    }
+  }
+  // f32 sums over an effective window of 1 / (1 - a) tokens; the gate of
+  // 1 sums every token.
+  EXPECT_LT(worst, 1e-4 * largest) << "largest " << largest;
+}
+
+/// The zoo spec at `relPath` (under zoo/), compiled for the tile program.
+static std::unique_ptr<CompiledFunction>
+compileZooSpec(MLIRContext &context, const std::string &relPath,
+               const char *entry) {
+  std::string path = std::string(ATTN_ZOO_DIR) + "/" + relPath;
+  auto buffer = llvm::MemoryBuffer::getFile(path);
+  if (!buffer) {
+    ADD_FAILURE() << "cannot read " << path;
+    return nullptr;
+  }
+  auto module = parseSourceString<ModuleOp>((*buffer)->getBuffer(), &context);
+  if (!module) {
+    ADD_FAILURE() << "cannot parse " << path;
+    return nullptr;
+  }
+  CompileOptions options;
+  options.lowering = CompileOptions::Lowering::TileProgram;
+  auto compiled = CompiledFunction::compile(*module, entry, options);
+  if (!compiled) {
+    ADD_FAILURE() << llvm::toString(compiled.takeError());
+    return nullptr;
+  }
+  return std::move(*compiled);
+}
+
+// L08 Gated Slot Attention end to end: the two zoo specs (the slot scores,
+// one head per slot; the readout, GLA over the slots with the softmax as
+// the query map) with the caller's reshapes between them, against the
+// layer's recurrence in float64 (K~_t = diag(a_t) K~_{t-1} + (1 - a_t)
+// k_t^T, V~_t likewise, o_t = V~_t^T softmax(K~_t q_t)).
+TEST(GatedSlotAttentionTest, TwoPassesMatchTheSlotRecurrence) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  auto scores = compileZooSpec(context, "linear/gated_slot_scores.mlir",
+                               "gsa_slots");
+  auto readout = compileZooSpec(context, "linear/gated_slot_readout.mlir",
+                                "gsa_readout");
+  ASSERT_TRUE(scores && readout);
+  const int64_t H = 2, m = 4, N = 70, D = 8, Dv = 6;
+  std::mt19937_64 rng(31);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> gate(0.5, 0.99);
+  NDArray q(DType::F32, {1, H, N, D}), k(DType::F32, {1, H, N, D}),
+      v(DType::F32, {1, H, N, Dv}), alpha(DType::F32, {1, H, N, m});
+  for (NDArray *a : {&q, &k, &v})
+    for (int64_t x = 0; x < a->numElements(); ++x)
+      a->setDouble(x, normal(rng));
+  for (int64_t x = 0; x < alpha.numElements(); ++x)
+    alpha.setDouble(x, gate(rng));
+  // Pass 1: head h * m + c is slot c of head h.
+  NDArray q1(DType::F32, {1, H * m, N, D}), g1(DType::F32, {1, H * m, N, 1}),
+      map(DType::I32, {H * m}), a1(DType::F32, {1, H * m, N}),
+      s1(DType::F32, {1, H * m, N, 1});
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t c = 0; c < m; ++c) {
+      int64_t slot = h * m + c;
+      map.setDouble(slot, slot);
+      for (int64_t t = 0; t < N; ++t) {
+        for (int64_t x = 0; x < D; ++x)
+          q1.setDouble((slot * N + t) * D + x, q.getDouble((h * N + t) * D + x));
+        double a = alpha.getDouble((h * N + t) * m + c);
+        g1.setDouble(slot * N + t, 1.0 - a);
+        a1.setDouble(slot * N + t, a);
+      }
+    }
+  ASSERT_FALSE(static_cast<bool>(
+      scores->run({&q1, &k, &g1, &map, &a1}, {&s1})));
+  // Pass 2: the slot scores as [1, H, N, m] queries.
+  NDArray s2(DType::F32, {1, H, N, m}), g2(DType::F32, {1, H, N, m}),
+      out(DType::F32, {1, H, N, Dv});
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t t = 0; t < N; ++t)
+      for (int64_t c = 0; c < m; ++c) {
+        s2.setDouble((h * N + t) * m + c, s1.getDouble((h * m + c) * N + t));
+        g2.setDouble((h * N + t) * m + c,
+                     1.0 - alpha.getDouble((h * N + t) * m + c));
+      }
+  ASSERT_FALSE(static_cast<bool>(readout->run({&s2, &g2, &v, &alpha}, {&out})));
+  double worst = 0.0, largest = 0.0;
+  for (int64_t h = 0; h < H; ++h) {
+    std::vector<double> slotKeys(m * D, 0.0), slotValues(m * Dv, 0.0);
+    for (int64_t t = 0; t < N; ++t) {
+      std::vector<double> logits(m, 0.0);
+      for (int64_t c = 0; c < m; ++c) {
+        double a = alpha.getDouble((h * N + t) * m + c);
+        for (int64_t x = 0; x < D; ++x)
+          slotKeys[c * D + x] = a * slotKeys[c * D + x] +
+                                (1 - a) * k.getDouble((h * N + t) * D + x);
+        for (int64_t y = 0; y < Dv; ++y)
+          slotValues[c * Dv + y] = a * slotValues[c * Dv + y] +
+                                   (1 - a) * v.getDouble((h * N + t) * Dv + y);
+        for (int64_t x = 0; x < D; ++x)
+          logits[c] += slotKeys[c * D + x] * q.getDouble((h * N + t) * D + x);
+      }
+      double top = *std::max_element(logits.begin(), logits.end()), sum = 0.0;
+      for (double &l : logits)
+        sum += l = std::exp(l - top);
+      for (int64_t y = 0; y < Dv; ++y) {
+        double o = 0.0;
+        for (int64_t c = 0; c < m; ++c)
+          o += logits[c] / sum * slotValues[c * Dv + y];
+        worst = std::max(worst, std::abs(out.getDouble((h * N + t) * Dv + y) - o));
+        largest = std::max(largest, std::abs(o));
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-5 * std::max(1.0, largest)) << "largest " << largest;
 }
 
 //===----------------------------------------------------------------------===//

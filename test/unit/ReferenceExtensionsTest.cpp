@@ -289,15 +289,18 @@ namespace {
 /// Causal linear attention by its recurrence, independently of the
 /// reference's quadratic form: S_t = a_t S_{t-1} + phi(k_t) v_t^T,
 /// z_t = a_t z_{t-1} + phi(k_t), o_t = phi(q_t)^T S_t (/ phi(q_t)^T z_t).
+/// A rank-4 decay gates each channel x (row x of S): diag(a_t) S_{t-1}.
 std::vector<double> recurrentLinear(const Inputs &in, int64_t b, int64_t h,
                                     bool l1) {
   auto qs = in.query.shape(), vs = in.value.shape();
   int64_t N = qs[2], D = qs[3], Dv = vs[3];
+  bool channels = in.decay->rank() == 4;
   auto phi = [](double x) { return x > 0 ? x + 1.0 : std::exp(x); };
   std::vector<double> state(D * Dv, 0.0), z(D, 0.0), out(N * Dv, 0.0);
   for (int64_t t = 0; t < N; ++t) {
-    double a = in.decay->getDouble((b * qs[1] + h) * N + t);
+    int64_t token = (b * qs[1] + h) * N + t;
     for (int64_t x = 0; x < D; ++x) {
+      double a = in.decay->getDouble(channels ? token * D + x : token);
       double fk = phi(at4(in.key, b, h, t, x));
       z[x] = a * z[x] + fk;
       for (int64_t y = 0; y < Dv; ++y)
@@ -316,11 +319,12 @@ std::vector<double> recurrentLinear(const Inputs &in, int64_t b, int64_t h,
   return out;
 }
 
-std::string linearSpec(const char *normalization) {
-  std::string t = kT;
+std::string linearSpec(const char *normalization,
+                       const char *decayType = "tensor<?x?x?xf32>") {
+  std::string t = kT, a = decayType;
   return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
-         ", %a: tensor<?x?x?xf32>) {\n"
-         "  %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?xf32>) "
+         ", %a: " + a + ") {\n"
+         "  %o = attn.attention %q, %k, %v decay(%a : " + a + ") "
          "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
          "normalization(" +
          normalization + ") scale(1.0) : " + t + ", " + t + ", " + t +
@@ -329,19 +333,23 @@ std::string linearSpec(const char *normalization) {
 
 } // namespace
 
-// The quadratic form with the product of decays equals the recurrence, with
-// and without the l1 denominator, for decays from 0.05 to 1.
-TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
+/// The reference (quadratic form) against the recurrence, with and without
+/// the l1 denominator, for decays of `decayShape` from 0.05 to 1 (every
+/// `ones`-th one exactly 1), B = H = 2, N = 9, D = 4, Dv = 3.
+static void expectDecayedIsTheRecurrence(std::vector<int64_t> decayShape,
+                                  const char *decayType, int64_t ones,
+                                  unsigned seed) {
   for (bool l1 : {false, true}) {
     PARSE(spec, linearSpec(l1 ? "#attn.normalize<identity, l1>"
-                              : "#attn.normalize<identity>"));
-    Inputs in = qkv(randn({2, 2, 9, 4}, 11), randn({2, 2, 9, 4}, 12),
-                    randn({2, 2, 9, 3}, 13));
-    NDArray decay(DType::F64, {2, 2, 9});
-    std::mt19937_64 rng(14);
+                              : "#attn.normalize<identity>",
+                           decayType));
+    Inputs in = qkv(randn({2, 2, 9, 4}, seed), randn({2, 2, 9, 4}, seed + 1),
+                    randn({2, 2, 9, 3}, seed + 2));
+    NDArray decay(DType::F64, decayShape);
+    std::mt19937_64 rng(seed + 3);
     std::uniform_real_distribution<double> dist(0.05, 1.0);
     for (int64_t x = 0; x < decay.numElements(); ++x)
-      decay.setDouble(x, x % 5 == 0 ? 1.0 : dist(rng));
+      decay.setDouble(x, x % ones == 0 ? 1.0 : dist(rng));
     in.decay = decay;
     EVAL(out, spec, in);
     for (int64_t b = 0; b < 2; ++b)
@@ -354,6 +362,35 @@ TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
                 << "l1 " << l1 << " b " << b << " h " << h << " t " << t;
       }
   }
+}
+
+// The quadratic form with the product of decays equals the recurrence.
+TEST(ReferenceExtensions, DecayedLinearAttentionIsTheRecurrence) {
+  expectDecayedIsTheRecurrence({2, 2, 9}, "tensor<?x?x?xf32>", 5, 11);
+}
+
+// A gate per key channel (GLA): the quadratic form, whose score multiplies
+// each channel's gates out directly, equals the recurrence
+// S_t = diag(a_t) S_{t-1} + phi(k_t) v_t^T, some channels never decaying.
+TEST(ReferenceExtensions, ChannelGatedLinearAttentionIsTheRecurrence) {
+  expectDecayedIsTheRecurrence({2, 2, 9, 4}, "tensor<?x?x?x?xf32>", 7, 21);
+}
+
+// A gate of the wrong width or outside (0, 1] is an error of the reference.
+TEST(ReferenceExtensions, ChannelGateShapesAndValuesAreChecked) {
+  PARSE(spec, linearSpec("#attn.normalize<identity>", "tensor<?x?x?x?xf32>"));
+  Inputs in = qkv(randn({1, 1, 4, 2}, 1), randn({1, 1, 4, 2}, 2),
+                  randn({1, 1, 4, 2}, 3));
+  in.decay = floats({1, 1, 4, 1}, {0.9, 0.9, 0.9, 0.9});
+  llvm::Expected<Outputs> narrow = evaluate(spec->op, in);
+  ASSERT_FALSE(static_cast<bool>(narrow));
+  EXPECT_NE(llvm::toString(narrow.takeError()).find("decay has shape"),
+            std::string::npos);
+  in.decay = floats({1, 1, 1, 2}, {0.9, 1.5});
+  llvm::Expected<Outputs> big = evaluate(spec->op, in);
+  ASSERT_FALSE(static_cast<bool>(big));
+  EXPECT_NE(llvm::toString(big.takeError()).find("a decay must lie in (0, 1]"),
+            std::string::npos);
 }
 
 TEST(ReferenceExtensions, DecayOutsideTheUnitIntervalIsAnError) {

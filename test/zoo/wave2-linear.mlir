@@ -59,6 +59,18 @@
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 20 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 21 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,24 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/lightning_tnl.mlir --random 22 --tile-program --linear-chunk 0 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// GLA (a gate per token and key channel: rank-4 decay, RMSNorm times an
+// element-wise gate), the base of L08; chunked (64, 7) and quadratic.
+// RUN: attn-run %zoo/linear/gla.mlir --random 40 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/gla.mlir --random 41 --tile-program --shape 1,2,2,1,1,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/gla.mlir --random 42 --tile-program --linear-chunk 7 --element-type bf16 --shape 1,2,1,100,133,24 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/gla.mlir --random 43 --tile-program --linear-chunk 0 --shape 1,2,1,100,100,16 --check | FileCheck %s
+// L08 Gated Slot Attention: its two passes (the slot scores, one head per
+// slot with Dv = 1 and the slot's scalar decay; the readout, GLA over the
+// slots with the softmax over them as the query map).
+// RUN: attn-run %zoo/linear/gated_slot_scores.mlir --random 44 --tile-program --shape 2,8,2,77,77,16,1 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/gated_slot_readout.mlir --random 45 --tile-program --shape 2,2,2,77,77,8,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/gated_slot_readout.mlir --random 46 --tile-program --linear-chunk 0 --shape 1,2,2,1,1,8,16 --check | FileCheck %s
 // L06 Efficient Attention (the row softmax on the queries, the softmax over
 // the key sequence on the keys: one per-call map of all Nk keys before the
 // work items; non-causal, so the quadratic form) and its 1/n scaling

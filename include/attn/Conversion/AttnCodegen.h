@@ -52,11 +52,15 @@ public:
   /// 0 for x < 0 (the empty product), the last entry past the end: every
   /// read stays inside the prefix, also for padding rows and columns whose
   /// value a select drops afterwards.
-  mlir::Value decayPrefixAt(mlir::Value prefix, mlir::Value x);
+  /// With `channel`, the prefix is 2-D (a gate per key channel) and the
+  /// entry is `prefix[x, channel]`, with the same rules along x.
+  mlir::Value decayPrefixAt(mlir::Value prefix, mlir::Value x,
+                            mlir::Value channel = {});
   /// exp(prefix[to] - prefix[from]) in f32 (1 without a prefix): the decay
-  /// between two positions, differenced in f64 and truncated once.
+  /// between two positions, differenced in f64 and truncated once (of one
+  /// channel with a 2-D prefix).
   mlir::Value decayBetween(mlir::Value prefix, mlir::Value from,
-                           mlir::Value to);
+                           mlir::Value to, mlir::Value channel = {});
   /// The head of K (or V) read by query head `h` of batch `batch`:
   /// `map[batch, h]` (or `map[h]`) clamped into [0, heads) when a head map
   /// is given, else `h / (hq / heads)`.

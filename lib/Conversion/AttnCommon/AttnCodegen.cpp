@@ -88,19 +88,22 @@ Value ScalarEmitter::toF32(Value v) {
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
 }
 
-Value ScalarEmitter::decayPrefixAt(Value prefix, Value x) {
+Value ScalarEmitter::decayPrefixAt(Value prefix, Value x, Value channel) {
   Value last = subi(tensor::DimOp::create(b, loc, prefix, 0), idx(1));
-  Value value =
-      tensor::ExtractOp::create(b, loc, prefix, maxsi(minsi(x, last), idx(0)));
+  SmallVector<Value, 2> at = {maxsi(minsi(x, last), idx(0))};
+  if (channel)
+    at.push_back(channel);
+  Value value = tensor::ExtractOp::create(b, loc, prefix, at);
   Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
   return select(cmp(arith::CmpIPredicate::slt, x, idx(0)), zero, value);
 }
 
-Value ScalarEmitter::decayBetween(Value prefix, Value from, Value to) {
+Value ScalarEmitter::decayBetween(Value prefix, Value from, Value to,
+                                  Value channel) {
   if (!prefix)
     return f32(1.0);
-  Value diff = arith::SubFOp::create(b, loc, decayPrefixAt(prefix, to),
-                                     decayPrefixAt(prefix, from));
+  Value diff = arith::SubFOp::create(b, loc, decayPrefixAt(prefix, to, channel),
+                                     decayPrefixAt(prefix, from, channel));
   return math::ExpOp::create(
       b, loc, arith::TruncFOp::create(b, loc, b.getF32Type(), diff));
 }

@@ -26,6 +26,7 @@
 #include "attn/Conversion/SoftmaxMath.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
@@ -796,16 +797,24 @@ static Value nonFiniteProbe(VectorEmitter &v, const ValueRows &rows) {
 /// rows j of `value`: value vectors against broadcast weights, `rows` x
 /// `vectors` accumulators per pass over whole groups of columns, then single
 /// (masked) vectors for the rest. `alpha` may be null (no rescaling).
+/// `triangle` skips what a lower-triangular product (the chunks of the
+/// causal linear form: row i and index i are the same position) never
+/// needs for the rows [i0, i0 + rows) of a block: the value rows j past
+/// the block's last row (`ValueRows`: P V, where those weights are 0), or
+/// the columns past it (`Columns`: scores, whose entries there the mask
+/// excludes; whole vectors only, so a vector that crosses the diagonal is
+/// computed in full).
 using RowScalar = function_ref<Value(Value row)>;
 using PairScalar = function_ref<Value(Value row, Value j)>;
+enum class Triangle { Full, ValueRows, Columns };
 static Value outerProductAccumulate(VectorEmitter &v, Value acc,
                                     const ValueRows &value, PairScalar weight,
-                                    RowScalar alpha, Blocking blocking) {
+                                    RowScalar alpha, Blocking blocking,
+                                    Triangle triangle = Triangle::Full) {
   ScalarEmitter &e = v.e;
   int64_t width = v.width;
   Value cols = v.dim(acc, 1);
   int64_t group = blocking.vectors * width;
-  Value wholeCols = e.muli(e.floordiv(cols, e.idx(group)), e.idx(group));
 
   // One pass: `count` vectors from column c0 for rows [i0, i0 + rows).
   auto pass = [&](Value i0, int64_t rows, Value c0, int64_t count,
@@ -820,8 +829,11 @@ static Value outerProductAccumulate(VectorEmitter &v, Value acc,
                              : x);
       }
     }
+    Value steps = triangle == Triangle::ValueRows
+                      ? e.minsi(value.count, e.addi(i0, e.idx(rows)))
+                      : value.count;
     ValueRange sums = v.loop(
-        e.idx(0), value.count, 1, init,
+        e.idx(0), steps, 1, init,
         [&](Value j, ValueRange iter) -> SmallVector<Value> {
           return outerProductStep(
               v, iter, rows, count,
@@ -839,11 +851,15 @@ static Value outerProductAccumulate(VectorEmitter &v, Value acc,
     return acc;
   };
   auto block = [&](Value i0, int64_t rows, Value acc) {
+    Value end = triangle == Triangle::Columns
+                    ? e.minsi(cols, e.addi(i0, e.idx(rows)))
+                    : cols;
+    Value wholeCols = e.muli(e.floordiv(end, e.idx(group)), e.idx(group));
     acc = v.loop(e.idx(0), wholeCols, group, acc,
                  [&](Value c0, ValueRange it) -> SmallVector<Value> {
                    return {pass(i0, rows, c0, blocking.vectors, true, it[0])};
                  })[0];
-    return v.loop(wholeCols, cols, width, acc,
+    return v.loop(wholeCols, end, width, acc,
                   [&](Value c0, ValueRange it) -> SmallVector<Value> {
                     return {pass(i0, rows, c0, 1, false, it[0])};
                   })[0];
@@ -852,6 +868,79 @@ static Value outerProductAccumulate(VectorEmitter &v, Value acc,
   return staticRows != ShapedType::kDynamic
              ? v.rowBlocks(staticRows, blocking.rows, acc, block)
              : v.rowBlocks(v.dim(acc, 0), blocking.rows, acc, block);
+}
+
+static SmallVector<Value> transposeInRegisters(VectorEmitter &v,
+                                               SmallVector<Value> rows);
+
+/// `scale * key^T` ([D, tk], tk a multiple of the width): blocks of width x
+/// width transposed in registers, the channels past the last whole vector
+/// copied one by one.
+static Value transposedKeys(VectorEmitter &v, Value k, Value scale,
+                            int64_t tk) {
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  int64_t width = v.width;
+  Value depth = v.dim(k, 1);
+  Value whole = e.muli(e.floordiv(depth, e.idx(width)), e.idx(width));
+  bool unscaled = matchPattern(scale, m_OneFloat());
+  Value lanes = unscaled ? Value() : v.broadcast(scale);
+  auto scaled = [&](Value x) -> Value {
+    if (unscaled)
+      return x;
+    return arith::MulFOp::create(b, loc, x,
+                                 isa<VectorType>(x.getType()) ? lanes : scale);
+  };
+  Value kT = v.empty({depth, b.getIndexAttr(tk)});
+  for (int64_t c0 = 0; c0 < tk; c0 += width) {
+    kT = v.loop(e.idx(0), whole, width, kT,
+                [&](Value x0, ValueRange iter) -> SmallVector<Value> {
+                  SmallVector<Value> rows;
+                  for (int64_t i = 0; i < width; ++i)
+                    rows.push_back(
+                        scaled(v.read(k, {e.idx(c0 + i), x0}, true)));
+                  SmallVector<Value> columns = transposeInRegisters(v, rows);
+                  Value t = iter[0];
+                  for (int64_t i = 0; i < width; ++i)
+                    t = v.write(columns[i], t,
+                                {e.addi(x0, e.idx(i)), e.idx(c0)}, true);
+                  return {t};
+                })[0];
+  }
+  return v.loop(
+      whole, depth, 1, kT, [&](Value x, ValueRange iter) -> SmallVector<Value> {
+        Value t = iter[0];
+        for (int64_t c = 0; c < tk; ++c)
+          t = v.insert(scaled(v.extract(k, {e.idx(c), x})), t, {x, e.idx(c)});
+        return {t};
+      })[0];
+}
+
+/// S = scale * Q K^T for a key tile no key loop packed (the chunks of the
+/// linear form): the tile transposed once into [D, tk] (times the scale),
+/// then the P V kernel's register-blocked outer products with Q's entries
+/// as the broadcast weights (the row-dot form pays a horizontal sum and a
+/// serial FMA chain per entry). With `lower_triangular`, a row block stops
+/// at the vector that holds its last row's diagonal.
+static Value scoresFromTransposedKeys(ScoresOp op, int64_t width,
+                                      Blocking blocking) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Value q = op.getQuery(), k = op.getKey();
+  int64_t tq = staticDim(op.getResult(), 0), tk = staticDim(op.getResult(), 1);
+  Value depth = v.dim(k, 1);
+  Value transposed = transposedKeys(v, k, op.getScale(), tk);
+  Value zeros = linalg::FillOp::create(
+                    b, v.loc, ValueRange{e.f32(0.0)},
+                    ValueRange{tensor::EmptyOp::create(
+                        b, v.loc, ArrayRef<int64_t>{tq, tk}, b.getF32Type())})
+                    .getResult(0);
+  return outerProductAccumulate(
+      v, zeros, ValueRows(v, transposed, depth),
+      [&](Value r, Value x) { return v.extract(q, {r, x}); }, RowScalar(),
+      blocking, op.getLowerTriangular() ? Triangle::Columns : Triangle::Full);
 }
 
 /// acc * alpha + P V.
@@ -863,7 +952,8 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
   return outerProductAccumulate(
       v, op.getAcc(), ValueRows(v, op.getValue()),
       [&](Value row, Value j) { return v.extract(p, {row, j}); },
-      alpha ? RowScalar(rescale) : RowScalar(), blocking);
+      alpha ? RowScalar(rescale) : RowScalar(), blocking,
+      op.getLowerTriangular() ? Triangle::ValueRows : Triangle::Full);
 }
 
 /// An excluded pair must add nothing even where its value row holds an
@@ -1193,6 +1283,110 @@ static Value lowerDecay(DecayOp op, int64_t width) {
       })[0];
 }
 
+/// Whether a linear-state op's prefix is a gate per key channel (2-D).
+static bool isChannelPrefix(Value prefix) {
+  return prefix && cast<ShapedType>(prefix.getType()).getRank() == 2;
+}
+
+/// exp(prefix[to, x..] - prefix[from, x..]) as f32 lanes: the gates of the
+/// channels from x between two positions (ScalarEmitter::decayPrefixAt's
+/// rules per row: 0 before the first key, the last row past the end;
+/// channels past the end read 0, a factor of 1).
+static Value channelDecayLanes(VectorEmitter &v, Value prefix, Value from,
+                               Value to, Value x) {
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  auto f64Lanes = v.vectorType(b.getF64Type());
+  Value zero64 = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  Value last = e.subi(v.dim(prefix, 0), e.idx(1));
+  auto row = [&](Value pos) -> Value {
+    Value clamped = e.maxsi(e.minsi(pos, last), e.idx(0));
+    Value lanes = vector::TransferReadOp::create(
+        b, loc, f64Lanes, prefix, ValueRange{clamped, x}, zero64,
+        ArrayRef<bool>{false});
+    Value before = v.broadcast(e.cmp(arith::CmpIPredicate::slt, pos, e.idx(0)));
+    return arith::SelectOp::create(b, loc, before, v.broadcast(zero64), lanes);
+  };
+  Value diff = arith::SubFOp::create(b, loc, row(to), row(from));
+  return math::ExpOp::create(
+      b, loc, arith::TruncFOp::create(b, loc, v.vectorType(), diff));
+}
+
+/// `tile[r, x] * exp(prefix[to(r), x] - prefix[from(r), x])`: each row's
+/// features decayed per channel (a query since the state, a key to the
+/// chunk's end), vectors along the features.
+static Value decayRowChannels(VectorEmitter &v, Value tile, Value prefix,
+                              function_ref<Value(Value)> from,
+                              function_ref<Value(Value)> to) {
+  ScalarEmitter &e = v.e;
+  Value depth = v.dim(tile, 1);
+  return v.loop(
+      e.idx(0), e.idx(staticDim(tile, 0)), 1, tile,
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        Value f = from(r), t = to(r);
+        return {v.loop(e.idx(0), depth, v.width, iter[0],
+                       [&](Value x, ValueRange it) -> SmallVector<Value> {
+                         Value decayed = arith::MulFOp::create(
+                             v.b, v.loc, v.read(tile, {r, x}, false),
+                             channelDecayLanes(v, prefix, f, t, x));
+                         return {v.write(decayed, it[0], {r, x}, false)};
+                       })[0]};
+      })[0];
+}
+
+/// Per query row, the keys up to its position only (the others stay 0):
+/// the dot product along the channels with each channel's factor
+/// exp(prefix[p, x] - prefix[j, x]) as f32 lanes, reduced by halves.
+static Value lowerGatedScores(GatedScoresOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  OpBuilder &b = v.b;
+  Location loc = v.loc;
+  Value q = op.getQuery(), k = op.getKey(), prefix = op.getPrefix();
+  int64_t tq = staticDim(q, 0), tk = staticDim(k, 0);
+  Value nk = op.getKeyLength();
+  Value shift = e.subi(nk, op.getQueryLength());
+  Value depth = v.dim(q, 1);
+  Value zeros = linalg::FillOp::create(
+                    b, loc, ValueRange{e.f32(0.0)},
+                    ValueRange{tensor::EmptyOp::create(
+                        b, loc, ArrayRef<int64_t>{tq, tk}, b.getF32Type())})
+                    .getResult(0);
+  return v.loop(
+      e.idx(0), e.idx(tq), 1, zeros,
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        Value p = e.addi(e.addi(op.getQueryPos(), r), shift);
+        // Keys j in [max(0, k0), min(p, nk - 1)], as tile columns.
+        Value first = e.maxsi(e.subi(e.idx(0), op.getKeyPos()), e.idx(0));
+        Value end = e.minsi(
+            e.subi(e.addi(e.minsi(p, e.subi(nk, e.idx(1))), e.idx(1)),
+                   op.getKeyPos()),
+            e.idx(tk));
+        end = e.select(e.cmp(arith::CmpIPredicate::slt, p, nk), end, first);
+        end = e.maxsi(end, first);
+        return {v.loop(
+            first, end, 1, iter[0],
+            [&](Value c, ValueRange it) -> SmallVector<Value> {
+              Value j = e.addi(op.getKeyPos(), c);
+              Value dot = v.loop(
+                  e.idx(0), depth, width, v.splat(0.0),
+                  [&](Value x, ValueRange acc) -> SmallVector<Value> {
+                    Value qk = arith::MulFOp::create(
+                        b, loc, v.read(q, {r, x}, false),
+                        v.read(k, {c, x}, false));
+                    return {math::FmaOp::create(
+                        b, loc, qk, channelDecayLanes(v, prefix, j, p, x),
+                        acc[0])};
+                  })[0];
+              Value s = arith::MulFOp::create(
+                  b, loc, v.reduce(vector::CombiningKind::ADD, dot),
+                  op.getScale());
+              return {v.insert(s, it[0], {r, c})};
+            })[0]};
+      })[0];
+}
+
 /// phi of a Q or K tile, row vectors along the head dimension.
 static Value lowerFeatureMap(FeatureMapOp op, int64_t width) {
   VectorEmitter v(op, width);
@@ -1334,17 +1528,45 @@ static Value rowsOf(VectorEmitter &v, int64_t rows,
                 })[0];
 }
 
+/// `tile[r, :] * factor(r)` (vectors along the row): the weights of an
+/// outer-product kernel scaled once, so that it broadcasts them straight
+/// from memory instead of multiplying each one in its inner loop.
+static Value scaleRows(VectorEmitter &v, Value tile,
+                       function_ref<Value(Value row)> factor) {
+  ScalarEmitter &e = v.e;
+  int64_t rows = staticDim(tile, 0);
+  Value depth = v.dim(tile, 1);
+  return v.loop(
+      e.idx(0), e.idx(rows), 1, v.empty({v.b.getIndexAttr(rows), depth}),
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        Value f = v.broadcast(factor(r));
+        return {v.loop(e.idx(0), depth, v.width, iter[0],
+                       [&](Value x, ValueRange it) -> SmallVector<Value> {
+                         Value scaled = arith::MulFOp::create(
+                             v.b, v.loc, v.read(tile, {r, x}, false), f);
+                         return {v.write(scaled, it[0], {r, x}, false)};
+                       })[0]};
+      })[0];
+}
+
 /// acc = f * (phi(q) S), sum = f * (phi(q) . z) per query row, f the
 /// row's scale and decay since the state.
 static SmallVector<Value> lowerReadState(ReadStateOp op, int64_t width,
                                          Blocking blocking) {
   VectorEmitter v(op, width);
   ScalarEmitter &e = v.e;
-  Value q = op.getQuery(), chunk = op.getChunk();
+  Value q = op.getQuery(), chunk = op.getChunk(), prefix = op.getPrefix();
+  Value before = e.subi(chunk, e.idx(1));
   int64_t rows = staticDim(q, 0);
+  // A gate per channel decays each query feature since the state first.
+  if (isChannelPrefix(prefix)) {
+    q = decayRowChannels(
+        v, q, prefix, [&](Value) { return before; },
+        [&](Value r) { return e.addi(chunk, r); });
+    prefix = Value();
+  }
   Value factors = rowsOf(v, rows, [&](Value r) -> Value {
-    Value f = v.e.decayBetween(op.getPrefix(), e.subi(chunk, e.idx(1)),
-                           e.addi(chunk, r));
+    Value f = v.e.decayBetween(prefix, before, e.addi(chunk, r));
     return arith::MulFOp::create(v.b, v.loc, f, op.getScale());
   });
   auto accType = cast<RankedTensorType>(op.getAcc().getType());
@@ -1356,13 +1578,12 @@ static SmallVector<Value> lowerReadState(ReadStateOp op, int64_t width,
                         accType.isDynamicDim(1) ? ValueRange{dv}
                                                 : ValueRange{})})
                     .getResult(0);
-  // The row's factor goes into its broadcast weights.
+  // The rows' factors go into the broadcast weights, once.
+  Value weights =
+      scaleRows(v, q, [&](Value r) { return v.extract(factors, {r}); });
   Value acc = outerProductAccumulate(
       v, zeros, ValueRows(v, op.getState()),
-      [&](Value r, Value x) -> Value {
-        return arith::MulFOp::create(v.b, v.loc, v.extract(q, {r, x}),
-                                     v.extract(factors, {r}));
-      },
+      [&](Value r, Value x) { return v.extract(weights, {r, x}); },
       RowScalar(), blocking);
   Value depth = v.dim(q, 1);
   Value sum = rowsOf(v, rows, [&](Value r) -> Value {
@@ -1390,29 +1611,51 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op, int64_t width,
   Value last = e.subi(e.minsi(e.addi(chunk, e.idx(rows)), op.getKeyLength()),
                       e.idx(1));
   Value count = e.maxsi(e.addi(e.subi(last, chunk), e.idx(1)), e.idx(0));
-  Value stateDecay = v.e.decayBetween(prefix, e.subi(chunk, e.idx(1)), last);
-  Value keyDecay = rowsOf(v, rows, [&](Value c) -> Value {
-    return v.e.decayBetween(prefix, e.addi(chunk, c), last);
-  });
+  Value before = e.subi(chunk, e.idx(1));
+  Value depth = v.dim(k, 1);
+  // The keys decayed to the chunk's end (per feature with a gate per
+  // channel, per row with a scalar decay) once, so that the outer products
+  // broadcast them straight from memory; the state rows decayed over the
+  // chunk (one factor per channel, or one for all). Nothing without a
+  // decay.
+  Value channelDecay, stateDecay;
+  if (isChannelPrefix(prefix)) {
+    k = decayRowChannels(
+        v, k, prefix, [&](Value c) { return e.addi(chunk, c); },
+        [&](Value) { return last; });
+    channelDecay = v.loop(
+        e.idx(0), depth, width, v.empty({depth}),
+        [&](Value x, ValueRange iter) -> SmallVector<Value> {
+          return {v.write(channelDecayLanes(v, prefix, before, last, x),
+                          iter[0], {x}, false)};
+        })[0];
+  } else if (prefix) {
+    stateDecay = v.e.decayBetween(prefix, before, last);
+    k = scaleRows(v, k, [&](Value c) {
+      return v.e.decayBetween(prefix, e.addi(chunk, c), last);
+    });
+  }
+  auto stateFactor = [&](Value x) {
+    return channelDecay ? v.extract(channelDecay, {x}) : stateDecay;
+  };
   Value state = outerProductAccumulate(
       v, op.getState(), ValueRows(v, op.getValue(), count),
-      [&](Value x, Value c) -> Value {
-        return arith::MulFOp::create(v.b, v.loc, v.extract(k, {c, x}),
-                                     v.extract(keyDecay, {c}));
-      },
-      [&](Value) { return stateDecay; }, blocking);
-  Value depth = v.dim(k, 1);
+      [&](Value x, Value c) { return v.extract(k, {c, x}); },
+      channelDecay || stateDecay ? RowScalar(stateFactor) : RowScalar(),
+      blocking);
   Value keySum = v.loop(
       e.idx(0), depth, width, op.getKeySum(),
       [&](Value x, ValueRange iter) -> SmallVector<Value> {
-        Value z = arith::MulFOp::create(v.b, v.loc,
-                                        v.read(iter[0], {x}, false),
-                                        v.broadcast(stateDecay));
+        Value z = v.read(iter[0], {x}, false);
+        if (channelDecay || stateDecay)
+          z = arith::MulFOp::create(
+              v.b, v.loc, z,
+              channelDecay ? v.read(channelDecay, {x}, false)
+                           : v.broadcast(stateDecay));
         z = v.loop(e.idx(0), count, 1, z,
                    [&](Value c, ValueRange a) -> SmallVector<Value> {
-                     return {math::FmaOp::create(
-                         v.b, v.loc, v.broadcast(v.extract(keyDecay, {c})),
-                         v.read(k, {c, x}, false), a[0])};
+                     return {arith::AddFOp::create(
+                         v.b, v.loc, v.read(k, {c, x}, false), a[0])};
                    })[0];
         return {v.write(z, iter[0], {x}, false)};
       })[0];
@@ -1572,7 +1815,7 @@ struct ConvertAttnTileToVectorPass
               QuantizedAccumulateOp>(op))
         readers.push_back(op);
       else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
-                   ReadStateOp, UpdateStateOp, FeatureMapOp,
+                   GatedScoresOp, ReadStateOp, UpdateStateOp, FeatureMapOp,
                    ExpandFeaturesOp, FinalizeOp, QuantizeOp,
                    QuantizeChannelsOp, KeptSumsOp, AffineNormalizeOp>(op))
         ops.push_back(op);
@@ -1620,6 +1863,9 @@ struct ConvertAttnTileToVectorPass
       } else if (auto decay = dyn_cast<DecayOp>(op)) {
         if (lanesDivide(decay.getScores(), 1))
           replace(op, {lowerDecay(decay, vectorWidth)});
+      } else if (auto gated = dyn_cast<GatedScoresOp>(op)) {
+        if (lanesDivide(gated.getQuery(), -1) && lanesDivide(gated.getKey(), -1))
+          replace(op, {lowerGatedScores(gated, vectorWidth)});
       } else if (auto read = dyn_cast<ReadStateOp>(op)) {
         if (lanesDivide(read.getQuery(), -1))
           replace(op, lowerReadState(read, vectorWidth, blocking));
@@ -1677,10 +1923,14 @@ private:
     auto key = op.getKey().getDefiningOp<LoadOp>();
     // Keys read at a key loop's tile start (never negative) may come from
     // the packed copy, whose panels are the loop's tiles.
-    if (tq < vectorWidth || !key || !isKeyLoopTile(key) ||
+    if (tq < vectorWidth) {
+      replace(op, {scoresFromRowDots(op, vectorWidth)});
+      return;
+    }
+    if (!key || !isKeyLoopTile(key) ||
         staticDim(op.getResult(), 1) !=
             static_cast<int64_t>(keyLoopOf(key).getTileKv())) {
-      replace(op, {scoresFromRowDots(op, vectorWidth)});
+      replace(op, {scoresFromTransposedKeys(op, vectorWidth, blocking)});
       return;
     }
     Value packed = packedKeys(key.getSource(), keyLoopOf(key).getTileKv());

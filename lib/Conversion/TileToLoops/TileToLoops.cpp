@@ -482,27 +482,104 @@ static Value lowerExpandFeatures(ExpandFeaturesOp op) {
       });
 }
 
-/// A sequential scan: prefix[x] = prefix[x-1] + log(decay[b', h', x]).
+/// A sequential scan: prefix[x] = prefix[x-1] + log(decay[b', h', x]), or
+/// per channel c for a rank-4 decay (prefix[x, c], the channels inner,
+/// each reading the row before).
 static Value lowerDecayPrefix(DecayPrefixOp op) {
   TileLowering t(op);
   OpBuilder &b = t.b;
   Location loc = t.loc;
+  ScalarEmitter &e = t.e;
   Type f64 = b.getF64Type();
   Value n = op.getKeyLength();
-  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{n}, f64);
+  auto logDecay = [&](SmallVector<Value> at) -> Value {
+    Value a = e.extractBroadcast(op.getDecay(), at);
+    return math::LogOp::create(b, loc,
+                               arith::ExtFOp::create(b, loc, f64, e.toF32(a)));
+  };
   Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+  if (op.getDecay().getType().getRank() == 3) {
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{n}, f64);
+    auto loop = scf::ForOp::create(
+        b, loc, e.idx(0), n, e.idx(1), ValueRange{init, zero},
+        [&](OpBuilder &, Location, Value x, ValueRange iter) {
+          Value sum = arith::AddFOp::create(
+              b, loc, iter[1], logDecay({op.getBatch(), op.getHead(), x}));
+          Value prefix = tensor::InsertOp::create(b, loc, sum, iter[0], x);
+          scf::YieldOp::create(b, loc, ValueRange{prefix, sum});
+        });
+    return loop.getResult(0);
+  }
+  Value depth = tensor::DimOp::create(b, loc, op.getDecay(), 3);
+  Value init =
+      tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{n, depth}, f64);
   auto loop = scf::ForOp::create(
-      b, loc, t.e.idx(0), n, t.e.idx(1), ValueRange{init, zero},
-      [&](OpBuilder &, Location, Value x, ValueRange iter) {
-        Value a = t.e.extractBroadcast(
-            op.getDecay(), {op.getBatch(), op.getHead(), x});
-        Value a64 = arith::ExtFOp::create(b, loc, f64, t.e.toF32(a));
-        Value sum = arith::AddFOp::create(b, loc, iter[1],
-                                          math::LogOp::create(b, loc, a64));
-        Value prefix = tensor::InsertOp::create(b, loc, sum, iter[0], x);
-        scf::YieldOp::create(b, loc, ValueRange{prefix, sum});
+      b, loc, e.idx(0), n, e.idx(1), ValueRange{init},
+      [&](OpBuilder &, Location, Value x, ValueRange rows) {
+        Value previousRow = e.maxsi(e.subi(x, e.idx(1)), e.idx(0));
+        Value first = e.cmp(arith::CmpIPredicate::eq, x, e.idx(0));
+        auto channels = scf::ForOp::create(
+            b, loc, e.idx(0), depth, e.idx(1), ValueRange{rows[0]},
+            [&](OpBuilder &, Location, Value c, ValueRange iter) {
+              Value previous = e.select(
+                  first, zero,
+                  tensor::ExtractOp::create(b, loc, iter[0],
+                                            ValueRange{previousRow, c}));
+              Value sum = arith::AddFOp::create(
+                  b, loc, previous,
+                  logDecay({op.getBatch(), op.getHead(), x, c}));
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{tensor::InsertOp::create(b, loc, sum, iter[0],
+                                                      ValueRange{x, c})});
+            });
+        scf::YieldOp::create(b, loc, channels.getResults());
       });
   return loop.getResult(0);
+}
+
+/// Per entry, a dot product over the channels with each channel's factor
+/// exp(prefix[p, x] - prefix[j, x]) (exponent <= 0 inside the keys); the
+/// entries outside 0 <= j <= p < key_length are 0.
+static Value lowerGatedScores(GatedScoresOp op) {
+  TileLowering t(op);
+  MLIRContext *ctx = op.getContext();
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  using P = arith::CmpIPredicate;
+  Value nk = op.getKeyLength();
+  Value shift = e.subi(nk, op.getQueryLength());
+  auto position = [&](ValueRange idx) {
+    Value p = e.addi(e.addi(op.getQueryPos(), idx[0]), shift);
+    Value j = e.addi(op.getKeyPos(), idx[1]);
+    Value inside = e.andi(e.andi(e.cmp(P::sle, j, p), e.cmp(P::slt, p, nk)),
+                          e.cmp(P::sge, j, e.idx(0)));
+    return std::make_tuple(p, j, inside);
+  };
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  Value dot = t.generic(
+      {op.getQuery(), op.getKey()},
+      {AffineMap::get(3, 0, {i, x}, ctx), AffineMap::get(3, 0, {j, x}, ctx)},
+      t.filled({tensor::getMixedSize(b, loc, op.getQuery(), 0),
+                tensor::getMixedSize(b, loc, op.getKey(), 0)},
+               0.0),
+      AffineMap::get(3, 0, {i, j}, ctx), {false, false, true},
+      [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+        auto [p, key, inside] = position(idx);
+        // Outside, the factor would exceed 1: the select drops it.
+        Value factor = e.select(
+            inside, e.decayBetween(op.getPrefix(), key, p, idx[2]),
+            e.f32(0.0));
+        Value qk = arith::MulFOp::create(b, loc, args[0], args[1]);
+        return {math::FmaOp::create(b, loc, qk, factor, args[2])};
+      })[0];
+  return t.map2D(dot, {}, t.emptyLike(dot),
+                 [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                   return {arith::MulFOp::create(b, loc, args[0],
+                                                 op.getScale())};
+                 })[0];
 }
 
 static Value lowerDecay(DecayOp op) {
@@ -1103,15 +1180,33 @@ static Value anyBlockVisited(TileLowering &t, Value visited, int64_t block,
 }
 
 
+/// Whether a linear-state op's prefix is a gate per key channel (2-D).
+static bool isChannelPrefix(Value prefix) {
+  return prefix && cast<ShapedType>(prefix.getType()).getRank() == 2;
+}
+
 static SmallVector<Value> lowerReadState(ReadStateOp op) {
   TileLowering t(op);
   MLIRContext *ctx = op.getContext();
   ScalarEmitter &e = t.e;
-  // scale * (decay since the state) per query row (rows past the keys read
-  // the prefix's last entry).
-  Value factors = generateRows(t, op.getQuery(), [&](Value r) {
-    Value f = t.e.decayBetween(op.getPrefix(), e.subi(op.getChunk(), e.idx(1)),
-                           e.addi(op.getChunk(), r));
+  Value chunk = op.getChunk(), query = op.getQuery();
+  Value before = e.subi(chunk, e.idx(1));
+  // A gate per channel decays each query feature since the state (rows
+  // past the keys read the prefix's last entry); the row factor is then
+  // the scale alone.
+  Value rowPrefix = op.getPrefix();
+  if (isChannelPrefix(rowPrefix)) {
+    query = t.map2D(query, {}, t.emptyLike(query),
+                    [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+                      Value f = e.decayBetween(rowPrefix, before,
+                                               e.addi(chunk, idx[0]), idx[1]);
+                      return {arith::MulFOp::create(t.b, t.loc, args[0], f)};
+                    })[0];
+    rowPrefix = Value();
+  }
+  // scale * (decay since the state) per query row.
+  Value factors = generateRows(t, query, [&](Value r) {
+    Value f = e.decayBetween(rowPrefix, before, e.addi(chunk, r));
     return arith::MulFOp::create(t.b, t.loc, f, op.getScale()).getResult();
   });
   AffineExpr r = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
@@ -1120,19 +1215,19 @@ static SmallVector<Value> lowerReadState(ReadStateOp op) {
     return {math::FmaOp::create(t.b, t.loc, args[0], args[1], args[2])};
   };
   Value accInit =
-      t.filled({tensor::getMixedSize(t.b, t.loc, op.getQuery(), 0),
+      t.filled({tensor::getMixedSize(t.b, t.loc, query, 0),
                 tensor::getMixedSize(t.b, t.loc, op.getState(), 1)},
                0.0);
-  Value acc = t.generic({op.getQuery(), op.getState()},
+  Value acc = t.generic({query, op.getState()},
                         {AffineMap::get(3, 0, {r, x}, ctx),
                          AffineMap::get(3, 0, {x, y}, ctx)},
                         accInit, AffineMap::get(3, 0, {r, y}, ctx),
                         {false, false, true}, fma)[0];
   AffineExpr r2 = getAffineDimExpr(0, ctx), x2 = getAffineDimExpr(1, ctx);
-  Value sum = t.generic({op.getQuery(), op.getKeySum()},
+  Value sum = t.generic({query, op.getKeySum()},
                         {AffineMap::get(2, 0, {r2, x2}, ctx),
                          AffineMap::get(2, 0, {x2}, ctx)},
-                        t.filledRows(op.getQuery(), 0.0),
+                        t.filledRows(query, 0.0),
                         AffineMap::get(2, 0, {r2}, ctx), {false, true}, fma)[0];
   auto times = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
     return {arith::MulFOp::create(t.b, t.loc, args[0], args[1])};
@@ -1149,23 +1244,42 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value chunk = op.getChunk(), prefix = op.getPrefix();
+  bool channels = isChannelPrefix(prefix);
   Value rows = tensor::DimOp::create(b, loc, op.getKey(), 0);
   Value last = e.subi(e.minsi(e.addi(chunk, rows), op.getKeyLength()),
                       e.idx(1));
-  Value stateDecay = t.e.decayBetween(prefix, e.subi(chunk, e.idx(1)), last);
-  // Per key row: its decay to the chunk's end, 0 past the keys.
-  Value keyDecay = generateRows(t, op.getKey(), [&](Value c) {
+  Value before = e.subi(chunk, e.idx(1));
+  Value sharedFactor = channels ? Value() : e.decayBetween(prefix, before, last);
+  // Per key row (and channel, with a gate per channel): its decay to the
+  // chunk's end, 0 past the keys.
+  auto keyFactor = [&](Value c, Value x) -> Value {
     Value j = e.addi(chunk, c);
     return e.select(e.cmp(arith::CmpIPredicate::sle, j, last),
-                    t.e.decayBetween(prefix, j, last), e.f32(0.0));
-  });
-  auto scaled = [&](ValueRange args, ValueRange) -> SmallVector<Value> {
-    return {arith::MulFOp::create(b, loc, args[0], stateDecay)};
+                    e.decayBetween(prefix, j, last, x), e.f32(0.0));
+  };
+  Value keyDecay =
+      channels ? t.map2D(op.getKey(), {}, t.emptyLike(op.getKey()),
+                         [&](ValueRange, ValueRange idx) -> SmallVector<Value> {
+                           return {keyFactor(idx[0], idx[1])};
+                         })[0]
+               : generateRows(t, op.getKey(),
+                              [&](Value c) { return keyFactor(c, Value()); });
+  // The carried state decays over the chunk (row x of S with its channel).
+  auto stateFactor = [&](Value x) {
+    return channels ? e.decayBetween(prefix, before, last, x) : sharedFactor;
   };
   Value stateInit =
-      t.map2D(op.getState(), {}, t.emptyLike(op.getState()), scaled)[0];
+      t.map2D(op.getState(), {}, t.emptyLike(op.getState()),
+              [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+                return {arith::MulFOp::create(b, loc, args[0],
+                                              stateFactor(idx[0]))};
+              })[0];
   Value sumInit =
-      t.map1D(op.getKeySum(), t.emptyLike(op.getKeySum()), scaled)[0];
+      t.map1D(op.getKeySum(), t.emptyLike(op.getKeySum()),
+              [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
+                return {arith::MulFOp::create(b, loc, args[0],
+                                              stateFactor(idx[0]))};
+              })[0];
   // Terms of keys past the end are skipped (never 0 * inf).
   auto addTerm = [&](Value c, Value term, Value acc) -> Value {
     Value inside = e.cmp(arith::CmpIPredicate::sle, e.addi(chunk, c), last);
@@ -1173,10 +1287,12 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
   };
   AffineExpr x = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
              c = getAffineDimExpr(2, ctx);
+  AffineMap decayMap = channels ? AffineMap::get(3, 0, {c, x}, ctx)
+                                : AffineMap::get(3, 0, {c}, ctx);
   Value state = t.generic(
       {op.getKey(), op.getValue(), keyDecay},
       {AffineMap::get(3, 0, {c, x}, ctx), AffineMap::get(3, 0, {c, y}, ctx),
-       AffineMap::get(3, 0, {c}, ctx)},
+       decayMap},
       stateInit, AffineMap::get(3, 0, {x, y}, ctx), {false, false, true},
       [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
         Value kv = arith::MulFOp::create(b, loc, args[0], args[1]);
@@ -1184,9 +1300,11 @@ static SmallVector<Value> lowerUpdateState(UpdateStateOp op) {
         return {addTerm(idx[2], term, args[3])};
       })[0];
   AffineExpr x2 = getAffineDimExpr(0, ctx), c2 = getAffineDimExpr(1, ctx);
+  AffineMap sumDecayMap = channels ? AffineMap::get(2, 0, {c2, x2}, ctx)
+                                   : AffineMap::get(2, 0, {c2}, ctx);
   Value keySum = t.generic(
       {op.getKey(), keyDecay},
-      {AffineMap::get(2, 0, {c2, x2}, ctx), AffineMap::get(2, 0, {c2}, ctx)},
+      {AffineMap::get(2, 0, {c2, x2}, ctx), sumDecayMap},
       sumInit, AffineMap::get(2, 0, {x2}, ctx), {false, true},
       [&](ValueRange args, ValueRange idx) -> SmallVector<Value> {
         Value term = arith::MulFOp::create(b, loc, args[0], args[1]);
@@ -2327,6 +2445,9 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerDecayPrefix(o)};
           })
           .Case([](DecayOp o) { return SmallVector<Value>{lowerDecay(o)}; })
+          .Case([](GatedScoresOp o) {
+            return SmallVector<Value>{lowerGatedScores(o)};
+          })
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
           .Case([](CenterOp o) { return lowerCenter(o); })

@@ -87,15 +87,39 @@ void attn::walkMasks(MaskAttrInterface mask,
       walkMasks(cast<MaskAttrInterface>(m), fn);
 }
 
-/// The decay operand: [B|1, Hq|1, Nk] floats, with the identity
+/// A gate per key channel (GLA): one per feature of phi, so the map must
+/// keep the head dimension, and the gate sits inside the score, so nothing
+/// may modify the score after it.
+static LogicalResult verifyChannelDecay(AttentionOp op, RankedTensorType dType,
+                                        const Extents &e) {
+  if (failed(checkDim(op, "decay", 3, dType.getDimSize(3), e.d,
+                      "head_dim of the query: one gate per key channel")))
+    return failure();
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (map && !map.keepsFeatureDim())
+    return op.emitOpError() << "a decay per key channel needs a feature map "
+                               "that keeps the head dimension, not "
+                            << map;
+  if (op.getBias() || op.getScoreModsAttr() || !op.getScoreMod().empty() ||
+      !op.getWeightMod().empty())
+    return op.emitOpError() << "a decay per key channel (rank 4) gates the "
+                               "score itself: it cannot be combined with a "
+                               "bias, score_mods, a score_mod or a weight_mod";
+  return success();
+}
+
+/// The decay operand: [B|1, Hq|1, Nk|1] floats (a scalar per key), or
+/// [B|1, Hq|1, Nk|1, D] (a gate per key channel, GLA), with the identity
 /// normalization and a causal mask (the product runs over keys j+1..p).
 static LogicalResult verifyDecayOperand(AttentionOp op, Value decay,
                                         const Extents &e) {
   auto dType = cast<RankedTensorType>(decay.getType());
-  if (!isa<FloatType>(dType.getElementType()) || dType.getRank() != 3)
-    return op.emitOpError() << "decay must be a rank-3 floating-point tensor "
-                               "[batch, query heads, key length] (any of them "
-                               "may have extent 1), got "
+  if (!isa<FloatType>(dType.getElementType()) ||
+      (dType.getRank() != 3 && dType.getRank() != 4))
+    return op.emitOpError() << "decay must be a floating-point tensor of rank "
+                               "3 [batch, query heads, key length] or 4 "
+                               "[batch, query heads, key length, head_dim] "
+                               "(extent 1 broadcasts but for head_dim), got "
                             << dType;
   if (failed(checkBroadcastDim(op, "decay", 0, dType.getDimSize(0), e.b,
                                "batch")) ||
@@ -103,6 +127,8 @@ static LogicalResult verifyDecayOperand(AttentionOp op, Value decay,
                                "query heads")) ||
       failed(checkBroadcastDim(op, "decay", 2, dType.getDimSize(2), e.nk,
                                "key length")))
+    return failure();
+  if (dType.getRank() == 4 && failed(verifyChannelDecay(op, dType, e)))
     return failure();
   if (op.getNormalizationKind() != NormalizationKind::Identity)
     return op.emitOpError() << "decay needs the identity normalization "

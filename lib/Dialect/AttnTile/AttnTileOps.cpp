@@ -146,6 +146,34 @@ LogicalResult ScoresOp::verify() {
   return checkExtent(*this, getResult(), 1, "result", getKey(), 0, "key");
 }
 
+LogicalResult GatedScoresOp::verify() {
+  if (failed(checkExtent(*this, getQuery(), 1, "query", getKey(), 1, "key")) ||
+      failed(checkExtent(*this, getPrefix(), 1, "prefix", getKey(), 1,
+                         "key")) ||
+      failed(checkExtent(*this, getResult(), 0, "result", getQuery(), 0,
+                         "query")))
+    return failure();
+  return checkExtent(*this, getResult(), 1, "result", getKey(), 0, "key");
+}
+
+LogicalResult DecayPrefixOp::verify() {
+  int64_t rank = getDecay().getType().getRank();
+  if (getResult().getType().getRank() != rank - 2)
+    return emitOpError() << "a rank-" << rank << " decay has a rank-"
+                         << rank - 2 << " prefix (one sum per key"
+                         << (rank == 4 ? " and channel)" : ")");
+  return success();
+}
+
+/// A prefix per key channel has one column per feature row of `what`.
+static LogicalResult checkChannelPrefix(Operation *op, Value prefix,
+                                        Value tile, unsigned dim,
+                                        StringRef what) {
+  if (!prefix || cast<ShapedType>(prefix.getType()).getRank() != 2)
+    return success();
+  return checkExtent(op, prefix, 1, "prefix", tile, dim, what);
+}
+
 /// Row statistics have one entry per row of `tile`.
 static LogicalResult checkRows(Operation *op, Value rows, StringRef name,
                                Value tile) {
@@ -377,6 +405,8 @@ LogicalResult ReadStateOp::verify() {
       failed(checkExtent(*this, getAcc(), 1, "accumulator", getState(), 1,
                          "state")))
     return failure();
+  if (failed(checkChannelPrefix(*this, getPrefix(), getState(), 0, "state")))
+    return failure();
   return checkExtent(*this, getSum(), 0, "sum", getQuery(), 0, "query");
 }
 
@@ -385,6 +415,8 @@ LogicalResult UpdateStateOp::verify() {
       failed(checkExtent(*this, getValue(), 1, "value", getState(), 1,
                          "state")) ||
       failed(checkExtent(*this, getValue(), 0, "value", getKey(), 0, "key")))
+    return failure();
+  if (failed(checkChannelPrefix(*this, getPrefix(), getState(), 0, "state")))
     return failure();
   return checkExtent(*this, getKeySum(), 0, "key sum", getState(), 0, "state");
 }

@@ -167,6 +167,30 @@ func.func @decayed_linear(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
 
 // -----
 
+// A gate per key channel (GLA): the gated scores, the per-channel state read
+// and update all take vector kernels, whose factors read the 2-D f64 prefix
+// as lanes along the channels (nothing left for the portable lowering but
+// the prefix scan).
+// CHECK-LABEL: func.func @gated_linear
+// CHECK:       attn_tile.decay_prefix {{.*}} -> tensor<?x?xf64>
+// CHECK-NOT:   attn_tile.gated_scores
+// CHECK:       vector.transfer_read %{{.*}} : tensor<?x?xf64>, vector<16xf64>
+// CHECK-NOT:   attn_tile.read_state
+// CHECK-NOT:   attn_tile.update_state
+// W8-LABEL: func.func @gated_linear
+// W8-NOT: attn_tile.
+func.func @gated_linear(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
+                        %v: tensor<?x?x?x?xf32>, %a: tensor<?x?x?x?xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v decay(%a : tensor<?x?x?x?xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// -----
+
 // ALiBi on key vectors (the distance p - j in i64 lanes, converted once);
 // a bias operand keeps the portable `modify` (read per element).
 // CHECK-LABEL: func.func @alibi

@@ -97,3 +97,50 @@ func.func @update_state(%s: tensor<16x?xf32>, %z: tensor<16xf32>, %fk: tensor<8x
       : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
   return %s2, %z2 : tensor<16x?xf32>, tensor<16xf32>
 }
+
+// A gate per key channel: the prefix per (key, channel), each row reading
+// the row before; the gated scores multiply each channel's factor
+// exp(prefix[p, x] - prefix[j, x]) into the dot product (0 outside the
+// keys); the state read decays each query feature, the update each key
+// feature and each state row.
+// CHECK-LABEL: func.func @channel_prefix
+// CHECK: tensor.empty({{.*}}) : tensor<?x?xf64>
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     math.log {{.*}} : f64
+// CHECK:     tensor.insert {{.*}} : tensor<?x?xf64>
+func.func @channel_prefix(%a: tensor<1x?x?x8xf32>, %b: index, %h: index, %nk: index) -> tensor<?x?xf64> {
+  %c = attn_tile.decay_prefix %a[%b, %h] length %nk : tensor<1x?x?x8xf32> -> tensor<?x?xf64>
+  return %c : tensor<?x?xf64>
+}
+
+// CHECK-LABEL: func.func @gated_scores
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<4x8xf32>, tensor<6x8xf32>)
+// CHECK:   tensor.extract %arg2[{{.*}}] : tensor<?x8xf64>
+// CHECK:   math.exp {{.*}} : f32
+// CHECK:   arith.select
+// CHECK:   math.fma
+// CHECK-NOT: attn_tile
+func.func @gated_scores(%fq: tensor<4x8xf32>, %fk: tensor<6x8xf32>, %g: tensor<?x8xf64>,
+                        %scale: f32, %q0: index, %k0: index, %n: index) -> tensor<4x6xf32> {
+  %s = attn_tile.gated_scores %fq, %fk, %g scale %scale at(%q0, %k0) lengths(%n, %n)
+      : tensor<4x8xf32>, tensor<6x8xf32>, tensor<?x8xf64> -> tensor<4x6xf32>
+  return %s : tensor<4x6xf32>
+}
+
+// CHECK-LABEL: func.func @channel_state
+// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<8x16xf32>) outs(%{{.*}} : tensor<8x16xf32>)
+// CHECK:   math.exp
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : tensor<8x16xf32>, tensor<16x?xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg4, %arg5, %{{.*}} : tensor<8x16xf32>, tensor<8x?xf32>, tensor<8x16xf32>)
+// CHECK-NOT: attn_tile
+func.func @channel_state(%fq: tensor<8x16xf32>, %s: tensor<16x?xf32>, %z: tensor<16xf32>,
+                         %scale: f32, %fk: tensor<8x16xf32>, %v: tensor<8x?xf32>,
+                         %c0: index, %nk: index, %g: tensor<?x16xf64>)
+    -> (tensor<8x?xf32>, tensor<16x?xf32>) {
+  %acc, %sum = attn_tile.read_state %fq, %s, %z scale %scale at %c0 length %nk decay(%g : tensor<?x16xf64>)
+      : tensor<8x16xf32>, tensor<16x?xf32>, tensor<16xf32> -> tensor<8x?xf32>, tensor<8xf32>
+  %s2, %z2 = attn_tile.update_state %s, %z, %fk, %v at %c0 length %nk decay(%g : tensor<?x16xf64>)
+      : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
+  return %acc, %s2 : tensor<8x?xf32>, tensor<16x?xf32>
+}

@@ -1590,7 +1590,7 @@ func.func @chunked_overflow(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @decay_rank(%q: tensor<1x2x8x16xf32>, %a: tensor<2x8xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{decay must be a rank-3 floating-point tensor [batch, query heads, key length] (any of them may have extent 1), got 'tensor<2x8xf32>'}}
+  // expected-error @+1 {{decay must be a floating-point tensor of rank 3 [batch, query heads, key length] or 4 [batch, query heads, key length, head_dim] (extent 1 broadcasts but for head_dim), got 'tensor<2x8xf32>'}}
   %o = attn.attention %q, %q, %q decay(%a : tensor<2x8xf32>) mask(#attn.causal) normalization(#attn.normalize<identity>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -1619,6 +1619,62 @@ func.func @decay_softmax(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> ten
 func.func @decay_not_causal(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{decay needs a causal mask (#attn.causal, alone or inside #attn.and)}}
   %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1xf32>) mask(#attn.window<left = 3, right = 0>) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A gate per key channel (rank 4): one gate per channel of the head
+// dimension, a map that keeps it, nothing modifying the score after it.
+func.func @channel_decay_width(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x8x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{decay dimension 3 (head_dim of the query: one gate per key channel) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x8x8xf32>) mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @channel_decay_heads(%q: tensor<1x2x8x16xf32>, %a: tensor<1x3x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{decay dimension 1 (query heads) is 3 but must be 1 or 2}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x3x8x16xf32>) mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @channel_decay_rank5(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x8x16x1xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{decay must be a floating-point tensor of rank 3}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x8x16x1xf32>) mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @channel_decay_taylor2(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a decay per key channel needs a feature map that keeps the head dimension, not #attn.feature_map<taylor2>}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x8x16xf32>) feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @channel_decay_softcap(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{a decay per key channel (rank 4) gates the score itself: it cannot be combined with a bias, score_mods, a score_mod or a weight_mod}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x8x16xf32>) mask(#attn.causal) score_mods([#attn.softcap<5.0>]) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @channel_decay_not_causal(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{decay needs a causal mask (#attn.causal, alone or inside #attn.and)}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1x16xf32>) normalization(#attn.normalize<identity>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -222,6 +222,33 @@ func.func @update_state_rows(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tenso
 
 // -----
 
+// A gate per key channel: a rank-2 prefix with one column per channel.
+func.func @decay_prefix_rank(%a: tensor<?x?x?x?xf32>, %n: index) {
+  // expected-error @+1 {{a rank-4 decay has a rank-2 prefix (one sum per key and channel)}}
+  %c = attn_tile.decay_prefix %a[%n, %n] length %n : tensor<?x?x?x?xf32> -> tensor<?xf64>
+  return
+}
+
+// -----
+
+func.func @gated_scores_channels(%q: tensor<8x16xf32>, %k: tensor<4x16xf32>, %g: tensor<?x12xf64>, %x: f32, %n: index) {
+  // expected-error @+1 {{prefix extent 1 (12) does not match key extent 1 (16)}}
+  %s = attn_tile.gated_scores %q, %k, %g scale %x at(%n, %n) lengths(%n, %n)
+      : tensor<8x16xf32>, tensor<4x16xf32>, tensor<?x12xf64> -> tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @update_state_channels(%s: tensor<16x4xf32>, %z: tensor<16xf32>, %k: tensor<8x16xf32>, %v: tensor<8x4xf32>, %g: tensor<?x8xf64>, %n: index) {
+  // expected-error @+1 {{prefix extent 1 (8) does not match state extent 0 (16)}}
+  %s2, %z2 = attn_tile.update_state %s, %z, %k, %v at %n length %n decay(%g : tensor<?x8xf64>)
+      : tensor<16x4xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x4xf32>
+  return
+}
+
+// -----
+
 func.func @pool_keys_extent(%k: tensor<2x4x100x64xf32>) {
   // expected-error @+1 {{result extent 3 (32) must be the 1 pools x key extent 3 (64)}}
   %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = mean>)

@@ -116,6 +116,27 @@ func.func @linear_state(%fq: tensor<8x16xf32>, %fk: tensor<8x16xf32>, %v: tensor
   return %acc, %sum, %s2, %z2 : tensor<8x?xf32>, tensor<8xf32>, tensor<16x?xf32>, tensor<16xf32>
 }
 
+// A gate per key channel (GLA): per-channel prefixes, the gated score tile,
+// the state read and folded per channel.
+// CHECK-LABEL: func.func @channel_decay
+func.func @channel_decay(%a: tensor<?x?x?x?xf32>, %fq: tensor<8x16xf32>, %fk: tensor<8x16xf32>,
+                         %v: tensor<8x?xf32>, %s: tensor<16x?xf32>, %z: tensor<16xf32>,
+                         %scale: f32, %b: index, %h: index, %c0: index, %nk: index)
+    -> (tensor<8x8xf32>, tensor<8x?xf32>, tensor<16x?xf32>) {
+  // CHECK: attn_tile.decay_prefix %{{.*}}[%{{.*}}, %{{.*}}] length %{{.*}} : tensor<?x?x?x?xf32> -> tensor<?x?xf64>
+  %g = attn_tile.decay_prefix %a[%b, %h] length %nk : tensor<?x?x?x?xf32> -> tensor<?x?xf64>
+  // CHECK: attn_tile.gated_scores %{{.*}}, %{{.*}}, %{{.*}} scale %{{.*}} at(%{{.*}}, %{{.*}}) lengths(%{{.*}}, %{{.*}}) : tensor<8x16xf32>, tensor<8x16xf32>, tensor<?x?xf64> -> tensor<8x8xf32>
+  %t = attn_tile.gated_scores %fq, %fk, %g scale %scale at(%c0, %c0) lengths(%nk, %nk)
+      : tensor<8x16xf32>, tensor<8x16xf32>, tensor<?x?xf64> -> tensor<8x8xf32>
+  // CHECK: attn_tile.read_state {{.*}} decay(%{{.*}} : tensor<?x?xf64>)
+  %acc, %sum = attn_tile.read_state %fq, %s, %z scale %scale at %c0 length %nk decay(%g : tensor<?x?xf64>)
+      : tensor<8x16xf32>, tensor<16x?xf32>, tensor<16xf32> -> tensor<8x?xf32>, tensor<8xf32>
+  // CHECK: attn_tile.update_state {{.*}} decay(%{{.*}} : tensor<?x?xf64>)
+  %s2, %z2 = attn_tile.update_state %s, %z, %fk, %v at %c0 length %nk decay(%g : tensor<?x?xf64>)
+      : tensor<16x?xf32>, tensor<16xf32>, tensor<8x16xf32>, tensor<8x?xf32>
+  return %t, %acc, %s2 : tensor<8x8xf32>, tensor<8x?xf32>, tensor<16x?xf32>
+}
+
 // CHECK-LABEL: func.func @selection
 func.func @selection(%k: tensor<2x4x100x64xbf16>, %qt: tensor<16x64xf32>,
                      %s: tensor<16x8xf32>, %b: index, %h: index, %q0: index,

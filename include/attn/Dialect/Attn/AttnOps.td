@@ -73,6 +73,16 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       alone or inside `#attn.and`): the product is over the keys after `j`
       up to the query. A decay outside `(0, 1]` is an error that the
       reference and the runner report. Lowered through the tile program only.
+    * `decay(%a : tensor<B|1 x Hq|1 x Nk|1 x D x f>)`: a gate per key
+      channel (data-dependent diagonal decay: GLA, Gated Slot Attention's
+      passes), `a[b, h, r, c]` in `(0, 1]`. The state recurrence is
+      `S_t = diag(a_t) S_{t-1} + phi(k_t) v_t^T`, i.e. the score of a kept
+      key `j` for the query at aligned position `p` is
+      `scale * sum_c phi(q_i)_c phi(k_j)_c prod_{r = j+1 .. p} a[b, h, r, c]`.
+      The gate acts inside the score, so it needs a feature map that keeps
+      the head dimension and takes no bias, `score_mods`, `score_mod` or
+      `weight_mod`; otherwise as the decay per key above (identity
+      normalization, optionally `l1`, a causal mask).
     * `q_scale(%s : tensor<B|1 x Hq|1 x T x f>)`,
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
       an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
@@ -253,6 +263,13 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     /// Whether the spec declares a kernel (feature map or decay): lowered
     /// through the tile program only.
     bool hasLinearKernel() { return getFeatureMapAttr() || getDecay(); }
+    /// Whether the decay is a gate per key channel (rank 4, GLA) rather
+    /// than a scalar per key.
+    bool hasChannelDecay() {
+      return getDecay() &&
+             ::llvm::cast<::mlir::RankedTensorType>(getDecay().getType())
+                     .getRank() == 4;
+    }
     /// Whether Q K^T is quantized (a quantization attribute): lowered
     /// through the tile program only.
     bool hasQuantizedQK() { return getQuantizationAttr() != nullptr; }

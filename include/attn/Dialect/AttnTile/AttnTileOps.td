@@ -150,10 +150,14 @@ def AttnTile_ExpandFeaturesOp : AttnTile_Op<"expand_features", [
 def AttnTile_ScoresOp : AttnTile_Op<"scores", [Pure]> {
   let summary = "The score tile scale * Q K^T";
   let description = [{
-    `result[i, j] = scale * sum_x query[i, x] * key[j, x]`.
+    `result[i, j] = scale * sum_x query[i, x] * key[j, x]`. With
+    `lower_triangular` (a square tile whose row `i` and key `i` are the same
+    position: a chunk of the causal linear form) only the entries with
+    `j <= i` are defined; the others are finite but unspecified (the causal
+    mask that follows excludes them), so a lowering may skip them.
   }];
   let arguments = (ins AttnTile_F32Tile2D:$query, AttnTile_F32Tile2D:$key,
-                       F32:$scale);
+                       F32:$scale, UnitAttr:$lower_triangular);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = [{
     $query `,` $key `scale` $scale attr-dict
@@ -248,20 +252,56 @@ def AttnTile_DecayPrefixOp : AttnTile_Op<"decay_prefix", [Pure]> {
     `[0, key_length)`, with `b' = 0` (`h' = 0`) where the decay's batch (head)
     extent is 1. Computed once per work item; f64 keeps the differences of
     two long sums exact enough for `exp(result[p] - result[j])`, the product
-    of the decays of keys `j+1 .. p`.
+    of the decays of keys `j+1 .. p`. A rank-4 decay (a gate per key
+    channel, `[B|1, H|1, N|1, D]`) gives one sum per channel,
+    `result[x, c] = sum_{r <= x} log(decay[b', h', r, c])`.
 
     ```mlir
     %c = attn_tile.decay_prefix %a[%b, %h] length %nk
         : tensor<?x?x?xf32> -> tensor<?xf64>
+    %g = attn_tile.decay_prefix %gate[%b, %h] length %nk
+        : tensor<?x?x?x?xf32> -> tensor<?x?xf64>
     ```
   }];
-  let arguments = (ins 3DTensorOf<[F32, F16, BF16]>:$decay, Index:$batch,
-                       Index:$head, Index:$key_length);
-  let results = (outs 1DTensorOf<[F64]>:$result);
+  let arguments = (ins TensorRankOf<[F32, F16, BF16], [3, 4]>:$decay,
+                       Index:$batch, Index:$head, Index:$key_length);
+  let results = (outs TensorRankOf<[F64], [1, 2]>:$result);
   let assemblyFormat = [{
     $decay `[` $batch `,` $head `]` `length` $key_length attr-dict
     `:` type($decay) `->` type($result)
   }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_GatedScoresOp : AttnTile_Op<"gated_scores", [Pure]> {
+  let summary = "The score tile with a gate per key channel inside the dot product";
+  let description = [{
+    For the entry `(r, c)` of the tile at query `query` and key `key`, with
+    the aligned query position `p = query + r + key_length - query_length`
+    and the key `j = key + c`: `result = scale * sum_x query[r, x] *
+    key[c, x] * exp(prefix[p, x] - prefix[j, x])` (the product of the
+    channel's gates over the keys `j+1 .. p`, GLA's diagonal decay) when
+    `0 <= j <= p < key_length`, and 0 otherwise (the causal mask the spec
+    must have excludes those). Every exponent is `<= 0`: the factors never
+    overflow, whatever the length (no factorization through the chunk's
+    start, whose inverse factors would).
+
+    ```mlir
+    %s = attn_tile.gated_scores %fq, %fk, %g scale %c at(%q0, %k0)
+        lengths(%nq, %nk) : tensor<64x16xf32>, tensor<64x16xf32>,
+        tensor<?x?xf64> -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins AttnTile_F32Tile2D:$query, AttnTile_F32Tile2D:$key,
+                       2DTensorOf<[F64]>:$prefix, F32:$scale, Index:$query_pos,
+                       Index:$key_pos, Index:$query_length, Index:$key_length);
+  let results = (outs AttnTile_F32Tile2D:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $prefix `scale` $scale `at` `(` $query_pos `,`
+    $key_pos `)` `lengths` `(` $query_length `,` $key_length `)` attr-dict
+    `:` type($query) `,` type($key) `,` type($prefix) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def AttnTile_DecayOp : AttnTile_Op<"decay", [
@@ -302,7 +342,10 @@ def AttnTile_ReadStateOp : AttnTile_Op<"read_state", [Pure]> {
     `acc[r, :] = scale * f_r * sum_x query[r, x] S[x, :]` and
     `sum[r] = scale * f_r * sum_x query[r, x] z[x]`, with the decay since the
     state, `f_r = exp(prefix[p] - prefix[chunk - 1])` (`prefix[-1] = 0`;
-    1 without a prefix; `p` clamped into `[0, key_length)`).
+    1 without a prefix; `p` clamped into `[0, key_length)`). With a prefix
+    per key channel (`[key_length, D]`, a rank-4 decay) the decay is per
+    channel: `acc[r, :] = scale * sum_x query[r, x] exp(prefix[p, x] -
+    prefix[chunk - 1, x]) S[x, :]`, and the same weights for `sum`.
 
     ```mlir
     %acc, %sum = attn_tile.read_state %fq, %s, %z scale %c1 at %c0
@@ -313,7 +356,7 @@ def AttnTile_ReadStateOp : AttnTile_Op<"read_state", [Pure]> {
   }];
   let arguments = (ins AttnTile_F32Tile2D:$query, AttnTile_F32Tile2D:$state,
                        AttnTile_F32Rows:$key_sum, F32:$scale, Index:$chunk,
-                       Index:$key_length, Optional<1DTensorOf<[F64]>>:$prefix);
+                       Index:$key_length, Optional<TensorRankOf<[F64], [1, 2]>>:$prefix);
   let results = (outs AttnTile_F32Tile2D:$acc, AttnTile_F32Rows:$sum);
   let assemblyFormat = [{
     $query `,` $state `,` $key_sum `scale` $scale `at` $chunk
@@ -334,7 +377,11 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
     `z' = e * z + sum_c g_c key[c]`, where `e = exp(prefix[last] -
     prefix[chunk - 1])` and `g_c = exp(prefix[last] - prefix[chunk + c])`
     (1 without a prefix). Padding rows past `key_length` are not read, so a
-    non-finite padding never reaches the state.
+    non-finite padding never reaches the state. With a prefix per key
+    channel (`[key_length, D]`) `e` and `g_c` are per channel `x` (row `x`
+    of `S`, entry `x` of `key` and `z`): `e_x = exp(prefix[last, x] -
+    prefix[chunk - 1, x])`, `g_cx = exp(prefix[last, x] - prefix[chunk + c,
+    x])`, every exponent `<= 0`.
 
     ```mlir
     %s2, %z2 = attn_tile.update_state %s, %z, %fk, %vt at %c0 length %nk
@@ -345,7 +392,7 @@ def AttnTile_UpdateStateOp : AttnTile_Op<"update_state", [
   let arguments = (ins AttnTile_F32Tile2D:$state, AttnTile_F32Rows:$key_sum,
                        AttnTile_F32Tile2D:$key, AttnTile_F32Tile2D:$value,
                        Index:$chunk, Index:$key_length,
-                       Optional<1DTensorOf<[F64]>>:$prefix);
+                       Optional<TensorRankOf<[F64], [1, 2]>>:$prefix);
   let results = (outs AttnTile_F32Tile2D:$new_state,
                       AttnTile_F32Rows:$new_key_sum);
   let assemblyFormat = [{
@@ -954,12 +1001,16 @@ def AttnTile_AccumulateOp : AttnTile_Op<"accumulate", [
     their value row holds: a NaN or infinity in the value row of a key the
     mask excludes never reaches the rows that exclude it, as in the
     reference. Kept pairs multiply by IEEE rules (a kept key's infinite
-    value times a weight of 0 is NaN).
+    value times a weight of 0 is NaN). With `lower_triangular` the weights
+    `(i, j)` with `j > i` are excluded as well (a chunk of the causal linear
+    form, whose row `i` and key `i` are the same position): a lowering
+    need not read them nor their value rows for row `i`.
   }];
   let arguments = (ins AttnTile_F32Tile2D:$weights, AttnTile_F32Tile2D:$value,
                        AttnTile_F32Tile2D:$acc,
                        Optional<AttnTile_F32Rows>:$alpha,
-                       Optional<AttnTile_F32Tile2D>:$masked_scores);
+                       Optional<AttnTile_F32Tile2D>:$masked_scores,
+                       UnitAttr:$lower_triangular);
   let results = (outs AttnTile_F32Tile2D:$result);
   let assemblyFormat = [{
     $weights `,` $value `into` $acc
