@@ -243,7 +243,9 @@ static CompileOptions compileOptions() {
   CompileOptions options;
   options.threads = threads;
   options.lowering = untiled       ? CompileOptions::Lowering::Untiled
-                     : tiledKernel ? CompileOptions::Lowering::TiledKernel
+                     // --tile-program=false alone keeps its old meaning.
+                     : tiledKernel || !tileProgram
+                         ? CompileOptions::Lowering::TiledKernel
                                    : CompileOptions::Lowering::TileProgram;
   options.portableTiles = portableTiles;
   options.splitKv = splitKv;
@@ -452,9 +454,6 @@ int main(int argc, char **argv) {
     return fail(llvm::Twine("--tile-program and --") +
                 (untiled ? "untiled" : "tiled-kernel") +
                 " select two lowerings: pass one");
-  // --tile-program=false alone keeps its old meaning: the tiled kernel.
-  if (!tileProgram && !untiled)
-    tiledKernel = true;
 
   MLIRContext context;
   loadSpecDialects(context);
