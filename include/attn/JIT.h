@@ -62,7 +62,8 @@ struct CompileOptions {
   /// vector kernels (the tile IR's correctness baseline). compile() refuses
   /// this and the other "tile program only" options below (splitKv,
   /// linearChunk, int8Dot) when they differ from their defaults with another
-  /// lowering, and bf16Dot On or Emulate with it: each would be ignored.
+  /// lowering, and bf16Dot On or Emulate with it or with the untiled
+  /// lowering: each would be ignored.
   bool portableTiles = false;
   /// Tile program only: the split-KV form with at most this many key splits
   /// per query tile, merged by their logsumexp (1: no split; 0: automatic,
@@ -87,13 +88,13 @@ struct CompileOptions {
   unsigned threads = 0;
   /// LLVM CPU name and features; empty selects the host.
   std::string cpu, features;
-  /// bf16 dot products (vdpbf16ps) in the tiled kernel's micro-kernels for
-  /// ops whose Q, K and V are bf16 (otherwise bf16 is widened to f32).
+  /// bf16 dot products (vdpbf16ps) in the vector kernels' Q K^T (bf16 Q
+  /// and K) and P V (bf16 V) (otherwise bf16 is widened to f32).
   /// Auto: the faster kernels as measured, today the widening ones on every
   /// host (on the AVX512-BF16 host measured, vdpbf16ps retires half the
   /// multiply-adds per cycle of an f32 FMA; docs/performance.md). On: the
-  /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes) on
-  /// both the target and this host (the JIT runs the code here), an error
+  /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes)
+  /// on both the target and this host (the JIT runs the code here), an error
   /// when that is not met (never an illegal instruction at run time).
   /// Emulate: the same kernels with the dot products rewritten into
   /// portable vector code (attn-emulate-bf16-dot), for testing on any

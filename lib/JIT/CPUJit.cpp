@@ -205,7 +205,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
                const llvm::TargetMachine *target) {
   using Mode = CompileOptions::BF16Dot;
   if (options.bf16Dot == Mode::Off || options.bf16Dot == Mode::Auto ||
-      options.lowering != CompileOptions::Lowering::TiledKernel)
+      options.lowering == CompileOptions::Lowering::Untiled)
     return false;
   if (options.bf16Dot == Mode::Emulate)
     return true;
@@ -295,12 +295,17 @@ static std::string optionsForOtherPath(const CompileOptions &options) {
       return "linear-chunk applies to the tile program only";
     if (options.int8Dot != defaults.int8Dot)
       return "int8-dot applies to the tile program only";
-    return {};
   }
-  if (options.bf16Dot == CompileOptions::BF16Dot::On ||
-      options.bf16Dot == CompileOptions::BF16Dot::Emulate)
-    return "bf16-dot=on and bf16-dot=emulate apply to the tiled kernel only "
-           "(the tile program widens bf16 to f32)";
+  if (options.lowering == CompileOptions::Lowering::Untiled &&
+      (options.bf16Dot == CompileOptions::BF16Dot::On ||
+       options.bf16Dot == CompileOptions::BF16Dot::Emulate))
+    return "bf16-dot=on and bf16-dot=emulate apply to the tiled lowerings "
+           "only (the untiled lowering widens bf16 to f32)";
+  if (options.tileProgram() && options.portableTiles &&
+      (options.bf16Dot == CompileOptions::BF16Dot::On ||
+       options.bf16Dot == CompileOptions::BF16Dot::Emulate))
+    return "bf16-dot=on and bf16-dot=emulate need the vector kernels (the "
+           "portable tiles widen bf16 to f32)";
   return {};
 }
 
@@ -527,6 +532,18 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     }
     tiles.splitKv = options.splitKv;
     tiles.linearChunk = options.linearChunk;
+    if (options.bf16Dot == CompileOptions::BF16Dot::On ||
+        options.bf16Dot == CompileOptions::BF16Dot::Emulate) {
+      llvm::Expected<bool> bf16Dot =
+          resolveBF16Dot(options, tiles.vectorWidth, targetMachine.get());
+      if (!bf16Dot)
+        return bf16Dot.takeError();
+      tiles.bf16Dot = *bf16Dot;
+      tiles.emulateBF16Dot =
+          options.bf16Dot == CompileOptions::BF16Dot::Emulate;
+      if (*bf16Dot && usesBF16Operands(*module))
+        result->bf16Dot = tiles.emulateBF16Dot ? "emulated" : "native";
+    }
     std::string invalid = checkTileProgramOptions(
         tiles.tileQ, tiles.tileKv, tiles.splitKv, tiles.linearChunk);
     if (!invalid.empty())

@@ -137,6 +137,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   if (options.vectorWidth) {
     ConvertAttnTileToVectorOptions vectorOptions;
     vectorOptions.vectorWidth = options.vectorWidth;
+    vectorOptions.bf16Dot = options.bf16Dot;
     pm.addNestedPass<func::FuncOp>(
         createConvertAttnTileToVector(vectorOptions));
   }
@@ -144,7 +145,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   addBufferizationToLoops(pm);
   // Work items allocate and free their own buffers by now: independent.
   pm.addPass(createParallelLoopsToRuntime());
-  addLoopsToLLVM(pm, /*emulateBF16Dot=*/false, options.runtimeAllocator,
+  addLoopsToLLVM(pm, options.emulateBF16Dot, options.runtimeAllocator,
                  options.vnniInt8Dot, /*cse=*/true);
 }
 
@@ -194,6 +195,16 @@ struct TileVectorPipelineOptions
       llvm::cl::desc("quantized Q K^T by vpdpbusd (needs avx512vnni, and "
                      "avx512vl below 16 lanes) instead of its emulation"),
       llvm::cl::init(false)};
+  Option<bool> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("Q K^T and P V of bf16 operands by vdpbf16ps (needs "
+                     "avx512bf16, and avx512vl for 8 lanes)"),
+      llvm::cl::init(false)};
+  Option<bool> emulateBF16Dot{
+      *this, "emulate-bf16-dot",
+      llvm::cl::desc("with bf16-dot: the dot products as portable vector "
+                     "code (attn-emulate-bf16-dot)"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -223,6 +234,8 @@ void attn::registerAttnPipelines() {
         options.tileKv = textOptions.tileKv;
         options.vectorWidth = textOptions.vectorWidth;
         options.vnniInt8Dot = textOptions.vnniInt8Dot;
+        options.bf16Dot = textOptions.bf16Dot;
+        options.emulateBF16Dot = textOptions.emulateBF16Dot;
         buildCPUTileLoopsPipeline(pm, options);
       });
 }

@@ -645,10 +645,16 @@ TEST(CompiledFunctionTest, OptionsOfTheOtherPathAreRefused) {
       {[](CompileOptions &o) { o.int8Dot = CompileOptions::Int8Dot::Emulated; },
        "int8-dot applies to the tile program only"},
       {[](CompileOptions &o) {
-         o.lowering = CompileOptions::Lowering::TileProgram;
+         o.lowering = CompileOptions::Lowering::Untiled;
          o.bf16Dot = CompileOptions::BF16Dot::Emulate;
        },
-       "bf16-dot=on and bf16-dot=emulate apply to the tiled kernel only"},
+       "bf16-dot=on and bf16-dot=emulate apply to the tiled lowerings only"},
+      {[](CompileOptions &o) {
+         o.lowering = CompileOptions::Lowering::TileProgram;
+         o.portableTiles = true;
+         o.bf16Dot = CompileOptions::BF16Dot::On;
+       },
+       "bf16-dot=on and bf16-dot=emulate need the vector kernels"},
   };
   for (const Refused &r : refused) {
     CompileOptions o;
@@ -712,7 +718,6 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
 llvm::Expected<NDArray> runBF16(const CompileOptions &options,
                                 int64_t n = 37) {
   CompileOptions o = options;
-  o.lowering = CompileOptions::Lowering::TiledKernel;
   KernelCache cache;
   auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
                                    shapes(n, 16, DType::BF16), o);
@@ -797,7 +802,6 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
     for (Mode mode : {Mode::Auto, Mode::Off, Mode::Emulate}) {
       KernelCache cache;
       CompileOptions o;
-      o.lowering = CompileOptions::Lowering::TiledKernel;
       o.vectorWidth = width;
       o.bf16Dot = mode;
       auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
@@ -814,7 +818,6 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
       continue;
     KernelCache cache;
     CompileOptions o;
-    o.lowering = CompileOptions::Lowering::TiledKernel;
     o.vectorWidth = width;
     o.bf16Dot = Mode::On;
     auto kernel = cache.getOrCompile(causalSpec("bf16"), "causal",
@@ -826,7 +829,6 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
   // f32 ops never use them.
   KernelCache cache;
   CompileOptions o;
-  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.bf16Dot = Mode::Emulate;
   auto f32 = cache.getOrCompile(kCausal, "causal", shapes(20), o);
   ASSERT_TRUE(static_cast<bool>(f32)) << llvm::toString(f32.takeError());
@@ -842,7 +844,7 @@ TEST(BF16DotTest, OnNeedsEightOrSixteenLanes) {
   // The pass itself refuses too (emulation skips the target checks).
   o.bf16Dot = CompileOptions::BF16Dot::Emulate;
   err = errorText(runBF16(o));
-  EXPECT_NE(err.find("bf16-dot needs vector-width 8 (avx512vl) or 16, got 4"),
+  EXPECT_NE(err.find("bf16-dot needs vector-width 8 or 16 (vdpbf16ps), got 4"),
             std::string::npos)
       << err;
 }

@@ -15,6 +15,7 @@
 #include "TestSupport.h"
 
 #include "attn/Conversion/Passes.h"
+#include "attn/Transforms/Passes.h"
 
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -1184,7 +1185,7 @@ void checkExcludedNonFiniteValues(MLIRContext &context, const char *mask,
   EXPECT_TRUE(std::isfinite(ref->output.getDouble(4 * 8)));
   if (StringRef(type) == "bf16") {
     CompiledPath dot = paths.back();
-    dot.name = "tiled bf16-dot (emulated)";
+    dot.name = "tile program bf16-dot (emulated)";
     dot.options.bf16Dot = CompileOptions::BF16Dot::Emulate;
     paths.push_back(dot);
   }
@@ -1216,14 +1217,16 @@ TEST(ExcludedValuesTest, NonFiniteValuesOfExcludedKeysDoNotLeak) {
       {"tile program", tileProgramOptions(1), false},
       {"tile program portable", portable, false},
       {"tile program split-kv 2", tileProgramOptions(2), false}};
+  // The vector kernels at 8 lanes with tiles that make the NaN's tile
+  // partial or full for some rows; the last one (whole pairs of vectors)
+  // also runs the bf16-dot kernels on bf16 inputs.
   for (auto [tileQ, tileKv] :
-       {std::pair<int64_t, int64_t>{16, 64}, {8, 4}, {16, 8}}) {
-    CompileOptions tiled;
-    tiled.lowering = CompileOptions::Lowering::TiledKernel;
-    tiled.tileQ = tileQ;
-    tiled.tileKv = tileKv;
-    tiled.vectorWidth = 8;
-    paths.push_back({"tiled", tiled, true});
+       {std::pair<int64_t, int64_t>{16, 64}, {8, 8}, {16, 16}}) {
+    CompileOptions vector8 = tileProgramOptions(1);
+    vector8.tileQ = tileQ;
+    vector8.tileKv = tileKv;
+    vector8.vectorWidth = 8;
+    paths.push_back({"tile program 8 lanes", vector8, false});
   }
   for (const char *mask :
        {"mask(#attn.causal)",
@@ -1299,10 +1302,11 @@ INSTANTIATE_TEST_SUITE_P(
 // bf16 dot products (vdpbf16ps micro-kernels)
 //===----------------------------------------------------------------------===//
 
-/// The bf16-dot kernels (packing Q, P and V as bf16 pairs, zero padding of
-/// odd D / odd tile-kv / the sequence end) run here with the dot products
-/// emulated (attn-emulate-bf16-dot), and natively too when this host has
-/// avx512bf16. Shapes: odd head dims, one token, Nq > Nk (causal rows with
+/// The tile program's bf16-dot kernels (keys, the query tile and P packed
+/// as bf16 pairs, value pairs interleaved in registers; zero padding of odd
+/// D, of an odd count of value rows at the sequence end) run here with the
+/// dot products emulated (attn-emulate-bf16-dot), and natively too when
+/// this host has avx512bf16. Shapes: odd head dims, one token, Nq > Nk (causal rows with
 /// no key), lengths that are not multiples of the tiles.
 const Shape kDotShapes[] = {
     {1, 4, 2, 37, 37, 16, 16}, // GQA, length not a power of two
@@ -1312,14 +1316,20 @@ const Shape kDotShapes[] = {
     {1, 2, 1, 40, 131, 64, 64}, // whole-vector V packing (Dv % 16 == 0)
 };
 
-/// Whether the tiled lowering of `module` uses x86vector.avx512.dot.
-static bool usesBF16Dot(ModuleOp module, int64_t width) {
+/// Whether the tile program's vector kernels for `module` (tiles tq x tk)
+/// use x86vector.avx512.dot.
+static bool usesBF16Dot(ModuleOp module, int64_t width, int64_t tq,
+                        int64_t tk) {
   OwningOpRef<ModuleOp> clone(cast<ModuleOp>(module->clone()));
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  ConvertAttnToCPUOptions options;
+  AttnToTileOptions tiles;
+  tiles.tileQ = tq;
+  tiles.tileKv = tk;
+  pm.addNestedPass<func::FuncOp>(createAttnToTile(tiles));
+  ConvertAttnTileToVectorOptions options;
   options.vectorWidth = width;
   options.bf16Dot = true;
-  pm.addPass(createConvertAttnToCPU(options));
+  pm.addNestedPass<func::FuncOp>(createConvertAttnTileToVector(options));
   if (failed(pm.run(*clone)))
     return false;
   bool found = false;
@@ -1351,15 +1361,39 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
   if (hostHasBF16Dot(width))
     modes.push_back(Mode::On);
   std::map<Mode, double> worst;
-  // The odd tiles (variant 1) exercise the dot kernels' remainders and
-  // key-pair padding; the widening baseline runs the default tiles only.
+  // The small tiles (variant 1) exercise the kernels' row remainders and
+  // two threads; the widening baseline runs the default tiles only.
   for (Mode mode : modes)
-    for (int variant = 0; variant < (mode == Mode::Off ? 1 : 2); ++variant)
+    for (int variant = 0; variant < (mode == Mode::Off ? 1 : 2); ++variant) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " width " << width << " mode "
+                   << static_cast<int>(mode) << " variant " << variant);
+      CompileOptions o;
+      o.vectorWidth = width;
+      o.bf16Dot = mode;
+      o.tileQ = 4 * width;
+      if (variant == 1) {
+        // One query vector per tile and the smallest key tile the P V
+        // kernel takes (two vectors: whole pairs), on two threads.
+        o.tileQ = width;
+        o.tileKv = 2 * width;
+        o.threads = 2;
+      }
+      if (mode != Mode::Off)
+        ASSERT_TRUE(usesBF16Dot(*module, width, o.tileQ, o.tileKv))
+            << "the bf16-dot kernels were not generated";
+      // Shape-generic: compiled once for every shape below.
+      auto compiled = CompiledFunction::compile(*module, "spec", o);
+      ASSERT_TRUE(static_cast<bool>(compiled))
+          << llvm::toString(compiled.takeError());
+      EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
+      EXPECT_EQ((*compiled)->bf16DotKind(),
+                mode == Mode::Off       ? "off"
+                : mode == Mode::Emulate ? "emulated"
+                                        : "native");
       for (const Shape &s : kDotShapes) {
         ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
         SCOPED_TRACE(testing::Message()
-                     << c.name << " width " << width << " mode "
-                     << static_cast<int>(mode) << " variant " << variant
                      << " B=" << s.b << " Hq=" << s.hq << " Hkv=" << s.hkv
                      << " Nq=" << s.nq << " Nk=" << s.nk << " D=" << s.d
                      << " Dv=" << s.dv);
@@ -1370,24 +1404,6 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
         ASSERT_TRUE(succeeded(specialized));
         auto concrete = bindSpec(**specialized, "spec");
         ASSERT_TRUE(succeeded(concrete));
-        if (mode != Mode::Off)
-          ASSERT_TRUE(usesBF16Dot(**specialized, width))
-              << "the bf16-dot kernels were not generated";
-        CompileOptions o;
-        o.lowering = CompileOptions::Lowering::TiledKernel;
-        o.vectorWidth = width;
-        o.bf16Dot = mode;
-        if (variant == 1) {
-          // One query vector per tile, an odd key tile: remainder
-          // micro-kernels and a zero-padded key pair in every tile.
-          o.tileQ = width;
-          o.tileKv = 7;
-          o.threads = 2;
-        }
-        auto compiled = CompiledFunction::compile(**specialized, "spec", o);
-        ASSERT_TRUE(static_cast<bool>(compiled))
-            << llvm::toString(compiled.takeError());
-        EXPECT_GT((*compiled)->numWorkItems(), 0) << "tiled path not taken";
         for (uint64_t seed : {1u, 2u, 3u}) {
           SCOPED_TRACE(testing::Message() << "seed " << seed);
           auto args = makeRandomInputs(*binding, size, seed);
@@ -1401,6 +1417,7 @@ TEST_P(BF16DotNumericsTest, MatchesReference) {
           worst[mode] = std::max(worst[mode], out.relFrobeniusError);
         }
       }
+    }
   std::printf("[ bf16-dot ] %s width %lld: worst output rel_fro: off %.3g, "
               "emulate %.3g, on %s\n",
               c.name, static_cast<long long>(width), worst[Mode::Off],
@@ -1451,9 +1468,8 @@ TEST(NumericsEdgeTest, BF16DotFullyMaskedRowsAreZero) {
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
   CompileOptions o;
-  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.vectorWidth = 8;
-  o.tileKv = 5;
+  o.tileKv = 16;
   o.bf16Dot = CompileOptions::BF16Dot::Emulate;
   auto compiled = CompiledFunction::compile(**specialized, "spec", o);
   ASSERT_TRUE(static_cast<bool>(compiled))

@@ -106,7 +106,8 @@ static cl::opt<int64_t> vectorWidth(
     cl::init(0));
 static cl::opt<CompileOptions::BF16Dot> bf16Dot(
     "bf16-dot",
-    cl::desc("bf16 dot products (vdpbf16ps) for bf16 inputs on the tiled path"),
+    cl::desc("bf16 dot products (vdpbf16ps) for bf16 inputs in the vector "
+             "kernels"),
     cl::values(clEnumValN(CompileOptions::BF16Dot::Auto, "auto",
                           "the faster kernels as measured: widening (default)"),
                clEnumValN(CompileOptions::BF16Dot::On, "on",
@@ -402,7 +403,7 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
         "llvm-ir %lld instructions\n",
         kernel->pipelineSeconds(), kernel->llvmOptSeconds(),
         kernel->codegenSeconds(), (long long)kernel->llvmInstructions());
-  if (kernel && kernel->numTiledOps() > 0)
+  if (kernel && (kernel->numTiledOps() > 0 || kernel->numTileProgramOps() > 0))
     llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
                  << kernel->queryTile() << "  tile-kv " << kernel->keyTile()
                  << "  bf16-dot " << kernel->bf16DotKind() << "\n";

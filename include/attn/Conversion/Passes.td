@@ -96,15 +96,31 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
     * `attn_tile.finalize`: each row's factor (1 / sum, rescale, gate) once,
       the row scaled by vectors and narrowed to the result type.
 
+    With `bf16-dot` (vector-width 8 or 16), Q K^T and P V of bf16 operands
+    take `x86vector.avx512.dot` (vdpbf16ps, `dst[i] += a[2i] b[2i] + a[2i+1]
+    b[2i+1]`) with both operands as bf16 pairs along the reduction
+    dimension: keys packed once per call as pair words by key tiles
+    (`[B, H, ceil(N / tile_kv), Pp, tile_kv]` i32), the query tile once per
+    tile (`[tq, Pp]`), a query pair broadcast per step; for P V the weights
+    rounded to bf16 and packed per key tile (`[tq, tile_kv / 2]`), the value
+    pairs interleaved in registers from two rows of the source. Scores need
+    the query and keys loaded from bf16 operands; P V a bf16 value operand
+    and a key tile of whole pairs of vectors; otherwise the f32 kernels run.
+    `attn-emulate-bf16-dot` runs the result on hosts without avx512bf16.
+
     Tiles whose key extent the width does not divide, and every other op
     (modify, weight_mod, merge, the selection ops, sign), are left to the
     portable lowering: correct, scalar.
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"8",
-           "f32 lanes per vector (4, 8 or 16)">
+           "f32 lanes per vector (4, 8 or 16)">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "Q K^T and P V of bf16 operands by vdpbf16ps "
+           "(x86vector.avx512.dot; vector-width 8 or 16)">
   ];
   let dependentDialects = [
+    "::mlir::x86vector::X86VectorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::linalg::LinalgDialect", "::mlir::vector::VectorDialect"

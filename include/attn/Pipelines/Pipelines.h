@@ -54,6 +54,12 @@ struct TileLoopsPipelineOptions {
   /// The vector kernels' i8 dot products (quantized Q K^T): vpdpbusd
   /// (needs avx512vnni, plus avx512vl below 16 lanes) or emulated.
   bool vnniInt8Dot = false;
+  /// bf16 operands: the vdpbf16ps kernels (convert-attn-tile-to-vector's
+  /// bf16-dot; vector width 8 or 16), which need avx512bf16 (and
+  /// avx512vl for 8 lanes) unless emulated.
+  bool bf16Dot = false;
+  /// See CPUPipelineOptions::emulateBF16Dot.
+  bool emulateBF16Dot = false;
   /// See buildCPUUntiledPipeline.
   bool runtimeAllocator = false;
 };

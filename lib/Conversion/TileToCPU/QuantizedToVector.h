@@ -67,6 +67,10 @@ private:
 /// start (never negative, a multiple of the tile), so packed operands can
 /// stand for it.
 bool isKeyLoopTile(LoadQuantizedOp load);
+/// The same for an f32/bf16/f16 tile load (TileToVector.cpp).
+bool isKeyLoopTile(LoadOp load);
+/// The key loop whose tile start `load` reads at (isKeyLoopTile).
+ForKeyTilesOp keyLoopOf(LoadOp load);
 
 /// Blocks of `block` rows over [0, rows): an scf.for over the whole blocks
 /// threading `init`, then one shorter block; `body(first row, rows, acc)`.

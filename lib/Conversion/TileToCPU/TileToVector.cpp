@@ -20,6 +20,7 @@
 
 #include "attn/Conversion/Passes.h"
 
+#include "BF16DotToVector.h"
 #include "QuantizedToVector.h"
 
 #include "attn/Conversion/AttnCodegen.h"
@@ -714,14 +715,14 @@ static SmallVector<Value> lowerOnlineUpdate(OnlineUpdateOp op, int64_t width) {
 
 /// Whether `load` reads a key loop's tile: its row is the loop's tile
 /// start (never negative).
-static bool isKeyLoopTile(LoadOp load) {
+bool attn::tile::isKeyLoopTile(LoadOp load) {
   auto start = dyn_cast<BlockArgument>(load.getRow());
   return start && start.getArgNumber() == 0 &&
          isa<ForKeyTilesOp>(start.getOwner()->getParentOp());
 }
 
 /// The key loop whose tile start `load` reads at (isKeyLoopTile).
-static ForKeyTilesOp keyLoopOf(LoadOp load) {
+ForKeyTilesOp attn::tile::keyLoopOf(LoadOp load) {
   return cast<ForKeyTilesOp>(
       cast<BlockArgument>(load.getRow()).getOwner()->getParentOp());
 }
@@ -963,10 +964,11 @@ static Value accumulateKernel(AccumulateOp op, int64_t width,
 /// when given, holds the probe of every key tile of the value source
 /// (computed once per call, see `probeValueTiles`); otherwise each tile
 /// probes its own rows.
+using AccumulateKernel = function_ref<Value(AccumulateOp)>;
 static Value lowerAccumulate(AccumulateOp op, int64_t width,
-                             Blocking blocking, Value finiteTiles) {
+                             AccumulateKernel kernel, Value finiteTiles) {
   if (!op.getMaskedScores())
-    return accumulateKernel(op, width, blocking);
+    return kernel(op);
   VectorEmitter v(op, width);
   Value probe;
   if (finiteTiles) {
@@ -988,7 +990,7 @@ static Value lowerAccumulate(AccumulateOp op, int64_t width,
     v.b.setInsertionPoint(yield);
     // Built at the yield: the kernel's own builder starts there.
     auto kernelAt = cast<AccumulateOp>(v.b.clone(*op));
-    yield->setOperand(0, accumulateKernel(kernelAt, width, blocking));
+    yield->setOperand(0, kernel(kernelAt));
     kernelAt.erase();
     v.b.setInsertionPointToStart(&choice.getElseRegion().front());
     // The value tile is loaded there only: the kernel reads the source.
@@ -1806,6 +1808,13 @@ struct ConvertAttnTileToVectorPass
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
     QuantizedScoresLowering quantized(vectorWidth);
     QuantizedAccumulateLowering quantizedPV(vectorWidth);
+    if (bf16Dot && vectorWidth != 8 && vectorWidth != 16) {
+      getOperation().emitError("convert-attn-tile-to-vector: bf16-dot needs "
+                               "vector-width 8 or 16 (vdpbf16ps), got ")
+          << static_cast<int64_t>(vectorWidth);
+      return signalPassFailure();
+    }
+    BF16DotLowering bf16(vectorWidth, blocking.rows, blocking.vectors);
     // Scores and P V first: they read keys and values from the sources
     // where they can, so the loads they leave unused die instead of being
     // copied.
@@ -1821,17 +1830,16 @@ struct ConvertAttnTileToVectorPass
         ops.push_back(op);
     });
     for (Operation *op : readers) {
-      if (auto scores = dyn_cast<ScoresOp>(op))
-        lowerScores(scores);
+      if (auto scores = dyn_cast<ScoresOp>(op)) {
+        if (!bf16Dot || !bf16.lowerScores(scores)) // BF16DotToVector.cpp
+          lowerScores(scores);
+      }
       else if (auto qk = dyn_cast<QuantizedScoresOp>(op))
         quantized.lower(qk); // QuantizedScoresToVector.cpp
       else if (auto pv = dyn_cast<QuantizedAccumulateOp>(op))
         quantizedPV.lower(pv); // QuantizedAccumulateToVector.cpp
       else if (auto acc = dyn_cast<AccumulateOp>(op))
-        if (staticDim(acc.getWeights(), 0) != ShapedType::kDynamic &&
-            staticDim(acc.getWeights(), 1) != ShapedType::kDynamic)
-          replace(op, {lowerAccumulate(acc, vectorWidth, blocking,
-                                       valueProbes(acc))});
+        lowerAccumulateOp(acc, bf16);
     }
     for (Operation *op : ops) {
       if (auto load = dyn_cast<LoadOp>(op)) {
@@ -1936,6 +1944,24 @@ private:
     Value packed = packedKeys(key.getSource(), keyLoopOf(key).getTileKv());
     replace(op,
             {scoresFromPackedKeys(op, key, packed, vectorWidth, blocking)});
+  }
+
+  /// P V by the bf16-dot kernel where it takes the op, else the f32 one;
+  /// weights of dynamic extents stay for the portable lowering.
+  void lowerAccumulateOp(AccumulateOp acc, BF16DotLowering &bf16) {
+    if (staticDim(acc.getWeights(), 0) == ShapedType::kDynamic ||
+        staticDim(acc.getWeights(), 1) == ShapedType::kDynamic)
+      return;
+    auto f32Kernel = [&](AccumulateOp op) {
+      return accumulateKernel(op, vectorWidth, blocking);
+    };
+    auto bf16Kernel = [&](AccumulateOp op) { return bf16.accumulate(op); };
+    bool pairs = bf16Dot && bf16.takesAccumulate(acc);
+    replace(acc, {lowerAccumulate(
+                     acc, vectorWidth,
+                     pairs ? AccumulateKernel(bf16Kernel)
+                           : AccumulateKernel(f32Kernel),
+                     valueProbes(acc))});
   }
 
   /// The per-call probes of the value tiles `acc` reads, where they pay:

@@ -1,11 +1,12 @@
-// Options of the tile program with another lowering, the tiled kernel's
-// bf16 kernels with the tile program (the default), and two lowerings at
+// Options of the tile program with another lowering, the bf16-dot kernels
+// with the untiled lowering or the portable tiles, and two lowerings at
 // once are refused by name (an option would be ignored).
 // RUN: not attn-run %s --random=1 --tiled-kernel --portable-tiles 2>&1 | FileCheck %s --check-prefix=PORTABLE
 // RUN: not attn-run %s --random=1 --untiled --split-kv=2 2>&1 | FileCheck %s --check-prefix=SPLIT
 // RUN: not attn-run %s --random=1 --tiled-kernel --linear-chunk=16 2>&1 | FileCheck %s --check-prefix=CHUNK
 // RUN: not attn-run %s --random=1 --tile-program=false --int8-dot=emulated 2>&1 | FileCheck %s --check-prefix=INT8
-// RUN: not attn-run %s --random=1 --bf16-dot=emulate 2>&1 | FileCheck %s --check-prefix=BF16
+// RUN: not attn-run %s --random=1 --untiled --bf16-dot=emulate 2>&1 | FileCheck %s --check-prefix=BF16
+// RUN: not attn-run %s --random=1 --portable-tiles --bf16-dot=emulate 2>&1 | FileCheck %s --check-prefix=BF16-PORTABLE
 // RUN: not attn-run %s --random=1 --untiled --tiled-kernel 2>&1 | FileCheck %s --check-prefix=TWO
 // RUN: not attn-run %s --random=1 --tile-program --untiled 2>&1 | FileCheck %s --check-prefix=TWO-TP
 // RUN: attn-run %s --random=1 --tiled-kernel --bf16-dot=off --check | FileCheck %s --check-prefix=TILED
@@ -15,7 +16,8 @@
 // SPLIT: error: {{.*}}split-kv applies to the tile program only
 // CHUNK: error: {{.*}}linear-chunk applies to the tile program only
 // INT8: error: {{.*}}int8-dot applies to the tile program only
-// BF16: error: {{.*}}bf16-dot=on and bf16-dot=emulate apply to the tiled kernel only
+// BF16: error: {{.*}}bf16-dot=on and bf16-dot=emulate apply to the tiled lowerings only
+// BF16-PORTABLE: error: {{.*}}bf16-dot=on and bf16-dot=emulate need the vector kernels
 // TWO: error: --untiled and --tiled-kernel select two lowerings: pass one
 // TWO-TP: error: --tile-program and --untiled select two lowerings: pass one
 // TILED: path tiled
