@@ -88,8 +88,9 @@ const MaskConfig kMasks[] = {
 constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 
 /// TiledW8: 8 f32 lanes asked for explicitly (on an AVX-512 host the
-/// automatic width is 16); TiledBF16Dot: the vdpbf16ps kernels
-/// (bf16-dot=on) for bf16, on hosts with avx512bf16 (the default widens).
+/// automatic width is 16); TiledBF16Dot, TileBF16Dot: the vdpbf16ps
+/// kernels (bf16-dot=on) of the tiled kernel and of the tile program for
+/// bf16, on hosts with avx512bf16 (the default widens).
 /// Tile, TilePortable: the tile program (shape-generic) with its vector
 /// kernels at the host's width, and with the portable scalar lowering only.
 /// TileInt8: the tile program's kernels on the same float inputs with
@@ -110,7 +111,8 @@ enum class Path {
   Tile1T,
   TilePortable,
   TileInt8,
-  TileInt8PV
+  TileInt8PV,
+  TileBF16Dot
 };
 
 const char *pathName(Path p) {
@@ -126,6 +128,7 @@ const char *pathName(Path p) {
   case Path::TilePortable: return "tile_portable";
   case Path::TileInt8: return "tile_int8";
   case Path::TileInt8PV: return "tile_int8pv";
+  case Path::TileBF16Dot: return "tile_bf16dot";
   }
   return "?";
 }
@@ -304,7 +307,8 @@ const Prepared &prepare(const Case &c) {
   }
   CompileOptions options;
   bool tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
-                     c.path == Path::TilePortable || isQuantized(c.path);
+                     c.path == Path::TilePortable ||
+                     c.path == Path::TileBF16Dot || isQuantized(c.path);
   options.lowering = tileProgram ? CompileOptions::Lowering::TileProgram
                      : c.path == Path::Untiled
                          ? CompileOptions::Lowering::Untiled
@@ -315,7 +319,7 @@ const Prepared &prepare(const Case &c) {
     options.tileQ = 24;
   if (c.path == Path::TiledW8)
     options.vectorWidth = 8;
-  if (c.path == Path::TiledBF16Dot)
+  if (c.path == Path::TiledBF16Dot || c.path == Path::TileBF16Dot)
     options.bf16Dot = CompileOptions::BF16Dot::On;
   auto kernel = CompiledFunction::compile(*p.module, "bench", options);
   if (!kernel) {
@@ -430,8 +434,10 @@ std::vector<Case> allCases() {
           if (corner && (n == 1024 || n == 4096) && m <= kCausal) {
             add(cases, {Path::TiledQ24, m, dt, n, d, h});
             add(cases, {Path::TiledW8, m, dt, n, d, h});
-            if (std::string(dt) == "bf16" && hostHasBF16Dot(hostVectorWidth()))
+            if (std::string(dt) == "bf16" && hostHasBF16Dot(hostVectorWidth())) {
               add(cases, {Path::TiledBF16Dot, m, dt, n, d, h});
+              add(cases, {Path::TileBF16Dot, m, dt, n, d, h});
+            }
           }
         }
 

@@ -90,9 +90,10 @@ struct CompileOptions {
   std::string cpu, features;
   /// bf16 dot products (vdpbf16ps) in the vector kernels' Q K^T (bf16 Q
   /// and K) and P V (bf16 V) (otherwise bf16 is widened to f32).
-  /// Auto: the faster kernels as measured, today the widening ones on every
-  /// host (on the AVX512-BF16 host measured, vdpbf16ps retires half the
-  /// multiply-adds per cycle of an f32 FMA; docs/performance.md). On: the
+  /// Auto: the faster kernels as measured: the tile program's bf16-dot
+  /// kernels where the target and this host have avx512bf16 (0.58-0.74x
+  /// the widening kernels' time, docs/performance.md), widening elsewhere
+  /// and with the tiled kernel. On: the
   /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes)
   /// on both the target and this host (the JIT runs the code here), an error
   /// when that is not met (never an illegal instruction at run time).

@@ -193,28 +193,36 @@ bool attn::hostHasBF16Dot(int64_t vectorWidth) {
   return llvm::all_of(bf16DotFeatures(vectorWidth), hostHasFeature);
 }
 
-/// Whether the bf16-dot kernels are compiled. Auto widens: on the one
-/// AVX512-BF16 host measured, vdpbf16ps zmm retires half the multiply-adds
-/// per cycle of vfmadd231ps zmm and the bf16-dot kernels ran at 0.6-0.75x
-/// of the widening ones (docs/performance.md). `target` is the explicit
-/// target machine, null for the host. An explicit request that cannot run
-/// is an error: the JIT executes the code in this process, so the host must
-/// have the instructions too.
+/// Whether the bf16-dot kernels are compiled. Auto: the tile program's
+/// vdpbf16ps kernels wherever the target and this host have the
+/// instruction (they ran at 0.58-0.74x the time of the widening kernels,
+/// docs/performance.md), widening elsewhere and in the tiled kernel (whose
+/// bf16-dot kernels are opt-in). `target` is the explicit target machine,
+/// null for the host. An explicit request that cannot run is an error: the
+/// JIT executes the code in this process, so the host must have the
+/// instructions too.
 static llvm::Expected<bool>
 resolveBF16Dot(const CompileOptions &options, int64_t width,
                const llvm::TargetMachine *target) {
   using Mode = CompileOptions::BF16Dot;
-  if (options.bf16Dot == Mode::Off || options.bf16Dot == Mode::Auto ||
+  if (options.bf16Dot == Mode::Off ||
       options.lowering == CompileOptions::Lowering::Untiled)
     return false;
   if (options.bf16Dot == Mode::Emulate)
     return true;
-  if (width != 8 && width != 16)
+  bool widthFits = width == 8 || width == 16;
+  std::string needed =
+      widthFits ? featureString(bf16DotFeatures(width)) : std::string();
+  bool hostHas = widthFits && hostHasBF16Dot(width);
+  bool targetHas =
+      widthFits &&
+      (target ? target->getMCSubtargetInfo()->checkFeatures(needed) : hostHas);
+  if (options.bf16Dot == Mode::Auto)
+    return options.tileProgram() && !options.portableTiles && targetHas &&
+           hostHas;
+  if (!widthFits)
     return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
                      llvm::Twine(width));
-  std::string needed = featureString(bf16DotFeatures(width));
-  bool targetHas = target ? target->getMCSubtargetInfo()->checkFeatures(needed)
-                          : hostHasBF16Dot(width);
   if (!targetHas)
     return makeError("bf16-dot=on: the target (cpu '" +
                      (options.cpu.empty() ? hostCPUName()
@@ -222,7 +230,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
                      "', features '" + options.features + "') lacks " +
                      needed + " for " + llvm::Twine(width) +
                      "-lane vdpbf16ps; use bf16-dot=emulate or off");
-  if (!hostHasBF16Dot(width))
+  if (!hostHas)
     return makeError("bf16-dot=on: this host (" + hostCPUName() +
                      ") lacks " + needed +
                      " and the JIT runs the kernel here; cross-compile with "
@@ -532,8 +540,7 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     }
     tiles.splitKv = options.splitKv;
     tiles.linearChunk = options.linearChunk;
-    if (options.bf16Dot == CompileOptions::BF16Dot::On ||
-        options.bf16Dot == CompileOptions::BF16Dot::Emulate) {
+    if (tiles.vectorWidth) {
       llvm::Expected<bool> bf16Dot =
           resolveBF16Dot(options, tiles.vectorWidth, targetMachine.get());
       if (!bf16Dot)

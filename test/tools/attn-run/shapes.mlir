@@ -7,15 +7,15 @@
 // GENERIC: compile {{[0-9.]+}} s  one shape-generic kernel for 3 shapes
 // GENERIC: shape B=2 Hq=4 Hkv=2 Nq=37 Nk=37 D=16 Dv=16
 // GENERIC-NEXT: compile shared {{.*}}path tile program
-// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot off
+// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot {{off|native}}
 // GENERIC-NEXT: check output {{.*}} PASS
 // GENERIC: shape B=1 Hq=4 Hkv=2 Nq=99 Nk=77 D=32 Dv=32
 // GENERIC-NEXT: compile shared {{.*}}path tile program
-// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot off
+// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot {{off|native}}
 // GENERIC-NEXT: check output {{.*}} PASS
 // GENERIC: shape B=2 Hq=2 Hkv=1 Nq=1 Nk=130 D=16 Dv=8
 // GENERIC-NEXT: compile shared {{.*}}path tile program
-// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot off
+// GENERIC-NEXT: kernel lanes {{[0-9]+}}  tile-q {{[0-9]+}}  tile-kv {{[0-9]+}}  bf16-dot {{off|native}}
 // GENERIC-NEXT: check output {{.*}} PASS
 
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --random 3 --shape default --shape 1,4,2,99,77,32 --shape 2,2,1,1,130,16,8 --check | FileCheck %s --check-prefix=GENERIC
