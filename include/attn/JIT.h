@@ -91,9 +91,10 @@ struct CompileOptions {
   /// bf16 dot products (vdpbf16ps) in the vector kernels' Q K^T (bf16 Q
   /// and K) and P V (bf16 V) (otherwise bf16 is widened to f32).
   /// Auto: the faster kernels as measured: the tile program's bf16-dot
-  /// kernels where the target and this host have avx512bf16 (0.58-0.74x
-  /// the widening kernels' time, docs/performance.md), widening elsewhere
-  /// and with the tiled kernel. On: the
+  /// kernels where the target and this host have avx512bf16 and the CPU
+  /// runs vdpbf16ps at the f32 FMA rate (AMD Zen 4 and 5: 0.58-0.74x the
+  /// widening kernels' time), widening elsewhere (Intel's parts run it at
+  /// half rate; docs/performance.md) and with the tiled kernel. On: the
   /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes)
   /// on both the target and this host (the JIT runs the code here), an error
   /// when that is not met (never an illegal instruction at run time).
@@ -130,6 +131,11 @@ int64_t hostVectorWidth();
 /// Whether vdpbf16ps on `vectorWidth` f32 lanes (8 or 16) can run on this
 /// host: avx512bf16, plus avx512vl for 8 lanes.
 bool hostHasBF16Dot(int64_t vectorWidth);
+
+/// Whether CompileOptions::BF16Dot::Auto selects the bf16-dot kernels for
+/// the host at `vectorWidth` lanes: it has them (hostHasBF16Dot) and runs
+/// vdpbf16ps at the f32 FMA rate.
+bool hostPrefersBF16Dot(int64_t vectorWidth);
 
 /// Whether vpdpbusd on `vectorWidth` i32 lanes (4, 8 or 16) can run on this
 /// host: avx512vnni, plus avx512vl below 16 lanes.

@@ -193,11 +193,25 @@ bool attn::hostHasBF16Dot(int64_t vectorWidth) {
   return llvm::all_of(bf16DotFeatures(vectorWidth), hostHasFeature);
 }
 
+/// Whether vdpbf16ps retires as many multiply-adds per cycle as f32 FMAs
+/// on `cpu` (LLVM's name), so the bf16-dot kernels, which need half the
+/// instructions, are the faster ones: AMD Zen 4 and 5 (measured on Zen 4:
+/// 0.58-0.74x the widening kernels' time). Intel's AVX512-BF16 parts run it
+/// at half the f32 FMA rate (measured on a Sapphire Rapids-class host: the
+/// bf16-dot kernels at 0.66-1.0x the widening ones' speed).
+static bool hasFullRateBF16Dot(llvm::StringRef cpu) {
+  return cpu == "znver4" || cpu == "znver5";
+}
+
+bool attn::hostPrefersBF16Dot(int64_t vectorWidth) {
+  return hostHasBF16Dot(vectorWidth) && hasFullRateBF16Dot(hostCPUName());
+}
+
 /// Whether the bf16-dot kernels are compiled. Auto: the tile program's
-/// vdpbf16ps kernels wherever the target and this host have the
-/// instruction (they ran at 0.58-0.74x the time of the widening kernels,
-/// docs/performance.md), widening elsewhere and in the tiled kernel (whose
-/// bf16-dot kernels are opt-in). `target` is the explicit target machine,
+/// vdpbf16ps kernels where the target and this host have the instruction
+/// and the CPU runs it at full rate (hasFullRateBF16Dot), widening
+/// elsewhere and in the tiled kernel (whose bf16-dot kernels are opt-in;
+/// docs/performance.md). `target` is the explicit target machine,
 /// null for the host. An explicit request that cannot run is an error: the
 /// JIT executes the code in this process, so the host must have the
 /// instructions too.
@@ -219,7 +233,9 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
       (target ? target->getMCSubtargetInfo()->checkFeatures(needed) : hostHas);
   if (options.bf16Dot == Mode::Auto)
     return options.tileProgram() && !options.portableTiles && targetHas &&
-           hostHas;
+           hostHas &&
+           hasFullRateBF16Dot(options.cpu.empty() ? hostCPUName()
+                                                  : llvm::StringRef(options.cpu));
   if (!widthFits)
     return makeError("bf16-dot=on needs 8 or 16 f32 lanes per vector, got " +
                      llvm::Twine(width));

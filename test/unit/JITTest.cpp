@@ -809,11 +809,11 @@ TEST(BF16DotTest, KernelReportsItsBF16Kernels) {
                                        shapes(37, 16, DType::BF16), o);
       ASSERT_TRUE(static_cast<bool>(kernel))
           << llvm::toString(kernel.takeError());
-      // Auto: the native kernels where this host has them.
+      // Auto: the native kernels where this host has them at full rate.
       llvm::StringRef expected =
-          mode == Mode::Emulate                             ? "emulated"
-          : mode == Mode::Auto && hostHasBF16Dot(width) ? "native"
-                                                            : "off";
+          mode == Mode::Emulate ? "emulated"
+          : mode == Mode::Auto && hostPrefersBF16Dot(width) ? "native"
+                                                             : "off";
       EXPECT_EQ((*kernel)->bf16DotKind(), expected)
           << "width " << width << " mode " << static_cast<int>(mode);
     }
@@ -867,7 +867,7 @@ TEST(BF16DotTest, AutoAndEmulate) {
   ASSERT_TRUE(static_cast<bool>(a)) << llvm::toString(a.takeError());
   ASSERT_TRUE(static_cast<bool>(b)) << llvm::toString(b.takeError());
   ASSERT_TRUE(static_cast<bool>(c)) << llvm::toString(c.takeError());
-  const NDArray &autoTwin = hostHasBF16Dot(hostVectorWidth()) ? *c : *a;
+  const NDArray &autoTwin = hostPrefersBF16Dot(hostVectorWidth()) ? *c : *a;
   double maxDiff = 0;
   for (int64_t i = 0; i < a->numElements(); ++i) {
     ASSERT_EQ(autoTwin.getDouble(i), b->getDouble(i)) << i;
