@@ -98,3 +98,19 @@ def test_bad_scales_and_int8_values_raise():
     q128[0, 0, 3, 5] = -128
     with pytest.raises(ValueError, match=r"argument 'q': element 53 is -128"):
         ao.run(spec, q128, k, v, sq=sq, sk=sk, tile_program=True)
+
+
+def test_zipcache_salient_flags():
+    """ZipCache (zoo Q06): salient key tokens at 8 bits, the others at 4,
+    against the float query; the flags are an i8 operand, and a flag other
+    than 0 or 1 raises (compiled kernels read any nonzero flag as 1)."""
+    spec = ao.parse_file(os.path.join(ZOO, "zipcache.mlir"))
+    q, k, v = make_qkv((1, 2, 1, 37, 45, 16), "bf16", 0)
+    flags = (np.random.default_rng(5).random((1, 1, 45)) < 0.25).astype(np.int8)
+    out = ao.run(spec, q, k, v, k_salient=flags)
+    c = ao.compare(out, ao.reference(spec, q, k, v, k_salient=flags))
+    assert c.passed, str(c)
+    wrong = flags.copy()
+    wrong[0, 0, 7] = 3
+    with pytest.raises(ValueError, match=r"argument 'k_salient': element 7 is 3.0: a salient flag is 0 or 1"):
+        ao.run(spec, q, k, v, k_salient=wrong)

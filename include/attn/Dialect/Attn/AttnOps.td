@@ -87,6 +87,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
       an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
       with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `k_salient(%m : tensor<B|1 x Hk|1 x T x i1|i8>)`: with
+      `#attn.quantized_qk<scheme = int4, salient_bits = b>`, the key blocks
+      (`T` 1 or `ceil(Nk / k_block)`) quantized at `b` bits instead of 4
+      (ZipCache's salient tokens; 0 or 1 per block, per head with `T` 1).
     * `rotation(%r : tensor<Hk|1 x D x D x f>)`: with quantized Q K^T
       (float Q and K), every query and key row is multiplied by the
       matrix of its key head before anything else of the quantization
@@ -99,7 +103,9 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `q R` and `k R`; orthogonality is not checked). `hk` is the key head
       of query head `h` by the GQA of the shapes (`h / (Hq / Hk)`); with a
       `k_head_map` the rotation must be shared (`[1, D, D]`). Not combined
-      with pre-quantized operands or a `selection`.
+      with a `selection`, nor with pre-quantized operands, except a
+      pre-quantized key under `keys_only`: the cache then holds keys
+      rotated offline and only the (float) query is rotated.
     * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
@@ -193,6 +199,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$k_salient,
                        Optional<AnyRankedTensor>:$rotation,
                        Optional<AnyRankedTensor>:$feature_weight,
                        Optional<AnyRankedTensor>:$feature_bias,
@@ -226,6 +233,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
+    (`k_salient` `(` $k_salient^ `:` type($k_salient) `)`)?
     (`rotation` `(` $rotation^ `:` type($rotation) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^
