@@ -724,6 +724,9 @@ private:
   /// key row [B, Hkv, Nk] (q and k then hold the integers).
   QuantizedQKAttr quant;
   std::vector<double> qRowScale, kRowScale;
+  /// With a low_rank term: the projected rows q U [B, Hq, Nq, R] and
+  /// k W [B, Hk, Nk, R].
+  std::vector<double> qLowRank, kLowRank;
   /// With pv = int8: v holds the integers and vScale [B, Hv, Dv] the
   /// scale of each channel.
   bool int8PV = false;
@@ -1050,6 +1053,8 @@ llvm::Error Evaluator::validate() {
         OptOperand{"k_scale", op.getKScale(), in.kScale},
         OptOperand{"k_salient", op.getKSalient(), in.kSalient},
         OptOperand{"rotation", op.getRotation(), in.rotation},
+        OptOperand{"low_rank U", op.getLowRankU(), in.lowRankU},
+        OptOperand{"low_rank W", op.getLowRankW(), in.lowRankW},
         OptOperand{"feature_map weight", op.getFeatureWeight(),
                    in.featureWeight},
         OptOperand{"feature_map bias", op.getFeatureBias(),
@@ -1597,6 +1602,16 @@ llvm::Error Evaluator::validateQuantization() {
     if (llvm::Error e = checkShape("rotation", *in.rotation, {Hkv, D, D},
                                    {true, false, false}))
       return e;
+  if (in.lowRankU) {
+    int64_t rank = in.lowRankU->shape().size() == 3 ? in.lowRankU->shape()[2]
+                                                     : 0;
+    if (llvm::Error e = checkShape("low_rank U", *in.lowRankU, {Hq, D, rank},
+                                   {true, false, false}))
+      return e;
+    if (llvm::Error e = checkShape("low_rank W", *in.lowRankW, {Hkv, D, rank},
+                                   {true, false, false}))
+      return e;
+  }
   if (in.kSalient) {
     int64_t block = quant.getKBlock();
     if (llvm::Error e = checkShape("k_salient", *in.kSalient,
@@ -1832,6 +1847,32 @@ double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
   return dot;
 }
 
+/// Rows [B, H, N, D] of `x` times their head's [D, R] matrix of `factors`
+/// ([H|1, D, R]): f32(sum_c x[c] * M[c, y]), products exact and the sum in
+/// double in channel order (the low_rank term's projections).
+static std::vector<double> projectRows(const std::vector<double> &x,
+                                       const NDArray &factors, int64_t B,
+                                       int64_t H, int64_t N, int64_t D) {
+  std::vector<double> m = factors.toDoubles();
+  int64_t matrices = factors.shape()[0], rank = factors.shape()[2];
+  std::vector<double> out(B * H * N * rank);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      const double *mh = &m[(matrices == 1 ? 0 : h) * D * rank];
+      for (int64_t t = 0; t < N; ++t) {
+        const double *v = &x[((b * H + h) * N + t) * D];
+        for (int64_t y = 0; y < rank; ++y) {
+          double sum = 0.0;
+          for (int64_t c = 0; c < D; ++c)
+            sum += static_cast<double>(static_cast<float>(v[c])) *
+                   static_cast<double>(static_cast<float>(mh[c * rank + y]));
+          out[((b * H + h) * N + t) * rank + y] = static_cast<float>(sum);
+        }
+      }
+    }
+  return out;
+}
+
 /// Rows [B, H, N, D] of `x` times the rotation of their key head:
 /// f32(sum_c x[c] * R[c, y]), products exact and the sum in double in
 /// channel order, as the attribute defines it.
@@ -1862,6 +1903,11 @@ void Evaluator::quantizeQK() {
   auto given = [](const NDArray &a) {
     return a.dtype() == DType::I8 || a.dtype() == DType::I4;
   };
+  // The low-rank term projects the float operands as given.
+  if (in.lowRankU) {
+    qLowRank = projectRows(q, *in.lowRankU, B, Hq, Nq, D);
+    kLowRank = projectRows(k, *in.lowRankW, B, Hkv, Nk, D);
+  }
   if (in.rotation) {
     rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
     // A pre-quantized key (keys_only) was rotated before it was quantized.
@@ -1915,6 +1961,16 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
   if (quant && quant.getSmoothQ())
     s += scale * smoothingCorrection(b, h, *hk, i, j);
+  if (in.lowRankU) {
+    // The factored term qu_i . kw_j (f32-rounded projections, f64 dot).
+    int64_t rank = in.lowRankU->shape()[2];
+    const double *qu = &qLowRank[((b * Hq + h) * Nq + i) * rank];
+    const double *kw = &kLowRank[((b * Hkv + *hk) * Nk + j) * rank];
+    double term = 0.0;
+    for (int64_t y = 0; y < rank; ++y)
+      term += qu[y] * kw[y];
+    s += scale * term;
+  }
   if (raw)
     *raw = s;
   if (in.bias) {

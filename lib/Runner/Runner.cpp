@@ -40,6 +40,8 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::KScale, op.getKScale()},
       {ArgRole::KSalient, op.getKSalient()},
       {ArgRole::Rotation, op.getRotation()},
+      {ArgRole::LowRankU, op.getLowRankU()},
+      {ArgRole::LowRankW, op.getLowRankW()},
       {ArgRole::FeatureWeight, op.getFeatureWeight()},
       {ArgRole::FeatureBias, op.getFeatureBias()},
       {ArgRole::GateQWeight, op.getGateQWeight()},
@@ -68,6 +70,8 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::KScale: return "k_scale";
   case ArgRole::KSalient: return "k_salient";
   case ArgRole::Rotation: return "rotation";
+  case ArgRole::LowRankU: return "low_rank_u";
+  case ArgRole::LowRankW: return "low_rank_w";
   case ArgRole::FeatureWeight: return "feature_weight";
   case ArgRole::FeatureBias: return "feature_bias";
   case ArgRole::GateQWeight: return "gate_q_weight";
@@ -382,6 +386,18 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
   }
   case ArgRole::Rotation:
     return broadcastShape({s.hkv, s.d, s.d}, type);
+  case ArgRole::LowRankU:
+  case ArgRole::LowRankW: {
+    // [Hq|1, D, R] and [Hk|1, D, R]: R is a factor's static extent, else 4.
+    int64_t rank = 4;
+    for (Value f : {binding.op.getLowRankU(), binding.op.getLowRankW()}) {
+      int64_t declared = cast<RankedTensorType>(f.getType()).getDimSize(2);
+      if (!ShapedType::isDynamic(declared))
+        rank = declared;
+    }
+    bool u = binding.roles[arg] == ArgRole::LowRankU;
+    return broadcastShape({u ? s.hq : s.hkv, s.d, rank}, type);
+  }
   case ArgRole::OutputGate:
     // Rank 4: one gate per output element.
     if (type.getRank() == 4)
@@ -676,6 +692,13 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Rotation:
       fillOrthogonal(array, rng);
+      break;
+    case ArgRole::LowRankU:
+    case ArgRole::LowRankW:
+      // N(0, 1 / D): a projected unit-variance row is about N(0, 1), so
+      // the R-wide term is of the order of a score.
+      array.fillNormal(rng, 1.0 / std::sqrt(static_cast<double>(
+                                     std::max<int64_t>((*shape)[1], 1))));
       break;
     case ArgRole::KSalient: {
       // About a quarter of the key blocks salient (ZipCache keeps a
@@ -1063,6 +1086,8 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getKScale()) in.kScale = argFor(v);
   if (Value v = op.getKSalient()) in.kSalient = argFor(v);
   if (Value v = op.getRotation()) in.rotation = argFor(v);
+  if (Value v = op.getLowRankU()) in.lowRankU = argFor(v);
+  if (Value v = op.getLowRankW()) in.lowRankW = argFor(v);
   if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
   if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
   if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);

@@ -308,6 +308,9 @@ private:
   /// With keys_only: the float query of the scores (rotated when the spec
   /// rotates).
   Value floatQuery;
+  /// With a low_rank term: q U and k W of the call ([B, H, N, R] f32) and
+  /// the work item's tile of q U.
+  Value qLowRank, kLowRank, qLowRankTile;
   bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
@@ -371,6 +374,22 @@ void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
   qSource = op.getQuery();
   kSource = op.getKey();
+  if (Value u = op.getLowRankU()) {
+    // The low-rank term's projections of the float operands as given, once
+    // per call (the rotation op's arithmetic with R-wide matrices).
+    auto project = [&](Value operand, Value factors) -> Value {
+      auto type = cast<RankedTensorType>(operand.getType());
+      auto fType = cast<RankedTensorType>(factors.getType());
+      return RotateOp::create(
+          b, loc,
+          RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                                 type.getDimSize(2), fType.getDimSize(2)},
+                                b.getF32Type()),
+          operand, factors);
+    };
+    qLowRank = project(qSource, u);
+    kLowRank = project(kSource, op.getLowRankW());
+  }
   rotate();
   if (quant.getSmoothQ())
     smoothQuery();
@@ -492,6 +511,12 @@ Value TileProgramBuilder::rawScores(Value k0) {
                                         kFloat, bi, hk, k0);
       correction = ScoresOp::create(b, loc, scoreType, qMeanTile, kFloatTile,
                                     scaleValue);
+    } else if (qLowRankTile) {
+      // low_rank: scale * (q U) . (k W), added to the tile the same way.
+      Value kLowRankTile = LoadOp::create(b, loc, tileType(tileKv, kLowRank),
+                                          kLowRank, bi, hk, k0);
+      correction = ScoresOp::create(b, loc, scoreType, qLowRankTile,
+                                    kLowRankTile, scaleValue);
     }
     return QuantizedScoresOp::create(b, loc, scoreType, qTile, kTile,
                                      qRowScales, kRowScales, scaleValue,
@@ -683,6 +708,9 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
     if (qMeans)
       qMeanTile = LoadOp::create(b, loc, tileType(tileQ, qMeans), qMeans, bi,
                                  hi, q0);
+    if (qLowRank)
+      qLowRankTile = LoadOp::create(b, loc, tileType(tileQ, qLowRank),
+                                    qLowRank, bi, hi, q0);
   } else if (floatQuery)
     // keys_only: the float (possibly rotated) query.
     qTile = LoadOp::create(b, loc, tileType(tileQ, floatQuery), floatQuery,

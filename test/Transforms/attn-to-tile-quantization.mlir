@@ -208,3 +208,24 @@ func.func @salient_keys(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: 
        : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
   return %o : tensor<?x?x?x?xbf16>
 }
+
+// low_rank (BiPFT): q U and k W once per call (attn_tile.rotate with R-wide
+// matrices), a tile of q U per work item, and per key tile the R-wide float
+// score tile added to the quantized one.
+// CHECK-LABEL: func.func @low_rank
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xf32>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xf32>, %{{.*}}: tensor<?x?x?x?xf32>, %[[U:[a-z0-9]+]]: tensor<?x16x4xf32>, %[[W:[a-z0-9]+]]: tensor<1x16x4xf32>
+// CHECK: %[[QU:.*]] = attn_tile.rotate %[[Q]], %[[U]] : tensor<?x?x?x?xf32>, tensor<?x16x4xf32> -> tensor<?x?x?x4xf32>
+// CHECK: %[[KW:.*]] = attn_tile.rotate %[[K]], %[[W]] : tensor<?x?x?x?xf32>, tensor<1x16x4xf32> -> tensor<?x?x?x4xf32>
+// CHECK: attn_tile.sign %[[Q]]
+// CHECK: attn_tile.sign %[[K]]
+// CHECK: attn_tile.load %[[QU]]{{.*}} -> tensor<16x4xf32>
+// CHECK: %[[KT:.*]] = attn_tile.load %[[KW]]{{.*}} -> tensor<8x4xf32>
+// CHECK: %[[C:.*]] = attn_tile.scores %{{.*}}, %[[KT]]
+// CHECK: attn_tile.quantized_scores {{.*}} plus %[[C]]
+func.func @low_rank(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,
+                    %u: tensor<?x16x4xf32>, %w: tensor<1x16x4xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v low_rank(%u, %w : tensor<?x16x4xf32>, tensor<1x16x4xf32>)
+       quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -171,6 +171,19 @@ const QuantCase kCases[] = {
      "quantization(#attn.quantized_qk<scheme = int4, q_block = 16, "
      "k_block = 13, salient_bits = 8>)",
      ", %m: tensor<?x?x?xi8>", /*lse=*/true},
+    // BiPFT's low-rank estimate of the binarization residual, (q U) . (k W)
+    // added to the quantized score: on signs with a per-head scale (U per
+    // query head, W per key head, rank 4 by the runner), and on INT8 with
+    // K smoothing (rank 3, W shared), causal.
+    {"sign_low_rank_head_scales", "f", "f",
+     "q_scale(%a : tensor<1x?x1xf32>) low_rank(%u, %w : tensor<?x?x?xf32>, "
+     "tensor<?x?x?xf32>) quantization(#attn.quantized_qk<scheme = sign>)",
+     ", %a: tensor<1x?x1xf32>, %u: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>"},
+    {"int8_low_rank_shared_w_causal", "f", "f",
+     "low_rank(%u, %w : tensor<?x?x3xf32>, tensor<1x?x3xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int8, "
+     "q_block = 16, k_block = 13, smooth_k = true>)",
+     ", %u: tensor<?x?x3xf32>, %w: tensor<1x?x3xf32>", /*lse=*/true},
     {"salient_heads_keys_only", "f", "f",
      "k_salient(%m : tensor<1x?x1xi8>) "
      "quantization(#attn.quantized_qk<scheme = int4, k_block = 4, "

@@ -47,3 +47,7 @@
 // The old lowerings refuse the declaration with a located diagnostic.
 // RUN: not attn-run %zoo/quantization/zipcache.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: zipcache.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
+// RUN: not attn-emit-lib %zoo/quantization/zipcache.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU-ZIP
+// RUN: not attn-emit-lib %zoo/quantization/oscar.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU-OSCAR
+// GPU-ZIP: zipcache.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.{{[a-z_0-9]+}}' op {{.*}}has no GPU lowering yet
+// GPU-OSCAR: oscar.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.{{[a-z_0-9]+}}' op {{.*}}has no GPU lowering yet

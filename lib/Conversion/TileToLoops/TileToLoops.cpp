@@ -2288,6 +2288,10 @@ static Value lowerRotate(RotateOp op) {
   Value source = op.getSource(), rotation = op.getRotation();
   auto type = cast<RankedTensorType>(op.getType());
   SmallVector<Value, 4> extents = extentsOf(t, source);
+  // The result has the matrix's R columns ([Hr, D, R]); the sum runs over
+  // the source's D channels.
+  Value channels = extents[3];
+  extents[3] = tensor::DimOp::create(b, loc, rotation, 2);
   // Heads per matrix: H / Hr (a shared matrix when Hr is 1).
   Value matrices = tensor::DimOp::create(b, loc, rotation, 0);
   Value perMatrix = arith::DivUIOp::create(b, loc, extents[1],
@@ -2302,7 +2306,7 @@ static Value lowerRotate(RotateOp op) {
                                    e.maxsi(perMatrix, e.idx(1))));
         Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
         auto sum = scf::ForOp::create(
-            b, loc, e.idx(0), extents[3], e.idx(1), ValueRange{zero},
+            b, loc, e.idx(0), channels, e.idx(1), ValueRange{zero},
             [&](OpBuilder &, Location, Value x, ValueRange acc) {
               Value v = e.toF32(tensor::ExtractOp::create(
                   b, loc, source,

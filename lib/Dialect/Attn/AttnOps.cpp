@@ -380,6 +380,59 @@ static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
                       "head_dim")));
 }
 
+/// `low_rank`: [Hq|1, D, R] and [Hk|1, D, R] floats projecting the float Q
+/// and K of quantized Q K^T into a factored score term (BiPFT).
+static LogicalResult verifyLowRank(AttentionOp op, const Extents &e) {
+  Value u = op.getLowRankU(), w = op.getLowRankW();
+  if (!u)
+    return success();
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (!quant)
+    return op.emitOpError()
+           << "low_rank needs quantization(#attn.quantized_qk<...>): it "
+              "estimates the quantization's residual of q . k";
+  for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                               std::make_pair(op.getKey(), "key")})
+    if (!isa<FloatType>(
+            cast<RankedTensorType>(operand.getType()).getElementType()))
+      return op.emitOpError() << "low_rank needs a float " << role
+                              << " (the factors project the float rows), got "
+                              << operand.getType();
+  if (quant.getSmoothQ() || quant.getKeysOnly() || op.getRotation() ||
+      op.hasSelection())
+    return op.emitOpError()
+           << "low_rank cannot be combined with "
+           << (quant.getSmoothQ()    ? "smooth_q (one float score term)"
+               : quant.getKeysOnly() ? "keys_only (the query is exact)"
+               : op.getRotation()    ? "a rotation"
+                                     : "a selection");
+  auto uType = cast<RankedTensorType>(u.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  for (auto [type, name] : {std::make_pair(uType, "low_rank U"),
+                            std::make_pair(wType, "low_rank W")})
+    if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+      return op.emitOpError() << name << " must be a rank-3 floating-point "
+                                         "tensor [heads (or 1), head_dim, "
+                                         "rank], got "
+                              << type;
+  if (op.getKHeadMap() && wType.getDimSize(0) != 1)
+    return op.emitOpError() << "low_rank W per key head needs the GQA of the "
+                               "shapes: with a k_head_map it must be shared, "
+                               "[1, D, R], got "
+                            << wType;
+  return failure(
+      failed(checkBroadcastDim(op, "low_rank U", 0, uType.getDimSize(0), e.hq,
+                               "query heads")) ||
+      failed(checkBroadcastDim(op, "low_rank W", 0, wType.getDimSize(0),
+                               e.hkv, "key heads")) ||
+      failed(checkDim(op, "low_rank U", 1, uType.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "low_rank W", 1, wType.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "low_rank W", 2, wType.getDimSize(2),
+                      uType.getDimSize(2), "rank of U")));
+}
+
 /// `quantization` and its scale operands: which operands are i8 or i4, which
 /// scales are given, their shapes, and what it does not combine with.
 /// `keys_only` and `salient_bits` with `k_salient`: a float query, flags
@@ -862,7 +915,8 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();
-  if (failed(verifyQuantization(*this, e)) || failed(verifyRotation(*this, e)))
+  if (failed(verifyQuantization(*this, e)) ||
+      failed(verifyRotation(*this, e)) || failed(verifyLowRank(*this, e)))
     return failure();
   if (failed(verifyGateWeights(*this, e)))
     return failure();

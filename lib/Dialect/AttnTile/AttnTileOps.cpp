@@ -606,14 +606,15 @@ LogicalResult SignOp::verify() {
 }
 
 LogicalResult RotateOp::verify() {
-  for (unsigned d = 0; d < 4; ++d)
+  for (unsigned d = 0; d < 3; ++d)
     if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
                            "source")))
       return failure();
+  // [Hr, D, R]: D rows against the source's channels, R result channels.
   if (failed(checkExtent(*this, getRotation(), 1, "rotation", getSource(), 3,
                          "source")) ||
-      failed(checkExtent(*this, getRotation(), 2, "rotation", getSource(), 3,
-                         "source")))
+      failed(checkExtent(*this, getResult(), 3, "result", getRotation(), 2,
+                         "rotation")))
     return failure();
   return success();
 }

@@ -604,3 +604,68 @@ func.func @flags_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: t
        : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
   return %o : tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// low_rank (BiPFT's factored residual estimate): with quantized Q K^T on
+// float Q and K, factors [Hq|1, D, R] and [Hk|1, D, R].
+func.func @low_rank_without_quantization(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank needs quantization(#attn.quantized_qk<...>): it estimates the quantization's residual of q . k}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank needs a float key (the factors project the float rows), got 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_smooth_q(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank cannot be combined with smooth_q (one float score term)}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_rank2(%q: tensor<1x2x8x16xf32>, %u: tensor<16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank U must be a rank-3 floating-point tensor [heads (or 1), head_dim, rank], got 'tensor<16x4xf32>'}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<16x4xf32>, tensor<16x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_head_dim(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>, %w: tensor<1x8x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank W dimension 1 (head_dim) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %w : tensor<1x16x4xf32>, tensor<1x8x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_ranks(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>, %w: tensor<1x16x3xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank W dimension 2 (rank of U) is 3 but must be 4}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %w : tensor<1x16x4xf32>, tensor<1x16x3xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %u: tensor<2x16x4xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{low_rank U dimension 0 (query heads) is 2 but must be 1 or 4}}
+  %o = attn.attention %q, %k, %k low_rank(%u, %u : tensor<2x16x4xf32>, tensor<2x16x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

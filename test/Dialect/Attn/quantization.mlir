@@ -131,3 +131,14 @@ func.func @salient_keys(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: 
        : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
   return %o : tensor<?x?x?x?xbf16>
 }
+
+// BiPFT: signs with per-head scales and a low-rank estimate of the
+// binarization residual, (q U) . (k W), with U per query head and W shared.
+// CHECK-LABEL: func.func @binary_low_rank
+// CHECK: low_rank(%{{.*}}, %{{.*}} : tensor<4x16x4xf32>, tensor<1x16x4xf32>)
+func.func @binary_low_rank(%q: tensor<1x4x?x16xf32>, %k: tensor<1x2x?x16xf32>, %a: tensor<1x4x1xf32>, %u: tensor<4x16x4xf32>, %w: tensor<1x16x4xf32>) -> tensor<1x4x?x16xf32> {
+  %o = attn.attention %q, %k, %k q_scale(%a : tensor<1x4x1xf32>) low_rank(%u, %w : tensor<4x16x4xf32>, tensor<1x16x4xf32>)
+       quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x4x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x4x?x16xf32>
+  return %o : tensor<1x4x?x16xf32>
+}

@@ -603,10 +603,20 @@ func.func @unpack_int4_unpacked_width(%x: tensor<1x2x100x8xi4>) -> tensor<1x2x10
 
 // -----
 
+// A [Hr, D, R] matrix gives R result channels (rectangular: the low_rank
+// projections); its D rows must match the source's channels.
 func.func @rotate_width(%x: tensor<1x2x100x8xf32>, %r: tensor<1x8x4xf32>) -> tensor<1x2x100x8xf32> {
-  // expected-error @+1 {{rotation extent 2 (4) does not match source extent 3 (8)}}
+  // expected-error @+1 {{result extent 3 (8) does not match rotation extent 2 (4)}}
   %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x8x4xf32> -> tensor<1x2x100x8xf32>
   return %v : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @rotate_rows(%x: tensor<1x2x100x8xf32>, %r: tensor<1x6x4xf32>) -> tensor<1x2x100x4xf32> {
+  // expected-error @+1 {{rotation extent 1 (6) does not match source extent 3 (8)}}
+  %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x6x4xf32> -> tensor<1x2x100x4xf32>
+  return %v : tensor<1x2x100x4xf32>
 }
 
 // -----

@@ -631,14 +631,16 @@ def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
 }
 
 def AttnTile_RotateOp : AttnTile_Op<"rotate", [Pure]> {
-  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, D] matrix per head";
+  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, R] matrix per head";
   let description = [{
     `result[b, h, t, y] = f32(sum_x f64(source[b, h, t, x]) *
     f64(rotation[r, x, y]))` with `r = h / (H / Hr)` (0 when `Hr` is 1),
     the sum in channel order: each product of two f32 values is exact in
     f64 and the sum is rounded once, so an FMA gives the same bits (the
-    reference's arithmetic). The rotation of quantized Q K^T (OSCAR),
-    computed once per call, before the work items (O(N D^2) per head).
+    reference's arithmetic). The rotation of quantized Q K^T (OSCAR,
+    `R = D`), and the projections of a `low_rank` score term (BiPFT, any
+    `R`), computed once per call, before the work items (O(N D R) per
+    head).
 
     ```mlir
     %qr = attn_tile.rotate %q, %r : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
