@@ -724,6 +724,9 @@ private:
   /// key row [B, Hkv, Nk] (q and k then hold the integers).
   QuantizedQKAttr quant;
   std::vector<double> qRowScale, kRowScale;
+  /// With a low_rank term: the projected rows q U [B, Hq, Nq, R] and
+  /// k W [B, Hk, Nk, R].
+  std::vector<double> qLowRank, kLowRank;
   /// With pv = int8: v holds the integers and vScale [B, Hv, Dv] the
   /// scale of each channel.
   bool int8PV = false;
@@ -1048,7 +1051,10 @@ llvm::Error Evaluator::validate() {
         OptOperand{"decay", op.getDecay(), in.decay},
         OptOperand{"q_scale", op.getQScale(), in.qScale},
         OptOperand{"k_scale", op.getKScale(), in.kScale},
+        OptOperand{"k_salient", op.getKSalient(), in.kSalient},
         OptOperand{"rotation", op.getRotation(), in.rotation},
+        OptOperand{"low_rank U", op.getLowRankU(), in.lowRankU},
+        OptOperand{"low_rank W", op.getLowRankW(), in.lowRankW},
         OptOperand{"feature_map weight", op.getFeatureWeight(),
                    in.featureWeight},
         OptOperand{"feature_map bias", op.getFeatureBias(),
@@ -1596,6 +1602,29 @@ llvm::Error Evaluator::validateQuantization() {
     if (llvm::Error e = checkShape("rotation", *in.rotation, {Hkv, D, D},
                                    {true, false, false}))
       return e;
+  if (in.lowRankU) {
+    int64_t rank = in.lowRankU->shape().size() == 3 ? in.lowRankU->shape()[2]
+                                                     : 0;
+    if (llvm::Error e = checkShape("low_rank U", *in.lowRankU, {Hq, D, rank},
+                                   {true, false, false}))
+      return e;
+    if (llvm::Error e = checkShape("low_rank W", *in.lowRankW, {Hkv, D, rank},
+                                   {true, false, false}))
+      return e;
+  }
+  if (in.kSalient) {
+    int64_t block = quant.getKBlock();
+    if (llvm::Error e = checkShape("k_salient", *in.kSalient,
+                                   {B, Hkv, (Nk + block - 1) / block},
+                                   {true, true, true}))
+      return e;
+    for (int64_t x = 0, n = in.kSalient->numElements(); x < n; ++x) {
+      double a = in.kSalient->getDouble(x);
+      if (a != 0.0 && a != 1.0)
+        return fail("k_salient element ", x, " is ", a,
+                    ": a salient flag is 0 or 1");
+    }
+  }
   for (auto [name, array] : {std::make_pair("query", &in.query),
                              std::make_pair("key", &in.key)}) {
     if (array->dtype() != DType::I8 && array->dtype() != DType::I4)
@@ -1618,6 +1647,22 @@ struct RowQuantizer {
   int64_t B, H, N, D;
   QuantScheme scheme;
   int64_t block;
+  /// Mixed precision: flags [B|1, H|1, T] of the blocks quantized to
+  /// [-salientRange, salientRange] (null: none).
+  const NDArray *salient = nullptr;
+  float salientRange = 0.0f;
+
+  /// The symmetric range of block `c` of row group `bh` = b * H + h.
+  float rangeOf(int64_t bh, int64_t c) const {
+    float range = scheme == QuantScheme::Int4 ? 7.0f : 127.0f;
+    if (!salient)
+      return range;
+    auto shape = salient->shape();
+    int64_t idx[3] = {bh / H, bh % H, c}, linear = 0;
+    for (int d = 0; d < 3; ++d)
+      linear = linear * shape[d] + (shape[d] == 1 ? 0 : idx[d]);
+    return salient->getDouble(linear) != 0.0 ? salientRange : range;
+  }
 
   /// Scale operand entry of row (b, h, t); 1 without an operand.
   double scaleAt(const std::optional<NDArray> &scales, int64_t b, int64_t h,
@@ -1649,7 +1694,6 @@ struct RowQuantizer {
   /// q = clamp(roundeven(x / s), -M, M), a NaN quotient giving 0, with
   /// M = 127 (7).
   std::vector<double> integers(std::vector<double> &x, bool smooth) const {
-    float range = scheme == QuantScheme::Int4 ? 7.0f : 127.0f;
     std::vector<float> mean = smooth ? tokenMeans(x) : std::vector<float>();
     auto valueAt = [&](int64_t bh, int64_t t, int64_t c) {
       float v = static_cast<float>(x[(bh * N + t) * D + c]);
@@ -1660,6 +1704,7 @@ struct RowQuantizer {
     for (int64_t bh = 0; bh < B * H; ++bh)
       for (int64_t first = 0; first < N; first += block) {
         int64_t last = std::min(first + block, N);
+        float range = rangeOf(bh, first / block);
         float absmax = 0.0f;
         bool nan = false;
         for (int64_t t = first; t < last; ++t)
@@ -1802,6 +1847,32 @@ double Evaluator::smoothingCorrection(int64_t b, int64_t h, int64_t hk,
   return dot;
 }
 
+/// Rows [B, H, N, D] of `x` times their head's [D, R] matrix of `factors`
+/// ([H|1, D, R]): f32(sum_c x[c] * M[c, y]), products exact and the sum in
+/// double in channel order (the low_rank term's projections).
+static std::vector<double> projectRows(const std::vector<double> &x,
+                                       const NDArray &factors, int64_t B,
+                                       int64_t H, int64_t N, int64_t D) {
+  std::vector<double> m = factors.toDoubles();
+  int64_t matrices = factors.shape()[0], rank = factors.shape()[2];
+  std::vector<double> out(B * H * N * rank);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h) {
+      const double *mh = &m[(matrices == 1 ? 0 : h) * D * rank];
+      for (int64_t t = 0; t < N; ++t) {
+        const double *v = &x[((b * H + h) * N + t) * D];
+        for (int64_t y = 0; y < rank; ++y) {
+          double sum = 0.0;
+          for (int64_t c = 0; c < D; ++c)
+            sum += static_cast<double>(static_cast<float>(v[c])) *
+                   static_cast<double>(static_cast<float>(mh[c * rank + y]));
+          out[((b * H + h) * N + t) * rank + y] = static_cast<float>(sum);
+        }
+      }
+    }
+  return out;
+}
+
 /// Rows [B, H, N, D] of `x` times the rotation of their key head:
 /// f32(sum_c x[c] * R[c, y]), products exact and the sum in double in
 /// channel order, as the attribute defines it.
@@ -1828,19 +1899,35 @@ static void rotateRows(std::vector<double> &x, const NDArray &rotation,
 }
 
 void Evaluator::quantizeQK() {
-  if (in.rotation) {
-    rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
-    rotateRows(k, *in.rotation, B, Hkv, Nk, D, 1);
-  }
-  if (quant.getSmoothQ())
-    smoothQuery(); // q becomes the residual, quantized below
-  RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
   // Pre-quantized: i8 (int8) or i4 (int4) operands with their scales.
   auto given = [](const NDArray &a) {
     return a.dtype() == DType::I8 || a.dtype() == DType::I4;
   };
-  qRowScale = queries.run(q, given(in.query), in.qScale, false);
+  // The low-rank term projects the float operands as given.
+  if (in.lowRankU) {
+    qLowRank = projectRows(q, *in.lowRankU, B, Hq, Nq, D);
+    kLowRank = projectRows(k, *in.lowRankW, B, Hkv, Nk, D);
+  }
+  if (in.rotation) {
+    rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
+    // A pre-quantized key (keys_only) was rotated before it was quantized.
+    if (!given(in.key))
+      rotateRows(k, *in.rotation, B, Hkv, Nk, D, 1);
+  }
+  if (quant.getSmoothQ())
+    smoothQuery(); // q becomes the residual, quantized below
+  RowQuantizer queries{B, Hq, Nq, D, quant.getScheme(), quant.getQBlock()};
+  if (quant.getKeysOnly())
+    // The float query: its row scale is 1 and q keeps its values.
+    qRowScale.assign(B * Hq * Nq, 1.0);
+  else
+    qRowScale = queries.run(q, given(in.query), in.qScale, false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
+  if (in.kSalient) {
+    keys.salient = &*in.kSalient;
+    keys.salientRange =
+        static_cast<float>((int64_t(1) << (quant.getSalientBits() - 1)) - 1);
+  }
   kRowScale = keys.run(k, given(in.key), in.kScale,
                        quant.getSmoothK());
 }
@@ -1874,6 +1961,16 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
   if (quant && quant.getSmoothQ())
     s += scale * smoothingCorrection(b, h, *hk, i, j);
+  if (in.lowRankU) {
+    // The factored term qu_i . kw_j (f32-rounded projections, f64 dot).
+    int64_t rank = in.lowRankU->shape()[2];
+    const double *qu = &qLowRank[((b * Hq + h) * Nq + i) * rank];
+    const double *kw = &kLowRank[((b * Hkv + *hk) * Nk + j) * rank];
+    double term = 0.0;
+    for (int64_t y = 0; y < rank; ++y)
+      term += qu[y] * kw[y];
+    s += scale * term;
+  }
   if (raw)
     *raw = s;
   if (in.bias) {

@@ -38,7 +38,10 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::Decay, op.getDecay()},
       {ArgRole::QScale, op.getQScale()},
       {ArgRole::KScale, op.getKScale()},
+      {ArgRole::KSalient, op.getKSalient()},
       {ArgRole::Rotation, op.getRotation()},
+      {ArgRole::LowRankU, op.getLowRankU()},
+      {ArgRole::LowRankW, op.getLowRankW()},
       {ArgRole::FeatureWeight, op.getFeatureWeight()},
       {ArgRole::FeatureBias, op.getFeatureBias()},
       {ArgRole::GateQWeight, op.getGateQWeight()},
@@ -65,7 +68,10 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::Decay: return "decay";
   case ArgRole::QScale: return "q_scale";
   case ArgRole::KScale: return "k_scale";
+  case ArgRole::KSalient: return "k_salient";
   case ArgRole::Rotation: return "rotation";
+  case ArgRole::LowRankU: return "low_rank_u";
+  case ArgRole::LowRankW: return "low_rank_w";
   case ArgRole::FeatureWeight: return "feature_weight";
   case ArgRole::FeatureBias: return "feature_bias";
   case ArgRole::GateQWeight: return "gate_q_weight";
@@ -373,8 +379,25 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape(
         {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
   }
+  case ArgRole::KSalient: {
+    QuantizedQKAttr quant = binding.op.getQuantizationAttr();
+    int64_t block = quant ? quant.getKBlock() : 1;
+    return broadcastShape({s.b, s.hkv, (s.nk + block - 1) / block}, type);
+  }
   case ArgRole::Rotation:
     return broadcastShape({s.hkv, s.d, s.d}, type);
+  case ArgRole::LowRankU:
+  case ArgRole::LowRankW: {
+    // [Hq|1, D, R] and [Hk|1, D, R]: R is a factor's static extent, else 4.
+    int64_t rank = 4;
+    for (Value f : {binding.op.getLowRankU(), binding.op.getLowRankW()}) {
+      int64_t declared = cast<RankedTensorType>(f.getType()).getDimSize(2);
+      if (!ShapedType::isDynamic(declared))
+        rank = declared;
+    }
+    bool u = binding.roles[arg] == ArgRole::LowRankU;
+    return broadcastShape({u ? s.hq : s.hkv, s.d, rank}, type);
+  }
   case ArgRole::OutputGate:
     // Rank 4: one gate per output element.
     if (type.getRank() == 4)
@@ -670,6 +693,21 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     case ArgRole::Rotation:
       fillOrthogonal(array, rng);
       break;
+    case ArgRole::LowRankU:
+    case ArgRole::LowRankW:
+      // N(0, 1 / D): a projected unit-variance row is about N(0, 1), so
+      // the R-wide term is of the order of a score.
+      array.fillNormal(rng, 1.0 / std::sqrt(static_cast<double>(
+                                     std::max<int64_t>((*shape)[1], 1))));
+      break;
+    case ArgRole::KSalient: {
+      // About a quarter of the key blocks salient (ZipCache keeps a
+      // fraction of the tokens at more bits).
+      std::bernoulli_distribution salient(0.25);
+      for (int64_t i = 0, total = array.numElements(); i < total; ++i)
+        array.setDouble(i, salient(rng) ? 1.0 : 0.0);
+      break;
+    }
     case ArgRole::QScale:
     case ArgRole::KScale: {
       // Scales of i8 (i4) values spread over [-127, 127] ([-7, 7]):
@@ -971,6 +1009,7 @@ static bool hasValueRule(ArgRole role, DType dtype) {
   case ArgRole::Decay:
   case ArgRole::QScale:
   case ArgRole::KScale:
+  case ArgRole::KSalient:
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
@@ -986,6 +1025,8 @@ static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
   switch (role) {
   case ArgRole::Decay:
     return a > 0.0 && a <= 1.0 ? "" : "a decay must lie in (0, 1]";
+  case ArgRole::KSalient:
+    return a == 0.0 || a == 1.0 ? "" : "a salient flag is 0 or 1";
   case ArgRole::QScale:
   case ArgRole::KScale:
     return a > 0.0 && std::isfinite(a)
@@ -1043,7 +1084,10 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getDecay()) in.decay = argFor(v);
   if (Value v = op.getQScale()) in.qScale = argFor(v);
   if (Value v = op.getKScale()) in.kScale = argFor(v);
+  if (Value v = op.getKSalient()) in.kSalient = argFor(v);
   if (Value v = op.getRotation()) in.rotation = argFor(v);
+  if (Value v = op.getLowRankU()) in.lowRankU = argFor(v);
+  if (Value v = op.getLowRankW()) in.lowRankW = argFor(v);
   if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
   if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
   if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);

@@ -302,8 +302,15 @@ private:
   /// With pv = fp8_e4m3 / fp8_e5m2: V rounded to FP8 per channel scale,
   /// dequantized in f32 [B, Hv, Nk, Dv], and the format.
   Value vFP8;
-  /// The keys of the score tiles (keysForScores).
+  /// The keys of the score tiles (keysForScores; the dequantized keys
+  /// with keys_only).
   Value keySource;
+  /// With keys_only: the float query of the scores (rotated when the spec
+  /// rotates).
+  Value floatQuery;
+  /// With a low_rank term: q U and k W of the call ([B, H, N, R] f32) and
+  /// the work item's tile of q U.
+  Value qLowRank, kLowRank, qLowRankTile;
   bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
@@ -332,6 +339,10 @@ void TileProgramBuilder::rotate() {
   Value rotation = op.getRotation();
   if (!rotation)
     return;
+  // A pre-quantized key (keys_only) holds keys rotated offline: only the
+  // query is rotated.
+  bool keyRotated = !isa<FloatType>(
+      cast<RankedTensorType>(kSource.getType()).getElementType());
   auto rotated = [&](Value operand) -> Value {
     auto type = cast<RankedTensorType>(operand.getType());
     return RotateOp::create(
@@ -339,7 +350,8 @@ void TileProgramBuilder::rotate() {
         operand, rotation);
   };
   qSource = rotated(qSource);
-  kSource = rotated(kSource);
+  if (!keyRotated)
+    kSource = rotated(kSource);
 }
 
 void TileProgramBuilder::smoothQuery() {
@@ -362,11 +374,28 @@ void TileProgramBuilder::quantizeOperands() {
   QuantizedQKAttr quant = op.getQuantizationAttr();
   qSource = op.getQuery();
   kSource = op.getKey();
+  if (Value u = op.getLowRankU()) {
+    // The low-rank term's projections of the float operands as given, once
+    // per call (the rotation op's arithmetic with R-wide matrices).
+    auto project = [&](Value operand, Value factors) -> Value {
+      auto type = cast<RankedTensorType>(operand.getType());
+      auto fType = cast<RankedTensorType>(factors.getType());
+      return RotateOp::create(
+          b, loc,
+          RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                                 type.getDimSize(2), fType.getDimSize(2)},
+                                b.getF32Type()),
+          operand, factors);
+    };
+    qLowRank = project(qSource, u);
+    kLowRank = project(kSource, op.getLowRankW());
+  }
   rotate();
   if (quant.getSmoothQ())
     smoothQuery();
   auto prepare = [&](Value operand, Value scaleOperand, int64_t block,
-                     bool center, Value residual) -> std::pair<Value, Value> {
+                     bool center, Value residual,
+                     Value salient) -> std::pair<Value, Value> {
     auto type = cast<RankedTensorType>(operand.getType());
     if (type.getElementType().isInteger(8))
       return {operand, scaleOperand};
@@ -387,15 +416,35 @@ void TileProgramBuilder::quantizeOperands() {
         b.getF32Type());
     // INT4 is the same quantization to [-7, 7], held in i8 lanes.
     int64_t range = quant.getScheme() == QuantScheme::Int4 ? 7 : 127;
-    auto quantize = QuantizeOp::create(b, loc, valuesType, scalesType,
-                                       operand, block, center, range);
+    // Salient key blocks (mixed precision): 2^(b-1) - 1 for b bits.
+    IntegerAttr salientRange =
+        salient ? b.getI64IntegerAttr((int64_t(1) << (quant.getSalientBits() -
+                                                      1)) -
+                                      1)
+                : IntegerAttr();
+    auto quantize = QuantizeOp::create(
+        b, loc, valuesType, scalesType, operand, b.getI64IntegerAttr(block),
+        center ? b.getUnitAttr() : UnitAttr(), b.getI64IntegerAttr(range),
+        salient, salientRange);
     return {quantize.getValues(), quantize.getScales()};
   };
-  std::tie(qValues, qScales) =
-      prepare(qSource, op.getQScale(), quant.getQBlock(), false, qResidual);
+  // keys_only: the query stays float (rotated when the spec rotates).
+  if (!quant.getKeysOnly())
+    std::tie(qValues, qScales) =
+        prepare(qSource, op.getQScale(), quant.getQBlock(), false, qResidual,
+                Value());
   std::tie(kValues, kScales) = prepare(kSource, op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK(),
-                                       kResidual);
+                                       kResidual, op.getKSalient());
+  if (quant.getKeysOnly()) {
+    // The float scores read the dequantized keys, f32(kq) * sk, once per
+    // call; the integer kernels are not used.
+    auto kType = cast<RankedTensorType>(kValues.getType());
+    keySource = DequantizeOp::create(
+        b, loc, RankedTensorType::get(kType.getShape(), b.getF32Type()),
+        kValues, kScales, b.getI64IntegerAttr(quant.getKBlock()));
+    floatQuery = qSource;
+  }
   auto vType = cast<RankedTensorType>(op.getValue().getType());
   if (quant.getPv() == PVPrecision::Fp8E4M3 ||
       quant.getPv() == PVPrecision::Fp8E5M2) {
@@ -451,7 +500,8 @@ TileProgramBuilder::loadQuantized(Value values, Value scales, int64_t block,
 }
 
 Value TileProgramBuilder::rawScores(Value k0) {
-  if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (quant && !quant.getKeysOnly()) {
     auto [kTile, kRowScales] =
         loadQuantized(kValues, kScales, quant.getKBlock(), hk, k0, tileKv);
     Value correction;
@@ -461,6 +511,12 @@ Value TileProgramBuilder::rawScores(Value k0) {
                                         kFloat, bi, hk, k0);
       correction = ScoresOp::create(b, loc, scoreType, qMeanTile, kFloatTile,
                                     scaleValue);
+    } else if (qLowRankTile) {
+      // low_rank: scale * (q U) . (k W), added to the tile the same way.
+      Value kLowRankTile = LoadOp::create(b, loc, tileType(tileKv, kLowRank),
+                                          kLowRank, bi, hk, k0);
+      correction = ScoresOp::create(b, loc, scoreType, qLowRankTile,
+                                    kLowRankTile, scaleValue);
     }
     return QuantizedScoresOp::create(b, loc, scoreType, qTile, kTile,
                                      qRowScales, kRowScales, scaleValue,
@@ -645,13 +701,20 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
-  if (QuantizedQKAttr quant = op.getQuantizationAttr()) {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (quant && !quant.getKeysOnly()) {
     std::tie(qTile, qRowScales) =
         loadQuantized(qValues, qScales, quant.getQBlock(), hi, q0, tileQ);
     if (qMeans)
       qMeanTile = LoadOp::create(b, loc, tileType(tileQ, qMeans), qMeans, bi,
                                  hi, q0);
-  }
+    if (qLowRank)
+      qLowRankTile = LoadOp::create(b, loc, tileType(tileQ, qLowRank),
+                                    qLowRank, bi, hi, q0);
+  } else if (floatQuery)
+    // keys_only: the float (possibly rotated) query.
+    qTile = LoadOp::create(b, loc, tileType(tileQ, floatQuery), floatQuery,
+                           bi, hi, q0);
   else
     qTile = applyFeatureMap(LoadOp::create(b, loc,
                                            tileType(tileQ, op.getQuery()),

@@ -200,6 +200,17 @@ def _check_int8(name: str, arr: np.ndarray) -> None:
                          "values lie in [-127, 127] (-128 is not allowed)")
 
 
+def _check_flags(name: str, arr: np.ndarray) -> None:
+    """Salient flags (k_salient) are 0 or 1, as attn-run and the reference
+    require: compiled kernels read any nonzero flag as 1."""
+    values = arr.astype(np.float64, copy=False)
+    bad = ~((values == 0.0) | (values == 1.0))
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is "
+                         f"{values.reshape(-1)[index]}: a salient flag is 0 or 1")
+
+
 def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.ndarray], List[dict]]:
     """The function's arguments, in order, converted and checked."""
     info = spec.info
@@ -237,6 +248,8 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
             _check_decay(name, arr)
         elif role in ("q_scale", "k_scale"):
             _check_scale(name, arr)
+        elif role == "k_salient":
+            _check_flags(name, arr)
         elif role in ("query", "key") and arr.dtype == np.int8:
             _check_int8(name, arr)
         arrays.append(arr)

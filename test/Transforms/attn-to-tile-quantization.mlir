@@ -171,3 +171,61 @@ func.func @fp8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// keys_only (KV-cache quantization): a pre-quantized i4 key cache, rotated
+// offline, is unpacked and dequantized once per call; only the float query
+// is rotated, and the work items score it against the float keys
+// (attn_tile.scores, no quantized_scores).
+// CHECK-LABEL: func.func @keys_only_i4_cache
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xf32>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xi4>, %{{.*}}: tensor<?x?x?x?xf32>, %[[SK:[a-z0-9]+]]: tensor<?x?x?xf32>, %[[R:[a-z0-9]+]]: tensor<?x?x?xf32>
+// CHECK: %[[QR:.*]] = attn_tile.rotate %[[Q]], %[[R]]
+// CHECK-NOT: attn_tile.rotate
+// CHECK: %[[KL:.*]] = attn_tile.unpack_int4 %[[K]]
+// CHECK: %[[KF:.*]] = attn_tile.dequantize %[[KL]] scales(%[[SK]] block 1) : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.load %[[QR]]
+// CHECK: attn_tile.load %[[KF]]
+// CHECK: attn_tile.scores
+// CHECK-NOT: attn_tile.quantized_scores
+func.func @keys_only_i4_cache(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xi4>, %v: tensor<?x?x?x?xf32>,
+                              %sk: tensor<?x?x?xf32>, %r: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v k_scale(%sk : tensor<?x?x?xf32>) rotation(%r : tensor<?x?x?xf32>)
+       mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int4, keys_only = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xi4>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Mixed precision: the key is quantized with its salient flags (8 bits,
+// range 127, where a flag is set; int4's 7 elsewhere).
+// CHECK-LABEL: func.func @salient_keys
+// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<1x?x1xi8>
+// CHECK: attn_tile.quantize %{{.*}} block(32) range(7) :
+// CHECK: attn_tile.quantize %{{.*}} block(64) range(7) center salient(%[[M]] salient_range(127))
+// CHECK: attn_tile.quantized_scores
+func.func @salient_keys(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>,
+                        %m: tensor<1x?x1xi8>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v k_salient(%m : tensor<1x?x1xi8>)
+       quantization(#attn.quantized_qk<scheme = int4, q_block = 32, k_block = 64, smooth_k = true, salient_bits = 8>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// low_rank (BiPFT): q U and k W once per call (attn_tile.rotate with R-wide
+// matrices), a tile of q U per work item, and per key tile the R-wide float
+// score tile added to the quantized one.
+// CHECK-LABEL: func.func @low_rank
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: tensor<?x?x?x?xf32>, %[[K:[a-z0-9]+]]: tensor<?x?x?x?xf32>, %{{.*}}: tensor<?x?x?x?xf32>, %[[U:[a-z0-9]+]]: tensor<?x16x4xf32>, %[[W:[a-z0-9]+]]: tensor<1x16x4xf32>
+// CHECK: %[[QU:.*]] = attn_tile.rotate %[[Q]], %[[U]] : tensor<?x?x?x?xf32>, tensor<?x16x4xf32> -> tensor<?x?x?x4xf32>
+// CHECK: %[[KW:.*]] = attn_tile.rotate %[[K]], %[[W]] : tensor<?x?x?x?xf32>, tensor<1x16x4xf32> -> tensor<?x?x?x4xf32>
+// CHECK: attn_tile.sign %[[Q]]
+// CHECK: attn_tile.sign %[[K]]
+// CHECK: attn_tile.load %[[QU]]{{.*}} -> tensor<16x4xf32>
+// CHECK: %[[KT:.*]] = attn_tile.load %[[KW]]{{.*}} -> tensor<8x4xf32>
+// CHECK: %[[C:.*]] = attn_tile.scores %{{.*}}, %[[KT]]
+// CHECK: attn_tile.quantized_scores {{.*}} plus %[[C]]
+func.func @low_rank(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,
+                    %u: tensor<?x16x4xf32>, %w: tensor<1x16x4xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v low_rank(%u, %w : tensor<?x16x4xf32>, tensor<1x16x4xf32>)
+       quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -150,6 +150,45 @@ const QuantCase kCases[] = {
      "quantization(#attn.quantized_qk<scheme = int8, q_block = 5, "
      "smooth_q = true>)",
      ", %r: tensor<1x?x?xf32>"},
+    // KV-cache quantization (keys_only, ZipCache and OSCAR): the float query
+    // against a packed i4 key cache with per-token scales, rotated offline
+    // (only the query is rotated), causal; against keys the compiler
+    // quantizes to INT8 per block of 13 with K smoothing, a window.
+    {"keys_only_i4_cache_rotated_causal", "f", "i4",
+     "k_scale(%sk : tensor<?x?x?xf32>) rotation(%r : tensor<?x?x?xf32>) "
+     "mask(#attn.causal) "
+     "quantization(#attn.quantized_qk<scheme = int4, keys_only = true>)",
+     ", %sk: tensor<?x?x?xf32>, %r: tensor<?x?x?xf32>", /*lse=*/true},
+    {"keys_only_int8_smooth_k_window", "f", "f",
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 20, right = 0>]>) "
+     "quantization(#attn.quantized_qk<scheme = int8, k_block = 13, "
+     "smooth_k = true, keys_only = true>)"},
+    // Mixed precision (ZipCache's salient tokens at more bits): flags per
+    // (batch, key head, block of 13 keys) at 8 bits on INT4 Q K^T, causal;
+    // per key head at 6 bits with keys_only.
+    {"salient_blocks_int4_causal", "f", "f",
+     "k_salient(%m : tensor<?x?x?xi8>) mask(#attn.causal) "
+     "quantization(#attn.quantized_qk<scheme = int4, q_block = 16, "
+     "k_block = 13, salient_bits = 8>)",
+     ", %m: tensor<?x?x?xi8>", /*lse=*/true},
+    // BiPFT's low-rank estimate of the binarization residual, (q U) . (k W)
+    // added to the quantized score: on signs with a per-head scale (U per
+    // query head, W per key head, rank 4 by the runner), and on INT8 with
+    // K smoothing (rank 3, W shared), causal.
+    {"sign_low_rank_head_scales", "f", "f",
+     "q_scale(%a : tensor<1x?x1xf32>) low_rank(%u, %w : tensor<?x?x?xf32>, "
+     "tensor<?x?x?xf32>) quantization(#attn.quantized_qk<scheme = sign>)",
+     ", %a: tensor<1x?x1xf32>, %u: tensor<?x?x?xf32>, %w: tensor<?x?x?xf32>"},
+    {"int8_low_rank_shared_w_causal", "f", "f",
+     "low_rank(%u, %w : tensor<?x?x3xf32>, tensor<1x?x3xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int8, "
+     "q_block = 16, k_block = 13, smooth_k = true>)",
+     ", %u: tensor<?x?x3xf32>, %w: tensor<1x?x3xf32>", /*lse=*/true},
+    {"salient_heads_keys_only", "f", "f",
+     "k_salient(%m : tensor<1x?x1xi8>) "
+     "quantization(#attn.quantized_qk<scheme = int4, k_block = 4, "
+     "keys_only = true, salient_bits = 6>)",
+     ", %m: tensor<1x?x1xi8>"},
 };
 
 struct Shape {
@@ -916,6 +955,98 @@ TEST_F(QuantizedAccuracyTest, RotationSpreadsOutlierChannelsBeforeInt4) {
   }
 }
 
+/// KV-cache quantization (keys_only, ZipCache and OSCAR's float query):
+/// INT4 keys per block of 64 with K smoothing against the float query,
+/// next to SageAttention2's INT4 of both (Q per block of 32), same inputs
+/// as Int4IsWithinItsBoundOfFullPrecision. Measured and asserted below
+/// (see the printed numbers; docs/pipeline.md records them).
+TEST_F(QuantizedAccuracyTest, KeysOnlyInt4KeepsTheQueryExact) {
+  for (uint64_t seed : {1u, 2u}) {
+    Accuracy both = measure("", "quantization(#attn.quantized_qk<scheme = "
+                                "int4, q_block = 32, k_block = 64, "
+                                "smooth_k = true>)",
+                            seed);
+    Accuracy keys = measure("", "quantization(#attn.quantized_qk<scheme = "
+                                "int4, k_block = 64, smooth_k = true, "
+                                "keys_only = true>)",
+                            seed);
+    std::printf("int4 keys only vs f32, seed %llu: cos %.5f rel_err %.3e "
+                "(int4 q and k: cos %.5f rel_err %.3e)\n",
+                static_cast<unsigned long long>(seed), keys.cosine,
+                keys.relativeError, both.cosine, both.relativeError);
+    EXPECT_LT(keys.relativeError, both.relativeError);
+    EXPECT_GT(keys.cosine, 0.97);
+    EXPECT_LT(keys.relativeError, 0.25);
+  }
+}
+
+/// Mixed precision per key head (ZipCache's salient tokens at more bits,
+/// here whole heads: k_salient [1, 4, 1] = {1, 1, 0, 0}): keys_only INT4
+/// keys per block of 64, salient heads at 8 bits. B1 H4 N512 D64 Gaussian
+/// against full precision, per head: the salient heads have INT8's error,
+/// the others INT4's. Asserted: every salient head's relative error is at
+/// least 5x below every INT4 head's, and below 0.02.
+TEST_F(QuantizedAccuracyTest, SalientHeadsAtEightBits) {
+  std::string t = "tensor<?x?x?x?xf32>", m = "tensor<1x4x1xi8>";
+  auto spec = [&](bool quantized) {
+    return "func.func @spec(%q: " + t + ", %k: " + t + ", %v: " + t +
+           (quantized ? ", %m: " + m : std::string()) + ") -> " + t +
+           " {\n  %o = attn.attention %q, %k, %v " +
+           (quantized ? "k_salient(%m : " + m +
+                            ") quantization(#attn.quantized_qk<scheme = "
+                            "int4, k_block = 64, keys_only = true, "
+                            "salient_bits = 8>)"
+                      : std::string()) +
+           " : " + t + ", " + t + ", " + t + " -> " + t +
+           "\n  return %o : " + t + "\n}\n";
+  };
+  auto exact = parseSourceString<ModuleOp>(spec(false), &context);
+  auto mixed = parseSourceString<ModuleOp>(spec(true), &context);
+  ASSERT_TRUE(exact && mixed);
+  auto eBinding = bindSpec(*exact, "spec");
+  ASSERT_TRUE(succeeded(eBinding));
+  ProblemSize size{1, 4, 4, 512, 512, 64, 64};
+  auto compiled = CompiledFunction::compile(*mixed, "spec",
+                                            quantOptions(32, 64, false));
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  for (uint64_t seed : {1u, 2u}) {
+    auto args = makeRandomInputs(*eBinding, size, seed);
+    ASSERT_TRUE(static_cast<bool>(args));
+    auto eSpecialized = specializeToShapes(*eBinding, *args);
+    auto eConcrete = bindSpec(**eSpecialized, "spec");
+    auto reference = reference::evaluate(eConcrete->op,
+                                         referenceInputs(*eConcrete, *args));
+    ASSERT_TRUE(static_cast<bool>(reference));
+    NDArray flags(DType::I8, {1, 4, 1});
+    for (int64_t h = 0; h < 4; ++h)
+      flags.setDouble(h, h < 2 ? 1.0 : 0.0);
+    NDArray out(DType::F32, {size.b, size.hq, size.nq, size.dv});
+    ASSERT_FALSE(static_cast<bool>((*compiled)->run(
+        {&(*args)[0], &(*args)[1], &(*args)[2], &flags}, {&out})));
+    int64_t perHead = size.nq * size.dv;
+    double error[4];
+    for (int64_t h = 0; h < 4; ++h) {
+      double d2 = 0, e2 = 0;
+      for (int64_t i = h * perHead; i < (h + 1) * perHead; ++i) {
+        double a = out.getDouble(i), e = reference->output.getDouble(i);
+        d2 += (a - e) * (a - e);
+        e2 += e * e;
+      }
+      error[h] = std::sqrt(d2 / e2);
+    }
+    std::printf("salient heads (8 bits) rel_err %.3e %.3e, int4 heads "
+                "%.3e %.3e, seed %llu\n",
+                error[0], error[1], error[2], error[3],
+                static_cast<unsigned long long>(seed));
+    for (int64_t s : {0, 1}) {
+      EXPECT_LT(error[s], 0.02);
+      for (int64_t r : {2, 3})
+        EXPECT_LT(5.0 * error[s], error[r]);
+    }
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Bad values and the rounding rule
 //===----------------------------------------------------------------------===//
@@ -1000,6 +1131,49 @@ TEST_F(QuantizedEdgeTest, BadValuesAreRefusedAndMinus128Saturates) {
 TEST_F(QuantizedEdgeTest, BadInt4ValuesAreRefusedAndMinus8Saturates) {
   checkBadValuesAndSaturation(context, "i4", -8.0,
                               "quantized values are symmetric, in [-7, 7]");
+}
+
+/// A salient flag other than 0 or 1 is refused by the runner's value check
+/// and by the reference; compiled code reads any nonzero flag as 1: its
+/// result with flags 2 equals the reference's with flags 1.
+TEST_F(QuantizedEdgeTest, SalientFlagsAreZeroOrOne) {
+  std::string t = "tensor<?x?x?x?xf32>";
+  std::string source =
+      "func.func @spec(%q: " + t + ", %k: " + t + ", %v: " + t +
+      ", %m: tensor<?x?x?xi8>) -> " + t +
+      " {\n  %o = attn.attention %q, %k, %v k_salient(%m : tensor<?x?x?xi8>) "
+      "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int4, "
+      "k_block = 3, salient_bits = 7>) : " +
+      t + ", " + t + ", " + t + " -> " + t + "\n  return %o : " + t + "\n}\n";
+  auto module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ProblemSize size{1, 2, 2, 9, 10, 8, 8};
+  auto args = makeRandomInputs(*binding, size, 4);
+  ASSERT_TRUE(static_cast<bool>(args));
+  EXPECT_FALSE(static_cast<bool>(checkOperandValues(*binding, *args)));
+  auto specialized = specializeToShapes(*binding, *args);
+  ASSERT_TRUE(succeeded(specialized));
+  auto concrete = bindSpec(**specialized, "spec");
+  ASSERT_TRUE(succeeded(concrete));
+  std::vector<NDArray> two = *args, one = *args;
+  for (int64_t i = 0; i < two[3].numElements(); i += 2) {
+    two[3].setDouble(i, 2.0);
+    one[3].setDouble(i, 1.0);
+  }
+  llvm::Error err = checkOperandValues(*binding, two);
+  ASSERT_TRUE(static_cast<bool>(err));
+  EXPECT_NE(llvm::toString(std::move(err)).find("a salient flag is 0 or 1"),
+            std::string::npos);
+  auto ref = reference::evaluate(concrete->op, referenceInputs(*concrete, two));
+  ASSERT_FALSE(static_cast<bool>(ref));
+  EXPECT_NE(llvm::toString(ref.takeError()).find("a salient flag is 0 or 1"),
+            std::string::npos);
+  auto compiled = CompiledFunction::compile(*module, "spec",
+                                            quantOptions(4, 3, true));
+  ASSERT_TRUE(static_cast<bool>(compiled));
+  attn::test::runAndCompare(**compiled, *concrete, size, two, one);
 }
 
 /// The i4 calling convention: two values per byte, element 2c in the low

@@ -35,8 +35,13 @@ struct Inputs {
   std::optional<NDArray> decay;
   /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
   std::optional<NDArray> qScale, kScale;
+  /// The salient flags of key blocks (mixed precision),
+  /// [B|1, Hk|1, 1|ceil(Nk / k_block)], 0 or 1.
+  std::optional<NDArray> kSalient;
   /// The rotation [Hk|1, D, D] of the float Q and K of quantized Q K^T.
   std::optional<NDArray> rotation;
+  /// The factors [Hq|1, D, R] and [Hk|1, D, R] of a low_rank score term.
+  std::optional<NDArray> lowRankU, lowRankW;
   /// The weight [Hq|1, F, D] and bias [Hq|1, F] of a learned feature map
   /// (#attn.feature_map<hedgehog>).
   std::optional<NDArray> featureWeight, featureBias;

@@ -34,7 +34,7 @@ struct ProblemSize {
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, Rotation, FeatureWeight, FeatureBias, GateQWeight, GateKWeight,
+  KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias, GateQWeight, GateKWeight,
   Capture
 };
 

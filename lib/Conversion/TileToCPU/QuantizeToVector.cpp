@@ -320,6 +320,9 @@ ValueRange attn::tile::forEachHead(
 }
 
 void attn::tile::lowerQuantizeToVector(QuantizeOp op, int64_t width) {
+  // Salient flags (a range per block): the portable lowering's.
+  if (op.getSalient())
+    return;
   OpBuilder b(op);
   Location loc = op.getLoc();
   ScalarEmitter e(b, loc);

@@ -1890,7 +1890,9 @@ struct ConvertAttnTileToVectorPass
         if (lanesDivide(affine.getAcc(), -1))
           replace(op, {lowerAffineNormalize(affine, vectorWidth)});
       } else if (auto quantize = dyn_cast<QuantizeOp>(op)) {
-        lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
+        // Mixed precision (salient flags) keeps the portable lowering.
+        if (!quantize.getSalient())
+          lowerQuantizeToVector(quantize, vectorWidth); // QuantizeToVector.cpp
       } else if (auto channels = dyn_cast<QuantizeChannelsOp>(op)) {
         lowerQuantizeChannelsToVector(channels, vectorWidth);
       }

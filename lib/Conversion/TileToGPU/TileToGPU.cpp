@@ -46,7 +46,7 @@ std::string unsupportedFeature(Operation *op) {
           [](auto) { return "linear attention's carried state"; })
       .Case<QuantizeOp, QuantizeChannelsOp, FP8ChannelsOp, RoundFP8Op, SignOp,
             LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
-            QuantizedAccumulateOp, CenterOp>(
+            QuantizedAccumulateOp, CenterOp, DequantizeOp>(
           [](auto) { return "quantization"; })
       .Case<PoolKeysOp, PoolQueriesOp, ProjectPooledOp, SelectBlocksOp,
             KeepSelectedOp>([](auto) { return "block selection"; })

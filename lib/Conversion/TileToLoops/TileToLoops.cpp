@@ -1951,19 +1951,25 @@ static Value blockAbsMax(TileLowering &t, Value first, Value last,
 }
 
 /// clamp(roundeven(x / scale), -range, range) as i8; 0 for a NaN quotient.
+/// `range` is an f32 value (a block's own range with salient flags).
 static Value quantizeElement(TileLowering &t, Value x, Value scale,
-                             double range = 127.0) {
+                             Value range, Value negatedRange) {
   OpBuilder &b = t.b;
   Location loc = t.loc;
   Value quotient = arith::DivFOp::create(b, loc, x, scale);
   Value rounded = math::RoundEvenOp::create(b, loc, quotient);
   Value clamped = arith::MinimumFOp::create(
-      b, loc, arith::MaximumFOp::create(b, loc, rounded, t.e.f32(-range)),
-      t.e.f32(range));
+      b, loc, arith::MaximumFOp::create(b, loc, rounded, negatedRange),
+      range);
   Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
                                       quotient, quotient);
   Value q = t.e.select(isNaN, t.e.f32(0.0), clamped);
   return arith::FPToSIOp::create(b, loc, b.getI8Type(), q);
+}
+
+static Value quantizeElement(TileLowering &t, Value x, Value scale,
+                             double range = 127.0) {
+  return quantizeElement(t, x, scale, t.e.f32(range), t.e.f32(-range));
 }
 
 /// scales[b, h, c] = absmax of the block's (centered) elements / range,
@@ -1987,6 +1993,22 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
     return arith::SubFOp::create(b, loc, v, m);
   };
 
+  // The range of block (bi, hi, c): the salient one where its flag is
+  // nonzero (mixed precision), else `range`.
+  Value salient = op.getSalient();
+  auto rangeOf = [&](Value bi, Value hi, Value c,
+                     double sign = 1.0) -> Value {
+    if (!salient)
+      return e.f32(sign * range);
+    Value flag = e.extractBroadcast(salient, {bi, hi, c});
+    Value isSalient = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, flag,
+        intConstant(t, flag.getType(), 0));
+    return e.select(
+        isSalient, e.f32(sign * static_cast<double>(*op.getSalientRange())),
+        e.f32(sign * range));
+  };
+
   auto scalesType = cast<RankedTensorType>(op.getScales().getType());
   Value blockExtents[] = {extents[0], extents[1],
                           arith::CeilDivUIOp::create(b, loc, n, block)};
@@ -1999,7 +2021,8 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
                                    [&](Value j, Value x) {
                                      return read(index[0], index[1], j, x);
                                    });
-        return arith::DivFOp::create(b, loc, absMax, e.f32(range));
+        return arith::DivFOp::create(b, loc, absMax,
+                                     rangeOf(index[0], index[1], index[2]));
       });
 
   auto valuesType = cast<RankedTensorType>(op.getValues().getType());
@@ -2010,9 +2033,37 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
         Value scale = tensor::ExtractOp::create(
             b, loc, scales, ValueRange{index[0], index[1], blockIndex});
         return quantizeElement(
-            t, read(index[0], index[1], index[2], index[3]), scale, range);
+            t, read(index[0], index[1], index[2], index[3]), scale,
+            rangeOf(index[0], index[1], blockIndex),
+            rangeOf(index[0], index[1], blockIndex, -1.0));
       });
   return {values, scales};
+}
+
+/// f32(max(v, -127)) * scales[b', h', t / block] (1 without scales).
+static Value lowerDequantize(DequantizeOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  Type i8 = b.getI8Type();
+  auto type = cast<RankedTensorType>(op.getResult().getType());
+  return t.materialize(
+      type, dynamicExtents(type, extents), [&](ValueRange index) -> Value {
+        Value v = arith::MaxSIOp::create(
+            b, loc, tensor::ExtractOp::create(b, loc, source, index),
+            intConstant(t, i8, -127));
+        Value x = arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+        if (!op.getScales())
+          return x;
+        Value blockIndex =
+            arith::DivUIOp::create(b, loc, index[2], e.idx(op.getBlock()));
+        Value scale = e.toF32(e.extractBroadcast(
+            op.getScales(), {index[0], index[1], blockIndex}));
+        return arith::MulFOp::create(b, loc, x, scale);
+      });
 }
 
 /// scales[b, h, c] = absmax of channel c over all tokens / 127, and the
@@ -2237,6 +2288,10 @@ static Value lowerRotate(RotateOp op) {
   Value source = op.getSource(), rotation = op.getRotation();
   auto type = cast<RankedTensorType>(op.getType());
   SmallVector<Value, 4> extents = extentsOf(t, source);
+  // The result has the matrix's R columns ([Hr, D, R]); the sum runs over
+  // the source's D channels.
+  Value channels = extents[3];
+  extents[3] = tensor::DimOp::create(b, loc, rotation, 2);
   // Heads per matrix: H / Hr (a shared matrix when Hr is 1).
   Value matrices = tensor::DimOp::create(b, loc, rotation, 0);
   Value perMatrix = arith::DivUIOp::create(b, loc, extents[1],
@@ -2251,7 +2306,7 @@ static Value lowerRotate(RotateOp op) {
                                    e.maxsi(perMatrix, e.idx(1))));
         Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
         auto sum = scf::ForOp::create(
-            b, loc, e.idx(0), extents[3], e.idx(1), ValueRange{zero},
+            b, loc, e.idx(0), channels, e.idx(1), ValueRange{zero},
             [&](OpBuilder &, Location, Value x, ValueRange acc) {
               Value v = e.toF32(tensor::ExtractOp::create(
                   b, loc, source,
@@ -2450,6 +2505,9 @@ static void lowerTileOp(Operation *op) {
           })
           .Case([](QuantizeOp o) { return lowerQuantize(o); })
           .Case([](QuantizeChannelsOp o) { return lowerQuantizeChannels(o); })
+          .Case([](DequantizeOp o) {
+            return SmallVector<Value>{lowerDequantize(o)};
+          })
           .Case([](CenterOp o) { return lowerCenter(o); })
           .Case([](SequenceMapOp o) {
             return SmallVector<Value>{lowerSequenceMap(o)};

@@ -228,7 +228,8 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
 LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
                                       QuantScheme scheme, int64_t qBlock,
                                       int64_t kBlock, bool smoothK,
-                                      PVPrecision pv, bool smoothQ) {
+                                      PVPrecision pv, bool smoothQ,
+                                      bool keysOnly, int64_t salientBits) {
   if (failed(checkParameter(emitError, "quantized_qk", "q_block", qBlock, 1)) ||
       failed(checkParameter(emitError, "quantized_qk", "k_block", kBlock, 1)))
     return failure();
@@ -239,6 +240,29 @@ LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
   if (smoothQ && scheme == QuantScheme::Sign)
     return emitError()
            << "#attn.quantized_qk: smooth_q needs scheme = int8 or int4";
+  // Keys only: the query is neither quantized nor smoothed.
+  if (keysOnly && scheme == QuantScheme::Sign)
+    return emitError()
+           << "#attn.quantized_qk: keys_only needs scheme = int8 or int4 (a "
+              "float query against signs has no declared meaning)";
+  if (keysOnly && smoothQ)
+    return emitError() << "#attn.quantized_qk: keys_only keeps the query "
+                          "float, so smooth_q has nothing to smooth";
+  if (keysOnly && qBlock != 1)
+    return emitError() << "#attn.quantized_qk: keys_only keeps the query "
+                          "float, so q_block (" << qBlock
+                       << ") has no meaning";
+  // Salient blocks are quantized at more bits than int4's, at most int8's
+  // (so the i8 lanes and the i32 bound of int8 hold).
+  if (salientBits != 0 && scheme != QuantScheme::Int4)
+    return emitError() << "#attn.quantized_qk: salient_bits needs scheme = "
+                          "int4 (salient key blocks at more bits than the "
+                          "others), got scheme = "
+                       << stringifyQuantScheme(scheme);
+  if (salientBits != 0 && (salientBits < 5 || salientBits > 8))
+    return emitError() << "#attn.quantized_qk: salient_bits must lie in 5..8 "
+                          "(more than int4's 4 bits, at most int8's), got "
+                       << salientBits;
   return success();
 }
 

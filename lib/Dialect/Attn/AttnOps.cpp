@@ -346,10 +346,14 @@ static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
            << "rotation needs quantization(#attn.quantized_qk<...>): it "
               "rotates q and k before they are quantized (q R . k R = q . k "
               "for an orthogonal R)";
+  // Under keys_only a pre-quantized key cache holds keys rotated offline
+  // (OSCAR): only the float query is rotated.
+  bool keysOnly = op.getQuantizationAttr().getKeysOnly();
   for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
                                std::make_pair(op.getKey(), "key")})
     if (!isa<FloatType>(
-            cast<RankedTensorType>(operand.getType()).getElementType()))
+            cast<RankedTensorType>(operand.getType()).getElementType()) &&
+        !(keysOnly && StringRef(role) == "key"))
       return op.emitOpError() << "rotation needs a float " << role
                               << " (the compiler rotates before it "
                                  "quantizes), got "
@@ -376,18 +380,122 @@ static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
                       "head_dim")));
 }
 
+/// `low_rank`: [Hq|1, D, R] and [Hk|1, D, R] floats projecting the float Q
+/// and K of quantized Q K^T into a factored score term (BiPFT).
+static LogicalResult verifyLowRank(AttentionOp op, const Extents &e) {
+  Value u = op.getLowRankU(), w = op.getLowRankW();
+  if (!u)
+    return success();
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  if (!quant)
+    return op.emitOpError()
+           << "low_rank needs quantization(#attn.quantized_qk<...>): it "
+              "estimates the quantization's residual of q . k";
+  for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
+                               std::make_pair(op.getKey(), "key")})
+    if (!isa<FloatType>(
+            cast<RankedTensorType>(operand.getType()).getElementType()))
+      return op.emitOpError() << "low_rank needs a float " << role
+                              << " (the factors project the float rows), got "
+                              << operand.getType();
+  if (quant.getSmoothQ() || quant.getKeysOnly() || op.getRotation() ||
+      op.hasSelection())
+    return op.emitOpError()
+           << "low_rank cannot be combined with "
+           << (quant.getSmoothQ()    ? "smooth_q (one float score term)"
+               : quant.getKeysOnly() ? "keys_only (the query is exact)"
+               : op.getRotation()    ? "a rotation"
+                                     : "a selection");
+  auto uType = cast<RankedTensorType>(u.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  for (auto [type, name] : {std::make_pair(uType, "low_rank U"),
+                            std::make_pair(wType, "low_rank W")})
+    if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+      return op.emitOpError() << name << " must be a rank-3 floating-point "
+                                         "tensor [heads (or 1), head_dim, "
+                                         "rank], got "
+                              << type;
+  if (op.getKHeadMap() && wType.getDimSize(0) != 1)
+    return op.emitOpError() << "low_rank W per key head needs the GQA of the "
+                               "shapes: with a k_head_map it must be shared, "
+                               "[1, D, R], got "
+                            << wType;
+  return failure(
+      failed(checkBroadcastDim(op, "low_rank U", 0, uType.getDimSize(0), e.hq,
+                               "query heads")) ||
+      failed(checkBroadcastDim(op, "low_rank W", 0, wType.getDimSize(0),
+                               e.hkv, "key heads")) ||
+      failed(checkDim(op, "low_rank U", 1, uType.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "low_rank W", 1, wType.getDimSize(1), e.d,
+                      "head_dim")) ||
+      failed(checkDim(op, "low_rank W", 2, wType.getDimSize(2),
+                      uType.getDimSize(2), "rank of U")));
+}
+
 /// `quantization` and its scale operands: which operands are i8 or i4, which
 /// scales are given, their shapes, and what it does not combine with.
+/// `keys_only` and `salient_bits` with `k_salient`: a float query, flags
+/// of float keys.
+static LogicalResult verifyKeyQuantization(AttentionOp op, const Extents &e) {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  auto elementOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  if (quant.getKeysOnly() && !isa<FloatType>(elementOf(op.getQuery())))
+    return op.emitOpError() << "keys_only keeps the query float, got a "
+                               "pre-quantized query "
+                            << op.getQuery().getType();
+  if (quant.getKeysOnly() && op.hasSelection())
+    return op.emitOpError() << "keys_only cannot be combined with a "
+                               "selection (not declared yet)";
+  Value salient = op.getKSalient();
+  if (!salient && quant.getSalientBits() != 0)
+    return op.emitOpError() << "salient_bits = " << quant.getSalientBits()
+                            << " needs a k_salient operand (the flags of "
+                               "the key blocks quantized at more bits)";
+  if (!salient)
+    return success();
+  if (quant.getSalientBits() == 0)
+    return op.emitOpError() << "k_salient is given but the quantization "
+                               "declares no salient_bits";
+  if (!isa<FloatType>(elementOf(op.getKey())))
+    return op.emitOpError() << "k_salient needs a float key (the compiler "
+                               "quantizes each block at its own precision), "
+                               "got "
+                            << op.getKey().getType();
+  auto type = cast<RankedTensorType>(salient.getType());
+  if (!(type.getElementType().isInteger(1) ||
+        type.getElementType().isInteger(8)) ||
+      type.getRank() != 3)
+    return op.emitOpError() << "k_salient must be a rank-3 i1 or i8 tensor "
+                               "[batch, key heads, key blocks] (any of them "
+                               "may have extent 1), got "
+                            << type;
+  return failure(
+      failed(checkBroadcastDim(op, "k_salient", 0, type.getDimSize(0), e.b,
+                               "batch")) ||
+      failed(checkBroadcastDim(op, "k_salient", 1, type.getDimSize(1), e.hkv,
+                               "key heads")) ||
+      failed(checkBroadcastDim(op, "k_salient", 2, type.getDimSize(2),
+                               ceilDivStatic(e.nk, quant.getKBlock()),
+                               "key blocks, ceil(length / k_block)")));
+}
+
 static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
   QuantizedQKAttr quant = op.getQuantizationAttr();
   Value qScale = op.getQScale(), kScale = op.getKScale();
   if (!quant) {
-    if (qScale || kScale)
-      return op.emitOpError() << (qScale ? "q_scale" : "k_scale")
+    if (qScale || kScale || op.getKSalient())
+      return op.emitOpError() << (qScale   ? "q_scale"
+                                  : kScale ? "k_scale"
+                                           : "k_salient")
                               << " is given but there is no "
                                  "quantization(#attn.quantized_qk<...>)";
     return success();
   }
+  if (failed(verifyKeyQuantization(op, e)))
+    return failure();
   if (op.hasLinearKernel())
     return op.emitOpError() << "quantization cannot be combined with a "
                                "kernel (feature_map or decay)";
@@ -807,7 +915,8 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();
-  if (failed(verifyQuantization(*this, e)) || failed(verifyRotation(*this, e)))
+  if (failed(verifyQuantization(*this, e)) ||
+      failed(verifyRotation(*this, e)) || failed(verifyLowRank(*this, e)))
     return failure();
   if (failed(verifyGateWeights(*this, e)))
     return failure();

@@ -538,6 +538,19 @@ LogicalResult QuantizeOp::verify() {
     return emitOpError() << "scales extent 2 (" << blocks
                          << ") must be ceil(source tokens / block) = "
                          << (n + block - 1) / block;
+  // Flags and their range come together: one without the other has no
+  // meaning (the assembly format pairs them, the generic form may not).
+  if (static_cast<bool>(getSalient()) != getSalientRange().has_value())
+    return emitOpError() << "salient flags and salient_range must be given "
+                            "together";
+  return success();
+}
+
+LogicalResult DequantizeOp::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
   return success();
 }
 
@@ -593,14 +606,15 @@ LogicalResult SignOp::verify() {
 }
 
 LogicalResult RotateOp::verify() {
-  for (unsigned d = 0; d < 4; ++d)
+  for (unsigned d = 0; d < 3; ++d)
     if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
                            "source")))
       return failure();
+  // [Hr, D, R]: D rows against the source's channels, R result channels.
   if (failed(checkExtent(*this, getRotation(), 1, "rotation", getSource(), 3,
                          "source")) ||
-      failed(checkExtent(*this, getRotation(), 2, "rotation", getSource(), 3,
-                         "source")))
+      failed(checkExtent(*this, getResult(), 3, "result", getRotation(), 2,
+                         "rotation")))
     return failure();
   return success();
 }

@@ -148,3 +148,26 @@ func.func @fp8_pv(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// keys_only: the key dequantized once per call, f32(max(kq, -127)) * its
+// token block's scale, then float scores; mixed precision: each key
+// block's range (127 where its flag is nonzero, else 7) divides its absmax
+// and clamps its values.
+// CHECK-LABEL: func.func @keys_only_salient
+// CHECK: arith.cmpi ne
+// CHECK: arith.select %{{.*}}, %cst{{.*}}, %cst{{.*}} : f32
+// CHECK: arith.divf
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xi8>)
+// CHECK: math.roundeven
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xf32>)
+// CHECK: arith.maxsi %{{.*}}, %c-127_i8 : i8
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: arith.mulf
+// CHECK-NOT: attn_tile.
+func.func @keys_only_salient(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,
+                             %m: tensor<?x?x?xi8>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v k_salient(%m : tensor<?x?x?xi8>)
+       quantization(#attn.quantized_qk<scheme = int4, k_block = 8, keys_only = true, salient_bits = 8>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -475,3 +475,197 @@ func.func @rotation_selection(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// keys_only (KV-cache quantization): a float query, no query quantization.
+func.func @keys_only_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: keys_only needs scheme = int8 or int4 (a float query against signs has no declared meaning)}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, keys_only = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @keys_only_smooth_q(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: keys_only keeps the query float, so smooth_q has nothing to smooth}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, keys_only = true, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @keys_only_q_block(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: keys_only keeps the query float, so q_block (32) has no meaning}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int8, q_block = 32, keys_only = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @keys_only_i8_query(%q: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>, %k: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{keys_only keeps the query float, got a pre-quantized query 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %k q_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8, keys_only = true>)
+       : tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @keys_only_selection(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
+  // expected-error @+1 {{keys_only cannot be combined with a selection (not declared yet)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 16, k = 2, pool = mean>) quantization(#attn.quantized_qk<scheme = int8, keys_only = true>)
+       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
+  return %o : tensor<1x2x64x16xf32>
+}
+
+// -----
+
+// Mixed precision: salient_bits with int4, in 5..8, with its k_salient
+// flags of the right shape and type, for a float key.
+func.func @salient_int8_scheme(%q: tensor<1x2x8x16xf32>, %m: tensor<1x2x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: salient_bits needs scheme = int4 (salient key blocks at more bits than the others), got scheme = int8}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x8xi1>) quantization(#attn.quantized_qk<scheme = int8, salient_bits = 8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @salient_bits_range(%q: tensor<1x2x8x16xf32>, %m: tensor<1x2x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.quantized_qk: salient_bits must lie in 5..8 (more than int4's 4 bits, at most int8's), got 9}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x8xi1>) quantization(#attn.quantized_qk<scheme = int4, salient_bits = 9>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @salient_without_flags(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{salient_bits = 8 needs a k_salient operand (the flags of the key blocks quantized at more bits)}}
+  %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = int4, salient_bits = 8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flags_without_salient_bits(%q: tensor<1x2x8x16xf32>, %m: tensor<1x2x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_salient is given but the quantization declares no salient_bits}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x8xi1>) quantization(#attn.quantized_qk<scheme = int4>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flags_without_quantization(%q: tensor<1x2x8x16xf32>, %m: tensor<1x2x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_salient is given but there is no quantization(#attn.quantized_qk<...>)}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x8xi1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flags_of_a_cache(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi4>, %s: tensor<1x2x8xf32>, %m: tensor<1x2x8xi1>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_salient needs a float key (the compiler quantizes each block at its own precision), got 'tensor<1x2x8x16xi4>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x2x8xf32>) k_salient(%m : tensor<1x2x8xi1>) quantization(#attn.quantized_qk<scheme = int4, keys_only = true, salient_bits = 8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi4>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flags_type(%q: tensor<1x2x8x16xf32>, %m: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{k_salient must be a rank-3 i1 or i8 tensor [batch, key heads, key blocks] (any of them may have extent 1), got 'tensor<1x2x8xf32>'}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x8xf32>) quantization(#attn.quantized_qk<scheme = int4, salient_bits = 8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flags_blocks(%q: tensor<1x2x40x16xf32>, %m: tensor<1x2x4xi1>) -> tensor<1x2x40x16xf32> {
+  // expected-error @+1 {{k_salient dimension 2 (key blocks, ceil(length / k_block)) is 4 but must be 1 or 3}}
+  %o = attn.attention %q, %q, %q k_salient(%m : tensor<1x2x4xi1>) quantization(#attn.quantized_qk<scheme = int4, k_block = 16, salient_bits = 8>)
+       : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
+  return %o : tensor<1x2x40x16xf32>
+}
+
+// -----
+
+func.func @flags_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %m: tensor<1x4x1xi8>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{k_salient dimension 1 (key heads) is 4 but must be 1 or 2}}
+  %o = attn.attention %q, %k, %k k_salient(%m : tensor<1x4x1xi8>) quantization(#attn.quantized_qk<scheme = int4, salient_bits = 6>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// low_rank (BiPFT's factored residual estimate): with quantized Q K^T on
+// float Q and K, factors [Hq|1, D, R] and [Hk|1, D, R].
+func.func @low_rank_without_quantization(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank needs quantization(#attn.quantized_qk<...>): it estimates the quantization's residual of q . k}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_i8_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank needs a float key (the factors project the float rows), got 'tensor<1x2x8x16xi8>'}}
+  %o = attn.attention %q, %k, %q k_scale(%s : tensor<1x1x1xf32>) low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>) quantization(#attn.quantized_qk<scheme = int8>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_smooth_q(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank cannot be combined with smooth_q (one float score term)}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<1x16x4xf32>, tensor<1x16x4xf32>) quantization(#attn.quantized_qk<scheme = int8, smooth_q = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_rank2(%q: tensor<1x2x8x16xf32>, %u: tensor<16x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank U must be a rank-3 floating-point tensor [heads (or 1), head_dim, rank], got 'tensor<16x4xf32>'}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %u : tensor<16x4xf32>, tensor<16x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_head_dim(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>, %w: tensor<1x8x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank W dimension 1 (head_dim) is 8 but must be 16}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %w : tensor<1x16x4xf32>, tensor<1x8x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_ranks(%q: tensor<1x2x8x16xf32>, %u: tensor<1x16x4xf32>, %w: tensor<1x16x3xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{low_rank W dimension 2 (rank of U) is 3 but must be 4}}
+  %o = attn.attention %q, %q, %q low_rank(%u, %w : tensor<1x16x4xf32>, tensor<1x16x3xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @low_rank_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %u: tensor<2x16x4xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{low_rank U dimension 0 (query heads) is 2 but must be 1 or 4}}
+  %o = attn.attention %q, %k, %k low_rank(%u, %u : tensor<2x16x4xf32>, tensor<2x16x4xf32>) quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}

@@ -108,3 +108,37 @@ func.func @int4_smooth_q(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v:
        : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
   return %o : tensor<?x?x?x?xbf16>
 }
+
+// KV-cache quantization: keys only (a float query against a pre-quantized
+// i4 key cache rotated offline, OSCAR) and mixed precision per key block
+// (ZipCache's salient tokens at 8 bits, the others at 4).
+// CHECK-LABEL: func.func @keys_only_rotated_i4_cache
+// CHECK: k_scale(%{{.*}} : tensor<1x2x?xf32>) rotation(%{{.*}} : tensor<2x16x16xf32>)
+// CHECK: quantization(<scheme = int4, keys_only = true>)
+func.func @keys_only_rotated_i4_cache(%q: tensor<1x4x?x16xf32>, %k: tensor<1x2x?x16xi4>, %v: tensor<1x2x?x16xf32>, %s: tensor<1x2x?xf32>, %r: tensor<2x16x16xf32>) -> tensor<1x4x?x16xf32> {
+  %o = attn.attention %q, %k, %v k_scale(%s : tensor<1x2x?xf32>) rotation(%r : tensor<2x16x16xf32>)
+       quantization(#attn.quantized_qk<scheme = int4, keys_only = true>)
+       : tensor<1x4x?x16xf32>, tensor<1x2x?x16xi4>, tensor<1x2x?x16xf32> -> tensor<1x4x?x16xf32>
+  return %o : tensor<1x4x?x16xf32>
+}
+
+// CHECK-LABEL: func.func @salient_keys
+// CHECK: k_salient(%{{.*}} : tensor<?x?x?xi1>)
+// CHECK: quantization(<scheme = int4, k_block = 16, keys_only = true, salient_bits = 8>)
+func.func @salient_keys(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>, %m: tensor<?x?x?xi1>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v k_salient(%m : tensor<?x?x?xi1>)
+       quantization(#attn.quantized_qk<scheme = int4, k_block = 16, keys_only = true, salient_bits = 8>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}
+
+// BiPFT: signs with per-head scales and a low-rank estimate of the
+// binarization residual, (q U) . (k W), with U per query head and W shared.
+// CHECK-LABEL: func.func @binary_low_rank
+// CHECK: low_rank(%{{.*}}, %{{.*}} : tensor<4x16x4xf32>, tensor<1x16x4xf32>)
+func.func @binary_low_rank(%q: tensor<1x4x?x16xf32>, %k: tensor<1x2x?x16xf32>, %a: tensor<1x4x1xf32>, %u: tensor<4x16x4xf32>, %w: tensor<1x16x4xf32>) -> tensor<1x4x?x16xf32> {
+  %o = attn.attention %q, %k, %k q_scale(%a : tensor<1x4x1xf32>) low_rank(%u, %w : tensor<4x16x4xf32>, tensor<1x16x4xf32>)
+       quantization(#attn.quantized_qk<scheme = sign>)
+       : tensor<1x4x?x16xf32>, tensor<1x2x?x16xf32>, tensor<1x2x?x16xf32> -> tensor<1x4x?x16xf32>
+  return %o : tensor<1x4x?x16xf32>
+}

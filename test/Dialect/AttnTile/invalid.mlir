@@ -603,8 +603,34 @@ func.func @unpack_int4_unpacked_width(%x: tensor<1x2x100x8xi4>) -> tensor<1x2x10
 
 // -----
 
+// A [Hr, D, R] matrix gives R result channels (rectangular: the low_rank
+// projections); its D rows must match the source's channels.
 func.func @rotate_width(%x: tensor<1x2x100x8xf32>, %r: tensor<1x8x4xf32>) -> tensor<1x2x100x8xf32> {
-  // expected-error @+1 {{rotation extent 2 (4) does not match source extent 3 (8)}}
+  // expected-error @+1 {{result extent 3 (8) does not match rotation extent 2 (4)}}
   %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x8x4xf32> -> tensor<1x2x100x8xf32>
   return %v : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @rotate_rows(%x: tensor<1x2x100x8xf32>, %r: tensor<1x6x4xf32>) -> tensor<1x2x100x4xf32> {
+  // expected-error @+1 {{rotation extent 1 (6) does not match source extent 3 (8)}}
+  %v = attn_tile.rotate %x, %r : tensor<1x2x100x8xf32>, tensor<1x6x4xf32> -> tensor<1x2x100x4xf32>
+  return %v : tensor<1x2x100x4xf32>
+}
+
+// -----
+
+func.func @dequantize_shape(%x: tensor<1x2x100x8xi8>, %s: tensor<1x2x100xf32>) -> tensor<1x2x99x8xf32> {
+  // expected-error @+1 {{result extent 2 (99) does not match source extent 2 (100)}}
+  %r = attn_tile.dequantize %x scales(%s block 1) : tensor<1x2x100x8xi8>, tensor<1x2x100xf32> -> tensor<1x2x99x8xf32>
+  return %r : tensor<1x2x99x8xf32>
+}
+
+// -----
+
+func.func @quantize_salient_without_range(%x: tensor<1x2x100x8xf32>, %m: tensor<1x2x4xi8>) {
+  // expected-error @+1 {{salient flags and salient_range must be given together}}
+  %v, %s = "attn_tile.quantize"(%x, %m) <{block = 32 : i64, range = 7 : i64}> : (tensor<1x2x100x8xf32>, tensor<1x2x4xi8>) -> (tensor<1x2x100x8xi8>, tensor<1x2x4xf32>)
+  return
 }

@@ -847,8 +847,36 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     (exponent from the bit pattern, `roundeven` at the format's step,
     saturation), and V and the weights are held as f32 values.
 
-    Not combined with `feature_map`, `decay` or `selection`. Lowered through
-    the tile program only.
+    `keys_only` (KV-cache quantization, ZipCache and OSCAR; `int8` or
+    `int4`): only the key is quantized (pre-quantized `i8`/`i4` with its
+    `k_scale`, or float and quantized by the compiler as above); the query
+    stays float and is not rounded to integers:
+
+    `s_ij = scale * sk[b,hk,j] * sum_x q[b,h,i,x] * kq[b,hk,j,x]`
+
+    with `q` the float query widened to f32 (f64 in the reference, where
+    the products of the integers and the query are exact). Compiled code
+    dequantizes the key once per call, `f32(kq) * sk` (one f32 rounding per
+    element), and forms the float scores; the difference from the
+    reference is f32 rounding only. Refused with a float `q_scale`,
+    `q_block` other than 1, `smooth_q` (there is no query quantization) and
+    `scheme = sign`. With a `rotation` and a pre-quantized key the
+    rotation applies to the query only (the cache holds keys already
+    rotated offline, OSCAR); with a float key it rotates both.
+
+    `salient_bits = b` (mixed precision per key token, block or head,
+    ZipCache's salient tokens at more bits; `scheme = int4` and a float key
+    only): the `k_salient` operand, integers `[B|1, Hk|1, T]` with `T` 1
+    or `ceil(Nk / k_block)` and values 0 or 1, flags key blocks (extent-1
+    dimensions broadcast: `[1, Hk, 1]` flags whole heads); a flagged block
+    is quantized to the symmetric range `[-M, M]`, `M = 2^(b-1) - 1`,
+    `b` in 5..8 (`s = absmax / M`), the others to int4's `[-7, 7]`. The
+    integer dot product, its i32 bound (int8's) and everything after it are
+    unchanged. A flag other than 0 or 1 is reported by the reference and
+    the runner; compiled code reads any nonzero flag as 1.
+
+    Not combined with `feature_map`, `decay` or `selection` (except as
+    stated above). Lowered through the tile program only.
 
     ```mlir
     quantization(#attn.quantized_qk<scheme = int8, q_block = 128,
@@ -863,7 +891,9 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
                         DefaultValuedParameter<"int64_t", "1">:$k_block,
                         DefaultValuedParameter<"bool", "false">:$smooth_k,
                         Attn_PVPrecisionParameter:$pv,
-                        DefaultValuedParameter<"bool", "false">:$smooth_q);
+                        DefaultValuedParameter<"bool", "false">:$smooth_q,
+                        DefaultValuedParameter<"bool", "false">:$keys_only,
+                        DefaultValuedParameter<"int64_t", "0">:$salient_bits);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

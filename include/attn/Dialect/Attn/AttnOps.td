@@ -87,6 +87,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
       an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
       with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `k_salient(%m : tensor<B|1 x Hk|1 x T x i1|i8>)`: with
+      `#attn.quantized_qk<scheme = int4, salient_bits = b>`, the key blocks
+      (`T` 1 or `ceil(Nk / k_block)`) quantized at `b` bits instead of 4
+      (ZipCache's salient tokens; 0 or 1 per block, per head with `T` 1).
     * `rotation(%r : tensor<Hk|1 x D x D x f>)`: with quantized Q K^T
       (float Q and K), every query and key row is multiplied by the
       matrix of its key head before anything else of the quantization
@@ -99,7 +103,22 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       `q R` and `k R`; orthogonality is not checked). `hk` is the key head
       of query head `h` by the GQA of the shapes (`h / (Hq / Hk)`); with a
       `k_head_map` the rotation must be shared (`[1, D, D]`). Not combined
-      with pre-quantized operands or a `selection`.
+      with a `selection`, nor with pre-quantized operands, except a
+      pre-quantized key under `keys_only`: the cache then holds keys
+      rotated offline and only the (float) query is rotated.
+    * `low_rank(%u, %w : tensor<Hq|1 x D x R x f>, tensor<Hk|1 x D x R x f>)`:
+      with quantized Q K^T on float Q and K (BiPFT's low-rank estimate of
+      the binarization residual), a factored float term added to every
+      quantized score before the scale:
+      `s_ij = scale * (sq_i * sk_j * (qq_i . kq_j) + qu_i . kw_j)` with
+      `qu_i[y] = f32(sum_x q[b,h,i,x] * U[h, x, y])` and
+      `kw_j[y] = f32(sum_x k[b,hk,j,x] * W[hk, x, y])` (each product exact,
+      the sum in f64 in channel order, rounded once to f32: the rotation's
+      arithmetic) on the operands as given (not rotated, smoothed or
+      quantized); the dot product of the two R-wide rows is f32 in compiled
+      code, f64 in the reference. O(N D R) once per call and an R-wide
+      score tile per key tile, instead of an `[B, H, Nq, Nk]` bias. Not
+      combined with `smooth_q`, `keys_only`, a `rotation` or a `selection`.
     * `feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<Hq|1 x F x D
       x f>, tensor<Hq|1 x F x f>)`: the weight and bias of a learned
       feature map, given after the attribute in the same group (see
@@ -193,7 +212,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$k_salient,
                        Optional<AnyRankedTensor>:$rotation,
+                       Optional<AnyRankedTensor>:$low_rank_u,
+                       Optional<AnyRankedTensor>:$low_rank_w,
                        Optional<AnyRankedTensor>:$feature_weight,
                        Optional<AnyRankedTensor>:$feature_bias,
                        Optional<AnyRankedTensor>:$gate_q_weight,
@@ -226,7 +248,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
+    (`k_salient` `(` $k_salient^ `:` type($k_salient) `)`)?
     (`rotation` `(` $rotation^ `:` type($rotation) `)`)?
+    (`low_rank` `(` $low_rank_u^ `,` $low_rank_w `:` type($low_rank_u) `,`
+        type($low_rank_w) `)`)?
     (`captures` `(` $captures^ `:` type($captures) `)`)?
     (`feature_map` `(` $feature_map^
         (`,` $feature_weight^ `,` $feature_bias `:` type($feature_weight) `,`

@@ -426,6 +426,12 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
     `mean[b, h, :]` the f32-rounded f64 mean of the source over all `N`
     tokens. Computed once per call, before the work items (O(N D)).
 
+    `salient(%m salient_range(M'))` (mixed precision, ZipCache's salient
+    tokens at more bits): `%m` holds integer flags `[B|1, H|1, T]` (`T` 1
+    or the number of blocks; extent-1 dimensions broadcast); a block whose
+    flag is nonzero uses `M'` in place of `M` (both for its scale and its
+    clamp).
+
     ```mlir
     %kq, %ks = attn_tile.quantize %k block(64) center
         : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xi8>, tensor<?x?x?xf32>
@@ -437,12 +443,45 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
                        ConfinedAttr<I64Attr, [IntPositive]>:$block,
                        UnitAttr:$center,
                        DefaultValuedAttr<ConfinedAttr<I64Attr,
-                           [IntMinValue<1>, IntMaxValue<127>]>, "127">:$range);
+                           [IntMinValue<1>, IntMaxValue<127>]>, "127">:$range,
+                       Optional<3DTensorOf<[I1, I8]>>:$salient,
+                       OptionalAttr<ConfinedAttr<I64Attr,
+                           [IntMinValue<1>, IntMaxValue<127>]>>:$salient_range);
   let results = (outs 4DTensorOf<[I8]>:$values, 3DTensorOf<[F32]>:$scales);
   let assemblyFormat = [{
     $source `block` `(` $block `)` (`range` `(` $range^ `)`)?
-    (`center` $center^)? attr-dict
-    `:` type($source) `->` type($values) `,` type($scales)
+    (`center` $center^)?
+    (`salient` `(` $salient^ `salient_range` `(` $salient_range `)` `)`)?
+    attr-dict `:` type($source) (`,` type($salient)^)? `->` type($values)
+    `,` type($scales)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
+  let summary = "An i8 [B, H, N, D] tensor times its token-block scales, in f32";
+  let description = [{
+    `result[b, h, t, x] = f32(max(source[b, h, t, x], -127)) *
+    scales[b', h', t / block]` (one f32 rounding per element), where
+    extent-1 dimensions of `scales` broadcast; without `scales` the factor
+    is 1. -128 is read as -127, as `load_quantized` reads it. Computed once
+    per call, before the work items (O(N D)): the key of
+    `#attn.quantized_qk<keys_only>`, scored against the float query by
+    the float kernels.
+
+    ```mlir
+    %kf = attn_tile.dequantize %kq scales(%ks block 64)
+        : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[I8]>:$source,
+                       Optional<3DTensorOf<[F32, F16, BF16]>>:$scales,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>,
+                                         "1">:$block);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source (`scales` `(` $scales^ `block` $block `)`)? attr-dict
+    `:` type($source) (`,` type($scales)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -592,14 +631,16 @@ def AttnTile_SignOp : AttnTile_Op<"sign", [Pure]> {
 }
 
 def AttnTile_RotateOp : AttnTile_Op<"rotate", [Pure]> {
-  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, D] matrix per head";
+  let summary = "Rows of a [B, H, N, D] tensor times a [Hr, D, R] matrix per head";
   let description = [{
     `result[b, h, t, y] = f32(sum_x f64(source[b, h, t, x]) *
     f64(rotation[r, x, y]))` with `r = h / (H / Hr)` (0 when `Hr` is 1),
     the sum in channel order: each product of two f32 values is exact in
     f64 and the sum is rounded once, so an FMA gives the same bits (the
-    reference's arithmetic). The rotation of quantized Q K^T (OSCAR),
-    computed once per call, before the work items (O(N D^2) per head).
+    reference's arithmetic). The rotation of quantized Q K^T (OSCAR,
+    `R = D`), and the projections of a `low_rank` score term (BiPFT, any
+    `R`), computed once per call, before the work items (O(N D R) per
+    head).
 
     ```mlir
     %qr = attn_tile.rotate %q, %r : tensor<?x?x?x?xbf16>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
