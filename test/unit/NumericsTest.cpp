@@ -581,6 +581,23 @@ const SpecCase kLinearCases[] = {
     {"efficient_scaled",
      "feature_map(#attn.feature_map<identity, keys = sequence_scale>) "
      "normalization(#attn.normalize<identity>) scale(1.0)"},
+    // Key maps that read the queries (once per call, per query head: GQA
+    // and Nq != Nk give each head its own weights): RALA's keys weighted
+    // by the softmax against the mean query (l1; the global form without a
+    // mask), under a window with softmax, and Flowformer's flows (key
+    // weights and row factors), alone and with a window and l1.
+    {"rala_l1",
+     "feature_map(#attn.feature_map<elu_plus_one, keys = query_weighted>) "
+     ATTN_TEST_LINEAR},
+    {"query_weighted_window_softmax",
+     "feature_map(#attn.feature_map<exp, keys = query_weighted>) "
+     "mask(#attn.window<left = 5, right = 3>)"},
+    {"flow",
+     "feature_map(#attn.feature_map<sigmoid, keys = flow>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)"},
+    {"flow_window_l1",
+     "feature_map(#attn.feature_map<elu_plus_one, keys = flow>) "
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_LINEAR},
 };
 constexpr int kFirstExpandedCase = 9;
 constexpr int kFirstSeparateMapsCase = 16;
