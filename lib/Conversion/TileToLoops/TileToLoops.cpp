@@ -1927,8 +1927,8 @@ static Value lowerSequenceMap(SequenceMapOp op) {
 }
 
 /// The keys weighted from the queries (attn_tile.key_weights: RALA's
-/// query_weighted, Flowformer's flow), per (b, query head): the token sums
-/// materialized first ([B, Hq, D], f64 in token order rounded to f32), then
+/// query_weighted, Flowformer's flow), per (b, query head): phi(Q) and
+/// phi(K) materialized first, then the token sums ([B, Hq, D], f64 in token order rounded to f32), then
 /// the per-token flows and logits ([B, Hq, N], dot products over the
 /// channels in f32), the logits' maximum and f64 exp-sum ([B, Hq]), and
 /// last every weighted key element (and flow's row factors).
@@ -1944,20 +1944,27 @@ static SmallVector<Value> lowerKeyWeights(KeyWeightsOp op) {
   Value nk = kExtents[2], d = kExtents[3];
   FeatureMapKind phi = op.getMap().getKind();
   bool flow = op.getMap().hasRowGate();
-  auto phiAt = [&](Value source, Value bi, Value hi, Value j, Value c) {
-    Value x = e.toF32(
-        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, c}));
-    return e.featureMap(phi, x);
+  // phi(Q) and phi(K) once ([B, Hq, Nq, D], [B, Hk, Nk, D] in f32): every
+  // flow below reads them again.
+  auto mapped = [&](Value source, ArrayRef<Value> extents) {
+    auto type = RankedTensorType::get(
+        SmallVector<int64_t>(4, ShapedType::kDynamic), b.getF32Type());
+    return t.materialize(type, extents, [&](ValueRange index) {
+      return e.featureMap(
+          phi, e.toF32(tensor::ExtractOp::create(b, loc, source, index)));
+    });
   };
+  Value phiQs = mapped(query, qExtents), phiKs = mapped(key, kExtents);
   // Query head h reads key head h / (Hq / Hk).
   auto keyHead = [&](Value hi) {
     return e.headIndex(Value(), kExtents[1], hq, Value(), hi);
   };
-  auto phiQ = [&](Value bi, Value hi, Value i, Value c) {
-    return phiAt(query, bi, hi, i, c);
+  auto phiQ = [&](Value bi, Value hi, Value i, Value c) -> Value {
+    return tensor::ExtractOp::create(b, loc, phiQs, ValueRange{bi, hi, i, c});
   };
-  auto phiK = [&](Value bi, Value hi, Value j, Value c) {
-    return phiAt(key, bi, keyHead(hi), j, c);
+  auto phiK = [&](Value bi, Value hi, Value j, Value c) -> Value {
+    return tensor::ExtractOp::create(b, loc, phiKs,
+                                     ValueRange{bi, keyHead(hi), j, c});
   };
   auto asF32 = [&](Value n) {
     return arith::UIToFPOp::create(
@@ -2098,17 +2105,21 @@ static SmallVector<Value> lowerKeyWeights(KeyWeightsOp op) {
   Value expSum = t.materialize(type2, ValueRange{batch, hq}, [&](ValueRange x) {
     return tokenSum(nk, [&](Value j) { return shifted(x[0], x[1], j); });
   });
+  // One weight per key ([B, Hq, Nk]), then every element of its row.
+  Value weights = t.materialize(
+      type3, ValueRange{batch, hq, nk}, [&](ValueRange x) -> Value {
+        return arith::DivFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, asF32(nk),
+                                  shifted(x[0], x[1], x[2])),
+            at(expSum, {x[0], x[1]}));
+      });
   auto keysType = cast<RankedTensorType>(op.getKeys().getType());
   SmallVector<Value, 4> keyExtents = {batch, hq, nk, d};
   Value keys = t.materialize(
       keysType, dynamicExtents(keysType, keyExtents),
       [&](ValueRange x) -> Value {
-        Value weight = arith::DivFOp::create(
-            b, loc,
-            arith::MulFOp::create(b, loc, asF32(nk),
-                                  shifted(x[0], x[1], x[2])),
-            at(expSum, {x[0], x[1]}));
-        return arith::MulFOp::create(b, loc, weight,
+        return arith::MulFOp::create(b, loc, at(weights, {x[0], x[1], x[2]}),
                                      phiK(x[0], x[1], x[2], x[3]));
       });
   if (!flow)
