@@ -648,10 +648,12 @@ TEST(LinearAttentionEdgeTest, ExpandedFeatureMapsAtOneTokenAndOddDims) {
   }
 }
 
-// The maps over the key sequence at one key (the softmax over one key is
-// 1), at a head dimension no vector divides, and with many more keys than
-// queries (each key feature normalized over all Nk = 300 keys). Non-causal:
-// the quadratic form only, so one chunk setting.
+// The maps over the key sequence, and the key maps that read the queries
+// (RALA, Flowformer: per query head, GQA), at one key (the softmax over one
+// key is 1), at a head dimension no vector divides, and with many more keys
+// than queries (each key feature normalized over all Nk = 300 keys).
+// Non-causal: the quadratic form (chunk 0) and, for the specs without a
+// mask, the global form (64).
 TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);
@@ -663,8 +665,8 @@ TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
   ASSERT_STREQ(kLinearCases[kFirstSeparateMapsCase].name, "efficient_softmax");
   for (int i = kFirstSeparateMapsCase; i < int(std::size(kLinearCases)); ++i) {
     SCOPED_TRACE(kLinearCases[i].name);
-    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false, {0},
-                                 {2}, shapes);
+    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false,
+                                 {0, 64}, {2}, shapes);
     if (testing::Test::HasFatalFailure())
       return;
   }
