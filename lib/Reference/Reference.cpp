@@ -758,6 +758,13 @@ private:
   /// element, softmax over each row's D features, or (key maps) over the
   /// n tokens of each (b, h, feature).
   void mapRows(std::vector<double> &x, FeatureMapKind kind, int64_t n) const;
+
+  /// With a key map that reads the queries (query_weighted, flow): the
+  /// factor of each mapped key row per query head ([B, Hq, Nk]) and, for
+  /// flow, of each output row ([B, Hq, Nq]); empty otherwise.
+  std::vector<double> keyWeights, rowGates;
+  /// Computes them from the mapped q and k (phi(q), phi(k)).
+  void weighKeys(FeatureMapKind kind);
 };
 
 /// The feature map of linear attention, in double precision.
@@ -780,7 +787,10 @@ double featureMap(FeatureMapKind kind, double x) {
   case FeatureMapKind::Softmax:
   case FeatureMapKind::SequenceSoftmax:
   case FeatureMapKind::SequenceScale:
-    break; // rows or sequences: Evaluator::expandRow, Evaluator::mapRows
+  case FeatureMapKind::QueryWeighted:
+  case FeatureMapKind::Flow:
+    break; // rows or sequences: Evaluator::expandRow, Evaluator::mapRows,
+           // Evaluator::weighKeys
   }
   return x;
 }
@@ -1956,6 +1966,8 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   else
     for (int64_t d = 0; d < depth; ++d)
       dot += qr[d] * kr[d];
+  if (!keyWeights.empty())
+    dot *= keyWeights[(b * Hq + h) * Nk + j];
   double s = scale * dot;
   if (quant)
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
@@ -2077,6 +2089,69 @@ void Evaluator::mapRows(std::vector<double> &x, FeatureMapKind kind,
   }
 }
 
+void Evaluator::weighKeys(FeatureMapKind kind) {
+  keyWeights.assign(B * Hq * Nk, 0.0);
+  if (kind == FeatureMapKind::Flow)
+    rowGates.assign(B * Hq * Nq, 0.0);
+  int64_t group = Hq / std::max<int64_t>(Hkv, 1);
+  auto dot = [&](const double *x, const std::vector<double> &y) {
+    double sum = 0.0;
+    for (int64_t c = 0; c < D; ++c)
+      sum += x[c] * y[c];
+    return sum;
+  };
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hq; ++h) {
+      const double *qh = &q[(b * Hq + h) * Nq * D];
+      const double *kh = &k[(b * Hkv + h / group) * Nk * D];
+      std::vector<double> qSum(D, 0.0), kSum(D, 0.0), logits(Nk);
+      for (int64_t i = 0; i < Nq; ++i)
+        for (int64_t c = 0; c < D; ++c)
+          qSum[c] += qh[i * D + c];
+      for (int64_t j = 0; j < Nk; ++j)
+        for (int64_t c = 0; c < D; ++c)
+          kSum[c] += kh[j * D + c];
+      if (kind == FeatureMapKind::QueryWeighted) {
+        // RALA: alpha_j = Nk softmax_j(q_bar . phi(k_j) / sqrt(D)).
+        std::vector<double> qBar(D);
+        for (int64_t c = 0; c < D; ++c)
+          qBar[c] = qSum[c] / static_cast<double>(Nq);
+        for (int64_t j = 0; j < Nk; ++j)
+          logits[j] = dot(&kh[j * D], qBar) / std::sqrt(static_cast<double>(D));
+      } else {
+        // Flowformer: incoming I_i = phi(q_i) . sum phi(k), outgoing
+        // O_j = phi(k_j) . sum phi(q); conserved I'_i = phi(q_i) . sum_j
+        // phi(k_j) / O_j and O'_j = phi(k_j) . sum_i phi(q_i) / I_i.
+        std::vector<double> inflow(Nq), outflow(Nk);
+        for (int64_t i = 0; i < Nq; ++i)
+          inflow[i] = dot(&qh[i * D], kSum);
+        for (int64_t j = 0; j < Nk; ++j)
+          outflow[j] = dot(&kh[j * D], qSum);
+        std::vector<double> kOverO(D, 0.0), qOverI(D, 0.0);
+        for (int64_t j = 0; j < Nk; ++j)
+          for (int64_t c = 0; c < D; ++c)
+            kOverO[c] += kh[j * D + c] / outflow[j];
+        for (int64_t i = 0; i < Nq; ++i)
+          for (int64_t c = 0; c < D; ++c)
+            qOverI[c] += qh[i * D + c] / inflow[i];
+        for (int64_t j = 0; j < Nk; ++j)
+          logits[j] = std::clamp(dot(&kh[j * D], qOverI), -1.0, 1.0);
+        // Allocation of row i over its incoming flow.
+        double ratio = static_cast<double>(Nq) / static_cast<double>(Nk);
+        for (int64_t i = 0; i < Nq; ++i) {
+          double t = dot(&qh[i * D], kOverO) * ratio;
+          double allocation = t >= 0 ? 1.0 / (1.0 + std::exp(-t))
+                                     : std::exp(t) / (1.0 + std::exp(t));
+          rowGates[(b * Hq + h) * Nq + i] = allocation / inflow[i];
+        }
+      }
+      // Nk times the softmax of the logits over the keys.
+      softmaxInPlace(logits.data(), Nk, 1);
+      for (int64_t j = 0; j < Nk; ++j)
+        keyWeights[(b * Hq + h) * Nk + j] = static_cast<double>(Nk) * logits[j];
+    }
+}
+
 llvm::Expected<Outputs> Evaluator::run() {
   for (auto [name, array] :
        {std::make_pair("query", &in.query), std::make_pair("key", &in.key),
@@ -2094,7 +2169,9 @@ llvm::Expected<Outputs> Evaluator::run() {
   if (FeatureMapAttr map = op.getFeatureMapAttr();
       map && map.keepsFeatureDim()) {
     mapRows(q, map.getQueryKind(), Nq);
-    mapRows(k, map.getKeyKind(), Nk);
+    mapRows(k, map.getKeyRowKind(), Nk);
+    if (map.hasCrossKeys())
+      weighKeys(map.getKeyKind());
   }
   if (in.bias)
     bias = in.bias->toDoubles();
@@ -2259,6 +2336,8 @@ llvm::Expected<Outputs> Evaluator::run() {
         // The gate of element (b, h, i, d): one per row (rank 3) or per
         // element (rank 4); extent-1 dimensions broadcast.
         auto gateAt = [&](int64_t d) {
+          if (!rowGates.empty())
+            return rowGates[(b * Hq + h) * Nq + i];
           if (!in.outputGate)
             return 1.0;
           auto shape = in.outputGate->shape();

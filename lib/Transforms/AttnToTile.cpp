@@ -189,9 +189,10 @@ private:
     if (!map)
       return tile;
     FeatureMapKind kind = keys ? map.getKeyKind() : map.getQueryKind();
-    // Sequence maps were applied to all the keys before the work items.
+    // Sequence and cross key maps were applied to all the keys before the
+    // work items.
     if (kind == FeatureMapKind::Identity ||
-        FeatureMapAttr::isSequenceKind(kind))
+        FeatureMapAttr::isKeyOnlyKind(kind))
       return tile;
     auto one = FeatureMapAttr::get(b.getContext(), kind);
     if (!FeatureMapAttr::isElementwiseKind(kind))
@@ -199,8 +200,14 @@ private:
     return FeatureMapOp::create(b, loc, tile.getType(), tile, one).getResult();
   }
   /// The keys the score tiles load: K, or with a sequence key map
-  /// (Efficient Attention) K mapped over its whole sequence, once per call.
+  /// (Efficient Attention) K mapped over its whole sequence, or with a
+  /// cross key map (RALA, Flowformer) the weighted keys of every query
+  /// head, once per call.
   Value keysForScores();
+  /// The head of `keySource` that the work item's key tiles read.
+  Value keyHead() { return keysByQueryHead ? hi : hk; }
+  /// The finalization's gate: flow's row factors or the output gate.
+  Value outputGate() { return rowGate ? rowGate : op.getOutputGate(); }
   /// phi of a map that changes the feature dimension (hedgehog, taylor2):
   /// `rows x F'` (the query head's weights for hedgehog).
   Value expandFeatures(Value tile, FeatureMapAttr map);
@@ -311,6 +318,10 @@ private:
   /// With a low_rank term: q U and k W of the call ([B, H, N, R] f32) and
   /// the work item's tile of q U.
   Value qLowRank, kLowRank, qLowRankTile;
+  /// With a cross key map: keySource is per query head, and flow's row
+  /// factors [B, Hq, Nq] (null otherwise).
+  bool keysByQueryHead = false;
+  Value rowGate;
   bool fp8E5M2 = false;
   RankedTensorType rowsType, scoreType;
 };
@@ -523,8 +534,8 @@ Value TileProgramBuilder::rawScores(Value k0) {
                                      correction);
   }
   Value kTile = applyFeatureMap(
-      LoadOp::create(b, loc, tileType(tileKv, keySource), keySource, bi, hk,
-                     k0),
+      LoadOp::create(b, loc, tileType(tileKv, keySource), keySource, bi,
+                     keyHead(), k0),
       /*keys=*/true);
   return gatedOrPlainScores(qTile, kTile, q0, k0);
 }
@@ -865,7 +876,7 @@ void TileProgramBuilder::finishWorkItem(RowState state, Value accScale,
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   auto resultType = RankedTensorType::get(accType.getShape(),
                                           outType.getElementType());
-  Value gate = op.getOutputGate();
+  Value gate = outputGate();
   Type lseType = op.getLse() ? Type(rowsType) : Type();
   Value acc = affineNormalize(state.acc, state.sum, state.count,
                               state.valueSum);
@@ -1016,6 +1027,24 @@ void TileProgramBuilder::buildSplitKv(ValueRange outs) {
 
 Value TileProgramBuilder::keysForScores() {
   FeatureMapAttr map = op.getFeatureMapAttr();
+  if (map && map.hasCrossKeys()) {
+    // [B, Hq, Nk, D]: the query's batch and heads, the key's tokens.
+    auto qType = cast<RankedTensorType>(op.getQuery().getType());
+    auto kType = cast<RankedTensorType>(op.getKey().getType());
+    auto keysType = RankedTensorType::get(
+        {qType.getDimSize(0), qType.getDimSize(1), kType.getDimSize(2),
+         kType.getDimSize(3)},
+        b.getF32Type());
+    Type gateType;
+    if (map.hasRowGate())
+      gateType = RankedTensorType::get(qType.getShape().take_front(3),
+                                       b.getF32Type());
+    auto weights = KeyWeightsOp::create(b, loc, keysType, gateType,
+                                        op.getQuery(), op.getKey(), map);
+    keysByQueryHead = true;
+    rowGate = weights.getRowGate();
+    return weights.getKeys();
+  }
   if (!map || !map.hasSequenceKeys())
     return op.getKey();
   auto kType = cast<RankedTensorType>(op.getKey().getType());
@@ -1026,7 +1055,8 @@ Value TileProgramBuilder::keysForScores() {
 
 bool TileProgramBuilder::isChunkableLinear() {
   FeatureMapAttr map = op.getFeatureMapAttr();
-  return linearChunk > 0 && !(map && map.hasSequenceKeys()) &&
+  return linearChunk > 0 &&
+         !(map && (map.hasSequenceKeys() || map.hasCrossKeys())) &&
          op.getNormalizationKind() == NormalizationKind::Identity &&
          isa_and_nonnull<CausalMaskAttr>(op.getMaskAttr()) &&
          !op.hasSelection() && op.getMaskFn().empty() &&
@@ -1092,7 +1122,7 @@ Value TileProgramBuilder::finalizeChunk(Value acc, Value max, Value sum) {
   auto outType = cast<RankedTensorType>(op.getOutput().getType());
   auto accType = cast<RankedTensorType>(acc.getType());
   NormalizationAttr norm = op.getNormalizationAttr();
-  Value gate = op.getOutputGate();
+  Value gate = outputGate();
   return FinalizeOp::create(
              b, loc,
              RankedTensorType::get(accType.getShape(),
@@ -1230,7 +1260,7 @@ void TileProgramBuilder::buildGlobalLinear(ValueRange outs) {
         [&](OpBuilder &, Location, Value c0, ValueRange iter) {
           Value kTile = applyFeatureMap(
               LoadOp::create(b, loc, tileType(linearChunk, keySource),
-                             keySource, bi, hk, c0),
+                             keySource, bi, keyHead(), c0),
               /*keys=*/true);
           Value vTile = LoadOp::create(
               b, loc, tileType(linearChunk, op.getValue()), op.getValue(), bi,

@@ -1898,19 +1898,32 @@ class FeatureMap:
     Attention is ``FeatureMap("softmax", keys="sequence_softmax")`` with
     ``normalization=identity()`` and ``scale=1.0``, non-causal (the
     verifier refuses a sequence key map under a causal mask).
+
+    Two key maps read the queries too, next to an elementwise query map
+    ``kind`` that maps the keys as well: ``"query_weighted"`` (RALA: each
+    mapped key times ``Nk * softmax_j(mean_i phi(q_i) . phi(k_j) /
+    sqrt(D))``; ``FeatureMap("elu_plus_one", keys="query_weighted")`` with
+    ``normalization=identity(l1=True)`` and ``scale=1.0``) and ``"flow"``
+    (Flowformer's conservation flows: the keys weighted by the competition,
+    each output row by the allocation over its incoming flow;
+    ``FeatureMap("sigmoid", keys="flow")`` with ``normalization=identity()``
+    and ``scale=1.0``). Both are non-causal and per query head; ``"flow"``
+    takes the place of an ``output_gate`` (see ``#attn.feature_map``).
     """
 
     KINDS = ("elu_plus_one", "relu", "sigmoid", "exp", "silu", "hedgehog", "taylor2",
              "identity", "softmax")
     # Key maps only: they read the whole key sequence.
     SEQUENCE_KINDS = ("sequence_softmax", "sequence_scale")
+    # Key maps only: they read the queries too (RALA, Flowformer).
+    CROSS_KINDS = ("query_weighted", "flow")
     # The kinds that read Spec(feature_weight=..., feature_bias=...).
     WEIGHTED = ("hedgehog",)
 
     def __init__(self, kind: str, keys: Optional[str] = None):
         self.kind = self._checked(kind, self.KINDS)
         self.keys = kind if keys is None else self._checked(
-            keys, self.KINDS + self.SEQUENCE_KINDS)
+            keys, self.KINDS + self.SEQUENCE_KINDS + self.CROSS_KINDS)
 
     @staticmethod
     def _checked(kind, kinds):

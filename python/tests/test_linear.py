@@ -294,6 +294,26 @@ def test_feature_map_arguments():
         ao.FeatureMap(None)
 
 
+def test_key_maps_that_read_the_queries():
+    """RALA's and Flowformer's key maps: key maps only, non-causal, flow
+    without an output gate (spec construction only: the numerics are the
+    C++ LinearAttentionNumericsTest's and test/zoo/wave2-linear.mlir's)."""
+    rala = ao.FeatureMap("elu_plus_one", keys="query_weighted")
+    assert repr(rala) == "#attn.feature_map<elu_plus_one, keys = query_weighted>"
+    ao.Spec(feature_map=rala, normalization=ao.identity(l1=True), scale=1.0)
+    flow = ao.FeatureMap("sigmoid", keys="flow")
+    ao.Spec(feature_map=flow, normalization=ao.identity(), scale=1.0)
+    with pytest.raises(ValueError, match="unknown feature map 'flow'"):
+        ao.FeatureMap("flow")
+    with pytest.raises(SpecError, match="keys = query_weighted weights each key from all "
+                                        "the queries and keys, which a causal mask forbids"):
+        ao.Spec(feature_map=rala, mask=ao.causal(), normalization=ao.identity(l1=True))
+    with pytest.raises(SpecError, match="keys = flow multiplies each output row"):
+        ao.Spec(feature_map=flow, normalization=ao.identity(), output_gate=True)
+    with pytest.raises(SpecError, match="must be elementwise"):
+        ao.Spec(feature_map=ao.FeatureMap("softmax", keys="flow"))
+
+
 def test_feature_weight_arguments():
     causal_linear = dict(mask=ao.causal(), normalization=ao.identity(l1=True))
     w, b = hedgehog_weights(2, 3, 8, np.random.default_rng(0))

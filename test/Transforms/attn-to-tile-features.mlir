@@ -126,3 +126,58 @@ func.func @efficient_scaled(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// -----
+
+// RALA's keys weighted from the mean query (GQA: 4 query heads on 2 key
+// heads): one attn_tile.key_weights before the work items gives the mapped
+// and weighted keys of every query head ([B, Hq, Nk, D]); the key tiles
+// load them unmapped at the query head, the query tiles take phi.
+
+// CHECK-LABEL: func.func @rala
+// CHECK: %[[KW:.*]] = attn_tile.key_weights %[[Q:.*]], %[[K:.*]] map(<elu_plus_one, keys = query_weighted>) : tensor<1x4x40x8xf32>, tensor<1x2x30x8xf32> -> tensor<1x4x30x8xf32>
+// CHECK: scf.forall (%[[B:.*]], %[[H:.*]], %{{.*}}) in
+// CHECK: attn_tile.feature_map %{{.*}} map(<elu_plus_one>) : tensor<16x8xf32>
+// CHECK: attn_tile.for_key_tiles
+// CHECK: %[[KT:.*]] = attn_tile.load %[[KW]][%[[B]], %[[H]], %{{.*}}] : tensor<1x4x30x8xf32> -> tensor<8x8xf32>
+// CHECK-NOT: attn_tile.feature_map
+// CHECK: attn_tile.scores %{{.*}}, %[[KT]]
+// CHUNK-LABEL: func.func @rala
+// CHUNK: %[[KW:.*]] = attn_tile.key_weights
+// CHUNK: scf.forall (%[[B:.*]], %[[H:.*]]) in
+// CHUNK: scf.for %{{.*}} step %c5
+// CHUNK: attn_tile.load %[[KW]][%[[B]], %[[H]], %{{.*}}]
+// CHUNK: attn_tile.update_state
+// CHUNK: attn_tile.read_state
+// CHUNK-NOT: attn_tile.for_key_tiles
+// LOOPS-LABEL: func.func @rala
+// LOOPS-NOT: attn_tile.
+// LOOPS: return
+func.func @rala(%q: tensor<1x4x40x8xf32>, %k: tensor<1x2x30x8xf32>) -> tensor<1x4x40x8xf32> {
+  %o = attn.attention %q, %k, %k feature_map(#attn.feature_map<elu_plus_one, keys = query_weighted>)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<1x4x40x8xf32>, tensor<1x2x30x8xf32>, tensor<1x2x30x8xf32> -> tensor<1x4x40x8xf32>
+  return %o : tensor<1x4x40x8xf32>
+}
+
+// -----
+
+// Flowformer: the key weights and the row factors, which are the
+// finalization's gate (in both forms).
+
+// CHECK-LABEL: func.func @flow
+// CHECK: %[[KW:.*]], %[[G:.*]] = attn_tile.key_weights %{{.*}}, %{{.*}} map(<sigmoid, keys = flow>) : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+// CHECK: attn_tile.load %[[KW]]
+// CHECK: attn_tile.finalize {{.*}} gate(%[[G]]
+// CHUNK-LABEL: func.func @flow
+// CHUNK: %[[KW:.*]], %[[G:.*]] = attn_tile.key_weights
+// CHUNK: attn_tile.finalize {{.*}} gate(%[[G]]
+// LOOPS-LABEL: func.func @flow
+// LOOPS-NOT: attn_tile.
+// LOOPS: return
+func.func @flow(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<sigmoid, keys = flow>)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -582,6 +582,23 @@ const SpecCase kLinearCases[] = {
     {"efficient_scaled",
      "feature_map(#attn.feature_map<identity, keys = sequence_scale>) "
      "normalization(#attn.normalize<identity>) scale(1.0)"},
+    // Key maps that read the queries (once per call, per query head: GQA
+    // and Nq != Nk give each head its own weights): RALA's keys weighted
+    // by the softmax against the mean query (l1; the global form without a
+    // mask), under a window with softmax, and Flowformer's flows (key
+    // weights and row factors), alone and with a window and l1.
+    {"rala_l1",
+     "feature_map(#attn.feature_map<elu_plus_one, keys = query_weighted>) "
+     ATTN_TEST_LINEAR},
+    {"query_weighted_window_softmax",
+     "feature_map(#attn.feature_map<exp, keys = query_weighted>) "
+     "mask(#attn.window<left = 5, right = 3>)"},
+    {"flow",
+     "feature_map(#attn.feature_map<sigmoid, keys = flow>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)"},
+    {"flow_window_l1",
+     "feature_map(#attn.feature_map<elu_plus_one, keys = flow>) "
+     "mask(#attn.window<left = 5, right = 3>) " ATTN_TEST_LINEAR},
 };
 constexpr int kFirstExpandedCase = 9;
 constexpr int kFirstSeparateMapsCase = 16;
@@ -632,10 +649,12 @@ TEST(LinearAttentionEdgeTest, ExpandedFeatureMapsAtOneTokenAndOddDims) {
   }
 }
 
-// The maps over the key sequence at one key (the softmax over one key is
-// 1), at a head dimension no vector divides, and with many more keys than
-// queries (each key feature normalized over all Nk = 300 keys). Non-causal:
-// the quadratic form only, so one chunk setting.
+// The maps over the key sequence, and the key maps that read the queries
+// (RALA, Flowformer: per query head, GQA), at one key (the softmax over one
+// key is 1), at a head dimension no vector divides, and with many more keys
+// than queries (each key feature normalized over all Nk = 300 keys).
+// Non-causal: the quadratic form (chunk 0) and, for the specs without a
+// mask, the global form (64).
 TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);
@@ -647,8 +666,8 @@ TEST(LinearAttentionEdgeTest, SequenceKeyMapsAtOneKeyAndOddDims) {
   ASSERT_STREQ(kLinearCases[kFirstSeparateMapsCase].name, "efficient_softmax");
   for (int i = kFirstSeparateMapsCase; i < int(std::size(kLinearCases)); ++i) {
     SCOPED_TRACE(kLinearCases[i].name);
-    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false, {0},
-                                 {2}, shapes);
+    checkTileProgramAtEveryShape(context, kLinearCases[i], "f32", false,
+                                 {0, 64}, {2}, shapes);
     if (testing::Test::HasFatalFailure())
       return;
   }

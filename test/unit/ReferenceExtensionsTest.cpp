@@ -21,6 +21,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -635,5 +636,145 @@ TEST(ReferenceExtensions, RmsNormEpilogueThenElementwiseGate) {
                 << "b " << b << " h " << h << " i " << i;
           }
         }
+  }
+}
+
+namespace {
+std::string crossKeySpec(const char *map, const char *normalization) {
+  std::string t = kT;
+  return "func.func @f(%q: " + t + ", %k: " + t + ", %v: " + t +
+         ") {\n  %o = attn.attention %q, %k, %v feature_map(" + map +
+         ") normalization(" + normalization + ") scale(1.0) : " + t + ", " +
+         t + ", " + t + " -> " + t + "\n  return\n}\n";
+}
+
+double sigmoidOf(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+double eluPlusOne(double x) { return x > 0 ? x + 1.0 : std::exp(x); }
+} // namespace
+
+// Flowformer's flow conservation: the reference's quadratic form (each
+// score phi(q_i) . phi(k_j) times the key's competition, each row times its
+// allocation over the incoming flow) against the authors' Flow_Attention
+// written in its own factorized order (eps = 0), GQA with Nq != Nk.
+TEST(ReferenceExtensions, FlowIsTheAuthorsFlowAttention) {
+  PARSE(spec, crossKeySpec("#attn.feature_map<sigmoid, keys = flow>",
+                           "#attn.normalize<identity>"));
+  const int64_t hq = 2, nq = 5, nk = 7, d = 3, dv = 2;
+  Inputs in = qkv(randn({1, hq, nq, d}, 31), randn({1, 1, nk, d}, 32),
+                  randn({1, 1, nk, dv}, 33));
+  EVAL(out, spec, in);
+  for (int64_t h = 0; h < hq; ++h) {
+    auto q = [&](int64_t i, int64_t x) { return sigmoidOf(at4(in.query, 0, h, i, x)); };
+    auto k = [&](int64_t j, int64_t x) { return sigmoidOf(at4(in.key, 0, 0, j, x)); };
+    std::vector<double> qs(d, 0.0), ks(d, 0.0);
+    for (int64_t x = 0; x < d; ++x) {
+      for (int64_t i = 0; i < nq; ++i)
+        qs[x] += q(i, x);
+      for (int64_t j = 0; j < nk; ++j)
+        ks[x] += k(j, x);
+    }
+    // sink_incoming = 1 / I, source_outgoing = 1 / O.
+    std::vector<double> sinkIncoming(nq), sourceOutgoing(nk);
+    for (int64_t i = 0; i < nq; ++i) {
+      double s = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        s += q(i, x) * ks[x];
+      sinkIncoming[i] = 1.0 / s;
+    }
+    for (int64_t j = 0; j < nk; ++j) {
+      double s = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        s += k(j, x) * qs[x];
+      sourceOutgoing[j] = 1.0 / s;
+    }
+    // conserved_sink, conserved_source (clamped), allocation, competition.
+    std::vector<double> kw(d, 0.0), qw(d, 0.0);
+    for (int64_t x = 0; x < d; ++x) {
+      for (int64_t j = 0; j < nk; ++j)
+        kw[x] += k(j, x) * sourceOutgoing[j];
+      for (int64_t i = 0; i < nq; ++i)
+        qw[x] += q(i, x) * sinkIncoming[i];
+    }
+    std::vector<double> allocation(nq), competition(nk);
+    for (int64_t i = 0; i < nq; ++i) {
+      double s = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        s += q(i, x) * kw[x];
+      allocation[i] = sigmoidOf(s * double(nq) / double(nk));
+    }
+    double total = 0.0;
+    for (int64_t j = 0; j < nk; ++j) {
+      double s = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        s += k(j, x) * qw[x];
+      total += competition[j] = std::exp(std::clamp(s, -1.0, 1.0));
+    }
+    for (double &c : competition)
+      c = c / total * double(nk);
+    // x = (q * sink_incoming) (k^T (v * competition)) * allocation.
+    for (int64_t i = 0; i < nq; ++i)
+      for (int64_t y = 0; y < dv; ++y) {
+        double o = 0.0;
+        for (int64_t x = 0; x < d; ++x) {
+          double kv = 0.0;
+          for (int64_t j = 0; j < nk; ++j)
+            kv += k(j, x) * at4(in.value, 0, 0, j, y) * competition[j];
+          o += q(i, x) * sinkIncoming[i] * kv;
+        }
+        o *= allocation[i];
+        EXPECT_NEAR(at4(out.output, 0, h, i, y), o, 1e-12 * (1.0 + std::abs(o)))
+            << "h " << h << " i " << i;
+      }
+  }
+}
+
+// RALA: o_i = phi(q_i) . (sum_j k~_j v_j^T / N) / (phi(q_i) . mean_j k~_j)
+// with k~_j = N softmax_j(q_bar . phi(k_j) / sqrt d) phi(k_j), against the
+// reference's l1-normalized scores with the key weights.
+TEST(ReferenceExtensions, QueryWeightedKeysAreRala) {
+  PARSE(spec, crossKeySpec("#attn.feature_map<elu_plus_one, keys = "
+                           "query_weighted>",
+                           "#attn.normalize<identity, l1>"));
+  const int64_t hq = 2, nq = 6, nk = 4, d = 3, dv = 2;
+  Inputs in = qkv(randn({1, hq, nq, d}, 41), randn({1, 1, nk, d}, 42),
+                  randn({1, 1, nk, dv}, 43));
+  EVAL(out, spec, in);
+  for (int64_t h = 0; h < hq; ++h) {
+    auto q = [&](int64_t i, int64_t x) { return eluPlusOne(at4(in.query, 0, h, i, x)); };
+    auto k = [&](int64_t j, int64_t x) { return eluPlusOne(at4(in.key, 0, 0, j, x)); };
+    std::vector<double> qBar(d, 0.0), alpha(nk);
+    for (int64_t x = 0; x < d; ++x)
+      for (int64_t i = 0; i < nq; ++i)
+        qBar[x] += q(i, x) / double(nq);
+    double total = 0.0;
+    for (int64_t j = 0; j < nk; ++j) {
+      double s = 0.0;
+      for (int64_t x = 0; x < d; ++x)
+        s += qBar[x] * k(j, x);
+      total += alpha[j] = std::exp(s / std::sqrt(double(d)));
+    }
+    for (double &a : alpha)
+      a = a / total * double(nk);
+    for (int64_t i = 0; i < nq; ++i) {
+      double denominator = 0.0;
+      for (int64_t x = 0; x < d; ++x) {
+        double mean = 0.0;
+        for (int64_t j = 0; j < nk; ++j)
+          mean += alpha[j] * k(j, x) / double(nk);
+        denominator += q(i, x) * mean;
+      }
+      for (int64_t y = 0; y < dv; ++y) {
+        double numerator = 0.0;
+        for (int64_t x = 0; x < d; ++x) {
+          double kv = 0.0;
+          for (int64_t j = 0; j < nk; ++j)
+            kv += alpha[j] * k(j, x) * at4(in.value, 0, 0, j, y) / double(nk);
+          numerator += q(i, x) * kv;
+        }
+        double o = numerator / denominator;
+        EXPECT_NEAR(at4(out.output, 0, h, i, y), o, 1e-12 * (1.0 + std::abs(o)))
+            << "h " << h << " i " << i;
+      }
+    }
   }
 }

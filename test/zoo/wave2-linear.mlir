@@ -1,5 +1,5 @@
-// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L04, L06, L07, L10 and
-// L13 in part, Y03's two attention layers, and the linear transformer that
+// Zoo wave 2, linear attention (ZOO.md L01, L02, L03, L04, L05, L06, L07, L10,
+// L12 and L13 in part, Y03's two attention layers, and the linear transformer that
 // L10/L12 build on): every spec checked against the float64 reference,
 // which evaluates the quadratic form (phi(q) . phi(k) times the
 // product of the decays, over the causal keys) directly, at sizes that are
@@ -92,12 +92,26 @@
 // RUN: attn-run %zoo/linear/mala.mlir --random 27 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mala.mlir --random 28 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mala.mlir --random 29 --tile-program --portable-tiles --shape 1,2,1,1,70,24 --check | FileCheck %s
+// L12 RALA (ELU+1, keys weighted by N softmax_j(q_bar . phi(k_j) / sqrt d)
+// from the mean mapped query, l1, element-wise gate; the global O(N) form,
+// 0 = the quadratic one), GQA, Nq != Nk, one token, bf16.
+// RUN: attn-run %zoo/linear/rala.mlir --random 41 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/rala.mlir --random 42 --tile-program --linear-chunk 7 --shape 1,2,1,300,333,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/rala.mlir --random 43 --tile-program --linear-chunk 0 --shape 1,4,2,100,70,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/rala.mlir --random 44 --tile-program --element-type bf16 --shape 1,2,2,1,1,16 --check | FileCheck %s
+// L05 Flowformer (sigmoid, conservation flows: keys weighted by the
+// competition, rows by the allocation over the incoming flow).
+// RUN: attn-run %zoo/linear/flowformer.mlir --random 45 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/flowformer.mlir --random 46 --tile-program --linear-chunk 7 --shape 1,2,1,300,333,32 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/flowformer.mlir --random 47 --tile-program --linear-chunk 0 --split-kv 3 --shape 1,4,2,100,70,16 --check | FileCheck %s
+// RUN: attn-run %zoo/linear/flowformer.mlir --random 48 --tile-program --element-type bf16 --shape 1,2,2,1,1,16 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse kernels with a
 // located diagnostic (the tile program is their only lowering).
 // RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+// RUN: not attn-emit-lib %zoo/linear/flowformer.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPUFLOW
 
 // A chunk size outside [0, 1024] is refused.
 // RUN: not attn-run %zoo/linear/mamba2_ssd.mlir --random 1 --tile-program --linear-chunk -1 2>&1 | FileCheck %s --check-prefix=BADCHUNK
@@ -108,4 +122,5 @@
 // CHECK-NOT: FAIL
 // CPU: lightning2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention is lowered through the tile program only
 // UNTILED: linear_transformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel
+// GPUFLOW: flowformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.key_weights' op a linear-attention feature map has no GPU lowering yet
 // GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.decay_prefix' op a decay has no GPU lowering yet

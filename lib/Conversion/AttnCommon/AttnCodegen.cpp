@@ -223,6 +223,9 @@ Value ScalarEmitter::featureMap(FeatureMapKind kind, Value x) {
   case FeatureMapKind::SequenceSoftmax:
   case FeatureMapKind::SequenceScale:
     // Over the key sequence: attn_tile.sequence_map.
+  case FeatureMapKind::QueryWeighted:
+  case FeatureMapKind::Flow:
+    // Over the queries and keys: attn_tile.key_weights.
     break;
   }
   llvm_unreachable("not an elementwise feature map");

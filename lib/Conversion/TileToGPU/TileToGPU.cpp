@@ -38,9 +38,8 @@ namespace {
 /// program (empty: the kernel implements the op).
 std::string unsupportedFeature(Operation *op) {
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp>([](auto) {
-        return "a linear-attention feature map";
-      })
+      .Case<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp, KeyWeightsOp>(
+          [](auto) { return "a linear-attention feature map"; })
       .Case<DecayPrefixOp, DecayOp>([](auto) { return "a decay"; })
       .Case<ReadStateOp, UpdateStateOp>(
           [](auto) { return "linear attention's carried state"; })
@@ -244,7 +243,7 @@ struct ConvertAttnTileToGPUPass
   /// The tile programs' work-item foralls (the outermost scf.foralls
   /// holding attn_tile ops); fails on an attn_tile op the kernel does not
   /// implement, in them or outside of them (the per-call ops of
-  /// quantization, selection and sequence maps).
+  /// quantization, selection, sequence maps and key weights).
   FailureOr<SmallVector<scf::ForallOp>> tilePrograms() {
     SmallVector<scf::ForallOp> programs;
     auto refuse = [](Operation *op, StringRef feature) {

@@ -1926,6 +1926,223 @@ static Value lowerSequenceMap(SequenceMapOp op) {
       });
 }
 
+/// The keys weighted from the queries (attn_tile.key_weights: RALA's
+/// query_weighted, Flowformer's flow), per (b, query head): phi(Q) and
+/// phi(K) materialized first, then the token sums ([B, Hq, D], f64 in token order rounded to f32), then
+/// the per-token flows and logits ([B, Hq, N], dot products over the
+/// channels in f32), the logits' maximum and f64 exp-sum ([B, Hq]), and
+/// last every weighted key element (and flow's row factors).
+static SmallVector<Value> lowerKeyWeights(KeyWeightsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value query = op.getQuery(), key = op.getKey();
+  SmallVector<Value, 4> qExtents = extentsOf(t, query);
+  SmallVector<Value, 4> kExtents = extentsOf(t, key);
+  Value batch = qExtents[0], hq = qExtents[1], nq = qExtents[2];
+  Value nk = kExtents[2], d = kExtents[3];
+  FeatureMapKind phi = op.getMap().getKind();
+  bool flow = op.getMap().hasRowGate();
+  // phi(Q) and phi(K) once ([B, Hq, Nq, D], [B, Hk, Nk, D] in f32): every
+  // flow below reads them again.
+  auto mapped = [&](Value source, ArrayRef<Value> extents) {
+    auto type = RankedTensorType::get(
+        SmallVector<int64_t>(4, ShapedType::kDynamic), b.getF32Type());
+    return t.materialize(type, extents, [&](ValueRange index) {
+      return e.featureMap(
+          phi, e.toF32(tensor::ExtractOp::create(b, loc, source, index)));
+    });
+  };
+  Value phiQs = mapped(query, qExtents), phiKs = mapped(key, kExtents);
+  // Query head h reads key head h / (Hq / Hk).
+  auto keyHead = [&](Value hi) {
+    return e.headIndex(Value(), kExtents[1], hq, Value(), hi);
+  };
+  auto phiQ = [&](Value bi, Value hi, Value i, Value c) -> Value {
+    return tensor::ExtractOp::create(b, loc, phiQs, ValueRange{bi, hi, i, c});
+  };
+  auto phiK = [&](Value bi, Value hi, Value j, Value c) -> Value {
+    return tensor::ExtractOp::create(b, loc, phiKs,
+                                     ValueRange{bi, keyHead(hi), j, c});
+  };
+  auto asF32 = [&](Value n) {
+    return arith::UIToFPOp::create(
+               b, loc, b.getF32Type(),
+               arith::IndexCastUIOp::create(b, loc, b.getI64Type(), n))
+        .getResult();
+  };
+  // sum_{t < n} term(t) in f64, in token order, rounded to f32.
+  auto tokenSum = [&](Value n, function_ref<Value(Value)> term) -> Value {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF64FloatAttr(0.0));
+    Value total =
+        scf::ForOp::create(
+            b, loc, e.idx(0), n, e.idx(1), ValueRange{zero},
+            [&](OpBuilder &, Location, Value tk, ValueRange acc) {
+              Value x = arith::ExtFOp::create(b, loc, b.getF64Type(), term(tk));
+              scf::YieldOp::create(
+                  b, loc, arith::AddFOp::create(b, loc, acc[0], x).getResult());
+            })
+            .getResult(0);
+    return arith::TruncFOp::create(b, loc, b.getF32Type(), total);
+  };
+  // sum_c term(c) over the D channels in f32.
+  auto channelDot = [&](function_ref<Value(Value)> term) -> Value {
+    return scf::ForOp::create(
+               b, loc, e.idx(0), d, e.idx(1), ValueRange{e.f32(0.0)},
+               [&](OpBuilder &, Location, Value c, ValueRange acc) {
+                 scf::YieldOp::create(
+                     b, loc,
+                     arith::AddFOp::create(b, loc, acc[0], term(c))
+                         .getResult());
+               })
+        .getResult(0);
+  };
+  auto type3 = RankedTensorType::get(SmallVector<int64_t>(3, ShapedType::kDynamic),
+                                     b.getF32Type());
+  auto type2 = RankedTensorType::get(SmallVector<int64_t>(2, ShapedType::kDynamic),
+                                     b.getF32Type());
+  auto at = [&](Value tensor, ValueRange index) -> Value {
+    return tensor::ExtractOp::create(b, loc, tensor, index);
+  };
+  // [B, Hq, D] sums over the tokens of each channel.
+  auto perChannel = [&](Value n, function_ref<Value(ValueRange, Value)> term) {
+    return t.materialize(type3, ValueRange{batch, hq, d},
+                         [&](ValueRange index) {
+                           return tokenSum(n, [&](Value tk) {
+                             return term(index, tk);
+                           });
+                         });
+  };
+  // [B, Hq, N] per token: a dot product over the channels.
+  auto perToken = [&](Value n, function_ref<Value(ValueRange, Value)> term) {
+    return t.materialize(type3, ValueRange{batch, hq, n},
+                         [&](ValueRange index) {
+                           return channelDot([&](Value c) {
+                             return term(index, c);
+                           });
+                         });
+  };
+
+  Value logits, inflow, keyOverOutflow;
+  if (!flow) {
+    // u_j = q_bar . phi(k_j) / sqrt(D), q_bar the mean mapped query.
+    Value qSum = perChannel(nq, [&](ValueRange x, Value i) {
+      return phiQ(x[0], x[1], i, x[2]);
+    });
+    Value factor = arith::DivFOp::create(
+        b, loc, e.f32(1.0),
+        arith::MulFOp::create(b, loc, asF32(nq),
+                              math::SqrtOp::create(b, loc, asF32(d))));
+    logits = perToken(nk, [&](ValueRange x, Value c) {
+      Value qBar = arith::MulFOp::create(b, loc, at(qSum, {x[0], x[1], c}),
+                                         factor);
+      return arith::MulFOp::create(b, loc, qBar, phiK(x[0], x[1], x[2], c))
+          .getResult();
+    });
+  } else {
+    Value qSum = perChannel(nq, [&](ValueRange x, Value i) {
+      return phiQ(x[0], x[1], i, x[2]);
+    });
+    Value kSum = perChannel(nk, [&](ValueRange x, Value j) {
+      return phiK(x[0], x[1], j, x[2]);
+    });
+    // Incoming flows I_i and outgoing flows O_j.
+    inflow = perToken(nq, [&](ValueRange x, Value c) {
+      return arith::MulFOp::create(b, loc, phiQ(x[0], x[1], x[2], c),
+                                   at(kSum, {x[0], x[1], c}))
+          .getResult();
+    });
+    Value outflow = perToken(nk, [&](ValueRange x, Value c) {
+      return arith::MulFOp::create(b, loc, phiK(x[0], x[1], x[2], c),
+                                   at(qSum, {x[0], x[1], c}))
+          .getResult();
+    });
+    keyOverOutflow = perChannel(nk, [&](ValueRange x, Value j) {
+      return arith::DivFOp::create(b, loc, phiK(x[0], x[1], j, x[2]),
+                                   at(outflow, {x[0], x[1], j}))
+          .getResult();
+    });
+    Value queryOverInflow = perChannel(nq, [&](ValueRange x, Value i) {
+      return arith::DivFOp::create(b, loc, phiQ(x[0], x[1], i, x[2]),
+                                   at(inflow, {x[0], x[1], i}))
+          .getResult();
+    });
+    // The conserved outgoing flow O'_j, clamped into [-1, 1] (a NaN stays).
+    logits = t.materialize(type3, ValueRange{batch, hq, nk},
+                           [&](ValueRange x) -> Value {
+                             Value o = channelDot([&](Value c) {
+                               return arith::MulFOp::create(
+                                          b, loc, phiK(x[0], x[1], x[2], c),
+                                          at(queryOverInflow, {x[0], x[1], c}))
+                                   .getResult();
+                             });
+                             Value low = arith::MaximumFOp::create(
+                                 b, loc, o, e.f32(-1.0));
+                             return arith::MinimumFOp::create(b, loc, low,
+                                                              e.f32(1.0));
+                           });
+  }
+  // Nk * softmax over the keys of the logits.
+  Value max = t.materialize(type2, ValueRange{batch, hq}, [&](ValueRange x) {
+    return scf::ForOp::create(
+               b, loc, e.idx(0), nk, e.idx(1), ValueRange{e.f32(-INFINITY)},
+               [&](OpBuilder &, Location, Value j, ValueRange acc) {
+                 scf::YieldOp::create(
+                     b, loc,
+                     arith::MaximumFOp::create(b, loc, acc[0],
+                                               at(logits, {x[0], x[1], j}))
+                         .getResult());
+               })
+        .getResult(0);
+  });
+  auto shifted = [&](Value bi, Value hi, Value j) -> Value {
+    return math::ExpOp::create(
+        b, loc,
+        arith::SubFOp::create(b, loc, at(logits, {bi, hi, j}),
+                              at(max, {bi, hi})));
+  };
+  Value expSum = t.materialize(type2, ValueRange{batch, hq}, [&](ValueRange x) {
+    return tokenSum(nk, [&](Value j) { return shifted(x[0], x[1], j); });
+  });
+  // One weight per key ([B, Hq, Nk]), then every element of its row.
+  Value weights = t.materialize(
+      type3, ValueRange{batch, hq, nk}, [&](ValueRange x) -> Value {
+        return arith::DivFOp::create(
+            b, loc,
+            arith::MulFOp::create(b, loc, asF32(nk),
+                                  shifted(x[0], x[1], x[2])),
+            at(expSum, {x[0], x[1]}));
+      });
+  auto keysType = cast<RankedTensorType>(op.getKeys().getType());
+  SmallVector<Value, 4> keyExtents = {batch, hq, nk, d};
+  Value keys = t.materialize(
+      keysType, dynamicExtents(keysType, keyExtents),
+      [&](ValueRange x) -> Value {
+        return arith::MulFOp::create(b, loc, at(weights, {x[0], x[1], x[2]}),
+                                     phiK(x[0], x[1], x[2], x[3]));
+      });
+  if (!flow)
+    return {keys};
+  // Row i's allocation sigmoid(I'_i Nq / Nk) over its incoming flow I_i.
+  auto gateType = cast<RankedTensorType>(op.getRowGate().getType());
+  Value ratio = arith::DivFOp::create(b, loc, asF32(nq), asF32(nk));
+  Value gate = t.materialize(
+      gateType, dynamicExtents(gateType, {batch, hq, nq}),
+      [&](ValueRange x) -> Value {
+        Value conserved = channelDot([&](Value c) {
+          return arith::MulFOp::create(b, loc, phiQ(x[0], x[1], x[2], c),
+                                       at(keyOverOutflow, {x[0], x[1], c}))
+              .getResult();
+        });
+        Value allocation =
+            e.sigmoid(arith::MulFOp::create(b, loc, conserved, ratio));
+        return arith::DivFOp::create(b, loc, allocation,
+                                     at(inflow, {x[0], x[1], x[2]}));
+      });
+  return {keys, gate};
+}
+
 /// The block's absmax over its tokens [first, last) and all channels of
 /// (bi, hi), read through `read`; a NaN propagates (maximumf).
 static Value blockAbsMax(TileLowering &t, Value first, Value last,
@@ -2512,6 +2729,7 @@ static void lowerTileOp(Operation *op) {
           .Case([](SequenceMapOp o) {
             return SmallVector<Value>{lowerSequenceMap(o)};
           })
+          .Case([](KeyWeightsOp o) { return lowerKeyWeights(o); })
           .Case([](FP8ChannelsOp o) {
             return SmallVector<Value>{lowerFP8Channels(o)};
           })

@@ -804,7 +804,8 @@ static std::optional<FeatureMapKind> parseFeatureMapKind(AsmParser &parser) {
     parser.emitError(loc) << "unknown feature map '" << keyword
                           << "'; expected elu_plus_one, relu, sigmoid, exp, "
                              "silu, hedgehog, taylor2, identity, softmax, "
-                             "sequence_softmax or sequence_scale";
+                             "sequence_softmax, sequence_scale, "
+                             "query_weighted or flow";
   return kind;
 }
 
@@ -847,8 +848,21 @@ FeatureMapAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << "> normalizes over the key sequence: it is a key "
                           "map only (#attn.feature_map<identity, keys = "
                        << stringifyFeatureMapKind(kind) << ">)";
+  if (isCrossKind(kind))
+    return emitError() << "#attn.feature_map<" << stringifyFeatureMapKind(kind)
+                       << "> weights the keys from the queries: it is a key "
+                          "map only (#attn.feature_map<elu_plus_one, keys = "
+                       << stringifyFeatureMapKind(kind) << ">)";
   if (kind == keys)
     return success();
+  // The cross key maps weight phi(k) with phi the query map: an
+  // elementwise one (the prologue maps every element of Q and K).
+  if (isCrossKind(keys) && !isElementwiseKind(kind))
+    return emitError() << "keys = " << stringifyFeatureMapKind(keys)
+                       << " maps the keys with the query map, which must be "
+                          "elementwise (elu_plus_one, relu, sigmoid, exp, "
+                          "silu, identity), got "
+                       << stringifyFeatureMapKind(kind);
   // Separate maps must give the same feature count: the row maps that
   // change it (hedgehog, taylor2) map queries and keys alike.
   for (FeatureMapKind k : {kind, keys})

@@ -219,6 +219,39 @@ static LogicalResult verifySequenceKeyMap(AttentionOp op) {
   return success();
 }
 
+/// The key maps that read the queries (query_weighted, flow) reduce over
+/// all the queries and keys of a head: non-causal, like the sequence
+/// maps; their prologue reads the key head of the GQA shapes, and flow's
+/// row factor takes the place of a rank-3 output gate.
+static LogicalResult verifyCrossKeyMap(AttentionOp op) {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (!map || !map.hasCrossKeys())
+    return success();
+  StringRef name = stringifyFeatureMapKind(map.getKeyKind());
+  bool causal = false;
+  if (auto mask = dyn_cast_or_null<MaskAttrInterface>(op.getMaskAttr()))
+    walkMasks(mask, [&](MaskAttrInterface m) {
+      causal |= isa<CausalMaskAttr>(m);
+    });
+  if (causal || op.getDecay())
+    return op.emitOpError()
+           << "keys = " << name
+           << " weights each key from all the queries and keys, which "
+           << (causal ? "a causal mask" : "a decay (causal)")
+           << " forbids (there is no causal or chunked form of it)";
+  if (op.getKHeadMap())
+    return op.emitOpError()
+           << "keys = " << name
+           << " reads the key head of the GQA shapes; a k_head_map is not "
+              "supported with it";
+  if (map.hasRowGate() && op.getOutputGate())
+    return op.emitOpError()
+           << "keys = flow multiplies each output row by its allocation "
+              "factor, which takes the place of the output_gate; the two "
+              "cannot be combined";
+  return success();
+}
+
 /// The projections of a learned block gate: Wq [Hq|1, D, Dg] and Wk
 /// [Hk|1, P*D, Dg], given exactly when the selection's gate is learned.
 static LogicalResult verifyGateWeights(AttentionOp op, const Extents &e) {
@@ -911,7 +944,8 @@ LogicalResult AttentionOp::verify() {
     if (failed(verifyDecayOperand(*this, decay, e)))
       return failure();
   if (failed(verifyFeatureMapOperands(*this, e)) ||
-      failed(verifySequenceKeyMap(*this)))
+      failed(verifySequenceKeyMap(*this)) ||
+      failed(verifyCrossKeyMap(*this)))
     return failure();
   if (failed(verifyRowTerms(*this)))
     return failure();

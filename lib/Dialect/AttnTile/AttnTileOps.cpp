@@ -82,6 +82,35 @@ LogicalResult SequenceMapOp::verify() {
   return success();
 }
 
+LogicalResult KeyWeightsOp::verify() {
+  FeatureMapAttr map = getMap();
+  if (!map.hasCrossKeys())
+    return emitOpError() << "applies a key map that reads the queries (keys "
+                            "= query_weighted or flow), got "
+                         << Attribute(map);
+  if (map.hasRowGate() != static_cast<bool>(getRowGate()))
+    return emitOpError() << (map.hasRowGate()
+                                 ? "with keys = flow has a row_gate result"
+                                 : "has a row_gate result with keys = flow "
+                                   "only");
+  // keys: [B, Hq, Nk, D] (the query's batch and heads, the key's tokens).
+  if (failed(checkExtent(*this, getKeys(), 0, "keys", getQuery(), 0,
+                         "query")) ||
+      failed(checkExtent(*this, getKeys(), 1, "keys", getQuery(), 1,
+                         "query")) ||
+      failed(checkExtent(*this, getKeys(), 2, "keys", getKey(), 2, "key")) ||
+      failed(checkExtent(*this, getKeys(), 3, "keys", getKey(), 3, "key")) ||
+      failed(checkExtent(*this, getKey(), 3, "key", getQuery(), 3, "query")) ||
+      failed(checkExtent(*this, getKey(), 0, "key", getQuery(), 0, "query")))
+    return failure();
+  if (Value gate = getRowGate())
+    for (unsigned d = 0; d < 3; ++d)
+      if (failed(checkExtent(*this, gate, d, "row_gate", getQuery(), d,
+                             "query")))
+        return failure();
+  return success();
+}
+
 /// The extent F' of a row map without weights (taylor2, softmax).
 static int64_t unweightedFeatures(FeatureMapKind kind, int64_t d) {
   if (ShapedType::isDynamic(d))

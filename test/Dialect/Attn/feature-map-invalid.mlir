@@ -186,7 +186,7 @@ func.func @taylor2_with_another_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x
 // -----
 
 func.func @unknown_key_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{unknown feature map 'softmin'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax or sequence_scale}}
+  // expected-error @+1 {{unknown feature map 'softmin'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax, sequence_scale, query_weighted or flow}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = softmin>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -218,6 +218,61 @@ func.func @sequence_scale_causal_window(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x
   // expected-error @+1 {{'attn.attention' op keys = sequence_scale normalizes each key feature over all the keys, which a causal mask forbids}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<identity, keys = sequence_scale>)
        mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>) normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// The key maps that read the queries (RALA's query_weighted, Flowformer's
+// flow): key maps only, next to an elementwise query map, non-causal,
+// without a decay or a k_head_map, and flow without an output gate.
+
+func.func @flow_on_queries(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.feature_map<flow> weights the keys from the queries: it is a key map only (#attn.feature_map<elu_plus_one, keys = flow>)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<flow>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @query_weighted_after_a_row_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{keys = query_weighted maps the keys with the query map, which must be elementwise (elu_plus_one, relu, sigmoid, exp, silu, identity), got softmax}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = query_weighted>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @query_weighted_causal(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = query_weighted weights each key from all the queries and keys, which a causal mask forbids (there is no causal or chunked form of it)}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<elu_plus_one, keys = query_weighted>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 3, right = 0>]>)
+       normalization(#attn.normalize<identity, l1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flow_with_k_head_map(%q: tensor<1x2x8x16xf32>, %m: tensor<2xi32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = flow reads the key head of the GQA shapes; a k_head_map is not supported with it}}
+  %o = attn.attention %q, %q, %q k_head_map(%m : tensor<2xi32>)
+       feature_map(#attn.feature_map<sigmoid, keys = flow>)
+       normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @flow_with_output_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op keys = flow multiplies each output row by its allocation factor, which takes the place of the output_gate; the two cannot be combined}}
+  %o = attn.attention %q, %q, %q output_gate(%g : tensor<1x2x8xf32>)
+       feature_map(#attn.feature_map<sigmoid, keys = flow>)
+       normalization(#attn.normalize<identity>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -1682,7 +1682,7 @@ func.func @channel_decay_not_causal(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1x1
 // -----
 
 func.func @feature_map_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{unknown feature map 'tanh'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax or sequence_scale}}
+  // expected-error @+1 {{unknown feature map 'tanh'; expected elu_plus_one, relu, sigmoid, exp, silu, hedgehog, taylor2, identity, softmax, sequence_softmax, sequence_scale, query_weighted or flow}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<tanh>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

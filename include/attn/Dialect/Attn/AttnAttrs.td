@@ -358,7 +358,9 @@ def Attn_FeatureMapKind : I32EnumAttr<"FeatureMapKind",
   I32EnumAttrCase<"Identity", 7, "identity">,
   I32EnumAttrCase<"Softmax", 8, "softmax">,
   I32EnumAttrCase<"SequenceSoftmax", 9, "sequence_softmax">,
-  I32EnumAttrCase<"SequenceScale", 10, "sequence_scale">]> {
+  I32EnumAttrCase<"SequenceScale", 10, "sequence_scale">,
+  I32EnumAttrCase<"QueryWeighted", 11, "query_weighted">,
+  I32EnumAttrCase<"Flow", 12, "flow">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -414,6 +416,37 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
       sqrt(n)`, written with the whole `1/n` on the keys):
       `phi(K)[j, a] = K[j, a] / Nk`.
 
+    **Key maps that read the queries too** (a per-call prologue over all
+    the queries and keys of a (batch, query head), whatever the mask
+    keeps). They exist only as `keys = ...` next to an elementwise query
+    map `phi` (or `identity`); the keys are mapped with `phi` too, then
+    each key row is weighted by a factor of its own, so the result is per
+    query head. With `F = D` features, `Nq` queries and `Nk` keys:
+
+    * `query_weighted` (RALA, "Breaking the Low-Rank Dilemma of Linear
+      Attention", Fan et al., arXiv 2411.07635):
+      `q_bar = (1 / Nq) sum_i phi(q_i)`,
+      `alpha_j = Nk * softmax_j(q_bar . phi(k_j) / sqrt(D))`, and the key
+      map is `alpha_j phi(k_j)`.
+    * `flow` (Flowformer, Wu et al. 2022, the flow conservation of the
+      authors' code without its `1e-6` stabilizers): incoming flows
+      `I_i = phi(q_i) . sum_j phi(k_j)`, outgoing flows
+      `O_j = phi(k_j) . sum_i phi(q_i)`, conserved ones
+      `I'_i = phi(q_i) . sum_j phi(k_j) / O_j` and
+      `O'_j = clamp(phi(k_j) . sum_i phi(q_i) / I_i, -1, 1)`; the key map
+      is `c_j phi(k_j)` with the competition
+      `c_j = Nk * softmax_j(O'_j)`, and output row `i` is multiplied by
+      the allocation over the incoming flow,
+      `g_i = sigmoid(I'_i * Nq / Nk) / I_i` (the place of a rank-3
+      `output_gate`, which it cannot be combined with). Flowformer is
+      `#attn.feature_map<sigmoid, keys = flow>` with the identity
+      normalization and `scale(1.0)`:
+      `o_i = g_i sum_j (phi(q_i) . phi(k_j)) c_j v_j`.
+
+    Both are refused with a causal mask, a `decay` and a `k_head_map`
+    (the prologue reads the key head of the GQA shapes). Lowered through
+    the tile program only (`attn_tile.key_weights`).
+
     Efficient Attention, `E = rho_q(Q) (rho_k(K)^T V)`, is
     `#attn.feature_map<softmax, keys = sequence_softmax>` with the identity
     normalization and `scale(1.0)`. The two maps must keep the feature
@@ -451,7 +484,18 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     static bool isElementwiseKind(FeatureMapKind kind) {
       return kind != FeatureMapKind::Hedgehog &&
              kind != FeatureMapKind::Taylor2 &&
-             kind != FeatureMapKind::Softmax && !isSequenceKind(kind);
+             kind != FeatureMapKind::Softmax && !isSequenceKind(kind) &&
+             !isCrossKind(kind);
+    }
+    /// A key map that reads the queries too (query_weighted, flow): a
+    /// per-call prologue weighting phi(k_j) per query head.
+    static bool isCrossKind(FeatureMapKind kind) {
+      return kind == FeatureMapKind::QueryWeighted ||
+             kind == FeatureMapKind::Flow;
+    }
+    /// A key map only (sequence or cross), never a query map.
+    static bool isKeyOnlyKind(FeatureMapKind kind) {
+      return isSequenceKind(kind) || isCrossKind(kind);
     }
     /// A key map over the whole key sequence (a per-call prologue).
     static bool isSequenceKind(FeatureMapKind kind) {
@@ -468,6 +512,16 @@ def Attn_FeatureMapAttr : Attn_Attr<"FeatureMap", "feature_map"> {
     FeatureMapKind getQueryKind() const { return getKind(); }
     FeatureMapKind getKeyKind() const { return getKeys(); }
     bool hasSequenceKeys() const { return isSequenceKind(getKeys()); }
+    /// Whether the keys are weighted from the queries (query_weighted,
+    /// flow); their rows are mapped with the query map first.
+    bool hasCrossKeys() const { return isCrossKind(getKeys()); }
+    /// Whether output rows take flow's allocation factor.
+    bool hasRowGate() const { return getKeys() == FeatureMapKind::Flow; }
+    /// The elementwise map of the key rows: the query map for the cross
+    /// kinds, the key map otherwise.
+    FeatureMapKind getKeyRowKind() const {
+      return hasCrossKeys() ? getKind() : getKeys();
+    }
     /// Whether phi reads the op's feature_map weight and bias operands.
     bool hasWeights() const { return getKind() == FeatureMapKind::Hedgehog; }
   }];

@@ -515,6 +515,47 @@ def AttnTile_SequenceMapOp : AttnTile_Op<"sequence_map", [Pure]> {
   let hasVerifier = 1;
 }
 
+def AttnTile_KeyWeightsOp : AttnTile_Op<"key_weights", [Pure]> {
+  let summary = "Keys weighted from all the queries and keys of a head (RALA, Flowformer)";
+  let description = [{
+    The key maps of `#attn.feature_map<PHI, keys = query_weighted | flow>`,
+    once per call before the work items. With `phi` the elementwise query
+    map `PHI` applied to Q `[B, Hq, Nq, D]` and K `[B, Hk, Nk, D]` (widened
+    to f32), for each (b, query head h) and its key head
+    `hk = h / (Hq / Hk)`, all `Nq` queries and `Nk` keys:
+
+    * `query_weighted`: `q_bar = (1 / Nq) sum_i phi(q_i)`, `u_j = q_bar .
+      phi(k_j) / sqrt(D)`, `keys[b, h, j] = Nk * exp(u_j - max u) /
+      sum_t exp(u_t - max u) * phi(k_j)`;
+    * `flow`: `I_i = phi(q_i) . sum_j phi(k_j)`, `O_j = phi(k_j) . sum_i
+      phi(q_i)`, `I'_i = phi(q_i) . sum_j phi(k_j) / O_j`, `O'_j =
+      clamp(phi(k_j) . sum_i phi(q_i) / I_i, -1, 1)`, `keys[b, h, j] = Nk *
+      softmax_j(O'_j) * phi(k_j)`, and the second result `row_gate[b, h,
+      i] = sigmoid(I'_i * Nq / Nk) / I_i`.
+
+    Sums over tokens are in f64 in token order, rounded to f32; dot products
+    over the `D` channels in f32. The key tiles of the work items load the
+    result unmapped at the query head, and `row_gate` is the finalization's
+    gate.
+
+    ```mlir
+    %kw, %g = attn_tile.key_weights %q, %k map(<sigmoid, keys = flow>)
+        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+          -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$query,
+                       4DTensorOf<[F32, F16, BF16]>:$key,
+                       Attn_FeatureMapAttr:$map);
+  let results = (outs 4DTensorOf<[F32]>:$keys,
+                      Optional<3DTensorOf<[F32]>>:$row_gate);
+  let assemblyFormat = [{
+    $query `,` $key `map` `(` $map `)` attr-dict `:` type($query) `,`
+    type($key) `->` type($keys) (`,` type($row_gate)^)?
+  }];
+  let hasVerifier = 1;
+}
+
 def AttnTile_CenterOp : AttnTile_Op<"center", [Pure]> {
   let summary = "A [B, H, N, D] tensor minus its token means, per block of tokens or over all";
   let description = [{
