@@ -1476,8 +1476,8 @@ static std::vector<double> blockMasses(const std::vector<double> &gate,
 }
 
 /// Selects for row (b, h, i), or for its query block with q_block, the
-/// eligible blocks (c * block <= p1): the always-kept ones (current,
-/// sinks, local), then in ranking order (gates highest first, equal gates
+/// eligible blocks (c * block <= p1, or all of them with causal = false):
+/// the always-kept ones (current, sinks, local), then in ranking order (gates highest first, equal gates
 /// by lower index, NaN last) those with fewer than k blocks before them
 /// that pass the rule (top-k, threshold on the mass, cumulative mass).
 llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
@@ -1489,16 +1489,21 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   int64_t firstRow = qBlock ? i / qBlock * qBlock : i;
   int64_t lastRow = qBlock ? std::min(firstRow + qBlock, Nq) - 1 : i;
   int64_t p0 = firstRow + Nk - Nq, p1 = lastRow + Nk - Nq;
-  if (p1 < 0)
+  bool causal = selection.getCausal();
+  if (causal && p1 < 0)
     return llvm::Error::success();
-  int64_t eligible = std::min(numBlocks, p1 / block + 1);
+  int64_t eligible = causal ? std::min(numBlocks, p1 / block + 1) : numBlocks;
+  // Rows whose aligned positions are all before the keys (p1 < 0, only
+  // eligible without causality) have no current block, hence no local one.
+  bool anchored = p1 >= 0;
   int64_t currentFirst = std::max<int64_t>(p0, 0) / block;
-  int64_t currentLast = p1 / block;
+  int64_t currentLast = std::max<int64_t>(p1, 0) / block;
   auto alwaysKept = [&](int64_t c) {
-    return (selection.getKeepCurrent() && c >= currentFirst &&
-            c <= currentLast) ||
-           c < selection.getSinks() ||
-           (c < currentFirst && c >= currentFirst - selection.getLocal());
+    return c < selection.getSinks() ||
+           (anchored &&
+            ((selection.getKeepCurrent() && c >= currentFirst &&
+              c <= currentLast) ||
+             (c < currentFirst && c >= currentFirst - selection.getLocal())));
   };
   // Per query block the gate query is the pooled one, of the head or of
   // its group (the key head's GQA group, or its proxy head's).

@@ -98,6 +98,22 @@ const SelectionCase kCases[] = {
     {"query_block_proxy_heads",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
      "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
+    // Every block eligible (causal = false): BiFormer's region routing per
+    // query block, a per-token cumulative mass with the current block and
+    // a local one (rows before the keys, Nq > Nk, have neither), and
+    // causal = false under a causal mask (future blocks selected, then
+    // masked: DMA-style, selection before causality).
+    {"noncausal_query_block_topk",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 16, causal = false>)",
+     "", "", /*lse=*/true},
+    {"noncausal_token_mass_local",
+     "selection(#attn.topk_blocks<block = 8, k = 1000, pool = max, "
+     "mass = 0.7, local = 1, causal = false>)"},
+    {"noncausal_under_causal_mask",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean, keep_current = false, causal = false>)",
+     "", "", /*lse=*/true},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
@@ -338,6 +354,11 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
   const char *bidirectional =
       "selection(#attn.topk_blocks<block = 9, k = 2, pool = max, "
       "keep_current = false>)";
+  // Every block eligible, the current one kept (none for rows before the
+  // keys when Nq > Nk).
+  const char *everyBlock =
+      "selection(#attn.topk_blocks<block = 9, k = 2, pool = mean, "
+      "causal = false>)";
   for (uint64_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE(seed);
     checkSelectedBlocks(context, causal3, 16, {1, 4, 2, 200, 200, 16, 0},
@@ -345,6 +366,10 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
     checkSelectedBlocks(context, causal3, 16, {1, 2, 1, 60, 513, 16, 0},
                         seed);
     checkSelectedBlocks(context, bidirectional, 9, {2, 2, 1, 37, 37, 8, 0},
+                        seed);
+    checkSelectedBlocks(context, everyBlock, 9, {2, 2, 1, 37, 37, 8, 0},
+                        seed);
+    checkSelectedBlocks(context, everyBlock, 9, {1, 2, 1, 70, 40, 8, 0},
                         seed);
   }
 }
@@ -571,6 +596,48 @@ TEST(SelectionReferenceTest, DocumentedRules) {
                        "pool = min, keep_current = false>)",
                        special, 8);
   EXPECT_EQ(rows[5], "1100");
+}
+
+// causal = false: every block is eligible; the current block (and the
+// local window) only for rows whose aligned positions reach the keys.
+TEST(SelectionReferenceTest, NonCausalEligibility) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  // Pooled means 1, 3, 3, 2, 5 (blocks of 2 over 9 keys).
+  std::vector<double> keys = {0, 2, 3, 3, 4, 2, 1, 3, 5};
+  auto rows = referenceRows(context,
+                            "selection(#attn.topk_blocks<block = 2, k = 2, "
+                            "pool = mean, keep_current = false, "
+                            "causal = false>)",
+                            keys, 9);
+  // Every row: the future block 4 (gate 5), then block 1 (ties with 2).
+  for (int i = 0; i < 9; ++i)
+    EXPECT_EQ(rows[i], "01001") << i;
+  // The current block counts in k: row 0 keeps block 0 and block 4.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = mean, causal = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[0], "10001");
+  EXPECT_EQ(rows[4], "00101");
+  EXPECT_EQ(rows[8], "01001");
+  // Nq = 11 > Nk = 9: rows 0 and 1 are before the keys (p < 0): no current
+  // or local block, the two best gates; row 2 (p = 0) keeps block 0.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = mean, local = 1, causal = false>)",
+                       keys, 11);
+  EXPECT_EQ(rows[0], "01001");
+  EXPECT_EQ(rows[1], "01001");
+  EXPECT_EQ(rows[2], "10001");
+  EXPECT_EQ(rows[6], "01100"); // current 2 and local 1 fill k
+  // An empty selection: a threshold no mass reaches and nothing kept.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 10, "
+                       "pool = mean, keep_current = false, threshold = 1.0, "
+                       "causal = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[4], "00000");
 }
 
 TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {

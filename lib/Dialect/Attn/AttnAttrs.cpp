@@ -198,7 +198,8 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
                                      int64_t local, bool headGroup,
-                                     int64_t proxyHeads, GateKind gate) {
+                                     int64_t proxyHeads, GateKind gate,
+                                     bool) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||

@@ -214,3 +214,13 @@ func.func @proxy_heads_key_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x3x8x16xf
        : tensor<1x6x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x6x8x16xf32>
   return %o : tensor<1x6x8x16xf32>
 }
+
+// -----
+
+func.func @causal_not_bool(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+2 {{integer value too large}}
+  // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'causal' which is to be a `bool`}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, causal = 2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -99,3 +99,22 @@ func.func @proxy_heads(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Every block eligible (causal = false; true is the default and is not
+// printed), written in another order than the parameters'.
+// CHECK-LABEL: func.func @noncausal_regions
+// CHECK: selection(<block = 16, k = 4, pool = mean, keep_current = false, q_block = 16, causal = false>)
+// CHECK-LABEL: func.func @causal_default
+// CHECK: selection(<block = 16, k = 4, pool = mean>)
+func.func @noncausal_regions(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<causal = false, block = 16, k = 4, pool = mean, q_block = 16, keep_current = false>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+func.func @causal_default(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 16, k = 4, pool = mean, causal = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
