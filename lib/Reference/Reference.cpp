@@ -712,6 +712,9 @@ private:
   std::vector<double> gateQWeight, gateKWeight;
   int64_t gateDim = 0;
   bool sharedGateQ = false, sharedGateK = false;
+  /// With a given gate: the scores [B|1, Hk|1, blocks] and their extents.
+  std::vector<double> blockScores;
+  int64_t scoreBatches = 0, scoreHeads = 0, scoreBlocks = 0;
   std::vector<char> rowBlocks;
   /// A per-token selection's float queries when quantization replaces q by
   /// its integers (the gate is float).
@@ -815,6 +818,21 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
 }
 
 llvm::Error Evaluator::validateGate() {
+  if (selection && selection.isGiven()) {
+    const NDArray &scores = *in.blockScores;
+    int64_t blocks = Nk == 0 ? 0 : (Nk - 1) / selection.getBlock() + 1;
+    if (scores.rank() != 3)
+      return fail("the selection's block_scores must have rank 3, got shape ",
+                  shapeStr(scores.shape()));
+    if (llvm::Error e = checkShape("block_scores", scores, {B, Hkv, blocks},
+                                   {true, true, false}))
+      return e;
+    scoreBatches = scores.shape()[0];
+    scoreHeads = scores.shape()[1];
+    scoreBlocks = blocks;
+    blockScores = scores.toDoubles();
+    return llvm::Error::success();
+  }
   if (!selection || !selection.isLearned())
     return llvm::Error::success();
   const NDArray &wq = *in.gateQWeight, &wk = *in.gateKWeight;
@@ -1054,7 +1072,8 @@ llvm::Error Evaluator::validate() {
         OptOperand{"feature_map bias", op.getFeatureBias(),
                    in.featureBias},
         OptOperand{"gate_q_weight", op.getGateQWeight(), in.gateQWeight},
-        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight}}) {
+        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight},
+        OptOperand{"block_scores", op.getBlockScores(), in.blockScores}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -1376,6 +1395,16 @@ std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
                                           int64_t h, int64_t hk,
                                           int64_t eligible) const {
   std::vector<double> gate(eligible, 0.0);
+  if (selection.isGiven()) {
+    // The caller's score of each block, for every row of the key head.
+    const double *row =
+        &blockScores[((scoreBatches == 1 ? 0 : b) * scoreHeads +
+                      (scoreHeads == 1 ? 0 : hk)) *
+                     scoreBlocks];
+    for (int64_t c = 0; c < eligible; ++c)
+      gate[c] = row[c];
+    return gate;
+  }
   auto keyRow = [&](int64_t c) {
     return &pooled[((b * keyHeads + hk) * numBlocks + c) * pooledWidth];
   };
@@ -1538,7 +1567,9 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
     order[c] = c;
   std::sort(order.begin(), order.end(), before);
   std::vector<double> mass =
-      blockMasses(gate, selection.isLearned() ? gateDim : D);
+      blockMasses(gate, selection.isLearned() ? gateDim
+                        : selection.isGiven()   ? 1
+                                                : D);
   FloatAttr threshold = selection.getThreshold(), gamma = selection.getMass();
   double prefix = 0.0; // mass of the blocks ranking before order[r]
   for (int64_t r = 0; r < eligible; ++r) {

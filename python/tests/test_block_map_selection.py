@@ -144,3 +144,30 @@ def test_seerattention_tile_program_matches_reference():
                gate_k_weight=rng.standard_normal((1, 48, 16)).astype(np.float32) / 7)
     out = ao.run(spec, q, k, v, tile_program=True, **ops)
     assert ao.compare(out, ao.reference(spec, q, k, v, **ops)).passed
+
+
+def test_given_scores_select_the_top_keys_of_each_key_head():
+    """gate = given (DMA): the caller's block_scores rank the keys, the
+    same set for every query of a key head, future keys included
+    (causal = false: the mask applies afterwards)."""
+    spec = _spec("dma.mlir")
+    q, k, v = _inputs(1, 4, 2, 50, 300, 8, 7)
+    rng = np.random.default_rng(8)
+    delta = rng.standard_normal((1, 2, 300)).astype(np.float32)
+    bias = rng.standard_normal((1, 4, 1, 300)).astype(np.float32)
+    got = ao.block_map(spec, q, k, v, delta=delta, delta_bias=bias)
+    assert got.shape == (1, 4, 50, 300)
+    for h in range(4):
+        top = np.argsort(-delta[0, h // 2], kind="stable")[:128]
+        expected = np.zeros(300, dtype=bool)
+        expected[top] = True
+        assert (got[0, h] == expected).all()
+
+
+def test_given_scores_of_the_wrong_shape_are_a_typed_error():
+    spec = _spec("dma.mlir")
+    q, k, v = _inputs(1, 2, 1, 20, 40, 8, 9)
+    bias = np.zeros((1, 2, 1, 40), dtype=np.float32)
+    with pytest.raises(SpecError, match="block_scores"):
+        ao.block_map(spec, q, k, v, delta=np.zeros((1, 1, 39), np.float32),
+                     delta_bias=bias)

@@ -114,6 +114,19 @@ const SelectionCase kCases[] = {
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
      "pool = mean, keep_current = false, causal = false>)",
      "", "", /*lse=*/true},
+    // A given gate (DMA): the caller's scores per (b, key head, block),
+    // every block eligible, then the causal mask; and shared by the batch
+    // (static extent 1) under a cumulative mass with the current block.
+    {"given_scores_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     ", %s: tensor<?x?x?xf32>", "", /*lse=*/true},
+    {"given_scores_mass_current",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = max, gate = given, mass = 0.7>) "
+     "block_scores(%s : tensor<1x?x?xf32>)",
+     ", %s: tensor<1x?x?xf32>"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "

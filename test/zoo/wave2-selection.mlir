@@ -1,7 +1,7 @@
 // Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P03
-// VMoBA in part, P14 ADEM-VL's per-token drop, P16 ProxyAttn's proxy
-// heads, P19 BiFormer's region routing, P20 SeerAttention's learned gate,
-// P22 FlexPrefill's query-aware selection):
+// VMoBA in part, P14 ADEM-VL's per-token drop, P15 DMA's value-derived key
+// scores, P16 ProxyAttn's proxy heads, P19 BiFormer's region routing, P20
+// SeerAttention's learned gate, P22 FlexPrefill's query-aware selection):
 // checked against the
 // float64 reference, which pools the keys, ranks the gates and selects the
 // blocks itself, at lengths that are not multiples of the 64-key blocks or
@@ -82,6 +82,15 @@
 // RUN: attn-run %zoo/selection/vmoba.mlir --random 72 --tile-program --shape 2,4,2,512,512,32 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/vmoba.mlir --random 73 --tile-program --tile-q 48 --tile-kv 40 --shape 1,2,2,200,700,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/vmoba.mlir --random 74 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+
+// DMA: the top 128 keys per key head by the caller's delta (gate = given,
+// one-key blocks, causal = false), delta also as the bias, then causal;
+// lengths above w (not multiples of the tiles), below w (all keys), GQA,
+// one query token.
+// RUN: attn-run %zoo/selection/dma.mlir --random 81 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 82 --tile-program --shape 2,4,2,256,256,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 83 --tile-program --tile-q 24 --tile-kv 40 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 84 --tile-program --shape 1,2,1,1,333,16 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).

@@ -35,7 +35,7 @@ enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
   KScale, Rotation, FeatureWeight, FeatureBias, GateQWeight, GateKWeight,
-  Capture
+  BlockScores, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".

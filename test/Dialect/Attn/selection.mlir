@@ -118,3 +118,14 @@ func.func @causal_default(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A given gate: the caller's block scores follow the selection.
+// CHECK-LABEL: func.func @given_scores
+// CHECK: mask(#attn.causal) selection(<block = 1, k = 128, pool = mean, keep_current = false, gate = given, causal = false>) block_scores(%{{.*}} : tensor<?x?x?xf32>)
+func.func @given_scores(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 1, k = 128, pool = mean, gate = given, keep_current = false, causal = false>)
+       block_scores(%s : tensor<?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

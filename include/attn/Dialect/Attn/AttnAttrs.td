@@ -529,7 +529,8 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
 def Attn_GateKind : I32EnumAttr<"GateKind",
     "how the block gate is computed from the pooled queries and keys", [
   I32EnumAttrCase<"Dot", 0, "dot">,
-  I32EnumAttrCase<"Learned", 1, "learned">]> {
+  I32EnumAttrCase<"Learned", 1, "learned">,
+  I32EnumAttrCase<"Given", 2, "given">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -601,6 +602,19 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       `head_group`. The masses of the rules below scale it by `1 / sqrt(Dg)`
       instead of `1 / sqrt(D)`. RoPE on the gate's pooled rows is not
       expressed.
+    * Given gate (`gate = given`, scores computed by the caller: DMA's
+      value-derived key scores, heavy-hitter or observation-window key
+      scores): the op takes one operand,
+      `block_scores(%s : tensor<B|1 x Hk|1 x ceil(Nk / block) x f>)`, and
+      the gate of block `c` for every row of query head `h` is
+      `g[c] = s[b, hk, c]` (`hk` the key head of `h`, GQA or
+      `k_head_map`; extent-1 dimensions broadcast): one score per
+      (b, key head, block), shared by the queries. No pooling is read
+      (`pool` must name one kind, which is ignored); the masses of the
+      rules below are the softmax of the scores themselves (no
+      `1 / sqrt(D)`). Per token only (no `q_block`, no `head_group`):
+      every row of a key head ranks the same scores, and the rows differ
+      only in their eligible and always-kept blocks.
     * Eligible blocks: with `causal = true` (the default) those not
       entirely in the future of the last aligned position:
       `c * block <= p1` (none when `p1 < 0`). With `causal = false` every
@@ -691,6 +705,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
   let extraClassDeclaration = [{
     /// Whether the gate projects the pooled rows by learned weights.
     bool isLearned() const { return getGate() == GateKind::Learned; }
+    /// Whether the gate is the caller's block_scores operand.
+    bool isGiven() const { return getGate() == GateKind::Given; }
     /// The number of pools concatenated into a pooled key.
     int64_t numPools() const { return getPool().size(); }
     /// Whether one selection is shared by the rows of a query block.
