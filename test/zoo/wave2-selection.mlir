@@ -1,7 +1,7 @@
 // Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P03
 // VMoBA in part, P14 ADEM-VL's per-token drop, P15 DMA's value-derived key
 // scores, P16 ProxyAttn's proxy heads, P19 BiFormer's region routing, P20
-// SeerAttention's learned gate, P22 FlexPrefill's query-aware selection):
+// SeerAttention's learned gate, P22 FlexPrefill's query-aware selection, P13 Select and Pack in part):
 // checked against the
 // float64 reference, which pools the keys, ranks the gates and selects the
 // blocks itself, at lengths that are not multiples of the 64-key blocks or
@@ -91,6 +91,14 @@
 // RUN: attn-run %zoo/selection/dma.mlir --random 82 --tile-program --shape 2,4,2,256,256,32 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/dma.mlir --random 83 --tile-program --tile-q 24 --tile-kv 40 --shape 1,2,2,100,100,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/dma.mlir --random 84 --tile-program --shape 1,2,1,1,333,16 --check | FileCheck %s
+
+// Select and Pack (in part): the top 98 tokens of each image by the
+// caller's gate scores [B, 1, N] (shared by the heads), non-causal; more
+// tokens than k (196, 150: not multiples of the tiles), fewer (77: all
+// kept), GQA, one query token.
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 91 --tile-program --shape 1,2,2,196,196,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 92 --tile-program --tile-q 24 --tile-kv 40 --shape 2,4,2,150,150,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 93 --tile-program --shape 1,2,1,1,77,16 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).
