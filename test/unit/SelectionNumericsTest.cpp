@@ -653,6 +653,60 @@ TEST(SelectionReferenceTest, NonCausalEligibility) {
   EXPECT_EQ(rows[4], "00000");
 }
 
+/// The reference's flags of a given-gate selection over `nk` keys in blocks
+/// of 2, one head, for the block scores `scores` (the last row's blocks).
+std::string givenRow(MLIRContext &context, const char *selection,
+                     ArrayRef<double> scores, int64_t nq, int64_t nk) {
+  SelectionCase c{"given", selection, ", %s: tensor<?x?x?xf32>"};
+  auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
+  EXPECT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  EXPECT_TRUE(succeeded(binding));
+  ProblemSize size{1, 1, 1, nq, nk, 1, 1};
+  auto args = makeRandomInputs(*binding, size, 1);
+  EXPECT_TRUE(static_cast<bool>(args));
+  EXPECT_EQ((*args)[3].numElements(), static_cast<int64_t>(scores.size()));
+  for (auto [c, score] : llvm::enumerate(scores))
+    (*args)[3].setDouble(c, score);
+  auto specialized = specializeToShapes(*binding, *args);
+  auto concrete = bindSpec(**specialized, "spec");
+  auto flags = reference::selectedBlocks(concrete->op,
+                                         referenceInputs(*concrete, *args));
+  EXPECT_TRUE(static_cast<bool>(flags));
+  int64_t blocks = flags->shape()[3];
+  std::string row;
+  for (int64_t x = 0; x < blocks; ++x)
+    row += flags->getDouble((nq - 1) * blocks + x) != 0 ? '1' : '0';
+  return row;
+}
+
+// gate = given: the scores are the gates (same ranking, tie-break and NaN
+// rules); the masses are the softmax of the scores without 1 / sqrt(D).
+TEST(SelectionReferenceTest, GivenScores) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  double nan = std::nan("");
+  // Five blocks of 2 over 10 keys: scores 1, NaN, 5, 5, 0.
+  std::vector<double> scores = {1, nan, 5, 5, 0};
+  auto spec = [](const char *rule) {
+    return std::string("selection(#attn.topk_blocks<block = 2, pool = mean, "
+                       "gate = given, keep_current = false, causal = false, ") +
+           rule + ">) block_scores(%s : tensor<?x?x?xf32>)";
+  };
+  // Equal scores by the lower index, then 1, then 0, NaN last.
+  EXPECT_EQ(givenRow(context, spec("k = 2").c_str(), scores, 3, 10), "00110");
+  EXPECT_EQ(givenRow(context, spec("k = 3").c_str(), scores, 3, 10), "10110");
+  EXPECT_EQ(givenRow(context, spec("k = 5").c_str(), scores, 3, 10), "11111");
+  // Masses softmax(1, 5, 5, 0) unscaled: 0.0090, 0.4933, 0.4933, 0.0033;
+  // a NaN score never passes a rule.
+  EXPECT_EQ(givenRow(context, spec("k = 10, threshold = 0.005").c_str(),
+                     scores, 3, 10),
+            "10110");
+  EXPECT_EQ(givenRow(context, spec("k = 10, threshold = 0.0").c_str(), scores,
+                     3, 10),
+            "10111");
+}
+
 TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {
   MLIRContext context;
   attn::test::setUpCompileContext(context);
