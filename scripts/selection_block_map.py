@@ -6,7 +6,9 @@ The inputs have a few strong directions: the sequence is a run of
 "topics" (segments of a few blocks), each key carries its topic's
 direction on top of noise, and each query mostly its own topic's, so the
 gates prefer the earlier blocks of the same topic, as a trained model's
-would. Rows are query tokens (MoBA) or query blocks (SeerAttention),
+would; BiFormer's image grid has a few objects (Voronoi cells of random
+centres), each with its direction, laid out region by region. Rows are
+query tokens (MoBA) or query blocks (SeerAttention, BiFormer's regions),
 columns key blocks; dark blue = selected, light gray = not selected,
 white = in the future of the row (not eligible).
 
@@ -65,6 +67,31 @@ def topic_inputs(b, h, n, d, block, topics, seed):
     return [a.astype(np.float32) for a in (q, k, v)]
 
 
+def image_inputs(b, h, grid, region, d, objects, seed):
+    """q, k, v [b, h, grid^2, d] of an image-like token grid laid out
+    region by region (BiFormer's rearrange): `objects` regions of the
+    grid (nearest of random centres, a Voronoi partition) each carry one
+    strong direction, so the keys of a region mostly share its objects'."""
+    rng = np.random.default_rng(seed)
+    directions = np.linalg.qr(rng.standard_normal((d, objects)))[0].T
+    centres = rng.uniform(0, grid, (objects, 2))
+    y, x = np.mgrid[0:grid, 0:grid]
+    owner = np.argmin((y[..., None] - centres[:, 0]) ** 2 +
+                      (x[..., None] - centres[:, 1]) ** 2, axis=-1)
+    # Region-major order: region (y // r, x // r), then (y % r, x % r).
+    per_side = grid // region
+    order = np.lexsort(((x % region).ravel(), (y % region).ravel(),
+                        (x // region).ravel(), (y // region).ravel()))
+    topic = owner.ravel()[order]
+    strength = 3.0 * np.sqrt(d)
+    n = grid * grid
+    q = rng.standard_normal((b, h, n, d)) + 0.7 * strength * directions[topic]
+    k = rng.standard_normal((b, h, n, d)) + strength * directions[topic]
+    v = rng.standard_normal((b, h, n, d))
+    assert per_side * region == grid
+    return [a.astype(np.float32) for a in (q, k, v)]
+
+
 def picture(selected, rows_per_block, cell, block, nk, causal_rows):
     """RGB cells of `selected` [rows, blocks]: `cell` pixels wide, each row
     `rows_per_block` pixels high; a block beyond a row's last position
@@ -99,7 +126,17 @@ def main(out_dir):
     ends = np.minimum(np.arange(1, selected.shape[0] + 1) * 64, n) - 1
     write_png(os.path.join(out_dir, "P20_seerattention_selection.png"),
               picture(selected, 16, 16, block, n, ends))
-    print(f"wrote {out_dir}/P01_moba_selection.png and P20_seerattention_selection.png")
+
+    # BiFormer: a 28 x 28 map in 7 x 7 regions of 16 tokens, 6 objects;
+    # every region eligible (non-causal), top-4 per query region.
+    biformer = ao.parse_file(os.path.join(SOURCE_DIR, "zoo", "selection", "biformer.mlir"))
+    q, k, v = image_inputs(1, 1, 28, 4, d, objects=6, seed=9)
+    selected = ao.block_map(biformer, q, k, v)[0, 0]  # [49 regions, 49 regions]
+    everything = np.full(selected.shape[0], 28 * 28)
+    write_png(os.path.join(out_dir, "P19_biformer_selection.png"),
+              picture(selected, 12, 12, 16, 28 * 28, everything))
+    print(f"wrote {out_dir}/P01_moba_selection.png, P20_seerattention_selection.png "
+          "and P19_biformer_selection.png")
 
 
 if __name__ == "__main__":

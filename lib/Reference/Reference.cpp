@@ -712,6 +712,9 @@ private:
   std::vector<double> gateQWeight, gateKWeight;
   int64_t gateDim = 0;
   bool sharedGateQ = false, sharedGateK = false;
+  /// With a given gate: the scores [B|1, Hk|1, blocks] and their extents.
+  std::vector<double> blockScores;
+  int64_t scoreBatches = 0, scoreHeads = 0, scoreBlocks = 0;
   std::vector<char> rowBlocks;
   /// A per-token selection's float queries when quantization replaces q by
   /// its integers (the gate is float).
@@ -828,6 +831,21 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
 }
 
 llvm::Error Evaluator::validateGate() {
+  if (selection && selection.isGiven()) {
+    const NDArray &scores = *in.blockScores;
+    int64_t blocks = Nk == 0 ? 0 : (Nk - 1) / selection.getBlock() + 1;
+    if (scores.rank() != 3)
+      return fail("the selection's block_scores must have rank 3, got shape ",
+                  shapeStr(scores.shape()));
+    if (llvm::Error e = checkShape("block_scores", scores, {B, Hkv, blocks},
+                                   {true, true, false}))
+      return e;
+    scoreBatches = scores.shape()[0];
+    scoreHeads = scores.shape()[1];
+    scoreBlocks = blocks;
+    blockScores = scores.toDoubles();
+    return llvm::Error::success();
+  }
   if (!selection || !selection.isLearned())
     return llvm::Error::success();
   const NDArray &wq = *in.gateQWeight, &wk = *in.gateKWeight;
@@ -1070,7 +1088,8 @@ llvm::Error Evaluator::validate() {
         OptOperand{"feature_map bias", op.getFeatureBias(),
                    in.featureBias},
         OptOperand{"gate_q_weight", op.getGateQWeight(), in.gateQWeight},
-        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight}}) {
+        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight},
+        OptOperand{"block_scores", op.getBlockScores(), in.blockScores}}) {
     if (static_cast<bool>(o.operand) != o.array.has_value())
       return o.operand ? fail("the op has a ", o.name,
                               " operand but no array was given for it")
@@ -1392,6 +1411,16 @@ std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
                                           int64_t h, int64_t hk,
                                           int64_t eligible) const {
   std::vector<double> gate(eligible, 0.0);
+  if (selection.isGiven()) {
+    // The caller's score of each block, for every row of the key head.
+    const double *row =
+        &blockScores[((scoreBatches == 1 ? 0 : b) * scoreHeads +
+                      (scoreHeads == 1 ? 0 : hk)) *
+                     scoreBlocks];
+    for (int64_t c = 0; c < eligible; ++c)
+      gate[c] = row[c];
+    return gate;
+  }
   auto keyRow = [&](int64_t c) {
     return &pooled[((b * keyHeads + hk) * numBlocks + c) * pooledWidth];
   };
@@ -1492,8 +1521,8 @@ static std::vector<double> blockMasses(const std::vector<double> &gate,
 }
 
 /// Selects for row (b, h, i), or for its query block with q_block, the
-/// eligible blocks (c * block <= p1): the always-kept ones (current,
-/// sinks, local), then in ranking order (gates highest first, equal gates
+/// eligible blocks (c * block <= p1, or all of them with causal = false):
+/// the always-kept ones (current, sinks, local), then in ranking order (gates highest first, equal gates
 /// by lower index, NaN last) those with fewer than k blocks before them
 /// that pass the rule (top-k, threshold on the mass, cumulative mass).
 llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
@@ -1505,16 +1534,21 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   int64_t firstRow = qBlock ? i / qBlock * qBlock : i;
   int64_t lastRow = qBlock ? std::min(firstRow + qBlock, Nq) - 1 : i;
   int64_t p0 = firstRow + Nk - Nq, p1 = lastRow + Nk - Nq;
-  if (p1 < 0)
+  bool causal = selection.getCausal();
+  if (causal && p1 < 0)
     return llvm::Error::success();
-  int64_t eligible = std::min(numBlocks, p1 / block + 1);
+  int64_t eligible = causal ? std::min(numBlocks, p1 / block + 1) : numBlocks;
+  // Rows whose aligned positions are all before the keys (p1 < 0, only
+  // eligible without causality) have no current block, hence no local one.
+  bool anchored = p1 >= 0;
   int64_t currentFirst = std::max<int64_t>(p0, 0) / block;
-  int64_t currentLast = p1 / block;
+  int64_t currentLast = std::max<int64_t>(p1, 0) / block;
   auto alwaysKept = [&](int64_t c) {
-    return (selection.getKeepCurrent() && c >= currentFirst &&
-            c <= currentLast) ||
-           c < selection.getSinks() ||
-           (c < currentFirst && c >= currentFirst - selection.getLocal());
+    return c < selection.getSinks() ||
+           (anchored &&
+            ((selection.getKeepCurrent() && c >= currentFirst &&
+              c <= currentLast) ||
+             (c < currentFirst && c >= currentFirst - selection.getLocal())));
   };
   // Per query block the gate query is the pooled one, of the head or of
   // its group (the key head's GQA group, or its proxy head's).
@@ -1549,7 +1583,9 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
     order[c] = c;
   std::sort(order.begin(), order.end(), before);
   std::vector<double> mass =
-      blockMasses(gate, selection.isLearned() ? gateDim : D);
+      blockMasses(gate, selection.isLearned() ? gateDim
+                        : selection.isGiven()   ? 1
+                                                : D);
   FloatAttr threshold = selection.getThreshold(), gamma = selection.getMass();
   double prefix = 0.0; // mass of the blocks ranking before order[r]
   for (int64_t r = 0; r < eligible; ++r) {

@@ -45,7 +45,8 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::FeatureWeight, op.getFeatureWeight()},
       {ArgRole::FeatureBias, op.getFeatureBias()},
       {ArgRole::GateQWeight, op.getGateQWeight()},
-      {ArgRole::GateKWeight, op.getGateKWeight()}};
+      {ArgRole::GateKWeight, op.getGateKWeight()},
+      {ArgRole::BlockScores, op.getBlockScores()}};
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
@@ -76,6 +77,7 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::FeatureBias: return "feature_bias";
   case ArgRole::GateQWeight: return "gate_q_weight";
   case ArgRole::GateKWeight: return "gate_k_weight";
+  case ArgRole::BlockScores: return "block_scores";
   case ArgRole::Capture: return "capture";
   }
   return "";
@@ -436,6 +438,11 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
       return broadcastShape({s.hq, s.d, dg}, type);
     int64_t pools = binding.op.getSelectionAttr().numPools();
     return broadcastShape({s.hkv, pools * s.d, dg}, type);
+  }
+  case ArgRole::BlockScores: {
+    // [B|1, Hk|1, ceil(Nk / block)].
+    int64_t block = binding.op.getSelectionAttr().getBlock();
+    return broadcastShape({s.b, s.hkv, (s.nk + block - 1) / block}, type);
   }
   case ArgRole::Bias:
     return broadcastShape({s.b, s.hq, s.nq, s.nk}, type);
@@ -1092,6 +1099,7 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
   if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);
   if (Value v = op.getGateKWeight()) in.gateKWeight = argFor(v);
+  if (Value v = op.getBlockScores()) in.blockScores = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

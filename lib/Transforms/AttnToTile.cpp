@@ -269,6 +269,8 @@ private:
   void poolSelection();
   /// `pooled` times the learned weight `w` per head: [B, H, n, Dg].
   Value projectPooled(Value pooled, Value w);
+  /// A given gate's block_scores as one-wide pooled keys.
+  void givenScoresAsPooledKeys();
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
@@ -748,6 +750,10 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
 
 void TileProgramBuilder::poolSelection() {
   TopKBlocksAttr selection = op.getSelectionAttr();
+  if (selection.isGiven()) {
+    givenScoresAsPooledKeys();
+    return;
+  }
   auto kType = cast<RankedTensorType>(op.getKey().getType());
   int64_t d = kType.getDimSize(3);
   auto pooledType = RankedTensorType::get(
@@ -786,6 +792,32 @@ void TileProgramBuilder::poolSelection() {
     pooledQueries = projectPooled(pooledQueries, op.getGateQWeight());
 }
 
+// A given gate reuses select_blocks unchanged: the scores become one-wide
+// pooled keys [B, Hk, blocks, 1] (extent-1 dimensions broadcast) and the
+// gate rows a column of ones, so each gate is 1 * score exactly and the
+// mass scale 1 / sqrt(1) leaves the scores as they are.
+void TileProgramBuilder::givenScoresAsPooledKeys() {
+  Value scores = op.getBlockScores();
+  auto kType = cast<RankedTensorType>(op.getKey().getType());
+  auto type = RankedTensorType::get(
+      {kType.getDimSize(0), kType.getDimSize(1), ShapedType::kDynamic, 1},
+      b.getF32Type());
+  SmallVector<Value> extents;
+  if (type.isDynamicDim(0))
+    extents.push_back(dim(op.getKey(), 0));
+  if (type.isDynamicDim(1))
+    extents.push_back(dim(op.getKey(), 1));
+  extents.push_back(dim(scores, 2));
+  pooledKeys = tensor::GenerateOp::create(
+                   b, loc, type, extents,
+                   [&](OpBuilder &, Location, ValueRange index) {
+                     Value score = e.extractBroadcast(
+                         scores, {index[0], index[1], index[2]});
+                     tensor::YieldOp::create(b, loc, e.toF32(score));
+                   })
+                   .getResult();
+}
+
 Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
   auto pType = cast<RankedTensorType>(pooled.getType());
   auto wType = cast<RankedTensorType>(w.getType());
@@ -813,9 +845,16 @@ void TileProgramBuilder::selectBlocks() {
                    : !selection.getHeadGroup() ? hi
                    : proxy                     ? proxy
                                                : hk;
-  // The gate is float: a quantized spec's rows are reloaded as floats.
+  // The gate is float: a quantized spec's rows are reloaded as floats. A
+  // given gate's rows are ones against its one-wide "pooled keys".
   Value gateRows = qTile;
-  if (op.hasQuantizedQK())
+  if (selection.isGiven())
+    gateRows = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({tileQ, 1},
+                                                     b.getF32Type()),
+                               b.getF32FloatAttr(1.0f)));
+  else if (op.hasQuantizedQK())
     gateRows = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
                               op.getQuery(), bi, hi, q0);
   auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},

@@ -64,6 +64,39 @@ def test_moba_blocks_are_the_rule(shape, seed):
     np.testing.assert_array_equal(got, _moba_blocks(q, k, 64, 3))
 
 
+def _biformer_blocks(q, k, region, topk):
+    """BiFormer's routing written out in numpy: per query region, the
+    region means' dot products against every region (non-causal, the own
+    region not forced), the top-k (ties to the lower index)."""
+    b, hq, nq, _ = q.shape
+    hk, nk = k.shape[1], k.shape[2]
+    kblocks, qblocks = -(-nk // region), -(-nq // region)
+    mean = lambda x, c: x[:, :, c * region:(c + 1) * region].astype(np.float64).mean(axis=2)
+    kbar = np.stack([mean(k, c) for c in range(kblocks)], axis=2)
+    qbar = np.stack([mean(q, r) for r in range(qblocks)], axis=2)
+    out = np.zeros((b, hq, qblocks, kblocks), dtype=bool)
+    for bi in range(b):
+        for h in range(hq):
+            g = qbar[bi, h] @ kbar[bi, h // (hq // hk)].T
+            for r in range(qblocks):
+                order = sorted(range(kblocks), key=lambda c: (-g[r, c], c))
+                out[bi, h, r, order[:topk]] = True
+    return out
+
+
+@pytest.mark.parametrize("shape,seed", [((1, 1, 1, 196, 196, 16), 5),
+                                        ((1, 4, 2, 70, 203, 8), 6)])
+def test_biformer_regions_are_the_rule(shape, seed):
+    """causal = false: every region is eligible, future ones included."""
+    spec = _spec("biformer.mlir")
+    q, k, v = _inputs(*shape, seed)
+    got = ao.block_map(spec, q, k, v)
+    b, hq, _, nq, nk, _ = shape
+    assert got.shape == (b, hq, -(-nq // 16), -(-nk // 16))
+    np.testing.assert_array_equal(got, _biformer_blocks(q, k, 16, 4))
+    assert (got.sum(axis=-1) == 4).all()
+
+
 def test_query_block_selection_has_one_row_per_query_block():
     spec = _spec("seerattention.mlir")
     q, k, v = _inputs(1, 2, 1, 200, 200, 16, 3)
@@ -111,3 +144,30 @@ def test_seerattention_tile_program_matches_reference():
                gate_k_weight=rng.standard_normal((1, 48, 16)).astype(np.float32) / 7)
     out = ao.run(spec, q, k, v, tile_program=True, **ops)
     assert ao.compare(out, ao.reference(spec, q, k, v, **ops)).passed
+
+
+def test_given_scores_select_the_top_keys_of_each_key_head():
+    """gate = given (DMA): the caller's block_scores rank the keys, the
+    same set for every query of a key head, future keys included
+    (causal = false: the mask applies afterwards)."""
+    spec = _spec("dma.mlir")
+    q, k, v = _inputs(1, 4, 2, 50, 300, 8, 7)
+    rng = np.random.default_rng(8)
+    delta = rng.standard_normal((1, 2, 300)).astype(np.float32)
+    bias = rng.standard_normal((1, 4, 1, 300)).astype(np.float32)
+    got = ao.block_map(spec, q, k, v, delta=delta, delta_bias=bias)
+    assert got.shape == (1, 4, 50, 300)
+    for h in range(4):
+        top = np.argsort(-delta[0, h // 2], kind="stable")[:128]
+        expected = np.zeros(300, dtype=bool)
+        expected[top] = True
+        assert (got[0, h] == expected).all()
+
+
+def test_given_scores_of_the_wrong_shape_are_a_typed_error():
+    spec = _spec("dma.mlir")
+    q, k, v = _inputs(1, 2, 1, 20, 40, 8, 9)
+    bias = np.zeros((1, 2, 1, 40), dtype=np.float32)
+    with pytest.raises(SpecError, match="block_scores"):
+        ao.block_map(spec, q, k, v, delta=np.zeros((1, 1, 39), np.float32),
+                     delta_bias=bias)

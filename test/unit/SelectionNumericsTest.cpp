@@ -98,6 +98,35 @@ const SelectionCase kCases[] = {
     {"query_block_proxy_heads",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
      "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
+    // Every block eligible (causal = false): BiFormer's region routing per
+    // query block, a per-token cumulative mass with the current block and
+    // a local one (rows before the keys, Nq > Nk, have neither), and
+    // causal = false under a causal mask (future blocks selected, then
+    // masked: DMA-style, selection before causality).
+    {"noncausal_query_block_topk",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 16, causal = false>)",
+     "", "", /*lse=*/true},
+    {"noncausal_token_mass_local",
+     "selection(#attn.topk_blocks<block = 8, k = 1000, pool = max, "
+     "mass = 0.7, local = 1, causal = false>)"},
+    {"noncausal_under_causal_mask",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean, keep_current = false, causal = false>)",
+     "", "", /*lse=*/true},
+    // A given gate (DMA): the caller's scores per (b, key head, block),
+    // every block eligible, then the causal mask; and shared by the batch
+    // (static extent 1) under a cumulative mass with the current block.
+    {"given_scores_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     ", %s: tensor<?x?x?xf32>", "", /*lse=*/true},
+    {"given_scores_mass_current",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = max, gate = given, mass = 0.7>) "
+     "block_scores(%s : tensor<1x?x?xf32>)",
+     ", %s: tensor<1x?x?xf32>"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
@@ -338,6 +367,11 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
   const char *bidirectional =
       "selection(#attn.topk_blocks<block = 9, k = 2, pool = max, "
       "keep_current = false>)";
+  // Every block eligible, the current one kept (none for rows before the
+  // keys when Nq > Nk).
+  const char *everyBlock =
+      "selection(#attn.topk_blocks<block = 9, k = 2, pool = mean, "
+      "causal = false>)";
   for (uint64_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE(seed);
     checkSelectedBlocks(context, causal3, 16, {1, 4, 2, 200, 200, 16, 0},
@@ -345,6 +379,10 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
     checkSelectedBlocks(context, causal3, 16, {1, 2, 1, 60, 513, 16, 0},
                         seed);
     checkSelectedBlocks(context, bidirectional, 9, {2, 2, 1, 37, 37, 8, 0},
+                        seed);
+    checkSelectedBlocks(context, everyBlock, 9, {2, 2, 1, 37, 37, 8, 0},
+                        seed);
+    checkSelectedBlocks(context, everyBlock, 9, {1, 2, 1, 70, 40, 8, 0},
                         seed);
   }
 }
@@ -571,6 +609,102 @@ TEST(SelectionReferenceTest, DocumentedRules) {
                        "pool = min, keep_current = false>)",
                        special, 8);
   EXPECT_EQ(rows[5], "1100");
+}
+
+// causal = false: every block is eligible; the current block (and the
+// local window) only for rows whose aligned positions reach the keys.
+TEST(SelectionReferenceTest, NonCausalEligibility) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  // Pooled means 1, 3, 3, 2, 5 (blocks of 2 over 9 keys).
+  std::vector<double> keys = {0, 2, 3, 3, 4, 2, 1, 3, 5};
+  auto rows = referenceRows(context,
+                            "selection(#attn.topk_blocks<block = 2, k = 2, "
+                            "pool = mean, keep_current = false, "
+                            "causal = false>)",
+                            keys, 9);
+  // Every row: the future block 4 (gate 5), then block 1 (ties with 2).
+  for (int i = 0; i < 9; ++i)
+    EXPECT_EQ(rows[i], "01001") << i;
+  // The current block counts in k: row 0 keeps block 0 and block 4.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = mean, causal = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[0], "10001");
+  EXPECT_EQ(rows[4], "00101");
+  EXPECT_EQ(rows[8], "01001");
+  // Nq = 11 > Nk = 9: rows 0 and 1 are before the keys (p < 0): no current
+  // or local block, the two best gates; row 2 (p = 0) keeps block 0.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = mean, local = 1, causal = false>)",
+                       keys, 11);
+  EXPECT_EQ(rows[0], "01001");
+  EXPECT_EQ(rows[1], "01001");
+  EXPECT_EQ(rows[2], "10001");
+  EXPECT_EQ(rows[6], "01100"); // current 2 and local 1 fill k
+  // An empty selection: a threshold no mass reaches and nothing kept.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 10, "
+                       "pool = mean, keep_current = false, threshold = 1.0, "
+                       "causal = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[4], "00000");
+}
+
+/// The reference's flags of a given-gate selection over `nk` keys in blocks
+/// of 2, one head, for the block scores `scores` (the last row's blocks).
+std::string givenRow(MLIRContext &context, const char *selection,
+                     ArrayRef<double> scores, int64_t nq, int64_t nk) {
+  SelectionCase c{"given", selection, ", %s: tensor<?x?x?xf32>"};
+  auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
+  EXPECT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  EXPECT_TRUE(succeeded(binding));
+  ProblemSize size{1, 1, 1, nq, nk, 1, 1};
+  auto args = makeRandomInputs(*binding, size, 1);
+  EXPECT_TRUE(static_cast<bool>(args));
+  EXPECT_EQ((*args)[3].numElements(), static_cast<int64_t>(scores.size()));
+  for (auto [c, score] : llvm::enumerate(scores))
+    (*args)[3].setDouble(c, score);
+  auto specialized = specializeToShapes(*binding, *args);
+  auto concrete = bindSpec(**specialized, "spec");
+  auto flags = reference::selectedBlocks(concrete->op,
+                                         referenceInputs(*concrete, *args));
+  EXPECT_TRUE(static_cast<bool>(flags));
+  int64_t blocks = flags->shape()[3];
+  std::string row;
+  for (int64_t x = 0; x < blocks; ++x)
+    row += flags->getDouble((nq - 1) * blocks + x) != 0 ? '1' : '0';
+  return row;
+}
+
+// gate = given: the scores are the gates (same ranking, tie-break and NaN
+// rules); the masses are the softmax of the scores without 1 / sqrt(D).
+TEST(SelectionReferenceTest, GivenScores) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  double nan = std::nan("");
+  // Five blocks of 2 over 10 keys: scores 1, NaN, 5, 5, 0.
+  std::vector<double> scores = {1, nan, 5, 5, 0};
+  auto spec = [](const char *rule) {
+    return std::string("selection(#attn.topk_blocks<block = 2, pool = mean, "
+                       "gate = given, keep_current = false, causal = false, ") +
+           rule + ">) block_scores(%s : tensor<?x?x?xf32>)";
+  };
+  // Equal scores by the lower index, then 1, then 0, NaN last.
+  EXPECT_EQ(givenRow(context, spec("k = 2").c_str(), scores, 3, 10), "00110");
+  EXPECT_EQ(givenRow(context, spec("k = 3").c_str(), scores, 3, 10), "10110");
+  EXPECT_EQ(givenRow(context, spec("k = 5").c_str(), scores, 3, 10), "11111");
+  // Masses softmax(1, 5, 5, 0) unscaled: 0.0090, 0.4933, 0.4933, 0.0033;
+  // a NaN score never passes a rule.
+  EXPECT_EQ(givenRow(context, spec("k = 10, threshold = 0.005").c_str(),
+                     scores, 3, 10),
+            "10110");
+  EXPECT_EQ(givenRow(context, spec("k = 10, threshold = 0.0").c_str(), scores,
+                     3, 10),
+            "10111");
 }
 
 TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {

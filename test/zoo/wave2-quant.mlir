@@ -22,6 +22,11 @@
 // RUN: attn-run %zoo/quantization/spargeattn.mlir --random 9 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/quantization/spargeattn.mlir --random 10 --tile-program --portable-tiles --tile-q 16 --tile-kv 24 --shape 1,2,2,150,277,16 --check | FileCheck %s
 // RUN: attn-run %zoo/quantization/spargeattn.mlir --random 11 --tile-program --shape 1,2,1,1,300,16 --check | FileCheck %s
+// SpargeAttn's non-causal form (causal = false, no mask): lengths not
+// multiples of the blocks or tiles, GQA, Nq != Nk, one query token.
+// RUN: attn-run %zoo/quantization/spargeattn_bidirectional.mlir --random 12 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/spargeattn_bidirectional.mlir --random 13 --tile-program --portable-tiles --tile-q 16 --tile-kv 24 --shape 1,2,2,150,277,16 --check | FileCheck %s
+// RUN: attn-run %zoo/quantization/spargeattn_bidirectional.mlir --random 14 --tile-program --shape 1,2,1,1,300,16 --check | FileCheck %s
 
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS

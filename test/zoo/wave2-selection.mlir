@@ -1,6 +1,7 @@
-// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P16
-// ProxyAttn's proxy heads, P20 SeerAttention's learned gate, P22
-// FlexPrefill's query-aware selection):
+// Zoo wave 2, pooling and selection (ZOO.md P01 MoBA, P02 FlashMoBA, P03
+// VMoBA in part, P14 ADEM-VL's per-token drop, P15 DMA's value-derived key
+// scores, P16 ProxyAttn's proxy heads, P19 BiFormer's region routing, P20
+// SeerAttention's learned gate, P22 FlexPrefill's query-aware selection, P13 Select and Pack in part):
 // checked against the
 // float64 reference, which pools the keys, ranks the gates and selects the
 // blocks itself, at lengths that are not multiples of the 64-key blocks or
@@ -54,6 +55,50 @@
 // RUN: attn-run %zoo/selection/proxyattn.mlir --random 44 --tile-program --tile-q 48 --tile-kv 40 --shape 1,4,2,77,700,16 --check | FileCheck %s
 // RUN: not attn-run %zoo/selection/proxyattn.mlir --random 45 --tile-program --shape 1,2,1,64,64,16 2>&1 | FileCheck %s --check-prefix=PROXY
 // PROXY: proxyattn.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'attn.attention' op selection proxy_heads = 2 must divide the key heads (1)
+
+// BiFormer: non-causal region routing (causal = false, keep_current =
+// false), regions of 16 per query and key block, top-4; 16-multiples and
+// not (the last region partial), one head (BiFormer's shared routing),
+// GQA, tiles that straddle the regions, Nq != Nk, one query token.
+// RUN: attn-run %zoo/selection/biformer.mlir --random 51 --tile-program --shape 1,1,1,196,196,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/biformer.mlir --random 52 --tile-program --shape 2,4,2,256,256,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/biformer.mlir --random 53 --tile-program --tile-q 24 --tile-kv 40 --shape 1,2,2,203,203,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/biformer.mlir --random 54 --tile-program --shape 1,2,1,100,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/biformer.mlir --random 55 --tile-program --shape 1,2,1,300,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/biformer.mlir --random 56 --tile-program --shape 1,2,1,1,77,16 --check | FileCheck %s
+
+// ADEM-VL: per text token, the top 230 vision tokens (one-key blocks,
+// causal = false): fewer vision tokens than k (all kept), more (300 and
+// 513, not multiples of the tiles), GQA, one text token.
+// RUN: attn-run %zoo/selection/adem_vl.mlir --random 61 --tile-program --shape 1,2,2,77,256,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/adem_vl.mlir --random 62 --tile-program --shape 1,2,2,40,200,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/adem_vl.mlir --random 63 --tile-program --shape 2,4,2,77,300,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/adem_vl.mlir --random 64 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+
+// VMoBA (in part): per query block of 128, cumulative mass 0.5 over every
+// key block (causal = false); 128-multiples and not, GQA, tiles that
+// straddle the query blocks, Nq != Nk, one query token.
+// RUN: attn-run %zoo/selection/vmoba.mlir --random 71 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/vmoba.mlir --random 72 --tile-program --shape 2,4,2,512,512,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/vmoba.mlir --random 73 --tile-program --tile-q 48 --tile-kv 40 --shape 1,2,2,200,700,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/vmoba.mlir --random 74 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+
+// DMA: the top 128 keys per key head by the caller's delta (gate = given,
+// one-key blocks, causal = false), delta also as the bias, then causal;
+// lengths above w (not multiples of the tiles), below w (all keys), GQA,
+// one query token.
+// RUN: attn-run %zoo/selection/dma.mlir --random 81 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 82 --tile-program --shape 2,4,2,256,256,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 83 --tile-program --tile-q 24 --tile-kv 40 --shape 1,2,2,100,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/dma.mlir --random 84 --tile-program --shape 1,2,1,1,333,16 --check | FileCheck %s
+
+// Select and Pack (in part): the top 98 tokens of each image by the
+// caller's gate scores [B, 1, N] (shared by the heads), non-causal; more
+// tokens than k (196, 150: not multiples of the tiles), fewer (77: all
+// kept), GQA, one query token.
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 91 --tile-program --shape 1,2,2,196,196,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 92 --tile-program --tile-q 24 --tile-kv 40 --shape 2,4,2,150,150,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/select_and_pack.mlir --random 93 --tile-program --shape 1,2,1,1,77,16 --check | FileCheck %s
 
 // The tiled and untiled lowerings and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).

@@ -37,9 +37,9 @@
 //     its local row max is far below the running max (lambda): it depends
 //     on the order the kernel visits the key tiles, so it is not a
 //     semantics of the spec.
-//   - The non-causal form (image and video models): the selection's
-//     eligible blocks are those not entirely after the query block, so a
-//     bidirectional selection over all key blocks is not declared yet.
+//   - The non-causal form (image and video models) is
+//     spargeattn_bidirectional.mlir (causal = false: every key block
+//     eligible, no mask).
 //   - Lowered through the tile program only (attn-run --tile-program).
 func.func @spargeattn(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>,
                       %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {

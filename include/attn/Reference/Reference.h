@@ -48,6 +48,9 @@ struct Inputs {
   /// The projections [Hq|1, D, Dg] and [Hk|1, P*D, Dg] of a learned block
   /// gate (#attn.topk_blocks<..., gate = learned>).
   std::optional<NDArray> gateQWeight, gateKWeight;
+  /// The caller's block scores [B|1, Hk|1, ceil(Nk / block)] of a given
+  /// block gate (#attn.topk_blocks<..., gate = given>).
+  std::optional<NDArray> blockScores;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

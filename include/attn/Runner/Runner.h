@@ -34,8 +34,8 @@ struct ProblemSize {
 enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias, GateQWeight, GateKWeight,
-  Capture
+  KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias,
+  GateQWeight, GateKWeight, BlockScores, Capture
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".

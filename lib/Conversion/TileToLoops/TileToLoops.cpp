@@ -862,10 +862,11 @@ static Value ranksBefore(TileLowering &t, Value a, Value ga, Value keptA,
 
 namespace {
 /// The blocks a row of a select_blocks tile may select: `[0, eligible)`
-/// (c * block <= p1), the current ones `[currentFirst, currentLast]`, and
+/// (c * block <= p1, or all with causal = false), the current ones
+/// `[currentFirst, currentLast]` (none unless `anchored`, p1 >= 0), and
 /// whether the row is a real query (inside query_length).
 struct RowBlocks {
-  Value eligible, currentFirst, currentLast, real;
+  Value eligible, currentFirst, currentLast, real, anchored;
 };
 } // namespace
 
@@ -890,10 +891,15 @@ static RowBlocks rowBlocks(TileLowering &t, SelectBlocksOp op, Value r,
   Value block = e.idx(selection.getBlock());
   Value currentLast =
       arith::DivUIOp::create(t.b, t.loc, e.maxsi(p1, e.idx(0)), block);
-  Value eligible = e.select(e.cmp(P::slt, p1, e.idx(0)), e.idx(0),
-                            e.minsi(blocks, e.addi(currentLast, e.idx(1))));
+  Value beforeKeys = e.cmp(P::slt, p1, e.idx(0));
+  Value eligible =
+      selection.getCausal()
+          ? e.select(beforeKeys, e.idx(0),
+                     e.minsi(blocks, e.addi(currentLast, e.idx(1))))
+          : blocks;
   return {eligible, arith::DivUIOp::create(t.b, t.loc, p0, block),
-          currentLast, e.cmp(P::slt, row, op.getQueryLength())};
+          currentLast, e.cmp(P::slt, row, op.getQueryLength()),
+          e.cmp(P::sge, p1, e.idx(0))};
 }
 
 /// Whether block `c` is always kept for a row: current (keep_current), a
@@ -902,15 +908,18 @@ static Value alwaysKept(TileLowering &t, TopKBlocksAttr selection,
                         const RowBlocks &row, Value c) {
   ScalarEmitter &e = t.e;
   using P = arith::CmpIPredicate;
-  Value kept = e.cmp(P::ult, c, e.idx(selection.getSinks()));
   Value beforeCurrent = e.cmp(P::ult, c, row.currentFirst);
   Value inWindow = e.cmp(P::uge, e.addi(c, e.idx(selection.getLocal())),
                          row.currentFirst);
-  kept = e.ori(kept, e.andi(beforeCurrent, inWindow));
+  Value nearCurrent = e.andi(beforeCurrent, inWindow);
   if (selection.getKeepCurrent())
-    kept = e.ori(kept, e.andi(e.cmp(P::uge, c, row.currentFirst),
-                              e.cmp(P::ule, c, row.currentLast)));
-  return kept;
+    nearCurrent = e.ori(nearCurrent,
+                        e.andi(e.cmp(P::uge, c, row.currentFirst),
+                               e.cmp(P::ule, c, row.currentLast)));
+  // A row before the keys (only eligible with causal = false) has no
+  // current block and no local window.
+  return e.ori(e.cmp(P::ult, c, e.idx(selection.getSinks())),
+               e.andi(row.anchored, nearCurrent));
 }
 
 /// Each row's gate query: `query[r]` per token, else the pooled query of

@@ -175,6 +175,17 @@ static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
   if (pool.empty())
     return emitError() << "#attn.topk_blocks pool must name at least one "
                           "pooling kind";
+  // Given scores are per key head and block: a group's mean query has
+  // nothing to average.
+  if (gate == GateKind::Given && headGroup)
+    return emitError() << "#attn.topk_blocks gate = given cannot be combined "
+                          "with head_group (the scores are per key head)";
+  // The scores do not depend on the query: per token is the only form
+  // (every row of a key head ranks the same scores).
+  if (gate == GateKind::Given && qBlock > 0)
+    return emitError() << "#attn.topk_blocks gate = given is per token: "
+                          "q_block has no pooled query to read (the scores "
+                          "are shared by every query)";
   if (gate != GateKind::Learned) {
     if (pool.size() > 1)
       return emitError() << "#attn.topk_blocks with " << pool.size()
@@ -198,7 +209,8 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t qBlock, FloatAttr threshold,
                                      FloatAttr mass, int64_t sinks,
                                      int64_t local, bool headGroup,
-                                     int64_t proxyHeads, GateKind gate) {
+                                     int64_t proxyHeads, GateKind gate,
+                                     bool) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||

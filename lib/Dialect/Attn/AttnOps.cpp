@@ -301,6 +301,40 @@ static LogicalResult verifyGateWeights(AttentionOp op, const Extents &e) {
   return success();
 }
 
+/// The caller's block scores [B|1, Hk|1, ceil(Nk / block)], given exactly
+/// when the selection's gate is given.
+static LogicalResult verifyBlockScores(AttentionOp op, const Extents &e) {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  Value scores = op.getBlockScores();
+  if (!selection || !selection.isGiven()) {
+    if (!scores)
+      return success();
+    return op.emitOpError() << "block_scores is given but "
+                            << (selection ? "the selection's gate is not "
+                                            "given (gate = given takes it)"
+                                          : "there is no selection");
+  }
+  if (!scores)
+    return op.emitOpError()
+           << "a given selection gate needs its scores: "
+              "block_scores(%s : tensor<B x Hk x ceil(Nk / block) x f>)";
+  auto type = cast<RankedTensorType>(scores.getType());
+  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
+    return op.emitOpError() << "block_scores must be a rank-3 floating-point "
+                               "tensor [B|1, Hk|1, key blocks], got "
+                            << type;
+  int64_t blocks = known(e.nk) ? llvm::divideCeil(e.nk, selection.getBlock())
+                               : ShapedType::kDynamic;
+  if (failed(checkBroadcastDim(op, "block_scores", 0, type.getDimSize(0), e.b,
+                               "batch")) ||
+      failed(checkBroadcastDim(op, "block_scores", 1, type.getDimSize(1),
+                               e.hkv, "key heads")) ||
+      failed(checkDim(op, "block_scores", 2, type.getDimSize(2), blocks,
+                      "key blocks ceil(Nk / block)")))
+    return failure();
+  return success();
+}
+
 bool AttentionOp::hasRowEpilogue() {
   if (getEpilogueAttr())
     return true;
@@ -951,6 +985,8 @@ LogicalResult AttentionOp::verify() {
     return failure();
   if (failed(verifyQuantization(*this, e)) ||
       failed(verifyRotation(*this, e)) || failed(verifyLowRank(*this, e)))
+    return failure();
+  if (failed(verifyBlockScores(*this, e)))
     return failure();
   if (failed(verifyGateWeights(*this, e)))
     return failure();

@@ -214,3 +214,85 @@ func.func @proxy_heads_key_heads(%q: tensor<1x6x8x16xf32>, %k: tensor<1x3x8x16xf
        : tensor<1x6x8x16xf32>, tensor<1x3x8x16xf32>, tensor<1x3x8x16xf32> -> tensor<1x6x8x16xf32>
   return %o : tensor<1x6x8x16xf32>
 }
+
+// -----
+
+func.func @causal_not_bool(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+2 {{integer value too large}}
+  // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'causal' which is to be a `bool`}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, causal = 2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @given_gate_query_block(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks gate = given is per token: q_block has no pooled query to read (the scores are shared by every query)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @given_gate_head_group(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks gate = given cannot be combined with head_group (the scores are per key head)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, head_group = true, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @given_gate_without_scores(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op a given selection gate needs its scores: block_scores(%s : tensor<B x Hk x ceil(Nk / block) x f>)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, gate = given>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scores_without_given_gate(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores is given but the selection's gate is not given (gate = given takes it)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean>) block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scores_without_selection(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores is given but there is no selection}}
+  %o = attn.attention %q, %q, %q block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scores_rank(%q: tensor<1x2x8x16xf32>, %s: tensor<2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores must be a rank-3 floating-point tensor [B|1, Hk|1, key blocks], got 'tensor<2x2xf32>'}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, gate = given>) block_scores(%s : tensor<2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @scores_blocks(%q: tensor<1x2x9x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x9x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores dimension 2 (key blocks ceil(Nk / block)) is 2 but must be 3}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32> -> tensor<1x2x9x16xf32>
+  return %o : tensor<1x2x9x16xf32>
+}
+
+// -----
+
+func.func @scores_heads(%q: tensor<1x2x8x16xf32>, %s: tensor<1x3x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores dimension 1 (key heads) is 3 but must be 1 or 2}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, gate = given>) block_scores(%s : tensor<1x3x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

@@ -51,7 +51,7 @@ func.func @unknown_pool(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x8xf32>, %wk:
 // -----
 
 func.func @unknown_gate(%q: tensor<1x2x40x16xf32>) -> tensor<1x2x40x16xf32> {
-  // expected-error @+2 {{expected one of [dot, learned] for how the block gate is computed from the pooled queries and keys, got: mlp}}
+  // expected-error @+2 {{expected one of [dot, learned, given] for how the block gate is computed from the pooled queries and keys, got: mlp}}
   // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'gate'}}
   %o = attn.attention %q, %q, %q mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, gate = mlp>)
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>

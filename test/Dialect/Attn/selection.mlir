@@ -99,3 +99,33 @@ func.func @proxy_heads(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Every block eligible (causal = false; true is the default and is not
+// printed), written in another order than the parameters'.
+// CHECK-LABEL: func.func @noncausal_regions
+// CHECK: selection(<block = 16, k = 4, pool = mean, keep_current = false, q_block = 16, causal = false>)
+// CHECK-LABEL: func.func @causal_default
+// CHECK: selection(<block = 16, k = 4, pool = mean>)
+func.func @noncausal_regions(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<causal = false, block = 16, k = 4, pool = mean, q_block = 16, keep_current = false>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+func.func @causal_default(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 16, k = 4, pool = mean, causal = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A given gate: the caller's block scores follow the selection.
+// CHECK-LABEL: func.func @given_scores
+// CHECK: mask(#attn.causal) selection(<block = 1, k = 128, pool = mean, keep_current = false, gate = given, causal = false>) block_scores(%{{.*}} : tensor<?x?x?xf32>)
+func.func @given_scores(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 1, k = 128, pool = mean, gate = given, keep_current = false, causal = false>)
+       block_scores(%s : tensor<?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -583,7 +583,8 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
 def Attn_GateKind : I32EnumAttr<"GateKind",
     "how the block gate is computed from the pooled queries and keys", [
   I32EnumAttrCase<"Dot", 0, "dot">,
-  I32EnumAttrCase<"Learned", 1, "learned">]> {
+  I32EnumAttrCase<"Learned", 1, "learned">,
+  I32EnumAttrCase<"Given", 2, "given">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -655,14 +656,35 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       `head_group`. The masses of the rules below scale it by `1 / sqrt(Dg)`
       instead of `1 / sqrt(D)`. RoPE on the gate's pooled rows is not
       expressed.
-    * Eligible blocks are those not entirely in the future of the last
-      aligned position: `c * block <= p1` (none when `p1 < 0`).
+    * Given gate (`gate = given`, scores computed by the caller: DMA's
+      value-derived key scores, heavy-hitter or observation-window key
+      scores): the op takes one operand,
+      `block_scores(%s : tensor<B|1 x Hk|1 x ceil(Nk / block) x f>)`, and
+      the gate of block `c` for every row of query head `h` is
+      `g[c] = s[b, hk, c]` (`hk` the key head of `h`, GQA or
+      `k_head_map`; extent-1 dimensions broadcast): one score per
+      (b, key head, block), shared by the queries. No pooling is read
+      (`pool` must name one kind, which is ignored); the masses of the
+      rules below are the softmax of the scores themselves (no
+      `1 / sqrt(D)`). Per token only (no `q_block`, no `head_group`):
+      every row of a key head ranks the same scores, and the rows differ
+      only in their eligible and always-kept blocks.
+    * Eligible blocks: with `causal = true` (the default) those not
+      entirely in the future of the last aligned position:
+      `c * block <= p1` (none when `p1 < 0`). With `causal = false` every
+      block is eligible (non-causal models: BiFormer's regions, SpargeAttn
+      on image and video models); the op's mask still applies to the keys.
     * Always-kept blocks (among the eligible ones): with `keep_current`
       (the default) the current blocks, those holding an aligned position
       of the row or query block, `floor(max(p0, 0) / block)` to
-      `floor(p1 / block)` (one block per token); the `sinks` first blocks
-      (`c < sinks`, default 0); the `local` blocks before the first current
-      block (default 0). They are always selected, even beyond `k`.
+      `floor(p1 / block)` (one block per token; none when `p1 < 0`); the
+      `sinks` first blocks (`c < sinks`, default 0); the `local` blocks
+      before the first current block (default 0, none without a current
+      block). They are always selected, even beyond `k`.
+    * Empty selections: a row whose rule passes no block and that keeps
+      none (`keep_current = false`, no sinks) selects nothing; it attends
+      to no key and is a fully masked row (0 for softmax, logsumexp
+      `-inf`).
     * Ranking of the eligible blocks: the always-kept blocks first (by
       index), then gates highest first, equal gates by lower block index,
       NaN gates after every number (including `-inf`), among themselves by
@@ -700,6 +722,14 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
     selection(#attn.topk_blocks<block = 128, k = 1000000, pool = mean,
                                 q_block = 128, mass = 0.9, sinks = 1>)
     ```
+    and BiFormer's bi-level routing (regions of 49 tokens laid out region
+    by region, each region's mean query against every region's mean key,
+    top-4 regions, the own region not forced) is
+    ```mlir
+    selection(#attn.topk_blocks<block = 49, k = 4, pool = mean,
+                                q_block = 49, keep_current = false,
+                                causal = false>)
+    ```
     and SeerAttention's learned gate (per query block of 64, threshold
     on the block softmax) is
     ```mlir
@@ -722,12 +752,15 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"int64_t", "0">:$local,
                         DefaultValuedParameter<"bool", "false">:$head_group,
                         DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
-                        DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate);
+                        DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate,
+                        DefaultValuedParameter<"bool", "true">:$causal);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// Whether the gate projects the pooled rows by learned weights.
     bool isLearned() const { return getGate() == GateKind::Learned; }
+    /// Whether the gate is the caller's block_scores operand.
+    bool isGiven() const { return getGate() == GateKind::Given; }
     /// The number of pools concatenated into a pooled key.
     int64_t numPools() const { return getPool().size(); }
     /// Whether one selection is shared by the rows of a query block.

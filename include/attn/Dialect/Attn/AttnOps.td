@@ -130,6 +130,11 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       queries, `Wk` the pooled keys (`P` concatenated pools of width `D`)
       to the gate width `Dg` (see `#attn.topk_blocks`); only a learned gate
       takes them, and it needs them.
+    * `block_scores(%s : tensor<B|1 x Hk|1 x NKB x f>)`: the caller's
+      score of every key block (`NKB = ceil(Nk / block)`), the gate of a
+      `selection(#attn.topk_blocks<..., gate = given>)` (DMA's
+      value-derived key scores with `block = 1`); only a given gate takes
+      it, and it needs it.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 
@@ -220,6 +225,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$feature_bias,
                        Optional<AnyRankedTensor>:$gate_q_weight,
                        Optional<AnyRankedTensor>:$gate_k_weight,
+                       Optional<AnyRankedTensor>:$block_scores,
                        Variadic<AnyRankedTensor>:$captures,
                        OptionalAttr<Attn_MaskAttrInterface>:$mask,
                        OptionalAttr<Attn_ScoreModArray>:$score_mods,
@@ -260,6 +266,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`selection` `(` $selection^
         (`,` $gate_q_weight^ `,` $gate_k_weight `:` type($gate_q_weight) `,`
             type($gate_k_weight))? `)`)?
+    (`block_scores` `(` $block_scores^ `:` type($block_scores) `)`)?
     (`quantization` `(` $quantization^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
