@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """MoBA-style block selection against dense attention (issue 16's measurement).
 
-    python3 bench/selection.py [--build build] [--lengths 4096,32768]
+    python3 bench/selection.py [--build build] [--lengths 4096,32768,131072]
         [--dense-max 32768] [--dtypes f32,bf16] [--heads 8] [--dim 128]
         [--block 512] [--topk 8] [--repeat 2] [--threads 0]
+        [--union-build DIR] [--union-max 32768]
 
 For each length N and dtype, at B1 H heads D:
   * moba: causal attention with `selection(#attn.topk_blocks<block = BLOCK,
     k = TOPK + 1, pool = mean>)` (top-k past blocks by the mean-pooled key
     gate plus the current block, per query token, as zoo/selection/moba.mlir),
-    through the tile program (the default lowering);
+    through the tile program (the default lowering: per-token selections
+    take the regrouped form, docs/pipeline.md "Pooling and selection");
+  * union (with --union-build, a build of the union form, e.g. the main
+    branch before the regrouped form; up to --union-max): the same spec
+    there, visiting per query tile the union of its rows' blocks;
   * dense: the same attention without mask or selection (only up to
-    --dense-max: dense at N = 131072 is an hour on two cores);
+    --dense-max: dense at N = 131072 is an hour on two cores); above it
+    the ratio is against dense extrapolated quadratically from the
+    largest measured length (marked "est.");
   * kept: the kept fraction of the N x N pairs, from the float64
     reference's selection on the same inputs (`attn_opt.block_map` on the
     inputs attn-run dumps), causal inside each row: the work a kernel that
@@ -94,7 +101,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(root, "build"))
-    p.add_argument("--lengths", default="4096,32768")
+    p.add_argument("--lengths", default="4096,32768,131072")
     p.add_argument("--dense-max", type=int, default=32768)
     p.add_argument("--dtypes", default="f32,bf16")
     p.add_argument("--heads", type=int, default=8)
@@ -103,6 +110,8 @@ def main():
     p.add_argument("--topk", type=int, default=8)
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--union-build", default=None)
+    p.add_argument("--union-max", type=int, default=32768)
     args = p.parse_args()
     sys.path.insert(0, os.path.join(args.build, "python_packages"))
     commands, rows = [], []
@@ -120,25 +129,40 @@ def main():
             for n in (int(x) for x in args.lengths.split(",")):
                 shape = f"1,{args.heads},{args.heads},{n},{n},{args.dim}"
                 t_moba = run(args.build, moba, shape, args, commands)
+                t_union = (run(args.union_build, moba, shape, args, commands)
+                           if args.union_build and n <= args.union_max
+                           else None)
                 t_cur = run(args.build, current, shape, args, commands)
                 t_chunk = run(args.build, chunked, shape, args, commands)
                 t_dense = (run(args.build, dense, shape, args, commands)
                            if n <= args.dense_max else None)
                 kept = kept_fraction(args.build, moba, shape, n, args.block, tmp,
                                      commands)
-                rows.append((n, dtype, t_moba, t_dense, kept, t_cur, t_chunk))
+                rows.append((n, dtype, t_moba, t_union, t_dense, kept, t_cur,
+                             t_chunk))
     print(f"B1 H{args.heads} D{args.dim}, block {args.block}, top-{args.topk} + "
           f"the current block, causal; best of {args.repeat}, threads "
           f"{args.threads or 'all'}\n")
-    print("| N | dtype | moba s | dense s | kept | moba / (dense x kept) | "
-          "k=1 s | chunked mask s | selection share |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n, dtype, t_moba, t_dense, kept, t_cur, t_chunk in rows:
-        ratio = f"{t_moba / (t_dense * kept):.2f}" if t_dense else "n/a"
+    print("| N | dtype | moba s | union s | dense s | kept | "
+          "moba / (dense x kept) | k=1 s | chunked mask s | selection share |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    measured = {}
+    for n, dtype, _, _, t_dense, *_ in rows:
+        if t_dense:
+            measured[dtype] = (n, t_dense)
+    for n, dtype, t_moba, t_union, t_dense, kept, t_cur, t_chunk in rows:
         dense = f"{t_dense:.3f}" if t_dense else "n/a"
+        if not t_dense and dtype in measured:
+            # Dense attention is quadratic in N: extrapolated.
+            n0, t0 = measured[dtype]
+            t_dense = t0 * (n / n0) ** 2
+            dense = f"{t_dense:.1f} est."
+        ratio = f"{t_moba / (t_dense * kept):.2f}" if t_dense else "n/a"
+        union = f"{t_union:.3f}" if t_union else "n/a"
         share = max(0.0, t_cur - t_chunk) / t_moba
-        print(f"| {n} | {dtype} | {t_moba:.3f} | {dense} | {kept:.4f} | {ratio} | "
-              f"{t_cur:.3f} | {t_chunk:.3f} | {share:.1%} |")
+        print(f"| {n} | {dtype} | {t_moba:.3f} | {union} | {dense} | "
+              f"{kept:.4f} | {ratio} | {t_cur:.3f} | {t_chunk:.3f} | "
+              f"{share:.1%} |")
     print_footer(before, commands)
 
 
