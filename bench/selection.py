@@ -44,7 +44,7 @@ from benchlib import load_average, print_footer
 
 import numpy as np
 
-RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu")
+RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu ([0-9.e+-]+) s")
 
 SPEC = """func.func @{name}(%q: tensor<?x?x?x?x{t}>, %k: tensor<?x?x?x?x{t}>,
                 %v: tensor<?x?x?x?x{t}>) -> tensor<?x?x?x?x{t}> {{
@@ -73,7 +73,10 @@ def run(build, spec, shape, args, commands, extra=()):
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     m = RUN.search(proc.stdout)
     assert m and m.group(2) == "tile program", proc.stdout
-    return float(m.group(1))
+    # The process CPU time (all threads) of the best run too: on a shared
+    # machine the wall time carries the other users' load, the CPU time
+    # only this run's work.
+    return float(m.group(1)), float(m.group(3))
 
 
 def kept_fraction(build, spec, shape, n, block, tmp, commands):
@@ -131,11 +134,11 @@ def main():
                 t_moba = run(args.build, moba, shape, args, commands)
                 t_union = (run(args.union_build, moba, shape, args, commands)
                            if args.union_build and n <= args.union_max
-                           else None)
+                           else (None, None))
                 t_cur = run(args.build, current, shape, args, commands)
                 t_chunk = run(args.build, chunked, shape, args, commands)
                 t_dense = (run(args.build, dense, shape, args, commands)
-                           if n <= args.dense_max else None)
+                           if n <= args.dense_max else (None, None))
                 kept = kept_fraction(args.build, moba, shape, n, args.block, tmp,
                                      commands)
                 rows.append((n, dtype, t_moba, t_union, t_dense, kept, t_cur,
@@ -143,26 +146,31 @@ def main():
     print(f"B1 H{args.heads} D{args.dim}, block {args.block}, top-{args.topk} + "
           f"the current block, causal; best of {args.repeat}, threads "
           f"{args.threads or 'all'}\n")
+    print("Wall time / process CPU time (both threads) in seconds; the "
+          "ratios on each.\n")
     print("| N | dtype | moba s | union s | dense s | kept | "
           "moba / (dense x kept) | k=1 s | chunked mask s | selection share |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     measured = {}
     for n, dtype, _, _, t_dense, *_ in rows:
-        if t_dense:
+        if t_dense[0]:
             measured[dtype] = (n, t_dense)
+    pair = lambda t: f"{t[0]:.3f} / {t[1]:.3f}" if t[0] else "n/a"
     for n, dtype, t_moba, t_union, t_dense, kept, t_cur, t_chunk in rows:
-        dense = f"{t_dense:.3f}" if t_dense else "n/a"
-        if not t_dense and dtype in measured:
+        dense = pair(t_dense)
+        if not t_dense[0] and dtype in measured:
             # Dense attention is quadratic in N: extrapolated.
             n0, t0 = measured[dtype]
-            t_dense = t0 * (n / n0) ** 2
-            dense = f"{t_dense:.1f} est."
-        ratio = f"{t_moba / (t_dense * kept):.2f}" if t_dense else "n/a"
-        union = f"{t_union:.3f}" if t_union else "n/a"
-        share = max(0.0, t_cur - t_chunk) / t_moba
-        print(f"| {n} | {dtype} | {t_moba:.3f} | {union} | {dense} | "
-              f"{kept:.4f} | {ratio} | {t_cur:.3f} | {t_chunk:.3f} | "
-              f"{share:.1%} |")
+            t_dense = tuple(t * (n / n0) ** 2 for t in t0)
+            dense = f"{t_dense[0]:.1f} / {t_dense[1]:.1f} est."
+        ratio = (" / ".join(f"{m / (d * kept):.2f}"
+                            for m, d in zip(t_moba, t_dense))
+                 if t_dense[0] else "n/a")
+        share = " / ".join(f"{max(0.0, c - h) / m:.1%}"
+                           for m, c, h in zip(t_moba, t_cur, t_chunk))
+        print(f"| {n} | {dtype} | {pair(t_moba)} | {pair(t_union)} | {dense} | "
+              f"{kept:.4f} | {ratio} | {pair(t_cur)} | {pair(t_chunk)} | "
+              f"{share} |")
     print_footer(before, commands)
 
 
