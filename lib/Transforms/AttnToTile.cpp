@@ -758,10 +758,9 @@ Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
 Value TileProgramBuilder::gateTiles(Value rows, Value head) {
   Value blocks = dim(pooledKeys, 2);
   Value padded = e.muli(
-      arith::CeilDivUIOp::create(b, loc, blocks, e.idx(tileKv)),
-      e.idx(tileKv));
-  auto type = RankedTensorType::get({tileQ, ShapedType::kDynamic},
-                                    b.getF32Type());
+      arith::CeilDivUIOp::create(b, loc, blocks, e.idx(tileKv)), e.idx(tileKv));
+  auto type =
+      RankedTensorType::get({tileQ, ShapedType::kDynamic}, b.getF32Type());
   Value init = tensor::EmptyOp::create(b, loc, type, ValueRange{padded});
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   auto loop = scf::ForOp::create(
@@ -770,16 +769,16 @@ Value TileProgramBuilder::gateTiles(Value rows, Value head) {
         // Pooled keys past the last block read 0: ignored columns.
         Value keys = LoadOp::create(b, loc, tileType(tileKv, pooledKeys),
                                     pooledKeys, bi, head, c0);
-        Value tile = ScoresOp::create(b, loc, scoreType, rows, keys,
-                                      e.f32(1.0));
-        scf::YieldOp::create(
-            b, loc,
-            tensor::InsertSliceOp::create(
-                b, loc, tile, iter[0], ArrayRef<OpFoldResult>{zero, c0},
-                ArrayRef<OpFoldResult>{b.getIndexAttr(tileQ),
-                                       b.getIndexAttr(tileKv)},
-                ArrayRef<OpFoldResult>{one, one})
-                .getResult());
+        Value tile =
+            ScoresOp::create(b, loc, scoreType, rows, keys, e.f32(1.0));
+        scf::YieldOp::create(b, loc,
+                             tensor::InsertSliceOp::create(
+                                 b, loc, tile, iter[0],
+                                 ArrayRef<OpFoldResult>{zero, c0},
+                                 ArrayRef<OpFoldResult>{b.getIndexAttr(tileQ),
+                                                        b.getIndexAttr(tileKv)},
+                                 ArrayRef<OpFoldResult>{one, one})
+                                 .getResult());
       });
   return loop.getResult(0);
 }
@@ -811,11 +810,10 @@ void TileProgramBuilder::selectBlocks() {
   if (regroupSelection && !selection.perQueryBlock() &&
       !selection.isLearned() && selection.numPools() == 1)
     gates = gateTiles(gateRows, proxy ? proxy : hk);
-  auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       gateRows, pooledKeys, bi,
-                                       proxy ? proxy : hk,
-                                       pooledQueries, queryHead, gates, q0,
-                                       nq, nk, op.getSelectionAttr());
+  auto select = SelectBlocksOp::create(
+      b, loc, TypeRange{members, visited}, gateRows, pooledKeys, bi,
+      proxy ? proxy : hk, pooledQueries, queryHead, gates, q0, nq, nk,
+      op.getSelectionAttr());
   memberBlocks = select.getMembers();
   visitedBlocks = select.getVisited();
 }
@@ -823,8 +821,7 @@ void TileProgramBuilder::selectBlocks() {
 bool TileProgramBuilder::isRegroupedSelection() {
   TopKBlocksAttr selection = op.getSelectionAttr();
   if (!regroupSelection || !selection || selection.perQueryBlock() ||
-      !selection.getKeepCurrent() ||
-      selection.getBlock() % tileKv != 0)
+      !selection.getKeepCurrent() || selection.getBlock() % tileKv != 0)
     return false;
   // The past blocks are attended whole: only a causal mask (or none) keeps
   // every pair of a block before the current one.
@@ -864,17 +861,17 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
   Value blocks = dim(pooledKeys, 2);
   auto accType = tileType(tileQ, op.getValue());
   int64_t dvStatic = accType.getDimSize(1);
-  auto accBufType = RankedTensorType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic,
-       dvStatic},
-      b.getF32Type());
+  auto accBufType =
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                             ShapedType::kDynamic, dvStatic},
+                            b.getF32Type());
   auto rowsBufType = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic},
       b.getF32Type());
-  auto membersBufType = RankedTensorType::get(
-      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic,
-       ShapedType::kDynamic},
-      b.getI8Type());
+  auto membersBufType =
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                             ShapedType::kDynamic, ShapedType::kDynamic},
+                            b.getI8Type());
   SmallVector<Value> accDims = {batch, hq, paddedRows};
   if (ShapedType::isDynamic(dvStatic))
     accDims.push_back(dv);
@@ -904,8 +901,7 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
         Value memberFlags = asBytes(memberBlocks);
         // Extents first: the in_parallel region holds the inserts only.
         OpFoldResult accCols = tensor::getMixedSize(b, loc, state.acc, 1);
-        OpFoldResult memberCols =
-            tensor::getMixedSize(b, loc, memberBlocks, 1);
+        OpFoldResult memberCols = tensor::getMixedSize(b, loc, memberBlocks, 1);
         auto terminator =
             cast<scf::InParallelOp>(b.getInsertionBlock()->getTerminator());
         OpBuilder::InsertionGuard guard(b);
@@ -943,8 +939,8 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
     auto shared = past.getRegionIterArgs();
     OpFoldResult cols = tensor::getMixedSize(b, loc, shared[0], 3);
     auto headAcc = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, dvStatic},
-                                      b.getF32Type()),
+        b, loc,
+        RankedTensorType::get({ShapedType::kDynamic, dvStatic}, b.getF32Type()),
         shared[0], ArrayRef<OpFoldResult>{bi, hi, zero, zero},
         ArrayRef<OpFoldResult>{one, one, paddedRows, cols},
         ArrayRef<OpFoldResult>{one, one, one, one});
@@ -969,7 +965,8 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
     auto terminator = past.getTerminator();
     b.setInsertionPointToStart(terminator.getBody());
     tensor::ParallelInsertSliceOp::create(
-        b, loc, result[0], shared[0], ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+        b, loc, result[0], shared[0],
+        ArrayRef<OpFoldResult>{bi, hi, zero, zero},
         ArrayRef<OpFoldResult>{one, one, paddedRows, cols},
         ArrayRef<OpFoldResult>{one, one, one, one});
     for (auto [rows, out] :
@@ -1044,17 +1041,17 @@ SmallVector<Value> TileProgramBuilder::regroupedPastBlocks(Value members,
         Value first = e.subi(e.addi(keyBegin, e.idx(block)), shift);
         auto list = BlockRowsOp::create(
             b, loc,
-            TypeRange{RankedTensorType::get({ShapedType::kDynamic},
-                                            b.getIndexType()),
-                      b.getIndexType()},
+            TypeRange{
+                RankedTensorType::get({ShapedType::kDynamic}, b.getIndexType()),
+                b.getIndexType()},
             members, c, first);
         Value rows = list.getRows(), count = list.getCount();
         auto tiles = scf::ForOp::create(
             b, loc, e.idx(0), count, e.idx(tileQ), iter,
             [&](OpBuilder &, Location, Value g0, ValueRange tileIter) {
-              scf::YieldOp::create(b, loc,
-                                   regroupedTile(rows, count, g0, keyBegin,
-                                                 keyEnd, tileIter));
+              scf::YieldOp::create(
+                  b, loc,
+                  regroupedTile(rows, count, g0, keyBegin, keyEnd, tileIter));
             });
         scf::YieldOp::create(b, loc, tiles.getResults());
       });
@@ -1066,37 +1063,36 @@ SmallVector<Value> TileProgramBuilder::regroupedTile(Value rows, Value count,
                                                      Value keyEnd,
                                                      ValueRange state) {
   auto accType = tileType(tileQ, op.getValue());
-  Value queries =
-      GatherRowsOp::create(b, loc, tileType(tileQ, op.getQuery()),
-                           op.getQuery(), bi, hi, rows, g0, count);
+  Value queries = GatherRowsOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                                       op.getQuery(), bi, hi, rows, g0, count);
   Value acc = GatherRowsOp::create(b, loc, accType, state[0], Value(), Value(),
                                    rows, g0, count);
-  Value max = GatherRowsOp::create(b, loc, rowsType, state[1], Value(),
-                                   Value(), rows, g0, count);
-  Value sum = GatherRowsOp::create(b, loc, rowsType, state[2], Value(),
-                                   Value(), rows, g0, count);
+  Value max = GatherRowsOp::create(b, loc, rowsType, state[1], Value(), Value(),
+                                   rows, g0, count);
+  Value sum = GatherRowsOp::create(b, loc, rowsType, state[2], Value(), Value(),
+                                   rows, g0, count);
   // A past block is whole for every gathered row: no mask, no exclusions
   // (the gathered padding rows are never scattered).
-  auto loop = ForKeyTilesOp::create(b, loc, nk, e.idx(0), nq,
-                                    ValueRange{max, sum, acc}, tileQ, tileKv,
-                                    MaskAttrInterface(), false);
+  auto loop =
+      ForKeyTilesOp::create(b, loc, nk, e.idx(0), nq, ValueRange{max, sum, acc},
+                            tileQ, tileKv, MaskAttrInterface(), false);
   loop.setKeyRange(keyBegin, keyEnd);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&loop.getBodyBlock());
     auto iter = loop.getRegionIterArgs();
     Value k0 = loop.getKeyTileStart();
-    Value kTile = LoadOp::create(b, loc, tileType(tileKv, keySource),
-                                 keySource, bi, hk, k0);
-    Value scores = ScoresOp::create(b, loc, scoreType, queries, kTile,
-                                    scaleValue);
+    Value kTile = LoadOp::create(b, loc, tileType(tileKv, keySource), keySource,
+                                 bi, hk, k0);
+    Value scores =
+        ScoresOp::create(b, loc, scoreType, queries, kTile, scaleValue);
     auto update = OnlineUpdateOp::create(
         b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
         iter[0], iter[1], op.getNormalizationAttr());
     Value next = accumulate(update.getWeights(), iter[2], update.getAlpha(),
                             Value(), k0);
-    tile::YieldOp::create(b, loc, ValueRange{update.getNewMax(),
-                                            update.getNewSum(), next});
+    tile::YieldOp::create(
+        b, loc, ValueRange{update.getNewMax(), update.getNewSum(), next});
   }
   auto scatter = [&](Value tile, Value dest) -> Value {
     return ScatterRowsOp::create(b, loc, dest.getType(), tile, dest, rows, g0,

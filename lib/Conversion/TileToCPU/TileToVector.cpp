@@ -307,34 +307,32 @@ static Value lowerGatherRows(GatherRowsOp op, int64_t width) {
   Value depth = v.dim(source, rank - 1);
   int64_t rows = staticDim(op.getResult(), 0);
   int64_t staticDepth = staticDim(op.getResult(), 1);
-  Value tile = v.empty(
-      {v.b.getIndexAttr(rows), staticDepth == ShapedType::kDynamic
-                                   ? OpFoldResult(depth)
-                                   : v.b.getIndexAttr(staticDepth)});
+  Value tile =
+      v.empty({v.b.getIndexAttr(rows), staticDepth == ShapedType::kDynamic
+                                           ? OpFoldResult(depth)
+                                           : v.b.getIndexAttr(staticDepth)});
   Value zero = v.splat(0.0);
   // Rows [0, valid) are gathered, [valid, rows) are padding.
   Value valid = e.maxsi(
       e.minsi(e.subi(op.getCount(), op.getStart()), e.idx(rows)), e.idx(0));
   auto copyRows = [&](Value lb, Value ub, Value init, bool gather) {
-    return v.loop(lb, ub, 1, init,
-                  [&](Value r, ValueRange iter) -> SmallVector<Value> {
-                    Value row;
-                    if (gather)
-                      row = v.extract(op.getRows(),
-                                      {e.addi(op.getStart(), r)});
-                    return v.loop(
-                        e.idx(0), depth, width, iter[0],
-                        [&](Value d, ValueRange it) -> SmallVector<Value> {
-                          Value x = zero;
-                          if (gather)
-                            x = rank == 4 ? v.read(source,
-                                                   {op.getBatch(),
-                                                    op.getHead(), row, d},
-                                                   true)
-                                          : v.read(source, {row, d}, true);
-                          return {v.write(x, it[0], {r, d}, true)};
-                        });
-                  })[0];
+    return v.loop(
+        lb, ub, 1, init, [&](Value r, ValueRange iter) -> SmallVector<Value> {
+          Value row;
+          if (gather)
+            row = v.extract(op.getRows(), {e.addi(op.getStart(), r)});
+          return v.loop(
+              e.idx(0), depth, width, iter[0],
+              [&](Value d, ValueRange it) -> SmallVector<Value> {
+                Value x = zero;
+                if (gather)
+                  x = rank == 4
+                          ? v.read(source,
+                                   {op.getBatch(), op.getHead(), row, d}, true)
+                          : v.read(source, {row, d}, true);
+                return {v.write(x, it[0], {r, d}, true)};
+              });
+        })[0];
   };
   tile = copyRows(e.idx(0), valid, tile, /*gather=*/true);
   return copyRows(valid, e.idx(rows), tile, /*gather=*/false);
@@ -350,17 +348,16 @@ static Value lowerScatterRows(ScatterRowsOp op, int64_t width) {
   int64_t rows = staticDim(tile, 0);
   Value valid = e.maxsi(
       e.minsi(e.subi(op.getCount(), op.getStart()), e.idx(rows)), e.idx(0));
-  return v.loop(e.idx(0), valid, 1, op.getDest(),
-                [&](Value r, ValueRange iter) -> SmallVector<Value> {
-                  Value row =
-                      v.extract(op.getRows(), {e.addi(op.getStart(), r)});
-                  return v.loop(
-                      e.idx(0), depth, width, iter[0],
+  return v.loop(
+      e.idx(0), valid, 1, op.getDest(),
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        Value row = v.extract(op.getRows(), {e.addi(op.getStart(), r)});
+        return v.loop(e.idx(0), depth, width, iter[0],
                       [&](Value d, ValueRange it) -> SmallVector<Value> {
                         return {v.write(v.read(tile, {r, d}, true), it[0],
                                         {row, d}, true)};
                       });
-                })[0];
+      })[0];
 }
 
 //===----------------------------------------------------------------------===//
@@ -1881,10 +1878,11 @@ struct ConvertAttnTileToVectorPass
       if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp,
               QuantizedAccumulateOp>(op))
         readers.push_back(op);
-      else if (isa<LoadOp, GatherRowsOp, ScatterRowsOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
-                   GatedScoresOp, ReadStateOp, UpdateStateOp, FeatureMapOp,
-                   ExpandFeaturesOp, FinalizeOp, QuantizeOp,
-                   QuantizeChannelsOp, KeptSumsOp, AffineNormalizeOp>(op))
+      else if (isa<LoadOp, GatherRowsOp, ScatterRowsOp, MaskOp, ModifyOp,
+                   OnlineUpdateOp, DecayOp, GatedScoresOp, ReadStateOp,
+                   UpdateStateOp, FeatureMapOp, ExpandFeaturesOp, FinalizeOp,
+                   QuantizeOp, QuantizeChannelsOp, KeptSumsOp,
+                   AffineNormalizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {

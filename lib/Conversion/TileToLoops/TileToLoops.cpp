@@ -1062,11 +1062,11 @@ static Value rankKey(TileLowering &t, Value gate, Value c) {
       arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, gate, gate);
   Value positiveZero = arith::AddFOp::create(b, loc, gate, e.f32(0.0));
   Value bits = arith::BitcastOp::create(b, loc, i32, positiveZero);
-  Value negative = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                         bits, i32c(0));
-  Value flipped = e.select(negative, arith::XOrIOp::create(b, loc, bits, i32c(-1)),
-                           arith::XOrIOp::create(b, loc, bits,
-                                                 i32c(INT32_MIN)));
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, bits, i32c(0));
+  Value flipped =
+      e.select(negative, arith::XOrIOp::create(b, loc, bits, i32c(-1)),
+               arith::XOrIOp::create(b, loc, bits, i32c(INT32_MIN)));
   Value mapped = e.select(isNaN, i32c(0), flipped);
   Value high = arith::ShLIOp::create(
       b, loc, arith::ExtUIOp::create(b, loc, i64, mapped), i64c(32));
@@ -1168,20 +1168,22 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
   // gates[r, c] = query[r] . keys[c] (the raw dot product), or given.
   AffineExpr r = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
              x = getAffineDimExpr(2, ctx);
-  Value gates = op.getGates() ? tensor::ExtractSliceOp::create(
-                                    b, loc, op.getGates(),
-                                    ArrayRef<OpFoldResult>{zero, zero},
-                                    ArrayRef<OpFoldResult>{rows, blocks},
-                                    ArrayRef<OpFoldResult>{one, one})
-                                    .getResult()
-                              : t.generic(
-      {query, keys},
-      {AffineMap::get(3, 0, {r, x}, ctx), AffineMap::get(3, 0, {c, x}, ctx)},
-      t.filled({OpFoldResult(rows), OpFoldResult(blocks)}, 0.0),
-      AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
-      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
-        return {math::FmaOp::create(b, loc, args[0], args[1], args[2])};
-      })[0];
+  Value gates =
+      op.getGates()
+          ? tensor::ExtractSliceOp::create(b, loc, op.getGates(),
+                                           ArrayRef<OpFoldResult>{zero, zero},
+                                           ArrayRef<OpFoldResult>{rows, blocks},
+                                           ArrayRef<OpFoldResult>{one, one})
+                .getResult()
+          : t.generic({query, keys},
+                      {AffineMap::get(3, 0, {r, x}, ctx),
+                       AffineMap::get(3, 0, {c, x}, ctx)},
+                      t.filled({OpFoldResult(rows), OpFoldResult(blocks)}, 0.0),
+                      AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
+                      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                        return {math::FmaOp::create(b, loc, args[0], args[1],
+                                                    args[2])};
+                      })[0];
 
   // The masses: softmax of gates / sqrt(D) over the eligible blocks.
   Value scale, maxima, sums;
@@ -1302,8 +1304,8 @@ static SmallVector<Value> lowerBlockRows(BlockRowsOp op) {
   auto loop = scf::ForOp::create(
       b, loc, first, n, e.idx(1), ValueRange{rows, e.idx(0)},
       [&](OpBuilder &, Location, Value r, ValueRange iter) {
-        Value member = tensor::ExtractOp::create(
-            b, loc, members, ValueRange{r, op.getBlock()});
+        Value member = tensor::ExtractOp::create(b, loc, members,
+                                                 ValueRange{r, op.getBlock()});
         if (!member.getType().isInteger(1))
           member = arith::CmpIOp::create(
               b, loc, arith::CmpIPredicate::ne, member,
@@ -1311,8 +1313,7 @@ static SmallVector<Value> lowerBlockRows(BlockRowsOp op) {
                                         b.getIntegerAttr(member.getType(), 0)));
         Value written =
             tensor::InsertOp::create(b, loc, r, iter[0], ValueRange{iter[1]});
-        Value next =
-            e.select(member, e.addi(iter[1], e.idx(1)), iter[1]);
+        Value next = e.select(member, e.addi(iter[1], e.idx(1)), iter[1]);
         scf::YieldOp::create(b, loc, ValueRange{written, next});
       });
   return {loop.getResult(0), loop.getResult(1)};
@@ -1337,13 +1338,13 @@ static Value lowerGatherRows(GatherRowsOp op) {
   auto generate = tensor::GenerateOp::create(
       b, loc, type, dynamic, [&](OpBuilder &, Location, ValueRange index) {
         Value position = e.addi(op.getStart(), index[0]);
-        Value inside = e.cmp(arith::CmpIPredicate::slt, position,
-                             op.getCount());
+        Value inside =
+            e.cmp(arith::CmpIPredicate::slt, position, op.getCount());
         auto read = scf::IfOp::create(
             b, loc, inside,
             [&](OpBuilder &, Location) {
-              Value row = tensor::ExtractOp::create(b, loc, op.getRows(),
-                                                    position);
+              Value row =
+                  tensor::ExtractOp::create(b, loc, op.getRows(), position);
               SmallVector<Value> at;
               if (rank == 4)
                 at = {op.getBatch(), op.getHead()};
@@ -1371,8 +1372,8 @@ static Value lowerScatterRows(ScatterRowsOp op) {
   Value tile = op.getTile();
   int64_t rank = cast<ShapedType>(tile.getType()).getRank();
   Value tileRows = tensor::DimOp::create(b, loc, tile, 0);
-  Value valid = e.maxsi(
-      e.minsi(e.subi(op.getCount(), op.getStart()), tileRows), e.idx(0));
+  Value valid = e.maxsi(e.minsi(e.subi(op.getCount(), op.getStart()), tileRows),
+                        e.idx(0));
   OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
   auto loop = scf::ForOp::create(
       b, loc, e.idx(0), valid, e.idx(1), ValueRange{op.getDest()},
@@ -2696,9 +2697,8 @@ static void lowerTileOp(Operation *op) {
           .Case([](FP8ChannelsOp o) {
             return SmallVector<Value>{lowerFP8Channels(o)};
           })
-          .Case([](RoundFP8Op o) {
-            return SmallVector<Value>{lowerRoundFP8(o)};
-          })
+          .Case(
+              [](RoundFP8Op o) { return SmallVector<Value>{lowerRoundFP8(o)}; })
           .Case([](QuantizedAccumulateOp o) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })
@@ -2711,9 +2711,8 @@ static void lowerTileOp(Operation *op) {
           .Case([](QuantizedScoresOp o) {
             return SmallVector<Value>{lowerQuantizedScores(o)};
           })
-          .Case([](PoolKeysOp o) {
-            return SmallVector<Value>{lowerPoolKeys(o)};
-          })
+          .Case(
+              [](PoolKeysOp o) { return SmallVector<Value>{lowerPoolKeys(o)}; })
           .Case([](PoolQueriesOp o) {
             return SmallVector<Value>{lowerPoolQueries(o)};
           })
