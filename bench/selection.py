@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """MoBA-style block selection against dense attention (issue 16's measurement).
 
-    python3 bench/selection.py [--build build] [--lengths 4096,32768]
+    python3 bench/selection.py [--build build] [--lengths 4096,32768,131072]
         [--dense-max 32768] [--dtypes f32,bf16] [--heads 8] [--dim 128]
         [--block 512] [--topk 8] [--repeat 2] [--threads 0]
+        [--union-build DIR] [--union-max 32768]
 
 For each length N and dtype, at B1 H heads D:
   * moba: causal attention with `selection(#attn.topk_blocks<block = BLOCK,
     k = TOPK + 1, pool = mean>)` (top-k past blocks by the mean-pooled key
     gate plus the current block, per query token, as zoo/selection/moba.mlir),
-    through the tile program (the default lowering);
+    through the tile program (the default lowering: per-token selections
+    take the regrouped form, docs/pipeline.md "Pooling and selection");
+  * union (with --union-build, a build of the union form, e.g. the main
+    branch before the regrouped form; up to --union-max): the same spec
+    there, visiting per query tile the union of its rows' blocks;
   * dense: the same attention without mask or selection (only up to
-    --dense-max: dense at N = 131072 is an hour on two cores);
+    --dense-max: dense at N = 131072 is an hour on two cores); above it
+    the ratio is against dense extrapolated quadratically from the
+    largest measured length (marked "est.");
   * kept: the kept fraction of the N x N pairs, from the float64
     reference's selection on the same inputs (`attn_opt.block_map` on the
     inputs attn-run dumps), causal inside each row: the work a kernel that
@@ -37,7 +44,7 @@ from benchlib import load_average, print_footer
 
 import numpy as np
 
-RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu")
+RUN = re.compile(r"run ([0-9.e+-]+) s\s+path (.+?)\s+run-cpu ([0-9.e+-]+) s")
 
 SPEC = """func.func @{name}(%q: tensor<?x?x?x?x{t}>, %k: tensor<?x?x?x?x{t}>,
                 %v: tensor<?x?x?x?x{t}>) -> tensor<?x?x?x?x{t}> {{
@@ -66,7 +73,10 @@ def run(build, spec, shape, args, commands, extra=()):
         sys.exit(f"failed: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}")
     m = RUN.search(proc.stdout)
     assert m and m.group(2) == "tile program", proc.stdout
-    return float(m.group(1))
+    # The process CPU time (all threads) of the best run too: on a shared
+    # machine the wall time carries the other users' load, the CPU time
+    # only this run's work.
+    return float(m.group(1)), float(m.group(3))
 
 
 def kept_fraction(build, spec, shape, n, block, tmp, commands):
@@ -94,7 +104,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--build", default=os.path.join(root, "build"))
-    p.add_argument("--lengths", default="4096,32768")
+    p.add_argument("--lengths", default="4096,32768,131072")
     p.add_argument("--dense-max", type=int, default=32768)
     p.add_argument("--dtypes", default="f32,bf16")
     p.add_argument("--heads", type=int, default=8)
@@ -103,6 +113,8 @@ def main():
     p.add_argument("--topk", type=int, default=8)
     p.add_argument("--repeat", type=int, default=2)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--union-build", default=None)
+    p.add_argument("--union-max", type=int, default=32768)
     args = p.parse_args()
     sys.path.insert(0, os.path.join(args.build, "python_packages"))
     commands, rows = [], []
@@ -120,25 +132,45 @@ def main():
             for n in (int(x) for x in args.lengths.split(",")):
                 shape = f"1,{args.heads},{args.heads},{n},{n},{args.dim}"
                 t_moba = run(args.build, moba, shape, args, commands)
+                t_union = (run(args.union_build, moba, shape, args, commands)
+                           if args.union_build and n <= args.union_max
+                           else (None, None))
                 t_cur = run(args.build, current, shape, args, commands)
                 t_chunk = run(args.build, chunked, shape, args, commands)
                 t_dense = (run(args.build, dense, shape, args, commands)
-                           if n <= args.dense_max else None)
+                           if n <= args.dense_max else (None, None))
                 kept = kept_fraction(args.build, moba, shape, n, args.block, tmp,
                                      commands)
-                rows.append((n, dtype, t_moba, t_dense, kept, t_cur, t_chunk))
+                rows.append((n, dtype, t_moba, t_union, t_dense, kept, t_cur,
+                             t_chunk))
     print(f"B1 H{args.heads} D{args.dim}, block {args.block}, top-{args.topk} + "
           f"the current block, causal; best of {args.repeat}, threads "
           f"{args.threads or 'all'}\n")
-    print("| N | dtype | moba s | dense s | kept | moba / (dense x kept) | "
-          "k=1 s | chunked mask s | selection share |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n, dtype, t_moba, t_dense, kept, t_cur, t_chunk in rows:
-        ratio = f"{t_moba / (t_dense * kept):.2f}" if t_dense else "n/a"
-        dense = f"{t_dense:.3f}" if t_dense else "n/a"
-        share = max(0.0, t_cur - t_chunk) / t_moba
-        print(f"| {n} | {dtype} | {t_moba:.3f} | {dense} | {kept:.4f} | {ratio} | "
-              f"{t_cur:.3f} | {t_chunk:.3f} | {share:.1%} |")
+    print("Wall time / process CPU time (both threads) in seconds; the "
+          "ratios on each.\n")
+    print("| N | dtype | moba s | union s | dense s | kept | "
+          "moba / (dense x kept) | k=1 s | chunked mask s | selection share |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    measured = {}
+    for n, dtype, _, _, t_dense, *_ in rows:
+        if t_dense[0]:
+            measured[dtype] = (n, t_dense)
+    pair = lambda t: f"{t[0]:.3f} / {t[1]:.3f}" if t[0] else "n/a"
+    for n, dtype, t_moba, t_union, t_dense, kept, t_cur, t_chunk in rows:
+        dense = pair(t_dense)
+        if not t_dense[0] and dtype in measured:
+            # Dense attention is quadratic in N: extrapolated.
+            n0, t0 = measured[dtype]
+            t_dense = tuple(t * (n / n0) ** 2 for t in t0)
+            dense = f"{t_dense[0]:.1f} / {t_dense[1]:.1f} est."
+        ratio = (" / ".join(f"{m / (d * kept):.2f}"
+                            for m, d in zip(t_moba, t_dense))
+                 if t_dense[0] else "n/a")
+        share = " / ".join(f"{max(0.0, c - h) / m:.1%}"
+                           for m, c, h in zip(t_moba, t_cur, t_chunk))
+        print(f"| {n} | {dtype} | {pair(t_moba)} | {pair(t_union)} | {dense} | "
+              f"{kept:.4f} | {ratio} | {pair(t_cur)} | {pair(t_chunk)} | "
+              f"{share} |")
     print_footer(before, commands)
 
 

@@ -131,6 +131,7 @@ void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
   tiling.tileKv = options.tileKv;
   tiling.splitKv = options.splitKv;
   tiling.linearChunk = options.linearChunk;
+  tiling.regroupSelection = options.regroupSelection;
   pm.addNestedPass<func::FuncOp>(createAttnToTile(tiling));
   // Pre-quantized INT4 operands arrive packed two per byte.
   pm.addNestedPass<func::FuncOp>(createPackInt4Arguments());

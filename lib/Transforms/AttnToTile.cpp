@@ -41,9 +41,11 @@ struct RowState {
 class TileProgramBuilder {
 public:
   TileProgramBuilder(AttentionOp op, int64_t tileQ, int64_t tileKv,
-                     int64_t splitKv, int64_t linearChunk)
+                     int64_t splitKv, int64_t linearChunk,
+                     bool regroupSelection = false)
       : op(op), b(op), loc(op.getLoc()), e(b, loc), tileQ(tileQ),
-        tileKv(tileKv), splitKv(splitKv), linearChunk(linearChunk) {}
+        tileKv(tileKv), splitKv(splitKv), linearChunk(linearChunk),
+        regroupSelection(regroupSelection) {}
 
   void build() {
     buildForms();
@@ -258,12 +260,40 @@ private:
   void scheduleLayout(ForKeyTilesOp loop) {
     if (Value layout = op.getBlockLayout())
       loop.setBlockLayout(layout, bi, hi);
-    if (TopKBlocksAttr selection = op.getSelectionAttr())
+    if (TopKBlocksAttr selection = op.getSelectionAttr();
+        selection && !currentBlockMask)
       loop.setSelectedBlocks(visitedBlocks, selection.getBlock());
   }
   /// The selection's blocks for the work item's query rows (members per
   /// row, and the blocks any row visits), from the pooled keys.
   void selectBlocks();
+  /// The gates `rows . pooled[bi, head, c]` of every block as score tiles
+  /// against the pooled keys ([tileQ, blocks rounded up to tile-kv]): the
+  /// vector kernels compute them, where select_blocks' own contraction is
+  /// scalar.
+  Value gateTiles(Value rows, Value head);
+  /// Whether a per-token selection takes the regrouped form (see the pass
+  /// description): the current block per query tile, then per key block
+  /// the queries that selected it, gathered.
+  bool isRegroupedSelection();
+  void buildRegroupedSelection(ValueRange outs);
+  /// i1 flags as an i8 tensor of the same shape (0 or 1).
+  Value asBytes(Value flags);
+  /// The regrouped form's past blocks of one (batch, head): per key block
+  /// the gathered query tiles continue the rows' online statistics in
+  /// `state` (acc [rows, Dv], max, sum [rows]); returns the new state.
+  SmallVector<Value> regroupedPastBlocks(Value members, ValueRange state);
+  /// One gathered query tile (`rows[g0 ..)` of `count`) against the key
+  /// tiles of [keyBegin, keyEnd): its rows' state gathered, updated by the
+  /// online update and P V, and scattered back.
+  SmallVector<Value> regroupedTile(Value rows, Value count, Value g0,
+                                   Value keyBegin, Value keyEnd,
+                                   ValueRange state);
+  /// The mask the key loops and mask ops apply: the spec's, or in the
+  /// regrouped form's first phase the current block's.
+  MaskAttrInterface loopMask() {
+    return currentBlockMask ? currentBlockMask : op.getMaskAttr();
+  }
   /// The selection's pooled keys (and queries per query block), once per
   /// call; with a learned gate, projected to the gate width.
   void poolSelection();
@@ -274,7 +304,7 @@ private:
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
-    if (!selection)
+    if (!selection || currentBlockMask)
       return masked;
     return KeepSelectedOp::create(b, loc, masked.getType(), masked,
                                   memberBlocks, k0, nk,
@@ -286,6 +316,7 @@ private:
   Location loc;
   codegen::ScalarEmitter e;
   int64_t tileQ, tileKv, splitKv, linearChunk;
+  bool regroupSelection;
 
   // Problem extents and per-work-item values.
   Value batch, hq, nq, nk, dv, scaleValue, numQTiles;
@@ -295,6 +326,9 @@ private:
   /// With a selection: the pooled keys of the call, and the work item's
   /// selected blocks per row and in any row.
   Value pooledKeys, memberBlocks, visitedBlocks;
+  /// In the regrouped form's first phase: the mask of the current block
+  /// (the spec's mask and chunked<block>), which replaces the selection.
+  MaskAttrInterface currentBlockMask;
   /// With a per-query-block selection: the mean query of every query block.
   Value pooledQueries;
   /// With quantized Q K^T: i8 Q and K of the call, their scales (null:
@@ -550,7 +584,7 @@ std::pair<Value, Value> TileProgramBuilder::scoreTile(Value k0,
   auto mask = MaskOp::create(
       b, loc, scoreType, s, bi, hi, q0, k0, nq, nk, hq, partial,
       op.getQSegmentIds(), op.getKvSegmentIds(), op.getBlockLayout(),
-      maskFn ? op.getCaptures() : ValueRange{}, op.getMaskAttr());
+      maskFn ? op.getCaptures() : ValueRange{}, loopMask());
   if (maskFn) {
     IRMapping mapping;
     op.getMaskFn().cloneInto(&mask.getMaskFn(), mapping);
@@ -588,7 +622,7 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
   if (init.count)
     inits.append({init.count, init.valueSum});
   auto loop = ForKeyTilesOp::create(b, loc, nk, q0, nq, inits, tileQ, tileKv,
-                                    op.getMaskAttr(), !op.getMaskFn().empty());
+                                    loopMask(), !op.getMaskFn().empty());
   if (keyBegin)
     loop.setKeyRange(keyBegin, keyEnd);
   scheduleLayout(loop);
@@ -827,6 +861,34 @@ Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
   return ProjectPooledOp::create(b, loc, type, pooled, w);
 }
 
+Value TileProgramBuilder::gateTiles(Value rows, Value head) {
+  Value blocks = dim(pooledKeys, 2);
+  Value padded = e.muli(
+      arith::CeilDivUIOp::create(b, loc, blocks, e.idx(tileKv)), e.idx(tileKv));
+  auto type =
+      RankedTensorType::get({tileQ, ShapedType::kDynamic}, b.getF32Type());
+  Value init = tensor::EmptyOp::create(b, loc, type, ValueRange{padded});
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto loop = scf::ForOp::create(
+      b, loc, e.idx(0), blocks, e.idx(tileKv), ValueRange{init},
+      [&](OpBuilder &, Location, Value c0, ValueRange iter) {
+        // Pooled keys past the last block read 0: ignored columns.
+        Value keys = LoadOp::create(b, loc, tileType(tileKv, pooledKeys),
+                                    pooledKeys, bi, head, c0);
+        Value tile =
+            ScoresOp::create(b, loc, scoreType, rows, keys, e.f32(1.0));
+        scf::YieldOp::create(b, loc,
+                             tensor::InsertSliceOp::create(
+                                 b, loc, tile, iter[0],
+                                 ArrayRef<OpFoldResult>{zero, c0},
+                                 ArrayRef<OpFoldResult>{b.getIndexAttr(tileQ),
+                                                        b.getIndexAttr(tileKv)},
+                                 ArrayRef<OpFoldResult>{one, one})
+                                 .getResult());
+      });
+  return loop.getResult(0);
+}
+
 void TileProgramBuilder::selectBlocks() {
   auto members = RankedTensorType::get({tileQ, ShapedType::kDynamic},
                                        b.getI1Type());
@@ -857,13 +919,301 @@ void TileProgramBuilder::selectBlocks() {
   else if (op.hasQuantizedQK())
     gateRows = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
                               op.getQuery(), bi, hi, q0);
-  auto select = SelectBlocksOp::create(b, loc, TypeRange{members, visited},
-                                       gateRows, pooledKeys, bi,
-                                       proxy ? proxy : hk,
-                                       pooledQueries, queryHead, q0, nq, nk,
-                                       op.getSelectionAttr());
+  Value gates;
+  if (regroupSelection && !selection.perQueryBlock() &&
+      !selection.isLearned() && selection.numPools() == 1)
+    gates = gateTiles(gateRows, proxy ? proxy : hk);
+  auto select = SelectBlocksOp::create(
+      b, loc, TypeRange{members, visited}, gateRows, pooledKeys, bi,
+      proxy ? proxy : hk, pooledQueries, queryHead, gates, q0, nq, nk,
+      op.getSelectionAttr());
   memberBlocks = select.getMembers();
   visitedBlocks = select.getVisited();
+}
+
+bool TileProgramBuilder::isRegroupedSelection() {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  if (!regroupSelection || !selection || selection.perQueryBlock() ||
+      !selection.getKeepCurrent() || selection.getBlock() % tileKv != 0)
+    return false;
+  // The past blocks are attended whole: only a causal mask (or none) keeps
+  // every pair of a block before the current one.
+  MaskAttrInterface mask = op.getMaskAttr();
+  if (mask && !isa<CausalMaskAttr>(mask))
+    return false;
+  return op.getNormalizationKind() == NormalizationKind::Softmax &&
+         !op.needsTwoPasses() && op.getMaskFn().empty() &&
+         op.getScoreMod().empty() && op.getWeightMod().empty() &&
+         !op.getScoreModsAttr() && !op.getBias() && !op.getAlibiSlopes() &&
+         !op.getQSegmentIds() && !op.getBlockLayout() && !op.getDecay() &&
+         !op.getFeatureMapAttr() && !op.hasQuantizedQK() &&
+         !op.getSinkLogits() && !op.hasAffineNormalization();
+}
+
+/// The regrouped form of a per-token selection (MoBA's and FlashMoBA's
+/// kernels), in three phases:
+///  1. work items (batch, head, query tile): the tile's selection, and its
+///     rows against their current block (contiguous, under the spec's mask
+///     and chunked<block>), as unnormalized row state;
+///  2. work items (batch, head): per key block c, the rows that selected c
+///     as a past block (attn_tile.block_rows), gathered by query tiles,
+///     attend c's keys whole and continue their state (gather, online
+///     update, P V, scatter);
+///  3. work items (batch, head, query tile): the finalization.
+/// Each row's keys are visited once, in the order current block, then its
+/// past blocks by index: the same online update as the one-pass form, in
+/// another order, and no pair a row did not select is computed.
+void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
+  TopKBlocksAttr selection = op.getSelectionAttr();
+  MLIRContext *ctx = b.getContext();
+  int64_t block = selection.getBlock();
+  MaskAttrInterface chunked = ChunkedMaskAttr::get(ctx, block);
+  MaskAttrInterface mask = op.getMaskAttr();
+
+  Value paddedRows = e.muli(numQTiles, e.idx(tileQ));
+  Value blocks = dim(pooledKeys, 2);
+  auto accType = tileType(tileQ, op.getValue());
+  int64_t dvStatic = accType.getDimSize(1);
+  auto accBufType =
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                             ShapedType::kDynamic, dvStatic},
+                            b.getF32Type());
+  auto rowsBufType = RankedTensorType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic},
+      b.getF32Type());
+  auto membersBufType =
+      RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
+                             ShapedType::kDynamic, ShapedType::kDynamic},
+                            b.getI8Type());
+  SmallVector<Value> accDims = {batch, hq, paddedRows};
+  if (ShapedType::isDynamic(dvStatic))
+    accDims.push_back(dv);
+  SmallVector<Value> inits = {
+      tensor::EmptyOp::create(b, loc, accBufType, accDims),
+      tensor::EmptyOp::create(b, loc, rowsBufType,
+                              ValueRange{batch, hq, paddedRows}),
+      tensor::EmptyOp::create(b, loc, rowsBufType,
+                              ValueRange{batch, hq, paddedRows}),
+      tensor::EmptyOp::create(b, loc, membersBufType,
+                              ValueRange{batch, hq, paddedRows, blocks})};
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  OpFoldResult rowsQ = b.getIndexAttr(tileQ);
+
+  // 1. The selection and the current block, per query tile.
+  scf::ForallOp current =
+      workLoop({}, inits, [&](ValueRange ivs, ValueRange sharedOuts) {
+        beginWorkItem(ivs);
+        currentBlockMask =
+            mask ? MaskAttrInterface(AndMaskAttr::get(ctx, {mask, chunked}))
+                 : chunked;
+        RowState state = onePass(initialState());
+        currentBlockMask = {};
+        // The flags as bytes: copies of i1 buffers whose rows are a
+        // multiple of 8 flags lower to packed-bit vector loads (one byte
+        // for eight flags) on the way to LLVM.
+        Value memberFlags = asBytes(memberBlocks);
+        // Extents first: the in_parallel region holds the inserts only.
+        OpFoldResult accCols = tensor::getMixedSize(b, loc, state.acc, 1);
+        OpFoldResult memberCols = tensor::getMixedSize(b, loc, memberBlocks, 1);
+        auto terminator =
+            cast<scf::InParallelOp>(b.getInsertionBlock()->getTerminator());
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(terminator.getBody());
+        auto insert2D = [&](Value tile, Value out, OpFoldResult cols) {
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, tile, out, ArrayRef<OpFoldResult>{bi, hi, q0, zero},
+              ArrayRef<OpFoldResult>{one, one, rowsQ, cols},
+              ArrayRef<OpFoldResult>{one, one, one, one});
+        };
+        // In the order of the shared outs: the forall's cast folding
+        // pairs the terminator's inserts with its outs by position.
+        insert2D(state.acc, sharedOuts[0], accCols);
+        SmallVector<Value> stats = {state.max, state.sum};
+        for (auto [rows, out] : llvm::zip(stats, sharedOuts.slice(1, 2)))
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, rows, out, ArrayRef<OpFoldResult>{bi, hi, q0},
+              ArrayRef<OpFoldResult>{one, one, rowsQ},
+              ArrayRef<OpFoldResult>{one, one, one});
+        insert2D(memberFlags, sharedOuts[3], memberCols);
+      });
+
+  // 2. The past blocks, per (batch, head).
+  SmallVector<OpFoldResult> lower(2, zero), steps(2, one);
+  auto past = scf::ForallOp::create(
+      b, loc, lower, ArrayRef<OpFoldResult>{batch, hq}, steps,
+      current.getResults().take_front(3), std::nullopt);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(past.getBody()->getTerminator());
+    bi = past.getInductionVars()[0];
+    hi = past.getInductionVars()[1];
+    hk = e.headIndex(op.getKHeadMap(), dim(op.getKey(), 1), hq, bi, hi);
+    hv = e.headIndex(op.getVHeadMap(), dim(op.getValue(), 1), hq, bi, hi);
+    auto shared = past.getRegionIterArgs();
+    OpFoldResult cols = tensor::getMixedSize(b, loc, shared[0], 3);
+    auto headAcc = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({ShapedType::kDynamic, dvStatic}, b.getF32Type()),
+        shared[0], ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+        ArrayRef<OpFoldResult>{one, one, paddedRows, cols},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+    auto headRowsType =
+        RankedTensorType::get({ShapedType::kDynamic}, b.getF32Type());
+    SmallVector<Value> state = {headAcc};
+    for (Value rows : shared.drop_front())
+      state.push_back(tensor::ExtractSliceOp::create(
+          b, loc, headRowsType, rows, ArrayRef<OpFoldResult>{bi, hi, zero},
+          ArrayRef<OpFoldResult>{one, one, paddedRows},
+          ArrayRef<OpFoldResult>{one, one, one}));
+    // The real rows only: the padding rows of the last query tile are
+    // never gathered.
+    Value members = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic},
+                              b.getI8Type()),
+        current.getResult(3), ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+        ArrayRef<OpFoldResult>{one, one, nq, blocks},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+    SmallVector<Value> result = regroupedPastBlocks(members, state);
+    auto terminator = past.getTerminator();
+    b.setInsertionPointToStart(terminator.getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, result[0], shared[0],
+        ArrayRef<OpFoldResult>{bi, hi, zero, zero},
+        ArrayRef<OpFoldResult>{one, one, paddedRows, cols},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+    for (auto [rows, out] :
+         llvm::zip(ArrayRef<Value>(result).drop_front(), shared.drop_front()))
+      tensor::ParallelInsertSliceOp::create(
+          b, loc, rows, out, ArrayRef<OpFoldResult>{bi, hi, zero},
+          ArrayRef<OpFoldResult>{one, one, paddedRows},
+          ArrayRef<OpFoldResult>{one, one, one});
+  }
+
+  // 3. The finalization, per query tile.
+  scf::ForallOp finished =
+      workLoop({}, outs, [&](ValueRange ivs, ValueRange sharedOuts) {
+        bi = ivs[0];
+        hi = ivs[1];
+        q0 = e.muli(ivs[2], e.idx(tileQ));
+        Value acc = tensor::ExtractSliceOp::create(
+            b, loc, accType, past.getResult(0),
+            ArrayRef<OpFoldResult>{bi, hi, q0, zero},
+            ArrayRef<OpFoldResult>{
+                one, one, rowsQ,
+                tensor::getMixedSize(b, loc, past.getResult(0), 3)},
+            ArrayRef<OpFoldResult>{one, one, one, one});
+        SmallVector<Value> stats;
+        for (Value rows : past.getResults().drop_front())
+          stats.push_back(tensor::ExtractSliceOp::create(
+              b, loc, rowsType, rows, ArrayRef<OpFoldResult>{bi, hi, q0},
+              ArrayRef<OpFoldResult>{one, one, rowsQ},
+              ArrayRef<OpFoldResult>{one, one, one}));
+        finishWorkItem(RowState{stats[0], stats[1], acc}, Value(), sharedOuts);
+      });
+  op.getOutput().replaceAllUsesWith(finished.getResult(0));
+  if (Value lse = op.getLse())
+    lse.replaceAllUsesWith(finished.getResult(1));
+  op.erase();
+}
+
+Value TileProgramBuilder::asBytes(Value flags) {
+  auto type = cast<RankedTensorType>(flags.getType());
+  auto bytesType = RankedTensorType::get(type.getShape(), b.getI8Type());
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    if (type.isDynamicDim(d))
+      dims.push_back(dim(flags, d));
+  Value empty = tensor::EmptyOp::create(b, loc, bytesType, dims);
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> parallel(type.getRank(),
+                                            utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, bytesType, flags, empty, ArrayRef<AffineMap>{id, id},
+             parallel,
+             [&](OpBuilder &nested, Location l, ValueRange args) {
+               Value byte = arith::ExtUIOp::create(nested, l,
+                                                   nested.getI8Type(), args[0]);
+               linalg::YieldOp::create(nested, l, byte);
+             })
+      .getResult(0);
+}
+
+SmallVector<Value> TileProgramBuilder::regroupedPastBlocks(Value members,
+                                                           ValueRange state) {
+  int64_t block = op.getSelectionAttr().getBlock();
+  Value blocks = dim(members, 1);
+  // Row i's aligned position is i + shift; block c is a past block of the
+  // rows whose position is at least (c + 1) * block.
+  Value shift = e.subi(nk, nq);
+  auto loop = scf::ForOp::create(
+      b, loc, e.idx(0), blocks, e.idx(1), state,
+      [&](OpBuilder &, Location, Value c, ValueRange iter) {
+        Value keyBegin = e.muli(c, e.idx(block));
+        Value keyEnd = e.minsi(e.addi(keyBegin, e.idx(block)), nk);
+        Value first = e.subi(e.addi(keyBegin, e.idx(block)), shift);
+        auto list = BlockRowsOp::create(
+            b, loc,
+            TypeRange{
+                RankedTensorType::get({ShapedType::kDynamic}, b.getIndexType()),
+                b.getIndexType()},
+            members, c, first);
+        Value rows = list.getRows(), count = list.getCount();
+        auto tiles = scf::ForOp::create(
+            b, loc, e.idx(0), count, e.idx(tileQ), iter,
+            [&](OpBuilder &, Location, Value g0, ValueRange tileIter) {
+              scf::YieldOp::create(
+                  b, loc,
+                  regroupedTile(rows, count, g0, keyBegin, keyEnd, tileIter));
+            });
+        scf::YieldOp::create(b, loc, tiles.getResults());
+      });
+  return SmallVector<Value>(loop.getResults());
+}
+
+SmallVector<Value> TileProgramBuilder::regroupedTile(Value rows, Value count,
+                                                     Value g0, Value keyBegin,
+                                                     Value keyEnd,
+                                                     ValueRange state) {
+  auto accType = tileType(tileQ, op.getValue());
+  Value queries = GatherRowsOp::create(b, loc, tileType(tileQ, op.getQuery()),
+                                       op.getQuery(), bi, hi, rows, g0, count);
+  Value acc = GatherRowsOp::create(b, loc, accType, state[0], Value(), Value(),
+                                   rows, g0, count);
+  Value max = GatherRowsOp::create(b, loc, rowsType, state[1], Value(), Value(),
+                                   rows, g0, count);
+  Value sum = GatherRowsOp::create(b, loc, rowsType, state[2], Value(), Value(),
+                                   rows, g0, count);
+  // A past block is whole for every gathered row: no mask, no exclusions
+  // (the gathered padding rows are never scattered).
+  auto loop =
+      ForKeyTilesOp::create(b, loc, nk, e.idx(0), nq, ValueRange{max, sum, acc},
+                            tileQ, tileKv, MaskAttrInterface(), false);
+  loop.setKeyRange(keyBegin, keyEnd);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&loop.getBodyBlock());
+    auto iter = loop.getRegionIterArgs();
+    Value k0 = loop.getKeyTileStart();
+    Value kTile = LoadOp::create(b, loc, tileType(tileKv, keySource), keySource,
+                                 bi, hk, k0);
+    Value scores =
+        ScoresOp::create(b, loc, scoreType, queries, kTile, scaleValue);
+    auto update = OnlineUpdateOp::create(
+        b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
+        iter[0], iter[1], op.getNormalizationAttr());
+    Value next = accumulate(update.getWeights(), iter[2], update.getAlpha(),
+                            Value(), k0);
+    tile::YieldOp::create(
+        b, loc, ValueRange{update.getNewMax(), update.getNewSum(), next});
+  }
+  auto scatter = [&](Value tile, Value dest) -> Value {
+    return ScatterRowsOp::create(b, loc, dest.getType(), tile, dest, rows, g0,
+                                 count);
+  };
+  return {scatter(loop.getResult(2), state[0]),
+          scatter(loop.getResult(0), state[1]),
+          scatter(loop.getResult(1), state[2])};
 }
 
 RowState TileProgramBuilder::initialState() {
@@ -1380,6 +1730,10 @@ void TileProgramBuilder::buildForms() {
   // Pooled once per call, before the work items that select from them.
   if (op.hasSelection())
     poolSelection();
+  if (isRegroupedSelection()) {
+    buildRegroupedSelection(outs);
+    return;
+  }
   // A selection's key tiles are its own run-time list: not split (yet).
   // Nor are the kept-key sums of an affine normalization (the merge does
   // not carry them).
@@ -1411,7 +1765,9 @@ struct AttnToTilePass : public attn::impl::AttnToTileBase<AttnToTilePass> {
     SmallVector<AttentionOp> ops;
     getOperation().walk([&](AttentionOp op) { ops.push_back(op); });
     for (AttentionOp op : ops)
-      TileProgramBuilder(op, tileQ, tileKv, splitKv, linearChunk).build();
+      TileProgramBuilder(op, tileQ, tileKv, splitKv, linearChunk,
+                         regroupSelection)
+          .build();
   }
 };
 } // namespace

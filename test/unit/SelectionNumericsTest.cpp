@@ -271,7 +271,8 @@ INSTANTIATE_TEST_SUITE_P(
 /// reference selection holds `nanBlock`.
 void checkSelectedBlocks(MLIRContext &context, const char *selection,
                          int64_t block, const Shape &s, uint64_t seed,
-                         int64_t nanBlock = -1, const char *extraArgs = "") {
+                         int64_t nanBlock = -1, const char *extraArgs = "",
+                         std::pair<int64_t, int64_t> tiles = {6, 7}) {
   SelectionCase c{"probe", selection, extraArgs};
   bool causal = StringRef(selection).contains("#attn.causal");
   std::string body = std::string(selection) + " scale(0.05)";
@@ -296,8 +297,8 @@ void checkSelectedBlocks(MLIRContext &context, const char *selection,
   ASSERT_TRUE(succeeded(specialized));
   auto concrete = bindSpec(**specialized, "spec");
   ASSERT_TRUE(succeeded(concrete));
-  auto compiled =
-      CompiledFunction::compile(*module, "spec", selectionOptions(6, 7));
+  auto compiled = CompiledFunction::compile(
+      *module, "spec", selectionOptions(tiles.first, tiles.second));
   ASSERT_TRUE(static_cast<bool>(compiled))
       << llvm::toString(compiled.takeError());
   std::vector<NDArray> results = allocateResults(*concrete, size);
@@ -519,6 +520,136 @@ TEST(SelectionBlocksTest, NaNGateHasNoMass) {
       "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 100, "
       "pool = mean, q_block = 8, mass = 0.9>)",
       8, {1, 2, 1, 120, 120, 8, 0}, 5, /*nanBlock=*/2);
+}
+
+//===----------------------------------------------------------------------===//
+// The regrouped form (per-token selections under a causal mask or none,
+// key tiles dividing the block: the current block per query tile, then the
+// queries of each past block gathered; see attn-to-tile)
+//===----------------------------------------------------------------------===//
+
+const SelectionCase kRegroupedCases[] = {
+    {"moba_mean_k3",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = mean>)",
+     "", "", /*lse=*/true},
+    {"current_only", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                     "block = 8, k = 1, pool = mean>)"},
+    {"bidirectional_max_k2", "selection(#attn.topk_blocks<block = 16, k = 2, "
+                             "pool = max>)"},
+    {"every_block", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                    "block = 16, k = 1000, pool = mean>)"},
+    {"threshold_local_sinks",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
+     "pool = max, threshold = 0.05, local = 1, sinks = 1>)"},
+};
+
+/// Tile configurations whose key tiles divide `block`: half a block, a
+/// block, and query tiles taller than the block.
+std::vector<std::pair<int64_t, int64_t>> regroupedTiles(int64_t block) {
+  return {{6, block / 2}, {8, block}, {32, block}};
+}
+
+/// Every regrouped case, f32 and bf16, at every shape (one token, lengths
+/// not multiples of the blocks or tiles, Nq < Nk, Nq > Nk with rows that
+/// see no key), three seeds, against the float64 reference.
+TEST(RegroupedSelectionTest, MatchesReferenceAtEveryShape) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  for (const SelectionCase &c : kRegroupedCases)
+    for (const char *elementType : {"f32", "bf16"}) {
+      int64_t block = blockOf(c);
+      std::string source = makeSpec(c, elementType, c.lse);
+      auto module = parseSourceString<ModuleOp>(source, &context);
+      ASSERT_TRUE(module) << source;
+      auto binding = bindSpec(*module, "spec");
+      ASSERT_TRUE(succeeded(binding));
+      for (auto [tileQ, tileKv] : regroupedTiles(block)) {
+        auto compiled = CompiledFunction::compile(
+            *module, "spec", selectionOptions(tileQ, tileKv));
+        ASSERT_TRUE(static_cast<bool>(compiled))
+            << llvm::toString(compiled.takeError());
+        for (const Shape &s : kShapes) {
+          ProblemSize size{s.b, s.hq, s.hkv, s.nq, s.nk, s.d, s.dv};
+          SCOPED_TRACE(testing::Message()
+                       << c.name << " " << elementType << " tiles " << tileQ
+                       << "x" << tileKv << " Hq=" << s.hq << " Hkv=" << s.hkv
+                       << " Nq=" << s.nq << " Nk=" << s.nk);
+          auto shapeArgs = makeRandomInputs(*binding, size, 0);
+          ASSERT_TRUE(static_cast<bool>(shapeArgs));
+          auto specialized = specializeToShapes(*binding, *shapeArgs);
+          ASSERT_TRUE(succeeded(specialized));
+          auto concrete = bindSpec(**specialized, "spec");
+          ASSERT_TRUE(succeeded(concrete));
+          for (uint64_t seed : {4u, 5u, 6u}) {
+            SCOPED_TRACE(testing::Message() << "seed " << seed);
+            auto args = makeRandomInputs(*binding, size, seed);
+            ASSERT_TRUE(static_cast<bool>(args));
+            addStrongDirections((*args)[0], (*args)[1], block, seed);
+            attn::test::runAndCompare(**compiled, *concrete, size, *args,
+                                      *args);
+            if (testing::Test::HasFatalFailure())
+              return;
+          }
+        }
+      }
+    }
+}
+
+/// Ties: every key block holds the same keys (the last one a prefix of
+/// them), so the full blocks' gates are bit-equal and the lower block
+/// index wins; the regrouped form must select as the reference does.
+TEST(RegroupedSelectionTest, EqualGatesPreferTheLowerBlock) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  SelectionCase c{"ties", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                          "block = 8, k = 3, pool = mean>)"};
+  auto module = parseSourceString<ModuleOp>(makeSpec(c, "f32"), &context);
+  ASSERT_TRUE(module);
+  auto binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  auto compiled =
+      CompiledFunction::compile(*module, "spec", selectionOptions(8, 8));
+  ASSERT_TRUE(static_cast<bool>(compiled))
+      << llvm::toString(compiled.takeError());
+  for (int64_t n : {64, 61}) {
+    SCOPED_TRACE(testing::Message() << "N=" << n);
+    ProblemSize size{1, 2, 1, n, n, 8, 8};
+    auto args = makeRandomInputs(*binding, size, 7);
+    ASSERT_TRUE(static_cast<bool>(args));
+    NDArray &k = (*args)[1];
+    for (int64_t j = 8; j < n; ++j)
+      for (int64_t x = 0; x < 8; ++x)
+        k.setDouble(j * 8 + x, k.getDouble((j % 8) * 8 + x));
+    auto specialized = specializeToShapes(*binding, *args);
+    ASSERT_TRUE(succeeded(specialized));
+    auto concrete = bindSpec(**specialized, "spec");
+    ASSERT_TRUE(succeeded(concrete));
+    attn::test::runAndCompare(**compiled, *concrete, size, *args, *args);
+  }
+}
+
+/// The selected block sets of the regrouped form through the one-hot
+/// probe (blocks no query selects included: the probe checks every
+/// (row, block)), and a NaN gate, which ranks last.
+TEST(RegroupedSelectionTest, SelectedBlocksAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *causal3 =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+      "pool = mean>)";
+  for (uint64_t seed : {1u, 2u, 3u}) {
+    SCOPED_TRACE(testing::Message() << "seed " << seed);
+    checkSelectedBlocks(context, causal3, 16, {1, 4, 2, 200, 200, 16, 0},
+                        seed, -1, "", {8, 16});
+    checkSelectedBlocks(context, causal3, 16, {1, 2, 1, 60, 513, 16, 0}, seed,
+                        -1, "", {32, 8});
+  }
+  checkSelectedBlocks(context,
+                      "mask(#attn.causal) selection(#attn.topk_blocks<"
+                      "block = 8, k = 3, pool = mean>)",
+                      8, {1, 2, 1, 120, 120, 8, 0}, 5, /*nanBlock=*/2, "",
+                      {8, 8});
 }
 
 //===----------------------------------------------------------------------===//

@@ -62,6 +62,10 @@ struct TileLoopsPipelineOptions {
   bool emulateBF16Dot = false;
   /// See buildCPUUntiledPipeline.
   bool runtimeAllocator = false;
+  /// attn-to-tile's regroup-selection: per-token selections gather the
+  /// queries of each key block instead of visiting the union of a query
+  /// tile's blocks.
+  bool regroupSelection = true;
 };
 /// Through the tile program: attn-to-tile, convert-attn-tile-to-vector (with
 /// a vector width), convert-attn-tile-to-loops, then the rest as in the

@@ -47,6 +47,23 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
     excludes, after the mask, the pairs whose block the row did not
     select. Such specs are not split (`split-kv` is ignored).
 
+    A per-token selection that keeps the current block (no `q_block`,
+    `keep_current`), under `#attn.causal` or no mask, with softmax and
+    none of mask_fn, score_mod, weight_mod, score mods, bias, ALiBi,
+    segment ids, block layout, decay, feature map, quantization or sinks,
+    and a `tile-kv` dividing the selection's block, takes the regrouped
+    form instead (MoBA's and FlashMoBA's kernels): (1) work items (batch,
+    head, query tile) select their rows' blocks and attend the current
+    block contiguously (the spec's mask and `#attn.chunked<block>`),
+    leaving unnormalized row state; (2) work items (batch, head) run the
+    key blocks in order: `attn_tile.block_rows` lists the rows that
+    selected the block as a past block, and each gathered query tile
+    (`attn_tile.gather_rows`) attends the block's keys whole and continues
+    its rows' online state, gathered and scattered back
+    (`attn_tile.scatter_rows`); (3) work items (batch, head, query tile)
+    finalize. No pair a row did not select is computed, where the union
+    form visits every block some row of the query tile selected.
+
     An affine normalization (`#attn.normalize<..., subtractive | mala>`)
     threads two more values through the key loop, the count of the kept
     keys and the sum of their value rows (`attn_tile.kept_sums`), and
@@ -103,6 +120,9 @@ def AttnToTile : Pass<"attn-to-tile", "::mlir::func::FuncOp"> {
            "(1: no split; the count is min(split-kv, key tiles) at run "
            "time; 0: automatic, about 64 first-phase work items, at least 4 "
            "key tiles per split; two-pass specs are not split)">,
+    Option<"regroupSelection", "regroup-selection", "bool", "false",
+           "Take the regrouped form for the per-token selections it "
+           "computes (the CPU pipelines set it; see above)">,
     Option<"linearChunk", "linear-chunk", "int64_t", "64",
            "Positions per chunk of the chunked linear-attention form "
            "(0-1024; 0: the quadratic form)">

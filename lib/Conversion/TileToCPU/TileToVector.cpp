@@ -297,6 +297,70 @@ static Value lowerLoad(LoadOp op, int64_t width) {
       })[0];
 }
 
+/// attn_tile.gather_rows of whole rows (a 4-D or 2-D source): per tile row,
+/// the source row its index names copied by vectors along the last
+/// dimension; rows past `count` are 0.
+static Value lowerGatherRows(GatherRowsOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  Value source = op.getSource();
+  int64_t rank = cast<ShapedType>(source.getType()).getRank();
+  Value depth = v.dim(source, rank - 1);
+  int64_t rows = staticDim(op.getResult(), 0);
+  int64_t staticDepth = staticDim(op.getResult(), 1);
+  Value tile =
+      v.empty({v.b.getIndexAttr(rows), staticDepth == ShapedType::kDynamic
+                                           ? OpFoldResult(depth)
+                                           : v.b.getIndexAttr(staticDepth)});
+  Value zero = v.splat(0.0);
+  // Rows [0, valid) are gathered, [valid, rows) are padding.
+  Value valid = e.maxsi(
+      e.minsi(e.subi(op.getCount(), op.getStart()), e.idx(rows)), e.idx(0));
+  auto copyRows = [&](Value lb, Value ub, Value init, bool gather) {
+    return v.loop(
+        lb, ub, 1, init, [&](Value r, ValueRange iter) -> SmallVector<Value> {
+          Value row;
+          if (gather)
+            row = v.extract(op.getRows(), {e.addi(op.getStart(), r)});
+          return v.loop(
+              e.idx(0), depth, width, iter[0],
+              [&](Value d, ValueRange it) -> SmallVector<Value> {
+                Value x = zero;
+                if (gather)
+                  x = rank == 4
+                          ? v.read(source,
+                                   {op.getBatch(), op.getHead(), row, d}, true)
+                          : v.read(source, {row, d}, true);
+                return {v.write(x, it[0], {r, d}, true)};
+              });
+        })[0];
+  };
+  tile = copyRows(e.idx(0), valid, tile, /*gather=*/true);
+  return copyRows(valid, e.idx(rows), tile, /*gather=*/false);
+}
+
+/// attn_tile.scatter_rows of whole rows (2-D): per gathered row, the tile
+/// row written back by vectors to the row its index names.
+static Value lowerScatterRows(ScatterRowsOp op, int64_t width) {
+  VectorEmitter v(op, width);
+  ScalarEmitter &e = v.e;
+  Value tile = op.getTile();
+  Value depth = v.dim(tile, 1);
+  int64_t rows = staticDim(tile, 0);
+  Value valid = e.maxsi(
+      e.minsi(e.subi(op.getCount(), op.getStart()), e.idx(rows)), e.idx(0));
+  return v.loop(
+      e.idx(0), valid, 1, op.getDest(),
+      [&](Value r, ValueRange iter) -> SmallVector<Value> {
+        Value row = v.extract(op.getRows(), {e.addi(op.getStart(), r)});
+        return v.loop(e.idx(0), depth, width, iter[0],
+                      [&](Value d, ValueRange it) -> SmallVector<Value> {
+                        return {v.write(v.read(tile, {r, d}, true), it[0],
+                                        {row, d}, true)};
+                      });
+      })[0];
+}
+
 //===----------------------------------------------------------------------===//
 // Q K^T
 //===----------------------------------------------------------------------===//
@@ -1823,10 +1887,11 @@ struct ConvertAttnTileToVectorPass
       if (isa<ScoresOp, AccumulateOp, QuantizedScoresOp,
               QuantizedAccumulateOp>(op))
         readers.push_back(op);
-      else if (isa<LoadOp, MaskOp, ModifyOp, OnlineUpdateOp, DecayOp,
-                   GatedScoresOp, ReadStateOp, UpdateStateOp, FeatureMapOp,
-                   ExpandFeaturesOp, FinalizeOp, QuantizeOp,
-                   QuantizeChannelsOp, KeptSumsOp, AffineNormalizeOp>(op))
+      else if (isa<LoadOp, GatherRowsOp, ScatterRowsOp, MaskOp, ModifyOp,
+                   OnlineUpdateOp, DecayOp, GatedScoresOp, ReadStateOp,
+                   UpdateStateOp, FeatureMapOp, ExpandFeaturesOp, FinalizeOp,
+                   QuantizeOp, QuantizeChannelsOp, KeptSumsOp,
+                   AffineNormalizeOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : readers) {
@@ -1850,6 +1915,15 @@ struct ConvertAttnTileToVectorPass
         if (lanesDivide(load.getResult(), /*d=*/-1) &&
             isa<FloatType>(getElementTypeOrSelf(load.getSource().getType())))
           replace(op, {lowerLoad(load, vectorWidth)});
+      } else if (auto gather = dyn_cast<GatherRowsOp>(op)) {
+        // Whole rows of a vector multiple; 1-D rows stay portable.
+        if (cast<ShapedType>(gather.getType()).getRank() == 2 &&
+            lanesDivide(gather.getResult(), 1))
+          replace(op, {lowerGatherRows(gather, vectorWidth)});
+      } else if (auto scatter = dyn_cast<ScatterRowsOp>(op)) {
+        if (cast<ShapedType>(scatter.getTile().getType()).getRank() == 2 &&
+            lanesDivide(scatter.getTile(), 1))
+          replace(op, {lowerScatterRows(scatter, vectorWidth)});
       } else if (auto mask = dyn_cast<MaskOp>(op)) {
         if (isLaneMaskOp(mask))
           replace(op, {lowerMask(mask, vectorWidth)});

@@ -1031,6 +1031,119 @@ static Value passesRule(TileLowering &t, TopKBlocksAttr selection,
   return passes;
 }
 
+/// visited[c] = or over the rows of members[r, c].
+static Value anyRowSelects(TileLowering &t, Value members, Value blocks) {
+  OpBuilder &b = t.b;
+  MLIRContext *ctx = b.getContext();
+  Value none = arith::ConstantOp::create(b, t.loc, b.getBoolAttr(false));
+  Value visitedInit =
+      linalg::FillOp::create(
+          b, t.loc, ValueRange{none},
+          ValueRange{tensor::EmptyOp::create(
+              b, t.loc, ArrayRef<OpFoldResult>{blocks}, b.getI1Type())})
+          .getResult(0);
+  AffineMap rc = AffineMap::getMultiDimIdentityMap(2, ctx);
+  return t.generic(members, rc, visitedInit,
+                   AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx),
+                   {true, false},
+                   [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                     return {t.e.ori(args[0], args[1])};
+                   })[0];
+}
+
+/// A block's place in the ranking as one unsigned 64-bit key, larger for
+/// a block ranking earlier: the gate's bits made monotone (-0 as +0, NaN
+/// below -inf) above the complement of the block index (equal gates: the
+/// lower index first). The ranksBefore order of blocks that are not always
+/// kept, as one integer comparison.
+static Value rankKey(TileLowering &t, Value gate, Value c) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  ScalarEmitter &e = t.e;
+  Type i32 = b.getI32Type(), i64 = b.getI64Type();
+  auto i32c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+  };
+  auto i64c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, gate, gate);
+  Value positiveZero = arith::AddFOp::create(b, loc, gate, e.f32(0.0));
+  Value bits = arith::BitcastOp::create(b, loc, i32, positiveZero);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, bits, i32c(0));
+  Value flipped =
+      e.select(negative, arith::XOrIOp::create(b, loc, bits, i32c(-1)),
+               arith::XOrIOp::create(b, loc, bits, i32c(INT32_MIN)));
+  Value mapped = e.select(isNaN, i32c(0), flipped);
+  Value high = arith::ShLIOp::create(
+      b, loc, arith::ExtUIOp::create(b, loc, i64, mapped), i64c(32));
+  Value index = arith::IndexCastUIOp::create(b, loc, i64, c);
+  Value low = arith::SubIOp::create(b, loc, i64c(0xFFFFFFFFll), index);
+  return arith::OrIOp::create(b, loc, high, low);
+}
+
+/// The top-k rule without masses, per row: the rank key (rankKey) of the
+/// last block the top-k selects among the blocks that are not always kept,
+/// so that such a block is selected when its key is at least this one
+/// (0: all of them; all ones: none). Found by walking the ranking from the
+/// top, one pass over the eligible blocks per selected block (the largest
+/// key below the previous one): O(k x blocks) integer comparisons per row,
+/// where counting the blocks ranking before each block is O(blocks^2).
+static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
+                         Value blocks) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  using P = arith::CmpIPredicate;
+  TopKBlocksAttr selection = op.getSelection();
+  Type i64 = b.getI64Type();
+  auto type = RankedTensorType::get(
+      {cast<RankedTensorType>(gates.getType()).getDimSize(0)}, i64);
+  SmallVector<Value> dynamic;
+  if (type.isDynamicDim(0))
+    dynamic.push_back(tensor::DimOp::create(b, loc, gates, 0));
+  auto i64c = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  return t.materialize(type, dynamic, [&](ValueRange index) -> Value {
+    Value r = index[0];
+    RowBlocks row = rowBlocks(t, op, r, blocks);
+    auto keptCount = scf::ForOp::create(
+        b, loc, e.idx(0), row.eligible, e.idx(1), ValueRange{e.idx(0)},
+        [&](OpBuilder &, Location, Value c, ValueRange acc) {
+          Value kept = alwaysKept(t, selection, row, c);
+          scf::YieldOp::create(
+              b, loc, e.select(kept, e.addi(acc[0], e.idx(1)), acc[0]));
+        });
+    Value kept = keptCount.getResult(0);
+    Value others = e.subi(row.eligible, kept);
+    Value k = e.idx(selection.getK());
+    Value want = e.select(e.cmp(P::ugt, k, kept), e.subi(k, kept), e.idx(0));
+    Value all = e.cmp(P::uge, want, others);
+    auto walk = scf::ForOp::create(
+        b, loc, e.idx(0), e.select(all, e.idx(0), want), e.idx(1),
+        ValueRange{i64c(-1)},
+        [&](OpBuilder &, Location, Value, ValueRange prev) {
+          auto scan = scf::ForOp::create(
+              b, loc, e.idx(0), row.eligible, e.idx(1), ValueRange{i64c(0)},
+              [&](OpBuilder &, Location, Value c, ValueRange best) {
+                Value gate =
+                    tensor::ExtractOp::create(b, loc, gates, ValueRange{r, c});
+                Value key = rankKey(t, gate, c);
+                Value free = arith::XOrIOp::create(
+                    b, loc, alwaysKept(t, selection, row, c), e.boolean(true));
+                Value take = e.andi(free, e.andi(e.cmp(P::ult, key, prev[0]),
+                                                 e.cmp(P::ugt, key, best[0])));
+                scf::YieldOp::create(b, loc, e.select(take, key, best[0]));
+              });
+          scf::YieldOp::create(b, loc, scan.getResult(0));
+        });
+    return e.select(all, i64c(0), walk.getResult(0));
+  });
+}
+
 /// members[r, c]: block c is eligible for row r and always kept, or fewer
 /// than k blocks rank before it (ranksBefore order) and it passes the rule
 /// (top-k; threshold on its mass; cumulative: the masses ranking before it
@@ -1061,17 +1174,25 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
                              tensor::getMixedSize(b, loc, pooled, 3)},
       ArrayRef<OpFoldResult>{one, one, one, one});
 
-  // gates[r, c] = query[r] . keys[c] (the raw dot product).
+  // gates[r, c] = query[r] . keys[c] (the raw dot product), or given.
   AffineExpr r = getAffineDimExpr(0, ctx), c = getAffineDimExpr(1, ctx),
              x = getAffineDimExpr(2, ctx);
-  Value gates = t.generic(
-      {query, keys},
-      {AffineMap::get(3, 0, {r, x}, ctx), AffineMap::get(3, 0, {c, x}, ctx)},
-      t.filled({OpFoldResult(rows), OpFoldResult(blocks)}, 0.0),
-      AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
-      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
-        return {math::FmaOp::create(b, loc, args[0], args[1], args[2])};
-      })[0];
+  Value gates =
+      op.getGates()
+          ? tensor::ExtractSliceOp::create(b, loc, op.getGates(),
+                                           ArrayRef<OpFoldResult>{zero, zero},
+                                           ArrayRef<OpFoldResult>{rows, blocks},
+                                           ArrayRef<OpFoldResult>{one, one})
+                .getResult()
+          : t.generic({query, keys},
+                      {AffineMap::get(3, 0, {r, x}, ctx),
+                       AffineMap::get(3, 0, {c, x}, ctx)},
+                      t.filled({OpFoldResult(rows), OpFoldResult(blocks)}, 0.0),
+                      AffineMap::get(3, 0, {r, c}, ctx), {false, false, true},
+                      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
+                        return {math::FmaOp::create(b, loc, args[0], args[1],
+                                                    args[2])};
+                      })[0];
 
   // The masses: softmax of gates / sqrt(D) over the eligible blocks.
   Value scale, maxima, sums;
@@ -1092,6 +1213,24 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
   };
 
   auto membersType = cast<RankedTensorType>(op.getMembers().getType());
+  if (!selection.hasMassRule()) {
+    // Top-k alone: each row's cutoff in the ranking, then one comparison
+    // per (row, block).
+    Value cutoffs = topKCutoffs(t, op, gates, blocks);
+    Value members = t.materialize(
+        membersType, dynamicExtents(membersType, {rows, blocks}),
+        [&](ValueRange index) -> Value {
+          RowBlocks row = rowBlocks(t, op, index[0], blocks);
+          Value candidate =
+              e.andi(row.real, e.cmp(P::ult, index[1], row.eligible));
+          Value kept = alwaysKept(t, selection, row, index[1]);
+          Value cut = tensor::ExtractOp::create(b, loc, cutoffs, index[0]);
+          Value gate = tensor::ExtractOp::create(b, loc, gates, index);
+          Value passes = e.cmp(P::uge, rankKey(t, gate, index[1]), cut);
+          return e.andi(candidate, e.ori(kept, passes));
+        });
+    return {members, anyRowSelects(t, members, blocks)};
+  }
   // Materialized (see generateRows): keep_selected reads an element per
   // (row, key) pair, and an inlined generate recounted the ranking each time.
   Value members = t.materialize(
@@ -1134,21 +1273,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         return e.andi(candidate, e.ori(kept, passes));
       });
 
-  // visited[c] = or over the rows of members[r, c].
-  Value none = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
-  Value visitedInit = linalg::FillOp::create(
-      b, loc, ValueRange{none},
-      ValueRange{tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{blocks},
-                                         b.getI1Type())})
-      .getResult(0);
-  AffineMap rc = AffineMap::getMultiDimIdentityMap(2, ctx);
-  Value visited = t.generic(
-      members, rc, visitedInit, AffineMap::get(2, 0, {c}, ctx),
-      {true, false},
-      [&](ValueRange args, ValueRange) -> SmallVector<Value> {
-        return {e.ori(args[0], args[1])};
-      })[0];
-  return {members, visited};
+  return {members, anyRowSelects(t, members, blocks)};
 }
 
 static Value lowerKeepSelected(KeepSelectedOp op) {
@@ -1170,6 +1295,121 @@ static Value lowerKeepSelected(KeepSelectedOp op) {
             t.b, t.loc, members, ValueRange{idx[0], blockIndex});
         return {e.select(e.andi(inRange, member), args[0], e.f32(kNegInf))};
       })[0];
+}
+
+/// rows[count++] = r for the rows r >= max(first, 0) of the members'
+/// column `block` that are set; branch-free (every row is written at the
+/// current count, which moves on only for a member).
+static SmallVector<Value> lowerBlockRows(BlockRowsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value members = op.getMembers();
+  Value n = tensor::DimOp::create(b, loc, members, 0);
+  Value rows = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{OpFoldResult(n)}, b.getIndexType());
+  Value first = e.minsi(e.maxsi(op.getFirst(), e.idx(0)), n);
+  auto loop = scf::ForOp::create(
+      b, loc, first, n, e.idx(1), ValueRange{rows, e.idx(0)},
+      [&](OpBuilder &, Location, Value r, ValueRange iter) {
+        Value member = tensor::ExtractOp::create(b, loc, members,
+                                                 ValueRange{r, op.getBlock()});
+        if (!member.getType().isInteger(1))
+          member = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ne, member,
+              arith::ConstantOp::create(b, loc,
+                                        b.getIntegerAttr(member.getType(), 0)));
+        Value written =
+            tensor::InsertOp::create(b, loc, r, iter[0], ValueRange{iter[1]});
+        Value next = e.select(member, e.addi(iter[1], e.idx(1)), iter[1]);
+        scf::YieldOp::create(b, loc, ValueRange{written, next});
+      });
+  return {loop.getResult(0), loop.getResult(1)};
+}
+
+/// result[r(, x)] = source[(b, h,) rows[start + r](, x)] as f32 for
+/// start + r < count, else 0.
+static Value lowerGatherRows(GatherRowsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value source = op.getSource();
+  auto type = cast<RankedTensorType>(op.getType());
+  int64_t rank = cast<ShapedType>(source.getType()).getRank();
+  SmallVector<Value> dynamic;
+  if (type.getRank() == 2 && type.isDynamicDim(1))
+    dynamic.push_back(tensor::DimOp::create(b, loc, source, rank - 1));
+  if (type.isDynamicDim(0))
+    dynamic.insert(dynamic.begin(),
+                   e.maxsi(e.subi(op.getCount(), op.getStart()), e.idx(0)));
+  auto generate = tensor::GenerateOp::create(
+      b, loc, type, dynamic, [&](OpBuilder &, Location, ValueRange index) {
+        Value position = e.addi(op.getStart(), index[0]);
+        Value inside =
+            e.cmp(arith::CmpIPredicate::slt, position, op.getCount());
+        auto read = scf::IfOp::create(
+            b, loc, inside,
+            [&](OpBuilder &, Location) {
+              Value row =
+                  tensor::ExtractOp::create(b, loc, op.getRows(), position);
+              SmallVector<Value> at;
+              if (rank == 4)
+                at = {op.getBatch(), op.getHead()};
+              at.push_back(row);
+              if (rank > 1)
+                at.push_back(index[1]);
+              Value x = tensor::ExtractOp::create(b, loc, source, at);
+              scf::YieldOp::create(b, loc, e.toF32(x));
+            },
+            [&](OpBuilder &, Location) {
+              scf::YieldOp::create(b, loc, e.f32(0.0));
+            });
+        tensor::YieldOp::create(b, loc, read.getResult(0));
+      });
+  return generate.getResult();
+}
+
+/// dest[rows[start + r]] = tile[r] (whole rows) for the tile rows r with
+/// start + r < count.
+static Value lowerScatterRows(ScatterRowsOp op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Value tile = op.getTile();
+  int64_t rank = cast<ShapedType>(tile.getType()).getRank();
+  Value tileRows = tensor::DimOp::create(b, loc, tile, 0);
+  Value valid = e.maxsi(e.minsi(e.subi(op.getCount(), op.getStart()), tileRows),
+                        e.idx(0));
+  OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
+  auto loop = scf::ForOp::create(
+      b, loc, e.idx(0), valid, e.idx(1), ValueRange{op.getDest()},
+      [&](OpBuilder &, Location, Value r, ValueRange iter) {
+        Value row = tensor::ExtractOp::create(b, loc, op.getRows(),
+                                              e.addi(op.getStart(), r));
+        Value next;
+        if (rank == 1) {
+          Value x = tensor::ExtractOp::create(b, loc, tile, r);
+          next = tensor::InsertOp::create(b, loc, x, iter[0], row);
+        } else {
+          OpFoldResult cols = tensor::getMixedSize(b, loc, tile, 1);
+          auto rowType = RankedTensorType::get(
+              {1, cast<RankedTensorType>(tile.getType()).getDimSize(1)},
+              b.getF32Type());
+          Value slice = tensor::ExtractSliceOp::create(
+              b, loc, rowType, tile, ArrayRef<OpFoldResult>{r, zero},
+              ArrayRef<OpFoldResult>{one, cols},
+              ArrayRef<OpFoldResult>{one, one});
+          next = tensor::InsertSliceOp::create(
+              b, loc, slice, iter[0], ArrayRef<OpFoldResult>{row, zero},
+              ArrayRef<OpFoldResult>{one, cols},
+              ArrayRef<OpFoldResult>{one, one});
+        }
+        scf::YieldOp::create(b, loc, next);
+      });
+  return loop.getResult(0);
 }
 
 /// Whether any block overlapping keys [k0, kEnd) is set in `visited`.
@@ -2742,9 +2982,8 @@ static void lowerTileOp(Operation *op) {
           .Case([](FP8ChannelsOp o) {
             return SmallVector<Value>{lowerFP8Channels(o)};
           })
-          .Case([](RoundFP8Op o) {
-            return SmallVector<Value>{lowerRoundFP8(o)};
-          })
+          .Case(
+              [](RoundFP8Op o) { return SmallVector<Value>{lowerRoundFP8(o)}; })
           .Case([](QuantizedAccumulateOp o) {
             return SmallVector<Value>{lowerQuantizedAccumulate(o)};
           })
@@ -2757,9 +2996,8 @@ static void lowerTileOp(Operation *op) {
           .Case([](QuantizedScoresOp o) {
             return SmallVector<Value>{lowerQuantizedScores(o)};
           })
-          .Case([](PoolKeysOp o) {
-            return SmallVector<Value>{lowerPoolKeys(o)};
-          })
+          .Case(
+              [](PoolKeysOp o) { return SmallVector<Value>{lowerPoolKeys(o)}; })
           .Case([](PoolQueriesOp o) {
             return SmallVector<Value>{lowerPoolQueries(o)};
           })
@@ -2769,6 +3007,13 @@ static void lowerTileOp(Operation *op) {
           .Case([](SelectBlocksOp o) { return lowerSelectBlocks(o); })
           .Case([](KeepSelectedOp o) {
             return SmallVector<Value>{lowerKeepSelected(o)};
+          })
+          .Case([](BlockRowsOp o) { return lowerBlockRows(o); })
+          .Case([](GatherRowsOp o) {
+            return SmallVector<Value>{lowerGatherRows(o)};
+          })
+          .Case([](ScatterRowsOp o) {
+            return SmallVector<Value>{lowerScatterRows(o)};
           })
           .Case([](ReadStateOp o) { return lowerReadState(o); })
           .Case([](UpdateStateOp o) { return lowerUpdateState(o); })

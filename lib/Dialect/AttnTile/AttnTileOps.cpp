@@ -523,6 +523,15 @@ LogicalResult SelectBlocksOp::verify() {
     if (failed(checkExtent(*this, queries, 3, "pooled queries", getPooled(),
                            3, "pooled keys")))
       return failure();
+  if (Value gates = getGates()) {
+    TopKBlocksAttr selection = getSelection();
+    if (selection.perQueryBlock() || selection.isLearned() ||
+        selection.numPools() != 1)
+      return emitOpError("takes given gates only per token, with one pool "
+                         "and no learned gate");
+    if (failed(checkExtent(*this, gates, 0, "gates", getQuery(), 0, "query")))
+      return failure();
+  }
   // A learned gate reads projected rows, not the query tile's.
   if ((!getSelection().isLearned() &&
        failed(checkExtent(*this, getQuery(), 1, "query", getPooled(), 3,
@@ -541,6 +550,43 @@ LogicalResult KeepSelectedOp::verify() {
     return emitOpError("block must be positive, got ") << getBlock();
   return checkExtent(*this, getMembers(), 0, "members", getScores(), 0,
                      "scores");
+}
+
+LogicalResult BlockRowsOp::verify() {
+  return checkExtent(*this, getRows(), 0, "rows", getMembers(), 0, "members");
+}
+
+LogicalResult GatherRowsOp::verify() {
+  int64_t rank = cast<ShapedType>(getSource().getType()).getRank();
+  bool headed = getBatch() && getHead();
+  if (headed != (rank == 4) || (rank != 4 && rank != 2 && rank != 1))
+    return emitOpError() << "takes a 4-D source with [batch, head] or a 1-D "
+                            "or 2-D source without, got rank "
+                         << rank << (headed ? " with" : " without")
+                         << " [batch, head]";
+  int64_t resultRank = cast<ShapedType>(getType()).getRank();
+  int64_t expected = rank == 1 ? 1 : 2;
+  if (resultRank != expected)
+    return emitOpError() << "result must have rank " << expected
+                         << " for a source of rank " << rank << ", got "
+                         << resultRank;
+  if (rank == 1)
+    return success();
+  return checkExtent(*this, getResult(), 1, "result", getSource(), rank - 1,
+                     "source");
+}
+
+LogicalResult ScatterRowsOp::verify() {
+  int64_t rank = cast<ShapedType>(getDest().getType()).getRank();
+  if (rank != 1 && rank != 2)
+    return emitOpError() << "dest must have rank 1 or 2, got " << rank;
+  int64_t tileRank = cast<ShapedType>(getTile().getType()).getRank();
+  if (tileRank != rank)
+    return emitOpError() << "tile rank (" << tileRank
+                         << ") does not match dest rank (" << rank << ")";
+  if (rank == 1)
+    return success();
+  return checkExtent(*this, getTile(), 1, "tile", getDest(), 1, "dest");
 }
 
 /// The values of a quantization op have the source's shape, its scales the

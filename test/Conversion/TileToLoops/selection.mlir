@@ -3,12 +3,14 @@
 // The portable lowering of the selection ops:
 // - pool_keys: one tensor.generate, each element a loop over its block's
 //   actual keys (the last block partial), the mean divided by their count;
-// - select_blocks: the gates as a (row, block, x) contraction, each
-//   member (a linalg.generic, not a tensor.generate: canonicalization
-//   would inline a generate's body into keep_selected's reads, recounting
-//   per (row, key) pair) counting the eligible blocks that rank before it (loop bound 0
-//   for rows past the queries and ineligible blocks), the visited blocks
-//   an or-reduction over the rows;
+// - select_blocks: the gates as a (row, block, x) contraction; for top-k
+//   alone each row's cutoff (a linalg.generic over the rows: the always
+//   kept blocks counted, then the walk down the ranking, one pass over the
+//   eligible blocks per selected block, on 64-bit rank keys from the
+//   gates' bits), then each member (a linalg.generic, not a
+//   tensor.generate: canonicalization would inline a generate's body into
+//   keep_selected's reads) one key comparison with the cutoff; the visited
+//   blocks an or-reduction over the rows;
 // - keep_selected: -inf unless the key's block is a member;
 // - for_key_tiles: a tile runs only when its class is not empty and some
 //   block it overlaps is visited.
@@ -22,15 +24,21 @@
 // CHECK: arith.uitofp
 // CHECK: arith.divf
 // CHECK: scf.forall
-// select_blocks: gates, members (rank count), visited (or over rows)
+// select_blocks: gates, cutoffs (kept count, walk), members, visited
 // CHECK: tensor.extract_slice {{.*}} to tensor<?x?xf32>
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK: math.fma
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<16x?xi1>)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]} outs(%{{.*}} : tensor<?xi64>)
 // CHECK: scf.for {{.*}} -> (index)
+// CHECK: scf.for {{.*}} -> (i64)
+// CHECK: scf.for {{.*}} -> (i64)
 // CHECK: arith.cmpf uno
-// CHECK: arith.cmpf ogt
-// CHECK: arith.cmpf oeq
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : i64
+// CHECK: arith.cmpi ugt, %{{.*}}, %{{.*}} : i64
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} outs(%{{.*}} : tensor<16x?xi1>)
+// CHECK: tensor.extract %{{.*}} : tensor<?xi64>
+// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : i64
 // CHECK: linalg.yield %{{.*}} : i1
 // CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]
 // CHECK: arith.ori

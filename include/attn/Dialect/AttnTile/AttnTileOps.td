@@ -935,6 +935,10 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     tile gives only the rows' positions.
     Rows past `query_length` select nothing. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
+    With `gates(%g)` (per token, one pool, no learned gate) the gates are
+    given: `g[r, c]` must be `query[r] . pooled[batch, head, c]` for the
+    blocks `c` (extra columns are ignored), computed by the caller as score
+    tiles (the CPU vector kernels); otherwise the op computes them.
 
     ```mlir
     %members, %visited = attn_tile.select_blocks %qt, %kbar[%b, %hk]
@@ -947,6 +951,7 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
                        Index:$batch, Index:$head,
                        Optional<4DTensorOf<[F32]>>:$queries,
                        Optional<Index>:$query_head,
+                       Optional<AttnTile_F32Tile2D>:$gates,
                        Index:$query_start,
                        Index:$query_length, Index:$key_length,
                        Attn_TopKBlocksAttr:$selection);
@@ -954,6 +959,7 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
   let assemblyFormat = [{
     $query `,` $pooled `[` $batch `,` $head `]`
     (`queries` $queries^ `[` $query_head `]`)?
+    (`gates` `(` $gates^ `:` type($gates) `)`)?
     `at` $query_start
     `lengths` `(` $query_length `,` $key_length `)`
     `selection` `(` $selection `)` attr-dict
@@ -983,6 +989,103 @@ def AttnTile_KeepSelectedOp : AttnTile_Op<"keep_selected", [
   let assemblyFormat = [{
     $scores `,` $members `at` $key `length` $key_length `block` $block
     attr-dict `:` type($scores) `,` type($members)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Regrouped selections: the queries of a key block, gathered by index
+//===----------------------------------------------------------------------===//
+
+def AttnTile_BlockRowsOp : AttnTile_Op<"block_rows", [Pure]> {
+  let summary = "The rows that select a key block, as an index list";
+  let description = [{
+    The regrouped form of a per-token selection (MoBA's and FlashMoBA's
+    kernels) attends, per key block, the queries that selected it. This op
+    builds that list from the `members` flags of the selection (one row per
+    query, one column per key block, as `attn_tile.select_blocks` writes
+    them, as i1 or as i8 bytes, nonzero for a member): `rows[0 .. count)`
+    are the rows `r >= first` (and below the
+    members' first extent) with `members[r, block]` set, in increasing
+    order; `rows[count ..)` are unspecified (never read: the gathers take
+    `count`). `first` lets the caller leave out rows for which the block is
+    the current one (those attend it contiguously, under the causal mask);
+    a negative `first` is 0. `rows` has the members' first extent.
+
+    ```mlir
+    %rows, %count = attn_tile.block_rows %members column %c from %first
+        : tensor<?x?xi1> -> tensor<?xindex>
+    ```
+  }];
+  let arguments = (ins 2DTensorOf<[I1, I8]>:$members, Index:$block,
+                       Index:$first);
+  let results = (outs 1DTensorOf<[Index]>:$rows, Index:$count);
+  let assemblyFormat = [{
+    $members `column` $block `from` $first attr-dict
+    `:` type($members) `->` type($rows)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_GatherRowsOp : AttnTile_Op<"gather_rows", [
+    Pure, AttrSizedOperandSegments]> {
+  let summary = "Rows of a tensor read through an index list, as an f32 tile";
+  let description = [{
+    A tile load with an index indirection:
+    `result[r, x] = source[batch, head, rows[start + r], x]` (a 4-D source,
+    `[B, H, N, D]`, with `batch` and `head`), `source[rows[start + r], x]`
+    (a 2-D source `[N, D]`), or `result[r] = source[rows[start + r]]` (a
+    1-D source `[N]`, a 1-D result), widened to f32, for the `r` with
+    `start + r < count`; the other rows (the padding of the last gathered
+    tile) read as 0. `rows` is an index list such as `attn_tile.block_rows`
+    builds; its entries below `count` must be inside `[0, N)`. The regrouped
+    selection gathers the query rows that selected a key block (a 4-D
+    source) and their running row statistics and accumulators (1-D and 2-D
+    sources), which `attn_tile.scatter_rows` writes back.
+
+    ```mlir
+    %qt = attn_tile.gather_rows %q[%b, %h] rows %rows[%g0] count %n
+        : tensor<?x?x?x?xbf16>, tensor<?xindex> -> tensor<64x128xf32>
+    %mt = attn_tile.gather_rows %max rows %rows[%g0] count %n
+        : tensor<?xf32>, tensor<?xindex> -> tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32, F16, BF16]>:$source,
+                       Optional<Index>:$batch, Optional<Index>:$head,
+                       1DTensorOf<[Index]>:$rows, Index:$start,
+                       Index:$count);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source (`[` $batch^ `,` $head `]`)? `rows` $rows `[` $start `]`
+    `count` $count attr-dict
+    `:` type($source) `,` type($rows) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_ScatterRowsOp : AttnTile_Op<"scatter_rows", [
+    Pure, AllTypesMatch<["dest", "result"]>]> {
+  let summary = "Rows of a tile written back through an index list";
+  let description = [{
+    The inverse of `attn_tile.gather_rows` on 1-D and 2-D f32 tensors:
+    `result` is `dest` with `result[rows[start + r]] = tile[r]` (a whole row
+    of a 2-D `dest`) for the `r` with `start + r < count` and `r` below the
+    tile's rows; the other rows of `dest` are unchanged. The entries of
+    `rows` below `count` must be distinct and inside `dest`.
+
+    ```mlir
+    %acc2 = attn_tile.scatter_rows %acct into %acc rows %rows[%g0] count %n
+        : tensor<64x128xf32> into tensor<?x128xf32>, tensor<?xindex>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$tile,
+                       RankedTensorOf<[F32]>:$dest,
+                       1DTensorOf<[Index]>:$rows, Index:$start,
+                       Index:$count);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $tile `into` $dest `rows` $rows `[` $start `]` `count` $count attr-dict
+    `:` type($tile) `into` type($dest) `,` type($rows)
   }];
   let hasVerifier = 1;
 }
