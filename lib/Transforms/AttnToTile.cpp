@@ -933,8 +933,12 @@ void TileProgramBuilder::selectBlocks() {
 
 bool TileProgramBuilder::isRegroupedSelection() {
   TopKBlocksAttr selection = op.getSelectionAttr();
+  // Past blocks only (causal eligibility), gated by the queries: a
+  // non-causal selection may pick later blocks, and given block scores
+  // were not measured in this form (both keep the union form).
   if (!regroupSelection || !selection || selection.perQueryBlock() ||
-      !selection.getKeepCurrent() || selection.getBlock() % tileKv != 0)
+      !selection.getKeepCurrent() || selection.getBlock() % tileKv != 0 ||
+      !selection.getCausal() || selection.isGiven())
     return false;
   // The past blocks are attended whole: only a causal mask (or none) keeps
   // every pair of a block before the current one.
@@ -947,7 +951,8 @@ bool TileProgramBuilder::isRegroupedSelection() {
          !op.getScoreModsAttr() && !op.getBias() && !op.getAlibiSlopes() &&
          !op.getQSegmentIds() && !op.getBlockLayout() && !op.getDecay() &&
          !op.getFeatureMapAttr() && !op.hasQuantizedQK() &&
-         !op.getSinkLogits() && !op.hasAffineNormalization();
+         !op.getSinkLogits() && !op.hasAffineNormalization() &&
+         !op.getRotation() && !op.getLowRankU() && !op.getKSalient();
 }
 
 /// The regrouped form of a per-token selection (MoBA's and FlashMoBA's
