@@ -31,6 +31,8 @@ using namespace mlir;
 /// From attn ops on tensors to loops on buffers (scf.parallel for work
 /// items), every buffer freed.
 static void addBufferizationToLoops(OpPassManager &pm) {
+  // The branch combinations and pooled operands of multi-branch specs.
+  pm.addNestedPass<func::FuncOp>(attn::createLowerBranches());
   pm.addNestedPass<func::FuncOp>(attn::createConvertAttnToLoops());
   pm.addPass(createCanonicalizerPass());
 

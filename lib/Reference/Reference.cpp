@@ -1599,6 +1599,10 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
     if (!std::isnan(mass[c]))
       prefix += mass[c];
   }
+  // complement = true: the eligible blocks the rules do not select.
+  if (selection.getComplement())
+    for (int64_t c = 0; c < eligible; ++c)
+      rowBlocks[c] = !rowBlocks[c];
   return llvm::Error::success();
 }
 

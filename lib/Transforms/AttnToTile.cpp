@@ -938,7 +938,8 @@ bool TileProgramBuilder::isRegroupedSelection() {
   // were not measured in this form (both keep the union form).
   if (!regroupSelection || !selection || selection.perQueryBlock() ||
       !selection.getKeepCurrent() || selection.getBlock() % tileKv != 0 ||
-      !selection.getCausal() || selection.isGiven())
+      !selection.getCausal() || selection.isGiven() ||
+      selection.getComplement())
     return false;
   // The past blocks are attended whole: only a causal mask (or none) keeps
   // every pair of a block before the current one.

@@ -16,6 +16,10 @@
 #include <optional>
 #include <vector>
 
+namespace mlir::func {
+class FuncOp;
+} // namespace mlir::func
+
 namespace attn {
 class AttentionOp;
 
@@ -78,6 +82,14 @@ llvm::Expected<Outputs> evaluate(AttentionOp op, const Inputs &inputs);
 /// ceil(Nk / block)] of dtype i8, 1 for a selected block. An error when the
 /// op has no selection or the inputs do not match it.
 llvm::Expected<NDArray> selectedBlocks(AttentionOp op, const Inputs &inputs);
+
+/// Evaluates a whole spec function on `args` (one per function argument),
+/// op by op: its attn.attention ops (branches) by `evaluate`, attn.merge,
+/// attn.gated_sum and attn.pool_blocks element by element in float64.
+/// Returns the function's results in float64 (f64 arrays), in order. An
+/// error for any other op in the body, or operands that do not match.
+llvm::Expected<std::vector<NDArray>> evaluateFunction(mlir::func::FuncOp func,
+                                                      llvm::ArrayRef<NDArray> args);
 
 } // namespace reference
 } // namespace attn

@@ -156,6 +156,44 @@ def PackInt4Arguments : Pass<"attn-pack-int4-arguments", "::mlir::func::FuncOp">
   ];
 }
 
+def LowerBranches : Pass<"attn-lower-branches", "::mlir::func::FuncOp"> {
+  let summary = "Lower attn.merge, attn.gated_sum and attn.pool_blocks to tensor code";
+  let description = [{
+    The ops that combine the branches of a spec (several `attn.attention`
+    ops in one function) and pool keys and values for a branch are not
+    part of any attention's tile program: they run once per call, before
+    (`attn.pool_blocks`) or after (`attn.merge`, `attn.gated_sum`) the
+    branches' work items. Each becomes one `tensor.generate` (bufferized to
+    a `linalg.map`, then loops) over its result, computing in f32:
+
+    * `attn.merge`: per row `m = max_k lse_k` (0 as the offset while it is
+      `-inf`), `w_k = exp(lse_k - m)`, `out = sum_k w_k out_k / sum_k w_k`
+      (0 when the sum is 0: every branch fully masked), and the merged
+      logsumexp `m + log(sum_k w_k)` (`-inf` then);
+    * `attn.gated_sum`: `sum_k g_k out_k`, a gate dimension of extent 1
+      (static, or dynamic and 1 at run time) read at 0;
+    * `attn.pool_blocks`: the mean of each block's actual tokens (an
+      `scf.for` over the block, f32 sums) and `log(n_c)`.
+
+    Runs in every CPU pipeline before bufferization (after `attn-to-tile`
+    or the tiled kernel, before `convert-attn-to-loops`).
+
+    ```mlir
+    %o, %l = attn.merge %oa, %ob lse(%la, %lb) : ...
+    // becomes
+    %o = tensor.generate %b, %h, %n, %d {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      ... tensor.extract %la[%i0, %i1, %i2], math.exp, arith.divf ...
+      tensor.yield %x : f32
+    } : tensor<?x?x?x?xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CopiesToLinalg : Pass<"attn-copies-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Rewrite memref.copy into vector moves or linalg.copy";
   let description = [{

@@ -1212,6 +1212,14 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
     return arith::DivFOp::create(b, loc, blockWeight(t, u, m), sum);
   };
 
+  // complement = true keeps the eligible blocks the rules do not select.
+  auto selected = [&](Value chosen) -> Value {
+    if (!selection.getComplement())
+      return chosen;
+    return arith::XOrIOp::create(
+        b, loc, chosen,
+        arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+  };
   auto membersType = cast<RankedTensorType>(op.getMembers().getType());
   if (!selection.hasMassRule()) {
     // Top-k alone: each row's cutoff in the ranking, then one comparison
@@ -1227,7 +1235,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
           Value cut = tensor::ExtractOp::create(b, loc, cutoffs, index[0]);
           Value gate = tensor::ExtractOp::create(b, loc, gates, index);
           Value passes = e.cmp(P::uge, rankKey(t, gate, index[1]), cut);
-          return e.andi(candidate, e.ori(kept, passes));
+          return e.andi(candidate, selected(e.ori(kept, passes)));
         });
     return {members, anyRowSelects(t, members, blocks)};
   }
@@ -1270,7 +1278,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         Value mass = selection.hasMassRule() ? massOf(index[0], gate) : Value();
         Value passes =
             passesRule(t, selection, count.getResult(0), mass, prefix);
-        return e.andi(candidate, e.ori(kept, passes));
+        return e.andi(candidate, selected(e.ori(kept, passes)));
       });
 
   return {members, anyRowSelects(t, members, blocks)};

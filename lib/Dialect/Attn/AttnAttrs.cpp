@@ -210,7 +210,7 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      FloatAttr mass, int64_t sinks,
                                      int64_t local, bool headGroup,
                                      int64_t proxyHeads, GateKind gate,
-                                     bool) {
+                                     bool, bool) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||

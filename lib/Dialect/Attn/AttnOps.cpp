@@ -2,6 +2,7 @@
 
 #include "attn/Dialect/Attn/AttnDialect.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -1119,4 +1120,176 @@ LogicalResult AttentionOp::verifyRegions() {
   return verifySpecRegion(*this, getWeightMod(), "weight_mod",
                           {f32, f32, index, index, index, index},
                           getCaptures(), f32);
+}
+
+//===----------------------------------------------------------------------===//
+// Branch combinations and block pooling
+//===----------------------------------------------------------------------===//
+
+/// Checks that every branch output has the shape and element type of the
+/// result (static extents equal), naming the operand.
+static LogicalResult checkBranchOutputs(Operation *op, ValueRange outputs,
+                                        RankedTensorType result) {
+  if (outputs.size() < 2)
+    return op->emitOpError() << "combines at least 2 branches, got "
+                             << outputs.size();
+  static const char *meanings[] = {"batch", "query heads", "queries",
+                                   "value head dim"};
+  for (auto [n, v] : llvm::enumerate(outputs)) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getElementType() != result.getElementType())
+      return op->emitOpError()
+             << "branch output #" << n << " has element type "
+             << type.getElementType() << " but the result has "
+             << result.getElementType();
+    for (int64_t d = 0; d < 4; ++d)
+      if (failed(checkDim(op, "branch output #" + std::to_string(n),
+                          unsigned(d), type.getDimSize(d),
+                          result.getDimSize(d), meanings[d])))
+        return failure();
+  }
+  return success();
+}
+
+/// The [B, Hq, Nq] of a logsumexp against an output shape.
+static LogicalResult checkRowShape(Operation *op, StringRef what,
+                                   RankedTensorType type,
+                                   RankedTensorType output) {
+  if (type.getRank() != 3)
+    return op->emitOpError() << what << " must have rank 3 [batch, heads, "
+                                        "queries], got rank "
+                             << type.getRank();
+  static const char *meanings[] = {"batch", "query heads", "queries"};
+  for (int64_t d = 0; d < 3; ++d)
+    if (failed(checkDim(op, what, unsigned(d), type.getDimSize(d),
+                        output.getDimSize(d), meanings[d])))
+      return failure();
+  return success();
+}
+
+LogicalResult BranchMergeOp::verify() {
+  auto result = cast<RankedTensorType>(getOutput().getType());
+  if (getOutputs().size() != getLses().size())
+    return emitOpError() << "needs one logsumexp per branch output, got "
+                         << getOutputs().size() << " outputs and "
+                         << getLses().size() << " logsumexps";
+  if (failed(checkBranchOutputs(*this, getOutputs(), result)))
+    return failure();
+  for (auto [n, lse] : llvm::enumerate(getLses()))
+    if (failed(checkRowShape(*this, "logsumexp #" + std::to_string(n),
+                             cast<RankedTensorType>(lse.getType()), result)))
+      return failure();
+  if (Value lse = getLse())
+    if (failed(checkRowShape(*this, "the merged logsumexp",
+                             cast<RankedTensorType>(lse.getType()), result)))
+      return failure();
+  return success();
+}
+
+LogicalResult GatedSumOp::verify() {
+  auto result = cast<RankedTensorType>(getOutput().getType());
+  if (getOutputs().size() != getGates().size())
+    return emitOpError() << "needs one gate per branch output, got "
+                         << getOutputs().size() << " outputs and "
+                         << getGates().size() << " gates";
+  if (failed(checkBranchOutputs(*this, getOutputs(), result)))
+    return failure();
+  static const char *meanings[] = {"batch", "query heads", "queries",
+                                   "value head dim"};
+  for (auto [n, gate] : llvm::enumerate(getGates())) {
+    auto type = cast<RankedTensorType>(gate.getType());
+    std::string what = "gate #" + std::to_string(n);
+    if (!isa<FloatType>(type.getElementType()))
+      return emitOpError() << what << " must have a floating-point element "
+                                      "type, got "
+                           << type.getElementType();
+    if (type.getRank() != 3 && type.getRank() != 4)
+      return emitOpError() << what
+                           << " must have rank 3 [batch, heads, queries] or "
+                              "4 [batch, heads, queries, value head dim], "
+                              "got rank "
+                           << type.getRank();
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (failed(checkBroadcastDim(*this, what, unsigned(d),
+                                   type.getDimSize(d), result.getDimSize(d),
+                                   meanings[d])))
+        return failure();
+  }
+  return success();
+}
+
+LogicalResult PoolBlocksOp::verify() {
+  int64_t block = getBlock();
+  if (block < 1)
+    return emitOpError() << "block must be at least 1, got " << block;
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto pooled = cast<RankedTensorType>(getPooled().getType());
+  if (pooled.getRank() != 4)
+    return emitOpError() << "the pooled result must have rank 4, got rank "
+                         << pooled.getRank();
+  int64_t n = input.getDimSize(2);
+  int64_t blocks = known(n) ? (n + block - 1) / block : ShapedType::kDynamic;
+  static const char *meanings[] = {"batch", "heads", "blocks", "head dim"};
+  for (int64_t d = 0; d < 4; ++d)
+    if (failed(checkDim(*this, "the pooled result", unsigned(d),
+                        pooled.getDimSize(d),
+                        d == 2 ? blocks : input.getDimSize(d), meanings[d])))
+      return failure();
+  if (Value counts = getLogCounts()) {
+    auto type = cast<RankedTensorType>(counts.getType());
+    if (type.getRank() != 4)
+      return emitOpError() << "log_counts must have rank 4 [1, 1, 1, blocks] "
+                              "(a bias), got rank "
+                           << type.getRank();
+    for (int64_t d = 0; d < 4; ++d)
+      if (failed(checkDim(*this, "log_counts", unsigned(d), type.getDimSize(d),
+                          d == 3 ? blocks : 1, d == 3 ? "blocks" : "broadcast")))
+        return failure();
+  }
+  return success();
+}
+
+LogicalResult BranchMergeOp::reifyResultShapes(OpBuilder &b,
+                                         ReifiedRankedShapedTypeDims &shapes) {
+  Value first = getOutputs().front();
+  SmallVector<OpFoldResult> output;
+  for (int64_t d = 0; d < 4; ++d)
+    output.push_back(tensor::getMixedSize(b, getLoc(), first, d));
+  shapes.push_back(output);
+  if (getLse())
+    shapes.push_back(SmallVector<OpFoldResult>(output.begin(),
+                                               output.begin() + 3));
+  return success();
+}
+
+LogicalResult
+GatedSumOp::reifyResultShapes(OpBuilder &b,
+                              ReifiedRankedShapedTypeDims &shapes) {
+  Value first = getOutputs().front();
+  SmallVector<OpFoldResult> output;
+  for (int64_t d = 0; d < 4; ++d)
+    output.push_back(tensor::getMixedSize(b, getLoc(), first, d));
+  shapes.push_back(output);
+  return success();
+}
+
+LogicalResult
+PoolBlocksOp::reifyResultShapes(OpBuilder &b,
+                                ReifiedRankedShapedTypeDims &shapes) {
+  Location loc = getLoc();
+  SmallVector<OpFoldResult> pooled;
+  for (int64_t d = 0; d < 4; ++d)
+    pooled.push_back(tensor::getMixedSize(b, loc, getInput(), d));
+  if (auto n = getConstantIntValue(pooled[2]))
+    pooled[2] = b.getIndexAttr((*n + getBlock() - 1) / getBlock());
+  else
+    pooled[2] = arith::CeilDivUIOp::create(
+                    b, loc, cast<Value>(pooled[2]),
+                    arith::ConstantIndexOp::create(b, loc, getBlock()))
+                    .getResult();
+  shapes.push_back(pooled);
+  if (getLogCounts())
+    shapes.push_back({b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+                      pooled[2]});
+  return success();
 }

@@ -709,6 +709,15 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       within rounding of `t` or a prefix sum within rounding of `gamma`
       may select differently.
 
+    * Complement (`complement = true`): the op keeps the eligible blocks
+      that the rules above do not select (always-kept blocks count as
+      selected, so they are left out), and only those: the other branch of
+      a spec that merges exact attention on the selected blocks with an
+      approximation of the rest (PISA's Taylor term, SVG-EAR's centroid
+      compensation; see `attn.merge` and `attn.pool_blocks`). A row with
+      no eligible block keeps nothing. The selection and its complement
+      partition the eligible blocks.
+
     The current block stays causal inside through the op's mask
     (`mask(#attn.causal)`): MoBA is
     ```mlir
@@ -753,7 +762,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"bool", "false">:$head_group,
                         DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
                         DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate,
-                        DefaultValuedParameter<"bool", "true">:$causal);
+                        DefaultValuedParameter<"bool", "true">:$causal,
+                        DefaultValuedParameter<"bool", "false">:$complement);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

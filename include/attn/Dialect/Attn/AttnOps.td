@@ -321,6 +321,123 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 }
 
 //===----------------------------------------------------------------------===//
+// Branches: several attention ops of one spec, combined
+//===----------------------------------------------------------------------===//
+
+def Attn_BranchMergeOp : Attn_Op<"merge", [
+    Pure, SameVariadicOperandSize,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
+  let summary = "Exact combination of softmax branches over disjoint key sets through their logsumexp";
+  let description = [{
+    Combines the results of `n >= 2` softmax attention branches (each an
+    `attn.attention` returning its output and logsumexp) as if their keys
+    had been one softmax: with `m = max_k lse_k`,
+    `w_k = exp(lse_k - m)`,
+    `out = sum_k w_k out_k / sum_k w_k` and `lse = m + log(sum_k w_k)`.
+    This is exact when the branches attend to disjoint sets of keys (or of
+    pooled keys, whose logits carry their own weight): NSA-style
+    compressed, selected and window branches, exact attention on critical
+    blocks merged with a pooled (Taylor, centroid) term for the others
+    (PISA, SVG-EAR). A branch whose row is fully masked (`lse = -inf`)
+    contributes nothing; when every branch is, the row is 0 and its
+    logsumexp `-inf`. NaN propagates.
+
+    Outputs must have one shape `[B, Hq, Nq, Dv]` and element type (the
+    result's), logsumexps `[B, Hq, Nq] x f32`. The optional second result
+    is the merged logsumexp (for merging again, or for the caller).
+
+    ```mlir
+    %o, %lse = attn.merge %oa, %ob lse(%la, %lb)
+        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+          tensor<?x?x?xf32>, tensor<?x?x?xf32>
+        -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Attn_FloatTensor4D>:$outputs,
+                       Variadic<RankedTensorOf<[F32]>>:$lses);
+  let results = (outs Attn_FloatTensor4D:$output,
+                      Optional<RankedTensorOf<[F32]>>:$lse);
+  let assemblyFormat = [{
+    $outputs `lse` `(` $lses `)` attr-dict `:` type($outputs) `,` type($lses)
+    `->` type($output) (`,` type($lse)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_GatedSumOp : Attn_Op<"gated_sum", [
+    Pure, SameVariadicOperandSize,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
+  let summary = "Gated combination sum_k g_k * out_k of attention branches";
+  let description = [{
+    `out[b,h,i,c] = sum_k g_k[b,h,i] * out_k[b,h,i,c]` for row gates
+    `g_k : tensor<B|1 x Hq|1 x Nq|1 x f>`, or
+    `sum_k g_k[b,h,i,c] * out_k[b,h,i,c]` for element-wise gates
+    `tensor<B|1 x Hq|1 x Nq|1 x Dv|1 x f>` (extent-1 dimensions broadcast,
+    also when they are dynamic and 1 at run time): NSA's gated
+    compressed, selected and sliding-window branches, a branch added with
+    weight 1 (a gate of ones), a learned per-channel mix. The sum is
+    computed in f32 and rounded once to the result's element type. Outputs
+    must have one shape and element type (the result's); each branch has
+    one gate, in order.
+
+    ```mlir
+    %o = attn.gated_sum %o1, %o2, %o3 gates(%g1, %g2, %g3)
+        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+          tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>
+        -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Attn_FloatTensor4D>:$outputs,
+                       Variadic<AnyRankedTensor>:$gates);
+  let results = (outs Attn_FloatTensor4D:$output);
+  let assemblyFormat = [{
+    $outputs `gates` `(` $gates `)` attr-dict `:` type($outputs) `,`
+    type($gates) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_PoolBlocksOp : Attn_Op<"pool_blocks", [
+    Pure,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
+                              ["reifyResultShapes"]>]> {
+  let summary = "Block means of a [B, H, N, D] tensor (pooled keys or values of a branch)";
+  let description = [{
+    `pooled[b, h, c, x] = mean(input[b, h, j, x] for j in [c * block,
+    min((c + 1) * block, N)))`: the mean over the block's actual tokens
+    (the last block may be partial), `ceil(N / block)` blocks, in f32. With
+    the optional second result, `log_counts[0, 0, 0, c] = log(n_c)`, the
+    log of the number of tokens of block `c`, shaped as an
+    `attn.attention` bias (`[1, 1, 1, ceil(N / block)]`).
+
+    One pooled key `kbar_c` with value `vbar_c` (the means) and logit
+    `scale * q . kbar_c + log(n_c)` stands for the `n_c` keys of block `c`
+    to 0th order: `exp(logit) vbar_c = exp(scale * q . kbar_c) * sum_j v_j`
+    with normalizer weight `n_c exp(scale * q . kbar_c)` (PISA's Taylor
+    term, SVG-EAR's centroid compensation). An `attn.attention` over the
+    pooled keys with `selection(#attn.topk_blocks<block = 1, ...,
+    complement = true>)` keeps the blocks another branch does not select
+    (the ranking over pooled keys of one block each is the ranking over
+    the original blocks, for `causal = false`).
+
+    ```mlir
+    %kbar, %logn = attn.pool_blocks %k block(64)
+        : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<1x1x1x?xf32>
+    ```
+  }];
+  let arguments = (ins Attn_FloatTensor4D:$input, I64Attr:$block);
+  let results = (outs RankedTensorOf<[F32]>:$pooled,
+                      Optional<RankedTensorOf<[F32]>>:$log_counts);
+  let assemblyFormat = [{
+    $input `block` `(` $block `)` attr-dict `:` type($input) `->`
+    type($pooled) (`,` type($log_counts)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Region context: the sequence lengths and the aligned query position
 //===----------------------------------------------------------------------===//
 
