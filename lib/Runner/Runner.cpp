@@ -79,6 +79,7 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::GateKWeight: return "gate_k_weight";
   case ArgRole::BlockScores: return "block_scores";
   case ArgRole::Capture: return "capture";
+  case ArgRole::BranchGate: return "branch_gate";
   }
   return "";
 }
@@ -131,6 +132,17 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
   });
   if (walk.wasInterrupted())
     return failure();
+  // The combinations of a multi-branch spec take their branches' type.
+  func.walk([&](Operation *op) {
+    if (!isa<BranchMergeOp, GatedSumOp>(op))
+      return;
+    Value out = op->getResult(0);
+    Type element = cast<RankedTensorType>(out.getType()).getElementType();
+    if (element != elementType && isa<FloatType>(element)) {
+      retype(out);
+      changed = true;
+    }
+  });
   if (!changed)
     return success();
   func.setType(FunctionType::get(
@@ -164,11 +176,36 @@ FailureOr<AttentionOp> attn::findSpecAttention(ModuleOp module,
     return func.emitError() << "the entry function has no body";
   SmallVector<AttentionOp> ops;
   func.walk([&](AttentionOp op) { ops.push_back(op); });
-  if (ops.size() != 1)
-    return func.emitError() << "the entry function must hold exactly one "
-                               "attn.attention, found "
-                            << ops.size();
-  return ops.front();
+  if (ops.empty())
+    return func.emitError() << "the entry function holds no attn.attention";
+  if (ops.size() == 1)
+    return ops.front();
+  // Several branches: the body is attn ops only, and the first branch that
+  // reads Q, K and V from the arguments gives the problem's sizes.
+  for (Operation &o : func.getBody().front().without_terminator())
+    if (!isa<AttentionOp, BranchMergeOp, GatedSumOp, PoolBlocksOp>(o))
+      return o.emitError()
+             << "a multi-branch spec function holds attn.attention, "
+                "attn.pool_blocks, attn.merge and attn.gated_sum ops only";
+  auto isArgument = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner() == &func.getBody().front();
+  };
+  for (AttentionOp op : ops)
+    if (isArgument(op.getQuery()) && isArgument(op.getKey()) &&
+        isArgument(op.getValue()))
+      return op;
+  return func.emitError() << "no attn.attention of the entry function reads "
+                             "its query, key and value from the function's "
+                             "arguments";
+}
+
+/// The op slots of an attn.gated_sum: its gates.
+static SmallVector<std::pair<ArgRole, Value>> operandSlots(GatedSumOp op) {
+  SmallVector<std::pair<ArgRole, Value>> slots;
+  for (Value g : op.getGates())
+    slots.push_back({ArgRole::BranchGate, g});
+  return slots;
 }
 
 FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
@@ -184,10 +221,32 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   binding.captureIndex.assign(numArgs, 0);
   std::vector<bool> bound(numArgs, false);
   unsigned captureCount = 0;
-  for (auto [role, value] : operandSlots(op)) {
+  Block &body = func.getBody().front();
+  binding.multiBranch = &body.front() != op.getOperation() ||
+                        &*std::next(body.begin()) != body.getTerminator();
+  // The primary op first (its arguments name q, k, v), then every other op.
+  SmallVector<std::pair<ArgRole, Value>> slots = operandSlots(op);
+  if (binding.multiBranch)
+    for (Operation &o : body.without_terminator()) {
+      if (&o == op.getOperation())
+        continue;
+      if (auto branch = dyn_cast<AttentionOp>(o))
+        llvm::append_range(slots, operandSlots(branch));
+      else if (auto sum = dyn_cast<GatedSumOp>(o))
+        llvm::append_range(slots, operandSlots(sum));
+      else if (auto pool = dyn_cast<PoolBlocksOp>(o);
+               pool && isa<BlockArgument>(pool.getInput()))
+        slots.push_back(
+            {pool.getInput() == op.getValue() ? ArgRole::Value : ArgRole::Key,
+             pool.getInput()});
+    }
+  for (auto [role, value] : slots) {
     if (!value)
       continue;
     auto arg = dyn_cast<BlockArgument>(value);
+    // A branch may read what another op of the spec computes.
+    if (binding.multiBranch && !arg)
+      continue;
     if (!arg || arg.getOwner() != &func.getBody().front())
       return op.emitError() << "every operand of attn.attention must be an "
                                "argument of the spec function (the runner "
@@ -217,6 +276,16 @@ FailureOr<SpecBinding> attn::bindSpec(ModuleOp module, StringRef entry) {
   }
 
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  if (binding.multiBranch) {
+    Operation *last = ret->getPrevNode();
+    if (!isa<AttentionOp, BranchMergeOp, GatedSumOp>(last) ||
+        ret.getOperands() != ValueRange(last->getResults()))
+      return ret.emitError() << "a multi-branch spec function must return "
+                                "the results of its last op (an "
+                                "attn.attention, attn.merge or "
+                                "attn.gated_sum), in order";
+    return binding;
+  }
   if (ret.getOperands() != ValueRange(op.getResults()))
     return ret.emitError() << "the entry function must return the results of "
                               "its attn.attention, in order";
@@ -404,6 +473,7 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape({u ? s.hq : s.hkv, s.d, rank}, type);
   }
   case ArgRole::OutputGate:
+  case ArgRole::BranchGate:
     // Rank 4: one gate per output element.
     if (type.getRank() == 4)
       return broadcastShape({s.b, s.hq, s.nq, s.dv}, type);
@@ -574,11 +644,11 @@ llvm::Error attn::checkProblemSize(const SpecBinding &binding,
     if (dtype)
       arrays.push_back({"argument '" + binding.names[n] + "'", *shape, *dtype});
   }
-  auto outType = cast<RankedTensorType>(binding.op.getOutput().getType());
+  auto outType = cast<RankedTensorType>(binding.func.getResultTypes()[0]);
   if (std::optional<DType> dtype = dtypeOfElement(outType.getElementType()))
     arrays.push_back(
         {"the output", {size.b, size.hq, size.nq, size.dv}, *dtype});
-  if (binding.op.getLse())
+  if (binding.func.getNumResults() > 1)
     arrays.push_back({"the lse", {size.b, size.hq, size.nq}, DType::F32});
 
   uint64_t budget = budgetBytes ? budgetBytes : physicalMemoryBytes();
@@ -756,7 +826,8 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
         array.setDouble(i, dist(rng));
       break;
     }
-    case ArgRole::OutputGate: {
+    case ArgRole::OutputGate:
+    case ArgRole::BranchGate: {
       std::uniform_real_distribution<double> dist(0.0, 1.0);
       std::bernoulli_distribution pruned(0.25);
       for (int64_t i = 0, total = array.numElements(); i < total; ++i) {
@@ -954,10 +1025,33 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
                << print(v[2]) << ", " << print(v[3]) << "]";
     problem = p;
   }
-  AttentionOp op;
-  func.walk([&](AttentionOp a) { op = a; });
-  auto outType = cast<RankedTensorType>(op.getOutput().getType());
   int64_t outExtents[4] = {problem->b, problem->hq, problem->nq, problem->dv};
+  // Every op's results, in order (a multi-branch spec: pooled operands,
+  // branches, combinations).
+  for (Operation &o : func.getBody().front().without_terminator()) {
+    if (auto pool = dyn_cast<PoolBlocksOp>(o)) {
+      auto in = cast<RankedTensorType>(pool.getInput().getType());
+      SmallVector<int64_t, 4> shape(in.getShape());
+      if (!ShapedType::isDynamic(shape[2]))
+        shape[2] = (shape[2] + pool.getBlock() - 1) / pool.getBlock();
+      pool.getPooled().setType(
+          RankedTensorType::get(shape, Float32Type::get(module->getContext())));
+      if (Value counts = pool.getLogCounts())
+        counts.setType(RankedTensorType::get(
+            {1, 1, 1, shape[2]}, Float32Type::get(module->getContext())));
+      continue;
+    }
+    if (isa<BranchMergeOp, GatedSumOp>(o)) {
+      o.getResult(0).setType(o.getOperand(0).getType());
+      if (auto merge = dyn_cast<BranchMergeOp>(o); merge && merge.getLse())
+        merge.getLse().setType(
+            cast<RankedTensorType>(merge.getLses().front().getType()));
+      continue;
+    }
+    auto op = dyn_cast<AttentionOp>(o);
+    if (!op)
+      continue;
+  auto outType = cast<RankedTensorType>(op.getOutput().getType());
   SmallVector<int64_t, 4> outShape;
   for (auto [d, extent] : llvm::enumerate(outExtents)) {
     int64_t declared = outType.getDimSize(d);
@@ -980,6 +1074,7 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
         lseShape[d] = lseType.getDimSize(d);
     lse.setType(RankedTensorType::get(lseShape,
                                       Float32Type::get(module->getContext())));
+  }
   }
   func.setFunctionType(FunctionType::get(
       module->getContext(), types,
@@ -1004,10 +1099,10 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
 std::vector<NDArray> attn::allocateResults(const SpecBinding &binding,
                                            const ProblemSize &s) {
   std::vector<NDArray> results;
-  auto outType = cast<RankedTensorType>(binding.op.getOutput().getType());
+  auto outType = cast<RankedTensorType>(binding.func.getResultTypes()[0]);
   results.emplace_back(*dtypeOfElement(outType.getElementType()),
                        std::vector<int64_t>{s.b, s.hq, s.nq, s.dv});
-  if (binding.op.getLse())
+  if (binding.func.getNumResults() > 1)
     results.emplace_back(DType::F32, std::vector<int64_t>{s.b, s.hq, s.nq});
   return results;
 }
@@ -1106,6 +1201,20 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;
+}
+
+llvm::Expected<reference::Outputs>
+attn::referenceOutputs(const SpecBinding &binding, ArrayRef<NDArray> args) {
+  if (!binding.multiBranch)
+    return reference::evaluate(binding.op, referenceInputs(binding, args));
+  auto results = reference::evaluateFunction(binding.func, args);
+  if (!results)
+    return results.takeError();
+  reference::Outputs out;
+  out.output = std::move((*results)[0]);
+  if (results->size() > 1)
+    out.lse = std::move((*results)[1]);
+  return std::move(out);
 }
 
 double attn::toleranceFor(DType dtype) {

@@ -601,9 +601,9 @@ nb::tuple referenceEval(const std::string &text, const std::string &filename,
       text, filename, entry, dtypes, args,
       [&](Parsed &p, const attn::SpecBinding &concrete,
           const std::vector<attn::NDArray> &arrays) {
+        // The whole function: one op, or branches and their combination.
         llvm::Expected<attn::reference::Outputs> result =
-            attn::reference::evaluate(concrete.op,
-                                      attn::referenceInputs(concrete, arrays));
+            attn::referenceOutputs(concrete, arrays);
         if (!result)
           referenceFailed(p, concrete, result.takeError());
         copyToDoubles(result->output, out);

@@ -364,8 +364,7 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
 
   std::optional<reference::Outputs> ref;
   if (check || writeReference) {
-    auto evaluated =
-        reference::evaluate(concrete->op, referenceInputs(*concrete, args));
+    auto evaluated = referenceOutputs(*concrete, args);
     if (!evaluated)
       return failWith(evaluated.takeError());
     ref = std::move(*evaluated);

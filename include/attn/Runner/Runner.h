@@ -35,17 +35,27 @@ enum class ArgRole {
   Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
   KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias,
-  GateQWeight, GateKWeight, BlockScores, Capture
+  GateQWeight, GateKWeight, BlockScores, Capture,
+  /// A gate of attn.gated_sum (a multi-branch spec), shaped as an
+  /// output_gate.
+  BranchGate
 };
 
 /// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".
 llvm::StringRef argRoleName(ArgRole role);
 
-/// A spec function whose arguments feed exactly one attn.attention and
-/// whose results are that op's results.
+/// A spec function whose arguments feed one attn.attention and whose
+/// results are that op's results; or a multi-branch spec: several
+/// attn.attention ops (branches) with attn.pool_blocks before them and
+/// attn.merge / attn.gated_sum combining them, the function returning the
+/// results of its last op. `op` is then the first branch that reads Q, K
+/// and V from the arguments (the problem's sizes are its own).
 struct SpecBinding {
   mutable mlir::func::FuncOp func;
   mutable AttentionOp op;
+  /// Whether the function holds more than one op (branches, combinations):
+  /// its reference is reference::evaluateFunction.
+  bool multiBranch = false;
   std::vector<ArgRole> roles;         // per function argument
   std::vector<unsigned> captureIndex; // per argument (captures only)
   std::vector<std::string> names;     // per argument, for --operand
@@ -162,6 +172,13 @@ llvm::Error checkOperandValues(const SpecBinding &binding,
 
 reference::Inputs referenceInputs(const SpecBinding &binding,
                                   llvm::ArrayRef<NDArray> args);
+
+/// The float64 reference of the whole spec function on `args`: the bound
+/// op's `reference::evaluate`, or for a multi-branch spec
+/// `reference::evaluateFunction` (output, then the lse when the function
+/// returns one).
+llvm::Expected<reference::Outputs>
+referenceOutputs(const SpecBinding &binding, llvm::ArrayRef<NDArray> args);
 
 struct Comparison {
   double maxAbsError = 0, relFrobeniusError = 0, tolerance = 0;

@@ -348,9 +348,9 @@ def Attn_BranchMergeOp : Attn_Op<"merge", [
     is the merged logsumexp (for merging again, or for the caller).
 
     ```mlir
-    %o, %lse = attn.merge %oa, %ob lse(%la, %lb)
-        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
-          tensor<?x?x?xf32>, tensor<?x?x?xf32>
+    %o, %lse = attn.merge %oa, %ob
+        lse(%la, %lb : tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
         -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
     ```
   }];
@@ -359,7 +359,7 @@ def Attn_BranchMergeOp : Attn_Op<"merge", [
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
   let assemblyFormat = [{
-    $outputs `lse` `(` $lses `)` attr-dict `:` type($outputs) `,` type($lses)
+    $outputs `lse` `(` $lses `:` type($lses) `)` attr-dict `:` type($outputs)
     `->` type($output) (`,` type($lse)^)?
   }];
   let hasVerifier = 1;
@@ -383,9 +383,10 @@ def Attn_GatedSumOp : Attn_Op<"gated_sum", [
     one gate, in order.
 
     ```mlir
-    %o = attn.gated_sum %o1, %o2, %o3 gates(%g1, %g2, %g3)
-        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
-          tensor<?x?x?xf32>, tensor<?x?x?xf32>, tensor<?x?x?xf32>
+    %o = attn.gated_sum %o1, %o2, %o3
+        gates(%g1, %g2, %g3 : tensor<?x?x?xf32>, tensor<?x?x?xf32>,
+                              tensor<?x?x?xf32>)
+        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
         -> tensor<?x?x?x?xf32>
     ```
   }];
@@ -393,8 +394,8 @@ def Attn_GatedSumOp : Attn_Op<"gated_sum", [
                        Variadic<AnyRankedTensor>:$gates);
   let results = (outs Attn_FloatTensor4D:$output);
   let assemblyFormat = [{
-    $outputs `gates` `(` $gates `)` attr-dict `:` type($outputs) `,`
-    type($gates) `->` type($output)
+    $outputs `gates` `(` $gates `:` type($gates) `)` attr-dict `:`
+    type($outputs) `->` type($output)
   }];
   let hasVerifier = 1;
 }
