@@ -38,12 +38,13 @@ func.func @merge(%o1: tensor<1x2x?x4xbf16>, %o2: tensor<1x2x?x4xbf16>,
 // CHECK-LABEL: func.func @gated
 // CHECK:         tensor.generate
 // CHECK:         ^bb0(%[[B:.*]]: index, %[[H:.*]]: index, %[[I:.*]]: index, %[[C:.*]]: index):
-// CHECK:           %[[D0:.*]] = tensor.dim %arg2, %c0
-// CHECK:           %[[U0:.*]] = arith.cmpi eq, %[[D0]], %c1
-// CHECK:           %[[B0:.*]] = arith.select %[[U0]], %c0{{.*}}, %[[B]]
+// CHECK:           %[[D0:.*]] = tensor.dim %arg2, %{{.*}} : tensor<?x?x?xf32>
+// CHECK:           %[[U0:.*]] = arith.cmpi eq, %[[D0]], %{{.*}} : index
+// CHECK:           %[[B0:.*]] = arith.select %[[U0]], %{{.*}}, %[[B]] : index
 // CHECK:           tensor.extract %arg2[%[[B0]], %{{.*}}, %{{.*}}]
-// CHECK:           tensor.extract %arg3[%c0{{.*}}, %c0{{.*}}, %c0{{.*}}, %{{.*}}]
+// CHECK:           tensor.extract %arg0[%[[B]], %[[H]], %[[I]], %[[C]]]
 // CHECK:           arith.mulf
+// CHECK:           tensor.extract %arg3[%[[Z:.*]], %[[Z]], %[[Z]], %{{.*}}]
 // CHECK:           arith.mulf
 // CHECK:           arith.addf
 // CHECK:           tensor.yield %{{.*}} : f32

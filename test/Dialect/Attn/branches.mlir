@@ -8,7 +8,7 @@
 // printed).
 
 // CHECK-LABEL: func.func @merge_two
-// CHECK: %{{.*}}:2 = attn.merge %{{.*}}, %{{.*}} lse(%{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<?x?x?xf32>) : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+// CHECK: attn.merge %{{.*}}, %{{.*}} lse(%{{.*}}, %{{.*}} : tensor<?x?x?xf32>, tensor<?x?x?xf32>) : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 func.func @merge_two(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>)
     -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {
   %oa, %la = attn.attention %q, %k, %v mask(#attn.window<left = 3, right = 0>)
@@ -24,7 +24,7 @@ func.func @merge_two(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tenso
 }
 
 // CHECK-LABEL: func.func @merge_output_only
-// CHECK: attn.merge %{{.*}}, %{{.*}}, %{{.*}} lse(%{{.*}}, %{{.*}}, %{{.*}} : ) : {{.*}} -> tensor<1x2x8x4xbf16>{{$}}
+// CHECK: attn.merge %{{.*}}, %{{.*}}, %{{.*}} lse(%{{.*}}, %{{.*}}, %{{.*}} : {{.*}}) : {{.*}} -> tensor<1x2x8x4xbf16>{{$}}
 func.func @merge_output_only(%o1: tensor<1x2x8x4xbf16>, %o2: tensor<1x2x8x4xbf16>, %o3: tensor<1x2x8x4xbf16>,
                              %l1: tensor<1x2x8xf32>, %l2: tensor<1x2x8xf32>, %l3: tensor<1x2x8xf32>) -> tensor<1x2x8x4xbf16> {
   %o = attn.merge %o1, %o2, %o3 lse(%l1, %l2, %l3 : tensor<1x2x8xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>)

@@ -325,7 +325,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 //===----------------------------------------------------------------------===//
 
 def Attn_BranchMergeOp : Attn_Op<"merge", [
-    Pure, SameVariadicOperandSize,
+    Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
                               ["reifyResultShapes"]>]> {
   let summary = "Exact combination of softmax branches over disjoint key sets through their logsumexp";
@@ -366,7 +366,7 @@ def Attn_BranchMergeOp : Attn_Op<"merge", [
 }
 
 def Attn_GatedSumOp : Attn_Op<"gated_sum", [
-    Pure, SameVariadicOperandSize,
+    Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface,
                               ["reifyResultShapes"]>]> {
   let summary = "Gated combination sum_k g_k * out_k of attention branches";
