@@ -114,14 +114,27 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
     v.setType(t.clone(elementType));
   };
   bool changed = false;
+  // Pooled keys and values of a branch take the spec's type too (a
+  // branch's Q, K and V share one element type).
+  func.walk([&](PoolBlocksOp pool) {
+    if (cast<RankedTensorType>(pool.getPooled().getType()).getElementType() !=
+        elementType) {
+      retype(pool.getPooled());
+      changed = true;
+    }
+  });
   WalkResult walk = func.walk([&](AttentionOp op) {
     for (Value v : {op.getQuery(), op.getKey(), op.getValue()})
-      if (!isa<BlockArgument>(v) ||
-          cast<BlockArgument>(v).getOwner() != &func.front())
+      if ((!isa<BlockArgument>(v) ||
+           cast<BlockArgument>(v).getOwner() != &func.front()) &&
+          !v.getDefiningOp<PoolBlocksOp>())
         return WalkResult::interrupt();
     // Integer Q and K are quantized operands (i8, i4, 1-bit): they keep
-    // their type.
+    // their type. Pooled keys and values of a branch (attn.pool_blocks)
+    // stay f32.
     for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()}) {
+      if (v.getDefiningOp<PoolBlocksOp>())
+        continue;
       Type element = cast<RankedTensorType>(v.getType()).getElementType();
       if (element != elementType && isa<FloatType>(element)) {
         retype(v);
@@ -1034,8 +1047,9 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
       SmallVector<int64_t, 4> shape(in.getShape());
       if (!ShapedType::isDynamic(shape[2]))
         shape[2] = (shape[2] + pool.getBlock() - 1) / pool.getBlock();
-      pool.getPooled().setType(
-          RankedTensorType::get(shape, Float32Type::get(module->getContext())));
+      pool.getPooled().setType(RankedTensorType::get(
+          shape, cast<RankedTensorType>(pool.getPooled().getType())
+                     .getElementType()));
       if (Value counts = pool.getLogCounts())
         counts.setType(RankedTensorType::get(
             {1, 1, 1, shape[2]}, Float32Type::get(module->getContext())));

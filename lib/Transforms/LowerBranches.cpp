@@ -210,7 +210,10 @@ void lowerPoolBlocks(PoolBlocksOp op) {
                                                    toF32(lb, ll, x))});
             });
         tensor::YieldOp::create(
-            nb, l, arith::DivFOp::create(nb, l, loop.getResult(0), tokens));
+            nb, l,
+            fromF32(nb, l,
+                    arith::DivFOp::create(nb, l, loop.getResult(0), tokens),
+                    pooledType.getElementType()));
       });
   op.getPooled().replaceAllUsesWith(pooled.getResult());
   if (Value logCounts = op.getLogCounts()) {

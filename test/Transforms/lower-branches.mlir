@@ -76,3 +76,18 @@ func.func @pool(%k: tensor<1x2x?x8xbf16>) -> (tensor<1x2x?x8xf32>, tensor<1x1x1x
   %p, %c = attn.pool_blocks %k block(16) : tensor<1x2x?x8xbf16> -> tensor<1x2x?x8xf32>, tensor<1x1x1x?xf32>
   return %p, %c : tensor<1x2x?x8xf32>, tensor<1x1x1x?xf32>
 }
+
+// -----
+
+// A 16-bit spec's pooled values: summed in f32, rounded once.
+// CHECK-LABEL: func.func @pool_bf16
+// CHECK:         tensor.generate
+// CHECK:           scf.for
+// CHECK:           %[[M:.*]] = arith.divf
+// CHECK:           %[[R:.*]] = arith.truncf %[[M]] : f32 to bf16
+// CHECK:           tensor.yield %[[R]] : bf16
+// CHECK:         } : tensor<1x2x?x8xbf16>
+func.func @pool_bf16(%v: tensor<1x2x?x8xbf16>) -> tensor<1x2x?x8xbf16> {
+  %p = attn.pool_blocks %v block(16) : tensor<1x2x?x8xbf16> -> tensor<1x2x?x8xbf16>
+  return %p : tensor<1x2x?x8xbf16>
+}

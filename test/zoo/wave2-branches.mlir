@@ -16,6 +16,16 @@
 // RUN: attn-run %zoo/hybrids/pisa.mlir --random 5 --tile-program --tile-q 16 --tile-kv 24 --shape 1,2,1,257,700,16 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/pisa.mlir --random 6 --tile-program --element-type bf16 --shape 1,2,1,300,300,16 --check | FileCheck %s
 
+// PISA's formula in NumPy (float64, test/zoo/Inputs/pisa_numpy.py: the
+// critical blocks exact, every other block exp(scale q . kbar_c) times its
+// value sum, with n_c exp(scale q . kbar_c) in the normalizer), independent
+// of the reference: partial query and key blocks, GQA.
+// RUN: attn-run %zoo/hybrids/pisa.mlir --random 7 --tile-program --shape 1,2,1,200,300,16 --dump-inputs %t.a. -o %t.a.out.npy
+// RUN: %numpy_python %S/Inputs/pisa_numpy.py %t.a. %t.a.out.npy 64 4 | FileCheck %s --check-prefix=FORMULA
+// RUN: attn-run %zoo/hybrids/pisa.mlir --random 8 --tile-program --shape 1,4,2,130,700,8 --dump-inputs %t.b. -o %t.b.out.npy
+// RUN: %numpy_python %S/Inputs/pisa_numpy.py %t.b. %t.b.out.npy 64 4 | FileCheck %s --check-prefix=FORMULA
+// FORMULA: PISA formula rel_fro_err {{.*}} OK
+
 // NSA: 32-token compressed blocks (the first 31 rows see none: fully
 // masked), 64-token selected blocks (16 of them: selection matters past
 // 1024 keys), a 512-key window; gates with zeros.

@@ -152,3 +152,11 @@ func.func @pool_counts_rank(%k: tensor<1x2x40x8xf32>) -> tensor<1x2x3x8xf32> {
   %p, %c = attn.pool_blocks %k block(16) : tensor<1x2x40x8xf32> -> tensor<1x2x3x8xf32>, tensor<3xf32>
   return %p : tensor<1x2x3x8xf32>
 }
+
+// -----
+
+func.func @pool_integer(%k: tensor<1x2x40x8xf32>) -> tensor<1x2x3x8xi32> {
+  // expected-error @+1 {{'attn.pool_blocks' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %p = attn.pool_blocks %k block(16) : tensor<1x2x40x8xf32> -> tensor<1x2x3x8xi32>
+  return %p : tensor<1x2x3x8xi32>
+}

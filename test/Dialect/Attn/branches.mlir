@@ -45,11 +45,13 @@ func.func @gated(%o1: tensor<?x?x?x?xf32>, %o2: tensor<?x?x?x?xf32>,
 // CHECK-LABEL: func.func @pooled_complement
 // CHECK: attn.pool_blocks %{{.*}} block(16) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<1x1x1x?xf32>
 // CHECK: attn.pool_blocks %{{.*}} block(16) : tensor<1x2x40x8xbf16> -> tensor<1x2x3x8xf32>{{$}}
+// CHECK: attn.pool_blocks %{{.*}} block(16) : tensor<1x2x40x8xbf16> -> tensor<1x2x3x8xbf16>{{$}}
 // CHECK: selection(<block = 1, k = 2, pool = mean, q_block = 16, causal = false, complement = true>)
 func.func @pooled_complement(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<1x2x40x8xbf16>)
     -> (tensor<?x?x?x?xf32>, tensor<?x?x?xf32>) {
   %kbar, %logn = attn.pool_blocks %k block(16) : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>, tensor<1x1x1x?xf32>
   %vbar = attn.pool_blocks %v block(16) : tensor<1x2x40x8xbf16> -> tensor<1x2x3x8xf32>
+  %vbar16 = attn.pool_blocks %v block(16) : tensor<1x2x40x8xbf16> -> tensor<1x2x3x8xbf16>
   %o, %l = attn.attention %q, %kbar, %vbar bias(%logn : tensor<1x1x1x?xf32>)
        selection(#attn.topk_blocks<block = 1, k = 2, pool = mean, q_block = 16, causal = false, complement = true>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<1x2x3x8xf32>

@@ -408,7 +408,9 @@ def Attn_PoolBlocksOp : Attn_Op<"pool_blocks", [
   let description = [{
     `pooled[b, h, c, x] = mean(input[b, h, j, x] for j in [c * block,
     min((c + 1) * block, N)))`: the mean over the block's actual tokens
-    (the last block may be partial), `ceil(N / block)` blocks, in f32. With
+    (the last block may be partial), `ceil(N / block)` blocks, summed in
+    f32 and rounded once to the result's element type (f32, or the 16-bit
+    type of a 16-bit spec, whose branches need one element type). With
     the optional second result, `log_counts[0, 0, 0, c] = log(n_c)`, the
     log of the number of tokens of block `c`, shaped as an
     `attn.attention` bias (`[1, 1, 1, ceil(N / block)]`).
@@ -429,7 +431,7 @@ def Attn_PoolBlocksOp : Attn_Op<"pool_blocks", [
     ```
   }];
   let arguments = (ins Attn_FloatTensor4D:$input, I64Attr:$block);
-  let results = (outs RankedTensorOf<[F32]>:$pooled,
+  let results = (outs RankedTensorOf<[F32, F16, BF16]>:$pooled,
                       Optional<RankedTensorOf<[F32]>>:$log_counts);
   let assemblyFormat = [{
     $input `block` `(` $block `)` attr-dict `:` type($input) `->`
