@@ -148,6 +148,16 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
       other->erase();
   KernelInfo info;
   info.funcName = funcName.str();
+  // Several branches combined (issue 16) run on the CPU only so far.
+  bool multiBranch = false;
+  func.walk([&](Operation *op) {
+    multiBranch |= isa<BranchMergeOp, GatedSumOp, PoolBlocksOp>(op);
+  });
+  if (multiBranch)
+    return makeError("'" + funcName +
+                     "': a multi-branch spec (attn.merge, attn.gated_sum, "
+                     "attn.pool_blocks) has no GPU lowering yet (it runs on "
+                     "the CPU tile program)");
   unsigned numAttn = 0;
   func.walk([&](AttentionOp op) {
     ++numAttn;
