@@ -34,9 +34,10 @@
 // SAME: SAME
 
 // The top-k blocks and their complement partition the keys: merged, they
-// are the full (non-causal) attention; per token and per query block,
-// blocks that the tiles do not divide, all blocks selected (the
-// complement branch fully masked everywhere).
+// are the full (non-causal) attention; per token, per query block and
+// under a cumulative-mass rule, blocks that the tiles do not divide, all
+// blocks selected (the complement branch fully masked everywhere). Three
+// partitions merged: the full output, its logsumexp plus log 3.
 // RUN: attn-run %t/partition.mlir --tile-program --random 11 --shape 1,2,1,150,150,16 --check | FileCheck %s
 // RUN: attn-run %t/partition.mlir --tile-program --random 12 --shape 1,2,2,1,333,16 --check | FileCheck %s
 // RUN: attn-run %t/partition.mlir --tile-program --random 13 --shape 1,2,1,40,40,16 --check | FileCheck %s
@@ -45,7 +46,7 @@
 // ... and equal one full attention on the same inputs.
 // RUN: attn-run %t/partition.mlir --tile-program --random 15 --shape 1,2,1,100,150,16 --dump-inputs %t/pin. -o %t/part.out.npy --lse-out %t/part.lse.npy
 // RUN: attn-run %t/full.mlir --tile-program --q %t/pin.q.npy --k %t/pin.k.npy --v %t/pin.v.npy -o %t/full.out.npy --lse-out %t/full.lse.npy
-// RUN: %numpy_python -c "import numpy as np; a, b = np.load('%t/part.out.npy'), np.load('%t/full.out.npy'); la, lb = np.load('%t/part.lse.npy'), np.load('%t/full.lse.npy'); assert np.allclose(a, b, rtol=1e-5, atol=1e-6), abs(a - b).max(); assert np.allclose(la, lb + np.log(2.0), rtol=1e-5, atol=1e-5); print('SAME')" | FileCheck %s --check-prefix=SAME
+// RUN: %numpy_python -c "import numpy as np; a, b = np.load('%t/part.out.npy'), np.load('%t/full.out.npy'); la, lb = np.load('%t/part.lse.npy'), np.load('%t/full.lse.npy'); assert np.allclose(a, b, rtol=1e-5, atol=1e-6), abs(a - b).max(); assert np.allclose(la, lb + np.log(3.0), rtol=1e-5, atol=1e-5); print('SAME')" | FileCheck %s --check-prefix=SAME
 
 // Gated sums, row gates and element-wise gates, one of them broadcast
 // over the batch and heads.
@@ -131,8 +132,22 @@ func.func @partition(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
   %o2, %l2 = attn.merge %oc, %od lse(%lc, %ld : tensor<?x?x?xf32>, tensor<?x?x?xf32>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
-  %o, %l = attn.merge %o1, %o2 lse(%l1, %l2 : tensor<?x?x?xf32>, tensor<?x?x?xf32>)
-       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+  %oe, %le = attn.attention %q, %k, %v
+       selection(#attn.topk_blocks<block = 16, k = 100, pool = mean,
+                                   mass = 0.5, causal = false>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+  %of, %lf = attn.attention %q, %k, %v
+       selection(#attn.topk_blocks<block = 16, k = 100, pool = mean,
+                                   mass = 0.5, causal = false,
+                                   complement = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
+  %o, %l = attn.merge %o1, %o2, %oe, %of
+       lse(%l1, %l2, %le, %lf : tensor<?x?x?xf32>, tensor<?x?x?xf32>,
+                                tensor<?x?x?xf32>, tensor<?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>,
+         tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
   return %o, %l : tensor<?x?x?x?xf32>, tensor<?x?x?xf32>
 }
