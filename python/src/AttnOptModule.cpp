@@ -526,9 +526,10 @@ nb::dict bindInfo(const std::string &text, const std::string &filename,
     args.append(a);
   }
   info["args"] = args;
-  auto outType = cast<RankedTensorType>(b.op.getOutput().getType());
+  auto outType = cast<RankedTensorType>(b.func.getResultTypes()[0]);
   info["output_dtype"] = elementTypeName(outType.getElementType());
-  info["has_lse"] = static_cast<bool>(b.op.getLse());
+  // The function's results: a multi-branch spec returns its last op's.
+  info["has_lse"] = b.func.getNumResults() > 1;
   info["normalization"] =
       attn::stringifyNormalizationKind(b.op.getNormalizationKind()).str();
   std::string printed;
