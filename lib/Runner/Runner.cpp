@@ -158,6 +158,20 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
   });
   if (!changed)
     return success();
+  // A region's capture arguments follow their (possibly retyped) captures:
+  // a branch may capture Q, K or V of another.
+  func.walk([&](AttentionOp op) {
+    unsigned numCaptures = op.getNumCaptures();
+    for (Region *region :
+         {&op.getMaskFn(), &op.getScoreMod(), &op.getWeightMod()}) {
+      if (region->empty())
+        continue;
+      Block &block = region->front();
+      unsigned first = block.getNumArguments() - numCaptures;
+      for (unsigned c = 0; c < numCaptures; ++c)
+        block.getArgument(first + c).setType(op.getCaptures()[c].getType());
+    }
+  });
   func.setType(FunctionType::get(
       func.getContext(), func.front().getArgumentTypes(),
       func.front().getTerminator()->getOperandTypes()));

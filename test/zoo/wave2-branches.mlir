@@ -28,11 +28,14 @@
 
 // NSA: 32-token compressed blocks (the first 31 rows see none: fully
 // masked), 64-token selected blocks (16 of them: selection matters past
-// 1024 keys), a 512-key window; gates with zeros.
+// 1024 keys), a 512-key window; gates with zeros; bf16 (the captured key
+// retyped with it), the portable tiles.
 // RUN: attn-run %zoo/hybrids/nsa.mlir --random 11 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/nsa.mlir --random 12 --tile-program --shape 1,4,2,1100,1100,16 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/nsa.mlir --random 13 --tile-program --shape 1,2,1,1,1333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/nsa.mlir --random 14 --tile-program --shape 2,2,2,64,64,8 --check | FileCheck %s
+// RUN: attn-run %zoo/hybrids/nsa.mlir --random 15 --tile-program --element-type bf16 --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/hybrids/nsa.mlir --random 16 --tile-program --portable-tiles --shape 1,2,1,77,77,16 --check | FileCheck %s
 
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS
