@@ -70,7 +70,7 @@ def test_binaryattention_other_lowerings_refuse():
     q, k, v = make_qkv((1, 2, 2, 20, 20, 8), "f32", 0)
     alpha = np.ones((1, 2, 1), np.float32)
     bias = np.zeros((1, 2, 20, 20), np.float32)
-    for lowering in (dict(tile_program=False), dict(tiled=False)):
+    for lowering in (dict(tiled=False),):
         with pytest.raises(CompileError, match="quantization is lowered through the tile program only"):
             ao.run(spec, q, k, v, q_scale=alpha, bias=bias, **lowering)
 

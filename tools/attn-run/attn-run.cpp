@@ -49,8 +49,8 @@ static cl::list<std::string> shapeOpts(
     "shape",
     cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] for --random, or `default` (the spec's "
              "default size); repeated, one run per shape with seeds SEED, "
-             "SEED + 1, ..., compiled once with --tile-program (the kernel "
-             "is shape-generic), once per shape otherwise"));
+             "SEED + 1, ..., compiled once through the tile program (the "
+             "kernel is shape-generic), once per shape with --untiled"));
 static cl::opt<bool> check("check",
                            cl::desc("compare with the float64 reference"));
 static cl::opt<bool> writeReference(
@@ -69,10 +69,6 @@ static cl::opt<unsigned> threads("num-threads",
                                  cl::init(0));
 static cl::opt<bool> untiled("untiled",
                              cl::desc("use the untiled baseline lowering"));
-static cl::opt<bool> tiledKernel(
-    "tiled-kernel",
-    cl::desc("use the monolithic tiled kernel (convert-attn-to-cpu, static "
-             "shapes; to be deleted) instead of the tile program"));
 static cl::opt<bool> tileProgram(
     "tile-program",
     cl::desc("compile through the tile program (attn-to-tile; the default): "
@@ -99,10 +95,8 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
                                cl::init(64));
 static cl::opt<int64_t> vectorWidth(
     "vector-width",
-    cl::desc("f32 lanes per vector of the tiled path and the tile "
-             "program's kernels: 8 or 16 (0: the "
-             "host's, 16 with AVX-512F, else 8, and 8 when 16 does not "
-             "divide --tile-q)"),
+    cl::desc("f32 lanes per vector of the tile program's kernels: 4, 8 or "
+             "16 (0: the host's, 16 with AVX-512F, else 8)"),
     cl::init(0));
 static cl::opt<CompileOptions::BF16Dot> bf16Dot(
     "bf16-dot",
@@ -243,11 +237,8 @@ readInputFiles(const SpecBinding &binding) {
 static CompileOptions compileOptions() {
   CompileOptions options;
   options.threads = threads;
-  options.lowering = untiled       ? CompileOptions::Lowering::Untiled
-                     // --tile-program=false alone keeps its old meaning.
-                     : tiledKernel || !tileProgram
-                         ? CompileOptions::Lowering::TiledKernel
-                                   : CompileOptions::Lowering::TileProgram;
+  options.lowering = untiled ? CompileOptions::Lowering::Untiled
+                             : CompileOptions::Lowering::TileProgram;
   options.portableTiles = portableTiles;
   options.splitKv = splitKv;
   options.linearChunk = linearChunk;
@@ -261,14 +252,9 @@ static CompileOptions compileOptions() {
 
 /// The lowering a compiled function took, as printed.
 static std::string pathOf(const CompiledFunction &kernel) {
-  int64_t tiledOps = kernel.numTiledOps(), untiledOps = kernel.numUntiledOps();
   if (kernel.numTileProgramOps())
     return "tile program";
-  if (untiledOps == 0)
-    return "tiled";
-  if (tiledOps == 0)
-    return "untiled";
-  return "mixed (" + std::to_string(untiledOps) + " untiled ops)";
+  return "untiled";
 }
 
 /// Quantized P V (pv = int8 / fp8_*): the kernel rounds each key tile's
@@ -403,7 +389,7 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
         "llvm-ir %lld instructions\n",
         kernel->pipelineSeconds(), kernel->llvmOptSeconds(),
         kernel->codegenSeconds(), (long long)kernel->llvmInstructions());
-  if (kernel && (kernel->numTiledOps() > 0 || kernel->numTileProgramOps() > 0))
+  if (kernel && kernel->numTileProgramOps() > 0)
     llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
                  << kernel->queryTile() << "  tile-kv " << kernel->keyTile()
                  << "  bf16-dot " << kernel->bf16DotKind() << "\n";
@@ -448,13 +434,12 @@ int main(int argc, char **argv) {
   if (llvmThreads && llvmThreads->getNumOccurrences())
     return fail("--threads is not an attn-run option; the worker threads are "
                 "--num-threads");
-  if (untiled && tiledKernel)
-    return fail("--untiled and --tiled-kernel select two lowerings: pass one");
-  if ((untiled || tiledKernel) && tileProgram.getNumOccurrences() &&
-      tileProgram)
-    return fail(llvm::Twine("--tile-program and --") +
-                (untiled ? "untiled" : "tiled-kernel") +
-                " select two lowerings: pass one");
+  if (!tileProgram)
+    return fail("--tile-program=false selected the monolithic tiled kernel, "
+                "which was removed: the tile program (the default) replaces "
+                "it; --untiled selects the untiled baseline");
+  if (untiled && tileProgram.getNumOccurrences())
+    return fail("--tile-program and --untiled select two lowerings: pass one");
 
   MLIRContext context;
   loadSpecDialects(context);
