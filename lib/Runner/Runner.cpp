@@ -118,12 +118,15 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
       if (!isa<BlockArgument>(v) ||
           cast<BlockArgument>(v).getOwner() != &func.front())
         return WalkResult::interrupt();
-    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()})
-      if (cast<RankedTensorType>(v.getType()).getElementType() !=
-          elementType) {
+    // Integer Q and K are quantized operands (i8, i4, 1-bit): they keep
+    // their type.
+    for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()}) {
+      Type element = cast<RankedTensorType>(v.getType()).getElementType();
+      if (element != elementType && isa<FloatType>(element)) {
         retype(v);
         changed = true;
       }
+    }
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())

@@ -105,8 +105,9 @@ def ConvertAttnTileToVector : Pass<"convert-attn-tile-to-vector",
     tile (`[tq, Pp]`), a query pair broadcast per step; for P V the weights
     rounded to bf16 and packed per key tile (`[tq, tile_kv / 2]`), the value
     pairs interleaved in registers from two rows of the source. Scores need
-    the query and keys loaded from bf16 operands; P V a bf16 value operand
-    and a key tile of whole pairs of vectors; otherwise the f32 kernels run.
+    the query and keys loaded from bf16 operands; P V softmax weights, a
+    bf16 value operand and a key tile of whole pairs of vectors; otherwise
+    the f32 kernels run.
     `attn-emulate-bf16-dot` runs the result on hosts without avx512bf16.
 
     Tiles whose key extent the width does not divide, and every other op

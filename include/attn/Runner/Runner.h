@@ -71,7 +71,8 @@ mlir::Type sixteenBitElementType(mlir::MLIRContext *context,
 
 /// Gives Q, K, V (when they are arguments of `funcName`) and the output of
 /// the function's attention ops the element type `elementType` (f16, bf16),
-/// in the function's signature too; other operands keep their types. Lets
+/// in the function's signature too; other operands, and integer
+/// (quantized) Q and K, keep their types. Lets
 /// the f32 specs of the zoo be compiled and tested as 16-bit kernels
 /// (attn-emit-lib and attn-run --element-type). Fails when Q, K or V is not
 /// an argument or the result does not verify.

@@ -324,6 +324,13 @@ bool BF16DotLowering::lowerScores(ScoresOp op) {
 }
 
 bool BF16DotLowering::takesAccumulate(AccumulateOp op) const {
+  // P is rounded to bf16: softmax weights lie in [0, 1], so the rounding
+  // costs a relative 2^-9 per weight; other weights (pointwise and affine
+  // normalizations, weight_mod) can be large or cancel in the sum, and keep
+  // the f32 kernel.
+  auto update = op.getWeights().getDefiningOp<OnlineUpdateOp>();
+  if (!update || !isSoftmax(update.getNormalizationAttr()))
+    return false;
   auto load = op.getValue().getDefiningOp<LoadOp>();
   int64_t tq = staticDim(op.getWeights(), 0),
           tk = staticDim(op.getWeights(), 1);

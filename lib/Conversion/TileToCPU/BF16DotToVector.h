@@ -45,9 +45,10 @@ public:
   /// returns false and leaves `op`.
   bool lowerScores(ScoresOp op);
 
-  /// Whether `op`'s P V can take the kernel: values loaded from a bf16
-  /// operand at a key loop's tile start, static weights whose key extent
-  /// is a multiple of two vectors, no lower-triangular form.
+  /// Whether `op`'s P V can take the kernel: softmax weights (of an
+  /// online_update), values loaded from a bf16 operand at a key loop's tile
+  /// start, static weights whose key extent is a multiple of two vectors,
+  /// no lower-triangular form.
   bool takesAccumulate(AccumulateOp op) const;
   /// The kernel's result for `op` (takesAccumulate), built at `op`; the
   /// caller replaces `op` (see lowerAccumulate: the excluded pairs' probe).

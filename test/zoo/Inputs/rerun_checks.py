@@ -9,7 +9,8 @@ first run's on), so that the tile program compiles each spec once for all
 its shapes. A run's own lowering flag is dropped for the one `extra`
 implies; with --untiled in `extra`, runs that use an option of the tile
 program only (its linear, selection and quantized specs give one) are
-skipped: that lowering does not take them.
+skipped: that lowering does not take them. Runs that read their test's own
+files (`%t...`) are skipped too.
 
     rerun_checks.py [--last-per-spec] ZOO_DIR TEST_DIR OPTION...
 
@@ -64,6 +65,10 @@ def main():
                 m = RUN.match(line)
                 if m and "--check" in m.group(2).split():
                     words = shlex.split(m.group(2))
+                    # Runs that read files of their own test (%t...) need
+                    # its earlier RUN lines: skipped.
+                    if any("%" in w for w in words):
+                        continue
                     if other_lowering and any(
                             w.split("=")[0] in TILE_PROGRAM_ONLY for w in words):
                         continue
