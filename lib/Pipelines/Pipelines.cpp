@@ -3,6 +3,7 @@
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Conversion/Passes.h"
 #include "attn/Transforms/Passes.h"
+#include "attn/Transforms/TransferWriteBufferization.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -151,6 +152,8 @@ void attn::registerCPUPipelineDependencies(DialectRegistry &registry) {
                   memref::MemRefDialect, scf::SCFDialect,
                   tensor::TensorDialect, linalg::LinalgDialect,
                   tile::AttnTileDialect>();
+  // Ahead of vector's models: it replaces upstream's transfer_write model.
+  registerTransferWriteBufferization(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   // Out-param hoisting and deallocation need memref.alloc's interface.

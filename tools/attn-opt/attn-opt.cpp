@@ -12,6 +12,7 @@
 #include "attn/Dialect/Attn/AttnDialect.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
 #include "attn/Transforms/Passes.h"
+#include "attn/Transforms/TransferWriteBufferization.h"
 #include "attn/Pipelines/Pipelines.h"
 #include "attn/Target/GPU.h"
 #include "attn/Support/SourceNesting.h"
@@ -57,6 +58,8 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registry.insert<attn::AttnDialect, attn::tile::AttnTileDialect>();
+  // Before registerAllDialects: replaces upstream's transfer_write model.
+  attn::registerTransferWriteBufferization(registry);
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::registerAllToLLVMIRTranslations(registry);

@@ -25,10 +25,6 @@ using namespace attn;
 using namespace attn::tile;
 using codegen::ScalarEmitter;
 
-static int64_t staticDim(Value tensor, int64_t d) {
-  return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
-}
-
 static bool isBF16(Value shaped) {
   return getElementTypeOrSelf(shaped.getType()).isBF16();
 }
@@ -212,12 +208,7 @@ struct PairEmitter {
   }
   Value loop(Value lb, Value ub, ValueRange inits,
              function_ref<SmallVector<Value>(Value, ValueRange)> body) {
-    return scf::ForOp::create(b, loc, lb, ub, e.idx(1), inits,
-                              [&](OpBuilder &, Location, Value iv,
-                                  ValueRange iter) {
-                                scf::YieldOp::create(b, loc, body(iv, iter));
-                              })
-        ->getResult(0);
+    return loopAll(lb, ub, inits, body)[0];
   }
   ValueRange loopAll(Value lb, Value ub, ValueRange inits,
                      function_ref<SmallVector<Value>(Value, ValueRange)> body) {

@@ -32,10 +32,6 @@ using namespace attn;
 using namespace attn::tile;
 using codegen::ScalarEmitter;
 
-static int64_t staticDim(Value tensor, int64_t d) {
-  return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
-}
-
 //===----------------------------------------------------------------------===//
 // Packing
 //===----------------------------------------------------------------------===//

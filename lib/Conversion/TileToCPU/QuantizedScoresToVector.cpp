@@ -33,7 +33,7 @@ using namespace attn;
 using namespace attn::tile;
 using codegen::ScalarEmitter;
 
-static int64_t staticDim(Value tensor, int64_t d) {
+int64_t attn::tile::staticDim(Value tensor, int64_t d) {
   return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
 }
 

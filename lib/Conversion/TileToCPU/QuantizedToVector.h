@@ -92,6 +92,9 @@ mlir::Value overlappingRowBlocks(
     mlir::Value init,
     llvm::function_ref<mlir::Value(mlir::Value, int64_t, mlir::Value)> body);
 
+/// Extent `d` of a ranked tensor value (ShapedType::kDynamic when dynamic).
+int64_t staticDim(mlir::Value tensor, int64_t d);
+
 /// An i8 constant.
 mlir::Value i8Constant(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
 

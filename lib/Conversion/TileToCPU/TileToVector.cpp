@@ -221,10 +221,6 @@ public:
   int64_t width;
 };
 
-int64_t staticDim(Value tensor, int64_t d) {
-  return cast<RankedTensorType>(tensor.getType()).getDimSize(d);
-}
-
 /// One step of an outer-product micro-kernel over `rows` x `count`
 /// accumulators (row-major in `acc`): acc[r][c] += rowScalar(r) *
 /// columnVector(c), each scalar broadcast once and each vector read once.

@@ -2,6 +2,7 @@
 
 #include "attn/Target/PTX.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
+#include "attn/Transforms/TransferWriteBufferization.h"
 #include "attn/Target/GPU.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -97,6 +98,8 @@ int64_t attn::gpu::maxSharedBytesFor(llvm::StringRef chip) {
 
 void attn::gpu::registerGPUDependencies(DialectRegistry &registry) {
   registry.insert<attn::AttnDialect>();
+  // Before registerAllDialects: replaces upstream's transfer_write model.
+  attn::registerTransferWriteBufferization(registry);
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
