@@ -299,6 +299,10 @@ static bool compatible(const Array &a, attn::DType dtype) {
             code == nb::dlpack::dtype_code::Int) && t.bits == 8;
   case DType::I4:
     return false; // packed nibbles have no NumPy dtype: not passed yet
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+    // FP8 bit patterns as uint8 (NumPy has no FP8 type).
+    return code == nb::dlpack::dtype_code::UInt && t.bits == 8;
   }
   return false;
 }
