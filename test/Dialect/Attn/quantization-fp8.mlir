@@ -18,6 +18,7 @@ func.func @pre_quantized_e4m3(%q: tensor<1x2x8x16xf8E4M3FN>, %k: tensor<1x2x8x16
 }
 
 // CHECK-LABEL: func.func @e5m2_cache
+// CHECK: attn.attention
 // CHECK-SAME: quantization({{(#attn.quantized_qk)?}}<scheme = fp8_e5m2, keys_only = true>)
 func.func @e5m2_cache(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x1x8x16xf8E5M2>, %v: tensor<1x1x8x16xbf16>,
                       %sk: tensor<1x1x8xf32>) -> tensor<1x2x8x16xbf16> {
@@ -28,6 +29,7 @@ func.func @e5m2_cache(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x1x8x16xf8E5M2>, %v
 }
 
 // CHECK-LABEL: func.func @in_spec
+// CHECK: attn.attention
 // CHECK-SAME: quantization({{(#attn.quantized_qk)?}}<scheme = fp8_e4m3, q_block = 128, k_block = 64, smooth_k = true, pv = fp8_e4m3>)
 func.func @in_spec(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
   %o = attn.attention %q, %k, %v
