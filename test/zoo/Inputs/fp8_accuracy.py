@@ -30,11 +30,11 @@ BLOCKS = "q_block = 128, k_block = 64, smooth_k = true"
 # asserted (shown for comparison).
 CASES = {
     "int8_block": (f"scheme = int8, {BLOCKS}", None),
-    "fp8_e4m3_block": (f"scheme = fp8_e4m3, {BLOCKS}", (0.999, 0.05)),
-    "fp8_e5m2_block": (f"scheme = fp8_e5m2, {BLOCKS}", (0.997, 0.1)),
-    "fp8_e4m3_token": ("scheme = fp8_e4m3", (0.999, 0.05)),
+    "fp8_e4m3_block": (f"scheme = fp8_e4m3, {BLOCKS}", (0.998, 0.06)),
+    "fp8_e5m2_block": (f"scheme = fp8_e5m2, {BLOCKS}", (0.995, 0.12)),
+    "fp8_e4m3_token": ("scheme = fp8_e4m3", (0.998, 0.06)),
     "fp8_e4m3_pv_e4m3": (f"scheme = fp8_e4m3, {BLOCKS}, pv = fp8_e4m3",
-                         (0.998, 0.07)),
+                         (0.997, 0.08)),
 }
 
 
