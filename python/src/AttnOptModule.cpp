@@ -236,7 +236,8 @@ static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
 static std::optional<attn::DType> parseDType(const std::string &name) {
   using attn::DType;
   for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64,
-                  DType::I32, DType::I8, DType::I1})
+                  DType::I32, DType::I8, DType::I1, DType::F8E4M3,
+                  DType::F8E5M2})
     if (attn::dtypeName(d) == name)
       return d;
   return std::nullopt;
