@@ -27,6 +27,12 @@
 // RUN: attn-run %s --entry e4m3 --tile-program --random 3 --shape 1,4,2,37,37,16 --check | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry e5m2 --tile-program --random 4 --shape 2,2,2,1,45,32 --check | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry e4m3 --tile-program --random 5 --shape 1,2,1,70,30,16 --check --vector-width 8 | FileCheck %s --check-prefix=GOOD
+// The compiler's FP8 (e5m2 here: e4m3 in test/zoo/fp8-quant.mlir) per block
+// of 3 queries and 5 keys with K smoothing, a window, P V in INT8: every
+// block's largest element maps to F (x / s rounds to F or saturates to it).
+// RUN: attn-run %s --entry in_spec_e5m2 --tile-program --random 6 --shape 1,2,2,37,45,16 --check | FileCheck %s --check-prefix=GOOD
+// RUN: attn-run %s --entry in_spec_e5m2 --tile-program --random 7 --shape 2,2,1,1,33,8 --check --vector-width 8 | FileCheck %s --check-prefix=GOOD
+// RUN: attn-run %s --entry in_spec_e5m2 --tile-program --portable-tiles --tile-q 4 --tile-kv 6 --random 8 --shape 1,2,2,23,17,16 --check | FileCheck %s --check-prefix=GOOD
 // GOOD: path tile program
 // GOOD: PASS
 // NAN: error: argument 'k': element 162 is nan: pre-quantized FP8 values must be finite (NaN and infinity patterns are not allowed)
@@ -56,5 +62,13 @@ func.func @e5m2(%q: tensor<?x?x?x?xf8E5M2>, %k: tensor<?x?x?x?xf8E5M2>, %v: tens
   %o = attn.attention %q, %k, %v q_scale(%sq : tensor<1x?x?xf32>) k_scale(%sk : tensor<?x?x?xf32>)
        mask(#attn.window<left = 3, right = 1>) quantization(#attn.quantized_qk<scheme = fp8_e5m2, q_block = 2>)
        : tensor<?x?x?x?xf8E5M2>, tensor<?x?x?x?xf8E5M2>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @in_spec_e5m2(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>)
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v mask(#attn.window<left = 9, right = 2>)
+       quantization(#attn.quantized_qk<scheme = fp8_e5m2, q_block = 3, k_block = 5, smooth_k = true, pv = int8>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
