@@ -33,6 +33,12 @@
 // RUN: attn-run %s --entry in_spec_e5m2 --tile-program --random 6 --shape 1,2,2,37,45,16 --check | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry in_spec_e5m2 --tile-program --random 7 --shape 2,2,1,1,33,8 --check --vector-width 8 | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry in_spec_e5m2 --tile-program --portable-tiles --tile-q 4 --tile-kv 6 --random 8 --shape 1,2,2,23,17,16 --check | FileCheck %s --check-prefix=GOOD
+// With a rotation (random orthogonal matrices): the float Q and K are
+// rotated before the compiler's FP8; an e4m3 key cache (keys_only, bf16
+// query) holds keys rotated offline and only the query is rotated.
+// RUN: attn-run %s --entry rotated_in_spec --tile-program --random 9 --shape 1,4,2,45,61,16 --check | FileCheck %s --check-prefix=GOOD
+// RUN: attn-run %s --entry rotated_cache --tile-program --random 10 --shape 1,4,2,45,61,16 --check | FileCheck %s --check-prefix=GOOD
+// RUN: attn-run %s --entry rotated_cache --tile-program --random 11 --portable-tiles --tile-q 5 --tile-kv 7 --shape 2,2,1,9,13,8 --check | FileCheck %s --check-prefix=GOOD
 // GOOD: path tile program
 // GOOD: PASS
 // NAN: error: argument 'k': element 162 is nan: pre-quantized FP8 values must be finite (NaN and infinity patterns are not allowed)
@@ -71,4 +77,20 @@ func.func @in_spec_e5m2(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: te
        quantization(#attn.quantized_qk<scheme = fp8_e5m2, q_block = 3, k_block = 5, smooth_k = true, pv = int8>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @rotated_in_spec(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xf32>,
+                           %r: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v rotation(%r : tensor<?x?x?xf32>) mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = fp8_e4m3, q_block = 8, k_block = 16, smooth_k = true>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+func.func @rotated_cache(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xf8E4M3FN>, %v: tensor<?x?x?x?xbf16>,
+                         %sk: tensor<?x?x?xf32>, %r: tensor<?x?x?xf32>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v k_scale(%sk : tensor<?x?x?xf32>) rotation(%r : tensor<?x?x?xf32>) mask(#attn.causal)
+       quantization(#attn.quantized_qk<scheme = fp8_e4m3, keys_only = true, k_block = 4>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
 }
