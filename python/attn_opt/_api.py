@@ -112,6 +112,16 @@ def _convert(value, arg: dict, strict: bool) -> np.ndarray:
                 f"argument '{name}' must hold bfloat16 values as a uint16 array "
                 f"(the spec declares bf16), got {a.dtype}{hint}")
         a = bits
+    elif dtype in ("f8E4M3FN", "f8E5M2"):
+        # NumPy has no FP8 type: the bit patterns as uint8, or an ml_dtypes
+        # float8_e4m3fn / float8_e5m2 array (viewed as its bytes).
+        fp8_name = "float8_e4m3fn" if dtype == "f8E4M3FN" else "float8_e5m2"
+        if a.dtype.name == fp8_name:
+            a = a.view(np.uint8)
+        if a.dtype != np.uint8:
+            raise TypeError(
+                f"argument '{name}' must hold {dtype} values as a uint8 array of "
+                f"their bit patterns (or an ml_dtypes {fp8_name} array), got {a.dtype}")
     elif dtype in _FLOAT_NUMPY:
         want = np.dtype(_FLOAT_NUMPY[dtype])
         if a.dtype != want:
@@ -200,6 +210,19 @@ def _check_int8(name: str, arr: np.ndarray) -> None:
                          "values lie in [-127, 127] (-128 is not allowed)")
 
 
+def _check_fp8(name: str, arr: np.ndarray, dtype: str) -> None:
+    """Pre-quantized FP8 Q and K (uint8 bit patterns) are finite: no NaN
+    (e4m3fn: 0x7f / 0xff; e5m2: exponent 31 with a mantissa) and no e5m2
+    infinity (exponent 31), as attn-run and the reference require."""
+    magnitude = arr & 0x7F
+    bad = magnitude == 0x7F if dtype == "f8E4M3FN" else magnitude >= 0x7C
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is the bit pattern "
+                         f"{int(arr.reshape(-1)[index]):#04x}: pre-quantized FP8 values "
+                         "must be finite (NaN and infinity patterns are not allowed)")
+
+
 def _check_flags(name: str, arr: np.ndarray) -> None:
     """Salient flags (k_salient) are 0 or 1, as attn-run and the reference
     require: compiled kernels read any nonzero flag as 1."""
@@ -252,6 +275,8 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
             _check_flags(name, arr)
         elif role in ("query", "key") and arr.dtype == np.int8:
             _check_int8(name, arr)
+        elif role in ("query", "key") and a["dtype"] in ("f8E4M3FN", "f8E5M2"):
+            _check_fp8(name, arr, a["dtype"])
         arrays.append(arr)
         args.append(a)
         by_role.setdefault(role, arr)

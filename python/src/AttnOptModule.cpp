@@ -235,7 +235,8 @@ static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
 static std::optional<attn::DType> parseDType(const std::string &name) {
   using attn::DType;
   for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64,
-                  DType::I32, DType::I8, DType::I1})
+                  DType::I32, DType::I8, DType::I1, DType::F8E4M3,
+                  DType::F8E5M2})
     if (attn::dtypeName(d) == name)
       return d;
   return std::nullopt;
@@ -298,6 +299,10 @@ static bool compatible(const Array &a, attn::DType dtype) {
             code == nb::dlpack::dtype_code::Int) && t.bits == 8;
   case DType::I4:
     return false; // packed nibbles have no NumPy dtype: not passed yet
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+    // FP8 bit patterns as uint8 (NumPy has no FP8 type).
+    return code == nb::dlpack::dtype_code::UInt && t.bits == 8;
   }
   return false;
 }

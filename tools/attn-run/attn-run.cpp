@@ -174,6 +174,30 @@ static llvm::Expected<NDArray> packInt4Argument(const SpecBinding &binding,
   return array.cast(DType::I4);
 }
 
+/// NumPy has no FP8 type: an f8E4M3FN or f8E5M2 argument is read from a
+/// uint8 ('|u1') .npy of its bit patterns (read as e4m3, retagged e5m2 for
+/// an f8E5M2 argument); any other .npy for it, and a uint8 .npy for an
+/// argument that is not FP8, is an error.
+static llvm::Expected<NDArray> retagFP8Argument(const SpecBinding &binding,
+                                                size_t n, NDArray array) {
+  auto type = dyn_cast<RankedTensorType>(binding.func.getArgumentTypes()[n]);
+  bool fp8Argument = type && isFP8Type(type.getElementType());
+  if (!fp8Argument && !isFP8DType(array.dtype()))
+    return std::move(array);
+  if (!fp8Argument)
+    return llvm::createStringError(
+        "argument '" + binding.names[n] +
+        "': a uint8 .npy holds FP8 bit patterns, for an f8E4M3FN or f8E5M2 "
+        "argument only");
+  if (!isFP8DType(array.dtype()))
+    return llvm::createStringError(
+        "argument '" + binding.names[n] + "' is " +
+        llvm::Twine(dtypeName(*dtypeOfElement(type.getElementType()))) +
+        ": it is read from a uint8 .npy of its bit patterns (NumPy has no "
+        "FP8 type), got " + dtypeName(array.dtype()));
+  return array.reinterpret(*dtypeOfElement(type.getElementType()));
+}
+
 /// The arguments read from --q/--k/--v and --operand, and their size.
 static llvm::Expected<std::pair<std::vector<NDArray>, ProblemSize>>
 readInputFiles(const SpecBinding &binding) {
@@ -221,7 +245,10 @@ readInputFiles(const SpecBinding &binding) {
     auto array = readNpy(path, bf16);
     if (!array)
       return array.takeError();
-    auto packed = packInt4Argument(binding, n, std::move(*array));
+    auto retagged = retagFP8Argument(binding, n, std::move(*array));
+    if (!retagged)
+      return retagged.takeError();
+    auto packed = packInt4Argument(binding, n, std::move(*retagged));
     if (!packed)
       return packed.takeError();
     args.push_back(std::move(*packed));

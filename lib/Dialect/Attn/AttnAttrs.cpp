@@ -248,14 +248,16 @@ LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
   // Signs have no mean to subtract: smoothing is an integer-scheme option.
   if (smoothK && scheme == QuantScheme::Sign)
     return emitError()
-           << "#attn.quantized_qk: smooth_k needs scheme = int8 or int4";
-  if (smoothQ && scheme == QuantScheme::Sign)
+           << "#attn.quantized_qk: smooth_k needs scheme = int8, int4 or "
+              "fp8_*";
+  if (smoothQ && (scheme == QuantScheme::Sign || isFP8Scheme(scheme)))
     return emitError()
            << "#attn.quantized_qk: smooth_q needs scheme = int8 or int4";
   // Keys only: the query is neither quantized nor smoothed.
   if (keysOnly && scheme == QuantScheme::Sign)
     return emitError()
-           << "#attn.quantized_qk: keys_only needs scheme = int8 or int4 (a "
+           << "#attn.quantized_qk: keys_only needs scheme = int8, int4 or "
+              "fp8_* (a "
               "float query against signs has no declared meaning)";
   if (keysOnly && smoothQ)
     return emitError() << "#attn.quantized_qk: keys_only keeps the query "
