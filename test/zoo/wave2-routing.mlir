@@ -1,12 +1,14 @@
-// Zoo wave 2, routing (ZOO.md P06 MoSA in part, P07 Routing Transformer in
-// part): checked against the float64 reference at lengths that are not
-// multiples of the tiles, one token, and rows that see no key.
+// Zoo wave 2, routing and retrieval (ZOO.md P06 MoSA, P07 Routing
+// Transformer in part, P21 Landmark Attention's retrieval in part): checked
+// against the float64 reference at lengths that are not multiples of the
+// tiles or blocks, one token, and rows that see no key.
 
 // MoSA: the top 64 tokens per (b, head) by the router score r (given gate,
 // one-token blocks, causal = false), causal on the original positions, the
-// rows scaled by r (the same operand). The runner draws r uniform in
-// [0, 1) with a quarter of the entries 0 (ties among them keep the lower
-// index; a selected row with r = 0 is 0). Lengths above k (300, 200: not
+// rows scaled by r (the same operand), the rows of unselected tokens 0
+// (select_queries). The runner draws r uniform in [0, 1) with a quarter of
+// the entries 0 (ties among them keep the lower index; a selected row with
+// r = 0 is 0). Lengths above k (300, 200: not
 // multiples of the tiles), below k (37: every token kept), one token;
 // tiles smaller and larger than the blocks.
 // RUN: attn-run %zoo/selection/mosa.mlir --random 1 --tile-program --shape 1,2,2,300,300,16 --check | FileCheck %s
@@ -39,5 +41,17 @@
 // RUN: attn-run %zoo/selection/routing_transformer.mlir --random 17 --vector-width 8 --element-type bf16 --shape 1,4,4,130,130,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/routing_transformer.mlir --random 18 --split-kv 3 --shape 1,4,4,130,130,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/routing_transformer.mlir --random 19 --untiled --shape 1,4,4,130,130,16 --check | FileCheck %s
+
+// Landmark: top-5 blocks of 50 by their last (landmark) key, the current
+// block kept, landmark keys not attended, causal. Lengths that are not
+// multiples of the blocks or tiles, GQA, a decode step, Nq > Nk (early rows
+// see nothing), tiles straddling the blocks, portable, bf16.
+// RUN: attn-run %zoo/selection/landmark.mlir --random 21 --tile-program --shape 1,2,1,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 22 --tile-program --shape 2,4,2,500,500,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 23 --tile-program --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 24 --tile-program --tile-q 16 --tile-kv 24 --shape 1,2,2,400,270,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 25 --tile-program --portable-tiles --shape 1,2,1,333,333,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 26 --tile-program --vector-width 8 --element-type bf16 --shape 1,2,1,260,260,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/landmark.mlir --random 27 --tile-program --shape 1,1,1,1,1,16 --check | FileCheck %s
 
 // CHECK: check output {{.*}} PASS

@@ -19,31 +19,33 @@
 // This spec, with Q, K, V given for every token and the router score r
 //   [B, H, N] (the caller's sigmoid(X W_r)):
 //   - selection(#attn.topk_blocks<block = 1, k = 64, pool = mean,
-//     gate = given, keep_current = false, causal = false>) with
-//     block_scores(%r): one-token blocks, one key set I per (b, head),
-//     shared by every query of the head; every token is eligible (the
-//     expert choice is over the whole sequence, before causality). Equal
-//     scores keep the lower index; NaN scores rank last; k above T keeps
-//     every token.
+//     gate = given, keep_current = false, causal = false,
+//     select_queries = true>) with block_scores(%r): one-token blocks, one
+//     token set I per (b, head), shared by every query of the head; every
+//     token is eligible (the expert choice is over the whole sequence,
+//     before causality). Equal scores keep the lower index; NaN scores
+//     rank last; k above T keeps every token.
+//   - select_queries: the row of a token not in I selects nothing, so it
+//     is 0 (the scatter back: MoSA adds nothing at those positions); a
+//     token in I always sees itself, so its row is never empty.
 //   - mask(#attn.causal): among the selected keys, those at original
 //     positions <= the query's (the causal mask on original positions).
-//   - output_gate(%r): the row of query t is scaled by r_t.
+//   - output_gate(%r): the row of token t is scaled by r_t.
 //   - The same r is the selection score and the output gate (the caller
-//     passes one tensor twice: %r is the operand of both).
-//   For every selected query row t in I the output is exactly y[t]; a
-//   selected row always sees itself, so it is never empty.
-// Partial (not expressed):
-//   - Query selection and the scatter: every query row is computed over
-//     the selected keys; the caller keeps the rows of I (the others are 0
-//     in MoSA) and the O(k^2) cost (Q, K, V only for the selected tokens,
-//     a packed k x k attention) is not what this spec lowers to: the
-//     tile program visits the key tiles holding selected keys for every
-//     query tile.
+//     passes one tensor; %r is the operand of both).
+//   The output is MoSA's head output y [B, H, T, d] before the output
+//   projection, exactly.
+// Not expressed:
+//   - The O(k^2 + T) cost: Q, K, V are given for every token and the tile
+//     program visits, for each query tile, the key tiles holding selected
+//     tokens (its rows outside I are excluded, not skipped); packing the
+//     selected tokens into a k x k attention is not declared.
 //   - The router, its projection and the dense heads of MoSA's hybrids
 //     are the caller's (a hybrid layer is this spec plus a dense spec).
 //   - Lowered through the tile program only (attn-run --tile-program).
 // Square shapes only (r is indexed by the key position for the selection
-//   and by the query position for the gate: Nq = Nk).
+//   and by the query position for the gate: Nq = Nk), one score row per
+//   key head (MHA, as MoSA's heads each have their own K and V).
 func.func @mosa(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
                 %v: tensor<?x?x?x?xf32>,
                 %r: tensor<?x?x?xf32> {attn.name = "router",
@@ -53,7 +55,7 @@ func.func @mosa(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
        mask(#attn.causal)
        selection(#attn.topk_blocks<block = 1, k = 64, pool = mean,
                                    gate = given, keep_current = false,
-                                   causal = false>)
+                                   causal = false, select_queries = true>)
        block_scores(%r : tensor<?x?x?xf32>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
          -> tensor<?x?x?x?xf32>
