@@ -127,7 +127,7 @@ const SelectionCase kCases[] = {
      "pool = max, gate = given, mass = 0.7>) "
      "block_scores(%s : tensor<1x?x?xf32>)",
      ", %s: tensor<1x?x?xf32>"},
-    // Representative keys (Landmark's last key, HiP's first) and the
+    // Representative keys (Landmark's last key, or the first) and the
     // query selection (MoSA): rows whose own block is not selected are 0,
     // rows before the keys (Nq > Nk) too.
     {"representative_last_topk",

@@ -1,5 +1,6 @@
 // Zoo wave 2, routing and retrieval (ZOO.md P06 MoSA, P07 Routing
-// Transformer in part, P21 Landmark Attention's retrieval in part): checked
+// Transformer in part, P21 Landmark Attention's retrieval in part, P10
+// SparseD's sparse steps in part): checked
 // against the float64 reference at lengths that are not multiples of the
 // tiles or blocks, one token, and rows that see no key.
 
@@ -53,5 +54,20 @@
 // RUN: attn-run %zoo/selection/landmark.mlir --random 25 --tile-program --portable-tiles --shape 1,2,1,333,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/landmark.mlir --random 26 --tile-program --vector-width 8 --element-type bf16 --shape 1,2,1,260,260,16 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/landmark.mlir --random 27 --tile-program --shape 1,1,1,1,1,16 --check | FileCheck %s
+
+// SparseD: a per-(b, head) block pattern of 64 x 64 blocks as an operand
+// (the runner keeps the diagonal blocks and half of the others), non-causal.
+// Lengths not multiples of the blocks or tiles, GQA, Nq > Nk (seed 33 has
+// an empty query-block row: 0), Nq < Nk, a decode step; the portable
+// lowering, bf16 at 8 lanes, split-KV, the tiled and untiled lowerings.
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 31 --shape 1,2,2,300,300,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 32 --shape 2,4,2,256,256,32 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 33 --shape 1,2,2,300,100,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 34 --tile-q 16 --tile-kv 24 --shape 1,4,2,130,700,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 35 --shape 1,2,1,1,513,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 36 --portable-tiles --shape 1,2,2,200,200,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 37 --vector-width 8 --element-type bf16 --shape 1,2,2,200,200,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 39 --untiled --shape 1,2,2,130,130,16 --check | FileCheck %s
+// RUN: attn-run %zoo/selection/sparsed.mlir --random 40 --split-kv 3 --shape 1,2,2,130,333,16 --check | FileCheck %s
 
 // CHECK: check output {{.*}} PASS

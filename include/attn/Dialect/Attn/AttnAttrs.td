@@ -615,8 +615,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       elementwise), with `hk` the key head of query head `h` (GQA,
       `k_head_map`). `first` and `last` take the block's first or last
       actual key as its representative (Landmark Attention's landmark
-      token closing each block; HiP's representative key): the key of a
-      partial last block is its last actual key. A NaN key element makes
+      token closes each block): the key of a partial last block is its
+      last actual key. A NaN key element makes
       that element of its block's pooled key NaN (for `first` and `last`
       only when it is in the representative key).
     * Concatenated pools (`pool = [max, min, mean]`, needs
