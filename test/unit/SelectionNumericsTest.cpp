@@ -428,6 +428,18 @@ TEST(SelectionBlocksTest, RepresentativeKeysAndQuerySelectionAreTheReferences) {
                                   : Shape{1, 2, 2, 40, 70, 8, 0},
                         seed);
   }
+  // A NaN in the first key of block 2: with pool = first the block's gate
+  // is NaN (ranked last, selected as the current block), with pool = last
+  // the gate is a number; either way the rows that select the block read
+  // the NaN key and are NaN, and only those.
+  const char *firstK2 = "mask(#attn.causal) selection(#attn.topk_blocks<"
+                        "block = 8, k = 2, pool = first>)";
+  const char *lastK2 = "mask(#attn.causal) selection(#attn.topk_blocks<"
+                       "block = 8, k = 2, pool = last>)";
+  checkSelectedBlocks(context, firstK2, 8, {1, 2, 1, 120, 120, 8, 0}, 5,
+                      /*nanBlock=*/2, "", {8, 8});
+  checkSelectedBlocks(context, lastK2, 8, {1, 2, 1, 120, 120, 8, 0}, 5,
+                      /*nanBlock=*/2, "", {8, 8});
 }
 
 // A learned gate (SeerAttention): the projected pooled rows rank the blocks;
