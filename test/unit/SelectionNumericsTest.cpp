@@ -138,6 +138,13 @@ const SelectionCase kCases[] = {
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
      "pool = first, keep_current = false, select_queries = true>)",
      "", "", /*lse=*/true},
+    // Representative keys concatenated with a reduction under a learned
+    // gate (the pooled key is 3 x D wide).
+    {"learned_gate_first_last_max",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = [first, last, max], q_block = 16, gate = learned>, %wq, %wk : "
+     "tensor<?x?x?xf32>, tensor<?x?x?xf32>)",
+     ", %wq: tensor<?x?x?xf32>, %wk: tensor<?x?x?xf32>"},
     {"select_queries_given_tokens",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
      "pool = mean, gate = given, keep_current = false, causal = false, "
