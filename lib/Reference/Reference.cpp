@@ -1383,6 +1383,13 @@ void Evaluator::poolKeys() {
       for (int64_t c = 0; c < numBlocks; ++c)
         for (int64_t x = 0; x < D; ++x) {
           int64_t first = c * block, last = std::min(first + block, Nk);
+          // A representative key: the block's first or last actual key.
+          if (kind == PoolKind::First || kind == PoolKind::Last) {
+            int64_t j = kind == PoolKind::First ? first : last - 1;
+            pooled[(bh * numBlocks + c) * pooledWidth + p * D + x] =
+                k[(bh * Nk + j) * D + x];
+            continue;
+          }
           double acc = k[(bh * Nk + first) * D + x];
           for (int64_t j = first + 1; j < last; ++j) {
             double y = k[(bh * Nk + j) * D + x];
@@ -1599,6 +1606,11 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
     if (!std::isnan(mass[c]))
       prefix += mass[c];
   }
+  // Query selection: the row is kept only when its own block (that of its
+  // aligned position) is selected for it; otherwise it selects nothing.
+  if (selection.getSelectQueries() &&
+      (p1 < 0 || !rowBlocks[std::min(p1 / block, numBlocks - 1)]))
+    rowBlocks.assign(numBlocks, 0);
   return llvm::Error::success();
 }
 

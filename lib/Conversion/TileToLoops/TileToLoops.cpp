@@ -645,8 +645,11 @@ static Value poolStep(TileLowering &t, PoolKind kind, Value acc, Value x) {
     return arith::MaximumFOp::create(t.b, t.loc, acc, x);
   case PoolKind::Min:
     return arith::MinimumFOp::create(t.b, t.loc, acc, x);
+  case PoolKind::First:
+  case PoolKind::Last:
+    break; // a representative key is read, not reduced (poolBlocks)
   }
-  llvm_unreachable("unknown pool kind");
+  llvm_unreachable("no pooling step for this kind");
 }
 
 /// `result[b, h, c, x] = pool(input[b, h, t, x] for t in block c)`: each
@@ -672,6 +675,13 @@ static Value poolBlocks(TileLowering &t, Value input, int64_t size,
         };
         Value first = e.muli(index[2], block);
         Value last = e.minsi(e.addi(first, block), n);
+        // A representative key: the block's first or last actual key.
+        if (kind == PoolKind::First || kind == PoolKind::Last) {
+          tensor::YieldOp::create(
+              b, loc,
+              read(kind == PoolKind::First ? first : e.subi(last, e.idx(1))));
+          return;
+        }
         auto loop = scf::ForOp::create(
             b, loc, e.addi(first, e.idx(1)), last, e.idx(1),
             ValueRange{read(first)},
@@ -1144,6 +1154,33 @@ static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
   });
 }
 
+/// select_queries: members[r, c] and the row's own block (that of its
+/// aligned position p; none when p < 0) is among its members.
+static Value keepSelectedQueries(TileLowering &t, SelectBlocksOp op,
+                                 Value members, Value rows, Value blocks) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  using P = arith::CmpIPredicate;
+  auto type = cast<RankedTensorType>(members.getType());
+  Value block = e.idx(op.getSelection().getBlock());
+  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  return t.materialize(
+      type, dynamicExtents(type, {rows, blocks}),
+      [&](ValueRange index) -> Value {
+        Value p = e.addi(e.addi(op.getQueryStart(), index[0]), shift);
+        Value anchored = e.cmp(P::sge, p, e.idx(0));
+        // Clamped: a row before the keys reads block 0, then drops.
+        Value own =
+            e.minsi(arith::DivUIOp::create(b, loc, e.maxsi(p, e.idx(0)), block),
+                    e.subi(blocks, e.idx(1)));
+        Value ownSelected = tensor::ExtractOp::create(
+            b, loc, members, ValueRange{index[0], own});
+        Value member = tensor::ExtractOp::create(b, loc, members, index);
+        return e.andi(member, e.andi(anchored, ownSelected));
+      });
+}
+
 /// members[r, c]: block c is eligible for row r and always kept, or fewer
 /// than k blocks rank before it (ranksBefore order) and it passes the rule
 /// (top-k; threshold on its mass; cumulative: the masses ranking before it
@@ -1229,6 +1266,8 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
           Value passes = e.cmp(P::uge, rankKey(t, gate, index[1]), cut);
           return e.andi(candidate, e.ori(kept, passes));
         });
+    if (selection.getSelectQueries())
+      members = keepSelectedQueries(t, op, members, rows, blocks);
     return {members, anyRowSelects(t, members, blocks)};
   }
   // Materialized (see generateRows): keep_selected reads an element per
@@ -1272,7 +1311,8 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
             passesRule(t, selection, count.getResult(0), mass, prefix);
         return e.andi(candidate, e.ori(kept, passes));
       });
-
+  if (selection.getSelectQueries())
+    members = keepSelectedQueries(t, op, members, rows, blocks);
   return {members, anyRowSelects(t, members, blocks)};
 }
 

@@ -205,14 +205,23 @@ static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
 }
 
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
-                                     int64_t k, ArrayRef<PoolKind> pool, bool,
-                                     int64_t qBlock, FloatAttr threshold,
-                                     FloatAttr mass, int64_t sinks,
-                                     int64_t local, bool headGroup,
-                                     int64_t proxyHeads, GateKind gate,
-                                     bool) {
+                                     int64_t k, ArrayRef<PoolKind> pool,
+                                     bool keepCurrent, int64_t qBlock,
+                                     FloatAttr threshold, FloatAttr mass,
+                                     int64_t sinks, int64_t local,
+                                     bool headGroup, int64_t proxyHeads,
+                                     GateKind gate, bool, bool selectQueries) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
+  // A query is kept when its own block is selected: a forced current
+  // block would keep every row, and a query block has no own key block.
+  if (selectQueries && keepCurrent)
+    return emitError() << "#attn.topk_blocks select_queries needs "
+                          "keep_current = false (the current block is "
+                          "always kept, so every query would be)";
+  if (selectQueries && qBlock > 0)
+    return emitError() << "#attn.topk_blocks select_queries is per token: "
+                          "q_block must be 0";
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||

@@ -575,7 +575,9 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
   I32EnumAttrCase<"Mean", 0, "mean">,
   I32EnumAttrCase<"Max", 1, "max">,
   I32EnumAttrCase<"Min", 2, "min">,
-  I32EnumAttrCase<"Sum", 3, "sum">]> {
+  I32EnumAttrCase<"Sum", 3, "sum">,
+  I32EnumAttrCase<"First", 4, "first">,
+  I32EnumAttrCase<"Last", 5, "last">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -611,8 +613,12 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       over the block's actual keys (`mean` divides by their count, `sum`
       does not, so a partial last block weighs less; `max`, `min`
       elementwise), with `hk` the key head of query head `h` (GQA,
-      `k_head_map`). A NaN key element makes that element of its block's
-      pooled key NaN.
+      `k_head_map`). `first` and `last` take the block's first or last
+      actual key as its representative (Landmark Attention's landmark
+      token closes each block): the key of a partial last block is its
+      last actual key. A NaN key element makes
+      that element of its block's pooled key NaN (for `first` and `last`
+      only when it is in the representative key).
     * Concatenated pools (`pool = [max, min, mean]`, needs
       `gate = learned`): the pooled key is the concatenation of the pools
       in the order written, `kbar[b, hk, c, p * D + x] = pool_p(...)`,
@@ -709,6 +715,17 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       within rounding of `t` or a prefix sum within rounding of `gamma`
       may select differently.
 
+    * Query selection (`select_queries = true`; MoSA's expert choice):
+      the row of query `i` is kept only when the block holding its own
+      aligned position `p = i + Nk - Nq` is among the blocks selected for
+      it; otherwise the row selects nothing and is a fully masked row (0
+      for softmax, logsumexp `-inf`; so is a row with `p < 0`). With
+      one-token blocks and a given gate, `causal = false`, the selected
+      tokens of a head attend among themselves and the others are 0 (the
+      scatter of an expert-choice routing). Needs `keep_current = false`
+      (the own block would always be kept) and per-token rows (no
+      `q_block`).
+
     The current block stays causal inside through the op's mask
     (`mask(#attn.causal)`): MoBA is
     ```mlir
@@ -753,7 +770,8 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"bool", "false">:$head_group,
                         DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
                         DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate,
-                        DefaultValuedParameter<"bool", "true">:$causal);
+                        DefaultValuedParameter<"bool", "true">:$causal,
+                        DefaultValuedParameter<"bool", "false">:$select_queries);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

@@ -973,7 +973,9 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     projected rows (`attn_tile.project_pooled`, width `Dg`): the gate is
     their dot product, the masses scale it by `1 / sqrt(Dg)`, and the query
     tile gives only the rows' positions.
-    Rows past `query_length` select nothing. `visited[c]` is true when any
+    Rows past `query_length` select nothing; with `select_queries`, neither
+    does a row whose own block (`floor(p / block)`, none when `p < 0`) is
+    not among its selected blocks. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
     With `gates(%g)` (per token, one pool, no learned gate) the gates are
     given: `g[r, c]` must be `query[r] . pooled[batch, head, c]` for the
