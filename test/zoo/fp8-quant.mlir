@@ -22,8 +22,8 @@
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS
 
-// The old lowerings refuse the declaration with a located diagnostic.
-// RUN: not attn-run %zoo/quantization/sage_fp8.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// The untiled lowering and the GPU refuse the declaration with a located diagnostic.
+// RUN: not attn-run %zoo/quantization/sage_fp8.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/quantization/fp8_kv_cache.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=LOOPS
 // CPU: sage_fp8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // LOOPS: fp8_kv_cache.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
