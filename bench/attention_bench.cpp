@@ -6,13 +6,15 @@
 //   attn/<path>/<config>/<dtype>/N:<N>/D:<D>/H:<H>       (B = 1, Hq = Hkv = H)
 //
 // with <path> one of
-//   tiled     the tiled, vectorized lowering with every hardware thread,
-//   tiled_1t  the same kernel run on one thread,
-//   tiled_q24 the tiled lowering with 24 queries per tile (three 8-lane
-//             vectors) instead of the default 32, every thread: a smaller
-//             register block (see docs/performance.md),
-//   untiled   the convert-attn-to-loops baseline (one thread: its
-//             scf.parallel is lowered to sequential loops);
+//   tile          the tile program (the CPU lowering) with its vector
+//                 kernels and every hardware thread,
+//   tile_1t       the same kernel run on one thread,
+//   tile_w8       8 f32 lanes asked for (16 is automatic with AVX-512F),
+//   tile_portable the tile program's portable scalar lowering alone,
+//   tile_bf16dot  bf16-dot=on (vdpbf16ps) for bf16, hosts with avx512bf16,
+//   tile_int8, tile_int8pv  INT8 Q K^T (and P V) declared on float inputs,
+//   untiled       the convert-attn-to-loops baseline (one thread: its
+//                 scf.parallel is lowered to sequential loops);
 // and <config> one of dense, causal, sw256, sw1024 (causal sliding windows of
 // 256 / 1024 tokens: #attn.window<left = W - 1, right = 0>), nbhd2d (2-D
 // neighborhood attention, 13x13 kernel on a grid of 64 tokens per row).
@@ -21,7 +23,7 @@
 // (the work the mask keeps), `dense_eq` = the same with density 1 (the rate a
 // dense kernel would need to finish in the same time), `density` (kept
 // fraction of the score matrix, from the block classification), `compile_s`
-// (seconds to compile the kernel, outside the timed loop), `work_items`.
+// (seconds to compile the kernel, outside the timed loop).
 // Times are wall-clock (UseRealTime); the CPU column is the CPU time of the
 // whole process (every worker thread), which stays meaningful when other
 // processes compete for the cores. The "density x dense time" reference
@@ -87,12 +89,12 @@ const MaskConfig kMasks[] = {
 };
 constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 
-/// TiledW8: 8 f32 lanes asked for explicitly (on an AVX-512 host the
-/// automatic width is 16); TiledBF16Dot, TileBF16Dot: the vdpbf16ps
-/// kernels (bf16-dot=on) of the tiled kernel and of the tile program for
-/// bf16, on hosts with avx512bf16 (the default widens).
-/// Tile, TilePortable: the tile program (shape-generic) with its vector
-/// kernels at the host's width, and with the portable scalar lowering only.
+/// Tile, TilePortable: the tile program (shape-generic), the CPU's
+/// lowering, with its vector kernels at the host's width, and with the
+/// portable scalar lowering only; Tile1T: one thread; TileW8: 8 f32 lanes
+/// asked for explicitly (on an AVX-512 host the automatic width is 16);
+/// TileBF16Dot: the vdpbf16ps kernels (bf16-dot=on) for bf16, on hosts with
+/// avx512bf16 (`auto` chooses per CPU). Untiled: the baseline.
 /// TileInt8: the tile program's kernels on the same float inputs with
 /// SageAttention's INT8 Q K^T declared (kInt8QK: the compiler quantizes Q
 /// per 128 tokens and smoothed K per 64; P V stays f32), vpdpbusd where
@@ -101,14 +103,10 @@ constexpr int kDense = 0, kCausal = 1, kSw256 = 2, kSw1024 = 3, kNbhd = 4;
 /// TileInt8PV: the same with INT8 P V too (kInt8QKPV: pv = int8, the
 /// weights as u8 of scale 1/255, V per channel), same counters.
 enum class Path {
-  Tiled,
-  Tiled1T,
-  TiledQ24,
-  TiledW8,
-  TiledBF16Dot,
   Untiled,
   Tile,
   Tile1T,
+  TileW8,
   TilePortable,
   TileInt8,
   TileInt8PV,
@@ -117,14 +115,10 @@ enum class Path {
 
 const char *pathName(Path p) {
   switch (p) {
-  case Path::Tiled: return "tiled";
-  case Path::Tiled1T: return "tiled_1t";
-  case Path::TiledQ24: return "tiled_q24";
-  case Path::TiledW8: return "tiled_w8";
-  case Path::TiledBF16Dot: return "tiled_bf16dot";
   case Path::Untiled: return "untiled";
   case Path::Tile: return "tile";
   case Path::Tile1T: return "tile_1t";
+  case Path::TileW8: return "tile_w8";
   case Path::TilePortable: return "tile_portable";
   case Path::TileInt8: return "tile_int8";
   case Path::TileInt8PV: return "tile_int8pv";
@@ -306,20 +300,14 @@ const Prepared &prepare(const Case &c) {
     p.densityExact = map->isDensityExact();
   }
   CompileOptions options;
-  bool tileProgram = c.path == Path::Tile || c.path == Path::Tile1T ||
-                     c.path == Path::TilePortable ||
-                     c.path == Path::TileBF16Dot || isQuantized(c.path);
-  options.lowering = tileProgram ? CompileOptions::Lowering::TileProgram
-                     : c.path == Path::Untiled
+  options.lowering = c.path == Path::Untiled
                          ? CompileOptions::Lowering::Untiled
-                         : CompileOptions::Lowering::TiledKernel;
-  options.threads = c.path == Path::Tiled1T || c.path == Path::Tile1T ? 1 : 0;
+                         : CompileOptions::Lowering::TileProgram;
+  options.threads = c.path == Path::Tile1T ? 1 : 0;
   options.portableTiles = c.path == Path::TilePortable;
-  if (c.path == Path::TiledQ24)
-    options.tileQ = 24;
-  if (c.path == Path::TiledW8)
+  if (c.path == Path::TileW8)
     options.vectorWidth = 8;
-  if (c.path == Path::TiledBF16Dot || c.path == Path::TileBF16Dot)
+  if (c.path == Path::TileBF16Dot)
     options.bf16Dot = CompileOptions::BF16Dot::On;
   auto kernel = CompiledFunction::compile(*p.module, "bench", options);
   if (!kernel) {
@@ -364,7 +352,6 @@ void runAttention(benchmark::State &state, Case c) {
   state.counters["density"] = p.density;
   state.counters["density_exact"] = p.densityExact ? 1 : 0;
   state.counters["compile_s"] = p.kernel->compileSeconds();
-  state.counters["work_items"] = double(p.kernel->numWorkItems());
   if (isQuantized(c.path)) {
     state.counters["cos_vs_f32"] = p.cosine;
     state.counters["rel_err_vs_f32"] = p.relativeError;
@@ -380,7 +367,7 @@ void add(std::vector<Case> &cases, Case c) {
 }
 
 /// The benchmark set. Every shape that a sparse configuration runs at also
-/// has a dense tiled run (the "density x dense" reference), and benchmarks
+/// has a dense tile-program run (the "density x dense" reference), and benchmarks
 /// of one shape are registered together so they share their inputs.
 std::vector<Case> allCases() {
   std::vector<Case> cases;
@@ -394,11 +381,10 @@ std::vector<Case> allCases() {
   // (N = 1024 for the neighborhood: its grid needs 13 rows of 64 tokens).
   for (const char *dt : dtypes)
     for (int m = 0; m < int(std::size(kMasks)); ++m)
-      for (Path p : {Path::Tiled, Path::Tiled1T, Path::TiledQ24,
-                     Path::TiledW8, Path::TiledBF16Dot, Path::Untiled,
-                     Path::Tile, Path::TilePortable})
-        if (p != Path::TiledBF16Dot || (std::string(dt) == "bf16" &&
-                                        hostHasBF16Dot(hostVectorWidth())))
+      for (Path p : {Path::Tile, Path::Tile1T, Path::TileW8,
+                     Path::TileBF16Dot, Path::Untiled, Path::TilePortable})
+        if (p != Path::TileBF16Dot || (std::string(dt) == "bf16" &&
+                                       hostHasBF16Dot(hostVectorWidth())))
           add(cases, {p, m, dt, m == kNbhd ? 1024 : 256, 64, 2});
   for (int m : {kDense, kCausal}) {
     add(cases, {Path::TileInt8, m, "f32", 256, 64, 2});
@@ -406,38 +392,25 @@ std::vector<Case> allCases() {
   }
 
   // Every mask at 1K-4K, every D/H/dtype; the untiled baseline and the
-  // one-thread tiled run at 1K (and a few more at D = 64, H = 8).
+  // one-thread run at 1K (and a few more at D = 64, H = 8).
   for (const char *dt : dtypes)
     for (auto [d, h] : allDH)
       for (int64_t n : {1024, 2048, 4096})
         for (int m = 0; m < int(std::size(kMasks)); ++m) {
-          add(cases, {Path::Tiled, m, dt, n, d, h});
+          add(cases, {Path::Tile, m, dt, n, d, h});
           bool corner = (d == 64 && h == 8) || (d == 128 && h == 16);
           if (n == 1024 && corner) {
-            add(cases, {Path::Tiled1T, m, dt, n, d, h});
+            add(cases, {Path::Tile1T, m, dt, n, d, h});
+            add(cases, {Path::TilePortable, m, dt, n, d, h});
             if ((d == 64 && h == 8) || m <= kCausal)
               add(cases, {Path::Untiled, m, dt, n, d, h});
           }
-          if (n == 4096 && corner && m <= kCausal && std::string(dt) == "f32")
-            add(cases, {Path::Tiled1T, m, dt, n, d, h});
-          // The tile program next to the tiled path (its portable form,
-          // the previous main's, at 1K only: it is scalar).
-          if (corner && (n == 1024 || n == 4096) && m <= kSw256) {
-            add(cases, {Path::Tile, m, dt, n, d, h});
-            if (n == 1024)
-              add(cases, {Path::TilePortable, m, dt, n, d, h});
-            if (n == 1024 || std::string(dt) == "f32") {
-              add(cases, {Path::Tiled1T, m, dt, n, d, h});
-              add(cases, {Path::Tile1T, m, dt, n, d, h});
-            }
-          }
+          if (n == 4096 && corner && m <= kSw256 && std::string(dt) == "f32")
+            add(cases, {Path::Tile1T, m, dt, n, d, h});
           if (corner && (n == 1024 || n == 4096) && m <= kCausal) {
-            add(cases, {Path::TiledQ24, m, dt, n, d, h});
-            add(cases, {Path::TiledW8, m, dt, n, d, h});
-            if (std::string(dt) == "bf16" && hostHasBF16Dot(hostVectorWidth())) {
-              add(cases, {Path::TiledBF16Dot, m, dt, n, d, h});
+            add(cases, {Path::TileW8, m, dt, n, d, h});
+            if (std::string(dt) == "bf16" && hostHasBF16Dot(hostVectorWidth()))
               add(cases, {Path::TileBF16Dot, m, dt, n, d, h});
-            }
           }
         }
 
@@ -457,13 +430,13 @@ std::vector<Case> allCases() {
       for (const char *dt : dtypes) {
         bool f32 = std::string(dt) == "f32";
         if (f32 && n == 8192) {
-          add(cases, {Path::Tiled, kDense, dt, n, d, h});
-          add(cases, {Path::Tiled, kCausal, dt, n, d, h});
+          add(cases, {Path::Tile, kDense, dt, n, d, h});
+          add(cases, {Path::Tile, kCausal, dt, n, d, h});
         }
         if (f32 && n == 16384 && d == 64)
-          add(cases, {Path::Tiled, kDense, dt, n, d, h});
+          add(cases, {Path::Tile, kDense, dt, n, d, h});
         for (int m : sparse)
-          add(cases, {Path::Tiled, m, dt, n, d, h});
+          add(cases, {Path::Tile, m, dt, n, d, h});
       }
   return cases;
 }

@@ -2,7 +2,7 @@
 """Compares attention_bench of two builds, run alternately.
 
     python3 bench/compare_builds.py --old BUILD_A --new BUILD_B \\
-        --filter 'attn/tiled/causal/f32/N:4096/' [--repetitions 3]
+        --filter 'attn/tile/causal/f32/N:4096/' [--repetitions 3]
         [--min-time SECONDS] [--json-out runs.json]
 
 Runs BUILD_A/bin/attention_bench and BUILD_B/bin/attention_bench with the

@@ -2,7 +2,7 @@
 """Compares lowering paths of one attention_bench build, side by side.
 
     python3 bench/compare_paths.py [--build build] \\
-        [--paths tiled,tile,tile_portable] \\
+        [--paths tile,tile_w8,tile_portable] \\
         [--cases '(dense|causal)/f32/N:1024/D:64/H:8/'] [--repetitions 3]
 
 attention_bench names its benchmarks attn/<path>/<mask>/<dtype>/N/D/H. This
@@ -96,7 +96,7 @@ def table(runs, paths, accuracy):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--build", default="build", help="build directory")
-    p.add_argument("--paths", default="tiled,tile,tile_portable",
+    p.add_argument("--paths", default="tile,tile_w8,tile_portable",
                    help="comma-separated paths, the first the baseline")
     p.add_argument("--cases", default="(dense|causal)/f32/N:1024/D:64/H:8/",
                    help="regex on the rest of the benchmark name")

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Compile time of the tiled kernel and of the tile program, side by side.
+"""Compile time of the tile program and of the untiled baseline, side by side.
 
     python3 bench/compile_time.py [--build build] [--runs 5] \\
         [--shape 1,4,2,100,100,64,64] [--specs NAME,...] [--old OTHER_BUILD]
 
 For each spec of a representative set (dense, causal, sliding window, a
 score_mod spec, bf16, linear attention, quantized) this runs
-`attn-run SPEC --random 1 --shape SHAPE --compile-phases` through the tiled
-kernel (`--tiled-kernel`, `convert-attn-to-cpu`) and through the tile program
-(`--tile-program`, the JIT default since 2026-12-07), each --runs times, alternating the two (a load that comes
-and goes falls on both alike). The shape is tiny, so the process's CPU time
+`attn-run SPEC --random 1 --shape SHAPE --compile-phases` through the tile
+program (`--tile-program`, the JIT default) and through the untiled baseline
+(`--untiled`, the floor of what a kernel costs to compile), each --runs
+times, alternating the two (a load that comes and goes falls on both
+alike). The shape is tiny, so the process's CPU time
 (user + system, from wait4) is the compile time plus the process's start and
 a sub-millisecond run; the table gives its median, and the median of the
 JIT's own phases (wall time): the MLIR pass pipeline (spec to the LLVM
@@ -103,20 +104,20 @@ def main():
                args.shape, "--compile-phases"] + extra
         # The tile program is attn-run's default since 2026-12-07; the flag
         # keeps older builds (--old) on it too.
-        return cmd + (["--tile-program"] if tile else ["--tiled-kernel"])
+        return cmd + (["--tile-program"] if tile else ["--untiled"])
 
     specs = SPECS
     if args.specs:
         wanted = args.specs.split(",")
         specs = [s for s in SPECS if any(s[0].startswith(w) for w in wanted)]
     load_before = load_average()
-    paths = [("tiled", args.build, False), ("tile", args.build, True)]
+    paths = [("untiled", args.build, False), ("tile", args.build, True)]
     if args.old:
         paths.append(("old tile", args.old, True))
     header = ["spec"]
     for name, _, _ in paths:
         header.append(f"{name} CPU s")
-    header += ["tile / tiled"]
+    header += ["tile / untiled"]
     if args.old:
         header += ["tile / old tile"]
     for name, _, _ in paths:
@@ -133,7 +134,7 @@ def main():
                for name, _, _ in paths}
         row = [label] + [f"{cpu[name]:.3f}" if cpu[name] else "n/a"
                          for name, _, _ in paths]
-        row.append(f"{cpu['tile'] / cpu['tiled']:.2f}x" if cpu["tiled"]
+        row.append(f"{cpu['tile'] / cpu['untiled']:.2f}x" if cpu["untiled"]
                    else "n/a")
         if args.old:
             row.append(f"{cpu['tile'] / cpu['old tile']:.2f}x")

@@ -14,7 +14,7 @@ times, as the best of --repeat runs:
     form: state carried between chunks);
   * attn-opt, quadratic: the same with `--linear-chunk 0` (up to
     --quadratic-max);
-  * attn-opt softmax: zoo/basics/causal.mlir through the tiled CPU path, the
+  * attn-opt softmax: zoo/basics/causal.mlir through the tile program, the
     crossover reference (up to --softmax-max);
   * PyTorch: the same chunked algorithm written with torch matmuls (intra-chunk
     quadratic part, inter-chunk state), torch.set_num_threads(--threads), in
@@ -160,7 +160,7 @@ def main():
     old_columns = "| old build chunked ms | old / new " if args.old_build else ""
     print("| N | attn-opt chunked ms | GFLOP/s | time vs previous N "
           + old_columns +
-          "| attn-opt quadratic ms | attn-opt softmax (tiled) ms "
+          "| attn-opt quadratic ms | attn-opt softmax ms "
           "| PyTorch chunked ms | PyTorch GFLOP/s | PyTorch / attn-opt |")
     print("|---" * (11 if args.old_build else 9) + "|")
     print("\n".join(rows))

@@ -10,7 +10,7 @@ then prints:
   * the FMA peak and the machine load,
   * one table per mask: config, path, N, D, H, dtype, ms, useful and
     dense-equivalent GFLOP/s, % of the measured FMA peak (useful FLOPs; the
-    one-thread peak for the tiled_1t and untiled paths), speed-up vs the
+    one-thread peak for the tile_1t and untiled paths), speed-up vs the
     untiled baseline (same shape), ratio to "density x dense time" (same
     shape and path),
   * compile times of the zoo specs and the cached-kernel lookup,
@@ -44,7 +44,8 @@ CONFIG_TEXT = {
     "nbhd2d": "2-D neighborhood "
               "(`neighborhood<grid = [-1, 64], kernel = [13, 13]>`)",
 }
-PATH_ORDER = ["tiled", "tiled_q24", "tiled_w8", "tiled_bf16dot", "tiled_1t", "untiled"]
+PATH_ORDER = ["tile", "tile_w8", "tile_bf16dot", "tile_1t", "tile_portable", "tile_int8",
+              "tile_int8pv", "untiled"]
 
 
 def to_ms(bench):
@@ -179,7 +180,7 @@ def tables(data):
     w("Columns: `ms` wall time per call; `CPU ms` CPU time of the whole "
       "process per call (all worker threads); GFLOP/s over wall time; "
       "`% peak (wall)` = useful GFLOP/s over the measured FMA peak of the "
-      "threads used (all threads for tiled and tiled_q24, one for tiled_1t "
+      "threads used (all threads for tile, tile_w8 and tile_bf16dot, one for tile_1t "
       "and untiled); `% peak (CPU)` = useful FLOPs per CPU-second over the "
       "per-core peak (insensitive to time-slicing by other processes); "
       "`vs untiled` = untiled wall time / this wall time (same shape); "
@@ -209,7 +210,7 @@ def tables(data):
         w(header)
         w(sep)
         for r in sel:
-            peak = one if r["path"] in ("tiled_1t", "untiled") else allt
+            peak = one if r["path"] in ("tile_1t", "untiled") else allt
             pct = 100 * r["useful"] * 1e9 / peak
             pct_cpu = (100 * r["useful"] * r["ms"] / r["cpu_ms"] * 1e9 / cpu)
             base = index.get(key(r, path="untiled"))
@@ -273,7 +274,7 @@ def targets(rows, index, comp, peak, cpu_peak):
     def yes(b):
         return "yes" if b else "**no**"
 
-    r = index.get(("tiled", "dense", "f32", 4096, 128, 16))
+    r = index.get(("tile", "dense", "f32", 4096, 128, 16))
     if r:
         pct = 100 * r["useful"] * 1e9 / peak
         pct_cpu = 100 * r["useful"] * r["ms"] / r["cpu_ms"] * 1e9 / cpu_peak
@@ -282,8 +283,8 @@ def targets(rows, index, comp, peak, cpu_peak):
                      f"all-thread peak (wall); {pct_cpu:.1f}% per CPU-second |"
                      f" {yes(max(pct, pct_cpu) >= 60)} |")
     for d, h in ((64, 8), (128, 16)):
-        dn = index.get(("tiled", "dense", "f32", 8192, d, h))
-        ca = index.get(("tiled", "causal", "f32", 8192, d, h))
+        dn = index.get(("tile", "dense", "f32", 8192, d, h))
+        ca = index.get(("tile", "causal", "f32", 8192, d, h))
         if dn and ca:
             s = dn["ms"] / ca["ms"]
             sc = dn["cpu_ms"] / ca["cpu_ms"]
@@ -291,7 +292,7 @@ def targets(rows, index, comp, peak, cpu_peak):
                          f"(f32 D={d} H={h}) | {s:.2f}x wall, {sc:.2f}x CPU |"
                          f" {yes(s >= 1.8)} |")
     for r in rows:
-        if (r["path"], r["config"], r["n"]) == ("tiled", "sw1024", 16384):
+        if (r["path"], r["config"], r["n"]) == ("tile", "sw1024", 16384):
             dn = index.get(key(r, config="dense"))
             if dn:
                 q = r["ms"] / (r["density"] * dn["ms"])
@@ -302,7 +303,7 @@ def targets(rows, index, comp, peak, cpu_peak):
                     f"{q:.2f}x wall, {qc:.2f}x CPU | {yes(q <= 1.2)} |")
     ratios, cratios = [], []
     for r in rows:
-        if r["dtype"] == "bf16" and r["path"] == "tiled":
+        if r["dtype"] == "bf16" and r["path"] == "tile":
             f = index.get(key(r, dtype="f32"))
             if f:
                 ratios.append(f["ms"] / r["ms"])
@@ -313,7 +314,7 @@ def targets(rows, index, comp, peak, cpu_peak):
         def gmean(xs):
             return math.exp(sum(math.log(x) for x in xs) / len(xs))
         g, gc = gmean(ratios), gmean(cratios)
-        lines.append(f"| bf16 >= 1.5x f32 throughput (tiled, geometric mean "
+        lines.append(f"| bf16 >= 1.5x f32 throughput (tile, geometric mean "
                      f"over {len(ratios)} shapes; wall min {min(ratios):.2f}, "
                      f"max {max(ratios):.2f}) | {g:.2f}x wall, {gc:.2f}x CPU |"
                      f" {yes(g >= 1.5)} |")

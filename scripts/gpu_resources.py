@@ -35,6 +35,11 @@ LINE = re.compile(
 WROTE = re.compile(r"wrote .*/(\S+)\.\{h,c,json\}.* shape (\S+)")
 
 
+# The diagnostic of convert-attn-tile-to-gpu for a spec the GPU cannot lower
+# yet.
+NO_GPU_LOWERING = "has no GPU lowering yet"
+
+
 def emit(emitter, spec, out, dtype=None):
     """Runs the emitter on `spec` with the first shape it accepts."""
     for shape in SHAPES:
@@ -45,14 +50,11 @@ def emit(emitter, spec, out, dtype=None):
         if dtype:
             cmd += ["--element-type", dtype]
         run = subprocess.run(cmd, capture_output=True, text=True)
-        if run.returncode == 0:
+        # A shape the spec accepts but the GPU cannot lower yet ends the
+        # search too: another shape may fail the spec's own checks instead.
+        if run.returncode == 0 or NO_GPU_LOWERING in run.stderr:
             break
     return run
-
-
-# The diagnostic of convert-attn-tile-to-gpu for a spec the GPU cannot lower
-# yet.
-NO_GPU_LOWERING = "has no GPU lowering yet"
 
 
 def main():

@@ -28,15 +28,14 @@ FUZZ_SECONDS=${ATTN_FUZZ_SECONDS:-60}
 #    on every spec;
 #  - lit/zoo/gpu-ptxas{,-f16,-bf16}.mlir (~160 s uninstrumented in all:
 #    ptxas on every spec);
-#  - lit/zoo/tiled-kernel.mlir, lit/zoo/tile-program-split-kv.mlir (every
-#    zoo check again through the old tiled kernel, the last of each spec
-#    through split-KV: ~170 s uninstrumented, JIT-compiled code again; the
-#    zoo files themselves run the tile program, the default);
+#  - lit/zoo/tile-program-split-kv.mlir (the last check of each spec again
+#    through split-KV: JIT-compiled code again; the zoo files themselves run
+#    the tile program);
 #  - host-avx2/*: reruns of other tests with another host CPU;
 #  - bench/smoke: benchmark harness, not a correctness test;
 #  - python/*: not built here (an instrumented extension module needs the
 #    ASan runtime preloaded into an uninstrumented python).
-SLOW_TESTS='^[A-Za-z0-9]+/[A-Za-z0-9]+\.[A-Za-z0-9_]+/|^lit/zoo/gpu-ptxas(-f16|-bf16)?\.mlir$|^lit/zoo/(tiled-kernel|tile-program-split-kv)\.mlir$|^host-avx2/|^bench/|^python/'
+SLOW_TESTS='^[A-Za-z0-9]+/[A-Za-z0-9]+\.[A-Za-z0-9_]+/|^lit/zoo/gpu-ptxas(-f16|-bf16)?\.mlir$|^lit/zoo/tile-program-split-kv\.mlir$|^host-avx2/|^bench/|^python/'
 
 # Runtime options of the instrumented binaries:
 #  - allow_user_poisoning=0: LLVM's inline BumpPtrAllocator code, compiled

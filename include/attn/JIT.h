@@ -47,11 +47,6 @@ struct CompileOptions {
     /// `threads` threads. tileQ and tileKv give its tiles (tileQ 0: four
     /// vectors, 32 rows with portableTiles).
     TileProgram,
-    /// The monolithic tiled kernel (convert-attn-to-cpu), static shapes
-    /// only (ops with dynamic shapes take the untiled lowering); kept for
-    /// comparison and for the bf16-dot kernels until the tile program has
-    /// them, then deleted (issue 15).
-    TiledKernel,
     /// The untiled baseline (convert-attn-to-loops).
     Untiled,
   };
@@ -72,19 +67,19 @@ struct CompileOptions {
   /// Tile program only: positions per chunk of the chunked (O(N)) form of
   /// causal linear attention (0: its quadratic form).
   int64_t linearChunk = 64;
-  /// Queries per tile (0: four vectors), rounded up to whole vectors.
+  /// Queries per tile of the tile program (0: four vectors, 32 rows with
+  /// portableTiles) and keys per tile.
   int64_t tileQ = 0;
-  int64_t tileKv = 64; // keys per tile
+  int64_t tileKv = 64;
   /// f32 lanes per vector; 0 takes it from the target (`cpu` and
-  /// `features` when given, else the host): 16 with AVX-512F, else 8, and
-  /// 8 when 16 does not divide a requested `tileQ`. vectorWidth(),
-  /// queryTile() and keyTile() of the compiled function say what ran.
+  /// `features` when given, else the host): 16 with AVX-512F, else 8.
+  /// vectorWidth(), queryTile() and keyTile() of the compiled function say
+  /// what ran.
   int64_t vectorWidth = 0;
-  /// Worker threads (the calling one included for the tile program); 0 uses
-  /// every hardware thread, 1 runs everything on the calling thread. The
-  /// tiled path runs ranges of its static work items on them, the tile
-  /// program the work items of each of its parallel loops (both split-KV
-  /// phases), from inside one kernel call.
+  /// Worker threads (the calling one included); 0 uses every hardware
+  /// thread, 1 runs everything on the calling thread. The tile program runs
+  /// the work items of each of its parallel loops (both split-KV phases) on
+  /// them, from inside one kernel call.
   unsigned threads = 0;
   /// LLVM CPU name and features; empty selects the host.
   std::string cpu, features;
@@ -94,7 +89,7 @@ struct CompileOptions {
   /// kernels where the target and this host have avx512bf16 and the CPU
   /// runs vdpbf16ps at the f32 FMA rate (AMD Zen 4 and 5: 0.58-0.74x the
   /// widening kernels' time), widening elsewhere (Intel's parts run it at
-  /// half rate; docs/performance.md) and with the tiled kernel. On: the
+  /// half rate; docs/performance.md). On: the
   /// bf16-dot kernels, which need avx512bf16 (plus avx512vl for 8 lanes)
   /// on both the target and this host (the JIT runs the code here), an error
   /// when that is not met (never an illegal instruction at run time).
@@ -169,8 +164,7 @@ public:
   ~CompiledFunction();
 
   /// Compiles function `funcName` of `spec` (attn ops on tensors). The module
-  /// is cloned; `spec` is not modified. options.lowering says how; with
-  /// the tiled kernel, ops with dynamic shapes take the untiled lowering.
+  /// is cloned; `spec` is not modified. options.lowering says how.
   static llvm::Expected<std::unique_ptr<CompiledFunction>>
   compile(mlir::ModuleOp spec, llvm::StringRef funcName,
           const CompileOptions &options = {});
@@ -186,18 +180,15 @@ public:
   llvm::Error run(llvm::ArrayRef<const NDArray *> args,
                   llvm::ArrayRef<NDArray *> results) const;
 
-  /// Work items of the tiled kernel (0 for the untiled path).
-  int64_t numWorkItems() const { return workItems; }
-  /// Attention ops compiled by the tiled lowering and by the untiled one
-  /// (ops with dynamic shapes, or every op with Lowering::Untiled).
-  int64_t numTiledOps() const { return tiledOps; }
+  /// Attention ops compiled by the untiled lowering (every op with
+  /// Lowering::Untiled) and through the tile program.
   int64_t numUntiledOps() const { return untiledOps; }
-  /// Attention ops compiled through the tile program.
   int64_t numTileProgramOps() const { return tileProgramOps; }
-  /// f32 lanes per vector of the tiled kernel (0 for the untiled path).
+  /// f32 lanes per vector of the tile program's vector kernels (0 for the
+  /// untiled path and the portable tiles).
   int64_t vectorWidth() const { return lanes; }
-  /// Queries and keys per tile of the tiled kernel (0 for the untiled
-  /// path): the requested tiles after rounding to whole vectors.
+  /// Queries and keys per tile of the tile program (0 for the untiled
+  /// path; tile-kv 0: the automatic tile).
   int64_t queryTile() const { return tileQ; }
   int64_t keyTile() const { return tileKv; }
   /// How bf16 dot products run: "native" (vdpbf16ps), "emulated" or "off"
@@ -231,8 +222,7 @@ private:
   std::string entry;
   void (*packedEntry)(void **) = nullptr;
   std::vector<ArgInfo> argInfo, resultInfo;
-  int64_t workItems = 0;
-  int64_t tiledOps = 0, untiledOps = 0, tileProgramOps = 0;
+  int64_t untiledOps = 0, tileProgramOps = 0;
   int64_t lanes = 0;
   int64_t tileQ = 0, tileKv = 0;
   const char *bf16Dot = "off";

@@ -147,18 +147,6 @@ int64_t attn::hostVectorWidth() {
   return hostHasFeature("avx512f") ? 16 : 8;
 }
 
-/// The width a tile runs at when none is requested: the target's widest
-/// (16 lanes with AVX-512F, else 8), halved while it does not divide the
-/// requested query tile, down to 8 lanes. A tile of 24 or 40 queries thus
-/// runs as requested on every host; one that 8 does not divide is rounded up
-/// to whole vectors by the lowering (cpuQueryTile).
-static int64_t automaticVectorWidth(int64_t targetWidth, int64_t tileQ) {
-  int64_t width = targetWidth;
-  while (tileQ > 0 && width > 8 && tileQ % width != 0)
-    width /= 2;
-  return width;
-}
-
 /// Whether an attention op of `module` has bf16 Q, K and V (the ops the
 /// bf16-dot kernels apply to).
 static bool usesBF16Operands(ModuleOp module) {
@@ -207,11 +195,10 @@ bool attn::hostPrefersBF16Dot(int64_t vectorWidth) {
   return hostHasBF16Dot(vectorWidth) && hasFullRateBF16Dot(hostCPUName());
 }
 
-/// Whether the bf16-dot kernels are compiled. Auto: the tile program's
-/// vdpbf16ps kernels where the target and this host have the instruction
-/// and the CPU runs it at full rate (hasFullRateBF16Dot), widening
-/// elsewhere and in the tiled kernel (whose bf16-dot kernels are opt-in;
-/// docs/performance.md). `target` is the explicit target machine,
+/// Whether the bf16-dot kernels are compiled. Auto: the vdpbf16ps kernels
+/// where the target and this host have the instruction and the CPU runs it
+/// at full rate (hasFullRateBF16Dot), widening elsewhere
+/// (docs/performance.md). `target` is the explicit target machine,
 /// null for the host. An explicit request that cannot run is an error: the
 /// JIT executes the code in this process, so the host must have the
 /// instructions too.
@@ -232,8 +219,7 @@ resolveBF16Dot(const CompileOptions &options, int64_t width,
       widthFits &&
       (target ? target->getMCSubtargetInfo()->checkFeatures(needed) : hostHas);
   if (options.bf16Dot == Mode::Auto)
-    return options.tileProgram() && !options.portableTiles && targetHas &&
-           hostHas &&
+    return !options.portableTiles && targetHas && hostHas &&
            hasFullRateBF16Dot(options.cpu.empty() ? hostCPUName()
                                                   : llvm::StringRef(options.cpu));
   if (!widthFits)
@@ -427,15 +413,6 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     return makeError("vector width must be 0 (automatic), 4, 8 or 16 f32 "
                      "lanes, got " +
                      llvm::Twine(options.vectorWidth));
-  // The tile program's tiles are checked with its own bounds below.
-  if (!options.tileProgram() &&
-      (options.tileQ < 0 || options.tileKv <= 0 ||
-       options.tileQ > kMaxCPUTileQ || options.tileKv > kMaxCPUTileKv))
-    return makeError("tile-q must be in [0, " + llvm::Twine(kMaxCPUTileQ) +
-                     "] (0: automatic) and tile-kv in [1, " +
-                     llvm::Twine(kMaxCPUTileKv) + "], got tile-q " +
-                     llvm::Twine(options.tileQ) + ", tile-kv " +
-                     llvm::Twine(options.tileKv));
   if (std::string mismatch = optionsForOtherPath(options); !mismatch.empty())
     return makeError(mismatch);
   auto start = std::chrono::steady_clock::now();
@@ -527,7 +504,6 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
   }
 
   PassManager pm(ctx, ModuleOp::getOperationName());
-  bool emulateBF16Dot = false;
   // An explicit target decides the width, not the host it is built on.
   int64_t targetWidth =
       targetMachine
@@ -540,8 +516,8 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     if (!options.portableTiles)
       tiles.vectorWidth =
           options.vectorWidth ? options.vectorWidth : targetWidth;
-    // Automatic query tiles: four vectors for the vector kernels (as the
-    // tiled kernel), 32 rows for the portable lowering.
+    // Automatic query tiles: four vectors for the vector kernels, 32 rows
+    // for the portable lowering.
     tiles.tileQ = options.tileQ ? options.tileQ
                   : tiles.vectorWidth ? 4 * tiles.vectorWidth
                                       : tiles.tileQ;
@@ -578,42 +554,6 @@ CompiledFunction::compile(ModuleOp spec, llvm::StringRef funcName,
     result->tileProgramOps = attentionOps;
     tiles.runtimeAllocator = true;
     buildCPUTileLoopsPipeline(pm, tiles);
-  } else if (options.lowering == CompileOptions::Lowering::TiledKernel) {
-    CPUPipelineOptions cpu;
-    cpu.tileQ = options.tileQ;
-    cpu.tileKv = options.tileKv;
-    cpu.vectorWidth = options.vectorWidth
-                          ? options.vectorWidth
-                          : automaticVectorWidth(targetWidth, options.tileQ);
-    result->lanes = cpu.vectorWidth;
-    result->tileQ = cpuQueryTile(cpu.tileQ, cpu.vectorWidth);
-    result->tileKv = cpu.tileKv;
-    cpu.workPartition = true;
-    // The work-item count is read between the tiling and the rest.
-    PassManager tiling(ctx, ModuleOp::getOperationName());
-    ConvertAttnToCPUOptions tilingOptions;
-    tilingOptions.tileQ = cpu.tileQ;
-    tilingOptions.tileKv = cpu.tileKv;
-    tilingOptions.vectorWidth = cpu.vectorWidth;
-    tilingOptions.workPartition = true;
-    llvm::Expected<bool> bf16Dot =
-        resolveBF16Dot(options, cpu.vectorWidth, targetMachine.get());
-    if (!bf16Dot)
-      return bf16Dot.takeError();
-    tilingOptions.bf16Dot = *bf16Dot;
-    emulateBF16Dot = options.bf16Dot == CompileOptions::BF16Dot::Emulate;
-    if (*bf16Dot && usesBF16Operands(*module))
-      result->bf16Dot = emulateBF16Dot ? "emulated" : "native";
-    tiling.addPass(createConvertAttnToCPU(tilingOptions));
-    if (failed(tiling.run(*module)))
-      return makeError("tiling failed:\n" + diagnostics);
-    if (auto n = func->getAttrOfType<IntegerAttr>("attn.num_work_items"))
-      result->workItems = n.getInt();
-    int64_t left = 0;
-    module->walk([&](attn::AttentionOp) { ++left; });
-    result->tiledOps = attentionOps - left;
-    result->untiledOps = left;
-    buildCPULoweringToLLVM(pm, emulateBF16Dot, /*runtimeAllocator=*/true);
   } else {
     buildCPUUntiledPipeline(pm, /*runtimeAllocator=*/true);
   }
@@ -851,54 +791,18 @@ llvm::Error CompiledFunction::run(llvm::ArrayRef<BufferView> args,
                          " dimension " + llvm::Twine(source.second) + ")");
     }
 
-  size_t numArgs = args.size();
-  auto invoke = [&](int64_t begin, int64_t end) -> llvm::Error {
-    std::vector<void *> descriptorPointers;
-    for (auto &d : descriptors)
-      descriptorPointers.push_back(const_cast<int64_t *>(d.data()));
-    llvm::SmallVector<void *> packed;
-    for (size_t i = 0; i < numArgs; ++i)
-      packed.push_back(&descriptorPointers[i]);
-    if (workItems) {
-      packed.push_back(&begin);
-      packed.push_back(&end);
-    }
-    for (size_t i = numArgs; i < descriptorPointers.size(); ++i)
-      packed.push_back(&descriptorPointers[i]);
-    packedEntry(packed.data());
-    return llvm::Error::success();
-  };
-  if (!workItems) {
-    // A tile program dispatches its own work items (attn_parallel_for).
-    ParallelForScope scope(workerThreadPool(), threads);
-    return invoke(0, 0);
-  }
-  if (threads <= 1)
-    return invoke(0, workItems);
-
-  // Dynamic scheduling over work items already ordered heaviest first.
-  std::atomic<int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex errorMutex;
-  std::string firstError;
-  llvm::ThreadPoolTaskGroup group(workerThreadPool());
-  unsigned workers = std::min<int64_t>(threads, workItems);
-  for (unsigned t = 0; t < workers; ++t)
-    group.async([&] {
-      while (!failed) {
-        int64_t item = next.fetch_add(1);
-        if (item >= workItems)
-          return;
-        if (llvm::Error err = invoke(item, item + 1)) {
-          std::lock_guard<std::mutex> lock(errorMutex);
-          failed = true;
-          firstError = llvm::toString(std::move(err));
-        }
-      }
-    });
-  group.wait();
-  if (failed)
-    return makeError(firstError);
+  // The packed entry takes a pointer to each argument's descriptor pointer
+  // (arguments, then results).
+  std::vector<void *> descriptorPointers;
+  for (auto &d : descriptors)
+    descriptorPointers.push_back(const_cast<int64_t *>(d.data()));
+  llvm::SmallVector<void *> packed;
+  for (void *&pointer : descriptorPointers)
+    packed.push_back(&pointer);
+  // The kernel dispatches its own work items (attn_parallel_for) on the
+  // worker pool, `threads` of them at most.
+  ParallelForScope scope(workerThreadPool(), threads);
+  packedEntry(packed.data());
   return llvm::Error::success();
 }
 

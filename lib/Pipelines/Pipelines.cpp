@@ -115,18 +115,6 @@ void attn::buildCPUUntiledPipeline(OpPassManager &pm, bool runtimeAllocator) {
   buildCPULoweringToLLVM(pm, /*emulateBF16Dot=*/false, runtimeAllocator);
 }
 
-void attn::buildCPUTiledPipeline(OpPassManager &pm,
-                                 const CPUPipelineOptions &options) {
-  ConvertAttnToCPUOptions tiling;
-  tiling.tileQ = options.tileQ;
-  tiling.tileKv = options.tileKv;
-  tiling.vectorWidth = options.vectorWidth;
-  tiling.workPartition = options.workPartition;
-  tiling.bf16Dot = options.bf16Dot;
-  pm.addPass(createConvertAttnToCPU(tiling));
-  buildCPULoweringToLLVM(pm, options.emulateBF16Dot, options.runtimeAllocator);
-}
-
 void attn::buildCPUTileLoopsPipeline(OpPassManager &pm,
                                      const TileLoopsPipelineOptions &options) {
   AttnToTileOptions tiling;
@@ -219,11 +207,6 @@ void attn::registerAttnPipelines() {
       "attn-cpu-untiled",
       "Lower attn specs to the LLVM dialect for the CPU (untiled lowering)",
       [](OpPassManager &pm) { buildCPUUntiledPipeline(pm); });
-  PassPipelineRegistration<>(
-      "attn-cpu",
-      "Lower attn specs to the LLVM dialect for the CPU: tiled and "
-      "vectorized where shapes are static, untiled otherwise",
-      [](OpPassManager &pm) { buildCPUTiledPipeline(pm, {}); });
   PassPipelineRegistration<>(
       "attn-cpu-tile-loops",
       "Lower attn specs to the LLVM dialect for the CPU through the tile "

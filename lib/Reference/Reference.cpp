@@ -1383,6 +1383,13 @@ void Evaluator::poolKeys() {
       for (int64_t c = 0; c < numBlocks; ++c)
         for (int64_t x = 0; x < D; ++x) {
           int64_t first = c * block, last = std::min(first + block, Nk);
+          // A representative key: the block's first or last actual key.
+          if (kind == PoolKind::First || kind == PoolKind::Last) {
+            int64_t j = kind == PoolKind::First ? first : last - 1;
+            pooled[(bh * numBlocks + c) * pooledWidth + p * D + x] =
+                k[(bh * Nk + j) * D + x];
+            continue;
+          }
           double acc = k[(bh * Nk + first) * D + x];
           for (int64_t j = first + 1; j < last; ++j) {
             double y = k[(bh * Nk + j) * D + x];
@@ -1599,6 +1606,11 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
     if (!std::isnan(mass[c]))
       prefix += mass[c];
   }
+  // Query selection: the row is kept only when its own block (that of its
+  // aligned position) is selected for it; otherwise it selects nothing.
+  if (selection.getSelectQueries() &&
+      (p1 < 0 || !rowBlocks[std::min(p1 / block, numBlocks - 1)]))
+    rowBlocks.assign(numBlocks, 0);
   // complement = true: the eligible blocks the rules do not select.
   if (selection.getComplement())
     for (int64_t c = 0; c < eligible; ++c)
@@ -1677,6 +1689,15 @@ llvm::Error Evaluator::validateQuantization() {
   }
   for (auto [name, array] : {std::make_pair("query", &in.query),
                              std::make_pair("key", &in.key)}) {
+    if (isFP8DType(array->dtype())) {
+      // Pre-quantized FP8: any finite pattern is a value of the format.
+      for (int64_t x = 0, n = array->numElements(); x < n; ++x)
+        if (!std::isfinite(array->getDouble(x)))
+          return fail(name, " element ", x, " is ", array->getDouble(x),
+                      ": pre-quantized FP8 values must be finite (NaN and "
+                      "infinity patterns are not allowed)");
+      continue;
+    }
     if (array->dtype() != DType::I8 && array->dtype() != DType::I4)
       continue;
     int64_t m = array->dtype() == DType::I8 ? 127 : 7;
@@ -1688,6 +1709,37 @@ llvm::Error Evaluator::validateQuantization() {
   }
   return llvm::Error::success();
 }
+
+namespace {
+/// FP8 e4m3 (e4m3fn) or e5m2 as the attribute defines it: round to
+/// nearest, ties to even, at the format's spacing in x's binade (the
+/// subnormal spacing below the smallest normal), saturating to the largest
+/// finite value F; a NaN stays NaN. Written with frexp/ldexp, in double.
+struct FP8Format {
+  int mantissa, emin;
+  double max;
+  explicit FP8Format(bool e5m2)
+      : mantissa(e5m2 ? 2 : 3), emin(e5m2 ? -14 : -6),
+        max(e5m2 ? 57344.0 : 448.0) {}
+  double round(double x) const {
+    if (std::isnan(x))
+      return x;
+    double a = std::fabs(x);
+    if (a == 0.0)
+      return x;
+    int exponent;
+    std::frexp(a, &exponent); // a = f * 2^exponent, f in [0.5, 1)
+    int e = std::max(exponent - 1, emin);
+    double step = std::ldexp(1.0, e - mantissa);
+    double r = std::min(std::nearbyint(a / step) * step, max);
+    return std::copysign(r, x);
+  }
+  /// Relative rounding error bound (half an ulp) and the absolute one of
+  /// the subnormals (half the smallest subnormal step).
+  double relative() const { return std::ldexp(1.0, -mantissa - 1); }
+  double absolute() const { return std::ldexp(1.0, emin - mantissa - 1); }
+};
+} // namespace
 
 namespace {
 /// Quantizes one [B, H, N, D] operand of quantized Q K^T in place (to the
@@ -1704,7 +1756,10 @@ struct RowQuantizer {
 
   /// The symmetric range of block `c` of row group `bh` = b * H + h.
   float rangeOf(int64_t bh, int64_t c) const {
-    float range = scheme == QuantScheme::Int4 ? 7.0f : 127.0f;
+    float range = scheme == QuantScheme::Int4       ? 7.0f
+                  : scheme == QuantScheme::Fp8E4M3 ? 448.0f
+                  : scheme == QuantScheme::Fp8E5M2 ? 57344.0f
+                                                   : 127.0f;
     if (!salient)
       return range;
     auto shape = salient->shape();
@@ -1742,7 +1797,7 @@ struct RowQuantizer {
 
   /// In-spec INT8 (INT4): per block, s = absmax / M in float and
   /// q = clamp(roundeven(x / s), -M, M), a NaN quotient giving 0, with
-  /// M = 127 (7).
+  /// M = 127 (7). FP8: s = absmax / F and q = fp8(x / s).
   std::vector<double> integers(std::vector<double> &x, bool smooth) const {
     std::vector<float> mean = smooth ? tokenMeans(x) : std::vector<float>();
     auto valueAt = [&](int64_t bh, int64_t t, int64_t c) {
@@ -1770,8 +1825,17 @@ struct RowQuantizer {
           for (int64_t c = 0; c < D; ++c) {
             float quotient = valueAt(bh, t, c) / s;
             float r = std::nearbyint(quotient); // ties to even
-            out[(bh * N + t) * D + c] =
-                std::isnan(quotient) ? 0.0 : std::clamp(r, -range, range);
+            // FP8: fp8(x / s), nearest even at the format's spacing,
+            // saturating to F (the attribute's rounding).
+            if (isFP8Scheme(scheme))
+              out[(bh * N + t) * D + c] =
+                  std::isnan(quotient)
+                      ? 0.0
+                      : FP8Format(scheme == QuantScheme::Fp8E5M2)
+                            .round(quotient);
+            else
+              out[(bh * N + t) * D + c] =
+                  std::isnan(quotient) ? 0.0 : std::clamp(r, -range, range);
           }
         }
       }
@@ -1797,36 +1861,6 @@ struct RowQuantizer {
 };
 } // namespace
 
-namespace {
-/// FP8 e4m3 (e4m3fn) or e5m2 as the attribute defines it: round to
-/// nearest, ties to even, at the format's spacing in x's binade (the
-/// subnormal spacing below the smallest normal), saturating to the largest
-/// finite value F; a NaN stays NaN. Written with frexp/ldexp, in double.
-struct FP8Format {
-  int mantissa, emin;
-  double max;
-  explicit FP8Format(bool e5m2)
-      : mantissa(e5m2 ? 2 : 3), emin(e5m2 ? -14 : -6),
-        max(e5m2 ? 57344.0 : 448.0) {}
-  double round(double x) const {
-    if (std::isnan(x))
-      return x;
-    double a = std::fabs(x);
-    if (a == 0.0)
-      return x;
-    int exponent;
-    std::frexp(a, &exponent); // a = f * 2^exponent, f in [0.5, 1)
-    int e = std::max(exponent - 1, emin);
-    double step = std::ldexp(1.0, e - mantissa);
-    double r = std::min(std::nearbyint(a / step) * step, max);
-    return std::copysign(r, x);
-  }
-  /// Relative rounding error bound (half an ulp) and the absolute one of
-  /// the subnormals (half the smallest subnormal step).
-  double relative() const { return std::ldexp(1.0, -mantissa - 1); }
-  double absolute() const { return std::ldexp(1.0, emin - mantissa - 1); }
-};
-} // namespace
 
 void Evaluator::quantizeValues(float max,
                                llvm::function_ref<double(float)> round) {
@@ -1951,7 +1985,8 @@ static void rotateRows(std::vector<double> &x, const NDArray &rotation,
 void Evaluator::quantizeQK() {
   // Pre-quantized: i8 (int8) or i4 (int4) operands with their scales.
   auto given = [](const NDArray &a) {
-    return a.dtype() == DType::I8 || a.dtype() == DType::I4;
+    return a.dtype() == DType::I8 || a.dtype() == DType::I4 ||
+           isFP8DType(a.dtype());
   };
   // The low-rank term projects the float operands as given.
   if (in.lowRankU) {
@@ -1998,7 +2033,8 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     depth = numFeatures;
   }
   // Quantized rows hold integers: the sum is exact in double
-  // (|dot| <= D * 127^2 < 2^53), then the row scales apply.
+  // (|dot| <= D * 127^2 < 2^53), then the row scales apply. FP8 rows: each
+  // product of two FP8 values is exact, the sum in double.
   double dot = 0.0;
   if (channelDecay)
     for (int64_t d = 0; d < depth; ++d)

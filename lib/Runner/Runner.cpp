@@ -129,14 +129,14 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
            cast<BlockArgument>(v).getOwner() != &func.front()) &&
           !v.getDefiningOp<PoolBlocksOp>())
         return WalkResult::interrupt();
-    // Integer Q and K are quantized operands (i8, i4, 1-bit): they keep
-    // their type. Pooled keys and values of a branch (attn.pool_blocks)
-    // stay f32.
+    // Integer and FP8 Q and K are quantized operands (i8, i4, 1-bit,
+    // f8E4M3FN, f8E5M2): they keep their type. Pooled keys and values of a
+    // branch (attn.pool_blocks) were retyped above.
     for (Value v : {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()}) {
       if (v.getDefiningOp<PoolBlocksOp>())
         continue;
       Type element = cast<RankedTensorType>(v.getType()).getElementType();
-      if (element != elementType && isa<FloatType>(element)) {
+      if (element != elementType && isUnquantizedFloatType(element)) {
         retype(v);
         changed = true;
       }
@@ -602,6 +602,8 @@ std::optional<DType> attn::dtypeOfElement(Type t) {
   if (t.isInteger(8)) return DType::I8;
   if (t.isInteger(1)) return DType::I1;
   if (t.isInteger(4)) return DType::I4;
+  if (isa<Float8E4M3FNType>(t)) return DType::F8E4M3;
+  if (isa<Float8E5M2Type>(t)) return DType::F8E5M2;
   return std::nullopt;
 }
 
@@ -823,11 +825,13 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       Value scaled = binding.roles[n] == ArgRole::QScale
                          ? binding.op.getQuery()
                          : binding.op.getKey();
-      double m = cast<RankedTensorType>(scaled.getType())
-                         .getElementType()
-                         .isInteger(4)
-                     ? 7.0
-                     : 127.0;
+      Type scaledElement =
+          cast<RankedTensorType>(scaled.getType()).getElementType();
+      // FP8 values drawn N(0, (F / 4)^2): scales about 4 / F.
+      double m = scaledElement.isInteger(4)                ? 7.0
+                 : isa<Float8E4M3FNType>(scaledElement) ? 448.0 / 4.0
+                 : isa<Float8E5M2Type>(scaledElement)   ? 57344.0 / 4.0
+                                                        : 127.0;
       std::uniform_real_distribution<double> dist(0.5 / m, 2.0 / m);
       for (int64_t i = 0, total = array.numElements(); i < total; ++i)
         array.setDouble(i, dist(rng));
@@ -871,6 +875,13 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       if (*dtype == DType::I8 || *dtype == DType::I4) {
         int64_t m = *dtype == DType::I8 ? 127 : 7;
         array.fillUniformInt(rng, -m, m);
+        break;
+      }
+      // Pre-quantized FP8: N(0, (F / 4)^2) rounded to the format
+      // (saturating at F), so the values span the normal range.
+      if (isFP8DType(*dtype)) {
+        array.fillNormal(rng, (*dtype == DType::F8E4M3 ? 448.0 : 57344.0) /
+                                  4.0);
         break;
       }
       [[fallthrough]];
@@ -1146,7 +1157,8 @@ static bool hasValueRule(ArgRole role, DType dtype) {
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
-    return dtype == DType::I8 || dtype == DType::I4; // pre-quantized
+    return dtype == DType::I8 || dtype == DType::I4 ||
+           isFP8DType(dtype); // pre-quantized
   default:
     return false;
   }
@@ -1166,6 +1178,10 @@ static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
                ? ""
                : "a quantization scale must be finite and positive";
   default:
+    if (isFP8DType(dtype))
+      return std::isfinite(a) ? ""
+                              : "pre-quantized FP8 values must be finite (NaN "
+                                "and infinity patterns are not allowed)";
     if (dtype == DType::I4)
       return a >= -7.0 ? ""
                        : "quantized values are symmetric, in [-7, 7] (-8 "

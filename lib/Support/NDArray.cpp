@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 using namespace attn;
@@ -31,6 +32,8 @@ size_t attn::dtypeSize(DType dtype) {
   case DType::I8:
   case DType::I1:
   case DType::I4:
+  case DType::F8E4M3:
+  case DType::F8E5M2:
     return 1;
   }
   return 0;
@@ -51,6 +54,8 @@ llvm::StringRef attn::dtypeName(DType dtype) {
   case DType::I8: return "i8";
   case DType::I1: return "i1";
   case DType::I4: return "i4";
+  case DType::F8E4M3: return "f8E4M3FN";
+  case DType::F8E5M2: return "f8E5M2";
   }
   return "?";
 }
@@ -130,6 +135,48 @@ uint16_t attn::floatToBf16(float value) {
   return static_cast<uint16_t>(x >> 16);
 }
 
+double attn::fp8ToDouble(uint8_t bits, bool e5m2) {
+  int mantissaBits = e5m2 ? 2 : 3, bias = e5m2 ? 15 : 7;
+  double sign = bits & 0x80 ? -1.0 : 1.0;
+  int exponent = (bits & 0x7f) >> mantissaBits;
+  int mantissa = bits & ((1 << mantissaBits) - 1);
+  int maxExponent = e5m2 ? 31 : 15;
+  if (e5m2 && exponent == maxExponent)
+    return mantissa ? std::numeric_limits<double>::quiet_NaN()
+                    : sign * std::numeric_limits<double>::infinity();
+  if (!e5m2 && exponent == maxExponent && mantissa == 7)
+    return std::numeric_limits<double>::quiet_NaN();
+  if (exponent == 0)
+    return sign * std::ldexp(mantissa, 1 - bias - mantissaBits);
+  return sign * std::ldexp((1 << mantissaBits) + mantissa,
+                           exponent - bias - mantissaBits);
+}
+
+uint8_t attn::doubleToFP8(double value, bool e5m2) {
+  int mantissaBits = e5m2 ? 2 : 3, bias = e5m2 ? 15 : 7, emin = 1 - bias;
+  double largest = e5m2 ? 57344.0 : 448.0;
+  if (std::isnan(value))
+    return 0x7f; // a NaN in both formats
+  uint8_t sign = std::signbit(value) ? 0x80 : 0;
+  double a = std::min(std::fabs(value), largest);
+  if (a == 0.0)
+    return sign;
+  int e;
+  std::frexp(a, &e); // a = f 2^e, f in [0.5, 1): binade 2^(e - 1)
+  double step = std::ldexp(1.0, std::max(e - 1, emin) - mantissaBits);
+  double q = std::nearbyint(a / step) * step; // ties to even
+  q = std::min(q, largest);
+  if (q == 0.0) // below half the smallest subnormal (or a tie to 0)
+    return sign;
+  std::frexp(q, &e);
+  if (e - 1 < emin) // subnormal
+    return sign | static_cast<uint8_t>(std::ldexp(q, bias - 1 + mantissaBits));
+  int mantissa = static_cast<int>(std::ldexp(q, mantissaBits - (e - 1))) -
+                 (1 << mantissaBits);
+  return sign | static_cast<uint8_t>(((e - 1 + bias) << mantissaBits) |
+                                     mantissa);
+}
+
 NDArray::NDArray(DType dtype, std::vector<int64_t> shape)
     : dtype_(dtype), shape_(std::move(shape)) {
   bytes_.assign(storageBytes(dtype_, numElements()), 0);
@@ -163,6 +210,8 @@ double NDArray::getDouble(int64_t i) const {
   case DType::I8: { int8_t v; std::memcpy(&v, p, 1); return v; }
   case DType::I1: return *p ? 1.0 : 0.0;
   case DType::I4: break; // above
+  case DType::F8E4M3: return fp8ToDouble(*p, false);
+  case DType::F8E5M2: return fp8ToDouble(*p, true);
   }
   return 0.0;
 }
@@ -186,6 +235,8 @@ void NDArray::setDouble(int64_t i, double value) {
   case DType::I8: { int8_t v = static_cast<int8_t>(value); std::memcpy(p, &v, 1); return; }
   case DType::I1: *p = value != 0.0; return;
   case DType::I4: return; // above
+  case DType::F8E4M3: *p = doubleToFP8(value, false); return;
+  case DType::F8E5M2: *p = doubleToFP8(value, true); return;
   }
 }
 
@@ -193,6 +244,14 @@ std::vector<double> NDArray::toDoubles() const {
   std::vector<double> out(numElements());
   for (int64_t i = 0, e = out.size(); i < e; ++i)
     out[i] = getDouble(i);
+  return out;
+}
+
+NDArray NDArray::reinterpret(DType dtype) const {
+  NDArray out = *this;
+  if (dtypeSize(dtype) == dtypeSize(dtype_) && dtype != DType::I4 &&
+      dtype_ != DType::I4)
+    out.dtype_ = dtype;
   return out;
 }
 
@@ -240,6 +299,8 @@ static llvm::Expected<DType> dtypeFromDescr(llvm::StringRef descr,
   if (descr == "<i4") return DType::I32;
   if (descr == "|i1") return DType::I8;
   if (descr == "|b1") return DType::I1;
+  // FP8 bit patterns (NumPy has no FP8): e4m3fn until the caller retags.
+  if (descr == "|u1") return DType::F8E4M3;
   return npyError("unsupported .npy dtype '" + descr + "'" +
                   (descr == "<u2"
                        ? " (pass --bf16 for bfloat16 stored as uint16)"
@@ -257,6 +318,9 @@ static llvm::StringRef descrFromDType(DType dtype) {
   case DType::I8: return "|i1";
   case DType::I1: return "|b1";
   case DType::I4: return ""; // no NumPy dtype: written as |i1 (writeNpy)
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+    return "|u1"; // no NumPy dtype: the bit patterns as uint8
   }
   return "";
 }

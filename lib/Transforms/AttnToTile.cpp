@@ -388,7 +388,7 @@ void TileProgramBuilder::rotate() {
     return;
   // A pre-quantized key (keys_only) holds keys rotated offline: only the
   // query is rotated.
-  bool keyRotated = !isa<FloatType>(
+  bool keyRotated = !isUnquantizedFloatType(
       cast<RankedTensorType>(kSource.getType()).getElementType());
   auto rotated = [&](Value operand) -> Value {
     auto type = cast<RankedTensorType>(operand.getType());
@@ -444,7 +444,8 @@ void TileProgramBuilder::quantizeOperands() {
                      bool center, Value residual,
                      Value salient) -> std::pair<Value, Value> {
     auto type = cast<RankedTensorType>(operand.getType());
-    if (type.getElementType().isInteger(8))
+    if (type.getElementType().isInteger(8) ||
+        isFP8Type(type.getElementType()))
       return {operand, scaleOperand};
     auto valuesType = RankedTensorType::get(type.getShape(), b.getI8Type());
     // Pre-quantized INT4: held in i8 lanes, as the compiler's own INT4.
@@ -458,6 +459,17 @@ void TileProgramBuilder::quantizeOperands() {
     }
     if (quant.getScheme() == QuantScheme::Sign)
       return {SignOp::create(b, loc, valuesType, operand), scaleOperand};
+    if (isFP8Scheme(quant.getScheme())) {
+      // FP8 per block of tokens, held dequantized in f32 (no scales left).
+      bool e5m2 = quant.getScheme() == QuantScheme::Fp8E5M2;
+      return {QuantizeFP8Op::create(
+                  b, loc,
+                  RankedTensorType::get(type.getShape(), b.getF32Type()),
+                  operand, b.getI64IntegerAttr(block),
+                  center ? b.getUnitAttr() : UnitAttr(),
+                  e5m2 ? b.getUnitAttr() : UnitAttr()),
+              Value()};
+    }
     auto scalesType = RankedTensorType::get(
         {type.getDimSize(0), type.getDimSize(1), ShapedType::kDynamic},
         b.getF32Type());
@@ -483,14 +495,24 @@ void TileProgramBuilder::quantizeOperands() {
   std::tie(kValues, kScales) = prepare(kSource, op.getKScale(),
                                        quant.getKBlock(), quant.getSmoothK(),
                                        kResidual, op.getKSalient());
-  if (quant.getKeysOnly()) {
+  // The f32 form of a quantized operand: the compiler's FP8 is already
+  // dequantized (f32); i8/i4 values and FP8 operands times their scales.
+  auto dequantized = [&](Value values, Value scales, int64_t block) -> Value {
+    auto type = cast<RankedTensorType>(values.getType());
+    if (type.getElementType().isF32())
+      return values;
+    return DequantizeOp::create(
+        b, loc, RankedTensorType::get(type.getShape(), b.getF32Type()),
+        values, scales, b.getI64IntegerAttr(block));
+  };
+  if (quant.getKeysOnly() || isFP8Scheme(quant.getScheme())) {
     // The float scores read the dequantized keys, f32(kq) * sk, once per
-    // call; the integer kernels are not used.
-    auto kType = cast<RankedTensorType>(kValues.getType());
-    keySource = DequantizeOp::create(
-        b, loc, RankedTensorType::get(kType.getShape(), b.getF32Type()),
-        kValues, kScales, b.getI64IntegerAttr(quant.getKBlock()));
-    floatQuery = qSource;
+    // call; the integer kernels are not used. FP8 Q K^T: the query too
+    // (products of two FP8 values are exact in f32; the f32 kernels).
+    keySource = dequantized(kValues, kScales, quant.getKBlock());
+    floatQuery = quant.getKeysOnly()
+                     ? qSource
+                     : dequantized(qValues, qScales, quant.getQBlock());
   }
   auto vType = cast<RankedTensorType>(op.getValue().getType());
   if (quant.getPv() == PVPrecision::Fp8E4M3 ||
@@ -548,7 +570,7 @@ TileProgramBuilder::loadQuantized(Value values, Value scales, int64_t block,
 
 Value TileProgramBuilder::rawScores(Value k0) {
   QuantizedQKAttr quant = op.getQuantizationAttr();
-  if (quant && !quant.getKeysOnly()) {
+  if (quant && !quant.getKeysOnly() && !isFP8Scheme(quant.getScheme())) {
     auto [kTile, kRowScales] =
         loadQuantized(kValues, kScales, quant.getKBlock(), hk, k0, tileKv);
     Value correction;
@@ -749,7 +771,7 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
   QuantizedQKAttr quant = op.getQuantizationAttr();
-  if (quant && !quant.getKeysOnly()) {
+  if (quant && !quant.getKeysOnly() && !isFP8Scheme(quant.getScheme())) {
     std::tie(qTile, qRowScales) =
         loadQuantized(qValues, qScales, quant.getQBlock(), hi, q0, tileQ);
     if (qMeans)
@@ -759,7 +781,8 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
       qLowRankTile = LoadOp::create(b, loc, tileType(tileQ, qLowRank),
                                     qLowRank, bi, hi, q0);
   } else if (floatQuery)
-    // keys_only: the float (possibly rotated) query.
+    // keys_only: the float (possibly rotated) query; FP8 Q K^T: the
+    // dequantized query.
     qTile = LoadOp::create(b, loc, tileType(tileQ, floatQuery), floatQuery,
                            bi, hi, q0);
   else

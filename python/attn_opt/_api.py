@@ -112,6 +112,16 @@ def _convert(value, arg: dict, strict: bool) -> np.ndarray:
                 f"argument '{name}' must hold bfloat16 values as a uint16 array "
                 f"(the spec declares bf16), got {a.dtype}{hint}")
         a = bits
+    elif dtype in ("f8E4M3FN", "f8E5M2"):
+        # NumPy has no FP8 type: the bit patterns as uint8, or an ml_dtypes
+        # float8_e4m3fn / float8_e5m2 array (viewed as its bytes).
+        fp8_name = "float8_e4m3fn" if dtype == "f8E4M3FN" else "float8_e5m2"
+        if a.dtype.name == fp8_name:
+            a = a.view(np.uint8)
+        if a.dtype != np.uint8:
+            raise TypeError(
+                f"argument '{name}' must hold {dtype} values as a uint8 array of "
+                f"their bit patterns (or an ml_dtypes {fp8_name} array), got {a.dtype}")
     elif dtype in _FLOAT_NUMPY:
         want = np.dtype(_FLOAT_NUMPY[dtype])
         if a.dtype != want:
@@ -200,6 +210,19 @@ def _check_int8(name: str, arr: np.ndarray) -> None:
                          "values lie in [-127, 127] (-128 is not allowed)")
 
 
+def _check_fp8(name: str, arr: np.ndarray, dtype: str) -> None:
+    """Pre-quantized FP8 Q and K (uint8 bit patterns) are finite: no NaN
+    (e4m3fn: 0x7f / 0xff; e5m2: exponent 31 with a mantissa) and no e5m2
+    infinity (exponent 31), as attn-run and the reference require."""
+    magnitude = arr & 0x7F
+    bad = magnitude == 0x7F if dtype == "f8E4M3FN" else magnitude >= 0x7C
+    if bad.any():
+        index = int(np.flatnonzero(bad.reshape(-1))[0])
+        raise ValueError(f"argument '{name}': element {index} is the bit pattern "
+                         f"{int(arr.reshape(-1)[index]):#04x}: pre-quantized FP8 values "
+                         "must be finite (NaN and infinity patterns are not allowed)")
+
+
 def _check_flags(name: str, arr: np.ndarray) -> None:
     """Salient flags (k_salient) are 0 or 1, as attn-run and the reference
     require: compiled kernels read any nonzero flag as 1."""
@@ -252,6 +275,8 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
             _check_flags(name, arr)
         elif role in ("query", "key") and arr.dtype == np.int8:
             _check_int8(name, arr)
+        elif role in ("query", "key") and a["dtype"] in ("f8E4M3FN", "f8E5M2"):
+            _check_fp8(name, arr, a["dtype"])
         arrays.append(arr)
         args.append(a)
         by_role.setdefault(role, arr)
@@ -315,8 +340,8 @@ def _result_arrays(spec: Spec, q: np.ndarray, v: np.ndarray) -> List[np.ndarray]
 
 class Kernel:
     """A spec compiled for the CPU: through the tile program (the default)
-    for every extent the spec leaves dynamic, or, with the other lowerings
-    (``tile_program=False``, ``tiled=False``), for fixed shapes.
+    for every extent the spec leaves dynamic, or, with the untiled baseline
+    (``tiled=False``), for fixed shapes.
 
     Call it (or :meth:`run`) with arrays of those shapes (``shapes`` has
     ``None`` for the dynamic extents of a tile-program kernel). Kernels come
@@ -334,28 +359,24 @@ class Kernel:
         self.options = options
 
     @property
-    def num_work_items(self) -> int:
-        """Work items of the tiled kernel (0 for the untiled path)."""
-        return self._kernel.num_work_items
-
-    @property
     def compile_seconds(self) -> float:
         return self._kernel.compile_seconds
 
     @property
     def vector_width(self) -> int:
-        """f32 lanes per vector of the tiled kernel (0 for the untiled path)."""
+        """f32 lanes per vector of the tile program's vector kernels (0 for
+        the untiled path and the portable tiles)."""
         return self._kernel.vector_width
 
     @property
     def tile_q(self) -> int:
-        """Queries per tile that ran: the requested ``tile_q`` rounded up to
-        whole vectors (0 for the untiled path)."""
+        """Queries per tile that ran: the requested ``tile_q``, or the
+        automatic one (0 for the untiled path)."""
         return self._kernel.tile_q
 
     @property
     def tile_kv(self) -> int:
-        """Keys per tile of the tiled kernel (0 for the untiled path)."""
+        """Keys per tile of the tile program (0 for the untiled path)."""
         return self._kernel.tile_kv
 
     @property
@@ -441,13 +462,13 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     give its tiles (the kernels need whole vectors in ``tile_kv`` and
     leave other tiles to the portable code).
 
-    ``tile_program=False`` selects the monolithic tiled kernel
-    (``convert-attn-to-cpu``, to be deleted: kept for comparison) and
-    ``tiled=False`` the untiled baseline (``tile_program=True`` with it
-    raises ``ValueError``); both compile for the arrays' shapes. Specs
-    with a ``feature_map`` or a ``decay`` (linear attention), a selection,
+    ``tiled=False`` selects the untiled baseline, compiled for the arrays'
+    shapes (``tile_program=True`` with it raises ``ValueError``;
+    ``tile_program=False`` too: the monolithic tiled kernel it selected
+    was removed, the tile program replaces it). Specs with a
+    ``feature_map`` or a ``decay`` (linear attention), a selection,
     quantization, an epilogue or an affine normalization are lowered
-    through the tile program only: the other lowerings raise
+    through the tile program only: the untiled lowering raises
     :class:`CompileError` for them.
 
     ``linear_chunk`` (tile program only; int in [0, 1024], default 64):
@@ -461,9 +482,8 @@ def compile(spec: SpecLike, q, k, v, *, tiled: bool = True, tile_q: int = 0,
     Options: ``tile_q`` (queries per tile, 0: automatic), ``tile_kv``
     (keys per tile), ``threads`` (worker threads, 0: all cores),
     ``vector_width`` (f32 lanes per vector, 8 or 16; 0: the host's, 16 with
-    AVX-512F, else 8, and 8 when 16 does not divide ``tile_q``). A ``tile_q``
-    that the width does not divide is rounded up to whole vectors: the
-    kernel's ``vector_width``, ``tile_q`` and ``tile_kv`` say what runs.
+    AVX-512F, else 8). The kernel's ``vector_width``, ``tile_q`` and
+    ``tile_kv`` say what runs.
     """
     return _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse,
                     operands, vector_width, tile_program, linear_chunk,
@@ -493,10 +513,12 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
     if tile_program and not tiled:
         raise ValueError("tile_program=True compiles through the tile program and "
                          "tiled=False selects the untiled lowering: pass one of them")
-    if tile_program is None:
-        tile_program = bool(tiled)
-    lowering = ("tile_program" if tile_program else
-                "tiled_kernel" if tiled else "untiled")
+    if tile_program is not None and not tile_program:
+        raise ValueError("tile_program=False selected the monolithic tiled kernel, "
+                         "which was removed: the tile program (the default) "
+                         "replaces it; tiled=False selects the untiled baseline")
+    tile_program = bool(tiled)
+    lowering = "tile_program" if tile_program else "untiled"
     if not isinstance(portable_tiles, (bool, np.bool_)):
         raise TypeError(f"portable_tiles must be a bool, got {portable_tiles!r}")
     if portable_tiles and not tile_program:
@@ -519,7 +541,7 @@ def _compile(spec, q, k, v, tiled, tile_q, tile_kv, threads, return_lse, operand
             f"spec @{spec.entry} is linear attention (it has a "
             f"{'feature_map' if spec.info['feature_map'] else 'decay'}), which is "
             "lowered through the tile program only: compile or run it with "
-            "the default lowering (not tile_program=False or tiled=False)")
+            "the default lowering (not tiled=False)")
     arrays, args = _collect(spec, q, k, v, operands)
     if tile_program:
         # Dynamic extents stay dynamic (-1): one kernel for every length.

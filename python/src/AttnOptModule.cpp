@@ -33,7 +33,6 @@
 #include "attn/Transforms/TileProgramLimits.h"
 #include "attn/Analysis/BlockClassification.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
-#include "attn/Conversion/CPUTiles.h"
 #include "attn/JIT.h"
 #include "attn/Reference/Reference.h"
 #include "attn/Runner/Runner.h"
@@ -236,7 +235,8 @@ static std::unique_ptr<Parsed> parseAndBind(const std::string &text,
 static std::optional<attn::DType> parseDType(const std::string &name) {
   using attn::DType;
   for (DType d : {DType::F64, DType::F32, DType::F16, DType::BF16, DType::I64,
-                  DType::I32, DType::I8, DType::I1})
+                  DType::I32, DType::I8, DType::I1, DType::F8E4M3,
+                  DType::F8E5M2})
     if (attn::dtypeName(d) == name)
       return d;
   return std::nullopt;
@@ -299,6 +299,10 @@ static bool compatible(const Array &a, attn::DType dtype) {
             code == nb::dlpack::dtype_code::Int) && t.bits == 8;
   case DType::I4:
     return false; // packed nibbles have no NumPy dtype: not passed yet
+  case DType::F8E4M3:
+  case DType::F8E5M2:
+    // FP8 bit patterns as uint8 (NumPy has no FP8 type).
+    return code == nb::dlpack::dtype_code::UInt && t.bits == 8;
   }
   return false;
 }
@@ -419,20 +423,18 @@ Kernel compileKernel(
   attn::CompileOptions options;
   if (lowering == "tile_program")
     options.lowering = attn::CompileOptions::Lowering::TileProgram;
-  else if (lowering == "tiled_kernel")
-    options.lowering = attn::CompileOptions::Lowering::TiledKernel;
   else if (lowering == "untiled")
     options.lowering = attn::CompileOptions::Lowering::Untiled;
   else
-    throw ArgumentError("lowering must be tile_program, tiled_kernel or "
-                        "untiled, got '" + lowering + "'");
+    throw ArgumentError("lowering must be tile_program or untiled, got '" +
+                        lowering + "'");
   bool tileProgram = options.tileProgram();
-  if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxCPUTileQ ||
-      tileKv > attn::kMaxCPUTileKv)
+  if (tileQ < 0 || tileKv < 1 || tileQ > attn::kMaxTileProgramTile ||
+      tileKv > attn::kMaxTileProgramTile)
     throw ArgumentError("tile_q must be in [0, " +
-                        std::to_string(attn::kMaxCPUTileQ) +
+                        std::to_string(attn::kMaxTileProgramTile) +
                         "] (0: automatic) and tile_kv in [1, " +
-                        std::to_string(attn::kMaxCPUTileKv) + "]");
+                        std::to_string(attn::kMaxTileProgramTile) + "]");
   if (vectorWidth != 0 && vectorWidth != 8 && vectorWidth != 16)
     throw ArgumentError("vector_width must be 0 (automatic), 8 or 16, got " +
                         std::to_string(vectorWidth));
@@ -762,8 +764,6 @@ NB_MODULE(_core, m) {
 
   nb::class_<Kernel>(m, "Kernel")
       .def("run", &Kernel::run, nb::arg("args"), nb::arg("results"))
-      .def_prop_ro("num_work_items",
-                   [](const Kernel &k) { return k.fn->numWorkItems(); })
       .def_prop_ro("compile_seconds",
                    [](const Kernel &k) { return k.fn->compileSeconds(); })
       .def_prop_ro("vector_width",
@@ -816,8 +816,8 @@ NB_MODULE(_core, m) {
                           kernelCache().evictions(), kernelCache().maxSize());
   });
   m.def("host_vector_width", &attn::hostVectorWidth);
-  m.attr("MAX_TILE_Q") = attn::kMaxCPUTileQ;
-  m.attr("MAX_TILE_KV") = attn::kMaxCPUTileKv;
+  m.attr("MAX_TILE_Q") = attn::kMaxTileProgramTile;
+  m.attr("MAX_TILE_KV") = attn::kMaxTileProgramTile;
   m.attr("MAX_LINEAR_CHUNK") = attn::kMaxLinearChunk;
   m.def("host_has_bf16_dot", &attn::hostHasBF16Dot, nb::arg("vector_width"));
   m.def("host_has_int8_dot", &attn::hostHasInt8Dot, nb::arg("vector_width"));

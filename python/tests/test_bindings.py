@@ -122,8 +122,8 @@ def test_run_text_spec(spec_text):
 
 
 @pytest.mark.parametrize("options", [
-    dict(tiled=True), dict(tiled=False), dict(tile_program=False),
-    dict(tile_program=False, tile_q=8, tile_kv=16), dict(tile_q=8, tile_kv=16),
+    dict(tiled=True), dict(tiled=False), dict(tile_program=True),
+    dict(tile_q=8, tile_kv=16),
     dict(tile_q=16, tile_kv=8, threads=1), dict(threads=2),
     dict(vector_width=8), dict(vector_width=16),
     dict(tile_q=24, vector_width=16), dict(tile_q=12)])
@@ -132,31 +132,29 @@ def test_compile_options(spec_text, options):
     kernel = ao.compile(spec_text, *args, **options)
     assert isinstance(kernel, ao.Kernel)
     assert kernel.compile_seconds >= 0
-    # Work items are counted at compile time by the tiled kernel only (the
-    # tile program's depend on the lengths of each call).
-    tiled_kernel = options.get("tiled", True) and options.get("tile_program") is False
-    assert kernel.tile_program == (options.get("tiled", True) and not tiled_kernel)
-    if tiled_kernel:
-        assert kernel.num_work_items > 0
-    else:
-        assert kernel.num_work_items == 0
+    assert kernel.tile_program == options.get("tiled", True)
     out = kernel(*args)
     assert ao.compare(out, ao.reference(spec_text, *args)).passed
 
 
 @pytest.mark.parametrize("requested,width,tile_q", [
     # (tile_q, vector_width) asked for -> (lanes, queries per tile) that ran:
-    # an explicit width is kept and the tile rounded up to whole vectors; an
-    # automatic width is the host's, 8 when 16 does not divide the tile.
-    ((8, 8), 8, 8), ((24, 16), 16, 32), ((12, 8), 8, 16), ((16, 16), 16, 16),
-    ((24, 0), 8, 24), ((40, 0), 8, 40), ((12, 0), 8, 16)])
+    # an explicit width and tile are kept; the automatic tile is four vectors.
+    ((8, 8), 8, 8), ((24, 16), 16, 24), ((12, 8), 8, 12), ((16, 16), 16, 16),
+    ((0, 8), 8, 32), ((0, 16), 16, 64)])
 def test_tiles_that_ran(spec_text, requested, width, tile_q):
-    """The tiled kernel's tile rounding (the tile program keeps tile_q)."""
     args = make_qkv((1, 2, 1, 37, 37, 8), seed=3)
     kernel = ao.compile(spec_text, *args, tile_q=requested[0],
-                        vector_width=requested[1], tile_program=False)
+                        vector_width=requested[1])
     assert (kernel.vector_width, kernel.tile_q, kernel.tile_kv) == (width, tile_q, 64)
     assert ao.compare(kernel(*args), ao.reference(spec_text, *args)).passed
+
+
+def test_tiled_kernel_was_removed(spec_text):
+    """tile_program=False selected the monolithic tiled kernel: a
+    ValueError that names its replacement."""
+    with pytest.raises(ValueError, match="was removed: the tile program"):
+        ao.compile(spec_text, *make_qkv((1, 2, 1, 8, 8, 4)), tile_program=False)
 
 
 def test_automatic_width_is_the_hosts(spec_text):
@@ -186,9 +184,9 @@ def test_kernel_cache(spec_text):
 
 
 def test_kernel_rejects_other_shapes(spec_text):
-    """A kernel specialized to its shapes (the lowerings other than the
-    default tile program) refuses others; the tile program's serves them."""
-    for lowering in (dict(tile_program=False), dict(tiled=False)):
+    """A kernel specialized to its shapes (the untiled lowering) refuses
+    others; the tile program's serves them."""
+    for lowering in (dict(tiled=False),):
         kernel = ao.compile(spec_text, *make_qkv((1, 2, 2, 8, 8, 4)), **lowering)
         with pytest.raises(ValueError, match="compiled for"):
             kernel(*make_qkv((1, 2, 2, 9, 9, 4)))

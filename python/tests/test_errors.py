@@ -71,7 +71,7 @@ def test_bad_compile_options():
         ao.run(SPEC_TEXT, *args, tile_kv=32768)
     with pytest.raises(ValueError, match="tile_kv must be in"):
         ao.run(SPEC_TEXT, *args, tile_kv=2 ** 63 - 2)
-    with pytest.raises(ValueError, match=r"tile_q must be in \[0, 1024\]"):
+    with pytest.raises(ValueError, match=r"tile_q must be in \[0, 4096\]"):
         ao.run(SPEC_TEXT, *args, tile_q=10 ** 8)
     with pytest.raises(ValueError, match="vector_width must be 0"):
         ao.run(SPEC_TEXT, *args, vector_width=12)

@@ -242,7 +242,7 @@ def test_linear_chunk_is_part_of_the_cache_key():
                                      linear_chunk=np.int64(5), decay=a).linear_chunk
     # Other lowerings do not read it.
     assert ao.compile(ao.Spec(mask=ao.causal()), q, k, v,
-                      tile_program=False).linear_chunk is None
+                      tiled=False).linear_chunk is None
 
 
 def test_wrong_expectations_fail():
@@ -427,7 +427,7 @@ def test_linear_chunk_argument():
         with pytest.raises(TypeError, match="linear_chunk must be an integer"):
             ao.run(spec, q, k, v, tile_program=True, linear_chunk=bad)
     with pytest.raises(ValueError, match="linear_chunk is an option of the tile program"):
-        ao.run(ao.Spec(mask=ao.causal()), q, k, v, linear_chunk=0, tile_program=False)
+        ao.run(ao.Spec(mask=ao.causal()), q, k, v, linear_chunk=0, tiled=False)
     assert compiled_kernels() == before
     # The bounds themselves compile.
     for chunk in (0, 1024):
@@ -446,7 +446,7 @@ def test_linear_specs_need_the_tile_program():
     before = compiled_kernels()
     for spec in specs:
         operands = {"decay": a} if spec.info["has_decay"] else {}
-        for lowering in (dict(tile_program=False), dict(tiled=False)):
+        for lowering in (dict(tiled=False),):
             with pytest.raises(CompileError, match="lowered through the tile program only"):
                 ao.compile(spec, q, k, v, **lowering, **operands)
             with pytest.raises(CompileError, match="with the default lowering"):

@@ -70,7 +70,7 @@ def test_binaryattention_other_lowerings_refuse():
     q, k, v = make_qkv((1, 2, 2, 20, 20, 8), "f32", 0)
     alpha = np.ones((1, 2, 1), np.float32)
     bias = np.zeros((1, 2, 20, 20), np.float32)
-    for lowering in (dict(tile_program=False), dict(tiled=False)):
+    for lowering in (dict(tiled=False),):
         with pytest.raises(CompileError, match="quantization is lowered through the tile program only"):
             ao.run(spec, q, k, v, q_scale=alpha, bias=bias, **lowering)
 
@@ -131,3 +131,47 @@ def test_bipft_low_rank_term():
     assert c.passed, str(c)
     with pytest.raises(SpecError, match=r"bipft.mlir:34:8: error: .attn.attention. op low_rank W dimension 2 \(rank of U\) is 2 but must be 3"):
         ao.run(spec, q, k, v, q_scale=alpha, low_rank_u=u, low_rank_w=w[:, :, :2].copy())
+
+
+FP8_SPEC = """
+func.func @fp8(%q: tensor<?x?x?x?xf8E4M3FN>, %k: tensor<?x?x?x?xf8E5M2>, %v: tensor<?x?x?x?xf32>,
+               %sq: tensor<1x?x1xf32> {attn.name = "sq"}, %sk: tensor<?x?x?xf32> {attn.name = "sk"})
+    -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v q_scale(%sq : tensor<1x?x1xf32>) k_scale(%sk : tensor<?x?x?xf32>)
+       mask(#attn.causal) quantization(#attn.quantized_qk<scheme = fp8_e4m3, k_block = 16>)
+       : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?x?xf8E5M2>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+"""
+
+
+def _fp8_bits(rng, shape, bad):
+    x = rng.integers(0, 256, shape)
+    return np.where(np.isin(x, bad), 0, x).astype(np.uint8)
+
+
+def test_fp8_operands_match_reference():
+    """Pre-quantized FP8 q and k pass as uint8 arrays of their bit patterns;
+    NaN patterns (and e5m2 infinities) raise ValueError, as do other dtypes."""
+    spec = ao.parse(FP8_SPEC.replace("f8E5M2", "f8E4M3FN"))
+    rng = np.random.default_rng(5)
+    b, h, n, d = 1, 2, 40, 16
+    q = _fp8_bits(rng, (b, h, n, d), [0x7F, 0xFF])
+    k = _fp8_bits(rng, (b, h, n, d), [0x7F, 0xFF])
+    v = rng.standard_normal((b, h, n, d)).astype(np.float32)
+    sq = np.full((1, h, 1), 0.01, np.float32)
+    sk = rng.uniform(0.001, 0.01, (1, h, 3)).astype(np.float32)
+    out = ao.run(spec, q, k, v, tile_program=True, sq=sq, sk=sk)
+    c = ao.compare(out, ao.reference(spec, q, k, v, sq=sq, sk=sk))
+    assert c.passed, str(c)
+    bad = k.copy()
+    bad[0, 1, 2, 3] = 0xFF
+    with pytest.raises(ValueError, match="element 675 is the bit pattern 0xff"):
+        ao.run(spec, q, bad, v, tile_program=True, sq=sq, sk=sk)
+    with pytest.raises(TypeError, match="as a uint8 array of their bit patterns"):
+        ao.run(spec, q, k.astype(np.float32), v, tile_program=True, sq=sq, sk=sk)
+
+
+def test_fp8_scheme_refuses_the_other_format():
+    with pytest.raises(SpecError, match="an 'f8E5M2' key needs"):
+        ao.parse(FP8_SPEC)

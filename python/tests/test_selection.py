@@ -36,7 +36,7 @@ def test_moba_tile_program_matches_reference(moba, shape, seed):
 
 def test_moba_other_lowerings_refuse(moba):
     q, k, v = make_qkv((1, 2, 1, 100, 100, 16), "f32", 0)
-    for lowering in (dict(tile_program=False), dict(tiled=False)):
+    for lowering in (dict(tiled=False),):
         with pytest.raises(CompileError, match="block selection is lowered through the tile program only"):
             ao.run(moba, q, k, v, **lowering)
     c = ao.compare(ao.run(moba, q, k, v), ao.reference(moba, q, k, v))  # the default

@@ -93,7 +93,7 @@ def test_cache_key_has_no_lengths():
     assert compiled_kernels() == before
     assert ao.cache_info()["hits"] == hits + 5
     # A static compilation is keyed by its shapes, as before.
-    static = ao.compile(spec, *make_qkv((1, 4, 2, 37, 37, 16)), tile_program=False)
+    static = ao.compile(spec, *make_qkv((1, 4, 2, 37, 37, 16)), tiled=False)
     assert not static.tile_program
     assert static._kernel.function_id != first._kernel.function_id
     assert compiled_kernels() == before + 1
@@ -145,7 +145,6 @@ def test_tile_sizes():
     assert (default.tile_q, default.tile_kv) == (4 * ao.host_vector_width(), 64)
     # The key loop's vector kernels at the host's width, unless asked.
     assert default.vector_width == ao.host_vector_width()
-    assert default.num_work_items == 0
     portable = ao.compile(spec, *make_qkv((1, 2, 2, 8, 8, 8)), tile_program=True,
                           portable_tiles=True)
     assert portable.vector_width == 0 and portable.tile_q == 32
@@ -215,7 +214,7 @@ def test_repr_and_options():
     # The default is the tile program.
     default = ao.compile(spec, *args, threads=3)
     assert default.tile_program and default._kernel.function_id == kernel._kernel.function_id
-    static = ao.compile(spec, *args, tile_program=False)
+    static = ao.compile(spec, *args, tiled=False)
     assert static.tile_program is False
     assert static.options["tile_program"] is False
     assert "tile program" not in repr(static).split("options=")[0]
@@ -231,9 +230,6 @@ def test_invalid_options():
         ao.run(spec, *args, tile_program=True, vector_width=12)
     with pytest.raises(ValueError, match="portable_tiles"):
         ao.run(spec, *args, tile_program=True, portable_tiles=True, vector_width=8)
-    with pytest.raises(ValueError, match="portable_tiles is an option of the tile program, "
-                       "not of the tiled kernel lowering"):
-        ao.compile(spec, *args, tile_program=False, portable_tiles=True)
     with pytest.raises(ValueError, match="portable_tiles is an option of the tile program, "
                        "not of the untiled lowering"):
         ao.compile(spec, *args, tiled=False, portable_tiles=True)
@@ -254,11 +250,11 @@ def test_invalid_options():
     with pytest.raises(ValueError, match="tile_q must be in"):
         ao._api._core.compile(spec.text, spec.filename, spec.entry,
                               [("f32", [-1] * 4)] * 3, ["f32"], "tile_program", 0, 0, 0, 0)
-    with pytest.raises(ValueError, match="lowering must be tile_program, tiled_kernel or untiled"):
+    with pytest.raises(ValueError, match="lowering must be tile_program or untiled"):
         ao._api._core.compile(spec.text, spec.filename, spec.entry,
                               [("f32", [-1] * 4)] * 3, ["f32"], "tiled", 0, 64, 0, 0)
     # Dynamic extents without the tile program.
-    for lowering in ("tiled_kernel", "untiled"):
+    for lowering in ("untiled",):
         with pytest.raises(ValueError, match="need tile_program"):
             ao._api._core.compile(spec.text, spec.filename, spec.entry,
                                   [("f32", [-1] * 4)] * 3, ["f32"], lowering, 0, 64, 0, 0)
@@ -349,4 +345,4 @@ def test_linear_attention_with_decay():
         with pytest.raises(ValueError, match="a decay must lie in"):
             ao.reference(spec, q, k, v, a=a)
     with pytest.raises(ao.CompileError, match="lowered through the tile program only"):
-        ao.run(spec, q, k, v, a=np.full((1, 2, 5), 0.9, np.float32), tile_program=False)
+        ao.run(spec, q, k, v, a=np.full((1, 2, 5), 0.9, np.float32), tiled=False)

@@ -114,7 +114,7 @@ TEST(KernelCacheTest, DynamicExtentsCompileOnceForEveryLength) {
   EXPECT_EQ(cache.size(), 1u);
   EXPECT_EQ(cache.hits(), 1u);
   EXPECT_EQ((*a)->numTileProgramOps(), 1);
-  // Every length agrees with the tiled kernel compiled for it.
+  // Every length agrees with the kernel compiled for its static shapes.
   for (int64_t n : {1, 37, 100}) {
     SCOPED_TRACE(n);
     auto fixed = cache.getOrCompile(kCausal, "causal", shapes(n));
@@ -566,22 +566,21 @@ TEST(CompiledFunctionTest, VectorWidthsAgree) {
     ASSERT_NEAR(outs[0].getDouble(i), outs[1].getDouble(i), 1e-5) << i;
 }
 
-/// A query tile is never an error for a valid positive size: an automatic
-/// width divides it (16 lanes halved to 8 on an AVX-512 host), an explicit
-/// width keeps and rounds the tile up to whole vectors; the kernel reports
-/// what it runs. Invalid widths and tiles are refused with a message.
+/// A query tile is never an error for a valid positive size: the tile
+/// program keeps an explicit width and query tile (the automatic width is
+/// the host's, the automatic tile four vectors); the kernel reports what it
+/// runs. Invalid widths and tiles are refused with a message.
 TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
   struct Case {
     int64_t tileQ, width, lanes, tile;
-  } cases[] = {{24, 0, 8, 24},  {40, 0, 8, 40},  {12, 0, 8, 16},
-               {24, 16, 16, 32}, {12, 8, 8, 16}, {16, 16, 16, 16},
-               {0, 8, 8, 32},   {0, 16, 16, 64}, {5, 4, 4, 8}};
+  } cases[] = {{24, 8, 8, 24},   {40, 8, 8, 40},   {12, 8, 8, 12},
+               {24, 16, 16, 24}, {16, 16, 16, 16}, {0, 8, 8, 32},
+               {0, 16, 16, 64},  {5, 4, 4, 5}};
   for (const Case &c : cases) {
     SCOPED_TRACE(testing::Message() << "tile-q " << c.tileQ << " width "
                                     << c.width);
     KernelCache cache;
     CompileOptions o;
-    o.lowering = CompileOptions::Lowering::TiledKernel;
     o.tileQ = c.tileQ;
     o.vectorWidth = c.width;
     o.tileKv = 16;
@@ -595,12 +594,11 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
     Buffers b(45);
     ASSERT_FALSE(static_cast<bool>(b.run(**kernel)));
   }
-  // On an AVX-512 host the automatic width with the default tile is 16.
+  // The automatic width is the host's, the automatic tile four vectors.
   KernelCache cache;
-  CompileOptions tiledKernel;
-  tiledKernel.lowering = CompileOptions::Lowering::TiledKernel;
-  auto host = cache.getOrCompile(kCausal, "causal", shapes(45), tiledKernel);
+  auto host = cache.getOrCompile(kCausal, "causal", shapes(45), {});
   ASSERT_TRUE(static_cast<bool>(host)) << llvm::toString(host.takeError());
+  EXPECT_EQ((*host)->vectorWidth(), hostVectorWidth());
   EXPECT_EQ((*host)->queryTile(), 4 * hostVectorWidth());
 
   struct Refused {
@@ -609,15 +607,15 @@ TEST(CompiledFunctionTest, QueryTilesAtEveryWidth) {
   } refused[] = {
       {0, 64, 12, "vector width must be 0 (automatic), 4, 8 or 16 f32 lanes, "
                   "got 12"},
-      {-8, 64, 0, "tile-q must be in [0, 1024] (0: automatic) and tile-kv in "
-                  "[1, 4096], got tile-q -8, tile-kv 64"},
-      {0, 0, 8, "got tile-q 0, tile-kv 0"},
-      {0, 32768, 8, "got tile-q 0, tile-kv 32768"},
+      {-8, 64, 0, "tile-program tiles must be in [1, 4096], got tile-q -8, "
+                  "tile-kv 64"},
+      {0, 0, 8, "got tile-q 32, tile-kv 0"},
+      {0, 32768, 8, "got tile-q 32, tile-kv 32768"},
       {int64_t(1) << 62, 64, 0, "got tile-q 4611686018427387904, tile-kv 64"},
       {0, std::numeric_limits<int64_t>::max() - 1, 0,
        "tile-kv 9223372036854775806"}};
   for (auto [tileQ, tileKv, width, message] : refused) {
-    CompileOptions o = tiledKernel;
+    CompileOptions o;
     o.tileQ = tileQ;
     o.tileKv = tileKv;
     o.vectorWidth = width;
@@ -658,7 +656,7 @@ TEST(CompiledFunctionTest, OptionsOfTheOtherPathAreRefused) {
   };
   for (const Refused &r : refused) {
     CompileOptions o;
-    o.lowering = CompileOptions::Lowering::TiledKernel;
+    o.lowering = CompileOptions::Lowering::Untiled;
     r.set(o);
     auto kernel = cache.getOrCompile(kCausal, "causal", shapes(20), o);
     ASSERT_FALSE(static_cast<bool>(kernel)) << r.message;
@@ -713,8 +711,7 @@ TEST(CompiledFunctionTest, ExplicitTarget) {
   EXPECT_EQ((*host)->vectorWidth(), hostVectorWidth());
 }
 
-/// Runs the bf16 causal kernel compiled with `options` by the tiled kernel
-/// (the bf16-dot kernels are its own) on fixed inputs.
+/// Runs the bf16 causal kernel compiled with `options` on fixed inputs.
 llvm::Expected<NDArray> runBF16(const CompileOptions &options,
                                 int64_t n = 37) {
   CompileOptions o = options;

@@ -24,7 +24,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <cstring>
 #include <string>
 
@@ -365,6 +367,71 @@ TEST_F(NpyFile, RoundTripsEveryDType) {
     ASSERT_TRUE(static_cast<bool>(back)) << llvm::toString(back.takeError());
     EXPECT_EQ(back->dtype(), dtype);
     EXPECT_EQ(back->toDoubles(), array.toDoubles()) << dtypeName(dtype).str();
+  }
+}
+
+// FP8 (f8E4M3FN, f8E5M2): every bit pattern decodes to its value and a
+// finite one encodes back to itself; rounding is to nearest even at the
+// format's spacing, saturating at F; '|u1' .npy files hold the bit
+// patterns (read as e4m3, retagged e5m2 by the caller).
+TEST(FP8, DecodesAndEncodesEveryBitPattern) {
+  for (bool e5m2 : {false, true})
+    for (int bits = 0; bits < 256; ++bits) {
+      double v = fp8ToDouble(static_cast<uint8_t>(bits), e5m2);
+      if (!std::isfinite(v))
+        continue;
+      uint8_t back = doubleToFP8(v, e5m2);
+      // -0 and +0 are both zero; every other pattern is its own value.
+      EXPECT_EQ(fp8ToDouble(back, e5m2), v) << bits;
+      if (v != 0.0)
+        EXPECT_EQ(back, bits) << bits << (e5m2 ? " e5m2" : " e4m3");
+    }
+  // e4m3fn: 0x7f and 0xff are NaN, no infinities; 0x7e is 448; the
+  // smallest subnormal 2^-9, the smallest normal 2^-6.
+  EXPECT_TRUE(std::isnan(fp8ToDouble(0x7f, false)));
+  EXPECT_TRUE(std::isnan(fp8ToDouble(0xff, false)));
+  EXPECT_EQ(fp8ToDouble(0x7e, false), 448.0);
+  EXPECT_EQ(fp8ToDouble(0x01, false), std::ldexp(1.0, -9));
+  EXPECT_EQ(fp8ToDouble(0x08, false), std::ldexp(1.0, -6));
+  EXPECT_EQ(fp8ToDouble(0xb8, false), -1.0);
+  // e5m2: 0x7c is infinity, 0x7d NaN, 0x7b 57344, subnormal 2^-16.
+  EXPECT_EQ(fp8ToDouble(0x7c, true), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(fp8ToDouble(0xfc, true), -std::numeric_limits<double>::infinity());
+  EXPECT_TRUE(std::isnan(fp8ToDouble(0x7d, true)));
+  EXPECT_EQ(fp8ToDouble(0x7b, true), 57344.0);
+  EXPECT_EQ(fp8ToDouble(0x01, true), std::ldexp(1.0, -16));
+  // Ties to even: 1 + 1/16 lies between 1 and 1 + 1/8 (e4m3): even is 1;
+  // 1 + 3/16 goes up to 1 + 1/4. Saturation: 464 (between 448 and the
+  // next step) and 1e9 give 448; infinity too; NaN gives a NaN pattern.
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(1.0625, false), false), 1.0);
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(1.1875, false), false), 1.25);
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(464.0, false), false), 448.0);
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(-1e9, false), false), -448.0);
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(1e9, true), true), 57344.0);
+  EXPECT_EQ(fp8ToDouble(
+                doubleToFP8(std::numeric_limits<double>::infinity(), true),
+                true),
+            57344.0);
+  EXPECT_TRUE(std::isnan(fp8ToDouble(doubleToFP8(NAN, false), false)));
+  // Below half the smallest subnormal: 0; exactly half: ties to even (0).
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(std::ldexp(1.0, -10), false), false), 0.0);
+  EXPECT_EQ(fp8ToDouble(doubleToFP8(std::ldexp(1.5, -10), false), false),
+            std::ldexp(1.0, -9));
+}
+
+TEST_F(NpyFile, RoundTripsFP8AsUint8BitPatterns) {
+  for (DType dtype : {DType::F8E4M3, DType::F8E5M2}) {
+    NDArray array(dtype, {2, 3});
+    for (int64_t i = 0; i < 6; ++i)
+      array.setDouble(i, (i - 2) * 0.75);
+    std::string file = path("f8.npy");
+    ASSERT_FALSE(static_cast<bool>(writeNpy(file, array)));
+    auto back = readNpy(file);
+    ASSERT_TRUE(static_cast<bool>(back)) << llvm::toString(back.takeError());
+    EXPECT_EQ(back->dtype(), DType::F8E4M3); // '|u1': e4m3 until retagged
+    NDArray retagged = back->reinterpret(dtype);
+    EXPECT_EQ(retagged.dtype(), dtype);
+    EXPECT_EQ(retagged.toDoubles(), array.toDoubles()) << dtypeName(dtype).str();
   }
 }
 

@@ -176,16 +176,17 @@ const Shape kShapes[] = {
 
 /// Compile configurations at `width` f32 lanes (asked for explicitly: the
 /// suite runs both widths on every host, LLVM legalizes 16 lanes on AVX2):
-/// the tiled kernel with default tiles, with tiles whose sizes leave
-/// micro-kernel remainders, and the untiled baseline (width-independent,
-/// run once, at 8). The tile program has its own suites below.
+/// the tile program's vector kernels on the spec specialized to the shapes
+/// with default tiles, with one query vector per tile and an odd key tile
+/// (the portable scores, many tiles) on two threads, and the untiled
+/// baseline (width-independent, run once, at 8). The shape-generic tile
+/// program has its own suites below.
 CompileOptions optionsFor(int64_t width, int variant) {
   CompileOptions o;
-  o.lowering = CompileOptions::Lowering::TiledKernel;
   o.vectorWidth = width;
   if (variant == 1) {
     o.tileQ = width; // one query vector per tile
-    o.tileKv = 7;    // 7 % 3 key rows: remainder micro-kernel; many tiles
+    o.tileKv = 7;    // no whole vector of keys: the portable kernels
     o.threads = 2;
   } else if (variant == 2) {
     o.lowering = CompileOptions::Lowering::Untiled;
@@ -234,7 +235,7 @@ TEST_P(NumericsTest, MatchesReference) {
       ASSERT_TRUE(static_cast<bool>(compiled))
           << llvm::toString(compiled.takeError());
       if (variant != 2) {
-        EXPECT_GT((*compiled)->numWorkItems(), 0) << "tiled path not taken";
+        EXPECT_EQ((*compiled)->numTileProgramOps(), 1);
         EXPECT_EQ((*compiled)->numUntiledOps(), 0) << "an op fell back";
         EXPECT_EQ((*compiled)->vectorWidth(), width);
       }
@@ -1160,18 +1161,19 @@ TEST(LinearAttentionEdgeTest, SixtyFiveThousandTokensMatchTheRecurrence) {
 }
 
 // A NaN and an infinity in value rows that the mask excludes for some
-// rows of a tile: P V skips excluded pairs (the tile program's
-// attn_tile.accumulate ... excluding; the tiled kernel's probe of a partial
-// tile's values), so the rows that exclude those keys stay finite and equal
-// the reference, and the rows that keep them get NaN / infinity as in the
-// reference. The tile program with and without split-KV; the tiled kernel
-// with tiles that make the NaN's tile partial or full for some rows, and
-// its bf16-dot kernels (emulated, on bf16 inputs).
+// rows of a tile: P V skips excluded pairs (attn_tile.accumulate ...
+// excluding: the vector kernels probe each key tile's values and leave a
+// tile with a non-finite value to the portable per-pair select), so the
+// rows that exclude those keys stay finite and equal the reference, and
+// the rows that keep them get NaN / infinity as in the reference. The tile
+// program with and without split-KV, portable and at 8 lanes with tiles
+// that make the NaN's tile partial or full for some rows, and its bf16-dot
+// kernels (emulated, on bf16 inputs); the untiled loops.
 namespace {
 struct CompiledPath {
   const char *name;
   CompileOptions options;
-  bool specialized; // the tiled kernel needs static shapes
+  bool specialized; // compiled for the shapes (the untiled loops)
 };
 
 void checkExcludedNonFiniteValues(MLIRContext &context, const char *mask,
@@ -1629,7 +1631,6 @@ TEST(RegionGuardTest, OutOfRangeCapturesAndZeroDivisors) {
 
   for (CompileOptions::Lowering lowering :
        {CompileOptions::Lowering::TileProgram,
-        CompileOptions::Lowering::TiledKernel,
         CompileOptions::Lowering::Untiled}) {
     SCOPED_TRACE(static_cast<int>(lowering));
     CompileOptions options;

@@ -189,6 +189,30 @@ const QuantCase kCases[] = {
      "quantization(#attn.quantized_qk<scheme = int4, k_block = 4, "
      "keys_only = true, salient_bits = 6>)",
      ", %m: tensor<1x?x1xi8>"},
+    // FP8 Q K^T (issue 18): pre-quantized f8E4M3FN Q and K with scales per
+    // (head, block of 16 queries) and per key token; a float query against
+    // an f8E5M2 key cache (keys_only) in a window with sinks; the
+    // compiler's FP8 per block with K smoothing (e4m3), per token with a
+    // sigmoid (e5m2). Compiled code dequantizes once per call and runs the
+    // f32 score kernels: within f32 rounding of the reference.
+    {"fp8_e4m3_block_and_token_scales_causal", "f8E4M3FN", "f8E4M3FN",
+     "q_scale(%sq : tensor<1x?x?xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = fp8_e4m3, "
+     "q_block = 16>)",
+     ", %sq: tensor<1x?x?xf32>, %sk: tensor<?x?x?xf32>", /*lse=*/true},
+    {"fp8_e5m2_key_cache_window_sinks", "f", "f8E5M2",
+     "sink_logits(%s : tensor<?xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 20, right = 0>]>) "
+     "quantization(#attn.quantized_qk<scheme = fp8_e5m2, k_block = 7, "
+     "keys_only = true>)",
+     ", %sk: tensor<?x?x?xf32>, %s: tensor<?xf32>"},
+    {"fp8_e4m3_blocks_smooth_k_causal", "f", "f",
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = fp8_e4m3, "
+     "q_block = 16, k_block = 13, smooth_k = true>)",
+     "", /*lse=*/true},
+    {"fp8_e5m2_per_token_sigmoid", "f", "f",
+     "quantization(#attn.quantized_qk<scheme = fp8_e5m2>) "
+     "normalization(#attn.normalize<sigmoid>)"},
 };
 
 struct Shape {

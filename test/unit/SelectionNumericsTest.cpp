@@ -127,6 +127,29 @@ const SelectionCase kCases[] = {
      "pool = max, gate = given, mass = 0.7>) "
      "block_scores(%s : tensor<1x?x?xf32>)",
      ", %s: tensor<1x?x?xf32>"},
+    // Representative keys (Landmark's last key, or the first) and the
+    // query selection (MoSA): rows whose own block is not selected are 0,
+    // rows before the keys (Nq > Nk) too.
+    {"representative_last_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = last>)",
+     "", "", /*lse=*/true},
+    {"select_queries_first_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+     "pool = first, keep_current = false, select_queries = true>)",
+     "", "", /*lse=*/true},
+    // Representative keys concatenated with a reduction under a learned
+    // gate (the pooled key is 3 x D wide).
+    {"learned_gate_first_last_max",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = [first, last, max], q_block = 16, gate = learned>, %wq, %wk : "
+     "tensor<?x?x?xf32>, tensor<?x?x?xf32>)",
+     ", %wq: tensor<?x?x?xf32>, %wk: tensor<?x?x?xf32>"},
+    {"select_queries_given_tokens",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false, "
+     "select_queries = true>) block_scores(%s : tensor<?x?x?xf32>)",
+     ", %s: tensor<?x?x?xf32>"},
     // Per token, threshold with a local block.
     {"token_threshold_local",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
@@ -386,6 +409,44 @@ TEST(SelectionBlocksTest, CompiledSelectionIsTheReferences) {
     checkSelectedBlocks(context, everyBlock, 9, {1, 2, 1, 70, 40, 8, 0},
                         seed);
   }
+}
+
+// Representative keys and the query selection: the compiled block sets
+// (rows whose own block is not selected select nothing) are the
+// reference's.
+TEST(SelectionBlocksTest, RepresentativeKeysAndQuerySelectionAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  const char *last = "mask(#attn.causal) selection(#attn.topk_blocks<"
+                     "block = 16, k = 3, pool = last>)";
+  const char *queries =
+      "selection(#attn.topk_blocks<block = 9, k = 2, pool = first, "
+      "keep_current = false, select_queries = true>)";
+  const char *everyBlock =
+      "mask(#attn.causal) selection(#attn.topk_blocks<block = 9, k = 3, "
+      "pool = last, keep_current = false, causal = false, "
+      "select_queries = true>)";
+  for (uint64_t seed : {1u, 2u}) {
+    SCOPED_TRACE(seed);
+    checkSelectedBlocks(context, last, 16, {1, 4, 2, 200, 200, 16, 0}, seed);
+    checkSelectedBlocks(context, queries, 9, {2, 2, 1, 37, 37, 8, 0}, seed);
+    checkSelectedBlocks(context, everyBlock, 9,
+                        seed == 1 ? Shape{1, 2, 1, 70, 40, 8, 0}
+                                  : Shape{1, 2, 2, 40, 70, 8, 0},
+                        seed);
+  }
+  // A NaN in the first key of block 2: with pool = first the block's gate
+  // is NaN (ranked last, selected as the current block), with pool = last
+  // the gate is a number; either way the rows that select the block read
+  // the NaN key and are NaN, and only those.
+  const char *firstK2 = "mask(#attn.causal) selection(#attn.topk_blocks<"
+                        "block = 8, k = 2, pool = first>)";
+  const char *lastK2 = "mask(#attn.causal) selection(#attn.topk_blocks<"
+                       "block = 8, k = 2, pool = last>)";
+  checkSelectedBlocks(context, firstK2, 8, {1, 2, 1, 120, 120, 8, 0}, 5,
+                      /*nanBlock=*/2, "", {8, 8});
+  checkSelectedBlocks(context, lastK2, 8, {1, 2, 1, 120, 120, 8, 0}, 5,
+                      /*nanBlock=*/2, "", {8, 8});
 }
 
 // A learned gate (SeerAttention): the projected pooled rows rank the blocks;
@@ -836,6 +897,73 @@ TEST(SelectionReferenceTest, GivenScores) {
   EXPECT_EQ(givenRow(context, spec("k = 10, threshold = 0.0").c_str(), scores,
                      3, 10),
             "10111");
+}
+
+// pool = first / last: the block's first or last actual key is its pooled
+// key; select_queries empties the rows whose own block is not selected.
+TEST(SelectionReferenceTest, RepresentativeKeysAndQuerySelection) {
+  MLIRContext context;
+  attn::test::setUpCompileContext(context);
+  // Blocks of 2 over 9 keys: first keys 0, 3, 4, 1, 5; last keys 2, 3, 2,
+  // 3, 5 (the partial block's last key is its only one).
+  std::vector<double> keys = {0, 2, 3, 3, 4, 2, 1, 3, 5};
+  auto rows = referenceRows(context,
+                            "selection(#attn.topk_blocks<block = 2, k = 2, "
+                            "pool = first, keep_current = false>)",
+                            keys, 9);
+  EXPECT_EQ(rows[8], "00101");
+  EXPECT_EQ(rows[6], "01100");
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = last, keep_current = false>)",
+                       keys, 9);
+  EXPECT_EQ(rows[8], "01001");
+  EXPECT_EQ(rows[6], "01010"); // 3 and 3: blocks 1 and 3
+  EXPECT_EQ(rows[4], "11000"); // 3, then 2 and 2: the lower index
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = last, keep_current = false, "
+                       "select_queries = true>)",
+                       keys, 9);
+  EXPECT_EQ(rows[8], "01001"); // own block 4 selected
+  EXPECT_EQ(rows[6], "01010"); // own block 3 selected
+  EXPECT_EQ(rows[4], "00000"); // own block 2 not selected: an empty row
+  EXPECT_EQ(rows[5], "00000");
+  EXPECT_EQ(rows[2], "11000"); // both eligible blocks, own block 1
+  EXPECT_EQ(rows[0], "10000");
+  // Nq = 11 > Nk = 9, every block eligible: rows 0 and 1 are before the
+  // keys (p < 0), so they have no own block and select nothing.
+  rows = referenceRows(context,
+                       "selection(#attn.topk_blocks<block = 2, k = 2, "
+                       "pool = last, keep_current = false, causal = false, "
+                       "select_queries = true>)",
+                       keys, 11);
+  EXPECT_EQ(rows[0], "00000");
+  EXPECT_EQ(rows[1], "00000");
+  EXPECT_EQ(rows[10], "01001"); // p = 8, block 4
+  EXPECT_EQ(rows[4], "01001");  // p = 2, block 1
+  EXPECT_EQ(rows[6], "00000");  // p = 4, block 2 not selected
+
+  // MoSA's form: one-token blocks, given scores 1, NaN, 5, 5, 0; the last
+  // row (p = Nk - 1) is kept only when its own token is selected.
+  double nan = std::nan("");
+  auto spec = [](const char *rule) {
+    return std::string("selection(#attn.topk_blocks<block = 1, pool = mean, "
+                       "gate = given, keep_current = false, causal = false, "
+                       "select_queries = true, ") +
+           rule + ">) block_scores(%s : tensor<?x?x?xf32>)";
+  };
+  std::vector<double> scores = {1, nan, 5, 5, 0};
+  EXPECT_EQ(givenRow(context, spec("k = 2").c_str(), scores, 5, 5), "00000");
+  EXPECT_EQ(givenRow(context, spec("k = 4").c_str(), scores, 5, 5), "10111");
+  // k above the tokens: every token, the NaN one included.
+  EXPECT_EQ(givenRow(context, spec("k = 9").c_str(), scores, 5, 5), "11111");
+  std::vector<double> four = {1, nan, 5, 5};
+  EXPECT_EQ(givenRow(context, spec("k = 2").c_str(), four, 4, 4), "0011");
+  // The NaN token (ranked last) as the row's own token.
+  std::vector<double> nanLast = {1, 5, nan};
+  EXPECT_EQ(givenRow(context, spec("k = 2").c_str(), nanLast, 3, 3), "000");
+  EXPECT_EQ(givenRow(context, spec("k = 3").c_str(), nanLast, 3, 3), "111");
 }
 
 TEST(SelectionReferenceTest, QueryBlocksRulesAndKeptBlocks) {

@@ -21,5 +21,5 @@
 // ONE: check output within the quantized P V bound: {{.*}} PASS
 
 // The old lowerings refuse it with a located diagnostic.
-// RUN: not attn-run %zoo/quantization/sageattention2.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/sageattention2.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: sageattention2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only

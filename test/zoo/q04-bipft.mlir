@@ -27,7 +27,7 @@
 // ZERO: error: argument 'q_scale': element 1 is 0.000000: a quantization scale must be finite and positive
 
 // The old lowerings refuse it with a located diagnostic.
-// RUN: not attn-run %zoo/quantization/bipft.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/bipft.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: bipft.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // RUN: not attn-emit-lib %zoo/quantization/bipft.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // GPU: bipft.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.{{[a-z_0-9]+}}' op {{.*}}has no GPU lowering yet

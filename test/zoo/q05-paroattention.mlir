@@ -19,7 +19,7 @@
 // CHECK: check output within the quantized P V bound: {{.*}} PASS
 
 // The old lowerings refuse it with a located diagnostic.
-// RUN: not attn-run %zoo/quantization/paroattention.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/paroattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: paroattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // RUN: not attn-emit-lib %zoo/quantization/paroattention.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // GPU: paroattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.{{[a-z_0-9]+}}' op {{.*}}has no GPU lowering yet

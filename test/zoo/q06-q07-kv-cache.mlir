@@ -45,7 +45,7 @@
 // ODD: oscar.mlir:{{[0-9]+}}:{{[0-9]+}}: error: 'attn.attention' op an i4 key is passed packed two values per byte along the head dimension, which must be even, got head_dim 5
 
 // The old lowerings refuse the declaration with a located diagnostic.
-// RUN: not attn-run %zoo/quantization/zipcache.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/zipcache.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // CPU: zipcache.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // RUN: not attn-emit-lib %zoo/quantization/zipcache.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU-ZIP
 // RUN: not attn-emit-lib %zoo/quantization/oscar.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU-OSCAR

@@ -21,12 +21,9 @@
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 7 --tile-program --split-kv 3 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 13 --tile-program --linear-chunk 7 --shape 1,2,1,100,333,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/mamba2_ssd.mlir --random 14 --tile-program --linear-chunk 0 --shape 1,2,1,100,333,16 --check | FileCheck %s
-// L07 FAST (second-order Taylor score, l1): no kernel declaration, so also
-// through the tiled kernel (--tiled-kernel: path tiled).
-// RUN: attn-run %zoo/linear/fastmax.mlir --random 16 --shape 2,4,2,77,77,16 --tiled-kernel --check | FileCheck %s --check-prefix=TILED
+// L07 FAST (second-order Taylor score, l1): no kernel declaration.
+// RUN: attn-run %zoo/linear/fastmax.mlir --random 16 --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/fastmax.mlir --random 17 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
-// TILED: path tiled
-// TILED: PASS
 // L04 Hedgehog (learned exp feature map, 2F features from W [H, F, D] and
 // b [H, F]; F = D for the random inputs, F != D in LinearAttentionNumericsTest).
 // RUN: attn-run %zoo/linear/hedgehog.mlir --random 18 --tile-program --shape 2,4,2,77,77,16 --check | FileCheck %s
@@ -41,9 +38,9 @@
 // RUN: attn-run %zoo/linear/based_linear.mlir --random 26 --tile-program --linear-chunk 0 --element-type bf16 --shape 1,2,1,100,100,16 --check | FileCheck %s
 // Y03 Based, its sliding-window layer (causal softmax over the query and
 // the 64 keys before it; Based mixes the two attention layers across the
-// model's layers: zoo/hybrids/based_window.mlir): the tiled path and the
-// tile program, a window that crosses the 64-key tiles.
-// RUN: attn-run %zoo/hybrids/based_window.mlir --random 32 --shape 2,4,2,77,77,16 --tiled-kernel --check | FileCheck %s --check-prefix=TILED
+// model's layers: zoo/hybrids/based_window.mlir), a window that crosses the
+// 64-key tiles.
+// RUN: attn-run %zoo/hybrids/based_window.mlir --random 32 --shape 2,4,2,77,77,16 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/based_window.mlir --random 33 --tile-program --shape 1,2,1,300,300,32 --check | FileCheck %s
 // RUN: attn-run %zoo/hybrids/based_window.mlir --random 34 --tile-program --element-type bf16 --shape 1,2,2,1,130,16 --check | FileCheck %s
 // Linear transformer (ELU+1 feature map, l1: the phi(q) . sum phi(k) denominator).
@@ -106,9 +103,9 @@
 // RUN: attn-run %zoo/linear/flowformer.mlir --random 47 --tile-program --linear-chunk 0 --split-kv 3 --shape 1,4,2,100,70,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/flowformer.mlir --random 48 --tile-program --element-type bf16 --shape 1,2,2,1,1,16 --check | FileCheck %s
 
-// The tiled and untiled lowerings and the GPU refuse kernels with a
+// The untiled lowering and the GPU refuse kernels with a
 // located diagnostic (the tile program is their only lowering).
-// RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // RUN: not attn-emit-lib %zoo/linear/flowformer.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPUFLOW

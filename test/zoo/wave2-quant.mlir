@@ -31,9 +31,9 @@
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS
 
-// The tiled and untiled lowerings and the GPU refuse quantized Q K^T with a
+// The untiled lowering and the GPU refuse quantized Q K^T with a
 // located diagnostic (the tile program is its only lowering).
-// RUN: not attn-run %zoo/quantization/sage_int8.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
+// RUN: not attn-run %zoo/quantization/sage_int8.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/quantization/binaryattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/quantization/spargeattn.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU-SPARGE
 // RUN: not attn-emit-lib %zoo/quantization/sage_int8.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU

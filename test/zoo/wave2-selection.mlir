@@ -100,17 +100,14 @@
 // RUN: attn-run %zoo/selection/select_and_pack.mlir --random 92 --tile-program --tile-q 24 --tile-kv 40 --shape 2,4,2,150,150,32 --check | FileCheck %s
 // RUN: attn-run %zoo/selection/select_and_pack.mlir --random 93 --tile-program --shape 1,2,1,1,77,16 --check | FileCheck %s
 
-// The tiled and untiled lowerings and the GPU refuse a selection with a
+// The untiled lowering and the GPU refuse a selection with a
 // located diagnostic (the tile program is its only lowering).
-// RUN: not attn-run %zoo/selection/moba.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=CPU
-// RUN: not attn-run %zoo/selection/moba.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
+// RUN: not attn-run %zoo/selection/moba.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-emit-lib %zoo/selection/moba.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// UNTILED: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // GPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.pool_keys' op block selection has no GPU lowering yet
-// RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=QBLOCK
+// RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=QBLOCK
 // QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --tiled-kernel 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=SEER
 // RUN: not attn-emit-lib %zoo/selection/seerattention.mlir -o %t 2>&1 | FileCheck %s --check-prefix=SEERGPU
 // SEER: seerattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only

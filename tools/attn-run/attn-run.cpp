@@ -49,8 +49,8 @@ static cl::list<std::string> shapeOpts(
     "shape",
     cl::desc("B,Hq,Hkv,Nq,Nk,D[,Dv] for --random, or `default` (the spec's "
              "default size); repeated, one run per shape with seeds SEED, "
-             "SEED + 1, ..., compiled once with --tile-program (the kernel "
-             "is shape-generic), once per shape otherwise"));
+             "SEED + 1, ..., compiled once through the tile program (the "
+             "kernel is shape-generic), once per shape with --untiled"));
 static cl::opt<bool> check("check",
                            cl::desc("compare with the float64 reference"));
 static cl::opt<bool> writeReference(
@@ -69,10 +69,6 @@ static cl::opt<unsigned> threads("num-threads",
                                  cl::init(0));
 static cl::opt<bool> untiled("untiled",
                              cl::desc("use the untiled baseline lowering"));
-static cl::opt<bool> tiledKernel(
-    "tiled-kernel",
-    cl::desc("use the monolithic tiled kernel (convert-attn-to-cpu, static "
-             "shapes; to be deleted) instead of the tile program"));
 static cl::opt<bool> tileProgram(
     "tile-program",
     cl::desc("compile through the tile program (attn-to-tile; the default): "
@@ -99,10 +95,8 @@ static cl::opt<int64_t> tileKv("tile-kv", cl::desc("keys per tile"),
                                cl::init(64));
 static cl::opt<int64_t> vectorWidth(
     "vector-width",
-    cl::desc("f32 lanes per vector of the tiled path and the tile "
-             "program's kernels: 8 or 16 (0: the "
-             "host's, 16 with AVX-512F, else 8, and 8 when 16 does not "
-             "divide --tile-q)"),
+    cl::desc("f32 lanes per vector of the tile program's kernels: 4, 8 or "
+             "16 (0: the host's, 16 with AVX-512F, else 8)"),
     cl::init(0));
 static cl::opt<CompileOptions::BF16Dot> bf16Dot(
     "bf16-dot",
@@ -180,6 +174,30 @@ static llvm::Expected<NDArray> packInt4Argument(const SpecBinding &binding,
   return array.cast(DType::I4);
 }
 
+/// NumPy has no FP8 type: an f8E4M3FN or f8E5M2 argument is read from a
+/// uint8 ('|u1') .npy of its bit patterns (read as e4m3, retagged e5m2 for
+/// an f8E5M2 argument); any other .npy for it, and a uint8 .npy for an
+/// argument that is not FP8, is an error.
+static llvm::Expected<NDArray> retagFP8Argument(const SpecBinding &binding,
+                                                size_t n, NDArray array) {
+  auto type = dyn_cast<RankedTensorType>(binding.func.getArgumentTypes()[n]);
+  bool fp8Argument = type && isFP8Type(type.getElementType());
+  if (!fp8Argument && !isFP8DType(array.dtype()))
+    return std::move(array);
+  if (!fp8Argument)
+    return llvm::createStringError(
+        "argument '" + binding.names[n] +
+        "': a uint8 .npy holds FP8 bit patterns, for an f8E4M3FN or f8E5M2 "
+        "argument only");
+  if (!isFP8DType(array.dtype()))
+    return llvm::createStringError(
+        "argument '" + binding.names[n] + "' is " +
+        llvm::Twine(dtypeName(*dtypeOfElement(type.getElementType()))) +
+        ": it is read from a uint8 .npy of its bit patterns (NumPy has no "
+        "FP8 type), got " + dtypeName(array.dtype()));
+  return array.reinterpret(*dtypeOfElement(type.getElementType()));
+}
+
 /// The arguments read from --q/--k/--v and --operand, and their size.
 static llvm::Expected<std::pair<std::vector<NDArray>, ProblemSize>>
 readInputFiles(const SpecBinding &binding) {
@@ -227,7 +245,10 @@ readInputFiles(const SpecBinding &binding) {
     auto array = readNpy(path, bf16);
     if (!array)
       return array.takeError();
-    auto packed = packInt4Argument(binding, n, std::move(*array));
+    auto retagged = retagFP8Argument(binding, n, std::move(*array));
+    if (!retagged)
+      return retagged.takeError();
+    auto packed = packInt4Argument(binding, n, std::move(*retagged));
     if (!packed)
       return packed.takeError();
     args.push_back(std::move(*packed));
@@ -243,11 +264,8 @@ readInputFiles(const SpecBinding &binding) {
 static CompileOptions compileOptions() {
   CompileOptions options;
   options.threads = threads;
-  options.lowering = untiled       ? CompileOptions::Lowering::Untiled
-                     // --tile-program=false alone keeps its old meaning.
-                     : tiledKernel || !tileProgram
-                         ? CompileOptions::Lowering::TiledKernel
-                                   : CompileOptions::Lowering::TileProgram;
+  options.lowering = untiled ? CompileOptions::Lowering::Untiled
+                             : CompileOptions::Lowering::TileProgram;
   options.portableTiles = portableTiles;
   options.splitKv = splitKv;
   options.linearChunk = linearChunk;
@@ -261,14 +279,9 @@ static CompileOptions compileOptions() {
 
 /// The lowering a compiled function took, as printed.
 static std::string pathOf(const CompiledFunction &kernel) {
-  int64_t tiledOps = kernel.numTiledOps(), untiledOps = kernel.numUntiledOps();
   if (kernel.numTileProgramOps())
     return "tile program";
-  if (untiledOps == 0)
-    return "tiled";
-  if (tiledOps == 0)
-    return "untiled";
-  return "mixed (" + std::to_string(untiledOps) + " untiled ops)";
+  return "untiled";
 }
 
 /// Quantized P V (pv = int8 / fp8_*): the kernel rounds each key tile's
@@ -402,7 +415,7 @@ static int runProblem(const SpecBinding &binding, std::vector<NDArray> args,
         "llvm-ir %lld instructions\n",
         kernel->pipelineSeconds(), kernel->llvmOptSeconds(),
         kernel->codegenSeconds(), (long long)kernel->llvmInstructions());
-  if (kernel && (kernel->numTiledOps() > 0 || kernel->numTileProgramOps() > 0))
+  if (kernel && kernel->numTileProgramOps() > 0)
     llvm::outs() << "kernel lanes " << kernel->vectorWidth() << "  tile-q "
                  << kernel->queryTile() << "  tile-kv " << kernel->keyTile()
                  << "  bf16-dot " << kernel->bf16DotKind() << "\n";
@@ -447,13 +460,12 @@ int main(int argc, char **argv) {
   if (llvmThreads && llvmThreads->getNumOccurrences())
     return fail("--threads is not an attn-run option; the worker threads are "
                 "--num-threads");
-  if (untiled && tiledKernel)
-    return fail("--untiled and --tiled-kernel select two lowerings: pass one");
-  if ((untiled || tiledKernel) && tileProgram.getNumOccurrences() &&
-      tileProgram)
-    return fail(llvm::Twine("--tile-program and --") +
-                (untiled ? "untiled" : "tiled-kernel") +
-                " select two lowerings: pass one");
+  if (!tileProgram)
+    return fail("--tile-program=false selected the monolithic tiled kernel, "
+                "which was removed: the tile program (the default) replaces "
+                "it; --untiled selects the untiled baseline");
+  if (untiled && tileProgram.getNumOccurrences())
+    return fail("--tile-program and --untiled select two lowerings: pass one");
 
   MLIRContext context;
   loadSpecDialects(context);

@@ -14,7 +14,6 @@
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/Pass/Pass.h"
 
-#include "attn/Conversion/CPUTiles.h"
 
 namespace attn {
 

@@ -17,8 +17,9 @@ def ConvertAttnToLoops : Pass<"convert-attn-to-loops", "::mlir::func::FuncOp"> {
     is ready for One-Shot Bufferize.
 
     This is the reference-quality *untiled* lowering: no tiles are skipped
-    and the mask is evaluated on every element. It exists as a correctness
-    baseline and as the fallback for specs the tiled path does not handle.
+    and the mask is evaluated on every element. It exists as the
+    performance and correctness baseline (`attn-run --untiled`); the tile
+    program (`attn-to-tile`) is the CPU's lowering.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
@@ -151,78 +152,6 @@ def ConvertAttnTileToLoops : Pass<"convert-attn-tile-to-loops",
   ];
 }
 
-def ConvertAttnToCPU : Pass<"convert-attn-to-cpu", "::mlir::ModuleOp"> {
-  let summary = "Tile attn.attention into a vectorized FlashAttention-2 loop nest for CPUs";
-  let description = [{
-    Lowers every `attn.attention` whose Q, K, V and output have static shapes
-    (specs are specialized to the input shapes before compiling) to the
-    online-softmax loop nest of FlashAttention-2, vectorized over queries:
-
-    * work items are (batch, head, query tile); they are visited in an order
-      computed at compile time, heaviest first (number of visited key tiles),
-      so that dynamic scheduling balances causal and windowed masks;
-    * per work item, Q^T (scaled) is packed once; the key tiles to visit come
-      from a compressed tile list built by the block classification
-      (attn/Analysis): empty tiles are never visited, full tiles run no mask
-      code, partial tiles evaluate the mask per element;
-    * per key tile, S^T = K Q^T is computed by a register-blocked
-      micro-kernel (broadcast K elements, vectors of queries), the online
-      softmax runs vertically over the key rows (no horizontal reductions),
-      and O^T = alpha O^T + V^T P^T by a second micro-kernel.
-
-    With `work-partition`, the function gets two trailing `index` arguments
-    (begin, end) selecting the work items it processes, so that a runtime
-    can run disjoint ranges on several threads; the function attribute
-    `attn.num_work_items` gives their number.
-
-    Every feature of the op is handled: data-dependent head maps (read and
-    clamped once per work item), sink logits (folded into the row
-    statistics before finalizing), output gates (a factor on the finalized
-    row) and `weight_mod` regions (per element on kept entries; with
-    softmax or l1 the tile list is walked twice: statistics first, then
-    final weights, the region and the P V product). Ops with dynamic shapes
-    are left for `convert-attn-to-loops`. Score modifications that read
-    operands (bias, regions) and partial-tile masks are evaluated per
-    element with scalar code; softcap and ALiBi are vectorized.
-
-    With `bf16-dot`, ops whose Q, K and V are all bf16 use micro-kernels
-    built on `x86vector.avx512.dot` (vdpbf16ps: dst[i] += a[2i] b[2i] +
-    a[2i+1] b[2i+1]) instead of widening K and V to f32: Q^T is packed once
-    per work item as bf16 pairs along d ([D/2][Bq][2], unscaled; the scale
-    multiplies S), pairs (K[j,d], K[j,d+1]) are broadcast as one 32-bit
-    element; per key tile, P^T is rounded to bf16 and packed as pairs along
-    the keys ([Bk/2][Bq][2], vcvtneps2bf16) and V as pairs
-    (V[j,c], V[j+1,c]) ([Bk/2][Dv][2]); odd D, odd tile-kv and tiles past the
-    sequence end are zero-padded; the packed buffers hold the bf16 bit
-    patterns as i16. The softmax sum uses the unrounded f32 weights.
-    vector-width must be 8 (256-bit form, avx512vl) or 16; other element
-    types keep the f32 path. The ops lower through
-    `convert-vector-to-llvm{enable-x86vector}`, or run anywhere after
-    `attn-emulate-bf16-dot`.
-  }];
-  let options = [
-    Option<"tileQ", "tile-q", "int64_t", "0",
-           "Queries per tile, rounded up to a multiple of vector-width "
-           "(0: 4 vectors)">,
-    Option<"tileKv", "tile-kv", "int64_t", "64", "Keys per tile">,
-    Option<"vectorWidth", "vector-width", "int64_t", "8",
-           "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
-    Option<"workPartition", "work-partition", "bool", "false",
-           "Add (begin, end) work-item arguments for a threaded runtime">,
-    Option<"bf16Dot", "bf16-dot", "bool", "false",
-           "bf16 inputs: micro-kernels on bf16 pairs with "
-           "x86vector.avx512.dot (vdpbf16ps; needs avx512bf16, and "
-           "avx512vl for vector-width 8)">
-  ];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::tensor::TensorDialect", "::mlir::vector::VectorDialect",
-    "::mlir::bufferization::BufferizationDialect",
-    "::mlir::x86vector::X86VectorDialect"
-  ];
-}
-
 def LowerInt8Dot : Pass<"attn-lower-int8-dot"> {
   let summary = "Lower attn_tile.dot_bytes to AVX512-VNNI or portable vector code";
   let description = [{
@@ -259,7 +188,7 @@ def EmulateBF16Dot : Pass<"attn-emulate-bf16-dot"> {
     A product of two bf16 values is exact in f32, so the result matches the
     instruction except for denormals, which the instruction flushes.
 
-    This lets the bf16-dot micro-kernels of `convert-attn-to-cpu` (packing,
+    This lets the bf16-dot kernels of `convert-attn-tile-to-vector` (packing,
     indexing, padding) run and be checked against the reference on hosts
     without avx512bf16.
   }];

@@ -16,29 +16,6 @@ namespace attn {
 void buildCPUUntiledPipeline(mlir::OpPassManager &pm,
                              bool runtimeAllocator = false);
 
-/// Options of the tiled CPU pipeline.
-struct CPUPipelineOptions {
-  int64_t tileQ = 0;       // 0: four vectors
-  int64_t tileKv = 64;
-  int64_t vectorWidth = 8; // f32 lanes: 8 for AVX2, 16 for AVX-512
-  bool workPartition = false;
-  /// bf16 inputs: vdpbf16ps micro-kernels (x86vector.avx512.dot); the
-  /// code needs avx512bf16 (and avx512vl for 8 lanes) unless emulated.
-  bool bf16Dot = false;
-  /// Rewrite the AVX512-BF16 ops into portable vector code
-  /// (attn-emulate-bf16-dot): the bf16-dot kernels run on any x86-64.
-  bool emulateBF16Dot = false;
-  /// See buildCPUUntiledPipeline.
-  bool runtimeAllocator = false;
-};
-
-/// The tiled path: convert-attn-to-cpu (static shapes), then everything
-/// else as in the untiled pipeline (ops left untiled go through
-/// convert-attn-to-loops), vector math approximated by polynomials and the
-/// vector dialect lowered to LLVM.
-void buildCPUTiledPipeline(mlir::OpPassManager &pm,
-                           const CPUPipelineOptions &options);
-
 /// Options of the tile-program pipeline.
 struct TileLoopsPipelineOptions {
   int64_t tileQ = 32;
@@ -58,7 +35,8 @@ struct TileLoopsPipelineOptions {
   /// bf16-dot; vector width 8 or 16), which need avx512bf16 (and
   /// avx512vl for 8 lanes) unless emulated.
   bool bf16Dot = false;
-  /// See CPUPipelineOptions::emulateBF16Dot.
+  /// Rewrite the AVX512-BF16 ops into portable vector code
+  /// (attn-emulate-bf16-dot): the bf16-dot kernels run on any x86-64.
   bool emulateBF16Dot = false;
   /// See buildCPUUntiledPipeline.
   bool runtimeAllocator = false;
@@ -85,8 +63,8 @@ void buildCPULoweringToLLVM(mlir::OpPassManager &pm,
 void registerCPUPipelineDependencies(mlir::DialectRegistry &registry);
 
 /// Registers the pipelines above with the pass registry
-/// (`attn-opt --attn-cpu-untiled`, `attn-opt --attn-cpu`,
-/// `attn-opt --attn-cpu-tile-loops`).
+/// (`attn-opt --attn-cpu-untiled`, `attn-opt --attn-cpu-tile-loops`,
+/// `attn-opt --attn-cpu-tile-vector`).
 void registerAttnPipelines();
 
 } // namespace attn

@@ -24,7 +24,14 @@ namespace attn {
 /// is the low nibble of byte `i / 2` for even `i`, the high nibble for odd
 /// `i` (two's complement); the JIT passes it so to pre-quantized INT4
 /// operands (attn-pack-int4-arguments).
-enum class DType { F64, F32, F16, BF16, I64, I32, I8, I1, I4 };
+///
+/// F8E4M3 (f8E4M3FN: 4 exponent bits, bias 7, 3 mantissa bits, no
+/// infinities, 0x7f/0xff NaN, largest finite 448) and F8E5M2 (5 exponent
+/// bits, bias 15, 2 mantissa bits, IEEE infinities and NaNs, largest finite
+/// 57344) are one byte each: the bit patterns of pre-quantized FP8 Q and K.
+/// NumPy has no FP8 type: .npy stores them as uint8 ('|u1') bit patterns,
+/// read as F8E4M3 (the runner retags them F8E5M2 for an f8E5M2 argument).
+enum class DType { F64, F32, F16, BF16, I64, I32, I8, I1, I4, F8E4M3, F8E5M2 };
 
 /// Bytes per element of `dtype` (i1 is stored as one byte); 1 for i4, whose
 /// arrays take half of that (storageBytes).
@@ -41,6 +48,16 @@ float halfToFloat(uint16_t bits);
 uint16_t floatToHalf(float value);
 float bf16ToFloat(uint16_t bits);
 uint16_t floatToBf16(float value);
+/// FP8 (e4m3fn, or e5m2 with `e5m2`) bit patterns to double (exact), and
+/// a double rounded to FP8 (nearest, ties to even, finite values and
+/// infinities saturating to the largest finite magnitude, subnormals kept,
+/// NaN to a NaN pattern).
+double fp8ToDouble(uint8_t bits, bool e5m2);
+uint8_t doubleToFP8(double value, bool e5m2);
+/// Whether `dtype` is F8E4M3 or F8E5M2.
+inline bool isFP8DType(DType dtype) {
+  return dtype == DType::F8E4M3 || dtype == DType::F8E5M2;
+}
 
 class NDArray {
 public:
@@ -64,6 +81,9 @@ public:
   std::vector<double> toDoubles() const;
   /// A copy converted to `dtype`.
   NDArray cast(DType dtype) const;
+  /// The same bytes as `dtype`, which must have the same element size (an
+  /// FP8 array read from uint8 bit patterns retagged as e5m2).
+  NDArray reinterpret(DType dtype) const;
 
   /// Fills with N(0, 1) samples (floats) rounded to the dtype.
   void fillNormal(std::mt19937_64 &rng, double stddev = 1.0);

@@ -1866,6 +1866,12 @@ struct ConvertAttnTileToVectorPass
       return signalPassFailure();
     }
     blocking = vectorWidth == 16 ? Blocking{6, 4} : Blocking{3, 4};
+    // The pass instance runs on one function after another: packed copies
+    // of an earlier function are not this one's (a key operand's Value may
+    // even reuse the memory of an erased one: a stale hit would read a
+    // value of another function).
+    packed.clear();
+    probed.clear();
     QuantizedScoresLowering quantized(vectorWidth);
     QuantizedAccumulateLowering quantizedPV(vectorWidth);
     if (bf16Dot && vectorWidth != 8 && vectorWidth != 16) {

@@ -43,7 +43,8 @@ std::string unsupportedFeature(Operation *op) {
       .Case<DecayPrefixOp, DecayOp>([](auto) { return "a decay"; })
       .Case<ReadStateOp, UpdateStateOp>(
           [](auto) { return "linear attention's carried state"; })
-      .Case<QuantizeOp, QuantizeChannelsOp, FP8ChannelsOp, RoundFP8Op, SignOp,
+      .Case<QuantizeOp, QuantizeChannelsOp, QuantizeFP8Op, FP8ChannelsOp,
+            RoundFP8Op, SignOp,
             LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
             QuantizedAccumulateOp, CenterOp, DequantizeOp>(
           [](auto) { return "quantization"; })

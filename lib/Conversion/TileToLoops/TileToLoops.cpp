@@ -645,8 +645,11 @@ static Value poolStep(TileLowering &t, PoolKind kind, Value acc, Value x) {
     return arith::MaximumFOp::create(t.b, t.loc, acc, x);
   case PoolKind::Min:
     return arith::MinimumFOp::create(t.b, t.loc, acc, x);
+  case PoolKind::First:
+  case PoolKind::Last:
+    break; // a representative key is read, not reduced (poolBlocks)
   }
-  llvm_unreachable("unknown pool kind");
+  llvm_unreachable("no pooling step for this kind");
 }
 
 /// `result[b, h, c, x] = pool(input[b, h, t, x] for t in block c)`: each
@@ -672,6 +675,13 @@ static Value poolBlocks(TileLowering &t, Value input, int64_t size,
         };
         Value first = e.muli(index[2], block);
         Value last = e.minsi(e.addi(first, block), n);
+        // A representative key: the block's first or last actual key.
+        if (kind == PoolKind::First || kind == PoolKind::Last) {
+          tensor::YieldOp::create(
+              b, loc,
+              read(kind == PoolKind::First ? first : e.subi(last, e.idx(1))));
+          return;
+        }
         auto loop = scf::ForOp::create(
             b, loc, e.addi(first, e.idx(1)), last, e.idx(1),
             ValueRange{read(first)},
@@ -1144,6 +1154,33 @@ static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
   });
 }
 
+/// select_queries: members[r, c] and the row's own block (that of its
+/// aligned position p; none when p < 0) is among its members.
+static Value keepSelectedQueries(TileLowering &t, SelectBlocksOp op,
+                                 Value members, Value rows, Value blocks) {
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  using P = arith::CmpIPredicate;
+  auto type = cast<RankedTensorType>(members.getType());
+  Value block = e.idx(op.getSelection().getBlock());
+  Value shift = e.subi(op.getKeyLength(), op.getQueryLength());
+  return t.materialize(
+      type, dynamicExtents(type, {rows, blocks}),
+      [&](ValueRange index) -> Value {
+        Value p = e.addi(e.addi(op.getQueryStart(), index[0]), shift);
+        Value anchored = e.cmp(P::sge, p, e.idx(0));
+        // Clamped: a row before the keys reads block 0, then drops.
+        Value own =
+            e.minsi(arith::DivUIOp::create(b, loc, e.maxsi(p, e.idx(0)), block),
+                    e.subi(blocks, e.idx(1)));
+        Value ownSelected = tensor::ExtractOp::create(
+            b, loc, members, ValueRange{index[0], own});
+        Value member = tensor::ExtractOp::create(b, loc, members, index);
+        return e.andi(member, e.andi(anchored, ownSelected));
+      });
+}
+
 /// members[r, c]: block c is eligible for row r and always kept, or fewer
 /// than k blocks rank before it (ranksBefore order) and it passes the rule
 /// (top-k; threshold on its mass; cumulative: the masses ranking before it
@@ -1237,6 +1274,8 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
           Value passes = e.cmp(P::uge, rankKey(t, gate, index[1]), cut);
           return e.andi(candidate, selected(e.ori(kept, passes)));
         });
+    if (selection.getSelectQueries())
+      members = keepSelectedQueries(t, op, members, rows, blocks);
     return {members, anyRowSelects(t, members, blocks)};
   }
   // Materialized (see generateRows): keep_selected reads an element per
@@ -1280,7 +1319,8 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
             passesRule(t, selection, count.getResult(0), mass, prefix);
         return e.andi(candidate, selected(e.ori(kept, passes)));
       });
-
+  if (selection.getSelectQueries())
+    members = keepSelectedQueries(t, op, members, rows, blocks);
   return {members, anyRowSelects(t, members, blocks)};
 }
 
@@ -2514,7 +2554,64 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   return {values, scales};
 }
 
-/// f32(max(v, -127)) * scales[b', h', t / block] (1 without scales).
+/// An FP8 element (f8E4M3FN, or f8E5M2 with `e5m2`) decoded exactly to f32
+/// from its bit pattern with integer arithmetic (LLVM has no FP8 type):
+/// normal values by moving the exponent and mantissa fields into f32's,
+/// subnormals as mantissa * 2^(1 - bias - m), NaN (e4m3fn's S.1111.111,
+/// e5m2's exponent 31 with a mantissa) and e5m2's infinities kept.
+static Value decodeFP8(TileLowering &t, Value x, bool e5m2) {
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  Type i32 = b.getI32Type();
+  int64_t m = e5m2 ? 2 : 3, bias = e5m2 ? 15 : 7;
+  int64_t exponentMask = e5m2 ? 31 : 15, mantissaMask = (1 << m) - 1;
+  auto c = [&](int64_t v) { return intConstant(t, i32, v); };
+  Value byte = arith::BitcastOp::create(b, loc, b.getI8Type(), x);
+  Value u = arith::ExtUIOp::create(b, loc, i32, byte);
+  Value sign = arith::ShLIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, u, c(7)), c(31));
+  Value exponent = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, u, c(m)), c(exponentMask));
+  Value mantissa = arith::AndIOp::create(b, loc, u, c(mantissaMask));
+  Value normalBits = arith::OrIOp::create(
+      b, loc, sign,
+      arith::OrIOp::create(
+          b, loc,
+          arith::ShLIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, exponent, c(127 - bias)),
+              c(23)),
+          arith::ShLIOp::create(b, loc, mantissa, c(23 - m))));
+  if (e5m2) {
+    // Exponent 31: infinity (mantissa 0) or NaN, f32's exponent 255.
+    Value specialBits = arith::OrIOp::create(
+        b, loc, sign,
+        arith::OrIOp::create(
+            b, loc, c(0x7f800000),
+            arith::ShLIOp::create(b, loc, mantissa, c(23 - m))));
+    Value special = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          exponent, c(exponentMask));
+    normalBits = t.e.select(special, specialBits, normalBits);
+  }
+  Value normal = arith::BitcastOp::create(b, loc, b.getF32Type(), normalBits);
+  Value subnormal = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, b.getF32Type(), mantissa),
+      t.e.f32(std::ldexp(1.0, static_cast<int>(1 - bias - m))));
+  subnormal = math::CopySignOp::create(b, loc, subnormal, normal);
+  Value isSubnormal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            exponent, c(0));
+  Value v = t.e.select(isSubnormal, subnormal, normal);
+  if (!e5m2) {
+    Value isNaN = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq,
+        arith::AndIOp::create(b, loc, u, c(0x7f)), c(0x7f));
+    v = t.e.select(isNaN, t.e.f32(std::numeric_limits<double>::quiet_NaN()),
+                   v);
+  }
+  return v;
+}
+
+/// f32(max(v, -127)) * scales[b', h', t / block] (1 without scales); an
+/// FP8 source decoded exactly instead.
 static Value lowerDequantize(DequantizeOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
@@ -2526,10 +2623,17 @@ static Value lowerDequantize(DequantizeOp op) {
   auto type = cast<RankedTensorType>(op.getResult().getType());
   return t.materialize(
       type, dynamicExtents(type, extents), [&](ValueRange index) -> Value {
-        Value v = arith::MaxSIOp::create(
-            b, loc, tensor::ExtractOp::create(b, loc, source, index),
-            intConstant(t, i8, -127));
-        Value x = arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+        Type element = cast<RankedTensorType>(source.getType()).getElementType();
+        Value x;
+        if (isFP8Type(element)) {
+          x = decodeFP8(t, tensor::ExtractOp::create(b, loc, source, index),
+                        isa<Float8E5M2Type>(element));
+        } else {
+          Value v = arith::MaxSIOp::create(
+              b, loc, tensor::ExtractOp::create(b, loc, source, index),
+              intConstant(t, i8, -127));
+          x = arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+        }
         if (!op.getScales())
           return x;
         Value blockIndex =
@@ -2647,6 +2751,57 @@ static Value lowerFP8Channels(FP8ChannelsOp op) {
                                             quotient, quotient);
         Value q = e.select(isNaN, e.f32(0.0),
                            roundToFP8(t, quotient, op.getE5m2()));
+        return arith::MulFOp::create(b, loc, q, scale);
+      });
+}
+
+/// Per (b, h, token block): s = absmax / F of the (centered) block, then
+/// fp8(x / s) * s in f32 (a NaN quotient gives 0): the compiler's FP8 Q
+/// and K.
+static Value lowerQuantizeFP8(QuantizeFP8Op op) {
+  TileLowering t(op);
+  ScalarEmitter &e = t.e;
+  OpBuilder &b = t.b;
+  Location loc = t.loc;
+  bool e5m2 = op.getE5m2();
+  Value source = op.getSource(), block = e.idx(op.getBlock());
+  Value mean = op.getCenter() ? tokenMean(t, source) : Value();
+  SmallVector<Value, 4> extents = extentsOf(t, source);
+  Value n = extents[2];
+  auto read = [&](Value bi, Value hi, Value j, Value x) -> Value {
+    Value v = e.toF32(
+        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, x}));
+    if (!mean)
+      return v;
+    Value m = tensor::ExtractOp::create(b, loc, mean, ValueRange{bi, hi, x});
+    return arith::SubFOp::create(b, loc, v, m);
+  };
+  auto scalesType = RankedTensorType::get(
+      SmallVector<int64_t>(3, ShapedType::kDynamic), b.getF32Type());
+  Value blockExtents[] = {extents[0], extents[1],
+                          arith::CeilDivUIOp::create(b, loc, n, block)};
+  Value scales = t.materialize(
+      scalesType, blockExtents, [&](ValueRange index) -> Value {
+        Value first = e.muli(index[2], block);
+        Value last = e.minsi(e.addi(first, block), n);
+        Value absMax = blockAbsMax(t, first, last, extents[3],
+                                   [&](Value j, Value x) {
+                                     return read(index[0], index[1], j, x);
+                                   });
+        return arith::DivFOp::create(b, loc, absMax, e.f32(fp8Max(e5m2)));
+      });
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  return t.materialize(
+      resultType, dynamicExtents(resultType, extents),
+      [&](ValueRange index) -> Value {
+        Value blockIndex = arith::DivUIOp::create(b, loc, index[2], block);
+        Value scale = tensor::ExtractOp::create(
+            b, loc, scales, ValueRange{index[0], index[1], blockIndex});
+        Value quotient = arith::DivFOp::create(
+            b, loc, read(index[0], index[1], index[2], index[3]), scale);
+        Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                            quotient, quotient);
+        Value q = e.select(isNaN, e.f32(0.0), roundToFP8(t, quotient, e5m2));
         return arith::MulFOp::create(b, loc, q, scale);
       });
 }
@@ -2987,6 +3142,9 @@ static void lowerTileOp(Operation *op) {
             return SmallVector<Value>{lowerSequenceMap(o)};
           })
           .Case([](KeyWeightsOp o) { return lowerKeyWeights(o); })
+          .Case([](QuantizeFP8Op o) {
+            return SmallVector<Value>{lowerQuantizeFP8(o)};
+          })
           .Case([](FP8ChannelsOp o) {
             return SmallVector<Value>{lowerFP8Channels(o)};
           })

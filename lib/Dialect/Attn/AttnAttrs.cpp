@@ -205,14 +205,29 @@ static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
 }
 
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
-                                     int64_t k, ArrayRef<PoolKind> pool, bool,
-                                     int64_t qBlock, FloatAttr threshold,
-                                     FloatAttr mass, int64_t sinks,
-                                     int64_t local, bool headGroup,
-                                     int64_t proxyHeads, GateKind gate,
-                                     bool, bool) {
+                                     int64_t k, ArrayRef<PoolKind> pool,
+                                     bool keepCurrent, int64_t qBlock,
+                                     FloatAttr threshold, FloatAttr mass,
+                                     int64_t sinks, int64_t local,
+                                     bool headGroup, int64_t proxyHeads,
+                                     GateKind gate, bool, bool selectQueries,
+                                     bool complement) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
+  // A query is kept when its own block is selected: a forced current
+  // block would keep every row, and a query block has no own key block.
+  if (selectQueries && keepCurrent)
+    return emitError() << "#attn.topk_blocks select_queries needs "
+                          "keep_current = false (the current block is "
+                          "always kept, so every query would be)";
+  if (selectQueries && qBlock > 0)
+    return emitError() << "#attn.topk_blocks select_queries is per token: "
+                          "q_block must be 0";
+  // Both rewrite a row's selected set; their composition has no method
+  // behind it yet.
+  if (selectQueries && complement)
+    return emitError() << "#attn.topk_blocks select_queries and complement "
+                          "cannot be combined";
   if (failed(checkParameter(emitError, "topk_blocks", "block", block, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "k", k, 1)) ||
       failed(checkParameter(emitError, "topk_blocks", "q_block", qBlock, 0)) ||
@@ -248,14 +263,16 @@ LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
   // Signs have no mean to subtract: smoothing is an integer-scheme option.
   if (smoothK && scheme == QuantScheme::Sign)
     return emitError()
-           << "#attn.quantized_qk: smooth_k needs scheme = int8 or int4";
-  if (smoothQ && scheme == QuantScheme::Sign)
+           << "#attn.quantized_qk: smooth_k needs scheme = int8, int4 or "
+              "fp8_*";
+  if (smoothQ && (scheme == QuantScheme::Sign || isFP8Scheme(scheme)))
     return emitError()
            << "#attn.quantized_qk: smooth_q needs scheme = int8 or int4";
   // Keys only: the query is neither quantized nor smoothed.
   if (keysOnly && scheme == QuantScheme::Sign)
     return emitError()
-           << "#attn.quantized_qk: keys_only needs scheme = int8 or int4 (a "
+           << "#attn.quantized_qk: keys_only needs scheme = int8, int4 or "
+              "fp8_* (a "
               "float query against signs has no declared meaning)";
   if (keysOnly && smoothQ)
     return emitError() << "#attn.quantized_qk: keys_only keeps the query "

@@ -419,7 +419,7 @@ static LogicalResult verifyRotation(AttentionOp op, const Extents &e) {
   bool keysOnly = op.getQuantizationAttr().getKeysOnly();
   for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
                                std::make_pair(op.getKey(), "key")})
-    if (!isa<FloatType>(
+    if (!isUnquantizedFloatType(
             cast<RankedTensorType>(operand.getType()).getElementType()) &&
         !(keysOnly && StringRef(role) == "key"))
       return op.emitOpError() << "rotation needs a float " << role
@@ -461,11 +461,15 @@ static LogicalResult verifyLowRank(AttentionOp op, const Extents &e) {
               "estimates the quantization's residual of q . k";
   for (auto [operand, role] : {std::make_pair(op.getQuery(), "query"),
                                std::make_pair(op.getKey(), "key")})
-    if (!isa<FloatType>(
+    if (!isUnquantizedFloatType(
             cast<RankedTensorType>(operand.getType()).getElementType()))
       return op.emitOpError() << "low_rank needs a float " << role
                               << " (the factors project the float rows), got "
                               << operand.getType();
+  if (isFP8Scheme(quant.getScheme()))
+    return op.emitOpError() << "low_rank cannot be combined with scheme = "
+                            << stringifyQuantScheme(quant.getScheme())
+                            << " (not declared for FP8 Q K^T)";
   if (quant.getSmoothQ() || quant.getKeysOnly() || op.getRotation() ||
       op.hasSelection())
     return op.emitOpError()
@@ -510,7 +514,8 @@ static LogicalResult verifyKeyQuantization(AttentionOp op, const Extents &e) {
   auto elementOf = [](Value v) {
     return cast<RankedTensorType>(v.getType()).getElementType();
   };
-  if (quant.getKeysOnly() && !isa<FloatType>(elementOf(op.getQuery())))
+  if (quant.getKeysOnly() &&
+      !isUnquantizedFloatType(elementOf(op.getQuery())))
     return op.emitOpError() << "keys_only keeps the query float, got a "
                                "pre-quantized query "
                             << op.getQuery().getType();
@@ -527,7 +532,7 @@ static LogicalResult verifyKeyQuantization(AttentionOp op, const Extents &e) {
   if (quant.getSalientBits() == 0)
     return op.emitOpError() << "k_salient is given but the quantization "
                                "declares no salient_bits";
-  if (!isa<FloatType>(elementOf(op.getKey())))
+  if (!isUnquantizedFloatType(elementOf(op.getKey())))
     return op.emitOpError() << "k_salient needs a float key (the compiler "
                                "quantizes each block at its own precision), "
                                "got "
@@ -569,24 +574,33 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
                                "kernel (feature_map or decay)";
   bool int8 = quant.getScheme() == QuantScheme::Int8;
   bool int4 = quant.getScheme() == QuantScheme::Int4;
-  // Pre-quantized: an i8 operand (int8) or an i4 one (int4).
+  bool fp8 = isFP8Scheme(quant.getScheme());
+  bool e5m2 = quant.getScheme() == QuantScheme::Fp8E5M2;
+  // Pre-quantized: an i8 operand (int8), an i4 one (int4) or an FP8 one
+  // (fp8_e4m3: f8E4M3FN, fp8_e5m2: f8E5M2).
   auto isPreQuantized = [](Value v) {
-    return isa<IntegerType>(
-        cast<RankedTensorType>(v.getType()).getElementType());
+    Type t = cast<RankedTensorType>(v.getType()).getElementType();
+    return isa<IntegerType>(t) || isFP8Type(t);
   };
+  StringRef preType = int8 ? "i8" : int4 ? "i4" : e5m2 ? "f8E5M2" : "f8E4M3FN";
+  StringRef maxText = int8 ? "127" : int4 ? "7" : e5m2 ? "57344" : "448";
   for (auto [operand, scale, role, name] :
        {std::make_tuple(op.getQuery(), qScale, "query", "q_scale"),
         std::make_tuple(op.getKey(), kScale, "key", "k_scale")}) {
-    if ((int8 || int4) && isPreQuantized(operand) && !scale)
-      return op.emitOpError() << "an " << (int8 ? "i8 " : "i4 ") << role
+    if ((int8 || int4 || fp8) && isPreQuantized(operand) && !scale)
+      return op.emitOpError() << "an " << preType << " " << role
                               << " needs its " << name << " operand";
-    if ((int8 || int4) && !isPreQuantized(operand) && scale)
+    if ((int8 || int4 || fp8) && !isPreQuantized(operand) && scale)
       return op.emitOpError()
              << name << " is given for a float " << role
-             << ", which the compiler quantizes itself (absmax / "
-             << (int8 ? "127" : "7") << " per block); pass an "
-             << (int8 ? "i8" : "i4") << " tensor to give the scales";
+             << ", which the compiler quantizes itself (absmax / " << maxText
+             << " per block); pass an " << preType
+             << " tensor to give the scales";
   }
+  if (fp8 && op.hasSelection())
+    return op.emitOpError() << "a selection cannot be combined with scheme = "
+                            << stringifyQuantScheme(quant.getScheme())
+                            << " (not declared for FP8 Q K^T)";
   if (failed(verifyPackedInt4(op, e)))
     return failure();
   // A selection ranks blocks by the float gate q . pool(K) (SpargeAttn's
@@ -682,6 +696,23 @@ LogicalResult AttentionOp::verify() {
   Type elementType = vType.getElementType();
   for (auto [type, name] : {std::make_pair(qType, "query"),
                             std::make_pair(kType, "key")}) {
+    if (isFP8Type(type.getElementType())) {
+      // f8E4M3FN is fp8_e4m3's pre-quantized form, f8E5M2 fp8_e5m2's.
+      QuantScheme scheme = isa<Float8E5M2Type>(type.getElementType())
+                               ? QuantScheme::Fp8E5M2
+                               : QuantScheme::Fp8E4M3;
+      if (!getQuantizationAttr() ||
+          getQuantizationAttr().getScheme() != scheme)
+        return emitOpError() << "an " << type.getElementType() << " " << name
+                             << " needs "
+                             << "quantization(#attn.quantized_qk<scheme = "
+                             << stringifyQuantScheme(scheme)
+                             << ", ...>) and a "
+                             << (StringRef(name) == "query" ? "q_scale"
+                                                            : "k_scale")
+                             << " operand";
+      continue;
+    }
     if (auto integer = dyn_cast<IntegerType>(type.getElementType())) {
       // i8 is the int8 scheme's pre-quantized form, i4 the int4 one's.
       QuantScheme scheme =
@@ -700,7 +731,7 @@ LogicalResult AttentionOp::verify() {
     }
     if (type.getElementType() != elementType)
       return emitOpError() << "query, key and value must have the same "
-                              "element type (or i8/i4 for a quantized query "
+                              "element type (or i8/i4/f8 for a quantized query "
                               "or key), got "
                            << qType.getElementType() << ", "
                            << kType.getElementType() << " and "

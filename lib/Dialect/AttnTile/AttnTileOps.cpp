@@ -647,6 +647,14 @@ LogicalResult FP8ChannelsOp::verify() {
   return success();
 }
 
+LogicalResult QuantizeFP8Op::verify() {
+  for (unsigned d = 0; d < 4; ++d)
+    if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
+                           "source")))
+      return failure();
+  return success();
+}
+
 LogicalResult QuantizeChannelsOp::verify() {
   if (failed(checkQuantizedShapes(*this, getSource(), getValues(),
                                   getScales())))

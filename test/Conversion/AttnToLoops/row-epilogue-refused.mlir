@@ -1,14 +1,10 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(convert-attn-to-loops))'
-// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(convert-attn-to-cpu)' 2>&1 | FileCheck %s --check-prefix=CPU
 
 // Row epilogues, element-wise output gates and affine normalizations are
 // lowered through the tile program only: the untiled lowering refuses them
-// with a located diagnostic, the tiled CPU lowering leaves them to the
-// untiled one (which refuses them). The GPU kernel refuses their tile ops
+// with a located diagnostic. The GPU kernel refuses their tile ops
 // (test/Conversion/TileToGPU/unsupported.mlir).
 
-// CPU-LABEL: func.func @epilogue
-// CPU: attn.attention
 func.func @epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{declares a row epilogue or an element-wise output_gate: it is lowered through the tile program only}}
   %o = attn.attention %q, %q, %q mask(#attn.causal) epilogue(#attn.epilogue<rms_norm>)
@@ -18,8 +14,6 @@ func.func @epilogue(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-// CPU-LABEL: func.func @element_gate
-// CPU: attn.attention
 func.func @element_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{declares a row epilogue or an element-wise output_gate: it is lowered through the tile program only}}
   %o = attn.attention %q, %q, %q output_gate(%g : tensor<1x2x8x16xf32>)
@@ -29,8 +23,6 @@ func.func @element_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> t
 
 // -----
 
-// CPU-LABEL: func.func @subtractive
-// CPU: attn.attention
 func.func @subtractive(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{declares an affine normalization (subtractive or mala): it is lowered through the tile program only}}
   %o = attn.attention %q, %q, %q normalization(#attn.normalize<relu, subtractive>)

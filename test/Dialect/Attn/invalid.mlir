@@ -7,7 +7,7 @@
 
 // Q, K and V element types differ.
 func.func @elt_mismatch_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf16>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op query, key and value must have the same element type (or i8/i4 for a quantized query or key), got 'f32', 'f16' and 'f32'}}
+  // expected-error @+1 {{'attn.attention' op query, key and value must have the same element type (or i8/i4/f8 for a quantized query or key), got 'f32', 'f16' and 'f32'}}
   %o = attn.attention %q, %k, %v
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf16>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -17,7 +17,7 @@ func.func @elt_mismatch_key(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf16>, 
 
 // V element type differs.
 func.func @elt_mismatch_value(%q: tensor<1x2x8x16xbf16>, %k: tensor<1x2x8x16xbf16>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xbf16> {
-  // expected-error @+1 {{'attn.attention' op query, key and value must have the same element type (or i8/i4 for a quantized query or key), got 'bf16', 'bf16' and 'f32'}}
+  // expected-error @+1 {{'attn.attention' op query, key and value must have the same element type (or i8/i4/f8 for a quantized query or key), got 'bf16', 'bf16' and 'f32'}}
   %o = attn.attention %q, %k, %v
        : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xbf16>
   return %o : tensor<1x2x8x16xbf16>
@@ -37,7 +37,7 @@ func.func @elt_mismatch_output(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32
 
 // Integer operands are rejected by the ODS type constraint.
 func.func @non_float_query(%q: tensor<1x2x8x16xi32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op operand #0 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 4-bit signless integer values, but got 'tensor<1x2x8x16xi32>'}}
+  // expected-error @+1 {{'attn.attention' op operand #0 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 4-bit signless integer or f8E4M3FN type or f8E5M2 type values, but got 'tensor<1x2x8x16xi32>'}}
   %o = attn.attention %q, %k, %v
        : tensor<1x2x8x16xi32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -47,7 +47,7 @@ func.func @non_float_query(%q: tensor<1x2x8x16xi32>, %k: tensor<1x2x8x16xf32>, %
 
 // Q must have rank 4.
 func.func @rank3_query(%q: tensor<2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op operand #0 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 4-bit signless integer values, but got 'tensor<2x8x16xf32>'}}
+  // expected-error @+1 {{'attn.attention' op operand #0 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or 4-bit signless integer or f8E4M3FN type or f8E5M2 type values, but got 'tensor<2x8x16xf32>'}}
   %o = attn.attention %q, %k, %v
        : tensor<2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

@@ -36,7 +36,7 @@ func.func @block_huge(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @smooth_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8 or int4}}
+  // expected-error @+1 {{#attn.quantized_qk: smooth_k needs scheme = int8, int4 or fp8_*}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, smooth_k = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -100,7 +100,7 @@ func.func @value_i8(%q: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x
 // -----
 
 func.func @mixed_floats(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
-  // expected-error @+1 {{query, key and value must have the same element type (or i8/i4 for a quantized query or key), got 'f32', 'f32' and 'bf16'}}
+  // expected-error @+1 {{query, key and value must have the same element type (or i8/i4/f8 for a quantized query or key), got 'f32', 'f32' and 'bf16'}}
   %o = attn.attention %q, %q, %v quantization(#attn.quantized_qk<scheme = int8>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
   return %o : tensor<1x2x8x16xbf16>
@@ -480,7 +480,7 @@ func.func @rotation_selection(%q: tensor<1x2x8x16xf32>, %r: tensor<1x16x16xf32>)
 
 // keys_only (KV-cache quantization): a float query, no query quantization.
 func.func @keys_only_sign(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{#attn.quantized_qk: keys_only needs scheme = int8 or int4 (a float query against signs has no declared meaning)}}
+  // expected-error @+1 {{#attn.quantized_qk: keys_only needs scheme = int8, int4 or fp8_* (a float query against signs has no declared meaning)}}
   %o = attn.attention %q, %q, %q quantization(#attn.quantized_qk<scheme = sign, keys_only = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

@@ -41,7 +41,7 @@ func.func @block_too_large(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @pool_unknown(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+2 {{expected one of [mean, max, min, sum] for how the keys of a block are pooled into one key, got: median}}
+  // expected-error @+2 {{expected one of [mean, max, min, sum, first, last] for how the keys of a block are pooled into one key, got: median}}
   // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'pool'}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = median>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
@@ -293,6 +293,24 @@ func.func @scores_blocks(%q: tensor<1x2x9x16xf32>, %s: tensor<1x2x2xf32>) -> ten
 func.func @scores_heads(%q: tensor<1x2x8x16xf32>, %s: tensor<1x3x2xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op block_scores dimension 1 (key heads) is 3 but must be 1 or 2}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, gate = given>) block_scores(%s : tensor<1x3x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @select_queries_current(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks select_queries needs keep_current = false (the current block is always kept, so every query would be)}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, select_queries = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @select_queries_query_block(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks select_queries is per token: q_block must be 0}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, keep_current = false, q_block = 4, select_queries = true>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -41,7 +41,7 @@ func.func @learned_head_group(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x8xf32>
 // -----
 
 func.func @unknown_pool(%q: tensor<1x2x40x16xf32>, %wq: tensor<2x16x8xf32>, %wk: tensor<2x48x8xf32>) -> tensor<1x2x40x16xf32> {
-  // expected-error @+2 {{expected one of [mean, max, min, sum] for how the keys of a block are pooled into one key, got: median}}
+  // expected-error @+2 {{expected one of [mean, max, min, sum, first, last] for how the keys of a block are pooled into one key, got: median}}
   // expected-error @+1 {{failed to parse Attn_TopKBlocksAttr parameter 'pool'}}
   %o = attn.attention %q, %q, %q mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 2, pool = [max, median], q_block = 8, gate = learned>, %wq, %wk : tensor<2x16x8xf32>, tensor<2x48x8xf32>)
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>

@@ -129,3 +129,34 @@ func.func @given_scores(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?xf32>) -> tenso
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// Representative keys (the block's first or last key) and the query
+// selection (false, the default, is not printed).
+// CHECK-LABEL: func.func @landmark_last
+// CHECK: mask(#attn.causal) selection(<block = 50, k = 5, pool = last>)
+func.func @landmark_last(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 50, k = 5, pool = last, select_queries = false>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @first_concatenated
+// CHECK: selection(<block = 8, k = 2, pool = [first, last, mean], q_block = 8, gate = learned>, %{{.*}}, %{{.*}} : tensor<1x16x4xf32>, tensor<1x48x4xf32>)
+func.func @first_concatenated(%q: tensor<1x2x32x16xf32>, %wq: tensor<1x16x4xf32>, %wk: tensor<1x48x4xf32>) -> tensor<1x2x32x16xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = [first, last, mean], q_block = 8, gate = learned>, %wq, %wk : tensor<1x16x4xf32>, tensor<1x48x4xf32>)
+       : tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32>, tensor<1x2x32x16xf32> -> tensor<1x2x32x16xf32>
+  return %o : tensor<1x2x32x16xf32>
+}
+
+// MoSA's expert choice: the selected tokens' rows only.
+// CHECK-LABEL: func.func @select_queries
+// CHECK: selection(<block = 1, k = 64, pool = mean, keep_current = false, gate = given, causal = false, select_queries = true>) block_scores(%{{.*}} : tensor<?x?x?xf32>)
+func.func @select_queries(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 1, k = 64, pool = mean, gate = given, keep_current = false, causal = false, select_queries = true>)
+       block_scores(%s : tensor<?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -520,6 +520,30 @@ func.func @fp8_channels_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x4xf32
 
 // -----
 
+func.func @quantize_fp8_shape(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x90x8xf32> {
+  // expected-error @+1 {{result extent 2 (90) does not match source extent 2 (100)}}
+  %r = attn_tile.quantize_fp8 %x block(4) : tensor<1x2x100x8xf32> -> tensor<1x2x90x8xf32>
+  return %r : tensor<1x2x90x8xf32>
+}
+
+// -----
+
+func.func @quantize_fp8_block(%x: tensor<1x2x100x8xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{attribute 'block' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %r = attn_tile.quantize_fp8 %x block(0) : tensor<1x2x100x8xf32> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @dequantize_fp8_source(%x: tensor<1x2x100x8xf16>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{operand #0 must be 4D tensor of 8-bit signless integer or f8E4M3FN type or f8E5M2 type values}}
+  %r = attn_tile.dequantize %x : tensor<1x2x100x8xf16> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
 func.func @pool_keys_concat_width(%k: tensor<2x4x100x64xf32>) {
   // expected-error @+1 {{result extent 3 (64) must be the 3 pools x key extent 3 (64)}}
   %kbar = attn_tile.pool_keys %k selection(#attn.topk_blocks<block = 16, k = 3, pool = [max, min, mean], q_block = 16, gate = learned>)

@@ -234,6 +234,22 @@ func.func @fp8(%v: tensor<?x?x?x?xbf16>, %w: tensor<16x8xf32>) -> (tensor<?x?x?x
   return %a, %b, %c, %d : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<16x8xf32>, tensor<16x8xf32>
 }
 
+// FP8 Q K^T: the compiler's FP8 per token block (held dequantized), and an
+// FP8 operand decoded and times its scales.
+// CHECK-LABEL: func.func @fp8_qk
+// CHECK: attn_tile.quantize_fp8 %{{.*}} block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.quantize_fp8 %{{.*}} block(1) e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.dequantize %{{.*}} scales(%{{.*}} block 2) : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: attn_tile.dequantize %{{.*}} scales(%{{.*}} block 1) : tensor<?x?x?x?xf8E5M2>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+func.func @fp8_qk(%x: tensor<?x?x?x?xbf16>, %a: tensor<?x?x?x?xf8E4M3FN>, %b: tensor<?x?x?x?xf8E5M2>, %s: tensor<?x?x?xf32>)
+    -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {
+  %0 = attn_tile.quantize_fp8 %x block(64) center : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %1 = attn_tile.quantize_fp8 %x block(1) e5m2 : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+  %2 = attn_tile.dequantize %a scales(%s block 2) : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+  %3 = attn_tile.dequantize %b scales(%s block 1) : tensor<?x?x?x?xf8E5M2>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %0, %1, %2, %3 : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+}
+
 // A learned gate: concatenated pools (3 x 64 wide), projected per head (and
 // by a shared weight) to the gate width, then select_blocks on the
 // projected rows (the query tile keeps its own width).

@@ -5,10 +5,7 @@
 // RUN: attn-run %s --random 2 --shape 1,4,2,1,33,8 --check | FileCheck %s --check-prefix=CHECK
 // RUN: attn-run %s --random 3 --shape 2,6,3,17,41,24,8 --check | FileCheck %s --check-prefix=SHAPE
 // RUN: attn-run %s --untiled --random 4 --shape 1,2,1,9,9,8 --check | FileCheck %s --check-prefix=UNTILED
-// RUN: attn-run %s --tiled-kernel --random 5 --shape 1,2,1,9,9,8 --check | FileCheck %s --check-prefix=TILED
 // CHECK: compile {{.*}} s  run {{.*}} s  path tile program
-// TILED: path tiled
-// TILED: check output {{.*}} PASS
 // UNTILED: path untiled
 // UNTILED: check output {{.*}} PASS
 // CHECK: check output {{.*}} PASS

@@ -1,6 +1,6 @@
 // A repeated --shape runs each problem size in turn (seeds SEED, SEED + 1,
 // ...). Through the tile program (the default) one shape-generic
-// compilation serves every size; the tiled kernel (--tiled-kernel) compiles
+// compilation serves every size; the untiled baseline (--untiled) compiles
 // per size (it specializes to the shapes).
 
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --tile-program --random 3 --shape default --shape 1,4,2,99,77,32 --shape 2,2,1,1,130,16,8 --check | FileCheck %s --check-prefix=GENERIC
@@ -19,14 +19,14 @@
 // GENERIC-NEXT: check output {{.*}} PASS
 
 // RUN: attn-run %zoo/hybrids/gemma2.mlir --random 3 --shape default --shape 1,4,2,99,77,32 --shape 2,2,1,1,130,16,8 --check | FileCheck %s --check-prefix=GENERIC
-// RUN: attn-run %zoo/hybrids/gemma2.mlir --tiled-kernel --random 3 --shape 1,4,2,99,77,32 --shape default --check | FileCheck %s --check-prefix=TILED
-// TILED-NOT: shape-generic
-// TILED: shape B=1 Hq=4 Hkv=2 Nq=99 Nk=77
-// TILED-NEXT: compile {{[0-9.]+}} s {{.*}}path tiled
-// TILED: check output {{.*}} PASS
-// TILED: shape B=2 Hq=4 Hkv=2 Nq=37 Nk=37
-// TILED-NEXT: compile {{[0-9.]+}} s {{.*}}path tiled
-// TILED: check output {{.*}} PASS
+// RUN: attn-run %zoo/hybrids/gemma2.mlir --untiled --random 3 --shape 1,4,2,99,77,32 --shape default --check | FileCheck %s --check-prefix=UNTILED
+// UNTILED-NOT: shape-generic
+// UNTILED: shape B=1 Hq=4 Hkv=2 Nq=99 Nk=77
+// UNTILED-NEXT: compile {{[0-9.]+}} s {{.*}}path untiled
+// UNTILED: check output {{.*}} PASS
+// UNTILED: shape B=2 Hq=4 Hkv=2 Nq=37 Nk=37
+// UNTILED-NEXT: compile {{[0-9.]+}} s {{.*}}path untiled
+// UNTILED: check output {{.*}} PASS
 
 // RUN: not attn-run %zoo/hybrids/gemma2.mlir --shape default 2>&1 | FileCheck %s --check-prefix=NO-RANDOM
 // NO-RANDOM: attn-run: error: --shape takes effect with --random only

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """Reruns every `attn-run %zoo/... --check` line of the zoo's lit files with
-extra options (e.g. --tiled-kernel, or --split-kv 3), so that another
+extra options (e.g. --split-kv 3, or --untiled), so that another
 lowering or form is checked against the float64 reference on exactly the
 specs, seeds and shapes the zoo tests already use (shapes that are not
 multiples of the tiles, Nq != Nk, GQA, one query...). The runs of one spec
 go to one attn-run with their shapes (`--shape` repeated, seeds from the
 first run's on), so that the tile program compiles each spec once for all
 its shapes. A run's own lowering flag is dropped for the one `extra`
-implies; with --tiled-kernel (or --untiled) in `extra`, runs that use an
-option of the tile program only (its linear, selection and quantized specs
-give one) are skipped: that lowering does not take them. Runs that read
-their test's own files (`%t...`) are skipped too.
+implies; with --untiled in `extra`, runs that use an option of the tile
+program only (its linear, selection and quantized specs give one) are
+skipped: that lowering does not take them. Runs that read their test's own
+files (`%t...`) are skipped too.
 
     rerun_checks.py [--last-per-spec] ZOO_DIR TEST_DIR OPTION...
 
@@ -29,7 +29,7 @@ import subprocess
 import sys
 
 RUN = re.compile(r"^// RUN: attn-run %zoo/(\S+)\s+(.*?)\s*\|\s*FileCheck")
-LOWERINGS = ("--untiled", "--tiled-kernel", "--tile-program")
+LOWERINGS = ("--untiled", "--tile-program")
 TILE_PROGRAM_ONLY = ("--tile-program", "--split-kv", "--linear-chunk",
                      "--portable-tiles", "--int8-dot")
 
@@ -57,7 +57,7 @@ def main():
     if last_per_spec:
         argv = argv[1:]
     zoo, tests, extra = argv[0], argv[1], argv[2:]
-    other_lowering = "--tiled-kernel" in extra or "--untiled" in extra
+    other_lowering = "--untiled" in extra
     runs = []
     for path in sorted(glob.glob(os.path.join(tests, "*.mlir"))):
         with open(path) as f:

@@ -575,7 +575,9 @@ def Attn_PoolKind : I32EnumAttr<"PoolKind",
   I32EnumAttrCase<"Mean", 0, "mean">,
   I32EnumAttrCase<"Max", 1, "max">,
   I32EnumAttrCase<"Min", 2, "min">,
-  I32EnumAttrCase<"Sum", 3, "sum">]> {
+  I32EnumAttrCase<"Sum", 3, "sum">,
+  I32EnumAttrCase<"First", 4, "first">,
+  I32EnumAttrCase<"Last", 5, "last">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -611,8 +613,12 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       over the block's actual keys (`mean` divides by their count, `sum`
       does not, so a partial last block weighs less; `max`, `min`
       elementwise), with `hk` the key head of query head `h` (GQA,
-      `k_head_map`). A NaN key element makes that element of its block's
-      pooled key NaN.
+      `k_head_map`). `first` and `last` take the block's first or last
+      actual key as its representative (Landmark Attention's landmark
+      token closes each block): the key of a partial last block is its
+      last actual key. A NaN key element makes
+      that element of its block's pooled key NaN (for `first` and `last`
+      only when it is in the representative key).
     * Concatenated pools (`pool = [max, min, mean]`, needs
       `gate = learned`): the pooled key is the concatenation of the pools
       in the order written, `kbar[b, hk, c, p * D + x] = pool_p(...)`,
@@ -709,6 +715,17 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       within rounding of `t` or a prefix sum within rounding of `gamma`
       may select differently.
 
+    * Query selection (`select_queries = true`; MoSA's expert choice):
+      the row of query `i` is kept only when the block holding its own
+      aligned position `p = i + Nk - Nq` is among the blocks selected for
+      it; otherwise the row selects nothing and is a fully masked row (0
+      for softmax, logsumexp `-inf`; so is a row with `p < 0`). With
+      one-token blocks and a given gate, `causal = false`, the selected
+      tokens of a head attend among themselves and the others are 0 (the
+      scatter of an expert-choice routing). Needs `keep_current = false`
+      (the own block would always be kept) and per-token rows (no
+      `q_block`).
+
     * Complement (`complement = true`): the op keeps the eligible blocks
       that the rules above do not select (always-kept blocks count as
       selected, so they are left out), and only those: the other branch of
@@ -763,6 +780,7 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"int64_t", "0">:$proxy_heads,
                         DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate,
                         DefaultValuedParameter<"bool", "true">:$causal,
+                        DefaultValuedParameter<"bool", "false">:$select_queries,
                         DefaultValuedParameter<"bool", "false">:$complement);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
@@ -785,10 +803,12 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
 //===----------------------------------------------------------------------===//
 
 def Attn_QuantScheme : I32EnumAttr<"QuantScheme",
-    "how Q and K are reduced to integers for Q K^T", [
+    "how Q and K are reduced to integers (or FP8) for Q K^T", [
   I32EnumAttrCase<"Int8", 0, "int8">,
   I32EnumAttrCase<"Sign", 1, "sign">,
-  I32EnumAttrCase<"Int4", 2, "int4">]> {
+  I32EnumAttrCase<"Int4", 2, "int4">,
+  I32EnumAttrCase<"Fp8E4M3", 3, "fp8_e4m3">,
+  I32EnumAttrCase<"Fp8E5M2", 4, "fp8_e5m2">]> {
   let cppNamespace = "::attn";
   let genSpecializedAttr = 0;
 }
@@ -809,7 +829,7 @@ def Attn_PVPrecisionParameter : EnumParameter<Attn_PVPrecision> {
 }
 
 def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
-  let summary = "Q K^T on quantized Q and K: INT8 or INT4 with scales, or 1-bit signs";
+  let summary = "Q K^T on quantized Q and K: INT8, INT4 or FP8 with scales, or 1-bit signs";
   let description = [{
     Replaces `Q[b,h,i] . K[b,hk,j]` in the score by the integer dot product
     of quantized rows times their scales:
@@ -886,6 +906,33 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
     and go through the same VNNI or emulated i8 dot product as int8
     (no packed nibble arithmetic): int4 changes the accuracy, not the
     speed.
+
+    `scheme = fp8_e4m3` / `scheme = fp8_e5m2` (FP8 Q K^T): with `F` the
+    format's largest finite value (448 for `f8E4M3FN`, 57344 for `f8E5M2`)
+    and `fp8(x)` as for `pv = fp8_*` below (round to nearest, ties to even,
+    saturating to `[-F, F]`, subnormals kept, a NaN stays NaN):
+    * an `f8E4M3FN` (`fp8_e4m3`) or `f8E5M2` (`fp8_e5m2`) query (key) is
+      already quantized: `qq = Q` and its scales come from the `q_scale`
+      (`k_scale`) operand, with the shapes and broadcasting of `int8`
+      (per tensor, head, token or block of `q_block` / `k_block` tokens).
+      NaN (and, for e5m2, infinite) elements are reported by the
+      reference and the runner; compiled code reads them as NaN (and
+      infinity), which reaches the scores of the rows and keys reading
+      them. Scales must be finite and positive, as for `int8`.
+    * a float query (key) is quantized by the compiler: per (b, head,
+      block of `block` tokens), `s = absmax / F` over the block's tokens
+      and all `D` channels (f32), and `qq = fp8(x / s)` with the f32
+      quotient (a zero block gives `s = 0`, `qq = 0`; a NaN quotient gives
+      0; a NaN element makes its block's scale NaN). `smooth_k` as for
+      `int8`. `smooth_q`, `salient_bits`, `low_rank` and a selection are
+      not declared with FP8 (refused).
+    The sum `sum_x qq_ix kq_jx` is of products of two FP8 values, each
+    exact in f32 and in f64: the float64 reference sums them in f64;
+    compiled code dequantizes Q and K once per call, `f32(qq) * sq` (one
+    f32 rounding per element), and forms the scores with the float
+    kernels (f32 products and sums), so the difference from the reference
+    is f32 rounding only. No i32 bound applies. With `keys_only` only the
+    key is FP8 (an FP8 key cache against a float query).
 
     `scheme = sign` (1-bit, BinaryAttention): Q and K are float and are
     reduced to signs, `qq = x < 0 ? -1 : +1` (0, -0 and NaN map to +1), so

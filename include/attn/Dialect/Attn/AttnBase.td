@@ -47,11 +47,9 @@ def Attn_Dialect : Dialect {
       never reads its value row: the reference skips it, and so do the
       untiled lowering and the tile program (`attn_tile.accumulate ...
       excluding`, the semantics every back end ported onto the tile program
-      inherits). Known deviation (open): the tiled CPU and GPU kernels
-      (`convert-attn-to-cpu`, `convert-attn-tile-to-gpu`) multiply a masked key's
-      weight 0 by its value row within a partial tile, so a NaN or infinity
-      in a value row also reaches rows of that tile that mask the key
-      (0 x inf = NaN).
+      inherits: the CPU vector kernels and the GPU kernel take a key tile
+      whose values hold an infinity or NaN through a per-pair select;
+      `ExcludedValuesTest`, `GPUExcludedValuesTest`).
 
     ### Index conventions
 

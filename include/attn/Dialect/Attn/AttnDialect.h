@@ -70,6 +70,21 @@ mlir::LogicalResult verifySpecRegion(mlir::Operation *op, mlir::Region &region,
 /// per_head entries), parents first. A null mask visits nothing.
 void walkMasks(MaskAttrInterface mask,
                llvm::function_ref<void(MaskAttrInterface)> fn);
+
+/// Whether `t` is an FP8 element type of pre-quantized Q or K (f8E4M3FN or
+/// f8E5M2): a FloatType, but not a float the compiler quantizes.
+inline bool isFP8Type(mlir::Type t) {
+  return llvm::isa<mlir::Float8E4M3FNType, mlir::Float8E5M2Type>(t);
+}
+/// Whether `t` is a float element type the compiler may quantize (f32,
+/// f16, bf16, ...; not FP8).
+inline bool isUnquantizedFloatType(mlir::Type t) {
+  return llvm::isa<mlir::FloatType>(t) && !isFP8Type(t);
+}
+/// Whether `scheme` is one of the FP8 schemes of #attn.quantized_qk.
+inline bool isFP8Scheme(QuantScheme scheme) {
+  return scheme == QuantScheme::Fp8E4M3 || scheme == QuantScheme::Fp8E5M2;
+}
 } // namespace attn
 
 #endif // ATTN_DIALECT_ATTN_ATTNDIALECT_H

@@ -10,7 +10,7 @@ include "mlir/IR/RegionKindInterface.td"
 
 def Attn_FloatTensor4D : 4DTensorOf<[F32, F16, BF16]>;
 // Q and K may be pre-quantized (i8 or i4, with a `quantization` declaration).
-def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8, I<4>]>;
+def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8, I<4>, F8E4M3FN, F8E5M2]>;
 def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
@@ -85,7 +85,8 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       normalization, optionally `l1`, a causal mask).
     * `q_scale(%s : tensor<B|1 x Hq|1 x T x f>)`,
       `k_scale(%s : tensor<B|1 x Hk|1 x T x f>)`: dequantization scales of
-      an `i8` or `i4` query or key (or optional factors of `scheme = sign`),
+      an `i8`, `i4`, `f8E4M3FN` or `f8E5M2` query or key (or optional
+      factors of `scheme = sign`),
       with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
     * `k_salient(%m : tensor<B|1 x Hk|1 x T x i1|i8>)`: with
       `#attn.quantized_qk<scheme = int4, salient_bits = b>`, the key blocks
@@ -155,10 +156,11 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 
     Quantization (optional): `quantization(#attn.quantized_qk<...>)`
     computes `Q . K` as an exact integer dot product of INT8, INT4 or
-    1-bit (sign) rows times their scales (SageAttention, BinaryAttention);
-    Q and K may then be `i8` (`int8`) or `i4` (`int4`, passed packed two
-    per byte) tensors, pre-quantized with `q_scale`/`k_scale`, or float
-    ones that the compiler quantizes. The output has V's element type.
+    1-bit (sign) rows times their scales (SageAttention, BinaryAttention),
+    or of FP8 rows (`fp8_e4m3`, `fp8_e5m2`); Q and K may then be `i8`
+    (`int8`), `i4` (`int4`, passed packed two per byte), `f8E4M3FN`
+    (`fp8_e4m3`) or `f8E5M2` (`fp8_e5m2`) tensors, pre-quantized with
+    `q_scale`/`k_scale`, or float ones that the compiler quantizes. The output has V's element type.
     Everything after the dot product (bias, score modifications, masks,
     normalization) is unchanged. Not combined with `feature_map` or
     `decay`; with a `selection` the blocks are ranked on the float rows

@@ -459,7 +459,7 @@ def AttnTile_QuantizeOp : AttnTile_Op<"quantize", [Pure]> {
 }
 
 def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
-  let summary = "An i8 [B, H, N, D] tensor times its token-block scales, in f32";
+  let summary = "An i8 or FP8 [B, H, N, D] tensor times its token-block scales, in f32";
   let description = [{
     `result[b, h, t, x] = f32(max(source[b, h, t, x], -127)) *
     scales[b', h', t / block]` (one f32 rounding per element), where
@@ -469,12 +469,19 @@ def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
     `#attn.quantized_qk<keys_only>`, scored against the float query by
     the float kernels.
 
+    An `f8E4M3FN` or `f8E5M2` source (pre-quantized FP8 Q or K) is decoded
+    exactly to f32 from its bit pattern (subnormals, NaN and, for e5m2,
+    infinities included; the CPU has no FP8 arithmetic) and multiplied by
+    its scale: the Q and K of `#attn.quantized_qk<scheme = fp8_*>`.
+
     ```mlir
     %kf = attn_tile.dequantize %kq scales(%ks block 64)
         : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+    %qf = attn_tile.dequantize %q8 scales(%qs block 1)
+        : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
     ```
   }];
-  let arguments = (ins 4DTensorOf<[I8]>:$source,
+  let arguments = (ins 4DTensorOf<[I8, F8E4M3FN, F8E5M2]>:$source,
                        Optional<3DTensorOf<[F32, F16, BF16]>>:$scales,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>,
                                          "1">:$block);
@@ -482,6 +489,39 @@ def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
   let assemblyFormat = [{
     $source (`scales` `(` $scales^ `block` $block `)`)? attr-dict
     `:` type($source) (`,` type($scales)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def AttnTile_QuantizeFP8Op : AttnTile_Op<"quantize_fp8", [Pure]> {
+  let summary = "FP8 quantization of a [B, H, N, D] tensor per block of tokens, held dequantized in f32";
+  let description = [{
+    The compiler's FP8 Q and K (`#attn.quantized_qk<scheme = fp8_e4m3 |
+    fp8_e5m2>`): per (b, h, token block `c`) of `block` tokens (the last
+    block may be shorter), with `x` the source widened to f32 (minus the
+    token mean with `center`, as in `attn_tile.quantize`) and `F` the
+    format's largest finite value (448 for e4m3, the default; 57344 with
+    `e5m2`): `s = absmax(x over the block's tokens and all D) / F` (f32; a
+    NaN propagates) and `result[b, h, t, :] = fp8(x / s) * s` in f32, with
+    `fp8` as in `attn_tile.fp8_channels` (nearest, ties to even,
+    saturating, subnormals kept) and a NaN quotient (a zero block, or a NaN
+    element) giving 0. Emulated in f32 arithmetic. Computed once per call,
+    before the work items (O(N D)).
+
+    ```mlir
+    %kf = attn_tile.quantize_fp8 %k block(64) center
+        : tensor<?x?x?x?xbf16> -> tensor<?x?x?x?xf32>
+    %qf = attn_tile.quantize_fp8 %q block(1) e5m2
+        : tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+    ```
+  }];
+  let arguments = (ins 4DTensorOf<[F32, F16, BF16]>:$source,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$block,
+                       UnitAttr:$center, UnitAttr:$e5m2);
+  let results = (outs 4DTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $source `block` `(` $block `)` (`center` $center^)? (`e5m2` $e5m2^)?
+    attr-dict `:` type($source) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -933,7 +973,9 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     projected rows (`attn_tile.project_pooled`, width `Dg`): the gate is
     their dot product, the masses scale it by `1 / sqrt(Dg)`, and the query
     tile gives only the rows' positions.
-    Rows past `query_length` select nothing. `visited[c]` is true when any
+    Rows past `query_length` select nothing; with `select_queries`, neither
+    does a row whose own block (`floor(p / block)`, none when `p < 0`) is
+    not among its selected blocks. `visited[c]` is true when any
     row selects block `c`: the key tiles the query tile must visit.
     With `gates(%g)` (per token, one pool, no learned gate) the gates are
     given: `g[r, c]` must be `query[r] . pooled[batch, head, c]` for the
