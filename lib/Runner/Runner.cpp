@@ -103,6 +103,23 @@ Type attn::sixteenBitElementType(MLIRContext *context, StringRef name) {
   return {};
 }
 
+/// A region's capture arguments take the types of their (possibly retyped
+/// or specialized) captures: a branch may capture Q, K or V of another.
+static void syncCaptureArgumentTypes(func::FuncOp func) {
+  func.walk([&](AttentionOp op) {
+    unsigned numCaptures = op.getNumCaptures();
+    for (Region *region :
+         {&op.getMaskFn(), &op.getScoreMod(), &op.getWeightMod()}) {
+      if (region->empty())
+        continue;
+      Block &block = region->front();
+      unsigned first = block.getNumArguments() - numCaptures;
+      for (unsigned c = 0; c < numCaptures; ++c)
+        block.getArgument(first + c).setType(op.getCaptures()[c].getType());
+    }
+  });
+}
+
 LogicalResult attn::retypeAttentionInputs(ModuleOp module,
                                           llvm::StringRef funcName,
                                           Type elementType) {
@@ -158,20 +175,7 @@ LogicalResult attn::retypeAttentionInputs(ModuleOp module,
   });
   if (!changed)
     return success();
-  // A region's capture arguments follow their (possibly retyped) captures:
-  // a branch may capture Q, K or V of another.
-  func.walk([&](AttentionOp op) {
-    unsigned numCaptures = op.getNumCaptures();
-    for (Region *region :
-         {&op.getMaskFn(), &op.getScoreMod(), &op.getWeightMod()}) {
-      if (region->empty())
-        continue;
-      Block &block = region->front();
-      unsigned first = block.getNumArguments() - numCaptures;
-      for (unsigned c = 0; c < numCaptures; ++c)
-        block.getArgument(first + c).setType(op.getCaptures()[c].getType());
-    }
-  });
+  syncCaptureArgumentTypes(func);
   func.setType(FunctionType::get(
       func.getContext(), func.front().getArgumentTypes(),
       func.front().getTerminator()->getOperandTypes()));
@@ -1118,18 +1122,7 @@ FailureOr<OwningOpRef<ModuleOp>> attn::specializeToTypes(
   func.setFunctionType(FunctionType::get(
       module->getContext(), types,
       func.getBody().front().getTerminator()->getOperandTypes()));
-  func.walk([&](AttentionOp op) {
-    unsigned numCaptures = op.getNumCaptures();
-    for (Region *region :
-         {&op.getMaskFn(), &op.getScoreMod(), &op.getWeightMod()}) {
-      if (region->empty())
-        continue;
-      Block &block = region->front();
-      unsigned first = block.getNumArguments() - numCaptures;
-      for (unsigned c = 0; c < numCaptures; ++c)
-        block.getArgument(first + c).setType(op.getCaptures()[c].getType());
-    }
-  });
+  syncCaptureArgumentTypes(func);
   if (failed(verify(*module)))
     return failure();
   return module;

@@ -19,6 +19,7 @@
 #include "mlir/IR/AffineMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -2486,6 +2487,18 @@ static Value quantizeElement(TileLowering &t, Value x, Value scale,
   return quantizeElement(t, x, scale, t.e.f32(range), t.e.f32(-range));
 }
 
+/// source[b, h, j, x] in f32, minus the token mean mean[b, h, x] when
+/// `mean` is given (smooth_k): what the quantizers read.
+static Value readCentered(TileLowering &t, Value source, Value mean,
+                          std::array<Value, 4> index) {
+  Value v = t.e.toF32(tensor::ExtractOp::create(t.b, t.loc, source, index));
+  if (!mean)
+    return v;
+  Value m = tensor::ExtractOp::create(t.b, t.loc, mean,
+                                      ValueRange{index[0], index[1], index[3]});
+  return arith::SubFOp::create(t.b, t.loc, v, m);
+}
+
 /// scales[b, h, c] = absmax of the block's (centered) elements / range,
 /// and the values quantized with them.
 static SmallVector<Value> lowerQuantize(QuantizeOp op) {
@@ -2498,13 +2511,8 @@ static SmallVector<Value> lowerQuantize(QuantizeOp op) {
   Value mean = op.getCenter() ? tokenMean(t, source) : Value();
   SmallVector<Value, 4> extents = extentsOf(t, source);
   Value n = extents[2];
-  auto read = [&](Value bi, Value hi, Value j, Value x) -> Value {
-    Value v = e.toF32(
-        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, x}));
-    if (!mean)
-      return v;
-    Value m = tensor::ExtractOp::create(b, loc, mean, ValueRange{bi, hi, x});
-    return arith::SubFOp::create(b, loc, v, m);
+  auto read = [&](Value bi, Value hi, Value j, Value x) {
+    return readCentered(t, source, mean, {bi, hi, j, x});
   };
 
   // The range of block (bi, hi, c): the salient one where its flag is
@@ -2768,13 +2776,8 @@ static Value lowerQuantizeFP8(QuantizeFP8Op op) {
   Value mean = op.getCenter() ? tokenMean(t, source) : Value();
   SmallVector<Value, 4> extents = extentsOf(t, source);
   Value n = extents[2];
-  auto read = [&](Value bi, Value hi, Value j, Value x) -> Value {
-    Value v = e.toF32(
-        tensor::ExtractOp::create(b, loc, source, ValueRange{bi, hi, j, x}));
-    if (!mean)
-      return v;
-    Value m = tensor::ExtractOp::create(b, loc, mean, ValueRange{bi, hi, x});
-    return arith::SubFOp::create(b, loc, v, m);
+  auto read = [&](Value bi, Value hi, Value j, Value x) {
+    return readCentered(t, source, mean, {bi, hi, j, x});
   };
   auto scalesType = RankedTensorType::get(
       SmallVector<int64_t>(3, ShapedType::kDynamic), b.getF32Type());
