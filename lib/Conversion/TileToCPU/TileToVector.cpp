@@ -936,7 +936,10 @@ static SmallVector<Value> transposeInRegisters(VectorEmitter &v,
 
 /// `scale * key^T` ([D, tk], tk a multiple of the width): blocks of width x
 /// width transposed in registers, the channels past the last whole vector
-/// copied one by one.
+/// copied one by one. Both run as loops over the key positions, not
+/// unrolled: a chunk of the linear form is up to 1024 keys, and an unrolled
+/// body (64 transposed blocks, 1024 scalar inserts per channel) made
+/// One-Shot Bufferize's analysis take minutes.
 static Value transposedKeys(VectorEmitter &v, Value k, Value scale,
                             int64_t tk) {
   ScalarEmitter &e = v.e;
@@ -954,27 +957,30 @@ static Value transposedKeys(VectorEmitter &v, Value k, Value scale,
                                  isa<VectorType>(x.getType()) ? lanes : scale);
   };
   Value kT = v.empty({depth, b.getIndexAttr(tk)});
-  for (int64_t c0 = 0; c0 < tk; c0 += width) {
-    kT = v.loop(e.idx(0), whole, width, kT,
-                [&](Value x0, ValueRange iter) -> SmallVector<Value> {
-                  SmallVector<Value> rows;
-                  for (int64_t i = 0; i < width; ++i)
-                    rows.push_back(
-                        scaled(v.read(k, {e.idx(c0 + i), x0}, true)));
-                  SmallVector<Value> columns = transposeInRegisters(v, rows);
-                  Value t = iter[0];
-                  for (int64_t i = 0; i < width; ++i)
-                    t = v.write(columns[i], t,
-                                {e.addi(x0, e.idx(i)), e.idx(c0)}, true);
-                  return {t};
-                })[0];
-  }
+  auto transposeBlock = [&](Value c0, Value x0, Value t) -> Value {
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < width; ++i)
+      rows.push_back(scaled(v.read(k, {e.addi(c0, e.idx(i)), x0}, true)));
+    SmallVector<Value> columns = transposeInRegisters(v, rows);
+    for (int64_t i = 0; i < width; ++i)
+      t = v.write(columns[i], t, {e.addi(x0, e.idx(i)), c0}, true);
+    return t;
+  };
+  kT = v.loop(e.idx(0), e.idx(tk), width, kT,
+              [&](Value c0, ValueRange outer) -> SmallVector<Value> {
+                return {v.loop(e.idx(0), whole, width, outer[0],
+                               [&](Value x0, ValueRange iter)
+                                   -> SmallVector<Value> {
+                                 return {transposeBlock(c0, x0, iter[0])};
+                               })[0]};
+              })[0];
   return v.loop(
-      whole, depth, 1, kT, [&](Value x, ValueRange iter) -> SmallVector<Value> {
-        Value t = iter[0];
-        for (int64_t c = 0; c < tk; ++c)
-          t = v.insert(scaled(v.extract(k, {e.idx(c), x})), t, {x, e.idx(c)});
-        return {t};
+      whole, depth, 1, kT, [&](Value x, ValueRange outer) -> SmallVector<Value> {
+        return {v.loop(e.idx(0), e.idx(tk), 1, outer[0],
+                       [&](Value c, ValueRange iter) -> SmallVector<Value> {
+                         return {v.insert(scaled(v.extract(k, {c, x})),
+                                          iter[0], {x, c})};
+                       })[0]};
       })[0];
 }
 
