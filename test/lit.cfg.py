@@ -3,6 +3,7 @@ import os
 import shutil
 
 import lit.formats
+import lit.util
 from lit.llvm import llvm_config
 
 config.name = "ATTN"
@@ -25,6 +26,11 @@ llvm_config.add_tool_substitutions(tools, [config.attn_tools_dir, config.llvm_to
 
 # The Python that has numpy (scripts/setup.sh installs it for python3 on PATH).
 config.substitutions.append(("%numpy_python", config.python_executable))
+
+# The instrumented build of scripts/sanitize.sh (ATTN_ENABLE_SANITIZERS):
+# tests meant for it alone say `REQUIRES: asan`.
+if lit.util.pythonize_bool(config.attn_sanitizers):
+    config.available_features.add("asan")
 
 if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
     config.available_features.add("ptxas")
