@@ -832,7 +832,7 @@ llvm::Error checkShape(StringRef name, const NDArray &array,
 
 llvm::Error Evaluator::validateGate() {
   if (selection && selection.isGiven()) {
-    const NDArray &scores = *in.blockScores;
+    const NDArray &scores = *in[OperandRole::BlockScores];
     int64_t blocks = Nk == 0 ? 0 : (Nk - 1) / selection.getBlock() + 1;
     if (scores.rank() != 3)
       return fail("the selection's block_scores must have rank 3, got shape ",
@@ -848,7 +848,7 @@ llvm::Error Evaluator::validateGate() {
   }
   if (!selection || !selection.isLearned())
     return llvm::Error::success();
-  const NDArray &wq = *in.gateQWeight, &wk = *in.gateKWeight;
+  const NDArray &wq = *in[OperandRole::GateQWeight], &wk = *in[OperandRole::GateKWeight];
   if (wq.rank() != 3 || wk.rank() != 3)
     return fail("the selection's gate_q_weight and gate_k_weight must have "
                 "rank 3, got shapes ",
@@ -881,10 +881,10 @@ llvm::Error Evaluator::validateFeatureMap() {
     numFeatures = 1 + D + D * D;
     return llvm::Error::success();
   }
-  if (!in.featureWeight || !in.featureBias)
+  if (!in[OperandRole::FeatureWeight] || !in[OperandRole::FeatureBias])
     return fail("#attn.feature_map<hedgehog> needs the feature_map weight "
                 "and bias operands");
-  const NDArray &w = *in.featureWeight, &bias = *in.featureBias;
+  const NDArray &w = *in[OperandRole::FeatureWeight], &bias = *in[OperandRole::FeatureBias];
   if (w.rank() != 3 || bias.rank() != 2)
     return fail("the feature_map weight must have rank 3 [Hq|1, F, D] and "
                 "its bias rank 2 [Hq|1, F], got shapes ",
@@ -917,8 +917,8 @@ void Evaluator::expandRow(const double *x, int64_t h, double *out) const {
   }
   // hedgehog: [exp(W x + b) || exp(-W x - b)] with head h's W and b.
   int64_t f = numFeatures / 2;
-  int64_t hw = in.featureWeight->shape()[0] == 1 ? 0 : h;
-  int64_t hb = in.featureBias->shape()[0] == 1 ? 0 : h;
+  int64_t hw = in[OperandRole::FeatureWeight]->shape()[0] == 1 ? 0 : h;
+  int64_t hb = in[OperandRole::FeatureBias]->shape()[0] == 1 ? 0 : h;
   for (int64_t r = 0; r < f; ++r) {
     double u = featureBias[hb * f + r];
     for (int64_t a = 0; a < D; ++a)
@@ -1061,59 +1061,36 @@ llvm::Error Evaluator::validate() {
       return fail("the logsumexp result is only defined for softmax");
   }
 
-  struct OptOperand {
-    StringRef name;
-    Value operand;
-    const std::optional<NDArray> &array;
-  };
-  for (const OptOperand &o :
-       {OptOperand{"bias", op.getBias(), in.bias},
-        OptOperand{"q_segment_ids", op.getQSegmentIds(), in.qSegmentIds},
-        OptOperand{"kv_segment_ids", op.getKvSegmentIds(), in.kvSegmentIds},
-        OptOperand{"block_layout", op.getBlockLayout(), in.blockLayout},
-        OptOperand{"alibi_slopes", op.getAlibiSlopes(), in.alibiSlopes},
-        OptOperand{"k_head_map", op.getKHeadMap(), in.kHeadMap},
-        OptOperand{"v_head_map", op.getVHeadMap(), in.vHeadMap},
-        OptOperand{"sink_logits", op.getSinkLogits(), in.sinkLogits},
-        OptOperand{"output_gate", op.getOutputGate(), in.outputGate},
-        OptOperand{"decay", op.getDecay(), in.decay},
-        OptOperand{"q_scale", op.getQScale(), in.qScale},
-        OptOperand{"k_scale", op.getKScale(), in.kScale},
-        OptOperand{"k_salient", op.getKSalient(), in.kSalient},
-        OptOperand{"rotation", op.getRotation(), in.rotation},
-        OptOperand{"low_rank U", op.getLowRankU(), in.lowRankU},
-        OptOperand{"low_rank W", op.getLowRankW(), in.lowRankW},
-        OptOperand{"feature_map weight", op.getFeatureWeight(),
-                   in.featureWeight},
-        OptOperand{"feature_map bias", op.getFeatureBias(),
-                   in.featureBias},
-        OptOperand{"gate_q_weight", op.getGateQWeight(), in.gateQWeight},
-        OptOperand{"gate_k_weight", op.getGateKWeight(), in.gateKWeight},
-        OptOperand{"block_scores", op.getBlockScores(), in.blockScores}}) {
-    if (static_cast<bool>(o.operand) != o.array.has_value())
-      return o.operand ? fail("the op has a ", o.name,
-                              " operand but no array was given for it")
-                       : fail("an array was given for ", o.name,
-                              " but the op has no such operand");
-    if (o.operand)
-      if (llvm::Error e = checkType(o.name, *o.array, o.operand))
+  for (const OperandRoleInfo &info : operandRoles()) {
+    if (!info.optional() || info.role == OperandRole::Capture ||
+        info.role == OperandRole::BranchGate)
+      continue;
+    Value operand = operandOf(op, info.role);
+    const std::optional<NDArray> &array = in[info.role];
+    if (static_cast<bool>(operand) != array.has_value())
+      return operand ? fail("the op has a ", info.name,
+                            " operand but no array was given for it")
+                     : fail("an array was given for ", info.name,
+                            " but the op has no such operand");
+    if (operand)
+      if (llvm::Error e = checkType(info.name, *array, operand))
         return e;
   }
-  if (in.bias)
-    if (llvm::Error e = checkShape("bias", *in.bias, {B, Hq, Nq, Nk},
+  if (in[OperandRole::Bias])
+    if (llvm::Error e = checkShape("bias", *in[OperandRole::Bias], {B, Hq, Nq, Nk},
                                    {true, true, true, true}))
       return e;
-  if (in.qSegmentIds)
-    if (llvm::Error e = checkShape("q_segment_ids", *in.qSegmentIds, {B, Nq}))
+  if (in[OperandRole::QSegmentIds])
+    if (llvm::Error e = checkShape("q_segment_ids", *in[OperandRole::QSegmentIds], {B, Nq}))
       return e;
-  if (in.kvSegmentIds)
-    if (llvm::Error e = checkShape("kv_segment_ids", *in.kvSegmentIds, {B, Nk}))
+  if (in[OperandRole::KvSegmentIds])
+    if (llvm::Error e = checkShape("kv_segment_ids", *in[OperandRole::KvSegmentIds], {B, Nk}))
       return e;
-  if (in.alibiSlopes)
-    if (llvm::Error e = checkShape("alibi_slopes", *in.alibiSlopes, {Hq}))
+  if (in[OperandRole::AlibiSlopes])
+    if (llvm::Error e = checkShape("alibi_slopes", *in[OperandRole::AlibiSlopes], {Hq}))
       return e;
-  for (auto [name, map] : {std::make_pair("k_head_map", &in.kHeadMap),
-                            std::make_pair("v_head_map", &in.vHeadMap)}) {
+  for (auto [name, map] : {std::make_pair("k_head_map", &in[OperandRole::KHeadMap]),
+                            std::make_pair("v_head_map", &in[OperandRole::VHeadMap])}) {
     if (!*map)
       continue;
     if ((*map)->rank() == 1) {
@@ -1123,31 +1100,31 @@ llvm::Error Evaluator::validate() {
       return e;
     }
   }
-  if (in.sinkLogits)
-    if (llvm::Error e = checkShape("sink_logits", *in.sinkLogits, {Hq}))
+  if (in[OperandRole::SinkLogits])
+    if (llvm::Error e = checkShape("sink_logits", *in[OperandRole::SinkLogits], {Hq}))
       return e;
-  if (in.outputGate) {
+  if (in[OperandRole::OutputGate]) {
     // Rank 4: one gate per output element.
-    bool elementwise = in.outputGate->rank() == 4;
+    bool elementwise = in[OperandRole::OutputGate]->rank() == 4;
     std::vector<int64_t> gateShape = {B, Hq, Nq};
     if (elementwise)
       gateShape.push_back(Dv);
-    if (llvm::Error e = checkShape("output_gate", *in.outputGate, gateShape,
+    if (llvm::Error e = checkShape("output_gate", *in[OperandRole::OutputGate], gateShape,
                                    {true, true, true, true}))
       return e;
   }
-  if (in.sinkLogits && op.getNormalizationKind() != NormalizationKind::Softmax)
+  if (in[OperandRole::SinkLogits] && op.getNormalizationKind() != NormalizationKind::Softmax)
     return fail("sink_logits are only defined for softmax");
-  if (in.decay) {
-    channelDecay = in.decay->rank() == 4;
+  if (in[OperandRole::Decay]) {
+    channelDecay = in[OperandRole::Decay]->rank() == 4;
     std::vector<int64_t> decayShape = {B, Hq, Nk};
     if (channelDecay)
       decayShape.push_back(D);
-    if (llvm::Error e = checkShape("decay", *in.decay, decayShape,
+    if (llvm::Error e = checkShape("decay", *in[OperandRole::Decay], decayShape,
                                    {true, true, true, false}))
       return e;
-    for (int64_t x = 0, n = in.decay->numElements(); x < n; ++x) {
-      double a = in.decay->getDouble(x);
+    for (int64_t x = 0, n = in[OperandRole::Decay]->numElements(); x < n; ++x) {
+      double a = in[OperandRole::Decay]->getDouble(x);
       if (!(a > 0.0 && a <= 1.0))
         return fail("decay element ", x, " is ", a,
                     ": a decay must lie in (0, 1]");
@@ -1174,12 +1151,12 @@ llvm::Error Evaluator::validate() {
       return e;
     // Layout extents depend on the block sizes (one per op, verified).
     for (BlockSparseMaskAttr bs : blockSparse) {
-      if (!in.blockLayout)
+      if (!in[OperandRole::BlockLayout])
         return fail("#attn.block_sparse needs the block_layout operand");
       int64_t nqb = (Nq + bs.getBlockQ() - 1) / bs.getBlockQ();
       int64_t nkb = (Nk + bs.getBlockKv() - 1) / bs.getBlockKv();
       if (llvm::Error e =
-              checkShape("block_layout", *in.blockLayout, {B, Hq, nqb, nkb},
+              checkShape("block_layout", *in[OperandRole::BlockLayout], {B, Hq, nqb, nkb},
                          {true, true, false, false}))
         return e;
     }
@@ -1209,8 +1186,8 @@ llvm::Error Evaluator::validate() {
     scale = s.getValueAsDouble();
   else
     scale = 1.0 / std::sqrt(static_cast<double>(D));
-  if (in.alibiSlopes)
-    slopes = in.alibiSlopes->toDoubles();
+  if (in[OperandRole::AlibiSlopes])
+    slopes = in[OperandRole::AlibiSlopes]->toDoubles();
   else
     slopes = alibiSlopes(Hq);
   return llvm::Error::success();
@@ -1272,10 +1249,10 @@ bool Evaluator::keepAttr(MaskAttrInterface mask, int64_t b, int64_t h,
   if (auto pl = dyn_cast<PrefixLMMaskAttr>(mask))
     return j < pl.getPrefix() || j <= p;
   if (isa<DocumentMaskAttr>(mask))
-    return readInt(*in.qSegmentIds, b * Nq + i) ==
-           readInt(*in.kvSegmentIds, b * Nk + j);
+    return readInt(*in[OperandRole::QSegmentIds], b * Nq + i) ==
+           readInt(*in[OperandRole::KvSegmentIds], b * Nk + j);
   if (auto bs = dyn_cast<BlockSparseMaskAttr>(mask)) {
-    const NDArray &layout = *in.blockLayout;
+    const NDArray &layout = *in[OperandRole::BlockLayout];
     auto shape = layout.shape();
     int64_t bb = shape[0] == 1 ? 0 : b, hh = shape[1] == 1 ? 0 : h;
     int64_t qb = i / bs.getBlockQ(), kb = j / bs.getBlockKv();
@@ -1330,18 +1307,18 @@ llvm::Expected<int64_t> Evaluator::headFor(const std::optional<NDArray> &map,
   int64_t idx = map->rank() == 1 ? h : (map->shape()[0] == 1 ? 0 : b) * Hq + h;
   int64_t head = readInt(*map, idx);
   if (head < 0 || head >= heads)
-    return fail(&map == &in.kHeadMap ? "k_head_map" : "v_head_map", " entry ",
+    return fail(&map == &in[OperandRole::KHeadMap] ? "k_head_map" : "v_head_map", " entry ",
                 head, " of query head ", h, " (batch ", b,
                 ") is outside [0, ", heads, ")");
   return head;
 }
 
 void Evaluator::rowChannelGates(int64_t b, int64_t h, int64_t i) {
-  auto shape = in.decay->shape();
+  auto shape = in[OperandRole::Decay]->shape();
   int64_t base = ((shape[0] == 1 ? 0 : b) * shape[1] + (shape[1] == 1 ? 0 : h)) *
                  shape[2];
   auto gateAt = [&](int64_t r, int64_t c) {
-    return in.decay->getDouble((base + (shape[2] == 1 ? 0 : r)) * D + c);
+    return in[OperandRole::Decay]->getDouble((base + (shape[2] == 1 ? 0 : r)) * D + c);
   };
   channelGates.assign(Nk * D, 0.0);
   int64_t p = std::min(i + Nk - Nq, Nk - 1);
@@ -1355,11 +1332,11 @@ void Evaluator::rowChannelGates(int64_t b, int64_t h, int64_t i) {
 
 void Evaluator::applyDecay(int64_t b, int64_t h, int64_t i,
                            std::vector<double> &w) {
-  auto shape = in.decay->shape();
+  auto shape = in[OperandRole::Decay]->shape();
   int64_t base = ((shape[0] == 1 ? 0 : b) * shape[1] + (shape[1] == 1 ? 0 : h)) *
                  shape[2];
   auto decayAt = [&](int64_t r) {
-    return in.decay->getDouble(base + (shape[2] == 1 ? 0 : r));
+    return in[OperandRole::Decay]->getDouble(base + (shape[2] == 1 ? 0 : r));
   };
   // The verifier requires a causal mask: keys after p have weight 0.
   int64_t p = std::min(i + Nk - Nq, Nk - 1);
@@ -1534,7 +1511,7 @@ static std::vector<double> blockMasses(const std::vector<double> &gate,
 /// that pass the rule (top-k, threshold on the mass, cumulative mass).
 llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   rowBlocks.assign(numBlocks, 0);
-  llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
+  llvm::Expected<int64_t> hk = headFor(in[OperandRole::KHeadMap], Hkv, b, h);
   if (!hk)
     return hk.takeError();
   int64_t block = selection.getBlock(), qBlock = selection.getQBlock();
@@ -1645,8 +1622,8 @@ llvm::Error Evaluator::validateQuantization() {
   if (!quant)
     return llvm::Error::success();
   for (auto [name, array, heads, length, block] :
-       {std::make_tuple("q_scale", &in.qScale, Hq, Nq, quant.getQBlock()),
-        std::make_tuple("k_scale", &in.kScale, Hkv, Nk, quant.getKBlock())}) {
+       {std::make_tuple("q_scale", &in[OperandRole::QScale], Hq, Nq, quant.getQBlock()),
+        std::make_tuple("k_scale", &in[OperandRole::KScale], Hkv, Nk, quant.getKBlock())}) {
     if (!*array)
       continue;
     if (llvm::Error e = checkShape(name, **array,
@@ -1660,28 +1637,28 @@ llvm::Error Evaluator::validateQuantization() {
                     ": a quantization scale must be finite and positive");
     }
   }
-  if (in.rotation)
-    if (llvm::Error e = checkShape("rotation", *in.rotation, {Hkv, D, D},
+  if (in[OperandRole::Rotation])
+    if (llvm::Error e = checkShape("rotation", *in[OperandRole::Rotation], {Hkv, D, D},
                                    {true, false, false}))
       return e;
-  if (in.lowRankU) {
-    int64_t rank = in.lowRankU->shape().size() == 3 ? in.lowRankU->shape()[2]
+  if (in[OperandRole::LowRankU]) {
+    int64_t rank = in[OperandRole::LowRankU]->shape().size() == 3 ? in[OperandRole::LowRankU]->shape()[2]
                                                      : 0;
-    if (llvm::Error e = checkShape("low_rank U", *in.lowRankU, {Hq, D, rank},
+    if (llvm::Error e = checkShape("low_rank U", *in[OperandRole::LowRankU], {Hq, D, rank},
                                    {true, false, false}))
       return e;
-    if (llvm::Error e = checkShape("low_rank W", *in.lowRankW, {Hkv, D, rank},
+    if (llvm::Error e = checkShape("low_rank W", *in[OperandRole::LowRankW], {Hkv, D, rank},
                                    {true, false, false}))
       return e;
   }
-  if (in.kSalient) {
+  if (in[OperandRole::KSalient]) {
     int64_t block = quant.getKBlock();
-    if (llvm::Error e = checkShape("k_salient", *in.kSalient,
+    if (llvm::Error e = checkShape("k_salient", *in[OperandRole::KSalient],
                                    {B, Hkv, (Nk + block - 1) / block},
                                    {true, true, true}))
       return e;
-    for (int64_t x = 0, n = in.kSalient->numElements(); x < n; ++x) {
-      double a = in.kSalient->getDouble(x);
+    for (int64_t x = 0, n = in[OperandRole::KSalient]->numElements(); x < n; ++x) {
+      double a = in[OperandRole::KSalient]->getDouble(x);
       if (a != 0.0 && a != 1.0)
         return fail("k_salient element ", x, " is ", a,
                     ": a salient flag is 0 or 1");
@@ -1989,15 +1966,15 @@ void Evaluator::quantizeQK() {
            isFP8DType(a.dtype());
   };
   // The low-rank term projects the float operands as given.
-  if (in.lowRankU) {
-    qLowRank = projectRows(q, *in.lowRankU, B, Hq, Nq, D);
-    kLowRank = projectRows(k, *in.lowRankW, B, Hkv, Nk, D);
+  if (in[OperandRole::LowRankU]) {
+    qLowRank = projectRows(q, *in[OperandRole::LowRankU], B, Hq, Nq, D);
+    kLowRank = projectRows(k, *in[OperandRole::LowRankW], B, Hkv, Nk, D);
   }
-  if (in.rotation) {
-    rotateRows(q, *in.rotation, B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
+  if (in[OperandRole::Rotation]) {
+    rotateRows(q, *in[OperandRole::Rotation], B, Hq, Nq, D, Hq / std::max<int64_t>(Hkv, 1));
     // A pre-quantized key (keys_only) was rotated before it was quantized.
     if (!given(in.key))
-      rotateRows(k, *in.rotation, B, Hkv, Nk, D, 1);
+      rotateRows(k, *in[OperandRole::Rotation], B, Hkv, Nk, D, 1);
   }
   if (quant.getSmoothQ())
     smoothQuery(); // q becomes the residual, quantized below
@@ -2006,20 +1983,20 @@ void Evaluator::quantizeQK() {
     // The float query: its row scale is 1 and q keeps its values.
     qRowScale.assign(B * Hq * Nq, 1.0);
   else
-    qRowScale = queries.run(q, given(in.query), in.qScale, false);
+    qRowScale = queries.run(q, given(in.query), in[OperandRole::QScale], false);
   RowQuantizer keys{B, Hkv, Nk, D, quant.getScheme(), quant.getKBlock()};
-  if (in.kSalient) {
-    keys.salient = &*in.kSalient;
+  if (in[OperandRole::KSalient]) {
+    keys.salient = &*in[OperandRole::KSalient];
     keys.salientRange =
         static_cast<float>((int64_t(1) << (quant.getSalientBits() - 1)) - 1);
   }
-  kRowScale = keys.run(k, given(in.key), in.kScale,
+  kRowScale = keys.run(k, given(in.key), in[OperandRole::KScale],
                        quant.getSmoothK());
 }
 
 llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
                                         int64_t j, double *raw) {
-  llvm::Expected<int64_t> hk = headFor(in.kHeadMap, Hkv, b, h);
+  llvm::Expected<int64_t> hk = headFor(in[OperandRole::KHeadMap], Hkv, b, h);
   if (!hk)
     return hk.takeError();
   const double *qr = &q[((b * Hq + h) * Nq + i) * D];
@@ -2049,9 +2026,9 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
     s *= qRowScale[(b * Hq + h) * Nq + i] * kRowScale[(b * Hkv + *hk) * Nk + j];
   if (quant && quant.getSmoothQ())
     s += scale * smoothingCorrection(b, h, *hk, i, j);
-  if (in.lowRankU) {
+  if (in[OperandRole::LowRankU]) {
     // The factored term qu_i . kw_j (f32-rounded projections, f64 dot).
-    int64_t rank = in.lowRankU->shape()[2];
+    int64_t rank = in[OperandRole::LowRankU]->shape()[2];
     const double *qu = &qLowRank[((b * Hq + h) * Nq + i) * rank];
     const double *kw = &kLowRank[((b * Hkv + *hk) * Nk + j) * rank];
     double term = 0.0;
@@ -2061,8 +2038,8 @@ llvm::Expected<double> Evaluator::score(int64_t b, int64_t h, int64_t i,
   }
   if (raw)
     *raw = s;
-  if (in.bias) {
-    auto shape = in.bias->shape();
+  if (in[OperandRole::Bias]) {
+    auto shape = in[OperandRole::Bias]->shape();
     int64_t idx[4] = {b, h, i, j};
     int64_t linear = 0;
     for (int d = 0; d < 4; ++d)
@@ -2249,8 +2226,8 @@ llvm::Expected<Outputs> Evaluator::run() {
     if (map.hasCrossKeys())
       weighKeys(map.getKeyKind());
   }
-  if (in.bias)
-    bias = in.bias->toDoubles();
+  if (in[OperandRole::Bias])
+    bias = in[OperandRole::Bias]->toDoubles();
   if (selection)
     poolKeys();
   if (selection && selection.perQueryBlock())
@@ -2286,13 +2263,13 @@ llvm::Expected<Outputs> Evaluator::run() {
   std::vector<double> s(Nk), w(Nk), raw(Nk);
   std::vector<char> kept(Nk);
   std::vector<double> sinks, gates;
-  if (in.sinkLogits)
-    sinks = in.sinkLogits->toDoubles();
-  if (in.outputGate)
-    gates = in.outputGate->toDoubles();
+  if (in[OperandRole::SinkLogits])
+    sinks = in[OperandRole::SinkLogits]->toDoubles();
+  if (in[OperandRole::OutputGate])
+    gates = in[OperandRole::OutputGate]->toDoubles();
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < Hq; ++h) {
-      llvm::Expected<int64_t> hvOr = headFor(in.vHeadMap, Hv, b, h);
+      llvm::Expected<int64_t> hvOr = headFor(in[OperandRole::VHeadMap], Hv, b, h);
       if (!hvOr)
         return hvOr.takeError();
       int64_t hv = *hvOr;
@@ -2326,8 +2303,8 @@ llvm::Expected<Outputs> Evaluator::run() {
               m = std::isnan(m) || std::isnan(s[j]) ? s[j] + m
                                                     : std::max(m, s[j]);
           // The null key of sink_logits joins the normalizer only.
-          double sink = in.sinkLogits ? sinks[h] : -inf;
-          if (in.sinkLogits)
+          double sink = in[OperandRole::SinkLogits] ? sinks[h] : -inf;
+          if (in[OperandRole::SinkLogits])
             m = std::isnan(m) || std::isnan(sink) ? m + sink
                                                   : std::max(m, sink);
           // All keys masked (or all scores -inf): the row is 0, lse -inf.
@@ -2336,7 +2313,7 @@ llvm::Expected<Outputs> Evaluator::run() {
             for (int64_t j = 0; j < Nk; ++j)
               if (kept[j])
                 sum += w[j] = std::exp(s[j] - m);
-            if (in.sinkLogits)
+            if (in[OperandRole::SinkLogits])
               sum += std::exp(sink - m);
             // pv = int8: the numerator weighs by u / 255 with
             // u = roundeven(255 p), the normalizer keeps p.
@@ -2383,7 +2360,7 @@ llvm::Expected<Outputs> Evaluator::run() {
               break;
             }
           }
-          if (in.decay && !channelDecay)
+          if (in[OperandRole::Decay] && !channelDecay)
             applyDecay(b, h, i, w);
           if (l1) {
             double sum = 0.0;
@@ -2414,9 +2391,9 @@ llvm::Expected<Outputs> Evaluator::run() {
         auto gateAt = [&](int64_t d) {
           if (!rowGates.empty())
             return rowGates[(b * Hq + h) * Nq + i];
-          if (!in.outputGate)
+          if (!in[OperandRole::OutputGate])
             return 1.0;
-          auto shape = in.outputGate->shape();
+          auto shape = in[OperandRole::OutputGate]->shape();
           int64_t idx[4] = {b, h, i, d};
           int64_t linear = 0;
           for (size_t x = 0; x < shape.size(); ++x)

@@ -19,69 +19,20 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// The op operand slots in a fixed order: q, k, v, optional operands, then
-/// captures; null for absent optional operands.
+/// The op operand slots in the op's order (operandRoles()): q, k, v,
+/// optional operands, then captures; null for absent optional operands.
 static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
-  SmallVector<std::pair<ArgRole, Value>> slots = {
-      {ArgRole::Query, op.getQuery()},
-      {ArgRole::Key, op.getKey()},
-      {ArgRole::Value, op.getValue()},
-      {ArgRole::Bias, op.getBias()},
-      {ArgRole::QSegmentIds, op.getQSegmentIds()},
-      {ArgRole::KvSegmentIds, op.getKvSegmentIds()},
-      {ArgRole::BlockLayout, op.getBlockLayout()},
-      {ArgRole::AlibiSlopes, op.getAlibiSlopes()},
-      {ArgRole::KHeadMap, op.getKHeadMap()},
-      {ArgRole::VHeadMap, op.getVHeadMap()},
-      {ArgRole::SinkLogits, op.getSinkLogits()},
-      {ArgRole::OutputGate, op.getOutputGate()},
-      {ArgRole::Decay, op.getDecay()},
-      {ArgRole::QScale, op.getQScale()},
-      {ArgRole::KScale, op.getKScale()},
-      {ArgRole::KSalient, op.getKSalient()},
-      {ArgRole::Rotation, op.getRotation()},
-      {ArgRole::LowRankU, op.getLowRankU()},
-      {ArgRole::LowRankW, op.getLowRankW()},
-      {ArgRole::FeatureWeight, op.getFeatureWeight()},
-      {ArgRole::FeatureBias, op.getFeatureBias()},
-      {ArgRole::GateQWeight, op.getGateQWeight()},
-      {ArgRole::GateKWeight, op.getGateKWeight()},
-      {ArgRole::BlockScores, op.getBlockScores()}};
+  SmallVector<std::pair<ArgRole, Value>> slots;
+  for (const OperandRoleInfo &info : operandRoles())
+    if (info.role != ArgRole::Capture && info.role != ArgRole::BranchGate)
+      slots.push_back({info.role, operandOf(op, info.role)});
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
   return slots;
 }
 
 StringRef attn::argRoleName(ArgRole role) {
-  switch (role) {
-  case ArgRole::Query: return "query";
-  case ArgRole::Key: return "key";
-  case ArgRole::Value: return "value";
-  case ArgRole::Bias: return "bias";
-  case ArgRole::QSegmentIds: return "q_segment_ids";
-  case ArgRole::KvSegmentIds: return "kv_segment_ids";
-  case ArgRole::BlockLayout: return "block_layout";
-  case ArgRole::AlibiSlopes: return "alibi_slopes";
-  case ArgRole::KHeadMap: return "k_head_map";
-  case ArgRole::VHeadMap: return "v_head_map";
-  case ArgRole::SinkLogits: return "sink_logits";
-  case ArgRole::OutputGate: return "output_gate";
-  case ArgRole::Decay: return "decay";
-  case ArgRole::QScale: return "q_scale";
-  case ArgRole::KScale: return "k_scale";
-  case ArgRole::KSalient: return "k_salient";
-  case ArgRole::Rotation: return "rotation";
-  case ArgRole::LowRankU: return "low_rank_u";
-  case ArgRole::LowRankW: return "low_rank_w";
-  case ArgRole::FeatureWeight: return "feature_weight";
-  case ArgRole::FeatureBias: return "feature_bias";
-  case ArgRole::GateQWeight: return "gate_q_weight";
-  case ArgRole::GateKWeight: return "gate_k_weight";
-  case ArgRole::BlockScores: return "block_scores";
-  case ArgRole::Capture: return "capture";
-  case ArgRole::BranchGate: return "branch_gate";
-  }
-  return "";
+  return operandRoleInfo(role).name;
 }
 
 /// The name of an argument without attn.name: q, k and v as in attn-run's
@@ -1214,27 +1165,11 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   in.query = argFor(op.getQuery());
   in.key = argFor(op.getKey());
   in.value = argFor(op.getValue());
-  if (Value v = op.getBias()) in.bias = argFor(v);
-  if (Value v = op.getQSegmentIds()) in.qSegmentIds = argFor(v);
-  if (Value v = op.getKvSegmentIds()) in.kvSegmentIds = argFor(v);
-  if (Value v = op.getBlockLayout()) in.blockLayout = argFor(v);
-  if (Value v = op.getAlibiSlopes()) in.alibiSlopes = argFor(v);
-  if (Value v = op.getKHeadMap()) in.kHeadMap = argFor(v);
-  if (Value v = op.getVHeadMap()) in.vHeadMap = argFor(v);
-  if (Value v = op.getSinkLogits()) in.sinkLogits = argFor(v);
-  if (Value v = op.getOutputGate()) in.outputGate = argFor(v);
-  if (Value v = op.getDecay()) in.decay = argFor(v);
-  if (Value v = op.getQScale()) in.qScale = argFor(v);
-  if (Value v = op.getKScale()) in.kScale = argFor(v);
-  if (Value v = op.getKSalient()) in.kSalient = argFor(v);
-  if (Value v = op.getRotation()) in.rotation = argFor(v);
-  if (Value v = op.getLowRankU()) in.lowRankU = argFor(v);
-  if (Value v = op.getLowRankW()) in.lowRankW = argFor(v);
-  if (Value v = op.getFeatureWeight()) in.featureWeight = argFor(v);
-  if (Value v = op.getFeatureBias()) in.featureBias = argFor(v);
-  if (Value v = op.getGateQWeight()) in.gateQWeight = argFor(v);
-  if (Value v = op.getGateKWeight()) in.gateKWeight = argFor(v);
-  if (Value v = op.getBlockScores()) in.blockScores = argFor(v);
+  for (const OperandRoleInfo &info : operandRoles())
+    if (info.optional() && info.role != ArgRole::Capture &&
+        info.role != ArgRole::BranchGate)
+      if (Value v = operandOf(op, info.role))
+        in[info.role] = argFor(v);
   for (Value c : op.getCaptures())
     in.captures.push_back(argFor(c));
   return in;

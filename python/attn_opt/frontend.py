@@ -38,6 +38,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import _core
 from .errors import TraceError
 
 __all__ = [
@@ -1162,13 +1163,15 @@ _ARRAY_FUNCTIONS: Dict[str, Callable] = {
 # ===----------------------------------------------------------------------=== #
 
 _MASK_ARGS = ("b", "h", "q_idx", "kv_idx")
+# The roles of a spec's operands, the table the C++ runner and reference
+# read too (attn/Dialect/Attn/OperandRoles.h): name -> {shape, elements,
+# optional, attention_operand}, in the op's operand order.
+_OPERAND_ROLES = {role["name"]: role for role in _core.operand_roles()}
 # SSA names of the spec function: region names must differ from them (a
 # region sees the names of the enclosing function). Captures are passed to
 # the function as %cap.<name>, which no Python identifier can clash with.
-_FUNCTION_NAMES = {"q", "k", "v", "o", "lse", "bias", "q_segment_ids",
-                   "kv_segment_ids", "block_layout", "alibi_slopes", "k_head_map",
-                   "v_head_map", "sink_logits", "output_gate", "feature_weight",
-                   "feature_bias"}
+_FUNCTION_NAMES = {"q", "k", "v", "o", "lse"} | {
+    name for name, role in _OPERAND_ROLES.items() if role["optional"]}
 _SCORE_ARGS = ("score", "b", "h", "q_idx", "kv_idx")
 _WEIGHT_ARGS = ("weight", "score", "b", "h", "q_idx", "kv_idx")
 # Region kind: default argument names, argument types (the op's block
@@ -1982,20 +1985,25 @@ def _dtype_name(dtype) -> str:
     return _DTYPES[key]
 
 
-# Operands given to Spec(...) directly: element type, allowed ranks, the
-# shape of `True`, the expected shape (for messages), whether an array may be
-# bound. `True` or a tuple of 1 (broadcast) / None entries declares an operand
-# passed at run time; an array is bound (spec.bound).
-_SPEC_OPERANDS = {
-    "bias": ("f32", (4,), (None,) * 4, "[B|1, Hq|1, Nq|1, Nk|1]", False),
-    "k_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
-    "v_head_map": ("i32", (1, 2), (None,), "[Hq] or [B|1, Hq]", True),
-    "sink_logits": ("f32", (1,), (None,), "[Hq]", True),
-    "output_gate": ("f32", (3,), (None,) * 3, "[B|1, Hq|1, Nq|1]", True),
-    "decay": ("f32", (3, 4), (None,) * 3, "[B|1, Hq|1, Nk|1] or [B|1, Hq|1, Nk|1, D]", True),
-    "feature_weight": ("f32", (3,), (None,) * 3, "[Hq|1, F, D]", True),
-    "feature_bias": ("f32", (2,), (None,) * 2, "[Hq|1, F]", True),
+# Operands given to Spec(...) directly: allowed ranks, the shape of `True`,
+# whether an array may be bound. `True` or a tuple of 1 (broadcast) / None
+# entries declares an operand passed at run time; an array is bound
+# (spec.bound). Their element types and shapes come from _OPERAND_ROLES.
+_SPEC_OPERAND_FORMS = {
+    "bias": ((4,), (None,) * 4, False),
+    "k_head_map": ((1, 2), (None,), True),
+    "v_head_map": ((1, 2), (None,), True),
+    "sink_logits": ((1,), (None,), True),
+    "output_gate": ((3,), (None,) * 3, True),
+    "decay": ((3, 4), (None,) * 3, True),
+    "feature_weight": ((3,), (None,) * 3, True),
+    "feature_bias": ((2,), (None,) * 2, True),
 }
+# name -> (element type, allowed ranks, shape of True, shape text, bindable).
+_SPEC_OPERANDS = {
+    name: ("i32" if _OPERAND_ROLES[name]["elements"] == "integer" else "f32",
+           ranks, default, _OPERAND_ROLES[name]["shape"], bindable)
+    for name, (ranks, default, bindable) in _SPEC_OPERAND_FORMS.items()}
 
 
 def _is_one(d) -> bool:

@@ -815,6 +815,24 @@ NB_MODULE(_core, m) {
     return nb::make_tuple(kernelCache().size(), kernelCache().hits(),
                           kernelCache().evictions(), kernelCache().maxSize());
   });
+  // The roles of a spec's operands (attn/Dialect/Attn/OperandRoles.h), in
+  // the op's operand order: the front end's operand names and shapes.
+  m.def("operand_roles", [] {
+    nb::list roles;
+    for (const attn::OperandRoleInfo &info : attn::operandRoles()) {
+      nb::dict row;
+      row["name"] = info.name.str();
+      row["shape"] = info.shape.str();
+      row["elements"] =
+          info.elements == attn::OperandElements::Integer ? "integer"
+          : info.elements == attn::OperandElements::Float ? "float"
+                                                           : "query_key_value";
+      row["optional"] = info.optional();
+      row["attention_operand"] = info.role != attn::OperandRole::BranchGate;
+      roles.append(row);
+    }
+    return roles;
+  });
   m.def("host_vector_width", &attn::hostVectorWidth);
   m.attr("MAX_TILE_Q") = attn::kMaxTileProgramTile;
   m.attr("MAX_TILE_KV") = attn::kMaxTileProgramTile;

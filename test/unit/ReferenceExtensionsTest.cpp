@@ -147,8 +147,8 @@ TEST(ReferenceExtensions, HeadMapsSelectKeyAndValueHeads) {
   // Hq = 3 (not a multiple of Hk = 2), V with its own 4 heads.
   Inputs in = qkv(randn({2, 3, 5, 4}, 1), randn({2, 2, 5, 4}, 2),
                   randn({2, 4, 5, 3}, 3));
-  in.kHeadMap = ints({2, 3}, {1, 0, 1, 0, 0, 1});
-  in.vHeadMap = ints({3}, {3, 0, 2});
+  in[OperandRole::KHeadMap] = ints({2, 3}, {1, 0, 1, 0, 0, 1});
+  in[OperandRole::VHeadMap] = ints({3}, {3, 0, 2});
   EVAL(out, spec, in);
   int64_t kmap[2][3] = {{1, 0, 1}, {0, 0, 1}}, vmap[3] = {3, 0, 2};
   for (int64_t b = 0; b < 2; ++b)
@@ -160,7 +160,7 @@ TEST(ReferenceExtensions, HeadMapsSelectKeyAndValueHeads) {
           EXPECT_NEAR(at4(out.output, b, h, i, d), o[d], 1e-12);
       }
   // Out-of-range entries are an error of the reference.
-  in.vHeadMap = ints({3}, {3, 4, 2});
+  in[OperandRole::VHeadMap] = ints({3}, {3, 4, 2});
   llvm::Expected<Outputs> bad = evaluate(spec->op, in);
   ASSERT_FALSE(static_cast<bool>(bad));
   std::string msg = llvm::toString(bad.takeError());
@@ -179,7 +179,7 @@ TEST(ReferenceExtensions, SinkLogitJoinsTheDenominatorOnly) {
   // Nq = 6 > Nk = 4: the first two rows have no key at all.
   Inputs in = qkv(randn({1, 2, 6, 3}, 4), randn({1, 2, 4, 3}, 5),
                   randn({1, 2, 4, 2}, 6));
-  in.sinkLogits = floats({2}, {0.5, -1.5});
+  in[OperandRole::SinkLogits] = floats({2}, {0.5, -1.5});
   EVAL(out, spec, in);
   double sinks[2] = {0.5, -1.5};
   for (int64_t h = 0; h < 2; ++h)
@@ -203,12 +203,12 @@ TEST(ReferenceExtensions, OutputGateScalesRowsWithBroadcast) {
                   t + ", " + t + ", " + t + " -> " + t + "\n  return\n}\n");
   Inputs in = qkv(randn({2, 2, 3, 4}, 7), randn({2, 1, 5, 4}, 8),
                   randn({2, 1, 5, 3}, 9));
-  in.outputGate = floats({1, 2, 3}, {0.0, 1.0, 2.0, -1.0, 0.5, 3.0});
+  in[OperandRole::OutputGate] = floats({1, 2, 3}, {0.0, 1.0, 2.0, -1.0, 0.5, 3.0});
   EVAL(out, spec, in);
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t h = 0; h < 2; ++h)
       for (int64_t i = 0; i < 3; ++i) {
-        double g = in.outputGate->getDouble(h * 3 + i);
+        double g = in[OperandRole::OutputGate]->getDouble(h * 3 + i);
         std::vector<double> o = plainRow(in, b, h, i, 0, 0, false);
         for (int64_t d = 0; d < 3; ++d)
           EXPECT_NEAR(at4(out.output, b, h, i, d), g * o[d], 1e-12);
@@ -295,13 +295,13 @@ std::vector<double> recurrentLinear(const Inputs &in, int64_t b, int64_t h,
                                     bool l1) {
   auto qs = in.query.shape(), vs = in.value.shape();
   int64_t N = qs[2], D = qs[3], Dv = vs[3];
-  bool channels = in.decay->rank() == 4;
+  bool channels = in[OperandRole::Decay]->rank() == 4;
   auto phi = [](double x) { return x > 0 ? x + 1.0 : std::exp(x); };
   std::vector<double> state(D * Dv, 0.0), z(D, 0.0), out(N * Dv, 0.0);
   for (int64_t t = 0; t < N; ++t) {
     int64_t token = (b * qs[1] + h) * N + t;
     for (int64_t x = 0; x < D; ++x) {
-      double a = in.decay->getDouble(channels ? token * D + x : token);
+      double a = in[OperandRole::Decay]->getDouble(channels ? token * D + x : token);
       double fk = phi(at4(in.key, b, h, t, x));
       z[x] = a * z[x] + fk;
       for (int64_t y = 0; y < Dv; ++y)
@@ -351,7 +351,7 @@ static void expectDecayedIsTheRecurrence(std::vector<int64_t> decayShape,
     std::uniform_real_distribution<double> dist(0.05, 1.0);
     for (int64_t x = 0; x < decay.numElements(); ++x)
       decay.setDouble(x, x % ones == 0 ? 1.0 : dist(rng));
-    in.decay = decay;
+    in[OperandRole::Decay] = decay;
     EVAL(out, spec, in);
     for (int64_t b = 0; b < 2; ++b)
       for (int64_t h = 0; h < 2; ++h) {
@@ -382,12 +382,12 @@ TEST(ReferenceExtensions, ChannelGateShapesAndValuesAreChecked) {
   PARSE(spec, linearSpec("#attn.normalize<identity>", "tensor<?x?x?x?xf32>"));
   Inputs in = qkv(randn({1, 1, 4, 2}, 1), randn({1, 1, 4, 2}, 2),
                   randn({1, 1, 4, 2}, 3));
-  in.decay = floats({1, 1, 4, 1}, {0.9, 0.9, 0.9, 0.9});
+  in[OperandRole::Decay] = floats({1, 1, 4, 1}, {0.9, 0.9, 0.9, 0.9});
   llvm::Expected<Outputs> narrow = evaluate(spec->op, in);
   ASSERT_FALSE(static_cast<bool>(narrow));
   EXPECT_NE(llvm::toString(narrow.takeError()).find("decay has shape"),
             std::string::npos);
-  in.decay = floats({1, 1, 1, 2}, {0.9, 1.5});
+  in[OperandRole::Decay] = floats({1, 1, 1, 2}, {0.9, 1.5});
   llvm::Expected<Outputs> big = evaluate(spec->op, in);
   ASSERT_FALSE(static_cast<bool>(big));
   EXPECT_NE(llvm::toString(big.takeError()).find("a decay must lie in (0, 1]"),
@@ -399,7 +399,7 @@ TEST(ReferenceExtensions, DecayOutsideTheUnitIntervalIsAnError) {
   for (double bad : {0.0, -0.5, 1.5, std::nan("")}) {
     Inputs in = qkv(randn({1, 1, 4, 2}, 1), randn({1, 1, 4, 2}, 2),
                     randn({1, 1, 4, 2}, 3));
-    in.decay = floats({1, 1, 4}, {0.9, 0.9, bad, 0.9});
+    in[OperandRole::Decay] = floats({1, 1, 4}, {0.9, 0.9, bad, 0.9});
     llvm::Expected<Outputs> out = evaluate(spec->op, in);
     ASSERT_FALSE(static_cast<bool>(out));
     EXPECT_NE(llvm::toString(out.takeError()).find("a decay must lie in (0, 1]"),
@@ -461,16 +461,16 @@ TEST(ReferenceExtensions, HedgehogIsTheRecurrenceOverItsLearnedFeatures) {
   const int64_t N = 6, D = 4, F = 3, Dv = 2;
   Inputs in = qkv(randn({1, 2, N, D}, 31), randn({1, 1, N, D}, 32),
                   randn({1, 1, N, Dv}, 33));
-  in.featureWeight = randn({2, F, D}, 34);
-  in.featureBias = randn({2, F}, 35);
+  in[OperandRole::FeatureWeight] = randn({2, F, D}, 34);
+  in[OperandRole::FeatureBias] = randn({2, F}, 35);
   EVAL(out, spec, in);
   for (int64_t h = 0; h < 2; ++h) {
     auto phi = [&](const NDArray &x, int64_t head, int64_t t) {
       std::vector<double> f(2 * F);
       for (int64_t r = 0; r < F; ++r) {
-        double u = in.featureBias->getDouble(h * F + r);
+        double u = in[OperandRole::FeatureBias]->getDouble(h * F + r);
         for (int64_t a = 0; a < D; ++a)
-          u += in.featureWeight->getDouble((h * F + r) * D + a) *
+          u += in[OperandRole::FeatureWeight]->getDouble((h * F + r) * D + a) *
                at4(x, 0, head, t, a);
         f[r] = std::exp(u);
         f[F + r] = std::exp(-u);
@@ -517,8 +517,8 @@ TEST(ReferenceExtensions, HedgehogWeightShapesAreChecked) {
   for (const Case &c : cases) {
     Inputs in = qkv(randn({1, 2, 3, 4}, 1), randn({1, 1, 3, 4}, 2),
                     randn({1, 1, 3, 2}, 3));
-    in.featureWeight = randn(c.weight, 4);
-    in.featureBias = randn(c.bias, 5);
+    in[OperandRole::FeatureWeight] = randn(c.weight, 4);
+    in[OperandRole::FeatureBias] = randn(c.bias, 5);
     llvm::Expected<Outputs> out = evaluate(spec->op, in);
     ASSERT_FALSE(static_cast<bool>(out)) << c.message;
     std::string message = llvm::toString(out.takeError());
@@ -530,7 +530,7 @@ TEST(ReferenceExtensions, HedgehogWeightShapesAreChecked) {
   llvm::Expected<Outputs> out = evaluate(spec->op, in);
   ASSERT_FALSE(static_cast<bool>(out));
   EXPECT_NE(llvm::toString(out.takeError())
-                .find("the op has a feature_map weight operand but no array"),
+                .find("the op has a feature_weight operand but no array"),
             std::string::npos);
 }
 
@@ -618,7 +618,7 @@ TEST(ReferenceExtensions, RmsNormEpilogueThenElementwiseGate) {
                     "\n  return\n}\n");
     Inputs in = qkv(randn({2, 2, 5, 4}, 31), randn({2, 2, 5, 4}, 32),
                     randn({2, 2, 5, 3}, 33));
-    in.outputGate = perChannel ? randn({1, 2, 5, 3}, 34) : randn({2, 2, 5, 1}, 35);
+    in[OperandRole::OutputGate] = perChannel ? randn({1, 2, 5, 3}, 34) : randn({2, 2, 5, 1}, 35);
     EVAL(out, spec, in);
     for (int64_t b = 0; b < 2; ++b)
       for (int64_t h = 0; h < 2; ++h)
@@ -629,8 +629,8 @@ TEST(ReferenceExtensions, RmsNormEpilogueThenElementwiseGate) {
             squares += x * x;
           double factor = 1.0 / std::sqrt(squares / 3.0 + 1e-2);
           for (int64_t y = 0; y < 3; ++y) {
-            double gate = perChannel ? at4(*in.outputGate, 0, h, i, y)
-                                     : at4(*in.outputGate, b, h, i, 0);
+            double gate = perChannel ? at4(*in[OperandRole::OutputGate], 0, h, i, y)
+                                     : at4(*in[OperandRole::OutputGate], b, h, i, 0);
             EXPECT_NEAR(at4(out.output, b, h, i, y), gate * factor * o[y],
                         1e-12)
                 << "b " << b << " h " << h << " i " << i;

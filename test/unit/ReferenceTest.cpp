@@ -413,8 +413,8 @@ TEST(Reference, DocumentMaskUsesSegmentIds) {
       },
       ", %qs: tensor<?x?xi64>, %ks: tensor<?x?xi64>",
       [&](Inputs &in) {
-        in.qSegmentIds = array({2, 4}, qs, DType::I64);
-        in.kvSegmentIds = array({2, 5}, ks, DType::I64);
+        in[OperandRole::QSegmentIds] = array({2, 4}, qs, DType::I64);
+        in[OperandRole::KvSegmentIds] = array({2, 5}, ks, DType::I64);
       });
 }
 
@@ -430,7 +430,7 @@ TEST(Reference, BlockSparseMaskUsesRawQueryBlocks) {
       },
       ", %bl: tensor<?x?x?x?xi8>",
       [&](Inputs &in) {
-        in.blockLayout = array({1, 2, 2, 3}, layout, DType::I8);
+        in[OperandRole::BlockLayout] = array({1, 2, 2, 3}, layout, DType::I8);
       });
 }
 
@@ -524,7 +524,7 @@ TEST(Reference, AlibiSlopesOperandAndSoftcapOrder) {
   // D = 1, q = 1, k = [1, 0, 2]: s = k, then - m_h |i - j|, then softcap.
   Inputs in = qkv(array({1, 2, 3, 1}, {1, 1, 1, 1, 1, 1}),
                   array({1, 1, 3, 1}, {1, 0, 2}), identityValues(1, 1, 3));
-  in.alibiSlopes = array({2}, {0.5, 3.0});
+  in[OperandRole::AlibiSlopes] = array({2}, {0.5, 3.0});
   EVAL(out, spec, in);
   double k[3] = {1, 0, 2}, m[2] = {0.5, 3.0};
   for (int64_t h = 0; h < 2; ++h)
@@ -547,7 +547,7 @@ TEST(Reference, BiasBroadcastsOverExtentOneDims) {
   Inputs in =
       qkv(array({2, 2, 2, 3}), randn({2, 1, 3, 3}, 1), identityValues(2, 1, 3));
   std::vector<double> bias = {0.5, -1, 2, 0, 1, -3};
-  in.bias = array({1, 1, 2, 3}, bias);
+  in[OperandRole::Bias] = array({1, 1, 2, 3}, bias);
   EVAL(out, spec, in);
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t h = 0; h < 2; ++h)
@@ -898,7 +898,7 @@ TEST(Reference, InputValidationErrors) {
   EXPECT_NE(err.find("the op has a bias operand but no array"),
             std::string::npos)
       << err;
-  in.bias = array({1, 1, 2, 2});
+  in[OperandRole::Bias] = array({1, 1, 2, 2});
   err = evalError(*biased, in);
   EXPECT_NE(err.find("bias has shape [1, 1, 2, 2]"), std::string::npos) << err;
 

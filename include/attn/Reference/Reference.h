@@ -9,10 +9,13 @@
 #ifndef ATTN_REFERENCE_REFERENCE_H
 #define ATTN_REFERENCE_REFERENCE_H
 
+#include "attn/Dialect/Attn/OperandRoles.h"
 #include "attn/Support/NDArray.h"
 
 #include "llvm/Support/Error.h"
 
+#include <array>
+#include <cassert>
 #include <optional>
 #include <vector>
 
@@ -27,34 +30,30 @@ namespace reference {
 
 /// Concrete operands of one attn.attention op. Arrays may have any dtype;
 /// they are read through NDArray::getDouble. Optional operands must be
-/// present exactly when the op has them; captures are in op order.
+/// present exactly when the op has them, each under its role (the shapes
+/// of OperandRoleInfo::shape: bias [B|1, Hq|1, Nq|1, Nk|1], decay
+/// [B|1, Hq|1, Nk|1(, D)], q_scale/k_scale [B|1, H|1, 1|ceil(N / block)],
+/// ...); captures are in op order.
 struct Inputs {
   NDArray query, key, value;
-  std::optional<NDArray> bias, qSegmentIds, kvSegmentIds, blockLayout,
-      alibiSlopes;
   std::vector<NDArray> captures;
-  /// k_head_map, v_head_map, sink_logits, output_gate.
-  std::optional<NDArray> kHeadMap, vHeadMap, sinkLogits, outputGate;
-  /// The decay per key position of linear attention, [B|1, Hq|1, Nk].
-  std::optional<NDArray> decay;
-  /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
-  std::optional<NDArray> qScale, kScale;
-  /// The salient flags of key blocks (mixed precision),
-  /// [B|1, Hk|1, 1|ceil(Nk / k_block)], 0 or 1.
-  std::optional<NDArray> kSalient;
-  /// The rotation [Hk|1, D, D] of the float Q and K of quantized Q K^T.
-  std::optional<NDArray> rotation;
-  /// The factors [Hq|1, D, R] and [Hk|1, D, R] of a low_rank score term.
-  std::optional<NDArray> lowRankU, lowRankW;
-  /// The weight [Hq|1, F, D] and bias [Hq|1, F] of a learned feature map
-  /// (#attn.feature_map<hedgehog>).
-  std::optional<NDArray> featureWeight, featureBias;
-  /// The projections [Hq|1, D, Dg] and [Hk|1, P*D, Dg] of a learned block
-  /// gate (#attn.topk_blocks<..., gate = learned>).
-  std::optional<NDArray> gateQWeight, gateKWeight;
-  /// The caller's block scores [B|1, Hk|1, ceil(Nk / block)] of a given
-  /// block gate (#attn.topk_blocks<..., gate = given>).
-  std::optional<NDArray> blockScores;
+
+  /// The optional operand in `role` (Bias ... BlockScores).
+  std::optional<NDArray> &operator[](OperandRole role) {
+    return optional[index(role)];
+  }
+  const std::optional<NDArray> &operator[](OperandRole role) const {
+    return optional[index(role)];
+  }
+
+private:
+  static unsigned index(OperandRole role) {
+    assert(operandRoleInfo(role).optional() && role != OperandRole::Capture &&
+           role != OperandRole::BranchGate &&
+           "an optional single operand of attn.attention");
+    return static_cast<unsigned>(role);
+  }
+  std::array<std::optional<NDArray>, kNumAttentionOperandGroups> optional;
 };
 
 /// Results in float64: output [B, Hq, Nq, Dv] and, when the op has it, the

@@ -31,17 +31,12 @@ struct ProblemSize {
   int64_t b = 2, hq = 4, hkv = 2, nq = 37, nk = 37, d = 16, dv = 16;
 };
 
-enum class ArgRole {
-  Query, Key, Value, Bias, QSegmentIds, KvSegmentIds, BlockLayout,
-  AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
-  KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias,
-  GateQWeight, GateKWeight, BlockScores, Capture,
-  /// A gate of attn.gated_sum (a multi-branch spec), shaped as an
-  /// output_gate.
-  BranchGate
-};
+/// The role of a spec function argument: one table for the runner, the
+/// reference and the APIs (attn/Dialect/Attn/OperandRoles.h).
+using ArgRole = OperandRole;
 
-/// "query", "key", "value", "bias", "q_segment_ids", ..., "capture".
+/// "query", "key", "value", "bias", "q_segment_ids", ..., "capture",
+/// "branch_gate": OperandRoleInfo::name.
 llvm::StringRef argRoleName(ArgRole role);
 
 /// A spec function whose arguments feed one attn.attention and whose

@@ -1,0 +1,1 @@
+attn_unittest(OperandRolesTest OperandRolesTest.cpp LIBS AttnRunner AttnReference AttnDialect AttnSupport MLIR LLVM)
