@@ -1128,8 +1128,9 @@ static Value rankKey(TileLowering &t, Value gate, Value c) {
 /// top, one pass over the eligible blocks per selected block (the largest
 /// key below the previous one): O(k x blocks) integer comparisons per row,
 /// where counting the blocks ranking before each block is O(blocks^2).
+/// `cap` is k, or the key head's budget (ruleCap).
 static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
-                         Value blocks) {
+                         Value blocks, Value cap) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
@@ -1156,7 +1157,7 @@ static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
         });
     Value kept = keptCount.getResult(0);
     Value others = e.subi(row.eligible, kept);
-    Value k = ruleCap(t, op);
+    Value k = cap;
     Value want = e.select(e.cmp(P::ugt, k, kept), e.subi(k, kept), e.idx(0));
     Value all = e.cmp(P::uge, want, others);
     auto walk = scf::ForOp::create(
@@ -1291,7 +1292,7 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
     // Top-k alone: each row's cutoff in the ranking, then one comparison
     // per (row, block). A rank band (skip) and a score floor count, as the
     // rules do.
-    Value cutoffs = topKCutoffs(t, op, gates, blocks);
+    Value cutoffs = topKCutoffs(t, op, gates, blocks, cap);
     Value members = t.materialize(
         membersType, dynamicExtents(membersType, {rows, blocks}),
         [&](ValueRange index) -> Value {
