@@ -10,7 +10,8 @@
 //   - union form, per query block under a cumulative mass capped per head
 //     (the counting rule, passesRule), budgets 0 and 3 (a head that keeps
 //     only its always-kept blocks);
-//   - a head group (one selection per key head) with a threshold.
+//   - a head group (one selection per key head) with a threshold;
+//   - a k_head_map under a threshold (the mapped key head's budget).
 // The key heads are static (2) in the types of most specs here; with
 // dynamic key heads, a run whose key heads differ from the budgets is
 // refused when the spec is specialized to the shapes.
@@ -28,6 +29,8 @@
 // RUN: attn-run %t/mass.mlir --tile-program --portable-tiles --random 10 --shape 1,2,2,300,50,16 --check | FileCheck %s
 // RUN: attn-run %t/group.mlir --tile-program --random 11 --shape 1,4,2,200,200,16 --check | FileCheck %s
 // RUN: attn-run %t/group.mlir --tile-program --element-type bf16 --random 12 --shape 1,6,2,61,333,16 --check | FileCheck %s
+// RUN: attn-run %t/head_map.mlir --tile-program --random 16 --shape 1,4,2,150,150,16 --check | FileCheck %s
+// RUN: attn-run %t/head_map.mlir --tile-program --element-type bf16 --random 17 --shape 2,6,2,90,200,16 --check | FileCheck %s
 // CHECK: path tile program
 // CHECK: check output {{.*}} PASS
 
@@ -63,6 +66,20 @@ func.func @dynamic(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>,
        selection(#attn.topk_blocks<block = 16, k = 4, pool = mean,
                                    budgets = [2, 4]>)
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+         -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+//--- head_map.mlir
+// A k_head_map (random in range): a query head takes its mapped key head's
+// budget.
+func.func @head_map(%q: tensor<?x?x?x?xf32>, %k: tensor<?x2x?x?xf32>,
+                    %v: tensor<?x2x?x?xf32>, %m: tensor<?xi32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v k_head_map(%m : tensor<?xi32>)
+       mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 6, pool = max,
+                                   threshold = 0.05, budgets = [2, 6]>)
+       : tensor<?x?x?x?xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>
          -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
