@@ -301,6 +301,8 @@ private:
   Value projectPooled(Value pooled, Value w);
   /// A given gate's block_scores as one-wide pooled keys.
   void givenScoresAsPooledKeys();
+  /// Given scores per query block: the work item's rows of them, as
+  /// select_blocks' given gates.
   Value givenGateRows(Value head);
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
