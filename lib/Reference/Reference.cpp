@@ -667,7 +667,8 @@ private:
   /// product of the gate query `qr` with the pooled keys, or of their
   /// learned projections.
   std::vector<double> blockGates(const double *qr, int64_t b, int64_t h,
-                                 int64_t hk, int64_t eligible) const;
+                                 int64_t hk, int64_t queryBlock,
+                                 int64_t eligible) const;
   /// Pooled queries of every (batch, head, query block) with q_block.
   void poolQueries();
   void poolQueryGroups();
@@ -715,6 +716,8 @@ private:
   /// With a given gate: the scores [B|1, Hk|1, blocks] and their extents.
   std::vector<double> blockScores;
   int64_t scoreBatches = 0, scoreHeads = 0, scoreBlocks = 0;
+  /// Per query block: the scores' query blocks (1 per token).
+  int64_t scoreQueryBlocks = 1;
   std::vector<char> rowBlocks;
   /// A per-token selection's float queries when quantization replaces q by
   /// its integers (the gate is float).
@@ -834,12 +837,25 @@ llvm::Error Evaluator::validateGate() {
   if (selection && selection.isGiven()) {
     const NDArray &scores = *in[OperandRole::BlockScores];
     int64_t blocks = Nk == 0 ? 0 : (Nk - 1) / selection.getBlock() + 1;
-    if (scores.rank() != 3)
-      return fail("the selection's block_scores must have rank 3, got shape ",
+    // Per query block one score row per (key head, query block).
+    int64_t qBlock = selection.getQBlock();
+    int64_t rank = qBlock > 0 ? 4 : 3;
+    if (scores.rank() != rank)
+      return fail("the selection's block_scores must have rank ", rank,
+                  qBlock > 0 ? " (per query block)" : "", ", got shape ",
                   shapeStr(scores.shape()));
-    if (llvm::Error e = checkShape("block_scores", scores, {B, Hkv, blocks},
-                                   {true, true, false}))
+    if (qBlock > 0) {
+      int64_t queryBlocks = Nq == 0 ? 0 : (Nq - 1) / qBlock + 1;
+      if (llvm::Error e =
+              checkShape("block_scores", scores, {B, Hkv, queryBlocks, blocks},
+                         {true, true, false, false}))
+        return e;
+      scoreQueryBlocks = queryBlocks;
+    } else if (llvm::Error e = checkShape("block_scores", scores,
+                                          {B, Hkv, blocks},
+                                          {true, true, false})) {
       return e;
+    }
     scoreBatches = scores.shape()[0];
     scoreHeads = scores.shape()[1];
     scoreBlocks = blocks;
@@ -1038,6 +1054,11 @@ llvm::Error Evaluator::validate() {
       g > 0 && (Hq % g != 0 || Hkv % g != 0))
     return fail("selection proxy_heads = ", g, " must divide the query heads (",
                 Hq, ") and the key heads (", Hkv, ")");
+  if (DenseI64ArrayAttr budgets = selection ? selection.getBudgets() : nullptr;
+      budgets && static_cast<int64_t>(budgets.size()) != Hkv)
+    return fail("selection budgets has ", budgets.size(),
+                " entries but there are ", Hkv,
+                " key heads (one budget per key head)");
   if (D <= 0)
     return fail("head_dim must be positive, got ", D);
 
@@ -1393,13 +1414,17 @@ void Evaluator::poolKeys() {
 
 std::vector<double> Evaluator::blockGates(const double *qr, int64_t b,
                                           int64_t h, int64_t hk,
+                                          int64_t queryBlock,
                                           int64_t eligible) const {
   std::vector<double> gate(eligible, 0.0);
   if (selection.isGiven()) {
-    // The caller's score of each block, for every row of the key head.
+    // The caller's score of each block, for every row of the key head (per
+    // query block: of the row's query block).
     const double *row =
-        &blockScores[((scoreBatches == 1 ? 0 : b) * scoreHeads +
-                      (scoreHeads == 1 ? 0 : hk)) *
+        &blockScores[(((scoreBatches == 1 ? 0 : b) * scoreHeads +
+                       (scoreHeads == 1 ? 0 : hk)) *
+                          scoreQueryBlocks +
+                      (scoreQueryBlocks == 1 ? 0 : queryBlock)) *
                      scoreBlocks];
     for (int64_t c = 0; c < eligible; ++c)
       gate[c] = row[c];
@@ -1549,7 +1574,8 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
              : &(gateQueries.empty() ? q : gateQueries)[((b * Hq + h) * Nq +
                                                           i) *
                                                          D];
-  std::vector<double> gate = blockGates(qr, b, h, keyHead, eligible);
+  std::vector<double> gate =
+      blockGates(qr, b, h, keyHead, qBlock ? i / qBlock : 0, eligible);
   // A strict total order: whether block a ranks before block c.
   auto before = [&](int64_t a, int64_t c) {
     bool aKept = alwaysKept(a), cKept = alwaysKept(c);
@@ -1574,7 +1600,10 @@ llvm::Error Evaluator::selectBlocks(int64_t b, int64_t h, int64_t i) {
   double prefix = 0.0; // mass of the blocks ranking before order[r]
   for (int64_t r = 0; r < eligible; ++r) {
     int64_t c = order[r];
-    bool passes = r < selection.getK();
+    bool passes = r >= selection.getSkip() && r < selection.capFor(keyHead);
+    // The score floor compares the gate itself (NaN never passes).
+    if (FloatAttr floor = selection.getMinScore())
+      passes &= gate[c] >= floor.getValueAsDouble();
     if (threshold)
       passes &= mass[c] >= threshold.getValueAsDouble();
     if (gamma)
@@ -2219,6 +2248,17 @@ llvm::Expected<Outputs> Evaluator::run() {
   q = in.query.toDoubles();
   k = in.key.toDoubles();
   v = in.value.toDoubles();
+  // The selection ranks the raw rows: pooled, and the per-token gate
+  // queries kept, before a feature map maps q and k (SLA ranks
+  // pool(Q) pool(K)^T, not the kernel's features) or quantization rounds
+  // them.
+  if (selection)
+    poolKeys();
+  if (selection && selection.perQueryBlock())
+    poolQueries();
+  if (selection && !selection.perQueryBlock() &&
+      (quant || op.getFeatureMapAttr()))
+    gateQueries = q;
   if (FeatureMapAttr map = op.getFeatureMapAttr();
       map && map.keepsFeatureDim()) {
     mapRows(q, map.getQueryKind(), Nq);
@@ -2228,12 +2268,6 @@ llvm::Expected<Outputs> Evaluator::run() {
   }
   if (in[OperandRole::Bias])
     bias = in[OperandRole::Bias]->toDoubles();
-  if (selection)
-    poolKeys();
-  if (selection && selection.perQueryBlock())
-    poolQueries();
-  if (selection && !selection.perQueryBlock() && quant)
-    gateQueries = q;
   if (quant)
     quantizeQK();
   int8PV = quant && quant.getPv() == PVPrecision::Int8;

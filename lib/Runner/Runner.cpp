@@ -495,8 +495,21 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape({s.hkv, pools * s.d, dg}, type);
   }
   case ArgRole::BlockScores: {
-    // [B|1, Hk|1, ceil(Nk / block)].
-    int64_t block = binding.op.getSelectionAttr().getBlock();
+    // [B|1, Hk|1, ceil(Nk / block)], per query block
+    // [B|1, Hk|1, ceil(Nq / q_block), ceil(Nk / block)].
+    // The first branch's selection gives the extents (a pooled branch's
+    // one-key blocks count the first branch's blocks, as in SVG-EAR); a
+    // first branch without one cannot, so the argument names its extents.
+    TopKBlocksAttr selection = binding.op.getSelectionAttr();
+    if (!selection)
+      return makeError("block_scores argument '" + binding.names[arg] +
+                       "' of a branch after the first: give its extents "
+                       "with attn.dims");
+    int64_t block = selection.getBlock(), qBlock = selection.getQBlock();
+    if (qBlock > 0)
+      return broadcastShape({s.b, s.hkv, (s.nq + qBlock - 1) / qBlock,
+                             (s.nk + block - 1) / block},
+                            type);
     return broadcastShape({s.b, s.hkv, (s.nk + block - 1) / block}, type);
   }
   case ArgRole::Bias:

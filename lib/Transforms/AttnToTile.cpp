@@ -301,6 +301,9 @@ private:
   Value projectPooled(Value pooled, Value w);
   /// A given gate's block_scores as one-wide pooled keys.
   void givenScoresAsPooledKeys();
+  /// Given scores per query block: the work item's rows of them, as
+  /// select_blocks' given gates.
+  Value givenGateRows(Value head);
   /// Excludes the pairs whose key block the row did not select.
   Value keepSelected(Value masked, Value k0) {
     TopKBlocksAttr selection = op.getSelectionAttr();
@@ -864,15 +867,45 @@ void TileProgramBuilder::givenScoresAsPooledKeys() {
     extents.push_back(dim(op.getKey(), 0));
   if (type.isDynamicDim(1))
     extents.push_back(dim(op.getKey(), 1));
-  extents.push_back(dim(scores, 2));
+  // Per query block ([B, Hk, query blocks, blocks]) the gates are the work
+  // item's rows of the scores (givenGateRows); the pooled keys only carry
+  // the block count and read query block 0.
+  bool perQueryBlock = op.getSelectionAttr().perQueryBlock();
+  extents.push_back(dim(scores, perQueryBlock ? 3 : 2));
   pooledKeys = tensor::GenerateOp::create(
                    b, loc, type, extents,
                    [&](OpBuilder &, Location, ValueRange index) {
-                     Value score = e.extractBroadcast(
-                         scores, {index[0], index[1], index[2]});
+                     SmallVector<Value> at = {index[0], index[1], index[2]};
+                     if (perQueryBlock)
+                       at.insert(at.begin() + 2, e.idx(0));
+                     Value score = e.extractBroadcast(scores, at);
                      tensor::YieldOp::create(b, loc, e.toF32(score));
                    })
                    .getResult();
+}
+
+// Given scores per query block: row r of the query tile ranks the scores of
+// its query block, gates[r, c] = scores[b, hk, (q0 + r) / q_block, c] (the
+// last query block for rows past the queries, which select nothing), so
+// select_blocks takes them as given gates.
+Value TileProgramBuilder::givenGateRows(Value head) {
+  Value scores = op.getBlockScores();
+  Value blocks = dim(pooledKeys, 2);
+  auto type =
+      RankedTensorType::get({tileQ, ShapedType::kDynamic}, b.getF32Type());
+  Value lastBlock = e.subi(dim(scores, 2), e.idx(1));
+  Value qBlock = e.idx(op.getSelectionAttr().getQBlock());
+  return tensor::GenerateOp::create(
+             b, loc, type, ValueRange{blocks},
+             [&](OpBuilder &, Location, ValueRange index) {
+               Value row = e.addi(q0, index[0]);
+               Value block = e.minsi(
+                   arith::DivUIOp::create(b, loc, row, qBlock), lastBlock);
+               Value score = e.extractBroadcast(
+                   scores, {bi, head, block, index[1]});
+               tensor::YieldOp::create(b, loc, e.toF32(score));
+             })
+      .getResult();
 }
 
 Value TileProgramBuilder::projectPooled(Value pooled, Value w) {
@@ -930,7 +963,8 @@ void TileProgramBuilder::selectBlocks() {
                    : !selection.getHeadGroup() ? hi
                    : proxy                     ? proxy
                                                : hk;
-  // The gate is float: a quantized spec's rows are reloaded as floats. A
+  // The gate is float and raw: a quantized spec's rows, and a feature
+  // map's (qTile holds phi(q)), are reloaded from the query. A
   // given gate's rows are ones against its one-wide "pooled keys".
   Value gateRows = qTile;
   if (selection.isGiven())
@@ -939,12 +973,14 @@ void TileProgramBuilder::selectBlocks() {
         DenseElementsAttr::get(RankedTensorType::get({tileQ, 1},
                                                      b.getF32Type()),
                                b.getF32FloatAttr(1.0f)));
-  else if (op.hasQuantizedQK())
+  else if (op.hasQuantizedQK() || op.getFeatureMapAttr())
     gateRows = LoadOp::create(b, loc, tileType(tileQ, op.getQuery()),
                               op.getQuery(), bi, hi, q0);
   Value gates;
-  if (regroupSelection && !selection.perQueryBlock() &&
-      !selection.isLearned() && selection.numPools() == 1)
+  if (selection.isGiven() && selection.perQueryBlock())
+    gates = givenGateRows(hk);
+  else if (regroupSelection && !selection.perQueryBlock() &&
+           !selection.isLearned() && selection.numPools() == 1)
     gates = gateTiles(gateRows, proxy ? proxy : hk);
   auto select = SelectBlocksOp::create(
       b, loc, TypeRange{members, visited}, gateRows, pooledKeys, bi,

@@ -195,13 +195,18 @@ std::vector<std::string> zooSpecs() {
 /// them (test/zoo/wave2-linear.mlir, wave2-selection.mlir,
 /// wave2-quant.mlir).
 const char *const kNoGPUKernels =
-    "linear attention, block selection, quantization, row epilogues and "
-    "affine normalizations have no GPU lowering yet (CPU tile program only)";
+    "linear attention, block selection, quantization, row epilogues, "
+    "affine normalizations and multi-branch specs have no GPU lowering yet "
+    "(CPU tile program only)";
 
-/// Whether the GPU conversion refuses the spec (see kNoGPUKernels).
-bool hasNoGPULowering(AttentionOp op) {
-  return op.hasLinearKernel() || op.hasSelection() || op.hasQuantizedQK() ||
-         op.hasRowEpilogue() || op.hasAffineNormalization();
+/// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
+/// multi-branch spec is refused whatever its first branch is (Flux
+/// Attention's first branch is plain causal attention).
+bool hasNoGPULowering(const SpecBinding &binding) {
+  AttentionOp op = binding.op;
+  return binding.multiBranch || op.hasLinearKernel() || op.hasSelection() ||
+         op.hasQuantizedQK() || op.hasRowEpilogue() ||
+         op.hasAffineNormalization();
 }
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
@@ -229,7 +234,7 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(binding)) << GetParam();
-  if (hasNoGPULowering(binding->op))
+  if (hasNoGPULowering(*binding))
     GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
   // where the lengths are free, Nq < Nk and Nq > Nk.
@@ -282,7 +287,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
   ASSERT_TRUE(module) << GetParam();
   FailureOr<SpecBinding> f32Binding = bindSpec(*module, "");
   ASSERT_TRUE(succeeded(f32Binding)) << GetParam();
-  if (hasNoGPULowering(f32Binding->op))
+  if (hasNoGPULowering(*f32Binding))
     GTEST_SKIP() << kNoGPUKernels;
   std::string funcName = f32Binding->func.getSymName().str();
   ASSERT_TRUE(succeeded(attn::retypeAttentionInputs(

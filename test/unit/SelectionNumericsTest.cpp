@@ -169,6 +169,33 @@ const SelectionCase kCases[] = {
      "keep_current = false, q_block = 1, gate = learned>, %wq, %wk : "
      "tensor<1x?x8xbf16>, tensor<1x?x8xf32>)",
      ", %wq: tensor<1x?x8xbf16>, %wk: tensor<1x?x8xf32>"},
+    // Issue 16's rules: a rank band per query block (SLA's marginal
+    // blocks), and the same band per token under a feature map (linear
+    // attention in its quadratic form, the gate on the raw rows, causal:
+    // the chunked form is not taken with a selection).
+    {"rank_band_query_block",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 4, "
+     "pool = mean, q_block = 16, skip = 1>)",
+     "", "", /*lse=*/true},
+    {"rank_band_feature_map",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+     "pool = mean, keep_current = false, skip = 1>) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     "", "feature_map(#attn.feature_map<elu_plus_one>)"},
+    // Given scores per query block under a score floor (Rectified
+    // SpaAttn's gain test; SVG-EAR's route), every block eligible.
+    {"given_query_block_floor",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = mean, q_block = 20, keep_current = false, causal = false, "
+     "gate = given, min_score = 0.0>) block_scores(%s : "
+     "tensor<?x?x?x?xf32>)",
+     ", %s: tensor<?x?x?x?xf32>"},
+    // Given scores per token row (q_block = 1: SEA's estimate), causal.
+    {"given_token_rows",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 2, "
+     "pool = mean, q_block = 1, keep_current = false, gate = given>) "
+     "block_scores(%s : tensor<?x?x?x?xf32>)",
+     ", %s: tensor<?x?x?x?xf32>", "", /*lse=*/true},
 };
 
 struct Shape {

@@ -1018,19 +1018,45 @@ static std::pair<Value, Value> gateSoftmax(TileLowering &t, SelectBlocksOp op,
   return {maxima, sums};
 }
 
+/// The cap of the rule for the op's rows: k, or with per-head budgets the
+/// budget of its key head (`head`; budgets are refused with proxy heads), as
+/// a chain of selects over the few entries. A head past the entries (never
+/// reached: the verifier and the runner check one entry per key head) takes
+/// the last one.
+static Value ruleCap(TileLowering &t, SelectBlocksOp op) {
+  ScalarEmitter &e = t.e;
+  TopKBlocksAttr selection = op.getSelection();
+  DenseI64ArrayAttr budgets = selection.getBudgets();
+  if (!budgets)
+    return e.idx(selection.getK());
+  ArrayRef<int64_t> caps = budgets.asArrayRef();
+  Value cap = e.idx(caps.back());
+  for (int64_t hk = static_cast<int64_t>(caps.size()) - 2; hk >= 0; --hk)
+    cap = e.select(e.cmp(arith::CmpIPredicate::eq, op.getHead(), e.idx(hk)),
+                   e.idx(caps[hk]), cap);
+  return cap;
+}
+
 /// Whether a block that is not always kept is selected: fewer than k
 /// blocks rank before it (`before`), and its rule holds: a threshold on its
 /// `mass`, or a cumulative mass whose blocks before it (`prefix`) stay
 /// below gamma; a NaN mass never passes.
 static Value passesRule(TileLowering &t, TopKBlocksAttr selection,
-                        Value before, Value mass, Value prefix) {
+                        Value cap, Value before, Value mass, Value prefix,
+                        Value gate) {
   ScalarEmitter &e = t.e;
   using F = arith::CmpFPredicate;
   auto cmpf = [&](F pred, Value x, double y) -> Value {
     return arith::CmpFOp::create(t.b, t.loc, pred, x, e.f32(y));
   };
-  Value passes = e.cmp(arith::CmpIPredicate::ult, before,
-                       e.idx(selection.getK()));
+  Value passes = e.cmp(arith::CmpIPredicate::ult, before, cap);
+  // The score floor on the gate itself (OGE: a NaN gate fails).
+  if (FloatAttr floor = selection.getMinScore())
+    passes = e.andi(passes, cmpf(F::OGE, gate, floor.getValueAsDouble()));
+  // A rank band [skip, cap): the top `skip` are left out.
+  if (int64_t skip = selection.getSkip())
+    passes = e.andi(passes,
+                    e.cmp(arith::CmpIPredicate::uge, before, e.idx(skip)));
   if (FloatAttr threshold = selection.getThreshold())
     passes = e.andi(passes, cmpf(F::OGE, mass, threshold.getValueAsDouble()));
   if (FloatAttr gamma = selection.getMass()) {
@@ -1102,8 +1128,9 @@ static Value rankKey(TileLowering &t, Value gate, Value c) {
 /// top, one pass over the eligible blocks per selected block (the largest
 /// key below the previous one): O(k x blocks) integer comparisons per row,
 /// where counting the blocks ranking before each block is O(blocks^2).
+/// `cap` is k, or the key head's budget (ruleCap).
 static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
-                         Value blocks) {
+                         Value blocks, Value cap) {
   ScalarEmitter &e = t.e;
   OpBuilder &b = t.b;
   Location loc = t.loc;
@@ -1130,7 +1157,7 @@ static Value topKCutoffs(TileLowering &t, SelectBlocksOp op, Value gates,
         });
     Value kept = keptCount.getResult(0);
     Value others = e.subi(row.eligible, kept);
-    Value k = e.idx(selection.getK());
+    Value k = cap;
     Value want = e.select(e.cmp(P::ugt, k, kept), e.subi(k, kept), e.idx(0));
     Value all = e.cmp(P::uge, want, others);
     auto walk = scf::ForOp::create(
@@ -1259,10 +1286,13 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
   };
   auto membersType = cast<RankedTensorType>(op.getMembers().getType());
-  if (!selection.hasMassRule()) {
+  Value cap = ruleCap(t, op);
+  if (!selection.hasMassRule() && selection.getSkip() == 0 &&
+      !selection.getMinScore()) {
     // Top-k alone: each row's cutoff in the ranking, then one comparison
-    // per (row, block).
-    Value cutoffs = topKCutoffs(t, op, gates, blocks);
+    // per (row, block). A rank band (skip) and a score floor count, as the
+    // rules do.
+    Value cutoffs = topKCutoffs(t, op, gates, blocks, cap);
     Value members = t.materialize(
         membersType, dynamicExtents(membersType, {rows, blocks}),
         [&](ValueRange index) -> Value {
@@ -1317,7 +1347,8 @@ static SmallVector<Value> lowerSelectBlocks(SelectBlocksOp op) {
         Value prefix = selection.getMass() ? count.getResult(1) : Value();
         Value mass = selection.hasMassRule() ? massOf(index[0], gate) : Value();
         Value passes =
-            passesRule(t, selection, count.getResult(0), mass, prefix);
+            passesRule(t, selection, cap, count.getResult(0), mass, prefix,
+                       gate);
         return e.andi(candidate, selected(e.ori(kept, passes)));
       });
   if (selection.getSelectQueries())

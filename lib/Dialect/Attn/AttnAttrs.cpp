@@ -180,12 +180,6 @@ static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
   if (gate == GateKind::Given && headGroup)
     return emitError() << "#attn.topk_blocks gate = given cannot be combined "
                           "with head_group (the scores are per key head)";
-  // The scores do not depend on the query: per token is the only form
-  // (every row of a key head ranks the same scores).
-  if (gate == GateKind::Given && qBlock > 0)
-    return emitError() << "#attn.topk_blocks gate = given is per token: "
-                          "q_block has no pooled query to read (the scores "
-                          "are shared by every query)";
   if (gate != GateKind::Learned) {
     if (pool.size() > 1)
       return emitError() << "#attn.topk_blocks with " << pool.size()
@@ -204,6 +198,27 @@ static LogicalResult checkGate(EmitErrorFn emitError, ArrayRef<PoolKind> pool,
   return success();
 }
 
+/// Per-head budgets: one cap per key head, each in [0, k] (k is the
+/// largest). A proxy group spans several key heads, so it has no budget of
+/// its own.
+static LogicalResult checkBudgets(EmitErrorFn emitError, int64_t k,
+                                  int64_t proxyHeads,
+                                  DenseI64ArrayAttr budgets) {
+  if (!budgets)
+    return success();
+  if (proxyHeads > 0)
+    return emitError() << "#attn.topk_blocks budgets are per key head: they "
+                          "cannot be combined with proxy_heads";
+  if (budgets.empty())
+    return emitError() << "#attn.topk_blocks budgets needs one entry per key "
+                          "head, got none";
+  for (auto [hk, cap] : llvm::enumerate(budgets.asArrayRef()))
+    if (cap < 0 || cap > k)
+      return emitError() << "#attn.topk_blocks budget of key head " << hk
+                         << " must lie in [0, k = " << k << "], got " << cap;
+  return success();
+}
+
 LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t k, ArrayRef<PoolKind> pool,
                                      bool keepCurrent, int64_t qBlock,
@@ -211,7 +226,9 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
                                      int64_t sinks, int64_t local,
                                      bool headGroup, int64_t proxyHeads,
                                      GateKind gate, bool, bool selectQueries,
-                                     bool complement) {
+                                     bool complement,
+                                     DenseI64ArrayAttr budgets, int64_t skip,
+                                     FloatAttr minScore) {
   if (failed(checkGate(emitError, pool, qBlock, headGroup, gate)))
     return failure();
   // A query is kept when its own block is selected: a forced current
@@ -249,7 +266,18 @@ LogicalResult TopKBlocksAttr::verify(EmitErrorFn emitError, int64_t block,
   if (failed(checkFraction(emitError, "threshold", threshold, true)) ||
       failed(checkFraction(emitError, "mass", mass, false)))
     return failure();
-  return success();
+  // A rank band [skip, k): skip below k, or the band is empty everywhere.
+  if (failed(checkParameter(emitError, "topk_blocks", "skip", skip, 0)))
+    return failure();
+  if (skip >= k)
+    return emitError() << "#attn.topk_blocks skip (" << skip
+                       << ") must be below k (" << k
+                       << "): the band [skip, k) would be empty";
+  // A floor on the gate: an infinite or NaN one keeps all or nothing.
+  if (minScore && !std::isfinite(minScore.getValueAsDouble()))
+    return emitError() << "#attn.topk_blocks min_score must be finite, got "
+                       << minScore.getValueAsDouble();
+  return checkBudgets(emitError, k, proxyHeads, budgets);
 }
 
 LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,

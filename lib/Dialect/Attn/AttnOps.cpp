@@ -320,19 +320,37 @@ static LogicalResult verifyBlockScores(AttentionOp op, const Extents &e) {
            << "a given selection gate needs its scores: "
               "block_scores(%s : tensor<B x Hk x ceil(Nk / block) x f>)";
   auto type = cast<RankedTensorType>(scores.getType());
-  if (!isa<FloatType>(type.getElementType()) || type.getRank() != 3)
-    return op.emitOpError() << "block_scores must be a rank-3 floating-point "
-                               "tensor [B|1, Hk|1, key blocks], got "
-                            << type;
+  // Per token one score row per key head; per query block one per (key
+  // head, query block): the caller ranks the blocks for each query block.
+  bool perQueryBlock = selection.perQueryBlock();
+  if (!isa<FloatType>(type.getElementType()) ||
+      type.getRank() != (perQueryBlock ? 4 : 3))
+    return op.emitOpError()
+           << "block_scores must be a "
+           << (perQueryBlock
+                   ? "rank-4 floating-point tensor [B|1, Hk|1, query blocks "
+                     "ceil(Nq / q_block), key blocks] (q_block > 0)"
+                   : "rank-3 floating-point tensor [B|1, Hk|1, key blocks]")
+           << ", got " << type;
   int64_t blocks = known(e.nk) ? llvm::divideCeil(e.nk, selection.getBlock())
                                : ShapedType::kDynamic;
+  int64_t blockDim = perQueryBlock ? 3 : 2;
   if (failed(checkBroadcastDim(op, "block_scores", 0, type.getDimSize(0), e.b,
                                "batch")) ||
       failed(checkBroadcastDim(op, "block_scores", 1, type.getDimSize(1),
                                e.hkv, "key heads")) ||
-      failed(checkDim(op, "block_scores", 2, type.getDimSize(2), blocks,
+      failed(checkDim(op, "block_scores", blockDim,
+                      type.getDimSize(blockDim), blocks,
                       "key blocks ceil(Nk / block)")))
     return failure();
+  if (perQueryBlock) {
+    int64_t queryBlocks =
+        known(e.nq) ? llvm::divideCeil(e.nq, selection.getQBlock())
+                    : ShapedType::kDynamic;
+    if (failed(checkDim(op, "block_scores", 2, type.getDimSize(2),
+                        queryBlocks, "query blocks ceil(Nq / q_block)")))
+      return failure();
+  }
   return success();
 }
 
@@ -1036,11 +1054,30 @@ LogicalResult AttentionOp::verify() {
         return emitOpError() << "selection proxy_heads = " << g
                              << " must divide the " << what << " (" << heads
                              << ")";
+    // One budget per key head.
+    if (DenseI64ArrayAttr budgets = selection.getBudgets();
+        budgets && known(e.hkv) &&
+        static_cast<int64_t>(budgets.size()) != e.hkv)
+      return emitOpError() << "selection budgets has " << budgets.size()
+                           << " entries but there are " << e.hkv
+                           << " key heads (one budget per key head)";
   }
-  // The gate reads the raw q . kbar; a kernel would change what it ranks.
-  if (hasSelection() && hasLinearKernel())
-    return emitOpError() << "selection cannot be combined with a kernel "
-                            "(feature_map or decay)";
+  // The gate reads the raw q . kbar (before a feature map) and the keys it
+  // keeps are a mask of the quadratic form: an elementwise or row map of
+  // the same width composes (SLA's linear branch over selected blocks); a
+  // decay (the chunked state), a map that changes the width or weighs the
+  // keys by the whole sequence does not.
+  if (hasSelection() && getDecay())
+    return emitOpError() << "selection cannot be combined with a decay (the "
+                            "decayed state runs over every earlier key)";
+  if (FeatureMapAttr map = getFeatureMapAttr();
+      hasSelection() && map &&
+      (!map.keepsFeatureDim() || map.hasSequenceKeys() || map.hasCrossKeys()))
+    return emitOpError()
+           << "selection takes only a feature map that keeps the feature "
+              "dimension and maps each key on its own (not hedgehog, taylor2 "
+              "or keys = sequence or query-weighted kinds), got "
+           << map;
 
   if (Value slopes = getAlibiSlopes()) {
     if (!usesAlibi)

@@ -514,21 +514,25 @@ LogicalResult SelectBlocksOp::verify() {
   // The pooled queries come with their head, and only per query block.
   if (bool(getQueries()) != bool(getQueryHead()))
     return emitOpError("takes the pooled queries with their query head");
-  if (bool(getQueries()) != getSelection().perQueryBlock())
-    return emitOpError(getSelection().perQueryBlock()
+  // Given scores per query block come as gates: no pooled query to read.
+  bool needsQueries =
+      getSelection().perQueryBlock() && !getSelection().isGiven();
+  if (bool(getQueries()) != needsQueries)
+    return emitOpError(needsQueries
                            ? "needs the pooled queries of a per-query-block "
                              "selection"
-                           : "takes pooled queries only with q_block > 0");
+                           : "takes pooled queries only with q_block > 0 "
+                             "and a gate that is not given");
   if (Value queries = getQueries())
     if (failed(checkExtent(*this, queries, 3, "pooled queries", getPooled(),
                            3, "pooled keys")))
       return failure();
   if (Value gates = getGates()) {
     TopKBlocksAttr selection = getSelection();
-    if (selection.perQueryBlock() || selection.isLearned() ||
-        selection.numPools() != 1)
-      return emitOpError("takes given gates only per token, with one pool "
-                         "and no learned gate");
+    if ((selection.perQueryBlock() && !selection.isGiven()) ||
+        selection.isLearned() || selection.numPools() != 1)
+      return emitOpError("takes given gates only per token or from given "
+                         "scores, with one pool and no learned gate");
     if (failed(checkExtent(*this, gates, 0, "gates", getQuery(), 0, "query")))
       return failure();
   }

@@ -143,7 +143,7 @@ func.func @hedgehog_quantized(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, 
 // -----
 
 func.func @taylor2_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op selection cannot be combined with a kernel (feature_map or decay)}}
+  // expected-error @+1 {{'attn.attention' op selection takes only a feature map that keeps the feature dimension and maps each key on its own (not hedgehog, taylor2 or keys = sequence or query-weighted kinds), got #attn.feature_map<taylor2>}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>) mask(#attn.causal)
        selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
        normalization(#attn.normalize<identity, l1>)

@@ -77,12 +77,25 @@ func.func @not_a_selection(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-// The gate ranks raw q . kbar; a kernel would change the scores it selects for.
-func.func @with_feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{'attn.attention' op selection cannot be combined with a kernel (feature_map or decay)}}
-  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<relu>)
+// A decayed state runs over every earlier key: no selection restricts it.
+func.func @with_decay(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection cannot be combined with a decay (the decayed state runs over every earlier key)}}
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x8xf32>)
+       feature_map(#attn.feature_map<relu>) mask(#attn.causal)
        selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
-       normalization(#attn.normalize<identity, l1>)
+       normalization(#attn.normalize<identity>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A key map over the whole sequence weighs keys the selection drops.
+func.func @with_sequence_keys(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection takes only a feature map that keeps the feature dimension and maps each key on its own (not hedgehog, taylor2 or keys = sequence or query-weighted kinds), got #attn.feature_map<softmax, keys = sequence_softmax>}}
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax, keys = sequence_softmax>)
+       selection(#attn.topk_blocks<block = 4, k = 2, pool = mean>)
+       normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -227,15 +240,6 @@ func.func @causal_not_bool(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-func.func @given_gate_query_block(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{#attn.topk_blocks gate = given is per token: q_block has no pooled query to read (the scores are shared by every query)}}
-  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
-       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
-  return %o : tensor<1x2x8x16xf32>
-}
-
-// -----
-
 func.func @given_gate_head_group(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{#attn.topk_blocks gate = given cannot be combined with head_group (the scores are per key head)}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, head_group = true, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
@@ -311,6 +315,110 @@ func.func @select_queries_current(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf
 func.func @select_queries_query_block(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{#attn.topk_blocks select_queries is per token: q_block must be 0}}
   %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, keep_current = false, q_block = 4, select_queries = true>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Per-head budgets (TCA): one entry per key head, each in [0, k], not with
+// proxy heads.
+func.func @budgets_above_k(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks budget of key head 1 must lie in [0, k = 4], got 5}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 4, pool = mean, budgets = [2, 5]>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @budgets_negative(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks budget of key head 0 must lie in [0, k = 4], got -1}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 4, pool = mean, budgets = [-1, 2]>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @budgets_empty(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks budgets needs one entry per key head, got none}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 4, pool = mean, budgets = []>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @budgets_proxy_heads(%q: tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks budgets are per key head: they cannot be combined with proxy_heads}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, q_block = 4, head_group = true, proxy_heads = 2, budgets = [1, 2, 1, 2]>)
+       : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+func.func @budgets_key_heads(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>) -> tensor<1x4x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op selection budgets has 3 entries but there are 2 key heads (one budget per key head)}}
+  %o = attn.attention %q, %k, %k selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, budgets = [1, 2, 1]>)
+       : tensor<1x4x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x4x8x16xf32>
+  return %o : tensor<1x4x8x16xf32>
+}
+
+// -----
+
+// Rank band: skip below k.
+func.func @skip_not_below_k(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks skip (2) must be below k (2): the band [skip, k) would be empty}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, skip = 2>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @skip_negative(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks skip must be non-negative, got -1}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, skip = -1>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Given scores per query block: rank 4, one row per query block.
+func.func @given_query_block_rank(%q: tensor<1x2x8x16xf32>, %s: tensor<1x2x2xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores must be a rank-4 floating-point tensor [B|1, Hk|1, query blocks ceil(Nq / q_block), key blocks] (q_block > 0), got 'tensor<1x2x2xf32>'}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, gate = given>) block_scores(%s : tensor<1x2x2xf32>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+func.func @given_query_blocks(%q: tensor<1x2x9x16xf32>, %s: tensor<1x2x2x3xf32>) -> tensor<1x2x9x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores dimension 2 (query blocks ceil(Nq / q_block)) is 2 but must be 3}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, gate = given>) block_scores(%s : tensor<1x2x2x3xf32>)
+       : tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32> -> tensor<1x2x9x16xf32>
+  return %o : tensor<1x2x9x16xf32>
+}
+
+// -----
+
+func.func @given_query_block_key_blocks(%q: tensor<1x2x9x16xf32>, %s: tensor<1x2x3x2xf32>) -> tensor<1x2x9x16xf32> {
+  // expected-error @+1 {{'attn.attention' op block_scores dimension 3 (key blocks ceil(Nk / block)) is 2 but must be 3}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 1, pool = mean, q_block = 4, gate = given>) block_scores(%s : tensor<1x2x3x2xf32>)
+       : tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32>, tensor<1x2x9x16xf32> -> tensor<1x2x9x16xf32>
+  return %o : tensor<1x2x9x16xf32>
+}
+
+// -----
+
+// Score floor: finite.
+func.func @min_score_infinite(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @+1 {{#attn.topk_blocks min_score must be finite, got INF}}
+  %o = attn.attention %q, %q, %q selection(#attn.topk_blocks<block = 4, k = 2, pool = mean, min_score = 0x7FF0000000000000 : f64>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -100,6 +100,57 @@ func.func @proxy_heads(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
   return %o : tensor<?x?x?x?xf32>
 }
 
+// Per-head budgets (TCA): one cap per key head, printed as the array.
+// CHECK-LABEL: func.func @head_budgets
+// CHECK: selection(<block = 1, k = 160, pool = mean, local = 31, gate = given, budgets = [96, 160]>) block_scores(%{{.*}} : tensor<?x2x?xf32>)
+func.func @head_budgets(%q: tensor<?x?x?x?xf32>, %k: tensor<?x2x?x?xf32>, %s: tensor<?x2x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %k mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 1, k = 160, pool = mean, local = 31, gate = given, budgets = [96, 160]>)
+       block_scores(%s : tensor<?x2x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A rank band (SLA's marginal blocks) under a feature map: ranks [4, 12),
+// linear attention in its quadratic form.
+// CHECK-LABEL: func.func @rank_band_linear
+// CHECK: feature_map(<softmax>) selection(<block = 64, k = 12, pool = mean, keep_current = false, q_block = 64, causal = false, skip = 4>) normalization(<identity, l1>)
+func.func @rank_band_linear(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<softmax>)
+       selection(#attn.topk_blocks<block = 64, k = 12, pool = mean, q_block = 64, keep_current = false, causal = false, skip = 4>)
+       normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// Given scores per query block (SVG-EAR's route): one row per query block.
+// CHECK-LABEL: func.func @given_per_query_block
+// CHECK: selection(<block = 64, k = 4, pool = mean, keep_current = false, q_block = 64, gate = given, causal = false>) block_scores(%{{.*}} : tensor<?x?x?x?xf32>)
+func.func @given_per_query_block(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 64, k = 4, pool = mean, q_block = 64, keep_current = false, causal = false, gate = given>)
+       block_scores(%s : tensor<?x?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// A score floor on given scores per query block (Rectified SpaAttn's gain
+// test) and given scores per token row (q_block = 1, SEA's estimate).
+// CHECK-LABEL: func.func @score_floor
+// CHECK: selection(<block = 1, k = 1000000, pool = mean, keep_current = false, q_block = 64, gate = given, causal = false, min_score = 0.000000e+00 : f64>) block_scores(%{{.*}} : tensor<?x?x?x?xf32>)
+// CHECK: selection(<block = 16, k = 8, pool = mean, keep_current = false, q_block = 1, gate = given>) block_scores(%{{.*}} : tensor<?x?x?x?xf32>)
+func.func @score_floor(%q: tensor<?x?x?x?xf32>, %s: tensor<?x?x?x?xf32>) -> (tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>) {
+  %o = attn.attention %q, %q, %q
+       selection(#attn.topk_blocks<block = 1, k = 1000000, pool = mean, q_block = 64, keep_current = false, causal = false, gate = given, min_score = 0.0>)
+       block_scores(%s : tensor<?x?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  %p = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 16, k = 8, pool = mean, q_block = 1, keep_current = false, gate = given>)
+       block_scores(%s : tensor<?x?x?x?xf32>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %o, %p : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>
+}
+
 // Every block eligible (causal = false; true is the default and is not
 // printed), written in another order than the parameters'.
 // CHECK-LABEL: func.func @noncausal_regions

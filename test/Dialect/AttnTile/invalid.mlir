@@ -658,3 +658,24 @@ func.func @quantize_salient_without_range(%x: tensor<1x2x100x8xf32>, %m: tensor<
   %v, %s = "attn_tile.quantize"(%x, %m) <{block = 32 : i64, range = 7 : i64}> : (tensor<1x2x100x8xf32>, tensor<1x2x4xi8>) -> (tensor<1x2x100x8xi8>, tensor<1x2x4xf32>)
   return
 }
+
+// -----
+
+// Given scores per query block come as gates, without pooled queries.
+func.func @select_blocks_given_query_block_queries(%qt: tensor<16x1xf32>, %kbar: tensor<2x4x7x1xf32>, %qbar: tensor<2x4x4x1xf32>, %g: tensor<16x7xf32>, %i: index) {
+  // expected-error @+1 {{takes pooled queries only with q_block > 0 and a gate that is not given}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] gates(%g : tensor<16x7xf32>) at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16, gate = given>)
+      : tensor<16x1xf32>, tensor<2x4x7x1xf32>, tensor<2x4x4x1xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return
+}
+
+// -----
+
+func.func @select_blocks_query_block_gates(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %qbar: tensor<2x4x4x64xf32>, %g: tensor<16x7xf32>, %i: index) {
+  // expected-error @+1 {{takes given gates only per token or from given scores, with one pool and no learned gate}}
+  %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] gates(%g : tensor<16x7xf32>) at %i lengths(%i, %i)
+      selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16>)
+      : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
+  return
+}

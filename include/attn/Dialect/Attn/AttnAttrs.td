@@ -672,9 +672,14 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       (b, key head, block), shared by the queries. No pooling is read
       (`pool` must name one kind, which is ignored); the masses of the
       rules below are the softmax of the scores themselves (no
-      `1 / sqrt(D)`). Per token only (no `q_block`, no `head_group`):
-      every row of a key head ranks the same scores, and the rows differ
-      only in their eligible and always-kept blocks.
+      `1 / sqrt(D)`). Per token every row of a key head ranks the same
+      scores, and the rows differ only in their eligible and always-kept
+      blocks. Per query block (`q_block = Bq > 0`) the operand is
+      `block_scores(%s : tensor<B|1 x Hk|1 x ceil(Nq / Bq) x
+      ceil(Nk / block) x f>)` and the rows of query block `r` rank
+      `s[b, hk, r, c]` (a caller's route per block pair: SVG-EAR's
+      error-aware routing). Not with `head_group` (the scores are per key
+      head already).
     * Eligible blocks: with `causal = true` (the default) those not
       entirely in the future of the last aligned position:
       `c * block <= p1` (none when `p1 < 0`). With `causal = false` every
@@ -735,6 +740,35 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
       no eligible block keeps nothing. The selection and its complement
       partition the eligible blocks.
 
+    * Per-head budgets (`budgets = [n_0, n_1, ...]`, one per key head; TCA's
+      head-specific sparsity budgets): the cap of the rule for the rows of
+      key head `hk` is `budgets[hk]` instead of `k` (`hk` the key head of
+      the query head, GQA or `k_head_map`; with `head_group` the group's
+      key head). One entry per key head (the op's verifier on static or
+      specialized shapes, the runner and the reference at run time), each
+      in `[0, k]`: `k` stays the largest cap. A budget of 0 keeps only the
+      always-kept blocks. Not with `proxy_heads` (a proxy group spans
+      several key heads).
+
+    * Rank band (`skip = s`, default 0; SLA's marginal blocks): a block
+      that is not always kept is selected only when at least `s` blocks
+      rank before it, so the rules select ranks `[s, k)` of the ranking
+      (the always-kept blocks counted as `k` counts them) instead of
+      `[0, k)`: with `keep_current = false` and no sinks, the blocks after
+      the top `s` and within the top `k`. `0 <= s < k`; with `budgets` the
+      band of key head `hk` is `[s, budgets[hk])`, empty when the budget is
+      at most `s`. With `complement = true` the op keeps the rest (the
+      top `s` and the blocks after the band).
+
+    * Score floor (`min_score = t`, a finite float; Rectified SpaAttn's
+      gain test, a caller's decision as a given score): a block that is
+      not always kept passes only when its gate (the raw dot gate, the
+      learned gate, or the given score, not the mass) is at least `t`; a
+      NaN gate never passes. It is and-ed with the other rules (`k`,
+      `skip`, `threshold`, `mass`). The compiled code compares the f32
+      gate, the reference the f64 one: a gate within rounding of `t` may
+      select differently (a given score is exact in both).
+
     The current block stays causal inside through the op's mask
     (`mask(#attn.causal)`): MoBA is
     ```mlir
@@ -781,7 +815,10 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
                         DefaultValuedParameter<"::attn::GateKind", "::attn::GateKind::Dot">:$gate,
                         DefaultValuedParameter<"bool", "true">:$causal,
                         DefaultValuedParameter<"bool", "false">:$select_queries,
-                        DefaultValuedParameter<"bool", "false">:$complement);
+                        DefaultValuedParameter<"bool", "false">:$complement,
+                        OptionalParameter<"::mlir::DenseI64ArrayAttr">:$budgets,
+                        DefaultValuedParameter<"int64_t", "0">:$skip,
+                        OptionalParameter<"::mlir::FloatAttr">:$min_score);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
@@ -795,6 +832,11 @@ def Attn_TopKBlocksAttr : Attn_Attr<"TopKBlocks", "topk_blocks"> {
     bool perQueryBlock() const { return getQBlock() > 0; }
     /// Whether a rule (threshold or cumulative mass) needs the masses.
     bool hasMassRule() const { return getThreshold() || getMass(); }
+    /// The cap of the rule for the rows of key head `hk`: its budget, or k.
+    int64_t capFor(int64_t hk) const {
+      ::mlir::DenseI64ArrayAttr budgets = getBudgets();
+      return budgets ? budgets[hk] : getK();
+    }
   }];
 }
 

@@ -134,8 +134,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     * `block_scores(%s : tensor<B|1 x Hk|1 x NKB x f>)`: the caller's
       score of every key block (`NKB = ceil(Nk / block)`), the gate of a
       `selection(#attn.topk_blocks<..., gate = given>)` (DMA's
-      value-derived key scores with `block = 1`); only a given gate takes
-      it, and it needs it.
+      value-derived key scores with `block = 1`); per query block
+      (`q_block > 0`) `tensor<B|1 x Hk|1 x NQB x NKB x f>` with
+      `NQB = ceil(Nq / q_block)`, one score row per query block (SVG-EAR's
+      route); only a given gate takes it, and it needs it.
     * `captures(%t... : tensor<...>)`: tensors the regions read with
       `tensor.extract`; they are appended to the regions' block arguments.
 

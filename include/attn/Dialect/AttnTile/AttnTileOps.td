@@ -980,7 +980,11 @@ def AttnTile_SelectBlocksOp : AttnTile_Op<"select_blocks", [
     With `gates(%g)` (per token, one pool, no learned gate) the gates are
     given: `g[r, c]` must be `query[r] . pooled[batch, head, c]` for the
     blocks `c` (extra columns are ignored), computed by the caller as score
-    tiles (the CPU vector kernels); otherwise the op computes them.
+    tiles (the CPU vector kernels); otherwise the op computes them. A
+    given gate per query block (`gate = given`, `q_block > 0`) takes no
+    pooled queries: `g[r, c]` is the caller's score of block `c` for the
+    query block of row `r`, and `query` a column of ones (the masses
+    scale by `1 / sqrt(1)`).
 
     ```mlir
     %members, %visited = attn_tile.select_blocks %qt, %kbar[%b, %hk]
