@@ -91,6 +91,7 @@ reference::evaluateFunction(func::FuncOp func, llvm::ArrayRef<NDArray> args) {
       opt(attention.getDecay(), in.decay);
       opt(attention.getQScale(), in.qScale);
       opt(attention.getKScale(), in.kScale);
+      opt(attention.getVScale(), in.vScale);
       opt(attention.getKSalient(), in.kSalient);
       opt(attention.getRotation(), in.rotation);
       opt(attention.getLowRankU(), in.lowRankU);

@@ -38,6 +38,7 @@ static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
       {ArgRole::Decay, op.getDecay()},
       {ArgRole::QScale, op.getQScale()},
       {ArgRole::KScale, op.getKScale()},
+      {ArgRole::VScale, op.getVScale()},
       {ArgRole::KSalient, op.getKSalient()},
       {ArgRole::Rotation, op.getRotation()},
       {ArgRole::LowRankU, op.getLowRankU()},
@@ -69,6 +70,7 @@ StringRef attn::argRoleName(ArgRole role) {
   case ArgRole::Decay: return "decay";
   case ArgRole::QScale: return "q_scale";
   case ArgRole::KScale: return "k_scale";
+  case ArgRole::VScale: return "v_scale";
   case ArgRole::KSalient: return "k_salient";
   case ArgRole::Rotation: return "rotation";
   case ArgRole::LowRankU: return "low_rank_u";
@@ -484,6 +486,14 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape(
         {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
   }
+  case ArgRole::VScale: {
+    // Per channel [B, Hv, Dv], else per token block [B, Hv, ceil(Nk / b)].
+    QuantizedVAttr quant = binding.op.getValueQuantizationAttr();
+    bool channels = quant && quant.getPer() == VScaleGranularity::Channel;
+    int64_t block = quant ? quant.getBlock() : 1;
+    return broadcastShape(
+        {s.b, s.hkv, channels ? s.dv : (s.nk + block - 1) / block}, type);
+  }
   case ArgRole::KSalient: {
     QuantizedQKAttr quant = binding.op.getQuantizationAttr();
     int64_t block = quant ? quant.getKBlock() : 1;
@@ -822,13 +832,15 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       break;
     }
     case ArgRole::QScale:
-    case ArgRole::KScale: {
+    case ArgRole::KScale:
+    case ArgRole::VScale: {
       // Scales of i8 (i4) values spread over [-127, 127] ([-7, 7]):
       // dequantized values of magnitude about 1, as absmax / 127 scales
       // give.
-      Value scaled = binding.roles[n] == ArgRole::QScale
-                         ? binding.op.getQuery()
-                         : binding.op.getKey();
+      Value scaled = binding.roles[n] == ArgRole::QScale ? binding.op.getQuery()
+                     : binding.roles[n] == ArgRole::KScale
+                         ? binding.op.getKey()
+                         : binding.op.getValue();
       Type scaledElement =
           cast<RankedTensorType>(scaled.getType()).getElementType();
       // FP8 values drawn N(0, (F / 4)^2): scales about 4 / F.
@@ -873,7 +885,8 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Query:
     case ArgRole::Key:
-      // Pre-quantized Q and K: the symmetric range, [-127, 127] for i8 and
+    case ArgRole::Value:
+      // Pre-quantized Q, K and V: the symmetric range, [-127, 127] for i8 and
       // [-7, 7] for i4; float ones as any float argument (attn.range, else
       // normal).
       if (*dtype == DType::I8 || *dtype == DType::I4) {
@@ -1146,10 +1159,12 @@ static bool hasValueRule(ArgRole role, DType dtype) {
   case ArgRole::Decay:
   case ArgRole::QScale:
   case ArgRole::KScale:
+  case ArgRole::VScale:
   case ArgRole::KSalient:
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
+  case ArgRole::Value:
     return dtype == DType::I8 || dtype == DType::I4 ||
            isFP8DType(dtype); // pre-quantized
   default:
@@ -1167,6 +1182,7 @@ static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
     return a == 0.0 || a == 1.0 ? "" : "a salient flag is 0 or 1";
   case ArgRole::QScale:
   case ArgRole::KScale:
+  case ArgRole::VScale:
     return a > 0.0 && std::isfinite(a)
                ? ""
                : "a quantization scale must be finite and positive";
@@ -1226,6 +1242,7 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   if (Value v = op.getDecay()) in.decay = argFor(v);
   if (Value v = op.getQScale()) in.qScale = argFor(v);
   if (Value v = op.getKScale()) in.kScale = argFor(v);
+  if (Value v = op.getVScale()) in.vScale = argFor(v);
   if (Value v = op.getKSalient()) in.kSalient = argFor(v);
   if (Value v = op.getRotation()) in.rotation = argFor(v);
   if (Value v = op.getLowRankU()) in.lowRankU = argFor(v);

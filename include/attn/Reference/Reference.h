@@ -39,6 +39,9 @@ struct Inputs {
   std::optional<NDArray> decay;
   /// Scales of quantized Q and K, [B|1, H|1, 1|ceil(N / block)].
   std::optional<NDArray> qScale, kScale;
+  /// Scales of a pre-quantized V (#attn.quantized_v), [B|1, Hv|1, T] per
+  /// token block (T 1 or ceil(Nk / block)) or [B|1, Hv|1, Dv] per channel.
+  std::optional<NDArray> vScale;
   /// The salient flags of key blocks (mixed precision),
   /// [B|1, Hk|1, 1|ceil(Nk / k_block)], 0 or 1.
   std::optional<NDArray> kSalient;

@@ -36,6 +36,8 @@ enum class ArgRole {
   AlibiSlopes, KHeadMap, VHeadMap, SinkLogits, OutputGate, Decay, QScale,
   KScale, KSalient, Rotation, LowRankU, LowRankW, FeatureWeight, FeatureBias,
   GateQWeight, GateKWeight, BlockScores, Capture,
+  /// The scales of a pre-quantized V (#attn.quantized_v).
+  VScale,
   /// A gate of attn.gated_sum (a multi-branch spec), shaped as an
   /// output_gate.
   BranchGate

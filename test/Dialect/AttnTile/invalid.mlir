@@ -658,3 +658,27 @@ func.func @quantize_salient_without_range(%x: tensor<1x2x100x8xf32>, %m: tensor<
   %v, %s = "attn_tile.quantize"(%x, %m) <{block = 32 : i64, range = 7 : i64}> : (tensor<1x2x100x8xf32>, tensor<1x2x4xi8>) -> (tensor<1x2x100x8xi8>, tensor<1x2x4xf32>)
   return
 }
+
+// -----
+
+func.func @dequantize_channels_without_scales(%x: tensor<1x2x100x8xi8>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels needs scales}}
+  %r = attn_tile.dequantize %x {channels} : tensor<1x2x100x8xi8> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @dequantize_channels_block(%x: tensor<1x2x100x8xi8>, %s: tensor<1x2x8xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels needs block 1, got 4}}
+  %r = attn_tile.dequantize %x scales(%s block 4) channels : tensor<1x2x100x8xi8>, tensor<1x2x8xf32> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @dequantize_channels_extent(%x: tensor<1x2x100x8xi8>, %s: tensor<1x2x100xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels scales extent 2 (100) must be 1 or the source's D (8)}}
+  %r = attn_tile.dequantize %x scales(%s block 1) channels : tensor<1x2x100x8xi8>, tensor<1x2x100xf32> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
