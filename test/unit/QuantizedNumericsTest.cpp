@@ -957,8 +957,10 @@ TEST_F(QuantizedAccuracyTest, FP8PVIsCloseToFullPrecision) {
 /// for i8 with roundeven, 448 for e4m3 rounded to the format), the
 /// compiled spec on the quantized V and its scales against the float64
 /// reference of the float spec on the original V, dense and causal.
-/// Measured: see docs/pipeline.md ("Value caches"); asserted with about 2x
-/// margin on the error.
+/// Measured (dense and causal alike): int8 per token cos 0.99998, relative
+/// error 5.9e-3 to 6.2e-3; int8 per channel cos 0.99997, 7.1e-3 to 7.4e-3;
+/// e4m3 per token cos 0.99966-0.99970, 2.4e-2 to 2.6e-2 (3 mantissa bits).
+/// Asserted with about 2x margin on the error and on 1 - cos.
 TEST_F(QuantizedAccuracyTest, ValueCacheIsCloseToFullPrecision) {
   struct Kind {
     const char *name, *vType, *declaration;
@@ -967,11 +969,11 @@ TEST_F(QuantizedAccuracyTest, ValueCacheIsCloseToFullPrecision) {
   };
   const Kind kinds[] = {
       {"int8 per token", "i8", "scheme = int8, per = token", false, 127.0,
-       0.02, 0.9998},
+       0.015, 0.99994},
       {"int8 per channel", "i8", "scheme = int8, per = channel", true, 127.0,
-       0.02, 0.9998},
+       0.015, 0.99994},
       {"fp8_e4m3 per token", "f8E4M3FN", "scheme = fp8_e4m3, per = token",
-       false, 448.0, 0.06, 0.998}};
+       false, 448.0, 0.05, 0.9993}};
   std::string t = "tensor<?x?x?x?xf32>";
   const int64_t h = 4, n = 512, d = 64;
   for (const Kind &kind : kinds)
