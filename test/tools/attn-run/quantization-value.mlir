@@ -34,6 +34,9 @@
 // RUN: attn-run %s --entry kv_cache_bf16 --tile-program --random 8 --shape 1,4,2,37,45,16 --check | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry kv_cache_bf16 --tile-program --random 9 --shape 2,4,2,1,64,16 --check --vector-width 8 | FileCheck %s --check-prefix=GOOD
 // RUN: attn-run %s --entry kv_cache_bf16 --tile-program --portable-tiles --tile-q 4 --tile-kv 6 --random 10 --shape 1,2,1,9,13,8 --check | FileCheck %s --check-prefix=GOOD
+// Split-KV (three key splits merged): the splits read the one dequantized V.
+// RUN: attn-run %s --entry i8_channel_int8_qk --tile-program --split-kv 3 --random 11 --shape 1,2,2,40,130,16 --check | FileCheck %s --check-prefix=GOOD
+// RUN: attn-run %s --entry e4m3_blocks --tile-program --split-kv 3 --random 12 --shape 2,2,1,3,101,8 --check | FileCheck %s --check-prefix=GOOD
 // GOOD: path tile program
 // GOOD: PASS
 // ZERO: error: argument 'sv': element 9 is 0.000000: a quantization scale must be finite and positive
