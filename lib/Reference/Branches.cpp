@@ -72,34 +72,14 @@ reference::evaluateFunction(func::FuncOp func, llvm::ArrayRef<NDArray> args) {
         }
         return **found;
       };
-      auto opt = [&](Value v, std::optional<NDArray> &slot) {
-        if (v)
-          slot = get(v);
-      };
       in.query = get(attention.getQuery());
       in.key = get(attention.getKey());
       in.value = get(attention.getValue());
-      opt(attention.getBias(), in[OperandRole::Bias]);
-      opt(attention.getQSegmentIds(), in[OperandRole::QSegmentIds]);
-      opt(attention.getKvSegmentIds(), in[OperandRole::KvSegmentIds]);
-      opt(attention.getBlockLayout(), in[OperandRole::BlockLayout]);
-      opt(attention.getAlibiSlopes(), in[OperandRole::AlibiSlopes]);
-      opt(attention.getKHeadMap(), in[OperandRole::KHeadMap]);
-      opt(attention.getVHeadMap(), in[OperandRole::VHeadMap]);
-      opt(attention.getSinkLogits(), in[OperandRole::SinkLogits]);
-      opt(attention.getOutputGate(), in[OperandRole::OutputGate]);
-      opt(attention.getDecay(), in[OperandRole::Decay]);
-      opt(attention.getQScale(), in[OperandRole::QScale]);
-      opt(attention.getKScale(), in[OperandRole::KScale]);
-      opt(attention.getKSalient(), in[OperandRole::KSalient]);
-      opt(attention.getRotation(), in[OperandRole::Rotation]);
-      opt(attention.getLowRankU(), in[OperandRole::LowRankU]);
-      opt(attention.getLowRankW(), in[OperandRole::LowRankW]);
-      opt(attention.getFeatureWeight(), in[OperandRole::FeatureWeight]);
-      opt(attention.getFeatureBias(), in[OperandRole::FeatureBias]);
-      opt(attention.getGateQWeight(), in[OperandRole::GateQWeight]);
-      opt(attention.getGateKWeight(), in[OperandRole::GateKWeight]);
-      opt(attention.getBlockScores(), in[OperandRole::BlockScores]);
+      for (const OperandRoleInfo &info : operandRoles())
+        if (info.optional() && info.role != OperandRole::Capture &&
+            info.role != OperandRole::BranchGate)
+          if (Value v = operandOf(attention, info.role))
+            in[info.role] = get(v);
       for (Value c : attention.getCaptures())
         in.captures.push_back(get(c));
       if (error)

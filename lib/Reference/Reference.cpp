@@ -674,6 +674,11 @@ private:
   void poolQueryGroups();
   /// Checks the quantization's scale operands and i8 values.
   llvm::Error validateQuantization();
+  /// A pre-quantized V: v_scale's shape and values, V's values.
+  llvm::Error validateValueQuantization();
+  /// v times its scales, exactly (an i8 or FP8 value times an f32 scale
+  /// fits a double's mantissa).
+  void dequantizeValues();
   /// Replaces q and k by their quantized integers and sets the row scales.
   void quantizeQK();
   /// smooth_q: replaces q by its residual from the query block means,
@@ -1152,6 +1157,8 @@ llvm::Error Evaluator::validate() {
     }
   }
 
+  if (llvm::Error e = validateValueQuantization())
+    return e;
   if (llvm::Error e = validateQuantization())
     return e;
   if (llvm::Error e = validateFeatureMap())
@@ -1716,6 +1723,59 @@ llvm::Error Evaluator::validateQuantization() {
   return llvm::Error::success();
 }
 
+llvm::Error Evaluator::validateValueQuantization() {
+  QuantizedVAttr vQuant = op.getValueQuantizationAttr();
+  if (!vQuant)
+    return llvm::Error::success();
+  bool channels = vQuant.getPer() == VScaleGranularity::Channel;
+  int64_t block = vQuant.getBlock();
+  if (llvm::Error e = checkShape(
+          "v_scale", *in[OperandRole::VScale],
+          {B, Hv, channels ? Dv : (Nk + block - 1) / block},
+          {true, true, true}))
+    return e;
+  for (int64_t x = 0, n = in[OperandRole::VScale]->numElements(); x < n; ++x) {
+    double a = in[OperandRole::VScale]->getDouble(x);
+    if (!(a > 0.0 && std::isfinite(a)))
+      return fail("v_scale element ", x, " is ", a,
+                  ": a quantization scale must be finite and positive");
+  }
+  bool fp8 = isFP8DType(in.value.dtype());
+  for (int64_t x = 0, n = in.value.numElements(); x < n; ++x) {
+    double a = in.value.getDouble(x);
+    if (fp8 && !std::isfinite(a))
+      return fail("value element ", x, " is ", a,
+                  ": pre-quantized FP8 values must be finite (NaN and "
+                  "infinity patterns are not allowed)");
+    if (!fp8 && a < -127.0)
+      return fail("value element ", x, " is ", a,
+                  ": quantized values are symmetric, in [-127, 127]");
+  }
+  return llvm::Error::success();
+}
+
+void Evaluator::dequantizeValues() {
+  QuantizedVAttr vQuant = op.getValueQuantizationAttr();
+  if (!vQuant)
+    return;
+  bool channels = vQuant.getPer() == VScaleGranularity::Channel;
+  int64_t block = vQuant.getBlock();
+  std::vector<double> scales = in[OperandRole::VScale]->toDoubles();
+  auto shape = in[OperandRole::VScale]->shape();
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < Hv; ++h)
+      for (int64_t j = 0; j < Nk; ++j)
+        for (int64_t c = 0; c < Dv; ++c) {
+          // Extent-1 dimensions of v_scale broadcast.
+          int64_t last = channels ? c : j / block;
+          int64_t index =
+              ((shape[0] == 1 ? 0 : b) * shape[1] + (shape[1] == 1 ? 0 : h)) *
+                  shape[2] +
+              (shape[2] == 1 ? 0 : last);
+          v[((b * Hv + h) * Nk + j) * Dv + c] *= scales[index];
+        }
+}
+
 namespace {
 /// FP8 e4m3 (e4m3fn) or e5m2 as the attribute defines it: round to
 /// nearest, ties to even, at the format's spacing in x's binade (the
@@ -2248,6 +2308,7 @@ llvm::Expected<Outputs> Evaluator::run() {
   q = in.query.toDoubles();
   k = in.key.toDoubles();
   v = in.value.toDoubles();
+  dequantizeValues();
   // The selection ranks the raw rows: pooled, and the per-token gate
   // queries kept, before a feature map maps q and k (SLA ranks
   // pool(Q) pool(K)^T, not the kernel's features) or quantization rounds

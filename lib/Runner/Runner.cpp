@@ -435,6 +435,14 @@ attn::argShape(const SpecBinding &binding, unsigned arg,
     return broadcastShape(
         {s.b, query ? s.hq : s.hkv, (tokens + block - 1) / block}, type);
   }
+  case ArgRole::VScale: {
+    // Per channel [B, Hv, Dv], else per token block [B, Hv, ceil(Nk / b)].
+    QuantizedVAttr quant = binding.op.getValueQuantizationAttr();
+    bool channels = quant && quant.getPer() == VScaleGranularity::Channel;
+    int64_t block = quant ? quant.getBlock() : 1;
+    return broadcastShape(
+        {s.b, s.hkv, channels ? s.dv : (s.nk + block - 1) / block}, type);
+  }
   case ArgRole::KSalient: {
     QuantizedQKAttr quant = binding.op.getQuantizationAttr();
     int64_t block = quant ? quant.getKBlock() : 1;
@@ -786,13 +794,15 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
       break;
     }
     case ArgRole::QScale:
-    case ArgRole::KScale: {
+    case ArgRole::KScale:
+    case ArgRole::VScale: {
       // Scales of i8 (i4) values spread over [-127, 127] ([-7, 7]):
       // dequantized values of magnitude about 1, as absmax / 127 scales
       // give.
-      Value scaled = binding.roles[n] == ArgRole::QScale
-                         ? binding.op.getQuery()
-                         : binding.op.getKey();
+      Value scaled = binding.roles[n] == ArgRole::QScale ? binding.op.getQuery()
+                     : binding.roles[n] == ArgRole::KScale
+                         ? binding.op.getKey()
+                         : binding.op.getValue();
       Type scaledElement =
           cast<RankedTensorType>(scaled.getType()).getElementType();
       // FP8 values drawn N(0, (F / 4)^2): scales about 4 / F.
@@ -837,7 +847,8 @@ attn::makeRandomInputs(const SpecBinding &binding, const ProblemSize &size,
     }
     case ArgRole::Query:
     case ArgRole::Key:
-      // Pre-quantized Q and K: the symmetric range, [-127, 127] for i8 and
+    case ArgRole::Value:
+      // Pre-quantized Q, K and V: the symmetric range, [-127, 127] for i8 and
       // [-7, 7] for i4; float ones as any float argument (attn.range, else
       // normal).
       if (*dtype == DType::I8 || *dtype == DType::I4) {
@@ -1110,10 +1121,12 @@ static bool hasValueRule(ArgRole role, DType dtype) {
   case ArgRole::Decay:
   case ArgRole::QScale:
   case ArgRole::KScale:
+  case ArgRole::VScale:
   case ArgRole::KSalient:
     return true;
   case ArgRole::Query:
   case ArgRole::Key:
+  case ArgRole::Value:
     return dtype == DType::I8 || dtype == DType::I4 ||
            isFP8DType(dtype); // pre-quantized
   default:
@@ -1131,6 +1144,7 @@ static StringRef brokenValueRule(ArgRole role, DType dtype, double a) {
     return a == 0.0 || a == 1.0 ? "" : "a salient flag is 0 or 1";
   case ArgRole::QScale:
   case ArgRole::KScale:
+  case ArgRole::VScale:
     return a > 0.0 && std::isfinite(a)
                ? ""
                : "a quantization scale must be finite and positive";

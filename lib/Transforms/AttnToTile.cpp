@@ -348,6 +348,11 @@ private:
   /// With pv = fp8_e4m3 / fp8_e5m2: V rounded to FP8 per channel scale,
   /// dequantized in f32 [B, Hv, Nk, Dv], and the format.
   Value vFP8;
+  /// The V the weights multiply: the operand, or with a value cache
+  /// (value_quantization) the values times their scales in f32, once per
+  /// call (valuesOfCall).
+  Value valueSource;
+  Value valuesOfCall();
   /// The keys of the score tiles (keysForScores; the dequantized keys
   /// with keys_only).
   Value keySource;
@@ -517,14 +522,14 @@ void TileProgramBuilder::quantizeOperands() {
                      ? qSource
                      : dequantized(qValues, qScales, quant.getQBlock());
   }
-  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  auto vType = cast<RankedTensorType>(valueSource.getType());
   if (quant.getPv() == PVPrecision::Fp8E4M3 ||
       quant.getPv() == PVPrecision::Fp8E5M2) {
     // FP8 V, held dequantized in f32 (the CPU has no FP8 arithmetic).
     fp8E5M2 = quant.getPv() == PVPrecision::Fp8E5M2;
     vFP8 = FP8ChannelsOp::create(
         b, loc, RankedTensorType::get(vType.getShape(), b.getF32Type()),
-        op.getValue(), fp8E5M2);
+        valueSource, fp8E5M2);
     return;
   }
   if (quant.getPv() != PVPrecision::Int8)
@@ -534,9 +539,25 @@ void TileProgramBuilder::quantizeOperands() {
       RankedTensorType::get({vType.getDimSize(0), vType.getDimSize(1),
                              vType.getDimSize(3)},
                             b.getF32Type()),
-      op.getValue());
+      valueSource);
   vValues = quantize.getValues();
   vScales = quantize.getScales();
+}
+
+Value TileProgramBuilder::valuesOfCall() {
+  Value value = op.getValue();
+  QuantizedVAttr quant = op.getValueQuantizationAttr();
+  if (!quant)
+    return value;
+  // The simple form: f32(v) * sv once per call (O(Nk Dv), before the work
+  // items), then the float P V kernels; the difference from the exact
+  // reference is one f32 rounding per element.
+  auto type = cast<RankedTensorType>(value.getType());
+  bool channels = quant.getPer() == VScaleGranularity::Channel;
+  return DequantizeOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), b.getF32Type()), value,
+      op.getVScale(), b.getI64IntegerAttr(channels ? 1 : quant.getBlock()),
+      channels ? b.getUnitAttr() : UnitAttr());
 }
 
 /// acc * alpha + P V on the value tile at k0, in f32 or (pv = int8) on u8
@@ -548,7 +569,7 @@ Value TileProgramBuilder::accumulate(Value weights, Value acc, Value alpha,
     return QuantizedAccumulateOp::create(b, loc, acc.getType(), weights, vTile,
                                          vChannelScales, acc, alpha);
   }
-  Value values = op.getValue();
+  Value values = valueSource;
   if (vFP8) {
     // FP8 P V: the tile's weights exp(s - m_t) rounded at scale F, the
     // FP8 values of the call.
@@ -668,8 +689,8 @@ RowState TileProgramBuilder::onePass(RowState init, Value keyBegin,
                            exclusions(masked), k0);
     SmallVector<Value> next = {update.getNewMax(), update.getNewSum(), acc};
     if (init.count) {
-      Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
-                                   op.getValue(), bi, hv, k0);
+      Value vTile = LoadOp::create(b, loc, tileType(tileKv, valueSource),
+                                   valueSource, bi, hv, k0);
       auto kept = KeptSumsOp::create(
           b, loc, TypeRange{iter[3].getType(), iter[4].getType()}, masked,
           vTile, iter[3], iter[4]);
@@ -756,8 +777,8 @@ RowState TileProgramBuilder::twoPasses(RowState init) {
     Value weights = FinalWeightsOp::create(b, loc, scoreType, scores, max, sum,
                                            op.getNormalizationAttr());
     weights = applyWeightMod(weights, maskedScores, k0);
-    Value vTile = LoadOp::create(b, loc, tileType(tileKv, op.getValue()),
-                                 op.getValue(), bi, hv, k0);
+    Value vTile = LoadOp::create(b, loc, tileType(tileKv, valueSource),
+                                 valueSource, bi, hv, k0);
     Value acc = AccumulateOp::create(b, loc, init.acc.getType(), weights,
                                      vTile, accumulate.getRegionIterArgs()[0],
                                      Value(), exclusions(maskedScores));
@@ -770,7 +791,7 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   bi = ivs[0];
   hi = ivs[1];
   q0 = e.muli(ivs[2], e.idx(tileQ));
-  Value hkv = dim(op.getKey(), 1), hvv = dim(op.getValue(), 1);
+  Value hkv = dim(op.getKey(), 1), hvv = dim(valueSource, 1);
   hk = e.headIndex(op.getKHeadMap(), hkv, hq, bi, hi);
   hv = e.headIndex(op.getVHeadMap(), hvv, hq, bi, hi);
   QuantizedQKAttr quant = op.getQuantizationAttr();
@@ -796,7 +817,7 @@ void TileProgramBuilder::beginWorkItem(ValueRange ivs) {
   if (vScales) {
     // The value head's channel scales, read by every key tile.
     OpFoldResult zero = b.getIndexAttr(0), one = b.getIndexAttr(1);
-    auto vType = cast<RankedTensorType>(op.getValue().getType());
+    auto vType = cast<RankedTensorType>(valueSource.getType());
     vChannelScales = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({vType.getDimSize(3)}, b.getF32Type()),
         vScales, ArrayRef<OpFoldResult>{bi, hv, zero},
@@ -1037,7 +1058,7 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
 
   Value paddedRows = e.muli(numQTiles, e.idx(tileQ));
   Value blocks = dim(pooledKeys, 2);
-  auto accType = tileType(tileQ, op.getValue());
+  auto accType = tileType(tileQ, valueSource);
   int64_t dvStatic = accType.getDimSize(1);
   auto accBufType =
       RankedTensorType::get({ShapedType::kDynamic, ShapedType::kDynamic,
@@ -1113,7 +1134,7 @@ void TileProgramBuilder::buildRegroupedSelection(ValueRange outs) {
     bi = past.getInductionVars()[0];
     hi = past.getInductionVars()[1];
     hk = e.headIndex(op.getKHeadMap(), dim(op.getKey(), 1), hq, bi, hi);
-    hv = e.headIndex(op.getVHeadMap(), dim(op.getValue(), 1), hq, bi, hi);
+    hv = e.headIndex(op.getVHeadMap(), dim(valueSource, 1), hq, bi, hi);
     auto shared = past.getRegionIterArgs();
     OpFoldResult cols = tensor::getMixedSize(b, loc, shared[0], 3);
     auto headAcc = tensor::ExtractSliceOp::create(
@@ -1240,7 +1261,7 @@ SmallVector<Value> TileProgramBuilder::regroupedTile(Value rows, Value count,
                                                      Value g0, Value keyBegin,
                                                      Value keyEnd,
                                                      ValueRange state) {
-  auto accType = tileType(tileQ, op.getValue());
+  auto accType = tileType(tileQ, valueSource);
   Value queries = GatherRowsOp::create(b, loc, tileType(tileQ, op.getQuery()),
                                        op.getQuery(), bi, hi, rows, g0, count);
   Value acc = GatherRowsOp::create(b, loc, accType, state[0], Value(), Value(),
@@ -1283,7 +1304,7 @@ SmallVector<Value> TileProgramBuilder::regroupedTile(Value rows, Value count,
 
 RowState TileProgramBuilder::initialState() {
   bool softmax = op.getNormalizationKind() == NormalizationKind::Softmax;
-  auto accType = tileType(tileQ, op.getValue());
+  auto accType = tileType(tileQ, valueSource);
   SmallVector<Value> accDims;
   if (accType.isDynamicDim(1))
     accDims.push_back(dv);
@@ -1398,7 +1419,7 @@ void TileProgramBuilder::buildSplitKv(ValueRange outs) {
   Value splits = e.maxsi(e.idx(1), e.minsi(requested, numKTiles));
   Value tilesPerSplit = arith::CeilDivUIOp::create(b, loc, numKTiles, splits);
   Value paddedRows = e.muli(numQTiles, e.idx(tileQ));
-  auto accType = tileType(tileQ, op.getValue());
+  auto accType = tileType(tileQ, valueSource);
   int64_t dvStatic = accType.getDimSize(1);
   auto partialAccType = RankedTensorType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic,
@@ -1535,8 +1556,8 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
                                                tileType(linearChunk, op.getKey()),
                                                op.getKey(), bi, hk, c0),
                                 /*keys=*/true);
-  Value vTile = LoadOp::create(b, loc, tileType(linearChunk, op.getValue()),
-                               op.getValue(), bi, hv, c0);
+  Value vTile = LoadOp::create(b, loc, tileType(linearChunk, valueSource),
+                               valueSource, bi, hv, c0);
   Value s = gatedOrPlainScores(qTile, kTile, q0, c0);
   // Row r and key r of a chunk are the same position: under the causal
   // mask the products above the diagonal are never needed.
@@ -1548,7 +1569,7 @@ SmallVector<Value> TileProgramBuilder::chunkStep(Value c0, Value state,
   Value scores = applyDecay(masked, c0);
   // The state's part first; the chunk's own keys accumulate on top of it.
   auto stateRead = ReadStateOp::create(
-      b, loc, TypeRange{tileType(linearChunk, op.getValue()), rowsType},
+      b, loc, TypeRange{tileType(linearChunk, valueSource), rowsType},
       qTile, state, keySum, scaleValue, c0, nk, decayPrefix);
   auto update = OnlineUpdateOp::create(
       b, loc, TypeRange{scoreType, rowsType, rowsType, rowsType}, scores,
@@ -1640,7 +1661,7 @@ void TileProgramBuilder::buildLinearWorkItems(
     bi = forall.getInductionVars()[0];
     hi = forall.getInductionVars()[1];
     hk = e.headIndex(op.getKHeadMap(), dim(op.getKey(), 1), hq, bi, hi);
-    hv = e.headIndex(op.getVHeadMap(), dim(op.getValue(), 1), hq, bi, hi);
+    hv = e.headIndex(op.getVHeadMap(), dim(valueSource, 1), hq, bi, hi);
     auto dynamic2D = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
     // The state is [F' x Dv] (F' = D for the maps that keep D).
@@ -1717,7 +1738,7 @@ void TileProgramBuilder::buildGlobalLinear(ValueRange outs) {
                              keySource, bi, keyHead(), c0),
               /*keys=*/true);
           Value vTile = LoadOp::create(
-              b, loc, tileType(linearChunk, op.getValue()), op.getValue(), bi,
+              b, loc, tileType(linearChunk, valueSource), valueSource, bi,
               hv, c0);
           auto update = UpdateStateOp::create(
               b, loc, TypeRange{iter[0].getType(), iter[1].getType()},
@@ -1734,7 +1755,7 @@ void TileProgramBuilder::buildGlobalLinear(ValueRange outs) {
                              op.getQuery(), bi, hi, q0),
               /*keys=*/false);
           auto read = ReadStateOp::create(
-              b, loc, TypeRange{tileType(linearChunk, op.getValue()), rowsType},
+              b, loc, TypeRange{tileType(linearChunk, valueSource), rowsType},
               qTile, keyChunks.getResult(0), keyChunks.getResult(1),
               scaleValue, nk, nk, Value());
           Value finalized =
@@ -1751,7 +1772,8 @@ void TileProgramBuilder::buildForms() {
   hq = dim(q, 1);
   nq = dim(q, 2);
   nk = dim(op.getKey(), 2);
-  dv = dim(op.getValue(), 3);
+  valueSource = valuesOfCall();
+  dv = dim(valueSource, 3);
   scaleValue = scale();
   // tile-q is an upper bound: a tile taller than a static query length is
   // padding only (a decode step: one query).

@@ -202,7 +202,7 @@ def _check_scale(name: str, arr: np.ndarray) -> None:
 
 
 def _check_int8(name: str, arr: np.ndarray) -> None:
-    """Pre-quantized Q and K lie in the symmetric range [-127, 127]."""
+    """Pre-quantized Q, K and V lie in the symmetric range [-127, 127]."""
     bad = arr == -128
     if bad.any():
         index = int(np.flatnonzero(bad.reshape(-1))[0])
@@ -211,7 +211,7 @@ def _check_int8(name: str, arr: np.ndarray) -> None:
 
 
 def _check_fp8(name: str, arr: np.ndarray, dtype: str) -> None:
-    """Pre-quantized FP8 Q and K (uint8 bit patterns) are finite: no NaN
+    """Pre-quantized FP8 Q, K and V (uint8 bit patterns) are finite: no NaN
     (e4m3fn: 0x7f / 0xff; e5m2: exponent 31 with a mantissa) and no e5m2
     infinity (exponent 31), as attn-run and the reference require."""
     magnitude = arr & 0x7F
@@ -269,13 +269,13 @@ def _collect(spec: Spec, q, k, v, operands: Dict[str, object]) -> Tuple[List[np.
         arr = _convert(value, a, strict=role in ("query", "key", "value"))
         if role == "decay":
             _check_decay(name, arr)
-        elif role in ("q_scale", "k_scale"):
+        elif role in ("q_scale", "k_scale", "v_scale"):
             _check_scale(name, arr)
         elif role == "k_salient":
             _check_flags(name, arr)
-        elif role in ("query", "key") and arr.dtype == np.int8:
+        elif role in ("query", "key", "value") and arr.dtype == np.int8:
             _check_int8(name, arr)
-        elif role in ("query", "key") and a["dtype"] in ("f8E4M3FN", "f8E5M2"):
+        elif role in ("query", "key", "value") and a["dtype"] in ("f8E4M3FN", "f8E5M2"):
             _check_fp8(name, arr, a["dtype"])
         arrays.append(arr)
         args.append(a)

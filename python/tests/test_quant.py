@@ -105,15 +105,19 @@ def test_zipcache_salient_flags():
     against the float query; the flags are an i8 operand, and a flag other
     than 0 or 1 raises (compiled kernels read any nonzero flag as 1)."""
     spec = ao.parse_file(os.path.join(ZOO, "zipcache.mlir"))
-    q, k, v = make_qkv((1, 2, 1, 37, 45, 16), "bf16", 0)
-    flags = (np.random.default_rng(5).random((1, 1, 45)) < 0.25).astype(np.int8)
-    out = ao.run(spec, q, k, v, k_salient=flags)
-    c = ao.compare(out, ao.reference(spec, q, k, v, k_salient=flags))
+    q, k, _ = make_qkv((1, 2, 1, 37, 45, 16), "bf16", 0)
+    rng = np.random.default_rng(5)
+    flags = (rng.random((1, 1, 45)) < 0.25).astype(np.int8)
+    # The value cache: i8 codes, one scale per token.
+    v = rng.integers(-127, 128, (1, 1, 45, 16)).astype(np.int8)
+    sv = rng.uniform(0.005, 0.02, (1, 1, 45)).astype(np.float32)
+    out = ao.run(spec, q, k, v, k_salient=flags, v_scale=sv)
+    c = ao.compare(out, ao.reference(spec, q, k, v, k_salient=flags, v_scale=sv))
     assert c.passed, str(c)
     wrong = flags.copy()
     wrong[0, 0, 7] = 3
     with pytest.raises(ValueError, match=r"argument 'k_salient': element 7 is 3.0: a salient flag is 0 or 1"):
-        ao.run(spec, q, k, v, k_salient=wrong)
+        ao.run(spec, q, k, v, k_salient=wrong, v_scale=sv)
 
 
 def test_bipft_low_rank_term():
@@ -175,3 +179,74 @@ def test_fp8_operands_match_reference():
 def test_fp8_scheme_refuses_the_other_format():
     with pytest.raises(SpecError, match="an 'f8E5M2' key needs"):
         ao.parse(FP8_SPEC)
+
+
+VALUE_CACHE_SPEC = """
+func.func @value_cache(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xVTYPE>,
+                       %sv: tensor<?x?x?xf32> {attn.name = "sv"}) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v v_scale(%sv : tensor<?x?x?xf32>) mask(#attn.causal)
+       value_quantization(#attn.quantized_v<scheme = SCHEME, per = PER>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xVTYPE> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+"""
+
+
+def _value_cache_spec(vtype, scheme, per):
+    return ao.parse(VALUE_CACHE_SPEC.replace("VTYPE", vtype).replace("SCHEME", scheme).replace("PER", per))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_value_cache_matches_reference(seed):
+    """A pre-quantized V (#attn.quantized_v): int8 values per channel and
+    FP8 e4m3 values (uint8 bit patterns) per token pass with their v_scale
+    through ao.run; both match the float64 reference (values times scales),
+    at a length that is no multiple of the tiles and at one token."""
+    rng = np.random.default_rng(seed)
+    for (b, h, n, d) in [(1, 2, 37, 16), (1, 2, 1, 8)]:
+        q = rng.standard_normal((b, h, n, d)).astype(np.float32)
+        k = rng.standard_normal((b, h, n, d)).astype(np.float32)
+        v8 = rng.integers(-127, 128, (b, h, n, d)).astype(np.int8)
+        sc = rng.uniform(0.005, 0.02, (b, h, d)).astype(np.float32)
+        spec = _value_cache_spec("i8", "int8", "channel")
+        out = ao.run(spec, q, k, v8, sv=sc)
+        c = ao.compare(out, ao.reference(spec, q, k, v8, sv=sc))
+        assert c.passed, str(c)
+        vf = _fp8_bits(rng, (b, h, n, d), [0x7F, 0xFF])
+        st = rng.uniform(0.001, 0.01, (b, h, n)).astype(np.float32)
+        spec = _value_cache_spec("f8E4M3FN", "fp8_e4m3", "token")
+        out = ao.run(spec, q, k, vf, sv=st)
+        c = ao.compare(out, ao.reference(spec, q, k, vf, sv=st))
+        assert c.passed, str(c)
+
+
+def test_value_cache_bad_values_raise():
+    """Zero, negative, infinite and NaN scales, -128 and FP8 NaN patterns
+    raise ValueError (compiled kernels do not check values); a float V for
+    a declared cache is the verifier's located error; the untiled lowering
+    refuses by name."""
+    rng = np.random.default_rng(7)
+    b, h, n, d = 1, 2, 20, 16
+    q = rng.standard_normal((b, h, n, d)).astype(np.float32)
+    k = rng.standard_normal((b, h, n, d)).astype(np.float32)
+    v8 = rng.integers(-127, 128, (b, h, n, d)).astype(np.int8)
+    st = np.full((b, h, n), 0.01, np.float32)
+    spec = _value_cache_spec("i8", "int8", "token")
+    for bad in (0.0, -0.01, np.inf, np.nan):
+        wrong = st.copy()
+        wrong[0, 1, 3] = bad
+        with pytest.raises(ValueError, match="argument 'sv': element 23 .* finite and positive"):
+            ao.run(spec, q, k, v8, sv=wrong)
+        with pytest.raises(ValueError, match="argument 'sv': element 23 .* finite and positive"):
+            ao.reference(spec, q, k, v8, sv=wrong)
+    v128 = v8.copy()
+    v128[0, 0, 2, 5] = -128
+    with pytest.raises(ValueError, match=r"argument 'v': element 37 is -128"):
+        ao.run(spec, q, k, v128, sv=st)
+    vf = _fp8_bits(rng, (b, h, n, d), [0x7F, 0xFF])
+    vf[0, 1, 0, 0] = 0xFF
+    fp8 = _value_cache_spec("f8E4M3FN", "fp8_e4m3", "token")
+    with pytest.raises(ValueError, match="element 320 is the bit pattern 0xff"):
+        ao.run(fp8, q, k, vf, sv=st)
+    with pytest.raises(CompileError, match="a value cache is lowered through the tile program only"):
+        ao.run(spec, q, k, v8, sv=st, tiled=False)

@@ -229,3 +229,33 @@ func.func @low_rank(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A value cache (#attn.quantized_v): V is dequantized once per call,
+// f32(v) * sv per channel (or per block of keys), before the work items;
+// the key loop loads the f32 values and runs the float accumulate.
+// CHECK-LABEL: func.func @value_cache_channels
+// CHECK-SAME: %{{[a-z0-9]+}}: tensor<?x?x?x?xf32>, %{{[a-z0-9]+}}: tensor<?x?x?x?xf32>, %[[V:[a-z0-9]+]]: tensor<?x?x?x?xi8>, %[[SV:[a-z0-9]+]]: tensor<1x?x?xf32>
+// CHECK: %[[VF:.*]] = attn_tile.dequantize %[[V]] scales(%[[SV]] block 1) channels : tensor<?x?x?x?xi8>, tensor<1x?x?xf32> -> tensor<?x?x?x?xf32>
+// CHECK: scf.forall
+// CHECK: attn_tile.load %[[VF]]
+// CHECK: attn_tile.accumulate
+// CHECK-NOT: attn_tile.quantized_accumulate
+func.func @value_cache_channels(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xi8>,
+                                %sv: tensor<1x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v v_scale(%sv : tensor<1x?x?xf32>) mask(#attn.causal)
+       value_quantization(#attn.quantized_v<scheme = int8, per = channel>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xi8> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}
+
+// CHECK-LABEL: func.func @value_cache_fp8_blocks
+// CHECK: %[[VF:.*]] = attn_tile.dequantize %{{.*}} scales(%{{.*}} block 4) : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?xbf16> -> tensor<?x?x?x?xf32>
+// CHECK-NOT: channels
+// CHECK: attn_tile.load %[[VF]]
+func.func @value_cache_fp8_blocks(%q: tensor<?x?x?x?xbf16>, %k: tensor<?x?x?x?xbf16>, %v: tensor<?x?x?x?xf8E4M3FN>,
+                                  %sv: tensor<?x?x?xbf16>) -> tensor<?x?x?x?xbf16> {
+  %o = attn.attention %q, %k, %v v_scale(%sv : tensor<?x?x?xbf16>)
+       value_quantization(#attn.quantized_v<scheme = fp8_e4m3, per = token, block = 4>)
+       : tensor<?x?x?x?xbf16>, tensor<?x?x?x?xbf16>, tensor<?x?x?x?xf8E4M3FN> -> tensor<?x?x?x?xbf16>
+  return %o : tensor<?x?x?x?xbf16>
+}

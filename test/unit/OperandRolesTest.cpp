@@ -96,6 +96,7 @@ TEST_F(OperandRolesTest, RolesAreTheOpsOperandGroups) {
       {R::Decay, op.getDecay()},
       {R::QScale, op.getQScale()},
       {R::KScale, op.getKScale()},
+      {R::VScale, op.getVScale()},
       {R::KSalient, op.getKSalient()},
       {R::Rotation, op.getRotation()},
       {R::LowRankU, op.getLowRankU()},

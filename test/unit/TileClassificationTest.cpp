@@ -84,8 +84,9 @@ protected:
         b, loc, TypeRange{qType}, q, k, k, Value(), Value(), Value(),
         layoutValue, Value(), Value(), Value(), Value(), Value(), Value(),
         Value(), Value(), Value(), Value(), Value(), Value(), Value(),
-        Value(), Value(), Value(), Value(), ValueRange{}, mask, nullptr, nullptr,
-        nullptr, nullptr, nullptr, nullptr, nullptr);
+        Value(), Value(), Value(), Value(), Value(), ValueRange{}, mask,
+        nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+        nullptr);
     ScalarEmitter e(b, loc);
     Value nq = e.idx(p.nq), nk = e.idx(p.nk);
     Value zero = e.idx(0);

@@ -279,6 +279,13 @@ struct ConvertAttnToLoopsPass
             "lowering)";
         return signalPassFailure();
       }
+      if (op.getValueQuantizationAttr()) {
+        op.emitOpError() << "declares a pre-quantized value "
+            "(#attn.quantized_v): a value cache is lowered through the tile "
+            "program only (attn-to-tile; the JIT's, attn-run's and "
+            "ao.compile's default lowering)";
+        return signalPassFailure();
+      }
       if (op.hasRowEpilogue() || op.hasAffineNormalization()) {
         op.emitOpError() << "declares "
             << (op.hasRowEpilogue()

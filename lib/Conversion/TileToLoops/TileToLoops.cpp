@@ -2649,8 +2649,8 @@ static Value decodeFP8(TileLowering &t, Value x, bool e5m2) {
   return v;
 }
 
-/// f32(max(v, -127)) * scales[b', h', t / block] (1 without scales); an
-/// FP8 source decoded exactly instead.
+/// f32(max(v, -127)) * scales[b', h', t / block] (scales[b', h', x] with
+/// `channels`; 1 without scales); an FP8 source decoded exactly instead.
 static Value lowerDequantize(DequantizeOp op) {
   TileLowering t(op);
   ScalarEmitter &e = t.e;
@@ -2675,10 +2675,16 @@ static Value lowerDequantize(DequantizeOp op) {
         }
         if (!op.getScales())
           return x;
-        Value blockIndex =
-            arith::DivUIOp::create(b, loc, index[2], e.idx(op.getBlock()));
+        // Per channel (a value cache): the element's channel; else its
+        // token block.
+        Value scaleIndex =
+            op.getChannels()
+                ? index[3]
+                : arith::DivUIOp::create(b, loc, index[2],
+                                         e.idx(op.getBlock()))
+                      .getResult();
         Value scale = e.toF32(e.extractBroadcast(
-            op.getScales(), {index[0], index[1], blockIndex}));
+            op.getScales(), {index[0], index[1], scaleIndex}));
         return arith::MulFOp::create(b, loc, x, scale);
       });
 }

@@ -323,6 +323,25 @@ LogicalResult QuantizedQKAttr::verify(EmitErrorFn emitError,
   return success();
 }
 
+LogicalResult QuantizedVAttr::verify(EmitErrorFn emitError,
+                                     QuantScheme scheme,
+                                     VScaleGranularity per, int64_t block) {
+  if (failed(checkParameter(emitError, "quantized_v", "block", block, 1)))
+    return failure();
+  // A value cache is i8 or FP8: i4 and signs are not declared for V.
+  if (scheme != QuantScheme::Int8 && !isFP8Scheme(scheme))
+    return emitError() << "#attn.quantized_v: scheme must be int8, fp8_e4m3 "
+                          "or fp8_e5m2 (a pre-quantized i8 or FP8 value), "
+                          "got "
+                       << stringifyQuantScheme(scheme);
+  // Channel scales are per value channel over all tokens: no token blocks.
+  if (per == VScaleGranularity::Channel && block != 1)
+    return emitError() << "#attn.quantized_v: block (" << block
+                       << ") needs per = token (channel scales cover all "
+                          "tokens)";
+  return success();
+}
+
 LogicalResult NeighborhoodMaskAttr::verify(EmitErrorFn emitError,
                                            DenseI64ArrayAttr grid,
                                            DenseI64ArrayAttr kernel,

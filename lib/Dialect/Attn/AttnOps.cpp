@@ -702,6 +702,88 @@ static LogicalResult verifyQuantization(AttentionOp op, const Extents &e) {
   return success();
 }
 
+/// `value_quantization` and `v_scale`: an i8 or FP8 V of the declared
+/// scheme with its scales per block of tokens or per channel, and what it
+/// is not combined with.
+static LogicalResult verifyValueQuantization(AttentionOp op,
+                                             const Extents &e) {
+  QuantizedVAttr quant = op.getValueQuantizationAttr();
+  Value scale = op.getVScale();
+  auto vType = cast<RankedTensorType>(op.getValue().getType());
+  Type element = vType.getElementType();
+  bool preQuantized = !isUnquantizedFloatType(element);
+  if (!quant) {
+    if (scale)
+      return op.emitOpError() << "v_scale is given but there is no "
+                                 "value_quantization(#attn.quantized_v<...>)";
+    if (preQuantized)
+      return op.emitOpError()
+             << "an " << element
+             << " value needs value_quantization(#attn.quantized_v<...>) "
+                "and a v_scale operand";
+    return success();
+  }
+  StringRef scheme = stringifyQuantScheme(quant.getScheme());
+  if (!preQuantized)
+    return op.emitOpError() << "value_quantization declares a pre-quantized "
+                               "value, got a float value "
+                            << vType;
+  // The element type is the declared scheme's pre-quantized form.
+  bool matches = quant.getScheme() == QuantScheme::Int8
+                     ? element.isInteger(8)
+                 : quant.getScheme() == QuantScheme::Fp8E5M2
+                     ? isa<Float8E5M2Type>(element)
+                     : isa<Float8E4M3FNType>(element);
+  if (!matches)
+    return op.emitOpError()
+           << "value_quantization declares scheme = " << scheme
+           << ", whose value is "
+           << (quant.getScheme() == QuantScheme::Int8   ? "i8"
+               : quant.getScheme() == QuantScheme::Fp8E5M2 ? "f8E5M2"
+                                                           : "f8E4M3FN")
+           << ", got " << vType;
+  if (!scale)
+    return op.emitOpError() << "an " << element
+                            << " value needs its v_scale operand";
+  // The weights are quantized from a float V by pv = int8 / fp8_*: a value
+  // cache is already quantized (not lowered: two roundings of V).
+  if (QuantizedQKAttr qk = op.getQuantizationAttr();
+      qk && qk.getPv() != PVPrecision::F32)
+    return op.emitOpError() << "a pre-quantized value cannot be combined with "
+                               "pv = "
+                            << stringifyPVPrecision(qk.getPv())
+                            << " (which quantizes a float value itself)";
+  // Linear kernels and selections read V through paths of their own (the
+  // carried state, pooled values): not lowered with a value cache.
+  if (op.hasLinearKernel() || op.hasSelection())
+    return op.emitOpError() << "a pre-quantized value cannot be combined with "
+                            << (op.hasLinearKernel()
+                                    ? "a kernel (feature_map or decay)"
+                                    : "a selection")
+                            << " (not lowered)";
+  auto type = cast<RankedTensorType>(scale.getType());
+  bool perChannel = quant.getPer() == VScaleGranularity::Channel;
+  if (!isa<FloatType>(type.getElementType()) ||
+      isFP8Type(type.getElementType()) || type.getRank() != 3)
+    return op.emitOpError()
+           << "v_scale must be a rank-3 f32, f16 or bf16 tensor [batch, value "
+              "heads, "
+           << (perChannel ? "value head_dim" : "token blocks")
+           << "] (any of them may have extent 1), got " << type;
+  int64_t hv = vType.getDimSize(1);
+  if (failed(checkBroadcastDim(op, "v_scale", 0, type.getDimSize(0), e.b,
+                               "batch")) ||
+      failed(checkBroadcastDim(op, "v_scale", 1, type.getDimSize(1), hv,
+                               "value heads")))
+    return failure();
+  if (perChannel)
+    return checkBroadcastDim(op, "v_scale", 2, type.getDimSize(2), e.dv,
+                             "value head_dim (per = channel)");
+  return checkBroadcastDim(op, "v_scale", 2, type.getDimSize(2),
+                           ceilDivStatic(e.nk, quant.getBlock()),
+                           "token blocks, ceil(key length / block)");
+}
+
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
   auto qType = cast<RankedTensorType>(getQuery().getType());
@@ -710,8 +792,11 @@ LogicalResult AttentionOp::verify() {
   auto oType = cast<RankedTensorType>(getOutput().getType());
 
   // The float type of the spec is V's: an i8 (pre-quantized) Q or K has
-  // none of its own.
-  Type elementType = vType.getElementType();
+  // none of its own. A pre-quantized V has none either: the result type
+  // declares it.
+  bool quantizedValue = !isUnquantizedFloatType(vType.getElementType());
+  Type elementType =
+      quantizedValue ? oType.getElementType() : vType.getElementType();
   for (auto [type, name] : {std::make_pair(qType, "query"),
                             std::make_pair(kType, "key")}) {
     if (isFP8Type(type.getElementType())) {
@@ -755,7 +840,7 @@ LogicalResult AttentionOp::verify() {
                            << kType.getElementType() << " and "
                            << elementType;
   }
-  if (oType.getElementType() != elementType)
+  if (!quantizedValue && oType.getElementType() != elementType)
     return emitOpError() << "output element type " << oType.getElementType()
                          << " must match the value element type "
                          << elementType;
@@ -1034,6 +1119,7 @@ LogicalResult AttentionOp::verify() {
   if (failed(verifyRowTerms(*this)))
     return failure();
   if (failed(verifyQuantization(*this, e)) ||
+      failed(verifyValueQuantization(*this, e)) ||
       failed(verifyRotation(*this, e)) || failed(verifyLowRank(*this, e)))
     return failure();
   if (failed(verifyBlockScores(*this, e)))

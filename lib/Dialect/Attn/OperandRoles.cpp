@@ -34,6 +34,7 @@ constexpr OperandRoleInfo kRoles[] = {
     {R::Decay, "decay", "[B|1, Hq|1, Nk|1] or [B|1, Hq|1, Nk|1, D]", E::Float},
     {R::QScale, "q_scale", "[B|1, Hq|1, T]", E::Float},
     {R::KScale, "k_scale", "[B|1, Hk|1, T]", E::Float},
+    {R::VScale, "v_scale", "[B|1, Hv|1, T] or [B|1, Hv|1, Dv]", E::Float},
     {R::KSalient, "k_salient", "[B|1, Hk|1, T]", E::Integer},
     {R::Rotation, "rotation", "[Hk|1, D, D]", E::Float},
     {R::LowRankU, "low_rank_u", "[Hq|1, D, R]", E::Float},

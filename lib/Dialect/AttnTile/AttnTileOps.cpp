@@ -630,6 +630,20 @@ LogicalResult DequantizeOp::verify() {
     if (failed(checkExtent(*this, getResult(), d, "result", getSource(), d,
                            "source")))
       return failure();
+  if (!getChannels())
+    return success();
+  // Channel scales: one per element of D over all tokens.
+  if (!getScales())
+    return emitOpError() << "channels needs scales";
+  if (getBlock() != 1)
+    return emitOpError() << "channels needs block 1, got " << getBlock();
+  int64_t scales =
+      cast<RankedTensorType>(getScales().getType()).getDimSize(2);
+  int64_t d = cast<RankedTensorType>(getSource().getType()).getDimSize(3);
+  if (!ShapedType::isDynamic(scales) && !ShapedType::isDynamic(d) &&
+      scales != 1 && scales != d)
+    return emitOpError() << "channels scales extent 2 (" << scales
+                         << ") must be 1 or the source's D (" << d << ")";
   return success();
 }
 

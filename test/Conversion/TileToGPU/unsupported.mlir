@@ -75,3 +75,15 @@ func.func @dynamic(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// -----
+
+// A value cache (#attn.quantized_v): V is dequantized once per call on the
+// CPU only.
+func.func @value_cache(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xi8>, %s: tensor<1x2x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.dequantize' op quantization has no GPU lowering yet}}
+  %o = attn.attention %q, %q, %v v_scale(%s : tensor<1x2x16xf32>) mask(#attn.causal)
+       value_quantization(#attn.quantized_v<scheme = int8, per = channel>)
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8> -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

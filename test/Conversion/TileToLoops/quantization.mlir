@@ -171,3 +171,22 @@ func.func @keys_only_salient(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %
        : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32> -> tensor<?x?x?x?xf32>
   return %o : tensor<?x?x?x?xf32>
 }
+
+// A value cache per channel: V dequantized once per call, the scale read
+// at the element's channel (the innermost index), not its token block.
+// CHECK-LABEL: func.func @value_cache_channels
+// CHECK: linalg.generic {{.*}}outs(%{{.*}} : tensor<?x?x?x?xf32>)
+// CHECK: ^bb0
+// CHECK: %[[C:.*]] = linalg.index 3 : index
+// CHECK: arith.maxsi %{{.*}}, %c-127_i8 : i8
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: %[[CI:.*]] = arith.select %{{.*}}, %{{.*}}, %[[C]] : index
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %[[CI]]] : tensor<1x?x?xf32>
+// CHECK: arith.mulf
+func.func @value_cache_channels(%q: tensor<?x?x?x?xf32>, %k: tensor<?x?x?x?xf32>, %v: tensor<?x?x?x?xi8>,
+                                %sv: tensor<1x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %o = attn.attention %q, %k, %v v_scale(%sv : tensor<1x?x?xf32>)
+       value_quantization(#attn.quantized_v<scheme = int8, per = channel>)
+       : tensor<?x?x?x?xf32>, tensor<?x?x?x?xf32>, tensor<?x?x?x?xi8> -> tensor<?x?x?x?xf32>
+  return %o : tensor<?x?x?x?xf32>
+}

@@ -35,7 +35,7 @@ func.func @weights_for_taylor2(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>,
 // The generic form can give the operands without the attribute.
 func.func @weights_without_feature_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op feature_map weight and bias operands are given but there is no feature_map}}
-  %o = "attn.attention"(%q, %q, %q, %w, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0>}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %w, %b) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>, tensor<2x4xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -44,7 +44,7 @@ func.func @weights_without_feature_map(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x
 
 func.func @only_a_weight(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op #attn.feature_map<hedgehog> needs its weight and bias operands}}
-  %o = "attn.attention"(%q, %q, %q, %w) <{feature_map = #attn.feature_map<hedgehog>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0>}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %w) <{feature_map = #attn.feature_map<hedgehog>, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<2x4x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -398,7 +398,7 @@ func.func @segment_ids_key_length(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x16x16
 // Generic form with query ids only (the custom syntax always has both).
 func.func @segment_ids_query_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids needs both query and key ids}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -408,7 +408,7 @@ func.func @segment_ids_query_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>)
 // Generic form with key ids only and no #attn.document.
 func.func @segment_ids_key_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids are given but no #attn.document mask reads them}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
@@ -418,7 +418,7 @@ func.func @segment_ids_key_only(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -
 // Generic form with key ids only under #attn.document.
 func.func @segment_ids_key_only_document(%q: tensor<1x2x8x16xf32>, %s: tensor<1x8xi32>) -> tensor<1x2x8x16xf32> {
   // expected-error @+1 {{'attn.attention' op segment_ids needs both query and key ids}}
-  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
+  %o = "attn.attention"(%q, %q, %q, %s) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0>, mask = #attn.document}> ({}, {}, {})
        : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x8xi32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }

@@ -124,9 +124,9 @@ func.func @keys_only_f8_query(%q: tensor<1x2x8x16xf8E4M3FN>, %k: tensor<1x2x8x16
 
 // -----
 
-// FP8 values are Q and K operands only (V keeps the float type).
+// An FP8 V is a value cache: quantization (FP8 Q K^T) does not declare it.
 func.func @f8_value(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf8E4M3FN>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{operand #2 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{an 'f8E4M3FN' value needs value_quantization(#attn.quantized_v<...>) and a v_scale operand}}
   %o = attn.attention %q, %q, %v quantization(#attn.quantized_qk<scheme = fp8_e4m3>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf8E4M3FN> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

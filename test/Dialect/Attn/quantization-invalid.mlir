@@ -90,8 +90,10 @@ func.func @scale_without_quantization(%q: tensor<1x2x8x16xf32>, %s: tensor<1x1x1
 
 // -----
 
+// An i8 V is a value cache: it needs its own declaration (quantization
+// declares Q K^T only).
 func.func @value_i8(%q: tensor<1x2x8x16xi8>, %s: tensor<1x1x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @+1 {{operand #2 must be 4D tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{an 'i8' value needs value_quantization(#attn.quantized_v<...>) and a v_scale operand}}
   %o = attn.attention %q, %q, %q q_scale(%s : tensor<1x1x1xf32>) k_scale(%s : tensor<1x1x1xf32>) quantization(#attn.quantized_qk<scheme = int8>)
        : tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8>, tensor<1x2x8x16xi8> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>

@@ -672,10 +672,34 @@ func.func @select_blocks_given_query_block_queries(%qt: tensor<16x1xf32>, %kbar:
 
 // -----
 
+func.func @dequantize_channels_without_scales(%x: tensor<1x2x100x8xi8>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels needs scales}}
+  %r = attn_tile.dequantize %x {channels} : tensor<1x2x100x8xi8> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
 func.func @select_blocks_query_block_gates(%qt: tensor<16x64xf32>, %kbar: tensor<2x4x7x64xf32>, %qbar: tensor<2x4x4x64xf32>, %g: tensor<16x7xf32>, %i: index) {
   // expected-error @+1 {{takes given gates only per token or from given scores, with one pool and no learned gate}}
   %m, %v = attn_tile.select_blocks %qt, %kbar[%i, %i] queries %qbar[%i] gates(%g : tensor<16x7xf32>) at %i lengths(%i, %i)
       selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, q_block = 16>)
       : tensor<16x64xf32>, tensor<2x4x7x64xf32>, tensor<2x4x4x64xf32> -> tensor<16x7xi1>, tensor<7xi1>
   return
+}
+
+// -----
+
+func.func @dequantize_channels_block(%x: tensor<1x2x100x8xi8>, %s: tensor<1x2x8xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels needs block 1, got 4}}
+  %r = attn_tile.dequantize %x scales(%s block 4) channels : tensor<1x2x100x8xi8>, tensor<1x2x8xf32> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
+}
+
+// -----
+
+func.func @dequantize_channels_extent(%x: tensor<1x2x100x8xi8>, %s: tensor<1x2x100xf32>) -> tensor<1x2x100x8xf32> {
+  // expected-error @+1 {{channels scales extent 2 (100) must be 1 or the source's D (8)}}
+  %r = attn_tile.dequantize %x scales(%s block 1) channels : tensor<1x2x100x8xi8>, tensor<1x2x100xf32> -> tensor<1x2x100x8xf32>
+  return %r : tensor<1x2x100x8xf32>
 }

@@ -283,3 +283,11 @@ func.func @proxy_heads(%k: tensor<2x4x100x64xbf16>, %g: index) -> tensor<2x2x7x6
       : tensor<2x4x100x64xbf16> -> tensor<2x2x7x64xf32>
   return %kbar : tensor<2x2x7x64xf32>
 }
+
+// A value cache per channel: one scale per (batch, head, channel).
+// CHECK-LABEL: func.func @dequantize_channels
+// CHECK: attn_tile.dequantize %{{.*}} scales(%{{.*}} block 1) channels : tensor<?x?x?x?xi8>, tensor<1x?x?xf32> -> tensor<?x?x?x?xf32>
+func.func @dequantize_channels(%v: tensor<?x?x?x?xi8>, %s: tensor<1x?x?xf32>) -> tensor<?x?x?x?xf32> {
+  %0 = attn_tile.dequantize %v scales(%s block 1) channels : tensor<?x?x?x?xi8>, tensor<1x?x?xf32> -> tensor<?x?x?x?xf32>
+  return %0 : tensor<?x?x?x?xf32>
+}

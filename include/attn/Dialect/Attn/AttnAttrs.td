@@ -1084,4 +1084,59 @@ def Attn_QuantizedQKAttr : Attn_Attr<"QuantizedQK", "quantized_qk"> {
   let genVerifyDecl = 1;
 }
 
+def Attn_VScaleGranularity : I32EnumAttr<"VScaleGranularity",
+    "which elements of a pre-quantized V share one scale", [
+  I32EnumAttrCase<"Token", 0, "token">,
+  I32EnumAttrCase<"Channel", 1, "channel">]> {
+  let cppNamespace = "::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_QuantizedVAttr : Attn_Attr<"QuantizedV", "quantized_v"> {
+  let summary = "A pre-quantized V (a value cache): INT8 or FP8 values with scales";
+  let description = [{
+    Declares the op's `value` operand already quantized: an `i8`
+    (`scheme = int8`), `f8E4M3FN` (`fp8_e4m3`) or `f8E5M2` (`fp8_e5m2`)
+    tensor `[B, Hv, Nk, Dv]` whose dequantization scales come from the
+    `v_scale` operand (a float tensor; extent-1 dimensions broadcast, as
+    for `q_scale` / `k_scale`):
+
+    * `per = token`: `v_scale` is `[B|1, Hv|1, T]` with `T` 1 or
+      `ceil(Nk / block)`; key `j` has scale index `j / block` (floor).
+      `[1, 1, 1]` is per tensor, `[1, Hv, 1]` per head, `[B, Hv, Nk]`
+      with `block = 1` (the default) per token.
+    * `per = channel`: `v_scale` is `[B|1, Hv|1, Dv]` (each channel of
+      the value head, KIVI's per-channel values); `block` must be 1.
+
+    The value the weights multiply is `v[b, hv, j, c] * sv` with `sv` the
+    element's scale: exactly (float64) in the reference, `f32(v) * sv`
+    (one f32 rounding per element) in compiled code, which dequantizes V
+    once per call (`attn_tile.dequantize`) and then runs the float P V
+    kernels; the difference from the reference is f32 rounding only.
+    INT8 values must lie in `[-127, 127]` (-128 is reported by the
+    reference and the runner and read as -127 by compiled code); FP8 NaN
+    (and, for e5m2, infinite) elements are reported by the reference and
+    the runner, compiled code reads them as NaN (infinity). Scales must be
+    finite and positive (reported by the reference and the runner).
+
+    The output's float type is the result type of `attn.attention`
+    (f32, f16 or bf16); a float query and key must have it. Independent of
+    `#attn.quantized_qk` (a float Q K^T, `keys_only` on an INT8 key cache,
+    or INT8/FP8 Q K^T), except that its `pv = int8 | fp8_*` (which
+    quantizes a float V itself) is refused with a pre-quantized V.
+    Lowered through the tile program only.
+
+    ```mlir
+    value_quantization(#attn.quantized_v<scheme = int8, per = channel>)
+    value_quantization(#attn.quantized_v<scheme = fp8_e4m3, per = token,
+                                         block = 32>)
+    ```
+  }];
+  let parameters = (ins EnumParameter<Attn_QuantScheme>:$scheme,
+                        EnumParameter<Attn_VScaleGranularity>:$per,
+                        DefaultValuedParameter<"int64_t", "1">:$block);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // ATTN_ATTRS_TD

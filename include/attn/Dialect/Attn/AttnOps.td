@@ -11,6 +11,8 @@ include "mlir/IR/RegionKindInterface.td"
 def Attn_FloatTensor4D : 4DTensorOf<[F32, F16, BF16]>;
 // Q and K may be pre-quantized (i8 or i4, with a `quantization` declaration).
 def Attn_QKTensor4D : 4DTensorOf<[F32, F16, BF16, I8, I<4>, F8E4M3FN, F8E5M2]>;
+// V may be pre-quantized (i8 or FP8, with a `value_quantization` declaration).
+def Attn_ValueTensor4D : 4DTensorOf<[F32, F16, BF16, I8, F8E4M3FN, F8E5M2]>;
 def Attn_ScoreModArray : TypedArrayAttrBase<Attn_ScoreModAttrInterface,
                                            "array of score modifications">;
 
@@ -88,6 +90,10 @@ def Attn_AttentionOp : Attn_Op<"attention", [
       an `i8`, `i4`, `f8E4M3FN` or `f8E5M2` query or key (or optional
       factors of `scheme = sign`),
       with `T` 1 or `ceil(N / block)`; see `#attn.quantized_qk`.
+    * `v_scale(%s : tensor<B|1 x Hv|1 x T|Dv x f>)`: dequantization
+      scales of an `i8`, `f8E4M3FN` or `f8E5M2` value (a value cache),
+      per block of tokens (`T` 1 or `ceil(Nk / block)`) or per channel
+      (`Dv`); see `#attn.quantized_v`.
     * `k_salient(%m : tensor<B|1 x Hk|1 x T x i1|i8>)`: with
       `#attn.quantized_qk<scheme = int4, salient_bits = b>`, the key blocks
       (`T` 1 or `ceil(Nk / k_block)`) quantized at `b` bits instead of 4
@@ -162,7 +168,15 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     or of FP8 rows (`fp8_e4m3`, `fp8_e5m2`); Q and K may then be `i8`
     (`int8`), `i4` (`int4`, passed packed two per byte), `f8E4M3FN`
     (`fp8_e4m3`) or `f8E5M2` (`fp8_e5m2`) tensors, pre-quantized with
-    `q_scale`/`k_scale`, or float ones that the compiler quantizes. The output has V's element type.
+    `q_scale`/`k_scale`, or float ones that the compiler quantizes. The output has V's element type,
+    unless V is pre-quantized.
+
+    Value quantization (optional): `value_quantization(#attn.quantized_v<...>)`
+    declares an `i8`, `f8E4M3FN` or `f8E5M2` V with its `v_scale` operand
+    (per token, block of tokens or channel): the weights multiply the
+    dequantized values `v * sv`. The output's float type (f32, f16 or bf16)
+    is then the result type, declared apart from V's; a float query or key
+    has it. Lowered through the tile program only.
     Everything after the dot product (bias, score modifications, masks,
     normalization) is unchanged. Not combined with `feature_map` or
     `decay`; with a `selection` the blocks are ranked on the float rows
@@ -208,7 +222,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
 
   let arguments = (ins Attn_QKTensor4D:$query,
                        Attn_QKTensor4D:$key,
-                       Attn_FloatTensor4D:$value,
+                       Attn_ValueTensor4D:$value,
                        Optional<AnyRankedTensor>:$bias,
                        Optional<AnyRankedTensor>:$q_segment_ids,
                        Optional<AnyRankedTensor>:$kv_segment_ids,
@@ -221,6 +235,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        Optional<AnyRankedTensor>:$decay,
                        Optional<AnyRankedTensor>:$q_scale,
                        Optional<AnyRankedTensor>:$k_scale,
+                       Optional<AnyRankedTensor>:$v_scale,
                        Optional<AnyRankedTensor>:$k_salient,
                        Optional<AnyRankedTensor>:$rotation,
                        Optional<AnyRankedTensor>:$low_rank_u,
@@ -238,6 +253,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
                        OptionalAttr<Attn_FeatureMapAttr>:$feature_map,
                        OptionalAttr<Attn_TopKBlocksAttr>:$selection,
                        OptionalAttr<Attn_QuantizedQKAttr>:$quantization,
+                       OptionalAttr<Attn_QuantizedVAttr>:$value_quantization,
                        OptionalAttr<Attn_EpilogueAttr>:$epilogue);
   let results = (outs Attn_FloatTensor4D:$output,
                       Optional<RankedTensorOf<[F32]>>:$lse);
@@ -258,6 +274,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
     (`decay` `(` $decay^ `:` type($decay) `)`)?
     (`q_scale` `(` $q_scale^ `:` type($q_scale) `)`)?
     (`k_scale` `(` $k_scale^ `:` type($k_scale) `)`)?
+    (`v_scale` `(` $v_scale^ `:` type($v_scale) `)`)?
     (`k_salient` `(` $k_salient^ `:` type($k_salient) `)`)?
     (`rotation` `(` $rotation^ `:` type($rotation) `)`)?
     (`low_rank` `(` $low_rank_u^ `,` $low_rank_w `:` type($low_rank_u) `,`
@@ -272,6 +289,7 @@ def Attn_AttentionOp : Attn_Op<"attention", [
             type($gate_k_weight))? `)`)?
     (`block_scores` `(` $block_scores^ `:` type($block_scores) `)`)?
     (`quantization` `(` $quantization^ `)`)?
+    (`value_quantization` `(` $value_quantization^ `)`)?
     (`score_mods` `(` $score_mods^ `)`)?
     (`normalization` `(` $normalization^ `)`)?
     (`scale` `(` $scale^ `)`)?

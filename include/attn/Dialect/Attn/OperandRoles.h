@@ -40,6 +40,7 @@ enum class OperandRole : unsigned {
   Decay,
   QScale,
   KScale,
+  VScale,
   KSalient,
   Rotation,
   LowRankU,

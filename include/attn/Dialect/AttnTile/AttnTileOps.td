@@ -464,7 +464,9 @@ def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
     `result[b, h, t, x] = f32(max(source[b, h, t, x], -127)) *
     scales[b', h', t / block]` (one f32 rounding per element), where
     extent-1 dimensions of `scales` broadcast; without `scales` the factor
-    is 1. -128 is read as -127, as `load_quantized` reads it. Computed once
+    is 1. With `channels`, `scales` is `[B|1, H|1, D]` and element
+    `x` reads `scales[b', h', x]` (`block` is then 1): a value cache
+    quantized per channel. -128 is read as -127, as `load_quantized` reads it. Computed once
     per call, before the work items (O(N D)): the key of
     `#attn.quantized_qk<keys_only>`, scored against the float query by
     the float kernels.
@@ -479,15 +481,19 @@ def AttnTile_DequantizeOp : AttnTile_Op<"dequantize", [Pure]> {
         : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
     %qf = attn_tile.dequantize %q8 scales(%qs block 1)
         : tensor<?x?x?x?xf8E4M3FN>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
+    %vf = attn_tile.dequantize %v8 scales(%vs block 1) channels
+        : tensor<?x?x?x?xi8>, tensor<?x?x?xf32> -> tensor<?x?x?x?xf32>
     ```
   }];
   let arguments = (ins 4DTensorOf<[I8, F8E4M3FN, F8E5M2]>:$source,
                        Optional<3DTensorOf<[F32, F16, BF16]>>:$scales,
                        DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>,
-                                         "1">:$block);
+                                         "1">:$block,
+                       UnitAttr:$channels);
   let results = (outs 4DTensorOf<[F32]>:$result);
   let assemblyFormat = [{
-    $source (`scales` `(` $scales^ `block` $block `)`)? attr-dict
+    $source (`scales` `(` $scales^ `block` $block `)`)? (`channels` $channels^)?
+    attr-dict
     `:` type($source) (`,` type($scales)^)? `->` type($result)
   }];
   let hasVerifier = 1;
