@@ -40,17 +40,18 @@ static attn::ConvertAttnTileToGPUOptions tilingOptions(
 /// every spec, read from its tile program.
 static void addKernelPasses(OpPassManager &pm,
                             const attn::gpu::GPUTileOptions &tiles) {
-  // The forms the GPU kernel implements: one work item per query tile (no
-  // split-KV) and the quadratic form of linear attention, which the kernel
-  // runs where the spec has no feature map or decay. The kernel chooses
-  // its own tiles (convert-attn-tile-to-gpu); given ones go to both.
+  // The forms the GPU kernels implement: one work item per query tile (no
+  // split-KV) and the O(N) forms of linear attention (chunked causal,
+  // global), which the linear kernel runs (LinearKernel.h). The kernels
+  // choose their own tiles and chunk (convert-attn-tile-to-gpu: the chunk
+  // is tile-kv); given ones go to both.
   attn::AttnToTileOptions program;
   if (tiles.tileQ > 0) {
     program.tileQ = tiles.tileQ;
     program.tileKv = tiles.tileKv;
   }
   program.splitKv = 1;
-  program.linearChunk = 0;
+  program.linearChunk = tiles.tileKv > 0 ? tiles.tileKv : 64;
   pm.addNestedPass<func::FuncOp>(attn::createAttnToTile(program));
   pm.addNestedPass<func::FuncOp>(
       attn::createConvertAttnTileToGPU(tilingOptions(tiles)));
