@@ -173,7 +173,8 @@ struct GPUPipelineCLOptions
                         llvm::cl::desc("Queries per tile (0: automatic)"),
                         llvm::cl::init(0)};
   Option<int64_t> tileKv{*this, "tile-kv",
-                         llvm::cl::desc("Keys per tile (0: automatic)"),
+                         llvm::cl::desc("Keys per tile (0: automatic); the "
+                                        "linear-attention kernel's chunk"),
                          llvm::cl::init(0)};
   Option<int64_t> threads{*this, "threads",
                           llvm::cl::desc("Threads per block"),
