@@ -51,7 +51,10 @@ static void addKernelPasses(OpPassManager &pm,
     program.tileKv = tiles.tileKv;
   }
   program.splitKv = 1;
-  program.linearChunk = tiles.tileKv > 0 ? tiles.tileKv : 64;
+  // (The value only selects the O(N) forms; the kernel's chunk is its own,
+  // so a tile-kv past attn-to-tile's limit is the kernel's to refuse.)
+  program.linearChunk =
+      tiles.tileKv > 0 ? std::min<int64_t>(tiles.tileKv, 1024) : 64;
   pm.addNestedPass<func::FuncOp>(attn::createAttnToTile(program));
   pm.addNestedPass<func::FuncOp>(
       attn::createConvertAttnTileToGPU(tilingOptions(tiles)));
