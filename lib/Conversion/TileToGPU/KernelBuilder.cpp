@@ -72,7 +72,8 @@ Value KernelBuilder::ifElse(Value cond, function_ref<Value()> then,
   return ifOp.getResult(0);
 }
 
-void KernelBuilder::threadForall(int64_t count, function_ref<void(Value)> body) {
+void KernelBuilder::threadForall(int64_t count,
+                                 function_ref<void(Value)> body) {
   auto forall = scf::ForallOp::create(
       b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)}, ValueRange{},
       b.getArrayAttr({gpu::GPUThreadMappingAttr::get(b.getContext(),
@@ -95,9 +96,9 @@ void KernelBuilder::threadLoop(int64_t n, function_ref<void(Value)> body) {
 scf::ForallOp KernelBuilder::blockForall(int64_t items) {
   auto blockMapping = b.getArrayAttr(
       {gpu::GPUBlockMappingAttr::get(b.getContext(), gpu::MappingId::DimX)});
-  return scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(items)}, ValueRange{},
-      blockMapping);
+  return scf::ForallOp::create(b, loc,
+                               ArrayRef<OpFoldResult>{b.getIndexAttr(items)},
+                               ValueRange{}, blockMapping);
 }
 
 void attn::gpu_kernel::replaceByBuffers(
@@ -114,9 +115,9 @@ void attn::gpu_kernel::replaceByBuffers(
     if (Operation *producer = v.getDefiningOp())
       producers.insert(producer);
   for (auto [result, buffer] : resultBuffers) {
-    Value tensor = bufferization::ToTensorOp::create(
-        b, loc, result.getType(), buffer, /*restrict=*/true,
-        /*writable=*/true);
+    Value tensor = bufferization::ToTensorOp::create(b, loc, result.getType(),
+                                                     buffer, /*restrict=*/true,
+                                                     /*writable=*/true);
     result.replaceAllUsesWith(tensor);
   }
   root->erase();

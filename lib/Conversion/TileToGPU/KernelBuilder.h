@@ -1,4 +1,4 @@
-//===- KernelBuilder.h - building blocks of the pre-mapping kernels -*- C++ -*-===//
+//===- KernelBuilder.h - building blocks of the GPU kernels ---*- C++ -*-===//
 //
 // What the pre-mapping GPU kernels of convert-attn-tile-to-gpu (the
 // FlashAttention-2 kernel, GPUKernel.cpp, and the linear-attention kernel,

@@ -77,7 +77,8 @@ private:
   Value dot(Value a, Value i, Value bBuf, Value j);
   /// The chunk's scores (causal form).
   void scoreStage();
-  /// O[i][c] for the chunk; `withState` adds the carried state's part.
+  /// O[i][c] for the chunk: the state's part (causal: decayed since the
+  /// state, plus the chunk's own keys).
   void outputStage(bool causal);
   /// The state (and key sum) folds the chunk's n = min(C, Nk - k0) keys.
   void stateStage(Value k0);
@@ -131,7 +132,8 @@ void LinearLowering::loadQueries(Value t, Value r0) {
     Value i = divui(x, D), d = remui(x, D);
     Value qi = e.addi(r0, i);
     using P = arith::CmpIPredicate;
-    Value inside = e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq)));
+    Value inside =
+        e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq)));
     Value row = e.maxsi(e.minsi(qi, idx(Nq - 1)), idx(0));
     Value v = e.toF32(load(qMem, {bb, h, row, d}));
     v = e.select(inside, v, e.f32(0.0));
@@ -162,8 +164,7 @@ void LinearLowering::loadKeysValues(Value t, Value k0) {
         },
         e.f32(0.0));
     if (cfg.ones) // the key sum's column: 1 for the keys in range
-      v = e.select(e.andi(e.cmp(P::eq, c, idx(W)),
-                          e.cmp(P::slt, kj, idx(Nk))),
+      v = e.select(e.andi(e.cmp(P::eq, c, idx(W)), e.cmp(P::slt, kj, idx(Nk))),
                    e.f32(1.0), v);
     store(v, vs, {j, c});
   });
@@ -174,8 +175,7 @@ void LinearLowering::scoreStage() {
     Value i = divui(x, C), j = remui(x, C);
     Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
     Value s = ifElse(
-        below,
-        [&] { return mulf(dot(qs, i, ks, j), decayPow(e.subi(i, j))); },
+        below, [&] { return mulf(dot(qs, i, ks, j), decayPow(e.subi(i, j))); },
         e.f32(0.0));
     store(s, ss, {i, j});
   });
@@ -186,8 +186,8 @@ void LinearLowering::outputStage(bool causal) {
     Value i = divui(x, Wa), c = remui(x, Wa);
     // The state's part (decayed since the state: lambda^(i + 1)).
     Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
-      return math::FmaOp::create(b, loc, load(qs, {i, d}),
-                                 load(state, {d, c}), acc);
+      return math::FmaOp::create(b, loc, load(qs, {i, d}), load(state, {d, c}),
+                                 acc);
     });
     if (!causal) {
       store(fromState, os, {i, c});
@@ -230,9 +230,9 @@ void LinearLowering::storeStage(Value r0) {
     Value i = divui(x, W), c = remui(x, W);
     Value qi = e.addi(r0, i), col = e.addi(col0, c);
     using P = arith::CmpIPredicate;
-    Value inside = e.andi(e.andi(e.cmp(P::sge, qi, idx(0)),
-                                 e.cmp(P::slt, qi, idx(Nq))),
-                          e.cmp(P::slt, col, idx(Dv)));
+    Value inside =
+        e.andi(e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq))),
+               e.cmp(P::slt, col, idx(Dv)));
     ifThen(inside, [&] {
       Value o = load(os, {i, c});
       if (cfg.ones) // l1: the weight sum, 0 for a row without weight
@@ -336,8 +336,9 @@ LogicalResult LinearLowering::run() {
   return success();
 }
 
-LogicalResult attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
-                                                  const KernelOptions &options) {
+LogicalResult
+attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
+                                    const KernelOptions &options) {
   auto qType = cast<RankedTensorType>(spec.query.getType());
   auto vType = cast<RankedTensorType>(spec.value.getType());
   int64_t d = qType.getDimSize(3), dv = vType.getDimSize(3);
@@ -346,9 +347,9 @@ LogicalResult attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
   cfg.ones = spec.l1;
   // W: the value columns of a block (the state's), at most 64 so that the
   // state of D = 128 leaves room for chunks of 32; fewer when nothing fits.
-  SmallVector<int64_t> chunks =
-      options.tileKv ? SmallVector<int64_t>{options.tileKv}
-                     : SmallVector<int64_t>{64, 32, 16, 8};
+  SmallVector<int64_t> chunks = options.tileKv
+                                    ? SmallVector<int64_t>{options.tileKv}
+                                    : SmallVector<int64_t>{64, 32, 16, 8};
   for (int64_t width = std::min<int64_t>(dv, 64); width >= 1;
        width = width > 8 ? width / 2 : 0) {
     cfg.width = width;
@@ -360,11 +361,12 @@ LogicalResult attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
     if (width <= 8)
       break;
   }
-  spec.root->emitError()
-      << "the linear-attention kernel needs "
-      << cfg.sharedBytes(d, spec.causal)
-      << " bytes of shared memory per block with chunks of " << cfg.chunk
-      << " and " << cfg.width << " value columns (head dim " << d
-      << "), more than max-shared-bytes = " << options.maxSharedBytes;
+  spec.root->emitError() << "the linear-attention kernel needs "
+                         << cfg.sharedBytes(d, spec.causal)
+                         << " bytes of shared memory per block with chunks of "
+                         << cfg.chunk << " and " << cfg.width
+                         << " value columns (head dim " << d
+                         << "), more than max-shared-bytes = "
+                         << options.maxSharedBytes;
   return failure();
 }
