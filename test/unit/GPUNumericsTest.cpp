@@ -841,4 +841,46 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(kLinearCases[info.param].name);
     });
 
+// A NaN (head 0, key 5) and an infinity (head 1, key 20) in value rows: the
+// causal rows before them stay finite and the later ones are NaN or
+// infinite as in the reference, in both the chunk's own products (which
+// stop at the diagonal) and the carried state (which folds a key only once
+// its chunk is done); the padding keys past Nk never reach the state.
+// Positive feature maps only (ELU+1, with and without a decay): the state is
+// the factorized order sum_j phi(k_j) v_j^T, so with features of both signs
+// (or zeros) an infinite value makes state entries +inf, -inf (or NaN, 0 x
+// inf) that phi(q) . state sums to NaN where the reference's (phi(q) .
+// phi(k_j)) v_j is +-inf; the CPU's chunked form has the same order.
+TEST(GPULinearExcludedValuesTest, NonFiniteValuesReachOnlyLaterRows) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  for (const SpecCase &c : {kLinearCases[0], kLinearCases[4]}) {
+    std::string source = makeSpec(c);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(source, &context);
+    ASSERT_TRUE(module) << source;
+    FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+    ASSERT_TRUE(succeeded(binding));
+    const int64_t n = 37, dv = 16;
+    ProblemSize size{1, 2, 2, n, n, 16, dv};
+    auto args = makeRandomInputs(*binding, size, 5);
+    ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
+    NDArray &v = (*args)[2];
+    for (int64_t x = 0; x < dv; ++x) {
+      v.setDouble(5 * dv + x, std::nan(""));
+      v.setDouble((n + 20) * dv + x, std::numeric_limits<double>::infinity());
+    }
+    for (const TileCase &t : kLinearTiles) {
+      SCOPED_TRACE(testing::Message() << c.name << " chunk " << t.name);
+      GPUOnCPU kernel;
+      compileOnCPU(*binding, *args, t.tiles, kernel);
+      ASSERT_FALSE(testing::Test::HasFatalFailure());
+      Comparison out;
+      attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size,
+                                *args, *args, &out);
+      EXPECT_EQ(out.nonFinite, 0);
+    }
+  }
+}
+
 } // namespace
