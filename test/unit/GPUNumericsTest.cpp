@@ -147,8 +147,10 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   ASSERT_TRUE(func && func->hasAttr("attn.gpu.tile_q"));
   auto q = cast<RankedTensorType>(k.concrete.op.getQuery().getType());
   auto v = cast<RankedTensorType>(k.concrete.op.getValue().getType());
-  // The linear-attention kernel (the O(N) forms): chunks of tile-kv, SIMT
-  // in f32 with synchronous copies whatever the input type.
+  // The linear-attention kernel (the O(N) forms): chunks of tile-kv,
+  // synchronous copies, the chunk's products on tensor cores for 16-bit
+  // inputs in the causal form with whole warps and chunks of a multiple
+  // of 16, SIMT otherwise.
   if (func->hasAttr("attn.gpu.linear_chunk")) {
     if (tiles.tileKv)
       EXPECT_EQ(func->getAttrOfType<IntegerAttr>("attn.gpu.linear_chunk")
@@ -156,7 +158,12 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
                 tiles.tileKv);
     bool hasContract = false;
     lowered->walk([&](vector::ContractionOp) { hasContract = true; });
-    EXPECT_FALSE(hasContract || func->hasAttr("attn.gpu.async_copies"));
+    bool tensorCores = isSixteenBit(binding) && tiles.useTensorCores &&
+                       tiles.threads % 32 == 0 && tiles.tileKv % 16 == 0 &&
+                       k.concrete.op.getMaskAttr();
+    EXPECT_EQ(hasContract, tensorCores);
+    EXPECT_EQ(func->hasAttr("attn.gpu.tensor_cores"), tensorCores);
+    EXPECT_FALSE(func->hasAttr("attn.gpu.async_copies"));
   } else {
     checkSoftmaxKernelForm(binding, tiles, *lowered, func, q, v);
   }

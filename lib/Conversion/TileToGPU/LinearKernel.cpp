@@ -30,6 +30,8 @@
 
 #include "attn/Conversion/SoftmaxMath.h"
 
+#include "../AttnToGPU/WarpMMA.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
@@ -44,14 +46,34 @@ namespace {
 struct LinearConfig {
   int64_t chunk = 0, width = 0, threads = 128;
   bool ones = false;
+  /// The chunk's two products (scores, scores x V) on tensor cores: 16-bit
+  /// copies of phi(q), phi(k), V and the decayed scores, f32 accumulation
+  /// (causal form, 16-bit inputs, chunks of a multiple of 16).
+  bool tensorCores = false;
   int64_t widthAug() const { return width + (ones ? 1 : 0); }
-  /// Shared bytes: Q [C][D], K [C][D+1], V [C][Wa], S [C][C+1] (causal),
-  /// O [C][Wa], state [D][Wa], each 16-byte aligned.
+  /// The columns the loads write: D and Wa, padded with zeros to the mma
+  /// shape (k = 16, n = 8) on tensor cores.
+  int64_t dCols(int64_t d) const { return tensorCores ? (d + 15) / 16 * 16 : d; }
+  int64_t wCols() const {
+    return tensorCores ? (widthAug() + 7) / 8 * 8 : widthAug();
+  }
+  /// S's row stride: one padding column (SIMT), two on tensor cores (the
+  /// 8-byte aligned fragment stores).
+  int64_t sStride() const { return chunk + (tensorCores ? 2 : 1); }
+  /// Shared bytes: Q [C][D'], K [C][D'+1], V and O [C][W'], S (causal),
+  /// the state [D][Wa], and on tensor cores the 16-bit Q, K [C][D'+8],
+  /// V [C][W'+8] and P [C][C+8]; each 16-byte aligned.
   int64_t sharedBytes(int64_t d, bool causal) const {
     auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
-    int64_t c = chunk, wa = widthAug();
-    return align(4 * c * d) + align(4 * c * (d + 1)) + 2 * align(4 * c * wa) +
-           (causal ? align(4 * c * (c + 1)) : 0) + align(4 * d * wa);
+    int64_t c = chunk, dc = dCols(d), wc = wCols();
+    int64_t bytes = align(4 * c * dc) + align(4 * c * (dc + 1)) +
+                    2 * align(4 * c * wc) +
+                    (causal ? align(4 * c * sStride()) : 0) +
+                    align(4 * d * widthAug());
+    if (tensorCores)
+      bytes += 2 * align(2 * c * (dc + 8)) + align(2 * c * (wc + 8)) +
+               align(2 * c * (c + 8));
+    return bytes;
   }
 };
 
@@ -95,6 +117,11 @@ private:
   // The work item: batch, query head, key and value heads, first column.
   Value bb, h, hk, hv, col0, logDecay;
   Value qs, ks, vs, ss, os, state;
+  // Tensor cores: the 16-bit copies (the input type) and the decayed
+  // scores P; the padded columns.
+  Value qh, kh, vh, ph;
+  Type inElem;
+  int64_t Dc = 0, Wc = 0;
 };
 
 } // namespace
@@ -109,6 +136,8 @@ LinearLowering::LinearLowering(const LinearSpec &spec, LinearConfig cfg)
   Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
   Hv = vType.getDimSize(1), Dv = vType.getDimSize(3);
   C = cfg.chunk, W = cfg.width, Wa = cfg.widthAug();
+  Dc = cfg.dCols(D), Wc = cfg.wCols();
+  inElem = qType.getElementType();
 }
 
 Value LinearLowering::decayPow(Value d) {
@@ -128,30 +157,42 @@ Value LinearLowering::dot(Value a, Value i, Value bBuf, Value j) {
 }
 
 void LinearLowering::loadQueries(Value t, Value r0) {
-  forLoop(t, idx(C * D), cfg.threads, [&](Value x) {
-    Value i = divui(x, D), d = remui(x, D);
+  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+    Value i = divui(x, Dc), d = remui(x, Dc);
     Value qi = e.addi(r0, i);
     using P = arith::CmpIPredicate;
     Value inside =
         e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq)));
     Value row = e.maxsi(e.minsi(qi, idx(Nq - 1)), idx(0));
-    Value v = e.toF32(load(qMem, {bb, h, row, d}));
+    Value v = e.toF32(load(qMem, {bb, h, row, e.minsi(d, idx(D - 1))}));
     v = e.select(inside, v, e.f32(0.0));
-    store(mulf(phi(spec.queryMap, v), e.f32(spec.scale)), qs, {i, d});
+    v = mulf(phi(spec.queryMap, v), e.f32(spec.scale));
+    // The mma's padding columns are 0 (phi(0) need not be).
+    if (Dc != D)
+      v = e.select(e.cmp(P::slt, d, idx(D)), v, e.f32(0.0));
+    store(v, qs, {i, d});
+    if (qh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), qh, {i, d});
   });
 }
 
 void LinearLowering::loadKeysValues(Value t, Value k0) {
   using P = arith::CmpIPredicate;
-  forLoop(t, idx(C * D), cfg.threads, [&](Value x) {
-    Value j = divui(x, D), d = remui(x, D);
+  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+    Value j = divui(x, Dc), d = remui(x, Dc);
     Value kj = e.addi(k0, j);
     Value inside = e.cmp(P::slt, kj, idx(Nk));
-    Value v = e.toF32(load(kMem, {bb, hk, e.minsi(kj, idx(Nk - 1)), d}));
-    store(e.select(inside, phi(spec.keyMap, v), e.f32(0.0)), ks, {j, d});
+    if (Dc != D)
+      inside = e.andi(inside, e.cmp(P::slt, d, idx(D)));
+    Value v = e.toF32(load(kMem, {bb, hk, e.minsi(kj, idx(Nk - 1)),
+                                  e.minsi(d, idx(D - 1))}));
+    v = e.select(inside, phi(spec.keyMap, v), e.f32(0.0));
+    store(v, ks, {j, d});
+    if (kh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), kh, {j, d});
   });
-  forLoop(t, idx(C * Wa), cfg.threads, [&](Value x) {
-    Value j = divui(x, Wa), c = remui(x, Wa);
+  forLoop(t, idx(C * Wc), cfg.threads, [&](Value x) {
+    Value j = divui(x, Wc), c = remui(x, Wc);
     Value kj = e.addi(k0, j);
     Value col = e.addi(col0, c);
     Value inside = e.andi(e.cmp(P::slt, kj, idx(Nk)), e.cmp(P::slt, c, idx(W)));
@@ -167,10 +208,29 @@ void LinearLowering::loadKeysValues(Value t, Value k0) {
       v = e.select(e.andi(e.cmp(P::eq, c, idx(W)), e.cmp(P::slt, kj, idx(Nk))),
                    e.f32(1.0), v);
     store(v, vs, {j, c});
+    if (vh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), vh, {j, c});
   });
 }
 
 void LinearLowering::scoreStage() {
+  if (qh) {
+    // S = phi(q) phi(k)^T on tensor cores, then P = the decayed scores below
+    // the diagonal in the input type (0 above), for P V.
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                {qh, kh, ss, C, C, Dc, /*bIsNK=*/true,
+                                 /*accumulate=*/false});
+    threadLoop(C * C, [&](Value x) {
+      Value i = divui(x, C), j = remui(x, C);
+      Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
+      Value s = ifElse(
+          below,
+          [&] { return mulf(load(ss, {i, j}), decayPow(e.subi(i, j))); },
+          e.f32(0.0));
+      store(arith::TruncFOp::create(b, loc, inElem, s), ph, {i, j});
+    });
+    return;
+  }
   threadLoop(C * C, [&](Value x) {
     Value i = divui(x, C), j = remui(x, C);
     Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
@@ -182,6 +242,22 @@ void LinearLowering::scoreStage() {
 }
 
 void LinearLowering::outputStage(bool causal) {
+  if (ph) {
+    // O = P V on tensor cores (the chunk's keys), then the state's part.
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                {ph, vh, os, C, Wc, C, /*bIsNK=*/false,
+                                 /*accumulate=*/false});
+    threadLoop(C * Wa, [&](Value x) {
+      Value i = divui(x, Wa), c = remui(x, Wa);
+      Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+        return math::FmaOp::create(b, loc, load(qs, {i, d}),
+                                   load(state, {d, c}), acc);
+      });
+      fromState = mulf(fromState, decayPow(e.addi(i, idx(1))));
+      store(addf(load(os, {i, c}), fromState), os, {i, c});
+    });
+    return;
+  }
   threadLoop(C * Wa, [&](Value x) {
     Value i = divui(x, Wa), c = remui(x, Wa);
     // The state's part (decayed since the state: lambda^(i + 1)).
@@ -274,6 +350,8 @@ LogicalResult LinearLowering::run() {
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(C));
     func->setAttr("attn.gpu.linear_chunk", b.getI64IntegerAttr(C));
     func->setAttr("attn.gpu.linear_columns", b.getI64IntegerAttr(W));
+    if (cfg.tensorCores)
+      func->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
   }
   blocks->setAttr("attn.gpu.linear_chunk", b.getI64IntegerAttr(C));
   blocks->setAttr("attn.gpu.threads", b.getI64IntegerAttr(cfg.threads));
@@ -294,13 +372,19 @@ LogicalResult LinearLowering::run() {
     logDecay = math::LogOp::create(
         b, loc, e.toF32(e.extractBroadcast(spec.decay, {bb, h, idx(0)})));
 
-  qs = sharedBuffer({C, D});
-  ks = sharedBuffer({C, D + 1});
-  vs = sharedBuffer({C, Wa});
+  qs = sharedBuffer({C, Dc});
+  ks = sharedBuffer({C, Dc + 1});
+  vs = sharedBuffer({C, Wc});
   if (spec.causal)
-    ss = sharedBuffer({C, C + 1});
-  os = sharedBuffer({C, Wa});
+    ss = sharedBuffer({C, cfg.sStride()});
+  os = sharedBuffer({C, Wc});
   state = sharedBuffer({D, Wa});
+  if (cfg.tensorCores) {
+    qh = sharedBuffer({C, Dc + 8}, inElem);
+    kh = sharedBuffer({C, Dc + 8}, inElem);
+    vh = sharedBuffer({C, Wc + 8}, inElem);
+    ph = sharedBuffer({C, C + 8}, inElem);
+  }
 
   threadLoop(D * Wa, [&](Value x) {
     store(e.f32(0.0), state, {divui(x, Wa), remui(x, Wa)});
@@ -345,11 +429,19 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
   LinearConfig cfg;
   cfg.threads = options.threads;
   cfg.ones = spec.l1;
+  // Tensor cores for the chunk's products: 16-bit inputs, the causal form
+  // (the global one has none), whole warps and chunks of a multiple of 16
+  // (a given tile-kv that is not: the SIMT kernel).
+  Type elem = qType.getElementType();
+  cfg.tensorCores = options.useTensorCores && (elem.isF16() || elem.isBF16()) &&
+                    spec.causal && options.threads % 32 == 0 &&
+                    options.tileKv % 16 == 0;
   // W: the value columns of a block (the state's), at most 64 so that the
   // state of D = 128 leaves room for chunks of 32; fewer when nothing fits.
   SmallVector<int64_t> chunks = options.tileKv
                                     ? SmallVector<int64_t>{options.tileKv}
-                                    : SmallVector<int64_t>{64, 32, 16, 8};
+                                    : cfg.tensorCores ? SmallVector<int64_t>{64, 32, 16}
+                        : SmallVector<int64_t>{64, 32, 16, 8};
   for (int64_t width = std::min<int64_t>(dv, 64); width >= 1;
        width = width > 8 ? width / 2 : 0) {
     cfg.width = width;

@@ -6,6 +6,9 @@
 // RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu))' | FileCheck %s --check-prefix=AUTO
 // A budget that D = 128 fits only with chunks of 16 and 32 value columns.
 // RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu{max-shared-bytes=40000}))' | FileCheck %s --check-prefix=SMALL
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64}))' | FileCheck %s --check-prefix=TC
+// 16-bit inputs without tensor cores: the chunk's products as SIMT loops.
+// RUN: attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu{tile-q=16 tile-kv=16 threads=64 use-tensor-cores=false}))' | FileCheck %s --check-prefix=SIMT
 // The GPU pipelines take these forms, and the CPU view runs them.
 // RUN: attn-opt %s -split-input-file --attn-gpu-on-cpu="tile-q=8 tile-kv=8 threads=32" | FileCheck %s --check-prefix=CPU
 
@@ -59,8 +62,27 @@ func.func @chunked_elu_l1(%q: tensor<1x4x40x8xf32>, %k: tensor<1x2x40x8xf32>,
 // -----
 
 // Lightning-style decay per head (no map, no denominator), bf16 inputs: f32
-// arithmetic, log(lambda) once per block, exp of (distance x log lambda).
+// arithmetic, log(lambda) once per block, exp of (distance x log lambda);
+// the chunk's two products on tensor cores (warp-level 16x8x16 contractions
+// of bf16 copies of phi(q), phi(k), V and the decayed scores P, f32
+// accumulation), the state's products in f32.
 // CHECK-LABEL: func.func @chunked_decay_bf16
+// TC-LABEL: func.func @chunked_decay_bf16
+// TC-SAME: attn.gpu.tensor_cores
+// TC-COUNT-4: memref.alloc() : memref<16x24xbf16, #gpu.address_space<workgroup>>
+// S = Q K^T into the f32 scores (stride C + 2), P = decayed S below the
+// diagonal in bf16, O = P V.
+// TC: scf.forall (%{{.*}}) in (2) {
+// TC: vector.contract {{.*}} vector<16x16xbf16>, vector<8x16xbf16> into vector<16x8xf32>
+// TC: } {attn.gpu.warp_mma}
+// TC: } {mapping = [#gpu.warp<x>]}
+// TC: arith.truncf {{.*}} : f32 to bf16
+// TC: vector.contract {{.*}} vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
+// TC: } {mapping = [#gpu.warp<x>]}
+// SIMT-LABEL: func.func @chunked_decay_bf16
+// SIMT-NOT: attn.gpu.tensor_cores
+// SIMT-NOT: vector.contract
+// SIMT-LABEL: func.func @global_relu
 // CHECK: scf.forall (%{{.*}}) in (2) {
 // CHECK: %[[LAMBDA:.*]] = tensor.extract %{{.*}} : tensor<1x2x1xbf16>
 // CHECK: %[[EXT:.*]] = arith.extf %[[LAMBDA]] : bf16 to f32

@@ -1,5 +1,6 @@
 // The linear-attention kernel (chunked causal with a decay per head, global
-// with ELU+1 and l1) mapped and compiled to PTX for sm_80 and sm_90: one
+// with ELU+1 and l1 in bf16, chunked ELU+1 with l1 in f16 on tensor cores)
+// mapped and compiled to PTX for sm_80 and sm_90: one
 // launch per spec over (batch, head, value-column slice) blocks, shared
 // memory declared dynamic, barriers between the stages, ex2.approx for the
 // decay factors; the state and tiles live in shared memory, nothing in local
@@ -35,13 +36,22 @@
 // PTX-SAME: bar.sync
 // PTX-NOT: __local_depot
 
+// The causal f16 spec: the chunk's products as ldmatrix + mma.sync.
+// PTX: gpu.binary @chunked_f16_kernel
+// PTX-SAME: ldmatrix.sync.aligned
+// PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: __local_depot
+
 // BIN: gpu.binary @lightning_kernel {{.*}}bin = "\7FELF
 // BIN: gpu.binary @global_elu_l1_kernel {{.*}}bin = "\7FELF
+// BIN: gpu.binary @chunked_f16_kernel {{.*}}bin = "\7FELF
 
 // RESOURCES-DAG: lightning sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: lightning sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: global_elu_l1 sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: global_elu_l1 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: chunked_f16 sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: chunked_f16 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 
 func.func @lightning(%q: tensor<1x4x300x64xf32>, %k: tensor<1x4x300x64xf32>,
                      %v: tensor<1x4x300x96xf32>, %a: tensor<1x4x1xf32>)
@@ -58,4 +68,12 @@ func.func @global_elu_l1(%q: tensor<2x2x77x32xbf16>, %k: tensor<2x2x130x32xbf16>
        normalization(#attn.normalize<identity, l1>) scale(1.0)
        : tensor<2x2x77x32xbf16>, tensor<2x2x130x32xbf16>, tensor<2x2x130x40xbf16> -> tensor<2x2x77x40xbf16>
   return %o : tensor<2x2x77x40xbf16>
+}
+
+func.func @chunked_f16(%q: tensor<1x4x200x64xf16>, %k: tensor<1x4x200x64xf16>,
+                       %v: tensor<1x4x200x40xf16>) -> tensor<1x4x200x40xf16> {
+  %o = attn.attention %q, %k, %v feature_map(#attn.feature_map<elu_plus_one>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<1x4x200x64xf16>, tensor<1x4x200x64xf16>, tensor<1x4x200x40xf16> -> tensor<1x4x200x40xf16>
+  return %o : tensor<1x4x200x40xf16>
 }
