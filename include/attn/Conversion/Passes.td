@@ -287,7 +287,10 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
     `max-shared-bytes`) in order, SIMT stages for the chunk's scores below
     the diagonal, its output (the chunk's keys and the decayed state) and
     the state update; the global form folds every key chunk into the state,
-    then reads it per query chunk. f32 arithmetic for every input type.
+    then reads it per query chunk. f32 arithmetic, except that with
+    f16/bf16 inputs and `use-tensor-cores` the causal form's two chunk
+    products (scores, decayed scores times V) are warp-level 16x8x16
+    stages on 16-bit copies (chunks of a multiple of 16, whole warps).
 
     Other forms are refused on the tile op that needs them, "has no GPU
     lowering yet", naming the form: linear attention's quadratic form
