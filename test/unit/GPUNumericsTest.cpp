@@ -86,6 +86,39 @@ struct GPUOnCPU {
   std::unique_ptr<CompiledFunction> compiled;
 };
 
+/// The form of the FlashAttention-2 kernel's pre-mapping IR: copies,
+/// tensor cores and the register softmax as the tiles ask.
+void checkSoftmaxKernelForm(const SpecBinding &binding,
+                            const attn::gpu::GPUTileOptions &tiles,
+                            ModuleOp lowered, func::FuncOp func,
+                            RankedTensorType q, RankedTensorType v) {
+  // Double-buffered asynchronous copies wherever the tiles are copied as is
+  // (f32, or 16-bit on tensor cores) in pieces of 4 bytes or more: every
+  // f32 shape, 16-bit head dims that are even (all the tests' sizes fit
+  // the shared memory with double buffers).
+  bool copiedAsIs = isSixteenBit(binding) ? tiles.useTensorCores : true;
+  bool wholeWords = !isSixteenBit(binding) ||
+                    (q.getDimSize(3) % 2 == 0 && v.getDimSize(3) % 2 == 0);
+  EXPECT_EQ(func->hasAttr("attn.gpu.async_copies"),
+            tiles.asyncCopies && copiedAsIs && wholeWords);
+  // The tensor-core kernel (warp-level vector.contract) exactly when asked
+  // for with 16-bit inputs.
+  bool hasContract = false;
+  lowered.walk([&](vector::ContractionOp) { hasContract = true; });
+  EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
+  // The register softmax wherever it was asked for, the explicit tiles give
+  // each warp whole 16-row blocks and O fits the accumulators (at most 16
+  // tiles of 16x8 a warp).
+  int64_t warps = tiles.threads / 32;
+  int64_t oTiles = tiles.tileQ / 16 * ((v.getDimSize(3) + 7) / 8);
+  bool registerSoftmax = tiles.tileQ && hasContract &&
+                         tiles.accumulatorFragments && tiles.registerSoftmax &&
+                         (tiles.tileQ / 16) % warps == 0 &&
+                         oTiles / warps <= 16;
+  if (tiles.tileQ)
+    EXPECT_EQ(func->hasAttr("attn.gpu.register_softmax"), registerSoftmax);
+}
+
 /// Lowers `binding`'s function at the shapes of `args` through the GPU
 /// lowering and compiles the pre-mapping IR for the CPU.
 void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
@@ -112,33 +145,28 @@ void compileOnCPU(const SpecBinding &binding, ArrayRef<NDArray> args,
   ASSERT_FALSE(leftover) << "the GPU lowering left attn or attn_tile ops";
   auto func = lowered->lookupSymbol<func::FuncOp>(funcName);
   ASSERT_TRUE(func && func->hasAttr("attn.gpu.tile_q"));
-  // Double-buffered asynchronous copies wherever the tiles are copied as is
-  // (f32, or 16-bit on tensor cores) in pieces of 4 bytes or more: every
-  // f32 shape, 16-bit head dims that are even (all the tests' sizes fit
-  // the shared memory with double buffers).
   auto q = cast<RankedTensorType>(k.concrete.op.getQuery().getType());
   auto v = cast<RankedTensorType>(k.concrete.op.getValue().getType());
-  bool copiedAsIs = isSixteenBit(binding) ? tiles.useTensorCores : true;
-  bool wholeWords = !isSixteenBit(binding) ||
-                    (q.getDimSize(3) % 2 == 0 && v.getDimSize(3) % 2 == 0);
-  EXPECT_EQ(func->hasAttr("attn.gpu.async_copies"),
-            tiles.asyncCopies && copiedAsIs && wholeWords);
-  // The tensor-core kernel (warp-level vector.contract) exactly when asked
-  // for with 16-bit inputs.
-  bool hasContract = false;
-  lowered->walk([&](vector::ContractionOp) { hasContract = true; });
-  EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
-  // The register softmax wherever it was asked for, the explicit tiles give
-  // each warp whole 16-row blocks and O fits the accumulators (at most 16
-  // tiles of 16x8 a warp).
-  int64_t warps = tiles.threads / 32;
-  int64_t oTiles = tiles.tileQ / 16 * ((v.getDimSize(3) + 7) / 8);
-  bool registerSoftmax = tiles.tileQ && hasContract &&
-                         tiles.accumulatorFragments && tiles.registerSoftmax &&
-                         (tiles.tileQ / 16) % warps == 0 &&
-                         oTiles / warps <= 16;
-  if (tiles.tileQ)
-    EXPECT_EQ(func->hasAttr("attn.gpu.register_softmax"), registerSoftmax);
+  // The linear-attention kernel (the O(N) forms): chunks of tile-kv,
+  // synchronous copies, the chunk's products on tensor cores for 16-bit
+  // inputs in the causal form with whole warps and chunks of a multiple
+  // of 16, SIMT otherwise.
+  if (func->hasAttr("attn.gpu.linear_chunk")) {
+    if (tiles.tileKv)
+      EXPECT_EQ(func->getAttrOfType<IntegerAttr>("attn.gpu.linear_chunk")
+                    .getInt(),
+                tiles.tileKv);
+    bool hasContract = false;
+    lowered->walk([&](vector::ContractionOp) { hasContract = true; });
+    bool tensorCores = isSixteenBit(binding) && tiles.useTensorCores &&
+                       tiles.threads % 32 == 0 && tiles.tileKv % 16 == 0 &&
+                       k.concrete.op.getMaskAttr();
+    EXPECT_EQ(hasContract, tensorCores);
+    EXPECT_EQ(func->hasAttr("attn.gpu.tensor_cores"), tensorCores);
+    EXPECT_FALSE(func->hasAttr("attn.gpu.async_copies"));
+  } else {
+    checkSoftmaxKernelForm(binding, tiles, *lowered, func, q, v);
+  }
 
   CompileOptions options;
   // Only the CPU lowering of what is already there.
@@ -190,21 +218,46 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
-/// Linear-attention kernels (feature_map, decay), selections and quantized
-/// Q K^T are lowered by the tile program only; convert-attn-tile-to-gpu refuses
-/// them (test/zoo/wave2-linear.mlir, wave2-selection.mlir,
-/// wave2-quant.mlir).
+/// Selections, quantized Q K^T, row epilogues, affine normalizations and
+/// the linear-attention forms the GPU kernels lack (feature maps that are
+/// not elementwise or read the sequence, decays per position or channel,
+/// the quadratic form under a mask other than causal) are lowered by the
+/// tile program only; convert-attn-tile-to-gpu refuses them
+/// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "linear attention, block selection, quantization, row epilogues, "
-    "affine normalizations and multi-branch specs have no GPU lowering yet "
-    "(CPU tile program only)";
+    "block selection, quantization, row epilogues, affine normalizations, "
+    "multi-branch specs and these linear-attention forms have no GPU "
+    "lowering yet (CPU tile program only)";
+
+/// Whether the linear kernel runs the spec's feature map and decay: an
+/// elementwise map of q and k, a decay constant along the keys, and the
+/// chunked (causal) or global (no mask) form.
+bool linearOnGPU(AttentionOp op) {
+  FeatureMapAttr map = op.getFeatureMapAttr();
+  if (map && !(FeatureMapAttr::isElementwiseKind(map.getKind()) &&
+              FeatureMapAttr::isElementwiseKind(map.getKeys())))
+    return false;
+  if (Value decay = op.getDecay()) {
+    auto type = cast<RankedTensorType>(decay.getType());
+    if (type.getRank() != 3 || type.getDimSize(2) != 1)
+      return false;
+  }
+  MaskAttrInterface mask = op.getMaskAttr();
+  bool noMods = op.getMaskFn().empty() && op.getScoreMod().empty() &&
+                op.getWeightMod().empty() && !op.getScoreModsAttr() &&
+                !op.getBias() && !op.getLse();
+  if (!mask)
+    return noMods && !op.getDecay() && !op.getSinkLogits();
+  return noMods && isa<CausalMaskAttr>(mask);
+}
 
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
 /// multi-branch spec is refused whatever its first branch is (Flux
 /// Attention's first branch is plain causal attention).
 bool hasNoGPULowering(const SpecBinding &binding) {
   AttentionOp op = binding.op;
-  return binding.multiBranch || op.hasLinearKernel() || op.hasSelection() ||
+  return binding.multiBranch || (op.hasLinearKernel() && !linearOnGPU(op)) ||
+         op.hasSelection() ||
          op.hasQuantizedQK() || op.hasRowEpilogue() ||
          op.hasAffineNormalization();
 }
@@ -697,6 +750,148 @@ TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
   llvm::consumeError(refused.takeError());
   attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size, *args,
                             clamped);
+}
+
+
+//===----------------------------------------------------------------------===//
+// Linear attention: the chunked causal and the global O(N) forms
+//===----------------------------------------------------------------------===//
+
+/// Inline linear-attention specs (SpecCase): elementwise feature maps, l1
+/// or none, a decay constant per head or per (batch, head), an output gate,
+/// causal (chunked) and unmasked (global), f32, bf16 and f16.
+const SpecCase kLinearCases[] = {
+    {"elu_l1_causal",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+    {"relu_causal_default_scale",
+     "feature_map(#attn.feature_map<relu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>)"},
+    {"sigmoid_silu_causal_gate",
+     "output_gate(%g : tensor<?x?x?xf32>) "
+     "feature_map(#attn.feature_map<sigmoid, keys = silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(0.5)",
+     false, "f32", ", %g: tensor<?x?x?xf32>"},
+    {"decay_per_head",
+     "decay(%a : tensor<1x?x1xf32>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "f32", ", %a: tensor<1x?x1xf32>"},
+    {"decay_per_batch_head_elu_l1",
+     "decay(%a : tensor<?x?x1xf32>) "
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", ", %a: tensor<?x?x1xf32>"},
+    {"elu_l1_global",
+     "feature_map(#attn.feature_map<elu_plus_one>) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+    {"exp_global_gate",
+     "output_gate(%g : tensor<?x?x?xf32>) "
+     "feature_map(#attn.feature_map<exp>) "
+     "normalization(#attn.normalize<identity>)",
+     false, "f32", ", %g: tensor<?x?x?xf32>"},
+    {"elu_l1_causal_bf16",
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "bf16"},
+    {"decay_per_head_bf16",
+     "decay(%a : tensor<1x?x1xbf16>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "bf16", ", %a: tensor<1x?x1xbf16>"},
+    {"relu_global_f16",
+     "feature_map(#attn.feature_map<relu>) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "f16"},
+};
+
+/// Chunks: the automatic one (64 or what fits), 5 (not a power of two:
+/// lengths end inside chunks), 8 with 32 threads (strided stages) and 16.
+const TileCase kLinearTiles[] = {
+    {"auto", {0, 0, 128, 101376}},
+    {"chunk5_t64", {5, 5, 64, 101376}},
+    {"chunk8_t32", {8, 8, 32, 101376}},
+    {"chunk16_t128", {16, 16, 128, 101376}},
+};
+
+class GPULinearTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
+  MLIRContext context;
+};
+
+TEST_P(GPULinearTest, PreMappingIRMatchesReference) {
+  const SpecCase &c = kLinearCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_TRUE(linearOnGPU(binding->op));
+  std::vector<ProblemSize> sizes = {
+      {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the chunks
+      {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
+      {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
+      {2, 4, 2, 1, 1, 8, 8},     // one token
+      {1, 2, 2, 70, 70, 24, 80}, // Dv > 64: two blocks of value columns
+  };
+  for (const TileCase &t : kLinearTiles)
+    for (const ProblemSize &s : sizes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " chunk " << t.name << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+      checkSpec(*binding, s, t.tiles, /*seeds=*/{5, 6});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Linear, GPULinearTest,
+    ::testing::Range(0, int(std::size(kLinearCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kLinearCases[info.param].name);
+    });
+
+// A NaN (head 0, key 5) and an infinity (head 1, key 20) in value rows: the
+// causal rows before them stay finite and the later ones are NaN or
+// infinite as in the reference, in both the chunk's own products (which
+// stop at the diagonal) and the carried state (which folds a key only once
+// its chunk is done); the padding keys past Nk never reach the state.
+// Positive feature maps only (ELU+1, with and without a decay): the state is
+// the factorized order sum_j phi(k_j) v_j^T, so with features of both signs
+// (or zeros) an infinite value makes state entries +inf, -inf (or NaN, 0 x
+// inf) that phi(q) . state sums to NaN where the reference's (phi(q) .
+// phi(k_j)) v_j is +-inf; the CPU's chunked form has the same order.
+TEST(GPULinearExcludedValuesTest, NonFiniteValuesReachOnlyLaterRows) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  for (const SpecCase &c : {kLinearCases[0], kLinearCases[4]}) {
+    std::string source = makeSpec(c);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(source, &context);
+    ASSERT_TRUE(module) << source;
+    FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+    ASSERT_TRUE(succeeded(binding));
+    const int64_t n = 37, dv = 16;
+    ProblemSize size{1, 2, 2, n, n, 16, dv};
+    auto args = makeRandomInputs(*binding, size, 5);
+    ASSERT_TRUE(static_cast<bool>(args)) << llvm::toString(args.takeError());
+    NDArray &v = (*args)[2];
+    for (int64_t x = 0; x < dv; ++x) {
+      v.setDouble(5 * dv + x, std::nan(""));
+      v.setDouble((n + 20) * dv + x, std::numeric_limits<double>::infinity());
+    }
+    for (const TileCase &t : kLinearTiles) {
+      SCOPED_TRACE(testing::Message() << c.name << " chunk " << t.name);
+      GPUOnCPU kernel;
+      compileOnCPU(*binding, *args, t.tiles, kernel);
+      ASSERT_FALSE(testing::Test::HasFatalFailure());
+      Comparison out;
+      attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size,
+                                *args, *args, &out);
+      EXPECT_EQ(out.nonFinite, 0);
+    }
+  }
 }
 
 } // namespace

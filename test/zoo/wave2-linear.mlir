@@ -103,8 +103,11 @@
 // RUN: attn-run %zoo/linear/flowformer.mlir --random 47 --tile-program --linear-chunk 0 --split-kv 3 --shape 1,4,2,100,70,16 --check | FileCheck %s
 // RUN: attn-run %zoo/linear/flowformer.mlir --random 48 --tile-program --element-type bf16 --shape 1,2,2,1,1,16 --check | FileCheck %s
 
-// The untiled lowering and the GPU refuse kernels with a
-// located diagnostic (the tile program is their only lowering).
+// The untiled lowering refuses kernels with a located diagnostic (the tile
+// program is their only CPU lowering); the GPU lowers the chunked and global
+// forms with elementwise maps and a decay per head (lightning2, the linear
+// transformer: test/Target/PTX/linear.mlir, GPULinearTest) and refuses the
+// others, naming the form.
 // RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
 // RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
@@ -119,5 +122,5 @@
 // CHECK-NOT: FAIL
 // CPU: lightning2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention is lowered through the tile program only
 // UNTILED: linear_transformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel
-// GPUFLOW: flowformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.key_weights' op a linear-attention feature map has no GPU lowering yet
-// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.decay_prefix' op a decay has no GPU lowering yet
+// GPUFLOW: flowformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.key_weights' op key weights (query_weighted, flow) has no GPU lowering yet
+// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.decay_prefix' op a data-dependent decay (one per key position{{.*}} has no GPU lowering yet

@@ -256,8 +256,11 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
   let description = [{
     Lowers the tile program of every spec with static shapes (the
     `scf.forall` over the work items that `attn-to-tile` builds, with
-    `linear-chunk=0` and `split-kv=1`) to the FlashAttention-2 kernel in its
-    form *before* thread mapping. What a work item computes is read from the
+    `split-kv=1`) to the FlashAttention-2 kernel in its form *before*
+    thread mapping, or, for the O(N) forms of linear attention (the chunked
+    causal and the global program of `attn_tile.read_state` /
+    `attn_tile.update_state`, `linear-chunk` > 0), to the linear-attention
+    kernel (below). What a work item computes is read from the
     tile ops: the `attn_tile.load`s of Q, K and V (and the head maps their
     head indices read), the scale of `attn_tile.scores`, the mask attribute
     and `mask_fn` region of `attn_tile.mask`, the bias, `score_mods` and
@@ -274,12 +277,30 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
     program's `tile_q` / `tile_kv`: the tile ops are per-tile math that
     holds for any tile size.
 
+    The linear-attention kernel reads the loads of Q, K and V, their
+    elementwise `attn_tile.feature_map`s, the scale of
+    `attn_tile.read_state`, l1 and the per-row gate of `attn_tile.finalize`
+    and a decay constant per (batch, head) from `attn_tile.decay_prefix`:
+    one block per (batch, head, up to 64 value columns), the state (with
+    l1 the key sum as an extra column) in shared memory, the chunks of
+    `tile-kv` keys (automatic: 64, 32, 16 or 8, what fits
+    `max-shared-bytes`) in order, SIMT stages for the chunk's scores below
+    the diagonal, its output (the chunk's keys and the decayed state) and
+    the state update; the global form folds every key chunk into the state,
+    then reads it per query chunk. f32 arithmetic, except that with
+    f16/bf16 inputs and `use-tensor-cores` the causal form's two chunk
+    products (scores, decayed scores times V) are warp-level 16x8x16
+    stages on 16-bit copies (chunks of a multiple of 16, whole warps).
+
     Other forms are refused on the tile op that needs them, "has no GPU
-    lowering yet": linear attention (feature maps, decay, the carried
-    state of the chunked and global forms), quantization, block selection,
-    affine normalizations (`kept_sums`), row epilogues and element-wise
-    output gates, and the split-KV form (`attn_tile.merge`, key ranges).
-    Tile programs whose shapes are dynamic are refused too.
+    lowering yet", naming the form: linear attention's quadratic form
+    (feature maps and decay under other masks), feature maps that change
+    the feature dimension (`attn_tile.expand_features`), key maps over the
+    sequence and key weights, decays per position or per key channel,
+    quantization, block selection, affine normalizations (`kept_sums`),
+    row epilogues and element-wise output gates, and the split-KV form
+    (`attn_tile.merge`, key ranges). Tile programs whose shapes are dynamic
+    are refused too.
 
     The kernel:
 
@@ -401,7 +422,8 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
     Option<"tileQ", "tile-q", "int64_t", "0",
            "Queries per tile (0: the largest that fits max-shared-bytes)">,
     Option<"tileKv", "tile-kv", "int64_t", "0",
-           "Keys per tile (0: chosen with tile-q)">,
+           "Keys per tile (0: chosen with tile-q); the linear-attention "
+           "kernel's chunk">,
     Option<"threads", "threads", "int64_t", "128", "Threads per block">,
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
            "Shared-memory budget per block for the automatic tile sizes "

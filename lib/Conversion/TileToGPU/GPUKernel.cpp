@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GPUKernel.h"
+#include "KernelBuilder.h"
 
 
 #include "attn/Analysis/TileList.h"
@@ -248,71 +249,13 @@ enum class KeyPass {
   FinalWeights,
 };
 
-class GPULowering {
+class GPULowering : public KernelBuilder {
 public:
   GPULowering(const GPUSpec &spec, GPUTileConfig cfg);
 
   LogicalResult run();
 
 private:
-  Value idx(int64_t v) { return e.idx(v); }
-  /// A constant i32 table (a tensor constant: One-Shot Bufferize turns it
-  /// into a memref.global read where the constant is, i.e. inside the
-  /// kernel, so that outlining clones it into the GPU module).
-  Value table(ArrayRef<int32_t> data) {
-    auto type = RankedTensorType::get({static_cast<int64_t>(data.size())},
-                                      b.getI32Type());
-    return arith::ConstantOp::create(b, loc, type,
-                                     DenseElementsAttr::get(type, data));
-  }
-  Value lookup(Value table, Value index) {
-    return arith::IndexCastOp::create(
-        b, loc, b.getIndexType(),
-        tensor::ExtractOp::create(b, loc, table, ValueRange{index}));
-  }
-  Value load(Value memref, ValueRange indices) {
-    return memref::LoadOp::create(b, loc, memref, indices);
-  }
-  void store(Value v, Value memref, ValueRange indices) {
-    memref::StoreOp::create(b, loc, v, memref, indices);
-  }
-  Value divui(Value x, int64_t y) {
-    return arith::DivUIOp::create(b, loc, x, idx(y));
-  }
-  Value remui(Value x, int64_t y) {
-    return arith::RemUIOp::create(b, loc, x, idx(y));
-  }
-  Value sharedBuffer(ArrayRef<int64_t> shape, Type elementType = {}) {
-    auto space = gpu::AddressSpaceAttr::get(b.getContext(),
-                                            gpu::AddressSpace::Workgroup);
-    return memref::AllocOp::create(
-        b, loc,
-        MemRefType::get(shape, elementType ? elementType : b.getF32Type(),
-                        MemRefLayoutAttrInterface(), space));
-  }
-  /// exp(x) as exp2(x * log2(e)): PTX ex2.approx on the GPU.
-  Value exp(Value x) {
-    return math::Exp2Op::create(
-        b, loc, arith::MulFOp::create(b, loc, x, e.f32(1.4426950408889634)));
-  }
-  /// A loop nest `for (lb..ub)` with `body(iv)`.
-  void forLoop(Value lb, Value ub, int64_t step,
-               function_ref<void(Value)> body) {
-    auto loop = scf::ForOp::create(b, loc, lb, ub, idx(step));
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(loop.getBody()->getTerminator());
-    body(loop.getInductionVar());
-  }
-  /// A reduction loop over [0, n) with one f32 accumulator.
-  Value reduce(int64_t n, Value init,
-               function_ref<Value(Value iv, Value acc)> body) {
-    auto loop = scf::ForOp::create(
-        b, loc, idx(0), idx(n), idx(1), ValueRange{init},
-        [&](OpBuilder &, Location, Value iv, ValueRange acc) {
-          scf::YieldOp::create(b, loc, ValueRange{body(iv, acc[0])});
-        });
-    return loop.getResult(0);
-  }
   /// A reduction over [0, n) in `ways` interleaved partial accumulators
   /// (element j into accumulator j mod ways, all starting from `init`),
   /// combined at the end: independent dependency chains for the GPU's
@@ -344,11 +287,6 @@ private:
     }
     return parts.front();
   }
-  /// A `#gpu.thread<x>` forall of `count` iterations: body(thread).
-  void threadForall(int64_t count, function_ref<void(Value)> body);
-  /// A thread-level stage over [0, n): a `#gpu.thread<x>` forall of
-  /// min(n, threads) iterations, each striding over the elements.
-  void threadLoop(int64_t n, function_ref<void(Value)> body);
   /// A thread-level stage over the O elements in registers: thread t owns
   /// elements x = t + k T of the Bq x Dv tile, k < oPerThread (slot k of
   /// its row of oRegs); `body(k, x)` for those below Bq Dv.
@@ -364,25 +302,6 @@ private:
   /// The same elements of thread t, inside a stage.
   void accumulatorElementsOf(
       Value t, function_ref<void(ValueRange frag, Value i, Value c)> body);
-  /// `if (cond) body()`.
-  void ifThen(Value cond, function_ref<void()> body) {
-    auto ifOp = scf::IfOp::create(b, loc, cond, /*withElseRegion=*/false);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-    body();
-  }
-  /// `cond ? then() : otherwise` with `then` evaluated only when needed.
-  Value ifElse(Value cond, function_ref<Value()> then, Value otherwise) {
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{otherwise.getType()},
-                                  cond, /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(b, loc, ValueRange{then()});
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc, ValueRange{otherwise});
-    return ifOp.getResult(0);
-  }
-
   // Stages of one work item, in the block-level forall (see run()).
   /// One pass over the work item's key tiles.
   void keyTiles(KeyPass pass);
@@ -529,9 +448,6 @@ private:
 
   const GPUSpec &spec;
   GPUTileConfig cfg;
-  OpBuilder b;
-  Location loc;
-  ScalarEmitter e;
   SoftmaxMath sm;
 
   // The problem.
@@ -579,7 +495,7 @@ private:
 } // namespace
 
 GPULowering::GPULowering(const GPUSpec &spec, GPUTileConfig cfg)
-    : spec(spec), cfg(cfg), b(spec.root), loc(spec.root->getLoc()), e(b, loc),
+    : KernelBuilder(spec.root, cfg.threads), spec(spec), cfg(cfg),
       sm(b, loc, [this](Value x) { return exp(x); }) {
   auto qType = cast<RankedTensorType>(spec.query.getType());
   auto kType = cast<RankedTensorType>(spec.key.getType());
@@ -598,16 +514,6 @@ GPULowering::GPULowering(const GPUSpec &spec, GPUTileConfig cfg)
   inElem = qType.getElementType();
   tcLayout = tensorCoreLayout(cfg, D, Dv);
   oCols = tc ? tcLayout.dvPad() : Dv;
-}
-
-void GPULowering::threadForall(int64_t count, function_ref<void(Value)> body) {
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)}, ValueRange{},
-      b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
-          b.getContext(), gpu::MappingId::DimX)}));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getBody()->getTerminator());
-  body(forall.getInductionVar(0));
 }
 
 void GPULowering::ownedOElements(
@@ -653,16 +559,6 @@ void GPULowering::accumulatorElementsOf(
   }
 }
 
-void GPULowering::threadLoop(int64_t n, function_ref<void(Value)> body) {
-  int64_t t = std::min(n, cfg.threads);
-  threadForall(t, [&](Value tid) {
-    if (n <= t)
-      body(tid);
-    else
-      forLoop(tid, idx(n), t, body);
-  });
-}
-
 static const float negInf = -std::numeric_limits<float>::infinity();
 
 LogicalResult GPULowering::run() {
@@ -696,11 +592,7 @@ LogicalResult GPULowering::run() {
         MemRefType::get(cast<RankedTensorType>(lse.getType()).getShape(),
                         b.getF32Type()));
 
-  auto blockMapping = b.getArrayAttr(
-      {gpu::GPUBlockMappingAttr::get(b.getContext(), gpu::MappingId::DimX)});
-  auto blocks = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(numItems)}, ValueRange{},
-      blockMapping);
+  scf::ForallOp blocks = blockForall(numItems);
   if (auto func = spec.root->getParentOfType<func::FuncOp>()) {
     func->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
@@ -1553,34 +1445,10 @@ void GPULowering::storeOutput(bool scaled) {
 }
 
 void GPULowering::replaceRoot() {
-  // The producers of the root's operands and of the values its regions
-  // use: erased below once nothing else uses them.
-  llvm::SetVector<Operation *> producers;
-  llvm::SetVector<Value> used;
-  getUsedValuesDefinedAbove(spec.root->getRegions(), used);
-  used.insert(spec.root->operand_begin(), spec.root->operand_end());
-  for (Value v : used)
-    if (Operation *producer = v.getDefiningOp())
-      producers.insert(producer);
-  auto replace = [&](Value result, Value buffer) {
-    Value tensor = bufferization::ToTensorOp::create(
-        b, loc, result.getType(), buffer, /*restrict=*/true,
-        /*writable=*/true);
-    result.replaceAllUsesWith(tensor);
-  };
-  replace(spec.output, outBuffer);
+  SmallVector<std::pair<Value, Value>> results = {{spec.output, outBuffer}};
   if (lseBuffer)
-    replace(spec.lse, lseBuffer);
-  spec.root->erase();
-  while (!producers.empty()) {
-    Operation *producer = producers.pop_back_val();
-    if (!isOpTriviallyDead(producer))
-      continue;
-    for (Value operand : producer->getOperands())
-      if (Operation *next = operand.getDefiningOp())
-        producers.insert(next);
-    producer->erase();
-  }
+    results.push_back({spec.lse, lseBuffer});
+  replaceByBuffers(spec.root, results, b);
 }
 
 //===----------------------------------------------------------------------===//

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GPUKernel.h"
+#include "LinearKernel.h"
 
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
@@ -34,15 +35,59 @@ using namespace attn::gpu_kernel;
 
 namespace {
 
-/// Why the GPU kernel cannot run an attn_tile op that appears in a tile
-/// program (empty: the kernel implements the op).
-std::string unsupportedFeature(Operation *op) {
+/// The forms of linear attention the kernels lack (empty: one they run):
+/// in the O(N) forms (`linear`, LinearKernel.h) the elementwise feature
+/// maps, a decay constant per (batch, head) and the carried state; in the
+/// quadratic form (a mask other than causal, split-KV, linear-chunk = 0)
+/// none of them.
+std::string unsupportedLinearFeature(Operation *op, bool linear) {
+  const char *quadratic =
+      " in the quadratic form (a mask other than causal, split-KV or "
+      "linear-chunk = 0; the GPU runs the chunked causal and the global "
+      "forms)";
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp, KeyWeightsOp>(
-          [](auto) { return "a linear-attention feature map"; })
-      .Case<DecayPrefixOp, DecayOp>([](auto) { return "a decay"; })
+      .Case<FeatureMapOp>([&](auto) -> std::string {
+        return linear ? "" : std::string("a linear-attention feature map") +
+                                 quadratic;
+      })
+      .Case<DecayOp>([&](auto) -> std::string {
+        return linear ? "" : std::string("a decay") + quadratic;
+      })
+      .Case<DecayPrefixOp>([&](DecayPrefixOp prefix) -> std::string {
+        auto type = cast<RankedTensorType>(prefix.getDecay().getType());
+        if (type.getRank() == 4)
+          return "a gate per key channel (a rank-4 decay)";
+        if (type.getDimSize(2) != 1)
+          return "a data-dependent decay (one per key position; the GPU runs "
+                 "a decay constant per head, extent 1 along the keys)";
+        return linear ? "" : std::string("a decay") + quadratic;
+      })
       .Case<ReadStateOp, UpdateStateOp>(
-          [](auto) { return "linear attention's carried state"; })
+          [&](auto) -> std::string { return ""; })
+      .Case<GatedScoresOp>(
+          [](auto) { return "a gate per key channel (gated scores)"; })
+      .Case<ExpandFeaturesOp>([](auto) {
+        return "a feature map that changes the feature dimension (hedgehog, "
+               "taylor2, softmax)";
+      })
+      .Case<SequenceMapOp>([](auto) {
+        return "a key map over the sequence (sequence_softmax, "
+               "sequence_scale)";
+      })
+      .Case<KeyWeightsOp>(
+          [](auto) { return "key weights (query_weighted, flow)"; })
+      .Default([](Operation *) { return "?"; });
+}
+
+/// Why the GPU kernels cannot run an attn_tile op that appears in a tile
+/// program (empty: they implement the op); `linear`: the program is an
+/// O(N) form of linear attention.
+std::string unsupportedFeature(Operation *op, bool linear) {
+  if (isa<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp, KeyWeightsOp,
+          DecayPrefixOp, DecayOp, GatedScoresOp, ReadStateOp, UpdateStateOp>(
+          op))
+    return unsupportedLinearFeature(op, linear);
+  return llvm::TypeSwitch<Operation *, std::string>(op)
       .Case<QuantizeOp, QuantizeChannelsOp, QuantizeFP8Op, FP8ChannelsOp,
             RoundFP8Op, SignOp,
             LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
@@ -102,6 +147,19 @@ template <typename OpTy> OpTy firstIn(Region &region) {
   return OpTy();
 }
 
+/// The scale of Q K^T (`scale` of `user`): a constant, or 1 / sqrt(D)
+/// (rsqrt of the head dim).
+FailureOr<double> scaleOf(Value scale, int64_t d, Operation *user) {
+  if (auto constant = scale.getDefiningOp<arith::ConstantFloatOp>())
+    return constant.value().convertToDouble();
+  // attn-to-tile's default scale, rsqrt(D) at run time.
+  if (scale.getDefiningOp<math::RsqrtOp>())
+    return 1.0 / std::sqrt(static_cast<double>(d));
+  user->emitOpError() << "has a scale that is neither a constant nor the "
+                         "default 1 / sqrt(D): no GPU lowering yet";
+  return failure();
+}
+
 /// Reads the GPUSpec of one tile program (the work-item forall `root`,
 /// whose attn_tile ops the kernel implements).
 class TileProgramReader {
@@ -120,8 +178,6 @@ private:
   /// head map (null: GQA groups).
   FailureOr<std::pair<Value, Value>> loadedTensor(Value tile,
                                                   Operation *user);
-  /// scale * Q K^T: a constant, or 1 / sqrt(D) (rsqrt of the head dim).
-  FailureOr<double> scaleOf(ScoresOp scores, int64_t d);
   /// The loops, their score, mask and update ops.
   LogicalResult readLoops(GPUSpec &spec);
   LogicalResult readRowEnd(GPUSpec &spec);
@@ -139,18 +195,6 @@ TileProgramReader::loadedTensor(Value tile, Operation *user) {
   }
   return std::pair<Value, Value>(load.getSource(),
                                  extractedTensor(load.getHead(), root));
-}
-
-FailureOr<double> TileProgramReader::scaleOf(ScoresOp scores, int64_t d) {
-  Value scale = scores.getScale();
-  if (auto constant = scale.getDefiningOp<arith::ConstantFloatOp>())
-    return constant.value().convertToDouble();
-  // attn-to-tile's default scale, rsqrt(D) at run time.
-  if (scale.getDefiningOp<math::RsqrtOp>())
-    return 1.0 / std::sqrt(static_cast<double>(d));
-  (void)fail(scores, "has a scale that is neither a constant nor the "
-                     "default 1 / sqrt(D): no GPU lowering yet");
-  return failure();
 }
 
 LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
@@ -188,7 +232,7 @@ LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
       return fail(root, "reads Q, K or V of dynamic shape: the GPU kernel "
                         "needs static shapes (specialize the spec first)");
   int64_t d = cast<RankedTensorType>(spec.query.getType()).getDimSize(3);
-  FailureOr<double> scale = scaleOf(scores, d);
+  FailureOr<double> scale = scaleOf(scores.getScale(), d, scores);
   if (failed(scale))
     return failure();
   spec.scale = *scale;
@@ -231,6 +275,80 @@ FailureOr<GPUSpec> TileProgramReader::read() {
   return spec;
 }
 
+/// The tile of `value` before an elementwise feature map: (the load, the
+/// map if any); a null load when `value` is not a loaded tile.
+std::pair<LoadOp, std::optional<FeatureMapKind>> mappedLoad(Value value) {
+  std::optional<FeatureMapKind> map;
+  if (auto phi = value.getDefiningOp<FeatureMapOp>()) {
+    map = phi.getMap().getKind();
+    value = phi.getTile();
+  }
+  return {value.getDefiningOp<LoadOp>(), map};
+}
+
+/// Reads the LinearSpec of an O(N) linear-attention tile program: the
+/// chunked form (read_state, the chunk's scores, update_state in one loop)
+/// or the global one (update_state over the key chunks, then read_state
+/// over the query chunks).
+FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
+  LinearSpec spec;
+  spec.root = root;
+  ReadStateOp read;
+  UpdateStateOp update;
+  FinalizeOp finalize;
+  ScoresOp scores;
+  DecayPrefixOp prefix;
+  root.walk([&](Operation *op) {
+    if (auto o = dyn_cast<ReadStateOp>(op); o && !read)
+      read = o;
+    else if (auto o = dyn_cast<UpdateStateOp>(op); o && !update)
+      update = o;
+    else if (auto o = dyn_cast<FinalizeOp>(op); o && !finalize)
+      finalize = o;
+    else if (auto o = dyn_cast<ScoresOp>(op); o && !scores)
+      scores = o;
+    else if (auto o = dyn_cast<DecayPrefixOp>(op); o && !prefix)
+      prefix = o;
+  });
+  auto fail = [&](Operation *op, const Twine &message) {
+    op->emitOpError() << message;
+    return failure();
+  };
+  if (!read || !update || !finalize || root->getNumResults() != 1)
+    return fail(root, "is not a chunked or global linear-attention program "
+                      "of one output: no GPU lowering yet");
+  auto [qLoad, qMap] = mappedLoad(read.getQuery());
+  auto [kLoad, kMap] = mappedLoad(update.getKey());
+  auto vLoad = update.getValue().getDefiningOp<LoadOp>();
+  if (!qLoad || !kLoad || !vLoad)
+    return fail(update, "reads a tile that is not a loaded (and mapped) Q, "
+                        "K or V tile: this form has no GPU lowering yet");
+  spec.query = qLoad.getSource();
+  spec.key = kLoad.getSource();
+  spec.value = vLoad.getSource();
+  spec.kHeadMap = extractedTensor(kLoad.getHead(), root);
+  spec.vHeadMap = extractedTensor(vLoad.getHead(), root);
+  spec.queryMap = qMap;
+  spec.keyMap = kMap;
+  spec.causal = static_cast<bool>(scores);
+  spec.l1 = finalize.getDivide();
+  spec.outputGate = finalize.getGate();
+  if (prefix)
+    spec.decay = prefix.getDecay();
+  spec.output = root.getResult(0);
+  for (Value operand : {spec.query, spec.key, spec.value, spec.output})
+    if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
+      return fail(root, "reads or writes a tensor of dynamic shape: the GPU "
+                        "kernel needs static shapes (specialize the spec "
+                        "first)");
+  int64_t d = cast<RankedTensorType>(spec.query.getType()).getDimSize(3);
+  FailureOr<double> scale = scaleOf(read.getScale(), d, read);
+  if (failed(scale))
+    return failure();
+  spec.scale = *scale;
+  return spec;
+}
+
 struct ConvertAttnTileToGPUPass
     : public attn::impl::ConvertAttnTileToGPUBase<ConvertAttnTileToGPUPass> {
   using Base::Base;
@@ -242,11 +360,12 @@ struct ConvertAttnTileToGPUPass
   }
 
   /// The tile programs' work-item foralls (the outermost scf.foralls
-  /// holding attn_tile ops); fails on an attn_tile op the kernel does not
+  /// holding attn_tile ops), the O(N) linear-attention ones (a carried
+  /// state) in `linear`; fails on an attn_tile op the kernels do not
   /// implement, in them or outside of them (the per-call ops of
   /// quantization, selection, sequence maps and key weights).
-  FailureOr<SmallVector<scf::ForallOp>> tilePrograms() {
-    SmallVector<scf::ForallOp> programs;
+  LogicalResult tilePrograms(SmallVectorImpl<scf::ForallOp> &programs,
+                             SmallVectorImpl<scf::ForallOp> &linear) {
     auto refuse = [](Operation *op, StringRef feature) {
       op->emitOpError() << feature
                         << " has no GPU lowering yet (it runs on the CPU "
@@ -256,13 +375,17 @@ struct ConvertAttnTileToGPUPass
     WalkResult walk = getOperation().walk<WalkOrder::PreOrder>(
         [&](Operation *op) {
           if (auto forall = dyn_cast<scf::ForallOp>(op)) {
+            bool isLinear = false;
+            forall.walk([&](Operation *inner) {
+              isLinear |= isa<ReadStateOp, UpdateStateOp>(inner);
+            });
             Operation *tileOp = nullptr, *unsupported = nullptr;
             std::string feature;
             forall.walk([&](Operation *inner) {
               if (!isa<AttnTileDialect>(inner->getDialect()))
                 return WalkResult::advance();
               tileOp = tileOp ? tileOp : inner;
-              feature = unsupportedFeature(inner);
+              feature = unsupportedFeature(inner, isLinear);
               if (feature.empty())
                 return WalkResult::advance();
               unsupported = inner;
@@ -272,6 +395,10 @@ struct ConvertAttnTileToGPUPass
               return WalkResult::advance();
             if (unsupported)
               return refuse(unsupported, feature);
+            if (isLinear) {
+              linear.push_back(forall);
+              return WalkResult::skip();
+            }
             if (!firstIn<ForKeyTilesOp>(forall.getBodyRegion()))
               return refuse(tileOp, "this form of the tile program");
             programs.push_back(forall);
@@ -279,13 +406,11 @@ struct ConvertAttnTileToGPUPass
           }
           if (!isa<AttnTileDialect>(op->getDialect()))
             return WalkResult::advance();
-          std::string feature = unsupportedFeature(op);
+          std::string feature = unsupportedFeature(op, /*linear=*/false);
           return refuse(op, feature.empty() ? "this op outside a work item"
                                             : feature);
         });
-    if (walk.wasInterrupted())
-      return failure();
-    return programs;
+    return failure(walk.wasInterrupted());
   }
 
   void runOnOperation() override {
@@ -296,21 +421,31 @@ struct ConvertAttnTileToGPUPass
              "tile-kv both positive or both 0 (automatic)";
       return signalPassFailure();
     }
-    FailureOr<SmallVector<scf::ForallOp>> programs = tilePrograms();
-    if (failed(programs))
+    SmallVector<scf::ForallOp> programs, linearPrograms;
+    if (failed(tilePrograms(programs, linearPrograms)))
       return signalPassFailure();
     // Read every program before building any kernel: a refusal leaves the
     // function as it was.
     SmallVector<GPUSpec> specs;
-    for (scf::ForallOp program : *programs) {
+    for (scf::ForallOp program : programs) {
       FailureOr<GPUSpec> spec = TileProgramReader(program).read();
       if (failed(spec))
         return signalPassFailure();
       specs.push_back(*spec);
     }
+    SmallVector<LinearSpec> linearSpecs;
+    for (scf::ForallOp program : linearPrograms) {
+      FailureOr<LinearSpec> spec = readLinearProgram(program);
+      if (failed(spec))
+        return signalPassFailure();
+      linearSpecs.push_back(*spec);
+    }
     KernelOptions options = kernelOptions();
     for (const GPUSpec &spec : specs)
       if (failed(buildGPUKernel(spec, options)))
+        return signalPassFailure();
+    for (const LinearSpec &spec : linearSpecs)
+      if (failed(buildLinearKernel(spec, options)))
         return signalPassFailure();
     expandIndexAbs(getOperation());
   }

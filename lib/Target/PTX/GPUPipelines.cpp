@@ -40,17 +40,21 @@ static attn::ConvertAttnTileToGPUOptions tilingOptions(
 /// every spec, read from its tile program.
 static void addKernelPasses(OpPassManager &pm,
                             const attn::gpu::GPUTileOptions &tiles) {
-  // The forms the GPU kernel implements: one work item per query tile (no
-  // split-KV) and the quadratic form of linear attention, which the kernel
-  // runs where the spec has no feature map or decay. The kernel chooses
-  // its own tiles (convert-attn-tile-to-gpu); given ones go to both.
+  // The forms the GPU kernels implement: one work item per query tile (no
+  // split-KV) and the O(N) forms of linear attention (chunked causal,
+  // global), which the linear kernel runs (LinearKernel.h). The kernels
+  // choose their own tiles and chunk (convert-attn-tile-to-gpu: the chunk
+  // is tile-kv); given ones go to both.
   attn::AttnToTileOptions program;
   if (tiles.tileQ > 0) {
     program.tileQ = tiles.tileQ;
     program.tileKv = tiles.tileKv;
   }
   program.splitKv = 1;
-  program.linearChunk = 0;
+  // (The value only selects the O(N) forms; the kernel's chunk is its own,
+  // so a tile-kv past attn-to-tile's limit is the kernel's to refuse.)
+  program.linearChunk =
+      tiles.tileKv > 0 ? std::min<int64_t>(tiles.tileKv, 1024) : 64;
   pm.addNestedPass<func::FuncOp>(attn::createAttnToTile(program));
   pm.addNestedPass<func::FuncOp>(
       attn::createConvertAttnTileToGPU(tilingOptions(tiles)));
@@ -172,7 +176,8 @@ struct GPUPipelineCLOptions
                         llvm::cl::desc("Queries per tile (0: automatic)"),
                         llvm::cl::init(0)};
   Option<int64_t> tileKv{*this, "tile-kv",
-                         llvm::cl::desc("Keys per tile (0: automatic)"),
+                         llvm::cl::desc("Keys per tile (0: automatic); the "
+                                        "linear-attention kernel's chunk"),
                          llvm::cl::init(0)};
   Option<int64_t> threads{*this, "threads",
                           llvm::cl::desc("Threads per block"),

@@ -1,0 +1,464 @@
+//===- LinearKernel.cpp - the pre-mapping linear-attention kernel ---------===//
+//
+// A LinearSpec -> one block-level scf.forall over (batch, head, slice of W
+// value columns), each holding its chunk tiles and the carried state in
+// shared memory, with sibling thread-level scf.foralls as stages (a barrier
+// is implied between siblings, as in the FlashAttention-2 kernel of
+// GPUKernel.cpp, whose building blocks it shares: KernelBuilder.h).
+//
+// Causal (chunked) form, per block, chunks of C keys in order:
+//   load:   phi(q) * scale, phi(k) (0 past Nk), V's W columns (0 past Nk,
+//           and with l1 a column of ones: the key sum z is the state's
+//           last column, the weight sum the output's)
+//   scores: S[i][j] = q_i . k_j * lambda^(i - j) for j <= i (0 above the
+//           diagonal)
+//   output: O[i][c] = sum_j S[i][j] V[j][c] + lambda^(i + 1) q_i . state[:, c]
+//   state:  state = lambda^n state + sum_{j < n} lambda^(n - 1 - j) k_j V_j
+//           (n the chunk's keys)
+//   store:  out = O (/ the weight sum with l1, * the gate), rows in range
+// Global form: every key chunk into the state (no decay), then per query
+// chunk O = q . state and the store.
+//
+// The decay is a constant per (batch, head), taken in log space like the
+// CPU's prefix sums: every factor is exp(d log lambda) with 0 <= d <= C, so
+// no factor exceeds 1 and none depends on the position in the sequence.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LinearKernel.h"
+#include "KernelBuilder.h"
+
+#include "attn/Conversion/SoftmaxMath.h"
+
+#include "../AttnToGPU/WarpMMA.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace attn;
+using namespace attn::codegen;
+using namespace attn::gpu_kernel;
+
+namespace {
+
+/// The kernel's tiles: C keys (and queries) per chunk, W value columns per
+/// block, Wa = W plus the column of ones with l1.
+struct LinearConfig {
+  int64_t chunk = 0, width = 0, threads = 128;
+  bool ones = false;
+  /// The chunk's two products (scores, scores x V) on tensor cores: 16-bit
+  /// copies of phi(q), phi(k), V and the decayed scores, f32 accumulation
+  /// (causal form, 16-bit inputs, chunks of a multiple of 16).
+  bool tensorCores = false;
+  int64_t widthAug() const { return width + (ones ? 1 : 0); }
+  /// The columns the loads write: D and Wa, padded with zeros to the mma
+  /// shape (k = 16, n = 8) on tensor cores.
+  int64_t dCols(int64_t d) const { return tensorCores ? (d + 15) / 16 * 16 : d; }
+  int64_t wCols() const {
+    return tensorCores ? (widthAug() + 7) / 8 * 8 : widthAug();
+  }
+  /// S's row stride: one padding column (SIMT), two on tensor cores (the
+  /// 8-byte aligned fragment stores).
+  int64_t sStride() const { return chunk + (tensorCores ? 2 : 1); }
+  /// Shared bytes: Q [C][D'], K [C][D'+1], V and O [C][W'], S (causal),
+  /// the state [D][Wa], and on tensor cores the 16-bit Q, K [C][D'+8],
+  /// V [C][W'+8] and P [C][C+8]; each 16-byte aligned.
+  int64_t sharedBytes(int64_t d, bool causal) const {
+    auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
+    int64_t c = chunk, dc = dCols(d), wc = wCols();
+    int64_t bytes = align(4 * c * dc) + align(4 * c * (dc + 1)) +
+                    2 * align(4 * c * wc) +
+                    (causal ? align(4 * c * sStride()) : 0) +
+                    align(4 * d * widthAug());
+    if (tensorCores)
+      bytes += 2 * align(2 * c * (dc + 8)) + align(2 * c * (wc + 8)) +
+               align(2 * c * (c + 8));
+    return bytes;
+  }
+};
+
+class LinearLowering : public KernelBuilder {
+public:
+  LinearLowering(const LinearSpec &spec, LinearConfig cfg);
+  LogicalResult run();
+
+private:
+  /// Rows `r0 + i` of Q (phi, times the scale) into qs; rows outside
+  /// [0, Nq) read 0 before phi (never written out).
+  void loadQueries(Value t, Value r0);
+  /// Keys and values `k0 + j` into ks and vs, 0 past Nk (so that padding
+  /// never reaches the state), the column of ones with l1.
+  void loadKeysValues(Value t, Value k0);
+  /// phi(x) of the map, or x.
+  Value phi(std::optional<FeatureMapKind> map, Value x) {
+    return map ? e.featureMap(*map, x) : x;
+  }
+  /// lambda^d = exp(d log lambda) for an index d >= 0 (1 without decay).
+  Value decayPow(Value d);
+  /// q_i . row x of a [.][D(+1)] buffer.
+  Value dot(Value a, Value i, Value bBuf, Value j);
+  /// The chunk's scores (causal form).
+  void scoreStage();
+  /// O[i][c] for the chunk: the state's part (causal: decayed since the
+  /// state, plus the chunk's own keys).
+  void outputStage(bool causal);
+  /// The state (and key sum) folds the chunk's n = min(C, Nk - k0) keys.
+  void stateStage(Value k0);
+  /// out rows r0 + i that are in range.
+  void storeStage(Value r0);
+  /// Rows [0, Nq - Nk) of the slice: no key reaches them.
+  void zeroLeadingRows();
+
+  const LinearSpec &spec;
+  LinearConfig cfg;
+  SoftmaxMath sm;
+  int64_t Hq, Nq, D, Hkv, Hv, Nk, Dv, C, W, Wa;
+  Value qMem, kMem, vMem, outBuffer;
+  // The work item: batch, query head, key and value heads, first column.
+  Value bb, h, hk, hv, col0, logDecay;
+  Value qs, ks, vs, ss, os, state;
+  // Tensor cores: the 16-bit copies (the input type) and the decayed
+  // scores P; the padded columns.
+  Value qh, kh, vh, ph;
+  Type inElem;
+  int64_t Dc = 0, Wc = 0;
+};
+
+} // namespace
+
+LinearLowering::LinearLowering(const LinearSpec &spec, LinearConfig cfg)
+    : KernelBuilder(spec.root, cfg.threads), spec(spec), cfg(cfg),
+      sm(b, loc, [this](Value x) { return exp(x); }) {
+  auto qType = cast<RankedTensorType>(spec.query.getType());
+  auto kType = cast<RankedTensorType>(spec.key.getType());
+  auto vType = cast<RankedTensorType>(spec.value.getType());
+  Hq = qType.getDimSize(1), Nq = qType.getDimSize(2), D = qType.getDimSize(3);
+  Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
+  Hv = vType.getDimSize(1), Dv = vType.getDimSize(3);
+  C = cfg.chunk, W = cfg.width, Wa = cfg.widthAug();
+  Dc = cfg.dCols(D), Wc = cfg.wCols();
+  inElem = qType.getElementType();
+}
+
+Value LinearLowering::decayPow(Value d) {
+  if (!logDecay)
+    return e.f32(1.0);
+  Value df = arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI32Type(), d));
+  return exp(mulf(df, logDecay));
+}
+
+Value LinearLowering::dot(Value a, Value i, Value bBuf, Value j) {
+  return reduce(D, e.f32(0.0), [&](Value x, Value acc) {
+    return math::FmaOp::create(b, loc, load(a, {i, x}), load(bBuf, {j, x}),
+                               acc);
+  });
+}
+
+void LinearLowering::loadQueries(Value t, Value r0) {
+  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+    Value i = divui(x, Dc), d = remui(x, Dc);
+    Value qi = e.addi(r0, i);
+    using P = arith::CmpIPredicate;
+    Value inside =
+        e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq)));
+    Value row = e.maxsi(e.minsi(qi, idx(Nq - 1)), idx(0));
+    Value v = e.toF32(load(qMem, {bb, h, row, e.minsi(d, idx(D - 1))}));
+    v = e.select(inside, v, e.f32(0.0));
+    v = mulf(phi(spec.queryMap, v), e.f32(spec.scale));
+    // The mma's padding columns are 0 (phi(0) need not be).
+    if (Dc != D)
+      v = e.select(e.cmp(P::slt, d, idx(D)), v, e.f32(0.0));
+    store(v, qs, {i, d});
+    if (qh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), qh, {i, d});
+  });
+}
+
+void LinearLowering::loadKeysValues(Value t, Value k0) {
+  using P = arith::CmpIPredicate;
+  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+    Value j = divui(x, Dc), d = remui(x, Dc);
+    Value kj = e.addi(k0, j);
+    Value inside = e.cmp(P::slt, kj, idx(Nk));
+    if (Dc != D)
+      inside = e.andi(inside, e.cmp(P::slt, d, idx(D)));
+    Value v = e.toF32(load(kMem, {bb, hk, e.minsi(kj, idx(Nk - 1)),
+                                  e.minsi(d, idx(D - 1))}));
+    v = e.select(inside, phi(spec.keyMap, v), e.f32(0.0));
+    store(v, ks, {j, d});
+    if (kh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), kh, {j, d});
+  });
+  forLoop(t, idx(C * Wc), cfg.threads, [&](Value x) {
+    Value j = divui(x, Wc), c = remui(x, Wc);
+    Value kj = e.addi(k0, j);
+    Value col = e.addi(col0, c);
+    Value inside = e.andi(e.cmp(P::slt, kj, idx(Nk)), e.cmp(P::slt, c, idx(W)));
+    inside = e.andi(inside, e.cmp(P::slt, col, idx(Dv)));
+    Value v = ifElse(
+        inside,
+        [&] {
+          return e.toF32(load(vMem, {bb, hv, e.minsi(kj, idx(Nk - 1)),
+                                     e.minsi(col, idx(Dv - 1))}));
+        },
+        e.f32(0.0));
+    if (cfg.ones) // the key sum's column: 1 for the keys in range
+      v = e.select(e.andi(e.cmp(P::eq, c, idx(W)), e.cmp(P::slt, kj, idx(Nk))),
+                   e.f32(1.0), v);
+    store(v, vs, {j, c});
+    if (vh)
+      store(arith::TruncFOp::create(b, loc, inElem, v), vh, {j, c});
+  });
+}
+
+void LinearLowering::scoreStage() {
+  if (qh) {
+    // S = phi(q) phi(k)^T on tensor cores, then P = the decayed scores below
+    // the diagonal in the input type (0 above), for P V.
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                {qh, kh, ss, C, C, Dc, /*bIsNK=*/true,
+                                 /*accumulate=*/false});
+    threadLoop(C * C, [&](Value x) {
+      Value i = divui(x, C), j = remui(x, C);
+      Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
+      Value s = ifElse(
+          below,
+          [&] { return mulf(load(ss, {i, j}), decayPow(e.subi(i, j))); },
+          e.f32(0.0));
+      store(arith::TruncFOp::create(b, loc, inElem, s), ph, {i, j});
+    });
+    return;
+  }
+  threadLoop(C * C, [&](Value x) {
+    Value i = divui(x, C), j = remui(x, C);
+    Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
+    Value s = ifElse(
+        below, [&] { return mulf(dot(qs, i, ks, j), decayPow(e.subi(i, j))); },
+        e.f32(0.0));
+    store(s, ss, {i, j});
+  });
+}
+
+void LinearLowering::outputStage(bool causal) {
+  if (ph) {
+    // O = P V on tensor cores (the chunk's keys), then the state's part.
+    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                {ph, vh, os, C, Wc, C, /*bIsNK=*/false,
+                                 /*accumulate=*/false});
+    threadLoop(C * Wa, [&](Value x) {
+      Value i = divui(x, Wa), c = remui(x, Wa);
+      Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+        return math::FmaOp::create(b, loc, load(qs, {i, d}),
+                                   load(state, {d, c}), acc);
+      });
+      fromState = mulf(fromState, decayPow(e.addi(i, idx(1))));
+      store(addf(load(os, {i, c}), fromState), os, {i, c});
+    });
+    return;
+  }
+  threadLoop(C * Wa, [&](Value x) {
+    Value i = divui(x, Wa), c = remui(x, Wa);
+    // The state's part (decayed since the state: lambda^(i + 1)).
+    Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+      return math::FmaOp::create(b, loc, load(qs, {i, d}), load(state, {d, c}),
+                                 acc);
+    });
+    if (!causal) {
+      store(fromState, os, {i, c});
+      return;
+    }
+    fromState = mulf(fromState, decayPow(e.addi(i, idx(1))));
+    // The chunk's own keys j <= i (S is 0 above the diagonal).
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), e.addi(i, idx(1)), idx(1), ValueRange{fromState},
+        [&](OpBuilder &, Location, Value j, ValueRange acc) {
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{math::FmaOp::create(b, loc, load(ss, {i, j}),
+                                             load(vs, {j, c}), acc[0])});
+        });
+    store(loop.getResult(0), os, {i, c});
+  });
+}
+
+void LinearLowering::stateStage(Value k0) {
+  Value n = e.minsi(idx(C), e.subi(idx(Nk), k0));
+  threadLoop(D * Wa, [&](Value x) {
+    Value d = divui(x, Wa), c = remui(x, Wa);
+    Value old = mulf(load(state, {d, c}), decayPow(n));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), n, idx(1), ValueRange{old},
+        [&](OpBuilder &, Location, Value j, ValueRange acc) {
+          Value kv = mulf(load(ks, {j, d}), load(vs, {j, c}));
+          if (logDecay)
+            kv = mulf(kv, decayPow(e.subi(e.subi(n, idx(1)), j)));
+          scf::YieldOp::create(b, loc, ValueRange{addf(acc[0], kv)});
+        });
+    store(loop.getResult(0), state, {d, c});
+  });
+}
+
+void LinearLowering::storeStage(Value r0) {
+  Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
+  threadLoop(C * W, [&](Value x) {
+    Value i = divui(x, W), c = remui(x, W);
+    Value qi = e.addi(r0, i), col = e.addi(col0, c);
+    using P = arith::CmpIPredicate;
+    Value inside =
+        e.andi(e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq))),
+               e.cmp(P::slt, col, idx(Dv)));
+    ifThen(inside, [&] {
+      Value o = load(os, {i, c});
+      if (cfg.ones) // l1: the weight sum, 0 for a row without weight
+        o = mulf(o, sm.reciprocalOrZero(load(os, {i, idx(W)})));
+      if (Value gate = spec.outputGate)
+        o = mulf(o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
+      if (!elementType.isF32())
+        o = arith::TruncFOp::create(b, loc, elementType, o);
+      store(o, outBuffer, {bb, h, qi, col});
+    });
+  });
+}
+
+void LinearLowering::zeroLeadingRows() {
+  Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
+  int64_t rows = Nq - Nk;
+  threadLoop(rows * W, [&](Value x) {
+    Value i = divui(x, W), col = e.addi(col0, remui(x, W));
+    ifThen(e.cmp(arith::CmpIPredicate::slt, col, idx(Dv)), [&] {
+      store(arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType)),
+            outBuffer, {bb, h, i, col});
+    });
+  });
+}
+
+LogicalResult LinearLowering::run() {
+  auto outType = cast<RankedTensorType>(spec.output.getType());
+  int64_t B = outType.getDimSize(0);
+  int64_t slices = (Dv + W - 1) / W;
+  qMem = readBuffer(b, loc, spec.query);
+  kMem = readBuffer(b, loc, spec.key);
+  vMem = readBuffer(b, loc, spec.value);
+  outBuffer = memref::AllocOp::create(
+      b, loc, MemRefType::get(outType.getShape(), outType.getElementType()));
+
+  scf::ForallOp blocks = blockForall(B * Hq * slices);
+  if (auto func = spec.root->getParentOfType<func::FuncOp>()) {
+    func->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(C));
+    func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(C));
+    func->setAttr("attn.gpu.linear_chunk", b.getI64IntegerAttr(C));
+    func->setAttr("attn.gpu.linear_columns", b.getI64IntegerAttr(W));
+    if (cfg.tensorCores)
+      func->setAttr("attn.gpu.tensor_cores", b.getUnitAttr());
+  }
+  blocks->setAttr("attn.gpu.linear_chunk", b.getI64IntegerAttr(C));
+  blocks->setAttr("attn.gpu.threads", b.getI64IntegerAttr(cfg.threads));
+  blocks->setAttr("attn.gpu.shared_bytes",
+                  b.getI64IntegerAttr(cfg.sharedBytes(D, spec.causal)));
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(blocks.getBody()->getTerminator());
+  Value item = blocks.getInductionVar(0);
+  Value slice = remui(item, slices);
+  Value bh = divui(item, slices);
+  h = remui(bh, Hq);
+  bb = divui(bh, Hq);
+  hk = e.headIndex(spec.kHeadMap, idx(Hkv), idx(Hq), bb, h);
+  hv = e.headIndex(spec.vHeadMap, idx(Hv), idx(Hq), bb, h);
+  col0 = e.muli(slice, idx(W));
+  if (spec.decay)
+    logDecay = math::LogOp::create(
+        b, loc, e.toF32(e.extractBroadcast(spec.decay, {bb, h, idx(0)})));
+
+  qs = sharedBuffer({C, Dc});
+  ks = sharedBuffer({C, Dc + 1});
+  vs = sharedBuffer({C, Wc});
+  if (spec.causal)
+    ss = sharedBuffer({C, cfg.sStride()});
+  os = sharedBuffer({C, Wc});
+  state = sharedBuffer({D, Wa});
+  if (cfg.tensorCores) {
+    qh = sharedBuffer({C, Dc + 8}, inElem);
+    kh = sharedBuffer({C, Dc + 8}, inElem);
+    vh = sharedBuffer({C, Wc + 8}, inElem);
+    ph = sharedBuffer({C, C + 8}, inElem);
+  }
+
+  threadLoop(D * Wa, [&](Value x) {
+    store(e.f32(0.0), state, {divui(x, Wa), remui(x, Wa)});
+  });
+  if (spec.causal) {
+    if (Nq > Nk)
+      zeroLeadingRows();
+    // Chunk k0's queries are the aligned positions of its keys.
+    forLoop(idx(0), idx(Nk), C, [&](Value k0) {
+      Value r0 = e.subi(k0, idx(Nk - Nq));
+      threadForall(cfg.threads, [&](Value t) {
+        loadQueries(t, r0);
+        loadKeysValues(t, k0);
+      });
+      scoreStage();
+      outputStage(/*causal=*/true);
+      stateStage(k0);
+      storeStage(r0);
+    });
+  } else {
+    forLoop(idx(0), idx(Nk), C, [&](Value k0) {
+      threadForall(cfg.threads, [&](Value t) { loadKeysValues(t, k0); });
+      stateStage(k0);
+    });
+    forLoop(idx(0), idx(Nq), C, [&](Value r0) {
+      threadForall(cfg.threads, [&](Value t) { loadQueries(t, r0); });
+      outputStage(/*causal=*/false);
+      storeStage(r0);
+    });
+  }
+  b.setInsertionPoint(blocks);
+  replaceByBuffers(spec.root, {{spec.output, outBuffer}}, b);
+  return success();
+}
+
+LogicalResult
+attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
+                                    const KernelOptions &options) {
+  auto qType = cast<RankedTensorType>(spec.query.getType());
+  auto vType = cast<RankedTensorType>(spec.value.getType());
+  int64_t d = qType.getDimSize(3), dv = vType.getDimSize(3);
+  LinearConfig cfg;
+  cfg.threads = options.threads;
+  cfg.ones = spec.l1;
+  // Tensor cores for the chunk's products: 16-bit inputs, the causal form
+  // (the global one has none), whole warps and chunks of a multiple of 16
+  // (a given tile-kv that is not: the SIMT kernel).
+  Type elem = qType.getElementType();
+  cfg.tensorCores = options.useTensorCores && (elem.isF16() || elem.isBF16()) &&
+                    spec.causal && options.threads % 32 == 0 &&
+                    options.tileKv % 16 == 0;
+  // W: the value columns of a block (the state's), at most 64 so that the
+  // state of D = 128 leaves room for chunks of 32; fewer when nothing fits.
+  SmallVector<int64_t> chunks = options.tileKv
+                                    ? SmallVector<int64_t>{options.tileKv}
+                                    : cfg.tensorCores ? SmallVector<int64_t>{64, 32, 16}
+                        : SmallVector<int64_t>{64, 32, 16, 8};
+  for (int64_t width = std::min<int64_t>(dv, 64); width >= 1;
+       width = width > 8 ? width / 2 : 0) {
+    cfg.width = width;
+    for (int64_t chunk : chunks) {
+      cfg.chunk = chunk;
+      if (cfg.sharedBytes(d, spec.causal) <= options.maxSharedBytes)
+        return LinearLowering(spec, cfg).run();
+    }
+    if (width <= 8)
+      break;
+  }
+  spec.root->emitError() << "the linear-attention kernel needs "
+                         << cfg.sharedBytes(d, spec.causal)
+                         << " bytes of shared memory per block with chunks of "
+                         << cfg.chunk << " and " << cfg.width
+                         << " value columns (head dim " << d
+                         << "), more than max-shared-bytes = "
+                         << options.maxSharedBytes;
+  return failure();
+}

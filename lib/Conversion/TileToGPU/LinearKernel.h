@@ -1,0 +1,52 @@
+//===- LinearKernel.h - the pre-mapping linear-attention kernel -*- C++ -*-===//
+//
+// The GPU kernel of the O(N) forms of linear attention (attn-to-tile with
+// linear-chunk > 0), before thread mapping: one block per (batch, head,
+// slice of Dv columns); the causal (chunked) form walks the key chunks in
+// order carrying the state [D, W] and its key sum in shared memory, the
+// global form folds every key chunk into the state and then reads it for
+// every query chunk. Built from a LinearSpec, which convert-attn-tile-to-gpu
+// reads from the tile program (TileToGPU.cpp).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CONVERSION_TILETOGPU_LINEARKERNEL_H
+#define ATTN_CONVERSION_TILETOGPU_LINEARKERNEL_H
+
+#include "GPUKernel.h"
+
+#include <optional>
+
+namespace attn::gpu_kernel {
+
+/// What the linear-attention kernel computes; static shapes.
+struct LinearSpec {
+  /// The tile program's work-item forall (its result `output`); the kernel
+  /// is built before it, and diagnostics go to it.
+  mlir::Operation *root = nullptr;
+  mlir::Value output;
+  /// Q, K, V: [B, H, N, D] tensors of static shape; the head maps of K and
+  /// V (null: GQA groups).
+  mlir::Value query, key, value, kHeadMap, vHeadMap;
+  /// The elementwise feature maps of the query and key tiles (none: the
+  /// rows as loaded).
+  std::optional<FeatureMapKind> queryMap, keyMap;
+  double scale = 1.0;
+  /// Rows divided by their weight sum (`#attn.normalize<identity, l1>`).
+  bool l1 = false;
+  /// The chunked form (causal); otherwise the global one (no mask).
+  bool causal = false;
+  /// A decay constant per (batch, head): [B|1, H|1, 1] (null: none).
+  mlir::Value decay;
+  /// The per-row output gate [B|1, Hq|1, Nq|1] (null: none).
+  mlir::Value outputGate;
+};
+
+/// Builds the kernel of `spec` in place of `spec.root`. The chunk is
+/// `tile-kv` when given, else the largest of 64, 32, 16, 8 whose buffers fit
+/// `max-shared-bytes`. Fails with an error on the root when none fits.
+mlir::LogicalResult buildLinearKernel(const LinearSpec &spec,
+                                      const KernelOptions &options);
+
+} // namespace attn::gpu_kernel
+
+#endif // ATTN_CONVERSION_TILETOGPU_LINEARKERNEL_H
