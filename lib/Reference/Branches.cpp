@@ -76,8 +76,7 @@ reference::evaluateFunction(func::FuncOp func, llvm::ArrayRef<NDArray> args) {
       in.key = get(attention.getKey());
       in.value = get(attention.getValue());
       for (const OperandRoleInfo &info : operandRoles())
-        if (info.optional() && info.role != OperandRole::Capture &&
-            info.role != OperandRole::BranchGate)
+        if (info.optionalOperand())
           if (Value v = operandOf(attention, info.role))
             in[info.role] = get(v);
       for (Value c : attention.getCaptures())

@@ -1088,8 +1088,7 @@ llvm::Error Evaluator::validate() {
   }
 
   for (const OperandRoleInfo &info : operandRoles()) {
-    if (!info.optional() || info.role == OperandRole::Capture ||
-        info.role == OperandRole::BranchGate)
+    if (!info.optionalOperand())
       continue;
     Value operand = operandOf(op, info.role);
     const std::optional<NDArray> &array = in[info.role];

@@ -24,7 +24,7 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 static SmallVector<std::pair<ArgRole, Value>> operandSlots(AttentionOp op) {
   SmallVector<std::pair<ArgRole, Value>> slots;
   for (const OperandRoleInfo &info : operandRoles())
-    if (info.role != ArgRole::Capture && info.role != ArgRole::BranchGate)
+    if (info.singleOperand())
       slots.push_back({info.role, operandOf(op, info.role)});
   for (Value c : op.getCaptures())
     slots.push_back({ArgRole::Capture, c});
@@ -1193,8 +1193,7 @@ reference::Inputs attn::referenceInputs(const SpecBinding &binding,
   in.key = argFor(op.getKey());
   in.value = argFor(op.getValue());
   for (const OperandRoleInfo &info : operandRoles())
-    if (info.optional() && info.role != ArgRole::Capture &&
-        info.role != ArgRole::BranchGate)
+    if (info.optionalOperand())
       if (Value v = operandOf(op, info.role))
         in[info.role] = argFor(v);
   for (Value c : op.getCaptures())

@@ -48,8 +48,7 @@ struct Inputs {
 
 private:
   static unsigned index(OperandRole role) {
-    assert(operandRoleInfo(role).optional() && role != OperandRole::Capture &&
-           role != OperandRole::BranchGate &&
+    assert(operandRoleInfo(role).optionalOperand() &&
            "an optional single operand of attn.attention");
     return static_cast<unsigned>(role);
   }

@@ -71,7 +71,7 @@ std::optional<OperandRole> attn::operandRoleNamed(llvm::StringRef name) {
 }
 
 mlir::Value attn::operandOf(AttentionOp op, OperandRole role) {
-  assert(role != OperandRole::Capture && role != OperandRole::BranchGate &&
+  assert(operandRoleInfo(role).singleOperand() &&
          "a single-operand group of attn.attention");
   mlir::Operation::operand_range group =
       op.getODSOperands(static_cast<unsigned>(role));

@@ -76,6 +76,14 @@ struct OperandRoleInfo {
     return role != OperandRole::Query && role != OperandRole::Key &&
            role != OperandRole::Value;
   }
+  /// Whether the role is one attn.attention operand group of at most one
+  /// operand (all but Capture and BranchGate): operandOf reads it.
+  bool singleOperand() const {
+    return role != OperandRole::Capture && role != OperandRole::BranchGate;
+  }
+  /// An optional single operand (Bias ... BlockScores): what
+  /// reference::Inputs holds by role.
+  bool optionalOperand() const { return optional() && singleOperand(); }
 };
 
 /// Every role, in enum order.
