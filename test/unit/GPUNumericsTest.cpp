@@ -648,6 +648,45 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(kCases[info.param].name);
     });
 
+/// Split-KV (attn-to-tile's split form, convert-attn-tile-to-gpu's
+/// split-kv): every inline case with each work item's key tiles cut into
+/// parts whose partial results a second kernel merges by their logsumexp.
+/// A decode step (one query row, 9-18 key tiles) for every case, the
+/// automatic count (2-4 splits there) and 3 splits alternating; every
+/// fourth case also with several query tiles, Dv != D and 3 splits. Two-pass
+/// cases (weight_mod under softmax or l1) are not split and must still
+/// match. test/Conversion/TileToGPU/split-kv.mlir checks the kernels'
+/// structure.
+class GPUSplitKvTest : public GPUCaseTest {};
+
+TEST_P(GPUSplitKvTest, MergedSplitsMatchReference) {
+  const SpecCase &c = kCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  std::vector<ProblemSize> sizes = {{2, 4, 2, 1, 140, 16, 16}};
+  if (GetParam() % 4 == 1)
+    sizes.push_back({1, 4, 4, 21, 53, 8, 12});
+  attn::gpu::GPUTileOptions tiles =
+      (isSixteenBit(*binding) ? kTiles[3] : kTiles[1]).tiles;
+  tiles.splitKv = GetParam() % 2 ? 3 : 0;
+  for (const ProblemSize &s : sizes) {
+    SCOPED_TRACE(testing::Message()
+                 << c.name << " split-kv " << tiles.splitKv << " B=" << s.b
+                 << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                 << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+    checkSpec(*binding, s, tiles, /*seeds=*/{5, 6});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inline, GPUSplitKvTest, ::testing::Range(0, int(std::size(kCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kCases[info.param].name);
+    });
+
 // A NaN (head 0) and an infinity (head 1) in value rows that the causal
 // mask excludes for the rows before them: those rows must stay finite, the
 // rows that keep them NaN or infinite, as the reference (see

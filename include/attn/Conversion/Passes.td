@@ -255,8 +255,9 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
                 "scf.forall over shared memory (pre-mapping GPU kernel IR)";
   let description = [{
     Lowers the tile program of every spec with static shapes (the
-    `scf.forall` over the work items that `attn-to-tile` builds, with
-    `split-kv=1`) to the FlashAttention-2 kernel in its form *before*
+    `scf.forall` over the work items that `attn-to-tile` builds, or its
+    split-KV pair of `scf.forall`s, below) to the FlashAttention-2 kernel
+    in its form *before*
     thread mapping, or, for the O(N) forms of linear attention (the chunked
     causal and the global program of `attn_tile.read_state` /
     `attn_tile.update_state`, `linear-chunk` > 0), to the linear-attention
@@ -298,9 +299,29 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
     the feature dimension (`attn_tile.expand_features`), key maps over the
     sequence and key weights, decays per position or per key channel,
     quantization, block selection, affine normalizations (`kept_sums`),
-    row epilogues and element-wise output gates, and the split-KV form
-    (`attn_tile.merge`, key ranges). Tile programs whose shapes are dynamic
-    are refused too.
+    row epilogues and element-wise output gates. Tile programs whose
+    shapes are dynamic are refused too.
+
+    The split-KV form of the tile program (`attn-to-tile` with `split-kv`
+    other than 1: work items over key ranges writing unnormalized partial
+    results, then an `scf.forall` of `attn_tile.merge`, the sink fold and
+    the finalization) is read as the same spec; the key splits are this
+    pass's layout decision (`split-kv`: the tile program's key tiles are
+    not the kernel's), taken at the static lengths. With one split the
+    kernel is the one above. With S > 1 splits, two kernels: the first has
+    S blocks per work item, block (item, s) running the s-th of S
+    contiguous, balanced parts of the item's key-tile list (possibly
+    empty) and writing its unnormalized O, running max and sum to global
+    f32 buffers [S, B, Hq, Nq, Dv] and [S, B, Hq, Nq]; the second, one
+    block per (batch, head, query tile), merges the splits of each row with
+    SoftmaxMath's LSE merge step (the CPU's `attn_tile.merge`), then folds
+    the sink, writes the logsumexp and the normalized, gated output as the
+    one-kernel form does. Automatic splits (`split-kv=0`) aim at
+    kGPUSplitTargetBlocks (264: two blocks on each of an H100's 132 SMs)
+    first-kernel blocks, with at least 4 key tiles per split: work items
+    that already fill the GPU, or short key lists, keep one split.
+    Programs without a split form (two passes, selections, linear
+    attention) ignore the option.
 
     The kernel:
 
@@ -425,6 +446,10 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
            "Keys per tile (0: chosen with tile-q); the linear-attention "
            "kernel's chunk">,
     Option<"threads", "threads", "int64_t", "128", "Threads per block">,
+    Option<"splitKv", "split-kv", "int64_t", "1",
+           "Key splits of a split-KV tile program (0: automatic, see the "
+           "description; N: at most N, and at most the key tiles of a work "
+           "item; 1: one kernel)">,
     Option<"maxSharedBytes", "max-shared-bytes", "int64_t", "101376",
            "Shared-memory budget per block for the automatic tile sizes "
            "(default 99 KiB: every sm_80+ GPU)">,

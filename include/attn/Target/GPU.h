@@ -42,7 +42,13 @@ struct GPUTileOptions {
   /// Tensor cores with O in fragments: S, P and the online softmax in
   /// registers (convert-attn-tile-to-gpu's register-softmax).
   bool registerSoftmax = true;
+  /// Key splits of one-pass specs (convert-attn-tile-to-gpu's split-kv on
+  /// attn-to-tile's split-KV form): 1 none, 0 automatic, N at most N.
+  int64_t splitKv = 1;
 };
+
+/// The most key splits a split-KV kernel may be asked for.
+constexpr int64_t kMaxKeySplits = 1024;
 
 /// The most threads per block (CUDA's limit) and shared memory per block
 /// (sm_90's opt-in maximum) a kernel may ask for.
@@ -51,8 +57,8 @@ constexpr int64_t kMaxSharedBytesPerBlock = 232448;
 
 /// Checks tile options where they enter (the tools, the Python package,
 /// the pipelines): tiles non-negative and both set or both 0, threads a
-/// positive multiple of 32 up to kMaxThreadsPerBlock, shared memory
-/// positive up to kMaxSharedBytesPerBlock.
+/// positive multiple of 32 up to kMaxThreadsPerBlock, splits in
+/// [0, kMaxKeySplits], shared memory positive up to kMaxSharedBytesPerBlock.
 llvm::Error checkGPUTileOptions(const GPUTileOptions &tiles);
 
 /// The shared memory per block the automatic tiles of a kernel for `chip`

@@ -78,6 +78,9 @@ struct GPUTileConfig {
   /// row's max is reduced over the 4 lanes that hold it; see
   /// registerSoftmaxFits.
   bool registerSoftmax = false;
+  /// Key splits asked for (convert-attn-tile-to-gpu's split-kv) for a
+  /// split-KV tile program; 1 for the others.
+  int64_t splitKv = 1;
   int64_t warps() const { return threads / 32; }
   /// Register softmax: 16-row blocks per warp and query rows per thread.
   int64_t rowBlocksPerWarp() const { return bq / gpu_codegen::kMmaM / warps(); }
@@ -419,8 +422,32 @@ private:
   /// factor (one pass) or the inverse normalizer of pass 2 (two passes, the
   /// final max then in m).
   void finishRows(bool twoPasses);
-  /// out = O (times alpha with `scaled`, times the output gate).
-  void storeOutput(bool scaled);
+  /// out = O (times alpha with `scaled`, times the output gate); O read
+  /// where the kernel keeps it, or from `mergedO(i, c)` (the merge kernel).
+  void storeOutput(bool scaled,
+                   function_ref<Value(Value i, Value c)> mergedO = nullptr);
+  /// `body(i, c, qi, loadO)` in thread-level stages for each element (i, c)
+  /// of the Bq x Dv output tile with qi = q0 + i inside the sequence, where
+  /// `loadO` reads O: from `mergedO` if given, else where the kernel keeps
+  /// it (fragments, registers or shared memory).
+  void forEachOutputElement(
+      function_ref<void(Value i, Value c, Value qi, function_ref<Value()> loadO)>
+          body,
+      function_ref<Value(Value i, Value c)> mergedO = nullptr);
+
+  // Split-KV (splits > 1): the first kernel's blocks run one part of a work
+  // item's key tiles; the merge kernel combines the parts per row.
+  /// The key splits of the program: 1 unless it is a split-KV program;
+  /// split-kv = 0 aims at kGPUSplitTargetBlocks blocks, with at least
+  /// kMinTilesPerSplit key tiles per split.
+  int64_t keySplits(const TileSchedule &schedule, int64_t numItems) const;
+  /// The end of a split's block: its unnormalized O and (with `withStats`)
+  /// its rows' running max and sum into the partial buffers at `split`.
+  void storePartials(Value split, bool withStats);
+  /// The merge kernel: one block per (batch, head, query tile); per row the
+  /// LSE merge of the splits' statistics (SoftmaxMath::merge, as
+  /// attn_tile.merge on the CPU), then finishRows and the output.
+  void buildMergeKernel(int64_t splits, bool normalized);
 
   /// The row of K or V tile row `j` in the current slot.
   Value kvRow(Value j) { return kvRow0 ? e.addi(kvRow0, j) : j; }
@@ -455,6 +482,9 @@ private:
   bool softmax, l1, hasMods, hasMask;
   double scale;
   Value qMem, kMem, vMem, outBuffer, lseBuffer;
+  // Split-KV: O, max and sum of each split's rows ([S, B, Hq, Nq(, Dv)],
+  // f32, global memory).
+  Value partialO, partialM, partialL;
 
   // The work item (values of the block-level forall's body): batch, query
   // head, key and value heads, first query, its key-tile list.
@@ -577,7 +607,7 @@ LogicalResult GPULowering::run() {
   numEntries = entries.size();
   const std::vector<int32_t> &order = schedule->workOrder;
   int64_t numItems = order.size();
-
+  const int64_t splits = keySplits(*schedule, numItems);
 
   auto memrefOf = [&](Value tensor) { return readBuffer(b, loc, tensor); };
   qMem = memrefOf(spec.query);
@@ -592,7 +622,18 @@ LogicalResult GPULowering::run() {
         MemRefType::get(cast<RankedTensorType>(lse.getType()).getShape(),
                         b.getF32Type()));
 
-  scf::ForallOp blocks = blockForall(numItems);
+  if (splits > 1) {
+    int64_t batch = outType.getDimSize(0);
+    auto partial = [&](ArrayRef<int64_t> shape) -> Value {
+      return memref::AllocOp::create(
+          b, loc, MemRefType::get(shape, b.getF32Type()));
+    };
+    partialO = partial({splits, batch, Hq, Nq, Dv});
+    partialM = partial({splits, batch, Hq, Nq});
+    partialL = partial({splits, batch, Hq, Nq});
+  }
+
+  scf::ForallOp blocks = blockForall(numItems * splits);
   if (auto func = spec.root->getParentOfType<func::FuncOp>()) {
     func->setAttr("attn.gpu.tile_q", b.getI64IntegerAttr(Bq));
     func->setAttr("attn.gpu.tile_kv", b.getI64IntegerAttr(Bk));
@@ -639,6 +680,12 @@ LogicalResult GPULowering::run() {
     entryTable = table(entries);
     Value classTable = table(schedule->headClass);
 
+    // Split-KV: block w runs split w mod S of work item w / S.
+    Value split;
+    if (splits > 1) {
+      split = remui(w, splits);
+      w = divui(w, splits);
+    }
     // The work item: heaviest first, then its class's tile list.
     Value item = lookup(orderTable, w);
     Value qt = remui(item, numQT);
@@ -653,6 +700,17 @@ LogicalResult GPULowering::run() {
     Value row = e.addi(e.muli(cls, idx(numQT)), qt);
     eBegin = lookup(offsetTable, row);
     eEnd = lookup(offsetTable, e.addi(row, idx(1)));
+    if (splits > 1) {
+      // Split s of S takes entries [n s / S, n (s + 1) / S) of the item's n:
+      // contiguous, balanced, empty when n < S.
+      Value n = arith::SubIOp::create(b, loc, eEnd, eBegin);
+      auto bound = [&](Value part) {
+        return e.addi(eBegin, divui(e.muli(n, part), splits));
+      };
+      Value first = bound(split);
+      eEnd = bound(e.addi(split, idx(1)));
+      eBegin = first;
+    }
 
     auto privateBuffer = [&](ArrayRef<int64_t> shape, Type type,
                              StringRef attr) -> Value {
@@ -774,11 +832,17 @@ LogicalResult GPULowering::run() {
       keyTiles(KeyPass::Online);
       if (normalized && cfg.registerSoftmax)
         publishRowStats();
-      if (normalized)
+      if (normalized && splits == 1)
         finishRows(/*twoPasses=*/false);
     }
-    storeOutput(/*scaled=*/normalized && !twoPasses);
+    if (splits > 1)
+      storePartials(split, /*withStats=*/normalized && !weightMod);
+    else
+      storeOutput(/*scaled=*/normalized && !twoPasses);
   }
+  if (splits > 1)
+    buildMergeKernel(splits,
+                     /*normalized=*/(softmax || l1) && !spec.weightMod);
 
   replaceRoot();
   return success();
@@ -1405,42 +1469,159 @@ void GPULowering::finishRows(bool twoPasses) {
   });
 }
 
-// Finalize: rows past Nq are not written.
-void GPULowering::storeOutput(bool scaled) {
-  Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
-  auto storeAt = [&](Value i, Value c, function_ref<Value()> loadO) {
+void GPULowering::forEachOutputElement(
+    function_ref<void(Value i, Value c, Value qi, function_ref<Value()> loadO)>
+        body,
+    function_ref<Value(Value i, Value c)> mergedO) {
+  auto at = [&](Value i, Value c, function_ref<Value()> loadO) {
     Value qi = e.addi(q0, i);
     Value inside = e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq));
-    if (oFrags) // the fragments also cover the padding columns up to oCols
+    if (oFrags && !mergedO) // the fragments also cover the padding columns
       inside = e.andi(inside, e.cmp(arith::CmpIPredicate::slt, c, idx(Dv)));
-    ifThen(inside, [&] {
-      Value o = loadO();
-      if (scaled)
-        o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
-      if (Value gate = spec.outputGate)
-        o = arith::MulFOp::create(
-            b, loc, o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
-      if (!elementType.isF32())
-        o = arith::TruncFOp::create(b, loc, elementType, o);
-      store(o, outBuffer, {bb, h, qi, c});
-    });
+    ifThen(inside, [&] { body(i, c, qi, loadO); });
   };
+  if (mergedO) {
+    threadLoop(Bq * Dv, [&](Value x) {
+      Value i = divui(x, Dv), c = remui(x, Dv);
+      at(i, c, [&] { return mergedO(i, c); });
+    });
+    return;
+  }
   if (oFrags) {
     forEachAccumulatorElement([&](ValueRange frag, Value i, Value c) {
-      storeAt(i, c, [&] { return load(oFrags, frag); });
+      at(i, c, [&] { return load(oFrags, frag); });
     });
     return;
   }
   if (oRegs) {
     ownedOElements([&](Value t, Value k, Value x) {
-      storeAt(divui(x, Dv), remui(x, Dv),
-              [&] { return load(oRegs, {t, k}); });
+      at(divui(x, Dv), remui(x, Dv), [&] { return load(oRegs, {t, k}); });
     });
     return;
   }
   threadLoop(Bq * Dv, [&](Value x) {
     Value i = divui(x, Dv), c = remui(x, Dv);
-    storeAt(i, c, [&] { return load(os, {i, c}); });
+    at(i, c, [&] { return load(os, {i, c}); });
+  });
+}
+
+// Finalize: rows past Nq are not written.
+void GPULowering::storeOutput(bool scaled,
+                              function_ref<Value(Value i, Value c)> mergedO) {
+  Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
+  forEachOutputElement(
+      [&](Value i, Value c, Value qi, function_ref<Value()> loadO) {
+        Value o = loadO();
+        if (scaled)
+          o = arith::MulFOp::create(b, loc, o, load(alphaBuf, {i}));
+        if (Value gate = spec.outputGate)
+          o = arith::MulFOp::create(
+              b, loc, o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
+        if (!elementType.isF32())
+          o = arith::TruncFOp::create(b, loc, elementType, o);
+        store(o, outBuffer, {bb, h, qi, c});
+      },
+      mergedO);
+}
+
+//===----------------------------------------------------------------------===//
+// Split-KV
+//===----------------------------------------------------------------------===//
+
+/// Blocks the automatic split aims at: two per SM of an H100 (132 SMs), so
+/// that a decode step (one query tile per head) fills the GPU.
+static constexpr int64_t kGPUSplitTargetBlocks = 264;
+/// Fewer key tiles per split would make the merge cost more than the
+/// parallelism gains (the CPU's rule, attn-to-tile).
+static constexpr int64_t kMinTilesPerSplit = 4;
+
+int64_t GPULowering::keySplits(const TileSchedule &schedule,
+                               int64_t numItems) const {
+  if (!spec.partialRoot || cfg.splitKv == 1)
+    return 1;
+  int64_t mostTiles = 0;
+  for (size_t r = 0; r + 1 < schedule.offsets.size(); ++r)
+    mostTiles = std::max<int64_t>(
+        mostTiles, schedule.offsets[r + 1] - schedule.offsets[r]);
+  int64_t splits = cfg.splitKv;
+  if (splits == 0) {
+    int64_t wanted =
+        numItems >= kGPUSplitTargetBlocks
+            ? 1
+            : (kGPUSplitTargetBlocks + numItems - 1) / std::max<int64_t>(numItems, 1);
+    splits = std::min(wanted, mostTiles / kMinTilesPerSplit);
+  }
+  return std::max<int64_t>(1, std::min(splits, mostTiles));
+}
+
+void GPULowering::storePartials(Value split, bool withStats) {
+  if (withStats)
+    threadLoop(Bq, [&](Value i) {
+      Value qi = e.addi(q0, i);
+      ifThen(e.cmp(arith::CmpIPredicate::slt, qi, idx(Nq)), [&] {
+        store(load(mBuf, {i}), partialM, {split, bb, h, qi});
+        store(load(lBuf, {i}), partialL, {split, bb, h, qi});
+      });
+    });
+  forEachOutputElement(
+      [&](Value, Value c, Value qi, function_ref<Value()> loadO) {
+        store(loadO(), partialO, {split, bb, h, qi, c});
+      });
+}
+
+void GPULowering::buildMergeKernel(int64_t splits, bool normalized) {
+  int64_t batch = cast<MemRefType>(outBuffer.getType()).getDimSize(0);
+  int64_t numQT = (Nq + Bq - 1) / Bq;
+  scf::ForallOp blocks = blockForall(batch * Hq * numQT);
+  blocks->setAttr("attn.gpu.threads", b.getI64IntegerAttr(cfg.threads));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(blocks.getBody()->getTerminator());
+  Value w = blocks.getInductionVar(0);
+  Value qt = remui(w, numQT), bh = divui(w, numQT);
+  h = remui(bh, Hq);
+  bb = divui(bh, Hq);
+  q0 = e.muli(qt, idx(Bq));
+  mBuf = sharedBuffer({Bq});
+  lBuf = sharedBuffer({Bq});
+  alphaBuf = sharedBuffer({Bq});
+  // The rows past Nq read row Nq - 1 (never stored).
+  auto rowOf = [&](Value i) { return e.minsi(e.addi(q0, i), idx(Nq - 1)); };
+  // Split s's factor in the merged row: e^(m_s - M) under softmax (0 for
+  // an empty split), 1 otherwise.
+  auto factor = [&](Value s, Value row, Value max) -> Value {
+    if (!softmax)
+      return e.f32(1.0);
+    return sm.merge(max, load(partialM, {s, bb, h, row})).beta;
+  };
+  if (normalized) {
+    threadLoop(Bq, [&](Value i) {
+      Value row = rowOf(i);
+      Value max = e.f32(0.0);
+      if (softmax)
+        max = reduce(splits, e.f32(negInf), [&](Value s, Value acc) -> Value {
+          return arith::MaximumFOp::create(b, loc, acc,
+                                           load(partialM, {s, bb, h, row}));
+        });
+      Value sum = reduce(splits, e.f32(0.0), [&](Value s, Value acc) -> Value {
+        return math::FmaOp::create(b, loc, load(partialL, {s, bb, h, row}),
+                                   factor(s, row, max), acc);
+      });
+      store(max, mBuf, {i});
+      store(sum, lBuf, {i});
+    });
+    finishRows(/*twoPasses=*/false);
+  }
+  // O of the merge kernel is computed where it is stored.
+  oFrags = oRegs = Value();
+  storeOutput(normalized, [&](Value i, Value c) -> Value {
+    Value row = rowOf(i);
+    Value max = normalized ? load(mBuf, {i}) : Value();
+    return reduce(splits, e.f32(0.0), [&](Value s, Value acc) -> Value {
+      Value o = load(partialO, {s, bb, h, row, c});
+      if (!normalized)
+        return addf(acc, o);
+      return math::FmaOp::create(b, loc, factor(s, row, max), o, acc);
+    });
   });
 }
 
@@ -1448,7 +1629,10 @@ void GPULowering::replaceRoot() {
   SmallVector<std::pair<Value, Value>> results = {{spec.output, outBuffer}};
   if (lseBuffer)
     results.push_back({spec.lse, lseBuffer});
-  replaceByBuffers(spec.root, results, b);
+  SmallVector<Operation *> partials;
+  if (spec.partialRoot)
+    partials.push_back(spec.partialRoot);
+  replaceByBuffers(spec.root, results, b, partials);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1560,6 +1744,7 @@ void KernelConfigurator::chooseTiles() {
 
 FailureOr<GPUTileConfig> KernelConfigurator::choose() {
   cfg.threads = options.threads;
+  cfg.splitKv = spec.partialRoot ? options.splitKv : 1;
   FailureOr<bool> tensorCores = useTensorCores();
   if (failed(tensorCores))
     return failure();

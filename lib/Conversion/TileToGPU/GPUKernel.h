@@ -27,6 +27,10 @@ struct GPUSpec {
   /// kernel is built before it, and diagnostics go to it.
   mlir::Operation *root = nullptr;
   mlir::Value output, lse;
+  /// The split-KV form: the work items' forall writing the splits' partial
+  /// results (root is then the forall that merges them and finishes the
+  /// rows); erased with root. Null for the one-forall program.
+  mlir::Operation *partialRoot = nullptr;
   /// The ops that computed root's operands and the values its regions
   /// use are erased with it once dead.
   /// Q, K, V: [B, H, N, D] tensors of static shape.

@@ -103,16 +103,21 @@ scf::ForallOp KernelBuilder::blockForall(int64_t items) {
 
 void attn::gpu_kernel::replaceByBuffers(
     Operation *root, ArrayRef<std::pair<Value, Value>> resultBuffers,
-    OpBuilder &b) {
+    OpBuilder &b, ArrayRef<Operation *> earlierRoots) {
   Location loc = root->getLoc();
-  // The producers of the root's operands and of the values its regions
+  SmallVector<Operation *> roots(earlierRoots);
+  roots.push_back(root);
+  llvm::SmallPtrSet<Operation *, 4> isRoot(roots.begin(), roots.end());
+  // The producers of the roots' operands and of the values their regions
   // use: erased below once nothing else uses them.
   llvm::SetVector<Operation *> producers;
   llvm::SetVector<Value> used;
-  getUsedValuesDefinedAbove(root->getRegions(), used);
-  used.insert(root->operand_begin(), root->operand_end());
+  for (Operation *r : roots) {
+    getUsedValuesDefinedAbove(r->getRegions(), used);
+    used.insert(r->operand_begin(), r->operand_end());
+  }
   for (Value v : used)
-    if (Operation *producer = v.getDefiningOp())
+    if (Operation *producer = v.getDefiningOp(); producer && !isRoot.count(producer))
       producers.insert(producer);
   for (auto [result, buffer] : resultBuffers) {
     Value tensor = bufferization::ToTensorOp::create(b, loc, result.getType(),
@@ -120,7 +125,9 @@ void attn::gpu_kernel::replaceByBuffers(
                                                      /*writable=*/true);
     result.replaceAllUsesWith(tensor);
   }
-  root->erase();
+  // Later roots read earlier ones' results: erase from the last.
+  for (Operation *r : llvm::reverse(roots))
+    r->erase();
   while (!producers.empty()) {
     Operation *producer = producers.pop_back_val();
     if (!isOpTriviallyDead(producer))

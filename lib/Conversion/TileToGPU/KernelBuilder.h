@@ -88,12 +88,13 @@ protected:
 };
 
 /// Replaces each result of `root` by a tensor of its buffer, erases `root`
-/// and then the producers of its operands and of the values its regions
-/// used once they are dead.
+/// and `earlierRoots` (ops before it whose results only the roots read),
+/// and then the producers of their operands and of the values their
+/// regions used once they are dead.
 void replaceByBuffers(
     mlir::Operation *root,
     llvm::ArrayRef<std::pair<mlir::Value, mlir::Value>> resultBuffers,
-    mlir::OpBuilder &b);
+    mlir::OpBuilder &b, llvm::ArrayRef<mlir::Operation *> earlierRoots = {});
 
 } // namespace attn::gpu_kernel
 

@@ -15,6 +15,7 @@
 
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
+#include "attn/Target/GPU.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -98,10 +99,6 @@ std::string unsupportedFeature(Operation *op, bool linear) {
       .Case<KeptSumsOp, AffineNormalizeOp>([](auto) {
         return "an affine normalization (subtractive or mala)";
       })
-      .Case<MergeOp>([](auto) {
-        return "the split-KV form (attn-to-tile with split-kv = 1 keeps "
-               "one work item per query tile)";
-      })
       .Case<FinalizeOp>([](FinalizeOp finalize) -> std::string {
         if (finalize.getEpilogueAttr())
           return "a row epilogue";
@@ -110,14 +107,8 @@ std::string unsupportedFeature(Operation *op, bool linear) {
           return "an element-wise output_gate";
         return "";
       })
-      .Case<ForKeyTilesOp>([](ForKeyTilesOp loop) -> std::string {
-        if (loop.getKeyBegin())
-          return "the split-KV form (attn-to-tile with split-kv = 1 keeps "
-                 "one work item per query tile)";
-        return "";
-      })
-      .Case<LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp,
-            FinalWeightsOp, WeightModOp, AccumulateOp, FoldSinkOp,
+      .Case<ForKeyTilesOp, LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp,
+            FinalWeightsOp, WeightModOp, AccumulateOp, FoldSinkOp, MergeOp,
             tile::YieldOp>([](auto) { return ""; })
       .Default([](Operation *) { return "this op"; });
 }
@@ -164,7 +155,10 @@ FailureOr<double> scaleOf(Value scale, int64_t d, Operation *user) {
 /// whose attn_tile ops the kernel implements).
 class TileProgramReader {
 public:
-  explicit TileProgramReader(scf::ForallOp root) : root(root) {}
+  /// `root` runs the key loops; `rowEnd` finishes the rows: root itself,
+  /// or in the split-KV form the forall of attn_tile.merge.
+  TileProgramReader(scf::ForallOp root, scf::ForallOp rowEnd)
+      : root(root), rowEnd(rowEnd) {}
 
   /// Fails with an error on the op the kernel cannot run.
   FailureOr<GPUSpec> read();
@@ -182,7 +176,7 @@ private:
   LogicalResult readLoops(GPUSpec &spec);
   LogicalResult readRowEnd(GPUSpec &spec);
 
-  scf::ForallOp root;
+  scf::ForallOp root, rowEnd;
 };
 
 FailureOr<std::pair<Value, Value>>
@@ -248,19 +242,19 @@ LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
 }
 
 LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
-  auto finalize = firstIn<FinalizeOp>(root.getBodyRegion());
+  auto finalize = firstIn<FinalizeOp>(rowEnd.getBodyRegion());
   if (!finalize)
-    return fail(root, "has no attn_tile.finalize: no GPU lowering yet");
+    return fail(rowEnd, "has no attn_tile.finalize: no GPU lowering yet");
   spec.outputGate = finalize.getGate();
-  if (auto fold = firstIn<FoldSinkOp>(root.getBodyRegion())) {
-    spec.sinkLogits = extractedTensor(fold.getSink(), root);
+  if (auto fold = firstIn<FoldSinkOp>(rowEnd.getBodyRegion())) {
+    spec.sinkLogits = extractedTensor(fold.getSink(), rowEnd);
     if (!spec.sinkLogits)
       return fail(fold, "folds a sink that is not read from a tensor: no "
                         "GPU lowering yet");
   }
-  spec.output = root.getResult(0);
+  spec.output = rowEnd.getResult(0);
   if (finalize.getLse())
-    spec.lse = root.getResult(1);
+    spec.lse = rowEnd.getResult(1);
   if (!cast<RankedTensorType>(spec.output.getType()).hasStaticShape())
     return fail(root, "has an output of dynamic shape: the GPU kernel needs "
                       "static shapes (specialize the spec first)");
@@ -269,7 +263,11 @@ LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
 
 FailureOr<GPUSpec> TileProgramReader::read() {
   GPUSpec spec;
-  spec.root = root;
+  // The kernel is built before the last forall: every value the program
+  // reads is defined there.
+  spec.root = rowEnd;
+  if (rowEnd != root)
+    spec.partialRoot = root;
   if (failed(readLoops(spec)) || failed(readRowEnd(spec)))
     return failure();
   return spec;
@@ -349,14 +347,42 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   return spec;
 }
 
+/// The split-KV form's first forall, whose partial results `merge` reads
+/// (through slices and casts); null if there is none.
+scf::ForallOp partialResultsOf(MergeOp merge) {
+  Value v = merge.getAccs();
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto forall = dyn_cast<scf::ForallOp>(def))
+      return forall;
+    if (!isa<tensor::ExtractSliceOp, tensor::CastOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return scf::ForallOp();
+}
+
+/// A softmax tile program: the forall of the key loops and the one that
+/// finishes the rows (the same, or the split-KV form's merge).
+struct ProgramRoots {
+  scf::ForallOp loops, rowEnd;
+};
+
 struct ConvertAttnTileToGPUPass
     : public attn::impl::ConvertAttnTileToGPUBase<ConvertAttnTileToGPUPass> {
   using Base::Base;
 
   KernelOptions kernelOptions() const {
-    return {tileQ,       tileKv,        threads,
-            maxSharedBytes, useTensorCores, asyncCopies,
-            accumulatorFragments, registerSoftmax};
+    KernelOptions o;
+    o.tileQ = tileQ;
+    o.tileKv = tileKv;
+    o.threads = threads;
+    o.splitKv = splitKv;
+    o.maxSharedBytes = maxSharedBytes;
+    o.useTensorCores = useTensorCores;
+    o.asyncCopies = asyncCopies;
+    o.accumulatorFragments = accumulatorFragments;
+    o.registerSoftmax = registerSoftmax;
+    return o;
   }
 
   /// The tile programs' work-item foralls (the outermost scf.foralls
@@ -364,7 +390,7 @@ struct ConvertAttnTileToGPUPass
   /// state) in `linear`; fails on an attn_tile op the kernels do not
   /// implement, in them or outside of them (the per-call ops of
   /// quantization, selection, sequence maps and key weights).
-  LogicalResult tilePrograms(SmallVectorImpl<scf::ForallOp> &programs,
+  LogicalResult tilePrograms(SmallVectorImpl<ProgramRoots> &programs,
                              SmallVectorImpl<scf::ForallOp> &linear) {
     auto refuse = [](Operation *op, StringRef feature) {
       op->emitOpError() << feature
@@ -399,9 +425,20 @@ struct ConvertAttnTileToGPUPass
               linear.push_back(forall);
               return WalkResult::skip();
             }
+            if (auto merge = firstIn<MergeOp>(forall.getBodyRegion())) {
+              scf::ForallOp partials = partialResultsOf(merge);
+              auto it = llvm::find_if(programs, [&](const ProgramRoots &p) {
+                return p.loops == partials && p.rowEnd == partials;
+              });
+              if (it == programs.end())
+                return refuse(merge, "a merge of partial results not "
+                                     "computed by a key-loop forall");
+              it->rowEnd = forall;
+              return WalkResult::skip();
+            }
             if (!firstIn<ForKeyTilesOp>(forall.getBodyRegion()))
               return refuse(tileOp, "this form of the tile program");
-            programs.push_back(forall);
+            programs.push_back({forall, forall});
             return WalkResult::skip();
           }
           if (!isa<AttnTileDialect>(op->getDialect()))
@@ -410,25 +447,41 @@ struct ConvertAttnTileToGPUPass
           return refuse(op, feature.empty() ? "this op outside a work item"
                                             : feature);
         });
-    return failure(walk.wasInterrupted());
+    if (walk.wasInterrupted())
+      return failure();
+    // The split-KV form's key loops write partial results: without their
+    // merge there is no output.
+    for (ProgramRoots p : programs) {
+      auto loop = firstIn<ForKeyTilesOp>(p.loops.getBodyRegion());
+      if (p.rowEnd == p.loops && loop.getKeyBegin()) {
+        loop.emitOpError() << "runs a key range whose partial results no "
+                              "attn_tile.merge reads: no GPU lowering";
+        return failure();
+      }
+    }
+    return success();
   }
 
   void runOnOperation() override {
     if (threads <= 0 || tileQ < 0 || tileKv < 0 ||
-        (tileQ == 0) != (tileKv == 0)) {
+        (tileQ == 0) != (tileKv == 0) || splitKv < 0 ||
+        splitKv > attn::gpu::kMaxKeySplits) {
       getOperation().emitError()
-          << "convert-attn-tile-to-gpu: threads must be positive and tile-q, "
-             "tile-kv both positive or both 0 (automatic)";
+          << "convert-attn-tile-to-gpu: threads must be positive, tile-q and "
+             "tile-kv both positive or both 0 (automatic), split-kv in [0, "
+          << attn::gpu::kMaxKeySplits << "]";
       return signalPassFailure();
     }
-    SmallVector<scf::ForallOp> programs, linearPrograms;
+    SmallVector<ProgramRoots> programs;
+    SmallVector<scf::ForallOp> linearPrograms;
     if (failed(tilePrograms(programs, linearPrograms)))
       return signalPassFailure();
     // Read every program before building any kernel: a refusal leaves the
     // function as it was.
     SmallVector<GPUSpec> specs;
-    for (scf::ForallOp program : programs) {
-      FailureOr<GPUSpec> spec = TileProgramReader(program).read();
+    for (const ProgramRoots &program : programs) {
+      FailureOr<GPUSpec> spec =
+          TileProgramReader(program.loops, program.rowEnd).read();
       if (failed(spec))
         return signalPassFailure();
       specs.push_back(*spec);

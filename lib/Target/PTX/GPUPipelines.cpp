@@ -28,6 +28,7 @@ static attn::ConvertAttnTileToGPUOptions tilingOptions(
   o.tileQ = tiles.tileQ;
   o.tileKv = tiles.tileKv;
   o.threads = tiles.threads;
+  o.splitKv = tiles.splitKv;
   o.maxSharedBytes = tiles.maxSharedBytes;
   o.useTensorCores = tiles.useTensorCores;
   o.asyncCopies = tiles.asyncCopies;
@@ -40,17 +41,18 @@ static attn::ConvertAttnTileToGPUOptions tilingOptions(
 /// every spec, read from its tile program.
 static void addKernelPasses(OpPassManager &pm,
                             const attn::gpu::GPUTileOptions &tiles) {
-  // The forms the GPU kernels implement: one work item per query tile (no
-  // split-KV) and the O(N) forms of linear attention (chunked causal,
-  // global), which the linear kernel runs (LinearKernel.h). The kernels
-  // choose their own tiles and chunk (convert-attn-tile-to-gpu: the chunk
-  // is tile-kv); given ones go to both.
+  // The forms the GPU kernels implement: one work item per query tile, the
+  // split-KV form (whose splits the kernel chooses) and the O(N) forms of
+  // linear attention (chunked causal, global), which the linear kernel runs
+  // (LinearKernel.h). The kernels choose their own tiles, splits and chunk
+  // (convert-attn-tile-to-gpu: the chunk is tile-kv); given ones go to
+  // both.
   attn::AttnToTileOptions program;
   if (tiles.tileQ > 0) {
     program.tileQ = tiles.tileQ;
     program.tileKv = tiles.tileKv;
   }
-  program.splitKv = 1;
+  program.splitKv = tiles.splitKv == 1 ? 1 : 0; // 0: the split form
   // (The value only selects the O(N) forms; the kernel's chunk is its own,
   // so a tile-kv past attn-to-tile's limit is the kernel's to refuse.)
   program.linearChunk =
@@ -182,6 +184,11 @@ struct GPUPipelineCLOptions
   Option<int64_t> threads{*this, "threads",
                           llvm::cl::desc("Threads per block"),
                           llvm::cl::init(128)};
+  Option<int64_t> splitKv{
+      *this, "split-kv",
+      llvm::cl::desc("Key splits of one-pass specs (0: automatic, aiming at "
+                     "264 blocks; N: at most N; 1: none)"),
+      llvm::cl::init(1)};
   Option<int64_t> maxSharedBytes{
       *this, "max-shared-bytes",
       llvm::cl::desc("Shared-memory budget for automatic tiles"),
@@ -218,9 +225,17 @@ struct GPUPipelineCLOptions
       llvm::cl::init("isa")};
 
   attn::gpu::GPUTileOptions tiles() const {
-    return {tileQ,          tileKv,      threads,
-            maxSharedBytes, useTensorCores, asyncCopies,
-            accumulatorFragments, registerSoftmax};
+    attn::gpu::GPUTileOptions o;
+    o.tileQ = tileQ;
+    o.tileKv = tileKv;
+    o.threads = threads;
+    o.splitKv = splitKv;
+    o.maxSharedBytes = maxSharedBytes;
+    o.useTensorCores = useTensorCores;
+    o.asyncCopies = asyncCopies;
+    o.accumulatorFragments = accumulatorFragments;
+    o.registerSoftmax = registerSoftmax;
+    return o;
   }
   attn::gpu::PTXOptions ptx() const {
     attn::gpu::PTXOptions o;

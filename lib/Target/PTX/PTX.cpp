@@ -79,6 +79,11 @@ llvm::Error attn::gpu::checkGPUTileOptions(const GPUTileOptions &tiles) {
                      "up to " +
                      llvm::Twine(kMaxThreadsPerBlock) + ", got " +
                      llvm::Twine(tiles.threads));
+  if (tiles.splitKv < 0 || tiles.splitKv > kMaxKeySplits)
+    return makeError("GPU key splits (split-kv) must be in [0, " +
+                     llvm::Twine(kMaxKeySplits) +
+                     "] (0: automatic, 1: none), got " +
+                     llvm::Twine(tiles.splitKv));
   if (tiles.maxSharedBytes <= 0 ||
       tiles.maxSharedBytes > kMaxSharedBytesPerBlock)
     return makeError("GPU shared memory per block must be in [1, " +
@@ -119,6 +124,14 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     return std::move(err);
   if (llvm::Error err = checkGPUTileOptions(tiles))
     return std::move(err);
+  // A KernelInfo describes one launch whose parameters are the function's
+  // arguments; split-KV is two launches and a workspace.
+  if (tiles.splitKv != 1)
+    return makeError("split-KV kernels (split-kv = " +
+                     llvm::Twine(tiles.splitKv) +
+                     ") are two launches with workspace buffers, which the "
+                     "emitted library does not run yet; use split-kv = 1 "
+                     "(attn-opt --attn-gpu-ptx prints the split kernels)");
   MLIRContext *ctx = spec.getContext();
   DialectRegistry registry;
   registerGPUDependencies(registry);

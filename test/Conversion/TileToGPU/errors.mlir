@@ -1,5 +1,6 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu))'
 // RUN: not attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu{tile-q=16}))' 2>&1 | FileCheck %s --check-prefix=OPTIONS
+// RUN: not attn-opt %s -split-input-file --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0 split-kv=0},convert-attn-tile-to-gpu{split-kv=1025}))' 2>&1 | FileCheck %s --check-prefix=OPTIONS
 
 // Head dimension 4096: even 16x8 tiles need more shared memory than the
 // default budget of 99 KiB.
@@ -11,4 +12,4 @@ func.func @huge_head(%q: tensor<1x1x8x4096xf32>, %k: tensor<1x1x8x4096xf32>,
   return %o : tensor<1x1x8x4096xf32>
 }
 
-// OPTIONS: convert-attn-tile-to-gpu: threads must be positive and tile-q, tile-kv both positive or both 0 (automatic)
+// OPTIONS: convert-attn-tile-to-gpu: threads must be positive, tile-q and tile-kv both positive or both 0 (automatic), split-kv in [0, 1024]
