@@ -88,7 +88,16 @@ def main():
                     usage[(m[1], m[2])] = m
                 elif m := WROTE.match(line):
                     shapes[m[1]] = m[2]
+            # A spec's further kernels (split-KV's merge: NAME.1, ...) get
+            # rows of their own.
+            kernels = []
             for func, shape in shapes.items():
+                kernels.append((func, shape))
+                n = 1
+                while (f"{func}.{n}", "sm_80") in usage:
+                    kernels.append((f"{func}.{n}", shape))
+                    n += 1
+            for func, shape in kernels:
                 a, b = usage.get((func, "sm_80")), usage.get((func, "sm_90"))
                 if not a or not b:
                     rows.append(f"| {rel} | {func} | no ptxas | | | | | | | |")

@@ -97,10 +97,21 @@ class Worker:
 
     def load_library(self, so, manifest):
         lib = ctypes.CDLL(so)
-        launch = getattr(lib, manifest["launch"])
-        launch.argtypes = [ctypes.c_uint64] * len(manifest["buffers"]) + [
-            ctypes.c_void_p]
-        launch.restype = ctypes.c_int
+        raw = getattr(lib, manifest["launch"])
+        # Split-KV specs take a workspace (device memory the kernels pass
+        # between them) before the stream.
+        workspace_bytes = manifest.get("workspace_bytes", 0)
+        raw.argtypes = [ctypes.c_uint64] * (
+            len(manifest["buffers"]) + (1 if workspace_bytes else 0)) + [
+                ctypes.c_void_p]
+        raw.restype = ctypes.c_int
+        launch = raw
+        if workspace_bytes:
+            workspace = self.torch.empty(workspace_bytes,
+                                         dtype=self.torch.uint8, device="cuda")
+
+            def launch(*args):  # buffers..., stream
+                return raw(*args[:-1], workspace.data_ptr(), args[-1])
         last_error = getattr(lib, manifest["last_error"])
         last_error.restype = ctypes.c_char_p
         return lib, launch, last_error

@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/SmallSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -100,6 +101,11 @@ static cl::opt<bool> asyncCopies(
     cl::desc("double-buffered K/V tiles filled by cp.async where the layout "
              "allows it"),
     cl::init(true));
+static cl::opt<int64_t> splitKv(
+    "split-kv",
+    cl::desc("key splits of one-pass specs (1: none; 0: automatic; N: at "
+             "most N): two kernels and a workspace the caller allocates"),
+    cl::init(1));
 static cl::opt<std::string> elementTypeOpt(
     "element-type",
     cl::desc("f16 or bf16: retype Q, K, V and the output of each entry first "
@@ -190,8 +196,17 @@ struct Resources {
           staticSmem = 0;
 };
 
-static Resources parseResources(llvm::StringRef log) {
+/// The resources of PTX entry `entry` in a `ptxas -v` log.
+static Resources parseResources(llvm::StringRef log, llvm::StringRef entry) {
   Resources r;
+  // The entry's own part of the log: from its "Compiling entry function"
+  // line to the next one.
+  std::string marker = ("Compiling entry function '" + entry + "'").str();
+  size_t begin = log.find(marker);
+  if (begin == llvm::StringRef::npos)
+    return r;
+  log = log.drop_front(begin + marker.size());
+  log = log.take_front(log.find("Compiling entry function"));
   llvm::SmallVector<llvm::StringRef> groups;
   if (llvm::Regex("Used ([0-9]+) registers").match(log, &groups))
     r.registers = std::stoll(groups[1].str());
@@ -205,6 +220,28 @@ static Resources parseResources(llvm::StringRef log) {
   if (llvm::Regex("([0-9]+) bytes smem").match(log, &groups))
     r.staticSmem = std::stoll(groups[1].str());
   return r;
+}
+
+/// `--resource-usage`: one line per kernel of `k` (the first named `name`,
+/// the others `name.1`, `name.2`, ... in launch order) from ptxas's log.
+static void printResources(llvm::StringRef name, llvm::StringRef arch,
+                           const gpu::KernelInfo &k, llvm::StringRef log) {
+  for (auto [i, l] : llvm::enumerate(k.launches)) {
+    Resources res = parseResources(log, l.kernelName);
+    llvm::outs() << name;
+    if (i)
+      llvm::outs() << "." << i;
+    llvm::outs() << " " << arch << ": registers " << res.registers
+                 << ", spill stores " << res.spillStores
+                 << " B, spill loads " << res.spillLoads << " B, stack "
+                 << res.stack << " B, shared " << l.dynamicSharedBytes
+                 << " B dynamic + " << res.staticSmem << " B static, block "
+                 << l.block[0] << ", grid " << l.grid[0] << ", tiles "
+                 << k.tileQ << "x" << k.tileKv << ", K/V copies "
+                 << (k.asyncCopies ? "async" : "sync")
+                 << (k.registerSoftmax ? ", softmax in registers" : "")
+                 << "\n";
+  }
 }
 
 /// A NUL-terminated byte array initializer (portable to any C compiler,
@@ -223,8 +260,9 @@ static std::string cBytes(llvm::StringRef text) {
 
 /// NAME.json: what the header says, for programs that load the library
 /// without parsing C (bench/gpu/run_gpu_check.py): the launch symbols, the
-/// launch configuration, the images and, per buffer in launch order, its
-/// name, role, element type, shape and alignment.
+/// launch configuration (the first kernel's, then every kernel's), the
+/// workspace size, the images and, per buffer in launch order, its name,
+/// role, element type, shape and alignment.
 static std::string emitManifest(const gpu::KernelInfo &k,
                                 llvm::ArrayRef<std::string> roles,
                                 llvm::ArrayRef<std::string> archs,
@@ -241,6 +279,13 @@ static std::string emitManifest(const gpu::KernelInfo &k,
         {"shape", llvm::json::Array(buf.shape)},
         {"output", buf.isResult},
         {"alignment", buf.alignment}});
+  llvm::json::Array kernels;
+  for (const gpu::KernelInfo::Launch &l : k.launches)
+    kernels.push_back(llvm::json::Object{
+        {"entry", l.kernelName},
+        {"grid", llvm::json::Array(l.grid)},
+        {"block", llvm::json::Array(l.block)},
+        {"dynamic_shared_bytes", l.dynamicSharedBytes}});
   llvm::json::Object images;
   for (const std::string &arch : archs) {
     llvm::json::Object image{{"ptx", name + "." + arch + ".ptx"}};
@@ -264,9 +309,11 @@ static std::string emitManifest(const gpu::KernelInfo &k,
                                      {"nk", shape[4]},
                                      {"d", shape[5]},
                                      {"dv", shape[6]}}},
-      {"grid", llvm::json::Array(k.grid)},
-      {"block", llvm::json::Array(k.block)},
-      {"dynamic_shared_bytes", k.dynamicSharedBytes},
+      {"grid", llvm::json::Array(k.launches.front().grid)},
+      {"block", llvm::json::Array(k.launches.front().block)},
+      {"dynamic_shared_bytes", k.launches.front().dynamicSharedBytes},
+      {"kernels", std::move(kernels)},
+      {"workspace_bytes", k.workspaceBytes},
       {"tile_q", k.tileQ},
       {"tile_kv", k.tileKv},
       {"tensor_cores", k.tensorCores},
@@ -291,15 +338,23 @@ static void emitSources(const gpu::KernelInfo &k,
   std::string macro = "ATTN_" + llvm::StringRef(name).upper();
   llvm::raw_string_ostream h(header), c(source);
 
+  const gpu::KernelInfo::Launch &first = k.launches.front();
+  const size_t numLaunches = k.launches.size();
+  int64_t mostSharedBytes = 0;
+  for (const gpu::KernelInfo::Launch &l : k.launches)
+    mostSharedBytes = std::max(mostSharedBytes, l.dynamicSharedBytes);
   std::string params;
   for (const auto &buf : k.buffers)
     params += "CUdeviceptr " + cIdentifier(buf.name) + ", ";
+  if (k.workspaceBytes)
+    params += "CUdeviceptr workspace, ";
   params += "CUstream stream";
 
   h << "/* Generated by attn-emit-lib from " << specPath << " (function @"
     << k.funcName << ", --shape " << shape << "). Do not edit.\n"
     << " *\n"
-    << " * " << prefix << "_launch runs the attention kernel on device\n"
+    << " * " << prefix << "_launch runs the attention kernel"
+    << (numLaunches > 1 ? "s" : "") << " on device\n"
     << " * buffers (contiguous, row-major):\n";
   for (const auto &buf : k.buffers) {
     h << " *   " << cIdentifier(buf.name) << ": " << buf.elementType;
@@ -310,6 +365,15 @@ static void emitSources(const gpu::KernelInfo &k,
       h << ", " << buf.alignment << "-byte aligned";
     h << ")\n";
   }
+  if (k.workspaceBytes)
+    h << " *   workspace: " << k.workspaceBytes
+      << " bytes of device memory, 256-byte aligned, that the kernels pass\n"
+      << " *     between them (the split-KV partial results); "
+      << macro << "_WORKSPACE_BYTES\n";
+  if (numLaunches > 1)
+    h << " * It enqueues " << numLaunches
+      << " kernels on `stream`, in order (split-KV: the key splits, then\n"
+      << " * their merge).\n";
   h << " * Errors are CUresult values; " << prefix
     << "_last_error() describes the\n"
     << " * failing call (e.g. cuInit or cuDeviceGet when there is no device).\n"
@@ -317,11 +381,18 @@ static void emitSources(const gpu::KernelInfo &k,
     << "#ifndef " << macro << "_H\n#define " << macro << "_H\n\n"
     << "#include <cuda.h>\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
-    << "#define " << macro << "_GRID_X " << k.grid[0] << "\n"
-    << "#define " << macro << "_BLOCK_X " << k.block[0] << "\n"
-    << "#define " << macro << "_DYNAMIC_SHARED_BYTES " << k.dynamicSharedBytes
-    << "\n#define " << macro << "_TILE_Q " << k.tileQ << "\n"
-    << "#define " << macro << "_TILE_KV " << k.tileKv << "\n\n"
+    << "/* The first kernel's launch configuration. */\n"
+    << "#define " << macro << "_GRID_X " << first.grid[0] << "\n"
+    << "#define " << macro << "_BLOCK_X " << first.block[0] << "\n"
+    << "#define " << macro << "_DYNAMIC_SHARED_BYTES "
+    << first.dynamicSharedBytes << "\n"
+    << "#define " << macro << "_TILE_Q " << k.tileQ << "\n"
+    << "#define " << macro << "_TILE_KV " << k.tileKv << "\n"
+    << "/* Kernels per launch call; bytes of its workspace argument (0:\n"
+    << " * none). */\n"
+    << "#define " << macro << "_KERNELS " << numLaunches << "\n"
+    << "#define " << macro << "_WORKSPACE_BYTES " << k.workspaceBytes
+    << "\n\n"
     << "/* Loads the kernel into the current context (the primary context\n"
     << " * of device 0 when none is current). Called by " << prefix
     << "_launch\n * on first use; not thread-safe. */\n"
@@ -350,7 +421,8 @@ static void emitSources(const gpu::KernelInfo &k,
       << ", " << prefix << "_ptx_" << arch << "},\n";
   c << "};\n\n"
     << "static CUmodule " << prefix << "_module;\n"
-    << "static CUfunction " << prefix << "_function;\n"
+    << "static CUfunction " << prefix << "_functions[" << numLaunches
+    << "];\n"
     << "static char " << prefix << "_error[1024];\n\n"
     << "/* The name of `r`; the driver stub library answers no names. */\n"
     << "static const char *" << prefix << "_name(CUresult r) {\n"
@@ -395,7 +467,7 @@ static void emitSources(const gpu::KernelInfo &k,
     << "  CUjit_option opts[2];\n"
     << "  void *values[2];\n"
     << "  CUresult r;\n"
-    << "  if (" << prefix << "_function)\n    return CUDA_SUCCESS;\n"
+    << "  if (" << prefix << "_functions[0])\n    return CUDA_SUCCESS;\n"
     << "  ATTN_CHECK(cuInit(0), \"no usable CUDA driver or device\");\n"
     << "  ATTN_CHECK(cuCtxGetCurrent(&ctx), NULL);\n"
     << "  if (!ctx) {\n"
@@ -422,11 +494,11 @@ static void emitSources(const gpu::KernelInfo &k,
     << "    return CUDA_ERROR_NO_BINARY_FOR_GPU;\n  }\n"
     << "  ATTN_CHECK(cuDeviceGetAttribute(&optin, "
        "CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, dev), NULL);\n"
-    << "  if (optin < " << macro << "_DYNAMIC_SHARED_BYTES) {\n"
+    << "  if (optin < " << mostSharedBytes << ") {\n"
     << "    snprintf(" << prefix << "_error, sizeof " << prefix
     << "_error, \"" << prefix << ": the kernel needs %d bytes of shared "
-       "memory, the device allows %d\", " << macro
-    << "_DYNAMIC_SHARED_BYTES, optin);\n"
+       "memory, the device allows %d\", " << mostSharedBytes
+    << ", optin);\n"
     << "    return CUDA_ERROR_INVALID_VALUE;\n  }\n"
     << "  log[0] = 0;\n"
     << "  opts[0] = CU_JIT_ERROR_LOG_BUFFER;\n"
@@ -437,12 +509,15 @@ static void emitSources(const gpu::KernelInfo &k,
     << "_images[best - 1].ptx, 2, opts, values);\n"
     << "  if (r != CUDA_SUCCESS)\n"
     << "    return " << prefix << "_fail(\"cuModuleLoadDataEx\", r, log);\n"
-    << "  ATTN_CHECK(cuModuleGetFunction(&" << prefix << "_function, "
-    << prefix << "_module, \"" << k.kernelName << "\"), NULL);\n"
-    << "  ATTN_CHECK(cuFuncSetAttribute(" << prefix << "_function, "
-       "CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, "
-    << macro << "_DYNAMIC_SHARED_BYTES), NULL);\n"
-    << "  " << prefix << "_error[0] = 0;\n"
+    ;
+  // Every kernel from the one module, with its shared memory allowed.
+  for (auto [i, l] : llvm::enumerate(k.launches))
+    c << "  ATTN_CHECK(cuModuleGetFunction(&" << prefix << "_functions[" << i
+      << "], " << prefix << "_module, \"" << l.kernelName << "\"), NULL);\n"
+      << "  ATTN_CHECK(cuFuncSetAttribute(" << prefix << "_functions[" << i
+      << "], CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, "
+      << l.dynamicSharedBytes << "), NULL);\n";
+  c     << "  " << prefix << "_error[0] = 0;\n"
     << "  return CUDA_SUCCESS;\n}\n\n"
     << "CUresult " << prefix << "_launch(" << params << ") {\n";
   // cp.async reads K and V (and Q on tensor cores) in pieces of
@@ -458,25 +533,51 @@ static void emitSources(const gpu::KernelInfo &k,
         << "             (unsigned long long)" << cIdentifier(buf.name)
         << ");\n"
         << "    return CUDA_ERROR_INVALID_VALUE;\n  }\n";
-  c << "  void *params[" << std::max<size_t>(k.params.size(), 1) << "] = {";
-  for (auto [i, p] : llvm::enumerate(k.params))
-    c << (i ? ", " : "") << "&" << cIdentifier(k.buffers[p].name);
-  c << "};\n";
+  if (k.workspaceBytes)
+    c << "  if (!workspace || workspace % 256 != 0) {\n"
+      << "    snprintf(" << prefix << "_error, sizeof " << prefix
+      << "_error, \"" << prefix << "_launch: the workspace (0x%llx) must be "
+      << k.workspaceBytes << " bytes, 256-byte aligned\",\n"
+      << "             (unsigned long long)workspace);\n"
+      << "    return CUDA_ERROR_INVALID_VALUE;\n  }\n";
+  // Each kernel's parameters: buffers, or slices of the workspace.
+  llvm::SmallSet<int64_t, 8> usedArgs;
+  for (auto [i, l] : llvm::enumerate(k.launches)) {
+    for (auto [j, p] : llvm::enumerate(l.params))
+      if (p.workspace)
+        c << "  CUdeviceptr k" << i << "_ws" << j << " = workspace + "
+          << p.index << ";\n";
+    c << "  void *k" << i << "_params[" << std::max<size_t>(l.params.size(), 1)
+      << "] = {";
+    for (auto [j, p] : llvm::enumerate(l.params)) {
+      c << (j ? ", " : "") << "&";
+      if (p.workspace) {
+        c << "k" << i << "_ws" << j;
+      } else {
+        c << cIdentifier(k.buffers[p.index].name);
+        usedArgs.insert(p.index);
+      }
+    }
+    c << "};\n";
+  }
   for (auto [i, buf] : llvm::enumerate(k.buffers))
-    if (!llvm::is_contained(k.params, i))
+    if (!usedArgs.contains(i))
       c << "  (void)" << cIdentifier(buf.name) << "; /* not read */\n";
   c << "  CUresult r = " << prefix << "_load();\n"
-    << "  if (r != CUDA_SUCCESS)\n    return r;\n"
-    << "  ATTN_CHECK(cuLaunchKernel(" << prefix << "_function, " << macro
-    << "_GRID_X, " << k.grid[1] << ", " << k.grid[2] << ", " << macro
-    << "_BLOCK_X, " << k.block[1] << ", " << k.block[2] << ", " << macro
-    << "_DYNAMIC_SHARED_BYTES, stream, params, NULL), NULL);\n"
-    << "  return CUDA_SUCCESS;\n}\n\n"
+    << "  if (r != CUDA_SUCCESS)\n    return r;\n";
+  for (auto [i, l] : llvm::enumerate(k.launches))
+    c << "  ATTN_CHECK(cuLaunchKernel(" << prefix << "_functions[" << i
+      << "], " << l.grid[0] << ", " << l.grid[1] << ", " << l.grid[2] << ", "
+      << l.block[0] << ", " << l.block[1] << ", " << l.block[2] << ", "
+      << l.dynamicSharedBytes << ", stream, k" << i
+      << "_params, NULL), NULL);\n";
+  c << "  return CUDA_SUCCESS;\n}\n\n"
     << "void " << prefix << "_unload(void) {\n"
     << "  if (" << prefix << "_module)\n    cuModuleUnload(" << prefix
     << "_module);\n"
-    << "  " << prefix << "_module = NULL;\n  " << prefix
-    << "_function = NULL;\n}\n";
+    << "  " << prefix << "_module = NULL;\n"
+    << "  memset(" << prefix << "_functions, 0, sizeof " << prefix
+    << "_functions);\n}\n";
 }
 
 int main(int argc, char **argv) {
@@ -536,6 +637,7 @@ int main(int argc, char **argv) {
   tiles.maxSharedBytes = maxSharedBytes;
   tiles.accumulatorFragments = accumulatorFragments;
   tiles.registerSoftmax = registerSoftmax;
+  tiles.splitKv = splitKv;
   if (maxSharedBytes == 0) {
     tiles.maxSharedBytes = std::numeric_limits<int64_t>::max();
     for (llvm::StringRef a : archs)
@@ -644,22 +746,8 @@ int main(int argc, char **argv) {
             ok = false;
             break;
           }
-          if (resourceUsage) {
-            Resources res = parseResources(r.log);
-            llvm::outs() << name << " " << arch << ": registers "
-                         << res.registers << ", spill stores "
-                         << res.spillStores << " B, spill loads "
-                         << res.spillLoads << " B, stack " << res.stack
-                         << " B, shared " << kernel->dynamicSharedBytes
-                         << " B dynamic + " << res.staticSmem
-                         << " B static, block " << kernel->block[0] << ", grid "
-                         << kernel->grid[0] << ", tiles " << kernel->tileQ
-                         << "x" << kernel->tileKv << ", K/V copies "
-                         << (kernel->asyncCopies ? "async" : "sync")
-                         << (kernel->registerSoftmax ? ", softmax in registers"
-                                                     : "")
-                         << "\n";
-          }
+          if (resourceUsage)
+            printResources(name, arch, *kernel, r.log);
         } else if (resourceUsage) {
           llvm::outs() << name << " " << arch
                        << ": no ptxas, no resource usage\n";
@@ -698,9 +786,16 @@ int main(int argc, char **argv) {
       }
       llvm::outs() << "wrote " << outDir << "/" << name << ".{h,c,json} and "
                    << ptxPerArch.size() << " PTX" << (ptxas ? " + cubin" : "")
-                   << " image(s): grid " << info->grid[0] << ", block "
-                   << info->block[0] << ", dynamic shared "
-                   << info->dynamicSharedBytes << " B, shape " << shapeText
+                   << " image(s): grid " << info->launches[0].grid[0]
+                   << ", block " << info->launches[0].block[0]
+                   << ", dynamic shared "
+                   << info->launches[0].dynamicSharedBytes << " B"
+                   << (info->launches.size() > 1
+                           ? ", " + std::to_string(info->launches.size()) +
+                                 " kernels, workspace " +
+                                 std::to_string(info->workspaceBytes) + " B"
+                           : std::string())
+                   << ", shape " << shapeText
                    << "\n";
     }
   }

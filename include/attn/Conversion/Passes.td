@@ -717,6 +717,25 @@ def GPUOccupancyHint : Pass<"attn-gpu-occupancy-hint", "::mlir::ModuleOp"> {
   ];
 }
 
+def GPUMergeKernelModules
+    : Pass<"attn-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let summary = "Put the kernels each host function launches into one "
+                "gpu.module (one PTX image per function)";
+  let description = [{
+    `gpu-kernel-outlining` gives every `gpu.launch` a `gpu.module` of its
+    own; a spec whose GPU form is several kernels (split-KV: the splits and
+    their merge) would become several PTX images. This pass moves the
+    kernels and the symbols they use (the schedule tables' globals) of the
+    later modules a host function launches into the first one, renaming a
+    symbol whose name is taken (`name_1`, ...), and points the
+    `gpu.launch_func`s at them; the emptied modules are erased. A module
+    launched from several host functions is left alone. So one PTX image
+    holds every entry a spec function launches, and the library emitter
+    loads one module per architecture.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 def GPUFastExp2 : Pass<"attn-gpu-fast-exp2"> {
   let summary = "Replace libdevice's __nv_exp2f and __nv_fmaf by LLVM "
                 "intrinsics (PTX ex2.approx.f32, fma.rn.f32)";

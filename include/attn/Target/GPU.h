@@ -103,18 +103,32 @@ void registerGPUPipelines();
 /// Every dialect, interface and LLVM IR translation the GPU pipelines need.
 void registerGPUDependencies(mlir::DialectRegistry &registry);
 
-/// One compiled kernel and how to launch it.
+/// One compiled spec function: its kernels and how to launch them.
 struct KernelInfo {
-  std::string funcName;   // the spec function
-  std::string kernelName; // the PTX entry
+  std::string funcName; // the spec function
+  /// One PTX image holding every kernel the function launches.
   std::string ptx;
-  std::array<int64_t, 3> grid{1, 1, 1}, block{1, 1, 1};
-  int64_t dynamicSharedBytes = 0;
+  /// One kernel launch (launches run in order on one stream).
+  struct Launch {
+    std::string kernelName; // the PTX entry
+    std::array<int64_t, 3> grid{1, 1, 1}, block{1, 1, 1};
+    int64_t dynamicSharedBytes = 0;
+    /// A kernel parameter (a device pointer): host function argument
+    /// `index` (the spec function's arguments followed by its results,
+    /// out-params), or with `workspace` the workspace plus `index` bytes.
+    struct Param {
+      bool workspace = false;
+      int64_t index = 0;
+    };
+    std::vector<Param> params;
+  };
+  /// The launches in order: one, or for split-KV the splits' kernel and
+  /// the merge kernel.
+  std::vector<Launch> launches;
+  /// Device memory the launches pass between them (split-KV's partial
+  /// results), allocated by the caller; 0 when none.
+  int64_t workspaceBytes = 0;
   int64_t tileQ = 0, tileKv = 0;
-  /// Kernel parameters (device pointers) in order: the index of the host
-  /// function argument each one is. Host arguments are the spec function's
-  /// arguments followed by its results (out-params).
-  std::vector<unsigned> params;
   /// Host function arguments: element type name (f32, f16, bf16, i32, ...)
   /// and shape.
   struct Buffer {

@@ -116,6 +116,8 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
                                       llvm::StringRef format) {
   buildGPULaunchPipeline(pm, tiles);
   pm.addPass(createGpuKernelOutliningPass());
+  // A spec function's kernels (split-KV: two) in one PTX image.
+  pm.addPass(attn::createGPUMergeKernelModules());
   // Shared memory per SM usable by blocks (CUDA's per-architecture limits).
   attn::GPUOccupancyHintOptions occupancy;
   llvm::StringRef chip = ptx.chip;

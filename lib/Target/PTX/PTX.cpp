@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Matchers.h"
@@ -117,6 +118,70 @@ static std::string typeName(Type t) {
   return s;
 }
 
+/// The launch configurations and parameters of `launches` (in order) into
+/// `info`; host allocations the kernels read become slices of one
+/// workspace (256-byte aligned).
+static llvm::Error readLaunches(func::FuncOp func,
+                                ArrayRef<mlir::gpu::LaunchFuncOp> launches,
+                                attn::gpu::KernelInfo &info) {
+  auto constant = [](Value v) -> std::optional<int64_t> {
+    APInt value;
+    if (v && matchPattern(v, m_ConstantInt(&value)))
+      return value.getSExtValue();
+    return std::nullopt;
+  };
+  llvm::DenseMap<Value, int64_t> workspaceOffsets;
+  for (mlir::gpu::LaunchFuncOp op : launches) {
+    attn::gpu::KernelInfo::Launch launch;
+    launch.kernelName = op.getKernelName().str();
+    mlir::gpu::KernelDim3 grid = op.getGridSizeOperandValues();
+    mlir::gpu::KernelDim3 block = op.getBlockSizeOperandValues();
+    Value dims[6] = {grid.x, grid.y, grid.z, block.x, block.y, block.z};
+    for (int d = 0; d < 6; ++d) {
+      std::optional<int64_t> c = constant(dims[d]);
+      if (!c)
+        return makeError("non-constant launch dimensions");
+      (d < 3 ? launch.grid[d] : launch.block[d - 3]) = *c;
+    }
+    if (Value smem = op.getDynamicSharedMemorySize()) {
+      std::optional<int64_t> c = constant(smem);
+      if (!c)
+        return makeError("non-constant dynamic shared memory size");
+      launch.dynamicSharedBytes = *c;
+    }
+    for (Value operand : op.getKernelOperands()) {
+      attn::gpu::KernelInfo::Launch::Param param;
+      if (auto arg = dyn_cast<BlockArgument>(operand);
+          arg && arg.getOwner() == &func.getBody().front()) {
+        param.index = arg.getArgNumber();
+      } else if (auto alloc = operand.getDefiningOp<memref::AllocOp>();
+                 alloc && alloc.getType().hasStaticShape() &&
+                 alloc.getType().getLayout().isIdentity() &&
+                 alloc->getParentOp() == func) {
+        auto [it, inserted] =
+            workspaceOffsets.try_emplace(operand, info.workspaceBytes);
+        if (inserted) {
+          MemRefType type = alloc.getType();
+          int64_t bytes = type.getNumElements() *
+                          ((type.getElementTypeBitWidth() + 7) / 8);
+          info.workspaceBytes += llvm::alignTo(bytes, 256);
+        }
+        param.workspace = true;
+        param.index = it->second;
+      } else {
+        return makeError("kernel parameter is neither an argument of '" +
+                         func.getSymName() +
+                         "' nor a buffer allocated for the kernels "
+                         "(constant tensors captured by the spec are not "
+                         "supported on the GPU yet)");
+      }
+      launch.params.push_back(param);
+    }
+    info.launches.push_back(std::move(launch));
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<attn::gpu::KernelInfo>
 attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
                          const PTXOptions &ptx, const GPUTileOptions &tiles) {
@@ -124,14 +189,6 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     return std::move(err);
   if (llvm::Error err = checkGPUTileOptions(tiles))
     return std::move(err);
-  // A KernelInfo describes one launch whose parameters are the function's
-  // arguments; split-KV is two launches and a workspace.
-  if (tiles.splitKv != 1)
-    return makeError("split-KV kernels (split-kv = " +
-                     llvm::Twine(tiles.splitKv) +
-                     ") are two launches with workspace buffers, which the "
-                     "emitted library does not run yet; use split-kv = 1 "
-                     "(attn-opt --attn-gpu-ptx prints the split kernels)");
   MLIRContext *ctx = spec.getContext();
   DialectRegistry registry;
   registerGPUDependencies(registry);
@@ -253,48 +310,23 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     }
   SmallVector<mlir::gpu::LaunchFuncOp> launches;
   func.walk([&](mlir::gpu::LaunchFuncOp op) { launches.push_back(op); });
-  if (launches.size() != 1)
-    return makeError("expected one kernel launch in '" + funcName + "', got " +
-                     llvm::Twine(launches.size()));
-  mlir::gpu::LaunchFuncOp launch = launches.front();
-  info.kernelName = launch.getKernelName().str();
-  auto constant = [](Value v) -> std::optional<int64_t> {
-    APInt value;
-    if (v && matchPattern(v, m_ConstantInt(&value)))
-      return value.getSExtValue();
-    return std::nullopt;
-  };
-  mlir::gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-  mlir::gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-  Value dims[6] = {grid.x, grid.y, grid.z, block.x, block.y, block.z};
-  for (int d = 0; d < 6; ++d) {
-    std::optional<int64_t> c = constant(dims[d]);
-    if (!c)
-      return makeError("non-constant launch dimensions");
-    (d < 3 ? info.grid[d] : info.block[d - 3]) = *c;
-  }
-  if (Value smem = launch.getDynamicSharedMemorySize()) {
-    std::optional<int64_t> c = constant(smem);
-    if (!c)
-      return makeError("non-constant dynamic shared memory size");
-    info.dynamicSharedBytes = *c;
-  }
-  for (Value operand : launch.getKernelOperands()) {
-    auto arg = dyn_cast<BlockArgument>(operand);
-    if (!arg || arg.getOwner() != &func.getBody().front())
-      return makeError("kernel parameter is not an argument of '" + funcName +
-                       "' (constant tensors captured by the spec are not "
-                       "supported on the GPU yet)");
-    info.params.push_back(arg.getArgNumber());
-  }
+  if (launches.empty())
+    return makeError("no kernel launch in '" + funcName + "'");
+  if (auto error = readLaunches(func, launches, info))
+    return std::move(error);
   if (func.getNumArguments() != info.buffers.size())
     return makeError("unexpected host signature after bufferization");
 
-  auto binary = module->lookupSymbol<mlir::gpu::BinaryOp>(
-      launch.getKernelModuleName());
+  // attn-gpu-merge-kernel-modules put every kernel in one module.
+  StringAttr moduleName = launches.front().getKernelModuleName();
+  for (mlir::gpu::LaunchFuncOp launch : launches)
+    if (launch.getKernelModuleName() != moduleName)
+      return makeError("the kernels of '" + funcName +
+                       "' are in several GPU modules");
+  auto binary = module->lookupSymbol<mlir::gpu::BinaryOp>(moduleName);
   if (!binary || binary.getObjects().empty())
     return makeError("no gpu.binary for kernel module " +
-                     launch.getKernelModuleName().getValue());
+                     moduleName.getValue());
   auto object = cast<mlir::gpu::ObjectAttr>(binary.getObjects()[0]);
   info.ptx = object.getObject().getValue().str();
   // gpu-module-to-binary links libdevice from the CUDA toolkit; without it

@@ -2,8 +2,8 @@
 // step (8 heads, one query row, 4096 keys) in f16 on tensor cores and in f32
 // on the SIMT kernel, with automatic splits: two launches per spec, the
 // splits' kernel over (work item, split) blocks and the merge kernel over
-// (batch, head, query tile) blocks, nothing in local memory. ptxas
-// assembles both (format=bin).
+// (batch, head, query tile) blocks, both in one PTX image, nothing in local
+// memory. ptxas assembles both (format=bin).
 // RUN: attn-opt %s --attn-gpu-launch="split-kv=0" | FileCheck %s --check-prefix=LAUNCH
 // RUN: attn-opt %s --attn-gpu-ptx="chip=sm_80 split-kv=0" | FileCheck %s --check-prefix=PTX
 // RUN: attn-opt %s --attn-gpu-ptx="chip=sm_90 split-kv=5" | FileCheck %s --check-prefix=PTX
@@ -22,21 +22,22 @@
 // LAUNCH:       gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c{{[0-9]+}},
 // LAUNCH:       gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c8,
 
+// One image per function (attn-gpu-merge-kernel-modules) with both entries.
 // PTX: gpu.binary @decode_f16_kernel
+// PTX-SAME: .entry decode_f16_kernel(
 // PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
-// PTX-NOT: __local_depot
-// PTX: gpu.binary @decode_f16_kernel_0
+// PTX-SAME: .entry decode_f16_kernel_{{[0-9]+}}(
 // PTX-SAME: ex2.approx
 // PTX-NOT: __local_depot
+// PTX-NOT: gpu.binary @decode_f16_kernel_
 // PTX: gpu.binary @decode_f32_kernel
+// PTX-SAME: .entry decode_f32_kernel(
+// PTX-SAME: .entry decode_f32_kernel_{{[0-9]+}}(
 // PTX-NOT: __local_depot
-// PTX: gpu.binary @decode_f32_kernel_{{[0-9]+}}
-// PTX-NOT: __local_depot
+// PTX-NOT: gpu.binary
 
 // BIN: gpu.binary @decode_f16_kernel {{.*}}bin = "\7FELF
-// BIN: gpu.binary @decode_f16_kernel_0 {{.*}}bin = "\7FELF
 // BIN: gpu.binary @decode_f32_kernel {{.*}}bin = "\7FELF
-// BIN: gpu.binary @decode_f32_kernel_{{[0-9]+}} {{.*}}bin = "\7FELF
 
 func.func @decode_f16(%q: tensor<1x8x1x128xf16>, %k: tensor<1x8x4096x128xf16>,
                       %v: tensor<1x8x4096x128xf16>, %s: tensor<8xf32>)

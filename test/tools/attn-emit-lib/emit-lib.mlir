@@ -70,6 +70,8 @@
 // HEADER:      #define ATTN_CAUSAL_GQA_GRID_X 16
 // HEADER:      #define ATTN_CAUSAL_GQA_BLOCK_X 128
 // HEADER:      #define ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES 28432
+// HEADER:      #define ATTN_CAUSAL_GQA_KERNELS 1
+// HEADER:      #define ATTN_CAUSAL_GQA_WORKSPACE_BYTES 0
 // HEADER:      CUresult attn_causal_gqa_load(void);
 // HEADER:      CUresult attn_causal_gqa_launch(CUdeviceptr q, CUdeviceptr k, CUdeviceptr v, CUdeviceptr out, CUdeviceptr lse, CUstream stream);
 // HEADER:      const char *attn_causal_gqa_last_error(void);
@@ -98,13 +100,23 @@
 // MANIFEST:      "images": {
 // MANIFEST-NEXT:   "sm_80": {
 // MANIFEST:          "ptx": "causal_gqa.sm_80.ptx"
+// MANIFEST:      "kernels": [
+// MANIFEST-NEXT:   {
+// MANIFEST-NEXT:     "block": [
+// MANIFEST:          "dynamic_shared_bytes": 28432,
+// MANIFEST-NEXT:     "entry": "causal_gqa_kernel",
+// MANIFEST-NEXT:     "grid": [
+// MANIFEST-NEXT:       16,
+// MANIFEST:        ],
 // MANIFEST:      "launch": "attn_causal_gqa_launch",
 // MANIFEST:      "problem": {
 // MANIFEST-NEXT:   "b": 2,
 // MANIFEST:      "register_softmax": true,
 // MANIFEST:      "tensor_cores": true,
 // MANIFEST-NEXT: "tile_kv": 32,
-// MANIFEST-NEXT: "tile_q": 64
+// MANIFEST-NEXT: "tile_q": 64,
+// MANIFEST-NEXT: "unload": "attn_causal_gqa_unload",
+// MANIFEST-NEXT: "workspace_bytes": 0
 
 // LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_80[] = {
 // LAUNCHER:      static const unsigned char attn_causal_gqa_ptx_sm_90[] = {
@@ -115,8 +127,8 @@
 // LAUNCHER:        ATTN_CHECK(cuDeviceGet(&dev, 0), "no CUDA device");
 // LAUNCHER:        CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
 // LAUNCHER:        r = cuModuleLoadDataEx(&attn_causal_gqa_module, attn_causal_gqa_images[best - 1].ptx, 2, opts, values);
-// LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_function, attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
-// LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_function, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES), NULL);
+// LAUNCHER:        ATTN_CHECK(cuModuleGetFunction(&attn_causal_gqa_functions[0], attn_causal_gqa_module, "causal_gqa_kernel"), NULL);
+// LAUNCHER:        ATTN_CHECK(cuFuncSetAttribute(attn_causal_gqa_functions[0], CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, 28432), NULL);
 // LAUNCHER:      CUresult attn_causal_gqa_launch(
 // Q, K and V are refused unless 16-byte aligned (cp.async of 8 f16).
 // LAUNCHER:        if (q % 16 != 0) {
@@ -126,8 +138,9 @@
 // LAUNCHER:        if (v % 16 != 0) {
 // The kernel parameters follow their first use in the kernel: the lse is
 // written (per row) before the output.
-// LAUNCHER:        void *params[5] = {&q, &k, &v, &lse, &out};
-// LAUNCHER:        ATTN_CHECK(cuLaunchKernel(attn_causal_gqa_function, ATTN_CAUSAL_GQA_GRID_X, 1, 1, ATTN_CAUSAL_GQA_BLOCK_X, 1, 1, ATTN_CAUSAL_GQA_DYNAMIC_SHARED_BYTES, stream, params, NULL), NULL);
+// LAUNCHER:        void *k0_params[5] = {&q, &k, &v, &lse, &out};
+// LAUNCHER:        ATTN_CHECK(cuLaunchKernel(attn_causal_gqa_functions[0], 16, 1, 1, 128, 1, 1, 28432, stream, k0_params, NULL), NULL);
+// LAUNCHER-NOT:    cuLaunchKernel
 
 // PTX80: .target sm_80
 // PTX80: .extern .shared .align 16 .b8 __dynamic_shmem__0[];
