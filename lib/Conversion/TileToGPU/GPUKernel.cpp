@@ -1649,6 +1649,7 @@ public:
       : spec(spec), options(options) {
     auto qType = cast<RankedTensorType>(spec.query.getType());
     elem = qType.getElementType();
+    nq = qType.getDimSize(2);
     d = qType.getDimSize(3);
     dv = cast<RankedTensorType>(spec.value.getType()).getDimSize(3);
   }
@@ -1662,7 +1663,8 @@ private:
   /// is (no conversion on load) in whole 4-, 8- or 16-byte pieces.
   void setAsyncCopies();
   void setTiles(int64_t bq, int64_t bk);
-  /// The given tiles, or the largest candidates that fit.
+  /// The given tiles, or the largest candidates that fit, with the query
+  /// tile cut to a short query sequence.
   void chooseTiles();
   bool fits() const {
     return sharedBytes(cfg, d, dv) <= options.maxSharedBytes;
@@ -1672,7 +1674,7 @@ private:
   const KernelOptions &options;
   GPUTileConfig cfg;
   Type elem;
-  int64_t d = 0, dv = 0;
+  int64_t nq = 0, d = 0, dv = 0;
 };
 } // namespace
 
@@ -1735,8 +1737,15 @@ void KernelConfigurator::chooseTiles() {
   ArrayRef<int64_t[2]> candidates =
       cfg.tensorCores ? ArrayRef<int64_t[2]>(tensorCoreCandidates)
                       : ArrayRef<int64_t[2]>(simtCandidates);
+  // A short query sequence (a decode step: one row) gets a query tile of
+  // its size, not 64 rows of padding: the next power of two, a multiple of
+  // the mma's 16 rows on tensor cores; the shared memory it frees goes to
+  // longer key tiles.
+  int64_t rows = llvm::PowerOf2Ceil(std::max<int64_t>(nq, 1));
+  if (cfg.tensorCores)
+    rows = llvm::alignTo(rows, gpu_codegen::kMmaM);
   for (const auto &[bq, bk] : candidates) {
-    setTiles(bq, bk);
+    setTiles(std::min(bq, rows), bk);
     if (fits())
       break;
   }
