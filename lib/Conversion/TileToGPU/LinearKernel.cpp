@@ -19,9 +19,25 @@
 // Global form: every key chunk into the state (no decay), then per query
 // chunk O = q . state and the store.
 //
-// The decay is a constant per (batch, head), taken in log space like the
-// CPU's prefix sums: every factor is exp(d log lambda) with 0 <= d <= C, so
-// no factor exceeds 1 and none depends on the position in the sequence.
+// A decay constant per (batch, head) is taken in log space like the CPU's
+// prefix sums: every factor is exp(d log lambda) with 0 <= d <= C, so no
+// factor exceeds 1 and none depends on the position in the sequence.
+//
+// A data-dependent decay (one per key position, Mamba-2) or a gate per key
+// channel (GLA) is a per-chunk prefix sum L[i] (L[i][x] per channel) of the
+// log decays of the chunk's keys 0..i, in shared memory (the CPU's f64
+// prefix over the sequence, differenced, is the same L relative to the
+// chunk's start). Every factor is exp of a difference that is <= 0 for
+// decays <= 1:
+//   scores: S[i][j] = q_i . k_j exp(L[i] - L[j])   (per token), or
+//           sum_x q_i[x] k_j[x] exp(L[i][x] - L[j][x])   (per channel: the
+//           CPU's direct form; the factorization q e^L times k e^-L would
+//           overflow f32 for gates near 0)
+//   then, in place (the chunk's products are done):
+//           q_i[x] *= exp(L[i][x]),  k_j[x] *= exp(L[n-1][x] - L[j][x])
+//   output: O[i][c] = sum_j S[i][j] V[j][c] + q_i . state[:, c]
+//   state:  state[x][c] = exp(L[n-1][x]) state[x][c] + sum_j k_j[x] V[j][c]
+// (x = 0 for all channels per token).
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,6 +66,9 @@ struct LinearConfig {
   /// copies of phi(q), phi(k), V and the decayed scores, f32 accumulation
   /// (causal form, 16-bit inputs, chunks of a multiple of 16).
   bool tensorCores = false;
+  /// The columns of the per-chunk log-decay prefix L: 1 per token, D per
+  /// channel, 0 without (or with a constant) decay.
+  int64_t gateCols = 0;
   int64_t widthAug() const { return width + (ones ? 1 : 0); }
   /// The columns the loads write: D and Wa, padded with zeros to the mma
   /// shape (k = 16, n = 8) on tensor cores.
@@ -61,7 +80,7 @@ struct LinearConfig {
   /// 8-byte aligned fragment stores).
   int64_t sStride() const { return chunk + (tensorCores ? 2 : 1); }
   /// Shared bytes: Q [C][D'], K [C][D'+1], V and O [C][W'], S (causal),
-  /// the state [D][Wa], and on tensor cores the 16-bit Q, K [C][D'+8],
+  /// the state [D][Wa], L [C][G], and on tensor cores the 16-bit Q, K [C][D'+8],
   /// V [C][W'+8] and P [C][C+8]; each 16-byte aligned.
   int64_t sharedBytes(int64_t d, bool causal) const {
     auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
@@ -69,7 +88,7 @@ struct LinearConfig {
     int64_t bytes = align(4 * c * dc) + align(4 * c * (dc + 1)) +
                     2 * align(4 * c * wc) +
                     (causal ? align(4 * c * sStride()) : 0) +
-                    align(4 * d * widthAug());
+                    align(4 * d * widthAug()) + align(4 * c * gateCols);
     if (tensorCores)
       bytes += 2 * align(2 * c * (dc + 8)) + align(2 * c * (wc + 8)) +
                align(2 * c * (c + 8));
@@ -93,8 +112,27 @@ private:
   Value phi(std::optional<FeatureMapKind> map, Value x) {
     return map ? e.featureMap(*map, x) : x;
   }
-  /// lambda^d = exp(d log lambda) for an index d >= 0 (1 without decay).
+  /// lambda^d = exp(d log lambda) for an index d >= 0 (1 without a
+  /// constant decay).
   Value decayPow(Value d);
+  /// The chunk's log decays log a[k0 + j] into L (0 past Nk: the padding
+  /// keys keep L at its last key's).
+  void loadDecays(Value t, Value k0);
+  /// L[j] = the sum of the log decays of the chunk's keys 0..j, per column.
+  void prefixStage();
+  /// L[i][x] (x the channel; column 0 per token).
+  Value logDecayAt(Value i, Value x) {
+    return load(prefix, {i, cfg.gateCols == 1 ? idx(0) : x});
+  }
+  /// The decay of the chunk's keys j+1..i for j <= i (a scalar decay):
+  /// lambda^(i-j) or exp(L[i] - L[j]); 1 without decay or with channels.
+  Value decayBetween(Value i, Value j);
+  /// The chunk's scores of row i and key j <= i: q_i . k_j, per channel
+  /// gated, times decayBetween.
+  Value chunkScore(Value i, Value j);
+  /// Q and K rescaled in place by the decays from the state and to the
+  /// chunk's end (data-dependent decays, after the chunk's scores).
+  void decayFactorStage(Value k0);
   /// q_i . row x of a [.][D(+1)] buffer.
   Value dot(Value a, Value i, Value bBuf, Value j);
   /// The chunk's scores (causal form).
@@ -116,7 +154,7 @@ private:
   Value qMem, kMem, vMem, outBuffer;
   // The work item: batch, query head, key and value heads, first column.
   Value bb, h, hk, hv, col0, logDecay;
-  Value qs, ks, vs, ss, os, state;
+  Value qs, ks, vs, ss, os, state, prefix;
   // Tensor cores: the 16-bit copies (the input type) and the decayed
   // scores P; the padded columns.
   Value qh, kh, vh, ph;
@@ -216,16 +254,23 @@ void LinearLowering::loadKeysValues(Value t, Value k0) {
 void LinearLowering::scoreStage() {
   if (qh) {
     // S = phi(q) phi(k)^T on tensor cores, then P = the decayed scores below
-    // the diagonal in the input type (0 above), for P V.
-    gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
-                                {qh, kh, ss, C, C, Dc, /*bIsNK=*/true,
-                                 /*accumulate=*/false});
+    // the diagonal in the input type (0 above), for P V. Gates per channel
+    // weigh the dot product's terms: those scores come from the f32 tiles
+    // (SIMT), only P V runs on tensor cores.
+    bool gated = cfg.gateCols > 1;
+    if (!gated)
+      gpu_codegen::emitWarpMatmul(b, loc, cfg.threads / 32,
+                                  {qh, kh, ss, C, C, Dc, /*bIsNK=*/true,
+                                   /*accumulate=*/false});
     threadLoop(C * C, [&](Value x) {
       Value i = divui(x, C), j = remui(x, C);
       Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
       Value s = ifElse(
           below,
-          [&] { return mulf(load(ss, {i, j}), decayPow(e.subi(i, j))); },
+          [&] {
+            return gated ? chunkScore(i, j)
+                         : mulf(load(ss, {i, j}), decayBetween(i, j));
+          },
           e.f32(0.0));
       store(arith::TruncFOp::create(b, loc, inElem, s), ph, {i, j});
     });
@@ -235,9 +280,67 @@ void LinearLowering::scoreStage() {
     Value i = divui(x, C), j = remui(x, C);
     Value below = e.cmp(arith::CmpIPredicate::ule, j, i);
     Value s = ifElse(
-        below, [&] { return mulf(dot(qs, i, ks, j), decayPow(e.subi(i, j))); },
-        e.f32(0.0));
+        below, [&] { return chunkScore(i, j); }, e.f32(0.0));
     store(s, ss, {i, j});
+  });
+}
+
+Value LinearLowering::decayBetween(Value i, Value j) {
+  if (logDecay)
+    return decayPow(e.subi(i, j));
+  if (cfg.gateCols != 1)
+    return e.f32(1.0);
+  return exp(arith::SubFOp::create(b, loc, logDecayAt(i, idx(0)),
+                                   logDecayAt(j, idx(0))));
+}
+
+Value LinearLowering::chunkScore(Value i, Value j) {
+  if (cfg.gateCols <= 1)
+    return mulf(dot(qs, i, ks, j), decayBetween(i, j));
+  return reduce(D, e.f32(0.0), [&](Value x, Value acc) {
+    Value gate = exp(arith::SubFOp::create(b, loc, logDecayAt(i, x),
+                                           logDecayAt(j, x)));
+    Value qk = mulf(load(qs, {i, x}), load(ks, {j, x}));
+    return math::FmaOp::create(b, loc, qk, gate, acc);
+  });
+}
+
+void LinearLowering::loadDecays(Value t, Value k0) {
+  int64_t g = cfg.gateCols;
+  forLoop(t, idx(C * g), cfg.threads, [&](Value x) {
+    Value j = divui(x, g), channel = remui(x, g);
+    Value kj = e.addi(k0, j);
+    SmallVector<Value> at = {bb, h, e.minsi(kj, idx(Nk - 1))};
+    if (g > 1)
+      at.push_back(channel);
+    Value a = e.toF32(e.extractBroadcast(spec.decay, at));
+    Value inside = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
+    store(e.select(inside, math::LogOp::create(b, loc, a), e.f32(0.0)),
+          prefix, {j, channel});
+  });
+}
+
+void LinearLowering::prefixStage() {
+  // One thread per column walks the chunk (C <= 64 adds).
+  threadLoop(cfg.gateCols, [&](Value x) {
+    scf::ForOp::create(
+        b, loc, idx(0), idx(C), idx(1), ValueRange{e.f32(0.0)},
+        [&](OpBuilder &, Location, Value j, ValueRange acc) {
+          Value sum = addf(acc[0], load(prefix, {j, x}));
+          store(sum, prefix, {j, x});
+          scf::YieldOp::create(b, loc, ValueRange{sum});
+        });
+  });
+}
+
+void LinearLowering::decayFactorStage(Value k0) {
+  Value last = e.subi(e.minsi(idx(C), e.subi(idx(Nk), k0)), idx(1));
+  threadLoop(C * D, [&](Value x) {
+    Value i = divui(x, D), d = remui(x, D);
+    Value li = logDecayAt(i, d);
+    store(mulf(load(qs, {i, d}), exp(li)), qs, {i, d});
+    Value toEnd = arith::SubFOp::create(b, loc, logDecayAt(last, d), li);
+    store(mulf(load(ks, {i, d}), exp(toEnd)), ks, {i, d});
   });
 }
 
@@ -288,6 +391,8 @@ void LinearLowering::stateStage(Value k0) {
   threadLoop(D * Wa, [&](Value x) {
     Value d = divui(x, Wa), c = remui(x, Wa);
     Value old = mulf(load(state, {d, c}), decayPow(n));
+    if (prefix) // the chunk's decays, all of its keys
+      old = mulf(old, exp(logDecayAt(e.subi(n, idx(1)), d)));
     auto loop = scf::ForOp::create(
         b, loc, idx(0), n, idx(1), ValueRange{old},
         [&](OpBuilder &, Location, Value j, ValueRange acc) {
@@ -368,7 +473,7 @@ LogicalResult LinearLowering::run() {
   hk = e.headIndex(spec.kHeadMap, idx(Hkv), idx(Hq), bb, h);
   hv = e.headIndex(spec.vHeadMap, idx(Hv), idx(Hq), bb, h);
   col0 = e.muli(slice, idx(W));
-  if (spec.decay)
+  if (spec.decay && decayForm(spec) == DecayForm::Constant)
     logDecay = math::LogOp::create(
         b, loc, e.toF32(e.extractBroadcast(spec.decay, {bb, h, idx(0)})));
 
@@ -379,6 +484,8 @@ LogicalResult LinearLowering::run() {
     ss = sharedBuffer({C, cfg.sStride()});
   os = sharedBuffer({C, Wc});
   state = sharedBuffer({D, Wa});
+  if (cfg.gateCols)
+    prefix = sharedBuffer({C, cfg.gateCols});
   if (cfg.tensorCores) {
     qh = sharedBuffer({C, Dc + 8}, inElem);
     kh = sharedBuffer({C, Dc + 8}, inElem);
@@ -398,8 +505,14 @@ LogicalResult LinearLowering::run() {
       threadForall(cfg.threads, [&](Value t) {
         loadQueries(t, r0);
         loadKeysValues(t, k0);
+        if (prefix)
+          loadDecays(t, k0);
       });
+      if (prefix)
+        prefixStage();
       scoreStage();
+      if (prefix)
+        decayFactorStage(k0);
       outputStage(/*causal=*/true);
       stateStage(k0);
       storeStage(r0);
@@ -420,6 +533,15 @@ LogicalResult LinearLowering::run() {
   return success();
 }
 
+DecayForm attn::gpu_kernel::decayForm(const LinearSpec &spec) {
+  if (!spec.decay)
+    return DecayForm::None;
+  auto type = cast<RankedTensorType>(spec.decay.getType());
+  if (type.getRank() == 4)
+    return DecayForm::PerChannel;
+  return type.getDimSize(2) == 1 ? DecayForm::Constant : DecayForm::PerToken;
+}
+
 LogicalResult
 attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
                                     const KernelOptions &options) {
@@ -429,6 +551,10 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
   LinearConfig cfg;
   cfg.threads = options.threads;
   cfg.ones = spec.l1;
+  DecayForm form = decayForm(spec);
+  cfg.gateCols = form == DecayForm::PerToken     ? 1
+                 : form == DecayForm::PerChannel ? d
+                                                 : 0;
   // Tensor cores for the chunk's products: 16-bit inputs, the causal form
   // (the global one has none), whole warps and chunks of a multiple of 16
   // (a given tile-kv that is not: the SIMT kernel).

@@ -35,11 +35,18 @@ struct LinearSpec {
   bool l1 = false;
   /// The chunked form (causal); otherwise the global one (no mask).
   bool causal = false;
-  /// A decay constant per (batch, head): [B|1, H|1, 1] (null: none).
+  /// The decay of `decay_prefix` (null: none): [B|1, Hq|1, 1] a constant
+  /// per (batch, head); [B|1, Hq|1, Nk] one per key position (Mamba-2's
+  /// data-dependent decay); [B|1, Hq|1, Nk|1, D] a gate per key channel
+  /// (GLA's diagonal decay, the chunk's scores `gated_scores`).
   mlir::Value decay;
   /// The per-row output gate [B|1, Hq|1, Nq|1] (null: none).
   mlir::Value outputGate;
 };
+
+/// How the kernel takes `spec.decay`.
+enum class DecayForm { None, Constant, PerToken, PerChannel };
+DecayForm decayForm(const LinearSpec &spec);
 
 /// Builds the kernel of `spec` in place of `spec.root`. The chunk is
 /// `tile-kv` when given, else the largest of 64, 32, 16, 8 whose buffers fit

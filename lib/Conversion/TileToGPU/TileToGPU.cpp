@@ -37,7 +37,8 @@ namespace {
 
 /// The forms of linear attention the kernels lack (empty: one they run):
 /// in the O(N) forms (`linear`, LinearKernel.h) the elementwise feature
-/// maps, a decay constant per (batch, head) and the carried state; in the
+/// maps, a decay constant per (batch, head), one per key position or a gate
+/// per key channel (with its gated scores) and the carried state; in the
 /// quadratic form (a mask other than causal, split-KV, linear-chunk = 0)
 /// none of them.
 std::string unsupportedLinearFeature(Operation *op, bool linear) {
@@ -54,18 +55,21 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
         return linear ? "" : std::string("a decay") + quadratic;
       })
       .Case<DecayPrefixOp>([&](DecayPrefixOp prefix) -> std::string {
+        if (linear)
+          return "";
         auto type = cast<RankedTensorType>(prefix.getDecay().getType());
         if (type.getRank() == 4)
-          return "a gate per key channel (a rank-4 decay)";
-        if (type.getDimSize(2) != 1)
-          return "a data-dependent decay (one per key position; the GPU runs "
-                 "a decay constant per head, extent 1 along the keys)";
-        return linear ? "" : std::string("a decay") + quadratic;
+          return std::string("a gate per key channel (a rank-4 decay)") +
+                 quadratic;
+        return std::string("a decay") + quadratic;
       })
       .Case<ReadStateOp, UpdateStateOp>(
           [&](auto) -> std::string { return ""; })
-      .Case<GatedScoresOp>(
-          [](auto) { return "a gate per key channel (gated scores)"; })
+      .Case<GatedScoresOp>([&](auto) -> std::string {
+        return linear ? ""
+                      : std::string("a gate per key channel (gated scores)") +
+                            quadratic;
+      })
       .Case<ExpandFeaturesOp>([](auto) {
         return "a feature map that changes the feature dimension (hedgehog, "
                "taylor2, softmax)";
@@ -297,6 +301,7 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   UpdateStateOp update;
   FinalizeOp finalize;
   ScoresOp scores;
+  GatedScoresOp gatedScores;
   DecayPrefixOp prefix;
   root.walk([&](Operation *op) {
     if (auto o = dyn_cast<ReadStateOp>(op); o && !read)
@@ -307,6 +312,8 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
       finalize = o;
     else if (auto o = dyn_cast<ScoresOp>(op); o && !scores)
       scores = o;
+    else if (auto o = dyn_cast<GatedScoresOp>(op); o && !gatedScores)
+      gatedScores = o;
     else if (auto o = dyn_cast<DecayPrefixOp>(op); o && !prefix)
       prefix = o;
   });
@@ -330,7 +337,9 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   spec.vHeadMap = extractedTensor(vLoad.getHead(), root);
   spec.queryMap = qMap;
   spec.keyMap = kMap;
-  spec.causal = static_cast<bool>(scores);
+  // The chunk's scores (gated per key channel with a rank-4 decay) make
+  // the chunked form.
+  spec.causal = scores || gatedScores;
   spec.l1 = finalize.getDivide();
   spec.outputGate = finalize.getGate();
   if (prefix)

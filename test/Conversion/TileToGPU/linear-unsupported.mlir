@@ -1,7 +1,8 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu))'
 // The linear-attention forms the GPU kernels lack are refused on the tile
 // op that needs them, at the spec's location, naming the form; the O(N)
-// forms with elementwise maps and a decay per head lower (linear.mlir).
+// forms with elementwise maps and a decay (per head, per key position or
+// per key channel) lower (linear.mlir).
 
 func.func @hedgehog(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
   // expected-error @below {{'attn_tile.expand_features' op a feature map that changes the feature dimension (hedgehog, taylor2, softmax) has no GPU lowering yet}}
@@ -44,9 +45,10 @@ func.func @key_weights(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-func.func @data_dependent_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.decay_prefix' op a data-dependent decay (one per key position; the GPU runs a decay constant per head, extent 1 along the keys) has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%d : tensor<1x2x8xf32>) mask(#attn.causal)
+func.func @window_token_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.decay_prefix' op a decay in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
+  %o = attn.attention %q, %q, %q decay(%d : tensor<1x2x8xf32>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>)
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -54,9 +56,10 @@ func.func @data_dependent_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>)
 
 // -----
 
-func.func @channel_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.decay_prefix' op a gate per key channel (a rank-4 decay) has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%g : tensor<1x2x8x16xf32>) mask(#attn.causal)
+func.func @window_channel_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.decay_prefix' op a gate per key channel (a rank-4 decay) in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
+  %o = attn.attention %q, %q, %q decay(%g : tensor<1x2x8x16xf32>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>)
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
