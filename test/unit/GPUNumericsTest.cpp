@@ -230,12 +230,17 @@ const char *const kNoGPUKernels =
     "lowering yet (CPU tile program only)";
 
 /// Whether the linear kernel runs the spec's feature map and decay: an
-/// elementwise map of q and k, any decay (constant, per key position or per
-/// key channel), and the chunked (causal) or global (no mask) form.
+/// elementwise map or a map of whole rows (hedgehog, taylor2, softmax) of
+/// q and k, any decay (constant, per key position or per key channel), and
+/// the chunked (causal) or global (no mask) form.
 bool linearOnGPU(AttentionOp op) {
   FeatureMapAttr map = op.getFeatureMapAttr();
-  if (map && !(FeatureMapAttr::isElementwiseKind(map.getKind()) &&
-              FeatureMapAttr::isElementwiseKind(map.getKeys())))
+  auto onGPU = [](FeatureMapKind kind) {
+    return FeatureMapAttr::isElementwiseKind(kind) ||
+           kind == FeatureMapKind::Hedgehog ||
+           kind == FeatureMapKind::Taylor2 || kind == FeatureMapKind::Softmax;
+  };
+  if (map && !(onGPU(map.getKind()) && onGPU(map.getKeys())))
     return false;
   MaskAttrInterface mask = op.getMaskAttr();
   bool noMods = op.getMaskFn().empty() && op.getScoreMod().empty() &&
@@ -874,6 +879,91 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Range(0, int(std::size(kLinearCases))),
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kLinearCases[info.param].name);
+    });
+
+/// Maps of whole rows (attn_tile.expand_features): hedgehog's learned
+/// exp map with F != D (6 below every D of the shapes, 24 above; a map per
+/// head or one shared), Based's taylor2 (1 + D + D^2 features), the row
+/// softmax of the queries (GSA's readout: keys as loaded, a gate per key
+/// channel; and on both sides), chunked and global, l1 or none, with
+/// decays, f32, bf16 and f16.
+#define GPU_HEDGEHOG(w, b)                                                     \
+  "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<" w               \
+  "xf32>, tensor<" b "xf32>) "
+#define GPU_HEDGEHOG_ARGS(w, b) ", %w: tensor<" w "xf32>, %fb: tensor<" b "xf32>"
+const SpecCase kExpandedCases[] = {
+    {"hedgehog_l1",
+     GPU_HEDGEHOG("?x6x?", "?x6") "mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", GPU_HEDGEHOG_ARGS("?x6x?", "?x6")},
+    {"hedgehog_shared_global_l1_bf16",
+     GPU_HEDGEHOG("1x24x?", "1x24")
+     "normalization(#attn.normalize<identity, l1>)",
+     false, "bf16", GPU_HEDGEHOG_ARGS("1x24x?", "1x24")},
+    {"hedgehog_token_decay_bf16",
+     "decay(%a : tensor<?x?x?xbf16>) " GPU_HEDGEHOG("?x6x?", "?x6")
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(0.5)",
+     false, "bf16", GPU_HEDGEHOG_ARGS("?x6x?", "?x6") ", %a: tensor<?x?x?xbf16>"},
+    {"taylor2_l1",
+     "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+    {"taylor2_head_decay_f16",
+     "decay(%a : tensor<1x?x1xf16>) feature_map(#attn.feature_map<taylor2>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) "
+     "scale(0.125)",
+     false, "f16", ", %a: tensor<1x?x1xf16>"},
+    {"taylor2_global_l1",
+     "feature_map(#attn.feature_map<taylor2>) "
+     "normalization(#attn.normalize<identity, l1>)"},
+    {"softmax_queries_channel_gates",
+     "decay(%a : tensor<?x?x?x?xf32>) "
+     "feature_map(#attn.feature_map<softmax, keys = identity>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "f32", ", %a: tensor<?x?x?x?xf32>"},
+    {"softmax_queries_channel_gates_bf16",
+     "decay(%a : tensor<?x?x?x?xbf16>) "
+     "feature_map(#attn.feature_map<softmax, keys = identity>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "bf16", ", %a: tensor<?x?x?x?xbf16>"},
+    {"softmax_l1",
+     "feature_map(#attn.feature_map<softmax>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+};
+
+class GPULinearExpandedTest : public GPULinearTest {};
+
+// The shapes of GPULinearTest but D <= 16 (taylor2's 273 features fit
+// every chunk's shared memory).
+TEST_P(GPULinearExpandedTest, PreMappingIRMatchesReference) {
+  const SpecCase &c = kExpandedCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_FALSE(hasNoGPULowering(*binding));
+  std::vector<ProblemSize> sizes = {
+      {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the chunks
+      {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
+      {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
+      {2, 4, 2, 1, 1, 8, 8},     // one token
+      {1, 2, 2, 70, 70, 12, 80}, // Dv > 64: several blocks of value columns
+  };
+  for (const TileCase &t : kLinearTiles)
+    for (const ProblemSize &s : sizes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " chunk " << t.name << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+      checkSpec(*binding, s, t.tiles, /*seeds=*/{5, 6});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Expanded, GPULinearExpandedTest,
+    ::testing::Range(0, int(std::size(kExpandedCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kExpandedCases[info.param].name);
     });
 
 // Decays near 0 and near 1 (the data-dependent forms' log-space prefix per

@@ -50,6 +50,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace attn;
 using namespace attn::codegen;
@@ -69,6 +71,10 @@ struct LinearConfig {
   /// The columns of the per-chunk log-decay prefix L: 1 per token, D per
   /// channel, 0 without (or with a constant) decay.
   int64_t gateCols = 0;
+  /// Maps of whole rows: the raw rows of each expanded side ([C][D] each,
+  /// `headDim` = D) and the softmax statistics ([C][2]) of those that are
+  /// softmax.
+  int64_t headDim = 0, rawSides = 0, softmaxSides = 0;
   int64_t widthAug() const { return width + (ones ? 1 : 0); }
   /// The columns the loads write: D and Wa, padded with zeros to the mma
   /// shape (k = 16, n = 8) on tensor cores.
@@ -79,8 +85,9 @@ struct LinearConfig {
   /// S's row stride: one padding column (SIMT), two on tensor cores (the
   /// 8-byte aligned fragment stores).
   int64_t sStride() const { return chunk + (tensorCores ? 2 : 1); }
-  /// Shared bytes: Q [C][D'], K [C][D'+1], V and O [C][W'], S (causal),
-  /// the state [D][Wa], L [C][G], and on tensor cores the 16-bit Q, K [C][D'+8],
+  /// Shared bytes (d: the features F, D without a map of whole rows): Q
+  /// [C][F'], K [C][F'+1], V and O [C][W'], S (causal), the state [F][Wa],
+  /// L [C][G], the raw rows and statistics, and on tensor cores the 16-bit Q, K [C][D'+8],
   /// V [C][W'+8] and P [C][C+8]; each 16-byte aligned.
   int64_t sharedBytes(int64_t d, bool causal) const {
     auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
@@ -88,7 +95,9 @@ struct LinearConfig {
     int64_t bytes = align(4 * c * dc) + align(4 * c * (dc + 1)) +
                     2 * align(4 * c * wc) +
                     (causal ? align(4 * c * sStride()) : 0) +
-                    align(4 * d * widthAug()) + align(4 * c * gateCols);
+                    align(4 * d * widthAug()) + align(4 * c * gateCols) +
+                    rawSides * align(4 * c * headDim) +
+                    softmaxSides * align(4 * c * 2);
     if (tensorCores)
       bytes += 2 * align(2 * c * (dc + 8)) + align(2 * c * (wc + 8)) +
                align(2 * c * (c + 8));
@@ -108,6 +117,18 @@ private:
   /// Keys and values `k0 + j` into ks and vs, 0 past Nk (so that padding
   /// never reaches the state), the column of ones with l1.
   void loadKeysValues(Value t, Value k0);
+  /// Rows `first + i` of a tensor (Q or K, `rows` long) into the raw
+  /// buffer of its map of whole rows (0 outside [0, rows)).
+  void loadRaw(Value t, Value mem, Value head, Value first, int64_t rows,
+               Value raw);
+  /// The maps of whole rows of the chunk's queries (rows r0 + i) and keys
+  /// (k0 + j) that `queries` and `keys` ask for, from the raw rows: the
+  /// softmax statistics, then the features into qs (times the scale) and
+  /// ks (0 past Nk), and their 16-bit copies.
+  void expandStages(Value r0, Value k0, bool queries, bool keys);
+  /// Feature f of raw row i.
+  Value expandedFeature(const LinearSpec::Expansion &x, Value raw,
+                        Value stats, Value i, Value f);
   /// phi(x) of the map, or x.
   Value phi(std::optional<FeatureMapKind> map, Value x) {
     return map ? e.featureMap(*map, x) : x;
@@ -133,7 +154,7 @@ private:
   /// Q and K rescaled in place by the decays from the state and to the
   /// chunk's end (data-dependent decays, after the chunk's scores).
   void decayFactorStage(Value k0);
-  /// q_i . row x of a [.][D(+1)] buffer.
+  /// q_i . row x of a [.][F(+1)] buffer.
   Value dot(Value a, Value i, Value bBuf, Value j);
   /// The chunk's scores (causal form).
   void scoreStage();
@@ -150,11 +171,13 @@ private:
   const LinearSpec &spec;
   LinearConfig cfg;
   SoftmaxMath sm;
-  int64_t Hq, Nq, D, Hkv, Hv, Nk, Dv, C, W, Wa;
+  int64_t Hq, Nq, D, F, Hkv, Hv, Nk, Dv, C, W, Wa;
   Value qMem, kMem, vMem, outBuffer;
   // The work item: batch, query head, key and value heads, first column.
   Value bb, h, hk, hv, col0, logDecay;
   Value qs, ks, vs, ss, os, state, prefix;
+  // Maps of whole rows: the raw Q and K rows, their softmax statistics.
+  Value qRaw, kRaw, qStats, kStats;
   // Tensor cores: the 16-bit copies (the input type) and the decayed
   // scores P; the padded columns.
   Value qh, kh, vh, ph;
@@ -171,10 +194,11 @@ LinearLowering::LinearLowering(const LinearSpec &spec, LinearConfig cfg)
   auto kType = cast<RankedTensorType>(spec.key.getType());
   auto vType = cast<RankedTensorType>(spec.value.getType());
   Hq = qType.getDimSize(1), Nq = qType.getDimSize(2), D = qType.getDimSize(3);
+  F = featureCount(spec.queryExpansion, D);
   Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
   Hv = vType.getDimSize(1), Dv = vType.getDimSize(3);
   C = cfg.chunk, W = cfg.width, Wa = cfg.widthAug();
-  Dc = cfg.dCols(D), Wc = cfg.wCols();
+  Dc = cfg.dCols(F), Wc = cfg.wCols();
   inElem = qType.getElementType();
 }
 
@@ -188,13 +212,29 @@ Value LinearLowering::decayPow(Value d) {
 }
 
 Value LinearLowering::dot(Value a, Value i, Value bBuf, Value j) {
-  return reduce(D, e.f32(0.0), [&](Value x, Value acc) {
+  return reduce(F, e.f32(0.0), [&](Value x, Value acc) {
     return math::FmaOp::create(b, loc, load(a, {i, x}), load(bBuf, {j, x}),
                                acc);
   });
 }
 
+void LinearLowering::loadRaw(Value t, Value mem, Value head, Value first,
+                             int64_t rows, Value raw) {
+  using P = arith::CmpIPredicate;
+  forLoop(t, idx(C * D), cfg.threads, [&](Value x) {
+    Value i = divui(x, D), d = remui(x, D);
+    Value row = e.addi(first, i);
+    Value inside =
+        e.andi(e.cmp(P::sge, row, idx(0)), e.cmp(P::slt, row, idx(rows)));
+    Value clamped = e.maxsi(e.minsi(row, idx(rows - 1)), idx(0));
+    Value v = e.toF32(load(mem, {bb, head, clamped, d}));
+    store(e.select(inside, v, e.f32(0.0)), raw, {i, d});
+  });
+}
+
 void LinearLowering::loadQueries(Value t, Value r0) {
+  if (qRaw)
+    return loadRaw(t, qMem, h, r0, Nq, qRaw);
   forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
     Value i = divui(x, Dc), d = remui(x, Dc);
     Value qi = e.addi(r0, i);
@@ -216,7 +256,9 @@ void LinearLowering::loadQueries(Value t, Value r0) {
 
 void LinearLowering::loadKeysValues(Value t, Value k0) {
   using P = arith::CmpIPredicate;
-  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+  if (kRaw)
+    loadRaw(t, kMem, hk, k0, Nk, kRaw);
+  else forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
     Value j = divui(x, Dc), d = remui(x, Dc);
     Value kj = e.addi(k0, j);
     Value inside = e.cmp(P::slt, kj, idx(Nk));
@@ -248,6 +290,101 @@ void LinearLowering::loadKeysValues(Value t, Value k0) {
     store(v, vs, {j, c});
     if (vh)
       store(arith::TruncFOp::create(b, loc, inElem, v), vh, {j, c});
+  });
+}
+
+Value LinearLowering::expandedFeature(const LinearSpec::Expansion &x,
+                                      Value raw, Value stats, Value i,
+                                      Value f) {
+  using P = arith::CmpIPredicate;
+  Value last = idx(D - 1);
+  if (x.kind == FeatureMapKind::Softmax) {
+    Value v = load(raw, {i, e.minsi(f, last)});
+    Value shifted = arith::SubFOp::create(b, loc, v, load(stats, {i, idx(0)}));
+    return mulf(exp(shifted), load(stats, {i, idx(1)}));
+  }
+  if (x.kind == FeatureMapKind::Taylor2) {
+    // 1, x, then x_a x_c / sqrt(2); every index clamped into the row, the
+    // selects pick the term.
+    Value linearEnd = idx(1 + D);
+    Value lin = load(raw, {i, e.minsi(e.maxsi(e.subi(f, idx(1)), idx(0)),
+                                      last)});
+    Value u = e.maxsi(e.subi(f, linearEnd), idx(0));
+    Value a = e.minsi(divui(u, D), last);
+    Value product = mulf(mulf(load(raw, {i, a}), load(raw, {i, remui(u, D)})),
+                         e.f32(1.0 / std::sqrt(2.0)));
+    Value v = e.select(e.cmp(P::slt, f, linearEnd), lin, product);
+    return e.select(e.cmp(P::eq, f, idx(0)), e.f32(1.0), v);
+  }
+  // hedgehog: u = W[h, g] . x + b[h, g] (g = f mod F), exp(u) for the
+  // first F features, exp(-u) for the others.
+  int64_t half = F / 2;
+  Value second = e.cmp(P::sge, f, idx(half));
+  Value g = e.minsi(e.select(second, e.subi(f, idx(half)), f), idx(half - 1));
+  Value bias = e.toF32(e.extractBroadcast(x.bias, {h, g}));
+  Value u = reduce(D, bias, [&](Value c, Value acc) {
+    Value w = e.toF32(e.extractBroadcast(x.weight, {h, g, c}));
+    return math::FmaOp::create(b, loc, w, load(raw, {i, c}), acc);
+  });
+  return exp(e.select(second, arith::NegFOp::create(b, loc, u), u));
+}
+
+void LinearLowering::expandStages(Value r0, Value k0, bool queries,
+                                  bool keys) {
+  using P = arith::CmpIPredicate;
+  struct Side {
+    const LinearSpec::Expansion *x;
+    Value raw, stats, out, half;
+    bool query;
+  };
+  SmallVector<Side> sides;
+  if (queries && qRaw)
+    sides.push_back({&*spec.queryExpansion, qRaw, qStats, qs, qh, true});
+  if (keys && kRaw)
+    sides.push_back({&*spec.keyExpansion, kRaw, kStats, ks, kh, false});
+  if (sides.empty())
+    return;
+  // The softmax's row maximum and 1 / sum (a sum in column order, as the
+  // CPU's).
+  if (llvm::any_of(sides, [](const Side &s) { return s.stats; }))
+    threadForall(cfg.threads, [&](Value t) {
+      for (const Side &side : sides) {
+        if (!side.stats)
+          continue;
+        forLoop(t, idx(C), cfg.threads, [&](Value i) {
+          Value m = reduce(D, e.f32(-INFINITY), [&](Value c, Value acc) {
+            return arith::MaximumFOp::create(b, loc, acc,
+                                             load(side.raw, {i, c}));
+          });
+          Value sum = reduce(D, e.f32(0.0), [&](Value c, Value acc) {
+            Value v = arith::SubFOp::create(b, loc, load(side.raw, {i, c}), m);
+            return addf(acc, exp(v));
+          });
+          store(m, side.stats, {i, idx(0)});
+          store(arith::DivFOp::create(b, loc, e.f32(1.0), sum), side.stats,
+                {i, idx(1)});
+        });
+      }
+    });
+  threadForall(cfg.threads, [&](Value t) {
+    for (const Side &side : sides)
+      forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+        Value i = divui(x, Dc), f = remui(x, Dc);
+        Value v = expandedFeature(*side.x, side.raw, side.stats, i, f);
+        if (side.query) {
+          v = mulf(v, e.f32(spec.scale));
+        } else {
+          // Keys past Nk are 0 after the map: padding never reaches the
+          // state.
+          v = e.select(e.cmp(P::slt, e.addi(k0, i), idx(Nk)), v, e.f32(0.0));
+        }
+        // The mma's padding columns are 0.
+        if (Dc != F)
+          v = e.select(e.cmp(P::slt, f, idx(F)), v, e.f32(0.0));
+        store(v, side.out, {i, f});
+        if (side.half)
+          store(arith::TruncFOp::create(b, loc, inElem, v), side.half, {i, f});
+      });
   });
 }
 
@@ -297,7 +434,7 @@ Value LinearLowering::decayBetween(Value i, Value j) {
 Value LinearLowering::chunkScore(Value i, Value j) {
   if (cfg.gateCols <= 1)
     return mulf(dot(qs, i, ks, j), decayBetween(i, j));
-  return reduce(D, e.f32(0.0), [&](Value x, Value acc) {
+  return reduce(F, e.f32(0.0), [&](Value x, Value acc) {
     Value gate = exp(arith::SubFOp::create(b, loc, logDecayAt(i, x),
                                            logDecayAt(j, x)));
     Value qk = mulf(load(qs, {i, x}), load(ks, {j, x}));
@@ -335,8 +472,8 @@ void LinearLowering::prefixStage() {
 
 void LinearLowering::decayFactorStage(Value k0) {
   Value last = e.subi(e.minsi(idx(C), e.subi(idx(Nk), k0)), idx(1));
-  threadLoop(C * D, [&](Value x) {
-    Value i = divui(x, D), d = remui(x, D);
+  threadLoop(C * F, [&](Value x) {
+    Value i = divui(x, F), d = remui(x, F);
     Value li = logDecayAt(i, d);
     store(mulf(load(qs, {i, d}), exp(li)), qs, {i, d});
     Value toEnd = arith::SubFOp::create(b, loc, logDecayAt(last, d), li);
@@ -352,7 +489,7 @@ void LinearLowering::outputStage(bool causal) {
                                  /*accumulate=*/false});
     threadLoop(C * Wa, [&](Value x) {
       Value i = divui(x, Wa), c = remui(x, Wa);
-      Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+      Value fromState = reduce(F, e.f32(0.0), [&](Value d, Value acc) {
         return math::FmaOp::create(b, loc, load(qs, {i, d}),
                                    load(state, {d, c}), acc);
       });
@@ -364,7 +501,7 @@ void LinearLowering::outputStage(bool causal) {
   threadLoop(C * Wa, [&](Value x) {
     Value i = divui(x, Wa), c = remui(x, Wa);
     // The state's part (decayed since the state: lambda^(i + 1)).
-    Value fromState = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
+    Value fromState = reduce(F, e.f32(0.0), [&](Value d, Value acc) {
       return math::FmaOp::create(b, loc, load(qs, {i, d}), load(state, {d, c}),
                                  acc);
     });
@@ -388,7 +525,7 @@ void LinearLowering::outputStage(bool causal) {
 
 void LinearLowering::stateStage(Value k0) {
   Value n = e.minsi(idx(C), e.subi(idx(Nk), k0));
-  threadLoop(D * Wa, [&](Value x) {
+  threadLoop(F * Wa, [&](Value x) {
     Value d = divui(x, Wa), c = remui(x, Wa);
     Value old = mulf(load(state, {d, c}), decayPow(n));
     if (prefix) // the chunk's decays, all of its keys
@@ -461,7 +598,7 @@ LogicalResult LinearLowering::run() {
   blocks->setAttr("attn.gpu.linear_chunk", b.getI64IntegerAttr(C));
   blocks->setAttr("attn.gpu.threads", b.getI64IntegerAttr(cfg.threads));
   blocks->setAttr("attn.gpu.shared_bytes",
-                  b.getI64IntegerAttr(cfg.sharedBytes(D, spec.causal)));
+                  b.getI64IntegerAttr(cfg.sharedBytes(F, spec.causal)));
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(blocks.getBody()->getTerminator());
@@ -483,9 +620,20 @@ LogicalResult LinearLowering::run() {
   if (spec.causal)
     ss = sharedBuffer({C, cfg.sStride()});
   os = sharedBuffer({C, Wc});
-  state = sharedBuffer({D, Wa});
+  state = sharedBuffer({F, Wa});
   if (cfg.gateCols)
     prefix = sharedBuffer({C, cfg.gateCols});
+  auto softmax = [](const std::optional<LinearSpec::Expansion> &x) {
+    return x && x->kind == FeatureMapKind::Softmax;
+  };
+  if (spec.queryExpansion)
+    qRaw = sharedBuffer({C, D});
+  if (spec.keyExpansion)
+    kRaw = sharedBuffer({C, D});
+  if (softmax(spec.queryExpansion))
+    qStats = sharedBuffer({C, 2});
+  if (softmax(spec.keyExpansion))
+    kStats = sharedBuffer({C, 2});
   if (cfg.tensorCores) {
     qh = sharedBuffer({C, Dc + 8}, inElem);
     kh = sharedBuffer({C, Dc + 8}, inElem);
@@ -493,7 +641,7 @@ LogicalResult LinearLowering::run() {
     ph = sharedBuffer({C, C + 8}, inElem);
   }
 
-  threadLoop(D * Wa, [&](Value x) {
+  threadLoop(F * Wa, [&](Value x) {
     store(e.f32(0.0), state, {divui(x, Wa), remui(x, Wa)});
   });
   if (spec.causal) {
@@ -508,6 +656,7 @@ LogicalResult LinearLowering::run() {
         if (prefix)
           loadDecays(t, k0);
       });
+      expandStages(r0, k0, /*queries=*/true, /*keys=*/true);
       if (prefix)
         prefixStage();
       scoreStage();
@@ -520,10 +669,12 @@ LogicalResult LinearLowering::run() {
   } else {
     forLoop(idx(0), idx(Nk), C, [&](Value k0) {
       threadForall(cfg.threads, [&](Value t) { loadKeysValues(t, k0); });
+      expandStages(Value(), k0, /*queries=*/false, /*keys=*/true);
       stateStage(k0);
     });
     forLoop(idx(0), idx(Nq), C, [&](Value r0) {
       threadForall(cfg.threads, [&](Value t) { loadQueries(t, r0); });
+      expandStages(r0, Value(), /*queries=*/true, /*keys=*/false);
       outputStage(/*causal=*/false);
       storeStage(r0);
     });
@@ -531,6 +682,21 @@ LogicalResult LinearLowering::run() {
   b.setInsertionPoint(blocks);
   replaceByBuffers(spec.root, {{spec.output, outBuffer}}, b);
   return success();
+}
+
+int64_t attn::gpu_kernel::featureCount(
+    const std::optional<LinearSpec::Expansion> &expansion, int64_t d) {
+  if (!expansion)
+    return d;
+  switch (expansion->kind) {
+  case FeatureMapKind::Hedgehog:
+    return 2 * cast<RankedTensorType>(expansion->weight.getType())
+                   .getDimSize(1);
+  case FeatureMapKind::Taylor2:
+    return 1 + d + d * d;
+  default:
+    return d;
+  }
 }
 
 DecayForm attn::gpu_kernel::decayForm(const LinearSpec &spec) {
@@ -555,6 +721,22 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
   cfg.gateCols = form == DecayForm::PerToken     ? 1
                  : form == DecayForm::PerChannel ? d
                                                  : 0;
+  // The state's rows: the features of the query and key maps, which
+  // attn-to-tile gives the same count (the verifier's rules); a gate per
+  // channel weighs feature x with channel x (maps that keep D).
+  int64_t features = featureCount(spec.queryExpansion, d);
+  if (featureCount(spec.keyExpansion, d) != features ||
+      (cfg.gateCols > 1 && features != d))
+    return spec.root->emitError()
+           << "the linear-attention kernel needs the query and key maps to "
+              "give the same feature count (and D features with a gate per "
+              "key channel), got "
+           << features << " and " << featureCount(spec.keyExpansion, d);
+  cfg.headDim = d;
+  for (const auto &x : {spec.queryExpansion, spec.keyExpansion}) {
+    cfg.rawSides += x ? 1 : 0;
+    cfg.softmaxSides += x && x->kind == FeatureMapKind::Softmax ? 1 : 0;
+  }
   // Tensor cores for the chunk's products: 16-bit inputs, the causal form
   // (the global one has none), whole warps and chunks of a multiple of 16
   // (a given tile-kv that is not: the SIMT kernel).
@@ -573,18 +755,19 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
     cfg.width = width;
     for (int64_t chunk : chunks) {
       cfg.chunk = chunk;
-      if (cfg.sharedBytes(d, spec.causal) <= options.maxSharedBytes)
+      if (cfg.sharedBytes(features, spec.causal) <= options.maxSharedBytes)
         return LinearLowering(spec, cfg).run();
     }
     if (width <= 8)
       break;
   }
-  spec.root->emitError() << "the linear-attention kernel needs "
-                         << cfg.sharedBytes(d, spec.causal)
-                         << " bytes of shared memory per block with chunks of "
-                         << cfg.chunk << " and " << cfg.width
-                         << " value columns (head dim " << d
-                         << "), more than max-shared-bytes = "
-                         << options.maxSharedBytes;
+  InFlightDiagnostic error = spec.root->emitError();
+  error << "the linear-attention kernel needs "
+        << cfg.sharedBytes(features, spec.causal)
+        << " bytes of shared memory per block with chunks of " << cfg.chunk
+        << " and " << cfg.width << " value columns (head dim " << d;
+  if (features != d)
+    error << ", " << features << " features";
+  error << "), more than max-shared-bytes = " << options.maxSharedBytes;
   return failure();
 }

@@ -30,6 +30,14 @@ struct LinearSpec {
   /// The elementwise feature maps of the query and key tiles (none: the
   /// rows as loaded).
   std::optional<FeatureMapKind> queryMap, keyMap;
+  /// A map of whole rows (`expand_features`: hedgehog with its weight
+  /// [Hq|1, F, D] and bias [Hq|1, F], taylor2, softmax) on the query or
+  /// key tile instead of an elementwise one.
+  struct Expansion {
+    FeatureMapKind kind;
+    mlir::Value weight, bias;
+  };
+  std::optional<Expansion> queryExpansion, keyExpansion;
   double scale = 1.0;
   /// Rows divided by their weight sum (`#attn.normalize<identity, l1>`).
   bool l1 = false;
@@ -43,6 +51,11 @@ struct LinearSpec {
   /// The per-row output gate [B|1, Hq|1, Nq|1] (null: none).
   mlir::Value outputGate;
 };
+
+/// The features of a row after `expansion` of a D-wide row (D without
+/// one): 2F for hedgehog, 1 + D + D^2 for taylor2, D for softmax.
+int64_t featureCount(const std::optional<LinearSpec::Expansion> &expansion,
+                     int64_t d);
 
 /// How the kernel takes `spec.decay`.
 enum class DecayForm { None, Constant, PerToken, PerChannel };

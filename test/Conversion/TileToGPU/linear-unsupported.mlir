@@ -1,26 +1,28 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu))'
 // The linear-attention forms the GPU kernels lack are refused on the tile
 // op that needs them, at the spec's location, naming the form; the O(N)
-// forms with elementwise maps and a decay (per head, per key position or
-// per key channel) lower (linear.mlir).
+// forms with elementwise maps or maps of whole rows (hedgehog, taylor2,
+// softmax) and a decay (per head, per key position or per key channel)
+// lower (linear.mlir).
 
-func.func @hedgehog(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.expand_features' op a feature map that changes the feature dimension (hedgehog, taylor2, softmax) has no GPU lowering yet}}
+func.func @window_hedgehog(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.expand_features' op a feature map of whole rows (hedgehog, taylor2, softmax) in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
   %o = attn.attention %q, %q, %q
        feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xf32>, tensor<2x4xf32>)
-       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       mask(#attn.window<left = 3, right = 0>) normalization(#attn.normalize<identity, l1>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
 // -----
 
-func.func @taylor2(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
-  // expected-error @below {{'attn_tile.expand_features' op a feature map that changes the feature dimension (hedgehog, taylor2, softmax) has no GPU lowering yet}}
+// taylor2 at D = 64: 4161 features, a state of 4161 rows that no chunk fits.
+func.func @taylor2_too_wide(%q: tensor<1x2x8x64xf32>) -> tensor<1x2x8x64xf32> {
+  // expected-error @below {{the linear-attention kernel needs 421104 bytes of shared memory per block with chunks of 8 and 8 value columns (head dim 64, 4161 features), more than max-shared-bytes = 101376}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>)
        mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
-       : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
-  return %o : tensor<1x2x8x4xf32>
+       : tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32> -> tensor<1x2x8x64xf32>
+  return %o : tensor<1x2x8x64xf32>
 }
 
 // -----

@@ -211,6 +211,76 @@ func.func @chunked_channel_gates_bf16(%q: tensor<1x2x33x16xbf16>, %g: tensor<1x2
 
 // -----
 
+// Hedgehog (F = 6, 12 features): the raw Q and K rows [C][D] first, then a
+// stage of the features (the head's projection W x + b, exp of it and of
+// its negation) into Q [C][12] and K [C][13]; the state has 12 rows (and
+// the ones column: [12, 9]).
+// CHECK-LABEL: func.func @chunked_hedgehog
+// CHECK-DAG: %[[QF:.*]] = memref.alloc() : memref<16x12xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[KF:.*]] = memref.alloc() : memref<16x13xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: memref.alloc() : memref<12x9xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[QRAW:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[KRAW:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for
+// CHECK: scf.forall
+// CHECK: memref.store %{{.*}}, %[[QRAW]]
+// CHECK: memref.store %{{.*}}, %[[KRAW]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: tensor.extract %{{.*}} : tensor<2x6xf32>
+// CHECK: tensor.extract %{{.*}} : tensor<2x6x8xf32>
+// CHECK: memref.load %[[QRAW]]
+// CHECK: arith.negf
+// CHECK: math.exp2
+// CHECK: memref.store %{{.*}}, %[[QF]]
+// CHECK: memref.load %[[KRAW]]
+// CHECK: arith.negf
+// CHECK: math.exp2
+// CHECK: memref.store %{{.*}}, %[[KF]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CPU-LABEL: llvm.func @chunked_hedgehog
+func.func @chunked_hedgehog(%q: tensor<1x2x20x8xf32>, %w: tensor<2x6x8xf32>, %b: tensor<2x6xf32>) -> tensor<1x2x20x8xf32> {
+  %o = attn.attention %q, %q, %q
+       feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x6x8xf32>, tensor<2x6xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32> -> tensor<1x2x20x8xf32>
+  return %o : tensor<1x2x20x8xf32>
+}
+
+// -----
+
+// GSA's readout: the row softmax of the queries (a stage of row maxima and
+// 1 / sums [C][2], then the features), the keys as loaded; a gate per key
+// channel.
+// CHECK-LABEL: func.func @chunked_softmax_queries
+// CHECK: %[[STATS:.*]] = memref.alloc() : memref<16x2xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: arith.maximumf
+// CHECK: math.exp2
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[STATS]]
+// CHECK: arith.divf
+// CHECK: memref.store %{{.*}}, %[[STATS]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: memref.load %[[STATS]]
+// CHECK: math.exp2
+// CHECK: memref.load %[[STATS]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CPU-LABEL: llvm.func @chunked_softmax_queries
+func.func @chunked_softmax_queries(%s: tensor<1x2x20x8xf32>, %k: tensor<1x2x20x8xf32>,
+                                   %v: tensor<1x2x20x8xf32>, %a: tensor<1x2x20x8xf32>) -> tensor<1x2x20x8xf32> {
+  %o = attn.attention %s, %k, %v decay(%a : tensor<1x2x20x8xf32>)
+       feature_map(#attn.feature_map<softmax, keys = identity>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32> -> tensor<1x2x20x8xf32>
+  return %o : tensor<1x2x20x8xf32>
+}
+
+// -----
+
 // No mask: the global form. Every key chunk into the state, then every
 // query chunk reads it: two loops, no score tile.
 // CHECK-LABEL: func.func @global_relu
