@@ -256,9 +256,12 @@ bool linearOnGPU(AttentionOp op) {
 /// Attention's first branch is plain causal attention).
 bool hasNoGPULowering(const SpecBinding &binding) {
   AttentionOp op = binding.op;
-  return binding.multiBranch || (op.hasLinearKernel() && !linearOnGPU(op)) ||
+  // The linear kernel takes row epilogues and element-wise gates; the
+  // FlashAttention-2 kernel does not.
+  bool linear = op.hasLinearKernel();
+  return binding.multiBranch || (linear && !linearOnGPU(op)) ||
          op.hasSelection() ||
-         op.hasQuantizedQK() || op.hasRowEpilogue() ||
+         op.hasQuantizedQK() || (op.hasRowEpilogue() && !linear) ||
          op.hasAffineNormalization();
 }
 
@@ -825,6 +828,30 @@ const SpecCase kLinearCases[] = {
      "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
      "normalization(#attn.normalize<identity>) scale(0.25)",
      false, "f32", ", %a: tensor<1x?x1x?xf32>, %g: tensor<?x?x?xf32>"},
+    // Row epilogues (rms_norm over all Dv columns: one block per row, 80
+    // columns too) and element-wise gates: GLA's and TNL's outputs.
+    {"channel_gates_rms_gate4",
+     "output_gate(%g : tensor<?x?x?x?xf32>) decay(%a : tensor<?x?x?x?xf32>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-05>)",
+     false, "f32", ", %a: tensor<?x?x?x?xf32>, %g: tensor<?x?x?x?xf32>"},
+    {"silu_head_decay_rms_gate4_bf16",
+     "output_gate(%g : tensor<?x?x?x?xbf16>) decay(%a : tensor<1x?x1xbf16>) "
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)",
+     false, "bf16", ", %a: tensor<1x?x1xbf16>, %g: tensor<?x?x?x?xbf16>"},
+    {"elu_l1_global_rms_gate4_shared",
+     "output_gate(%g : tensor<1x?x1x?xf32>) "
+     "feature_map(#attn.feature_map<elu_plus_one>) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)",
+     false, "f32", ", %g: tensor<1x?x1x?xf32>"},
+    {"relu_causal_gate4",
+     "output_gate(%g : tensor<?x?x?x?xf32>) "
+     "feature_map(#attn.feature_map<relu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", ", %g: tensor<?x?x?x?xf32>"},
     {"channel_gates_elu_l1_bf16",
      "decay(%a : tensor<?x?x?x?xbf16>) "
      "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "

@@ -75,6 +75,8 @@ struct LinearConfig {
   /// `headDim` = D) and the softmax statistics ([C][2]) of those that are
   /// softmax.
   int64_t headDim = 0, rawSides = 0, softmaxSides = 0;
+  /// The rms_norm epilogue: each row's factor [C] (W = Dv).
+  bool rowNorm = false;
   int64_t widthAug() const { return width + (ones ? 1 : 0); }
   /// The columns the loads write: D and Wa, padded with zeros to the mma
   /// shape (k = 16, n = 8) on tensor cores.
@@ -97,7 +99,8 @@ struct LinearConfig {
                     (causal ? align(4 * c * sStride()) : 0) +
                     align(4 * d * widthAug()) + align(4 * c * gateCols) +
                     rawSides * align(4 * c * headDim) +
-                    softmaxSides * align(4 * c * 2);
+                    softmaxSides * align(4 * c * 2) +
+                    (rowNorm ? align(4 * c) : 0);
     if (tensorCores)
       bytes += 2 * align(2 * c * (dc + 8)) + align(2 * c * (wc + 8)) +
                align(2 * c * (c + 8));
@@ -163,7 +166,14 @@ private:
   void outputStage(bool causal);
   /// The state (and key sum) folds the chunk's n = min(C, Nk - k0) keys.
   void stateStage(Value k0);
-  /// out rows r0 + i that are in range.
+  /// O[i][c] divided by the row's weight sum with l1 (0 for a row without
+  /// weight), else as is.
+  Value normalized(Value i, Value c);
+  /// The rms_norm factor of each row of the chunk, 1 / sqrt(mean_c o^2 +
+  /// eps) over its Dv columns (all in this block).
+  void rowNormStage();
+  /// out rows r0 + i that are in range (times the row's epilogue factor
+  /// and the gate).
   void storeStage(Value r0);
   /// Rows [0, Nq - Nk) of the slice: no key reaches them.
   void zeroLeadingRows();
@@ -178,6 +188,8 @@ private:
   Value qs, ks, vs, ss, os, state, prefix;
   // Maps of whole rows: the raw Q and K rows, their softmax statistics.
   Value qRaw, kRaw, qStats, kStats;
+  // The rms_norm factor of each row.
+  Value rowNorms;
   // Tensor cores: the 16-bit copies (the input type) and the decayed
   // scores P; the padded columns.
   Value qh, kh, vh, ph;
@@ -542,8 +554,28 @@ void LinearLowering::stateStage(Value k0) {
   });
 }
 
+Value LinearLowering::normalized(Value i, Value c) {
+  Value o = load(os, {i, c});
+  if (cfg.ones) // l1: the weight sum, 0 for a row without weight
+    o = mulf(o, sm.reciprocalOrZero(load(os, {i, idx(W)})));
+  return o;
+}
+
+void LinearLowering::rowNormStage() {
+  threadLoop(C, [&](Value i) {
+    Value squares = reduce(W, e.f32(0.0), [&](Value c, Value acc) {
+      Value o = normalized(i, c);
+      return math::FmaOp::create(b, loc, o, o, acc);
+    });
+    store(sm.rmsFactor(squares, e.f32(static_cast<double>(Dv)), *spec.rmsEps),
+          rowNorms, {i});
+  });
+}
+
 void LinearLowering::storeStage(Value r0) {
   Type elementType = cast<MemRefType>(outBuffer.getType()).getElementType();
+  if (rowNorms)
+    rowNormStage();
   threadLoop(C * W, [&](Value x) {
     Value i = divui(x, W), c = remui(x, W);
     Value qi = e.addi(r0, i), col = e.addi(col0, c);
@@ -552,11 +584,15 @@ void LinearLowering::storeStage(Value r0) {
         e.andi(e.andi(e.cmp(P::sge, qi, idx(0)), e.cmp(P::slt, qi, idx(Nq))),
                e.cmp(P::slt, col, idx(Dv)));
     ifThen(inside, [&] {
-      Value o = load(os, {i, c});
-      if (cfg.ones) // l1: the weight sum, 0 for a row without weight
-        o = mulf(o, sm.reciprocalOrZero(load(os, {i, idx(W)})));
-      if (Value gate = spec.outputGate)
-        o = mulf(o, e.toF32(e.extractBroadcast(gate, {bb, h, qi})));
+      Value o = normalized(i, c);
+      if (rowNorms)
+        o = mulf(o, load(rowNorms, {i}));
+      if (Value gate = spec.outputGate) {
+        SmallVector<Value> at = {bb, h, qi};
+        if (cast<RankedTensorType>(gate.getType()).getRank() == 4)
+          at.push_back(col); // one gate per element
+        o = mulf(o, e.toF32(e.extractBroadcast(gate, at)));
+      }
       if (!elementType.isF32())
         o = arith::TruncFOp::create(b, loc, elementType, o);
       store(o, outBuffer, {bb, h, qi, col});
@@ -634,6 +670,8 @@ LogicalResult LinearLowering::run() {
     qStats = sharedBuffer({C, 2});
   if (softmax(spec.keyExpansion))
     kStats = sharedBuffer({C, 2});
+  if (cfg.rowNorm)
+    rowNorms = sharedBuffer({C});
   if (cfg.tensorCores) {
     qh = sharedBuffer({C, Dc + 8}, inElem);
     kh = sharedBuffer({C, Dc + 8}, inElem);
@@ -733,6 +771,7 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
               "key channel), got "
            << features << " and " << featureCount(spec.keyExpansion, d);
   cfg.headDim = d;
+  cfg.rowNorm = spec.rmsEps.has_value();
   for (const auto &x : {spec.queryExpansion, spec.keyExpansion}) {
     cfg.rawSides += x ? 1 : 0;
     cfg.softmaxSides += x && x->kind == FeatureMapKind::Softmax ? 1 : 0;
@@ -746,20 +785,33 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
                     options.tileKv % 16 == 0;
   // W: the value columns of a block (the state's), at most 64 so that the
   // state of D = 128 leaves room for chunks of 32; fewer when nothing fits.
-  SmallVector<int64_t> chunks = options.tileKv
-                                    ? SmallVector<int64_t>{options.tileKv}
-                                    : cfg.tensorCores ? SmallVector<int64_t>{64, 32, 16}
-                        : SmallVector<int64_t>{64, 32, 16, 8};
-  for (int64_t width = std::min<int64_t>(dv, 64); width >= 1;
-       width = width > 8 ? width / 2 : 0) {
-    cfg.width = width;
-    for (int64_t chunk : chunks) {
-      cfg.chunk = chunk;
-      if (cfg.sharedBytes(features, spec.causal) <= options.maxSharedBytes)
-        return LinearLowering(spec, cfg).run();
+  // The row epilogue reads a whole row: W = Dv, however wide. Tensor cores
+  // whose 16-bit copies leave no configuration that fits fall back to the
+  // SIMT stages (a whole row of Dv = 128 with D = 128).
+  auto fits = [&]() {
+    SmallVector<int64_t> chunks =
+        options.tileKv   ? SmallVector<int64_t>{options.tileKv}
+        : cfg.tensorCores ? SmallVector<int64_t>{64, 32, 16}
+                          : SmallVector<int64_t>{64, 32, 16, 8};
+    for (int64_t width = cfg.rowNorm ? dv : std::min<int64_t>(dv, 64);
+         width >= 1; width = width > 8 && !cfg.rowNorm ? width / 2 : 0) {
+      cfg.width = width;
+      for (int64_t chunk : chunks) {
+        cfg.chunk = chunk;
+        if (cfg.sharedBytes(features, spec.causal) <= options.maxSharedBytes)
+          return true;
+      }
+      if (width <= 8 || cfg.rowNorm)
+        break;
     }
-    if (width <= 8)
-      break;
+    return false;
+  };
+  if (fits())
+    return LinearLowering(spec, cfg).run();
+  if (cfg.tensorCores) {
+    cfg.tensorCores = false;
+    if (fits())
+      return LinearLowering(spec, cfg).run();
   }
   InFlightDiagnostic error = spec.root->emitError();
   error << "the linear-attention kernel needs "
@@ -768,6 +820,9 @@ attn::gpu_kernel::buildLinearKernel(const LinearSpec &spec,
         << " and " << cfg.width << " value columns (head dim " << d;
   if (features != d)
     error << ", " << features << " features";
+  if (cfg.rowNorm)
+    error << "; the row epilogue needs all " << dv
+          << " value columns in one block";
   error << "), more than max-shared-bytes = " << options.maxSharedBytes;
   return failure();
 }

@@ -48,8 +48,12 @@ struct LinearSpec {
   /// data-dependent decay); [B|1, Hq|1, Nk|1, D] a gate per key channel
   /// (GLA's diagonal decay, the chunk's scores `gated_scores`).
   mlir::Value decay;
-  /// The per-row output gate [B|1, Hq|1, Nq|1] (null: none).
+  /// The output gate (null: none): one per row [B|1, Hq|1, Nq|1] or one
+  /// per element [B|1, Hq|1, Nq|1, Dv|1].
   mlir::Value outputGate;
+  /// The rms_norm row epilogue's eps (none: no epilogue): each row over
+  /// its Dv columns, so a block holds all of them.
+  std::optional<double> rmsEps;
 };
 
 /// The features of a row after `expansion` of a D-wide row (D without

@@ -37,7 +37,8 @@ namespace {
 
 /// The forms of linear attention the kernels lack (empty: one they run):
 /// in the O(N) forms (`linear`, LinearKernel.h) the feature maps
-/// (elementwise, or of whole rows: hedgehog, taylor2, softmax), a decay constant per (batch, head), one per key position or a gate
+/// (elementwise, or of whole rows: hedgehog, taylor2, softmax), the row
+/// epilogue and element-wise output gates of `finalize`, a decay constant per (batch, head), one per key position or a gate
 /// per key channel (with its gated scores) and the carried state; in the
 /// quadratic form (a mask other than causal, split-KV, linear-chunk = 0)
 /// none of them.
@@ -65,6 +66,9 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
       })
       .Case<ReadStateOp, UpdateStateOp>(
           [&](auto) -> std::string { return ""; })
+      // The linear kernel's store takes the rms_norm epilogue (a block
+      // holds whole rows) and gates per row or per element.
+      .Case<FinalizeOp>([&](auto) -> std::string { return ""; })
       .Case<GatedScoresOp>([&](auto) -> std::string {
         return linear ? ""
                       : std::string("a gate per key channel (gated scores)") +
@@ -91,7 +95,8 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
 std::string unsupportedFeature(Operation *op, bool linear) {
   if (isa<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp, KeyWeightsOp,
           DecayPrefixOp, DecayOp, GatedScoresOp, ReadStateOp, UpdateStateOp>(
-          op))
+          op) ||
+      (linear && isa<FinalizeOp>(op)))
     return unsupportedLinearFeature(op, linear);
   return llvm::TypeSwitch<Operation *, std::string>(op)
       .Case<QuantizeOp, QuantizeChannelsOp, QuantizeFP8Op, FP8ChannelsOp,
@@ -357,6 +362,8 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   spec.causal = scores || gatedScores;
   spec.l1 = finalize.getDivide();
   spec.outputGate = finalize.getGate();
+  if (EpilogueAttr epilogue = finalize.getEpilogueAttr())
+    spec.rmsEps = epilogue.getEpsValue();
   if (prefix)
     spec.decay = prefix.getDecay();
   spec.output = root.getResult(0);

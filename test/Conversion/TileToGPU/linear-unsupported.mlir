@@ -79,13 +79,14 @@ func.func @subtractive_chunked(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
 
 // -----
 
-func.func @epilogue_chunked(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.finalize' op a row epilogue has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1xf32>) feature_map(#attn.feature_map<silu>)
+// The row epilogue needs a whole row (Dv = 4096 columns) in one block.
+func.func @epilogue_too_wide(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x4096xf32>) -> tensor<1x2x8x4096xf32> {
+  // expected-error @below {{the linear-attention kernel needs 525664 bytes of shared memory per block with chunks of 8 and 4096 value columns (head dim 16; the row epilogue needs all 4096 value columns in one block), more than max-shared-bytes = 101376}}
+  %o = attn.attention %q, %q, %v feature_map(#attn.feature_map<silu>)
        mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)
        epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)
-       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
-  return %o : tensor<1x2x8x16xf32>
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x4096xf32> -> tensor<1x2x8x4096xf32>
+  return %o : tensor<1x2x8x4096xf32>
 }
 
 // -----
