@@ -39,6 +39,12 @@
 //   state:  state[x][c] = exp(L[n-1][x]) state[x][c] + sum_j k_j[x] V[j][c]
 // (x = 0 for all channels per token).
 //
+// Maps of whole rows (hedgehog, taylor2, the row softmax) read raw rows
+// from shared memory in a stage of their own (after the softmax's row
+// statistics) and write F features per row: the state has F rows. The
+// rms_norm epilogue needs whole rows in a block (W = Dv) and a stage of row
+// factors before the store; element-wise gates are read per (row, column).
+//
 //===----------------------------------------------------------------------===//
 
 #include "LinearKernel.h"
@@ -89,8 +95,9 @@ struct LinearConfig {
   int64_t sStride() const { return chunk + (tensorCores ? 2 : 1); }
   /// Shared bytes (d: the features F, D without a map of whole rows): Q
   /// [C][F'], K [C][F'+1], V and O [C][W'], S (causal), the state [F][Wa],
-  /// L [C][G], the raw rows and statistics, and on tensor cores the 16-bit Q, K [C][D'+8],
-  /// V [C][W'+8] and P [C][C+8]; each 16-byte aligned.
+  /// L [C][G], the raw rows and statistics, the row norms, and on tensor
+  /// cores the 16-bit Q, K [C][F'+8], V [C][W'+8] and P [C][C+8]; each
+  /// 16-byte aligned.
   int64_t sharedBytes(int64_t d, bool causal) const {
     auto align = [](int64_t bytes) { return (bytes + 15) / 16 * 16; };
     int64_t c = chunk, dc = dCols(d), wc = wCols();
@@ -120,6 +127,8 @@ private:
   /// Keys and values `k0 + j` into ks and vs, 0 past Nk (so that padding
   /// never reaches the state), the column of ones with l1.
   void loadKeysValues(Value t, Value k0);
+  /// phi(k) of keys `k0 + j` into ks (0 past Nk).
+  void loadKeys(Value t, Value k0);
   /// Rows `first + i` of a tensor (Q or K, `rows` long) into the raw
   /// buffer of its map of whole rows (0 outside [0, rows)).
   void loadRaw(Value t, Value mem, Value head, Value first, int64_t rows,
@@ -266,11 +275,9 @@ void LinearLowering::loadQueries(Value t, Value r0) {
   });
 }
 
-void LinearLowering::loadKeysValues(Value t, Value k0) {
+void LinearLowering::loadKeys(Value t, Value k0) {
   using P = arith::CmpIPredicate;
-  if (kRaw)
-    loadRaw(t, kMem, hk, k0, Nk, kRaw);
-  else forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
+  forLoop(t, idx(C * Dc), cfg.threads, [&](Value x) {
     Value j = divui(x, Dc), d = remui(x, Dc);
     Value kj = e.addi(k0, j);
     Value inside = e.cmp(P::slt, kj, idx(Nk));
@@ -283,6 +290,14 @@ void LinearLowering::loadKeysValues(Value t, Value k0) {
     if (kh)
       store(arith::TruncFOp::create(b, loc, inElem, v), kh, {j, d});
   });
+}
+
+void LinearLowering::loadKeysValues(Value t, Value k0) {
+  using P = arith::CmpIPredicate;
+  if (kRaw)
+    loadRaw(t, kMem, hk, k0, Nk, kRaw);
+  else
+    loadKeys(t, k0);
   forLoop(t, idx(C * Wc), cfg.threads, [&](Value x) {
     Value j = divui(x, Wc), c = remui(x, Wc);
     Value kj = e.addi(k0, j);
@@ -328,8 +343,9 @@ Value LinearLowering::expandedFeature(const LinearSpec::Expansion &x,
     Value v = e.select(e.cmp(P::slt, f, linearEnd), lin, product);
     return e.select(e.cmp(P::eq, f, idx(0)), e.f32(1.0), v);
   }
-  // hedgehog: u = W[h, g] . x + b[h, g] (g = f mod F), exp(u) for the
-  // first F features, exp(-u) for the others.
+  // hedgehog: u = W[h, g] . x + b[h, g] (g = f mod F/2: the weight's F
+  // rows), exp(u) for the first half of the features, exp(-u) for the
+  // other.
   int64_t half = F / 2;
   Value second = e.cmp(P::sge, f, idx(half));
   Value g = e.minsi(e.select(second, e.subi(f, idx(half)), f), idx(half - 1));

@@ -3,10 +3,13 @@
 // The GPU kernel of the O(N) forms of linear attention (attn-to-tile with
 // linear-chunk > 0), before thread mapping: one block per (batch, head,
 // slice of Dv columns); the causal (chunked) form walks the key chunks in
-// order carrying the state [D, W] and its key sum in shared memory, the
-// global form folds every key chunk into the state and then reads it for
-// every query chunk. Built from a LinearSpec, which convert-attn-tile-to-gpu
-// reads from the tile program (TileToGPU.cpp).
+// order carrying the state [F, W] (F features: D, or those of a map of
+// whole rows) and its key sum in shared memory, the global form folds every
+// key chunk into the state and then reads it for every query chunk. Feature
+// maps elementwise or of whole rows, decays constant, per key position or
+// per key channel, the rms_norm epilogue and output gates per row or per
+// element. Built from a LinearSpec, which convert-attn-tile-to-gpu reads
+// from the tile program (TileToGPU.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_CONVERSION_TILETOGPU_LINEARKERNEL_H
