@@ -220,8 +220,8 @@ std::vector<std::string> zooSpecs() {
 
 /// Selections, quantized Q K^T, row epilogues, affine normalizations and
 /// the linear-attention forms the GPU kernels lack (feature maps that are
-/// not elementwise or read the sequence, decays per position or channel,
-/// the quadratic form under a mask other than causal) are lowered by the
+/// not elementwise or read the sequence, the quadratic form under a mask
+/// other than causal) are lowered by the
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
@@ -230,18 +230,18 @@ const char *const kNoGPUKernels =
     "lowering yet (CPU tile program only)";
 
 /// Whether the linear kernel runs the spec's feature map and decay: an
-/// elementwise map of q and k, a decay constant along the keys, and the
-/// chunked (causal) or global (no mask) form.
+/// elementwise map or a map of whole rows (hedgehog, taylor2, softmax) of
+/// q and k, any decay (constant, per key position or per key channel), and
+/// the chunked (causal) or global (no mask) form.
 bool linearOnGPU(AttentionOp op) {
   FeatureMapAttr map = op.getFeatureMapAttr();
-  if (map && !(FeatureMapAttr::isElementwiseKind(map.getKind()) &&
-              FeatureMapAttr::isElementwiseKind(map.getKeys())))
+  auto onGPU = [](FeatureMapKind kind) {
+    return FeatureMapAttr::isElementwiseKind(kind) ||
+           kind == FeatureMapKind::Hedgehog ||
+           kind == FeatureMapKind::Taylor2 || kind == FeatureMapKind::Softmax;
+  };
+  if (map && !(onGPU(map.getKind()) && onGPU(map.getKeys())))
     return false;
-  if (Value decay = op.getDecay()) {
-    auto type = cast<RankedTensorType>(decay.getType());
-    if (type.getRank() != 3 || type.getDimSize(2) != 1)
-      return false;
-  }
   MaskAttrInterface mask = op.getMaskAttr();
   bool noMods = op.getMaskFn().empty() && op.getScoreMod().empty() &&
                 op.getWeightMod().empty() && !op.getScoreModsAttr() &&
@@ -256,9 +256,12 @@ bool linearOnGPU(AttentionOp op) {
 /// Attention's first branch is plain causal attention).
 bool hasNoGPULowering(const SpecBinding &binding) {
   AttentionOp op = binding.op;
-  return binding.multiBranch || (op.hasLinearKernel() && !linearOnGPU(op)) ||
+  // The linear kernel takes row epilogues and element-wise gates; the
+  // FlashAttention-2 kernel does not.
+  bool linear = op.hasLinearKernel();
+  return binding.multiBranch || (linear && !linearOnGPU(op)) ||
          op.hasSelection() ||
-         op.hasQuantizedQK() || op.hasRowEpilogue() ||
+         op.hasQuantizedQK() || (op.hasRowEpilogue() && !linear) ||
          op.hasAffineNormalization();
 }
 
@@ -797,8 +800,10 @@ TEST(GPUHeadMapTest, OutOfRangeEntriesAreClamped) {
 //===----------------------------------------------------------------------===//
 
 /// Inline linear-attention specs (SpecCase): elementwise feature maps, l1
-/// or none, a decay constant per head or per (batch, head), an output gate,
-/// causal (chunked) and unmasked (global), f32, bf16 and f16.
+/// or none, a decay constant per head or per (batch, head), a decay per key
+/// position (Mamba-2; shared by the batch too) and a gate per key channel
+/// (GLA; also constant along the keys), an output gate, causal (chunked)
+/// and unmasked (global), f32, bf16 and f16.
 const SpecCase kLinearCases[] = {
     {"elu_l1_causal",
      "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
@@ -840,6 +845,57 @@ const SpecCase kLinearCases[] = {
      "feature_map(#attn.feature_map<relu>) "
      "normalization(#attn.normalize<identity>) scale(1.0)",
      false, "f16"},
+    {"decay_per_token",
+     "decay(%a : tensor<?x?x?xf32>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "f32", ", %a: tensor<?x?x?xf32>"},
+    {"decay_per_head_token_elu_l1",
+     "decay(%a : tensor<1x?x?xf32>) "
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", ", %a: tensor<1x?x?xf32>"},
+    {"decay_per_token_bf16",
+     "decay(%a : tensor<?x?x?xbf16>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "bf16", ", %a: tensor<?x?x?xbf16>"},
+    {"channel_gates",
+     "decay(%a : tensor<?x?x?x?xf32>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>)",
+     false, "f32", ", %a: tensor<?x?x?x?xf32>"},
+    {"channel_gates_per_head_silu_gate",
+     "output_gate(%g : tensor<?x?x?xf32>) decay(%a : tensor<1x?x1x?xf32>) "
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(0.25)",
+     false, "f32", ", %a: tensor<1x?x1x?xf32>, %g: tensor<?x?x?xf32>"},
+    // Row epilogues (rms_norm over all Dv columns: one block per row, 80
+    // columns too) and element-wise gates: GLA's and TNL's outputs.
+    {"channel_gates_rms_gate4",
+     "output_gate(%g : tensor<?x?x?x?xf32>) decay(%a : tensor<?x?x?x?xf32>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-05>)",
+     false, "f32", ", %a: tensor<?x?x?x?xf32>, %g: tensor<?x?x?x?xf32>"},
+    {"silu_head_decay_rms_gate4_bf16",
+     "output_gate(%g : tensor<?x?x?x?xbf16>) decay(%a : tensor<1x?x1xbf16>) "
+     "feature_map(#attn.feature_map<silu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity>) scale(1.0) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)",
+     false, "bf16", ", %a: tensor<1x?x1xbf16>, %g: tensor<?x?x?x?xbf16>"},
+    {"elu_l1_global_rms_gate4_shared",
+     "output_gate(%g : tensor<1x?x1x?xf32>) "
+     "feature_map(#attn.feature_map<elu_plus_one>) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0) "
+     "epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)",
+     false, "f32", ", %g: tensor<1x?x1x?xf32>"},
+    {"relu_causal_gate4",
+     "output_gate(%g : tensor<?x?x?x?xf32>) "
+     "feature_map(#attn.feature_map<relu>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", ", %g: tensor<?x?x?x?xf32>"},
+    {"channel_gates_elu_l1_bf16",
+     "decay(%a : tensor<?x?x?x?xbf16>) "
+     "feature_map(#attn.feature_map<elu_plus_one>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "bf16", ", %a: tensor<?x?x?x?xbf16>"},
 };
 
 /// Chunks: the automatic one (64 or what fits), 5 (not a power of two:
@@ -890,6 +946,158 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kLinearCases[info.param].name);
     });
+
+/// Maps of whole rows (attn_tile.expand_features): hedgehog's learned
+/// exp map with F != D (6 below every D of the shapes, 24 above; a map per
+/// head or one shared), Based's taylor2 (1 + D + D^2 features), the row
+/// softmax of the queries (GSA's readout: keys as loaded, a gate per key
+/// channel; and on both sides), chunked and global, l1 or none, with
+/// decays, f32, bf16 and f16.
+#define GPU_HEDGEHOG(w, b)                                                     \
+  "feature_map(#attn.feature_map<hedgehog>, %w, %fb : tensor<" w               \
+  "xf32>, tensor<" b "xf32>) "
+#define GPU_HEDGEHOG_ARGS(w, b) ", %w: tensor<" w "xf32>, %fb: tensor<" b "xf32>"
+const SpecCase kExpandedCases[] = {
+    {"hedgehog_l1",
+     GPU_HEDGEHOG("?x6x?", "?x6") "mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)",
+     false, "f32", GPU_HEDGEHOG_ARGS("?x6x?", "?x6")},
+    {"hedgehog_shared_global_l1_bf16",
+     GPU_HEDGEHOG("1x24x?", "1x24")
+     "normalization(#attn.normalize<identity, l1>)",
+     false, "bf16", GPU_HEDGEHOG_ARGS("1x24x?", "1x24")},
+    {"hedgehog_token_decay_bf16",
+     "decay(%a : tensor<?x?x?xbf16>) " GPU_HEDGEHOG("?x6x?", "?x6")
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(0.5)",
+     false, "bf16", GPU_HEDGEHOG_ARGS("?x6x?", "?x6") ", %a: tensor<?x?x?xbf16>"},
+    {"taylor2_l1",
+     "feature_map(#attn.feature_map<taylor2>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+    {"taylor2_head_decay_f16",
+     "decay(%a : tensor<1x?x1xf16>) feature_map(#attn.feature_map<taylor2>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) "
+     "scale(0.125)",
+     false, "f16", ", %a: tensor<1x?x1xf16>"},
+    {"taylor2_global_l1",
+     "feature_map(#attn.feature_map<taylor2>) "
+     "normalization(#attn.normalize<identity, l1>)"},
+    {"softmax_queries_channel_gates",
+     "decay(%a : tensor<?x?x?x?xf32>) "
+     "feature_map(#attn.feature_map<softmax, keys = identity>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "f32", ", %a: tensor<?x?x?x?xf32>"},
+    {"softmax_queries_channel_gates_bf16",
+     "decay(%a : tensor<?x?x?x?xbf16>) "
+     "feature_map(#attn.feature_map<softmax, keys = identity>) "
+     "mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)",
+     false, "bf16", ", %a: tensor<?x?x?x?xbf16>"},
+    {"softmax_l1",
+     "feature_map(#attn.feature_map<softmax>) mask(#attn.causal) "
+     "normalization(#attn.normalize<identity, l1>) scale(1.0)"},
+};
+
+class GPULinearExpandedTest : public GPULinearTest {};
+
+// The shapes of GPULinearTest but D <= 16 (taylor2's 273 features fit
+// every chunk's shared memory).
+TEST_P(GPULinearExpandedTest, PreMappingIRMatchesReference) {
+  const SpecCase &c = kExpandedCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_FALSE(hasNoGPULowering(*binding));
+  std::vector<ProblemSize> sizes = {
+      {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the chunks
+      {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
+      {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
+      {2, 4, 2, 1, 1, 8, 8},     // one token
+      {1, 2, 2, 70, 70, 12, 80}, // Dv > 64: several blocks of value columns
+  };
+  for (const TileCase &t : kLinearTiles)
+    for (const ProblemSize &s : sizes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " chunk " << t.name << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+      checkSpec(*binding, s, t.tiles, /*seeds=*/{5, 6});
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Expanded, GPULinearExpandedTest,
+    ::testing::Range(0, int(std::size(kExpandedCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kExpandedCases[info.param].name);
+    });
+
+// Decays near 0 and near 1 (the data-dependent forms' log-space prefix per
+// chunk): per key position, head 0 keeps decays 1, 0.999 and 1 - 2^-12
+// (300 tokens: the state carries nearly everything across the chunks),
+// head 1 has 1e-3 every fourth key (one step is 1e-3, two underflow) and
+// 0.9 between; per key channel, 0.999, 1e-3, 1 - 2^-12, 0.5 and 1 side by
+// side in every row. One token, 300 tokens and Nq < Nk, chunks automatic,
+// 5 and 16, f32 and bf16 (tensor cores at 16), two seeds; every output
+// finite.
+TEST(GPULinearDecayEdgeTest, DecaysNearZeroAndOne) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  const double channelGates[] = {0.999, 1e-3, 1.0 - 1.0 / 4096, 0.5, 1.0};
+  auto setDecays = [&](NDArray &a, int64_t heads) {
+    bool channels = a.shape().size() == 4;
+    int64_t d = channels ? a.shape()[3] : 1, n = a.shape()[2];
+    for (int64_t x = 0, total = a.numElements(); x < total; ++x) {
+      int64_t p = x / d % n, h = x / (d * n) % heads;
+      double v = channels ? channelGates[x % d % 5]
+                 : h % 2 == 0
+                     ? (p % 3 == 0 ? 1.0 : p % 3 == 1 ? 0.999 : 1.0 - 1.0 / 4096)
+                     : (p % 4 == 0 ? 1e-3 : 0.9);
+      a.setDouble(x, v);
+    }
+  };
+  const ProblemSize sizes[] = {{1, 2, 2, 1, 1, 8, 8},
+                               {1, 2, 1, 300, 300, 8, 6},
+                               {1, 2, 2, 7, 70, 16, 4}};
+  const TileCase tiles[] = {kLinearTiles[0], kLinearTiles[1], kLinearTiles[3]};
+  for (const char *type : {"f32", "bf16"})
+    for (const char *decay : {"tensor<?x?x?xT>", "tensor<?x?x?x?xT>"}) {
+      std::string decayType = decay;
+      decayType.replace(decayType.find('T'), 1, type);
+      std::string body = "decay(%a : " + decayType +
+                         ") mask(#attn.causal) "
+                         "normalization(#attn.normalize<identity>) scale(0.5)";
+      std::string args = ", %a: " + decayType;
+      SpecCase c{"edge", body.c_str(), false, type, args.c_str()};
+      std::string source = makeSpec(c);
+      OwningOpRef<ModuleOp> module =
+          parseSourceString<ModuleOp>(source, &context);
+      ASSERT_TRUE(module) << source;
+      FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+      ASSERT_TRUE(succeeded(binding));
+      for (const TileCase &t : tiles)
+        for (const ProblemSize &size : sizes) {
+          SCOPED_TRACE(testing::Message()
+                       << decayType << " chunk " << t.name << " Nq=" << size.nq
+                       << " Nk=" << size.nk);
+          GPUOnCPU kernel;
+          for (uint64_t seed : {5, 6}) {
+            auto inputs = makeRandomInputs(*binding, size, seed);
+            ASSERT_TRUE(static_cast<bool>(inputs))
+                << llvm::toString(inputs.takeError());
+            setDecays((*inputs)[3], size.hq);
+            if (!kernel.compiled) {
+              compileOnCPU(*binding, *inputs, t.tiles, kernel);
+              ASSERT_FALSE(testing::Test::HasFatalFailure());
+            }
+            Comparison out;
+            attn::test::runAndCompare(*kernel.compiled, kernel.concrete, size,
+                                      *inputs, *inputs, &out);
+            EXPECT_EQ(out.nonFinite, 0);
+          }
+        }
+    }
+}
 
 // A NaN (head 0, key 5) and an infinity (head 1, key 20) in value rows: the
 // causal rows before them stay finite and the later ones are NaN or

@@ -105,12 +105,13 @@
 
 // The untiled lowering refuses kernels with a located diagnostic (the tile
 // program is their only CPU lowering); the GPU lowers the chunked and global
-// forms with elementwise maps and a decay per head (lightning2, the linear
-// transformer: test/Target/PTX/linear.mlir, GPULinearTest) and refuses the
-// others, naming the form.
+// forms with elementwise maps and a decay per head, per key position or per
+// key channel (lightning2, the linear transformer, Mamba-2:
+// test/Target/PTX/linear.mlir, GPULinearTest) and refuses the others, naming
+// the form.
 // RUN: not attn-run %zoo/linear/lightning2.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
 // RUN: not attn-run %zoo/linear/linear_transformer.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=UNTILED
-// RUN: not attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+// RUN: rm -rf %t && attn-emit-lib %zoo/linear/mamba2_ssd.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // RUN: not attn-emit-lib %zoo/linear/flowformer.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPUFLOW
 
 // A chunk size outside [0, 1024] is refused.
@@ -123,4 +124,4 @@
 // CPU: lightning2.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel (feature_map or decay): linear attention is lowered through the tile program only
 // UNTILED: linear_transformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a kernel
 // GPUFLOW: flowformer.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.key_weights' op key weights (query_weighted, flow) has no GPU lowering yet
-// GPU: mamba2_ssd.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.decay_prefix' op a data-dependent decay (one per key position{{.*}} has no GPU lowering yet
+// GPU: wrote {{.*}}mamba2_ssd.{h,c,json} and 1 PTX + cubin image(s)

@@ -37,8 +37,10 @@ using namespace attn::gpu_kernel;
 namespace {
 
 /// The forms of linear attention the kernels lack (empty: one they run):
-/// in the O(N) forms (`linear`, LinearKernel.h) the elementwise feature
-/// maps, a decay constant per (batch, head) and the carried state; in the
+/// in the O(N) forms (`linear`, LinearKernel.h) the feature maps
+/// (elementwise, or of whole rows: hedgehog, taylor2, softmax), the row
+/// epilogue and element-wise output gates of `finalize`, a decay constant per (batch, head), one per key position or a gate
+/// per key channel (with its gated scores) and the carried state; in the
 /// quadratic form (a mask other than causal, split-KV, linear-chunk = 0)
 /// none of them.
 std::string unsupportedLinearFeature(Operation *op, bool linear) {
@@ -55,21 +57,29 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
         return linear ? "" : std::string("a decay") + quadratic;
       })
       .Case<DecayPrefixOp>([&](DecayPrefixOp prefix) -> std::string {
+        if (linear)
+          return "";
         auto type = cast<RankedTensorType>(prefix.getDecay().getType());
         if (type.getRank() == 4)
-          return "a gate per key channel (a rank-4 decay)";
-        if (type.getDimSize(2) != 1)
-          return "a data-dependent decay (one per key position; the GPU runs "
-                 "a decay constant per head, extent 1 along the keys)";
-        return linear ? "" : std::string("a decay") + quadratic;
+          return std::string("a gate per key channel (a rank-4 decay)") +
+                 quadratic;
+        return std::string("a decay") + quadratic;
       })
       .Case<ReadStateOp, UpdateStateOp>(
           [&](auto) -> std::string { return ""; })
-      .Case<GatedScoresOp>(
-          [](auto) { return "a gate per key channel (gated scores)"; })
-      .Case<ExpandFeaturesOp>([](auto) {
-        return "a feature map that changes the feature dimension (hedgehog, "
-               "taylor2, softmax)";
+      // The linear kernel's store takes the rms_norm epilogue (a block
+      // holds whole rows) and gates per row or per element.
+      .Case<FinalizeOp>([&](auto) -> std::string { return ""; })
+      .Case<GatedScoresOp>([&](auto) -> std::string {
+        return linear ? ""
+                      : std::string("a gate per key channel (gated scores)") +
+                            quadratic;
+      })
+      .Case<ExpandFeaturesOp>([&](auto) -> std::string {
+        return linear ? ""
+                      : std::string("a feature map of whole rows (hedgehog, "
+                                    "taylor2, softmax)") +
+                            quadratic;
       })
       .Case<SequenceMapOp>([](auto) {
         return "a key map over the sequence (sequence_softmax, "
@@ -86,7 +96,8 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
 std::string unsupportedFeature(Operation *op, bool linear) {
   if (isa<FeatureMapOp, ExpandFeaturesOp, SequenceMapOp, KeyWeightsOp,
           DecayPrefixOp, DecayOp, GatedScoresOp, ReadStateOp, UpdateStateOp>(
-          op))
+          op) ||
+      (linear && isa<FinalizeOp>(op)))
     return unsupportedLinearFeature(op, linear);
   return llvm::TypeSwitch<Operation *, std::string>(op)
       .Case<QuantizeOp, QuantizeChannelsOp, QuantizeFP8Op, FP8ChannelsOp,
@@ -273,15 +284,26 @@ FailureOr<GPUSpec> TileProgramReader::read() {
   return spec;
 }
 
-/// The tile of `value` before an elementwise feature map: (the load, the
-/// map if any); a null load when `value` is not a loaded tile.
-std::pair<LoadOp, std::optional<FeatureMapKind>> mappedLoad(Value value) {
+/// The tile of `value` before its feature map: the load, the elementwise
+/// map or the map of whole rows (expand_features) if any; a null load when
+/// `value` is not a loaded tile.
+struct MappedLoad {
+  LoadOp load;
   std::optional<FeatureMapKind> map;
+  std::optional<LinearSpec::Expansion> expansion;
+};
+MappedLoad mappedLoad(Value value) {
+  MappedLoad result;
   if (auto phi = value.getDefiningOp<FeatureMapOp>()) {
-    map = phi.getMap().getKind();
+    result.map = phi.getMap().getKind();
+    value = phi.getTile();
+  } else if (auto phi = value.getDefiningOp<ExpandFeaturesOp>()) {
+    result.expansion = LinearSpec::Expansion{phi.getMap().getKind(),
+                                             phi.getWeight(), phi.getBias()};
     value = phi.getTile();
   }
-  return {value.getDefiningOp<LoadOp>(), map};
+  result.load = value.getDefiningOp<LoadOp>();
+  return result;
 }
 
 /// Reads the LinearSpec of an O(N) linear-attention tile program: the
@@ -295,6 +317,7 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   UpdateStateOp update;
   FinalizeOp finalize;
   ScoresOp scores;
+  GatedScoresOp gatedScores;
   DecayPrefixOp prefix;
   root.walk([&](Operation *op) {
     if (auto o = dyn_cast<ReadStateOp>(op); o && !read)
@@ -305,6 +328,8 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
       finalize = o;
     else if (auto o = dyn_cast<ScoresOp>(op); o && !scores)
       scores = o;
+    else if (auto o = dyn_cast<GatedScoresOp>(op); o && !gatedScores)
+      gatedScores = o;
     else if (auto o = dyn_cast<DecayPrefixOp>(op); o && !prefix)
       prefix = o;
   });
@@ -315,8 +340,8 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   if (!read || !update || !finalize || root->getNumResults() != 1)
     return fail(root, "is not a chunked or global linear-attention program "
                       "of one output: no GPU lowering yet");
-  auto [qLoad, qMap] = mappedLoad(read.getQuery());
-  auto [kLoad, kMap] = mappedLoad(update.getKey());
+  auto [qLoad, qMap, qExpansion] = mappedLoad(read.getQuery());
+  auto [kLoad, kMap, kExpansion] = mappedLoad(update.getKey());
   auto vLoad = update.getValue().getDefiningOp<LoadOp>();
   if (!qLoad || !kLoad || !vLoad)
     return fail(update, "reads a tile that is not a loaded (and mapped) Q, "
@@ -328,13 +353,24 @@ FailureOr<LinearSpec> readLinearProgram(scf::ForallOp root) {
   spec.vHeadMap = extractedTensor(vLoad.getHead(), root);
   spec.queryMap = qMap;
   spec.keyMap = kMap;
-  spec.causal = static_cast<bool>(scores);
+  spec.queryExpansion = qExpansion;
+  spec.keyExpansion = kExpansion;
+  // The chunk's scores (gated per key channel with a rank-4 decay) make
+  // the chunked form.
+  spec.causal = scores || gatedScores;
   spec.l1 = finalize.getDivide();
   spec.outputGate = finalize.getGate();
+  if (EpilogueAttr epilogue = finalize.getEpilogueAttr())
+    spec.rmsEps = epilogue.getEpsValue();
   if (prefix)
     spec.decay = prefix.getDecay();
   spec.output = root.getResult(0);
-  for (Value operand : {spec.query, spec.key, spec.value, spec.output})
+  SmallVector<Value> operands = {spec.query, spec.key, spec.value,
+                                 spec.output};
+  for (const auto &x : {qExpansion, kExpansion})
+    if (x && x->weight)
+      operands.append({x->weight, x->bias});
+  for (Value operand : operands)
     if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
       return fail(root, "reads or writes a tensor of dynamic shape: the GPU "
                         "kernel needs static shapes (specialize the spec "

@@ -1,25 +1,28 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=16},convert-attn-tile-to-gpu))'
 // The linear-attention forms the GPU kernels lack are refused on the tile
 // op that needs them, at the spec's location, naming the form; the O(N)
-// forms with elementwise maps and a decay per head lower (linear.mlir).
+// forms with elementwise maps or maps of whole rows (hedgehog, taylor2,
+// softmax) and a decay (per head, per key position or per key channel)
+// lower (linear.mlir).
 
-func.func @hedgehog(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.expand_features' op a feature map that changes the feature dimension (hedgehog, taylor2, softmax) has no GPU lowering yet}}
+func.func @window_hedgehog(%q: tensor<1x2x8x16xf32>, %w: tensor<2x4x16xf32>, %b: tensor<2x4xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.expand_features' op a feature map of whole rows (hedgehog, taylor2, softmax) in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
   %o = attn.attention %q, %q, %q
        feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x4x16xf32>, tensor<2x4xf32>)
-       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       mask(#attn.window<left = 3, right = 0>) normalization(#attn.normalize<identity, l1>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
 
 // -----
 
-func.func @taylor2(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
-  // expected-error @below {{'attn_tile.expand_features' op a feature map that changes the feature dimension (hedgehog, taylor2, softmax) has no GPU lowering yet}}
+// taylor2 at D = 64: 4161 features, a state of 4161 rows that no chunk fits.
+func.func @taylor2_too_wide(%q: tensor<1x2x8x64xf32>) -> tensor<1x2x8x64xf32> {
+  // expected-error @below {{the linear-attention kernel needs 421104 bytes of shared memory per block with chunks of 8 and 8 value columns (head dim 64, 4161 features), more than max-shared-bytes = 101376}}
   %o = attn.attention %q, %q, %q feature_map(#attn.feature_map<taylor2>)
        mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
-       : tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32> -> tensor<1x2x8x4xf32>
-  return %o : tensor<1x2x8x4xf32>
+       : tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32>, tensor<1x2x8x64xf32> -> tensor<1x2x8x64xf32>
+  return %o : tensor<1x2x8x64xf32>
 }
 
 // -----
@@ -44,9 +47,10 @@ func.func @key_weights(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 
 // -----
 
-func.func @data_dependent_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.decay_prefix' op a data-dependent decay (one per key position; the GPU runs a decay constant per head, extent 1 along the keys) has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%d : tensor<1x2x8xf32>) mask(#attn.causal)
+func.func @window_token_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.decay_prefix' op a decay in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
+  %o = attn.attention %q, %q, %q decay(%d : tensor<1x2x8xf32>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>)
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -54,9 +58,10 @@ func.func @data_dependent_decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>)
 
 // -----
 
-func.func @channel_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.decay_prefix' op a gate per key channel (a rank-4 decay) has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%g : tensor<1x2x8x16xf32>) mask(#attn.causal)
+func.func @window_channel_gate(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  // expected-error @below {{'attn_tile.decay_prefix' op a gate per key channel (a rank-4 decay) in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
+  %o = attn.attention %q, %q, %q decay(%g : tensor<1x2x8x16xf32>)
+       mask(#attn.and<[#attn.causal, #attn.window<left = 4, right = 0>]>)
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
@@ -74,13 +79,14 @@ func.func @subtractive_chunked(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
 
 // -----
 
-func.func @epilogue_chunked(%q: tensor<1x2x8x16xf32>, %a: tensor<1x2x1xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.finalize' op a row epilogue has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x1xf32>) feature_map(#attn.feature_map<silu>)
+// The row epilogue needs a whole row (Dv = 4096 columns) in one block.
+func.func @epilogue_too_wide(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x4096xf32>) -> tensor<1x2x8x4096xf32> {
+  // expected-error @below {{the linear-attention kernel needs 525664 bytes of shared memory per block with chunks of 8 and 4096 value columns (head dim 16; the row epilogue needs all 4096 value columns in one block), more than max-shared-bytes = 101376}}
+  %o = attn.attention %q, %q, %v feature_map(#attn.feature_map<silu>)
        mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)
        epilogue(#attn.epilogue<rms_norm, eps = 1.0e-06>)
-       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
-  return %o : tensor<1x2x8x16xf32>
+       : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x4096xf32> -> tensor<1x2x8x4096xf32>
+  return %o : tensor<1x2x8x4096xf32>
 }
 
 // -----

@@ -79,6 +79,8 @@ func.func @chunked_elu_l1(%q: tensor<1x4x40x8xf32>, %k: tensor<1x2x40x8xf32>,
 // TC: arith.truncf {{.*}} : f32 to bf16
 // TC: vector.contract {{.*}} vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
 // TC: } {mapping = [#gpu.warp<x>]}
+// TC-NOT: vector.contract
+// TC-LABEL: func.func @chunked_token_decay
 // SIMT-LABEL: func.func @chunked_decay_bf16
 // SIMT-NOT: attn.gpu.tensor_cores
 // SIMT-NOT: vector.contract
@@ -103,6 +105,178 @@ func.func @chunked_decay_bf16(%q: tensor<1x2x33x16xbf16>, %a: tensor<1x2x1xbf16>
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x33x16xbf16>, tensor<1x2x33x16xbf16>, tensor<1x2x33x16xbf16> -> tensor<1x2x33x16xbf16>
   return %o : tensor<1x2x33x16xbf16>
+}
+
+// -----
+
+// Mamba-2's data-dependent decay (one per key position): the chunk's log
+// decays into L [C][1] (0 past Nk), one thread sums them (L[i] = the log
+// decays of the chunk's keys 0..i), the scores times exp(L[i] - L[j]), then
+// Q and K rescaled in place (exp(L[i]), exp(L[n-1] - L[j])), the state's
+// part without a further factor, the old state times exp(L[n-1]).
+// CHECK-LABEL: func.func @chunked_token_decay
+// CHECK: scf.forall (%{{.*}}) in (2) {
+// CHECK-NOT: math.log
+// CHECK: %[[L:.*]] = memref.alloc() : memref<16x1xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %c33{{.*}} step %c16
+// CHECK: scf.forall
+// CHECK: tensor.extract %{{.*}} : tensor<1x2x33xf32>
+// CHECK: math.log
+// CHECK: memref.store %{{.*}}, %[[L]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall (%[[T:.*]]) in (1) {
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: memref.load %[[L]]
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[L]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// Scores: exp(L[i] - L[j]) below the diagonal.
+// CHECK: scf.forall
+// CHECK: arith.cmpi ule
+// CHECK: math.fma
+// CHECK: %[[LI:.*]] = memref.load %[[L]]
+// CHECK: %[[LJ:.*]] = memref.load %[[L]]
+// CHECK: arith.subf %[[LI]], %[[LJ]] : f32
+// CHECK: math.exp2
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// The factors of Q and K, in place.
+// CHECK: scf.forall
+// CHECK: math.exp2
+// CHECK: memref.store {{.*}} : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK: math.exp2
+// CHECK: memref.store {{.*}} : memref<16x9xf32, #gpu.address_space<workgroup>>
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// Output: no exponential.
+// CHECK: scf.forall
+// CHECK-NOT: math.exp2
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// State: the old state decayed over the chunk.
+// CHECK: scf.forall
+// CHECK: memref.load %[[L]]
+// CHECK: math.exp2
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CPU-LABEL: llvm.func @chunked_token_decay
+func.func @chunked_token_decay(%q: tensor<1x2x33x8xf32>, %a: tensor<1x2x33xf32>)
+    -> tensor<1x2x33x8xf32> {
+  %o = attn.attention %q, %q, %q decay(%a : tensor<1x2x33xf32>) mask(#attn.causal)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<1x2x33x8xf32>, tensor<1x2x33x8xf32>, tensor<1x2x33x8xf32> -> tensor<1x2x33x8xf32>
+  return %o : tensor<1x2x33x8xf32>
+}
+
+// -----
+
+// GLA's gates per key channel, bf16: L [C][D], one thread per channel sums
+// its column; the scores are the CPU's direct form (each channel's term
+// times exp(L[i][x] - L[j][x]), SIMT from the f32 tiles), so on tensor
+// cores only P V is a contraction.
+// CHECK-LABEL: func.func @chunked_channel_gates_bf16
+// After S (stride C + 2): O and the state (16 x 16), then L (also 16 x
+// 16), before the 16-bit copies.
+// CHECK: memref.alloc() : memref<16x18xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT: memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT: memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT: %[[L:.*]] = memref.alloc() : memref<16x16xf32, #gpu.address_space<workgroup>>
+// CHECK-NEXT: memref.alloc() : memref<16x24xbf16
+// CHECK: tensor.extract %{{.*}} : tensor<1x2x33x16xbf16>
+// CHECK: math.log
+// CHECK: scf.forall (%{{.*}}) in (16) {
+// CHECK: memref.load %[[L]]
+// CHECK: arith.addf
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: arith.cmpi ule
+// CHECK: scf.for
+// CHECK: %[[LI:.*]] = memref.load %[[L]]
+// CHECK: %[[LJ:.*]] = memref.load %[[L]]
+// CHECK: arith.subf %[[LI]], %[[LJ]] : f32
+// CHECK: math.exp2
+// CHECK: math.fma
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// TC-LABEL: func.func @chunked_channel_gates_bf16
+// TC-SAME: attn.gpu.tensor_cores
+// TC-NOT: vector.contract {{.*}} vector<8x16xbf16>
+// TC: arith.truncf {{.*}} : f32 to bf16
+// TC: vector.contract {{.*}} vector<16x16xbf16>, vector<16x8xbf16> into vector<16x8xf32>
+// TC-NOT: vector.contract
+// TC-LABEL: func.func @global_relu
+// CPU-LABEL: llvm.func @chunked_channel_gates_bf16
+func.func @chunked_channel_gates_bf16(%q: tensor<1x2x33x16xbf16>, %g: tensor<1x2x33x16xbf16>)
+    -> tensor<1x2x33x16xbf16> {
+  %o = attn.attention %q, %q, %q decay(%g : tensor<1x2x33x16xbf16>) mask(#attn.causal)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<1x2x33x16xbf16>, tensor<1x2x33x16xbf16>, tensor<1x2x33x16xbf16> -> tensor<1x2x33x16xbf16>
+  return %o : tensor<1x2x33x16xbf16>
+}
+
+// -----
+
+// Hedgehog (F = 6, 12 features): the raw Q and K rows [C][D] first, then a
+// stage of the features (the head's projection W x + b, exp of it and of
+// its negation) into Q [C][12] and K [C][13]; the state has 12 rows (and
+// the ones column: [12, 9]).
+// CHECK-LABEL: func.func @chunked_hedgehog
+// CHECK-DAG: %[[QF:.*]] = memref.alloc() : memref<16x12xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[KF:.*]] = memref.alloc() : memref<16x13xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: memref.alloc() : memref<12x9xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[QRAW:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG: %[[KRAW:.*]] = memref.alloc() : memref<16x8xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for
+// CHECK: scf.forall
+// CHECK: memref.store %{{.*}}, %[[QRAW]]
+// CHECK: memref.store %{{.*}}, %[[KRAW]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: tensor.extract %{{.*}} : tensor<2x6xf32>
+// CHECK: tensor.extract %{{.*}} : tensor<2x6x8xf32>
+// CHECK: memref.load %[[QRAW]]
+// CHECK: arith.negf
+// CHECK: math.exp2
+// CHECK: memref.store %{{.*}}, %[[QF]]
+// CHECK: memref.load %[[KRAW]]
+// CHECK: arith.negf
+// CHECK: math.exp2
+// CHECK: memref.store %{{.*}}, %[[KF]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CPU-LABEL: llvm.func @chunked_hedgehog
+func.func @chunked_hedgehog(%q: tensor<1x2x20x8xf32>, %w: tensor<2x6x8xf32>, %b: tensor<2x6xf32>) -> tensor<1x2x20x8xf32> {
+  %o = attn.attention %q, %q, %q
+       feature_map(#attn.feature_map<hedgehog>, %w, %b : tensor<2x6x8xf32>, tensor<2x6xf32>)
+       mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
+       : tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32> -> tensor<1x2x20x8xf32>
+  return %o : tensor<1x2x20x8xf32>
+}
+
+// -----
+
+// GSA's readout: the row softmax of the queries (a stage of row maxima and
+// 1 / sums [C][2], then the features), the keys as loaded; a gate per key
+// channel.
+// CHECK-LABEL: func.func @chunked_softmax_queries
+// CHECK: %[[STATS:.*]] = memref.alloc() : memref<16x2xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: arith.maximumf
+// CHECK: math.exp2
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[STATS]]
+// CHECK: arith.divf
+// CHECK: memref.store %{{.*}}, %[[STATS]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CHECK: scf.forall
+// CHECK: memref.load %[[STATS]]
+// CHECK: math.exp2
+// CHECK: memref.load %[[STATS]]
+// CHECK: } {mapping = [#gpu.thread<x>]}
+// CPU-LABEL: llvm.func @chunked_softmax_queries
+func.func @chunked_softmax_queries(%s: tensor<1x2x20x8xf32>, %k: tensor<1x2x20x8xf32>,
+                                   %v: tensor<1x2x20x8xf32>, %a: tensor<1x2x20x8xf32>) -> tensor<1x2x20x8xf32> {
+  %o = attn.attention %s, %k, %v decay(%a : tensor<1x2x20x8xf32>)
+       feature_map(#attn.feature_map<softmax, keys = identity>)
+       mask(#attn.causal) normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32>, tensor<1x2x20x8xf32> -> tensor<1x2x20x8xf32>
+  return %o : tensor<1x2x20x8xf32>
 }
 
 // -----

@@ -13,7 +13,7 @@ func.func @feature_map(%q: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
 // -----
 
 func.func @decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.decay_prefix' op a data-dependent decay (one per key position; the GPU runs a decay constant per head, extent 1 along the keys) has no GPU lowering yet}}
+  // expected-error @below {{'attn_tile.decay_prefix' op a decay in the quadratic form (a mask other than causal, split-KV or linear-chunk = 0; the GPU runs the chunked causal and the global forms) has no GPU lowering yet}}
   %o = attn.attention %q, %q, %q decay(%d : tensor<1x2x8xf32>) mask(#attn.causal)
        normalization(#attn.normalize<identity>) scale(1.0)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>

@@ -1,6 +1,7 @@
 // The linear-attention kernel (chunked causal with a decay per head, global
-// with ELU+1 and l1 in bf16, chunked ELU+1 with l1 in f16 on tensor cores)
-// mapped and compiled to PTX for sm_80 and sm_90: one
+// with ELU+1 and l1 in bf16, chunked ELU+1 with l1 in f16 on tensor cores,
+// Mamba-2's decay per key position in f32 and GLA's gates per key channel in
+// bf16 on tensor cores) mapped and compiled to PTX for sm_80 and sm_90: one
 // launch per spec over (batch, head, value-column slice) blocks, shared
 // memory declared dynamic, barriers between the stages, ex2.approx for the
 // decay factors; the state and tiles live in shared memory, nothing in local
@@ -42,9 +43,21 @@
 // PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-NOT: __local_depot
 
+// The data-dependent decays: ex2.approx for the factors; GLA's scores are
+// SIMT, its P V one mma.sync.
+// PTX: gpu.binary @mamba2_f32_kernel
+// PTX-SAME: ex2.approx
+// PTX-NOT: __local_depot
+// PTX: gpu.binary @gla_bf16_kernel
+// PTX-SAME: ex2.approx
+// PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// PTX-NOT: __local_depot
+
 // BIN: gpu.binary @lightning_kernel {{.*}}bin = "\7FELF
 // BIN: gpu.binary @global_elu_l1_kernel {{.*}}bin = "\7FELF
 // BIN: gpu.binary @chunked_f16_kernel {{.*}}bin = "\7FELF
+// BIN: gpu.binary @mamba2_f32_kernel {{.*}}bin = "\7FELF
+// BIN: gpu.binary @gla_bf16_kernel {{.*}}bin = "\7FELF
 
 // RESOURCES-DAG: lightning sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: lightning sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
@@ -52,6 +65,10 @@
 // RESOURCES-DAG: global_elu_l1 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: chunked_f16 sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // RESOURCES-DAG: chunked_f16 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: mamba2_f32 sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: mamba2_f32 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: gla_bf16 sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// RESOURCES-DAG: gla_bf16 sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 
 func.func @lightning(%q: tensor<1x4x300x64xf32>, %k: tensor<1x4x300x64xf32>,
                      %v: tensor<1x4x300x96xf32>, %a: tensor<1x4x1xf32>)
@@ -76,4 +93,24 @@ func.func @chunked_f16(%q: tensor<1x4x200x64xf16>, %k: tensor<1x4x200x64xf16>,
        mask(#attn.causal) normalization(#attn.normalize<identity, l1>) scale(1.0)
        : tensor<1x4x200x64xf16>, tensor<1x4x200x64xf16>, tensor<1x4x200x40xf16> -> tensor<1x4x200x40xf16>
   return %o : tensor<1x4x200x40xf16>
+}
+
+// C per head, B and x shared by groups of heads (GQA, the zoo spec's form),
+// Dv = 80 over two value slices.
+func.func @mamba2_f32(%c: tensor<2x8x333x64xf32>, %b: tensor<2x2x333x64xf32>,
+                      %x: tensor<2x2x333x80xf32>, %a: tensor<2x8x333xf32>)
+    -> tensor<2x8x333x80xf32> {
+  %o = attn.attention %c, %b, %x decay(%a : tensor<2x8x333xf32>) mask(#attn.causal)
+       normalization(#attn.normalize<identity>) scale(1.0)
+       : tensor<2x8x333x64xf32>, tensor<2x2x333x64xf32>, tensor<2x2x333x80xf32> -> tensor<2x8x333x80xf32>
+  return %o : tensor<2x8x333x80xf32>
+}
+
+func.func @gla_bf16(%q: tensor<1x4x200x64xbf16>, %k: tensor<1x4x200x64xbf16>,
+                    %v: tensor<1x4x200x64xbf16>, %g: tensor<1x4x200x64xbf16>)
+    -> tensor<1x4x200x64xbf16> {
+  %o = attn.attention %q, %k, %v decay(%g : tensor<1x4x200x64xbf16>) mask(#attn.causal)
+       normalization(#attn.normalize<identity>)
+       : tensor<1x4x200x64xbf16>, tensor<1x4x200x64xbf16>, tensor<1x4x200x64xbf16> -> tensor<1x4x200x64xbf16>
+  return %o : tensor<1x4x200x64xbf16>
 }
