@@ -225,7 +225,8 @@ std::vector<std::string> zooSpecs() {
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection, quantization, row epilogues, affine normalizations, "
+    "block selection (other than per token, top-k by the dot gate), "
+    "quantization, row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
 
@@ -251,13 +252,28 @@ bool linearOnGPU(AttentionOp op) {
   return noMods && isa<CausalMaskAttr>(mask);
 }
 
+/// Whether the selection kernels run the spec's selection (the list of
+/// convert-attn-tile-to-gpu's unsupportedSelection): per token, by the dot
+/// gate on one pool of mean, max, min or sum, the top-k rule alone.
+bool selectionOnGPU(AttentionOp op) {
+  TopKBlocksAttr s = op.getSelectionAttr();
+  if (!s)
+    return true;
+  PoolKind pool = s.getPool().front();
+  return !s.perQueryBlock() && !s.isLearned() && !s.isGiven() &&
+         s.numPools() == 1 && pool != PoolKind::First &&
+         pool != PoolKind::Last && !s.hasMassRule() && !s.getSkip() &&
+         !s.getMinScore() && !s.getBudgets() && !s.getComplement() &&
+         !s.getSelectQueries();
+}
+
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
 /// multi-branch spec is refused whatever its first branch is (Flux
 /// Attention's first branch is plain causal attention).
 bool hasNoGPULowering(const SpecBinding &binding) {
   AttentionOp op = binding.op;
   return binding.multiBranch || (op.hasLinearKernel() && !linearOnGPU(op)) ||
-         op.hasSelection() ||
+         !selectionOnGPU(op) ||
          op.hasQuantizedQK() || op.hasRowEpilogue() ||
          op.hasAffineNormalization();
 }
@@ -894,4 +910,219 @@ TEST(GPULinearExcludedValuesTest, NonFiniteValuesReachOnlyLaterRows) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Block selection: the pooling and selection kernels, then the run-time tile
+// list of the attention kernel
+//===----------------------------------------------------------------------===//
+
+/// Specs with a selection the selection kernels run (per token, top-k by the
+/// dot gate; SelectionKernel.cpp), at lengths that are not multiples of the
+/// block or the tiles, one token, Nq < Nk and Nq > Nk (rows before the keys
+/// select nothing), f32 (SIMT) and bf16 (SIMT and tensor cores).
+const SpecCase kSelectionCases[] = {
+    {"moba_mean_k3", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                     "block = 16, k = 3, pool = mean>)",
+     true},
+    // No mask: the current block is whole (future blocks not eligible).
+    {"max_k2_no_current", "selection(#attn.topk_blocks<block = 8, k = 2, "
+                          "pool = max, keep_current = false>)"},
+    {"min_k1_current_only", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                            "block = 5, k = 1, pool = min>)"},
+    // Sinks and a local window, always kept beyond k.
+    {"sum_k2_sinks_local", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                           "block = 8, k = 2, pool = sum, sinks = 1, "
+                           "local = 1>)"},
+    // Every block eligible; the causal mask still drops the future keys.
+    {"mean_k2_non_causal", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                           "block = 8, k = 2, pool = mean, causal = false>)"},
+    {"moba_mean_k3_bf16", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                          "block = 16, k = 3, pool = mean>)",
+     true, "bf16"},
+    {"max_k2_no_current_bf16", "selection(#attn.topk_blocks<block = 8, "
+                               "k = 2, pool = max, keep_current = false>)",
+     false, "bf16"},
+};
+
+const ProblemSize kSelectionShapes[] = {
+    {1, 2, 1, 1, 1, 8, 8},       // one token
+    {1, 4, 2, 37, 37, 16, 16},   // GQA, not a multiple of blocks or tiles
+    {1, 2, 2, 100, 100, 16, 12}, // Dv != D
+    {1, 2, 1, 20, 90, 16, 16},   // Nq < Nk (decode-like)
+    {1, 2, 1, 90, 20, 16, 16},   // Nq > Nk: early rows have no eligible block
+};
+
+/// Keys with a few strong directions per block (SelectionNumericsTest's
+/// inputs): gates a whole unit apart, so that f32 and the reference's f64
+/// rank the blocks alike and the selection is neither every block nor none.
+void addStrongDirections(NDArray &q, NDArray &k, int64_t block,
+                         uint64_t seed) {
+  auto ks = k.shape(), qs = q.shape();
+  int64_t d = ks[3];
+  for (int64_t row = 0; row < ks[0] * ks[1] * ks[2]; ++row) {
+    int64_t c = (row % ks[2]) / block;
+    double s = static_cast<double>((c * 7919 + seed * 104729) % 13) / 2.0 - 3.0;
+    int64_t x = (c % 3) % d;
+    k.setDouble(row * d + x, k.getDouble(row * d + x) + s);
+  }
+  for (int64_t row = 0; row < qs[0] * qs[1] * qs[2]; ++row)
+    for (int64_t x = 0; x < std::min<int64_t>(3, d); ++x)
+      q.setDouble(row * d + x, q.getDouble(row * d + x) + 1.0 + x);
+}
+
+int64_t selectionBlock(const SpecBinding &binding) {
+  return binding.op.getSelectionAttr().getBlock();
+}
+
+class GPUSelectionTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
+  MLIRContext context;
+};
+
+TEST_P(GPUSelectionTest, PreMappingIRMatchesReference) {
+  const SpecCase &c = kSelectionCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_FALSE(hasNoGPULowering(*binding));
+  int64_t block = selectionBlock(*binding);
+  for (const TileCase &t : kTiles) {
+    if (t.tensorCoresOnly && !isSixteenBit(*binding))
+      continue;
+    // Tiles smaller and larger than the blocks, single and double buffers,
+    // SIMT and tensor cores (the other tensor-core forms share the entry
+    // source and the pair test).
+    if (&t == &kTiles[6] || &t == &kTiles[7] || &t == &kTiles[8])
+      continue;
+    for (const ProblemSize &s : kSelectionShapes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " tiles " << t.name << " Hq=" << s.hq
+                   << " Hkv=" << s.hkv << " Nq=" << s.nq << " Nk=" << s.nk
+                   << " D=" << s.d << " Dv=" << s.dv);
+      GPUOnCPU kernel;
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, s, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        addStrongDirections((*args)[0], (*args)[1], block, seed);
+        if (!kernel.compiled) {
+          compileOnCPU(*binding, *args, t.tiles, kernel);
+          ASSERT_FALSE(testing::Test::HasFatalFailure());
+        }
+        attn::test::runAndCompare(*kernel.compiled, kernel.concrete, s,
+                                  *args, *args);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Selection, GPUSelectionTest,
+    ::testing::Range(0, int(std::size(kSelectionCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kSelectionCases[info.param].name);
+    });
+
+/// The selected block sets: one-hot values per block (V[j] = e_{j / block},
+/// Dv = blocks) and a small scale, so that output column c of row i is
+/// positive exactly when the row selects block c and sees one of its keys;
+/// compared with reference::selectedBlocks. Equal gates (every key of a
+/// block equal, blocks alike) check the tie-break: the lower block index.
+void checkSelectedBlocks(MLIRContext &context, const char *selection,
+                         const ProblemSize &shape, uint64_t seed,
+                         const attn::gpu::GPUTileOptions &tiles,
+                         bool equalGates = false) {
+  std::string body = std::string(selection) + " scale(0.05)";
+  SpecCase c{"probe", body.c_str()};
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(makeSpec(c), &context);
+  ASSERT_TRUE(module);
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  bool causal = StringRef(selection).contains("#attn.causal");
+  int64_t block = selectionBlock(*binding);
+  int64_t blocks = (shape.nk + block - 1) / block;
+  ProblemSize size = shape;
+  size.dv = blocks;
+  auto args = makeRandomInputs(*binding, size, seed);
+  ASSERT_TRUE(static_cast<bool>(args));
+  if (equalGates) {
+    NDArray &k = (*args)[1];
+    for (int64_t i = 0; i < k.numElements(); ++i)
+      k.setDouble(i, (i % size.d) == 0 ? 1.0 : 0.0);
+  } else {
+    addStrongDirections((*args)[0], (*args)[1], block, seed);
+  }
+  NDArray &v = (*args)[2];
+  for (int64_t row = 0; row < size.b * size.hkv * size.nk; ++row)
+    for (int64_t x = 0; x < blocks; ++x)
+      v.setDouble(row * blocks + x, x == (row % size.nk) / block ? 1.0 : 0.0);
+  GPUOnCPU kernel;
+  compileOnCPU(*binding, *args, tiles, kernel);
+  ASSERT_FALSE(testing::Test::HasFatalFailure());
+  std::vector<NDArray> results;
+  attn::test::runKernel(*kernel.compiled, kernel.concrete, size, *args,
+                        results);
+  ASSERT_FALSE(testing::Test::HasFatalFailure());
+  auto flags = reference::selectedBlocks(
+      kernel.concrete.op, referenceInputs(kernel.concrete, *args));
+  ASSERT_TRUE(static_cast<bool>(flags)) << llvm::toString(flags.takeError());
+  int64_t selectedPairs = 0, lowerTies = 0;
+  for (int64_t row = 0; row < size.b * size.hq * size.nq; ++row) {
+    int64_t position = row % size.nq + size.nk - size.nq;
+    for (int64_t x = 0; x < blocks; ++x) {
+      bool compiledSelects = results[0].getDouble(row * blocks + x) > 0;
+      bool referenceSelects = flags->getDouble(row * blocks + x) != 0;
+      bool visible = !causal || x * block <= position;
+      EXPECT_EQ(compiledSelects, referenceSelects && visible)
+          << "row " << row << " block " << x;
+      selectedPairs += referenceSelects;
+      lowerTies += referenceSelects && x == 0;
+    }
+  }
+  EXPECT_GT(selectedPairs, 0);
+  EXPECT_LT(selectedPairs, size.b * size.hq * size.nq * blocks);
+  if (equalGates) // with equal gates the top-k takes block 0 first
+    EXPECT_GT(lowerTies, 0);
+}
+
+TEST(GPUSelectionBlocksTest, SelectedBlocksAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  const attn::gpu::GPUTileOptions tileSets[] = {kTiles[1].tiles,
+                                                kTiles[2].tiles};
+  for (const char *selection :
+       {"mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+        "pool = mean>)",
+        "selection(#attn.topk_blocks<block = 8, k = 2, pool = max, "
+        "keep_current = false>)",
+        "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 2, "
+        "pool = sum, sinks = 1, local = 1>)"})
+    for (const attn::gpu::GPUTileOptions &tiles : tileSets)
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << selection << " seed " << seed
+                                        << " tiles " << tiles.tileQ << "x"
+                                        << tiles.tileKv);
+        checkSelectedBlocks(context, selection, {1, 2, 1, 77, 77, 16, 0},
+                            seed, tiles);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+}
+
+TEST(GPUSelectionBlocksTest, EqualGatesPreferTheLowerBlock) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  checkSelectedBlocks(context,
+                      "mask(#attn.causal) selection(#attn.topk_blocks<"
+                      "block = 8, k = 2, pool = mean>)",
+                      {1, 2, 1, 61, 61, 8, 0}, 3, kTiles[1].tiles,
+                      /*equalGates=*/true);
+}
+
 } // namespace
+

@@ -46,6 +46,10 @@ struct GPUSpec {
   bool twoPasses = false;
   /// Per-head sink logits [Hq] and the per-row output gate (null: none).
   mlir::Value sinkLogits, outputGate;
+  /// A block selection (null: none): the selection kernels
+  /// (SelectionKernel.h) run first and the kernel visits the key tiles they
+  /// list, testing each pair's block on partial tiles.
+  TopKBlocksAttr selection;
 };
 
 /// Builds the kernel of `spec` in place of `spec.root` (shapes must be

@@ -12,6 +12,7 @@
 
 #include "GPUKernel.h"
 #include "LinearKernel.h"
+#include "SelectionKernel.h"
 
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
@@ -93,8 +94,16 @@ std::string unsupportedFeature(Operation *op, bool linear) {
             LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
             QuantizedAccumulateOp, CenterOp, DequantizeOp>(
           [](auto) { return "quantization"; })
-      .Case<PoolKeysOp, PoolQueriesOp, ProjectPooledOp, SelectBlocksOp,
-            KeepSelectedOp>([](auto) { return "block selection"; })
+      // Selections per token by the dot gate and top-k run in the
+      // selection kernels (SelectionKernel.h); the other forms are named.
+      .Case<PoolKeysOp, SelectBlocksOp>([](auto op) {
+        return unsupportedSelection(op.getSelection());
+      })
+      .Case<PoolQueriesOp>([](auto) {
+        return "block selection per query block (q_block)";
+      })
+      .Case<ProjectPooledOp>(
+          [](auto) { return "block selection by a learned gate"; })
       .Case<KeptSumsOp, AffineNormalizeOp>([](auto) {
         return "an affine normalization (subtractive or mala)";
       })
@@ -116,7 +125,7 @@ std::string unsupportedFeature(Operation *op, bool linear) {
                  "one work item per query tile)";
         return "";
       })
-      .Case<LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp,
+      .Case<LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp, KeepSelectedOp,
             FinalWeightsOp, WeightModOp, AccumulateOp, FoldSinkOp,
             tile::YieldOp>([](auto) { return ""; })
       .Default([](Operation *) { return "this op"; });
@@ -180,6 +189,9 @@ private:
                                                   Operation *user);
   /// The loops, their score, mask and update ops.
   LogicalResult readLoops(GPUSpec &spec);
+  /// The block selection (select_blocks of the loaded Q tile against the
+  /// pooled K, keep_selected in every loop), if any.
+  LogicalResult readSelection(GPUSpec &spec);
   LogicalResult readRowEnd(GPUSpec &spec);
 
   scf::ForallOp root;
@@ -267,10 +279,32 @@ LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
   return success();
 }
 
+LogicalResult TileProgramReader::readSelection(GPUSpec &spec) {
+  auto select = firstIn<SelectBlocksOp>(root.getBodyRegion());
+  if (!select)
+    return success();
+  auto pool = select.getPooled().getDefiningOp<PoolKeysOp>();
+  auto query = select.getQuery().getDefiningOp<LoadOp>();
+  if (!pool || pool.getGroups() || pool.getKey() != spec.key || !query ||
+      query.getSource() != spec.query || select.getGates() ||
+      select.getQueries())
+    return fail(select, "selects blocks from other than the pooled K and the "
+                        "loaded Q tile: this form has no GPU lowering yet");
+  // Every key loop tests the pairs' blocks (keep_selected after the mask).
+  for (Operation &op : root.getBody()->without_terminator())
+    if (auto loop = dyn_cast<ForKeyTilesOp>(op);
+        loop && !firstIn<KeepSelectedOp>(loop.getBody()))
+      return fail(loop, "visits a selection without keep_selected: this "
+                        "form has no GPU lowering yet");
+  spec.selection = select.getSelection();
+  return success();
+}
+
 FailureOr<GPUSpec> TileProgramReader::read() {
   GPUSpec spec;
   spec.root = root;
-  if (failed(readLoops(spec)) || failed(readRowEnd(spec)))
+  if (failed(readLoops(spec)) || failed(readRowEnd(spec)) ||
+      failed(readSelection(spec)))
     return failure();
   return spec;
 }
@@ -407,6 +441,10 @@ struct ConvertAttnTileToGPUPass
           if (!isa<AttnTileDialect>(op->getDialect()))
             return WalkResult::advance();
           std::string feature = unsupportedFeature(op, /*linear=*/false);
+          // The pooled keys of a selection the kernels run: the pooling
+          // kernel computes them (readSelection checks the program).
+          if (isa<PoolKeysOp>(op) && feature.empty())
+            return WalkResult::advance();
           return refuse(op, feature.empty() ? "this op outside a work item"
                                             : feature);
         });
