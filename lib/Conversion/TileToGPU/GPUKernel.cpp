@@ -587,6 +587,8 @@ LogicalResult GPULowering::run() {
   if (spec.selection) {
     runtimeTiles = buildSelectionKernels(spec, *schedule, Bq, Bk, cfg.threads);
     numEntries = runtimeTiles->width;
+    if (auto func = spec.root->getParentOfType<func::FuncOp>())
+      func->setAttr("attn.gpu.selection_kernels", b.getUnitAttr());
   }
   const std::vector<int32_t> &order = schedule->workOrder;
   int64_t numItems = order.size();

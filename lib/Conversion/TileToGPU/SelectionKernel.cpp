@@ -37,12 +37,12 @@ using namespace attn::codegen;
 using namespace attn::gpu_kernel;
 
 std::string attn::gpu_kernel::unsupportedSelection(TopKBlocksAttr selection) {
-  if (selection.perQueryBlock())
-    return "block selection per query block (q_block)";
   if (selection.isLearned())
     return "block selection by a learned gate";
   if (selection.isGiven())
     return "block selection by given block scores";
+  if (selection.perQueryBlock())
+    return "block selection per query block (q_block)";
   if (selection.numPools() != 1)
     return "block selection by concatenated pools";
   PoolKind pool = selection.getPool().front();

@@ -240,6 +240,15 @@ attn::gpu::compileKernel(ModuleOp spec, llvm::StringRef funcName,
     }
   SmallVector<mlir::gpu::LaunchFuncOp> launches;
   func.walk([&](mlir::gpu::LaunchFuncOp op) { launches.push_back(op); });
+  // A block selection adds its pooling and selection kernels and their
+  // global buffers before the attention kernel (SelectionKernel.h): the
+  // library's one-launch host code does not run them yet.
+  if (func->hasAttr("attn.gpu.selection_kernels"))
+    return makeError("'" + funcName + "' has a block selection: its pooling "
+                     "and selection kernels run before the attention kernel, "
+                     "and the library form (one launch, no scratch buffers) "
+                     "has no such host code yet (attn-opt --attn-gpu-ptx "
+                     "compiles all three kernels)");
   if (launches.size() != 1)
     return makeError("expected one kernel launch in '" + funcName + "', got " +
                      llvm::Twine(launches.size()));
