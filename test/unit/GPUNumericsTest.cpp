@@ -225,7 +225,7 @@ std::vector<std::string> zooSpecs() {
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection (other than per token, top-k by the dot gate), "
+    "block selection by learned or given gates or per head group, "
     "quantization, row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
@@ -253,18 +253,14 @@ bool linearOnGPU(AttentionOp op) {
 }
 
 /// Whether the selection kernels run the spec's selection (the list of
-/// convert-attn-tile-to-gpu's unsupportedSelection): per token, by the dot
-/// gate on one pool of mean, max, min or sum, the top-k rule alone.
+/// convert-attn-tile-to-gpu's unsupportedSelection): the dot gate on one
+/// pool, per token or per query block, not shared by a head group.
 bool selectionOnGPU(AttentionOp op) {
   TopKBlocksAttr s = op.getSelectionAttr();
   if (!s)
     return true;
-  PoolKind pool = s.getPool().front();
-  return !s.perQueryBlock() && !s.isLearned() && !s.isGiven() &&
-         s.numPools() == 1 && pool != PoolKind::First &&
-         pool != PoolKind::Last && !s.hasMassRule() && !s.getSkip() &&
-         !s.getMinScore() && !s.getBudgets() && !s.getComplement() &&
-         !s.getSelectQueries();
+  return !s.isLearned() && !s.isGiven() && !s.getHeadGroup() &&
+         s.numPools() == 1;
 }
 
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
@@ -938,6 +934,40 @@ const SpecCase kSelectionCases[] = {
     {"moba_mean_k3_bf16", "mask(#attn.causal) selection(#attn.topk_blocks<"
                           "block = 16, k = 3, pool = mean>)",
      true, "bf16"},
+    // Per query block (pooled queries; q_block 16 divides the test tiles,
+    // 24 and 20 do not): top-k, the cumulative mass with a sink, a
+    // threshold without the current block, non-causal eligibility.
+    {"query_block_topk", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                         "block = 16, k = 3, pool = mean, q_block = 16>)",
+     true},
+    {"query_block_mass_sinks",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)"},
+    {"query_block_threshold_no_current",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 20, threshold = 0.2>)"},
+    {"noncausal_query_block_topk",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 16, causal = false>)",
+     true},
+    {"noncausal_token_mass_local",
+     "selection(#attn.topk_blocks<block = 8, k = 1000, pool = max, "
+     "mass = 0.7, local = 1, causal = false>)"},
+    // A representative key and query selection; a rank band with a score
+    // floor; the complement.
+    {"select_queries_first_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+     "pool = first, keep_current = false, select_queries = true>)",
+     true},
+    {"last_skip_min_score",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
+     "pool = last, skip = 1, min_score = 0.0>)"},
+    {"complement_k2", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                      "block = 8, k = 2, pool = mean, complement = true>)"},
+    {"query_block_mass_sinks_bf16",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)",
+     false, "bf16"},
     {"max_k2_no_current_bf16", "selection(#attn.topk_blocks<block = 8, "
                                "k = 2, pool = max, keep_current = false>)",
      false, "bf16"},
@@ -1112,6 +1142,56 @@ TEST(GPUSelectionBlocksTest, SelectedBlocksAreTheReferences) {
                             seed, tiles);
         ASSERT_FALSE(testing::Test::HasFatalFailure());
       }
+}
+
+/// Per-head budgets (one per key head: shapes with two key heads only).
+TEST(GPUSelectionBlocksTest, PerHeadBudgetsMatchReference) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  SpecCase c{"budgets", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                        "block = 8, k = 4, pool = mean, budgets = [1, 4]>)"};
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  for (const TileCase *t : {&kTiles[0], &kTiles[1], &kTiles[2]})
+    for (const ProblemSize &s :
+         {ProblemSize{1, 4, 2, 37, 37, 16, 16},
+          ProblemSize{1, 2, 2, 100, 100, 16, 12}}) {
+      SCOPED_TRACE(testing::Message() << t->name << " Nq=" << s.nq);
+      GPUOnCPU kernel;
+      for (uint64_t seed : {1u, 2u}) {
+        auto args = makeRandomInputs(*binding, s, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        addStrongDirections((*args)[0], (*args)[1], 8, seed);
+        if (!kernel.compiled) {
+          compileOnCPU(*binding, *args, t->tiles, kernel);
+          ASSERT_FALSE(testing::Test::HasFatalFailure());
+        }
+        attn::test::runAndCompare(*kernel.compiled, kernel.concrete, s,
+                                  *args, *args);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+    }
+}
+
+/// The block sets of the per-query-block and mass rules.
+TEST(GPUSelectionBlocksTest, QueryBlockRulesAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  for (const char *selection :
+       {"mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 1000, "
+        "pool = mean, q_block = 12, mass = 0.8, sinks = 1>)",
+        "selection(#attn.topk_blocks<block = 8, k = 3, pool = mean, "
+        "keep_current = false, q_block = 10, threshold = 0.2, "
+        "causal = false>)"})
+    for (uint64_t seed : {1u, 2u}) {
+      SCOPED_TRACE(testing::Message() << selection << " seed " << seed);
+      checkSelectedBlocks(context, selection, {1, 2, 1, 77, 77, 16, 0}, seed,
+                          kTiles[1].tiles);
+      ASSERT_FALSE(testing::Test::HasFatalFailure());
+    }
 }
 
 TEST(GPUSelectionBlocksTest, EqualGatesPreferTheLowerBlock) {

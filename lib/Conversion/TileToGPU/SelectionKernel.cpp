@@ -31,6 +31,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace attn;
 using namespace attn::codegen;
@@ -41,24 +43,10 @@ std::string attn::gpu_kernel::unsupportedSelection(TopKBlocksAttr selection) {
     return "block selection by a learned gate";
   if (selection.isGiven())
     return "block selection by given block scores";
-  if (selection.perQueryBlock())
-    return "block selection per query block (q_block)";
+  if (selection.getHeadGroup())
+    return "block selection shared by a head group (head_group)";
   if (selection.numPools() != 1)
     return "block selection by concatenated pools";
-  PoolKind pool = selection.getPool().front();
-  if (pool == PoolKind::First || pool == PoolKind::Last)
-    return "block selection by a representative key (pool = first or last)";
-  if (selection.hasMassRule())
-    return "block selection by a threshold or cumulative mass";
-  if (selection.getSkip() || selection.getMinScore())
-    return "block selection with a rank band (skip) or a score floor "
-           "(min_score)";
-  if (selection.getBudgets())
-    return "block selection with per-head budgets";
-  if (selection.getComplement())
-    return "the complement of a block selection";
-  if (selection.getSelectQueries())
-    return "query selection (select_queries)";
   return "";
 }
 
@@ -71,23 +59,39 @@ public:
   RuntimeTiles run();
 
 private:
-  /// A row's eligible blocks [0, eligible), its current block, whether it
-  /// is a query (qi < Nq) and has an aligned position (p >= 0).
+  /// A row's eligible blocks [0, eligible), its current blocks
+  /// [currentFirst, currentLast] (those of its query block with q_block),
+  /// whether it is a query (qi < Nq) and whether its last aligned position
+  /// is inside the keys (p1 >= 0).
   struct Row {
-    Value eligible, current, real, anchored;
+    Value eligible, currentFirst, currentLast, real, anchored;
   };
   Row rowBlocks(Value qi);
   /// Block c is always kept: the current block (keep_current), a sink, or
   /// one of the `local` blocks before the current one.
   Value alwaysKept(const Row &row, Value c);
+  /// Rows [first, first + size) of src[b, h] pooled by `kind` per element,
+  /// for every (b, h, block): a block-level forall (pool_keys and, with
+  /// q_block, pool_queries).
+  Value pooledRows(Value src, int64_t heads, int64_t n, int64_t size,
+                   PoolKind kind, StringRef stage);
+  /// Stage (with a threshold or mass rule): each row's softmax statistics
+  /// of its scaled eligible gates into rowMax and rowSum.
+  void gateSoftmax(Value gates, Value item, Value q0);
+  /// A block's unnormalized weight: 1 at the row maximum, exp(u - m) else.
+  Value blockWeight(Value u, Value m);
+  /// The rule's cap: k, or the key head's budget.
+  Value ruleCap(Value hk);
+  /// Stage (select_queries): a row keeps its blocks only when its own
+  /// block is among them.
+  void keepSelectedQueries(Value members, Value bb, Value h, Value q0);
   /// Block a (gate ga, always kept keptA) ranks before block c.
   Value ranksBefore(Value a, Value ga, Value keptA, Value c, Value gc,
                     Value keptC);
-  Value pooledKeys();
-  void selectionKernel(Value pooled, RuntimeTiles &tiles);
+  void selectionKernel(Value pooled, Value pooledQueries, RuntimeTiles &tiles);
   /// Stage: members[bb, h, q0 + r, c] for every (row r, block c).
   void selectBlocks(Value gates, Value members, Value item, Value bb, Value h,
-                    Value q0);
+                    Value hk, Value q0);
   /// Stages: the item's static entries filtered by the selection into
   /// list[item] and counts[item].
   void listTiles(Value members, RuntimeTiles &tiles, Value item, Value bb,
@@ -116,7 +120,12 @@ private:
   const TileSchedule &schedule;
   TopKBlocksAttr selection;
   int64_t B, Hq, Nq, D, Hkv, Nk, Bq, Bk, Bs, blocks, numQT;
+  /// Query blocks with q_block (0: per token) and their count.
+  int64_t Qb = 0, queryBlocks = 0;
   Value qMem, kMem;
+  /// Per row of the work item (mass rules): the maximum scaled gate and the
+  /// sum of the block weights.
+  Value rowMax, rowSum;
 };
 
 } // namespace
@@ -133,30 +142,40 @@ SelectionLowering::SelectionLowering(const GPUSpec &spec,
   Hkv = kType.getDimSize(1), Nk = kType.getDimSize(2);
   Bs = selection.getBlock();
   blocks = (Nk + Bs - 1) / Bs;
+  Qb = selection.getQBlock();
+  queryBlocks = Qb ? (Nq + Qb - 1) / Qb : 0;
   numQT = (Nq + Bq - 1) / Bq;
 }
 
 SelectionLowering::Row SelectionLowering::rowBlocks(Value qi) {
   using P = arith::CmpIPredicate;
-  Value p = e.addi(qi, idx(Nk - Nq));
-  Value current = divui(e.maxsi(p, idx(0)), Bs);
-  Value anchored = e.cmp(P::sge, p, idx(0));
+  Value first = qi, last = qi;
+  if (Qb) {
+    first = e.muli(divui(qi, Qb), idx(Qb));
+    last = e.subi(e.minsi(e.addi(first, idx(Qb)), idx(Nq)), idx(1));
+  }
+  Value p0 = e.maxsi(e.addi(first, idx(Nk - Nq)), idx(0));
+  Value p1 = e.addi(last, idx(Nk - Nq));
+  Value currentLast = divui(e.maxsi(p1, idx(0)), Bs);
+  Value anchored = e.cmp(P::sge, p1, idx(0));
   Value eligible =
       selection.getCausal()
-          ? e.select(anchored, e.minsi(idx(blocks), e.addi(current, idx(1))),
-                     idx(0))
+          ? e.select(anchored,
+                     e.minsi(idx(blocks), e.addi(currentLast, idx(1))), idx(0))
           : idx(blocks);
-  return {eligible, current, e.cmp(P::slt, qi, idx(Nq)), anchored};
+  return {eligible, divui(p0, Bs), currentLast, e.cmp(P::slt, qi, idx(Nq)),
+          anchored};
 }
 
 Value SelectionLowering::alwaysKept(const Row &row, Value c) {
   using P = arith::CmpIPredicate;
-  Value beforeCurrent = e.cmp(P::ult, c, row.current);
+  Value beforeCurrent = e.cmp(P::ult, c, row.currentFirst);
   Value inWindow =
-      e.cmp(P::uge, e.addi(c, idx(selection.getLocal())), row.current);
+      e.cmp(P::uge, e.addi(c, idx(selection.getLocal())), row.currentFirst);
   Value near = e.andi(beforeCurrent, inWindow);
   if (selection.getKeepCurrent())
-    near = e.ori(near, e.cmp(P::eq, c, row.current));
+    near = e.ori(near, e.andi(e.cmp(P::uge, c, row.currentFirst),
+                              e.cmp(P::ule, c, row.currentLast)));
   // A row before the keys has no current block and no local window.
   return e.ori(e.cmp(P::ult, c, idx(selection.getSinks())),
                e.andi(row.anchored, near));
@@ -178,23 +197,32 @@ Value SelectionLowering::ranksBefore(Value a, Value ga, Value keptA, Value c,
   return e.select(sameKind, e.select(keptA, lower, byGate), keptA);
 }
 
-// kbar[b, hk, c, x]: a loop over the block's actual keys per element, as
-// the CPU's pool_keys (the same order of additions, mean divided last).
-Value SelectionLowering::pooledKeys() {
+// pooled[b, h, c, x]: a loop over the block's actual rows per element, as
+// the CPU's pool_keys and pool_queries (the same order of additions, mean
+// divided last).
+Value SelectionLowering::pooledRows(Value src, int64_t heads, int64_t n,
+                                    int64_t size, PoolKind kind,
+                                    StringRef stage) {
+  int64_t count = (n + size - 1) / size;
   Value pooled = memref::AllocOp::create(
-      b, loc, MemRefType::get({B, Hkv, blocks, D}, b.getF32Type()));
-  scf::ForallOp forall = blockForall(B * Hkv * blocks);
-  forall->setAttr("attn.gpu.selection_stage", b.getStringAttr("pool_keys"));
+      b, loc, MemRefType::get({B, heads, count, D}, b.getF32Type()));
+  scf::ForallOp forall = blockForall(B * heads * count);
+  forall->setAttr("attn.gpu.selection_stage", b.getStringAttr(stage));
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getBody()->getTerminator());
   Value w = forall.getInductionVar(0);
-  Value c = remui(w, blocks), bh = divui(w, blocks);
-  Value hk = remui(bh, Hkv), bb = divui(bh, Hkv);
-  PoolKind kind = selection.getPool().front();
+  Value c = remui(w, count), bh = divui(w, count);
+  Value hk = remui(bh, heads), bb = divui(bh, heads);
   threadLoop(D, [&](Value x) {
-    Value first = e.muli(c, idx(Bs));
-    Value last = e.minsi(e.addi(first, idx(Bs)), idx(Nk));
-    auto read = [&](Value j) { return e.toF32(load(kMem, {bb, hk, j, x})); };
+    Value first = e.muli(c, idx(size));
+    Value last = e.minsi(e.addi(first, idx(size)), idx(n));
+    auto read = [&](Value j) { return e.toF32(load(src, {bb, hk, j, x})); };
+    // A representative row: the block's first or last actual one.
+    if (kind == PoolKind::First || kind == PoolKind::Last) {
+      store(read(kind == PoolKind::First ? first : e.subi(last, idx(1))),
+            pooled, {bb, hk, c, x});
+      return;
+    }
     auto loop = scf::ForOp::create(
         b, loc, e.addi(first, idx(1)), last, idx(1), ValueRange{read(first)},
         [&](OpBuilder &, Location, Value j, ValueRange acc) {
@@ -220,32 +248,151 @@ Value SelectionLowering::pooledKeys() {
   return pooled;
 }
 
+Value SelectionLowering::blockWeight(Value u, Value m) {
+  Value atMax = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, u, m);
+  Value w = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, u, m));
+  return e.select(atMax, e.f32(1.0), w);
+}
+
+// The masses' softmax over each row's eligible blocks with a number as gate
+// (as gateSoftmax of the CPU lowering: maxnumf skips NaN gates).
+void SelectionLowering::gateSoftmax(Value gates, Value item, Value q0) {
+  threadLoop(Bq, [&](Value r) {
+    Row row = rowBlocks(e.addi(q0, r));
+    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(D)));
+    auto scaled = [&](Value c) { return mulf(load(gates, {item, r, c}), scale); };
+    auto loop = [&](Value init, function_ref<Value(Value, Value)> step) {
+      auto forOp = scf::ForOp::create(
+          b, loc, idx(0), row.eligible, idx(1), ValueRange{init},
+          [&](OpBuilder &, Location, Value c, ValueRange acc) {
+            scf::YieldOp::create(b, loc, step(acc[0], scaled(c)));
+          });
+      return forOp.getResult(0);
+    };
+    Value m = loop(e.f32(-std::numeric_limits<float>::infinity()),
+                   [&](Value acc, Value u) -> Value {
+                     return arith::MaxNumFOp::create(b, loc, acc, u);
+                   });
+    Value sum = loop(e.f32(0.0), [&](Value acc, Value u) -> Value {
+      Value isNaN =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, u, u);
+      return addf(acc, e.select(isNaN, e.f32(0.0), blockWeight(u, m)));
+    });
+    store(m, rowMax, {r});
+    store(sum, rowSum, {r});
+  });
+}
+
+Value SelectionLowering::ruleCap(Value hk) {
+  DenseI64ArrayAttr budgets = selection.getBudgets();
+  if (!budgets)
+    return idx(selection.getK());
+  ArrayRef<int64_t> caps = budgets.asArrayRef();
+  Value cap = idx(caps.back());
+  for (int64_t head = int64_t(caps.size()) - 2; head >= 0; --head)
+    cap = e.select(e.cmp(arith::CmpIPredicate::eq, hk, idx(head)),
+                   idx(caps[head]), cap);
+  return cap;
+}
+
+// members[r, c]: c eligible for row r, and always kept, or fewer than the
+// cap rank before it and it passes the rule (the CPU's counting form and
+// passesRule: score floor, rank band, threshold on its mass, cumulative mass
+// of the blocks before it); complement = true keeps the others.
 void SelectionLowering::selectBlocks(Value gates, Value members, Value item,
-                                     Value bb, Value h, Value q0) {
+                                     Value bb, Value h, Value hk, Value q0) {
   using P = arith::CmpIPredicate;
+  using F = arith::CmpFPredicate;
   Type i8 = b.getI8Type();
+  Value cap = ruleCap(hk);
+  FloatAttr minScore = selection.getMinScore(),
+            threshold = selection.getThreshold(), gamma = selection.getMass();
+  auto cmpf = [&](F pred, Value x, double y) -> Value {
+    return arith::CmpFOp::create(b, loc, pred, x, e.f32(y));
+  };
   threadLoop(Bq * blocks, [&](Value x) {
     Value r = divui(x, blocks), c = remui(x, blocks);
     Row row = rowBlocks(e.addi(q0, r));
     Value candidate = e.andi(row.real, e.cmp(P::ult, c, row.eligible));
     Value kept = alwaysKept(row, c);
     Value gate = load(gates, {item, r, c});
+    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(D)));
+    auto massOf = [&](Value g) -> Value {
+      return arith::DivFOp::create(
+          b, loc, blockWeight(mulf(g, scale), load(rowMax, {r})),
+          load(rowSum, {r}));
+    };
     // Only a candidate that is not always kept counts the eligible blocks
-    // ranking before it; k counts the always-kept ones.
+    // ranking before it (the cap counts the always-kept ones) and, with a
+    // cumulative rule, the mass they hold.
     Value counted =
         e.select(e.andi(candidate, arith::XOrIOp::create(b, loc, kept,
                                                          e.boolean(true))),
                  row.eligible, idx(0));
-    Value before = count(idx(0), counted, idx(0), [&](Value a, Value acc) {
-      Value ahead = ranksBefore(a, load(gates, {item, r, a}),
-                                alwaysKept(row, a), c, gate, kept);
-      return e.select(ahead, e.addi(acc, idx(1)), acc);
+    SmallVector<Value> init = {idx(0)};
+    if (gamma)
+      init.push_back(e.f32(0.0));
+    auto loop = scf::ForOp::create(
+        b, loc, idx(0), counted, idx(1), init,
+        [&](OpBuilder &, Location, Value a, ValueRange acc) {
+          Value other = load(gates, {item, r, a});
+          Value ahead =
+              ranksBefore(a, other, alwaysKept(row, a), c, gate, kept);
+          SmallVector<Value> next = {
+              e.select(ahead, e.addi(acc[0], idx(1)), acc[0])};
+          if (gamma) {
+            Value m = massOf(other);
+            Value add = e.andi(ahead, arith::CmpFOp::create(b, loc, F::ORD,
+                                                            m, m));
+            next.push_back(e.select(add, addf(acc[1], m), acc[1]));
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    Value before = loop.getResult(0);
+    Value passes = e.cmp(P::ult, before, cap);
+    if (minScore)
+      passes = e.andi(passes, cmpf(F::OGE, gate, minScore.getValueAsDouble()));
+    if (int64_t skip = selection.getSkip())
+      passes = e.andi(passes, e.cmp(P::uge, before, idx(skip)));
+    if (threshold)
+      passes = e.andi(passes, cmpf(F::OGE, massOf(gate),
+                                   threshold.getValueAsDouble()));
+    if (gamma) {
+      Value mass = massOf(gate);
+      passes = e.andi(
+          passes,
+          e.andi(arith::CmpFOp::create(b, loc, F::ORD, mass, mass),
+                 cmpf(F::OLT, loop.getResult(1), gamma.getValueAsDouble())));
+    }
+    Value chosen = e.ori(kept, passes);
+    if (selection.getComplement())
+      chosen = arith::XOrIOp::create(b, loc, chosen, e.boolean(true));
+    store(arith::ExtUIOp::create(b, loc, i8, e.andi(candidate, chosen)),
+          members, {bb, h, e.addi(q0, r), c});
+  });
+}
+
+// select_queries: the row keeps its blocks only when the block of its own
+// aligned position is among them (none for p < 0).
+void SelectionLowering::keepSelectedQueries(Value members, Value bb, Value h,
+                                            Value q0) {
+  using P = arith::CmpIPredicate;
+  threadLoop(Bq, [&](Value r) {
+    Value qi = e.addi(q0, r);
+    Value p = e.addi(qi, idx(Nk - Nq));
+    Value own = e.minsi(divui(e.maxsi(p, idx(0)), Bs), idx(blocks - 1));
+    Value ownSelected = arith::CmpIOp::create(
+        b, loc, P::ne, load(members, {bb, h, qi, own}),
+        arith::ConstantIntOp::create(b, loc, 0, 8));
+    Value drop = arith::XOrIOp::create(
+        b, loc, e.andi(e.cmp(P::sge, p, idx(0)), ownSelected),
+        e.boolean(true));
+    ifThen(drop, [&] {
+      forLoop(idx(0), idx(blocks), 1, [&](Value c) {
+        store(arith::ConstantIntOp::create(b, loc, 0, 8), members,
+              {bb, h, qi, c});
+      });
     });
-    Value chosen = e.andi(
-        candidate,
-        e.ori(kept, e.cmp(P::ult, before, idx(selection.getK()))));
-    store(arith::ExtUIOp::create(b, loc, i8, chosen), members,
-          {bb, h, e.addi(q0, r), c});
   });
 }
 
@@ -310,7 +457,8 @@ void SelectionLowering::listTiles(Value members, RuntimeTiles &tiles,
   });
 }
 
-void SelectionLowering::selectionKernel(Value pooled, RuntimeTiles &tiles) {
+void SelectionLowering::selectionKernel(Value pooled, Value pooledQueries,
+                                        RuntimeTiles &tiles) {
   int64_t items = B * Hq * numQT;
   Value gates = memref::AllocOp::create(
       b, loc, MemRefType::get({items, Bq, blocks}, b.getF32Type()));
@@ -324,13 +472,17 @@ void SelectionLowering::selectionKernel(Value pooled, RuntimeTiles &tiles) {
   Value h = remui(bh, Hq), bb = divui(bh, Hq);
   Value hk = e.headIndex(spec.kHeadMap, idx(Hkv), idx(Hq), bb, h);
   Value q0 = e.muli(qt, idx(Bq));
-  // The gate queries (unscaled; rows past Nq read the last query and
-  // select nothing).
+  // The gate queries: each row's query (unscaled), or with q_block the
+  // pooled query of its query block. Rows past Nq read the last one and
+  // select nothing.
   Value qs = sharedBuffer({Bq, D});
   threadLoop(Bq * D, [&](Value x) {
     Value r = divui(x, D), d = remui(x, D);
     Value qi = e.minsi(e.addi(q0, r), idx(Nq - 1));
-    store(e.toF32(load(qMem, {bb, h, qi, d})), qs, {r, d});
+    Value v = pooledQueries
+                  ? load(pooledQueries, {bb, h, divui(qi, Qb), d})
+                  : e.toF32(load(qMem, {bb, h, qi, d}));
+    store(v, qs, {r, d});
   });
   // gates[item, r, c] = q_r . kbar_c, one fma chain in x as on the CPU.
   threadLoop(Bq * blocks, [&](Value x) {
@@ -341,7 +493,14 @@ void SelectionLowering::selectionKernel(Value pooled, RuntimeTiles &tiles) {
     });
     store(g, gates, {item, r, c});
   });
-  selectBlocks(gates, tiles.members, item, bb, h, q0);
+  if (selection.hasMassRule()) {
+    rowMax = sharedBuffer({Bq});
+    rowSum = sharedBuffer({Bq});
+    gateSoftmax(gates, item, q0);
+  }
+  selectBlocks(gates, tiles.members, item, bb, h, hk, q0);
+  if (selection.getSelectQueries())
+    keepSelectedQueries(tiles.members, bb, h, q0);
   listTiles(tiles.members, tiles, item, bb, h, qt);
 }
 
@@ -362,8 +521,12 @@ RuntimeTiles SelectionLowering::run() {
   tiles.members = memref::AllocOp::create(
       b, loc,
       MemRefType::get({B, Hq, numQT * Bq, blocks}, b.getI8Type()));
-  Value pooled = pooledKeys();
-  selectionKernel(pooled, tiles);
+  Value pooled = pooledRows(kMem, Hkv, Nk, Bs, selection.getPool().front(),
+                            "pool_keys");
+  Value pooledQueries =
+      Qb ? pooledRows(qMem, Hq, Nq, Qb, PoolKind::Mean, "pool_queries")
+         : Value();
+  selectionKernel(pooled, pooledQueries, tiles);
   return tiles;
 }
 

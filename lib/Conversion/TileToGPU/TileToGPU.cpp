@@ -96,11 +96,8 @@ std::string unsupportedFeature(Operation *op, bool linear) {
           [](auto) { return "quantization"; })
       // Selections per token by the dot gate and top-k run in the
       // selection kernels (SelectionKernel.h); the other forms are named.
-      .Case<PoolKeysOp, SelectBlocksOp>([](auto op) {
+      .Case<PoolKeysOp, PoolQueriesOp, SelectBlocksOp>([](auto op) {
         return unsupportedSelection(op.getSelection());
-      })
-      .Case<PoolQueriesOp>([](auto) {
-        return "block selection per query block (q_block)";
       })
       .Case<ProjectPooledOp>(
           [](auto) { return "block selection by a learned gate"; })
@@ -285,11 +282,17 @@ LogicalResult TileProgramReader::readSelection(GPUSpec &spec) {
     return success();
   auto pool = select.getPooled().getDefiningOp<PoolKeysOp>();
   auto query = select.getQuery().getDefiningOp<LoadOp>();
+  auto pooledQueries =
+      select.getQueries() ? select.getQueries().getDefiningOp<PoolQueriesOp>()
+                          : PoolQueriesOp();
   if (!pool || pool.getGroups() || pool.getKey() != spec.key || !query ||
       query.getSource() != spec.query || select.getGates() ||
-      select.getQueries())
+      (select.getQueries() &&
+       (!pooledQueries || pooledQueries.getGroups() ||
+        pooledQueries.getQuery() != spec.query)))
     return fail(select, "selects blocks from other than the pooled K and the "
-                        "loaded Q tile: this form has no GPU lowering yet");
+                        "loaded (or pooled) Q: this form has no GPU lowering "
+                        "yet");
   // Every key loop tests the pairs' blocks (keep_selected after the mask).
   for (Operation &op : root.getBody()->without_terminator())
     if (auto loop = dyn_cast<ForKeyTilesOp>(op);
@@ -443,7 +446,7 @@ struct ConvertAttnTileToGPUPass
           std::string feature = unsupportedFeature(op, /*linear=*/false);
           // The pooled keys of a selection the kernels run: the pooling
           // kernel computes them (readSelection checks the program).
-          if (isa<PoolKeysOp>(op) && feature.empty())
+          if (isa<PoolKeysOp, PoolQueriesOp>(op) && feature.empty())
             return WalkResult::advance();
           return refuse(op, feature.empty() ? "this op outside a work item"
                                             : feature);

@@ -68,3 +68,27 @@ func.func @max_no_mask(%q: tensor<1x2x40x16xf32>) -> tensor<1x2x40x16xf32> {
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
   return %o : tensor<1x2x40x16xf32>
 }
+
+// Per query block with a cumulative mass and a sink (FlexPrefill's form):
+// the queries are pooled once per call (a fourth block-level forall), the
+// rows' softmax statistics of their scaled gates go to shared memory before
+// the counting stage, which carries the mass of the blocks ranking first.
+// CHECK-LABEL: func.func @query_block_mass
+// CHECK:         attn.gpu.selection_stage = "pool_keys"
+// CHECK:         %[[QBAR:.*]] = memref.alloc() : memref<1x2x3x16xf32>
+// CHECK:         attn.gpu.selection_stage = "pool_queries"
+// CHECK:         scf.forall (%{{.*}}) in (6) {
+// CHECK:           memref.load %[[QBAR]]
+// CHECK:           %[[MAX:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK:           %[[SUM:.*]] = memref.alloc() : memref<16xf32, #gpu.address_space<workgroup>>
+// CHECK:           arith.maxnumf
+// CHECK:           math.exp
+// CHECK:           memref.store %{{.*}}, %[[SUM]]
+// CHECK:           scf.for {{.*}} iter_args({{.*}}) -> (index, f32)
+// CHECK:         attn.gpu.selection_stage = "select_blocks"
+func.func @query_block_mass(%q: tensor<1x2x40x16xf32>) -> tensor<1x2x40x16xf32> {
+  %o = attn.attention %q, %q, %q mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 1000, pool = mean, q_block = 16, mass = 0.9, sinks = 1>)
+       : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
+  return %o : tensor<1x2x40x16xf32>
+}

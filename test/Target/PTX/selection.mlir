@@ -1,8 +1,10 @@
 // MoBA (mean-pooled keys, top-3 per token with the current block, causal) on
 // the GPU: three kernels in one function, the pooling and the selection
 // kernels before the attention kernel, which reads its key tiles from the
-// list the selection kernel writes. PTX for sm_80 and sm_90 (f32: SIMT;
-// bf16: tensor cores), and with the CUDA toolkit every kernel assembles
+// list the selection kernel writes; FlexPrefill's form (per query block
+// of 128, cumulative mass 0.9, a sink block) adds the pooled queries' kernel.
+// PTX for sm_80 and sm_90 (f32: SIMT; bf16: tensor cores), and with the
+// CUDA toolkit every kernel assembles
 // with ptxas without spills (scripts/ptxas_report.py: attn-emit-lib takes
 // one launch per function).
 // RUN: attn-opt %s --attn-gpu-launch | FileCheck %s --check-prefix=LAUNCH
@@ -18,13 +20,15 @@
 // LAUNCH-NOT:     gpu.launch blocks
 // LAUNCH-LABEL: func.func @moba_bf16
 // LAUNCH-COUNT-3: gpu.launch blocks
+// LAUNCH-LABEL: func.func @flexprefill_bf16
+// LAUNCH-COUNT-4: gpu.launch blocks
 // LAUNCH-NOT:     gpu.launch blocks
 
-// PTX-COUNT-6: .visible .entry
-// PTX-NOT:     .visible .entry
+// PTX-COUNT-10: .visible .entry
+// PTX-NOT:      .visible .entry
 
-// SPILLS80-COUNT-6: sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
-// SPILLS90-COUNT-6: sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// SPILLS80-COUNT-10: sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
+// SPILLS90-COUNT-10: sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 
 // LIB: 'moba' has a block selection: its pooling and selection kernels run before the attention kernel
 
@@ -40,6 +44,14 @@ func.func @moba_bf16(%q: tensor<1x8x1000x128xbf16>, %k: tensor<1x4x1000x128xbf16
                      %v: tensor<1x4x1000x128xbf16>) -> tensor<1x8x1000x128xbf16> {
   %o = attn.attention %q, %k, %v mask(#attn.causal)
        selection(#attn.topk_blocks<block = 64, k = 3, pool = mean>)
+       : tensor<1x8x1000x128xbf16>, tensor<1x4x1000x128xbf16>, tensor<1x4x1000x128xbf16> -> tensor<1x8x1000x128xbf16>
+  return %o : tensor<1x8x1000x128xbf16>
+}
+
+func.func @flexprefill_bf16(%q: tensor<1x8x1000x128xbf16>, %k: tensor<1x4x1000x128xbf16>,
+                            %v: tensor<1x4x1000x128xbf16>) -> tensor<1x8x1000x128xbf16> {
+  %o = attn.attention %q, %k, %v mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 128, k = 1000000, pool = mean, q_block = 128, mass = 0.9, sinks = 1>)
        : tensor<1x8x1000x128xbf16>, tensor<1x4x1000x128xbf16>, tensor<1x4x1000x128xbf16> -> tensor<1x8x1000x128xbf16>
   return %o : tensor<1x8x1000x128xbf16>
 }
