@@ -225,7 +225,7 @@ std::vector<std::string> zooSpecs() {
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection by learned or given gates or per head group, "
+    "block selection by learned gates or per head group, "
     "quantization, row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
@@ -254,13 +254,13 @@ bool linearOnGPU(AttentionOp op) {
 
 /// Whether the selection kernels run the spec's selection (the list of
 /// convert-attn-tile-to-gpu's unsupportedSelection): the dot gate on one
-/// pool, per token or per query block, not shared by a head group.
+/// pool or given scores, per token or per query block, not shared by a
+/// head group.
 bool selectionOnGPU(AttentionOp op) {
   TopKBlocksAttr s = op.getSelectionAttr();
   if (!s)
     return true;
-  return !s.isLearned() && !s.isGiven() && !s.getHeadGroup() &&
-         s.numPools() == 1;
+  return !s.isLearned() && !s.getHeadGroup() && s.numPools() == 1;
 }
 
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
@@ -272,6 +272,25 @@ bool hasNoGPULowering(const SpecBinding &binding) {
          !selectionOnGPU(op) ||
          op.hasQuantizedQK() || op.hasRowEpilogue() ||
          op.hasAffineNormalization();
+}
+
+/// The spec's default size, with one key head per query head when the
+/// spec's own checks refuse GQA there (MoSA's routing scores serve as the
+/// keys' block scores and the output gate: one per query head).
+bool specializesAt(const SpecBinding &binding, const ProblemSize &size) {
+  auto args = makeRandomInputs(binding, size, 0);
+  if (!args) {
+    llvm::consumeError(args.takeError());
+    return false;
+  }
+  return succeeded(specializeToShapes(binding, *args));
+}
+
+ProblemSize zooProblemSize(const SpecBinding &binding) {
+  ProblemSize size = defaultProblemSize(binding);
+  if (!specializesAt(binding, size))
+    size.hkv = size.hq;
+  return size;
 }
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
@@ -302,8 +321,9 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   if (hasNoGPULowering(*binding))
     GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
-  // where the lengths are free, Nq < Nk and Nq > Nk.
-  std::vector<ProblemSize> sizes = {defaultProblemSize(*binding)};
+  // where the lengths are free (not tied by the spec's own operands, as
+  // MoSA's routing scores), Nq < Nk and Nq > Nk.
+  std::vector<ProblemSize> sizes = {zooProblemSize(*binding)};
   auto q = cast<RankedTensorType>(binding->op.getQuery().getType());
   auto k = cast<RankedTensorType>(binding->op.getKey().getType());
   if (q.isDynamicDim(2) && k.isDynamicDim(2) && sizes[0].nq == sizes[0].nk &&
@@ -311,8 +331,9 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
     ProblemSize a = sizes[0], b = sizes[0];
     a.nq = 13, a.nk = 45;
     b.nq = 45, b.nk = 19;
-    sizes.push_back(a);
-    sizes.push_back(b);
+    for (const ProblemSize &other : {a, b})
+      if (specializesAt(*binding, other))
+        sizes.push_back(other);
   }
   // Every tile configuration at the default size; the other lengths with
   // the configuration that has the most tiles.
@@ -360,7 +381,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
       << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, funcName);
   ASSERT_TRUE(succeeded(binding)) << GetParam();
-  ProblemSize size = defaultProblemSize(*binding);
+  ProblemSize size = zooProblemSize(*binding);
   // The automatic tiles and 16 x 16 tiles with one warp alternate between
   // the specs in file order (one kernel per spec; each tiling runs on half
   // of the zoo).
@@ -964,6 +985,28 @@ const SpecCase kSelectionCases[] = {
      "pool = last, skip = 1, min_score = 0.0>)"},
     {"complement_k2", "mask(#attn.causal) selection(#attn.topk_blocks<"
                       "block = 8, k = 2, pool = mean, complement = true>)"},
+    // Given block scores: one-token blocks per token, a mass rule with
+    // scores shared by the batch, a route per query block.
+    {"given_scores_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     true, "f32", ", %s: tensor<?x?x?xf32>"},
+    {"given_scores_mass_current",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = max, gate = given, mass = 0.7>) "
+     "block_scores(%s : tensor<1x?x?xf32>)",
+     false, "f32", ", %s: tensor<1x?x?xf32>"},
+    {"given_scores_query_block",
+     "selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, "
+     "q_block = 16, keep_current = false, causal = false, gate = given>) "
+     "block_scores(%s : tensor<?x?x?x?xf32>)",
+     false, "f32", ", %s: tensor<?x?x?x?xf32>"},
+    {"given_scores_topk_bf16",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     false, "bf16", ", %s: tensor<?x?x?xf32>"},
     {"query_block_mass_sinks_bf16",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
      "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)",

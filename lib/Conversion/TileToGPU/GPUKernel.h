@@ -50,6 +50,9 @@ struct GPUSpec {
   /// (SelectionKernel.h) run first and the kernel visits the key tiles they
   /// list, testing each pair's block on partial tiles.
   TopKBlocksAttr selection;
+  /// A given gate's scores (`block_scores`, static shape [B|1, Hk|1,
+  /// (query blocks,) blocks]; null: the gate is q . kbar).
+  mlir::Value blockScores;
 };
 
 /// Builds the kernel of `spec` in place of `spec.root` (shapes must be

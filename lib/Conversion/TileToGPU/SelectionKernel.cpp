@@ -41,8 +41,6 @@ using namespace attn::gpu_kernel;
 std::string attn::gpu_kernel::unsupportedSelection(TopKBlocksAttr selection) {
   if (selection.isLearned())
     return "block selection by a learned gate";
-  if (selection.isGiven())
-    return "block selection by given block scores";
   if (selection.getHeadGroup())
     return "block selection shared by a head group (head_group)";
   if (selection.numPools() != 1)
@@ -89,6 +87,12 @@ private:
   Value ranksBefore(Value a, Value ga, Value keptA, Value c, Value gc,
                     Value keptC);
   void selectionKernel(Value pooled, Value pooledQueries, RuntimeTiles &tiles);
+  /// Stage: gates[item, r, c] from the given scores.
+  void givenGates(Value gates, Value item, Value bb, Value hk, Value q0);
+  /// Stages: the gate queries into shared memory, then gates[item, r, c] =
+  /// q_r . kbar_c (one fma chain in x, as on the CPU).
+  void dotGates(Value gates, Value pooled, Value pooledQueries, Value item,
+                Value bb, Value h, Value hk, Value q0);
   /// Stage: members[bb, h, q0 + r, c] for every (row r, block c).
   void selectBlocks(Value gates, Value members, Value item, Value bb, Value h,
                     Value hk, Value q0);
@@ -123,6 +127,10 @@ private:
   /// Query blocks with q_block (0: per token) and their count.
   int64_t Qb = 0, queryBlocks = 0;
   Value qMem, kMem;
+  /// A given gate's scores (null: q . kbar) and the width of the gate's
+  /// dot product, whose 1 / sqrt scales the masses (1 for given scores).
+  Value scoresMem;
+  int64_t gateWidth = 0;
   /// Per row of the work item (mass rules): the maximum scaled gate and the
   /// sum of the block weights.
   Value rowMax, rowSum;
@@ -143,6 +151,7 @@ SelectionLowering::SelectionLowering(const GPUSpec &spec,
   Bs = selection.getBlock();
   blocks = (Nk + Bs - 1) / Bs;
   Qb = selection.getQBlock();
+  gateWidth = spec.blockScores ? 1 : D;
   queryBlocks = Qb ? (Nq + Qb - 1) / Qb : 0;
   numQT = (Nq + Bq - 1) / Bq;
 }
@@ -259,7 +268,7 @@ Value SelectionLowering::blockWeight(Value u, Value m) {
 void SelectionLowering::gateSoftmax(Value gates, Value item, Value q0) {
   threadLoop(Bq, [&](Value r) {
     Row row = rowBlocks(e.addi(q0, r));
-    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(D)));
+    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(gateWidth)));
     auto scaled = [&](Value c) { return mulf(load(gates, {item, r, c}), scale); };
     auto loop = [&](Value init, function_ref<Value(Value, Value)> step) {
       auto forOp = scf::ForOp::create(
@@ -316,7 +325,7 @@ void SelectionLowering::selectBlocks(Value gates, Value members, Value item,
     Value candidate = e.andi(row.real, e.cmp(P::ult, c, row.eligible));
     Value kept = alwaysKept(row, c);
     Value gate = load(gates, {item, r, c});
-    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(D)));
+    Value scale = math::RsqrtOp::create(b, loc, e.f32(double(gateWidth)));
     auto massOf = [&](Value g) -> Value {
       return arith::DivFOp::create(
           b, loc, blockWeight(mulf(g, scale), load(rowMax, {r})),
@@ -472,6 +481,43 @@ void SelectionLowering::selectionKernel(Value pooled, Value pooledQueries,
   Value h = remui(bh, Hq), bb = divui(bh, Hq);
   Value hk = e.headIndex(spec.kHeadMap, idx(Hkv), idx(Hq), bb, h);
   Value q0 = e.muli(qt, idx(Bq));
+  if (scoresMem)
+    givenGates(gates, item, bb, hk, q0);
+  else
+    dotGates(gates, pooled, pooledQueries, item, bb, h, hk, q0);
+  if (selection.hasMassRule()) {
+    rowMax = sharedBuffer({Bq});
+    rowSum = sharedBuffer({Bq});
+    gateSoftmax(gates, item, q0);
+  }
+  selectBlocks(gates, tiles.members, item, bb, h, hk, q0);
+  if (selection.getSelectQueries())
+    keepSelectedQueries(tiles.members, bb, h, q0);
+  listTiles(tiles.members, tiles, item, bb, h, qt);
+}
+
+// gates[item, r, c] = scores[b, hk, c] (per query block: of the row's query
+// block, the last for rows past Nq); extent-1 dimensions broadcast.
+void SelectionLowering::givenGates(Value gates, Value item, Value bb,
+                                   Value hk, Value q0) {
+  auto type = cast<MemRefType>(scoresMem.getType());
+  auto at = [&](int64_t dim, Value i) {
+    return type.getDimSize(dim) == 1 ? idx(0) : i;
+  };
+  threadLoop(Bq * blocks, [&](Value x) {
+    Value r = divui(x, blocks), c = remui(x, blocks);
+    SmallVector<Value> index = {at(0, bb), at(1, hk)};
+    if (Qb)
+      index.push_back(e.minsi(divui(e.addi(q0, r), Qb),
+                              idx(type.getDimSize(2) - 1)));
+    index.push_back(c);
+    store(e.toF32(load(scoresMem, index)), gates, {item, r, c});
+  });
+}
+
+void SelectionLowering::dotGates(Value gates, Value pooled,
+                                 Value pooledQueries, Value item, Value bb,
+                                 Value h, Value hk, Value q0) {
   // The gate queries: each row's query (unscaled), or with q_block the
   // pooled query of its query block. Rows past Nq read the last one and
   // select nothing.
@@ -493,15 +539,6 @@ void SelectionLowering::selectionKernel(Value pooled, Value pooledQueries,
     });
     store(g, gates, {item, r, c});
   });
-  if (selection.hasMassRule()) {
-    rowMax = sharedBuffer({Bq});
-    rowSum = sharedBuffer({Bq});
-    gateSoftmax(gates, item, q0);
-  }
-  selectBlocks(gates, tiles.members, item, bb, h, hk, q0);
-  if (selection.getSelectQueries())
-    keepSelectedQueries(tiles.members, bb, h, q0);
-  listTiles(tiles.members, tiles, item, bb, h, qt);
 }
 
 RuntimeTiles SelectionLowering::run() {
@@ -521,11 +558,17 @@ RuntimeTiles SelectionLowering::run() {
   tiles.members = memref::AllocOp::create(
       b, loc,
       MemRefType::get({B, Hq, numQT * Bq, blocks}, b.getI8Type()));
-  Value pooled = pooledRows(kMem, Hkv, Nk, Bs, selection.getPool().front(),
-                            "pool_keys");
+  // Given scores need no pooling.
+  if (spec.blockScores)
+    scoresMem = readBuffer(b, loc, spec.blockScores);
+  Value pooled = scoresMem ? Value()
+                           : pooledRows(kMem, Hkv, Nk, Bs,
+                                        selection.getPool().front(),
+                                        "pool_keys");
   Value pooledQueries =
-      Qb ? pooledRows(qMem, Hq, Nq, Qb, PoolKind::Mean, "pool_queries")
-         : Value();
+      Qb && !scoresMem
+          ? pooledRows(qMem, Hq, Nq, Qb, PoolKind::Mean, "pool_queries")
+          : Value();
   selectionKernel(pooled, pooledQueries, tiles);
   return tiles;
 }

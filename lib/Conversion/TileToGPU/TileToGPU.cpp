@@ -282,14 +282,30 @@ LogicalResult TileProgramReader::readSelection(GPUSpec &spec) {
     return success();
   auto pool = select.getPooled().getDefiningOp<PoolKeysOp>();
   auto query = select.getQuery().getDefiningOp<LoadOp>();
+  // A given gate: the tile program reads the scores through one-wide
+  // pooled keys (and, per query block, gate rows) that extract from them.
+  if (select.getSelection().isGiven()) {
+    Value scores;
+    if (auto generate = select.getPooled().getDefiningOp<tensor::GenerateOp>())
+      generate.walk([&](tensor::ExtractOp extract) {
+        scores = extract.getTensor();
+      });
+    if (!scores || !cast<RankedTensorType>(scores.getType()).hasStaticShape())
+      return fail(select, "ranks given block scores that are not a tensor of "
+                          "static shape: no GPU lowering yet");
+    spec.blockScores = scores;
+  }
   auto pooledQueries =
       select.getQueries() ? select.getQueries().getDefiningOp<PoolQueriesOp>()
                           : PoolQueriesOp();
-  if (!pool || pool.getGroups() || pool.getKey() != spec.key || !query ||
-      query.getSource() != spec.query || select.getGates() ||
-      (select.getQueries() &&
-       (!pooledQueries || pooledQueries.getGroups() ||
-        pooledQueries.getQuery() != spec.query)))
+  // Otherwise the gates are q . kbar (the selection kernel pools both).
+  bool dotGate =
+      pool && !pool.getGroups() && pool.getKey() == spec.key && query &&
+      query.getSource() == spec.query && !select.getGates() &&
+      (!select.getQueries() ||
+       (pooledQueries && !pooledQueries.getGroups() &&
+        pooledQueries.getQuery() == spec.query));
+  if (!spec.blockScores && !dotGate)
     return fail(select, "selects blocks from other than the pooled K and the "
                         "loaded (or pooled) Q: this form has no GPU lowering "
                         "yet");

@@ -1,22 +1,11 @@
 // RUN: attn-opt %s -split-input-file -verify-diagnostics --pass-pipeline='builtin.module(func.func(attn-to-tile{linear-chunk=0},convert-attn-tile-to-gpu))'
 // The selection kernels (SelectionKernel.cpp) run the dot gate on one pool
-// (mean, max, min, sum, first, last), per token or per query block, with
-// every rule (top-k, threshold, cumulative mass, budgets, rank band, score
-// floor, complement, query selection; kept current, sink and local
-// blocks; causal or not). The other forms of #attn.topk_blocks are refused
-// on the tile op that carries them, naming the form, at the spec's
-// location.
-
-func.func @given(%q: tensor<1x2x64x16xf32>, %s: tensor<1x2x4xf32>) -> tensor<1x2x64x16xf32> {
-  // expected-error @below {{'attn_tile.select_blocks' op block selection by given block scores has no GPU lowering yet}}
-  %o = attn.attention %q, %q, %q mask(#attn.causal)
-       selection(#attn.topk_blocks<block = 16, k = 2, pool = mean, gate = given>)
-       block_scores(%s : tensor<1x2x4xf32>)
-       : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
-  return %o : tensor<1x2x64x16xf32>
-}
-
-// -----
+// (mean, max, min, sum, first, last) or given block scores, per token or
+// per query block, with every rule (top-k, threshold, cumulative mass,
+// budgets, rank band, score floor, complement, query selection; kept
+// current, sink and local blocks; causal or not). The other forms of
+// #attn.topk_blocks are refused on the tile op that carries them, naming
+// the form, at the spec's location.
 
 func.func @learned(%q: tensor<1x2x64x16xf32>, %wq: tensor<1x16x8xf32>, %wk: tensor<1x48x8xf32>) -> tensor<1x2x64x16xf32> {
   // expected-error @below {{'attn_tile.pool_keys' op block selection by a learned gate has no GPU lowering yet}}
