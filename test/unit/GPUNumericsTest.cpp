@@ -225,7 +225,7 @@ std::vector<std::string> zooSpecs() {
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection by learned gates or per head group, "
+    "block selection by learned gates, "
     "quantization, row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
@@ -254,13 +254,13 @@ bool linearOnGPU(AttentionOp op) {
 
 /// Whether the selection kernels run the spec's selection (the list of
 /// convert-attn-tile-to-gpu's unsupportedSelection): the dot gate on one
-/// pool or given scores, per token or per query block, not shared by a
-/// head group.
+/// pool or given scores, per token or per query block (shared by a head
+/// group or not).
 bool selectionOnGPU(AttentionOp op) {
   TopKBlocksAttr s = op.getSelectionAttr();
   if (!s)
     return true;
-  return !s.isLearned() && !s.getHeadGroup() && s.numPools() == 1;
+  return !s.isLearned() && s.numPools() == 1;
 }
 
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
@@ -1007,6 +1007,14 @@ const SpecCase kSelectionCases[] = {
      "pool = mean, gate = given, keep_current = false, causal = false>) "
      "block_scores(%s : tensor<?x?x?xf32>)",
      false, "bf16", ", %s: tensor<?x?x?xf32>"},
+    // Shared by a head group: the GQA group's mean pooled query, or one
+    // proxy head averaging every query and key head.
+    {"query_block_head_group",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean, q_block = 16, mass = 0.9, head_group = true>)"},
+    {"query_block_proxy_heads",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
     {"query_block_mass_sinks_bf16",
      "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
      "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)",

@@ -41,8 +41,6 @@ using namespace attn::gpu_kernel;
 std::string attn::gpu_kernel::unsupportedSelection(TopKBlocksAttr selection) {
   if (selection.isLearned())
     return "block selection by a learned gate";
-  if (selection.getHeadGroup())
-    return "block selection shared by a head group (head_group)";
   if (selection.numPools() != 1)
     return "block selection by concatenated pools";
   return "";
@@ -73,6 +71,11 @@ private:
   /// q_block, pool_queries).
   Value pooledRows(Value src, int64_t heads, int64_t n, int64_t size,
                    PoolKind kind, StringRef stage);
+  /// The mean of `perHead` [B, H, n, D] over each of `groups` contiguous
+  /// groups of heads, in head order (the CPU's averageGroups): a
+  /// block-level forall.
+  Value averagedGroups(Value perHead, int64_t heads, int64_t n,
+                       int64_t groups, StringRef stage);
   /// Stage (with a threshold or mass rule): each row's softmax statistics
   /// of its scaled eligible gates into rowMax and rowSum.
   void gateSoftmax(Value gates, Value item, Value q0);
@@ -126,6 +129,10 @@ private:
   int64_t B, Hq, Nq, D, Hkv, Nk, Bq, Bk, Bs, blocks, numQT;
   /// Query blocks with q_block (0: per token) and their count.
   int64_t Qb = 0, queryBlocks = 0;
+  /// head_group: the groups of query heads sharing a selection (the key
+  /// heads, or proxy_heads); proxy heads average the keys per group too.
+  int64_t groups = 0;
+  bool proxies = false;
   Value qMem, kMem;
   /// A given gate's scores (null: q . kbar) and the width of the gate's
   /// dot product, whose 1 / sqrt scales the masses (1 for given scores).
@@ -152,6 +159,9 @@ SelectionLowering::SelectionLowering(const GPUSpec &spec,
   blocks = (Nk + Bs - 1) / Bs;
   Qb = selection.getQBlock();
   gateWidth = spec.blockScores ? 1 : D;
+  proxies = selection.getProxyHeads() > 0;
+  if (selection.getHeadGroup())
+    groups = proxies ? selection.getProxyHeads() : Hkv;
   queryBlocks = Qb ? (Nq + Qb - 1) / Qb : 0;
   numQT = (Nq + Bq - 1) / Bq;
 }
@@ -515,9 +525,43 @@ void SelectionLowering::givenGates(Value gates, Value item, Value bb,
   });
 }
 
+Value SelectionLowering::averagedGroups(Value perHead, int64_t heads,
+                                        int64_t n, int64_t groupCount,
+                                        StringRef stage) {
+  int64_t size = heads / groupCount;
+  Value averaged = memref::AllocOp::create(
+      b, loc, MemRefType::get({B, groupCount, n, D}, b.getF32Type()));
+  scf::ForallOp forall = blockForall(B * groupCount * n);
+  forall->setAttr("attn.gpu.selection_stage", b.getStringAttr(stage));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getBody()->getTerminator());
+  Value w = forall.getInductionVar(0);
+  Value r = remui(w, n), bg = divui(w, n);
+  Value g = remui(bg, groupCount), bb = divui(bg, groupCount);
+  threadLoop(D, [&](Value x) {
+    Value first = e.muli(g, idx(size));
+    auto loop = scf::ForOp::create(
+        b, loc, first, e.addi(first, idx(size)), idx(1),
+        ValueRange{e.f32(0.0)},
+        [&](OpBuilder &, Location, Value hh, ValueRange acc) {
+          scf::YieldOp::create(
+              b, loc, addf(acc[0], load(perHead, {bb, hh, r, x})));
+        });
+    store(arith::DivFOp::create(b, loc, loop.getResult(0),
+                                e.f32(double(size))),
+          averaged, {bb, g, r, x});
+  });
+  return averaged;
+}
+
 void SelectionLowering::dotGates(Value gates, Value pooled,
                                  Value pooledQueries, Value item, Value bb,
                                  Value h, Value hk, Value q0) {
+  // A head group's rows read their group's pooled query (and with proxy
+  // heads its pooled key).
+  Value group = groups ? divui(h, Hq / groups) : Value();
+  Value queryHead = groups ? group : h;
+  Value keyHead = proxies ? group : hk;
   // The gate queries: each row's query (unscaled), or with q_block the
   // pooled query of its query block. Rows past Nq read the last one and
   // select nothing.
@@ -526,7 +570,7 @@ void SelectionLowering::dotGates(Value gates, Value pooled,
     Value r = divui(x, D), d = remui(x, D);
     Value qi = e.minsi(e.addi(q0, r), idx(Nq - 1));
     Value v = pooledQueries
-                  ? load(pooledQueries, {bb, h, divui(qi, Qb), d})
+                  ? load(pooledQueries, {bb, queryHead, divui(qi, Qb), d})
                   : e.toF32(load(qMem, {bb, h, qi, d}));
     store(v, qs, {r, d});
   });
@@ -535,7 +579,7 @@ void SelectionLowering::dotGates(Value gates, Value pooled,
     Value r = divui(x, blocks), c = remui(x, blocks);
     Value g = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
       return math::FmaOp::create(b, loc, load(qs, {r, d}),
-                                 load(pooled, {bb, hk, c, d}), acc);
+                                 load(pooled, {bb, keyHead, c, d}), acc);
     });
     store(g, gates, {item, r, c});
   });
@@ -569,6 +613,13 @@ RuntimeTiles SelectionLowering::run() {
       Qb && !scoresMem
           ? pooledRows(qMem, Hq, Nq, Qb, PoolKind::Mean, "pool_queries")
           : Value();
+  // A head group ranks its heads' mean pooled query (and with proxy heads
+  // against its key heads' mean pooled key).
+  if (groups && pooledQueries)
+    pooledQueries = averagedGroups(pooledQueries, Hq, queryBlocks, groups,
+                                   "group_queries");
+  if (groups && proxies && pooled)
+    pooled = averagedGroups(pooled, Hkv, blocks, groups, "group_keys");
   selectionKernel(pooled, pooledQueries, tiles);
   return tiles;
 }

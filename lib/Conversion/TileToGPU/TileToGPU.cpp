@@ -299,12 +299,13 @@ LogicalResult TileProgramReader::readSelection(GPUSpec &spec) {
       select.getQueries() ? select.getQueries().getDefiningOp<PoolQueriesOp>()
                           : PoolQueriesOp();
   // Otherwise the gates are q . kbar (the selection kernel pools both).
+  // (a head group: its queries averaged per group, proxy heads also the
+  // keys; the selection kernel averages them itself).
   bool dotGate =
-      pool && !pool.getGroups() && pool.getKey() == spec.key && query &&
+      pool && pool.getKey() == spec.key && query &&
       query.getSource() == spec.query && !select.getGates() &&
       (!select.getQueries() ||
-       (pooledQueries && !pooledQueries.getGroups() &&
-        pooledQueries.getQuery() == spec.query));
+       (pooledQueries && pooledQueries.getQuery() == spec.query));
   if (!spec.blockScores && !dotGate)
     return fail(select, "selects blocks from other than the pooled K and the "
                         "loaded (or pooled) Q: this form has no GPU lowering "

@@ -92,3 +92,21 @@ func.func @query_block_mass(%q: tensor<1x2x40x16xf32>) -> tensor<1x2x40x16xf32> 
        : tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x2x40x16xf32>
   return %o : tensor<1x2x40x16xf32>
 }
+
+// Shared by proxy heads (ProxyAttn): the pooled queries and keys are
+// averaged per group by two more block-level foralls, and every query head
+// of a group reads its group's rows.
+// CHECK-LABEL: func.func @proxy_heads
+// CHECK:         attn.gpu.selection_stage = "pool_keys"
+// CHECK:         attn.gpu.selection_stage = "pool_queries"
+// CHECK:         memref.alloc() : memref<1x1x3x16xf32>
+// CHECK:         attn.gpu.selection_stage = "group_queries"
+// CHECK:         memref.alloc() : memref<1x1x5x16xf32>
+// CHECK:         attn.gpu.selection_stage = "group_keys"
+// CHECK:         attn.gpu.selection_stage = "select_blocks"
+func.func @proxy_heads(%q: tensor<1x4x40x16xf32>, %k: tensor<1x2x40x16xf32>) -> tensor<1x4x40x16xf32> {
+  %o = attn.attention %q, %k, %k mask(#attn.causal)
+       selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, q_block = 16, head_group = true, proxy_heads = 1>)
+       : tensor<1x4x40x16xf32>, tensor<1x2x40x16xf32>, tensor<1x2x40x16xf32> -> tensor<1x4x40x16xf32>
+  return %o : tensor<1x4x40x16xf32>
+}
