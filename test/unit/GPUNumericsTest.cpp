@@ -225,7 +225,8 @@ std::vector<std::string> zooSpecs() {
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection, quantization, row epilogues, affine normalizations, "
+    "block selection by learned gates, "
+    "quantization, row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
 
@@ -251,6 +252,17 @@ bool linearOnGPU(AttentionOp op) {
   return noMods && isa<CausalMaskAttr>(mask);
 }
 
+/// Whether the selection kernels run the spec's selection (the list of
+/// convert-attn-tile-to-gpu's unsupportedSelection): the dot gate on one
+/// pool or given scores, per token or per query block (shared by a head
+/// group or not).
+bool selectionOnGPU(AttentionOp op) {
+  TopKBlocksAttr s = op.getSelectionAttr();
+  if (!s)
+    return true;
+  return !s.isLearned() && s.numPools() == 1;
+}
+
 /// Whether the GPU conversion refuses the spec (see kNoGPUKernels). A
 /// multi-branch spec is refused whatever its first branch is (Flux
 /// Attention's first branch is plain causal attention).
@@ -260,9 +272,28 @@ bool hasNoGPULowering(const SpecBinding &binding) {
   // FlashAttention-2 kernel does not.
   bool linear = op.hasLinearKernel();
   return binding.multiBranch || (linear && !linearOnGPU(op)) ||
-         op.hasSelection() ||
+         !selectionOnGPU(op) ||
          op.hasQuantizedQK() || (op.hasRowEpilogue() && !linear) ||
          op.hasAffineNormalization();
+}
+
+/// The spec's default size, with one key head per query head when the
+/// spec's own checks refuse GQA there (MoSA's routing scores serve as the
+/// keys' block scores and the output gate: one per query head).
+bool specializesAt(const SpecBinding &binding, const ProblemSize &size) {
+  auto args = makeRandomInputs(binding, size, 0);
+  if (!args) {
+    llvm::consumeError(args.takeError());
+    return false;
+  }
+  return succeeded(specializeToShapes(binding, *args));
+}
+
+ProblemSize zooProblemSize(const SpecBinding &binding) {
+  ProblemSize size = defaultProblemSize(binding);
+  if (!specializesAt(binding, size))
+    size.hkv = size.hq;
+  return size;
 }
 
 /// The zoo spec at `relPath` (under zoo/), or null with the reason logged.
@@ -293,8 +324,9 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
   if (hasNoGPULowering(*binding))
     GTEST_SKIP() << kNoGPUKernels;
   // The spec's default size (lengths 37: not a multiple of any tile) and,
-  // where the lengths are free, Nq < Nk and Nq > Nk.
-  std::vector<ProblemSize> sizes = {defaultProblemSize(*binding)};
+  // where the lengths are free (not tied by the spec's own operands, as
+  // MoSA's routing scores), Nq < Nk and Nq > Nk.
+  std::vector<ProblemSize> sizes = {zooProblemSize(*binding)};
   auto q = cast<RankedTensorType>(binding->op.getQuery().getType());
   auto k = cast<RankedTensorType>(binding->op.getKey().getType());
   if (q.isDynamicDim(2) && k.isDynamicDim(2) && sizes[0].nq == sizes[0].nk &&
@@ -302,8 +334,9 @@ TEST_P(GPUZooTest, PreMappingIRMatchesReference) {
     ProblemSize a = sizes[0], b = sizes[0];
     a.nq = 13, a.nk = 45;
     b.nq = 45, b.nk = 19;
-    sizes.push_back(a);
-    sizes.push_back(b);
+    for (const ProblemSize &other : {a, b})
+      if (specializesAt(*binding, other))
+        sizes.push_back(other);
   }
   // Every tile configuration at the default size; the other lengths with
   // the configuration that has the most tiles.
@@ -351,7 +384,7 @@ TEST_P(GPUZooF16Test, TensorCoreIRMatchesReference) {
       << GetParam();
   FailureOr<SpecBinding> binding = bindSpec(*module, funcName);
   ASSERT_TRUE(succeeded(binding)) << GetParam();
-  ProblemSize size = defaultProblemSize(*binding);
+  ProblemSize size = zooProblemSize(*binding);
   // The automatic tiles and 16 x 16 tiles with one warp alternate between
   // the specs in file order (one kernel per spec; each tiling runs on half
   // of the zoo).
@@ -1141,4 +1174,333 @@ TEST(GPULinearExcludedValuesTest, NonFiniteValuesReachOnlyLaterRows) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Block selection: the pooling and selection kernels, then the run-time tile
+// list of the attention kernel
+//===----------------------------------------------------------------------===//
+
+/// Specs with a selection the selection kernels run (per token, top-k by the
+/// dot gate; SelectionKernel.cpp), at lengths that are not multiples of the
+/// block or the tiles, one token, Nq < Nk and Nq > Nk (rows before the keys
+/// select nothing), f32 (SIMT) and bf16 (SIMT and tensor cores).
+const SpecCase kSelectionCases[] = {
+    {"moba_mean_k3", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                     "block = 16, k = 3, pool = mean>)",
+     true},
+    // No mask: the current block is whole (future blocks not eligible).
+    {"max_k2_no_current", "selection(#attn.topk_blocks<block = 8, k = 2, "
+                          "pool = max, keep_current = false>)"},
+    {"min_k1_current_only", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                            "block = 5, k = 1, pool = min>)"},
+    // Sinks and a local window, always kept beyond k.
+    {"sum_k2_sinks_local", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                           "block = 8, k = 2, pool = sum, sinks = 1, "
+                           "local = 1>)"},
+    // Every block eligible; the causal mask still drops the future keys.
+    {"mean_k2_non_causal", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                           "block = 8, k = 2, pool = mean, causal = false>)"},
+    {"moba_mean_k3_bf16", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                          "block = 16, k = 3, pool = mean>)",
+     true, "bf16"},
+    // Per query block (pooled queries; q_block 16 divides the test tiles,
+    // 24 and 20 do not): top-k, the cumulative mass with a sink, a
+    // threshold without the current block, non-causal eligibility.
+    {"query_block_topk", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                         "block = 16, k = 3, pool = mean, q_block = 16>)",
+     true},
+    {"query_block_mass_sinks",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)"},
+    {"query_block_threshold_no_current",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 20, threshold = 0.2>)"},
+    {"noncausal_query_block_topk",
+     "selection(#attn.topk_blocks<block = 16, k = 3, pool = mean, "
+     "keep_current = false, q_block = 16, causal = false>)",
+     true},
+    {"noncausal_token_mass_local",
+     "selection(#attn.topk_blocks<block = 8, k = 1000, pool = max, "
+     "mass = 0.7, local = 1, causal = false>)"},
+    // A representative key and query selection; a rank band with a score
+    // floor; the complement.
+    {"select_queries_first_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+     "pool = first, keep_current = false, select_queries = true>)",
+     true},
+    {"last_skip_min_score",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 4, "
+     "pool = last, skip = 1, min_score = 0.0>)"},
+    {"complement_k2", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                      "block = 8, k = 2, pool = mean, complement = true>)"},
+    // Given block scores: one-token blocks per token, a mass rule with
+    // scores shared by the batch, a route per query block.
+    {"given_scores_topk",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     true, "f32", ", %s: tensor<?x?x?xf32>"},
+    {"given_scores_mass_current",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = max, gate = given, mass = 0.7>) "
+     "block_scores(%s : tensor<1x?x?xf32>)",
+     false, "f32", ", %s: tensor<1x?x?xf32>"},
+    {"given_scores_query_block",
+     "selection(#attn.topk_blocks<block = 8, k = 2, pool = mean, "
+     "q_block = 16, keep_current = false, causal = false, gate = given>) "
+     "block_scores(%s : tensor<?x?x?x?xf32>)",
+     false, "f32", ", %s: tensor<?x?x?x?xf32>"},
+    {"given_scores_topk_bf16",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 1, k = 20, "
+     "pool = mean, gate = given, keep_current = false, causal = false>) "
+     "block_scores(%s : tensor<?x?x?xf32>)",
+     false, "bf16", ", %s: tensor<?x?x?xf32>"},
+    // Shared by a head group: the GQA group's mean pooled query, or one
+    // proxy head averaging every query and key head.
+    {"query_block_head_group",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 2, "
+     "pool = mean, q_block = 16, mass = 0.9, head_group = true>)"},
+    {"query_block_proxy_heads",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 3, "
+     "pool = max, q_block = 16, head_group = true, proxy_heads = 1>)"},
+    {"query_block_mass_sinks_bf16",
+     "mask(#attn.causal) selection(#attn.topk_blocks<block = 16, k = 1000, "
+     "pool = mean, q_block = 24, mass = 0.8, sinks = 1>)",
+     false, "bf16"},
+    {"max_k2_no_current_bf16", "selection(#attn.topk_blocks<block = 8, "
+                               "k = 2, pool = max, keep_current = false>)",
+     false, "bf16"},
+};
+
+const ProblemSize kSelectionShapes[] = {
+    {1, 2, 1, 1, 1, 8, 8},       // one token
+    {1, 4, 2, 37, 37, 16, 16},   // GQA, not a multiple of blocks or tiles
+    {1, 2, 2, 100, 100, 16, 12}, // Dv != D
+    {1, 2, 1, 20, 90, 16, 16},   // Nq < Nk (decode-like)
+    {1, 2, 1, 90, 20, 16, 16},   // Nq > Nk: early rows have no eligible block
+};
+
+/// Keys with a few strong directions per block (SelectionNumericsTest's
+/// inputs): gates a whole unit apart, so that f32 and the reference's f64
+/// rank the blocks alike and the selection is neither every block nor none.
+void addStrongDirections(NDArray &q, NDArray &k, int64_t block,
+                         uint64_t seed) {
+  auto ks = k.shape(), qs = q.shape();
+  int64_t d = ks[3];
+  for (int64_t row = 0; row < ks[0] * ks[1] * ks[2]; ++row) {
+    int64_t c = (row % ks[2]) / block;
+    double s = static_cast<double>((c * 7919 + seed * 104729) % 13) / 2.0 - 3.0;
+    int64_t x = (c % 3) % d;
+    k.setDouble(row * d + x, k.getDouble(row * d + x) + s);
+  }
+  for (int64_t row = 0; row < qs[0] * qs[1] * qs[2]; ++row)
+    for (int64_t x = 0; x < std::min<int64_t>(3, d); ++x)
+      q.setDouble(row * d + x, q.getDouble(row * d + x) + 1.0 + x);
+}
+
+int64_t selectionBlock(const SpecBinding &binding) {
+  return binding.op.getSelectionAttr().getBlock();
+}
+
+class GPUSelectionTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
+  MLIRContext context;
+};
+
+TEST_P(GPUSelectionTest, PreMappingIRMatchesReference) {
+  const SpecCase &c = kSelectionCases[GetParam()];
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_FALSE(hasNoGPULowering(*binding));
+  int64_t block = selectionBlock(*binding);
+  for (const TileCase &t : kTiles) {
+    if (t.tensorCoresOnly && !isSixteenBit(*binding))
+      continue;
+    // Tiles smaller and larger than the blocks, single and double buffers,
+    // SIMT and tensor cores (the other tensor-core forms share the entry
+    // source and the pair test).
+    if (&t == &kTiles[6] || &t == &kTiles[7] || &t == &kTiles[8])
+      continue;
+    for (const ProblemSize &s : kSelectionShapes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " tiles " << t.name << " Hq=" << s.hq
+                   << " Hkv=" << s.hkv << " Nq=" << s.nq << " Nk=" << s.nk
+                   << " D=" << s.d << " Dv=" << s.dv);
+      GPUOnCPU kernel;
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << "seed " << seed);
+        auto args = makeRandomInputs(*binding, s, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        addStrongDirections((*args)[0], (*args)[1], block, seed);
+        if (!kernel.compiled) {
+          compileOnCPU(*binding, *args, t.tiles, kernel);
+          ASSERT_FALSE(testing::Test::HasFatalFailure());
+        }
+        attn::test::runAndCompare(*kernel.compiled, kernel.concrete, s,
+                                  *args, *args);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Selection, GPUSelectionTest,
+    ::testing::Range(0, int(std::size(kSelectionCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kSelectionCases[info.param].name);
+    });
+
+/// The selected block sets: one-hot values per block (V[j] = e_{j / block},
+/// Dv = blocks) and a small scale, so that output column c of row i is
+/// positive exactly when the row selects block c and sees one of its keys;
+/// compared with reference::selectedBlocks. Equal gates (every key of a
+/// block equal, blocks alike) check the tie-break: the lower block index.
+void checkSelectedBlocks(MLIRContext &context, const char *selection,
+                         const ProblemSize &shape, uint64_t seed,
+                         const attn::gpu::GPUTileOptions &tiles,
+                         bool equalGates = false) {
+  std::string body = std::string(selection) + " scale(0.05)";
+  SpecCase c{"probe", body.c_str()};
+  OwningOpRef<ModuleOp> module =
+      parseSourceString<ModuleOp>(makeSpec(c), &context);
+  ASSERT_TRUE(module);
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  bool causal = StringRef(selection).contains("#attn.causal");
+  int64_t block = selectionBlock(*binding);
+  int64_t blocks = (shape.nk + block - 1) / block;
+  ProblemSize size = shape;
+  size.dv = blocks;
+  auto args = makeRandomInputs(*binding, size, seed);
+  ASSERT_TRUE(static_cast<bool>(args));
+  if (equalGates) {
+    NDArray &k = (*args)[1];
+    for (int64_t i = 0; i < k.numElements(); ++i)
+      k.setDouble(i, (i % size.d) == 0 ? 1.0 : 0.0);
+  } else {
+    addStrongDirections((*args)[0], (*args)[1], block, seed);
+  }
+  NDArray &v = (*args)[2];
+  for (int64_t row = 0; row < size.b * size.hkv * size.nk; ++row)
+    for (int64_t x = 0; x < blocks; ++x)
+      v.setDouble(row * blocks + x, x == (row % size.nk) / block ? 1.0 : 0.0);
+  GPUOnCPU kernel;
+  compileOnCPU(*binding, *args, tiles, kernel);
+  ASSERT_FALSE(testing::Test::HasFatalFailure());
+  std::vector<NDArray> results;
+  attn::test::runKernel(*kernel.compiled, kernel.concrete, size, *args,
+                        results);
+  ASSERT_FALSE(testing::Test::HasFatalFailure());
+  auto flags = reference::selectedBlocks(
+      kernel.concrete.op, referenceInputs(kernel.concrete, *args));
+  ASSERT_TRUE(static_cast<bool>(flags)) << llvm::toString(flags.takeError());
+  int64_t selectedPairs = 0, lowerTies = 0;
+  for (int64_t row = 0; row < size.b * size.hq * size.nq; ++row) {
+    int64_t position = row % size.nq + size.nk - size.nq;
+    for (int64_t x = 0; x < blocks; ++x) {
+      bool compiledSelects = results[0].getDouble(row * blocks + x) > 0;
+      bool referenceSelects = flags->getDouble(row * blocks + x) != 0;
+      bool visible = !causal || x * block <= position;
+      EXPECT_EQ(compiledSelects, referenceSelects && visible)
+          << "row " << row << " block " << x;
+      selectedPairs += referenceSelects;
+      lowerTies += referenceSelects && x == 0;
+    }
+  }
+  EXPECT_GT(selectedPairs, 0);
+  EXPECT_LT(selectedPairs, size.b * size.hq * size.nq * blocks);
+  if (equalGates) // with equal gates the top-k takes block 0 first
+    EXPECT_GT(lowerTies, 0);
+}
+
+TEST(GPUSelectionBlocksTest, SelectedBlocksAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  const attn::gpu::GPUTileOptions tileSets[] = {kTiles[1].tiles,
+                                                kTiles[2].tiles};
+  for (const char *selection :
+       {"mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 3, "
+        "pool = mean>)",
+        "selection(#attn.topk_blocks<block = 8, k = 2, pool = max, "
+        "keep_current = false>)",
+        "mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 2, "
+        "pool = sum, sinks = 1, local = 1>)"})
+    for (const attn::gpu::GPUTileOptions &tiles : tileSets)
+      for (uint64_t seed : {1u, 2u}) {
+        SCOPED_TRACE(testing::Message() << selection << " seed " << seed
+                                        << " tiles " << tiles.tileQ << "x"
+                                        << tiles.tileKv);
+        checkSelectedBlocks(context, selection, {1, 2, 1, 77, 77, 16, 0},
+                            seed, tiles);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+}
+
+/// Per-head budgets (one per key head: shapes with two key heads only).
+TEST(GPUSelectionBlocksTest, PerHeadBudgetsMatchReference) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  SpecCase c{"budgets", "mask(#attn.causal) selection(#attn.topk_blocks<"
+                        "block = 8, k = 4, pool = mean, budgets = [1, 4]>)"};
+  std::string source = makeSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  for (const TileCase *t : {&kTiles[0], &kTiles[1], &kTiles[2]})
+    for (const ProblemSize &s :
+         {ProblemSize{1, 4, 2, 37, 37, 16, 16},
+          ProblemSize{1, 2, 2, 100, 100, 16, 12}}) {
+      SCOPED_TRACE(testing::Message() << t->name << " Nq=" << s.nq);
+      GPUOnCPU kernel;
+      for (uint64_t seed : {1u, 2u}) {
+        auto args = makeRandomInputs(*binding, s, seed);
+        ASSERT_TRUE(static_cast<bool>(args));
+        addStrongDirections((*args)[0], (*args)[1], 8, seed);
+        if (!kernel.compiled) {
+          compileOnCPU(*binding, *args, t->tiles, kernel);
+          ASSERT_FALSE(testing::Test::HasFatalFailure());
+        }
+        attn::test::runAndCompare(*kernel.compiled, kernel.concrete, s,
+                                  *args, *args);
+        ASSERT_FALSE(testing::Test::HasFatalFailure());
+      }
+    }
+}
+
+/// The block sets of the per-query-block and mass rules.
+TEST(GPUSelectionBlocksTest, QueryBlockRulesAreTheReferences) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  for (const char *selection :
+       {"mask(#attn.causal) selection(#attn.topk_blocks<block = 8, k = 1000, "
+        "pool = mean, q_block = 12, mass = 0.8, sinks = 1>)",
+        "selection(#attn.topk_blocks<block = 8, k = 3, pool = mean, "
+        "keep_current = false, q_block = 10, threshold = 0.2, "
+        "causal = false>)"})
+    for (uint64_t seed : {1u, 2u}) {
+      SCOPED_TRACE(testing::Message() << selection << " seed " << seed);
+      checkSelectedBlocks(context, selection, {1, 2, 1, 77, 77, 16, 0}, seed,
+                          kTiles[1].tiles);
+      ASSERT_FALSE(testing::Test::HasFatalFailure());
+    }
+}
+
+TEST(GPUSelectionBlocksTest, EqualGatesPreferTheLowerBlock) {
+  MLIRContext context;
+  attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  checkSelectedBlocks(context,
+                      "mask(#attn.causal) selection(#attn.topk_blocks<"
+                      "block = 8, k = 2, pool = mean>)",
+                      {1, 2, 1, 61, 61, 8, 0}, 3, kTiles[1].tiles,
+                      /*equalGates=*/true);
+}
+
 } // namespace
+

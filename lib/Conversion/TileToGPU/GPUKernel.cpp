@@ -16,6 +16,7 @@
 
 #include "GPUKernel.h"
 #include "KernelBuilder.h"
+#include "SelectionKernel.h"
 
 
 #include "attn/Analysis/TileList.h"
@@ -336,6 +337,8 @@ private:
   /// Whether pair `ctx` (key kj) is kept: inside the sequence and, on a
   /// partial tile, by the mask.
   Value keepPair(const PairContext &ctx, Value kj, Value isPartial);
+  /// On a partial tile: the mask and the row's block selection.
+  Value maskedOrSelected(const PairContext &ctx);
   /// Row i's score `s` (scaled) for key kj: modified if kept, else -inf.
   Value maskAndModify(Value s, Value i, Value kj, Value isPartial);
 
@@ -490,6 +493,10 @@ private:
   // head, key and value heads, first query, its key-tile list.
   Value bb, h, hk, hv, q0, eBegin, eEnd, entryTable;
   int64_t numEntries = 0;
+  // With a block selection: the key tiles listed at run time (instead of
+  // entryTable) and the work item's row in that list.
+  std::optional<RuntimeTiles> runtimeTiles;
+  Value itemRow;
   // Double buffering: the first K/V buffer row of the current key tile.
   Value kvRow0;
   // Tensor cores with async copies: the Q tile joins the first key tile's
@@ -605,6 +612,14 @@ LogicalResult GPULowering::run() {
   if (entries.empty())
     entries.push_back(0); // tables must not be empty
   numEntries = entries.size();
+  // A selection: the selection kernels run first and list, per work item,
+  // the static entries it visits.
+  if (spec.selection) {
+    runtimeTiles = buildSelectionKernels(spec, *schedule, Bq, Bk, cfg.threads);
+    numEntries = runtimeTiles->width;
+    if (auto func = spec.root->getParentOfType<func::FuncOp>())
+      func->setAttr("attn.gpu.selection_kernels", b.getUnitAttr());
+  }
   const std::vector<int32_t> &order = schedule->workOrder;
   int64_t numItems = order.size();
   const int64_t splits = keySplits(*schedule, numItems);
@@ -698,8 +713,16 @@ LogicalResult GPULowering::run() {
     q0 = e.muli(qt, idx(Bq));
     Value cls = lookup(classTable, h);
     Value row = e.addi(e.muli(cls, idx(numQT)), qt);
-    eBegin = lookup(offsetTable, row);
-    eEnd = lookup(offsetTable, e.addi(row, idx(1)));
+    if (runtimeTiles) {
+      // A selection's run-time list (selections have no split-KV form).
+      itemRow = item;
+      eBegin = idx(0);
+      eEnd = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                        load(runtimeTiles->counts, {item}));
+    } else {
+      eBegin = lookup(offsetTable, row);
+      eEnd = lookup(offsetTable, e.addi(row, idx(1)));
+    }
     if (splits > 1) {
       // Split s of S takes entries [n s / S, n (s + 1) / S) of the item's n:
       // contiguous, balanced, empty when n < S.
@@ -849,7 +872,12 @@ LogicalResult GPULowering::run() {
 }
 
 std::pair<Value, Value> GPULowering::decodeEntry(Value entry) {
-  Value code = lookup(entryTable, entry);
+  Value code = runtimeTiles
+                   ? arith::IndexCastOp::create(
+                         b, loc, b.getIndexType(),
+                         load(runtimeTiles->list, {itemRow, entry}))
+                         .getResult()
+                   : lookup(entryTable, entry);
   Value kt = divui(code, 2);
   Value isFull = e.cmp(arith::CmpIPredicate::eq, remui(code, 2), idx(1));
   Value isPartial = arith::XOrIOp::create(b, loc, isFull, e.boolean(true));
@@ -1045,10 +1073,22 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
 
 Value GPULowering::keepPair(const PairContext &ctx, Value kj, Value isPartial) {
   Value keep = e.cmp(arith::CmpIPredicate::slt, kj, idx(Nk));
-  if (!hasMask)
+  if (!hasMask && !runtimeTiles)
     return keep;
-  return e.andi(keep, ifElse(isPartial, [&] { return e.keep(ctx); },
+  return e.andi(keep, ifElse(isPartial, [&] { return maskedOrSelected(ctx); },
                              e.boolean(true)));
+}
+
+Value GPULowering::maskedOrSelected(const PairContext &ctx) {
+  Value keep = hasMask ? e.keep(ctx) : e.boolean(true);
+  if (!runtimeTiles)
+    return keep;
+  // The row's selection of the key's block (attn_tile.keep_selected).
+  Value member = load(runtimeTiles->members,
+                      {bb, h, ctx.i, divui(ctx.j, runtimeTiles->block)});
+  return e.andi(keep, arith::CmpIOp::create(
+                          b, loc, arith::CmpIPredicate::ne, member,
+                          arith::ConstantIntOp::create(b, loc, 0, 8)));
 }
 
 Value GPULowering::keptFinalWeight(Value s, Value i, Value kj,
@@ -1758,7 +1798,7 @@ FailureOr<GPUTileConfig> KernelConfigurator::choose() {
   if (failed(tensorCores))
     return failure();
   cfg.tensorCores = *tensorCores;
-  cfg.valueProbe = hasMaskOf(spec.mask);
+  cfg.valueProbe = hasMaskOf(spec.mask) || spec.selection;
   if (options.asyncCopies)
     setAsyncCopies();
   chooseTiles();

@@ -50,6 +50,13 @@ struct GPUSpec {
   bool twoPasses = false;
   /// Per-head sink logits [Hq] and the per-row output gate (null: none).
   mlir::Value sinkLogits, outputGate;
+  /// A block selection (null: none): the selection kernels
+  /// (SelectionKernel.h) run first and the kernel visits the key tiles they
+  /// list, testing each pair's block on partial tiles.
+  TopKBlocksAttr selection;
+  /// A given gate's scores (`block_scores`, static shape [B|1, Hk|1,
+  /// (query blocks,) blocks]; null: the gate is q . kbar).
+  mlir::Value blockScores;
 };
 
 /// Builds the kernel of `spec` in place of `spec.root` (shapes must be

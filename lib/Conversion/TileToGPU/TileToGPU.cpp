@@ -12,6 +12,7 @@
 
 #include "GPUKernel.h"
 #include "LinearKernel.h"
+#include "SelectionKernel.h"
 
 #include "attn/Conversion/Passes.h"
 #include "attn/Dialect/AttnTile/AttnTileDialect.h"
@@ -105,8 +106,13 @@ std::string unsupportedFeature(Operation *op, bool linear) {
             LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
             QuantizedAccumulateOp, CenterOp, DequantizeOp>(
           [](auto) { return "quantization"; })
-      .Case<PoolKeysOp, PoolQueriesOp, ProjectPooledOp, SelectBlocksOp,
-            KeepSelectedOp>([](auto) { return "block selection"; })
+      // Selections per token by the dot gate and top-k run in the
+      // selection kernels (SelectionKernel.h); the other forms are named.
+      .Case<PoolKeysOp, PoolQueriesOp, SelectBlocksOp>([](auto op) {
+        return unsupportedSelection(op.getSelection());
+      })
+      .Case<ProjectPooledOp>(
+          [](auto) { return "block selection by a learned gate"; })
       .Case<KeptSumsOp, AffineNormalizeOp>([](auto) {
         return "an affine normalization (subtractive or mala)";
       })
@@ -119,7 +125,8 @@ std::string unsupportedFeature(Operation *op, bool linear) {
         return "";
       })
       .Case<ForKeyTilesOp, LoadOp, ScoresOp, MaskOp, ModifyOp, OnlineUpdateOp,
-            FinalWeightsOp, WeightModOp, AccumulateOp, FoldSinkOp, MergeOp,
+            KeepSelectedOp, FinalWeightsOp, WeightModOp, AccumulateOp,
+            FoldSinkOp, MergeOp,
             tile::YieldOp>([](auto) { return ""; })
       .Default([](Operation *) { return "this op"; });
 }
@@ -185,6 +192,9 @@ private:
                                                   Operation *user);
   /// The loops, their score, mask and update ops.
   LogicalResult readLoops(GPUSpec &spec);
+  /// The block selection (select_blocks of the loaded Q tile against the
+  /// pooled K, keep_selected in every loop), if any.
+  LogicalResult readSelection(GPUSpec &spec);
   LogicalResult readRowEnd(GPUSpec &spec);
 
   scf::ForallOp root, rowEnd;
@@ -272,6 +282,50 @@ LogicalResult TileProgramReader::readRowEnd(GPUSpec &spec) {
   return success();
 }
 
+LogicalResult TileProgramReader::readSelection(GPUSpec &spec) {
+  auto select = firstIn<SelectBlocksOp>(root.getBodyRegion());
+  if (!select)
+    return success();
+  auto pool = select.getPooled().getDefiningOp<PoolKeysOp>();
+  auto query = select.getQuery().getDefiningOp<LoadOp>();
+  // A given gate: the tile program reads the scores through one-wide
+  // pooled keys (and, per query block, gate rows) that extract from them.
+  if (select.getSelection().isGiven()) {
+    Value scores;
+    if (auto generate = select.getPooled().getDefiningOp<tensor::GenerateOp>())
+      generate.walk([&](tensor::ExtractOp extract) {
+        scores = extract.getTensor();
+      });
+    if (!scores || !cast<RankedTensorType>(scores.getType()).hasStaticShape())
+      return fail(select, "ranks given block scores that are not a tensor of "
+                          "static shape: no GPU lowering yet");
+    spec.blockScores = scores;
+  }
+  auto pooledQueries =
+      select.getQueries() ? select.getQueries().getDefiningOp<PoolQueriesOp>()
+                          : PoolQueriesOp();
+  // Otherwise the gates are q . kbar (the selection kernel pools both).
+  // (a head group: its queries averaged per group, proxy heads also the
+  // keys; the selection kernel averages them itself).
+  bool dotGate =
+      pool && pool.getKey() == spec.key && query &&
+      query.getSource() == spec.query && !select.getGates() &&
+      (!select.getQueries() ||
+       (pooledQueries && pooledQueries.getQuery() == spec.query));
+  if (!spec.blockScores && !dotGate)
+    return fail(select, "selects blocks from other than the pooled K and the "
+                        "loaded (or pooled) Q: this form has no GPU lowering "
+                        "yet");
+  // Every key loop tests the pairs' blocks (keep_selected after the mask).
+  for (Operation &op : root.getBody()->without_terminator())
+    if (auto loop = dyn_cast<ForKeyTilesOp>(op);
+        loop && !firstIn<KeepSelectedOp>(loop.getBody()))
+      return fail(loop, "visits a selection without keep_selected: this "
+                        "form has no GPU lowering yet");
+  spec.selection = select.getSelection();
+  return success();
+}
+
 FailureOr<GPUSpec> TileProgramReader::read() {
   GPUSpec spec;
   // The kernel is built before the last forall: every value the program
@@ -279,7 +333,8 @@ FailureOr<GPUSpec> TileProgramReader::read() {
   spec.root = rowEnd;
   if (rowEnd != root)
     spec.partialRoot = root;
-  if (failed(readLoops(spec)) || failed(readRowEnd(spec)))
+  if (failed(readLoops(spec)) || failed(readRowEnd(spec)) ||
+      failed(readSelection(spec)))
     return failure();
   return spec;
 }
@@ -480,6 +535,10 @@ struct ConvertAttnTileToGPUPass
           if (!isa<AttnTileDialect>(op->getDialect()))
             return WalkResult::advance();
           std::string feature = unsupportedFeature(op, /*linear=*/false);
+          // The pooled keys of a selection the kernels run: the pooling
+          // kernel computes them (readSelection checks the program).
+          if (isa<PoolKeysOp, PoolQueriesOp>(op) && feature.empty())
+            return WalkResult::advance();
           return refuse(op, feature.empty() ? "this op outside a work item"
                                             : feature);
         });

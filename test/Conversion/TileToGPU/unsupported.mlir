@@ -32,10 +32,12 @@ func.func @quantized(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
 
 // -----
 
-func.func @selection(%q: tensor<1x2x64x16xf32>) -> tensor<1x2x64x16xf32> {
-  // expected-error @below {{'attn_tile.pool_keys' op block selection has no GPU lowering yet}}
+// Selections by the dot gate or given scores run (select.mlir); a learned
+// gate is refused by name (select-unsupported.mlir).
+func.func @selection(%q: tensor<1x2x64x16xf32>, %wq: tensor<1x16x8xf32>, %wk: tensor<1x16x8xf32>) -> tensor<1x2x64x16xf32> {
+  // expected-error @below {{'attn_tile.pool_keys' op block selection by a learned gate has no GPU lowering yet}}
   %o = attn.attention %q, %q, %q mask(#attn.causal)
-       selection(#attn.topk_blocks<block = 16, k = 2, pool = mean>)
+       selection(#attn.topk_blocks<block = 16, k = 2, pool = mean, q_block = 16, gate = learned>, %wq, %wk : tensor<1x16x8xf32>, tensor<1x16x8xf32>)
        : tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32>, tensor<1x2x64x16xf32> -> tensor<1x2x64x16xf32>
   return %o : tensor<1x2x64x16xf32>
 }
