@@ -128,9 +128,10 @@ void checkSoftmaxKernelForm(const SpecBinding &binding,
   // INT8 Q K^T: the SIMT kernel's exact i32 dot products of i8 rows.
   if (binding.op.hasQuantizedQK()) {
     bool intDot = false;
+    // Bytes, or words of 4 bytes (vector<4xi8>).
     lowered.walk([&](arith::ExtSIOp ext) {
-      intDot |= ext.getIn().getType().isInteger(8) &&
-                ext.getType().isInteger(32);
+      intDot |= getElementTypeOrSelf(ext.getIn().getType()).isInteger(8) &&
+                getElementTypeOrSelf(ext.getType()).isInteger(32);
     });
     EXPECT_TRUE(intDot) << "no i8 x i8 -> i32 products";
   }
@@ -747,7 +748,8 @@ protected:
 /// The SIMT kernel's INT8 Q K^T against the reference of the quantized math
 /// (integer products exact, then the scales): lengths that are not
 /// multiples of the tiles or the scale blocks, GQA, Nq < Nk, Nq > Nk (rows
-/// with no key under a causal mask), one token; the automatic tiles,
+/// with no key under a causal mask), one token, head dims that are
+/// multiples of 4 (word products) and one that is not (byte products); the automatic tiles,
 /// several key tiles, more query tiles than threads per row stage, and
 /// tensor cores asked for (the kernel stays SIMT for i8).
 TEST_P(GPUQuantizedTest, PreMappingIRMatchesReference) {
@@ -763,6 +765,7 @@ TEST_P(GPUQuantizedTest, PreMappingIRMatchesReference) {
       {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
       {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
       {2, 4, 2, 1, 1, 8, 8},     // one token
+      {1, 2, 1, 19, 21, 18, 10}, // D not a multiple of 4: byte products
   };
   for (const TileCase *t : {&kTiles[0], &kTiles[1], &kTiles[2], &kTiles[3]})
     for (const ProblemSize &s : sizes) {

@@ -102,7 +102,9 @@ struct SharedLayout {
   bool valueProbe = false;
   /// INT8 Q K^T: Q and K tiles in i8, plus a f32 scale per Q and K row.
   bool quantized = false;
-  int64_t kStride() const { return d + 1; }
+  /// K rows: one extra word (f32, or 4 i8 keeping rows word-aligned for
+  /// the dot product's word loads).
+  int64_t kStride() const { return quantized ? d + kDotBytes : d + 1; }
   int64_t sStride() const { return bk + 1; }
   static int64_t align(int64_t bytes) { return (bytes + 15) / 16 * 16; }
   int64_t bytes() const {
@@ -589,6 +591,7 @@ LogicalResult GPULowering::run() {
   auto outType = cast<RankedTensorType>(spec.output.getType());
   const int64_t numQT = (Nq + Bq - 1) / Bq;
   SharedLayout layout{Bq, Bk, D, Dv, cfg.slots()};
+  layout.quantized = cfg.quantized;
 
   FailureOr<TileSchedule> schedule =
       buildTileSchedule(spec.mask, cast<RankedTensorType>(spec.query.getType()),
@@ -1054,12 +1057,21 @@ void GPULowering::loadQuantizedRows(Value mem, Value head, Value r0,
 }
 
 Value GPULowering::quantizedScore(Value i, Value kRow) {
-  Value dot = reduce(D, arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0),
-                     [&](Value d, Value acc) {
-                       return multiplyAccumulateBytes(
-                           b, loc, load(qs, {i, d}), load(ks, {kRow, d}),
-                           acc);
-                     });
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  // Whole words where the rows allow (a quarter of the loads), else bytes.
+  Value dot =
+      D % kDotBytes == 0
+          ? reduce(D / kDotBytes, zero,
+                   [&](Value w, Value acc) {
+                     Value c = e.muli(w, idx(kDotBytes));
+                     return multiplyAccumulateWords(
+                         b, loc, loadDotWord(b, loc, qs, i, c),
+                         loadDotWord(b, loc, ks, kRow, c), acc);
+                   })
+          : reduce(D, zero, [&](Value d, Value acc) {
+              return multiplyAccumulateBytes(b, loc, load(qs, {i, d}),
+                                             load(ks, {kRow, d}), acc);
+            });
   return dequantizedScore(b, loc, e, dot, load(qScaleBuf, {i}),
                           load(kScaleBuf, {kRow}), scale);
 }
@@ -1568,6 +1580,17 @@ private:
   bool fits() const {
     return sharedBytes(cfg, d, dv) <= options.maxSharedBytes;
   }
+  /// Whether the f32 SIMT kernel with double buffers would take the tiles:
+  /// the automatic tiles of INT8 Q K^T. Its stages hold as many registers
+  /// as the f32 kernel's, so the smaller i8 tiles must not buy larger key
+  /// tiles (64x64 at D = 128 spilled 936 B on sm_90, where three blocks
+  /// per SM cap a thread at 168 registers).
+  bool fitsAsFloat() const {
+    GPUTileConfig f = cfg;
+    f.quantized = false;
+    f.asyncCopies = true;
+    return sharedBytes(f, d, dv) <= options.maxSharedBytes;
+  }
 
   const GPUSpec &spec;
   const KernelOptions &options;
@@ -1642,7 +1665,7 @@ void KernelConfigurator::chooseTiles() {
                       : ArrayRef<int64_t[2]>(simtCandidates);
   for (const auto &[bq, bk] : candidates) {
     setTiles(bq, bk);
-    if (fits())
+    if (cfg.quantized ? fitsAsFloat() : fits())
       break;
   }
 }

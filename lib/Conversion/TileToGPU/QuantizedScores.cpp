@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace attn;
@@ -63,4 +64,24 @@ Value attn::gpu_kernel::multiplyAccumulateBytes(OpBuilder &b, Location loc,
       arith::MulIOp::create(b, loc, arith::ExtSIOp::create(b, loc, i32, q),
                             arith::ExtSIOp::create(b, loc, i32, k));
   return arith::AddIOp::create(b, loc, acc, product);
+}
+
+Value attn::gpu_kernel::loadDotWord(OpBuilder &b, Location loc, Value tile,
+                                    Value row, Value col) {
+  // The alignment lets the GPU read the word with one ld.shared.b32 (an
+  // unaligned vector<4xi8> load is split into bytes).
+  return vector::LoadOp::create(
+      b, loc, VectorType::get({kDotBytes}, b.getI8Type()), tile,
+      ValueRange{row, col}, /*nontemporal=*/false,
+      llvm::MaybeAlign(kDotBytes));
+}
+
+Value attn::gpu_kernel::multiplyAccumulateWords(OpBuilder &b, Location loc,
+                                                Value q, Value k, Value acc) {
+  auto words = VectorType::get({kDotBytes}, b.getI32Type());
+  Value product =
+      arith::MulIOp::create(b, loc, arith::ExtSIOp::create(b, loc, words, q),
+                            arith::ExtSIOp::create(b, loc, words, k));
+  return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                     product, acc);
 }

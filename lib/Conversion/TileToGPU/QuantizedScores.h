@@ -43,6 +43,22 @@ mlir::Value dequantizedScore(mlir::OpBuilder &b, mlir::Location loc,
                              codegen::ScalarEmitter &e, mlir::Value dot,
                              mlir::Value sq, mlir::Value sk, double scale);
 
+/// Bytes of a row a 4-byte load of the dot product reads (vector<4xi8>):
+/// when D is a multiple of 4, the i8 tiles' rows start at multiples of 4
+/// bytes (SharedLayout's strides) and the dot product reads whole words.
+constexpr int64_t kDotBytes = 4;
+
+/// A word of 4 i8 values of `tile` from [row, col] (col a multiple of 4,
+/// the row start 4-byte aligned): one 32-bit shared-memory load on the GPU.
+mlir::Value loadDotWord(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value tile, mlir::Value row, mlir::Value col);
+
+/// Four steps of the i32 dot product at once: acc + sum_t i32(q[t]) *
+/// i32(k[t]) for vector<4xi8> words q and k.
+mlir::Value multiplyAccumulateWords(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value q, mlir::Value k,
+                                    mlir::Value acc);
+
 /// One step of the i32 dot product: acc + i32(q) * i32(k) (i8 operands).
 mlir::Value multiplyAccumulateBytes(mlir::OpBuilder &b, mlir::Location loc,
                                     mlir::Value q, mlir::Value k,
