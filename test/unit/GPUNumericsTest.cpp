@@ -247,14 +247,16 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
-/// Selections, quantized Q K^T, row epilogues, affine normalizations and
+/// Selections, quantized Q K^T other than pre-quantized INT8
+/// (preQuantizedInt8OnGPU), row epilogues, affine normalizations and
 /// the linear-attention forms the GPU kernels lack (feature maps that are
 /// not elementwise or read the sequence, decays per position or channel,
 /// the quadratic form under a mask other than causal) are lowered by the
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection, quantization, row epilogues, affine normalizations, "
+    "block selection, quantization (but pre-quantized INT8 Q K^T), row "
+    "epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
 
