@@ -1,8 +1,9 @@
 // Pre-quantized INT8 Q K^T (SIMT kernel) mapped and compiled to PTX for
 // sm_80 and sm_90: i8 rows read from global memory as s8 and clamped to
 // -127 (max.s16) and stored as bytes (st.shared.b8), the i32 dot products
-// on 32-bit words of 4 bytes from shared memory (ld.shared.b32, bytes
-// extracted by prmt, mad.lo.s32), one i32 -> f32 conversion per score, then the
+// on 32-bit words of 4 bytes from shared memory (ld.shared.b32), one dp4a
+// per word (attn-gpu-dot-accumulate-4way; no byte extraction or multiply
+// left), one i32 -> f32 conversion per score, then the
 // softmax (ex2.approx); nothing in local memory. ptxas assembles both
 // (format=bin) and, through attn-emit-lib --resource-usage (ptxas -v),
 // reports no spills for the test tiles and the default ones.
@@ -27,8 +28,8 @@
 // PTX-SAME:    st.shared.b8
 // PTX-SAME:    bar.sync
 // PTX-SAME:    ld.shared.{{(v2\.|v4\.)?}}b32
-// PTX-SAME:    prmt.b32
-// PTX-SAME:    mad.lo.s32
+// PTX-SAME:    dp4a.s32.s32
+// PTX-NOT:     prmt.b32
 // PTX-SAME:    cvt.rn.f32.s32
 // PTX-SAME:    ex2.approx.f32
 // PTX-NOT:     .extern .func
@@ -36,8 +37,7 @@
 // PTX-SAME:    .entry window_softcap_bf16_kernel(
 // PTX-SAME:    ld.global.s8
 // PTX-SAME:    st.shared.b8
-// PTX-SAME:    prmt.b32
-// PTX-SAME:    mad.lo.s32
+// PTX-SAME:    dp4a.s32.s32
 // PTX-SAME:    cvt.rn.f32.s32
 
 // NOLOCAL:       gpu.binary @int8_causal_kernel
