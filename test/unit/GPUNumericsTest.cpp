@@ -22,6 +22,7 @@
 
 #include "TestSupport.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -78,6 +79,22 @@ bool isSixteenBit(const SpecBinding &binding) {
   return t.isF16() || t.isBF16();
 }
 
+/// Whether Q K^T is INT8 on pre-quantized i8 Q and K with their scales and
+/// P V in the float type: what convert-attn-tile-to-gpu lowers of
+/// #attn.quantized_qk (the SIMT kernel; QuantizedScores.h).
+bool preQuantizedInt8OnGPU(AttentionOp op) {
+  QuantizedQKAttr quant = op.getQuantizationAttr();
+  auto elementOf = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getElementType();
+  };
+  return quant && quant.getScheme() == QuantScheme::Int8 &&
+         elementOf(op.getQuery()).isInteger(8) &&
+         elementOf(op.getKey()).isInteger(8) && !quant.getSmoothQ() &&
+         quant.getPv() == PVPrecision::F32 && !quant.getKeysOnly() &&
+         !op.getValueQuantizationAttr() && !op.getRotation() &&
+         !op.getLowRankU() && !op.getKSalient();
+}
+
 /// A spec function specialized to one problem size, lowered by attn-to-tile
 /// and convert-attn-tile-to-gpu and compiled for the CPU.
 struct GPUOnCPU {
@@ -96,7 +113,9 @@ void checkSoftmaxKernelForm(const SpecBinding &binding,
   // (f32, or 16-bit on tensor cores) in pieces of 4 bytes or more: every
   // f32 shape, 16-bit head dims that are even (all the tests' sizes fit
   // the shared memory with double buffers).
-  bool copiedAsIs = isSixteenBit(binding) ? tiles.useTensorCores : true;
+  // INT8 Q K^T: i8 rows clamp to -127 on load (SIMT, synchronous).
+  bool copiedAsIs = isSixteenBit(binding) ? tiles.useTensorCores
+                                          : !binding.op.hasQuantizedQK();
   bool wholeWords = !isSixteenBit(binding) ||
                     (q.getDimSize(3) % 2 == 0 && v.getDimSize(3) % 2 == 0);
   EXPECT_EQ(func->hasAttr("attn.gpu.async_copies"),
@@ -106,6 +125,16 @@ void checkSoftmaxKernelForm(const SpecBinding &binding,
   bool hasContract = false;
   lowered.walk([&](vector::ContractionOp) { hasContract = true; });
   EXPECT_EQ(hasContract, tiles.useTensorCores && isSixteenBit(binding));
+  // INT8 Q K^T: the SIMT kernel's exact i32 dot products of i8 rows.
+  if (binding.op.hasQuantizedQK()) {
+    bool intDot = false;
+    // Bytes, or words of 4 bytes (vector<4xi8>).
+    lowered.walk([&](arith::ExtSIOp ext) {
+      intDot |= getElementTypeOrSelf(ext.getIn().getType()).isInteger(8) &&
+                getElementTypeOrSelf(ext.getType()).isInteger(32);
+    });
+    EXPECT_TRUE(intDot) << "no i8 x i8 -> i32 products";
+  }
   // The register softmax wherever it was asked for, the explicit tiles give
   // each warp whole 16-row blocks and O fits the accumulators (at most 16
   // tiles of 16x8 a warp).
@@ -218,15 +247,16 @@ std::vector<std::string> zooSpecs() {
   return files;
 }
 
-/// Selections, quantized Q K^T, row epilogues, affine normalizations and
+/// Selections, quantized Q K^T other than pre-quantized INT8
+/// (preQuantizedInt8OnGPU), row epilogues, affine normalizations and
 /// the linear-attention forms the GPU kernels lack (feature maps that are
 /// not elementwise or read the sequence, the quadratic form under a mask
 /// other than causal) are lowered by the
 /// tile program only; convert-attn-tile-to-gpu refuses them
 /// (test/Conversion/TileToGPU/unsupported*.mlir, linear-unsupported.mlir).
 const char *const kNoGPUKernels =
-    "block selection by learned gates, "
-    "quantization, row epilogues, affine normalizations, "
+    "block selection by learned gates, quantization (but pre-quantized "
+    "INT8 Q K^T), row epilogues, affine normalizations, "
     "multi-branch specs and these linear-attention forms have no GPU "
     "lowering yet (CPU tile program only)";
 
@@ -273,7 +303,8 @@ bool hasNoGPULowering(const SpecBinding &binding) {
   bool linear = op.hasLinearKernel();
   return binding.multiBranch || (linear && !linearOnGPU(op)) ||
          !selectionOnGPU(op) ||
-         op.hasQuantizedQK() || (op.hasRowEpilogue() && !linear) ||
+         (op.hasQuantizedQK() && !preQuantizedInt8OnGPU(op)) ||
+         (op.hasRowEpilogue() && !linear) ||
          op.hasAffineNormalization();
 }
 
@@ -721,6 +752,118 @@ INSTANTIATE_TEST_SUITE_P(
     Inline, GPUSplitKvTest, ::testing::Range(0, int(std::size(kCases))),
     [](const ::testing::TestParamInfo<int> &info) {
       return std::string(kCases[info.param].name);
+    });
+
+//===----------------------------------------------------------------------===//
+// INT8 Q K^T (pre-quantized i8 Q and K with scale operands)
+//===----------------------------------------------------------------------===//
+
+/// A spec of i8 Q and K and a float V (and output) of `elementType`.
+struct QuantizedSpecCase {
+  const char *name;
+  const char *body; // op operands/attributes/regions before ':'
+  const char *args; // the scale (and other) operands
+  bool lse = false;
+  const char *elementType = "f32";
+};
+
+const QuantizedSpecCase kQuantizedCases[] = {
+    // Query scales per (head, block of 16 tokens), key scales per (batch,
+    // head, token); causal (rows with no key when Nq > Nk).
+    {"block_and_token_scales_causal_lse",
+     "q_scale(%sq : tensor<1x?x?xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int8, "
+     "q_block = 16>)",
+     ", %sq: tensor<1x?x?xf32>, %sk: tensor<?x?x?xf32>", true},
+    // Per-tensor query scale, per-head key scale; a sliding window and a
+    // softcap; P V in bf16.
+    {"tensor_and_head_scales_window_softcap_bf16",
+     "q_scale(%sq : tensor<1x1x1xf32>) k_scale(%sk : tensor<1x?x1xf32>) "
+     "mask(#attn.and<[#attn.causal, #attn.window<left = 20, right = 0>]>) "
+     "quantization(#attn.quantized_qk<scheme = int8>) "
+     "score_mods([#attn.softcap<20.0>])",
+     ", %sq: tensor<1x1x1xf32>, %sk: tensor<1x?x1xf32>", false, "bf16"},
+    // Key scales per block of 7 keys (not a divisor of the tiles), an f16
+    // query scale per tensor, no mask, sinks, the two-pass form (weight_mod); f16 P V.
+    {"key_blocks_sinks_weight_mod_f16",
+     "sink_logits(%s : tensor<?xf16>) q_scale(%sq : tensor<1x1x1xf16>) "
+     "k_scale(%sk : tensor<?x?x?xf32>) "
+     "quantization(#attn.quantized_qk<scheme = int8, k_block = 7>) "
+     "weight_mod {\n^bb0(%w: f32, %r: f32, %b: index, %h: index, %i: "
+     "index, %j: index):\n  %t = math.tanh %r : f32\n  %y = arith.mulf "
+     "%w, %t : f32\n  attn.yield %y : f32\n}",
+     ", %sq: tensor<1x1x1xf16>, %sk: tensor<?x?x?xf32>, %s: tensor<?xf16>",
+     false, "f16"},
+    // A sigmoid normalization (no row statistics) under a causal mask.
+    {"sigmoid_causal",
+     "q_scale(%sq : tensor<1x?x?xf32>) k_scale(%sk : tensor<?x?x?xf32>) "
+     "mask(#attn.causal) quantization(#attn.quantized_qk<scheme = int8, "
+     "q_block = 5, k_block = 3>) normalization(#attn.normalize<sigmoid>)",
+     ", %sq: tensor<1x?x?xf32>, %sk: tensor<?x?x?xf32>"},
+};
+
+std::string makeQuantizedSpec(const QuantizedSpecCase &c) {
+  std::string i8 = "tensor<?x?x?x?xi8>";
+  std::string t = std::string("tensor<?x?x?x?x") + c.elementType + ">";
+  std::string results = c.lse ? t + ", tensor<?x?x?xf32>" : t;
+  return "func.func @spec(%q: " + i8 + ", %k: " + i8 + ", %v: " + t +
+         c.args + ") -> (" + results + ") {\n  " +
+         (c.lse ? "%o, %l" : "%o") + " = attn.attention %q, %k, %v " +
+         c.body + " : " + i8 + ", " + i8 + ", " + t + " -> " + results +
+         "\n  return " + (c.lse ? "%o, %l : " : "%o : ") + results + "\n}\n";
+}
+
+class GPUQuantizedTest : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    attn::test::setUpCompileContext<mlir::gpu::GPUDialect>(context);
+  }
+  MLIRContext context;
+};
+
+/// The SIMT kernel's INT8 Q K^T against the reference of the quantized math
+/// (integer products exact, then the scales): lengths that are not
+/// multiples of the tiles or the scale blocks, GQA, Nq < Nk, Nq > Nk (rows
+/// with no key under a causal mask), one token, head dims that are
+/// multiples of 4 (word products) and one that is not (byte products); the automatic tiles,
+/// several key tiles, more query tiles than threads per row stage, and
+/// tensor cores asked for (the kernel stays SIMT for i8).
+TEST_P(GPUQuantizedTest, PreMappingIRMatchesReference) {
+  const QuantizedSpecCase &c = kQuantizedCases[GetParam()];
+  std::string source = makeQuantizedSpec(c);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  FailureOr<SpecBinding> binding = bindSpec(*module, "spec");
+  ASSERT_TRUE(succeeded(binding));
+  ASSERT_TRUE(preQuantizedInt8OnGPU(binding->op));
+  const ProblemSize sizes[] = {
+      {1, 4, 2, 37, 37, 16, 16}, // GQA, lengths not multiples of the tiles
+      {2, 4, 4, 5, 29, 8, 12},   // Nq < Nk, Dv != D
+      {1, 4, 1, 23, 9, 16, 8},   // Nq > Nk: causal rows with no key
+      {2, 4, 2, 1, 1, 8, 8},     // one token
+      {1, 2, 1, 19, 21, 18, 10}, // D not a multiple of 4: byte products
+  };
+  for (const TileCase *t : {&kTiles[0], &kTiles[1], &kTiles[2], &kTiles[3]})
+    for (const ProblemSize &s : sizes) {
+      SCOPED_TRACE(testing::Message()
+                   << c.name << " tiles " << t->name << " B=" << s.b
+                   << " Hq=" << s.hq << " Hkv=" << s.hkv << " Nq=" << s.nq
+                   << " Nk=" << s.nk << " D=" << s.d << " Dv=" << s.dv);
+      checkSpec(*binding, s, t->tiles, /*seeds=*/{5, 6});
+    }
+  // Split-KV: a decode step's key tiles in 3 parts merged by their
+  // logsumexp (the two-pass case is not split).
+  attn::gpu::GPUTileOptions split = kTiles[1].tiles;
+  split.splitKv = 3;
+  SCOPED_TRACE(testing::Message() << c.name << " split-kv 3, Nq 1, Nk 140");
+  checkSpec(*binding, {2, 4, 2, 1, 140, 16, 16}, split, /*seeds=*/{5, 6});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inline, GPUQuantizedTest,
+    ::testing::Range(0, int(std::size(kQuantizedCases))),
+    [](const ::testing::TestParamInfo<int> &info) {
+      return std::string(kQuantizedCases[info.param].name);
     });
 
 // A NaN (head 0) and an infinity (head 1) in value rows that the causal

@@ -39,5 +39,5 @@
 // RUN: not attn-emit-lib %zoo/quantization/sage_int8.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
 // CPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
 // UNTILED: binaryattention.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares quantized Q K^T (#attn.quantized_qk): quantization is lowered through the tile program only
-// GPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.quantize' op quantization has no GPU lowering yet
+// GPU: sage_int8.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.quantize' op in-spec INT8 quantization of a float Q or K (attn_tile.quantize; the GPU runs pre-quantized i8 Q and K with their scales) has no GPU lowering yet
 // GPU-SPARGE: spargeattn.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn_tile.{{[a-z_]+}}' op {{.*}}has no GPU lowering yet

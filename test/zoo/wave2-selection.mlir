@@ -102,13 +102,16 @@
 
 // The untiled lowering refuses a selection with a located diagnostic (the
 // tile program is its only CPU lowering). The GPU lowers MoBA's form to
-// three kernels (test/Target/PTX/selection.mlir), which the library's
-// one-launch host code does not run yet: attn-emit-lib refuses it by name;
-// the forms the selection kernels lack are refused by name too.
+// three kernels (test/Target/PTX/selection.mlir), which the library runs
+// from one launch call, the pooled keys, gates and selections in the
+// caller's workspace; the forms the selection kernels lack are refused by
+// name.
 // RUN: not attn-run %zoo/selection/moba.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=CPU
-// RUN: not attn-emit-lib %zoo/selection/moba.mlir -o %t 2>&1 | FileCheck %s --check-prefix=GPU
+// RUN: rm -rf %t && attn-emit-lib %zoo/selection/moba.mlir -o %t | FileCheck %s --check-prefix=GPU
+// RUN: FileCheck %s --check-prefix=GPUHEADER < %t/moba.h
 // CPU: moba.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
-// GPU: 'moba' has a block selection: its pooling and selection kernels run before the attention kernel
+// GPU: wrote {{.*}}/moba.{h,c,json} and 1 PTX{{.*}} image(s): {{.*}}, 3 kernels, workspace {{[1-9][0-9]*}} B
+// GPUHEADER: CUdeviceptr out, CUdeviceptr workspace, CUstream stream);
 // RUN: not attn-run %zoo/selection/flexprefill.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=QBLOCK
 // QBLOCK: flexprefill.mlir":{{[0-9]+}}:{{[0-9]+}}): 'attn.attention' op declares a selection (#attn.topk_blocks): block selection is lowered through the tile program only
 // RUN: not attn-run %zoo/selection/seerattention.mlir --random 1 --untiled 2>&1 | FileCheck %s --check-prefix=SEER

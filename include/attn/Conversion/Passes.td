@@ -755,6 +755,35 @@ def GPUFastExp2 : Pass<"attn-gpu-fast-exp2"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def GPUDotAccumulate4Way : Pass<"attn-gpu-dot-accumulate-4way"> {
+  let summary = "Four-byte integer dot products as PTX dp4a "
+                "(nvvm.dot.accumulate.4way)";
+  let description = [{
+    The INT8 Q K^T score stage of convert-attn-tile-to-gpu (docs/gpu.md,
+    "INT8 Q K^T") reads its i8 rows as words of 4 bytes and accumulates
+    `acc + sum_t i32(a[t]) * i32(b[t])` as
+
+    ```mlir
+    %ea = arith.extsi %a : vector<4xi8> to vector<4xi32>
+    %eb = arith.extsi %b : vector<4xi8> to vector<4xi32>
+    %p = arith.muli %ea, %eb : vector<4xi32>
+    %r = vector.reduction <add>, %p, %acc : vector<4xi32> into i32
+    ```
+
+    a portable form that the CPU runs before thread mapping. On the GPU
+    this pass (in the GPU module, before the vector and arith ops are
+    lowered) replaces each such chain by one
+    `nvvm.dot.accumulate.4way %a <signed>, %b <signed>, %acc` (PTX
+    `dp4a.s32.s32`, sm_61 and later): the same exact i32 result (the
+    products of two i8 values and their sum with the accumulator, wrapping
+    like the i32 adds it replaces), in one instruction instead of byte
+    extractions, four multiplies and adds. Chains of another shape (other
+    element types, zero extension, a multiply with other users) are left
+    alone.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect"];
+}
+
 def GPUExternDynamicSharedMemory
     : Pass<"attn-gpu-extern-dynamic-shared-memory"> {
   let summary = "Give the dynamic shared memory symbol external linkage";

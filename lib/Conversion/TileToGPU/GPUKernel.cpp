@@ -16,6 +16,7 @@
 
 #include "GPUKernel.h"
 #include "KernelBuilder.h"
+#include "QuantizedScores.h"
 #include "SelectionKernel.h"
 
 
@@ -82,6 +83,9 @@ struct GPUTileConfig {
   /// Key splits asked for (convert-attn-tile-to-gpu's split-kv) for a
   /// split-KV tile program; 1 for the others.
   int64_t splitKv = 1;
+  /// Pre-quantized INT8 Q K^T (GPUSpec::quantizedQK): the SIMT kernel with
+  /// i8 Q and K tiles and their row scales (SharedLayout::quantized).
+  bool quantized = false;
   int64_t warps() const { return threads / 32; }
   /// Register softmax: 16-row blocks per warp and query rows per thread.
   int64_t rowBlocksPerWarp() const { return bq / gpu_codegen::kMmaM / warps(); }
@@ -100,14 +104,20 @@ struct SharedLayout {
   bool sharedO = true;
   /// The value probe's flag (GPUTileConfig::valueProbe).
   bool valueProbe = false;
-  int64_t kStride() const { return d + 1; }
+  /// INT8 Q K^T: Q and K tiles in i8, plus a f32 scale per Q and K row.
+  bool quantized = false;
+  /// K rows: one extra word (f32, or 4 i8 keeping rows word-aligned for
+  /// the dot product's word loads).
+  int64_t kStride() const { return quantized ? d + kDotBytes : d + 1; }
   int64_t sStride() const { return bk + 1; }
   static int64_t align(int64_t bytes) { return (bytes + 15) / 16 * 16; }
   int64_t bytes() const {
-    return align(4 * bq * d) + align(4 * slots * bk * kStride()) +
+    int64_t qk = quantized ? 1 : 4;
+    return align(qk * bq * d) + align(qk * slots * bk * kStride()) +
            align(4 * slots * bk * dv) + align(4 * bq * sStride()) +
            (sharedO ? align(4 * bq * dv) : 0) + 3 * align(4 * bq) +
-           (valueProbe ? align(4) : 0);
+           (valueProbe ? align(4) : 0) +
+           (quantized ? align(4 * bq) + align(4 * slots * bk) : 0);
   }
 };
 
@@ -163,8 +173,10 @@ static TensorCoreLayout tensorCoreLayout(const GPUTileConfig &cfg, int64_t d,
 static int64_t sharedBytes(const GPUTileConfig &cfg, int64_t d, int64_t dv) {
   return cfg.tensorCores
              ? tensorCoreLayout(cfg, d, dv).bytes()
-             : SharedLayout{cfg.bq, cfg.bk, d, dv, cfg.slots(),
-                            cfg.oPerThread == 0, cfg.valueProbe}
+             : SharedLayout{cfg.bq,          cfg.bk,
+                            d,               dv,
+                            cfg.slots(),     cfg.oPerThread == 0,
+                            cfg.valueProbe,  cfg.quantized}
                    .bytes();
 }
 
@@ -331,6 +343,17 @@ private:
   /// The key tile of list entry `entry`: (its first key, whether it is
   /// partial).
   std::pair<Value, Value> decodeEntry(Value entry);
+  // INT8 Q K^T (cfg.quantized; QuantizedScores.h).
+  /// `rows` i8 rows of `mem` (Q or K of head `head`) from row r0 into
+  /// `dst` from row dstRow0 (null: 0) and their scales into `scaleDst`;
+  /// rows past nRows are 0 with scale 0.
+  void loadQuantizedRows(Value mem, Value head, Value r0, int64_t nRows,
+                         int64_t rows, const QuantizedRows &quant,
+                         Value scalesMem, Value dst, Value scaleDst,
+                         Value dstRow0);
+  /// Row i's unmasked score for K tile row `kRow`: the exact i32 dot
+  /// product of the i8 rows times their scales and the spec's scale.
+  Value quantizedScore(Value i, Value kRow);
   /// S = Q K^T (masked on partial tiles, then modified), or with
   /// FinalWeights the final weights of the kept pairs.
   void scoreStage(Value k0, Value isPartial, KeyPass pass);
@@ -488,6 +511,9 @@ private:
   // Split-KV: O, max and sum of each split's rows ([S, B, Hq, Nq(, Dv)],
   // f32, global memory).
   Value partialO, partialM, partialL;
+  // INT8 Q K^T: the scale operands (null: scales of 1) and the shared row
+  // scales of the Q and K tiles.
+  Value qScalesMem, kScalesMem, qScaleBuf, kScaleBuf;
 
   // The work item (values of the block-level forall's body): batch, query
   // head, key and value heads, first query, its key-tile list.
@@ -602,6 +628,7 @@ LogicalResult GPULowering::run() {
   auto outType = cast<RankedTensorType>(spec.output.getType());
   const int64_t numQT = (Nq + Bq - 1) / Bq;
   SharedLayout layout{Bq, Bk, D, Dv, cfg.slots()};
+  layout.quantized = cfg.quantized;
 
   FailureOr<TileSchedule> schedule =
       buildTileSchedule(spec.mask, cast<RankedTensorType>(spec.query.getType()),
@@ -628,6 +655,12 @@ LogicalResult GPULowering::run() {
   qMem = memrefOf(spec.query);
   kMem = memrefOf(spec.key);
   vMem = memrefOf(spec.value);
+  if (cfg.quantized) {
+    if (spec.qRows.scales)
+      qScalesMem = memrefOf(spec.qRows.scales);
+    if (spec.kRows.scales)
+      kScalesMem = memrefOf(spec.kRows.scales);
+  }
 
   outBuffer = memref::AllocOp::create(
       b, loc, MemRefType::get(outType.getShape(), outType.getElementType()));
@@ -772,8 +805,14 @@ LogicalResult GPULowering::run() {
         os = sharedBuffer({Bq, tcLayout.oStride()});
       }
     } else {
-      qs = sharedBuffer({Bq, D});
-      ks = sharedBuffer({cfg.slots() * Bk, layout.kStride()});
+      // INT8 Q K^T keeps Q and K as they come (i8) and their row scales.
+      Type qkElem = cfg.quantized ? b.getI8Type() : Type();
+      qs = sharedBuffer({Bq, D}, qkElem);
+      ks = sharedBuffer({cfg.slots() * Bk, layout.kStride()}, qkElem);
+      if (cfg.quantized) {
+        qScaleBuf = sharedBuffer({Bq});
+        kScaleBuf = sharedBuffer({cfg.slots() * Bk});
+      }
       vs = sharedBuffer({cfg.slots() * Bk, Dv});
       ss = sharedBuffer({Bq, layout.sStride()});
       if (cfg.oPerThread) {
@@ -803,6 +842,9 @@ LogicalResult GPULowering::run() {
       qWithFirstTile = true; // Q is not used before the first key tile
     else if (tc)
       loadTile16(qMem, qs, h, q0, Nq, Bq, tcLayout.dPad(), D);
+    else if (cfg.quantized)
+      loadQuantizedRows(qMem, h, q0, Nq, Bq, spec.qRows, qScalesMem, qs,
+                        qScaleBuf, Value());
     else
       threadLoop(Bq * D, [&](Value x) {
         Value i = divui(x, D), d = remui(x, D);
@@ -909,7 +951,11 @@ void GPULowering::keyTiles(KeyPass pass) {
       if (withV)
         loadTile16(vMem, vs, hv, k0, Nk, Bk, tcLayout.dvPad(), Dv);
     } else {
-      loadTile(kMem, ks, D, hk, k0);
+      if (cfg.quantized)
+        loadQuantizedRows(kMem, hk, k0, Nk, Bk, spec.kRows, kScalesMem, ks,
+                          kScaleBuf, kvRow0);
+      else
+        loadTile(kMem, ks, D, hk, k0);
       if (withV)
         loadTile(vMem, vs, Dv, hv, k0);
     }
@@ -1052,6 +1098,8 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
     Value s;
     if (tc) {
       s = arith::MulFOp::create(b, loc, load(ss, {i, j}), e.f32(scale));
+    } else if (cfg.quantized) {
+      s = quantizedScore(i, kvRow(j));
     } else {
       Value kRow = kvRow(j);
       s = reduce(D, e.f32(0.0), [&](Value d, Value acc) {
@@ -1069,6 +1117,55 @@ void GPULowering::scoreStage(Value k0, Value isPartial, KeyPass pass) {
     else
       store(w, ss, {i, j});
   });
+}
+
+void GPULowering::loadQuantizedRows(Value mem, Value head, Value r0,
+                                    int64_t nRows, int64_t rows,
+                                    const QuantizedRows &quant,
+                                    Value scalesMem, Value dst,
+                                    Value scaleDst, Value dstRow0) {
+  // One stage (one barrier) for the values and the row scales.
+  auto rowOf = [&](Value r) {
+    Value gr = e.addi(r0, r);
+    return std::pair<Value, Value>(
+        e.minsi(gr, idx(nRows - 1)),
+        e.cmp(arith::CmpIPredicate::slt, gr, idx(nRows)));
+  };
+  auto dstRow = [&](Value r) { return dstRow0 ? e.addi(dstRow0, r) : r; };
+  threadForall(cfg.threads, [&](Value t) {
+    forLoop(t, idx(rows * D), cfg.threads, [&](Value x) {
+      Value r = divui(x, D), c = remui(x, D);
+      auto [row, inside] = rowOf(r);
+      store(loadQuantizedValue(b, loc, e, mem, bb, head, row, c, inside), dst,
+            {dstRow(r), c});
+    });
+    forLoop(t, idx(rows), cfg.threads, [&](Value r) {
+      auto [row, inside] = rowOf(r);
+      store(quantizedRowScale(b, loc, e, quant, scalesMem, bb, head, row,
+                              inside),
+            scaleDst, {dstRow(r)});
+    });
+  });
+}
+
+Value GPULowering::quantizedScore(Value i, Value kRow) {
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  // Whole words where the rows allow (a quarter of the loads), else bytes.
+  Value dot =
+      D % kDotBytes == 0
+          ? reduce(D / kDotBytes, zero,
+                   [&](Value w, Value acc) {
+                     Value c = e.muli(w, idx(kDotBytes));
+                     return multiplyAccumulateWords(
+                         b, loc, loadDotWord(b, loc, qs, i, c),
+                         loadDotWord(b, loc, ks, kRow, c), acc);
+                   })
+          : reduce(D, zero, [&](Value d, Value acc) {
+              return multiplyAccumulateBytes(b, loc, load(qs, {i, d}),
+                                             load(ks, {kRow, d}), acc);
+            });
+  return dequantizedScore(b, loc, e, dot, load(qScaleBuf, {i}),
+                          load(kScaleBuf, {kRow}), scale);
 }
 
 Value GPULowering::keepPair(const PairContext &ctx, Value kj, Value isPartial) {
@@ -1709,6 +1806,17 @@ private:
   bool fits() const {
     return sharedBytes(cfg, d, dv) <= options.maxSharedBytes;
   }
+  /// Whether the f32 SIMT kernel with double buffers would take the tiles:
+  /// the automatic tiles of INT8 Q K^T. Its stages hold as many registers
+  /// as the f32 kernel's, so the smaller i8 tiles must not buy larger key
+  /// tiles (64x64 at D = 128 spilled 936 B on sm_90, where three blocks
+  /// per SM cap a thread at 168 registers).
+  bool fitsAsFloat() const {
+    GPUTileConfig f = cfg;
+    f.quantized = false;
+    f.asyncCopies = true;
+    return sharedBytes(f, d, dv) <= options.maxSharedBytes;
+  }
 
   const GPUSpec &spec;
   const KernelOptions &options;
@@ -1720,6 +1828,10 @@ private:
 
 FailureOr<bool> KernelConfigurator::useTensorCores() {
   if (!options.useTensorCores)
+    return false;
+  // INT8 Q K^T runs on the SIMT kernel (mma.sync m16n8k32 s8 is not
+  // lowered yet; docs/gpu.md).
+  if (spec.quantizedQK)
     return false;
   if (!elem.isF16() && !elem.isBF16())
     return false; // f32: the SIMT kernel
@@ -1786,7 +1898,7 @@ void KernelConfigurator::chooseTiles() {
     rows = llvm::alignTo(rows, gpu_codegen::kMmaM);
   for (const auto &[bq, bk] : candidates) {
     setTiles(std::min(bq, rows), bk);
-    if (fits())
+    if (cfg.quantized ? fitsAsFloat() : fits())
       break;
   }
 }
@@ -1799,7 +1911,9 @@ FailureOr<GPUTileConfig> KernelConfigurator::choose() {
     return failure();
   cfg.tensorCores = *tensorCores;
   cfg.valueProbe = hasMaskOf(spec.mask) || spec.selection;
-  if (options.asyncCopies)
+  cfg.quantized = spec.quantizedQK;
+  // The SIMT kernel's copies convert on load (i8 rows clamp to -127).
+  if (options.asyncCopies && !cfg.quantized)
     setAsyncCopies();
   chooseTiles();
   // Double buffers that do not fit: single buffers, synchronous copies.

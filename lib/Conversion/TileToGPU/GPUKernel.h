@@ -20,6 +20,14 @@ namespace attn::gpu_kernel {
 /// The kernel's options: those of convert-attn-tile-to-gpu.
 using KernelOptions = ConvertAttnTileToGPUOptions;
 
+/// One pre-quantized operand of INT8 Q K^T (attn_tile.load_quantized): its
+/// dequantization scales (a [B', H', T'] tensor whose extent-1 dims
+/// broadcast; null: every scale is 1) per `block` tokens.
+struct QuantizedRows {
+  mlir::Value scales;
+  int64_t block = 1;
+};
+
 /// What the kernel computes: the operands and the per-pair and per-row
 /// steps of one spec, with static shapes.
 struct GPUSpec {
@@ -35,6 +43,11 @@ struct GPUSpec {
   /// use are erased with it once dead.
   /// Q, K, V: [B, H, N, D] tensors of static shape.
   mlir::Value query, key, value;
+  /// Pre-quantized INT8 Q K^T (attn_tile.quantized_scores): Q and K are i8
+  /// and a score is scale * sq_i * sk_j * (Q K^T in i32); see
+  /// QuantizedScores.h.
+  bool quantizedQK = false;
+  QuantizedRows qRows, kRows;
   /// The head maps of K and V (null: GQA groups).
   mlir::Value kHeadMap, vHeadMap;
   double scale = 1.0;

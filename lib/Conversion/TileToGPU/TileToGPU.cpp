@@ -91,6 +91,39 @@ std::string unsupportedLinearFeature(Operation *op, bool linear) {
       .Default([](Operation *) { return "?"; });
 }
 
+/// The forms of quantization the GPU kernels lack, by the op that needs
+/// them ("?": not a quantization op; empty: one they run). The kernel runs
+/// pre-quantized INT8 Q and K with their scales (load_quantized,
+/// quantized_scores without a correction; the reader checks the rest).
+std::string unsupportedQuantization(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case<LoadQuantizedOp, QuantizedScoresOp>(
+          [](auto) -> std::string { return ""; })
+      .Case<QuantizeOp>([](QuantizeOp quantize) -> std::string {
+        return quantize.getRange() == 7
+                   ? "in-spec INT4 quantization (attn_tile.quantize range(7))"
+                   : "in-spec INT8 quantization of a float Q or K "
+                     "(attn_tile.quantize; the GPU runs pre-quantized i8 Q "
+                     "and K with their scales)";
+      })
+      .Case<CenterOp>([](auto) { return "Q or K smoothing (attn_tile.center)"; })
+      .Case<UnpackInt4Op>(
+          [](auto) { return "INT4 Q K^T (pre-quantized i4 operands)"; })
+      .Case<SignOp>([](auto) { return "1-bit (sign) Q K^T"; })
+      .Case<QuantizeFP8Op, RoundFP8Op>(
+          [](auto) { return "FP8 (e4m3, e5m2) Q K^T"; })
+      .Case<QuantizeChannelsOp, FP8ChannelsOp, QuantizedAccumulateOp>(
+          [](auto) { return "quantized P V (pv = int8 or fp8, value caches)"; })
+      .Case<DequantizeOp>([](auto) {
+        return "a dequantized operand (an FP8 Q or K, an INT8 key cache with "
+               "keys_only, a value cache)";
+      })
+      .Case<RotateOp>(
+          [](auto) { return "a rotation or a low-rank term (attn_tile.rotate)"; })
+      .Case<DotBytesOp>([](auto) { return "the CPU's byte dot product"; })
+      .Default([](Operation *) { return "?"; });
+}
+
 /// Why the GPU kernels cannot run an attn_tile op that appears in a tile
 /// program (empty: they implement the op); `linear`: the program is an
 /// O(N) form of linear attention.
@@ -100,12 +133,10 @@ std::string unsupportedFeature(Operation *op, bool linear) {
           op) ||
       (linear && isa<FinalizeOp>(op)))
     return unsupportedLinearFeature(op, linear);
+  std::string quantization = unsupportedQuantization(op);
+  if (quantization != "?")
+    return quantization;
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<QuantizeOp, QuantizeChannelsOp, QuantizeFP8Op, FP8ChannelsOp,
-            RoundFP8Op, SignOp,
-            LoadQuantizedOp, QuantizedScoresOp, DotBytesOp,
-            QuantizedAccumulateOp, CenterOp, DequantizeOp>(
-          [](auto) { return "quantization"; })
       // Selections per token by the dot gate and top-k run in the
       // selection kernels (SelectionKernel.h); the other forms are named.
       .Case<PoolKeysOp, PoolQueriesOp, SelectBlocksOp>([](auto op) {
@@ -195,6 +226,8 @@ private:
   /// The block selection (select_blocks of the loaded Q tile against the
   /// pooled K, keep_selected in every loop), if any.
   LogicalResult readSelection(GPUSpec &spec);
+  /// Pre-quantized INT8 Q K^T: the i8 Q and K, their scales and blocks.
+  LogicalResult readQuantizedScores(QuantizedScoresOp scores, GPUSpec &spec);
   LogicalResult readRowEnd(GPUSpec &spec);
 
   scf::ForallOp root, rowEnd;
@@ -224,22 +257,33 @@ LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
   Region &first = loops.front().getBody(), &last = loops.back().getBody();
   spec.twoPasses = loops.size() == 2;
   auto scores = firstIn<ScoresOp>(first);
+  auto quantized = firstIn<QuantizedScoresOp>(first);
   auto mask = firstIn<MaskOp>(first);
   auto update = firstIn<OnlineUpdateOp>(first);
   auto accumulate = firstIn<AccumulateOp>(last);
-  if (!scores || !mask || !update || !accumulate ||
+  if ((!scores && !quantized) || !mask || !update || !accumulate ||
       (spec.twoPasses && !firstIn<FinalWeightsOp>(last)))
     return fail(loops.front(), "is not a loop of the softmax or pointwise "
                                "forms: no GPU lowering yet");
-  FailureOr<std::pair<Value, Value>> q = loadedTensor(scores.getQuery(), scores);
-  FailureOr<std::pair<Value, Value>> k = loadedTensor(scores.getKey(), scores);
+  Operation *scoreOp = scores ? scores.getOperation() : quantized;
+  if (quantized) {
+    if (failed(readQuantizedScores(quantized, spec)))
+      return failure();
+  } else {
+    FailureOr<std::pair<Value, Value>> q =
+        loadedTensor(scores.getQuery(), scores);
+    FailureOr<std::pair<Value, Value>> k =
+        loadedTensor(scores.getKey(), scores);
+    if (failed(q) || failed(k))
+      return failure();
+    spec.query = q->first;
+    spec.key = k->first;
+    spec.kHeadMap = k->second;
+  }
   FailureOr<std::pair<Value, Value>> v =
       loadedTensor(accumulate.getValue(), accumulate);
-  if (failed(q) || failed(k) || failed(v))
+  if (failed(v))
     return failure();
-  spec.query = q->first;
-  spec.key = k->first;
-  spec.kHeadMap = k->second;
   spec.value = v->first;
   spec.vHeadMap = v->second;
   for (Value operand : {spec.query, spec.key, spec.value})
@@ -247,7 +291,8 @@ LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
       return fail(root, "reads Q, K or V of dynamic shape: the GPU kernel "
                         "needs static shapes (specialize the spec first)");
   int64_t d = cast<RankedTensorType>(spec.query.getType()).getDimSize(3);
-  FailureOr<double> scale = scaleOf(scores.getScale(), d, scores);
+  FailureOr<double> scale =
+      scaleOf(scores ? scores.getScale() : quantized.getScale(), d, scoreOp);
   if (failed(scale))
     return failure();
   spec.scale = *scale;
@@ -259,6 +304,30 @@ LogicalResult TileProgramReader::readLoops(GPUSpec &spec) {
     spec.weightMod = &weightMod.getBody();
     spec.weightModCaptures = weightMod.getCaptures();
   }
+  return success();
+}
+
+LogicalResult TileProgramReader::readQuantizedScores(QuantizedScoresOp scores,
+                                                     GPUSpec &spec) {
+  if (scores.getPlus())
+    return fail(scores, "adds a float correction to the quantized scores (Q "
+                        "smoothing, smooth_q): no GPU lowering yet");
+  auto qLoad = scores.getQuery().getDefiningOp<LoadQuantizedOp>();
+  auto kLoad = scores.getKey().getDefiningOp<LoadQuantizedOp>();
+  if (!qLoad || !kLoad)
+    return fail(scores, "reads rows that are not an attn_tile.load_quantized: "
+                        "this form has no GPU lowering yet");
+  spec.quantizedQK = true;
+  spec.query = qLoad.getSource();
+  spec.key = kLoad.getSource();
+  spec.kHeadMap = extractedTensor(kLoad.getHead(), root);
+  spec.qRows = {qLoad.getScales(), static_cast<int64_t>(qLoad.getBlock())};
+  spec.kRows = {kLoad.getScales(), static_cast<int64_t>(kLoad.getBlock())};
+  for (Value scales : {spec.qRows.scales, spec.kRows.scales})
+    if (scales && !cast<RankedTensorType>(scales.getType()).hasStaticShape())
+      return fail(scores, "reads Q or K scales of dynamic shape: the GPU "
+                          "kernel needs static shapes (specialize the spec "
+                          "first)");
   return success();
 }
 

@@ -139,6 +139,8 @@ void attn::gpu::buildGPUToPTXPipeline(OpPassManager &pm,
   // Tensor-core stages: ldmatrix + mma.sync, before affine.apply (their
   // indices) is lowered.
   device.addPass(attn::createGPUWarpMMAToNVGPU());
+  // INT8 Q K^T's word products: dp4a, before the vector ops are lowered.
+  device.addPass(attn::createGPUDotAccumulate4Way());
   // O's accumulator tiles, now per-lane loads and stores: registers.
   device.addPass(attn::createGPUPrivatizeWarpState());
   device.addPass(createConvertNVGPUToNVVMPass());

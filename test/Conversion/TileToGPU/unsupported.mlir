@@ -23,7 +23,7 @@ func.func @decay(%q: tensor<1x2x8x16xf32>, %d: tensor<1x2x8xf32>) -> tensor<1x2x
 // -----
 
 func.func @quantized(%q: tensor<1x2x8x16xbf16>) -> tensor<1x2x8x16xbf16> {
-  // expected-error @below {{'attn_tile.quantize' op quantization has no GPU lowering yet}}
+  // expected-error @below {{'attn_tile.quantize' op in-spec INT8 quantization of a float Q or K (attn_tile.quantize; the GPU runs pre-quantized i8 Q and K with their scales) has no GPU lowering yet}}
   %o = attn.attention %q, %q, %q
        quantization(#attn.quantized_qk<scheme = int8, q_block = 8, k_block = 8>)
        : tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16>, tensor<1x2x8x16xbf16> -> tensor<1x2x8x16xbf16>
@@ -83,7 +83,7 @@ func.func @dynamic(%q: tensor<?x?x?x?xf32>) -> tensor<?x?x?x?xf32> {
 // A value cache (#attn.quantized_v): V is dequantized once per call on the
 // CPU only.
 func.func @value_cache(%q: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xi8>, %s: tensor<1x2x16xf32>) -> tensor<1x2x8x16xf32> {
-  // expected-error @below {{'attn_tile.dequantize' op quantization has no GPU lowering yet}}
+  // expected-error @below {{'attn_tile.dequantize' op a dequantized operand (an FP8 Q or K, an INT8 key cache with keys_only, a value cache) has no GPU lowering yet}}
   %o = attn.attention %q, %q, %v v_scale(%s : tensor<1x2x16xf32>) mask(#attn.causal)
        value_quantization(#attn.quantized_v<scheme = int8, per = channel>)
        : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xi8> -> tensor<1x2x8x16xf32>
