@@ -3,14 +3,13 @@
 
 Reads the printed module (stdin or a file), takes the PTX assembly of each
 gpu.binary (format=isa), assembles it with ptxas for the binary's chip and
-prints one line per kernel:
+prints one line per kernel (entry function):
 
     KERNEL sm_80: registers R, spill stores S B, spill loads L B, stack K B
 
-For functions attn-emit-lib does not take (several kernels per function:
-a block selection's pooling and selection kernels before the attention
-kernel), so that their PTX is still assembled and its resources checked
-(test/Target/PTX/selection.mlir). Exits 1 without ptxas or kernels.
+For the PTX of attn-opt's pipelines, which attn-emit-lib --resource-usage
+reports for one function at a time (test/Target/PTX/selection.mlir checks
+every kernel of several functions). Exits 1 without ptxas or kernels.
 
     attn-opt spec.mlir --attn-gpu-ptx=chip=sm_80 | scripts/ptxas_report.py
 """
@@ -24,6 +23,7 @@ import tempfile
 BINARY = re.compile(r'gpu\.binary @(\w+)\s*\[#gpu\.object<#nvvm\.target<[^>]*'
                     r'chip = "(sm_\w+)"[^>]*>.*?assembly = "((?:[^"\\]|\\.)*)"',
                     re.S)
+ENTRY = re.compile(r"Compiling entry function '(\w+)'")
 USAGE = re.compile(r"(\d+) bytes stack frame, (\d+) bytes spill stores, "
                    r"(\d+) bytes spill loads.*?Used (\d+) registers", re.S)
 
@@ -65,12 +65,19 @@ def main():
                                  capture_output=True, text=True)
             if run.returncode:
                 sys.exit(f"ptxas failed on {name}:\n{run.stderr}")
-            m = USAGE.search(run.stderr + run.stdout)
-            if not m:
+            # One image may hold several entries (a function's kernels,
+            # attn-gpu-merge-kernel-modules): ptxas reports each in turn.
+            log = run.stderr + run.stdout
+            parts = ENTRY.split(log)[1:]
+            if not parts:
                 sys.exit(f"no ptxas report for {name}:\n{run.stderr}")
-            stack, stores, loads, regs = m.groups()
-            print(f"{name} {chip}: registers {regs}, spill stores {stores} B, "
-                  f"spill loads {loads} B, stack {stack} B")
+            for entry, report in zip(parts[0::2], parts[1::2]):
+                m = USAGE.search(report)
+                if not m:
+                    sys.exit(f"no ptxas report for {entry}:\n{run.stderr}")
+                stack, stores, loads, regs = m.groups()
+                print(f"{entry} {chip}: registers {regs}, spill stores "
+                      f"{stores} B, spill loads {loads} B, stack {stack} B")
 
 
 if __name__ == "__main__":

@@ -5,15 +5,16 @@
 // of 128, cumulative mass 0.9, a sink block) adds the pooled queries' kernel.
 // PTX for sm_80 and sm_90 (f32: SIMT; bf16: tensor cores), and with the
 // CUDA toolkit every kernel assembles
-// with ptxas without spills (scripts/ptxas_report.py: attn-emit-lib takes
-// one launch per function).
+// with ptxas without spills (scripts/ptxas_report.py: every entry of each
+// function's one image).
 // RUN: attn-opt %s --attn-gpu-launch | FileCheck %s --check-prefix=LAUNCH
 // RUN: attn-opt %s --attn-gpu-ptx="chip=sm_80" | FileCheck %s --check-prefix=PTX
 // RUN: attn-opt %s --attn-gpu-ptx="chip=sm_90" | FileCheck %s --check-prefix=PTX
 // RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_80" | %numpy_python %S/../../../scripts/ptxas_report.py | FileCheck %s --check-prefix=SPILLS80 %}
 // RUN: %if ptxas %{ attn-opt %s --attn-gpu-ptx="chip=sm_90" | %numpy_python %S/../../../scripts/ptxas_report.py | FileCheck %s --check-prefix=SPILLS90 %}
-// The library refuses the form by name.
-// RUN: not attn-emit-lib %s -o %t 2>&1 | FileCheck %s --check-prefix=LIB
+// The library runs the kernels from one launch call, their buffers in the
+// caller's workspace.
+// RUN: rm -rf %t && attn-emit-lib %s -o %t | FileCheck %s --check-prefix=LIB
 
 // LAUNCH-LABEL: func.func @moba
 // LAUNCH-COUNT-3: gpu.launch blocks
@@ -30,7 +31,9 @@
 // SPILLS80-COUNT-10: sm_80: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 // SPILLS90-COUNT-10: sm_90: registers {{[0-9]+}}, spill stores 0 B, spill loads 0 B, stack 0 B
 
-// LIB: 'moba' has a block selection: its pooling and selection kernels run before the attention kernel
+// LIB: wrote {{.*}}/moba.{h,c,json} and 1 PTX{{.*}}, 3 kernels, workspace {{[1-9][0-9]*}} B
+// LIB: wrote {{.*}}/moba_bf16.{h,c,json} and 1 PTX{{.*}}, 3 kernels, workspace {{[1-9][0-9]*}} B
+// LIB: wrote {{.*}}/flexprefill_bf16.{h,c,json} and 1 PTX{{.*}}, 4 kernels, workspace {{[1-9][0-9]*}} B
 
 func.func @moba(%q: tensor<1x8x1000x128xf32>, %k: tensor<1x4x1000x128xf32>,
                 %v: tensor<1x4x1000x128xf32>) -> tensor<1x8x1000x128xf32> {
