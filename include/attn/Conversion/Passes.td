@@ -438,9 +438,10 @@ def ConvertAttnTileToGPU : Pass<"convert-attn-tile-to-gpu", "::mlir::func::FuncO
     (64, 32), (64, 16), (32, 32), (32, 16), (16, 16) for tensor cores,
     whose shared memory, double buffers included, fits
     `max-shared-bytes`, each with its query tile cut to a shorter query
-    sequence (the next power of two of Nq, a multiple of 16 on tensor
-    cores: a decode step's one row is not a 64-row tile of padding, and
-    the shared memory goes to a longer key tile).
+    sequence (the next power of two of Nq; on tensor cores 16 rows up to
+    16 queries, else at least 16 rows per warp: a decode step's one row is
+    not a 64-row tile of padding, and the shared memory goes to a longer
+    key tile).
   }];
   let options = [
     Option<"tileQ", "tile-q", "int64_t", "0",

@@ -1894,8 +1894,13 @@ void KernelConfigurator::chooseTiles() {
   // the mma's 16 rows on tensor cores; the shared memory it frees goes to
   // longer key tiles.
   int64_t rows = llvm::PowerOf2Ceil(std::max<int64_t>(nq, 1));
+  // Tensor cores: one 16-row block, or a block per warp at least (fewer row
+  // blocks than warps, e.g. 32 rows on 4 warps, do not map to mma.sync:
+  // attn-gpu-warp-mma-to-nvgpu refuses them).
   if (cfg.tensorCores)
-    rows = llvm::alignTo(rows, gpu_codegen::kMmaM);
+    rows = rows <= gpu_codegen::kMmaM
+               ? gpu_codegen::kMmaM
+               : std::max<int64_t>(rows, gpu_codegen::kMmaM * cfg.warps());
   for (const auto &[bq, bk] : candidates) {
     setTiles(std::min(bq, rows), bk);
     if (cfg.quantized ? fitsAsFloat() : fits())
