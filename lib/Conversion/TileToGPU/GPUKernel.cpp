@@ -23,6 +23,7 @@
 #include "attn/Analysis/TileList.h"
 #include "attn/Conversion/AttnCodegen.h"
 #include "attn/Conversion/SoftmaxMath.h"
+#include "attn/Transforms/TileProgramLimits.h"
 #include "attn/Dialect/Attn/AttnDialect.h"
 
 #include "../AttnToGPU/ThreadPrivate.h"
@@ -650,6 +651,9 @@ LogicalResult GPULowering::run() {
   const std::vector<int32_t> &order = schedule->workOrder;
   int64_t numItems = order.size();
   const int64_t splits = keySplits(*schedule, numItems);
+  // Split parts carry row statistics when the rows are normalized by them
+  // (a one-pass weight_mod has none: its parts are summed).
+  const bool splitStats = (softmax || l1) && !spec.weightMod;
 
   auto memrefOf = [&](Value tensor) { return readBuffer(b, loc, tensor); };
   qMem = memrefOf(spec.query);
@@ -901,13 +905,12 @@ LogicalResult GPULowering::run() {
         finishRows(/*twoPasses=*/false);
     }
     if (splits > 1)
-      storePartials(split, /*withStats=*/normalized && !weightMod);
+      storePartials(split, /*withStats=*/splitStats);
     else
       storeOutput(/*scaled=*/normalized && !twoPasses);
   }
   if (splits > 1)
-    buildMergeKernel(splits,
-                     /*normalized=*/(softmax || l1) && !spec.weightMod);
+    buildMergeKernel(splits, /*normalized=*/splitStats);
 
   replaceRoot();
   return success();
@@ -1668,9 +1671,6 @@ void GPULowering::storeOutput(bool scaled,
 /// Blocks the automatic split aims at: two per SM of an H100 (132 SMs), so
 /// that a decode step (one query tile per head) fills the GPU.
 static constexpr int64_t kGPUSplitTargetBlocks = 264;
-/// Fewer key tiles per split would make the merge cost more than the
-/// parallelism gains (the CPU's rule, attn-to-tile).
-static constexpr int64_t kMinTilesPerSplit = 4;
 
 int64_t GPULowering::keySplits(const TileSchedule &schedule,
                                int64_t numItems) const {
